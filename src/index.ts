@@ -1,0 +1,6 @@
+/**
+ * cnn-activations for Node.js: everything in the core API, plus image files read from and written to disk and the
+ * SqueezeNet model loaded from the package's own files.
+ * @packageDocumentation
+ */
+export * from './core.js';

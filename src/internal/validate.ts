@@ -1,0 +1,106 @@
+/**
+ * Argument checks shared by every public function. Each check runs before any tensor is allocated and throws a
+ * `TypeError` (wrong kind) or `RangeError` (bad value) whose message names the function, the argument, what was
+ * expected and what came:
+ *
+ *   imtile: expected 'input' to be a rank-4 tensor [n, h, w, c] with c in {1, 3}, got rank 3 [113, 113, 64] float32
+ *
+ * Not exported from the package.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A short description of any value, for error messages: `rank 3 [113, 113, 64] float32`, `"spoons" (string)`. */
+export function describeValue(value: unknown): string {
+  if (value instanceof tf.Tensor) {
+    if (value.isDisposed) return `a disposed tensor`;
+    return `rank ${value.rank} [${value.shape.join(', ')}] ${value.dtype}`;
+  }
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return `${JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value)} (string)`;
+  if (typeof value === 'number') return `${Number.isNaN(value) ? 'NaN' : String(value)} (number)`;
+  if (typeof value === 'boolean' || typeof value === 'bigint') return `${String(value)} (${typeof value})`;
+  if (Array.isArray(value)) {
+    const items = value.slice(0, 6).map((v) => (typeof v === 'object' && v !== null ? describeValue(v) : String(v)));
+    return `[${items.join(', ')}${value.length > 6 ? ', ...' : ''}] (array of length ${value.length})`;
+  }
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as ArrayLike<unknown>).length}`;
+  if (typeof value === 'function') return 'a function';
+  const name = (value as object).constructor?.name;
+  return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
+}
+
+/** `fn: expected 'arg' to be <expected>, got <description of value>` as a TypeError. */
+export function typeError(fn: string, arg: string, expected: string, value: unknown): TypeError {
+  return new TypeError(`${fn}: expected '${arg}' to be ${expected}, got ${describeValue(value)}`);
+}
+
+/** `fn: expected 'arg' to be <expected>, got <description of value>` as a RangeError. */
+export function rangeError(fn: string, arg: string, expected: string, value: unknown): RangeError {
+  return new RangeError(`${fn}: expected '${arg}' to be ${expected}, got ${describeValue(value)}`);
+}
+
+export interface TensorRequirement {
+  /** Allowed ranks, e.g. `[2, 3]`. */
+  ranks?: readonly number[];
+  /** Allowed dtypes; default: `float32` and `int32`. */
+  dtypes?: readonly tf.DataType[];
+  /** Text for the message, e.g. `an image [h, w] or [h, w, c]`. */
+  what?: string;
+}
+
+/**
+ * Checks that `value` is a live `tf.Tensor` of an allowed rank and dtype; returns it typed.
+ * Throws TypeError for a non-tensor or a wrong dtype, RangeError for a wrong rank, TypeError for a disposed tensor.
+ */
+export function assertTensor(fn: string, arg: string, value: unknown, req: TensorRequirement = {}): tf.Tensor {
+  const dtypes = req.dtypes ?? (['float32', 'int32'] as const);
+  const what =
+    req.what ??
+    `a ${req.ranks ? `rank-${req.ranks.join('/')} ` : ''}tf.Tensor of dtype ${dtypes.join(' or ')}`;
+  if (!(value instanceof tf.Tensor)) throw typeError(fn, arg, what, value);
+  if (value.isDisposed) throw new TypeError(`${fn}: '${arg}' is a disposed tensor; it can no longer be used`);
+  if (!dtypes.includes(value.dtype)) throw typeError(fn, arg, `${what} (dtype ${dtypes.join(' or ')})`, value);
+  if (req.ranks && !req.ranks.includes(value.rank)) throw rangeError(fn, arg, what, value);
+  return value;
+}
+
+/** Checks an integer within [min, max]; TypeError for a non-number, RangeError for a bad value. */
+export function assertInteger(fn: string, arg: string, value: unknown, min = -Infinity, max = Infinity): number {
+  if (typeof value !== 'number') throw typeError(fn, arg, 'an integer', value);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const bounds =
+      min > -Infinity && max < Infinity ? ` in [${min}, ${max}]` : min > -Infinity ? ` >= ${min}` : max < Infinity ? ` <= ${max}` : '';
+    throw rangeError(fn, arg, `an integer${bounds}`, value);
+  }
+  return value;
+}
+
+/** Checks a finite number; TypeError for a non-number, RangeError for NaN or ±Infinity. */
+export function assertFinite(fn: string, arg: string, value: unknown): number {
+  if (typeof value !== 'number') throw typeError(fn, arg, 'a finite number', value);
+  if (!Number.isFinite(value)) throw rangeError(fn, arg, 'a finite number', value);
+  return value;
+}
+
+/** Checks that `options` is undefined or a plain object, and that it has no unknown keys (typos fail loudly). */
+export function assertOptions<T extends object>(fn: string, options: unknown, known: readonly string[]): Partial<T> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof tf.Tensor) {
+    throw typeError(fn, 'options', 'an options object', options);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new RangeError(`${fn}: unknown option '${key}'; known options are ${known.map((k) => `'${k}'`).join(', ')}`);
+    }
+  }
+  return options as Partial<T>;
+}
+
+/** Checks that `value` is one of `choices` (strings); TypeError for a non-string, RangeError for another string. */
+export function assertOneOf<T extends string>(fn: string, arg: string, value: unknown, choices: readonly T[]): T {
+  const expected = `one of ${choices.map((c) => `'${c}'`).join(', ')}`;
+  if (typeof value !== 'string') throw typeError(fn, arg, expected, value);
+  if (!choices.includes(value as T)) throw rangeError(fn, arg, expected, value);
+  return value as T;
+}
