@@ -4,3 +4,10 @@
  */
 export { initBackend, BACKEND_NAMES } from './backend/initBackend.js';
 export type { BackendName, BackendChoice, InitBackendOptions } from './backend/initBackend.js';
+export { mat2gray } from './image/mat2gray.js';
+export { maxChannel } from './image/maxChannel.js';
+export { maxChannelIndex } from './image/maxChannelIndex.js';
+export type { MaxChannelInfo } from './image/maxChannelIndex.js';
+export { im2double } from './image/im2double.js';
+export { im2uint8 } from './image/im2uint8.js';
+export { uint8 } from './image/uint8.js';

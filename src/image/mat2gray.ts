@@ -1,0 +1,84 @@
+/**
+ * MATLAB's `mat2gray`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { assertTensor, describeValue } from '../internal/validate.js';
+
+/**
+ * MATLAB's `mat2gray(A)` / `mat2gray(A, [amin amax])`: rescales values linearly so that `amin` maps to 0 and `amax`
+ * to 1, clipping everything outside to [0, 1].
+ *
+ * Follows MATLAB's `mat2gray.m` exactly:
+ * - Limits: when `limits` is not given, `amin`/`amax` are the minimum and maximum over the **whole** tensor (all
+ *   channels and frames together, NaN ignored), computed on the device.
+ * - Formula: `delta * a + (-amin * delta)` with `delta = 1 / (amax - amin)` (not `(a - amin) / (amax - amin)`;
+ *   the two differ in the last bit), then clipped to exactly [0, 1].
+ * - Constant input (`amax == amin`, or equal limits): the values themselves, clipped to [0, 1] (5 → 1, 0.3 → 0.3,
+ *   −2 → 0).
+ * - `limits` with `amin > amax` inverts the mapping (`[4, 1]`: 4 → 0, 1 → 1).
+ * - NaN elements map to 1 (MATLAB's `min(NaN, 1)` is 1).
+ * - ±Inf: with an infinite limit `delta` is 0, so finite values map to 0 and +Inf to 1; an `amin` of −Inf maps
+ *   everything to 1. A tensor of only +Inf (or only −Inf) is constant: 1 (or 0).
+ *
+ * Everything runs on the device with no read-back, so the call is synchronous and composes with other ops
+ * (`imresize(mat2gray(maxChannel(act)), ...)`). Arithmetic is float32 (MATLAB uses double): results agree with MATLAB
+ * to float32 rounding (about 1e-7 relative). Only ranges `amax - amin` that float32 cannot invert (below about 3e-39)
+ * or hold (above about 3.4e38) behave differently from MATLAB: the output then degenerates to 0s and 1s.
+ *
+ * Any rank, int32 (MATLAB uint8/integer classes) or float32 input. An empty tensor gives an empty float32 tensor.
+ * Returns a new float32 tensor of the same shape, owned by the caller; the input is neither disposed nor modified.
+ *
+ * @param x - float32 or int32 tensor of any rank.
+ * @param limits - `[amin, amax]`: the values that map to 0 and 1. Any numbers but NaN; equal values select the
+ *   constant-input rule. @default the NaN-ignoring global minimum and maximum of `x`
+ * @returns float32 tensor of `x`'s shape, values in [0, 1].
+ * @throws TypeError if `x` is not a live float32/int32 tensor, or `limits` is not an array of two numbers.
+ * @throws RangeError if a limit is NaN.
+ *
+ * @example
+ * mat2gray(tf.tensor2d([[1, 2, 3], [4, 5, 6]]));          // [[0, 0.2, 0.4], [0.6, 0.8, 1]]
+ * mat2gray(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), [2, 5]);  // [[0, 0, 1/3], [2/3, 1, 1]]
+ * const gray = mat2gray(act);                             // act [113, 113, 64]: one global scale for all 64 channels
+ */
+export function mat2gray(x: tf.Tensor, limits?: readonly [number, number]): tf.Tensor {
+  assertTensor('mat2gray', 'x', x, { what: 'a tensor' });
+  if (limits !== undefined) {
+    const expected = 'an array [amin, amax] of two numbers';
+    if (!Array.isArray(limits) || limits.length !== 2 || limits.some((v) => typeof v !== 'number')) {
+      throw new TypeError(`mat2gray: expected 'limits' to be ${expected}, got ${describeValue(limits)}`);
+    }
+    if (limits.some((v) => Number.isNaN(v))) {
+      throw new RangeError(`mat2gray: expected 'limits' to be ${expected} that are not NaN, got ${describeValue(limits)}`);
+    }
+  }
+  return tf.tidy('mat2gray', () => {
+    const a = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+    if (a.size === 0) return tf.zeros(a.shape, 'float32');
+    let image: tf.Tensor;
+    if (limits !== undefined) {
+      const [lo, hi] = limits;
+      // delta and the offset are formed in double here, then rounded once to float32.
+      const delta = 1 / (hi - lo);
+      image = hi === lo ? a : tf.add(tf.mul(tf.scalar(delta), a), tf.scalar(-lo * delta));
+    } else {
+      let amin: tf.Tensor;
+      let amax: tf.Tensor;
+      if (x.dtype === 'int32') {
+        amin = tf.min(a);
+        amax = tf.max(a);
+      } else {
+        // MATLAB's min/max skip NaN; a tensor of only NaN gives +Inf/-Inf here, which maps every element to 1,
+        // as MATLAB's NaN limits do.
+        const nan = tf.isNaN(a);
+        amin = tf.min(tf.where(nan, tf.scalar(Infinity), a));
+        amax = tf.max(tf.where(nan, tf.scalar(-Infinity), a));
+      }
+      const delta = tf.div(tf.scalar(1), tf.sub(amax, amin));
+      const scaled = tf.add(tf.mul(delta, a), tf.mul(tf.neg(amin), delta));
+      // The constant-input rule, chosen on the device so that nothing is read back.
+      image = tf.where(tf.equal(amax, amin), a, scaled);
+    }
+    // NaN first: clipByValue's NaN handling differs between backends (cpu keeps NaN, wasm gives 0).
+    return tf.where(tf.isNaN(image), tf.onesLike(image), tf.clipByValue(image, 0, 1));
+  });
+}
