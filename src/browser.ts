@@ -4,3 +4,7 @@
  * @packageDocumentation
  */
 export * from './core.js';
+export { imread } from './io/imread.browser.js';
+export type { ImreadSource } from './io/imread.browser.js';
+export { imshow } from './io/imshow.browser.js';
+export { imwrite } from './io/imwrite.browser.js';

@@ -11,3 +11,4 @@ export type { MaxChannelInfo } from './image/maxChannelIndex.js';
 export { im2double } from './image/im2double.js';
 export { im2uint8 } from './image/im2uint8.js';
 export { uint8 } from './image/uint8.js';
+export { encodePng } from './io/encodePng.js';

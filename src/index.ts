@@ -4,3 +4,6 @@
  * @packageDocumentation
  */
 export * from './core.js';
+export { imread } from './io/imread.node.js';
+export type { ImreadSource } from './io/imread.node.js';
+export { imwrite } from './io/imwrite.node.js';

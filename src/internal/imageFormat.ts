@@ -1,0 +1,195 @@
+/**
+ * Recognising image files by their first bytes (never by their extension), for clear error messages.
+ * Platform-neutral; not exported from the package.
+ */
+
+export type ImageFormat = 'png' | 'jpeg';
+
+// Magic numbers of the formats we decode, and of common ones we do not (so that the error can name them).
+const SIGNATURES: readonly { name: string; bytes: readonly number[] }[] = [
+  { name: 'png', bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] },
+  { name: 'jpeg', bytes: [0xff, 0xd8, 0xff] },
+  { name: 'GIF', bytes: [0x47, 0x49, 0x46, 0x38] }, // "GIF8"
+  { name: 'BMP', bytes: [0x42, 0x4d] }, // "BM"
+  { name: 'TIFF', bytes: [0x49, 0x49, 0x2a, 0x00] }, // "II*\0"
+  { name: 'TIFF', bytes: [0x4d, 0x4d, 0x00, 0x2a] }, // "MM\0*"
+  { name: 'ICO', bytes: [0x00, 0x00, 0x01, 0x00] },
+  { name: 'PDF', bytes: [0x25, 0x50, 0x44, 0x46] }, // "%PDF"
+];
+
+function startsWith(bytes: Uint8Array, sig: readonly number[]): boolean {
+  if (bytes.length < sig.length) return false;
+  for (let i = 0; i < sig.length; i++) if (bytes[i] !== sig[i]) return false;
+  return true;
+}
+
+function ascii(bytes: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < Math.min(end, bytes.length); i++) s += String.fromCharCode(bytes[i]);
+  return s;
+}
+
+/**
+ * The format of `bytes` if we can decode it (`'png'` or `'jpeg'`); otherwise a phrase for an error message saying what
+ * was found instead: `'a GIF image'`, `'a WebP image'`, `'an empty file'`, `'text starting with "<!DOCTYPE html>"'` or
+ * `'unknown data starting with bytes 00 01 02 ...'`.
+ */
+export function sniffImageFormat(bytes: Uint8Array): { format: ImageFormat } | { found: string } {
+  if (bytes.length === 0) return { found: 'no data (0 bytes)' };
+  for (const sig of SIGNATURES) {
+    if (startsWith(bytes, sig.bytes)) {
+      if (sig.name === 'png' || sig.name === 'jpeg') return { format: sig.name };
+      return { found: `a ${sig.name} image` };
+    }
+  }
+  if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return { found: 'a WebP image' };
+  if (ascii(bytes, 4, 8) === 'ftyp') return { found: `an ISO media file (brand "${ascii(bytes, 8, 12)}", e.g. AVIF/HEIC)` };
+  const head = bytes.subarray(0, 16);
+  // Printable ASCII (and whitespace) only: show it as text, which is what a mistaken path usually holds.
+  if (head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d)) {
+    const text = ascii(bytes, 0, 24).replace(/\s+/g, ' ');
+    return { found: `text starting with ${JSON.stringify(text)}` };
+  }
+  const hex = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  return { found: `unknown data starting with bytes ${hex}` };
+}
+
+/**
+ * The number of colour components of a JPEG (1 = gray, 3 = YCbCr/RGB, 4 = CMYK/YCCK) read from its start-of-frame
+ * marker, or `null` if no frame header is found before the image data.
+ */
+export function jpegComponentCount(bytes: Uint8Array): number | null {
+  let i = 2; // after SOI (FF D8)
+  while (i + 3 < bytes.length) {
+    if (bytes[i] !== 0xff) return null;
+    const marker = bytes[i + 1];
+    if (marker === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      i += 2; // markers without a length
+      continue;
+    }
+    const length = (bytes[i + 2] << 8) | bytes[i + 3];
+    // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC): length, precision, height, width, component count.
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return i + 9 < bytes.length ? bytes[i + 9] : null;
+    }
+    if (marker === 0xda || marker === 0xd9) return null; // scan data or end of image before any frame header
+    i += 2 + length;
+  }
+  return null;
+}
+
+/**
+ * A copy of a PNG's bytes without its `tRNS` chunks when the image is gray or RGB (colour types 0 and 2).
+ * Such a chunk names one colour as transparent, and some decoders (pngjs among them) then replace that colour's pixels
+ * by black; MATLAB's `imread` returns the stored colour values, and so must we. Other PNGs come back unchanged.
+ */
+export function withoutColorKey(png: Uint8Array): Uint8Array {
+  // IHDR is the first chunk: 8 signature bytes, 4 length, 4 type, then width(4) height(4) depth(1) colourType(1).
+  if (png.length < 33) return png;
+  const colorType = png[25];
+  if (colorType !== 0 && colorType !== 2) return png;
+  const parts: Uint8Array[] = [];
+  let kept = 8;
+  let i = 8;
+  let removed = false;
+  while (i + 8 <= png.length) {
+    const length = ((png[i] << 24) | (png[i + 1] << 16) | (png[i + 2] << 8) | png[i + 3]) >>> 0;
+    const end = i + 12 + length;
+    if (end > png.length) break; // truncated: let the decoder report it
+    if (ascii(png, i + 4, i + 8) === 'tRNS') {
+      parts.push(png.subarray(kept, i));
+      kept = end;
+      removed = true;
+    }
+    i = end;
+  }
+  if (!removed) return png;
+  parts.unshift(png.subarray(0, 8));
+  parts.push(png.subarray(kept));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** The CRC-32 (ISO 3309, as PNG uses it) of `bytes[start..end)`. */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+// Bit depths allowed for each PNG colour type.
+const PNG_DEPTHS: Record<number, readonly number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+
+function ihdrProblem(ihdr: Uint8Array): string | null {
+  if (ihdr.length !== 13) return `its IHDR chunk has ${ihdr.length} bytes, not 13`;
+  const width = ((ihdr[0] << 24) | (ihdr[1] << 16) | (ihdr[2] << 8) | ihdr[3]) >>> 0;
+  const height = ((ihdr[4] << 24) | (ihdr[5] << 16) | (ihdr[6] << 8) | ihdr[7]) >>> 0;
+  const [depth, colorType, compression, filter, interlace] = ihdr.subarray(8);
+  if (width === 0 || height === 0) return `its size is ${width}×${height}`;
+  const depths = PNG_DEPTHS[colorType];
+  if (!depths) return `colour type ${colorType} does not exist`;
+  if (!depths.includes(depth)) return `bit depth ${depth} is not allowed for colour type ${colorType}`;
+  if (compression !== 0 || filter !== 0 || interlace > 1) {
+    return `unknown compression, filter or interlace method (${compression}, ${filter}, ${interlace})`;
+  }
+  return null;
+}
+
+/**
+ * What is wrong with a PNG's chunk structure, for an error message, or `null` if it is sound: every chunk complete
+ * with a matching CRC, IHDR first, IEND present. Returns e.g. `'truncated PNG (the data stops inside its IDAT chunk
+ * after 50000 bytes)'` or `'corrupt PNG (the checksum of its IDAT chunk at byte 41 does not match)'`.
+ */
+export function pngStructureProblem(png: Uint8Array): string | null {
+  let i = 8;
+  let last = '';
+  while (i + 8 <= png.length) {
+    const length = ((png[i] << 24) | (png[i + 1] << 16) | (png[i + 2] << 8) | png[i + 3]) >>> 0;
+    const type = ascii(png, i + 4, i + 8);
+    if (i === 8 && type !== 'IHDR') return `corrupt PNG (its first chunk is ${JSON.stringify(type)}, not IHDR)`;
+    if (i === 8 && i + 12 + length <= png.length) {
+      const header = ihdrProblem(png.subarray(16, 16 + length));
+      if (header) return `corrupt PNG (${header})`;
+    }
+    if (i + 12 + length > png.length) {
+      return `truncated PNG (the data stops inside its ${type} chunk after ${png.length} bytes)`;
+    }
+    const stored = ((png[i + 8 + length] << 24) | (png[i + 9 + length] << 16) | (png[i + 10 + length] << 8) | png[i + 11 + length]) >>> 0;
+    if (crc32(png, i + 4, i + 8 + length) !== stored) {
+      return `corrupt PNG (the checksum of its ${type} chunk at byte ${i} does not match)`;
+    }
+    if (type === 'IEND') return null;
+    last = type;
+    i += 12 + length;
+  }
+  return last
+    ? `truncated PNG (the data stops after its ${last} chunk at ${png.length} bytes, before IEND)`
+    : `truncated PNG (only ${png.length} bytes)`;
+}
+
+/** Whether JPEG bytes end with the end-of-image marker (FF D9), allowing a little padding after it. */
+export function jpegHasEnd(jpeg: Uint8Array): boolean {
+  for (let i = jpeg.length - 2; i >= Math.max(2, jpeg.length - 64); i--) {
+    if (jpeg[i] === 0xff && jpeg[i + 1] === 0xd9) return true;
+  }
+  return false;
+}

@@ -1,0 +1,171 @@
+/**
+ * `imread` for browsers (and web workers): URLs, files, `<img>`, bitmaps, canvases and `ImageData` as int32 image
+ * tensors. Never imports a Node.js module.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { typeError, rangeError } from '../internal/validate.js';
+import { rgbaToTensor } from '../internal/pixels.js';
+
+/** What `imread` reads in a browser. */
+export type ImreadSource =
+  | string
+  | URL
+  | Blob
+  | Uint8Array
+  | ArrayBuffer
+  | HTMLImageElement
+  | ImageBitmap
+  | ImageData
+  | HTMLCanvasElement
+  | OffscreenCanvas;
+
+const FN = 'imread';
+const SOURCE_WHAT =
+  'a URL, a Blob/File, the bytes of an image (Uint8Array/ArrayBuffer), an HTMLImageElement, an ImageBitmap, ' +
+  'ImageData, an HTMLCanvasElement or an OffscreenCanvas';
+
+/** `value instanceof name` for a class that a given context may lack (no `HTMLImageElement` in a worker). */
+function isA(value: unknown, name: string): boolean {
+  const ctor = (globalThis as Record<string, unknown>)[name];
+  return typeof ctor === 'function' && value instanceof (ctor as new (...args: never[]) => unknown);
+}
+
+/**
+ * Reads an image in a browser, like MATLAB's `im = imread(filename)`: the browser decodes it (PNG, JPEG and whatever
+ * else it supports: GIF's first frame, WebP, AVIF, BMP...) and the pixels come back as an int32 tensor `[h, w, 3]` of
+ * values 0..255 in R, G, B order (our stand-in for MATLAB's `uint8`).
+ *
+ * Differences from MATLAB and from the Node.js `imread`, all due to how browsers decode:
+ * - the result is **always `[h, w, 3]`**: browsers decode every image to RGBA, so a gray file gives three equal
+ *   channels (Node's `imread` and MATLAB give `[h, w]`);
+ * - **alpha is dropped**; a canvas stores colours premultiplied by alpha, so pixels that are not fully opaque may come
+ *   back off by rounding (fully transparent ones as black);
+ * - 16-bit PNGs come back as 8 bits; a palette PNG as its RGB colours;
+ * - for URLs, Blobs and bytes the file's colour profile and gamma are ignored (`colorSpaceConversion: 'none'`), so
+ *   values are those stored in the file; an `<img>` element, an `ImageBitmap` or a canvas is read as the browser
+ *   already rendered it, which may include colour management;
+ * - JPEG decoders differ by about ±1–2 levels from MATLAB's libjpeg; browsers may apply EXIF orientation.
+ *
+ * `source` is one of: a URL (string, relative to the page, or `URL`; fetched with `fetch`, so a cross-origin URL needs
+ * CORS), a `Blob`/`File`, the bytes of an image file (`Uint8Array`/`ArrayBuffer`), an `HTMLImageElement` (awaited if
+ * still loading), an `ImageBitmap`, an `ImageData`, an `HTMLCanvasElement` or an `OffscreenCanvas`.
+ *
+ * @param source Where the image comes from (see above).
+ * @returns A new int32 tensor `[h, w, 3]` that the caller owns. `source` is not changed or closed.
+ * @throws {TypeError} if `source` is none of the kinds above.
+ * @throws {RangeError} for an empty URL, or an image or canvas of width or height 0.
+ * @throws {Error} if the URL cannot be fetched, the data cannot be decoded as an image, an `<img>` failed to load, or
+ *   the pixels may not be read (a cross-origin image without CORS). Every message names the source.
+ * @example
+ * const im = await imread('images/face.png');            // int32 [227, 227, 3]
+ * const im2 = await imread(document.querySelector('img')!);
+ * const im3 = await imread(fileInput.files![0]);
+ */
+export async function imread(source: ImreadSource): Promise<tf.Tensor> {
+  if (isA(source, 'ImageData')) {
+    const data = source as ImageData;
+    assertSize(data.width, data.height, 'ImageData');
+    return rgbaToTensor(data.data, data.width, data.height, 3);
+  }
+  if (typeof source === 'string' || source instanceof URL) {
+    const href = String(source);
+    if (href.length === 0) throw rangeError(FN, 'source', 'a non-empty URL', source);
+    const label = JSON.stringify(href.length > 80 ? href.slice(0, 77) + '...' : href);
+    let response: Response;
+    try {
+      response = await fetch(source);
+    } catch (err) {
+      throw new Error(
+        `${FN}: cannot fetch ${label}: ${(err as Error).message} (a cross-origin URL needs CORS headers)`,
+        { cause: err },
+      );
+    }
+    if (!response.ok) {
+      throw new Error(`${FN}: cannot fetch ${label}: HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`);
+    }
+    return readBlob(await response.blob(), label);
+  }
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
+    const n = source.byteLength;
+    return readBlob(new Blob([source as Uint8Array<ArrayBuffer>]), `the given ${n} bytes`);
+  }
+  if (isA(source, 'Blob')) {
+    const blob = source as Blob;
+    const name = isA(blob, 'File') ? JSON.stringify((blob as File).name) : `the given Blob`;
+    return readBlob(blob, `${name} (${blob.size} bytes${blob.type ? ', ' + blob.type : ''})`);
+  }
+  if (isA(source, 'HTMLImageElement')) {
+    const img = source as HTMLImageElement;
+    const label = `the <img> ${JSON.stringify(img.currentSrc || img.src || '(no src)')}`;
+    if (!img.complete || img.naturalWidth === 0) {
+      try {
+        await img.decode();
+      } catch (err) {
+        throw new Error(`${FN}: cannot read ${label}: the image did not load or could not be decoded`, { cause: err });
+      }
+    }
+    assertSize(img.naturalWidth, img.naturalHeight, 'HTMLImageElement');
+    return drawAndRead(img, img.naturalWidth, img.naturalHeight, label);
+  }
+  if (isA(source, 'ImageBitmap')) {
+    const bitmap = source as ImageBitmap;
+    assertSize(bitmap.width, bitmap.height, 'ImageBitmap');
+    return drawAndRead(bitmap, bitmap.width, bitmap.height, 'the given ImageBitmap');
+  }
+  if (isA(source, 'HTMLCanvasElement') || isA(source, 'OffscreenCanvas')) {
+    const canvas = source as HTMLCanvasElement | OffscreenCanvas;
+    assertSize(canvas.width, canvas.height, 'canvas');
+    return drawAndRead(canvas, canvas.width, canvas.height, `the given ${(canvas as object).constructor.name}`);
+  }
+  throw typeError(FN, 'source', SOURCE_WHAT, source);
+}
+
+function assertSize(width: number, height: number, what: string): void {
+  if (!(width > 0 && height > 0)) {
+    throw new RangeError(`${FN}: expected 'source' to have width and height >= 1, got a ${width}×${height} ${what}`);
+  }
+}
+
+/** Decodes a Blob with the browser's decoder, ignoring colour profiles, and reads its pixels. */
+async function readBlob(blob: Blob, label: string): Promise<tf.Tensor> {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  } catch (err) {
+    throw new Error(`${FN}: cannot read ${label}: the browser cannot decode it as an image (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+  try {
+    return drawAndRead(bitmap, bitmap.width, bitmap.height, label);
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** Draws `image` at its own size on a fresh 2D canvas and reads the RGBA pixels back. */
+function drawAndRead(image: CanvasImageSource, width: number, height: number, label: string): tf.Tensor {
+  const settings: CanvasRenderingContext2DSettings = { willReadFrequently: true, colorSpace: 'srgb', alpha: true };
+  let ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
+  if (typeof OffscreenCanvas !== 'undefined') {
+    ctx = new OffscreenCanvas(width, height).getContext('2d', settings);
+  } else {
+    const canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    ctx = canvas.getContext('2d', settings);
+  }
+  if (!ctx) throw new Error(`${FN}: cannot read ${label}: the browser gave no 2D canvas context`);
+  ctx.drawImage(image, 0, 0);
+  let data: ImageData;
+  try {
+    data = ctx.getImageData(0, 0, width, height);
+  } catch (err) {
+    throw new Error(
+      `${FN}: cannot read the pixels of ${label}: ${(err as Error).message} (a cross-origin image needs CORS: ` +
+        `serve it with Access-Control-Allow-Origin and set img.crossOrigin = 'anonymous')`,
+      { cause: err },
+    );
+  }
+  return rgbaToTensor(data.data, width, height, 3);
+}

@@ -1,0 +1,107 @@
+/**
+ * Image files built at test time, byte by byte, so that the I/O tests need no committed binaries beyond the example
+ * images, and so that every PNG colour type and bit depth can be covered (pngjs cannot write palette or 1-bit files).
+ */
+import { deflateSync } from 'node:zlib';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** One PNG chunk: length, type, data, CRC. */
+export function pngChunk(type: string, data: Uint8Array | number[]): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), Buffer.from(data)]);
+  const out = Buffer.alloc(body.length + 8);
+  out.writeUInt32BE(body.length - 4, 0);
+  body.copy(out, 4);
+  out.writeUInt32BE(crc32(body), out.length - 4);
+  return out;
+}
+
+export interface PngSpec {
+  width: number;
+  height: number;
+  /** Bit depth: 1, 2, 4, 8 or 16. */
+  depth: number;
+  /** 0 gray, 2 RGB, 3 palette, 4 gray+alpha, 6 RGBA. */
+  colorType: number;
+  /** Each row's packed samples (without the filter byte; filter 0 is used). */
+  rows: number[][];
+  /** Chunks to put between IHDR and IDAT, e.g. `['PLTE', [...]]`, `['tRNS', [...]]`. */
+  chunks?: [string, number[]][];
+}
+
+/** A valid, non-interlaced PNG file. */
+export function buildPng(spec: PngSpec): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(spec.width, 0);
+  ihdr.writeUInt32BE(spec.height, 4);
+  ihdr[8] = spec.depth;
+  ihdr[9] = spec.colorType;
+  const raw = Buffer.from(spec.rows.flatMap((row) => [0, ...row]));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    ...(spec.chunks ?? []).map(([type, data]) => pngChunk(type, data)),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', []),
+  ]);
+}
+
+/** Big-endian 16-bit samples as bytes. */
+export function be16(values: number[]): number[] {
+  return values.flatMap((v) => [v >>> 8, v & 0xff]);
+}
+
+/**
+ * A baseline grayscale JPEG (one component), 16×8 pixels: the left 8×8 block all 50, the right one all 200.
+ * Built by hand: quantisation table of ones, each block only a DC coefficient, Huffman tables with just the symbols
+ * used. Any conforming decoder returns exactly 50 and 200 (a flat block has no rounding in the inverse DCT).
+ */
+export function grayJpeg(): Buffer {
+  const marker = (code: number, body: number[]) => [0xff, code, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
+  // DC of a flat block of value v (level-shifted by 128): 8 (v - 128). Left: -624 (category 10), right: 576, so the
+  // coded difference is 1200 (category 11). Negative values are coded as v + 2^cat - 1.
+  const bits =
+    '00' + (-624 + 1023).toString(2).padStart(10, '0') + '00' + // block 1: DC cat 10, value, AC end-of-block
+    '01' + (1200).toString(2).padStart(11, '0') + '00'; // block 2: DC cat 11, value, end-of-block
+  const padded = bits.padEnd(Math.ceil(bits.length / 8) * 8, '1');
+  const scan: number[] = [];
+  for (let i = 0; i < padded.length; i += 8) {
+    const byte = parseInt(padded.slice(i, i + 8), 2);
+    scan.push(byte);
+    if (byte === 0xff) scan.push(0x00); // byte stuffing
+  }
+  const counts = (lengths: Record<number, number>) => Array.from({ length: 16 }, (_, i) => lengths[i + 1] ?? 0);
+  return Buffer.from([
+    0xff, 0xd8, // SOI
+    ...marker(0xdb, [0x00, ...new Array(64).fill(1)]), // DQT: table 0, all ones
+    ...marker(0xc0, [8, 0, 8, 0, 16, 1, 1, 0x11, 0]), // SOF0: 8-bit, 8 high, 16 wide, 1 component (id 1, 1×1, table 0)
+    ...marker(0xc4, [0x00, ...counts({ 2: 2 }), 10, 11]), // DHT DC 0: codes 00 → cat 10, 01 → cat 11
+    ...marker(0xc4, [0x10, ...counts({ 2: 1 }), 0x00]), // DHT AC 0: code 00 → end-of-block
+    ...marker(0xda, [1, 1, 0x00, 0, 63, 0]), // SOS: 1 component, tables 0/0, spectral 0..63
+    ...scan,
+    0xff, 0xd9, // EOI
+  ]);
+}
+
+/** A fresh temporary folder; call the returned `cleanup` when done. */
+export async function tempDir(prefix = 'cnn-io-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
