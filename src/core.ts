@@ -12,3 +12,5 @@ export { im2double } from './image/im2double.js';
 export { im2uint8 } from './image/im2uint8.js';
 export { uint8 } from './image/uint8.js';
 export { encodePng } from './io/encodePng.js';
+export { imresize } from './image/imresize.js';
+export type { ImresizeOptions, ImresizeMethod } from './image/imresize.js';

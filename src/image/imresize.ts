@@ -1,0 +1,258 @@
+/**
+ * MATLAB's `imresize`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { axisPlan, type AxisPlan, type KernelName } from '../internal/imresizeWeights.js';
+import { assertOneOf, assertOptions, assertTensor, rangeError, typeError } from '../internal/validate.js';
+
+/** Interpolation methods of {@link imresize}, with MATLAB's names. */
+export type ImresizeMethod = 'bicubic' | 'cubic' | 'bilinear' | 'triangle' | 'nearest' | 'box' | 'lanczos2' | 'lanczos3';
+
+/** Options of {@link imresize}. */
+export interface ImresizeOptions {
+  /**
+   * Interpolation kernel: `'bicubic'`/`'cubic'` (Keys, a = −0.5, 4 taps), `'bilinear'`/`'triangle'` (2 taps),
+   * `'nearest'` (nearest neighbour), `'box'`, `'lanczos2'`, `'lanczos3'`.
+   * @default 'bicubic'
+   */
+  method?: ImresizeMethod;
+  /**
+   * Widen the kernel when shrinking (scale < 1) so that it averages over the pixels it skips, as MATLAB does.
+   * No effect when enlarging.
+   * @default true, except for 'nearest' (false)
+   */
+  antialiasing?: boolean;
+  /**
+   * Per-axis scale `[rowScale, colScale]` (MATLAB's `'Scale', [sr sc]`): the output has
+   * `ceil(rowScale * h)` rows and `ceil(colScale * w)` columns. Pass `null` as `scaleOrSize` with it.
+   */
+  scale?: readonly [number, number];
+}
+
+const FN = 'imresize';
+const METHODS: readonly ImresizeMethod[] = ['bicubic', 'cubic', 'bilinear', 'triangle', 'nearest', 'box', 'lanczos2', 'lanczos3'];
+const KERNEL_OF: Record<ImresizeMethod, KernelName> = {
+  bicubic: 'cubic',
+  cubic: 'cubic',
+  bilinear: 'triangle',
+  triangle: 'triangle',
+  nearest: 'box',
+  box: 'box',
+  lanczos2: 'lanczos2',
+  lanczos3: 'lanczos3',
+};
+/** Largest output side we accept (int32 indices). */
+const MAX_SIDE = 2 ** 31 - 1;
+
+interface Geometry {
+  outRows: number;
+  outCols: number;
+  scaleRows: number;
+  scaleCols: number;
+}
+
+const isAuto = (v: unknown) => v === null || (typeof v === 'number' && Number.isNaN(v));
+
+/** Output size and per-axis scales (spec §5.1), all in IEEE double like MATLAB. Validates `scaleOrSize`. */
+function geometry(h: number, w: number, scaleOrSize: unknown, optScale: readonly [number, number] | undefined): Geometry {
+  const expected = 'a positive finite scale or an output size [rows, cols]';
+  let g: Geometry;
+  if (optScale !== undefined) {
+    if (scaleOrSize !== null && scaleOrSize !== undefined) {
+      throw rangeError(FN, 'scaleOrSize', 'null when options.scale is given', scaleOrSize);
+    }
+    const [sr, sc] = optScale;
+    g = { outRows: Math.ceil(sr * h), outCols: Math.ceil(sc * w), scaleRows: sr, scaleCols: sc };
+  } else if (typeof scaleOrSize === 'number') {
+    if (!Number.isFinite(scaleOrSize) || scaleOrSize <= 0) throw rangeError(FN, 'scaleOrSize', expected, scaleOrSize);
+    // The given scale (not out/in) is what the kernel math uses.
+    const s = scaleOrSize;
+    g = { outRows: Math.ceil(s * h), outCols: Math.ceil(s * w), scaleRows: s, scaleCols: s };
+  } else if (Array.isArray(scaleOrSize)) {
+    if (scaleOrSize.length !== 2) throw rangeError(FN, 'scaleOrSize', expected, scaleOrSize);
+    scaleOrSize.forEach((v: unknown, i) => {
+      if (isAuto(v)) return;
+      const arg = `scaleOrSize[${i}]`;
+      if (typeof v !== 'number') throw typeError(FN, arg, 'a positive integer or null', v);
+      if (!Number.isInteger(v) || v <= 0) throw rangeError(FN, arg, 'a positive integer or null', v);
+    });
+    const [r, c] = scaleOrSize as [number | null, number | null];
+    if (isAuto(r) && isAuto(c)) {
+      throw rangeError(FN, 'scaleOrSize', 'an output size [rows, cols] with at most one of them null', scaleOrSize);
+    }
+    if (isAuto(r)) {
+      // One side given: the other keeps the aspect ratio, and both scales are the given side's scale.
+      const outRows = Math.ceil(((c as number) * h) / w);
+      const s = (c as number) / w;
+      g = { outRows, outCols: c as number, scaleRows: s, scaleCols: s };
+    } else if (isAuto(c)) {
+      const outCols = Math.ceil(((r as number) * w) / h);
+      const s = (r as number) / h;
+      g = { outRows: r as number, outCols, scaleRows: s, scaleCols: s };
+    } else {
+      g = { outRows: r as number, outCols: c as number, scaleRows: (r as number) / h, scaleCols: (c as number) / w };
+    }
+  } else {
+    throw typeError(FN, 'scaleOrSize', expected, scaleOrSize);
+  }
+  if (!(g.outRows <= MAX_SIDE && g.outCols <= MAX_SIDE)) {
+    throw rangeError(FN, optScale ? 'options.scale' : 'scaleOrSize', `a resize to at most ${MAX_SIDE} rows and columns`, optScale ?? scaleOrSize);
+  }
+  return g;
+}
+
+/** MATLAB's uint8 conversion of an intermediate: round half away from zero, saturate to 0..255 (float32 values). */
+function quantize(t: tf.Tensor): tf.Tensor {
+  // Values below 0 saturate to 0 anyway, so floor(v + 0.5) rounds half away from zero wherever it matters.
+  return tf.clipByValue(tf.floor(tf.add(t, tf.scalar(0.5))), 0, 255);
+}
+
+/**
+ * Resamples the rows of `m` [repeat * inLen, S] (`repeat` stacked blocks of `inLen` rows) with `plan`:
+ * -> [repeat * outLen, S], each output row the tap-ordered sum of weight × gathered input row.
+ */
+function combineRows(m: tf.Tensor, plan: AxisPlan, repeat: number): tf.Tensor {
+  const { outLen } = plan;
+  const S = m.shape[1] as number;
+  const terms: tf.Tensor[] = [];
+  for (let k = 0; k < plan.indices.length; k++) {
+    let rows = plan.indices[k];
+    if (repeat > 1) {
+      // Frames stacked along the rows: frame a's row i is row a * inLen + i.
+      const all = new Int32Array(repeat * outLen);
+      for (let a = 0; a < repeat; a++) for (let o = 0; o < outLen; o++) all[a * outLen + o] = a * plan.inLen + rows[o];
+      rows = all;
+    }
+    const g = tf.gatherND(m, tf.tensor2d(rows, [rows.length, 1], 'int32'));
+    if (plan.kind === 'gather') return g;
+    const w = tf.tensor3d(plan.weights[k], [1, outLen, 1]);
+    terms.push(tf.mul(tf.reshape(g, [repeat, outLen, S]), w));
+  }
+  const sum = terms.length === 1 ? terms[0] : tf.addN(terms);
+  return tf.reshape(sum, [repeat * outLen, S]);
+}
+
+/** Resamples axis 1 (rows) of `t` [n, h, w, c] with `plan` -> [n, plan.outLen, w, c]. */
+function resizeRows(t: tf.Tensor, plan: AxisPlan): tf.Tensor {
+  const [n, h, w, c] = t.shape as [number, number, number, number];
+  const out = combineRows(tf.reshape(t, [n * h, w * c]), plan, n);
+  return tf.reshape(out, [n, plan.outLen, w, c]);
+}
+
+/** Resamples axis 2 (columns) of `t` [n, h, w, c] with `plan` -> [n, h, plan.outLen, c]. */
+function resizeCols(t: tf.Tensor, plan: AxisPlan): tf.Tensor {
+  const [n, h, w, c] = t.shape as [number, number, number, number];
+  const R = n * h;
+  const W = plan.outLen;
+  // Bring the columns to the front (gatherND copies whole rows fast on every backend), resample, put them back.
+  let m: tf.Tensor;
+  if (R === 1) m = tf.reshape(t, [w, c]);
+  else if (c === 1) m = tf.transpose(tf.reshape(t, [R, w]));
+  else m = tf.reshape(tf.transpose(tf.reshape(t, [R, w, c]), [1, 0, 2]), [w, R * c]);
+  const out = combineRows(m, plan, 1); // [W, R * c]
+  let back: tf.Tensor;
+  if (R === 1) back = out;
+  else if (c === 1) back = tf.transpose(out);
+  else back = tf.transpose(tf.reshape(out, [W, R, c]), [1, 0, 2]);
+  return tf.reshape(back, [n, h, W, c]);
+}
+
+/**
+ * MATLAB's `imresize(A, scale)` / `imresize(A, [rows cols])` with MATLAB's numerics: bicubic by default, antialiasing
+ * when shrinking, symmetric-mirror borders, and the same weights MATLAB computes (in double, on the host).
+ *
+ * - `scaleOrSize` a number `s`: the output is `ceil(s * h)` × `ceil(s * w)` (in double: `ceil(0.1 * 30)` is 4), and
+ *   the kernels use `s` itself, not `out / in`.
+ * - `scaleOrSize` `[rows, cols]`: that output size; one side `null` (or NaN) keeps the aspect ratio
+ *   (`ceil(cols * h / w)`), and then both axes use the given side's scale.
+ * - `options.scale` `[rowScale, colScale]` (with `scaleOrSize` `null`): per-axis scales.
+ *
+ * Only the rows and columns are resized: every channel of `[h, w, c]` and every frame of `[n, h, w, c]` (MATLAB's
+ * h×w×c×n) gets the same weights. The axis with the smaller scale is resized first (rows first on ties), as MATLAB
+ * does. Each output pixel is the weighted sum of its kernel's taps, summed in tap order. When both axes are pure
+ * nearest-neighbour (scale 1, most `'nearest'` resizes) the result is an exact copy by index.
+ *
+ * Numbers, as in MATLAB:
+ * - float32 (MATLAB's `double`): no clipping, so bicubic overshoot such as −0.08 or 1.04 stays. Arithmetic is
+ *   float32 (MATLAB: double), so results agree with MATLAB to float32 rounding (about 1e-6 relative).
+ * - int32 (MATLAB's `uint8`, values 0..255): every pass is rounded half away from zero and saturated to 0..255, as
+ *   MATLAB stores each pass in uint8. MATLAB's own integer code rounds an exact .5 differently now and then, so
+ *   outputs may differ from MATLAB's by 1 at such ties. Values outside 0..255 saturate once a pass interpolates.
+ * - NaN (and ±Inf) spread exactly as in MATLAB: to the output pixels whose kernel covers them, including kept taps of
+ *   weight 0 (0 · NaN is NaN), and no further.
+ *
+ * Runs with public TF.js ops only (gatherND, mul, addN, transpose), so it works on every backend. Returns a new tensor
+ * the caller owns; the input is neither disposed nor modified.
+ *
+ * @param x - `[h, w]`, `[h, w, c]` or `[n, h, w, c]`; float32, or int32 holding 0..255. Must not be empty.
+ * @param scaleOrSize - a positive scale, or the output size `[rows, cols]` with at most one side `null`/NaN;
+ *   `null` when `options.scale` is given.
+ * @param options - {@link ImresizeOptions}: `method` (default `'bicubic'`), `antialiasing` (default `true` except
+ *   for `'nearest'`), `scale`.
+ * @returns a tensor of `x`'s rank and dtype: `[rows, cols]`, `[rows, cols, c]` or `[n, rows, cols, c]`.
+ * @throws TypeError if `x` is not a live float32/int32 tensor, or an argument or option has the wrong type.
+ * @throws RangeError if `x` has the wrong rank or is empty, the scale is not positive and finite, a size is not a
+ *   positive integer, both sides are null, the method or an option name is unknown, or the output would be too large.
+ *
+ * @example
+ * const big = imresize(act, [227, 227]);                        // [113, 113, 64] -> [227, 227, 64], bicubic
+ * const half = imresize(img, 0.5, { method: 'bilinear' });      // antialiased
+ * const tall = imresize(img, [300, null]);                      // 300 rows, aspect ratio kept
+ * const nn = imresize(labels, 2, { method: 'nearest' });        // exact copies, no antialiasing
+ */
+export function imresize(
+  x: tf.Tensor,
+  scaleOrSize: number | readonly [number | null, number | null] | null | undefined,
+  options?: ImresizeOptions,
+): tf.Tensor {
+  assertTensor(FN, 'x', x, { ranks: [2, 3, 4], what: 'an image tensor [h, w], [h, w, c] or [n, h, w, c]' });
+  if (x.size === 0) throw rangeError(FN, 'x', 'a non-empty image', x);
+  const opts = assertOptions<ImresizeOptions>(FN, options, ['method', 'antialiasing', 'scale']);
+  const method = opts.method === undefined ? 'bicubic' : assertOneOf(FN, 'options.method', opts.method, METHODS);
+  let antialiasing = method !== 'nearest';
+  if (opts.antialiasing !== undefined) {
+    if (typeof opts.antialiasing !== 'boolean') throw typeError(FN, 'options.antialiasing', 'a boolean', opts.antialiasing);
+    antialiasing = opts.antialiasing;
+  }
+  if (opts.scale !== undefined) {
+    const expected = 'an array [rowScale, colScale] of positive finite numbers';
+    const s: unknown = opts.scale;
+    if (!Array.isArray(s) || s.length !== 2 || s.some((v) => typeof v !== 'number')) {
+      throw typeError(FN, 'options.scale', expected, s);
+    }
+    if (s.some((v) => !Number.isFinite(v) || v <= 0)) throw rangeError(FN, 'options.scale', expected, s);
+  }
+
+  const rank = x.rank;
+  const [n, h, w, c] =
+    rank === 2 ? [1, x.shape[0], x.shape[1], 1] : rank === 3 ? [1, x.shape[0], x.shape[1], x.shape[2]] : x.shape;
+  const g = geometry(h, w, scaleOrSize, opts.scale);
+  const kernel = KERNEL_OF[method];
+  const rowPlan = axisPlan(h, g.outRows, g.scaleRows, kernel, antialiasing);
+  const colPlan = axisPlan(w, g.outCols, g.scaleCols, kernel, antialiasing);
+  const outShape =
+    rank === 2 ? [g.outRows, g.outCols] : rank === 3 ? [g.outRows, g.outCols, c] : [n, g.outRows, g.outCols, c];
+
+  return tf.tidy(FN, () => {
+    // The axis with the smaller scale first; rows first on ties (MATLAB's stable sort of the scales).
+    const passes: [AxisPlan, typeof resizeRows][] =
+      g.scaleRows <= g.scaleCols
+        ? [[rowPlan, resizeRows], [colPlan, resizeCols]]
+        : [[colPlan, resizeCols], [rowPlan, resizeRows]];
+    const isInt = x.dtype === 'int32';
+    let t: tf.Tensor = tf.reshape(x, [n, h, w, c]);
+    for (const [plan, resize] of passes) {
+      if (plan.kind === 'identity') continue;
+      if (plan.kind === 'gather') {
+        t = resize(t, plan); // an exact copy by index, in any dtype
+        continue;
+      }
+      if (t.dtype !== 'float32') t = tf.cast(t, 'float32');
+      t = resize(t, plan);
+      if (isInt) t = quantize(t);
+    }
+    if (t.dtype !== x.dtype) t = tf.cast(t, x.dtype);
+    // A new tensor object even when nothing moved (scale 1), so that the caller owns what it gets.
+    return tf.reshape(t, outShape);
+  });
+}
