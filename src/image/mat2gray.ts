@@ -54,12 +54,16 @@ export function mat2gray(x: tf.Tensor, limits?: readonly [number, number]): tf.T
   return tf.tidy('mat2gray', () => {
     const a = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
     if (a.size === 0) return tf.zeros(a.shape, 'float32');
-    let image: tf.Tensor;
+    // Both MATLAB branches as one affine map `scale * a + offset` with scalar coefficients chosen on the device:
+    // (delta, -amin * delta) normally, (1, 0) for constant input, where 1 * a + 0 is `a` exactly.
+    let scale: tf.Tensor;
+    let offset: tf.Tensor;
     if (limits !== undefined) {
       const [lo, hi] = limits;
       // delta and the offset are formed in double here, then rounded once to float32.
       const delta = 1 / (hi - lo);
-      image = hi === lo ? a : tf.add(tf.mul(tf.scalar(delta), a), tf.scalar(-lo * delta));
+      scale = tf.scalar(hi === lo ? 1 : delta);
+      offset = tf.scalar(hi === lo ? 0 : -lo * delta);
     } else {
       let amin: tf.Tensor;
       let amax: tf.Tensor;
@@ -68,17 +72,21 @@ export function mat2gray(x: tf.Tensor, limits?: readonly [number, number]): tf.T
         amax = tf.max(a);
       } else {
         // MATLAB's min/max skip NaN; a tensor of only NaN gives +Inf/-Inf here, which maps every element to 1,
-        // as MATLAB's NaN limits do.
+        // as MATLAB's NaN limits do. Full-size fill values: a scalar would be broadcast by a slow path on wasm.
         const nan = tf.isNaN(a);
-        amin = tf.min(tf.where(nan, tf.scalar(Infinity), a));
-        amax = tf.max(tf.where(nan, tf.scalar(-Infinity), a));
+        amin = tf.min(tf.where(nan, tf.fill(a.shape, Infinity), a));
+        amax = tf.max(tf.where(nan, tf.fill(a.shape, -Infinity), a));
       }
       const delta = tf.div(tf.scalar(1), tf.sub(amax, amin));
-      const scaled = tf.add(tf.mul(delta, a), tf.mul(tf.neg(amin), delta));
-      // The constant-input rule, chosen on the device so that nothing is read back.
-      image = tf.where(tf.equal(amax, amin), a, scaled);
+      const constant = tf.equal(amax, amin);
+      scale = tf.where(constant, tf.scalar(1), delta);
+      offset = tf.where(constant, tf.scalar(0), tf.mul(tf.neg(amin), delta));
     }
-    // NaN first: clipByValue's NaN handling differs between backends (cpu keeps NaN, wasm gives 0).
-    return tf.where(tf.isNaN(image), tf.onesLike(image), tf.clipByValue(image, 0, 1));
+    const image = tf.add(tf.mul(scale, a), offset);
+    const clipped = tf.clipByValue(image, 0, 1);
+    // int32 input with its own limits gives no NaN (finite values, finite delta). Elsewhere NaN is found before
+    // clipping: clipByValue's NaN handling differs between backends (cpu keeps NaN, wasm gives 0).
+    if (x.dtype === 'int32' && limits === undefined) return clipped;
+    return tf.where(tf.isNaN(image), tf.onesLike(image), clipped);
   });
 }

@@ -34,7 +34,8 @@ export function strongestChannel(act: tf.Tensor): { index: tf.Tensor; value: tf.
   let value: tf.Tensor; // [n]
   if (batch.dtype === 'float32') {
     const nan = tf.isNaN(batch);
-    perChannel = tf.max(tf.where(nan, tf.scalar(-Infinity), batch), [1, 2]);
+    // A full-size fill value: a scalar would be broadcast by a slow path on wasm.
+    perChannel = tf.max(tf.where(nan, tf.fill(batch.shape, -Infinity), batch), [1, 2]);
     const best = tf.max(perChannel, 1);
     // NaN where an image holds nothing but NaN.
     const anyNumber = tf.any(tf.logicalNot(nan), [1, 2, 3]);
@@ -82,10 +83,11 @@ export function maxChannel(act: tf.Tensor): tf.Tensor {
       const [h, w] = act.shape;
       return tf.reshape(tf.gather(act, tf.reshape(index, [1]), 2), [h, w]);
     }
-    // One channel per image: keep it, zero the others, sum over channels (exact: one term is non-zero; NaN and ±Inf of
-    // the kept channel survive). Not tf.gather with batchDims: the wasm backend of TF.js 4.22 reads wrong elements.
-    const [n, , , c] = act.shape;
-    const keep = tf.equal(tf.range(0, c, 1, 'int32'), tf.reshape(index, [n, 1, 1, 1]));
-    return tf.sum(tf.where(keep, act, tf.zerosLike(act)), 3);
+    // One channel per image, as one gather from the flat tensor: element (i, p, index[i]) sits at
+    // (i * h * w + p) * c + index[i]. Not tf.gather with batchDims: the wasm backend of TF.js 4.22 reads wrong elements.
+    const [n, h, w, c] = act.shape;
+    const pixel = tf.reshape(tf.mul(tf.range(0, n * h * w, 1, 'int32'), tf.scalar(c, 'int32')), [n, h * w]);
+    const flat = tf.add(pixel, tf.reshape(index, [n, 1]));
+    return tf.reshape(tf.gather(tf.reshape(act, [-1]), tf.reshape(flat, [-1])), [n, h, w]);
   });
 }

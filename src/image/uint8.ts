@@ -15,8 +15,9 @@ import { assertTensor } from '../internal/validate.js';
  * @internal Not part of the package's API; shared with `im2uint8` and `imtile`.
  */
 export function castToUint8(x: tf.Tensor): tf.Tensor {
-  // Not clipByValue for int32: the wasm backend of TF.js 4.22 leaves int32 values above the maximum unclipped.
-  if (x.dtype === 'int32') return tf.maximum(tf.minimum(x, tf.scalar(255, 'int32')), tf.scalar(0, 'int32'));
+  // int32 is clipped in float32 (exact: 0..255 are exact, everything else lands on 0 or 255). Not clipByValue on int32:
+  // the wasm backend of TF.js 4.22 leaves int32 values above the maximum unclipped.
+  if (x.dtype === 'int32') return tf.cast(tf.clipByValue(tf.cast(x, 'float32'), 0, 255), 'int32');
   // isNaN first: clipByValue's NaN handling differs between backends (cpu keeps NaN, wasm gives 0).
   const finite = tf.where(tf.isNaN(x), tf.zerosLike(x), x);
   const clamped = tf.clipByValue(finite, 0, 255);
