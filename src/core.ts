@@ -14,3 +14,5 @@ export { uint8 } from './image/uint8.js';
 export { encodePng } from './io/encodePng.js';
 export { imresize } from './image/imresize.js';
 export type { ImresizeOptions, ImresizeMethod } from './image/imresize.js';
+export { imtile } from './image/imtile.js';
+export type { ImtileInput, ImtileOptions } from './image/imtile.js';
