@@ -1,0 +1,209 @@
+// Network benchmark: squeezenet() load time; activations() to conv1, fire6-squeeze1x1 and prob at batch 1 and 8;
+// peak memory; and, side by side in the same run, the same network hand-written in TF.js ops (fused conv + bias +
+// ReLU), onnxruntime-node and onnxruntime-web (wasm) on ../shared/bench/squeezenet_v1.1.onnx.
+//
+//   npm run build && node bench/network.bench.mjs [backend ...]      (default: wasm cpu)
+//
+// Variants run interleaved (one call of each per round, medians over rounds), so machine-load drift hits all of them
+// alike: compare the ratios, not the absolute times. Set BENCH_ALT_MODEL=<path of another model.json> to time a
+// second build of the model (e.g. CNN_ACTIVATIONS_RELU_MODE=separate) in the same run. Never fails on speed.
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { PNG } from 'pngjs';
+import { initBackend, squeezenet, activations } from 'cnn-activations';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ONNX = path.join(root, '..', 'shared', 'bench', 'squeezenet_v1.1.onnx');
+const FACE = path.join(root, '..', 'shared', 'images', 'face.png');
+const backends = process.argv.slice(2).length ? process.argv.slice(2) : ['wasm', 'cpu'];
+const ROUNDS = { wasm: 25, cpu: 3 };
+const ROUNDS_B8 = { wasm: 8, cpu: 1 };
+
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+const mb = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+
+// The face image, as int32 [227, 227, 3] (what imread gives) and as ONNX's NCHW float input (RGB minus the mean).
+const png = PNG.sync.read(readFileSync(FACE));
+const { width: W, height: H } = png;
+const rgb = new Int32Array(H * W * 3);
+for (let i = 0; i < H * W; i++) for (let c = 0; c < 3; c++) rgb[i * 3 + c] = png.data[i * 4 + c];
+const MEAN = [123, 117, 104];
+const nchw = new Float32Array(3 * H * W);
+for (let c = 0; c < 3; c++) for (let i = 0; i < H * W; i++) nchw[c * H * W + i] = rgb[i * 3 + c] - MEAN[c];
+
+/** SqueezeNet v1.1 written out in TF.js ops, with MATLAB's paddings, using the loaded network's weight tensors. */
+function handWritten(weights, x) {
+  const w = (n) => weights[n][0];
+  return tf.tidy(() => {
+    const conv = (t, name, stride, pad) =>
+      tf.fused.conv2d({ x: t, filter: w(`${name}/weights`), bias: w(`${name}/bias`), strides: stride, pad, activation: 'relu' });
+    const fire = (t, f) => {
+      const s = conv(t, `${f}-squeeze1x1`, 1, 'valid');
+      return tf.concat([conv(s, `${f}-expand1x1`, 1, 'valid'), conv(s, `${f}-expand3x3`, 1, 'same')], 3);
+    };
+    const pool = (t, padded) => tf.maxPool(padded ? tf.pad(t, [[0, 0], [0, 1], [0, 1], [0, 0]]) : t, 3, 2, 'valid');
+    let t = tf.sub(tf.cast(x, 'float32'), tf.tensor1d(MEAN));
+    t = pool(conv(t, 'conv1', 2, 'valid'), false);
+    t = pool(fire(fire(t, 'fire2'), 'fire3'), true);
+    t = pool(fire(fire(t, 'fire4'), 'fire5'), true);
+    t = fire(fire(fire(fire(t, 'fire6'), 'fire7'), 'fire8'), 'fire9');
+    t = conv(t, 'conv10', 1, 'valid');
+    return tf.softmax(tf.mean(t, [1, 2], true));
+  });
+}
+
+/** Runs every variant once per round (after `warm` warm-up rounds); returns median ms per variant. */
+async function interleave(variants, rounds, warm = 2) {
+  const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (let r = 0; r < rounds + warm; r++) {
+    for (const [name, fn] of Object.entries(variants)) {
+      const t0 = performance.now();
+      await fn();
+      if (r >= warm) times[name].push(performance.now() - t0);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+}
+
+/** Times a tensor-returning call including the read-back of its result. */
+const timed = (fn) => async () => {
+  const out = fn();
+  const list = Array.isArray(out) ? out : [out];
+  await Promise.all(list.map((t) => t.data()));
+  tf.dispose(list);
+};
+
+let peakRss = process.memoryUsage().rss;
+const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+
+const ortVariants = {};
+const sessions = [];
+async function loadOnnx() {
+  if (!existsSync(ONNX)) {
+    console.log(`onnx: ${ONNX} not found, skipped`);
+    return;
+  }
+  const variants = ortVariants;
+  try {
+    const ortNode = (await import('onnxruntime-node')).default;
+    for (const threads of [1, 2]) {
+      const s = await ortNode.InferenceSession.create(ONNX, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+      const x = new ortNode.Tensor('float32', nchw, [1, 3, H, W]);
+      sessions.push(s);
+      variants[`onnxruntime-node ${threads} thread${threads > 1 ? 's' : ''}`] = async () => (await s.run({ data: x })).prob.data;
+    }
+  } catch (err) {
+    console.log(`onnxruntime-node unavailable: ${err.message.split('\n')[0]}`);
+  }
+  try {
+    const ortWeb = await import('onnxruntime-web');
+    ortWeb.env.wasm.numThreads = 1;
+    const s = await ortWeb.InferenceSession.create(readFileSync(ONNX), { executionProviders: ['wasm'] });
+    const x = new ortWeb.Tensor('float32', nchw, [1, 3, H, W]);
+    sessions.push(s);
+    variants['onnxruntime-web wasm 1 thread'] = async () => (await s.run({ data: x })).prob.data;
+  } catch (err) {
+    console.log(`onnxruntime-web unavailable: ${err.message.split('\n')[0]}`);
+  }
+}
+
+async function benchBackend(backend) {
+  const choice = await initBackend({ backend });
+  console.log(`\n--- backend ${choice.backend}`);
+  const rounds = ROUNDS[backend] ?? 5;
+
+  // Load time (each load disposed again).
+  const loads = [];
+  for (let i = 0; i < (backend === 'cpu' ? 3 : 5); i++) {
+    const t0 = performance.now();
+    const n = await squeezenet();
+    loads.push(performance.now() - t0);
+    n.dispose();
+  }
+  const tensorsBefore = tf.memory().numTensors;
+  const net = await squeezenet();
+  const alt = process.env.BENCH_ALT_MODEL ? await squeezenet({ modelUrl: process.env.BENCH_ALT_MODEL }) : null;
+  const img = tf.tensor3d(rgb, [H, W, 3], 'int32');
+  const batch = tf.tidy(() => tf.stack(Array.from({ length: 8 }, () => img)));
+  const img4 = tf.expandDims(img, 0);
+
+  // Check that the side-by-side variants agree before timing them.
+  const [pA, pH] = [activations(net, img, 'prob'), handWritten(net.model.weights, img4)];
+  const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.reshape(pA, [-1]), tf.reshape(pH, [-1])))).dataSync()[0]);
+  tf.dispose([pA, pH]);
+
+  const variants = {
+    'activations conv1': timed(() => activations(net, img, 'conv1')),
+    'activations fire6-squeeze1x1': timed(() => activations(net, img, 'fire6-squeeze1x1')),
+    'activations prob': timed(() => activations(net, img, 'prob')),
+    'hand-written tf ops prob': timed(() => handWritten(net.model.weights, img4)),
+    'model.execute prob (no checks)': timed(() => tf.tidy(() => net.model.execute({ input: tf.cast(img4, 'float32') }, 'prob'))),
+  };
+  if (alt) variants['activations prob, BENCH_ALT_MODEL'] = timed(() => activations(alt, img, 'prob'));
+  Object.assign(variants, ortVariants);
+  const r1 = await interleave(variants, rounds);
+  sampleRss();
+  const r8 = await interleave(
+    {
+      'activations prob batch 8': timed(() => activations(net, batch, 'prob')),
+      'hand-written prob batch 8': timed(() => handWritten(net.model.weights, batch)),
+    },
+    ROUNDS_B8[backend] ?? 2,
+    1,
+  );
+  sampleRss();
+
+  const base = tf.memory().numBytes;
+  const prof = await tf.profile(() => {
+    const o = activations(net, img, 'prob');
+    o.dispose();
+  });
+  const profH = await tf.profile(() => {
+    const o = handWritten(net.model.weights, img4);
+    o.dispose();
+  });
+  const prof8 = await tf.profile(() => {
+    const o = activations(net, batch, 'prob');
+    o.dispose();
+  });
+
+  const all = { ...r1, ...r8 };
+  for (const [k, v] of Object.entries(all)) console.log(`${k.padEnd(40)} ${fmt(v).padStart(8)} ms`);
+  console.log(`${'squeezenet() load'.padEnd(40)} ${fmt(median(loads)).padStart(8)} ms`);
+  console.log(`max |activations prob - hand-written prob| = ${diff.toExponential(2)}`);
+  console.log(
+    `peak tensor memory above the inputs and weights: activations prob ${mb(prof.peakBytes - base)}, ` +
+      `hand-written ${mb(profH.peakBytes - base)}, activations prob batch 8 ${mb(prof8.peakBytes - base)}; ` +
+      `weights + inputs ${mb(base)}`,
+  );
+  console.log('ratios (same run):');
+  const ratio = (a, b) => (all[a] / all[b]).toFixed(3);
+  console.log(`  activations prob / hand-written prob              ${ratio('activations prob', 'hand-written tf ops prob')}   (target <= 1.15 on wasm)`);
+  console.log(`  activations conv1 / activations prob              ${ratio('activations conv1', 'activations prob')}   (target <= 0.15)`);
+  console.log(`  activations fire6-squeeze1x1 / activations prob   ${ratio('activations fire6-squeeze1x1', 'activations prob')}`);
+  console.log(
+    `  activations batch 8 per image / batch 1           ${(all['activations prob batch 8'] / 8 / all['activations prob']).toFixed(3)}   (target <= 1)`,
+  );
+  console.log(`  activations prob / model.execute prob            ${ratio('activations prob', 'model.execute prob (no checks)')}`);
+  if (alt) console.log(`  BENCH_ALT_MODEL prob / activations prob           ${ratio('activations prob, BENCH_ALT_MODEL', 'activations prob')}`);
+  for (const k of Object.keys(ortVariants)) {
+    console.log(`  activations prob / ${k.padEnd(30)} ${ratio('activations prob', k)}`);
+  }
+  tf.dispose([img, img4, batch]);
+  net.dispose();
+  alt?.dispose();
+  const leaked = tf.memory().numTensors - tensorsBefore;
+  if (leaked !== 0) console.log(`WARNING: ${leaked} tensors left after the benchmark`);
+}
+
+// ONNX Runtime sessions run interleaved with each backend's batch-1 variants.
+await loadOnnx();
+for (const b of backends) await benchBackend(b);
+for (const s of sessions) await s.release?.();
+console.log(`\npeak RSS ${mb(peakRss)}`);

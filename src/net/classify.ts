@@ -1,0 +1,75 @@
+/**
+ * `classify(net, img, k)`: the k most probable classes of an image, like MATLAB's `[label, scores] = classify(net, X)`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { assertInteger, assertOptions, assertTensor, rangeError, typeError } from '../internal/validate.js';
+import { activations } from './activations.js';
+import type { Network } from './types.js';
+
+/** One class of {@link classify}'s answer. */
+export interface ClassScore {
+  /** 0-based class index (into `net.classNames`). */
+  index: number;
+  /** MATLAB's 1-based class index. */
+  matlabIndex: number;
+  /** The class name, e.g. `'wig'`. */
+  label: string;
+  /** The softmax probability (the `prob` layer), 0..1. */
+  score: number;
+}
+
+/** Options of {@link classify}. */
+export interface ClassifyOptions {
+  /**
+   * Resize the image to the network's input size (227×227) with `imresize` first. Without it, an image of another
+   * size is refused, as MATLAB's `classify` refuses it.
+   * @default false
+   */
+  resize?: boolean;
+}
+
+const FN = 'classify';
+const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32';
+
+/**
+ * Classifies one image: the `k` most probable of the network's classes, most probable first (ties: lower index
+ * first). MATLAB's `classify` returns only the top class; `classify(net, img, 1)[0].label` is that.
+ *
+ * @param net A network from `squeezenet()`.
+ * @param img int32 (0..255) or float32 pixels `[h, w, 3]` RGB, or `[h, w]` / `[h, w, 1]` gray, of the network's input
+ *   size (227×227), or of any size with `{ resize: true }`.
+ * @param k How many classes, 1..1000. @default 5
+ * @returns A promise of `k` entries `{ index, matlabIndex, label, score }`. Plain data: nothing to dispose; `img` is
+ *   neither modified nor disposed.
+ * @throws {TypeError} for a non-network `net`, a disposed network or a non-tensor `img`.
+ * @throws {RangeError} for a batch, a wrong channel count, a size other than the input size without `resize`, or a
+ *   `k` out of range; also what `activations` throws (e.g. non-finite pixels).
+ * @example
+ * const top = await classify(net, await imread('face.png'));
+ * console.log(top[0]); // { index: 903, matlabIndex: 904, label: 'wig', score: 0.26... }
+ */
+export async function classify(net: Network, img: tf.Tensor, k = 5, options?: ClassifyOptions): Promise<ClassScore[]> {
+  if (typeof net !== 'object' || net === null || !('classNames' in net) || !('layerNames' in net)) {
+    throw typeError(FN, 'net', 'a Network from squeezenet()', net);
+  }
+  if (net.isDisposed) throw new TypeError(`${FN}: 'net' has been disposed; load it again with squeezenet()`);
+  const x = assertTensor(FN, 'img', img, { ranks: [2, 3], what: IMG_WHAT });
+  if (x.rank === 3 && x.shape[2] !== 1 && x.shape[2] !== 3) throw rangeError(FN, 'img', IMG_WHAT, x);
+  const classes = net.classNames.length;
+  assertInteger(FN, 'k', k, 1, classes);
+  const opts = assertOptions<ClassifyOptions>(FN, options, ['resize']);
+  if (opts.resize !== undefined && typeof opts.resize !== 'boolean') throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
+  const [H, W] = net.inputSize;
+  if (!opts.resize && (x.shape[0] !== H || x.shape[1] !== W)) {
+    throw rangeError(FN, 'img', `${H}×${W} pixels, the network's input size (resize it with imresize or pass { resize: true })`, x);
+  }
+  const probs = activations(net, x, net.layerNames[net.layerNames.length - 1], { resize: opts.resize ?? false });
+  let values: Float32Array;
+  try {
+    values = (await probs.data()) as Float32Array;
+  } finally {
+    probs.dispose();
+  }
+  const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b);
+  return order.slice(0, k).map((index) => ({ index, matlabIndex: index + 1, label: net.classNames[index], score: values[index] }));
+}

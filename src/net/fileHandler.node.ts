@@ -1,0 +1,87 @@
+/**
+ * Internal (Node only): a TF.js IO handler that reads a graph model's model.json and weight shards with node:fs
+ * (no @tensorflow/tfjs-node), checking each shard's size and, where the model lists it, its sha256.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs-core';
+import { BUILD_HINT } from './createNetwork.js';
+
+function readError(fn: string, file: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const why = code === 'ENOENT' ? 'it does not exist' : code ? `${code}` : (err as Error)?.message ?? String(err);
+  return new Error(`${fn}: cannot read the model file ${file} (${why}); ${BUILD_HINT}`);
+}
+
+/** `modelPath`: the model.json file, or a directory holding one. */
+export function fileModelHandler(fn: string, modelPath: string, onProgress?: (fraction: number) => void): tf.io.IOHandler {
+  return {
+    async load(): Promise<tf.io.ModelArtifacts> {
+      let jsonPath = modelPath;
+      try {
+        if ((await stat(modelPath)).isDirectory()) jsonPath = path.join(modelPath, 'model.json');
+      } catch (err) {
+        throw readError(fn, modelPath, err);
+      }
+      let text: string;
+      try {
+        text = await readFile(jsonPath, 'utf8');
+      } catch (err) {
+        throw readError(fn, jsonPath, err);
+      }
+      let json: tf.io.ModelJSON;
+      try {
+        json = JSON.parse(text) as tf.io.ModelJSON;
+      } catch (err) {
+        throw new Error(`${fn}: the model file ${jsonPath} is not valid JSON (${(err as Error).message}); ${BUILD_HINT}`);
+      }
+      if (json == null || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) {
+        throw new Error(`${fn}: the model file ${jsonPath} has no weightsManifest; ${BUILD_HINT}`);
+      }
+      const dir = path.dirname(jsonPath);
+      const sums = (json.userDefinedMetadata as { cnnActivations?: { weightsSha256?: Record<string, string> } } | undefined)
+        ?.cnnActivations?.weightsSha256;
+      const paths = json.weightsManifest.flatMap((group) => group.paths);
+      const buffers: ArrayBuffer[] = [];
+      onProgress?.(0.05);
+      for (let i = 0; i < paths.length; i++) {
+        const file = path.join(dir, paths[i]);
+        let bytes: Buffer;
+        try {
+          bytes = await readFile(file);
+        } catch (err) {
+          throw readError(fn, file, err);
+        }
+        const want = sums?.[paths[i]];
+        if (want !== undefined) {
+          const got = createHash('sha256').update(bytes).digest('hex');
+          if (got !== want) {
+            throw new Error(`${fn}: the weight file ${file} is corrupt (sha256 ${got}, model.json expects ${want}); ${BUILD_HINT}`);
+          }
+        }
+        buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+        onProgress?.(0.05 + (0.95 * (i + 1)) / paths.length);
+      }
+      const specs = json.weightsManifest.flatMap((group) => group.weights);
+      const total = buffers.reduce((s, b) => s + b.byteLength, 0);
+      const weightData = new Uint8Array(total);
+      let offset = 0;
+      for (const b of buffers) {
+        weightData.set(new Uint8Array(b), offset);
+        offset += b.byteLength;
+      }
+      return {
+        modelTopology: json.modelTopology,
+        format: json.format,
+        generatedBy: json.generatedBy,
+        convertedBy: json.convertedBy,
+        weightSpecs: specs,
+        weightData: weightData.buffer,
+        userDefinedMetadata: json.userDefinedMetadata,
+        signature: json.signature,
+        modelInitializer: json.modelInitializer,
+      };
+    },
+  };
+}

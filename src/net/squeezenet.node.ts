@@ -1,0 +1,79 @@
+/**
+ * `squeezenet()` for Node.js: loads the package's own model files with node:fs.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { rangeError } from '../internal/validate.js';
+import { checkLoadOptions, loadNetwork } from './createNetwork.js';
+import { fileModelHandler } from './fileHandler.node.js';
+import type { Network, SqueezenetOptions } from './types.js';
+
+const FN = 'squeezenet';
+const MODEL_DIR = path.join('model', 'squeezenet_v1.1');
+
+/**
+ * The package's model directory. Walks up from this file to the cnn-activations package root (the folder whose
+ * package.json is named cnn-activations), so it works from dist/ (ESM and CJS) and from src/ (tests) alike.
+ */
+export function defaultModelDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  let dir = here;
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'cnn-activations') return path.join(dir, MODEL_DIR);
+      } catch {
+        // an unreadable package.json is not ours; keep walking
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return fileURLToPath(new URL('../model/squeezenet_v1.1/', import.meta.url));
+}
+
+/**
+ * Loads SqueezeNet v1.1 with the weights of MATLAB's pretrained `squeezenet` and MATLAB's 67 layer names
+ * (`net = squeezenet` in MATLAB). Reads the package's own `model/squeezenet_v1.1/` by default (made by
+ * `npm run build:model`), with node:fs; no native TensorFlow is needed.
+ *
+ * The network takes RGB images with values 0..255 of any size from 19×19 up (227×227×3 is the size it was trained
+ * at), subtracts the mean [123, 117, 104] in its `data` layer, and ends in the 1000-class `prob` softmax.
+ *
+ * @param options `modelUrl` (a path, `file:` or `http(s):` URL of a model.json, or a directory holding one),
+ *   `ioHandler` (any `tf.io.IOHandler`), `onProgress` (called with the fraction loaded, 0..1).
+ * @returns A new {@link Network} that the caller owns: call `net.dispose()` to free its weights (about 5 MB).
+ *   Each call loads its own copy.
+ * @throws {TypeError} for options of the wrong kind (unknown keys, a non-function `onProgress`, both `modelUrl` and
+ *   `ioHandler`).
+ * @throws {Error} if the model files are missing or corrupt: the message names the file and says to run
+ *   `npm run build:model` or pass `modelUrl`. No tensor is left behind.
+ * @example
+ * const net = await squeezenet();
+ * console.log(net.layerNames.length); // 67
+ * const act = activations(net, im, 'conv1'); // [113, 113, 64]
+ * net.dispose();
+ */
+export async function squeezenet(options?: SqueezenetOptions): Promise<Network> {
+  const opts = checkLoadOptions(FN, options);
+  if (opts.ioHandler) return loadNetwork(FN, opts.ioHandler, 'the given ioHandler');
+  const url = opts.modelUrl;
+  const text = url === undefined ? undefined : url instanceof URL ? url.href : url;
+  if (text !== undefined && /^[a-z][a-z0-9+.-]+:/i.test(text) && !/^(https?|file):/i.test(text)) {
+    throw rangeError(FN, 'options.modelUrl', 'a file path or a file:, http: or https: URL', url);
+  }
+  if (text !== undefined && /^https?:\/\//i.test(text)) {
+    return loadNetwork(FN, tf.io.http(text, opts.onProgress ? { onProgress: opts.onProgress } : {}), text);
+  }
+  const file =
+    text === undefined
+      ? defaultModelDir()
+      : text.startsWith('file:')
+        ? fileURLToPath(text)
+        : path.resolve(text);
+  return loadNetwork(FN, fileModelHandler(FN, file, opts.onProgress), file);
+}

@@ -1,0 +1,81 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { classify } from '../../src/net/classify.js';
+import { squeezenet } from '../../src/net/squeezenet.node.js';
+import type { Network } from '../../src/net/types.js';
+import { expectThrowsNoLeak } from '../helpers/leaks.js';
+import { readReference, readSharedPng } from '../helpers/images.js';
+
+let net: Network;
+let face: tf.Tensor3D;
+beforeAll(async () => {
+  net = await squeezenet();
+  face = readSharedPng('face.png');
+});
+afterAll(() => {
+  net.dispose();
+  face.dispose();
+});
+
+describe('classify', () => {
+  it('gives the reference top-5 of both face images, with 0- and 1-based indices', async () => {
+    for (const name of ['face', 'face-eye-closed']) {
+      const img = name === 'face' ? face : readSharedPng(`${name}.png`);
+      const before = tf.memory().numTensors;
+      const top = await classify(net, img);
+      expect(tf.memory().numTensors).toBe(before);
+      const ref = readReference(name).top5;
+      expect(top.map((t) => [t.index, t.matlabIndex, t.label])).toEqual(ref.map((r) => [r.index, r.index + 1, r.label]));
+      top.forEach((t, i) => expect(Math.abs(t.score - ref[i].score)).toBeLessThanOrEqual(1e-5));
+      if (img !== face) img.dispose();
+    }
+  });
+
+  it('gives any k from 1 to 1000, scores descending and summing to 1', async () => {
+    const [one] = await classify(net, face, 1);
+    expect(one.label).toBe('wig');
+    const all = await classify(net, face, 1000);
+    expect(new Set(all.map((t) => t.index)).size).toBe(1000);
+    expect(all.every((t, i) => i === 0 || t.score <= all[i - 1].score)).toBe(true);
+    expect(Math.abs(all.reduce((s, t) => s + t.score, 0) - 1)).toBeLessThan(1e-4);
+  });
+
+  it('takes float32 and gray images, and other sizes with resize: true; leaves the image alone', async () => {
+    const f = tf.cast(face, 'float32');
+    expect((await classify(net, f, 3)).map((t) => t.index)).toEqual([903, 678, 823]);
+    const gray = tf.tidy(() => tf.squeeze(tf.slice(face, [0, 0, 1], [-1, -1, 1]), [2]));
+    expect(await classify(net, gray, 2)).toHaveLength(2);
+    const big = tf.zeros([300, 250, 3], 'int32');
+    const before = tf.memory().numTensors;
+    expect(await classify(net, big, 1, { resize: true })).toHaveLength(1);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(f.isDisposed || gray.isDisposed || big.isDisposed).toBe(false);
+    tf.dispose([f, gray, big]);
+  });
+
+  it('checks its arguments', async () => {
+    await expectThrowsNoLeak(() => classify(null as unknown as Network, face), TypeError,
+      "classify: expected 'net' to be a Network from squeezenet(), got null");
+    await expectThrowsNoLeak(() => classify(net, face, 0), RangeError, "classify: expected 'k' to be an integer in [1, 1000], got 0 (number)");
+    await expectThrowsNoLeak(() => classify(net, face, 1001), RangeError, "classify: expected 'k' to be an integer in [1, 1000], got 1001 (number)");
+    await expectThrowsNoLeak(() => classify(net, face, '5' as never), TypeError, "classify: expected 'k' to be an integer, got \"5\" (string)");
+    const batch = tf.expandDims(face, 0);
+    await expectThrowsNoLeak(() => classify(net, batch), RangeError,
+      "classify: expected 'img' to be an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32, got rank 4 [1, 227, 227, 3] int32");
+    const two = tf.zeros([227, 227, 2]);
+    await expectThrowsNoLeak(() => classify(net, two), RangeError,
+      "classify: expected 'img' to be an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32, got rank 3 [227, 227, 2] float32");
+    const wrong = tf.zeros([229, 241, 3]);
+    await expectThrowsNoLeak(() => classify(net, wrong), RangeError,
+      "classify: expected 'img' to be 227×227 pixels, the network's input size (resize it with imresize or pass { resize: true }), got rank 3 [229, 241, 3] float32");
+    await expectThrowsNoLeak(() => classify(net, face, 5, { topK: 3 } as never), RangeError,
+      "classify: unknown option 'topK'; known options are 'resize'");
+    const nan = tf.tidy(() => tf.fill([227, 227, 3], NaN));
+    await expectThrowsNoLeak(() => classify(net, nan), RangeError,
+      "activations: expected 'img' to hold finite pixel values, got NaN at [0, 0, 0]");
+    const gone = await squeezenet();
+    gone.dispose();
+    await expectThrowsNoLeak(() => classify(gone, face), TypeError, "classify: 'net' has been disposed; load it again with squeezenet()");
+    tf.dispose([batch, two, wrong, nan]);
+  });
+});

@@ -1,0 +1,217 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { GraphModel } from '@tensorflow/tfjs-converter';
+import { defaultModelDir, squeezenet } from '../../src/net/squeezenet.node.js';
+import type { Network } from '../../src/net/types.js';
+import { expectThrowsNoLeak } from '../helpers/leaks.js';
+import { ROOT, readReference } from '../helpers/images.js';
+
+const MODEL_DIR = path.join(ROOT, 'model', 'squeezenet_v1.1');
+const HINT =
+  'build the model with `npm run build:model` (it reads the weights from ../shared/models/squeezenet_v1.1 or ' +
+  'CNN_ACTIVATIONS_WEIGHTS), or pass { modelUrl } pointing at a model.json made by it';
+
+let net: Network;
+let tmp: string;
+beforeAll(async () => {
+  net = await squeezenet();
+  tmp = mkdtempSync(path.join(tmpdir(), 'cnn-squeezenet-'));
+});
+afterAll(() => {
+  net.dispose();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A copy of the model files in a fresh directory, optionally altered. */
+function copyModel(name: string, alter?: { json?: (j: Record<string, unknown>) => void; shard?: (b: Buffer) => Buffer }): string {
+  const dir = path.join(tmp, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const json = JSON.parse(readFileSync(path.join(MODEL_DIR, 'model.json'), 'utf8')) as Record<string, unknown>;
+  alter?.json?.(json);
+  writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
+  const shard = readFileSync(path.join(MODEL_DIR, 'group1-shard1of1.bin'));
+  writeFileSync(path.join(dir, 'group1-shard1of1.bin'), alter?.shard ? alter.shard(Buffer.from(shard)) : shard);
+  return dir;
+}
+
+/** The model's artifacts, read by hand, for tf.io.fromMemory. */
+function artifacts(): tf.io.ModelArtifacts {
+  const json = JSON.parse(readFileSync(path.join(MODEL_DIR, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+  const shard = readFileSync(path.join(MODEL_DIR, 'group1-shard1of1.bin'));
+  return {
+    modelTopology: json.modelTopology,
+    weightSpecs: json.weightsManifest[0].weights,
+    weightData: shard.buffer.slice(shard.byteOffset, shard.byteOffset + shard.byteLength) as ArrayBuffer,
+    userDefinedMetadata: json.userDefinedMetadata,
+  };
+}
+
+describe('squeezenet', () => {
+  it("has MATLAB's 67 layers, names, types and indices", () => {
+    expect(net.name).toBe('squeezenet');
+    expect(net.model).toBeInstanceOf(GraphModel);
+    expect(net.layerNames).toEqual(readReference('face').layers.map((l) => l.name));
+    expect(net.layers).toHaveLength(67);
+    expect(net.layers[0]).toMatchObject({ index: 0, matlabIndex: 1, name: 'data', type: 'Image Input', inputs: [] });
+    expect(net.layers[1]).toMatchObject({
+      index: 1,
+      matlabIndex: 2,
+      name: 'conv1',
+      type: 'Convolution',
+      kernel: [3, 3],
+      stride: [2, 2],
+      padding: [0, 0, 0, 0],
+      numChannels: 3,
+      numFilters: 64,
+      inputs: ['data'],
+    });
+    expect(net.layers[34]).toMatchObject({ index: 34, matlabIndex: 35, name: 'fire6-squeeze1x1', numFilters: 48, numChannels: 256 });
+    expect(net.layers[18]).toMatchObject({ name: 'pool3', type: 'Max Pooling', padding: [0, 1, 0, 1] });
+    expect(net.layers[10]).toMatchObject({ name: 'fire2-concat', type: 'Depth concatenation', inputs: ['fire2-relu_expand1x1', 'fire2-relu_expand3x3'] });
+    expect(net.layers[8]).toMatchObject({ name: 'fire2-expand3x3', padding: [1, 1, 1, 1], inputs: ['fire2-relu_squeeze1x1'] });
+    const types = new Map<string, number>();
+    for (const l of net.layers) types.set(l.type, (types.get(l.type) ?? 0) + 1);
+    expect(Object.fromEntries(types)).toEqual({
+      'Image Input': 1,
+      Convolution: 26,
+      ReLU: 26,
+      'Max Pooling': 3,
+      'Depth concatenation': 8,
+      Dropout: 1,
+      'Global Average Pooling': 1,
+      Softmax: 1,
+    });
+  });
+
+  it('knows its input, normalization, classes and learnables', () => {
+    expect(net.inputSize).toEqual([227, 227, 3]);
+    expect(net.inputName).toBe('input');
+    expect(net.normalization).toEqual({ type: 'zerocenter', mean: [123, 117, 104] });
+    expect(net.classNames).toHaveLength(1000);
+    expect([net.classNames[0], net.classNames[903], net.classNames[999]]).toEqual(['tench', 'wig', 'toilet tissue']);
+    expect(net.classNames).toEqual(readFileSync(path.join(MODEL_DIR, 'labels.txt'), 'utf8').trimEnd().split('\n'));
+    expect(net.totalLearnables).toBe(1235496);
+    expect(net.model.inputs).toEqual([{ name: 'input', shape: [-1, -1, -1, 3], dtype: 'float32' }]);
+    expect(Object.isFrozen(net) && Object.isFrozen(net.layers) && Object.isFrozen(net.layers[0])).toBe(true);
+  });
+
+  it("finds the package's model directory from src/ (and from dist/ alike)", () => {
+    expect(defaultModelDir()).toBe(MODEL_DIR);
+  });
+
+  it('holds 52 weight tensors plus 12 small constants, frees them all on dispose, and loading twice does not leak', async () => {
+    const before = tf.memory().numTensors;
+    const a = await squeezenet();
+    expect(tf.memory().numTensors - before).toBe(64);
+    const b = await squeezenet();
+    expect(tf.memory().numTensors - before).toBe(128);
+    expect(a.isDisposed).toBe(false);
+    a.dispose();
+    a.dispose(); // a second dispose does nothing
+    expect(a.isDisposed).toBe(true);
+    expect(tf.memory().numTensors - before).toBe(64);
+    b.model.dispose(); // disposing the model directly also counts
+    expect(b.isDisposed).toBe(true);
+    b.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('loads from a directory, a model.json path, a file: URL and an IO handler, reporting progress', async () => {
+    const progress: number[] = [];
+    const sources = [
+      { modelUrl: MODEL_DIR, onProgress: (f: number) => progress.push(f) },
+      { modelUrl: path.join(MODEL_DIR, 'model.json') },
+      { modelUrl: pathToFileURL(path.join(MODEL_DIR, 'model.json')) },
+      { modelUrl: pathToFileURL(MODEL_DIR).href },
+      { ioHandler: tf.io.fromMemory(artifacts()) },
+    ];
+    const before = tf.memory().numTensors;
+    for (const options of sources) {
+      const n = await squeezenet(options);
+      expect(n.layerNames).toEqual(net.layerNames);
+      n.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress[progress.length - 1]).toBe(1);
+    expect(progress.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= progress[i - 1]))).toBe(true);
+  });
+
+  it('says which file is missing and what to do', async () => {
+    const nowhere = path.join(tmp, 'nowhere');
+    await expectThrowsNoLeak(() => squeezenet({ modelUrl: nowhere }), Error,
+      `squeezenet: cannot read the model file ${nowhere} (it does not exist); ${HINT}`);
+    const noShard = copyModel('no-shard');
+    rmSync(path.join(noShard, 'group1-shard1of1.bin'));
+    await expectThrowsNoLeak(() => squeezenet({ modelUrl: noShard }), Error,
+      `squeezenet: cannot read the model file ${path.join(noShard, 'group1-shard1of1.bin')} (it does not exist); ${HINT}`);
+  });
+
+  it('refuses a corrupt or foreign model, leaving no tensor behind', async () => {
+    const flipped = copyModel('flipped', {
+      shard: (b) => {
+        b[1000] ^= 1;
+        return b;
+      },
+    });
+    await expectThrowsNoLeak(() => squeezenet({ modelUrl: flipped }), Error,
+      new RegExp(`^squeezenet: the weight file ${escape(path.join(flipped, 'group1-shard1of1.bin'))} is corrupt \\(sha256 [0-9a-f]{64}, model.json expects [0-9a-f]{64}\\); `));
+    const truncated = copyModel('truncated', {
+      json: (j) => delete (j.userDefinedMetadata as { cnnActivations: { weightsSha256?: unknown } }).cnnActivations.weightsSha256,
+      shard: (b) => b.subarray(0, b.length - 4),
+    });
+    await expectThrowsNoLeak(() => squeezenet({ modelUrl: truncated }), Error,
+      `squeezenet: the model from ${truncated} is not a usable cnn-activations network: its weight data has 4942096 bytes where the manifest needs 4942100 (truncated or corrupt shard); ${HINT}`);
+    const foreign = copyModel('foreign', { json: (j) => delete j.userDefinedMetadata });
+    await expectThrowsNoLeak(() => squeezenet({ modelUrl: foreign }), Error,
+      `squeezenet: the model from ${foreign} is not a usable cnn-activations network: its model.json has no cnnActivations metadata; ${HINT}`);
+    const renamed = copyModel('renamed', {
+      json: (j) => {
+        const nodes = (j.modelTopology as { node: { name: string }[] }).node;
+        nodes.find((n) => n.name === 'fire6-squeeze1x1')!.name = 'fire6/squeeze1x1';
+      },
+    });
+    await expectThrowsNoLeak(() => squeezenet({ modelUrl: renamed }), Error,
+      `squeezenet: the model from ${renamed} is not a usable cnn-activations network: its graph has no node 'fire6-squeeze1x1'; ${HINT}`);
+    const garbled = path.join(copyModel('garbled'), 'model.json');
+    writeFileSync(garbled, '{"format": "graph-model", ');
+    await expectThrowsNoLeak(() => squeezenet({ modelUrl: garbled }), Error,
+      new RegExp(`^squeezenet: the model file ${escape(garbled)} is not valid JSON \\(.+\\); ${escape(HINT)}$`));
+    const a = artifacts();
+    const short = { ...a, weightData: (a.weightData as ArrayBuffer).slice(0, 1000) };
+    await expectThrowsNoLeak(() => squeezenet({ ioHandler: tf.io.fromMemory(short) }), Error,
+      `squeezenet: the model from the given ioHandler is not a usable cnn-activations network: its weight data has 1000 bytes where the manifest needs 4942100 (truncated or corrupt shard); ${HINT}`);
+    const failing = { load: () => Promise.reject(new Error('disk on fire')) };
+    await expectThrowsNoLeak(() => squeezenet({ ioHandler: failing }), Error,
+      `squeezenet: could not load the model from the given ioHandler: disk on fire; ${HINT}`);
+  });
+
+  it('checks its options', async () => {
+    await expectThrowsNoLeak(() => squeezenet({ url: 'x' } as never), RangeError,
+      "squeezenet: unknown option 'url'; known options are 'modelUrl', 'ioHandler', 'onProgress'");
+    await expectThrowsNoLeak(() => squeezenet('model.json' as never), TypeError,
+      "squeezenet: expected 'options' to be an options object, got \"model.json\" (string)");
+    await expectThrowsNoLeak(() => squeezenet({ modelUrl: 42 } as never), TypeError,
+      "squeezenet: expected 'options.modelUrl' to be a string or URL, got 42 (number)");
+    await expectThrowsNoLeak(() => squeezenet({ modelUrl: '' }), TypeError,
+      "squeezenet: expected 'options.modelUrl' to be a non-empty string or URL, got \"\" (string)");
+    await expectThrowsNoLeak(() => squeezenet({ modelUrl: 'data:application/json,{}' }), RangeError,
+      "squeezenet: expected 'options.modelUrl' to be a file path or a file:, http: or https: URL, got \"data:application/json,{}\" (string)");
+    await expectThrowsNoLeak(() => squeezenet({ ioHandler: {} as never }), TypeError,
+      "squeezenet: expected 'options.ioHandler' to be a tf.io.IOHandler with a load() method, got an object");
+    await expectThrowsNoLeak(() => squeezenet({ ioHandler: tf.io.fromMemory(artifacts()), modelUrl: MODEL_DIR }), TypeError,
+      "squeezenet: pass either 'options.modelUrl' or 'options.ioHandler', not both");
+    await expectThrowsNoLeak(() => squeezenet({ onProgress: 0.5 } as never), TypeError,
+      "squeezenet: expected 'options.onProgress' to be a function (fraction: number) => void, got 0.5 (number)");
+  });
+});
+
+/** A string as a literal regular expression. */
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
