@@ -6,7 +6,8 @@
 //
 // Variants run interleaved (one call of each per round, medians over rounds), so machine-load drift hits all of them
 // alike: compare the ratios, not the absolute times. Set BENCH_ALT_MODEL=<path of another model.json> to time a
-// second build of the model (e.g. CNN_ACTIVATIONS_RELU_MODE=separate) in the same run. Never fails on speed.
+// second build of the model (e.g. CNN_ACTIVATIONS_RELU_MODE=separate) in the same run, BENCH_ROUNDS=<n> for more
+// rounds on wasm. Never fails on speed.
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +19,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ONNX = path.join(root, '..', 'shared', 'bench', 'squeezenet_v1.1.onnx');
 const FACE = path.join(root, '..', 'shared', 'images', 'face.png');
 const backends = process.argv.slice(2).length ? process.argv.slice(2) : ['wasm', 'cpu'];
-const ROUNDS = { wasm: 25, cpu: 3 };
-const ROUNDS_B8 = { wasm: 8, cpu: 1 };
+const ROUNDS = { wasm: Number(process.env.BENCH_ROUNDS ?? 25), cpu: 3 };
 
 const median = (a) => {
   const s = [...a].sort((x, y) => x - y);
@@ -58,17 +58,28 @@ function handWritten(weights, x) {
   });
 }
 
-/** Runs every variant once per round (after `warm` warm-up rounds); returns median ms per variant. */
+/**
+ * Runs every variant once per round (after `warm` warm-up rounds). Returns, per variant, the median wall-clock ms
+ * and the median CPU ms of this process (user + system; less sensitive to other processes on a busy machine, but it
+ * adds up the threads of a multi-threaded runtime).
+ */
 async function interleave(variants, rounds, warm = 2) {
-  const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  const wall = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  const cpu = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (let r = 0; r < rounds + warm; r++) {
     for (const [name, fn] of Object.entries(variants)) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       await fn();
-      if (r >= warm) times[name].push(performance.now() - t0);
+      const t1 = performance.now();
+      const c1 = process.cpuUsage(c0);
+      if (r >= warm) {
+        wall[name].push(t1 - t0);
+        cpu[name].push((c1.user + c1.system) / 1000);
+      }
     }
   }
-  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  return Object.fromEntries(Object.keys(variants).map((k) => [k, { wall: median(wall[k]), cpu: median(cpu[k]) }]));
 }
 
 /** Times a tensor-returning call including the read-back of its result. */
@@ -147,48 +158,42 @@ async function benchBackend(backend) {
   };
   if (alt) variants['activations prob, BENCH_ALT_MODEL'] = timed(() => activations(alt, img, 'prob'));
   Object.assign(variants, ortVariants);
-  const r1 = await interleave(variants, rounds);
+  const batch8 = {
+    'activations prob batch 8': timed(() => activations(net, batch, 'prob')),
+    'hand-written prob batch 8': timed(() => handWritten(net.model.weights, batch)),
+  };
+  // On wasm the batch-8 calls join the same rounds; on cpu (about 10 s a call) they get one round of their own.
+  const slow = backend === 'cpu';
+  const r1 = await interleave(slow ? variants : { ...variants, ...batch8 }, rounds);
   sampleRss();
-  const r8 = await interleave(
-    {
-      'activations prob batch 8': timed(() => activations(net, batch, 'prob')),
-      'hand-written prob batch 8': timed(() => handWritten(net.model.weights, batch)),
-    },
-    ROUNDS_B8[backend] ?? 2,
-    1,
-  );
+  const r8 = slow ? await interleave(batch8, 1, 0) : {};
   sampleRss();
 
+  // Peak tensor memory above what is already held (tf.profile reuses one result object: read it at once).
   const base = tf.memory().numBytes;
-  const prof = await tf.profile(() => {
-    const o = activations(net, img, 'prob');
-    o.dispose();
-  });
-  const profH = await tf.profile(() => {
-    const o = handWritten(net.model.weights, img4);
-    o.dispose();
-  });
-  const prof8 = await tf.profile(() => {
-    const o = activations(net, batch, 'prob');
-    o.dispose();
-  });
+  const peak = async (fn) => (await tf.profile(() => tf.dispose(fn()))).peakBytes - base;
+  const prof = await peak(() => activations(net, img, 'prob'));
+  const profH = await peak(() => handWritten(net.model.weights, img4));
+  const prof8 = await peak(() => activations(net, batch, 'prob'));
 
   const all = { ...r1, ...r8 };
-  for (const [k, v] of Object.entries(all)) console.log(`${k.padEnd(40)} ${fmt(v).padStart(8)} ms`);
-  console.log(`${'squeezenet() load'.padEnd(40)} ${fmt(median(loads)).padStart(8)} ms`);
+  console.log(`${'median of interleaved rounds'.padEnd(40)} ${'wall ms'.padStart(9)} ${'CPU ms'.padStart(9)}`);
+  for (const [k, v] of Object.entries(all)) console.log(`${k.padEnd(40)} ${fmt(v.wall).padStart(9)} ${fmt(v.cpu).padStart(9)}`);
+  console.log(`${'squeezenet() load'.padEnd(40)} ${fmt(median(loads)).padStart(9)}`);
   console.log(`max |activations prob - hand-written prob| = ${diff.toExponential(2)}`);
   console.log(
-    `peak tensor memory above the inputs and weights: activations prob ${mb(prof.peakBytes - base)}, ` +
-      `hand-written ${mb(profH.peakBytes - base)}, activations prob batch 8 ${mb(prof8.peakBytes - base)}; ` +
-      `weights + inputs ${mb(base)}`,
+    `peak tensor memory above the inputs and weights: activations prob ${mb(prof)}, ` +
+      `hand-written ${mb(profH)}, activations prob batch 8 ${mb(prof8)}; weights + inputs ${mb(base)}`,
   );
-  console.log('ratios (same run):');
-  const ratio = (a, b) => (all[a] / all[b]).toFixed(3);
+  console.log('ratios (same run; wall-clock, then CPU time):');
+  const ratio = (a, b, k = 1) =>
+    `${((all[a].wall / k) / all[b].wall).toFixed(3)}  ${((all[a].cpu / k) / all[b].cpu).toFixed(3)}`;
   console.log(`  activations prob / hand-written prob              ${ratio('activations prob', 'hand-written tf ops prob')}   (target <= 1.15 on wasm)`);
+  console.log(`  hand-written batch 8 per image / batch 1          ${ratio('hand-written prob batch 8', 'hand-written tf ops prob', 8)}`);
   console.log(`  activations conv1 / activations prob              ${ratio('activations conv1', 'activations prob')}   (target <= 0.15)`);
   console.log(`  activations fire6-squeeze1x1 / activations prob   ${ratio('activations fire6-squeeze1x1', 'activations prob')}`);
   console.log(
-    `  activations batch 8 per image / batch 1           ${(all['activations prob batch 8'] / 8 / all['activations prob']).toFixed(3)}   (target <= 1)`,
+    `  activations batch 8 per image / batch 1           ${ratio('activations prob batch 8', 'activations prob', 8)}   (target <= 1)`,
   );
   console.log(`  activations prob / model.execute prob            ${ratio('activations prob', 'model.execute prob (no checks)')}`);
   if (alt) console.log(`  BENCH_ALT_MODEL prob / activations prob           ${ratio('activations prob, BENCH_ALT_MODEL', 'activations prob')}`);
