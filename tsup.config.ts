@@ -14,6 +14,17 @@ export default defineConfig([
     clean: true,
   },
   {
+    // The `cnn-activations` command (package.json "bin"). src/cli.ts starts with `#!/usr/bin/env node`, which esbuild
+    // keeps as the first line. Its `./index.js` import stays a relative import of dist/index.js, so the library is
+    // not bundled twice.
+    entry: { cli: 'src/cli.ts' },
+    format: ['esm'],
+    platform: 'node',
+    target: 'node20',
+    external: ['./index.js'],
+    sourcemap: true,
+  },
+  {
     entry: { browser: 'src/browser.ts' },
     format: ['esm'],
     platform: 'browser',

@@ -1,0 +1,249 @@
+#!/usr/bin/env node
+/**
+ * The `cnn-activations` command: one layer's activations for one image, as MATLAB's walkthrough shows them
+ * (mat2gray over the channels shown, tiled into one PNG). Not part of the library's API.
+ *
+ *   npx cnn-activations face.png --layer conv1 --out conv1.png --grid 8x8
+ *
+ * Exit codes: 0 done, 1 failed while running (unreadable image, unknown layer, ...), 2 bad command line.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { BackendName } from './index.js';
+
+// The library (and TF.js with it) is imported only once the command line is known to be good: --help, --version
+// and usage errors answer at once.
+const loadLibrary = async () => ({ tf: await import('@tensorflow/tfjs-core'), ...(await import('./index.js')) });
+
+const HELP = `cnn-activations: look at what one layer of SqueezeNet sees in an image, the way MATLAB's
+"Visualize Activations of a Convolutional Neural Network" shows it: every channel scaled together by mat2gray and
+laid out as tiles of one PNG.
+
+usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
+       cnn-activations --list-layers
+
+  <image>                  PNG or JPEG (RGB or gray); sizes other than 227×227 give larger/smaller activations
+  -l, --layer NAME|INDEX   layer name (conv1, fire6-squeeze1x1, ...) or its 0-based index (see --list-layers)
+  -o, --out FILE           the PNG to write
+  -c, --channels LIST      0-based channels to show, e.g. 0,13,46 (MATLAB's channels 1, 14, 47); default all
+  -g, --grid RxC           tiles per column and row, e.g. 8x8; one side may be left out (6x, x8); default MATLAB's
+      --thumb RxC          resize each channel to RxC (bicubic, MATLAB's imresize) before tiling, e.g. 64x64
+      --relu               keep positive activations only (max(0, x)) before scaling
+      --strongest          show the strongest channel (of those chosen), resized to the image, beside the image
+      --resize             resize the image to the network's input size (227×227) first
+  -b, --backend NAME       wasm | cpu (default: the first that starts)
+      --list-layers        print the layer table (analyzeNetwork) and exit
+  -q, --quiet              print nothing but errors
+  -h, --help               this help
+  -v, --version            the package version
+
+Channel numbers are 0-based, as in the library; MATLAB's 1-based numbers are printed beside them.
+Exit codes: 0 done, 1 failed while running, 2 bad command line.
+
+examples:
+  cnn-activations face.png --layer conv1 --out conv1.png --grid 8x8
+  cnn-activations face.png --layer fire6-squeeze1x1 --out fire6.png --thumb 64x64 --grid 6x8
+  cnn-activations face.png --layer fire6-relu_squeeze1x1 --channels 13,46 --out eyes.png
+  cnn-activations face.png --layer conv1 --strongest --out strongest.png`;
+
+/** A bad command line: printed with a pointer to --help, exit code 2. */
+class UsageError extends Error {}
+
+interface CliOptions {
+  image: string;
+  layer: string | number;
+  out: string;
+  channels: number[] | null;
+  grid: [number | null, number | null] | null;
+  thumb: [number, number] | null;
+  relu: boolean;
+  strongest: boolean;
+  resize: boolean;
+  backend: BackendName | undefined;
+  quiet: boolean;
+}
+
+function parseSize(flag: string, text: string, allowMissing: boolean): [number | null, number | null] {
+  const m = /^(\d*)x(\d*)$/i.exec(text.trim());
+  const side = (s: string) => (s === '' ? null : Number(s));
+  const size = m ? ([side(m[1]), side(m[2])] as [number | null, number | null]) : null;
+  const ok =
+    size !== null &&
+    size.every((v) => v === null || v > 0) &&
+    (allowMissing ? size.some((v) => v !== null) : size.every((v) => v !== null));
+  if (!ok) {
+    const form = allowMissing ? 'RxC with positive integers, one of them optional (8x8, 6x, x8)' : 'RxC with positive integers (64x64)';
+    throw new UsageError(`--${flag} must be ${form}, got '${text}'`);
+  }
+  return size;
+}
+
+function parseCommandLine(argv: string[]): CliOptions | 'help' | 'version' | { listLayers: true; backend?: BackendName } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        layer: { type: 'string', short: 'l' },
+        out: { type: 'string', short: 'o' },
+        channels: { type: 'string', short: 'c' },
+        grid: { type: 'string', short: 'g' },
+        thumb: { type: 'string' },
+        relu: { type: 'boolean' },
+        strongest: { type: 'boolean' },
+        resize: { type: 'boolean' },
+        backend: { type: 'string', short: 'b' },
+        'list-layers': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (values.version) return 'version';
+  const backends = ['wasm', 'cpu', 'webgl', 'webgpu'];
+  if (values.backend !== undefined && !backends.includes(values.backend)) {
+    throw new UsageError(`--backend must be one of ${backends.join(', ')}, got '${values.backend}'`);
+  }
+  if (values['list-layers']) return { listLayers: true, backend: values.backend as BackendName | undefined };
+  if (positionals.length === 0) throw new UsageError('missing <image>');
+  if (positionals.length > 1) throw new UsageError(`expected one image, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (values.layer === undefined) throw new UsageError('missing --layer NAME|INDEX');
+  if (values.out === undefined) throw new UsageError('missing --out FILE.png');
+  if (!/\.png$/i.test(values.out)) throw new UsageError(`--out must name a .png file, got '${values.out}'`);
+  const layer = /^\d+$/.test(values.layer) ? Number(values.layer) : values.layer;
+  let channels: number[] | null = null;
+  if (values.channels !== undefined) {
+    const parts = values.channels.split(',').map((s) => s.trim());
+    if (parts.length === 0 || parts.some((s) => !/^\d+$/.test(s))) {
+      throw new UsageError(`--channels must be 0-based channel numbers separated by commas (0,13,46), got '${values.channels}'`);
+    }
+    channels = parts.map(Number);
+  }
+  if (values.strongest && values.grid !== undefined) throw new UsageError('--strongest shows one channel; it takes no --grid');
+  return {
+    image: positionals[0],
+    layer,
+    out: values.out,
+    channels,
+    grid: values.grid === undefined ? null : parseSize('grid', values.grid, true),
+    thumb: values.thumb === undefined ? null : (parseSize('thumb', values.thumb, false) as [number, number]),
+    relu: values.relu ?? false,
+    strongest: values.strongest ?? false,
+    resize: values.resize ?? false,
+    backend: values.backend as BackendName | undefined,
+    quiet: values.quiet ?? false,
+  };
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function listLayers(backend: BackendName | undefined): Promise<void> {
+  const { analyzeNetwork, initBackend, squeezenet } = await loadLibrary();
+  await initBackend(backend ? { backend } : undefined);
+  const net = await squeezenet();
+  try {
+    console.log(String(analyzeNetwork(net)));
+  } finally {
+    net.dispose();
+  }
+}
+
+async function render(opts: CliOptions): Promise<void> {
+  const { tf, activations, imread, imresize, imtile, imwrite, initBackend, mat2gray, maxChannelIndex, squeezenet } =
+    await loadLibrary();
+  const say = opts.quiet ? () => {} : (line: string) => console.log(line);
+  const choice = await initBackend(opts.backend ? { backend: opts.backend } : undefined);
+  const net = await squeezenet();
+  const im = await imread(opts.image);
+  try {
+    const act = activations(net, im, opts.layer, opts.resize ? { resize: true } : undefined);
+    const [h, w, c] = act.shape;
+    const layerName = typeof opts.layer === 'number' ? net.layerNames[opts.layer] : opts.layer;
+    say(`${layerName}: ${h}×${w}×${c} activations of ${opts.image} (${im.shape.join('×')}) on ${choice.backend}`);
+    const channels = opts.channels ?? Array.from({ length: c }, (_, i) => i);
+    const bad = channels.find((k) => k >= c);
+    if (bad !== undefined) {
+      act.dispose();
+      throw new Error(`channel ${bad} does not exist: ${layerName} has ${c} channels (0..${c - 1})`);
+    }
+    const shown = tf.tidy(() => {
+      const chosen = opts.channels ? tf.gather(act, channels, 2) : act.clone();
+      return opts.relu ? tf.relu(chosen) : chosen;
+    });
+    act.dispose();
+    let figure: tf.Tensor;
+    let shownWhat = `${channels.length} channel${channels.length === 1 ? '' : 's'}`;
+    try {
+      if (opts.strongest) {
+        const best = await maxChannelIndex(shown as tf.Tensor3D);
+        const k = channels[best.index];
+        say(`strongest channel: ${k + 1} in MATLAB (index ${k}), maximum ${best.value.toFixed(2)}`);
+        shownWhat = `channel ${k + 1} (index ${k}) beside the image`;
+        const imgSize = im.shape.slice(0, 2) as [number, number];
+        figure = tf.tidy(() => imtile([im, imresize(mat2gray(tf.gather(shown, best.index, 2)), imgSize)]));
+      } else {
+        figure = tf.tidy(() => {
+          let frames = mat2gray(shown);
+          if (opts.thumb) frames = imresize(frames, opts.thumb);
+          return imtile(frames, opts.grid ? { gridSize: opts.grid } : undefined);
+        });
+      }
+    } finally {
+      shown.dispose();
+    }
+    try {
+      await imwrite(figure, opts.out);
+      say(`wrote ${opts.out}: ${figure.shape.join('×')} (${shownWhat})`);
+    } finally {
+      figure.dispose();
+    }
+  } finally {
+    im.dispose();
+    net.dispose();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let opts: ReturnType<typeof parseCommandLine>;
+  try {
+    opts = parseCommandLine(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`cnn-activations: ${err.message}\nTry 'cnn-activations --help'.`);
+      return 2;
+    }
+    throw err;
+  }
+  if (opts === 'help') {
+    console.log(HELP);
+    return 0;
+  }
+  if (opts === 'version') {
+    console.log(packageVersion());
+    return 0;
+  }
+  try {
+    if ('listLayers' in opts) await listLayers(opts.backend);
+    else await render(opts);
+    return 0;
+  } catch (err) {
+    console.error(`cnn-activations: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+// No top-level await: the same file is also built as CommonJS.
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,141 @@
+/**
+ * The `cnn-activations` command (dist/cli.js, the package's bin): help, a run per option, and every kind of failure
+ * with its exit code (0 done, 1 failed while running, 2 bad command line).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, readPng, ROOT } from '../helpers/figures.js';
+
+const OUT = path.join(ROOT, 'test-artifacts', 'cli');
+const FACE = 'examples/images/face.png';
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['dist/cli.js', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  // Dawn may print adapter warnings while initBackend probes WebGPU; they are not the command's output.
+  const stderr = r.stderr
+    .split('\n')
+    .filter((l) => l && !l.startsWith('Warning: '))
+    .join('\n');
+  return { status: r.status, stdout: r.stdout, stderr };
+}
+
+beforeAll(() => {
+  ensureBuilt();
+  rmSync(OUT, { recursive: true, force: true });
+});
+
+describe('cnn-activations --help / --version', () => {
+  it('--help prints the usage and exits 0', () => {
+    const r = cli('--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]');
+    for (const flag of ['--channels', '--grid', '--thumb', '--relu', '--strongest', '--backend', '--list-layers']) {
+      expect(r.stdout).toContain(flag);
+    }
+    expect(r.stderr).toBe('');
+  });
+
+  it('-h is --help', () => {
+    expect(cli('-h').stdout).toBe(cli('--help').stdout);
+  });
+
+  it('--version prints the package version', () => {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const r = cli('--version');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(version);
+  });
+
+  it('dist/cli.js starts with a shebang, so the bin runs as a program', () => {
+    expect(readFileSync(path.join(ROOT, 'dist', 'cli.js'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+  });
+});
+
+describe('cnn-activations <image> --layer ... --out ...', () => {
+  it('writes the conv1 grid: 64 channels on 8×8, 904×904', () => {
+    const out = path.join(OUT, 'conv1.png');
+    const r = cli(FACE, '--layer', 'conv1', '--out', out, '--grid', '8x8', '--backend', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('conv1: 113×113×64 activations of examples/images/face.png (227×227×3) on wasm');
+    expect(r.stdout).toContain(`wrote ${out}: 904×904 (64 channels)`);
+    const png = readPng(out);
+    expect([png.height, png.width, png.channels]).toEqual([904, 904, 1]);
+  });
+
+  it('takes a 0-based layer index, chosen channels, a thumbnail size and --relu', () => {
+    const out = path.join(OUT, 'eyes.png');
+    // index 35 = fire6-relu_squeeze1x1 (MATLAB's layer 36); channels 14 and 47 are indices 13 and 46
+    const r = cli(FACE, '-l', '35', '-c', '13,46', '--thumb', '64x64', '--relu', '-o', out, '-b', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('fire6-relu_squeeze1x1: 14×14×48');
+    const png = readPng(out);
+    expect([png.height, png.width]).toEqual([64, 128]);
+  });
+
+  it('a grid with one side left out is completed from the channel count', () => {
+    const out = path.join(OUT, 'fire6-6x.png');
+    const r = cli(FACE, '--layer', 'fire6-squeeze1x1', '--grid', '6x', '--out', out, '-q', '-b', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(''); // --quiet
+    const png = readPng(out);
+    expect([png.height, png.width]).toEqual([6 * 14, 8 * 14]);
+  });
+
+  it('--strongest finds channel 14 (index 13) of fire6-squeeze1x1 and draws it beside the image', () => {
+    const out = path.join(OUT, 'strongest.png');
+    const r = cli(FACE, '--layer', 'fire6-squeeze1x1', '--strongest', '--out', out, '-b', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('strongest channel: 14 in MATLAB (index 13)');
+    const png = readPng(out);
+    expect([png.height, png.width, png.channels]).toEqual([227, 454, 3]);
+  });
+
+  it('--list-layers prints the layer table', () => {
+    const r = cli('--list-layers', '-b', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('total learnables 1,235,496');
+    expect(r.stdout).toMatch(/fire6-squeeze1x1\s+Convolution\s+14×14×48/);
+  });
+});
+
+describe('cnn-activations failures', () => {
+  it.each([
+    [[], 'missing <image>'],
+    [[FACE, '--out', 'x.png'], 'missing --layer NAME|INDEX'],
+    [[FACE, '--layer', 'conv1'], 'missing --out FILE.png'],
+    [[FACE, '--layer', 'conv1', '--out', 'x.jpg'], "--out must name a .png file, got 'x.jpg'"],
+    [[FACE, 'other.png', '-l', 'conv1', '-o', 'x.png'], 'expected one image, got 2: examples/images/face.png other.png'],
+    [[FACE, '-l', 'conv1', '-o', 'x.png', '--grid', '0x3'], "--grid must be RxC with positive integers, one of them optional (8x8, 6x, x8), got '0x3'"],
+    [[FACE, '-l', 'conv1', '-o', 'x.png', '--thumb', '64x'], "--thumb must be RxC with positive integers (64x64), got '64x'"],
+    [[FACE, '-l', 'conv1', '-o', 'x.png', '--channels', '1,b'], "--channels must be 0-based channel numbers separated by commas (0,13,46), got '1,b'"],
+    [[FACE, '-l', 'conv1', '-o', 'x.png', '--backend', 'tpu'], "--backend must be one of wasm, cpu, webgl, webgpu, got 'tpu'"],
+    [[FACE, '-l', 'conv1', '-o', 'x.png', '--strongest', '--grid', '2x2'], '--strongest shows one channel; it takes no --grid'],
+    [[FACE, '-l', 'conv1', '-o', 'x.png', '--colour'], "Unknown option '--colour'"],
+  ])('bad command line %j → exit 2', (args, message) => {
+    const r = cli(...(args as string[]));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`cnn-activations: ${message}`);
+    expect(r.stderr).toContain("Try 'cnn-activations --help'.");
+  });
+
+  it('an unknown layer exits 1 with the closest names', () => {
+    const r = cli(FACE, '--layer', 'fire6-squeeze', '--out', path.join(OUT, 'never.png'), '-b', 'wasm');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^cnn-activations: activations: .*"fire6-squeeze".*did you mean 'fire6-squeeze1x1'/);
+  });
+
+  it('a missing image exits 1 and names the file', () => {
+    const r = cli('no-such-image.png', '--layer', 'conv1', '--out', path.join(OUT, 'never.png'), '-b', 'wasm');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^cnn-activations: imread: .*no-such-image\.png/);
+  });
+
+  it('a channel the layer does not have exits 1 and says how many there are', () => {
+    const r = cli(FACE, '--layer', 'conv1', '--channels', '0,64', '--out', path.join(OUT, 'never.png'), '-b', 'wasm');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('cnn-activations: channel 64 does not exist: conv1 has 64 channels (0..63)');
+  });
+});

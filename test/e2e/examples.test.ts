@@ -1,0 +1,249 @@
+/**
+ * The walkthrough end to end: runs `examples/walkthrough.ts` (all seven steps, one process, wasm backend, the BUILT
+ * package) and checks every figure it writes: its size, its values, and its pixels against the same pipeline fed
+ * with the golden activations of ../shared/reference (an independent float64 forward pass).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend/initBackend.js';
+import { imresize } from '../../src/image/imresize.js';
+import { imtile } from '../../src/image/imtile.js';
+import { mat2gray } from '../../src/image/mat2gray.js';
+import { uint8 } from '../../src/image/uint8.js';
+import {
+  crop,
+  ensureBuilt,
+  maxPixelDiff,
+  readPng,
+  referenceActivations,
+  referenceLayer,
+  ROOT,
+  toPixels,
+  type PngImage,
+} from '../helpers/figures.js';
+
+const OUT = path.join(ROOT, 'test-artifacts', 'examples', 'walkthrough');
+const STANDALONE_OUT = path.join(ROOT, 'test-artifacts', 'examples', 'standalone');
+
+interface Summary {
+  backend: string;
+  steps: {
+    step: number;
+    name: string;
+    figures: { file: string; title: string; shape: number[]; dtype: string }[];
+    facts: Record<string, any>;
+  }[];
+}
+
+function tsx(args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+}
+
+let summary: Summary;
+let runOutput = '';
+const minOf = (a: Uint8Array) => a.reduce((m, v) => Math.min(m, v), 255);
+const maxOf = (a: Uint8Array) => a.reduce((m, v) => Math.max(m, v), 0);
+const png = (file: string): PngImage => readPng(path.join(OUT, file));
+const step = (n: number) => summary.steps.find((s) => s.step === n)!;
+const face = () => readPng(path.join(ROOT, 'examples', 'images', 'face.png'));
+const faceClosed = () => readPng(path.join(ROOT, 'examples', 'images', 'face-eye-closed.png'));
+
+beforeAll(async () => {
+  ensureBuilt();
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  const r = tsx(['examples/walkthrough.ts', '--out', OUT, '--backend', 'wasm', '--no-build']);
+  runOutput = `${r.stdout}\n${r.stderr}`;
+  if (r.status !== 0) throw new Error(`walkthrough failed (exit ${r.status}):\n${runOutput}`);
+  summary = JSON.parse(readFileSync(path.join(OUT, 'walkthrough.json'), 'utf8')) as Summary;
+  await initBackend({ backend: 'wasm' });
+});
+
+afterAll(() => {
+  tf.disposeVariables();
+});
+
+describe('npm run walkthrough', () => {
+  it('runs the seven steps on wasm and says so, step by step', () => {
+    expect(summary.backend).toBe('wasm');
+    expect(summary.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    for (let i = 1; i <= 7; i++) expect(runOutput).toMatch(new RegExp(`\\[${i}/7\\] .+ \\.\\.\\. \\d+\\.\\d s`));
+  });
+
+  it('writes every figure it reports, with the size it reports', () => {
+    const expected: Record<string, number[]> = {
+      '01-input.png': [227, 227, 3],
+      '02-conv1-grid.png': [904, 904],
+      '03-conv1-channel22.png': [227, 454, 3],
+      '04-conv1-strongest.png': [227, 454, 3],
+      '05-fire6-grid.png': [384, 512],
+      '05-fire6-strongest.png': [227, 227],
+      '06-fire6-ch14-47.png': [227, 454],
+      '06-fire6-relu-ch14-47.png': [227, 454],
+      '07-closed-eye.png': [454, 681, 3],
+    };
+    const figures = summary.steps.flatMap((s) => s.figures);
+    expect(Object.fromEntries(figures.map((f) => [f.file, f.shape]))).toEqual(expected);
+    for (const f of figures) {
+      const img = png(f.file);
+      expect([img.height, img.width], f.file).toEqual(f.shape.slice(0, 2));
+      expect(img.channels, f.file).toBe(f.shape.length === 3 ? 3 : 1);
+    }
+    expect(step(7).figures[0].dtype).toBe('int32');
+    expect(step(7).figures[0].title).toBe('Input Image, Channel 14, Channel 47');
+  });
+
+  it('step 1: 68 layers, conv1 has 64 channels, image size [227, 227]', () => {
+    expect(step(1).facts.conv1Channels).toBe(64);
+    expect(step(1).facts.imgSize).toEqual([227, 227]);
+    expect(step(1).facts.table).toContain('fire6-squeeze1x1');
+    expect(maxPixelDiff(png('01-input.png').pixels, face().pixels)).toBe(0);
+  });
+
+  it('step 2: the conv1 grid spans the full gray range and matches the golden activations through mat2gray + imtile', async () => {
+    const grid = png('02-conv1-grid.png');
+    expect(minOf(grid.pixels)).toBe(0);
+    expect(maxOf(grid.pixels)).toBe(255);
+    const ref = referenceActivations('face', 'conv1');
+    const expected = tf.tidy(() => imtile(mat2gray(ref), { gridSize: [8, 8] }));
+    const { pixels } = await toPixels(expected);
+    tf.dispose([ref, expected]);
+    expect(maxPixelDiff(grid.pixels, pixels)).toBeLessThanOrEqual(1);
+  });
+
+  it('step 3: left tile is the image, right tile is mat2gray → imresize of channel 22 (index 21)', async () => {
+    const fig = png('03-conv1-channel22.png');
+    expect(maxPixelDiff(crop(fig, 0, 0, 227, 227), face().pixels)).toBe(0);
+    const ref = referenceActivations('face', 'conv1');
+    const expected = tf.tidy(() => imresize(mat2gray(tf.gather(ref, 21, 2)), [227, 227]));
+    const { pixels } = await toPixels(expected);
+    tf.dispose([ref, expected]);
+    for (let ch = 0; ch < 3; ch++) expect(maxPixelDiff(crop(fig, 0, 227, 227, 227, ch), pixels)).toBeLessThanOrEqual(1);
+  });
+
+  it('step 3: channel 22 responds to red: the redder the pixel (R − G), the brighter the channel', () => {
+    const fig = png('03-conv1-channel22.png');
+    const img = face();
+    const act = crop(fig, 0, 227, 227, 227, 0);
+    const meanWhere = (keep: (redness: number) => boolean) => {
+      let sum = 0, n = 0;
+      for (let i = 0; i < 227 * 227; i++) {
+        if (keep(img.pixels[3 * i] - img.pixels[3 * i + 1])) (sum += act[i]), n++;
+      }
+      expect(n).toBeGreaterThan(200);
+      return sum / n;
+    };
+    const levels = [meanWhere((d) => d < 10), meanWhere((d) => d > 30), meanWhere((d) => d > 40), meanWhere((d) => d > 50)];
+    for (let i = 1; i < levels.length; i++) expect(levels[i]).toBeGreaterThan(levels[i - 1] + 15);
+  });
+
+  it('step 4: the strongest conv1 channel is the golden one, and its tile matches', async () => {
+    const golden = referenceLayer('face', 'conv1');
+    expect(step(4).facts.strongest.index).toBe(golden.maxChannel);
+    expect(step(4).facts.strongest.matlabIndex).toBe(golden.maxChannelMatlab);
+    expect(step(4).facts.strongest.value).toBeCloseTo(golden.max, 1);
+    const fig = png('04-conv1-strongest.png');
+    expect(maxPixelDiff(crop(fig, 0, 0, 227, 227), face().pixels)).toBe(0);
+    const ref = referenceActivations('face', 'conv1');
+    const expected = tf.tidy(() => imresize(mat2gray(tf.gather(ref, golden.maxChannel, 2)), [227, 227]));
+    const { pixels } = await toPixels(expected);
+    tf.dispose([ref, expected]);
+    expect(maxPixelDiff(crop(fig, 0, 227, 227, 227, 1), pixels)).toBeLessThanOrEqual(1);
+  });
+
+  it('step 5: fire6-squeeze1x1 strongest channel is 14 (index 13); grid and channel match the golden activations', async () => {
+    expect(step(5).facts.strongest).toMatchObject({ index: 13, matlabIndex: 14 });
+    const ref = referenceActivations('face', 'fire6-squeeze1x1');
+    const grid = tf.tidy(() => imtile(imresize(mat2gray(ref), [64, 64]), { gridSize: [6, 8] }));
+    const strongest = tf.tidy(() => imresize(mat2gray(tf.gather(ref, 13, 2)), [227, 227]));
+    const [g, s] = [await toPixels(grid), await toPixels(strongest)];
+    tf.dispose([ref, grid, strongest]);
+    const gridPng = png('05-fire6-grid.png');
+    expect(maxOf(gridPng.pixels)).toBe(255);
+    expect(maxPixelDiff(gridPng.pixels, g.pixels)).toBeLessThanOrEqual(2);
+    expect(maxPixelDiff(png('05-fire6-strongest.png').pixels, s.pixels)).toBeLessThanOrEqual(2);
+  });
+
+  it('step 6: channels 14 and 47 before and after the ReLU match the golden activations', async () => {
+    for (const [layer, file] of [
+      ['fire6-squeeze1x1', '06-fire6-ch14-47.png'],
+      ['fire6-relu_squeeze1x1', '06-fire6-relu-ch14-47.png'],
+    ]) {
+      const ref = referenceActivations('face', layer);
+      const expected = tf.tidy(() => imtile(imresize(mat2gray(tf.gather(ref, [13, 46], 2)), [227, 227])));
+      const { pixels } = await toPixels(expected);
+      tf.dispose([ref, expected]);
+      expect(maxPixelDiff(png(file).pixels, pixels), file).toBeLessThanOrEqual(2);
+    }
+    // After the ReLU nothing is negative, so mat2gray's 0 is the activation 0: most of the map is black.
+    const relu = png('06-fire6-relu-ch14-47.png');
+    expect(relu.pixels.filter((v) => v === 0).length).toBeGreaterThan(relu.pixels.length * 0.05);
+  });
+
+  it('step 7: MATLAB\'s 2×3 figure (repmat, *255, uint8 rounding) matches the golden activations', async () => {
+    const open = referenceActivations('face', 'fire6-relu_squeeze1x1');
+    const closed = referenceActivations('face-eye-closed', 'fire6-relu_squeeze1x1');
+    const im = tf.tensor3d(face().pixels, [227, 227, 3], 'int32');
+    const imClosed = tf.tensor3d(faceClosed().pixels, [227, 227, 3], 'int32');
+    const expected = tf.tidy(() => {
+      const channels = (act: tf.Tensor3D) =>
+        uint8(tf.mul(tf.tile(tf.expandDims(tf.transpose(imresize(mat2gray(tf.gather(act, [13, 46], 2)), [227, 227]), [2, 0, 1]), 3), [1, 1, 1, 3]), 255));
+      return imtile(tf.concat([tf.expandDims(im, 0), channels(open), tf.expandDims(imClosed, 0), channels(closed)]));
+    });
+    expect(expected.shape).toEqual([454, 681, 3]);
+    const { pixels } = await toPixels(expected);
+    tf.dispose([open, closed, im, imClosed, expected]);
+    const fig = png('07-closed-eye.png');
+    expect(maxPixelDiff(fig.pixels, pixels)).toBeLessThanOrEqual(2);
+    expect(maxPixelDiff(crop(fig, 0, 0, 227, 227), face().pixels)).toBe(0);
+    expect(maxPixelDiff(crop(fig, 227, 0, 227, 227), faceClosed().pixels)).toBe(0);
+  });
+
+  it('step 7: channels 14 and 47 are weaker at the closed eye and unchanged elsewhere', () => {
+    for (const key of ['channel14', 'channel47']) {
+      const { open, closed, change } = step(7).facts[key];
+      expect(change, key).toBeLessThan(-0.15); // about -27% and -35%
+      expect(closed.inside).toBeLessThan(open.inside);
+      expect(Math.abs(closed.outside / open.outside - 1), key).toBeLessThan(0.02); // the open eye keeps its response
+    }
+  });
+
+  it('writes walkthrough.html: every step, MATLAB and TypeScript code, relative figures, nothing external', () => {
+    const html = readFileSync(path.join(OUT, 'walkthrough.html'), 'utf8');
+    for (let i = 1; i <= 7; i++) expect(html).toContain(`id="step-${i}"`);
+    expect(html).toContain(`imtile(mat2gray(act1),<span class="s">'GridSize'</span>,[8 8])`);
+    expect(html).toContain('imtile(mat2gray(act1), { gridSize: [8, 8] })');
+    expect(html).toContain('Input Image, Channel 14, Channel 47');
+    const sources = [...html.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1]);
+    expect(sources).toHaveLength(9);
+    for (const src of sources) expect(existsSync(path.join(OUT, decodeURI(src))), src).toBe(true);
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).not.toMatch(/<script|<link /);
+  });
+});
+
+describe('each step runs on its own', () => {
+  it('examples/03-channel-22.ts writes the same figure as the runner', () => {
+    rmSync(STANDALONE_OUT, { recursive: true, force: true });
+    const r = tsx(['examples/03-channel-22.ts', '--out', STANDALONE_OUT, '--backend', 'wasm']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('wrote 03-conv1-channel22.png: 227×454×3 float32');
+    const alone = readPng(path.join(STANDALONE_OUT, '03-conv1-channel22.png'));
+    expect(maxPixelDiff(alone.pixels, png('03-conv1-channel22.png').pixels)).toBe(0);
+  });
+
+  it('a step with a bad option prints an error and exits 1', () => {
+    const r = tsx(['examples/02-conv1-grid.ts', '--colour', 'blue']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: Unknown option '--colour'/);
+  });
+
+  it('--help prints the usage and exits 0', () => {
+    const r = tsx(['examples/05-fire6-grid.ts', '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('usage: npx tsx examples/05-fire6-grid.ts [options]');
+  });
+});
