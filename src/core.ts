@@ -3,7 +3,9 @@
  * Each line re-exports one public function (file named after it) and its option types.
  */
 export { initBackend, BACKEND_NAMES } from './backend/initBackend.js';
-export type { BackendName, BackendChoice, InitBackendOptions } from './backend/initBackend.js';
+export type { BackendName, BackendChoice, InitBackendOptions, SkippedBackend, WebGPUAdapterDescription } from './backend/initBackend.js';
+export { describeBackend } from './backend/describeBackend.js';
+export type { BackendDescription } from './backend/describeBackend.js';
 export { mat2gray } from './image/mat2gray.js';
 export { maxChannel } from './image/maxChannel.js';
 export { maxChannelIndex } from './image/maxChannelIndex.js';
