@@ -1,0 +1,145 @@
+/**
+ * Fixes for TF.js 4.22's WebGPU kernels on int32 and bool tensors, installed by `initBackend` when it starts the
+ * webgpu backend. They only matter for tensors that live on the GPU (TF.js runs small tensors whose data is still on
+ * the CPU with its CPU kernels, which are right).
+ *
+ * What goes wrong without them (found by running the unit suites on WebGPU with CPU forwarding off):
+ * - `tf.cast(int32 or bool → float32)` is zero-copy: the new float32 tensor shares the int32 buffer. Kernels that
+ *   read a buffer as it is (transpose, and the reductions and other kernels that transpose first) then take int32
+ *   bits for float32 ones (37 reads as 5.2e-44), and `data()` of the "float32" tensor returns an Int32Array.
+ * - Transpose of an int32 or bool tensor of rank 3 or more builds a shader that does not compile (it passes an i32
+ *   where its output function takes an f32): the output is whatever the buffer held before. (A matrix transpose has
+ *   another shader, which works; it is rerouted too, which costs nothing in exactness: see below.)
+ * - So every reduction that must transpose first (max/min/sum/prod/mean over axes other than the innermost ones,
+ *   argMax/argMin over an axis other than the last) is wrong for int32 input.
+ * - `tf.addN` of more than 7 tensors (any dtype) builds a shader that reads more storage buffers than a device allows
+ *   by default (8, output included): the pipeline is invalid and the result is whatever the buffer held. The fix sums
+ *   in chunks of at most 7, still strictly left to right, so the result is the same as one shader's.
+ *
+ * The fixes route those cases through float32, where the same kernels are right: `cast` to float32 becomes a
+ * multiplication by 1 (which converts in the shader), and int32 transposes and reductions run on a float32 copy
+ * whose result is cast back. Exact for integers up to 2^24 in magnitude, which is as exact as int32 gets on
+ * TF.js's WebGPU backend anyway: its shaders compute int32 arithmetic, reductions, where and concat in f32.
+ * Not fixed (unused by this library): cumsum/cumprod along an inner axis, all/any over outer axes of bool tensors.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+type KernelArgs = Parameters<KernelFunc>[0];
+/** The parts of TF.js's WebGPUBackend used here (its class is not exported in a way this module can import). */
+type Backend = tf.KernelBackend & {
+  shouldExecuteOnCPU?: (inputs: tf.TensorInfo[]) => boolean;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
+  device?: { limits?: { maxStorageBuffersPerShaderStage?: number } };
+};
+
+const PATCHED = Symbol.for('cnn-activations.webgpuKernelFix');
+
+/** Kernels whose int32 result is cast back after running on float32 (mean, argMax, argMin have no int32 result). */
+const INT_RESULT = new Set<string>([tf.Max, tf.Min, tf.Sum, tf.Prod]);
+const REDUCTIONS = [tf.Max, tf.Min, tf.Sum, tf.Prod, tf.Mean, tf.ArgMax, tf.ArgMin];
+
+/**
+ * Installs the fixes into TF.js's kernel registry for the `webgpu` backend (once; later calls do nothing).
+ * Changes what the webgpu kernels compute only in the broken cases described above.
+ *
+ * @returns the names of the kernels now wrapped.
+ * @internal
+ */
+export function installWebGPUKernelFixes(): string[] {
+  const wrapped: string[] = [];
+  const wrap = (name: string, make: (original: KernelFunc) => KernelFunc) => {
+    const config = tf.getKernel(name, 'webgpu');
+    if (!config) return;
+    if ((config.kernelFunc as unknown as Record<symbol, boolean>)[PATCHED]) {
+      wrapped.push(name);
+      return;
+    }
+    const kernelFunc = make(config.kernelFunc);
+    (kernelFunc as unknown as Record<symbol, boolean>)[PATCHED] = true;
+    tf.unregisterKernel(name, 'webgpu');
+    tf.registerKernel({ ...config, kernelFunc });
+    wrapped.push(name);
+  };
+
+  wrap(tf.Cast, (original) => (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { dtype } = args.attrs as unknown as { dtype: tf.DataType };
+    if (dtype === 'float32' && (x.dtype === 'int32' || x.dtype === 'bool')) return toFloat32(x, args.backend as Backend);
+    return original(args);
+  });
+
+  wrap(tf.Transpose, (original) => (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (!needsFloatRoute(x, args.backend as Backend)) return original(args);
+    return viaFloat32(args, original, x.dtype);
+  });
+
+  // One shader reads every input: more than the device's storage-buffer limit (8 by default, one of them the
+  // output) and the pipeline is invalid, so the result is garbage. Sum in chunks, still strictly left to right.
+  wrap(tf.AddN, (original) => (args) => {
+    const inputs = args.inputs as unknown as tf.TensorInfo[];
+    const backend = args.backend as Backend;
+    const most = (backend.device?.limits?.maxStorageBuffersPerShaderStage ?? 8) - 1;
+    if (inputs.length <= most) return original(args);
+    let sum = original({ ...args, inputs: inputs.slice(0, most) as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+    for (let i = most; i < inputs.length; i += most - 1) {
+      const chunk = [sum, ...inputs.slice(i, i + most - 1)];
+      const next = original({ ...args, inputs: chunk as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+      backend.disposeData(sum.dataId);
+      sum = next;
+    }
+    return sum;
+  });
+
+  for (const name of REDUCTIONS) {
+    wrap(name, (original) => (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      if (!needsFloatRoute(x, args.backend as Backend)) return original(args);
+      const attrs = args.attrs as { axis?: number | number[]; reductionIndices?: number | number[] };
+      const axis = attrs.axis ?? attrs.reductionIndices;
+      const axes = axis == null ? x.shape.map((_, i) => i) : tf.util.parseAxisParam(axis, x.shape);
+      if (tf.backend_util.getAxesPermutation(axes, x.shape.length) === null) return original(args);
+      return viaFloat32(args, original, INT_RESULT.has(name) ? x.dtype : null);
+    });
+  }
+  return wrapped;
+}
+
+/** An int32/bool tensor on the GPU (where the broken shaders run), rather than one TF.js handles on the CPU. */
+function needsFloatRoute(x: tf.TensorInfo, backend: Backend): boolean {
+  return (x.dtype === 'int32' || x.dtype === 'bool') && !(backend.shouldExecuteOnCPU?.([x]) ?? false);
+}
+
+/** A real float32 copy of `x` (the caller disposes it): x * 1, which the multiply shader converts element by element. */
+function toFloat32(x: tf.TensorInfo, backend: Backend): tf.TensorInfo {
+  const one = backend.makeTensorInfo([], 'float32', new Float32Array([1]));
+  try {
+    return tf.getKernel(tf.Multiply, 'webgpu')!.kernelFunc({ inputs: { a: x, b: one }, backend, attrs: {} }) as tf.TensorInfo;
+  } finally {
+    backend.disposeData(one.dataId);
+  }
+}
+
+/** Runs `original` on a float32 copy of input `x`; casts the result back to `resultDtype` unless that is null. */
+function viaFloat32(args: KernelArgs, original: KernelFunc, resultDtype: tf.DataType | null): tf.TensorInfo {
+  const backend = args.backend as Backend;
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const xf = toFloat32(x, backend);
+  let out: tf.TensorInfo;
+  try {
+    out = original({ ...args, inputs: { ...args.inputs, x: xf } }) as tf.TensorInfo;
+  } finally {
+    backend.disposeData(xf.dataId);
+  }
+  if (resultDtype === null || out.dtype === resultDtype) return out;
+  try {
+    return tf.getKernel(tf.Cast, 'webgpu')!.kernelFunc({
+      inputs: { x: out },
+      backend,
+      attrs: { dtype: resultDtype } as unknown as tf.NamedAttrMap,
+    }) as tf.TensorInfo;
+  } finally {
+    backend.disposeData(out.dataId);
+  }
+}

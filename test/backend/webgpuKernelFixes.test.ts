@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { installWebGPUKernelFixes } from '../../src/backend/webgpuKernelFixes.js';
+import { BACKEND } from '../helpers/backend.js';
+
+// The cases TF.js 4.22's WebGPU kernels get wrong on int32/bool tensors held on the GPU (see
+// src/backend/webgpuKernelFixes.ts); test/setup.ts turns CPU forwarding off, so these run the shaders.
+// Expected values are written out by hand (and hold on every backend; the cases only bite on webgpu).
+const onGpu = <T extends tf.Tensor>(t: T): T => tf.add(t, tf.zerosLike(t)) as T; // a kernel output, not CPU data
+
+/** x[n][i][j][k] = 100n + 10i + j + k/10 for n < 2, i < 3, j < 2, k < 2 (k/10 only for float32) */
+function grid(dtype: 'int32' | 'float32') {
+  const v: number[] = [];
+  for (let n = 0; n < 2; n++) for (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) for (let k = 0; k < 2; k++) {
+    v.push(dtype === 'int32' ? 100 * n + 10 * i + j + 5 * k : 100 * n + 10 * i + j + k / 10);
+  }
+  return tf.tensor4d(v, [2, 3, 2, 2], dtype);
+}
+
+describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
+  it('wraps cast, transpose, addN and the reductions, once', () => {
+    const names = installWebGPUKernelFixes();
+    expect(names).toEqual(['Cast', 'Transpose', 'AddN', 'Max', 'Min', 'Sum', 'Prod', 'Mean', 'ArgMax', 'ArgMin']);
+    expect(installWebGPUKernelFixes()).toEqual(names);
+  });
+
+  it('cast int32 → float32 converts the data (float reads, transposes and means are right)', async () => {
+    const x = onGpu(grid('int32'));
+    const f = tf.cast(x, 'float32');
+    const data = await f.data();
+    expect(data).toBeInstanceOf(Float32Array);
+    expect(Array.from(data.slice(0, 4))).toEqual([0, 5, 1, 6]);
+    // [2, 3, 2, 2] -> [2, 2, 3, 2]: channel k first, then i, then j
+    expect(Array.from((await tf.transpose(f, [0, 3, 1, 2]).data()).slice(0, 6))).toEqual([0, 1, 10, 11, 20, 21]);
+    // mean over i, j of image 0, channel 0: (0 + 1 + 10 + 11 + 20 + 21) / 6 = 10.5
+    expect(Array.from(await tf.mean(f, [1, 2]).data())).toEqual([10.5, 15.5, 110.5, 115.5]);
+  });
+
+  it('transposes int32 and bool tensors', async () => {
+    const x = onGpu(grid('int32'));
+    const t = tf.transpose(x, [0, 3, 1, 2]);
+    expect(t.dtype).toBe('int32');
+    expect(Array.from((await t.data()).slice(0, 12))).toEqual([0, 1, 10, 11, 20, 21, 5, 6, 15, 16, 25, 26]);
+    const b = tf.transpose(tf.greater(x, tf.scalar(10, 'int32')), [0, 3, 1, 2]);
+    expect(b.dtype).toBe('bool');
+    expect(Array.from((await b.data()).slice(0, 6))).toEqual([0, 0, 0, 1, 1, 1]);
+  });
+
+  it('reduces int32 over outer axes: max, min, sum, prod, argMax, argMin (dtype kept)', async () => {
+    const x = onGpu(grid('int32'));
+    const max = tf.max(x, [1, 2]);
+    expect(max.dtype).toBe('int32');
+    expect(Array.from(await max.data())).toEqual([21, 26, 121, 126]);
+    expect(Array.from(await tf.min(x, [1, 2]).data())).toEqual([0, 5, 100, 105]);
+    expect(Array.from(await tf.sum(x, [1, 2]).data())).toEqual([63, 93, 663, 693]);
+    expect(Array.from(await tf.max(x, [1, 2], true).data())).toEqual([21, 26, 121, 126]);
+    expect(tf.max(x, [1, 2], true).shape).toEqual([2, 1, 1, 2]);
+    expect(Array.from(await tf.prod(tf.slice(x, [0, 1, 0, 0], [1, 2, 2, 1]), [1, 2]).data())).toEqual([10 * 11 * 20 * 21]);
+    expect(Array.from(await tf.argMax(x, 1).data())).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
+    expect(Array.from(await tf.argMin(x, 0).data()).every((v) => v === 0)).toBe(true);
+  });
+
+  it('transposes int32 matrices too', async () => {
+    const x = onGpu(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32'));
+    expect(Array.from(await tf.transpose(x).data())).toEqual([1, 4, 2, 5, 3, 6]);
+  });
+
+  it('adds more tensors than a shader may read (imresize sums 8 taps and more), left to right', async () => {
+    for (const n of [2, 7, 8, 13, 20]) {
+      // Term k is 2^k at element 0 and k at element 1: the sum is 2^n - 1 and n(n-1)/2, exact in float32.
+      const terms = Array.from({ length: n }, (_, k) => onGpu(tf.tensor1d([2 ** k, k])));
+      expect(Array.from(await tf.addN(terms).data())).toEqual([2 ** n - 1, (n * (n - 1)) / 2]);
+      tf.dispose(terms);
+    }
+    // Order kept: 1e8 + 1 + ... + 1 - 1e8 in float32 loses each 1 when summed left to right (as on cpu).
+    const big = [1e8, ...Array<number>(10).fill(1), -1e8].map((v) => onGpu(tf.scalar(v)));
+    expect(await tf.addN(big).data()).toEqual(new Float32Array([0]));
+    tf.dispose(big);
+  });
+
+  it('leaves float32 alone and frees every intermediate buffer', async () => {
+    const xf = onGpu(grid('float32'));
+    expect(Array.from(await tf.max(xf, [1, 2]).data())).toEqual([21, 21.1, 121, 121.1].map(Math.fround));
+    const x = onGpu(grid('int32'));
+    const backend = tf.backend();
+    const tensors = tf.memory().numTensors;
+    const buffers = backend.numDataIds();
+    const out = tf.tidy(() => [
+      tf.transpose(x, [0, 3, 1, 2]),
+      tf.max(x, [1, 2]),
+      tf.cast(x, 'float32'),
+      tf.argMax(x, 1),
+      tf.addN(Array<tf.Tensor>(9).fill(xf)),
+    ]);
+    expect(tf.memory().numTensors).toBe(tensors + 5);
+    expect(backend.numDataIds()).toBe(buffers + 5);
+    tf.dispose([...out, x, xf]);
+  });
+});
