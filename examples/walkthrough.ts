@@ -29,6 +29,7 @@ const USAGE = `Runs MATLAB's "Visualize Activations of a CNN" walkthrough: seven
 usage: npm run walkthrough [-- options]      (or: npx tsx examples/walkthrough.ts [options])
   --out DIR          folder for the figures and the report (default out/walkthrough)
   --backend NAME     wasm | cpu | webgpu (default: the first that starts, wasm in Node)
+  --steps LIST       run only these steps, e.g. 2-7 or 3,5 (the network is loaded in any case)
   --figures-only     write the figures only (no walkthrough.html, no walkthrough.json)
   --no-build         do not build the package first, even when dist/ or model/ look stale
   -q, --quiet        print progress lines only
@@ -62,6 +63,8 @@ export interface WalkthroughOptions {
   out?: string;
   /** TF.js backend; default: the first that starts. */
   backend?: 'wasm' | 'cpu' | 'webgpu' | 'webgl';
+  /** Which steps to run (1..7). @default all */
+  steps?: number[];
   /** Write walkthrough.html and walkthrough.json beside the figures. @default true */
   report?: boolean;
   /** Build dist/ and model/ first when needed. @default true */
@@ -92,7 +95,8 @@ export async function runWalkthrough(options: WalkthroughOptions = {}): Promise<
   if (options.build ?? true) ensureBuilt(log);
   const started = performance.now();
   // Imported only now: the steps import 'cnn-activations', i.e. dist/, which may just have been built.
-  const modules = (await Promise.all(STEP_FILES.map((f) => import(`./${f}`)))) as StepModule[];
+  const chosen = STEP_FILES.map((file, i) => ({ file, n: i + 1 })).filter(({ n }) => !options.steps || options.steps.includes(n));
+  const modules = (await Promise.all(chosen.map(({ file }) => import(`./${file}`)))) as StepModule[];
   const { load } = (await import('./01-load-network.js')) as typeof import('./01-load-network.js');
   let lines: string[] = [];
   const collect = (line: string) => lines.push(line);
@@ -106,13 +110,13 @@ export async function runWalkthrough(options: WalkthroughOptions = {}): Promise<
       const t0 = performance.now();
       const result = await mod.run(ctx);
       const seconds = (performance.now() - t0) / 1000;
-      log(`[${i + 1}/${modules.length}] ${mod.meta.name} ... ${seconds.toFixed(1)} s`);
+      log(`[${mod.meta.step}/${STEP_FILES.length}] ${mod.meta.name} ... ${seconds.toFixed(1)} s`);
       if (verbose) for (const line of lines) log(`      ${line}`);
       steps.push({ step: mod.meta.step, name: mod.meta.name, result, lines, seconds });
       reportSteps.push({
         meta: mod.meta,
-        file: path.join(EXAMPLES_DIR, STEP_FILES[i]),
-        shownFile: `examples/${STEP_FILES[i]}`,
+        file: path.join(EXAMPLES_DIR, chosen[i].file),
+        shownFile: `examples/${chosen[i].file}`,
         result,
         lines,
         seconds,
@@ -140,6 +144,20 @@ export async function runWalkthrough(options: WalkthroughOptions = {}): Promise<
   return { outDir: ctx.outDir, backend, html, steps };
 }
 
+/** `2-7` → [2, 3, 4, 5, 6, 7]; `3,5` → [3, 5]. */
+function parseSteps(text: string): number[] {
+  const steps = new Set<number>();
+  for (const part of text.split(',')) {
+    const m = /^\s*(\d)\s*(?:-\s*(\d)\s*)?$/.exec(part);
+    const [from, to] = m ? [Number(m[1]), Number(m[2] ?? m[1])] : [0, 0];
+    if (!m || from < 1 || to > STEP_FILES.length || from > to) {
+      throw new Error(`--steps takes step numbers 1..${STEP_FILES.length} and ranges, e.g. 2-7 or 3,5; got '${text}'`);
+    }
+    for (let n = from; n <= to; n++) steps.add(n);
+  }
+  return [...steps].sort((a, b) => a - b);
+}
+
 function isMainModule(): boolean {
   const script = process.argv[1];
   return !!script && path.resolve(script) === fileURLToPath(import.meta.url);
@@ -152,6 +170,7 @@ if (isMainModule()) {
       options: {
         out: { type: 'string', default: 'out/walkthrough' },
         backend: { type: 'string' },
+        steps: { type: 'string' },
         'figures-only': { type: 'boolean', default: false },
         'no-build': { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
@@ -165,6 +184,7 @@ if (isMainModule()) {
       await runWalkthrough({
         out: values.out,
         backend: values.backend as WalkthroughOptions['backend'],
+        steps: values.steps === undefined ? undefined : parseSteps(values.steps),
         report: !values['figures-only'],
         build: !values['no-build'],
         verbose: !values.quiet,
