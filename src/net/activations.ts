@@ -149,8 +149,11 @@ function firstNonFinite(x: tf.Tensor): string {
  * - `layer`: a MATLAB layer name (`'conv1'`) or 0-based index into `net.layers` (`1` = `'conv1'`, MATLAB's 2;
  *   `34` = `'fire6-squeeze1x1'`, MATLAB's 35), or an array of them: all are computed in one pass.
  *
- * Only the part of the graph that the requested layers need is computed (conv1 costs a small fraction of a full pass).
- * Runs synchronously.
+ * Only the part of the graph that the requested layers need is computed (conv1 costs about a tenth of a full pass).
+ * Each `relu_*` layer is computed as its convolution fused with the ReLU, so a pass to `prob` never materialises the
+ * pre-ReLU tensors; asking for a convolution and its ReLU together costs that convolution twice. Runs synchronously
+ * (with `nonFinite: 'error'`, including one read-back of a number per image; see {@link ActivationsOptions}).
+ * MATLAB's layer indices are 1-based: `net.layers[i].matlabIndex` is `i + 1`.
  *
  * @returns float32 activations `[h', w', c]` for one image, `[n, h', w', c]` for a batch (one tensor per requested
  *   layer, in order, for an array). New tensors that the caller owns; `img` is neither modified nor disposed.
@@ -159,6 +162,7 @@ function firstNonFinite(x: tf.Tensor): string {
  * @throws {RangeError} for a wrong rank or channel count; an image smaller than the layer needs (the message gives
  *   the minimum); an unknown layer name (the message lists the closest names) or an index out of range; non-finite
  *   pixels under `nonFinite: 'error'`; bad options.
+ * @throws {Error} if a plain `GraphModel` cannot compute the node (the message carries TF.js's reason).
  * @example
  * const net = await squeezenet();
  * const im = await imread('face.png');            // int32 [227, 227, 3]
