@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { imresize, type ImresizeOptions } from '../../src/image/imresize.js';
+import { imresize, imresizePath, type ImresizeOptions } from '../../src/image/imresize.js';
 import { contributions, type KernelName } from '../../src/internal/imresizeWeights.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { BACKEND, TOL } from '../helpers/backend.js';
@@ -602,6 +602,34 @@ describe('imresize: shapes, frames and channels', () => {
       const out = await run(data, shape, size, undefined, 'float32', [shape[0], ...size, shape[3]]);
       const ref = reference(data, shape, size, [size[0] / shape[1], size[1] / shape[2]], 'cubic', true, false);
       expectClose(out, ref, 1e-4); // data up to 50: float32 rounding is about 1e-5
+    }
+  });
+});
+
+describe('imresize: the two device paths (row slices on cpu, gatherND elsewhere)', () => {
+  it('give bit-identical results, NaN included, for float32 and int32', async () => {
+    const shapes: [number[], [number, number], ImresizeOptions][] = [
+      [[1, 9, 7, 3], [13, 5], {}],
+      [[3, 6, 8, 1], [4, 11], { method: 'bilinear' }],
+      [[2, 5, 5, 2], [10, 10], { method: 'nearest' }],
+      [[2, 7, 4, 1], [3, 9], { method: 'lanczos3', antialiasing: false }],
+    ];
+    for (const [shape, size, options] of shapes) {
+      for (const dtype of ['float32', 'int32'] as const) {
+        const len = shape.reduce((a, b) => a * b, 1);
+        const data = Array.from({ length: len }, (_, i) => (dtype === 'int32' ? (i * 71) % 256 : Math.sin(i) * 9));
+        if (dtype === 'float32') data[5] = NaN;
+        const results: number[][] = [];
+        try {
+          for (const path of [true, false]) {
+            imresizePath.bySlices = path;
+            results.push(await run(data, shape, size, options, dtype, [shape[0], ...size, shape[3]]));
+          }
+        } finally {
+          delete imresizePath.bySlices;
+        }
+        expect(results[0]).toEqual(results[1]);
+      }
     }
   });
 });
