@@ -196,10 +196,11 @@ function resizeCols(t: tf.Tensor, plan: AxisPlan): tf.Tensor {
  * MATLAB's `imresize(A, scale)` / `imresize(A, [rows cols])` with MATLAB's numerics: bicubic by default, antialiasing
  * when shrinking, symmetric-mirror borders, and the same weights MATLAB computes (in double, on the host).
  *
- * - `scaleOrSize` a number `s`: the output is `ceil(s * h)` × `ceil(s * w)` (in double: `ceil(0.1 * 30)` is 4), and
- *   the kernels use `s` itself, not `out / in`.
- * - `scaleOrSize` `[rows, cols]`: that output size; one side `null` (or NaN) keeps the aspect ratio
- *   (`ceil(cols * h / w)`), and then both axes use the given side's scale.
+ * - `scaleOrSize` a number `s`: the output is `ceil(s * h)` × `ceil(s * w)`, computed in double as MATLAB does
+ *   (`0.07 * 100` is 7.000000000000001, so 8 rows), and the kernels use `s` itself, not `out / in`.
+ * - `scaleOrSize` `[rows, cols]`: that output size (positive integers; MATLAB would round a fraction up, here it is
+ *   an error); one side `null` (or NaN) keeps the aspect ratio (`ceil(cols * h / w)`), and then both axes use the
+ *   given side's scale.
  * - `options.scale` `[rowScale, colScale]` (with `scaleOrSize` `null`): per-axis scales.
  *
  * Only the rows and columns are resized: every channel of `[h, w, c]` and every frame of `[n, h, w, c]` (MATLAB's
@@ -211,13 +212,18 @@ function resizeCols(t: tf.Tensor, plan: AxisPlan): tf.Tensor {
  * - float32 (MATLAB's `double`): no clipping, so bicubic overshoot such as −0.08 or 1.04 stays. Arithmetic is
  *   float32 (MATLAB: double), so results agree with MATLAB to float32 rounding (about 1e-6 relative).
  * - int32 (MATLAB's `uint8`, values 0..255): every pass is rounded half away from zero and saturated to 0..255, as
- *   MATLAB stores each pass in uint8. MATLAB's own integer code rounds an exact .5 differently now and then, so
- *   outputs may differ from MATLAB's by 1 at such ties. Values outside 0..255 saturate once a pass interpolates.
+ *   MATLAB stores each pass in uint8. Where the exact value is a .5 tie (weights in thirds or sixths, as at scale
+ *   1.5), MATLAB's double rounding and our float32 rounding can fall on different sides, so a pixel may differ from
+ *   MATLAB's by 1 (20 of the 876 pixels of MATLAB's reference resizes; the other 856 are equal). Values outside
+ *   0..255 saturate once a pass interpolates.
  * - NaN (and ±Inf) spread exactly as in MATLAB: to the output pixels whose kernel covers them, including kept taps of
  *   weight 0 (0 · NaN is NaN), and no further.
  *
- * Runs with public TF.js ops only (gatherND, mul, addN, transpose), so it works on every backend. Returns a new tensor
- * the caller owns; the input is neither disposed nor modified.
+ * The weights are computed once per geometry on the host and cached (as typed arrays). The device work is a gather of
+ * whole rows per tap, a multiply by the tap's weights and a sum (public TF.js ops only: gatherND, mul, addN,
+ * transpose; on the cpu backend, where those walk element by element, slices and concat instead, with the same
+ * arithmetic), so it runs on every backend and costs a few passes over the output rather than a dense matrix product.
+ * Returns a new tensor the caller owns; the input is neither disposed nor modified.
  *
  * @param x - `[h, w]`, `[h, w, c]` or `[n, h, w, c]`; float32, or int32 holding 0..255. Must not be empty.
  * @param scaleOrSize - a positive scale, or the output size `[rows, cols]` with at most one side `null`/NaN;
