@@ -1,5 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -140,6 +142,34 @@ describe('squeezenet', () => {
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect(progress[progress.length - 1]).toBe(1);
     expect(progress.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= progress[i - 1]))).toBe(true);
+  });
+
+  it('loads over HTTP as a browser does (tf.io.http), and says which URL failed', async () => {
+    const server = createServer((req, res) => {
+      try {
+        const body = readFileSync(path.join(MODEL_DIR, path.basename(req.url ?? '')));
+        res.writeHead(200, { 'content-type': req.url?.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
+        res.end(body);
+      } catch {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const progress: number[] = [];
+      const before = tf.memory().numTensors;
+      const n = await squeezenet({ modelUrl: `${base}/model.json`, onProgress: (f) => progress.push(f) });
+      expect(n.layerNames).toEqual(net.layerNames);
+      n.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      expect(progress[progress.length - 1]).toBe(1);
+      await expectThrowsNoLeak(() => squeezenet({ modelUrl: `${base}/missing.json` }), Error,
+        new RegExp(`^squeezenet: could not load the model from ${escape(base)}/missing\\.json: .*404.*; ${escape(HINT)}$`));
+    } finally {
+      await new Promise((ok) => server.close(ok));
+    }
   });
 
   it('says which file is missing and what to do', async () => {
