@@ -26,7 +26,8 @@ export const STEP_FILES = [
 ];
 
 const USAGE = `Runs MATLAB's "Visualize Activations of a CNN" walkthrough: seven steps, their figures, and walkthrough.html.
-usage: npm run walkthrough [-- options]      (or: npx tsx examples/walkthrough.ts [options])
+usage: npm run walkthrough [-- options]
+       (or: npx tsx --tsconfig examples/tsconfig.json examples/walkthrough.ts [options])
   --out DIR          folder for the figures and the report (default out/walkthrough)
   --backend NAME     wasm | cpu | webgpu (default: the first that starts, wasm in Node)
   --steps LIST       run only these steps, e.g. 2-7 or 3,5 (the network is loaded in any case)
@@ -78,6 +79,8 @@ export interface WalkthroughOptions {
 export interface WalkthroughRun {
   outDir: string;
   backend: string;
+  /** The file 'cnn-activations' resolved to, relative to the repository: `dist/index.js` (or `src/index.ts`). */
+  library: string;
   /** Path of walkthrough.html, or null with `report: false`. */
   html: string | null;
   steps: { step: number; name: string; result: StepResult; lines: string[]; seconds: number }[];
@@ -101,7 +104,8 @@ export async function runWalkthrough(options: WalkthroughOptions = {}): Promise<
   let lines: string[] = [];
   const collect = (line: string) => lines.push(line);
   const { ctx, backend, dispose } = await load({ out: options.out ?? 'out/walkthrough', backend: options.backend }, collect);
-  log(`backend: ${backend}; network loaded in ${((performance.now() - started) / 1000).toFixed(1)} s; figures go to ${path.relative(process.cwd(), ctx.outDir) || '.'}`);
+  const library = path.relative(ROOT, fileURLToPath(import.meta.resolve('cnn-activations')));
+  log(`cnn-activations from ${library}; backend: ${backend}; network loaded in ${((performance.now() - started) / 1000).toFixed(1)} s; figures go to ${path.relative(process.cwd(), ctx.outDir) || '.'}`);
   const steps: WalkthroughRun['steps'] = [];
   const reportSteps: ReportStep[] = [];
   try {
@@ -128,7 +132,7 @@ export async function runWalkthrough(options: WalkthroughOptions = {}): Promise<
   let html: string | null = null;
   if (options.report ?? true) {
     // The numbers each step found, for scripts and tests.
-    const summary = { backend, steps: steps.map(({ step, name, result, seconds }) => ({ step, name, seconds, ...result })) };
+    const summary = { backend, library, steps: steps.map(({ step, name, result, seconds }) => ({ step, name, seconds, ...result })) };
     writeFileSync(path.join(ctx.outDir, 'walkthrough.json'), JSON.stringify(summary, null, 2) + '\n');
     const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     html = path.join(ctx.outDir, 'walkthrough.html');
@@ -141,7 +145,7 @@ export async function runWalkthrough(options: WalkthroughOptions = {}): Promise<
     writeFileSync(html, renderReport(reportSteps, info));
     log(`report: ${path.relative(process.cwd(), html)}`);
   }
-  return { outDir: ctx.outDir, backend, html, steps };
+  return { outDir: ctx.outDir, backend, library, html, steps };
 }
 
 /** `2-7` → [2, 3, 4, 5, 6, 7]; `3,5` → [3, 5]. */

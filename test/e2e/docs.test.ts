@@ -145,7 +145,9 @@ describe('code blocks in the docs', () => {
         const ext = b.lang.startsWith('t') ? 'ts' : 'mjs';
         const script = path.join(WORK, `${b.file.replace(/[/.]/g, '_')}_${b.line}.${ext}`);
         writeFileSync(script, b.code + '\n');
-        const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+        // examples/tsconfig.json has no `paths`: 'cnn-activations' is dist/, not src/ (the root tsconfig maps it to src/).
+        const env = { ...process.env, TSX_TSCONFIG_PATH: path.join(ROOT, 'examples', 'tsconfig.json') };
+        const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, env });
         expect(r.status, `${b.file}:${b.line} failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
       });
     }

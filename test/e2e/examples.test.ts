@@ -30,6 +30,7 @@ const STANDALONE_OUT = path.join(ROOT, 'test-artifacts', 'examples', 'standalone
 
 interface Summary {
   backend: string;
+  library: string;
   steps: {
     step: number;
     name: string;
@@ -38,8 +39,10 @@ interface Summary {
   }[];
 }
 
+/** Runs a script with tsx as `npm run walkthrough` does: 'cnn-activations' is the built package (examples/tsconfig.json). */
 function tsx(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  const env = { ...process.env, TSX_TSCONFIG_PATH: path.join(ROOT, 'examples', 'tsconfig.json') };
+  return spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, env });
 }
 
 let summary: Summary;
@@ -68,7 +71,9 @@ afterAll(() => {
 
 describe('npm run walkthrough', () => {
   it('runs the seven steps on wasm and says so, step by step', () => {
+    expect(runOutput).toContain('figures go to');
     expect(summary.backend).toBe('wasm');
+    expect(summary.library).toBe(path.join('dist', 'index.js')); // the built package, as a user gets it
     expect(summary.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     for (let i = 1; i <= 7; i++) expect(runOutput).toMatch(new RegExp(`\\[${i}/7\\] .+ \\.\\.\\. \\d+\\.\\d s`));
   });
