@@ -1,0 +1,78 @@
+/**
+ * The explorer's small pure helpers: grid geometry, ReLU partner layers, labels, colour map.
+ * No TF.js, no DOM: easy to reason about and shared by the page and its tests.
+ */
+
+/** How the channels of a layer are tiled: `n` tiles of `th`×`tw` pixels in `rows`×`cols` cells, row-major. */
+export interface GridLayout {
+  n: number;
+  rows: number;
+  cols: number;
+  th: number;
+  tw: number;
+}
+
+/**
+ * MATLAB's default `imtile` grid for `n` frames of `h`×`w` pixels (no border): one frame → 1×1, otherwise
+ * `cols = ceil(sqrt(h·n / w))`, `rows = ceil(n / cols)`: 64 square frames → 8×8, 48 → 7×7 (the walkthrough
+ * passes `GridSize` [6 8] for those).
+ */
+export function defaultGrid(n: number, h: number, w: number): GridLayout {
+  if (n === 1) return { n, rows: 1, cols: 1, th: h, tw: w };
+  const cols = Math.ceil(Math.sqrt((h * n) / w));
+  return { n, rows: Math.ceil(n / cols), cols, th: h, tw: w };
+}
+
+/** The grid the explorer uses for a layer: the walkthrough's [8 8] for conv1 and relu_conv1, MATLAB's default otherwise. */
+export function gridFor(layer: string, n: number, h: number, w: number): GridLayout {
+  if ((layer === 'conv1' || layer === 'relu_conv1') && n === 64) return { n, rows: 8, cols: 8, th: h, tw: w };
+  return defaultGrid(n, h, w);
+}
+
+/** The channel index (0-based) under pixel (x, y) of the tiled image, or null over a blank cell or outside. */
+export function channelAt(grid: GridLayout, x: number, y: number): number | null {
+  if (x < 0 || y < 0) return null;
+  const col = Math.floor(x / grid.tw);
+  const row = Math.floor(y / grid.th);
+  if (col >= grid.cols || row >= grid.rows) return null;
+  const k = row * grid.cols + col;
+  return k < grid.n ? k : null;
+}
+
+/** The pixel rectangle of channel `k` in the tiled image. */
+export function cellRect(grid: GridLayout, k: number): { x: number; y: number; w: number; h: number } {
+  return { x: (k % grid.cols) * grid.tw, y: Math.floor(k / grid.cols) * grid.th, w: grid.tw, h: grid.th };
+}
+
+/** "channel 22 (index 21)": MATLAB's 1-based number first, the API's 0-based index beside it. */
+export function channelLabel(k: number): string {
+  return `channel ${k + 1} (index ${k})`;
+}
+
+/**
+ * The layer on the other side of the ReLU, if the network has it: MATLAB splits Caffe's in-place ReLUs into layers of
+ * their own, so `conv1` (pre-ReLU) pairs with `relu_conv1`, `fire6-squeeze1x1` with `fire6-relu_squeeze1x1`.
+ * Returns `{ pre, post }` or null for a layer without a partner (pooling, concat, ...).
+ */
+export function reluPair(layer: string, layerNames: readonly string[]): { pre: string; post: string } | null {
+  const dash = layer.lastIndexOf('-');
+  const prefix = layer.slice(0, dash + 1); // 'fire6-' or ''
+  const base = layer.slice(dash + 1); // 'squeeze1x1', 'relu_squeeze1x1', 'conv1', ...
+  const pre = base.startsWith('relu_') ? prefix + base.slice('relu_'.length) : layer;
+  const post = base.startsWith('relu_') ? layer : `${prefix}relu_${base}`;
+  return layerNames.includes(pre) && layerNames.includes(post) ? { pre, post } : null;
+}
+
+/** MATLAB's `jet` colour map at t in [0, 1] (clamped), as 0..255 RGB. */
+export function jet(t: number): [number, number, number] {
+  const v = Math.min(1, Math.max(0, Number.isNaN(t) ? 1 : t));
+  const ramp = (c: number) => Math.round(255 * Math.min(1, Math.max(0, 1.5 - Math.abs(4 * v - c))));
+  return [ramp(3), ramp(2), ramp(1)];
+}
+
+/** "12.3 ms" / "1.24 s". */
+export function formatMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 100) return `${ms.toFixed(0)} ms`;
+  return `${ms.toFixed(1)} ms`;
+}

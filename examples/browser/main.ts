@@ -1,0 +1,640 @@
+/**
+ * Activation explorer: MATLAB's "Visualize Activations of a Convolutional Neural Network" walkthrough as a page.
+ *
+ * Pick an image, pick a layer, see every channel tiled (mat2gray + imtile), click a channel to see it resized over the
+ * image, flip between the pre- and post-ReLU layer, jump to the strongest channel, and run the closed-eye comparison.
+ * `?backend=webgpu|webgl|wasm|cpu` forces a backend; otherwise the library picks the first that starts.
+ *
+ * The page exposes `window.__explorer` for the end-to-end tests (test/e2e/browser.test.ts).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  BACKEND_NAMES,
+  activations,
+  analyzeNetwork,
+  classify,
+  imread,
+  imresize,
+  imshow,
+  imtile,
+  initBackend,
+  mat2gray,
+  maxChannelIndex,
+  squeezenet,
+  uint8,
+  type BackendChoice,
+  type BackendName,
+  type Network,
+} from 'cnn-activations';
+import { cellRect, channelAt, channelLabel, formatMs, gridFor, jet, reluPair, type GridLayout } from './layout.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Page elements
+// ---------------------------------------------------------------------------------------------------------------
+const $ = <T extends HTMLElement>(id: string) => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`explorer: #${id} is missing from index.html`);
+  return el as T;
+};
+const ui = {
+  backend: $('backend'),
+  status: $('status'),
+  drop: $('drop'),
+  file: $<HTMLInputElement>('file'),
+  sample: $<HTMLSelectElement>('sample'),
+  inputCanvas: $<HTMLCanvasElement>('input-canvas'),
+  imageInfo: $('image-info'),
+  classes: $('classes'),
+  layersSummary: $('layers-summary'),
+  layersBody: $('layers').querySelector('tbody') as HTMLTableSectionElement,
+  gridLayer: $('grid-layer'),
+  preRelu: $<HTMLButtonElement>('pre-relu'),
+  postRelu: $<HTMLButtonElement>('post-relu'),
+  strongest: $<HTMLButtonElement>('strongest'),
+  gridInfo: $('grid-info'),
+  gridCanvas: $<HTMLCanvasElement>('grid-canvas'),
+  gridHover: $('grid-hover'),
+  gridSelected: $('grid-selected'),
+  gridHoverLabel: $('grid-hover-label'),
+  channelTitle: $('channel-title'),
+  channelEmpty: $('channel-empty'),
+  channelPair: $('channel-pair'),
+  channelInfo: $('channel-info'),
+  opacity: $<HTMLInputElement>('opacity'),
+  channelCanvas: $<HTMLCanvasElement>('channel-canvas'),
+  overlayCanvas: $<HTMLCanvasElement>('overlay-canvas'),
+  compare: $<HTMLButtonElement>('compare'),
+  compareInfo: $('compare-info'),
+  compareCanvas: $<HTMLCanvasElement>('compare-canvas'),
+  timings: $('timings').querySelector('tbody') as HTMLTableSectionElement,
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// State
+// ---------------------------------------------------------------------------------------------------------------
+/** The network's input size: images of another size are resized to it (bicubic imresize) before they go in. */
+const NET_SIZE: [number, number] = [227, 227];
+const DEFAULT_LAYER = 'conv1';
+const COMPARE_LAYER = 'fire6-relu_squeeze1x1';
+const COMPARE_CHANNELS = [13, 46]; // MATLAB's channels 14 and 47
+
+interface State {
+  choice: BackendChoice | null;
+  net: Network | null;
+  /** The network's input: int32 [227, 227, 3]. */
+  image: tf.Tensor | null;
+  imageName: string;
+  /** The input image's RGBA pixels, for the overlay. */
+  imageRgba: ImageData | null;
+  layer: string;
+  /** Activations of `layer` for `image`: float32 [h, w, c]. */
+  act: tf.Tensor | null;
+  grid: GridLayout | null;
+  channel: number | null;
+  /** The selected channel, mat2gray'd and resized to the image: float32 [227, 227], for the overlay. */
+  channelPixels: Float32Array | null;
+}
+const state: State = {
+  choice: null,
+  net: null,
+  image: null,
+  imageName: '',
+  imageRgba: null,
+  layer: DEFAULT_LAYER,
+  act: null,
+  grid: null,
+  channel: null,
+  channelPixels: null,
+};
+const errors: string[] = [];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Status, timings, a queue so that clicks never overlap a computation
+// ---------------------------------------------------------------------------------------------------------------
+function setStatus(text: string, kind: 'info' | 'error' = 'info') {
+  ui.status.textContent = text;
+  ui.status.dataset.kind = kind;
+}
+
+const timings = new Map<string, { last: number; first: number; count: number }>();
+function record(label: string, ms: number) {
+  const t = timings.get(label);
+  timings.set(label, t ? { last: ms, first: t.first, count: t.count + 1 } : { last: ms, first: ms, count: 1 });
+  ui.timings.replaceChildren(
+    ...[...timings].map(([name, v]) => {
+      const tr = document.createElement('tr');
+      const what = document.createElement('td');
+      what.textContent = name;
+      const value = document.createElement('td');
+      value.textContent = formatMs(v.last);
+      value.title = v.count > 1 ? `first ${formatMs(v.first)}, ${v.count} runs` : 'first run';
+      tr.append(what, value);
+      return tr;
+    }),
+  );
+}
+
+/** Runs one step of the pipeline, records how long it took (GPU work included: each step ends on a read-back). */
+async function timed<T>(label: string, fn: () => T | Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const out = await fn();
+  record(label, performance.now() - t0);
+  return out;
+}
+
+let queue: Promise<void> = Promise.resolve();
+/** Queues an action after the ones before it; an error is shown in the status line and does not stop the queue. */
+function enqueue(label: string, fn: () => Promise<void>): Promise<void> {
+  const run = queue.then(async () => {
+    setStatus(`${label}…`);
+    document.body.dataset.busy = 'true';
+    try {
+      await fn();
+      setStatus(`${label}: done.`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      errors.push(`${label}: ${message}`);
+      setStatus(`${label} failed: ${message}`, 'error');
+      console.error(err);
+    } finally {
+      delete document.body.dataset.busy;
+    }
+  });
+  queue = run;
+  return run;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Backend and network
+// ---------------------------------------------------------------------------------------------------------------
+function forcedBackend(): BackendName | undefined {
+  const asked = new URLSearchParams(location.search).get('backend');
+  if (asked === null || asked === '') return undefined;
+  if (!(BACKEND_NAMES as readonly string[]).includes(asked)) {
+    throw new Error(`?backend=${asked} is not one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  return asked as BackendName;
+}
+
+function adapterText(choice: BackendChoice): string {
+  const a = choice.adapter;
+  if (!a) return '';
+  const name = [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' ');
+  const kind = a.isFallbackAdapter ? 'software fallback adapter' : a.software ? 'software adapter' : 'hardware adapter';
+  return `${name || 'unnamed adapter'} (${kind})`;
+}
+
+function showBackend(choice: BackendChoice) {
+  ui.backend.dataset.state = 'ready';
+  ui.backend.querySelector('.backend-name')!.textContent = `backend: ${choice.backend}`;
+  const adapter = adapterText(choice);
+  ui.backend.querySelector('.backend-adapter')!.textContent = adapter && `adapter: ${adapter}`;
+  ui.backend.querySelector('.backend-detail')!.textContent = choice.reason;
+  ui.backend.title = choice.skipped.length
+    ? `Passed over: ${choice.skipped.map((s) => `${s.backend} (${s.reason})`).join('; ')}`
+    : 'No backend was passed over.';
+}
+
+async function startBackend(): Promise<BackendChoice> {
+  const backend = forcedBackend();
+  // The wasm backend fetches its .wasm binaries from here (the vite config serves and copies them).
+  const wasmPaths = new URL('wasm/', document.baseURI).href;
+  const choice = await timed('start backend', () => initBackend(backend ? { backend, wasmPaths } : { wasmPaths }));
+  state.choice = choice;
+  showBackend(choice);
+  return choice;
+}
+
+async function loadNetwork(): Promise<Network> {
+  const modelUrl = new URL('model/squeezenet_v1.1/model.json', document.baseURI).href;
+  const net = await timed('load network', () =>
+    squeezenet({
+      modelUrl,
+      onProgress: (f) => setStatus(`Loading SqueezeNet… ${Math.round(f * 100)}%`),
+    }),
+  );
+  state.net = net;
+  renderLayerTable(net);
+  return net;
+}
+
+function renderLayerTable(net: Network) {
+  const analysis = analyzeNetwork(net);
+  const x = (a: readonly number[]) => a.join('×');
+  ui.layersSummary.textContent = `${analysis.layers.length} layers · ${analysis.totalLearnables.toLocaleString('en')} learnables · input ${x(analysis.inputSize)} · click a row`;
+  ui.layersBody.replaceChildren(
+    ...analysis.layers.map((row) => {
+      const tr = document.createElement('tr');
+      tr.dataset.layer = row.name;
+      const { Weights, Bias } = row.learnables;
+      const cells = [String(row.matlabIndex), row.name, row.type, x(row.activations)];
+      for (const text of cells) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        tr.append(td);
+      }
+      tr.title = Weights && Bias
+        ? `${row.description}\n${row.numLearnables.toLocaleString('en')} learnables: Weights ${x(Weights)}, Bias ${x(Bias)}`
+        : row.description;
+      tr.addEventListener('click', () => void selectLayer(row.name));
+      return tr;
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Image
+// ---------------------------------------------------------------------------------------------------------------
+/** Reads an image and makes it the network's input: int32 [227, 227, 3] (resized with bicubic imresize if needed). */
+async function readImage(source: string | Blob): Promise<{ image: tf.Tensor; note: string }> {
+  const raw = await imread(source);
+  const [h, w] = raw.shape;
+  if (h === NET_SIZE[0] && w === NET_SIZE[1]) return { image: raw, note: `${w}×${h}` };
+  const image = tf.tidy(() => imresize(raw, NET_SIZE));
+  raw.dispose();
+  return { image, note: `${w}×${h}, resized to ${NET_SIZE[1]}×${NET_SIZE[0]}` };
+}
+
+async function setImage(source: string | Blob, name: string) {
+  const { image, note } = await timed('read image', () => readImage(source));
+  state.image?.dispose();
+  state.image = image;
+  state.imageName = name;
+  await imshow(image, ui.inputCanvas);
+  const ctx = ui.inputCanvas.getContext('2d')!;
+  state.imageRgba = ctx.getImageData(0, 0, ui.inputCanvas.width, ui.inputCanvas.height);
+  ui.imageInfo.textContent = `${name} · ${note}`;
+  await showClasses();
+  await showLayer(state.layer, state.channel);
+}
+
+async function showClasses() {
+  const net = state.net!;
+  const top = await timed('classify', () => classify(net, state.image!, 5));
+  ui.classes.replaceChildren(
+    ...top.map((c) => {
+      const li = document.createElement('li');
+      const label = document.createElement('span');
+      label.textContent = c.label;
+      const score = document.createElement('span');
+      score.className = 'score';
+      score.textContent = `${(c.score * 100).toFixed(1)}%`;
+      li.append(label, score);
+      return li;
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Layer grid
+// ---------------------------------------------------------------------------------------------------------------
+function updateReluToggle() {
+  const pair = state.net ? reluPair(state.layer, state.net.layerNames) : null;
+  ui.preRelu.disabled = !pair;
+  ui.postRelu.disabled = !pair;
+  ui.preRelu.setAttribute('aria-pressed', String(!!pair && state.layer === pair.pre));
+  ui.postRelu.setAttribute('aria-pressed', String(!!pair && state.layer === pair.post));
+  ui.preRelu.title = pair ? pair.pre : 'this layer has no ReLU partner';
+  ui.postRelu.title = pair ? pair.post : 'this layer has no ReLU partner';
+}
+
+/** Computes the activations of `layer`, tiles every channel (mat2gray over the whole layer, imtile) and draws them. */
+async function showLayer(layer: string, keepChannel: number | null = null) {
+  const net = state.net!;
+  const image = state.image!;
+  const act = await timed(`activations ${layer}`, async () => {
+    const a = activations(net, image, layer);
+    await a.data(); // wait for the device: the time is the layer's, not the next step's
+    return a;
+  });
+  state.act?.dispose();
+  state.act = act;
+  state.layer = layer;
+  const [h, w, c] = act.shape;
+  const grid = gridFor(layer, c, h, w);
+  state.grid = grid;
+  await timed('mat2gray + imtile + draw', async () => {
+    // MATLAB: imtile(mat2gray(act), 'GridSize', [rows cols]); mat2gray scales the whole layer at once, and
+    // imtile takes an [h, w, c] tensor as c gray frames.
+    const tiled = tf.tidy(() => imtile(mat2gray(act), { gridSize: [grid.rows, grid.cols] }));
+    try {
+      await imshow(tiled, ui.gridCanvas);
+    } finally {
+      tiled.dispose();
+    }
+  });
+  const data = (await act.data()) as Float32Array;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  ui.gridLayer.textContent = layer;
+  ui.gridInfo.textContent = `${h}×${w}×${c} · ${grid.rows}×${grid.cols} grid · min ${lo.toPrecision(4)}, max ${hi.toPrecision(4)}`;
+  for (const tr of ui.layersBody.querySelectorAll('tr')) {
+    tr.setAttribute('aria-selected', String(tr.dataset.layer === layer));
+  }
+  ui.layersBody.querySelector<HTMLElement>(`tr[data-layer="${CSS.escape(layer)}"]`)?.scrollIntoView({ block: 'nearest' });
+  updateReluToggle();
+  ui.gridHover.hidden = true;
+  const channel = keepChannel !== null && keepChannel < c ? keepChannel : null;
+  if (channel !== null) await showChannel(channel);
+  else clearChannel();
+}
+
+function placeBox(box: HTMLElement, k: number | null) {
+  const grid = state.grid;
+  if (!grid || k === null) {
+    box.hidden = true;
+    return;
+  }
+  const r = cellRect(grid, k);
+  const sx = ui.gridCanvas.clientWidth / ui.gridCanvas.width;
+  const sy = ui.gridCanvas.clientHeight / ui.gridCanvas.height;
+  Object.assign(box.style, {
+    left: `${r.x * sx}px`,
+    top: `${r.y * sy}px`,
+    width: `${r.w * sx}px`,
+    height: `${r.h * sy}px`,
+  });
+  box.hidden = false;
+}
+
+/** The channel under a mouse event on the grid canvas. */
+function channelFromEvent(ev: MouseEvent): number | null {
+  if (!state.grid) return null;
+  const rect = ui.gridCanvas.getBoundingClientRect();
+  const x = ((ev.clientX - rect.left) * ui.gridCanvas.width) / rect.width;
+  const y = ((ev.clientY - rect.top) * ui.gridCanvas.height) / rect.height;
+  return channelAt(state.grid, Math.floor(x), Math.floor(y));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One channel
+// ---------------------------------------------------------------------------------------------------------------
+function clearChannel() {
+  state.channel = null;
+  state.channelPixels = null;
+  placeBox(ui.gridSelected, null);
+  ui.channelTitle.textContent = 'Channel';
+  ui.channelInfo.textContent = '';
+  ui.channelPair.hidden = true;
+  ui.channelEmpty.hidden = false;
+}
+
+/** Shows channel k of the current layer: mat2gray of that channel alone, bicubic-resized to the image, and over it. */
+async function showChannel(k: number) {
+  const act = state.act!;
+  const [ih, iw] = state.image!.shape;
+  const [h, w] = act.shape;
+  state.channel = k;
+  await timed('channel view', async () => {
+    // MATLAB: ch = mat2gray(act(:,:,:,k)); ch = imresize(ch, imgSize); imshow(imtile({im, ch})).
+    const { resized, pair } = tf.tidy(() => {
+      const ch = tf.reshape(tf.slice(act, [0, 0, k], [h, w, 1]), [h, w]);
+      const resized = imresize(mat2gray(ch), [ih, iw]);
+      return { resized, pair: imtile([state.image!, resized]) };
+    });
+    try {
+      await imshow(pair, ui.channelCanvas);
+      state.channelPixels = (await resized.data()) as Float32Array;
+    } finally {
+      resized.dispose();
+      pair.dispose();
+    }
+    drawOverlay();
+  });
+  const values = (await tf.tidy(() => tf.slice(act, [0, 0, k], [h, w, 1])).data()) as Float32Array;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  placeBox(ui.gridSelected, k);
+  ui.channelPair.hidden = false;
+  ui.channelEmpty.hidden = true;
+  ui.channelTitle.textContent = `${state.layer}, ${channelLabel(k)}`;
+  ui.channelInfo.textContent = `${h}×${w} → ${ih}×${iw} · min ${lo.toPrecision(4)}, max ${hi.toPrecision(4)}`;
+}
+
+/** The image with the selected channel on top, through MATLAB's jet colour map at the chosen opacity. */
+function drawOverlay() {
+  const rgba = state.imageRgba;
+  const px = state.channelPixels;
+  if (!rgba || !px || px.length !== rgba.width * rgba.height) return;
+  const alpha = Number(ui.opacity.value);
+  const out = new ImageData(rgba.width, rgba.height);
+  for (let i = 0; i < px.length; i++) {
+    const [r, g, b] = jet(px[i]);
+    out.data[4 * i] = (1 - alpha) * rgba.data[4 * i] + alpha * r;
+    out.data[4 * i + 1] = (1 - alpha) * rgba.data[4 * i + 1] + alpha * g;
+    out.data[4 * i + 2] = (1 - alpha) * rgba.data[4 * i + 2] + alpha * b;
+    out.data[4 * i + 3] = 255;
+  }
+  ui.overlayCanvas.width = rgba.width;
+  ui.overlayCanvas.height = rgba.height;
+  ui.overlayCanvas.getContext('2d')!.putImageData(out, 0, 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The walkthrough's closed-eye comparison
+// ---------------------------------------------------------------------------------------------------------------
+/** The largest value of each of the two compared channels over the left half of the map, where the painted eye is. */
+async function leftHalfMax(act: tf.Tensor): Promise<number[]> {
+  const [h, w] = act.shape;
+  const m = tf.tidy(() => tf.max(tf.gather(tf.slice(act, [0, 0, 0], [h, Math.ceil(w / 2), -1]), COMPARE_CHANNELS, 2), [0, 1]));
+  const out = Array.from(await m.data());
+  m.dispose();
+  return out;
+}
+
+async function runComparison() {
+  const net = state.net!;
+  const [open, closed] = await timed('read comparison images', async () => [
+    (await readImage(new URL('images/face.png', document.baseURI).href)).image,
+    (await readImage(new URL('images/face-eye-closed.png', document.baseURI).href)).image,
+  ]);
+  try {
+    await timed('closed-eye comparison', async () => {
+      const actOpen = activations(net, open, COMPARE_LAYER); // [14, 14, 48]
+      const actClosed = activations(net, closed, COMPARE_LAYER);
+      const [ih, iw] = open.shape;
+      const tiled = tf.tidy(() => {
+        // MATLAB: channels = repmat(imresize(mat2gray(act(:,:,:,[14 47])), imgSize), [1 1 3]), then
+        // imtile(cat(4, im, channelsOpen*255, imClosed, channelsClosed*255)): uint8 frames in a 2×3 grid.
+        const channels = (a: tf.Tensor) => {
+          const frames = tf.expandDims(tf.transpose(tf.gather(a, COMPARE_CHANNELS, 2), [2, 0, 1]), 3); // [2, 14, 14, 1]
+          const scaled = imresize(mat2gray(frames), [ih, iw]); // [2, 227, 227, 1], scaled together
+          return uint8(tf.mul(tf.tile(scaled, [1, 1, 1, 3]), 255));
+        };
+        const frames = tf.concat([tf.expandDims(open, 0), channels(actOpen), tf.expandDims(closed, 0), channels(actClosed)], 0);
+        return imtile(frames, { gridSize: [2, 3] });
+      });
+      try {
+        ui.compareCanvas.hidden = false;
+        await imshow(tiled, ui.compareCanvas);
+      } finally {
+        tiled.dispose();
+      }
+      const [o, c] = [await leftHalfMax(actOpen), await leftHalfMax(actClosed)];
+      actOpen.dispose();
+      actClosed.dispose();
+      ui.compareInfo.textContent = COMPARE_CHANNELS.map((k, i) => {
+        const change = ((c[i] - o[i]) / o[i]) * 100;
+        return `channel ${k + 1}: max over the left half ${o[i].toFixed(1)} → ${c[i].toFixed(1)} (${change >= 0 ? '+' : ''}${change.toFixed(0)}%)`;
+      }).join(' · ');
+    });
+  } finally {
+    open.dispose();
+    closed.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Wiring
+// ---------------------------------------------------------------------------------------------------------------
+function selectLayer(layer: string): Promise<void> {
+  return enqueue(`Layer ${layer}`, () => showLayer(layer));
+}
+
+function selectChannel(k: number): Promise<void> {
+  return enqueue(`${state.layer}, ${channelLabel(k)}`, () => showChannel(k));
+}
+
+function selectImage(source: string | Blob, name: string): Promise<void> {
+  return enqueue(`Image ${name}`, () => setImage(source, name));
+}
+
+function wire() {
+  ui.gridCanvas.addEventListener('click', (ev) => {
+    const k = channelFromEvent(ev);
+    if (k !== null) void selectChannel(k);
+  });
+  ui.gridCanvas.addEventListener('mousemove', (ev) => {
+    const k = channelFromEvent(ev);
+    placeBox(ui.gridHover, k);
+    ui.gridHoverLabel.textContent = k === null ? 'Click a channel to look at it.' : `${channelLabel(k)} — click to look at it`;
+  });
+  ui.gridCanvas.addEventListener('mouseleave', () => {
+    ui.gridHover.hidden = true;
+    ui.gridHoverLabel.textContent = 'Click a channel to look at it.';
+  });
+  window.addEventListener('resize', () => placeBox(ui.gridSelected, state.channel));
+  const toggle = (side: 'pre' | 'post') => {
+    const pair = state.net && reluPair(state.layer, state.net.layerNames);
+    if (pair && pair[side] !== state.layer) {
+      const target = pair[side];
+      void enqueue(`Layer ${target}`, () => showLayer(target, state.channel));
+    }
+  };
+  ui.preRelu.addEventListener('click', () => toggle('pre'));
+  ui.postRelu.addEventListener('click', () => toggle('post'));
+  ui.strongest.addEventListener('click', () => {
+    void enqueue(`Strongest channel of ${state.layer}`, async () => {
+      const best = await timed('strongest channel', () => maxChannelIndex(state.act!));
+      const { index, value } = Array.isArray(best) ? best[0] : best;
+      await showChannel(index);
+      ui.channelInfo.textContent += ` · strongest channel of the layer (max ${value.toPrecision(4)})`;
+    });
+  });
+  ui.opacity.addEventListener('input', drawOverlay);
+  ui.compare.addEventListener('click', () => void enqueue('Closed-eye comparison', runComparison));
+  ui.sample.addEventListener('change', () => {
+    const name = ui.sample.value;
+    void selectImage(new URL(`images/${name}`, document.baseURI).href, name);
+  });
+  ui.file.addEventListener('change', () => {
+    const f = ui.file.files?.[0];
+    if (f) void selectImage(f, f.name);
+  });
+  ui.drop.addEventListener('dragover', (ev) => {
+    ev.preventDefault();
+    ui.drop.classList.add('over');
+  });
+  ui.drop.addEventListener('dragleave', () => ui.drop.classList.remove('over'));
+  ui.drop.addEventListener('drop', (ev) => {
+    ev.preventDefault();
+    ui.drop.classList.remove('over');
+    const f = ev.dataTransfer?.files?.[0];
+    if (f) void selectImage(f, f.name);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Test hook
+// ---------------------------------------------------------------------------------------------------------------
+/** What the end-to-end tests read and drive; not part of the library. */
+export interface ExplorerHook {
+  /** Settles once the backend, the network, face.png and the conv1 grid are up (rejects if any failed). */
+  ready: Promise<void>;
+  /** Settles when every queued action has finished. */
+  idle(): Promise<void>;
+  info(): { backend: string | null; reason: string | null; adapter: BackendChoice['adapter'] | null; skipped: BackendChoice['skipped'] };
+  state(): { layer: string; channel: number | null; image: string; grid: GridLayout | null; tensors: number };
+  errors: string[];
+  selectLayer(name: string): Promise<void>;
+  selectChannel(k: number): Promise<void>;
+  compare(): Promise<void>;
+  /** The grid canvas's gray levels (red channel, 0..255), base64, row-major. */
+  gridPixels(): { width: number; height: number; gray: string };
+  timings(): Record<string, { last: number; first: number; count: number }>;
+}
+
+function canvasGray(canvas: HTMLCanvasElement) {
+  const { width, height } = canvas;
+  const rgba = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
+  let binary = '';
+  for (let i = 0; i < width * height; i++) binary += String.fromCharCode(rgba[4 * i]);
+  return { width, height, gray: btoa(binary) };
+}
+
+async function boot() {
+  wire();
+  updateReluToggle();
+  clearChannel();
+  await enqueue('Starting the backend', async () => {
+    await startBackend();
+  });
+  if (!state.choice) throw new Error(errors.at(-1) ?? 'the backend did not start');
+  await enqueue('Loading SqueezeNet', async () => {
+    await loadNetwork();
+  });
+  if (!state.net) throw new Error(errors.at(-1) ?? 'the network did not load');
+  await selectImage(new URL('images/face.png', document.baseURI).href, 'face.png');
+  if (!state.act) throw new Error(errors.at(-1) ?? 'face.png did not load');
+  setStatus('Ready: click a layer, then a channel.');
+}
+
+const ready = boot();
+ready.catch((err) => {
+  ui.backend.dataset.state = state.choice ? 'ready' : 'error';
+  if (!state.choice) ui.backend.querySelector('.backend-name')!.textContent = 'no backend';
+  setStatus(err instanceof Error ? err.message : String(err), 'error');
+});
+
+const hook: ExplorerHook = {
+  ready,
+  idle: () => queue,
+  info: () => ({
+    backend: state.choice?.backend ?? null,
+    reason: state.choice?.reason ?? null,
+    adapter: state.choice?.adapter ?? null,
+    skipped: state.choice?.skipped ?? [],
+  }),
+  state: () => ({
+    layer: state.layer,
+    channel: state.channel,
+    image: state.imageName,
+    grid: state.grid,
+    tensors: tf.memory().numTensors,
+  }),
+  errors,
+  selectLayer,
+  selectChannel,
+  compare: () => enqueue('Closed-eye comparison', runComparison),
+  gridPixels: () => canvasGray(ui.gridCanvas),
+  timings: () => Object.fromEntries(timings),
+};
+(window as unknown as { __explorer: ExplorerHook }).__explorer = hook;

@@ -1,0 +1,235 @@
+/**
+ * The browser activation explorer (examples/browser/) in headless Chromium, end to end: built with vite from the
+ * library's dist/browser.js, served on 127.0.0.1 with COOP/COEP, driven with playwright-core.
+ *
+ * - With `--enable-unsafe-webgpu` and `?backend=webgpu` the page runs on WebGPU through Chromium's software adapter
+ *   (SwiftShader, a fallback adapter); without the flag the library's own choice lands on WebGL (no WebGPU adapter);
+ *   `?backend=wasm` runs the wasm backend with threads available (cross-origin isolated).
+ * - On each, the conv1 grid the page draws equals the one computed here in Node (wasm backend) within 2 gray levels,
+ *   and clicking a channel, flipping pre/post-ReLU, jumping to the strongest channel and the closed-eye comparison
+ *   all show what they should.
+ * - Screenshots go to test-artifacts/browser/ (ignored by git).
+ *
+ * Needs Chromium (`apt-get install -y chromium`); skipped, saying so, without it.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, buildExplorer, ensureLibraryBuilt, findChromium, launchChromium, serveExplorer } from '../helpers/browser.js';
+
+const CHROMIUM = findChromium();
+const SKIP_REASON = 'Chromium is not installed: apt-get install -y chromium (or set CHROMIUM_PATH)';
+if (!CHROMIUM) console.warn(`test/e2e/browser.test.ts skipped: ${SKIP_REASON}`);
+
+const ARTIFACTS = path.join(ROOT, 'test-artifacts/browser');
+const FACE = path.join(ROOT, 'examples/images/face.png');
+const GRID_SIZE = 904; // conv1: 64 channels of 113×113 in an 8×8 grid
+
+/** The page's test hook (examples/browser/main.ts), as seen from here. */
+interface Hook {
+  ready: Promise<void>;
+  idle(): Promise<void>;
+  info(): {
+    backend: string | null;
+    reason: string | null;
+    adapter: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean; software: boolean } | null;
+    skipped: { backend: string; reason: string }[];
+  };
+  state(): { layer: string; channel: number | null; image: string; grid: { rows: number; cols: number; th: number; tw: number; n: number } | null };
+  errors: string[];
+  gridPixels(): { width: number; height: number; gray: string };
+}
+declare global {
+  interface Window {
+    __explorer: Hook;
+  }
+}
+
+/** The conv1 grid as Node computes it with the library: imtile(mat2gray(activations(conv1)), [8 8]) as 0..255. */
+async function nodeGrid(): Promise<Uint8Array> {
+  const lib = await import('../../src/index.js');
+  await lib.initBackend({ backend: 'wasm' });
+  const net = await lib.squeezenet();
+  const im = await lib.imread(FACE);
+  const grid = tf.tidy(() => lib.im2uint8(lib.imtile(lib.mat2gray(lib.activations(net, im, 'conv1')), { gridSize: [8, 8] })));
+  const out = Uint8Array.from(await grid.data());
+  tf.dispose([grid, im]);
+  net.dispose();
+  return out;
+}
+
+interface Opened {
+  page: Page;
+  pageErrors: string[];
+}
+
+async function openExplorer(context: BrowserContext, url: string): Promise<Opened> {
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.__explorer !== undefined);
+  await page.evaluate(() => window.__explorer.ready);
+  return { page, pageErrors };
+}
+
+const idle = (page: Page) => page.evaluate(() => window.__explorer.idle());
+const state = (page: Page) => page.evaluate(() => window.__explorer.state());
+
+/** Mean and standard deviation of the gray (red) levels of a canvas, and its size. */
+function canvasStats(page: Page, id: string) {
+  return page.evaluate((canvasId) => {
+    const canvas = document.getElementById(canvasId) as HTMLCanvasElement;
+    const { width, height } = canvas;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
+    let sum = 0;
+    let sq = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      sum += data[i];
+      sq += data[i] * data[i];
+    }
+    const n = data.length / 4;
+    const mean = n ? sum / n : 0;
+    return { width, height, mean, std: Math.sqrt(Math.max(0, sq / Math.max(n, 1) - mean * mean)) };
+  }, id);
+}
+
+/** Clicks the centre of grid cell k (row-major) on the grid canvas, wherever CSS put and scaled it. */
+async function clickChannel(page: Page, k: number) {
+  const s = await state(page);
+  const grid = s.grid!;
+  const box = (await page.locator('#grid-canvas').boundingBox())!;
+  const x = ((k % grid.cols) * grid.tw + grid.tw / 2) * (box.width / (grid.cols * grid.tw));
+  const y = (Math.floor(k / grid.cols) * grid.th + grid.th / 2) * (box.height / (grid.rows * grid.th));
+  await page.mouse.click(box.x + x, box.y + y);
+  await idle(page);
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
+  let site: { url: string; close: () => Promise<void> } | undefined;
+  let expected: Uint8Array;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    ensureLibraryBuilt();
+    site = await serveExplorer(await buildExplorer());
+    expected = await nodeGrid();
+  });
+
+  afterAll(async () => {
+    await site?.close();
+  });
+
+  /** The walkthrough on the page: grid vs Node, a channel click, pre/post-ReLU, strongest, closed-eye comparison. */
+  async function walkthrough({ page, pageErrors }: Opened, name: string) {
+    // The conv1 grid equals Node's within 2 gray levels.
+    expect(await state(page)).toMatchObject({ layer: 'conv1', image: 'face.png', channel: null });
+    const { width, height, gray } = await page.evaluate(() => window.__explorer.gridPixels());
+    expect([height, width]).toEqual([GRID_SIZE, GRID_SIZE]);
+    const got = Buffer.from(gray, 'base64');
+    expect(got.length).toBe(expected.length);
+    let maxDiff = 0;
+    for (let i = 0; i < got.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i] - expected[i]));
+    expect(maxDiff).toBeLessThanOrEqual(2);
+    await shot(page, `${name}-1-conv1`);
+
+    // A click on grid cell (row 3, column 6) shows channel 22 (index 21), beside and over the image.
+    await clickChannel(page, 21);
+    expect((await state(page)).channel).toBe(21);
+    await expect.poll(() => page.locator('#channel-title').textContent()).toBe('conv1, channel 22 (index 21)');
+    const pair = await canvasStats(page, 'channel-canvas');
+    expect([pair.width, pair.height]).toEqual([454, 227]); // imtile({im, channel})
+    expect(pair.std).toBeGreaterThan(10);
+    const overlay = await canvasStats(page, 'overlay-canvas');
+    expect([overlay.width, overlay.height]).toEqual([227, 227]);
+    expect(overlay.std).toBeGreaterThan(10);
+    expect(await page.locator('#grid-selected').isVisible()).toBe(true);
+    await shot(page, `${name}-2-channel22`);
+
+    // post-ReLU keeps the channel; the grid of relu_conv1 has the same size.
+    await page.click('#post-relu');
+    await idle(page);
+    expect(await state(page)).toMatchObject({ layer: 'relu_conv1', channel: 21 });
+    expect(await page.locator('#grid-layer').textContent()).toBe('relu_conv1');
+    expect(await page.locator('#post-relu').getAttribute('aria-pressed')).toBe('true');
+
+    // fire6-squeeze1x1 from the layer table; its strongest channel on face.png is channel 14 (index 13).
+    await page.click('#layers tr[data-layer="fire6-squeeze1x1"]');
+    await idle(page);
+    expect((await state(page)).grid).toMatchObject({ n: 48, th: 14, tw: 14 });
+    expect(await page.locator('#layers tr[aria-selected="true"]').getAttribute('data-layer')).toBe('fire6-squeeze1x1');
+    await page.click('#strongest');
+    await idle(page);
+    expect(await state(page)).toMatchObject({ layer: 'fire6-squeeze1x1', channel: 13 });
+    expect(await page.locator('#channel-title').textContent()).toBe('fire6-squeeze1x1, channel 14 (index 13)');
+    await page.click('#post-relu');
+    await idle(page);
+    expect(await state(page)).toMatchObject({ layer: 'fire6-relu_squeeze1x1', channel: 13 });
+    await shot(page, `${name}-3-fire6-strongest`);
+
+    // The closed-eye comparison: a 2×3 tile of 227×227 frames; both channels weaken at the painted-closed eye.
+    await page.click('#compare');
+    await idle(page);
+    const cmp = await canvasStats(page, 'compare-canvas');
+    expect([cmp.width, cmp.height]).toEqual([681, 454]);
+    expect(cmp.std).toBeGreaterThan(10);
+    const info = (await page.locator('#compare-info').textContent()) ?? '';
+    expect(info).toMatch(/^channel 14: .*\(-\d+%\) · channel 47: .*\(-\d+%\)$/);
+    await page.locator('#compare-panel').scrollIntoViewIfNeeded();
+    await shot(page, `${name}-4-closed-eye`);
+
+    expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }
+
+  it('runs on WebGPU (the software fallback adapter) with --enable-unsafe-webgpu', async () => {
+    const browser = await launchChromium({ webgpu: true });
+    try {
+      const opened = await openExplorer(browser.context, `${site!.url}index.html?backend=webgpu`);
+      const info = await opened.page.evaluate(() => window.__explorer.info());
+      expect(info.backend).toBe('webgpu');
+      expect(info.adapter).not.toBeNull();
+      // Chromium's only adapter here is SwiftShader: a fallback adapter, which the library flags as software.
+      expect(info.adapter!.isFallbackAdapter || /swiftshader/i.test(`${info.adapter!.vendor} ${info.adapter!.architecture}`)).toBe(true);
+      expect(info.adapter!.software).toBe(true);
+      const badge = (await opened.page.locator('#backend').textContent()) ?? '';
+      expect(badge).toContain('backend: webgpu');
+      expect(badge).toContain('software fallback adapter');
+      await walkthrough(opened, 'webgpu');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('picks WebGL by itself without the flag (no WebGPU adapter), and says why it passed WebGPU over', async () => {
+    const browser = await launchChromium({ webgpu: false });
+    try {
+      const opened = await openExplorer(browser.context, `${site!.url}index.html`);
+      const info = await opened.page.evaluate(() => window.__explorer.info());
+      expect(info.backend).toBe('webgl');
+      expect(info.adapter).toBeNull();
+      expect(info.skipped.map((s) => s.backend)).toContain('webgpu');
+      expect(info.skipped.find((s) => s.backend === 'webgpu')!.reason).not.toBe('');
+      expect((await opened.page.locator('#backend .backend-name').textContent()) ?? '').toBe('backend: webgl');
+      await walkthrough(opened, 'webgl');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('runs on wasm when asked, cross-origin isolated (threads available)', async () => {
+    const browser = await launchChromium({ webgpu: false });
+    try {
+      const opened = await openExplorer(browser.context, `${site!.url}index.html?backend=wasm`);
+      expect(await opened.page.evaluate(() => window.crossOriginIsolated)).toBe(true);
+      expect((await opened.page.evaluate(() => window.__explorer.info())).backend).toBe('wasm');
+      await walkthrough(opened, 'wasm');
+    } finally {
+      await browser.close();
+    }
+  });
+});
