@@ -3,7 +3,7 @@
  * quantize a float image the way imwrite does, compare pixel arrays with a tolerance.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -95,14 +95,41 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds model/ and dist/ if they are missing or dist/ is older than src/ (as `npm run walkthrough` does). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Builds model/ and dist/ if they are missing or dist/ is older than src/ (as `npm run walkthrough` does).
+ * Test files run in parallel: a lock folder (test-artifacts/.build-lock) makes the others wait for one build instead
+ * of starting their own (a second tsup would clean dist/ under the first).
+ */
 export function ensureBuilt(): void {
-  const run = (script: string) => {
-    const r = spawnSync('npm', ['run', '--silent', script], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`npm run ${script} failed:\n${r.stdout}\n${r.stderr}`);
-  };
-  const model = path.join(ROOT, 'model');
-  if (!existsSync(model) || readdirSync(model).length === 0) run('build:model');
-  const dist = path.join(ROOT, 'dist', 'index.js');
-  if (!existsSync(dist) || statSync(dist).mtimeMs < newestMtime(path.join(ROOT, 'src'))) run('build:lib');
+  const lock = path.join(ROOT, 'test-artifacts', '.build-lock');
+  mkdirSync(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than 10 minutes was left by a killed run.
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 600_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`ensureBuilt: ${lock} stayed locked for 10 minutes`);
+      sleepSync(500);
+    }
+  }
+  try {
+    const run = (script: string) => {
+      const r = spawnSync('npm', ['run', '--silent', script], { cwd: ROOT, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`npm run ${script} failed:\n${r.stdout}\n${r.stderr}`);
+    };
+    const model = path.join(ROOT, 'model');
+    if (!existsSync(model) || readdirSync(model).length === 0) run('build:model');
+    const dist = path.join(ROOT, 'dist', 'index.js');
+    if (!existsSync(dist) || statSync(dist).mtimeMs < newestMtime(path.join(ROOT, 'src'))) run('build:lib');
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
