@@ -86,6 +86,10 @@ export function lastBackendChoice(): BackendChoice | null {
  * What `tf.setBackend` returns is checked (TF.js leaves `tf.getBackend()` naming a backend that failed to start).
  * If nothing starts, the backend active before the call is restored and an error lists every reason.
  *
+ * Starting webgpu also mends TF.js 4.22's WebGPU kernels where they are wrong (int32 casts, transposes and
+ * reductions; `addN` of more than 7 tensors) by wrapping them in TF.js's kernel registry, for every caller of
+ * TF.js in the process; other backends are untouched.
+ *
  * @param options - see {@link InitBackendOptions}; all optional.
  * @returns the choice; the backend is active in `tf` when the promise resolves.
  * @throws TypeError / RangeError for bad options (before anything is loaded); Error when no backend could start.
@@ -172,11 +176,11 @@ function validateOptions(options: unknown): InitBackendOptions {
   return opts;
 }
 
-let runtime: Runtime | undefined;
+let cachedRuntime: Runtime | undefined;
 
 /** Node.js or browser, decided once, on first use (see `runtimeOf`). */
 function detectRuntime(): Runtime {
-  return (runtime ??= runtimeOf(globalThis as Record<string, unknown>));
+  return (cachedRuntime ??= runtimeOf(globalThis as Record<string, unknown>));
 }
 
 /** The first line of whatever was thrown (TF.js and Emscripten sometimes reject with plain objects). */
