@@ -441,14 +441,45 @@ function drawOverlay() {
 // ---------------------------------------------------------------------------------------------------------------
 // The walkthrough's closed-eye comparison
 // ---------------------------------------------------------------------------------------------------------------
-/** The largest value of each of the two compared channels over the left half of the map, where the painted eye is. */
-async function leftHalfMax(act: tf.Tensor): Promise<number[]> {
-  const [h, w] = act.shape;
-  const m = tf.tidy(() => tf.max(tf.gather(tf.slice(act, [0, 0, 0], [h, Math.ceil(w / 2), -1]), COMPARE_CHANNELS, 2), [0, 1]));
-  const out = Array.from(await m.data());
-  m.dispose();
-  return out;
+/** One compared channel's response at each eye, open image vs closed image (see {@link eyeResponses}). */
+export interface EyeResponse {
+  /** MATLAB's channel number. */
+  channel: number;
+  /** At the painted-closed eye (left half of the picture): [open image, closed image]. */
+  closedEye: [number, number];
+  /** At the other eye, open in both pictures (right half): [open image, closed image]. */
+  openEye: [number, number];
 }
+
+/**
+ * How each compared channel responds at the two eyes. The eyes are located on the open-eye image: in each half of
+ * the map, the cell where the channel is strongest. The closed-eye image is read at the same cells.
+ */
+async function eyeResponses(actOpen: tf.Tensor, actClosed: tf.Tensor): Promise<EyeResponse[]> {
+  const [h, w] = actOpen.shape;
+  const pick = (a: tf.Tensor) => tf.tidy(() => tf.gather(a, COMPARE_CHANNELS, 2)); // [h, w, 2]
+  const [po, pc] = [pick(actOpen), pick(actClosed)];
+  const [o, c] = [(await po.data()) as Float32Array, (await pc.data()) as Float32Array];
+  tf.dispose([po, pc]);
+  const n = COMPARE_CHANNELS.length;
+  return COMPARE_CHANNELS.map((k, i) => {
+    const peak = (x0: number, x1: number) => {
+      let best = -1;
+      for (let y = 0; y < h; y++) {
+        for (let x = x0; x < x1; x++) {
+          const at = (y * w + x) * n + i;
+          if (best < 0 || o[at] > o[best]) best = at;
+        }
+      }
+      return best;
+    };
+    const half = Math.ceil(w / 2);
+    const [left, right] = [peak(0, half), peak(half, w)];
+    return { channel: k + 1, closedEye: [o[left], c[left]], openEye: [o[right], c[right]] };
+  });
+}
+
+let lastComparison: EyeResponse[] = [];
 
 async function runComparison() {
   const net = state.net!;
@@ -478,13 +509,20 @@ async function runComparison() {
       } finally {
         tiled.dispose();
       }
-      const [o, c] = [await leftHalfMax(actOpen), await leftHalfMax(actClosed)];
+      lastComparison = await eyeResponses(actOpen, actClosed);
       actOpen.dispose();
       actClosed.dispose();
-      ui.compareInfo.textContent = COMPARE_CHANNELS.map((k, i) => {
-        const change = ((c[i] - o[i]) / o[i]) * 100;
-        return `channel ${k + 1}: max over the left half ${o[i].toFixed(1)} → ${c[i].toFixed(1)} (${change >= 0 ? '+' : ''}${change.toFixed(0)}%)`;
-      }).join(' · ');
+      const change = ([a, b]: [number, number]) => {
+        const pct = Math.round(((b - a) / a) * 100);
+        return `${a.toFixed(0)} → ${b.toFixed(0)} (${pct > 0 ? '+' : pct < 0 ? '−' : '±'}${Math.abs(pct)}%)`;
+      };
+      ui.compareInfo.replaceChildren(
+        ...lastComparison.map((r) => {
+          const li = document.createElement('li');
+          li.textContent = `channel ${r.channel}: at the closed eye ${change(r.closedEye)}; at the open eye ${change(r.openEye)}`;
+          return li;
+        }),
+      );
     });
   } finally {
     open.dispose();
@@ -579,6 +617,8 @@ export interface ExplorerHook {
   compare(): Promise<void>;
   /** The grid canvas's gray levels (red channel, 0..255), base64, row-major. */
   gridPixels(): { width: number; height: number; gray: string };
+  /** The numbers of the last closed-eye comparison. */
+  comparison(): EyeResponse[];
   timings(): Record<string, { last: number; first: number; count: number }>;
 }
 
@@ -635,6 +675,7 @@ const hook: ExplorerHook = {
   selectChannel,
   compare: () => enqueue('Closed-eye comparison', runComparison),
   gridPixels: () => canvasGray(ui.gridCanvas),
+  comparison: () => lastComparison,
   timings: () => Object.fromEntries(timings),
 };
 (window as unknown as { __explorer: ExplorerHook }).__explorer = hook;

@@ -12,7 +12,7 @@
  *
  * Needs Chromium (`apt-get install -y chromium`); skipped, saying so, without it.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -40,6 +40,7 @@ interface Hook {
   state(): { layer: string; channel: number | null; image: string; grid: { rows: number; cols: number; th: number; tw: number; n: number } | null };
   errors: string[];
   gridPixels(): { width: number; height: number; gray: string };
+  comparison(): { channel: number; closedEye: [number, number]; openEye: [number, number] }[];
 }
 declare global {
   interface Window {
@@ -58,6 +59,34 @@ async function nodeGrid(): Promise<Uint8Array> {
   tf.dispose([grid, im]);
   net.dispose();
   return out;
+}
+
+/**
+ * What the page should report for the closed-eye comparison, from the reference activations of
+ * fire6-relu_squeeze1x1 (float64 NumPy forward pass, stored as float32 [14][14][48]): for channels 14 and 47, the
+ * cell where the open-eye image peaks in each half of the map, read in both images.
+ */
+function referenceEyes(): { closedEye: [number, number]; openEye: [number, number] }[] {
+  const load = (name: string) => {
+    const buf = readFileSync(path.join(ROOT, '../shared/reference', `${name}_fire6-relu_squeeze1x1.f32`));
+    return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  };
+  const [open, closed] = [load('face'), load('face-eye-closed')];
+  const [h, w, c] = [14, 14, 48];
+  return [13, 46].map((k) => {
+    const peak = (x0: number, x1: number) => {
+      let best = -1;
+      for (let y = 0; y < h; y++) {
+        for (let x = x0; x < x1; x++) {
+          const at = (y * w + x) * c + k;
+          if (best < 0 || open[at] > open[best]) best = at;
+        }
+      }
+      return best;
+    };
+    const [left, right] = [peak(0, w / 2), peak(w / 2, w)];
+    return { closedEye: [open[left], closed[left]], openEye: [open[right], closed[right]] };
+  });
 }
 
 interface Opened {
@@ -112,12 +141,14 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ART
 describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
   let site: { url: string; close: () => Promise<void> } | undefined;
   let expected: Uint8Array;
+  let eyes: ReturnType<typeof referenceEyes>;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     ensureLibraryBuilt();
     site = await serveExplorer(await buildExplorer());
     expected = await nodeGrid();
+    eyes = referenceEyes();
   });
 
   afterAll(async () => {
@@ -177,8 +208,21 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
     const cmp = await canvasStats(page, 'compare-canvas');
     expect([cmp.width, cmp.height]).toEqual([681, 454]);
     expect(cmp.std).toBeGreaterThan(10);
-    const info = (await page.locator('#compare-info').textContent()) ?? '';
-    expect(info).toMatch(/^channel 14: .*\(-\d+%\) · channel 47: .*\(-\d+%\)$/);
+    // At the eye that was painted closed both channels drop by a quarter to a third (MATLAB's finding); at the other
+    // eye they stay. The page's numbers match the float64 reference activations from ../shared.
+    const numbers = await page.evaluate(() => window.__explorer.comparison());
+    expect(numbers.map((r) => r.channel)).toEqual([14, 47]);
+    numbers.forEach((r, i) => {
+      const want = eyes[i];
+      for (const [got, ref] of [...r.closedEye.map((v, j) => [v, want.closedEye[j]]), ...r.openEye.map((v, j) => [v, want.openEye[j]])]) {
+        expect(Math.abs(got - ref)).toBeLessThanOrEqual(1e-3 * Math.abs(ref) + 1e-3);
+      }
+      expect(r.closedEye[1] / r.closedEye[0]).toBeLessThan(0.8);
+      expect(Math.abs(r.openEye[1] / r.openEye[0] - 1)).toBeLessThan(0.05);
+    });
+    const items = await page.locator('#compare-info li').allTextContents();
+    expect(items).toHaveLength(2);
+    expect(items[0]).toMatch(/^channel 14: at the closed eye \d+ → \d+ \(−\d+%\); at the open eye \d+ → \d+ \([−+±]\d+%\)$/);
     await page.locator('#compare-panel').scrollIntoViewIfNeeded();
     await shot(page, `${name}-4-closed-eye`);
 
