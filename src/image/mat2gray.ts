@@ -52,8 +52,10 @@ export function mat2gray(x: tf.Tensor, limits?: readonly [number, number]): tf.T
     }
   }
   return tf.tidy('mat2gray', () => {
-    const a = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
-    if (a.size === 0) return tf.zeros(a.shape, 'float32');
+    if (x.size === 0) return tf.zeros(x.shape, 'float32');
+    // Elementwise and whole-tensor steps only, so they run on the flattened tensor (WebGPU's `where` takes rank <= 4).
+    const flat = tf.reshape(x, [x.size]);
+    const a = flat.dtype === 'float32' ? flat : tf.cast(flat, 'float32');
     // Both MATLAB branches as one affine map `scale * a + offset` with scalar coefficients chosen on the device:
     // (delta, -amin * delta) normally, (1, 0) for constant input, where 1 * a + 0 is `a` exactly.
     let scale: tf.Tensor;
@@ -86,7 +88,7 @@ export function mat2gray(x: tf.Tensor, limits?: readonly [number, number]): tf.T
     const clipped = tf.clipByValue(image, 0, 1);
     // int32 input with its own limits gives no NaN (finite values, finite delta). Elsewhere NaN is found before
     // clipping: clipByValue's NaN handling differs between backends (cpu keeps NaN, wasm gives 0).
-    if (x.dtype === 'int32' && limits === undefined) return clipped;
-    return tf.where(tf.isNaN(image), tf.onesLike(image), clipped);
+    if (x.dtype === 'int32' && limits === undefined) return tf.reshape(clipped, x.shape);
+    return tf.reshape(tf.where(tf.isNaN(image), tf.onesLike(image), clipped), x.shape);
   });
 }
