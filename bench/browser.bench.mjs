@@ -6,14 +6,15 @@
 // fresh Chromium with a fresh profile, so each first call is a true first call.
 //
 // Drives examples/browser/bench.html (built with vite from dist/browser.js), served on 127.0.0.1.
-//   npm run bench -- browser          (needs `npx tsup`, `npm run build:model` and Debian's chromium)
+//   npm run bench -- browser          (needs `npm run build` and Debian's chromium)
 //   BENCH_REPS=20 npm run bench -- browser
 // Figures only: it never fails on speed. Exits 0 with a note when Chromium is missing.
+import { rmSync } from 'node:fs';
 import { tsImport } from 'tsx/esm/api';
 
 const {
   buildExplorer,
-  ensureLibraryBuilt,
+  checkLibraryBuilt,
   findChromium,
   launchChromium,
   serveExplorer,
@@ -28,8 +29,8 @@ if (!findChromium()) {
   process.exit(0);
 }
 
-const built = ensureLibraryBuilt();
-if (built.length) console.log(`built ${built.join(', ')}`);
+const stale = checkLibraryBuilt();
+if (stale) console.log(`note: ${stale}`);
 const outDir = await buildExplorer();
 const site = await serveExplorer(outDir);
 
@@ -62,6 +63,7 @@ try {
   }
 } finally {
   await site.close();
+  rmSync(outDir, { recursive: true, force: true });
 }
 
 const ms = (v) => (v === undefined ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);

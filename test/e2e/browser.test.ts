@@ -10,14 +10,15 @@
  *   all show what they should.
  * - Screenshots go to test-artifacts/browser/ (ignored by git).
  *
- * Needs Chromium (`apt-get install -y chromium`); skipped, saying so, without it.
+ * Needs `npm run build` first (dist/ and model/) and Chromium (`apt-get install -y chromium`); skipped, saying so,
+ * without Chromium.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, buildExplorer, ensureLibraryBuilt, findChromium, launchChromium, serveExplorer } from '../helpers/browser.js';
+import { ROOT, buildExplorer, checkLibraryBuilt, findChromium, launchChromium, serveExplorer } from '../helpers/browser.js';
 
 const CHROMIUM = findChromium();
 const SKIP_REASON = 'Chromium is not installed: apt-get install -y chromium (or set CHROMIUM_PATH)';
@@ -139,20 +140,24 @@ async function clickChannel(page: Page, k: number) {
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
+  let siteDir: string | undefined;
   let site: { url: string; close: () => Promise<void> } | undefined;
   let expected: Uint8Array;
   let eyes: ReturnType<typeof referenceEyes>;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    ensureLibraryBuilt();
-    site = await serveExplorer(await buildExplorer());
+    const stale = checkLibraryBuilt();
+    if (stale) console.warn(`test/e2e/browser.test.ts: ${stale}`);
+    siteDir = await buildExplorer();
+    site = await serveExplorer(siteDir);
     expected = await nodeGrid();
     eyes = referenceEyes();
   });
 
   afterAll(async () => {
     await site?.close();
+    if (siteDir) rmSync(siteDir, { recursive: true, force: true });
   });
 
   /** The walkthrough on the page: grid vs Node, a channel click, pre/post-ReLU, strongest, closed-eye comparison. */

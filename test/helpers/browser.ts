@@ -1,7 +1,7 @@
 /**
  * Headless Chromium on the browser activation explorer (examples/browser/), for the end-to-end test and the browser
- * benchmark: builds the library and the explorer when needed, serves the build with `vite preview` on 127.0.0.1, and
- * launches Debian's `chromium` through playwright-core with a fresh profile and no network chatter.
+ * benchmark: checks that the library is built, builds the explorer with vite, serves it with `vite preview` on
+ * 127.0.0.1, and launches Debian's `chromium` through playwright-core with a fresh profile and no network chatter.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -32,7 +32,7 @@ export const CHROMIUM_ARGS = [
 export function findChromium(): string | null {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium'];
   try {
-    candidates.push(execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim());
+    candidates.push(execFileSync('which', ['chromium'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
   } catch {
     // not on the PATH
   }
@@ -49,21 +49,20 @@ function newestMtime(dir: string): number {
 }
 
 /**
- * Makes sure the library's browser build (dist/browser.js) is there and newer than src/, and that the model files
- * exist (model/squeezenet_v1.1/model.json, from ../shared): builds what is missing or stale. Returns what it built.
+ * Checks that the library's browser build (dist/browser.js) and the model files (model/squeezenet_v1.1/model.json)
+ * exist; throws, saying how to make them, if not (`npm run build`, as CI does before testing). It does not build
+ * them itself: the other end-to-end tests read dist/ at the same time. Returns a warning when dist/ is older than
+ * src/ (the explorer would then show the library as it was at the last build), or null.
  */
-export function ensureLibraryBuilt(): string[] {
-  const built: string[] = [];
+export function checkLibraryBuilt(): string | null {
   const entry = path.join(ROOT, 'dist/browser.js');
-  if (!existsSync(entry) || statSync(entry).mtimeMs < newestMtime(path.join(ROOT, 'src'))) {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/tsup/dist/cli-default.js')], { cwd: ROOT, stdio: 'pipe' });
-    built.push('dist/');
+  const missing = [entry, path.join(ROOT, 'model/squeezenet_v1.1/model.json')].filter((f) => !existsSync(f));
+  if (missing.length) {
+    throw new Error(`${missing.map((f) => path.relative(ROOT, f)).join(' and ')} missing: run \`npm run build\` first`);
   }
-  if (!existsSync(path.join(ROOT, 'model/squeezenet_v1.1/model.json'))) {
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-model.mjs')], { cwd: ROOT, stdio: 'pipe' });
-    built.push('model/');
-  }
-  return built;
+  return statSync(entry).mtimeMs < newestMtime(path.join(ROOT, 'src'))
+    ? 'dist/browser.js is older than src/: the explorer runs the last build (`npx tsup` to rebuild)'
+    : null;
 }
 
 /** Builds the explorer (index.html + bench.html) with vite into a new temporary folder; returns the folder. */
