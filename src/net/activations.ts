@@ -31,6 +31,9 @@ export interface ActivationsOptions {
    *   finite numbers).
    * - `'auto'`: `'error'` on the `cpu` and `wasm` backends, whose data already lives in CPU memory, `'nan'` on GPU
    *   backends (`webgl`, `webgpu`).
+   *
+   * `'error'` is refused on `webgpu` (a RangeError before any work): that backend cannot read data back
+   * synchronously. There, use `'nan'`, or check the image yourself with `await` before calling (as `classify` does).
    * @default 'auto'
    */
   nonFinite?: 'auto' | 'error' | 'nan';
@@ -39,6 +42,8 @@ export interface ActivationsOptions {
 const FN = 'activations';
 const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32';
 const CPU_BACKENDS = ['cpu', 'wasm'];
+/** Backends whose `dataSync` is unavailable (WebGPU in Node) or would stall the device pipeline. */
+const NO_SYNC_READ_BACKENDS = ['webgpu'];
 
 interface Target {
   model: GraphModel;
@@ -123,17 +128,22 @@ function resolveLayer(t: Target, ref: unknown, arg: string, nodeNames: Set<strin
   return ref;
 }
 
-/** Index of the first non-finite value of `values`, as a shape index `[i, j, ...]`. */
-function firstNonFinite(x: tf.Tensor): string {
-  const values = x.dataSync();
-  const k = values.findIndex((v) => !Number.isFinite(v));
+/**
+ * The error message for an image holding a non-finite value: names the first one and its index `[i, j, ...]`.
+ * Shared with `classify`, which reads the pixels back asynchronously.
+ */
+export function nonFiniteMessage(fn: string, values: ArrayLike<number>, shape: readonly number[]): string {
+  let k = 0;
+  while (k < values.length && Number.isFinite(values[k])) k++;
   const idx: number[] = [];
   let rest = k;
-  for (let d = x.rank - 1; d >= 0; d--) {
-    idx.unshift(rest % x.shape[d]);
-    rest = Math.floor(rest / x.shape[d]);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx.unshift(rest % shape[d]);
+    rest = Math.floor(rest / shape[d]);
   }
-  return `${Number.isNaN(values[k]) ? 'NaN' : values[k] > 0 ? 'Infinity' : '-Infinity'} at [${idx.join(', ')}]`;
+  const v = values[k];
+  const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  return `${fn}: expected 'img' to hold finite pixel values, got ${what} at [${idx.join(', ')}]`;
 }
 
 /**
@@ -223,12 +233,19 @@ export function activations(
   }
 
   // 2. Non-finite pixels.
-  const mode = nonFinite === 'auto' ? (CPU_BACKENDS.includes(tf.getBackend()) ? 'error' : 'nan') : nonFinite;
+  const backend = tf.getBackend();
+  const mode = nonFinite === 'auto' ? (CPU_BACKENDS.includes(backend) ? 'error' : 'nan') : nonFinite;
+  if (mode === 'error' && NO_SYNC_READ_BACKENDS.includes(backend)) {
+    throw new RangeError(
+      `${FN}: 'options.nonFinite' 'error' needs a synchronous read-back, which the ${backend} backend cannot do; ` +
+        `use 'nan' (its default there) or check the image with await before calling`,
+    );
+  }
   if (mode === 'error' && x.dtype === 'float32') {
     const poison = tf.tidy(() => tf.sum(tf.sub(x, x)));
-    const bad = Number.isNaN(poison.dataSync()[0]);
+    const values = poison.dataSync();
     poison.dispose();
-    if (bad) throw new RangeError(`${FN}: expected 'img' to hold finite pixel values, got ${firstNonFinite(x)}`);
+    if (Number.isNaN(values[0])) throw new RangeError(nonFiniteMessage(FN, x.dataSync(), x.shape));
   }
 
   // 3. One pass through the graph, computing only what the requested layers need.

@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, assertOptions, assertTensor, rangeError, typeError } from '../internal/validate.js';
-import { activations } from './activations.js';
+import { activations, nonFiniteMessage } from './activations.js';
 import type { Network } from './types.js';
 
 /** One class of {@link classify}'s answer. */
@@ -43,7 +43,7 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  *   neither modified nor disposed.
  * @throws {TypeError} for a non-network `net`, a disposed network or a non-tensor `img`.
  * @throws {RangeError} for a batch, a wrong channel count, a size other than the input size without `resize`, or a
- *   `k` out of range; also what `activations` throws (e.g. non-finite pixels).
+ *   `k` out of range, or a non-finite pixel (on every backend).
  * @example
  * const top = await classify(net, await imread('face.png'));
  * console.log(top[0]); // { index: 903, matlabIndex: 904, label: 'wig', score: 0.26... }
@@ -63,7 +63,22 @@ export async function classify(net: Network, img: tf.Tensor, k = 5, options?: Cl
   if (!opts.resize && (x.shape[0] !== H || x.shape[1] !== W)) {
     throw rangeError(FN, 'img', `${H}×${W} pixels, the network's input size (resize it with imresize or pass { resize: true })`, x);
   }
-  const probs = activations(net, x, net.layerNames[net.layerNames.length - 1], { resize: opts.resize ?? false });
+  // Non-finite pixels: checked here with an asynchronous read-back, so that every backend (WebGPU included, where
+  // activations cannot check synchronously) gives the same error rather than NaN scores.
+  if (x.dtype === 'float32') {
+    const poison = tf.tidy(() => tf.sum(tf.sub(x, x)));
+    let sum: ArrayLike<number>;
+    try {
+      sum = await poison.data();
+    } finally {
+      poison.dispose();
+    }
+    if (Number.isNaN(sum[0])) throw new RangeError(nonFiniteMessage(FN, await x.data(), x.shape));
+  }
+  const probs = activations(net, x, net.layerNames[net.layerNames.length - 1], {
+    resize: opts.resize ?? false,
+    nonFinite: 'nan',
+  });
   let values: Float32Array;
   try {
     values = (await probs.data()) as Float32Array;

@@ -70,7 +70,7 @@ describe('classify', () => {
       "classify: unknown option 'topK'; known options are 'resize'");
     const nan = tf.tidy(() => tf.fill([227, 227, 3], NaN));
     await expectThrowsNoLeak(() => classify(net, nan), RangeError,
-      "activations: expected 'img' to hold finite pixel values, got NaN at [0, 0, 0]");
+      "classify: expected 'img' to hold finite pixel values, got NaN at [0, 0, 0]");
     const gone = await squeezenet();
     gone.dispose();
     await expectThrowsNoLeak(() => classify(gone, face), TypeError, "classify: 'net' has been disposed; load it again with squeezenet()");
