@@ -2,22 +2,24 @@
  * The platform-independent API, shared by the Node entry (`index.ts`) and the browser entry (`browser.ts`).
  * Each line re-exports one public function (file named after it) and its option types.
  */
-export { initBackend, BACKEND_NAMES } from './backend/initBackend.js';
-export type { BackendName, BackendChoice, InitBackendOptions, SkippedBackend, WebGPUAdapterDescription } from './backend/initBackend.js';
-export { describeBackend } from './backend/describeBackend.js';
-export type { BackendDescription } from './backend/describeBackend.js';
+
+// MATLAB's image functions, as tensor functions that run on every backend.
 export { mat2gray } from './image/mat2gray.js';
+export { imresize } from './image/imresize.js';
+export type { ImresizeOptions, ImresizeMethod } from './image/imresize.js';
+export { imtile } from './image/imtile.js';
+export type { ImtileInput, ImtileOptions } from './image/imtile.js';
 export { maxChannel } from './image/maxChannel.js';
 export { maxChannelIndex } from './image/maxChannelIndex.js';
 export type { MaxChannelInfo } from './image/maxChannelIndex.js';
 export { im2double } from './image/im2double.js';
 export { im2uint8 } from './image/im2uint8.js';
 export { uint8 } from './image/uint8.js';
+
+// Image encoding that needs no platform API.
 export { encodePng } from './io/encodePng.js';
-export { imresize } from './image/imresize.js';
-export type { ImresizeOptions, ImresizeMethod } from './image/imresize.js';
-export { imtile } from './image/imtile.js';
-export type { ImtileInput, ImtileOptions } from './image/imtile.js';
+
+// The network.
 export { activations } from './net/activations.js';
 export type { ActivationsOptions, LayerRef } from './net/activations.js';
 export { analyzeNetwork } from './net/analyzeNetwork.js';
@@ -25,3 +27,9 @@ export type { AnalyzeNetworkOptions, LayerAnalysis, NetworkAnalysis } from './ne
 export { classify } from './net/classify.js';
 export type { ClassifyOptions, ClassScore } from './net/classify.js';
 export type { LayerInfo, LayerType, Network, SqueezenetOptions } from './net/types.js';
+
+// Backend choice.
+export { initBackend, BACKEND_NAMES } from './backend/initBackend.js';
+export type { BackendName, BackendChoice, InitBackendOptions, SkippedBackend, WebGPUAdapterDescription } from './backend/initBackend.js';
+export { describeBackend } from './backend/describeBackend.js';
+export type { BackendDescription } from './backend/describeBackend.js';
