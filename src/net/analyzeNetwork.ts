@@ -26,7 +26,12 @@ export interface LayerAnalysis {
   /** Activation size `[h, w, c]` for the analysed input size. */
   activations: [number, number, number];
   /** Learnable sizes in MATLAB's order: `Weights` h×w×Cin×F, `Bias` 1×1×F (convolutions only; `{}` otherwise). */
-  learnables: { Weights?: [number, number, number, number]; Bias?: [number, number, number] };
+  learnables: {
+    /** Convolution weights, h×w×Cin×F (e.g. `[3, 3, 3, 64]` for conv1). */
+    Weights?: [number, number, number, number];
+    /** Convolution bias, 1×1×F (e.g. `[1, 1, 64]` for conv1). */
+    Bias?: [number, number, number];
+  };
   /** Number of learnable values of the layer. */
   numLearnables: number;
 }

@@ -61,7 +61,12 @@ export interface Network {
   /** The name of the graph's input node (raw RGB pixels 0..255, NHWC), `'input'`. */
   readonly inputName: string;
   /** The input normalization of the `data` layer: MATLAB's 'zerocenter', `x - mean` per RGB channel. */
-  readonly normalization: { readonly type: 'zerocenter'; readonly mean: readonly number[] };
+  readonly normalization: {
+    /** MATLAB's name of the normalization: `'zerocenter'` (subtract the mean, no scaling). */
+    readonly type: 'zerocenter';
+    /** The mean subtracted from each channel, RGB order: `[123, 117, 104]` for SqueezeNet. */
+    readonly mean: readonly number[];
+  };
   /** Total number of learnable values (MATLAB's "Total learnables"), 1,235,496 for SqueezeNet. */
   readonly totalLearnables: number;
   /** Frees the weights. Calling it again does nothing. The network cannot be used afterwards. */
