@@ -58,7 +58,7 @@ const ui = {
   gridHoverLabel: $('grid-hover-label'),
   channelTitle: $('channel-title'),
   channelEmpty: $('channel-empty'),
-  channelPair: $('channel-pair'),
+  channelView: $('channel-view'),
   channelInfo: $('channel-info'),
   opacity: $<HTMLInputElement>('opacity'),
   channelCanvas: $<HTMLCanvasElement>('channel-canvas'),
@@ -379,7 +379,7 @@ function clearChannel() {
   placeBox(ui.gridSelected, null);
   ui.channelTitle.textContent = 'Channel';
   ui.channelInfo.textContent = '';
-  ui.channelPair.hidden = true;
+  ui.channelView.hidden = true;
   ui.channelEmpty.hidden = false;
 }
 
@@ -413,7 +413,7 @@ async function showChannel(k: number) {
     if (v > hi) hi = v;
   }
   placeBox(ui.gridSelected, k);
-  ui.channelPair.hidden = false;
+  ui.channelView.hidden = false;
   ui.channelEmpty.hidden = true;
   ui.channelTitle.textContent = `${state.layer}, ${channelLabel(k)}`;
   ui.channelInfo.textContent = `${h}×${w} → ${ih}×${iw} · min ${lo.toPrecision(4)}, max ${hi.toPrecision(4)}`;
@@ -542,6 +542,7 @@ function selectChannel(k: number): Promise<void> {
 }
 
 function selectImage(source: string | Blob, name: string): Promise<void> {
+  if (typeof source !== 'string') ui.sample.value = ''; // "(your image)"
   return enqueue(`Image ${name}`, () => setImage(source, name));
 }
 

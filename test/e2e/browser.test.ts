@@ -277,6 +277,16 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect(await opened.page.evaluate(() => window.crossOriginIsolated)).toBe(true);
       expect((await opened.page.evaluate(() => window.__explorer.info())).backend).toBe('wasm');
       await walkthrough(opened, 'wasm');
+
+      // Another image through the file picker: resized to the network's input, classified, the layer redrawn.
+      const { page } = opened;
+      await page.setInputFiles('#file', path.join(ROOT, 'examples/images/astronaut.png'));
+      await idle(page);
+      expect(await state(page)).toMatchObject({ image: 'astronaut.png', layer: 'fire6-relu_squeeze1x1', channel: 13 });
+      expect(await page.locator('#image-info').textContent()).toBe('astronaut.png · 512×512, resized to 227×227');
+      expect(await page.locator('#classes li').count()).toBe(5);
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+      await shot(page, 'wasm-5-astronaut');
     } finally {
       await browser.close();
     }
