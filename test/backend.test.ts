@@ -303,6 +303,9 @@ describe('trySetBackend (what tf.setBackend returns is checked)', () => {
       }),
     ).toBe("tf.setBackend('webgpu') threw: device lost");
     expect(await trySetBackend('nope')).toBe("tf.setBackend('nope') threw: Backend name 'nope' not found in registry");
+    expect(await trySetBackend('wasm', () => new Promise<boolean>(() => {}), 20)).toBe(
+      "tf.setBackend('wasm') did not settle within 0.02 s (for wasm in a bundle: check wasmPaths, and that the backend's code is not minified when threads are on)",
+    );
     expect(tf.getBackend()).toBe(THIS);
   });
 });

@@ -23,6 +23,9 @@ import { installWebGPUKernelFixes } from './webgpuKernelFixes.js';
 export { BACKEND_NAMES };
 export type { BackendName, SkippedBackend, WebGPUAdapterDescription };
 
+/** How long a backend may take to start before initBackend passes it over. */
+const START_TIMEOUT_MS = 30_000;
+
 /** The `.wasm` files of `@tensorflow/tfjs-backend-wasm`, the keys of a `wasmPaths` map. */
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
 
@@ -228,12 +231,27 @@ async function loadBackend(backend: BackendName, opts: InitBackendOptions): Prom
 export async function trySetBackend(
   backend: string,
   setBackend: (name: string) => Promise<boolean> = tf.setBackend,
+  timeoutMs = START_TIMEOUT_MS,
 ): Promise<string | null> {
+  // A backend whose start never settles (e.g. wasm threads in a minified bundle: every worker dies and TF.js neither
+  // resolves nor rejects) must not hang the caller: give up after timeoutMs and try the next backend.
+  const TIMED_OUT = Symbol('timeout');
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let ok: unknown;
   try {
-    ok = await setBackend(backend);
+    ok = await Promise.race([
+      setBackend(backend),
+      new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+      }),
+    ]);
   } catch (err) {
     return `tf.setBackend('${backend}') threw: ${firstLine(err)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (ok === TIMED_OUT) {
+    return `tf.setBackend('${backend}') did not settle within ${timeoutMs / 1000} s (for wasm in a bundle: check wasmPaths, and that the backend's code is not minified when threads are on)`;
   }
   return ok === true ? null : `tf.setBackend('${backend}') returned ${String(ok)}: its initialisation failed (TF.js logs the cause as a warning)`;
 }

@@ -6,6 +6,10 @@ import { checkLoadOptions, loadNetwork } from './createNetwork.js';
 import type { Network, SqueezenetOptions } from './types.js';
 
 const FN = 'squeezenet';
+// Kept in a variable on purpose: bundlers rewrite `new URL('literal', import.meta.url)` into an asset copy, which would
+// copy model.json but not its weight shard. Unbundled (the package served as is) the default resolves; bundled apps
+// serve the model folder themselves and pass `modelUrl`.
+const DEFAULT_MODEL = '../model/squeezenet_v1.1/model.json';
 
 /**
  * Loads SqueezeNet v1.1 with the weights of MATLAB's pretrained `squeezenet` and MATLAB's 67 layer names
@@ -30,7 +34,7 @@ export async function squeezenet(options?: SqueezenetOptions): Promise<Network> 
   if (opts.ioHandler) return loadNetwork(FN, opts.ioHandler, 'the given ioHandler');
   const url =
     opts.modelUrl === undefined
-      ? new URL('../model/squeezenet_v1.1/model.json', import.meta.url).href
+      ? new URL(DEFAULT_MODEL, import.meta.url).href
       : opts.modelUrl instanceof URL
         ? opts.modelUrl.href
         : opts.modelUrl;
