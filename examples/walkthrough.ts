@@ -4,10 +4,11 @@
 //
 // Run: npm run walkthrough [-- --out DIR] [-- --backend wasm]
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { staleBuildSteps } from './lib/buildState.js';
 import { renderReport, type ReportStep } from './lib/report.js';
 import type { StepResult, WalkthroughContext } from './lib/common.js';
 
@@ -36,15 +37,6 @@ usage: npm run walkthrough [-- options]
   -q, --quiet        print progress lines only
   -h, --help         this help`;
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 function npmRun(script: string, log: (line: string) => void) {
   log(`building: npm run ${script}`);
   const r = spawnSync('npm', ['run', '--silent', script], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -53,10 +45,7 @@ function npmRun(script: string, log: (line: string) => void) {
 
 /** Builds model/ and dist/ when they are missing, and dist/ when a file in src/ is newer than it. */
 export function ensureBuilt(log: (line: string) => void = console.log): void {
-  const model = path.join(ROOT, 'model');
-  if (!existsSync(model) || readdirSync(model).length === 0) npmRun('build:model', log);
-  const dist = path.join(ROOT, 'dist', 'index.js');
-  if (!existsSync(dist) || statSync(dist).mtimeMs < newestMtime(path.join(ROOT, 'src'))) npmRun('build:lib', log);
+  for (const step of staleBuildSteps(ROOT)) npmRun(step, log);
 }
 
 export interface WalkthroughOptions {

@@ -110,6 +110,11 @@ export function withoutColorKey(png: Uint8Array): Uint8Array {
   if (!removed) return png;
   parts.unshift(png.subarray(0, 8));
   parts.push(png.subarray(kept));
+  return concatBytes(parts);
+}
+
+/** The bytes of `parts`, one after another, in a new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {

@@ -3,7 +3,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { assertImage, toPixels8 } from '../internal/pixels.js';
-import { crc32 } from '../internal/imageFormat.js';
+import { concatBytes, crc32 } from '../internal/imageFormat.js';
 
 /**
  * Encodes an image tensor as an 8-bit PNG file, with MATLAB's `imshow` display rule for its values:
@@ -149,11 +149,5 @@ export async function pngFromPixels(data: Uint8Array, width: number, height: num
     chunk('IDAT', idat),
     chunk('IEND', new Uint8Array(0)),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

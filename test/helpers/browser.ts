@@ -4,12 +4,13 @@
  * 127.0.0.1, and launches Debian's `chromium` through playwright-core with a fresh profile and no network chatter.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { olderThanSources } from '../../examples/lib/buildState.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VITE_CONFIG = path.join(ROOT, 'examples/browser/vite.config.ts');
@@ -39,15 +40,6 @@ export function findChromium(): string | null {
   return candidates.find((c): c is string => !!c && existsSync(c)) ?? null;
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 /**
  * Checks that the library's browser build (dist/browser.js) and the model files (model/squeezenet_v1.1/model.json)
  * exist; throws, saying how to make them, if not (`npm run build`, as CI does before testing). It does not build
@@ -60,7 +52,7 @@ export function checkLibraryBuilt(): string | null {
   if (missing.length) {
     throw new Error(`${missing.map((f) => path.relative(ROOT, f)).join(' and ')} missing: run \`npm run build\` first`);
   }
-  return statSync(entry).mtimeMs < newestMtime(path.join(ROOT, 'src'))
+  return olderThanSources(ROOT, 'dist/browser.js')
     ? 'dist/browser.js is older than src/: the explorer runs the last build (`npx tsup` to rebuild)'
     : null;
 }

@@ -3,11 +3,12 @@
  * quantize a float image the way imwrite does, compare pixel arrays with a tolerance.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
+import { staleBuildSteps } from '../../examples/lib/buildState.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SHARED = path.resolve(ROOT, '..', 'shared');
@@ -86,15 +87,6 @@ export function crop(img: PngImage, r0: number, c0: number, h: number, w: number
   return out;
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -125,10 +117,7 @@ export function ensureBuilt(): void {
       const r = spawnSync('npm', ['run', '--silent', script], { cwd: ROOT, encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`npm run ${script} failed:\n${r.stdout}\n${r.stderr}`);
     };
-    const model = path.join(ROOT, 'model');
-    if (!existsSync(model) || readdirSync(model).length === 0) run('build:model');
-    const dist = path.join(ROOT, 'dist', 'index.js');
-    if (!existsSync(dist) || statSync(dist).mtimeMs < newestMtime(path.join(ROOT, 'src'))) run('build:lib');
+    for (const step of staleBuildSteps(ROOT)) run(step);
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
