@@ -102,7 +102,7 @@ async function loadOnnx() {
   }
   const variants = ortVariants;
   try {
-    const ortNode = (await import('onnxruntime-node')).default;
+    const ortNode = await (await import('./peers/load.mjs')).loadOrtNode();
     for (const threads of [1, 2]) {
       const s = await ortNode.InferenceSession.create(ONNX, { intraOpNumThreads: threads, interOpNumThreads: 1 });
       const x = new ortNode.Tensor('float32', nchw, [1, 3, H, W]);
@@ -113,7 +113,7 @@ async function loadOnnx() {
     console.log(`onnxruntime-node unavailable: ${err.message.split('\n')[0]}`);
   }
   try {
-    const ortWeb = await import('onnxruntime-web');
+    const ortWeb = await (await import('./peers/load.mjs')).loadOrtWeb();
     ortWeb.env.wasm.numThreads = 1;
     const s = await ortWeb.InferenceSession.create(readFileSync(ONNX), { executionProviders: ['wasm'] });
     const x = new ortWeb.Tensor('float32', nchw, [1, 3, H, W]);
