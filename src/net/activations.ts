@@ -42,7 +42,7 @@ export interface ActivationsOptions {
 const FN = 'activations';
 const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32';
 const CPU_BACKENDS = ['cpu', 'wasm'];
-/** Backends whose `dataSync` is unavailable (WebGPU in Node) or would stall the device pipeline. */
+/** Backends that cannot read data back synchronously: WebGPU (`dataSync` throws in Node and stalls a browser). */
 const NO_SYNC_READ_BACKENDS = ['webgpu'];
 
 interface Target {
