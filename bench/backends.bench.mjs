@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fmt, median } from './lib/stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FACE = path.join(root, '..', 'shared', 'images', 'face.png');
@@ -21,11 +22,6 @@ const TASKS = ['conv', 'prob', 'conv1', 'fire6-squeeze1x1'];
 const REPS = (backend, task) =>
   Number(process.env.BENCH_REPS ?? (backend === 'cpu' ? (task === 'conv' ? 9 : 3) : backend === 'webgpu' ? 7 : 21));
 
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const fmt = (ms) => (ms == null ? '—' : ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
 if (process.argv[2] === '--child') {
   await child(process.argv[3], process.argv[4]);

@@ -8,32 +8,12 @@
 // Figures only: nothing here fails on speed. Run: npx tsup && node bench/imresize.bench.mjs
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, imresize } from 'cnn-activations';
+import { measure as measureRuns } from './lib/stats.mjs';
 
 const WARMUP = 3;
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+const measure = (fn) => measureRuns(fn, { warmup: WARMUP, runs: RUNS });
 
-/** Median and best wall-clock time, and median CPU time, in ms of `fn() + await out.data()`. */
-async function measure(fn) {
-  const times = [];
-  const cpu = [];
-  for (let i = 0; i < WARMUP + RUNS; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const out = fn();
-    await out.data();
-    const dt = performance.now() - t0;
-    const dc = process.cpuUsage(c0);
-    out.dispose();
-    if (i >= WARMUP) {
-      times.push(dt);
-      cpu.push((dc.user + dc.system) / 1000);
-    }
-  }
-  times.sort((a, b) => a - b);
-  cpu.sort((a, b) => a - b);
-  const mid = Math.floor(RUNS / 2);
-  return { median: times[mid], best: times[0], cpu: cpu[mid] };
-}
 
 const cases = [
   {

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
 import { initBackend, squeezenet, activations } from 'cnn-activations';
+import { fmt, median } from './lib/stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ONNX = path.join(root, '..', 'shared', 'bench', 'squeezenet_v1.1.onnx');
@@ -21,11 +22,6 @@ const FACE = path.join(root, '..', 'shared', 'images', 'face.png');
 const backends = process.argv.slice(2).length ? process.argv.slice(2) : ['wasm', 'cpu'];
 const ROUNDS = { wasm: Number(process.env.BENCH_ROUNDS ?? 25), cpu: 3 };
 
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 const mb = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 // The face image, as int32 [227, 227, 3] (what imread gives) and as ONNX's NCHW float input (RGB minus the mean).

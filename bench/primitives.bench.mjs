@@ -4,24 +4,12 @@
 // Figures only: nothing here fails on speed. Run: npx tsup && node bench/primitives.bench.mjs
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, imtile, mat2gray, maxChannel } from 'cnn-activations';
+import { measure as measureRuns } from './lib/stats.mjs';
 
 const WARMUP = 3;
 const RUNS = Number(process.env.BENCH_RUNS ?? 25);
+const measure = (fn) => measureRuns(fn, { warmup: WARMUP, runs: RUNS });
 
-/** Median and best time in ms of `fn() + await out.data()`. */
-async function measure(fn) {
-  const times = [];
-  for (let i = 0; i < WARMUP + RUNS; i++) {
-    const t0 = performance.now();
-    const out = fn();
-    await out.data();
-    const dt = performance.now() - t0;
-    out.dispose();
-    if (i >= WARMUP) times.push(dt);
-  }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)], best: times[0] };
-}
 
 const cases = {
   // The floor for an op with an act1-sized result: one elementwise pass over the 817,216 values and their read-back.
