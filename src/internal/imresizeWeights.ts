@@ -8,6 +8,17 @@ export type KernelName = 'box' | 'triangle' | 'cubic' | 'lanczos2' | 'lanczos3';
 
 const EPS = 2 ** -52;
 
+/** MATLAB's Lanczos kernel with `a` lobes: (sin(πx)·sin(πx/a) + eps) / (π²x²/a + eps) for |x| < a, width 2a. */
+function lanczos(a: number): { f: (x: number) => number; width: number } {
+  return {
+    f: (x) =>
+      Math.abs(x) < a
+        ? (Math.sin(Math.PI * x) * Math.sin((Math.PI * x) / a) + EPS) / ((Math.PI * Math.PI * x * x) / a + EPS)
+        : 0,
+    width: 2 * a,
+  };
+}
+
 /** Each kernel `f(x)` and its support width, written exactly as MATLAB evaluates them (double precision). */
 export const KERNELS: Record<KernelName, { f: (x: number) => number; width: number }> = {
   box: { f: (x) => (x >= -0.5 && x < 0.5 ? 1 : 0), width: 1 },
@@ -24,20 +35,8 @@ export const KERNELS: Record<KernelName, { f: (x: number) => number; width: numb
     },
     width: 4,
   },
-  lanczos2: {
-    f: (x) =>
-      Math.abs(x) < 2
-        ? (Math.sin(Math.PI * x) * Math.sin((Math.PI * x) / 2) + EPS) / ((Math.PI * Math.PI * x * x) / 2 + EPS)
-        : 0,
-    width: 4,
-  },
-  lanczos3: {
-    f: (x) =>
-      Math.abs(x) < 3
-        ? (Math.sin(Math.PI * x) * Math.sin((Math.PI * x) / 3) + EPS) / ((Math.PI * Math.PI * x * x) / 3 + EPS)
-        : 0,
-    width: 6,
-  },
+  lanczos2: lanczos(2),
+  lanczos3: lanczos(3),
 };
 
 /**
