@@ -109,7 +109,7 @@ const fmtSize = (a) => a.join('×');
 const layers = [];
 const conv = (name, input, k, stride, pad) => {
   const p = params.get(name);
-  if (!p || !p.weight || !p.bias) fail(`no weight/bias for layer ${name} in ${MODEL_NAME}.json`);
+  if (!p?.weight || !p.bias) fail(`no weight/bias for layer ${name} in ${MODEL_NAME}.json`);
   const [out, cin, kh, kw] = p.weight.shape;
   if (p.weight.layout !== 'OIHW' || kh !== k || kw !== k || p.bias.shape[0] !== out) fail(`layer ${name}: unexpected weight shape`);
   layers.push({

@@ -69,39 +69,43 @@ function parseSize(flag: string, text: string, allowMissing: boolean): [number |
   const side = (s: string) => (s === '' ? null : Number(s));
   const size = m ? ([side(m[1]), side(m[2])] as [number | null, number | null]) : null;
   const ok =
-    size !== null &&
-    size.every((v) => v === null || v > 0) &&
+    size?.every((v) => v === null || v > 0) &&
     (allowMissing ? size.some((v) => v !== null) : size.every((v) => v !== null));
-  if (!ok) {
+  if (!ok || size === null) {
     const form = allowMissing ? 'RxC with positive integers, one of them optional (8x8, 6x, x8)' : 'RxC with positive integers (64x64)';
     throw new UsageError(`--${flag} must be ${form}, got '${text}'`);
   }
   return size;
 }
 
+/** node:util's parseArgs with the command's flags. */
+function parseCliArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      layer: { type: 'string', short: 'l' },
+      out: { type: 'string', short: 'o' },
+      channels: { type: 'string', short: 'c' },
+      grid: { type: 'string', short: 'g' },
+      thumb: { type: 'string' },
+      relu: { type: 'boolean' },
+      strongest: { type: 'boolean' },
+      resize: { type: 'boolean' },
+      backend: { type: 'string', short: 'b' },
+      'list-layers': { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+}
+
 function parseCommandLine(argv: string[]): CliOptions | 'help' | 'version' | { listLayers: true; backend?: BackendName } {
-  let parsed;
+  let parsed: ReturnType<typeof parseCliArgs>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        layer: { type: 'string', short: 'l' },
-        out: { type: 'string', short: 'o' },
-        channels: { type: 'string', short: 'c' },
-        grid: { type: 'string', short: 'g' },
-        thumb: { type: 'string' },
-        relu: { type: 'boolean' },
-        strongest: { type: 'boolean' },
-        resize: { type: 'boolean' },
-        backend: { type: 'string', short: 'b' },
-        'list-layers': { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
+    parsed = parseCliArgs(argv);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

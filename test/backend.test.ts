@@ -9,7 +9,6 @@ import {
   runtimeOf,
   type BackendFacts,
   type RankRequest,
-  type WebGPUAdapterDescription,
 } from '../src/backend/rankBackends.js';
 import { BACKEND } from './helpers/backend.js';
 

@@ -150,7 +150,9 @@ function validateOptions(options: unknown): InitBackendOptions {
     }
     if (!Array.isArray(opts.prefer)) throw typeError(fn, 'prefer', 'an array of backend names', opts.prefer);
     if (opts.prefer.length === 0) throw rangeError(fn, 'prefer', 'a non-empty array of backend names', opts.prefer);
-    opts.prefer.forEach((b, i) => assertOneOf(fn, `prefer[${i}]`, b, BACKEND_NAMES));
+    opts.prefer.forEach((b, i) => {
+      assertOneOf(fn, `prefer[${i}]`, b, BACKEND_NAMES);
+    });
     if (new Set(opts.prefer).size !== opts.prefer.length) {
       throw rangeError(fn, 'prefer', 'an array of distinct backend names', opts.prefer);
     }
@@ -183,7 +185,8 @@ let cachedRuntime: Runtime | undefined;
 
 /** Node.js or browser, decided once, on first use (see `runtimeOf`). */
 function detectRuntime(): Runtime {
-  return (cachedRuntime ??= runtimeOf(globalThis as Record<string, unknown>));
+  cachedRuntime ??= runtimeOf(globalThis as Record<string, unknown>);
+  return cachedRuntime;
 }
 
 /** The first line of whatever was thrown (TF.js and Emscripten sometimes reject with plain objects). */
@@ -273,7 +276,8 @@ let webgpuProbe: Promise<WebGPUProbe> | undefined;
 
 /** Finds a WebGPU adapter (once per process; the answer does not change) and loads the TF.js webgpu backend. */
 function probeWebGPU(): Promise<WebGPUProbe> {
-  return (webgpuProbe ??= probeWebGPUOnce());
+  webgpuProbe ??= probeWebGPUOnce();
+  return webgpuProbe;
 }
 
 async function probeWebGPUOnce(): Promise<WebGPUProbe> {

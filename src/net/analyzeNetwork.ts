@@ -113,7 +113,9 @@ export function analyzeNetwork(net: Network, options?: AnalyzeNetworkOptions): N
     const s = opts.inputSize;
     if (!Array.isArray(s)) throw typeError(FN, 'options.inputSize', 'an array [h, w] or [h, w, 3]', s);
     if (s.length !== 2 && s.length !== 3) throw rangeError(FN, 'options.inputSize', 'an array [h, w] or [h, w, 3]', s);
-    s.forEach((v, i) => assertInteger(FN, `options.inputSize[${i}]`, v, 1));
+    s.forEach((v, i) => {
+      assertInteger(FN, `options.inputSize[${i}]`, v, 1);
+    });
     if (s.length === 3 && s[2] !== net.inputSize[2]) {
       throw rangeError(FN, 'options.inputSize[2]', `${net.inputSize[2]} (the network's channels)`, s[2]);
     }

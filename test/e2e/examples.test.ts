@@ -136,7 +136,10 @@ describe('npm run walkthrough', () => {
     const meanWhere = (keep: (redness: number) => boolean) => {
       let sum = 0, n = 0;
       for (let i = 0; i < 227 * 227; i++) {
-        if (keep(img.pixels[3 * i] - img.pixels[3 * i + 1])) (sum += act[i]), n++;
+        if (keep(img.pixels[3 * i] - img.pixels[3 * i + 1])) {
+          sum += act[i];
+          n++;
+        }
       }
       expect(n).toBeGreaterThan(200);
       return sum / n;

@@ -217,11 +217,15 @@ describe('the packed package in a fresh project', () => {
     // MATLAB: mat2gray([1 2 3; 4 5 6]) = [0 .2 .4; .6 .8 1]
     expect(out.mat2gray.shape).toEqual([2, 3]);
     expect(out.mat2gray.dtype).toBe('float32');
-    out.mat2gray.values.forEach((v: number, i: number) => expect(v).toBeCloseTo([0, 0.2, 0.4, 0.6, 0.8, 1][i], 6));
+    out.mat2gray.values.forEach((v: number, i: number) => {
+      expect(v).toBeCloseTo([0, 0.2, 0.4, 0.6, 0.8, 1][i], 6);
+    });
     // MATLAB: imresize([1 5 2 8], [1 8]) (bicubic)
     const resized = [0.625, 1.8828125, 4.3984375, 4.53125, 2.28125, 3.0078125, 6.7109375, 8.5625];
     expect(out.imresize.shape).toEqual([1, 8]);
-    out.imresize.values.forEach((v: number, i: number) => expect(v).toBeCloseTo(resized[i], 5));
+    out.imresize.values.forEach((v: number, i: number) => {
+      expect(v).toBeCloseTo(resized[i], 5);
+    });
     // Four 1×1 gray frames on MATLAB's default grid: 2×2, row by row.
     expect(out.imtile).toEqual({ shape: [2, 2], values: [1, 2, 3, 4] });
     expect(out.imread).toEqual({ shape: [227, 227, 3], dtype: 'int32', first: [182, 173, 166] });
@@ -261,6 +265,8 @@ describe('the packed package in a fresh project', () => {
     console.log(`pack test: SqueezeNet top-5 for face.png: ${out.top.map((c: any) => `${c.label} ${c.score.toFixed(4)}`).join(', ')}`);
     expect(out.top.map((c: any) => c.index)).toEqual(reference.map((c) => c.index));
     expect(out.top.map((c: any) => c.label)).toEqual(reference.map((c) => c.label));
-    out.top.forEach((c: any, i: number) => expect(Math.abs(c.score - reference[i].score)).toBeLessThan(1e-3));
+    out.top.forEach((c: any, i: number) => {
+      expect(Math.abs(c.score - reference[i].score)).toBeLessThan(1e-3);
+    });
   });
 });

@@ -6,7 +6,9 @@ import { TOL } from '../helpers/backend.js';
 
 function expectClose(actual: ArrayLike<number>, expected: number[], tol = TOL) {
   expect(actual.length).toBe(expected.length);
-  expected.forEach((e, i) => expect(Math.abs(actual[i] - e)).toBeLessThanOrEqual(tol));
+  expected.forEach((e, i) => {
+    expect(Math.abs(actual[i] - e)).toBeLessThanOrEqual(tol);
+  });
 }
 
 describe('im2double', () => {

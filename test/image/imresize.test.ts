@@ -854,7 +854,9 @@ describe('imresize: properties (fast-check)', () => {
           const ref = reference(data, shape, size, [sr, sc], kernel, aa, isInt);
           if (isInt) {
             // Off by one only where float32 rounding lands on the other side of a .5 tie.
-            out.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(1));
+            out.forEach((v, i) => {
+              expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(1);
+            });
           } else {
             expectClose(out, ref, 1e-4); // data up to 10: float32 rounding is about 1e-5
           }

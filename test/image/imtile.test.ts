@@ -91,7 +91,9 @@ describe('imtile: spec 9.4 layouts', () => {
       [[1, 0, 0.2], [0.4, 0.4, 0.4]],
       [[0.25, 0.25, 0.25], [1.5, 1.5, 1.5]],
     ];
-    v.flat(2).forEach((x, i) => expect(Math.abs(x - expected.flat(2)[i])).toBeLessThanOrEqual(TOL));
+    v.flat(2).forEach((x, i) => {
+      expect(Math.abs(x - expected.flat(2)[i])).toBeLessThanOrEqual(TOL);
+    });
     tf.dispose([rgb, gray]);
   });
 
@@ -298,7 +300,9 @@ describe('imtile: shapes, grids and options', () => {
     const out = imtile([a, b], { gridSize: [1, 2] });
     expect(out.dtype).toBe('float32');
     const v = ((await tileArray(out)) as number[][]).flat();
-    [1, 0.2, -0.5, 2].forEach((e, i) => expect(Math.abs(v[i] - e)).toBeLessThanOrEqual(TOL));
+    [1, 0.2, -0.5, 2].forEach((e, i) => {
+      expect(Math.abs(v[i] - e)).toBeLessThanOrEqual(TOL);
+    });
     tf.dispose([a, b]);
   });
 

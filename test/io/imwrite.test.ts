@@ -7,6 +7,7 @@ import pngjs from 'pngjs';
 import { imwrite } from '../../src/io/imwrite.node.js';
 import { imread } from '../../src/io/imread.node.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+import { escapeRegExp } from '../helpers/text.js';
 import { tempDir } from './fixtures.js';
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
@@ -125,15 +126,11 @@ describe('imwrite', () => {
     await expectThrowsNoLeak(
       () => imwrite(img, inside),
       Error,
-      new RegExp(`^imwrite: cannot create the folder of ${escape(JSON.stringify(inside))}: (EEXIST|ENOTDIR)`),
+      new RegExp(`^imwrite: cannot create the folder of ${escapeRegExp(JSON.stringify(inside))}: (EEXIST|ENOTDIR)`),
     );
     const dirAsFile = join(tmp.dir, 'is-a-dir.png');
     await imwrite(img, join(dirAsFile, 'inner.png')); // makes the folder "is-a-dir.png"
-    await expectThrowsNoLeak(() => imwrite(img, dirAsFile), Error, new RegExp(`^imwrite: cannot write ${escape(JSON.stringify(dirAsFile))}: EISDIR`));
+    await expectThrowsNoLeak(() => imwrite(img, dirAsFile), Error, new RegExp(`^imwrite: cannot write ${escapeRegExp(JSON.stringify(dirAsFile))}: EISDIR`));
     img.dispose();
   });
 });
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -26,7 +26,9 @@ describe('classify', () => {
       expect(tf.memory().numTensors).toBe(before);
       const ref = readReference(name).top5;
       expect(top.map((t) => [t.index, t.matlabIndex, t.label])).toEqual(ref.map((r) => [r.index, r.index + 1, r.label]));
-      top.forEach((t, i) => expect(Math.abs(t.score - ref[i].score)).toBeLessThanOrEqual(1e-5));
+      top.forEach((t, i) => {
+        expect(Math.abs(t.score - ref[i].score)).toBeLessThanOrEqual(1e-5);
+      });
       if (img !== face) img.dispose();
     }
   });

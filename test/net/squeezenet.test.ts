@@ -10,6 +10,7 @@ import { GraphModel } from '@tensorflow/tfjs-converter';
 import { defaultModelDir, squeezenet } from '../../src/net/squeezenet.node.js';
 import type { Network } from '../../src/net/types.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
+import { escapeRegExp } from '../helpers/text.js';
 import { ROOT, readReference } from '../helpers/images.js';
 
 const MODEL_DIR = path.join(ROOT, 'model', 'squeezenet_v1.1');
@@ -166,7 +167,7 @@ describe('squeezenet', () => {
       expect(tf.memory().numTensors).toBe(before);
       expect(progress[progress.length - 1]).toBe(1);
       await expectThrowsNoLeak(() => squeezenet({ modelUrl: `${base}/missing.json` }), Error,
-        new RegExp(`^squeezenet: could not load the model from ${escape(base)}/missing\\.json: .*404.*; ${escape(HINT)}$`));
+        new RegExp(`^squeezenet: could not load the model from ${escapeRegExp(base)}/missing\\.json: .*404.*; ${escapeRegExp(HINT)}$`));
     } finally {
       await new Promise((ok) => server.close(ok));
     }
@@ -190,7 +191,7 @@ describe('squeezenet', () => {
       },
     });
     await expectThrowsNoLeak(() => squeezenet({ modelUrl: flipped }), Error,
-      new RegExp(`^squeezenet: the weight file ${escape(path.join(flipped, 'group1-shard1of1.bin'))} is corrupt \\(sha256 [0-9a-f]{64}, model.json expects [0-9a-f]{64}\\); `));
+      new RegExp(`^squeezenet: the weight file ${escapeRegExp(path.join(flipped, 'group1-shard1of1.bin'))} is corrupt \\(sha256 [0-9a-f]{64}, model.json expects [0-9a-f]{64}\\); `));
     const truncated = copyModel('truncated', {
       json: (j) => delete (j.userDefinedMetadata as { cnnActivations: { weightsSha256?: unknown } }).cnnActivations.weightsSha256,
       shard: (b) => b.subarray(0, b.length - 4),
@@ -211,7 +212,7 @@ describe('squeezenet', () => {
     const garbled = path.join(copyModel('garbled'), 'model.json');
     writeFileSync(garbled, '{"format": "graph-model", ');
     await expectThrowsNoLeak(() => squeezenet({ modelUrl: garbled }), Error,
-      new RegExp(`^squeezenet: the model file ${escape(garbled)} is not valid JSON \\(.+\\); ${escape(HINT)}$`));
+      new RegExp(`^squeezenet: the model file ${escapeRegExp(garbled)} is not valid JSON \\(.+\\); ${escapeRegExp(HINT)}$`));
     const a = artifacts();
     const short = { ...a, weightData: (a.weightData as ArrayBuffer).slice(0, 1000) };
     await expectThrowsNoLeak(() => squeezenet({ ioHandler: tf.io.fromMemory(short) }), Error,
@@ -240,8 +241,3 @@ describe('squeezenet', () => {
       "squeezenet: expected 'options.onProgress' to be a function (fraction: number) => void, got 0.5 (number)");
   });
 });
-
-/** A string as a literal regular expression. */
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
