@@ -22,7 +22,6 @@ const TASKS = ['conv', 'prob', 'conv1', 'fire6-squeeze1x1'];
 const REPS = (backend, task) =>
   Number(process.env.BENCH_REPS ?? (backend === 'cpu' ? (task === 'conv' ? 9 : 3) : backend === 'webgpu' ? 7 : 21));
 
-
 if (process.argv[2] === '--child') {
   await child(process.argv[3], process.argv[4]);
 } else {
@@ -69,7 +68,14 @@ async function child(backend, task) {
     out.dispose();
   }
   cleanup();
-  console.log(JSON.stringify({ first: times[0], median: median(times.slice(1)), reps: times.length - 1, adapter: choice.adapter }));
+  console.log(
+    JSON.stringify({
+      first: times[0],
+      median: median(times.slice(1)),
+      reps: times.length - 1,
+      adapter: choice.adapter,
+    }),
+  );
 }
 
 /** Runs every (backend, task) in its own process and prints a table. */
@@ -86,12 +92,20 @@ function parent(backends) {
       // webgpu: the Vulkan driver and CNN_WEBGPU come from scripts/webgpu-env.sh, sourced for this child only.
       const r =
         backend === 'webgpu'
-          ? spawnSync('bash', ['-c', 'source scripts/webgpu-env.sh 2>/dev/null; exec "$@"', 'bash', process.execPath, ...args], {
-              cwd: root,
-              encoding: 'utf8',
-            })
+          ? spawnSync(
+              'bash',
+              ['-c', 'source scripts/webgpu-env.sh 2>/dev/null; exec "$@"', 'bash', process.execPath, ...args],
+              {
+                cwd: root,
+                encoding: 'utf8',
+              },
+            )
           : spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
-      const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      const line = (r.stdout ?? '')
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop();
       let result;
       try {
         result = JSON.parse(line);
@@ -100,14 +114,18 @@ function parent(backends) {
       }
       results[`${backend}/${task}`] = result;
       if (result.adapter) adapter = result.adapter;
-      const shown = result.error ? `not measured: ${result.error}` : `first ${fmt(result.first)} ms, median ${fmt(result.median)} ms (${result.reps} runs)`;
+      const shown = result.error
+        ? `not measured: ${result.error}`
+        : `first ${fmt(result.first)} ms, median ${fmt(result.median)} ms (${result.reps} runs)`;
       console.log(`${backend.padEnd(7)} ${task.padEnd(17)} ${shown}`);
       if (result.error && task === 'conv') break; // the backend itself did not start
     }
   }
   if (adapter) {
-    console.log(`\nwebgpu adapter: ${adapter.description || adapter.device} (vendor ${adapter.vendor}, ` +
-      `architecture ${adapter.architecture}${adapter.software ? ', software' : ''})`);
+    console.log(
+      `\nwebgpu adapter: ${adapter.description || adapter.device} (vendor ${adapter.vendor}, ` +
+        `architecture ${adapter.architecture}${adapter.software ? ', software' : ''})`,
+    );
   }
   console.log('\nmedian ms (first call ms) per task; ratio of the median to wasm in this run');
   console.log(['task'.padEnd(17), ...backends.map((b) => b.padEnd(24))].join(' '));

@@ -12,13 +12,10 @@
 import { rmSync } from 'node:fs';
 import { tsImport } from 'tsx/esm/api';
 
-const {
-  buildExplorer,
-  checkLibraryBuilt,
-  findChromium,
-  launchChromium,
-  serveExplorer,
-} = await tsImport('../test/helpers/browser.ts', import.meta.url);
+const { buildExplorer, checkLibraryBuilt, findChromium, launchChromium, serveExplorer } = await tsImport(
+  '../test/helpers/browser.ts',
+  import.meta.url,
+);
 
 const BACKENDS = ['webgpu', 'webgl', 'wasm'];
 const TASKS = ['full', 'conv1', 'fire6'];
@@ -76,8 +73,12 @@ for (const backend of BACKENDS) {
     continue;
   }
   const a = info.adapter;
-  const adapter = a ? `, adapter ${[a.vendor, a.architecture].filter(Boolean).join(' ')}${a.isFallbackAdapter ? ' (fallback)' : ''}` : '';
-  console.log(`${backend}${adapter}${info.crossOriginIsolated ? ', cross-origin isolated' : ''}: start ${ms(info.startMs)}, load ${ms(info.loadMs)}`);
+  const adapter = a
+    ? `, adapter ${[a.vendor, a.architecture].filter(Boolean).join(' ')}${a.isFallbackAdapter ? ' (fallback)' : ''}`
+    : '';
+  console.log(
+    `${backend}${adapter}${info.crossOriginIsolated ? ', cross-origin isolated' : ''}: start ${ms(info.startMs)}, load ${ms(info.loadMs)}`,
+  );
 }
 console.log('');
 console.log(`${pad('measurement', 32)}${BACKENDS.map((b) => pad(`${b} first`, 15) + pad(`${b} median`, 15)).join('')}`);

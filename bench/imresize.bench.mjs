@@ -14,7 +14,6 @@ const WARMUP = 3;
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const measure = (fn) => measureRuns(fn, { warmup: WARMUP, runs: RUNS });
 
-
 const cases = [
   {
     name: '[227, 227, 64] + 0 (floor: one pass over the output, read back)',
@@ -56,7 +55,9 @@ for (const backend of ['wasm', 'cpu']) {
 }
 
 console.log(`wall ms: median (best) of ${RUNS} runs after ${WARMUP} warm-up runs, each imresize + await out.data();`);
-console.log(`cpu ms: median CPU time of this process over the same runs; Node ${process.version}; ratios are of wall medians`);
+console.log(
+  `cpu ms: median CPU time of this process over the same runs; Node ${process.version}; ratios are of wall medians`,
+);
 const base = cases[0].name;
 const fmt = (r) => `${r.median.toFixed(1)} (${r.best.toFixed(1)}) cpu ${r.cpu.toFixed(1)}`;
 console.table(

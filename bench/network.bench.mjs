@@ -38,12 +38,32 @@ function handWritten(weights, x) {
   const w = (n) => weights[n][0];
   return tf.tidy(() => {
     const conv = (t, name, stride, pad) =>
-      tf.fused.conv2d({ x: t, filter: w(`${name}/weights`), bias: w(`${name}/bias`), strides: stride, pad, activation: 'relu' });
+      tf.fused.conv2d({
+        x: t,
+        filter: w(`${name}/weights`),
+        bias: w(`${name}/bias`),
+        strides: stride,
+        pad,
+        activation: 'relu',
+      });
     const fire = (t, f) => {
       const s = conv(t, `${f}-squeeze1x1`, 1, 'valid');
       return tf.concat([conv(s, `${f}-expand1x1`, 1, 'valid'), conv(s, `${f}-expand3x3`, 1, 'same')], 3);
     };
-    const pool = (t, padded) => tf.maxPool(padded ? tf.pad(t, [[0, 0], [0, 1], [0, 1], [0, 0]]) : t, 3, 2, 'valid');
+    const pool = (t, padded) =>
+      tf.maxPool(
+        padded
+          ? tf.pad(t, [
+              [0, 0],
+              [0, 1],
+              [0, 1],
+              [0, 0],
+            ])
+          : t,
+        3,
+        2,
+        'valid',
+      );
     let t = tf.sub(tf.cast(x, 'float32'), tf.tensor1d(MEAN));
     t = pool(conv(t, 'conv1', 2, 'valid'), false);
     t = pool(fire(fire(t, 'fire2'), 'fire3'), true);
@@ -103,7 +123,8 @@ async function loadOnnx() {
       const s = await ortNode.InferenceSession.create(ONNX, { intraOpNumThreads: threads, interOpNumThreads: 1 });
       const x = new ortNode.Tensor('float32', nchw, [1, 3, H, W]);
       sessions.push(s);
-      variants[`onnxruntime-node ${threads} thread${threads > 1 ? 's' : ''}`] = async () => (await s.run({ data: x })).prob.data;
+      variants[`onnxruntime-node ${threads} thread${threads > 1 ? 's' : ''}`] = async () =>
+        (await s.run({ data: x })).prob.data;
     }
   } catch (err) {
     console.log(`onnxruntime-node unavailable: ${err.message.split('\n')[0]}`);
@@ -150,7 +171,9 @@ async function benchBackend(backend) {
     'activations fire6-squeeze1x1': timed(() => activations(net, img, 'fire6-squeeze1x1')),
     'activations prob': timed(() => activations(net, img, 'prob')),
     'hand-written tf ops prob': timed(() => handWritten(net.model.weights, img4)),
-    'model.execute prob (no checks)': timed(() => tf.tidy(() => net.model.execute({ input: tf.cast(img4, 'float32') }, 'prob'))),
+    'model.execute prob (no checks)': timed(() =>
+      tf.tidy(() => net.model.execute({ input: tf.cast(img4, 'float32') }, 'prob')),
+    ),
   };
   if (alt) variants['activations prob, BENCH_ALT_MODEL'] = timed(() => activations(alt, img, 'prob'));
   Object.assign(variants, ortVariants);
@@ -174,7 +197,8 @@ async function benchBackend(backend) {
 
   const all = { ...r1, ...r8 };
   console.log(`${'median of interleaved rounds'.padEnd(40)} ${'wall ms'.padStart(9)} ${'CPU ms'.padStart(9)}`);
-  for (const [k, v] of Object.entries(all)) console.log(`${k.padEnd(40)} ${fmt(v.wall).padStart(9)} ${fmt(v.cpu).padStart(9)}`);
+  for (const [k, v] of Object.entries(all))
+    console.log(`${k.padEnd(40)} ${fmt(v.wall).padStart(9)} ${fmt(v.cpu).padStart(9)}`);
   console.log(`${'squeezenet() load'.padEnd(40)} ${fmt(median(loads)).padStart(9)}`);
   console.log(`max |activations prob - hand-written prob| = ${diff.toExponential(2)}`);
   console.log(
@@ -183,16 +207,29 @@ async function benchBackend(backend) {
   );
   console.log('ratios (same run; wall-clock, then CPU time):');
   const ratio = (a, b, k = 1) =>
-    `${((all[a].wall / k) / all[b].wall).toFixed(3)}  ${((all[a].cpu / k) / all[b].cpu).toFixed(3)}`;
-  console.log(`  activations prob / hand-written prob              ${ratio('activations prob', 'hand-written tf ops prob')}   (target <= 1.15 on wasm)`);
-  console.log(`  hand-written batch 8 per image / batch 1          ${ratio('hand-written prob batch 8', 'hand-written tf ops prob', 8)}`);
-  console.log(`  activations conv1 / activations prob              ${ratio('activations conv1', 'activations prob')}   (target <= 0.15)`);
-  console.log(`  activations fire6-squeeze1x1 / activations prob   ${ratio('activations fire6-squeeze1x1', 'activations prob')}`);
+    `${(all[a].wall / k / all[b].wall).toFixed(3)}  ${(all[a].cpu / k / all[b].cpu).toFixed(3)}`;
+  console.log(
+    `  activations prob / hand-written prob              ${ratio('activations prob', 'hand-written tf ops prob')}   (target <= 1.15 on wasm)`,
+  );
+  console.log(
+    `  hand-written batch 8 per image / batch 1          ${ratio('hand-written prob batch 8', 'hand-written tf ops prob', 8)}`,
+  );
+  console.log(
+    `  activations conv1 / activations prob              ${ratio('activations conv1', 'activations prob')}   (target <= 0.15)`,
+  );
+  console.log(
+    `  activations fire6-squeeze1x1 / activations prob   ${ratio('activations fire6-squeeze1x1', 'activations prob')}`,
+  );
   console.log(
     `  activations batch 8 per image / batch 1           ${ratio('activations prob batch 8', 'activations prob', 8)}   (target <= 1)`,
   );
-  console.log(`  activations prob / model.execute prob            ${ratio('activations prob', 'model.execute prob (no checks)')}`);
-  if (alt) console.log(`  BENCH_ALT_MODEL prob / activations prob           ${ratio('activations prob, BENCH_ALT_MODEL', 'activations prob')}`);
+  console.log(
+    `  activations prob / model.execute prob            ${ratio('activations prob', 'model.execute prob (no checks)')}`,
+  );
+  if (alt)
+    console.log(
+      `  BENCH_ALT_MODEL prob / activations prob           ${ratio('activations prob, BENCH_ALT_MODEL', 'activations prob')}`,
+    );
   for (const k of Object.keys(ortVariants)) {
     console.log(`  activations prob / ${k.padEnd(30)} ${ratio('activations prob', k)}`);
   }

@@ -10,12 +10,11 @@ const WARMUP = 3;
 const RUNS = Number(process.env.BENCH_RUNS ?? 25);
 const measure = (fn) => measureRuns(fn, { warmup: WARMUP, runs: RUNS });
 
-
 const cases = {
   // The floor for an op with an act1-sized result: one elementwise pass over the 817,216 values and their read-back.
   // (Not tf.clone: the cpu backend shares the data instead of copying it.)
   'x + 1 (baseline)': (x) => tf.add(x, 1),
-  "imtile(act1, { gridSize: [8, 8] }) -> [904, 904]": (x) => imtile(x, { gridSize: [8, 8] }),
+  'imtile(act1, { gridSize: [8, 8] }) -> [904, 904]': (x) => imtile(x, { gridSize: [8, 8] }),
   'mat2gray(act1)': (x) => mat2gray(x),
   'maxChannel(act1) -> [113, 113]': (x) => maxChannel(x),
   'imtile(mat2gray(act1), [8, 8]) (walkthrough step)': (x) => tf.tidy(() => imtile(mat2gray(x), { gridSize: [8, 8] })),

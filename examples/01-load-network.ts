@@ -29,7 +29,7 @@ export const meta = {
   name: 'load network and image',
   title: 'Load the network and the image',
   caption:
-    'SqueezeNet v1.1 with MATLAB\'s weights and layer names, and the 227×227 face it looks at. The layer table ' +
+    "SqueezeNet v1.1 with MATLAB's weights and layer names, and the 227×227 face it looks at. The layer table " +
     'shows what can be inspected: conv1 has 64 channels.',
 };
 

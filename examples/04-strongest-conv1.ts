@@ -20,7 +20,7 @@ export const meta = {
   name: 'strongest conv1 channel',
   title: 'The strongest conv1 channel beside the image',
   caption:
-    'The channel holding the largest activation of conv1, found as MATLAB\'s max(max(max(act1))) finds it: on ' +
+    "The channel holding the largest activation of conv1, found as MATLAB's max(max(max(act1))) finds it: on " +
     'this image channel 1 (index 0). It responds to edges, light on one side and dark on the other, like an ' +
     'embossed print of the image.',
 };

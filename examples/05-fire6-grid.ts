@@ -40,7 +40,12 @@ export async function run(ctx: WalkthroughContext): Promise<StepResult> {
     try {
       log(`fire6-squeeze1x1 activations ${act6.shape.join('×')} → grid ${I.shape.join('×')}`);
       log(`strongest channel: ${matlabIndex} in MATLAB (index ${index}), maximum ${value.toFixed(2)}`);
-      const grid = await writeFigure(ctx, I, '05-fire6-grid.png', 'fire6-squeeze1x1, 48 channels (64×64 each, 6×8 grid)');
+      const grid = await writeFigure(
+        ctx,
+        I,
+        '05-fire6-grid.png',
+        'fire6-squeeze1x1, 48 channels (64×64 each, 6×8 grid)',
+      );
       const title = `fire6-squeeze1x1 channel ${matlabIndex} (index ${index}), the strongest`;
       const strongest = await writeFigure(ctx, chMax, '05-fire6-strongest.png', title);
       return { figures: [grid, strongest], facts: { strongest: { index, matlabIndex, value } } };

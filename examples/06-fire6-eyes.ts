@@ -37,7 +37,12 @@ export async function run(ctx: WalkthroughContext): Promise<StepResult> {
   // #endregion
   try {
     const before = await writeFigure(ctx, I, '06-fire6-ch14-47.png', 'fire6-squeeze1x1, channels 14 and 47');
-    const after = await writeFigure(ctx, Irelu, '06-fire6-relu-ch14-47.png', 'fire6-relu_squeeze1x1, channels 14 and 47');
+    const after = await writeFigure(
+      ctx,
+      Irelu,
+      '06-fire6-relu-ch14-47.png',
+      'fire6-relu_squeeze1x1, channels 14 and 47',
+    );
     return { figures: [before, after], facts: { channels: { index: [13, 46], matlabIndex: [14, 47] } } };
   } finally {
     I.dispose();

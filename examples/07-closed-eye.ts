@@ -59,7 +59,10 @@ export async function run(ctx: WalkthroughContext): Promise<StepResult> {
       const [rows, cols] = act6relu.shape as number[];
       const eye = await changedRegion(im, imClosed, rows, cols);
       const facts: Record<string, unknown> = { eyeRegion: eye };
-      for (const [index, matlabIndex] of [[13, 14], [46, 47]]) {
+      for (const [index, matlabIndex] of [
+        [13, 14],
+        [46, 47],
+      ]) {
         const open = await regionMax(act6relu, index, eye);
         const closed = await regionMax(act6Closed, index, eye);
         const change = closed.inside / open.inside - 1;

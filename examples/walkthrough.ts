@@ -87,14 +87,21 @@ export async function runWalkthrough(options: WalkthroughOptions = {}): Promise<
   if (options.build ?? true) ensureBuilt(log);
   const started = performance.now();
   // Imported only now: the steps import 'cnn-activations', i.e. dist/, which may just have been built.
-  const chosen = STEP_FILES.map((file, i) => ({ file, n: i + 1 })).filter(({ n }) => !options.steps || options.steps.includes(n));
+  const chosen = STEP_FILES.map((file, i) => ({ file, n: i + 1 })).filter(
+    ({ n }) => !options.steps || options.steps.includes(n),
+  );
   const modules = (await Promise.all(chosen.map(({ file }) => import(`./${file}`)))) as StepModule[];
   const { load } = (await import('./01-load-network.js')) as typeof import('./01-load-network.js');
   let lines: string[] = [];
   const collect = (line: string) => lines.push(line);
-  const { ctx, backend, dispose } = await load({ out: options.out ?? 'out/walkthrough', backend: options.backend }, collect);
+  const { ctx, backend, dispose } = await load(
+    { out: options.out ?? 'out/walkthrough', backend: options.backend },
+    collect,
+  );
   const library = path.relative(ROOT, fileURLToPath(import.meta.resolve('cnn-activations')));
-  log(`cnn-activations from ${library}; backend: ${backend}; network loaded in ${((performance.now() - started) / 1000).toFixed(1)} s; figures go to ${path.relative(process.cwd(), ctx.outDir) || '.'}`);
+  log(
+    `cnn-activations from ${library}; backend: ${backend}; network loaded in ${((performance.now() - started) / 1000).toFixed(1)} s; figures go to ${path.relative(process.cwd(), ctx.outDir) || '.'}`,
+  );
   const steps: WalkthroughRun['steps'] = [];
   const reportSteps: ReportStep[] = [];
   try {
@@ -121,7 +128,11 @@ export async function runWalkthrough(options: WalkthroughOptions = {}): Promise<
   let html: string | null = null;
   if (options.report ?? true) {
     // The numbers each step found, for scripts and tests.
-    const summary = { backend, library, steps: steps.map(({ step, name, result, seconds }) => ({ step, name, seconds, ...result })) };
+    const summary = {
+      backend,
+      library,
+      steps: steps.map(({ step, name, result, seconds }) => ({ step, name, seconds, ...result })),
+    };
     writeFileSync(path.join(ctx.outDir, 'walkthrough.json'), JSON.stringify(summary, null, 2) + '\n');
     const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     html = path.join(ctx.outDir, 'walkthrough.html');

@@ -19,7 +19,8 @@ if (!existsSync(path.join(peersDir, 'node_modules', 'onnxruntime-node'))) {
   console.log('bench: installing the comparison peers into bench/peers/node_modules (npm ci --ignore-scripts)');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const r = spawnSync(npm, ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: peersDir });
-  if (r.status !== 0) console.log('bench: could not install them; the network benchmark will say which peer is missing');
+  if (r.status !== 0)
+    console.log('bench: could not install them; the network benchmark will say which peer is missing');
 }
 
 const filter = process.argv[2] ?? '';

@@ -64,14 +64,20 @@ try {
   fail(`${MODEL_NAME}.json in ${weightsDir} is not valid JSON (${err.message}). ${HOW_TO_POINT}`);
 }
 if (!Array.isArray(index.tensors) || !index.input || !Array.isArray(index.input.mean_rgb)) {
-  fail(`${MODEL_NAME}.json in ${weightsDir} lacks 'tensors' or 'input.mean_rgb'; is it the right file? ${HOW_TO_POINT}`);
+  fail(
+    `${MODEL_NAME}.json in ${weightsDir} lacks 'tensors' or 'input.mean_rgb'; is it the right file? ${HOW_TO_POINT}`,
+  );
 }
 const bin = readInput(index.file ?? `${MODEL_NAME}.bin`);
 if (bin.length !== index.file_bytes) {
-  fail(`${index.file} is ${bin.length} bytes, the index says ${index.file_bytes}: the file is truncated or corrupt. ${HOW_TO_POINT}`);
+  fail(
+    `${index.file} is ${bin.length} bytes, the index says ${index.file_bytes}: the file is truncated or corrupt. ${HOW_TO_POINT}`,
+  );
 }
 if (sha256(bin) !== index.file_sha256) {
-  fail(`${index.file} has sha256 ${sha256(bin)}, the index says ${index.file_sha256}: the file is corrupt. ${HOW_TO_POINT}`);
+  fail(
+    `${index.file} has sha256 ${sha256(bin)}, the index says ${index.file_sha256}: the file is corrupt. ${HOW_TO_POINT}`,
+  );
 }
 const labelsText = readInput('labels.txt').toString('utf8');
 const licenseText = readInput('LICENSE').toString('utf8');
@@ -84,11 +90,13 @@ if (classNames.length !== 1000 || classNames.some((l) => l.trim() === '')) {
 const params = new Map();
 let numParams = 0;
 for (const t of index.tensors) {
-  if (t.dtype !== 'float32' || t.byte_order !== 'little') fail(`tensor ${t.name}: unsupported ${t.dtype}/${t.byte_order}`);
+  if (t.dtype !== 'float32' || t.byte_order !== 'little')
+    fail(`tensor ${t.name}: unsupported ${t.dtype}/${t.byte_order}`);
   const count = t.shape.reduce((a, b) => a * b, 1);
   if (t.length !== count * 4 || t.offset + t.length > bin.length) fail(`tensor ${t.name}: bad offset/length`);
   const bytes = bin.subarray(t.offset, t.offset + t.length);
-  if (sha256(bytes) !== t.sha256) fail(`tensor ${t.name}: sha256 mismatch, the weights file is corrupt. ${HOW_TO_POINT}`);
+  if (sha256(bytes) !== t.sha256)
+    fail(`tensor ${t.name}: sha256 mismatch, the weights file is corrupt. ${HOW_TO_POINT}`);
   // Copy to an aligned buffer before viewing as float32 (little-endian on every platform TF.js runs on).
   const data = new Float32Array(new Uint8Array(bytes).buffer);
   const entry = params.get(t.matlab_layer) ?? {};
@@ -96,7 +104,8 @@ for (const t of index.tensors) {
   params.set(t.matlab_layer, entry);
   numParams += count;
 }
-if (numParams !== index.num_params) fail(`the index lists ${numParams} values, its num_params says ${index.num_params}`);
+if (numParams !== index.num_params)
+  fail(`the index lists ${numParams} values, its num_params says ${index.num_params}`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // 2. The layer list, in MATLAB's order (spec §1.2), with MATLAB's hyper-parameters (spec §1.3).
@@ -111,7 +120,8 @@ const conv = (name, input, k, stride, pad) => {
   const p = params.get(name);
   if (!p?.weight || !p.bias) fail(`no weight/bias for layer ${name} in ${MODEL_NAME}.json`);
   const [out, cin, kh, kw] = p.weight.shape;
-  if (p.weight.layout !== 'OIHW' || kh !== k || kw !== k || p.bias.shape[0] !== out) fail(`layer ${name}: unexpected weight shape`);
+  if (p.weight.layout !== 'OIHW' || kh !== k || kw !== k || p.bias.shape[0] !== out)
+    fail(`layer ${name}: unexpected weight shape`);
   layers.push({
     name,
     type: 'Convolution',
@@ -146,7 +156,12 @@ const fire = (n, input) => {
   const s = relu(`${f}-relu_squeeze1x1`, conv(`${f}-squeeze1x1`, input, 1, 1, [0, 0, 0, 0]));
   const e1 = relu(`${f}-relu_expand1x1`, conv(`${f}-expand1x1`, s, 1, 1, [0, 0, 0, 0]));
   const e3 = relu(`${f}-relu_expand3x3`, conv(`${f}-expand3x3`, s, 3, 1, [1, 1, 1, 1]));
-  layers.push({ name: `${f}-concat`, type: 'Depth concatenation', description: 'Depth concatenation of 2 inputs', inputs: [e1, e3] });
+  layers.push({
+    name: `${f}-concat`,
+    type: 'Depth concatenation',
+    description: 'Depth concatenation of 2 inputs',
+    inputs: [e1, e3],
+  });
   return `${f}-concat`;
 };
 
@@ -251,14 +266,24 @@ for (const layer of layers) {
   const { name, inputs } = layer;
   switch (layer.type) {
     case 'Image Input':
-      nodes.push({ name, op: 'Sub', input: [INPUT_NAME, addConst(`${name}/mean`, 'float32', [3], MEAN)], attr: { T: attr.type('DT_FLOAT') } });
+      nodes.push({
+        name,
+        op: 'Sub',
+        input: [INPUT_NAME, addConst(`${name}/mean`, 'float32', [3], MEAN)],
+        attr: { T: attr.type('DT_FLOAT') },
+      });
       break;
     case 'Convolution': {
       const p = params.get(name);
       const w = oihwToHwio(p.weight);
       const wName = addConst(`${name}/weights`, 'float32', w.shape, w.data);
       const bName = addConst(`${name}/bias`, 'float32', [layer.numFilters], p.bias.data);
-      nodes.push({ name, op: '_FusedConv2D', input: [inputs[0], wName, bName], attr: convNodeAttrs(layer, ['BiasAdd']) });
+      nodes.push({
+        name,
+        op: '_FusedConv2D',
+        input: [inputs[0], wName, bName],
+        attr: convNodeAttrs(layer, ['BiasAdd']),
+      });
       break;
     }
     case 'ReLU': {
@@ -280,9 +305,15 @@ for (const layer of layers) {
       const [pt, pb, pl, pr] = layer.padding;
       if (pt + pb + pl + pr > 0) {
         // MATLAB pads pooling inputs with -Inf; these inputs are post-ReLU (>= 0), so 0 gives the same maxima.
-        if (byName.get(src).type !== 'Depth concatenation') fail(`internal: zero padding of ${name} needs a non-negative input`);
+        if (byName.get(src).type !== 'Depth concatenation')
+          fail(`internal: zero padding of ${name} needs a non-negative input`);
         const padName = addConst(`${name}/paddings`, 'int32', [4, 2], [0, 0, pt, pb, pl, pr, 0, 0]);
-        nodes.push({ name: `${name}/pad`, op: 'Pad', input: [src, padName], attr: { T: attr.type('DT_FLOAT'), Tpaddings: attr.type('DT_INT32') } });
+        nodes.push({
+          name: `${name}/pad`,
+          op: 'Pad',
+          input: [src, padName],
+          attr: { T: attr.type('DT_FLOAT'), Tpaddings: attr.type('DT_INT32') },
+        });
         src = `${name}/pad`;
       }
       nodes.push({
@@ -366,9 +397,11 @@ Generated by \`scripts/build-model.mjs\` of cnn-activations (\`npm run build:mod
   re-ordering of channels: conv1's input channels are R, G, B). Input normalization: RGB 0..255 minus
   [${MEAN.join(', ')}] (MATLAB 'zerocenter').
 - **Graph**: one node per MATLAB layer, named as MATLAB names it; MATLAB's paddings (pool1 none, pool3/pool5
-  [0 1 0 1], expand3x3 [1 1 1 1]). ReLU layers after convolutions: ${RELU_MODE === 'fused'
-    ? 'computed as a fused convolution + bias + ReLU sharing the convolution\'s weights'
-    : 'separate Relu nodes'}.
+  [0 1 0 1], expand3x3 [1 1 1 1]). ReLU layers after convolutions: ${
+    RELU_MODE === 'fused'
+      ? "computed as a fused convolution + bias + ReLU sharing the convolution's weights"
+      : 'separate Relu nodes'
+  }.
 - **Shard**: \`${SHARD}\`, ${shard.length} bytes, sha256 \`${shardSha}\`.
 - **labels.txt**: the 1000 ImageNet class names in MATLAB's order (line k = class index k-1).
 `;

@@ -72,7 +72,9 @@ function parseSize(flag: string, text: string, allowMissing: boolean): [number |
     size?.every((v) => v === null || v > 0) &&
     (allowMissing ? size.some((v) => v !== null) : size.every((v) => v !== null));
   if (!ok || size === null) {
-    const form = allowMissing ? 'RxC with positive integers, one of them optional (8x8, 6x, x8)' : 'RxC with positive integers (64x64)';
+    const form = allowMissing
+      ? 'RxC with positive integers, one of them optional (8x8, 6x, x8)'
+      : 'RxC with positive integers (64x64)';
     throw new UsageError(`--${flag} must be ${form}, got '${text}'`);
   }
   return size;
@@ -102,7 +104,9 @@ function parseCliArgs(argv: string[]) {
   });
 }
 
-function parseCommandLine(argv: string[]): CliOptions | 'help' | 'version' | { listLayers: true; backend?: BackendName } {
+function parseCommandLine(
+  argv: string[],
+): CliOptions | 'help' | 'version' | { listLayers: true; backend?: BackendName } {
   let parsed: ReturnType<typeof parseCliArgs>;
   try {
     parsed = parseCliArgs(argv);
@@ -118,7 +122,8 @@ function parseCommandLine(argv: string[]): CliOptions | 'help' | 'version' | { l
   }
   if (values['list-layers']) return { listLayers: true, backend: values.backend as BackendName | undefined };
   if (positionals.length === 0) throw new UsageError('missing <image>');
-  if (positionals.length > 1) throw new UsageError(`expected one image, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new UsageError(`expected one image, got ${positionals.length}: ${positionals.join(' ')}`);
   if (values.layer === undefined) throw new UsageError('missing --layer NAME|INDEX');
   if (values.out === undefined) throw new UsageError('missing --out FILE.png');
   if (!/\.png$/i.test(values.out)) throw new UsageError(`--out must name a .png file, got '${values.out}'`);
@@ -127,11 +132,14 @@ function parseCommandLine(argv: string[]): CliOptions | 'help' | 'version' | { l
   if (values.channels !== undefined) {
     const parts = values.channels.split(',').map((s) => s.trim());
     if (parts.length === 0 || parts.some((s) => !/^\d+$/.test(s))) {
-      throw new UsageError(`--channels must be 0-based channel numbers separated by commas (0,13,46), got '${values.channels}'`);
+      throw new UsageError(
+        `--channels must be 0-based channel numbers separated by commas (0,13,46), got '${values.channels}'`,
+      );
     }
     channels = parts.map(Number);
   }
-  if (values.strongest && values.grid !== undefined) throw new UsageError('--strongest shows one channel; it takes no --grid');
+  if (values.strongest && values.grid !== undefined)
+    throw new UsageError('--strongest shows one channel; it takes no --grid');
   return {
     image: positionals[0],
     layer,

@@ -30,6 +30,12 @@ export type { LayerInfo, LayerType, Network, SqueezenetOptions } from './net/typ
 
 // Backend choice.
 export { initBackend, BACKEND_NAMES } from './backend/initBackend.js';
-export type { BackendName, BackendChoice, InitBackendOptions, SkippedBackend, WebGPUAdapterDescription } from './backend/initBackend.js';
+export type {
+  BackendName,
+  BackendChoice,
+  InitBackendOptions,
+  SkippedBackend,
+  WebGPUAdapterDescription,
+} from './backend/initBackend.js';
 export { describeBackend } from './backend/describeBackend.js';
 export type { BackendDescription } from './backend/describeBackend.js';

@@ -84,15 +84,20 @@ describe('initBackend', () => {
   it('on its own, never picks a software WebGPU adapter and never WebGL in Node.js', async () => {
     const choice = await initBackend();
     expect(['webgpu', 'wasm', 'cpu']).toContain(choice.backend);
-    expect(choice.reason).toBe(`${choice.backend} is the first available of webgpu, webgl, wasm, cpu${
-      choice.adapter ? `; adapter ${formatAdapter(choice.adapter)}` : ''}`);
+    expect(choice.reason).toBe(
+      `${choice.backend} is the first available of webgpu, webgl, wasm, cpu${
+        choice.adapter ? `; adapter ${formatAdapter(choice.adapter)}` : ''
+      }`,
+    );
     if (choice.backend === 'webgpu') expect(choice.adapter?.software).toBe(false);
     else expect(choice.skipped.map((s) => s.backend).slice(0, 2)).toEqual(['webgpu', 'webgl']);
     expect(choice.skipped).toContainEqual({ backend: 'webgl', reason: 'WebGL needs a browser; this is Node.js' });
     // On CI (lavapipe or SwiftShader) this is the software-adapter rule at work, with the real adapter named.
     const webgpu = choice.skipped.find((s) => s.backend === 'webgpu');
     if (process.env.CNN_WEBGPU === '1') {
-      expect(webgpu?.reason).toMatch(/^the only WebGPU adapter is a software one, ".+" \(vendor .+, software\), which is slower than wasm on a CPU; it is used only when asked for \(\{ backend: 'webgpu' \} or \{ allowSoftwareWebGPU: true \}\)$/);
+      expect(webgpu?.reason).toMatch(
+        /^the only WebGPU adapter is a software one, ".+" \(vendor .+, software\), which is slower than wasm on a CPU; it is used only when asked for \(\{ backend: 'webgpu' \} or \{ allowSoftwareWebGPU: true \}\)$/,
+      );
     }
   });
 
@@ -117,13 +122,14 @@ describe('initBackend', () => {
 });
 
 describe('initBackend options', () => {
-  const rejects = (options: unknown, error: Error) =>
-    expect(initBackend(options as never)).rejects.toThrow(error);
+  const rejects = (options: unknown, error: Error) => expect(initBackend(options as never)).rejects.toThrow(error);
 
   it('rejects an unknown backend name with a RangeError naming the choices', async () => {
     await rejects(
       { backend: 'tpu' },
-      new RangeError(`initBackend: expected 'backend' to be one of 'webgpu', 'webgl', 'wasm', 'cpu', got "tpu" (string)`),
+      new RangeError(
+        `initBackend: expected 'backend' to be one of 'webgpu', 'webgl', 'wasm', 'cpu', got "tpu" (string)`,
+      ),
     );
     expect(tf.getBackend()).toBe(THIS);
   });
@@ -145,11 +151,15 @@ describe('initBackend options', () => {
     );
     await rejects(
       { prefer: [] },
-      new RangeError(`initBackend: expected 'prefer' to be a non-empty array of backend names, got [] (array of length 0)`),
+      new RangeError(
+        `initBackend: expected 'prefer' to be a non-empty array of backend names, got [] (array of length 0)`,
+      ),
     );
     await rejects(
       { prefer: ['wasm', 'gpu'] },
-      new RangeError(`initBackend: expected 'prefer[1]' to be one of 'webgpu', 'webgl', 'wasm', 'cpu', got "gpu" (string)`),
+      new RangeError(
+        `initBackend: expected 'prefer[1]' to be one of 'webgpu', 'webgl', 'wasm', 'cpu', got "gpu" (string)`,
+      ),
     );
     await rejects(
       { prefer: ['wasm', 'cpu', 'wasm'] },
@@ -159,7 +169,9 @@ describe('initBackend options', () => {
     );
     await rejects(
       { backend: 'cpu', prefer: ['cpu'] },
-      new RangeError(`initBackend: options 'backend' and 'prefer' cannot be combined; 'backend' names exactly one backend`),
+      new RangeError(
+        `initBackend: options 'backend' and 'prefer' cannot be combined; 'backend' names exactly one backend`,
+      ),
     );
   });
 
@@ -169,8 +181,14 @@ describe('initBackend options', () => {
       new TypeError(`initBackend: expected 'allowSoftwareWebGPU' to be a boolean, got "yes" (string)`),
     );
     const expected = `a directory URL string or a map from 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm' to URL strings`;
-    await rejects({ wasmPaths: 42 }, new TypeError(`initBackend: expected 'wasmPaths' to be ${expected}, got 42 (number)`));
-    await rejects({ wasmPaths: '' }, new RangeError(`initBackend: expected 'wasmPaths' to be ${expected} (not empty), got "" (string)`));
+    await rejects(
+      { wasmPaths: 42 },
+      new TypeError(`initBackend: expected 'wasmPaths' to be ${expected}, got 42 (number)`),
+    );
+    await rejects(
+      { wasmPaths: '' },
+      new RangeError(`initBackend: expected 'wasmPaths' to be ${expected} (not empty), got "" (string)`),
+    );
     await rejects(
       { wasmPaths: { 'backend.wasm': '/a.wasm' } },
       new RangeError(
@@ -179,7 +197,9 @@ describe('initBackend options', () => {
     );
     await rejects(
       { wasmPaths: { 'tfjs-backend-wasm.wasm': '/a.wasm', 'tfjs-backend-wasm-simd.wasm': '/b.wasm' } },
-      new TypeError(`initBackend: expected 'wasmPaths['tfjs-backend-wasm-threaded-simd.wasm']' to be a non-empty URL string, got undefined`),
+      new TypeError(
+        `initBackend: expected 'wasmPaths['tfjs-backend-wasm-threaded-simd.wasm']' to be a non-empty URL string, got undefined`,
+      ),
     );
     expect(tf.getBackend()).toBe(THIS);
   });
@@ -210,7 +230,9 @@ describe('rankBackends (the choice rules, without a GPU)', () => {
       'wasm',
       'cpu',
     ]);
-    expect(rankBackends({ order: ['webgpu'], explicit: true, allowSoftwareWebGPU: false }, node({ adapter: software }))).toEqual({
+    expect(
+      rankBackends({ order: ['webgpu'], explicit: true, allowSoftwareWebGPU: false }, node({ adapter: software })),
+    ).toEqual({
       candidates: ['webgpu'],
       skipped: [],
     });
@@ -222,22 +244,30 @@ describe('rankBackends (the choice rules, without a GPU)', () => {
       candidates: ['cpu'],
       skipped: [{ backend: 'webgpu', reason: 'no WebGPU adapter: navigator.gpu.requestAdapter() returned null' }],
     });
-    expect(rankBackends({ order: ['webgpu'], explicit: true, allowSoftwareWebGPU: false }, node(undefined)).skipped).toEqual([
-      { backend: 'webgpu', reason: 'WebGPU was not probed' },
-    ]);
+    expect(
+      rankBackends({ order: ['webgpu'], explicit: true, allowSoftwareWebGPU: false }, node(undefined)).skipped,
+    ).toEqual([{ backend: 'webgpu', reason: 'WebGPU was not probed' }]);
   });
 
   it('tries WebGL in a browser with a canvas, and only there', () => {
     const browser: BackendFacts = { runtime: 'browser', canvas: true, webgpu: { adapter: software } };
     expect(rankBackends(AUTO, browser).candidates).toEqual(['webgl', 'wasm', 'cpu']);
-    expect(rankBackends(AUTO, { ...browser, webgpu: { adapter: hardware } }).candidates).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+    expect(rankBackends(AUTO, { ...browser, webgpu: { adapter: hardware } }).candidates).toEqual([
+      'webgpu',
+      'webgl',
+      'wasm',
+      'cpu',
+    ]);
     expect(rankBackends({ ...AUTO, order: ['webgl', 'cpu'] }, { runtime: 'other', canvas: false }).skipped).toEqual([
       { backend: 'webgl', reason: 'WebGL needs a canvas, and there is neither a document nor OffscreenCanvas here' },
     ]);
   });
 
   it('keeps the order asked for', () => {
-    expect(rankBackends({ ...AUTO, order: ['cpu', 'wasm'] }, node(undefined))).toEqual({ candidates: ['cpu', 'wasm'], skipped: [] });
+    expect(rankBackends({ ...AUTO, order: ['cpu', 'wasm'] }, node(undefined))).toEqual({
+      candidates: ['cpu', 'wasm'],
+      skipped: [],
+    });
   });
 });
 

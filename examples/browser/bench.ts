@@ -11,7 +11,15 @@
  * first call is a true first call) and reads `window.__bench`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKEND_NAMES, activations, imread, initBackend, squeezenet, type BackendChoice, type BackendName } from 'cnn-activations';
+import {
+  BACKEND_NAMES,
+  activations,
+  imread,
+  initBackend,
+  squeezenet,
+  type BackendChoice,
+  type BackendName,
+} from 'cnn-activations';
 
 const TASKS = {
   full: { label: 'full pass (to prob)', layer: 'prob' },
@@ -61,9 +69,11 @@ function addRow(cells: string[]) {
 
 async function run(): Promise<BenchResult> {
   const asked = params.get('backend');
-  if (asked && !(BACKEND_NAMES as readonly string[]).includes(asked)) throw new Error(`?backend=${asked} is not one of ${BACKEND_NAMES.join(', ')}`);
+  if (asked && !(BACKEND_NAMES as readonly string[]).includes(asked))
+    throw new Error(`?backend=${asked} is not one of ${BACKEND_NAMES.join(', ')}`);
   const tasks = (params.get('tasks') ?? 'full,conv1,fire6').split(',') as TaskName[];
-  for (const t of tasks) if (!(t in TASKS)) throw new Error(`unknown task '${t}' (use ${Object.keys(TASKS).join(', ')})`);
+  for (const t of tasks)
+    if (!(t in TASKS)) throw new Error(`unknown task '${t}' (use ${Object.keys(TASKS).join(', ')})`);
   const reps = Math.max(1, Number(params.get('reps') ?? 10));
   const wasmPaths = new URL('wasm/', document.baseURI).href;
 
@@ -75,7 +85,8 @@ async function run(): Promise<BenchResult> {
   backendEl.querySelector('.backend-name')!.textContent = `backend: ${choice.backend}`;
   const a = choice.adapter;
   backendEl.querySelector('.backend-detail')!.textContent = [
-    a && `adapter: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' ')}${a.isFallbackAdapter ? ' (software fallback)' : ''}`,
+    a &&
+      `adapter: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' ')}${a.isFallbackAdapter ? ' (software fallback)' : ''}`,
     crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated (wasm without threads)',
   ]
     .filter(Boolean)
@@ -107,12 +118,26 @@ async function run(): Promise<BenchResult> {
     }
     const row = { task, label, firstMs, medianMs: median(times), minMs: Math.min(...times), reps };
     rows.push(row);
-    addRow([label, `${firstMs.toFixed(1)} ms`, `${row.medianMs.toFixed(1)} ms`, `${row.minMs.toFixed(1)} ms`, String(reps)]);
+    addRow([
+      label,
+      `${firstMs.toFixed(1)} ms`,
+      `${row.medianMs.toFixed(1)} ms`,
+      `${row.minMs.toFixed(1)} ms`,
+      String(reps),
+    ]);
   }
   image.dispose();
   net.dispose();
   setStatus(`Done (${tf.memory().numTensors} tensors left).`);
-  return { backend: choice.backend, adapter: choice.adapter ?? null, reason: choice.reason, crossOriginIsolated, startMs, loadMs, rows };
+  return {
+    backend: choice.backend,
+    adapter: choice.adapter ?? null,
+    reason: choice.reason,
+    crossOriginIsolated,
+    startMs,
+    loadMs,
+    rows,
+  };
 }
 
 const result = run();

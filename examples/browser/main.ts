@@ -233,9 +233,10 @@ function renderLayerTable(net: Network) {
         td.textContent = text;
         tr.append(td);
       }
-      tr.title = Weights && Bias
-        ? `${row.description}\n${row.numLearnables.toLocaleString('en')} learnables: Weights ${x(Weights)}, Bias ${x(Bias)}`
-        : row.description;
+      tr.title =
+        Weights && Bias
+          ? `${row.description}\n${row.numLearnables.toLocaleString('en')} learnables: Weights ${x(Weights)}, Bias ${x(Bias)}`
+          : row.description;
       tr.addEventListener('click', () => void selectLayer(row.name));
       return tr;
     }),
@@ -335,7 +336,9 @@ async function showLayer(layer: string, keepChannel: number | null = null) {
   for (const tr of ui.layersBody.querySelectorAll('tr')) {
     tr.setAttribute('aria-selected', String(tr.dataset.layer === layer));
   }
-  ui.layersBody.querySelector<HTMLElement>(`tr[data-layer="${CSS.escape(layer)}"]`)?.scrollIntoView({ block: 'nearest' });
+  ui.layersBody
+    .querySelector<HTMLElement>(`tr[data-layer="${CSS.escape(layer)}"]`)
+    ?.scrollIntoView({ block: 'nearest' });
   updateReluToggle();
   ui.gridHover.hidden = true;
   const channel = keepChannel !== null && keepChannel < c ? keepChannel : null;
@@ -500,7 +503,10 @@ async function runComparison() {
           const scaled = imresize(mat2gray(frames), [ih, iw]); // [2, 227, 227, 1], scaled together
           return uint8(tf.mul(tf.tile(scaled, [1, 1, 1, 3]), 255));
         };
-        const frames = tf.concat([tf.expandDims(open, 0), channels(actOpen), tf.expandDims(closed, 0), channels(actClosed)], 0);
+        const frames = tf.concat(
+          [tf.expandDims(open, 0), channels(actOpen), tf.expandDims(closed, 0), channels(actClosed)],
+          0,
+        );
         return imtile(frames, { gridSize: [2, 3] });
       });
       try {
@@ -554,7 +560,8 @@ function wire() {
   ui.gridCanvas.addEventListener('mousemove', (ev) => {
     const k = channelFromEvent(ev);
     placeBox(ui.gridHover, k);
-    ui.gridHoverLabel.textContent = k === null ? 'Click a channel to look at it.' : `${channelLabel(k)} — click to look at it`;
+    ui.gridHoverLabel.textContent =
+      k === null ? 'Click a channel to look at it.' : `${channelLabel(k)} — click to look at it`;
   });
   ui.gridCanvas.addEventListener('mouseleave', () => {
     ui.gridHover.hidden = true;
@@ -610,7 +617,12 @@ export interface ExplorerHook {
   ready: Promise<void>;
   /** Settles when every queued action has finished. */
   idle(): Promise<void>;
-  info(): { backend: string | null; reason: string | null; adapter: BackendChoice['adapter'] | null; skipped: BackendChoice['skipped'] };
+  info(): {
+    backend: string | null;
+    reason: string | null;
+    adapter: BackendChoice['adapter'] | null;
+    skipped: BackendChoice['skipped'];
+  };
   state(): { layer: string; channel: number | null; image: string; grid: GridLayout | null; tensors: number };
   errors: string[];
   selectLayer(name: string): Promise<void>;

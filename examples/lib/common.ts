@@ -86,7 +86,12 @@ export function parseCommonArgs(argv: string[], usage: string, extra: string[] =
 }
 
 /** Writes `img` as `outDir/file` (PNG) and describes it. The tensor is not disposed. */
-export async function writeFigure(ctx: WalkthroughContext, img: tf.Tensor, file: string, title: string): Promise<Figure> {
+export async function writeFigure(
+  ctx: WalkthroughContext,
+  img: tf.Tensor,
+  file: string,
+  title: string,
+): Promise<Figure> {
   await imwrite(img, path.join(ctx.outDir, file));
   ctx.log(`wrote ${file}: ${img.shape.join('×')} ${img.dtype} ("${title}")`);
   return { file, title, shape: [...img.shape], dtype: img.dtype };

@@ -145,13 +145,15 @@ function stepHtml(s: ReportStep): string {
 ${figures}
     </div>
 ${found.length ? `    <ul class="found">\n${found.map((l) => `      <li>${escapeHtml(l)}</li>`).join('\n')}\n    </ul>\n` : ''}${
-    table ? `    <details><summary>Layer table (analyzeNetwork)</summary><pre>${escapeHtml(table)}</pre></details>\n` : ''
-  }  </section>`;
+  table ? `    <details><summary>Layer table (analyzeNetwork)</summary><pre>${escapeHtml(table)}</pre></details>\n` : ''
+}  </section>`;
 }
 
 /** The whole report as one HTML document. */
 export function renderReport(steps: ReportStep[], info: ReportInfo): string {
-  const nav = steps.map((s) => `      <li><a href="#step-${s.meta.step}">${escapeHtml(s.meta.title)}</a></li>`).join('\n');
+  const nav = steps
+    .map((s) => `      <li><a href="#step-${s.meta.step}">${escapeHtml(s.meta.title)}</a></li>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -32,7 +32,13 @@ const LABELS: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm:
 export function describeBackend(): BackendDescription {
   const backend: string | null = tf.getBackend() ?? null;
   if (backend === null) {
-    return { backend, label: 'none', reason: 'no backend has started yet; call initBackend()', adapter: null, choice: null };
+    return {
+      backend,
+      label: 'none',
+      reason: 'no backend has started yet; call initBackend()',
+      adapter: null,
+      choice: null,
+    };
   }
   const last = lastBackendChoice();
   const choice = last && last.backend === backend ? last : null;

@@ -27,7 +27,11 @@ export type { BackendName, SkippedBackend, WebGPUAdapterDescription };
 const START_TIMEOUT_MS = 30_000;
 
 /** The `.wasm` files of `@tensorflow/tfjs-backend-wasm`, the keys of a `wasmPaths` map. */
-const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
+const WASM_FILES = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+] as const;
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
@@ -110,7 +114,9 @@ export async function initBackend(options?: InitBackendOptions): Promise<Backend
   const g = globalThis as Record<string, unknown>;
   const facts: BackendFacts = {
     runtime,
-    canvas: typeof (g.document as Document | undefined)?.createElement === 'function' || typeof g.OffscreenCanvas === 'function',
+    canvas:
+      typeof (g.document as Document | undefined)?.createElement === 'function' ||
+      typeof g.OffscreenCanvas === 'function',
   };
   if (order.includes('webgpu')) facts.webgpu = await probeWebGPU();
   const { candidates, skipped } = rankBackends(
@@ -142,11 +148,18 @@ export async function initBackend(options?: InitBackendOptions): Promise<Backend
 
 function validateOptions(options: unknown): InitBackendOptions {
   const fn = 'initBackend';
-  const opts = assertOptions<InitBackendOptions>(fn, options, ['backend', 'prefer', 'allowSoftwareWebGPU', 'wasmPaths']);
+  const opts = assertOptions<InitBackendOptions>(fn, options, [
+    'backend',
+    'prefer',
+    'allowSoftwareWebGPU',
+    'wasmPaths',
+  ]);
   if (opts.backend !== undefined) assertOneOf(fn, 'backend', opts.backend, BACKEND_NAMES);
   if (opts.prefer !== undefined) {
     if (opts.backend !== undefined) {
-      throw new RangeError(`${fn}: options 'backend' and 'prefer' cannot be combined; 'backend' names exactly one backend`);
+      throw new RangeError(
+        `${fn}: options 'backend' and 'prefer' cannot be combined; 'backend' names exactly one backend`,
+      );
     }
     if (!Array.isArray(opts.prefer)) throw typeError(fn, 'prefer', 'an array of backend names', opts.prefer);
     if (opts.prefer.length === 0) throw rangeError(fn, 'prefer', 'a non-empty array of backend names', opts.prefer);
@@ -172,7 +185,9 @@ function validateOptions(options: unknown): InitBackendOptions {
       const keys = Object.keys(map);
       const wrong = keys.find((k) => !(WASM_FILES as readonly string[]).includes(k));
       if (wrong !== undefined) {
-        throw new RangeError(`${fn}: unknown key '${wrong}' in 'wasmPaths'; the keys are ${WASM_FILES.map((f) => `'${f}'`).join(', ')}`);
+        throw new RangeError(
+          `${fn}: unknown key '${wrong}' in 'wasmPaths'; the keys are ${WASM_FILES.map((f) => `'${f}'`).join(', ')}`,
+        );
       }
       const missing = WASM_FILES.find((f) => typeof map[f] !== 'string' || map[f] === '');
       if (missing !== undefined) throw typeError(fn, `wasmPaths['${missing}']`, 'a non-empty URL string', map[missing]);
@@ -256,7 +271,9 @@ export async function trySetBackend(
   if (ok === TIMED_OUT) {
     return `tf.setBackend('${backend}') did not settle within ${timeoutMs / 1000} s (for wasm in a bundle: check wasmPaths, and that the backend's code is not minified when threads are on)`;
   }
-  return ok === true ? null : `tf.setBackend('${backend}') returned ${String(ok)}: its initialisation failed (TF.js logs the cause as a warning)`;
+  return ok === true
+    ? null
+    : `tf.setBackend('${backend}') returned ${String(ok)}: its initialisation failed (TF.js logs the cause as a warning)`;
 }
 
 /** The parts of `GPU` and `GPUAdapter` this module uses (typed here so that no WebGPU type package is needed). */
@@ -329,7 +346,8 @@ async function probeWebGPUOnce(): Promise<WebGPUProbe> {
         : '';
     return { unavailable: `no WebGPU adapter: navigator.gpu.requestAdapter() returned null${hint}` };
   }
-  const info = adapter.info ?? (typeof adapter.requestAdapterInfo === 'function' ? await adapter.requestAdapterInfo() : {});
+  const info =
+    adapter.info ?? (typeof adapter.requestAdapterInfo === 'function' ? await adapter.requestAdapterInfo() : {});
   return { adapter: describeAdapter(info, adapter.isFallbackAdapter) };
 }
 

@@ -87,7 +87,9 @@ const SOFTWARE_NAMES = /swiftshader|llvmpipe|lavapipe|softpipe|basic render driv
  * @param legacyFallbackFlag - the older `adapter.isFallbackAdapter`, for browsers that do not put it on `info`.
  */
 export function describeAdapter(
-  info: Partial<Record<'vendor' | 'architecture' | 'device' | 'description', unknown>> & { isFallbackAdapter?: unknown },
+  info: Partial<Record<'vendor' | 'architecture' | 'device' | 'description', unknown>> & {
+    isFallbackAdapter?: unknown;
+  },
   legacyFallbackFlag?: unknown,
 ): WebGPUAdapterDescription {
   const text = (v: unknown): string => (typeof v === 'string' ? v : '');

@@ -65,7 +65,8 @@ export function installWebGPUKernelFixes(): string[] {
   wrap(tf.Cast, (original) => (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { dtype } = args.attrs as unknown as { dtype: tf.DataType };
-    if (dtype === 'float32' && (x.dtype === 'int32' || x.dtype === 'bool')) return toFloat32(x, args.backend as Backend);
+    if (dtype === 'float32' && (x.dtype === 'int32' || x.dtype === 'bool'))
+      return toFloat32(x, args.backend as Backend);
     return original(args);
   });
 
@@ -115,7 +116,9 @@ function needsFloatRoute(x: tf.TensorInfo, backend: Backend): boolean {
 function toFloat32(x: tf.TensorInfo, backend: Backend): tf.TensorInfo {
   const one = backend.makeTensorInfo([], 'float32', new Float32Array([1]));
   try {
-    return tf.getKernel(tf.Multiply, 'webgpu')!.kernelFunc({ inputs: { a: x, b: one }, backend, attrs: {} }) as tf.TensorInfo;
+    return tf
+      .getKernel(tf.Multiply, 'webgpu')!
+      .kernelFunc({ inputs: { a: x, b: one }, backend, attrs: {} }) as tf.TensorInfo;
   } finally {
     backend.disposeData(one.dataId);
   }

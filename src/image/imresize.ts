@@ -6,7 +6,15 @@ import { axisPlan, type AxisPlan, type KernelName } from '../internal/imresizeWe
 import { assertOneOf, assertOptions, assertTensor, rangeError, typeError } from '../internal/validate.js';
 
 /** Interpolation methods of {@link imresize}, with MATLAB's names. */
-export type ImresizeMethod = 'bicubic' | 'cubic' | 'bilinear' | 'triangle' | 'nearest' | 'box' | 'lanczos2' | 'lanczos3';
+export type ImresizeMethod =
+  | 'bicubic'
+  | 'cubic'
+  | 'bilinear'
+  | 'triangle'
+  | 'nearest'
+  | 'box'
+  | 'lanczos2'
+  | 'lanczos3';
 
 /** Options of {@link imresize}. */
 export interface ImresizeOptions {
@@ -30,7 +38,16 @@ export interface ImresizeOptions {
 }
 
 const FN = 'imresize';
-const METHODS: readonly ImresizeMethod[] = ['bicubic', 'cubic', 'bilinear', 'triangle', 'nearest', 'box', 'lanczos2', 'lanczos3'];
+const METHODS: readonly ImresizeMethod[] = [
+  'bicubic',
+  'cubic',
+  'bilinear',
+  'triangle',
+  'nearest',
+  'box',
+  'lanczos2',
+  'lanczos3',
+];
 const KERNEL_OF: Record<ImresizeMethod, KernelName> = {
   bicubic: 'cubic',
   cubic: 'cubic',
@@ -54,7 +71,12 @@ interface Geometry {
 const isAuto = (v: unknown) => v === null || (typeof v === 'number' && Number.isNaN(v));
 
 /** Output size and per-axis scales (spec §5.1), all in IEEE double like MATLAB. Validates `scaleOrSize`. */
-function geometry(h: number, w: number, scaleOrSize: unknown, optScale: readonly [number, number] | undefined): Geometry {
+function geometry(
+  h: number,
+  w: number,
+  scaleOrSize: unknown,
+  optScale: readonly [number, number] | undefined,
+): Geometry {
   const expected = 'a positive finite scale or an output size [rows, cols]';
   let g: Geometry;
   if (optScale !== undefined) {
@@ -96,7 +118,12 @@ function geometry(h: number, w: number, scaleOrSize: unknown, optScale: readonly
     throw typeError(FN, 'scaleOrSize', expected, scaleOrSize);
   }
   if (!(g.outRows <= MAX_SIDE && g.outCols <= MAX_SIDE)) {
-    throw rangeError(FN, optScale ? 'options.scale' : 'scaleOrSize', `a resize to at most ${MAX_SIDE} rows and columns`, optScale ?? scaleOrSize);
+    throw rangeError(
+      FN,
+      optScale ? 'options.scale' : 'scaleOrSize',
+      `a resize to at most ${MAX_SIDE} rows and columns`,
+      optScale ?? scaleOrSize,
+    );
   }
   return g;
 }
@@ -252,7 +279,8 @@ export function imresize(
   const method = opts.method === undefined ? 'bicubic' : assertOneOf(FN, 'options.method', opts.method, METHODS);
   let antialiasing = method !== 'nearest';
   if (opts.antialiasing !== undefined) {
-    if (typeof opts.antialiasing !== 'boolean') throw typeError(FN, 'options.antialiasing', 'a boolean', opts.antialiasing);
+    if (typeof opts.antialiasing !== 'boolean')
+      throw typeError(FN, 'options.antialiasing', 'a boolean', opts.antialiasing);
     antialiasing = opts.antialiasing;
   }
   if (opts.scale !== undefined) {
@@ -266,8 +294,7 @@ export function imresize(
 
   const rank = x.rank;
   const shape = x.shape as number[];
-  const [n, h, w, c] =
-    rank === 2 ? [1, shape[0], shape[1], 1] : rank === 3 ? [1, shape[0], shape[1], shape[2]] : shape;
+  const [n, h, w, c] = rank === 2 ? [1, shape[0], shape[1], 1] : rank === 3 ? [1, shape[0], shape[1], shape[2]] : shape;
   const g = geometry(h, w, scaleOrSize, opts.scale);
   const kernel = KERNEL_OF[method];
   const rowPlan = axisPlan(h, g.outRows, g.scaleRows, kernel, antialiasing);
@@ -279,8 +306,14 @@ export function imresize(
     // The axis with the smaller scale first; rows first on ties (MATLAB's stable sort of the scales).
     const passes: [AxisPlan, typeof resizeRows][] =
       g.scaleRows <= g.scaleCols
-        ? [[rowPlan, resizeRows], [colPlan, resizeCols]]
-        : [[colPlan, resizeCols], [rowPlan, resizeRows]];
+        ? [
+            [rowPlan, resizeRows],
+            [colPlan, resizeCols],
+          ]
+        : [
+            [colPlan, resizeCols],
+            [rowPlan, resizeRows],
+          ];
     const isInt = x.dtype === 'int32';
     let t: tf.Tensor = tf.reshape(x, [n, h, w, c]);
     for (const [plan, resize] of passes) {

@@ -161,7 +161,12 @@ export function imtile(input: ImtileInput, options?: ImtileOptions): tf.Tensor {
     const fitted = fitToThumbnail(stack, thumb, 1);
     let tiles = fitted.image;
     if (background) tiles = toBackgroundSpace(tiles, background);
-    tiles = padIfNeeded(tiles, [[0, 0], addBorder(fitted.rowPad, border[0]), addBorder(fitted.colPad, border[1]), [0, 0]]);
+    tiles = padIfNeeded(tiles, [
+      [0, 0],
+      addBorder(fitted.rowPad, border[0]),
+      addBorder(fitted.colPad, border[1]),
+      [0, 0],
+    ]);
     return assemble(tiles, layout, background);
   });
 }
@@ -223,9 +228,18 @@ function tileArray(
 function assemble(tiles: tf.Tensor, layout: Layout, background: [number, number, number] | null): tf.Tensor {
   const { rows, cols } = layout;
   const [m, th, tw, c] = tiles.shape as [number, number, number, number];
-  const cells = padIfNeeded(tiles, [[0, rows * cols - m], [0, 0], [0, 0], [0, 0]]);
+  const cells = padIfNeeded(tiles, [
+    [0, rows * cols - m],
+    [0, 0],
+    [0, 0],
+    [0, 0],
+  ]);
   // [rows, cols, th, tw, c] -> [rows, th, cols, tw, c] -> [rows * th, cols * tw, c]
-  let out = tf.reshape(tf.transpose(tf.reshape(cells, [rows, cols, th, tw, c]), [0, 2, 1, 3, 4]), [rows * th, cols * tw, c]);
+  let out = tf.reshape(tf.transpose(tf.reshape(cells, [rows, cols, th, tw, c]), [0, 2, 1, 3, 4]), [
+    rows * th,
+    cols * tw,
+    c,
+  ]);
   if (background) out = tf.add(out, tf.tensor1d(background, 'int32'));
   return c === 1 ? tf.reshape(out, [rows * th, cols * tw]) : out;
 }
@@ -245,7 +259,11 @@ function selectFrames(x: tf.Tensor, indices: number[], axis: number): tf.Tensor 
   if (indices.every((v, i) => v === i)) {
     const size = x.shape.slice();
     size[axis] = indices.length;
-    return tf.slice(x, x.shape.map(() => 0), size);
+    return tf.slice(
+      x,
+      x.shape.map(() => 0),
+      size,
+    );
   }
   return tf.gather(x, tf.tensor1d(indices, 'int32'), axis);
 }

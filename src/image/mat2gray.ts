@@ -48,7 +48,9 @@ export function mat2gray(x: tf.Tensor, limits?: readonly [number, number]): tf.T
       throw new TypeError(`mat2gray: expected 'limits' to be ${expected}, got ${describeValue(limits)}`);
     }
     if (limits.some((v) => Number.isNaN(v))) {
-      throw new RangeError(`mat2gray: expected 'limits' to be ${expected} that are not NaN, got ${describeValue(limits)}`);
+      throw new RangeError(
+        `mat2gray: expected 'limits' to be ${expected} that are not NaN, got ${describeValue(limits)}`,
+      );
     }
   }
   return tf.tidy('mat2gray', () => {

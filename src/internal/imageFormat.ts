@@ -43,7 +43,8 @@ export function sniffImageFormat(bytes: Uint8Array): { format: ImageFormat } | {
     }
   }
   if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return { found: 'a WebP image' };
-  if (ascii(bytes, 4, 8) === 'ftyp') return { found: `an ISO media file (brand "${ascii(bytes, 8, 12)}", e.g. AVIF/HEIC)` };
+  if (ascii(bytes, 4, 8) === 'ftyp')
+    return { found: `an ISO media file (brand "${ascii(bytes, 8, 12)}", e.g. AVIF/HEIC)` };
   const head = bytes.subarray(0, 16);
   // Printable ASCII (and whitespace) only: show it as text, which is what a mistaken path usually holds.
   if (head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d)) {
@@ -142,7 +143,13 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number 
 }
 
 // Bit depths allowed for each PNG colour type.
-const PNG_DEPTHS: Record<number, readonly number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+const PNG_DEPTHS: Record<number, readonly number[]> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
 
 function ihdrProblem(ihdr: Uint8Array): string | null {
   if (ihdr.length !== 13) return `its IHDR chunk has ${ihdr.length} bytes, not 13`;
@@ -178,7 +185,12 @@ export function pngStructureProblem(png: Uint8Array): string | null {
     if (i + 12 + length > png.length) {
       return `truncated PNG (the data stops inside its ${type} chunk after ${png.length} bytes)`;
     }
-    const stored = ((png[i + 8 + length] << 24) | (png[i + 9 + length] << 16) | (png[i + 10 + length] << 8) | png[i + 11 + length]) >>> 0;
+    const stored =
+      ((png[i + 8 + length] << 24) |
+        (png[i + 9 + length] << 16) |
+        (png[i + 10 + length] << 8) |
+        png[i + 11 + length]) >>>
+      0;
     if (crc32(png, i + 4, i + 8 + length) !== stored) {
       return `corrupt PNG (the checksum of its ${type} chunk at byte ${i} does not match)`;
     }

@@ -29,9 +29,7 @@ export const KERNELS: Record<KernelName, { f: (x: number) => number; width: numb
       const a = Math.abs(x);
       const a2 = a * a;
       const a3 = a2 * a;
-      return (
-        (a <= 1 ? 1.5 * a3 - 2.5 * a2 + 1 : 0) + (a > 1 && a <= 2 ? -0.5 * a3 + 2.5 * a2 - 4 * a + 2 : 0)
-      );
+      return (a <= 1 ? 1.5 * a3 - 2.5 * a2 + 1 : 0) + (a > 1 && a <= 2 ? -0.5 * a3 + 2.5 * a2 - 4 * a + 2 : 0);
     },
     width: 4,
   },
@@ -137,7 +135,13 @@ const planCache = new Map<string, AxisPlan>();
  * The {@link AxisPlan} of one dimension, from {@link contributions}. Plans are cached on the host (typed arrays, not
  * tensors) by their arguments; the cache keeps the 64 most recently built.
  */
-export function axisPlan(inLen: number, outLen: number, scale: number, kernel: KernelName, antialiasing: boolean): AxisPlan {
+export function axisPlan(
+  inLen: number,
+  outLen: number,
+  scale: number,
+  kernel: KernelName,
+  antialiasing: boolean,
+): AxisPlan {
   const key = `${inLen}|${outLen}|${scale}|${kernel}|${antialiasing}`;
   const cached = planCache.get(key);
   if (cached) return cached;

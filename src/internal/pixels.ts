@@ -51,7 +51,7 @@ export async function toPixels8(img: tf.Tensor): Promise<Pixels8> {
   } else {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      data[i] = v < 0 ? 0 : Math.min(v , 255);
+      data[i] = v < 0 ? 0 : Math.min(v, 255);
     }
   }
   return { width, height, channels, data };

@@ -17,14 +17,16 @@ export function describeValue(value: unknown): string {
   }
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return `${JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value)} (string)`;
+  if (typeof value === 'string')
+    return `${JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value)} (string)`;
   if (typeof value === 'number') return `${Number.isNaN(value) ? 'NaN' : String(value)} (number)`;
   if (typeof value === 'boolean' || typeof value === 'bigint') return `${String(value)} (${typeof value})`;
   if (Array.isArray(value)) {
     const items = value.slice(0, 6).map((v) => (typeof v === 'object' && v !== null ? describeValue(v) : String(v)));
     return `[${items.join(', ')}${value.length > 6 ? ', ...' : ''}] (array of length ${value.length})`;
   }
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as ArrayLike<unknown>).length}`;
+  if (ArrayBuffer.isView(value))
+    return `${value.constructor.name} of length ${(value as unknown as ArrayLike<unknown>).length}`;
   if (typeof value === 'function') return 'a function';
   const name = (value as object).constructor?.name;
   return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
@@ -56,8 +58,7 @@ export interface TensorRequirement {
 export function assertTensor(fn: string, arg: string, value: unknown, req: TensorRequirement = {}): tf.Tensor {
   const dtypes = req.dtypes ?? (['float32', 'int32'] as const);
   const what =
-    req.what ??
-    `a ${req.ranks ? `rank-${req.ranks.join('/')} ` : ''}tf.Tensor of dtype ${dtypes.join(' or ')}`;
+    req.what ?? `a ${req.ranks ? `rank-${req.ranks.join('/')} ` : ''}tf.Tensor of dtype ${dtypes.join(' or ')}`;
   if (!(value instanceof tf.Tensor)) throw typeError(fn, arg, what, value);
   if (value.isDisposed) throw new TypeError(`${fn}: '${arg}' is a disposed tensor; it can no longer be used`);
   if (!dtypes.includes(value.dtype)) throw typeError(fn, arg, `${what} (dtype ${dtypes.join(' or ')})`, value);
@@ -70,7 +71,13 @@ export function assertInteger(fn: string, arg: string, value: unknown, min = -In
   if (typeof value !== 'number') throw typeError(fn, arg, 'an integer', value);
   if (!Number.isInteger(value) || value < min || value > max) {
     const bounds =
-      min > -Infinity && max < Infinity ? ` in [${min}, ${max}]` : min > -Infinity ? ` >= ${min}` : max < Infinity ? ` <= ${max}` : '';
+      min > -Infinity && max < Infinity
+        ? ` in [${min}, ${max}]`
+        : min > -Infinity
+          ? ` >= ${min}`
+          : max < Infinity
+            ? ` <= ${max}`
+            : '';
     throw rangeError(fn, arg, `an integer${bounds}`, value);
   }
   return value;
@@ -91,7 +98,9 @@ export function assertOptions<T extends object>(fn: string, options: unknown, kn
   }
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      throw new RangeError(`${fn}: unknown option '${key}'; known options are ${known.map((k) => `'${k}'`).join(', ')}`);
+      throw new RangeError(
+        `${fn}: unknown option '${key}'; known options are ${known.map((k) => `'${k}'`).join(', ')}`,
+      );
     }
   }
   return options as Partial<T>;

@@ -134,7 +134,12 @@ async function zlibDeflate(raw: Uint8Array): Promise<Uint8Array> {
 }
 
 /** A PNG file of 8-bit gray (1 channel) or RGB (3 channels) pixels, row-major. */
-export async function pngFromPixels(data: Uint8Array, width: number, height: number, channels: 1 | 3): Promise<Uint8Array> {
+export async function pngFromPixels(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+): Promise<Uint8Array> {
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, width);

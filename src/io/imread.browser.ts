@@ -81,7 +81,9 @@ export async function imread(source: ImreadSource): Promise<tf.Tensor> {
       );
     }
     if (!response.ok) {
-      throw new Error(`${FN}: cannot fetch ${label}: HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`);
+      throw new Error(
+        `${FN}: cannot fetch ${label}: HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`,
+      );
     }
     return readBlob(await response.blob(), label);
   }
@@ -132,9 +134,12 @@ async function readBlob(blob: Blob, label: string): Promise<tf.Tensor> {
   try {
     bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
   } catch (err) {
-    throw new Error(`${FN}: cannot read ${label}: the browser cannot decode it as an image (${(err as Error).message})`, {
-      cause: err,
-    });
+    throw new Error(
+      `${FN}: cannot read ${label}: the browser cannot decode it as an image (${(err as Error).message})`,
+      {
+        cause: err,
+      },
+    );
   }
   try {
     return drawAndRead(bitmap, bitmap.width, bitmap.height, label);

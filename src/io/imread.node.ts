@@ -8,7 +8,13 @@ import type * as tf from '@tensorflow/tfjs-core';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
 import { typeError, rangeError } from '../internal/validate.js';
-import { sniffImageFormat, jpegComponentCount, jpegHasEnd, pngStructureProblem, withoutColorKey } from '../internal/imageFormat.js';
+import {
+  sniffImageFormat,
+  jpegComponentCount,
+  jpegHasEnd,
+  pngStructureProblem,
+  withoutColorKey,
+} from '../internal/imageFormat.js';
 import { rgbaToTensor } from '../internal/pixels.js';
 
 /** What `imread` reads in Node: a file path, a `file:`, `http(s):` or `data:` URL, or the bytes of a PNG/JPEG file. */
@@ -61,7 +67,8 @@ export async function imread(source: ImreadSource): Promise<tf.Tensor> {
 /** The bytes of `source` and how to name it in messages (`"face.png"`, `the given 1234 bytes`). */
 async function load(source: unknown): Promise<{ bytes: Uint8Array; label: string }> {
   if (source instanceof Uint8Array) return { bytes: source, label: `the given ${source.length} bytes` };
-  if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source), label: `the given ${source.byteLength} bytes` };
+  if (source instanceof ArrayBuffer)
+    return { bytes: new Uint8Array(source), label: `the given ${source.byteLength} bytes` };
   let url: URL | undefined;
   if (source instanceof URL) url = source;
   else if (typeof source === 'string') {
@@ -112,7 +119,9 @@ async function fetchUrl(url: URL): Promise<{ bytes: Uint8Array; label: string }>
     throw new Error(`${FN}: cannot fetch ${label}: ${detail}`, { cause: err });
   }
   if (!response.ok) {
-    throw new Error(`${FN}: cannot fetch ${label}: HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`);
+    throw new Error(
+      `${FN}: cannot fetch ${label}: HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`,
+    );
   }
   return { bytes: new Uint8Array(await response.arrayBuffer()), label };
 }

@@ -34,7 +34,9 @@ export async function imwrite(img: tf.Tensor, filename?: string): Promise<Blob> 
       throw rangeError('imwrite', 'filename', 'a file name ending in .png (only PNG is written)', filename);
     }
     if (typeof document === 'undefined') {
-      throw new Error(`imwrite: cannot download ${JSON.stringify(filename)} without a page (no document); call imwrite(img) for the Blob`);
+      throw new Error(
+        `imwrite: cannot download ${JSON.stringify(filename)} without a page (no document); call imwrite(img) for the Blob`,
+      );
     }
   }
   const bytes = await encodePng(img);

@@ -4,7 +4,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { imresize } from '../image/imresize.js';
-import { assertOneOf, assertOptions, assertTensor, describeValue, rangeError, typeError } from '../internal/validate.js';
+import {
+  assertOneOf,
+  assertOptions,
+  assertTensor,
+  describeValue,
+  rangeError,
+  typeError,
+} from '../internal/validate.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import { graphNodeNames, isModelDisposed, modelWeights } from './createNetwork.js';
 import { layerShapes, minimumInputSize } from './layerShapes.js';
@@ -62,7 +69,10 @@ function isNetwork(v: unknown): v is Network {
 
 function isGraphModel(v: unknown): v is GraphModel {
   return (
-    typeof v === 'object' && v !== null && typeof (v as GraphModel).execute === 'function' && Array.isArray((v as GraphModel).inputs)
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as GraphModel).execute === 'function' &&
+    Array.isArray((v as GraphModel).inputs)
   );
 }
 
@@ -70,7 +80,15 @@ function checkTarget(net: unknown): Target {
   if (isNetwork(net)) {
     if (net.isDisposed) throw new TypeError(`${FN}: 'net' has been disposed; load it again with squeezenet()`);
     const [h, w, c] = net.inputSize;
-    return { model: net.model, net, inputName: net.inputName, inputChannels: c, inputDtype: 'float32', resizeTo: [h, w], label: net.name };
+    return {
+      model: net.model,
+      net,
+      inputName: net.inputName,
+      inputChannels: c,
+      inputDtype: 'float32',
+      resizeTo: [h, w],
+      label: net.name,
+    };
   }
   if (isGraphModel(net)) {
     if (isModelDisposed(net)) throw new TypeError(`${FN}: the model 'net' has been disposed`);
@@ -82,7 +100,9 @@ function checkTarget(net: unknown): Target {
     }
     const shape = inputs[0].shape;
     if (shape && shape.length !== 4) {
-      throw new TypeError(`${FN}: expected the model's input '${inputs[0].name}' to be rank 4 [n, h, w, c], it is rank ${shape.length}`);
+      throw new TypeError(
+        `${FN}: expected the model's input '${inputs[0].name}' to be rank 4 [n, h, w, c], it is rank ${shape.length}`,
+      );
     }
     const dtype = inputs[0].dtype === 'int32' ? 'int32' : 'float32';
     const known = (d: number | undefined) => (d !== undefined && d > 0 ? d : null);
@@ -109,7 +129,8 @@ function resolveLayer(t: Target, ref: unknown, arg: string, nodeNames: Set<strin
       }
       return names[ref];
     }
-    if (typeof ref !== 'string') throw typeError(FN, arg, 'a layer name (string) or a 0-based layer index (integer)', ref);
+    if (typeof ref !== 'string')
+      throw typeError(FN, arg, 'a layer name (string) or a 0-based layer index (integer)', ref);
     if (!names.includes(ref)) {
       throw new RangeError(
         `${FN}: expected '${arg}' to be a layer name of ${t.label}, got ${describeValue(ref)}; ` +
@@ -118,7 +139,7 @@ function resolveLayer(t: Target, ref: unknown, arg: string, nodeNames: Set<strin
     }
     return ref;
   }
-  if (typeof ref !== 'string') throw typeError(FN, arg, "a node name of the model (string)", ref);
+  if (typeof ref !== 'string') throw typeError(FN, arg, 'a node name of the model (string)', ref);
   if (nodeNames && nodeNames.size > 0 && !nodeNames.has(ref)) {
     throw new RangeError(
       `${FN}: expected '${arg}' to be a node name of the model, got ${describeValue(ref)}; ` +
@@ -179,7 +200,12 @@ export function nonFiniteMessage(fn: string, values: ArrayLike<number>, shape: r
  * const act1 = activations(net, im, 'conv1');     // float32 [113, 113, 64]
  * const [a, b] = activations(net, im, ['fire6-squeeze1x1', 'fire6-relu_squeeze1x1']); // [14, 14, 48] each
  */
-export function activations(net: Network | GraphModel, img: tf.Tensor, layer: LayerRef, options?: ActivationsOptions): tf.Tensor;
+export function activations(
+  net: Network | GraphModel,
+  img: tf.Tensor,
+  layer: LayerRef,
+  options?: ActivationsOptions,
+): tf.Tensor;
 export function activations(
   net: Network | GraphModel,
   img: tf.Tensor,
@@ -199,19 +225,31 @@ export function activations(
   if (channels !== 1 && channels !== 3) throw rangeError(FN, 'img', IMG_WHAT, x);
   if (x.shape.some((d) => d === 0)) throw rangeError(FN, 'img', `a non-empty ${IMG_WHAT.slice(3)}`, x);
   if (t.inputChannels !== null && channels !== t.inputChannels && !(channels === 1 && t.inputChannels === 3)) {
-    throw rangeError(FN, 'img', `an image with ${t.inputChannels} channel${t.inputChannels === 1 ? '' : 's'} (the model's input)`, x);
+    throw rangeError(
+      FN,
+      'img',
+      `an image with ${t.inputChannels} channel${t.inputChannels === 1 ? '' : 's'} (the model's input)`,
+      x,
+    );
   }
   const opts = assertOptions<ActivationsOptions>(FN, options, ['resize', 'nonFinite']);
-  if (opts.resize !== undefined && typeof opts.resize !== 'boolean') throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
-  const nonFinite = opts.nonFinite === undefined ? 'auto' : assertOneOf(FN, 'options.nonFinite', opts.nonFinite, ['auto', 'error', 'nan']);
+  if (opts.resize !== undefined && typeof opts.resize !== 'boolean')
+    throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
+  const nonFinite =
+    opts.nonFinite === undefined
+      ? 'auto'
+      : assertOneOf(FN, 'options.nonFinite', opts.nonFinite, ['auto', 'error', 'nan']);
   const resizeTo = opts.resize ? t.resizeTo : null;
   if (opts.resize && resizeTo === null) {
-    throw new RangeError(`${FN}: 'options.resize' needs a model with a known input size; its input is ${JSON.stringify(t.model.inputs[0].shape)}`);
+    throw new RangeError(
+      `${FN}: 'options.resize' needs a model with a known input size; its input is ${JSON.stringify(t.model.inputs[0].shape)}`,
+    );
   }
 
   const list = Array.isArray(layer);
   const refs: readonly unknown[] = list ? (layer as readonly unknown[]) : [layer];
-  if (list && refs.length === 0) throw rangeError(FN, 'layer', 'a layer name, a layer index or a non-empty array of them', layer);
+  if (list && refs.length === 0)
+    throw rangeError(FN, 'layer', 'a layer name, a layer index or a non-empty array of them', layer);
   const nodeNames = t.net ? null : graphNodeNames(t.model);
   const names = refs.map((r, i) => resolveLayer(t, r, list ? `layer[${i}]` : 'layer', nodeNames));
 
@@ -269,7 +307,10 @@ export function activations(
         unique.map((name, i) => {
           let out = outs[i];
           if (poison && out.dtype === 'float32') {
-            const p = out.rank >= 1 && out.shape[0] === n ? tf.reshape(poison, [n, ...out.shape.slice(1).map(() => 1)]) : tf.sum(poison);
+            const p =
+              out.rank >= 1 && out.shape[0] === n
+                ? tf.reshape(poison, [n, ...out.shape.slice(1).map(() => 1)])
+                : tf.sum(poison);
             out = tf.add(out, p);
           }
           if (!batched && out.rank >= 1 && out.shape[0] === 1) out = tf.reshape(out, out.shape.slice(1));

@@ -58,10 +58,16 @@ export async function classify(net: Network, img: tf.Tensor, k = 5, options?: Cl
   const classes = net.classNames.length;
   assertInteger(FN, 'k', k, 1, classes);
   const opts = assertOptions<ClassifyOptions>(FN, options, ['resize']);
-  if (opts.resize !== undefined && typeof opts.resize !== 'boolean') throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
+  if (opts.resize !== undefined && typeof opts.resize !== 'boolean')
+    throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
   const [H, W] = net.inputSize;
   if (!opts.resize && (x.shape[0] !== H || x.shape[1] !== W)) {
-    throw rangeError(FN, 'img', `${H}×${W} pixels, the network's input size (resize it with imresize or pass { resize: true })`, x);
+    throw rangeError(
+      FN,
+      'img',
+      `${H}×${W} pixels, the network's input size (resize it with imresize or pass { resize: true })`,
+      x,
+    );
   }
   // Non-finite pixels: checked here with an asynchronous read-back, so that every backend (WebGPU included, where
   // activations cannot check synchronously) gives the same error rather than NaN scores.
@@ -86,5 +92,7 @@ export async function classify(net: Network, img: tf.Tensor, k = 5, options?: Cl
     probs.dispose();
   }
   const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b);
-  return order.slice(0, k).map((index) => ({ index, matlabIndex: index + 1, label: net.classNames[index], score: values[index] }));
+  return order
+    .slice(0, k)
+    .map((index) => ({ index, matlabIndex: index + 1, label: net.classNames[index], score: values[index] }));
 }

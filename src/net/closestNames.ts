@@ -23,7 +23,12 @@ export function editDistance(a: string, b: string): number {
 export function closestNames(name: string, candidates: readonly string[], count = 3): string[] {
   const key = name.toLowerCase();
   return candidates
-    .map((c, i) => ({ c, i, sub: key.length > 0 && c.toLowerCase().includes(key) ? 0 : 1, d: editDistance(key, c.toLowerCase()) }))
+    .map((c, i) => ({
+      c,
+      i,
+      sub: key.length > 0 && c.toLowerCase().includes(key) ? 0 : 1,
+      d: editDistance(key, c.toLowerCase()),
+    }))
     .sort((x, y) => x.sub - y.sub || x.d - y.d || x.i - y.i)
     .slice(0, count)
     .map((x) => x.c);

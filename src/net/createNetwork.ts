@@ -48,7 +48,8 @@ function checkMetadata(meta: unknown): string | null {
   if (!m.normalization || !Array.isArray(m.normalization.mean) || m.normalization.mean.length !== 3) {
     return 'its metadata has no valid normalization';
   }
-  if (!Array.isArray(m.classNames) || !m.classNames.every((c) => typeof c === 'string')) return 'its metadata lacks classNames';
+  if (!Array.isArray(m.classNames) || !m.classNames.every((c) => typeof c === 'string'))
+    return 'its metadata lacks classNames';
   if (!Array.isArray(m.layers) || m.layers.length === 0) return 'its metadata lacks the layer table';
   const seen = new Set<string>();
   for (const l of m.layers) {
@@ -56,7 +57,10 @@ function checkMetadata(meta: unknown): string | null {
       return `its layer table has an invalid entry (${JSON.stringify(l)?.slice(0, 80)})`;
     }
     if (l.inputs.some((i) => !seen.has(i))) return `layer '${l.name}' has an input that does not precede it`;
-    if ((l.type === 'Convolution' || l.type === 'Max Pooling') && !(isIntArray(l.kernel, 2) && isIntArray(l.stride, 2) && isIntArray(l.padding, 4))) {
+    if (
+      (l.type === 'Convolution' || l.type === 'Max Pooling') &&
+      !(isIntArray(l.kernel, 2) && isIntArray(l.stride, 2) && isIntArray(l.padding, 4))
+    ) {
       return `layer '${l.name}' lacks kernel/stride/padding`;
     }
     if (l.type === 'Convolution' && !(Number.isInteger(l.numChannels) && Number.isInteger(l.numFilters))) {
@@ -129,7 +133,8 @@ function artifactsProblem(a: tf.io.ModelArtifacts): string | null {
   }
   const data = a.weightData;
   const got = data == null ? 0 : Array.isArray(data) ? data.reduce((s, b) => s + b.byteLength, 0) : data.byteLength;
-  if (got !== expected) return `its weight data has ${got} bytes where the manifest needs ${expected} (truncated or corrupt shard)`;
+  if (got !== expected)
+    return `its weight data has ${got} bytes where the manifest needs ${expected} (truncated or corrupt shard)`;
   const meta = (a.userDefinedMetadata as { cnnActivations?: unknown } | undefined)?.cnnActivations;
   const problem = checkMetadata(meta);
   if (problem) return problem;
@@ -156,7 +161,10 @@ export function checkedHandler(fn: string, inner: tf.io.IOHandler, what: string)
         throw new Error(`${fn}: could not load the model from ${what}: ${msg}; ${BUILD_HINT}`);
       }
       const problem = artifacts == null ? 'the IO handler returned nothing' : artifactsProblem(artifacts);
-      if (problem) throw new Error(`${fn}: the model from ${what} is not a usable cnn-activations network: ${problem}; ${BUILD_HINT}`);
+      if (problem)
+        throw new Error(
+          `${fn}: the model from ${what} is not a usable cnn-activations network: ${problem}; ${BUILD_HINT}`,
+        );
       return artifacts;
     },
   };
@@ -164,7 +172,8 @@ export function checkedHandler(fn: string, inner: tf.io.IOHandler, what: string)
 
 /** Names of every node in a graph model (layers, helper nodes, constants, inputs). */
 export function graphNodeNames(model: GraphModel): Set<string> {
-  const topology = (model as unknown as { artifacts?: { modelTopology?: { node?: { name: string }[] } } }).artifacts?.modelTopology;
+  const topology = (model as unknown as { artifacts?: { modelTopology?: { node?: { name: string }[] } } }).artifacts
+    ?.modelTopology;
   return new Set((topology?.node ?? []).map((n) => n.name));
 }
 
@@ -177,7 +186,10 @@ export function checkLoadOptions(fn: string, options: unknown): SqueezenetOption
   if (typeof opts.modelUrl === 'string' && opts.modelUrl.length === 0) {
     throw typeError(fn, 'options.modelUrl', 'a non-empty string or URL', opts.modelUrl);
   }
-  if (opts.ioHandler !== undefined && (opts.ioHandler === null || typeof (opts.ioHandler as tf.io.IOHandler).load !== 'function')) {
+  if (
+    opts.ioHandler !== undefined &&
+    (opts.ioHandler === null || typeof (opts.ioHandler as tf.io.IOHandler).load !== 'function')
+  ) {
     throw typeError(fn, 'options.ioHandler', 'a tf.io.IOHandler with a load() method', opts.ioHandler);
   }
   if (opts.ioHandler !== undefined && opts.modelUrl !== undefined) {

@@ -10,12 +10,16 @@ import { BUILD_HINT } from './createNetwork.js';
 
 function readError(fn: string, file: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException)?.code;
-  const why = code === 'ENOENT' ? 'it does not exist' : code ? `${code}` : (err as Error)?.message ?? String(err);
+  const why = code === 'ENOENT' ? 'it does not exist' : code ? `${code}` : ((err as Error)?.message ?? String(err));
   return new Error(`${fn}: cannot read the model file ${file} (${why}); ${BUILD_HINT}`);
 }
 
 /** `modelPath`: the model.json file, or a directory holding one. */
-export function fileModelHandler(fn: string, modelPath: string, onProgress?: (fraction: number) => void): tf.io.IOHandler {
+export function fileModelHandler(
+  fn: string,
+  modelPath: string,
+  onProgress?: (fraction: number) => void,
+): tf.io.IOHandler {
   return {
     async load(): Promise<tf.io.ModelArtifacts> {
       let jsonPath = modelPath;
@@ -34,14 +38,17 @@ export function fileModelHandler(fn: string, modelPath: string, onProgress?: (fr
       try {
         json = JSON.parse(text) as tf.io.ModelJSON;
       } catch (err) {
-        throw new Error(`${fn}: the model file ${jsonPath} is not valid JSON (${(err as Error).message}); ${BUILD_HINT}`);
+        throw new Error(
+          `${fn}: the model file ${jsonPath} is not valid JSON (${(err as Error).message}); ${BUILD_HINT}`,
+        );
       }
       if (json == null || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) {
         throw new Error(`${fn}: the model file ${jsonPath} has no weightsManifest; ${BUILD_HINT}`);
       }
       const dir = path.dirname(jsonPath);
-      const sums = (json.userDefinedMetadata as { cnnActivations?: { weightsSha256?: Record<string, string> } } | undefined)
-        ?.cnnActivations?.weightsSha256;
+      const sums = (
+        json.userDefinedMetadata as { cnnActivations?: { weightsSha256?: Record<string, string> } } | undefined
+      )?.cnnActivations?.weightsSha256;
       const paths = json.weightsManifest.flatMap((group) => group.paths);
       const buffers: ArrayBuffer[] = [];
       onProgress?.(0.05);
@@ -57,7 +64,9 @@ export function fileModelHandler(fn: string, modelPath: string, onProgress?: (fr
         if (want !== undefined) {
           const got = createHash('sha256').update(bytes).digest('hex');
           if (got !== want) {
-            throw new Error(`${fn}: the weight file ${file} is corrupt (sha256 ${got}, model.json expects ${want}); ${BUILD_HINT}`);
+            throw new Error(
+              `${fn}: the weight file ${file} is corrupt (sha256 ${got}, model.json expects ${want}); ${BUILD_HINT}`,
+            );
           }
         }
         buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);

@@ -6,7 +6,10 @@
 import type { LayerInfo } from './types.js';
 
 /** `[h, w, c]` of each layer's output, by layer name; `null` where the input is too small for that layer. */
-export function layerShapes(layers: readonly LayerInfo[], input: readonly [number, number, number]): Map<string, [number, number, number] | null> {
+export function layerShapes(
+  layers: readonly LayerInfo[],
+  input: readonly [number, number, number],
+): Map<string, [number, number, number] | null> {
   const out = new Map<string, [number, number, number] | null>();
   for (const l of layers) {
     const ins = l.inputs.map((n) => out.get(n) ?? null);

@@ -24,7 +24,8 @@ export function defaultModelDir(): string {
     const pkg = path.join(dir, 'package.json');
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'cnn-activations') return path.join(dir, MODEL_DIR);
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'cnn-activations')
+          return path.join(dir, MODEL_DIR);
       } catch {
         // an unreadable package.json is not ours; keep walking
       }
@@ -70,10 +71,6 @@ export async function squeezenet(options?: SqueezenetOptions): Promise<Network> 
     return loadNetwork(FN, tf.io.http(text, opts.onProgress ? { onProgress: opts.onProgress } : {}), text);
   }
   const file =
-    text === undefined
-      ? defaultModelDir()
-      : text.startsWith('file:')
-        ? fileURLToPath(text)
-        : path.resolve(text);
+    text === undefined ? defaultModelDir() : text.startsWith('file:') ? fileURLToPath(text) : path.resolve(text);
   return loadNetwork(FN, fileModelHandler(FN, file, opts.onProgress), file);
 }

@@ -11,9 +11,12 @@ const onGpu = <T extends tf.Tensor>(t: T): T => tf.add(t, tf.zerosLike(t)) as T;
 /** x[n][i][j][k] = 100n + 10i + j + k/10 for n < 2, i < 3, j < 2, k < 2 (k/10 only for float32) */
 function grid(dtype: 'int32' | 'float32') {
   const v: number[] = [];
-  for (let n = 0; n < 2; n++) for (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) for (let k = 0; k < 2; k++) {
-    v.push(dtype === 'int32' ? 100 * n + 10 * i + j + 5 * k : 100 * n + 10 * i + j + k / 10);
-  }
+  for (let n = 0; n < 2; n++)
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 2; j++)
+        for (let k = 0; k < 2; k++) {
+          v.push(dtype === 'int32' ? 100 * n + 10 * i + j + 5 * k : 100 * n + 10 * i + j + k / 10);
+        }
   return tf.tensor4d(v, [2, 3, 2, 2], dtype);
 }
 
@@ -55,7 +58,9 @@ describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
     expect(Array.from(await tf.sum(x, [1, 2]).data())).toEqual([63, 93, 663, 693]);
     expect(Array.from(await tf.max(x, [1, 2], true).data())).toEqual([21, 26, 121, 126]);
     expect(tf.max(x, [1, 2], true).shape).toEqual([2, 1, 1, 2]);
-    expect(Array.from(await tf.prod(tf.slice(x, [0, 1, 0, 0], [1, 2, 2, 1]), [1, 2]).data())).toEqual([10 * 11 * 20 * 21]);
+    expect(Array.from(await tf.prod(tf.slice(x, [0, 1, 0, 0], [1, 2, 2, 1]), [1, 2]).data())).toEqual([
+      10 * 11 * 20 * 21,
+    ]);
     expect(Array.from(await tf.argMax(x, 1).data())).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
     expect(Array.from(await tf.argMin(x, 0).data()).every((v) => v === 0)).toBe(true);
   });

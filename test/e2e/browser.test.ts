@@ -18,7 +18,14 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, buildExplorer, checkLibraryBuilt, findChromium, launchChromium, serveExplorer } from '../helpers/browser.js';
+import {
+  ROOT,
+  buildExplorer,
+  checkLibraryBuilt,
+  findChromium,
+  launchChromium,
+  serveExplorer,
+} from '../helpers/browser.js';
 
 const CHROMIUM = findChromium();
 const SKIP_REASON = 'Chromium is not installed: apt-get install -y chromium (or set CHROMIUM_PATH)';
@@ -35,10 +42,21 @@ interface Hook {
   info(): {
     backend: string | null;
     reason: string | null;
-    adapter: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean; software: boolean } | null;
+    adapter: {
+      vendor: string;
+      architecture: string;
+      description: string;
+      isFallbackAdapter: boolean;
+      software: boolean;
+    } | null;
     skipped: { backend: string; reason: string }[];
   };
-  state(): { layer: string; channel: number | null; image: string; grid: { rows: number; cols: number; th: number; tw: number; n: number } | null };
+  state(): {
+    layer: string;
+    channel: number | null;
+    image: string;
+    grid: { rows: number; cols: number; th: number; tw: number; n: number } | null;
+  };
   errors: string[];
   gridPixels(): { width: number; height: number; gray: string };
   comparison(): { channel: number; closedEye: [number, number]; openEye: [number, number] }[];
@@ -55,7 +73,9 @@ async function nodeGrid(): Promise<Uint8Array> {
   await lib.initBackend({ backend: 'wasm' });
   const net = await lib.squeezenet();
   const im = await lib.imread(FACE);
-  const grid = tf.tidy(() => lib.im2uint8(lib.imtile(lib.mat2gray(lib.activations(net, im, 'conv1')), { gridSize: [8, 8] })));
+  const grid = tf.tidy(() =>
+    lib.im2uint8(lib.imtile(lib.mat2gray(lib.activations(net, im, 'conv1')), { gridSize: [8, 8] })),
+  );
   const out = Uint8Array.from(await grid.data());
   tf.dispose([grid, im]);
   net.dispose();
@@ -137,7 +157,8 @@ async function clickChannel(page: Page, k: number) {
   await idle(page);
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
   let siteDir: string | undefined;
@@ -219,7 +240,10 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
     expect(numbers.map((r) => r.channel)).toEqual([14, 47]);
     numbers.forEach((r, i) => {
       const want = eyes[i];
-      for (const [got, ref] of [...r.closedEye.map((v, j) => [v, want.closedEye[j]]), ...r.openEye.map((v, j) => [v, want.openEye[j]])]) {
+      for (const [got, ref] of [
+        ...r.closedEye.map((v, j) => [v, want.closedEye[j]]),
+        ...r.openEye.map((v, j) => [v, want.openEye[j]]),
+      ]) {
         expect(Math.abs(got - ref)).toBeLessThanOrEqual(1e-3 * Math.abs(ref) + 1e-3);
       }
       expect(r.closedEye[1] / r.closedEye[0]).toBeLessThan(0.8);
@@ -227,7 +251,9 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
     });
     const items = await page.locator('#compare-info li').allTextContents();
     expect(items).toHaveLength(2);
-    expect(items[0]).toMatch(/^channel 14: at the closed eye \d+ → \d+ \(−\d+%\); at the open eye \d+ → \d+ \([−+±]\d+%\)$/);
+    expect(items[0]).toMatch(
+      /^channel 14: at the closed eye \d+ → \d+ \(−\d+%\); at the open eye \d+ → \d+ \([−+±]\d+%\)$/,
+    );
     await page.locator('#compare-panel').scrollIntoViewIfNeeded();
     await shot(page, `${name}-4-closed-eye`);
 
@@ -243,7 +269,9 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect(info.backend).toBe('webgpu');
       expect(info.adapter).not.toBeNull();
       // Chromium's only adapter here is SwiftShader: a fallback adapter, which the library flags as software.
-      expect(info.adapter!.isFallbackAdapter || /swiftshader/i.test(`${info.adapter!.vendor} ${info.adapter!.architecture}`)).toBe(true);
+      expect(
+        info.adapter!.isFallbackAdapter || /swiftshader/i.test(`${info.adapter!.vendor} ${info.adapter!.architecture}`),
+      ).toBe(true);
       expect(info.adapter!.software).toBe(true);
       const badge = (await opened.page.locator('#backend').textContent()) ?? '';
       expect(badge).toContain('backend: webgpu');

@@ -106,12 +106,30 @@ describe('cnn-activations failures', () => {
     [[FACE, '--out', 'x.png'], 'missing --layer NAME|INDEX'],
     [[FACE, '--layer', 'conv1'], 'missing --out FILE.png'],
     [[FACE, '--layer', 'conv1', '--out', 'x.jpg'], "--out must name a .png file, got 'x.jpg'"],
-    [[FACE, 'other.png', '-l', 'conv1', '-o', 'x.png'], 'expected one image, got 2: examples/images/face.png other.png'],
-    [[FACE, '-l', 'conv1', '-o', 'x.png', '--grid', '0x3'], "--grid must be RxC with positive integers, one of them optional (8x8, 6x, x8), got '0x3'"],
-    [[FACE, '-l', 'conv1', '-o', 'x.png', '--thumb', '64x'], "--thumb must be RxC with positive integers (64x64), got '64x'"],
-    [[FACE, '-l', 'conv1', '-o', 'x.png', '--channels', '1,b'], "--channels must be 0-based channel numbers separated by commas (0,13,46), got '1,b'"],
-    [[FACE, '-l', 'conv1', '-o', 'x.png', '--backend', 'tpu'], "--backend must be one of wasm, cpu, webgl, webgpu, got 'tpu'"],
-    [[FACE, '-l', 'conv1', '-o', 'x.png', '--strongest', '--grid', '2x2'], '--strongest shows one channel; it takes no --grid'],
+    [
+      [FACE, 'other.png', '-l', 'conv1', '-o', 'x.png'],
+      'expected one image, got 2: examples/images/face.png other.png',
+    ],
+    [
+      [FACE, '-l', 'conv1', '-o', 'x.png', '--grid', '0x3'],
+      "--grid must be RxC with positive integers, one of them optional (8x8, 6x, x8), got '0x3'",
+    ],
+    [
+      [FACE, '-l', 'conv1', '-o', 'x.png', '--thumb', '64x'],
+      "--thumb must be RxC with positive integers (64x64), got '64x'",
+    ],
+    [
+      [FACE, '-l', 'conv1', '-o', 'x.png', '--channels', '1,b'],
+      "--channels must be 0-based channel numbers separated by commas (0,13,46), got '1,b'",
+    ],
+    [
+      [FACE, '-l', 'conv1', '-o', 'x.png', '--backend', 'tpu'],
+      "--backend must be one of wasm, cpu, webgl, webgpu, got 'tpu'",
+    ],
+    [
+      [FACE, '-l', 'conv1', '-o', 'x.png', '--strongest', '--grid', '2x2'],
+      '--strongest shows one channel; it takes no --grid',
+    ],
     [[FACE, '-l', 'conv1', '-o', 'x.png', '--colour'], "Unknown option '--colour'"],
   ])('bad command line %j → exit 2', (args, message) => {
     const r = cli(...(args as string[]));

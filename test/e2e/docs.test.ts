@@ -15,7 +15,11 @@ import { ensureBuilt, ROOT } from '../helpers/figures.js';
 
 const DOCS = [
   'README.md',
-  ...(existsSync(path.join(ROOT, 'docs')) ? readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`) : []),
+  ...(existsSync(path.join(ROOT, 'docs'))
+    ? readdirSync(path.join(ROOT, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`)
+    : []),
 ];
 const WORK = path.join(ROOT, 'test-artifacts', 'docs');
 
@@ -97,7 +101,9 @@ describe('links in README.md and docs/*.md', () => {
       const broken: string[] = [];
       for (const target of linksOf(file)) {
         const [rawPath, anchor] = target.split('#');
-        const resolved = rawPath ? path.resolve(path.dirname(path.join(ROOT, file)), decodeURI(rawPath)) : path.join(ROOT, file);
+        const resolved = rawPath
+          ? path.resolve(path.dirname(path.join(ROOT, file)), decodeURI(rawPath))
+          : path.join(ROOT, file);
         if (!resolved.startsWith(ROOT + path.sep) && resolved !== ROOT) {
           broken.push(`${target} (outside the repository)`);
           continue;
@@ -108,7 +114,8 @@ describe('links in README.md and docs/*.md', () => {
         }
         if (anchor && statSync(resolved).isFile() && resolved.endsWith('.md')) {
           const anchors = anchorsOf(path.relative(ROOT, resolved));
-          if (!anchors.has(anchor)) broken.push(`${target} (no heading #${anchor}; there are ${[...anchors].join(', ')})`);
+          if (!anchors.has(anchor))
+            broken.push(`${target} (no heading #${anchor}; there are ${[...anchors].join(', ')})`);
         }
       }
       expect(broken).toEqual([]);
@@ -147,7 +154,12 @@ describe('code blocks in the docs', () => {
         writeFileSync(script, b.code + '\n');
         // examples/tsconfig.json has no `paths`: 'cnn-activations' is dist/, not src/ (the root tsconfig maps it to src/).
         const env = { ...process.env, TSX_TSCONFIG_PATH: path.join(ROOT, 'examples', 'tsconfig.json') };
-        const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, env });
+        const r = spawnSync(process.execPath, ['--import', 'tsx', script], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 300_000,
+          env,
+        });
         expect(r.status, `${b.file}:${b.line} failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
       });
     }

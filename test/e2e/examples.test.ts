@@ -42,7 +42,12 @@ interface Summary {
 /** Runs a script with tsx as `npm run walkthrough` does: 'cnn-activations' is the built package (examples/tsconfig.json). */
 function tsx(args: string[]) {
   const env = { ...process.env, TSX_TSCONFIG_PATH: path.join(ROOT, 'examples', 'tsconfig.json') };
-  return spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, env });
+  return spawnSync(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env,
+  });
 }
 
 let summary: Summary;
@@ -134,7 +139,8 @@ describe('npm run walkthrough', () => {
     const img = face();
     const act = crop(fig, 0, 227, 227, 227, 0);
     const meanWhere = (keep: (redness: number) => boolean) => {
-      let sum = 0, n = 0;
+      let sum = 0,
+        n = 0;
       for (let i = 0; i < 227 * 227; i++) {
         if (keep(img.pixels[3 * i] - img.pixels[3 * i + 1])) {
           sum += act[i];
@@ -144,7 +150,12 @@ describe('npm run walkthrough', () => {
       expect(n).toBeGreaterThan(200);
       return sum / n;
     };
-    const levels = [meanWhere((d) => d < 10), meanWhere((d) => d > 30), meanWhere((d) => d > 40), meanWhere((d) => d > 50)];
+    const levels = [
+      meanWhere((d) => d < 10),
+      meanWhere((d) => d > 30),
+      meanWhere((d) => d > 40),
+      meanWhere((d) => d > 50),
+    ];
     for (let i = 1; i < levels.length; i++) expect(levels[i]).toBeGreaterThan(levels[i - 1] + 15);
   });
 
@@ -191,14 +202,22 @@ describe('npm run walkthrough', () => {
     expect(relu.pixels.filter((v) => v === 0).length).toBeGreaterThan(relu.pixels.length * 0.05);
   });
 
-  it('step 7: MATLAB\'s 2×3 figure (repmat, *255, uint8 rounding) matches the golden activations', async () => {
+  it("step 7: MATLAB's 2×3 figure (repmat, *255, uint8 rounding) matches the golden activations", async () => {
     const open = referenceActivations('face', 'fire6-relu_squeeze1x1');
     const closed = referenceActivations('face-eye-closed', 'fire6-relu_squeeze1x1');
     const im = tf.tensor3d(face().pixels, [227, 227, 3], 'int32');
     const imClosed = tf.tensor3d(faceClosed().pixels, [227, 227, 3], 'int32');
     const expected = tf.tidy(() => {
       const channels = (act: tf.Tensor3D) =>
-        uint8(tf.mul(tf.tile(tf.expandDims(tf.transpose(imresize(mat2gray(tf.gather(act, [13, 46], 2)), [227, 227]), [2, 0, 1]), 3), [1, 1, 1, 3]), 255));
+        uint8(
+          tf.mul(
+            tf.tile(
+              tf.expandDims(tf.transpose(imresize(mat2gray(tf.gather(act, [13, 46], 2)), [227, 227]), [2, 0, 1]), 3),
+              [1, 1, 1, 3],
+            ),
+            255,
+          ),
+        );
       return imtile(tf.concat([tf.expandDims(im, 0), channels(open), tf.expandDims(imClosed, 0), channels(closed)]));
     });
     expect(expected.shape).toEqual([454, 681, 3]);

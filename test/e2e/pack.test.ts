@@ -18,11 +18,23 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-const BUILT = ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/browser.js', 'dist/browser.d.ts'];
+const BUILT = [
+  'dist/index.js',
+  'dist/index.cjs',
+  'dist/index.d.ts',
+  'dist/index.d.cts',
+  'dist/browser.js',
+  'dist/browser.d.ts',
+];
 const missingBuild = BUILT.filter((f) => !existsSync(join(root, f)));
 const MODEL_JSON = 'model/squeezenet_v1.1/model.json';
 const modelBuilt = existsSync(join(root, MODEL_JSON));
-const PEERS = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'];
+const PEERS = [
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-converter',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+];
 
 interface Run {
   stdout: string;
@@ -31,11 +43,20 @@ interface Run {
 
 function run(cmd: string, args: string[], cwd: string, timeout = 300_000): Promise<Run> {
   return new Promise((done, fail) => {
-    execFile(cmd, args, { cwd, timeout, maxBuffer: 64 * 1024 * 1024, shell: process.platform === 'win32' }, (err, stdout, stderr) => {
-      if (err) {
-        fail(new Error(`\`${cmd} ${args.join(' ')}\` failed in ${cwd}: ${err.message}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
-      } else done({ stdout, stderr });
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd, timeout, maxBuffer: 64 * 1024 * 1024, shell: process.platform === 'win32' },
+      (err, stdout, stderr) => {
+        if (err) {
+          fail(
+            new Error(
+              `\`${cmd} ${args.join(' ')}\` failed in ${cwd}: ${err.message}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`,
+            ),
+          );
+        } else done({ stdout, stderr });
+      },
+    );
   });
 }
 
@@ -154,7 +175,9 @@ describe('the packed package in a fresh project', () => {
       throw new Error(`pack test: ${missingBuild.join(', ')} missing; run \`npm run build\` (or \`npx tsup\`) first`);
     }
     work = await mkdtemp(join(tmpdir(), 'cnn-pack-'));
-    const packed = JSON.parse((await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], root)).stdout);
+    const packed = JSON.parse(
+      (await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], root)).stdout,
+    );
     tarball = join(work, packed[0].filename);
     packedFiles = packed[0].files.map((f: { path: string }) => f.path).sort();
 
@@ -183,8 +206,19 @@ describe('the packed package in a fresh project', () => {
     await writeFile(join(project, 'net.mjs'), NET);
     await writeFile(join(project, 'types.mts'), TYPES_ESM);
     await writeFile(join(project, 'types.cts'), TYPES_CJS);
-    const compilerOptions = { noEmit: true, strict: true, module: 'node16', moduleResolution: 'node16', target: 'es2022', skipLibCheck: true, types: [] };
-    await writeFile(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['types.mts', 'types.cts'] }));
+    const compilerOptions = {
+      noEmit: true,
+      strict: true,
+      module: 'node16',
+      moduleResolution: 'node16',
+      target: 'es2022',
+      skipLibCheck: true,
+      types: [],
+    };
+    await writeFile(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions, files: ['types.mts', 'types.cts'] }),
+    );
     await writeFile(join(project, 'types-browser.ts'), TYPES_BROWSER);
     const browserOptions = {
       ...compilerOptions,
@@ -193,7 +227,10 @@ describe('the packed package in a fresh project', () => {
       customConditions: ['browser'],
       lib: ['es2022', 'dom'],
     };
-    await writeFile(join(project, 'tsconfig.browser.json'), JSON.stringify({ compilerOptions: browserOptions, files: ['types-browser.ts'] }));
+    await writeFile(
+      join(project, 'tsconfig.browser.json'),
+      JSON.stringify({ compilerOptions: browserOptions, files: ['types-browser.ts'] }),
+    );
   });
 
   afterAll(async () => {
@@ -251,7 +288,11 @@ describe('the packed package in a fresh project', () => {
   });
 
   it('has browser types under the "browser" condition (moduleResolution bundler), with imshow', async () => {
-    await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.browser.json'], project);
+    await run(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.browser.json'],
+      project,
+    );
   });
 
   it.skipIf(!modelBuilt)('loads SqueezeNet from the package without network and classifies face.png', async () => {
@@ -262,7 +303,9 @@ describe('the packed package in a fresh project', () => {
       label: string;
       score: number;
     }[];
-    console.log(`pack test: SqueezeNet top-5 for face.png: ${out.top.map((c: any) => `${c.label} ${c.score.toFixed(4)}`).join(', ')}`);
+    console.log(
+      `pack test: SqueezeNet top-5 for face.png: ${out.top.map((c: any) => `${c.label} ${c.score.toFixed(4)}`).join(', ')}`,
+    );
     expect(out.top.map((c: any) => c.index)).toEqual(reference.map((c) => c.index));
     expect(out.top.map((c: any) => c.label)).toEqual(reference.map((c) => c.label));
     out.top.forEach((c: any, i: number) => {

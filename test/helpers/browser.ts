@@ -33,7 +33,9 @@ export const CHROMIUM_ARGS = [
 export function findChromium(): string | null {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium'];
   try {
-    candidates.push(execFileSync('which', ['chromium'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    candidates.push(
+      execFileSync('which', ['chromium'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
   } catch {
     // not on the PATH
   }
@@ -97,7 +99,9 @@ export async function serveExplorer(outDir: string): Promise<{ url: string; clos
  * Starts Chromium with a fresh profile (removed on close). `webgpu: true` adds `--enable-unsafe-webgpu`, without
  * which Chromium on Linux offers no WebGPU adapter.
  */
-export async function launchChromium(options: { webgpu: boolean }): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchChromium(options: {
+  webgpu: boolean;
+}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error('no Chromium found: apt-get install -y chromium, or set CHROMIUM_PATH');
   const profile = mkdtempSync(path.join(os.tmpdir(), 'cnn-chromium-'));

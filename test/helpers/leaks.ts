@@ -10,7 +10,11 @@ export async function expectNoLeak<T>(fn: () => T | Promise<T>, expectedNew = 0)
 }
 
 /** Asserts that `fn` throws (sync or async) with a message matching `message`, and leaks no tensor. */
-export async function expectThrowsNoLeak(fn: () => unknown, errorType: new (...a: never[]) => Error, message: string | RegExp) {
+export async function expectThrowsNoLeak(
+  fn: () => unknown,
+  errorType: new (...a: never[]) => Error,
+  message: string | RegExp,
+) {
   const before = tf.memory().numTensors;
   let caught: unknown;
   try {

@@ -51,7 +51,11 @@ describe('im2double', () => {
   });
 
   it('rejects what is not a live float32/int32 tensor', async () => {
-    await expectThrowsNoLeak(() => im2double(null as never), TypeError, "im2double: expected 'x' to be a tensor, got null");
+    await expectThrowsNoLeak(
+      () => im2double(null as never),
+      TypeError,
+      "im2double: expected 'x' to be a tensor, got null",
+    );
     const b = tf.tensor1d([true], 'bool');
     await expectThrowsNoLeak(
       () => im2double(b),

@@ -47,7 +47,11 @@ describe('im2uint8', () => {
   });
 
   it('rejects what is not a live float32/int32 tensor', async () => {
-    await expectThrowsNoLeak(() => im2uint8(0.5 as never), TypeError, "im2uint8: expected 'x' to be a tensor, got 0.5 (number)");
+    await expectThrowsNoLeak(
+      () => im2uint8(0.5 as never),
+      TypeError,
+      "im2uint8: expected 'x' to be a tensor, got 0.5 (number)",
+    );
     const s = tf.tensor1d(['a'], 'string');
     await expectThrowsNoLeak(
       () => im2uint8(s),

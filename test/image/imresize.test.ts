@@ -138,12 +138,23 @@ describe('contributions (spec §5.3, §5.5)', () => {
     }
     const lanczos = contributions(5, 5, 1, 'lanczos2', true);
     expect(lanczos.taps).toBe(3); // the taps at distance 1 (lanczos2 is exactly 0 from distance 2 on)
-    expect(Math.max(...Array.from(lanczos.weights).filter((v) => v !== 1 && v !== 0).map(Math.abs))).toBeLessThan(1e-15);
+    expect(
+      Math.max(
+        ...Array.from(lanczos.weights)
+          .filter((v) => v !== 1 && v !== 0)
+          .map(Math.abs),
+      ),
+    ).toBeLessThan(1e-15);
   });
 
   it('rows are normalised to sum 1 for every kernel and scale', () => {
     for (const kernel of ['cubic', 'triangle', 'box', 'lanczos2', 'lanczos3'] as const) {
-      for (const [inLen, outLen] of [[7, 3], [7, 16], [10, 10], [3, 8]]) {
+      for (const [inLen, outLen] of [
+        [7, 3],
+        [7, 16],
+        [10, 10],
+        [3, 8],
+      ]) {
         const co = contributions(inLen, outLen, outLen / inLen, kernel, true);
         for (let o = 0; o < outLen; o++) {
           let s = 0;
@@ -170,7 +181,12 @@ describe('imresize: MATLAB double vectors (spec §9.2)', () => {
   });
 
   it("[1 5 2 8] -> [1 8], 'bilinear'", async () => {
-    expectClose(await run([1, 5, 2, 8], [1, 4], [1, 8], { method: 'bilinear' }), [1, 2, 4, 4.25, 2.75, 3.5, 6.5, 8], TOL, true);
+    expectClose(
+      await run([1, 5, 2, 8], [1, 4], [1, 8], { method: 'bilinear' }),
+      [1, 2, 4, 4.25, 2.75, 3.5, 6.5, 8],
+      TOL,
+      true,
+    );
   });
 
   const ramp = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -181,7 +197,12 @@ describe('imresize: MATLAB double vectors (spec §9.2)', () => {
 
   it('0:7 -> [1 3] (scale 3/8), with and without antialiasing', async () => {
     expectClose(await run(ramp, [1, 8], [1, 3]), [0.752913752913753, 3.5, 6.24708624708625], TOL, true);
-    expectClose(await run(ramp, [1, 8], [1, 3], { antialiasing: false }), [0.82175925925926, 3.5, 6.17824074074074], TOL, true);
+    expectClose(
+      await run(ramp, [1, 8], [1, 3], { antialiasing: false }),
+      [0.82175925925926, 3.5, 6.17824074074074],
+      TOL,
+      true,
+    );
   });
 
   it('magic(4) at 0.5 -> 8.5 everywhere, with and without antialiasing', async () => {
@@ -191,7 +212,9 @@ describe('imresize: MATLAB double vectors (spec §9.2)', () => {
 
   it('magic(4) at 1.5 == magic(4) to [NaN 6]: 6x6 with overshoot below 0', async () => {
     const a = await run(MAGIC4, [4, 4], 1.5, undefined, 'float32', [6, 6]);
-    const row1 = [17.8325617283951, 8.99826388888889, 0.496141975308638, 1.57175925925925, 8.00173611111111, 14.099537037037];
+    const row1 = [
+      17.8325617283951, 8.99826388888889, 0.496141975308638, 1.57175925925925, 8.00173611111111, 14.099537037037,
+    ];
     expectClose(a.slice(0, 6), row1, TOL, true);
     expect(a[35]).toBeCloseTo(-0.832561728395067, 5);
     const b = await run(MAGIC4, [4, 4], [NaN, 6], undefined, 'float32', [6, 6]);
@@ -219,7 +242,9 @@ describe('imresize: MATLAB double vectors (spec §9.2)', () => {
   it('4-D pipeline: mat2gray(reshape(10*sin(1:75),5,5,1,3)) -> [8 8] -> [3 3]', async () => {
     // MATLAB's 5x5x1x3 array, column-major, as [n, h, w, c] = [3, 5, 5, 1]; mat2gray over all of it (on the host).
     const raw = new Array(75);
-    for (let k = 0; k < 3; k++) for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) raw[k * 25 + i * 5 + j] = 10 * Math.sin(1 + i + 5 * j + 25 * k);
+    for (let k = 0; k < 3; k++)
+      for (let i = 0; i < 5; i++)
+        for (let j = 0; j < 5; j++) raw[k * 25 + i * 5 + j] = 10 * Math.sin(1 + i + 5 * j + 25 * k);
     const lo = Math.min(...raw);
     const hi = Math.max(...raw);
     const gray = raw.map((v) => (v - lo) / (hi - lo));
@@ -227,11 +252,17 @@ describe('imresize: MATLAB double vectors (spec §9.2)', () => {
     const up = imresize(x, [8, 8]);
     expect(up.shape).toEqual([3, 8, 8, 1]);
     const upv = await up.data();
-    const page3row1 = [0.870352555692, 0.571708292405, 0.177613012858, 0.002737813902, 0.116527904689, 0.48587054175, 0.825357160883, 1.0389788655];
+    const page3row1 = [
+      0.870352555692, 0.571708292405, 0.177613012858, 0.002737813902, 0.116527904689, 0.48587054175, 0.825357160883,
+      1.0389788655,
+    ];
     expectClose(upv.slice(128, 136), page3row1, TOL);
     const down = imresize(up, [3, 3]);
     expect(down.shape).toEqual([3, 3, 3, 1]);
-    const page1 = [0.809038151303, 0.148087107812, 0.570869477661, 0.719418469404, 0.652614653056, 0.115912828738, 0.154937953769, 0.826869685446, 0.492306158529];
+    const page1 = [
+      0.809038151303, 0.148087107812, 0.570869477661, 0.719418469404, 0.652614653056, 0.115912828738, 0.154937953769,
+      0.826869685446, 0.492306158529,
+    ];
     expectClose((await down.data()).slice(0, 9), page1, TOL);
     tf.dispose([x, up, down]);
   });
@@ -247,18 +278,29 @@ describe('imresize: more MATLAB outputs (quoted in GNU Octave image package test
   it('row and column RGB [10 6] -> [3 3] / [3 4]', async () => {
     const row = [10, 10, 10, 6, 6, 6]; // [1, 2, 3]
     const cubic = [10.27777777777777, 8, 5.72222222222222];
-    const rep = (plane: number[], times: number) => Array.from({ length: times }, () => plane.flatMap((v) => [v, v, v])).flat();
+    const rep = (plane: number[], times: number) =>
+      Array.from({ length: times }, () => plane.flatMap((v) => [v, v, v])).flat();
     expectClose(await run(row, [1, 2, 3], [3, 3], { method: 'bicubic' }), rep(cubic, 3), TOL, true);
     expectClose(await run(row, [1, 2, 3], [3, 3], { method: 'bilinear' }), rep([10, 8, 6], 3), TOL, true);
     expect(await run(row, [1, 2, 3], [3, 4], { method: 'nearest' })).toEqual(rep([10, 10, 6, 6], 3));
     // The column image is the transpose: the same planes down the rows.
     const col = await run(row, [2, 1, 3], [3, 3], { method: 'bicubic' }, 'float32', [3, 3, 3]);
-    expectClose(col, cubic.flatMap((v) => [v, v, v, v, v, v, v, v, v]), TOL, true);
+    expectClose(
+      col,
+      cubic.flatMap((v) => [v, v, v, v, v, v, v, v, v]),
+      TOL,
+      true,
+    );
   });
 
   it("checkerboard(1, [2 2]) at 0.5, 'bilinear', no antialiasing -> [0.5 0.35; 0.5 0.35]", async () => {
     const board = m('0 1 0 0.7  1 0 0.7 0  0 1 0 0.7  1 0 0.7 0');
-    expectClose(await run(board, [4, 4], 0.5, { method: 'bilinear', antialiasing: false }), [0.5, 0.35, 0.5, 0.35], TOL, true);
+    expectClose(
+      await run(board, [4, 4], 0.5, { method: 'bilinear', antialiasing: false }),
+      [0.5, 0.35, 0.5, 0.35],
+      TOL,
+      true,
+    );
   });
 });
 
@@ -273,15 +315,40 @@ describe('imresize: MATLAB uint8 vectors (spec §9.3, all 13 reference cases, 87
       9  47 133 135 130 207 236  43  19  73
     129  60  59 243  64 181 249  56  32  86`);
   const cases: { name: string; scale: number; options: ImresizeOptions; shape: [number, number]; out: number[] }[] = [
-    { name: 'bicubic 0.5, no AA', scale: 0.5, options: { method: 'bicubic', antialiasing: false }, shape: [4, 5],
-      out: m('92 164 123 38 118  139 116 188 167 69  121 87 67 108 180  54 153 141 149 42') },
-    { name: 'bicubic 0.5', scale: 0.5, options: { method: 'bicubic' }, shape: [4, 5],
-      out: m('105 140 126 81 109  110 134 153 114 93  108 108 94 127 146  67 126 162 149 62') },
-    { name: 'bicubic 1/3', scale: 1 / 3, options: { method: 'bicubic' }, shape: [3, 4],
-      out: m('115 135 97 101  113 119 124 125  81 157 118 64') },
-    { name: 'bicubic 1/3, no AA', scale: 1 / 3, options: { method: 'bicubic', antialiasing: false }, shape: [3, 4],
-      out: m('47 90 24 44  143 51 21 90  60 64 56 86') },
-    { name: 'bicubic 1.5', scale: 1.5, options: { method: 'bicubic' }, shape: [12, 15], out: m(`
+    {
+      name: 'bicubic 0.5, no AA',
+      scale: 0.5,
+      options: { method: 'bicubic', antialiasing: false },
+      shape: [4, 5],
+      out: m('92 164 123 38 118  139 116 188 167 69  121 87 67 108 180  54 153 141 149 42'),
+    },
+    {
+      name: 'bicubic 0.5',
+      scale: 0.5,
+      options: { method: 'bicubic' },
+      shape: [4, 5],
+      out: m('105 140 126 81 109  110 134 153 114 93  108 108 94 127 146  67 126 162 149 62'),
+    },
+    {
+      name: 'bicubic 1/3',
+      scale: 1 / 3,
+      options: { method: 'bicubic' },
+      shape: [3, 4],
+      out: m('115 135 97 101  113 119 124 125  81 157 118 64'),
+    },
+    {
+      name: 'bicubic 1/3, no AA',
+      scale: 1 / 3,
+      options: { method: 'bicubic', antialiasing: false },
+      shape: [3, 4],
+      out: m('47 90 24 44  143 51 21 90  60 64 56 86'),
+    },
+    {
+      name: 'bicubic 1.5',
+      scale: 1.5,
+      options: { method: 'bicubic' },
+      shape: [12, 15],
+      out: m(`
       116 187 237 171  94  61 135 191 187  75  91 142 140 124 108
        43  92 143 149 164 163 119 123 118  44  38  80 151 118  62
        13  21  47 107 195 228 115  81  70  24  19  56 137 105  48
@@ -293,8 +360,14 @@ describe('imresize: MATLAB uint8 vectors (spec §9.3, all 13 reference cases, 87
        37  95 152 150 117  73  35 108 179 130 174 214 153 176 219
         3  29  73 131 136 120 116 162 214 229 147  54  35  62  96
        67  54  51  83 153 187 111 141 210 255 149  22  13  42  74
-      142  99  53  43 164 237  77 103 197 254 159  42  31  59  91`) },
-    { name: 'bicubic 4/3', scale: 4 / 3, options: { method: 'bicubic' }, shape: [11, 14], out: m(`
+      142  99  53  43 164 237  77 103 197 254 159  42  31  59  91`),
+    },
+    {
+      name: 'bicubic 4/3',
+      scale: 4 / 3,
+      options: { method: 'bicubic' },
+      shape: [11, 14],
+      out: m(`
       116 203 221 141  62 110 180 191  70 104 143 136 111 106
        26  78 126 156 200 139 103 103  33  28  92 158  67  46
        51  35  51 112 195 146 101  87  29  57 100 114  81  74
@@ -305,17 +378,42 @@ describe('imresize: MATLAB uint8 vectors (spec §9.3, all 13 reference cases, 87
        41 114 157 139  89  37  82 178 125 192 203 154 213 227
         4  33  89 141 127 118 151 213 232 119  35  34  81  92
        88  61  54  97 203 129 115 203 255 119  18  24  70  81
-      147  91  43  68 247 125  80 191 255 130  33  37  83  94`) },
-    { name: 'bilinear 0.5', scale: 0.5, options: { method: 'bilinear' }, shape: [4, 5],
-      out: m('108 136 125 89 107  111 132 143 114 99  106 110 106 127 136  75 124 154 142 75') },
-    { name: 'bilinear 0.5, no AA', scale: 0.5, options: { method: 'bilinear', antialiasing: false }, shape: [4, 5],
-      out: m('98 152 126 58 112  129 125 172 146 83  116 96 80 116 164  62 143 146 147 53') },
-    { name: 'bilinear 1/3', scale: 1 / 3, options: { method: 'bilinear' }, shape: [3, 4],
-      out: m('115 131 101 102  114 117 120 121  91 147 116 76') },
-    { name: 'bilinear 1/3, no AA', scale: 1 / 3, options: { method: 'bilinear', antialiasing: false }, shape: [3, 4],
-      out: m('47 90 24 44  143 51 21 90  60 64 56 86') },
-    { name: 'bilinear 0.91, no AA (same size, still interpolated)', scale: 0.91, options: { method: 'bilinear', antialiasing: false },
-      shape: [8, 10], out: m(`
+      147  91  43  68 247 125  80 191 255 130  33  37  83  94`),
+    },
+    {
+      name: 'bilinear 0.5',
+      scale: 0.5,
+      options: { method: 'bilinear' },
+      shape: [4, 5],
+      out: m('108 136 125 89 107  111 132 143 114 99  106 110 106 127 136  75 124 154 142 75'),
+    },
+    {
+      name: 'bilinear 0.5, no AA',
+      scale: 0.5,
+      options: { method: 'bilinear', antialiasing: false },
+      shape: [4, 5],
+      out: m('98 152 126 58 112  129 125 172 146 83  116 96 80 116 164  62 143 146 147 53'),
+    },
+    {
+      name: 'bilinear 1/3',
+      scale: 1 / 3,
+      options: { method: 'bilinear' },
+      shape: [3, 4],
+      out: m('115 131 101 102  114 117 120 121  91 147 116 76'),
+    },
+    {
+      name: 'bilinear 1/3, no AA',
+      scale: 1 / 3,
+      options: { method: 'bilinear', antialiasing: false },
+      shape: [3, 4],
+      out: m('47 90 24 44  143 51 21 90  60 64 56 86'),
+    },
+    {
+      name: 'bilinear 0.91, no AA (same size, still interpolated)',
+      scale: 0.91,
+      options: { method: 'bilinear', antialiasing: false },
+      shape: [8, 10],
+      out: m(`
       115 208 134 100 163 117 101 136 109 103
        26  61 149 182  95  53  41 116  73  60
       133 101  82 140 167 125 152  71 126 144
@@ -323,8 +421,14 @@ describe('imresize: MATLAB uint8 vectors (spec §9.3, all 13 reference cases, 87
        86 146 109  55  73 110 111 156 153 150
        33 104 131 100 130 184 147  97 133 142
        84  59 114 164 133 219 120  33  72  81
-      126  60 104 181 116 218 125  38  77  86`) },
-    { name: 'bilinear 1.5', scale: 1.5, options: { method: 'bilinear' }, shape: [12, 15], out: m(`
+      126  60 104 181 116 218 125  38  77  86`),
+    },
+    {
+      name: 'bilinear 1.5',
+      scale: 1.5,
+      options: { method: 'bilinear' },
+      shape: [12, 15],
+      out: m(`
       116 172 215 165 111  82 133 170 171  81  95 132 138 123 106
        59  98 138 144 152 152 125 127 119  54  58  89 137 112  75
        27  39  62 110 172 202 123  96  78  36  40  68 123 100  62
@@ -336,8 +440,14 @@ describe('imresize: MATLAB uint8 vectors (spec §9.3, all 13 reference cases, 87
        46  93 139 141 114  80  50 109 168 141 166 189 151 171 200
        16  41  77 123 130 123 115 157 204 214 145  69  48  71  98
        69  62  61  89 143 174 112 146 202 235 147  46  30  53  80
-      129  95  60  59 151 213  94 123 192 238 153  52  36  59  86`) },
-    { name: 'bilinear 4/3', scale: 4 / 3, options: { method: 'bilinear' }, shape: [11, 14], out: m(`
+      129  95  60  59 151 213  94 123 192 238 153  52  36  59  86`),
+    },
+    {
+      name: 'bilinear 4/3',
+      scale: 4 / 3,
+      options: { method: 'bilinear' },
+      shape: [11, 14],
+      out: m(`
       116 185 199 143  80 117 164 177  76 103 133 135 110 106
        45  89 126 148 177 138 114 109  43  52  97 141  78  67
        59  57  73 114 177 145 114  96  45  71  99 108  88  85
@@ -348,7 +458,8 @@ describe('imresize: MATLAB uint8 vectors (spec §9.3, all 13 reference cases, 87
        48 108 143 135  91  56  89 167 134 177 184 154 199 206
        15  44  88 133 129 121 149 204 219 124  55  44  85  92
        84  66  67 102 189 132 127 198 237 123  42  34  74  81
-      129  86  60  82 220 131 108 190 241 128  47  39  79  86`) },
+      129  86  60  82 220 131 108 190 241 128  47  39  79  86`),
+    },
   ];
 
   let exact = 0;
@@ -384,7 +495,15 @@ describe('imresize: MATLAB uint8 vectors (spec §9.3, all 13 reference cases, 87
         async (row, scale, method) => {
           const outLen = Math.ceil(scale * row.length);
           const out = await run(row, [1, row.length], [1, outLen], { method }, 'int32');
-          const exact = reference(row, [1, 1, row.length, 1], [1, outLen], [1, outLen / row.length], method === 'bicubic' ? 'cubic' : 'triangle', true, false);
+          const exact = reference(
+            row,
+            [1, 1, row.length, 1],
+            [1, outLen],
+            [1, outLen / row.length],
+            method === 'bicubic' ? 'cubic' : 'triangle',
+            true,
+            false,
+          );
           exact.forEach((v, i) => {
             const rounded = Math.min(255, Math.max(0, Math.sign(v) * Math.floor(Math.abs(v) + 0.5)));
             if (out[i] !== rounded) {
@@ -408,13 +527,26 @@ describe('imresize: hand-computed cases and methods', () => {
   });
 
   it("'nearest' copies values exactly, also huge and non-uint8 int32 values", async () => {
-    expect(await run([2 ** 100, -3.5, NaN, 7], [1, 4], [1, 8], { method: 'nearest' })).toEqual([2 ** 100, 2 ** 100, -3.5, -3.5, NaN, NaN, 7, 7]);
-    expect(await run([-5, 300], [1, 2], [2, 4], { method: 'nearest' }, 'int32')).toEqual([-5, -5, 300, 300, -5, -5, 300, 300]);
+    expect(await run([2 ** 100, -3.5, NaN, 7], [1, 4], [1, 8], { method: 'nearest' })).toEqual([
+      2 ** 100,
+      2 ** 100,
+      -3.5,
+      -3.5,
+      NaN,
+      NaN,
+      7,
+      7,
+    ]);
+    expect(await run([-5, 300], [1, 2], [2, 4], { method: 'nearest' }, 'int32')).toEqual([
+      -5, -5, 300, 300, -5, -5, 300, 300,
+    ]);
   });
 
   it("'box' at 0.5 averages 2x2 blocks; 'triangle' is 'bilinear'; 'cubic' is 'bicubic'", async () => {
     expectClose(await run([1, 3, 5, 7, 2, 4, 6, 8], [2, 4], 0.5, { method: 'box' }), [2.5, 6.5], TOL, true);
-    expect(await run(MAGIC4, [4, 4], 1.7, { method: 'triangle' })).toEqual(await run(MAGIC4, [4, 4], 1.7, { method: 'bilinear' }));
+    expect(await run(MAGIC4, [4, 4], 1.7, { method: 'triangle' })).toEqual(
+      await run(MAGIC4, [4, 4], 1.7, { method: 'bilinear' }),
+    );
     expect(await run(MAGIC4, [4, 4], 0.6, { method: 'cubic' })).toEqual(await run(MAGIC4, [4, 4], 0.6));
   });
 
@@ -431,7 +563,15 @@ describe('imresize: hand-computed cases and methods', () => {
     for (const method of ['lanczos2', 'lanczos3'] as const) {
       for (const scale of [0.45, 1.8]) {
         const out = await run(data, [5, 7], scale, { method });
-        const ref = reference(data, [1, 5, 7, 1], [Math.ceil(scale * 5), Math.ceil(scale * 7)], [scale, scale], method, true, false);
+        const ref = reference(
+          data,
+          [1, 5, 7, 1],
+          [Math.ceil(scale * 5), Math.ceil(scale * 7)],
+          [scale, scale],
+          method,
+          true,
+          false,
+        );
         expectClose(out, ref, 1e-5);
       }
     }
@@ -454,11 +594,17 @@ describe('imresize: hand-computed cases and methods', () => {
       imresize(x, [13, NaN]), // cols ceil(13 * 20 / 30) = ceil(8.666...) = 9
       imresize(x, null, { scale: [0.5, 2] }),
     ];
-    expect(outs.map((t) => t.shape)).toEqual([[8, 22], [3, 2], [11, 7], [13, 9], [15, 40]]);
+    expect(outs.map((t) => t.shape)).toEqual([
+      [8, 22],
+      [3, 2],
+      [11, 7],
+      [13, 9],
+      [15, 40],
+    ]);
     tf.dispose([x, y, ...outs]);
   });
 
-  it('one null: both axes use the given side\'s scale (not out/in of the computed side)', async () => {
+  it("one null: both axes use the given side's scale (not out/in of the computed side)", async () => {
     // 5 x 7 -> [null, 3]: rows = ceil(3 * 5 / 7) = 3, row scale is 3/7 (not 3/5).
     const data = Array.from({ length: 35 }, (_, i) => (i * 7) % 11);
     const out = await run(data, [5, 7], [null, 3], undefined, 'float32', [3, 3]);
@@ -469,7 +615,11 @@ describe('imresize: hand-computed cases and methods', () => {
 
   it('per-axis options.scale: each axis its own scale; the smaller scale goes first', async () => {
     const data = Array.from({ length: 48 }, (_, i) => (i * 37) % 256);
-    for (const [sr, sc] of [[0.5, 1.5], [1.5, 0.5], [2, 2]]) {
+    for (const [sr, sc] of [
+      [0.5, 1.5],
+      [1.5, 0.5],
+      [2, 2],
+    ]) {
       const shape = [Math.ceil(sr * 6), Math.ceil(sc * 8)];
       const out = await run(data, [6, 8], null, { scale: [sr, sc] }, 'int32', shape);
       expect(out).toEqual(Array.from(reference(data, [1, 6, 8, 1], shape, [sr, sc], 'cubic', true, true)));
@@ -478,7 +628,12 @@ describe('imresize: hand-computed cases and methods', () => {
 
   it('uint8: the smaller-scale axis goes first, rows first on ties (the other order gives other values)', async () => {
     const data = Array.from({ length: 80 }, (_, i) => (i * 97 + 13) % 256);
-    for (const [sr, sc, first] of [[1.7, 0.6, 2], [0.6, 1.7, 1], [1.7, 1.7, 1], [0.45, 0.45, 1]]) {
+    for (const [sr, sc, first] of [
+      [1.7, 0.6, 2],
+      [0.6, 1.7, 1],
+      [1.7, 1.7, 1],
+      [0.45, 0.45, 1],
+    ]) {
       const shape = [Math.ceil(8 * sr), Math.ceil(10 * sc)];
       const out = await run(data, [8, 10], null, { scale: [sr, sc] }, 'int32', shape);
       const order: [number, number] = first === 1 ? [1, 2] : [2, 1];
@@ -562,14 +717,22 @@ describe('imresize: shapes, frames and channels', () => {
     for (let ch = 0; ch < 3; ch++) {
       const plane = img.slice(0, 90).filter((_, i) => i % 3 === ch);
       const one = await run(plane, [5, 6], [7, 4], undefined, 'float32', [7, 4]);
-      expectClose(all.filter((_, i) => i % 3 === ch), one, 1e-6, true);
+      expectClose(
+        all.filter((_, i) => i % 3 === ch),
+        one,
+        1e-6,
+        true,
+      );
     }
   });
 
   it('[n, h, w, c] resizes each frame like a separate [h, w, c] (float32 and int32)', async () => {
     for (const dtype of ['float32', 'int32'] as const) {
       const data = dtype === 'int32' ? img.map(Math.round) : img;
-      for (const size of [[9, 11], [3, 2]] as [number, number][]) {
+      for (const size of [
+        [9, 11],
+        [3, 2],
+      ] as [number, number][]) {
         const batch = await run(data, [2, 5, 6, 3], size, undefined, dtype, [2, ...size, 3]);
         for (let f = 0; f < 2; f++) {
           const frame = await run(data.slice(f * 90, (f + 1) * 90), [5, 6, 3], size, undefined, dtype);
@@ -586,16 +749,36 @@ describe('imresize: shapes, frames and channels', () => {
     const asFrames = await run(frames, [2, 5, 6, 1], [8, 8], undefined, 'float32', [2, 8, 8, 1]);
     const asChannels = frames.map((_, i) => frames[(i % 2) * 30 + Math.floor(i / 2)]); // [5, 6, 2]
     const out = await run(asChannels, [5, 6, 2], [8, 8], undefined, 'float32', [8, 8, 2]);
-    expectClose(asFrames, Array.from({ length: 128 }, (_, i) => out[(i % 64) * 2 + Math.floor(i / 64)]), 1e-6, true);
+    expectClose(
+      asFrames,
+      Array.from({ length: 128 }, (_, i) => out[(i % 64) * 2 + Math.floor(i / 64)]),
+      1e-6,
+      true,
+    );
   });
 
   it('matches the host reference for every layout and many channel counts', async () => {
     for (const [shape, size] of [
-      [[1, 4, 5, 1], [9, 3]],
-      [[3, 4, 5, 2], [2, 8]],
-      [[1, 6, 3, 5], [13, 7]],
-      [[2, 1, 7, 4], [3, 3]],
-      [[2, 7, 1, 3], [3, 4]],
+      [
+        [1, 4, 5, 1],
+        [9, 3],
+      ],
+      [
+        [3, 4, 5, 2],
+        [2, 8],
+      ],
+      [
+        [1, 6, 3, 5],
+        [13, 7],
+      ],
+      [
+        [2, 1, 7, 4],
+        [3, 3],
+      ],
+      [
+        [2, 7, 1, 3],
+        [3, 4],
+      ],
     ] as [number[], [number, number]][]) {
       const size4 = shape.reduce((a, b) => a * b, 1);
       const data = Array.from({ length: size4 }, (_, i) => Math.cos(i * 0.37) * 50);
@@ -652,7 +835,10 @@ describe('imresize: memory and inputs', () => {
   });
 
   it('scale 1 returns a new tensor: disposing it leaves the input alive', async () => {
-    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     const y = imresize(x, 1);
     expect(y).not.toBe(x);
     y.dispose();
@@ -678,70 +864,230 @@ describe('imresize: errors (checked before any tensor is made)', () => {
   // Each case: the input to make first (outside the count), the call, the error type and the exact message.
   const img = () => tf.zeros([4, 4]);
   const cases: [string, () => unknown, (x: never) => unknown, new (...a: never[]) => Error, string][] = [
-    ['not a tensor', () => [1, 2], (x) => imresize(x, 2), TypeError,
-      "imresize: expected 'x' to be an image tensor [h, w], [h, w, c] or [n, h, w, c], got [1, 2] (array of length 2)"],
-    ['a typed array', () => new Float32Array(4), (x) => imresize(x, 2), TypeError,
-      "imresize: expected 'x' to be an image tensor [h, w], [h, w, c] or [n, h, w, c], got Float32Array of length 4"],
-    ['rank 1', () => tf.zeros([5]), (x) => imresize(x, 2), RangeError,
-      "imresize: expected 'x' to be an image tensor [h, w], [h, w, c] or [n, h, w, c], got rank 1 [5] float32"],
-    ['rank 5', () => tf.zeros([1, 2, 2, 2, 1]), (x) => imresize(x, 2), RangeError,
-      "imresize: expected 'x' to be an image tensor [h, w], [h, w, c] or [n, h, w, c], got rank 5 [1, 2, 2, 2, 1] float32"],
-    ['bool dtype', () => tf.zeros([2, 2], 'bool'), (x) => imresize(x, 2), TypeError,
-      "imresize: expected 'x' to be an image tensor [h, w], [h, w, c] or [n, h, w, c] (dtype float32 or int32), got rank 2 [2, 2] bool"],
-    ['empty', () => tf.zeros([0, 3]), (x) => imresize(x, 2), RangeError,
-      "imresize: expected 'x' to be a non-empty image, got rank 2 [0, 3] float32"],
-    ['empty frames', () => tf.zeros([0, 3, 3, 1]), (x) => imresize(x, 2), RangeError,
-      "imresize: expected 'x' to be a non-empty image, got rank 4 [0, 3, 3, 1] float32"],
-    ['scale 0', img, (x) => imresize(x, 0), RangeError,
-      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got 0 (number)"],
-    ['scale < 0', img, (x) => imresize(x, -2), RangeError,
-      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got -2 (number)"],
-    ['scale NaN', img, (x) => imresize(x, NaN), RangeError,
-      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got NaN (number)"],
-    ['scale Infinity', img, (x) => imresize(x, Infinity), RangeError,
-      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got Infinity (number)"],
-    ['scale a string', img, (x) => imresize(x, '2' as never), TypeError,
-      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got \"2\" (string)"],
-    ['scaleOrSize missing', img, (x) => imresize(x, undefined), TypeError,
-      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got undefined"],
-    ['size of 3 elements', img, (x) => imresize(x, [227, 227, 3] as never), RangeError,
-      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got [227, 227, 3] (array of length 3)"],
-    ['two nulls', img, (x) => imresize(x, [null, null]), RangeError,
-      "imresize: expected 'scaleOrSize' to be an output size [rows, cols] with at most one of them null, got [null, null] (array of length 2)"],
-    ['two NaNs', img, (x) => imresize(x, [NaN, NaN]), RangeError,
-      "imresize: expected 'scaleOrSize' to be an output size [rows, cols] with at most one of them null, got [NaN, NaN] (array of length 2)"],
-    ['size 0', img, (x) => imresize(x, [0, 5]), RangeError,
-      "imresize: expected 'scaleOrSize[0]' to be a positive integer or null, got 0 (number)"],
-    ['negative size', img, (x) => imresize(x, [5, -1]), RangeError,
-      "imresize: expected 'scaleOrSize[1]' to be a positive integer or null, got -1 (number)"],
-    ['non-integer size', img, (x) => imresize(x, [5.5, 3]), RangeError,
-      "imresize: expected 'scaleOrSize[0]' to be a positive integer or null, got 5.5 (number)"],
-    ['infinite size', img, (x) => imresize(x, [null, Infinity]), RangeError,
-      "imresize: expected 'scaleOrSize[1]' to be a positive integer or null, got Infinity (number)"],
-    ['size a string', img, (x) => imresize(x, ['5', 3] as never), TypeError,
-      "imresize: expected 'scaleOrSize[0]' to be a positive integer or null, got \"5\" (string)"],
-    ['too large', img, (x) => imresize(x, 1e300), RangeError,
-      "imresize: expected 'scaleOrSize' to be a resize to at most 2147483647 rows and columns, got 1e+300 (number)"],
-    ['options not an object', img, (x) => imresize(x, 2, 'bilinear' as never), TypeError,
-      "imresize: expected 'options' to be an options object, got \"bilinear\" (string)"],
-    ['unknown option', img, (x) => imresize(x, 2, { antialias: false } as never), RangeError,
-      "imresize: unknown option 'antialias'; known options are 'method', 'antialiasing', 'scale'"],
-    ['unknown method', img, (x) => imresize(x, 2, { method: 'lanczos4' as never }), RangeError,
-      "imresize: expected 'options.method' to be one of 'bicubic', 'cubic', 'bilinear', 'triangle', 'nearest', 'box', 'lanczos2', 'lanczos3', got \"lanczos4\" (string)"],
-    ['method not a string', img, (x) => imresize(x, 2, { method: 3 as never }), TypeError,
-      "imresize: expected 'options.method' to be one of 'bicubic', 'cubic', 'bilinear', 'triangle', 'nearest', 'box', 'lanczos2', 'lanczos3', got 3 (number)"],
-    ['antialiasing not a boolean', img, (x) => imresize(x, 2, { antialiasing: 'yes' as never }), TypeError,
-      "imresize: expected 'options.antialiasing' to be a boolean, got \"yes\" (string)"],
-    ['antialiasing a number', img, (x) => imresize(x, 2, { antialiasing: 0 as never }), TypeError,
-      "imresize: expected 'options.antialiasing' to be a boolean, got 0 (number)"],
-    ['options.scale not a pair', img, (x) => imresize(x, null, { scale: [2] as never }), TypeError,
-      "imresize: expected 'options.scale' to be an array [rowScale, colScale] of positive finite numbers, got [2] (array of length 1)"],
-    ['options.scale with 0', img, (x) => imresize(x, null, { scale: [2, 0] }), RangeError,
-      "imresize: expected 'options.scale' to be an array [rowScale, colScale] of positive finite numbers, got [2, 0] (array of length 2)"],
-    ['options.scale and scaleOrSize', img, (x) => imresize(x, 2, { scale: [2, 2] }), RangeError,
-      "imresize: expected 'scaleOrSize' to be null when options.scale is given, got 2 (number)"],
-    ['options.scale too large', img, (x) => imresize(x, null, { scale: [1, 1e12] }), RangeError,
-      "imresize: expected 'options.scale' to be a resize to at most 2147483647 rows and columns, got [1, 1000000000000] (array of length 2)"],
+    [
+      'not a tensor',
+      () => [1, 2],
+      (x) => imresize(x, 2),
+      TypeError,
+      "imresize: expected 'x' to be an image tensor [h, w], [h, w, c] or [n, h, w, c], got [1, 2] (array of length 2)",
+    ],
+    [
+      'a typed array',
+      () => new Float32Array(4),
+      (x) => imresize(x, 2),
+      TypeError,
+      "imresize: expected 'x' to be an image tensor [h, w], [h, w, c] or [n, h, w, c], got Float32Array of length 4",
+    ],
+    [
+      'rank 1',
+      () => tf.zeros([5]),
+      (x) => imresize(x, 2),
+      RangeError,
+      "imresize: expected 'x' to be an image tensor [h, w], [h, w, c] or [n, h, w, c], got rank 1 [5] float32",
+    ],
+    [
+      'rank 5',
+      () => tf.zeros([1, 2, 2, 2, 1]),
+      (x) => imresize(x, 2),
+      RangeError,
+      "imresize: expected 'x' to be an image tensor [h, w], [h, w, c] or [n, h, w, c], got rank 5 [1, 2, 2, 2, 1] float32",
+    ],
+    [
+      'bool dtype',
+      () => tf.zeros([2, 2], 'bool'),
+      (x) => imresize(x, 2),
+      TypeError,
+      "imresize: expected 'x' to be an image tensor [h, w], [h, w, c] or [n, h, w, c] (dtype float32 or int32), got rank 2 [2, 2] bool",
+    ],
+    [
+      'empty',
+      () => tf.zeros([0, 3]),
+      (x) => imresize(x, 2),
+      RangeError,
+      "imresize: expected 'x' to be a non-empty image, got rank 2 [0, 3] float32",
+    ],
+    [
+      'empty frames',
+      () => tf.zeros([0, 3, 3, 1]),
+      (x) => imresize(x, 2),
+      RangeError,
+      "imresize: expected 'x' to be a non-empty image, got rank 4 [0, 3, 3, 1] float32",
+    ],
+    [
+      'scale 0',
+      img,
+      (x) => imresize(x, 0),
+      RangeError,
+      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got 0 (number)",
+    ],
+    [
+      'scale < 0',
+      img,
+      (x) => imresize(x, -2),
+      RangeError,
+      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got -2 (number)",
+    ],
+    [
+      'scale NaN',
+      img,
+      (x) => imresize(x, NaN),
+      RangeError,
+      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got NaN (number)",
+    ],
+    [
+      'scale Infinity',
+      img,
+      (x) => imresize(x, Infinity),
+      RangeError,
+      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got Infinity (number)",
+    ],
+    [
+      'scale a string',
+      img,
+      (x) => imresize(x, '2' as never),
+      TypeError,
+      'imresize: expected \'scaleOrSize\' to be a positive finite scale or an output size [rows, cols], got "2" (string)',
+    ],
+    [
+      'scaleOrSize missing',
+      img,
+      (x) => imresize(x, undefined),
+      TypeError,
+      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got undefined",
+    ],
+    [
+      'size of 3 elements',
+      img,
+      (x) => imresize(x, [227, 227, 3] as never),
+      RangeError,
+      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got [227, 227, 3] (array of length 3)",
+    ],
+    [
+      'two nulls',
+      img,
+      (x) => imresize(x, [null, null]),
+      RangeError,
+      "imresize: expected 'scaleOrSize' to be an output size [rows, cols] with at most one of them null, got [null, null] (array of length 2)",
+    ],
+    [
+      'two NaNs',
+      img,
+      (x) => imresize(x, [NaN, NaN]),
+      RangeError,
+      "imresize: expected 'scaleOrSize' to be an output size [rows, cols] with at most one of them null, got [NaN, NaN] (array of length 2)",
+    ],
+    [
+      'size 0',
+      img,
+      (x) => imresize(x, [0, 5]),
+      RangeError,
+      "imresize: expected 'scaleOrSize[0]' to be a positive integer or null, got 0 (number)",
+    ],
+    [
+      'negative size',
+      img,
+      (x) => imresize(x, [5, -1]),
+      RangeError,
+      "imresize: expected 'scaleOrSize[1]' to be a positive integer or null, got -1 (number)",
+    ],
+    [
+      'non-integer size',
+      img,
+      (x) => imresize(x, [5.5, 3]),
+      RangeError,
+      "imresize: expected 'scaleOrSize[0]' to be a positive integer or null, got 5.5 (number)",
+    ],
+    [
+      'infinite size',
+      img,
+      (x) => imresize(x, [null, Infinity]),
+      RangeError,
+      "imresize: expected 'scaleOrSize[1]' to be a positive integer or null, got Infinity (number)",
+    ],
+    [
+      'size a string',
+      img,
+      (x) => imresize(x, ['5', 3] as never),
+      TypeError,
+      'imresize: expected \'scaleOrSize[0]\' to be a positive integer or null, got "5" (string)',
+    ],
+    [
+      'too large',
+      img,
+      (x) => imresize(x, 1e300),
+      RangeError,
+      "imresize: expected 'scaleOrSize' to be a resize to at most 2147483647 rows and columns, got 1e+300 (number)",
+    ],
+    [
+      'options not an object',
+      img,
+      (x) => imresize(x, 2, 'bilinear' as never),
+      TypeError,
+      'imresize: expected \'options\' to be an options object, got "bilinear" (string)',
+    ],
+    [
+      'unknown option',
+      img,
+      (x) => imresize(x, 2, { antialias: false } as never),
+      RangeError,
+      "imresize: unknown option 'antialias'; known options are 'method', 'antialiasing', 'scale'",
+    ],
+    [
+      'unknown method',
+      img,
+      (x) => imresize(x, 2, { method: 'lanczos4' as never }),
+      RangeError,
+      "imresize: expected 'options.method' to be one of 'bicubic', 'cubic', 'bilinear', 'triangle', 'nearest', 'box', 'lanczos2', 'lanczos3', got \"lanczos4\" (string)",
+    ],
+    [
+      'method not a string',
+      img,
+      (x) => imresize(x, 2, { method: 3 as never }),
+      TypeError,
+      "imresize: expected 'options.method' to be one of 'bicubic', 'cubic', 'bilinear', 'triangle', 'nearest', 'box', 'lanczos2', 'lanczos3', got 3 (number)",
+    ],
+    [
+      'antialiasing not a boolean',
+      img,
+      (x) => imresize(x, 2, { antialiasing: 'yes' as never }),
+      TypeError,
+      'imresize: expected \'options.antialiasing\' to be a boolean, got "yes" (string)',
+    ],
+    [
+      'antialiasing a number',
+      img,
+      (x) => imresize(x, 2, { antialiasing: 0 as never }),
+      TypeError,
+      "imresize: expected 'options.antialiasing' to be a boolean, got 0 (number)",
+    ],
+    [
+      'options.scale not a pair',
+      img,
+      (x) => imresize(x, null, { scale: [2] as never }),
+      TypeError,
+      "imresize: expected 'options.scale' to be an array [rowScale, colScale] of positive finite numbers, got [2] (array of length 1)",
+    ],
+    [
+      'options.scale with 0',
+      img,
+      (x) => imresize(x, null, { scale: [2, 0] }),
+      RangeError,
+      "imresize: expected 'options.scale' to be an array [rowScale, colScale] of positive finite numbers, got [2, 0] (array of length 2)",
+    ],
+    [
+      'options.scale and scaleOrSize',
+      img,
+      (x) => imresize(x, 2, { scale: [2, 2] }),
+      RangeError,
+      "imresize: expected 'scaleOrSize' to be null when options.scale is given, got 2 (number)",
+    ],
+    [
+      'options.scale too large',
+      img,
+      (x) => imresize(x, null, { scale: [1, 1e12] }),
+      RangeError,
+      "imresize: expected 'options.scale' to be a resize to at most 2147483647 rows and columns, got [1, 1000000000000] (array of length 2)",
+    ],
   ];
 
   for (const [name, make, call, type, message] of cases) {
@@ -755,7 +1101,11 @@ describe('imresize: errors (checked before any tensor is made)', () => {
   it('a disposed tensor', async () => {
     const t = tf.zeros([3, 3]);
     t.dispose();
-    await expectThrowsNoLeak(() => imresize(t, 2), TypeError, "imresize: 'x' is a disposed tensor; it can no longer be used");
+    await expectThrowsNoLeak(
+      () => imresize(t, 2),
+      TypeError,
+      "imresize: 'x' is a disposed tensor; it can no longer be used",
+    );
   });
 
   it('throws before allocating: no tensor is made on the error path', async () => {
@@ -778,14 +1128,24 @@ describe('imresize: properties (fast-check)', () => {
   >;
 
   it('scale 1 is the identity, exactly (float32 and int32; kernels that vanish at the integers)', async () => {
-    const exactMethods = fc.constantFrom('bicubic', 'bilinear', 'nearest', 'box') as fc.Arbitrary<'bicubic' | 'bilinear' | 'nearest' | 'box'>;
+    const exactMethods = fc.constantFrom('bicubic', 'bilinear', 'nearest', 'box') as fc.Arbitrary<
+      'bicubic' | 'bilinear' | 'nearest' | 'box'
+    >;
     await fc.assert(
-      fc.asyncProperty(dims, exactMethods, fc.boolean(), fc.integer({ min: 0, max: 1000 }), async ({ n, h, w, c }, method, isInt, seed) => {
-        const size = n * h * w * c;
-        const data = Array.from({ length: size }, (_, i) => (isInt ? (i * 31 + seed) % 256 : Math.fround(Math.sin(i + seed) * 7)));
-        const out = await run(data, [n, h, w, c], 1, { method }, isInt ? 'int32' : 'float32', [n, h, w, c]);
-        expect(out).toEqual(data);
-      }),
+      fc.asyncProperty(
+        dims,
+        exactMethods,
+        fc.boolean(),
+        fc.integer({ min: 0, max: 1000 }),
+        async ({ n, h, w, c }, method, isInt, seed) => {
+          const size = n * h * w * c;
+          const data = Array.from({ length: size }, (_, i) =>
+            isInt ? (i * 31 + seed) % 256 : Math.fround(Math.sin(i + seed) * 7),
+          );
+          const out = await run(data, [n, h, w, c], 1, { method }, isInt ? 'int32' : 'float32', [n, h, w, c]);
+          expect(out).toEqual(data);
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -847,10 +1207,18 @@ describe('imresize: properties (fast-check)', () => {
         fc.boolean(),
         async ({ n, h, w, c }, method, sr, sc, aa, isInt) => {
           const shape = [n, h, w, c];
-          const data = Array.from({ length: n * h * w * c }, (_, i) => (isInt ? (i * 53 + 7) % 256 : Math.cos(i * 0.9) * 10));
+          const data = Array.from({ length: n * h * w * c }, (_, i) =>
+            isInt ? (i * 53 + 7) % 256 : Math.cos(i * 0.9) * 10,
+          );
           const size = [Math.ceil(sr * h), Math.ceil(sc * w)];
           const kernel = method === 'bicubic' ? 'cubic' : method === 'bilinear' ? 'triangle' : 'lanczos3';
-          const out = await run(data, shape, null, { method, antialiasing: aa, scale: [sr, sc] }, isInt ? 'int32' : 'float32');
+          const out = await run(
+            data,
+            shape,
+            null,
+            { method, antialiasing: aa, scale: [sr, sc] },
+            isInt ? 'int32' : 'float32',
+          );
           const ref = reference(data, shape, size, [sr, sc], kernel, aa, isInt);
           if (isInt) {
             // Off by one only where float32 rounding lands on the other side of a .5 tie.

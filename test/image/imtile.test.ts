@@ -67,7 +67,10 @@ describe('imtile: spec 9.4 layouts', () => {
 
   it("frames 1-3 with 'GridSize',[NaN 2],'BorderSize',1 -> grid 2×2 of 4×4 tiles, 8×8, frame at (1,1) of its tile", async () => {
     const x = framesLast(specFrames());
-    for (const gridSize of [[NaN, 2], [null, 2]] as const) {
+    for (const gridSize of [
+      [NaN, 2],
+      [null, 2],
+    ] as const) {
       const out = imtile(x, { frames: [0, 1, 2], gridSize, borderSize: 1 });
       expect(out.shape).toEqual([8, 8]);
       const expected = Array.from({ length: 8 }, () => Array(8).fill(0));
@@ -88,8 +91,14 @@ describe('imtile: spec 9.4 layouts', () => {
     expect(out.dtype).toBe('float32');
     const v = (await tileArray(out)) as number[][][];
     const expected = [
-      [[1, 0, 0.2], [0.4, 0.4, 0.4]],
-      [[0.25, 0.25, 0.25], [1.5, 1.5, 1.5]],
+      [
+        [1, 0, 0.2],
+        [0.4, 0.4, 0.4],
+      ],
+      [
+        [0.25, 0.25, 0.25],
+        [1.5, 1.5, 1.5],
+      ],
     ];
     v.flat(2).forEach((x, i) => {
       expect(Math.abs(x - expected.flat(2)[i])).toBeLessThanOrEqual(TOL);
@@ -161,15 +170,25 @@ describe('imtile: the walkthrough tiles (spec 4)', () => {
   });
 
   it('imtile(cat(4, im, chOpen*255, imClosed, chClosed*255)), int32 [6, 227, 227, 3] -> grid 2×3 -> int32 454×681×3', async () => {
-    const x = tf.tidy(() => tf.cast(tf.mul(tf.reshape(tf.range(1, 7), [6, 1, 1, 1]), tf.ones([6, 227, 227, 3])), 'int32'));
+    const x = tf.tidy(() =>
+      tf.cast(tf.mul(tf.reshape(tf.range(1, 7), [6, 1, 1, 1]), tf.ones([6, 227, 227, 3])), 'int32'),
+    );
     const out = imtile(x);
     expect(out.shape).toEqual([454, 681, 3]);
     expect(out.dtype).toBe('int32');
     // Row-major: row 0 holds frames 1, 2, 3; row 1 holds 4, 5, 6 (top-left pixel of each tile).
     const corners = tf.tidy(() => tf.gather(tf.gather(out, [0, 227], 0), [0, 227, 454], 1));
     expect(await corners.array()).toEqual([
-      [[1, 1, 1], [2, 2, 2], [3, 3, 3]],
-      [[4, 4, 4], [5, 5, 5], [6, 6, 6]],
+      [
+        [1, 1, 1],
+        [2, 2, 2],
+        [3, 3, 3],
+      ],
+      [
+        [4, 4, 4],
+        [5, 5, 5],
+        [6, 6, 6],
+      ],
     ]);
     tf.dispose([x, out, corners]);
   });
@@ -177,10 +196,16 @@ describe('imtile: the walkthrough tiles (spec 4)', () => {
 
 describe('imtile: shapes, grids and options', () => {
   it('[h, w] is one frame: returned as a copy', async () => {
-    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     const out = imtile(x);
     expect(out).not.toBe(x);
-    expect(await tileArray(out)).toEqual([[1, 2], [3, 4]]);
+    expect(await tileArray(out)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     x.dispose();
   });
 
@@ -189,15 +214,27 @@ describe('imtile: shapes, grids and options', () => {
     expect(await tileArray(imtile(one))).toEqual([[7]]);
     const three = tf.tensor3d([[[1, 2, 3]]]);
     // 3 frames 1×1: cols = ceil(sqrt(1 * 3 / 1)) = 2, rows = 2.
-    expect(await tileArray(imtile(three))).toEqual([[1, 2], [3, 0]]);
+    expect(await tileArray(imtile(three))).toEqual([
+      [1, 2],
+      [3, 0],
+    ]);
     tf.dispose([one, three]);
   });
 
   it('an RGB-looking [h, w, 3] tensor is 3 gray frames (MATLAB M×N×K), output 2-D', async () => {
-    const x = tf.tensor3d([[[1, 2, 3], [4, 5, 6]]]); // 1×2, 3 frames: [1 4], [2 5], [3 6]
+    const x = tf.tensor3d([
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    ]); // 1×2, 3 frames: [1 4], [2 5], [3 6]
     const out = imtile(x, { gridSize: [3, 1] });
     expect(out.shape).toEqual([3, 2]);
-    expect(await tileArray(out)).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(await tileArray(out)).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
     x.dispose();
   });
 
@@ -206,8 +243,14 @@ describe('imtile: shapes, grids and options', () => {
     const out = imtile(x);
     expect(out.shape).toEqual([2, 2, 3]);
     expect(await tileArray(out)).toEqual([
-      [[1, 2, 3], [4, 5, 6]],
-      [[7, 8, 9], [0, 0, 0]],
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [
+        [7, 8, 9],
+        [0, 0, 0],
+      ],
     ]);
     x.dispose();
   });
@@ -217,7 +260,10 @@ describe('imtile: shapes, grids and options', () => {
     const out = imtile(x);
     expect(out.shape).toEqual([2, 3]);
     expect(out.dtype).toBe('int32');
-    expect(await tileArray(out)).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(await tileArray(out)).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     x.dispose();
   });
 
@@ -228,9 +274,17 @@ describe('imtile: shapes, grids and options', () => {
       [12, 13, 22, 23],
     ]);
     const y = framesFirst(specFrames());
-    expect(await tileArray(imtile(y, { gridSize: [1, 1] }))).toEqual([[10, 11], [12, 13]]);
+    expect(await tileArray(imtile(y, { gridSize: [1, 1] }))).toEqual([
+      [10, 11],
+      [12, 13],
+    ]);
     const list = specFrames().map((f) => tf.tensor2d(f));
-    expect(await tileArray(imtile(list, { gridSize: [2, 1] }))).toEqual([[10, 11], [12, 13], [20, 21], [22, 23]]);
+    expect(await tileArray(imtile(list, { gridSize: [2, 1] }))).toEqual([
+      [10, 11],
+      [12, 13],
+      [20, 21],
+      [22, 23],
+    ]);
     tf.dispose([x, y, ...list]);
   });
 
@@ -256,7 +310,10 @@ describe('imtile: shapes, grids and options', () => {
     const x = tf.tensor3d([[[1, 2]]]); // two 1×1 frames
     const out = imtile(x, { borderSize: [0, 1] });
     // tile 1×3; default grid: cols = ceil(sqrt(1*2/3)) = 1 -> 2×1
-    expect(await tileArray(out)).toEqual([[0, 1, 0], [0, 2, 0]]);
+    expect(await tileArray(out)).toEqual([
+      [0, 1, 0],
+      [0, 2, 0],
+    ]);
     x.dispose();
   });
 
@@ -268,7 +325,10 @@ describe('imtile: shapes, grids and options', () => {
       [52, 53, 12, 13, 52, 53],
     ]);
     const y = framesFirst(specFrames());
-    expect(await tileArray(imtile(y, { frames: [1] }))).toEqual([[20, 21], [22, 23]]);
+    expect(await tileArray(imtile(y, { frames: [1] }))).toEqual([
+      [20, 21],
+      [22, 23],
+    ]);
     tf.dispose([x, y]);
   });
 
@@ -277,7 +337,10 @@ describe('imtile: shapes, grids and options', () => {
     const b = tf.tensor2d([[3, 4]], undefined, 'int32');
     const out = imtile([null, a, null, b], { gridSize: [2, 2] });
     expect(out.dtype).toBe('int32');
-    expect(await tileArray(out)).toEqual([[0, 0, 1, 2], [0, 0, 3, 4]]);
+    expect(await tileArray(out)).toEqual([
+      [0, 0, 1, 2],
+      [0, 0, 3, 4],
+    ]);
     tf.dispose([a, b]);
   });
 
@@ -288,8 +351,14 @@ describe('imtile: shapes, grids and options', () => {
     const out = imtile([g, c, null]);
     expect(out.shape).toEqual([2, 2, 3]);
     expect(await tileArray(out)).toEqual([
-      [[9, 9, 9], [1, 2, 3]],
-      [[0, 0, 0], [0, 0, 0]],
+      [
+        [9, 9, 9],
+        [1, 2, 3],
+      ],
+      [
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
     ]);
     tf.dispose([g, c]);
   });
@@ -311,8 +380,14 @@ describe('imtile: shapes, grids and options', () => {
     const out = imtile(x, { gridSize: [2, 2], backgroundColor: [1, 0, 0.2] });
     expect(out.dtype).toBe('int32');
     expect(await tileArray(out)).toEqual([
-      [[0, 0, 0], [128, 128, 128]],
-      [[255, 255, 255], [255, 0, 51]],
+      [
+        [0, 0, 0],
+        [128, 128, 128],
+      ],
+      [
+        [255, 255, 255],
+        [255, 0, 51],
+      ],
     ]);
     const y = tf.tensor4d([10, 20, 30], [1, 1, 1, 3], 'int32');
     const bordered = imtile(y, { borderSize: 1, backgroundColor: [0, 1, 0] });
@@ -328,7 +403,12 @@ describe('imtile: shapes, grids and options', () => {
   it('backgroundColor with an array: nulls and borders take the colour', async () => {
     const a = tf.tensor2d([[0.2]]);
     const out = imtile([a, null], { backgroundColor: [0, 0, 1] });
-    expect(await tileArray(out)).toEqual([[[51, 51, 51], [0, 0, 255]]]);
+    expect(await tileArray(out)).toEqual([
+      [
+        [51, 51, 51],
+        [0, 0, 255],
+      ],
+    ]);
     a.dispose();
   });
 });
@@ -342,13 +422,26 @@ describe('imtile: thumbnails (imresize)', () => {
   });
 
   it('an image of another aspect ratio is fitted and centred (2×4 into a 4×4 tile: rows 1-2)', async () => {
-    const big = tf.tensor2d([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]);
-    const wide = tf.tensor2d([[1, 2, 3, 4], [5, 6, 7, 8]]);
+    const big = tf.tensor2d([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10, 11, 12],
+      [13, 14, 15, 16],
+    ]);
+    const wide = tf.tensor2d([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]);
     const out = imtile([big, wide], { gridSize: [1, 2] });
     expect(out.shape).toEqual([4, 8]);
     const v = (await tileArray(out)) as number[][];
     // padA = ceil(4*2) - 4 = 4 > padB = ceil(4/2) - 4 = -2: fit the columns -> imresize(wide, [NaN 4]) = wide itself.
-    expect(v.map((row) => row.slice(4))).toEqual([[0, 0, 0, 0], [1, 2, 3, 4], [5, 6, 7, 8], [0, 0, 0, 0]]);
+    expect(v.map((row) => row.slice(4))).toEqual([
+      [0, 0, 0, 0],
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [0, 0, 0, 0],
+    ]);
     tf.dispose([big, wide]);
   });
 
@@ -398,7 +491,20 @@ describe('imtile: memory and inputs', () => {
     const last = framesLast(specFrames());
     const first = framesFirst(specFrames());
     const rgb = tf.zeros([2, 3, 3, 3], 'int32');
-    const list = [tf.tensor2d([[1, 2]]), null, tf.tensor3d([[[1, 2, 3], [4, 5, 6]]], undefined, 'int32')];
+    const list = [
+      tf.tensor2d([[1, 2]]),
+      null,
+      tf.tensor3d(
+        [
+          [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+        ],
+        undefined,
+        'int32',
+      ),
+    ];
     const wide = tf.zeros([1, 4]);
     const calls: (() => tf.Tensor)[] = [
       () => imtile(last),
@@ -458,7 +564,11 @@ describe('imtile: errors', () => {
     );
     const gone = tf.zeros([2, 2]);
     gone.dispose();
-    await expectThrowsNoLeak(() => imtile(gone), TypeError, "imtile: 'input' is a disposed tensor; it can no longer be used");
+    await expectThrowsNoLeak(
+      () => imtile(gone),
+      TypeError,
+      "imtile: 'input' is a disposed tensor; it can no longer be used",
+    );
     tf.dispose([b, r1, r5, c2, empty]);
   });
 
@@ -469,13 +579,29 @@ describe('imtile: errors', () => {
       RangeError,
       "imtile: expected 'input' to be a non-empty array of images, got [] (array of length 0)",
     );
-    await expectThrowsNoLeak(() => imtile([ok, 'a' as never]), TypeError, `imtile: expected 'input[1]' ${IMG}, got "a" (string)`);
+    await expectThrowsNoLeak(
+      () => imtile([ok, 'a' as never]),
+      TypeError,
+      `imtile: expected 'input[1]' ${IMG}, got "a" (string)`,
+    );
     const r4 = tf.zeros([1, 2, 2, 1]);
-    await expectThrowsNoLeak(() => imtile([r4]), RangeError, `imtile: expected 'input[0]' ${IMG}, got rank 4 [1, 2, 2, 1] float32`);
+    await expectThrowsNoLeak(
+      () => imtile([r4]),
+      RangeError,
+      `imtile: expected 'input[0]' ${IMG}, got rank 4 [1, 2, 2, 1] float32`,
+    );
     const c2 = tf.zeros([2, 2, 2]);
-    await expectThrowsNoLeak(() => imtile([ok, c2]), RangeError, `imtile: expected 'input[1]' ${IMG}, got rank 3 [2, 2, 2] float32`);
+    await expectThrowsNoLeak(
+      () => imtile([ok, c2]),
+      RangeError,
+      `imtile: expected 'input[1]' ${IMG}, got rank 3 [2, 2, 2] float32`,
+    );
     const e = tf.zeros([0, 2]);
-    await expectThrowsNoLeak(() => imtile([e]), RangeError, `imtile: expected 'input[0]' ${IMG}, got rank 2 [0, 2] float32`);
+    await expectThrowsNoLeak(
+      () => imtile([e]),
+      RangeError,
+      `imtile: expected 'input[0]' ${IMG}, got rank 2 [0, 2] float32`,
+    );
     const s = tf.tensor2d([['a']], undefined, 'string');
     await expectThrowsNoLeak(
       () => imtile([s]),
@@ -504,22 +630,86 @@ describe('imtile: errors', () => {
         RangeError,
         "imtile: unknown option 'gridsize'; known options are 'gridSize', 'borderSize', 'backgroundColor', 'thumbnailSize', 'frames'",
       ],
-      [{ gridSize: [2] }, TypeError, "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got [2] (array of length 1)"],
-      [{ gridSize: 4 }, TypeError, "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got 4 (number)"],
-      [{ gridSize: [0, 2] }, RangeError, "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got [0, 2] (array of length 2)"],
-      [{ gridSize: [1.5, null] }, RangeError, "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got [1.5, null] (array of length 2)"],
-      [{ gridSize: [-Infinity, 2] }, RangeError, "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got [-Infinity, 2] (array of length 2)"],
-      [{ thumbnailSize: 'big' }, TypeError, `imtile: expected 'thumbnailSize' to be [rows, cols] with each a positive integer or null, or null, got "big" (string)`],
-      [{ thumbnailSize: [0, 5] }, RangeError, "imtile: expected 'thumbnailSize' to be [rows, cols] with each a positive integer or null, or null, got [0, 5] (array of length 2)"],
-      [{ thumbnailSize: [Infinity, 5] }, RangeError, "imtile: expected 'thumbnailSize' to be [rows, cols] with each a positive integer or null, or null, got [Infinity, 5] (array of length 2)"],
-      [{ borderSize: -1 }, RangeError, "imtile: expected 'borderSize' to be a non-negative integer or [rows, cols] of non-negative integers, got -1 (number)"],
-      [{ borderSize: '1' }, TypeError, `imtile: expected 'borderSize' to be a non-negative integer or [rows, cols] of non-negative integers, got "1" (string)`],
-      [{ borderSize: [1, 0.5] }, RangeError, "imtile: expected 'borderSize' to be a non-negative integer or [rows, cols] of non-negative integers, got [1, 0.5] (array of length 2)"],
-      [{ backgroundColor: [1, 0] }, TypeError, "imtile: expected 'backgroundColor' to be [r, g, b] with each a number in [0, 1], got [1, 0] (array of length 2)"],
-      [{ backgroundColor: [1, 2, 0] }, RangeError, "imtile: expected 'backgroundColor' to be [r, g, b] with each a number in [0, 1], got [1, 2, 0] (array of length 3)"],
-      [{ backgroundColor: [NaN, 0, 0] }, RangeError, "imtile: expected 'backgroundColor' to be [r, g, b] with each a number in [0, 1], got [NaN, 0, 0] (array of length 3)"],
-      [{ frames: 'all' }, TypeError, `imtile: expected 'frames' to be a non-empty array of 0-based frame indices, got "all" (string)`],
-      [{ frames: [] }, RangeError, "imtile: expected 'frames' to be a non-empty array of 0-based frame indices, got [] (array of length 0)"],
+      [
+        { gridSize: [2] },
+        TypeError,
+        "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got [2] (array of length 1)",
+      ],
+      [
+        { gridSize: 4 },
+        TypeError,
+        "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got 4 (number)",
+      ],
+      [
+        { gridSize: [0, 2] },
+        RangeError,
+        "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got [0, 2] (array of length 2)",
+      ],
+      [
+        { gridSize: [1.5, null] },
+        RangeError,
+        "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got [1.5, null] (array of length 2)",
+      ],
+      [
+        { gridSize: [-Infinity, 2] },
+        RangeError,
+        "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got [-Infinity, 2] (array of length 2)",
+      ],
+      [
+        { thumbnailSize: 'big' },
+        TypeError,
+        `imtile: expected 'thumbnailSize' to be [rows, cols] with each a positive integer or null, or null, got "big" (string)`,
+      ],
+      [
+        { thumbnailSize: [0, 5] },
+        RangeError,
+        "imtile: expected 'thumbnailSize' to be [rows, cols] with each a positive integer or null, or null, got [0, 5] (array of length 2)",
+      ],
+      [
+        { thumbnailSize: [Infinity, 5] },
+        RangeError,
+        "imtile: expected 'thumbnailSize' to be [rows, cols] with each a positive integer or null, or null, got [Infinity, 5] (array of length 2)",
+      ],
+      [
+        { borderSize: -1 },
+        RangeError,
+        "imtile: expected 'borderSize' to be a non-negative integer or [rows, cols] of non-negative integers, got -1 (number)",
+      ],
+      [
+        { borderSize: '1' },
+        TypeError,
+        `imtile: expected 'borderSize' to be a non-negative integer or [rows, cols] of non-negative integers, got "1" (string)`,
+      ],
+      [
+        { borderSize: [1, 0.5] },
+        RangeError,
+        "imtile: expected 'borderSize' to be a non-negative integer or [rows, cols] of non-negative integers, got [1, 0.5] (array of length 2)",
+      ],
+      [
+        { backgroundColor: [1, 0] },
+        TypeError,
+        "imtile: expected 'backgroundColor' to be [r, g, b] with each a number in [0, 1], got [1, 0] (array of length 2)",
+      ],
+      [
+        { backgroundColor: [1, 2, 0] },
+        RangeError,
+        "imtile: expected 'backgroundColor' to be [r, g, b] with each a number in [0, 1], got [1, 2, 0] (array of length 3)",
+      ],
+      [
+        { backgroundColor: [NaN, 0, 0] },
+        RangeError,
+        "imtile: expected 'backgroundColor' to be [r, g, b] with each a number in [0, 1], got [NaN, 0, 0] (array of length 3)",
+      ],
+      [
+        { frames: 'all' },
+        TypeError,
+        `imtile: expected 'frames' to be a non-empty array of 0-based frame indices, got "all" (string)`,
+      ],
+      [
+        { frames: [] },
+        RangeError,
+        "imtile: expected 'frames' to be a non-empty array of 0-based frame indices, got [] (array of length 0)",
+      ],
       [{ frames: [0, 5] }, RangeError, "imtile: expected 'frames[1]' to be an integer in [0, 4], got 5 (number)"],
       [{ frames: [0.5] }, RangeError, "imtile: expected 'frames[0]' to be an integer in [0, 4], got 0.5 (number)"],
       [{ frames: ['1'] }, TypeError, `imtile: expected 'frames[0]' to be an integer, got "1" (string)`],
@@ -533,7 +723,12 @@ describe('imtile: errors', () => {
 
 describe('imtile: properties', () => {
   /** MATLAB's grid rule, written out again independently of the implementation. */
-  function expectedGrid(n: number, tileH: number, tileW: number, spec: [number | null, number | null]): [number, number] {
+  function expectedGrid(
+    n: number,
+    tileH: number,
+    tileW: number,
+    spec: [number | null, number | null],
+  ): [number, number] {
     const [r, c] = spec;
     if (r && c) return [r, c];
     if (r) return [r, Math.ceil(n / r)];
@@ -549,7 +744,10 @@ describe('imtile: properties', () => {
         fc.integer({ min: 1, max: 30 }),
         fc.integer({ min: 1, max: 7 }),
         fc.integer({ min: 1, max: 7 }),
-        fc.oneof(fc.integer({ min: 0, max: 2 }), fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }))),
+        fc.oneof(
+          fc.integer({ min: 0, max: 2 }),
+          fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+        ),
         fc.tuple(fc.option(fc.integer({ min: 1, max: 8 })), fc.option(fc.integer({ min: 1, max: 8 }))),
         fc.constantFrom('last', 'first', 'array'),
         async (n, h, w, borderSize, gridSize, form) => {

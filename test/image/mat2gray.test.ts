@@ -66,7 +66,8 @@ describe('mat2gray: MATLAB vectors (spec 9.1)', () => {
     // MATLAB element (r, c, 1, p), 1-based, is 10*sin(r + 5(c-1) + 25(p-1)) (column-major); ours is [p][r][c][0].
     const data: number[] = [];
     for (let p = 1; p <= 3; p++)
-      for (let r = 1; r <= 5; r++) for (let c = 1; c <= 5; c++) data.push(10 * Math.sin(r + 5 * (c - 1) + 25 * (p - 1)));
+      for (let r = 1; r <= 5; r++)
+        for (let c = 1; c <= 5; c++) data.push(10 * Math.sin(r + 5 * (c - 1) + 25 * (p - 1)));
     const lo = Math.min(...data.map(Math.fround));
     const hi = Math.max(...data.map(Math.fround));
     expect(lo).toBeCloseTo(-9.999902065507035, 5);
@@ -74,7 +75,11 @@ describe('mat2gray: MATLAB vectors (spec 9.1)', () => {
     const out = await run(data, [3, 5, 5, 1]);
     expectClose(out.slice(0, 5), [0.920775682999, 0.360304997112, 0, 0.356060880059, 0.918367891962]);
     // Every element follows the global formula (not a per-frame one).
-    expectClose(out, data.map((v) => (v - -9.999902065507035) / (9.999118601072672 - -9.999902065507035)), 1e-5);
+    expectClose(
+      out,
+      data.map((v) => (v - -9.999902065507035) / (9.999118601072672 - -9.999902065507035)),
+      1e-5,
+    );
   });
 });
 
@@ -124,7 +129,10 @@ describe('mat2gray: hand cases and edges', () => {
   it('handles a 1×1 image, a scalar, rank 5, and an empty tensor', async () => {
     expect(await run([7], [1, 1])).toEqual([1]);
     expect(await run([0.5], [])).toEqual([0.5]);
-    expectClose(await run([0, 1, 2, 3, 4, 5, 6, 8], [1, 2, 1, 2, 2]), [0, 1, 2, 3, 4, 5, 6, 8].map((v) => v / 8));
+    expectClose(
+      await run([0, 1, 2, 3, 4, 5, 6, 8], [1, 2, 1, 2, 2]),
+      [0, 1, 2, 3, 4, 5, 6, 8].map((v) => v / 8),
+    );
     expect(await run([], [0, 3])).toEqual([]);
   });
 
@@ -141,7 +149,14 @@ describe('mat2gray: memory and inputs', () => {
     const f = tf.tensor1d([1, NaN, 3]);
     const i = tf.tensor1d([1, 2, 3], 'int32');
     const e = tf.tensor1d([]);
-    for (const [x, limits] of [[f, undefined], [f, [0, 2]], [f, [1, 1]], [i, undefined], [i, [0, 9]], [e, undefined]] as const) {
+    for (const [x, limits] of [
+      [f, undefined],
+      [f, [0, 2]],
+      [f, [1, 1]],
+      [i, undefined],
+      [i, [0, 9]],
+      [e, undefined],
+    ] as const) {
       const y = await expectNoLeak(() => mat2gray(x, limits as [number, number] | undefined), 1);
       expect(y).not.toBe(x);
       y.dispose();
@@ -150,8 +165,18 @@ describe('mat2gray: memory and inputs', () => {
   });
 
   it('leaves the input unchanged (float32 and int32)', async () => {
-    const f = tf.tensor2d([[1, 2], [NaN, 4]]);
-    const i = tf.tensor2d([[0, 128], [255, 7]], undefined, 'int32');
+    const f = tf.tensor2d([
+      [1, 2],
+      [NaN, 4],
+    ]);
+    const i = tf.tensor2d(
+      [
+        [0, 128],
+        [255, 7],
+      ],
+      undefined,
+      'int32',
+    );
     tf.dispose([mat2gray(f), mat2gray(i), mat2gray(f, [2, 3])]);
     expect(await values(f)).toEqual([1, 2, NaN, 4]);
     expect(f.dtype).toBe('float32');
@@ -177,7 +202,11 @@ describe('mat2gray: errors', () => {
     b.dispose();
     const d = tf.tensor1d([1]);
     d.dispose();
-    await expectThrowsNoLeak(() => mat2gray(d), TypeError, "mat2gray: 'x' is a disposed tensor; it can no longer be used");
+    await expectThrowsNoLeak(
+      () => mat2gray(d),
+      TypeError,
+      "mat2gray: 'x' is a disposed tensor; it can no longer be used",
+    );
   });
 
   it('rejects bad limits', async () => {
@@ -247,17 +276,23 @@ describe('mat2gray: properties', () => {
 
   it('min maps to exactly 0 and max to 1 (±1 ulp) for finite non-constant data', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { minLength: 2, maxLength: 20 }), async (data) => {
-        // float32 limit, documented: 1 / (amax - amin) overflows for ranges below about 3e-39.
-        const f32 = data.map(Math.fround);
-        fc.pre(Math.max(...f32) - Math.min(...f32) > 1e-30);
-        const x = tf.tensor1d(data);
-        const y = mat2gray(x);
-        const out = await values(y);
-        tf.dispose([x, y]);
-        expect(out[f32.indexOf(Math.min(...f32))]).toBe(0);
-        expect(out[f32.indexOf(Math.max(...f32))]).toBeGreaterThan(1 - 2e-7);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), {
+          minLength: 2,
+          maxLength: 20,
+        }),
+        async (data) => {
+          // float32 limit, documented: 1 / (amax - amin) overflows for ranges below about 3e-39.
+          const f32 = data.map(Math.fround);
+          fc.pre(Math.max(...f32) - Math.min(...f32) > 1e-30);
+          const x = tf.tensor1d(data);
+          const y = mat2gray(x);
+          const out = await values(y);
+          tf.dispose([x, y]);
+          expect(out[f32.indexOf(Math.min(...f32))]).toBe(0);
+          expect(out[f32.indexOf(Math.max(...f32))]).toBeGreaterThan(1 - 2e-7);
+        },
+      ),
       { numRuns: 100 },
     );
   });

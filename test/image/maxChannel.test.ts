@@ -5,7 +5,13 @@ import { mat2gray } from '../../src/image/mat2gray.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
 /** [h, w, c] tensor whose channel k holds `fill(k, i)` at pixel i (row-major). */
-function hwc(h: number, w: number, c: number, fill: (k: number, i: number) => number, dtype: 'float32' | 'int32' = 'float32') {
+function hwc(
+  h: number,
+  w: number,
+  c: number,
+  fill: (k: number, i: number) => number,
+  dtype: 'float32' | 'int32' = 'float32',
+) {
   const data: number[] = [];
   for (let i = 0; i < h * w; i++) for (let k = 0; k < c; k++) data.push(fill(k, i));
   return tf.tensor3d(data, [h, w, c], dtype);
@@ -53,7 +59,17 @@ describe('maxChannel', () => {
   });
 
   it('handles -Inf/+Inf and all-negative activations', async () => {
-    const act = hwc(1, 2, 3, (k, i) => [[-5, -Infinity], [-3, -4], [-Infinity, -Infinity]][k][i]);
+    const act = hwc(
+      1,
+      2,
+      3,
+      (k, i) =>
+        [
+          [-5, -Infinity],
+          [-3, -4],
+          [-Infinity, -Infinity],
+        ][k][i],
+    );
     const ch = maxChannel(act);
     expect(Array.from(await ch.data())).toEqual([-3, -4]);
     const inf = hwc(1, 1, 2, (k) => (k === 1 ? Infinity : 3));
@@ -85,7 +101,7 @@ describe('maxChannel', () => {
     tf.dispose([one, c1, single, c2, pixel, c3]);
   });
 
-  it('a batch [n, h, w, c] picks each image\'s own strongest channel -> [n, h, w]', async () => {
+  it("a batch [n, h, w, c] picks each image's own strongest channel -> [n, h, w]", async () => {
     // image 0: channel 2 strongest; image 1: channel 0 strongest; image 2: all NaN -> channel 0.
     const a0 = hwc(2, 2, 3, (k, i) => (k === 2 ? 10 + i : i));
     const a1 = hwc(2, 2, 3, (k, i) => (k === 0 ? 50 - i : i));
@@ -148,7 +164,11 @@ describe('maxChannel', () => {
     );
     const d = tf.zeros([1, 1, 2]);
     d.dispose();
-    await expectThrowsNoLeak(() => maxChannel(d), TypeError, "maxChannel: 'act' is a disposed tensor; it can no longer be used");
+    await expectThrowsNoLeak(
+      () => maxChannel(d),
+      TypeError,
+      "maxChannel: 'act' is a disposed tensor; it can no longer be used",
+    );
     tf.dispose([flat, empty, b]);
   });
 });

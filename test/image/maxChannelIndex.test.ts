@@ -4,7 +4,13 @@ import { maxChannelIndex } from '../../src/image/maxChannelIndex.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { BACKEND } from '../helpers/backend.js';
 
-function hwc(h: number, w: number, c: number, fill: (k: number, i: number) => number, dtype: 'float32' | 'int32' = 'float32') {
+function hwc(
+  h: number,
+  w: number,
+  c: number,
+  fill: (k: number, i: number) => number,
+  dtype: 'float32' | 'int32' = 'float32',
+) {
   const data: number[] = [];
   for (let i = 0; i < h * w; i++) for (let k = 0; k < c; k++) data.push(fill(k, i));
   return tf.tensor3d(data, [h, w, c], dtype);

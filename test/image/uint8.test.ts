@@ -48,7 +48,10 @@ describe('uint8', () => {
   });
 
   it('returns a new tensor, leaves the input unchanged, and leaks nothing', async () => {
-    const x = tf.tensor2d([[0.4, 1.6], [2.5, -2.5]]);
+    const x = tf.tensor2d([
+      [0.4, 1.6],
+      [2.5, -2.5],
+    ]);
     const before = Array.from(await x.data());
     const y = await expectNoLeak(() => uint8(x), 1);
     expect(y).not.toBe(x);

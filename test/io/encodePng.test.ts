@@ -35,7 +35,13 @@ describe('encodePng', () => {
   it('int32: as is, saturated to 0..255', async () => {
     const img = tf.tensor3d([0, 1, 254, 255, 256, -1, 1000, -1000, 128], [1, 3, 3], 'int32');
     const bytes = await expectNoLeak(() => encodePng(img));
-    expect(decode(bytes)).toEqual({ width: 3, height: 1, colorType: 2, depth: 8, samples: [0, 1, 254, 255, 255, 0, 255, 0, 128] });
+    expect(decode(bytes)).toEqual({
+      width: 3,
+      height: 1,
+      colorType: 2,
+      depth: 8,
+      samples: [0, 1, 254, 255, 255, 0, 255, 0, 128],
+    });
     img.dispose();
   });
 
@@ -74,7 +80,10 @@ describe('encodePng', () => {
   });
 
   it('does not change or dispose its input', async () => {
-    const img = tf.tensor2d([[-1, 0.5], [2, NaN]]);
+    const img = tf.tensor2d([
+      [-1, 0.5],
+      [2, NaN],
+    ]);
     await encodePng(img);
     expect(img.isDisposed).toBe(false);
     expect(Array.from(await img.data())).toEqual([-1, 0.5, 2, NaN]);
@@ -83,18 +92,42 @@ describe('encodePng', () => {
 
   it('bad input: TypeError for a non-tensor or wrong dtype, RangeError for a wrong shape', async () => {
     const WHAT = 'an image tensor [h, w], [h, w, 1] or [h, w, 3] of dtype float32 or int32';
-    await expectThrowsNoLeak(() => encodePng([1, 2] as never), TypeError, `encodePng: expected 'img' to be ${WHAT}, got [1, 2] (array of length 2)`);
+    await expectThrowsNoLeak(
+      () => encodePng([1, 2] as never),
+      TypeError,
+      `encodePng: expected 'img' to be ${WHAT}, got [1, 2] (array of length 2)`,
+    );
     const b = tf.tensor2d([[1]], [1, 1], 'bool');
-    await expectThrowsNoLeak(() => encodePng(b), TypeError, `encodePng: expected 'img' to be ${WHAT}, got rank 2 [1, 1] bool`);
+    await expectThrowsNoLeak(
+      () => encodePng(b),
+      TypeError,
+      `encodePng: expected 'img' to be ${WHAT}, got rank 2 [1, 1] bool`,
+    );
     const rgba = tf.zeros([2, 2, 4]);
-    await expectThrowsNoLeak(() => encodePng(rgba), RangeError, `encodePng: expected 'img' to be ${WHAT}, got rank 3 [2, 2, 4] float32`);
+    await expectThrowsNoLeak(
+      () => encodePng(rgba),
+      RangeError,
+      `encodePng: expected 'img' to be ${WHAT}, got rank 3 [2, 2, 4] float32`,
+    );
     const stack = tf.zeros([1, 2, 2, 3]);
-    await expectThrowsNoLeak(() => encodePng(stack), RangeError, `encodePng: expected 'img' to be ${WHAT}, got rank 4 [1, 2, 2, 3] float32`);
+    await expectThrowsNoLeak(
+      () => encodePng(stack),
+      RangeError,
+      `encodePng: expected 'img' to be ${WHAT}, got rank 4 [1, 2, 2, 3] float32`,
+    );
     const empty = tf.zeros([0, 3]);
-    await expectThrowsNoLeak(() => encodePng(empty), RangeError, `encodePng: expected 'img' to be ${WHAT} with h, w >= 1, got rank 2 [0, 3] float32`);
+    await expectThrowsNoLeak(
+      () => encodePng(empty),
+      RangeError,
+      `encodePng: expected 'img' to be ${WHAT} with h, w >= 1, got rank 2 [0, 3] float32`,
+    );
     const gone = tf.zeros([2, 2]);
     gone.dispose();
-    await expectThrowsNoLeak(() => encodePng(gone), TypeError, `encodePng: 'img' is a disposed tensor; it can no longer be used`);
+    await expectThrowsNoLeak(
+      () => encodePng(gone),
+      TypeError,
+      `encodePng: 'img' is a disposed tensor; it can no longer be used`,
+    );
     tf.dispose([b, rgba, stack, empty]);
   });
 });

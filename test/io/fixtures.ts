@@ -74,12 +74,22 @@ export function be16(values: number[]): number[] {
  * used. Any conforming decoder returns exactly 50 and 200 (a flat block has no rounding in the inverse DCT).
  */
 export function grayJpeg(): Buffer {
-  const marker = (code: number, body: number[]) => [0xff, code, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
+  const marker = (code: number, body: number[]) => [
+    0xff,
+    code,
+    (body.length + 2) >> 8,
+    (body.length + 2) & 0xff,
+    ...body,
+  ];
   // DC of a flat block of value v (level-shifted by 128): 8 (v - 128). Left: -624 (category 10), right: 576, so the
   // coded difference is 1200 (category 11). Negative values are coded as v + 2^cat - 1.
   const bits =
-    '00' + (-624 + 1023).toString(2).padStart(10, '0') + '00' + // block 1: DC cat 10, value, AC end-of-block
-    '01' + (1200).toString(2).padStart(11, '0') + '00'; // block 2: DC cat 11, value, end-of-block
+    '00' +
+    (-624 + 1023).toString(2).padStart(10, '0') +
+    '00' + // block 1: DC cat 10, value, AC end-of-block
+    '01' +
+    (1200).toString(2).padStart(11, '0') +
+    '00'; // block 2: DC cat 11, value, end-of-block
   const padded = bits.padEnd(Math.ceil(bits.length / 8) * 8, '1');
   const scan: number[] = [];
   for (let i = 0; i < padded.length; i += 8) {
@@ -89,14 +99,16 @@ export function grayJpeg(): Buffer {
   }
   const counts = (lengths: Record<number, number>) => Array.from({ length: 16 }, (_, i) => lengths[i + 1] ?? 0);
   return Buffer.from([
-    0xff, 0xd8, // SOI
+    0xff,
+    0xd8, // SOI
     ...marker(0xdb, [0x00, ...new Array(64).fill(1)]), // DQT: table 0, all ones
     ...marker(0xc0, [8, 0, 8, 0, 16, 1, 1, 0x11, 0]), // SOF0: 8-bit, 8 high, 16 wide, 1 component (id 1, 1×1, table 0)
     ...marker(0xc4, [0x00, ...counts({ 2: 2 }), 10, 11]), // DHT DC 0: codes 00 → cat 10, 01 → cat 11
     ...marker(0xc4, [0x10, ...counts({ 2: 1 }), 0x00]), // DHT AC 0: code 00 → end-of-block
     ...marker(0xda, [1, 1, 0x00, 0, 63, 0]), // SOS: 1 component, tables 0/0, spectral 0..63
     ...scan,
-    0xff, 0xd9, // EOI
+    0xff,
+    0xd9, // EOI
   ]);
 }
 

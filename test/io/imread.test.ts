@@ -133,7 +133,16 @@ describe('imread: kinds of source', () => {
 
 describe('imread: PNG colour types and depths', () => {
   it('gray 8-bit → [h, w]', async () => {
-    const png = buildPng({ width: 3, height: 2, depth: 8, colorType: 0, rows: [[0, 1, 2], [128, 254, 255]] });
+    const png = buildPng({
+      width: 3,
+      height: 2,
+      depth: 8,
+      colorType: 0,
+      rows: [
+        [0, 1, 2],
+        [128, 254, 255],
+      ],
+    });
     expect(await take(await imread(png))).toEqual({ shape: [2, 3], dtype: 'int32', values: [0, 1, 2, 128, 254, 255] });
   });
 
@@ -149,10 +158,27 @@ describe('imread: PNG colour types and depths', () => {
 
   it('palette → [h, w, 3] colours from the palette (also with a tRNS alpha table)', async () => {
     const plte = [255, 0, 0, 0, 255, 0, 10, 20, 30];
-    const rows = [[0, 1], [2, 0]];
+    const rows = [
+      [0, 1],
+      [2, 0],
+    ];
     const expected = { shape: [2, 2, 3], dtype: 'int32', values: [255, 0, 0, 0, 255, 0, 10, 20, 30, 255, 0, 0] };
-    expect(await take(await imread(buildPng({ width: 2, height: 2, depth: 8, colorType: 3, rows, chunks: [['PLTE', plte]] })))).toEqual(expected);
-    const withAlpha = buildPng({ width: 2, height: 2, depth: 8, colorType: 3, rows, chunks: [['PLTE', plte], ['tRNS', [0, 128]]] });
+    expect(
+      await take(
+        await imread(buildPng({ width: 2, height: 2, depth: 8, colorType: 3, rows, chunks: [['PLTE', plte]] })),
+      ),
+    ).toEqual(expected);
+    const withAlpha = buildPng({
+      width: 2,
+      height: 2,
+      depth: 8,
+      colorType: 3,
+      rows,
+      chunks: [
+        ['PLTE', plte],
+        ['tRNS', [0, 128]],
+      ],
+    });
     expect(await take(await imread(withAlpha))).toEqual(expected);
   });
 
@@ -178,9 +204,23 @@ describe('imread: PNG colour types and depths', () => {
   });
 
   it('a tRNS colour key (gray or RGB) changes no pixel', async () => {
-    const rgb = buildPng({ width: 2, height: 1, depth: 8, colorType: 2, rows: [[9, 8, 7, 1, 2, 3]], chunks: [['tRNS', be16([9, 8, 7])]] });
+    const rgb = buildPng({
+      width: 2,
+      height: 1,
+      depth: 8,
+      colorType: 2,
+      rows: [[9, 8, 7, 1, 2, 3]],
+      chunks: [['tRNS', be16([9, 8, 7])]],
+    });
     expect((await take(await imread(rgb))).values).toEqual([9, 8, 7, 1, 2, 3]);
-    const gray = buildPng({ width: 2, height: 1, depth: 8, colorType: 0, rows: [[40, 41]], chunks: [['tRNS', be16([40])]] });
+    const gray = buildPng({
+      width: 2,
+      height: 1,
+      depth: 8,
+      colorType: 0,
+      rows: [[40, 41]],
+      chunks: [['tRNS', be16([40])]],
+    });
     expect((await take(await imread(gray))).values).toEqual([40, 41]);
   });
 });
@@ -230,13 +270,21 @@ describe('imread: errors', () => {
       [tf.scalar(1), 'rank 0 [] float32'],
     ];
     for (const [value, shown] of cases) {
-      await expectThrowsNoLeak(() => imread(value as never), TypeError, `imread: expected 'source' to be ${SOURCE_WHAT}, got ${shown}`);
+      await expectThrowsNoLeak(
+        () => imread(value as never),
+        TypeError,
+        `imread: expected 'source' to be ${SOURCE_WHAT}, got ${shown}`,
+      );
     }
     tf.dispose(cases.map(([v]) => v).filter((v): v is tf.Tensor => v instanceof tf.Tensor));
   });
 
   it('empty path, unsupported URL protocol → RangeError', async () => {
-    await expectThrowsNoLeak(() => imread(''), RangeError, `imread: expected 'source' to be a non-empty file path or URL, got "" (string)`);
+    await expectThrowsNoLeak(
+      () => imread(''),
+      RangeError,
+      `imread: expected 'source' to be a non-empty file path or URL, got "" (string)`,
+    );
     await expectThrowsNoLeak(
       () => imread('ftp://example.com/face.png'),
       RangeError,
@@ -262,7 +310,11 @@ describe('imread: errors', () => {
   it('a folder', async () => {
     const folder = join(tmp.dir, 'folder');
     await mkdir(folder, { recursive: true });
-    await expectThrowsNoLeak(() => imread(folder), Error, `imread: ${JSON.stringify(folder)} is a directory, not an image file`);
+    await expectThrowsNoLeak(
+      () => imread(folder),
+      Error,
+      `imread: ${JSON.stringify(folder)} is a directory, not an image file`,
+    );
   });
 
   it('a text file, an empty file, other image formats: says what was found', async () => {
@@ -272,7 +324,11 @@ describe('imread: errors', () => {
       ['anim.png', Buffer.from('GIF89a\x01\x00\x01\x00', 'latin1'), 'a GIF image'],
       ['pic.png', Buffer.from('RIFF\x00\x00\x00\x00WEBPVP8 ', 'latin1'), 'a WebP image'],
       ['pic.bmp', Buffer.from('BM\x00\x00\x00\x00', 'latin1'), 'a BMP image'],
-      ['blob.png', new Uint8Array([0, 1, 2, 3, 0xfe, 0xff, 7, 8, 9]), 'unknown data starting with bytes 00 01 02 03 fe ff 07 08'],
+      [
+        'blob.png',
+        new Uint8Array([0, 1, 2, 3, 0xfe, 0xff, 7, 8, 9]),
+        'unknown data starting with bytes 00 01 02 03 fe ff 07 08',
+      ],
     ];
     for (const [name, bytes, found] of cases) {
       const file = join(tmp.dir, name);
@@ -310,22 +366,38 @@ describe('imread: errors', () => {
     const png = buildPng({ width: 2, height: 1, depth: 8, colorType: 0, rows: [[1, 2]] });
     const badCrc = Buffer.from(png);
     badCrc[png.length - 13] ^= 0xff; // the last byte of IDAT's CRC
-    await expectThrowsNoLeak(() => imread(badCrc), Error, `imread: cannot read the given ${png.length} bytes: corrupt PNG (the checksum of its IDAT chunk at byte 33 does not match)`);
+    await expectThrowsNoLeak(
+      () => imread(badCrc),
+      Error,
+      `imread: cannot read the given ${png.length} bytes: corrupt PNG (the checksum of its IDAT chunk at byte 33 does not match)`,
+    );
     const badData = Buffer.from(png);
     badData[png.length - 20] ^= 0xff; // inside the compressed IDAT data
-    await expectThrowsNoLeak(() => imread(badData), Error, new RegExp(`^imread: cannot read the given ${png.length} bytes: corrupt PNG \\(.+\\)$`));
+    await expectThrowsNoLeak(
+      () => imread(badData),
+      Error,
+      new RegExp(`^imread: cannot read the given ${png.length} bytes: corrupt PNG \\(.+\\)$`),
+    );
     const badDepth = buildPng({ width: 2, height: 1, depth: 8, colorType: 0, rows: [[1, 2]] });
     const ihdr = Buffer.alloc(13);
     ihdr.writeUInt32BE(2, 0);
     ihdr.writeUInt32BE(1, 4);
     ihdr[8] = 7; // no such bit depth
     const bad = Buffer.concat([badDepth.subarray(0, 8), pngChunk('IHDR', ihdr), badDepth.subarray(33)]);
-    await expectThrowsNoLeak(() => imread(bad), Error, `imread: cannot read the given ${bad.length} bytes: corrupt PNG (bit depth 7 is not allowed for colour type 0)`);
+    await expectThrowsNoLeak(
+      () => imread(bad),
+      Error,
+      `imread: cannot read the given ${bad.length} bytes: corrupt PNG (bit depth 7 is not allowed for colour type 0)`,
+    );
   });
 
   it('a palette PNG without its palette', async () => {
     const png = buildPng({ width: 2, height: 1, depth: 8, colorType: 3, rows: [[0, 1]] });
-    await expectThrowsNoLeak(() => imread(png), Error, `imread: cannot read the given ${png.length} bytes: corrupt PNG (Expected palette not found)`);
+    await expectThrowsNoLeak(
+      () => imread(png),
+      Error,
+      `imread: cannot read the given ${png.length} bytes: corrupt PNG (Expected palette not found)`,
+    );
   });
 
   it('a truncated or corrupt JPEG', async () => {
@@ -340,8 +412,16 @@ describe('imread: errors', () => {
   });
 
   it('http errors name the URL', async () => {
-    await expectThrowsNoLeak(() => imread(`${base}/missing.png`), Error, `imread: cannot fetch "${base}/missing.png": HTTP 404 Not Found`);
+    await expectThrowsNoLeak(
+      () => imread(`${base}/missing.png`),
+      Error,
+      `imread: cannot fetch "${base}/missing.png": HTTP 404 Not Found`,
+    );
     // Port 9 (discard) on the loopback: nothing listens there (and fetch refuses it as a "bad port").
-    await expectThrowsNoLeak(() => imread('http://127.0.0.1:9/x.png'), Error, /^imread: cannot fetch "http:\/\/127\.0\.0\.1:9\/x\.png": fetch failed/);
+    await expectThrowsNoLeak(
+      () => imread('http://127.0.0.1:9/x.png'),
+      Error,
+      /^imread: cannot fetch "http:\/\/127\.0\.0\.1:9\/x\.png": fetch failed/,
+    );
   });
 });

@@ -26,12 +26,19 @@ async function values(t: tf.Tensor): Promise<{ shape: number[]; dtype: string; v
 
 describe('imwrite', () => {
   it('float32 gray [h, w]: clamp to [0, 1], ×255, round half up, NaN → 0; reads back as int32 [h, w]', async () => {
-    const img = tf.tensor2d([[0, 0.5, 1], [-0.5, 2, NaN]]);
+    const img = tf.tensor2d([
+      [0, 0.5, 1],
+      [-0.5, 2, NaN],
+    ]);
     const file = join(tmp.dir, 'gray.png');
     await expectNoLeak(() => imwrite(img, file));
     const png = pngjs.PNG.sync.read(await readFile(file));
     expect([png.width, png.height, png.colorType, png.depth]).toEqual([3, 2, 0, 8]);
-    expect(await values(await imread(file))).toEqual({ shape: [2, 3], dtype: 'int32', values: [0, 128, 255, 0, 255, 0] });
+    expect(await values(await imread(file))).toEqual({
+      shape: [2, 3],
+      dtype: 'int32',
+      values: [0, 128, 255, 0, 255, 0],
+    });
     expect(Array.from(await img.data())).toEqual([0, 0.5, 1, -0.5, 2, NaN]); // input unchanged
     img.dispose();
   });
@@ -42,7 +49,11 @@ describe('imwrite', () => {
     await imwrite(img, file);
     const png = pngjs.PNG.sync.read(await readFile(file));
     expect(png.colorType).toBe(2);
-    expect(await values(await imread(file))).toEqual({ shape: [1, 2, 3], dtype: 'int32', values: [0, 127, 255, 0, 255, 42] });
+    expect(await values(await imread(file))).toEqual({
+      shape: [1, 2, 3],
+      dtype: 'int32',
+      values: [0, 127, 255, 0, 255, 42],
+    });
     img.dispose();
   });
 
@@ -91,20 +102,40 @@ describe('imwrite', () => {
   it('bad image: the same checks as encodePng, named imwrite', async () => {
     const WHAT = 'an image tensor [h, w], [h, w, 1] or [h, w, 3] of dtype float32 or int32';
     const file = join(tmp.dir, 'never.png');
-    await expectThrowsNoLeak(() => imwrite('face.png' as never, file), TypeError, `imwrite: expected 'img' to be ${WHAT}, got "face.png" (string)`);
+    await expectThrowsNoLeak(
+      () => imwrite('face.png' as never, file),
+      TypeError,
+      `imwrite: expected 'img' to be ${WHAT}, got "face.png" (string)`,
+    );
     const rgba = tf.zeros([2, 2, 4], 'int32');
-    await expectThrowsNoLeak(() => imwrite(rgba, file), RangeError, `imwrite: expected 'img' to be ${WHAT}, got rank 3 [2, 2, 4] int32`);
+    await expectThrowsNoLeak(
+      () => imwrite(rgba, file),
+      RangeError,
+      `imwrite: expected 'img' to be ${WHAT}, got rank 3 [2, 2, 4] int32`,
+    );
     const gone = tf.zeros([2, 2]);
     gone.dispose();
-    await expectThrowsNoLeak(() => imwrite(gone, file), TypeError, `imwrite: 'img' is a disposed tensor; it can no longer be used`);
+    await expectThrowsNoLeak(
+      () => imwrite(gone, file),
+      TypeError,
+      `imwrite: 'img' is a disposed tensor; it can no longer be used`,
+    );
     rgba.dispose();
     await expect(stat(file)).rejects.toThrow(/ENOENT/); // nothing written
   });
 
   it('bad path: TypeError for a non-string, RangeError for empty, not .png, or a non-file URL', async () => {
     const img = tf.tensor2d([[1]], [1, 1], 'int32');
-    await expectThrowsNoLeak(() => imwrite(img, 42 as never), TypeError, `imwrite: expected 'path' to be a file path (string) or a file: URL, got 42 (number)`);
-    await expectThrowsNoLeak(() => imwrite(img, ''), RangeError, `imwrite: expected 'path' to be a non-empty file path ending in .png, got "" (string)`);
+    await expectThrowsNoLeak(
+      () => imwrite(img, 42 as never),
+      TypeError,
+      `imwrite: expected 'path' to be a file path (string) or a file: URL, got 42 (number)`,
+    );
+    await expectThrowsNoLeak(
+      () => imwrite(img, ''),
+      RangeError,
+      `imwrite: expected 'path' to be a non-empty file path ending in .png, got "" (string)`,
+    );
     await expectThrowsNoLeak(
       () => imwrite(img, 'out/face.jpg'),
       RangeError,
@@ -130,7 +161,11 @@ describe('imwrite', () => {
     );
     const dirAsFile = join(tmp.dir, 'is-a-dir.png');
     await imwrite(img, join(dirAsFile, 'inner.png')); // makes the folder "is-a-dir.png"
-    await expectThrowsNoLeak(() => imwrite(img, dirAsFile), Error, new RegExp(`^imwrite: cannot write ${escapeRegExp(JSON.stringify(dirAsFile))}: EISDIR`));
+    await expectThrowsNoLeak(
+      () => imwrite(img, dirAsFile),
+      Error,
+      new RegExp(`^imwrite: cannot write ${escapeRegExp(JSON.stringify(dirAsFile))}: EISDIR`),
+    );
     img.dispose();
   });
 });

@@ -39,7 +39,12 @@ async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor | Float32Array): Promise<nu
 }
 
 /** Largest value of channel `c` of an [h, w, C] activation within rows r0..r1 and columns c0..c1 (inclusive). */
-async function windowMax(act: tf.Tensor, c: number, [r0, r1]: [number, number], [c0, c1]: [number, number]): Promise<number> {
+async function windowMax(
+  act: tf.Tensor,
+  c: number,
+  [r0, r1]: [number, number],
+  [c0, c1]: [number, number],
+): Promise<number> {
   const [, w, C] = act.shape;
   const v = await act.data();
   let m = -Infinity;
@@ -148,9 +153,18 @@ describe("activations: the walkthrough's findings", () => {
     expect([Math.min(...rows), Math.max(...rows), Math.min(...cols), Math.max(...cols)]).toEqual([84, 104, 67, 105]);
     tf.dispose([diff, where]);
 
-    const [openAct, closedAct] = [activations(net, face, 'fire6-relu_squeeze1x1'), activations(net, closed, 'fire6-relu_squeeze1x1')];
-    const closedEye: [[number, number], [number, number]] = [[4, 6], [3, 5]];
-    const openEye: [[number, number], [number, number]] = [[4, 6], [7, 9]];
+    const [openAct, closedAct] = [
+      activations(net, face, 'fire6-relu_squeeze1x1'),
+      activations(net, closed, 'fire6-relu_squeeze1x1'),
+    ];
+    const closedEye: [[number, number], [number, number]] = [
+      [4, 6],
+      [3, 5],
+    ];
+    const openEye: [[number, number], [number, number]] = [
+      [4, 6],
+      [7, 9],
+    ];
     for (const c of [13, 46]) {
       const before = await windowMax(openAct, c, ...closedEye);
       const after = await windowMax(closedAct, c, ...closedEye);
@@ -175,7 +189,13 @@ describe('activations: inputs', () => {
     const img = tf.tidy(() => tf.slice(face, [10, 20, 0], [64, 72, 3]));
     const layers = ['prob', 'conv1', 34, 'fire6-squeeze1x1', 'pool3'];
     const together = await expectNoLeak(() => activations(net, img, layers), 5);
-    expect(together.map((t) => t.shape)).toEqual([[1, 1, 1000], [31, 35, 64], [3, 4, 48], [3, 4, 48], [7, 8, 128]]);
+    expect(together.map((t) => t.shape)).toEqual([
+      [1, 1, 1000],
+      [31, 35, 64],
+      [3, 4, 48],
+      [3, 4, 48],
+      [7, 8, 128],
+    ]);
     expect(new Set(together.map((t) => t.id)).size).toBe(5); // every returned tensor is its own
     for (let i = 0; i < layers.length; i++) {
       const alone = activations(net, img, layers[i]);
@@ -231,7 +251,11 @@ describe('activations: inputs', () => {
     expect(await maxAbsDiff(ai, af)).toBe(0);
     const gray = tf.tidy(() => tf.squeeze(tf.slice(rgbInt, [0, 0, 1], [-1, -1, 1]), [2]));
     const gray3 = tf.tidy(() => tf.stack([gray, gray, gray], 2));
-    const outs = [activations(net, gray, 'fire3-concat'), activations(net, tf.expandDims(gray, 2), 'fire3-concat'), activations(net, gray3, 'fire3-concat')];
+    const outs = [
+      activations(net, gray, 'fire3-concat'),
+      activations(net, tf.expandDims(gray, 2), 'fire3-concat'),
+      activations(net, gray3, 'fire3-concat'),
+    ];
     expect(outs[0].shape).toEqual([9, 9, 128]);
     expect(await maxAbsDiff(outs[0], outs[2])).toBe(0);
     expect(await maxAbsDiff(outs[1], outs[2])).toBe(0);
@@ -250,7 +274,10 @@ describe('activations: inputs', () => {
     expect(await maxAbsDiff(a, b)).toBe(0);
     const tiny = tf.zeros([10, 12]);
     const batch = tf.zeros([2, 10, 12, 1], 'int32');
-    const [p, q] = [activations(net, tiny, 'conv1', { resize: true }), activations(net, batch, ['pool1'], { resize: true })[0]];
+    const [p, q] = [
+      activations(net, tiny, 'conv1', { resize: true }),
+      activations(net, batch, ['pool1'], { resize: true })[0],
+    ];
     expect([p.shape, q.shape]).toEqual([
       [113, 113, 64],
       [2, 56, 56, 64],
@@ -280,32 +307,50 @@ describe('activations: non-finite pixels', () => {
       return buf.toTensor();
     });
 
-  it.runIf(BACKEND === 'webgpu')("nonFinite: 'error' is refused on webgpu, which cannot read back synchronously", async () => {
-    const a = withBad(NaN, [0, 0, 0]);
-    await expectThrowsNoLeak(() => activations(net, a, 'conv1', { nonFinite: 'error' }), RangeError,
-      "activations: 'options.nonFinite' 'error' needs a synchronous read-back, which the webgpu backend cannot do; " +
-        "use 'nan' (its default there) or check the image with await before calling");
-    a.dispose();
-  });
+  it.runIf(BACKEND === 'webgpu')(
+    "nonFinite: 'error' is refused on webgpu, which cannot read back synchronously",
+    async () => {
+      const a = withBad(NaN, [0, 0, 0]);
+      await expectThrowsNoLeak(
+        () => activations(net, a, 'conv1', { nonFinite: 'error' }),
+        RangeError,
+        "activations: 'options.nonFinite' 'error' needs a synchronous read-back, which the webgpu backend cannot do; " +
+          "use 'nan' (its default there) or check the image with await before calling",
+      );
+      a.dispose();
+    },
+  );
 
   it.skipIf(BACKEND === 'webgpu')("nonFinite: 'error' names the first bad pixel", async () => {
     const a = withBad(NaN, [0, 0, 0]);
     const b = withBad(-Infinity, [3, 4, 1]);
-    await expectThrowsNoLeak(() => activations(net, a, 'conv1', { nonFinite: 'error' }), RangeError,
-      "activations: expected 'img' to hold finite pixel values, got NaN at [0, 0, 0]");
-    await expectThrowsNoLeak(() => activations(net, b, 'prob', { nonFinite: 'error' }), RangeError,
-      "activations: expected 'img' to hold finite pixel values, got -Infinity at [3, 4, 1]");
+    await expectThrowsNoLeak(
+      () => activations(net, a, 'conv1', { nonFinite: 'error' }),
+      RangeError,
+      "activations: expected 'img' to hold finite pixel values, got NaN at [0, 0, 0]",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, b, 'prob', { nonFinite: 'error' }),
+      RangeError,
+      "activations: expected 'img' to hold finite pixel values, got -Infinity at [3, 4, 1]",
+    );
     const batch = tf.stack([a, b]);
-    await expectThrowsNoLeak(() => activations(net, batch, 'conv1', { nonFinite: 'error' }), RangeError,
-      "activations: expected 'img' to hold finite pixel values, got NaN at [0, 0, 0, 0]");
+    await expectThrowsNoLeak(
+      () => activations(net, batch, 'conv1', { nonFinite: 'error' }),
+      RangeError,
+      "activations: expected 'img' to hold finite pixel values, got NaN at [0, 0, 0, 0]",
+    );
     tf.dispose([a, b, batch]);
   });
 
   it("nonFinite: 'auto' throws on the cpu and wasm backends and gives NaN on GPU backends", async () => {
     const a = withBad(Infinity, [23, 23, 2]);
     if (BACKEND === 'cpu' || BACKEND === 'wasm') {
-      await expectThrowsNoLeak(() => activations(net, a, 'conv1'), RangeError,
-        "activations: expected 'img' to hold finite pixel values, got Infinity at [23, 23, 2]");
+      await expectThrowsNoLeak(
+        () => activations(net, a, 'conv1'),
+        RangeError,
+        "activations: expected 'img' to hold finite pixel values, got Infinity at [23, 23, 2]",
+      );
     } else {
       const out = await expectNoLeak(() => activations(net, a, 'conv1'), 1);
       expect(Array.from(await out.data()).every(Number.isNaN)).toBe(true);
@@ -352,38 +397,70 @@ describe('activations: any TF.js GraphModel', () => {
 
   it('explains an unknown node with the closest names; refuses indices and resize without an input size', async () => {
     const img = tf.zeros([8, 8, 3]);
-    await expectThrowsNoLeak(() => activations(net.model, img, 'pool3/pads'), RangeError,
-      "activations: expected 'layer' to be a node name of the model, got \"pool3/pads\" (string); did you mean 'pool3/pad', 'pool5/pad' or 'pool3/paddings'?");
-    await expectThrowsNoLeak(() => activations(net.model, img, 3), TypeError,
-      "activations: expected 'layer' to be a node name of the model (string), got 3 (number)");
-    await expectThrowsNoLeak(() => activations(net.model, img, 'conv1', { resize: true }), RangeError,
-      "activations: 'options.resize' needs a model with a known input size; its input is [-1,-1,-1,3]");
+    await expectThrowsNoLeak(
+      () => activations(net.model, img, 'pool3/pads'),
+      RangeError,
+      "activations: expected 'layer' to be a node name of the model, got \"pool3/pads\" (string); did you mean 'pool3/pad', 'pool5/pad' or 'pool3/paddings'?",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net.model, img, 3),
+      TypeError,
+      "activations: expected 'layer' to be a node name of the model (string), got 3 (number)",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net.model, img, 'conv1', { resize: true }),
+      RangeError,
+      "activations: 'options.resize' needs a model with a known input size; its input is [-1,-1,-1,3]",
+    );
     img.dispose();
   });
 });
 
 describe('activations: bad arguments', () => {
   const img = () => tf.zeros([30, 30, 3], 'int32');
-  const IMG = "an image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32";
+  const IMG = 'an image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32';
 
   it('checks the network', async () => {
     const x = img();
-    await expectThrowsNoLeak(() => activations({} as Network, x, 'conv1'), TypeError,
-      "activations: expected 'net' to be a Network from squeezenet() or a tf.GraphModel, got an object");
-    await expectThrowsNoLeak(() => activations(null as unknown as Network, x, 'conv1'), TypeError,
-      "activations: expected 'net' to be a Network from squeezenet() or a tf.GraphModel, got null");
+    await expectThrowsNoLeak(
+      () => activations({} as Network, x, 'conv1'),
+      TypeError,
+      "activations: expected 'net' to be a Network from squeezenet() or a tf.GraphModel, got an object",
+    );
+    await expectThrowsNoLeak(
+      () => activations(null as unknown as Network, x, 'conv1'),
+      TypeError,
+      "activations: expected 'net' to be a Network from squeezenet() or a tf.GraphModel, got null",
+    );
     const other = await squeezenet();
     other.dispose();
-    await expectThrowsNoLeak(() => activations(other, x, 'conv1'), TypeError,
-      "activations: 'net' has been disposed; load it again with squeezenet()");
-    await expectThrowsNoLeak(() => activations(other.model, x, 'conv1'), TypeError, "activations: the model 'net' has been disposed");
+    await expectThrowsNoLeak(
+      () => activations(other, x, 'conv1'),
+      TypeError,
+      "activations: 'net' has been disposed; load it again with squeezenet()",
+    );
+    await expectThrowsNoLeak(
+      () => activations(other.model, x, 'conv1'),
+      TypeError,
+      "activations: the model 'net' has been disposed",
+    );
     x.dispose();
   });
 
   it('checks the image', async () => {
-    await expectThrowsNoLeak(() => activations(net, [1, 2, 3] as unknown as tf.Tensor, 'conv1'), TypeError,
-      `activations: expected 'img' to be ${IMG}, got [1, 2, 3] (array of length 3)`);
-    const bad = [tf.zeros([5]), tf.zeros([1, 1, 5, 5, 3]), tf.zeros([5, 5, 2]), tf.zeros([2, 5, 5, 4]), tf.zeros([0, 5, 5, 3]), tf.zeros([5, 0])];
+    await expectThrowsNoLeak(
+      () => activations(net, [1, 2, 3] as unknown as tf.Tensor, 'conv1'),
+      TypeError,
+      `activations: expected 'img' to be ${IMG}, got [1, 2, 3] (array of length 3)`,
+    );
+    const bad = [
+      tf.zeros([5]),
+      tf.zeros([1, 1, 5, 5, 3]),
+      tf.zeros([5, 5, 2]),
+      tf.zeros([2, 5, 5, 4]),
+      tf.zeros([0, 5, 5, 3]),
+      tf.zeros([5, 0]),
+    ];
     const what = [
       `activations: expected 'img' to be ${IMG}, got rank 1 [5] float32`,
       `activations: expected 'img' to be ${IMG}, got rank 5 [1, 1, 5, 5, 3] float32`,
@@ -392,65 +469,120 @@ describe('activations: bad arguments', () => {
       `activations: expected 'img' to be a non-empty image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32, got rank 4 [0, 5, 5, 3] float32`,
       `activations: expected 'img' to be a non-empty image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32, got rank 2 [5, 0] float32`,
     ];
-    for (let i = 0; i < bad.length; i++) await expectThrowsNoLeak(() => activations(net, bad[i], 'data'), RangeError, what[i]);
+    for (let i = 0; i < bad.length; i++)
+      await expectThrowsNoLeak(() => activations(net, bad[i], 'data'), RangeError, what[i]);
     const b = tf.zeros([5, 5, 3], 'bool');
-    await expectThrowsNoLeak(() => activations(net, b, 'data'), TypeError,
-      `activations: expected 'img' to be ${IMG} (dtype float32 or int32), got rank 3 [5, 5, 3] bool`);
+    await expectThrowsNoLeak(
+      () => activations(net, b, 'data'),
+      TypeError,
+      `activations: expected 'img' to be ${IMG} (dtype float32 or int32), got rank 3 [5, 5, 3] bool`,
+    );
     const gone = tf.zeros([5, 5, 3]);
     gone.dispose();
-    await expectThrowsNoLeak(() => activations(net, gone, 'data'), TypeError,
-      "activations: 'img' is a disposed tensor; it can no longer be used");
+    await expectThrowsNoLeak(
+      () => activations(net, gone, 'data'),
+      TypeError,
+      "activations: 'img' is a disposed tensor; it can no longer be used",
+    );
     tf.dispose([...bad, b]);
   });
 
   it('says how large an image a layer needs', async () => {
     const small = tf.zeros([18, 40, 3], 'int32');
-    await expectThrowsNoLeak(() => activations(net, small, 'prob'), RangeError,
-      "activations: expected 'img' to be at least 19×19 pixels to compute layer 'prob' (or pass { resize: true }), got rank 3 [18, 40, 3] int32");
-    await expectThrowsNoLeak(() => activations(net, small, ['conv1', 'pool3', 'pool5']), RangeError,
-      "activations: expected 'img' to be at least 19×19 pixels to compute layer 'pool5' (or pass { resize: true }), got rank 3 [18, 40, 3] int32");
+    await expectThrowsNoLeak(
+      () => activations(net, small, 'prob'),
+      RangeError,
+      "activations: expected 'img' to be at least 19×19 pixels to compute layer 'prob' (or pass { resize: true }), got rank 3 [18, 40, 3] int32",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, small, ['conv1', 'pool3', 'pool5']),
+      RangeError,
+      "activations: expected 'img' to be at least 19×19 pixels to compute layer 'pool5' (or pass { resize: true }), got rank 3 [18, 40, 3] int32",
+    );
     const tiny = tf.zeros([2, 10, 12, 3]);
-    await expectThrowsNoLeak(() => activations(net, tiny, 'pool3'), RangeError,
-      "activations: expected 'img' to be at least 11×11 pixels to compute layer 'pool3' (or pass { resize: true }), got rank 4 [2, 10, 12, 3] float32");
+    await expectThrowsNoLeak(
+      () => activations(net, tiny, 'pool3'),
+      RangeError,
+      "activations: expected 'img' to be at least 11×11 pixels to compute layer 'pool3' (or pass { resize: true }), got rank 4 [2, 10, 12, 3] float32",
+    );
     const flat = tf.zeros([2, 100]);
-    await expectThrowsNoLeak(() => activations(net, flat, 'conv1'), RangeError,
-      "activations: expected 'img' to be at least 3×3 pixels to compute layer 'conv1' (or pass { resize: true }), got rank 2 [2, 100] float32");
+    await expectThrowsNoLeak(
+      () => activations(net, flat, 'conv1'),
+      RangeError,
+      "activations: expected 'img' to be at least 3×3 pixels to compute layer 'conv1' (or pass { resize: true }), got rank 2 [2, 100] float32",
+    );
     tf.dispose([small, tiny, flat]);
   });
 
   it('checks the layer, naming the closest valid names', async () => {
     const x = img();
-    await expectThrowsNoLeak(() => activations(net, x, 'fire6-squeeze'), RangeError,
-      "activations: expected 'layer' to be a layer name of squeezenet, got \"fire6-squeeze\" (string); did you mean 'fire6-squeeze1x1', 'fire2-squeeze1x1' or 'fire3-squeeze1x1'? (net.layerNames lists all 67)");
-    await expectThrowsNoLeak(() => activations(net, x, 'Conv1'), RangeError,
-      "activations: expected 'layer' to be a layer name of squeezenet, got \"Conv1\" (string); did you mean 'conv1', 'conv10' or 'relu_conv1'? (net.layerNames lists all 67)");
-    await expectThrowsNoLeak(() => activations(net, x, 'pool3/pad'), RangeError,
-      "activations: expected 'layer' to be a layer name of squeezenet, got \"pool3/pad\" (string); did you mean 'pool3', 'pool1' or 'pool5'? (net.layerNames lists all 67)");
+    await expectThrowsNoLeak(
+      () => activations(net, x, 'fire6-squeeze'),
+      RangeError,
+      "activations: expected 'layer' to be a layer name of squeezenet, got \"fire6-squeeze\" (string); did you mean 'fire6-squeeze1x1', 'fire2-squeeze1x1' or 'fire3-squeeze1x1'? (net.layerNames lists all 67)",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, x, 'Conv1'),
+      RangeError,
+      "activations: expected 'layer' to be a layer name of squeezenet, got \"Conv1\" (string); did you mean 'conv1', 'conv10' or 'relu_conv1'? (net.layerNames lists all 67)",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, x, 'pool3/pad'),
+      RangeError,
+      "activations: expected 'layer' to be a layer name of squeezenet, got \"pool3/pad\" (string); did you mean 'pool3', 'pool1' or 'pool5'? (net.layerNames lists all 67)",
+    );
     for (const i of [67, -1, 1.5, NaN]) {
-      await expectThrowsNoLeak(() => activations(net, x, i), RangeError,
-        `activations: expected 'layer' to be a layer name or a 0-based layer index in [0, 66], got ${Number.isNaN(i) ? 'NaN' : i} (number)`);
+      await expectThrowsNoLeak(
+        () => activations(net, x, i),
+        RangeError,
+        `activations: expected 'layer' to be a layer name or a 0-based layer index in [0, 66], got ${Number.isNaN(i) ? 'NaN' : i} (number)`,
+      );
     }
-    await expectThrowsNoLeak(() => activations(net, x, true as unknown as string), TypeError,
-      "activations: expected 'layer' to be a layer name (string) or a 0-based layer index (integer), got true (boolean)");
-    await expectThrowsNoLeak(() => activations(net, x, ['conv1', null as unknown as string]), TypeError,
-      "activations: expected 'layer[1]' to be a layer name (string) or a 0-based layer index (integer), got null");
-    await expectThrowsNoLeak(() => activations(net, x, ['conv1', 'relu']), RangeError,
-      "activations: expected 'layer[1]' to be a layer name of squeezenet, got \"relu\" (string); did you mean 'relu_conv1', 'relu_conv10' or 'fire2-relu_expand1x1'? (net.layerNames lists all 67)");
-    await expectThrowsNoLeak(() => activations(net, x, []), RangeError,
-      "activations: expected 'layer' to be a layer name, a layer index or a non-empty array of them, got [] (array of length 0)");
+    await expectThrowsNoLeak(
+      () => activations(net, x, true as unknown as string),
+      TypeError,
+      "activations: expected 'layer' to be a layer name (string) or a 0-based layer index (integer), got true (boolean)",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, x, ['conv1', null as unknown as string]),
+      TypeError,
+      "activations: expected 'layer[1]' to be a layer name (string) or a 0-based layer index (integer), got null",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, x, ['conv1', 'relu']),
+      RangeError,
+      "activations: expected 'layer[1]' to be a layer name of squeezenet, got \"relu\" (string); did you mean 'relu_conv1', 'relu_conv10' or 'fire2-relu_expand1x1'? (net.layerNames lists all 67)",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, x, []),
+      RangeError,
+      "activations: expected 'layer' to be a layer name, a layer index or a non-empty array of them, got [] (array of length 0)",
+    );
     x.dispose();
   });
 
   it('checks the options', async () => {
     const x = img();
-    await expectThrowsNoLeak(() => activations(net, x, 'conv1', { outputAs: 'rows' } as never), RangeError,
-      "activations: unknown option 'outputAs'; known options are 'resize', 'nonFinite'");
-    await expectThrowsNoLeak(() => activations(net, x, 'conv1', { resize: 'yes' } as never), TypeError,
-      "activations: expected 'options.resize' to be a boolean, got \"yes\" (string)");
-    await expectThrowsNoLeak(() => activations(net, x, 'conv1', { nonFinite: 'ignore' } as never), RangeError,
-      "activations: expected 'options.nonFinite' to be one of 'auto', 'error', 'nan', got \"ignore\" (string)");
-    await expectThrowsNoLeak(() => activations(net, x, 'conv1', 5 as never), TypeError,
-      "activations: expected 'options' to be an options object, got 5 (number)");
+    await expectThrowsNoLeak(
+      () => activations(net, x, 'conv1', { outputAs: 'rows' } as never),
+      RangeError,
+      "activations: unknown option 'outputAs'; known options are 'resize', 'nonFinite'",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, x, 'conv1', { resize: 'yes' } as never),
+      TypeError,
+      'activations: expected \'options.resize\' to be a boolean, got "yes" (string)',
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, x, 'conv1', { nonFinite: 'ignore' } as never),
+      RangeError,
+      "activations: expected 'options.nonFinite' to be one of 'auto', 'error', 'nan', got \"ignore\" (string)",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, x, 'conv1', 5 as never),
+      TypeError,
+      "activations: expected 'options' to be an options object, got 5 (number)",
+    );
     x.dispose();
   });
 });

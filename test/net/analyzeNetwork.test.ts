@@ -17,7 +17,9 @@ describe('analyzeNetwork', () => {
     const a = await expectNoLeak(() => analyzeNetwork(net));
     expect(a.name).toBe('squeezenet');
     expect(a.inputSize).toEqual([227, 227, 3]);
-    expect(a.layers.map((l) => [l.name, l.activations])).toEqual(readReference('face').layers.map((l) => [l.name, l.shape]));
+    expect(a.layers.map((l) => [l.name, l.activations])).toEqual(
+      readReference('face').layers.map((l) => [l.name, l.shape]),
+    );
     expect(a.layers.map((l) => l.index)).toEqual([...Array(67).keys()]);
     expect(a.layers.map((l) => l.matlabIndex)).toEqual([...Array(67).keys()].map((i) => i + 1));
     expect(a.layers[1]).toEqual({
@@ -30,23 +32,42 @@ describe('analyzeNetwork', () => {
       learnables: { Weights: [3, 3, 3, 64], Bias: [1, 1, 64] },
       numLearnables: 1792,
     });
-    expect(a.layers[2]).toMatchObject({ name: 'relu_conv1', type: 'ReLU', description: 'ReLU', learnables: {}, numLearnables: 0 });
+    expect(a.layers[2]).toMatchObject({
+      name: 'relu_conv1',
+      type: 'ReLU',
+      description: 'ReLU',
+      learnables: {},
+      numLearnables: 0,
+    });
     expect(a.layers[34]).toMatchObject({
       name: 'fire6-squeeze1x1',
       activations: [14, 14, 48],
       learnables: { Weights: [1, 1, 256, 48], Bias: [1, 1, 48] },
       numLearnables: 12336,
     });
-    expect(a.layers[63]).toMatchObject({ name: 'conv10', learnables: { Weights: [1, 1, 512, 1000], Bias: [1, 1, 1000] }, numLearnables: 513000 });
+    expect(a.layers[63]).toMatchObject({
+      name: 'conv10',
+      learnables: { Weights: [1, 1, 512, 1000], Bias: [1, 1, 1000] },
+      numLearnables: 513000,
+    });
     const byName = Object.fromEntries(a.layers.map((l) => [l.name, l]));
     expect(byName['data'].description).toBe("227×227×3 images with 'zerocenter' normalization");
     expect(byName['pool1'].description).toBe('3×3 max pooling with stride [2 2] and padding [0 0 0 0]');
     expect(byName['pool3'].description).toBe('3×3 max pooling with stride [2 2] and padding [0 1 0 1]');
-    expect(byName['fire2-expand3x3'].description).toBe('64 3×3×16 convolutions with stride [1 1] and padding [1 1 1 1]');
+    expect(byName['fire2-expand3x3'].description).toBe(
+      '64 3×3×16 convolutions with stride [1 1] and padding [1 1 1 1]',
+    );
     expect(byName['fire2-expand3x3'].numLearnables).toBe(9280);
-    expect(byName['fire9-concat']).toMatchObject({ type: 'Depth concatenation', description: 'Depth concatenation of 2 inputs' });
+    expect(byName['fire9-concat']).toMatchObject({
+      type: 'Depth concatenation',
+      description: 'Depth concatenation of 2 inputs',
+    });
     expect(byName['drop9']).toMatchObject({ type: 'Dropout', description: '50% dropout' });
-    expect(byName['pool10']).toMatchObject({ type: 'Global Average Pooling', description: 'Global average pooling', activations: [1, 1, 1000] });
+    expect(byName['pool10']).toMatchObject({
+      type: 'Global Average Pooling',
+      description: 'Global average pooling',
+      activations: [1, 1, 1000],
+    });
     expect(byName['prob']).toMatchObject({ type: 'Softmax', description: 'softmax', activations: [1, 1, 1000] });
     expect(a.totalLearnables).toBe(1235496);
     expect(a.layers.reduce((s, l) => s + l.numLearnables, 0)).toBe(1235496);
@@ -87,24 +108,48 @@ describe('analyzeNetwork', () => {
   });
 
   it('checks its arguments', async () => {
-    await expectThrowsNoLeak(() => analyzeNetwork({} as Network), TypeError,
-      "analyzeNetwork: expected 'net' to be a Network from squeezenet(), got an object");
-    await expectThrowsNoLeak(() => analyzeNetwork(net, { inputSize: '227' as never }), TypeError,
-      "analyzeNetwork: expected 'options.inputSize' to be an array [h, w] or [h, w, 3], got \"227\" (string)");
-    await expectThrowsNoLeak(() => analyzeNetwork(net, { inputSize: [227] }), RangeError,
-      "analyzeNetwork: expected 'options.inputSize' to be an array [h, w] or [h, w, 3], got [227] (array of length 1)");
-    await expectThrowsNoLeak(() => analyzeNetwork(net, { inputSize: [227, 22.5] }), RangeError,
-      "analyzeNetwork: expected 'options.inputSize[1]' to be an integer >= 1, got 22.5 (number)");
-    await expectThrowsNoLeak(() => analyzeNetwork(net, { inputSize: [227, 227, 1] }), RangeError,
-      "analyzeNetwork: expected 'options.inputSize[2]' to be 3 (the network's channels), got 1 (number)");
-    await expectThrowsNoLeak(() => analyzeNetwork(net, { inputSize: [18, 300] }), RangeError,
-      "analyzeNetwork: expected 'options.inputSize' to be at least 19×19 for squeezenet, got [18, 300] (array of length 2)");
-    await expectThrowsNoLeak(() => analyzeNetwork(net, { size: [1, 2] } as never), RangeError,
-      "analyzeNetwork: unknown option 'size'; known options are 'inputSize'");
+    await expectThrowsNoLeak(
+      () => analyzeNetwork({} as Network),
+      TypeError,
+      "analyzeNetwork: expected 'net' to be a Network from squeezenet(), got an object",
+    );
+    await expectThrowsNoLeak(
+      () => analyzeNetwork(net, { inputSize: '227' as never }),
+      TypeError,
+      'analyzeNetwork: expected \'options.inputSize\' to be an array [h, w] or [h, w, 3], got "227" (string)',
+    );
+    await expectThrowsNoLeak(
+      () => analyzeNetwork(net, { inputSize: [227] }),
+      RangeError,
+      "analyzeNetwork: expected 'options.inputSize' to be an array [h, w] or [h, w, 3], got [227] (array of length 1)",
+    );
+    await expectThrowsNoLeak(
+      () => analyzeNetwork(net, { inputSize: [227, 22.5] }),
+      RangeError,
+      "analyzeNetwork: expected 'options.inputSize[1]' to be an integer >= 1, got 22.5 (number)",
+    );
+    await expectThrowsNoLeak(
+      () => analyzeNetwork(net, { inputSize: [227, 227, 1] }),
+      RangeError,
+      "analyzeNetwork: expected 'options.inputSize[2]' to be 3 (the network's channels), got 1 (number)",
+    );
+    await expectThrowsNoLeak(
+      () => analyzeNetwork(net, { inputSize: [18, 300] }),
+      RangeError,
+      "analyzeNetwork: expected 'options.inputSize' to be at least 19×19 for squeezenet, got [18, 300] (array of length 2)",
+    );
+    await expectThrowsNoLeak(
+      () => analyzeNetwork(net, { size: [1, 2] } as never),
+      RangeError,
+      "analyzeNetwork: unknown option 'size'; known options are 'inputSize'",
+    );
     const gone = await squeezenet();
     gone.dispose();
-    await expectThrowsNoLeak(() => analyzeNetwork(gone), TypeError,
-      "analyzeNetwork: 'net' has been disposed; load it again with squeezenet()");
+    await expectThrowsNoLeak(
+      () => analyzeNetwork(gone),
+      TypeError,
+      "analyzeNetwork: 'net' has been disposed; load it again with squeezenet()",
+    );
     expect(tf.memory().numTensors).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,15 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, SHARED } from '../helpers/images.js';
@@ -29,7 +38,8 @@ function run(args: string[], env: Record<string, string> = {}) {
 function weightsCopy(name: string, alter: (b: Buffer) => Buffer): string {
   const dir = path.join(tmp, name);
   mkdirSync(dir, { recursive: true });
-  for (const f of ['squeezenet_v1.1.json', 'labels.txt', 'LICENSE']) copyFileSync(path.join(WEIGHTS, f), path.join(dir, f));
+  for (const f of ['squeezenet_v1.1.json', 'labels.txt', 'LICENSE'])
+    copyFileSync(path.join(WEIGHTS, f), path.join(dir, f));
   writeFileSync(path.join(dir, 'squeezenet_v1.1.bin'), alter(readFileSync(path.join(WEIGHTS, 'squeezenet_v1.1.bin'))));
   return dir;
 }
@@ -38,7 +48,9 @@ describe('scripts/build-model.mjs', () => {
   it('wrote a graph model with one node per MATLAB layer, the weight shard, labels, licence and provenance', () => {
     const json = JSON.parse(readFileSync(path.join(OUT, 'model.json'), 'utf8'));
     expect(json.format).toBe('graph-model');
-    const nodes = new Map<string, { op: string; input?: string[] }>(json.modelTopology.node.map((n: { name: string }) => [n.name, n]));
+    const nodes = new Map<string, { op: string; input?: string[] }>(
+      json.modelTopology.node.map((n: { name: string }) => [n.name, n]),
+    );
     const layers: string[] = json.userDefinedMetadata.cnnActivations.layers.map((l: { name: string }) => l.name);
     expect(layers).toHaveLength(67);
     for (const name of layers) expect(nodes.has(name), name).toBe(true);
@@ -48,15 +60,22 @@ describe('scripts/build-model.mjs', () => {
     expect(nodes.get('pool1')).toMatchObject({ op: 'MaxPool', input: ['relu_conv1'] });
     expect(nodes.get('pool3/pad')).toMatchObject({ op: 'Pad', input: ['fire3-concat', 'pool3/paddings'] });
     expect(nodes.get('pool3')).toMatchObject({ op: 'MaxPool', input: ['pool3/pad'] });
-    expect(nodes.get('fire2-concat')).toMatchObject({ op: 'ConcatV2', input: ['fire2-relu_expand1x1', 'fire2-relu_expand3x3', 'fire2-concat/axis'] });
+    expect(nodes.get('fire2-concat')).toMatchObject({
+      op: 'ConcatV2',
+      input: ['fire2-relu_expand1x1', 'fire2-relu_expand3x3', 'fire2-concat/axis'],
+    });
     expect(nodes.get('drop9')!.op).toBe('Identity');
     expect(nodes.get('pool10')!.op).toBe('Mean');
     expect(nodes.get('prob')!.op).toBe('Softmax');
     const shard = path.join(OUT, json.weightsManifest[0].paths[0]);
     expect(statSync(shard).size).toBe(4942100); // 1,235,496 float32 values + 29 int32/float32 constants
     expect(readFileSync(path.join(OUT, 'LICENSE'), 'utf8')).toBe(readFileSync(path.join(WEIGHTS, 'LICENSE'), 'utf8'));
-    expect(readFileSync(path.join(OUT, 'labels.txt'), 'utf8')).toBe(readFileSync(path.join(WEIGHTS, 'labels.txt'), 'utf8'));
-    expect(readFileSync(path.join(OUT, 'PROVENANCE.md'), 'utf8')).toContain('515d5bd27c148193f162f1bc944ad0cfe139b2ed45f16ebca5dd02c83ada7144');
+    expect(readFileSync(path.join(OUT, 'labels.txt'), 'utf8')).toBe(
+      readFileSync(path.join(WEIGHTS, 'labels.txt'), 'utf8'),
+    );
+    expect(readFileSync(path.join(OUT, 'PROVENANCE.md'), 'utf8')).toContain(
+      '515d5bd27c148193f162f1bc944ad0cfe139b2ed45f16ebca5dd02c83ada7144',
+    );
   });
 
   it('says where it looked and how to point it at the weights when they are missing', () => {

@@ -25,7 +25,9 @@ describe('classify', () => {
       const top = await classify(net, img);
       expect(tf.memory().numTensors).toBe(before);
       const ref = readReference(name).top5;
-      expect(top.map((t) => [t.index, t.matlabIndex, t.label])).toEqual(ref.map((r) => [r.index, r.index + 1, r.label]));
+      expect(top.map((t) => [t.index, t.matlabIndex, t.label])).toEqual(
+        ref.map((r) => [r.index, r.index + 1, r.label]),
+      );
       top.forEach((t, i) => {
         expect(Math.abs(t.score - ref[i].score)).toBeLessThanOrEqual(1e-5);
       });
@@ -54,28 +56,62 @@ describe('classify', () => {
   });
 
   it('checks its arguments', async () => {
-    await expectThrowsNoLeak(() => classify(null as unknown as Network, face), TypeError,
-      "classify: expected 'net' to be a Network from squeezenet(), got null");
-    await expectThrowsNoLeak(() => classify(net, face, 0), RangeError, "classify: expected 'k' to be an integer in [1, 1000], got 0 (number)");
-    await expectThrowsNoLeak(() => classify(net, face, 1001), RangeError, "classify: expected 'k' to be an integer in [1, 1000], got 1001 (number)");
-    await expectThrowsNoLeak(() => classify(net, face, '5' as never), TypeError, "classify: expected 'k' to be an integer, got \"5\" (string)");
+    await expectThrowsNoLeak(
+      () => classify(null as unknown as Network, face),
+      TypeError,
+      "classify: expected 'net' to be a Network from squeezenet(), got null",
+    );
+    await expectThrowsNoLeak(
+      () => classify(net, face, 0),
+      RangeError,
+      "classify: expected 'k' to be an integer in [1, 1000], got 0 (number)",
+    );
+    await expectThrowsNoLeak(
+      () => classify(net, face, 1001),
+      RangeError,
+      "classify: expected 'k' to be an integer in [1, 1000], got 1001 (number)",
+    );
+    await expectThrowsNoLeak(
+      () => classify(net, face, '5' as never),
+      TypeError,
+      'classify: expected \'k\' to be an integer, got "5" (string)',
+    );
     const batch = tf.expandDims(face, 0);
-    await expectThrowsNoLeak(() => classify(net, batch), RangeError,
-      "classify: expected 'img' to be an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32, got rank 4 [1, 227, 227, 3] int32");
+    await expectThrowsNoLeak(
+      () => classify(net, batch),
+      RangeError,
+      "classify: expected 'img' to be an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32, got rank 4 [1, 227, 227, 3] int32",
+    );
     const two = tf.zeros([227, 227, 2]);
-    await expectThrowsNoLeak(() => classify(net, two), RangeError,
-      "classify: expected 'img' to be an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32, got rank 3 [227, 227, 2] float32");
+    await expectThrowsNoLeak(
+      () => classify(net, two),
+      RangeError,
+      "classify: expected 'img' to be an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32, got rank 3 [227, 227, 2] float32",
+    );
     const wrong = tf.zeros([229, 241, 3]);
-    await expectThrowsNoLeak(() => classify(net, wrong), RangeError,
-      "classify: expected 'img' to be 227×227 pixels, the network's input size (resize it with imresize or pass { resize: true }), got rank 3 [229, 241, 3] float32");
-    await expectThrowsNoLeak(() => classify(net, face, 5, { topK: 3 } as never), RangeError,
-      "classify: unknown option 'topK'; known options are 'resize'");
+    await expectThrowsNoLeak(
+      () => classify(net, wrong),
+      RangeError,
+      "classify: expected 'img' to be 227×227 pixels, the network's input size (resize it with imresize or pass { resize: true }), got rank 3 [229, 241, 3] float32",
+    );
+    await expectThrowsNoLeak(
+      () => classify(net, face, 5, { topK: 3 } as never),
+      RangeError,
+      "classify: unknown option 'topK'; known options are 'resize'",
+    );
     const nan = tf.tidy(() => tf.fill([227, 227, 3], NaN));
-    await expectThrowsNoLeak(() => classify(net, nan), RangeError,
-      "classify: expected 'img' to hold finite pixel values, got NaN at [0, 0, 0]");
+    await expectThrowsNoLeak(
+      () => classify(net, nan),
+      RangeError,
+      "classify: expected 'img' to hold finite pixel values, got NaN at [0, 0, 0]",
+    );
     const gone = await squeezenet();
     gone.dispose();
-    await expectThrowsNoLeak(() => classify(gone, face), TypeError, "classify: 'net' has been disposed; load it again with squeezenet()");
+    await expectThrowsNoLeak(
+      () => classify(gone, face),
+      TypeError,
+      "classify: 'net' has been disposed; load it again with squeezenet()",
+    );
     tf.dispose([batch, two, wrong, nan]);
   });
 });

@@ -30,7 +30,10 @@ afterAll(() => {
 });
 
 /** A copy of the model files in a fresh directory, optionally altered. */
-function copyModel(name: string, alter?: { json?: (j: Record<string, unknown>) => void; shard?: (b: Buffer) => Buffer }): string {
+function copyModel(
+  name: string,
+  alter?: { json?: (j: Record<string, unknown>) => void; shard?: (b: Buffer) => Buffer },
+): string {
   const dir = path.join(tmp, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -73,10 +76,24 @@ describe('squeezenet', () => {
       numFilters: 64,
       inputs: ['data'],
     });
-    expect(net.layers[34]).toMatchObject({ index: 34, matlabIndex: 35, name: 'fire6-squeeze1x1', numFilters: 48, numChannels: 256 });
+    expect(net.layers[34]).toMatchObject({
+      index: 34,
+      matlabIndex: 35,
+      name: 'fire6-squeeze1x1',
+      numFilters: 48,
+      numChannels: 256,
+    });
     expect(net.layers[18]).toMatchObject({ name: 'pool3', type: 'Max Pooling', padding: [0, 1, 0, 1] });
-    expect(net.layers[10]).toMatchObject({ name: 'fire2-concat', type: 'Depth concatenation', inputs: ['fire2-relu_expand1x1', 'fire2-relu_expand3x3'] });
-    expect(net.layers[8]).toMatchObject({ name: 'fire2-expand3x3', padding: [1, 1, 1, 1], inputs: ['fire2-relu_squeeze1x1'] });
+    expect(net.layers[10]).toMatchObject({
+      name: 'fire2-concat',
+      type: 'Depth concatenation',
+      inputs: ['fire2-relu_expand1x1', 'fire2-relu_expand3x3'],
+    });
+    expect(net.layers[8]).toMatchObject({
+      name: 'fire2-expand3x3',
+      padding: [1, 1, 1, 1],
+      inputs: ['fire2-relu_squeeze1x1'],
+    });
     const types = new Map<string, number>();
     for (const l of net.layers) types.set(l.type, (types.get(l.type) ?? 0) + 1);
     expect(Object.fromEntries(types)).toEqual({
@@ -149,7 +166,9 @@ describe('squeezenet', () => {
     const server = createServer((req, res) => {
       try {
         const body = readFileSync(path.join(MODEL_DIR, path.basename(req.url ?? '')));
-        res.writeHead(200, { 'content-type': req.url?.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
+        res.writeHead(200, {
+          'content-type': req.url?.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+        });
         res.end(body);
       } catch {
         res.writeHead(404);
@@ -166,8 +185,13 @@ describe('squeezenet', () => {
       n.dispose();
       expect(tf.memory().numTensors).toBe(before);
       expect(progress[progress.length - 1]).toBe(1);
-      await expectThrowsNoLeak(() => squeezenet({ modelUrl: `${base}/missing.json` }), Error,
-        new RegExp(`^squeezenet: could not load the model from ${escapeRegExp(base)}/missing\\.json: .*404.*; ${escapeRegExp(HINT)}$`));
+      await expectThrowsNoLeak(
+        () => squeezenet({ modelUrl: `${base}/missing.json` }),
+        Error,
+        new RegExp(
+          `^squeezenet: could not load the model from ${escapeRegExp(base)}/missing\\.json: .*404.*; ${escapeRegExp(HINT)}$`,
+        ),
+      );
     } finally {
       await new Promise((ok) => server.close(ok));
     }
@@ -175,12 +199,18 @@ describe('squeezenet', () => {
 
   it('says which file is missing and what to do', async () => {
     const nowhere = path.join(tmp, 'nowhere');
-    await expectThrowsNoLeak(() => squeezenet({ modelUrl: nowhere }), Error,
-      `squeezenet: cannot read the model file ${nowhere} (it does not exist); ${HINT}`);
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: nowhere }),
+      Error,
+      `squeezenet: cannot read the model file ${nowhere} (it does not exist); ${HINT}`,
+    );
     const noShard = copyModel('no-shard');
     rmSync(path.join(noShard, 'group1-shard1of1.bin'));
-    await expectThrowsNoLeak(() => squeezenet({ modelUrl: noShard }), Error,
-      `squeezenet: cannot read the model file ${path.join(noShard, 'group1-shard1of1.bin')} (it does not exist); ${HINT}`);
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: noShard }),
+      Error,
+      `squeezenet: cannot read the model file ${path.join(noShard, 'group1-shard1of1.bin')} (it does not exist); ${HINT}`,
+    );
   });
 
   it('refuses a corrupt or foreign model, leaving no tensor behind', async () => {
@@ -190,54 +220,104 @@ describe('squeezenet', () => {
         return b;
       },
     });
-    await expectThrowsNoLeak(() => squeezenet({ modelUrl: flipped }), Error,
-      new RegExp(`^squeezenet: the weight file ${escapeRegExp(path.join(flipped, 'group1-shard1of1.bin'))} is corrupt \\(sha256 [0-9a-f]{64}, model.json expects [0-9a-f]{64}\\); `));
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: flipped }),
+      Error,
+      new RegExp(
+        `^squeezenet: the weight file ${escapeRegExp(path.join(flipped, 'group1-shard1of1.bin'))} is corrupt \\(sha256 [0-9a-f]{64}, model.json expects [0-9a-f]{64}\\); `,
+      ),
+    );
     const truncated = copyModel('truncated', {
-      json: (j) => delete (j.userDefinedMetadata as { cnnActivations: { weightsSha256?: unknown } }).cnnActivations.weightsSha256,
+      json: (j) =>
+        delete (j.userDefinedMetadata as { cnnActivations: { weightsSha256?: unknown } }).cnnActivations.weightsSha256,
       shard: (b) => b.subarray(0, b.length - 4),
     });
-    await expectThrowsNoLeak(() => squeezenet({ modelUrl: truncated }), Error,
-      `squeezenet: the model from ${truncated} is not a usable cnn-activations network: its weight data has 4942096 bytes where the manifest needs 4942100 (truncated or corrupt shard); ${HINT}`);
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: truncated }),
+      Error,
+      `squeezenet: the model from ${truncated} is not a usable cnn-activations network: its weight data has 4942096 bytes where the manifest needs 4942100 (truncated or corrupt shard); ${HINT}`,
+    );
     const foreign = copyModel('foreign', { json: (j) => delete j.userDefinedMetadata });
-    await expectThrowsNoLeak(() => squeezenet({ modelUrl: foreign }), Error,
-      `squeezenet: the model from ${foreign} is not a usable cnn-activations network: its model.json has no cnnActivations metadata; ${HINT}`);
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: foreign }),
+      Error,
+      `squeezenet: the model from ${foreign} is not a usable cnn-activations network: its model.json has no cnnActivations metadata; ${HINT}`,
+    );
     const renamed = copyModel('renamed', {
       json: (j) => {
         const nodes = (j.modelTopology as { node: { name: string }[] }).node;
         nodes.find((n) => n.name === 'fire6-squeeze1x1')!.name = 'fire6/squeeze1x1';
       },
     });
-    await expectThrowsNoLeak(() => squeezenet({ modelUrl: renamed }), Error,
-      `squeezenet: the model from ${renamed} is not a usable cnn-activations network: its graph has no node 'fire6-squeeze1x1'; ${HINT}`);
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: renamed }),
+      Error,
+      `squeezenet: the model from ${renamed} is not a usable cnn-activations network: its graph has no node 'fire6-squeeze1x1'; ${HINT}`,
+    );
     const garbled = path.join(copyModel('garbled'), 'model.json');
     writeFileSync(garbled, '{"format": "graph-model", ');
-    await expectThrowsNoLeak(() => squeezenet({ modelUrl: garbled }), Error,
-      new RegExp(`^squeezenet: the model file ${escapeRegExp(garbled)} is not valid JSON \\(.+\\); ${escapeRegExp(HINT)}$`));
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: garbled }),
+      Error,
+      new RegExp(
+        `^squeezenet: the model file ${escapeRegExp(garbled)} is not valid JSON \\(.+\\); ${escapeRegExp(HINT)}$`,
+      ),
+    );
     const a = artifacts();
     const short = { ...a, weightData: (a.weightData as ArrayBuffer).slice(0, 1000) };
-    await expectThrowsNoLeak(() => squeezenet({ ioHandler: tf.io.fromMemory(short) }), Error,
-      `squeezenet: the model from the given ioHandler is not a usable cnn-activations network: its weight data has 1000 bytes where the manifest needs 4942100 (truncated or corrupt shard); ${HINT}`);
+    await expectThrowsNoLeak(
+      () => squeezenet({ ioHandler: tf.io.fromMemory(short) }),
+      Error,
+      `squeezenet: the model from the given ioHandler is not a usable cnn-activations network: its weight data has 1000 bytes where the manifest needs 4942100 (truncated or corrupt shard); ${HINT}`,
+    );
     const failing = { load: () => Promise.reject(new Error('disk on fire')) };
-    await expectThrowsNoLeak(() => squeezenet({ ioHandler: failing }), Error,
-      `squeezenet: could not load the model from the given ioHandler: disk on fire; ${HINT}`);
+    await expectThrowsNoLeak(
+      () => squeezenet({ ioHandler: failing }),
+      Error,
+      `squeezenet: could not load the model from the given ioHandler: disk on fire; ${HINT}`,
+    );
   });
 
   it('checks its options', async () => {
-    await expectThrowsNoLeak(() => squeezenet({ url: 'x' } as never), RangeError,
-      "squeezenet: unknown option 'url'; known options are 'modelUrl', 'ioHandler', 'onProgress'");
-    await expectThrowsNoLeak(() => squeezenet('model.json' as never), TypeError,
-      "squeezenet: expected 'options' to be an options object, got \"model.json\" (string)");
-    await expectThrowsNoLeak(() => squeezenet({ modelUrl: 42 } as never), TypeError,
-      "squeezenet: expected 'options.modelUrl' to be a string or URL, got 42 (number)");
-    await expectThrowsNoLeak(() => squeezenet({ modelUrl: '' }), TypeError,
-      "squeezenet: expected 'options.modelUrl' to be a non-empty string or URL, got \"\" (string)");
-    await expectThrowsNoLeak(() => squeezenet({ modelUrl: 'data:application/json,{}' }), RangeError,
-      "squeezenet: expected 'options.modelUrl' to be a file path or a file:, http: or https: URL, got \"data:application/json,{}\" (string)");
-    await expectThrowsNoLeak(() => squeezenet({ ioHandler: {} as never }), TypeError,
-      "squeezenet: expected 'options.ioHandler' to be a tf.io.IOHandler with a load() method, got an object");
-    await expectThrowsNoLeak(() => squeezenet({ ioHandler: tf.io.fromMemory(artifacts()), modelUrl: MODEL_DIR }), TypeError,
-      "squeezenet: pass either 'options.modelUrl' or 'options.ioHandler', not both");
-    await expectThrowsNoLeak(() => squeezenet({ onProgress: 0.5 } as never), TypeError,
-      "squeezenet: expected 'options.onProgress' to be a function (fraction: number) => void, got 0.5 (number)");
+    await expectThrowsNoLeak(
+      () => squeezenet({ url: 'x' } as never),
+      RangeError,
+      "squeezenet: unknown option 'url'; known options are 'modelUrl', 'ioHandler', 'onProgress'",
+    );
+    await expectThrowsNoLeak(
+      () => squeezenet('model.json' as never),
+      TypeError,
+      'squeezenet: expected \'options\' to be an options object, got "model.json" (string)',
+    );
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: 42 } as never),
+      TypeError,
+      "squeezenet: expected 'options.modelUrl' to be a string or URL, got 42 (number)",
+    );
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: '' }),
+      TypeError,
+      'squeezenet: expected \'options.modelUrl\' to be a non-empty string or URL, got "" (string)',
+    );
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: 'data:application/json,{}' }),
+      RangeError,
+      'squeezenet: expected \'options.modelUrl\' to be a file path or a file:, http: or https: URL, got "data:application/json,{}" (string)',
+    );
+    await expectThrowsNoLeak(
+      () => squeezenet({ ioHandler: {} as never }),
+      TypeError,
+      "squeezenet: expected 'options.ioHandler' to be a tf.io.IOHandler with a load() method, got an object",
+    );
+    await expectThrowsNoLeak(
+      () => squeezenet({ ioHandler: tf.io.fromMemory(artifacts()), modelUrl: MODEL_DIR }),
+      TypeError,
+      "squeezenet: pass either 'options.modelUrl' or 'options.ioHandler', not both",
+    );
+    await expectThrowsNoLeak(
+      () => squeezenet({ onProgress: 0.5 } as never),
+      TypeError,
+      "squeezenet: expected 'options.onProgress' to be a function (fraction: number) => void, got 0.5 (number)",
+    );
   });
 });
