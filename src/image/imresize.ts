@@ -2,7 +2,7 @@
  * MATLAB's `imresize`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { axisPlan, type AxisPlan, type KernelName } from '../internal/imresizeWeights.js';
+import { axisPlan, type AxisPlan, type KernelName } from './imresizeWeights.js';
 import { assertOneOf, assertOptions, assertTensor, rangeError, typeError } from '../internal/validate.js';
 
 /** Interpolation methods of {@link imresize}, with MATLAB's names. */

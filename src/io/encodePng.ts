@@ -2,8 +2,8 @@
  * `encodePng`: an image tensor as the bytes of a PNG file, in Node and in browsers alike.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { assertImage, toPixels8 } from '../internal/pixels.js';
-import { concatBytes, crc32 } from '../internal/imageFormat.js';
+import { assertImage, toPixels8 } from './pixels.js';
+import { concatBytes, crc32 } from './imageFormat.js';
 
 /**
  * Encodes an image tensor as an 8-bit PNG file, with MATLAB's `imshow` display rule for its values:

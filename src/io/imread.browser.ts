@@ -4,7 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { typeError, rangeError } from '../internal/validate.js';
-import { rgbaToTensor } from '../internal/pixels.js';
+import { rgbaToTensor } from './pixels.js';
 
 /** What `imread` reads in a browser. */
 export type ImreadSource =

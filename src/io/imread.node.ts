@@ -14,8 +14,8 @@ import {
   jpegHasEnd,
   pngStructureProblem,
   withoutColorKey,
-} from '../internal/imageFormat.js';
-import { rgbaToTensor } from '../internal/pixels.js';
+} from './imageFormat.js';
+import { rgbaToTensor } from './pixels.js';
 
 /** What `imread` reads in Node: a file path, a `file:`, `http(s):` or `data:` URL, or the bytes of a PNG/JPEG file. */
 export type ImreadSource = string | URL | Uint8Array | ArrayBuffer;

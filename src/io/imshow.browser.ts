@@ -3,7 +3,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { typeError } from '../internal/validate.js';
-import { assertImage, toPixels8, toRgba } from '../internal/pixels.js';
+import { assertImage, toPixels8, toRgba } from './pixels.js';
 
 function isA(value: unknown, name: string): boolean {
   const ctor = (globalThis as Record<string, unknown>)[name];

@@ -3,7 +3,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { typeError, rangeError } from '../internal/validate.js';
-import { assertImage } from '../internal/pixels.js';
+import { assertImage } from './pixels.js';
 import { encodePng } from './encodePng.js';
 
 /**

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
 import { typeError, rangeError } from '../internal/validate.js';
-import { assertImage } from '../internal/pixels.js';
+import { assertImage } from './pixels.js';
 import { encodePng } from './encodePng.js';
 
 /**

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { imresize, imresizePath, type ImresizeOptions } from '../../src/image/imresize.js';
-import { contributions, type KernelName } from '../../src/internal/imresizeWeights.js';
+import { contributions, type KernelName } from '../../src/image/imresizeWeights.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { BACKEND, TOL } from '../helpers/backend.js';
 

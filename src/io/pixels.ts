@@ -3,7 +3,7 @@
  * Platform-neutral; not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { typeError, rangeError } from './validate.js';
+import { typeError, rangeError } from '../internal/validate.js';
 
 /** Pixels of an image, 8 bits a sample, row-major `[h][w][c]`. */
 export interface Pixels8 {
