@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { BACKEND_NAMES, type BackendName } from '../src/backend/backendNames.js';
 import { staleBuildSteps } from './lib/buildState.js';
 import { renderReport, type ReportStep } from './lib/report.js';
 import type { StepResult, WalkthroughContext } from './lib/common.js';
@@ -30,7 +31,7 @@ const USAGE = `Runs MATLAB's "Visualize Activations of a CNN" walkthrough: seven
 usage: npm run walkthrough [-- options]
        (or: npx tsx --tsconfig examples/tsconfig.json examples/walkthrough.ts [options])
   --out DIR          folder for the figures and the report (default out/walkthrough)
-  --backend NAME     wasm | cpu | webgpu (default: the first that starts, wasm in Node)
+  --backend NAME     ${BACKEND_NAMES.join(' | ')} (default: the first that starts, wasm in Node)
   --steps LIST       run only these steps, e.g. 2-7 or 3,5 (the network is loaded in any case)
   --figures-only     write the figures only (no walkthrough.html, no walkthrough.json)
   --no-build         do not build the package first, even when dist/ or model/ look stale
@@ -52,7 +53,7 @@ export interface WalkthroughOptions {
   /** Output folder. @default 'out/walkthrough' */
   out?: string;
   /** TF.js backend; default: the first that starts. */
-  backend?: 'wasm' | 'cpu' | 'webgpu' | 'webgl';
+  backend?: BackendName;
   /** Which steps to run (1..7). @default all */
   steps?: number[];
   /** Write walkthrough.html and walkthrough.json beside the figures. @default true */

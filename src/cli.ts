@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type * as tf from '@tensorflow/tfjs-core';
-import type { BackendName } from './index.js';
+import { BACKEND_NAMES, type BackendName, isBackendName } from './backend/backendNames.js';
 
 // The library (and TF.js with it) is imported only once the command line is known to be good: --help, --version
 // and usage errors answer at once.
@@ -32,7 +32,7 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
       --relu               keep positive activations only (max(0, x)) before scaling
       --strongest          show the strongest channel (of those chosen), resized to the image, beside the image
       --resize             resize the image to the network's input size (227×227) first
-  -b, --backend NAME       wasm | cpu (default: the first that starts)
+  -b, --backend NAME       ${BACKEND_NAMES.join(' | ')} (default: the first that starts)
       --list-layers        print the layer table (analyzeNetwork) and exit
   -q, --quiet              print nothing but errors
   -h, --help               this help
@@ -116,9 +116,8 @@ function parseCommandLine(
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (values.version) return 'version';
-  const backends = ['wasm', 'cpu', 'webgl', 'webgpu'];
-  if (values.backend !== undefined && !backends.includes(values.backend)) {
-    throw new UsageError(`--backend must be one of ${backends.join(', ')}, got '${values.backend}'`);
+  if (values.backend !== undefined && !isBackendName(values.backend)) {
+    throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got '${values.backend}'`);
   }
   if (values['list-layers']) return { listLayers: true, backend: values.backend as BackendName | undefined };
   if (positionals.length === 0) throw new UsageError('missing <image>');

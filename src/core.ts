@@ -36,6 +36,7 @@ export type {
   InitBackendOptions,
   SkippedBackend,
   WebGPUAdapterDescription,
+  WasmPaths,
 } from './backend/initBackend.js';
 export { describeBackend } from './backend/describeBackend.js';
 export type { BackendDescription } from './backend/describeBackend.js';

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeBackend } from '../src/backend/describeBackend.js';
-import { initBackend, installNavigatorGpu, trySetBackend, type BackendName } from '../src/backend/initBackend.js';
+import { initBackend, type BackendName } from '../src/backend/initBackend.js';
+import { installNavigatorGpu } from '../src/backend/probeBackends.js';
+import { trySetBackend } from '../src/backend/startBackend.js';
 import {
   describeAdapter,
   formatAdapter,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type * as tf from '@tensorflow/tfjs-core';
-import { imwrite, type Network } from 'cnn-activations';
+import { BACKEND_NAMES, type BackendName, imwrite, type Network } from 'cnn-activations';
 
 export const EXAMPLES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = path.resolve(EXAMPLES_DIR, '..');
@@ -58,11 +58,11 @@ export interface CommonOptions {
   /** Output folder. @default 'out/walkthrough' */
   out: string;
   /** TF.js backend; default: the first that starts (wasm in Node). */
-  backend?: 'wasm' | 'cpu' | 'webgpu' | 'webgl';
+  backend?: BackendName;
 }
 
 export const USAGE_OPTIONS = `  --out DIR          folder for the figures (default out/walkthrough)
-  --backend NAME     wasm | cpu | webgpu (default: first that starts, wasm in Node)
+  --backend NAME     ${BACKEND_NAMES.join(' | ')} (default: first that starts, wasm in Node)
   -h, --help         this help`;
 
 /** Parses `--out DIR`, `--backend NAME` and `--help`; extra flags are listed in `extra` (boolean flags). */

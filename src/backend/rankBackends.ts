@@ -6,11 +6,9 @@
  * Not exported from the package, except the types that `BackendChoice` mentions.
  */
 
-/** The TF.js backends this library knows how to start. */
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+import type { BackendName } from './backendNames.js';
 
-/** Every backend name, in the default order of preference (fastest first where each is real hardware). */
-export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+export type { BackendName };
 
 /** Where the library runs: a browser page or worker, Node.js, or something else (treated like a browser). */
 export type Runtime = 'browser' | 'node' | 'other';

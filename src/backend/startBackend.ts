@@ -1,0 +1,88 @@
+/**
+ * Starting a backend: loads its package (which registers it with tfjs-core) and activates it, checking what TF.js
+ * reports and giving up on a start that never settles. The third step of `initBackend`, after probing
+ * (`probeBackends.ts`) and ranking (`rankBackends.ts`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName } from './backendNames.js';
+import { firstLine } from './probeBackends.js';
+import { installWebGPUKernelFixes } from './webgpuKernelFixes.js';
+
+/** How long a backend may take to start before initBackend passes it over. */
+export const START_TIMEOUT_MS = 30_000;
+
+/** The `.wasm` files of `@tensorflow/tfjs-backend-wasm`, the keys of a `wasmPaths` map. */
+export const WASM_FILES = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+] as const;
+
+/** Where the wasm backend finds its `.wasm` files: a directory URL, or a URL for each file. */
+export type WasmPaths = string | Readonly<Record<(typeof WASM_FILES)[number], string>>;
+
+/** Loads the package of `backend` (registering it with tfjs-core); returns why it could not, or null. */
+export async function loadBackend(backend: BackendName, wasmPaths?: WasmPaths): Promise<string | null> {
+  try {
+    switch (backend) {
+      case 'cpu':
+        await import('@tensorflow/tfjs-backend-cpu');
+        break;
+      case 'wasm': {
+        const wasm = await import('@tensorflow/tfjs-backend-wasm');
+        // Only before the backend starts: afterwards the paths are moot (and after a failed start, TF.js throws).
+        if (wasmPaths !== undefined && !tf.engine().registry.wasm) {
+          wasm.setWasmPaths(wasmPaths as string | Record<string, string>);
+        }
+        break;
+      }
+      case 'webgl':
+        await import('@tensorflow/tfjs-backend-webgl');
+        break;
+      case 'webgpu':
+        // Loaded by probeWebGPU, which must first set up navigator.gpu. Its int32 kernels need fixes.
+        installWebGPUKernelFixes();
+        break;
+    }
+  } catch (err) {
+    return `could not load the ${backend} backend (${firstLine(err)})`;
+  }
+  return tf.findBackendFactory(backend) ? null : `loading its package did not register '${backend}' with TF.js`;
+}
+
+/**
+ * Activates `backend` and checks the result: `tf.setBackend` resolves to false when the backend's initialisation
+ * fails (TF.js logs why) and throws for a name that was never registered. Returns why it failed, or null.
+ *
+ * @param setBackend - the function that activates a backend; `tf.setBackend` except in tests.
+ * @internal
+ */
+export async function trySetBackend(
+  backend: string,
+  setBackend: (name: string) => Promise<boolean> = tf.setBackend,
+  timeoutMs = START_TIMEOUT_MS,
+): Promise<string | null> {
+  // A backend whose start never settles (e.g. wasm threads in a minified bundle: every worker dies and TF.js neither
+  // resolves nor rejects) must not hang the caller: give up after timeoutMs and try the next backend.
+  const TIMED_OUT = Symbol('timeout');
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let ok: unknown;
+  try {
+    ok = await Promise.race([
+      setBackend(backend),
+      new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    return `tf.setBackend('${backend}') threw: ${firstLine(err)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (ok === TIMED_OUT) {
+    return `tf.setBackend('${backend}') did not settle within ${timeoutMs / 1000} s (for wasm in a bundle: check wasmPaths, and that the backend's code is not minified when threads are on)`;
+  }
+  return ok === true
+    ? null
+    : `tf.setBackend('${backend}') returned ${String(ok)}: its initialisation failed (TF.js logs the cause as a warning)`;
+}
