@@ -8,4 +8,4 @@ export { imread } from './io/imread.browser.js';
 export type { ImreadSource } from './io/imread.browser.js';
 export { imshow } from './io/imshow.browser.js';
 export { imwrite } from './io/imwrite.browser.js';
-export { squeezenet } from './net/squeezenet.browser.js';
+export { squeezenet } from './models/squeezenet/squeezenet.browser.js';

@@ -22,11 +22,27 @@ export { encodePng } from './io/encodePng.js';
 // The network.
 export { activations } from './net/activations.js';
 export type { ActivationsOptions, LayerRef } from './net/activations.js';
+export type { NonFinitePolicy } from './net/nonFinite.js';
 export { analyzeNetwork } from './net/analyzeNetwork.js';
 export type { AnalyzeNetworkOptions, LayerAnalysis, NetworkAnalysis } from './net/analyzeNetwork.js';
 export { classify } from './net/classify.js';
 export type { ClassifyOptions, ClassScore } from './net/classify.js';
-export type { LayerInfo, LayerType, Network, SqueezenetOptions } from './net/types.js';
+export { LAYER_TYPES, NORMALIZATION_TYPES } from './net/types.js';
+export type {
+  ConvolutionLayerInfo,
+  InputNormalization,
+  LayerInfo,
+  LayerInfoBase,
+  LayerType,
+  LoadNetworkOptions,
+  Network,
+  NormalizationType,
+  PoolingLayerInfo,
+  SimpleLayerInfo,
+} from './net/types.js';
+
+// The built-in networks (their loaders are in the platform entries).
+export type { SqueezenetOptions } from './models/squeezenet/defaults.js';
 
 // Backend choice.
 export { initBackend, BACKEND_NAMES } from './backend/initBackend.js';

@@ -1,29 +1,19 @@
 /**
  * `activations(net, img, layer)`: MATLAB's `act = activations(net, X, layer)` on a TF.js graph model.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { imresize } from '../image/imresize.js';
-import {
-  assertOneOf,
-  assertOptions,
-  assertTensor,
-  describeValue,
-  rangeError,
-  typeError,
-} from '../internal/validate.js';
-import { closestNames, listQuoted } from './closestNames.js';
-import { graphNodeNames, isModelDisposed, modelWeights } from './createNetwork.js';
-import { layerShapes, minimumInputSize } from './layerShapes.js';
+import { assertOptions, typeError } from '../internal/validate.js';
+import { assertLargeEnough, checkImage, type LayerRef, resolveLayers, resolveTarget, runGraph } from './graph.js';
+import { assertFiniteSync, type NonFinitePolicy, nonFiniteMode } from './nonFinite.js';
 import type { Network } from './types.js';
 
-/** A layer: its MATLAB name (`'conv1'`) or its 0-based index in `net.layers` (`1` for `'conv1'`). */
-export type LayerRef = string | number;
+export type { LayerRef };
 
 /** Options of {@link activations}. */
 export interface ActivationsOptions {
   /**
-   * Resize the image to the network's input size (227×227) with {@link imresize} (bicubic with antialiasing,
+   * Resize the image to the network's input size (227×227) with `imresize` (bicubic with antialiasing,
    * MATLAB's default; int32 results rounded as MATLAB's uint8) before running it. Without it, any image at least as
    * large as the requested layer needs runs as is, fully convolutionally, as MATLAB's `activations` does.
    * @default false
@@ -43,129 +33,10 @@ export interface ActivationsOptions {
    * synchronously. There, use `'nan'`, or check the image yourself with `await` before calling (as `classify` does).
    * @default 'auto'
    */
-  nonFinite?: 'auto' | 'error' | 'nan';
+  nonFinite?: NonFinitePolicy;
 }
 
 const FN = 'activations';
-const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32';
-const CPU_BACKENDS = ['cpu', 'wasm'];
-/** Backends that cannot read data back synchronously: WebGPU (`dataSync` throws in Node and stalls a browser). */
-const NO_SYNC_READ_BACKENDS = ['webgpu'];
-
-interface Target {
-  model: GraphModel;
-  /** The network, when `net` was one (MATLAB layer names, shapes and sizes known). */
-  net?: Network;
-  inputName: string;
-  inputChannels: number | null;
-  inputDtype: 'float32' | 'int32';
-  resizeTo: [number, number] | null;
-  label: string;
-}
-
-function isNetwork(v: unknown): v is Network {
-  return typeof v === 'object' && v !== null && 'model' in v && 'layerNames' in v && 'inputName' in v;
-}
-
-function isGraphModel(v: unknown): v is GraphModel {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as GraphModel).execute === 'function' &&
-    Array.isArray((v as GraphModel).inputs)
-  );
-}
-
-function checkTarget(net: unknown): Target {
-  if (isNetwork(net)) {
-    if (net.isDisposed) throw new TypeError(`${FN}: 'net' has been disposed; load it again with squeezenet()`);
-    const [h, w, c] = net.inputSize;
-    return {
-      model: net.model,
-      net,
-      inputName: net.inputName,
-      inputChannels: c,
-      inputDtype: 'float32',
-      resizeTo: [h, w],
-      label: net.name,
-    };
-  }
-  if (isGraphModel(net)) {
-    if (isModelDisposed(net)) throw new TypeError(`${FN}: the model 'net' has been disposed`);
-    const inputs = net.inputs;
-    if (inputs.length !== 1) {
-      throw new TypeError(
-        `${FN}: expected 'net' to have a single input, got a model with ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`,
-      );
-    }
-    const shape = inputs[0].shape;
-    if (shape && shape.length !== 4) {
-      throw new TypeError(
-        `${FN}: expected the model's input '${inputs[0].name}' to be rank 4 [n, h, w, c], it is rank ${shape.length}`,
-      );
-    }
-    const dtype = inputs[0].dtype === 'int32' ? 'int32' : 'float32';
-    const known = (d: number | undefined) => (d !== undefined && d > 0 ? d : null);
-    const [rh, rw] = [known(shape?.[1]), known(shape?.[2])];
-    return {
-      model: net,
-      inputName: inputs[0].name,
-      inputChannels: known(shape?.[3]),
-      inputDtype: dtype,
-      resizeTo: rh !== null && rw !== null ? [rh, rw] : null,
-      label: 'the model',
-    };
-  }
-  throw typeError(FN, 'net', 'a Network from squeezenet() or a tf.GraphModel', net);
-}
-
-/** Resolves one layer reference to a node name. */
-function resolveLayer(t: Target, ref: unknown, arg: string, nodeNames: Set<string> | null): string {
-  if (t.net) {
-    const names = t.net.layerNames;
-    if (typeof ref === 'number') {
-      if (!Number.isInteger(ref) || ref < 0 || ref >= names.length) {
-        throw rangeError(FN, arg, `a layer name or a 0-based layer index in [0, ${names.length - 1}]`, ref);
-      }
-      return names[ref];
-    }
-    if (typeof ref !== 'string')
-      throw typeError(FN, arg, 'a layer name (string) or a 0-based layer index (integer)', ref);
-    if (!names.includes(ref)) {
-      throw new RangeError(
-        `${FN}: expected '${arg}' to be a layer name of ${t.label}, got ${describeValue(ref)}; ` +
-          `did you mean ${listQuoted(closestNames(ref, names))}? (net.layerNames lists all ${names.length})`,
-      );
-    }
-    return ref;
-  }
-  if (typeof ref !== 'string') throw typeError(FN, arg, 'a node name of the model (string)', ref);
-  if (nodeNames && nodeNames.size > 0 && !nodeNames.has(ref)) {
-    throw new RangeError(
-      `${FN}: expected '${arg}' to be a node name of the model, got ${describeValue(ref)}; ` +
-        `did you mean ${listQuoted(closestNames(ref, [...nodeNames]))}?`,
-    );
-  }
-  return ref;
-}
-
-/**
- * The error message for an image holding a non-finite value: names the first one and its index `[i, j, ...]`.
- * Shared with `classify`, which reads the pixels back asynchronously.
- */
-export function nonFiniteMessage(fn: string, values: ArrayLike<number>, shape: readonly number[]): string {
-  let k = 0;
-  while (k < values.length && Number.isFinite(values[k])) k++;
-  const idx: number[] = [];
-  let rest = k;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx.unshift(rest % shape[d]);
-    rest = Math.floor(rest / shape[d]);
-  }
-  const v = values[k];
-  const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-  return `${fn}: expected 'img' to hold finite pixel values, got ${what} at [${idx.join(', ')}]`;
-}
 
 /**
  * The activations of one or more layers for an image or a batch of images, like MATLAB's
@@ -219,115 +90,24 @@ export function activations(
   options?: ActivationsOptions,
 ): tf.Tensor | tf.Tensor[] {
   // 1. Arguments, checked before any tensor is made.
-  const t = checkTarget(net);
-  const x = assertTensor(FN, 'img', img, { ranks: [2, 3, 4], what: IMG_WHAT });
-  const channels = x.rank === 2 ? 1 : x.shape[x.rank - 1];
-  if (channels !== 1 && channels !== 3) throw rangeError(FN, 'img', IMG_WHAT, x);
-  if (x.shape.some((d) => d === 0)) throw rangeError(FN, 'img', `a non-empty ${IMG_WHAT.slice(3)}`, x);
-  if (t.inputChannels !== null && channels !== t.inputChannels && !(channels === 1 && t.inputChannels === 3)) {
-    throw rangeError(
-      FN,
-      'img',
-      `an image with ${t.inputChannels} channel${t.inputChannels === 1 ? '' : 's'} (the model's input)`,
-      x,
-    );
-  }
+  const t = resolveTarget(FN, net, true);
+  const x = checkImage(FN, t, img);
   const opts = assertOptions<ActivationsOptions>(FN, options, ['resize', 'nonFinite']);
-  if (opts.resize !== undefined && typeof opts.resize !== 'boolean')
+  if (opts.resize !== undefined && typeof opts.resize !== 'boolean') {
     throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
-  const nonFinite =
-    opts.nonFinite === undefined
-      ? 'auto'
-      : assertOneOf(FN, 'options.nonFinite', opts.nonFinite, ['auto', 'error', 'nan']);
+  }
+  const mode = nonFiniteMode(FN, opts.nonFinite);
   const resizeTo = opts.resize ? t.resizeTo : null;
   if (opts.resize && resizeTo === null) {
     throw new RangeError(
       `${FN}: 'options.resize' needs a model with a known input size; its input is ${JSON.stringify(t.model.inputs[0].shape)}`,
     );
   }
+  const { names, list } = resolveLayers(FN, t, layer);
+  if (resizeTo === null) assertLargeEnough(FN, t, names, x);
 
-  const list = Array.isArray(layer);
-  const refs: readonly unknown[] = list ? (layer as readonly unknown[]) : [layer];
-  if (list && refs.length === 0)
-    throw rangeError(FN, 'layer', 'a layer name, a layer index or a non-empty array of them', layer);
-  const nodeNames = t.net ? null : graphNodeNames(t.model);
-  const names = refs.map((r, i) => resolveLayer(t, r, list ? `layer[${i}]` : 'layer', nodeNames));
-
-  const batched = x.rank === 4;
-  const h = x.shape[batched ? 1 : 0] as number;
-  const w = x.shape[batched ? 2 : 1] as number;
-  if (t.net && resizeTo === null) {
-    const shapes = layerShapes(t.net.layers, [h, w, 3]);
-    const tooSmall = names.find((n) => shapes.get(n) == null);
-    if (tooSmall !== undefined) {
-      const [mh, mw] = minimumInputSize(t.net.layers, tooSmall);
-      throw rangeError(
-        FN,
-        'img',
-        `at least ${mh}×${mw} pixels to compute layer '${tooSmall}' (or pass { resize: true })`,
-        x,
-      );
-    }
-  }
-
-  // 2. Non-finite pixels.
-  const backend = tf.getBackend();
-  const mode = nonFinite === 'auto' ? (CPU_BACKENDS.includes(backend) ? 'error' : 'nan') : nonFinite;
-  if (mode === 'error' && NO_SYNC_READ_BACKENDS.includes(backend)) {
-    throw new RangeError(
-      `${FN}: 'options.nonFinite' 'error' needs a synchronous read-back, which the ${backend} backend cannot do; ` +
-        `use 'nan' (its default there) or check the image with await before calling`,
-    );
-  }
-  if (mode === 'error' && x.dtype === 'float32') {
-    const poison = tf.tidy(() => tf.sum(tf.sub(x, x)));
-    const values = poison.dataSync();
-    poison.dispose();
-    if (Number.isNaN(values[0])) throw new RangeError(nonFiniteMessage(FN, x.dataSync(), x.shape));
-  }
-
-  // 3. One pass through the graph, computing only what the requested layers need.
-  const unique = [...new Set(names)];
-  let results: tf.Tensor[];
-  try {
-    results = tf.tidy(() => {
-      let input: tf.Tensor = x;
-      if (resizeTo) input = imresize(input, resizeTo);
-      if (input.rank === 2) input = tf.expandDims(input, 2);
-      if (input.rank === 3) input = tf.expandDims(input, 0);
-      if (input.dtype !== t.inputDtype) input = tf.cast(input, t.inputDtype);
-      if (input.shape[3] === 1 && t.inputChannels === 3) input = tf.tile(input, [1, 1, 1, 3]);
-      const n = input.shape[0];
-      const raw = t.model.execute({ [t.inputName]: input }, unique);
-      const outs = Array.isArray(raw) ? raw : [raw];
-      // Never hand out the model's own tensors (a weight, the fed input) or one tensor twice.
-      const protectedIds = new Set([x.id, input.id, ...modelWeights(t.model).map((wt) => wt.id)]);
-      const poison = mode === 'nan' && x.dtype === 'float32' ? tf.sum(tf.sub(input, input), [1, 2, 3], true) : null;
-      const byName = new Map(
-        unique.map((name, i) => {
-          let out = outs[i];
-          if (poison && out.dtype === 'float32') {
-            const p =
-              out.rank >= 1 && out.shape[0] === n
-                ? tf.reshape(poison, [n, ...out.shape.slice(1).map(() => 1)])
-                : tf.sum(poison);
-            out = tf.add(out, p);
-          }
-          if (!batched && out.rank >= 1 && out.shape[0] === 1) out = tf.reshape(out, out.shape.slice(1));
-          return [name, out] as const;
-        }),
-      );
-      const seen = new Set<number>();
-      return names.map((name) => {
-        const out = byName.get(name)!;
-        if (protectedIds.has(out.id) || seen.has(out.id)) return tf.clone(out);
-        seen.add(out.id);
-        return out;
-      });
-    });
-  } catch (err) {
-    const msg = (err as Error)?.message ?? String(err);
-    throw new Error(`${FN}: ${t.label} could not compute ${listQuoted(unique)}: ${msg}`);
-  }
+  // 2. Non-finite pixels, then one pass through the graph, computing only what the requested layers need.
+  if (mode === 'error') assertFiniteSync(FN, x);
+  const results = runGraph(FN, t, x, names, { resizeTo, poisonNonFinite: mode === 'nan' });
   return list ? results : results[0];
 }

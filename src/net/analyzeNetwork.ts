@@ -3,6 +3,7 @@
  */
 import { assertInteger, assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { layerShapes, minimumInputSize } from './layerShapes.js';
+import { assertNetwork } from './network.js';
 import type { LayerType, Network } from './types.js';
 
 /** Options of {@link analyzeNetwork}. */
@@ -91,7 +92,7 @@ function render(a: Omit<NetworkAnalysis, 'toString'>): string {
  * Pure bookkeeping: no tensor is made. MATLAB's final classification-output layer, which has no activations, is not
  * listed.
  *
- * @param net A network from `squeezenet()`.
+ * @param net A loaded network (e.g. from `squeezenet()`).
  * @param options `inputSize` `[h, w]` or `[h, w, 3]` (default `net.inputSize`, 227×227×3); any size from the
  *   network's minimum (19×19 for SqueezeNet) up.
  * @returns A new plain object; nothing to dispose.
@@ -103,10 +104,7 @@ function render(a: Omit<NetworkAnalysis, 'toString'>): string {
  * console.log(String(info));
  */
 export function analyzeNetwork(net: Network, options?: AnalyzeNetworkOptions): NetworkAnalysis {
-  if (typeof net !== 'object' || net === null || !('layers' in net) || !('inputSize' in net)) {
-    throw typeError(FN, 'net', 'a Network from squeezenet()', net);
-  }
-  if (net.isDisposed) throw new TypeError(`${FN}: 'net' has been disposed; load it again with squeezenet()`);
+  assertNetwork(FN, net);
   const opts = assertOptions<AnalyzeNetworkOptions>(FN, options, ['inputSize']);
   let size: [number, number, number] = [...net.inputSize];
   if (opts.inputSize !== undefined) {
@@ -131,10 +129,10 @@ export function analyzeNetwork(net: Network, options?: AnalyzeNetworkOptions): N
     const learnables: LayerAnalysis['learnables'] = {};
     let numLearnables = 0;
     if (l.type === 'Convolution') {
-      const [kh, kw] = l.kernel!;
-      learnables.Weights = [kh, kw, l.numChannels!, l.numFilters!];
-      learnables.Bias = [1, 1, l.numFilters!];
-      numLearnables = kh * kw * l.numChannels! * l.numFilters! + l.numFilters!;
+      const [kh, kw] = l.kernel;
+      learnables.Weights = [kh, kw, l.numChannels, l.numFilters];
+      learnables.Bias = [1, 1, l.numFilters];
+      numLearnables = kh * kw * l.numChannels * l.numFilters + l.numFilters;
     }
     return {
       index: l.index,

@@ -1,9 +1,10 @@
 /**
  * `classify(net, img, k)`: the k most probable classes of an image, like MATLAB's `[label, scores] = classify(net, X)`.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertOptions, assertTensor, rangeError, typeError } from '../internal/validate.js';
-import { activations, nonFiniteMessage } from './activations.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { assertInteger, assertOptions, rangeError, typeError } from '../internal/validate.js';
+import { checkImage, resolveTarget, runGraph } from './graph.js';
+import { assertFiniteAsync } from './nonFinite.js';
 import type { Network } from './types.js';
 
 /** One class of {@link classify}'s answer. */
@@ -35,7 +36,7 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  * Classifies one image: the `k` most probable of the network's classes, most probable first (ties: lower index
  * first). MATLAB's `classify` returns only the top class; `classify(net, img, 1)[0].label` is that.
  *
- * @param net A network from `squeezenet()`.
+ * @param net A loaded network (e.g. from `squeezenet()`).
  * @param img int32 (0..255) or float32 pixels `[h, w, 3]` RGB, or `[h, w]` / `[h, w, 1]` gray, of the network's input
  *   size (227×227), or of any size with `{ resize: true }`.
  * @param k How many classes, 1..1000. @default 5
@@ -49,18 +50,16 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  * console.log(top[0]); // { index: 903, matlabIndex: 904, label: 'wig', score: 0.26... }
  */
 export async function classify(net: Network, img: tf.Tensor, k = 5, options?: ClassifyOptions): Promise<ClassScore[]> {
-  if (typeof net !== 'object' || net === null || !('classNames' in net) || !('layerNames' in net)) {
-    throw typeError(FN, 'net', 'a Network from squeezenet()', net);
-  }
-  if (net.isDisposed) throw new TypeError(`${FN}: 'net' has been disposed; load it again with squeezenet()`);
-  const x = assertTensor(FN, 'img', img, { ranks: [2, 3], what: IMG_WHAT });
-  if (x.rank === 3 && x.shape[2] !== 1 && x.shape[2] !== 3) throw rangeError(FN, 'img', IMG_WHAT, x);
-  const classes = net.classNames.length;
+  const t = resolveTarget(FN, net, false);
+  const network = t.net!;
+  const x = checkImage(FN, t, img, [2, 3], IMG_WHAT);
+  const classes = network.classNames.length;
   assertInteger(FN, 'k', k, 1, classes);
   const opts = assertOptions<ClassifyOptions>(FN, options, ['resize']);
-  if (opts.resize !== undefined && typeof opts.resize !== 'boolean')
+  if (opts.resize !== undefined && typeof opts.resize !== 'boolean') {
     throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
-  const [H, W] = net.inputSize;
+  }
+  const [H, W] = network.inputSize;
   if (!opts.resize && (x.shape[0] !== H || x.shape[1] !== W)) {
     throw rangeError(
       FN,
@@ -71,20 +70,9 @@ export async function classify(net: Network, img: tf.Tensor, k = 5, options?: Cl
   }
   // Non-finite pixels: checked here with an asynchronous read-back, so that every backend (WebGPU included, where
   // activations cannot check synchronously) gives the same error rather than NaN scores.
-  if (x.dtype === 'float32') {
-    const poison = tf.tidy(() => tf.sum(tf.sub(x, x)));
-    let sum: ArrayLike<number>;
-    try {
-      sum = await poison.data();
-    } finally {
-      poison.dispose();
-    }
-    if (Number.isNaN(sum[0])) throw new RangeError(nonFiniteMessage(FN, await x.data(), x.shape));
-  }
-  const probs = activations(net, x, net.layerNames[net.layerNames.length - 1], {
-    resize: opts.resize ?? false,
-    nonFinite: 'nan',
-  });
+  await assertFiniteAsync(FN, x);
+  const output = network.layerNames[network.layerNames.length - 1];
+  const [probs] = runGraph(FN, t, x, [output], { resizeTo: opts.resize ? t.resizeTo : null, poisonNonFinite: true });
   let values: Float32Array;
   try {
     values = (await probs.data()) as Float32Array;
@@ -92,7 +80,10 @@ export async function classify(net: Network, img: tf.Tensor, k = 5, options?: Cl
     probs.dispose();
   }
   const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b);
-  return order
-    .slice(0, k)
-    .map((index) => ({ index, matlabIndex: index + 1, label: net.classNames[index], score: values[index] }));
+  return order.slice(0, k).map((index) => ({
+    index,
+    matlabIndex: index + 1,
+    label: network.classNames[index],
+    score: values[index],
+  }));
 }

@@ -13,24 +13,24 @@ export function layerShapes(
   const out = new Map<string, [number, number, number] | null>();
   for (const l of layers) {
     const ins = l.inputs.map((n) => out.get(n) ?? null);
-    if (l.type === 'Image Input') {
-      out.set(l.name, [input[0], input[1], input[2]]);
-      continue;
-    }
-    if (ins.length === 0 || ins.some((s) => s === null)) {
+    if (l.type !== 'Image Input' && (ins.length === 0 || ins.some((s) => s === null))) {
       out.set(l.name, null);
       continue;
     }
-    const [h, w, c] = ins[0]!;
+    const [h, w, c] = ins[0] ?? input;
     switch (l.type) {
+      case 'Image Input':
+        out.set(l.name, [input[0], input[1], input[2]]);
+        break;
       case 'Convolution':
-      case 'Max Pooling': {
-        const [kh, kw] = l.kernel!;
-        const [sh, sw] = l.stride!;
-        const [pt, pb, pl, pr] = l.padding!;
+      case 'Max Pooling':
+      case 'Average Pooling': {
+        const [kh, kw] = l.kernel;
+        const [sh, sw] = l.stride;
+        const [pt, pb, pl, pr] = l.padding;
         const oh = Math.floor((h + pt + pb - kh) / sh) + 1;
         const ow = Math.floor((w + pl + pr - kw) / sw) + 1;
-        const oc = l.type === 'Convolution' ? l.numFilters! : c;
+        const oc = l.type === 'Convolution' ? l.numFilters : c;
         out.set(l.name, oh >= 1 && ow >= 1 && h + pt + pb >= kh && w + pl + pr >= kw ? [oh, ow, oc] : null);
         break;
       }
@@ -42,8 +42,16 @@ export function layerShapes(
       case 'Global Average Pooling':
         out.set(l.name, [1, 1, c]);
         break;
-      default: // ReLU, Dropout, Softmax keep the size
+      case 'ReLU':
+      case 'Dropout':
+      case 'Softmax':
         out.set(l.name, [h, w, c]);
+        break;
+      default: {
+        // Every type is handled above; a new entry of LAYER_TYPES makes this a compile error until it is.
+        const unhandled: never = l;
+        throw new Error(`layerShapes: unhandled layer type ${(unhandled as LayerInfo).type}`);
+      }
     }
   }
   return out;

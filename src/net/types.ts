@@ -1,73 +1,137 @@
 /**
- * Types of the network API: the loaded `Network`, its layer table and the loader's options.
+ * Types of the network API: the loaded `Network` (whatever it was made from), its layer table, its input
+ * normalization and the options every network loader takes. Nothing here names a particular network.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 
-/** MATLAB's display names of the layer types that SqueezeNet uses (the "Type" column of `analyzeNetwork`). */
-export type LayerType =
-  | 'Image Input'
-  | 'Convolution'
-  | 'ReLU'
-  | 'Max Pooling'
-  | 'Depth concatenation'
-  | 'Dropout'
-  | 'Global Average Pooling'
-  | 'Softmax';
+/**
+ * MATLAB's display names of the layer types this library can describe (the "Type" column of `analyzeNetwork`), in
+ * one list from which {@link LayerType} is derived. A new type is added here and to {@link LayerInfo}; code that
+ * switches over layer types then fails to compile until it handles it.
+ */
+export const LAYER_TYPES = [
+  'Image Input',
+  'Convolution',
+  'ReLU',
+  'Max Pooling',
+  'Average Pooling',
+  'Depth concatenation',
+  'Dropout',
+  'Global Average Pooling',
+  'Softmax',
+] as const;
 
-/** One layer of a {@link Network}, as MATLAB's `net.Layers(k)` describes it. */
-export interface LayerInfo {
+/** MATLAB's display name of a layer type, e.g. `'Convolution'` (see {@link LAYER_TYPES}). */
+export type LayerType = (typeof LAYER_TYPES)[number];
+
+/** What every layer of a {@link Network} has, whatever its type. */
+export interface LayerInfoBase<T extends LayerType = LayerType> {
   /** 0-based position in `net.layers` (what `activations` takes as a layer index). */
   readonly index: number;
   /** MATLAB's 1-based position in `net.Layers` (`index + 1`). */
   readonly matlabIndex: number;
-  /** MATLAB's layer name, e.g. `'fire6-squeeze1x1'`. */
+  /** The layer's name, e.g. `'fire6-squeeze1x1'`. */
   readonly name: string;
   /** MATLAB's display type, e.g. `'Convolution'`. */
-  readonly type: LayerType;
+  readonly type: T;
   /** MATLAB's one-line description, e.g. `'48 1×1×256 convolutions with stride [1 1] and padding [0 0 0 0]'`. */
   readonly description: string;
   /** Names of the layers feeding this one (empty for the input layer). */
   readonly inputs: readonly string[];
-  /** Kernel `[height, width]` (convolution and pooling layers). */
-  readonly kernel?: readonly [number, number];
-  /** Stride `[vertical, horizontal]` (convolution and pooling layers). */
-  readonly stride?: readonly [number, number];
-  /** Padding `[top, bottom, left, right]` as MATLAB writes it (convolution and pooling layers). */
-  readonly padding?: readonly [number, number, number, number];
-  /** Input channels of a convolution. */
-  readonly numChannels?: number;
-  /** Filters (output channels) of a convolution. */
-  readonly numFilters?: number;
 }
 
+/** A convolution: kernel, stride, padding and its channel counts. */
+export interface ConvolutionLayerInfo extends LayerInfoBase<'Convolution'> {
+  /** Kernel `[height, width]`. */
+  readonly kernel: readonly [number, number];
+  /** Stride `[vertical, horizontal]`. */
+  readonly stride: readonly [number, number];
+  /** Padding `[top, bottom, left, right]` as MATLAB writes it. */
+  readonly padding: readonly [number, number, number, number];
+  /** Input channels. */
+  readonly numChannels: number;
+  /** Filters (output channels). */
+  readonly numFilters: number;
+}
+
+/** A max or average pooling layer: window, stride and padding. */
+export interface PoolingLayerInfo extends LayerInfoBase<'Max Pooling' | 'Average Pooling'> {
+  /** Pooling window `[height, width]`. */
+  readonly kernel: readonly [number, number];
+  /** Stride `[vertical, horizontal]`. */
+  readonly stride: readonly [number, number];
+  /** Padding `[top, bottom, left, right]` as MATLAB writes it. */
+  readonly padding: readonly [number, number, number, number];
+}
+
+/** A layer described by its type alone (its output size follows from its inputs). */
+export interface SimpleLayerInfo
+  extends LayerInfoBase<
+    'Image Input' | 'ReLU' | 'Depth concatenation' | 'Dropout' | 'Global Average Pooling' | 'Softmax'
+  > {}
+
 /**
- * A loaded network: the TF.js graph model plus MATLAB's description of its layers and classes.
- * Made by `squeezenet()`; holds the weights (about 5 MB of tensors) until `dispose()` is called.
+ * One layer of a {@link Network}, as MATLAB's `net.Layers(k)` describes it: a union discriminated by `type`, so that
+ * `if (l.type === 'Convolution') l.numFilters` needs no cast.
+ */
+export type LayerInfo = ConvolutionLayerInfo | PoolingLayerInfo | SimpleLayerInfo;
+
+// Every entry of LAYER_TYPES has a LayerInfo member, and no member has a type outside it (a compile error otherwise).
+type Missing = Exclude<LayerType, LayerInfo['type']>;
+const everyTypeDescribed: [Missing] extends [never] ? true : Missing = true;
+void everyTypeDescribed;
+
+/**
+ * MATLAB's names of the input normalizations of `imageInputLayer` (its `Normalization` property), in one list from
+ * which {@link NormalizationType} is derived.
+ */
+export const NORMALIZATION_TYPES = ['none', 'zerocenter', 'zscore', 'rescale-symmetric', 'rescale-zero-one'] as const;
+
+/** MATLAB's name of an input normalization (see {@link NORMALIZATION_TYPES}). */
+export type NormalizationType = (typeof NORMALIZATION_TYPES)[number];
+
+/**
+ * How the network's input layer scales raw pixels (RGB 0..255) before its first layer, as MATLAB's
+ * `imageInputLayer` defines it, with one value per channel:
+ * - `'none'`: `x`;
+ * - `'zerocenter'`: `x - mean`;
+ * - `'zscore'`: `(x - mean) / standardDeviation`;
+ * - `'rescale-symmetric'`: `2 (x - min) / (max - min) - 1`, into [-1, 1];
+ * - `'rescale-zero-one'`: `(x - min) / (max - min)`, into [0, 1].
+ */
+export type InputNormalization =
+  | { readonly type: 'none' }
+  | { readonly type: 'zerocenter'; readonly mean: readonly number[] }
+  | { readonly type: 'zscore'; readonly mean: readonly number[]; readonly standardDeviation: readonly number[] }
+  | {
+      readonly type: 'rescale-symmetric' | 'rescale-zero-one';
+      readonly min: readonly number[];
+      readonly max: readonly number[];
+    };
+
+/**
+ * A loaded network: the TF.js graph model plus MATLAB's description of its layers and classes. Made by a network
+ * loader such as `squeezenet()`; holds the weights until `dispose()` is called. Every field is read-only and frozen.
  */
 export interface Network {
-  /** The network's name, `'squeezenet'`. */
+  /** The network's name, e.g. `'squeezenet'`. */
   readonly name: string;
-  /** The TF.js graph model: one node per MATLAB layer, named as MATLAB names it. */
+  /** The TF.js graph model: one node per layer, named as the layer is. */
   readonly model: GraphModel;
-  /** The layers in MATLAB's order (`net.Layers` without the final classification-output layer). */
+  /** The layers in MATLAB's order (`net.Layers` without a final classification-output layer). */
   readonly layers: readonly LayerInfo[];
   /** `layers.map((l) => l.name)`. */
   readonly layerNames: readonly string[];
-  /** The input size the network was trained at, `[227, 227, 3]` (MATLAB's `InputSize`). */
+  /** The input size the network was trained at, `[h, w, c]` (MATLAB's `InputSize`), e.g. `[227, 227, 3]`. */
   readonly inputSize: readonly [number, number, number];
-  /** The class names in MATLAB's order (class index k = `classNames[k]`; 1000 ImageNet classes). */
+  /** The class names in the order of the network's output (class index k = `classNames[k]`). */
   readonly classNames: readonly string[];
-  /** The name of the graph's input node (raw RGB pixels 0..255, NHWC), `'input'`. */
+  /** The name of the graph's input node (raw RGB pixels 0..255, NHWC). */
   readonly inputName: string;
-  /** The input normalization of the `data` layer: MATLAB's 'zerocenter', `x - mean` per RGB channel. */
-  readonly normalization: {
-    /** MATLAB's name of the normalization: `'zerocenter'` (subtract the mean, no scaling). */
-    readonly type: 'zerocenter';
-    /** The mean subtracted from each channel, RGB order: `[123, 117, 104]` for SqueezeNet. */
-    readonly mean: readonly number[];
-  };
-  /** Total number of learnable values (MATLAB's "Total learnables"), 1,235,496 for SqueezeNet. */
+  /** The normalization the input layer applies to raw pixels (it is part of the graph: feed pixels as they are). */
+  readonly normalization: InputNormalization;
+  /** Total number of learnable values (MATLAB's "Total learnables"). */
   readonly totalLearnables: number;
   /** Frees the weights. Calling it again does nothing. The network cannot be used afterwards. */
   dispose(): void;
@@ -75,13 +139,13 @@ export interface Network {
   readonly isDisposed: boolean;
 }
 
-/** Options of `squeezenet()`. */
-export interface SqueezenetOptions {
+/** Options that every network loader takes (`squeezenet()` among them). */
+export interface LoadNetworkOptions {
   /**
-   * Where the model's `model.json` is (its weight shard is read from beside it).
+   * Where the model's `model.json` is (its weight shards are read from beside it).
    * In Node: a file path, a `file:` URL, or an `http(s):` URL; a directory holding `model.json` also works.
    * In browsers: a URL (relative URLs resolve against the page).
-   * @default the package's own `model/squeezenet_v1.1/model.json`
+   * @default the loader's own model files
    */
   modelUrl?: string | URL;
   /** A TF.js IO handler that loads the model artifacts instead (e.g. `tf.io.fromMemory(...)`); excludes `modelUrl`. */

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { activations } from '../../src/net/activations.js';
 import { imresize } from '../../src/image/imresize.js';
-import { squeezenet } from '../../src/net/squeezenet.node.js';
+import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import type { Network } from '../../src/net/types.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { readReference, readReferenceF32, readSharedPng } from '../helpers/images.js';
@@ -425,19 +425,19 @@ describe('activations: bad arguments', () => {
     await expectThrowsNoLeak(
       () => activations({} as Network, x, 'conv1'),
       TypeError,
-      "activations: expected 'net' to be a Network from squeezenet() or a tf.GraphModel, got an object",
+      "activations: expected 'net' to be a loaded Network or a tf.GraphModel, got an object",
     );
     await expectThrowsNoLeak(
       () => activations(null as unknown as Network, x, 'conv1'),
       TypeError,
-      "activations: expected 'net' to be a Network from squeezenet() or a tf.GraphModel, got null",
+      "activations: expected 'net' to be a loaded Network or a tf.GraphModel, got null",
     );
     const other = await squeezenet();
     other.dispose();
     await expectThrowsNoLeak(
       () => activations(other, x, 'conv1'),
       TypeError,
-      "activations: 'net' has been disposed; load it again with squeezenet()",
+      "activations: 'net' has been disposed; load the network again",
     );
     await expectThrowsNoLeak(
       () => activations(other.model, x, 'conv1'),

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
-import { squeezenet } from '../../src/net/squeezenet.node.js';
+import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import type { Network } from '../../src/net/types.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { readReference } from '../helpers/images.js';
@@ -111,7 +111,7 @@ describe('analyzeNetwork', () => {
     await expectThrowsNoLeak(
       () => analyzeNetwork({} as Network),
       TypeError,
-      "analyzeNetwork: expected 'net' to be a Network from squeezenet(), got an object",
+      "analyzeNetwork: expected 'net' to be a loaded Network, got an object",
     );
     await expectThrowsNoLeak(
       () => analyzeNetwork(net, { inputSize: '227' as never }),
@@ -148,7 +148,7 @@ describe('analyzeNetwork', () => {
     await expectThrowsNoLeak(
       () => analyzeNetwork(gone),
       TypeError,
-      "analyzeNetwork: 'net' has been disposed; load it again with squeezenet()",
+      "analyzeNetwork: 'net' has been disposed; load the network again",
     );
     expect(tf.memory().numTensors).toBeGreaterThan(0);
   });

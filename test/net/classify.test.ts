@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { classify } from '../../src/net/classify.js';
-import { squeezenet } from '../../src/net/squeezenet.node.js';
+import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import type { Network } from '../../src/net/types.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 import { readReference, readSharedPng } from '../helpers/images.js';
@@ -59,7 +59,7 @@ describe('classify', () => {
     await expectThrowsNoLeak(
       () => classify(null as unknown as Network, face),
       TypeError,
-      "classify: expected 'net' to be a Network from squeezenet(), got null",
+      "classify: expected 'net' to be a loaded Network, got null",
     );
     await expectThrowsNoLeak(
       () => classify(net, face, 0),
@@ -110,7 +110,7 @@ describe('classify', () => {
     await expectThrowsNoLeak(
       () => classify(gone, face),
       TypeError,
-      "classify: 'net' has been disposed; load it again with squeezenet()",
+      "classify: 'net' has been disposed; load the network again",
     );
     tf.dispose([batch, two, wrong, nan]);
   });

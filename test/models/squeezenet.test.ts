@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { GraphModel } from '@tensorflow/tfjs-converter';
-import { defaultModelDir, squeezenet } from '../../src/net/squeezenet.node.js';
+import { defaultModelDir, squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import type { Network } from '../../src/net/types.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 import { escapeRegExp } from '../helpers/text.js';
@@ -15,8 +15,8 @@ import { ROOT, readReference } from '../helpers/images.js';
 
 const MODEL_DIR = path.join(ROOT, 'model', 'squeezenet_v1.1');
 const HINT =
-  'build the model with `npm run build:model` (it reads the weights from ../shared/models/squeezenet_v1.1 or ' +
-  'CNN_ACTIVATIONS_WEIGHTS), or pass { modelUrl } pointing at a model.json made by it';
+  'in a checkout of cnn-activations, build the model with `npm run build:model` (README: where the weights come ' +
+  'from); or pass { modelUrl } pointing at a model.json made by it';
 
 let net: Network;
 let tmp: string;

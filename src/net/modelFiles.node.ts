@@ -6,18 +6,19 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { BUILD_HINT } from './createNetwork.js';
+import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 
-function readError(fn: string, file: string, err: unknown): Error {
+function readError(fn: string, file: string, err: unknown, hint: string): Error {
   const code = (err as NodeJS.ErrnoException)?.code;
   const why = code === 'ENOENT' ? 'it does not exist' : code ? `${code}` : ((err as Error)?.message ?? String(err));
-  return new Error(`${fn}: cannot read the model file ${file} (${why}); ${BUILD_HINT}`);
+  return new Error(`${fn}: cannot read the model file ${file} (${why}); ${hint}`);
 }
 
 /** `modelPath`: the model.json file, or a directory holding one. */
 export function fileModelHandler(
   fn: string,
   modelPath: string,
+  hint: string,
   onProgress?: (fraction: number) => void,
 ): tf.io.IOHandler {
   return {
@@ -26,29 +27,26 @@ export function fileModelHandler(
       try {
         if ((await stat(modelPath)).isDirectory()) jsonPath = path.join(modelPath, 'model.json');
       } catch (err) {
-        throw readError(fn, modelPath, err);
+        throw readError(fn, modelPath, err, hint);
       }
       let text: string;
       try {
         text = await readFile(jsonPath, 'utf8');
       } catch (err) {
-        throw readError(fn, jsonPath, err);
+        throw readError(fn, jsonPath, err, hint);
       }
       let json: tf.io.ModelJSON;
       try {
         json = JSON.parse(text) as tf.io.ModelJSON;
       } catch (err) {
-        throw new Error(
-          `${fn}: the model file ${jsonPath} is not valid JSON (${(err as Error).message}); ${BUILD_HINT}`,
-        );
+        throw new Error(`${fn}: the model file ${jsonPath} is not valid JSON (${(err as Error).message}); ${hint}`);
       }
       if (json == null || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) {
-        throw new Error(`${fn}: the model file ${jsonPath} has no weightsManifest; ${BUILD_HINT}`);
+        throw new Error(`${fn}: the model file ${jsonPath} has no weightsManifest; ${hint}`);
       }
       const dir = path.dirname(jsonPath);
-      const sums = (
-        json.userDefinedMetadata as { cnnActivations?: { weightsSha256?: Record<string, string> } } | undefined
-      )?.cnnActivations?.weightsSha256;
+      const meta = (json.userDefinedMetadata as Record<string, Partial<ModelMetadata>> | undefined)?.[METADATA_KEY];
+      const sums = meta?.weightsSha256;
       const paths = json.weightsManifest.flatMap((group) => group.paths);
       const buffers: ArrayBuffer[] = [];
       onProgress?.(0.05);
@@ -58,14 +56,14 @@ export function fileModelHandler(
         try {
           bytes = await readFile(file);
         } catch (err) {
-          throw readError(fn, file, err);
+          throw readError(fn, file, err, hint);
         }
         const want = sums?.[paths[i]];
         if (want !== undefined) {
           const got = createHash('sha256').update(bytes).digest('hex');
           if (got !== want) {
             throw new Error(
-              `${fn}: the weight file ${file} is corrupt (sha256 ${got}, model.json expects ${want}); ${BUILD_HINT}`,
+              `${fn}: the weight file ${file} is corrupt (sha256 ${got}, model.json expects ${want}); ${hint}`,
             );
           }
         }

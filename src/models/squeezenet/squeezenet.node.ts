@@ -4,14 +4,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
-import { rangeError } from '../internal/validate.js';
-import { checkLoadOptions, loadNetwork } from './createNetwork.js';
-import { fileModelHandler } from './fileHandler.node.js';
-import type { Network, SqueezenetOptions } from './types.js';
+import { checkLoadOptions, loadNetwork } from '../../net/loadNetwork.js';
+import { modelSource } from '../../net/modelSource.node.js';
+import type { Network } from '../../net/types.js';
+import { BUILD_HINT, FN, MODEL_FOLDER, type SqueezenetOptions } from './defaults.js';
 
-const FN = 'squeezenet';
-const MODEL_DIR = path.join('model', 'squeezenet_v1.1');
+const MODEL_DIR = path.join(...MODEL_FOLDER.split('/'));
 
 /**
  * The package's model directory. Walks up from this file to the cnn-activations package root (the folder whose
@@ -34,7 +32,7 @@ export function defaultModelDir(): string {
     if (up === dir) break;
     dir = up;
   }
-  return fileURLToPath(new URL('../model/squeezenet_v1.1/', import.meta.url));
+  return fileURLToPath(new URL(`../${MODEL_FOLDER}/`, import.meta.url));
 }
 
 /**
@@ -61,16 +59,6 @@ export function defaultModelDir(): string {
  */
 export async function squeezenet(options?: SqueezenetOptions): Promise<Network> {
   const opts = checkLoadOptions(FN, options);
-  if (opts.ioHandler) return loadNetwork(FN, opts.ioHandler, 'the given ioHandler');
-  const url = opts.modelUrl;
-  const text = url === undefined ? undefined : url instanceof URL ? url.href : url;
-  if (text !== undefined && /^[a-z][a-z0-9+.-]+:/i.test(text) && !/^(https?|file):/i.test(text)) {
-    throw rangeError(FN, 'options.modelUrl', 'a file path or a file:, http: or https: URL', url);
-  }
-  if (text !== undefined && /^https?:\/\//i.test(text)) {
-    return loadNetwork(FN, tf.io.http(text, opts.onProgress ? { onProgress: opts.onProgress } : {}), text);
-  }
-  const file =
-    text === undefined ? defaultModelDir() : text.startsWith('file:') ? fileURLToPath(text) : path.resolve(text);
-  return loadNetwork(FN, fileModelHandler(FN, file, opts.onProgress), file);
+  const { handler, what } = modelSource(FN, opts, defaultModelDir(), BUILD_HINT);
+  return loadNetwork(FN, handler, what, BUILD_HINT);
 }

@@ -1,11 +1,10 @@
 /**
  * `squeezenet()` for browsers: loads the model over HTTP(S) (or through any TF.js IO handler).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { checkLoadOptions, loadNetwork } from './createNetwork.js';
-import type { Network, SqueezenetOptions } from './types.js';
-
-const FN = 'squeezenet';
+import { checkLoadOptions, loadNetwork } from '../../net/loadNetwork.js';
+import { modelSource } from '../../net/modelSource.browser.js';
+import type { Network } from '../../net/types.js';
+import { BUILD_HINT, FN, type SqueezenetOptions } from './defaults.js';
 // Kept in a variable on purpose: bundlers rewrite `new URL('literal', import.meta.url)` into an asset copy, which would
 // copy model.json but not its weight shard. Unbundled (the package served as is) the default resolves; bundled apps
 // serve the model folder themselves and pass `modelUrl`.
@@ -31,12 +30,6 @@ const DEFAULT_MODEL = '../model/squeezenet_v1.1/model.json';
  */
 export async function squeezenet(options?: SqueezenetOptions): Promise<Network> {
   const opts = checkLoadOptions(FN, options);
-  if (opts.ioHandler) return loadNetwork(FN, opts.ioHandler, 'the given ioHandler');
-  const url =
-    opts.modelUrl === undefined
-      ? new URL(DEFAULT_MODEL, import.meta.url).href
-      : opts.modelUrl instanceof URL
-        ? opts.modelUrl.href
-        : opts.modelUrl;
-  return loadNetwork(FN, tf.io.http(url, opts.onProgress ? { onProgress: opts.onProgress } : {}), url);
+  const { handler, what } = modelSource(opts, new URL(DEFAULT_MODEL, import.meta.url).href);
+  return loadNetwork(FN, handler, what, BUILD_HINT);
 }

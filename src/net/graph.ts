@@ -1,0 +1,251 @@
+/**
+ * Running a network's graph: the plumbing every method that looks inside a network shares (`activations`,
+ * `classify`, and the methods above `net/`). It resolves what the caller passed as a network and as layers, checks
+ * the image against them, prepares the input (resize, gray to RGB, dtype, batch axis), runs the graph to the
+ * requested nodes only, and hands back tensors the caller owns: never one of the model's weights or the fed input,
+ * never one tensor twice. Not exported from the package.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+import { imresize } from '../image/imresize.js';
+import { assertTensor, describeValue, rangeError, typeError } from '../internal/validate.js';
+import { closestNames, listQuoted } from './closestNames.js';
+import { layerShapes, minimumInputSize } from './layerShapes.js';
+import { assertNetwork, isModelDisposed, isNetwork, modelWeights } from './network.js';
+import { poisonPerImage } from './nonFinite.js';
+import { graphNodeNames } from './tfjsInternals.js';
+import type { Network } from './types.js';
+
+/** A layer: its name (`'conv1'`) or its 0-based index in `net.layers` (`1` for SqueezeNet's `'conv1'`). */
+export type LayerRef = string | number;
+
+/** What a graph is run on: a Network, or a plain TF.js GraphModel with one image input. */
+export interface GraphTarget {
+  model: GraphModel;
+  /** The network, when the caller passed one (layer names, shapes and sizes known). */
+  net?: Network;
+  inputName: string;
+  /** The input's channel count, when known. */
+  inputChannels: number | null;
+  inputDtype: 'float32' | 'int32';
+  /** The size to resize to with `{ resize: true }`, when known. */
+  resizeTo: [number, number] | null;
+  /** How messages name the target. */
+  label: string;
+}
+
+function isGraphModel(v: unknown): v is GraphModel {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as GraphModel).execute === 'function' &&
+    Array.isArray((v as GraphModel).inputs)
+  );
+}
+
+/**
+ * Resolves `net` (a Network, or a plain GraphModel when `acceptGraphModel`) into what the graph runner needs.
+ * @throws {TypeError} for anything else, a disposed network or model, or a model with other than one rank-4 input.
+ */
+export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolean): GraphTarget {
+  if (!isNetwork(net) && acceptGraphModel && isGraphModel(net)) {
+    if (isModelDisposed(net)) throw new TypeError(`${fn}: the model 'net' has been disposed`);
+    const inputs = net.inputs;
+    if (inputs.length !== 1) {
+      throw new TypeError(
+        `${fn}: expected 'net' to have a single input, got a model with ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`,
+      );
+    }
+    const shape = inputs[0].shape;
+    if (shape && shape.length !== 4) {
+      throw new TypeError(
+        `${fn}: expected the model's input '${inputs[0].name}' to be rank 4 [n, h, w, c], it is rank ${shape.length}`,
+      );
+    }
+    const known = (d: number | undefined) => (d !== undefined && d > 0 ? d : null);
+    const [rh, rw] = [known(shape?.[1]), known(shape?.[2])];
+    return {
+      model: net,
+      inputName: inputs[0].name,
+      inputChannels: known(shape?.[3]),
+      inputDtype: inputs[0].dtype === 'int32' ? 'int32' : 'float32',
+      resizeTo: rh !== null && rw !== null ? [rh, rw] : null,
+      label: 'the model',
+    };
+  }
+  const checked = assertNetwork(fn, net, acceptGraphModel ? 'a tf.GraphModel' : undefined);
+  const [h, w, c] = checked.inputSize;
+  return {
+    model: checked.model,
+    net: checked,
+    inputName: checked.inputName,
+    inputChannels: c,
+    inputDtype: 'float32',
+    resizeTo: [h, w],
+    label: checked.name,
+  };
+}
+
+/** Resolves one layer reference to a node name (`arg` names it in messages). */
+function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: string, nodeNames: Set<string> | null): string {
+  if (t.net) {
+    const names = t.net.layerNames;
+    if (typeof ref === 'number') {
+      if (!Number.isInteger(ref) || ref < 0 || ref >= names.length) {
+        throw rangeError(fn, arg, `a layer name or a 0-based layer index in [0, ${names.length - 1}]`, ref);
+      }
+      return names[ref];
+    }
+    if (typeof ref !== 'string') {
+      throw typeError(fn, arg, 'a layer name (string) or a 0-based layer index (integer)', ref);
+    }
+    if (!names.includes(ref)) {
+      throw new RangeError(
+        `${fn}: expected '${arg}' to be a layer name of ${t.label}, got ${describeValue(ref)}; ` +
+          `did you mean ${listQuoted(closestNames(ref, names))}? (net.layerNames lists all ${names.length})`,
+      );
+    }
+    return ref;
+  }
+  if (typeof ref !== 'string') throw typeError(fn, arg, 'a node name of the model (string)', ref);
+  if (nodeNames && nodeNames.size > 0 && !nodeNames.has(ref)) {
+    throw new RangeError(
+      `${fn}: expected '${arg}' to be a node name of the model, got ${describeValue(ref)}; ` +
+        `did you mean ${listQuoted(closestNames(ref, [...nodeNames]))}?`,
+    );
+  }
+  return ref;
+}
+
+/**
+ * Resolves `layer` (one reference, or a non-empty array of them) to node names, in order.
+ * @returns the names, and whether `layer` was an array.
+ */
+export function resolveLayers(fn: string, t: GraphTarget, layer: unknown): { names: string[]; list: boolean } {
+  const list = Array.isArray(layer);
+  const refs: readonly unknown[] = list ? (layer as readonly unknown[]) : [layer];
+  if (list && refs.length === 0) {
+    throw rangeError(fn, 'layer', 'a layer name, a layer index or a non-empty array of them', layer);
+  }
+  const nodeNames = t.net ? null : graphNodeNames(t.model);
+  return { names: refs.map((r, i) => resolveLayer(fn, t, r, list ? `layer[${i}]` : 'layer', nodeNames)), list };
+}
+
+const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32';
+
+/**
+ * Checks an image or batch for a target: a live int32/float32 tensor of rank 2–4 (`ranks` narrows that), 1 or 3
+ * channels matching the model's input, not empty. Returns it typed.
+ */
+export function checkImage(
+  fn: string,
+  t: GraphTarget,
+  img: unknown,
+  ranks: readonly number[] = [2, 3, 4],
+  what = IMG_WHAT,
+): tf.Tensor {
+  const x = assertTensor(fn, 'img', img, { ranks, what });
+  const channels = x.rank === 2 ? 1 : x.shape[x.rank - 1];
+  if (channels !== 1 && channels !== 3) throw rangeError(fn, 'img', what, x);
+  if (x.shape.some((d) => d === 0)) throw rangeError(fn, 'img', `a non-empty ${what.slice(3)}`, x);
+  if (t.inputChannels !== null && channels !== t.inputChannels && !(channels === 1 && t.inputChannels === 3)) {
+    throw rangeError(
+      fn,
+      'img',
+      `an image with ${t.inputChannels} channel${t.inputChannels === 1 ? '' : 's'} (the model's input)`,
+      x,
+    );
+  }
+  return x;
+}
+
+/** `[h, w]` of an image `[h, w(, c)]` or a batch `[n, h, w, c]`. */
+export function imageSize(x: tf.Tensor): [number, number] {
+  const batched = x.rank === 4;
+  return [x.shape[batched ? 1 : 0] as number, x.shape[batched ? 2 : 1] as number];
+}
+
+/**
+ * Checks that a network's layers can be computed from an image of `size` (before any kernel runs).
+ * @throws {RangeError} naming the first layer that cannot, and the smallest image it needs.
+ */
+export function assertLargeEnough(fn: string, t: GraphTarget, names: readonly string[], x: tf.Tensor): void {
+  if (!t.net) return;
+  const [h, w] = imageSize(x);
+  const shapes = layerShapes(t.net.layers, [h, w, t.net.inputSize[2]]);
+  const tooSmall = names.find((n) => shapes.get(n) == null);
+  if (tooSmall !== undefined) {
+    const [mh, mw] = minimumInputSize(t.net.layers, tooSmall);
+    throw rangeError(
+      fn,
+      'img',
+      `at least ${mh}×${mw} pixels to compute layer '${tooSmall}' (or pass { resize: true })`,
+      x,
+    );
+  }
+}
+
+/** How {@link runGraph} feeds and returns. */
+export interface RunOptions {
+  /** Resize the images to this `[h, w]` first (imresize, MATLAB's bicubic). */
+  resizeTo?: [number, number] | null;
+  /** Make every activation of an image with a non-finite pixel NaN (the `'nan'` policy). */
+  poisonNonFinite?: boolean;
+}
+
+/**
+ * Runs the graph on `x` (an image or a batch, checked) to the nodes `names`, computing only what they need, in one
+ * pass. Returns one tensor per entry of `names` (repeats allowed), each owned by the caller: `[h', w', c]` for an
+ * image, `[n, h', w', c]` for a batch.
+ * @throws {Error} naming the nodes when TF.js cannot compute them (its reason included).
+ */
+export function runGraph(
+  fn: string,
+  t: GraphTarget,
+  x: tf.Tensor,
+  names: readonly string[],
+  options: RunOptions = {},
+): tf.Tensor[] {
+  const unique = [...new Set(names)];
+  const batched = x.rank === 4;
+  try {
+    return tf.tidy(() => {
+      let input: tf.Tensor = x;
+      if (options.resizeTo) input = imresize(input, options.resizeTo);
+      if (input.rank === 2) input = tf.expandDims(input, 2);
+      if (input.rank === 3) input = tf.expandDims(input, 0);
+      if (input.dtype !== t.inputDtype) input = tf.cast(input, t.inputDtype);
+      if (input.shape[3] === 1 && t.inputChannels === 3) input = tf.tile(input, [1, 1, 1, 3]);
+      const n = input.shape[0];
+      const raw = t.model.execute({ [t.inputName]: input }, unique);
+      const outs = Array.isArray(raw) ? raw : [raw];
+      // Never hand out the model's own tensors (a weight, the fed input) or one tensor twice.
+      const protectedIds = new Set([x.id, input.id, ...modelWeights(t.model).map((wt) => wt.id)]);
+      const poison = options.poisonNonFinite && x.dtype === 'float32' ? poisonPerImage(input as tf.Tensor4D) : null;
+      const byName = new Map(
+        unique.map((name, i) => {
+          let out = outs[i];
+          if (poison && out.dtype === 'float32') {
+            const p =
+              out.rank >= 1 && out.shape[0] === n
+                ? tf.reshape(poison, [n, ...out.shape.slice(1).map(() => 1)])
+                : tf.sum(poison);
+            out = tf.add(out, p);
+          }
+          if (!batched && out.rank >= 1 && out.shape[0] === 1) out = tf.reshape(out, out.shape.slice(1));
+          return [name, out] as const;
+        }),
+      );
+      const seen = new Set<number>();
+      return names.map((name) => {
+        const out = byName.get(name)!;
+        if (protectedIds.has(out.id) || seen.has(out.id)) return tf.clone(out);
+        seen.add(out.id);
+        return out;
+      });
+    });
+  } catch (err) {
+    const msg = (err as Error)?.message ?? String(err);
+    throw new Error(`${fn}: ${t.label} could not compute ${listQuoted(unique)}: ${msg}`);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Loading a network from model files written to the model-file contract (`modelFormat.ts`): the options every loader
+ * takes, a check of the loaded artifacts before TF.js makes any tensor, and the wrapping as a {@link Network}.
+ * A built-in network's loader (e.g. `models/squeezenet/`) supplies its default location and its own advice for a
+ * missing or broken model (`hint`). Not exported from the package.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import { assertOptions, typeError } from '../internal/validate.js';
+import { METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
+import { createNetwork } from './network.js';
+import type { LoadNetworkOptions, Network } from './types.js';
+
+const BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  complex64: 8,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
+
+/** The metadata of loaded artifacts, if any (not checked). */
+function metadataOf(a: tf.io.ModelArtifacts): unknown {
+  return (a.userDefinedMetadata as Record<string, unknown> | undefined)?.[METADATA_KEY];
+}
+
+/**
+ * Checks loaded model artifacts before TF.js turns them into tensors: the graph, the weight bytes (their total must
+ * match the manifest, or decoding would fail half-way) and the metadata. Returns a reason when they are unusable.
+ */
+function artifactsProblem(a: tf.io.ModelArtifacts): string | null {
+  const topology = a.modelTopology as { node?: { name?: unknown }[]; versions?: unknown } | undefined;
+  if (!topology || !Array.isArray(topology.node) || typeof topology.versions !== 'object') {
+    return 'its model.json has no GraphDef (modelTopology.node / versions)';
+  }
+  if (!Array.isArray(a.weightSpecs)) return 'its model.json has no weightsManifest';
+  let expected = 0;
+  for (const spec of a.weightSpecs) {
+    const per = BYTES[spec.quantization?.dtype ?? spec.dtype];
+    if (per === undefined) return `weight '${spec.name}' has an unsupported dtype ${spec.dtype}`;
+    expected += per * spec.shape.reduce((x, y) => x * y, 1);
+  }
+  const data = a.weightData;
+  const got = data == null ? 0 : Array.isArray(data) ? data.reduce((s, b) => s + b.byteLength, 0) : data.byteLength;
+  if (got !== expected) {
+    return `its weight data has ${got} bytes where the manifest needs ${expected} (truncated or corrupt shard)`;
+  }
+  const meta = metadataOf(a);
+  const problem = metadataProblem(meta);
+  if (problem) return problem;
+  const names = new Set(topology.node.map((n) => n.name));
+  const m = meta as ModelMetadata;
+  const missing = [m.inputName, ...m.layers.map((l) => l.name)].find((n) => !names.has(n));
+  if (missing !== undefined) return `its graph has no node '${missing}'`;
+  return null;
+}
+
+/**
+ * Wraps an IO handler so that what it loads is checked before any tensor is made: a bad model fails with a message
+ * saying what is wrong and what to do (`hint`), and leaves no tensor behind.
+ */
+function checkedHandler(fn: string, inner: tf.io.IOHandler, what: string, hint: string): tf.io.IOHandler {
+  return {
+    async load() {
+      let artifacts: tf.io.ModelArtifacts;
+      try {
+        artifacts = await inner.load!();
+      } catch (err) {
+        const msg = (err as Error)?.message ?? String(err);
+        if (msg.startsWith(`${fn}:`)) throw err;
+        throw new Error(`${fn}: could not load the model from ${what}: ${msg}; ${hint}`);
+      }
+      const problem = artifacts == null ? 'the IO handler returned nothing' : artifactsProblem(artifacts);
+      if (problem) {
+        throw new Error(`${fn}: the model from ${what} is not a usable cnn-activations network: ${problem}; ${hint}`);
+      }
+      return artifacts;
+    },
+  };
+}
+
+/** Checks a loader's options (`modelUrl`, `ioHandler`, `onProgress`); returns them typed. */
+export function checkLoadOptions(fn: string, options: unknown): LoadNetworkOptions {
+  const opts = assertOptions<LoadNetworkOptions>(fn, options, ['modelUrl', 'ioHandler', 'onProgress']);
+  if (opts.modelUrl !== undefined && typeof opts.modelUrl !== 'string' && !(opts.modelUrl instanceof URL)) {
+    throw typeError(fn, 'options.modelUrl', 'a string or URL', opts.modelUrl);
+  }
+  if (typeof opts.modelUrl === 'string' && opts.modelUrl.length === 0) {
+    throw typeError(fn, 'options.modelUrl', 'a non-empty string or URL', opts.modelUrl);
+  }
+  if (
+    opts.ioHandler !== undefined &&
+    (opts.ioHandler === null || typeof (opts.ioHandler as tf.io.IOHandler).load !== 'function')
+  ) {
+    throw typeError(fn, 'options.ioHandler', 'a tf.io.IOHandler with a load() method', opts.ioHandler);
+  }
+  if (opts.ioHandler !== undefined && opts.modelUrl !== undefined) {
+    throw new TypeError(`${fn}: pass either 'options.modelUrl' or 'options.ioHandler', not both`);
+  }
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
+    throw typeError(fn, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
+  }
+  return opts;
+}
+
+/**
+ * Loads a network through an IO handler: checks the artifacts, makes the graph model, wraps it as a Network.
+ *
+ * @param fn The public function's name, for messages.
+ * @param handler Where the artifacts come from.
+ * @param what The source, for messages (a path, a URL, `'the given ioHandler'`).
+ * @param hint What the user can do when the model is missing or broken; ends every such message.
+ */
+export async function loadNetwork(fn: string, handler: tf.io.IOHandler, what: string, hint: string): Promise<Network> {
+  let meta: ModelMetadata | undefined;
+  const capture: tf.io.IOHandler = {
+    async load() {
+      const artifacts = await checkedHandler(fn, handler, what, hint).load!();
+      meta = metadataOf(artifacts) as ModelMetadata;
+      return artifacts;
+    },
+  };
+  const model = await loadGraphModel(capture);
+  return createNetwork(model, meta!);
+}
