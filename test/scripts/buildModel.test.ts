@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, SHARED } from '../helpers/images.js';
 
-// scripts/build-model.mjs: what it wrote (model/squeezenet_v1.1, made by `npm run build:model` before the tests) and
+// scripts/build-model.ts: what it wrote (model/squeezenet_v1.1, made by `npm run build:model` before the tests) and
 // how it refuses missing or corrupt weights. The failure cases exit before writing anything.
-const SCRIPT = path.join(ROOT, 'scripts', 'build-model.mjs');
+const SCRIPT = path.join(ROOT, 'scripts', 'build-model.ts');
 const WEIGHTS = path.join(SHARED, 'models', 'squeezenet_v1.1');
 const OUT = path.join(ROOT, 'model', 'squeezenet_v1.1');
 const HOW =
@@ -30,7 +30,10 @@ beforeAll(() => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [SCRIPT, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', SCRIPT, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   return { status: r.status, stderr: r.stderr.trim() };
 }
 
@@ -44,7 +47,7 @@ function weightsCopy(name: string, alter: (b: Buffer) => Buffer): string {
   return dir;
 }
 
-describe('scripts/build-model.mjs', () => {
+describe('scripts/build-model.ts', () => {
   it('wrote a graph model with one node per MATLAB layer, the weight shard, labels, licence and provenance', () => {
     const json = JSON.parse(readFileSync(path.join(OUT, 'model.json'), 'utf8'));
     expect(json.format).toBe('graph-model');

@@ -1,0 +1,287 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeGraphModel } from '../../scripts/model/graphWriter.js';
+import type { ConvParams } from '../../scripts/model/weights.js';
+import { activations } from '../../src/net/activations.js';
+import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
+import { classify } from '../../src/net/classify.js';
+import { loadNetwork } from '../../src/net/loadNetwork.js';
+import type { LayerSpec } from '../../src/net/modelFormat.js';
+import { fileModelHandler } from '../../src/net/modelFiles.node.js';
+import type { InputNormalization, Network } from '../../src/net/types.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+
+// A second, tiny network, written by the model build's graph writer with weights made here and loaded through the
+// same generic code as SqueezeNet: it proves that nothing in net/ depends on SqueezeNet. It has what SqueezeNet lacks:
+// a stride-2 convolution with asymmetric explicit padding, average pooling with padding, max pooling with padding on
+// an input that can be negative (padded with -Inf), and a z-score input normalization. The oracle is a float64 forward
+// pass written below, independent of TF.js.
+
+const NORMALIZATION = { type: 'zscore', mean: [10, 20, 30], standardDeviation: [2, 4, 8] } satisfies InputNormalization;
+const LAYERS: LayerSpec[] = [
+  { name: 'in', type: 'Image Input', description: "9×11×3 images with 'zscore' normalization", inputs: [] },
+  {
+    name: 'conv_a',
+    type: 'Convolution',
+    description: '4 3×3×3 convolutions with stride [2 2] and padding [1 0 1 0]',
+    inputs: ['in'],
+    kernel: [3, 3],
+    stride: [2, 2],
+    padding: [1, 0, 1, 0],
+    numChannels: 3,
+    numFilters: 4,
+  },
+  { name: 'relu_a', type: 'ReLU', description: 'ReLU', inputs: ['conv_a'] },
+  {
+    name: 'avg_a',
+    type: 'Average Pooling',
+    description: '2×2 average pooling with stride [1 1] and padding [0 1 0 1]',
+    inputs: ['relu_a'],
+    kernel: [2, 2],
+    stride: [1, 1],
+    padding: [0, 1, 0, 1],
+  },
+  {
+    name: 'conv_b',
+    type: 'Convolution',
+    description: '5 1×1×4 convolutions with stride [1 1] and padding [0 0 0 0]',
+    inputs: ['avg_a'],
+    kernel: [1, 1],
+    stride: [1, 1],
+    padding: [0, 0, 0, 0],
+    numChannels: 4,
+    numFilters: 5,
+  },
+  {
+    name: 'max_b',
+    type: 'Max Pooling',
+    description: '3×3 max pooling with stride [2 2] and padding [1 1 1 1]',
+    inputs: ['conv_b'],
+    kernel: [3, 3],
+    stride: [2, 2],
+    padding: [1, 1, 1, 1],
+  },
+  { name: 'gap', type: 'Global Average Pooling', description: 'Global average pooling', inputs: ['max_b'] },
+  { name: 'prob', type: 'Softmax', description: 'softmax', inputs: ['gap'] },
+];
+const CLASSES = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
+
+/** A small deterministic generator (values in [-1, 1)), so that the weights are the same in every run. */
+function random(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  };
+}
+
+function convParams(out: number, cin: number, k: number, seed: number): ConvParams {
+  const r = random(seed);
+  return {
+    weight: { shape: [out, cin, k, k], data: Float32Array.from({ length: out * cin * k * k }, r) },
+    bias: Float32Array.from({ length: out }, () => r() * 0.5),
+  };
+}
+const PARAMS = new Map([
+  ['conv_a', convParams(4, 3, 3, 1)],
+  ['conv_b', convParams(5, 4, 1, 2)],
+]);
+
+// --- The float64 oracle: HWC arrays, MATLAB's definitions of each layer.
+interface Act {
+  h: number;
+  w: number;
+  c: number;
+  v: Float64Array;
+}
+const at = (a: Act, y: number, x: number, ch: number) => a.v[(y * a.w + x) * a.c + ch];
+
+function pool2d(a: Act, k: number, s: number, pad: readonly number[], kind: 'max' | 'avg'): Act {
+  const [pt, pb, pl, pr] = pad;
+  const h = Math.floor((a.h + pt + pb - k) / s) + 1;
+  const w = Math.floor((a.w + pl + pr - k) / s) + 1;
+  const v = new Float64Array(h * w * a.c);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let ch = 0; ch < a.c; ch++) {
+        let acc = kind === 'max' ? Number.NEGATIVE_INFINITY : 0;
+        for (let ky = 0; ky < k; ky++)
+          for (let kx = 0; kx < k; kx++) {
+            const iy = y * s + ky - pt;
+            const ix = x * s + kx - pl;
+            const inside = iy >= 0 && iy < a.h && ix >= 0 && ix < a.w;
+            const val = inside ? at(a, iy, ix, ch) : kind === 'max' ? Number.NEGATIVE_INFINITY : 0;
+            acc = kind === 'max' ? Math.max(acc, val) : acc + val;
+          }
+        v[(y * w + x) * a.c + ch] = kind === 'max' ? acc : acc / (k * k);
+      }
+  return { h, w, c: a.c, v };
+}
+
+function conv2d(a: Act, p: ConvParams, s: number, pad: readonly number[]): Act {
+  const [out, cin, k] = p.weight.shape;
+  const [pt, pb, pl, pr] = pad;
+  const h = Math.floor((a.h + pt + pb - k) / s) + 1;
+  const w = Math.floor((a.w + pl + pr - k) / s) + 1;
+  const v = new Float64Array(h * w * out);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let f = 0; f < out; f++) {
+        let acc = p.bias[f];
+        for (let c = 0; c < cin; c++)
+          for (let ky = 0; ky < k; ky++)
+            for (let kx = 0; kx < k; kx++) {
+              const iy = y * s + ky - pt;
+              const ix = x * s + kx - pl;
+              if (iy < 0 || iy >= a.h || ix < 0 || ix >= a.w) continue;
+              acc += at(a, iy, ix, c) * p.weight.data[((f * cin + c) * k + ky) * k + kx];
+            }
+        v[(y * w + x) * out + f] = acc;
+      }
+  return { h, w, c: out, v };
+}
+
+/** Every layer's output for one HWC image of pixels 0..255. */
+function oracle(pixels: Float64Array, h: number, w: number): Map<string, Act> {
+  const n = NORMALIZATION;
+  const input: Act = { h, w, c: 3, v: pixels.map((p, i) => (p - n.mean[i % 3]) / n.standardDeviation[i % 3]) };
+  const out = new Map<string, Act>([['in', input]]);
+  const map = (a: Act, f: (x: number) => number): Act => ({ ...a, v: a.v.map(f) });
+  out.set('conv_a', conv2d(input, PARAMS.get('conv_a')!, 2, [1, 0, 1, 0]));
+  out.set(
+    'relu_a',
+    map(out.get('conv_a')!, (x) => Math.max(0, x)),
+  );
+  out.set('avg_a', pool2d(out.get('relu_a')!, 2, 1, [0, 1, 0, 1], 'avg'));
+  out.set('conv_b', conv2d(out.get('avg_a')!, PARAMS.get('conv_b')!, 1, [0, 0, 0, 0]));
+  const mx = pool2d(out.get('conv_b')!, 3, 2, [1, 1, 1, 1], 'max');
+  out.set('max_b', mx);
+  const gap = new Float64Array(mx.c);
+  for (let i = 0; i < mx.v.length; i++) gap[i % mx.c] += mx.v[i] / (mx.h * mx.w);
+  out.set('gap', { h: 1, w: 1, c: mx.c, v: gap });
+  const e = gap.map((x) => Math.exp(x - Math.max(...gap)));
+  out.set('prob', { h: 1, w: 1, c: mx.c, v: e.map((x) => x / e.reduce((a, b) => a + b, 0)) });
+  return out;
+}
+
+function image(h: number, w: number, seed: number): Float64Array {
+  const r = random(seed);
+  return Float64Array.from({ length: h * w * 3 }, () => Math.round((r() + 1) * 127.5));
+}
+
+let dir: string;
+let net: Network;
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'cnn-tiny-net-'));
+  writeGraphModel(
+    {
+      name: 'tinynet',
+      description: 'a test network',
+      inputSize: [9, 11, 3],
+      normalization: NORMALIZATION,
+      layers: LAYERS,
+      classNames: CLASSES,
+      params: PARAMS,
+    },
+    dir,
+  );
+  net = await loadNetwork('tinynet', fileModelHandler('tinynet', dir, 'rebuild it'), dir, 'rebuild it');
+});
+afterAll(() => {
+  net?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a second network through the same code (graph writer → loader → activations, layer table, classify)', () => {
+  it('loads with its own layer table, normalization and classes, deeply frozen', () => {
+    expect(net.name).toBe('tinynet');
+    expect(net.layerNames).toEqual(LAYERS.map((l) => l.name));
+    expect(net.inputSize).toEqual([9, 11, 3]);
+    expect(net.normalization).toEqual(NORMALIZATION);
+    expect(net.classNames).toEqual(CLASSES);
+    expect(net.totalLearnables).toBe(4 * 3 * 9 + 4 + 5 * 4 + 5);
+    const conv = net.layers[1];
+    expect(conv).toMatchObject({ index: 1, matlabIndex: 2, type: 'Convolution', padding: [1, 0, 1, 0] });
+    expect(Object.isFrozen(net.layers)).toBe(true);
+    expect(Object.isFrozen(conv)).toBe(true);
+    if (conv.type !== 'Convolution') throw new Error('unreachable');
+    expect(Object.isFrozen(conv.kernel)).toBe(true);
+    expect(() => {
+      (conv.kernel as unknown as number[])[0] = 99;
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(net.normalization)).toBe(true);
+  });
+
+  it.each([
+    [9, 11],
+    [12, 7],
+  ])('computes every layer as the float64 oracle does, for a %i×%i image (fully convolutional)', async (h, w) => {
+    const pixels = image(h, w, h * 100 + w);
+    const want = oracle(pixels, h, w);
+    const img = tf.tensor3d(Float32Array.from(pixels), [h, w, 3], 'float32');
+    const names = LAYERS.slice(1).map((l) => l.name);
+    const outs = await expectNoLeak(() => activations(net, img, names), names.length);
+    const table = analyzeNetwork(net, { inputSize: [h, w] });
+    for (const [i, name] of names.entries()) {
+      const ref = want.get(name)!;
+      expect(outs[i].shape, name).toEqual([ref.h, ref.w, ref.c]);
+      expect(table.layers[i + 1].activations, name).toEqual([ref.h, ref.w, ref.c]);
+      const got = await outs[i].data();
+      const scale = Math.max(1, ...ref.v.map(Math.abs));
+      const err = Math.max(...Array.from(got, (g, k) => Math.abs(g - ref.v[k])));
+      expect(err / scale, name).toBeLessThan(1e-5);
+    }
+    tf.dispose([img, ...outs]);
+  });
+
+  it('gives the layer table and classifies through the same functions as SqueezeNet', async () => {
+    const table = analyzeNetwork(net);
+    expect(table.name).toBe('tinynet');
+    expect(table.layers.map((l) => l.type)).toEqual(LAYERS.map((l) => l.type));
+    expect(table.layers[1].learnables).toEqual({ Weights: [3, 3, 3, 4], Bias: [1, 1, 4] });
+    expect(table.totalLearnables).toBe(net.totalLearnables);
+    expect(String(table)).toContain('Average Pooling');
+    const pixels = image(9, 11, 7);
+    const probs = oracle(pixels, 9, 11).get('prob')!.v;
+    const best = probs.indexOf(Math.max(...probs));
+    const img = tf.tensor3d(Float32Array.from(pixels), [9, 11, 3], 'float32');
+    const top = await classify(net, img, 2);
+    expect(top[0]).toMatchObject({ index: best, label: CLASSES[best] });
+    expect(top[0].score).toBeCloseTo(probs[best], 5);
+    img.dispose();
+  });
+
+  it('checks sizes against its own layers: the smallest image for max_b, and a layer index', async () => {
+    const one = tf.zeros([1, 1, 3]);
+    await expectThrowsNoLeak(
+      () => activations(net, one, 'max_b'),
+      RangeError,
+      "activations: expected 'img' to be at least 2×2 pixels to compute layer 'max_b' (or pass { resize: true }), got rank 3 [1, 1, 3] float32",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, one, 2),
+      RangeError,
+      "activations: expected 'img' to be at least 2×2 pixels to compute layer 'relu_a' (or pass { resize: true }), got rank 3 [1, 1, 3] float32",
+    );
+    const two = tf.zeros([2, 2, 3]);
+    const out = activations(net, two, 'max_b');
+    expect(out.shape).toEqual([1, 1, 5]);
+    tf.dispose([one, two, out]);
+  });
+
+  it('refuses a look-alike of a network (a copy of its fields is not a Network)', async () => {
+    const img = tf.zeros([9, 11, 3]);
+    await expectThrowsNoLeak(
+      () => activations({ ...net }, img, 'conv_a'),
+      TypeError,
+      "activations: expected 'net' to be a loaded Network or a tf.GraphModel, got an object",
+    );
+    expect(() => analyzeNetwork({ ...net })).toThrow(
+      "analyzeNetwork: expected 'net' to be a loaded Network, got an object",
+    );
+    img.dispose();
+  });
+});
