@@ -42,8 +42,8 @@ async function child(backend, task) {
   let run;
   let cleanup = () => {};
   if (task === 'conv') {
-    const x = tf.randomUniform([1, 227, 227, 3], 0, 255);
-    const w = tf.randomNormal([3, 3, 3, 64]);
+    const x = /** @type {import('@tensorflow/tfjs-core').Tensor4D} */ (tf.randomUniform([1, 227, 227, 3], 0, 255));
+    const w = /** @type {import('@tensorflow/tfjs-core').Tensor4D} */ (tf.randomNormal([3, 3, 3, 64]));
     run = () => tf.conv2d(x, w, 2, 'valid');
     cleanup = () => tf.dispose([x, w]);
   } else {

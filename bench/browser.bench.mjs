@@ -37,8 +37,8 @@ async function measure(backend, task) {
   try {
     const page = await browser.context.newPage();
     await page.goto(`${site.url}bench.html?backend=${backend}&tasks=${task}&reps=${REPS}`);
-    await page.waitForFunction(() => window.__bench !== undefined);
-    return await page.evaluate(() => window.__bench);
+    await page.waitForFunction(() => /** @type {any} */ (window).__bench !== undefined);
+    return await page.evaluate(() => /** @type {any} */ (window).__bench);
   } finally {
     await browser.close();
   }

@@ -43,7 +43,7 @@ const cases = [
 ];
 
 const results = {};
-for (const backend of ['wasm', 'cpu']) {
+for (const backend of /** @type {const} */ (['wasm', 'cpu'])) {
   await initBackend({ backend });
   results[backend] = {};
   for (const c of cases) {

@@ -21,7 +21,7 @@ const cases = {
 };
 
 const results = {};
-for (const backend of ['wasm', 'cpu']) {
+for (const backend of /** @type {const} */ (['wasm', 'cpu'])) {
   await initBackend({ backend });
   const x = tf.randomUniform([113, 113, 64], -2, 6, 'float32', 42);
   results[backend] = {};

@@ -174,7 +174,12 @@ function writeInput(g: GraphBuilder, name: string, n: InputNormalization): void 
 type Padding = readonly [number, number, number, number];
 
 /** The attributes of a (fused) convolution node with MATLAB's padding. */
-function convAttrs(kernel: readonly [number, number], stride: readonly [number, number], padding: Padding, fused: string[]) {
+function convAttrs(
+  kernel: readonly [number, number],
+  stride: readonly [number, number],
+  padding: Padding,
+  fused: string[],
+) {
   const [pt, pb, pl, pr] = padding;
   const [kh, kw] = kernel;
   let mode = 'EXPLICIT';
@@ -201,11 +206,7 @@ function convAttrs(kernel: readonly [number, number], stride: readonly [number, 
  * reader never sees a half-written model), plus `extraFiles` beside it.
  * @throws {Error} when the layer table breaks the model-file contract or a convolution's parameters do not fit it.
  */
-export function writeGraphModel(
-  spec: GraphSpec,
-  outDir: string,
-  extraFiles: ExtraFiles = {},
-): WrittenModel {
+export function writeGraphModel(spec: GraphSpec, outDir: string, extraFiles: ExtraFiles = {}): WrittenModel {
   const reluMode = spec.reluMode ?? 'fused';
   const byName = new Map(spec.layers.map((l) => [l.name, l]));
   const g = new GraphBuilder();
@@ -257,9 +258,19 @@ export function writeGraphModel(
         if (out !== layer.numFilters || cin !== layer.numChannels || kh !== layer.kernel[0] || kw !== layer.kernel[1]) {
           throw new Error(`convolution ${name}: weights ${p.weight.shape.join('×')} do not fit its layer description`);
         }
-        const w = g.constant(`${name}/weights`, 'float32', [kh, kw, cin, out], oihwToHwio(p.weight.shape, p.weight.data));
+        const w = g.constant(
+          `${name}/weights`,
+          'float32',
+          [kh, kw, cin, out],
+          oihwToHwio(p.weight.shape, p.weight.data),
+        );
         const b = g.constant(`${name}/bias`, 'float32', [out], p.bias);
-        g.node(name, '_FusedConv2D', [inputs[0], w, b], convAttrs(layer.kernel, layer.stride, layer.padding, ['BiasAdd']));
+        g.node(
+          name,
+          '_FusedConv2D',
+          [inputs[0], w, b],
+          convAttrs(layer.kernel, layer.stride, layer.padding, ['BiasAdd']),
+        );
         totalLearnables += p.weight.data.length + p.bias.length;
         break;
       }

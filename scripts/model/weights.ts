@@ -117,7 +117,8 @@ export function readWeightsFolder(
       throw new WeightsError(`tensor ${t.name}: unsupported ${t.dtype}/${t.byte_order}`);
     }
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (t.length !== count * 4 || t.offset + t.length > bin.length) throw new WeightsError(`tensor ${t.name}: bad offset/length`);
+    if (t.length !== count * 4 || t.offset + t.length > bin.length)
+      throw new WeightsError(`tensor ${t.name}: bad offset/length`);
     const bytes = bin.subarray(t.offset, t.offset + t.length);
     if (sha256(bytes) !== t.sha256) {
       throw new WeightsError(`tensor ${t.name}: sha256 mismatch, the weights file is corrupt. ${hint}`);
@@ -126,7 +127,8 @@ export function readWeightsFolder(
     const data = new Float32Array(new Uint8Array(bytes).buffer);
     const entry = partial.get(t.matlab_layer) ?? {};
     if (t.param === 'weight') {
-      if (t.layout !== 'OIHW' || t.shape.length !== 4) throw new WeightsError(`tensor ${t.name}: expected OIHW weights`);
+      if (t.layout !== 'OIHW' || t.shape.length !== 4)
+        throw new WeightsError(`tensor ${t.name}: expected OIHW weights`);
       entry.weight = { shape: t.shape as [number, number, number, number], data };
     } else {
       entry.bias = data;
