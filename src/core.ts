@@ -36,9 +36,13 @@ export type {
   LayerType,
   LoadNetworkOptions,
   Network,
+  NoNormalization,
   NormalizationType,
   PoolingLayerInfo,
+  RescaleNormalization,
   SimpleLayerInfo,
+  ZerocenterNormalization,
+  ZscoreNormalization,
 } from './net/types.js';
 
 // The built-in networks (their loaders are in the platform entries).

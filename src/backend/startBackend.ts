@@ -11,15 +11,19 @@ import { installWebGPUKernelFixes } from './webgpuKernelFixes.js';
 /** How long a backend may take to start before initBackend passes it over. */
 export const START_TIMEOUT_MS = 30_000;
 
+/** Where the wasm backend finds its `.wasm` files: a directory URL, or a URL for each file. */
+export type WasmPaths =
+  | string
+  | Readonly<
+      Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>
+    >;
+
 /** The `.wasm` files of `@tensorflow/tfjs-backend-wasm`, the keys of a `wasmPaths` map. */
-export const WASM_FILES = [
+export const WASM_FILES: readonly (keyof Exclude<WasmPaths, string>)[] = [
   'tfjs-backend-wasm.wasm',
   'tfjs-backend-wasm-simd.wasm',
   'tfjs-backend-wasm-threaded-simd.wasm',
-] as const;
-
-/** Where the wasm backend finds its `.wasm` files: a directory URL, or a URL for each file. */
-export type WasmPaths = string | Readonly<Record<(typeof WASM_FILES)[number], string>>;
+];
 
 /** Loads the package of `backend` (registering it with tfjs-core); returns why it could not, or null. */
 export async function loadBackend(backend: BackendName, wasmPaths?: WasmPaths): Promise<string | null> {

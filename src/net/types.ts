@@ -91,24 +91,48 @@ export const NORMALIZATION_TYPES = ['none', 'zerocenter', 'zscore', 'rescale-sym
 /** MATLAB's name of an input normalization (see {@link NORMALIZATION_TYPES}). */
 export type NormalizationType = (typeof NORMALIZATION_TYPES)[number];
 
+/** No normalization: the pixels reach the first layer as they are. */
+export interface NoNormalization {
+  /** `'none'`. */
+  readonly type: 'none';
+}
+
+/** MATLAB's `'zerocenter'`: `x - mean`. */
+export interface ZerocenterNormalization {
+  /** `'zerocenter'`. */
+  readonly type: 'zerocenter';
+  /** The value subtracted from each channel (RGB order), e.g. `[123, 117, 104]` for SqueezeNet. */
+  readonly mean: readonly number[];
+}
+
+/** MATLAB's `'zscore'`: `(x - mean) / standardDeviation`. */
+export interface ZscoreNormalization {
+  /** `'zscore'`. */
+  readonly type: 'zscore';
+  /** The value subtracted from each channel. */
+  readonly mean: readonly number[];
+  /** The value each channel is then divided by (positive). */
+  readonly standardDeviation: readonly number[];
+}
+
+/**
+ * MATLAB's `'rescale-symmetric'` (`2 (x - min) / (max - min) - 1`, into [-1, 1]) and `'rescale-zero-one'`
+ * (`(x - min) / (max - min)`, into [0, 1]).
+ */
+export interface RescaleNormalization {
+  /** `'rescale-symmetric'` or `'rescale-zero-one'`. */
+  readonly type: 'rescale-symmetric' | 'rescale-zero-one';
+  /** The value of each channel that maps to -1 (symmetric) or 0. */
+  readonly min: readonly number[];
+  /** The value of each channel that maps to 1 (above `min`). */
+  readonly max: readonly number[];
+}
+
 /**
  * How the network's input layer scales raw pixels (RGB 0..255) before its first layer, as MATLAB's
- * `imageInputLayer` defines it, with one value per channel:
- * - `'none'`: `x`;
- * - `'zerocenter'`: `x - mean`;
- * - `'zscore'`: `(x - mean) / standardDeviation`;
- * - `'rescale-symmetric'`: `2 (x - min) / (max - min) - 1`, into [-1, 1];
- * - `'rescale-zero-one'`: `(x - min) / (max - min)`, into [0, 1].
+ * `imageInputLayer` defines its `Normalization`, with one value per channel.
  */
-export type InputNormalization =
-  | { readonly type: 'none' }
-  | { readonly type: 'zerocenter'; readonly mean: readonly number[] }
-  | { readonly type: 'zscore'; readonly mean: readonly number[]; readonly standardDeviation: readonly number[] }
-  | {
-      readonly type: 'rescale-symmetric' | 'rescale-zero-one';
-      readonly min: readonly number[];
-      readonly max: readonly number[];
-    };
+export type InputNormalization = NoNormalization | ZerocenterNormalization | ZscoreNormalization | RescaleNormalization;
 
 /**
  * A loaded network: the TF.js graph model plus MATLAB's description of its layers and classes. Made by a network
