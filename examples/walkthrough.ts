@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BACKEND_NAMES, type BackendName } from '../src/backend/backendNames.js';
-import { staleBuildSteps } from './lib/buildState.js';
+import { staleBuildSteps } from '../scripts/lib/buildState.js';
 import { renderReport, type ReportStep } from './lib/report.js';
 import type { StepResult, WalkthroughContext } from './lib/common.js';
 
@@ -44,7 +44,7 @@ function npmRun(script: string, log: (line: string) => void) {
   if (r.status !== 0) throw new Error(`npm run ${script} failed (exit code ${r.status})`);
 }
 
-/** Builds model/ and dist/ when they are missing, and dist/ when a file in src/ is newer than it. */
+/** Builds model/ and dist/ when they are missing or older than what they are made from. */
 export function ensureBuilt(log: (line: string) => void = console.log): void {
   for (const step of staleBuildSteps(ROOT)) npmRun(step, log);
 }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { olderThanSources } from '../../examples/lib/buildState.js';
+import { olderThanSources } from '../../scripts/lib/buildState.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VITE_CONFIG = path.join(ROOT, 'examples/browser/vite.config.ts');
