@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** A short description of any value, for error messages: `rank 3 [113, 113, 64] float32`, `"spoons" (string)`. */
 export function describeValue(value: unknown): string {
-  if (value instanceof tf.Tensor) {
+  if (isTensor(value)) {
     if (value.isDisposed) return `a disposed tensor`;
     return `rank ${value.rank} [${value.shape.join(', ')}] ${value.dtype}`;
   }
@@ -30,6 +30,14 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   const name = (value as object).constructor?.name;
   return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
+}
+
+/**
+ * Whether `value` is a real `tf.Tensor` of the TF.js in use: an object whose prototype chain holds `Tensor.prototype`.
+ * (`value instanceof tf.Tensor` is duck-typed in TF.js: any object with `data`, `dataSync` and `throwIfDisposed` passes.)
+ */
+export function isTensor(value: unknown): value is tf.Tensor {
+  return typeof value === 'object' && value !== null && Object.prototype.isPrototypeOf.call(tf.Tensor.prototype, value);
 }
 
 /** `fn: expected 'arg' to be <expected>, got <description of value>` as a TypeError. */
@@ -59,7 +67,7 @@ export function assertTensor(fn: string, arg: string, value: unknown, req: Tenso
   const dtypes = req.dtypes ?? (['float32', 'int32'] as const);
   const what =
     req.what ?? `a ${req.ranks ? `rank-${req.ranks.join('/')} ` : ''}tf.Tensor of dtype ${dtypes.join(' or ')}`;
-  if (!(value instanceof tf.Tensor)) throw typeError(fn, arg, what, value);
+  if (!isTensor(value)) throw typeError(fn, arg, what, value);
   if (value.isDisposed) throw new TypeError(`${fn}: '${arg}' is a disposed tensor; it can no longer be used`);
   if (!dtypes.includes(value.dtype)) throw typeError(fn, arg, `${what} (dtype ${dtypes.join(' or ')})`, value);
   if (req.ranks && !req.ranks.includes(value.rank)) throw rangeError(fn, arg, what, value);
@@ -90,11 +98,21 @@ export function assertFinite(fn: string, arg: string, value: unknown): number {
   return value;
 }
 
-/** Checks that `options` is undefined or a plain object, and that it has no unknown keys (typos fail loudly). */
-export function assertOptions<T extends object>(fn: string, options: unknown, known: readonly string[]): Partial<T> {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof tf.Tensor) {
-    throw typeError(fn, 'options', 'an options object', options);
+/**
+ * Checks that `options` is undefined or a plain object, and that it has no unknown keys (typos fail loudly). Returns
+ * a copy holding only its own known properties, on a null prototype: a value inherited from `Object.prototype` (a
+ * polluted prototype) is never read as an option.
+ */
+export function assertOptions<T extends object>(
+  fn: string,
+  options: unknown,
+  known: readonly string[],
+  arg = 'options',
+): Partial<T> {
+  const own = Object.create(null) as Partial<T>;
+  if (options === undefined) return own;
+  if (options === null || typeof options !== 'object' || Array.isArray(options) || isTensor(options)) {
+    throw typeError(fn, arg, 'an options object', options);
   }
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
@@ -102,8 +120,9 @@ export function assertOptions<T extends object>(fn: string, options: unknown, kn
         `${fn}: unknown option '${key}'; known options are ${known.map((k) => `'${k}'`).join(', ')}`,
       );
     }
+    (own as Record<string, unknown>)[key] = (options as Record<string, unknown>)[key];
   }
-  return options as Partial<T>;
+  return own;
 }
 
 /** Checks that `value` is one of `choices` (strings); TypeError for a non-string, RangeError for another string. */

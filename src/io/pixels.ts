@@ -3,7 +3,7 @@
  * Platform-neutral; not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { typeError, rangeError } from '../internal/validate.js';
+import { isTensor, rangeError, typeError } from '../internal/validate.js';
 
 /** Pixels of an image, 8 bits a sample, row-major `[h][w][c]`. */
 export interface Pixels8 {
@@ -22,7 +22,7 @@ const IMAGE_WHAT = 'an image tensor [h, w], [h, w, 1] or [h, w, 3] of dtype floa
  * shape.
  */
 export function assertImage(fn: string, arg: string, value: unknown): tf.Tensor {
-  if (!(value instanceof tf.Tensor)) throw typeError(fn, arg, IMAGE_WHAT, value);
+  if (!isTensor(value)) throw typeError(fn, arg, IMAGE_WHAT, value);
   if (value.isDisposed) throw new TypeError(`${fn}: '${arg}' is a disposed tensor; it can no longer be used`);
   if (value.dtype !== 'float32' && value.dtype !== 'int32') throw typeError(fn, arg, IMAGE_WHAT, value);
   const [h, w, c] = value.shape;
