@@ -48,6 +48,10 @@ export type {
 // The built-in networks (their loaders are in the platform entries).
 export type { SqueezenetOptions } from './models/squeezenet/defaults.js';
 
+// Limits on what arguments may ask for.
+export { getLimits, setLimits } from './internal/limits.js';
+export type { Limits } from './internal/limits.js';
+
 // Backend choice.
 export { initBackend, BACKEND_NAMES } from './backend/initBackend.js';
 export type {

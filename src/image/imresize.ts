@@ -2,7 +2,8 @@
  * MATLAB's `imresize`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { axisPlan, type AxisPlan, type KernelName } from './imresizeWeights.js';
+import { assertElements, getLimits } from '../internal/limits.js';
+import { axisPlan, type AxisPlan, type KernelName, tapCount } from './imresizeWeights.js';
 import { assertOneOf, assertOptions, assertTensor, rangeError, typeError } from '../internal/validate.js';
 
 /** Interpolation methods of {@link imresize}, with MATLAB's names. */
@@ -128,6 +129,45 @@ function geometry(
   return g;
 }
 
+/**
+ * The limits (`getLimits()`), checked before the kernel weights or any tensor are made: the smallest scale, the kernel
+ * taps per output pixel, the elements of the output and of the intermediate image between the two passes.
+ */
+function checkLimits(
+  g: Geometry,
+  kernel: KernelName,
+  antialiasing: boolean,
+  [n, h, w, c]: number[],
+  rank: number,
+  arg: string,
+): void {
+  const limits = getLimits();
+  const scale = Math.min(g.scaleRows, g.scaleCols);
+  const axes = `rows ${fmt(g.scaleRows)}, columns ${fmt(g.scaleCols)}`;
+  if (scale < limits.minScale) {
+    throw new RangeError(
+      `${FN}: '${arg}' asks for a scale of ${fmt(scale)} (${axes}); the smallest scale is ${limits.minScale} ` +
+        `(limits.minScale; raise it with setLimits)`,
+    );
+  }
+  const rowTaps = tapCount(kernel, g.scaleRows, antialiasing);
+  const colTaps = tapCount(kernel, g.scaleCols, antialiasing);
+  if (Math.max(rowTaps, colTaps) > limits.maxTaps) {
+    throw new RangeError(
+      `${FN}: '${arg}' needs kernels of ${Math.max(rowTaps, colTaps)} taps (${axes}); the limit is ` +
+        `${limits.maxTaps} taps (limits.maxTaps; raise it with setLimits)`,
+    );
+  }
+  const out =
+    rank === 2 ? [g.outRows, g.outCols] : rank === 3 ? [g.outRows, g.outCols, c] : [n, g.outRows, g.outCols, c];
+  assertElements(FN, arg, out, 'an output');
+  // The first pass resizes the axis with the smaller scale; its result is the intermediate image.
+  const first = g.scaleRows <= g.scaleCols ? [n, g.outRows, w, c] : [n, h, g.outCols, c];
+  assertElements(FN, arg, first, 'an intermediate image');
+}
+
+const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4).replace(/\.?0+$/, ''));
+
 /** MATLAB's uint8 conversion of an intermediate: round half away from zero, saturate to 0..255 (float32 values). */
 function quantize(t: tf.Tensor): tf.Tensor {
   // Values below 0 saturate to 0 anyway, so floor(v + 0.5) rounds half away from zero wherever it matters.
@@ -168,7 +208,9 @@ function combineRows(m: tf.Tensor, plan: AxisPlan, repeat: number): tf.Tensor {
     }
     return rows.length === 1 ? rows[0] : tf.concat(rows, 0);
   }
-  const terms: tf.Tensor[] = [];
+  // The weighted taps are summed as they come, in tap order (the same float32 sums as addN of all of them), and each
+  // is freed once added: the working set stays about three outputs, whatever the number of taps.
+  let sum: tf.Tensor | null = null;
   for (let k = 0; k < taps; k++) {
     let rows = plan.indices[k];
     if (repeat > 1) {
@@ -177,13 +219,21 @@ function combineRows(m: tf.Tensor, plan: AxisPlan, repeat: number): tf.Tensor {
       for (let a = 0; a < repeat; a++) for (let o = 0; o < outLen; o++) all[a * outLen + o] = a * inLen + rows[o];
       rows = all;
     }
-    const g = tf.gatherND(m, tf.tensor2d(rows, [rows.length, 1], 'int32'));
+    const index = tf.tensor2d(rows, [rows.length, 1], 'int32');
+    const g = tf.gatherND(m, index);
+    index.dispose();
     if (plan.kind === 'gather') return g;
     const w = tf.tensor3d(plan.weights[k], [1, outLen, 1]);
-    terms.push(tf.mul(tf.reshape(g, [repeat, outLen, S]), w));
+    const term = tf.mul(tf.reshape(g, [repeat, outLen, S]), w);
+    tf.dispose([g, w]);
+    if (sum === null) sum = term;
+    else {
+      const next: tf.Tensor = tf.add(sum, term);
+      tf.dispose([sum, term]);
+      sum = next;
+    }
   }
-  const sum = terms.length === 1 ? terms[0] : tf.addN(terms);
-  return tf.reshape(sum, [repeat * outLen, S]);
+  return tf.reshape(sum as tf.Tensor, [repeat * outLen, S]);
 }
 
 /** Resamples axis 1 (rows) of `t` [n, h, w, c] with `plan` -> [n, plan.outLen, w, c]. */
@@ -297,6 +347,7 @@ export function imresize(
   const [n, h, w, c] = rank === 2 ? [1, shape[0], shape[1], 1] : rank === 3 ? [1, shape[0], shape[1], shape[2]] : shape;
   const g = geometry(h, w, scaleOrSize, opts.scale);
   const kernel = KERNEL_OF[method];
+  checkLimits(g, kernel, antialiasing, [n, h, w, c], rank, opts.scale ? 'options.scale' : 'scaleOrSize');
   const rowPlan = axisPlan(h, g.outRows, g.scaleRows, kernel, antialiasing);
   const colPlan = axisPlan(w, g.outCols, g.scaleCols, kernel, antialiasing);
   const outShape: number[] =

@@ -53,6 +53,12 @@ export interface Contributions {
   indices: Int32Array;
 }
 
+/** How many input pixels one output pixel's kernel spans along an axis (before all-zero taps are dropped). */
+export function tapCount(kernel: KernelName, scale: number, antialiasing: boolean): number {
+  const kernelWidth = KERNELS[kernel].width;
+  return Math.ceil(scale < 1 && antialiasing ? kernelWidth / scale : kernelWidth) + 2;
+}
+
 /**
  * MATLAB's `contributions(in_length, out_length, scale, kernel, kernel_width, antialiasing)` (spec §5.3), 0-based:
  * widened kernel when shrinking with antialiasing, rows normalised to sum 1, symmetric (half-sample) mirror at the

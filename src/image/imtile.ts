@@ -2,7 +2,8 @@
  * MATLAB's `imtile`: many images laid out as tiles of one image.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertOptions, assertTensor, rangeError, typeError } from '../internal/validate.js';
+import { assertElements } from '../internal/limits.js';
+import { assertInteger, assertOptions, assertTensor, isTensor, rangeError, typeError } from '../internal/validate.js';
 import { imresize } from './imresize.js';
 import { castToUint8 } from './uint8.js';
 
@@ -111,7 +112,7 @@ export function imtile(input: ImtileInput, options?: ImtileOptions): tf.Tensor {
       throw rangeError(FN, 'input', 'an array holding at least one image (not only null)', input);
     }
     frameCount = input.length;
-  } else if (input instanceof tf.Tensor) {
+  } else if (isTensor(input)) {
     const t = assertTensor(FN, 'input', input, {
       ranks: [2, 3, 4],
       what: 'a tensor [h, w], [h, w, k] or [n, h, w, c], or an array of images',
@@ -149,6 +150,21 @@ export function imtile(input: ImtileInput, options?: ImtileOptions): tf.Tensor {
   const [rows, cols] = resolveGrid(gridSpec, selected.length, tileRows, tileCols);
   const shown = Math.min(selected.length, rows * cols);
   const layout: Layout = { thumb, border, rows, cols };
+  // The output (the largest tensor made here), checked before anything is allocated.
+  const channelsOf = (x: tf.Tensor) =>
+    x.rank === 4 ? (x.shape[3] as number) : x.rank === 3 && images ? (x.shape[2] as number) : 1;
+  const channels = background ? 3 : Math.max(...(images ?? [ref]).map((x) => (x ? channelsOf(x) : 1)));
+  // Blame the option that made it large: a border wider than the tile, a thumbnail larger than the image, the grid.
+  const blame =
+    opts.borderSize !== undefined && Math.max(...border) > Math.max(...thumb)
+      ? 'options.borderSize'
+      : thumbSpec && thumb[0] * thumb[1] > h0 * w0
+        ? 'options.thumbnailSize'
+        : opts.gridSize !== undefined
+          ? 'options.gridSize'
+          : 'input';
+  const outShape = [rows * tileRows, cols * tileCols, ...(channels === 1 ? [] : [channels])];
+  assertElements(FN, blame, outShape, 'an output');
 
   return tf.tidy(FN, () => {
     if (images) return tileArray(images.slice(0, shown), ref, layout, background);

@@ -84,6 +84,41 @@ export function jpegComponentCount(bytes: Uint8Array): number | null {
 }
 
 /**
+ * A JPEG's frame header (its first start-of-frame marker): the marker, the image size, and whether the file is
+ * arithmetic-coded (SOF9-SOF11, SOF13-SOF15), which few decoders support. `null` when no frame header comes first.
+ */
+export function jpegFrame(
+  bytes: Uint8Array,
+): { marker: number; width: number; height: number; arithmetic: boolean } | null {
+  let i = 2;
+  while (i + 3 < bytes.length) {
+    if (bytes[i] !== 0xff) return null;
+    const marker = bytes[i + 1];
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      i += 2;
+      continue;
+    }
+    const length = (bytes[i + 2] << 8) | bytes[i + 3];
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (i + 8 >= bytes.length) return null;
+      return {
+        marker,
+        height: (bytes[i + 5] << 8) | bytes[i + 6],
+        width: (bytes[i + 7] << 8) | bytes[i + 8],
+        arithmetic: marker >= 0xc9,
+      };
+    }
+    if (marker === 0xda || marker === 0xd9) return null;
+    i += 2 + length;
+  }
+  return null;
+}
+
+/**
  * A copy of a PNG's bytes without its `tRNS` chunks when the image is gray or RGB (colour types 0 and 2).
  * Such a chunk names one colour as transparent, and some decoders (pngjs among them) then replace that colour's pixels
  * by black; MATLAB's `imread` returns the stored colour values, and so must we. Other PNGs come back unchanged.
@@ -209,4 +244,61 @@ export function jpegHasEnd(jpeg: Uint8Array): boolean {
     if (jpeg[i] === 0xff && jpeg[i + 1] === 0xd9) return true;
   }
   return false;
+}
+
+/** What a PNG's IHDR chunk says (call after {@link pngStructureProblem} found the file sound). */
+export interface PngHeader {
+  width: number;
+  height: number;
+  /** Bits per sample: 1, 2, 4, 8 or 16. */
+  depth: number;
+  /** 0 gray, 2 RGB, 3 palette, 4 gray + alpha, 6 RGBA. */
+  colorType: number;
+  /** 0 none, 1 Adam7. */
+  interlace: number;
+}
+
+const u32 = (b: Uint8Array, i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+
+/** The IHDR fields of a structurally sound PNG. */
+export function pngHeader(png: Uint8Array): PngHeader {
+  return { width: u32(png, 16), height: u32(png, 20), depth: png[24], colorType: png[25], interlace: png[28] };
+}
+
+/** The data of every IDAT chunk, in order, joined (the zlib stream of the pixels); empty when there is none. */
+export function pngImageData(png: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let i = 8; i + 12 <= png.length; ) {
+    const length = u32(png, i);
+    if (ascii(png, i + 4, i + 8) === 'IDAT') parts.push(png.subarray(i + 8, i + 8 + length));
+    i += 12 + length;
+  }
+  return concatBytes(parts);
+}
+
+const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+// Adam7's seven passes: [first row, first column, row step, column step].
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [0, 4, 8, 8],
+  [4, 0, 8, 4],
+  [0, 2, 4, 4],
+  [2, 0, 4, 2],
+  [0, 1, 2, 2],
+  [1, 0, 2, 1],
+] as const;
+
+/**
+ * How many bytes the inflated pixel data of a PNG with this header must hold: for each (sub-)image of `h` rows of
+ * `w` pixels, `h * (1 + ceil(w * samples * depth / 8))` (one filter byte per row).
+ */
+export function pngDataLength(hdr: PngHeader): number {
+  const bitsPerPixel = SAMPLES[hdr.colorType] * hdr.depth;
+  const image = (w: number, h: number) => (w === 0 || h === 0 ? 0 : h * (1 + Math.ceil((w * bitsPerPixel) / 8)));
+  if (hdr.interlace === 0) return image(hdr.width, hdr.height);
+  let total = 0;
+  for (const [r0, c0, dr, dc] of ADAM7) {
+    total += image(Math.ceil((hdr.width - c0) / dc), Math.ceil((hdr.height - r0) / dr));
+  }
+  return total;
 }

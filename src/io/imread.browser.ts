@@ -3,6 +3,7 @@
  * tensors. Never imports a Node.js module.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { assertPixels } from '../internal/limits.js';
 import { typeError, rangeError } from '../internal/validate.js';
 import { rgbaToTensor } from './pixels.js';
 
@@ -65,6 +66,7 @@ export async function imread(source: ImreadSource): Promise<tf.Tensor> {
   if (isA(source, 'ImageData')) {
     const data = source as ImageData;
     assertSize(data.width, data.height, 'ImageData');
+    assertPixels(FN, 'the given ImageData', data.width, data.height);
     return rgbaToTensor(data.data, data.width, data.height, 3);
   }
   if (typeof source === 'string' || source instanceof URL) {
@@ -150,6 +152,7 @@ async function readBlob(blob: Blob, label: string): Promise<tf.Tensor> {
 
 /** Draws `image` at its own size on a fresh 2D canvas and reads the RGBA pixels back. */
 function drawAndRead(image: CanvasImageSource, width: number, height: number, label: string): tf.Tensor {
+  assertPixels(FN, label, width, height);
   const settings: CanvasRenderingContext2DSettings = { willReadFrequently: true, colorSpace: 'srgb', alpha: true };
   let ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
   if (typeof OffscreenCanvas !== 'undefined') {

@@ -2,17 +2,23 @@
  * `imread` for Node.js: PNG and JPEG files, URLs and bytes as int32 image tensors.
  */
 import { readFile } from 'node:fs/promises';
+import { inflateSync } from 'node:zlib';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
 import { typeError, rangeError } from '../internal/validate.js';
+import { assertPixels, getLimits } from '../internal/limits.js';
 import {
-  sniffImageFormat,
   jpegComponentCount,
+  jpegFrame,
   jpegHasEnd,
+  pngDataLength,
+  pngHeader,
+  pngImageData,
   pngStructureProblem,
+  sniffImageFormat,
   withoutColorKey,
 } from './imageFormat.js';
 import { rgbaToTensor } from './pixels.js';
@@ -135,10 +141,49 @@ function decodeImage(bytes: Uint8Array, label: string): tf.Tensor {
   return sniffed.format === 'png' ? decodePng(bytes, label) : decodeJpeg(bytes, label);
 }
 
+/**
+ * Checks a PNG's pixel data before the decoder sees it, so that what comes back is always what the file holds: the
+ * header's size within `limits.maxPixels` (before anything is inflated: a few kilobytes can claim gigapixels), image
+ * data present, a valid zlib stream, and exactly as many inflated bytes as the header needs (no more: inflation
+ * stops there; no fewer: a decoder would fill the rest with zeros or stale memory).
+ */
+function checkPngData(bytes: Uint8Array, label: string): void {
+  const hdr = pngHeader(bytes);
+  assertPixels(FN, label, hdr.width, hdr.height);
+  const data = pngImageData(bytes);
+  if (data.length === 0)
+    throw new Error(`${FN}: cannot read ${label}: corrupt PNG (it has no image data, no IDAT chunk)`);
+  const expected = pngDataLength(hdr);
+  let inflated: Buffer;
+  try {
+    inflated = inflateSync(data, { maxOutputLength: expected + 1 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new Error(
+        `${FN}: cannot read ${label}: corrupt PNG (its image data holds more than the ${expected} bytes its ` +
+          `${hdr.width}×${hdr.height} header needs)`,
+        { cause: err },
+      );
+    }
+    const why = code === 'Z_BUF_ERROR' ? 'it stops before its end' : (err as Error).message;
+    throw new Error(`${FN}: cannot read ${label}: corrupt PNG (its image data is not a valid zlib stream: ${why})`, {
+      cause: err,
+    });
+  }
+  if (inflated.length !== expected) {
+    throw new Error(
+      `${FN}: cannot read ${label}: corrupt PNG (its image data holds ${inflated.length} bytes where its ` +
+        `${hdr.width}×${hdr.height} header needs ${expected})`,
+    );
+  }
+}
+
 function decodePng(bytes: Uint8Array, label: string): tf.Tensor {
   // Chunks and checksums first: pngjs's own messages for damaged files are often misleading.
   const problem = pngStructureProblem(bytes);
   if (problem) throw new Error(`${FN}: cannot read ${label}: ${problem}`);
+  checkPngData(bytes, label);
   let png: ReturnType<typeof pngjs.PNG.sync.read>;
   try {
     // pngjs expands palettes to RGBA, scales 1/2/4/16-bit samples to 8 bits (round(v * 255 / max)), gray to R=G=B.
@@ -152,10 +197,25 @@ function decodePng(bytes: Uint8Array, label: string): tf.Tensor {
 }
 
 function decodeJpeg(bytes: Uint8Array, label: string): tf.Tensor {
+  const frame = jpegFrame(bytes);
+  if (frame?.arithmetic) {
+    throw new Error(
+      `${FN}: cannot read ${label}: arithmetic-coded JPEG (SOF${frame.marker - 0xc0}) is not supported; ` +
+        'save it as a baseline or progressive (Huffman-coded) JPEG, or as PNG',
+    );
+  }
+  if (frame) assertPixels(FN, label, frame.width, frame.height);
   const components = jpegComponentCount(bytes);
+  const maxPixels = getLimits().maxPixels;
   let image: { width: number; height: number; data: Uint8Array };
   try {
-    image = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+    image = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: maxPixels / 1e6,
+      // RGBA output plus jpeg-js's own component buffers, with room to spare.
+      maxMemoryUsageInMB: Math.ceil((maxPixels * 12) / 2 ** 20) + 64,
+    });
   } catch (err) {
     const problem = jpegHasEnd(bytes) ? 'corrupt JPEG' : 'truncated JPEG (no end-of-image marker)';
     throw new Error(`${FN}: cannot read ${label}: ${problem}: ${(err as Error).message}`, { cause: err });

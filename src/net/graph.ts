@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { imresize } from '../image/imresize.js';
+import { assertElements } from '../internal/limits.js';
 import { assertTensor, describeValue, rangeError, typeError } from '../internal/validate.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import { layerShapes, minimumInputSize } from './layerShapes.js';
@@ -166,22 +167,40 @@ export function imageSize(x: tf.Tensor): [number, number] {
 }
 
 /**
- * Checks that a network's layers can be computed from an image of `size` (before any kernel runs).
- * @throws {RangeError} naming the first layer that cannot, and the smallest image it needs.
+ * Checks, before any kernel runs, that a network's requested layers can be computed from the image (large enough for
+ * each) and that no layer on the way to them is larger than `limits.maxElements` (a huge image would otherwise
+ * exhaust or corrupt the backend's memory).
+ * @throws {RangeError} naming the first layer that cannot be computed and the smallest image it needs, or the layer
+ *   that would be too large.
  */
 export function assertLargeEnough(fn: string, t: GraphTarget, names: readonly string[], x: tf.Tensor): void {
   if (!t.net) return;
   const [h, w] = imageSize(x);
-  const shapes = layerShapes(t.net.layers, [h, w, t.net.inputSize[2]]);
-  const tooSmall = names.find((n) => shapes.get(n) == null);
+  const n = x.rank === 4 ? (x.shape[0] as number) : 1;
+  const layers = t.net.layers;
+  const shapes = layerShapes(layers, [h, w, t.net.inputSize[2]]);
+  const tooSmall = names.find((name) => shapes.get(name) == null);
   if (tooSmall !== undefined) {
-    const [mh, mw] = minimumInputSize(t.net.layers, tooSmall);
+    const [mh, mw] = minimumInputSize(layers, tooSmall);
     throw rangeError(
       fn,
       'img',
       `at least ${mh}×${mw} pixels to compute layer '${tooSmall}' (or pass { resize: true })`,
       x,
     );
+  }
+  // Every layer the requested ones depend on.
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const needed = new Set<string>();
+  const visit = (name: string) => {
+    if (needed.has(name)) return;
+    needed.add(name);
+    for (const input of byName.get(name)?.inputs ?? []) visit(input);
+  };
+  for (const name of names) visit(name);
+  for (const l of layers) {
+    const shape = needed.has(l.name) ? shapes.get(l.name) : null;
+    if (shape) assertElements(fn, 'img', [n, ...shape], `layer '${l.name}'`);
   }
 }
 

@@ -1,0 +1,124 @@
+/**
+ * The limits every function checks before it allocates what its arguments ask for, in one place. A hostile or
+ * mistaken argument (a 100000×100000 grid, a 1e-6 scale, a PNG header claiming 2^31 pixels) then fails at once with a
+ * RangeError that names the function, the argument, the size asked for and the limit, instead of exhausting memory,
+ * trapping the wasm backend (which corrupts later results) or hanging. Raise a limit with {@link setLimits} when
+ * real work needs more.
+ */
+import { assertOptions, rangeError, typeError } from './validate.js';
+
+/** The limits in force (see {@link getLimits}, {@link setLimits}). */
+export interface Limits {
+  /**
+   * The most elements of any tensor a function computes from its arguments (the output of `imresize` and `imtile`,
+   * each activation `activations` computes, a decoded image). 2^27 elements are 512 MiB of float32: about the most a
+   * wasm backend (4 GiB of memory, and intermediate copies) can hold safely.
+   * @default 134217728
+   */
+  maxElements: number;
+  /**
+   * The most pixels (width × height) of an image `imread` decodes, checked from the file's header before any data is
+   * inflated or decoded (a "decompression bomb" of a few kilobytes can claim gigapixels).
+   * @default 67108864 (8192 × 8192)
+   */
+  maxPixels: number;
+  /**
+   * The smallest scale `imresize` accepts (per axis, after sizes are turned into scales). Shrinking by more needs
+   * kernels as wide as the image, whose weights alone take gigabytes.
+   * @default 0.001
+   */
+  minScale: number;
+  /**
+   * The most input pixels one output pixel of `imresize` may depend on per axis (the kernel's taps; with
+   * antialiasing, shrinking by s widens a 4-tap bicubic kernel to about 4/s taps).
+   * @default 4096
+   */
+  maxTaps: number;
+  /** How long a download (`imread` of an http(s) URL, a model over http) may take, in milliseconds. @default 60000 */
+  httpTimeoutMs: number;
+}
+
+const DEFAULTS: Readonly<Limits> = Object.freeze({
+  maxElements: 2 ** 27,
+  maxPixels: 2 ** 26,
+  minScale: 1e-3,
+  maxTaps: 4096,
+  httpTimeoutMs: 60_000,
+});
+
+let current: Readonly<Limits> = DEFAULTS;
+
+/** The limits in force now (a frozen copy). */
+export function getLimits(): Readonly<Limits> {
+  return current;
+}
+
+/**
+ * Changes some limits for the whole process (all later calls of every function); returns the limits in force before,
+ * so that a caller can restore them. `setLimits('defaults')` restores the defaults.
+ *
+ * @param changes The limits to change; the others keep their values.
+ * @returns The previous limits.
+ * @throws {TypeError|RangeError} for an unknown key, or a value that is not a positive finite number (`minScale` in
+ *   (0, 1]; the others positive integers).
+ * @example
+ * const before = setLimits({ maxPixels: 16384 * 16384 }); // read a 16k × 16k scan
+ * try { im = await imread('scan.png'); } finally { setLimits(before); }
+ */
+export function setLimits(changes: Partial<Limits> | 'defaults'): Readonly<Limits> {
+  const fn = 'setLimits';
+  const previous = current;
+  if (changes === 'defaults') {
+    current = DEFAULTS;
+    return previous;
+  }
+  const opts = assertOptions<Limits>(fn, changes, Object.keys(DEFAULTS), 'changes');
+  const next: Limits = { ...current };
+  for (const key of Object.keys(DEFAULTS) as (keyof Limits)[]) {
+    const v = opts[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number') throw typeError(fn, `changes.${key}`, 'a number', v);
+    const ok = key === 'minScale' ? v > 0 && v <= 1 : Number.isInteger(v) && v > 0;
+    if (!ok || !Number.isFinite(v)) {
+      throw rangeError(fn, `changes.${key}`, key === 'minScale' ? 'a number in (0, 1]' : 'a positive integer', v);
+    }
+    next[key] = v;
+  }
+  current = Object.freeze(next);
+  return previous;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Checks that a tensor of `shape` that `fn` is about to compute stays within `maxElements`; `arg` names the argument
+ * that asked for it and `what` the tensor (`'an output'`, `"layer 'conv1'"`). Call it before allocating anything.
+ * @throws {RangeError} `fn: 'arg' asks for <what> of N elements [shape] (B MiB as float32); the limit is M elements
+ *   (limits.maxElements; raise it with setLimits)`
+ */
+export function assertElements(fn: string, arg: string, shape: readonly number[], what = 'a tensor'): void {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const max = current.maxElements;
+  if (n > max) {
+    const mib = (n * 4) / 2 ** 20;
+    throw new RangeError(
+      `${fn}: '${arg}' asks for ${what} of ${count(n)} elements [${shape.join(', ')}] ` +
+        `(${mib >= 10 ? Math.round(mib) : mib.toFixed(1)} MiB as float32); the limit is ${count(max)} elements ` +
+        `(limits.maxElements; raise it with setLimits)`,
+    );
+  }
+}
+
+/**
+ * Checks an image's pixel count against `maxPixels` (call it with the size read from the file's header).
+ * @throws {RangeError} naming the image, its size and the limit.
+ */
+export function assertPixels(fn: string, label: string, width: number, height: number): void {
+  const max = current.maxPixels;
+  if (width * height > max) {
+    throw new RangeError(
+      `${fn}: ${label} is a ${width}×${height} image (${count(width * height)} pixels); the limit is ${count(max)} ` +
+        `pixels (limits.maxPixels; raise it with setLimits)`,
+    );
+  }
+}
