@@ -5,7 +5,7 @@
  */
 export * from './core.js';
 export { imread } from './io/imread.browser.js';
-export type { ImreadSource } from './io/imread.browser.js';
+export type { ImreadOptions, ImreadSource } from './io/imread.browser.js';
 export { imshow } from './io/imshow.browser.js';
 export { imwrite } from './io/imwrite.browser.js';
 export { squeezenet } from './models/squeezenet/squeezenet.browser.js';

@@ -51,6 +51,7 @@ export type { SqueezenetOptions } from './models/squeezenet/defaults.js';
 // Limits on what arguments may ask for.
 export { getLimits, setLimits } from './internal/limits.js';
 export type { Limits } from './internal/limits.js';
+export type { WaitOptions } from './internal/abortable.js';
 
 // Backend choice.
 export { initBackend, BACKEND_NAMES } from './backend/initBackend.js';

@@ -5,6 +5,6 @@
  */
 export * from './core.js';
 export { imread } from './io/imread.node.js';
-export type { ImreadSource } from './io/imread.node.js';
+export type { ImreadOptions, ImreadSource } from './io/imread.node.js';
 export { imwrite } from './io/imwrite.node.js';
 export { squeezenet } from './models/squeezenet/squeezenet.node.js';

@@ -3,8 +3,9 @@
  * tensors. Never imports a Node.js module.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { checkWaitOptions, startWait, type WaitOptions } from '../internal/abortable.js';
 import { assertPixels } from '../internal/limits.js';
-import { typeError, rangeError } from '../internal/validate.js';
+import { assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { rgbaToTensor } from './pixels.js';
 
 /** What `imread` reads in a browser. */
@@ -30,6 +31,9 @@ function isA(value: unknown, name: string): boolean {
   const ctor = (globalThis as Record<string, unknown>)[name];
   return typeof ctor === 'function' && value instanceof (ctor as new (...args: never[]) => unknown);
 }
+
+/** Options of `imread`: a timeout and a signal for a URL's download. */
+export interface ImreadOptions extends WaitOptions {}
 
 /**
  * Reads an image in a browser, like MATLAB's `im = imread(filename)`: the browser decodes it (PNG, JPEG and whatever
@@ -57,12 +61,16 @@ function isA(value: unknown, name: string): boolean {
  * @throws {RangeError} for an empty URL, or an image or canvas of width or height 0.
  * @throws {Error} if the URL cannot be fetched, the data cannot be decoded as an image, an `<img>` failed to load, or
  *   the pixels may not be read (a cross-origin image without CORS). Every message names the source.
+ * @param options `signal` and `timeoutMs` for a URL's download (default `limits.httpTimeoutMs`, 60 s); ignored for
+ *   other sources.
  * @example
  * const im = await imread('images/face.png');            // int32 [227, 227, 3]
  * const im2 = await imread(document.querySelector('img')!);
  * const im3 = await imread(fileInput.files![0]);
  */
-export async function imread(source: ImreadSource): Promise<tf.Tensor> {
+export async function imread(source: ImreadSource, options?: ImreadOptions): Promise<tf.Tensor> {
+  const opts = assertOptions<ImreadOptions>(FN, options, ['signal', 'timeoutMs']);
+  checkWaitOptions(FN, opts);
   if (isA(source, 'ImageData')) {
     const data = source as ImageData;
     assertSize(data.width, data.height, 'ImageData');
@@ -73,21 +81,37 @@ export async function imread(source: ImreadSource): Promise<tf.Tensor> {
     const href = String(source);
     if (href.length === 0) throw rangeError(FN, 'source', 'a non-empty URL', source);
     const label = JSON.stringify(href.length > 80 ? href.slice(0, 77) + '...' : href);
-    let response: Response;
+    const wait = startWait(FN, label, opts);
+    let blob: Blob;
     try {
-      response = await fetch(source);
-    } catch (err) {
-      throw new Error(
-        `${FN}: cannot fetch ${label}: ${(err as Error).message} (a cross-origin URL needs CORS headers)`,
-        { cause: err },
-      );
+      let response: Response;
+      try {
+        response = await wait.fetch(source);
+      } catch (err) {
+        throw (
+          wait.stopped() ??
+          new Error(`${FN}: cannot fetch ${label}: ${(err as Error).message} (a cross-origin URL needs CORS headers)`, {
+            cause: err,
+          })
+        );
+      }
+      if (!response.ok) {
+        throw new Error(
+          `${FN}: cannot fetch ${label}: HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`,
+        );
+      }
+      try {
+        blob = await response.blob();
+      } catch (err) {
+        throw (
+          wait.stopped() ??
+          new Error(`${FN}: cannot fetch ${label}: the connection ended before the whole body arrived`, { cause: err })
+        );
+      }
+    } finally {
+      wait.done();
     }
-    if (!response.ok) {
-      throw new Error(
-        `${FN}: cannot fetch ${label}: HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`,
-      );
-    }
-    return readBlob(await response.blob(), label);
+    return readBlob(blob, label);
   }
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
     const n = source.byteLength;

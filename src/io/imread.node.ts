@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
-import { typeError, rangeError } from '../internal/validate.js';
+import { checkWaitOptions, startWait, type WaitOptions } from '../internal/abortable.js';
+import { assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { assertPixels, getLimits } from '../internal/limits.js';
 import {
   jpegComponentCount,
@@ -56,6 +57,8 @@ const SOURCE_WHAT = 'a file path, a URL (file, http, https or data) or the bytes
  * - the bytes of a PNG or JPEG file: a `Uint8Array` (a Node `Buffer` is one) or an `ArrayBuffer`.
  *
  * @param source Where the image comes from (see above).
+ * @param options `signal` and `timeoutMs` for a download (default `limits.httpTimeoutMs`, 60 s for the whole
+ *   response); ignored for files and bytes.
  * @returns A new int32 tensor `[h, w, 3]` or `[h, w]` that the caller owns.
  * @throws {TypeError} if `source` is none of the kinds above.
  * @throws {RangeError} for an empty path or a URL of another protocol.
@@ -65,13 +68,18 @@ const SOURCE_WHAT = 'a file path, a URL (file, http, https or data) or the bytes
  * const im = await imread('examples/images/face.png'); // int32 [227, 227, 3]
  * const bytes = await imread(await fs.promises.readFile('photo.jpg'));
  */
-export async function imread(source: ImreadSource): Promise<tf.Tensor> {
-  const { bytes, label } = await load(source);
+export async function imread(source: ImreadSource, options?: ImreadOptions): Promise<tf.Tensor> {
+  const opts = assertOptions<ImreadOptions>(FN, options, ['signal', 'timeoutMs']);
+  checkWaitOptions(FN, opts);
+  const { bytes, label } = await load(source, opts);
   return decodeImage(bytes, label);
 }
 
+/** Options of `imread`: a timeout and a signal for what it downloads (http, https URLs). */
+export interface ImreadOptions extends WaitOptions {}
+
 /** The bytes of `source` and how to name it in messages (`"face.png"`, `the given 1234 bytes`). */
-async function load(source: unknown): Promise<{ bytes: Uint8Array; label: string }> {
+async function load(source: unknown, opts: WaitOptions): Promise<{ bytes: Uint8Array; label: string }> {
   if (source instanceof Uint8Array) return { bytes: source, label: `the given ${source.length} bytes` };
   if (source instanceof ArrayBuffer)
     return { bytes: new Uint8Array(source), label: `the given ${source.byteLength} bytes` };
@@ -91,8 +99,16 @@ async function load(source: unknown): Promise<{ bytes: Uint8Array; label: string
     throw typeError(FN, 'source', SOURCE_WHAT, source);
   }
   if (url) {
-    if (url.protocol === 'file:') return readPath(fileURLToPath(url), String(source));
-    if (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'data:') return fetchUrl(url);
+    if (url.protocol === 'file:') {
+      let path: string;
+      try {
+        path = fileURLToPath(url);
+      } catch {
+        throw rangeError(FN, 'source', 'a file: URL of this machine (file:///path)', String(source));
+      }
+      return readPath(path, String(source));
+    }
+    if (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'data:') return fetchUrl(url, opts);
     throw rangeError(FN, 'source', 'a file path or a file, http, https or data URL', String(source));
   }
   return readPath(source as string, source as string);
@@ -113,23 +129,36 @@ async function readPath(path: string, given: string): Promise<{ bytes: Uint8Arra
   }
 }
 
-async function fetchUrl(url: URL): Promise<{ bytes: Uint8Array; label: string }> {
+async function fetchUrl(url: URL, opts: WaitOptions): Promise<{ bytes: Uint8Array; label: string }> {
   const shown = url.protocol === 'data:' && url.href.length > 60 ? url.href.slice(0, 57) + '...' : url.href;
   const label = JSON.stringify(shown);
-  let response: Response;
+  const wait = startWait(FN, label, opts);
   try {
-    response = await fetch(url);
-  } catch (err) {
-    const cause = (err as Error & { cause?: Error }).cause;
-    const detail = cause?.message ? `${(err as Error).message} (${cause.message})` : (err as Error).message;
-    throw new Error(`${FN}: cannot fetch ${label}: ${detail}`, { cause: err });
+    let response: Response;
+    try {
+      response = await wait.fetch(url);
+    } catch (err) {
+      const cause = (err as Error & { cause?: Error }).cause;
+      const detail = cause?.message ? `${(err as Error).message} (${cause.message})` : (err as Error).message;
+      throw wait.stopped() ?? new Error(`${FN}: cannot fetch ${label}: ${detail}`, { cause: err });
+    }
+    if (!response.ok) {
+      throw new Error(
+        `${FN}: cannot fetch ${label}: HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`,
+      );
+    }
+    try {
+      return { bytes: new Uint8Array(await response.arrayBuffer()), label };
+    } catch (err) {
+      // The body did not arrive whole: the connection dropped, or the wait was stopped.
+      throw (
+        wait.stopped() ??
+        new Error(`${FN}: cannot fetch ${label}: the connection ended before the whole body arrived`, { cause: err })
+      );
+    }
+  } finally {
+    wait.done();
   }
-  if (!response.ok) {
-    throw new Error(
-      `${FN}: cannot fetch ${label}: HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`,
-    );
-  }
-  return { bytes: new Uint8Array(await response.arrayBuffer()), label };
 }
 
 /** Decodes PNG or JPEG bytes (recognised by their signature) to an int32 tensor; `label` names them in errors. */

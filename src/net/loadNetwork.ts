@@ -5,9 +5,11 @@
  * missing or broken model (`hint`). Not exported from the package.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
+import { checkWaitOptions, guardCallback, startWait } from '../internal/abortable.js';
 import { assertOptions, typeError } from '../internal/validate.js';
 import { METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
+import type { ModelSource } from './modelSource.js';
 import { createNetwork } from './network.js';
 import type { LoadNetworkOptions, Network } from './types.js';
 
@@ -59,18 +61,37 @@ function artifactsProblem(a: tf.io.ModelArtifacts): string | null {
 
 /**
  * Wraps an IO handler so that what it loads is checked before any tensor is made: a bad model fails with a message
- * saying what is wrong and what to do (`hint`), and leaves no tensor behind.
+ * saying what is wrong and what to do (`hint`), and leaves no tensor behind. The load also ends when `stopped`
+ * fires (abort, timeout), even if the inner handler ignores signals; then the reason is the error, without `hint`.
  */
-function checkedHandler(fn: string, inner: tf.io.IOHandler, what: string, hint: string): tf.io.IOHandler {
+function checkedHandler(
+  fn: string,
+  inner: tf.io.IOHandler,
+  what: string,
+  hint: string,
+  stop: { signal: AbortSignal; why: () => Error | null },
+): tf.io.IOHandler {
   return {
     async load() {
       let artifacts: tf.io.ModelArtifacts;
+      let onAbort: (() => void) | undefined;
       try {
-        artifacts = await inner.load!();
+        artifacts = await Promise.race([
+          inner.load!(),
+          new Promise<never>((_, reject) => {
+            onAbort = () => reject(stop.why());
+            if (stop.signal.aborted) onAbort();
+            else stop.signal.addEventListener('abort', onAbort, { once: true });
+          }),
+        ]);
       } catch (err) {
+        const why = stop.why();
+        if (why) throw why;
         const msg = (err as Error)?.message ?? String(err);
         if (msg.startsWith(`${fn}:`)) throw err;
-        throw new Error(`${fn}: could not load the model from ${what}: ${msg}; ${hint}`);
+        throw new Error(`${fn}: could not load the model from ${what}: ${msg}; ${hint}`, { cause: err });
+      } finally {
+        if (onAbort) stop.signal.removeEventListener('abort', onAbort);
       }
       const problem = artifacts == null ? 'the IO handler returned nothing' : artifactsProblem(artifacts);
       if (problem) {
@@ -83,7 +104,13 @@ function checkedHandler(fn: string, inner: tf.io.IOHandler, what: string, hint: 
 
 /** Checks a loader's options (`modelUrl`, `ioHandler`, `onProgress`); returns them typed. */
 export function checkLoadOptions(fn: string, options: unknown): LoadNetworkOptions {
-  const opts = assertOptions<LoadNetworkOptions>(fn, options, ['modelUrl', 'ioHandler', 'onProgress']);
+  const opts = assertOptions<LoadNetworkOptions>(fn, options, [
+    'modelUrl',
+    'ioHandler',
+    'onProgress',
+    'signal',
+    'timeoutMs',
+  ]);
   if (opts.modelUrl !== undefined && typeof opts.modelUrl !== 'string' && !(opts.modelUrl instanceof URL)) {
     throw typeError(fn, 'options.modelUrl', 'a string or URL', opts.modelUrl);
   }
@@ -102,26 +129,47 @@ export function checkLoadOptions(fn: string, options: unknown): LoadNetworkOptio
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
     throw typeError(fn, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
   }
+  checkWaitOptions(fn, opts);
   return opts;
 }
 
 /**
- * Loads a network through an IO handler: checks the artifacts, makes the graph model, wraps it as a Network.
+ * Loads a network from a model source: checks the artifacts, makes the graph model, wraps it as a Network. The whole
+ * load obeys `opts.signal` and `opts.timeoutMs`; a throwing `opts.onProgress` fails the load with its own error
+ * (never an uncaught one, never blamed on the files).
  *
  * @param fn The public function's name, for messages.
- * @param handler Where the artifacts come from.
- * @param what The source, for messages (a path, a URL, `'the given ioHandler'`).
+ * @param source Where the artifacts come from (`modelSource` of the platform).
+ * @param opts The loader's checked options.
  * @param hint What the user can do when the model is missing or broken; ends every such message.
  */
-export async function loadNetwork(fn: string, handler: tf.io.IOHandler, what: string, hint: string): Promise<Network> {
+export async function loadNetwork(
+  fn: string,
+  source: ModelSource,
+  opts: LoadNetworkOptions,
+  hint: string,
+): Promise<Network> {
+  const progress = guardCallback(fn, 'options.onProgress', opts.onProgress);
+  const wait = startWait(fn, source.what, opts);
+  const why = () => wait.stopped() ?? progress.error();
   let meta: ModelMetadata | undefined;
-  const capture: tf.io.IOHandler = {
-    async load() {
-      const artifacts = await checkedHandler(fn, handler, what, hint).load!();
-      meta = metadataOf(artifacts) as ModelMetadata;
-      return artifacts;
-    },
-  };
-  const model = await loadGraphModel(capture);
+  let model: GraphModel;
+  try {
+    const inner = source.open({ fetch: wait.fetch, signal: wait.signal, onProgress: progress.call });
+    const checked = checkedHandler(fn, inner, source.what, hint, { signal: wait.signal, why: wait.stopped });
+    model = await loadGraphModel({
+      async load() {
+        const artifacts = await checked.load!();
+        const problem = why();
+        if (problem) throw problem;
+        meta = metadataOf(artifacts) as ModelMetadata;
+        return artifacts;
+      },
+    });
+  } catch (err) {
+    throw why() ?? err;
+  } finally {
+    wait.done();
+  }
   return createNetwork(model, meta!);
 }

@@ -20,6 +20,7 @@ export function fileModelHandler(
   modelPath: string,
   hint: string,
   onProgress?: (fraction: number) => void,
+  signal?: AbortSignal,
 ): tf.io.IOHandler {
   return {
     async load(): Promise<tf.io.ModelArtifacts> {
@@ -31,7 +32,7 @@ export function fileModelHandler(
       }
       let text: string;
       try {
-        text = await readFile(jsonPath, 'utf8');
+        text = await readFile(jsonPath, { encoding: 'utf8', signal });
       } catch (err) {
         throw readError(fn, jsonPath, err, hint);
       }
@@ -54,7 +55,7 @@ export function fileModelHandler(
         const file = path.join(dir, paths[i]);
         let bytes: Buffer;
         try {
-          bytes = await readFile(file);
+          bytes = await readFile(file, { signal });
         } catch (err) {
           throw readError(fn, file, err, hint);
         }

@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
+import type { WaitOptions } from '../internal/abortable.js';
 
 /**
  * MATLAB's display names of the layer types this library can describe (the "Type" column of `analyzeNetwork`), in
@@ -163,8 +164,11 @@ export interface Network {
   readonly isDisposed: boolean;
 }
 
-/** Options that every network loader takes (`squeezenet()` among them). */
-export interface LoadNetworkOptions {
+/**
+ * Options that every network loader takes (`squeezenet()` among them). `signal` and `timeoutMs` bound the whole load
+ * (files or downloads); a `onProgress` that throws fails the load with its error.
+ */
+export interface LoadNetworkOptions extends WaitOptions {
   /**
    * Where the model's `model.json` is (its weight shards are read from beside it).
    * In Node: a file path, a `file:` URL, or an `http(s):` URL; a directory holding `model.json` also works.

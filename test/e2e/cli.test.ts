@@ -124,7 +124,7 @@ describe('cnn-activations failures', () => {
     ],
     [
       [FACE, '-l', 'conv1', '-o', 'x.png', '--backend', 'tpu'],
-      '--backend must be one of webgpu, webgl, wasm, cpu, got \'tpu\'',
+      "--backend must be one of webgpu, webgl, wasm, cpu, got 'tpu'",
     ],
     [
       [FACE, '-l', 'conv1', '-o', 'x.png', '--strongest', '--grid', '2x2'],

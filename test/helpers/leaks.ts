@@ -9,12 +9,15 @@ export async function expectNoLeak<T>(fn: () => T | Promise<T>, expectedNew = 0)
   return out;
 }
 
-/** Asserts that `fn` throws (sync or async) with a message matching `message`, and leaks no tensor. */
+/**
+ * Asserts that `fn` throws (sync or async) with a message matching `message`, and leaks no tensor; returns the error
+ * for further checks (its `cause`, say).
+ */
 export async function expectThrowsNoLeak(
   fn: () => unknown,
   errorType: new (...a: never[]) => Error,
   message: string | RegExp,
-) {
+): Promise<Error> {
   const before = tf.memory().numTensors;
   let caught: unknown;
   try {
@@ -26,4 +29,5 @@ export async function expectThrowsNoLeak(
   if (typeof message === 'string') expect((caught as Error).message).toBe(message);
   else expect((caught as Error).message).toMatch(message);
   expect(tf.memory().numTensors).toBe(before);
+  return caught as Error;
 }

@@ -1,3 +1,5 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { deflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
@@ -242,5 +244,99 @@ describe('imread: fuzzed PNG data (valid chunk checksums around any header and d
 
   it('leaves the limits as they were', () => {
     expect(getLimits().maxPixels).toBe(2 ** 26);
+  });
+});
+
+describe('imread: downloads that hang, trickle, drop or are cancelled', () => {
+  const png = buildPng({
+    width: 2,
+    height: 2,
+    depth: 8,
+    colorType: 0,
+    rows: [
+      [1, 2],
+      [3, 4],
+    ],
+  });
+  const held = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    const url = req.url ?? '';
+    if (url === '/silent.png') {
+      held.add(res);
+      return;
+    }
+    if (url === '/trickle.png') {
+      held.add(res);
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) });
+      const timer = setInterval(() => res.writable && res.write(png.subarray(0, 1)), 50);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
+    if (url === '/drop.png') {
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) });
+      res.write(png.subarray(0, 20));
+      setTimeout(() => res.socket?.destroy(), 20);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'image/png' });
+    res.end(png);
+  });
+  let base = '';
+  const start = async () => {
+    if (base) return base;
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return base;
+  };
+
+  it('times out a server that never answers, and one that trickles, naming the URL and the option', async () => {
+    const b = await start();
+    await expectThrowsNoLeak(
+      () => imread(`${b}/silent.png`, { timeoutMs: 200 }),
+      Error,
+      `imread: loading "${b}/silent.png" took longer than 200 ms (options.timeoutMs, or limits.httpTimeoutMs)`,
+    );
+    await expectThrowsNoLeak(
+      () => imread(`${b}/trickle.png`, { timeoutMs: 300 }),
+      Error,
+      `imread: loading "${b}/trickle.png" took longer than 300 ms (options.timeoutMs, or limits.httpTimeoutMs)`,
+    );
+  });
+
+  it('says so when the connection drops before the whole body arrived', async () => {
+    const b = await start();
+    await expectThrowsNoLeak(
+      () => imread(`${b}/drop.png`),
+      Error,
+      `imread: cannot fetch "${b}/drop.png": the connection ended before the whole body arrived`,
+    );
+  });
+
+  it('stops at an AbortSignal, with its reason as the cause; reads normally otherwise', async () => {
+    const b = await start();
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error('closed the tab')), 50);
+    const err = await expectThrowsNoLeak(
+      () => imread(`${b}/silent.png`, { signal: ac.signal }),
+      Error,
+      `imread: loading "${b}/silent.png" was aborted`,
+    );
+    expect((err.cause as Error).message).toBe('closed the tab');
+    const im = await imread(`${b}/ok.png`);
+    expect(await im.array()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    im.dispose();
+    for (const res of held) res.destroy();
+    await new Promise((ok) => server.close(ok));
+  });
+
+  it('refuses a file: URL of another host with a clear message', async () => {
+    await expectThrowsNoLeak(
+      () => imread('file://otherhost/x.png'),
+      RangeError,
+      `imread: expected 'source' to be a file: URL of this machine (file:///path), got "file://otherhost/x.png" (string)`,
+    );
   });
 });

@@ -282,7 +282,7 @@ describe('squeezenet', () => {
     await expectThrowsNoLeak(
       () => squeezenet({ url: 'x' } as never),
       RangeError,
-      "squeezenet: unknown option 'url'; known options are 'modelUrl', 'ioHandler', 'onProgress'",
+      "squeezenet: unknown option 'url'; known options are 'modelUrl', 'ioHandler', 'onProgress', 'signal', 'timeoutMs'",
     );
     await expectThrowsNoLeak(
       () => squeezenet('model.json' as never),

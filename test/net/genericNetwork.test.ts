@@ -10,7 +10,7 @@ import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { classify } from '../../src/net/classify.js';
 import { loadNetwork } from '../../src/net/loadNetwork.js';
 import type { LayerSpec } from '../../src/net/modelFormat.js';
-import { fileModelHandler } from '../../src/net/modelFiles.node.js';
+import { modelSource } from '../../src/net/modelSource.node.js';
 import type { InputNormalization, Network } from '../../src/net/types.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
@@ -188,7 +188,7 @@ beforeAll(async () => {
     },
     dir,
   );
-  net = await loadNetwork('tinynet', fileModelHandler('tinynet', dir, 'rebuild it'), dir, 'rebuild it');
+  net = await loadNetwork('tinynet', modelSource('tinynet', { modelUrl: dir }, dir, 'rebuild it'), {}, 'rebuild it');
 });
 afterAll(() => {
   net?.dispose();

@@ -30,6 +30,5 @@ const DEFAULT_MODEL = '../model/squeezenet_v1.1/model.json';
  */
 export async function squeezenet(options?: SqueezenetOptions): Promise<Network> {
   const opts = checkLoadOptions(FN, options);
-  const { handler, what } = modelSource(opts, new URL(DEFAULT_MODEL, import.meta.url).href);
-  return loadNetwork(FN, handler, what, BUILD_HINT);
+  return loadNetwork(FN, modelSource(opts, new URL(DEFAULT_MODEL, import.meta.url).href), opts, BUILD_HINT);
 }

@@ -59,6 +59,5 @@ export function defaultModelDir(): string {
  */
 export async function squeezenet(options?: SqueezenetOptions): Promise<Network> {
   const opts = checkLoadOptions(FN, options);
-  const { handler, what } = modelSource(FN, opts, defaultModelDir(), BUILD_HINT);
-  return loadNetwork(FN, handler, what, BUILD_HINT);
+  return loadNetwork(FN, modelSource(FN, opts, defaultModelDir(), BUILD_HINT), opts, BUILD_HINT);
 }

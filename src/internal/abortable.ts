@@ -1,0 +1,126 @@
+/**
+ * Long waits that a caller can bound and cancel, and callbacks that cannot break them: the timeout and `AbortSignal`
+ * of every download (`imread` of a URL, a network loaded over http), and the guard around user callbacks such as
+ * `onProgress`. Shared by `io/` and `net/`.
+ */
+import { getLimits } from './limits.js';
+import { rangeError, typeError } from './validate.js';
+
+/** The options of a function that may wait on the network. */
+export interface WaitOptions {
+  /**
+   * Cancels the wait: the promise rejects at once with an error whose `cause` is the signal's reason, and the
+   * download stops.
+   */
+  signal?: AbortSignal;
+  /**
+   * How long the whole download (headers and body) may take, in milliseconds; past it, the promise rejects and the
+   * download stops.
+   * @default limits.httpTimeoutMs (60000; see `setLimits`)
+   */
+  timeoutMs?: number;
+}
+
+/** Checks `signal` and `timeoutMs` of an options object (already through `assertOptions`). */
+export function checkWaitOptions(fn: string, opts: WaitOptions): void {
+  const s = opts.signal as unknown;
+  if (
+    s !== undefined &&
+    (s === null ||
+      typeof s !== 'object' ||
+      typeof (s as AbortSignal).aborted !== 'boolean' ||
+      typeof (s as AbortSignal).addEventListener !== 'function')
+  ) {
+    throw typeError(fn, 'options.signal', 'an AbortSignal', s);
+  }
+  const t = opts.timeoutMs as unknown;
+  if (t !== undefined) {
+    if (typeof t !== 'number') throw typeError(fn, 'options.timeoutMs', 'a number of milliseconds', t);
+    if (!(t > 0) || !Number.isFinite(t))
+      throw rangeError(fn, 'options.timeoutMs', 'a positive number of milliseconds', t);
+  }
+}
+
+/** A running wait: its signal for `fetch`, the error to report once it was stopped, and `done()` to release it. */
+export interface Wait {
+  /** Aborts when the caller's signal does or the time is up. */
+  signal: AbortSignal;
+  /** Why the wait was stopped (a message naming `fn` and `what`, the caller's reason as `cause`), or null. */
+  stopped(): Error | null;
+  /** Clears the timer and the listener; call it when the wait is over, however it ended. */
+  done(): void;
+  /** `fetch` bound to this wait's signal. */
+  fetch: typeof fetch;
+}
+
+/**
+ * Starts a wait for `what` (a URL, for messages). The timer does not keep a Node.js process alive.
+ * @throws the "aborted" error at once when the caller's signal has already aborted.
+ */
+export function startWait(fn: string, what: string, opts: WaitOptions): Wait {
+  const timeoutMs = opts.timeoutMs ?? getLimits().httpTimeoutMs;
+  const controller = new AbortController();
+  let why: Error | null = null;
+  const stop = (error: Error) => {
+    if (why) return;
+    why = error;
+    controller.abort(error);
+  };
+  const onAbort = () => stop(new Error(`${fn}: loading ${what} was aborted`, { cause: opts.signal?.reason }));
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(
+    () =>
+      stop(
+        new Error(
+          `${fn}: loading ${what} took longer than ${timeoutMs} ms (options.timeoutMs, or limits.httpTimeoutMs)`,
+        ),
+      ),
+    timeoutMs,
+  );
+  (timer as { unref?: () => void }).unref?.();
+  const done = () => {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  };
+  if (why) {
+    done();
+    throw why;
+  }
+  return {
+    signal: controller.signal,
+    stopped: () => why,
+    done,
+    fetch: (input, init) => fetch(input, { ...init, signal: controller.signal }),
+  };
+}
+
+/**
+ * Wraps a user callback so that it cannot throw into code that does not expect it (a throw inside a download's
+ * progress events would otherwise escape as an uncaught error, or be blamed on the files). The first error is kept;
+ * `error()` returns it wrapped, naming `fn` and `arg`, with the original as `cause`.
+ */
+export function guardCallback<A extends unknown[]>(
+  fn: string,
+  arg: string,
+  callback: ((...args: A) => void) | undefined,
+): { call: ((...args: A) => void) | undefined; error(): Error | null } {
+  if (!callback) return { call: undefined, error: () => null };
+  let thrown: { value: unknown } | null = null;
+  return {
+    call: (...args: A) => {
+      if (thrown) return;
+      try {
+        callback(...args);
+      } catch (err) {
+        thrown = { value: err };
+      }
+    },
+    error: () =>
+      thrown
+        ? new Error(`${fn}: '${arg}' threw: ${(thrown.value as Error)?.message ?? String(thrown.value)}`, {
+            cause: thrown.value,
+          })
+        : null,
+  };
+}
