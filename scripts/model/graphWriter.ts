@@ -13,6 +13,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  contentDigestInput,
   FORMAT_VERSION,
   METADATA_KEY,
   metadataProblem,
@@ -347,11 +348,13 @@ export function writeGraphModel(spec: GraphSpec, outDir: string, extraFiles: Ext
   };
   const problem = metadataProblem(JSON.parse(JSON.stringify(metadata)));
   if (problem) throw new Error(`the layer table breaks the model-file contract: ${problem}`);
+  const topology = { node: g.nodes, library: {}, versions: { producer: 1 } };
+  metadata.contentSha256 = sha256(Buffer.from(contentDigestInput(topology, g.weightSpecs, metadata), 'utf8'));
   const modelJson = {
     format: 'graph-model',
     generatedBy: 'cnn-activations scripts/build-model.ts',
     convertedBy: `cnn-activations build-model format ${FORMAT_VERSION}`,
-    modelTopology: { node: g.nodes, library: {}, versions: { producer: 1 } },
+    modelTopology: topology,
     weightsManifest: [{ paths: [SHARD], weights: g.weightSpecs }],
     userDefinedMetadata: { [METADATA_KEY]: metadata },
   };

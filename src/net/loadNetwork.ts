@@ -8,10 +8,11 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import { checkWaitOptions, guardCallback, startWait } from '../internal/abortable.js';
 import { assertOptions, typeError } from '../internal/validate.js';
-import { METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
+import { layerShapes } from './layerShapes.js';
+import { contentDigestInput, METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
 import type { ModelSource } from './modelSource.js';
 import { createNetwork } from './network.js';
-import type { LoadNetworkOptions, Network } from './types.js';
+import type { LayerInfo, LoadNetworkOptions, Network } from './types.js';
 
 const BYTES: Record<string, number> = {
   float32: 4,
@@ -56,7 +57,83 @@ function artifactsProblem(a: tf.io.ModelArtifacts): string | null {
   const m = meta as ModelMetadata;
   const missing = [m.inputName, ...m.layers.map((l) => l.name)].find((n) => !names.has(n));
   if (missing !== undefined) return `its graph has no node '${missing}'`;
+  return semanticProblem(m, a.weightSpecs, weightBytes(data));
+}
+
+/** The weight data as one byte array (TF.js may hand it over in parts). */
+function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
+  if (data == null) return new Uint8Array(0);
+  if (!Array.isArray(data)) return new Uint8Array(data);
+  const out = new Uint8Array(data.reduce((n, b) => n + b.byteLength, 0));
+  let o = 0;
+  for (const b of data) {
+    out.set(new Uint8Array(b), o);
+    o += b.byteLength;
+  }
+  return out;
+}
+
+/**
+ * What the metadata claims, checked against the graph's weights: the input size computes every layer, the class names
+ * match the output's channels, each convolution's weights have the shape its layer describes, and no weight is NaN or
+ * infinite (a `<layer>/pad_value` constant may be -Infinity: max pooling pads with it).
+ */
+function semanticProblem(m: ModelMetadata, specs: tf.io.WeightsManifestEntry[], bytes: Uint8Array): string | null {
+  const layers = m.layers.map((l, index) => ({ ...l, index, matlabIndex: index + 1 }) as LayerInfo);
+  const shapes = layerShapes(layers, m.inputSize);
+  const uncomputable = layers.find((l) => shapes.get(l.name) == null);
+  if (uncomputable) {
+    return `its inputSize [${m.inputSize.join(', ')}] is too small for its layer '${uncomputable.name}'`;
+  }
+  const out = shapes.get(layers[layers.length - 1].name)!;
+  if (m.classNames.length > 0 && m.classNames.length !== out[2]) {
+    return `it has ${m.classNames.length} class names for an output of ${out[2]} channels`;
+  }
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  for (const l of layers) {
+    if (l.type !== 'Convolution') continue;
+    const want: [string, number[]][] = [
+      [`${l.name}/weights`, [l.kernel[0], l.kernel[1], l.numChannels, l.numFilters]],
+      [`${l.name}/bias`, [l.numFilters]],
+    ];
+    for (const [name, shape] of want) {
+      const got = byName.get(name)?.shape;
+      if (!got) return `its convolution '${l.name}' has no weight '${name}'`;
+      if (got.join() !== shape.join()) {
+        return `its weight '${name}' is [${got.join(', ')}] where layer '${l.name}' needs [${shape.join(', ')}]`;
+      }
+    }
+  }
+  let offset = 0;
+  for (const spec of specs) {
+    const count = spec.shape.reduce((x, y) => x * y, 1);
+    const size = BYTES[spec.quantization?.dtype ?? spec.dtype] * count;
+    if (spec.dtype === 'float32' && !spec.quantization && !spec.name.endsWith('/pad_value')) {
+      const values = new Float32Array(bytes.slice(offset, offset + size).buffer);
+      const bad = values.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) return `its weight '${spec.name}' holds ${values[bad]} at element ${bad}`;
+    }
+    offset += size;
+  }
   return null;
+}
+
+/**
+ * Whether model.json is as its build wrote it: the sha256 of its graph, weight list and metadata (without the
+ * checksum itself) against `contentSha256`. Uses WebCrypto; where it is missing (a browser page that is not a secure
+ * context), or the model carries no checksum, there is nothing to compare and the answer is null.
+ */
+async function contentProblem(a: tf.io.ModelArtifacts): Promise<string | null> {
+  const m = metadataOf(a) as ModelMetadata;
+  const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
+  if (!m.contentSha256 || !subtle) return null;
+  const input = new TextEncoder().encode(contentDigestInput(a.modelTopology, a.weightSpecs ?? [], m));
+  const digest = new Uint8Array(await subtle.digest('SHA-256', input));
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  return hex === m.contentSha256
+    ? null
+    : `its model.json was changed after it was built (sha256 of its graph, weights list and metadata ${hex}, ` +
+        `its contentSha256 says ${m.contentSha256})`;
 }
 
 /**
@@ -93,7 +170,10 @@ function checkedHandler(
       } finally {
         if (onAbort) stop.signal.removeEventListener('abort', onAbort);
       }
-      const problem = artifacts == null ? 'the IO handler returned nothing' : artifactsProblem(artifacts);
+      const problem =
+        artifacts == null
+          ? 'the IO handler returned nothing'
+          : (artifactsProblem(artifacts) ?? (await contentProblem(artifacts)));
       if (problem) {
         throw new Error(`${fn}: the model from ${what} is not a usable cnn-activations network: ${problem}; ${hint}`);
       }

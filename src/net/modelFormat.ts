@@ -51,6 +51,11 @@ export interface ModelMetadata {
   reluMode?: 'fused' | 'separate';
   /** sha256 (hex) of each weight shard, by its path in the weights manifest. */
   weightsSha256?: Record<string, string>;
+  /**
+   * sha256 (hex) of {@link contentDigestInput}: the graph, the weight list and this metadata without this field, so
+   * that an edit of model.json (two weights swapped, class names cut) is found at load.
+   */
+  contentSha256?: string;
   /** The layers in MATLAB's order; the first is the `'Image Input'` layer. */
   layers: LayerSpec[];
   /** The class names, in the order of the network's output. */
@@ -156,4 +161,12 @@ export function metadataProblem(meta: unknown): string | null {
     seen.add((l as { name: string }).name);
   }
   return null;
+}
+
+/**
+ * The text whose sha256 is `contentSha256`: the graph, the flat weight list (the manifest's entries in order) and the
+ * metadata without `contentSha256`, as JSON in the order model.json holds them.
+ */
+export function contentDigestInput(topology: unknown, weightSpecs: unknown[], meta: ModelMetadata): string {
+  return JSON.stringify([topology, weightSpecs, { ...meta, contentSha256: undefined }]);
 }

@@ -278,6 +278,62 @@ describe('squeezenet', () => {
     );
   });
 
+  it('refuses model files edited after the build: swapped weights, cut classes, no input size, NaN weights', async () => {
+    type Json = {
+      weightsManifest: { weights: { name: string }[] }[];
+      userDefinedMetadata: { cnnActivations: Record<string, unknown> };
+    };
+    const meta = (j: Record<string, unknown>) => (j as unknown as Json).userDefinedMetadata.cnnActivations;
+    const usable = (dir: string) => `squeezenet: the model from ${dir} is not a usable cnn-activations network: `;
+    // Two weights of the same shape swapped in the manifest: every size check passes; the content checksum does not.
+    const swapped = copyModel('swapped', {
+      json: (j) => {
+        const w = (j as unknown as Json).weightsManifest[0].weights;
+        const a = w.find((x) => x.name === 'fire6-expand1x1/weights')!;
+        const b = w.find((x) => x.name === 'fire7-expand1x1/weights')!;
+        [a.name, b.name] = [b.name, a.name];
+      },
+    });
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: swapped }),
+      Error,
+      new RegExp(
+        `^${escapeRegExp(usable(swapped))}its model\\.json was changed after it was built \\(sha256 of its graph, weights list and metadata [0-9a-f]{64}, its contentSha256 says [0-9a-f]{64}\\); `,
+      ),
+    );
+    const cut = copyModel('cut', { json: (j) => (meta(j).classNames = ['a', 'b', 'c']) });
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: cut }),
+      Error,
+      `${usable(cut)}it has 3 class names for an output of 1000 channels; ${HINT}`,
+    );
+    const zero = copyModel('zero', { json: (j) => (meta(j).inputSize = [0, 0, 3]) });
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: zero }),
+      Error,
+      `${usable(zero)}its metadata has no valid inputSize; ${HINT}`,
+    );
+    const small = copyModel('small', { json: (j) => (meta(j).inputSize = [8, 8, 3]) });
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: small }),
+      Error,
+      `${usable(small)}its inputSize [8, 8, 3] is too small for its layer 'pool3'; ${HINT}`,
+    );
+    // NaN weights with the shard checksum removed (a hand-made model without one): refused all the same.
+    const nan = copyModel('nan', {
+      json: (j) => delete meta(j).weightsSha256,
+      shard: (b) => {
+        b.writeFloatLE(Number.NaN, 4 * 10);
+        return b;
+      },
+    });
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: nan }),
+      Error,
+      `${usable(nan)}its weight 'conv1/weights' holds NaN at element 7; ${HINT}`,
+    );
+  });
+
   it('checks its options', async () => {
     await expectThrowsNoLeak(
       () => squeezenet({ url: 'x' } as never),
