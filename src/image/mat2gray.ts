@@ -11,8 +11,10 @@ import { assertTensor, describeValue } from '../internal/validate.js';
  * Follows MATLAB's `mat2gray.m` exactly:
  * - Limits: when `limits` is not given, `amin`/`amax` are the minimum and maximum over the **whole** tensor (all
  *   channels and frames together, NaN ignored), computed on the device.
- * - Formula: `delta * a + (-amin * delta)` with `delta = 1 / (amax - amin)` (not `(a - amin) / (amax - amin)`;
- *   the two differ in the last bit), then clipped to exactly [0, 1].
+ * - Formula: MATLAB's `delta * a + (-amin * delta)` with `delta = 1 / (amax - amin)`, computed as
+ *   `(a - amin) * delta`, which in float32 stays within float32's rounding of MATLAB's double result even for data far
+ *   from zero relative to its range; then clipped to exactly [0, 1]. int32 data subtracts its minimum in int32, so
+ *   values above 2^24 keep their order (`[16777216, 16777217]` → `[0, 1]`, as MATLAB).
  * - Constant input (`amax == amin`, or equal limits): the values themselves, clipped to [0, 1] (5 → 1, 0.3 → 0.3,
  *   −2 → 0).
  * - `limits` with `amin > amax` inverts the mapping (`[4, 1]`: 4 → 0, 1 → 1).
@@ -58,35 +60,41 @@ export function mat2gray(x: tf.Tensor, limits?: readonly [number, number]): tf.T
     // Elementwise and whole-tensor steps only, so they run on the flattened tensor (WebGPU's `where` takes rank <= 4).
     const flat = tf.reshape(x, [x.size]);
     const a = flat.dtype === 'float32' ? flat : tf.cast(flat, 'float32');
-    // Both MATLAB branches as one affine map `scale * a + offset` with scalar coefficients chosen on the device:
-    // (delta, -amin * delta) normally, (1, 0) for constant input, where 1 * a + 0 is `a` exactly.
-    let scale: tf.Tensor;
-    let offset: tf.Tensor;
+    // Both MATLAB branches as `(a - amin) * delta` with scalars chosen on the device: (amin, 1 / (amax - amin))
+    // normally, (0, 1) for constant input, where (a - 0) * 1 is `a` exactly. MATLAB evaluates `delta * a - amin *
+    // delta` in double; in float32 that form loses the digits of data far from zero relative to its range (a 1e4
+    // offset with a range of 1 gave errors of 5e-3), while subtracting first keeps float32's own rounding.
+    let image: tf.Tensor;
     if (limits !== undefined) {
       const [lo, hi] = limits;
-      // delta and the offset are formed in double here, then rounded once to float32.
-      const delta = 1 / (hi - lo);
-      scale = tf.scalar(hi === lo ? 1 : delta);
-      offset = tf.scalar(hi === lo ? 0 : -lo * delta);
-    } else {
-      let amin: tf.Tensor;
-      let amax: tf.Tensor;
-      if (x.dtype === 'int32') {
-        amin = tf.min(a);
-        amax = tf.max(a);
-      } else {
-        // MATLAB's min/max skip NaN; a tensor of only NaN gives +Inf/-Inf here, which maps every element to 1,
-        // as MATLAB's NaN limits do. Full-size fill values: a scalar would be broadcast by a slow path on wasm.
-        const nan = tf.isNaN(a);
-        amin = tf.min(tf.where(nan, tf.fill(a.shape, Infinity), a));
-        amax = tf.max(tf.where(nan, tf.fill(a.shape, -Infinity), a));
-      }
-      const delta = tf.div(tf.scalar(1), tf.sub(amax, amin));
+      const shift = tf.scalar(hi === lo ? 0 : lo);
+      const scale = tf.scalar(hi === lo ? 1 : 1 / (hi - lo)); // formed in double, rounded once to float32
+      image = tf.mul(tf.sub(a, shift), scale);
+    } else if (x.dtype === 'int32') {
+      // Integers above 2^24 lose their order in float32 (16777216 and 16777217 are one float): subtract the minimum
+      // in int32, exactly, and scale the difference. A range that overflows int32 (above 2^31 - 1) is done in float32.
+      const flatInt = flat as tf.Tensor;
+      const amin = tf.min(flatInt);
+      const amax = tf.max(flatInt);
+      const rangeF = tf.sub(tf.cast(amax, 'float32'), tf.cast(amin, 'float32'));
+      const overflow = tf.greater(rangeF, tf.scalar(2147483647));
       const constant = tf.equal(amax, amin);
-      scale = tf.where(constant, tf.scalar(1), delta);
-      offset = tf.where(constant, tf.scalar(0), tf.mul(tf.neg(amin), delta));
+      const diff = tf.cast(tf.sub(flatInt, amin), 'float32');
+      const delta = tf.div(tf.scalar(1), rangeF);
+      const exact = tf.mul(diff, delta);
+      const wide = tf.mul(tf.sub(a, tf.cast(amin, 'float32')), delta);
+      image = tf.where(constant, a, tf.where(overflow, wide, exact));
+    } else {
+      // MATLAB's min/max skip NaN; a tensor of only NaN gives +Inf/-Inf here, which maps every element to 1,
+      // as MATLAB's NaN limits do. Full-size fill values: a scalar would be broadcast by a slow path on wasm.
+      const nan = tf.isNaN(a);
+      const amin = tf.min(tf.where(nan, tf.fill(a.shape, Infinity), a));
+      const amax = tf.max(tf.where(nan, tf.fill(a.shape, -Infinity), a));
+      const constant = tf.equal(amax, amin);
+      const shift = tf.where(constant, tf.scalar(0), amin);
+      const scale = tf.where(constant, tf.scalar(1), tf.div(tf.scalar(1), tf.sub(amax, amin)));
+      image = tf.mul(tf.sub(a, shift), scale);
     }
-    const image = tf.add(tf.mul(scale, a), offset);
     const clipped = tf.clipByValue(image, 0, 1);
     // int32 input with its own limits gives no NaN (finite values, finite delta). Elsewhere NaN is found before
     // clipping: clipByValue's NaN handling differs between backends (cpu keeps NaN, wasm gives 0).

@@ -297,3 +297,43 @@ describe('mat2gray: properties', () => {
     );
   });
 });
+
+describe('mat2gray: integers above 2^24 and data far from zero (precision as MATLAB computes in double)', () => {
+  it('keeps the order of int32 values above 2^24: [16777216, 16777217] -> [0, 1], as MATLAB', async () => {
+    const x = tf.tensor1d([16777216, 16777217, 16777218], 'int32');
+    const y = mat2gray(x);
+    expect(await values(y)).toEqual([0, 0.5, 1]);
+    const wide = tf.tensor1d([-2147483648, 0, 2147483647], 'int32'); // a range past int32: float32 path
+    const w = mat2gray(wide);
+    const out = await values(w);
+    expect(out[0]).toBe(0);
+    expect(out[2]).toBe(1);
+    expect(Math.abs(out[1] - 0.5)).toBeLessThan(1e-7);
+    tf.dispose([x, y, wide, w]);
+  });
+
+  it('is within float32 rounding of the double result for data far from zero relative to its range', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.double({ min: -1e5, max: 1e5, noNaN: true }),
+        fc.double({ min: 0.5, max: 4, noNaN: true }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 3, maxLength: 16 }),
+        async (offset, range, unit) => {
+          const f32 = [0, 1, ...unit].map((u) => Math.fround(offset + u * range));
+          const lo = Math.min(...f32);
+          const hi = Math.max(...f32);
+          fc.pre(hi > lo);
+          const x = tf.tensor1d(f32);
+          const y = mat2gray(x);
+          const out = await values(y);
+          tf.dispose([x, y]);
+          // MATLAB, in double, on the same float32 inputs:
+          const want = f32.map((v) => (v - lo) / (hi - lo));
+          const err = Math.max(...out.map((o, i) => Math.abs(o - want[i])));
+          expect(err).toBeLessThan(4e-7);
+        },
+      ),
+      { numRuns: 200, seed: 903 },
+    );
+  });
+});
