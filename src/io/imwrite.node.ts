@@ -33,12 +33,33 @@ import { encodePng } from './encodePng.js';
 export async function imwrite(img: tf.Tensor, path: string | URL): Promise<void> {
   assertImage('imwrite', 'img', img);
   let file: string;
+  const fileUrl = (url: URL | string) => {
+    try {
+      return fileURLToPath(url);
+    } catch {
+      throw rangeError(
+        'imwrite',
+        'path',
+        'a file path or an absolute file: URL of this machine (file:///...)',
+        String(url),
+      );
+    }
+  };
   if (path instanceof URL) {
     if (path.protocol !== 'file:') throw rangeError('imwrite', 'path', 'a file path or a file: URL', path.href);
-    file = fileURLToPath(path);
+    file = fileUrl(path);
   } else if (typeof path === 'string') {
     if (path.length === 0) throw rangeError('imwrite', 'path', 'a non-empty file path ending in .png', path);
-    file = path.startsWith('file:') ? fileURLToPath(path) : path;
+    // A string with a URL scheme of two letters or more (http:, https:, data:, file:) is a URL, not a relative path
+    // ("C:\..." stays a Windows path): only file: URLs name a file to write, and only absolute ones (file:///...).
+    const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(path)?.[1]?.toLowerCase();
+    if (scheme !== undefined && scheme !== 'file') {
+      throw rangeError('imwrite', 'path', 'a file path or a file: URL (imwrite writes files only)', path);
+    }
+    if (scheme === 'file' && !/^file:\/\//i.test(path)) {
+      throw rangeError('imwrite', 'path', 'a file path or an absolute file: URL of this machine (file:///...)', path);
+    }
+    file = scheme === 'file' ? fileUrl(path) : path;
   } else {
     throw typeError('imwrite', 'path', 'a file path (string) or a file: URL', path);
   }

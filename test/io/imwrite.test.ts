@@ -146,6 +146,22 @@ describe('imwrite', () => {
       RangeError,
       `imwrite: expected 'path' to be a file path or a file: URL, got "https://example.com/x.png" (string)`,
     );
+    // URL-like strings were written as relative paths (./http:/127.0.0.1/x.png) or at the root (file:rel.png -> /rel.png).
+    await expectThrowsNoLeak(
+      () => imwrite(img, 'http://127.0.0.1/x.png'),
+      RangeError,
+      `imwrite: expected 'path' to be a file path or a file: URL (imwrite writes files only), got "http://127.0.0.1/x.png" (string)`,
+    );
+    await expectThrowsNoLeak(
+      () => imwrite(img, 'file:rel.png'),
+      RangeError,
+      `imwrite: expected 'path' to be a file path or an absolute file: URL of this machine (file:///...), got "file:rel.png" (string)`,
+    );
+    await expectThrowsNoLeak(
+      () => imwrite(img, 'file://otherhost/x.png'),
+      RangeError,
+      `imwrite: expected 'path' to be a file path or an absolute file: URL of this machine (file:///...), got "file://otherhost/x.png" (string)`,
+    );
     img.dispose();
   });
 
