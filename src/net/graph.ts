@@ -15,7 +15,8 @@ import { layerShapes, minimumInputSize } from './layerShapes.js';
 import { assertNetwork, isModelDisposed, isNetwork, modelWeights } from './network.js';
 import { poisonPerImage } from './nonFinite.js';
 import { graphNodeNames } from './tfjsInternals.js';
-import type { Network } from './types.js';
+import { METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
+import type { LayerInfo, Network } from './types.js';
 
 /** A layer: its name (`'conv1'`) or its 0-based index in `net.layers` (`1` for SqueezeNet's `'conv1'`). */
 export type LayerRef = string | number;
@@ -25,6 +26,11 @@ export interface GraphTarget {
   model: GraphModel;
   /** The network, when the caller passed one (layer names, shapes and sizes known). */
   net?: Network;
+  /**
+   * The layer table the sizes are checked against: the network's, or that of a plain GraphModel written to the
+   * model-file contract (its metadata describes its layers).
+   */
+  layers?: readonly LayerInfo[];
   inputName: string;
   /** The input's channel count, when known. */
   inputChannels: number | null;
@@ -65,8 +71,14 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
     }
     const known = (d: number | undefined) => (d !== undefined && d > 0 ? d : null);
     const [rh, rw] = [known(shape?.[1]), known(shape?.[2])];
+    const meta = (net.metadata as Record<string, unknown> | undefined)?.[METADATA_KEY];
+    const layers =
+      metadataProblem(meta) === null
+        ? (meta as ModelMetadata).layers.map((l, index) => ({ ...l, index, matlabIndex: index + 1 }) as LayerInfo)
+        : undefined;
     return {
       model: net,
+      layers,
       inputName: inputs[0].name,
       inputChannels: known(shape?.[3]),
       inputDtype: inputs[0].dtype === 'int32' ? 'int32' : 'float32',
@@ -79,6 +91,7 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
   return {
     model: checked.model,
     net: checked,
+    layers: checked.layers,
     inputName: checked.inputName,
     inputChannels: c,
     inputDtype: 'float32',
@@ -174,12 +187,14 @@ export function imageSize(x: tf.Tensor): [number, number] {
  *   that would be too large.
  */
 export function assertLargeEnough(fn: string, t: GraphTarget, names: readonly string[], x: tf.Tensor): void {
-  if (!t.net) return;
+  const layers = t.layers;
+  if (!layers) return;
   const [h, w] = imageSize(x);
   const n = x.rank === 4 ? (x.shape[0] as number) : 1;
-  const layers = t.net.layers;
-  const shapes = layerShapes(layers, [h, w, t.net.inputSize[2]]);
-  const tooSmall = names.find((name) => shapes.get(name) == null);
+  const shapes = layerShapes(layers, [h, w, t.inputChannels ?? 3]);
+  // Names of a plain GraphModel may be helper nodes (`pool3/pad`): checked through the layer they belong to.
+  const layerOf = (name: string) => (shapes.has(name) ? name : name.split('/')[0]);
+  const tooSmall = names.map(layerOf).find((name) => shapes.has(name) && shapes.get(name) == null);
   if (tooSmall !== undefined) {
     const [mh, mw] = minimumInputSize(layers, tooSmall);
     throw rangeError(
@@ -197,7 +212,7 @@ export function assertLargeEnough(fn: string, t: GraphTarget, names: readonly st
     needed.add(name);
     for (const input of byName.get(name)?.inputs ?? []) visit(input);
   };
-  for (const name of names) visit(name);
+  for (const name of names) visit(layerOf(name));
   for (const l of layers) {
     const shape = needed.has(l.name) ? shapes.get(l.name) : null;
     if (shape) assertElements(fn, 'img', [n, ...shape], `layer '${l.name}'`);
@@ -238,6 +253,15 @@ export function runGraph(
       const n = input.shape[0];
       const raw = t.model.execute({ [t.inputName]: input }, unique);
       const outs = Array.isArray(raw) ? raw : [raw];
+      // A node of a model whose sizes are not known here can come out empty for a small image (TF.js's cpu backend
+      // returns [0, 0, c] rather than failing): never hand that out as an answer.
+      const empty = outs.findIndex((o) => o.shape.some((d) => d === 0));
+      if (empty >= 0) {
+        throw new RangeError(
+          `${fn}: expected 'img' to be large enough for node '${unique[empty]}' of ${t.label}, which comes out ` +
+            `[${outs[empty].shape.join(', ')}] for an image of [${x.shape.join(', ')}] (pass a larger image or { resize: true })`,
+        );
+      }
       // Never hand out the model's own tensors (a weight, the fed input) or one tensor twice.
       const protectedIds = new Set([x.id, input.id, ...modelWeights(t.model).map((wt) => wt.id)]);
       const poison = options.poisonNonFinite && x.dtype === 'float32' ? poisonPerImage(input as tf.Tensor4D) : null;
@@ -264,7 +288,10 @@ export function runGraph(
       });
     });
   } catch (err) {
+    // TF.js's error keeps its class (a RangeError stays one) and is the cause of ours.
     const msg = (err as Error)?.message ?? String(err);
-    throw new Error(`${fn}: ${t.label} could not compute ${listQuoted(unique)}: ${msg}`);
+    if (msg.startsWith(`${fn}: `)) throw err;
+    const Kind = err instanceof RangeError ? RangeError : err instanceof TypeError ? TypeError : Error;
+    throw new Kind(`${fn}: ${t.label} could not compute ${listQuoted(unique)}: ${msg}`, { cause: err });
   }
 }

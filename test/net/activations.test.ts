@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { activations } from '../../src/net/activations.js';
 import { imresize } from '../../src/image/imresize.js';
 import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
@@ -413,6 +414,74 @@ describe('activations: any TF.js GraphModel', () => {
       "activations: 'options.resize' needs a model with a known input size; its input is [-1,-1,-1,3]",
     );
     img.dispose();
+  });
+});
+
+describe('activations: a plain GraphModel and an image too small for it', () => {
+  it('checks sizes through the layer table a model carries (the SqueezeNet graph model itself)', async () => {
+    const img = tf.zeros([2, 2, 3]);
+    await expectThrowsNoLeak(
+      () => activations(net.model, img, 'prob'),
+      RangeError,
+      "activations: expected 'img' to be at least 19×19 pixels to compute layer 'prob' (or pass { resize: true }), got rank 3 [2, 2, 3] float32",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net.model, img, 'pool3/pad'),
+      RangeError,
+      "activations: expected 'img' to be at least 11×11 pixels to compute layer 'pool3' (or pass { resize: true }), got rank 3 [2, 2, 3] float32",
+    );
+    img.dispose();
+  });
+
+  it('refuses an empty result from a model without a layer table, and keeps the class and cause of TF.js errors', async () => {
+    const node = (name: string, op: string, input: string[], attr: object) => ({ name, op, input, attr });
+    const f = { T: { type: 'DT_FLOAT' } };
+    const model = await loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: {
+          node: [
+            node('x', 'Placeholder', [], {
+              dtype: { type: 'DT_FLOAT' },
+              shape: { shape: { dim: [{ size: '-1' }, { size: '-1' }, { size: '-1' }, { size: '3' }] } },
+            }),
+            node('w', 'Const', [], { dtype: { type: 'DT_FLOAT' }, value: { tensor: { dtype: 'DT_FLOAT' } } }),
+            node('conv', 'Conv2D', ['x', 'w'], {
+              ...f,
+              strides: { list: { i: ['1', '1', '1', '1'] } },
+              padding: { s: btoa('VALID') },
+              data_format: { s: btoa('NHWC') },
+              dilations: { list: { i: ['1', '1', '1', '1'] } },
+            }),
+            node('shape', 'Const', [], { dtype: { type: 'DT_INT32' }, value: { tensor: { dtype: 'DT_INT32' } } }),
+            node('bad', 'Reshape', ['x', 'shape'], { ...f, Tshape: { type: 'DT_INT32' } }),
+          ],
+          versions: { producer: 1 },
+        },
+        weightSpecs: [
+          { name: 'w', shape: [3, 3, 3, 2], dtype: 'float32' },
+          { name: 'shape', shape: [1], dtype: 'int32' },
+        ],
+        weightData: new Uint8Array([
+          ...new Uint8Array(new Float32Array(54).fill(0.5).buffer),
+          ...new Uint8Array(new Int32Array([7]).buffer),
+        ]).buffer,
+      }),
+    );
+    const small = tf.zeros([2, 2, 3]);
+    await expectThrowsNoLeak(
+      () => activations(model, small, 'conv'),
+      RangeError,
+      "activations: expected 'img' to be large enough for node 'conv' of the model, which comes out [1, 0, 0, 2] for an image of [2, 2, 3] (pass a larger image or { resize: true })",
+    );
+    const err = await expectThrowsNoLeak(
+      () => activations(model, small, 'bad'),
+      Error,
+      /^activations: the model could not compute 'bad': /,
+    );
+    expect(err.cause).toBeInstanceOf(Error);
+    expect(err.message).toContain((err.cause as Error).message);
+    small.dispose();
+    model.dispose();
   });
 });
 
