@@ -71,6 +71,19 @@ describe('initBackend', () => {
     y.dispose();
   });
 
+  it('runs concurrent calls one after another: the last one wins and describeBackend agrees with TF.js', async () => {
+    const other: BackendName = THIS === 'cpu' ? 'wasm' : 'cpu';
+    const [a, b, c] = await Promise.all([
+      initBackend({ backend: other }),
+      initBackend({ backend: THIS, allowSoftwareWebGPU: true }),
+      initBackend({ backend: other }),
+    ]);
+    expect([a.backend, b.backend, c.backend]).toEqual([other, THIS, other]);
+    expect(tf.getBackend()).toBe(other);
+    expect(describeBackend().backend).toBe(other);
+    expect(describeBackend().choice).toBe(c);
+  });
+
   it('tries the preferred order, reports what it passed over and why, and describeBackend follows', async () => {
     const choice = await initBackend({ prefer: ['webgl', 'cpu'] });
     expect(choice).toEqual({

@@ -88,6 +88,16 @@ export function lastBackendChoice(): BackendChoice | null {
  */
 export async function initBackend(options?: InitBackendOptions): Promise<BackendChoice> {
   const opts = validateOptions(options);
+  // One call at a time: concurrent calls would interleave their tf.setBackend calls, and describeBackend would report
+  // a choice that is not the backend in use. Each call starts when the one before it has settled.
+  const run = pending.then(() => chooseAndStart(opts));
+  pending = run.catch(() => undefined);
+  return run;
+}
+
+let pending: Promise<unknown> = Promise.resolve();
+
+async function chooseAndStart(opts: InitBackendOptions): Promise<BackendChoice> {
   const explicit = opts.backend !== undefined;
   const order = explicit ? [opts.backend as BackendName] : (opts.prefer ?? BACKEND_NAMES);
   const facts = await probeBackends(order);
