@@ -21,12 +21,15 @@ export function editDistance(a: string, b: string): number {
  * edit distance; ties keep the candidates' order.
  */
 export function closestNames(name: string, candidates: readonly string[], count = 3): string[] {
-  const key = name.toLowerCase();
+  // Characters past the longest candidate can only add deletions: compare at most that many (plus a margin), so that a
+  // name of a million characters costs no more than a long one (the distance is quadratic in the lengths).
+  const longest = candidates.reduce((m, c) => Math.max(m, c.length), 0);
+  const key = name.slice(0, Math.min(name.length, longest + 16, 1024)).toLowerCase();
   return candidates
     .map((c, i) => ({
       c,
       i,
-      sub: key.length > 0 && c.toLowerCase().includes(key) ? 0 : 1,
+      sub: key.length > 0 && key.length === name.length && c.toLowerCase().includes(key) ? 0 : 1,
       d: editDistance(key, c.toLowerCase()),
     }))
     .sort((x, y) => x.sub - y.sub || x.d - y.d || x.i - y.i)

@@ -417,6 +417,18 @@ describe('activations: any TF.js GraphModel', () => {
   });
 });
 
+describe('activations: an absurd layer name', () => {
+  it('suggests the closest names for a name of a million characters without blocking (7 s before the bound)', async () => {
+    const img = tf.zeros([30, 30, 3]);
+    await expectThrowsNoLeak(
+      () => activations(net, img, `conv1${'x'.repeat(1e6)}`),
+      RangeError,
+      /^activations: expected 'layer' to be a layer name of squeezenet, got "conv1x{52}\.\.\." \(string\); did you mean 'conv1', /,
+    );
+    img.dispose();
+  }, 3000);
+});
+
 describe('activations: a plain GraphModel and an image too small for it', () => {
   it('checks sizes through the layer table a model carries (the SqueezeNet graph model itself)', async () => {
     const img = tf.zeros([2, 2, 3]);
