@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeGraphModel } from '../../scripts/model/graphWriter.js';
 import type { ConvParams } from '../../scripts/model/weights.js';
+import { setLimits } from '../../src/internal/limits.js';
 import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { classify } from '../../src/net/classify.js';
@@ -283,5 +285,40 @@ describe('a second network through the same code (graph writer → loader → ac
       "analyzeNetwork: expected 'net' to be a loaded Network, got an object",
     );
     img.dispose();
+  });
+
+  it('fuzzed image sizes: the sizes of the layer table, or a RangeError before any kernel runs', () => {
+    const before = setLimits({ maxElements: 600 });
+    const tensorsBefore = tf.memory().numTensors;
+    try {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer({ min: 1, max: 3 }),
+          (h, w, n) => {
+            const img = tf.zeros([n, h, w, 3]);
+            try {
+              const outs = activations(net, img, ['conv_a', 'max_b']);
+              const table = analyzeNetwork(net, { inputSize: [h, w] });
+              expect(outs[0].shape).toEqual([n, ...table.layers[1].activations]);
+              expect(outs[1].shape).toEqual([n, ...table.layers[5].activations]);
+              tf.dispose(outs);
+            } catch (err) {
+              expect(err).toBeInstanceOf(RangeError);
+              expect((err as Error).message).toMatch(
+                /^activations: expected 'img' to be at least|^activations: 'img' asks for layer/,
+              );
+            } finally {
+              img.dispose();
+            }
+          },
+        ),
+        { numRuns: 150, seed: 77 },
+      );
+    } finally {
+      setLimits(before);
+    }
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 });
