@@ -4,7 +4,7 @@
 //      encodePng), repeated; a refused hostile call (too large a grid) in every iteration on top;
 //   2. squeezenet() loaded and disposed again and again.
 // Prints TF.js's tensor count and bytes and the process's RSS at the start, the middle and the end of each loop.
-// Figures only: nothing here fails. Run: npm run build && node bench/soak.bench.mjs [iterations]
+// Figures only: nothing here fails. Run: npm run build && node --expose-gc bench/soak.bench.mjs [iterations, default 400]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
