@@ -31,7 +31,9 @@ const snapshot = (label, i) => {
   const m = tf.memory();
   const row = { label, i, tensors: m.numTensors, bytes: m.numBytes, rss: process.memoryUsage().rss };
   const s = ((performance.now() - started) / 1000).toFixed(0);
-  console.log(`  ${s} s: ${label} ${i}: ${row.tensors} tensors, ${mib(row.bytes)} MiB in TF.js, RSS ${mib(row.rss)} MiB`);
+  console.log(
+    `  ${s} s: ${label} ${i}: ${row.tensors} tensors, ${mib(row.bytes)} MiB in TF.js, RSS ${mib(row.rss)} MiB`,
+  );
   return row;
 };
 const print = (rows) => {
