@@ -15,6 +15,8 @@ export type { MaxChannelInfo } from './image/maxChannelIndex.js';
 export { im2double } from './image/im2double.js';
 export { im2uint8 } from './image/im2uint8.js';
 export { uint8 } from './image/uint8.js';
+export { COLORMAP_NAMES, colormap, heatmapOverlay, imagesc } from './image/colormap.js';
+export type { ColormapName, HeatmapOverlayOptions, ImagescOptions } from './image/colormap.js';
 
 // Image encoding that needs no platform API.
 export { encodePng } from './io/encodePng.js';
