@@ -50,6 +50,10 @@ export type {
 // The built-in networks (their loaders are in the platform entries).
 export type { SqueezenetOptions } from './models/squeezenet/defaults.js';
 
+// Interpretability: why the network decides as it does.
+export { occlusionSensitivity } from './interpret/occlusionSensitivity.js';
+export type { OcclusionSensitivityOptions } from './interpret/occlusionSensitivity.js';
+
 // Limits on what arguments may ask for.
 export { getLimits, setLimits } from './internal/limits.js';
 export type { Limits } from './internal/limits.js';

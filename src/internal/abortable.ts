@@ -124,3 +124,16 @@ export function guardCallback<A extends unknown[]>(
         : null,
   };
 }
+
+/**
+ * Throws when `signal` has aborted: an error naming `fn` and what was stopped, with the signal's reason as `cause`.
+ * For long computations, between their steps.
+ */
+export function throwIfAborted(fn: string, signal: AbortSignal | undefined, what = 'the computation'): void {
+  if (signal?.aborted) throw new Error(`${fn}: ${what} was aborted`, { cause: signal.reason });
+}
+
+/** Lets the event loop run (timers, input, rendering) before the next step of a long computation. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

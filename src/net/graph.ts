@@ -183,14 +183,21 @@ export function imageSize(x: tf.Tensor): [number, number] {
  * Checks, before any kernel runs, that a network's requested layers can be computed from the image (large enough for
  * each) and that no layer on the way to them is larger than `limits.maxElements` (a huge image would otherwise
  * exhaust or corrupt the backend's memory).
+ * `batch` counts the images run at once when it is not `x`'s own (a method that runs many variants of one image).
  * @throws {RangeError} naming the first layer that cannot be computed and the smallest image it needs, or the layer
  *   that would be too large.
  */
-export function assertLargeEnough(fn: string, t: GraphTarget, names: readonly string[], x: tf.Tensor): void {
+export function assertLargeEnough(
+  fn: string,
+  t: GraphTarget,
+  names: readonly string[],
+  x: tf.Tensor,
+  batch?: number,
+): void {
   const layers = t.layers;
   if (!layers) return;
   const [h, w] = imageSize(x);
-  const n = x.rank === 4 ? (x.shape[0] as number) : 1;
+  const n = batch ?? (x.rank === 4 ? (x.shape[0] as number) : 1);
   const shapes = layerShapes(layers, [h, w, t.inputChannels ?? 3]);
   // Names of a plain GraphModel may be helper nodes (`pool3/pad`): checked through the layer they belong to.
   const layerOf = (name: string) => (shapes.has(name) ? name : name.split('/')[0]);

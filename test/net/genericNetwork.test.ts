@@ -1,96 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeGraphModel } from '../../scripts/model/graphWriter.js';
 import type { ConvParams } from '../../scripts/model/weights.js';
 import { setLimits } from '../../src/internal/limits.js';
 import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { classify } from '../../src/net/classify.js';
-import { loadNetwork } from '../../src/net/loadNetwork.js';
-import type { LayerSpec } from '../../src/net/modelFormat.js';
-import { modelSource } from '../../src/net/modelSource.node.js';
-import type { InputNormalization, Network } from '../../src/net/types.js';
+import type { Network } from '../../src/net/types.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+import { CLASSES, LAYERS, loadTinyNetwork, NORMALIZATION, PARAMS, random } from '../helpers/tinyNetwork.js';
 
 // A second, tiny network, written by the model build's graph writer with weights made here and loaded through the
 // same generic code as SqueezeNet: it proves that nothing in net/ depends on SqueezeNet. It has what SqueezeNet lacks:
 // a stride-2 convolution with asymmetric explicit padding, average pooling with padding, max pooling with padding on
 // an input that can be negative (padded with -Inf), and a z-score input normalization. The oracle is a float64 forward
 // pass written below, independent of TF.js.
-
-const NORMALIZATION = { type: 'zscore', mean: [10, 20, 30], standardDeviation: [2, 4, 8] } satisfies InputNormalization;
-const LAYERS: LayerSpec[] = [
-  { name: 'in', type: 'Image Input', description: "9×11×3 images with 'zscore' normalization", inputs: [] },
-  {
-    name: 'conv_a',
-    type: 'Convolution',
-    description: '4 3×3×3 convolutions with stride [2 2] and padding [1 0 1 0]',
-    inputs: ['in'],
-    kernel: [3, 3],
-    stride: [2, 2],
-    padding: [1, 0, 1, 0],
-    numChannels: 3,
-    numFilters: 4,
-  },
-  { name: 'relu_a', type: 'ReLU', description: 'ReLU', inputs: ['conv_a'] },
-  {
-    name: 'avg_a',
-    type: 'Average Pooling',
-    description: '2×2 average pooling with stride [1 1] and padding [0 1 0 1]',
-    inputs: ['relu_a'],
-    kernel: [2, 2],
-    stride: [1, 1],
-    padding: [0, 1, 0, 1],
-  },
-  {
-    name: 'conv_b',
-    type: 'Convolution',
-    description: '5 1×1×4 convolutions with stride [1 1] and padding [0 0 0 0]',
-    inputs: ['avg_a'],
-    kernel: [1, 1],
-    stride: [1, 1],
-    padding: [0, 0, 0, 0],
-    numChannels: 4,
-    numFilters: 5,
-  },
-  {
-    name: 'max_b',
-    type: 'Max Pooling',
-    description: '3×3 max pooling with stride [2 2] and padding [1 1 1 1]',
-    inputs: ['conv_b'],
-    kernel: [3, 3],
-    stride: [2, 2],
-    padding: [1, 1, 1, 1],
-  },
-  { name: 'gap', type: 'Global Average Pooling', description: 'Global average pooling', inputs: ['max_b'] },
-  { name: 'prob', type: 'Softmax', description: 'softmax', inputs: ['gap'] },
-];
-const CLASSES = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
-
-/** A small deterministic generator (values in [-1, 1)), so that the weights are the same in every run. */
-function random(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  };
-}
-
-function convParams(out: number, cin: number, k: number, seed: number): ConvParams {
-  const r = random(seed);
-  return {
-    weight: { shape: [out, cin, k, k], data: Float32Array.from({ length: out * cin * k * k }, r) },
-    bias: Float32Array.from({ length: out }, () => r() * 0.5),
-  };
-}
-const PARAMS = new Map([
-  ['conv_a', convParams(4, 3, 3, 1)],
-  ['conv_b', convParams(5, 4, 1, 2)],
-]);
 
 // --- The float64 oracle: HWC arrays, MATLAB's definitions of each layer.
 interface Act {
@@ -174,28 +98,13 @@ function image(h: number, w: number, seed: number): Float64Array {
   return Float64Array.from({ length: h * w * 3 }, () => Math.round((r() + 1) * 127.5));
 }
 
-let dir: string;
+let tiny: Awaited<ReturnType<typeof loadTinyNetwork>>;
 let net: Network;
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'cnn-tiny-net-'));
-  writeGraphModel(
-    {
-      name: 'tinynet',
-      description: 'a test network',
-      inputSize: [9, 11, 3],
-      normalization: NORMALIZATION,
-      layers: LAYERS,
-      classNames: CLASSES,
-      params: PARAMS,
-    },
-    dir,
-  );
-  net = await loadNetwork('tinynet', modelSource('tinynet', { modelUrl: dir }, dir, 'rebuild it'), {}, 'rebuild it');
+  tiny = await loadTinyNetwork();
+  net = tiny.net;
 });
-afterAll(() => {
-  net?.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tiny?.dispose());
 
 describe('a second network through the same code (graph writer → loader → activations, layer table, classify)', () => {
   it('loads with its own layer table, normalization and classes, deeply frozen', () => {
