@@ -274,3 +274,23 @@ describe('each step runs on its own', () => {
     expect(r.stdout).toContain('usage: npx tsx examples/05-fire6-grid.ts [options]');
   });
 });
+
+describe('interpretability examples', () => {
+  it('examples/interpret/occlusion.ts shows where the top class lives: the hair, for "wig"', () => {
+    const out = path.join(OUT, '..', 'interpret');
+    rmSync(out, { recursive: true, force: true });
+    const r = tsx(['examples/interpret/occlusion.ts', '--out', out, '--backend', 'wasm']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/wig \(0\.26\d\): occlusion map in [\d.]+ s -> .*occlusion-face\.png 227×454×3/);
+    const fig = readPng(path.join(out, 'occlusion-face.png'));
+    expect([fig.height, fig.width]).toEqual([227, 454]);
+    // Left: the image as it is. Right: the overlay, redder on the hair (top of the head) than on the face.
+    const red = (r0: number, c0: number) => {
+      const cell = crop(fig, r0, 227 + c0, 20, 20);
+      let sum = 0;
+      for (let i = 0; i < cell.length; i += 3) sum += cell[i] - cell[i + 2];
+      return sum / (cell.length / 3);
+    };
+    expect(red(20, 100)).toBeGreaterThan(red(100, 100) + 50);
+  });
+});
