@@ -14,7 +14,8 @@ import { assertTensor, describeValue } from '../internal/validate.js';
  * - Formula: MATLAB's `delta * a + (-amin * delta)` with `delta = 1 / (amax - amin)`, computed as
  *   `(a - amin) * delta`, which in float32 stays within float32's rounding of MATLAB's double result even for data far
  *   from zero relative to its range; then clipped to exactly [0, 1]. int32 data subtracts its minimum in int32, so
- *   values above 2^24 keep their order (`[16777216, 16777217]` → `[0, 1]`, as MATLAB).
+ *   values above 2^24 keep their order (`[16777216, 16777217]` → `[0, 1]`, as MATLAB) on the cpu and wasm
+ *   backends; GPU shaders (WebGPU, WebGL) compute int32 in float32, so there such values keep float32's precision.
  * - Constant input (`amax == amin`, or equal limits): the values themselves, clipped to [0, 1] (5 → 1, 0.3 → 0.3,
  *   −2 → 0).
  * - `limits` with `amin > amax` inverts the mapping (`[4, 1]`: 4 → 0, 1 → 1).
