@@ -161,6 +161,9 @@ function checkLimits(
   const out =
     rank === 2 ? [g.outRows, g.outCols] : rank === 3 ? [g.outRows, g.outCols, c] : [n, g.outRows, g.outCols, c];
   assertElements(FN, arg, out, 'an output');
+  // Strong shrinking multiplies by a dense [out, in] weight matrix per axis (see combineDense).
+  if (rowTaps > DENSE_TAPS) assertElements(FN, arg, [g.outRows, h], 'a weight matrix');
+  if (colTaps > DENSE_TAPS) assertElements(FN, arg, [g.outCols, w], 'a weight matrix');
   // The first pass resizes the axis with the smaller scale; its result is the intermediate image.
   const first = g.scaleRows <= g.scaleCols ? [n, g.outRows, w, c] : [n, h, g.outCols, c];
   assertElements(FN, arg, first, 'an intermediate image');
@@ -194,6 +197,7 @@ function combineRows(m: tf.Tensor, plan: AxisPlan, repeat: number): tf.Tensor {
   const { inLen, outLen } = plan;
   const S = m.shape[1] as number;
   const taps = plan.indices.length;
+  if (taps > DENSE_TAPS && plan.kind === 'weighted') return combineDense(m, plan, repeat);
   if (bySlices()) {
     const rows: tf.Tensor[] = [];
     for (let a = 0; a < repeat; a++) {
@@ -234,6 +238,31 @@ function combineRows(m: tf.Tensor, plan: AxisPlan, repeat: number): tf.Tensor {
     }
   }
   return tf.reshape(sum as tf.Tensor, [repeat * outLen, S]);
+}
+
+/**
+ * Above this many taps (strong shrinking: a scale below about 0.06 for bicubic), a pass is one matrix product with
+ * the dense `[outLen, inLen]` weight matrix instead of one gather, multiply and add per tap. The sums then run in
+ * the matrix product's order rather than tap order (float32 rounding, not MATLAB's order), but the work is a handful
+ * of kernels instead of thousands: on WebGPU, thousands of small dispatches queued without a read-back exhausted the
+ * driver.
+ */
+const DENSE_TAPS = 64;
+
+/** `combineRows` for many taps: `[repeat, inLen, S]` rows times the dense weights, one batched matrix product. */
+function combineDense(m: tf.Tensor, plan: AxisPlan, repeat: number): tf.Tensor {
+  const { inLen, outLen } = plan;
+  const S = m.shape[1] as number;
+  const dense = new Float32Array(outLen * inLen);
+  for (let k = 0; k < plan.indices.length; k++) {
+    const idx = plan.indices[k];
+    const w = plan.weights[k];
+    for (let o = 0; o < outLen; o++) dense[o * inLen + idx[o]] += w[o];
+  }
+  const weights = tf.tensor3d(dense, [1, outLen, inLen]);
+  const rows = tf.reshape(m, [repeat, inLen, S]);
+  const out = tf.matMul(repeat === 1 ? weights : tf.tile(weights, [repeat, 1, 1]), rows);
+  return tf.reshape(out, [repeat * outLen, S]);
 }
 
 /** Resamples axis 1 (rows) of `t` [n, h, w, c] with `plan` -> [n, plan.outLen, w, c]. */
