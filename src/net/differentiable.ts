@@ -1,0 +1,138 @@
+/**
+ * A network's layers as plain, differentiable TF.js operations, for the methods that need gradients (Grad-CAM, deep
+ * dream). The graph model's own nodes fuse convolution, bias and ReLU, whose gradient computes the filter's gradient
+ * too, which the wasm backend cannot; here each layer of the layer table is rebuilt from the model's weights with
+ * operations whose input gradients `gradients.ts` provides on every backend. Not exported from the package.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ensureGradients } from './gradients.js';
+import type { LayerInfo, Network } from './types.js';
+
+/** A part of a network between two layers, as a function of the first one's activations. */
+export interface Segment {
+  /** The layers computed, in order (those after `from` that `to` depends on and that depend on `from`). */
+  layers: readonly LayerInfo[];
+  /** Layers outside the segment whose outputs it reads (they do not depend on `from`): give their activations. */
+  sideInputs: readonly string[];
+  /**
+   * The output of `to` for activations of `from` (and of `sideInputs`, by name). Differentiable with respect to
+   * `fromValue`. Call it inside `tf.grad`, `tf.tidy` or similar: it makes intermediate tensors.
+   */
+  run(fromValue: tf.Tensor, sideValues?: ReadonlyMap<string, tf.Tensor>): tf.Tensor;
+}
+
+/** The weight tensor `name` of the network's graph model. */
+function weight(net: Network, name: string): tf.Tensor {
+  const w = net.model.weights[name]?.[0];
+  if (!w) throw new Error(`${net.name}: its graph has no weight '${name}'`);
+  return w;
+}
+
+const pads = (p: readonly number[]) =>
+  [
+    [0, 0],
+    [p[0], p[1]],
+    [p[2], p[3]],
+    [0, 0],
+  ] as [number, number][];
+
+/** One layer's output from its inputs' outputs, with plain operations. */
+function layerOp(net: Network, l: LayerInfo, inputs: tf.Tensor[]): tf.Tensor {
+  const x = inputs[0];
+  switch (l.type) {
+    case 'Image Input': {
+      const n = net.normalization;
+      const v = (a: readonly number[]) => tf.tensor1d([...a]);
+      switch (n.type) {
+        case 'none':
+          return x;
+        case 'zerocenter':
+          return tf.sub(x, v(n.mean));
+        case 'zscore':
+          return tf.div(tf.sub(x, v(n.mean)), v(n.standardDeviation));
+        case 'rescale-zero-one':
+        case 'rescale-symmetric': {
+          const range = n.max.map((m, i) => m - n.min[i]);
+          const unit = tf.div(tf.sub(x, v(n.min)), v(range));
+          return n.type === 'rescale-zero-one' ? unit : tf.sub(tf.mul(unit, 2), 1);
+        }
+        default: {
+          const unhandled: never = n;
+          throw new Error(`unhandled normalization ${JSON.stringify(unhandled)}`);
+        }
+      }
+    }
+    case 'Convolution': {
+      const padded = l.padding.some((p) => p > 0) ? tf.pad(x, pads(l.padding)) : x;
+      const y = tf.conv2d(
+        padded as tf.Tensor4D,
+        weight(net, `${l.name}/weights`) as tf.Tensor4D,
+        l.stride as [number, number],
+        'valid',
+      );
+      return tf.add(y, weight(net, `${l.name}/bias`));
+    }
+    case 'ReLU':
+      return tf.relu(x);
+    case 'Max Pooling':
+    case 'Average Pooling': {
+      const max = l.type === 'Max Pooling';
+      const padded = l.padding.some((p) => p > 0) ? tf.pad(x, pads(l.padding), max ? Number.NEGATIVE_INFINITY : 0) : x;
+      const args = [l.kernel as [number, number], l.stride as [number, number], 'valid'] as const;
+      return max ? tf.maxPool(padded as tf.Tensor4D, ...args) : tf.avgPool(padded as tf.Tensor4D, ...args);
+    }
+    case 'Depth concatenation':
+      return tf.concat(inputs, 3);
+    case 'Dropout':
+      return x;
+    case 'Global Average Pooling':
+      return tf.mean(x, [1, 2], true);
+    case 'Softmax':
+      return tf.softmax(x);
+    default: {
+      const unhandled: never = l;
+      throw new Error(`unhandled layer type ${(unhandled as LayerInfo).type}`);
+    }
+  }
+}
+
+/**
+ * The segment of `net` from layer `from` (exclusive: its activations are the argument) to layer `to` (inclusive).
+ * With `from` null, the segment starts at the raw input (the image, batched `[n, h, w, c]`).
+ */
+export function segment(net: Network, from: string | null, to: string): Segment {
+  ensureGradients();
+  const byName = new Map(net.layers.map((l) => [l.name, l]));
+  const inputName = net.layers[0].name;
+  // What `to` depends on, and which of those depend on `from`.
+  const needed = new Set<string>();
+  const visit = (name: string) => {
+    if (needed.has(name) || name === from) return;
+    needed.add(name);
+    for (const i of byName.get(name)?.inputs ?? []) visit(i);
+  };
+  visit(to);
+  const dependsOnFrom = new Map<string, boolean>();
+  for (const l of net.layers) {
+    dependsOnFrom.set(
+      l.name,
+      l.name === from || (from === null && l.name === inputName) || l.inputs.some((i) => dependsOnFrom.get(i)),
+    );
+  }
+  const layers = net.layers.filter((l) => needed.has(l.name) && dependsOnFrom.get(l.name));
+  const inSegment = new Set(layers.map((l) => l.name));
+  const sideInputs = [...new Set(layers.flatMap((l) => l.inputs).filter((i) => i !== from && !inSegment.has(i)))];
+  return {
+    layers,
+    sideInputs,
+    run(fromValue, sideValues = new Map()) {
+      const values = new Map<string, tf.Tensor>(sideValues);
+      if (from !== null) values.set(from, fromValue);
+      for (const l of layers) {
+        const inputs = l.type === 'Image Input' ? [fromValue] : l.inputs.map((i) => values.get(i)!);
+        values.set(l.name, layerOp(net, l, inputs));
+      }
+      return values.get(to)!;
+    },
+  };
+}
