@@ -294,3 +294,23 @@ describe('interpretability examples', () => {
     expect(red(20, 100)).toBeGreaterThan(red(100, 100) + 50);
   });
 });
+
+describe('interpretability examples: Grad-CAM', () => {
+  it('examples/interpret/gradcam.ts puts the evidence for "wig" on the hair', () => {
+    const out = path.join(OUT, '..', 'interpret-gradcam');
+    rmSync(out, { recursive: true, force: true });
+    const r = tsx(['examples/interpret/gradcam.ts', '--out', out, '--backend', 'wasm']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /wig \(0\.26\d\): Grad-CAM at relu_conv10 for prob in \d+ ms -> .*gradcam-face\.png 227×454×3/,
+    );
+    const fig = readPng(path.join(out, 'gradcam-face.png'));
+    const red = (r0: number, c0: number) => {
+      const cell = crop(fig, r0, 227 + c0, 20, 20);
+      let sum = 0;
+      for (let i = 0; i < cell.length; i += 3) sum += cell[i] - cell[i + 2];
+      return sum / (cell.length / 3);
+    };
+    expect(red(25, 140)).toBeGreaterThan(red(110, 100) + 50);
+  });
+});

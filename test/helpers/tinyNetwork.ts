@@ -88,6 +88,60 @@ export const PARAMS = new Map([
   ['conv_b', convParams(5, 4, 1, 2)],
 ]);
 
+// The float64 oracle of its layers (HWC arrays, MATLAB's definitions), independent of TF.js.
+export interface Act {
+  h: number;
+  w: number;
+  c: number;
+  v: Float64Array;
+}
+export const at = (a: Act, y: number, x: number, ch: number) => a.v[(y * a.w + x) * a.c + ch];
+
+export function pool2d(a: Act, k: number, s: number, pad: readonly number[], kind: 'max' | 'avg'): Act {
+  const [pt, pb, pl, pr] = pad;
+  const h = Math.floor((a.h + pt + pb - k) / s) + 1;
+  const w = Math.floor((a.w + pl + pr - k) / s) + 1;
+  const v = new Float64Array(h * w * a.c);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let ch = 0; ch < a.c; ch++) {
+        let acc = kind === 'max' ? Number.NEGATIVE_INFINITY : 0;
+        for (let ky = 0; ky < k; ky++)
+          for (let kx = 0; kx < k; kx++) {
+            const iy = y * s + ky - pt;
+            const ix = x * s + kx - pl;
+            const inside = iy >= 0 && iy < a.h && ix >= 0 && ix < a.w;
+            const val = inside ? at(a, iy, ix, ch) : kind === 'max' ? Number.NEGATIVE_INFINITY : 0;
+            acc = kind === 'max' ? Math.max(acc, val) : acc + val;
+          }
+        v[(y * w + x) * a.c + ch] = kind === 'max' ? acc : acc / (k * k);
+      }
+  return { h, w, c: a.c, v };
+}
+
+export function conv2d(a: Act, p: ConvParams, s: number, pad: readonly number[]): Act {
+  const [out, cin, k] = p.weight.shape;
+  const [pt, pb, pl, pr] = pad;
+  const h = Math.floor((a.h + pt + pb - k) / s) + 1;
+  const w = Math.floor((a.w + pl + pr - k) / s) + 1;
+  const v = new Float64Array(h * w * out);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let f = 0; f < out; f++) {
+        let acc = p.bias[f];
+        for (let c = 0; c < cin; c++)
+          for (let ky = 0; ky < k; ky++)
+            for (let kx = 0; kx < k; kx++) {
+              const iy = y * s + ky - pt;
+              const ix = x * s + kx - pl;
+              if (iy < 0 || iy >= a.h || ix < 0 || ix >= a.w) continue;
+              acc += at(a, iy, ix, c) * p.weight.data[((f * cin + c) * k + ky) * k + kx];
+            }
+        v[(y * w + x) * out + f] = acc;
+      }
+  return { h, w, c: out, v };
+}
+
 /** Writes the tiny network into a temporary folder and loads it; `dispose()` frees it and removes the folder. */
 export async function loadTinyNetwork(): Promise<{ net: Network; dir: string; dispose(): void }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cnn-tiny-net-'));

@@ -1,74 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConvParams } from '../../scripts/model/weights.js';
 import { setLimits } from '../../src/internal/limits.js';
 import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { classify } from '../../src/net/classify.js';
 import type { Network } from '../../src/net/types.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
-import { CLASSES, LAYERS, loadTinyNetwork, NORMALIZATION, PARAMS, random } from '../helpers/tinyNetwork.js';
+import {
+  type Act,
+  CLASSES,
+  conv2d,
+  LAYERS,
+  loadTinyNetwork,
+  NORMALIZATION,
+  PARAMS,
+  pool2d,
+  random,
+} from '../helpers/tinyNetwork.js';
 
 // A second, tiny network, written by the model build's graph writer with weights made here and loaded through the
 // same generic code as SqueezeNet: it proves that nothing in net/ depends on SqueezeNet. It has what SqueezeNet lacks:
 // a stride-2 convolution with asymmetric explicit padding, average pooling with padding, max pooling with padding on
 // an input that can be negative (padded with -Inf), and a z-score input normalization. The oracle is a float64 forward
 // pass written below, independent of TF.js.
-
-// --- The float64 oracle: HWC arrays, MATLAB's definitions of each layer.
-interface Act {
-  h: number;
-  w: number;
-  c: number;
-  v: Float64Array;
-}
-const at = (a: Act, y: number, x: number, ch: number) => a.v[(y * a.w + x) * a.c + ch];
-
-function pool2d(a: Act, k: number, s: number, pad: readonly number[], kind: 'max' | 'avg'): Act {
-  const [pt, pb, pl, pr] = pad;
-  const h = Math.floor((a.h + pt + pb - k) / s) + 1;
-  const w = Math.floor((a.w + pl + pr - k) / s) + 1;
-  const v = new Float64Array(h * w * a.c);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let ch = 0; ch < a.c; ch++) {
-        let acc = kind === 'max' ? Number.NEGATIVE_INFINITY : 0;
-        for (let ky = 0; ky < k; ky++)
-          for (let kx = 0; kx < k; kx++) {
-            const iy = y * s + ky - pt;
-            const ix = x * s + kx - pl;
-            const inside = iy >= 0 && iy < a.h && ix >= 0 && ix < a.w;
-            const val = inside ? at(a, iy, ix, ch) : kind === 'max' ? Number.NEGATIVE_INFINITY : 0;
-            acc = kind === 'max' ? Math.max(acc, val) : acc + val;
-          }
-        v[(y * w + x) * a.c + ch] = kind === 'max' ? acc : acc / (k * k);
-      }
-  return { h, w, c: a.c, v };
-}
-
-function conv2d(a: Act, p: ConvParams, s: number, pad: readonly number[]): Act {
-  const [out, cin, k] = p.weight.shape;
-  const [pt, pb, pl, pr] = pad;
-  const h = Math.floor((a.h + pt + pb - k) / s) + 1;
-  const w = Math.floor((a.w + pl + pr - k) / s) + 1;
-  const v = new Float64Array(h * w * out);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let f = 0; f < out; f++) {
-        let acc = p.bias[f];
-        for (let c = 0; c < cin; c++)
-          for (let ky = 0; ky < k; ky++)
-            for (let kx = 0; kx < k; kx++) {
-              const iy = y * s + ky - pt;
-              const ix = x * s + kx - pl;
-              if (iy < 0 || iy >= a.h || ix < 0 || ix >= a.w) continue;
-              acc += at(a, iy, ix, c) * p.weight.data[((f * cin + c) * k + ky) * k + kx];
-            }
-        v[(y * w + x) * out + f] = acc;
-      }
-  return { h, w, c: out, v };
-}
 
 /** Every layer's output for one HWC image of pixels 0..255. */
 function oracle(pixels: Float64Array, h: number, w: number): Map<string, Act> {

@@ -1,0 +1,165 @@
+/**
+ * `gradCAM(net, img, classOrLabel)`: MATLAB's Grad-CAM map.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { imresize } from '../image/imresize.js';
+import { assertOneOf, assertOptions, isTensor, rangeError, typeError } from '../internal/validate.js';
+import { resolveClass } from '../net/classes.js';
+import { segment } from '../net/differentiable.js';
+import {
+  assertLargeEnough,
+  checkImage,
+  imageSize,
+  type LayerRef,
+  resolveLayers,
+  resolveTarget,
+  runGraph,
+} from '../net/graph.js';
+import { layerShapes } from '../net/layerShapes.js';
+import { assertFiniteAsync } from '../net/nonFinite.js';
+import type { Network } from '../net/types.js';
+
+/** Options of {@link gradCAM}, MATLAB's name-value arguments in camelCase. */
+export interface GradCAMOptions {
+  /**
+   * The layer whose activations are weighted (a name or 0-based index).
+   * @default the last layer before the reduction layer whose output is larger than 1×1 (SqueezeNet: `relu_conv10`)
+   */
+  featureLayer?: LayerRef;
+  /** The layer whose output gives the class score. @default the last softmax layer (SqueezeNet: `prob`) */
+  reductionLayer?: LayerRef;
+  /**
+   * Turns the reduction layer's output `[n, ...]` into one score per image `[n]`, for outputs that are not class
+   * scores (MATLAB's `reductionFcn`); `classOrLabel` is then ignored (pass `null`).
+   * @default the output's value at the class
+   */
+  reductionFcn?: (output: tf.Tensor) => tf.Tensor;
+  /** `'bicubic'` or `'nearest'`: the map resized to the image's size with `imresize`; `'none'`: the feature layer's size. @default 'bicubic' */
+  outputUpsampling?: 'bicubic' | 'nearest' | 'none';
+}
+
+/** What {@link gradCAM} returns. */
+export interface GradCAMResult {
+  /** The map, float32 `[h, w]` (or `[n, h, w]` for a batch); owned by the caller. */
+  map: tf.Tensor;
+  /** The feature layer used. */
+  featureLayer: string;
+  /** The reduction layer used. */
+  reductionLayer: string;
+}
+
+const FN = 'gradCAM';
+
+/**
+ * MATLAB's `gradCAM`: where in the image the evidence for a class lies, from the gradient of the class score with
+ * respect to a feature layer's activations `A` (h×w×K): each channel is weighted by the mean of its gradient,
+ * `alpha_k = mean_ij dy_c / dA_ijk`, and the map is `ReLU(sum_k alpha_k A_k)`, upsampled to the image.
+ *
+ * The gradient is computed through the network's layer table with plain operations (see `net/differentiable.ts`), on
+ * every backend, wasm included. For SqueezeNet at its defaults (`relu_conv10`, `prob`) it equals the closed form
+ * `alpha_k = y_c (delta_ck - y_k) / 196`.
+ *
+ * @param net A loaded network (e.g. `squeezenet()`).
+ * @param img An image `[h, w, 3]`, `[h, w]`, `[h, w, 1]` or a batch `[n, h, w, c]`, int32 0..255 or float32 on that
+ *   scale, of any size the feature layer can be computed from.
+ * @param classOrLabel The class: a 0-based index into `net.classNames` or its name (`null` with `reductionFcn`).
+ * @param options {@link GradCAMOptions}.
+ * @returns A promise of the map and the layers used; `img` is neither changed nor disposed.
+ * @throws {TypeError|RangeError} before any work for a bad network, image, class, layer (a feature layer that is not
+ *   before the reduction layer), or option; a non-finite pixel.
+ * @example
+ * const { map } = await gradCAM(net, im, 'wig');              // float32 [227, 227]
+ * await imwrite(heatmapOverlay(im, map, { alpha: 0.5 }), 'gradcam.png');
+ */
+export async function gradCAM(
+  net: Network,
+  img: tf.Tensor,
+  classOrLabel: number | string | null,
+  options?: GradCAMOptions,
+): Promise<GradCAMResult> {
+  const t = resolveTarget(FN, net, false);
+  const network = t.net!;
+  const x = checkImage(FN, t, img);
+  const opts = assertOptions<GradCAMOptions>(FN, options, [
+    'featureLayer',
+    'reductionLayer',
+    'reductionFcn',
+    'outputUpsampling',
+  ]);
+  if (opts.reductionFcn !== undefined && typeof opts.reductionFcn !== 'function') {
+    throw typeError(FN, 'options.reductionFcn', 'a function (output: tf.Tensor) => tf.Tensor', opts.reductionFcn);
+  }
+  const cls = opts.reductionFcn ? null : resolveClass(FN, network, classOrLabel);
+  const upsampling =
+    opts.outputUpsampling === undefined
+      ? 'bicubic'
+      : assertOneOf(FN, 'options.outputUpsampling', opts.outputUpsampling, ['bicubic', 'nearest', 'none']);
+  const layers = network.layers;
+  const softmaxes = layers.filter((l) => l.type === 'Softmax');
+  const reduction =
+    opts.reductionLayer === undefined
+      ? (softmaxes[softmaxes.length - 1] ?? layers[layers.length - 1]).name
+      : resolveLayers(FN, t, opts.reductionLayer).names[0];
+  const rIndex = network.layerNames.indexOf(reduction);
+  const [h, w] = imageSize(x);
+  const shapes = layerShapes(layers, [h, w, network.inputSize[2]]);
+  let feature: string;
+  if (opts.featureLayer === undefined) {
+    const candidates = layers.slice(1, rIndex).filter((l) => {
+      const s = shapes.get(l.name);
+      return s != null && (s[0] > 1 || s[1] > 1);
+    });
+    if (candidates.length === 0) {
+      throw rangeError(FN, 'img', `an image from which a layer before '${reduction}' is larger than 1×1`, x);
+    }
+    feature = candidates[candidates.length - 1].name;
+  } else {
+    feature = resolveLayers(FN, t, opts.featureLayer).names[0];
+  }
+  const fIndex = network.layerNames.indexOf(feature);
+  if (fIndex < 1 || fIndex >= rIndex) {
+    throw new RangeError(
+      `${FN}: expected 'options.featureLayer' to be a layer after the input and before the reduction layer '${reduction}' (index ${rIndex}), got '${feature}' (index ${fIndex})`,
+    );
+  }
+  assertLargeEnough(FN, t, [reduction], x);
+  await assertFiniteAsync(FN, x);
+
+  const seg = segment(network, feature, reduction);
+  if (!seg.layers.some((l) => l.name === reduction)) {
+    throw new RangeError(`${FN}: the reduction layer '${reduction}' does not depend on the feature layer '${feature}'`);
+  }
+  const fetched = runGraph(FN, t, x, [feature, ...seg.sideInputs]);
+  const batched = x.rank === 4;
+  let map: tf.Tensor;
+  try {
+    map = tf.tidy(() => {
+      const asBatch = (v: tf.Tensor) => (batched ? v : tf.expandDims(v, 0));
+      const A = asBatch(fetched[0]);
+      const sides = new Map(seg.sideInputs.map((name, i) => [name, asBatch(fetched[i + 1])] as const));
+      const n = A.shape[0] as number;
+      const score = (a: tf.Tensor) => {
+        const out = seg.run(a, sides);
+        if (opts.reductionFcn) return tf.sum(opts.reductionFcn(out));
+        return tf.sum(tf.slice(tf.reshape(out, [n, -1]), [0, cls as number], [n, 1]));
+      };
+      if (opts.reductionFcn) {
+        // Checked on a forward pass first: nothing may throw inside tf.grad, which would leave its tape behind.
+        const s = opts.reductionFcn(seg.run(A, sides));
+        if (!isTensor(s) || s.size !== n) {
+          throw new TypeError(`${FN}: 'options.reductionFcn' must return one score per image, a tensor of ${n} values`);
+        }
+      }
+      const dA = tf.grad(score)(A);
+      const alpha = tf.mean(dA, [1, 2], true);
+      let cam = tf.relu(tf.sum(tf.mul(alpha, A), 3)); // [n, h', w']
+      if (upsampling !== 'none') {
+        cam = tf.squeeze(imresize(tf.expandDims(cam, 3), [h, w], { method: upsampling }), [3]);
+      }
+      return batched ? cam : tf.squeeze(cam, [0]);
+    });
+  } finally {
+    tf.dispose(fetched);
+  }
+  return { map, featureLayer: feature, reductionLayer: reduction };
+}

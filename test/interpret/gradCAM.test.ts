@@ -1,0 +1,163 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imresize } from '../../src/image/imresize.js';
+import { gradCAM } from '../../src/interpret/gradCAM.js';
+import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
+import { activations } from '../../src/net/activations.js';
+import type { Network } from '../../src/net/types.js';
+import { readSharedPng } from '../helpers/images.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+import { type Act, conv2d, loadTinyNetwork, PARAMS, pool2d, random } from '../helpers/tinyNetwork.js';
+
+// gradCAM against two oracles: SqueezeNet's closed form at relu_conv10 (pool10 is a mean over 196 cells, prob a
+// softmax: alpha_k = y_c (delta_ck - y_k) / 196), and central differences in float64 through a tiny network's layers.
+
+let net: Network;
+let tiny: Awaited<ReturnType<typeof loadTinyNetwork>>;
+let face: tf.Tensor3D;
+beforeAll(async () => {
+  net = await squeezenet();
+  tiny = await loadTinyNetwork();
+  face = readSharedPng('face.png');
+});
+afterAll(() => {
+  net?.dispose();
+  tiny?.dispose();
+  face?.dispose();
+});
+
+const maxAbs = async (a: tf.Tensor, b: tf.Tensor) => {
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const v = (await d.data())[0];
+  d.dispose();
+  return v;
+};
+
+describe('gradCAM on SqueezeNet', () => {
+  it("uses MATLAB's default layers and matches the closed form alpha_k = y_c (delta_ck - y_k) / 196", async () => {
+    const result = await expectNoLeak(() => gradCAM(net, face, 'wig', { outputUpsampling: 'none' }), 1);
+    expect(result.featureLayer).toBe('relu_conv10');
+    expect(result.reductionLayer).toBe('prob');
+    expect(result.map.shape).toEqual([14, 14]);
+    const c = net.classNames.indexOf('wig');
+    const [A, P] = activations(net, face, ['relu_conv10', 'prob']);
+    const y = await P.data();
+    const want = tf.tidy(() => {
+      const alpha = tf.tensor1d(Array.from(y, (yk, k) => (y[c] * ((k === c ? 1 : 0) - yk)) / 196));
+      return tf.relu(tf.sum(tf.mul(A, alpha), 2));
+    });
+    const scale = (await tf.max(want).data())[0];
+    expect(scale).toBeGreaterThan(0);
+    expect((await maxAbs(result.map, want)) / scale).toBeLessThan(1e-4);
+    tf.dispose([A, P, want, result.map]);
+  });
+
+  it("upsamples with MATLAB's bicubic imresize to the image's size by default, or nearest", async () => {
+    const none = await gradCAM(net, face, 903, { outputUpsampling: 'none' });
+    const bicubic = await gradCAM(net, face, 903);
+    expect(bicubic.map.shape).toEqual([227, 227]);
+    const resized = imresize(none.map, [227, 227]);
+    expect(await maxAbs(bicubic.map, resized)).toBeLessThan(1e-6);
+    tf.dispose([none.map, bicubic.map, resized]);
+  });
+});
+
+describe('gradCAM on a tiny network', () => {
+  let img: tf.Tensor3D;
+  beforeAll(() => {
+    const r = random(11);
+    img = tf.tensor3d(
+      Array.from({ length: 9 * 11 * 3 }, () => Math.round((r() + 1) * 127.5)),
+      [9, 11, 3],
+      'int32',
+    );
+  });
+  afterAll(() => img?.dispose());
+
+  /** The tail of the tiny network from relu_a (avg_a, conv_b, max_b, gap, prob) in float64. */
+  function tail(a: Act): Float64Array {
+    const avg = pool2d(a, 2, 1, [0, 1, 0, 1], 'avg');
+    const conv = conv2d(avg, PARAMS.get('conv_b')!, 1, [0, 0, 0, 0]);
+    const mx = pool2d(conv, 3, 2, [1, 1, 1, 1], 'max');
+    const gap = new Float64Array(mx.c);
+    for (let i = 0; i < mx.v.length; i++) gap[i % mx.c] += mx.v[i] / (mx.h * mx.w);
+    const e = gap.map((x) => Math.exp(x - Math.max(...gap)));
+    const sum = e.reduce((s, v) => s + v, 0);
+    return e.map((v) => v / sum);
+  }
+
+  it('matches central differences through the layers (feature layer relu_a, a deeper tail with pooling)', async () => {
+    const cls = 2;
+    const result = await gradCAM(tiny.net, img, cls, { featureLayer: 'relu_a', outputUpsampling: 'none' });
+    expect(result.featureLayer).toBe('relu_a');
+    const actT = activations(tiny.net, img, 'relu_a');
+    const a: Act = { h: actT.shape[0]!, w: actT.shape[1]!, c: actT.shape[2]!, v: Float64Array.from(await actT.data()) };
+    actT.dispose();
+    // alpha_k = mean over (i, j) of dy/dA_ijk: the derivative along "all of channel k", divided by h·w.
+    const eps = 1e-4;
+    const alpha = Array.from({ length: a.c }, (_, k) => {
+      const shifted = (d: number) => ({ ...a, v: a.v.map((x, i) => (i % a.c === k ? x + d : x)) });
+      return (tail(shifted(eps))[cls] - tail(shifted(-eps))[cls]) / (2 * eps) / (a.h * a.w);
+    });
+    const want: number[][] = [];
+    for (let i = 0; i < a.h; i++) {
+      want.push([]);
+      for (let j = 0; j < a.w; j++) {
+        let s = 0;
+        for (let k = 0; k < a.c; k++) s += alpha[k] * a.v[(i * a.w + j) * a.c + k];
+        want[i].push(Math.max(0, s));
+      }
+    }
+    const got = (await result.map.array()) as number[][];
+    const scale = Math.max(...want.flat().map(Math.abs), 1e-12);
+    const err = Math.max(...got.flat().map((v, i) => Math.abs(v - want.flat()[i])));
+    expect(err / scale).toBeLessThan(1e-3);
+    result.map.dispose();
+  });
+
+  it('picks max_b by default (the last layer larger than 1×1 before prob); batches give each image its own map', async () => {
+    const one = await gradCAM(tiny.net, img, 'gamma', { outputUpsampling: 'none' });
+    expect(one.featureLayer).toBe('max_b');
+    expect(one.map.shape).toEqual([2, 3]);
+    const other = tf.tidy(() => tf.reverse(img, 1));
+    const batch = tf.stack([img, other]);
+    const both = await gradCAM(tiny.net, batch, 'gamma', { outputUpsampling: 'none' });
+    expect(both.map.shape).toEqual([2, 2, 3]);
+    const first = tf.tidy(() => tf.squeeze(tf.slice(both.map, [0, 0, 0], [1, -1, -1]), [0]));
+    expect(await maxAbs(first, one.map)).toBeLessThan(1e-6);
+    tf.dispose([one.map, other, batch, both.map, first]);
+  });
+
+  it('takes a reductionFcn for outputs that are not class scores', async () => {
+    const byClass = await gradCAM(tiny.net, img, 1, { outputUpsampling: 'none' });
+    const byFcn = await gradCAM(tiny.net, img, null, {
+      outputUpsampling: 'none',
+      reductionFcn: (out) => tf.reshape(tf.slice(tf.reshape(out, [out.shape[0]!, -1]), [0, 1], [-1, 1]), [-1]),
+    });
+    expect(await maxAbs(byClass.map, byFcn.map)).toBeLessThan(1e-7);
+    tf.dispose([byClass.map, byFcn.map]);
+  });
+
+  it('checks its arguments before any work', async () => {
+    await expectThrowsNoLeak(
+      () => gradCAM(tiny.net, img, 'zeta'),
+      RangeError,
+      "gradCAM: expected 'classOrLabel' to be a class name of tinynet, got \"zeta\" (string); did you mean 'beta', 'delta' or 'alpha'?",
+    );
+    await expectThrowsNoLeak(
+      () => gradCAM(tiny.net, img, 0, { featureLayer: 'prob' }),
+      RangeError,
+      "gradCAM: expected 'options.featureLayer' to be a layer after the input and before the reduction layer 'prob' (index 7), got 'prob' (index 7)",
+    );
+    await expectThrowsNoLeak(
+      () => gradCAM(tiny.net, img, 0, { outputUpsampling: 'cubic' as never }),
+      RangeError,
+      "gradCAM: expected 'options.outputUpsampling' to be one of 'bicubic', 'nearest', 'none', got \"cubic\" (string)",
+    );
+    await expectThrowsNoLeak(
+      () => gradCAM(tiny.net, img, null, { reductionFcn: (out) => out }),
+      TypeError,
+      "gradCAM: 'options.reductionFcn' must return one score per image, a tensor of 1 values",
+    );
+  });
+});
