@@ -25,12 +25,129 @@ function reduceTo(dy: tf.Tensor, shape: readonly number[]): tf.Tensor {
   return tf.reshape(g, shape as number[]);
 }
 
+/** The axes a reduction's `axis` attribute names, non-negative (null or undefined: all of them). */
+function reducedAxes(axis: unknown, rank: number): number[] {
+  if (axis == null) return Array.from({ length: rank }, (_, i) => i);
+  return (Array.isArray(axis) ? axis : [axis]).map((a) => ((a as number) + rank) % rank);
+}
+
 /** `dy` of a reduction over `axis` back to the input's shape (each input element gets its output's gradient). */
 function unreduce(dy: tf.Tensor, xShape: readonly number[], axis: unknown): tf.Tensor {
-  const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => ((a as number) + xShape.length) % xShape.length);
+  const axes = reducedAxes(axis, xShape.length);
   const kept = xShape.map((d, i) => (axes.includes(i) ? 1 : d));
   return tf.mul(tf.reshape(dy, kept), tf.ones(xShape as number[]));
 }
+
+/** `t` [n, h, w, c] with `sh - 1` rows and `sw - 1` columns of zeros between its cells: [n, (h-1)sh+1, (w-1)sw+1, c]. */
+function spreadByStride(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+  let out = t;
+  // Rank-4 steps only (WebGPU's pad takes at most rank 4): rows, then columns; each cell followed by zeros, trimmed.
+  if (sh > 1) {
+    const [n, h, w, c] = out.shape;
+    const rows = tf.pad(tf.reshape(out, [n, h, 1, w * c]), [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+    ]);
+    out = tf.slice(tf.reshape(rows, [n, h * sh, w, c]) as tf.Tensor4D, [0, 0, 0, 0], [n, (h - 1) * sh + 1, w, c]);
+  }
+  if (sw > 1) {
+    const [n, h, w, c] = out.shape;
+    const cols = tf.pad(tf.reshape(out, [n * h, w, 1, c]), [
+      [0, 0],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
+    out = tf.slice(tf.reshape(cols, [n, h, w * sw, c]) as tf.Tensor4D, [0, 0, 0, 0], [n, h, (w - 1) * sw + 1, c]);
+  }
+  return out;
+}
+
+/**
+ * The input gradient of a 'valid' max pooling with elementwise operations: for each offset of the window, in
+ * row-major order, the outputs whose maximum sits there (and at no earlier offset) send their gradient back to it.
+ * The same routing as TF's MaxPoolGrad (each window's first maximum), for the wasm backend, whose MaxPoolGrad kernel
+ * drops the gradient of some windows next to padding when their maximum is tied (measured: a tiny network's input
+ * gradient off by 200% against central differences). It costs several times the kernel there; other backends use
+ * their kernel.
+ */
+function maxPoolInputGrad(
+  dy: tf.Tensor4D,
+  x: tf.Tensor4D,
+  y: tf.Tensor4D,
+  [kh, kw]: [number, number],
+  [sh, sw]: [number, number],
+): tf.Tensor {
+  const [n, H, W, c] = x.shape;
+  const [, oh, ow] = y.shape;
+  // The gradient is gathered on the stride's phase grids (rows ph, ph + sh, ...; columns pw, pw + sw, ...), each the
+  // size of the output plus the kernel's overhang, and interleaved into the input's shape once at the end.
+  const Hp = Math.ceil(H / sh);
+  const Wp = Math.ceil(W / sw);
+  const grids: tf.Tensor[][] = Array.from({ length: sh }, () =>
+    Array.from({ length: sw }, () => tf.zeros([n, Hp, Wp, c])),
+  );
+  let taken: tf.Tensor = tf.zerosLike(y);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const xs = tf.stridedSlice(x, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, c], [1, sh, sw, 1]);
+      const here = tf.mul(tf.cast(tf.equal(xs, y), 'float32'), tf.sub(1, taken));
+      taken = tf.add(taken, here);
+      const [ph, qh, pw, qw] = [i % sh, Math.floor(i / sh), j % sw, Math.floor(j / sw)];
+      const placed = tf.pad(tf.mul(dy, here), [
+        [0, 0],
+        [qh, Hp - qh - oh],
+        [qw, Wp - qw - ow],
+        [0, 0],
+      ]);
+      grids[ph][pw] = tf.add(grids[ph][pw], placed);
+    }
+  }
+  // Interleave with rank-3 and rank-4 operations (WebGPU): columns within each row phase, then the row phases.
+  const rowsByPhase = grids.map((row) =>
+    tf.reshape(
+      tf.concat(
+        row.map((g) => tf.reshape(g, [n * Hp * Wp, 1, c])),
+        1,
+      ),
+      [n, Hp, Wp * sw, c],
+    ),
+  );
+  const all = tf.concat(
+    rowsByPhase.map((g) => tf.reshape(g, [n * Hp, 1, Wp * sw * c])),
+    1,
+  );
+  const full = tf.reshape(all, [n, Hp * sh, Wp * sw, c]);
+  return tf.slice(full, [0, 0, 0, 0], [n, H, W, c]);
+}
+
+/**
+ * The input gradient of a 'valid' NHWC convolution as a forward convolution: `dy` spread out by the stride (zeros
+ * between its cells), padded by the kernel size less one, convolved with the kernel turned 180° and its channels
+ * swapped. TF.js backends run forward convolutions fast (wasm through XNNPACK) and their Conv2DBackpropInput kernel
+ * slowly; the results are the same.
+ */
+function convInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number[], strides: number | [number, number]) {
+  const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
+  const [kh, kw] = filter.shape;
+  const [, oh, ow] = dy.shape;
+  const spread = spreadByStride(dy, sh, sw);
+  // Rows and columns of x that no output used (the 'valid' remainder) get zero gradient: pad them at the end.
+  const extraH = xShape[1] - ((oh - 1) * sh + kh);
+  const extraW = xShape[2] - ((ow - 1) * sw + kw);
+  const padded = tf.pad(spread, [
+    [0, 0],
+    [kh - 1, kh - 1 + extraH],
+    [kw - 1, kw - 1 + extraW],
+    [0, 0],
+  ]);
+  const turned = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+  return tf.conv2d(padded, turned, 1, 'valid');
+}
+
+const pair = (v: unknown): [number, number] => (typeof v === 'number' ? [v, v] : (v as [number, number]));
 
 const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: Attrs) =>
   tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
@@ -88,11 +205,18 @@ const CONFIGS: tf.GradConfig[] = [
       const { strides, pad, dataFormat, dimRoundingMode } = attrs;
       return {
         x: () =>
-          run(
-            'Conv2DBackpropInput',
-            { dy: dy as tf.Tensor, filter },
-            { strides, pad, dataFormat, dimRoundingMode, inputShape: x.shape },
-          ),
+          pad === 'valid' && dataFormat === 'NHWC'
+            ? convInputGrad(
+                dy as tf.Tensor4D,
+                filter as tf.Tensor4D,
+                x.shape as number[],
+                strides as number | [number, number],
+              )
+            : run(
+                'Conv2DBackpropInput',
+                { dy: dy as tf.Tensor, filter },
+                { strides, pad, dataFormat, dimRoundingMode, inputShape: x.shape },
+              ),
         filter: () =>
           run(
             'Conv2DBackpropFilter',
@@ -110,11 +234,13 @@ const CONFIGS: tf.GradConfig[] = [
       const { filterSize, strides, pad, dimRoundingMode } = attrs;
       return {
         x: () =>
-          run(
-            'MaxPoolGrad',
-            { dy: dy as tf.Tensor, input: x, output: y },
-            { filterSize, strides, pad, dimRoundingMode },
-          ),
+          pad === 'valid' && tf.getBackend() === 'wasm'
+            ? maxPoolInputGrad(dy as tf.Tensor4D, x as tf.Tensor4D, y as tf.Tensor4D, pair(filterSize), pair(strides))
+            : run(
+                'MaxPoolGrad',
+                { dy: dy as tf.Tensor, input: x, output: y },
+                { filterSize, strides, pad, dimRoundingMode },
+              ),
       };
     },
   },
@@ -151,8 +277,7 @@ const CONFIGS: tf.GradConfig[] = [
     kernelName: tf.Mean,
     inputsToSave: ['x'],
     gradFunc: (dy, [x]: Saved, attrs: Attrs) => {
-      const axes = (Array.isArray(attrs.axis) ? attrs.axis : [attrs.axis]) as number[];
-      const count = axes.reduce((n, a) => n * (x.shape[(a + x.rank) % x.rank] as number), 1);
+      const count = reducedAxes(attrs.axis, x.rank).reduce((n, a) => n * (x.shape[a] as number), 1);
       return { x: () => tf.div(unreduce(dy as tf.Tensor, x.shape, attrs.axis), count) };
     },
   },
