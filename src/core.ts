@@ -51,6 +51,8 @@ export type {
 export type { SqueezenetOptions } from './models/squeezenet/defaults.js';
 
 // Interpretability: why the network decides as it does.
+export { deepDreamImage } from './interpret/deepDreamImage.js';
+export type { DeepDreamImageOptions } from './interpret/deepDreamImage.js';
 export { gradCAM } from './interpret/gradCAM.js';
 export type { GradCAMOptions, GradCAMResult } from './interpret/gradCAM.js';
 export { occlusionSensitivity } from './interpret/occlusionSensitivity.js';

@@ -1,0 +1,233 @@
+/**
+ * `deepDreamImage(net, layer, channels)`: MATLAB's deep dream images of channels.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { imresize } from '../image/imresize.js';
+import { guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
+import { assertElements } from '../internal/limits.js';
+import {
+  assertFinite,
+  assertInteger,
+  assertOneOf,
+  assertOptions,
+  assertTensor,
+  rangeError,
+  typeError,
+} from '../internal/validate.js';
+import { segment } from '../net/differentiable.js';
+import { type LayerRef, resolveLayers, resolveTarget } from '../net/graph.js';
+import { layerShapes } from '../net/layerShapes.js';
+import type { Network } from '../net/types.js';
+
+/** Options of {@link deepDreamImage}, MATLAB's name-value arguments in camelCase. */
+export interface DeepDreamImageOptions {
+  /** Gradient-ascent steps at each pyramid level. @default 10 */
+  numIterations?: number;
+  /** How many resolutions the image is dreamt at, smallest first, the last the network's input size. @default 3 */
+  pyramidLevels?: number;
+  /** The ratio between two pyramid levels' sizes (> 1). @default 1.4 */
+  pyramidScale?: number;
+  /** `'linear'`: each image rescaled to [0, 1]; `'none'`: pixel values as dreamt (0..255 scale). @default 'linear' */
+  outputScaling?: 'linear' | 'none';
+  /**
+   * The starting image, `[h, w, 3]` (or gray), int32 0..255 or float32 on that scale, at the network's input size.
+   * @default noise: the network's mean colour (its zero-center mean, or 127.5) plus Gaussian noise of standard deviation 20, with `seed`
+   */
+  initialImage?: tf.Tensor;
+  /** The seed of the default initial noise. @default 0 */
+  seed?: number;
+  /** The size of each step in pixel units, along the normalized gradient. @default 1.5 */
+  stepSize?: number;
+  /** Stops between iterations; the promise rejects with an error whose cause is the reason. */
+  signal?: AbortSignal;
+  /** Called after each iteration with the fraction done (MATLAB's `Verbose`); if it throws, the dream stops with its error. */
+  onProgress?: (fraction: number) => void;
+}
+
+const FN = 'deepDreamImage';
+
+/** The 5×5 binomial kernel of the Laplacian pyramid, per channel: `[5, 5, c, 1]` and its transpose-conv twin. */
+function binomial(c: number) {
+  const k1 = [1, 4, 6, 4, 1];
+  const k: number[] = [];
+  for (const a of k1) for (const b of k1) k.push((a * b) / 256);
+  const depthwise = tf.tile(tf.reshape(tf.tensor1d(k), [5, 5, 1, 1]), [1, 1, c, 1]);
+  // For the transposed convolution: [5, 5, c, c], the kernel (×4) on the diagonal of the channels.
+  const eye = tf.reshape(tf.eye(c), [1, 1, c, c]);
+  const up = tf.mul(tf.reshape(tf.tensor1d(k.map((v) => v * 4)), [5, 5, 1, 1]), eye);
+  return { depthwise: depthwise as tf.Tensor4D, up: up as tf.Tensor4D };
+}
+
+/**
+ * Normalizes a gradient `[n, h, w, c]` band by band, as the Laplacian-pyramid normalization of the DeepDream tutorial
+ * that MATLAB follows: split into `levels` frequency bands, scale each to unit root-mean-square, merge.
+ */
+function laplacianNormalize(g: tf.Tensor4D, levels: number): tf.Tensor4D {
+  const c = g.shape[3];
+  const { depthwise, up } = binomial(c);
+  const bands: tf.Tensor4D[] = [];
+  let cur = g;
+  for (let i = 0; i < levels && Math.min(cur.shape[1], cur.shape[2]) >= 4; i++) {
+    const lo = tf.depthwiseConv2d(cur, depthwise, 2, 'same');
+    const back = tf.conv2dTranspose(lo, up, cur.shape, 2, 'same');
+    bands.push(tf.sub(cur, back));
+    cur = lo;
+  }
+  const rms = (t: tf.Tensor4D) =>
+    tf.div(t, tf.maximum(tf.sqrt(tf.mean(tf.square(t), [1, 2, 3], true)), 1e-7)) as tf.Tensor4D;
+  let out = rms(cur);
+  for (let i = bands.length - 1; i >= 0; i--) {
+    out = tf.add(tf.conv2dTranspose(out, up, bands[i].shape, 2, 'same'), rms(bands[i]));
+  }
+  return out;
+}
+
+/**
+ * MATLAB's `deepDreamImage`: images that strongly activate channels of a layer, found by gradient ascent on each
+ * channel's mean activation, starting from noise (or `initialImage`), over a pyramid of `pyramidLevels` resolutions
+ * `pyramidScale` apart (smallest first, the last at the network's input size), `numIterations` steps per level, each
+ * step along the gradient normalized with a Laplacian pyramid (so that every spatial frequency moves alike). One image
+ * per channel, all computed together as a batch.
+ *
+ * The gradient runs through the network's layers as plain operations on every backend (see `gradCAM`). Between
+ * iterations the event loop runs, `onProgress` is told how far it got (MATLAB's `Verbose`), and `signal` can stop it.
+ *
+ * @param net A loaded network (e.g. `squeezenet()`).
+ * @param layer A layer name or 0-based index (MATLAB's `'fire3-squeeze1x1'`).
+ * @param channels 0-based channel indices of that layer (MATLAB's channel k is index k - 1): one, or an array.
+ * @param options {@link DeepDreamImageOptions}.
+ * @returns A promise of a new float32 `[n, h, w, 3]` tensor, one image per channel in order (MATLAB returns h×w×3×n),
+ *   in [0, 1] with `outputScaling: 'linear'`.
+ * @throws {TypeError|RangeError} before any work for a bad network, layer, channel (out of range) or option.
+ * @throws {Error} when `signal` aborts or `onProgress` throws; nothing is left allocated.
+ * @example
+ * const I = await deepDreamImage(net, 'fire3-squeeze1x1', [...Array(16).keys()], { pyramidLevels: 1 });
+ * await imwrite(imtile(I), 'dream.png');    // MATLAB: I = deepDreamImage(net, layer, 1:16, 'PyramidLevels', 1); imshow(imtile(I))
+ */
+export async function deepDreamImage(
+  net: Network,
+  layer: LayerRef,
+  channels: number | readonly number[],
+  options?: DeepDreamImageOptions,
+): Promise<tf.Tensor4D> {
+  const t = resolveTarget(FN, net, false);
+  const network = t.net!;
+  const [name] = resolveLayers(FN, t, layer).names;
+  const [H, W, C] = network.inputSize;
+  const shape = layerShapes(network.layers, [H, W, C]).get(name)!;
+  const list = typeof channels === 'number' ? [channels] : channels;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw typeError(FN, 'channels', 'a 0-based channel index or a non-empty array of them', channels);
+  }
+  for (const [i, ch] of list.entries()) {
+    assertInteger(FN, typeof channels === 'number' ? 'channels' : `channels[${i}]`, ch, 0, shape[2] - 1);
+  }
+  const opts = assertOptions<DeepDreamImageOptions>(FN, options, [
+    'numIterations',
+    'pyramidLevels',
+    'pyramidScale',
+    'outputScaling',
+    'initialImage',
+    'seed',
+    'stepSize',
+    'signal',
+    'onProgress',
+  ]);
+  const iterations =
+    opts.numIterations === undefined ? 10 : assertInteger(FN, 'options.numIterations', opts.numIterations, 1);
+  const levels =
+    opts.pyramidLevels === undefined ? 3 : assertInteger(FN, 'options.pyramidLevels', opts.pyramidLevels, 1);
+  const scale = opts.pyramidScale === undefined ? 1.4 : assertFinite(FN, 'options.pyramidScale', opts.pyramidScale);
+  if (!(scale > 1)) throw rangeError(FN, 'options.pyramidScale', 'a number above 1', scale);
+  const stepSize = opts.stepSize === undefined ? 1.5 : assertFinite(FN, 'options.stepSize', opts.stepSize);
+  if (!(stepSize > 0)) throw rangeError(FN, 'options.stepSize', 'a positive number', stepSize);
+  const scaling =
+    opts.outputScaling === undefined
+      ? 'linear'
+      : assertOneOf(FN, 'options.outputScaling', opts.outputScaling, ['linear', 'none']);
+  const seed = opts.seed === undefined ? 0 : assertInteger(FN, 'options.seed', opts.seed);
+  if (opts.initialImage !== undefined) {
+    const what = `an image [${H}, ${W}, 3] or [${H}, ${W}] (the network's input size)`;
+    const init = assertTensor(FN, 'options.initialImage', opts.initialImage, { ranks: [2, 3], what });
+    if (init.shape[0] !== H || init.shape[1] !== W || (init.rank === 3 && init.shape[2] !== 1 && init.shape[2] !== C)) {
+      throw rangeError(FN, 'options.initialImage', what, init);
+    }
+  }
+  const signal = opts.signal as AbortSignal | undefined;
+  if (signal !== undefined && (signal === null || typeof signal.aborted !== 'boolean')) {
+    throw typeError(FN, 'options.signal', 'an AbortSignal', signal);
+  }
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
+    throw typeError(FN, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
+  }
+  const sizes = Array.from({ length: levels }, (_, l) => {
+    const f = scale ** (levels - 1 - l);
+    return [Math.max(1, Math.round(H / f)), Math.max(1, Math.round(W / f))] as [number, number];
+  });
+  const smallest = layerShapes(network.layers, [sizes[0][0], sizes[0][1], C]).get(name);
+  if (smallest == null) {
+    throw new RangeError(
+      `${FN}: the smallest pyramid level (${sizes[0].join('×')}) is too small for layer '${name}'; use fewer 'options.pyramidLevels' or a smaller 'options.pyramidScale'`,
+    );
+  }
+  const n = list.length;
+  assertElements(FN, 'channels', [n, shape[0], shape[1], shape[2]], `layer '${name}' for`);
+  throwIfAborted(FN, signal);
+
+  const seg = segment(network, null, name);
+  const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
+  const norm = network.normalization;
+  const mean = norm.type === 'zerocenter' ? [...norm.mean] : Array(C).fill(127.5);
+  let image: tf.Tensor4D = tf.tidy(() => {
+    const start = opts.initialImage
+      ? tf.tile(
+          tf.expandDims(
+            tf.cast(opts.initialImage.rank === 2 ? tf.expandDims(opts.initialImage, 2) : opts.initialImage, 'float32'),
+            0,
+          ),
+          [n, 1, 1, opts.initialImage.rank === 3 && opts.initialImage.shape[2] === C ? 1 : C],
+        )
+      : tf.add(tf.randomNormal([n, H, W, C], 0, 20, 'float32', seed), tf.tensor1d(mean));
+    return (levels > 1 ? imresize(start, sizes[0]) : start) as tf.Tensor4D;
+  });
+  // One-hot selection of each image's channel: the objective is the sum over images of their channel's mean.
+  const select = tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d([...list], 'int32'), shape[2]), [n, 1, 1, shape[2]]));
+  const total = levels * iterations;
+  try {
+    for (let l = 0; l < levels; l++) {
+      if (l > 0) {
+        const bigger = imresize(image, sizes[l]) as tf.Tensor4D;
+        image.dispose();
+        image = bigger;
+      }
+      for (let i = 0; i < iterations; i++) {
+        throwIfAborted(FN, signal);
+        const next = tf.tidy(() => {
+          const objective = (x: tf.Tensor) => tf.div(tf.sum(tf.mul(seg.run(x), select)), n);
+          const g = tf.grad(objective)(image) as tf.Tensor4D;
+          return tf.add(image, tf.mul(laplacianNormalize(g, 4), stepSize)) as tf.Tensor4D;
+        });
+        image.dispose();
+        image = next;
+        progress.call?.((l * iterations + i + 1) / total);
+        const thrown = progress.error();
+        if (thrown) throw thrown;
+        await yieldToEventLoop();
+      }
+    }
+    throwIfAborted(FN, signal);
+  } catch (err) {
+    image.dispose();
+    throw err;
+  } finally {
+    select.dispose();
+  }
+  if (scaling === 'none') return image;
+  const out = tf.tidy(() => {
+    const lo = tf.min(image, [1, 2, 3], true);
+    const hi = tf.max(image, [1, 2, 3], true);
+    return tf.div(tf.sub(image, lo), tf.maximum(tf.sub(hi, lo), 1e-12)) as tf.Tensor4D;
+  });
+  image.dispose();
+  return out;
+}
