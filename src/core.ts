@@ -55,6 +55,8 @@ export { deepDreamImage } from './interpret/deepDreamImage.js';
 export type { DeepDreamImageOptions } from './interpret/deepDreamImage.js';
 export { gradCAM } from './interpret/gradCAM.js';
 export type { GradCAMOptions, GradCAMResult } from './interpret/gradCAM.js';
+export { imageLIME } from './interpret/imageLIME.js';
+export type { ImageLIMEOptions, ImageLIMEResult } from './interpret/imageLIME.js';
 export { occlusionSensitivity } from './interpret/occlusionSensitivity.js';
 export type { OcclusionSensitivityOptions } from './interpret/occlusionSensitivity.js';
 

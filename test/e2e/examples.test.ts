@@ -314,3 +314,27 @@ describe('interpretability examples: Grad-CAM', () => {
     expect(red(25, 140)).toBeGreaterThan(red(110, 100) + 50);
   });
 });
+
+describe('interpretability examples: LIME', () => {
+  it('examples/interpret/lime.ts runs on the built package and writes its figure', () => {
+    const out = path.join(OUT, '..', 'interpret-lime');
+    rmSync(out, { recursive: true, force: true });
+    const r = tsx([
+      'examples/interpret/lime.ts',
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+      '--samples',
+      '96',
+      '--features',
+      '16',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /wig \(0\.26\d\): \d+ features, the most important is \d+, in [\d.]+ s -> .*lime-face\.png 227×454×3/,
+    );
+    const fig = readPng(path.join(out, 'lime-face.png'));
+    expect([fig.height, fig.width]).toEqual([227, 454]);
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * The pieces of `imageLIME` that need no network: segmenting an image into features (a grid, or SLIC superpixels),
+ * a seeded random generator, and the two surrogate models MATLAB offers (a weighted linear model and a weighted
+ * regression tree), each returning one importance per feature. Plain typed arrays on the host.
+ */
+
+/** A small seeded generator of uniform numbers in [0, 1) (mulberry32), so that a seed gives the same samples. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A segmentation: one 0-based feature label per pixel (row-major), and the number of features. */
+export interface Segmentation {
+  labels: Int32Array;
+  count: number;
+}
+
+/** About `n` rectangular cells: `rows × cols` with `rows / cols` close to the image's aspect ratio. */
+export function gridSegmentation(h: number, w: number, n: number): Segmentation {
+  const rows = Math.max(1, Math.min(h, Math.round(Math.sqrt((n * h) / w))));
+  const cols = Math.max(1, Math.min(w, Math.round(n / rows)));
+  const labels = new Int32Array(h * w);
+  for (let y = 0; y < h; y++) {
+    const r = Math.min(rows - 1, Math.floor((y * rows) / h));
+    for (let x = 0; x < w; x++) labels[y * w + x] = r * cols + Math.min(cols - 1, Math.floor((x * cols) / w));
+  }
+  return { labels, count: rows * cols };
+}
+
+/**
+ * SLIC superpixels (Achanta et al.): about `n` clusters seeded on a grid, grown by k-means on colour and position
+ * within twice the grid step, `compactness` weighing position against colour (0..255 RGB), then relabelled 0..k-1 by
+ * first appearance (empty clusters dropped).
+ */
+export function slicSegmentation(
+  pixels: Float32Array,
+  h: number,
+  w: number,
+  channels: number,
+  n: number,
+  compactness = 10,
+  iterations = 10,
+): Segmentation {
+  const step = Math.max(1, Math.sqrt((h * w) / n));
+  const centres: number[][] = []; // [y, x, c0, c1, c2]
+  for (let y = step / 2; y < h; y += step) {
+    for (let x = step / 2; x < w; x += step) {
+      const p = Math.floor(y) * w + Math.floor(x);
+      centres.push([y, x, ...Array.from({ length: channels }, (_, c) => pixels[p * channels + c])]);
+    }
+  }
+  const labels = new Int32Array(h * w).fill(-1);
+  const dist = new Float64Array(h * w);
+  const ratio = (compactness / step) ** 2;
+  for (let it = 0; it < iterations; it++) {
+    dist.fill(Number.POSITIVE_INFINITY);
+    centres.forEach((ctr, k) => {
+      const y0 = Math.max(0, Math.floor(ctr[0] - step));
+      const y1 = Math.min(h - 1, Math.ceil(ctr[0] + step));
+      const x0 = Math.max(0, Math.floor(ctr[1] - step));
+      const x1 = Math.min(w - 1, Math.ceil(ctr[1] + step));
+      for (let y = y0; y <= y1; y++) {
+        for (let x = x0; x <= x1; x++) {
+          const p = y * w + x;
+          let dc = 0;
+          for (let c = 0; c < channels; c++) dc += (pixels[p * channels + c] - ctr[2 + c]) ** 2;
+          const d = dc + ratio * ((y - ctr[0]) ** 2 + (x - ctr[1]) ** 2);
+          if (d < dist[p]) {
+            dist[p] = d;
+            labels[p] = k;
+          }
+        }
+      }
+    });
+    const sums = centres.map(() => new Float64Array(2 + channels + 1));
+    for (let p = 0; p < h * w; p++) {
+      const s = sums[labels[p]];
+      s[0] += Math.floor(p / w);
+      s[1] += p % w;
+      for (let c = 0; c < channels; c++) s[2 + c] += pixels[p * channels + c];
+      s[2 + channels] += 1;
+    }
+    centres.forEach((ctr, k) => {
+      const s = sums[k];
+      const count = s[2 + channels];
+      if (count > 0) for (let i = 0; i < 2 + channels; i++) ctr[i] = s[i] / count;
+    });
+  }
+  const remap = new Map<number, number>();
+  for (let p = 0; p < h * w; p++) {
+    if (!remap.has(labels[p])) remap.set(labels[p], remap.size);
+    labels[p] = remap.get(labels[p])!;
+  }
+  return { labels, count: remap.size };
+}
+
+/** Solves `a x = b` (a: n×n row-major) by Gaussian elimination with partial pivoting. */
+function solve(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]) > Math.abs(a[pivot * n + col])) pivot = r;
+    if (pivot !== col) {
+      for (let c = 0; c < n; c++) [a[col * n + c], a[pivot * n + c]] = [a[pivot * n + c], a[col * n + c]];
+      [b[col], b[pivot]] = [b[pivot], b[col]];
+    }
+    const d = a[col * n + col];
+    for (let r = col + 1; r < n; r++) {
+      const f = a[r * n + col] / d;
+      if (f === 0) continue;
+      for (let c = col; c < n; c++) a[r * n + c] -= f * a[col * n + c];
+      b[r] -= f * b[col];
+    }
+  }
+  const x = new Float64Array(n);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = b[r];
+    for (let c = r + 1; c < n; c++) s -= a[r * n + c] * x[c];
+    x[r] = s / a[r * n + r];
+  }
+  return x;
+}
+
+/**
+ * A weighted linear model `y ≈ b0 + sum_f beta_f z_f` (ridge-regularized by `lambda` for stability): the importance
+ * of feature f is `beta_f`, the change of the score when the feature is shown rather than hidden.
+ */
+export function linearImportance(
+  z: Uint8Array[],
+  y: Float64Array,
+  weights: Float64Array,
+  k: number,
+  lambda = 1e-3,
+): Float64Array {
+  const n = k + 1;
+  const a = new Float64Array(n * n);
+  const b = new Float64Array(n);
+  for (let s = 0; s < z.length; s++) {
+    const row = [1, ...z[s]];
+    const ws = weights[s];
+    for (let i = 0; i < n; i++) {
+      if (row[i] === 0) continue;
+      b[i] += ws * row[i] * y[s];
+      for (let j = 0; j < n; j++) a[i * n + j] += ws * row[i] * row[j];
+    }
+  }
+  for (let i = 1; i < n; i++) a[i * n + i] += lambda;
+  return solve(a, b, n).subarray(1);
+}
+
+/**
+ * A weighted regression tree on the binary features (each split: feature shown or hidden), grown greedily by the
+ * weighted squared error until `maxDepth` or leaves of fewer than `minLeaf` samples; the importance of a feature is the
+ * error reduction of its splits, summed (MATLAB's predictor importance of a regression tree, up to its normalization).
+ */
+export function treeImportance(
+  z: Uint8Array[],
+  y: Float64Array,
+  weights: Float64Array,
+  k: number,
+  maxDepth = 8,
+  minLeaf = 5,
+): Float64Array {
+  const importance = new Float64Array(k);
+  const sse = (idx: number[]) => {
+    let sw = 0;
+    let swy = 0;
+    let swyy = 0;
+    for (const i of idx) {
+      sw += weights[i];
+      swy += weights[i] * y[i];
+      swyy += weights[i] * y[i] * y[i];
+    }
+    return sw > 0 ? swyy - (swy * swy) / sw : 0;
+  };
+  const grow = (idx: number[], depth: number) => {
+    if (depth >= maxDepth || idx.length < 2 * minLeaf) return;
+    const parent = sse(idx);
+    let best = -1;
+    let bestGain = 1e-12 * Math.max(1, Math.abs(parent));
+    let bestSplit: [number[], number[]] | null = null;
+    for (let f = 0; f < k; f++) {
+      const left: number[] = [];
+      const right: number[] = [];
+      for (const i of idx) (z[i][f] ? right : left).push(i);
+      if (left.length < minLeaf || right.length < minLeaf) continue;
+      const gain = parent - sse(left) - sse(right);
+      if (gain > bestGain) {
+        bestGain = gain;
+        best = f;
+        bestSplit = [left, right];
+      }
+    }
+    if (best < 0 || !bestSplit) return;
+    importance[best] += bestGain;
+    grow(bestSplit[0], depth + 1);
+    grow(bestSplit[1], depth + 1);
+  };
+  grow(
+    Array.from({ length: z.length }, (_, i) => i),
+    0,
+  );
+  return importance;
+}

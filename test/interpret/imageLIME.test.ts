@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeGraphModel } from '../../scripts/model/graphWriter.js';
+import { imageLIME } from '../../src/interpret/imageLIME.js';
+import { gridSegmentation, slicSegmentation } from '../../src/interpret/limeModels.js';
+import { loadNetwork } from '../../src/net/loadNetwork.js';
+import { modelSource } from '../../src/net/modelSource.node.js';
+import type { Network } from '../../src/net/types.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+import { random } from '../helpers/tinyNetwork.js';
+
+// imageLIME on a network whose class-0 score depends on one known region only (the red of the top-left 4×4 block of a
+// 12×12 image): that region must be the most important feature, with either surrogate; results repeat for a seed.
+
+let net: Network;
+let dir: string;
+let img: tf.Tensor3D;
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'cnn-lime-net-'));
+  const weight = new Float32Array(2 * 3 * 3 * 3); // OIHW [2, 3, 3, 3]: output 0 reads the red of cell (0, 0)
+  weight[0] = 0.05;
+  writeGraphModel(
+    {
+      name: 'regionnet',
+      description: 'class 0 depends on the top-left block',
+      inputSize: [12, 12, 3],
+      normalization: { type: 'none' },
+      layers: [
+        { name: 'in', type: 'Image Input', description: "12×12×3 images with 'none' normalization", inputs: [] },
+        {
+          name: 'cells',
+          type: 'Average Pooling',
+          description: '4×4 average pooling with stride [4 4] and padding [0 0 0 0]',
+          inputs: ['in'],
+          kernel: [4, 4],
+          stride: [4, 4],
+          padding: [0, 0, 0, 0],
+        },
+        {
+          name: 'score',
+          type: 'Convolution',
+          description: '2 3×3×3 convolutions with stride [1 1] and padding [0 0 0 0]',
+          inputs: ['cells'],
+          kernel: [3, 3],
+          stride: [1, 1],
+          padding: [0, 0, 0, 0],
+          numChannels: 3,
+          numFilters: 2,
+        },
+        { name: 'prob', type: 'Softmax', description: 'softmax', inputs: ['score'] },
+      ],
+      classNames: ['region', 'other'],
+      params: new Map([['score', { weight: { shape: [2, 3, 3, 3], data: weight }, bias: new Float32Array(2) }]]),
+    },
+    dir,
+  );
+  net = await loadNetwork('regionnet', modelSource('regionnet', { modelUrl: dir }, dir, ''), {}, '');
+  const r = random(21);
+  // The top-left block is bright red, the rest mid gray with noise: hiding the block lowers class 0's score.
+  img = tf.tensor3d(
+    Array.from({ length: 12 * 12 * 3 }, (_, i) => {
+      const p = Math.floor(i / 3);
+      const [y, x, c] = [Math.floor(p / 12), p % 12, i % 3];
+      return y < 4 && x < 4 && c === 0 ? 250 : Math.round(100 + 20 * r());
+    }),
+    [12, 12, 3],
+    'int32',
+  );
+});
+afterAll(() => {
+  net?.dispose();
+  img?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('imageLIME', () => {
+  it.each(['tree', 'linear'] as const)(
+    'finds the one region class 0 depends on (%s model, grid features)',
+    async (model) => {
+      const result = await expectNoLeak(
+        () => imageLIME(net, img, 'region', { segmentation: 'grid', numFeatures: 9, numSamples: 200, model, seed: 1 }),
+        2,
+      );
+      expect(result.featureMap.shape).toEqual([12, 12]);
+      expect(result.featureImportance).toHaveLength(9);
+      const top = result.featureImportance.indexOf(Math.max(...result.featureImportance));
+      expect(top).toBe(0);
+      const others = Array.from(result.featureImportance.slice(1));
+      expect(Math.max(...others.map(Math.abs))).toBeLessThan(result.featureImportance[0] / 10);
+      const fm = (await result.featureMap.array()) as number[][];
+      const sm = (await result.scoreMap.array()) as number[][];
+      expect(fm[0][0]).toBe(0);
+      expect(sm[1][2]).toBeCloseTo(result.featureImportance[0], 6);
+      tf.dispose([result.scoreMap, result.featureMap]);
+    },
+  );
+
+  it('repeats for a seed, differs for another, and reports progress per mini-batch', async () => {
+    const progress: number[] = [];
+    const run = (seed: number) =>
+      imageLIME(net, img, 0, {
+        segmentation: 'grid',
+        numFeatures: 9,
+        numSamples: 100,
+        miniBatchSize: 40,
+        seed,
+        onProgress: (f) => progress.push(f),
+      });
+    const a = await run(7);
+    const b = await run(7);
+    const c = await run(8);
+    expect(Array.from(a.featureImportance)).toEqual(Array.from(b.featureImportance));
+    expect(Array.from(a.featureImportance)).not.toEqual(Array.from(c.featureImportance));
+    expect(progress.slice(0, 3)).toEqual([0.4, 0.8, 1]);
+    tf.dispose([a.scoreMap, a.featureMap, b.scoreMap, b.featureMap, c.scoreMap, c.featureMap]);
+  });
+
+  it('segments: a grid of about n cells; superpixels that cover the image with compact labels', () => {
+    const g = gridSegmentation(227, 227, 49);
+    expect(g.count).toBe(49);
+    expect(new Set(g.labels).size).toBe(49);
+    const r = random(4);
+    const pixels = Float32Array.from(
+      { length: 40 * 50 * 3 },
+      (_, i) => (Math.floor(i / 3) % 50 < 25 ? 30 : 220) + 5 * r(),
+    );
+    const s = slicSegmentation(pixels, 40, 50, 3, 20);
+    expect(s.count).toBeGreaterThan(10);
+    expect(new Set(s.labels).size).toBe(s.count);
+    expect(Math.max(...s.labels)).toBe(s.count - 1);
+    // No superpixel straddles the sharp edge between the dark left half and the bright right half.
+    for (let label = 0; label < s.count; label++) {
+      const cols = new Set<boolean>();
+      for (const [p, l] of s.labels.entries()) if (l === label) cols.add(p % 50 < 25);
+      expect(cols.size).toBe(1);
+    }
+  });
+
+  it('checks its arguments before any work, and stops when aborted', async () => {
+    await expectThrowsNoLeak(
+      () => imageLIME(net, img, 0, { numFeatures: 49, numSamples: 10 }),
+      RangeError,
+      "imageLIME: expected 'options.numSamples' to be at least options.numFeatures (49), got 10 (number)",
+    );
+    await expectThrowsNoLeak(
+      () => imageLIME(net, img, 'regio'),
+      RangeError,
+      "imageLIME: expected 'classOrLabel' to be a class name of regionnet, got \"regio\" (string); did you mean 'region' or 'other'?",
+    );
+    const ac = new AbortController();
+    await expectThrowsNoLeak(
+      () =>
+        imageLIME(net, img, 0, {
+          segmentation: 'grid',
+          numFeatures: 9,
+          numSamples: 100,
+          miniBatchSize: 10,
+          signal: ac.signal,
+          onProgress: () => ac.abort(new Error('stop')),
+        }),
+      Error,
+      'imageLIME: the computation was aborted',
+    );
+  });
+});
