@@ -21,6 +21,7 @@ const HELP = `cnn-activations: look at what one layer of SqueezeNet sees in an i
 laid out as tiles of one PNG.
 
 usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
+       cnn-activations <image> --explain gradcam|occlusion|lime [--class LABEL|INDEX] --out <file.png>
        cnn-activations --list-layers
 
   <image>                  PNG or JPEG (RGB or gray); sizes other than 227×227 give larger/smaller activations
@@ -32,6 +33,9 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
       --relu               keep positive activations only (max(0, x)) before scaling
       --strongest          show the strongest channel (of those chosen), resized to the image, beside the image
       --resize             resize the image to the network's input size (227×227) first
+  -e, --explain METHOD     instead of a layer: why SqueezeNet chose its class, as MATLAB's gradCAM, occlusionSensitivity
+                           or imageLIME shows it (the map over the image, beside the image); at MATLAB's defaults
+      --class LABEL|INDEX  the class to explain (a name, or its 0-based index); default the top class
   -b, --backend NAME       ${BACKEND_NAMES.join(' | ')} (default: the first that starts)
       --list-layers        print the layer table (analyzeNetwork) and exit
   -q, --quiet              print nothing but errors
@@ -45,10 +49,24 @@ examples:
   cnn-activations face.png --layer conv1 --out conv1.png --grid 8x8
   cnn-activations face.png --layer fire6-squeeze1x1 --out fire6.png --thumb 64x64 --grid 6x8
   cnn-activations face.png --layer fire6-relu_squeeze1x1 --channels 13,46 --out eyes.png
-  cnn-activations face.png --layer conv1 --strongest --out strongest.png`;
+  cnn-activations face.png --layer conv1 --strongest --out strongest.png
+  cnn-activations face.png --explain gradcam --out why.png`;
 
 /** A bad command line: printed with a pointer to --help, exit code 2. */
 class UsageError extends Error {}
+
+/** The interpretability methods of --explain. */
+const EXPLAIN_METHODS = ['gradcam', 'occlusion', 'lime'] as const;
+
+interface ExplainOptions {
+  explain: (typeof EXPLAIN_METHODS)[number];
+  image: string;
+  out: string;
+  cls: string | number | null;
+  resize: boolean;
+  backend: BackendName | undefined;
+  quiet: boolean;
+}
 
 interface CliOptions {
   image: string;
@@ -97,6 +115,8 @@ function parseCliArgs(argv: string[]) {
       resize: { type: 'boolean' },
       backend: { type: 'string', short: 'b' },
       'list-layers': { type: 'boolean' },
+      explain: { type: 'string', short: 'e' },
+      class: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -106,7 +126,7 @@ function parseCliArgs(argv: string[]) {
 
 function parseCommandLine(
   argv: string[],
-): CliOptions | 'help' | 'version' | { listLayers: true; backend?: BackendName } {
+): CliOptions | ExplainOptions | 'help' | 'version' | { listLayers: true; backend?: BackendName } {
   let parsed: ReturnType<typeof parseCliArgs>;
   try {
     parsed = parseCliArgs(argv);
@@ -123,6 +143,26 @@ function parseCommandLine(
   if (positionals.length === 0) throw new UsageError('missing <image>');
   if (positionals.length > 1)
     throw new UsageError(`expected one image, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (values.explain !== undefined) {
+    const method = values.explain as ExplainOptions['explain'];
+    if (!EXPLAIN_METHODS.includes(method)) {
+      throw new UsageError(`--explain must be one of ${EXPLAIN_METHODS.join(', ')}, got '${values.explain}'`);
+    }
+    if (values.layer !== undefined) throw new UsageError('--explain explains a class; it takes no --layer');
+    if (values.out === undefined) throw new UsageError('missing --out FILE.png');
+    if (!/\.png$/i.test(values.out)) throw new UsageError(`--out must name a .png file, got '${values.out}'`);
+    const cls = values.class === undefined ? null : /^\d+$/.test(values.class) ? Number(values.class) : values.class;
+    return {
+      explain: method,
+      image: positionals[0],
+      out: values.out,
+      cls,
+      resize: values.resize ?? false,
+      backend: values.backend as BackendName | undefined,
+      quiet: values.quiet ?? false,
+    };
+  }
+  if (values.class !== undefined) throw new UsageError('--class goes with --explain');
   if (values.layer === undefined) throw new UsageError('missing --layer NAME|INDEX');
   if (values.out === undefined) throw new UsageError('missing --out FILE.png');
   if (!/\.png$/i.test(values.out)) throw new UsageError(`--out must name a .png file, got '${values.out}'`);
@@ -225,6 +265,55 @@ async function render(opts: CliOptions): Promise<void> {
   }
 }
 
+async function explain(opts: ExplainOptions): Promise<void> {
+  const lib = await loadLibrary();
+  const { tf } = lib;
+  const say = opts.quiet ? () => {} : (line: string) => console.log(line);
+  const choice = await lib.initBackend(opts.backend ? { backend: opts.backend } : undefined);
+  const net = await lib.squeezenet();
+  let im = await lib.imread(opts.image);
+  const maps: tf.Tensor[] = [];
+  try {
+    if (opts.resize) {
+      const resized = lib.imresize(im, [net.inputSize[0], net.inputSize[1]]);
+      im.dispose();
+      im = resized;
+    }
+    const top = await lib.classify(net, im, 1);
+    const cls = opts.cls ?? top[0].label;
+    const label = typeof cls === 'number' ? net.classNames[cls] : cls;
+    say(
+      `top class: ${top[0].label} (${top[0].score.toFixed(3)}); explaining '${label ?? cls}' with ${opts.explain} on ${choice.backend}`,
+    );
+    const started = performance.now();
+    const progress = opts.quiet
+      ? undefined
+      : (f: number) => process.stdout.write(`\r${opts.explain}: ${Math.round(f * 100)}%`);
+    let map: tf.Tensor;
+    if (opts.explain === 'gradcam') map = (await lib.gradCAM(net, im, cls)).map;
+    else if (opts.explain === 'occlusion') map = await lib.occlusionSensitivity(net, im, cls, { onProgress: progress });
+    else {
+      const r = await lib.imageLIME(net, im, cls, { onProgress: progress });
+      r.featureMap.dispose();
+      map = r.scoreMap;
+    }
+    maps.push(map);
+    if (progress && opts.explain !== 'gradcam') process.stdout.write('\n');
+    const figure = tf.tidy(() => lib.imtile([im, lib.heatmapOverlay(im, map, { alpha: 0.5, colormap: 'jet' })]));
+    try {
+      await lib.imwrite(figure, opts.out);
+      say(
+        `wrote ${opts.out}: ${figure.shape.join('×')} (the image, and the ${opts.explain} map over it, in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      );
+    } finally {
+      figure.dispose();
+    }
+  } finally {
+    tf.dispose([im, ...maps]);
+    net.dispose();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let opts: ReturnType<typeof parseCommandLine>;
   try {
@@ -246,6 +335,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     if ('listLayers' in opts) await listLayers(opts.backend);
+    else if ('explain' in opts) await explain(opts);
     else await render(opts);
     return 0;
   } catch (err) {

@@ -53,6 +53,38 @@ describe('cnn-activations --help / --version', () => {
   });
 });
 
+describe('cnn-activations <image> --explain ... --out ...', () => {
+  it('explains the top class with Grad-CAM: the image and the map over it', () => {
+    const out = path.join(OUT, 'why.png');
+    const r = cli(FACE, '--explain', 'gradcam', '--out', out, '--backend', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("top class: wig (0.264); explaining 'wig' with gradcam on wasm");
+    expect(r.stdout).toMatch(/wrote .*why\.png: 227×454×3 \(the image, and the gradcam map over it, in [\d.]+ s\)/);
+    const png = readPng(out);
+    expect([png.height, png.width, png.channels]).toEqual([227, 454, 3]);
+  });
+
+  it('explains a chosen class by index with occlusion sensitivity, quietly', () => {
+    const out = path.join(OUT, 'occlusion.png');
+    const r = cli(FACE, '--explain', 'occlusion', '--class', '903', '--out', out, '--backend', 'wasm', '-q');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(readPng(out).width).toBe(454);
+  });
+
+  it('refuses an unknown method, a layer with --explain, and --class without it (exit 2)', () => {
+    const bad = cli(FACE, '--explain', 'magic', '--out', 'x.png');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--explain must be one of gradcam, occlusion, lime, got 'magic'");
+    expect(cli(FACE, '--explain', 'lime', '--layer', 'conv1', '--out', 'x.png').stderr).toContain(
+      '--explain explains a class; it takes no --layer',
+    );
+    expect(cli(FACE, '--layer', 'conv1', '--class', 'wig', '--out', 'x.png').stderr).toContain(
+      '--class goes with --explain',
+    );
+  });
+});
+
 describe('cnn-activations <image> --layer ... --out ...', () => {
   it('writes the conv1 grid: 64 channels on 8×8, 904×904', () => {
     const out = path.join(OUT, 'conv1.png');
