@@ -137,3 +137,24 @@ export function throwIfAborted(fn: string, signal: AbortSignal | undefined, what
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/** The options of a long computation: a signal to stop it and a progress callback. */
+export interface LongRunOptions {
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+}
+
+/**
+ * Checks `signal` and `onProgress` of a long computation's options (already through `assertOptions`); returns the
+ * signal typed.
+ */
+export function checkLongRunOptions(fn: string, opts: LongRunOptions): AbortSignal | undefined {
+  const signal = opts.signal as unknown;
+  if (signal !== undefined && (signal === null || typeof (signal as AbortSignal).aborted !== 'boolean')) {
+    throw typeError(fn, 'options.signal', 'an AbortSignal', signal);
+  }
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
+    throw typeError(fn, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
+  }
+  return signal as AbortSignal | undefined;
+}

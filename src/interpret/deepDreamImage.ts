@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { imresize } from '../image/imresize.js';
-import { guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
+import { checkLongRunOptions, guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
 import {
   assertFinite,
@@ -153,13 +153,7 @@ export async function deepDreamImage(
       throw rangeError(FN, 'options.initialImage', what, init);
     }
   }
-  const signal = opts.signal as AbortSignal | undefined;
-  if (signal !== undefined && (signal === null || typeof signal.aborted !== 'boolean')) {
-    throw typeError(FN, 'options.signal', 'an AbortSignal', signal);
-  }
-  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
-    throw typeError(FN, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
-  }
+  const signal = checkLongRunOptions(FN, opts);
   const sizes = Array.from({ length: levels }, (_, l) => {
     const f = scale ** (levels - 1 - l);
     return [Math.max(1, Math.round(H / f)), Math.max(1, Math.round(W / f))] as [number, number];

@@ -2,16 +2,9 @@
  * `imageLIME(net, img, classOrLabel)`: MATLAB's LIME explanation of a class for an image.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
+import { checkLongRunOptions, guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
-import {
-  assertFinite,
-  assertInteger,
-  assertOneOf,
-  assertOptions,
-  rangeError,
-  typeError,
-} from '../internal/validate.js';
+import { assertFinite, assertInteger, assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
 import { resolveClass } from '../net/classes.js';
 import { assertLargeEnough, checkImage, resolveTarget, runGraph } from '../net/graph.js';
 import { assertFiniteAsync } from '../net/nonFinite.js';
@@ -125,13 +118,7 @@ export async function imageLIME(
   const miniBatch =
     opts.miniBatchSize === undefined ? 128 : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
   const seed = opts.seed === undefined ? 0 : assertInteger(FN, 'options.seed', opts.seed);
-  const signal = opts.signal as AbortSignal | undefined;
-  if (signal !== undefined && (signal === null || typeof signal.aborted !== 'boolean')) {
-    throw typeError(FN, 'options.signal', 'an AbortSignal', signal);
-  }
-  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
-    throw typeError(FN, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
-  }
+  const signal = checkLongRunOptions(FN, opts);
   const output = network.layerNames[network.layerNames.length - 1];
   const batch = Math.min(miniBatch, numSamples);
   assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');

@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { imresize } from '../image/imresize.js';
-import { guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
+import { checkLongRunOptions, guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
 import { assertInteger, assertOneOf, assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { resolveClass } from '../net/classes.js';
@@ -157,13 +157,7 @@ export async function occlusionSensitivity(
     }
     maskValue = v.length === 1 ? Array(channels).fill(v[0]) : [...v];
   }
-  const signal = opts.signal as AbortSignal | undefined;
-  if (signal !== undefined && (signal === null || typeof signal.aborted !== 'boolean')) {
-    throw typeError(FN, 'options.signal', 'an AbortSignal', signal);
-  }
-  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
-    throw typeError(FN, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
-  }
+  const signal = checkLongRunOptions(FN, opts);
   const output = network.layerNames[network.layerNames.length - 1];
   const rows = maskSpans(H, mask[0], stride[0], clipping);
   const cols = maskSpans(W, mask[1], stride[1], clipping);
