@@ -10,31 +10,10 @@
 //
 // Run: npx tsx examples/interpret/occlusion.ts [--out DIR] [--backend wasm]
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import {
-  BACKEND_NAMES,
-  type BackendName,
-  classify,
-  heatmapOverlay,
-  imread,
-  imtile,
-  imwrite,
-  initBackend,
-  occlusionSensitivity,
-  squeezenet,
-} from 'cnn-activations';
+import { heatmapOverlay, imtile, imwrite, occlusionSensitivity } from 'cnn-activations';
+import { setUp } from './setup.js';
 
-const { values } = parseArgs({
-  options: { out: { type: 'string', default: 'out/interpret' }, backend: { type: 'string' } },
-});
-const backend = values.backend as BackendName | undefined;
-if (backend !== undefined && !BACKEND_NAMES.includes(backend)) {
-  throw new Error(`--backend must be one of ${BACKEND_NAMES.join(', ')}`);
-}
-await initBackend(backend ? { backend } : undefined);
-const net = await squeezenet();
-const X = await imread(path.join(import.meta.dirname, '..', 'images', 'face.png'));
-const [top] = await classify(net, X, 1);
+const { net, X, top, out } = await setUp();
 const started = performance.now();
 const map = await occlusionSensitivity(net, X, top.label, {
   onProgress: (f) => process.stdout.write(`\roccluding: ${Math.round(f * 100)}%`),
@@ -42,7 +21,7 @@ const map = await occlusionSensitivity(net, X, top.label, {
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 const overlay = heatmapOverlay(X, map, { alpha: 0.5, colormap: 'jet' });
 const figure = imtile([X, overlay]);
-const file = path.join(values.out as string, 'occlusion-face.png');
+const file = path.join(out, 'occlusion-face.png');
 await imwrite(figure, file);
 console.log(
   `\n${top.label} (${top.score.toFixed(3)}): occlusion map in ${seconds} s -> ${file} ${figure.shape.join('×')}`,
