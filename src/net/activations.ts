@@ -13,7 +13,7 @@ export type { LayerRef };
 /** Options of {@link activations}. */
 export interface ActivationsOptions {
   /**
-   * Resize the image to the network's input size (227×227) with `imresize` (bicubic with antialiasing,
+   * Resize the image to the network's input size (`net.inputSize`; 227×227 for SqueezeNet) with `imresize` (bicubic with antialiasing,
    * MATLAB's default; int32 results rounded as MATLAB's uint8) before running it. Without it, any image at least as
    * large as the requested layer needs runs as is, fully convolutionally, as MATLAB's `activations` does.
    * @default false
@@ -42,18 +42,20 @@ const FN = 'activations';
  * The activations of one or more layers for an image or a batch of images, like MATLAB's
  * `act = activations(net, X, layer)` (with its default `'OutputAs','channels'`).
  *
- * - `net`: a {@link Network} from `squeezenet()`, or any TF.js `GraphModel` with a single image input (then `layer`
- *   is a node name and the image is fed as is, with no normalization of ours).
+ * - `net`: a loaded {@link Network} (a built-in such as `squeezenet()`, or any network written to the library's model
+ *   format), or any TF.js `GraphModel` with a single image input (then `layer` is a node name and the image is fed as
+ *   is, with no normalization of ours).
  * - `img`: int32 (0..255, MATLAB's `uint8`) or float32 (MATLAB's `single`/`double`, same 0..255 scale) pixels:
  *   `[h, w, 3]` RGB, `[h, w]` or `[h, w, 1]` gray (replicated to R, G and B), or a batch `[n, h, w, 3|1]`.
- *   Any size from the layer's minimum up runs fully convolutionally (229×241 gives conv1 114×120, pool1 56×59); a
- *   227×227 image gives MATLAB's sizes (conv1 113×113×64). The network's `data` layer subtracts the mean itself.
- * - `layer`: a MATLAB layer name (`'conv1'`) or 0-based index into `net.layers` (`1` = `'conv1'`, MATLAB's 2;
- *   `34` = `'fire6-squeeze1x1'`, MATLAB's 35), or an array of them: all are computed in one pass.
+ *   Any size from the layer's minimum up runs fully convolutionally; the network's input layer applies its
+ *   normalization itself (`net.normalization`). For SqueezeNet, 229×241 gives conv1 114×120 and pool1 56×59, and a
+ *   227×227 image gives MATLAB's sizes (conv1 113×113×64).
+ * - `layer`: a layer name or 0-based index into `net.layers`, or an array of them: all are computed in one pass
+ *   (SqueezeNet: `1` = `'conv1'`, MATLAB's 2; `34` = `'fire6-squeeze1x1'`, MATLAB's 35).
  *
- * Only the part of the graph that the requested layers need is computed (conv1 costs about a tenth of a full pass).
- * Each `relu_*` layer is computed as its convolution fused with the ReLU, so a pass to `prob` never materialises the
- * pre-ReLU tensors; asking for a convolution and its ReLU together costs that convolution twice. Runs synchronously
+ * Only the part of the graph that the requested layers need is computed (SqueezeNet's conv1 costs about a tenth of a
+ * full pass). A ReLU layer after a convolution is computed as that convolution fused with the ReLU, so a pass never
+ * materialises the pre-ReLU tensors; asking for a convolution and its ReLU together costs that convolution twice. Runs synchronously
  * (with `nonFinite: 'error'`, including one read-back of a number per image; see {@link ActivationsOptions}).
  * MATLAB's layer indices are 1-based: `net.layers[i].matlabIndex` is `i + 1`.
  *

@@ -93,8 +93,8 @@ function render(a: Omit<NetworkAnalysis, 'toString'>): string {
  * listed.
  *
  * @param net A loaded network (e.g. from `squeezenet()`).
- * @param options `inputSize` `[h, w]` or `[h, w, 3]` (default `net.inputSize`, 227×227×3); any size from the
- *   network's minimum (19×19 for SqueezeNet) up.
+ * @param options `inputSize` `[h, w]` or `[h, w, c]` (default `net.inputSize`); any size from the network's
+ *   minimum (19×19 for SqueezeNet) up.
  * @returns A new plain object; nothing to dispose.
  * @throws {TypeError} if `net` is not a live network, or `inputSize` is not an array.
  * @throws {RangeError} if `inputSize` has the wrong length, non-integers, 1 or 2 channels, or is too small.

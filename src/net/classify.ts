@@ -22,7 +22,7 @@ export interface ClassScore {
 /** Options of {@link classify}. */
 export interface ClassifyOptions {
   /**
-   * Resize the image to the network's input size (227×227) with `imresize` first. Without it, an image of another
+   * Resize the image to the network's input size (`net.inputSize`) with `imresize` first. Without it, an image of another
    * size is refused, as MATLAB's `classify` refuses it.
    * @default false
    */
@@ -38,8 +38,8 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  *
  * @param net A loaded network (e.g. from `squeezenet()`).
  * @param img int32 (0..255) or float32 pixels `[h, w, 3]` RGB, or `[h, w]` / `[h, w, 1]` gray, of the network's input
- *   size (227×227), or of any size with `{ resize: true }`.
- * @param k How many classes, 1..1000. @default 5
+ *   size (`net.inputSize`; 227×227 for SqueezeNet), or of any size with `{ resize: true }`.
+ * @param k How many classes, 1 up to the number of classes. @default 5
  * @returns A promise of `k` entries `{ index, matlabIndex, label, score }`. Plain data: nothing to dispose; `img` is
  *   neither modified nor disposed.
  * @throws {TypeError} for a non-network `net`, a disposed network or a non-tensor `img`.

@@ -18,7 +18,7 @@ import { graphNodeNames } from './tfjsInternals.js';
 import { METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
 import type { LayerInfo, Network } from './types.js';
 
-/** A layer: its name (`'conv1'`) or its 0-based index in `net.layers` (`1` for SqueezeNet's `'conv1'`). */
+/** A layer: its name or its 0-based index in `net.layers` (SqueezeNet: `'conv1'`, or `1`). */
 export type LayerRef = string | number;
 
 /** What a graph is run on: a Network, or a plain TF.js GraphModel with one image input. */
