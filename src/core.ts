@@ -29,17 +29,23 @@ export { analyzeNetwork } from './net/analyzeNetwork.js';
 export type { AnalyzeNetworkOptions, LayerAnalysis, NetworkAnalysis } from './net/analyzeNetwork.js';
 export { classify } from './net/classify.js';
 export type { ClassifyOptions, ClassScore } from './net/classify.js';
+export { learnables } from './net/learnables.js';
 export { LAYER_TYPES, NORMALIZATION_TYPES } from './net/types.js';
 export type {
   ConvolutionLayerInfo,
+  FunctionNormalization,
   InputNormalization,
   LayerInfo,
   LayerInfoBase,
   LayerType,
   LoadNetworkOptions,
   Network,
+  NetworkKind,
+  NetworkLayerInfo,
   NoNormalization,
   NormalizationType,
+  PaddingLayerInfo,
+  PaddingMode,
   PoolingLayerInfo,
   RescaleNormalization,
   SimpleLayerInfo,

@@ -165,6 +165,8 @@ function writeInput(g: GraphBuilder, name: string, n: InputNormalization): void 
       g.node(name, 'Sub', [scaled, g.constant(`${name}/one`, 'float32', [], [1])]);
       return;
     }
+    case 'function':
+      throw new Error('a normalization function cannot be written into a model file');
     default: {
       const unhandled: never = n;
       throw new Error(`unhandled normalization ${JSON.stringify(unhandled)}`);

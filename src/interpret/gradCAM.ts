@@ -107,7 +107,7 @@ export async function gradCAM(
   if (opts.featureLayer === undefined) {
     const candidates = layers.slice(1, rIndex).filter((l) => {
       const s = shapes.get(l.name);
-      return s != null && (s[0] > 1 || s[1] > 1);
+      return s != null && s.length === 3 && (s[0] > 1 || s[1] > 1);
     });
     if (candidates.length === 0) {
       throw rangeError(FN, 'img', `an image from which a layer before '${reduction}' is larger than 1×1`, x);

@@ -102,7 +102,7 @@ export function activations(
   const resizeTo = opts.resize ? t.resizeTo : null;
   if (opts.resize && resizeTo === null) {
     throw new RangeError(
-      `${FN}: 'options.resize' needs a model with a known input size; its input is ${JSON.stringify(t.model.inputs[0].shape)}`,
+      `${FN}: 'options.resize' needs a model with a known input size; its input is ${JSON.stringify(t.inputShape)}`,
     );
   }
   const { names, list } = resolveLayers(FN, t, layer);

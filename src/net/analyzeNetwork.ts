@@ -2,8 +2,8 @@
  * `analyzeNetwork(net)`: MATLAB's layer table (the data behind its Network Analyzer app) as plain data.
  */
 import { assertInteger, assertOptions, rangeError, typeError } from '../internal/validate.js';
-import { layerShapes, minimumInputSize } from './layerShapes.js';
-import { assertNetwork } from './network.js';
+import { minimumInputSize, shapeTable } from './layerShapes.js';
+import { assertNetwork, engineOf } from './network.js';
 import type { LayerType, Network } from './types.js';
 
 /** Options of {@link analyzeNetwork}. */
@@ -24,15 +24,16 @@ export interface LayerAnalysis {
   type: LayerType;
   /** MATLAB's one-line description. */
   description: string;
-  /** Activation size `[h, w, c]` for the analysed input size. */
-  activations: [number, number, number];
-  /** Learnable sizes in MATLAB's order: `Weights` h×w×Cin×F, `Bias` 1×1×F (convolutions only; `{}` otherwise). */
-  learnables: {
-    /** Convolution weights, h×w×Cin×F (e.g. `[3, 3, 3, 64]` for conv1). */
-    Weights?: [number, number, number, number];
-    /** Convolution bias, 1×1×F (e.g. `[1, 1, 64]` for conv1). */
-    Bias?: [number, number, number];
-  };
+  /** The layers feeding this one. */
+  inputs: string[];
+  /** Activation size for the analysed input size: `[h, w, c]`, or `[c]` for a vector. */
+  activations: number[];
+  /**
+   * Learnable sizes by MATLAB's names: for a convolution `Weights` h×w×Cin×F and `Bias` 1×1×F (built-in networks, in
+   * MATLAB's layout); for a user's model the tensors' own shapes (`Weights`, `Bias`, `Scale`, `Offset`,
+   * `TrainedMean`, …). `{}` for a layer without any.
+   */
+  learnables: Record<string, number[]>;
   /** Number of learnable values of the layer. */
   numLearnables: number;
 }
@@ -41,7 +42,7 @@ export interface LayerAnalysis {
 export interface NetworkAnalysis {
   /** The network's name. */
   name: string;
-  /** The input size analysed, `[h, w, 3]`. */
+  /** The input size analysed, `[h, w, c]`. */
   inputSize: [number, number, number];
   /** One row per layer, in MATLAB's order. */
   layers: LayerAnalysis[];
@@ -66,7 +67,11 @@ function render(a: Omit<NetworkAnalysis, 'toString'>): string {
     l.name,
     l.type,
     x(l.activations),
-    l.learnables.Weights ? `Weights ${x(l.learnables.Weights)}, Bias ${x(l.learnables.Bias!)}` : '-',
+    Object.keys(l.learnables).length > 0
+      ? Object.entries(l.learnables)
+          .map(([k, v]) => `${k} ${x(v)}`)
+          .join(', ')
+      : '-',
     l.description,
   ]);
   const head = ['#', 'Name', 'Type', 'Activations', 'Learnables', 'Description'];
@@ -119,20 +124,31 @@ export function analyzeNetwork(net: Network, options?: AnalyzeNetworkOptions): N
     }
     size = [s[0], s[1], net.inputSize[2]];
   }
-  const shapes = layerShapes(net.layers, size);
+  const table = shapeTable(net.layers, size);
   const last = net.layers[net.layers.length - 1].name;
-  if (shapes.get(last) == null) {
-    const [mh, mw] = minimumInputSize(net.layers, last);
-    throw rangeError(FN, 'options.inputSize', `at least ${mh}×${mw} for ${net.name}`, opts.inputSize);
+  if (table.shapes.get(last) == null) {
+    const p = table.problems.get(last);
+    const min = p?.kind === 'too-small' ? minimumInputSize(net.layers, last) : null;
+    const [H, W] = net.inputSize;
+    throw rangeError(
+      FN,
+      'options.inputSize',
+      min
+        ? `at least ${min[0]}×${min[1]} for ${net.name}`
+        : `${H}×${W}, the size ${net.name} was trained at (its layer '${p?.layer ?? last}' needs it)`,
+      opts.inputSize,
+    );
   }
+  const engine = engineOf(net);
   const layers: LayerAnalysis[] = net.layers.map((l) => {
-    const learnables: LayerAnalysis['learnables'] = {};
-    let numLearnables = 0;
-    if (l.type === 'Convolution') {
-      const [kh, kw] = l.kernel;
-      learnables.Weights = [kh, kw, l.numChannels, l.numFilters];
-      learnables.Bias = [1, 1, l.numFilters];
-      numLearnables = kh * kw * l.numChannels * l.numFilters + l.numFilters;
+    const learnables: Record<string, number[]> = {};
+    if (net.kind === 'built-in') {
+      if (l.type === 'Convolution') {
+        learnables.Weights = [l.kernel[0], l.kernel[1], l.numChannels, l.numFilters];
+        learnables.Bias = [1, 1, l.numFilters];
+      }
+    } else {
+      for (const [k, t] of Object.entries(engine.learnables(l))) learnables[k] = [...t.shape];
     }
     return {
       index: l.index,
@@ -140,9 +156,10 @@ export function analyzeNetwork(net: Network, options?: AnalyzeNetworkOptions): N
       name: l.name,
       type: l.type,
       description: l.description,
-      activations: shapes.get(l.name)!,
+      inputs: [...l.inputs],
+      activations: table.shapes.get(l.name)!,
       learnables,
-      numLearnables,
+      numLearnables: l.numLearnables,
     };
   });
   const analysis = {

@@ -14,9 +14,16 @@ import type { Network } from './types.js';
  */
 export function resolveClass(fn: string, net: Network, classOrLabel: unknown, arg = 'classOrLabel'): number {
   const names = net.classNames;
+  // The number of classes is the size of the last layer's output (a network may have no class names).
+  const out = net.layers[net.layers.length - 1].outputSize;
+  const count = out[out.length - 1] ?? names.length;
   if (typeof classOrLabel === 'number') {
-    if (!Number.isInteger(classOrLabel) || classOrLabel < 0 || classOrLabel >= names.length) {
-      throw rangeError(fn, arg, `a 0-based class index in [0, ${names.length - 1}] or a class name`, classOrLabel);
+    if (!Number.isInteger(classOrLabel) || classOrLabel < 0 || classOrLabel >= count) {
+      const what =
+        names.length > 0
+          ? 'a 0-based class index in [0, ' + (count - 1) + '] or a class name'
+          : `a 0-based class index in [0, ${count - 1}] (the network has no class names)`;
+      throw rangeError(fn, arg, what, classOrLabel);
     }
     return classOrLabel;
   }

@@ -13,9 +13,9 @@ export interface ClassScore {
   index: number;
   /** MATLAB's 1-based class index. */
   matlabIndex: number;
-  /** The class name, e.g. `'wig'`. */
+  /** The class name, e.g. `'wig'` (the index as text when the network has no class names). */
   label: string;
-  /** The softmax probability (the `prob` layer), 0..1. */
+  /** The probability, 0..1: the network's output (SqueezeNet's `prob` layer), through a softmax when it is logits. */
   score: number;
 }
 
@@ -27,6 +27,13 @@ export interface ClassifyOptions {
    * @default false
    */
   resize?: boolean;
+  /**
+   * Whether the scores are the softmax of the network's output (for a model whose last layer gives logits):
+   * `'auto'` applies it unless the output of this image already is a probability distribution (values in [0, 1]
+   * summing to 1 within 1e-3), `true` always, `false` never (the output as it is).
+   * @default 'auto'
+   */
+  softmax?: boolean | 'auto';
 }
 
 const FN = 'classify';
@@ -53,11 +60,15 @@ export async function classify(net: Network, img: tf.Tensor, k = 5, options?: Cl
   const t = resolveTarget(FN, net, false);
   const network = t.net!;
   const x = checkImage(FN, t, img, [2, 3], IMG_WHAT);
-  const classes = network.classNames.length;
+  const out = network.layers[network.layers.length - 1].outputSize;
+  const classes = out[out.length - 1];
   assertInteger(FN, 'k', k, 1, classes);
-  const opts = assertOptions<ClassifyOptions>(FN, options, ['resize']);
+  const opts = assertOptions<ClassifyOptions>(FN, options, ['resize', 'softmax']);
   if (opts.resize !== undefined && typeof opts.resize !== 'boolean') {
     throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
+  }
+  if (opts.softmax !== undefined && typeof opts.softmax !== 'boolean' && opts.softmax !== 'auto') {
+    throw typeError(FN, 'options.softmax', "true, false or 'auto'", opts.softmax);
   }
   const [H, W] = network.inputSize;
   if (!opts.resize && (x.shape[0] !== H || x.shape[1] !== W)) {
@@ -79,11 +90,19 @@ export async function classify(net: Network, img: tf.Tensor, k = 5, options?: Cl
   } finally {
     probs.dispose();
   }
+  const sum = values.reduce((a, b) => a + b, 0);
+  const isDistribution = values.every((v) => v >= 0 && v <= 1) && Math.abs(sum - 1) <= 1e-3;
+  if (opts.softmax === true || ((opts.softmax ?? 'auto') === 'auto' && !isDistribution)) {
+    const max = values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
+    const exp = Array.from(values, (v) => Math.exp(v - max));
+    const total = exp.reduce((a, b) => a + b, 0);
+    values = Float32Array.from(exp, (e) => e / total);
+  }
   const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b);
   return order.slice(0, k).map((index) => ({
     index,
     matlabIndex: index + 1,
-    label: network.classNames[index],
+    label: network.classNames[index] ?? String(index),
     score: values[index],
   }));
 }

@@ -5,7 +5,10 @@
  * operations whose input gradients `gradients.ts` provides on every backend. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { ensureGradients } from './gradients.js';
+import { engineOf } from './network.js';
+import { applyNormalization } from './normalization.js';
 import type { LayerInfo, Network } from './types.js';
 
 /** A part of a network between two layers, as a function of the first one's activations. */
@@ -23,7 +26,7 @@ export interface Segment {
 
 /** The weight tensor `name` of the network's graph model. */
 function weight(net: Network, name: string): tf.Tensor {
-  const w = net.model.weights[name]?.[0];
+  const w = (net.model as GraphModel).weights[name]?.[0];
   if (!w) throw new Error(`${net.name}: its graph has no weight '${name}'`);
   return w;
 }
@@ -40,28 +43,8 @@ const pads = (p: readonly number[]) =>
 function layerOp(net: Network, l: LayerInfo, inputs: tf.Tensor[]): tf.Tensor {
   const x = inputs[0];
   switch (l.type) {
-    case 'Image Input': {
-      const n = net.normalization;
-      const v = (a: readonly number[]) => tf.tensor1d([...a]);
-      switch (n.type) {
-        case 'none':
-          return x;
-        case 'zerocenter':
-          return tf.sub(x, v(n.mean));
-        case 'zscore':
-          return tf.div(tf.sub(x, v(n.mean)), v(n.standardDeviation));
-        case 'rescale-zero-one':
-        case 'rescale-symmetric': {
-          const range = n.max.map((m, i) => m - n.min[i]);
-          const unit = tf.div(tf.sub(x, v(n.min)), v(range));
-          return n.type === 'rescale-zero-one' ? unit : tf.sub(tf.mul(unit, 2), 1);
-        }
-        default: {
-          const unhandled: never = n;
-          throw new Error(`unhandled normalization ${JSON.stringify(unhandled)}`);
-        }
-      }
-    }
+    case 'Image Input':
+      return applyNormalization(x, net.normalization);
     case 'Convolution': {
       const padded = l.padding.some((p) => p > 0) ? tf.pad(x, pads(l.padding)) : x;
       const y = tf.conv2d(
@@ -89,6 +72,24 @@ function layerOp(net: Network, l: LayerInfo, inputs: tf.Tensor[]): tf.Tensor {
       return tf.mean(x, [1, 2], true);
     case 'Softmax':
       return tf.softmax(x);
+    case 'Grouped Convolution':
+    case 'Fully Connected':
+    case 'Batch Normalization':
+    case 'Clipped ReLU':
+    case 'Leaky ReLU':
+    case 'ELU':
+    case 'Sigmoid':
+    case 'Tanh':
+    case 'Addition':
+    case 'Multiplication':
+    case 'Global Max Pooling':
+    case 'Flatten':
+    case 'Padding':
+    case 'Network':
+    case 'Function':
+    case 'Other':
+      // Only networks described by a model file come here; they have none of these.
+      throw new Error(`${net.name}: layer '${l.name}' (${l.type}) cannot be run as plain operations`);
     default: {
       const unhandled: never = l;
       throw new Error(`unhandled layer type ${(unhandled as LayerInfo).type}`);
@@ -102,6 +103,14 @@ function layerOp(net: Network, l: LayerInfo, inputs: tf.Tensor[]): tf.Tensor {
  */
 export function segment(net: Network, from: string | null, to: string): Segment {
   ensureGradients();
+  const engine = engineOf(net);
+  if (net.kind !== 'built-in' && !engine.runFrom) {
+    throw new TypeError(
+      `${net.name}: gradients through this ${net.kind === 'graph-model' ? 'GraphModel' : 'model'} are not supported ` +
+        '(TF.js frees its intermediate tensors as it runs); convert the model as a Keras LayersModel to use ' +
+        'gradient-based methods',
+    );
+  }
   const byName = new Map(net.layers.map((l) => [l.name, l]));
   const inputName = net.layers[0].name;
   // What `to` depends on, and which of those depend on `from`.
@@ -109,14 +118,19 @@ export function segment(net: Network, from: string | null, to: string): Segment 
   const visit = (name: string) => {
     if (needed.has(name) || name === from) return;
     needed.add(name);
-    for (const i of byName.get(name)?.inputs ?? []) visit(i);
+    const l = byName.get(name);
+    for (const i of l?.inputs ?? []) visit(i);
+    if (l?.type === 'Network') visit(l.outputLayer);
   };
   visit(to);
   const dependsOnFrom = new Map<string, boolean>();
   for (const l of net.layers) {
     dependsOnFrom.set(
       l.name,
-      l.name === from || (from === null && l.name === inputName) || l.inputs.some((i) => dependsOnFrom.get(i)),
+      l.name === from ||
+        (from === null && l.name === inputName) ||
+        l.inputs.some((i) => dependsOnFrom.get(i)) ||
+        (l.type === 'Network' && dependsOnFrom.get(l.outputLayer) === true),
     );
   }
   const layers = net.layers.filter((l) => needed.has(l.name) && dependsOnFrom.get(l.name));
@@ -126,6 +140,11 @@ export function segment(net: Network, from: string | null, to: string): Segment 
     layers,
     sideInputs,
     run(fromValue, sideValues = new Map()) {
+      if (engine.runFrom) {
+        const feeds = new Map<string, tf.Tensor>(sideValues);
+        feeds.set(from ?? inputName, fromValue);
+        return engine.runFrom(feeds, to);
+      }
       const values = new Map<string, tf.Tensor>(sideValues);
       if (from !== null) values.set(from, fromValue);
       for (const l of layers) {

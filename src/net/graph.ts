@@ -11,8 +11,8 @@ import { imresize } from '../image/imresize.js';
 import { assertElements } from '../internal/limits.js';
 import { assertTensor, describeValue, rangeError, typeError } from '../internal/validate.js';
 import { closestNames, listQuoted } from './closestNames.js';
-import { layerShapes, minimumInputSize } from './layerShapes.js';
-import { assertNetwork, isModelDisposed, isNetwork, modelWeights } from './network.js';
+import { layerShapes, sizeProblem } from './layerShapes.js';
+import { assertNetwork, engineOf, isModelDisposed, isNetwork, layersFromSpecs, modelWeights } from './network.js';
 import { poisonPerImage } from './nonFinite.js';
 import { graphNodeNames } from './tfjsInternals.js';
 import { METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
@@ -23,7 +23,10 @@ export type LayerRef = string | number;
 
 /** What a graph is run on: a Network, or a plain TF.js GraphModel with one image input. */
 export interface GraphTarget {
-  model: GraphModel;
+  /** Runs raw pixels `[n, h, w, c]` (of `inputDtype`) to the given nodes (layer names of `net`, or node names). */
+  run: (input: tf.Tensor, names: readonly string[]) => tf.Tensor[];
+  /** The model's own tensors, never handed out. */
+  ownTensors: () => tf.Tensor[];
   /** The network, when the caller passed one (layer names, shapes and sizes known). */
   net?: Network;
   /**
@@ -37,6 +40,12 @@ export interface GraphTarget {
   inputDtype: 'float32' | 'int32';
   /** The size to resize to with `{ resize: true }`, when known. */
   resizeTo: [number, number] | null;
+  /** The input shape, for messages. */
+  inputShape: readonly number[] | null;
+  /** A plain GraphModel's node names (null for a Network, or when they cannot be read). */
+  nodeNames: Set<string> | null;
+  /** A plain GraphModel's weight names. */
+  weightNames: Set<string>;
   /** How messages name the target. */
   label: string;
 }
@@ -46,7 +55,19 @@ function isGraphModel(v: unknown): v is GraphModel {
     typeof v === 'object' &&
     v !== null &&
     typeof (v as GraphModel).execute === 'function' &&
-    Array.isArray((v as GraphModel).inputs)
+    Array.isArray((v as GraphModel).inputs) &&
+    typeof (v as GraphModel).executeAsync === 'function'
+  );
+}
+
+/** Whether `v` looks like a Keras `tf.LayersModel` (any copy of tfjs-layers). */
+export function isLayersModel(v: unknown): boolean {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray((v as { layers?: unknown }).layers) &&
+    typeof (v as { getLayer?: unknown }).getLayer === 'function' &&
+    typeof (v as { predict?: unknown }).predict === 'function'
   );
 }
 
@@ -55,6 +76,12 @@ function isGraphModel(v: unknown): v is GraphModel {
  * @throws {TypeError} for anything else, a disposed network or model, or a model with other than one rank-4 input.
  */
 export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolean): GraphTarget {
+  if (!isNetwork(net) && isLayersModel(net)) {
+    throw new TypeError(
+      `${fn}: expected 'net' to be a loaded Network${acceptGraphModel ? ' or a tf.GraphModel' : ''}, got a tf.LayersModel; ` +
+        'make it a Network first with toNetwork(model, { normalization: ... }), which gives its layers their Keras names',
+    );
+  }
   if (!isNetwork(net) && acceptGraphModel && isGraphModel(net)) {
     if (isModelDisposed(net)) throw new TypeError(`${fn}: the model 'net' has been disposed`);
     const inputs = net.inputs;
@@ -74,34 +101,55 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
     const meta = (net.metadata as Record<string, unknown> | undefined)?.[METADATA_KEY];
     const layers =
       metadataProblem(meta) === null
-        ? (meta as ModelMetadata).layers.map((l, index) => ({ ...l, index, matlabIndex: index + 1 }) as LayerInfo)
+        ? layersFromSpecs((meta as ModelMetadata).layers, (meta as ModelMetadata).inputSize).map(
+            (l, index) => ({ ...l, index, matlabIndex: index + 1 }) as LayerInfo,
+          )
         : undefined;
+    const inputName = inputs[0].name;
     return {
-      model: net,
+      run: (input, names) => {
+        const raw = net.execute({ [inputName]: input }, [...names]);
+        return Array.isArray(raw) ? raw : [raw];
+      },
+      ownTensors: () => modelWeights(net),
       layers,
-      inputName: inputs[0].name,
+      inputName,
       inputChannels: known(shape?.[3]),
       inputDtype: inputs[0].dtype === 'int32' ? 'int32' : 'float32',
       resizeTo: rh !== null && rw !== null ? [rh, rw] : null,
+      inputShape: shape ?? null,
+      nodeNames: graphNodeNames(net),
+      weightNames: new Set(Object.keys(net.weights ?? {})),
       label: 'the model',
     };
   }
   const checked = assertNetwork(fn, net, acceptGraphModel ? 'a tf.GraphModel' : undefined);
   const [h, w, c] = checked.inputSize;
+  const engine = engineOf(checked);
   return {
-    model: checked.model,
+    run: engine.run,
+    ownTensors: engine.ownTensors,
     net: checked,
     layers: checked.layers,
     inputName: checked.inputName,
     inputChannels: c,
     inputDtype: 'float32',
     resizeTo: [h, w],
+    inputShape: [-1, h, w, c],
+    nodeNames: null,
+    weightNames: new Set(),
     label: checked.name,
   };
 }
 
+/** The layer a reference names: by index, by name, or by its node's full name. */
+export function findLayer(net: Network, ref: string | number): LayerInfo | undefined {
+  if (typeof ref === 'number') return net.layers[ref];
+  return net.layers.find((l) => l.name === ref) ?? net.layers.find((l) => l.nodeName === ref);
+}
+
 /** Resolves one layer reference to a node name (`arg` names it in messages). */
-function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: string, nodeNames: Set<string> | null): string {
+function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: string): string {
   if (t.net) {
     const names = t.net.layerNames;
     if (typeof ref === 'number') {
@@ -113,19 +161,32 @@ function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: string, nod
     if (typeof ref !== 'string') {
       throw typeError(fn, arg, 'a layer name (string) or a 0-based layer index (integer)', ref);
     }
-    if (!names.includes(ref)) {
+    const found = findLayer(t.net, ref);
+    if (!found && t.net.kind === 'graph-model' && (t.net.model as GraphModel).weights?.[ref] !== undefined) {
+      throw new RangeError(
+        `${fn}: expected '${arg}' to be a layer of ${t.label}, got ${describeValue(ref)}, which is a weight, not a layer`,
+      );
+    }
+    if (!found) {
       throw new RangeError(
         `${fn}: expected '${arg}' to be a layer name of ${t.label}, got ${describeValue(ref)}; ` +
           `did you mean ${listQuoted(closestNames(ref, names))}? (net.layerNames lists all ${names.length})`,
       );
     }
-    return ref;
+    return found.name;
   }
   if (typeof ref !== 'string') throw typeError(fn, arg, 'a node name of the model (string)', ref);
+  if (t.weightNames.has(ref)) {
+    throw new RangeError(
+      `${fn}: expected '${arg}' to be a layer of the model, got ${describeValue(ref)}, which is a weight, not a layer`,
+    );
+  }
+  const nodeNames = t.nodeNames;
   if (nodeNames && nodeNames.size > 0 && !nodeNames.has(ref)) {
+    const candidates = [...nodeNames].filter((n) => !t.weightNames.has(n));
     throw new RangeError(
       `${fn}: expected '${arg}' to be a node name of the model, got ${describeValue(ref)}; ` +
-        `did you mean ${listQuoted(closestNames(ref, [...nodeNames]))}?`,
+        `did you mean ${listQuoted(closestNames(ref, candidates))}?`,
     );
   }
   return ref;
@@ -141,8 +202,7 @@ export function resolveLayers(fn: string, t: GraphTarget, layer: unknown): { nam
   if (list && refs.length === 0) {
     throw rangeError(fn, 'layer', 'a layer name, a layer index or a non-empty array of them', layer);
   }
-  const nodeNames = t.net ? null : graphNodeNames(t.model);
-  return { names: refs.map((r, i) => resolveLayer(fn, t, r, list ? `layer[${i}]` : 'layer', nodeNames)), list };
+  return { names: refs.map((r, i) => resolveLayer(fn, t, r, list ? `layer[${i}]` : 'layer')), list };
 }
 
 const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32';
@@ -198,18 +258,14 @@ export function assertLargeEnough(
   if (!layers) return;
   const [h, w] = imageSize(x);
   const n = batch ?? (x.rank === 4 ? (x.shape[0] as number) : 1);
-  const shapes = layerShapes(layers, [h, w, t.inputChannels ?? 3]);
+  const size: [number, number, number] = [h, w, t.inputChannels ?? 3];
+  const shapes = layerShapes(layers, size);
   // Names of a plain GraphModel may be helper nodes (`pool3/pad`): checked through the layer they belong to.
   const layerOf = (name: string) => (shapes.has(name) ? name : name.split('/')[0]);
   const tooSmall = names.map(layerOf).find((name) => shapes.has(name) && shapes.get(name) == null);
   if (tooSmall !== undefined) {
-    const [mh, mw] = minimumInputSize(layers, tooSmall);
-    throw rangeError(
-      fn,
-      'img',
-      `at least ${mh}×${mw} pixels to compute layer '${tooSmall}' (or pass { resize: true })`,
-      x,
-    );
+    const trained = (t.resizeTo ?? [h, w]) as [number, number];
+    throw rangeError(fn, 'img', sizeProblem(layers, tooSmall, size, trained) ?? 'a larger image', x);
   }
   // Every layer the requested ones depend on.
   const byName = new Map(layers.map((l) => [l.name, l]));
@@ -217,7 +273,9 @@ export function assertLargeEnough(
   const visit = (name: string) => {
     if (needed.has(name)) return;
     needed.add(name);
-    for (const input of byName.get(name)?.inputs ?? []) visit(input);
+    const l = byName.get(name);
+    for (const input of l?.inputs ?? []) visit(input);
+    if (l?.type === 'Network') visit(l.outputLayer);
   };
   for (const name of names) visit(layerOf(name));
   for (const l of layers) {
@@ -258,8 +316,7 @@ export function runGraph(
       if (input.dtype !== t.inputDtype) input = tf.cast(input, t.inputDtype);
       if (input.shape[3] === 1 && t.inputChannels === 3) input = tf.tile(input, [1, 1, 1, 3]);
       const n = input.shape[0];
-      const raw = t.model.execute({ [t.inputName]: input }, unique);
-      const outs = Array.isArray(raw) ? raw : [raw];
+      const outs = t.run(input, unique);
       // A node of a model whose sizes are not known here can come out empty for a small image (TF.js's cpu backend
       // returns [0, 0, c] rather than failing): never hand that out as an answer.
       const empty = outs.findIndex((o) => o.shape.some((d) => d === 0));
@@ -270,7 +327,7 @@ export function runGraph(
         );
       }
       // Never hand out the model's own tensors (a weight, the fed input) or one tensor twice.
-      const protectedIds = new Set([x.id, input.id, ...modelWeights(t.model).map((wt) => wt.id)]);
+      const protectedIds = new Set([x.id, input.id, ...t.ownTensors().map((wt) => wt.id)]);
       const poison = options.poisonNonFinite && x.dtype === 'float32' ? poisonPerImage(input as tf.Tensor4D) : null;
       const byName = new Map(
         unique.map((name, i) => {

@@ -1,52 +1,149 @@
 /**
- * Internal: activation sizes of every layer of a {@link Network} for a given input size, from MATLAB's rules
- * (output = floor((H + padTop + padBottom − k) / stride) + 1 for convolution and pooling), and the smallest input
- * that a layer can be computed from. Not exported from the package.
+ * Internal: the output size of every layer of a {@link Network} for a given input size, from the layers' geometry
+ * (MATLAB's rule, output = floor((H + padTop + padBottom − k_eff) / stride) + 1 for convolution and pooling with
+ * manual padding, ceil(H / stride) with `'same'` padding), and the smallest input a layer can be computed from.
+ * Works for every network: the channel counts and the sizes of layers that need the trained input size come from
+ * each layer's `outputSize` (its size at `net.inputSize`). No tensor is made. Not exported from the package.
  */
 import type { LayerInfo } from './types.js';
 
-/** `[h, w, c]` of each layer's output, by layer name; `null` where the input is too small for that layer. */
-export function layerShapes(
-  layers: readonly LayerInfo[],
-  input: readonly [number, number, number],
-): Map<string, [number, number, number] | null> {
-  const out = new Map<string, [number, number, number] | null>();
+/** Why a layer cannot be computed for an input size. */
+export type ShapeProblem =
+  | { kind: 'too-small'; layer: string }
+  | {
+      kind: 'trained-size';
+      /** The layer (on the way) that only works at the size it was trained at. */
+      layer: string;
+    };
+
+/** Every layer's output size for one input size, and why the others cannot be computed. */
+export interface ShapeTable {
+  /** Output size by layer name (`[h, w, c]`, or `[c]` for a vector); null where it cannot be computed. */
+  shapes: Map<string, number[] | null>;
+  /** For each layer that cannot be computed, why (the first cause on the way to it). */
+  problems: Map<string, ShapeProblem>;
+}
+
+const spatial = (s: readonly number[]) => s.length === 3;
+const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** One window op (convolution, pooling): its output `[h, w]`, or null when the input is too small. */
+function windowOut(
+  l: LayerInfo & { kernel: readonly number[]; stride: readonly number[]; padding: readonly number[] },
+  h: number,
+  w: number,
+): [number, number] | null {
+  const dil = 'dilation' in l ? (l.dilation as readonly number[]) : [1, 1];
+  const kh = (l.kernel[0] - 1) * dil[0] + 1;
+  const kw = (l.kernel[1] - 1) * dil[1] + 1;
+  const [sh, sw] = l.stride;
+  if ('paddingMode' in l && l.paddingMode === 'same') {
+    return [Math.ceil(h / sh), Math.ceil(w / sw)];
+  }
+  const [pt, pb, pl, pr] = l.padding;
+  if (h + pt + pb < kh || w + pl + pr < kw) return null;
+  return [Math.floor((h + pt + pb - kh) / sh) + 1, Math.floor((w + pl + pr - kw) / sw) + 1];
+}
+
+/** The output size of every layer for an input `[h, w, c]`, with the reason for each one that cannot be computed. */
+export function shapeTable(layers: readonly LayerInfo[], input: readonly [number, number, number]): ShapeTable {
+  const shapes = new Map<string, number[] | null>();
+  const problems = new Map<string, ShapeProblem>();
+  const fail = (name: string, p: ShapeProblem) => {
+    shapes.set(name, null);
+    problems.set(name, p);
+  };
   for (const l of layers) {
-    const ins = l.inputs.map((n) => out.get(n) ?? null);
-    if (l.type !== 'Image Input' && (ins.length === 0 || ins.some((s) => s === null))) {
-      out.set(l.name, null);
+    const blocked = l.inputs.find((n) => shapes.get(n) == null);
+    if (l.type !== 'Image Input' && (l.inputs.length === 0 || blocked !== undefined)) {
+      fail(l.name, problems.get(blocked ?? '') ?? { kind: 'too-small', layer: l.name });
       continue;
     }
-    const [h, w, c] = ins[0] ?? input;
+    const ins = l.inputs.map((n) => shapes.get(n)!);
+    const first = ins[0] ?? [...input];
+    const declared = l.outputSize;
+    const channels = declared.length > 0 ? declared[declared.length - 1] : first[first.length - 1];
     switch (l.type) {
       case 'Image Input':
-        out.set(l.name, [input[0], input[1], input[2]]);
+        shapes.set(l.name, [input[0], input[1], input[2]]);
         break;
       case 'Convolution':
+      case 'Grouped Convolution':
       case 'Max Pooling':
       case 'Average Pooling': {
-        const [kh, kw] = l.kernel;
-        const [sh, sw] = l.stride;
+        if (!spatial(first)) {
+          fail(l.name, { kind: 'trained-size', layer: l.name });
+          break;
+        }
+        const hw = windowOut(l, first[0], first[1]);
+        if (!hw || hw[0] < 1 || hw[1] < 1) fail(l.name, { kind: 'too-small', layer: l.name });
+        else {
+          const c = l.type === 'Convolution' || l.type === 'Grouped Convolution' ? l.numFilters : first[2];
+          shapes.set(l.name, [hw[0], hw[1], c]);
+        }
+        break;
+      }
+      case 'Padding': {
+        if (!spatial(first)) {
+          fail(l.name, { kind: 'trained-size', layer: l.name });
+          break;
+        }
         const [pt, pb, pl, pr] = l.padding;
-        const oh = Math.floor((h + pt + pb - kh) / sh) + 1;
-        const ow = Math.floor((w + pl + pr - kw) / sw) + 1;
-        const oc = l.type === 'Convolution' ? l.numFilters : c;
-        out.set(l.name, oh >= 1 && ow >= 1 && h + pt + pb >= kh && w + pl + pr >= kw ? [oh, ow, oc] : null);
+        shapes.set(l.name, [first[0] + pt + pb, first[1] + pl + pr, first[2]]);
         break;
       }
       case 'Depth concatenation': {
-        const same = ins.every((s) => s![0] === h && s![1] === w);
-        out.set(l.name, same ? [h, w, ins.reduce((sum, s) => sum + s![2], 0)] : null);
+        const ok = ins.every((s) => s.length === first.length && s.slice(0, -1).every((v, i) => v === first[i]));
+        if (!ok) fail(l.name, { kind: 'trained-size', layer: l.name });
+        else shapes.set(l.name, [...first.slice(0, -1), ins.reduce((sum, s) => sum + s[s.length - 1], 0)]);
+        break;
+      }
+      case 'Addition':
+      case 'Multiplication': {
+        // Elementwise with broadcasting: each axis is the one size other than 1 the inputs have.
+        const rank = Math.max(...ins.map((s) => s.length));
+        const out: number[] = [];
+        let ok = true;
+        for (let a = 0; a < rank; a++) {
+          const sizes = ins.map((s) => s[s.length - rank + a] ?? 1).filter((v) => v !== 1);
+          if (sizes.some((v) => v !== sizes[0])) ok = false;
+          out.push(sizes[0] ?? 1);
+        }
+        if (!ok) fail(l.name, { kind: 'trained-size', layer: l.name });
+        else shapes.set(l.name, out);
         break;
       }
       case 'Global Average Pooling':
-        out.set(l.name, [1, 1, c]);
+      case 'Global Max Pooling':
+        shapes.set(l.name, declared.length === 1 ? [channels] : [1, 1, spatial(first) ? first[2] : channels]);
         break;
+      case 'Network': {
+        const inner = shapes.get(l.outputLayer);
+        if (inner == null) fail(l.name, problems.get(l.outputLayer) ?? { kind: 'too-small', layer: l.name });
+        else shapes.set(l.name, [...inner]);
+        break;
+      }
       case 'ReLU':
+      case 'Clipped ReLU':
+      case 'Leaky ReLU':
+      case 'ELU':
+      case 'Sigmoid':
+      case 'Tanh':
+      case 'Batch Normalization':
       case 'Dropout':
       case 'Softmax':
-        out.set(l.name, [h, w, c]);
+      case 'Function':
+        shapes.set(l.name, [...first]);
         break;
+      case 'Fully Connected':
+      case 'Flatten':
+      case 'Other': {
+        // Only at the size the network was trained at: its inputs must be as they are then.
+        const declaredIns = l.inputs.map((n) => layers.find((k) => k.name === n)?.outputSize ?? []);
+        if (ins.every((s, i) => same(s, declaredIns[i]))) shapes.set(l.name, [...declared]);
+        else fail(l.name, { kind: 'trained-size', layer: l.name });
+        break;
+      }
       default: {
         // Every type is handled above; a new entry of LAYER_TYPES makes this a compile error until it is.
         const unhandled: never = l;
@@ -54,18 +151,66 @@ export function layerShapes(
       }
     }
   }
-  return out;
+  return { shapes, problems };
 }
 
-/** The smallest `[height, width]` of an input image from which `layerName` can be computed. */
-export function minimumInputSize(layers: readonly LayerInfo[], layerName: string): [number, number] {
+/** The output size of every layer for an input `[h, w, c]`, by name; null where the input does not allow it. */
+export function layerShapes(
+  layers: readonly LayerInfo[],
+  input: readonly [number, number, number],
+): Map<string, number[] | null> {
+  return shapeTable(layers, input).shapes;
+}
+
+/**
+ * The smallest `[height, width]` of an input image from which `layerName` can be computed, or null when the layer
+ * needs the trained input size (no other size works).
+ */
+export function minimumInputSize(layers: readonly LayerInfo[], layerName: string): [number, number] | null {
   // Height and width follow the same rules independently; feed a tall (resp. wide) image to find each bound.
   const big = 1 << 14;
-  const fits = (h: number, w: number) => layerShapes(layers, [h, w, 3]).get(layerName) != null;
+  const c = layers[0]?.outputSize[2] ?? 3;
+  const fits = (h: number, w: number) => layerShapes(layers, [h, w, c]).get(layerName) != null;
+  if (!fits(big, big)) return null;
   const search = (probe: (n: number) => boolean) => {
-    let n = 1;
-    while (n <= big && !probe(n)) n++;
-    return n;
+    // Computable sizes form a range [min, ∞) for every layer type above: bisect it.
+    let lo = 1;
+    let hi = big;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (probe(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   };
   return [search((n) => fits(n, big)), search((n) => fits(big, n))];
+}
+
+/**
+ * Why `layerName` cannot be computed from an image of `[h, w]`, as the end of a sentence "expected 'img' to be …", or
+ * null when it can.
+ */
+export function sizeProblem(
+  layers: readonly LayerInfo[],
+  layerName: string,
+  [h, w, c]: readonly [number, number, number],
+  trainedSize: readonly [number, number],
+): string | null {
+  const table = shapeTable(layers, [h, w, c]);
+  if (table.shapes.get(layerName) != null) return null;
+  const p = table.problems.get(layerName);
+  if (p?.kind === 'trained-size') {
+    return (
+      `${trainedSize[0]}×${trainedSize[1]} pixels (the size the network was trained at) to compute layer ` +
+      `'${layerName}': layer '${p.layer}' on the way needs that size (pass { resize: true })`
+    );
+  }
+  const min = minimumInputSize(layers, layerName);
+  if (!min) {
+    return (
+      `${trainedSize[0]}×${trainedSize[1]} pixels (the size the network was trained at) to compute layer ` +
+      `'${layerName}' (pass { resize: true })`
+    );
+  }
+  return `at least ${min[0]}×${min[1]} pixels to compute layer '${layerName}' (or pass { resize: true })`;
 }

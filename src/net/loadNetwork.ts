@@ -11,7 +11,7 @@ import { assertOptions, typeError } from '../internal/validate.js';
 import { layerShapes } from './layerShapes.js';
 import { contentDigestInput, METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
 import type { ModelSource } from './modelSource.js';
-import { createNetwork } from './network.js';
+import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { LayerInfo, LoadNetworkOptions, Network } from './types.js';
 
 const BYTES: Record<string, number> = {
@@ -79,7 +79,7 @@ function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
  * infinite (a `<layer>/pad_value` constant may be -Infinity: max pooling pads with it).
  */
 function semanticProblem(m: ModelMetadata, specs: tf.io.WeightsManifestEntry[], bytes: Uint8Array): string | null {
-  const layers = m.layers.map((l, index) => ({ ...l, index, matlabIndex: index + 1 }) as LayerInfo);
+  const layers = layersFromSpecs(m.layers, m.inputSize) as LayerInfo[];
   const shapes = layerShapes(layers, m.inputSize);
   const uncomputable = layers.find((l) => shapes.get(l.name) == null);
   if (uncomputable) {
@@ -251,5 +251,5 @@ export async function loadNetwork(
   } finally {
     wait.done();
   }
-  return createNetwork(model, meta!);
+  return createBuiltinNetwork(model, meta!);
 }

@@ -9,14 +9,7 @@
  *
  * Not exported from the package.
  */
-import {
-  LAYER_TYPES,
-  NORMALIZATION_TYPES,
-  type InputNormalization,
-  type LayerInfo,
-  type LayerInfoBase,
-  type LayerType,
-} from './types.js';
+import { NORMALIZATION_TYPES, type InputNormalization } from './types.js';
 
 /** The key under `userDefinedMetadata` that holds {@link ModelMetadata}. */
 export const METADATA_KEY = 'cnnActivations';
@@ -24,12 +17,57 @@ export const METADATA_KEY = 'cnnActivations';
 /** The version of the contract this library writes and reads. */
 export const FORMAT_VERSION = 1;
 
-/** A layer as the model file describes it: a {@link LayerInfo} without the indices, which follow from the order. */
-export type LayerSpec = LayerInfo extends infer L
-  ? L extends LayerInfoBase
-    ? Omit<L, 'index' | 'matlabIndex'>
-    : never
-  : never;
+/**
+ * The layer types a model file can describe: the built-in networks' types, one graph node each. (A `Network` made
+ * from another model has more; they are derived from that model, never written to a file.)
+ */
+export const FILE_LAYER_TYPES = [
+  'Image Input',
+  'Convolution',
+  'ReLU',
+  'Max Pooling',
+  'Average Pooling',
+  'Depth concatenation',
+  'Dropout',
+  'Global Average Pooling',
+  'Softmax',
+] as const;
+
+/** A layer type a model file can describe. */
+export type FileLayerType = (typeof FILE_LAYER_TYPES)[number];
+
+interface FileLayerBase<T extends FileLayerType> {
+  /** The layer's name, which is also its graph node's name. */
+  name: string;
+  /** MATLAB's display type. */
+  type: T;
+  /** MATLAB's one-line description. */
+  description: string;
+  /** The layers feeding this one. */
+  inputs: string[];
+}
+
+/** A convolution as the file describes it (explicit padding, no dilation). */
+export interface FileConvolutionSpec extends FileLayerBase<'Convolution'> {
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number, number, number];
+  numChannels: number;
+  numFilters: number;
+}
+
+/** A pooling layer as the file describes it (explicit padding). */
+export interface FilePoolingSpec extends FileLayerBase<'Max Pooling' | 'Average Pooling'> {
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number, number, number];
+}
+
+/** A layer described by its type alone. */
+export type FileSimpleSpec = FileLayerBase<Exclude<FileLayerType, 'Convolution' | 'Max Pooling' | 'Average Pooling'>>;
+
+/** A layer as the model file describes it; the loader derives the rest of its `LayerInfo` (sizes, learnables). */
+export type LayerSpec = FileConvolutionSpec | FilePoolingSpec | FileSimpleSpec;
 
 /** `userDefinedMetadata.cnnActivations` of a network's model.json. */
 export interface ModelMetadata {
@@ -100,8 +138,8 @@ function layerProblem(l: Partial<Record<string, unknown>> | null, seen: Set<stri
   if (!l || typeof l.name !== 'string' || l.name === '' || !Array.isArray(l.inputs)) {
     return `its layer table has an invalid entry (${JSON.stringify(l)?.slice(0, 80)})`;
   }
-  const type = l.type as LayerType;
-  if (!LAYER_TYPES.includes(type)) return `layer '${l.name}' has an unknown type ${JSON.stringify(l.type)}`;
+  const type = l.type as FileLayerType;
+  if (!FILE_LAYER_TYPES.includes(type)) return `layer '${l.name}' has an unknown type ${JSON.stringify(l.type)}`;
   if (typeof l.description !== 'string') return `layer '${l.name}' has no description`;
   if (seen.has(l.name)) return `layer '${l.name}' appears twice`;
   if (l.inputs.some((i) => typeof i !== 'string' || !seen.has(i))) {

@@ -5,9 +5,59 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { typeError } from '../internal/validate.js';
-import type { ModelMetadata } from './modelFormat.js';
-import type { InputNormalization, LayerInfo, Network } from './types.js';
+import { layerShapes } from './layerShapes.js';
+import type { LayerSpec, ModelMetadata } from './modelFormat.js';
+import type { InputNormalization, LayerInfo, Network, NetworkKind } from './types.js';
+
+/**
+ * How a network runs: what differs between a built-in network (a graph with its normalization inside), a user's
+ * GraphModel and a user's Keras model. Kept beside each Network (never on it), so that the public object stays plain.
+ */
+export interface NetworkEngine {
+  /**
+   * Runs the model on raw pixels `[n, h, w, c]` (float32 or the input's dtype) to the given layers' outputs (names
+   * from `net.layers`), applying the input normalization first. The caller runs it inside `tf.tidy`.
+   */
+  run(input: tf.Tensor, layers: readonly string[]): tf.Tensor[];
+  /** The model's own tensors (weights): never handed to a caller as a result. */
+  ownTensors(): tf.Tensor[];
+  /** The learnable tensors of one layer, by MATLAB's names (`Weights`, `Bias`, `Scale`, `Offset`, …). */
+  learnables(layer: LayerInfo): Record<string, tf.Tensor>;
+  /** Whether the model's weights were freed. */
+  isDisposed(): boolean;
+  /** Frees the model's weights. */
+  dispose(): void;
+  /**
+   * For the gradient-based methods: runs from fed layer outputs (`feeds`, by layer name, each one's activations) to
+   * `to`, recording every operation on TF.js's gradient tape. Absent where the model cannot be run this way.
+   */
+  runFrom?(feeds: ReadonlyMap<string, tf.Tensor>, to: string): tf.Tensor;
+}
+
+/** What {@link createNetwork} needs to know of a network, whatever made it. */
+export interface NetworkParts {
+  name: string;
+  kind: NetworkKind;
+  model: GraphModel | LayersModel;
+  /** The layers in order, without their indices. */
+  layers: Omit<LayerInfo, 'index' | 'matlabIndex'>[];
+  inputSize: [number, number, number];
+  classNames: string[];
+  inputName: string;
+  normalization: InputNormalization;
+  engine: NetworkEngine;
+}
+
+const engines = new WeakMap<object, NetworkEngine>();
+
+/** How `net` runs (a Network made by {@link createNetwork}). */
+export function engineOf(net: Network): NetworkEngine {
+  const e = engines.get(net);
+  if (!e) throw new TypeError('internal: a Network without an engine');
+  return e;
+}
 
 /**
  * Marks the objects made by {@link createNetwork}. A registered symbol, so that a network made by one copy of the
@@ -40,35 +90,108 @@ function copyData<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+/** MATLAB's layer class for each type a model file describes. */
+const MATLAB_CLASS: Record<LayerSpec['type'], string> = {
+  'Image Input': 'ImageInputLayer',
+  Convolution: 'Convolution2DLayer',
+  ReLU: 'ReLULayer',
+  'Max Pooling': 'MaxPooling2DLayer',
+  'Average Pooling': 'AveragePooling2DLayer',
+  'Depth concatenation': 'DepthConcatenationLayer',
+  Dropout: 'DropoutLayer',
+  'Global Average Pooling': 'GlobalAveragePooling2DLayer',
+  Softmax: 'SoftmaxLayer',
+};
+
 /**
- * Wraps a loaded graph model as a Network. `meta` must have passed `metadataProblem` and name only nodes of the graph
- * (the loader checks both before any tensor is made). The Network and everything in it are deeply frozen.
+ * The full layer table of a network described by a model file: the file's layers plus what follows from them
+ * (output sizes at the input size, learnable counts, the graph node, MATLAB's class).
  */
-export function createNetwork(model: GraphModel, meta: ModelMetadata): Network {
-  const layers = meta.layers.map((l, index) => ({ ...copyData(l), index, matlabIndex: index + 1 }) as LayerInfo);
+export function layersFromSpecs(
+  specs: readonly LayerSpec[],
+  inputSize: readonly [number, number, number],
+): Omit<LayerInfo, 'index' | 'matlabIndex'>[] {
+  const partial = specs.map((l) => {
+    const base = { ...copyData(l), nodeName: l.name, originalType: MATLAB_CLASS[l.type], outputSize: [] };
+    if (l.type === 'Convolution') {
+      const [kh, kw] = l.kernel;
+      const numLearnables = kh * kw * l.numChannels * l.numFilters + l.numFilters;
+      return { ...base, dilation: [1, 1], paddingMode: 'manual', numLearnables };
+    }
+    if (l.type === 'Max Pooling' || l.type === 'Average Pooling') {
+      return { ...base, paddingMode: 'manual', numLearnables: 0 };
+    }
+    return { ...base, numLearnables: 0 };
+  }) as unknown as LayerInfo[];
+  const shapes = layerShapes(partial, inputSize);
+  return partial.map((l) => ({ ...l, outputSize: shapes.get(l.name) ?? [] }));
+}
+
+/** Wraps a model as a Network, with the engine that runs it. The Network and everything in it are deeply frozen. */
+export function createNetwork(parts: NetworkParts): Network {
+  const layers = parts.layers.map((l, index) => ({ ...l, index, matlabIndex: index + 1 }) as LayerInfo);
+  const { engine } = parts;
   let disposed = false;
   const net: Network = {
-    name: meta.name,
-    model,
+    name: parts.name,
+    kind: parts.kind,
+    model: parts.model,
     layers,
     layerNames: layers.map((l) => l.name),
-    inputSize: [...meta.inputSize] as [number, number, number],
-    classNames: [...meta.classNames],
-    inputName: meta.inputName,
-    normalization: copyData(meta.normalization) as InputNormalization,
-    totalLearnables: meta.totalLearnables,
+    inputSize: [...parts.inputSize] as [number, number, number],
+    classNames: [...parts.classNames],
+    inputName: parts.inputName,
+    normalization: parts.normalization,
+    totalLearnables: layers.reduce((s, l) => s + l.numLearnables, 0),
     dispose() {
       if (disposed) return;
       disposed = true;
-      if (!isModelDisposed(model)) model.dispose();
+      if (!engine.isDisposed()) engine.dispose();
     },
     get isDisposed() {
-      return disposed || isModelDisposed(model);
+      return disposed || engine.isDisposed();
     },
   };
   Object.defineProperty(net, NETWORK_BRAND, { value: true });
   for (const key of ['layers', 'layerNames', 'inputSize', 'classNames', 'normalization'] as const) deepFreeze(net[key]);
+  engines.set(net, engine);
   return Object.freeze(net);
+}
+
+/** The engine of a built-in network: its graph carries the normalization and has one node per layer. */
+export function graphEngine(model: GraphModel, inputName: string): NetworkEngine {
+  return {
+    run: (input, names) => {
+      const raw = model.execute({ [inputName]: input }, [...names]);
+      return Array.isArray(raw) ? raw : [raw];
+    },
+    ownTensors: () => modelWeights(model),
+    learnables: (l) => {
+      const out: Record<string, tf.Tensor> = {};
+      const w = model.weights[`${l.name}/weights`]?.[0];
+      const b = model.weights[`${l.name}/bias`]?.[0];
+      if (w) out.Weights = w;
+      if (b) out.Bias = b;
+      return out;
+    },
+    isDisposed: () => isModelDisposed(model),
+    dispose: () => model.dispose(),
+  };
+}
+
+/** Wraps a loaded built-in network's graph model and its checked metadata as a Network. */
+export function createBuiltinNetwork(model: GraphModel, meta: ModelMetadata): Network {
+  return createNetwork({
+    name: meta.name,
+    kind: 'built-in',
+    model,
+    layers: layersFromSpecs(meta.layers, meta.inputSize),
+    inputSize: meta.inputSize,
+    classNames: meta.classNames,
+    inputName: meta.inputName,
+    normalization: copyData(meta.normalization) as InputNormalization,
+    engine: graphEngine(model, meta.inputName),
+  });
 }
 
 /** Whether `value` is a Network made by a network loader of this library (live or disposed). */

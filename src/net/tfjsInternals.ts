@@ -22,3 +22,47 @@ export function graphNodeNames(model: GraphModel): Set<string> | null {
   if (!Array.isArray(nodes)) return null;
   return new Set(nodes.map((n: { name?: unknown }) => n?.name).filter((n): n is string => typeof n === 'string'));
 }
+
+/** One node of a GraphDef as TF.js reads it from model.json. */
+export interface GraphDefNode {
+  name: string;
+  op: string;
+  input?: string[];
+  attr?: Record<string, GraphDefAttr>;
+}
+
+/** A GraphDef attribute value as model.json writes it (strings are base64, integers are decimal strings). */
+export interface GraphDefAttr {
+  s?: string;
+  i?: string | number;
+  f?: number;
+  b?: boolean;
+  list?: { s?: string[]; i?: (string | number)[]; f?: number[] };
+  shape?: { dim?: { size?: string | number }[]; unknownRank?: boolean };
+  type?: string;
+}
+
+/**
+ * The GraphDef nodes a graph model was loaded from, or null when they cannot be read. Reads the private
+ * `GraphModel.artifacts.modelTopology.node`, as {@link graphNodeNames} does.
+ */
+export function graphDefNodes(model: GraphModel): GraphDefNode[] | null {
+  const artifacts = (model as unknown as { artifacts?: { modelTopology?: { node?: unknown } } }).artifacts;
+  const nodes = artifacts?.modelTopology?.node;
+  return Array.isArray(nodes) ? (nodes as GraphDefNode[]) : null;
+}
+
+/**
+ * Lets a graph model's input take any height and width: TF.js checks a fed tensor against the placeholder's declared
+ * shape before running, which refuses a fully convolutional model every size but the one it was exported at. Writes
+ * the private `GraphModel.executor.graph.nodes[input].attrParams.shape.value` (-1 is TF.js's "any size"). Returns
+ * whether the shape could be relaxed.
+ */
+export function relaxInputShape(model: GraphModel, inputName: string): boolean {
+  type Graph = { nodes?: Record<string, { attrParams?: { shape?: { value?: number[] } } }> };
+  const graph = (model as unknown as { executor?: { graph?: Graph } }).executor?.graph;
+  const param = graph?.nodes?.[inputName.split(':')[0]]?.attrParams?.shape;
+  if (!param || !Array.isArray(param.value)) return false;
+  if (param.value.length === 4) param.value = [param.value[0], -1, -1, param.value[3]];
+  return true;
+}

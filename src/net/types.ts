@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { WaitOptions } from '../internal/abortable.js';
 
 /**
@@ -21,6 +22,22 @@ export const LAYER_TYPES = [
   'Dropout',
   'Global Average Pooling',
   'Softmax',
+  'Grouped Convolution',
+  'Fully Connected',
+  'Batch Normalization',
+  'Clipped ReLU',
+  'Leaky ReLU',
+  'ELU',
+  'Sigmoid',
+  'Tanh',
+  'Addition',
+  'Multiplication',
+  'Global Max Pooling',
+  'Flatten',
+  'Padding',
+  'Network',
+  'Function',
+  'Other',
 ] as const;
 
 /** MATLAB's display name of a layer type, e.g. `'Convolution'` (see {@link LAYER_TYPES}). */
@@ -40,16 +57,44 @@ export interface LayerInfoBase<T extends LayerType = LayerType> {
   readonly description: string;
   /** Names of the layers feeding this one (empty for the input layer). */
   readonly inputs: readonly string[];
+  /**
+   * What runs this layer in the model: the graph node's full name (a GraphModel, the built-in networks) or the Keras
+   * layer's path (a LayersModel). Equal to `name` when the model's own name is already readable.
+   */
+  readonly nodeName: string;
+  /**
+   * The layer's type in its own framework: the TensorFlow op (`'_FusedConv2D'`), the Keras class (`'Conv2D'`), or
+   * MATLAB's layer class for the built-in networks (`'Convolution2DLayer'`). Tells apart what `type` groups, and
+   * names what `'Other'` is.
+   */
+  readonly originalType: string;
+  /**
+   * The layer's output size at the network's input size (`net.inputSize`), without the batch: `[h, w, c]` for a
+   * spatial output (`[113, 113, 64]` for SqueezeNet's conv1), `[c]` for a vector (a fully connected layer).
+   */
+  readonly outputSize: readonly number[];
+  /** Number of learnable values of the layer (weights, biases, scales, offsets; not batch-norm statistics). */
+  readonly numLearnables: number;
 }
 
-/** A convolution: kernel, stride, padding and its channel counts. */
-export interface ConvolutionLayerInfo extends LayerInfoBase<'Convolution'> {
+/**
+ * MATLAB's `PaddingMode`: `'manual'` pads by `padding` whatever the input size; `'same'` pads so that the output is
+ * `ceil(input / stride)` (TensorFlow's `'SAME'`), and `padding` is what that comes to at the network's input size.
+ */
+export type PaddingMode = 'manual' | 'same';
+
+/** A convolution (`'Grouped Convolution'`: depthwise, one group per input channel): kernel, stride, padding, channels. */
+export interface ConvolutionLayerInfo extends LayerInfoBase<'Convolution' | 'Grouped Convolution'> {
   /** Kernel `[height, width]`. */
   readonly kernel: readonly [number, number];
   /** Stride `[vertical, horizontal]`. */
   readonly stride: readonly [number, number];
-  /** Padding `[top, bottom, left, right]` as MATLAB writes it. */
+  /** MATLAB's `DilationFactor` `[vertical, horizontal]`. */
+  readonly dilation: readonly [number, number];
+  /** Padding `[top, bottom, left, right]` as MATLAB writes it (at `net.inputSize` when `paddingMode` is `'same'`). */
   readonly padding: readonly [number, number, number, number];
+  /** How the padding follows the input size. */
+  readonly paddingMode: PaddingMode;
   /** Input channels. */
   readonly numChannels: number;
   /** Filters (output channels). */
@@ -62,21 +107,61 @@ export interface PoolingLayerInfo extends LayerInfoBase<'Max Pooling' | 'Average
   readonly kernel: readonly [number, number];
   /** Stride `[vertical, horizontal]`. */
   readonly stride: readonly [number, number];
-  /** Padding `[top, bottom, left, right]` as MATLAB writes it. */
+  /** Padding `[top, bottom, left, right]` as MATLAB writes it (at `net.inputSize` when `paddingMode` is `'same'`). */
+  readonly padding: readonly [number, number, number, number];
+  /** How the padding follows the input size. */
+  readonly paddingMode: PaddingMode;
+}
+
+/** A layer that pads its input (Keras `ZeroPadding2D`, TensorFlow `Pad`). */
+export interface PaddingLayerInfo extends LayerInfoBase<'Padding'> {
+  /** Padding `[top, bottom, left, right]`. */
   readonly padding: readonly [number, number, number, number];
 }
 
-/** A layer described by its type alone (its output size follows from its inputs). */
+/**
+ * A network used as a layer (a Keras model nested in another, the usual transfer-learning shape). Its own layers are
+ * listed just before it as `'<name>/<inner layer>'`; its output is that of `outputLayer`.
+ */
+export interface NetworkLayerInfo extends LayerInfoBase<'Network'> {
+  /** The inner layer whose output is this layer's output, e.g. `'base/out_relu'`. */
+  readonly outputLayer: string;
+}
+
+/**
+ * A layer described by its type alone. Most keep the size of their input (`'Function'`: any other elementwise
+ * function, such as swish); `'Global Average Pooling'` and
+ * `'Global Max Pooling'` reduce it to 1×1 (or a vector); `'Fully Connected'`, `'Flatten'` and `'Other'` need the
+ * spatial size the network was trained at.
+ */
 export interface SimpleLayerInfo
   extends LayerInfoBase<
-    'Image Input' | 'ReLU' | 'Depth concatenation' | 'Dropout' | 'Global Average Pooling' | 'Softmax'
+    | 'Image Input'
+    | 'ReLU'
+    | 'Depth concatenation'
+    | 'Dropout'
+    | 'Global Average Pooling'
+    | 'Softmax'
+    | 'Fully Connected'
+    | 'Batch Normalization'
+    | 'Clipped ReLU'
+    | 'Leaky ReLU'
+    | 'ELU'
+    | 'Sigmoid'
+    | 'Tanh'
+    | 'Addition'
+    | 'Multiplication'
+    | 'Global Max Pooling'
+    | 'Flatten'
+    | 'Function'
+    | 'Other'
   > {}
 
 /**
  * One layer of a {@link Network}, as MATLAB's `net.Layers(k)` describes it: a union discriminated by `type`, so that
  * `if (l.type === 'Convolution') l.numFilters` needs no cast.
  */
-export type LayerInfo = ConvolutionLayerInfo | PoolingLayerInfo | SimpleLayerInfo;
+export type LayerInfo = ConvolutionLayerInfo | PoolingLayerInfo | PaddingLayerInfo | NetworkLayerInfo | SimpleLayerInfo;
 
 // Every entry of LAYER_TYPES has a LayerInfo member, and no member has a type outside it (a compile error otherwise).
 type Missing = Exclude<LayerType, LayerInfo['type']>;
@@ -133,17 +218,43 @@ export interface RescaleNormalization {
  * How the network's input layer scales raw pixels (RGB 0..255) before its first layer, as MATLAB's
  * `imageInputLayer` defines its `Normalization`, with one value per channel.
  */
-export type InputNormalization = NoNormalization | ZerocenterNormalization | ZscoreNormalization | RescaleNormalization;
+export type InputNormalization =
+  | NoNormalization
+  | ZerocenterNormalization
+  | ZscoreNormalization
+  | RescaleNormalization
+  | FunctionNormalization;
 
 /**
- * A loaded network: the TF.js graph model plus MATLAB's description of its layers and classes. Made by a network
- * loader such as `squeezenet()`; holds the weights until `dispose()` is called. Every field is read-only and frozen.
+ * A normalization written as a function (MATLAB's `Normalization` given as a function handle): it takes the raw
+ * pixels as a float32 batch `[n, h, w, c]` (0..255) and returns what the model's first layer expects, of the same
+ * shape. It runs inside the library's memory scope: its intermediate tensors are freed for it.
+ */
+export interface FunctionNormalization {
+  /** `'function'`. */
+  readonly type: 'function';
+  /** The function. */
+  readonly fn: (pixels: tf.Tensor4D) => tf.Tensor4D;
+}
+
+/**
+ * Where a {@link Network} came from: a built-in network of this library (`squeezenet()`), or a user's TF.js
+ * `GraphModel` or Keras `LayersModel` (`toNetwork`, `importNetwork`).
+ */
+export type NetworkKind = 'built-in' | 'graph-model' | 'layers-model';
+
+/**
+ * A loaded network: the TF.js model plus MATLAB's description of its input, layers and classes. Made by a built-in
+ * network's loader such as `squeezenet()`, or from any image model by `toNetwork` / `importNetwork`; holds the weights
+ * until `dispose()` is called. Every field is read-only and frozen.
  */
 export interface Network {
   /** The network's name, e.g. `'squeezenet'`. */
   readonly name: string;
-  /** The TF.js graph model: one node per layer, named as the layer is. */
-  readonly model: GraphModel;
+  /** Where the network came from. */
+  readonly kind: NetworkKind;
+  /** The TF.js model: a `GraphModel` (built-in networks, converted TensorFlow models) or a Keras `LayersModel`. */
+  readonly model: GraphModel | LayersModel;
   /** The layers in MATLAB's order (`net.Layers` without a final classification-output layer). */
   readonly layers: readonly LayerInfo[];
   /** `layers.map((l) => l.name)`. */
@@ -152,9 +263,12 @@ export interface Network {
   readonly inputSize: readonly [number, number, number];
   /** The class names in the order of the network's output (class index k = `classNames[k]`). */
   readonly classNames: readonly string[];
-  /** The name of the graph's input node (raw RGB pixels 0..255, NHWC). */
+  /** The name of the model's input (a graph node, or a Keras input layer). */
   readonly inputName: string;
-  /** The normalization the input layer applies to raw pixels (it is part of the graph: feed pixels as they are). */
+  /**
+   * How raw pixels (RGB 0..255) are scaled before the first layer, as MATLAB's image input layer says. Every function
+   * of this library takes raw pixels and applies it (the built-in networks carry it in their graph).
+   */
   readonly normalization: InputNormalization;
   /** Total number of learnable values (MATLAB's "Total learnables"). */
   readonly totalLearnables: number;

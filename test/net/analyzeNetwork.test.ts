@@ -1,3 +1,4 @@
+import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
@@ -28,6 +29,7 @@ describe('analyzeNetwork', () => {
       name: 'conv1',
       type: 'Convolution',
       description: '64 3×3×3 convolutions with stride [2 2] and padding [0 0 0 0]',
+      inputs: ['data'],
       activations: [113, 113, 64],
       learnables: { Weights: [3, 3, 3, 64], Bias: [1, 1, 64] },
       numLearnables: 1792,
@@ -73,7 +75,7 @@ describe('analyzeNetwork', () => {
     expect(a.layers.reduce((s, l) => s + l.numLearnables, 0)).toBe(1235496);
     // The learnable sizes agree with the weights the model holds (HWIO = MATLAB's h×w×Cin×F).
     for (const l of a.layers.filter((x) => x.type === 'Convolution')) {
-      expect(net.model.weights[`${l.name}/weights`][0].shape).toEqual(l.learnables.Weights);
+      expect((net.model as GraphModel).weights[`${l.name}/weights`][0].shape).toEqual(l.learnables.Weights);
     }
   });
 

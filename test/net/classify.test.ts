@@ -97,7 +97,12 @@ describe('classify', () => {
     await expectThrowsNoLeak(
       () => classify(net, face, 5, { topK: 3 } as never),
       RangeError,
-      "classify: unknown option 'topK'; known options are 'resize'",
+      "classify: unknown option 'topK'; known options are 'resize', 'softmax'",
+    );
+    await expectThrowsNoLeak(
+      () => classify(net, face, 5, { softmax: 'yes' } as never),
+      TypeError,
+      "classify: expected 'options.softmax' to be true, false or 'auto', got \"yes\" (string)",
     );
     const nan = tf.tidy(() => tf.fill([227, 227, 3], NaN));
     await expectThrowsNoLeak(

@@ -1,0 +1,166 @@
+/**
+ * Input normalization, MATLAB's `imageInputLayer` `Normalization`: checking what a user declares for a model, and
+ * applying it to raw pixels. One home for both, used by `toNetwork`/`importNetwork` and by the gradient executor.
+ * Not exported from the package (the types are, from `types.ts`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describeValue, isTensor, rangeError, typeError } from '../internal/validate.js';
+import { type InputNormalization, NORMALIZATION_TYPES, type NormalizationType } from './types.js';
+
+/** What a user may declare: a name (with `mean`, `standardDeviation`, `min`, `max` beside it), an object, or a function. */
+export type NormalizationOption = NormalizationType | InputNormalization | ((pixels: tf.Tensor4D) => tf.Tensor4D);
+
+/** The per-channel statistics that can stand beside a normalization name. */
+export interface NormalizationValues {
+  mean?: number | readonly number[];
+  standardDeviation?: number | readonly number[];
+  min?: number | readonly number[];
+  max?: number | readonly number[];
+}
+
+/** The choices and their usual values, the end of every message about a missing or unknown normalization. */
+export const NORMALIZATION_ADVICE =
+  "say how the model expects its pixels with options.normalization: 'none' (raw 0..255), " +
+  "'rescale-zero-one' (to [0, 1]: models trained on x / 255), " +
+  "'rescale-symmetric' (to [-1, 1]: Keras MobileNet, MobileNetV2, InceptionV3, Xception), " +
+  "'zerocenter' with mean (x - mean: Caffe-style ResNet50/VGG16, mean [123.68, 116.779, 103.939] in RGB order), " +
+  "'zscore' with mean and standardDeviation (torchvision-style: mean [123.675, 116.28, 103.53], " +
+  'standardDeviation [58.395, 57.12, 57.375]), or a function of the pixels';
+
+/** A per-channel vector from a number or an array, checked. */
+function perChannel(fn: string, arg: string, v: unknown, channels: number, positive = false): number[] | undefined {
+  if (v === undefined) return undefined;
+  const arr = typeof v === 'number' ? new Array<number>(channels).fill(v) : v;
+  if (!Array.isArray(arr) || !arr.every((x) => typeof x === 'number')) {
+    throw typeError(fn, arg, `a number or an array of ${channels} numbers (one per channel)`, v);
+  }
+  if (arr.length !== channels) {
+    throw rangeError(fn, arg, `${channels} values (one per input channel)`, v);
+  }
+  if (!arr.every((x) => Number.isFinite(x) && (!positive || x > 0))) {
+    throw rangeError(fn, arg, positive ? 'positive finite numbers' : 'finite numbers', v);
+  }
+  return [...arr];
+}
+
+/**
+ * Checks a declared normalization and turns it into an {@link InputNormalization} for a model with `channels` input
+ * channels. Names follow MATLAB; `'rescale-*'` default to `min` 0 and `max` 255 (raw pixels).
+ * @throws {TypeError} when nothing is declared (with the choices and their usual values), or for a wrong type.
+ * @throws {RangeError} for an unknown name, a missing `mean`/`standardDeviation`, a vector of the wrong length.
+ */
+export function checkNormalization(
+  fn: string,
+  option: unknown,
+  values: NormalizationValues,
+  channels: number,
+): InputNormalization {
+  const arg = 'options.normalization';
+  if (option === undefined) {
+    throw new TypeError(
+      `${fn}: the model's input normalization is not declared, and it is not guessed (a wrong guess gives ` +
+        `plausible-looking but wrong numbers); ${NORMALIZATION_ADVICE}`,
+    );
+  }
+  if (typeof option === 'function') {
+    const extra = (['mean', 'standardDeviation', 'min', 'max'] as const).find((k) => values[k] !== undefined);
+    if (extra) throw new TypeError(`${fn}: 'options.${extra}' has no meaning with a normalization function`);
+    return { type: 'function', fn: option as (pixels: tf.Tensor4D) => tf.Tensor4D };
+  }
+  let type: unknown;
+  let v: NormalizationValues;
+  if (typeof option === 'string') {
+    type = option;
+    v = values;
+  } else if (option !== null && typeof option === 'object' && !Array.isArray(option)) {
+    type = (option as { type?: unknown }).type;
+    if (type === 'function' && typeof (option as { fn?: unknown }).fn === 'function') {
+      return { type: 'function', fn: (option as { fn: (p: tf.Tensor4D) => tf.Tensor4D }).fn };
+    }
+    const extra = (['mean', 'standardDeviation', 'min', 'max'] as const).find((k) => values[k] !== undefined);
+    if (extra) throw new TypeError(`${fn}: give 'options.${extra}' inside options.normalization, not beside it`);
+    v = option as NormalizationValues;
+  } else {
+    throw typeError(
+      fn,
+      arg,
+      `one of ${NORMALIZATION_TYPES.map((n) => `'${n}'`).join(', ')}, an object or a function`,
+      option,
+    );
+  }
+  if (typeof type !== 'string' || !(NORMALIZATION_TYPES as readonly string[]).includes(type)) {
+    throw new RangeError(
+      `${fn}: expected '${arg}' to be one of ${NORMALIZATION_TYPES.map((n) => `'${n}'`).join(', ')} or a function, ` +
+        `got ${describeValue(type)}; ${NORMALIZATION_ADVICE}`,
+    );
+  }
+  const at = (k: string) => (typeof option === 'string' ? `options.${k}` : `${arg}.${k}`);
+  const mean = perChannel(fn, at('mean'), v.mean, channels);
+  const std = perChannel(fn, at('standardDeviation'), v.standardDeviation, channels, true);
+  const min = perChannel(fn, at('min'), v.min, channels);
+  const max = perChannel(fn, at('max'), v.max, channels);
+  const unused = (keys: (keyof NormalizationValues)[]) => {
+    const k = keys.find((key) => v[key] !== undefined);
+    if (k) throw new TypeError(`${fn}: '${at(k)}' has no meaning with normalization '${type}'`);
+  };
+  const need = (k: string, val: unknown) => {
+    if (val === undefined) {
+      throw new RangeError(`${fn}: normalization '${type}' needs '${at(k)}' (one value per channel, or one for all)`);
+    }
+  };
+  switch (type as NormalizationType) {
+    case 'none':
+      unused(['mean', 'standardDeviation', 'min', 'max']);
+      return { type: 'none' };
+    case 'zerocenter':
+      unused(['standardDeviation', 'min', 'max']);
+      need('mean', mean);
+      return { type: 'zerocenter', mean: mean! };
+    case 'zscore':
+      unused(['min', 'max']);
+      need('mean', mean);
+      need('standardDeviation', std);
+      return { type: 'zscore', mean: mean!, standardDeviation: std! };
+    default: {
+      unused(['mean', 'standardDeviation']);
+      const lo = min ?? new Array<number>(channels).fill(0);
+      const hi = max ?? new Array<number>(channels).fill(255);
+      const bad = lo.findIndex((m, i) => !(hi[i] > m));
+      if (bad >= 0) throw rangeError(fn, at('max'), `values above min (${lo[bad]} for channel ${bad})`, hi);
+      return { type: type as 'rescale-symmetric' | 'rescale-zero-one', min: lo, max: hi };
+    }
+  }
+}
+
+/** Applies a normalization to raw pixels `[n, h, w, c]` (float32). Call inside `tf.tidy`. */
+export function applyNormalization(x: tf.Tensor, n: InputNormalization, fnName = 'normalization'): tf.Tensor {
+  const v = (a: readonly number[]) => tf.tensor1d([...a]);
+  switch (n.type) {
+    case 'none':
+      return x;
+    case 'zerocenter':
+      return tf.sub(x, v(n.mean));
+    case 'zscore':
+      return tf.div(tf.sub(x, v(n.mean)), v(n.standardDeviation));
+    case 'rescale-zero-one':
+    case 'rescale-symmetric': {
+      const range = n.max.map((m, i) => m - n.min[i]);
+      const unit = tf.div(tf.sub(x, v(n.min)), v(range));
+      return n.type === 'rescale-zero-one' ? unit : tf.sub(tf.mul(unit, 2), 1);
+    }
+    case 'function': {
+      const out = n.fn(x as tf.Tensor4D) as unknown;
+      if (!isTensor(out) || out.shape.join() !== x.shape.join()) {
+        throw new TypeError(
+          `${fnName}: the normalization function must return a tensor of the shape it was given ` +
+            `[${x.shape.join(', ')}], got ${describeValue(out)}`,
+        );
+      }
+      return out.dtype === 'float32' ? out : tf.cast(out, 'float32');
+    }
+    default: {
+      const unhandled: never = n;
+      throw new Error(`unhandled normalization ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
