@@ -30,6 +30,10 @@ export type { AnalyzeNetworkOptions, LayerAnalysis, NetworkAnalysis } from './ne
 export { classify } from './net/classify.js';
 export type { ClassifyOptions, ClassScore } from './net/classify.js';
 export { learnables } from './net/learnables.js';
+export { toNetwork } from './net/toNetwork.js';
+export type { ToNetworkOptions } from './net/toNetwork.js';
+export type { ImportNetworkOptions } from './net/importNetwork.js';
+export type { NormalizationOption } from './net/normalization.js';
 export { LAYER_TYPES, NORMALIZATION_TYPES } from './net/types.js';
 export type {
   ConvolutionLayerInfo,

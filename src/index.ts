@@ -7,4 +7,5 @@ export * from './core.js';
 export { imread } from './io/imread.node.js';
 export type { ImreadOptions, ImreadSource } from './io/imread.node.js';
 export { imwrite } from './io/imwrite.node.js';
+export { importNetwork } from './net/importNetwork.node.js';
 export { squeezenet } from './models/squeezenet/squeezenet.node.js';

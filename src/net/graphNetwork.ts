@@ -1,0 +1,314 @@
+/**
+ * A TF.js `GraphModel` (a converted TensorFlow SavedModel or frozen graph) as a network: a layer table derived from its
+ * op nodes (constants are weights, never layers; a fused convolution + bias + activation is one layer), with readable
+ * names (wrapper scopes and the prefix every layer shares stripped) beside the full node names, and an engine that
+ * feeds normalized pixels to the graph. Not exported from the package.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+import { describeConvolution, describePooling, samePadding2d } from './layerGeometry.js';
+import { isModelDisposed, modelWeights, type NetworkEngine } from './network.js';
+import { applyNormalization } from './normalization.js';
+import type { GraphDefAttr, GraphDefNode } from './tfjsInternals.js';
+import type { InputNormalization, LayerInfo, LayerType } from './types.js';
+
+type PartialLayer = Omit<LayerInfo, 'index' | 'matlabIndex'>;
+
+/** Ops that are not layers: constants (weights) and graph plumbing. */
+const NOT_LAYERS = new Set(['Const', 'NoOp', 'Placeholder', 'PlaceholderWithDefault']);
+
+const ELEMENTWISE: Record<string, LayerType> = {
+  Relu: 'ReLU',
+  Relu6: 'Clipped ReLU',
+  LeakyRelu: 'Leaky ReLU',
+  Elu: 'ELU',
+  Sigmoid: 'Sigmoid',
+  Tanh: 'Tanh',
+  Softmax: 'Softmax',
+  FusedBatchNorm: 'Batch Normalization',
+  FusedBatchNormV3: 'Batch Normalization',
+  Add: 'Addition',
+  AddV2: 'Addition',
+  AddN: 'Addition',
+  BiasAdd: 'Addition',
+  Mul: 'Multiplication',
+};
+
+/** Ops that map each value on its own (the output has the input's size). */
+const FUNCTIONS = new Set([
+  'Identity',
+  'Sub',
+  'RealDiv',
+  'Maximum',
+  'Minimum',
+  'Square',
+  'Sqrt',
+  'Rsqrt',
+  'Exp',
+  'Log',
+  'Neg',
+  'Abs',
+  'Cast',
+  'Selu',
+  'Softplus',
+  'Swish',
+  'Erf',
+  'Floor',
+  'Round',
+  'Reciprocal',
+  'ClipByValue',
+]);
+
+const decode = (s: string | undefined) => {
+  if (s === undefined) return '';
+  try {
+    return atob(s);
+  } catch {
+    return s;
+  }
+};
+const ints = (a: GraphDefAttr | undefined) => (a?.list?.i ?? []).map(Number);
+const pair = (a: number[], at: number, fallback: number): [number, number] =>
+  a.length >= at + 2 ? [a[at], a[at + 1]] : [fallback, fallback];
+
+/** The name of a node an input refers to (`^ctrl`, `name:1` → `name`). */
+const inputNode = (s: string) => s.replace(/^\^/, '').replace(/:\d+$/, '');
+
+/**
+ * Readable names for layers: TensorFlow's wrapper scopes (`StatefulPartitionedCall`, `PartitionedCall`, `predict`)
+ * removed, then the scope prefix that every remaining scoped name shares. Where two would collide, the full names.
+ */
+export function readableNames(fullNames: readonly string[]): string[] {
+  const wrapper = /^(StatefulPartitionedCall|PartitionedCall)(_\d+)?$|^predict$/;
+  const stripped = fullNames.map((n) => {
+    const parts = n.split('/').filter((p) => !wrapper.test(p));
+    return parts.length > 0 ? parts : [n];
+  });
+  const scoped = stripped.filter((p) => p.length > 1);
+  let common = 0;
+  if (scoped.length > 1) {
+    const first = scoped[0];
+    while (common < first.length - 1 && scoped.every((p) => p.length - 1 > common && p[common] === first[common])) {
+      common++;
+    }
+  }
+  const names = stripped.map((p) => (p.length > 1 ? p.slice(common) : p).join('/'));
+  const count = new Map<string, number>();
+  for (const n of names) count.set(n, (count.get(n) ?? 0) + 1);
+  return names.map((n, i) => ((count.get(n) ?? 0) > 1 ? fullNames[i] : n));
+}
+
+/** What {@link graphNetworkParts} finds in a model, before its sizes are measured. */
+export interface GraphParts {
+  layers: PartialLayer[];
+  inputName: string;
+  /** Completes the table with the sizes measured at the input size (`shapes`, by layer name). */
+  complete(shapes: ReadonlyMap<string, number[]>): Promise<PartialLayer[]>;
+  engine(normalization: InputNormalization, fn: string): NetworkEngine;
+}
+
+/**
+ * Reads a graph model's layer table from its GraphDef. The sizes are measured afterwards by running the model once at
+ * its input size, since a GraphDef does not carry them.
+ */
+export function graphNetworkParts(model: GraphModel, nodes: readonly GraphDefNode[], inputName: string): GraphParts {
+  const weights = model.weights ?? {};
+  const isWeight = (n: string) => weights[n] !== undefined;
+  const layerNodes = nodes.filter((n) => n.name === inputName || (!NOT_LAYERS.has(n.op) && !isWeight(n.name)));
+  const readable = readableNames(layerNodes.map((n) => n.name));
+  const nameOf = new Map(layerNodes.map((n, i) => [n.name, readable[i]]));
+  const counted = new Set<string>();
+  const byNode = new Map(nodes.map((n) => [n.name, n]));
+
+  const layers: PartialLayer[] = layerNodes.map((n) => {
+    const name = nameOf.get(n.name)!;
+    const ins = (n.input ?? []).filter((s) => !s.startsWith('^')).map(inputNode);
+    const inputs = [...new Set(ins.filter((s) => nameOf.has(s)).map((s) => nameOf.get(s)!))];
+    // Learnables: the weights this node reads (each counted once), not counting small integer constants.
+    let numLearnables = 0;
+    for (const s of ins) {
+      const w = weights[s]?.[0];
+      if (w && !counted.has(s) && w.dtype === 'float32' && w.size > 1) {
+        counted.add(s);
+        numLearnables += w.size;
+      }
+    }
+    const base = { name, inputs, nodeName: n.name, originalType: n.op, outputSize: [] as number[], numLearnables };
+    return { ...base, type: n.name === inputName ? 'Image Input' : 'Other', description: n.op } as PartialLayer;
+  });
+
+  const complete = async (shapes: ReadonlyMap<string, number[]>): Promise<PartialLayer[]> => {
+    const sizeOf = (name: string) => shapes.get(name) ?? [];
+    const constValues = async (node: GraphDefNode, at: number): Promise<number[] | null> => {
+      const src = (node.input ?? [])[at];
+      const w = src === undefined ? undefined : weights[inputNode(src)]?.[0];
+      return w ? Array.from(await (w as tf.Tensor).data(), Number) : null;
+    };
+    const out: PartialLayer[] = [];
+    for (const l of layers) {
+      const node = byNode.get(l.nodeName)!;
+      const outputSize = sizeOf(l.name);
+      const inSize = l.inputs.length > 0 ? sizeOf(l.inputs[0]) : [];
+      const common = { ...l, outputSize };
+      const op = node.op;
+      const simple = (type: LayerType, description: string) => ({ ...common, type, description }) as PartialLayer;
+      if (l.type === 'Image Input') {
+        out.push(simple('Image Input', `${outputSize.join('×')} images`));
+        continue;
+      }
+      const fused = (node.attr?.fused_ops?.list?.s ?? []).map(decode);
+      const suffix = fused.length > 0 ? ` + ${fused.join(' + ')}` : '';
+      const isConv = op === 'Conv2D' || op === '_FusedConv2D';
+      const isDepthwise = op === 'DepthwiseConv2dNative' || op === 'FusedDepthwiseConv2dNative';
+      if ((isConv || isDepthwise) && inSize.length === 3) {
+        const filter = weights[inputNode((node.input ?? [])[1] ?? '')]?.[0];
+        const fshape = filter?.shape ?? [1, 1, inSize[2], outputSize[2]];
+        const kernel: [number, number] = [fshape[0] ?? 1, fshape[1] ?? 1];
+        const stride = pair(ints(node.attr?.strides), 1, 1);
+        const dilation = pair(ints(node.attr?.dilations), 1, 1);
+        const mode = decode(node.attr?.padding?.s);
+        const explicit = ints(node.attr?.explicit_paddings);
+        const padding =
+          mode === 'SAME'
+            ? samePadding2d(inSize, kernel, stride, dilation)
+            : mode === 'EXPLICIT' && explicit.length === 8
+              ? ([explicit[2], explicit[3], explicit[4], explicit[5]] as [number, number, number, number])
+              : ([0, 0, 0, 0] as [number, number, number, number]);
+        const filters = outputSize[2];
+        out.push({
+          ...common,
+          type: isDepthwise ? 'Grouped Convolution' : 'Convolution',
+          description:
+            describeConvolution(filters, kernel, inSize[2], stride, mode === 'SAME' ? 'same' : padding, isDepthwise) +
+            suffix,
+          kernel,
+          stride,
+          dilation,
+          padding,
+          paddingMode: mode === 'SAME' ? 'same' : 'manual',
+          numChannels: inSize[2],
+          numFilters: filters,
+        } as PartialLayer);
+        continue;
+      }
+      if ((op === 'MaxPool' || op === 'AvgPool') && inSize.length === 3) {
+        const kernel = pair(ints(node.attr?.ksize), 1, 1);
+        const stride = pair(ints(node.attr?.strides), 1, 1);
+        const mode = decode(node.attr?.padding?.s);
+        const padding =
+          mode === 'SAME' ? samePadding2d(inSize, kernel, stride) : ([0, 0, 0, 0] as [number, number, number, number]);
+        out.push({
+          ...common,
+          type: op === 'MaxPool' ? 'Max Pooling' : 'Average Pooling',
+          description: describePooling(op === 'MaxPool', kernel, stride, mode === 'SAME' ? 'same' : padding),
+          kernel,
+          stride,
+          padding,
+          paddingMode: mode === 'SAME' ? 'same' : 'manual',
+        } as PartialLayer);
+        continue;
+      }
+      if ((op === 'Pad' || op === 'PadV2' || op === 'MirrorPad') && inSize.length === 3) {
+        const p = await constValues(node, 1);
+        if (p && p.length === 8 && p[0] === 0 && p[1] === 0 && p[6] === 0 && p[7] === 0) {
+          const padding = [p[2], p[3], p[4], p[5]] as [number, number, number, number];
+          out.push({
+            ...common,
+            type: 'Padding',
+            description: `padding [${padding.join(' ')}]`,
+            padding,
+          } as PartialLayer);
+          continue;
+        }
+      }
+      if (op === 'MatMul' || op === '_FusedMatMul') {
+        out.push(simple('Fully Connected', `${outputSize[outputSize.length - 1]} fully connected layer${suffix}`));
+        continue;
+      }
+      if (op === 'ConcatV2' && inSize.length === 3 && outputSize.length === 3 && outputSize[0] === inSize[0]) {
+        const sum = l.inputs.reduce((s, i) => s + (sizeOf(i)[2] ?? 0), 0);
+        if (sum === outputSize[2]) {
+          out.push(simple('Depth concatenation', `Depth concatenation of ${l.inputs.length} inputs`));
+          continue;
+        }
+      }
+      if ((op === 'Mean' || op === 'Max') && inSize.length === 3) {
+        const axes = await constValues(node, 1);
+        if (axes && axes.length === 2 && axes.includes(1) && axes.includes(2)) {
+          const avg = op === 'Mean';
+          out.push(
+            simple(avg ? 'Global Average Pooling' : 'Global Max Pooling', `Global ${avg ? 'average' : 'max'} pooling`),
+          );
+          continue;
+        }
+      }
+      if (op === 'Reshape' || op === 'Squeeze' || op === 'Flatten') {
+        out.push(simple('Flatten', op));
+        continue;
+      }
+      const type = ELEMENTWISE[op];
+      if (type) {
+        out.push(simple(type, op === 'BiasAdd' ? 'Bias' : op));
+        continue;
+      }
+      if (FUNCTIONS.has(op)) {
+        out.push(simple('Function', op));
+        continue;
+      }
+      out.push(simple('Other', `${op} (TensorFlow op)`));
+    }
+    return out;
+  };
+
+  return {
+    layers,
+    inputName,
+    complete,
+    engine: (normalization, fn) => graphModelEngine(model, layers, byNode, inputName, normalization, fn),
+  };
+}
+
+/** The engine of a user's graph model: normalizes, then runs the graph to the layers' nodes. */
+function graphModelEngine(
+  model: GraphModel,
+  layers: readonly PartialLayer[],
+  byNode: ReadonlyMap<string, GraphDefNode>,
+  inputName: string,
+  normalization: InputNormalization,
+  fn: string,
+): NetworkEngine {
+  const nodeOf = new Map(layers.map((l) => [l.name, l.nodeName]));
+  return {
+    run: (input, names) => {
+      const x = applyNormalization(input, normalization, fn);
+      const inputLayer = layers[0].name;
+      // The input layer is the normalized pixels; the graph computes every other one.
+      const wanted = names.filter((n) => n !== inputLayer);
+      const raw =
+        wanted.length > 0
+          ? model.execute(
+              { [inputName]: x },
+              wanted.map((n) => nodeOf.get(n) ?? n),
+            )
+          : [];
+      const outs = Array.isArray(raw) ? raw : [raw];
+      let k = 0;
+      return names.map((n) => (n === inputLayer ? x : outs[k++]));
+    },
+    ownTensors: () => modelWeights(model),
+    learnables: (l) => {
+      const out: Record<string, tf.Tensor> = {};
+      const weights = model.weights ?? {};
+      // The float weights this node reads: the first is its kernel (Weights), the next its bias (Bias).
+      const names = ['Weights', 'Bias', 'Scale', 'Offset'];
+      let k = 0;
+      for (const s of byNode.get(l.nodeName)?.input ?? []) {
+        const w = weights[inputNode(s)]?.[0];
+        if (w && w.dtype === 'float32' && w.size > 1) out[names[k++] ?? `Weight${k}`] = w;
+      }
+      return out;
+    },
+    isDisposed: () => isModelDisposed(model),
+    dispose: () => model.dispose(),
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * `importNetwork(source, options)` in browsers: a model.json URL (relative URLs resolve against the page) or an IO
+ * handler (e.g. `tf.io.browserFiles` for files dropped on the page).
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { typeError } from '../internal/validate.js';
+import { importNetwork as load, checkImportOptions, type ImportNetworkOptions } from './importNetwork.js';
+import { modelSource } from './modelSource.browser.js';
+import type { Network } from './types.js';
+
+const FN = 'importNetwork';
+
+/**
+ * Loads a user's TF.js model (a converted TensorFlow graph, or a Keras model, which needs @tensorflow/tfjs-layers),
+ * detected from its model.json, and makes it a {@link Network} as {@link toNetwork} does.
+ *
+ * @param source The model.json URL, or a TF.js IO handler (`tf.io.browserFiles([json, ...shards])`).
+ * @param options {@link ToNetworkOptions} (the normalization is required unless the file declares it), with the class
+ *   names as an array or a labels file URL, plus `signal`, `timeoutMs` and `onProgress`.
+ * @returns A promise of the Network.
+ */
+export async function importNetwork(
+  source: string | URL | tf.io.IOHandler,
+  options?: ImportNetworkOptions,
+): Promise<Network> {
+  const opts = checkImportOptions(FN, options);
+  const isHandler = typeof source === 'object' && source !== null && !(source instanceof URL);
+  if (isHandler && typeof (source as tf.io.IOHandler).load !== 'function') {
+    throw typeError(FN, 'source', 'a model.json URL, or a tf.io.IOHandler with load()', source);
+  }
+  if (!isHandler && !(typeof source === 'string' && source !== '') && !(source instanceof URL)) {
+    throw typeError(FN, 'source', 'a model.json URL, or a tf.io.IOHandler with load()', source);
+  }
+  const src = isHandler
+    ? modelSource({ ioHandler: source as tf.io.IOHandler }, '')
+    : modelSource({ modelUrl: source as string | URL }, '');
+  return load(FN, src, opts, async (where, signal) => {
+    const res = await fetch(where instanceof URL ? where.href : where, { signal });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return res.text();
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * `importNetwork(source, options)` for Node.js: a model.json path, directory, `file:` or `http(s):` URL, or an IO
+ * handler.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as tf from '@tensorflow/tfjs-core';
+import { typeError } from '../internal/validate.js';
+import { importNetwork as load, checkImportOptions, type ImportNetworkOptions } from './importNetwork.js';
+import { modelSource } from './modelSource.node.js';
+import type { Network } from './types.js';
+
+const FN = 'importNetwork';
+const HINT = 'check the path or URL of the model.json';
+
+/**
+ * Loads a user's TF.js model from its files, a converted TensorFlow graph (`format: 'graph-model'`) or a Keras model
+ * (`'layers-model'`, which needs @tensorflow/tfjs-layers), detected from the file, and makes it a {@link Network}
+ * as {@link toNetwork} does.
+ *
+ * @param source Where `model.json` is (its weight files beside it): a path, a directory holding it, a `file:` or
+ *   `http(s):` URL, or a TF.js IO handler (e.g. `tf.io.fromMemory(...)`).
+ * @param options {@link ToNetworkOptions} (the normalization is required unless the file declares it), with the class
+ *   names as an array or a labels file (JSON array or one per line), plus `signal`, `timeoutMs` and `onProgress`.
+ * @returns A promise of the Network; `net.dispose()` frees the model.
+ * @throws {TypeError} for a bad source or options, a missing normalization, a model with several inputs or outputs.
+ * @throws {RangeError} for an unknown normalization or class names that do not match the output.
+ * @throws {Error} naming the file when it cannot be read or is not a TF.js model.
+ * @example
+ * const net = await importNetwork('models/mobilenet_v2/model.json', {
+ *   normalization: 'rescale-symmetric',
+ *   classNames: 'models/mobilenet_v2/labels.txt',
+ * });
+ */
+export async function importNetwork(
+  source: string | URL | tf.io.IOHandler,
+  options?: ImportNetworkOptions,
+): Promise<Network> {
+  const opts = checkImportOptions(FN, options);
+  const isHandler = typeof source === 'object' && source !== null && !(source instanceof URL);
+  if (isHandler && typeof (source as tf.io.IOHandler).load !== 'function') {
+    throw typeError(FN, 'source', 'a model.json path or URL, or a tf.io.IOHandler with load()', source);
+  }
+  if (!isHandler && !(typeof source === 'string' && source !== '') && !(source instanceof URL)) {
+    throw typeError(FN, 'source', 'a model.json path or URL, or a tf.io.IOHandler with load()', source);
+  }
+  const src = isHandler
+    ? modelSource(FN, { ioHandler: source as tf.io.IOHandler }, '', HINT)
+    : modelSource(FN, { modelUrl: source as string | URL }, '', HINT);
+  return load(FN, src, opts, async (where, signal) => {
+    const text = where instanceof URL ? where.href : where;
+    if (/^https?:\/\//i.test(text)) {
+      const res = await fetch(text, { signal });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return res.text();
+    }
+    const file = text.startsWith('file:') ? fileURLToPath(text) : path.resolve(text);
+    return readFile(file, { encoding: 'utf8', signal });
+  });
+}

@@ -1,0 +1,159 @@
+/**
+ * Importing a user's model from its files: a TF.js `model.json` of either format (a converted TensorFlow graph or a
+ * Keras model), detected from the file, loaded with TF.js and made a Network by `toNetwork`'s body. The platform
+ * entries (`importNetwork.node.ts`, `importNetwork.browser.ts`) say where files come from. Not exported from the
+ * package.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import { checkWaitOptions, guardCallback, startWait, type WaitOptions } from '../internal/abortable.js';
+import { typeError } from '../internal/validate.js';
+import { METADATA_KEY } from './modelFormat.js';
+import type { ModelSource } from './modelSource.js';
+import { checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
+import type { Network } from './types.js';
+
+/** Options of `importNetwork`: {@link ToNetworkOptions}, where the class names may be a labels file, and the wait. */
+export interface ImportNetworkOptions extends Omit<ToNetworkOptions, 'classNames'>, WaitOptions {
+  /**
+   * The class names: an array, or where a labels file is (a path or URL in Node, a URL in browsers), holding a JSON
+   * array of names or one name per line.
+   */
+  classNames?: readonly string[] | string | URL;
+  /** Called with the fraction loaded so far (0..1) while the files are read. */
+  onProgress?: (fraction: number) => void;
+}
+
+/** Checks importNetwork's options. */
+export function checkImportOptions(fn: string, options: unknown): ImportNetworkOptions {
+  const raw = (options ?? {}) as ImportNetworkOptions;
+  const labels = raw.classNames;
+  const isFile = typeof labels === 'string' || labels instanceof URL;
+  const forCheck = isFile && options && typeof options === 'object' ? { ...raw, classNames: undefined } : options;
+  const opts = checkToNetworkOptions(fn, forCheck, ['signal', 'timeoutMs', 'onProgress']) as ImportNetworkOptions;
+  if (typeof labels === 'string' && labels === '')
+    throw typeError(fn, 'options.classNames', 'an array or a labels file', labels);
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
+    throw typeError(fn, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
+  }
+  checkWaitOptions(fn, opts);
+  return isFile ? { ...opts, classNames: labels } : opts;
+}
+
+/** Class names from a labels file's text: a JSON array of strings, or one name per line (blank lines dropped). */
+export function parseLabels(fn: string, text: string, what: string): string[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (err) {
+      throw new Error(`${fn}: the labels file ${what} is not valid JSON (${(err as Error).message})`);
+    }
+    if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === 'string')) {
+      throw new Error(`${fn}: the labels file ${what} must hold a JSON array of strings`);
+    }
+    return parsed;
+  }
+  return trimmed
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** The format of loaded artifacts: a Keras model (`layers-model`) or a TensorFlow graph (`graph-model`). */
+function formatOf(a: tf.io.ModelArtifacts): 'layers-model' | 'graph-model' | null {
+  const topology = a.modelTopology as Record<string, unknown> | undefined;
+  if (a.format === 'layers-model' || (topology && ('model_config' in topology || 'class_name' in topology))) {
+    return 'layers-model';
+  }
+  if (a.format === 'graph-model' || (topology && Array.isArray(topology.node))) return 'graph-model';
+  return null;
+}
+
+/**
+ * Loads a model from `source` and makes it a Network. `readLabels` reads a labels file (the platform's way).
+ */
+export async function importNetwork(
+  fn: string,
+  source: ModelSource,
+  opts: ImportNetworkOptions,
+  readLabels: (where: string | URL, signal: AbortSignal) => Promise<string>,
+): Promise<Network> {
+  const progress = guardCallback(fn, 'options.onProgress', opts.onProgress);
+  const wait = startWait(fn, source.what, opts);
+  const why = () => wait.stopped() ?? progress.error();
+  let artifacts: tf.io.ModelArtifacts;
+  let classNames: readonly string[] | undefined;
+  try {
+    const handler = source.open({ fetch: wait.fetch, signal: wait.signal, onProgress: progress.call });
+    try {
+      artifacts = await handler.load!();
+    } catch (err) {
+      const stop = why();
+      if (stop) throw stop;
+      const msg = (err as Error)?.message ?? String(err);
+      if (msg.startsWith(`${fn}:`)) throw err;
+      throw new Error(`${fn}: could not load the model from ${source.what}: ${msg}`, { cause: err });
+    }
+    const labels = opts.classNames;
+    if (typeof labels === 'string' || labels instanceof URL) {
+      const what = labels instanceof URL ? labels.href : labels;
+      let text: string;
+      try {
+        text = await readLabels(labels, wait.signal);
+      } catch (err) {
+        throw why() ?? new Error(`${fn}: could not read the labels file ${what}: ${(err as Error)?.message ?? err}`);
+      }
+      classNames = parseLabels(fn, text, what);
+    } else {
+      classNames = labels;
+    }
+    const stop = why();
+    if (stop) throw stop;
+  } finally {
+    wait.done();
+  }
+  const format = formatOf(artifacts);
+  if (!format) {
+    throw new Error(
+      `${fn}: ${source.what} is not a TF.js model (its model.json has neither a Keras model_config nor a GraphDef)`,
+    );
+  }
+  const memory = {
+    load: async () => artifacts,
+  };
+  let model: { dispose(): unknown };
+  try {
+    if (format === 'graph-model') {
+      model = await loadGraphModel(memory);
+    } else {
+      let layers: typeof import('@tensorflow/tfjs-layers');
+      try {
+        layers = await import('@tensorflow/tfjs-layers');
+      } catch (err) {
+        throw new Error(
+          `${fn}: ${source.what} is a Keras model, which needs the package @tensorflow/tfjs-layers (npm install @tensorflow/tfjs-layers)`,
+          { cause: err },
+        );
+      }
+      model = await layers.loadLayersModel(memory);
+    }
+  } catch (err) {
+    const msg = (err as Error)?.message ?? String(err);
+    if (msg.startsWith(`${fn}:`)) throw err;
+    throw new Error(`${fn}: TF.js could not make a model of ${source.what}: ${msg}`, { cause: err });
+  }
+  const declared = (artifacts.userDefinedMetadata as Record<string, unknown> | undefined)?.[METADATA_KEY];
+  try {
+    return await makeNetwork(
+      fn,
+      model,
+      { ...opts, classNames },
+      declared && typeof declared === 'object' ? (declared as Record<string, unknown>) : null,
+    );
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}

@@ -1,0 +1,560 @@
+/**
+ * A Keras `tf.LayersModel` as a network: its layer table by Keras names (nested models by path, shared layers per
+ * call) and an engine that runs it layer by layer. The engine calls each layer as Keras does, on real tensors, so that
+ * any layer can be read or fed, gradients flow, and the input size is free where the layers allow it.
+ *
+ * Models are read through the public fields every tfjs-layers copy has (`layers`, `inputs`, `outputs`,
+ * `inboundNodes`, `sourceLayer`, …), described here structurally, so that a model made by another copy of
+ * tfjs-layers than this package's works too. Not exported from the package.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { describeConvolution, describePooling, samePadding2d } from './layerGeometry.js';
+import type { NetworkEngine } from './network.js';
+import { applyNormalization } from './normalization.js';
+import type { InputNormalization, LayerInfo, LayerType } from './types.js';
+
+/** A Keras symbolic tensor (the output of a layer call, in a model's graph). */
+interface KSym {
+  readonly id: number;
+  readonly shape: readonly (number | null)[];
+  readonly sourceLayer: KLayer;
+  readonly nodeIndex: number;
+  readonly tensorIndex: number;
+}
+
+/** A call of a layer in a graph. */
+interface KNode {
+  readonly inputTensors: readonly KSym[];
+  readonly outputTensors: readonly KSym[];
+  readonly callArgs?: Record<string, unknown>;
+}
+
+/** A Keras weight. */
+interface KWeight {
+  readonly name: string;
+  readonly originalName?: string;
+  readonly shape: readonly number[];
+  read(): tf.Tensor;
+}
+
+/** A Keras layer (a model is one too, with `layers`, `inputs` and `outputs`). */
+interface KLayer {
+  readonly name: string;
+  getClassName(): string;
+  getConfig(): Record<string, unknown>;
+  readonly inboundNodes: readonly KNode[];
+  readonly weights: readonly KWeight[];
+  apply(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor | tf.Tensor[];
+  readonly layers?: readonly KLayer[];
+  readonly inputs?: readonly KSym[];
+  readonly outputs?: readonly KSym[];
+}
+
+/** Whether a layer is itself a model (a nested network). */
+const isContainer = (l: KLayer): boolean =>
+  Array.isArray(l.layers) && Array.isArray(l.inputs) && Array.isArray(l.outputs);
+
+/** Where a layer's output lives: the model (nesting path) it is computed in, and its symbolic tensor there. */
+interface Context {
+  readonly key: string;
+  readonly container: KLayer;
+  readonly parent: Context | null;
+  /** The call of `container` in `parent` (null for the top model). */
+  readonly callNode: KNode | null;
+}
+
+interface Entry {
+  ctx: Context;
+  sym: KSym;
+}
+
+/** MATLAB's name for a Keras weight (`kernel` → `Weights`, `gamma` → `Scale`, …). */
+const WEIGHT_NAMES: Record<string, string> = {
+  kernel: 'Weights',
+  depthwise_kernel: 'Weights',
+  pointwise_kernel: 'PointwiseWeights',
+  bias: 'Bias',
+  gamma: 'Scale',
+  beta: 'Offset',
+  moving_mean: 'TrainedMean',
+  moving_variance: 'TrainedVariance',
+  alpha: 'Alpha',
+};
+
+const isState = (w: KWeight) => /moving_(mean|variance)$/.test(w.originalName ?? w.name);
+const weightKey = (w: KWeight) => {
+  const short = (w.originalName ?? w.name).split('/').pop() ?? w.name;
+  return WEIGHT_NAMES[short.replace(/_\d+$/, '')] ?? short;
+};
+const pair = (v: unknown, fallback: number): [number, number] =>
+  Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : typeof v === 'number' ? [v, v] : [fallback, fallback];
+
+const ACTIVATION_TYPES: Record<string, LayerType> = {
+  relu: 'ReLU',
+  relu6: 'Clipped ReLU',
+  softmax: 'Softmax',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  elu: 'ELU',
+};
+
+type PartialLayer = Omit<LayerInfo, 'index' | 'matlabIndex'>;
+
+/** The table entry of one layer call: type, description and geometry from its Keras config. */
+function describeKerasLayer(
+  layer: KLayer,
+  node: KNode,
+  base: {
+    name: string;
+    inputs: string[];
+    nodeName: string;
+    outputSize: number[];
+    numLearnables: number;
+  },
+): PartialLayer {
+  const cls = layer.getClassName();
+  // tfjs-layers gives its configs in camelCase (`kernelSize`), Keras files in snake_case: read both as snake_case.
+  const cfg = Object.fromEntries(
+    Object.entries(layer.getConfig()).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]),
+  );
+  const inShape = (node.inputTensors[0]?.shape ?? []).slice(1) as (number | null)[];
+  const common = { ...base, originalType: cls };
+  const simple = (type: LayerType, description: string) =>
+    ({ ...common, type, description }) as unknown as PartialLayer;
+  const padMode = cfg.padding === 'same' ? 'same' : 'manual';
+  const known = (a: (number | null)[]) => a.every((v): v is number => typeof v === 'number' && v > 0);
+  switch (cls) {
+    case 'InputLayer':
+      return simple('Image Input', `${inShape.length ? inShape.join('×') : base.outputSize.join('×')} images`);
+    case 'Conv2D':
+    case 'DepthwiseConv2D':
+    case 'SeparableConv2D': {
+      const kernel = pair(cfg.kernel_size, 1);
+      const stride = pair(cfg.strides, 1);
+      const dilation = pair(cfg.dilation_rate, 1);
+      const channels = Number(inShape[2] ?? 0);
+      const grouped = cls === 'DepthwiseConv2D';
+      const filters = grouped ? channels * Number(cfg.depth_multiplier ?? 1) : Number(cfg.filters);
+      const hw = inShape.slice(0, 2);
+      const padding =
+        padMode === 'same'
+          ? known(hw)
+            ? samePadding2d(hw, kernel, stride, dilation)
+            : ([0, 0, 0, 0] as [number, number, number, number])
+          : ([0, 0, 0, 0] as [number, number, number, number]);
+      return {
+        ...common,
+        type: grouped ? 'Grouped Convolution' : 'Convolution',
+        description: describeConvolution(
+          filters,
+          kernel,
+          channels,
+          stride,
+          padMode === 'same' ? 'same' : padding,
+          grouped,
+        ),
+        kernel,
+        stride,
+        dilation,
+        padding,
+        paddingMode: padMode,
+        numChannels: channels,
+        numFilters: filters,
+      } as PartialLayer;
+    }
+    case 'MaxPooling2D':
+    case 'AveragePooling2D': {
+      const kernel = pair(cfg.pool_size, 2);
+      const stride = cfg.strides == null ? kernel : pair(cfg.strides, 1);
+      const hw = inShape.slice(0, 2);
+      const padding =
+        padMode === 'same' && known(hw)
+          ? samePadding2d(hw, kernel, stride)
+          : ([0, 0, 0, 0] as [number, number, number, number]);
+      const max = cls === 'MaxPooling2D';
+      return {
+        ...common,
+        type: max ? 'Max Pooling' : 'Average Pooling',
+        description: describePooling(max, kernel, stride, padMode === 'same' ? 'same' : padding),
+        kernel,
+        stride,
+        padding,
+        paddingMode: padMode,
+      } as PartialLayer;
+    }
+    case 'ZeroPadding2D': {
+      const p = cfg.padding;
+      const rows = Array.isArray(p) ? pair(p[0], 0) : pair(p, 0);
+      const cols = Array.isArray(p) ? pair(p[1], 0) : pair(p, 0);
+      const padding = [rows[0], rows[1], cols[0], cols[1]] as [number, number, number, number];
+      return {
+        ...common,
+        type: 'Padding',
+        description: `zero padding [${padding.join(' ')}]`,
+        padding,
+      } as PartialLayer;
+    }
+    case 'Dense':
+      return simple('Fully Connected', `${cfg.units} fully connected layer`);
+    case 'Flatten':
+    case 'Reshape':
+      return simple(
+        'Flatten',
+        cls === 'Flatten' ? 'Flatten' : `Reshape to [${(cfg.target_shape as number[]).join(' ')}]`,
+      );
+    case 'BatchNormalization':
+      return simple('Batch Normalization', `Batch normalization with ${inShape[inShape.length - 1]} channels`);
+    case 'ReLU': {
+      if (cfg.max_value != null) return simple('Clipped ReLU', `Clipped ReLU with ceiling ${cfg.max_value}`);
+      return Number(cfg.negative_slope ?? 0) > 0
+        ? simple('Leaky ReLU', `Leaky ReLU with scale ${cfg.negative_slope}`)
+        : simple('ReLU', 'ReLU');
+    }
+    case 'LeakyReLU':
+      return simple('Leaky ReLU', `Leaky ReLU with scale ${cfg.alpha}`);
+    case 'ELU':
+      return simple('ELU', 'ELU');
+    case 'Softmax':
+      return simple('Softmax', 'softmax');
+    case 'Activation': {
+      const fn = String(cfg.activation);
+      const type = ACTIVATION_TYPES[fn];
+      return type ? simple(type, type === 'Softmax' ? 'softmax' : type) : simple('Function', `activation '${fn}'`);
+    }
+    case 'Dropout':
+    case 'SpatialDropout2D':
+    case 'GaussianNoise':
+    case 'GaussianDropout':
+    case 'AlphaDropout':
+      return simple('Dropout', cfg.rate != null ? `${Number(cfg.rate) * 100}% dropout` : cls);
+    case 'Add':
+      return simple('Addition', `Element-wise addition of ${node.inputTensors.length} inputs`);
+    case 'Multiply':
+      return simple('Multiplication', `Element-wise multiplication of ${node.inputTensors.length} inputs`);
+    case 'Concatenate':
+      return cfg.axis === -1 || cfg.axis === 3
+        ? simple('Depth concatenation', `Depth concatenation of ${node.inputTensors.length} inputs`)
+        : simple('Other', `Concatenation along axis ${cfg.axis}`);
+    case 'GlobalAveragePooling2D':
+      return simple('Global Average Pooling', 'Global average pooling');
+    case 'GlobalMaxPooling2D':
+      return simple('Global Max Pooling', 'Global max pooling');
+    case 'Rescaling':
+      return simple('Function', `Rescaling by ${cfg.scale} plus ${cfg.offset}`);
+    default:
+      return simple('Other', `${cls} (Keras)`);
+  }
+}
+
+/** What {@link kerasNetworkParts} finds in a model. */
+export interface KerasParts {
+  /** The layer table; an `outputSize` holds -1 where Keras does not know a size (an input of free size). */
+  layers: PartialLayer[];
+  inputName: string;
+  /** The model input's shape without the batch (nulls where free). */
+  inputShape: (number | null)[];
+  /** Makes the engine once the normalization is known. */
+  engine(normalization: InputNormalization, fn: string): NetworkEngine;
+}
+
+/** Reads a Keras model's layer table and makes its engine. The model must have one input and one output. */
+export function kerasNetworkParts(model: KLayer): KerasParts {
+  const layers: PartialLayer[] = [];
+  const entries = new Map<string, Entry>();
+  const contexts = new Map<string, Context>();
+  const top: Context = { key: '', container: model, parent: null, callNode: null };
+  contexts.set('', top);
+
+  // The layer table of one model (nested ones recursively), in Keras order as far as the graph allows.
+  const walk = (ctx: Context, prefix: string, feeders: readonly string[]) => {
+    const container = ctx.container;
+    const inputs = container.inputs!;
+    const isInput = (s: KSym) => inputs.some((i) => i.id === s.id);
+    // The calls that compute the outputs, each with the calls it needs.
+    const calls = new Map<string, { layer: KLayer; nodeIndex: number; node: KNode; deps: Set<string> }>();
+    const keyOf = (s: KSym) => `${s.sourceLayer.name}#${s.nodeIndex}`;
+    const visit = (s: KSym) => {
+      if (isInput(s)) return;
+      const key = keyOf(s);
+      if (calls.has(key)) return;
+      const node = s.sourceLayer.inboundNodes[s.nodeIndex];
+      const deps = new Set<string>();
+      calls.set(key, { layer: s.sourceLayer, nodeIndex: s.nodeIndex, node, deps });
+      for (const t of node.inputTensors) {
+        visit(t);
+        if (!isInput(t)) deps.add(keyOf(t));
+      }
+    };
+    for (const o of container.outputs!) visit(o);
+    // Calls of one layer, numbered in this model from 0.
+    const callNumber = new Map<string, number>();
+    const perLayer = new Map<string, number[]>();
+    for (const c of calls.values()) perLayer.set(c.layer.name, [...(perLayer.get(c.layer.name) ?? []), c.nodeIndex]);
+    for (const [name, idx] of perLayer) {
+      idx
+        .sort((a, b) => a - b)
+        .forEach((n, i) => {
+          callNumber.set(`${name}#${n}`, i);
+        });
+    }
+    const nameOfCall = (layer: KLayer, nodeIndex: number) => {
+      const i = callNumber.get(`${layer.name}#${nodeIndex}`) ?? 0;
+      return `${prefix}${layer.name}${i > 0 ? `@${i}` : ''}`;
+    };
+    const tableName = (s: KSym) => {
+      const i = inputs.findIndex((t) => t.id === s.id);
+      return i >= 0 ? feeders[i] : nameOfCall(s.sourceLayer, s.nodeIndex);
+    };
+    // Keras order (the model's `layers`, then call number), kept wherever the graph allows it.
+    const rank = new Map((container.layers ?? []).map((l, i) => [l.name, i]));
+    const pending = [...calls.entries()].sort(
+      ([, a], [, b]) => (rank.get(a.layer.name) ?? 0) - (rank.get(b.layer.name) ?? 0) || a.nodeIndex - b.nodeIndex,
+    );
+    const done = new Set<string>();
+    while (pending.length > 0) {
+      const at = pending.findIndex(([, c]) => [...c.deps].every((d) => done.has(d)));
+      const [key, c] = pending.splice(at, 1)[0];
+      done.add(key);
+      const name = nameOfCall(c.layer, c.nodeIndex);
+      const inputNames = c.node.inputTensors.map(tableName);
+      if (isContainer(c.layer)) {
+        const inner: Context = { key: name, container: c.layer, parent: ctx, callNode: c.node };
+        contexts.set(name, inner);
+        walk(inner, `${name}/`, inputNames);
+        const out = c.layer.outputs![0];
+        const outName = (() => {
+          const i = c.layer.inputs!.findIndex((t) => t.id === out.id);
+          return i >= 0 ? inputNames[i] : `${name}/${nameOfInner(c.layer, out)}`;
+        })();
+        entries.set(name, entries.get(outName)!);
+        const o = layers.find((l) => l.name === outName);
+        layers.push({
+          name,
+          type: 'Network',
+          description: `${c.layer.getClassName()} '${c.layer.name}' with ${c.layer.layers!.length} layers`,
+          inputs: inputNames,
+          nodeName: name,
+          originalType: c.layer.getClassName(),
+          outputSize: o ? [...o.outputSize] : [],
+          numLearnables: 0,
+          outputLayer: outName,
+        } as PartialLayer);
+        continue;
+      }
+      const sym = c.node.outputTensors[0];
+      entries.set(name, { ctx, sym });
+      const numLearnables = c.nodeIndex === firstCall(c.layer, calls) ? countLearnables(c.layer) : 0;
+      layers.push(
+        describeKerasLayer(c.layer, c.node, {
+          name,
+          inputs: inputNames,
+          nodeName: name,
+          outputSize: sym.shape.slice(1).map((d) => d ?? -1),
+          numLearnables,
+        }),
+      );
+    }
+  };
+  // The name an inner model's output has in its own table (its call number there).
+  const nameOfInner = (container: KLayer, out: KSym) => {
+    const calls = out.sourceLayer.inboundNodes.map((_, i) => i).filter((i) => isInGraph(container, out.sourceLayer, i));
+    const n = calls.indexOf(out.nodeIndex);
+    return `${out.sourceLayer.name}${n > 0 ? `@${n}` : ''}`;
+  };
+
+  const input = model.inputs![0];
+  const inputName = input.sourceLayer.name;
+  const inputShape = input.shape.slice(1) as (number | null)[];
+  layers.push(
+    describeKerasLayer(
+      input.sourceLayer,
+      { inputTensors: [input], outputTensors: [input] },
+      {
+        name: inputName,
+        inputs: [],
+        nodeName: inputName,
+        outputSize: inputShape.map((d) => d ?? -1),
+        numLearnables: 0,
+      },
+    ),
+  );
+  entries.set(inputName, { ctx: top, sym: input });
+  walk(top, '', [inputName]);
+
+  return {
+    layers,
+    inputName,
+    inputShape,
+    engine: (normalization, fn) => kerasEngine(model, entries, contexts, inputName, normalization, fn),
+  };
+}
+
+/** Whether call `nodeIndex` of `layer` is part of `container`'s graph (reached from its outputs). */
+function isInGraph(container: KLayer, layer: KLayer, nodeIndex: number): boolean {
+  const seen = new Set<string>();
+  const inputs = container.inputs ?? [];
+  const stack = [...(container.outputs ?? [])];
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    if (inputs.some((i) => i.id === s.id)) continue;
+    const key = `${s.sourceLayer.name}#${s.nodeIndex}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (s.sourceLayer === layer && s.nodeIndex === nodeIndex) return true;
+    stack.push(...s.sourceLayer.inboundNodes[s.nodeIndex].inputTensors);
+  }
+  return false;
+}
+
+/** The first call of a layer among `calls` (learnables are counted once, there). */
+function firstCall(layer: KLayer, calls: Map<string, { layer: KLayer; nodeIndex: number }>): number {
+  return Math.min(...[...calls.values()].filter((c) => c.layer === layer).map((c) => c.nodeIndex));
+}
+
+/** Learnable values of a layer: its weights but batch-norm statistics (states in MATLAB's words). */
+function countLearnables(layer: KLayer): number {
+  return layer.weights.filter((w) => !isState(w)).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+function readAll(model: KLayer): tf.Tensor[] {
+  return model.weights.map((w) => w.read());
+}
+
+/** The engine of a Keras model: evaluates the needed layer calls on real tensors, in each nested model's context. */
+function kerasEngine(
+  model: KLayer,
+  entries: Map<string, Entry>,
+  contexts: Map<string, Context>,
+  inputName: string,
+  normalization: InputNormalization,
+  fn: string,
+): NetworkEngine {
+  /** The slot a value is really made in: through a nested model's inputs and outputs to the layer call (or feed). */
+  type Slot = { ctx: Context; sym: KSym };
+  const childOf = (ctx: Context, node: KNode) => {
+    const child = [...contexts.values()].find((c) => c.parent === ctx && c.callNode === node);
+    if (!child) throw new Error(`${fn}: a nested model is not in the layer table`);
+    return child;
+  };
+  const canonical = (ctx: Context, sym: KSym): Slot => {
+    for (;;) {
+      const i = ctx.container.inputs!.findIndex((t) => t.id === sym.id);
+      if (i >= 0 && ctx.parent) {
+        sym = ctx.callNode!.inputTensors[i];
+        ctx = ctx.parent;
+        continue;
+      }
+      if (i < 0 && isContainer(sym.sourceLayer)) {
+        const layer = sym.sourceLayer;
+        ctx = childOf(ctx, layer.inboundNodes[sym.nodeIndex]);
+        sym = layer.outputs![sym.tensorIndex];
+        continue;
+      }
+      return { ctx, sym };
+    }
+  };
+  const keyOf = (s: Slot) => `${s.ctx.key}|${s.sym.id}`;
+
+  /**
+   * Computes the targets from the feeds. With `free`, each intermediate tensor is disposed as soon as the last layer
+   * that reads it has run (a forward pass holds only what is still needed); without it (under a gradient tape, which
+   * needs them), they live until the caller's tidy ends.
+   */
+  const evaluate = (
+    feeds: ReadonlyMap<string, tf.Tensor>,
+    targets: readonly string[],
+    norm: (x: tf.Tensor) => tf.Tensor,
+    free: boolean,
+  ) => {
+    const memo = new Map<string, tf.Tensor>();
+    const holders = new Map<number, number>();
+    const fed = new Set<string>();
+    for (const [name, value] of feeds) {
+      const e = entries.get(name)!;
+      const k = keyOf(canonical(e.ctx, e.sym));
+      memo.set(k, name === inputName ? norm(value) : value);
+      fed.add(k);
+    }
+    const targetSlots = targets.map((name) => {
+      const e = entries.get(name);
+      if (!e) throw new Error(`${fn}: no layer '${name}'`);
+      return canonical(e.ctx, e.sym);
+    });
+    const keep = new Set([...fed, ...targetSlots.map(keyOf)]);
+    const kept = new Set([...feeds.values()].map((t) => t.id));
+    for (const k of fed) kept.add(memo.get(k)!.id);
+    // How many layer calls still read each slot (counted over what the targets need).
+    const readers = new Map<string, number>();
+    const planned = new Set<string>();
+    const plan = (slot: Slot) => {
+      const k = keyOf(slot);
+      if (fed.has(k) || planned.has(k)) return;
+      planned.add(k);
+      const node = slot.sym.sourceLayer.inboundNodes[slot.sym.nodeIndex];
+      if (!slot.ctx.container.inputs!.some((t) => t.id === slot.sym.id)) {
+        for (const t of node.inputTensors) {
+          const input = canonical(slot.ctx, t);
+          readers.set(keyOf(input), (readers.get(keyOf(input)) ?? 0) + 1);
+          plan(input);
+        }
+      }
+    };
+    if (free) for (const t of targetSlots) plan(t);
+    const valueAt = (slot: Slot): tf.Tensor => {
+      const k = keyOf(slot);
+      const hit = memo.get(k);
+      if (hit) return hit;
+      const { ctx, sym } = slot;
+      if (ctx.container.inputs!.some((t) => t.id === sym.id)) throw new Error(`${fn}: the model's input was not fed`);
+      const layer = sym.sourceLayer;
+      const node = layer.inboundNodes[sym.nodeIndex];
+      const inputs = node.inputTensors.map((t) => canonical(ctx, t));
+      const ins = inputs.map(valueAt);
+      const out = layer.apply(ins.length === 1 ? ins[0] : ins, { ...(node.callArgs ?? {}), training: false });
+      const outs = Array.isArray(out) ? out : [out];
+      node.outputTensors.forEach((t, j) => {
+        memo.set(keyOf({ ctx, sym: t }), outs[j]);
+        holders.set(outs[j].id, (holders.get(outs[j].id) ?? 0) + 1);
+      });
+      if (free) {
+        for (const input of inputs) {
+          const ik = keyOf(input);
+          const left = (readers.get(ik) ?? 1) - 1;
+          readers.set(ik, left);
+          const value = memo.get(ik);
+          if (left <= 0 && !keep.has(ik) && value) {
+            memo.delete(ik);
+            // A layer may hand back its input itself (dropout at inference): free a tensor when no slot holds it.
+            const held = (holders.get(value.id) ?? 1) - 1;
+            holders.set(value.id, held);
+            if (held <= 0 && !kept.has(value.id)) value.dispose();
+          }
+        }
+      }
+      return outs[sym.tensorIndex];
+    };
+    return targetSlots.map(valueAt);
+  };
+  const norm = (x: tf.Tensor) => applyNormalization(x, normalization, fn);
+  return {
+    run: (input, names) => evaluate(new Map([[inputName, input]]), names, norm, true),
+    runFrom: (feeds, to) => evaluate(feeds, [to], norm, false)[0],
+    ownTensors: () => readAll(model),
+    learnables: (l) => {
+      const e = entries.get(l.name);
+      if (!e || l.type === 'Network') return {};
+      const out: Record<string, tf.Tensor> = {};
+      for (const w of e.sym.sourceLayer.weights) out[weightKey(w)] = w.read();
+      return out;
+    },
+    isDisposed: () => {
+      try {
+        readAll(model);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    dispose: () => (model as unknown as { dispose(): void }).dispose(),
+  };
+}

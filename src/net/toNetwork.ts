@@ -1,0 +1,301 @@
+/**
+ * `toNetwork(model, options)`: any image model a user brings, a TF.js `GraphModel` or a Keras `LayersModel`, as a
+ * {@link Network} that every function of this library takes. The options say what MATLAB's image input layer says.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { assertInteger, assertOptions, describeValue, rangeError, typeError } from '../internal/validate.js';
+import { graphNetworkParts } from './graphNetwork.js';
+import { kerasNetworkParts } from './kerasNetwork.js';
+import { METADATA_KEY } from './modelFormat.js';
+import { createNetwork, isModelDisposed, type NetworkEngine } from './network.js';
+import { checkNormalization, type NormalizationOption } from './normalization.js';
+import { graphDefNodes, relaxInputShape } from './tfjsInternals.js';
+import type { LayerInfo, Network } from './types.js';
+
+/** Options of {@link toNetwork} (and of `importNetwork`): what MATLAB's `imageInputLayer` says of the model's input. */
+export interface ToNetworkOptions {
+  /**
+   * How the model expects its pixels, given raw RGB 0..255 (MATLAB's `Normalization`): `'none'`, `'zerocenter'`
+   * (with `mean`), `'zscore'` (with `mean` and `standardDeviation`), `'rescale-symmetric'` (to [-1, 1]),
+   * `'rescale-zero-one'` (to [0, 1]), an object `{ type, mean, … }`, or a function of the pixels `[n, h, w, c]`.
+   * Required unless the model's own metadata declares it: there is no default, because a wrong one gives plausible
+   * but wrong numbers. Usual values: Keras MobileNet/Inception `'rescale-symmetric'`; Caffe-style ResNet50/VGG
+   * `'zerocenter'` with their means; models trained on x / 255 `'rescale-zero-one'`.
+   */
+  normalization?: NormalizationOption;
+  /** Per-channel (or one for all) mean for `'zerocenter'` and `'zscore'`, in the input's channel order. */
+  mean?: number | readonly number[];
+  /** Per-channel (or one for all) standard deviation for `'zscore'`. */
+  standardDeviation?: number | readonly number[];
+  /** The raw value that maps to 0 (`'rescale-zero-one'`) or -1 (`'rescale-symmetric'`). @default 0 */
+  min?: number | readonly number[];
+  /** The raw value that maps to 1. @default 255 */
+  max?: number | readonly number[];
+  /**
+   * The input size the model was trained at, `[h, w]` or `[h, w, c]` (MATLAB's `InputSize`): sizes of the layer
+   * table, `{ resize: true }` and `classify` use it. Required when the model's input does not fix it.
+   * @default the model's input shape
+   */
+  inputSize?: readonly number[];
+  /** The class names, in the order of the model's output. @default none (labels are the class indices) */
+  classNames?: readonly string[];
+  /** The network's name, in messages and tables. @default the Keras model's name, or `'network'` */
+  name?: string;
+}
+
+const OPTION_KEYS = [
+  'normalization',
+  'mean',
+  'standardDeviation',
+  'min',
+  'max',
+  'inputSize',
+  'classNames',
+  'name',
+] as const;
+
+/** A GraphModel (any copy of tfjs-converter). */
+function isGraphModel(v: unknown): v is GraphModel {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as GraphModel).execute === 'function' &&
+    typeof (v as GraphModel).executeAsync === 'function' &&
+    Array.isArray((v as GraphModel).inputs)
+  );
+}
+
+/** A Keras LayersModel (any copy of tfjs-layers). */
+function isLayersModel(v: unknown): v is LayersModel {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray((v as LayersModel).layers) &&
+    typeof (v as LayersModel).getLayer === 'function' &&
+    Array.isArray((v as LayersModel).inputs) &&
+    Array.isArray((v as LayersModel).outputs)
+  );
+}
+
+/** What a model file or loaded model may declare of itself under `userDefinedMetadata.cnnActivations`. */
+interface DeclaredMetadata {
+  normalization?: unknown;
+  classNames?: unknown;
+  name?: unknown;
+}
+
+/** Checks the options of toNetwork/importNetwork; returns them typed. */
+export function checkToNetworkOptions(fn: string, options: unknown, extra: readonly string[] = []): ToNetworkOptions {
+  const opts = assertOptions<ToNetworkOptions>(fn, options, [...OPTION_KEYS, ...extra]);
+  if (opts.name !== undefined && (typeof opts.name !== 'string' || opts.name === '')) {
+    throw typeError(fn, 'options.name', 'a non-empty string', opts.name);
+  }
+  if (opts.classNames !== undefined) {
+    if (!Array.isArray(opts.classNames) || !opts.classNames.every((c) => typeof c === 'string')) {
+      throw typeError(fn, 'options.classNames', 'an array of strings', opts.classNames);
+    }
+  }
+  if (opts.inputSize !== undefined) {
+    const s = opts.inputSize;
+    if (!Array.isArray(s)) throw typeError(fn, 'options.inputSize', 'an array [h, w] or [h, w, c]', s);
+    if (s.length !== 2 && s.length !== 3) throw rangeError(fn, 'options.inputSize', 'an array [h, w] or [h, w, c]', s);
+    s.forEach((v, i) => {
+      assertInteger(fn, `options.inputSize[${i}]`, v, 1, 1 << 14);
+    });
+  }
+  return opts;
+}
+
+/**
+ * Makes a loaded TF.js model a {@link Network}: a Keras `tf.LayersModel` (from `tf.loadLayersModel`, or built in
+ * code) or a `tf.GraphModel` (from `tf.loadGraphModel`). Then `activations`, `analyzeNetwork`, `classify` and the
+ * interpretability methods take it as they take `squeezenet()`.
+ *
+ * - **Layers**: a Keras model's layers keep their Keras names (stable across loads); layers of a nested model are
+ *   `'<model>/<layer>'`; the second call of a shared layer is `'<layer>@1'`. A graph model's layers are its op nodes
+ *   (constants are weights, not layers; a fused convolution + bias + activation is one layer), named by their node
+ *   names without TensorFlow's wrapper scopes and the prefix they all share; `nodeName` keeps the full name, which
+ *   is accepted too.
+ * - **Sizes**: the model runs once on a blank image of its input size to measure every layer's output size. Any
+ *   other image size works where the layers allow it (a graph model's fixed input placeholder is relaxed for that);
+ *   a layer that needs the trained size (fully connected, flatten) says so.
+ * - **Pixels**: every function takes raw pixels (0..255) and applies `normalization` first, as MATLAB's input layer
+ *   does.
+ *
+ * The Network uses the model, without copying it: `net.dispose()` disposes the model.
+ *
+ * @param model A loaded `tf.GraphModel` or `tf.LayersModel` with one image input `[n, h, w, 1|3]` and one output.
+ * @param options The input normalization (required unless the model declares it), input size, class names, name.
+ * @returns A promise of the Network.
+ * @throws {TypeError} for something else than a model, a disposed model, a model with several inputs or outputs, or
+ *   a missing normalization (the message lists the choices and their usual values).
+ * @throws {RangeError} for an input that is not an image, an unknown normalization, a `mean` of the wrong length,
+ *   class names that do not match the output, or a model that fails at its input size.
+ * @example
+ * const model = await tf.loadLayersModel('file://mobilenet/model.json');
+ * const net = await toNetwork(model, { normalization: 'rescale-symmetric', classNames: labels });
+ * analyzeNetwork(net).layers[3]; // { name: 'Conv1_relu', type: 'Clipped ReLU', activations: [112, 112, 32], … }
+ */
+export async function toNetwork(model: GraphModel | LayersModel, options?: ToNetworkOptions): Promise<Network> {
+  return makeNetwork('toNetwork', model, checkToNetworkOptions('toNetwork', options), null);
+}
+
+/**
+ * The body of toNetwork and importNetwork. `declared` is the metadata of a loaded model file, when there is one.
+ * @internal
+ */
+export async function makeNetwork(
+  fn: string,
+  model: unknown,
+  opts: ToNetworkOptions,
+  declaredFromFile: DeclaredMetadata | null,
+): Promise<Network> {
+  const graph = isGraphModel(model);
+  if (!graph && !isLayersModel(model)) {
+    throw typeError(fn, 'model', 'a loaded tf.GraphModel or tf.LayersModel', model);
+  }
+  const inputs = graph ? model.inputs : (model as LayersModel).inputs;
+  const outputs = graph ? model.outputs : (model as LayersModel).outputs;
+  if (graph ? isModelDisposed(model) : layersModelDisposed(model as LayersModel)) {
+    throw new TypeError(`${fn}: the model has been disposed; load it again`);
+  }
+  if (inputs.length !== 1) {
+    throw new TypeError(
+      `${fn}: expected a model with one image input, got ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`,
+    );
+  }
+  if (outputs.length !== 1) {
+    throw new TypeError(
+      `${fn}: expected a model with one output, got ${outputs.length} (${outputs.map((o) => o.name).join(', ')}); ` +
+        'make a model with the output you want first (for a Keras model: tf.model({ inputs, outputs }))',
+    );
+  }
+  const shape = inputs[0].shape as readonly (number | null | undefined)[] | undefined;
+  if (shape?.length !== 4) {
+    throw new RangeError(
+      `${fn}: expected the model's input to be an image batch [n, h, w, c], got shape ${JSON.stringify(shape ?? null)}`,
+    );
+  }
+  const known = (d: number | null | undefined) => (typeof d === 'number' && d > 0 ? d : null);
+  const channels = known(shape[3]) ?? (opts.inputSize?.length === 3 ? opts.inputSize[2] : null);
+  if (channels !== 1 && channels !== 3) {
+    throw new RangeError(
+      `${fn}: expected the model's input to have 1 or 3 channels (gray or RGB), got ${channels ?? 'an unknown number'}` +
+        (channels === null ? ' (give options.inputSize [h, w, c])' : ''),
+    );
+  }
+  const [mh, mw] = [known(shape[1]), known(shape[2])];
+  let inputSize: [number, number, number];
+  if (opts.inputSize) {
+    const [h, w] = opts.inputSize;
+    if (opts.inputSize.length === 3 && opts.inputSize[2] !== channels) {
+      throw rangeError(fn, 'options.inputSize[2]', `${channels} (the model's input channels)`, opts.inputSize[2]);
+    }
+    if (!graph && ((mh !== null && mh !== h) || (mw !== null && mw !== w))) {
+      throw rangeError(fn, 'options.inputSize', `[${mh}, ${mw}] (the Keras model's fixed input size)`, opts.inputSize);
+    }
+    inputSize = [h, w, channels];
+  } else if (mh !== null && mw !== null) {
+    inputSize = [mh, mw, channels];
+  } else {
+    throw new TypeError(
+      `${fn}: the model's input size is not fixed (${JSON.stringify(shape.map((d) => d ?? null))}); ` +
+        'give the size it was trained at as options.inputSize [h, w]',
+    );
+  }
+
+  const own = ((graph ? model.metadata : undefined) as Record<string, unknown> | undefined)?.[METADATA_KEY] as
+    | DeclaredMetadata
+    | undefined;
+  const declared: DeclaredMetadata = { ...(own ?? {}), ...(declaredFromFile ?? {}) };
+  const normalization = checkNormalization(
+    fn,
+    opts.normalization ?? declared.normalization,
+    { mean: opts.mean, standardDeviation: opts.standardDeviation, min: opts.min, max: opts.max },
+    channels,
+  );
+  const name =
+    opts.name ??
+    (typeof declared.name === 'string' ? declared.name : undefined) ??
+    (graph ? 'network' : (model as LayersModel).name || 'network');
+
+  let layers: Omit<LayerInfo, 'index' | 'matlabIndex'>[];
+  let engine: NetworkEngine;
+  let inputName: string;
+  if (graph) {
+    const nodes = graphDefNodes(model);
+    if (!nodes) throw new TypeError(`${fn}: cannot read the graph of this GraphModel (its GraphDef is missing)`);
+    inputName = inputs[0].name.replace(/:\d+$/, '');
+    relaxInputShape(model, inputName);
+    const parts = graphNetworkParts(model, nodes, inputName);
+    engine = parts.engine(normalization, fn);
+    const shapes = measure(fn, engine, parts.layers, inputSize);
+    layers = await parts.complete(shapes);
+  } else {
+    const parts = kerasNetworkParts(model as unknown as Parameters<typeof kerasNetworkParts>[0]);
+    inputName = parts.inputName;
+    engine = parts.engine(normalization, fn);
+    layers = parts.layers;
+    if (layers.some((l) => l.outputSize.some((d) => d < 0)) || mh === null || mw === null) {
+      const shapes = measure(fn, engine, layers, inputSize);
+      layers = layers.map((l) => ({ ...l, outputSize: shapes.get(l.name) ?? [...l.outputSize] }));
+    }
+  }
+
+  const output = layers[layers.length - 1].outputSize;
+  const classes = output[output.length - 1];
+  const classNames =
+    opts.classNames ?? (Array.isArray(declared.classNames) ? (declared.classNames as string[]) : undefined) ?? [];
+  if (classNames.length > 0 && classNames.length !== classes) {
+    throw new RangeError(
+      `${fn}: expected ${classes} class names (the size of the model's output, layer '${layers[layers.length - 1].name}'), ` +
+        `got ${classNames.length}`,
+    );
+  }
+  return createNetwork({
+    name,
+    kind: graph ? 'graph-model' : 'layers-model',
+    model: model as GraphModel | LayersModel,
+    layers,
+    inputSize,
+    classNames: [...classNames],
+    inputName,
+    normalization,
+    engine,
+  });
+}
+
+/** Whether a Keras model's weights were disposed. */
+function layersModelDisposed(model: LayersModel): boolean {
+  try {
+    for (const w of model.weights) w.read();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Runs the model once on a blank image of its input size and reads every layer's output size (without the batch).
+ * @throws {RangeError} naming the model's own error when it cannot run at that size.
+ */
+function measure(
+  fn: string,
+  engine: NetworkEngine,
+  layers: readonly { name: string }[],
+  [h, w, c]: readonly [number, number, number],
+): Map<string, number[]> {
+  const names = layers.map((l) => l.name);
+  let shapes: number[][];
+  try {
+    shapes = tf.tidy(() => engine.run(tf.zeros([1, h, w, c]), names).map((t) => t.shape.slice(1)));
+  } catch (err) {
+    throw new RangeError(
+      `${fn}: the model does not run on an image of its input size ${h}×${w}×${c}: ${(err as Error)?.message ?? describeValue(err)}`,
+      { cause: err },
+    );
+  }
+  return new Map(names.map((n, i) => [n, shapes[i]]));
+}

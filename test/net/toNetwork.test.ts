@@ -1,0 +1,427 @@
+/**
+ * toNetwork on small models built in the test: a Sequential model, a functional model with a shared layer, a nested
+ * base (the transfer-learning shape), and a graph model of free input size. Oracles: the tfjs-layers route
+ * (`tf.model({ inputs, outputs })`) for Keras layers, the raw `execute` for graph nodes. And every bad input.
+ */
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { describe, expect, it } from 'vitest';
+import { activations } from '../../src/net/activations.js';
+import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
+import { classify } from '../../src/net/classify.js';
+import { toNetwork } from '../../src/net/toNetwork.js';
+import { gradCAM } from '../../src/interpret/gradCAM.js';
+import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
+import { BACKEND } from '../helpers/backend.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+
+const TOL = BACKEND === 'cpu' ? 1e-5 : 1e-4;
+
+async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const v = (await d.data())[0];
+  d.dispose();
+  return v;
+}
+
+/** Pixels 0..255 and what 'rescale-symmetric' makes of them. */
+function image(h: number, w: number, seed: number): { raw: tf.Tensor3D; scaled: tf.Tensor4D } {
+  const raw = tf.tidy(() => tf.round(tf.randomUniform([h, w, 3], 0, 255, 'float32', seed))) as tf.Tensor3D;
+  const scaled = tf.tidy(() => tf.expandDims(tf.sub(tf.div(raw, 127.5), 1), 0)) as tf.Tensor4D;
+  return { raw, scaled };
+}
+
+function sequential(): tfl.Sequential {
+  const m = tfl.sequential({ name: 'tiny_seq' });
+  m.add(tfl.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, padding: 'same', name: 'c1' }));
+  m.add(tfl.layers.reLU({ name: 'r1' }));
+  m.add(tfl.layers.maxPooling2d({ poolSize: 2, name: 'p1' }));
+  m.add(tfl.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, name: 'c2' }));
+  m.add(tfl.layers.flatten({ name: 'f' }));
+  m.add(tfl.layers.dense({ units: 3, activation: 'softmax', name: 'out' }));
+  return m;
+}
+
+function shared(): tfl.LayersModel {
+  const x = tfl.input({ shape: [12, 12, 3], name: 'img' });
+  const a = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'a' }).apply(x) as tfl.SymbolicTensor;
+  const s = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 's' });
+  const s0 = s.apply(a) as tfl.SymbolicTensor;
+  const s1 = s.apply(s0) as tfl.SymbolicTensor;
+  const sum = tfl.layers.add({ name: 'sum' }).apply([s0, s1]) as tfl.SymbolicTensor;
+  const g = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(sum) as tfl.SymbolicTensor;
+  const out = tfl.layers.dense({ units: 2, name: 'logits' }).apply(g) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: x, outputs: out, name: 'siamese' });
+}
+
+function nested(): { outer: tfl.LayersModel; base: tfl.LayersModel } {
+  const bi = tfl.input({ shape: [null, null, 3], name: 'base_in' });
+  const c = tfl.layers.conv2d({ filters: 5, kernelSize: 3, strides: 2, name: 'block_1_expand' }).apply(bi);
+  const r = tfl.layers.reLU({ maxValue: 6, name: 'block_1_expand_relu' }).apply(c) as tfl.SymbolicTensor;
+  const base = tfl.model({ inputs: bi, outputs: r, name: 'base' });
+  const x = tfl.input({ shape: [20, 20, 3], name: 'image' });
+  const y = base.apply(x) as tfl.SymbolicTensor;
+  const g = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(y) as tfl.SymbolicTensor;
+  const out = tfl.layers.dense({ units: 4, activation: 'softmax', name: 'head' }).apply(g) as tfl.SymbolicTensor;
+  return { outer: tfl.model({ inputs: x, outputs: out, name: 'transfer' }), base };
+}
+
+describe('toNetwork: Keras models built in code', () => {
+  it('a Sequential model: Keras names, sizes, the same numbers as tfjs-layers', async () => {
+    const m = sequential();
+    const net = await toNetwork(m, { normalization: 'rescale-symmetric', classNames: ['a', 'b', 'c'] });
+    expect(net.layerNames).toEqual(['c1_input', 'c1', 'r1', 'p1', 'c2', 'f', 'out']);
+    expect(net.layers.map((l) => l.type)).toEqual([
+      'Image Input',
+      'Convolution',
+      'ReLU',
+      'Max Pooling',
+      'Convolution',
+      'Flatten',
+      'Fully Connected',
+    ]);
+    expect(net.layers.map((l) => l.outputSize)).toEqual([
+      [16, 16, 3],
+      [16, 16, 4],
+      [16, 16, 4],
+      [8, 8, 4],
+      [3, 3, 6],
+      [54],
+      [3],
+    ]);
+    const { raw, scaled } = image(16, 16, 1);
+    const sub = tfl.model({
+      inputs: m.inputs,
+      outputs: ['c1', 'p1', 'c2', 'out'].map((n) => m.getLayer(n).output as tfl.SymbolicTensor),
+    });
+    const want = sub.predict(scaled) as tf.Tensor[];
+    const got = await expectNoLeak(() => activations(net, raw, ['c1', 'p1', 'c2', 'out']), 4);
+    for (let i = 0; i < 4; i++) expect(await maxAbsDiff(got[i], tf.squeeze(want[i], [0]))).toBeLessThanOrEqual(TOL);
+    const top = await classify(net, raw, 3);
+    const p = await want[3].data();
+    expect(top.map((t) => t.score)).toEqual([...p].sort((a, b) => b - a).map((v) => expect.closeTo(v, 5)));
+    tf.dispose([raw, scaled, ...want, ...got]);
+    net.dispose();
+  });
+
+  it('a shared layer: each call addressable (s, s@1), learnables counted once, logits through a softmax', async () => {
+    const m = shared();
+    const net = await toNetwork(m, { normalization: 'rescale-symmetric' });
+    expect(net.layerNames).toEqual(['img', 'a', 's', 's@1', 'sum', 'gap', 'logits']);
+    expect(net.layers.find((l) => l.name === 's@1')?.inputs).toEqual(['s']);
+    expect(net.layers.find((l) => l.name === 'sum')?.inputs).toEqual(['s', 's@1']);
+    expect(net.layers.find((l) => l.name === 's')?.numLearnables).toBe(3 * 3 * 4 * 4 + 4);
+    expect(net.layers.find((l) => l.name === 's@1')?.numLearnables).toBe(0);
+    expect(net.totalLearnables).toBe(m.countParams());
+    const { raw, scaled } = image(12, 12, 2);
+    const sl = m.getLayer('s');
+    const sub = tfl.model({
+      inputs: m.inputs,
+      outputs: [sl.getOutputAt(0), sl.getOutputAt(1), m.outputs[0]] as tfl.SymbolicTensor[],
+    });
+    const want = sub.predict(scaled) as tf.Tensor[];
+    const got = activations(net, raw, ['s', 's@1', 'logits']);
+    for (let i = 0; i < 3; i++) expect(await maxAbsDiff(got[i], tf.squeeze(want[i], [0]))).toBeLessThanOrEqual(TOL);
+    // The output is logits: classify's scores are their softmax ('auto').
+    const soft = tf.softmax(want[2]);
+    const p = await soft.data();
+    const top = await classify(net, raw, 2);
+    expect(top.map((t) => t.index)).toEqual([...p.keys()].sort((a, b) => p[b] - p[a]));
+    expect(top[0].score).toBeCloseTo(Math.max(...p), 5);
+    expect(top[0].label).toBe(String(top[0].index));
+    const asIs = await classify(net, raw, 2, { softmax: false });
+    expect(asIs[0].score).toBeCloseTo(Math.max(...(await want[2].data())), 5);
+    tf.dispose([raw, scaled, ...want, ...got, soft]);
+    net.dispose();
+  });
+
+  it('a nested base: its layers by path, the base as one Network layer, any size through the base', async () => {
+    const { outer, base } = nested();
+    const net = await toNetwork(outer, { normalization: 'rescale-symmetric' });
+    expect(net.layerNames).toEqual([
+      'image',
+      'base/block_1_expand',
+      'base/block_1_expand_relu',
+      'base',
+      'pool',
+      'head',
+    ]);
+    expect(net.layers[3]).toMatchObject({
+      type: 'Network',
+      outputLayer: 'base/block_1_expand_relu',
+      inputs: ['image'],
+    });
+    expect(net.layers[1]).toMatchObject({ inputs: ['image'], outputSize: [9, 9, 5], originalType: 'Conv2D' });
+    expect(analyzeNetwork(net).layers.map((l) => l.activations)).toEqual([
+      [20, 20, 3],
+      [9, 9, 5],
+      [9, 9, 5],
+      [9, 9, 5],
+      [5],
+      [4],
+    ]);
+    const { raw, scaled } = image(20, 20, 3);
+    const inner = tfl.model({
+      inputs: base.inputs,
+      outputs: base.getLayer('block_1_expand_relu').output as tfl.SymbolicTensor,
+    });
+    const want = inner.predict(scaled) as tf.Tensor;
+    const got = activations(net, raw, 'base/block_1_expand_relu');
+    expect(await maxAbsDiff(got, tf.squeeze(want, [0]))).toBeLessThanOrEqual(TOL);
+    const whole = outer.predict(scaled) as tf.Tensor;
+    const head = activations(net, raw, 'head');
+    expect(await maxAbsDiff(head, tf.squeeze(whole, [0]))).toBeLessThanOrEqual(TOL);
+    // Any size through the convolutional base; the pooled head too (global pooling frees the size).
+    const big = image(31, 45, 4);
+    const b = activations(net, big.raw, ['base', 'head']);
+    expect(b.map((t) => t.shape)).toEqual([[15, 22, 5], [4]]);
+    tf.dispose([raw, scaled, want, got, whole, head, big.raw, big.scaled, ...b]);
+    net.dispose();
+  });
+});
+
+/** A graph model written by hand: Placeholder [-1, -1, -1, 3] → Conv2D (VALID) + BiasAdd → Relu → MaxPool (SAME) → Mean. */
+async function freeSizeGraph(): Promise<tf.io.IOHandler> {
+  const b64 = (s: string) => btoa(s);
+  const ints = (a: number[]) => ({ list: { i: a.map(String) } });
+  const w = Float32Array.from({ length: 3 * 3 * 3 * 2 }, (_, i) => Math.sin(i) / 4);
+  const bias = Float32Array.from([0.1, -0.2]);
+  const axes = Int32Array.from([1, 2]);
+  const data = new Uint8Array(w.byteLength + bias.byteLength + axes.byteLength);
+  data.set(new Uint8Array(w.buffer), 0);
+  data.set(new Uint8Array(bias.buffer), w.byteLength);
+  data.set(new Uint8Array(axes.buffer), w.byteLength + bias.byteLength);
+  const dim = (n: number) => ({ size: String(n) });
+  return tf.io.fromMemory({
+    format: 'graph-model',
+    modelTopology: {
+      node: [
+        {
+          name: 'pixels',
+          op: 'Placeholder',
+          attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [dim(-1), dim(-1), dim(-1), dim(3)] } } },
+        },
+        { name: 'model/conv/kernel', op: 'Const', attr: { dtype: { type: 'DT_FLOAT' } } },
+        { name: 'model/conv/bias', op: 'Const', attr: { dtype: { type: 'DT_FLOAT' } } },
+        { name: 'model/gap/axes', op: 'Const', attr: { dtype: { type: 'DT_INT32' } } },
+        {
+          name: 'model/conv/Conv2D',
+          op: 'Conv2D',
+          input: ['pixels', 'model/conv/kernel'],
+          attr: {
+            strides: ints([1, 1, 1, 1]),
+            padding: { s: b64('VALID') },
+            dilations: ints([1, 1, 1, 1]),
+            data_format: { s: b64('NHWC') },
+            T: { type: 'DT_FLOAT' },
+          },
+        },
+        {
+          name: 'model/conv/BiasAdd',
+          op: 'BiasAdd',
+          input: ['model/conv/Conv2D', 'model/conv/bias'],
+          attr: { T: { type: 'DT_FLOAT' } },
+        },
+        { name: 'model/relu', op: 'Relu', input: ['model/conv/BiasAdd'], attr: { T: { type: 'DT_FLOAT' } } },
+        {
+          name: 'model/pool',
+          op: 'MaxPool',
+          input: ['model/relu'],
+          attr: {
+            ksize: ints([1, 2, 2, 1]),
+            strides: ints([1, 2, 2, 1]),
+            padding: { s: b64('SAME') },
+            T: { type: 'DT_FLOAT' },
+          },
+        },
+        {
+          name: 'model/gap',
+          op: 'Mean',
+          input: ['model/pool', 'model/gap/axes'],
+          attr: { keep_dims: { b: false }, T: { type: 'DT_FLOAT' } },
+        },
+      ],
+      versions: { producer: 1 },
+    },
+    weightSpecs: [
+      { name: 'model/conv/kernel', shape: [3, 3, 3, 2], dtype: 'float32' },
+      { name: 'model/conv/bias', shape: [2], dtype: 'float32' },
+      { name: 'model/gap/axes', shape: [2], dtype: 'int32' },
+    ],
+    weightData: data.buffer,
+  });
+}
+
+describe('interpretability on a Keras network', () => {
+  it('gradCAM through a nested base: the tfjs-layers gradient, by default layers', async () => {
+    const { outer, base } = nested();
+    const net = await toNetwork(outer, { normalization: 'rescale-symmetric' });
+    const { raw, scaled } = image(20, 20, 6);
+    const r = await gradCAM(net, raw, 2, { outputUpsampling: 'none' });
+    // MATLAB's defaults: the reduction layer is the last (the softmax is inside 'head'), the feature layer the last
+    // one before it with a spatial size larger than 1×1: the base's output.
+    expect([r.featureLayer, r.reductionLayer]).toEqual(['base', 'head']);
+    const inner = tfl.model({ inputs: base.inputs, outputs: base.outputs });
+    const want = tf.tidy(() => {
+      const A = inner.predict(scaled) as tf.Tensor4D;
+      const pool = outer.getLayer('pool');
+      const head = outer.getLayer('head');
+      const score = (a: tf.Tensor) => tf.sum(tf.slice(head.apply(pool.apply(a)) as tf.Tensor, [0, 2], [1, 1]));
+      const dA = tf.grad(score)(A);
+      return tf.squeeze(tf.relu(tf.sum(tf.mul(tf.mean(dA, [1, 2], true), A), 3)), [0]);
+    });
+    expect(r.map.shape).toEqual([9, 9]);
+    expect(await maxAbsDiff(r.map, want)).toBeLessThanOrEqual(TOL);
+    const occ = await occlusionSensitivity(net, raw, 2, { maskSize: 8, stride: 4 });
+    expect(occ.shape).toEqual([20, 20]);
+    tf.dispose([raw, scaled, r.map, want, occ]);
+    net.dispose();
+  });
+});
+
+describe('toNetwork: a graph model of free input size', () => {
+  it('needs the input size; then layers from its ops, any size, the numbers of its own execute', async () => {
+    const model = await loadGraphModel(await freeSizeGraph());
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { normalization: 'none' }),
+      TypeError,
+      "toNetwork: the model's input size is not fixed ([-1,-1,-1,3]); give the size it was trained at as options.inputSize [h, w]",
+    );
+    const net = await toNetwork(model, { normalization: 'zerocenter', mean: [120, 110, 100], inputSize: [10, 10] });
+    expect(net.layerNames).toEqual(['pixels', 'conv/Conv2D', 'conv/BiasAdd', 'relu', 'pool', 'gap']);
+    expect(net.layers.map((l) => l.type)).toEqual([
+      'Image Input',
+      'Convolution',
+      'Addition',
+      'ReLU',
+      'Max Pooling',
+      'Global Average Pooling',
+    ]);
+    expect(net.layers.map((l) => l.outputSize)).toEqual([[10, 10, 3], [8, 8, 2], [8, 8, 2], [8, 8, 2], [4, 4, 2], [2]]);
+    expect(net.totalLearnables).toBe(3 * 3 * 3 * 2 + 2);
+    const raw = tf.tidy(() => tf.round(tf.randomUniform([13, 9, 3], 0, 255, 'float32', 5)));
+    const x = tf.tidy(() => tf.expandDims(tf.sub(raw, tf.tensor1d([120, 110, 100])), 0));
+    const want = model.execute({ pixels: x }, ['model/pool', 'model/gap']) as tf.Tensor[];
+    const got = activations(net, raw, ['pool', 'gap']);
+    expect(got[0].shape).toEqual([6, 4, 2]);
+    for (let i = 0; i < 2; i++) expect(await maxAbsDiff(got[i], tf.squeeze(want[i], [0]))).toBeLessThanOrEqual(TOL);
+    const tiny = tf.zeros([2, 5, 3]);
+    await expectThrowsNoLeak(
+      () => activations(net, tiny, 'gap'),
+      RangeError,
+      "activations: expected 'img' to be at least 3×3 pixels to compute layer 'gap' (or pass { resize: true }), got rank 3 [2, 5, 3] float32",
+    );
+    tf.dispose([raw, x, ...want, ...got, tiny]);
+    net.dispose();
+    expect(net.isDisposed).toBe(true);
+  });
+});
+
+describe('toNetwork: bad input', () => {
+  it('says what is expected for every wrong argument, and leaks nothing', async () => {
+    const m = sequential();
+    await expectThrowsNoLeak(
+      () => toNetwork(m),
+      TypeError,
+      /^toNetwork: the model's input normalization is not declared, and it is not guessed .*'rescale-symmetric' \(to \[-1, 1\]: Keras MobileNet, MobileNetV2, InceptionV3, Xception\), 'zerocenter' with mean .*ResNet50\/VGG16/,
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'rescale' as never }),
+      RangeError,
+      /^toNetwork: expected 'options.normalization' to be one of 'none', 'zerocenter', 'zscore', 'rescale-symmetric', 'rescale-zero-one' or a function, got "rescale" \(string\); /,
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'zerocenter', mean: [1, 2] }),
+      RangeError,
+      "toNetwork: expected 'options.mean' to be 3 values (one per input channel), got [1, 2] (array of length 2)",
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'zerocenter' }),
+      RangeError,
+      "toNetwork: normalization 'zerocenter' needs 'options.mean' (one value per channel, or one for all)",
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'none', mean: 3 }),
+      TypeError,
+      "toNetwork: 'options.mean' has no meaning with normalization 'none'",
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'zscore', mean: 0, standardDeviation: [1, 0, 1] }),
+      RangeError,
+      "toNetwork: expected 'options.standardDeviation' to be positive finite numbers, got [1, 0, 1] (array of length 3)",
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'none', classNames: ['a', 'b'] }),
+      RangeError,
+      "toNetwork: expected 3 class names (the size of the model's output, layer 'out'), got 2",
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork({ predict() {} } as never, { normalization: 'none' }),
+      TypeError,
+      "toNetwork: expected 'model' to be a loaded tf.GraphModel or tf.LayersModel, got an object",
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'none', inputSize: [32, 32] }),
+      RangeError,
+      "toNetwork: expected 'options.inputSize' to be [16, 16] (the Keras model's fixed input size), got [32, 32] (array of length 2)",
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'none', colour: 1 } as never),
+      RangeError,
+      /^toNetwork: unknown option 'colour'/,
+    );
+    const a = tfl.input({ shape: [8, 8, 3], name: 'a' });
+    const b = tfl.input({ shape: [8, 8, 3], name: 'b' });
+    const two = tfl.model({ inputs: [a, b], outputs: tfl.layers.add().apply([a, b]) as tfl.SymbolicTensor });
+    await expectThrowsNoLeak(
+      () => toNetwork(two, { normalization: 'none' }),
+      TypeError,
+      /^toNetwork: expected a model with one image input, got 2 inputs \(a.*, b.*\)$/,
+    );
+    const v = tfl.input({ shape: [10], name: 'vec' });
+    const flat = tfl.model({ inputs: v, outputs: tfl.layers.dense({ units: 2 }).apply(v) as tfl.SymbolicTensor });
+    await expectThrowsNoLeak(
+      () => toNetwork(flat, { normalization: 'none' }),
+      RangeError,
+      "toNetwork: expected the model's input to be an image batch [n, h, w, c], got shape [null,10]",
+    );
+    const gone = sequential();
+    gone.dispose();
+    await expectThrowsNoLeak(
+      () => toNetwork(gone, { normalization: 'none' }),
+      TypeError,
+      'toNetwork: the model has been disposed; load it again',
+    );
+    const bad = await toNetwork(m, { normalization: (x) => tf.slice(x, [0, 0, 0, 0], [1, 2, 2, 3]) });
+    const zeros = tf.zeros([16, 16, 3]);
+    await expectThrowsNoLeak(
+      () => activations(bad, zeros, 'c1'),
+      TypeError,
+      /normalization function must return a tensor of the shape it was given \[1, 16, 16, 3\]/,
+    );
+    zeros.dispose();
+  });
+
+  it('a LayersModel passed where a Network is expected says to make it one', async () => {
+    const m = sequential();
+    const zeros = tf.zeros([16, 16, 3]);
+    await expectThrowsNoLeak(
+      () => activations(m as never, zeros, 'c1'),
+      TypeError,
+      "activations: expected 'net' to be a loaded Network or a tf.GraphModel, got a tf.LayersModel; make it a Network first with toNetwork(model, { normalization: ... }), which gives its layers their Keras names",
+    );
+    zeros.dispose();
+  });
+
+  it('a normalization function is applied to the raw pixels', async () => {
+    const m = sequential();
+    const byFn = await toNetwork(m, { normalization: (x) => tf.sub(tf.div(x, 127.5), 1) });
+    const byName = await toNetwork(m, { normalization: 'rescale-symmetric' });
+    const { raw, scaled } = image(16, 16, 9);
+    const [a, b] = [activations(byFn, raw, 'out'), activations(byName, raw, 'out')];
+    expect(await maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-6);
+    expect(byFn.normalization.type).toBe('function');
+    tf.dispose([a, b, raw, scaled]);
+  });
+});

@@ -1,0 +1,289 @@
+/**
+ * Any model a user brings: real pretrained third-party models from npm (nsfwjs's Keras MobileNetV2 and its converted
+ * TensorFlow graph) made Networks by toNetwork/importNetwork, checked against TF.js's own routes (the tfjs-layers
+ * sub-model for a Keras layer, the raw `execute` for a graph node) on the same normalized pixels.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
+import * as tf from '@tensorflow/tfjs-core';
+import { type LayersModel, loadLayersModel, model as kerasModel } from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activations } from '../../src/net/activations.js';
+import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
+import { classify } from '../../src/net/classify.js';
+import { importNetwork } from '../../src/net/importNetwork.node.js';
+import { layerShapes } from '../../src/net/layerShapes.js';
+import { learnables } from '../../src/net/learnables.js';
+import { toNetwork } from '../../src/net/toNetwork.js';
+import type { Network } from '../../src/net/types.js';
+import { BACKEND } from '../helpers/backend.js';
+import { readSharedPng } from '../helpers/images.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+import { NSFW_CLASSES, thirdPartyHandler, writeThirdPartyModel } from '../../examples/your-model/nsfwjsModels.js';
+
+const TOL = BACKEND === 'cpu' ? 1e-4 : 1e-3;
+
+async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const v = (await d.data())[0];
+  d.dispose();
+  return v;
+}
+
+/** The scale of a tensor, for relative tolerances. */
+async function maxAbs(a: tf.Tensor): Promise<number> {
+  const d = tf.tidy(() => tf.max(tf.abs(a)));
+  const v = (await d.data())[0];
+  d.dispose();
+  return v;
+}
+
+let face: tf.Tensor3D;
+let face224: tf.Tensor3D;
+beforeAll(() => {
+  face = readSharedPng('face.png');
+  face224 = tf.tidy(() => tf.cast(tf.image.resizeBilinear(face, [224, 224]), 'int32'));
+});
+afterAll(() => {
+  tf.dispose([face, face224]);
+});
+
+describe('toNetwork: a Keras LayersModel from npm (nsfwjs MobileNetV2)', () => {
+  let model: LayersModel;
+  let net: Network;
+  beforeAll(async () => {
+    model = await loadLayersModel(await thirdPartyHandler('mobilenet_v2'));
+    net = await toNetwork(model, { normalization: 'rescale-zero-one', classNames: NSFW_CLASSES });
+  });
+  afterAll(() => net?.dispose());
+
+  it('lists every Keras layer by its Keras name, in Keras order, with sizes, types and learnables', () => {
+    expect(net.kind).toBe('layers-model');
+    expect(net.name).toBe(model.name);
+    expect(net.layerNames).toEqual(model.layers.map((l) => l.name));
+    expect(net.inputSize).toEqual([224, 224, 3]);
+    expect(net.layers[3]).toMatchObject({
+      index: 3,
+      matlabIndex: 4,
+      name: 'bn_Conv1',
+      type: 'Batch Normalization',
+      originalType: 'BatchNormalization',
+      inputs: ['Conv1'],
+      outputSize: [112, 112, 32],
+      numLearnables: 64,
+    });
+    expect(net.layers[2]).toMatchObject({
+      name: 'Conv1',
+      type: 'Convolution',
+      kernel: [3, 3],
+      stride: [2, 2],
+      padding: [0, 0, 0, 0],
+      paddingMode: 'manual',
+      numChannels: 3,
+      numFilters: 32,
+    });
+    expect(net.layers.find((l) => l.name === 'Conv1_relu')?.type).toBe('Clipped ReLU');
+    // Keras counts BN statistics as weights; MATLAB does not count them as learnables.
+    const keras = model.countParams();
+    const stats = model.weights
+      .filter((w) => /moving_/.test(w.originalName))
+      .reduce((s, w) => s + w.shape.reduce((a, b) => a! * b!, 1)!, 0);
+    expect(net.totalLearnables).toBe(keras - stats);
+    const a = analyzeNetwork(net);
+    expect(a.layers.map((l) => l.activations)).toEqual(model.layers.map((l) => (l.outputShape as number[]).slice(1)));
+    expect(a.layers.find((l) => l.name === 'dense_3')?.learnables).toEqual({ Weights: [128, 5], Bias: [5] });
+  });
+
+  it('computes the same activations as the tfjs-layers route on the normalized pixels, names or indices, one pass', async () => {
+    const names = ['Conv1_relu', 'block_3_expand', 'block_16_project', 'dense_3'];
+    const sub = kerasModel({ inputs: model.inputs, outputs: names.map((n) => model.getLayer(n).output as never) });
+    const want = tf.tidy(() => sub.predict(tf.div(tf.expandDims(tf.cast(face224, 'float32'), 0), 255)) as tf.Tensor[]);
+    const got = await expectNoLeak(
+      () => activations(net, face224, [names[0], net.layerNames.indexOf(names[1]), names[2], names[3]]),
+      4,
+    );
+    for (let i = 0; i < names.length; i++) {
+      expect(got[i].shape).toEqual(want[i].shape.slice(1));
+      const scale = Math.max(1, await maxAbs(want[i]));
+      expect((await maxAbsDiff(got[i], tf.squeeze(want[i], [0]))) / scale).toBeLessThanOrEqual(TOL);
+    }
+    tf.dispose([...got, ...want]);
+  });
+
+  it('classifies with the declared scaling; other sizes run the convolutional layers, not the dense ones', async () => {
+    const top = await classify(net, face224, 5);
+    const probs = tf.tidy(() => model.predict(tf.div(tf.expandDims(tf.cast(face224, 'float32'), 0), 255)) as tf.Tensor);
+    const p = await probs.data();
+    probs.dispose();
+    expect(top[0].label).toBe(NSFW_CLASSES[top[0].index]);
+    for (const c of top) expect(Math.abs(c.score - p[c.index])).toBeLessThanOrEqual(1e-4);
+    const other = tf.zeros([150, 190, 3], 'int32');
+    const conv = activations(net, other, 'out_relu');
+    // The size predicted before running (from the layers' geometry) is the size it comes out.
+    expect(conv.shape).toEqual([4, 5, 1280]);
+    expect(layerShapes(net.layers, [150, 190, 3]).get('out_relu')).toEqual([4, 5, 1280]);
+    conv.dispose();
+    await expectThrowsNoLeak(
+      () => activations(net, other, 'dense_3'),
+      RangeError,
+      "activations: expected 'img' to be 224×224 pixels (the size the network was trained at) to compute layer 'dense_3' (pass { resize: true }), got rank 3 [150, 190, 3] int32",
+    );
+    const resized = activations(net, other, 'dense_3', { resize: true });
+    expect(resized.shape).toEqual([5]);
+    resized.dispose();
+    other.dispose();
+  });
+
+  it('refuses an image too small for a layer before any kernel runs', async () => {
+    const tiny = tf.zeros([1, 9, 3]);
+    await expectThrowsNoLeak(
+      () => activations(net, tiny, 'Conv1'),
+      RangeError,
+      "activations: expected 'img' to be at least 2×2 pixels to compute layer 'Conv1' (or pass { resize: true }), got rank 3 [1, 9, 3] float32",
+    );
+    tiny.dispose();
+  });
+
+  it('gives the learnables as tensors by MATLAB names', async () => {
+    const w = await expectNoLeak(() => learnables(net, 'Conv1'), 1);
+    expect(Object.keys(w)).toEqual(['Weights']);
+    expect(w.Weights.shape).toEqual([3, 3, 3, 32]);
+    expect(await maxAbsDiff(w.Weights, model.getLayer('Conv1').getWeights()[0])).toBe(0);
+    tf.dispose(Object.values(w));
+    const bn = learnables(net, 'bn_Conv1');
+    expect(Object.keys(bn)).toEqual(['Scale', 'Offset', 'TrainedMean', 'TrainedVariance']);
+    tf.dispose(Object.values(bn));
+  });
+
+  it('keeps the layer names of a second load of the same model (TF.js renames its tensors)', async () => {
+    const again = await loadLayersModel(await thirdPartyHandler('mobilenet_v2'));
+    const net2 = await toNetwork(again, { normalization: 'rescale-zero-one' });
+    expect(net2.layerNames).toEqual(net.layerNames);
+    const [a, b] = [activations(net, face224, 'Conv1_relu'), activations(net2, face224, 'Conv1_relu')];
+    expect(await maxAbsDiff(a, b)).toBe(0);
+    tf.dispose([a, b]);
+    net2.dispose();
+    expect(net2.isDisposed).toBe(true);
+    await expectThrowsNoLeak(
+      () => activations(net2, face224, 'Conv1'),
+      TypeError,
+      "activations: 'net' has been disposed; load the network again",
+    );
+  });
+});
+
+describe('toNetwork: a converted TensorFlow GraphModel from npm (nsfwjs MobileNetV2 mid)', () => {
+  let model: GraphModel;
+  let net: Network;
+  beforeAll(async () => {
+    model = await loadGraphModel(await thirdPartyHandler('mobilenet_v2_mid'));
+    net = await toNetwork(model, { normalization: 'rescale-zero-one', classNames: NSFW_CLASSES });
+  });
+  afterAll(() => net?.dispose());
+
+  it('derives layers from op nodes: no constants, fused convolutions as one layer, readable names', () => {
+    expect(net.kind).toBe('graph-model');
+    expect(net.layers.length).toBe(70);
+    expect(net.layers.some((l) => l.originalType === 'Const')).toBe(false);
+    expect(net.layers[0]).toMatchObject({ name: 'input', type: 'Image Input', outputSize: [224, 224, 3] });
+    const conv = net.layers[3];
+    expect(conv).toMatchObject({
+      name: 'keras_layer/MobilenetV2/Conv/Relu6',
+      type: 'Convolution',
+      originalType: '_FusedConv2D',
+      kernel: [3, 3],
+      stride: [2, 2],
+      paddingMode: 'same',
+      padding: [0, 1, 0, 1],
+      numChannels: 3,
+      numFilters: 48,
+      outputSize: [112, 112, 48],
+      numLearnables: 3 * 3 * 3 * 48 + 48,
+      inputs: ['keras_layer/hub_input/Sub'],
+    });
+    expect(conv.description).toBe("48 3×3×3 convolutions with stride [2 2] and padding 'same' + BiasAdd + Relu6");
+    expect(conv.nodeName).toBe(
+      'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/MobilenetV2/Conv/Relu6',
+    );
+    expect(net.layers.every((l) => l.name.length < 80)).toBe(true);
+    expect(net.layers.filter((l) => l.type === 'Grouped Convolution').length).toBe(17);
+    expect(net.layers.at(-3)).toMatchObject({ type: 'Fully Connected', outputSize: [5] });
+  });
+
+  it("computes what the graph's own execute gives for the node, by readable name, full name or index", async () => {
+    const x = tf.tidy(() => tf.div(tf.expandDims(tf.cast(face224, 'float32'), 0), 255));
+    const l = net.layers[20];
+    const want = model.execute({ input: x }, l.nodeName) as tf.Tensor;
+    const got = activations(net, face224, [l.name, l.nodeName, 20]);
+    for (const g of got) {
+      expect(g.shape).toEqual(want.shape.slice(1));
+      expect((await maxAbsDiff(g, tf.squeeze(want, [0]))) / Math.max(1, await maxAbs(want))).toBeLessThanOrEqual(TOL);
+    }
+    tf.dispose([x, want, ...got]);
+  });
+
+  it('runs other sizes through its convolutional layers although its placeholder says 224×224', async () => {
+    const img = tf.zeros([300, 260, 3], 'int32');
+    const a = activations(net, img, 'keras_layer/MobilenetV2/Conv_1/Relu6');
+    expect(a.shape).toEqual([10, 9, 1792]);
+    a.dispose();
+    await expectThrowsNoLeak(
+      () => activations(net, img, 'prediction/Softmax'),
+      RangeError,
+      /^activations: expected 'img' to be 224×224 pixels \(the size the network was trained at\) to compute layer 'prediction\/Softmax'/,
+    );
+    img.dispose();
+  });
+
+  it('classifies as the graph does on the declared scaling', async () => {
+    const top = await classify(net, face224, 1);
+    const x = tf.tidy(() => tf.div(tf.expandDims(tf.cast(face224, 'float32'), 0), 255));
+    const probs = model.execute({ input: x }) as tf.Tensor;
+    const p = await probs.data();
+    tf.dispose([x, probs]);
+    expect(Math.abs(top[0].score - Math.max(...p))).toBeLessThanOrEqual(1e-4);
+    expect(top[0].label).toBe(NSFW_CLASSES[p.indexOf(Math.max(...p))]);
+  });
+
+  it('says a weight is a weight', async () => {
+    const weight = Object.keys(model.weights)[0];
+    await expectThrowsNoLeak(
+      () => activations(net, face224, weight),
+      RangeError,
+      /^activations: expected 'layer' to be a layer of network, got "StatefulPartitionedCall\/.*" \(string\), which is a weight, not a layer$/,
+    );
+  });
+});
+
+describe('importNetwork: model.json files of either format, detected', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cnn-import-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loads a Keras model and a graph model from their folders, class names from a labels file', async () => {
+    const keras = await writeThirdPartyModel('mobilenet_v2', path.join(dir, 'keras'));
+    const graph = await writeThirdPartyModel('mobilenet_v2_mid', path.join(dir, 'graph'));
+    const labels = path.join(dir, 'labels.txt');
+    writeFileSync(labels, `${NSFW_CLASSES.join('\n')}\n`);
+    const a = await importNetwork(path.dirname(keras), { normalization: 'rescale-zero-one', classNames: labels });
+    const b = await importNetwork(graph, { normalization: 'rescale-zero-one', classNames: NSFW_CLASSES });
+    expect([a.kind, b.kind]).toEqual(['layers-model', 'graph-model']);
+    expect(a.classNames).toEqual(NSFW_CLASSES);
+    const [ta, tb] = [await classify(a, face224, 1), await classify(b, face224, 1)];
+    expect(ta[0].label).toBe(tb[0].label);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('says what is wrong with the files', async () => {
+    await expect(importNetwork(path.join(dir, 'nothing'), { normalization: 'none' })).rejects.toThrow(
+      /^importNetwork: cannot read the model file .*nothing \(it does not exist\)/,
+    );
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ modelTopology: { foo: 1 }, weightsManifest: [] }));
+    await expect(importNetwork(bad, { normalization: 'none' })).rejects.toThrow(
+      `importNetwork: ${bad} is not a TF.js model (its model.json has neither a Keras model_config nor a GraphDef)`,
+    );
+  });
+});
