@@ -338,3 +338,56 @@ describe('interpretability examples: LIME', () => {
     expect([fig.height, fig.width]).toEqual([227, 454]);
   });
 });
+
+describe('examples: weights and your own model', () => {
+  it("examples/conv1-filters.ts tiles conv1's 64 filters as MATLAB does, from the weights as published", () => {
+    const out = path.join(OUT, '..', 'conv1-filters');
+    rmSync(out, { recursive: true, force: true });
+    const r = tsx(['examples/conv1-filters.ts', '--out', out, '--backend', 'wasm']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/conv1 Weights 3×3×3×64, Bias 64 -> .*conv1-filters\.png 192×192×3/);
+    // The oracle: conv1's weights straight from the weights folder (OIHW float32), scaled together to 0..255,
+    // each filter enlarged 8× (nearest) and tiled row by row on 8×8, in plain arithmetic.
+    const dir = path.join(ROOT, '..', 'shared', 'models', 'squeezenet_v1.1');
+    const index = JSON.parse(readFileSync(path.join(dir, 'squeezenet_v1.1.json'), 'utf8')) as {
+      architecture?: unknown;
+      [k: string]: unknown;
+    };
+    const entries = Object.values(index).find(Array.isArray) as { name: string; offset: number; length: number }[];
+    const spec = entries.find((e) => e.name === 'conv1_w')!;
+    const bin = readFileSync(path.join(dir, 'squeezenet_v1.1.bin'));
+    const w = new Float32Array(
+      bin.buffer.slice(bin.byteOffset + spec.offset, bin.byteOffset + spec.offset + spec.length),
+    );
+    const [min, max] = [Math.min(...w), Math.max(...w)];
+    const fig = readPng(path.join(out, 'conv1-filters.png'));
+    expect([fig.height, fig.width, fig.channels]).toEqual([192, 192, 3]);
+    let worst = 0;
+    for (let y = 0; y < 192; y++) {
+      for (let x = 0; x < 192; x++) {
+        const o = Math.floor(y / 24) * 8 + Math.floor(x / 24);
+        const [kh, kw] = [Math.floor((y % 24) / 8), Math.floor((x % 24) / 8)];
+        for (let c = 0; c < 3; c++) {
+          const v = w[((o * 3 + c) * 3 + kh) * 3 + kw];
+          const want = Math.round((255 * (v - min)) / (max - min));
+          worst = Math.max(worst, Math.abs(fig.pixels[(y * 192 + x) * 3 + c] - want));
+        }
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('examples/your-model/keras.ts imports a third-party Keras model and reads it as it reads SqueezeNet', () => {
+    const out = path.join(OUT, '..', 'your-model');
+    rmSync(out, { recursive: true, force: true });
+    const r = tsx(['examples/your-model/keras.ts', '--out', out, '--backend', 'wasm']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^model_1: 162 layers, input 224×224×3, total learnables 2,585,349/m);
+    expect(r.stdout).toMatch(/ 5 +Conv1_relu +Clipped ReLU +112×112×32 /);
+    expect(r.stdout).toMatch(/classify: Neutral 0\.99\d/);
+    const act = readPng(path.join(out, 'your-model-conv1-relu.png'));
+    expect([act.height, act.width]).toEqual([4 * 113, 8 * 113]);
+    const filters = readPng(path.join(out, 'your-model-conv1-filters.png'));
+    expect([filters.height, filters.width, filters.channels]).toEqual([96, 192, 3]);
+  });
+});
