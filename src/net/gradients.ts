@@ -319,5 +319,123 @@ let installed = false;
 export function ensureGradients(): void {
   if (installed) return;
   for (const config of CONFIGS) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
+  for (const config of WASM_KERNELS) {
+    if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
+  }
   installed = true;
 }
+
+/** `[top, bottom, left, right]` padding of a 2-D convolution, as TF.js computes it for the forward op. */
+function convPadding(
+  xShape: number[],
+  filterShape: number[],
+  strides: unknown,
+  pad: unknown,
+  dimRoundingMode: unknown,
+): [number, number, number, number] {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides as number | [number, number],
+    1,
+    pad as 'valid' | 'same' | number,
+    dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  );
+  return [info.padInfo.top, info.padInfo.bottom, info.padInfo.left, info.padInfo.right];
+}
+
+/**
+ * A kernel computed with public operations, for a backend that lacks it. The result's data is handed to the engine
+ * (its reference taken before the temporary tensor is freed), so that nothing leaks.
+ */
+function kernelFromOps(
+  kernelName: string,
+  backendName: string,
+  compute: (inputs: tf.NamedTensorMap, attrs: Attrs) => tf.Tensor,
+): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName,
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const out = tf.tidy(() => compute(inputs as unknown as tf.NamedTensorMap, attrs as Attrs));
+      (backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(out.dataId);
+      const info = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
+      out.dispose();
+      return info;
+    },
+  };
+}
+
+/**
+ * The filter gradient of an NHWC convolution (no dilation): `dW[i, j, c, f] = Σ x_padded[n, oh·s + i, ow·s + j, c]
+ * dy[n, oh, ow, f]`, which is a convolution of the padded input (channels as the batch, the batch as channels) with
+ * `dy` as the filter, dilated by the stride.
+ */
+function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], attrs: Attrs): tf.Tensor {
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') {
+    throw new Error(
+      `Conv2DBackpropFilter (wasm, from operations): data format ${String(attrs.dataFormat)} is not supported`,
+    );
+  }
+  const [kh, kw, ci, co] = filterShape;
+  const [sh, sw] = typeof attrs.strides === 'number' ? [attrs.strides, attrs.strides] : (attrs.strides as number[]);
+  const [t, b, l, r] = convPadding(x.shape, filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+  const xp = tf.pad(x, [
+    [0, 0],
+    [t, b],
+    [l, r],
+    [0, 0],
+  ]);
+  const input = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, Hp, Wp, n]
+  const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [oh, ow, n, co]
+  const g = tf.conv2d(input, filter, 1, 'valid', 'NHWC', [sh, sw]); // [ci, ≥kh, ≥kw, co]
+  return tf.transpose(tf.slice(g, [0, 0, 0, 0], [ci, kh, kw, co]), [1, 2, 0, 3]);
+}
+
+/**
+ * The input gradient of an NHWC depthwise convolution: `dy` spread out by the stride and padded, then a depthwise
+ * convolution with the kernel turned 180° (one channel per input channel and multiplier), summed over the
+ * multiplier.
+ */
+function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number[], attrs: Attrs): tf.Tensor {
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') {
+    throw new Error(
+      `DepthwiseConv2dNativeBackpropInput (wasm, from operations): data format ${String(attrs.dataFormat)} is not supported`,
+    );
+  }
+  const dil = attrs.dilations;
+  if (dil !== undefined && dil !== 1 && !(Array.isArray(dil) && dil.every((d) => d === 1))) {
+    throw new Error('DepthwiseConv2dNativeBackpropInput (wasm, from operations): dilations are not supported');
+  }
+  const [kh, kw, ci, m] = filter.shape;
+  const [n, H, W] = xShape;
+  const [sh, sw] = typeof attrs.strides === 'number' ? [attrs.strides, attrs.strides] : (attrs.strides as number[]);
+  const [t, , l] = convPadding(xShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+  const c = dy.shape[3];
+  const spread = spreadByStride(dy, sh, sw); // [n, (oh-1)·sh + 1, (ow-1)·sw + 1, c]
+  // Full correlation with the turned kernel, then the rows and columns of x.
+  const top = kh - 1 - t;
+  const left = kw - 1 - l;
+  const rows = H + kh - 1;
+  const cols = W + kw - 1;
+  const padded = tf.pad(spread, [
+    [0, 0],
+    [Math.max(top, 0), Math.max(rows - top - spread.shape[1]!, 0)],
+    [Math.max(left, 0), Math.max(cols - left - spread.shape[2]!, 0)],
+    [0, 0],
+  ]);
+  const cropped = tf.slice(padded, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [n, rows, cols, c]);
+  const turned = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, ci * m, 1]) as tf.Tensor4D;
+  const g = tf.depthwiseConv2d(cropped as tf.Tensor4D, turned, 1, 'valid'); // [n, H, W, ci·m]
+  return tf.sum(tf.reshape(g, [n, H, W, ci, m]), 4);
+}
+
+/** Kernels the wasm backend lacks that gradients through Keras layers need (fused convolutions, depthwise). */
+const WASM_KERNELS: tf.KernelConfig[] = [
+  kernelFromOps('Conv2DBackpropFilter', 'wasm', ({ x, dy }, attrs) =>
+    convFilterGrad(x as tf.Tensor4D, dy as tf.Tensor4D, attrs.filterShape as number[], attrs),
+  ),
+  kernelFromOps('DepthwiseConv2dNativeBackpropInput', 'wasm', ({ dy, filter }, attrs) =>
+    depthwiseInputGrad(dy as tf.Tensor4D, filter as tf.Tensor4D, attrs.inputShape as number[], attrs),
+  ),
+];

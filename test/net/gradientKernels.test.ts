@@ -1,0 +1,118 @@
+/**
+ * Gradients through the convolutions Keras layers use (a fused convolution's filter gradient, a depthwise
+ * convolution's input gradient), on every backend: the wasm backend has no kernel for either, and the library
+ * supplies them from operations. The oracle is the gradient written out in plain arithmetic.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+// What tfjs-layers does when it loads: every core gradient registered (Keras models run under it).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { ensureGradients } from '../../src/net/gradients.js';
+import { expectNoLeak } from '../helpers/leaks.js';
+
+ensureGradients();
+
+/** A deterministic pseudo-random array. */
+const values = (n: number, seed: number) =>
+  Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
+
+interface Case {
+  h: number;
+  w: number;
+  c: number;
+  k: number;
+  s: number;
+  pad: 'same' | 'valid';
+}
+
+/** `[top, left]` padding and the output size, TensorFlow's rules. */
+function geometry({ h, w, k, s, pad }: Case) {
+  if (pad === 'valid') return { t: 0, l: 0, oh: Math.floor((h - k) / s) + 1, ow: Math.floor((w - k) / s) + 1 };
+  const oh = Math.ceil(h / s);
+  const ow = Math.ceil(w / s);
+  const th = Math.max((oh - 1) * s + k - h, 0);
+  const tw = Math.max((ow - 1) * s + k - w, 0);
+  return { t: Math.floor(th / 2), l: Math.floor(tw / 2), oh, ow };
+}
+
+const CASES: Case[] = [
+  { h: 7, w: 6, c: 3, k: 3, s: 2, pad: 'same' },
+  { h: 8, w: 9, c: 2, k: 3, s: 1, pad: 'same' },
+  { h: 9, w: 7, c: 2, k: 2, s: 2, pad: 'valid' },
+];
+
+describe('gradients through Keras-style convolutions', () => {
+  for (const cs of CASES) {
+    it(`fused conv2d filter gradient, ${cs.h}×${cs.w}×${cs.c}, ${cs.k}×${cs.k} stride ${cs.s} '${cs.pad}'`, async () => {
+      const f = 4;
+      const { t, l, oh, ow } = geometry(cs);
+      const xv = values(cs.h * cs.w * cs.c, 1);
+      const wv = values(cs.k * cs.k * cs.c * f, 2);
+      const rv = values(oh * ow * f, 3); // the weights of the scalar loss sum(y · r)
+      const x = tf.tensor4d(xv, [1, cs.h, cs.w, cs.c]);
+      const W = tf.tensor4d(wv, [cs.k, cs.k, cs.c, f]);
+      const bias = tf.zeros([f]);
+      const r = tf.tensor4d(rv, [1, oh, ow, f]);
+      const dW = await expectNoLeak(
+        () =>
+          tf.grad((w: tf.Tensor) =>
+            tf.sum(tf.mul(tf.fused.conv2d({ x, filter: w as tf.Tensor4D, strides: cs.s, pad: cs.pad, bias }), r)),
+          )(W),
+        1,
+      );
+      const got = await dW.data();
+      // dW[i, j, c, o] = Σ x[oy·s + i - t, ox·s + j - l, c] r[oy, ox, o]
+      let worst = 0;
+      for (let i = 0; i < cs.k; i++)
+        for (let j = 0; j < cs.k; j++)
+          for (let c = 0; c < cs.c; c++)
+            for (let o = 0; o < f; o++) {
+              let sum = 0;
+              for (let oy = 0; oy < oh; oy++)
+                for (let ox = 0; ox < ow; ox++) {
+                  const y = oy * cs.s + i - t;
+                  const xx = ox * cs.s + j - l;
+                  if (y < 0 || y >= cs.h || xx < 0 || xx >= cs.w) continue;
+                  sum += xv[(y * cs.w + xx) * cs.c + c] * rv[(oy * ow + ox) * f + o];
+                }
+              worst = Math.max(worst, Math.abs(got[((i * cs.k + j) * cs.c + c) * f + o] - sum));
+            }
+      expect(worst).toBeLessThanOrEqual(1e-4);
+      tf.dispose([x, W, bias, r, dW]);
+    });
+
+    it(`depthwise conv2d input gradient, ${cs.h}×${cs.w}×${cs.c}, ${cs.k}×${cs.k} stride ${cs.s} '${cs.pad}'`, async () => {
+      const m = 2;
+      const { t, l, oh, ow } = geometry(cs);
+      const xv = values(cs.h * cs.w * cs.c, 4);
+      const wv = values(cs.k * cs.k * cs.c * m, 5);
+      const rv = values(oh * ow * cs.c * m, 6);
+      const x = tf.tensor4d(xv, [1, cs.h, cs.w, cs.c]);
+      const W = tf.tensor4d(wv, [cs.k, cs.k, cs.c, m]);
+      const r = tf.tensor4d(rv, [1, oh, ow, cs.c * m]);
+      const dx = await expectNoLeak(
+        () => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(v as tf.Tensor4D, W, cs.s, cs.pad), r)))(x),
+        1,
+      );
+      const got = await dx.data();
+      // dx[y, x, c] = Σ W[i, j, c, q] r[oy, ox, c·m + q] over oy·s + i - t = y, ox·s + j - l = x
+      const want = new Float64Array(cs.h * cs.w * cs.c);
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++)
+          for (let i = 0; i < cs.k; i++)
+            for (let j = 0; j < cs.k; j++) {
+              const y = oy * cs.s + i - t;
+              const xx = ox * cs.s + j - l;
+              if (y < 0 || y >= cs.h || xx < 0 || xx >= cs.w) continue;
+              for (let c = 0; c < cs.c; c++)
+                for (let q = 0; q < m; q++) {
+                  want[(y * cs.w + xx) * cs.c + c] +=
+                    wv[((i * cs.k + j) * cs.c + c) * m + q] * rv[(oy * ow + ox) * cs.c * m + c * m + q];
+                }
+            }
+      const worst = want.reduce((mx, v, i) => Math.max(mx, Math.abs(v - got[i])), 0);
+      expect(worst).toBeLessThanOrEqual(1e-4);
+      tf.dispose([x, W, r, dx]);
+    });
+  }
+});
