@@ -1,9 +1,9 @@
 /**
  * `activations(net, img, layer)`: MATLAB's `act = activations(net, X, layer)` on a TF.js graph model.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { assertOptions, typeError } from '../internal/validate.js';
+import { assertInteger, assertOneOf, assertOptions, typeError } from '../internal/validate.js';
 import { assertLargeEnough, checkImage, type LayerRef, resolveLayers, resolveTarget, runGraph } from './graph.js';
 import { assertFiniteSync, type NonFinitePolicy, nonFiniteMode } from './nonFinite.js';
 import type { Network } from './types.js';
@@ -34,9 +34,40 @@ export interface ActivationsOptions {
    * @default 'auto'
    */
   nonFinite?: NonFinitePolicy;
+  /**
+   * The layout of each result, MATLAB's `OutputAs`:
+   * - `'channels'`: `[h', w', c]` for one image, `[n, h', w', c]` for a batch (a vector layer: `[c]`, `[n, c]`);
+   * - `'rows'`: `[n, m]`, one row per image (`n` is 1 for one image), its `m = h'·w'·c` values in MATLAB's order
+   *   (height fastest, then width, then channel), so that element `k` is MATLAB's element `k + 1`;
+   * - `'columns'`: `[m, n]`, the same as columns.
+   * @default 'channels'
+   */
+  outputAs?: 'channels' | 'rows' | 'columns';
+  /**
+   * How many images of a batch run through the network at once (MATLAB's `MiniBatchSize`). A large batch runs in
+   * chunks of this size, so that the intermediate activations held at any time are those of one chunk; the results
+   * are joined. Smaller saves memory, larger may run faster.
+   * @default 128
+   */
+  miniBatchSize?: number;
+  /** Called with the fraction of the batch done (0..1) after each chunk. A callback that throws stops the call. */
+  onProgress?: (fraction: number) => void;
 }
 
 const FN = 'activations';
+
+/** One result as MATLAB's `'rows'` (`[n, m]`) or `'columns'` (`[m, n]`), in MATLAB's element order. Frees `r`. */
+function reshapeOutput(r: tf.Tensor, batched: boolean, outputAs: 'rows' | 'columns'): tf.Tensor {
+  const out = tf.tidy(() => {
+    const b = batched ? r : tf.expandDims(r, 0);
+    // MATLAB flattens h×w×c column-major: height fastest, then width, then channel.
+    const order = [0, ...Array.from({ length: b.rank - 1 }, (_, i) => b.rank - 1 - i)];
+    const rows = tf.reshape(tf.transpose(b, order), [b.shape[0] as number, -1]);
+    return outputAs === 'rows' ? rows : tf.transpose(rows);
+  });
+  r.dispose();
+  return out;
+}
 
 /**
  * The activations of one or more layers for an image or a batch of images, like MATLAB's
@@ -60,7 +91,7 @@ const FN = 'activations';
  * MATLAB's layer indices are 1-based: `net.layers[i].matlabIndex` is `i + 1`.
  *
  * @returns float32 activations `[h', w', c]` for one image, `[n, h', w', c]` for a batch (one tensor per requested
- *   layer, in order, for an array). New tensors that the caller owns; `img` is neither modified nor disposed.
+ *   layer, in order, for an array); `[n, m]` or `[m, n]` with `outputAs: 'rows'` or `'columns'`. New tensors that the caller owns; `img` is neither modified nor disposed.
  * @throws {TypeError} if `net` is not a network or graph model, or was disposed; if `img` is not a live int32/float32
  *   tensor; if `layer` is neither a string nor a number.
  * @throws {RangeError} for a wrong rank or channel count; an image smaller than the layer needs (the message gives
@@ -94,9 +125,24 @@ export function activations(
   // 1. Arguments, checked before any tensor is made.
   const t = resolveTarget(FN, net, true);
   const x = checkImage(FN, t, img);
-  const opts = assertOptions<ActivationsOptions>(FN, options, ['resize', 'nonFinite']);
+  const opts = assertOptions<ActivationsOptions>(FN, options, [
+    'resize',
+    'nonFinite',
+    'outputAs',
+    'miniBatchSize',
+    'onProgress',
+  ]);
   if (opts.resize !== undefined && typeof opts.resize !== 'boolean') {
     throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
+  }
+  const outputAs =
+    opts.outputAs === undefined
+      ? 'channels'
+      : assertOneOf(FN, 'options.outputAs', opts.outputAs, ['channels', 'rows', 'columns']);
+  const chunk =
+    opts.miniBatchSize === undefined ? 128 : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
+    throw typeError(FN, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
   }
   const mode = nonFiniteMode(FN, opts.nonFinite);
   const resizeTo = opts.resize ? t.resizeTo : null;
@@ -110,6 +156,36 @@ export function activations(
 
   // 2. Non-finite pixels, then one pass through the graph, computing only what the requested layers need.
   if (mode === 'error') assertFiniteSync(FN, x);
-  const results = runGraph(FN, t, x, names, { resizeTo, poisonNonFinite: mode === 'nan' });
+  const run = { resizeTo, poisonNonFinite: mode === 'nan' };
+  const n = x.rank === 4 ? (x.shape[0] as number) : 1;
+  let results: tf.Tensor[];
+  if (n <= chunk) {
+    results = runGraph(FN, t, x, names, run);
+    opts.onProgress?.(1);
+  } else {
+    // Chunk by chunk: only one chunk's intermediate activations exist at a time.
+    const parts: tf.Tensor[][] = [];
+    try {
+      for (let start = 0; start < n; start += chunk) {
+        const size = Math.min(chunk, n - start);
+        const piece = tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1]);
+        try {
+          parts.push(runGraph(FN, t, piece, names, run));
+        } finally {
+          piece.dispose();
+        }
+        opts.onProgress?.((start + size) / n);
+      }
+      results = names.map((_, i) =>
+        tf.concat(
+          parts.map((p) => p[i]),
+          0,
+        ),
+      );
+    } finally {
+      for (const p of parts) tf.dispose(p);
+    }
+  }
+  if (outputAs !== 'channels') results = results.map((r) => reshapeOutput(r, x.rank === 4, outputAs));
   return list ? results : results[0];
 }

@@ -650,9 +650,9 @@ describe('activations: bad arguments', () => {
   it('checks the options', async () => {
     const x = img();
     await expectThrowsNoLeak(
-      () => activations(net, x, 'conv1', { outputAs: 'rows' } as never),
+      () => activations(net, x, 'conv1', { outputSize: 'rows' } as never),
       RangeError,
-      "activations: unknown option 'outputAs'; known options are 'resize', 'nonFinite'",
+      "activations: unknown option 'outputSize'; known options are 'resize', 'nonFinite', 'outputAs', 'miniBatchSize', 'onProgress'",
     );
     await expectThrowsNoLeak(
       () => activations(net, x, 'conv1', { resize: 'yes' } as never),

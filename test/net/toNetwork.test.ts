@@ -425,3 +425,47 @@ describe('toNetwork: bad input', () => {
     tf.dispose([a, b, raw, scaled]);
   });
 });
+
+describe("activations: MATLAB's OutputAs and MiniBatchSize on any network", () => {
+  it("'rows' and 'columns' flatten in MATLAB's order; chunks give the same numbers as one pass", async () => {
+    const m = sequential();
+    const net = await toNetwork(m, { normalization: 'rescale-symmetric' });
+    const batch = tf.tidy(() => tf.round(tf.randomUniform([5, 16, 16, 3], 0, 255, 'float32', 11)));
+    const whole = activations(net, batch, ['p1', 'out']);
+    const fractions: number[] = [];
+    const chunked = await expectNoLeak(
+      () => activations(net, batch, ['p1', 'out'], { miniBatchSize: 2, onProgress: (f) => fractions.push(f) }),
+      2,
+    );
+    expect(fractions).toEqual([0.4, 0.8, 1]);
+    for (let i = 0; i < 2; i++) expect(await maxAbsDiff(whole[i], chunked[i])).toBeLessThanOrEqual(1e-6);
+    const rows = activations(net, batch, 'p1', { outputAs: 'rows' });
+    const cols = activations(net, batch, 'p1', { outputAs: 'columns' });
+    expect(rows.shape).toEqual([5, 8 * 8 * 4]);
+    expect(cols.shape).toEqual([8 * 8 * 4, 5]);
+    // MATLAB's element k+1 of row j is act(y, x, c, j) with k = y + 8·x + 64·c.
+    const [r, a] = [await rows.array(), (await whole[0].array()) as number[][][][]];
+    for (const [y, x, c] of [
+      [0, 0, 0],
+      [3, 1, 0],
+      [2, 5, 3],
+      [7, 7, 1],
+    ]) {
+      expect((r as number[][])[4][y + 8 * x + 64 * c]).toBe(a[4][y][x][c]);
+    }
+    const one = activations(net, tf.zeros([16, 16, 3]), 'out', { outputAs: 'rows' });
+    expect(one.shape).toEqual([1, 3]);
+    await expectThrowsNoLeak(
+      () => activations(net, batch, 'p1', { outputAs: 'matrix' as never }),
+      RangeError,
+      /^activations: expected 'options.outputAs' to be one of 'channels', 'rows', 'columns'/,
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, batch, 'p1', { miniBatchSize: 0 }),
+      RangeError,
+      "activations: expected 'options.miniBatchSize' to be an integer >= 1, got 0 (number)",
+    );
+    tf.dispose([batch, ...whole, ...chunked, rows, cols, one]);
+    net.dispose();
+  });
+});
