@@ -52,7 +52,13 @@ export function fileModelHandler(
       const buffers: ArrayBuffer[] = [];
       onProgress?.(0.05);
       for (let i = 0; i < paths.length; i++) {
-        const file = path.join(dir, paths[i]);
+        const file = path.resolve(dir, String(paths[i]));
+        // A weight file is beside model.json or below it: never a path that leaves its folder.
+        if (path.relative(dir, file).startsWith('..') || path.isAbsolute(path.relative(dir, file))) {
+          throw new Error(
+            `${fn}: the model file ${jsonPath} names a weight file outside its folder (${JSON.stringify(paths[i])}); ${hint}`,
+          );
+        }
         let bytes: Buffer;
         try {
           bytes = await readFile(file, { signal });

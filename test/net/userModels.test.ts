@@ -285,5 +285,16 @@ describe('importNetwork: model.json files of either format, detected', () => {
     await expect(importNetwork(bad, { normalization: 'none' })).rejects.toThrow(
       `importNetwork: ${bad} is not a TF.js model (its model.json has neither a Keras model_config nor a GraphDef)`,
     );
+    const outside = path.join(dir, 'escape.json');
+    writeFileSync(
+      outside,
+      JSON.stringify({
+        modelTopology: { node: [] },
+        weightsManifest: [{ paths: ['../../../etc/passwd'], weights: [{ name: 'w', shape: [1], dtype: 'float32' }] }],
+      }),
+    );
+    await expect(importNetwork(outside, { normalization: 'none' })).rejects.toThrow(
+      `importNetwork: the model file ${outside} names a weight file outside its folder ("../../../etc/passwd")`,
+    );
   });
 });
