@@ -76,3 +76,64 @@ export function formatMs(ms: number): string {
   if (ms >= 100) return `${ms.toFixed(0)} ms`;
   return `${ms.toFixed(1)} ms`;
 }
+
+/**
+ * A user's model as the page's address says it (`?model=…&normalization=…`), so that a link reproduces the view:
+ * `model` (model.json URL, relative to the page), `normalization` (MATLAB's name), `mean`, `std`, `min`, `max`
+ * (comma-separated, one per channel or one for all), `labels` (comma-separated class names, or a labels file URL
+ * ending in .txt or .json), `size` (`224x224`, for a model whose input size is free), `layer`.
+ */
+export interface ModelSettings {
+  model: string | null;
+  normalization: string | null;
+  mean: number[] | null;
+  std: number[] | null;
+  min: number[] | null;
+  max: number[] | null;
+  labels: string[] | string | null;
+  size: [number, number] | null;
+  layer: string | null;
+}
+
+const numbers = (v: string | null) =>
+  v === null || v.trim() === '' ? null : v.split(',').map((s) => Number(s.trim()));
+
+/** Reads {@link ModelSettings} from a query string. */
+export function readSettings(search: string): ModelSettings {
+  const q = new URLSearchParams(search);
+  const labels = q.get('labels');
+  const size = q.get('size')?.split(/[x×,]/).map(Number);
+  return {
+    model: q.get('model') || null,
+    normalization: q.get('normalization') || null,
+    mean: numbers(q.get('mean')),
+    std: numbers(q.get('std')),
+    min: numbers(q.get('min')),
+    max: numbers(q.get('max')),
+    labels:
+      labels === null || labels === ''
+        ? null
+        : /\.(txt|json)$/i.test(labels)
+          ? labels
+          : labels.split(',').map((s) => s.trim()),
+    size: size && size.length === 2 && size.every((n) => n > 0) ? [size[0], size[1]] : null,
+    layer: q.get('layer') || null,
+  };
+}
+
+/** Writes {@link ModelSettings} into a query string (keeping other parameters such as `backend`). */
+export function writeSettings(search: string, s: ModelSettings): string {
+  const q = new URLSearchParams(search);
+  const set = (k: string, v: string | null) => (v === null || v === '' ? q.delete(k) : q.set(k, v));
+  set('model', s.model);
+  set('normalization', s.normalization);
+  set('mean', s.mean?.join(',') ?? null);
+  set('std', s.std?.join(',') ?? null);
+  set('min', s.min?.join(',') ?? null);
+  set('max', s.max?.join(',') ?? null);
+  set('labels', s.labels === null ? null : typeof s.labels === 'string' ? s.labels : s.labels.join(','));
+  set('size', s.size ? `${s.size[0]}x${s.size[1]}` : null);
+  set('layer', s.layer);
+  const out = q.toString();
+  return out ? `?${out}` : '';
+}

@@ -5,6 +5,10 @@
  * image, flip between the pre- and post-ReLU layer, jump to the strongest channel, and run the closed-eye comparison.
  * `?backend=webgpu|webgl|wasm|cpu` forces a backend; otherwise the library picks the first that starts.
  *
+ * Any model: `?model=<model.json URL>&normalization=<MATLAB's name>` (with `mean`, `std`, `min`, `max`, `labels`,
+ * `size`) opens a Keras or converted TensorFlow model instead of SqueezeNet, and the "Your model" panel writes those
+ * parameters, so that a link reproduces the view. Model files dropped on that panel open without a link.
+ *
  * The page exposes `window.__explorer` for the end-to-end tests (test/e2e/browser.test.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,6 +17,7 @@ import {
   activations,
   analyzeNetwork,
   classify,
+  importNetwork,
   imread,
   imresize,
   imshow,
@@ -26,7 +31,19 @@ import {
   type BackendName,
   type Network,
 } from 'cnn-activations';
-import { cellRect, channelAt, channelLabel, formatMs, gridFor, jet, reluPair, type GridLayout } from './layout.js';
+import {
+  cellRect,
+  channelAt,
+  channelLabel,
+  formatMs,
+  gridFor,
+  jet,
+  type ModelSettings,
+  readSettings,
+  reluPair,
+  type GridLayout,
+  writeSettings,
+} from './layout.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Page elements
@@ -67,14 +84,27 @@ const ui = {
   compareInfo: $('compare-info'),
   compareCanvas: $<HTMLCanvasElement>('compare-canvas'),
   timings: $('timings').querySelector('tbody') as HTMLTableSectionElement,
+  subtitle: $('subtitle'),
+  comparePanel: $('compare-panel'),
+  modelForm: $<HTMLFormElement>('model-form'),
+  modelUrl: $<HTMLInputElement>('model-url'),
+  modelFiles: $<HTMLInputElement>('model-files'),
+  modelNorm: $<HTMLSelectElement>('model-normalization'),
+  modelMean: $<HTMLInputElement>('model-mean'),
+  modelStd: $<HTMLInputElement>('model-std'),
+  modelLabels: $<HTMLInputElement>('model-labels'),
+  modelSize: $<HTMLInputElement>('model-size'),
+  modelInfo: $('model-info'),
 };
 
 // ---------------------------------------------------------------------------------------------------------------
 // State
 // ---------------------------------------------------------------------------------------------------------------
 /** The network's input size: images of another size are resized to it (bicubic imresize) before they go in. */
-const NET_SIZE: [number, number] = [227, 227];
+const netSize = (): [number, number] => (state.net ? [state.net.inputSize[0], state.net.inputSize[1]] : [227, 227]);
 const DEFAULT_LAYER = 'conv1';
+/** A user's model from the page's address, if any. */
+const settings: ModelSettings = readSettings(location.search);
 const COMPARE_LAYER = 'fire6-relu_squeeze1x1';
 const COMPARE_CHANNELS = [13, 46]; // MATLAB's channels 14 and 47
 
@@ -205,15 +235,49 @@ async function startBackend(): Promise<BackendChoice> {
   return choice;
 }
 
-async function loadNetwork(): Promise<Network> {
-  const modelUrl = new URL('model/squeezenet_v1.1/model.json', document.baseURI).href;
+/** A user's model, from a model.json URL or from dropped files, with the scaling and classes the settings say. */
+async function importUserModel(source: string | File[], s: ModelSettings): Promise<Network> {
+  const handlerOrUrl =
+    typeof source === 'string'
+      ? new URL(source, document.baseURI).href
+      : tf.io.browserFiles([
+          ...source.filter((f) => f.name.endsWith('.json')),
+          ...source.filter((f) => !f.name.endsWith('.json')),
+        ]);
+  const labels = typeof s.labels === 'string' ? new URL(s.labels, document.baseURI).href : (s.labels ?? undefined);
+  return importNetwork(handlerOrUrl, {
+    normalization: (s.normalization ?? undefined) as never,
+    ...(s.mean ? { mean: s.mean } : {}),
+    ...(s.std ? { standardDeviation: s.std } : {}),
+    ...(s.min ? { min: s.min } : {}),
+    ...(s.max ? { max: s.max } : {}),
+    ...(labels ? { classNames: labels } : {}),
+    ...(s.size ? { inputSize: s.size } : {}),
+    onProgress: (f) => setStatus(`Loading the model… ${Math.round(f * 100)}%`),
+  });
+}
+
+async function loadNetwork(userFiles?: File[]): Promise<Network> {
+  const user = userFiles ?? settings.model;
   const net = await timed('load network', () =>
-    squeezenet({
-      modelUrl,
-      onProgress: (f) => setStatus(`Loading SqueezeNet… ${Math.round(f * 100)}%`),
-    }),
+    user
+      ? importUserModel(user, settings)
+      : squeezenet({
+          modelUrl: new URL('model/squeezenet_v1.1/model.json', document.baseURI).href,
+          onProgress: (f) => setStatus(`Loading SqueezeNet… ${Math.round(f * 100)}%`),
+        }),
   );
+  state.net?.dispose();
   state.net = net;
+  const builtIn = net.kind === 'built-in';
+  ui.subtitle.textContent = builtIn
+    ? "SqueezeNet v1.1 with MATLAB's weights and layer names, in your browser"
+    : `${net.name}: a ${net.kind === 'graph-model' ? 'converted TensorFlow' : 'Keras'} model, ${net.layers.length} layers, input ${net.inputSize.join('×')}, normalization '${net.normalization.type}'`;
+  // The closed-eye comparison is SqueezeNet's walkthrough; a user's model has its own layers.
+  ui.comparePanel.hidden = !builtIn;
+  const first = net.layers.find((l) => l.type === 'Convolution') ?? net.layers[1] ?? net.layers[0];
+  const asked = settings.layer && net.layerNames.includes(settings.layer) ? settings.layer : null;
+  state.layer = asked ?? (builtIn ? DEFAULT_LAYER : first.name);
   renderLayerTable(net);
   return net;
 }
@@ -226,7 +290,7 @@ function renderLayerTable(net: Network) {
     ...analysis.layers.map((row) => {
       const tr = document.createElement('tr');
       tr.dataset.layer = row.name;
-      const { Weights, Bias } = row.learnables;
+      const learnables = Object.entries(row.learnables);
       const cells = [String(row.matlabIndex), row.name, row.type, x(row.activations)];
       for (const text of cells) {
         const td = document.createElement('td');
@@ -234,8 +298,8 @@ function renderLayerTable(net: Network) {
         tr.append(td);
       }
       tr.title =
-        Weights && Bias
-          ? `${row.description}\n${row.numLearnables.toLocaleString('en')} learnables: Weights ${x(Weights)}, Bias ${x(Bias)}`
+        learnables.length > 0
+          ? `${row.description}\n${row.numLearnables.toLocaleString('en')} learnables: ${learnables.map(([k, v]) => `${k} ${x(v)}`).join(', ')}`
           : row.description;
       tr.addEventListener('click', () => void selectLayer(row.name));
       return tr;
@@ -250,10 +314,11 @@ function renderLayerTable(net: Network) {
 async function readImage(source: string | Blob): Promise<{ image: tf.Tensor; note: string }> {
   const raw = await imread(source);
   const [h, w] = raw.shape;
-  if (h === NET_SIZE[0] && w === NET_SIZE[1]) return { image: raw, note: `${w}×${h}` };
-  const image = tf.tidy(() => imresize(raw, NET_SIZE));
+  const [H, W] = netSize();
+  if (h === H && w === W) return { image: raw, note: `${w}×${h}` };
+  const image = tf.tidy(() => imresize(raw, [H, W]));
   raw.dispose();
-  return { image, note: `${w}×${h}, resized to ${NET_SIZE[1]}×${NET_SIZE[0]}` };
+  return { image, note: `${w}×${h}, resized to ${W}×${H}` };
 }
 
 async function setImage(source: string | Blob, name: string) {
@@ -304,10 +369,17 @@ async function showLayer(layer: string, keepChannel: number | null = null) {
   const net = state.net!;
   const image = state.image!;
   const act = await timed(`activations ${layer}`, async () => {
-    const a = activations(net, image, layer);
+    const raw = activations(net, image, layer);
+    // A vector layer (fully connected, pooled) is shown as 1×1 channels.
+    const a = raw.rank === 3 ? raw : tf.tidy(() => tf.reshape(raw, [1, 1, -1]));
+    if (a !== raw) raw.dispose();
     await a.data(); // wait for the device: the time is the layer's, not the next step's
     return a;
   });
+  if (settings.model) {
+    settings.layer = layer;
+    history.replaceState(null, '', writeSettings(location.search, settings));
+  }
   state.act?.dispose();
   state.act = act;
   state.layer = layer;
@@ -606,6 +678,61 @@ function wire() {
     const f = ev.dataTransfer?.files?.[0];
     if (f) void selectImage(f, f.name);
   });
+  ui.modelForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    void openUserModel();
+  });
+}
+
+/** The "Your model" form as settings. */
+function formSettings(): ModelSettings {
+  const nums = (v: string) => (v.trim() === '' ? null : v.split(',').map((t) => Number(t.trim())));
+  const labels = ui.modelLabels.value.trim();
+  const size = ui.modelSize.value.split(/[x×,]/).map(Number);
+  return {
+    model: ui.modelUrl.value.trim() || null,
+    normalization: ui.modelNorm.value || null,
+    mean: nums(ui.modelMean.value),
+    std: nums(ui.modelStd.value),
+    min: null,
+    max: null,
+    labels: labels === '' ? null : /\.(txt|json)$/i.test(labels) ? labels : labels.split(',').map((t) => t.trim()),
+    size: size.length === 2 && size.every((n) => n > 0) ? [size[0], size[1]] : null,
+    layer: null,
+  };
+}
+
+/**
+ * Opens the model the form describes. A URL goes into the page's address (a link reproduces the view, so the page
+ * reloads with it); dropped files open in place (they cannot be linked).
+ */
+async function openUserModel() {
+  const next = formSettings();
+  const files = [...(ui.modelFiles.files ?? [])];
+  if (files.length === 0) {
+    if (!next.model) {
+      setStatus('Give a model.json URL, or choose the model.json and its weight files.', 'error');
+      return;
+    }
+    location.search = writeSettings(location.search, next);
+    return;
+  }
+  Object.assign(settings, next, { model: null });
+  await enqueue('Opening your model', async () => {
+    await loadNetwork(files);
+    ui.modelInfo.textContent = `${files.map((f) => f.name).join(', ')} (files cannot be linked; host them for a link)`;
+    await setImage(new URL('images/face.png', document.baseURI).href, 'face.png');
+  });
+}
+
+/** Fills the form from the settings the page was opened with. */
+function fillForm(s: ModelSettings) {
+  ui.modelUrl.value = s.model ?? '';
+  ui.modelNorm.value = s.normalization ?? '';
+  ui.modelMean.value = s.mean?.join(',') ?? '';
+  ui.modelStd.value = s.std?.join(',') ?? '';
+  ui.modelLabels.value = s.labels === null ? '' : typeof s.labels === 'string' ? s.labels : s.labels.join(',');
+  ui.modelSize.value = s.size ? `${s.size[0]}x${s.size[1]}` : '';
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -623,7 +750,15 @@ export interface ExplorerHook {
     adapter: BackendChoice['adapter'] | null;
     skipped: BackendChoice['skipped'];
   };
-  state(): { layer: string; channel: number | null; image: string; grid: GridLayout | null; tensors: number };
+  state(): {
+    layer: string;
+    channel: number | null;
+    image: string;
+    grid: GridLayout | null;
+    tensors: number;
+    network: { name: string; kind: string; layers: number; inputSize: number[] } | null;
+    classes: string[];
+  };
   errors: string[];
   selectLayer(name: string): Promise<void>;
   selectChannel(k: number): Promise<void>;
@@ -645,13 +780,14 @@ function canvasGray(canvas: HTMLCanvasElement) {
 
 async function boot() {
   wire();
+  fillForm(settings);
   updateReluToggle();
   clearChannel();
   await enqueue('Starting the backend', async () => {
     await startBackend();
   });
   if (!state.choice) throw new Error(errors.at(-1) ?? 'the backend did not start');
-  await enqueue('Loading SqueezeNet', async () => {
+  await enqueue(settings.model ? `Loading ${settings.model}` : 'Loading SqueezeNet', async () => {
     await loadNetwork();
   });
   if (!state.net) throw new Error(errors.at(-1) ?? 'the network did not load');
@@ -682,6 +818,15 @@ const hook: ExplorerHook = {
     image: state.imageName,
     grid: state.grid,
     tensors: tf.memory().numTensors,
+    network: state.net
+      ? {
+          name: state.net.name,
+          kind: state.net.kind,
+          layers: state.net.layers.length,
+          inputSize: [...state.net.inputSize],
+        }
+      : null,
+    classes: [...ui.classes.querySelectorAll('li')].map((li) => li.textContent ?? ''),
   }),
   errors,
   selectLayer,

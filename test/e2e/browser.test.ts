@@ -26,6 +26,7 @@ import {
   launchChromium,
   serveExplorer,
 } from '../helpers/browser.js';
+import { NSFW_CLASSES, writeThirdPartyModel } from '../../examples/your-model/nsfwjsModels.js';
 
 const CHROMIUM = findChromium();
 const SKIP_REASON = 'Chromium is not installed: apt-get install -y chromium (or set CHROMIUM_PATH)';
@@ -56,8 +57,11 @@ interface Hook {
     channel: number | null;
     image: string;
     grid: { rows: number; cols: number; th: number; tw: number; n: number } | null;
+    network: { name: string; kind: string; layers: number; inputSize: number[] } | null;
+    classes: string[];
   };
   errors: string[];
+  selectLayer(name: string): Promise<void>;
   gridPixels(): { width: number; height: number; gray: string };
   comparison(): { channel: number; closedEye: [number, number]; openEye: [number, number] }[];
 }
@@ -315,6 +319,54 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect(await page.locator('#classes li').count()).toBe(5);
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
       await shot(page, 'wasm-5-astronaut');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('opens a third-party Keras model from a link, and another from files chosen on the page', async () => {
+    // nsfwjs's pretrained MobileNetV2 (Keras) and its converted graph, written into the served site as plain files.
+    await writeThirdPartyModel('mobilenet_v2', path.join(siteDir!, 'models', 'mobilenet_v2'));
+    const graph = await writeThirdPartyModel('mobilenet_v2_mid', path.join(siteDir!, 'models', 'mobilenet_v2_mid'));
+    const browser = await launchChromium({ webgpu: false });
+    try {
+      const link =
+        `${site!.url}index.html?backend=wasm&model=models/mobilenet_v2/model.json` +
+        `&normalization=rescale-zero-one&labels=${NSFW_CLASSES.join(',')}`;
+      const { page, pageErrors } = await openExplorer(browser.context, link);
+      const s = await state(page);
+      expect(s.network).toEqual({ name: 'model_1', kind: 'layers-model', layers: 162, inputSize: [224, 224, 3] });
+      expect(s.layer).toBe('Conv1');
+      expect(s.grid).toMatchObject({ n: 32, th: 112, tw: 112 });
+      expect(s.classes[0]).toMatch(/^Neutral\s*99\.\d%$/);
+      expect(await page.locator('#layers tbody tr').count()).toBe(162);
+      expect(await page.locator('#compare-panel').isHidden()).toBe(true);
+      expect(await page.locator('#model-normalization').inputValue()).toBe('rescale-zero-one');
+      const grid = await canvasStats(page, 'grid-canvas');
+      expect(grid.std).toBeGreaterThan(10); // a picture, not a blank
+      // A layer click goes into the address, so that the link reproduces the view.
+      await page.evaluate(() => window.__explorer.selectLayer('block_1_expand_relu'));
+      await idle(page);
+      expect(new URL(page.url()).searchParams.get('layer')).toBe('block_1_expand_relu');
+      expect((await state(page)).grid).toMatchObject({ n: 96, th: 112, tw: 112 });
+      await shot(page, 'user-model-keras');
+
+      // The graph model from its files, chosen in the "Your model" panel.
+      await page.setInputFiles('#model-files', [
+        graph,
+        path.join(path.dirname(graph), 'group1-shard1of2'),
+        path.join(path.dirname(graph), 'group1-shard2of2'),
+      ]);
+      await page.selectOption('#model-normalization', 'rescale-zero-one');
+      await page.fill('#model-labels', NSFW_CLASSES.join(','));
+      await page.click('#model-form button[type=submit]');
+      await idle(page);
+      const g = await state(page);
+      expect(g.network).toMatchObject({ kind: 'graph-model', layers: 70, inputSize: [224, 224, 3] });
+      expect(g.classes[0]).toMatch(/^Neutral/);
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+      expect(pageErrors).toEqual([]);
+      await shot(page, 'user-model-graph');
     } finally {
       await browser.close();
     }
