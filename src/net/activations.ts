@@ -176,14 +176,18 @@ export function activations(
         }
         opts.onProgress?.((start + size) / n);
       }
-      results = names.map((_, i) =>
-        tf.concat(
+      // Layer by layer, each layer's chunks freed as soon as they are joined: the peak stays near the results'
+      // size rather than twice it.
+      results = names.map((_, i) => {
+        const joined = tf.concat(
           parts.map((p) => p[i]),
           0,
-        ),
-      );
+        );
+        for (const p of parts) p[i].dispose();
+        return joined;
+      });
     } finally {
-      for (const p of parts) tf.dispose(p);
+      for (const p of parts) tf.dispose(p.filter((t) => !t.isDisposed));
     }
   }
   if (outputAs !== 'channels') results = results.map((r) => reshapeOutput(r, x.rank === 4, outputAs));
