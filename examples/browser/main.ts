@@ -17,7 +17,11 @@ import {
   activations,
   analyzeNetwork,
   classify,
+  gradCAM,
+  heatmapOverlay,
+  imageLIME,
   importNetwork,
+  occlusionSensitivity,
   imread,
   imresize,
   imshow,
@@ -95,6 +99,15 @@ const ui = {
   modelLabels: $<HTMLInputElement>('model-labels'),
   modelSize: $<HTMLInputElement>('model-size'),
   modelInfo: $('model-info'),
+  explainClass: $<HTMLSelectElement>('explain-class'),
+  explainGradcam: $<HTMLButtonElement>('explain-gradcam'),
+  explainOcclusion: $<HTMLButtonElement>('explain-occlusion'),
+  explainLime: $<HTMLButtonElement>('explain-lime'),
+  explainSamples: $<HTMLInputElement>('explain-samples'),
+  explainCancel: $<HTMLButtonElement>('explain-cancel'),
+  explainProgress: $<HTMLProgressElement>('explain-progress'),
+  explainInfo: $('explain-info'),
+  explainCanvas: $<HTMLCanvasElement>('explain-canvas'),
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -336,7 +349,15 @@ async function setImage(source: string | Blob, name: string) {
 
 async function showClasses() {
   const net = state.net!;
-  const top = await timed('classify', () => classify(net, state.image!, 5));
+  const top = await timed('classify', () => classify(net, state.image!, Math.min(5, classCount(net))));
+  ui.explainClass.replaceChildren(
+    ...top.map((c) => {
+      const option = document.createElement('option');
+      option.value = String(c.index);
+      option.textContent = `${c.label} (${(c.score * 100).toFixed(1)}%)`;
+      return option;
+    }),
+  );
   ui.classes.replaceChildren(
     ...top.map((c) => {
       const li = document.createElement('li');
@@ -349,6 +370,77 @@ async function showClasses() {
       return li;
     }),
   );
+}
+
+/** The number of classes: the size of the network's output. */
+function classCount(net: Network): number {
+  const out = net.layers[net.layers.length - 1].outputSize;
+  return out[out.length - 1];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Why this class: Grad-CAM, occlusion sensitivity, LIME over the image
+// ---------------------------------------------------------------------------------------------------------------
+type ExplainMethod = 'gradCAM' | 'occlusionSensitivity' | 'imageLIME';
+let explaining: AbortController | null = null;
+let lastExplanation: {
+  method: ExplainMethod;
+  classIndex: number;
+  mapShape: number[];
+  min: number;
+  max: number;
+} | null = null;
+
+/** Computes one method's map for the chosen class and draws it over the image (jet, alpha 0.5), as MATLAB shows it. */
+async function explain(method: ExplainMethod) {
+  const net = state.net!;
+  const image = state.image!;
+  const classIndex = Number(ui.explainClass.value || 0);
+  const controller = new AbortController();
+  explaining = controller;
+  ui.explainCancel.disabled = false;
+  ui.explainProgress.hidden = false;
+  ui.explainProgress.value = 0;
+  const onProgress = (f: number) => {
+    ui.explainProgress.value = f;
+  };
+  try {
+    const map = await timed(method, async () => {
+      if (method === 'gradCAM') return (await gradCAM(net, image, classIndex)).map;
+      if (method === 'occlusionSensitivity') {
+        return occlusionSensitivity(net, image, classIndex, { signal: controller.signal, onProgress });
+      }
+      const numSamples = Math.max(16, Number(ui.explainSamples.value) || 2048);
+      const r = await imageLIME(net, image, classIndex, { numSamples, seed: 1, signal: controller.signal, onProgress });
+      r.featureMap.dispose();
+      return r.scoreMap;
+    });
+    try {
+      const values = (await map.data()) as Float32Array;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const v of values) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      const overlay = heatmapOverlay(image, map, { alpha: 0.5, colormap: 'jet' });
+      try {
+        ui.explainCanvas.hidden = false;
+        await imshow(overlay, ui.explainCanvas);
+      } finally {
+        overlay.dispose();
+      }
+      const label = ui.explainClass.selectedOptions[0]?.textContent ?? String(classIndex);
+      ui.explainInfo.textContent = `${method} for ${label} · map ${map.shape.join('×')} · min ${lo.toPrecision(3)}, max ${hi.toPrecision(3)}`;
+      lastExplanation = { method, classIndex, mapShape: [...map.shape], min: lo, max: hi };
+    } finally {
+      map.dispose();
+    }
+  } finally {
+    explaining = null;
+    ui.explainCancel.disabled = true;
+    ui.explainProgress.hidden = true;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -678,6 +770,13 @@ function wire() {
     const f = ev.dataTransfer?.files?.[0];
     if (f) void selectImage(f, f.name);
   });
+  ui.explainGradcam.addEventListener('click', () => void enqueue('Grad-CAM', () => explain('gradCAM')));
+  ui.explainOcclusion.addEventListener(
+    'click',
+    () => void enqueue('Occlusion sensitivity', () => explain('occlusionSensitivity')),
+  );
+  ui.explainLime.addEventListener('click', () => void enqueue('LIME', () => explain('imageLIME')));
+  ui.explainCancel.addEventListener('click', () => explaining?.abort(new Error('cancelled on the page')));
   ui.modelForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     void openUserModel();
@@ -763,6 +862,8 @@ export interface ExplorerHook {
   selectLayer(name: string): Promise<void>;
   selectChannel(k: number): Promise<void>;
   compare(): Promise<void>;
+  explain(method: ExplainMethod, classIndex?: number, samples?: number): Promise<void>;
+  explanation(): typeof lastExplanation;
   /** The grid canvas's gray levels (red channel, 0..255), base64, row-major. */
   gridPixels(): { width: number; height: number; gray: string };
   /** The numbers of the last closed-eye comparison. */
@@ -832,6 +933,13 @@ const hook: ExplorerHook = {
   selectLayer,
   selectChannel,
   compare: () => enqueue('Closed-eye comparison', runComparison),
+  explain: (method, classIndex, samples) =>
+    enqueue(method, async () => {
+      if (classIndex !== undefined) ui.explainClass.value = String(classIndex);
+      if (samples !== undefined) ui.explainSamples.value = String(samples);
+      await explain(method);
+    }),
+  explanation: () => lastExplanation,
   gridPixels: () => canvasGray(ui.gridCanvas),
   comparison: () => lastComparison,
   timings: () => Object.fromEntries(timings),

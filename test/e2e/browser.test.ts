@@ -62,6 +62,12 @@ interface Hook {
   };
   errors: string[];
   selectLayer(name: string): Promise<void>;
+  explain(
+    method: 'gradCAM' | 'occlusionSensitivity' | 'imageLIME',
+    classIndex?: number,
+    samples?: number,
+  ): Promise<void>;
+  explanation(): { method: string; classIndex: number; mapShape: number[]; min: number; max: number } | null;
   gridPixels(): { width: number; height: number; gray: string };
   comparison(): { channel: number; closedEye: [number, number]; openEye: [number, number] }[];
 }
@@ -319,6 +325,22 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect(await page.locator('#classes li').count()).toBe(5);
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
       await shot(page, 'wasm-5-astronaut');
+
+      // Why this class: the three maps over the image, for the top class.
+      for (const [method, samples] of [
+        ['gradCAM', undefined],
+        ['occlusionSensitivity', undefined],
+        ['imageLIME', 64],
+      ] as const) {
+        await page.evaluate(([m, n]) => window.__explorer.explain(m, undefined, n), [method, samples] as const);
+        const e = await page.evaluate(() => window.__explorer.explanation());
+        expect(e).toMatchObject({ method, mapShape: [227, 227] });
+        expect(e!.max).toBeGreaterThan(e!.min);
+      }
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+      const overlay = await canvasStats(page, 'explain-canvas');
+      expect([overlay.width, overlay.height]).toEqual([227, 227]);
+      await shot(page, 'wasm-6-explain');
     } finally {
       await browser.close();
     }
@@ -347,6 +369,12 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       // A layer click goes into the address, so that the link reproduces the view.
       await page.evaluate(() => window.__explorer.selectLayer('block_1_expand_relu'));
       await idle(page);
+      await page.evaluate(() => window.__explorer.explain('gradCAM', 2));
+      expect(await page.evaluate(() => window.__explorer.explanation())).toMatchObject({
+        method: 'gradCAM',
+        classIndex: 2,
+        mapShape: [224, 224],
+      });
       expect(new URL(page.url()).searchParams.get('layer')).toBe('block_1_expand_relu');
       expect((await state(page)).grid).toMatchObject({ n: 96, th: 112, tw: 112 });
       await shot(page, 'user-model-keras');
