@@ -9,7 +9,7 @@ import { assertOneOf, assertOptions, rangeError, typeError } from '../internal/v
 import { BACKEND_NAMES, type BackendName } from './backendNames.js';
 import { probeBackends } from './probeBackends.js';
 import { formatAdapter, rankBackends, type SkippedBackend, type WebGPUAdapterDescription } from './rankBackends.js';
-import { loadBackend, trySetBackend, WASM_FILES, type WasmPaths } from './startBackend.js';
+import { loadBackend, quietCpuBanner, trySetBackend, WASM_FILES, type WasmPaths } from './startBackend.js';
 
 export { BACKEND_NAMES };
 export type { BackendName, SkippedBackend, WebGPUAdapterDescription, WasmPaths };
@@ -109,6 +109,7 @@ async function chooseAndStart(opts: InitBackendOptions): Promise<BackendChoice> 
   const previous = tf.getBackend();
   for (const backend of candidates) {
     const problem = (await loadBackend(backend, opts.wasmPaths)) ?? (await trySetBackend(backend));
+    quietCpuBanner();
     if (problem) {
       skipped.push({ backend, reason: problem });
       continue;

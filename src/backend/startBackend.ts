@@ -25,6 +25,21 @@ export const WASM_FILES: readonly (keyof Exclude<WasmPaths, string>)[] = [
   'tfjs-backend-wasm-threaded-simd.wasm',
 ];
 
+/**
+ * Keeps the cpu backend's "install our node backend" banner off the console. The cpu backend prints it in Node the
+ * first time it stores data, pointing at @tensorflow/tfjs-node, which this library does not use (its backends are
+ * cpu, wasm and WebGPU): misleading noise for users of the library, the walkthrough and the CLI. Clears the
+ * backend's private `firstUse` flag, which only gates that message; an instance that is not there yet, or that lacks
+ * the flag, is left alone.
+ */
+export function quietCpuBanner(): void {
+  // Other backends use the cpu backend for small tensors (webgpu) when its package is loaded: start it now, so that
+  // its flag can be cleared before it first speaks.
+  if (!tf.engine().registry.cpu && tf.findBackendFactory('cpu')) tf.engine().findBackend('cpu');
+  const cpu = tf.engine().registry.cpu as { firstUse?: unknown } | undefined;
+  if (cpu && cpu.firstUse === true) cpu.firstUse = false;
+}
+
 /** Loads the package of `backend` (registering it with tfjs-core); returns why it could not, or null. */
 export async function loadBackend(backend: BackendName, wasmPaths?: WasmPaths): Promise<string | null> {
   try {

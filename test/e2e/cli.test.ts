@@ -26,6 +26,18 @@ beforeAll(() => {
   rmSync(OUT, { recursive: true, force: true });
 });
 
+describe('cnn-activations: quiet', () => {
+  it('prints nothing on stderr on the cpu backend (no "install our node backend" banner)', () => {
+    const r = spawnSync(
+      process.execPath,
+      ['dist/cli.js', FACE, '--layer', 'conv1', '--out', path.join(OUT, 'quiet.png'), '--backend', 'cpu'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+});
+
 describe('cnn-activations --help / --version', () => {
   it('--help prints the usage and exits 0', () => {
     const r = cli('--help');
