@@ -7,7 +7,8 @@
  *
  * Exit codes: 0 done, 1 failed while running (unreadable image, unknown layer, ...), 2 bad command line.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, type BackendName, isBackendName } from './backend/backendNames.js';
@@ -26,10 +27,12 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
 
   <image>                  PNG or JPEG (RGB or gray); sizes other than 227×227 give larger/smaller activations
   -l, --layer NAME|INDEX   layer name (conv1, fire6-squeeze1x1, ...) or its 0-based index (see --list-layers)
-  -o, --out FILE           the PNG to write
+  -o, --out FILE           the PNG to write (its folder must exist)
   -c, --channels LIST      0-based channels to show, e.g. 0,13,46 (MATLAB's channels 1, 14, 47); default all
   -g, --grid RxC           tiles per column and row, e.g. 8x8; one side may be left out (6x, x8); default MATLAB's
-      --thumb RxC          resize each channel to RxC (bicubic, MATLAB's imresize) before tiling, e.g. 64x64
+      --thumb RxC          resize each channel to RxC (bicubic, MATLAB's imresize) before tiling, e.g. 64x64;
+                           default: channels smaller than 64 pixels are enlarged to at least 64 (as MATLAB's
+                           walkthrough shows fire6 at 64x64), larger ones kept
       --relu               keep positive activations only (max(0, x)) before scaling
       --strongest          show the strongest channel (of those chosen), resized to the image, beside the image
       --resize             resize the image to the network's input size (227×227) first
@@ -210,7 +213,16 @@ async function listLayers(backend: BackendName | undefined): Promise<void> {
   }
 }
 
+/** The folder of `--out` must exist: the command writes a file, it does not make folders it was not asked for. */
+function checkOutFolder(out: string): void {
+  const dir = path.dirname(path.resolve(out));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new Error(`the folder of --out does not exist: ${dir} (create it first)`);
+  }
+}
+
 async function render(opts: CliOptions): Promise<void> {
+  checkOutFolder(opts.out);
   const { tf, activations, imread, imresize, imtile, imwrite, initBackend, mat2gray, maxChannelIndex, squeezenet } =
     await loadLibrary();
   const say = opts.quiet ? () => {} : (line: string) => console.log(line);
@@ -221,7 +233,11 @@ async function render(opts: CliOptions): Promise<void> {
     const act = activations(net, im, opts.layer, opts.resize ? { resize: true } : undefined);
     const [h, w, c] = act.shape;
     const layerName = typeof opts.layer === 'number' ? net.layerNames[opts.layer] : opts.layer;
-    say(`${layerName}: ${h}×${w}×${c} activations of ${opts.image} (${im.shape.join('×')}) on ${choice.backend}`);
+    const [ih, iw] = im.shape;
+    const [nh, nw] = net.inputSize;
+    const input =
+      opts.resize && (ih !== nh || iw !== nw) ? `${im.shape.join('×')}, resized to ${nh}×${nw}` : im.shape.join('×');
+    say(`${layerName}: ${h}×${w}×${c} activations of ${opts.image} (${input}) on ${choice.backend}`);
     const channels = opts.channels ?? Array.from({ length: c }, (_, i) => i);
     const bad = channels.find((k) => k >= c);
     if (bad !== undefined) {
@@ -244,9 +260,21 @@ async function render(opts: CliOptions): Promise<void> {
         const imgSize = im.shape.slice(0, 2) as [number, number];
         figure = tf.tidy(() => imtile([im, imresize(mat2gray(tf.gather(shown, best.index, 2)), imgSize)]));
       } else {
+        // A readable size by default: channels under 64 pixels are enlarged (bicubic) to at least 64.
+        const small = Math.min(h, w);
+        const thumb: [number, number] | null =
+          opts.thumb ?? (small < 64 ? [Math.round((h * 64) / small), Math.round((w * 64) / small)] : null);
+        if (thumb && !opts.thumb) say(`each ${h}×${w} channel enlarged to ${thumb[0]}×${thumb[1]} (--thumb to choose)`);
+        const [rows, cols] = opts.grid ?? [null, null];
+        if (rows !== null && cols !== null && rows * cols < channels.length) {
+          console.error(
+            `cnn-activations: warning: a ${rows}×${cols} grid shows the first ${rows * cols} of the ${channels.length} channels chosen`,
+          );
+          shownWhat = `${rows * cols} of ${channels.length} channels`;
+        }
         figure = tf.tidy(() => {
           let frames = mat2gray(shown);
-          if (opts.thumb) frames = imresize(frames, opts.thumb);
+          if (thumb) frames = imresize(frames, thumb);
           return imtile(frames, opts.grid ? { gridSize: opts.grid } : undefined);
         });
       }
@@ -266,6 +294,7 @@ async function render(opts: CliOptions): Promise<void> {
 }
 
 async function explain(opts: ExplainOptions): Promise<void> {
+  checkOutFolder(opts.out);
   const lib = await loadLibrary();
   const { tf } = lib;
   const say = opts.quiet ? () => {} : (line: string) => console.log(line);

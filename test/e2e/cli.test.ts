@@ -3,7 +3,7 @@
  * with its exit code (0 done, 1 failed while running, 2 bad command line).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, readPng, ROOT } from '../helpers/figures.js';
@@ -24,6 +24,7 @@ function cli(...args: string[]) {
 beforeAll(() => {
   ensureBuilt();
   rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
 });
 
 describe('cnn-activations: quiet', () => {
@@ -124,7 +125,7 @@ describe('cnn-activations <image> --layer ... --out ...', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(''); // --quiet
     const png = readPng(out);
-    expect([png.height, png.width]).toEqual([6 * 14, 8 * 14]);
+    expect([png.height, png.width]).toEqual([6 * 64, 8 * 64]); // 14×14 channels enlarged to 64×64 by default
   });
 
   it('--strongest finds channel 14 (index 13) of fire6-squeeze1x1 and draws it beside the image', () => {
@@ -141,6 +142,50 @@ describe('cnn-activations <image> --layer ... --out ...', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('total learnables 1,235,496');
     expect(r.stdout).toMatch(/fire6-squeeze1x1\s+Convolution\s+14×14×48/);
+  });
+});
+
+describe('cnn-activations: readable figures, honest words', () => {
+  it("the help's --channels 13,46 example writes readable tiles: 14×14 channels enlarged to 64×64", () => {
+    const out = path.join(OUT, 'eyes.png');
+    const r = cli(FACE, '--layer', 'fire6-relu_squeeze1x1', '--channels', '13,46', '--out', out, '--backend', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('each 14×14 channel enlarged to 64×64 (--thumb to choose)');
+    const png = readPng(out);
+    expect([png.height, png.width]).toEqual([64, 128]);
+  });
+
+  it('warns when a grid drops channels, and says how many it shows', () => {
+    const out = path.join(OUT, 'grid3.png');
+    const r = cli(FACE, '--layer', 'conv1', '--grid', '3x3', '--out', out, '--backend', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('cnn-activations: warning: a 3×3 grid shows the first 9 of the 64 channels chosen');
+    expect(r.stdout).toMatch(/wrote .*grid3\.png: 339×339 \(9 of 64 channels\)/);
+  });
+
+  it('says the image was resized with --resize', () => {
+    const r = cli(
+      'examples/images/astronaut.png',
+      '--layer',
+      'conv1',
+      '--resize',
+      '--out',
+      path.join(OUT, 'astro.png'),
+      '--backend',
+      'wasm',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'conv1: 113×113×64 activations of examples/images/astronaut.png (512×512×3, resized to 227×227)',
+    );
+  });
+
+  it('does not create the folder of --out', () => {
+    const dir = path.join(OUT, 'not-there', 'deeper');
+    const r = cli(FACE, '--layer', 'conv1', '--out', path.join(dir, 'x.png'), '--backend', 'wasm');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`cnn-activations: the folder of --out does not exist: ${dir} (create it first)`);
+    expect(existsSync(path.join(OUT, 'not-there'))).toBe(false);
   });
 });
 
