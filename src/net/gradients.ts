@@ -317,6 +317,11 @@ let installed = false;
 
 /** Registers the gradients above for the kernels that have none yet (once per process). */
 export function ensureGradients(): void {
+  // Max pooling's gradient is always ours: where another package registered TF.js's own (tfjs-layers registers every
+  // core gradient when it loads, possibly after this ran), the wasm backend's MaxPoolGrad kernel would route tied
+  // maxima wrongly. Ours gives TF's routing and uses the kernel on the other backends.
+  const maxPool = CONFIGS.find((c) => c.kernelName === tf.MaxPool)!;
+  if (tf.getGradient(tf.MaxPool) !== maxPool) tf.registerGradient(maxPool);
   if (installed) return;
   for (const config of CONFIGS) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
   for (const config of WASM_KERNELS) {

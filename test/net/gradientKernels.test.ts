@@ -116,3 +116,44 @@ describe('gradients through Keras-style convolutions', () => {
     });
   }
 });
+
+describe('max pooling gradient with tied maxima next to padding', () => {
+  it("routes each window's gradient to its first maximum, also after tfjs-layers registered TF.js's own", async () => {
+    // TF.js's gradients are registered (as tfjs-layers does on load); ensureGradients must still put its own in.
+    ensureGradients();
+    const H = 5;
+    const xv = Float32Array.from({ length: H * H }, (_, i) => [0, 0, 1, 0, 0, 1, 1, 0][i % 8]); // many ties
+    const x = tf.tensor4d(xv, [1, H, H, 1]);
+    const oh = 3; // pad 1 with -Infinity, 3×3 windows, stride 2
+    const dyv = Float32Array.from({ length: oh * oh }, (_, i) => i + 1);
+    const dy = tf.tensor4d(dyv, [1, oh, oh, 1]);
+    const dx = tf.grad((v: tf.Tensor) => {
+      const padded = tf.pad(
+        v,
+        [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ],
+        Number.NEGATIVE_INFINITY,
+      );
+      return tf.sum(tf.mul(tf.maxPool(padded as tf.Tensor4D, 3, 2, 'valid'), dy));
+    })(x);
+    const got = await dx.data();
+    const want = new Float64Array(H * H);
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < oh; ox++) {
+        let best = -1;
+        for (let i = 0; i < 3; i++)
+          for (let j = 0; j < 3; j++) {
+            const [y, xx] = [oy * 2 + i - 1, ox * 2 + j - 1];
+            if (y < 0 || y >= H || xx < 0 || xx >= H) continue;
+            if (best < 0 || xv[y * H + xx] > xv[best]) best = y * H + xx;
+          }
+        want[best] += dyv[oy * oh + ox];
+      }
+    expect(Array.from(got)).toEqual(Array.from(want));
+    tf.dispose([x, dy, dx]);
+  });
+});
