@@ -221,6 +221,33 @@ describe('initBackend options', () => {
 });
 
 describe('rankBackends (the choice rules, without a GPU)', () => {
+  it('passes over WebGL that renders in software (SwiftShader, llvmpipe) unless it is asked for', () => {
+    const browser = (webglRenderer?: string): BackendFacts => ({
+      runtime: 'browser',
+      canvas: true,
+      webgpu: { unavailable: 'no adapter' },
+      ...(webglRenderer ? { webglRenderer } : {}),
+    });
+    const swiftshader =
+      'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver-5.0.0)';
+    expect(rankBackends(AUTO, browser(swiftshader))).toEqual({
+      candidates: ['wasm', 'cpu'],
+      skipped: [
+        { backend: 'webgpu', reason: 'no adapter' },
+        {
+          backend: 'webgl',
+          reason: `WebGL renders in software here (${swiftshader}), which is slower than wasm on a CPU; it is used only when asked for ({ backend: 'webgl' })`,
+        },
+      ],
+    });
+    const gpu = 'ANGLE (NVIDIA, NVIDIA GeForce RTX 3080 Direct3D11 vs_5_0 ps_5_0, D3D11)';
+    expect(rankBackends(AUTO, browser(gpu)).candidates).toEqual(['webgl', 'wasm', 'cpu']);
+    expect(rankBackends(AUTO, browser()).candidates).toEqual(['webgl', 'wasm', 'cpu']); // the browser does not say
+    expect(
+      rankBackends({ order: ['webgl'], explicit: true, allowSoftwareWebGPU: false }, browser(swiftshader)).candidates,
+    ).toEqual(['webgl']);
+  });
+
   it('puts a hardware WebGPU adapter first', () => {
     expect(rankBackends(AUTO, node({ adapter: hardware }))).toEqual({
       candidates: ['webgpu', 'wasm', 'cpu'],

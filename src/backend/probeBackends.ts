@@ -34,7 +34,30 @@ export async function probeBackends(order: readonly BackendName[]): Promise<Back
       typeof g.OffscreenCanvas === 'function',
   };
   if (order.includes('webgpu')) facts.webgpu = await probeWebGPU();
+  if (order.includes('webgl') && facts.runtime === 'browser' && facts.canvas) {
+    const renderer = webglRenderer();
+    if (renderer) facts.webglRenderer = renderer;
+  }
   return facts;
+}
+
+/** The WebGL renderer's unmasked name, from a throwaway context; null when the browser does not say. */
+function webglRenderer(): string | null {
+  try {
+    const g = globalThis as Record<string, unknown>;
+    const canvas =
+      typeof g.OffscreenCanvas === 'function'
+        ? new (g.OffscreenCanvas as typeof OffscreenCanvas)(1, 1)
+        : (g.document as Document).createElement('canvas');
+    const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | null;
+    if (!gl) return null;
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    const name = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return typeof name === 'string' && name !== '' ? name : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The parts of `GPU` and `GPUAdapter` this module uses (typed here so that no WebGPU type package is needed). */

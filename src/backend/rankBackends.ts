@@ -54,6 +54,11 @@ export interface BackendFacts {
   canvas: boolean;
   /** The WebGPU probe; left out when `webgpu` is not among the backends asked for (then it is never probed). */
   webgpu?: WebGPUProbe;
+  /**
+   * The WebGL renderer's name (`UNMASKED_RENDERER_WEBGL`, e.g. `'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device
+   * (Subzero) ...))'`), when a browser tells it; left out when WebGL was not probed or does not say.
+   */
+  webglRenderer?: string;
 }
 
 /** What the caller asked for, already validated. */
@@ -162,6 +167,12 @@ function problemWith(backend: BackendName, request: RankRequest, facts: BackendF
     case 'webgl':
       if (facts.runtime === 'node') return 'WebGL needs a browser; this is Node.js';
       if (!facts.canvas) return 'WebGL needs a canvas, and there is neither a document nor OffscreenCanvas here';
+      if (facts.webglRenderer && SOFTWARE_NAMES.test(facts.webglRenderer) && !request.explicit) {
+        return (
+          `WebGL renders in software here (${facts.webglRenderer}), which is slower than wasm on a CPU; ` +
+          "it is used only when asked for ({ backend: 'webgl' })"
+        );
+      }
       return null;
     default:
       return null;

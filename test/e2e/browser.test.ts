@@ -292,15 +292,21 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
     }
   });
 
-  it('picks WebGL by itself without the flag (no WebGPU adapter), and says why it passed WebGPU over', async () => {
+  it('passes over software WebGL by itself (wasm is faster there), and runs WebGL when asked', async () => {
     const browser = await launchChromium({ webgpu: false });
     try {
-      const opened = await openExplorer(browser.context, `${site!.url}index.html`);
-      const info = await opened.page.evaluate(() => window.__explorer.info());
-      expect(info.backend).toBe('webgl');
-      expect(info.adapter).toBeNull();
-      expect(info.skipped.map((s) => s.backend)).toContain('webgpu');
+      // Headless Chromium without a GPU renders WebGL with SwiftShader: the automatic choice is wasm, with reasons.
+      const auto = await openExplorer(browser.context, `${site!.url}index.html`);
+      const info = await auto.page.evaluate(() => window.__explorer.info());
+      expect(info.backend).toBe('wasm');
+      expect(info.skipped.map((s) => s.backend)).toEqual(['webgpu', 'webgl']);
       expect(info.skipped.find((s) => s.backend === 'webgpu')!.reason).not.toBe('');
+      expect(info.skipped.find((s) => s.backend === 'webgl')!.reason).toMatch(
+        /^WebGL renders in software here \(.*SwiftShader.*\), which is slower than wasm on a CPU; it is used only when asked for/,
+      );
+      await auto.page.close();
+      const opened = await openExplorer(browser.context, `${site!.url}index.html?backend=webgl`);
+      expect((await opened.page.evaluate(() => window.__explorer.info())).backend).toBe('webgl');
       expect((await opened.page.locator('#backend .backend-name').textContent()) ?? '').toBe('backend: webgl');
       await walkthrough(opened, 'webgl');
     } finally {
