@@ -174,6 +174,47 @@ describe('toNetwork: a Keras LayersModel from npm (nsfwjs MobileNetV2)', () => {
   });
 });
 
+describe('toNetwork: the pretrained MobileNetV2 as the nested base of a transfer-learning model', () => {
+  it("reaches the base's layers by path, with the numbers of the tfjs-layers route", async () => {
+    const pretrained = await loadLayersModel(await thirdPartyHandler('mobilenet_v2'));
+    // The usual shape: the pretrained network up to its last convolution, used as one layer of a new model.
+    const base = kerasModel({
+      inputs: pretrained.inputs,
+      outputs: pretrained.getLayer('out_relu').output as never,
+      name: 'mobilenetv2_base',
+    });
+    const { input, layers } = await import('@tensorflow/tfjs-layers');
+    const x = input({ shape: [224, 224, 3], name: 'image' });
+    const features = base.apply(x) as never;
+    const pooled = layers.globalAveragePooling2d({ name: 'pool' }).apply(features) as never;
+    const head = layers.dense({ units: 3, activation: 'softmax', name: 'head' }).apply(pooled) as never;
+    const transfer = kerasModel({ inputs: x, outputs: head, name: 'transfer' });
+    const net = await toNetwork(transfer, { normalization: 'rescale-zero-one', classNames: ['a', 'b', 'c'] });
+    expect(net.layerNames.slice(0, 3)).toEqual(['image', 'mobilenetv2_base/Conv1_pad', 'mobilenetv2_base/Conv1']);
+    expect(net.layerNames.slice(-3)).toEqual(['mobilenetv2_base', 'pool', 'head']);
+    expect(net.layers.find((l) => l.name === 'mobilenetv2_base')).toMatchObject({
+      type: 'Network',
+      outputLayer: 'mobilenetv2_base/out_relu',
+      inputs: ['image'],
+      outputSize: [7, 7, 1280],
+    });
+    const scaled = tf.tidy(() => tf.div(tf.expandDims(tf.cast(face224, 'float32'), 0), 255));
+    const inner = kerasModel({
+      inputs: pretrained.inputs,
+      outputs: pretrained.getLayer('block_6_expand_relu').output as never,
+    });
+    const want = inner.predict(scaled) as tf.Tensor;
+    const got = await expectNoLeak(() => activations(net, face224, 'mobilenetv2_base/block_6_expand_relu'), 1);
+    expect((await maxAbsDiff(got, tf.squeeze(want, [0]))) / Math.max(1, await maxAbs(want))).toBeLessThanOrEqual(TOL);
+    const whole = transfer.predict(scaled) as tf.Tensor;
+    const top = await classify(net, face224, 3);
+    const p = await whole.data();
+    for (const c of top) expect(Math.abs(c.score - p[c.index])).toBeLessThanOrEqual(1e-4);
+    tf.dispose([scaled, want, got, whole]);
+    net.dispose();
+  });
+});
+
 describe('toNetwork: a converted TensorFlow GraphModel from npm (nsfwjs MobileNetV2 mid)', () => {
   let model: GraphModel;
   let net: Network;
