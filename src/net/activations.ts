@@ -46,7 +46,10 @@ export interface ActivationsOptions {
   /**
    * How many images of a batch run through the network at once (MATLAB's `MiniBatchSize`). A large batch runs in
    * chunks of this size, so that the intermediate activations held at any time are those of one chunk; the results
-   * are joined. Smaller saves memory, larger may run faster.
+   * are joined. Smaller saves memory, larger may run faster. The tensors alive at the peak are the results plus
+   * the activations of one chunk that are still to be read (intermediate activations are freed as soon as no layer
+   * needs them): for every layer of MobileNetV2 up to `out_relu` on 32 images of 96×96, 528 MiB with chunks of 8
+   * against 635 MiB in one pass, of which the results are 491 MiB.
    * @default 128
    */
   miniBatchSize?: number;
