@@ -44,31 +44,63 @@ export function nonFiniteMessage(fn: string, values: ArrayLike<number>, shape: r
   return `${fn}: expected 'img' to hold finite pixel values, got ${what} at [${idx.join(', ')}]`;
 }
 
-/** `sum(x - x)`: 0 when every value of `x` is finite, NaN otherwise (one reduction, no read-back yet). */
-function poisonSum(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.sum(tf.sub(x, x)));
+/**
+ * `[sum(x - x), min(x), max(x)]` in one read-back: the sum is 0 when every value is finite and NaN otherwise; the
+ * range tells an image scaled to [0, 1].
+ */
+function pixelFacts(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.stack([tf.sum(tf.sub(x, x)), tf.min(x), tf.max(x)]));
 }
 
-/** Throws a RangeError naming the first non-finite pixel of a float32 image; synchronous read-back. */
+let unitScaleWarned = false;
+
+/**
+ * Warns once per process when a float32 image's values all lie in [0, 1] (and are not all 0): the network takes
+ * pixels 0..255, as MATLAB's does, so an image scaled to [0, 1] runs without error but gives wrong numbers.
+ */
+function warnUnitScale(fn: string, min: number, max: number): void {
+  if (unitScaleWarned || !(min >= 0 && max <= 1 && max > 0)) return;
+  unitScaleWarned = true;
+  console.warn(
+    `${fn}: every value of the float32 image lies in [0, 1], but networks take pixels 0..255 (as MATLAB's do); ` +
+      'if the image was scaled to [0, 1], pass tf.mul(img, 255), or read it with imread (int32 0..255). ' +
+      'This warning is shown once.',
+  );
+}
+
+/** For tests: lets the [0, 1] warning be shown again. @internal */
+export function resetUnitScaleWarning(): void {
+  unitScaleWarned = false;
+}
+
+/**
+ * Throws a RangeError naming the first non-finite pixel of a float32 image (and warns once about an image in
+ * [0, 1]); synchronous read-back.
+ */
 export function assertFiniteSync(fn: string, x: tf.Tensor): void {
   if (x.dtype !== 'float32') return;
-  const poison = poisonSum(x);
-  const values = poison.dataSync();
-  poison.dispose();
+  const facts = pixelFacts(x);
+  const values = facts.dataSync();
+  facts.dispose();
   if (Number.isNaN(values[0])) throw new RangeError(nonFiniteMessage(fn, x.dataSync(), x.shape));
+  warnUnitScale(fn, values[1], values[2]);
 }
 
-/** Throws a RangeError naming the first non-finite pixel of a float32 image; asynchronous read-back (every backend). */
+/**
+ * Throws a RangeError naming the first non-finite pixel of a float32 image (and warns once about an image in
+ * [0, 1]); asynchronous read-back (every backend).
+ */
 export async function assertFiniteAsync(fn: string, x: tf.Tensor): Promise<void> {
   if (x.dtype !== 'float32') return;
-  const poison = poisonSum(x);
-  let sum: ArrayLike<number>;
+  const facts = pixelFacts(x);
+  let values: ArrayLike<number>;
   try {
-    sum = await poison.data();
+    values = await facts.data();
   } finally {
-    poison.dispose();
+    facts.dispose();
   }
-  if (Number.isNaN(sum[0])) throw new RangeError(nonFiniteMessage(fn, await x.data(), x.shape));
+  if (Number.isNaN(values[0])) throw new RangeError(nonFiniteMessage(fn, await x.data(), x.shape));
+  warnUnitScale(fn, values[1], values[2]);
 }
 
 /**
