@@ -68,10 +68,10 @@ function spreadByStride(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
 /**
  * The input gradient of a 'valid' max pooling with elementwise operations: for each offset of the window, in
  * row-major order, the outputs whose maximum sits there (and at no earlier offset) send their gradient back to it.
- * The same routing as TF's MaxPoolGrad (each window's first maximum), for the wasm backend, whose MaxPoolGrad kernel
- * drops the gradient of some windows next to padding when their maximum is tied (measured: a tiny network's input
- * gradient off by 200% against central differences). It costs several times the kernel there; other backends use
- * their kernel.
+ * The same routing as TF's MaxPoolGrad (each window's first maximum), for the backends whose kernel differs on ties
+ * ({@link ELEMENTWISE_MAXPOOL_GRAD}): wasm's drops the gradient of some windows next to padding (measured: a tiny
+ * network's input gradient off by 200% against central differences), webgpu's sends it to another tied cell. It
+ * costs several times the kernel; the cpu backend uses its kernel.
  */
 function maxPoolInputGrad(
   dy: tf.Tensor4D,
@@ -151,6 +151,13 @@ const pair = (v: unknown): [number, number] => (typeof v === 'number' ? [v, v] :
 
 const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: Attrs) =>
   tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+
+/**
+ * Backends whose MaxPoolGrad kernel routes tied maxima otherwise than TF (the window's first maximum, row-major):
+ * wasm drops some next to padding, webgpu sends them to another of the tied cells. There, max pooling's gradient is
+ * computed with elementwise operations (`maxPoolInputGrad`), so that every backend gives the same gradients.
+ */
+const ELEMENTWISE_MAXPOOL_GRAD = ['wasm', 'webgpu'];
 
 const CONFIGS: tf.GradConfig[] = [
   {
@@ -234,7 +241,7 @@ const CONFIGS: tf.GradConfig[] = [
       const { filterSize, strides, pad, dimRoundingMode } = attrs;
       return {
         x: () =>
-          pad === 'valid' && tf.getBackend() === 'wasm'
+          pad === 'valid' && ELEMENTWISE_MAXPOOL_GRAD.includes(tf.getBackend())
             ? maxPoolInputGrad(dy as tf.Tensor4D, x as tf.Tensor4D, y as tf.Tensor4D, pair(filterSize), pair(strides))
             : run(
                 'MaxPoolGrad',
