@@ -10,27 +10,14 @@
 //
 // Run: npx tsx examples/conv1-filters.ts [--out DIR] [--backend wasm]
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  BACKEND_NAMES,
-  type BackendName,
-  imresize,
-  imtile,
-  imwrite,
-  initBackend,
-  learnables,
-  mat2gray,
-  squeezenet,
-} from 'cnn-activations';
+import { imresize, imtile, imwrite, initBackend, learnables, mat2gray, squeezenet } from 'cnn-activations';
+import { parseCommonArgs, USAGE_OPTIONS } from './lib/common.js';
 
-const { values } = parseArgs({
-  options: { out: { type: 'string', default: 'out/walkthrough' }, backend: { type: 'string' } },
-});
-const backend = values.backend as BackendName | undefined;
-if (backend !== undefined && !BACKEND_NAMES.includes(backend)) {
-  throw new Error(`--backend must be one of ${BACKEND_NAMES.join(', ')}`);
-}
+const { out, backend } = parseCommonArgs(
+  process.argv.slice(2),
+  `usage: npx tsx examples/conv1-filters.ts [options]\n${USAGE_OPTIONS}`,
+);
 await initBackend(backend ? { backend } : undefined);
 
 const net = await squeezenet();
@@ -40,7 +27,7 @@ const { Weights, Bias } = learnables(net, 'conv1');
 const filters = tf.tidy(() => tf.transpose(mat2gray(Weights), [3, 0, 1, 2]));
 const big = imresize(filters, 8, { method: 'nearest' });
 const I = imtile(big, { gridSize: [8, 8] });
-const file = path.join(values.out as string, 'conv1-filters.png');
+const file = path.join(out, 'conv1-filters.png');
 await imwrite(I, file);
 console.log(`conv1 Weights ${Weights.shape.join('×')}, Bias ${Bias.shape.join('×')} -> ${file} ${I.shape.join('×')}`);
 tf.dispose([Weights, Bias, filters, big, I]);

@@ -65,12 +65,15 @@ export const USAGE_OPTIONS = `  --out DIR          folder for the figures (defau
   --backend NAME     ${BACKEND_NAMES.join(' | ')} (default: first that starts, wasm in Node)
   -h, --help         this help`;
 
-/** Parses `--out DIR`, `--backend NAME` and `--help`; extra flags are listed in `extra` (boolean flags). */
-export function parseCommonArgs(argv: string[], usage: string, extra: string[] = []) {
+/**
+ * Parses `--out DIR` (default `defaultOut`), `--backend NAME` and `--help`; extra flags are listed in `extra`
+ * (boolean flags). An unknown backend name is an error.
+ */
+export function parseCommonArgs(argv: string[], usage: string, extra: string[] = [], defaultOut = 'out/walkthrough') {
   const { values } = parseArgs({
     args: argv,
     options: {
-      out: { type: 'string', default: 'out/walkthrough' },
+      out: { type: 'string', default: defaultOut },
       backend: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       ...Object.fromEntries(extra.map((name) => [name, { type: 'boolean' as const, default: false }])),
@@ -82,6 +85,9 @@ export function parseCommonArgs(argv: string[], usage: string, extra: string[] =
     process.exit(0);
   }
   const backend = values.backend as CommonOptions['backend'];
+  if (backend !== undefined && !BACKEND_NAMES.includes(backend)) {
+    throw new Error(`--backend must be one of ${BACKEND_NAMES.join(', ')}`);
+  }
   return { out: values.out as string, backend, flags: values as Record<string, unknown> };
 }
 

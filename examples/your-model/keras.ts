@@ -14,13 +14,10 @@
 // Run: npx tsx examples/your-model/keras.ts [--out DIR] [--backend wasm]
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   activations,
   analyzeNetwork,
-  BACKEND_NAMES,
-  type BackendName,
   classify,
   importNetwork,
   imread,
@@ -31,17 +28,16 @@ import {
   learnables,
   mat2gray,
 } from 'cnn-activations';
+import { parseCommonArgs, USAGE_OPTIONS } from '../lib/common.js';
 import { NSFW_CLASSES, writeThirdPartyModel } from './nsfwjsModels.js';
 
-const { values } = parseArgs({
-  options: { out: { type: 'string', default: 'out/your-model' }, backend: { type: 'string' } },
-});
-const backend = values.backend as BackendName | undefined;
-if (backend !== undefined && !BACKEND_NAMES.includes(backend)) {
-  throw new Error(`--backend must be one of ${BACKEND_NAMES.join(', ')}`);
-}
+const { out, backend } = parseCommonArgs(
+  process.argv.slice(2),
+  `usage: npx tsx examples/your-model/keras.ts [options]\n${USAGE_OPTIONS.replace('out/walkthrough', 'out/your-model')}`,
+  [],
+  'out/your-model',
+);
 await initBackend(backend ? { backend } : undefined);
-const out = values.out as string;
 
 // 1. The model's files: model.json, its weight shard, and a labels file (one class per line).
 const modelJson = await writeThirdPartyModel('mobilenet_v2', path.join(out, 'mobilenet_v2'));

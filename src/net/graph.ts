@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { imresize } from '../image/imresize.js';
 import { assertElements } from '../internal/limits.js';
 import { assertTensor, describeValue, rangeError, typeError } from '../internal/validate.js';
@@ -50,7 +51,8 @@ export interface GraphTarget {
   label: string;
 }
 
-function isGraphModel(v: unknown): v is GraphModel {
+/** Whether `v` is a TF.js `GraphModel` (any copy of tfjs-converter). */
+export function isGraphModel(v: unknown): v is GraphModel {
   return (
     typeof v === 'object' &&
     v !== null &&
@@ -60,14 +62,15 @@ function isGraphModel(v: unknown): v is GraphModel {
   );
 }
 
-/** Whether `v` looks like a Keras `tf.LayersModel` (any copy of tfjs-layers). */
-export function isLayersModel(v: unknown): boolean {
+/** Whether `v` is a Keras `tf.LayersModel` (any copy of tfjs-layers). */
+export function isLayersModel(v: unknown): v is LayersModel {
   return (
     typeof v === 'object' &&
     v !== null &&
-    Array.isArray((v as { layers?: unknown }).layers) &&
-    typeof (v as { getLayer?: unknown }).getLayer === 'function' &&
-    typeof (v as { predict?: unknown }).predict === 'function'
+    Array.isArray((v as LayersModel).layers) &&
+    typeof (v as LayersModel).getLayer === 'function' &&
+    Array.isArray((v as LayersModel).inputs) &&
+    Array.isArray((v as LayersModel).outputs)
   );
 }
 

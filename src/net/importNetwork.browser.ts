@@ -3,8 +3,7 @@
  * handler (e.g. `tf.io.browserFiles` for files dropped on the page).
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { typeError } from '../internal/validate.js';
-import { importNetwork as load, checkImportOptions, type ImportNetworkOptions } from './importNetwork.js';
+import { checkImportOptions, checkSource, type ImportNetworkOptions, importNetwork as load } from './importNetwork.js';
 import { modelSource } from './modelSource.browser.js';
 import type { Network } from './types.js';
 
@@ -24,13 +23,7 @@ export async function importNetwork(
   options?: ImportNetworkOptions,
 ): Promise<Network> {
   const opts = checkImportOptions(FN, options);
-  const isHandler = typeof source === 'object' && source !== null && !(source instanceof URL);
-  if (isHandler && typeof (source as tf.io.IOHandler).load !== 'function') {
-    throw typeError(FN, 'source', 'a model.json URL, or a tf.io.IOHandler with load()', source);
-  }
-  if (!isHandler && !(typeof source === 'string' && source !== '') && !(source instanceof URL)) {
-    throw typeError(FN, 'source', 'a model.json URL, or a tf.io.IOHandler with load()', source);
-  }
+  const isHandler = checkSource(FN, source, 'a model.json URL');
   const src = isHandler
     ? modelSource({ ioHandler: source as tf.io.IOHandler }, '')
     : modelSource({ modelUrl: source as string | URL }, '');

@@ -6,8 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
-import { typeError } from '../internal/validate.js';
-import { importNetwork as load, checkImportOptions, type ImportNetworkOptions } from './importNetwork.js';
+import { checkImportOptions, checkSource, type ImportNetworkOptions, importNetwork as load } from './importNetwork.js';
 import { modelSource } from './modelSource.node.js';
 import type { Network } from './types.js';
 
@@ -38,13 +37,7 @@ export async function importNetwork(
   options?: ImportNetworkOptions,
 ): Promise<Network> {
   const opts = checkImportOptions(FN, options);
-  const isHandler = typeof source === 'object' && source !== null && !(source instanceof URL);
-  if (isHandler && typeof (source as tf.io.IOHandler).load !== 'function') {
-    throw typeError(FN, 'source', 'a model.json path or URL, or a tf.io.IOHandler with load()', source);
-  }
-  if (!isHandler && !(typeof source === 'string' && source !== '') && !(source instanceof URL)) {
-    throw typeError(FN, 'source', 'a model.json path or URL, or a tf.io.IOHandler with load()', source);
-  }
+  const isHandler = checkSource(FN, source, 'a model.json path or URL');
   const src = isHandler
     ? modelSource(FN, { ioHandler: source as tf.io.IOHandler }, '', HINT)
     : modelSource(FN, { modelUrl: source as string | URL }, '', HINT);

@@ -40,6 +40,17 @@ export function checkImportOptions(fn: string, options: unknown): ImportNetworkO
   return isFile ? { ...opts, classNames: labels } : opts;
 }
 
+/**
+ * Checks `importNetwork`'s source: a non-empty string, a URL, or an IO handler with `load()`. `what` says what the
+ * platform takes (for the message). Returns whether it is an IO handler.
+ */
+export function checkSource(fn: string, source: unknown, what: string): source is tf.io.IOHandler {
+  const isHandler = typeof source === 'object' && source !== null && !(source instanceof URL);
+  if (isHandler && typeof (source as tf.io.IOHandler).load === 'function') return true;
+  if (!isHandler && ((typeof source === 'string' && source !== '') || source instanceof URL)) return false;
+  throw typeError(fn, 'source', `${what}, or a tf.io.IOHandler with load()`, source);
+}
+
 /** Class names from a labels file's text: a JSON array of strings, or one name per line (blank lines dropped). */
 export function parseLabels(fn: string, text: string, what: string): string[] {
   const trimmed = text.trim();

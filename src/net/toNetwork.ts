@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { assertInteger, assertOptions, describeValue, rangeError, typeError } from '../internal/validate.js';
+import { isGraphModel, isLayersModel } from './graph.js';
 import { graphNetworkParts } from './graphNetwork.js';
 import { kerasNetworkParts } from './kerasNetwork.js';
 import { METADATA_KEY } from './modelFormat.js';
@@ -55,29 +56,6 @@ const OPTION_KEYS = [
   'classNames',
   'name',
 ] as const;
-
-/** A GraphModel (any copy of tfjs-converter). */
-function isGraphModel(v: unknown): v is GraphModel {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as GraphModel).execute === 'function' &&
-    typeof (v as GraphModel).executeAsync === 'function' &&
-    Array.isArray((v as GraphModel).inputs)
-  );
-}
-
-/** A Keras LayersModel (any copy of tfjs-layers). */
-function isLayersModel(v: unknown): v is LayersModel {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    Array.isArray((v as LayersModel).layers) &&
-    typeof (v as LayersModel).getLayer === 'function' &&
-    Array.isArray((v as LayersModel).inputs) &&
-    Array.isArray((v as LayersModel).outputs)
-  );
-}
 
 /** What a model file or loaded model may declare of itself under `userDefinedMetadata.cnnActivations`. */
 interface DeclaredMetadata {
