@@ -74,11 +74,11 @@ function reshapeOutput(r: tf.Tensor, batched: boolean, outputAs: 'rows' | 'colum
 
 /**
  * The activations of one or more layers for an image or a batch of images, like MATLAB's
- * `act = activations(net, X, layer)` (with its default `'OutputAs','channels'`).
+ * `act = activations(net, X, layer)`, with its `OutputAs` and `MiniBatchSize` options.
  *
- * - `net`: a loaded {@link Network} (a built-in such as `squeezenet()`, or any network written to the library's model
- *   format), or any TF.js `GraphModel` with a single image input (then `layer` is a node name and the image is fed as
- *   is, with no normalization of ours).
+ * - `net`: a loaded {@link Network} (a built-in such as `squeezenet()`, or a user's Keras or graph model made a Network
+ *   by `toNetwork` / `importNetwork`), or any TF.js `GraphModel` with a single image input (then `layer` is a node
+ *   name and the image is fed as is, with no normalization of ours).
  * - `img`: int32 (0..255, MATLAB's `uint8`) or float32 (MATLAB's `single`/`double`, same 0..255 scale) pixels:
  *   `[h, w, 3]` RGB, `[h, w]` or `[h, w, 1]` gray (replicated to R, G and B), or a batch `[n, h, w, 3|1]`.
  *   Any size from the layer's minimum up runs fully convolutionally; the network's input layer applies its
@@ -88,7 +88,7 @@ function reshapeOutput(r: tf.Tensor, batched: boolean, outputAs: 'rows' | 'colum
  *   (SqueezeNet: `1` = `'conv1'`, MATLAB's 2; `34` = `'fire6-squeeze1x1'`, MATLAB's 35).
  *
  * Only the part of the graph that the requested layers need is computed (SqueezeNet's conv1 costs about a tenth of a
- * full pass). A ReLU layer after a convolution is computed as that convolution fused with the ReLU, so a pass never
+ * full pass). In the built-in networks' graphs, a ReLU layer after a convolution is computed as that convolution fused with the ReLU, so a pass never
  * materialises the pre-ReLU tensors; asking for a convolution and its ReLU together costs that convolution twice. Runs synchronously
  * (with `nonFinite: 'error'`, including one read-back of a number per image; see {@link ActivationsOptions}).
  * MATLAB's layer indices are 1-based: `net.layers[i].matlabIndex` is `i + 1`.

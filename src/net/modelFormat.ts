@@ -9,7 +9,7 @@
  *
  * Not exported from the package.
  */
-import { NORMALIZATION_TYPES, type InputNormalization } from './types.js';
+import { NORMALIZATION_TYPES, type InputNormalization, type LayerType } from './types.js';
 
 /** The key under `userDefinedMetadata` that holds {@link ModelMetadata}. */
 export const METADATA_KEY = 'cnnActivations';
@@ -31,7 +31,7 @@ export const FILE_LAYER_TYPES = [
   'Dropout',
   'Global Average Pooling',
   'Softmax',
-] as const;
+] as const satisfies readonly LayerType[];
 
 /** A layer type a model file can describe. */
 export type FileLayerType = (typeof FILE_LAYER_TYPES)[number];
