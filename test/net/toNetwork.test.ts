@@ -379,6 +379,29 @@ describe('toNetwork: bad input', () => {
       TypeError,
       /^toNetwork: expected a model with one image input, got 2 inputs \(a.*, b.*\)$/,
     );
+    const shared = tfl.input({ shape: [8, 8, 3], name: 'in' });
+    const twoOut = tfl.model({
+      inputs: shared,
+      outputs: [
+        tfl.layers.conv2d({ filters: 1, kernelSize: 1, name: 'o1' }).apply(shared) as tfl.SymbolicTensor,
+        tfl.layers.conv2d({ filters: 1, kernelSize: 1, name: 'o2' }).apply(shared) as tfl.SymbolicTensor,
+      ],
+    });
+    await expectThrowsNoLeak(
+      () => toNetwork(twoOut, { normalization: 'none' }),
+      TypeError,
+      /^toNetwork: expected a model with one output, got 2 \(o1.*, o2.*\); make a model with the output you want first \(for a Keras model: tf\.model\(\{ inputs, outputs \}\)\)$/,
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'none', inputSize: [16, 16, 1] }),
+      RangeError,
+      "toNetwork: expected 'options.inputSize[2]' to be 3 (the model's input channels), got 1 (number)",
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'none', classNames: 'labels.txt' as never }),
+      TypeError,
+      'toNetwork: expected \'options.classNames\' to be an array of strings, got "labels.txt" (string)',
+    );
     const v = tfl.input({ shape: [10], name: 'vec' });
     const flat = tfl.model({ inputs: v, outputs: tfl.layers.dense({ units: 2 }).apply(v) as tfl.SymbolicTensor });
     await expectThrowsNoLeak(
@@ -459,6 +482,11 @@ describe("activations: MATLAB's OutputAs and MiniBatchSize on any network", () =
       () => activations(net, batch, 'p1', { outputAs: 'matrix' as never }),
       RangeError,
       /^activations: expected 'options.outputAs' to be one of 'channels', 'rows', 'columns'/,
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, batch, 'p1', { onProgress: 1 as never }),
+      TypeError,
+      "activations: expected 'options.onProgress' to be a function (fraction: number) => void, got 1 (number)",
     );
     await expectThrowsNoLeak(
       () => activations(net, batch, 'p1', { miniBatchSize: 0 }),

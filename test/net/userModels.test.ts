@@ -326,6 +326,18 @@ describe('importNetwork: model.json files of either format, detected', () => {
     await expect(importNetwork(bad, { normalization: 'none' })).rejects.toThrow(
       `importNetwork: ${bad} is not a TF.js model (its model.json has neither a Keras model_config nor a GraphDef)`,
     );
+    const keras = path.join(dir, 'keras', 'model.json');
+    const badLabels = path.join(dir, 'bad-labels.json');
+    writeFileSync(badLabels, '[1, 2]');
+    await expect(importNetwork(keras, { normalization: 'none', classNames: badLabels })).rejects.toThrow(
+      `importNetwork: the labels file ${badLabels} must hold a JSON array of strings`,
+    );
+    await expect(
+      importNetwork(keras, { normalization: 'none', classNames: path.join(dir, 'no-labels.txt') }),
+    ).rejects.toThrow(/^importNetwork: could not read the labels file .*no-labels\.txt: /);
+    await expect(importNetwork(42 as never, { normalization: 'none' })).rejects.toThrow(
+      "importNetwork: expected 'source' to be a model.json path or URL, or a tf.io.IOHandler with load(), got 42 (number)",
+    );
     const outside = path.join(dir, 'escape.json');
     writeFileSync(
       outside,
