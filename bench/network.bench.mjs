@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
 import { initBackend, squeezenet, activations } from 'cnn-activations';
+import { handWritten } from './lib/squeezenetOps.mjs';
 import { fmt, median } from './lib/stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,47 +33,6 @@ for (let i = 0; i < H * W; i++) for (let c = 0; c < 3; c++) rgb[i * 3 + c] = png
 const MEAN = [123, 117, 104];
 const nchw = new Float32Array(3 * H * W);
 for (let c = 0; c < 3; c++) for (let i = 0; i < H * W; i++) nchw[c * H * W + i] = rgb[i * 3 + c] - MEAN[c];
-
-/** SqueezeNet v1.1 written out in TF.js ops, with MATLAB's paddings, using the loaded network's weight tensors. */
-function handWritten(weights, x) {
-  const w = (n) => weights[n][0];
-  return tf.tidy(() => {
-    const conv = (t, name, stride, pad) =>
-      tf.fused.conv2d({
-        x: t,
-        filter: w(`${name}/weights`),
-        bias: w(`${name}/bias`),
-        strides: stride,
-        pad,
-        activation: 'relu',
-      });
-    const fire = (t, f) => {
-      const s = conv(t, `${f}-squeeze1x1`, 1, 'valid');
-      return tf.concat([conv(s, `${f}-expand1x1`, 1, 'valid'), conv(s, `${f}-expand3x3`, 1, 'same')], 3);
-    };
-    const pool = (t, padded) =>
-      tf.maxPool(
-        padded
-          ? tf.pad(t, [
-              [0, 0],
-              [0, 1],
-              [0, 1],
-              [0, 0],
-            ])
-          : t,
-        3,
-        2,
-        'valid',
-      );
-    let t = tf.sub(tf.cast(x, 'float32'), tf.tensor1d(MEAN));
-    t = pool(conv(t, 'conv1', 2, 'valid'), false);
-    t = pool(fire(fire(t, 'fire2'), 'fire3'), true);
-    t = pool(fire(fire(t, 'fire4'), 'fire5'), true);
-    t = fire(fire(fire(fire(t, 'fire6'), 'fire7'), 'fire8'), 'fire9');
-    t = conv(t, 'conv10', 1, 'valid');
-    return tf.softmax(tf.mean(t, [1, 2], true));
-  });
-}
 
 /**
  * Runs every variant once per round (after `warm` warm-up rounds). Returns, per variant, the median wall-clock ms
