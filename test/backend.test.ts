@@ -12,9 +12,14 @@ import {
   type BackendFacts,
   type RankRequest,
 } from '../src/backend/rankBackends.js';
+import { availableParallelism } from 'node:os';
 import { BACKEND } from './helpers/backend.js';
 
 const THIS = BACKEND as BackendName;
+/** What the wasm backend runs by default in Node.js: the machine's cores, at most 8, with nothing to explain. */
+const WASM_THREADS = Math.min(8, availableParallelism());
+const threadsPart = (backend: string) =>
+  backend === 'wasm' ? `; ${WASM_THREADS} thread${WASM_THREADS === 1 ? '' : 's'}` : '';
 
 // Adapter infos as the real drivers report them (dawn.node on Mesa 25 lavapipe and on Chromium's SwiftShader), and
 // a hardware one as Chrome reports an NVIDIA card.
@@ -55,7 +60,7 @@ describe('initBackend', () => {
       expect(choice.reason).toBe(`webgpu was asked for; adapter ${formatAdapter(choice.adapter!)}`);
     } else {
       expect(choice.adapter).toBeNull();
-      expect(choice.reason).toBe(`${THIS} was asked for`);
+      expect(choice.reason).toBe(`${THIS} was asked for${threadsPart(THIS)}`);
     }
     const d = describeBackend();
     expect(d.backend).toBe(THIS);
@@ -63,7 +68,13 @@ describe('initBackend', () => {
     expect(d.adapter).toEqual(choice.adapter);
     expect(d.choice).toEqual(choice);
     if (THIS === 'cpu') expect(d.label).toBe('CPU');
-    if (THIS === 'wasm') expect(d.label).toBe('WebAssembly');
+    if (THIS === 'wasm') {
+      expect(d.label).toBe(`WebAssembly (${threadsPart('wasm').slice(2)})`);
+      expect(d.threads).toBe(WASM_THREADS);
+    } else {
+      expect(d.threads).toBeNull();
+    }
+    expect(d.threadsNote).toBeNull();
     if (THIS === 'webgpu') expect(d.label).toMatch(/^WebGPU \(.+\)$/);
     // It really computes.
     const y = tf.add(tf.tensor1d([1, 2]), 1);
@@ -102,7 +113,7 @@ describe('initBackend', () => {
     expect(choice.reason).toBe(
       `${choice.backend} is the first available of webgpu, webgl, wasm, cpu${
         choice.adapter ? `; adapter ${formatAdapter(choice.adapter)}` : ''
-      }`,
+      }${threadsPart(choice.backend)}`,
     );
     if (choice.backend === 'webgpu') expect(choice.adapter?.software).toBe(false);
     else expect(choice.skipped.map((s) => s.backend).slice(0, 2)).toEqual(['webgpu', 'webgl']);
@@ -153,7 +164,7 @@ describe('initBackend options', () => {
     await rejects(
       { backnd: 'cpu' },
       new RangeError(
-        `initBackend: unknown option 'backnd'; known options are 'backend', 'prefer', 'allowSoftwareWebGPU', 'wasmPaths'`,
+        `initBackend: unknown option 'backnd'; known options are 'backend', 'prefer', 'allowSoftwareWebGPU', 'wasmPaths', 'threads'`,
       ),
     );
     await rejects('cpu', new TypeError(`initBackend: expected 'options' to be an options object, got "cpu" (string)`));
@@ -188,6 +199,25 @@ describe('initBackend options', () => {
         `initBackend: options 'backend' and 'prefer' cannot be combined; 'backend' names exactly one backend`,
       ),
     );
+  });
+
+  it('checks threads: an integer from 1 to 8 (the worker pool of the threaded build), before anything starts', async () => {
+    await rejects(
+      { threads: '2' },
+      new TypeError(`initBackend: expected 'threads' to be an integer, got "2" (string)`),
+    );
+    for (const [bad, shown] of [
+      [0, '0'],
+      [1.5, '1.5'],
+      [9, '9'],
+      [Number.NaN, 'NaN'],
+    ] as const) {
+      await rejects(
+        { threads: bad },
+        new RangeError(`initBackend: expected 'threads' to be an integer in [1, 8], got ${shown} (number)`),
+      );
+    }
+    expect(tf.getBackend()).toBe(THIS);
   });
 
   it('checks allowSoftwareWebGPU and wasmPaths', async () => {

@@ -5,11 +5,12 @@
  * steps and remembers the choice for `describeBackend`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertOneOf, assertOptions, rangeError, typeError } from '../internal/validate.js';
+import { assertInteger, assertOneOf, assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { BACKEND_NAMES, type BackendName } from './backendNames.js';
 import { probeBackends } from './probeBackends.js';
 import { formatAdapter, rankBackends, type SkippedBackend, type WebGPUAdapterDescription } from './rankBackends.js';
 import { loadBackend, quietCpuBanner, trySetBackend, WASM_FILES, type WasmPaths } from './startBackend.js';
+import { defaultWasmThreads, MAX_WASM_THREADS, wasmThreads } from './wasmThreads.js';
 
 export { BACKEND_NAMES };
 export type { BackendName, SkippedBackend, WebGPUAdapterDescription, WasmPaths };
@@ -38,6 +39,16 @@ export interface InitBackendOptions {
    * loaded from `node_modules`. Has no effect once the wasm backend has started.
    */
   wasmPaths?: WasmPaths;
+  /**
+   * How many threads the wasm backend runs (its matrix products and convolutions are split between them); `1` turns
+   * threads off. In Node.js the library starts TF.js's threaded SIMD build under `worker_threads` (TF.js alone never
+   * does); in a browser, TF.js does so itself on a cross-origin isolated page, and TF.js's build caps the count at half
+   * of `navigator.hardwareConcurrency`. When threads cannot run, the single-threaded build does, and
+   * {@link describeBackend} says why. Fixed once the wasm backend has started: later calls cannot change it.
+   * At most 8, the worker pool of TF.js's threaded build.
+   * @default the machine's logical cores, at most 8
+   */
+  threads?: number;
 }
 
 /** The backend {@link initBackend} started, and why. */
@@ -83,7 +94,7 @@ export function lastBackendChoice(): BackendChoice | null {
  * @example
  * const choice = await initBackend();
  * console.log(`${choice.backend}: ${choice.reason}`);
- * // wasm: wasm is the first available of webgpu, webgl, wasm, cpu
+ * // wasm: wasm is the first available of webgpu, webgl, wasm, cpu; 2 threads
  * await initBackend({ backend: 'webgpu' }); // exactly WebGPU (software adapters accepted), or throw
  */
 export async function initBackend(options?: InitBackendOptions): Promise<BackendChoice> {
@@ -107,8 +118,9 @@ async function chooseAndStart(opts: InitBackendOptions): Promise<BackendChoice> 
   );
 
   const previous = tf.getBackend();
+  const threads = opts.threads ?? defaultWasmThreads();
   for (const backend of candidates) {
-    const problem = (await loadBackend(backend, opts.wasmPaths)) ?? (await trySetBackend(backend));
+    const problem = (await loadBackend(backend, opts.wasmPaths, threads)) ?? (await trySetBackend(backend));
     quietCpuBanner();
     if (problem) {
       skipped.push({ backend, reason: problem });
@@ -120,6 +132,8 @@ async function chooseAndStart(opts: InitBackendOptions): Promise<BackendChoice> 
       reason += `; adapter ${formatAdapter(adapter)}`;
       if (adapter.software && !explicit) reason += ', allowed by allowSoftwareWebGPU';
     }
+    const wasm = backend === 'wasm' ? wasmThreads() : null;
+    if (wasm) reason += `; ${threadsSentence(wasm.threads, wasm.note)}`;
     lastChoice = { backend, reason, skipped, adapter };
     return lastChoice;
   }
@@ -129,6 +143,11 @@ async function chooseAndStart(opts: InitBackendOptions): Promise<BackendChoice> 
   throw new Error(`initBackend: no backend could be started (${detail})`);
 }
 
+/** `2 threads`, or `1 thread (why)`. @internal */
+export function threadsSentence(threads: number, note: string | null): string {
+  return `${threads} thread${threads === 1 ? '' : 's'}${note ? ` (${note})` : ''}`;
+}
+
 function validateOptions(options: unknown): InitBackendOptions {
   const fn = 'initBackend';
   const opts = assertOptions<InitBackendOptions>(fn, options, [
@@ -136,7 +155,9 @@ function validateOptions(options: unknown): InitBackendOptions {
     'prefer',
     'allowSoftwareWebGPU',
     'wasmPaths',
+    'threads',
   ]);
+  if (opts.threads !== undefined) assertInteger(fn, 'threads', opts.threads, 1, MAX_WASM_THREADS);
   if (opts.backend !== undefined) assertOneOf(fn, 'backend', opts.backend, BACKEND_NAMES);
   if (opts.prefer !== undefined) {
     if (opts.backend !== undefined) {

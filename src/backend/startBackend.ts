@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from './backendNames.js';
 import { firstLine } from './probeBackends.js';
+import { nodeProcess, prepareWasmThreads, type WasmPackage } from './wasmThreads.js';
 import { installWebGPUKernelFixes } from './webgpuKernelFixes.js';
 
 /** How long a backend may take to start before initBackend passes it over. */
@@ -40,8 +41,11 @@ export function quietCpuBanner(): void {
   if (cpu && cpu.firstUse === true) cpu.firstUse = false;
 }
 
-/** Loads the package of `backend` (registering it with tfjs-core); returns why it could not, or null. */
-export async function loadBackend(backend: BackendName, wasmPaths?: WasmPaths): Promise<string | null> {
+/**
+ * Loads the package of `backend` (registering it with tfjs-core) and, for wasm, sets up its threads; returns why it
+ * could not, or null.
+ */
+export async function loadBackend(backend: BackendName, wasmPaths?: WasmPaths, threads = 1): Promise<string | null> {
   try {
     switch (backend) {
       case 'cpu':
@@ -53,6 +57,7 @@ export async function loadBackend(backend: BackendName, wasmPaths?: WasmPaths): 
         if (wasmPaths !== undefined && !tf.engine().registry.wasm) {
           wasm.setWasmPaths(wasmPaths as string | Record<string, string>);
         }
+        prepareWasmThreads(wasm as unknown as WasmPackage, threads, wasmPaths !== undefined);
         break;
       }
       case 'webgl':
@@ -86,6 +91,7 @@ export async function trySetBackend(
   const TIMED_OUT = Symbol('timeout');
   let timer: ReturnType<typeof setTimeout> | undefined;
   let ok: unknown;
+  const listeners = processListeners();
   try {
     ok = await Promise.race([
       setBackend(backend),
@@ -97,6 +103,7 @@ export async function trySetBackend(
     return `tf.setBackend('${backend}') threw: ${firstLine(err)}`;
   } finally {
     clearTimeout(timer);
+    listeners.restore();
   }
   if (ok === TIMED_OUT) {
     return `tf.setBackend('${backend}') did not settle within ${timeoutMs / 1000} s (for wasm in a bundle: check wasmPaths, and that the backend's code is not minified when threads are on)`;
@@ -104,4 +111,29 @@ export async function trySetBackend(
   return ok === true
     ? null
     : `tf.setBackend('${backend}') returned ${String(ok)}: its initialisation failed (TF.js logs the cause as a warning)`;
+}
+
+interface ProcessEvents {
+  listeners(event: string): ((...args: unknown[]) => void)[];
+  removeListener(event: string, listener: (...args: unknown[]) => void): void;
+}
+
+/**
+ * Snapshots the process's `uncaughtException` and `unhandledRejection` listeners; `restore()` removes any added since
+ * (in a browser, both do nothing). The wasm backend's Emscripten runtime adds listeners that rethrow, which would turn
+ * any later unhandled rejection or exception of the user's program into a crash with exit code 7 and a dump of the
+ * backend's minified code, instead of Node's own report.
+ */
+export function processListeners(): { restore(): void } {
+  const proc = nodeProcess() as (ProcessEvents & object) | null;
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const before = new Map(events.map((e) => [e, new Set(proc?.listeners(e) ?? [])]));
+  return {
+    restore() {
+      if (!proc) return;
+      for (const e of events) {
+        for (const l of proc.listeners(e)) if (!before.get(e)?.has(l)) proc.removeListener(e, l);
+      }
+    },
+  };
 }
