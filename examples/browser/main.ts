@@ -22,6 +22,7 @@ import {
   imageLIME,
   importNetwork,
   occlusionSensitivity,
+  describeBackend,
   imread,
   imresize,
   imshow,
@@ -848,6 +849,9 @@ export interface ExplorerHook {
     reason: string | null;
     adapter: BackendChoice['adapter'] | null;
     skipped: BackendChoice['skipped'];
+    /** The wasm backend's threads and why fewer than asked for (describeBackend), when wasm runs. */
+    threads: number | null;
+    threadsNote: string | null;
   };
   state(): {
     layer: string;
@@ -912,6 +916,8 @@ const hook: ExplorerHook = {
     reason: state.choice?.reason ?? null,
     adapter: state.choice?.adapter ?? null,
     skipped: state.choice?.skipped ?? [],
+    threads: describeBackend().threads,
+    threadsNote: describeBackend().threadsNote,
   }),
   state: () => ({
     layer: state.layer,

@@ -149,7 +149,13 @@ export function wasmThreads(): { threads: number; requested: number; note: strin
   } catch {
     return null;
   }
-  return { threads, requested: state.requested, note: state.note };
+  let note = state.note;
+  if (note === null && threads < state.requested && !nodeProcess()) {
+    note =
+      `TF.js's threaded build takes at most half of navigator.hardwareConcurrency ` +
+      `(${typeof navigator === 'undefined' ? '?' : navigator.hardwareConcurrency}), one thread per core`;
+  }
+  return { threads, requested: state.requested, note };
 }
 
 /** The first line of an error's message. */

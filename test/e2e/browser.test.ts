@@ -51,6 +51,8 @@ interface Hook {
       software: boolean;
     } | null;
     skipped: { backend: string; reason: string }[];
+    threads: number | null;
+    threadsNote: string | null;
   };
   state(): {
     layer: string;
@@ -319,7 +321,17 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
     try {
       const opened = await openExplorer(browser.context, `${site!.url}index.html?backend=wasm`);
       expect(await opened.page.evaluate(() => window.crossOriginIsolated)).toBe(true);
-      expect((await opened.page.evaluate(() => window.__explorer.info())).backend).toBe('wasm');
+      const info = await opened.page.evaluate(() => window.__explorer.info());
+      expect(info.backend).toBe('wasm');
+      // TF.js's build runs one thread per two logical cores (at most the count asked for: all of them, up to 8).
+      const cores = await opened.page.evaluate(() => navigator.hardwareConcurrency);
+      const threads = Math.max(1, Math.min(8, cores, Math.floor(cores / 2)));
+      expect(info.threads).toBe(threads);
+      expect(info.threadsNote).toBe(
+        threads < Math.min(8, cores)
+          ? `TF.js's threaded build takes at most half of navigator.hardwareConcurrency (${cores}), one thread per core`
+          : null,
+      );
       await walkthrough(opened, 'wasm');
 
       // Another image through the file picker: resized to the network's input, classified, the layer redrawn.
