@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from './backendNames.js';
 import { firstLine } from './probeBackends.js';
+import { packagedWasmPaths } from './wasmFiles.js';
 import { nodeProcess, prepareWasmThreads, type WasmPackage } from './wasmThreads.js';
 import { installWebGPUKernelFixes } from './webgpuKernelFixes.js';
 
@@ -41,6 +42,9 @@ export function quietCpuBanner(): void {
   if (cpu && cpu.firstUse === true) cpu.firstUse = false;
 }
 
+/** Where the wasm backend was told to find its binaries, for the message when it cannot start. */
+let wasmSource = '';
+
 /**
  * Loads the package of `backend` (registering it with tfjs-core) and, for wasm, sets up its threads; returns why it
  * could not, or null.
@@ -54,9 +58,14 @@ export async function loadBackend(backend: BackendName, wasmPaths?: WasmPaths, t
       case 'wasm': {
         const wasm = await import('@tensorflow/tfjs-backend-wasm');
         // Only before the backend starts: afterwards the paths are moot (and after a failed start, TF.js throws).
-        if (wasmPaths !== undefined && !tf.engine().registry.wasm) {
-          wasm.setWasmPaths(wasmPaths as string | Record<string, string>);
-        }
+        // In a browser, by default, the package's own copies of the binaries (which a bundler emits with the app).
+        const paths = wasmPaths ?? (nodeProcess() ? null : packagedWasmPaths(wasm.version_wasm));
+        if (paths && !tf.engine().registry.wasm) wasm.setWasmPaths(paths as string | Record<string, string>);
+        wasmSource = paths
+          ? typeof paths === 'string'
+            ? paths
+            : paths['tfjs-backend-wasm-simd.wasm']
+          : "next to the wasm backend's own script";
         prepareWasmThreads(wasm as unknown as WasmPackage, threads, wasmPaths !== undefined);
         break;
       }
@@ -108,9 +117,12 @@ export async function trySetBackend(
   if (ok === TIMED_OUT) {
     return `tf.setBackend('${backend}') did not settle within ${timeoutMs / 1000} s (for wasm in a bundle: check wasmPaths, and that the backend's code is not minified when threads are on)`;
   }
-  return ok === true
-    ? null
-    : `tf.setBackend('${backend}') returned ${String(ok)}: its initialisation failed (TF.js logs the cause as a warning)`;
+  if (ok === true) return null;
+  const where =
+    backend === 'wasm' && !nodeProcess()
+      ? `; its .wasm files were looked for at ${wasmSource}: serve them there, or pass initBackend({ wasmPaths })`
+      : '';
+  return `tf.setBackend('${backend}') returned ${String(ok)}: its initialisation failed (TF.js logs the cause as a warning)${where}`;
 }
 
 interface ProcessEvents {

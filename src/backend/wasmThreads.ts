@@ -63,6 +63,9 @@ export function nodeProcess(): NodeProcess | null {
   return typeof proc?.versions?.node === 'string' ? proc : null;
 }
 
+/** Its name is the test for a minified bundle (minifiers rename functions). */
+function wasmThreadsProbe(): void {}
+
 /** The machine's logical cores as the platform reports them, at most {@link MAX_WASM_THREADS}; at least 1. */
 export function defaultWasmThreads(): number {
   let cores = 1;
@@ -95,10 +98,20 @@ export function prepareWasmThreads(pkg: WasmPackage, threads: number, usesCustom
   pkg.setThreadsCount(threads);
   const proc = nodeProcess();
   if (!proc) {
-    if (threads > 1 && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) {
+    if (threads === 1) return;
+    if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) {
       state.note =
         'the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and ' +
         'Cross-Origin-Embedder-Policy: require-corp), so TF.js runs its single-threaded build';
+    } else if (wasmThreadsProbe.name !== 'wasmThreadsProbe') {
+      // TF.js's threaded build hands its workers its own factory's source (Function.prototype.toString); in a
+      // minified bundle that source refers to renamed names the workers lack, every worker dies and the backend never
+      // starts. This library's code being minified too is the sign: run the single-threaded build at once instead.
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      state.note =
+        "this app's code is minified, which breaks TF.js's threaded wasm build (it sends its own source to its " +
+        'workers), so the single-threaded build runs; to use threads, leave @tensorflow/tfjs-backend-wasm ' +
+        'unminified (for example a separate chunk that the minifier skips) or build without minification';
     }
     return;
   }

@@ -10,14 +10,28 @@ import type { LoadNetworkOptions } from './types.js';
  * The source of a model for checked loader options (see `checkLoadOptions`).
  *
  * @param defaultUrl The model.json URL used when neither `modelUrl` nor `ioHandler` is given.
+ * @param defaultWeights The URLs of the default model's weight files by the names its model.json gives them, for
+ *   a bundler that renamed and moved them (a file not listed resolves against the model.json URL, as usual).
  */
-export function modelSource(opts: LoadNetworkOptions, defaultUrl: string): ModelSource {
+export function modelSource(
+  opts: LoadNetworkOptions,
+  defaultUrl: string,
+  defaultWeights: Readonly<Record<string, string>> = {},
+): ModelSource {
   const { ioHandler } = opts;
   if (ioHandler) return { what: 'the given ioHandler', open: () => ioHandler };
-  const url =
-    opts.modelUrl === undefined ? defaultUrl : opts.modelUrl instanceof URL ? opts.modelUrl.href : opts.modelUrl;
+  const isDefault = opts.modelUrl === undefined;
+  const url = isDefault ? defaultUrl : opts.modelUrl instanceof URL ? opts.modelUrl.href : (opts.modelUrl as string);
+  const weights = isDefault ? defaultWeights : {};
   return {
     what: url,
-    open: (ctx) => tf.io.http(url, { fetchFunc: ctx.fetch, ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) }),
+    open: (ctx) =>
+      tf.io.http(url, {
+        fetchFunc: ctx.fetch,
+        ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+        ...(Object.keys(weights).length
+          ? { weightUrlConverter: async (name: string) => weights[name] ?? new URL(name, url).href }
+          : {}),
+      }),
   };
 }

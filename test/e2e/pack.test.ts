@@ -25,6 +25,10 @@ const BUILT = [
   'dist/index.d.cts',
   'dist/browser.js',
   'dist/browser.d.ts',
+  // The wasm backend's binaries, which a bundler emits with an app.
+  'dist/wasm/tfjs-backend-wasm.wasm',
+  'dist/wasm/tfjs-backend-wasm-simd.wasm',
+  'dist/wasm/tfjs-backend-wasm-threaded-simd.wasm',
 ];
 const missingBuild = BUILT.filter((f) => !existsSync(join(root, f)));
 const MODEL_JSON = 'model/squeezenet_v1.1/model.json';
