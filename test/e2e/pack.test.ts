@@ -237,6 +237,17 @@ describe('the packed package in a fresh project', () => {
       join(project, 'tsconfig.browser.json'),
       JSON.stringify({ compilerOptions: browserOptions, files: ['types-browser.ts'] }),
     );
+    // A Vite project's tsconfig as `npm create vite` writes it: moduleResolution bundler, no custom conditions. The
+    // bare name resolves to the Node types there, so browser code imports the `cnn-activations/browser` subpath.
+    await writeFile(
+      join(project, 'types-vite.ts'),
+      TYPES_BROWSER.replaceAll("from 'cnn-activations'", "from 'cnn-activations/browser'"),
+    );
+    const { customConditions: _, ...viteOptions } = browserOptions;
+    await writeFile(
+      join(project, 'tsconfig.vite.json'),
+      JSON.stringify({ compilerOptions: viteOptions, files: ['types-vite.ts'] }),
+    );
   });
 
   afterAll(async () => {
@@ -298,6 +309,16 @@ describe('the packed package in a fresh project', () => {
       process.execPath,
       [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.browser.json'],
       project,
+    );
+  });
+
+  it('has browser types at cnn-activations/browser without custom conditions (a Vite-style tsconfig)', async () => {
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    await run(process.execPath, [tsc, '-p', 'tsconfig.vite.json'], project);
+    // And the bare name there is the Node entry, which has no imshow: the reason the subpath exists.
+    await writeFile(join(project, 'types-vite.ts'), TYPES_BROWSER);
+    await expect(run(process.execPath, [tsc, '-p', 'tsconfig.vite.json'], project)).rejects.toThrow(
+      /TS2305[^\n]*imshow/,
     );
   });
 
