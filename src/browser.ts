@@ -8,5 +8,6 @@ export { imread } from './io/imread.browser.js';
 export type { ImreadOptions, ImreadSource } from './io/imread.browser.js';
 export { imshow } from './io/imshow.browser.js';
 export { imwrite } from './io/imwrite.browser.js';
+export type { ImwriteOptions } from './io/imwrite.browser.js';
 export { importNetwork } from './net/importNetwork.browser.js';
 export { squeezenet } from './models/squeezenet/squeezenet.browser.js';

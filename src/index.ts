@@ -7,5 +7,6 @@ export * from './core.js';
 export { imread } from './io/imread.node.js';
 export type { ImreadOptions, ImreadSource } from './io/imread.node.js';
 export { imwrite } from './io/imwrite.node.js';
+export type { ImwriteOptions } from './io/imwrite.node.js';
 export { importNetwork } from './net/importNetwork.node.js';
 export { squeezenet } from './models/squeezenet/squeezenet.node.js';

@@ -162,6 +162,10 @@ describe.skipIf(!ready || !chromium)('a bundled app with the package from npm, i
             canvas: [8 * 113, 8 * 113],
           });
           expect(r.lit as number).toBeGreaterThan(10_000);
+          const jpeg = r.jpeg as { type: string; bytes: number; meanError: number };
+          expect(jpeg.type).toBe('image/jpeg');
+          expect(jpeg.bytes).toBeGreaterThan(1000);
+          expect(jpeg.meanError).toBeLessThan(4); // quality 90: within a few levels on average
           const cores = await page.evaluate(() => navigator.hardwareConcurrency);
           if (!isolated) {
             expect(r.threads).toBe(1);

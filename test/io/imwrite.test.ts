@@ -134,12 +134,12 @@ describe('imwrite', () => {
     await expectThrowsNoLeak(
       () => imwrite(img, ''),
       RangeError,
-      `imwrite: expected 'path' to be a non-empty file path ending in .png, got "" (string)`,
+      `imwrite: expected 'path' to be a non-empty file path ending in .png or .jpg, got "" (string)`,
     );
     await expectThrowsNoLeak(
-      () => imwrite(img, 'out/face.jpg'),
+      () => imwrite(img, 'out/face.bmp'),
       RangeError,
-      `imwrite: expected 'path' to be a file path ending in .png (only PNG is written), got "out/face.jpg" (string)`,
+      `imwrite: expected 'path' to be a file path ending in .png, .jpg or .jpeg (the formats imwrite writes), got "out/face.bmp" (string)`,
     );
     await expectThrowsNoLeak(
       () => imwrite(img, new URL('https://example.com/x.png')),
@@ -162,6 +162,83 @@ describe('imwrite', () => {
       RangeError,
       `imwrite: expected 'path' to be a file path or an absolute file: URL of this machine (file:///...), got "file://otherhost/x.png" (string)`,
     );
+    img.dispose();
+  });
+
+  it("writes JPEG by the extension, at MATLAB's default quality 75 or the one asked for; it reads back close", async () => {
+    // A smooth RGB image: JPEG keeps it within a few levels at high quality.
+    const h = 32;
+    const w = 48;
+    const rgb = tf.tidy(() => {
+      const y = tf.tile(tf.reshape(tf.linspace(0, 1, h), [h, 1, 1]), [1, w, 1]);
+      const x = tf.tile(tf.reshape(tf.linspace(0, 1, w), [1, w, 1]), [h, 1, 1]);
+      return tf.concat([tf.add(tf.mul(y, 0.5), tf.mul(x, 0.5)), y, x], 2);
+    });
+    const sizes: Record<string, number> = {};
+    for (const [name, quality] of [
+      ['q95.jpg', 95],
+      ['q10.JPEG', 10],
+      ['default.jpeg', undefined],
+    ] as const) {
+      const file = join(tmp.dir, name);
+      await expectNoLeak(() => imwrite(rgb, file, quality === undefined ? undefined : { quality }));
+      const bytes = await readFile(file);
+      expect(Array.from(bytes.subarray(0, 3))).toEqual([0xff, 0xd8, 0xff]); // a JPEG's start of image
+      sizes[name] = bytes.length;
+    }
+    expect(sizes['q10.JPEG']).toBeLessThan(sizes['default.jpeg']);
+    expect(sizes['default.jpeg']).toBeLessThan(sizes['q95.jpg']);
+    const back = await imread(join(tmp.dir, 'q95.jpg'));
+    expect(back.shape).toEqual([h, w, 3]);
+    const expected = tf.tidy(() => tf.round(tf.mul(rgb, 255)));
+    // Read back asynchronously: the webgpu backend has no synchronous read in Node.
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.cast(back, 'float32'), expected))));
+    const [worst] = await diff.data();
+    diff.dispose();
+    expect(worst).toBeLessThanOrEqual(6);
+    // Gray is written as three equal channels (jpeg-js writes YCbCr only).
+    const gray = tf.fill([8, 8], 0.5);
+    await imwrite(gray, join(tmp.dir, 'gray.jpg'));
+    const grayBack = await values(await imread(join(tmp.dir, 'gray.jpg')));
+    expect(grayBack.shape).toEqual([8, 8, 3]);
+    expect(new Set(grayBack.values)).toEqual(new Set([128]));
+    tf.dispose([rgb, back, expected, gray]);
+  });
+
+  it('checks quality: a number from 0 to 100, for JPEG only; nothing is written', async () => {
+    const img = tf.tensor2d([[1]], [1, 1], 'int32');
+    const file = join(tmp.dir, 'never.jpg');
+    await expectThrowsNoLeak(
+      () => imwrite(img, file, { quality: '90' as never }),
+      TypeError,
+      `imwrite: expected 'options.quality' to be a number from 0 to 100, got "90" (string)`,
+    );
+    for (const [bad, shown] of [
+      [101, '101'],
+      [-1, '-1'],
+    ] as const) {
+      await expectThrowsNoLeak(
+        () => imwrite(img, file, { quality: bad }),
+        RangeError,
+        `imwrite: expected 'options.quality' to be a number from 0 to 100, got ${shown} (number)`,
+      );
+    }
+    await expectThrowsNoLeak(
+      () => imwrite(img, file, { quality: Number.NaN }),
+      RangeError,
+      `imwrite: expected 'options.quality' to be a finite number, got NaN (number)`,
+    );
+    await expectThrowsNoLeak(
+      () => imwrite(img, join(tmp.dir, 'never.png'), { quality: 90 }),
+      RangeError,
+      `imwrite: 'options.quality' applies to JPEG files only; this one is PNG`,
+    );
+    await expectThrowsNoLeak(
+      () => imwrite(img, file, { qualty: 90 } as never),
+      RangeError,
+      `imwrite: unknown option 'qualty'; known options are 'quality'`,
+    );
+    await expect(stat(file)).rejects.toThrow(/ENOENT/);
     img.dispose();
   });
 
