@@ -339,6 +339,40 @@ describe('interpretability examples: LIME', () => {
   });
 });
 
+describe('interpretability examples: the report', () => {
+  it('npm run interpret runs Grad-CAM, occlusion and LIME on two images, MATLAB beside ours, in interpret.html', () => {
+    const out = path.join(OUT, '..', 'interpret-report');
+    rmSync(out, { recursive: true, force: true });
+    const r = tsx([
+      'examples/interpret/report.ts',
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+      '--samples',
+      '96',
+      '--features',
+      '16',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const html = readFileSync(path.join(out, 'interpret.html'), 'utf8');
+    expect(html.match(/<section id="step-\d+">/g)).toHaveLength(6);
+    for (const method of ['gradcam', 'occlusion', 'lime']) {
+      for (const image of ['face', 'astronaut']) {
+        const fig = readPng(path.join(out, `${method}-${image}.png`));
+        expect([fig.height, fig.width], `${method}-${image}`).toEqual([227, 454]);
+        expect(html).toContain(`<img src="${method}-${image}.png"`);
+      }
+    }
+    // MATLAB's lines and ours, read from the example files.
+    expect(html).toContain('map = occlusionSensitivity(net, X, label);');
+    expect(html).toContain('await occlusionSensitivity(net, X, top.label');
+    expect(html).toContain('X = imresize(X, net.Layers(1).InputSize(1:2));');
+    // The portrait is not the face: its own top class, and its own map.
+    expect(r.stdout).toMatch(/4\. Grad-CAM on the portrait: (?!wig)[a-z ]+ \(0\.\d+\)/);
+  });
+});
+
 describe('examples: weights and your own model', () => {
   it("examples/conv1-filters.ts tiles conv1's 64 filters as MATLAB does, from the weights as published", () => {
     const out = path.join(OUT, '..', 'conv1-filters');

@@ -1,0 +1,141 @@
+// The interpretability examples in one report: Grad-CAM, occlusion sensitivity and LIME on the walkthrough's face
+// and on the full portrait it was cropped from, each as its example file runs it (a process per run), with MATLAB's
+// code beside ours and the figures, in interpret.html.
+//
+// Run: npm run interpret [-- --out DIR] [-- --backend wasm] [-- --samples 2048] [-- --features 49]
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { PNG } from 'pngjs';
+import { BACKEND_NAMES } from '../../src/backend/backendNames.js';
+import { INTERPRET_PAGE, renderReport, type ReportStep } from '../lib/report.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+
+const USAGE = `Runs the interpretability examples on two images and writes interpret.html beside their figures.
+usage: npm run interpret [-- options]
+  --out DIR          folder for the figures and the report (default out/interpret)
+  --backend NAME     ${BACKEND_NAMES.join(' | ')} (default: the first that starts, wasm in Node)
+  --samples N        imageLIME's NumSamples (default 2048, MATLAB's)
+  --features N       imageLIME's NumFeatures (default 49, MATLAB's)
+  -h, --help         this help`;
+
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string', default: 'out/interpret' },
+    backend: { type: 'string' },
+    samples: { type: 'string', default: '2048' },
+    features: { type: 'string', default: '49' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (values.backend !== undefined && !(BACKEND_NAMES as readonly string[]).includes(values.backend)) {
+  console.error(`--backend must be one of ${BACKEND_NAMES.join(', ')}\n${USAGE}`);
+  process.exit(2);
+}
+const out = values.out as string;
+
+const METHODS = [
+  {
+    file: 'gradcam.ts',
+    name: 'gradcam',
+    title: 'Grad-CAM',
+    caption:
+      "The gradient of the class score at the last convolution (relu_conv10), averaged per channel, weights that layer's " +
+      'channels; their sum, rectified and upsampled, is the map (MATLAB: "Grad-CAM Reveals the Why Behind Deep ' +
+      'Learning Decisions").',
+  },
+  {
+    file: 'occlusion.ts',
+    name: 'occlusion',
+    title: 'Occlusion sensitivity',
+    caption:
+      "How much the class score drops when a square mask hides each part of the image, at MATLAB's defaults " +
+      "(a 45-pixel square moved 23 pixels at a time, filled with the image's mean).",
+  },
+  {
+    file: 'lime.ts',
+    name: 'lime',
+    title: 'LIME',
+    caption:
+      'The image cut into superpixels; images with some of them greyed out are scored, and a regression tree fitted ' +
+      'to the scores says how much each superpixel matters (MATLAB: imageLIME).',
+  },
+];
+const IMAGES = [
+  { image: 'face', label: 'the face' },
+  { image: 'astronaut', label: 'the portrait' },
+];
+
+const started = performance.now();
+const steps: ReportStep[] = [];
+let n = 0;
+for (const { image, label } of IMAGES) {
+  for (const m of METHODS) {
+    n++;
+    const args = ['--import', 'tsx', path.join(HERE, m.file), '--out', out, '--image', image];
+    if (values.backend) args.push('--backend', values.backend);
+    if (m.name === 'lime') args.push('--samples', values.samples as string, '--features', values.features as string);
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, args, {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(ROOT, 'examples', 'tsconfig.json') },
+    });
+    if (r.status !== 0) {
+      console.error(`${m.file} --image ${image} failed:\n${r.stderr}`);
+      process.exit(1);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    // The progress lines end in '\r'; keep what the example said last.
+    const said = r.stdout
+      .split('\n')
+      .map((l) => l.split('\r').pop()?.trim() ?? '')
+      .filter(Boolean);
+    const figureFile = `${m.name}-${image}.png`;
+    const png = PNG.sync.read(readFileSync(path.join(out, figureFile)));
+    console.log(`${n}. ${m.title} on ${label}: ${said.at(-1)} (${seconds.toFixed(1)} s)`);
+    steps.push({
+      meta: { step: n, name: `${m.name}-${image}`, title: `${m.title} on ${label}`, caption: m.caption },
+      file: path.join(HERE, m.file),
+      shownFile: `examples/interpret/${m.file} --image ${image}`,
+      result: {
+        figures: [
+          {
+            file: figureFile,
+            title: `${label}, and the map over it`,
+            shape: [png.height, png.width, 3],
+            dtype: 'int32',
+          },
+        ],
+        facts: {},
+      },
+      lines: said.slice(-1),
+      seconds,
+    });
+  }
+}
+
+const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+const html = path.join(out, 'interpret.html');
+writeFileSync(
+  html,
+  renderReport(
+    steps,
+    {
+      backend: values.backend ?? 'default (initBackend)',
+      version,
+      date: new Date().toISOString().slice(0, 10),
+      seconds: (performance.now() - started) / 1000,
+    },
+    INTERPRET_PAGE,
+  ),
+);
+console.log(`wrote ${html}`);
