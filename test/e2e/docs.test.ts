@@ -123,6 +123,52 @@ describe('links in README.md and docs/*.md', () => {
   }
 });
 
+/** What the pages' fragments take from the blocks before them: names and their types. */
+const CONTEXT: Record<string, string> = {
+  net: 'Network',
+  im: 'tf.Tensor',
+  imgSize: '[number, number]',
+  // The pages cast one image's activations to what they are, as the examples do.
+  act1: 'tf.Tensor3D',
+  act6: 'tf.Tensor3D',
+  act6relu: 'tf.Tensor3D',
+};
+const LIBRARY = [
+  'activations',
+  'analyzeNetwork',
+  'classify',
+  'imread',
+  'imresize',
+  'imtile',
+  'imwrite',
+  'importNetwork',
+  'initBackend',
+  'mat2gray',
+  'maxChannel',
+  'maxChannelIndex',
+  'squeezenet',
+  'uint8',
+];
+
+/** Imports and `declare`s that let a fragment typecheck: only what it uses and does not make or import itself. */
+function fragmentContext(code: string): string {
+  const made = new Set([...code.matchAll(/\b(?:const|let|var|function)\s+(\w+)/g)].map((m) => m[1]));
+  const imported = new Set(
+    [...code.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}/g)].flatMap((m) => m[1].split(',').map((x) => x.trim())),
+  );
+  const uses = (name: string) => new RegExp(`\\b${name}\\b`).test(code);
+  const lib = [...LIBRARY, 'type Network'].filter((n) => {
+    const bare = n.replace('type ', '');
+    return !imported.has(bare) && !made.has(bare) && (n === 'type Network' || uses(bare));
+  });
+  const lines = [`import { ${lib.join(', ')} } from 'cnn-activations';`];
+  if (!/import \* as tf\b/.test(code)) lines.push(`import * as tf from '@tensorflow/tfjs-core';`);
+  for (const [name, type] of Object.entries(CONTEXT)) {
+    if (uses(name) && !made.has(name)) lines.push(`declare let ${name}: ${type};`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 const blocks = DOCS.filter((f) => existsSync(path.join(ROOT, f))).flatMap(codeBlocks);
 const scripts = blocks.filter((b) => ['ts', 'typescript', 'js', 'javascript', 'mjs'].includes(b.lang));
 const runnable = scripts.filter((b) => !/\bno-run\b/.test(b.info));
@@ -138,6 +184,42 @@ describe('code blocks in the docs', () => {
       expect(() => transformSync(b.code, { loader, format: 'esm', sourcefile: `${b.file}:${b.line}` })).not.toThrow();
     });
   }
+
+  it('every TypeScript block typechecks under strict against the built package (fragments with their context)', () => {
+    ensureBuilt();
+    const dir = path.join(ROOT, 'test-artifacts', 'docs-types');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const files = scripts
+      .filter((b) => b.lang.startsWith('t'))
+      .map((b) => {
+        const name = `${b.file.replace(/[/.]/g, '_')}_${b.line}.ts`;
+        // A fragment (no-run) continues the page's story: it gets the library's imports and the variables the page
+        // made before it, declared with their types, unless it makes them itself. `export {}` keeps every block a
+        // module of its own (top-level await, no clashes between blocks).
+        const preamble = /\bno-run\b/.test(b.info) ? fragmentContext(b.code) : '';
+        writeFileSync(path.join(dir, name), `${preamble}${b.code}\nexport {};\n`);
+        return name;
+      });
+    const compilerOptions = {
+      strict: true,
+      noEmit: true,
+      target: 'es2022',
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      lib: ['es2022'],
+      types: ['node'],
+      skipLibCheck: true,
+    };
+    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files }, null, 2));
+    // Inside the repository: 'cnn-activations' resolves to the built package's types through its self-reference.
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(files.length).toBeGreaterThan(10);
+  });
 
   describe('runnable blocks run against the built package', () => {
     beforeAll(() => {
