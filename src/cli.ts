@@ -11,7 +11,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as tf from '@tensorflow/tfjs-core';
-import { BACKEND_NAMES, type BackendName, isBackendName } from './backend/backendNames.js';
+import { BACKEND_NAMES, type BackendName, isBackendName, MAX_WASM_THREADS } from './backend/backendNames.js';
+import type { InitBackendOptions } from './backend/initBackend.js';
 
 // The library (and TF.js with it) is imported only once the command line is known to be good: --help, --version
 // and usage errors answer at once.
@@ -27,7 +28,7 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
 
   <image>                  PNG or JPEG (RGB or gray); sizes other than 227×227 give larger/smaller activations
   -l, --layer NAME|INDEX   layer name (conv1, fire6-squeeze1x1, ...) or its 0-based index (see --list-layers)
-  -o, --out FILE           the PNG to write (its folder must exist)
+  -o, --out FILE           the PNG or JPEG to write (its folder must exist)
   -c, --channels LIST      0-based channels to show, e.g. 0,13,46 (MATLAB's channels 1, 14, 47); default all
   -g, --grid RxC           tiles per column and row, e.g. 8x8; one side may be left out (6x, x8); default MATLAB's
       --thumb RxC          resize each channel to RxC (bicubic, MATLAB's imresize) before tiling, e.g. 64x64;
@@ -40,6 +41,7 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
                            or imageLIME shows it (the map over the image, beside the image); at MATLAB's defaults
       --class LABEL|INDEX  the class to explain (a name, or its 0-based index); default the top class
   -b, --backend NAME       ${BACKEND_NAMES.join(' | ')} (default: the first that starts)
+      --threads N          threads for the wasm backend, 1 to ${MAX_WASM_THREADS} (default: the machine's cores)
       --list-layers        print the layer table (analyzeNetwork) and exit
   -q, --quiet              print nothing but errors
   -h, --help               this help
@@ -58,6 +60,11 @@ examples:
 /** A bad command line: printed with a pointer to --help, exit code 2. */
 class UsageError extends Error {}
 
+/** --out must name a file imwrite writes. */
+function checkOut(out: string): void {
+  if (!/\.(png|jpe?g)$/i.test(out)) throw new UsageError(`--out must name a .png or .jpg file, got '${out}'`);
+}
+
 /** The interpretability methods of --explain. */
 const EXPLAIN_METHODS = ['gradcam', 'occlusion', 'lime'] as const;
 
@@ -68,6 +75,7 @@ interface ExplainOptions {
   cls: string | number | null;
   resize: boolean;
   backend: BackendName | undefined;
+  threads: number | undefined;
   quiet: boolean;
 }
 
@@ -82,6 +90,7 @@ interface CliOptions {
   strongest: boolean;
   resize: boolean;
   backend: BackendName | undefined;
+  threads: number | undefined;
   quiet: boolean;
 }
 
@@ -117,6 +126,7 @@ function parseCliArgs(argv: string[]) {
       strongest: { type: 'boolean' },
       resize: { type: 'boolean' },
       backend: { type: 'string', short: 'b' },
+      threads: { type: 'string' },
       'list-layers': { type: 'boolean' },
       explain: { type: 'string', short: 'e' },
       class: { type: 'string' },
@@ -129,7 +139,7 @@ function parseCliArgs(argv: string[]) {
 
 function parseCommandLine(
   argv: string[],
-): CliOptions | ExplainOptions | 'help' | 'version' | { listLayers: true; backend?: BackendName } {
+): CliOptions | ExplainOptions | 'help' | 'version' | { listLayers: true; backend?: BackendName; threads?: number } {
   let parsed: ReturnType<typeof parseCliArgs>;
   try {
     parsed = parseCliArgs(argv);
@@ -142,7 +152,16 @@ function parseCommandLine(
   if (values.backend !== undefined && !isBackendName(values.backend)) {
     throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got '${values.backend}'`);
   }
-  if (values['list-layers']) return { listLayers: true, backend: values.backend as BackendName | undefined };
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    threads = Number(values.threads);
+    if (!/^\d+$/.test(values.threads) || threads < 1 || threads > MAX_WASM_THREADS) {
+      throw new UsageError(`--threads must be an integer from 1 to ${MAX_WASM_THREADS}, got '${values.threads}'`);
+    }
+  }
+  if (values['list-layers']) {
+    return { listLayers: true, backend: values.backend as BackendName | undefined, threads };
+  }
   if (positionals.length === 0) throw new UsageError('missing <image>');
   if (positionals.length > 1)
     throw new UsageError(`expected one image, got ${positionals.length}: ${positionals.join(' ')}`);
@@ -153,7 +172,7 @@ function parseCommandLine(
     }
     if (values.layer !== undefined) throw new UsageError('--explain explains a class; it takes no --layer');
     if (values.out === undefined) throw new UsageError('missing --out FILE.png');
-    if (!/\.png$/i.test(values.out)) throw new UsageError(`--out must name a .png file, got '${values.out}'`);
+    checkOut(values.out);
     const cls = values.class === undefined ? null : /^\d+$/.test(values.class) ? Number(values.class) : values.class;
     return {
       explain: method,
@@ -162,13 +181,14 @@ function parseCommandLine(
       cls,
       resize: values.resize ?? false,
       backend: values.backend as BackendName | undefined,
+      threads,
       quiet: values.quiet ?? false,
     };
   }
   if (values.class !== undefined) throw new UsageError('--class goes with --explain');
   if (values.layer === undefined) throw new UsageError('missing --layer NAME|INDEX');
   if (values.out === undefined) throw new UsageError('missing --out FILE.png');
-  if (!/\.png$/i.test(values.out)) throw new UsageError(`--out must name a .png file, got '${values.out}'`);
+  checkOut(values.out);
   const layer = /^\d+$/.test(values.layer) ? Number(values.layer) : values.layer;
   let channels: number[] | null = null;
   if (values.channels !== undefined) {
@@ -193,6 +213,7 @@ function parseCommandLine(
     strongest: values.strongest ?? false,
     resize: values.resize ?? false,
     backend: values.backend as BackendName | undefined,
+    threads,
     quiet: values.quiet ?? false,
   };
 }
@@ -202,9 +223,15 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-async function listLayers(backend: BackendName | undefined): Promise<void> {
+/** initBackend's options from the command line's --backend and --threads. */
+function backendOptions(o: { backend?: BackendName; threads?: number }): InitBackendOptions | undefined {
+  if (o.backend === undefined && o.threads === undefined) return undefined;
+  return { ...(o.backend ? { backend: o.backend } : {}), ...(o.threads ? { threads: o.threads } : {}) };
+}
+
+async function listLayers(o: { backend?: BackendName; threads?: number }): Promise<void> {
   const { analyzeNetwork, initBackend, squeezenet } = await loadLibrary();
-  await initBackend(backend ? { backend } : undefined);
+  await initBackend(backendOptions(o));
   const net = await squeezenet();
   try {
     console.log(String(analyzeNetwork(net)));
@@ -226,7 +253,7 @@ async function render(opts: CliOptions): Promise<void> {
   const { tf, activations, imread, imresize, imtile, imwrite, initBackend, mat2gray, maxChannelIndex, squeezenet } =
     await loadLibrary();
   const say = opts.quiet ? () => {} : (line: string) => console.log(line);
-  const choice = await initBackend(opts.backend ? { backend: opts.backend } : undefined);
+  const choice = await initBackend(backendOptions(opts));
   const net = await squeezenet();
   const im = await imread(opts.image);
   try {
@@ -298,7 +325,7 @@ async function explain(opts: ExplainOptions): Promise<void> {
   const lib = await loadLibrary();
   const { tf } = lib;
   const say = opts.quiet ? () => {} : (line: string) => console.log(line);
-  const choice = await lib.initBackend(opts.backend ? { backend: opts.backend } : undefined);
+  const choice = await lib.initBackend(backendOptions(opts));
   const net = await lib.squeezenet();
   let im = await lib.imread(opts.image);
   const maps: tf.Tensor[] = [];
@@ -363,7 +390,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    if ('listLayers' in opts) await listLayers(opts.backend);
+    if ('listLayers' in opts) await listLayers(opts);
     else if ('explain' in opts) await explain(opts);
     else await render(opts);
     return 0;

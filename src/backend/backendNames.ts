@@ -13,3 +13,9 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 export function isBackendName(value: unknown): value is BackendName {
   return typeof value === 'string' && (BACKEND_NAMES as readonly string[]).includes(value);
 }
+
+/**
+ * The most threads the wasm backend can run: the size of the worker pool that TF.js's threaded build creates, which
+ * is also the most its thread pool takes. `initBackend`'s `threads` option and the CLI's `--threads` check it.
+ */
+export const MAX_WASM_THREADS = 8;

@@ -16,11 +16,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/**
- * The most threads the wasm backend can run: the size of the worker pool that TF.js's threaded build creates, which
- * is also the most its thread pool takes.
- */
-export const MAX_WASM_THREADS = 8;
+import { MAX_WASM_THREADS } from './backendNames.js';
+
+export { MAX_WASM_THREADS };
 
 /** How long the threaded build may take to start in Node.js before the single-threaded one is used instead. */
 const THREADED_START_TIMEOUT_MS = 15_000;

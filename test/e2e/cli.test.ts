@@ -109,6 +109,14 @@ describe('cnn-activations <image> --layer ... --out ...', () => {
     expect([png.height, png.width, png.channels]).toEqual([904, 904, 1]);
   });
 
+  it('writes JPEG for a .jpg --out, and takes --threads for the wasm backend', () => {
+    const out = path.join(OUT, 'conv1.jpg');
+    const r = cli(FACE, '--layer', 'conv1', '--out', out, '--backend', 'wasm', '--threads', '1');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`wrote ${out}: 904×904 (64 channels)`);
+    expect(Array.from(readFileSync(out).subarray(0, 3))).toEqual([0xff, 0xd8, 0xff]);
+  });
+
   it('takes a 0-based layer index, chosen channels, a thumbnail size and --relu', () => {
     const out = path.join(OUT, 'eyes.png');
     // index 35 = fire6-relu_squeeze1x1 (MATLAB's layer 36); channels 14 and 47 are indices 13 and 46
@@ -194,7 +202,19 @@ describe('cnn-activations failures', () => {
     [[], 'missing <image>'],
     [[FACE, '--out', 'x.png'], 'missing --layer NAME|INDEX'],
     [[FACE, '--layer', 'conv1'], 'missing --out FILE.png'],
-    [[FACE, '--layer', 'conv1', '--out', 'x.jpg'], "--out must name a .png file, got 'x.jpg'"],
+    [[FACE, '--layer', 'conv1', '--out', 'x.gif'], "--out must name a .png or .jpg file, got 'x.gif'"],
+    [
+      [FACE, '--layer', 'conv1', '--out', 'x.png', '--threads', '0'],
+      "--threads must be an integer from 1 to 8, got '0'",
+    ],
+    [
+      [FACE, '--layer', 'conv1', '--out', 'x.png', '--threads', '9'],
+      "--threads must be an integer from 1 to 8, got '9'",
+    ],
+    [
+      [FACE, '--layer', 'conv1', '--out', 'x.png', '--threads', '1.5'],
+      "--threads must be an integer from 1 to 8, got '1.5'",
+    ],
     [
       [FACE, 'other.png', '-l', 'conv1', '-o', 'x.png'],
       'expected one image, got 2: examples/images/face.png other.png',
