@@ -36,8 +36,10 @@ export function gridSegmentation(h: number, w: number, n: number): Segmentation 
 
 /**
  * SLIC superpixels (Achanta et al.): about `n` clusters seeded on a grid, grown by k-means on colour and position
- * within twice the grid step, `compactness` weighing position against colour (0..255 RGB), then relabelled 0..k-1 by
- * first appearance (empty clusters dropped).
+ * within twice the grid step, `compactness` weighing position against colour (0..255 RGB), then made connected as
+ * the paper (and MATLAB's `superpixels`) does: each 4-connected piece of a cluster becomes a superpixel of its own,
+ * and a piece smaller than a quarter of the grid cell joins the superpixel beside it. Labels are 0..k-1 by first
+ * appearance.
  */
 export function slicSegmentation(
   pixels: Float32Array,
@@ -93,12 +95,44 @@ export function slicSegmentation(
       if (count > 0) for (let i = 0; i < 2 + channels; i++) ctr[i] = s[i] / count;
     });
   }
-  const remap = new Map<number, number>();
-  for (let p = 0; p < h * w; p++) {
-    if (!remap.has(labels[p])) remap.set(labels[p], remap.size);
-    labels[p] = remap.get(labels[p])!;
+  return connectedSegments(labels, h, w, Math.max(1, Math.floor((step * step) / 4)));
+}
+
+/**
+ * Splits every label of `labels` (`h × w`, row-major) into its 4-connected pieces, numbered 0..k-1 in the order
+ * their first pixel comes in a row-major scan; a piece of fewer than `minSize` pixels takes the number of the piece
+ * just left of (or above) its first pixel instead, when there is one.
+ */
+export function connectedSegments(labels: Int32Array, h: number, w: number, minSize: number): Segmentation {
+  const out = new Int32Array(h * w).fill(-1);
+  const queue = new Int32Array(h * w);
+  let count = 0;
+  for (let start = 0; start < h * w; start++) {
+    if (out[start] >= 0) continue;
+    const label = labels[start];
+    const x0 = start % w;
+    // The scan has numbered every pixel before `start`: its left and upper neighbours, if any.
+    const beside = x0 > 0 ? out[start - 1] : start >= w ? out[start - w] : -1;
+    let size = 0;
+    queue[size++] = start;
+    out[start] = count;
+    for (let head = 0; head < size; head++) {
+      const p = queue[head];
+      const x = p % w;
+      const next = [x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, p - w, p + w];
+      for (const q of next) {
+        if (q < 0 || q >= h * w || out[q] >= 0 || labels[q] !== label) continue;
+        out[q] = count;
+        queue[size++] = q;
+      }
+    }
+    if (size < minSize && beside >= 0) {
+      for (let i = 0; i < size; i++) out[queue[i]] = beside;
+    } else {
+      count++;
+    }
   }
-  return { labels, count: remap.size };
+  return { labels: out, count };
 }
 
 /** Solves `a x = b` (a: n×n row-major) by Gaussian elimination with partial pivoting. */

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeGraphModel } from '../../scripts/model/graphWriter.js';
 import { imageLIME } from '../../src/interpret/imageLIME.js';
-import { gridSegmentation, slicSegmentation } from '../../src/interpret/limeModels.js';
+import { connectedSegments, gridSegmentation, slicSegmentation } from '../../src/interpret/limeModels.js';
 import { loadNetwork } from '../../src/net/loadNetwork.js';
 import { modelSource } from '../../src/net/modelSource.node.js';
 import type { Network } from '../../src/net/types.js';
@@ -137,6 +137,35 @@ describe('imageLIME', () => {
       for (const [p, l] of s.labels.entries()) if (l === label) cols.add(p % 50 < 25);
       expect(cols.size).toBe(1);
     }
+  });
+
+  it('makes superpixels connected: every piece its own feature, a speck joins its neighbour', () => {
+    // 6×8: label 7 in two separate blocks, and a one-pixel speck of label 9 inside label 3.
+    const L = [
+      [7, 7, 3, 3, 3, 3, 7, 7],
+      [7, 7, 3, 3, 3, 3, 7, 7],
+      [7, 7, 3, 9, 3, 3, 7, 7],
+      [5, 5, 3, 3, 3, 3, 5, 5],
+      [5, 5, 5, 5, 5, 5, 5, 5],
+      [5, 5, 5, 5, 5, 5, 5, 5],
+    ];
+    const s = connectedSegments(Int32Array.from(L.flat()), 6, 8, 2);
+    const at = (y: number, x: number) => s.labels[y * 8 + x];
+    expect(s.count).toBe(4);
+    expect(at(0, 0)).toBe(0); // the left block of 7
+    expect(at(0, 2)).toBe(1); // 3
+    expect(at(0, 6)).toBe(2); // the right block of 7: a feature of its own
+    expect(at(3, 0)).toBe(3); // 5, one piece around the bottom
+    expect(at(2, 3)).toBe(at(2, 2)); // the speck joined the 3 beside it
+    // On a photo, every superpixel is one 4-connected piece.
+    const h = 40;
+    const w = 50;
+    const r = random(9);
+    const pixels = Float32Array.from({ length: h * w * 3 }, () => 255 * r());
+    const slic = slicSegmentation(pixels, h, w, 3, 25);
+    const again = connectedSegments(slic.labels, h, w, 1);
+    expect(again.count).toBe(slic.count);
+    expect(Array.from(again.labels)).toEqual(Array.from(slic.labels));
   });
 
   it('checks its arguments before any work, and stops when aborted', async () => {
