@@ -89,13 +89,29 @@ function maxPoolInputGrad(
   const grids: tf.Tensor[][] = Array.from({ length: sh }, () =>
     Array.from({ length: sw }, () => tf.zeros([n, Hp, Wp, c])),
   );
+  // x on the same phase grids: phases[ph][pw] = x[:, ph::sh, pw::sw], by reshapes and plain slices. (A strided slice
+  // per window offset was the obvious way; wasm's StridedSlice kernel took 70% of a deep-dream step.)
+  const xPadded = tf.pad(x, [
+    [0, 0],
+    [0, Hp * sh - H],
+    [0, Wp * sw - W],
+    [0, 0],
+  ]);
+  const byRows = tf.reshape(xPadded, [n, Hp, sh, Wp * sw * c]);
+  const phases = Array.from({ length: sh }, (_, ph) => {
+    const rows = tf.reshape(tf.slice(byRows, [0, 0, ph, 0], [n, Hp, 1, Wp * sw * c]), [n * Hp, Wp, sw, c]);
+    return Array.from({ length: sw }, (_, pw) =>
+      tf.reshape(tf.slice(rows, [0, 0, pw, 0], [n * Hp, Wp, 1, c]), [n, Hp, Wp, c]),
+    );
+  });
   let taken: tf.Tensor = tf.zerosLike(y);
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      const xs = tf.stridedSlice(x, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, c], [1, sh, sw, 1]);
+      const [ph, qh, pw, qw] = [i % sh, Math.floor(i / sh), j % sw, Math.floor(j / sw)];
+      // x[:, i + a·sh, j + b·sw] for the output's a, b: rows qh + a and columns qw + b of that phase grid.
+      const xs = tf.slice(phases[ph][pw], [0, qh, qw, 0], [n, oh, ow, c]);
       const here = tf.mul(tf.cast(tf.equal(xs, y), 'float32'), tf.sub(1, taken));
       taken = tf.add(taken, here);
-      const [ph, qh, pw, qw] = [i % sh, Math.floor(i / sh), j % sw, Math.floor(j / sw)];
       const placed = tf.pad(tf.mul(dy, here), [
         [0, 0],
         [qh, Hp - qh - oh],
