@@ -226,6 +226,8 @@ const CONFIGS: tf.GradConfig[] = [
     inputsToSave: ['x', 'filter'],
     gradFunc: (dy, [x, filter]: Saved, attrs: Attrs) => {
       const { strides, pad, dataFormat, dimRoundingMode } = attrs;
+      const [kh, kw] = filter.shape;
+      const stride1 = pair(strides)[0] === 1 && pair(strides)[1] === 1;
       return {
         x: () =>
           pad === 'valid' && dataFormat === 'NHWC'
@@ -235,11 +237,20 @@ const CONFIGS: tf.GradConfig[] = [
                 x.shape as number[],
                 strides as number | [number, number],
               )
-            : run(
-                'Conv2DBackpropInput',
-                { dy: dy as tf.Tensor, filter },
-                { strides, pad, dataFormat, dimRoundingMode, inputShape: x.shape },
-              ),
+            : pad === 'same' && dataFormat === 'NHWC' && stride1 && kh % 2 === 1 && kw % 2 === 1
+              ? // Stride 1, odd kernel: 'same' pads (k - 1) / 2 on each side, so the transposed convolution is the
+                // forward 'same' convolution with the kernel turned 180° and its channels swapped.
+                tf.conv2d(
+                  dy as tf.Tensor4D,
+                  tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D,
+                  1,
+                  'same',
+                )
+              : run(
+                  'Conv2DBackpropInput',
+                  { dy: dy as tf.Tensor, filter },
+                  { strides, pad, dataFormat, dimRoundingMode, inputShape: x.shape },
+                ),
         filter: () =>
           run(
             'Conv2DBackpropFilter',
@@ -348,7 +359,11 @@ export function ensureGradients(): void {
   if (installed) return;
   for (const config of CONFIGS) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
   for (const config of WASM_KERNELS) {
-    if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
+    // TF.js's own wasm Conv2DBackpropInput is replaced (see WASM_KERNELS); the others are added where missing.
+    const existing = tf.getKernel(config.kernelName, config.backendName);
+    if (existing && config.kernelName === 'Conv2DBackpropInput') tf.unregisterKernel(config.kernelName, 'wasm');
+    else if (existing) continue;
+    tf.registerKernel(config);
   }
   installed = true;
 }
@@ -458,8 +473,46 @@ function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number
   return tf.sum(tf.reshape(g, [n, H, W, ci, m]), 4);
 }
 
-/** Kernels the wasm backend lacks that gradients through Keras layers need (fused convolutions, depthwise). */
+/**
+ * The input gradient of an NHWC convolution (no dilation) with any padding, as one forward convolution: `dy` spread
+ * out by the stride, padded to a full correlation, convolved with the kernel turned 180° and its channels swapped.
+ */
+function convInputGradAnyPad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number[], attrs: Attrs): tf.Tensor {
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') {
+    throw new Error(
+      `Conv2DBackpropInput (wasm, from operations): data format ${String(attrs.dataFormat)} is not supported`,
+    );
+  }
+  const [kh, kw] = filter.shape;
+  const [n, H, W] = xShape;
+  const [sh, sw] = pair(attrs.strides);
+  const [t, , l] = convPadding(xShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+  const spread = spreadByStride(dy, sh, sw);
+  const top = kh - 1 - t;
+  const left = kw - 1 - l;
+  const rows = H + kh - 1;
+  const cols = W + kw - 1;
+  const padded = tf.pad(spread, [
+    [0, 0],
+    [Math.max(top, 0), Math.max(rows - top - spread.shape[1]!, 0)],
+    [Math.max(left, 0), Math.max(cols - left - spread.shape[2]!, 0)],
+    [0, 0],
+  ]);
+  const cropped = tf.slice(padded, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [n, rows, cols, dy.shape[3]]);
+  const turned = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+  return tf.conv2d(cropped as tf.Tensor4D, turned, 1, 'valid');
+}
+
+/**
+ * Kernels for the wasm backend that gradients need: the ones it lacks (the filter gradient of fused convolutions,
+ * depthwise input gradients) and, in place of its own, the convolution's input gradient, which it computes with a
+ * plain loop while a forward convolution runs through XNNPACK on every thread (a fused convolution's gradient calls
+ * the kernel directly, so the gradient above cannot route it).
+ */
 const WASM_KERNELS: tf.KernelConfig[] = [
+  kernelFromOps('Conv2DBackpropInput', 'wasm', ({ dy, filter }, attrs) =>
+    convInputGradAnyPad(dy as tf.Tensor4D, filter as tf.Tensor4D, attrs.inputShape as number[], attrs),
+  ),
   kernelFromOps('Conv2DBackpropFilter', 'wasm', ({ x, dy }, attrs) =>
     convFilterGrad(x as tf.Tensor4D, dy as tf.Tensor4D, attrs.filterShape as number[], attrs),
   ),

@@ -81,6 +81,57 @@ describe('gradients through Keras-style convolutions', () => {
       tf.dispose([x, W, bias, r, dW]);
     });
 
+    // tf.conv2d's gradient is ours; a fused convolution's calls the Conv2DBackpropInput kernel (ours on wasm).
+    it.each(['conv2d', 'fused conv2d'])(
+      `%s input gradient, ${cs.h}×${cs.w}×${cs.c}, ${cs.k}×${cs.k} stride ${cs.s} '${cs.pad}'`,
+      async (op) => {
+        const f = 3;
+        const { t, l, oh, ow } = geometry(cs);
+        const xv = values(cs.h * cs.w * cs.c, 7);
+        const wv = values(cs.k * cs.k * cs.c * f, 8);
+        const rv = values(oh * ow * f, 9);
+        const x = tf.tensor4d(xv, [1, cs.h, cs.w, cs.c]);
+        const W = tf.tensor4d(wv, [cs.k, cs.k, cs.c, f]);
+        const r = tf.tensor4d(rv, [1, oh, ow, f]);
+        const dx = await expectNoLeak(
+          () =>
+            tf.grad((v: tf.Tensor) => {
+              const y =
+                op === 'conv2d'
+                  ? tf.conv2d(v as tf.Tensor4D, W, cs.s, cs.pad)
+                  : tf.fused.conv2d({
+                      x: v as tf.Tensor4D,
+                      filter: W,
+                      strides: cs.s,
+                      pad: cs.pad,
+                      bias: tf.zeros([f]),
+                    });
+              return tf.sum(tf.mul(y, r));
+            })(x),
+          1,
+        );
+        const got = await dx.data();
+        // dx[y, x, c] = Σ W[i, j, c, o] r[oy, ox, o] over oy·s + i - t = y, ox·s + j - l = x
+        const want = new Float64Array(cs.h * cs.w * cs.c);
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++)
+            for (let i = 0; i < cs.k; i++)
+              for (let j = 0; j < cs.k; j++) {
+                const y = oy * cs.s + i - t;
+                const xx = ox * cs.s + j - l;
+                if (y < 0 || y >= cs.h || xx < 0 || xx >= cs.w) continue;
+                for (let c = 0; c < cs.c; c++)
+                  for (let o = 0; o < f; o++) {
+                    want[(y * cs.w + xx) * cs.c + c] +=
+                      wv[((i * cs.k + j) * cs.c + c) * f + o] * rv[(oy * ow + ox) * f + o];
+                  }
+              }
+        const worst = want.reduce((mx, v, i) => Math.max(mx, Math.abs(v - got[i])), 0);
+        expect(worst).toBeLessThanOrEqual(1e-4);
+        tf.dispose([x, W, r, dx]);
+      },
+    );
+
     it(`depthwise conv2d input gradient, ${cs.h}×${cs.w}×${cs.c}, ${cs.k}×${cs.k} stride ${cs.s} '${cs.pad}'`, async () => {
       const m = 2;
       const { t, l, oh, ow } = geometry(cs);
