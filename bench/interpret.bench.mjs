@@ -2,14 +2,19 @@
 // The interpretability methods on SqueezeNet and face.png, on one backend (default wasm), side by side with a full
 // forward pass: median ms of gradCAM against the pass (the aim: at most 3×), one occlusionSensitivity and one imageLIME
 // at MATLAB's defaults, and deepDreamImage's reference example (16 channels of fire3-squeeze1x1, one level;
-// BENCH_DREAM=0 skips it: about 100 s on wasm). Figures only: nothing here fails on speed.
+// BENCH_DREAM=0 skips it: about 100 s on wasm). Side by side, when python3 with PyTorch is installed (Debian's
+// python3-torch), the same methods hand-written in PyTorch (bench/peers/torch_interpret.py) on the same network,
+// weights and image, with as many threads as the library's wasm backend runs, and the ratios.
+// Figures only: nothing here fails on speed.
 // Run: npm run build && node bench/interpret.bench.mjs [backend]
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   activations,
   deepDreamImage,
+  describeBackend,
   gradCAM,
   imageLIME,
   imread,
@@ -60,7 +65,55 @@ if (process.env.BENCH_DREAM !== '0') {
   );
   rows.push(["deepDreamImage's reference example", dream, `${(dream / 1000).toFixed(1)} s (aim: under 10 s on wasm)`]);
 }
-console.log(`interpretability on ${backend}, SqueezeNet, face.png (median ms; single runs for the long methods)`);
+const threads = describeBackend().threads ?? 1;
+console.log(
+  `interpretability on ${describeBackend().label}, SqueezeNet, face.png (median ms; single runs for the long methods)`,
+);
 for (const [name, ms, note] of rows) console.log(`${name.padEnd(48)}${fmt(ms).padStart(10)}  ${note}`);
+
+// PyTorch, the same algorithms on the same network, weights and image, with the same number of threads.
+// The first Python with torch: $PYTHON, python3 on the PATH, or the system's (Debian installs python3-torch there).
+const python =
+  [process.env.PYTHON, 'python3', '/usr/bin/python3']
+    .filter(Boolean)
+    .find((p) => spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) ?? 'python3';
+const torch = spawnSync(
+  python,
+  [
+    path.join(root, 'bench', 'peers', 'torch_interpret.py'),
+    '--model',
+    path.join(root, 'model', 'squeezenet_v1.1'),
+    '--image',
+    path.join(root, 'examples', 'images', 'face.png'),
+    '--class',
+    '903',
+    '--threads',
+    String(threads),
+    '--dream',
+    process.env.BENCH_DREAM === '0' ? '0' : '1',
+  ],
+  { encoding: 'utf8' },
+);
+const line = torch.stdout?.trim().split('\n').pop() ?? '';
+if (torch.status !== 0 || !line.startsWith('{')) {
+  console.log(`\nPyTorch: not available (${(torch.stderr || String(torch.error)).trim().split('\n').pop()})`);
+} else {
+  const t = JSON.parse(line);
+  const ours = tf.tidy(() => activations(net, im, 'prob').dataSync()[903]);
+  console.log(
+    `\nPyTorch ${t.torch}, ${t.threads} thread(s), the same network (prob of 'wig': ${t.prob.toFixed(6)}, ours ${ours.toFixed(6)})`,
+  );
+  const pairs = [
+    ['full pass', pass, t.pass],
+    ['gradCAM', cam, t.gradCAM],
+    ['occlusionSensitivity at defaults', occ, t.occlusion],
+  ];
+  const dreamRow = rows.find((r) => r[0].startsWith('deepDreamImage'));
+  if (dreamRow && t.dream) pairs.push(["deepDreamImage's reference example", dreamRow[1], t.dream]);
+  console.log(`${'method'.padEnd(40)}${'ours ms'.padStart(10)}${'PyTorch ms'.padStart(12)}  ours / PyTorch (aim ≤ 2)`);
+  for (const [name, a, b] of pairs) {
+    console.log(`${name.padEnd(40)}${fmt(a).padStart(10)}${fmt(b).padStart(12)}  ${(a / b).toFixed(2)}`);
+  }
+}
 tf.dispose(im);
 net.dispose();
