@@ -452,11 +452,23 @@ function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number
   }
   const [kh, kw, ci, m] = filter.shape;
   const [n, H, W] = xShape;
-  const [sh, sw] = typeof attrs.strides === 'number' ? [attrs.strides, attrs.strides] : (attrs.strides as number[]);
-  const [t, , l] = convPadding(xShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
-  const c = dy.shape[3];
-  const spread = spreadByStride(dy, sh, sw); // [n, (oh-1)·sh + 1, (ow-1)·sw + 1, c]
-  // Full correlation with the turned kernel, then the rows and columns of x.
+  const cropped = fullCorrelationInput(dy, filter.shape, xShape, attrs);
+  const turned = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, ci * m, 1]) as tf.Tensor4D;
+  const g = tf.depthwiseConv2d(cropped, turned, 1, 'valid'); // [n, H, W, ci·m]
+  return tf.sum(tf.reshape(g, [n, H, W, ci, m]), 4);
+}
+
+/**
+ * What a transposed convolution convolves: `dy` spread out by the stride (`[n, (oh-1)·sh + 1, (ow-1)·sw + 1, c]`) and
+ * padded (or cropped) to the full correlation of the input's rows and columns, `[n, H + kh - 1, W + kw - 1, c]`, so
+ * that a 'valid' convolution with the kernel turned 180° gives the input gradient.
+ */
+function fullCorrelationInput(dy: tf.Tensor4D, filterShape: number[], xShape: number[], attrs: Attrs): tf.Tensor4D {
+  const [kh, kw] = filterShape;
+  const [n, H, W] = xShape;
+  const [sh, sw] = pair(attrs.strides);
+  const [t, , l] = convPadding(xShape, filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+  const spread = spreadByStride(dy, sh, sw);
   const top = kh - 1 - t;
   const left = kw - 1 - l;
   const rows = H + kh - 1;
@@ -467,10 +479,7 @@ function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number
     [Math.max(left, 0), Math.max(cols - left - spread.shape[2]!, 0)],
     [0, 0],
   ]);
-  const cropped = tf.slice(padded, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [n, rows, cols, c]);
-  const turned = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, ci * m, 1]) as tf.Tensor4D;
-  const g = tf.depthwiseConv2d(cropped as tf.Tensor4D, turned, 1, 'valid'); // [n, H, W, ci·m]
-  return tf.sum(tf.reshape(g, [n, H, W, ci, m]), 4);
+  return tf.slice(padded, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [n, rows, cols, dy.shape[3]]);
 }
 
 /**
@@ -483,24 +492,9 @@ function convInputGradAnyPad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: numbe
       `Conv2DBackpropInput (wasm, from operations): data format ${String(attrs.dataFormat)} is not supported`,
     );
   }
-  const [kh, kw] = filter.shape;
-  const [n, H, W] = xShape;
-  const [sh, sw] = pair(attrs.strides);
-  const [t, , l] = convPadding(xShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
-  const spread = spreadByStride(dy, sh, sw);
-  const top = kh - 1 - t;
-  const left = kw - 1 - l;
-  const rows = H + kh - 1;
-  const cols = W + kw - 1;
-  const padded = tf.pad(spread, [
-    [0, 0],
-    [Math.max(top, 0), Math.max(rows - top - spread.shape[1]!, 0)],
-    [Math.max(left, 0), Math.max(cols - left - spread.shape[2]!, 0)],
-    [0, 0],
-  ]);
-  const cropped = tf.slice(padded, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [n, rows, cols, dy.shape[3]]);
+  const cropped = fullCorrelationInput(dy, filter.shape, xShape, attrs);
   const turned = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-  return tf.conv2d(cropped as tf.Tensor4D, turned, 1, 'valid');
+  return tf.conv2d(cropped, turned, 1, 'valid');
 }
 
 /**
