@@ -108,6 +108,17 @@ export async function initBackend(options?: InitBackendOptions): Promise<Backend
 
 let pending: Promise<unknown> = Promise.resolve();
 
+/**
+ * Starts a backend as `initBackend()` would, when the program registered none at all (it imported only
+ * `@tensorflow/tfjs-core` and skipped `initBackend()`), instead of letting TF.js fail with a bare "No backend found in
+ * registry." A program that registered a backend itself keeps TF.js's own choice among its backends.
+ * @internal
+ */
+export async function ensureBackend(): Promise<void> {
+  const engine = tf.engine();
+  if (engine.backendName == null && Object.keys(engine.registryFactory).length === 0) await initBackend();
+}
+
 async function chooseAndStart(opts: InitBackendOptions): Promise<BackendChoice> {
   const explicit = opts.backend !== undefined;
   const order = explicit ? [opts.backend as BackendName] : (opts.prefer ?? BACKEND_NAMES);

@@ -13,6 +13,8 @@ const FN = 'importNetwork';
  * Loads a user's TF.js model (a converted TensorFlow graph, or a Keras model, which needs @tensorflow/tfjs-layers),
  * detected from its model.json, and makes it a {@link Network} as {@link toNetwork} does.
  *
+ * If the program has registered no TF.js backend at all, one is started first, as `initBackend()` would start it.
+ *
  * @param source The model.json URL, or a TF.js IO handler (`tf.io.browserFiles([json, ...shards])`).
  * @param options {@link ToNetworkOptions} (the normalization is required unless the file declares it), with the class
  *   names as an array or a labels file URL, plus `signal`, `timeoutMs` and `onProgress`.

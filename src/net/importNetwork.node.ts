@@ -18,6 +18,8 @@ const HINT = 'check the path or URL of the model.json';
  * (`'layers-model'`, which needs @tensorflow/tfjs-layers), detected from the file, and makes it a {@link Network}
  * as {@link toNetwork} does.
  *
+ * If the program has registered no TF.js backend at all, one is started first, as `initBackend()` would start it.
+ *
  * @param source Where `model.json` is (its weight files beside it): a path, a directory holding it, a `file:` or
  *   `http(s):` URL, or a TF.js IO handler (e.g. `tf.io.fromMemory(...)`).
  * @param options {@link ToNetworkOptions} (the normalization is required unless the file declares it), with the class

@@ -6,6 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import { ensureBackend } from '../backend/initBackend.js';
 import { checkWaitOptions, guardCallback, startWait, type WaitOptions } from '../internal/abortable.js';
 import { typeError } from '../internal/validate.js';
 import { METADATA_KEY } from './modelFormat.js';
@@ -131,6 +132,7 @@ export async function importNetwork(
       `${fn}: ${source.what} is not a TF.js model (its model.json has neither a Keras model_config nor a GraphDef)`,
     );
   }
+  await ensureBackend();
   const memory = {
     load: async () => artifacts,
   };

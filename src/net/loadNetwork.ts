@@ -6,6 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
+import { ensureBackend } from '../backend/initBackend.js';
 import { checkWaitOptions, guardCallback, startWait } from '../internal/abortable.js';
 import { assertOptions, typeError } from '../internal/validate.js';
 import { layerShapes } from './layerShapes.js';
@@ -229,6 +230,7 @@ export async function loadNetwork(
   opts: LoadNetworkOptions,
   hint: string,
 ): Promise<Network> {
+  await ensureBackend();
   const progress = guardCallback(fn, 'options.onProgress', opts.onProgress);
   const wait = startWait(fn, source.what, opts);
   const why = () => wait.stopped() ?? progress.error();

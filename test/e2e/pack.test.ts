@@ -14,6 +14,8 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
+import { PNG } from 'pngjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -320,6 +322,35 @@ describe('the packed package in a fresh project', () => {
     await expect(run(process.execPath, [tsc, '-p', 'tsconfig.vite.json'], project)).rejects.toThrow(
       /TS2305[^\n]*imshow/,
     );
+  });
+
+  it.skipIf(!modelBuilt)('README\'s "Ten lines", pasted into the fresh project, run and write conv1.png', async () => {
+    // The block as the README shows it (types stripped, as a user's TypeScript setup would), with the example image
+    // where the snippet reads it; no initBackend-like preparation of ours.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Ten lines'));
+    const block = /```ts[^\n]*\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(block, 'README.md has a ts block under "## Ten lines"').toBeDefined();
+    const { code } = transformSync(block as string, { loader: 'ts', format: 'esm' });
+    await writeFile(join(project, 'ten-lines.mjs'), code);
+    await mkdir(join(project, 'examples/images'), { recursive: true });
+    await copyFile(join(root, 'examples/images/face.png'), join(project, 'examples/images/face.png'));
+    await run(process.execPath, ['ten-lines.mjs'], project);
+    const png = PNG.sync.read(readFileSync(join(project, 'conv1.png')));
+    expect([png.width, png.height]).toEqual([904, 904]);
+  });
+
+  it.skipIf(!modelBuilt)('squeezenet() starts a backend itself when the program registered none', async () => {
+    await writeFile(
+      join(project, 'no-init.mjs'),
+      `import { squeezenet, imread, classify, describeBackend } from 'cnn-activations';
+const net = await squeezenet();
+const [top] = await classify(net, await imread('face.png'), 1);
+console.log(JSON.stringify({ label: top.label, backend: describeBackend().backend }));
+`,
+    );
+    const out = await runScript(project, 'no-init.mjs');
+    expect(out).toEqual({ label: 'wig', backend: 'wasm' });
   });
 
   it.skipIf(!modelBuilt)('loads SqueezeNet from the package without network and classifies face.png', async () => {

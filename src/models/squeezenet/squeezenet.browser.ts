@@ -15,6 +15,9 @@ import { BUILD_HINT, FN, type SqueezenetOptions } from './defaults.js';
  * plugin) emit those files with the app: nothing needs to be copied by hand. To host them elsewhere, serve the
  * package's `model/squeezenet_v1.1/` folder (model.json and its weight shard) and pass its URL as `modelUrl`.
  *
+ * If the program has registered no TF.js backend at all (it skipped `initBackend()` and imported no backend
+ * package), one is started first, as `initBackend()` would start it.
+ *
  * @param options `modelUrl` (URL of model.json; relative URLs resolve against the page), `ioHandler` (any
  *   `tf.io.IOHandler`, e.g. `tf.io.browserFiles`), `onProgress` (called with the fraction loaded, 0..1).
  * @returns A new {@link Network} that the caller owns: call `net.dispose()` to free its weights (about 5 MB).

@@ -43,6 +43,9 @@ export function defaultModelDir(): string {
  * The network takes RGB images with values 0..255 of any size from 19×19 up (227×227×3 is the size it was trained
  * at), subtracts the mean [123, 117, 104] in its `data` layer, and ends in the 1000-class `prob` softmax.
  *
+ * If the program has registered no TF.js backend at all (it skipped `initBackend()` and imported no backend
+ * package), one is started first, as `initBackend()` would start it.
+ *
  * @param options `modelUrl` (a path, `file:` or `http(s):` URL of a model.json, or a directory holding one),
  *   `ioHandler` (any `tf.io.IOHandler`), `onProgress` (called with the fraction loaded, 0..1).
  * @returns A new {@link Network} that the caller owns: call `net.dispose()` to free its weights (about 5 MB).
