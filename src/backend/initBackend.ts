@@ -6,11 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, assertOneOf, assertOptions, rangeError, typeError } from '../internal/validate.js';
-import { BACKEND_NAMES, type BackendName } from './backendNames.js';
+import { BACKEND_NAMES, type BackendName, MAX_WASM_THREADS } from './backendNames.js';
 import { probeBackends } from './probeBackends.js';
 import { formatAdapter, rankBackends, type SkippedBackend, type WebGPUAdapterDescription } from './rankBackends.js';
 import { loadBackend, quietCpuBanner, trySetBackend, WASM_FILES, type WasmPaths } from './startBackend.js';
-import { defaultWasmThreads, MAX_WASM_THREADS, wasmThreads } from './wasmThreads.js';
+import { defaultWasmThreads, wasmThreads } from './wasmThreads.js';
 
 export { BACKEND_NAMES };
 export type { BackendName, SkippedBackend, WebGPUAdapterDescription, WasmPaths };

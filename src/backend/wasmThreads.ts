@@ -18,8 +18,6 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { MAX_WASM_THREADS } from './backendNames.js';
 
-export { MAX_WASM_THREADS };
-
 /** How long the threaded build may take to start in Node.js before the single-threaded one is used instead. */
 const THREADED_START_TIMEOUT_MS = 15_000;
 
