@@ -14,7 +14,7 @@ import {
   rangeError,
   typeError,
 } from '../internal/validate.js';
-import { segment } from '../net/differentiable.js';
+import { inputGradient, segment } from '../net/differentiable.js';
 import { type LayerRef, resolveLayers, resolveTarget } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
 import type { Network } from '../net/types.js';
@@ -198,7 +198,7 @@ export async function deepDreamImage(
         throwIfAborted(FN, signal);
         const next = tf.tidy(() => {
           const objective = (x: tf.Tensor) => tf.div(tf.sum(tf.mul(seg.run(x), select)), n);
-          const g = tf.grad(objective)(image) as tf.Tensor4D;
+          const g = inputGradient(FN, network, objective, image) as tf.Tensor4D;
           return tf.add(image, tf.mul(laplacianNormalize(g, 4), stepSize)) as tf.Tensor4D;
         });
         image.dispose();

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { imresize } from '../image/imresize.js';
 import { assertOneOf, assertOptions, isTensor, rangeError, typeError } from '../internal/validate.js';
 import { resolveClass } from '../net/classes.js';
-import { segment } from '../net/differentiable.js';
+import { inputGradient, segment } from '../net/differentiable.js';
 import {
   assertLargeEnough,
   checkImage,
@@ -150,7 +150,7 @@ export async function gradCAM(
           throw new TypeError(`${FN}: 'options.reductionFcn' must return one score per image, a tensor of ${n} values`);
         }
       }
-      const dA = tf.grad(score)(A);
+      const dA = inputGradient(FN, network, score, A);
       const alpha = tf.mean(dA, [1, 2], true);
       let cam = tf.relu(tf.sum(tf.mul(alpha, A), 3)); // [n, h', w']
       if (upsampling !== 'none') {

@@ -9,6 +9,7 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { ensureGradients } from './gradients.js';
 import { engineOf } from './network.js';
 import { applyNormalization } from './normalization.js';
+import { releaseFailedTape } from './tfjsInternals.js';
 import type { LayerInfo, Network } from './types.js';
 
 /** A part of a network between two layers, as a function of the first one's activations. */
@@ -22,6 +23,28 @@ export interface Segment {
    * `fromValue`. Call it inside `tf.grad`, `tf.tidy` or similar: it makes intermediate tensors.
    */
   run(fromValue: tf.Tensor, sideValues?: ReadonlyMap<string, tf.Tensor>): tf.Tensor;
+}
+
+/**
+ * The gradient of the scalar `f(x)` with respect to `x`, through `net`. Where the network uses an operation whose
+ * gradient no package registered (the library registers those of the operations converted networks commonly use;
+ * `@tensorflow/tfjs-layers` and `@tensorflow/tfjs` register TF.js's for every operation), the error names the
+ * operation and the fix instead of TF.js's bare "gradient function not found".
+ */
+export function inputGradient(fn: string, net: Network, f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): tf.Tensor {
+  try {
+    return tf.grad(f)(x);
+  } catch (err) {
+    releaseFailedTape();
+    const missing = /gradient function not found for (\w+)/.exec(err instanceof Error ? err.message : '');
+    if (!missing) throw err;
+    throw new TypeError(
+      `${fn}: ${net.name} uses the TF.js operation '${missing[1]}', whose gradient is not registered; ` +
+        "import '@tensorflow/tfjs-layers' (or '@tensorflow/tfjs') once in your program, which registers TF.js's " +
+        'gradients for every operation',
+      { cause: err },
+    );
+  }
 }
 
 /** The weight tensor `name` of the network's graph model. */
@@ -105,11 +128,7 @@ export function segment(net: Network, from: string | null, to: string): Segment 
   ensureGradients();
   const engine = engineOf(net);
   if (net.kind !== 'built-in' && !engine.runFrom) {
-    throw new TypeError(
-      `${net.name}: gradients through this ${net.kind === 'graph-model' ? 'GraphModel' : 'model'} are not supported ` +
-        '(TF.js frees its intermediate tensors as it runs); convert the model as a Keras LayersModel to use ' +
-        'gradient-based methods',
-    );
+    throw new TypeError(`${net.name}: this network cannot be run from a layer's activations, which gradients need`);
   }
   const byName = new Map(net.layers.map((l) => [l.name, l]));
   const inputName = net.layers[0].name;

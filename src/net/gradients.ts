@@ -294,6 +294,133 @@ const CONFIGS: tf.GradConfig[] = [
     inputsToSave: ['x'],
     gradFunc: (dy, [x]: Saved) => ({ x: () => tf.reshape(dy as tf.Tensor, x.shape) }),
   },
+  // What converted graphs (MobileNet, EfficientNet-lite, ...) add: their activations, depthwise convolutions, dense
+  // layers, batch normalization and elementwise operations.
+  {
+    kernelName: tf.Relu6,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({
+      x: () => tf.mul(dy as tf.Tensor, tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.lessEqual(x, 6)), 'float32')),
+    }),
+  },
+  {
+    kernelName: tf.LeakyRelu,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved, attrs: Attrs) => ({
+      x: () =>
+        tf.mul(dy as tf.Tensor, tf.where(tf.greater(x, 0), tf.onesLike(x), tf.fill(x.shape, attrs.alpha as number))),
+    }),
+  },
+  {
+    kernelName: tf.Elu,
+    outputsToSave: [true],
+    gradFunc: (dy, [y]: Saved) => ({
+      x: () => tf.mul(dy as tf.Tensor, tf.where(tf.less(y, 0), tf.add(y, 1), tf.onesLike(y))),
+    }),
+  },
+  {
+    kernelName: tf.Sigmoid,
+    outputsToSave: [true],
+    gradFunc: (dy, [y]: Saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.mul(y, tf.sub(1, y))) }),
+  },
+  {
+    kernelName: tf.Tanh,
+    outputsToSave: [true],
+    gradFunc: (dy, [y]: Saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.sub(1, tf.square(y))) }),
+  },
+  {
+    kernelName: tf.ClipByValue,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved, attrs: Attrs) => ({
+      x: () =>
+        tf.mul(
+          dy as tf.Tensor,
+          tf.cast(
+            tf.logicalAnd(
+              tf.greaterEqual(x, attrs.clipValueMin as number),
+              tf.lessEqual(x, attrs.clipValueMax as number),
+            ),
+            'float32',
+          ),
+        ),
+    }),
+  },
+  {
+    kernelName: tf.Maximum,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, [a, b]: Saved) => ({
+      a: () => reduceTo(tf.mul(dy as tf.Tensor, tf.cast(tf.greaterEqual(a, b), 'float32')), a.shape),
+      b: () => reduceTo(tf.mul(dy as tf.Tensor, tf.cast(tf.less(a, b), 'float32')), b.shape),
+    }),
+  },
+  {
+    kernelName: tf.Minimum,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, [a, b]: Saved) => ({
+      a: () => reduceTo(tf.mul(dy as tf.Tensor, tf.cast(tf.lessEqual(a, b), 'float32')), a.shape),
+      b: () => reduceTo(tf.mul(dy as tf.Tensor, tf.cast(tf.greater(a, b), 'float32')), b.shape),
+    }),
+  },
+  {
+    kernelName: tf.AddN,
+    saveAllInputs: true,
+    gradFunc: (dy, saved: Saved) =>
+      saved.map(() => () => dy as tf.Tensor) as unknown as ReturnType<tf.GradConfig['gradFunc']>,
+  },
+  {
+    kernelName: tf.Transpose,
+    gradFunc: (dy, _saved: Saved, attrs: Attrs) => {
+      const perm = attrs.perm as number[];
+      const inverse = perm.map((_, i) => perm.indexOf(i));
+      return { x: () => tf.transpose(dy as tf.Tensor, inverse) };
+    },
+  },
+  {
+    kernelName: tf.BatchMatMul,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, [a, b]: Saved, attrs: Attrs) => {
+      const g = dy as tf.Tensor;
+      const tA = attrs.transposeA === true;
+      const tB = attrs.transposeB === true;
+      const mm = (x: tf.Tensor, y: tf.Tensor, tx: boolean, ty: boolean) => tf.matMul(x, y, tx, ty);
+      return {
+        a: () => reduceTo(tA ? (tB ? mm(b, g, true, true) : mm(b, g, false, true)) : mm(g, b, false, !tB), a.shape),
+        b: () => reduceTo(tB ? (tA ? mm(g, a, true, true) : mm(g, a, true, false)) : mm(a, g, !tA, false), b.shape),
+      };
+    },
+  },
+  {
+    kernelName: tf.DepthwiseConv2dNative,
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy, [x, filter]: Saved, attrs: Attrs) => {
+      const { strides, pad, dimRoundingMode, dilations } = attrs;
+      const common = { strides, pad, dimRoundingMode, dilations };
+      return {
+        x: () =>
+          run(
+            'DepthwiseConv2dNativeBackpropInput',
+            { dy: dy as tf.Tensor, filter },
+            { ...common, inputShape: x.shape },
+          ),
+        filter: () =>
+          run(
+            'DepthwiseConv2dNativeBackpropFilter',
+            { x, dy: dy as tf.Tensor },
+            { ...common, filterShape: filter.shape },
+          ),
+      };
+    },
+  },
+  {
+    // Inference-mode batch normalization (mean and variance are constants): only the input's gradient.
+    kernelName: tf.FusedBatchNorm,
+    inputsToSave: ['scale', 'variance'],
+    gradFunc: (dy, [scale, variance]: Saved, attrs: Attrs) => {
+      const g = dy as tf.Tensor;
+      const factor = tf.rsqrt(tf.add(variance, attrs.varianceEpsilon as number));
+      return { x: () => tf.mul(g, scale == null ? factor : tf.mul(factor, scale)) };
+    },
+  },
   {
     kernelName: tf.Slice,
     inputsToSave: ['x'],
@@ -397,6 +524,37 @@ function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], 
 }
 
 /**
+ * The filter gradient of an NHWC depthwise convolution, as one forward depthwise convolution: the padded input's images
+ * and channels side by side as channels of one image, convolved with `dy` as the kernel (its cells the taps, dilated
+ * by the stride), then summed over the images. TF.js's fused depthwise convolution computes it even when only the
+ * input's gradient is needed.
+ */
+function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], attrs: Attrs): tf.Tensor {
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') {
+    throw new Error(
+      `DepthwiseConv2dNativeBackpropFilter (wasm, from operations): data format ${String(attrs.dataFormat)} is not supported`,
+    );
+  }
+  const [kh, kw, ci, m] = filterShape;
+  const [n, oh, ow] = dy.shape;
+  const [sh, sw] = pair(attrs.strides);
+  const [t, b, l, r] = convPadding(x.shape, [kh, kw, ci, ci * m], attrs.strides, attrs.pad, attrs.dimRoundingMode);
+  const xp = tf.pad(x, [
+    [0, 0],
+    [t, b],
+    [l, r],
+    [0, 0],
+  ]);
+  const [, Hp, Wp] = xp.shape;
+  const input = tf.reshape(tf.transpose(xp, [1, 2, 0, 3]), [1, Hp, Wp, n * ci]); // channel n·ci + c
+  const kernel = tf.reshape(tf.transpose(tf.reshape(dy, [n, oh, ow, ci, m]), [1, 2, 0, 3, 4]), [oh, ow, n * ci, m]);
+  const g = tf.depthwiseConv2d(input as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'valid', 'NHWC', [sh, sw]);
+  const [, gh, gw] = g.shape;
+  const summed = tf.sum(tf.reshape(g, [gh, gw, n, ci, m]), 2); // [≥kh, ≥kw, ci, m]
+  return tf.slice(summed, [0, 0, 0, 0], [kh, kw, ci, m]);
+}
+
+/**
  * The input gradient of an NHWC depthwise convolution: `dy` spread out by the stride and padded, then a depthwise
  * convolution with the kernel turned 180° (one channel per input channel and multiplier), summed over the
  * multiplier.
@@ -472,6 +630,9 @@ const WASM_KERNELS: tf.KernelConfig[] = [
   ),
   kernelFromOps('Conv2DBackpropFilter', 'wasm', ({ x, dy }, attrs) =>
     convFilterGrad(x as tf.Tensor4D, dy as tf.Tensor4D, attrs.filterShape as number[], attrs),
+  ),
+  kernelFromOps('DepthwiseConv2dNativeBackpropFilter', 'wasm', ({ x, dy }, attrs) =>
+    depthwiseFilterGrad(x as tf.Tensor4D, dy as tf.Tensor4D, attrs.filterShape as number[], attrs),
   ),
   kernelFromOps('DepthwiseConv2dNativeBackpropInput', 'wasm', ({ dy, filter }, attrs) =>
     depthwiseInputGrad(dy as tf.Tensor4D, filter as tf.Tensor4D, attrs.inputShape as number[], attrs),

@@ -295,6 +295,19 @@ function graphModelEngine(
       let k = 0;
       return names.map((n) => (n === inputLayer ? x : outs[k++]));
     },
+    // Inside a gradient, TF.js runs a fused convolution with a non-linear activation as separate operations, and
+    // the tape keeps its own references to what it saves, so the graph executor freeing intermediate tensors does
+    // not break the backward pass.
+    runFrom: (feeds, to) => {
+      const inputLayer = layers[0].name;
+      const dict: Record<string, tf.Tensor> = {};
+      for (const [name, value] of feeds) {
+        if (name === inputLayer) dict[inputName] = applyNormalization(value, normalization, fn);
+        else dict[nodeOf.get(name) ?? name] = value;
+      }
+      if (to === inputLayer) return dict[inputName];
+      return model.execute(dict, nodeOf.get(to) ?? to) as tf.Tensor;
+    },
     ownTensors: () => modelWeights(model),
     learnables: (l) => {
       const out: Record<string, tf.Tensor> = {};

@@ -1,15 +1,39 @@
 /**
  * The one place where this library reads TF.js internals, for what TF.js has no public API for. Each reader says what
- * it reads; `TFJS_CONVERTER_CHECKED` is the @tensorflow/tfjs-converter version they were checked against, and
+ * it reads; `TFJS_CONVERTER_CHECKED` and `TFJS_CORE_CHECKED` are the versions they were checked against, and
  * test/net/tfjsInternals.test.ts fails when the installed version differs or a reader stops finding its field, so
  * that an upgrade is a deliberate step.
  *
  * Not exported from the package.
  */
 import type { GraphModel } from '@tensorflow/tfjs-converter';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** The @tensorflow/tfjs-converter version the readers below were checked against. */
 export const TFJS_CONVERTER_CHECKED = '4.22.0';
+
+/** The @tensorflow/tfjs-core version {@link releaseFailedTape} was checked against. */
+export const TFJS_CORE_CHECKED = '4.22.0';
+
+/**
+ * Frees what a gradient whose backward pass threw left behind. TF.js keeps the tensors each recorded operation saved
+ * for its gradient on the engine's tape (`engine.state.activeTape`, nodes with a `saved` list) and frees them only
+ * after a backward pass that succeeds. Call it after `tf.grad` threw, outside any other gradient; returns how many
+ * tensors it freed.
+ */
+export function releaseFailedTape(): number {
+  const state = (tf.engine() as unknown as { state?: { activeTape?: unknown; gradientDepth?: number } }).state;
+  if (state?.gradientDepth !== 0 || !Array.isArray(state.activeTape)) return 0;
+  let freed = 0;
+  for (const node of state.activeTape as { saved?: tf.Tensor[] }[]) {
+    for (const t of node.saved ?? []) {
+      if (!t.isDisposed) freed++;
+      t.dispose();
+    }
+  }
+  state.activeTape = null;
+  return freed;
+}
 
 /**
  * Names of every node in a graph model (layers, helper nodes, constants, inputs), or null when they cannot be read.

@@ -2,13 +2,15 @@
  * One suite, three kinds of network: the built-in SqueezeNet, a converted TensorFlow graph (nsfwjs's MobileNetV2
  * "mid") and a Keras model (nsfwjs's MobileNetV2). The same questions to each: layers by name, index and full node
  * name, one pass for several layers, batches, gray images, other sizes and `resize`, sizes checked before anything
- * runs, analyzeNetwork agreeing with what activations returns, classify, learnables, the dispose guard, no leaks.
+ * runs, analyzeNetwork agreeing with what activations returns, classify, gradCAM (gradients through each kind),
+ * learnables, the dispose guard, no leaks.
  */
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NSFW_CLASSES, thirdPartyHandler } from '../../examples/your-model/nsfwjsModels.js';
+import { gradCAM } from '../../src/interpret/gradCAM.js';
 import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
@@ -158,6 +160,21 @@ for (const kind of KINDS) {
       expect(row.learnables.Weights).toEqual(w.Weights.shape);
       expect(Object.values(w).reduce((s, t) => s + t.size, 0)).toBe(row.numLearnables);
       tf.dispose(Object.values(w));
+    });
+
+    it('runs gradCAM with the default layers: a map of the image size, not all zero, nothing leaked', async () => {
+      const [top] = await classify(net, img, 1);
+      const result = await expectNoLeak(() => gradCAM(net, img, top.index), 1);
+      const feature = net.layers.find((l) => l.name === result.featureLayer)!;
+      expect(feature.outputSize.length).toBe(3);
+      expect(Math.min(feature.outputSize[0], feature.outputSize[1])).toBeGreaterThan(1);
+      const reduction = net.layers.find((l) => l.name === result.reductionLayer)!;
+      expect(reduction.index).toBeGreaterThan(feature.index);
+      expect(reduction.outputSize.at(-1)).toBe(net.classNames.length);
+      expect(result.map.shape).toEqual(net.inputSize.slice(0, 2));
+      const max = tf.max(result.map);
+      expect((await max.data())[0]).toBeGreaterThan(0);
+      tf.dispose([max, result.map]);
     });
 
     it('says "did you mean" for a name close to several layers', async () => {

@@ -3,11 +3,17 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { describe, expect, it } from 'vitest';
-import { graphNodeNames, TFJS_CONVERTER_CHECKED } from '../../src/net/tfjsInternals.js';
+import { ensureGradients } from '../../src/net/gradients.js';
+import {
+  graphNodeNames,
+  releaseFailedTape,
+  TFJS_CONVERTER_CHECKED,
+  TFJS_CORE_CHECKED,
+} from '../../src/net/tfjsInternals.js';
 
-// The library reads one TF.js internal (src/net/tfjsInternals.ts). These tests fail when @tensorflow/tfjs-converter
-// changes version or the field moves, so that an upgrade re-checks the reader instead of silently losing "did you
-// mean" suggestions for plain GraphModels.
+// The library reads a few TF.js internals (src/net/tfjsInternals.ts). These tests fail when @tensorflow/tfjs-converter
+// or @tensorflow/tfjs-core changes version or a field moves, so that an upgrade re-checks the readers instead of
+// silently losing "did you mean" suggestions for plain GraphModels or leaking after a failed gradient.
 
 const require = createRequire(import.meta.url);
 
@@ -15,6 +21,27 @@ describe('TF.js internals the library reads', () => {
   it(`were checked against the installed @tensorflow/tfjs-converter (${TFJS_CONVERTER_CHECKED})`, () => {
     const pkg = JSON.parse(readFileSync(require.resolve('@tensorflow/tfjs-converter/package.json'), 'utf8'));
     expect(pkg.version).toBe(TFJS_CONVERTER_CHECKED);
+  });
+
+  it(`were checked against the installed @tensorflow/tfjs-core (${TFJS_CORE_CHECKED})`, () => {
+    const pkg = JSON.parse(readFileSync(require.resolve('@tensorflow/tfjs-core/package.json'), 'utf8'));
+    expect(pkg.version).toBe(TFJS_CORE_CHECKED);
+  });
+
+  it('releaseFailedTape frees what a backward pass that threw left on the tape, and nothing after a good one', () => {
+    const x = tf.tensor1d([1, 2, 3]);
+    const before = tf.memory().numTensors;
+    // A kernel with no gradient on the way back (neither tfjs-core alone nor the library registers Sqrt's), after
+    // ones that save tensors for theirs (Mul, Sum: the library's).
+    ensureGradients();
+    expect(tf.getGradient('Sqrt')).toBeUndefined();
+    expect(() => tf.grad((v: tf.Tensor) => tf.sum(tf.sqrt(tf.mul(v, v))))(x)).toThrow(/gradient function not found/);
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+    expect(releaseFailedTape()).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(v, v)))(x);
+    expect(releaseFailedTape()).toBe(0);
+    tf.dispose([g, x]);
   });
 
   it('graphNodeNames reads every node of a loaded GraphModel, constants and helpers included', async () => {

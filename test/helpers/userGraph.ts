@@ -1,0 +1,104 @@
+/**
+ * A small converted-TensorFlow graph written by hand, as TF.js's converter would write it: the operations of a
+ * MobileNet-style network (a fused convolution with bias and ReLU6, a depthwise convolution, inference-mode batch
+ * normalization, ReLU6, a global mean, a dense layer as MatMul + BiasAdd, softmax) on 32×32 RGB images, with random
+ * weights. For the gradient tests of a user's GraphModel; `extraOp` puts one more elementwise operation before the
+ * global mean (to test an operation whose gradient the library does not provide).
+ */
+import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
+import * as tf from '@tensorflow/tfjs-core';
+import { random } from './tinyNetwork.js';
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const ints = (v: number[]) => ({ list: { i: v.map(String) } });
+const shape = (dims: number[]) => ({ dim: dims.map((d) => ({ size: String(d) })) });
+
+/** Node names of the graph's layers, in order. */
+export const USER_GRAPH_LAYERS = ['x', 'conv', 'dw', 'bn', 'relu', 'extra', 'gap', 'fc/MatMul', 'fc', 'prob'];
+
+export async function loadUserGraph(extraOp?: string): Promise<GraphModel> {
+  const r = random(2024);
+  const weights: { name: string; shape: number[]; dtype: 'float32' | 'int32'; data: number[] }[] = [
+    { name: 'conv/filter', shape: [3, 3, 3, 6], dtype: 'float32', data: [] },
+    { name: 'conv/bias', shape: [6], dtype: 'float32', data: [] },
+    { name: 'dw/filter', shape: [3, 3, 6, 1], dtype: 'float32', data: [] },
+    { name: 'bn/scale', shape: [6], dtype: 'float32', data: [] },
+    { name: 'bn/offset', shape: [6], dtype: 'float32', data: [] },
+    { name: 'bn/mean', shape: [6], dtype: 'float32', data: [] },
+    { name: 'bn/variance', shape: [6], dtype: 'float32', data: [] },
+    { name: 'gap/axes', shape: [2], dtype: 'int32', data: [1, 2] },
+    { name: 'fc/kernel', shape: [6, 4], dtype: 'float32', data: [] },
+    { name: 'fc/bias', shape: [4], dtype: 'float32', data: [] },
+  ];
+  for (const w of weights) {
+    if (w.data.length > 0) continue;
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    w.data = Array.from({ length: n }, () => (w.name === 'bn/variance' ? 0.5 + Math.abs(r()) : r()));
+  }
+  const konst = (w: (typeof weights)[number]) => ({
+    name: w.name,
+    op: 'Const',
+    attr: {
+      value: { tensor: { dtype: w.dtype === 'int32' ? 'DT_INT32' : 'DT_FLOAT', tensorShape: shape(w.shape) } },
+      dtype: { type: w.dtype === 'int32' ? 'DT_INT32' : 'DT_FLOAT' },
+    },
+  });
+  const T = { type: 'DT_FLOAT' };
+  const conv = { strides: ints([1, 1, 1, 1]), padding: { s: b64('SAME') }, data_format: { s: b64('NHWC') } };
+  const node = [
+    { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: shape([-1, 32, 32, 3]) } } },
+    ...weights.map(konst),
+    {
+      name: 'conv',
+      op: '_FusedConv2D',
+      input: ['x', 'conv/filter', 'conv/bias'],
+      attr: {
+        T,
+        ...conv,
+        strides: ints([1, 2, 2, 1]),
+        dilations: ints([1, 1, 1, 1]),
+        fused_ops: { list: { s: [b64('BiasAdd'), b64('Relu6')] } },
+        num_args: { i: '1' },
+        epsilon: { f: 0 },
+      },
+    },
+    {
+      name: 'dw',
+      op: 'DepthwiseConv2dNative',
+      input: ['conv', 'dw/filter'],
+      attr: { T, ...conv, dilations: ints([1, 1, 1, 1]) },
+    },
+    {
+      name: 'bn',
+      op: 'FusedBatchNormV3',
+      input: ['dw', 'bn/scale', 'bn/offset', 'bn/mean', 'bn/variance'],
+      attr: { T, epsilon: { f: 0.001 }, data_format: { s: b64('NHWC') } },
+    },
+    { name: 'relu', op: 'Relu6', input: ['bn'], attr: { T } },
+    ...(extraOp ? [{ name: 'extra', op: extraOp, input: ['relu'], attr: { T } }] : []),
+    { name: 'gap', op: 'Mean', input: [extraOp ? 'extra' : 'relu', 'gap/axes'], attr: { T, keep_dims: { b: false } } },
+    {
+      name: 'fc/MatMul',
+      op: 'MatMul',
+      input: ['gap', 'fc/kernel'],
+      attr: { T, transpose_a: { b: false }, transpose_b: { b: false } },
+    },
+    { name: 'fc', op: 'BiasAdd', input: ['fc/MatMul', 'fc/bias'], attr: { T, data_format: { s: b64('NHWC') } } },
+    { name: 'prob', op: 'Softmax', input: ['fc'], attr: { T } },
+  ];
+  const data = new Uint8Array(weights.reduce((s, w) => s + w.data.length * 4, 0));
+  let o = 0;
+  for (const w of weights) {
+    const bytes = w.dtype === 'int32' ? new Int32Array(w.data) : new Float32Array(w.data);
+    data.set(new Uint8Array(bytes.buffer), o);
+    o += bytes.byteLength;
+  }
+  return loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: { node, versions: { producer: 1395 }, library: {} },
+      weightSpecs: weights.map(({ name, shape, dtype }) => ({ name, shape, dtype })),
+      weightData: data.buffer,
+      format: 'graph-model',
+    }),
+  );
+}

@@ -1,0 +1,236 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
+import { gradCAM } from '../../src/interpret/gradCAM.js';
+import { activations } from '../../src/net/activations.js';
+import { segment } from '../../src/net/differentiable.js';
+import { ensureGradients } from '../../src/net/gradients.js';
+import { toNetwork } from '../../src/net/toNetwork.js';
+import type { Network } from '../../src/net/types.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+import { random } from '../helpers/tinyNetwork.js';
+import { loadUserGraph } from '../helpers/userGraph.js';
+
+// Gradients through a user's converted graph with only tfjs-core and the converter loaded (no tfjs-layers, which
+// registers TF.js's own gradients for every kernel): the gradients the library registers for the operations such
+// graphs use, each checked against central differences along a random direction, then Grad-CAM and deep dream on a
+// hand-written MobileNet-style graph, on every backend.
+
+const KERNELS = [
+  tf.Relu6,
+  tf.LeakyRelu,
+  tf.Elu,
+  tf.Sigmoid,
+  tf.Tanh,
+  tf.ClipByValue,
+  tf.Maximum,
+  tf.Minimum,
+  tf.AddN,
+  tf.Transpose,
+  tf.BatchMatMul,
+  tf.DepthwiseConv2dNative,
+  tf.FusedBatchNorm,
+];
+let unregistered: string[];
+beforeAll(() => {
+  unregistered = KERNELS.filter((k) => tf.getGradient(k) === undefined);
+  ensureGradients();
+});
+
+/** Values drawn from [lo, hi), none within `gap` of the kinks `avoid` (where central differences cross a corner). */
+function values(shape: number[], seed: number, lo = -2, hi = 2, avoid: number[] = [], gap = 0.05): tf.Tensor {
+  const r = random(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = Float32Array.from({ length: n }, () => {
+    let x: number;
+    do x = lo + ((r() + 1) / 2) * (hi - lo);
+    while (avoid.some((k) => Math.abs(x - k) < gap));
+    return x;
+  });
+  return tf.tensor(v, shape);
+}
+
+/**
+ * For each input `i` in `which`: d/dt of sum(f(xs with xs[i] + t·dir) · W) at 0, from the registered gradient and from
+ * central differences (step `eps`, in float32). Returns [analytic, numeric] pairs.
+ */
+async function directional(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], which: number[], eps: number) {
+  const out = f(...xs);
+  const W = values(out.shape, 99);
+  out.dispose();
+  const g = (...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), W));
+  const pairs: [number, number][] = [];
+  for (const i of which) {
+    const dir = values(xs[i].shape, 7 + i, -1, 1);
+    const at = (t: number) => xs.map((x, j) => (j === i ? tf.add(x, tf.mul(dir, t)) : x));
+    const [analytic, plus, minus] = tf.tidy(() => {
+      const grad = tf.grad((x: tf.Tensor) => g(...xs.map((y, j) => (j === i ? x : y))))(xs[i]);
+      return [tf.sum(tf.mul(grad, dir)), g(...at(eps)), g(...at(-eps))];
+    });
+    const [a, p, m] = await Promise.all([analytic.data(), plus.data(), minus.data()]);
+    tf.dispose([analytic, plus, minus, dir]);
+    pairs.push([a[0], (p[0] - m[0]) / (2 * eps)]);
+  }
+  W.dispose();
+  return pairs;
+}
+
+/** The second operand of Maximum and Minimum (the first avoids its values: no ties within a step). */
+const B = [0.3, -1.1, 1.7, -0.4];
+
+describe('the gradients registered for converted graphs', () => {
+  it('are the library’s own: no other package registered them in this process', () => {
+    expect(unregistered).toEqual(KERNELS);
+    for (const k of KERNELS) expect(tf.getGradient(k), k).toBeDefined();
+  });
+
+  // The step: 1e-2, or 0.25 for products (quadratic in each input, so central differences are exact but for rounding).
+  const cases: [string, (...xs: tf.Tensor[]) => tf.Tensor, () => tf.Tensor[], number[], number?][] = [
+    ['Relu6', (x) => tf.relu6(x), () => [values([4, 5], 1, -3, 9, [0, 6])], [0]],
+    ['LeakyRelu', (x) => tf.leakyRelu(x, 0.2), () => [values([4, 5], 2, -2, 2, [0])], [0]],
+    ['Elu', (x) => tf.elu(x), () => [values([4, 5], 3, -2, 2, [0])], [0]],
+    ['Sigmoid', (x) => tf.sigmoid(x), () => [values([4, 5], 4)], [0]],
+    ['Tanh', (x) => tf.tanh(x), () => [values([4, 5], 5)], [0]],
+    ['ClipByValue', (x) => tf.clipByValue(x, -1, 1.5), () => [values([4, 5], 6, -2, 2, [-1, 1.5])], [0]],
+    ['Maximum (broadcast)', (a, b) => tf.maximum(a, b), () => [values([3, 4], 8, -2, 2, B), tf.tensor2d([B])], [0, 1]],
+    ['Minimum (broadcast)', (a, b) => tf.minimum(a, b), () => [values([3, 4], 10, -2, 2, B), tf.tensor2d([B])], [0, 1]],
+    [
+      'AddN',
+      (a, b, c) => tf.mul(tf.addN([a, b, c]), a),
+      () => [1, 2, 3].map((s) => values([2, 3], 20 + s)),
+      [0, 1, 2],
+      0.25,
+    ],
+    [
+      'Transpose',
+      (x) => tf.mul(tf.transpose(x, [2, 0, 1]), tf.reshape(tf.range(0, 24), [4, 2, 3])),
+      () => [values([2, 3, 4], 12)],
+      [0],
+    ],
+    ...[false, true].flatMap((tA) =>
+      [false, true].map(
+        (tB) =>
+          [
+            `BatchMatMul (transposeA ${tA}, transposeB ${tB}, batch broadcast)`,
+            (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b, tA, tB),
+            () => [values(tA ? [2, 4, 3] : [2, 3, 4], 13), values(tB ? [1, 5, 4] : [1, 4, 5], 14)],
+            [0, 1],
+            0.25,
+          ] as (typeof cases)[number],
+      ),
+    ),
+    [
+      'DepthwiseConv2dNative (stride 2, same, multiplier 2)',
+      (x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'),
+      () => [values([2, 7, 7, 3], 15), values([3, 3, 3, 2], 16)],
+      [0, 1],
+    ],
+    [
+      'FusedDepthwiseConv2D, linear (its gradient computes the filter’s too)',
+      (x, f) => tf.fused.depthwiseConv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: 'valid' }),
+      () => [values([1, 6, 5, 2], 17), values([3, 2, 2, 1], 18)],
+      [0],
+    ],
+    [
+      'FusedBatchNorm (inference)',
+      (x) =>
+        tf.batchNorm(
+          x,
+          tf.tensor1d([0.1, -0.2]),
+          tf.tensor1d([0.5, 2]),
+          tf.tensor1d([1, 0]),
+          tf.tensor1d([2, -1]),
+          1e-3,
+        ),
+      () => [values([2, 3, 3, 2], 19)],
+      [0],
+    ],
+  ];
+  it.each(cases)(
+    '%s: the registered gradient matches central differences',
+    async (_name, f, make, which, eps = 1e-2) => {
+      const xs = make();
+      for (const [analytic, numeric] of await directional(f, xs, which, eps)) {
+        expect(Math.abs(numeric)).toBeGreaterThan(1e-3);
+        expect(Math.abs(analytic - numeric) / Math.abs(numeric)).toBeLessThan(1e-2);
+      }
+      tf.dispose(xs);
+    },
+  );
+});
+
+describe('gradient methods on a user’s GraphModel', () => {
+  let net: Network;
+  let img: tf.Tensor3D;
+  beforeAll(async () => {
+    net = await toNetwork(await loadUserGraph(), { normalization: 'rescale-zero-one' });
+    const r = random(5);
+    img = tf.tensor3d(
+      Float32Array.from({ length: 32 * 32 * 3 }, () => Math.round((r() + 1) * 127.5)),
+      [32, 32, 3],
+    );
+  });
+  afterAll(() => {
+    net?.dispose();
+    img?.dispose();
+  });
+
+  it('gradCAM picks the last spatial layer and weighs its channels by d score / d A, mean over space', async () => {
+    const result = await expectNoLeak(() => gradCAM(net, img, 2, { outputUpsampling: 'none' }), 1);
+    expect([result.featureLayer, result.reductionLayer]).toEqual(['relu', 'prob']);
+    // alpha_k from central differences: shifting all of channel k by t changes the score by t · Σ_ij dS/dA_kij.
+    const A = activations(net, img, 'relu') as tf.Tensor3D;
+    const [h, w, c] = A.shape;
+    const seg = segment(net, 'relu', 'prob');
+    const score = (a: tf.Tensor) => tf.tidy(() => tf.slice(tf.reshape(seg.run(tf.expandDims(a, 0)), [-1]), [2], [1]));
+    const eps = 1e-2;
+    const alpha: number[] = [];
+    for (let k = 0; k < c; k++) {
+      const shift = tf.tidy(() => tf.mul(tf.reshape(tf.oneHot([k], c), [1, 1, c]), eps));
+      const [p, m] = [score(tf.add(A, shift)), score(tf.sub(A, shift))];
+      alpha.push(((await p.data())[0] - (await m.data())[0]) / (2 * eps * h * w));
+      tf.dispose([shift, p, m]);
+    }
+    const expected = tf.tidy(() => tf.relu(tf.sum(tf.mul(A, tf.tensor1d(alpha)), 2)));
+    const [got, want] = await Promise.all([result.map.data(), expected.data()]);
+    const scale = Math.max(...Array.from(want).map(Math.abs));
+    expect(scale).toBeGreaterThan(0);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(3e-3 * scale);
+    tf.dispose([result.map, A, expected]);
+  });
+
+  it('deepDreamImage raises the chosen channel’s mean activation through the whole graph', async () => {
+    const start = tf.tidy(() => tf.add(tf.randomUniform([32, 32, 3], -20, 20, 'float32', 3), 127.5));
+    const meanOf = async (x: tf.Tensor) => {
+      const a = activations(net, x, 'bn') as tf.Tensor3D;
+      const m = tf.tidy(() => tf.mean(tf.slice(a, [0, 0, 4], [-1, -1, 1])));
+      const v = (await m.data())[0];
+      tf.dispose([a, m]);
+      return v;
+    };
+    const out = await expectNoLeak(
+      () =>
+        deepDreamImage(net, 'bn', 4, {
+          initialImage: start,
+          pyramidLevels: 1,
+          numIterations: 5,
+          outputScaling: 'none',
+        }),
+      1,
+    );
+    expect(out.shape).toEqual([1, 32, 32, 3]);
+    const dreamed = tf.squeeze(out, [0]);
+    expect(await meanOf(dreamed)).toBeGreaterThan((await meanOf(start)) + 0.05);
+    tf.dispose([out, dreamed, start]);
+  });
+
+  it('names the operation and the fix when the graph uses one whose gradient nobody registered', async () => {
+    const withSqrt = await toNetwork(await loadUserGraph('Sqrt'), { normalization: 'rescale-zero-one' });
+    await expectThrowsNoLeak(
+      () => gradCAM(withSqrt, img, 0, { featureLayer: 'conv' }),
+      TypeError,
+      /^gradCAM: .* uses the TF\.js operation 'Sqrt', whose gradient is not registered; import '@tensorflow\/tfjs-layers'/,
+    );
+    withSqrt.dispose();
+  });
+});
