@@ -10,3 +10,9 @@ export { imwrite } from './io/imwrite.node.js';
 export type { ImwriteOptions } from './io/imwrite.node.js';
 export { importNetwork } from './net/importNetwork.node.js';
 export { squeezenet } from './models/squeezenet/squeezenet.node.js';
+
+import { setImageDecoder } from './io/imageInput.js';
+import { readImageSync } from './io/imread.node.js';
+
+// In Node.js the network functions also take PNG/JPEG bytes and file paths as images.
+setImageDecoder(readImageSync);

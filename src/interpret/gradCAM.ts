@@ -2,13 +2,14 @@
  * `gradCAM(net, img, classOrLabel)`: MATLAB's Grad-CAM map.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ImageInput } from '../io/imageInput.js';
 import { imresize } from '../image/imresize.js';
 import { assertOneOf, assertOptions, isTensor, rangeError, typeError } from '../internal/validate.js';
 import { resolveClass } from '../net/classes.js';
 import { inputGradient, segment } from '../net/differentiable.js';
 import {
   assertLargeEnough,
-  checkImage,
+  imageArg,
   imageSize,
   type LayerRef,
   resolveLayers,
@@ -61,7 +62,7 @@ const FN = 'gradCAM';
  *
  * @param net A loaded network (e.g. `squeezenet()`).
  * @param img An image `[h, w, 3]`, `[h, w]`, `[h, w, 1]` or a batch `[n, h, w, c]`, int32 0..255 or float32 on that
- *   scale, of any size the feature layer can be computed from.
+ *   scale, of any size the feature layer can be computed from; or any other {@link ImageInput}.
  * @param classOrLabel The class: a 0-based index into `net.classNames` or its name (`null` with `reductionFcn`).
  * @param options {@link GradCAMOptions}.
  * @returns A promise of the map and the layers used; `img` is neither changed nor disposed.
@@ -73,93 +74,102 @@ const FN = 'gradCAM';
  */
 export async function gradCAM(
   net: Network,
-  img: tf.Tensor,
+  img: ImageInput,
   classOrLabel: number | string | null,
   options?: GradCAMOptions,
 ): Promise<GradCAMResult> {
   const t = resolveTarget(FN, net, false);
   const network = t.net!;
-  const x = checkImage(FN, t, img);
-  const opts = assertOptions<GradCAMOptions>(FN, options, [
-    'featureLayer',
-    'reductionLayer',
-    'reductionFcn',
-    'outputUpsampling',
-  ]);
-  if (opts.reductionFcn !== undefined && typeof opts.reductionFcn !== 'function') {
-    throw typeError(FN, 'options.reductionFcn', 'a function (output: tf.Tensor) => tf.Tensor', opts.reductionFcn);
-  }
-  const cls = opts.reductionFcn ? null : resolveClass(FN, network, classOrLabel);
-  const upsampling =
-    opts.outputUpsampling === undefined
-      ? 'bicubic'
-      : assertOneOf(FN, 'options.outputUpsampling', opts.outputUpsampling, ['bicubic', 'nearest', 'none']);
-  const layers = network.layers;
-  const softmaxes = layers.filter((l) => l.type === 'Softmax');
-  const reduction =
-    opts.reductionLayer === undefined
-      ? (softmaxes[softmaxes.length - 1] ?? layers[layers.length - 1]).name
-      : resolveLayers(FN, t, opts.reductionLayer).names[0];
-  const rIndex = network.layerNames.indexOf(reduction);
-  const [h, w] = imageSize(x);
-  const shapes = layerShapes(layers, [h, w, network.inputSize[2]]);
-  let feature: string;
-  if (opts.featureLayer === undefined) {
-    const candidates = layers.slice(1, rIndex).filter((l) => {
-      const s = shapes.get(l.name);
-      return s != null && s.length === 3 && (s[0] > 1 || s[1] > 1);
-    });
-    if (candidates.length === 0) {
-      throw rangeError(FN, 'img', `an image from which a layer before '${reduction}' is larger than 1×1`, x);
-    }
-    feature = candidates[candidates.length - 1].name;
-  } else {
-    feature = resolveLayers(FN, t, opts.featureLayer).names[0];
-  }
-  const fIndex = network.layerNames.indexOf(feature);
-  if (fIndex < 1 || fIndex >= rIndex) {
-    throw new RangeError(
-      `${FN}: expected 'options.featureLayer' to be a layer after the input and before the reduction layer '${reduction}' (index ${rIndex}), got '${feature}' (index ${fIndex})`,
-    );
-  }
-  assertLargeEnough(FN, t, [reduction], x);
-  await assertFiniteAsync(FN, x);
-
-  const seg = segment(network, feature, reduction);
-  if (!seg.layers.some((l) => l.name === reduction)) {
-    throw new RangeError(`${FN}: the reduction layer '${reduction}' does not depend on the feature layer '${feature}'`);
-  }
-  const fetched = runGraph(FN, t, x, [feature, ...seg.sideInputs]);
-  const batched = x.rank === 4;
-  let map: tf.Tensor;
+  const image = imageArg(FN, t, img);
   try {
-    map = tf.tidy(() => {
-      const asBatch = (v: tf.Tensor) => (batched ? v : tf.expandDims(v, 0));
-      const A = asBatch(fetched[0]);
-      const sides = new Map(seg.sideInputs.map((name, i) => [name, asBatch(fetched[i + 1])] as const));
-      const n = A.shape[0] as number;
-      const score = (a: tf.Tensor) => {
-        const out = seg.run(a, sides);
-        if (opts.reductionFcn) return tf.sum(opts.reductionFcn(out));
-        return tf.sum(tf.slice(tf.reshape(out, [n, -1]), [0, cls as number], [n, 1]));
-      };
-      if (opts.reductionFcn) {
-        // Checked on a forward pass first: nothing may throw inside tf.grad, which would leave its tape behind.
-        const s = opts.reductionFcn(seg.run(A, sides));
-        if (!isTensor(s) || s.size !== n) {
-          throw new TypeError(`${FN}: 'options.reductionFcn' must return one score per image, a tensor of ${n} values`);
+    const x = image.x;
+    const opts = assertOptions<GradCAMOptions>(FN, options, [
+      'featureLayer',
+      'reductionLayer',
+      'reductionFcn',
+      'outputUpsampling',
+    ]);
+    if (opts.reductionFcn !== undefined && typeof opts.reductionFcn !== 'function') {
+      throw typeError(FN, 'options.reductionFcn', 'a function (output: tf.Tensor) => tf.Tensor', opts.reductionFcn);
+    }
+    const cls = opts.reductionFcn ? null : resolveClass(FN, network, classOrLabel);
+    const upsampling =
+      opts.outputUpsampling === undefined
+        ? 'bicubic'
+        : assertOneOf(FN, 'options.outputUpsampling', opts.outputUpsampling, ['bicubic', 'nearest', 'none']);
+    const layers = network.layers;
+    const softmaxes = layers.filter((l) => l.type === 'Softmax');
+    const reduction =
+      opts.reductionLayer === undefined
+        ? (softmaxes[softmaxes.length - 1] ?? layers[layers.length - 1]).name
+        : resolveLayers(FN, t, opts.reductionLayer).names[0];
+    const rIndex = network.layerNames.indexOf(reduction);
+    const [h, w] = imageSize(x);
+    const shapes = layerShapes(layers, [h, w, network.inputSize[2]]);
+    let feature: string;
+    if (opts.featureLayer === undefined) {
+      const candidates = layers.slice(1, rIndex).filter((l) => {
+        const s = shapes.get(l.name);
+        return s != null && s.length === 3 && (s[0] > 1 || s[1] > 1);
+      });
+      if (candidates.length === 0) {
+        throw rangeError(FN, 'img', `an image from which a layer before '${reduction}' is larger than 1×1`, x);
+      }
+      feature = candidates[candidates.length - 1].name;
+    } else {
+      feature = resolveLayers(FN, t, opts.featureLayer).names[0];
+    }
+    const fIndex = network.layerNames.indexOf(feature);
+    if (fIndex < 1 || fIndex >= rIndex) {
+      throw new RangeError(
+        `${FN}: expected 'options.featureLayer' to be a layer after the input and before the reduction layer '${reduction}' (index ${rIndex}), got '${feature}' (index ${fIndex})`,
+      );
+    }
+    assertLargeEnough(FN, t, [reduction], x);
+    await assertFiniteAsync(FN, x);
+
+    const seg = segment(network, feature, reduction);
+    if (!seg.layers.some((l) => l.name === reduction)) {
+      throw new RangeError(
+        `${FN}: the reduction layer '${reduction}' does not depend on the feature layer '${feature}'`,
+      );
+    }
+    const fetched = runGraph(FN, t, x, [feature, ...seg.sideInputs]);
+    const batched = x.rank === 4;
+    let map: tf.Tensor;
+    try {
+      map = tf.tidy(() => {
+        const asBatch = (v: tf.Tensor) => (batched ? v : tf.expandDims(v, 0));
+        const A = asBatch(fetched[0]);
+        const sides = new Map(seg.sideInputs.map((name, i) => [name, asBatch(fetched[i + 1])] as const));
+        const n = A.shape[0] as number;
+        const score = (a: tf.Tensor) => {
+          const out = seg.run(a, sides);
+          if (opts.reductionFcn) return tf.sum(opts.reductionFcn(out));
+          return tf.sum(tf.slice(tf.reshape(out, [n, -1]), [0, cls as number], [n, 1]));
+        };
+        if (opts.reductionFcn) {
+          // Checked on a forward pass first: nothing may throw inside tf.grad, which would leave its tape behind.
+          const s = opts.reductionFcn(seg.run(A, sides));
+          if (!isTensor(s) || s.size !== n) {
+            throw new TypeError(
+              `${FN}: 'options.reductionFcn' must return one score per image, a tensor of ${n} values`,
+            );
+          }
         }
-      }
-      const dA = inputGradient(FN, network, score, A);
-      const alpha = tf.mean(dA, [1, 2], true);
-      let cam = tf.relu(tf.sum(tf.mul(alpha, A), 3)); // [n, h', w']
-      if (upsampling !== 'none') {
-        cam = tf.squeeze(imresize(tf.expandDims(cam, 3), [h, w], { method: upsampling }), [3]);
-      }
-      return batched ? cam : tf.squeeze(cam, [0]);
-    });
+        const dA = inputGradient(FN, network, score, A);
+        const alpha = tf.mean(dA, [1, 2], true);
+        let cam = tf.relu(tf.sum(tf.mul(alpha, A), 3)); // [n, h', w']
+        if (upsampling !== 'none') {
+          cam = tf.squeeze(imresize(tf.expandDims(cam, 3), [h, w], { method: upsampling }), [3]);
+        }
+        return batched ? cam : tf.squeeze(cam, [0]);
+      });
+    } finally {
+      tf.dispose(fetched);
+    }
+    return { map, featureLayer: feature, reductionLayer: reduction };
   } finally {
-    tf.dispose(fetched);
+    image.release();
   }
-  return { map, featureLayer: feature, reductionLayer: reduction };
 }

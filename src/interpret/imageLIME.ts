@@ -2,11 +2,12 @@
  * `imageLIME(net, img, classOrLabel)`: MATLAB's LIME explanation of a class for an image.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ImageInput } from '../io/imageInput.js';
 import { checkLongRunOptions, guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
 import { assertFinite, assertInteger, assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
 import { resolveClass } from '../net/classes.js';
-import { assertLargeEnough, checkImage, resolveTarget, runGraph } from '../net/graph.js';
+import { assertLargeEnough, imageArg, resolveTarget, runGraph } from '../net/graph.js';
 import { assertFiniteAsync } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 import {
@@ -66,7 +67,8 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  * is told, and `signal` can stop it. The same `seed` gives the same result.
  *
  * @param net A loaded network (e.g. `squeezenet()`).
- * @param img One image of the network's input size, int32 0..255 or float32 on that scale, RGB or gray.
+ * @param img One image of the network's input size, int32 0..255 or float32 on that scale, RGB or gray; or any other
+ *   {@link ImageInput}.
  * @param classOrLabel The class: a 0-based index into `net.classNames` or its name.
  * @param options {@link ImageLIMEOptions}: MATLAB's defaults.
  * @returns A promise of the score map, the feature map and the importances; the tensors are the caller's.
@@ -79,112 +81,119 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  */
 export async function imageLIME(
   net: Network,
-  img: tf.Tensor,
+  img: ImageInput,
   classOrLabel: number | string,
   options?: ImageLIMEOptions,
 ): Promise<ImageLIMEResult> {
   const t = resolveTarget(FN, net, false);
   const network = t.net!;
-  const x = checkImage(FN, t, img, [2, 3], IMG_WHAT);
-  const cls = resolveClass(FN, network, classOrLabel);
-  const opts = assertOptions<ImageLIMEOptions>(FN, options, [
-    'numFeatures',
-    'numSamples',
-    'segmentation',
-    'model',
-    'kernelWidth',
-    'miniBatchSize',
-    'seed',
-    'signal',
-    'onProgress',
-  ]);
-  const [H, W] = network.inputSize;
-  if (x.shape[0] !== H || x.shape[1] !== W) {
-    throw rangeError(FN, 'img', `${H}×${W} pixels, the network's input size (resize it with imresize)`, x);
-  }
-  const numFeatures =
-    opts.numFeatures === undefined ? 49 : assertInteger(FN, 'options.numFeatures', opts.numFeatures, 1, H * W);
-  const numSamples = opts.numSamples === undefined ? 2048 : assertInteger(FN, 'options.numSamples', opts.numSamples, 1);
-  if (numSamples < numFeatures) {
-    throw rangeError(FN, 'options.numSamples', `at least options.numFeatures (${numFeatures})`, numSamples);
-  }
-  const segmentation =
-    opts.segmentation === undefined
-      ? 'superpixels'
-      : assertOneOf(FN, 'options.segmentation', opts.segmentation, ['superpixels', 'grid']);
-  const model = opts.model === undefined ? 'tree' : assertOneOf(FN, 'options.model', opts.model, ['tree', 'linear']);
-  const kernelWidth = opts.kernelWidth === undefined ? 0.25 : assertFinite(FN, 'options.kernelWidth', opts.kernelWidth);
-  if (!(kernelWidth > 0)) throw rangeError(FN, 'options.kernelWidth', 'a positive number', kernelWidth);
-  const miniBatch =
-    opts.miniBatchSize === undefined ? 128 : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
-  const seed = opts.seed === undefined ? 0 : assertInteger(FN, 'options.seed', opts.seed);
-  const signal = checkLongRunOptions(FN, opts);
-  const output = network.layerNames[network.layerNames.length - 1];
-  const batch = Math.min(miniBatch, numSamples);
-  assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');
-  assertLargeEnough(FN, t, [output], x, batch);
-  throwIfAborted(FN, signal);
-  await assertFiniteAsync(FN, x);
-
-  // Features, on the host.
-  const channels = x.rank === 2 ? 1 : (x.shape[2] as number);
-  const asFloat = tf.cast(x, 'float32');
-  const pixels = Float32Array.from(await asFloat.data());
-  asFloat.dispose();
-  const seg: Segmentation =
-    segmentation === 'grid'
-      ? gridSegmentation(H, W, numFeatures)
-      : slicSegmentation(pixels, H, W, channels, numFeatures);
-  const k = seg.count;
-  // Samples: the first shows every feature, the others each feature with probability 1/2.
-  const random = seededRandom(seed);
-  const z = Array.from({ length: numSamples }, (_, s) =>
-    Uint8Array.from({ length: k }, () => (s === 0 ? 1 : random() < 0.5 ? 1 : 0)),
-  );
-  const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
-  const scores = new Float64Array(numSamples);
-  const image = tf.tidy(() => tf.expandDims(tf.cast(x.rank === 2 ? tf.expandDims(x, 2) : x, 'float32'), 0));
-  const mean = tf.tidy(() => tf.mean(image, [0, 1, 2], true));
-  const labels = tf.tensor1d(seg.labels, 'int32');
+  const input = imageArg(FN, t, img, [2, 3], IMG_WHAT);
   try {
-    for (let start = 0; start < numSamples; start += batch) {
-      throwIfAborted(FN, signal);
-      const n = Math.min(batch, numSamples - start);
-      const s = tf.tidy(() => {
-        const on = tf.tensor2d(
-          z.slice(start, start + n).flatMap((row) => Array.from(row)),
-          [n, k],
-          'float32',
-        );
-        const mask = tf.reshape(tf.gather(on, labels, 1), [n, H, W, 1]);
-        const images = tf.add(tf.mul(image, mask), tf.mul(mean, tf.sub(1, mask)));
-        const [out] = runGraph(FN, t, images, [output]);
-        return tf.reshape(tf.slice(tf.reshape(out, [n, -1]), [0, cls], [n, 1]), [n]);
-      });
-      scores.set(await s.data(), start);
-      s.dispose();
-      progress.call?.((start + n) / numSamples);
-      const thrown = progress.error();
-      if (thrown) throw thrown;
-      if (start + n < numSamples) await yieldToEventLoop();
+    const x = input.x;
+    const cls = resolveClass(FN, network, classOrLabel);
+    const opts = assertOptions<ImageLIMEOptions>(FN, options, [
+      'numFeatures',
+      'numSamples',
+      'segmentation',
+      'model',
+      'kernelWidth',
+      'miniBatchSize',
+      'seed',
+      'signal',
+      'onProgress',
+    ]);
+    const [H, W] = network.inputSize;
+    if (x.shape[0] !== H || x.shape[1] !== W) {
+      throw rangeError(FN, 'img', `${H}×${W} pixels, the network's input size (resize it with imresize)`, x);
     }
+    const numFeatures =
+      opts.numFeatures === undefined ? 49 : assertInteger(FN, 'options.numFeatures', opts.numFeatures, 1, H * W);
+    const numSamples =
+      opts.numSamples === undefined ? 2048 : assertInteger(FN, 'options.numSamples', opts.numSamples, 1);
+    if (numSamples < numFeatures) {
+      throw rangeError(FN, 'options.numSamples', `at least options.numFeatures (${numFeatures})`, numSamples);
+    }
+    const segmentation =
+      opts.segmentation === undefined
+        ? 'superpixels'
+        : assertOneOf(FN, 'options.segmentation', opts.segmentation, ['superpixels', 'grid']);
+    const model = opts.model === undefined ? 'tree' : assertOneOf(FN, 'options.model', opts.model, ['tree', 'linear']);
+    const kernelWidth =
+      opts.kernelWidth === undefined ? 0.25 : assertFinite(FN, 'options.kernelWidth', opts.kernelWidth);
+    if (!(kernelWidth > 0)) throw rangeError(FN, 'options.kernelWidth', 'a positive number', kernelWidth);
+    const miniBatch =
+      opts.miniBatchSize === undefined ? 128 : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
+    const seed = opts.seed === undefined ? 0 : assertInteger(FN, 'options.seed', opts.seed);
+    const signal = checkLongRunOptions(FN, opts);
+    const output = network.layerNames[network.layerNames.length - 1];
+    const batch = Math.min(miniBatch, numSamples);
+    assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');
+    assertLargeEnough(FN, t, [output], x, batch);
     throwIfAborted(FN, signal);
+    await assertFiniteAsync(FN, x);
+
+    // Features, on the host.
+    const channels = x.rank === 2 ? 1 : (x.shape[2] as number);
+    const asFloat = tf.cast(x, 'float32');
+    const pixels = Float32Array.from(await asFloat.data());
+    asFloat.dispose();
+    const seg: Segmentation =
+      segmentation === 'grid'
+        ? gridSegmentation(H, W, numFeatures)
+        : slicSegmentation(pixels, H, W, channels, numFeatures);
+    const k = seg.count;
+    // Samples: the first shows every feature, the others each feature with probability 1/2.
+    const random = seededRandom(seed);
+    const z = Array.from({ length: numSamples }, (_, s) =>
+      Uint8Array.from({ length: k }, () => (s === 0 ? 1 : random() < 0.5 ? 1 : 0)),
+    );
+    const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
+    const scores = new Float64Array(numSamples);
+    const image = tf.tidy(() => tf.expandDims(tf.cast(x.rank === 2 ? tf.expandDims(x, 2) : x, 'float32'), 0));
+    const mean = tf.tidy(() => tf.mean(image, [0, 1, 2], true));
+    const labels = tf.tensor1d(seg.labels, 'int32');
+    try {
+      for (let start = 0; start < numSamples; start += batch) {
+        throwIfAborted(FN, signal);
+        const n = Math.min(batch, numSamples - start);
+        const s = tf.tidy(() => {
+          const on = tf.tensor2d(
+            z.slice(start, start + n).flatMap((row) => Array.from(row)),
+            [n, k],
+            'float32',
+          );
+          const mask = tf.reshape(tf.gather(on, labels, 1), [n, H, W, 1]);
+          const images = tf.add(tf.mul(image, mask), tf.mul(mean, tf.sub(1, mask)));
+          const [out] = runGraph(FN, t, images, [output]);
+          return tf.reshape(tf.slice(tf.reshape(out, [n, -1]), [0, cls], [n, 1]), [n]);
+        });
+        scores.set(await s.data(), start);
+        s.dispose();
+        progress.call?.((start + n) / numSamples);
+        const thrown = progress.error();
+        if (thrown) throw thrown;
+        if (start + n < numSamples) await yieldToEventLoop();
+      }
+      throwIfAborted(FN, signal);
+    } finally {
+      tf.dispose([image, mean, labels]);
+    }
+    // The surrogate, weighted by closeness to the image.
+    const weights = Float64Array.from(z, (row) => {
+      const shown = row.reduce((a, b) => a + b, 0);
+      const d = 1 - Math.sqrt(shown / k);
+      return Math.exp(-(d * d) / (kernelWidth * kernelWidth));
+    });
+    const importance = Float32Array.from(
+      model === 'linear' ? linearImportance(z, scores, weights, k) : treeImportance(z, scores, weights, k),
+    );
+    const scoreMap = tf.tensor2d(
+      Float32Array.from(seg.labels, (l) => importance[l]),
+      [H, W],
+    );
+    const featureMap = tf.tensor2d(seg.labels, [H, W], 'int32');
+    return { scoreMap, featureMap, featureImportance: importance };
   } finally {
-    tf.dispose([image, mean, labels]);
+    input.release();
   }
-  // The surrogate, weighted by closeness to the image.
-  const weights = Float64Array.from(z, (row) => {
-    const shown = row.reduce((a, b) => a + b, 0);
-    const d = 1 - Math.sqrt(shown / k);
-    return Math.exp(-(d * d) / (kernelWidth * kernelWidth));
-  });
-  const importance = Float32Array.from(
-    model === 'linear' ? linearImportance(z, scores, weights, k) : treeImportance(z, scores, weights, k),
-  );
-  const scoreMap = tf.tensor2d(
-    Float32Array.from(seg.labels, (l) => importance[l]),
-    [H, W],
-  );
-  const featureMap = tf.tensor2d(seg.labels, [H, W], 'int32');
-  return { scoreMap, featureMap, featureImportance: importance };
 }

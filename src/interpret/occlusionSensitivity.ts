@@ -2,12 +2,13 @@
  * `occlusionSensitivity(net, img, classOrLabel)`: MATLAB's occlusion sensitivity map.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ImageInput } from '../io/imageInput.js';
 import { imresize } from '../image/imresize.js';
 import { checkLongRunOptions, guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
 import { assertInteger, assertOneOf, assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { resolveClass } from '../net/classes.js';
-import { assertLargeEnough, checkImage, resolveTarget, runGraph } from '../net/graph.js';
+import { assertLargeEnough, imageArg, resolveTarget, runGraph } from '../net/graph.js';
 import { assertFiniteAsync } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 
@@ -104,7 +105,7 @@ export function maskSpans(size: number, mask: number, stride: number, clipping: 
  *
  * @param net A loaded network (e.g. `squeezenet()`).
  * @param img One image of the network's input size (227×227 for SqueezeNet): int32 0..255 or float32 on the same scale,
- *   RGB `[h, w, 3]` or gray `[h, w]` / `[h, w, 1]`. (Resize others with `imresize`.)
+ *   RGB `[h, w, 3]` or gray `[h, w]` / `[h, w, 1]` (resize others with `imresize`); or any other {@link ImageInput}.
  * @param classOrLabel The class: a 0-based index into `net.classNames` (MATLAB's class k is k - 1) or its name.
  * @param options {@link OcclusionSensitivityOptions}: MATLAB's defaults.
  * @returns A promise of a new float32 map that the caller owns: `[h, w]` (the image's size) with upsampling, or
@@ -118,109 +119,116 @@ export function maskSpans(size: number, mask: number, stride: number, clipping: 
  */
 export async function occlusionSensitivity(
   net: Network,
-  img: tf.Tensor,
+  img: ImageInput,
   classOrLabel: number | string,
   options?: OcclusionSensitivityOptions,
 ): Promise<tf.Tensor2D> {
   // Arguments, all checked before any tensor is made.
   const t = resolveTarget(FN, net, false);
   const network = t.net!;
-  const x = checkImage(FN, t, img, [2, 3], IMG_WHAT);
-  const cls = resolveClass(FN, network, classOrLabel);
-  const opts = assertOptions<OcclusionSensitivityOptions>(FN, options, OPTION_KEYS);
-  const [H, W] = network.inputSize;
-  if (x.shape[0] !== H || x.shape[1] !== W) {
-    throw rangeError(FN, 'img', `${H}×${W} pixels, the network's input size (resize it with imresize)`, x);
-  }
-  const channels = x.rank === 2 ? 1 : (x.shape[2] as number);
-  const mask = pair('maskSize', opts.maskSize, [Math.max(1, Math.round(0.2 * H)), Math.max(1, Math.round(0.2 * W))]);
-  const stride = pair('stride', opts.stride, [Math.max(1, Math.round(0.1 * H)), Math.max(1, Math.round(0.1 * W))]);
-  if (mask[0] > H || mask[1] > W) {
-    throw rangeError(FN, 'options.maskSize', `at most the image's size ${H}×${W}`, opts.maskSize);
-  }
-  const clipping =
-    opts.maskClipping === undefined ? 'on' : assertOneOf(FN, 'options.maskClipping', opts.maskClipping, ['on', 'off']);
-  const upsampling =
-    opts.outputUpsampling === undefined
-      ? 'bicubic'
-      : assertOneOf(FN, 'options.outputUpsampling', opts.outputUpsampling, ['bicubic', 'nearest', 'none']);
-  const miniBatch =
-    opts.miniBatchSize === undefined ? 128 : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
-  let maskValue: number[] | 'auto' = 'auto';
-  if (opts.maskValue !== undefined && opts.maskValue !== 'auto') {
-    const v = typeof opts.maskValue === 'number' ? [opts.maskValue] : opts.maskValue;
-    const expected = `a finite number, ${channels} finite numbers (one per channel), or 'auto'`;
-    if (!Array.isArray(v) || v.some((e) => typeof e !== 'number'))
-      throw typeError(FN, 'options.maskValue', expected, opts.maskValue);
-    if ((v.length !== 1 && v.length !== channels) || v.some((e) => !Number.isFinite(e))) {
-      throw rangeError(FN, 'options.maskValue', expected, opts.maskValue);
-    }
-    maskValue = v.length === 1 ? Array(channels).fill(v[0]) : [...v];
-  }
-  const signal = checkLongRunOptions(FN, opts);
-  const output = network.layerNames[network.layerNames.length - 1];
-  const rows = maskSpans(H, mask[0], stride[0], clipping);
-  const cols = maskSpans(W, mask[1], stride[1], clipping);
-  const positions = rows.length * cols.length;
-  const batch = Math.min(miniBatch, positions);
-  assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');
-  assertLargeEnough(FN, t, [output], x, batch);
-  throwIfAborted(FN, signal);
-  await assertFiniteAsync(FN, x);
-
-  // The image as float32 [1, H, W, C], and the fill value per channel.
-  const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
-  const image = tf.tidy(() => tf.expandDims(tf.cast(x.rank === 2 ? tf.expandDims(x, 2) : x, 'float32'), 0));
-  const fill = tf.tidy(() =>
-    maskValue === 'auto' ? tf.mean(image, [0, 1, 2], true) : tf.tensor4d(maskValue, [1, 1, 1, channels]),
-  );
-  const scores = new Float32Array(positions);
-  let base: number;
+  const input = imageArg(FN, t, img, [2, 3], IMG_WHAT);
   try {
-    const score = (batchImages: tf.Tensor) => {
-      const [out] = runGraph(FN, t, batchImages, [output]);
-      return tf.tidy(() =>
-        tf.reshape(tf.slice(tf.reshape(out, [out.shape[0] as number, -1]), [0, cls], [-1, 1]), [-1]),
-      );
-    };
-    const baseScore = tf.tidy(() => score(image));
-    base = (await baseScore.data())[0];
-    baseScore.dispose();
-    for (let start = 0; start < positions; start += batch) {
-      throwIfAborted(FN, signal);
-      const n = Math.min(batch, positions - start);
-      const s = tf.tidy(() => {
-        // Per position: a [H] row indicator and a [W] column indicator; the mask is their outer product.
-        const rowInd = new Float32Array(n * H);
-        const colInd = new Float32Array(n * W);
-        for (let k = 0; k < n; k++) {
-          const p = start + k;
-          const [r0, r1] = rows[Math.floor(p / cols.length)];
-          const [c0, c1] = cols[p % cols.length];
-          rowInd.fill(1, k * H + r0, k * H + r1);
-          colInd.fill(1, k * W + c0, k * W + c1);
-        }
-        const m = tf.mul(tf.tensor4d(rowInd, [n, H, 1, 1]), tf.tensor4d(colInd, [n, 1, W, 1]));
-        const masked = tf.add(tf.mul(image, tf.sub(1, m)), tf.mul(fill, m));
-        return score(masked);
-      });
-      scores.set(await s.data(), start);
-      s.dispose();
-      progress.call?.((start + n) / positions);
-      const thrown = progress.error();
-      if (thrown) throw thrown;
-      if (start + n < positions) await yieldToEventLoop();
+    const x = input.x;
+    const cls = resolveClass(FN, network, classOrLabel);
+    const opts = assertOptions<OcclusionSensitivityOptions>(FN, options, OPTION_KEYS);
+    const [H, W] = network.inputSize;
+    if (x.shape[0] !== H || x.shape[1] !== W) {
+      throw rangeError(FN, 'img', `${H}×${W} pixels, the network's input size (resize it with imresize)`, x);
     }
+    const channels = x.rank === 2 ? 1 : (x.shape[2] as number);
+    const mask = pair('maskSize', opts.maskSize, [Math.max(1, Math.round(0.2 * H)), Math.max(1, Math.round(0.2 * W))]);
+    const stride = pair('stride', opts.stride, [Math.max(1, Math.round(0.1 * H)), Math.max(1, Math.round(0.1 * W))]);
+    if (mask[0] > H || mask[1] > W) {
+      throw rangeError(FN, 'options.maskSize', `at most the image's size ${H}×${W}`, opts.maskSize);
+    }
+    const clipping =
+      opts.maskClipping === undefined
+        ? 'on'
+        : assertOneOf(FN, 'options.maskClipping', opts.maskClipping, ['on', 'off']);
+    const upsampling =
+      opts.outputUpsampling === undefined
+        ? 'bicubic'
+        : assertOneOf(FN, 'options.outputUpsampling', opts.outputUpsampling, ['bicubic', 'nearest', 'none']);
+    const miniBatch =
+      opts.miniBatchSize === undefined ? 128 : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
+    let maskValue: number[] | 'auto' = 'auto';
+    if (opts.maskValue !== undefined && opts.maskValue !== 'auto') {
+      const v = typeof opts.maskValue === 'number' ? [opts.maskValue] : opts.maskValue;
+      const expected = `a finite number, ${channels} finite numbers (one per channel), or 'auto'`;
+      if (!Array.isArray(v) || v.some((e) => typeof e !== 'number'))
+        throw typeError(FN, 'options.maskValue', expected, opts.maskValue);
+      if ((v.length !== 1 && v.length !== channels) || v.some((e) => !Number.isFinite(e))) {
+        throw rangeError(FN, 'options.maskValue', expected, opts.maskValue);
+      }
+      maskValue = v.length === 1 ? Array(channels).fill(v[0]) : [...v];
+    }
+    const signal = checkLongRunOptions(FN, opts);
+    const output = network.layerNames[network.layerNames.length - 1];
+    const rows = maskSpans(H, mask[0], stride[0], clipping);
+    const cols = maskSpans(W, mask[1], stride[1], clipping);
+    const positions = rows.length * cols.length;
+    const batch = Math.min(miniBatch, positions);
+    assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');
+    assertLargeEnough(FN, t, [output], x, batch);
     throwIfAborted(FN, signal);
-  } finally {
-    tf.dispose([image, fill]);
-  }
-  return tf.tidy(() => {
-    const map = tf.tensor2d(
-      scores.map((v) => base - v),
-      [rows.length, cols.length],
+    await assertFiniteAsync(FN, x);
+
+    // The image as float32 [1, H, W, C], and the fill value per channel.
+    const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
+    const image = tf.tidy(() => tf.expandDims(tf.cast(x.rank === 2 ? tf.expandDims(x, 2) : x, 'float32'), 0));
+    const fill = tf.tidy(() =>
+      maskValue === 'auto' ? tf.mean(image, [0, 1, 2], true) : tf.tensor4d(maskValue, [1, 1, 1, channels]),
     );
-    if (upsampling === 'none') return map;
-    return imresize(map, [H, W], { method: upsampling }) as tf.Tensor2D;
-  });
+    const scores = new Float32Array(positions);
+    let base: number;
+    try {
+      const score = (batchImages: tf.Tensor) => {
+        const [out] = runGraph(FN, t, batchImages, [output]);
+        return tf.tidy(() =>
+          tf.reshape(tf.slice(tf.reshape(out, [out.shape[0] as number, -1]), [0, cls], [-1, 1]), [-1]),
+        );
+      };
+      const baseScore = tf.tidy(() => score(image));
+      base = (await baseScore.data())[0];
+      baseScore.dispose();
+      for (let start = 0; start < positions; start += batch) {
+        throwIfAborted(FN, signal);
+        const n = Math.min(batch, positions - start);
+        const s = tf.tidy(() => {
+          // Per position: a [H] row indicator and a [W] column indicator; the mask is their outer product.
+          const rowInd = new Float32Array(n * H);
+          const colInd = new Float32Array(n * W);
+          for (let k = 0; k < n; k++) {
+            const p = start + k;
+            const [r0, r1] = rows[Math.floor(p / cols.length)];
+            const [c0, c1] = cols[p % cols.length];
+            rowInd.fill(1, k * H + r0, k * H + r1);
+            colInd.fill(1, k * W + c0, k * W + c1);
+          }
+          const m = tf.mul(tf.tensor4d(rowInd, [n, H, 1, 1]), tf.tensor4d(colInd, [n, 1, W, 1]));
+          const masked = tf.add(tf.mul(image, tf.sub(1, m)), tf.mul(fill, m));
+          return score(masked);
+        });
+        scores.set(await s.data(), start);
+        s.dispose();
+        progress.call?.((start + n) / positions);
+        const thrown = progress.error();
+        if (thrown) throw thrown;
+        if (start + n < positions) await yieldToEventLoop();
+      }
+      throwIfAborted(FN, signal);
+    } finally {
+      tf.dispose([image, fill]);
+    }
+    return tf.tidy(() => {
+      const map = tf.tensor2d(
+        scores.map((v) => base - v),
+        [rows.length, cols.length],
+      );
+      if (upsampling === 'none') return map;
+      return imresize(map, [H, W], { method: upsampling }) as tf.Tensor2D;
+    });
+  } finally {
+    input.release();
+  }
 }

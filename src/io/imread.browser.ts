@@ -6,6 +6,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { checkWaitOptions, startWait, type WaitOptions } from '../internal/abortable.js';
 import { assertPixels } from '../internal/limits.js';
 import { assertOptions, rangeError, typeError } from '../internal/validate.js';
+import { assertSize, drawAndRead, isA, readPixelSource } from './imageInput.js';
 import { rgbaToTensor } from './pixels.js';
 
 /** What `imread` reads in a browser. */
@@ -19,18 +20,13 @@ export type ImreadSource =
   | ImageBitmap
   | ImageData
   | HTMLCanvasElement
-  | OffscreenCanvas;
+  | OffscreenCanvas
+  | HTMLVideoElement;
 
 const FN = 'imread';
 const SOURCE_WHAT =
   'a URL, a Blob/File, the bytes of an image (Uint8Array/ArrayBuffer), an HTMLImageElement, an ImageBitmap, ' +
-  'ImageData, an HTMLCanvasElement or an OffscreenCanvas';
-
-/** `value instanceof name` for a class that a given context may lack (no `HTMLImageElement` in a worker). */
-function isA(value: unknown, name: string): boolean {
-  const ctor = (globalThis as Record<string, unknown>)[name];
-  return typeof ctor === 'function' && value instanceof (ctor as new (...args: never[]) => unknown);
-}
+  'ImageData, an HTMLCanvasElement, an OffscreenCanvas or an HTMLVideoElement (its current frame)';
 
 /** Options of `imread`: a timeout and a signal for a URL's download. */
 export interface ImreadOptions extends WaitOptions {}
@@ -53,7 +49,8 @@ export interface ImreadOptions extends WaitOptions {}
  *
  * `source` is one of: a URL (string, relative to the page, or `URL`; fetched with `fetch`, so a cross-origin URL needs
  * CORS), a `Blob`/`File`, the bytes of an image file (`Uint8Array`/`ArrayBuffer`), an `HTMLImageElement` (awaited if
- * still loading), an `ImageBitmap`, an `ImageData`, an `HTMLCanvasElement` or an `OffscreenCanvas`.
+ * still loading), an `ImageBitmap`, an `ImageData`, an `HTMLCanvasElement`, an `OffscreenCanvas` or an
+ * `HTMLVideoElement` (its current frame).
  *
  * @param source Where the image comes from (see above).
  * @returns A new int32 tensor `[h, w, 3]` that the caller owns. `source` is not changed or closed.
@@ -73,7 +70,7 @@ export async function imread(source: ImreadSource, options?: ImreadOptions): Pro
   checkWaitOptions(FN, opts);
   if (isA(source, 'ImageData')) {
     const data = source as ImageData;
-    assertSize(data.width, data.height, 'ImageData');
+    assertSize(FN, 'source', data.width, data.height, 'ImageData');
     assertPixels(FN, 'the given ImageData', data.width, data.height);
     return rgbaToTensor(data.data, data.width, data.height, 3);
   }
@@ -132,26 +129,22 @@ export async function imread(source: ImreadSource, options?: ImreadOptions): Pro
         throw new Error(`${FN}: cannot read ${label}: the image did not load or could not be decoded`, { cause: err });
       }
     }
-    assertSize(img.naturalWidth, img.naturalHeight, 'HTMLImageElement');
-    return drawAndRead(img, img.naturalWidth, img.naturalHeight, label);
+    assertSize(FN, 'source', img.naturalWidth, img.naturalHeight, 'HTMLImageElement');
+    return drawAndRead(FN, img, img.naturalWidth, img.naturalHeight, label);
   }
   if (isA(source, 'ImageBitmap')) {
     const bitmap = source as ImageBitmap;
-    assertSize(bitmap.width, bitmap.height, 'ImageBitmap');
-    return drawAndRead(bitmap, bitmap.width, bitmap.height, 'the given ImageBitmap');
+    assertSize(FN, 'source', bitmap.width, bitmap.height, 'ImageBitmap');
+    return drawAndRead(FN, bitmap, bitmap.width, bitmap.height, 'the given ImageBitmap');
   }
   if (isA(source, 'HTMLCanvasElement') || isA(source, 'OffscreenCanvas')) {
     const canvas = source as HTMLCanvasElement | OffscreenCanvas;
-    assertSize(canvas.width, canvas.height, 'canvas');
-    return drawAndRead(canvas, canvas.width, canvas.height, `the given ${(canvas as object).constructor.name}`);
+    assertSize(FN, 'source', canvas.width, canvas.height, 'canvas');
+    return drawAndRead(FN, canvas, canvas.width, canvas.height, `the given ${(canvas as object).constructor.name}`);
   }
+  const frame = readPixelSource(FN, 'source', source); // a <video>'s current frame
+  if (frame) return frame;
   throw typeError(FN, 'source', SOURCE_WHAT, source);
-}
-
-function assertSize(width: number, height: number, what: string): void {
-  if (!(width > 0 && height > 0)) {
-    throw new RangeError(`${FN}: expected 'source' to have width and height >= 1, got a ${width}×${height} ${what}`);
-  }
 }
 
 /** Decodes a Blob with the browser's decoder, ignoring colour profiles, and reads its pixels. */
@@ -168,36 +161,8 @@ async function readBlob(blob: Blob, label: string): Promise<tf.Tensor> {
     );
   }
   try {
-    return drawAndRead(bitmap, bitmap.width, bitmap.height, label);
+    return drawAndRead(FN, bitmap, bitmap.width, bitmap.height, label);
   } finally {
     bitmap.close();
   }
-}
-
-/** Draws `image` at its own size on a fresh 2D canvas and reads the RGBA pixels back. */
-function drawAndRead(image: CanvasImageSource, width: number, height: number, label: string): tf.Tensor {
-  assertPixels(FN, label, width, height);
-  const settings: CanvasRenderingContext2DSettings = { willReadFrequently: true, colorSpace: 'srgb', alpha: true };
-  let ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
-  if (typeof OffscreenCanvas !== 'undefined') {
-    ctx = new OffscreenCanvas(width, height).getContext('2d', settings);
-  } else {
-    const canvas = document.createElement('canvas');
-    canvas.width = width;
-    canvas.height = height;
-    ctx = canvas.getContext('2d', settings);
-  }
-  if (!ctx) throw new Error(`${FN}: cannot read ${label}: the browser gave no 2D canvas context`);
-  ctx.drawImage(image, 0, 0);
-  let data: ImageData;
-  try {
-    data = ctx.getImageData(0, 0, width, height);
-  } catch (err) {
-    throw new Error(
-      `${FN}: cannot read the pixels of ${label}: ${(err as Error).message} (a cross-origin image needs CORS: ` +
-        `serve it with Access-Control-Allow-Origin and set img.crossOrigin = 'anonymous')`,
-      { cause: err },
-    );
-  }
-  return rgbaToTensor(data.data, width, height, 3);
 }

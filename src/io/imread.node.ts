@@ -1,6 +1,7 @@
 /**
  * `imread` for Node.js: PNG and JPEG files, URLs and bytes as int32 image tensors.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
 import { isAbsolute, resolve } from 'node:path';
@@ -78,25 +79,30 @@ export async function imread(source: ImreadSource, options?: ImreadOptions): Pro
 /** Options of `imread`: a timeout and a signal for what it downloads (http, https URLs). */
 export interface ImreadOptions extends WaitOptions {}
 
-/** The bytes of `source` and how to name it in messages (`"face.png"`, `the given 1234 bytes`). */
-async function load(source: unknown, opts: WaitOptions): Promise<{ bytes: Uint8Array; label: string }> {
-  if (source instanceof Uint8Array) return { bytes: source, label: `the given ${source.length} bytes` };
+type Located =
+  | { kind: 'bytes'; bytes: Uint8Array; label: string }
+  | { kind: 'path'; path: string; given: string }
+  | { kind: 'url'; url: URL };
+
+/** What `source` is: bytes, a file (a path or a `file:` URL) or a URL to download. */
+function locate(fn: string, arg: string, source: unknown, what: string): Located {
+  if (source instanceof Uint8Array) return { kind: 'bytes', bytes: source, label: `the given ${source.length} bytes` };
   if (source instanceof ArrayBuffer)
-    return { bytes: new Uint8Array(source), label: `the given ${source.byteLength} bytes` };
+    return { kind: 'bytes', bytes: new Uint8Array(source), label: `the given ${source.byteLength} bytes` };
   let url: URL | undefined;
   if (source instanceof URL) url = source;
   else if (typeof source === 'string') {
-    if (source.length === 0) throw rangeError(FN, 'source', 'a non-empty file path or URL', source);
+    if (source.length === 0) throw rangeError(fn, arg, 'a non-empty file path or URL', source);
     // A scheme of two or more letters makes a URL; "C:\..." (one letter) stays a Windows path.
     if (/^[a-z][a-z0-9+.-]+:/i.test(source)) {
       try {
         url = new URL(source);
       } catch {
-        throw rangeError(FN, 'source', 'a file path or a valid URL', source);
+        throw rangeError(fn, arg, 'a file path or a valid URL', source);
       }
     }
   } else {
-    throw typeError(FN, 'source', SOURCE_WHAT, source);
+    throw typeError(fn, arg, what, source);
   }
   if (url) {
     if (url.protocol === 'file:') {
@@ -104,28 +110,76 @@ async function load(source: unknown, opts: WaitOptions): Promise<{ bytes: Uint8A
       try {
         path = fileURLToPath(url);
       } catch {
-        throw rangeError(FN, 'source', 'a file: URL of this machine (file:///path)', String(source));
+        throw rangeError(fn, arg, 'a file: URL of this machine (file:///path)', String(source));
       }
-      return readPath(path, String(source));
+      return { kind: 'path', path, given: String(source) };
     }
-    if (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'data:') return fetchUrl(url, opts);
-    throw rangeError(FN, 'source', 'a file path or a file, http, https or data URL', String(source));
+    if (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'data:') return { kind: 'url', url };
+    throw rangeError(fn, arg, 'a file path or a file, http, https or data URL', String(source));
   }
-  return readPath(source as string, source as string);
+  return { kind: 'path', path: source as string, given: source as string };
 }
 
-async function readPath(path: string, given: string): Promise<{ bytes: Uint8Array; label: string }> {
+/** The bytes of `source` and how to name it in messages (`"face.png"`, `the given 1234 bytes`). */
+async function load(source: unknown, opts: WaitOptions): Promise<{ bytes: Uint8Array; label: string }> {
+  const at = locate(FN, 'source', source, SOURCE_WHAT);
+  if (at.kind === 'bytes') return at;
+  if (at.kind === 'url') return fetchUrl(at.url, opts);
+  return readPath(at.path, at.given, FN);
+}
+
+/**
+ * The synchronous reader of the network functions (`activations(net, 'face.png', ...)`): PNG/JPEG bytes and files
+ * as `imread` reads them, with `fn` in messages; undefined for what is neither. A URL to download is refused: that
+ * needs `await imread(url)`. Registered with `setImageDecoder` by the Node entry.
+ */
+export function readImageSync(fn: string, source: unknown): tf.Tensor | undefined {
+  if (
+    !(
+      source instanceof Uint8Array ||
+      source instanceof ArrayBuffer ||
+      typeof source === 'string' ||
+      source instanceof URL
+    )
+  ) {
+    return undefined;
+  }
+  const at = locate(fn, 'img', source, SOURCE_WHAT);
+  if (at.kind === 'url') {
+    throw new TypeError(
+      `${fn}: 'img' is a URL to download, which is asynchronous; read it first: \`await imread(url)\``,
+    );
+  }
+  const { bytes, label } = at.kind === 'bytes' ? at : readPathSync(at.path, at.given, fn);
+  return decodeImage(bytes, label, fn);
+}
+
+/** The error for a file that cannot be read. */
+function fileError(fn: string, path: string, label: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') {
+    const where = isAbsolute(path) ? '' : ` (looked for ${resolve(path)})`;
+    return new Error(`${fn}: file ${label} not found${where}`, { cause: err });
+  }
+  if (code === 'EISDIR') return new Error(`${fn}: ${label} is a directory, not an image file`, { cause: err });
+  return new Error(`${fn}: cannot read file ${label}: ${(err as Error).message}`, { cause: err });
+}
+
+async function readPath(path: string, given: string, fn: string): Promise<{ bytes: Uint8Array; label: string }> {
   const label = JSON.stringify(given);
   try {
     return { bytes: await readFile(path), label };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      const where = isAbsolute(path) ? '' : ` (looked for ${resolve(path)})`;
-      throw new Error(`${FN}: file ${label} not found${where}`, { cause: err });
-    }
-    if (code === 'EISDIR') throw new Error(`${FN}: ${label} is a directory, not an image file`, { cause: err });
-    throw new Error(`${FN}: cannot read file ${label}: ${(err as Error).message}`, { cause: err });
+    throw fileError(fn, path, label, err);
+  }
+}
+
+function readPathSync(path: string, given: string, fn: string): { bytes: Uint8Array; label: string } {
+  const label = JSON.stringify(given);
+  try {
+    return { bytes: readFileSync(path), label };
+  } catch (err) {
+    throw fileError(fn, path, label, err);
   }
 }
 
@@ -162,12 +216,12 @@ async function fetchUrl(url: URL, opts: WaitOptions): Promise<{ bytes: Uint8Arra
 }
 
 /** Decodes PNG or JPEG bytes (recognised by their signature) to an int32 tensor; `label` names them in errors. */
-function decodeImage(bytes: Uint8Array, label: string): tf.Tensor {
+function decodeImage(bytes: Uint8Array, label: string, fn = FN): tf.Tensor {
   const sniffed = sniffImageFormat(bytes);
   if ('found' in sniffed) {
-    throw new Error(`${FN}: cannot read ${label}: expected a PNG or JPEG image, found ${sniffed.found}`);
+    throw new Error(`${fn}: cannot read ${label}: expected a PNG or JPEG image, found ${sniffed.found}`);
   }
-  return sniffed.format === 'png' ? decodePng(bytes, label) : decodeJpeg(bytes, label);
+  return sniffed.format === 'png' ? decodePng(bytes, label, fn) : decodeJpeg(bytes, label, fn);
 }
 
 /**
@@ -176,12 +230,12 @@ function decodeImage(bytes: Uint8Array, label: string): tf.Tensor {
  * data present, a valid zlib stream, and exactly as many inflated bytes as the header needs (no more: inflation
  * stops there; no fewer: a decoder would fill the rest with zeros or stale memory).
  */
-function checkPngData(bytes: Uint8Array, label: string): void {
+function checkPngData(bytes: Uint8Array, label: string, fn: string): void {
   const hdr = pngHeader(bytes);
-  assertPixels(FN, label, hdr.width, hdr.height);
+  assertPixels(fn, label, hdr.width, hdr.height);
   const data = pngImageData(bytes);
   if (data.length === 0)
-    throw new Error(`${FN}: cannot read ${label}: corrupt PNG (it has no image data, no IDAT chunk)`);
+    throw new Error(`${fn}: cannot read ${label}: corrupt PNG (it has no image data, no IDAT chunk)`);
   const expected = pngDataLength(hdr);
   let inflated: Buffer;
   try {
@@ -190,50 +244,50 @@ function checkPngData(bytes: Uint8Array, label: string): void {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ERR_BUFFER_TOO_LARGE') {
       throw new Error(
-        `${FN}: cannot read ${label}: corrupt PNG (its image data holds more than the ${expected} bytes its ` +
+        `${fn}: cannot read ${label}: corrupt PNG (its image data holds more than the ${expected} bytes its ` +
           `${hdr.width}×${hdr.height} header needs)`,
         { cause: err },
       );
     }
     const why = code === 'Z_BUF_ERROR' ? 'it stops before its end' : (err as Error).message;
-    throw new Error(`${FN}: cannot read ${label}: corrupt PNG (its image data is not a valid zlib stream: ${why})`, {
+    throw new Error(`${fn}: cannot read ${label}: corrupt PNG (its image data is not a valid zlib stream: ${why})`, {
       cause: err,
     });
   }
   if (inflated.length !== expected) {
     throw new Error(
-      `${FN}: cannot read ${label}: corrupt PNG (its image data holds ${inflated.length} bytes where its ` +
+      `${fn}: cannot read ${label}: corrupt PNG (its image data holds ${inflated.length} bytes where its ` +
         `${hdr.width}×${hdr.height} header needs ${expected})`,
     );
   }
 }
 
-function decodePng(bytes: Uint8Array, label: string): tf.Tensor {
+function decodePng(bytes: Uint8Array, label: string, fn: string): tf.Tensor {
   // Chunks and checksums first: pngjs's own messages for damaged files are often misleading.
   const problem = pngStructureProblem(bytes);
-  if (problem) throw new Error(`${FN}: cannot read ${label}: ${problem}`);
-  checkPngData(bytes, label);
+  if (problem) throw new Error(`${fn}: cannot read ${label}: ${problem}`);
+  checkPngData(bytes, label, fn);
   let png: ReturnType<typeof pngjs.PNG.sync.read>;
   try {
     // pngjs expands palettes to RGBA, scales 1/2/4/16-bit samples to 8 bits (round(v * 255 / max)), gray to R=G=B.
     const clean = withoutColorKey(bytes);
     png = pngjs.PNG.sync.read(Buffer.from(clean.buffer, clean.byteOffset, clean.byteLength));
   } catch (err) {
-    throw new Error(`${FN}: cannot read ${label}: corrupt PNG (${(err as Error).message})`, { cause: err });
+    throw new Error(`${fn}: cannot read ${label}: corrupt PNG (${(err as Error).message})`, { cause: err });
   }
   // `color` is false for gray and gray+alpha; a palette counts as colour.
   return rgbaToTensor(png.data, png.width, png.height, png.color ? 3 : 1);
 }
 
-function decodeJpeg(bytes: Uint8Array, label: string): tf.Tensor {
+function decodeJpeg(bytes: Uint8Array, label: string, fn: string): tf.Tensor {
   const frame = jpegFrame(bytes);
   if (frame?.arithmetic) {
     throw new Error(
-      `${FN}: cannot read ${label}: arithmetic-coded JPEG (SOF${frame.marker - 0xc0}) is not supported; ` +
+      `${fn}: cannot read ${label}: arithmetic-coded JPEG (SOF${frame.marker - 0xc0}) is not supported; ` +
         'save it as a baseline or progressive (Huffman-coded) JPEG, or as PNG',
     );
   }
-  if (frame) assertPixels(FN, label, frame.width, frame.height);
+  if (frame) assertPixels(fn, label, frame.width, frame.height);
   const components = jpegComponentCount(bytes);
   const maxPixels = getLimits().maxPixels;
   let image: { width: number; height: number; data: Uint8Array };
@@ -247,7 +301,7 @@ function decodeJpeg(bytes: Uint8Array, label: string): tf.Tensor {
     });
   } catch (err) {
     const problem = jpegHasEnd(bytes) ? 'corrupt JPEG' : 'truncated JPEG (no end-of-image marker)';
-    throw new Error(`${FN}: cannot read ${label}: ${problem}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`${fn}: cannot read ${label}: ${problem}: ${(err as Error).message}`, { cause: err });
   }
   return rgbaToTensor(image.data, image.width, image.height, components === 1 ? 1 : 3);
 }

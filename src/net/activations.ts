@@ -2,9 +2,10 @@
  * `activations(net, img, layer)`: MATLAB's `act = activations(net, X, layer)` on a TF.js graph model.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ImageInput } from '../io/imageInput.js';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { assertInteger, assertOneOf, assertOptions, typeError } from '../internal/validate.js';
-import { assertLargeEnough, checkImage, type LayerRef, resolveLayers, resolveTarget, runGraph } from './graph.js';
+import { assertLargeEnough, imageArg, type LayerRef, resolveLayers, resolveTarget, runGraph } from './graph.js';
 import { assertFiniteSync, type NonFinitePolicy, nonFiniteMode } from './nonFinite.js';
 import type { Network } from './types.js';
 
@@ -83,7 +84,9 @@ function reshapeOutput(r: tf.Tensor, batched: boolean, outputAs: 'rows' | 'colum
  *   `[h, w, 3]` RGB, `[h, w]` or `[h, w, 1]` gray (replicated to R, G and B), or a batch `[n, h, w, 3|1]`.
  *   Any size from the layer's minimum up runs fully convolutionally; the network's input layer applies its
  *   normalization itself (`net.normalization`). For SqueezeNet, 229×241 gives conv1 114×120 and pool1 56×59, and a
- *   227×227 image gives MATLAB's sizes (conv1 113×113×64).
+ *   227×227 image gives MATLAB's sizes (conv1 113×113×64). Or any other {@link ImageInput}: in browsers an `<img>`,
+ *   `<canvas>`, `OffscreenCanvas`, `ImageData`, `ImageBitmap` or `<video>` (its current frame); in Node.js the path
+ *   of a PNG or JPEG file or its bytes; read as `imread` reads them (int32 0..255).
  * - `layer`: a layer name or 0-based index into `net.layers`, or an array of them: all are computed in one pass
  *   (SqueezeNet: `1` = `'conv1'`, MATLAB's 2; `34` = `'fire6-squeeze1x1'`, MATLAB's 35).
  *
@@ -109,90 +112,95 @@ function reshapeOutput(r: tf.Tensor, batched: boolean, outputAs: 'rows' | 'colum
  */
 export function activations(
   net: Network | GraphModel,
-  img: tf.Tensor,
+  img: ImageInput,
   layer: LayerRef,
   options?: ActivationsOptions,
 ): tf.Tensor;
 export function activations(
   net: Network | GraphModel,
-  img: tf.Tensor,
+  img: ImageInput,
   layer: readonly LayerRef[],
   options?: ActivationsOptions,
 ): tf.Tensor[];
 export function activations(
   net: Network | GraphModel,
-  img: tf.Tensor,
+  img: ImageInput,
   layer: LayerRef | readonly LayerRef[],
   options?: ActivationsOptions,
 ): tf.Tensor | tf.Tensor[] {
   // 1. Arguments, checked before any tensor is made.
   const t = resolveTarget(FN, net, true);
-  const x = checkImage(FN, t, img);
-  const opts = assertOptions<ActivationsOptions>(FN, options, [
-    'resize',
-    'nonFinite',
-    'outputAs',
-    'miniBatchSize',
-    'onProgress',
-  ]);
-  if (opts.resize !== undefined && typeof opts.resize !== 'boolean') {
-    throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
-  }
-  const outputAs =
-    opts.outputAs === undefined
-      ? 'channels'
-      : assertOneOf(FN, 'options.outputAs', opts.outputAs, ['channels', 'rows', 'columns']);
-  const chunk =
-    opts.miniBatchSize === undefined ? 128 : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
-  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
-    throw typeError(FN, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
-  }
-  const mode = nonFiniteMode(FN, opts.nonFinite);
-  const resizeTo = opts.resize ? t.resizeTo : null;
-  if (opts.resize && resizeTo === null) {
-    throw new RangeError(
-      `${FN}: 'options.resize' needs a model with a known input size; its input is ${JSON.stringify(t.inputShape)}`,
-    );
-  }
-  const { names, list } = resolveLayers(FN, t, layer);
-  if (resizeTo === null) assertLargeEnough(FN, t, names, x);
-
-  // 2. Non-finite pixels, then one pass through the graph, computing only what the requested layers need.
-  if (mode === 'error') assertFiniteSync(FN, x);
-  const run = { resizeTo, poisonNonFinite: mode === 'nan' };
-  const n = x.rank === 4 ? (x.shape[0] as number) : 1;
-  let results: tf.Tensor[];
-  if (n <= chunk) {
-    results = runGraph(FN, t, x, names, run);
-    opts.onProgress?.(1);
-  } else {
-    // Chunk by chunk: only one chunk's intermediate activations exist at a time.
-    const parts: tf.Tensor[][] = [];
-    try {
-      for (let start = 0; start < n; start += chunk) {
-        const size = Math.min(chunk, n - start);
-        const piece = tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1]);
-        try {
-          parts.push(runGraph(FN, t, piece, names, run));
-        } finally {
-          piece.dispose();
-        }
-        opts.onProgress?.((start + size) / n);
-      }
-      // Layer by layer, each layer's chunks freed as soon as they are joined: the peak stays near the results'
-      // size rather than twice it.
-      results = names.map((_, i) => {
-        const joined = tf.concat(
-          parts.map((p) => p[i]),
-          0,
-        );
-        for (const p of parts) p[i].dispose();
-        return joined;
-      });
-    } finally {
-      for (const p of parts) tf.dispose(p.filter((t) => !t.isDisposed));
+  const image = imageArg(FN, t, img);
+  try {
+    const x = image.x;
+    const opts = assertOptions<ActivationsOptions>(FN, options, [
+      'resize',
+      'nonFinite',
+      'outputAs',
+      'miniBatchSize',
+      'onProgress',
+    ]);
+    if (opts.resize !== undefined && typeof opts.resize !== 'boolean') {
+      throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
     }
+    const outputAs =
+      opts.outputAs === undefined
+        ? 'channels'
+        : assertOneOf(FN, 'options.outputAs', opts.outputAs, ['channels', 'rows', 'columns']);
+    const chunk =
+      opts.miniBatchSize === undefined ? 128 : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
+    if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
+      throw typeError(FN, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
+    }
+    const mode = nonFiniteMode(FN, opts.nonFinite);
+    const resizeTo = opts.resize ? t.resizeTo : null;
+    if (opts.resize && resizeTo === null) {
+      throw new RangeError(
+        `${FN}: 'options.resize' needs a model with a known input size; its input is ${JSON.stringify(t.inputShape)}`,
+      );
+    }
+    const { names, list } = resolveLayers(FN, t, layer);
+    if (resizeTo === null) assertLargeEnough(FN, t, names, x);
+
+    // 2. Non-finite pixels, then one pass through the graph, computing only what the requested layers need.
+    if (mode === 'error') assertFiniteSync(FN, x);
+    const run = { resizeTo, poisonNonFinite: mode === 'nan' };
+    const n = x.rank === 4 ? (x.shape[0] as number) : 1;
+    let results: tf.Tensor[];
+    if (n <= chunk) {
+      results = runGraph(FN, t, x, names, run);
+      opts.onProgress?.(1);
+    } else {
+      // Chunk by chunk: only one chunk's intermediate activations exist at a time.
+      const parts: tf.Tensor[][] = [];
+      try {
+        for (let start = 0; start < n; start += chunk) {
+          const size = Math.min(chunk, n - start);
+          const piece = tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1]);
+          try {
+            parts.push(runGraph(FN, t, piece, names, run));
+          } finally {
+            piece.dispose();
+          }
+          opts.onProgress?.((start + size) / n);
+        }
+        // Layer by layer, each layer's chunks freed as soon as they are joined: the peak stays near the results'
+        // size rather than twice it.
+        results = names.map((_, i) => {
+          const joined = tf.concat(
+            parts.map((p) => p[i]),
+            0,
+          );
+          for (const p of parts) p[i].dispose();
+          return joined;
+        });
+      } finally {
+        for (const p of parts) tf.dispose(p.filter((t) => !t.isDisposed));
+      }
+    }
+    if (outputAs !== 'channels') results = results.map((r) => reshapeOutput(r, x.rank === 4, outputAs));
+    return list ? results : results[0];
+  } finally {
+    image.release();
   }
-  if (outputAs !== 'channels') results = results.map((r) => reshapeOutput(r, x.rank === 4, outputAs));
-  return list ? results : results[0];
 }

@@ -1,9 +1,9 @@
 /**
  * `classify(net, img, k)`: the k most probable classes of an image, like MATLAB's `[label, scores] = classify(net, X)`.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import type { ImageInput } from '../io/imageInput.js';
 import { assertInteger, assertOptions, rangeError, typeError } from '../internal/validate.js';
-import { checkImage, resolveTarget, runGraph } from './graph.js';
+import { imageArg, resolveTarget, runGraph } from './graph.js';
 import { assertFiniteAsync } from './nonFinite.js';
 import type { Network } from './types.js';
 
@@ -45,7 +45,8 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  *
  * @param net A loaded network (e.g. from `squeezenet()`).
  * @param img int32 (0..255) or float32 pixels `[h, w, 3]` RGB, or `[h, w]` / `[h, w, 1]` gray, of the network's input
- *   size (`net.inputSize`; 227×227 for SqueezeNet), or of any size with `{ resize: true }`.
+ *   size (`net.inputSize`; 227×227 for SqueezeNet), or of any size with `{ resize: true }`; or any other
+ *   {@link ImageInput} (an `<img>`, a canvas or a video frame in browsers; a PNG/JPEG file's path or bytes in Node.js).
  * @param k How many classes, 1 up to the number of classes. @default 5
  * @returns A promise of `k` entries `{ index, matlabIndex, label, score }`. Plain data: nothing to dispose; `img` is
  *   neither modified nor disposed.
@@ -56,53 +57,58 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  * const top = await classify(net, await imread('face.png'));
  * console.log(top[0]); // { index: 903, matlabIndex: 904, label: 'wig', score: 0.26... }
  */
-export async function classify(net: Network, img: tf.Tensor, k = 5, options?: ClassifyOptions): Promise<ClassScore[]> {
+export async function classify(net: Network, img: ImageInput, k = 5, options?: ClassifyOptions): Promise<ClassScore[]> {
   const t = resolveTarget(FN, net, false);
   const network = t.net!;
-  const x = checkImage(FN, t, img, [2, 3], IMG_WHAT);
-  const out = network.layers[network.layers.length - 1].outputSize;
-  const classes = out[out.length - 1];
-  assertInteger(FN, 'k', k, 1, classes);
-  const opts = assertOptions<ClassifyOptions>(FN, options, ['resize', 'softmax']);
-  if (opts.resize !== undefined && typeof opts.resize !== 'boolean') {
-    throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
-  }
-  if (opts.softmax !== undefined && typeof opts.softmax !== 'boolean' && opts.softmax !== 'auto') {
-    throw typeError(FN, 'options.softmax', "true, false or 'auto'", opts.softmax);
-  }
-  const [H, W] = network.inputSize;
-  if (!opts.resize && (x.shape[0] !== H || x.shape[1] !== W)) {
-    throw rangeError(
-      FN,
-      'img',
-      `${H}×${W} pixels, the network's input size (resize it with imresize or pass { resize: true })`,
-      x,
-    );
-  }
-  // Non-finite pixels: checked here with an asynchronous read-back, so that every backend (WebGPU included, where
-  // activations cannot check synchronously) gives the same error rather than NaN scores.
-  await assertFiniteAsync(FN, x);
-  const output = network.layerNames[network.layerNames.length - 1];
-  const [probs] = runGraph(FN, t, x, [output], { resizeTo: opts.resize ? t.resizeTo : null, poisonNonFinite: true });
-  let values: Float32Array;
+  const image = imageArg(FN, t, img, [2, 3], IMG_WHAT);
   try {
-    values = (await probs.data()) as Float32Array;
+    const x = image.x;
+    const out = network.layers[network.layers.length - 1].outputSize;
+    const classes = out[out.length - 1];
+    assertInteger(FN, 'k', k, 1, classes);
+    const opts = assertOptions<ClassifyOptions>(FN, options, ['resize', 'softmax']);
+    if (opts.resize !== undefined && typeof opts.resize !== 'boolean') {
+      throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
+    }
+    if (opts.softmax !== undefined && typeof opts.softmax !== 'boolean' && opts.softmax !== 'auto') {
+      throw typeError(FN, 'options.softmax', "true, false or 'auto'", opts.softmax);
+    }
+    const [H, W] = network.inputSize;
+    if (!opts.resize && (x.shape[0] !== H || x.shape[1] !== W)) {
+      throw rangeError(
+        FN,
+        'img',
+        `${H}×${W} pixels, the network's input size (resize it with imresize or pass { resize: true })`,
+        x,
+      );
+    }
+    // Non-finite pixels: checked here with an asynchronous read-back, so that every backend (WebGPU included, where
+    // activations cannot check synchronously) gives the same error rather than NaN scores.
+    await assertFiniteAsync(FN, x);
+    const output = network.layerNames[network.layerNames.length - 1];
+    const [probs] = runGraph(FN, t, x, [output], { resizeTo: opts.resize ? t.resizeTo : null, poisonNonFinite: true });
+    let values: Float32Array;
+    try {
+      values = (await probs.data()) as Float32Array;
+    } finally {
+      probs.dispose();
+    }
+    const sum = values.reduce((a, b) => a + b, 0);
+    const isDistribution = values.every((v) => v >= 0 && v <= 1) && Math.abs(sum - 1) <= 1e-3;
+    if (opts.softmax === true || ((opts.softmax ?? 'auto') === 'auto' && !isDistribution)) {
+      const max = values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
+      const exp = Array.from(values, (v) => Math.exp(v - max));
+      const total = exp.reduce((a, b) => a + b, 0);
+      values = Float32Array.from(exp, (e) => e / total);
+    }
+    const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b);
+    return order.slice(0, k).map((index) => ({
+      index,
+      matlabIndex: index + 1,
+      label: network.classNames[index] ?? String(index),
+      score: values[index],
+    }));
   } finally {
-    probs.dispose();
+    image.release();
   }
-  const sum = values.reduce((a, b) => a + b, 0);
-  const isDistribution = values.every((v) => v >= 0 && v <= 1) && Math.abs(sum - 1) <= 1e-3;
-  if (opts.softmax === true || ((opts.softmax ?? 'auto') === 'auto' && !isDistribution)) {
-    const max = values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
-    const exp = Array.from(values, (v) => Math.exp(v - max));
-    const total = exp.reduce((a, b) => a + b, 0);
-    values = Float32Array.from(exp, (e) => e / total);
-  }
-  const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b);
-  return order.slice(0, k).map((index) => ({
-    index,
-    matlabIndex: index + 1,
-    label: network.classNames[index] ?? String(index),
-    score: values[index],
-  }));
 }

@@ -10,7 +10,8 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { imresize } from '../image/imresize.js';
 import { assertElements } from '../internal/limits.js';
-import { assertTensor, describeValue, rangeError, typeError } from '../internal/validate.js';
+import { assertTensor, describeValue, isTensor, rangeError, typeError } from '../internal/validate.js';
+import { IMAGE_FORMS, readImageInput } from '../io/imageInput.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import { layerShapes, sizeProblem } from './layerShapes.js';
 import { assertNetwork, engineOf, isModelDisposed, isNetwork, layersFromSpecs, modelWeights } from './network.js';
@@ -234,6 +235,39 @@ export function checkImage(
     );
   }
   return x;
+}
+
+/** An image argument as a checked tensor, and how to free what was made to hold it. */
+export interface ImageArg {
+  /** The image as a tensor: the caller's own, or one read from another form. */
+  x: tf.Tensor;
+  /** Frees the tensor read from another form (nothing for the caller's own tensor). Call it when done. */
+  release(): void;
+}
+
+/**
+ * Checks an image given in any form (`ImageInput`: a tensor, a browser's drawable, bytes or a path in Node.js) and
+ * returns it as a tensor, as {@link checkImage} does for tensors.
+ * @throws {TypeError} naming every accepted form, for anything else.
+ */
+export function imageArg(
+  fn: string,
+  t: GraphTarget,
+  img: unknown,
+  ranks: readonly number[] = [2, 3, 4],
+  what = IMG_WHAT,
+): ImageArg {
+  // Tensors, and what is no image in any form (undefined, a number): checkImage's checks and messages.
+  const other = typeof img === 'string' || (img !== null && typeof img === 'object');
+  if (isTensor(img) || !other) return { x: checkImage(fn, t, img, ranks, what), release: () => {} };
+  const read = readImageInput(fn, 'img', img);
+  if (!read) throw typeError(fn, 'img', `${what}, or ${IMAGE_FORMS}`, img);
+  try {
+    return { x: checkImage(fn, t, read, ranks, what), release: () => read.dispose() };
+  } catch (err) {
+    read.dispose();
+    throw err;
+  }
 }
 
 /** `[h, w]` of an image `[h, w(, c)]` or a batch `[n, h, w, c]`. */

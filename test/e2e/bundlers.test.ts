@@ -162,6 +162,16 @@ describe.skipIf(!ready || !chromium)('a bundled app with the package from npm, i
             canvas: [8 * 113, 8 * 113],
           });
           expect(r.lit as number).toBeGreaterThan(10_000);
+          // Images in any form: what the page holds (a <video> showing the canvas too) gives the tensor's numbers.
+          const forms = r.forms as Record<string, { shape: number[]; maxDiff: number } | string | null>;
+          for (const name of ['img', 'canvas', 'offscreen', 'imageData', 'bitmap', 'video']) {
+            expect(forms[name], name).toEqual({ shape: [113, 113, 64], maxDiff: 0 });
+          }
+          expect(forms.classifyCanvas).toBe('wig');
+          expect(forms.bytes).toMatch(
+            /^activations: 'img' is the bytes of a file, which a browser decodes only asynchronously; read it first: `await imread\(source\)`$/,
+          );
+          expect(forms.unloaded).toMatch(/^activations: the <img> "\(no src\)" has not loaded/);
           const jpeg = r.jpeg as { type: string; bytes: number; meanError: number };
           expect(jpeg.type).toBe('image/jpeg');
           expect(jpeg.bytes).toBeGreaterThan(1000);

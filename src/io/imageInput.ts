@@ -1,0 +1,154 @@
+/**
+ * Images in any form, where a function takes an image for a network (`activations`, `classify`, `gradCAM`, ...):
+ * tensors, what a browser draws (`<img>`, `<canvas>`, `OffscreenCanvas`, `ImageData`, `ImageBitmap`, `<video>`),
+ * and, in Node.js, PNG/JPEG bytes and file paths. Reading is synchronous: browsers read their sources through a 2D
+ * canvas here; the Node entry registers a decoder for bytes and paths (`setImageDecoder`), so this file imports no
+ * Node.js module. Also the canvas reading `imread` uses in browsers.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { assertPixels } from '../internal/limits.js';
+import { rgbaToTensor } from './pixels.js';
+
+/** What a browser can draw and this library reads synchronously: the current frame of a video, a loaded image, ... */
+export type PixelSource =
+  | ImageData
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | ImageBitmap
+  | HTMLVideoElement;
+
+/**
+ * An image as the network functions take it: a tensor (int32 or float32, values 0..255), a {@link PixelSource} in
+ * browsers, or in Node.js the bytes of a PNG or JPEG file (`Uint8Array`, `Buffer`, `ArrayBuffer`) or its path.
+ * Anything but a tensor is read as int32 `[h, w, 3]` (`[h, w]` for a gray file in Node.js), as `imread` reads it.
+ */
+export type ImageInput = tf.Tensor | PixelSource | Uint8Array | ArrayBuffer | string | URL;
+
+/** Where images that are not tensors are described in messages. */
+export const IMAGE_FORMS =
+  'PNG/JPEG bytes or a file path (Node.js), or an <img>, <canvas>, OffscreenCanvas, ImageData, ImageBitmap or ' +
+  '<video> (browsers)';
+
+/** Reads bytes or a path to an int32 image; undefined for anything else. Registered by the Node entry. */
+export type ImageDecoder = (fn: string, source: unknown) => tf.Tensor | undefined;
+
+let decoder: ImageDecoder | undefined;
+
+/** Registers the platform's synchronous decoder for bytes and paths (the Node entry does, at load). @internal */
+export function setImageDecoder(d: ImageDecoder): void {
+  decoder = d;
+}
+
+/** `value instanceof name` for a class that a given context may lack (no `HTMLImageElement` in a worker or Node). */
+export function isA(value: unknown, name: string): boolean {
+  const ctor = (globalThis as Record<string, unknown>)[name];
+  return typeof ctor === 'function' && value instanceof (ctor as new (...args: never[]) => unknown);
+}
+
+/**
+ * A non-tensor image as a new int32 tensor, or undefined when `value` is no image form this platform reads (the
+ * caller then reports what it expected). Bytes and paths in a browser, which cannot be decoded synchronously there,
+ * and an `<img>` or `<video>` with nothing loaded yet, throw an Error that says what to do.
+ */
+export function readImageInput(fn: string, arg: string, value: unknown): tf.Tensor | undefined {
+  const pixels = readPixelSource(fn, arg, value);
+  if (pixels) return pixels;
+  if (
+    value instanceof Uint8Array ||
+    value instanceof ArrayBuffer ||
+    typeof value === 'string' ||
+    value instanceof URL
+  ) {
+    if (decoder) return decoder(fn, value);
+    throw new TypeError(
+      `${fn}: '${arg}' is ${typeof value === 'string' || value instanceof URL ? 'a URL' : 'the bytes of a file'}, ` +
+        'which a browser decodes only asynchronously; read it first: `await imread(source)`',
+    );
+  }
+  return undefined;
+}
+
+/** A browser's drawable as a new int32 `[h, w, 3]` tensor; undefined for anything else. */
+export function readPixelSource(fn: string, arg: string, value: unknown): tf.Tensor | undefined {
+  if (isA(value, 'ImageData')) {
+    const data = value as ImageData;
+    assertSize(fn, arg, data.width, data.height, 'ImageData');
+    assertPixels(fn, 'the given ImageData', data.width, data.height);
+    return rgbaToTensor(data.data, data.width, data.height, 3);
+  }
+  if (isA(value, 'HTMLImageElement')) {
+    const img = value as HTMLImageElement;
+    const label = `the <img> ${JSON.stringify(img.currentSrc || img.src || '(no src)')}`;
+    if (!img.complete || img.naturalWidth === 0) {
+      throw new Error(
+        `${fn}: ${label} has not loaded (or failed to); wait for it (\`await img.decode()\`) or read it with ` +
+          '`await imread(img)`',
+      );
+    }
+    return drawAndRead(fn, img, img.naturalWidth, img.naturalHeight, label);
+  }
+  if (isA(value, 'HTMLVideoElement')) {
+    const video = value as HTMLVideoElement;
+    const label = `the <video> ${JSON.stringify(video.currentSrc || video.src || '(no src)')}`;
+    // HAVE_CURRENT_DATA (2): a frame is there to draw.
+    if (video.readyState < 2 || video.videoWidth === 0) {
+      throw new Error(
+        `${fn}: ${label} has no frame yet (readyState ${video.readyState}); wait for its 'loadeddata' event`,
+      );
+    }
+    return drawAndRead(fn, video, video.videoWidth, video.videoHeight, `the current frame of ${label}`);
+  }
+  if (isA(value, 'ImageBitmap')) {
+    const bitmap = value as ImageBitmap;
+    assertSize(fn, arg, bitmap.width, bitmap.height, 'ImageBitmap');
+    return drawAndRead(fn, bitmap, bitmap.width, bitmap.height, 'the given ImageBitmap');
+  }
+  if (isA(value, 'HTMLCanvasElement') || isA(value, 'OffscreenCanvas')) {
+    const canvas = value as HTMLCanvasElement | OffscreenCanvas;
+    assertSize(fn, arg, canvas.width, canvas.height, 'canvas');
+    return drawAndRead(fn, canvas, canvas.width, canvas.height, `the given ${(canvas as object).constructor.name}`);
+  }
+  return undefined;
+}
+
+/** Refuses a drawable of width or height 0. */
+export function assertSize(fn: string, arg: string, width: number, height: number, what: string): void {
+  if (!(width > 0 && height > 0)) {
+    throw new RangeError(`${fn}: expected '${arg}' to have width and height >= 1, got a ${width}×${height} ${what}`);
+  }
+}
+
+/** Draws `image` at its own size on a fresh 2D canvas and reads the RGBA pixels back as int32 `[h, w, 3]`. */
+export function drawAndRead(
+  fn: string,
+  image: CanvasImageSource,
+  width: number,
+  height: number,
+  label: string,
+): tf.Tensor {
+  assertPixels(fn, label, width, height);
+  const settings: CanvasRenderingContext2DSettings = { willReadFrequently: true, colorSpace: 'srgb', alpha: true };
+  let ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
+  if (typeof OffscreenCanvas !== 'undefined') {
+    ctx = new OffscreenCanvas(width, height).getContext('2d', settings);
+  } else {
+    const canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    ctx = canvas.getContext('2d', settings);
+  }
+  if (!ctx) throw new Error(`${fn}: cannot read ${label}: the browser gave no 2D canvas context`);
+  ctx.drawImage(image, 0, 0);
+  let data: ImageData;
+  try {
+    data = ctx.getImageData(0, 0, width, height);
+  } catch (err) {
+    throw new Error(
+      `${fn}: cannot read the pixels of ${label}: ${(err as Error).message} (a cross-origin image needs CORS: ` +
+        `serve it with Access-Control-Allow-Origin and set img.crossOrigin = 'anonymous')`,
+      { cause: err },
+    );
+  }
+  return rgbaToTensor(data.data, width, height, 3);
+}

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The Node entry: it registers the decoder that lets the network functions take bytes and paths.
+import { activations, classify, gradCAM, squeezenet, type Network } from '../../src/index.js';
+import { readSharedPng, SHARED } from '../helpers/images.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+
+// Images in any form in Node.js: a path, a file: URL, a Buffer, a Uint8Array or an ArrayBuffer of PNG or JPEG bytes
+// go wherever a tensor goes, read as imread reads them; what cannot be read says why, naming the function.
+
+const FACE = path.join(SHARED, 'images', 'face.png');
+let net: Network;
+let face: tf.Tensor3D;
+let conv1: tf.Tensor;
+beforeAll(async () => {
+  net = await squeezenet();
+  face = readSharedPng('face.png');
+  conv1 = activations(net, face, 'conv1');
+});
+afterAll(() => {
+  tf.dispose([face, conv1]);
+  net?.dispose();
+});
+
+async function maxDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const v = (await d.data())[0];
+  d.dispose();
+  return v;
+}
+
+describe('activations, classify and gradCAM take files and bytes in Node.js', () => {
+  const bytes = readFileSync(FACE);
+  const forms: [string, unknown][] = [
+    ['a path', FACE],
+    ['a file: URL', pathToFileURL(FACE)],
+    ['a Buffer', bytes],
+    ['a Uint8Array', new Uint8Array(bytes)],
+    ['an ArrayBuffer', bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)],
+  ];
+  it.each(forms)('activations of %s: the tensor’s numbers, and only the result is left', async (_name, form) => {
+    const a = await expectNoLeak(() => activations(net, form as tf.Tensor, 'conv1'), 1);
+    expect(a.shape).toEqual([113, 113, 64]);
+    expect(await maxDiff(a, conv1)).toBe(0);
+    a.dispose();
+  });
+
+  it('classify and gradCAM take a path and bytes', async () => {
+    const top = await expectNoLeak(() => classify(net, FACE, 1));
+    expect(top[0].label).toBe('wig');
+    const { map } = await expectNoLeak(() => gradCAM(net, bytes, 'wig'), 1);
+    const own = await gradCAM(net, face, 'wig');
+    expect(await maxDiff(map, own.map)).toBe(0);
+    tf.dispose([map, own.map]);
+  });
+
+  it('says what went wrong, naming the function, with nothing left behind', async () => {
+    await expectThrowsNoLeak(
+      () => activations(net, 'https://example.com/face.png', 'conv1'),
+      TypeError,
+      "activations: 'img' is a URL to download, which is asynchronous; read it first: `await imread(url)`",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, 'no-such-image.png', 'conv1'),
+      Error,
+      /^activations: file "no-such-image\.png" not found \(looked for .+no-such-image\.png\)$/,
+    );
+    await expectThrowsNoLeak(
+      () => classify(net, new TextEncoder().encode('hello')),
+      Error,
+      /^classify: cannot read the given 5 bytes: expected a PNG or JPEG image, found /,
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, { width: 2, height: 2 } as unknown as tf.Tensor, 'conv1'),
+      TypeError,
+      /^activations: expected 'img' to be an image .*, or PNG\/JPEG bytes or a file path \(Node\.js\), or an <img>, <canvas>, OffscreenCanvas, ImageData, ImageBitmap or <video> \(browsers\), got /,
+    );
+    // A file that is read but wrong for the network (gray where RGB is fine; a bad size for classify) is released.
+    await expectThrowsNoLeak(() => classify(net, path.join(SHARED, 'images', 'astronaut.png')), RangeError, /227×227/);
+  });
+});
