@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import type * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, type BackendName, isBackendName, MAX_WASM_THREADS } from './backend/backendNames.js';
 import type { InitBackendOptions } from './backend/initBackend.js';
+import type { Network } from './net/types.js';
 
 // The library (and TF.js with it) is imported only once the command line is known to be good: --help, --version
 // and usage errors answer at once.
@@ -254,7 +255,8 @@ async function render(opts: CliOptions): Promise<void> {
     await loadLibrary();
   const say = opts.quiet ? () => {} : (line: string) => console.log(line);
   const choice = await initBackend(backendOptions(opts));
-  const net = await squeezenet();
+  // Typed as any Network: the layer comes from the command line and is checked when the pass runs.
+  const net: Network = await squeezenet();
   const im = await imread(opts.image);
   try {
     const act = activations(net, im, opts.layer, opts.resize ? { resize: true } : undefined);

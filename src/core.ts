@@ -25,7 +25,7 @@ export type { ImageInput, PixelSource } from './io/imageInput.js';
 
 // The network.
 export { activations } from './net/activations.js';
-export type { ActivationsOptions, LayerRef } from './net/activations.js';
+export type { ActivationsOf, ActivationsOptions, LayerOf, LayerRef } from './net/activations.js';
 export type { NonFinitePolicy } from './net/nonFinite.js';
 export { analyzeNetwork } from './net/analyzeNetwork.js';
 export type { AnalyzeNetworkOptions, LayerAnalysis, NetworkAnalysis } from './net/analyzeNetwork.js';
@@ -89,3 +89,7 @@ export type {
 } from './backend/initBackend.js';
 export { describeBackend } from './backend/describeBackend.js';
 export type { BackendDescription } from './backend/describeBackend.js';
+
+// The built-in network's layer names, as a value and as types (the loaders are in each entry).
+export { SQUEEZENET_LAYER_NAMES } from './models/squeezenet/layerNames.js';
+export type { SqueezeNet, SqueezeNetLayerName } from './models/squeezenet/layerNames.js';

@@ -347,11 +347,11 @@ function resizeCols(t: tf.Tensor, plan: AxisPlan): tf.Tensor {
  * const tall = imresize(img, [300, null]);                      // 300 rows, aspect ratio kept
  * const nn = imresize(labels, 2, { method: 'nearest' });        // exact copies, no antialiasing
  */
-export function imresize(
-  x: tf.Tensor,
-  scaleOrSize: number | readonly [number | null, number | null] | null | undefined,
+export function imresize<T extends tf.Tensor>(
+  x: T,
+  scaleOrSize: number | readonly (number | null)[] | null | undefined,
   options?: ImresizeOptions,
-): tf.Tensor {
+): T {
   assertTensor(FN, 'x', x, { ranks: [2, 3, 4], what: 'an image tensor [h, w], [h, w, c] or [n, h, w, c]' });
   if (x.size === 0) throw rangeError(FN, 'x', 'a non-empty image', x);
   const opts = assertOptions<ImresizeOptions>(FN, options, ['method', 'antialiasing', 'scale']);
@@ -382,7 +382,8 @@ export function imresize(
   const outShape: number[] =
     rank === 2 ? [g.outRows, g.outCols] : rank === 3 ? [g.outRows, g.outCols, c] : [n, g.outRows, g.outCols, c];
 
-  return tf.tidy(FN, () => {
+  // The same rank as `x` (outShape has it).
+  return tf.tidy(FN, (): tf.Tensor => {
     // The axis with the smaller scale first; rows first on ties (MATLAB's stable sort of the scales).
     const passes: [AxisPlan, typeof resizeRows][] =
       g.scaleRows <= g.scaleCols
@@ -409,5 +410,5 @@ export function imresize(
     if (t.dtype !== x.dtype) t = tf.cast(t, x.dtype);
     // A new tensor object even when nothing moved (scale 1), so that the caller owns what it gets.
     return tf.reshape(t, outShape);
-  });
+  }) as T;
 }

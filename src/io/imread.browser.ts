@@ -65,7 +65,11 @@ export interface ImreadOptions extends WaitOptions {}
  * const im2 = await imread(document.querySelector('img')!);
  * const im3 = await imread(fileInput.files![0]);
  */
-export async function imread(source: ImreadSource, options?: ImreadOptions): Promise<tf.Tensor> {
+export async function imread(source: ImreadSource, options?: ImreadOptions): Promise<tf.Tensor3D> {
+  return (await read(source, options)) as tf.Tensor3D;
+}
+
+async function read(source: ImreadSource, options?: ImreadOptions): Promise<tf.Tensor> {
   const opts = assertOptions<ImreadOptions>(FN, options, ['signal', 'timeoutMs']);
   checkWaitOptions(FN, opts);
   if (isA(source, 'ImageData')) {

@@ -69,11 +69,11 @@ const SOURCE_WHAT = 'a file path, a URL (file, http, https or data) or the bytes
  * const im = await imread('examples/images/face.png'); // int32 [227, 227, 3]
  * const bytes = await imread(await fs.promises.readFile('photo.jpg'));
  */
-export async function imread(source: ImreadSource, options?: ImreadOptions): Promise<tf.Tensor> {
+export async function imread(source: ImreadSource, options?: ImreadOptions): Promise<tf.Tensor3D | tf.Tensor2D> {
   const opts = assertOptions<ImreadOptions>(FN, options, ['signal', 'timeoutMs']);
   checkWaitOptions(FN, opts);
   const { bytes, label } = await load(source, opts);
-  return decodeImage(bytes, label);
+  return decodeImage(bytes, label) as tf.Tensor3D | tf.Tensor2D;
 }
 
 /** Options of `imread`: a timeout and a signal for what it downloads (http, https URLs). */

@@ -11,6 +11,43 @@ import type { Network } from './types.js';
 
 export type { LayerRef };
 
+/**
+ * The layers `activations` takes for a network of type `N`: its layer names where its type lists them (SqueezeNet:
+ * `'conv1'`, `'fire2-squeeze1x1'`, ..., so that names autocomplete and a misspelt one does not compile), or any name;
+ * and 0-based indices.
+ */
+export type LayerOf<N> = N extends {
+  /** The network's layer names, as its type lists them. */
+  readonly layerNames: readonly (infer L extends string)[];
+}
+  ? string extends L
+    ? LayerRef
+    : L | number
+  : LayerRef;
+
+/**
+ * The type of what `activations` gives for one layer as maps (`outputAs: 'channels'`, the default). For a network
+ * whose type says that every layer gives maps (SqueezeNet): `Tensor3D` `[h, w, c]` for one image (a 2-D or 3-D
+ * tensor, or any other image form), `Tensor4D` `[n, h, w, c]` for a batch, either for a tensor of unknown rank.
+ * Otherwise `tf.Tensor`: the rank depends on the layer (a dense layer gives `[c]` per image). With `outputAs: 'rows'`
+ * or `'columns'` it is a `Tensor2D`.
+ */
+export type ActivationsOf<N, I> = N extends {
+  /** The network's layers, as its type describes them. */
+  readonly layers: readonly {
+    /** A layer's output size for one image: `[h, w, c]` for every layer. */
+    readonly outputSize: readonly [number, number, number];
+  }[];
+}
+  ? I extends tf.Tensor4D
+    ? tf.Tensor4D
+    : I extends tf.Tensor
+      ? tf.Tensor4D extends I
+        ? tf.Tensor3D | tf.Tensor4D
+        : tf.Tensor3D
+      : tf.Tensor3D
+  : tf.Tensor;
+
 /** Options of {@link activations}. */
 export interface ActivationsOptions {
   /**
@@ -110,16 +147,40 @@ function reshapeOutput(r: tf.Tensor, batched: boolean, outputAs: 'rows' | 'colum
  * const act1 = activations(net, im, 'conv1');     // float32 [113, 113, 64]
  * const [a, b] = activations(net, im, ['fire6-squeeze1x1', 'fire6-relu_squeeze1x1']); // [14, 14, 48] each
  */
-export function activations(
-  net: Network | GraphModel,
+export function activations<N extends Network | GraphModel, I extends ImageInput>(
+  net: N,
+  img: I,
+  layer: LayerOf<N>,
+  options?: ActivationsOptions & { outputAs?: 'channels' },
+): ActivationsOf<N, I>;
+export function activations<N extends Network | GraphModel, I extends ImageInput>(
+  net: N,
+  img: I,
+  layer: readonly LayerOf<N>[],
+  options?: ActivationsOptions & { outputAs?: 'channels' },
+): ActivationsOf<N, I>[];
+export function activations<N extends Network | GraphModel>(
+  net: N,
   img: ImageInput,
-  layer: LayerRef,
+  layer: LayerOf<N>,
+  options: ActivationsOptions & { outputAs: 'rows' | 'columns' },
+): tf.Tensor2D;
+export function activations<N extends Network | GraphModel>(
+  net: N,
+  img: ImageInput,
+  layer: readonly LayerOf<N>[],
+  options: ActivationsOptions & { outputAs: 'rows' | 'columns' },
+): tf.Tensor2D[];
+export function activations<N extends Network | GraphModel>(
+  net: N,
+  img: ImageInput,
+  layer: LayerOf<N>,
   options?: ActivationsOptions,
 ): tf.Tensor;
-export function activations(
-  net: Network | GraphModel,
+export function activations<N extends Network | GraphModel>(
+  net: N,
   img: ImageInput,
-  layer: readonly LayerRef[],
+  layer: readonly LayerOf<N>[],
   options?: ActivationsOptions,
 ): tf.Tensor[];
 export function activations(

@@ -7,10 +7,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { GraphModel } from '@tensorflow/tfjs-converter';
+import { SQUEEZENET_LAYER_NAMES } from '../../src/models/squeezenet/layerNames.js';
 import { defaultModelDir, squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import type { Network } from '../../src/net/types.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 import { escapeRegExp } from '../helpers/text.js';
+import { loadTinyNetwork } from '../helpers/tinyNetwork.js';
 import { ROOT, readReference } from '../helpers/images.js';
 
 const MODEL_DIR = path.join(ROOT, 'model', 'squeezenet_v1.1');
@@ -106,6 +108,23 @@ describe('squeezenet', () => {
       'Global Average Pooling': 1,
       Softmax: 1,
     });
+  });
+
+  it('lists the same layer names in its type (SQUEEZENET_LAYER_NAMES) as the model has', () => {
+    expect(net.layerNames).toEqual([...SQUEEZENET_LAYER_NAMES]);
+  });
+
+  it("refuses another network made by the build, whose layers are not SqueezeNet's", async () => {
+    const tiny = await loadTinyNetwork();
+    try {
+      await expectThrowsNoLeak(
+        () => squeezenet({ modelUrl: tiny.dir }),
+        Error,
+        /^squeezenet: the model is not SqueezeNet v1\.1: it has \d+ layers, SqueezeNet has 67; in a checkout/,
+      );
+    } finally {
+      tiny.dispose();
+    }
   });
 
   it('knows its input, normalization, classes and learnables', () => {

@@ -11,6 +11,7 @@ import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { classify } from '../../src/net/classify.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
+import type { Network } from '../../src/net/types.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
 import { BACKEND } from '../helpers/backend.js';
@@ -430,7 +431,7 @@ describe('toNetwork: bad input', () => {
     const m = sequential();
     const zeros = tf.zeros([16, 16, 3]);
     await expectThrowsNoLeak(
-      () => activations(m as never, zeros, 'c1'),
+      () => activations(m as unknown as Network, zeros, 'c1'),
       TypeError,
       "activations: expected 'net' to be a loaded Network or a tf.GraphModel, got a tf.LayersModel; make it a Network first with toNetwork(model, { normalization: ... }), which gives its layers their Keras names",
     );

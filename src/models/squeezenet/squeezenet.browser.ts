@@ -3,8 +3,8 @@
  */
 import { checkLoadOptions, loadNetwork } from '../../net/loadNetwork.js';
 import { modelSource } from '../../net/modelSource.browser.js';
-import type { Network } from '../../net/types.js';
-import { BUILD_HINT, FN, type SqueezenetOptions } from './defaults.js';
+import type { SqueezeNet } from './layerNames.js';
+import { asSqueezeNet, BUILD_HINT, FN, type SqueezenetOptions } from './defaults.js';
 
 /**
  * Loads SqueezeNet v1.1 with the weights of MATLAB's pretrained `squeezenet` and MATLAB's 67 layer names
@@ -29,12 +29,14 @@ import { BUILD_HINT, FN, type SqueezenetOptions } from './defaults.js';
  * const act = activations(net, im, 'fire6-relu_squeeze1x1');
  * // or from a folder the site serves: await squeezenet({ modelUrl: '/models/squeezenet_v1.1/model.json' })
  */
-export async function squeezenet(options?: SqueezenetOptions): Promise<Network> {
+export async function squeezenet(options?: SqueezenetOptions): Promise<SqueezeNet> {
   const opts = checkLoadOptions(FN, options);
   // Literal paths on purpose: bundlers (Vite, webpack, ...) turn each `new URL('literal', import.meta.url)` into an
   // emitted asset with its own, renamed URL, so the weight shard is listed too and found by its name in model.json.
   // Unbundled (the package served as is), both resolve next to the package's dist/ folder.
   const modelJson = new URL('../model/squeezenet_v1.1/model.json', import.meta.url).href;
   const shard = new URL('../model/squeezenet_v1.1/group1-shard1of1.bin', import.meta.url).href;
-  return loadNetwork(FN, modelSource(opts, modelJson, { 'group1-shard1of1.bin': shard }), opts, BUILD_HINT);
+  return asSqueezeNet(
+    await loadNetwork(FN, modelSource(opts, modelJson, { 'group1-shard1of1.bin': shard }), opts, BUILD_HINT),
+  );
 }

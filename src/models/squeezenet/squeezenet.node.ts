@@ -6,8 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkLoadOptions, loadNetwork } from '../../net/loadNetwork.js';
 import { modelSource } from '../../net/modelSource.node.js';
-import type { Network } from '../../net/types.js';
-import { BUILD_HINT, FN, MODEL_FOLDER, type SqueezenetOptions } from './defaults.js';
+import type { SqueezeNet } from './layerNames.js';
+import { asSqueezeNet, BUILD_HINT, FN, MODEL_FOLDER, type SqueezenetOptions } from './defaults.js';
 
 const MODEL_DIR = path.join(...MODEL_FOLDER.split('/'));
 
@@ -60,7 +60,7 @@ export function defaultModelDir(): string {
  * const act = activations(net, im, 'conv1'); // [113, 113, 64]
  * net.dispose();
  */
-export async function squeezenet(options?: SqueezenetOptions): Promise<Network> {
+export async function squeezenet(options?: SqueezenetOptions): Promise<SqueezeNet> {
   const opts = checkLoadOptions(FN, options);
-  return loadNetwork(FN, modelSource(FN, opts, defaultModelDir(), BUILD_HINT), opts, BUILD_HINT);
+  return asSqueezeNet(await loadNetwork(FN, modelSource(FN, opts, defaultModelDir(), BUILD_HINT), opts, BUILD_HINT));
 }

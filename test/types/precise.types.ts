@@ -1,0 +1,47 @@
+/**
+ * Compile-time checks of the public types, run by the typecheck (`tsc --noEmit -p .`, part of `npm run check` and
+ * CI); nothing here executes. Each `@ts-expect-error` fails the typecheck if the line compiles, each typed
+ * assignment if the type is wider than promised.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import {
+  activations,
+  imread,
+  imresize,
+  type MaxChannelInfo,
+  maxChannelIndex,
+  type Network,
+  SQUEEZENET_LAYER_NAMES,
+  type SqueezeNet,
+  type SqueezeNetLayerName,
+  squeezenet,
+} from '../../src/index.js';
+
+export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canvas: HTMLCanvasElement) {
+  const net: SqueezeNet = await squeezenet();
+  const im: tf.Tensor3D | tf.Tensor2D = await imread('face.png');
+  // SqueezeNet: every layer gives maps, so one image gives a Tensor3D and a batch a Tensor4D.
+  const one: tf.Tensor3D = activations(net, im, 'conv1');
+  const info: MaxChannelInfo = await maxChannelIndex(one);
+  const many: tf.Tensor4D = activations(net, batch, 'fire2-squeeze1x1');
+  const infos: MaxChannelInfo[] = await maxChannelIndex(many);
+  const pair: tf.Tensor3D[] = activations(net, im, ['conv1', 'pool1', 3]);
+  const fromCanvas: tf.Tensor3D = activations(net, canvas, 'prob');
+  const fromFile: tf.Tensor3D = activations(net, 'face.png', 'prob');
+  const unknown: tf.Tensor3D | tf.Tensor4D = activations(net, anyRank, 'conv10');
+  const rows: tf.Tensor2D = activations(net, im, 'conv1', { outputAs: 'rows' });
+  const resized: tf.Tensor3D = activations(net, im, 'conv1', { resize: true });
+  // @ts-expect-error a misspelt SqueezeNet layer does not compile
+  activations(net, im, 'conv11');
+  // @ts-expect-error nor in a list
+  activations(net, im, ['conv1', 'fire2-squeeze1x2']);
+  const name: SqueezeNetLayerName = SQUEEZENET_LAYER_NAMES[1];
+  // Any network: its layers may be flat, so the rank is not promised; any name compiles (checked when it runs).
+  const generic: Network = net;
+  const wide: tf.Tensor = activations(generic, im, 'whatever');
+  // @ts-expect-error not promised to be [h, w, c] for a network in general
+  const narrow: tf.Tensor3D = activations(generic, im, 'conv1');
+  // imresize keeps the rank, and takes a shape's slice as the size.
+  const small: tf.Tensor3D | tf.Tensor2D = imresize(im, im.shape.slice(0, 2));
+  return [one, info, many, infos, pair, fromCanvas, fromFile, unknown, rows, resized, name, wide, narrow, small];
+}
