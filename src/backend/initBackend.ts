@@ -122,7 +122,7 @@ export async function ensureBackend(): Promise<void> {
 async function chooseAndStart(opts: InitBackendOptions): Promise<BackendChoice> {
   const explicit = opts.backend !== undefined;
   const order = explicit ? [opts.backend as BackendName] : (opts.prefer ?? BACKEND_NAMES);
-  const facts = await probeBackends(order);
+  const facts = await probeBackends(order, { refusesSoftwareWebGPU: !explicit && !opts.allowSoftwareWebGPU });
   const { candidates, skipped } = rankBackends(
     { order, explicit, allowSoftwareWebGPU: opts.allowSoftwareWebGPU ?? false },
     facts,

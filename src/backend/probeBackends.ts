@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from './backendNames.js';
 import { describeAdapter, runtimeOf, type BackendFacts, type Runtime, type WebGPUProbe } from './rankBackends.js';
+import { nodeProcess } from './wasmThreads.js';
 
 let cachedRuntime: Runtime | undefined;
 
@@ -25,7 +26,10 @@ export function firstLine(err: unknown): string {
  * The facts about this machine that decide which backends can be tried: the runtime, whether a canvas can be made,
  * and (only when `webgpu` is among `order`) the WebGPU adapter.
  */
-export async function probeBackends(order: readonly BackendName[]): Promise<BackendFacts> {
+export async function probeBackends(
+  order: readonly BackendName[],
+  { refusesSoftwareWebGPU = false }: { refusesSoftwareWebGPU?: boolean } = {},
+): Promise<BackendFacts> {
   const g = globalThis as Record<string, unknown>;
   const facts: BackendFacts = {
     runtime: detectRuntime(),
@@ -33,7 +37,11 @@ export async function probeBackends(order: readonly BackendName[]): Promise<Back
       typeof (g.document as Document | undefined)?.createElement === 'function' ||
       typeof g.OffscreenCanvas === 'function',
   };
-  if (order.includes('webgpu')) facts.webgpu = await probeWebGPU();
+  if (order.includes('webgpu')) {
+    // A software adapter the choice would refuse is found from a child process, and Dawn never starts here.
+    const elsewhere = refusesSoftwareWebGPU && facts.runtime === 'node' ? await probeSoftwareAdapterInChild() : null;
+    facts.webgpu = elsewhere ?? (await probeWebGPU());
+  }
   if (order.includes('webgl') && facts.runtime === 'browser' && facts.canvas) {
     const renderer = webglRenderer();
     if (renderer) facts.webglRenderer = renderer;
@@ -81,6 +89,71 @@ function probeWebGPU(): Promise<WebGPUProbe> {
   return webgpuProbe;
 }
 
+/**
+ * The adapter Dawn gives in Node.js, asked in a child process, when it is a software one or there is none; null
+ * otherwise, and whenever the child cannot say (then the probe runs in this process). Dawn prints warnings on stderr
+ * when it sets up a software Vulkan device (lavapipe: "maxDynamicUniformBuffersPerPipelineLayout artificially
+ * reduced ..."); asked here, they would reach every script and command on a machine without a GPU, although the
+ * automatic choice then refuses WebGPU. The child takes about 0.15 s, once per process.
+ */
+function probeSoftwareAdapterInChild(): Promise<WebGPUProbe | null> {
+  childProbe ??= childProbeOnce();
+  return childProbe;
+}
+
+let childProbe: Promise<WebGPUProbe | null> | undefined;
+
+/** The child's program: argv[1] the `webgpu` package's file URL, argv[2] the power preference. */
+const CHILD_PROBE = `
+const dawn = await import(process.argv[1]);
+for (const [k, v] of Object.entries(dawn.globals)) if (!(k in globalThis)) globalThis[k] = v;
+const a = await dawn.create([]).requestAdapter({ powerPreference: process.argv[2] });
+const i = a ? (a.info ?? (await a.requestAdapterInfo?.()) ?? {}) : null;
+const f = i ? (i.isFallbackAdapter ?? a.isFallbackAdapter) : undefined;
+process.stdout.write(JSON.stringify(i && { vendor: i.vendor, architecture: i.architecture, device: i.device,
+  description: i.description, isFallbackAdapter: f }));
+process.exit(0);
+`;
+
+async function childProbeOnce(): Promise<WebGPUProbe | null> {
+  const proc = nodeProcess() as (ReturnType<typeof nodeProcess> & { execPath?: string }) | null;
+  const load = (name: string) => proc?.getBuiltinModule?.(name) as Record<string, unknown> | undefined;
+  const cp = load('node:child_process') as
+    | { execFile: (file: string, args: string[], o: object, cb: (e: unknown, out: string) => void) => void }
+    | undefined;
+  const mod = load('node:module') as { createRequire(from: string): { resolve(id: string): string } } | undefined;
+  const url = load('node:url') as { pathToFileURL(p: string): URL } | undefined;
+  if (!cp || !mod || !url || !proc?.execPath) return null;
+  let entry: string;
+  try {
+    entry = url.pathToFileURL(mod.createRequire(import.meta.url).resolve(NODE_WEBGPU_PACKAGE)).href;
+  } catch {
+    return null; // not installed: the probe here says so
+  }
+  const args = ['--input-type=module', '-e', CHILD_PROBE, entry, 'high-performance'];
+  const out = await new Promise<string | null>((resolve) =>
+    cp.execFile(proc.execPath!, args, { timeout: 30_000, windowsHide: true }, (err, stdout) =>
+      resolve(err ? null : String(stdout)),
+    ),
+  );
+  if (out === null) return null;
+  let info: Parameters<typeof describeAdapter>[0] | null;
+  try {
+    info = JSON.parse(out);
+  } catch {
+    return null;
+  }
+  if (info === null)
+    return { unavailable: `no WebGPU adapter: navigator.gpu.requestAdapter() returned null${NO_ADAPTER_HINT}` };
+  const adapter = describeAdapter(info);
+  return adapter.software ? { adapter } : null;
+}
+
+/** Why Dawn may find no adapter in Node.js. */
+const NO_ADAPTER_HINT =
+  ' (in Node.js, Dawn needs a Vulkan, Metal or D3D12 driver; a Linux machine without a GPU needs a software ' +
+  'Vulkan driver: Mesa lavapipe 24 or later, or SwiftShader)';
+
 async function probeWebGPUOnce(): Promise<WebGPUProbe> {
   const g = globalThis as Record<string, unknown>;
   let gpu = (g.navigator as { gpu?: GpuLike } | undefined)?.gpu;
@@ -123,11 +196,7 @@ async function probeWebGPUOnce(): Promise<WebGPUProbe> {
     return { unavailable: `navigator.gpu.requestAdapter() failed (${firstLine(err)})` };
   }
   if (!adapter) {
-    const hint =
-      detectRuntime() === 'node'
-        ? ' (in Node.js, Dawn needs a Vulkan, Metal or D3D12 driver; a Linux machine without a GPU needs a software ' +
-          'Vulkan driver: Mesa lavapipe 24 or later, or SwiftShader)'
-        : '';
+    const hint = detectRuntime() === 'node' ? NO_ADAPTER_HINT : '';
     return { unavailable: `no WebGPU adapter: navigator.gpu.requestAdapter() returned null${hint}` };
   }
   const info =

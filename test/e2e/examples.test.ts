@@ -52,6 +52,7 @@ function tsx(args: string[]) {
 
 let summary: Summary;
 let runOutput = '';
+let runErrors = '';
 const minOf = (a: Uint8Array) => a.reduce((m, v) => Math.min(m, v), 255);
 const maxOf = (a: Uint8Array) => a.reduce((m, v) => Math.max(m, v), 0);
 const png = (file: string): PngImage => readPng(path.join(OUT, file));
@@ -65,6 +66,7 @@ beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   const r = tsx(['examples/walkthrough.ts', '--out', OUT, '--backend', 'wasm', '--no-build']);
   runOutput = `${r.stdout}\n${r.stderr}`;
+  runErrors = r.stderr;
   if (r.status !== 0) throw new Error(`walkthrough failed (exit ${r.status}):\n${runOutput}`);
   summary = JSON.parse(readFileSync(path.join(OUT, 'walkthrough.json'), 'utf8')) as Summary;
   await initBackend({ backend: 'wasm' });
@@ -75,6 +77,10 @@ afterAll(() => {
 });
 
 describe('npm run walkthrough', () => {
+  it('prints nothing on stderr (no TF.js banner, no driver warning)', () => {
+    expect(runErrors.split('\n').filter((l) => l)).toEqual([]);
+  });
+
   it('runs the seven steps on wasm and says so, step by step', () => {
     expect(runOutput).toContain('figures go to');
     expect(summary.backend).toBe('wasm');
