@@ -2,6 +2,7 @@
  * cnn-activations for browsers: everything in the core API, plus images read from URLs, `<img>`, `ImageData` and
  * canvases, and `imshow` onto a canvas. Never imports a Node.js module.
  * @packageDocumentation
+ * @module cnn-activations/browser
  */
 export * from './core.js';
 export { imread } from './io/imread.browser.js';

@@ -2,6 +2,7 @@
  * cnn-activations for Node.js: everything in the core API, plus image files read from and written to disk and the
  * SqueezeNet model loaded from the package's own files.
  * @packageDocumentation
+ * @module cnn-activations
  */
 export * from './core.js';
 export { imread } from './io/imread.node.js';
