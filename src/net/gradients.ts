@@ -38,10 +38,14 @@ function unreduce(dy: tf.Tensor, xShape: readonly number[], axis: unknown): tf.T
   return tf.mul(tf.reshape(dy, kept), tf.ones(xShape as number[]));
 }
 
-/** `t` [n, h, w, c] with `sh - 1` rows and `sw - 1` columns of zeros between its cells: [n, (h-1)sh+1, (w-1)sw+1, c]. */
+/**
+ * `t` [n, h, w, c] with `sh - 1` rows and `sw - 1` columns of zeros after each of its cells: [n, h·sh, w·sw, c]
+ * (the last row and column of zeros included: the caller pads or crops once, and a crop of a large tensor costs as
+ * much as the spreading itself on wasm).
+ */
 function spreadByStride(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   let out = t;
-  // Rank-4 steps only (WebGPU's pad takes at most rank 4): rows, then columns; each cell followed by zeros, trimmed.
+  // Rank-4 steps only (WebGPU's pad takes at most rank 4): rows, then columns.
   if (sh > 1) {
     const [n, h, w, c] = out.shape;
     const rows = tf.pad(tf.reshape(out, [n, h, 1, w * c]), [
@@ -50,7 +54,7 @@ function spreadByStride(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
       [0, sh - 1],
       [0, 0],
     ]);
-    out = tf.slice(tf.reshape(rows, [n, h * sh, w, c]) as tf.Tensor4D, [0, 0, 0, 0], [n, (h - 1) * sh + 1, w, c]);
+    out = tf.reshape(rows, [n, h * sh, w, c]);
   }
   if (sw > 1) {
     const [n, h, w, c] = out.shape;
@@ -60,7 +64,7 @@ function spreadByStride(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
       [0, sw - 1],
       [0, 0],
     ]);
-    out = tf.slice(tf.reshape(cols, [n, h, w * sw, c]) as tf.Tensor4D, [0, 0, 0, 0], [n, h, (w - 1) * sw + 1, c]);
+    out = tf.reshape(cols, [n, h, w * sw, c]);
   }
   return out;
 }
@@ -587,17 +591,26 @@ function fullCorrelationInput(dy: tf.Tensor4D, filterShape: number[], xShape: nu
   const [n, H, W] = xShape;
   const [sh, sw] = pair(attrs.strides);
   const [t, , l] = convPadding(xShape, filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+  // dy's first cell goes to row kh - 1 - t and column kw - 1 - l of the full correlation's input; the spread's
+  // trailing zeros (and anything past the last row or column) are padded to size or cropped, in one step each.
   const spread = spreadByStride(dy, sh, sw);
   const top = kh - 1 - t;
   const left = kw - 1 - l;
   const rows = H + kh - 1;
   const cols = W + kw - 1;
-  const padded = tf.pad(spread, [
-    [0, 0],
-    [Math.max(top, 0), Math.max(rows - top - spread.shape[1]!, 0)],
-    [Math.max(left, 0), Math.max(cols - left - spread.shape[2]!, 0)],
-    [0, 0],
-  ]);
+  const [, sr, sc] = spread.shape;
+  const bottom = rows - top - sr;
+  const right = cols - left - sc;
+  const padded =
+    top > 0 || left > 0 || bottom > 0 || right > 0
+      ? tf.pad(spread, [
+          [0, 0],
+          [Math.max(top, 0), Math.max(bottom, 0)],
+          [Math.max(left, 0), Math.max(right, 0)],
+          [0, 0],
+        ])
+      : spread;
+  if (top >= 0 && left >= 0 && bottom >= 0 && right >= 0) return padded;
   return tf.slice(padded, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [n, rows, cols, dy.shape[3]]);
 }
 

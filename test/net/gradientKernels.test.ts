@@ -39,6 +39,9 @@ const CASES: Case[] = [
   { h: 7, w: 6, c: 3, k: 3, s: 2, pad: 'same' },
   { h: 8, w: 9, c: 2, k: 3, s: 1, pad: 'same' },
   { h: 9, w: 7, c: 2, k: 2, s: 2, pad: 'valid' },
+  // The stride's spread reaches past the input's last row and column: cropped, not padded.
+  { h: 7, w: 8, c: 2, k: 1, s: 3, pad: 'valid' },
+  { h: 10, w: 7, c: 2, k: 2, s: 3, pad: 'same' },
 ];
 
 describe('gradients through Keras-style convolutions', () => {
