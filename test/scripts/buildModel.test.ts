@@ -21,7 +21,8 @@ const WEIGHTS = path.join(SHARED, 'models', 'squeezenet_v1.1');
 const OUT = path.join(ROOT, 'model', 'squeezenet_v1.1');
 const HOW =
   'Pass the directory holding squeezenet_v1.1.json and squeezenet_v1.1.bin as the first argument ' +
-  '(npm run build:model -- /path/to/squeezenet_v1.1) or set CNN_ACTIVATIONS_WEIGHTS=/path/to/squeezenet_v1.1.';
+  '(npm run build:model -- /path/to/squeezenet_v1.1) or set CNN_ACTIVATIONS_WEIGHTS=/path/to/squeezenet_v1.1; ' +
+  'or the original Caffe model (npm run build:model -- /path/to/squeezenet_v1.1.caffemodel; see README).';
 
 let tmp: string;
 beforeAll(() => {
@@ -90,6 +91,11 @@ describe('scripts/build-model.ts', () => {
     expect(run([], { CNN_ACTIVATIONS_WEIGHTS: nowhere })).toEqual({
       status: 1,
       stderr: `build-model: squeezenet_v1.1.json not found in ${nowhere} (from CNN_ACTIVATIONS_WEIGHTS). ${HOW}`,
+    });
+    const noCaffe = path.join(tmp, 'squeezenet_v1.1.caffemodel');
+    expect(run([noCaffe])).toEqual({
+      status: 1,
+      stderr: `build-model: ${noCaffe} not found (from the command-line argument). ${HOW}`,
     });
   });
 
