@@ -22,7 +22,7 @@ import { assertTensor } from '../internal/validate.js';
  * @example
  * im2double(tf.tensor([0, 51, 255], undefined, 'int32')); // float32 [0, 0.2, 1]
  */
-export function im2double(x: tf.Tensor): tf.Tensor {
+export function im2double<T extends tf.Tensor>(x: T): T {
   assertTensor('im2double', 'x', x, { what: 'a tensor' });
-  return tf.tidy('im2double', () => (x.dtype === 'int32' ? tf.div(tf.cast(x, 'float32'), 255) : tf.clone(x)));
+  return tf.tidy('im2double', () => (x.dtype === 'int32' ? tf.div(tf.cast(x, 'float32'), 255) : tf.clone(x))) as T;
 }

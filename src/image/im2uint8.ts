@@ -25,7 +25,7 @@ import { castToUint8 } from './uint8.js';
  * @example
  * im2uint8(tf.tensor([0.5, 0.50196, -0.1, 1.2, NaN])); // int32 [128, 128, 0, 255, 0]
  */
-export function im2uint8(x: tf.Tensor): tf.Tensor {
+export function im2uint8<T extends tf.Tensor>(x: T): T {
   assertTensor('im2uint8', 'x', x, { what: 'a tensor' });
-  return tf.tidy('im2uint8', () => (x.dtype === 'int32' ? tf.clone(x) : castToUint8(tf.mul(x, 255))));
+  return tf.tidy('im2uint8', () => (x.dtype === 'int32' ? tf.clone(x) : castToUint8(tf.mul(x, 255)))) as T;
 }

@@ -43,7 +43,7 @@ import { assertTensor, describeValue } from '../internal/validate.js';
  * mat2gray(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), [2, 5]);  // [[0, 0, 1/3], [2/3, 1, 1]]
  * const gray = mat2gray(act);                             // act [113, 113, 64]: one global scale for all 64 channels
  */
-export function mat2gray(x: tf.Tensor, limits?: readonly [number, number]): tf.Tensor {
+export function mat2gray<T extends tf.Tensor>(x: T, limits?: readonly [number, number]): T {
   assertTensor('mat2gray', 'x', x, { what: 'a tensor' });
   if (limits !== undefined) {
     const expected = 'an array [amin, amax] of two numbers';
@@ -56,7 +56,7 @@ export function mat2gray(x: tf.Tensor, limits?: readonly [number, number]): tf.T
       );
     }
   }
-  return tf.tidy('mat2gray', () => {
+  return tf.tidy('mat2gray', (): tf.Tensor => {
     if (x.size === 0) return tf.zeros(x.shape, 'float32');
     // Elementwise and whole-tensor steps only, so they run on the flattened tensor (WebGPU's `where` takes rank <= 4).
     const flat = tf.reshape(x, [x.size]);
@@ -101,5 +101,5 @@ export function mat2gray(x: tf.Tensor, limits?: readonly [number, number]): tf.T
     // clipping: clipByValue's NaN handling differs between backends (cpu keeps NaN, wasm gives 0).
     if (x.dtype === 'int32' && limits === undefined) return tf.reshape(clipped, x.shape);
     return tf.reshape(tf.where(tf.isNaN(image), tf.onesLike(image), clipped), x.shape);
-  });
+  }) as T;
 }

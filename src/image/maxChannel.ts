@@ -75,6 +75,9 @@ export function strongestChannel(act: tf.Tensor): { index: tf.Tensor; value: tf.
  * const strongest = maxChannel(act1);          // [113, 113]: MATLAB's act1(:,:,:,maxValueIndex)
  * const shown = imresize(mat2gray(strongest), [227, 227]);
  */
+export function maxChannel(act: tf.Tensor3D): tf.Tensor2D;
+export function maxChannel(act: tf.Tensor4D): tf.Tensor3D;
+export function maxChannel(act: tf.Tensor): tf.Tensor;
 export function maxChannel(act: tf.Tensor): tf.Tensor {
   assertActivations('maxChannel', act);
   return tf.tidy('maxChannel', () => {

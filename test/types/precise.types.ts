@@ -6,9 +6,13 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
   activations,
+  im2double,
+  im2uint8,
   imread,
   imresize,
   type MaxChannelInfo,
+  mat2gray,
+  maxChannel,
   maxChannelIndex,
   type Network,
   SQUEEZENET_LAYER_NAMES,
@@ -43,5 +47,14 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   const narrow: tf.Tensor3D = activations(generic, im, 'conv1');
   // imresize keeps the rank, and takes a shape's slice as the size.
   const small: tf.Tensor3D | tf.Tensor2D = imresize(im, im.shape.slice(0, 2));
-  return [one, info, many, infos, pair, fromCanvas, fromFile, unknown, rows, resized, name, wide, narrow, small];
+  // Image functions keep the rank; maxChannel drops the channel axis.
+  const gray: tf.Tensor3D = mat2gray(one);
+  const bytes: tf.Tensor3D = im2uint8(gray);
+  const back: tf.Tensor3D = im2double(bytes);
+  const strongest: tf.Tensor2D = maxChannel(one);
+  const strongestEach: tf.Tensor3D = maxChannel(many);
+  return [
+    ...[one, info, many, infos, pair, fromCanvas, fromFile, unknown, rows, resized, name, wide, narrow, small],
+    ...[gray, bytes, back, strongest, strongestEach],
+  ];
 }
