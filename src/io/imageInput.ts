@@ -30,8 +30,8 @@ export const IMAGE_FORMS =
   'PNG/JPEG bytes or a file path (Node.js), or an <img>, <canvas>, OffscreenCanvas, ImageData, ImageBitmap or ' +
   '<video> (browsers)';
 
-/** Reads bytes or a path to an int32 image; undefined for anything else. Registered by the Node entry. */
-export type ImageDecoder = (fn: string, source: unknown) => tf.Tensor | undefined;
+/** Reads bytes, a path or a `file:` URL to an int32 image, synchronously. Registered by the Node entry. */
+export type ImageDecoder = (fn: string, source: Uint8Array | ArrayBuffer | string | URL) => tf.Tensor;
 
 let decoder: ImageDecoder | undefined;
 

@@ -130,20 +130,10 @@ async function load(source: unknown, opts: WaitOptions): Promise<{ bytes: Uint8A
 
 /**
  * The synchronous reader of the network functions (`activations(net, 'face.png', ...)`): PNG/JPEG bytes and files
- * as `imread` reads them, with `fn` in messages; undefined for what is neither. A URL to download is refused: that
- * needs `await imread(url)`. Registered with `setImageDecoder` by the Node entry.
+ * as `imread` reads them, with `fn` in messages. A URL to download is refused: that needs `await imread(url)`.
+ * Registered with `setImageDecoder` by the Node entry, which calls it for bytes, strings and URLs only.
  */
-export function readImageSync(fn: string, source: unknown): tf.Tensor | undefined {
-  if (
-    !(
-      source instanceof Uint8Array ||
-      source instanceof ArrayBuffer ||
-      typeof source === 'string' ||
-      source instanceof URL
-    )
-  ) {
-    return undefined;
-  }
+export function readImageSync(fn: string, source: unknown): tf.Tensor {
   const at = locate(fn, 'img', source, SOURCE_WHAT);
   if (at.kind === 'url') {
     throw new TypeError(

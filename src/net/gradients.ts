@@ -416,14 +416,13 @@ const CONFIGS: tf.GradConfig[] = [
     },
   },
   {
-    // Inference-mode batch normalization (mean and variance are constants): only the input's gradient.
+    // Inference-mode batch normalization (mean and variance are constants): only the input's gradient. A scale must
+    // be given (converted graphs always give one): TF.js cannot save an absent input for a gradient.
     kernelName: tf.FusedBatchNorm,
     inputsToSave: ['scale', 'variance'],
-    gradFunc: (dy, [scale, variance]: Saved, attrs: Attrs) => {
-      const g = dy as tf.Tensor;
-      const factor = tf.rsqrt(tf.add(variance, attrs.varianceEpsilon as number));
-      return { x: () => tf.mul(g, scale == null ? factor : tf.mul(factor, scale)) };
-    },
+    gradFunc: (dy, [scale, variance]: Saved, attrs: Attrs) => ({
+      x: () => tf.mul(dy as tf.Tensor, tf.mul(tf.rsqrt(tf.add(variance, attrs.varianceEpsilon as number)), scale)),
+    }),
   },
   {
     kernelName: tf.Slice,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caffeFacts, float16Digests, readCaffeModel, toFloat16Bits } from '../../scripts/model/caffe.js';
 import { readWeightsFolder, type WeightsFolder, WeightsError } from '../../scripts/model/weights.js';
+import { concatBytes } from '../../src/io/imageFormat.js';
 import { ROOT, SHARED } from '../helpers/images.js';
 
 // The model build from SqueezeNet v1.1's original Caffe model. The public file cannot be downloaded here, so the
@@ -23,15 +24,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 // --- a protobuf writer, as much as a NetParameter needs ---
 type Bytes = Uint8Array;
-const cat = (parts: (Bytes | number[])[]): Bytes => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+const cat = (parts: (Bytes | number[])[]): Bytes => concatBytes(parts.map((p) => Uint8Array.from(p)));
 const varint = (v: number): number[] => {
   const out: number[] = [];
   let x = v;
