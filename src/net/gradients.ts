@@ -7,6 +7,7 @@
  * for: a convolution's filter gradient never runs when the filter is a constant. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { WASM_GRAD_KERNELS, WASM_MAXPOOL_GRAD } from './wasmKernels.js';
 
 type Saved = tf.Tensor[];
 type Attrs = Record<string, unknown>;
@@ -70,12 +71,12 @@ function spreadByStride(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
 }
 
 /**
- * The input gradient of a 'valid' max pooling with elementwise operations: for each offset of the window, in
+ * The input gradient of a 'valid' max pooling with elementwise operations (any padding: {@link paddedMaxPoolInputGrad}): for each offset of the window, in
  * row-major order, the outputs whose maximum sits there (and at no earlier offset) send their gradient back to it.
- * The same routing as TF's MaxPoolGrad (each window's first maximum), for the backends whose kernel differs on ties
- * ({@link ELEMENTWISE_MAXPOOL_GRAD}): wasm's drops the gradient of some windows next to padding (measured: a tiny
- * network's input gradient off by 200% against central differences), webgpu's sends it to another tied cell. It
- * costs several times the kernel; the cpu backend uses its kernel.
+ * The same routing as TF's MaxPoolGrad (each window's first maximum), for webgpu, whose kernel sends a tied
+ * maximum's gradient to another of the tied cells. It costs several times the kernel. The cpu backend uses its
+ * kernel. TF.js's wasm kernel drops the gradient of some windows next to padding (measured: a tiny network's input
+ * gradient off by 200% against central differences): wasm has a one-pass kernel of ours (wasmKernels.ts).
  */
 function maxPoolInputGrad(
   dy: tf.Tensor4D,
@@ -143,17 +144,41 @@ function maxPoolInputGrad(
   return tf.slice(full, [0, 0, 0, 0], [n, H, W, c]);
 }
 
+/** Whether the one-pass wasm kernels of `wasmKernels.ts` apply: the wasm backend, float32 tensors. */
+const onWasm = (dy: tf.Tensor, x: tf.Tensor) =>
+  tf.getBackend() === 'wasm' && dy.dtype === 'float32' && x.dtype === 'float32';
+
+/**
+ * {@link maxPoolInputGrad} for any padding: the input padded with -Infinity (never a window's maximum) is pooled
+ * 'valid', and the gradient of the padding is cut off.
+ */
+function paddedMaxPoolInputGrad(dy: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tensor4D, attrs: Attrs): tf.Tensor {
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape,
+    attrs.filterSize as [number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'valid',
+    attrs.dimRoundingMode as 'floor' | undefined,
+  );
+  const { top, bottom, left, right } = info.padInfo;
+  const kernel: [number, number] = [info.filterHeight, info.filterWidth];
+  const strides: [number, number] = [info.strideHeight, info.strideWidth];
+  if (top + bottom + left + right === 0) return maxPoolInputGrad(dy, x, y, kernel, strides);
+  const paddings: [number, number][] = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
+  const padded = tf.pad(x, paddings, Number.NEGATIVE_INFINITY);
+  return tf.slice(maxPoolInputGrad(dy, padded, y, kernel, strides), [0, top, left, 0], x.shape);
+}
+
 const pair = (v: unknown): [number, number] => (typeof v === 'number' ? [v, v] : (v as [number, number]));
 
 const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: Attrs) =>
   tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
-
-/**
- * Backends whose MaxPoolGrad kernel routes tied maxima otherwise than TF (the window's first maximum, row-major):
- * wasm drops some next to padding, webgpu sends them to another of the tied cells. There, max pooling's gradient is
- * computed with elementwise operations (`maxPoolInputGrad`), so that every backend gives the same gradients.
- */
-const ELEMENTWISE_MAXPOOL_GRAD = ['wasm', 'webgpu'];
 
 const CONFIGS: tf.GradConfig[] = [
   {
@@ -199,7 +224,12 @@ const CONFIGS: tf.GradConfig[] = [
   {
     kernelName: tf.Relu,
     inputsToSave: ['x'],
-    gradFunc: (dy, [x]: Saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.cast(tf.greater(x, 0), 'float32')) }),
+    gradFunc: (dy, [x]: Saved) => ({
+      x: () =>
+        // step(x) is 1 where x > 0, else 0 (NaN where x is NaN, as TF.js's own ReLU gradient). On wasm one step
+        // and one product took 12 ms for a 16×113×113×64 tensor; a comparison, a cast and a product took 90 ms.
+        tf.mul(dy as tf.Tensor, tf.step(x)),
+    }),
   },
   {
     kernelName: tf.Conv2D,
@@ -233,13 +263,15 @@ const CONFIGS: tf.GradConfig[] = [
       const { filterSize, strides, pad, dimRoundingMode } = attrs;
       return {
         x: () =>
-          pad === 'valid' && ELEMENTWISE_MAXPOOL_GRAD.includes(tf.getBackend())
-            ? maxPoolInputGrad(dy as tf.Tensor4D, x as tf.Tensor4D, y as tf.Tensor4D, pair(filterSize), pair(strides))
-            : run(
-                'MaxPoolGrad',
-                { dy: dy as tf.Tensor, input: x, output: y },
-                { filterSize, strides, pad, dimRoundingMode },
-              ),
+          onWasm(dy as tf.Tensor, x)
+            ? run(WASM_MAXPOOL_GRAD, { dy: dy as tf.Tensor, x }, { filterSize, strides, pad, dimRoundingMode })
+            : tf.getBackend() === 'webgpu'
+              ? paddedMaxPoolInputGrad(dy as tf.Tensor4D, x as tf.Tensor4D, y as tf.Tensor4D, attrs)
+              : run(
+                  'MaxPoolGrad',
+                  { dy: dy as tf.Tensor, input: x, output: y },
+                  { filterSize, strides, pad, dimRoundingMode },
+                ),
       };
     },
   },
@@ -449,7 +481,7 @@ export function ensureGradients(): void {
   if (tf.getGradient(tf.MaxPool) !== maxPool) tf.registerGradient(maxPool);
   if (installed) return;
   for (const config of CONFIGS) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
-  for (const config of WASM_KERNELS) {
+  for (const config of [...WASM_KERNELS, ...WASM_GRAD_KERNELS]) {
     // TF.js's own wasm Conv2DBackpropInput is replaced (see WASM_KERNELS); the others are added where missing.
     const existing = tf.getKernel(config.kernelName, config.backendName);
     if (existing && config.kernelName === 'Conv2DBackpropInput') tf.unregisterKernel(config.kernelName, 'wasm');

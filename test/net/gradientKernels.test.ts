@@ -211,3 +211,94 @@ describe('max pooling gradient with tied maxima next to padding', () => {
     tf.dispose([x, dy, dx]);
   });
 });
+
+describe('max pooling gradient, batches, channels, uneven windows', () => {
+  /** TF's routing, written out: each window's gradient goes to its first maximum (row-major). */
+  function reference(
+    xv: Float32Array,
+    dyv: Float32Array,
+    [n, H, W, c]: number[],
+    [kh, kw]: number[],
+    [sh, sw]: number[],
+  ) {
+    const [oh, ow] = [Math.floor((H - kh) / sh) + 1, Math.floor((W - kw) / sw) + 1];
+    const want = new Float64Array(xv.length);
+    for (let b = 0; b < n; b++)
+      for (let r = 0; r < oh; r++)
+        for (let q = 0; q < ow; q++)
+          for (let k = 0; k < c; k++) {
+            let best = -1;
+            for (let i = 0; i < kh; i++)
+              for (let j = 0; j < kw; j++) {
+                const at = ((b * H + r * sh + i) * W + q * sw + j) * c + k;
+                if (best < 0 || xv[at] > xv[best]) best = at;
+              }
+            want[best] += dyv[((b * oh + r) * ow + q) * c + k];
+          }
+    return { want, oh, ow };
+  }
+
+  for (const cs of [
+    { shape: [2, 7, 6, 3], kernel: [3, 2], strides: [2, 1] },
+    { shape: [1, 9, 9, 5], kernel: [3, 3], strides: [2, 2] },
+    { shape: [3, 5, 8, 2], kernel: [2, 3], strides: [3, 2] },
+  ]) {
+    it(`${cs.shape.join('×')}, ${cs.kernel.join('×')} windows, strides ${cs.strides.join('×')}, many ties`, async () => {
+      ensureGradients();
+      const size = cs.shape.reduce((a, b) => a * b, 1);
+      const xv = Float32Array.from({ length: size }, (_, i) => (i * 7919) % 5); // values 0..4: many tied maxima
+      const x = tf.tensor4d(xv, cs.shape as [number, number, number, number]);
+      const { oh, ow } = reference(xv, new Float32Array(size), cs.shape, cs.kernel, cs.strides);
+      const dyShape = [cs.shape[0], oh, ow, cs.shape[3]] as [number, number, number, number];
+      const dyv = Float32Array.from({ length: dyShape.reduce((a, b) => a * b, 1) }, (_, i) => (i % 13) - 6);
+      const dy = tf.tensor4d(dyv, dyShape);
+      const dx = tf.grad((v: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            tf.maxPool(v as tf.Tensor4D, cs.kernel as [number, number], cs.strides as [number, number], 'valid'),
+            dy,
+          ),
+        ),
+      )(x);
+      const got = await dx.data();
+      expect(Array.from(got)).toEqual(Array.from(reference(xv, dyv, cs.shape, cs.kernel, cs.strides).want));
+      tf.dispose([x, dy, dx]);
+    });
+  }
+});
+
+describe("max pooling gradient with 'same' padding", () => {
+  it('never routes to a cell outside the image, and matches the cpu kernel', async () => {
+    ensureGradients();
+    const xv = Float32Array.from({ length: 2 * 6 * 7 * 3 }, (_, i) => -((i * 31) % 4)); // ≤ 0: padding must not win
+    const x = tf.tensor4d(xv, [2, 6, 7, 3]);
+    const f = (v: tf.Tensor) =>
+      tf.sum(
+        tf.mul(tf.maxPool(v as tf.Tensor4D, 3, 2, 'same'), tf.reshape(tf.range(1, 2 * 3 * 4 * 3 + 1), [2, 3, 4, 3])),
+      );
+    const dx = tf.grad(f)(x);
+    const got = await dx.data();
+    // TF's routing written out: first maximum among the window's cells inside the image (padding top/left 0, 'same').
+    const want = new Float64Array(xv.length);
+    const [H, W, C] = [6, 7, 3];
+    const pads = {
+      top: Math.floor(Math.max(0, (3 - 1) * 2 + 3 - H) / 2),
+      left: Math.floor(Math.max(0, (4 - 1) * 2 + 3 - W) / 2),
+    };
+    for (let b = 0; b < 2; b++)
+      for (let r = 0; r < 3; r++)
+        for (let q = 0; q < 4; q++)
+          for (let k = 0; k < C; k++) {
+            let best = -1;
+            for (let i = r * 2 - pads.top; i < r * 2 - pads.top + 3; i++)
+              for (let j = q * 2 - pads.left; j < q * 2 - pads.left + 3; j++) {
+                if (i < 0 || i >= H || j < 0 || j >= W) continue;
+                const at = ((b * H + i) * W + j) * C + k;
+                if (best < 0 || xv[at] > xv[best]) best = at;
+              }
+            want[best] += ((b * 3 + r) * 4 + q) * C + k + 1;
+          }
+    expect(Array.from(got)).toEqual(Array.from(want));
+    tf.dispose([x, dx]);
+  });
+});

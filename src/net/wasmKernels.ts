@@ -1,0 +1,90 @@
+/**
+ * Max pooling's input gradient for the wasm backend, written over the backend's heap in one pass. Built from public
+ * operations (see `maxPoolInputGrad` in gradients.ts, still used on webgpu), it took nine slices, nine comparisons,
+ * nine pads and an interleave: half of a deep-dream step on SqueezeNet. TF.js's own wasm kernel routes tied maxima
+ * otherwise than TF. This one gives what the operations gave: it only moves values, and where windows overlap it
+ * adds their gradients in the same order. Not exported from the package.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Max pooling's input gradient with TF's routing (each window's first maximum, row-major). Inputs `dy`, `x`; attributes
+ * those of MaxPool.
+ */
+export const WASM_MAXPOOL_GRAD = 'CnnActivationsMaxPoolGrad';
+
+/** The parts of TF.js's wasm backend used here: both are public methods of its `BackendWasm` class. */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
+type Args = Parameters<tf.KernelConfig['kernelFunc']>[0];
+
+const heapOf = (args: Args) => args.backend as unknown as WasmHeap;
+
+/**
+ * A max pooling's input gradient, NHWC, float32, for any padding: cells outside the image are never a window's
+ * maximum, as in TF. The views of the heap are taken after the output is allocated, since an allocation may grow (and
+ * so move) the heap.
+ */
+function maxPoolGrad(args: Args): tf.TensorInfo {
+  const { dy, x } = args.inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = args.attrs as Record<string, never>;
+  const [n, H, W, c] = x.shape;
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  const { top, left } = info.padInfo;
+  const [, oh, ow] = dy.shape;
+  const heap = heapOf(args);
+  const out = heap.makeOutput([...x.shape], 'float32');
+  const xs = heap.typedArrayFromHeap(x);
+  const dys = heap.typedArrayFromHeap(dy);
+  const grad = heap.typedArrayFromHeap(out);
+  grad.fill(0);
+  const best = new Float32Array(c);
+  const where = new Int32Array(c);
+  let d = 0;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      const [r0, r1] = [Math.max(0, r * sh - top), Math.min(H, r * sh - top + kh)];
+      for (let q = 0; q < ow; q++, d += c) {
+        const [q0, q1] = [Math.max(0, q * sw - left), Math.min(W, q * sw - left + kw)];
+        if (r0 >= r1 || q0 >= q1) continue;
+        // The window's first cell in the image starts as its maximum; a later cell takes over only when strictly
+        // greater.
+        const first = ((b * H + r0) * W + q0) * c;
+        for (let k = 0; k < c; k++) {
+          best[k] = xs[first + k];
+          where[k] = first + k;
+        }
+        for (let i = r0; i < r1; i++) {
+          for (let j = i === r0 ? q0 + 1 : q0; j < q1; j++) {
+            const at = ((b * H + i) * W + j) * c;
+            for (let k = 0; k < c; k++) {
+              const v = xs[at + k];
+              if (v > best[k]) {
+                best[k] = v;
+                where[k] = at + k;
+              }
+            }
+          }
+        }
+        for (let k = 0; k < c; k++) grad[where[k]] += dys[d + k];
+      }
+    }
+  }
+  return out;
+}
+
+/** The kernel above, registered for `wasm` by `ensureGradients`. */
+export const WASM_GRAD_KERNELS: tf.KernelConfig[] = [
+  { kernelName: WASM_MAXPOOL_GRAD, backendName: 'wasm', kernelFunc: maxPoolGrad },
+];
