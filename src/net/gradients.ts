@@ -7,7 +7,7 @@
  * for: a convolution's filter gradient never runs when the filter is a constant. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WASM_GRAD_KERNELS, WASM_MAXPOOL_GRAD } from './wasmKernels.js';
+import { WASM_COL2IM, WASM_GRAD_KERNELS, WASM_MAXPOOL_GRAD, WASM_SPLIT } from './wasmKernels.js';
 
 type Saved = tf.Tensor[];
 type Attrs = Record<string, unknown>;
@@ -288,11 +288,10 @@ const CONFIGS: tf.GradConfig[] = [
     saveAllInputs: true,
     gradFunc: (dy, saved: Saved, attrs: Attrs) => {
       const axis = ((attrs.axis as number) + saved[0].rank) % saved[0].rank;
-      const parts = tf.split(
-        dy as tf.Tensor,
-        saved.map((t) => t.shape[axis] as number),
-        axis,
-      );
+      const sizes = saved.map((t) => t.shape[axis] as number);
+      const parts = onWasm(dy as tf.Tensor, dy as tf.Tensor)
+        ? (tf.engine().runKernel(WASM_SPLIT, { x: dy as tf.Tensor }, { sizes, axis }) as tf.Tensor[])
+        : tf.split(dy as tf.Tensor, sizes, axis);
       return parts.map((p) => () => p) as unknown as ReturnType<tf.GradConfig['gradFunc']>;
     },
   },
@@ -606,6 +605,10 @@ function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number
   }
   const [kh, kw, ci, m] = filter.shape;
   const [n, H, W] = xShape;
+  const [sh, sw] = pair(attrs.strides);
+  if ((sh > 1 || sw > 1) && filter.shape[3] >= COL2IM_MIN_CHANNELS && onWasm(dy, filter)) {
+    return stridedInputGradWasm(dy, filter, xShape, attrs);
+  }
   const cropped = fullCorrelationInput(dy, filter.shape, xShape, attrs);
   const turned = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, ci * m, 1]) as tf.Tensor4D;
   const g = tf.depthwiseConv2d(cropped, turned, 1, 'valid'); // [n, H, W, ci·m]
@@ -651,11 +654,42 @@ function fullCorrelationInput(dy: tf.Tensor4D, filterShape: number[], xShape: nu
  * TF.js backends run forward convolutions fast (wasm through XNNPACK, on every thread) and their Conv2DBackpropInput
  * kernel slowly (wasm's is a plain loop, 12× slower on a 3×3 layer of 16 images at 56×56); the results are the same.
  */
+/**
+ * From how many output channels {@link stridedInputGradWasm} pays: its col2im adds `kh·kw·ci` values per output cell
+ * in JavaScript, worth it when each stands for a product over many channels. With 3 (the Laplacian pyramid's
+ * transposed convolutions in deep dream) it was slower than the spread-out correlation.
+ */
+const COL2IM_MIN_CHANNELS = 16;
+
+/**
+ * A strided convolution's input gradient on wasm as one matrix product and a col2im: `dy · filterᵀ` gives each
+ * output cell's contribution to the cells under each filter tap, which `col2im` adds into place. The spread-out
+ * correlation computes on zeros (three quarters of it at stride 2): for SqueezeNet's conv1 in a deep-dream step,
+ * 250 ms against 80 ms this way.
+ */
+function stridedInputGradWasm(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number[], attrs: Attrs): tf.Tensor {
+  const [kh, kw, ci, co] = filter.shape;
+  const [n, oh, ow] = dy.shape;
+  const [top, , left] = convPadding(xShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+  // The filter is transposed, not the product: wasm's matMul with transposeB took 450 ms here, against 24 ms.
+  const filterT = tf.transpose(tf.reshape(filter, [kh * kw * ci, co]));
+  const cols = tf.matMul(tf.reshape(dy, [n * oh * ow, co]), filterT);
+  return run(
+    WASM_COL2IM,
+    { cols: tf.reshape(cols, [n, oh, ow, kh * kw * ci]) },
+    { inputShape: xShape, filterSize: [kh, kw], strides: pair(attrs.strides), pads: [top, left] },
+  );
+}
+
 function convInputGradAnyPad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number[], attrs: Attrs): tf.Tensor {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') {
     throw new Error(
       `Conv2DBackpropInput (wasm, from operations): data format ${String(attrs.dataFormat)} is not supported`,
     );
+  }
+  const [sh, sw] = pair(attrs.strides);
+  if ((sh > 1 || sw > 1) && filter.shape[3] >= COL2IM_MIN_CHANNELS && onWasm(dy, filter)) {
+    return stridedInputGradWasm(dy, filter, xShape, attrs);
   }
   const cropped = fullCorrelationInput(dy, filter.shape, xShape, attrs);
   const turned = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;

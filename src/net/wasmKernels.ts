@@ -12,6 +12,11 @@ import * as tf from '@tensorflow/tfjs-core';
  * those of MaxPool.
  */
 export const WASM_MAXPOOL_GRAD = 'CnnActivationsMaxPoolGrad';
+/** A strided convolution's input gradient from its columns (see `col2im` below). Input `cols`. */
+export const WASM_COL2IM = 'CnnActivationsCol2Im';
+
+/** A concatenation's gradient: `x` split along `axis` into `sizes` (float32). Input `x`. */
+export const WASM_SPLIT = 'CnnActivationsSplit';
 
 /** The parts of TF.js's wasm backend used here: both are public methods of its `BackendWasm` class. */
 interface WasmHeap {
@@ -84,7 +89,80 @@ function maxPoolGrad(args: Args): tf.TensorInfo {
   return out;
 }
 
-/** The kernel above, registered for `wasm` by `ensureGradients`. */
+/**
+ * Sums a strided convolution's columns back into its input (col2im): `cols` `[n, oh, ow, kh·kw·c]` holds, for each
+ * output cell, what each filter tap sends to the input cell under it (`dy · filterᵀ`, one matrix product); every
+ * value is added to its cell, taps outside the image are dropped. Attributes: `inputShape` `[n, h, w, c]`,
+ * `filterSize` `[kh, kw]`, `strides` `[sh, sw]`, `pads` `[top, left]`.
+ */
+function col2im(args: Args): tf.TensorInfo {
+  const { cols } = args.inputs as { cols: tf.TensorInfo };
+  const attrs = args.attrs as Record<string, [number, number] & number[]>;
+  const [n, H, W, c] = attrs.inputShape;
+  const [kh, kw] = attrs.filterSize;
+  const [sh, sw] = attrs.strides;
+  const [top, left] = attrs.pads;
+  const [, oh, ow] = cols.shape;
+  const heap = heapOf(args);
+  const out = heap.makeOutput([n, H, W, c], 'float32');
+  const src = heap.typedArrayFromHeap(cols);
+  const dx = heap.typedArrayFromHeap(out);
+  dx.fill(0);
+  let at = 0;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      for (let q = 0; q < ow; q++) {
+        for (let i = 0; i < kh; i++) {
+          const row = r * sh - top + i;
+          for (let j = 0; j < kw; j++, at += c) {
+            const col = q * sw - left + j;
+            if (row < 0 || row >= H || col < 0 || col >= W) continue;
+            const to = ((b * H + row) * W + col) * c;
+            for (let k = 0; k < c; k++) dx[to + k] += src[at + k];
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Splits `x` along `axis` into parts of `sizes` (a concatenation's gradient). TF.js's wasm SplitV copies element by
+ * element through a rank-4 slice in JavaScript; this copies each part's runs: 52 ms against 15 ms for a fire module's
+ * 16×56×56×128 gradient.
+ */
+function splitRuns(args: Args): tf.TensorInfo[] {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const { sizes, axis } = args.attrs as { sizes: number[]; axis: number };
+  const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const heap = heapOf(args);
+  const outs = sizes.map((size) =>
+    heap.makeOutput(
+      x.shape.map((d, i) => (i === axis ? size : d)),
+      'float32',
+    ),
+  );
+  const src = heap.typedArrayFromHeap(x);
+  const row = x.shape[axis] * inner;
+  let offset = 0;
+  outs.forEach((out, p) => {
+    const dst = heap.typedArrayFromHeap(out);
+    const run = sizes[p] * inner;
+    for (let o = 0; o < outer; o++) {
+      const from = o * row + offset;
+      const to = o * run;
+      for (let k = 0; k < run; k++) dst[to + k] = src[from + k];
+    }
+    offset += run;
+  });
+  return outs;
+}
+
+/** The kernels above, registered for `wasm` by `ensureGradients`. */
 export const WASM_GRAD_KERNELS: tf.KernelConfig[] = [
   { kernelName: WASM_MAXPOOL_GRAD, backendName: 'wasm', kernelFunc: maxPoolGrad },
+  { kernelName: WASM_COL2IM, backendName: 'wasm', kernelFunc: col2im },
+  { kernelName: WASM_SPLIT, backendName: 'wasm', kernelFunc: splitRuns },
 ];

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 // What tfjs-layers does when it loads: every core gradient registered (Keras models run under it).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { ensureGradients } from '../../src/net/gradients.js';
+import { WASM_SPLIT } from '../../src/net/wasmKernels.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 
 ensureGradients();
@@ -23,6 +24,8 @@ interface Case {
   k: number;
   s: number;
   pad: 'same' | 'valid';
+  /** Output channels of the input-gradient tests (default 3); from 16 on, wasm's strided ones run a col2im. */
+  f?: number;
 }
 
 /** `[top, left]` padding and the output size, TensorFlow's rules. */
@@ -42,6 +45,8 @@ const CASES: Case[] = [
   // The stride's spread reaches past the input's last row and column: cropped, not padded.
   { h: 7, w: 8, c: 2, k: 1, s: 3, pad: 'valid' },
   { h: 10, w: 7, c: 2, k: 2, s: 3, pad: 'same' },
+  { h: 9, w: 8, c: 3, k: 3, s: 2, pad: 'same', f: 16 },
+  { h: 11, w: 10, c: 2, k: 3, s: 2, pad: 'valid', f: 20 },
 ];
 
 describe('gradients through Keras-style convolutions', () => {
@@ -86,9 +91,9 @@ describe('gradients through Keras-style convolutions', () => {
 
     // tf.conv2d's gradient is ours; a fused convolution's calls the Conv2DBackpropInput kernel (ours on wasm).
     it.each(['conv2d', 'fused conv2d'])(
-      `%s input gradient, ${cs.h}×${cs.w}×${cs.c}, ${cs.k}×${cs.k} stride ${cs.s} '${cs.pad}'`,
+      `%s input gradient, ${cs.h}×${cs.w}×${cs.c}, ${cs.k}×${cs.k} stride ${cs.s} '${cs.pad}', ${cs.f ?? 3} filters`,
       async (op) => {
-        const f = 3;
+        const f = cs.f ?? 3;
         const { t, l, oh, ow } = geometry(cs);
         const xv = values(cs.h * cs.w * cs.c, 7);
         const wv = values(cs.k * cs.k * cs.c * f, 8);
@@ -300,5 +305,25 @@ describe("max pooling gradient with 'same' padding", () => {
           }
     expect(Array.from(got)).toEqual(Array.from(want));
     tf.dispose([x, dx]);
+  });
+});
+
+describe("wasm's split kernel (a concatenation's gradient)", () => {
+  it.skipIf(process.env.CNN_BACKEND !== 'wasm')('splits along every axis as tf.split does', async () => {
+    const x = tf.tensor4d(values(2 * 5 * 4 * 6, 4), [2, 5, 4, 6]);
+    for (const [axis, sizes] of [
+      [0, [1, 1]],
+      [1, [2, 3]],
+      [2, [1, 2, 1]],
+      [3, [4, 2]],
+    ] as [number, number[]][]) {
+      const got = tf.engine().runKernel(WASM_SPLIT, { x }, { sizes, axis }) as tf.Tensor[];
+      const want = tf.split(x, sizes, axis);
+      expect(got.map((t) => t.shape)).toEqual(want.map((t) => t.shape));
+      for (let i = 0; i < got.length; i++)
+        expect(Array.from(await got[i].data())).toEqual(Array.from(await want[i].data()));
+      tf.dispose([...got, ...want]);
+    }
+    x.dispose();
   });
 });
