@@ -471,23 +471,35 @@ const CONFIGS: tf.GradConfig[] = [
 
 let installed = false;
 
-/** Registers the gradients above for the kernels that have none yet (once per process). */
+/**
+ * Registers the gradients above for the kernels that have none yet (once per process), and the wasm kernels. Called
+ * before every gradient the library computes.
+ */
 export function ensureGradients(): void {
   // Max pooling's gradient is always ours: where another package registered TF.js's own (tfjs-layers registers every
   // core gradient when it loads, possibly after this ran), the wasm backend's MaxPoolGrad kernel would route tied
   // maxima wrongly. Ours gives TF's routing and uses the kernel on the other backends.
   const maxPool = CONFIGS.find((c) => c.kernelName === tf.MaxPool)!;
   if (tf.getGradient(tf.MaxPool) !== maxPool) tf.registerGradient(maxPool);
-  if (installed) return;
-  for (const config of CONFIGS) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
+  if (!installed) {
+    for (const config of CONFIGS) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
+    installed = true;
+  }
+  // TF.js's wasm backend registers its kernels when it is first imported, which may come later (initBackend imports
+  // it on demand): registering ours before would print TF.js's "already registered" warning then and lose ours. So
+  // they go in once its kernels are there, and are checked on every call.
+  if (tf.getKernelsForBackend('wasm').length > 0) installWasmKernels();
+}
+
+function installWasmKernels(): void {
   for (const config of [...WASM_KERNELS, ...WASM_GRAD_KERNELS]) {
-    // TF.js's own wasm Conv2DBackpropInput is replaced (see WASM_KERNELS); the others are added where missing.
     const existing = tf.getKernel(config.kernelName, config.backendName);
-    if (existing && config.kernelName === 'Conv2DBackpropInput') tf.unregisterKernel(config.kernelName, 'wasm');
-    else if (existing) continue;
+    if (existing?.kernelFunc === config.kernelFunc) continue;
+    // TF.js's own Conv2DBackpropInput is replaced (see WASM_KERNELS); a kernel TF.js has for the others is left.
+    if (existing && config.kernelName !== 'Conv2DBackpropInput') continue;
+    if (existing) tf.unregisterKernel(config.kernelName, config.backendName);
     tf.registerKernel(config);
   }
-  installed = true;
 }
 
 /** `[top, bottom, left, right]` padding of a 2-D convolution, as TF.js computes it for the forward op. */

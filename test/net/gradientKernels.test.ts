@@ -4,14 +4,15 @@
  * supplies them from operations. The oracle is the gradient written out in plain arithmetic.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 // What tfjs-layers does when it loads: every core gradient registered (Keras models run under it).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { ensureGradients } from '../../src/net/gradients.js';
 import { WASM_SPLIT } from '../../src/net/wasmKernels.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 
-ensureGradients();
+// After test/setup.ts started the backend: the wasm kernels go in once TF.js's wasm backend has registered its own.
+beforeAll(() => ensureGradients());
 
 /** A deterministic pseudo-random array. */
 const values = (n: number, seed: number) =>
