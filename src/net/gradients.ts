@@ -264,7 +264,7 @@ const CONFIGS: tf.GradConfig[] = [
       return {
         x: () =>
           onWasm(dy as tf.Tensor, x)
-            ? run(WASM_MAXPOOL_GRAD, { dy: dy as tf.Tensor, x }, { filterSize, strides, pad, dimRoundingMode })
+            ? run(WASM_MAXPOOL_GRAD, { dy: dy as tf.Tensor, x, y }, { filterSize, strides, pad, dimRoundingMode })
             : tf.getBackend() === 'webgpu'
               ? paddedMaxPoolInputGrad(dy as tf.Tensor4D, x as tf.Tensor4D, y as tf.Tensor4D, attrs)
               : run(
