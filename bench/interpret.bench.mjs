@@ -2,7 +2,7 @@
 // The interpretability methods on SqueezeNet and face.png, on one backend (default wasm), side by side with a full
 // forward pass: median ms of gradCAM against the pass (the aim: at most 3×), one occlusionSensitivity and one imageLIME
 // at MATLAB's defaults, and deepDreamImage's reference example (16 channels of fire3-squeeze1x1, one level;
-// BENCH_DREAM=0 skips it: about 100 s on wasm). Side by side, when python3 with PyTorch is installed (Debian's
+// BENCH_DREAM=0 skips it: about 12 s on wasm, warm-up included). Side by side, when python3 with PyTorch is installed (Debian's
 // python3-torch), the same methods hand-written in PyTorch (bench/peers/torch_interpret.py) on the same network,
 // weights and image, with as many threads as the library's wasm backend runs, and the ratios.
 // Figures only: nothing here fails on speed.
