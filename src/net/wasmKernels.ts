@@ -1,9 +1,12 @@
 /**
- * Max pooling's input gradient for the wasm backend, written over the backend's heap in one pass. Built from public
- * operations (see `maxPoolInputGrad` in gradients.ts, still used on webgpu), it took nine slices, nine comparisons,
- * nine pads and an interleave: half of a deep-dream step on SqueezeNet. TF.js's own wasm kernel routes tied maxima
- * otherwise than TF. This one gives what the operations gave: it only moves values, and where windows overlap it
- * adds their gradients in the same order. Not exported from the package.
+ * Gradient kernels for the wasm backend, written in JavaScript over the backend's heap, for the steps where TF.js's
+ * wasm kernels (or public operations) were the slow part of a deep-dream step on SqueezeNet:
+ * - max pooling's input gradient with TF's routing of tied maxima (TF.js's wasm kernel routes them otherwise, and
+ *   built from operations it took nine slices, comparisons and pads: half of the step);
+ * - a strided convolution's col2im (its input gradient is one matrix product and this);
+ * - a concatenation's gradient, copying runs where TF.js's SplitV copies element by element.
+ * Each only moves or adds values, in a fixed order, so the results do not depend on the thread count. Registered by
+ * `ensureGradients`; not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -31,8 +34,8 @@ const heapOf = (args: Args) => args.backend as unknown as WasmHeap;
 /**
  * A max pooling's input gradient, NHWC, float32, for any padding: cells outside the image are never a window's
  * maximum, as in TF. Each window is scanned channel by channel up to the first cell equal to its maximum `y`: on
- * post-ReLU activations (many windows whose first cell is a tied 0) half the time of comparing every cell. The views of the heap are taken after the output is allocated, since an allocation may grow (and
- * so move) the heap.
+ * post-ReLU activations (many windows whose first cell is a tied 0) half the time of comparing every cell. The views
+ * of the heap are taken after the output is allocated, since an allocation may grow (and so move) the heap.
  */
 function maxPoolGrad(args: Args): tf.TensorInfo {
   const { dy, x, y } = args.inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; y: tf.TensorInfo };
