@@ -6,6 +6,7 @@
  * digests committed in `squeezenet_v1.1/caffe.json`: for each tensor, the sha256 of its values rounded to float16
  * (MATLAB's weights and the Caffe original agree at that precision), so that no other weights pass as MATLAB's.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,8 @@ const HERE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'squeezenet
 
 /** The facts `caffe.json` records: the public file, and MATLAB's weights' float16 digests. */
 export interface CaffeFacts {
-  release: { url: string; bytes: number; sha256: string };
+  /** The public file: where, its size, sha256, and git's blob id for it (as the repository's tree lists it). */
+  release: { url: string; bytes: number; sha256: string; gitBlob: string };
   /** By `<MATLAB layer>/weight` and `<MATLAB layer>/bias`. */
   float16_sha256: Record<string, string>;
 }
@@ -163,6 +165,11 @@ export function toFloat16Bits(v: number): number {
   return sign | half;
 }
 
+/** Git's id for a file's bytes: the sha1 of `blob <size>\0` and the bytes (what a repository's tree records). */
+export function gitBlobId(bytes: Uint8Array): string {
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
 /** sha256 of `data` rounded to float16, little-endian. */
 export function float16Digest(data: Float32Array): string {
   const h = new Uint16Array(data.length);
@@ -184,7 +191,7 @@ export function float16Digests(folder: WeightsFolder): Record<string, string> {
 
 /** What the build needs from the Caffe file, shaped as a weights folder, and whether it is the public file itself. */
 export interface CaffeWeights extends WeightsFolder {
-  /** Whether the file's bytes are those of the public release (size and sha256 as `caffe.json` records them). */
+  /** Whether the file's bytes are those of the public release (size, sha256 and git blob id as `caffe.json` records). */
   isPublicFile: boolean;
 }
 
@@ -251,7 +258,8 @@ export function readCaffeModel(file: string, { source, hint }: WeightsSource): C
   }
   const classNames = readFileSync(path.join(HERE, 'labels.txt'), 'utf8').replace(/\n$/, '').split('\n');
   const licenseText = readFileSync(path.join(HERE, 'LICENSE'), 'utf8');
-  const isPublicFile = size === facts.release.bytes && fileSha === facts.release.sha256;
+  const isPublicFile =
+    size === facts.release.bytes && fileSha === facts.release.sha256 && gitBlobId(bytes) === facts.release.gitBlob;
   return {
     dir: path.dirname(file),
     index: {

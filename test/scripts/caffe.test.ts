@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caffeFacts, float16Digests, readCaffeModel, toFloat16Bits } from '../../scripts/model/caffe.js';
+import { caffeFacts, float16Digests, gitBlobId, readCaffeModel, toFloat16Bits } from '../../scripts/model/caffe.js';
 import { readWeightsFolder, type WeightsFolder, WeightsError } from '../../scripts/model/weights.js';
 import { concatBytes } from '../../src/io/imageFormat.js';
 import { ROOT, SHARED } from '../helpers/images.js';
@@ -116,6 +116,15 @@ describe('float16 digests', () => {
   it('caffe.json holds the digests of MATLAB\u2019s weights, one per tensor', () => {
     expect(caffeFacts().float16_sha256).toEqual(float16Digests(shared));
     expect(Object.keys(caffeFacts().float16_sha256)).toHaveLength(52);
+  });
+});
+
+describe("the public file's identity", () => {
+  it("computes git's blob id, which the repository's tree records for the public file", () => {
+    // Git's own ids for these contents (`git hash-object`).
+    expect(gitBlobId(new Uint8Array())).toBe('e69de29bb2d1d6434b8b29ae775ad8c2e48c5391');
+    expect(gitBlobId(new TextEncoder().encode('hello\n'))).toBe('ce013625030ba8dba906f756967f9e9ca394464a');
+    expect(caffeFacts().release.gitBlob).toMatch(/^[0-9a-f]{40}$/);
   });
 });
 
