@@ -617,10 +617,6 @@ function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number
   }
   const [kh, kw, ci, m] = filter.shape;
   const [n, H, W] = xShape;
-  const [sh, sw] = pair(attrs.strides);
-  if ((sh > 1 || sw > 1) && filter.shape[3] >= COL2IM_MIN_CHANNELS && onWasm(dy, filter)) {
-    return stridedInputGradWasm(dy, filter, xShape, attrs);
-  }
   const cropped = fullCorrelationInput(dy, filter.shape, xShape, attrs);
   const turned = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, ci * m, 1]) as tf.Tensor4D;
   const g = tf.depthwiseConv2d(cropped, turned, 1, 'valid'); // [n, H, W, ci·m]

@@ -25,7 +25,8 @@ interface Case {
   k: number;
   s: number;
   pad: 'same' | 'valid';
-  /** Output channels of the input-gradient tests (default 3); from 16 on, wasm's strided ones run a col2im. */
+  /** Output channels of the convolution input-gradient tests (default 3; from 16 on, wasm's strided ones run a
+   * col2im), and the depthwise tests' channel multiplier (default 2). */
   f?: number;
 }
 
@@ -141,8 +142,8 @@ describe('gradients through Keras-style convolutions', () => {
       },
     );
 
-    it(`depthwise conv2d input gradient, ${cs.h}×${cs.w}×${cs.c}, ${cs.k}×${cs.k} stride ${cs.s} '${cs.pad}'`, async () => {
-      const m = 2;
+    it(`depthwise conv2d input gradient, ${cs.h}×${cs.w}×${cs.c}, ${cs.k}×${cs.k} stride ${cs.s} '${cs.pad}', multiplier ${cs.f ?? 2}`, async () => {
+      const m = cs.f ?? 2; // the channel multiplier
       const { t, l, oh, ow } = geometry(cs);
       const xv = values(cs.h * cs.w * cs.c, 4);
       const wv = values(cs.k * cs.k * cs.c * m, 5);
