@@ -7,7 +7,7 @@
  * for: a convolution's filter gradient never runs when the filter is a constant. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WASM_COL2IM, WASM_GRAD_KERNELS, WASM_MAXPOOL_GRAD, WASM_SPLIT } from './wasmKernels.js';
+import { WASM_COL2IM, WASM_GRAD_KERNELS, WASM_MAXPOOL_GRAD, WASM_SPLIT, WASM_SPREAD } from './wasmKernels.js';
 
 type Saved = tf.Tensor[];
 type Attrs = Record<string, unknown>;
@@ -640,11 +640,14 @@ function fullCorrelationInput(dy: tf.Tensor4D, filterShape: number[], xShape: nu
   const [t, , l] = convPadding(xShape, filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
   // dy's first cell goes to row kh - 1 - t and column kw - 1 - l of the full correlation's input; the spread's
   // trailing zeros (and anything past the last row or column) are padded to size or cropped, in one step each.
-  const spread = spreadByStride(dy, sh, sw);
   const top = kh - 1 - t;
   const left = kw - 1 - l;
   const rows = H + kh - 1;
   const cols = W + kw - 1;
+  if ((sh > 1 || sw > 1) && onWasm(dy, dy)) {
+    return run(WASM_SPREAD, { x: dy }, { size: [rows, cols], strides: [sh, sw], offset: [top, left] }) as tf.Tensor4D;
+  }
+  const spread = spreadByStride(dy, sh, sw);
   const [, sr, sc] = spread.shape;
   const bottom = rows - top - sr;
   const right = cols - left - sc;
