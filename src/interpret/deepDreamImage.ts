@@ -46,16 +46,31 @@ export interface DeepDreamImageOptions {
 
 const FN = 'deepDreamImage';
 
-/** The 5×5 binomial kernel of the Laplacian pyramid, per channel: `[5, 5, c, 1]` and its transpose-conv twin. */
+/** The 5×5 binomial kernel of the Laplacian pyramid, per channel: `[5, 5, c, 1]`, and the same ×4 for expanding. */
 function binomial(c: number) {
   const k1 = [1, 4, 6, 4, 1];
   const k: number[] = [];
   for (const a of k1) for (const b of k1) k.push((a * b) / 256);
-  const depthwise = tf.tile(tf.reshape(tf.tensor1d(k), [5, 5, 1, 1]), [1, 1, c, 1]);
-  // For the transposed convolution: [5, 5, c, c], the kernel (×4) on the diagonal of the channels.
-  const eye = tf.reshape(tf.eye(c), [1, 1, c, c]);
-  const up = tf.mul(tf.reshape(tf.tensor1d(k.map((v) => v * 4)), [5, 5, 1, 1]), eye);
-  return { depthwise: depthwise as tf.Tensor4D, up: up as tf.Tensor4D };
+  const kernel = tf.reshape(tf.tensor1d(k), [5, 5, 1, 1]);
+  const depthwise = tf.tile(kernel, [1, 1, c, 1]) as tf.Tensor4D;
+  return { depthwise, up: tf.mul(depthwise, 4) as tf.Tensor4D };
+}
+
+/**
+ * The pyramid's expand: the transpose of the stride-2 'same' reduce (`depthwiseConv2d(x, depthwise, 2, 'same')`) with
+ * the kernel ×4, to `shape`. It is that convolution's input gradient, channel by channel (TF.js has no transposed
+ * depthwise operation; its gradient kernel is on every backend, the library's on wasm). A full transposed
+ * convolution with the kernel on the diagonal of a c×c filter gave the same and cost c times the work.
+ * Exported for its test only (not from the package).
+ */
+export function expand(lo: tf.Tensor4D, up: tf.Tensor4D, shape: number[]): tf.Tensor4D {
+  return tf
+    .engine()
+    .runKernel(
+      'DepthwiseConv2dNativeBackpropInput',
+      { dy: lo, filter: up },
+      { strides: [2, 2], pad: 'same', dilations: [1, 1], inputShape: shape, dataFormat: 'NHWC' },
+    ) as tf.Tensor4D;
 }
 
 /**
@@ -69,7 +84,7 @@ function laplacianNormalize(g: tf.Tensor4D, levels: number): tf.Tensor4D {
   let cur = g;
   for (let i = 0; i < levels && Math.min(cur.shape[1], cur.shape[2]) >= 4; i++) {
     const lo = tf.depthwiseConv2d(cur, depthwise, 2, 'same');
-    const back = tf.conv2dTranspose(lo, up, cur.shape, 2, 'same');
+    const back = expand(lo, up, cur.shape);
     bands.push(tf.sub(cur, back));
     cur = lo;
   }
@@ -77,7 +92,7 @@ function laplacianNormalize(g: tf.Tensor4D, levels: number): tf.Tensor4D {
     tf.div(t, tf.maximum(tf.sqrt(tf.mean(tf.square(t), [1, 2, 3], true)), 1e-7)) as tf.Tensor4D;
   let out = rms(cur);
   for (let i = bands.length - 1; i >= 0; i--) {
-    out = tf.add(tf.conv2dTranspose(out, up, bands[i].shape, 2, 'same'), rms(bands[i]));
+    out = tf.add(expand(out, up, bands[i].shape), rms(bands[i]));
   }
   return out;
 }

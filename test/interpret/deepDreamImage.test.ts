@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
+import { deepDreamImage, expand } from '../../src/interpret/deepDreamImage.js';
+import { ensureGradients } from '../../src/net/gradients.js';
 import { activations } from '../../src/net/activations.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 import { loadTinyNetwork, random } from '../helpers/tinyNetwork.js';
@@ -112,5 +113,36 @@ describe('deepDreamImage', () => {
       Error,
       'deepDreamImage: the computation was aborted',
     );
+  });
+});
+
+describe("the Laplacian pyramid's expand", () => {
+  it.each([
+    [9, 8],
+    [10, 11],
+    [57, 57],
+  ])('equals the transposed convolution with the kernel on a diagonal filter (%i×%i)', async (h, w) => {
+    ensureGradients(); // the library's wasm kernel for the depthwise input gradient
+    const c = 3;
+    const r = random(h * 100 + w);
+    const lo = tf.tensor4d(
+      Float32Array.from({ length: 2 * Math.ceil(h / 2) * Math.ceil(w / 2) * c }, () => r()),
+      [2, Math.ceil(h / 2), Math.ceil(w / 2), c],
+    );
+    const k1 = [1, 4, 6, 4, 1];
+    const k = k1.flatMap((a) => k1.map((b) => (a * b) / 256));
+    const up = tf.tile(tf.reshape(tf.tensor1d(k.map((v) => v * 4)), [5, 5, 1, 1]), [1, 1, c, 1]) as tf.Tensor4D;
+    const diagonal = tf.mul(
+      tf.reshape(tf.tensor1d(k.map((v) => v * 4)), [5, 5, 1, 1]),
+      tf.reshape(tf.eye(c), [1, 1, c, c]),
+    );
+    const got = expand(lo, up, [2, h, w, c]);
+    const want = tf.conv2dTranspose(lo, diagonal as tf.Tensor4D, [2, h, w, c], 2, 'same');
+    expect(got.shape).toEqual([2, h, w, c]);
+    const [g, v] = [(await got.data()) as Float32Array, (await want.data()) as Float32Array];
+    const worst = g.reduce((m, x, i) => Math.max(m, Math.abs(x - v[i])), 0);
+    expect(worst).toBeLessThan(1e-5);
+    expect(Math.max(...Array.from(v).map(Math.abs))).toBeGreaterThan(0.1);
+    tf.dispose([lo, up, diagonal, got, want]);
   });
 });
