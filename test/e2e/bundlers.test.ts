@@ -1,8 +1,10 @@
 /**
  * A web developer's app, bundled: a fresh project installs the packed package and its TF.js peers, builds
- * test/fixtures/bundled-app with Vite and with webpack (each minified and not), and Chromium opens every build served
- * with and without cross-origin isolation. No file is copied by hand: the model and the wasm binaries must reach each
- * build through the bundler alone, and the page must classify the face, compute conv1 and draw it.
+ * test/fixtures/bundled-app with Vite, webpack and esbuild (each minified and not), and Chromium opens every build
+ * served with and without cross-origin isolation. With Vite and webpack no file is copied by hand: the model and the
+ * wasm binaries must reach each build through the bundler alone. esbuild emits no `new URL('…', import.meta.url)`
+ * files, so its build copies the two folders the docs tell an esbuild user to copy. Every page must classify the face,
+ * compute conv1 and draw it.
  *
  * Needs a build first (`npm run build`) and Debian's chromium. Installs from the npm cache that `npm ci` filled.
  */
@@ -26,7 +28,7 @@ const PEERS = [
   '@tensorflow/tfjs-backend-webgpu',
   '@tensorflow/tfjs-layers',
 ];
-const TOOLS = ['vite', 'webpack', 'webpack-cli'];
+const TOOLS = ['vite', 'webpack', 'webpack-cli', 'esbuild'];
 const ready = existsSync(path.join(ROOT, 'dist', 'browser.js')) && existsSync(path.join(ROOT, 'model'));
 const chromium = findChromium();
 
@@ -83,6 +85,9 @@ const BUILDS = [
   { bundler: 'vite', minified: false },
   { bundler: 'webpack', minified: true },
   { bundler: 'webpack', minified: false },
+  // esbuild emits no `new URL('…', import.meta.url)` files: its build script copies the two folders the docs name.
+  { bundler: 'esbuild', minified: true },
+  { bundler: 'esbuild', minified: false },
 ] as const;
 
 describe.skipIf(!ready || !chromium)('a bundled app with the package from npm, in Chromium', () => {
@@ -112,10 +117,15 @@ describe.skipIf(!ready || !chromium)('a bundled app with the package from npm, i
     } catch {
       await run(npm, [...install, '--prefer-offline'], app);
     }
+    // An offline install skips, without failing, an optional package whose metadata the cache lacks: esbuild's binary.
+    if (!existsSync(path.join(app, 'node_modules', '@esbuild', `${process.platform}-${process.arch}`))) {
+      await run(npm, [...install, '--prefer-offline'], app);
+    }
     for (const { bundler, minified } of BUILDS) {
       const out = path.join(app, `dist-${bundler}-${minified ? 'min' : 'plain'}`);
       const env = { BUNDLE_OUT: out, BUNDLE_MINIFY: minified ? '1' : '0' };
       if (bundler === 'vite') await run(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], app, env);
+      else if (bundler === 'esbuild') await run(process.execPath, ['esbuild.build.mjs'], app, env);
       else await run(process.execPath, ['node_modules/webpack-cli/bin/cli.js', '-c', 'webpack.config.cjs'], app, env);
       outputs.set(`${bundler}-${minified}`, out);
     }
@@ -125,7 +135,7 @@ describe.skipIf(!ready || !chromium)('a bundled app with the package from npm, i
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('emits the model and the wasm binaries with each build, from the package alone', () => {
+  it('each build holds the model and the wasm binaries (emitted by Vite and webpack, copied for esbuild)', () => {
     for (const out of outputs.values()) {
       const files = readdirSync(out, { recursive: true }).map(String);
       // Vite keeps the names (with a hash), webpack names assets by their hash alone: count by extension.
