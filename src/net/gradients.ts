@@ -145,9 +145,8 @@ function maxPoolInputGrad(
   return tf.slice(full, [0, 0, 0, 0], [n, H, W, c]);
 }
 
-/** Whether the one-pass wasm kernels of `wasmKernels.ts` apply: the wasm backend, float32 tensors. */
-const onWasm = (dy: tf.Tensor, x: tf.Tensor) =>
-  tf.getBackend() === 'wasm' && dy.dtype === 'float32' && x.dtype === 'float32';
+/** Whether the wasm kernels of `wasmKernels.ts` apply to these tensors: the wasm backend, float32 only. */
+const onWasm = (...tensors: tf.Tensor[]) => tf.getBackend() === 'wasm' && tensors.every((t) => t.dtype === 'float32');
 
 /**
  * {@link maxPoolInputGrad} for any padding: the input padded with -Infinity (never a window's maximum) is pooled
@@ -294,7 +293,7 @@ const CONFIGS: tf.GradConfig[] = [
     gradFunc: (dy, saved: Saved, attrs: Attrs) => {
       const axis = ((attrs.axis as number) + saved[0].rank) % saved[0].rank;
       const sizes = saved.map((t) => t.shape[axis] as number);
-      const parts = onWasm(dy as tf.Tensor, dy as tf.Tensor)
+      const parts = onWasm(dy as tf.Tensor)
         ? (tf.engine().runKernel(WASM_SPLIT, { x: dy as tf.Tensor }, { sizes, axis }) as tf.Tensor[])
         : tf.split(dy as tf.Tensor, sizes, axis);
       return parts.map((p) => () => p) as unknown as ReturnType<tf.GradConfig['gradFunc']>;
@@ -644,7 +643,7 @@ function fullCorrelationInput(dy: tf.Tensor4D, filterShape: number[], xShape: nu
   const left = kw - 1 - l;
   const rows = H + kh - 1;
   const cols = W + kw - 1;
-  if ((sh > 1 || sw > 1) && onWasm(dy, dy)) {
+  if ((sh > 1 || sw > 1) && onWasm(dy)) {
     return run(WASM_SPREAD, { x: dy }, { size: [rows, cols], strides: [sh, sw], offset: [top, left] }) as tf.Tensor4D;
   }
   const spread = spreadByStride(dy, sh, sw);
