@@ -7,7 +7,14 @@
  * for: a convolution's filter gradient never runs when the filter is a constant. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WASM_COL2IM, WASM_GRAD_KERNELS, WASM_MAXPOOL_GRAD, WASM_SPLIT, WASM_SPREAD } from './wasmKernels.js';
+import {
+  ensureWasmKernels,
+  WASM_COL2IM,
+  WASM_GRAD_KERNELS,
+  WASM_MAXPOOL_GRAD,
+  WASM_SPLIT,
+  WASM_SPREAD,
+} from './wasmKernels.js';
 
 type Saved = tf.Tensor[];
 type Attrs = Record<string, unknown>;
@@ -493,6 +500,7 @@ export function ensureGradients(): void {
   // it on demand): registering ours before would print TF.js's "already registered" warning then and lose ours. So
   // they go in once its kernels are there, and are checked on every call.
   if (tf.getKernelsForBackend('wasm').length > 0) installWasmKernels();
+  ensureWasmKernels();
 }
 
 function installWasmKernels(): void {

@@ -16,6 +16,7 @@ import { closestNames, listQuoted } from './closestNames.js';
 import { layerShapes, sizeProblem } from './layerShapes.js';
 import { assertNetwork, engineOf, isModelDisposed, isNetwork, layersFromSpecs, modelWeights } from './network.js';
 import { poisonPerImage } from './nonFinite.js';
+import { ensureWasmKernels } from './wasmKernels.js';
 import { graphNodeNames } from './tfjsInternals.js';
 import { METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
 import type { LayerInfo, Network } from './types.js';
@@ -344,6 +345,7 @@ export function runGraph(
 ): tf.Tensor[] {
   const unique = [...new Set(names)];
   const batched = x.rank === 4;
+  ensureWasmKernels();
   try {
     return tf.tidy(() => {
       let input: tf.Tensor = x;
