@@ -137,8 +137,7 @@ function col2im(args: Args): tf.TensorInfo {
 
 /**
  * Splits `x` along `axis` into parts of `sizes` (a concatenation's gradient). TF.js's wasm SplitV copies element by
- * element through a rank-4 slice in JavaScript; this copies each part's runs: 52 ms against 23 ms for a fire module's
- * 16×56×56×128 gradient.
+ * element through a rank-4 slice in JavaScript; this copies each part's runs with `copyWithin` on the heap.
  */
 function splitRuns(args: Args): tf.TensorInfo[] {
   const { x } = args.inputs as { x: tf.TensorInfo };
@@ -153,16 +152,13 @@ function splitRuns(args: Args): tf.TensorInfo[] {
     ),
   );
   const src = heap.typedArrayFromHeap(x);
+  const values = new Float32Array(src.buffer);
   const row = x.shape[axis] * inner;
-  let offset = 0;
+  let offset = src.byteOffset / 4;
   outs.forEach((out, p) => {
-    const dst = heap.typedArrayFromHeap(out);
+    let to = heap.typedArrayFromHeap(out).byteOffset / 4;
     const run = sizes[p] * inner;
-    for (let o = 0; o < outer; o++) {
-      const from = o * row + offset;
-      const to = o * run;
-      for (let k = 0; k < run; k++) dst[to + k] = src[from + k];
-    }
+    for (let o = 0, from = offset; o < outer; o++, from += row, to += run) values.copyWithin(to, from, from + run);
     offset += run;
   });
   return outs;
