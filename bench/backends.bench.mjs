@@ -2,7 +2,8 @@
 // The Node.js backends side by side: wasm, cpu and webgpu (Dawn on whatever Vulkan driver scripts/webgpu-env.sh
 // finds: on a machine without a GPU, Mesa's lavapipe or SwiftShader, i.e. WebGPU in software).
 // Tasks: a conv1-like convolution (conv2d [1, 227, 227, 3] * [3, 3, 3, 64], stride 2, valid), and with the network
-// the full pass to `prob` and the activations of conv1 and fire6-squeeze1x1 for ../shared/images/face.png.
+// the full pass to `prob`, the activations of conv1 and fire6-squeeze1x1 for ../shared/images/face.png, and the full
+// pass for a batch of 32 copies of it (not on cpu, where one batch takes about half a minute).
 // Each (backend, task) runs in a fresh process, so its first call is a true first call (shader compilation on
 // webgpu, weight upload); then the median of the next calls. Every call includes `await data()`.
 //
@@ -17,10 +18,14 @@ import { fmt, median } from './lib/stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FACE = path.join(root, '..', 'shared', 'images', 'face.png');
-const TASKS = ['conv', 'prob', 'conv1', 'fire6-squeeze1x1'];
+const TASKS = ['conv', 'prob', 'conv1', 'fire6-squeeze1x1', 'batch32'];
+const SKIPPED = { 'cpu/batch32': 'about half a minute a batch on cpu' };
 // Repetitions after the first call: the cpu backend takes over a second per full pass.
 const REPS = (backend, task) =>
-  Number(process.env.BENCH_REPS ?? (backend === 'cpu' ? (task === 'conv' ? 9 : 3) : backend === 'webgpu' ? 7 : 21));
+  Number(
+    process.env.BENCH_REPS ??
+      (task === 'batch32' ? 5 : backend === 'cpu' ? (task === 'conv' ? 9 : 3) : backend === 'webgpu' ? 7 : 21),
+  );
 
 if (process.argv[2] === '--child') {
   await child(process.argv[3], process.argv[4]);
@@ -52,10 +57,11 @@ async function child(backend, task) {
       return;
     }
     const net = await lib.squeezenet();
-    const img = await lib.imread(FACE);
-    run = () => lib.activations(net, img, task);
+    const face = await lib.imread(FACE);
+    const img = task === 'batch32' ? tf.tidy(() => tf.tile(tf.expandDims(face, 0), [32, 1, 1, 1])) : face;
+    run = () => lib.activations(net, img, task === 'batch32' ? 'prob' : task);
     cleanup = () => {
-      img.dispose();
+      tf.dispose([img, face]);
       net.dispose();
     };
   }
@@ -88,6 +94,10 @@ function parent(backends) {
   let adapter = null;
   for (const backend of backends) {
     for (const task of TASKS) {
+      if (SKIPPED[`${backend}/${task}`]) {
+        console.log(`${backend.padEnd(7)} ${task.padEnd(17)} skipped: ${SKIPPED[`${backend}/${task}`]}`);
+        continue;
+      }
       const args = [fileURLToPath(import.meta.url), '--child', backend, task];
       // webgpu: the Vulkan driver and CNN_WEBGPU come from scripts/webgpu-env.sh, sourced for this child only.
       const r =
@@ -138,5 +148,24 @@ function parent(backends) {
       return `${fmt(r.median)} (${fmt(r.first)})${ratio}`.padEnd(24);
     });
     console.log([task.padEnd(17), ...cells].join(' '));
+  }
+  // The targets for a hardware GPU (measured as ratios in this run).
+  const gpu = results['webgpu/prob'];
+  const cpuWasm = results['wasm/prob'];
+  if (gpu && !gpu.error) {
+    const kind = adapter?.software ? 'a software adapter: the targets are for a hardware GPU' : 'hardware adapter';
+    console.log(`\nwebgpu (${kind}):`);
+    console.log(`  full pass ${fmt(gpu.median)} ms (target: under 3 ms); first call ${fmt(gpu.first)} ms`);
+    if (cpuWasm && !cpuWasm.error) {
+      console.log(`  wasm / webgpu, full pass: ${(cpuWasm.median / gpu.median).toFixed(2)}× (target: at least 5×)`);
+    }
+    const b = results['webgpu/batch32'];
+    const bw = results['wasm/batch32'];
+    if (b && !b.error) {
+      const ips = (r) => ((32 * 1000) / r.median).toFixed(1);
+      console.log(
+        `  batch of 32: ${ips(b)} images/s${bw && !bw.error ? ` (wasm: ${ips(bw)}, ${(bw.median / b.median).toFixed(2)}×)` : ''}`,
+      );
+    }
   }
 }
