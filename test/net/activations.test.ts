@@ -245,6 +245,19 @@ describe('activations: inputs', () => {
     tf.dispose([a, b, p, c]);
   });
 
+  it('checks each size anew when sizes alternate (19×19 runs prob, 18×18 does not, then 19×19 again)', () => {
+    const [ok, small] = [tf.zeros([19, 19, 3]), tf.zeros([18, 18, 3])];
+    for (let round = 0; round < 2; round++) {
+      const p = activations(net, ok, 'prob');
+      expect(p.shape).toEqual([1, 1, 1000]);
+      p.dispose();
+      expect(() => activations(net, small, 'prob')).toThrow(
+        "activations: expected 'img' to be at least 19×19 pixels to compute layer 'prob' (or pass { resize: true }), got rank 3 [18, 18, 3] float32",
+      );
+    }
+    tf.dispose([ok, small]);
+  });
+
   it('treats int32 and float32 pixels alike, and replicates gray [h, w] and [h, w, 1] to RGB', async () => {
     const rgbInt = tf.tidy(() => tf.slice(face, [50, 50, 0], [40, 40, 3]));
     const rgbFloat = tf.cast(rgbInt, 'float32');
