@@ -223,6 +223,15 @@ async function coordinator() {
     const y = med(b, fb);
     return x && y ? (x / y).toFixed(3) : '—';
   };
+  // The same ratio round by round (each round ran every variant once, one after another): its spread shows how far
+  // one round's noise reaches, beside the ratio of the medians.
+  const rounds = (a, fa, b, fb = fa) => {
+    const xs = results[a];
+    const ys = results[b];
+    if (xs.length !== ys.length || xs.length < 2) return '';
+    const rs = xs.map((x, i) => fa(x) / fb(ys[i])).filter(Number.isFinite);
+    return rs.length ? `; rounds ${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)}` : '';
+  };
   console.log('\nratios (time / time; below 1 = the first is faster)');
   console.log(`  library ${N}t / library 1t, full pass               ${ratio(lN, (x) => x.ms.prob, l1)}`);
   console.log(
@@ -231,7 +240,12 @@ async function coordinator() {
       (x) => x.ms.prob,
       l1,
       (x) => x.ms.hand,
-    )}   (goal <= 1.05)`,
+    )}   (goal <= 1.05${rounds(
+      l1,
+      (x) => x.ms.prob,
+      l1,
+      (x) => x.ms.hand,
+    )})`,
   );
   console.log(
     `  library ${N}t / hand-written TF.js ${N}t                ${ratio(
@@ -246,14 +260,17 @@ async function coordinator() {
       const peer = `${kind} ${t}t`;
       if (!results[peer]?.length) continue;
       const lib = t === 1 ? l1 : lN;
-      const goal = kind === 'onnxruntime-web' && t === N ? '   (goal <= 1.0)' : '';
+      const goal =
+        kind === 'onnxruntime-web' && t === N ? `   (goal <= 1.0${rounds(lib, (x) => x.ms.prob, peer)})` : '';
       console.log(`  library ${t}t / ${peer.padEnd(21)}          ${ratio(lib, (x) => x.ms.prob, peer)}${goal}`);
     }
   }
   const b1 = med(l1, (x) => x.ms.batch32);
   const bN = med(lN, (x) => x.ms.batch32);
   if (b1 && bN)
-    console.log(`  images/s of batch 32, ${N}t / 1t                    ${(b1 / bN).toFixed(3)}   (goal >= 1.7)`);
+    console.log(
+      `  images/s of batch 32, ${N}t / 1t                    ${(b1 / bN).toFixed(3)}   (goal >= 1.7${rounds(l1, (x) => x.ms.batch32, lN)})`,
+    );
   const o1 = med(l1, (x) => x.ms.occlusion);
   const oN = med(lN, (x) => x.ms.occlusion);
   if (o1 && oN) console.log(`  images/s of occlusion, ${N}t / 1t                   ${(o1 / oN).toFixed(3)}`);
