@@ -45,6 +45,8 @@ async function child(backend, task) {
     return;
   }
   let run;
+  /** How long loading the model took (network tasks): the first call is also reported from the load's start. */
+  let loadMs = null;
   let cleanup = () => {};
   if (task === 'conv') {
     const x = /** @type {import('@tensorflow/tfjs-core').Tensor4D} */ (tf.randomUniform([1, 227, 227, 3], 0, 255));
@@ -56,7 +58,9 @@ async function child(backend, task) {
       console.log(JSON.stringify({ error: 'squeezenet/activations are not in dist yet' }));
       return;
     }
+    const loadStart = performance.now();
     const net = await lib.squeezenet();
+    loadMs = performance.now() - loadStart;
     const face = await lib.imread(FACE);
     const img = task === 'batch32' ? tf.tidy(() => tf.tile(tf.expandDims(face, 0), [32, 1, 1, 1])) : face;
     run = () => lib.activations(net, img, task === 'batch32' ? 'prob' : task);
@@ -77,6 +81,8 @@ async function child(backend, task) {
   console.log(
     JSON.stringify({
       first: times[0],
+      // Model load to first result: the load, then the first call (which includes `await data()`).
+      fromLoad: loadMs === null ? null : loadMs + times[0],
       median: median(times.slice(1)),
       reps: times.length - 1,
       adapter: choice.adapter,
@@ -149,6 +155,11 @@ function parent(backends) {
     });
     console.log([task.padEnd(17), ...cells].join(' '));
   }
+  const fromLoad = backends
+    .map((b) => [b, results[`${b}/prob`]])
+    .filter(([, r]) => r && !r.error && r.fromLoad != null)
+    .map(([b, r]) => `${b} ${fmt(r.fromLoad)} ms`);
+  if (fromLoad.length) console.log(`\nmodel load to first full-pass result: ${fromLoad.join(', ')}`);
   // The targets for a hardware GPU (measured as ratios in this run).
   const gpu = results['webgpu/prob'];
   const cpuWasm = results['wasm/prob'];
