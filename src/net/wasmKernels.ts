@@ -2,14 +2,15 @@
  * Kernels for the wasm backend, written in JavaScript over the backend's heap, where TF.js's wasm kernels (or public
  * operations) were the slow part of a SqueezeNet pass or of a deep-dream step:
  * - a concatenation (a fire module's join), in place of TF.js's, which allocates a view for every run it copies;
+ * - a tensor less a vector along its last axis (an image's mean subtraction), in place of TF.js's broadcasting `Sub`;
  * - max pooling's input gradient with TF's routing of tied maxima (TF.js's wasm kernel routes them otherwise, and
  *   built from operations it took nine slices, comparisons and pads: half of the step);
  * - a strided convolution's col2im (its input gradient is one matrix product and this);
  * - a concatenation's gradient, copying runs where TF.js's SplitV copies element by element;
  * - a strided gradient spread out by the stride and padded in one pass, where pads took three.
- * Each only moves or adds values, in a fixed order, so the results do not depend on the thread count. The gradient
- * kernels are registered by `ensureGradients`, the concatenation by `ensureWasmKernels`; not exported from the
- * package.
+ * Each only moves, adds or subtracts values, in a fixed order, so the results do not depend on the thread count.
+ * The gradient kernels are registered by `ensureGradients`, the concatenation and subtraction by
+ * `ensureWasmKernels`; not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -247,20 +248,71 @@ function concatRuns(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Ten
   return out;
 }
 
-/** The `Concat` kernel `ensureWasmKernels` registered last. */
-let ours: tf.KernelFunc | null = null;
+/**
+ * A float32 tensor less a vector along its last axis, for TF.js's wasm `Sub`: an image's mean subtraction. TF.js's
+ * kernel takes its broadcasting path, which works out both operands' indices for every element; this walks the
+ * tensor once. Each difference is the float32 subtraction of the same two values, so the results are TF.js's, bit
+ * for bit (a NaN stays a NaN). A batch of 32 227×227×3 images took 19 ms against 51 ms, one image 0.4 against
+ * 1.4 ms (inside a pass on 2 threads: 18.5 against 40.3 ms, 0.64 against 1.14 ms). Anything else (other dtypes,
+ * equal shapes, other broadcasts) goes to TF.js's kernel `original`.
+ */
+function subLastAxis(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { a, b } = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const rank = a.shape.length;
+  const c = a.shape[rank - 1];
+  const vector =
+    a.dtype === 'float32' &&
+    b.dtype === 'float32' &&
+    rank >= 2 &&
+    b.shape.length >= 1 &&
+    b.shape.length <= rank &&
+    b.shape[b.shape.length - 1] === c &&
+    tf.util.sizeFromShape(b.shape) === c;
+  const size = tf.util.sizeFromShape(a.shape);
+  if (!vector || size <= c) return original(args);
+  const heap = heapOf(args);
+  const out = heap.makeOutput([...a.shape], 'float32');
+  // Views taken after the allocation, which may have grown (and so moved) the heap.
+  const x = heap.typedArrayFromHeap(a);
+  const m = heap.typedArrayFromHeap(b);
+  const y = heap.typedArrayFromHeap(out);
+  if (c === 3) {
+    const [m0, m1, m2] = [m[0], m[1], m[2]];
+    for (let i = 0; i < size; i += 3) {
+      y[i] = x[i] - m0;
+      y[i + 1] = x[i + 1] - m1;
+      y[i + 2] = x[i + 2] - m2;
+    }
+  } else {
+    for (let i = 0; i < size; i += c) for (let k = 0; k < c; k++) y[i + k] = x[i + k] - m[k];
+  }
+  return out;
+}
+
+/** The kernels `ensureWasmKernels` puts in place of TF.js's: each is given TF.js's, to hand back what it leaves. */
+const REPLACEMENTS: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]][] = [
+  [tf.Concat, concatRuns],
+  [tf.Sub, subLastAxis],
+];
+
+/** The kernels `ensureWasmKernels` registered last, by name. */
+const ours = new Map<string, tf.KernelFunc>();
 
 /**
- * Puts the library's `Concat` in place of TF.js's on the wasm backend (TF.js's goes on serving what this one hands
- * back). It is registered in TF.js's kernel registry, so every concatenation on wasm in the process uses it: it
- * copies the same values to the same places. Called before every pass the library runs; does nothing until TF.js's
- * wasm backend has registered its kernels (it loads on demand), and nothing once this one is in.
+ * Puts the library's `Concat` and `Sub` in place of TF.js's on the wasm backend (TF.js's go on serving what these
+ * hand back). They are registered in TF.js's kernel registry, so every concatenation and subtraction on wasm in the
+ * process uses them: they give the same values, bit for bit. Called before every pass the library runs; does
+ * nothing until TF.js's wasm backend has registered its kernels (it loads on demand), and nothing once these are in.
  */
 export function ensureWasmKernels(): void {
-  const current = tf.getKernel(tf.Concat, 'wasm');
-  if (current === undefined || current.kernelFunc === ours) return;
-  const original = current.kernelFunc;
-  ours = (args) => concatRuns(args, original);
-  tf.unregisterKernel(tf.Concat, 'wasm');
-  tf.registerKernel({ kernelName: tf.Concat, backendName: 'wasm', kernelFunc: ours });
+  for (const [name, kernel] of REPLACEMENTS) {
+    const current = tf.getKernel(name, 'wasm');
+    if (current === undefined || current.kernelFunc === ours.get(name)) continue;
+    const original = current.kernelFunc;
+    const func: tf.KernelFunc = (args) => kernel(args, original);
+    ours.set(name, func);
+    tf.unregisterKernel(name, 'wasm');
+    // TF.js's setup goes with it: it binds the kernel to the wasm module when a backend starts.
+    tf.registerKernel({ ...current, kernelFunc: func });
+  }
 }
