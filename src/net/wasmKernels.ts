@@ -260,11 +260,10 @@ function subLastAxis(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Te
   const { a, b } = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
   const rank = a.shape.length;
   const c = a.shape[rank - 1];
+  // `b` holds `c` values along its last axis and broadcasts to `a`'s shape; `a` holds more than one such row.
   const vector =
     a.dtype === 'float32' &&
     b.dtype === 'float32' &&
-    rank >= 2 &&
-    b.shape.length >= 1 &&
     b.shape.length <= rank &&
     b.shape[b.shape.length - 1] === c &&
     tf.util.sizeFromShape(b.shape) === c;
