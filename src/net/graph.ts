@@ -15,6 +15,7 @@ import { IMAGE_FORMS, readImageInput } from '../io/imageInput.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import { layerShapes, sizeProblem } from './layerShapes.js';
 import { assertNetwork, engineOf, isModelDisposed, isNetwork, layersFromSpecs, modelWeights } from './network.js';
+import { plannedRun } from './graphPlan.js';
 import { poisonPerImage } from './nonFinite.js';
 import { ensureWasmKernels } from './wasmKernels.js';
 import { graphNodeNames } from './tfjsInternals.js';
@@ -112,10 +113,7 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
         : undefined;
     const inputName = inputs[0].name;
     return {
-      run: (input, names) => {
-        const raw = net.execute({ [inputName]: input }, [...names]);
-        return Array.isArray(raw) ? raw : [raw];
-      },
+      run: plannedRun(net, inputName),
       ownTensors: () => modelWeights(net),
       layers,
       inputName,

@@ -6,6 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
+import { plannedRun } from './graphPlan.js';
 import { describeConvolution, describePooling, samePadding2d } from './layerGeometry.js';
 import { isModelDisposed, modelWeights, type NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
@@ -278,20 +279,20 @@ function graphModelEngine(
   fn: string,
 ): NetworkEngine {
   const nodeOf = new Map(layers.map((l) => [l.name, l.nodeName]));
+  const forward = plannedRun(model, inputName);
   return {
     run: (input, names) => {
       const x = applyNormalization(input, normalization, fn);
       const inputLayer = layers[0].name;
       // The input layer is the normalized pixels; the graph computes every other one.
       const wanted = names.filter((n) => n !== inputLayer);
-      const raw =
+      const outs =
         wanted.length > 0
-          ? model.execute(
-              { [inputName]: x },
+          ? forward(
+              x,
               wanted.map((n) => nodeOf.get(n) ?? n),
             )
           : [];
-      const outs = Array.isArray(raw) ? raw : [raw];
       let k = 0;
       return names.map((n) => (n === inputLayer ? x : outs[k++]));
     },

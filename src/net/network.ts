@@ -7,6 +7,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { typeError } from '../internal/validate.js';
+import { plannedRun } from './graphPlan.js';
 import { layerShapes } from './layerShapes.js';
 import type { LayerSpec, ModelMetadata } from './modelFormat.js';
 import type { InputNormalization, LayerInfo, Network, NetworkKind } from './types.js';
@@ -170,10 +171,7 @@ export function createNetwork(parts: NetworkParts): Network {
 /** The engine of a built-in network: its graph carries the normalization and has one node per layer. */
 export function graphEngine(model: GraphModel, inputName: string): NetworkEngine {
   return {
-    run: (input, names) => {
-      const raw = model.execute({ [inputName]: input }, [...names]);
-      return Array.isArray(raw) ? raw : [raw];
-    },
+    run: plannedRun(model, inputName),
     ownTensors: () => modelWeights(model),
     learnables: (l) => {
       const out: Record<string, tf.Tensor> = {};

@@ -1,0 +1,322 @@
+/**
+ * A graph model's forward pass as a list of steps made once, for the operations image classifiers are made of.
+ *
+ * TF.js's graph executor works out every node's attributes, inputs and lifetimes again on each call; with two wasm
+ * threads that JavaScript took about a twentieth of a 23 ms pass, on the one thread that also dispatches every
+ * kernel. A plan reads the model's GraphDef once per set of requested nodes: the nodes they need, in order, each
+ * with its attributes decoded and its constant inputs resolved to numbers, and, for every intermediate tensor, the
+ * step after which nothing needs it any more. A pass then only calls the same TF.js operations the executor would
+ * call, with the same arguments, so that its results are the executor's bit for bit.
+ *
+ * A graph with any operation, attribute or input form outside what is listed here gets no plan (`compilePlan`
+ * returns null) and runs through `GraphModel.execute` as before. Not exported from the package.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+import { type GraphDefAttr, type GraphDefNode, graphDefNodes } from './tfjsInternals.js';
+
+/** A compiled forward pass: the requested nodes' tensors for a fed input, in the order asked. */
+export type Plan = (input: tf.Tensor) => tf.Tensor[];
+
+/** One operation of a step, from its inputs' tensors. */
+type Op = (xs: tf.Tensor[]) => tf.Tensor;
+
+interface Step {
+  /** The slot the result goes to. */
+  out: number;
+  /** The slots of the inputs (constants are resolved into `op`). */
+  ins: number[];
+  op: Op;
+  /** Slots whose tensors no later step or output needs: freed after this step. */
+  free: number[];
+}
+
+/** A string attribute (base64 in model.json). */
+function str(a: GraphDefAttr | undefined): string | undefined {
+  if (a?.s === undefined) return undefined;
+  try {
+    return atob(a.s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An integer-list attribute. */
+function ints(a: GraphDefAttr | undefined): number[] | undefined {
+  const list = a?.list?.i;
+  return Array.isArray(list) ? list.map(Number) : undefined;
+}
+
+/** A string-list attribute. */
+function strs(a: GraphDefAttr | undefined): string[] | undefined {
+  const list = a?.list?.s;
+  return Array.isArray(list) ? list.map((s) => atob(s)) : undefined;
+}
+
+/** Thrown inside compilation for anything a plan does not cover; never leaves this module. */
+class Unsupported extends Error {}
+
+function need<T>(v: T | undefined | null, what: string): T {
+  if (v === undefined || v === null) throw new Unsupported(what);
+  return v;
+}
+
+/** `[[t, b], [l, r]]`-style padding of an NHWC operation, as TF.js's executor passes it. */
+function padding(
+  node: GraphDefNode,
+): 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]] {
+  const p = need(str(node.attr?.padding), 'padding').toLowerCase();
+  if (p === 'valid' || p === 'same') return p;
+  if (p !== 'explicit') throw new Unsupported(`padding ${p}`);
+  const e = need(ints(node.attr?.explicit_paddings), 'explicit_paddings');
+  if (e.length !== 8) throw new Unsupported('explicit_paddings');
+  return [
+    [e[0], e[1]],
+    [e[2], e[3]],
+    [e[4], e[5]],
+    [e[6], e[7]],
+  ];
+}
+
+/** Checks the NHWC layout and returns `[1, a, b, 1]`-style attribute `name`'s middle pair. */
+function spatial(node: GraphDefNode, name: string): [number, number] {
+  const v = need(ints(node.attr?.[name]), name);
+  if (v.length !== 4 || v[0] !== 1 || v[3] !== 1) throw new Unsupported(name);
+  return [v[1], v[2]];
+}
+
+function nhwc(node: GraphDefNode): void {
+  const f = str(node.attr?.data_format);
+  if (f !== undefined && f !== 'NHWC') throw new Unsupported(`data_format ${f}`);
+}
+
+/** The float32 operations a plan covers; `k(i)` reads constant input `i` as numbers, once, at compile time. */
+function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tensorInputs: number[] } {
+  const t = node.attr?.T?.type;
+  if (t !== undefined && t !== 'DT_FLOAT') throw new Unsupported(`T ${t}`);
+  const n = node.input?.length ?? 0;
+  switch (node.op) {
+    case 'Identity':
+      return { op: (xs) => xs[0], tensorInputs: [0] };
+    case 'Sub':
+      return { op: (xs) => tf.sub(xs[0], xs[1]), tensorInputs: [0, 1] };
+    case 'AddV2':
+    case 'Add':
+      return { op: (xs) => tf.add(xs[0], xs[1]), tensorInputs: [0, 1] };
+    case 'Relu':
+      return { op: (xs) => tf.relu(xs[0]), tensorInputs: [0] };
+    case 'Softmax':
+      return { op: (xs) => tf.softmax(xs[0]), tensorInputs: [0] };
+    case '_FusedConv2D': {
+      nhwc(node);
+      const fused = need(strs(node.attr?.fused_ops), 'fused_ops').map((s) => s.toLowerCase());
+      const numArgs = Number(node.attr?.num_args?.i ?? 0);
+      // Bias alone, or bias then ReLU: what a converted convolution layer carries.
+      if (fused[0] !== 'biasadd' || numArgs !== 1 || fused.length > 2) throw new Unsupported('fused_ops');
+      const act = fused[1];
+      if (act !== undefined && act !== 'relu') throw new Unsupported(`activation ${act}`);
+      const strides = spatial(node, 'strides');
+      const dilations = spatial(node, 'dilations');
+      const pad = padding(node);
+      const activation = act === 'relu' ? 'relu' : 'linear';
+      return {
+        op: (xs) =>
+          tf.fused.conv2d({
+            x: xs[0] as tf.Tensor4D,
+            filter: xs[1] as tf.Tensor4D,
+            bias: xs[2],
+            strides,
+            pad,
+            dataFormat: 'NHWC',
+            dilations,
+            activation,
+          }),
+        tensorInputs: [0, 1, 2],
+      };
+    }
+    case 'MaxPool':
+    case 'AvgPool': {
+      nhwc(node);
+      const size = spatial(node, 'ksize');
+      const strides = spatial(node, 'strides');
+      const pad = padding(node);
+      if (typeof pad !== 'string') throw new Unsupported('pool padding');
+      const pool = node.op === 'MaxPool' ? tf.maxPool : tf.avgPool;
+      return { op: (xs) => pool(xs[0] as tf.Tensor4D, size, strides, pad), tensorInputs: [0] };
+    }
+    case 'Pad': {
+      const p = k(1);
+      const pairs = Array.from({ length: p.length / 2 }, (_, i) => [p[2 * i], p[2 * i + 1]] as [number, number]);
+      return { op: (xs) => tf.pad(xs[0], pairs), tensorInputs: [0] };
+    }
+    case 'Mean': {
+      const axes = k(1);
+      const keepDims = node.attr?.keep_dims?.b === true;
+      return { op: (xs) => tf.mean(xs[0], axes, keepDims), tensorInputs: [0] };
+    }
+    case 'ConcatV2': {
+      const count = Number(node.attr?.N?.i ?? n - 1);
+      if (count !== n - 1 || count < 1) throw new Unsupported('N');
+      const [axis] = k(n - 1);
+      return { op: (xs) => tf.concat(xs, axis), tensorInputs: Array.from({ length: count }, (_, i) => i) };
+    }
+    default:
+      throw new Unsupported(node.op);
+  }
+}
+
+/** A node name from an input reference (`name` or `name:0`); null for a control input or another output index. */
+function inputNode(ref: string): string | null {
+  if (ref.startsWith('^')) return null;
+  const m = /^(.*?)(?::(\d+))?$/.exec(ref) as RegExpExecArray;
+  return m[2] === undefined || m[2] === '0' ? m[1] : null;
+}
+
+/**
+ * The plan that computes `outputs` (node names) of `model` from its input `inputName`, or null when the part of the
+ * graph they need holds anything a plan does not cover (an operation, a dtype, a layout, a control input).
+ */
+export function compilePlan(model: GraphModel, inputName: string, outputs: readonly string[]): Plan | null {
+  const nodes = graphDefNodes(model);
+  if (!nodes) return null;
+  try {
+    return compile(model, new Map(nodes.map((n) => [n.name, n])), inputName.split(':')[0], outputs);
+  } catch (err) {
+    if (err instanceof Unsupported) return null;
+    throw err;
+  }
+}
+
+function compile(
+  model: GraphModel,
+  byName: ReadonlyMap<string, GraphDefNode>,
+  inputName: string,
+  outputs: readonly string[],
+): Plan {
+  const weights = model.weights ?? {};
+  const constant = (name: string) => weights[name]?.[0];
+  // Order the needed nodes so that each comes after its inputs (depth first from the outputs).
+  const order: GraphDefNode[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string) => {
+    const s = state.get(name);
+    if (s === 'done') return;
+    if (s === 'visiting') throw new Unsupported('cycle');
+    const node = need(byName.get(name), `node ${name}`);
+    state.set(name, 'visiting');
+    if (node.op !== 'Placeholder' && node.op !== 'Const') {
+      for (const ref of node.input ?? []) visit(need(inputNode(ref), 'input form'));
+    }
+    state.set(name, 'done');
+    order.push(node);
+  };
+  for (const o of outputs) visit(need(inputNode(o), 'output form'));
+
+  // Slot 0 is the fed input; every other non-constant node gets a slot. An Identity shares its input's slot.
+  const slotOf = new Map<string, number>([[inputName, 0]]);
+  let slots = 1;
+  const steps: Step[] = [];
+  for (const node of order) {
+    if (node.op === 'Placeholder') {
+      if (node.name !== inputName) throw new Unsupported('another input');
+      continue;
+    }
+    if (node.op === 'Const') {
+      if (!constant(node.name)) throw new Unsupported(`constant ${node.name}`);
+      continue;
+    }
+    const refs = (node.input ?? []).map((r) => need(inputNode(r), 'input form'));
+    // Small constant inputs (axes, paddings) are read once here, as the executor reads them on every call.
+    const k = (i: number) => {
+      const c = need(constant(refs[i] ?? ''), 'constant input');
+      if (c.size > 64 || c.dtype === 'string') throw new Unsupported('constant input');
+      return Array.from(c.dataSync() as ArrayLike<number>);
+    };
+    const { op, tensorInputs } = makeOp(node, k);
+    if (node.op === 'Identity') {
+      const from = refs[0];
+      if (slotOf.has(from)) slotOf.set(node.name, slotOf.get(from) as number);
+      else throw new Unsupported('identity of a constant');
+      continue;
+    }
+    const ins: number[] = [];
+    const consts: (tf.Tensor | null)[] = [];
+    for (const i of tensorInputs) {
+      const ref = need(refs[i], 'input');
+      const slot = slotOf.get(ref);
+      if (slot !== undefined) {
+        ins.push(slot);
+        consts.push(null);
+      } else {
+        ins.push(-1);
+        consts.push(need(constant(ref), `input ${ref}`));
+      }
+    }
+    const out = slots++;
+    slotOf.set(node.name, out);
+    const bound: Op = consts.every((c) => c === null) ? op : (xs) => op(consts.map((c, i) => c ?? xs[i]));
+    steps.push({ out, ins, op: bound, free: [] });
+  }
+
+  // Free each intermediate slot after the last step that reads it, unless an output needs it.
+  const outSlots = outputs.map((o) => need(slotOf.get(need(inputNode(o), 'output')), `output ${o}`));
+  const kept = new Set([0, ...outSlots]);
+  const last = new Map<number, number>();
+  steps.forEach((s, i) => {
+    for (const slot of s.ins) if (slot >= 0) last.set(slot, i);
+  });
+  for (const [slot, i] of last) if (!kept.has(slot)) steps[i].free.push(slot);
+
+  return (input) => {
+    const values: (tf.Tensor | undefined)[] = new Array(slots);
+    values[0] = input;
+    for (const s of steps) {
+      const xs = s.ins.map((slot) => values[slot] as tf.Tensor);
+      values[s.out] = s.op(xs);
+      for (const slot of s.free) {
+        (values[slot] as tf.Tensor).dispose();
+        values[slot] = undefined;
+      }
+    }
+    return outSlots.map((slot) => values[slot] as tf.Tensor);
+  };
+}
+
+/** How many sets of requested nodes a model keeps a plan for (a program asks for a few, again and again). */
+const PLANS_KEPT = 32;
+
+/** Each model's run function, by input name: made once, so that its plans outlive any one call. */
+const runs = new WeakMap<GraphModel, Map<string, (input: tf.Tensor, names: readonly string[]) => tf.Tensor[]>>();
+
+/**
+ * A graph model's run function: the requested nodes' tensors for a fed input, by a plan made on the first request
+ * of each set of nodes (the last {@link PLANS_KEPT} sets kept), or by `GraphModel.execute` where there is no plan.
+ * The same function for every call with the same model and input.
+ */
+export function plannedRun(
+  model: GraphModel,
+  inputName: string,
+): (input: tf.Tensor, names: readonly string[]) => tf.Tensor[] {
+  let byInput = runs.get(model);
+  if (!byInput) {
+    byInput = new Map();
+    runs.set(model, byInput);
+  }
+  const known = byInput.get(inputName);
+  if (known) return known;
+  const plans = new Map<string, Plan | null>();
+  const run = (input: tf.Tensor, names: readonly string[]) => {
+    const key = names.join('\n');
+    let plan = plans.get(key);
+    if (plan === undefined) {
+      plan = compilePlan(model, inputName, names);
+      if (plans.size >= PLANS_KEPT) plans.delete(plans.keys().next().value as string);
+      plans.set(key, plan);
+    }
+    if (plan) return plan(input);
+    const raw = model.execute({ [inputName]: input }, [...names]);
+    return Array.isArray(raw) ? raw : [raw];
+  };
+  byInput.set(inputName, run);
+  return run;
+}

@@ -1,0 +1,268 @@
+/**
+ * A graph model's forward pass by a plan made once (`net/graphPlan.ts`) against TF.js's own graph executor, on every
+ * backend: the same numbers bit for bit for every SqueezeNet layer and for a small graph of the other operations a
+ * plan covers; intermediate tensors freed as the pass goes; no plan (TF.js's executor instead) for a graph with
+ * anything a plan does not cover.
+ */
+import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
+import { activations } from '../../src/net/activations.js';
+import { compilePlan, plannedRun } from '../../src/net/graphPlan.js';
+import type { Network } from '../../src/net/types.js';
+import { readSharedPng } from '../helpers/images.js';
+import { expectNoLeak } from '../helpers/leaks.js';
+import { loadUserGraph } from '../helpers/userGraph.js';
+
+/** Whether two float32 arrays hold the same numbers: bit for bit, except that any NaN matches any NaN. */
+function sameFloats(p: ArrayLike<number>, q: ArrayLike<number>): boolean {
+  if (p.length !== q.length) return false;
+  for (let i = 0; i < p.length; i++)
+    if (!Object.is(p[i], q[i]) && !(Number.isNaN(p[i]) && Number.isNaN(q[i]))) return false;
+  return true;
+}
+
+/** Asserts that each of `a` equals the same entry of `b` in shape and bit for bit. */
+async function expectSame(a: tf.Tensor[], b: tf.Tensor[], names: readonly string[]) {
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++) {
+    expect(a[i].shape, names[i]).toEqual(b[i].shape);
+    expect(sameFloats(await a[i].data(), await b[i].data()), names[i]).toBe(true);
+  }
+}
+
+const executed = (model: GraphModel, input: string, x: tf.Tensor, names: readonly string[]) => {
+  const raw = model.execute({ [input]: x }, [...names]);
+  return Array.isArray(raw) ? raw : [raw];
+};
+
+describe('a plan of SqueezeNet', () => {
+  let net: Network;
+  let model: GraphModel;
+  let x: tf.Tensor4D;
+
+  beforeAll(async () => {
+    net = await squeezenet();
+    model = net.model as GraphModel;
+    const [face, closed] = [readSharedPng('face.png'), readSharedPng('face-eye-closed.png')];
+    x = tf.tidy(() => tf.cast(tf.stack([face, closed]), 'float32') as tf.Tensor4D);
+    tf.dispose([face, closed]);
+  });
+  afterAll(() => {
+    net.dispose();
+    x.dispose();
+  });
+
+  it('gives every layer as TF.js runs the graph, bit for bit', async () => {
+    const names = net.layers.map((l) => l.nodeName);
+    const plan = compilePlan(model, net.inputName, names);
+    expect(plan).not.toBeNull();
+    const ours = (plan as NonNullable<typeof plan>)(x);
+    const theirs = executed(model, net.inputName, x, names);
+    await expectSame(ours, theirs, names);
+    tf.dispose([...ours, ...theirs]);
+  });
+
+  it('frees every intermediate tensor as it goes, keeping only what was asked for', async () => {
+    const one = tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]);
+    for (const names of [['prob'], ['conv1', 'pool10'], ['fire5-concat', 'fire9-concat', 'drop9']]) {
+      const plan = compilePlan(model, net.inputName, names) as NonNullable<ReturnType<typeof compilePlan>>;
+      // An Identity layer (drop9) is its input's tensor: one new tensor for the two.
+      const distinct = names.includes('drop9') ? names.length - 1 : names.length;
+      const outs = await expectNoLeak(() => plan(one), distinct);
+      tf.dispose(outs);
+    }
+    one.dispose();
+  });
+
+  it('computes only what the requested layers need', async () => {
+    const plan = compilePlan(model, net.inputName, ['conv1']) as NonNullable<ReturnType<typeof compilePlan>>;
+    // Half the image's width: a layer past conv1 would fail on it, conv1 alone does not.
+    const small = tf.slice(x, [0, 0, 0, 0], [1, 3, 3, 3]);
+    const [out] = await expectNoLeak(() => plan(small), 1);
+    expect(out.shape).toEqual([1, 1, 1, 64]);
+    tf.dispose([out, small]);
+  });
+
+  it('hands activations distinct tensors for a layer and its Identity twin', async () => {
+    const img = tf.tidy(() => tf.cast(tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]), 'int32'));
+    const [a, b] = activations(net, img, ['fire9-concat', 'drop9']);
+    expect(a).not.toBe(b);
+    const before = await b.data();
+    a.dispose();
+    expect(sameFloats(await b.data(), before)).toBe(true);
+    tf.dispose([b, img]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// A small graph of the other operations a plan covers, written as TF.js's converter writes one.
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const ints = (v: number[]) => ({ list: { i: v.map(String) } });
+const T = { type: 'DT_FLOAT' };
+
+interface W {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  data: number[];
+}
+
+/** Loads a graph from its nodes (besides the input `x`, [-1, 9, 9, 2]) and its constants. */
+async function graph(nodes: object[], weights: W[]): Promise<GraphModel> {
+  const konst = (w: W) => ({
+    name: w.name,
+    op: 'Const',
+    attr: {
+      value: { tensor: { dtype: w.dtype === 'int32' ? 'DT_INT32' : 'DT_FLOAT', tensorShape: {} } },
+      dtype: { type: w.dtype === 'int32' ? 'DT_INT32' : 'DT_FLOAT' },
+    },
+  });
+  const x = {
+    name: 'x',
+    op: 'Placeholder',
+    attr: { dtype: T, shape: { shape: { dim: [-1, 9, 9, 2].map((d) => ({ size: `${d}` })) } } },
+  };
+  const bytes = weights.map(
+    (w) => new Uint8Array((w.dtype === 'int32' ? new Int32Array(w.data) : new Float32Array(w.data)).buffer),
+  );
+  const data = new Uint8Array(bytes.reduce((s, b) => s + b.length, 0));
+  let at = 0;
+  for (const b of bytes) {
+    data.set(b, at);
+    at += b.length;
+  }
+  return loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: { node: [x, ...weights.map(konst), ...nodes], versions: { producer: 1395 }, library: {} },
+      weightSpecs: weights.map(({ name, shape, dtype }) => ({ name, shape, dtype })),
+      weightData: data.buffer,
+      format: 'graph-model',
+    }),
+  );
+}
+
+const wave = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + seed) * (1 + (i % 5)));
+
+const WEIGHTS: W[] = [
+  { name: 'k', shape: [3, 3, 2, 4], dtype: 'float32', data: wave(72, 1) },
+  { name: 'kb', shape: [4], dtype: 'float32', data: wave(4, 2) },
+  { name: 'k1', shape: [1, 1, 4, 3], dtype: 'float32', data: wave(12, 3) },
+  { name: 'k1b', shape: [3], dtype: 'float32', data: wave(3, 4) },
+  { name: 'shift', shape: [4], dtype: 'float32', data: wave(4, 5) },
+  { name: 'pads', shape: [4, 2], dtype: 'int32', data: [0, 0, 1, 0, 0, 2, 0, 0] },
+  { name: 'axis', shape: [], dtype: 'int32', data: [3] },
+  { name: 'axes', shape: [2], dtype: 'int32', data: [1, 2] },
+];
+
+/** A `_FusedConv2D` node; `over` replaces attributes. */
+const conv = (name: string, input: string, filter: string, bias: string, over: Record<string, unknown> = {}) => ({
+  name,
+  op: '_FusedConv2D',
+  input: [input, filter, bias],
+  attr: {
+    T,
+    num_args: { i: '1' },
+    strides: ints([1, 2, 2, 1]),
+    padding: { s: b64('EXPLICIT') },
+    explicit_paddings: ints([0, 0, 1, 2, 0, 1, 0, 0]),
+    data_format: { s: b64('NHWC') },
+    dilations: ints([1, 1, 1, 1]),
+    fused_ops: { list: { s: [b64('BiasAdd')] } },
+    epsilon: { f: 0 },
+    ...over,
+  },
+});
+
+const NODES = [
+  { name: 'padded', op: 'Pad', input: ['x', 'pads'], attr: { T } },
+  conv('c', 'padded', 'k', 'kb'),
+  { name: 'shifted', op: 'AddV2', input: ['c', 'shift'], attr: { T } },
+  { name: 'r', op: 'Relu', input: ['shifted'], attr: { T } },
+  {
+    name: 'avg',
+    op: 'AvgPool',
+    input: ['r'],
+    attr: {
+      T,
+      ksize: ints([1, 2, 2, 1]),
+      strides: ints([1, 1, 1, 1]),
+      padding: { s: b64('SAME') },
+      data_format: { s: b64('NHWC') },
+    },
+  },
+  conv('c1', 'avg', 'k1', 'k1b', {
+    strides: ints([1, 1, 1, 1]),
+    padding: { s: b64('VALID') },
+    fused_ops: { list: { s: [b64('BiasAdd'), b64('Relu')] } },
+  }),
+  { name: 'same', op: 'Identity', input: ['c1'], attr: { T } },
+  { name: 'joined', op: 'ConcatV2', input: ['avg', 'same', 'r', 'axis'], attr: { T, N: { i: '3' } } },
+  { name: 'gap', op: 'Mean', input: ['joined', 'axes'], attr: { T, keep_dims: { b: true } } },
+  { name: 'prob', op: 'Softmax', input: ['gap'], attr: { T } },
+];
+
+const ALL = ['padded', 'c', 'shifted', 'r', 'avg', 'c1', 'same', 'joined', 'gap', 'prob'];
+
+describe('a plan of other operations', () => {
+  let x: tf.Tensor4D;
+  beforeAll(() => {
+    x = tf.tensor4d(wave(3 * 81 * 2, 9), [3, 9, 9, 2]);
+  });
+  afterAll(() => x.dispose());
+
+  it('gives every node as TF.js runs the graph, bit for bit', async () => {
+    const model = await graph(NODES, WEIGHTS);
+    const plan = compilePlan(model, 'x', ALL);
+    expect(plan).not.toBeNull();
+    const ours = (plan as NonNullable<typeof plan>)(x);
+    const theirs = executed(model, 'x', x, ALL);
+    await expectSame(ours, theirs, ALL);
+    tf.dispose([...ours, ...theirs]);
+    model.dispose();
+  });
+
+  const changed = (name: string, attr: Record<string, unknown>) =>
+    NODES.map((n) => (n.name === name ? { ...n, attr: { ...(n as { attr: object }).attr, ...attr } } : n));
+
+  const CASES: [string, object[], string[]][] = [
+    ['an operation it does not cover', [...NODES, { name: 'th', op: 'Tanh', input: ['prob'], attr: { T } }], ['th']],
+    ['a channels-first layout', changed('avg', { data_format: { s: b64('NCHW') } }), ['prob']],
+    [
+      'another fused activation',
+      changed('c1', { fused_ops: { list: { s: [b64('BiasAdd'), b64('Relu6')] } } }),
+      ['prob'],
+    ],
+    ['a float64 operation', changed('r', { T: { type: 'DT_DOUBLE' } }), ['prob']],
+    ['a control input', [...NODES, { name: 'ctl', op: 'Relu', input: ['prob', '^x'], attr: { T } }], ['ctl']],
+    ['an output index past 0', NODES, ['prob:1']],
+    ['a node the graph lacks', NODES, ['nothing']],
+  ];
+  for (const [what, nodes, outs] of CASES) {
+    it(`makes no plan for ${what}`, async () => {
+      const model = await graph(nodes, WEIGHTS);
+      expect(compilePlan(model, 'x', outs)).toBeNull();
+      model.dispose();
+    });
+  }
+
+  it('still plans the part of such a graph that the requested nodes need', async () => {
+    const model = await graph([...NODES, { name: 'th', op: 'Tanh', input: ['prob'], attr: { T } }], WEIGHTS);
+    expect(compilePlan(model, 'x', ['gap'])).not.toBeNull();
+    model.dispose();
+  });
+
+  it("runs a graph it has no plan for with TF.js's executor", async () => {
+    const model = await loadUserGraph();
+    expect(compilePlan(model, 'x', ['prob'])).toBeNull();
+    const run = plannedRun(model, 'x');
+    const input = tf.tensor4d(wave(2 * 32 * 32 * 3, 4), [2, 32, 32, 3]);
+    const ours = await expectNoLeak(() => run(input, ['gap', 'prob']), 2);
+    const theirs = executed(model, 'x', input, ['gap', 'prob']);
+    await expectSame(ours, theirs, ['gap', 'prob']);
+    tf.dispose([...ours, ...theirs, input]);
+    model.dispose();
+  });
+});
