@@ -316,7 +316,25 @@ export function assertLargeEnough(
     const trained = (t.resizeTo ?? [h, w]) as [number, number];
     throw rangeError(fn, 'img', sizeProblem(layers, tooSmall, size, trained) ?? 'a larger image', x);
   }
-  // Every layer the requested ones depend on.
+  for (const l of neededLayers(layers, names.map(layerOf))) {
+    const shape = shapes.get(l.name);
+    if (shape) assertElements(fn, 'img', [n, ...shape], `layer '${l.name}'`);
+  }
+}
+
+/** Each layer table's last few answers of {@link neededLayers}, by the requested names. */
+const neededCache = new WeakMap<readonly LayerInfo[], Map<string, readonly LayerInfo[]>>();
+
+/** Every layer that the layers `names` depend on (themselves included), in the table's order. Remembered. */
+function neededLayers(layers: readonly LayerInfo[], names: readonly string[]): readonly LayerInfo[] {
+  let cache = neededCache.get(layers);
+  if (!cache) {
+    cache = new Map();
+    neededCache.set(layers, cache);
+  }
+  const key = names.join('\n');
+  const hit = cache.get(key);
+  if (hit) return hit;
   const byName = new Map(layers.map((l) => [l.name, l]));
   const needed = new Set<string>();
   const visit = (name: string) => {
@@ -326,11 +344,11 @@ export function assertLargeEnough(
     for (const input of l?.inputs ?? []) visit(input);
     if (l?.type === 'Network') visit(l.outputLayer);
   };
-  for (const name of names) visit(layerOf(name));
-  for (const l of layers) {
-    const shape = needed.has(l.name) ? shapes.get(l.name) : null;
-    if (shape) assertElements(fn, 'img', [n, ...shape], `layer '${l.name}'`);
-  }
+  for (const name of names) visit(name);
+  const list = layers.filter((l) => needed.has(l.name));
+  if (cache.size >= 32) cache.delete(cache.keys().next().value as string);
+  cache.set(key, list);
+  return list;
 }
 
 /** How {@link runGraph} feeds and returns. */

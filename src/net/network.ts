@@ -82,7 +82,9 @@ const weightLists = new WeakMap<object, tf.Tensor[]>();
 
 /** Whether a graph model's weights were disposed (`GraphModel` has no flag of its own). */
 export function isModelDisposed(model: GraphModel): boolean {
-  for (const list of Object.values(model.weights ?? {})) if (list.length > 0) return list[0].isDisposed;
+  const weights = model.weights ?? {};
+  // The first weight tells (a model frees all of them at once); no list of all of them is made.
+  for (const name in weights) if (weights[name].length > 0) return weights[name][0].isDisposed;
   return false;
 }
 
