@@ -90,6 +90,21 @@ function nhwc(node: GraphDefNode): void {
   if (f !== undefined && f !== 'NHWC') throw new Unsupported(`data_format ${f}`);
 }
 
+/**
+ * The activation of a fused operation (`_FusedConv2D`, `FusedDepthwiseConv2dNative`, `_FusedMatMul`): bias alone, or
+ * bias then ReLU or ReLU6, as converted layers carry them.
+ */
+function fusedActivation(node: GraphDefNode): 'linear' | 'relu' | 'relu6' {
+  const fused = need(strs(node.attr?.fused_ops), 'fused_ops').map((f) => f.toLowerCase());
+  const numArgs = Number(node.attr?.num_args?.i ?? 0);
+  if (fused[0] !== 'biasadd' || numArgs !== 1 || fused.length > 2 || (node.input?.length ?? 0) !== 3) {
+    throw new Unsupported('fused_ops');
+  }
+  const act = fused[1] ?? 'linear';
+  if (act !== 'linear' && act !== 'relu' && act !== 'relu6') throw new Unsupported(`activation ${act}`);
+  return act;
+}
+
 /** The float32 operations a plan covers; `k(i)` reads constant input `i` as numbers, once, at compile time. */
 function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tensorInputs: number[] } {
   const t = node.attr?.T?.type;
@@ -103,25 +118,46 @@ function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tenso
     case 'AddV2':
     case 'Add':
       return { op: (xs) => tf.add(xs[0], xs[1]), tensorInputs: [0, 1] };
+    case 'Mul':
+      return { op: (xs) => tf.mul(xs[0], xs[1]), tensorInputs: [0, 1] };
     case 'Relu':
       return { op: (xs) => tf.relu(xs[0]), tensorInputs: [0] };
+    case 'Relu6':
+      return { op: (xs) => tf.relu6(xs[0]), tensorInputs: [0] };
+    case 'Squeeze': {
+      const axis = ints(node.attr?.axis) ?? ints(node.attr?.squeeze_dims);
+      return { op: (xs) => tf.squeeze(xs[0], axis), tensorInputs: [0] };
+    }
     case 'Softmax':
       return { op: (xs) => tf.softmax(xs[0]), tensorInputs: [0] };
-    case '_FusedConv2D': {
+    case '_FusedConv2D':
+    case 'FusedDepthwiseConv2dNative': {
       nhwc(node);
-      const fused = need(strs(node.attr?.fused_ops), 'fused_ops').map((s) => s.toLowerCase());
-      const numArgs = Number(node.attr?.num_args?.i ?? 0);
-      // Bias alone, or bias then ReLU: what a converted convolution layer carries.
-      if (fused[0] !== 'biasadd' || numArgs !== 1 || fused.length > 2) throw new Unsupported('fused_ops');
-      const act = fused[1];
-      if (act !== undefined && act !== 'relu') throw new Unsupported(`activation ${act}`);
+      const activation = fusedActivation(node);
       const strides = spatial(node, 'strides');
       const dilations = spatial(node, 'dilations');
       const pad = padding(node);
-      const activation = act === 'relu' ? 'relu' : 'linear';
+      if (node.op === '_FusedConv2D') {
+        return {
+          op: (xs) =>
+            tf.fused.conv2d({
+              x: xs[0] as tf.Tensor4D,
+              filter: xs[1] as tf.Tensor4D,
+              bias: xs[2],
+              strides,
+              pad,
+              dataFormat: 'NHWC',
+              dilations,
+              activation,
+            }),
+          tensorInputs: [0, 1, 2],
+        };
+      }
+      // TF.js types a depthwise convolution's padding as 'valid' or 'same' only.
+      if (typeof pad !== 'string') throw new Unsupported('depthwise padding');
       return {
         op: (xs) =>
-          tf.fused.conv2d({
+          tf.fused.depthwiseConv2d({
             x: xs[0] as tf.Tensor4D,
             filter: xs[1] as tf.Tensor4D,
             bias: xs[2],
@@ -131,6 +167,15 @@ function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tenso
             dilations,
             activation,
           }),
+        tensorInputs: [0, 1, 2],
+      };
+    }
+    case '_FusedMatMul': {
+      const activation = fusedActivation(node);
+      const transposeA = node.attr?.transpose_a?.b === true;
+      const transposeB = node.attr?.transpose_b?.b === true;
+      return {
+        op: (xs) => tf.fused.matMul({ a: xs[0], b: xs[1], transposeA, transposeB, bias: xs[2], activation }),
         tensorInputs: [0, 1, 2],
       };
     }
