@@ -137,38 +137,21 @@ function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tenso
       const strides = spatial(node, 'strides');
       const dilations = spatial(node, 'dilations');
       const pad = padding(node);
+      const args = (xs: tf.Tensor[]) => ({
+        x: xs[0] as tf.Tensor4D,
+        filter: xs[1] as tf.Tensor4D,
+        bias: xs[2],
+        strides,
+        dataFormat: 'NHWC' as const,
+        dilations,
+        activation,
+      });
       if (node.op === '_FusedConv2D') {
-        return {
-          op: (xs) =>
-            tf.fused.conv2d({
-              x: xs[0] as tf.Tensor4D,
-              filter: xs[1] as tf.Tensor4D,
-              bias: xs[2],
-              strides,
-              pad,
-              dataFormat: 'NHWC',
-              dilations,
-              activation,
-            }),
-          tensorInputs: [0, 1, 2],
-        };
+        return { op: (xs) => tf.fused.conv2d({ ...args(xs), pad }), tensorInputs: [0, 1, 2] };
       }
       // TF.js types a depthwise convolution's padding as 'valid' or 'same' only.
       if (typeof pad !== 'string') throw new Unsupported('depthwise padding');
-      return {
-        op: (xs) =>
-          tf.fused.depthwiseConv2d({
-            x: xs[0] as tf.Tensor4D,
-            filter: xs[1] as tf.Tensor4D,
-            bias: xs[2],
-            strides,
-            pad,
-            dataFormat: 'NHWC',
-            dilations,
-            activation,
-          }),
-        tensorInputs: [0, 1, 2],
-      };
+      return { op: (xs) => tf.fused.depthwiseConv2d({ ...args(xs), pad }), tensorInputs: [0, 1, 2] };
     }
     case '_FusedMatMul': {
       const activation = fusedActivation(node);
