@@ -310,6 +310,19 @@ function compile(
   };
 }
 
+/**
+ * Whether TF.js's executor takes `input` for the model's input `name`: the placeholder's dtype, and its rank and sizes
+ * (-1 takes any size), as the model declares them now (a Network made by `toNetwork` relaxes its input's sizes).
+ */
+function fedAsDeclared(model: GraphModel, name: string, input: tf.Tensor): boolean {
+  const base = name.split(':')[0];
+  const declared = model.inputs.find((i) => i.name === name || i.name === base);
+  if (!declared) return false;
+  if (declared.dtype && declared.dtype !== input.dtype) return false;
+  const shape = declared.shape;
+  return !shape || (shape.length === input.rank && shape.every((d, i) => d === -1 || d === input.shape[i]));
+}
+
 /** How many sets of requested nodes a model keeps a plan for (a program asks for a few, again and again). */
 const PLANS_KEPT = 32;
 
@@ -341,7 +354,8 @@ export function plannedRun(
       if (plans.size >= PLANS_KEPT) plans.delete(plans.keys().next().value as string);
       plans.set(key, plan);
     }
-    if (plan) return plan(input);
+    // A tensor the executor would refuse goes to it, for its own message.
+    if (plan && fedAsDeclared(model, inputName, input)) return plan(input);
     const raw = model.execute({ [inputName]: input }, [...names]);
     return Array.isArray(raw) ? raw : [raw];
   };

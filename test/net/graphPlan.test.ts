@@ -285,6 +285,23 @@ describe('a plan of other operations', () => {
     model.dispose();
   });
 
+  it('leaves an input the executor would refuse to the executor, for its message', async () => {
+    const model = await graph(NODES, WEIGHTS);
+    const run = plannedRun(model, 'x');
+    for (const bad of [tf.zeros([1, 8, 9, 2]), tf.zeros([9, 9, 2]), tf.zeros([1, 9, 9, 2], 'int32')]) {
+      let theirs = '';
+      try {
+        model.execute({ x: bad }, ['prob']);
+      } catch (err) {
+        theirs = (err as Error).message;
+      }
+      expect(theirs).not.toBe('');
+      expect(() => run(bad, ['prob'])).toThrow(theirs);
+      bad.dispose();
+    }
+    model.dispose();
+  });
+
   it("runs a graph it has no plan for with TF.js's executor", async () => {
     const model = await loadUserGraph();
     expect(compilePlan(model, 'x', ['prob'])).toBeNull();
