@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import { activations } from '../../src/net/activations.js';
 import { compilePlan, plannedRun } from '../../src/net/graphPlan.js';
+import { graphDefNodes } from '../../src/net/tfjsInternals.js';
 import type { Network } from '../../src/net/types.js';
 import { readSharedPng } from '../helpers/images.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -116,11 +117,9 @@ describe("a plan of a converted graph from npm (nsfwjs's MobileNetV2 mid)", () =
 
   it('gives every operation node (ReLU6 and depthwise convolutions, dense layer, residual sums) bit for bit', async () => {
     const input = model.inputs[0].name;
-    const names: string[] = [];
-    for (const n of (model as unknown as { artifacts: { modelTopology: { node: { name: string; op: string }[] } } })
-      .artifacts.modelTopology.node) {
-      if (n.op !== 'Const' && n.op !== 'Placeholder') names.push(n.name);
-    }
+    const names = (graphDefNodes(model) ?? [])
+      .filter((n) => n.op !== 'Const' && n.op !== 'Placeholder')
+      .map((n) => n.name);
     expect(names.length).toBeGreaterThan(60);
     const plan = compilePlan(model, input, names);
     expect(plan).not.toBeNull();
