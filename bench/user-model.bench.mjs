@@ -7,8 +7,6 @@
 // - "all layers of 32 images" (every layer up to out_relu, 96×96): the peak bytes in tensors (tf.profile's peakBytes)
 //   with miniBatchSize 32 (one pass) and 8.
 // Figures only: nothing here fails on speed. Run: npm run build && node bench/user-model.bench.mjs [backend]
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, model as kerasModel } from '@tensorflow/tfjs-layers';
 import { activations, analyzeNetwork, initBackend, toNetwork } from 'cnn-activations';
@@ -18,10 +16,10 @@ const backend = /** @type {import('cnn-activations').BackendName} */ (process.ar
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 await initBackend({ backend });
 
-const require = createRequire(import.meta.url);
 /** One of nsfwjs's bundled models as an in-memory IO handler (model.json and base64 shards inside JS modules). */
 async function nsfwjs(/** @type {string} */ name) {
-  const mod = await import(pathToFileURL(require.resolve(`nsfwjs/models/${name}`)).href);
+  // The package's ES module: its CommonJS build copies each base64 shard into an object character by character.
+  const mod = await import(`nsfwjs/models/${name}`);
   /** @type {{ modelJson(): Promise<{ default: any }>, weightBundles: (() => Promise<{ default: string }>)[] }} */
   const bundle = /** @type {any} */ (Object.values(mod)[0]);
   const json = (await bundle.modelJson()).default;

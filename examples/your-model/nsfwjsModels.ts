@@ -4,9 +4,7 @@
 // These helpers turn them back into ordinary TF.js model files (model.json + shards), or into an in-memory IO
 // handler: the form a model you trained or converted yourself comes in. The tests use them too.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 
 export type ThirdPartyModel = 'mobilenet_v2' | 'mobilenet_v2_mid' | 'inception_v3';
@@ -19,14 +17,20 @@ interface Bundle {
   weightBundles: (() => Promise<{ default: string }>)[];
 }
 
-const require = createRequire(import.meta.url);
+// The package's ES modules, named one by one so that bundlers and test runners see each import. Its CommonJS build
+// (what `require` gets) passes each base64 shard through a helper that copies every character of the string into an
+// object: seconds per megabyte.
+const MODULES: Record<ThirdPartyModel, () => Promise<object>> = {
+  mobilenet_v2: () => import('nsfwjs/models/mobilenet_v2'),
+  mobilenet_v2_mid: () => import('nsfwjs/models/mobilenet_v2_mid'),
+  inception_v3: () => import('nsfwjs/models/inception_v3'),
+};
 
 /** The model.json and the weight shards (by their manifest paths) of one of nsfwjs's models. */
 export async function thirdPartyFiles(
   name: ThirdPartyModel,
 ): Promise<{ json: tf.io.ModelJSON; shards: Map<string, Uint8Array> }> {
-  const mod = (await import(pathToFileURL(require.resolve(`nsfwjs/models/${name}`)).href)) as Record<string, Bundle>;
-  const bundle = Object.values(mod)[0];
+  const bundle = (Object.values(await MODULES[name]()) as Bundle[])[0];
   const json = (await bundle.modelJson()).default;
   const paths = json.weightsManifest.flatMap((g) => g.paths);
   const shards = new Map<string, Uint8Array>();
