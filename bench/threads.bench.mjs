@@ -7,8 +7,9 @@
 //   npm run build && node bench/threads.bench.mjs        (N = the machine's cores, at most 8; BENCH_ROUNDS=<n>)
 //
 // A process can start the wasm backend once, with one thread count, so each variant runs in a child process of its
-// own; the children run one after another, every variant once per round, and the figures are medians over rounds
-// (drift of the machine's load hits all variants alike: compare the ratios). Never fails on speed.
+// own; the children run one after another, every variant once per round, compared pairs side by side, in the
+// opposite order every other round, and the figures are medians over rounds (drift of the machine's load hits all
+// variants alike: compare the ratios). Never fails on speed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -179,8 +180,21 @@ async function coordinator() {
   const name = (v) =>
     `${{ lib: 'cnn-activations', 'ort-web': 'onnxruntime-web', 'ort-node': 'onnxruntime-node' }[v.kind]} ${v.threads}t`;
   const results = Object.fromEntries(variants.map((v) => [name(v), []]));
+  // The order within a round puts each compared pair side by side (onnxruntime-web N threads beside the library N,
+  // the library N beside the library 1, onnxruntime-web 1 beside the library 1), and every other round runs it
+  // backwards, so that slow drift of the machine's load falls on both sides of a ratio and neither side always runs
+  // first.
+  const at = (kind, threads) => variants.find((v) => v.kind === kind && v.threads === threads);
+  const order = [
+    at('ort-web', N),
+    at('lib', N),
+    at('lib', 1),
+    at('ort-web', 1),
+    at('ort-node', 1),
+    at('ort-node', N),
+  ].filter((v) => v !== undefined);
   for (let r = 0; r < ROUNDS; r++) {
-    for (const v of variants) {
+    for (const v of r % 2 ? [...order].reverse() : order) {
       const c = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(v)], {
         cwd: root,
         encoding: 'utf8',
