@@ -2,7 +2,7 @@
 // and onnxruntime-node with 1 and N threads and with the network hand-written in TF.js ops; images/s for batches of
 // 1, 8 and 32 and for occlusionSensitivity at its defaults; the first call (backend start + model load + first
 // result) of each; what N threads gave a plain matrix product in the same processes (how much of a second core the
-// machine lent); and the physical limit: the network's multiply-adds at this machine's measured SGEMM rate.
+// machine lent) and, on Linux, the share of CPU time the hypervisor took while each ran; and the physical limit: the network's multiply-adds at this machine's measured SGEMM rate.
 //
 //   npm run build && node bench/threads.bench.mjs        (N = the machine's cores, at most 8; BENCH_ROUNDS=<n>)
 //
@@ -23,6 +23,22 @@ const FACE = path.join(root, '..', 'shared', 'images', 'face.png');
 const N = Math.min(8, availableParallelism());
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
+/**
+ * The machine's CPU time so far, from Linux's /proc/stat (all cores, in clock ticks): `steal` is the time the
+ * hypervisor gave this virtual machine's cores to someone else. Null where there is no /proc/stat.
+ */
+function cpuTimes() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { total: f.reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** The share of the machine's CPU time that was stolen between two `cpuTimes()` readings, or null. */
+const stolen = (a, b) => (a && b && b.total > a.total ? (b.steal - a.steal) / (b.total - a.total) : null);
+
 // ---------------------------------------------------------------------------------------------------------------
 // Child: one variant, one process. Prints one JSON line.
 
@@ -34,6 +50,7 @@ async function child({ kind, threads }) {
   for (let i = 0; i < H * W; i++) for (let c = 0; c < 3; c++) rgb[i * 3 + c] = png.data[i * 4 + c];
   const out = { kind, threads, ms: {} };
   const t0 = performance.now();
+  const started = cpuTimes();
   /** Median ms of `runs` calls of `fn` after 2 unrecorded ones. */
   const time = async (fn, runs) => {
     const t = [];
@@ -91,10 +108,12 @@ async function child({ kind, threads }) {
     const a = tf.randomUniform([1024, 1024]);
     const gemm = run(() => tf.matMul(a, a));
     const probe = [await time(gemm, 3)];
+    const before = cpuTimes();
     out.ms.batch32 = await time(
       run(() => lib.activations(net, batches[32], 'prob')),
       4,
     );
+    out.steal32 = stolen(before, cpuTimes());
     probe.push(await time(gemm, 3));
     out.ms.gemm = median(probe);
     a.dispose();
@@ -130,6 +149,7 @@ async function child({ kind, threads }) {
     out.ms.prob = await time(async () => (await session.run({ data: x })).prob.data, 15);
     await session.release?.();
   }
+  out.steal = stolen(started, cpuTimes());
   console.log(JSON.stringify(out));
   // ort-web's worker threads may keep the event loop alive; the library's never do (a test checks that).
   if (kind !== 'lib') process.exit(0);
@@ -216,10 +236,16 @@ async function coordinator() {
   const lN = name(variants[1]);
   console.log(`wasm threads: 1 and ${N} (this machine's cores); ${ROUNDS} rounds, medians; Node ${process.version}`);
   if (results[lN][0]) console.log(`threads the library ran with ${N} asked: ${results[lN][0].threadsRun}`);
-  console.log(`\n${'variant'.padEnd(22)} ${'full pass ms'.padStart(13)} ${'first call ms'.padStart(14)}`);
+  // The last column: the share of the machine's CPU time that the hypervisor gave to other guests while the
+  // variant's process ran (Linux only; 0% on a machine of one's own). A side with much more than the other's was
+  // measured on less of a machine.
+  const pc = (v) => (v == null ? '—' : `${(100 * v).toFixed(1)}%`);
+  console.log(
+    `\n${'variant'.padEnd(22)} ${'full pass ms'.padStart(13)} ${'first call ms'.padStart(14)} ${'stolen'.padStart(7)}`,
+  );
   for (const k of Object.keys(results)) {
     console.log(
-      `${k.padEnd(22)} ${fmt(med(k, (x) => x.ms.prob)).padStart(13)} ${fmt(med(k, (x) => x.firstCall)).padStart(14)}`,
+      `${k.padEnd(22)} ${fmt(med(k, (x) => x.ms.prob)).padStart(13)} ${fmt(med(k, (x) => x.firstCall)).padStart(14)} ${pc(med(k, (x) => x.steal)).padStart(7)}`,
     );
   }
   for (const k of [l1, lN])
@@ -304,6 +330,19 @@ async function coordinator() {
     );
     if (b1 && bN)
       console.log(`  batch 32's gain / the matrix product's             ${(b1 / bN / (m1 / mN)).toFixed(3)}`);
+  }
+  // The other half of the same story, where Linux counts it: the share of the machine's CPU time the hypervisor
+  // took for other guests while the batches of 32 ran (0% on a machine of one's own).
+  const s1 = med(l1, (x) => x.steal32);
+  const sN = med(lN, (x) => x.steal32);
+  if (s1 != null && sN != null) {
+    const range = (k) => {
+      const xs = results[k].map((x) => x.steal32).filter((x) => x != null);
+      return `${pc(Math.min(...xs))}–${pc(Math.max(...xs))}`;
+    };
+    console.log(
+      `  CPU time stolen by the hypervisor during batch 32: 1t ${pc(s1)} (rounds ${range(l1)}), ${N}t ${pc(sN)} (rounds ${range(lN)})`,
+    );
   }
   const o1 = med(l1, (x) => x.ms.occlusion);
   const oN = med(lN, (x) => x.ms.occlusion);
