@@ -4,14 +4,15 @@
 // result) of each; what N threads gave a plain matrix product in the same processes (how much of a second core the
 // machine lent) and, on Linux, the share of CPU time the hypervisor took while each ran; and the physical limit: the network's multiply-adds at this machine's measured SGEMM rate.
 //
-//   npm run build && node bench/threads.bench.mjs        (N = the machine's cores, at most 8; BENCH_ROUNDS=<n>)
+//   npm run build && node bench/threads.bench.mjs        (N = the machine's cores, at most 8; BENCH_ROUNDS=<n>;
+//                                                          BENCH_JSON=<file> also writes every round's figures)
 //
 // A process can start the wasm backend once, with one thread count, so each variant runs in a child process of its
 // own; the children run one after another, every variant once per round, compared pairs side by side, in the
 // opposite order every other round, and the figures are medians over rounds (drift of the machine's load hits all
 // variants alike: compare the ratios). Never fails on speed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -228,6 +229,8 @@ async function coordinator() {
       results[name(v)].push(JSON.parse(line));
     }
   }
+  // Every round's figures, variant by variant in round order, for a closer look than medians give.
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ N, ROUNDS, results })}\n`);
   const med = (k, f) => {
     const xs = results[k].map(f).filter((x) => x != null);
     return xs.length ? median(xs) : null;
