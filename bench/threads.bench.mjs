@@ -2,7 +2,8 @@
 // and onnxruntime-node with 1 and N threads and with the network hand-written in TF.js ops; images/s for batches of
 // 1, 8 and 32 and for occlusionSensitivity at its defaults; the first call (backend start + model load + first
 // result) of each; what N threads gave a plain matrix product in the same processes (how much of a second core the
-// machine lent) and, on Linux, the share of CPU time the hypervisor took while each ran; and the physical limit: the network's multiply-adds at this machine's measured SGEMM rate.
+// machine lent) and, on Linux, the share of CPU time the hypervisor took while each ran; and the physical limit: the
+// network's multiply-adds at this machine's measured SGEMM rate.
 //
 //   npm run build && node bench/threads.bench.mjs        (N = the machine's cores, at most 8; BENCH_ROUNDS=<n>;
 //                                                          BENCH_JSON=<file> also writes every round's figures)
