@@ -11,8 +11,9 @@ import { assertOptions, rangeError, typeError } from './validate.js';
 export interface Limits {
   /**
    * The most elements of any tensor a function computes from its arguments (the output of `imresize` and `imtile`,
-   * each activation `activations` computes, a decoded image). 2^27 elements are 512 MiB of float32: about the most a
-   * wasm backend (4 GiB of memory, and intermediate copies) can hold safely.
+   * each activation `activations` computes, a mini-batch of `occlusionSensitivity` or `imageLIME`, `imageLIME`'s
+   * samples). 2^27 elements are 512 MiB of float32: about the most a wasm backend (4 GiB of memory, and intermediate
+   * copies) can hold safely.
    * @default 134217728
    */
   maxElements: number;

@@ -23,7 +23,10 @@ import {
 export interface ImageLIMEOptions {
   /** About how many features the image is divided into. @default 49 */
   numFeatures?: number;
-  /** How many images with features switched off are scored (at least `numFeatures`). @default 2048 */
+  /**
+   * How many images with features switched off are scored: at least `numFeatures`, and with `numFeatures + 2` values
+   * kept for each (its pattern, score and weight) within `limits.maxElements`. @default 2048
+   */
   numSamples?: number;
   /** `'superpixels'` (SLIC on colour and position) or `'grid'` (rectangles). @default 'superpixels' */
   segmentation?: 'superpixels' | 'grid';
@@ -55,6 +58,14 @@ const FN = 'imageLIME';
 const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32';
 
 /**
+ * The samples' table (per sample: one on/off value per feature, its score and its weight) within `maxElements`, so
+ * that a huge `numSamples` is refused before anything is allocated rather than exhausting memory.
+ */
+function assertSamples(numSamples: number, features: number): void {
+  assertElements(FN, 'options.numSamples', [numSamples, features + 2], 'samples (per feature, score and weight)');
+}
+
+/**
  * MATLAB's `imageLIME`: which parts of the image a class depends on, by a simple model fitted to the network's scores
  * of many copies of the image with parts switched off. The image is divided into about `numFeatures` features
  * (superpixels or a grid); `numSamples` random on/off patterns (the first: all on) replace the pixels of "off" features
@@ -73,7 +84,7 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  * @param options {@link ImageLIMEOptions}: MATLAB's defaults.
  * @returns A promise of the score map, the feature map and the importances; the tensors are the caller's.
  * @throws {TypeError|RangeError} before any work for a bad network, image, class or option (`numSamples` below
- *   `numFeatures`, say), or a non-finite pixel.
+ *   `numFeatures`, or more samples than `limits.maxElements` allows, say), or a non-finite pixel.
  * @throws {Error} when `signal` aborts or `onProgress` throws; nothing is left allocated.
  * @example
  * const { scoreMap } = await imageLIME(net, im, 'wig', { seed: 1 });
@@ -128,6 +139,7 @@ export async function imageLIME(
     const output = network.layerNames[network.layerNames.length - 1];
     const batch = Math.min(miniBatch, numSamples);
     assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');
+    assertSamples(numSamples, numFeatures);
     assertLargeEnough(FN, t, [output], x, batch);
     throwIfAborted(FN, signal);
     await assertFiniteAsync(FN, x);
@@ -142,11 +154,12 @@ export async function imageLIME(
         ? gridSegmentation(H, W, numFeatures)
         : slicSegmentation(pixels, H, W, channels, numFeatures);
     const k = seg.count;
-    // Samples: the first shows every feature, the others each feature with probability 1/2.
+    assertSamples(numSamples, k); // superpixels can be a few more than asked for
+    // Samples, row by row: the first shows every feature, the others each feature with probability 1/2.
     const random = seededRandom(seed);
-    const z = Array.from({ length: numSamples }, (_, s) =>
-      Uint8Array.from({ length: k }, () => (s === 0 ? 1 : random() < 0.5 ? 1 : 0)),
-    );
+    const z = new Uint8Array(numSamples * k);
+    z.fill(1, 0, k);
+    for (let i = k; i < z.length; i++) z[i] = random() < 0.5 ? 1 : 0;
     const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
     const scores = new Float64Array(numSamples);
     const image = tf.tidy(() => tf.expandDims(tf.cast(x.rank === 2 ? tf.expandDims(x, 2) : x, 'float32'), 0));
@@ -157,11 +170,7 @@ export async function imageLIME(
         throwIfAborted(FN, signal);
         const n = Math.min(batch, numSamples - start);
         const s = tf.tidy(() => {
-          const on = tf.tensor2d(
-            z.slice(start, start + n).flatMap((row) => Array.from(row)),
-            [n, k],
-            'float32',
-          );
+          const on = tf.tensor2d(Float32Array.from(z.subarray(start * k, (start + n) * k)), [n, k]);
           const mask = tf.reshape(tf.gather(on, labels, 1), [n, H, W, 1]);
           const images = tf.add(tf.mul(image, mask), tf.mul(mean, tf.sub(1, mask)));
           const [out] = runGraph(FN, t, images, [output]);
@@ -179,8 +188,8 @@ export async function imageLIME(
       tf.dispose([image, mean, labels]);
     }
     // The surrogate, weighted by closeness to the image.
-    const weights = Float64Array.from(z, (row) => {
-      const shown = row.reduce((a, b) => a + b, 0);
+    const weights = Float64Array.from({ length: numSamples }, (_, s) => {
+      const shown = z.subarray(s * k, (s + 1) * k).reduce((a, b) => a + b, 0);
       const d = 1 - Math.sqrt(shown / k);
       return Math.exp(-(d * d) / (kernelWidth * kernelWidth));
     });

@@ -163,10 +163,11 @@ function solve(a: Float64Array, b: Float64Array, n: number): Float64Array {
 
 /**
  * A weighted linear model `y ≈ b0 + sum_f beta_f z_f` (ridge-regularized by `lambda` for stability): the importance
- * of feature f is `beta_f`, the change of the score when the feature is shown rather than hidden.
+ * of feature f is `beta_f`, the change of the score when the feature is shown rather than hidden. `z` holds the
+ * samples' on/off patterns row by row, `k` values each.
  */
 export function linearImportance(
-  z: Uint8Array[],
+  z: Uint8Array,
   y: Float64Array,
   weights: Float64Array,
   k: number,
@@ -175,8 +176,10 @@ export function linearImportance(
   const n = k + 1;
   const a = new Float64Array(n * n);
   const b = new Float64Array(n);
-  for (let s = 0; s < z.length; s++) {
-    const row = [1, ...z[s]];
+  const row = new Uint8Array(n);
+  row[0] = 1;
+  for (let s = 0; s < y.length; s++) {
+    row.set(z.subarray(s * k, (s + 1) * k), 1);
     const ws = weights[s];
     for (let i = 0; i < n; i++) {
       if (row[i] === 0) continue;
@@ -192,9 +195,10 @@ export function linearImportance(
  * A weighted regression tree on the binary features (each split: feature shown or hidden), grown greedily by the
  * weighted squared error until `maxDepth` or leaves of fewer than `minLeaf` samples; the importance of a feature is the
  * error reduction of its splits, summed (MATLAB's predictor importance of a regression tree, up to its normalization).
+ * `z` holds the samples' on/off patterns row by row, `k` values each.
  */
 export function treeImportance(
-  z: Uint8Array[],
+  z: Uint8Array,
   y: Float64Array,
   weights: Float64Array,
   k: number,
@@ -222,7 +226,7 @@ export function treeImportance(
     for (let f = 0; f < k; f++) {
       const left: number[] = [];
       const right: number[] = [];
-      for (const i of idx) (z[i][f] ? right : left).push(i);
+      for (const i of idx) (z[i * k + f] ? right : left).push(i);
       if (left.length < minLeaf || right.length < minLeaf) continue;
       const gain = parent - sse(left) - sse(right);
       if (gain > bestGain) {
@@ -237,7 +241,7 @@ export function treeImportance(
     grow(bestSplit[1], depth + 1);
   };
   grow(
-    Array.from({ length: z.length }, (_, i) => i),
+    Array.from({ length: y.length }, (_, i) => i),
     0,
   );
   return importance;

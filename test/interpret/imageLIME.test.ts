@@ -174,6 +174,14 @@ describe('imageLIME', () => {
       RangeError,
       "imageLIME: expected 'options.numSamples' to be at least options.numFeatures (49), got 10 (number)",
     );
+    // A huge numSamples is refused before its samples are made (it used to exhaust the JavaScript heap).
+    await expectThrowsNoLeak(
+      () => imageLIME(net, img, 0, { numSamples: 1e9 }),
+      RangeError,
+      "imageLIME: 'options.numSamples' asks for samples (per feature, score and weight) of 51,000,000,000 elements " +
+        '[1000000000, 51] (194550 MiB as float32); the limit is 134,217,728 elements (limits.maxElements; raise it ' +
+        'with setLimits)',
+    );
     await expectThrowsNoLeak(
       () => imageLIME(net, img, 'regio'),
       RangeError,
