@@ -17,6 +17,7 @@ import {
 import { inputGradient, segment } from '../net/differentiable.js';
 import { type LayerRef, resolveLayers, resolveTarget } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
+import { assertFiniteAsync } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 
 /** Options of {@link deepDreamImage}, MATLAB's name-value arguments in camelCase. */
@@ -30,7 +31,8 @@ export interface DeepDreamImageOptions {
   /** `'linear'`: each image rescaled to [0, 1]; `'none'`: pixel values as dreamt (0..255 scale). @default 'linear' */
   outputScaling?: 'linear' | 'none';
   /**
-   * The starting image, `[h, w, 3]` (or gray), int32 0..255 or float32 on that scale, at the network's input size.
+   * The starting image, `[h, w, 3]` (or gray), int32 0..255 or float32 on that scale (finite), at the network's
+   * input size.
    * @default noise: the network's mean colour (its zero-center mean, or 127.5) plus Gaussian noise of standard deviation 20, with `seed`
    */
   initialImage?: tf.Tensor;
@@ -113,7 +115,8 @@ function laplacianNormalize(g: tf.Tensor4D, levels: number): tf.Tensor4D {
  * @param options {@link DeepDreamImageOptions}.
  * @returns A promise of a new float32 `[n, h, w, 3]` tensor, one image per channel in order (MATLAB returns h×w×3×n),
  *   in [0, 1] with `outputScaling: 'linear'`.
- * @throws {TypeError|RangeError} before any work for a bad network, layer, channel (out of range) or option.
+ * @throws {TypeError|RangeError} before any work for a bad network, layer, channel (out of range) or option, or a
+ *   non-finite pixel in `options.initialImage`.
  * @throws {Error} when `signal` aborts or `onProgress` throws; nothing is left allocated.
  * @example
  * const I = await deepDreamImage(net, 'fire3-squeeze1x1', [...Array(16).keys()], { pyramidLevels: 1 });
@@ -182,6 +185,8 @@ export async function deepDreamImage(
   const n = list.length;
   assertElements(FN, 'channels', [n, shape[0], shape[1], shape[2]], `layer '${name}' for`);
   throwIfAborted(FN, signal);
+  // A NaN or infinite pixel would make every step, and so the whole dream, NaN.
+  if (opts.initialImage !== undefined) await assertFiniteAsync(FN, opts.initialImage, 'options.initialImage');
 
   const seg = segment(network, null, name);
   const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);

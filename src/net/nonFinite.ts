@@ -29,8 +29,11 @@ export function nonFiniteMode(fn: string, option: unknown, backend = tf.getBacke
   return mode;
 }
 
-/** The error message for an image holding a non-finite value: names the first one and its index `[i, j, ...]`. */
-export function nonFiniteMessage(fn: string, values: ArrayLike<number>, shape: readonly number[]): string {
+/**
+ * The error message for an image holding a non-finite value: names the first one and its index `[i, j, ...]`; `arg`
+ * is the argument that held the image.
+ */
+export function nonFiniteMessage(fn: string, values: ArrayLike<number>, shape: readonly number[], arg = 'img'): string {
   let k = 0;
   while (k < values.length && Number.isFinite(values[k])) k++;
   const idx: number[] = [];
@@ -41,7 +44,7 @@ export function nonFiniteMessage(fn: string, values: ArrayLike<number>, shape: r
   }
   const v = values[k];
   const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-  return `${fn}: expected 'img' to hold finite pixel values, got ${what} at [${idx.join(', ')}]`;
+  return `${fn}: expected '${arg}' to hold finite pixel values, got ${what} at [${idx.join(', ')}]`;
 }
 
 /**
@@ -88,9 +91,9 @@ export function assertFiniteSync(fn: string, x: tf.Tensor): void {
 
 /**
  * Throws a RangeError naming the first non-finite pixel of a float32 image (and warns once about an image in
- * [0, 1]); asynchronous read-back (every backend).
+ * [0, 1]); asynchronous read-back (every backend). `arg` names the argument that held the image.
  */
-export async function assertFiniteAsync(fn: string, x: tf.Tensor): Promise<void> {
+export async function assertFiniteAsync(fn: string, x: tf.Tensor, arg = 'img'): Promise<void> {
   if (x.dtype !== 'float32') return;
   const facts = pixelFacts(x);
   let values: ArrayLike<number>;
@@ -99,7 +102,7 @@ export async function assertFiniteAsync(fn: string, x: tf.Tensor): Promise<void>
   } finally {
     facts.dispose();
   }
-  if (Number.isNaN(values[0])) throw new RangeError(nonFiniteMessage(fn, await x.data(), x.shape));
+  if (Number.isNaN(values[0])) throw new RangeError(nonFiniteMessage(fn, await x.data(), x.shape, arg));
   warnUnitScale(fn, values[1], values[2]);
 }
 

@@ -102,6 +102,17 @@ describe('deepDreamImage', () => {
       RangeError,
       "deepDreamImage: the smallest pyramid level (1×1) is too small for layer 'conv_b'; use fewer 'options.pyramidLevels' or a smaller 'options.pyramidScale'",
     );
+    // A non-finite starting pixel made the whole dream NaN without a word.
+    const bad = tf.tensor3d(
+      Float32Array.from({ length: 9 * 11 * 3 }, (_, i) => (i === 40 ? NaN : 100)),
+      [9, 11, 3],
+    );
+    await expectThrowsNoLeak(
+      () => deepDreamImage(tiny.net, 'conv_b', [0], { initialImage: bad, numIterations: 1, pyramidLevels: 1 }),
+      RangeError,
+      "deepDreamImage: expected 'options.initialImage' to hold finite pixel values, got NaN at [1, 2, 1]",
+    );
+    bad.dispose();
     const ac = new AbortController();
     await expectThrowsNoLeak(
       () =>
