@@ -111,7 +111,9 @@ function laplacianNormalize(g: tf.Tensor4D, levels: number): tf.Tensor4D {
  *
  * @param net A loaded network (e.g. `squeezenet()`).
  * @param layer A layer name or 0-based index (MATLAB's `'fire3-squeeze1x1'`).
- * @param channels 0-based channel indices of that layer (MATLAB's channel k is index k - 1): one, or an array.
+ * @param channels 0-based channel indices of that layer (MATLAB's channel k is index k - 1): one, or an array. A
+ *   channel is an index on the layer's last axis, so a Keras dense layer's channels are its outputs (a class score
+ *   when it is the classifier, as in MATLAB's fully connected layer).
  * @param options {@link DeepDreamImageOptions}.
  * @returns A promise of a new float32 `[n, h, w, 3]` tensor, one image per channel in order (MATLAB returns h×w×3×n),
  *   in [0, 1] with `outputScaling: 'linear'`.
@@ -132,13 +134,16 @@ export async function deepDreamImage(
   const network = t.net!;
   const [name] = resolveLayers(FN, t, layer).names;
   const [H, W, C] = network.inputSize;
+  // [h, w, c] for most layers, [c] for a dense layer of a Keras model (MATLAB's fully connected layer, whose
+  // channels are its outputs): the channels are always the last axis.
   const shape = layerShapes(network.layers, [H, W, C]).get(name)!;
+  const depth = shape[shape.length - 1];
   const list = typeof channels === 'number' ? [channels] : channels;
   if (!Array.isArray(list) || list.length === 0) {
     throw typeError(FN, 'channels', 'a 0-based channel index or a non-empty array of them', channels);
   }
   for (const [i, ch] of list.entries()) {
-    assertInteger(FN, typeof channels === 'number' ? 'channels' : `channels[${i}]`, ch, 0, shape[2] - 1);
+    assertInteger(FN, typeof channels === 'number' ? 'channels' : `channels[${i}]`, ch, 0, depth - 1);
   }
   const opts = assertOptions<DeepDreamImageOptions>(FN, options, [
     'numIterations',
@@ -183,7 +188,7 @@ export async function deepDreamImage(
     );
   }
   const n = list.length;
-  assertElements(FN, 'channels', [n, shape[0], shape[1], shape[2]], `layer '${name}' for`);
+  assertElements(FN, 'channels', [n, ...shape], `layer '${name}' for`);
   throwIfAborted(FN, signal);
   // A NaN or infinite pixel would make every step, and so the whole dream, NaN.
   if (opts.initialImage !== undefined) await assertFiniteAsync(FN, opts.initialImage, 'options.initialImage');
@@ -205,7 +210,12 @@ export async function deepDreamImage(
     return (levels > 1 ? imresize(start, sizes[0]) : start) as tf.Tensor4D;
   });
   // One-hot selection of each image's channel: the objective is the sum over images of their channel's mean.
-  const select = tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d([...list], 'int32'), shape[2]), [n, 1, 1, shape[2]]));
+  const select = tf.tidy(() =>
+    tf.reshape(tf.oneHot(tf.tensor1d([...list], 'int32'), depth), [
+      n,
+      ...shape.map((d, i) => (i < shape.length - 1 ? 1 : d)),
+    ]),
+  );
   const total = levels * iterations;
   try {
     for (let l = 0; l < levels; l++) {

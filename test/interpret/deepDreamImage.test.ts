@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deepDreamImage, expand } from '../../src/interpret/deepDreamImage.js';
 import { ensureGradients } from '../../src/net/gradients.js';
 import { activations } from '../../src/net/activations.js';
+import { toNetwork } from '../../src/net/toNetwork.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 import { loadTinyNetwork, random } from '../helpers/tinyNetwork.js';
 
@@ -54,6 +56,50 @@ describe('deepDreamImage', () => {
       expect(o5[i]).toBeGreaterThan(o1[i]);
     }
     tf.dispose([startBatch, one, five]);
+  });
+
+  it("dreams a Keras model's dense layer, whose channels are its outputs (MATLAB's fully connected layer)", async () => {
+    // conv → global average pooling → dense: 'fc' is [3] per image, with no spatial axes.
+    const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({
+          inputShape: [9, 11, 3],
+          filters: 4,
+          kernelSize: 3,
+          name: 'c1',
+          kernelInitializer: init(1),
+        }),
+        tfl.layers.globalAveragePooling2d({ name: 'gap' }),
+        tfl.layers.dense({ units: 3, name: 'fc', kernelInitializer: init(2) }),
+      ],
+    });
+    const keras = await toNetwork(model, { normalization: 'rescale-zero-one' });
+    const channels = [0, 2];
+    const scores = async (images: tf.Tensor4D) => {
+      const out = activations(keras, images, 'fc') as tf.Tensor2D;
+      const v = await out.array();
+      out.dispose();
+      return channels.map((c, i) => v[i][c]);
+    };
+    const startBatch = tf.stack([start, start]) as tf.Tensor4D;
+    const base = await scores(startBatch);
+    const dream = await deepDreamImage(keras, 'fc', channels, {
+      initialImage: start,
+      numIterations: 5,
+      pyramidLevels: 1,
+      outputScaling: 'none',
+    });
+    expect(dream.shape).toEqual([2, 9, 11, 3]);
+    const after = await scores(dream);
+    for (const i of [0, 1]) expect(after[i]).toBeGreaterThan(base[i]);
+    await expectThrowsNoLeak(
+      () => deepDreamImage(keras, 'fc', 3),
+      RangeError,
+      "deepDreamImage: expected 'channels' to be an integer in [0, 2], got 3 (number)",
+    );
+    tf.dispose([startBatch, dream]);
+    keras.dispose(); // and the model it was made from
   });
 
   it('rises at every pyramid level, ends at the input size, and scales each image to [0, 1] by default', async () => {
