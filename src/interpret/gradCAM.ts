@@ -23,11 +23,14 @@ import type { Network } from '../net/types.js';
 /** Options of {@link gradCAM}, MATLAB's name-value arguments in camelCase. */
 export interface GradCAMOptions {
   /**
-   * The layer whose activations are weighted (a name or 0-based index).
+   * The layer whose activations are weighted (a name or 0-based index): one with spatial axes, `[h, w, c]`.
    * @default the last layer before the reduction layer whose output is larger than 1×1 (SqueezeNet: `relu_conv10`)
    */
   featureLayer?: LayerRef;
-  /** The layer whose output gives the class score. @default the last softmax layer (SqueezeNet: `prob`) */
+  /**
+   * The layer whose output gives the class score: one value per class (`[1, 1, c]` or `[c]`), unless `reductionFcn`
+   * reduces it. @default the last softmax layer (SqueezeNet: `prob`)
+   */
   reductionLayer?: LayerRef;
   /**
    * Turns the reduction layer's output `[n, ...]` into one score per image `[n]`, for outputs that are not class
@@ -125,7 +128,22 @@ export async function gradCAM(
         `${FN}: expected 'options.featureLayer' to be a layer after the input and before the reduction layer '${reduction}' (index ${rIndex}), got '${feature}' (index ${fIndex})`,
       );
     }
+    // Grad-CAM weighs the feature layer's channels over its spatial positions, so it needs them.
+    const fShape = shapes.get(feature);
+    if (fShape != null && fShape.length !== 3) {
+      throw new RangeError(
+        `${FN}: expected 'options.featureLayer' to be a layer with a spatial output [h, w, c], got '${feature}' ([${fShape.join(', ')}])`,
+      );
+    }
     assertLargeEnough(FN, t, [reduction], x);
+    // Without reductionFcn the class picks one value of the reduction layer, which must then be one score per class.
+    const rShape = shapes.get(reduction);
+    const classCount = network.layers[network.layers.length - 1].outputSize.at(-1);
+    if (!opts.reductionFcn && rShape != null && rShape.reduce((a, b) => a * b, 1) !== classCount) {
+      throw new RangeError(
+        `${FN}: expected 'options.reductionLayer' to give one score per class (${classCount} values), got '${reduction}' ([${rShape.join(', ')}]); reduce its output to one score per image with 'options.reductionFcn'`,
+      );
+    }
     await assertFiniteAsync(FN, x);
 
     const seg = segment(network, feature, reduction);

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imresize } from '../../src/image/imresize.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
 import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import { activations } from '../../src/net/activations.js';
+import { toNetwork } from '../../src/net/toNetwork.js';
 import type { Network } from '../../src/net/types.js';
 import { readSharedPng } from '../helpers/images.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
@@ -159,5 +161,38 @@ describe('gradCAM on a tiny network', () => {
       TypeError,
       "gradCAM: 'options.reductionFcn' must return one score per image, a tensor of 1 values",
     );
+    // A reduction layer with more values than classes: the class would pick the value at the first position.
+    await expectThrowsNoLeak(
+      () => gradCAM(tiny.net, img, 0, { featureLayer: 'relu_a', reductionLayer: 'conv_b' }),
+      RangeError,
+      "gradCAM: expected 'options.reductionLayer' to give one score per class (5 values), got 'conv_b' ([4, 5, 5]); reduce its output to one score per image with 'options.reductionFcn'",
+    );
+    const viaFcn = await gradCAM(tiny.net, img, null, {
+      featureLayer: 'relu_a',
+      reductionLayer: 'conv_b',
+      reductionFcn: (out) => tf.sum(out, [1, 2, 3]),
+    });
+    expect(viaFcn.map.shape).toEqual([9, 11]);
+    viaFcn.map.dispose();
+  });
+
+  it("refuses a Keras model's feature layer without spatial axes, which it cannot weigh", async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [9, 11, 3], filters: 4, kernelSize: 3, name: 'c1', activation: 'relu' }),
+        tfl.layers.flatten({ name: 'flat' }),
+        tfl.layers.dense({ units: 3, name: 'fc', activation: 'softmax' }),
+      ],
+    });
+    const keras = await toNetwork(model, { normalization: 'none' });
+    await expectThrowsNoLeak(
+      () => gradCAM(keras, img, 0, { featureLayer: 'flat' }),
+      RangeError,
+      "gradCAM: expected 'options.featureLayer' to be a layer with a spatial output [h, w, c], got 'flat' ([252])",
+    );
+    const result = await gradCAM(keras, img, 0);
+    expect(result.featureLayer).toBe('c1');
+    result.map.dispose();
+    keras.dispose();
   });
 });
