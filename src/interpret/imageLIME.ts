@@ -6,7 +6,7 @@ import type { ImageInput } from '../io/imageInput.js';
 import { checkLongRunOptions, guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
 import { assertFinite, assertInteger, assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
-import { resolveClass } from '../net/classes.js';
+import { assertClassifier, resolveClass } from '../net/classes.js';
 import { assertLargeEnough, imageArg, resolveTarget, runGraph } from '../net/graph.js';
 import { assertFiniteAsync } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
@@ -83,8 +83,9 @@ function assertSamples(numSamples: number, features: number): void {
  * @param classOrLabel The class: a 0-based index into `net.classNames` or its name.
  * @param options {@link ImageLIMEOptions}: MATLAB's defaults.
  * @returns A promise of the score map, the feature map and the importances; the tensors are the caller's.
- * @throws {TypeError|RangeError} before any work for a bad network, image, class or option (`numSamples` below
- *   `numFeatures`, or more samples than `limits.maxElements` allows, say), or a non-finite pixel.
+ * @throws {TypeError|RangeError} before any work for a bad network (one whose output is not one score per class),
+ *   image, class or option (`numSamples` below `numFeatures`, or more samples than `limits.maxElements` allows, say),
+ *   or a non-finite pixel.
  * @throws {Error} when `signal` aborts or `onProgress` throws; nothing is left allocated.
  * @example
  * const { scoreMap } = await imageLIME(net, im, 'wig', { seed: 1 });
@@ -101,6 +102,7 @@ export async function imageLIME(
   const input = imageArg(FN, t, img, [2, 3], IMG_WHAT);
   try {
     const x = input.x;
+    assertClassifier(FN, network);
     const cls = resolveClass(FN, network, classOrLabel);
     const opts = assertOptions<ImageLIMEOptions>(FN, options, [
       'numFeatures',

@@ -7,7 +7,7 @@ import { imresize } from '../image/imresize.js';
 import { checkLongRunOptions, guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
 import { assertInteger, assertOneOf, assertOptions, rangeError, typeError } from '../internal/validate.js';
-import { resolveClass } from '../net/classes.js';
+import { assertClassifier, resolveClass } from '../net/classes.js';
 import { assertLargeEnough, imageArg, resolveTarget, runGraph } from '../net/graph.js';
 import { assertFiniteAsync } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
@@ -110,8 +110,9 @@ export function maskSpans(size: number, mask: number, stride: number, clipping: 
  * @param options {@link OcclusionSensitivityOptions}: MATLAB's defaults.
  * @returns A promise of a new float32 map that the caller owns: `[h, w]` (the image's size) with upsampling, or
  *   `[rows, cols]` of mask positions with `outputUpsampling: 'none'`. `img` is neither changed nor disposed.
- * @throws {TypeError|RangeError} before any work for a bad network, image, class or option: an unknown class, a mask
- *   larger than the image, a stride of 0, a non-finite pixel, an already aborted signal.
+ * @throws {TypeError|RangeError} before any work for a bad network, image, class or option: a network whose output is
+ *   not one score per class, an unknown class, a mask larger than the image, a stride of 0, a non-finite pixel, an
+ *   already aborted signal.
  * @throws {Error} when `signal` aborts or `onProgress` throws (the cause is the reason); nothing is left allocated.
  * @example
  * const map = await occlusionSensitivity(net, im, 'wig');             // float32 [227, 227]
@@ -129,6 +130,7 @@ export async function occlusionSensitivity(
   const input = imageArg(FN, t, img, [2, 3], IMG_WHAT);
   try {
     const x = input.x;
+    assertClassifier(FN, network);
     const cls = resolveClass(FN, network, classOrLabel);
     const opts = assertOptions<OcclusionSensitivityOptions>(FN, options, OPTION_KEYS);
     const [H, W] = network.inputSize;

@@ -7,6 +7,31 @@ import { closestNames, listQuoted } from './closestNames.js';
 import type { Network } from './types.js';
 
 /**
+ * The number of classes: the size of the last axis of the network's output (a network may have no class names).
+ */
+export function classCount(net: Network): number {
+  const out = net.layers[net.layers.length - 1].outputSize;
+  return out[out.length - 1] ?? net.classNames.length;
+}
+
+/**
+ * Checks that the network ends in one score per class (`[1, 1, c]` or `[c]`), as every function that reads a class's
+ * score from its output needs: the class index would otherwise pick a value at the first position of a larger output
+ * (a segmentation network's, say) and answer silently wrong.
+ * @throws {RangeError} naming the output layer and its size.
+ */
+export function assertClassifier(fn: string, net: Network): void {
+  const last = net.layers[net.layers.length - 1];
+  const out = last.outputSize;
+  if (out.slice(0, -1).some((d) => d !== 1)) {
+    throw new RangeError(
+      `${fn}: expected 'net' to end in one score per class ([1, 1, c] or [c]), got ${net.name}, whose output ` +
+        `'${last.name}' is [${out.join(', ')}]`,
+    );
+  }
+}
+
+/**
  * The 0-based index of a class: `classOrLabel` is an index into `net.classNames` (MATLAB's class k is index k - 1) or
  * one of its names.
  * @throws {TypeError} for neither a number nor a string; {RangeError} for an index out of range or an unknown name
@@ -14,9 +39,7 @@ import type { Network } from './types.js';
  */
 export function resolveClass(fn: string, net: Network, classOrLabel: unknown, arg = 'classOrLabel'): number {
   const names = net.classNames;
-  // The number of classes is the size of the last layer's output (a network may have no class names).
-  const out = net.layers[net.layers.length - 1].outputSize;
-  const count = out[out.length - 1] ?? names.length;
+  const count = classCount(net);
   if (typeof classOrLabel === 'number') {
     if (!Number.isInteger(classOrLabel) || classOrLabel < 0 || classOrLabel >= count) {
       const what =

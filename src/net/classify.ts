@@ -3,6 +3,7 @@
  */
 import type { ImageInput } from '../io/imageInput.js';
 import { assertInteger, assertOptions, rangeError, typeError } from '../internal/validate.js';
+import { assertClassifier, classCount } from './classes.js';
 import { imageArg, resolveTarget, runGraph } from './graph.js';
 import { assertFiniteAsync } from './nonFinite.js';
 import type { Network } from './types.js';
@@ -51,8 +52,9 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  * @returns A promise of `k` entries `{ index, matlabIndex, label, score }`. Plain data: nothing to dispose; `img` is
  *   neither modified nor disposed.
  * @throws {TypeError} for a non-network `net`, a disposed network or a non-tensor `img`.
- * @throws {RangeError} for a batch, a wrong channel count, a size other than the input size without `resize`, or a
- *   `k` out of range, or a non-finite pixel (on every backend).
+ * @throws {RangeError} for a network whose output is not one score per class (a segmentation network's), a batch, a
+ *   wrong channel count, a size other than the input size without `resize`, a `k` out of range, or a non-finite pixel
+ *   (on every backend).
  * @example
  * const top = await classify(net, await imread('face.png'));
  * console.log(top[0]); // { index: 903, matlabIndex: 904, label: 'wig', score: 0.26... }
@@ -63,9 +65,8 @@ export async function classify(net: Network, img: ImageInput, k = 5, options?: C
   const image = imageArg(FN, t, img, [2, 3], IMG_WHAT);
   try {
     const x = image.x;
-    const out = network.layers[network.layers.length - 1].outputSize;
-    const classes = out[out.length - 1];
-    assertInteger(FN, 'k', k, 1, classes);
+    assertClassifier(FN, network);
+    assertInteger(FN, 'k', k, 1, classCount(network));
     const opts = assertOptions<ClassifyOptions>(FN, options, ['resize', 'softmax']);
     if (opts.resize !== undefined && typeof opts.resize !== 'boolean') {
       throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
