@@ -69,7 +69,10 @@ export function assertTensor(fn: string, arg: string, value: unknown, req: Tenso
     req.what ?? `a ${req.ranks ? `rank-${req.ranks.join('/')} ` : ''}tf.Tensor of dtype ${dtypes.join(' or ')}`;
   if (!isTensor(value)) throw typeError(fn, arg, what, value);
   if (value.isDisposed) throw new TypeError(`${fn}: '${arg}' is a disposed tensor; it can no longer be used`);
-  if (!dtypes.includes(value.dtype)) throw typeError(fn, arg, `${what} (dtype ${dtypes.join(' or ')})`, value);
+  if (!dtypes.includes(value.dtype)) {
+    // The dtypes once: a `what` that names them already is not repeated.
+    throw typeError(fn, arg, what.includes('dtype') ? what : `${what} (dtype ${dtypes.join(' or ')})`, value);
+  }
   if (req.ranks && !req.ranks.includes(value.rank)) throw rangeError(fn, arg, what, value);
   return value;
 }

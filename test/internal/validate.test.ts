@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { imresize } from '../../src/image/imresize.js';
 import { imtile } from '../../src/image/imtile.js';
 import { mat2gray } from '../../src/image/mat2gray.js';
-import { assertOptions, isTensor } from '../../src/internal/validate.js';
+import { assertOptions, assertTensor, isTensor } from '../../src/internal/validate.js';
 
 // The argument checks every function shares: options are read as own properties only (a polluted Object.prototype
 // never becomes an option), and only real tensors pass as tensors (TF.js's `instanceof Tensor` is duck-typed).
@@ -55,5 +55,18 @@ describe('tensors are real tensors', () => {
     const real = tf.zeros([2, 2]);
     expect(isTensor(real)).toBe(true);
     real.dispose();
+  });
+});
+
+describe('a tensor of the wrong dtype', () => {
+  it('is named with the dtypes allowed, once', () => {
+    const flags = tf.ones([4, 4], 'bool');
+    expect(() => assertTensor('f', 'img', flags, { what: 'an image of dtype int32 or float32' })).toThrow(
+      "f: expected 'img' to be an image of dtype int32 or float32, got rank 2 [4, 4] bool",
+    );
+    expect(() => assertTensor('f', 'img', flags, { what: 'an image' })).toThrow(
+      "f: expected 'img' to be an image (dtype float32 or int32), got rank 2 [4, 4] bool",
+    );
+    flags.dispose();
   });
 });

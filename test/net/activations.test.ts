@@ -574,7 +574,7 @@ describe('activations: bad arguments', () => {
     await expectThrowsNoLeak(
       () => activations(net, b, 'data'),
       TypeError,
-      `activations: expected 'img' to be ${IMG} (dtype float32 or int32), got rank 3 [5, 5, 3] bool`,
+      `activations: expected 'img' to be ${IMG}, got rank 3 [5, 5, 3] bool`,
     );
     const gone = tf.zeros([5, 5, 3]);
     gone.dispose();
