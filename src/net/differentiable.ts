@@ -29,15 +29,22 @@ export interface Segment {
  * The gradient of the scalar `f(x)` with respect to `x`, through `net`. Where the network uses an operation whose
  * gradient no package registered (the library registers those of the operations converted networks commonly use;
  * `@tensorflow/tfjs-layers` and `@tensorflow/tfjs` register TF.js's for every operation), the error names the
- * operation and the fix instead of TF.js's bare "gradient function not found".
+ * operation and the fix instead of TF.js's bare "gradient function not found". Any other error TF.js throws on the
+ * way names the function and the network, as `runGraph`'s do.
  */
 export function inputGradient(fn: string, net: Network, f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): tf.Tensor {
   try {
     return tf.grad(f)(x);
   } catch (err) {
     releaseFailedTape();
-    const missing = /gradient function not found for (\w+)/.exec(err instanceof Error ? err.message : '');
-    if (!missing) throw err;
+    const msg = err instanceof Error ? err.message : String(err);
+    const missing = /gradient function not found for (\w+)/.exec(msg);
+    if (!missing) {
+      // The library's own errors pass as they are; TF.js's keep their class, are the cause of ours, and say where.
+      if (msg.startsWith(`${fn}: `)) throw err;
+      const Kind = err instanceof RangeError ? RangeError : err instanceof TypeError ? TypeError : Error;
+      throw new Kind(`${fn}: ${net.name} could not compute the gradient through its layers: ${msg}`, { cause: err });
+    }
     throw new TypeError(
       `${fn}: ${net.name} uses the TF.js operation '${missing[1]}', whose gradient is not registered; ` +
         "import '@tensorflow/tfjs-layers' (or '@tensorflow/tfjs') once in your program, which registers TF.js's " +

@@ -102,6 +102,25 @@ describe('deepDreamImage', () => {
     keras.dispose(); // and the model it was made from
   });
 
+  it('names itself and the network when TF.js fails inside the gradient', async () => {
+    // tfjs-layers' softmax layer defaults to axis 1, which TF.js cannot compute on [n, h, w, c]: a model TF.js itself
+    // cannot run (its predict fails too). The error still says which call and which network.
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [9, 11, 3], filters: 4, kernelSize: 3, name: 'c1' }),
+        tfl.layers.softmax({ name: 'sm' }),
+      ],
+    });
+    const broken = await toNetwork(model, { normalization: 'none', name: 'broken' });
+    await expectThrowsNoLeak(
+      () => deepDreamImage(broken, 'sm', 0, { numIterations: 1, pyramidLevels: 1 }),
+      Error,
+      'deepDreamImage: broken could not compute the gradient through its layers: Softmax along a non-last dimension ' +
+        'is not yet supported. Logits was rank 4 and dim was 1',
+    );
+    broken.dispose();
+  });
+
   it('rises at every pyramid level, ends at the input size, and scales each image to [0, 1] by default', async () => {
     const progress: number[] = [];
     const levels: number[] = [];
