@@ -136,7 +136,11 @@ export interface ImagescOptions {
  * const rgb = imagesc(scoreMap, { colormap: 'jet' }); // MATLAB: imagesc(scoreMap); colormap jet
  */
 export function imagesc(map: tf.Tensor, options?: ImagescOptions): tf.Tensor {
-  const fn = 'imagesc';
+  return scaledColors('imagesc', map, options);
+}
+
+/** {@link imagesc} for the function `fn`, which its errors name. */
+function scaledColors(fn: string, map: tf.Tensor, options?: ImagescOptions): tf.Tensor {
   const what = 'a map [h, w] or [h, w, 1], or a batch [n, h, w, 1]';
   const x = assertTensor(fn, 'map', map, { ranks: [2, 3, 4], what });
   if (x.rank > 2 && x.shape[x.rank - 1] !== 1) throw rangeError(fn, 'map', what, x);
@@ -221,7 +225,7 @@ export function heatmapOverlay(img: tf.Tensor, map: tf.Tensor, options?: Heatmap
       throw rangeError(fn, 'options.alpha', 'a number in [0, 1]', alphaOption);
     alpha = alphaOption;
   }
-  const colored = imagesc(y.rank === 3 ? tf.tidy(() => tf.squeeze(y, [2])) : y, rest);
+  const colored = tf.tidy(() => scaledColors(fn, y.rank === 3 ? tf.squeeze(y, [2]) : y, rest));
   return tf.tidy(fn, () => {
     let base = x.dtype === 'int32' ? tf.div(tf.cast(x, 'float32'), 255) : tf.clipByValue(x, 0, 1);
     if (base.rank === 2) base = tf.expandDims(base, 2);

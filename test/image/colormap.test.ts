@@ -139,7 +139,7 @@ describe('heatmapOverlay', () => {
     tf.dispose([img, map, out, gray, g]);
   });
 
-  it('checks that the map has the image size and alpha lies in [0, 1]', async () => {
+  it('checks that the map has the image size, alpha lies in [0, 1] and the colour options, in its own name', async () => {
     const img = tf.zeros([4, 4, 3]);
     const small = tf.zeros([2, 2]);
     await expectThrowsNoLeak(
@@ -153,6 +153,15 @@ describe('heatmapOverlay', () => {
       RangeError,
       "heatmapOverlay: expected 'options.alpha' to be a number in [0, 1], got 2 (number)",
     );
-    tf.dispose([img, small, map]);
+    // The colour options are checked in its name too, and a map [h, w, 1] leaves nothing behind.
+    const deep = tf.zeros([4, 4, 1]);
+    await expectThrowsNoLeak(
+      () => heatmapOverlay(img, deep, { colormap: 'parula' as never }),
+      RangeError,
+      "heatmapOverlay: expected 'options.colormap' to be one of 'jet', 'viridis', 'gray', 'hot', got \"parula\" (string)",
+    );
+    const out = await expectNoLeak(() => heatmapOverlay(img, deep), 1);
+    expect(out.shape).toEqual([4, 4, 3]);
+    tf.dispose([img, small, map, deep, out]);
   });
 });
