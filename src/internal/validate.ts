@@ -40,6 +40,18 @@ export function isTensor(value: unknown): value is tf.Tensor {
   return typeof value === 'object' && value !== null && Object.prototype.isPrototypeOf.call(tf.Tensor.prototype, value);
 }
 
+/**
+ * An error that TF.js (or another library) threw, as one of ours: `fn: <context>: <its message>`, of the same class
+ * (RangeError, TypeError or Error), with the original as its `cause`. An error whose message already starts with
+ * `fn: ` is the library's own and is returned unchanged.
+ */
+export function wrapError(fn: string, context: string, err: unknown): Error {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (msg.startsWith(`${fn}: `)) return err as Error;
+  const Kind = err instanceof RangeError ? RangeError : err instanceof TypeError ? TypeError : Error;
+  return new Kind(`${fn}: ${context}: ${msg}`, { cause: err });
+}
+
 /** `fn: expected 'arg' to be <expected>, got <description of value>` as a TypeError. */
 export function typeError(fn: string, arg: string, expected: string, value: unknown): TypeError {
   return new TypeError(`${fn}: expected '${arg}' to be ${expected}, got ${describeValue(value)}`);

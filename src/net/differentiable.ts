@@ -9,6 +9,7 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { ensureGradients } from './gradients.js';
 import { engineOf } from './network.js';
 import { applyNormalization } from './normalization.js';
+import { wrapError } from '../internal/validate.js';
 import { releaseFailedTape } from './tfjsInternals.js';
 import type { LayerInfo, Network } from './types.js';
 
@@ -37,14 +38,8 @@ export function inputGradient(fn: string, net: Network, f: (x: tf.Tensor) => tf.
     return tf.grad(f)(x);
   } catch (err) {
     releaseFailedTape();
-    const msg = err instanceof Error ? err.message : String(err);
-    const missing = /gradient function not found for (\w+)/.exec(msg);
-    if (!missing) {
-      // The library's own errors pass as they are; TF.js's keep their class, are the cause of ours, and say where.
-      if (msg.startsWith(`${fn}: `)) throw err;
-      const Kind = err instanceof RangeError ? RangeError : err instanceof TypeError ? TypeError : Error;
-      throw new Kind(`${fn}: ${net.name} could not compute the gradient through its layers: ${msg}`, { cause: err });
-    }
+    const missing = /gradient function not found for (\w+)/.exec(err instanceof Error ? err.message : '');
+    if (!missing) throw wrapError(fn, `${net.name} could not compute the gradient through its layers`, err);
     throw new TypeError(
       `${fn}: ${net.name} uses the TF.js operation '${missing[1]}', whose gradient is not registered; ` +
         "import '@tensorflow/tfjs-layers' (or '@tensorflow/tfjs') once in your program, which registers TF.js's " +

@@ -10,7 +10,7 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { imresize } from '../image/imresize.js';
 import { assertElements } from '../internal/limits.js';
-import { assertTensor, describeValue, isTensor, rangeError, typeError } from '../internal/validate.js';
+import { assertTensor, describeValue, isTensor, rangeError, typeError, wrapError } from '../internal/validate.js';
 import { IMAGE_FORMS, readImageInput } from '../io/imageInput.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import { layerShapes, sizeProblem } from './layerShapes.js';
@@ -421,9 +421,6 @@ export function runGraph(
     });
   } catch (err) {
     // TF.js's error keeps its class (a RangeError stays one) and is the cause of ours.
-    const msg = (err as Error)?.message ?? String(err);
-    if (msg.startsWith(`${fn}: `)) throw err;
-    const Kind = err instanceof RangeError ? RangeError : err instanceof TypeError ? TypeError : Error;
-    throw new Kind(`${fn}: ${t.label} could not compute ${listQuoted(unique)}: ${msg}`, { cause: err });
+    throw wrapError(fn, `${t.label} could not compute ${listQuoted(unique)}`, err);
   }
 }
