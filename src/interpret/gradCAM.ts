@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ImageInput } from '../io/imageInput.js';
 import { imresize } from '../image/imresize.js';
 import { assertOneOf, assertOptions, isTensor, rangeError, typeError } from '../internal/validate.js';
-import { classCount, resolveClass } from '../net/classes.js';
+import { classCount, givesClassScores, resolveClass } from '../net/classes.js';
 import { inputGradient, segment } from '../net/differentiable.js';
 import {
   assertLargeEnough,
@@ -138,10 +138,9 @@ export async function gradCAM(
     assertLargeEnough(FN, t, [reduction], x);
     // Without reductionFcn the class picks one value of the reduction layer, which must then be one score per class.
     const rShape = shapes.get(reduction);
-    const classes = classCount(network);
-    if (!opts.reductionFcn && rShape != null && rShape.reduce((a, b) => a * b, 1) !== classes) {
+    if (!opts.reductionFcn && rShape != null && !givesClassScores(network, rShape)) {
       throw new RangeError(
-        `${FN}: expected 'options.reductionLayer' to give one score per class (${classes} values), got '${reduction}' ([${rShape.join(', ')}]); reduce its output to one score per image with 'options.reductionFcn'`,
+        `${FN}: expected 'options.reductionLayer' to give one score per class (${classCount(network)} values), got '${reduction}' ([${rShape.join(', ')}]); reduce its output to one score per image with 'options.reductionFcn'`,
       );
     }
     await assertFiniteAsync(FN, x);

@@ -14,6 +14,11 @@ export function classCount(net: Network): number {
   return out[out.length - 1] ?? net.classNames.length;
 }
 
+/** Whether a layer's output of `shape` (per image) holds exactly one value per class of `net`. */
+export function givesClassScores(net: Network, shape: readonly number[]): boolean {
+  return shape.reduce((a, b) => a * b, 1) === classCount(net);
+}
+
 /**
  * Checks that the network ends in one score per class (`[1, 1, c]` or `[c]`), as every function that reads a class's
  * score from its output needs: the class index would otherwise pick a value at the first position of a larger output
@@ -23,7 +28,7 @@ export function classCount(net: Network): number {
 export function assertClassifier(fn: string, net: Network): void {
   const last = net.layers[net.layers.length - 1];
   const out = last.outputSize;
-  if (out.slice(0, -1).some((d) => d !== 1)) {
+  if (!givesClassScores(net, out)) {
     throw new RangeError(
       `${fn}: expected 'net' to end in one score per class ([1, 1, c] or [c]), got ${net.name}, whose output ` +
         `'${last.name}' is [${out.join(', ')}]`,
