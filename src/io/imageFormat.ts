@@ -23,6 +23,9 @@ function startsWith(bytes: Uint8Array, sig: readonly number[]): boolean {
   return true;
 }
 
+/** The big-endian unsigned 32-bit number at `i`. */
+const u32 = (b: Uint8Array, i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+
 function ascii(bytes: Uint8Array, start: number, end: number): string {
   let s = '';
   for (let i = start; i < Math.min(end, bytes.length); i++) s += String.fromCharCode(bytes[i]);
@@ -114,6 +117,42 @@ export function jpegFrame(
     }
     if (marker === 0xda || marker === 0xd9) return null;
     i += 2 + length;
+  }
+  return null;
+}
+
+/**
+ * The size an image file's header declares, read without decoding anything, so that a file claiming gigapixels in a
+ * few kilobytes can be refused before a decoder allocates for it. Knows PNG (IHDR), JPEG (the first frame header),
+ * GIF (the logical screen), BMP (the info header) and WebP (VP8, VP8L and VP8X); `null` for any other data, or when
+ * `bytes` (the file's start) ends before the size.
+ */
+export function declaredSize(bytes: Uint8Array): { width: number; height: number } | null {
+  const n = bytes.length;
+  const le16 = (i: number) => bytes[i] | (bytes[i + 1] << 8);
+  const le24 = (i: number) => le16(i) | (bytes[i + 2] << 16);
+  const le32 = (i: number) => le24(i) | (bytes[i + 3] << 24); // signed, as BMP stores its sizes
+  const sniffed = sniffImageFormat(bytes);
+  if ('format' in sniffed) {
+    if (sniffed.format === 'png') {
+      return n >= 24 && ascii(bytes, 12, 16) === 'IHDR' ? { width: u32(bytes, 16), height: u32(bytes, 20) } : null;
+    }
+    const frame = jpegFrame(bytes);
+    return frame && { width: frame.width, height: frame.height };
+  }
+  if (ascii(bytes, 0, 4) === 'GIF8') return n >= 10 ? { width: le16(6), height: le16(8) } : null;
+  if (ascii(bytes, 0, 2) === 'BM') {
+    if (n >= 22 && le32(14) === 12) return { width: le16(18), height: le16(20) }; // OS/2 BITMAPCOREHEADER
+    return n >= 26 ? { width: Math.abs(le32(18)), height: Math.abs(le32(22)) } : null; // height < 0: top-down
+  }
+  if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP' && n >= 30) {
+    const chunk = ascii(bytes, 12, 16);
+    if (chunk === 'VP8X') return { width: 1 + le24(24), height: 1 + le24(27) };
+    if (chunk === 'VP8L' && bytes[20] === 0x2f) {
+      const bits = le32(21) >>> 0;
+      return { width: 1 + (bits & 0x3fff), height: 1 + ((bits >>> 14) & 0x3fff) };
+    }
+    if (chunk === 'VP8 ') return { width: le16(26) & 0x3fff, height: le16(28) & 0x3fff };
   }
   return null;
 }
@@ -257,8 +296,6 @@ export interface PngHeader {
   /** 0 none, 1 Adam7. */
   interlace: number;
 }
-
-const u32 = (b: Uint8Array, i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
 
 /** The IHDR fields of a structurally sound PNG. */
 export function pngHeader(png: Uint8Array): PngHeader {

@@ -6,6 +6,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { checkWaitOptions, startWait, type WaitOptions } from '../internal/abortable.js';
 import { assertPixels } from '../internal/limits.js';
 import { assertOptions, rangeError, typeError } from '../internal/validate.js';
+import { declaredSize } from './imageFormat.js';
 import { assertSize, drawAndRead, isA, readPixelSource } from './imageInput.js';
 import { rgbaToTensor } from './pixels.js';
 
@@ -55,7 +56,9 @@ export interface ImreadOptions extends WaitOptions {}
  * @param source Where the image comes from (see above).
  * @returns A new int32 tensor `[h, w, 3]` that the caller owns. `source` is not changed or closed.
  * @throws {TypeError} if `source` is none of the kinds above.
- * @throws {RangeError} for an empty URL, or an image or canvas of width or height 0.
+ * @throws {RangeError} for an empty URL; an image or canvas of width or height 0; an image of more pixels than
+ *   `limits.maxPixels` (64 Mi by default; see {@link setLimits}), refused before the browser decodes it when it is a
+ *   PNG, JPEG, GIF, BMP or WebP file.
  * @throws {Error} if the URL cannot be fetched, the data cannot be decoded as an image, an `<img>` failed to load, or
  *   the pixels may not be read (a cross-origin image without CORS). Every message names the source.
  * @param options `signal` and `timeoutMs` for a URL's download (default `limits.httpTimeoutMs`, 60 s); ignored for
@@ -151,8 +154,19 @@ async function read(source: ImreadSource, options?: ImreadOptions): Promise<tf.T
   throw typeError(FN, 'source', SOURCE_WHAT, source);
 }
 
-/** Decodes a Blob with the browser's decoder, ignoring colour profiles, and reads its pixels. */
+/**
+ * How much of a file's start is searched for its size: a JPEG's frame header follows its metadata segments (EXIF,
+ * ICC profiles), each up to 64 KiB.
+ */
+const HEADER_BYTES = 1 << 20;
+
+/**
+ * Decodes a Blob with the browser's decoder, ignoring colour profiles, and reads its pixels. The size its header
+ * declares is held to `limits.maxPixels` first, before the browser decodes (and allocates) anything.
+ */
 async function readBlob(blob: Blob, label: string): Promise<tf.Tensor> {
+  const size = declaredSize(new Uint8Array(await blob.slice(0, HEADER_BYTES).arrayBuffer()));
+  if (size) assertPixels(FN, label, size.width, size.height);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });

@@ -117,3 +117,63 @@ export async function tempDir(prefix = 'cnn-io-'): Promise<{ dir: string; cleanu
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * A 24-bit BMP (BITMAPINFOHEADER) of `width × height`, every pixel `rgb`; `topDown` stores a negative height, as
+ * top-down files do. Complete and valid, so browsers decode it.
+ */
+export function bmpFile(width: number, height: number, rgb: [number, number, number], topDown = false): Buffer {
+  const stride = Math.ceil((width * 3) / 4) * 4;
+  const pixels = stride * height;
+  const b = Buffer.alloc(54 + pixels);
+  b.write('BM', 0, 'latin1');
+  b.writeUInt32LE(b.length, 2);
+  b.writeUInt32LE(54, 10); // pixel data offset
+  b.writeUInt32LE(40, 14); // BITMAPINFOHEADER
+  b.writeInt32LE(width, 18);
+  b.writeInt32LE(topDown ? -height : height, 22);
+  b.writeUInt16LE(1, 26); // planes
+  b.writeUInt16LE(24, 28); // bits per pixel
+  b.writeUInt32LE(pixels, 34);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = 54 + y * stride + x * 3;
+      [b[at], b[at + 1], b[at + 2]] = [rgb[2], rgb[1], rgb[0]]; // stored B, G, R
+    }
+  }
+  return b;
+}
+
+/** The start of a GIF89a whose logical screen is `width × height` (no image data follows). */
+export function gifHeader(width: number, height: number): Buffer {
+  const b = Buffer.alloc(13);
+  b.write('GIF89a', 0, 'latin1');
+  b.writeUInt16LE(width, 6);
+  b.writeUInt16LE(height, 8);
+  return b;
+}
+
+/**
+ * The start of a WebP file of `width × height` in one of its three layouts: lossy (`'VP8 '`, at most 16383 a side),
+ * lossless (`'VP8L'`, the same) or extended (`'VP8X'`, up to 2^24 a side). Headers only: no image data follows.
+ */
+export function webpHeader(kind: 'VP8 ' | 'VP8L' | 'VP8X', width: number, height: number): Buffer {
+  const b = Buffer.alloc(32);
+  b.write('RIFF', 0, 'latin1');
+  b.writeUInt32LE(b.length - 8, 4);
+  b.write('WEBP', 8, 'latin1');
+  b.write(kind, 12, 'latin1');
+  b.writeUInt32LE(b.length - 20, 16);
+  if (kind === 'VP8X') {
+    b.writeUIntLE(width - 1, 24, 3);
+    b.writeUIntLE(height - 1, 27, 3);
+  } else if (kind === 'VP8L') {
+    b[20] = 0x2f; // signature
+    b.writeUInt32LE((width - 1) | ((height - 1) << 14), 21);
+  } else {
+    [b[23], b[24], b[25]] = [0x9d, 0x01, 0x2a]; // the frame's start code
+    b.writeUInt16LE(width, 26);
+    b.writeUInt16LE(height, 28);
+  }
+  return b;
+}

@@ -1,0 +1,184 @@
+/**
+ * The browser's image I/O (`imread` from dist/browser.js) in headless Chromium, on files whose header claims more
+ * pixels than `limits.maxPixels`. Each must end in the library's own RangeError, naming the size, before the
+ * browser's decoder allocates for it, with no tensor left behind. The library is bundled with esbuild
+ * and served from memory; the page runs TF.js's cpu backend (no model is loaded).
+ *
+ * Needs `npm run build` first (dist/) and Chromium; skipped, saying so, without Chromium.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, checkLibraryBuilt, findChromium, launchChromium } from '../helpers/browser.js';
+import { bmpFile, gifHeader, webpHeader } from '../io/fixtures.js';
+
+const CHROMIUM = findChromium();
+if (!CHROMIUM)
+  console.warn('test/e2e/browserImages.test.ts skipped: Chromium is not installed (apt-get install -y chromium)');
+
+const ORIGIN = 'http://images.test';
+
+/** A 1-bit gray PNG of `width × height`, all black: a few kilobytes of zlib for a huge image. */
+function blackPng(width: number, height: number, idat = true): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    let c = 0xffffffff;
+    for (const b of body) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE((c ^ 0xffffffff) >>> 0, out.length - 4);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 1; // bit depth 1, colour type 0 (gray)
+  const rows = idat ? deflateSync(Buffer.alloc(height * (1 + Math.ceil(width / 8))), { level: 9 }) : Buffer.alloc(0);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    ...(idat ? [chunk('IDAT', rows)] : []),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** The files the page can fetch, by path. */
+const FILES: Record<string, Buffer> = {
+  '/face.png': readFileSync(path.join(ROOT, 'examples/images/face.png')),
+  // 400 million pixels in ~50 kB; and the same header with no pixel data at all, which no decoder can decode.
+  '/bomb.png': blackPng(20_000, 20_000),
+  '/bomb-header.png': blackPng(20_000, 20_000, false),
+  '/bomb.gif': gifHeader(65_535, 65_535),
+  '/bomb.bmp': (() => {
+    const b = bmpFile(1, 1, [0, 0, 0]);
+    b.writeInt32LE(30_000, 18);
+    b.writeInt32LE(-30_000, 22);
+    return b;
+  })(),
+  '/bomb.webp': webpHeader('VP8X', 16_384, 16_384),
+  '/red.bmp': bmpFile(5_000, 2, [200, 10, 30], true),
+};
+
+/** What a call on the page gave: its value, or its error's class and message; and the tensors it left behind. */
+interface Outcome {
+  value?: unknown;
+  error?: string;
+  leaked: number;
+}
+
+describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headless Chromium)', () => {
+  let close: (() => Promise<void>) | undefined;
+  let page: Page;
+
+  /** Runs `body` (an async function body with `lib` and `tf` in scope) on the page. */
+  const run = (body: string): Promise<Outcome> =>
+    page.evaluate(async (code) => {
+      const w = window as unknown as { lib: Record<string, unknown>; tf: { memory(): { numTensors: number } } };
+      const before = w.tf.memory().numTensors;
+      const fn = new Function('lib', 'tf', `return (async () => { ${code} })();`);
+      try {
+        const value = await fn(w.lib, w.tf);
+        return { value, leaked: w.tf.memory().numTensors - before };
+      } catch (err) {
+        const e = err as Error;
+        return { error: `${e.constructor.name}: ${e.message}`, leaked: w.tf.memory().numTensors - before };
+      }
+    }, body);
+
+  beforeAll(async () => {
+    const stale = checkLibraryBuilt();
+    if (stale) console.warn(`test/e2e/browserImages.test.ts: ${stale}`);
+    const { build } = await import('esbuild');
+    const bundle = await build({
+      stdin: {
+        contents:
+          "import * as lib from './dist/browser.js'; import * as tf from '@tensorflow/tfjs-core';\n" +
+          "await lib.initBackend({ backend: 'cpu' }); Object.assign(window, { lib, tf });",
+        resolveDir: ROOT,
+        loader: 'js',
+      },
+      bundle: true,
+      format: 'esm',
+      write: false,
+      logLevel: 'error',
+    });
+    const script = bundle.outputFiles[0].contents;
+    const chromium = await launchChromium({ webgpu: false });
+    close = chromium.close;
+    page = await chromium.context.newPage();
+    await page.route(`${ORIGIN}/**`, (route) => {
+      const at = new URL(route.request().url()).pathname;
+      if (at === '/') {
+        return route.fulfill({
+          contentType: 'text/html',
+          body: '<!doctype html><script type="module" src="/lib.js"></script>',
+        });
+      }
+      if (at === '/lib.js') return route.fulfill({ contentType: 'text/javascript', body: Buffer.from(script) });
+      const file = FILES[at];
+      return file ? route.fulfill({ body: file }) : route.fulfill({ status: 404, body: 'not here' });
+    });
+    await page.goto(`${ORIGIN}/`);
+    await page.waitForFunction(() => 'lib' in window);
+  });
+
+  afterAll(async () => {
+    await close?.();
+  });
+
+  it('imread refuses a file whose header claims more than limits.maxPixels before decoding it', async () => {
+    const limit = 'the limit is 67,108,864 pixels (limits.maxPixels; raise it with setLimits)';
+    // A header alone: without the check the browser's decoder would report "cannot decode", not the size.
+    expect(await run("return (await lib.imread('/bomb-header.png')).shape;")).toEqual({
+      error: `RangeError: imread: "/bomb-header.png" is a 20000×20000 image (400,000,000 pixels); ${limit}`,
+      leaked: 0,
+    });
+    expect(await run("return (await lib.imread('/bomb.gif')).shape;")).toMatchObject({
+      error: `RangeError: imread: "/bomb.gif" is a 65535×65535 image (4,294,836,225 pixels); ${limit}`,
+    });
+    expect(await run("return (await lib.imread('/bomb.bmp')).shape;")).toMatchObject({
+      error: `RangeError: imread: "/bomb.bmp" is a 30000×30000 image (900,000,000 pixels); ${limit}`,
+    });
+    expect(await run("return (await lib.imread('/bomb.webp')).shape;")).toMatchObject({
+      error: `RangeError: imread: "/bomb.webp" is a 16384×16384 image (268,435,456 pixels); ${limit}`,
+    });
+    // The real bomb, as bytes and as a Blob: refused by its header, not after the browser inflated 400 megapixels.
+    const bytes = await run(
+      "const b = new Uint8Array(await (await fetch('/bomb.png')).arrayBuffer()); " +
+        'const at = []; for (const s of [b, new Blob([b])]) { const t0 = performance.now(); ' +
+        'try { await lib.imread(s); } catch (e) { at.push([e.message, performance.now() - t0]); } } return at;',
+    );
+    const [[fromBytes, bytesMs], [fromBlob, blobMs]] = bytes.value as [string, number][];
+    expect(fromBytes).toBe(
+      `imread: the given ${FILES['/bomb.png'].length} bytes is a 20000×20000 image (400,000,000 pixels); ${limit}`,
+    );
+    expect(fromBlob).toMatch(/^imread: the given Blob \(\d+ bytes\) is a 20000×20000 image/);
+    console.log(`bomb refused in ${bytesMs.toFixed(0)} ms (bytes), ${blobMs.toFixed(0)} ms (Blob)`);
+  });
+
+  it('imread still reads files within the limits', async () => {
+    const face = await run("const t = await lib.imread('/face.png'); const s = t.shape; t.dispose(); return s;");
+    expect(face).toEqual({ value: [227, 227, 3], leaked: 0 });
+    const red = await run(
+      "const t = await lib.imread('/red.bmp'); const last = tf.slice(t, [1, 4999], [1, 1]);" +
+        'const v = await last.data(); const s = t.shape; tf.dispose([t, last]); return [...s, ...v];',
+    );
+    expect(red).toEqual({ value: [2, 5000, 3, 200, 10, 30], leaked: 0 });
+    // A header under a lowered limit is refused too, and the limit restored lets it through.
+    const lowered = await run(
+      "const before = lib.setLimits({ maxPixels: 9999 }); try { await lib.imread('/red.bmp'); } " +
+        'finally { lib.setLimits(before); }',
+    );
+    expect(lowered.error).toBe(
+      'RangeError: imread: "/red.bmp" is a 5000×2 image (10,000 pixels); the limit is 9,999 pixels (limits.maxPixels; raise it with setLimits)',
+    );
+  });
+});
