@@ -89,7 +89,8 @@ export function setLimits(changes: Partial<Limits> | 'defaults'): Readonly<Limit
   return previous;
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
+/** A count with thousands separators, as messages about sizes print it: `67,108,864`. */
+export const formatCount = (n: number): string => n.toLocaleString('en-US');
 
 /**
  * Checks that a tensor of `shape` that `fn` is about to compute stays within `maxElements`; `arg` names the argument
@@ -103,8 +104,8 @@ export function assertElements(fn: string, arg: string, shape: readonly number[]
   if (n > max) {
     const mib = (n * 4) / 2 ** 20;
     throw new RangeError(
-      `${fn}: '${arg}' asks for ${what} of ${count(n)} elements [${shape.join(', ')}] ` +
-        `(${mib >= 10 ? Math.round(mib) : mib.toFixed(1)} MiB as float32); the limit is ${count(max)} elements ` +
+      `${fn}: '${arg}' asks for ${what} of ${formatCount(n)} elements [${shape.join(', ')}] ` +
+        `(${mib >= 10 ? Math.round(mib) : mib.toFixed(1)} MiB as float32); the limit is ${formatCount(max)} elements ` +
         `(limits.maxElements; raise it with setLimits)`,
     );
   }
@@ -118,7 +119,7 @@ export function assertPixels(fn: string, label: string, width: number, height: n
   const max = current.maxPixels;
   if (width * height > max) {
     throw new RangeError(
-      `${fn}: ${label} is a ${width}×${height} image (${count(width * height)} pixels); the limit is ${count(max)} ` +
+      `${fn}: ${label} is a ${width}×${height} image (${formatCount(width * height)} pixels); the limit is ${formatCount(max)} ` +
         `pixels (limits.maxPixels; raise it with setLimits)`,
     );
   }

@@ -7,6 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { assertPixels } from '../internal/limits.js';
+import { sizedCanvas } from './canvas.js';
 import { rgbaToTensor } from './pixels.js';
 
 /** What a browser can draw and this library reads synchronously: the current frame of a video, a loaded image, ... */
@@ -128,17 +129,7 @@ export function drawAndRead(
   label: string,
 ): tf.Tensor {
   assertPixels(fn, label, width, height);
-  const settings: CanvasRenderingContext2DSettings = { willReadFrequently: true, colorSpace: 'srgb', alpha: true };
-  let ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
-  if (typeof OffscreenCanvas !== 'undefined') {
-    ctx = new OffscreenCanvas(width, height).getContext('2d', settings);
-  } else {
-    const canvas = document.createElement('canvas');
-    canvas.width = width;
-    canvas.height = height;
-    ctx = canvas.getContext('2d', settings);
-  }
-  if (!ctx) throw new Error(`${fn}: cannot read ${label}: the browser gave no 2D canvas context`);
+  const { ctx } = sizedCanvas(fn, width, height, label, { willReadFrequently: true });
   ctx.drawImage(image, 0, 0);
   let data: ImageData;
   try {

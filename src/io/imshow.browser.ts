@@ -3,12 +3,9 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { typeError } from '../internal/validate.js';
+import { sizedCanvas } from './canvas.js';
+import { isA } from './imageInput.js';
 import { assertImage, toPixels8, toRgba } from './pixels.js';
-
-function isA(value: unknown, name: string): boolean {
-  const ctor = (globalThis as Record<string, unknown>)[name];
-  return typeof ctor === 'function' && value instanceof (ctor as new (...args: never[]) => unknown);
-}
 
 /**
  * Shows an image tensor on a canvas, like MATLAB's `imshow(I)`, one canvas pixel per image pixel:
@@ -28,7 +25,8 @@ function isA(value: unknown, name: string): boolean {
  * @param canvas Where to draw (its 2D context is used); default: a new `<canvas>` element.
  * @returns The canvas drawn on.
  * @throws {TypeError} if `img` is not a live float32/int32 tensor, or `canvas` is not a canvas.
- * @throws {RangeError} if `img` has another shape.
+ * @throws {RangeError} if `img` has another shape, or is larger than this browser lets a canvas be (Chromium: 65,535
+ *   pixels a side and 268,435,456 in all; iOS Safari: 16,777,216 in all), where the canvas would stay blank.
  * @throws {Error} if no canvas is given outside a page, or the canvas has no 2D context (it holds a WebGL one).
  * @example
  * document.body.append(await imshow(mat2gray(act)));
@@ -44,12 +42,15 @@ export async function imshow<C extends HTMLCanvasElement | OffscreenCanvas = HTM
   if (canvas === undefined && typeof document === 'undefined') {
     throw new Error('imshow: no canvas was given and there is no document to create one in; pass an OffscreenCanvas');
   }
+  const [height, width] = img.shape;
+  const { canvas: target, ctx } = sizedCanvas(
+    'imshow',
+    width,
+    height,
+    'the image',
+    canvas ? { canvas } : { canvas: document.createElement('canvas') as C },
+  );
   const px = await toPixels8(img);
-  const target = canvas ?? (document.createElement('canvas') as C);
-  target.width = px.width;
-  target.height = px.height;
-  const ctx = target.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
-  if (!ctx) throw new Error('imshow: the canvas has no 2D context (it may already hold a WebGL or WebGPU context)');
   ctx.putImageData(new ImageData(toRgba(px), px.width, px.height), 0, 0);
   return target;
 }

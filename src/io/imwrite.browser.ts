@@ -3,7 +3,9 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { typeError } from '../internal/validate.js';
+import { sizedCanvas } from './canvas.js';
 import { encodePng } from './encodePng.js';
+import { isA } from './imageInput.js';
 import { checkImwriteOptions, type ImageFormat, jpegQuality, requireFormat, rgbaOf } from './imwriteFormat.js';
 import { assertImage, toPixels8 } from './pixels.js';
 
@@ -42,7 +44,8 @@ export interface ImwriteOptions {
  * @throws {TypeError} if `img` is not a live float32/int32 tensor, `filename` is not a string, or an option has the
  *   wrong type.
  * @throws {RangeError} if `img` has another shape; `filename` is empty or has another extension; `format`
- *   disagrees with it; or `quality` is outside [0, 100] or given for PNG.
+ *   disagrees with it; `quality` is outside [0, 100] or given for PNG; or, for JPEG, the image is larger than this
+ *   browser lets a canvas be (see {@link imshow}).
  * @throws {Error} if a download is asked for where there is no page (in a worker), or JPEG where there is no canvas.
  * @example
  * const blob = await imwrite(imtile(frames));                            // just the PNG
@@ -90,20 +93,18 @@ export async function imwrite(img: tf.Tensor, filename?: string, options?: Imwri
 
 /** A JPEG Blob of `img` by the browser's codec, through an OffscreenCanvas (workers too) or a page's canvas. */
 async function encodeJpeg(img: tf.Tensor, quality: number): Promise<Blob> {
+  const [height, width] = img.shape;
+  const { canvas, ctx } = sizedCanvas('imwrite', width, height, 'the image');
   const px = await toPixels8(img);
-  const data = new ImageData(rgbaOf(px), px.width, px.height);
+  ctx.putImageData(new ImageData(rgbaOf(px), px.width, px.height), 0, 0);
   const type = 'image/jpeg';
-  if (typeof OffscreenCanvas !== 'undefined') {
-    const canvas = new OffscreenCanvas(px.width, px.height);
-    (canvas.getContext('2d') as OffscreenCanvasRenderingContext2D).putImageData(data, 0, 0);
-    return canvas.convertToBlob({ type, quality: quality / 100 });
-  }
-  if (typeof document === 'undefined') throw new Error('imwrite: JPEG needs a canvas, and there is none here');
-  const canvas = document.createElement('canvas');
-  canvas.width = px.width;
-  canvas.height = px.height;
-  (canvas.getContext('2d') as CanvasRenderingContext2D).putImageData(data, 0, 0);
+  if (isA(canvas, 'OffscreenCanvas'))
+    return (canvas as OffscreenCanvas).convertToBlob({ type, quality: quality / 100 });
   return new Promise((resolve, reject) =>
-    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('imwrite: the canvas made no JPEG'))), type, quality / 100),
+    (canvas as HTMLCanvasElement).toBlob(
+      (b) => (b ? resolve(b) : reject(new Error('imwrite: the canvas made no JPEG'))),
+      type,
+      quality / 100,
+    ),
   );
 }

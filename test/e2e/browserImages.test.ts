@@ -1,7 +1,8 @@
 /**
- * The browser's image I/O (`imread` from dist/browser.js) in headless Chromium, on files whose header claims more
- * pixels than `limits.maxPixels`. Each must end in the library's own RangeError, naming the size, before the
- * browser's decoder allocates for it, with no tensor left behind. The library is bundled with esbuild
+ * The browser's image I/O (`imread`, `imshow`, `imwrite` from dist/browser.js) in headless Chromium, on inputs past
+ * what a browser will hold: images larger than a canvas may be, and files whose header claims more pixels than
+ * `limits.maxPixels`. Each must end in the library's own RangeError, naming the size, with no tensor left behind:
+ * never a blank canvas returned as if drawn, never a decoder's bare DOMException. The library is bundled with esbuild
  * and served from memory; the page runs TF.js's cpu backend (no model is loaded).
  *
  * Needs `npm run build` first (dist/) and Chromium; skipped, saying so, without Chromium.
@@ -53,6 +54,8 @@ function blackPng(width: number, height: number, idat = true): Buffer {
 /** The files the page can fetch, by path. */
 const FILES: Record<string, Buffer> = {
   '/face.png': readFileSync(path.join(ROOT, 'examples/images/face.png')),
+  // 70,000 pixels (well under maxPixels), but wider than any canvas Chromium makes (65,535 a side).
+  '/wide.png': blackPng(70_000, 1),
   // 400 million pixels in ~50 kB; and the same header with no pixel data at all, which no decoder can decode.
   '/bomb.png': blackPng(20_000, 20_000),
   '/bomb-header.png': blackPng(20_000, 20_000, false),
@@ -134,6 +137,57 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     await close?.();
   });
 
+  it('imshow refuses an image wider than a canvas may be, instead of returning a blank canvas', async () => {
+    const wide = await run('const x = tf.ones([1, 70000]); try { await lib.imshow(x); } finally { x.dispose(); }');
+    expect(wide).toEqual({
+      error:
+        'RangeError: imshow: this browser will not make a 70000×1 canvas for the image (70,000 pixels): browsers cap ' +
+        'a canvas at some width, height and area (Chromium: 65,535 a side and 268,435,456 pixels; iOS Safari: ' +
+        '16,777,216 pixels), and a larger one stays blank; use a smaller image (imresize)',
+      leaked: 0,
+    });
+    // Past the area cap too, on a canvas the caller gives.
+    const tall = await run(
+      "const x = tf.zeros([16385, 16384], 'int32'); const c = document.createElement('canvas');" +
+        'try { await lib.imshow(x, c); } finally { x.dispose(); }',
+    );
+    expect(tall.error).toMatch(/^RangeError: imshow: this browser will not make a 16384×16385 canvas for the image/);
+    expect(tall.leaked).toBe(0);
+  });
+
+  it('imshow still draws large images a browser holds, to the last pixel', async () => {
+    const drawn = await run(
+      'const x = tf.tidy(() => tf.concat([tf.zeros([2, 4999]), tf.ones([2, 1])], 1)); const c = await lib.imshow(x);' +
+        'x.dispose(); const px = c.getContext("2d").getImageData(4998, 1, 2, 1).data;' +
+        'return [c.width, c.height, ...px];',
+    );
+    expect(drawn).toEqual({ value: [5000, 2, 0, 0, 0, 255, 255, 255, 255, 255], leaked: 0 });
+  });
+
+  it("imwrite's JPEG refuses an image wider than a canvas may be, instead of the canvas's DOMException", async () => {
+    const out = await run(
+      "const x = tf.ones([1, 70000]); try { await lib.imwrite(x, undefined, { format: 'jpeg' }); } finally { x.dispose(); }",
+    );
+    expect(out.error).toMatch(/^RangeError: imwrite: this browser will not make a 70000×1 canvas for the image/);
+    expect(out.leaked).toBe(0);
+  });
+
+  it('imread refuses a decoded image wider than a canvas may be, and an ImageBitmap as wide', async () => {
+    expect(await run("return (await lib.imread('/wide.png')).shape;")).toEqual({
+      error: expect.stringMatching(
+        /^RangeError: imread: this browser will not make a 70000×1 canvas for "\/wide\.png"/,
+      ),
+      leaked: 0,
+    });
+    const bitmap = await run(
+      'const b = await createImageBitmap(new ImageData(70000, 1)); try { return (await lib.imread(b)).shape; } ' +
+        'finally { b.close(); }',
+    );
+    expect(bitmap.error).toMatch(
+      /^RangeError: imread: this browser will not make a 70000×1 canvas for the given ImageBitmap/,
+    );
+  });
+
   it('imread refuses a file whose header claims more than limits.maxPixels before decoding it', async () => {
     const limit = 'the limit is 67,108,864 pixels (limits.maxPixels; raise it with setLimits)';
     // A header alone: without the check the browser's decoder would report "cannot decode", not the size.
@@ -164,7 +218,7 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     console.log(`bomb refused in ${bytesMs.toFixed(0)} ms (bytes), ${blobMs.toFixed(0)} ms (Blob)`);
   });
 
-  it('imread still reads files within the limits', async () => {
+  it('imread still reads files within the limits, a BMP wider than the probe threshold among them', async () => {
     const face = await run("const t = await lib.imread('/face.png'); const s = t.shape; t.dispose(); return s;");
     expect(face).toEqual({ value: [227, 227, 3], leaked: 0 });
     const red = await run(
