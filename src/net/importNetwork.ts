@@ -9,6 +9,7 @@ import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { ensureBackend } from '../backend/initBackend.js';
 import { checkWaitOptions, guardCallback, startWait, type WaitOptions } from '../internal/abortable.js';
 import { typeError } from '../internal/validate.js';
+import { weightDataProblem } from './loadNetwork.js';
 import { METADATA_KEY } from './modelFormat.js';
 import type { ModelSource } from './modelSource.js';
 import { checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
@@ -132,6 +133,8 @@ export async function importNetwork(
       `${fn}: ${source.what} is not a TF.js model (its model.json has neither a Keras model_config nor a GraphDef)`,
     );
   }
+  const weights = weightDataProblem(artifacts);
+  if (weights) throw new Error(`${fn}: the model from ${source.what} cannot be loaded: ${weights}`);
   await ensureBackend();
   const memory = {
     load: async () => artifacts,

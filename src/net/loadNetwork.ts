@@ -40,17 +40,11 @@ function artifactsProblem(a: tf.io.ModelArtifacts): string | null {
     return 'its model.json has no GraphDef (modelTopology.node / versions)';
   }
   if (!Array.isArray(a.weightSpecs)) return 'its model.json has no weightsManifest';
-  let expected = 0;
-  for (const spec of a.weightSpecs) {
-    const per = BYTES[spec.quantization?.dtype ?? spec.dtype];
-    if (per === undefined) return `weight '${spec.name}' has an unsupported dtype ${spec.dtype}`;
-    expected += per * spec.shape.reduce((x, y) => x * y, 1);
-  }
+  const odd = a.weightSpecs.find((spec) => BYTES[spec.quantization?.dtype ?? spec.dtype] === undefined);
+  if (odd) return `weight '${odd.name}' has an unsupported dtype ${odd.dtype}`;
+  const weights = weightDataProblem(a);
+  if (weights) return weights;
   const data = a.weightData;
-  const got = data == null ? 0 : Array.isArray(data) ? data.reduce((s, b) => s + b.byteLength, 0) : data.byteLength;
-  if (got !== expected) {
-    return `its weight data has ${got} bytes where the manifest needs ${expected} (truncated or corrupt shard)`;
-  }
   const meta = metadataOf(a);
   const problem = metadataProblem(meta);
   if (problem) return problem;
@@ -59,6 +53,25 @@ function artifactsProblem(a: tf.io.ModelArtifacts): string | null {
   const missing = [m.inputName, ...m.layers.map((l) => l.name)].find((n) => !names.has(n));
   if (missing !== undefined) return `its graph has no node '${missing}'`;
   return semanticProblem(m, a.weightSpecs, weightBytes(data));
+}
+
+/**
+ * Whether the weight data holds exactly the bytes that the manifest's weights need (no manifest: none). TF.js would
+ * otherwise decode the weights until it ran out of bytes, keep the tensors it made before failing, and name only the
+ * weight it stopped at. Returns a reason when they differ; null too when a weight's size cannot be known from the
+ * manifest (string weights, whose lengths are in the data).
+ */
+export function weightDataProblem(a: tf.io.ModelArtifacts): string | null {
+  let expected = 0;
+  for (const spec of a.weightSpecs ?? []) {
+    const per = BYTES[spec.quantization?.dtype ?? spec.dtype];
+    if (per === undefined) return null;
+    expected += per * spec.shape.reduce((x, y) => x * y, 1);
+  }
+  const data = a.weightData;
+  const got = data == null ? 0 : Array.isArray(data) ? data.reduce((s, b) => s + b.byteLength, 0) : data.byteLength;
+  if (got === expected) return null;
+  return `its weight data has ${got} bytes where the manifest needs ${expected} (truncated or corrupt shard)`;
 }
 
 /** The weight data as one byte array (TF.js may hand it over in parts). */

@@ -3,7 +3,7 @@
  * TensorFlow graph) made Networks by toNetwork/importNetwork, checked against TF.js's own routes (the tfjs-layers
  * sub-model for a Keras layer, the raw `execute` for a graph node) on the same normalized pixels.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
@@ -349,5 +349,35 @@ describe('importNetwork: model.json files of either format, detected', () => {
     await expect(importNetwork(outside, { normalization: 'none' })).rejects.toThrow(
       `importNetwork: the model file ${outside} names a weight file outside its folder ("../../../etc/passwd")`,
     );
+  });
+
+  it('refuses weight files shorter or longer than the manifest before TF.js makes any tensor', async () => {
+    for (const [name, kind] of [
+      ['mobilenet_v2_mid', 'graph'],
+      ['mobilenet_v2', 'keras'],
+    ] as const) {
+      const file = await writeThirdPartyModel(name, path.join(dir, `cut-${kind}`));
+      const json = JSON.parse(readFileSync(file, 'utf8')) as { weightsManifest: { paths: string[] }[] };
+      const shards = json.weightsManifest.flatMap((g) => g.paths).map((p) => path.join(path.dirname(file), p));
+      const sizes = shards.map((p) => statSync(p).size);
+      const need = sizes.reduce((a, b) => a + b, 0);
+      // The last shard cut short by 1000 bytes (TF.js alone failed at the weight it ran out on, keeping the tensors it
+      // had made), then one byte too many.
+      const last = shards[shards.length - 1];
+      const bytes = readFileSync(last);
+      writeFileSync(last, bytes.subarray(0, bytes.length - 1000));
+      await expectThrowsNoLeak(
+        () => importNetwork(file, { normalization: 'none' }),
+        Error,
+        `importNetwork: the model from ${file} cannot be loaded: its weight data has ${need - 1000} bytes where the ` +
+          `manifest needs ${need} (truncated or corrupt shard)`,
+      );
+      writeFileSync(last, Buffer.concat([bytes, Buffer.from([0])]));
+      await expectThrowsNoLeak(
+        () => importNetwork(file, { normalization: 'none' }),
+        Error,
+        new RegExp(`its weight data has ${need + 1} bytes where the manifest needs ${need} `),
+      );
+    }
   });
 });
