@@ -3,7 +3,7 @@
  * resolve against the page), its `ioHandler`, or the loader's default URL. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelSource } from './modelSource.js';
+import { type ModelSource, weightsFetch } from './modelSource.js';
 import type { LoadNetworkOptions } from './types.js';
 
 /**
@@ -27,7 +27,7 @@ export function modelSource(
     what: url,
     open: (ctx) =>
       tf.io.http(url, {
-        fetchFunc: ctx.fetch,
+        fetchFunc: weightsFetch(ctx.fetch, url),
         ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
         ...(Object.keys(weights).length
           ? { weightUrlConverter: async (name: string) => weights[name] ?? new URL(name, url).href }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { rangeError } from '../internal/validate.js';
 import { fileModelHandler } from './modelFiles.node.js';
-import type { ModelSource } from './modelSource.js';
+import { type ModelSource, weightsFetch } from './modelSource.js';
 import type { LoadNetworkOptions } from './types.js';
 
 /**
@@ -29,7 +29,10 @@ export function modelSource(fn: string, opts: LoadNetworkOptions, defaultPath: s
     return {
       what: text,
       open: (ctx) =>
-        tf.io.http(text, { fetchFunc: ctx.fetch, ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) }),
+        tf.io.http(text, {
+          fetchFunc: weightsFetch(ctx.fetch, text),
+          ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+        }),
     };
   }
   const file = text === undefined ? defaultPath : text.startsWith('file:') ? fileURLToPath(text) : path.resolve(text);

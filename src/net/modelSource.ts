@@ -16,3 +16,19 @@ export interface ModelSource {
   what: string;
   open(ctx: SourceContext): tf.io.IOHandler;
 }
+
+/**
+ * `fetch` for TF.js's HTTP handler (`tf.io.http`) that fails on an error status for any file but `modelUrl`, naming
+ * the status and the file. TF.js checks model.json's status itself, but reads a weight file's error page (a 404's
+ * body) as weights, and the load then fails, if at all, on a byte count that hides which file was missing.
+ */
+export function weightsFetch(fetchFn: typeof fetch, modelUrl: string): typeof fetch {
+  return async (input, init) => {
+    const res = await fetchFn(input, init);
+    const url = input instanceof Request ? input.url : String(input);
+    if (!res.ok && url !== modelUrl) {
+      throw new Error(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} for the weight file ${url}`);
+    }
+    return res;
+  };
+}

@@ -184,6 +184,7 @@ describe('squeezenet', () => {
   it('loads over HTTP as a browser does (tf.io.http), and says which URL failed', async () => {
     const server = createServer((req, res) => {
       try {
+        if (req.url?.startsWith('/no-shard/') && req.url.endsWith('.bin')) throw new Error('not served');
         const body = readFileSync(path.join(MODEL_DIR, path.basename(req.url ?? '')));
         res.writeHead(200, {
           'content-type': req.url?.endsWith('.json') ? 'application/json' : 'application/octet-stream',
@@ -210,6 +211,13 @@ describe('squeezenet', () => {
         new RegExp(
           `^squeezenet: could not load the model from ${escapeRegExp(base)}/missing\\.json: .*404.*; ${escapeRegExp(HINT)}$`,
         ),
+      );
+      // A weight file's 404 names that file (TF.js alone read the empty error page as weights).
+      await expectThrowsNoLeak(
+        () => squeezenet({ modelUrl: `${base}/no-shard/model.json` }),
+        Error,
+        `squeezenet: could not load the model from ${base}/no-shard/model.json: HTTP 404 Not Found for the weight ` +
+          `file ${base}/no-shard/group1-shard1of1.bin; ${HINT}`,
       );
     } finally {
       await new Promise((ok) => server.close(ok));
