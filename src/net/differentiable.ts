@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { ensureGradients } from './gradients.js';
-import { engineOf } from './network.js';
+import { disposedNetworkMessage, engineOf } from './network.js';
 import { applyNormalization } from './normalization.js';
 import { wrapError } from '../internal/validate.js';
 import { releaseFailedTape } from './tfjsInternals.js';
@@ -34,6 +34,7 @@ export interface Segment {
  * way names the function and the network, as `runGraph`'s do.
  */
 export function inputGradient(fn: string, net: Network, f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): tf.Tensor {
+  if (net.isDisposed) throw new TypeError(disposedNetworkMessage(fn, true));
   try {
     return tf.grad(f)(x);
   } catch (err) {

@@ -14,7 +14,15 @@ import { assertTensor, describeValue, isTensor, rangeError, typeError, wrapError
 import { IMAGE_FORMS, readImageInput } from '../io/imageInput.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import { layerShapes, sizeProblem } from './layerShapes.js';
-import { assertNetwork, engineOf, isModelDisposed, isNetwork, layersFromSpecs, modelWeights } from './network.js';
+import {
+  assertNetwork,
+  disposedNetworkMessage,
+  engineOf,
+  isModelDisposed,
+  isNetwork,
+  layersFromSpecs,
+  modelWeights,
+} from './network.js';
 import { plannedRun } from './graphPlan.js';
 import { poisonPerImage } from './nonFinite.js';
 import { ensureWasmKernels } from './wasmKernels.js';
@@ -52,6 +60,8 @@ export interface GraphTarget {
   weightNames: Set<string>;
   /** How messages name the target. */
   label: string;
+  /** Whether the network or model was disposed since (a long method's caller may dispose it between passes). */
+  isDisposed: () => boolean;
 }
 
 /** Whether `v` is a TF.js `GraphModel` (any copy of tfjs-converter). */
@@ -124,6 +134,7 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
       nodeNames: graphNodeNames(net),
       weightNames: new Set(Object.keys(net.weights ?? {})),
       label: 'the model',
+      isDisposed: () => isModelDisposed(net),
     };
   }
   const checked = assertNetwork(fn, net, acceptGraphModel ? 'a tf.GraphModel' : undefined);
@@ -142,6 +153,7 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
     nodeNames: null,
     weightNames: new Set(),
     label: checked.name,
+    isDisposed: () => checked.isDisposed,
   };
 }
 
@@ -372,6 +384,11 @@ export function runGraph(
   names: readonly string[],
   options: RunOptions = {},
 ): tf.Tensor[] {
+  if (t.isDisposed()) {
+    throw new TypeError(
+      t.net ? disposedNetworkMessage(fn, true) : `${fn}: the model 'net' was disposed while the call ran`,
+    );
+  }
   const unique = [...new Set(names)];
   const batched = x.rank === 4;
   ensureWasmKernels();

@@ -208,9 +208,12 @@ export function isNetwork(value: unknown): value is Network {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[NETWORK_BRAND] === true;
 }
 
-/** The message for a disposed network, the same from every function. */
-export function disposedNetworkMessage(fn: string): string {
-  return `${fn}: 'net' has been disposed; load the network again`;
+/**
+ * The message for a disposed network, the same from every function; `during`: it was disposed while the call ran
+ * (between the passes of a long method, at one of its awaits).
+ */
+export function disposedNetworkMessage(fn: string, during = false): string {
+  return `${fn}: 'net' ${during ? 'was disposed while the call ran' : 'has been disposed'}; load the network again`;
 }
 
 /**
