@@ -13,7 +13,7 @@ import { deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, checkLibraryBuilt, findChromium, launchChromium } from '../helpers/browser.js';
-import { bmpFile, gifHeader, webpHeader } from '../io/fixtures.js';
+import { bmpFile, gifHeader, pngChunk, webpHeader } from '../io/fixtures.js';
 
 const CHROMIUM = findChromium();
 if (!CHROMIUM)
@@ -23,31 +23,16 @@ const ORIGIN = 'http://images.test';
 
 /** A 1-bit gray PNG of `width × height`, all black: a few kilobytes of zlib for a huge image. */
 function blackPng(width: number, height: number, idat = true): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    let c = 0xffffffff;
-    for (const b of body) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE((c ^ 0xffffffff) >>> 0, out.length - 4);
-    return out;
-  };
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 1; // bit depth 1, colour type 0 (gray)
-  const rows = idat ? deflateSync(Buffer.alloc(height * (1 + Math.ceil(width / 8))), { level: 9 }) : Buffer.alloc(0);
+  const rows = deflateSync(Buffer.alloc(height * (1 + Math.ceil(width / 8))), { level: 9 });
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    ...(idat ? [chunk('IDAT', rows)] : []),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IHDR', ihdr),
+    ...(idat ? [pngChunk('IDAT', rows)] : []),
+    pngChunk('IEND', []),
   ]);
 }
 

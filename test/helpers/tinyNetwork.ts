@@ -13,6 +13,7 @@ import { loadNetwork } from '../../src/net/loadNetwork.js';
 import type { LayerSpec } from '../../src/net/modelFormat.js';
 import { modelSource } from '../../src/net/modelSource.node.js';
 import type { InputNormalization, Network } from '../../src/net/types.js';
+import * as tf from '@tensorflow/tfjs-core';
 
 export const NORMALIZATION = {
   type: 'zscore',
@@ -74,6 +75,16 @@ export function random(seed: number) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 31 - 1;
   };
+}
+
+/** An int32 image of the network's input size (9×11×3) with values 0..255 drawn from {@link random}(`seed`). */
+export function randomImage(seed: number): tf.Tensor3D {
+  const r = random(seed);
+  return tf.tensor3d(
+    Array.from({ length: 9 * 11 * 3 }, () => Math.round((r() + 1) * 127.5)),
+    [9, 11, 3],
+    'int32',
+  );
 }
 
 function convParams(out: number, cin: number, k: number, seed: number): ConvParams {

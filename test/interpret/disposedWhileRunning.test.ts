@@ -4,7 +4,7 @@ import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
 import { imageLIME } from '../../src/interpret/imageLIME.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
 import type { Network } from '../../src/net/types.js';
-import { loadTinyNetwork, random } from '../helpers/tinyNetwork.js';
+import { loadTinyNetwork, randomImage } from '../helpers/tinyNetwork.js';
 
 // The long methods await between their passes (progress, cancellation), so a caller may dispose the network while
 // one runs. The next pass must then say so, rather than fail inside TF.js on a weight that is gone ("Cannot read
@@ -13,12 +13,7 @@ import { loadTinyNetwork, random } from '../helpers/tinyNetwork.js';
 
 let img: tf.Tensor3D;
 beforeAll(() => {
-  const r = random(11);
-  img = tf.tensor3d(
-    Array.from({ length: 9 * 11 * 3 }, () => Math.round((r() + 1) * 127.5)),
-    [9, 11, 3],
-    'int32',
-  );
+  img = randomImage(11);
 });
 afterAll(() => img?.dispose());
 

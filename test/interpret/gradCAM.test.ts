@@ -9,7 +9,7 @@ import { toNetwork } from '../../src/net/toNetwork.js';
 import type { Network } from '../../src/net/types.js';
 import { readSharedPng } from '../helpers/images.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
-import { type Act, conv2d, loadTinyNetwork, PARAMS, pool2d, random } from '../helpers/tinyNetwork.js';
+import { type Act, conv2d, loadTinyNetwork, PARAMS, pool2d, randomImage } from '../helpers/tinyNetwork.js';
 
 // gradCAM against two oracles: SqueezeNet's closed form at relu_conv10 (pool10 is a mean over 196 cells, prob a
 // softmax: alpha_k = y_c (delta_ck - y_k) / 196), and central differences in float64 through a tiny network's layers.
@@ -67,12 +67,7 @@ describe('gradCAM on SqueezeNet', () => {
 describe('gradCAM on a tiny network', () => {
   let img: tf.Tensor3D;
   beforeAll(() => {
-    const r = random(11);
-    img = tf.tensor3d(
-      Array.from({ length: 9 * 11 * 3 }, () => Math.round((r() + 1) * 127.5)),
-      [9, 11, 3],
-      'int32',
-    );
+    img = randomImage(11);
   });
   afterAll(() => img?.dispose());
 

@@ -8,7 +8,7 @@ import type { Network } from '../../src/net/types.js';
 import { BACKEND } from '../helpers/backend.js';
 import { readSharedPng } from '../helpers/images.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
-import { loadTinyNetwork, random } from '../helpers/tinyNetwork.js';
+import { loadTinyNetwork, randomImage } from '../helpers/tinyNetwork.js';
 
 // occlusionSensitivity against its definition: each value is score(img) - score(img with the mask there), the masked
 // images scored one by one with activations(); mask positions for both clipping modes; MATLAB's defaults; errors,
@@ -18,12 +18,7 @@ let tiny: Awaited<ReturnType<typeof loadTinyNetwork>>;
 let img: tf.Tensor3D;
 beforeAll(async () => {
   tiny = await loadTinyNetwork();
-  const r = random(5);
-  img = tf.tensor3d(
-    Array.from({ length: 9 * 11 * 3 }, () => Math.round((r() + 1) * 127.5)),
-    [9, 11, 3],
-    'int32',
-  );
+  img = randomImage(5);
 });
 afterAll(() => {
   tiny?.dispose();
