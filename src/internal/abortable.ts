@@ -3,7 +3,7 @@
  * of every download (`imread` of a URL, a network loaded over http), and the guard around user callbacks such as
  * `onProgress`. Shared by `io/` and `net/`.
  */
-import { getLimits } from './limits.js';
+import { assertFileBytes, getLimits } from './limits.js';
 import { rangeError, typeError } from './validate.js';
 
 /** The options of a function that may wait on the network. */
@@ -91,8 +91,57 @@ export function startWait(fn: string, what: string, opts: WaitOptions): Wait {
     signal: controller.signal,
     stopped: () => why,
     done,
-    fetch: (input, init) => fetch(input, { ...init, signal: controller.signal }),
+    fetch: async (input, init) => {
+      const res = await fetch(input, { ...init, signal: controller.signal });
+      return capped(fn, res, input instanceof Request ? input.url : String(input), stop);
+    },
   };
+}
+
+/** Statuses whose response may have no body (a `Response` cannot be made with one). */
+const NO_BODY = new Set([204, 205, 304]);
+
+/**
+ * `res` held to `limits.maxFileBytes`: refused at once when its Content-Length says more, else a response whose
+ * body fails, and stops the download (`stop`), as soon as more bytes than the limit have arrived. Whoever reads the
+ * body (`arrayBuffer()`, `blob()`, TF.js's loaders) then gets the limit's RangeError.
+ */
+function capped(fn: string, res: Response, url: string, stop: (error: Error) => void): Response {
+  const label = JSON.stringify(url.length > 80 ? `${url.slice(0, 77)}...` : url);
+  const fail = (error: Error) => {
+    stop(error);
+    throw error;
+  };
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (declared >= 0) {
+    try {
+      assertFileBytes(fn, label, declared);
+    } catch (err) {
+      void res.body?.cancel().catch(() => {});
+      fail(err as Error);
+    }
+  }
+  if (!res.body || res.status < 200 || res.status > 599 || NO_BODY.has(res.status)) return res;
+  const reader = res.body.getReader();
+  let seen = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) return controller.close();
+      seen += value.byteLength;
+      try {
+        assertFileBytes(fn, label, seen, true);
+      } catch (err) {
+        stop(err as Error);
+        void reader.cancel(err).catch(() => {});
+        controller.error(err);
+        return;
+      }
+      controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
 /**

@@ -37,6 +37,15 @@ export interface Limits {
   maxTaps: number;
   /** How long a download (`imread` of an http(s) URL, a model over http) may take, in milliseconds. @default 60000 */
   httpTimeoutMs: number;
+  /**
+   * The most bytes read from one file or one download: an image for `imread`, a model.json, a weight file, a labels
+   * file. A file's size is checked before it is read (and a path that is not a regular file, such as a device or a
+   * FIFO, which may never end, is refused); a download's `Content-Length` before its body, and its body as it
+   * arrives, so that an endless response stops at the limit instead of filling memory. 1 GiB holds any image within
+   * `maxPixels` and the largest TF.js models in use.
+   * @default 1073741824 (1 GiB)
+   */
+  maxFileBytes: number;
 }
 
 const DEFAULTS: Readonly<Limits> = Object.freeze({
@@ -45,6 +54,7 @@ const DEFAULTS: Readonly<Limits> = Object.freeze({
   minScale: 1e-3,
   maxTaps: 4096,
   httpTimeoutMs: 60_000,
+  maxFileBytes: 2 ** 30,
 });
 
 let current: Readonly<Limits> = DEFAULTS;
@@ -121,6 +131,21 @@ export function assertPixels(fn: string, label: string, width: number, height: n
     throw new RangeError(
       `${fn}: ${label} is a ${width}×${height} image (${formatCount(width * height)} pixels); the limit is ${formatCount(max)} ` +
         `pixels (limits.maxPixels; raise it with setLimits)`,
+    );
+  }
+}
+
+/**
+ * Checks the size of a file or download (`label` names it) against `maxFileBytes`; `atLeast`: `bytes` is how much
+ * of a body of unknown size had arrived (the message then says it sent more than the limit).
+ * @throws {RangeError} naming the file, its size and the limit.
+ */
+export function assertFileBytes(fn: string, label: string, bytes: number, atLeast = false): void {
+  const max = current.maxFileBytes;
+  if (bytes > max) {
+    const size = atLeast ? 'sent more than the limit of' : `is ${formatCount(bytes)} bytes; the limit is`;
+    throw new RangeError(
+      `${fn}: ${label} ${size} ${formatCount(max)} bytes (limits.maxFileBytes; raise it with setLimits)`,
     );
   }
 }

@@ -1,8 +1,6 @@
 /**
  * `imread` for Node.js: PNG and JPEG files, URLs and bytes as int32 image tensors.
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +8,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
 import { checkWaitOptions, startWait, type WaitOptions } from '../internal/abortable.js';
+import { readRegularFile, readRegularFileSync } from '../internal/files.node.js';
 import { assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { assertPixels, getLimits } from '../internal/limits.js';
 import {
@@ -153,13 +152,14 @@ function fileError(fn: string, path: string, label: string, err: unknown): Error
     return new Error(`${fn}: file ${label} not found${where}`, { cause: err });
   }
   if (code === 'EISDIR') return new Error(`${fn}: ${label} is a directory, not an image file`, { cause: err });
+  if (err instanceof Error && err.message.startsWith(`${fn}: `)) return err; // the size and kind checks' own
   return new Error(`${fn}: cannot read file ${label}: ${(err as Error).message}`, { cause: err });
 }
 
 async function readPath(path: string, given: string, fn: string): Promise<{ bytes: Uint8Array; label: string }> {
   const label = JSON.stringify(given);
   try {
-    return { bytes: await readFile(path), label };
+    return { bytes: await readRegularFile(fn, path, label), label };
   } catch (err) {
     throw fileError(fn, path, label, err);
   }
@@ -168,7 +168,7 @@ async function readPath(path: string, given: string, fn: string): Promise<{ byte
 function readPathSync(path: string, given: string, fn: string): { bytes: Uint8Array; label: string } {
   const label = JSON.stringify(given);
   try {
-    return { bytes: readFileSync(path), label };
+    return { bytes: readRegularFileSync(fn, path, label), label };
   } catch (err) {
     throw fileError(fn, path, label, err);
   }

@@ -29,8 +29,8 @@ export async function importNetwork(
   const src = isHandler
     ? modelSource({ ioHandler: source as tf.io.IOHandler }, '')
     : modelSource({ modelUrl: source as string | URL }, '');
-  return load(FN, src, opts, async (where, signal) => {
-    const res = await fetch(where instanceof URL ? where.href : where, { signal });
+  return load(FN, src, opts, async (where, wait) => {
+    const res = await wait.fetch(where instanceof URL ? where.href : where);
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     return res.text();
   });

@@ -2,10 +2,10 @@
  * `importNetwork(source, options)` for Node.js: a model.json path, directory, `file:` or `http(s):` URL, or an IO
  * handler.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
+import { readRegularFile } from '../internal/files.node.js';
 import { checkImportOptions, checkSource, type ImportNetworkOptions, importNetwork as load } from './importNetwork.js';
 import { modelSource } from './modelSource.node.js';
 import type { Network } from './types.js';
@@ -43,14 +43,14 @@ export async function importNetwork(
   const src = isHandler
     ? modelSource(FN, { ioHandler: source as tf.io.IOHandler }, '', HINT)
     : modelSource(FN, { modelUrl: source as string | URL }, '', HINT);
-  return load(FN, src, opts, async (where, signal) => {
+  return load(FN, src, opts, async (where, wait) => {
     const text = where instanceof URL ? where.href : where;
     if (/^https?:\/\//i.test(text)) {
-      const res = await fetch(text, { signal });
+      const res = await wait.fetch(text);
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       return res.text();
     }
     const file = text.startsWith('file:') ? fileURLToPath(text) : path.resolve(text);
-    return readFile(file, { encoding: 'utf8', signal });
+    return (await readRegularFile(FN, file, `the labels file ${file}`, wait.signal)).toString('utf8');
   });
 }

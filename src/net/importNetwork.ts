@@ -7,8 +7,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { ensureBackend } from '../backend/initBackend.js';
-import { checkWaitOptions, guardCallback, startWait, type WaitOptions } from '../internal/abortable.js';
-import { typeError } from '../internal/validate.js';
+import { checkWaitOptions, guardCallback, startWait, type Wait, type WaitOptions } from '../internal/abortable.js';
+import { typeError, wrapError } from '../internal/validate.js';
 import { weightDataProblem } from './loadNetwork.js';
 import { METADATA_KEY } from './modelFormat.js';
 import type { ModelSource } from './modelSource.js';
@@ -91,7 +91,7 @@ export async function importNetwork(
   fn: string,
   source: ModelSource,
   opts: ImportNetworkOptions,
-  readLabels: (where: string | URL, signal: AbortSignal) => Promise<string>,
+  readLabels: (where: string | URL, wait: Wait) => Promise<string>,
 ): Promise<Network> {
   const progress = guardCallback(fn, 'options.onProgress', opts.onProgress);
   const wait = startWait(fn, source.what, opts);
@@ -114,9 +114,9 @@ export async function importNetwork(
       const what = labels instanceof URL ? labels.href : labels;
       let text: string;
       try {
-        text = await readLabels(labels, wait.signal);
+        text = await readLabels(labels, wait);
       } catch (err) {
-        throw why() ?? new Error(`${fn}: could not read the labels file ${what}: ${(err as Error)?.message ?? err}`);
+        throw why() ?? wrapError(fn, `could not read the labels file ${what}`, err);
       }
       classNames = parseLabels(fn, text, what);
     } else {

@@ -3,12 +3,16 @@
  * (no @tensorflow/tfjs-node), checking each shard's size and, where the model lists it, its sha256.
  */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
+import { readRegularFile } from '../internal/files.node.js';
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 
 function readError(fn: string, file: string, err: unknown, hint: string): Error {
+  if (err instanceof Error && err.message.startsWith(`${fn}: `)) {
+    return new (err instanceof RangeError ? RangeError : Error)(`${err.message}; ${hint}`, { cause: err });
+  }
   const code = (err as NodeJS.ErrnoException)?.code;
   const why = code === 'ENOENT' ? 'it does not exist' : code ? `${code}` : ((err as Error)?.message ?? String(err));
   return new Error(`${fn}: cannot read the model file ${file} (${why}); ${hint}`);
@@ -32,7 +36,7 @@ export function fileModelHandler(
       }
       let text: string;
       try {
-        text = await readFile(jsonPath, { encoding: 'utf8', signal });
+        text = (await readRegularFile(fn, jsonPath, `the model file ${jsonPath}`, signal)).toString('utf8');
       } catch (err) {
         throw readError(fn, jsonPath, err, hint);
       }
@@ -61,7 +65,7 @@ export function fileModelHandler(
         }
         let bytes: Buffer;
         try {
-          bytes = await readFile(file, { signal });
+          bytes = await readRegularFile(fn, file, `the weight file ${file}`, signal);
         } catch (err) {
           throw readError(fn, file, err, hint);
         }

@@ -53,6 +53,7 @@ const FILES: Record<string, Buffer> = {
   })(),
   '/bomb.webp': webpHeader('VP8X', 16_384, 16_384),
   '/red.bmp': bmpFile(5_000, 2, [200, 10, 30], true),
+  '/big.bmp': bmpFile(1_000, 1_000, [0, 0, 0]),
 };
 
 /** What a call on the page gave: its value, or its error's class and message; and the tensors it left behind. */
@@ -201,6 +202,19 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     );
     expect(fromBlob).toMatch(/^imread: the given Blob \(\d+ bytes\) is a 20000×20000 image/);
     console.log(`bomb refused in ${bytesMs.toFixed(0)} ms (bytes), ${blobMs.toFixed(0)} ms (Blob)`);
+  });
+
+  it('imread refuses a download past limits.maxFileBytes', async () => {
+    const size = FILES['/big.bmp'].length;
+    const out = await run(
+      `const before = lib.setLimits({ maxFileBytes: ${size - 1} }); try { await lib.imread('/big.bmp'); } ` +
+        'finally { lib.setLimits(before); }',
+    );
+    expect(out.error).toBe(
+      `RangeError: imread: "/big.bmp" is ${size.toLocaleString('en-US')} bytes; the limit is ` +
+        `${(size - 1).toLocaleString('en-US')} bytes (limits.maxFileBytes; raise it with setLimits)`,
+    );
+    expect(out.leaked).toBe(0);
   });
 
   it('imread still reads files within the limits, a BMP wider than the probe threshold among them', async () => {

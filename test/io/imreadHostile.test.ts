@@ -1,11 +1,16 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getLimits, setLimits } from '../../src/internal/limits.js';
-import { imread } from '../../src/io/imread.node.js';
+import { imread, readImageSync } from '../../src/io/imread.node.js';
+import { ROOT } from '../helpers/images.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 import { buildPng, pngChunk } from './fixtures.js';
 
@@ -272,6 +277,24 @@ describe('imread: downloads that hang, trickle, drop or are cancelled', () => {
       res.on('close', () => clearInterval(timer));
       return;
     }
+    if (url === '/endless.png') {
+      // A body that never ends, as fast as the socket takes it.
+      held.add(res);
+      res.writeHead(200, { 'content-type': 'image/png' });
+      const chunk = Buffer.alloc(64 * 1024);
+      const pump = () => {
+        while (res.writable && res.write(chunk));
+      };
+      res.on('drain', pump);
+      pump();
+      return;
+    }
+    if (url === '/huge.png') {
+      held.add(res);
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(5 * 2 ** 30) });
+      res.flushHeaders();
+      return;
+    }
     if (url === '/drop.png') {
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) });
       res.write(png.subarray(0, 20));
@@ -312,6 +335,23 @@ describe('imread: downloads that hang, trickle, drop or are cancelled', () => {
     );
   });
 
+  it('stops a body at limits.maxFileBytes, and refuses a Content-Length past it before the body', async () => {
+    const b = await start();
+    setLimits({ maxFileBytes: 2 ** 20 });
+    await expectThrowsNoLeak(
+      () => imread(`${b}/endless.png`),
+      RangeError,
+      `imread: "${b}/endless.png" sent more than the limit of 1,048,576 bytes (limits.maxFileBytes; raise it with setLimits)`,
+    );
+    setLimits('defaults');
+    // 5 GiB declared, nothing sent: refused at the headers, long before the timeout.
+    await expectThrowsNoLeak(
+      () => imread(`${b}/huge.png`, { timeoutMs: 30_000 }),
+      RangeError,
+      `imread: "${b}/huge.png" is 5,368,709,120 bytes; the limit is 1,073,741,824 bytes (limits.maxFileBytes; raise it with setLimits)`,
+    );
+  });
+
   it('stops at an AbortSignal, with its reason as the cause; reads normally otherwise', async () => {
     const b = await start();
     const ac = new AbortController();
@@ -338,5 +378,41 @@ describe('imread: downloads that hang, trickle, drop or are cancelled', () => {
       RangeError,
       `imread: expected 'source' to be a file: URL of this machine (file:///path), got "file://otherhost/x.png" (string)`,
     );
+  });
+});
+
+describe('imread: paths that are not image files', () => {
+  it('refuses a device and a FIFO before reading, which would never end or wait forever', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cnn-fifo-'));
+    const fifo = path.join(dir, 'pipe.png');
+    try {
+      execFileSync('mkfifo', [fifo]);
+    } catch {
+      console.warn('imreadHostile: no mkfifo here; the FIFO case is skipped');
+    }
+    const paths = [...(existsSync(fifo) ? [fifo] : []), ...(existsSync('/dev/zero') ? ['/dev/zero'] : [])];
+    for (const p of paths) {
+      const message = `imread: ${JSON.stringify(p)} is not a regular file (a device, FIFO or socket, which may never end)`;
+      await expectThrowsNoLeak(() => imread(p), Error, message);
+      // The synchronous reader of activations() and the other network functions checks the same.
+      expect(() => readImageSync('activations', p)).toThrow(message.replace(/^imread/, 'activations'));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a file larger than limits.maxFileBytes before reading it', async () => {
+    const face = path.join(ROOT, 'examples/images/face.png');
+    const size = statSync(face).size;
+    setLimits({ maxFileBytes: size - 1 });
+    await expectThrowsNoLeak(
+      () => imread(face),
+      RangeError,
+      `imread: ${JSON.stringify(face)} is ${size.toLocaleString('en-US')} bytes; the limit is ` +
+        `${(size - 1).toLocaleString('en-US')} bytes (limits.maxFileBytes; raise it with setLimits)`,
+    );
+    setLimits({ maxFileBytes: size });
+    const im = await imread(face);
+    expect(im.shape).toEqual([227, 227, 3]);
+    im.dispose();
   });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { GraphModel } from '@tensorflow/tfjs-converter';
+import { setLimits } from '../../src/internal/limits.js';
 import { SQUEEZENET_LAYER_NAMES } from '../../src/models/squeezenet/layerNames.js';
 import { defaultModelDir, squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import type { Network } from '../../src/net/types.js';
@@ -212,6 +213,19 @@ describe('squeezenet', () => {
           `^squeezenet: could not load the model from ${escapeRegExp(base)}/missing\\.json: .*404.*; ${escapeRegExp(HINT)}$`,
         ),
       );
+      // A weight file over limits.maxFileBytes stops there (this server sends no Content-Length).
+      const shard = readFileSync(path.join(MODEL_DIR, 'group1-shard1of1.bin')).length;
+      setLimits({ maxFileBytes: shard - 1 });
+      try {
+        await expectThrowsNoLeak(
+          () => squeezenet({ modelUrl: `${base}/model.json` }),
+          RangeError,
+          `squeezenet: "${base}/group1-shard1of1.bin" sent more than the limit of ` +
+            `${(shard - 1).toLocaleString('en-US')} bytes (limits.maxFileBytes; raise it with setLimits)`,
+        );
+      } finally {
+        setLimits('defaults');
+      }
       // A weight file's 404 names that file (TF.js alone read the empty error page as weights).
       await expectThrowsNoLeak(
         () => squeezenet({ modelUrl: `${base}/no-shard/model.json` }),
@@ -238,6 +252,20 @@ describe('squeezenet', () => {
       Error,
       `squeezenet: cannot read the model file ${path.join(noShard, 'group1-shard1of1.bin')} (it does not exist); ${HINT}`,
     );
+    // A weight file over limits.maxFileBytes, refused before it is read.
+    const shard = path.join(defaultModelDir(), 'group1-shard1of1.bin');
+    const size = readFileSync(shard).length;
+    setLimits({ maxFileBytes: size - 1 });
+    try {
+      await expectThrowsNoLeak(
+        () => squeezenet(),
+        RangeError,
+        `squeezenet: the weight file ${shard} is ${size.toLocaleString('en-US')} bytes; the limit is ` +
+          `${(size - 1).toLocaleString('en-US')} bytes (limits.maxFileBytes; raise it with setLimits); ${HINT}`,
+      );
+    } finally {
+      setLimits('defaults');
+    }
   });
 
   it('refuses a corrupt or foreign model, leaving no tensor behind', async () => {

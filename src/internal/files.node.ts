@@ -1,0 +1,34 @@
+/**
+ * Whole-file reads in Node.js held to `limits.maxFileBytes`: the file's size is checked before it is read, and a
+ * path that is not a regular file is refused, since reading a FIFO can wait forever and a device such as /dev/zero
+ * never ends. Used by `imread` and the model and labels loaders. Not exported from the package.
+ */
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { assertFileBytes } from './limits.js';
+
+/** The checks on a file's `stat` before reading it; `label` names it in messages. */
+function checkStats(fn: string, label: string, st: Stats): void {
+  if (st.isDirectory()) return; // reading it fails with EISDIR, which callers word themselves
+  if (!st.isFile()) {
+    throw new Error(`${fn}: ${label} is not a regular file (a device, FIFO or socket, which may never end)`);
+  }
+  assertFileBytes(fn, label, st.size);
+}
+
+/**
+ * The bytes of the regular file `path`, after checking its size against `limits.maxFileBytes`. Errors of the file
+ * system (ENOENT, EISDIR...) are thrown as they come, for the caller to word.
+ * @throws {RangeError} for a file larger than the limit.
+ * @throws {Error} for a path that is not a regular file.
+ */
+export async function readRegularFile(fn: string, path: string, label: string, signal?: AbortSignal): Promise<Buffer> {
+  checkStats(fn, label, await stat(path));
+  return readFile(path, { signal });
+}
+
+/** {@link readRegularFile}, synchronously. */
+export function readRegularFileSync(fn: string, path: string, label: string): Buffer {
+  checkStats(fn, label, statSync(path));
+  return readFileSync(path);
+}
