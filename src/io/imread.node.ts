@@ -61,10 +61,13 @@ const SOURCE_WHAT = 'a file path, a URL (file, http, https or data) or the bytes
  *   response); ignored for files and bytes.
  * @returns A new int32 tensor `[h, w, 3]` or `[h, w]` that the caller owns.
  * @throws {TypeError} if `source` is none of the kinds above.
- * @throws {RangeError} for an empty path or a URL of another protocol, or an image whose header declares more pixels
- *   than `limits.maxPixels` (64 Mi by default; see {@link setLimits}), refused before anything is decoded.
- * @throws {Error} if the file does not exist or cannot be read, if a URL cannot be fetched, if the data is not PNG or
- *   JPEG (the message says what was found), or if it is corrupt or truncated. Every message names the source.
+ * @throws {RangeError} for an empty path or a URL of another protocol; an image whose header declares more pixels
+ *   than `limits.maxPixels` (64 Mi by default; see {@link setLimits}), refused before anything is decoded; or a file
+ *   or download of more bytes than `limits.maxFileBytes` (1 GiB by default), refused before it is read or as it
+ *   arrives.
+ * @throws {Error} if the file does not exist, is not a regular file (a device or a FIFO) or cannot be read, if a URL
+ *   cannot be fetched, if the data is not PNG or JPEG (the message says what was found), or if it is corrupt or
+ *   truncated. Every message names the source.
  * @example
  * const im = await imread('examples/images/face.png'); // int32 [227, 227, 3]
  * const bytes = await imread(await fs.promises.readFile('photo.jpg'));
