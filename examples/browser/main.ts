@@ -350,7 +350,7 @@ async function setImage(source: string | Blob, name: string) {
 
 async function showClasses() {
   const net = state.net!;
-  const top = await timed('classify', () => classify(net, state.image!, Math.min(5, classCount(net))));
+  const top = await timed('classify', () => classify(net, state.image!));
   ui.explainClass.replaceChildren(
     ...top.map((c) => {
       const option = document.createElement('option');
@@ -371,12 +371,6 @@ async function showClasses() {
       return li;
     }),
   );
-}
-
-/** The number of classes: the size of the network's output. */
-function classCount(net: Network): number {
-  const out = net.layers[net.layers.length - 1].outputSize;
-  return out[out.length - 1];
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  * @param img int32 (0..255) or float32 pixels `[h, w, 3]` RGB, or `[h, w]` / `[h, w, 1]` gray, of the network's input
  *   size (`net.inputSize`; 227×227 for SqueezeNet), or of any size with `{ resize: true }`; or any other
  *   {@link ImageInput} (an `<img>`, a canvas or a video frame in browsers; a PNG/JPEG file's path or bytes in Node.js).
- * @param k How many classes, 1 up to the number of classes. @default 5
+ * @param k How many classes, 1 up to the number of classes. @default 5, or every class of a network with fewer
  * @returns A promise of `k` entries `{ index, matlabIndex, label, score }`. Plain data: nothing to dispose; `img` is
  *   neither modified nor disposed.
  * @throws {TypeError} for a non-network `net`, a disposed network or a non-tensor `img`.
@@ -59,14 +59,20 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  * const top = await classify(net, await imread('face.png'));
  * console.log(top[0]); // { index: 903, matlabIndex: 904, label: 'wig', score: 0.26... }
  */
-export async function classify(net: Network, img: ImageInput, k = 5, options?: ClassifyOptions): Promise<ClassScore[]> {
+export async function classify(
+  net: Network,
+  img: ImageInput,
+  k?: number,
+  options?: ClassifyOptions,
+): Promise<ClassScore[]> {
   const t = resolveTarget(FN, net, false);
   const network = t.net!;
   const image = imageArg(FN, t, img, [2, 3], IMG_WHAT);
   try {
     const x = image.x;
     assertClassifier(FN, network);
-    assertInteger(FN, 'k', k, 1, classCount(network));
+    const count = classCount(network);
+    const top = k === undefined ? Math.min(5, count) : assertInteger(FN, 'k', k, 1, count);
     const opts = assertOptions<ClassifyOptions>(FN, options, ['resize', 'softmax']);
     if (opts.resize !== undefined && typeof opts.resize !== 'boolean') {
       throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
@@ -103,7 +109,7 @@ export async function classify(net: Network, img: ImageInput, k = 5, options?: C
       values = Float32Array.from(exp, (e) => e / total);
     }
     const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b);
-    return order.slice(0, k).map((index) => ({
+    return order.slice(0, top).map((index) => ({
       index,
       matlabIndex: index + 1,
       label: network.classNames[index] ?? String(index),

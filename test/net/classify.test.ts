@@ -1,9 +1,11 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { classify } from '../../src/net/classify.js';
+import { toNetwork } from '../../src/net/toNetwork.js';
 import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import type { Network } from '../../src/net/types.js';
-import { expectThrowsNoLeak } from '../helpers/leaks.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { readReference, readSharedPng } from '../helpers/images.js';
 
 let net: Network;
@@ -18,6 +20,24 @@ afterAll(() => {
 });
 
 describe('classify', () => {
+  it('gives every class of a network with fewer than five by default (a k of 5 would be out of range)', async () => {
+    const input = tfl.input({ shape: [8, 8, 3] });
+    const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(input);
+    const out = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'fc' }).apply(pooled) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: out });
+    const small = await toNetwork(model, { normalization: 'none', classNames: ['a', 'b', 'c'] });
+    const img = tf.fill([8, 8, 3], 100, 'int32');
+    const top = await expectNoLeak(() => classify(small, img));
+    expect(top.map((t) => t.label).sort()).toEqual(['a', 'b', 'c']);
+    await expectThrowsNoLeak(
+      () => classify(small, img, 5),
+      RangeError,
+      "classify: expected 'k' to be an integer in [1, 3], got 5 (number)",
+    );
+    img.dispose();
+    small.dispose();
+  });
+
   it('gives the reference top-5 of both face images, with 0- and 1-based indices', async () => {
     for (const name of ['face', 'face-eye-closed']) {
       const img = name === 'face' ? face : readSharedPng(`${name}.png`);
