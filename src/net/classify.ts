@@ -5,6 +5,7 @@ import type { ImageInput } from '../io/imageInput.js';
 import { assertInteger, assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { assertClassifier, classCount } from './classes.js';
 import { imageArg, resolveTarget, runGraph } from './graph.js';
+import { engineOf } from './network.js';
 import { assertFiniteAsync } from './nonFinite.js';
 import type { Network } from './types.js';
 
@@ -30,8 +31,10 @@ export interface ClassifyOptions {
   resize?: boolean;
   /**
    * Whether the scores are the softmax of the network's output (for a model whose last layer gives logits):
-   * `'auto'` applies it unless the output of this image already is a probability distribution (values in [0, 1]
-   * summing to 1 within 1e-3), `true` always, `false` never (the output as it is).
+   * `'auto'` applies it unless the output layer is a sigmoid (a `Sigmoid` layer, or a Keras layer with
+   * `activation: 'sigmoid'`: one probability per class, as a multi-label model gives) or the output of this image
+   * already is a probability distribution (values in [0, 1] summing to 1 within 1e-3); `true` always; `false` never
+   * (the output as it is).
    * @default 'auto'
    */
   softmax?: boolean | 'auto';
@@ -102,7 +105,9 @@ export async function classify(
     }
     const sum = values.reduce((a, b) => a + b, 0);
     const isDistribution = values.every((v) => v >= 0 && v <= 1) && Math.abs(sum - 1) <= 1e-3;
-    if (opts.softmax === true || ((opts.softmax ?? 'auto') === 'auto' && !isDistribution)) {
+    const last = network.layers[network.layers.length - 1];
+    const sigmoid = last.type === 'Sigmoid' || engineOf(network).activationOf?.(last.name) === 'sigmoid';
+    if (opts.softmax === true || ((opts.softmax ?? 'auto') === 'auto' && !sigmoid && !isDistribution)) {
       const max = values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
       const exp = Array.from(values, (v) => Math.exp(v - max));
       const total = exp.reduce((a, b) => a + b, 0);

@@ -556,5 +556,10 @@ function kerasEngine(
       }
     },
     dispose: () => (model as unknown as { dispose(): void }).dispose(),
+    activationOf: (name) => {
+      const e = entries.get(name);
+      const activation = e && (e.sym.sourceLayer.getConfig() as { activation?: unknown }).activation;
+      return typeof activation === 'string' ? activation : null;
+    },
   };
 }

@@ -35,6 +35,11 @@ export interface NetworkEngine {
    * `to`, recording every operation on TF.js's gradient tape. Absent where the model cannot be run this way.
    */
   runFrom?(feeds: ReadonlyMap<string, tf.Tensor>, to: string): tf.Tensor;
+  /**
+   * The activation a layer applies inside itself (a Keras layer's `activation`: `'softmax'`, `'sigmoid'`,
+   * `'linear'`…), which the layer table does not show as a layer of its own. Absent, or null, where there is none.
+   */
+  activationOf?(layer: string): string | null;
 }
 
 /** What {@link createNetwork} needs to know of a network, whatever made it. */

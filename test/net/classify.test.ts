@@ -19,7 +19,41 @@ afterAll(() => {
   face.dispose();
 });
 
+/** A Keras model 8×8×3 → global average pooling → dense(3) with `activation`, then an optional Activation layer. */
+function smallKeras(activation: string, after?: string): tfl.LayersModel {
+  const input = tfl.input({ shape: [8, 8, 3] });
+  const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(input);
+  let out = tfl.layers
+    .dense({ units: 3, activation: activation as 'linear', name: 'fc', kernelInitializer: 'ones' })
+    .apply(pooled) as tfl.SymbolicTensor;
+  if (after)
+    out = tfl.layers.activation({ activation: after as 'linear', name: 'act' }).apply(out) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: out });
+}
+
 describe('classify', () => {
+  it("gives a sigmoid output's probabilities as they are, not through a softmax (softmax: 'auto')", async () => {
+    // All three sigmoids near 1 (a multi-label model sure of every label): a softmax would make them 1/3 each.
+    const img = tf.fill([8, 8, 3], 2, 'float32');
+    for (const [activation, after] of [['sigmoid'], ['linear', 'sigmoid']] as const) {
+      const model = smallKeras(activation, after);
+      const small = await toNetwork(model, { normalization: 'none' });
+      const pred = tf.tidy(() => model.predict(tf.expandDims(img, 0)) as tf.Tensor);
+      const want = await pred.data();
+      pred.dispose();
+      const top = await classify(small, img);
+      expect(top.map((t) => t.score)).toEqual(Array.from(want).sort((a, b) => b - a));
+      expect(top[0].score).toBeGreaterThan(0.99);
+      small.dispose();
+    }
+    // Logits still go through the softmax: three equal logits give 1/3 each.
+    const logits = await toNetwork(smallKeras('linear'), { normalization: 'none' });
+    const top = await classify(logits, img);
+    for (const t of top) expect(t.score).toBeCloseTo(1 / 3, 6);
+    logits.dispose();
+    img.dispose();
+  });
+
   it('gives every class of a network with fewer than five by default (a k of 5 would be out of range)', async () => {
     const input = tfl.input({ shape: [8, 8, 3] });
     const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(input);
