@@ -281,6 +281,12 @@ function graphModelEngine(
   const nodeOf = new Map(layers.map((l) => [l.name, l.nodeName]));
   const forward = plannedRun(model, inputName);
   return {
+    // A fused operation's activation (`_FusedMatMul` with BiasAdd + Sigmoid), in Keras's spelling: 'sigmoid'.
+    activationOf: (name) => {
+      const fused = (byNode.get(nodeOf.get(name) ?? '')?.attr?.fused_ops?.list?.s ?? []).map(decode);
+      const activation = fused.find((op) => op !== 'BiasAdd' && op !== 'FusedBatchNorm');
+      return activation ? activation.toLowerCase() : null;
+    },
     run: (input, names) => {
       const x = applyNormalization(input, normalization, fn);
       const inputLayer = layers[0].name;

@@ -16,7 +16,14 @@ const shape = (dims: number[]) => ({ dim: dims.map((d) => ({ size: String(d) }))
 /** Node names of the graph's layers, in order. */
 export const USER_GRAPH_LAYERS = ['x', 'conv', 'dw', 'bn', 'relu', 'extra', 'gap', 'fc/MatMul', 'fc', 'prob'];
 
-export async function loadUserGraph(extraOp?: string): Promise<GraphModel> {
+/**
+ * The graph; `head: 'fused-sigmoid'` ends it instead with the dense layer as one `_FusedMatMul` whose fused operations
+ * are BiasAdd and Sigmoid (a multi-label head, as TF.js's converter fuses it), named `prob`.
+ */
+export async function loadUserGraph(
+  extraOp?: string,
+  head: 'softmax' | 'fused-sigmoid' = 'softmax',
+): Promise<GraphModel> {
   const r = random(2024);
   const weights: { name: string; shape: number[]; dtype: 'float32' | 'int32'; data: number[] }[] = [
     { name: 'conv/filter', shape: [3, 3, 3, 6], dtype: 'float32', data: [] },
@@ -77,14 +84,32 @@ export async function loadUserGraph(extraOp?: string): Promise<GraphModel> {
     { name: 'relu', op: 'Relu6', input: ['bn'], attr: { T } },
     ...(extraOp ? [{ name: 'extra', op: extraOp, input: ['relu'], attr: { T } }] : []),
     { name: 'gap', op: 'Mean', input: [extraOp ? 'extra' : 'relu', 'gap/axes'], attr: { T, keep_dims: { b: false } } },
-    {
-      name: 'fc/MatMul',
-      op: 'MatMul',
-      input: ['gap', 'fc/kernel'],
-      attr: { T, transpose_a: { b: false }, transpose_b: { b: false } },
-    },
-    { name: 'fc', op: 'BiasAdd', input: ['fc/MatMul', 'fc/bias'], attr: { T, data_format: { s: b64('NHWC') } } },
-    { name: 'prob', op: 'Softmax', input: ['fc'], attr: { T } },
+    ...(head === 'softmax'
+      ? [
+          {
+            name: 'fc/MatMul',
+            op: 'MatMul',
+            input: ['gap', 'fc/kernel'],
+            attr: { T, transpose_a: { b: false }, transpose_b: { b: false } },
+          },
+          { name: 'fc', op: 'BiasAdd', input: ['fc/MatMul', 'fc/bias'], attr: { T, data_format: { s: b64('NHWC') } } },
+          { name: 'prob', op: 'Softmax', input: ['fc'], attr: { T } },
+        ]
+      : [
+          {
+            name: 'prob',
+            op: '_FusedMatMul',
+            input: ['gap', 'fc/kernel', 'fc/bias'],
+            attr: {
+              T,
+              transpose_a: { b: false },
+              transpose_b: { b: false },
+              fused_ops: { list: { s: [b64('BiasAdd'), b64('Sigmoid')] } },
+              num_args: { i: '1' },
+              epsilon: { f: 0 },
+            },
+          },
+        ]),
   ];
   const data = new Uint8Array(weights.reduce((s, w) => s + w.data.length * 4, 0));
   let o = 0;

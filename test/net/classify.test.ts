@@ -7,6 +7,7 @@ import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import type { Network } from '../../src/net/types.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { readReference, readSharedPng } from '../helpers/images.js';
+import { loadUserGraph } from '../helpers/userGraph.js';
 
 let net: Network;
 let face: tf.Tensor3D;
@@ -46,6 +47,17 @@ describe('classify', () => {
       expect(top[0].score).toBeGreaterThan(0.99);
       small.dispose();
     }
+    // A converted graph whose dense layer is one _FusedMatMul with BiasAdd + Sigmoid.
+    const graph = await loadUserGraph(undefined, 'fused-sigmoid');
+    const fused = await toNetwork(graph, { normalization: 'none' });
+    const x = tf.fill([32, 32, 3], 128, 'float32');
+    const pred = tf.tidy(() => graph.predict(tf.expandDims(x, 0)) as tf.Tensor);
+    const want = Array.from(await pred.data()).sort((a, b) => b - a);
+    pred.dispose();
+    expect((await classify(fused, x, 4)).map((t) => t.score)).toEqual(want);
+    expect(want.reduce((a, b) => a + b, 0)).not.toBeCloseTo(1, 2); // not a distribution: the rule alone would rescale it
+    fused.dispose();
+    x.dispose();
     // Logits still go through the softmax: three equal logits give 1/3 each.
     const logits = await toNetwork(smallKeras('linear'), { normalization: 'none' });
     const top = await classify(logits, img);
