@@ -1,7 +1,9 @@
 /**
- * Whole-file reads in Node.js held to `limits.maxFileBytes`: the file's size is checked before it is read, and a
- * path that is not a regular file is refused, since reading a FIFO can wait forever and a device such as /dev/zero
- * never ends. Used by `imread` and the model and labels loaders. Not exported from the package.
+ * Whole-file reads and writes in Node.js. A read is held to `limits.maxFileBytes`: the file's size is checked before
+ * it is read, and a path that is not a regular file is refused, since reading a FIFO can wait forever and a device
+ * such as /dev/zero never ends. A write is refused where the path is a device, FIFO or socket: writing to a FIFO
+ * waits for a reader, forever. Used by `imread`, `imwrite` and the model and labels loaders. Not exported from the
+ * package.
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -31,4 +33,23 @@ export async function readRegularFile(fn: string, path: string, label: string, s
 export function readRegularFileSync(fn: string, path: string, label: string): Buffer {
   checkStats(fn, label, statSync(path));
   return readFileSync(path);
+}
+
+/**
+ * Refuses to write where `path` exists and is neither a regular file nor a folder (a device, FIFO or socket), before
+ * anything opens it. A path that does not exist, or cannot be examined, is left for the write itself to report.
+ * @throws {Error} naming `label`.
+ */
+export async function assertWritablePath(fn: string, path: string, label: string): Promise<void> {
+  let st: Stats;
+  try {
+    st = await stat(path);
+  } catch {
+    return;
+  }
+  if (!st.isFile() && !st.isDirectory()) {
+    throw new Error(
+      `${fn}: cannot write ${label}: it is not a regular file (a device, FIFO or socket, where a write may wait forever)`,
+    );
+  }
 }

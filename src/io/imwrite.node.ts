@@ -2,6 +2,7 @@
  * `imwrite` for Node.js: an image tensor to a PNG or JPEG file.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { assertWritablePath } from '../internal/files.node.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
@@ -42,7 +43,8 @@ export interface ImwriteOptions {
  *   wrong type.
  * @throws {RangeError} if `img` has another shape; `path` is empty, has another extension or is a non-file URL; or
  *   `quality` is outside [0, 100] or given for a PNG file.
- * @throws {Error} if the folder cannot be created or the file cannot be written (the message names the path).
+ * @throws {Error} if the folder cannot be created, the path is a device, FIFO or socket (refused before it is
+ *   opened: a write to a FIFO waits for a reader), or the file cannot be written (the message names the path).
  * @example
  * await imwrite(mat2gray(act), 'out/channel22.png');
  * await imwrite(im, 'out/face.jpg', { quality: 90 }); // MATLAB: imwrite(im, 'face.jpg', 'Quality', 90)
@@ -90,6 +92,7 @@ export async function imwrite(img: tf.Tensor, path: string | URL, options?: Imwr
   } catch (err) {
     throw new Error(`imwrite: cannot create the folder of ${label}: ${(err as Error).message}`, { cause: err });
   }
+  await assertWritablePath('imwrite', file, label);
   try {
     await writeFile(file, bytes);
   } catch (err) {

@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -258,6 +259,23 @@ describe('imwrite', () => {
       () => imwrite(img, dirAsFile),
       Error,
       new RegExp(`^imwrite: cannot write ${escapeRegExp(JSON.stringify(dirAsFile))}: EISDIR`),
+    );
+    img.dispose();
+  });
+
+  it('refuses a FIFO before opening it (a write there waits for a reader forever)', async () => {
+    const fifo = join(tmp.dir, 'pipe.png');
+    try {
+      execFileSync('mkfifo', [fifo]);
+    } catch {
+      console.warn('imwrite.test: no mkfifo here; skipped');
+      return;
+    }
+    const img = tf.zeros([2, 2]);
+    await expectThrowsNoLeak(
+      () => imwrite(img, fifo),
+      Error,
+      `imwrite: cannot write ${JSON.stringify(fifo)}: it is not a regular file (a device, FIFO or socket, where a write may wait forever)`,
     );
     img.dispose();
   });
