@@ -98,6 +98,11 @@ export function startWait(fn: string, what: string, opts: WaitOptions): Wait {
   };
 }
 
+/** A URL as messages name it: quoted, cut to 80 characters. */
+export function urlLabel(url: string): string {
+  return JSON.stringify(url.length > 80 ? `${url.slice(0, 77)}...` : url);
+}
+
 /** Statuses whose response may have no body (a `Response` cannot be made with one). */
 const NO_BODY = new Set([204, 205, 304]);
 
@@ -107,19 +112,14 @@ const NO_BODY = new Set([204, 205, 304]);
  * body (`arrayBuffer()`, `blob()`, TF.js's loaders) then gets the limit's RangeError.
  */
 function capped(fn: string, res: Response, url: string, stop: (error: Error) => void): Response {
-  const label = JSON.stringify(url.length > 80 ? `${url.slice(0, 77)}...` : url);
-  const fail = (error: Error) => {
-    stop(error);
-    throw error;
-  };
+  const label = urlLabel(url);
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-  if (declared >= 0) {
-    try {
-      assertFileBytes(fn, label, declared);
-    } catch (err) {
-      void res.body?.cancel().catch(() => {});
-      fail(err as Error);
-    }
+  try {
+    if (declared >= 0) assertFileBytes(fn, label, declared);
+  } catch (err) {
+    void res.body?.cancel().catch(() => {});
+    stop(err as Error);
+    throw err;
   }
   if (!res.body || res.status < 200 || res.status > 599 || NO_BODY.has(res.status)) return res;
   const reader = res.body.getReader();

@@ -3,7 +3,7 @@
  * tensors. Never imports a Node.js module.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkWaitOptions, startWait, type WaitOptions } from '../internal/abortable.js';
+import { checkWaitOptions, startWait, urlLabel, type WaitOptions } from '../internal/abortable.js';
 import { assertPixels } from '../internal/limits.js';
 import { assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { declaredSize } from './imageFormat.js';
@@ -85,7 +85,7 @@ async function read(source: ImreadSource, options?: ImreadOptions): Promise<tf.T
   if (typeof source === 'string' || source instanceof URL) {
     const href = String(source);
     if (href.length === 0) throw rangeError(FN, 'source', 'a non-empty URL', source);
-    const label = JSON.stringify(href.length > 80 ? href.slice(0, 77) + '...' : href);
+    const label = urlLabel(href);
     const wait = startWait(FN, label, opts);
     let blob: Blob;
     try {
