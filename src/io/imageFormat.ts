@@ -121,13 +121,78 @@ export function jpegFrame(
   return null;
 }
 
+type Size = { width: number; height: number };
+
+/** The larger of two sizes by pixel count; the other when one is null. */
+const larger = (a: Size | null, b: Size | null) => (!a || (b && b.width * b.height > a.width * a.height) ? b : a);
+
+// The lengths of the BMP info headers an icon's image may start with (BITMAPINFOHEADER to BITMAPV5HEADER).
+const DIB_HEADER_SIZES = [40, 52, 56, 108, 124];
+
+/**
+ * The largest image an ICO or CUR file holds: each directory entry's image, sized by its own header (an embedded PNG's
+ * IHDR, or a BMP info header whose height counts the AND mask too) where `bytes` reaches it, else by the directory's
+ * byte-sized width and height (0 meaning 256).
+ */
+function iconSize(bytes: Uint8Array): Size | null {
+  const le16 = (i: number) => bytes[i] | (bytes[i + 1] << 8);
+  const le32 = (i: number) => (le16(i) | (le16(i + 2) << 16)) >>> 0;
+  const count = le16(4);
+  if (count === 0 || bytes.length < 6 + 16 * count) return null;
+  let best: Size | null = null;
+  for (let e = 6; e < 6 + 16 * count; e += 16) {
+    const at = le32(e + 12);
+    let size: Size = { width: bytes[e] || 256, height: bytes[e + 1] || 256 };
+    const inner = bytes.subarray(at, at + 26);
+    if (startsWith(inner, SIGNATURES[0].bytes)) size = declaredSize(inner) ?? size;
+    else if (inner.length >= 12 && DIB_HEADER_SIZES.includes(le32(at))) {
+      size = { width: Math.abs(le32(at + 4) | 0), height: Math.ceil(Math.abs(le32(at + 8) | 0) / 2) };
+    }
+    best = larger(best, size);
+  }
+  return best;
+}
+
+/**
+ * The largest `ispe` (image spatial extent) property of an ISO-BMFF image file (AVIF, HEIC): the size of every item
+ * the file holds, a grid's whole image among them, listed in `meta` → `iprp` → `ipco` before any pixel data.
+ */
+function ispeSize(bytes: Uint8Array): Size | null {
+  let best: Size | null = null;
+  // The boxes entered at each depth, so that no nesting of boxes can run the walk deeper than four levels.
+  const PATH = ['meta', 'iprp', 'ipco'];
+  const walk = (start: number, end: number, depth: number) => {
+    for (let i = start; i + 8 <= end; ) {
+      let size = u32(bytes, i);
+      let header = 8;
+      if (size === 1) {
+        if (i + 16 > end) return;
+        size = u32(bytes, i + 8) * 2 ** 32 + u32(bytes, i + 12); // 64-bit size
+        header = 16;
+      } else if (size === 0) size = end - i; // to the end of the file
+      if (size < header) return; // corrupt: stop reading
+      const type = ascii(bytes, i + 4, i + 8);
+      const boxEnd = Math.min(end, i + size);
+      if (type === PATH[depth])
+        walk(i + header + (type === 'meta' ? 4 : 0), boxEnd, depth + 1); // meta is a full box
+      else if (type === 'ispe' && depth === 3 && i + header + 12 <= boxEnd) {
+        best = larger(best, { width: u32(bytes, i + header + 4), height: u32(bytes, i + header + 8) });
+      }
+      i += size;
+    }
+  };
+  walk(0, bytes.length, 0);
+  return best;
+}
+
 /**
  * The size an image file's header declares, read without decoding anything, so that a file claiming gigapixels in a
  * few kilobytes can be refused before a decoder allocates for it. Knows PNG (IHDR), JPEG (the first frame header),
- * GIF (the logical screen), BMP (the info header) and WebP (VP8, VP8L and VP8X); `null` for any other data, or when
- * `bytes` (the file's start) ends before the size.
+ * GIF (the logical screen), BMP (the info header), WebP (VP8, VP8L and VP8X), ICO and CUR (the largest image they
+ * hold) and AVIF (the largest `ispe` property); `null` for any other data, or when `bytes` (the file's start) ends
+ * before the size.
  */
-export function declaredSize(bytes: Uint8Array): { width: number; height: number } | null {
+export function declaredSize(bytes: Uint8Array): Size | null {
   const n = bytes.length;
   const le16 = (i: number) => bytes[i] | (bytes[i + 1] << 8);
   const le24 = (i: number) => le16(i) | (bytes[i + 2] << 16);
@@ -154,6 +219,9 @@ export function declaredSize(bytes: Uint8Array): { width: number; height: number
     }
     if (chunk === 'VP8 ') return { width: le16(26) & 0x3fff, height: le16(28) & 0x3fff };
   }
+  // ICO (type 1) and CUR (type 2): a zero reserved word, then the type.
+  if (n >= 6 && le16(0) === 0 && (le16(2) === 1 || le16(2) === 2)) return iconSize(bytes);
+  if (ascii(bytes, 4, 8) === 'ftyp') return ispeSize(bytes);
   return null;
 }
 

@@ -58,8 +58,8 @@ export interface ImreadOptions extends WaitOptions {}
  * @throws {TypeError} if `source` is none of the kinds above.
  * @throws {RangeError} for an empty URL; an image or canvas of width or height 0; an image of more pixels than
  *   `limits.maxPixels` (64 Mi by default; see {@link setLimits}), refused before the browser decodes it when it is a
- *   PNG, JPEG, GIF, BMP or WebP file; a download of more bytes than `limits.maxFileBytes` (1 GiB by default); or an
- *   image larger than this browser lets a canvas be.
+ *   PNG, JPEG, GIF, BMP, WebP, ICO or AVIF file; a download of more bytes than `limits.maxFileBytes` (1 GiB by
+ *   default); or an image larger than this browser lets a canvas be.
  * @throws {Error} if the URL cannot be fetched, the data cannot be decoded as an image, an `<img>` failed to load, or
  *   the pixels may not be read (a cross-origin image without CORS). Every message names the source.
  * @param options `signal` and `timeoutMs` for a URL's download (default `limits.httpTimeoutMs`, 60 s); ignored for

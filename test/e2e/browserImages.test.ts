@@ -13,7 +13,7 @@ import { deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, checkLibraryBuilt, findChromium, launchChromium } from '../helpers/browser.js';
-import { bmpFile, gifHeader, pngChunk, webpHeader } from '../io/fixtures.js';
+import { avifHeader, bmpFile, buildPng, gifHeader, icoFile, pngChunk, webpHeader } from '../io/fixtures.js';
 
 const CHROMIUM = findChromium();
 if (!CHROMIUM)
@@ -52,6 +52,26 @@ const FILES: Record<string, Buffer> = {
     return b;
   })(),
   '/bomb.webp': webpHeader('VP8X', 16_384, 16_384),
+  // An icon whose embedded PNG claims 30000×30000, though its directory entry says 1×1; an AVIF grid of 20000×20000.
+  '/bomb.ico': icoFile([{ width: 1, height: 1, data: blackPng(30_000, 30_000, false) }]),
+  '/bomb.avif': avifHeader([
+    [512, 512],
+    [20_000, 20_000],
+  ]),
+  // A real icon: a 3×2 RGB PNG inside, each pixel (10 * x, 100 + y, 7).
+  '/icon.ico': icoFile([
+    {
+      width: 3,
+      height: 2,
+      data: buildPng({
+        width: 3,
+        height: 2,
+        depth: 8,
+        colorType: 2,
+        rows: [0, 1].map((y) => [0, 1, 2].flatMap((x) => [10 * x, 100 + y, 7])),
+      }),
+    },
+  ]),
   '/red.bmp': bmpFile(5_000, 2, [200, 10, 30], true),
   '/big.bmp': bmpFile(1_000, 1_000, [0, 0, 0]),
 };
@@ -190,6 +210,12 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     expect(await run("return (await lib.imread('/bomb.webp')).shape;")).toMatchObject({
       error: `RangeError: imread: "/bomb.webp" is a 16384×16384 image (268,435,456 pixels); ${limit}`,
     });
+    expect(await run("return (await lib.imread('/bomb.ico')).shape;")).toMatchObject({
+      error: `RangeError: imread: "/bomb.ico" is a 30000×30000 image (900,000,000 pixels); ${limit}`,
+    });
+    expect(await run("return (await lib.imread('/bomb.avif')).shape;")).toMatchObject({
+      error: `RangeError: imread: "/bomb.avif" is a 20000×20000 image (400,000,000 pixels); ${limit}`,
+    });
     // The real bomb, as bytes and as a Blob: refused by its header, not after the browser inflated 400 megapixels.
     const bytes = await run(
       "const b = new Uint8Array(await (await fetch('/bomb.png')).arrayBuffer()); " +
@@ -217,9 +243,20 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     expect(out.leaked).toBe(0);
   });
 
-  it('imread still reads files within the limits, a BMP wider than the probe threshold among them', async () => {
+  it('imread still reads files within the limits: an icon, and a BMP wider than the probe threshold', async () => {
     const face = await run("const t = await lib.imread('/face.png'); const s = t.shape; t.dispose(); return s;");
     expect(face).toEqual({ value: [227, 227, 3], leaked: 0 });
+    const icon = await run(
+      "const t = await lib.imread('/icon.ico'); const v = [...(await t.data())]; const s = t.shape; t.dispose(); " +
+        'return [s, v];',
+    );
+    expect(icon).toEqual({
+      value: [
+        [2, 3, 3],
+        [0, 100, 7, 10, 100, 7, 20, 100, 7, 0, 101, 7, 10, 101, 7, 20, 101, 7],
+      ],
+      leaked: 0,
+    });
     const red = await run(
       "const t = await lib.imread('/red.bmp'); const last = tf.slice(t, [1, 4999], [1, 1]);" +
         'const v = await last.data(); const s = t.shape; tf.dispose([t, last]); return [...s, ...v];',

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { declaredSize } from '../../src/io/imageFormat.js';
 import { ROOT } from '../helpers/images.js';
-import { bmpFile, buildPng, gifHeader, grayJpeg, webpHeader } from './fixtures.js';
+import { avifHeader, bmpFile, buildPng, gifHeader, grayJpeg, icoFile, webpHeader } from './fixtures.js';
 
 // The size a file's header declares, read before any decoder allocates: the browser's imread holds it to
 // limits.maxPixels before handing the file to the browser's decoder.
@@ -49,6 +49,57 @@ describe('declaredSize', () => {
     os2.writeUInt16LE(640, 18);
     os2.writeUInt16LE(480, 20);
     expect(declaredSize(os2)).toEqual({ width: 640, height: 480 });
+  });
+
+  it('reads the largest image an ICO or CUR holds, by its own header where the file reaches it', () => {
+    const png = (width: number, height: number) =>
+      buildPng({ width, height, depth: 8, colorType: 0, rows: gray(height, width) });
+    const bmp = bmpFile(40, 20, [0, 0, 0]).subarray(14); // the info header and pixels, as an icon stores them
+    bmp.writeInt32LE(2 * 20, 8); // an icon's BMP height counts its AND mask too
+    const icons = [
+      { width: 16, height: 16, data: png(16, 16) },
+      { width: 40, height: 20, data: bmp },
+    ];
+    expect(declaredSize(icoFile(icons))).toEqual({ width: 40, height: 20 });
+    expect(declaredSize(icoFile(icons, 2))).toEqual({ width: 40, height: 20 });
+    // An embedded PNG's own size wins over the directory's byte-sized one, however small that claims to be.
+    const big = png(1, 1);
+    big.writeUInt32BE(30_000, 16);
+    big.writeUInt32BE(30_000, 20);
+    expect(declaredSize(icoFile([...icons, { width: 1, height: 1, data: big }]))).toEqual({
+      width: 30_000,
+      height: 30_000,
+    });
+    // Past the bytes given, the directory's size stands (0 meaning 256).
+    const cut = icoFile([{ width: 256, height: 256, data: png(300, 300) }]).subarray(0, 22 + 20);
+    expect(declaredSize(cut)).toEqual({ width: 256, height: 256 });
+  });
+
+  it("reads an AVIF's largest item, a grid's whole image over its tiles", () => {
+    expect(declaredSize(avifHeader([[300, 200]]))).toEqual({ width: 300, height: 200 });
+    const grid = avifHeader([
+      [512, 512],
+      [40_000, 30_000],
+      [512, 512],
+    ]);
+    expect(declaredSize(grid)).toEqual({ width: 40_000, height: 30_000 });
+    expect(declaredSize(avifHeader([]))).toBeNull();
+  });
+
+  it('stops at a corrupt box and never nests deeper than meta, iprp and ipco', () => {
+    const avif = avifHeader([[64, 64]]);
+    avif.writeUInt32BE(4, 0); // the ftyp box claims 4 bytes, less than its own header
+    expect(declaredSize(avif)).toBeNull();
+    // Ten thousand meta boxes inside each other: read one level deep, without a stack overflow.
+    let nested = Buffer.alloc(0);
+    for (let i = 0; i < 10_000; i++) {
+      const head = Buffer.alloc(12);
+      head.writeUInt32BE(12 + nested.length, 0);
+      head.write('meta', 4, 'latin1');
+      nested = Buffer.concat([head, nested]);
+    }
+    const ftyp = avifHeader([]).subarray(0, 28);
+    expect(declaredSize(Buffer.concat([ftyp, nested]))).toBeNull();
   });
 
   it('says null for other data, and for a start that ends before the size', () => {

@@ -177,3 +177,52 @@ export function webpHeader(kind: 'VP8 ' | 'VP8L' | 'VP8X', width: number, height
   }
   return b;
 }
+
+/**
+ * An ICO file (`type` 1; 2 makes a CUR) holding `images`, each the bytes of a PNG or of a BMP info header and pixels,
+ * one directory entry apiece stating `width × height` (stored as bytes: 256 and more as 0, as the format does).
+ */
+export function icoFile(images: { width: number; height: number; data: Buffer }[], type = 1): Buffer {
+  const head = Buffer.alloc(6 + 16 * images.length);
+  head.writeUInt16LE(type, 2);
+  head.writeUInt16LE(images.length, 4);
+  let at = head.length;
+  images.forEach(({ width, height, data }, i) => {
+    const e = 6 + 16 * i;
+    head[e] = width >= 256 ? 0 : width;
+    head[e + 1] = height >= 256 ? 0 : height;
+    head.writeUInt16LE(1, e + 4); // colour planes
+    head.writeUInt16LE(32, e + 6); // bits per pixel
+    head.writeUInt32LE(data.length, e + 8);
+    head.writeUInt32LE(at, e + 12);
+    at += data.length;
+  });
+  return Buffer.concat([head, ...images.map((image) => image.data)]);
+}
+
+/** An ISO-BMFF box: its size, its type, then `body`. */
+const box = (type: string, ...body: Buffer[]) => {
+  const content = Buffer.concat(body);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + content.length, 0);
+  head.write(type, 4, 'latin1');
+  return Buffer.concat([head, content]);
+};
+
+/**
+ * The start of an AVIF file whose items are `sizes` (each an `ispe` property, as a grid image and its tiles have),
+ * after a `ftyp` box and a `hdlr` box that the size's reader must step over. Headers only: no image data follows.
+ */
+export function avifHeader(sizes: [number, number][]): Buffer {
+  const ispe = sizes.map(([width, height]) => {
+    const b = Buffer.alloc(12); // version and flags, width, height
+    b.writeUInt32BE(width, 4);
+    b.writeUInt32BE(height, 8);
+    return box('ispe', b);
+  });
+  const hdlr = box('hdlr', Buffer.alloc(8), Buffer.from('pict'), Buffer.alloc(13));
+  return Buffer.concat([
+    box('ftyp', Buffer.from('avif\0\0\0\0avifmif1miaf', 'latin1')),
+    box('meta', Buffer.alloc(4), hdlr, box('iprp', box('ipco', ...ispe))),
+  ]);
+}
