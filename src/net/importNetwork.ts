@@ -103,11 +103,7 @@ export async function importNetwork(
     try {
       artifacts = await handler.load!();
     } catch (err) {
-      const stop = why();
-      if (stop) throw stop;
-      const msg = (err as Error)?.message ?? String(err);
-      if (msg.startsWith(`${fn}:`)) throw err;
-      throw new Error(`${fn}: could not load the model from ${source.what}: ${msg}`, { cause: err });
+      throw why() ?? wrapError(fn, `could not load the model from ${source.what}`, err);
     }
     const labels = opts.classNames;
     if (typeof labels === 'string' || labels instanceof URL) {
@@ -156,9 +152,7 @@ export async function importNetwork(
       model = await layers.loadLayersModel(memory);
     }
   } catch (err) {
-    const msg = (err as Error)?.message ?? String(err);
-    if (msg.startsWith(`${fn}:`)) throw err;
-    throw new Error(`${fn}: TF.js could not make a model of ${source.what}: ${msg}`, { cause: err });
+    throw wrapError(fn, `TF.js could not make a model of ${source.what}`, err);
   }
   const declared = (artifacts.userDefinedMetadata as Record<string, unknown> | undefined)?.[METADATA_KEY];
   try {
