@@ -25,6 +25,7 @@ export function describeValue(value: unknown): string {
     const items = value.slice(0, 6).map((v) => (typeof v === 'object' && v !== null ? describeValue(v) : String(v)));
     return `[${items.join(', ')}${value.length > 6 ? ', ...' : ''}] (array of length ${value.length})`;
   }
+  if (value instanceof DataView) return `a DataView of ${value.byteLength} bytes`;
   if (ArrayBuffer.isView(value))
     return `${value.constructor.name} of length ${(value as unknown as ArrayLike<unknown>).length}`;
   if (typeof value === 'function') return 'a function';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { imresize } from '../../src/image/imresize.js';
 import { imtile } from '../../src/image/imtile.js';
 import { mat2gray } from '../../src/image/mat2gray.js';
-import { assertOptions, assertTensor, isTensor } from '../../src/internal/validate.js';
+import { assertOptions, assertTensor, describeValue, isTensor } from '../../src/internal/validate.js';
 
 // The argument checks every function shares: options are read as own properties only (a polluted Object.prototype
 // never becomes an option), and only real tensors pass as tensors (TF.js's `instanceof Tensor` is duck-typed).
@@ -68,5 +68,13 @@ describe('a tensor of the wrong dtype', () => {
       "f: expected 'img' to be an image (dtype float32 or int32), got rank 2 [4, 4] bool",
     );
     flags.dispose();
+  });
+});
+
+describe('describeValue', () => {
+  it('names binary data by its kind and size, a DataView by its bytes', () => {
+    expect(describeValue(new Uint8ClampedArray(5))).toBe('Uint8ClampedArray of length 5');
+    expect(describeValue(new Float32Array(3))).toBe('Float32Array of length 3');
+    expect(describeValue(new DataView(new ArrayBuffer(12), 4))).toBe('a DataView of 8 bytes');
   });
 });
