@@ -5,8 +5,9 @@
  * canvas here; the Node entry registers a decoder for bytes and paths (`setImageDecoder`), so this file imports no
  * Node.js module. Also the canvas reading `imread` uses in browsers.
  */
-import type * as tf from '@tensorflow/tfjs-core';
-import { assertPixels } from '../internal/limits.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { assertPixels, formatCount } from '../internal/limits.js';
+import { rangeError, typeError } from '../internal/validate.js';
 import { sizedCanvas } from './canvas.js';
 import { rgbaToTensor } from './pixels.js';
 
@@ -20,16 +21,68 @@ export type PixelSource =
   | HTMLVideoElement;
 
 /**
- * An image as the network functions take it: a tensor (int32 or float32, values 0..255), a {@link PixelSource} in
- * browsers, or in Node.js the bytes of a PNG or JPEG file (`Uint8Array`, `Buffer`, `ArrayBuffer`) or its path.
- * Anything but a tensor is read as int32 `[h, w, 3]` (`[h, w]` for a gray file in Node.js), as `imread` reads it.
+ * Raw 8-bit pixels and their size, on any platform: what the canvas libraries of Node.js give for `getImageData`
+ * (node-canvas, `@napi-rs/canvas`, skia-canvas), TF.js's own `PixelData`, the images `pngjs` and `jpeg-js` decode
+ * to, or pixels from elsewhere. `data` holds `height` rows of `width` pixels, top row first, each pixel 4 bytes (R,
+ * G, B, A, as `ImageData`) or 3 (R, G, B); its length tells which. The alpha channel is dropped, as for `ImageData`.
+ *
+ * @example
+ * const ctx = createCanvas(227, 227).getContext('2d'); // node-canvas
+ * activations(net, ctx.getImageData(0, 0, 227, 227), 'conv1');
  */
-export type ImageInput = tf.Tensor | PixelSource | Uint8Array | ArrayBuffer | string | URL;
+export interface PixelData {
+  /** `width * height * 4` (RGBA) or `width * height * 3` (RGB) samples, row by row. */
+  data: Uint8Array | Uint8ClampedArray;
+  /** Pixels a row, at least 1. */
+  width: number;
+  /** Rows, at least 1. */
+  height: number;
+}
+
+/**
+ * An image as the network functions take it: a tensor (int32 or float32, values 0..255), raw {@link PixelData}, a
+ * {@link PixelSource} in browsers, or in Node.js the bytes of a PNG or JPEG file (`Uint8Array`, `Buffer`,
+ * `ArrayBuffer`) or its path. Anything but a tensor is read as int32 `[h, w, 3]` (`[h, w]` for a gray file in
+ * Node.js), as `imread` reads it.
+ */
+export type ImageInput = tf.Tensor | PixelSource | PixelData | Uint8Array | ArrayBuffer | string | URL;
 
 /** Where images that are not tensors are described in messages. */
 export const IMAGE_FORMS =
-  'PNG/JPEG bytes or a file path (Node.js), or an <img>, <canvas>, OffscreenCanvas, ImageData, ImageBitmap or ' +
-  '<video> (browsers)';
+  'raw pixels { data, width, height }, PNG/JPEG bytes or a file path (Node.js), or an <img>, <canvas>, ' +
+  'OffscreenCanvas, ImageData, ImageBitmap or <video> (browsers)';
+
+/** Whether `value` has the shape of {@link PixelData}: `data` bytes beside a `width` and a `height`. */
+function isPixelData(value: unknown): value is PixelData {
+  if (typeof value !== 'object' || value === null) return false;
+  const { data, width, height } = value as Record<string, unknown>;
+  return (
+    (data instanceof Uint8Array || data instanceof Uint8ClampedArray) && width !== undefined && height !== undefined
+  );
+}
+
+/** Raw pixels as an int32 `[h, w, 3]` tensor, after checking that their size and length agree. */
+function readPixelData(fn: string, arg: string, pixels: PixelData): tf.Tensor {
+  const { data, width, height } = pixels;
+  for (const [side, value] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
+    if (typeof value !== 'number') throw typeError(fn, `${arg}.${side}`, 'an integer >= 1', value);
+    if (!Number.isInteger(value) || value < 1) throw rangeError(fn, `${arg}.${side}`, 'an integer >= 1', value);
+  }
+  assertPixels(fn, 'the given pixel data', width, height);
+  const n = width * height;
+  if (data.length !== 4 * n && data.length !== 3 * n) {
+    throw new RangeError(
+      `${fn}: expected '${arg}.data' to hold ${width}×${height} pixels of 4 bytes (RGBA, ${formatCount(4 * n)}) ` +
+        `or 3 (RGB, ${formatCount(3 * n)}), got ${formatCount(data.length)}`,
+    );
+  }
+  return data.length === 4 * n
+    ? rgbaToTensor(data, width, height, 3)
+    : tf.tensor3d(Int32Array.from(data), [height, width, 3], 'int32');
+}
 
 /** Reads bytes, a path or a `file:` URL to an int32 image, synchronously. Registered by the Node entry. */
 export type ImageDecoder = (fn: string, source: Uint8Array | ArrayBuffer | string | URL) => tf.Tensor;
@@ -55,6 +108,12 @@ export function isA(value: unknown, name: string): boolean {
 export function readImageInput(fn: string, arg: string, value: unknown): tf.Tensor | undefined {
   const pixels = readPixelSource(fn, arg, value);
   if (pixels) return pixels;
+  if (isA(value, 'Blob')) {
+    throw new TypeError(
+      `${fn}: '${arg}' is a ${isA(value, 'File') ? 'File' : 'Blob'}, whose bytes are read only asynchronously; ` +
+        'read it first: `await imread(blob)`',
+    );
+  }
   if (
     value instanceof Uint8Array ||
     value instanceof ArrayBuffer ||
@@ -70,7 +129,7 @@ export function readImageInput(fn: string, arg: string, value: unknown): tf.Tens
   return undefined;
 }
 
-/** A browser's drawable as a new int32 `[h, w, 3]` tensor; undefined for anything else. */
+/** A browser's drawable, or raw {@link PixelData}, as a new int32 `[h, w, 3]` tensor; undefined for anything else. */
 export function readPixelSource(fn: string, arg: string, value: unknown): tf.Tensor | undefined {
   if (isA(value, 'ImageData')) {
     const data = value as ImageData;
@@ -78,6 +137,7 @@ export function readPixelSource(fn: string, arg: string, value: unknown): tf.Ten
     assertPixels(fn, 'the given ImageData', data.width, data.height);
     return rgbaToTensor(data.data, data.width, data.height, 3);
   }
+  if (isPixelData(value)) return readPixelData(fn, arg, value);
   if (isA(value, 'HTMLImageElement')) {
     const img = value as HTMLImageElement;
     const label = `the <img> ${JSON.stringify(img.currentSrc || img.src || '(no src)')}`;

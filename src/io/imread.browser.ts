@@ -7,7 +7,7 @@ import { checkWaitOptions, startWait, urlLabel, type WaitOptions } from '../inte
 import { assertPixels } from '../internal/limits.js';
 import { assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { declaredSize } from './imageFormat.js';
-import { assertSize, drawAndRead, isA, readPixelSource } from './imageInput.js';
+import { assertSize, drawAndRead, isA, type PixelData, readPixelSource } from './imageInput.js';
 import { rgbaToTensor } from './pixels.js';
 
 /** What `imread` reads in a browser. */
@@ -20,6 +20,7 @@ export type ImreadSource =
   | HTMLImageElement
   | ImageBitmap
   | ImageData
+  | PixelData
   | HTMLCanvasElement
   | OffscreenCanvas
   | HTMLVideoElement;
@@ -27,7 +28,8 @@ export type ImreadSource =
 const FN = 'imread';
 const SOURCE_WHAT =
   'a URL, a Blob/File, the bytes of an image (Uint8Array/ArrayBuffer), an HTMLImageElement, an ImageBitmap, ' +
-  'ImageData, an HTMLCanvasElement, an OffscreenCanvas or an HTMLVideoElement (its current frame)';
+  'ImageData, raw pixels { data, width, height }, an HTMLCanvasElement, an OffscreenCanvas or an HTMLVideoElement ' +
+  '(its current frame)';
 
 /** Options of `imread`: a timeout and a signal for a URL's download. */
 export interface ImreadOptions extends WaitOptions {}
@@ -50,8 +52,8 @@ export interface ImreadOptions extends WaitOptions {}
  *
  * `source` is one of: a URL (string, relative to the page, or `URL`; fetched with `fetch`, so a cross-origin URL needs
  * CORS), a `Blob`/`File`, the bytes of an image file (`Uint8Array`/`ArrayBuffer`), an `HTMLImageElement` (awaited if
- * still loading), an `ImageBitmap`, an `ImageData`, an `HTMLCanvasElement`, an `OffscreenCanvas` or an
- * `HTMLVideoElement` (its current frame).
+ * still loading), an `ImageBitmap`, an `ImageData` or raw {@link PixelData}, an `HTMLCanvasElement`, an
+ * `OffscreenCanvas` or an `HTMLVideoElement` (its current frame).
  *
  * @param source Where the image comes from (see above).
  * @returns A new int32 tensor `[h, w, 3]` that the caller owns. `source` is not changed or closed.

@@ -10,7 +10,7 @@ import jpeg from 'jpeg-js';
 import { checkWaitOptions, startWait, type WaitOptions } from '../internal/abortable.js';
 import { readRegularFile, readRegularFileSync } from '../internal/files.node.js';
 import { assertOptions, rangeError, typeError } from '../internal/validate.js';
-import { assertPixels, getLimits } from '../internal/limits.js';
+import { assertFileBytes, assertPixels, getLimits } from '../internal/limits.js';
 import {
   jpegComponentCount,
   jpegFrame,
@@ -22,13 +22,19 @@ import {
   sniffImageFormat,
   withoutColorKey,
 } from './imageFormat.js';
+import { type PixelData, readPixelSource } from './imageInput.js';
 import { rgbaToTensor } from './pixels.js';
 
-/** What `imread` reads in Node: a file path, a `file:`, `http(s):` or `data:` URL, or the bytes of a PNG/JPEG file. */
-export type ImreadSource = string | URL | Uint8Array | ArrayBuffer;
+/**
+ * What `imread` reads in Node: a file path, a `file:`, `http(s):` or `data:` URL, the bytes of a PNG/JPEG file (also
+ * as a `Blob`), or raw pixels.
+ */
+export type ImreadSource = string | URL | Uint8Array | ArrayBuffer | Blob | PixelData;
 
 const FN = 'imread';
-const SOURCE_WHAT = 'a file path, a URL (file, http, https or data) or the bytes of a PNG/JPEG file (Uint8Array)';
+const SOURCE_WHAT =
+  'a file path, a URL (file, http, https or data), the bytes of a PNG/JPEG file (Uint8Array or Blob) or raw pixels ' +
+  '{ data, width, height }';
 
 /**
  * Reads a PNG or JPEG image, like MATLAB's `im = imread(filename)`. The format is recognised from the file's first
@@ -54,7 +60,9 @@ const SOURCE_WHAT = 'a file path, a URL (file, http, https or data) or the bytes
  * `source` is one of:
  * - a file path (relative to the current directory), or a `file:` URL (string or `URL`);
  * - an `http:`/`https:`/`data:` URL (string or `URL`), fetched with the global `fetch`;
- * - the bytes of a PNG or JPEG file: a `Uint8Array` (a Node `Buffer` is one) or an `ArrayBuffer`.
+ * - the bytes of a PNG or JPEG file: a `Uint8Array` (a Node `Buffer` is one), an `ArrayBuffer`, or a `Blob` (a
+ *   `File`, or what `fs.openAsBlob` gives);
+ * - raw {@link PixelData}: RGBA or RGB bytes with their width and height, e.g. a Node canvas library's `ImageData`.
  *
  * @param source Where the image comes from (see above).
  * @param options `signal` and `timeoutMs` for a download (default `limits.httpTimeoutMs`, 60 s for the whole
@@ -75,6 +83,8 @@ const SOURCE_WHAT = 'a file path, a URL (file, http, https or data) or the bytes
 export async function imread(source: ImreadSource, options?: ImreadOptions): Promise<tf.Tensor3D | tf.Tensor2D> {
   const opts = assertOptions<ImreadOptions>(FN, options, ['signal', 'timeoutMs']);
   checkWaitOptions(FN, opts);
+  const pixels = readPixelSource(FN, 'source', source);
+  if (pixels) return pixels as tf.Tensor3D;
   const { bytes, label } = await load(source, opts);
   return decodeImage(bytes, label) as tf.Tensor3D | tf.Tensor2D;
 }
@@ -125,6 +135,12 @@ function locate(fn: string, arg: string, source: unknown, what: string): Located
 
 /** The bytes of `source` and how to name it in messages (`"face.png"`, `the given 1234 bytes`). */
 async function load(source: unknown, opts: WaitOptions): Promise<{ bytes: Uint8Array; label: string }> {
+  if (source instanceof Blob) {
+    const name = source instanceof File ? JSON.stringify(source.name) : 'the given Blob';
+    const label = `${name} (${source.size} bytes${source.type ? ', ' + source.type : ''})`;
+    assertFileBytes(FN, label, source.size);
+    return { bytes: new Uint8Array(await source.arrayBuffer()), label };
+  }
   const at = locate(FN, 'source', source, SOURCE_WHAT);
   if (at.kind === 'bytes') return at;
   if (at.kind === 'url') return fetchUrl(at.url, opts);

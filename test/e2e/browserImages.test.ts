@@ -246,6 +246,18 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
   it('imread still reads files within the limits: an icon, and a BMP wider than the probe threshold', async () => {
     const face = await run("const t = await lib.imread('/face.png'); const s = t.shape; t.dispose(); return s;");
     expect(face).toEqual({ value: [227, 227, 3], leaked: 0 });
+    // Raw pixels as a canvas library gives them: RGBA, alpha dropped.
+    const raw = await run(
+      'const t = await lib.imread({ data: new Uint8Array([1, 2, 3, 0, 4, 5, 6, 9]), width: 2, height: 1 }); ' +
+        'const v = [...(await t.data())]; const s = t.shape; t.dispose(); return [s, v];',
+    );
+    expect(raw).toEqual({
+      value: [
+        [1, 2, 3],
+        [1, 2, 3, 4, 5, 6],
+      ],
+      leaked: 0,
+    });
     const icon = await run(
       "const t = await lib.imread('/icon.ico'); const v = [...(await t.data())]; const s = t.shape; t.dispose(); " +
         'return [s, v];',

@@ -41,6 +41,17 @@ describe('activations, classify and gradCAM take files and bytes in Node.js', ()
     ['a Uint8Array', new Uint8Array(bytes)],
     ['an ArrayBuffer', bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)],
   ];
+  it('activations of raw RGB and RGBA pixels: the tensor’s numbers', async () => {
+    const rgb = Uint8Array.from(await face.data());
+    const rgba = new Uint8ClampedArray((rgb.length / 3) * 4).fill(255);
+    for (let i = 0; i < rgb.length / 3; i++) rgba.set(rgb.subarray(3 * i, 3 * i + 3), 4 * i);
+    for (const data of [rgb, rgba]) {
+      const a = await expectNoLeak(() => activations(net, { data, width: 227, height: 227 }, 'conv1'), 1);
+      expect(await maxDiff(a, conv1)).toBe(0);
+      a.dispose();
+    }
+  });
+
   it.each(forms)('activations of %s: the tensor’s numbers, and only the result is left', async (_name, form) => {
     const a = await expectNoLeak(() => activations(net, form as tf.Tensor, 'conv1'), 1);
     expect(a.shape).toEqual([113, 113, 64]);
@@ -76,7 +87,17 @@ describe('activations, classify and gradCAM take files and bytes in Node.js', ()
     await expectThrowsNoLeak(
       () => activations(net, { width: 2, height: 2 } as unknown as tf.Tensor, 'conv1'),
       TypeError,
-      /^activations: expected 'img' to be an image .*, or PNG\/JPEG bytes or a file path \(Node\.js\), or an <img>, <canvas>, OffscreenCanvas, ImageData, ImageBitmap or <video> \(browsers\), got /,
+      /^activations: expected 'img' to be an image .*, or raw pixels \{ data, width, height \}, PNG\/JPEG bytes or a file path \(Node\.js\), or an <img>, <canvas>, OffscreenCanvas, ImageData, ImageBitmap or <video> \(browsers\), got /,
+    );
+    await expectThrowsNoLeak(
+      () => classify(net, new Blob([bytes]) as never),
+      TypeError,
+      "classify: 'img' is a Blob, whose bytes are read only asynchronously; read it first: `await imread(blob)`",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, { data: new Uint8Array(10), width: 2, height: 2 }, 'conv1'),
+      RangeError,
+      "activations: expected 'img.data' to hold 2×2 pixels of 4 bytes (RGBA, 16) or 3 (RGB, 12), got 10",
     );
     // A file that is read but wrong for the network (gray where RGB is fine; a bad size for classify) is released.
     await expectThrowsNoLeak(() => classify(net, path.join(SHARED, 'images', 'astronaut.png')), RangeError, /227×227/);

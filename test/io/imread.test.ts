@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import { openAsBlob } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -88,7 +89,7 @@ describe('imread: the example images', () => {
 });
 
 describe('imread: kinds of source', () => {
-  it('takes a path, a file URL (string or URL), a Buffer, a Uint8Array view, an ArrayBuffer, a data URL and an http URL', async () => {
+  it('takes a path, a file URL (string or URL), a Buffer, a Uint8Array view, an ArrayBuffer, a data URL, an http URL and a Blob', async () => {
     const expected = await take(await imread(FACE));
     const bytes = await readFile(FACE);
     // A view into a larger buffer, at an offset: the decoder must honour byteOffset.
@@ -108,12 +109,60 @@ describe('imread: kinds of source', () => {
       dataUrl,
       `${base}/face.png`,
       new URL(`${base}/face.png`),
+      new Blob([bytes]),
+      new File([bytes], 'face.jpg'), // read by its bytes, as a file is
+      await openAsBlob(FACE),
     ];
     for (const source of sources) {
       const got = await take(await expectNoLeak(() => imread(source), 1));
       expect([got.shape, got.dtype]).toEqual([expected.shape, expected.dtype]);
       expect(firstDifference(got.values, expected.values)).toBe(-1);
     }
+  });
+
+  it('takes raw pixels, RGBA or RGB, with their size, as a Node canvas library gives them', async () => {
+    const face = await take(await imread(FACE));
+    const n = 227 * 227;
+    const rgb = Uint8Array.from(face.values);
+    const rgba = new Uint8ClampedArray(4 * n);
+    for (let i = 0; i < n; i++) rgba.set([rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], i % 256], 4 * i); // any alpha
+    for (const data of [rgb, rgba]) {
+      const got = await take(await expectNoLeak(() => imread({ data, width: 227, height: 227 }), 1));
+      expect([got.shape, got.dtype]).toEqual([[227, 227, 3], 'int32']);
+      expect(firstDifference(got.values, face.values)).toBe(-1);
+    }
+    // One row of 2 pixels is not 2 rows of 1: the size sets the shape.
+    const tall = await imread({ data: Uint8Array.of(1, 2, 3, 4, 5, 6), width: 1, height: 2 });
+    expect([tall.shape, Array.from(await tall.data())]).toEqual([
+      [2, 1, 3],
+      [1, 2, 3, 4, 5, 6],
+    ]);
+    tall.dispose();
+  });
+
+  it('raw pixels whose size and length disagree, or past maxPixels: says so before allocating', async () => {
+    const data = new Uint8Array(12);
+    await expectThrowsNoLeak(
+      () => imread({ data, width: 2, height: 3 }),
+      RangeError,
+      "imread: expected 'source.data' to hold 2×3 pixels of 4 bytes (RGBA, 24) or 3 (RGB, 18), got 12",
+    );
+    await expectThrowsNoLeak(
+      () => imread({ data, width: 0, height: 3 }),
+      RangeError,
+      "imread: expected 'source.width' to be an integer >= 1, got 0 (number)",
+    );
+    await expectThrowsNoLeak(
+      () => imread({ data, width: 2, height: '2' as unknown as number }),
+      TypeError,
+      `imread: expected 'source.height' to be an integer >= 1, got "2" (string)`,
+    );
+    await expectThrowsNoLeak(
+      () => imread({ data, width: 100_000, height: 100_000 }),
+      RangeError,
+      'imread: the given pixel data is a 100000×100000 image (10,000,000,000 pixels); the limit is 67,108,864 ' +
+        'pixels (limits.maxPixels; raise it with setLimits)',
+    );
   });
 
   it('recognises the format by its bytes, not by the file name', async () => {
@@ -258,7 +307,9 @@ describe('imread: JPEG', () => {
 });
 
 describe('imread: errors', () => {
-  const SOURCE_WHAT = 'a file path, a URL (file, http, https or data) or the bytes of a PNG/JPEG file (Uint8Array)';
+  const SOURCE_WHAT =
+    'a file path, a URL (file, http, https or data), the bytes of a PNG/JPEG file (Uint8Array or Blob) or raw pixels ' +
+    '{ data, width, height }';
 
   it('wrong kind of source → TypeError', async () => {
     const cases: [unknown, string][] = [

@@ -32,6 +32,7 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   const pair: tf.Tensor3D[] = activations(net, im, ['conv1', 'pool1', 3]);
   const fromCanvas: tf.Tensor3D = activations(net, canvas, 'prob');
   const fromFile: tf.Tensor3D = activations(net, 'face.png', 'prob');
+  const fromPixels: tf.Tensor3D = activations(net, { data: new Uint8ClampedArray(4), width: 1, height: 1 }, 'prob');
   const unknown: tf.Tensor3D | tf.Tensor4D = activations(net, anyRank, 'conv10');
   const rows: tf.Tensor2D = activations(net, im, 'conv1', { outputAs: 'rows' });
   const resized: tf.Tensor3D = activations(net, im, 'conv1', { resize: true });
@@ -54,7 +55,23 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   const strongest: tf.Tensor2D = maxChannel(one);
   const strongestEach: tf.Tensor3D = maxChannel(many);
   return [
-    ...[one, info, many, infos, pair, fromCanvas, fromFile, unknown, rows, resized, name, wide, narrow, small],
+    ...[
+      one,
+      info,
+      many,
+      infos,
+      pair,
+      fromCanvas,
+      fromFile,
+      fromPixels,
+      unknown,
+      rows,
+      resized,
+      name,
+      wide,
+      narrow,
+      small,
+    ],
     ...[gray, bytes, back, strongest, strongestEach],
   ];
 }
