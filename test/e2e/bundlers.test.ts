@@ -2,7 +2,7 @@
  * A web developer's app, bundled: a fresh project installs the packed package and its TF.js peers, builds
  * test/fixtures/bundled-app with Vite, webpack and esbuild (each minified and not), and Chromium opens every build
  * served with and without cross-origin isolation. With Vite and webpack no file is copied by hand: the model and the
- * wasm binaries must reach each build through the bundler alone. esbuild emits no `new URL('…', import.meta.url)`
+ * wasm binaries must reach each build through the bundler alone, for the page and for a module worker it starts. esbuild emits no `new URL('…', import.meta.url)`
  * files, so its build copies the two folders the docs tell an esbuild user to copy. Every page must classify the face,
  * compute conv1 and draw it.
  *
@@ -182,6 +182,15 @@ describe.skipIf(!ready || !chromium)('a bundled app with the package from npm, i
             /^activations: 'img' is the bytes of a file, which a browser decodes only asynchronously; read it first: `await imread\(source\)`$/,
           );
           expect(forms.unloaded).toMatch(/^activations: the <img> "\(no src\)" has not loaded/);
+          // A module worker of the same app finds the model and the wasm binaries from its own bundle, reads the
+          // image from a URL and from a Blob without a document, and gives the page's numbers.
+          expect(r.worker).toEqual({
+            backend: 'wasm',
+            threads: expect.any(Number),
+            label: 'wig',
+            shape: [113, 113, 64],
+            sum: r.actSum,
+          });
           const jpeg = r.jpeg as { type: string; bytes: number; meanError: number };
           expect(jpeg.type).toBe('image/jpeg');
           expect(jpeg.bytes).toBeGreaterThan(1000);
