@@ -144,6 +144,12 @@ function capped(fn: string, res: Response, url: string, stop: (error: Error) => 
   return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
+/** A user callback wrapped by {@link guardCallback}: `call` it (if given), then ask for the `error` it threw. */
+export interface GuardedCallback<A extends unknown[]> {
+  call: ((...args: A) => void) | undefined;
+  error(): Error | null;
+}
+
 /**
  * Wraps a user callback so that it cannot throw into code that does not expect it (a throw inside a download's
  * progress events would otherwise escape as an uncaught error, or be blamed on the files). The first error is kept;
@@ -153,7 +159,7 @@ export function guardCallback<A extends unknown[]>(
   fn: string,
   arg: string,
   callback: ((...args: A) => void) | undefined,
-): { call: ((...args: A) => void) | undefined; error(): Error | null } {
+): GuardedCallback<A> {
   if (!callback) return { call: undefined, error: () => null };
   let thrown: { value: unknown } | null = null;
   return {
@@ -185,6 +191,24 @@ export function throwIfAborted(fn: string, signal: AbortSignal | undefined, what
 /** Lets the event loop run (timers, input, rendering) before the next step of a long computation. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * What a long computation does after each of its steps (occlusion's and LIME's batches, deep dream's iterations):
+ * reports the `fraction` done to the guarded `onProgress`, throws what that callback threw, gives the event loop a turn
+ * unless the work is done (so that a page stays responsive and an abort can arrive), then checks `signal`.
+ */
+export async function stepDone(
+  fn: string,
+  progress: GuardedCallback<[number]>,
+  fraction: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  progress.call?.(fraction);
+  const thrown = progress.error();
+  if (thrown) throw thrown;
+  if (fraction < 1) await yieldToEventLoop();
+  throwIfAborted(fn, signal);
 }
 
 /** The options of a long computation: a signal to stop it and a progress callback. */

@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { imresize } from '../image/imresize.js';
-import { checkLongRunOptions, guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
+import { checkLongRunOptions, guardCallback, stepDone, throwIfAborted } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
 import {
   assertFinite,
@@ -233,13 +233,9 @@ export async function deepDreamImage(
         });
         image.dispose();
         image = next;
-        progress.call?.((l * iterations + i + 1) / total);
-        const thrown = progress.error();
-        if (thrown) throw thrown;
-        await yieldToEventLoop();
+        await stepDone(FN, progress, (l * iterations + i + 1) / total, signal);
       }
     }
-    throwIfAborted(FN, signal);
   } catch (err) {
     image.dispose();
     throw err;

@@ -3,11 +3,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageInput } from '../io/imageInput.js';
-import { checkLongRunOptions, guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
+import { checkLongRunOptions, guardCallback, stepDone, throwIfAborted } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
 import { assertFinite, assertInteger, assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
 import { assertClassifier, resolveClass } from '../net/classes.js';
-import { assertLargeEnough, imageArg, resolveTarget, runGraph } from '../net/graph.js';
+import { assertLargeEnough, classScores, floatBatch, imageArg, resolveTarget } from '../net/graph.js';
 import { assertFiniteAsync } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 import {
@@ -164,7 +164,7 @@ export async function imageLIME(
     for (let i = k; i < z.length; i++) z[i] = random() < 0.5 ? 1 : 0;
     const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
     const scores = new Float64Array(numSamples);
-    const image = tf.tidy(() => tf.expandDims(tf.cast(x.rank === 2 ? tf.expandDims(x, 2) : x, 'float32'), 0));
+    const image = tf.tidy(() => floatBatch(x));
     const mean = tf.tidy(() => tf.mean(image, [0, 1, 2], true));
     const labels = tf.tensor1d(seg.labels, 'int32');
     try {
@@ -175,17 +175,12 @@ export async function imageLIME(
           const on = tf.tensor2d(Float32Array.from(z.subarray(start * k, (start + n) * k)), [n, k]);
           const mask = tf.reshape(tf.gather(on, labels, 1), [n, H, W, 1]);
           const images = tf.add(tf.mul(image, mask), tf.mul(mean, tf.sub(1, mask)));
-          const [out] = runGraph(FN, t, images, [output]);
-          return tf.reshape(tf.slice(tf.reshape(out, [n, -1]), [0, cls], [n, 1]), [n]);
+          return classScores(FN, t, images, output, cls);
         });
         scores.set(await s.data(), start);
         s.dispose();
-        progress.call?.((start + n) / numSamples);
-        const thrown = progress.error();
-        if (thrown) throw thrown;
-        if (start + n < numSamples) await yieldToEventLoop();
+        await stepDone(FN, progress, (start + n) / numSamples, signal);
       }
-      throwIfAborted(FN, signal);
     } finally {
       tf.dispose([image, mean, labels]);
     }

@@ -4,11 +4,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageInput } from '../io/imageInput.js';
 import { imresize } from '../image/imresize.js';
-import { checkLongRunOptions, guardCallback, throwIfAborted, yieldToEventLoop } from '../internal/abortable.js';
+import { checkLongRunOptions, guardCallback, stepDone, throwIfAborted } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
 import { assertInteger, assertOneOf, assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { assertClassifier, resolveClass } from '../net/classes.js';
-import { assertLargeEnough, imageArg, resolveTarget, runGraph } from '../net/graph.js';
+import { assertLargeEnough, classScores, floatBatch, imageArg, resolveTarget } from '../net/graph.js';
 import { assertFiniteAsync } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 
@@ -177,19 +177,14 @@ export async function occlusionSensitivity(
 
     // The image as float32 [1, H, W, C], and the fill value per channel.
     const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
-    const image = tf.tidy(() => tf.expandDims(tf.cast(x.rank === 2 ? tf.expandDims(x, 2) : x, 'float32'), 0));
+    const image = tf.tidy(() => floatBatch(x));
     const fill = tf.tidy(() =>
       maskValue === 'auto' ? tf.mean(image, [0, 1, 2], true) : tf.tensor4d(maskValue, [1, 1, 1, channels]),
     );
     const scores = new Float32Array(positions);
     let base: number;
     try {
-      const score = (batchImages: tf.Tensor) => {
-        const [out] = runGraph(FN, t, batchImages, [output]);
-        return tf.tidy(() =>
-          tf.reshape(tf.slice(tf.reshape(out, [out.shape[0] as number, -1]), [0, cls], [-1, 1]), [-1]),
-        );
-      };
+      const score = (batchImages: tf.Tensor) => classScores(FN, t, batchImages, output, cls);
       const baseScore = tf.tidy(() => score(image));
       base = (await baseScore.data())[0];
       baseScore.dispose();
@@ -213,12 +208,8 @@ export async function occlusionSensitivity(
         });
         scores.set(await s.data(), start);
         s.dispose();
-        progress.call?.((start + n) / positions);
-        const thrown = progress.error();
-        if (thrown) throw thrown;
-        if (start + n < positions) await yieldToEventLoop();
+        await stepDone(FN, progress, (start + n) / positions, signal);
       }
-      throwIfAborted(FN, signal);
     } finally {
       tf.dispose([image, fill]);
     }

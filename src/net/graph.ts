@@ -371,6 +371,21 @@ export interface RunOptions {
   poisonNonFinite?: boolean;
 }
 
+/** An image `[h, w]` or `[h, w, c]` as a float32 batch of one, `[1, h, w, c]`. Call inside `tf.tidy`. */
+export function floatBatch(x: tf.Tensor): tf.Tensor4D {
+  return tf.expandDims(tf.cast(x.rank === 2 ? tf.expandDims(x, 2) : x, 'float32'), 0) as tf.Tensor4D;
+}
+
+/**
+ * The score of class `cls` for each image of the batch `images` `[n, h, w, c]`: the node `output`, flattened per
+ * image, at `cls`. Returns `[n]`. Call inside `tf.tidy`: the output's tensors are left to the caller's scope.
+ */
+export function classScores(fn: string, t: GraphTarget, images: tf.Tensor, output: string, cls: number): tf.Tensor1D {
+  const [out] = runGraph(fn, t, images, [output]);
+  const n = out.shape[0] as number;
+  return tf.reshape(tf.slice(tf.reshape(out, [n, -1]), [0, cls], [n, 1]), [n]);
+}
+
 /**
  * Runs the graph on `x` (an image or a batch, checked) to the nodes `names`, computing only what they need, in one
  * pass. Returns one tensor per entry of `names` (repeats allowed), each owned by the caller: `[h', w', c]` for an
