@@ -98,6 +98,26 @@ export function startWait(fn: string, what: string, opts: WaitOptions): Wait {
   };
 }
 
+/** A response's status as messages give it: `HTTP 404 Not Found` (`HTTP 404` where the server sent no text). */
+export function httpStatus(res: Response): string {
+  return `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+}
+
+/**
+ * The body of a download, read whole by `read` (`() => res.blob()`, ...). A body that stops early is an error naming
+ * `label`: the wait's own (a timeout, an abort, the size limit) when it was stopped, else a dropped connection.
+ */
+export async function readWhole<T>(fn: string, label: string, wait: Wait, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    throw (
+      wait.stopped() ??
+      new Error(`${fn}: cannot fetch ${label}: the connection ended before the whole body arrived`, { cause: err })
+    );
+  }
+}
+
 /** A URL as messages name it: quoted, cut to 80 characters. */
 export function urlLabel(url: string): string {
   return JSON.stringify(url.length > 80 ? `${url.slice(0, 77)}...` : url);

@@ -3,7 +3,14 @@
  * tensors. Never imports a Node.js module.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkWaitOptions, startWait, urlLabel, type WaitOptions } from '../internal/abortable.js';
+import {
+  checkWaitOptions,
+  httpStatus,
+  readWhole,
+  startWait,
+  urlLabel,
+  type WaitOptions,
+} from '../internal/abortable.js';
 import { assertPixels } from '../internal/limits.js';
 import { assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { declaredSize } from './imageFormat.js';
@@ -102,19 +109,8 @@ async function read(source: ImreadSource, options?: ImreadOptions): Promise<tf.T
           })
         );
       }
-      if (!response.ok) {
-        throw new Error(
-          `${FN}: cannot fetch ${label}: HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`,
-        );
-      }
-      try {
-        blob = await response.blob();
-      } catch (err) {
-        throw (
-          wait.stopped() ??
-          new Error(`${FN}: cannot fetch ${label}: the connection ended before the whole body arrived`, { cause: err })
-        );
-      }
+      if (!response.ok) throw new Error(`${FN}: cannot fetch ${label}: ${httpStatus(response)}`);
+      blob = await readWhole(FN, label, wait, () => response.blob());
     } finally {
       wait.done();
     }

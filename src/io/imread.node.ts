@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
-import { checkWaitOptions, startWait, type WaitOptions } from '../internal/abortable.js';
+import { checkWaitOptions, httpStatus, readWhole, startWait, type WaitOptions } from '../internal/abortable.js';
 import { readRegularFile, readRegularFileSync } from '../internal/files.node.js';
 import { assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { assertFileBytes, assertPixels, getLimits } from '../internal/limits.js';
@@ -206,20 +206,8 @@ async function fetchUrl(url: URL, opts: WaitOptions): Promise<{ bytes: Uint8Arra
       const detail = cause?.message ? `${(err as Error).message} (${cause.message})` : (err as Error).message;
       throw wait.stopped() ?? new Error(`${FN}: cannot fetch ${label}: ${detail}`, { cause: err });
     }
-    if (!response.ok) {
-      throw new Error(
-        `${FN}: cannot fetch ${label}: HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`,
-      );
-    }
-    try {
-      return { bytes: new Uint8Array(await response.arrayBuffer()), label };
-    } catch (err) {
-      // The body did not arrive whole: the connection dropped, or the wait was stopped.
-      throw (
-        wait.stopped() ??
-        new Error(`${FN}: cannot fetch ${label}: the connection ended before the whole body arrived`, { cause: err })
-      );
-    }
+    if (!response.ok) throw new Error(`${FN}: cannot fetch ${label}: ${httpStatus(response)}`);
+    return { bytes: new Uint8Array(await readWhole(FN, label, wait, () => response.arrayBuffer())), label };
   } finally {
     wait.done();
   }

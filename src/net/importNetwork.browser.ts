@@ -3,6 +3,7 @@
  * handler (e.g. `tf.io.browserFiles` for files dropped on the page).
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { httpStatus } from '../internal/abortable.js';
 import { checkImportOptions, checkSource, type ImportNetworkOptions, importNetwork as load } from './importNetwork.js';
 import { modelSource } from './modelSource.browser.js';
 import type { Network } from './types.js';
@@ -31,7 +32,7 @@ export async function importNetwork(
     : modelSource({ modelUrl: source as string | URL }, '');
   return load(FN, src, opts, async (where, wait) => {
     const res = await wait.fetch(where instanceof URL ? where.href : where);
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    if (!res.ok) throw new Error(httpStatus(res));
     return res.text();
   });
 }

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
+import { httpStatus } from '../internal/abortable.js';
 import { readRegularFile } from '../internal/files.node.js';
 import { checkImportOptions, checkSource, type ImportNetworkOptions, importNetwork as load } from './importNetwork.js';
 import { modelSource } from './modelSource.node.js';
@@ -47,7 +48,7 @@ export async function importNetwork(
     const text = where instanceof URL ? where.href : where;
     if (/^https?:\/\//i.test(text)) {
       const res = await wait.fetch(text);
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      if (!res.ok) throw new Error(httpStatus(res));
       return res.text();
     }
     const file = text.startsWith('file:') ? fileURLToPath(text) : path.resolve(text);

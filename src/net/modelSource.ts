@@ -3,6 +3,7 @@
  * make one from the loader's options. Not exported from the package.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { httpStatus } from '../internal/abortable.js';
 
 /** What a download may use: the wait's `fetch` and signal, and the guarded progress callback. */
 export interface SourceContext {
@@ -27,7 +28,7 @@ export function weightsFetch(fetchFn: typeof fetch, modelUrl: string): typeof fe
     const res = await fetchFn(input, init);
     const url = input instanceof Request ? input.url : String(input);
     if (!res.ok && url !== modelUrl) {
-      throw new Error(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} for the weight file ${url}`);
+      throw new Error(`${httpStatus(res)} for the weight file ${url}`);
     }
     return res;
   };

@@ -6,6 +6,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLimits } from '../../src/internal/limits.js';
 import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
+import { importNetwork } from '../../src/net/importNetwork.node.js';
 import { ROOT } from '../helpers/images.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 
@@ -21,6 +22,10 @@ const open = new Set<ServerResponse>();
 beforeAll(async () => {
   server = createServer((req, res) => {
     const url = req.url ?? '';
+    if (url.startsWith('/missing/')) {
+      res.writeHead(404).end('not here');
+      return;
+    }
     if (url.startsWith('/silent/')) {
       open.add(res); // accepts, never answers
       return;
@@ -108,6 +113,15 @@ describe('squeezenet: callbacks, timeouts and cancellation', () => {
       () => squeezenet({ ioHandler: handler, signal: third.signal }),
       Error,
       'squeezenet: loading the given ioHandler was aborted',
+    );
+  });
+
+  it("importNetwork names a labels file's HTTP status, with the server's text", async () => {
+    const labels = `${base}/missing/labels.txt`;
+    await expectThrowsNoLeak(
+      () => importNetwork(`${base}/plain/model.json`, { normalization: 'none', classNames: labels }),
+      Error,
+      `importNetwork: could not read the labels file ${labels}: HTTP 404 Not Found`,
     );
   });
 
