@@ -52,12 +52,15 @@ export const IMAGE_FORMS =
   'raw pixels { data, width, height }, PNG/JPEG bytes or a file path (Node.js), or an <img>, <canvas>, ' +
   'OffscreenCanvas, ImageData, ImageBitmap or <video> (browsers)';
 
-/** Whether `value` has the shape of {@link PixelData}: `data` bytes beside a `width` and a `height`. */
+/**
+ * Whether `value` is meant as {@link PixelData}: `data` bytes beside a `width` or a `height` (the two are checked when
+ * read, so that one missing is named rather than the whole object refused).
+ */
 function isPixelData(value: unknown): value is PixelData {
   if (typeof value !== 'object' || value === null) return false;
   const { data, width, height } = value as Record<string, unknown>;
   return (
-    (data instanceof Uint8Array || data instanceof Uint8ClampedArray) && width !== undefined && height !== undefined
+    (data instanceof Uint8Array || data instanceof Uint8ClampedArray) && (width !== undefined || height !== undefined)
   );
 }
 

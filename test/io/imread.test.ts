@@ -153,6 +153,11 @@ describe('imread: kinds of source', () => {
       "imread: expected 'source.width' to be an integer >= 1, got 0 (number)",
     );
     await expectThrowsNoLeak(
+      () => imread({ data, width: 4 } as never),
+      TypeError,
+      "imread: expected 'source.height' to be an integer >= 1, got undefined",
+    );
+    await expectThrowsNoLeak(
       () => imread({ data, width: 2, height: '2' as unknown as number }),
       TypeError,
       `imread: expected 'source.height' to be an integer >= 1, got "2" (string)`,
