@@ -53,6 +53,9 @@ export interface Wait {
   fetch: typeof fetch;
 }
 
+/** The longest delay `setTimeout` keeps: 2^31 - 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Starts a wait for `what` (a URL, for messages). The timer does not keep a Node.js process alive.
  * @throws the "aborted" error at once when the caller's signal has already aborted.
@@ -69,16 +72,24 @@ export function startWait(fn: string, what: string, opts: WaitOptions): Wait {
   const onAbort = () => stop(new Error(`${fn}: loading ${what} was aborted`, { cause: opts.signal?.reason }));
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(
-    () =>
-      stop(
-        new Error(
-          `${fn}: loading ${what} took longer than ${timeoutMs} ms (options.timeoutMs, or limits.httpTimeoutMs)`,
-        ),
-      ),
-    timeoutMs,
-  );
-  (timer as { unref?: () => void }).unref?.();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // A timer's delay is a 32-bit number of milliseconds (about 24.8 days): past it, setTimeout fires at once. A longer
+  // limit is waited out in steps.
+  const arm = (left: number) => {
+    const step = Math.min(left, MAX_TIMER_MS);
+    timer = setTimeout(() => {
+      if (left > step) arm(left - step);
+      else {
+        stop(
+          new Error(
+            `${fn}: loading ${what} took longer than ${timeoutMs} ms (options.timeoutMs, or limits.httpTimeoutMs)`,
+          ),
+        );
+      }
+    }, step);
+    (timer as { unref?: () => void }).unref?.();
+  };
+  arm(timeoutMs);
   const done = () => {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);

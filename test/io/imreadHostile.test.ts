@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { getLimits, setLimits } from '../../src/internal/limits.js';
 import { imread, readImageSync } from '../../src/io/imread.node.js';
 import { ROOT } from '../helpers/images.js';
-import { expectThrowsNoLeak } from '../helpers/leaks.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { buildPng, pngChunk } from './fixtures.js';
 
 // Files made to hurt the decoders: each must be refused with a message that names the problem, before any pixel is
@@ -270,6 +270,10 @@ describe('imread: downloads that hang, trickle, drop or are cancelled', () => {
       held.add(res);
       return;
     }
+    if (url === '/slow.png') {
+      setTimeout(() => res.end(png), 100);
+      return;
+    }
     if (url === '/trickle.png') {
       held.add(res);
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) });
@@ -324,6 +328,15 @@ describe('imread: downloads that hang, trickle, drop or are cancelled', () => {
       Error,
       `imread: loading "${b}/trickle.png" took longer than 300 ms (options.timeoutMs, or limits.httpTimeoutMs)`,
     );
+  });
+
+  it('waits out a time limit longer than a timer holds (2^31 ms, about 24.8 days) instead of firing at once', async () => {
+    const b = await start();
+    for (const timeoutMs of [2 ** 31, 1e12]) {
+      const image = await expectNoLeak(() => imread(`${b}/slow.png`, { timeoutMs }), 1);
+      expect(image.shape).toEqual([2, 2]);
+      image.dispose();
+    }
   });
 
   it('says so when the connection drops before the whole body arrived', async () => {
