@@ -12,3 +12,9 @@ export { imwrite } from './io/imwrite.browser.js';
 export type { ImwriteOptions } from './io/imwrite.browser.js';
 export { importNetwork } from './net/importNetwork.browser.js';
 export { squeezenet } from './models/squeezenet/squeezenet.browser.js';
+
+import { ensureBackend } from './backend/initBackend.js';
+import { setBackendStarter } from './internal/backendStart.js';
+
+// imread starts a backend as initBackend() would when the program has none.
+setBackendStarter(ensureBackend);

@@ -5,6 +5,7 @@
  * steps and remembers the choice for `describeBackend`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { noBackend } from '../internal/backendStart.js';
 import { assertInteger, assertOneOf, assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { BACKEND_NAMES, type BackendName, MAX_WASM_THREADS } from './backendNames.js';
 import { probeBackends } from './probeBackends.js';
@@ -115,8 +116,7 @@ let pending: Promise<unknown> = Promise.resolve();
  * @internal
  */
 export async function ensureBackend(): Promise<void> {
-  const engine = tf.engine();
-  if (engine.backendName == null && Object.keys(engine.registryFactory).length === 0) await initBackend();
+  if (noBackend()) await initBackend();
 }
 
 async function chooseAndStart(opts: InitBackendOptions): Promise<BackendChoice> {

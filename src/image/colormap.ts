@@ -2,6 +2,7 @@
  * Colormaps and MATLAB's `imagesc` display rule, for showing a map (a heat map, a channel) in colour.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { assertBackend } from '../internal/backendStart.js';
 import { assertElements } from '../internal/limits.js';
 import {
   assertInteger,
@@ -106,6 +107,7 @@ function rowsOf(name: ColormapName, m: number): number[][] {
 export function colormap(name: ColormapName = 'jet', m = 256): tf.Tensor2D {
   assertOneOf('colormap', 'name', name, COLORMAP_NAMES);
   assertInteger('colormap', 'm', m, 1, 65536);
+  assertBackend('colormap');
   return tf.tensor2d(rowsOf(name, m), [m, 3], 'float32');
 }
 

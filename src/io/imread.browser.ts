@@ -11,6 +11,7 @@ import {
   urlLabel,
   type WaitOptions,
 } from '../internal/abortable.js';
+import { backendReady } from '../internal/backendStart.js';
 import { assertPixels } from '../internal/limits.js';
 import { assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { declaredSize } from './imageFormat.js';
@@ -57,6 +58,9 @@ export interface ImreadOptions extends WaitOptions {}
  *   already rendered it, which may include colour management;
  * - JPEG decoders differ by about ±1–2 levels from MATLAB's libjpeg; browsers may apply EXIF orientation.
  *
+ * A program that has started no TF.js backend (no `initBackend()`, no backend imported) gets one started as
+ * `initBackend()` would, before the tensor is made.
+ *
  * `source` is one of: a URL (string, relative to the page, or `URL`; fetched with `fetch`, so a cross-origin URL needs
  * CORS), a `Blob`/`File`, the bytes of an image file (`Uint8Array`/`ArrayBuffer`), an `HTMLImageElement` (awaited if
  * still loading), an `ImageBitmap`, an `ImageData` or raw {@link PixelData}, an `HTMLCanvasElement`, an
@@ -85,6 +89,7 @@ export async function imread(source: ImreadSource, options?: ImreadOptions): Pro
 async function read(source: ImreadSource, options?: ImreadOptions): Promise<tf.Tensor> {
   const opts = assertOptions<ImreadOptions>(FN, options, ['signal', 'timeoutMs']);
   checkWaitOptions(FN, opts);
+  await backendReady(FN);
   if (isA(source, 'ImageData')) {
     const data = source as ImageData;
     assertSize(FN, 'source', data.width, data.height, 'ImageData');

@@ -8,6 +8,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
 import { checkWaitOptions, httpStatus, readWhole, startWait, type WaitOptions } from '../internal/abortable.js';
+import { backendReady } from '../internal/backendStart.js';
 import { readRegularFile, readRegularFileSync } from '../internal/files.node.js';
 import { assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { assertFileBytes, assertPixels, getLimits } from '../internal/limits.js';
@@ -52,6 +53,9 @@ const SOURCE_WHAT =
  * | 1/2/4-bit gray PNG | scaled to 0..255 (e.g. 1-bit: 0 and 255) |
  * | CMYK JPEG | converted to `[h, w, 3]` RGB (MATLAB returns the 4 CMYK channels) |
  *
+ * A program that has started no TF.js backend (no `initBackend()`, no backend imported) gets one started as
+ * `initBackend()` would, before the tensor is made.
+ *
  * Colour values are returned as stored: no gamma or ICC colour management, and JPEG EXIF orientation is not applied
  * (as MATLAB's default). A PNG's `tRNS` colour key does not change any pixel. JPEG is decoded by `jpeg-js`, which
  * upsamples subsampled chroma by pixel replication: on 4:2:0 files values may differ from MATLAB's libjpeg by a few
@@ -83,6 +87,7 @@ const SOURCE_WHAT =
 export async function imread(source: ImreadSource, options?: ImreadOptions): Promise<tf.Tensor3D | tf.Tensor2D> {
   const opts = assertOptions<ImreadOptions>(FN, options, ['signal', 'timeoutMs']);
   checkWaitOptions(FN, opts);
+  await backendReady(FN);
   const pixels = readPixelSource(FN, 'source', source);
   if (pixels) return pixels as tf.Tensor3D;
   const { bytes, label } = await load(source, opts);

@@ -1,7 +1,9 @@
 /**
- * Gradients after switching backends in one process: TF.js's wasm backend registers its kernels when initBackend
- * first imports it, which may come after the library installed its gradients on another backend. The library's wasm
- * kernels must still be in place, with nothing printed (TF.js warns when a kernel is registered twice).
+ * Backends in a process of its own. Gradients after switching backends: TF.js's wasm backend registers its kernels
+ * when initBackend first imports it, which may come after the library installed its gradients on another backend. The
+ * library's wasm kernels must still be in place, with nothing printed (TF.js warns when a kernel is registered
+ * twice). And a program that starts no backend at all: imread starts one as initBackend() would, and a synchronous
+ * function says what to do, never TF.js's bare "No backend found in registry.".
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -14,6 +16,10 @@ const LIB = pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href;
 beforeAll(() => {
   ensureBuilt();
 });
+
+/** Runs `code` as an ES module in a Node.js process of its own. */
+const child = (code: string) =>
+  spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
 
 describe('gradients after a backend switch', () => {
   it('deep dream on cpu, then on wasm: the same image, nothing on stderr', () => {
@@ -34,15 +40,34 @@ for (const backend of ['cpu', 'wasm']) {
 const worst = maps.cpu.reduce((m, v, i) => Math.max(m, Math.abs(v - maps.wasm[i])), 0);
 console.log(JSON.stringify({ worst, length: maps.wasm.length }));
 `;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = child(code);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
     expect(out.length).toBe(227 * 227 * 3);
     expect(out.worst).toBeLessThan(1e-4);
+  });
+});
+
+describe('a program that starts no backend', () => {
+  it('imread starts the default one; colormap, which cannot wait, says to call initBackend', () => {
+    const r = child(`
+const lib = await import(${JSON.stringify(LIB)});
+const tf = await import('@tensorflow/tfjs-core');
+let before;
+try { lib.colormap('jet', 4); } catch (e) { before = e.message; }
+const im = await lib.imread('examples/images/face.png');
+console.log(JSON.stringify({ before, shape: im.shape, backend: tf.getBackend(), reported: lib.describeBackend().backend, after: lib.colormap('jet', 4).shape }));
+`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}')).toEqual({
+      before:
+        "colormap: no TF.js backend is registered; start one first with `await initBackend()` (or import one, such as '@tensorflow/tfjs-backend-cpu')",
+      shape: [227, 227, 3],
+      backend: 'wasm',
+      reported: 'wasm',
+      after: [4, 3],
+    });
   });
 });
