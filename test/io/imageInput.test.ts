@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The Node entry: it registers the decoder that lets the network functions take bytes and paths.
@@ -8,8 +9,9 @@ import { activations, classify, gradCAM, squeezenet, type Network } from '../../
 import { readSharedPng, SHARED } from '../helpers/images.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
-// Images in any form in Node.js: a path, a file: URL, a Buffer, a Uint8Array or an ArrayBuffer of PNG or JPEG bytes
-// go wherever a tensor goes, read as imread reads them; what cannot be read says why, naming the function.
+// Images in any form in Node.js: a path, a file: URL, a Buffer, a Uint8Array or an ArrayBuffer of PNG or JPEG bytes,
+// and raw pixels (a Node canvas library's ImageData among them) go wherever a tensor goes, read as imread reads them;
+// what cannot be read says why, naming the function.
 
 const FACE = path.join(SHARED, 'images', 'face.png');
 let net: Network;
@@ -41,6 +43,17 @@ describe('activations, classify and gradCAM take files and bytes in Node.js', ()
     ['a Uint8Array', new Uint8Array(bytes)],
     ['an ArrayBuffer', bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)],
   ];
+  it('activations of an ImageData from a Node canvas library (@napi-rs/canvas): the file’s numbers', async () => {
+    const canvas = createCanvas(227, 227);
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(await loadImage(bytes), 0, 0);
+    const pixels = ctx.getImageData(0, 0, 227, 227);
+    const a = await expectNoLeak(() => activations(net, pixels, 'conv1'), 1);
+    expect(await maxDiff(a, conv1)).toBe(0);
+    a.dispose();
+    expect((await expectNoLeak(() => classify(net, pixels, 1)))[0].label).toBe('wig');
+  });
+
   it('activations of raw RGB and RGBA pixels: the tensor’s numbers', async () => {
     const rgb = Uint8Array.from(await face.data());
     const rgba = new Uint8ClampedArray((rgb.length / 3) * 4).fill(255);
