@@ -15,7 +15,7 @@ import {
   typeError,
 } from '../internal/validate.js';
 import { inputGradient, segment } from '../net/differentiable.js';
-import { type LayerRef, resolveLayers, resolveTarget } from '../net/graph.js';
+import { type LayerRef, resolveLayer, resolveTarget } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
 import { assertFiniteAsync } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
@@ -132,7 +132,7 @@ export async function deepDreamImage(
 ): Promise<tf.Tensor4D> {
   const t = resolveTarget(FN, net, false);
   const network = t.net!;
-  const [name] = resolveLayers(FN, t, layer).names;
+  const name = resolveLayer(FN, t, layer, 'layer');
   const [H, W, C] = network.inputSize;
   // [h, w, c] for most layers, [c] for a dense layer of a Keras model (MATLAB's fully connected layer, whose
   // channels are its outputs): the channels are always the last axis.

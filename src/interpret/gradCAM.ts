@@ -12,7 +12,7 @@ import {
   imageArg,
   imageSize,
   type LayerRef,
-  resolveLayers,
+  resolveLayer,
   resolveTarget,
   runGraph,
 } from '../net/graph.js';
@@ -105,7 +105,7 @@ export async function gradCAM(
     const reduction =
       opts.reductionLayer === undefined
         ? (softmaxes[softmaxes.length - 1] ?? layers[layers.length - 1]).name
-        : resolveLayers(FN, t, opts.reductionLayer).names[0];
+        : resolveLayer(FN, t, opts.reductionLayer, 'options.reductionLayer');
     const rIndex = network.layerNames.indexOf(reduction);
     const [h, w] = imageSize(x);
     const shapes = layerShapes(layers, [h, w, network.inputSize[2]]);
@@ -120,7 +120,7 @@ export async function gradCAM(
       }
       feature = candidates[candidates.length - 1].name;
     } else {
-      feature = resolveLayers(FN, t, opts.featureLayer).names[0];
+      feature = resolveLayer(FN, t, opts.featureLayer, 'options.featureLayer');
     }
     const fIndex = network.layerNames.indexOf(feature);
     if (fIndex < 1 || fIndex >= rIndex) {

@@ -163,8 +163,11 @@ export function findLayer(net: Network, ref: string | number): LayerInfo | undef
   return net.layers.find((l) => l.name === ref) ?? net.layers.find((l) => l.nodeName === ref);
 }
 
-/** Resolves one layer reference to a node name (`arg` names it in messages). */
-function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: string): string {
+/**
+ * Resolves one layer reference to a node name (`arg` names it in messages). An array is refused: where one layer is
+ * meant, a list would otherwise be cut to its first entry.
+ */
+export function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: string): string {
   if (t.net) {
     const names = t.net.layerNames;
     if (typeof ref === 'number') {

@@ -2,7 +2,7 @@
  * `learnables(net, layer)`: a layer's weights as tensors, MATLAB's `net.Layers(k).Weights` and `.Bias`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveLayers, resolveTarget } from './graph.js';
+import { resolveLayer, resolveTarget } from './graph.js';
 import { engineOf } from './network.js';
 import type { LayerRef } from './graph.js';
 import type { Network } from './types.js';
@@ -25,7 +25,7 @@ const FN = 'learnables';
  */
 export function learnables(net: Network, layer: LayerRef): Record<string, tf.Tensor> {
   const t = resolveTarget(FN, net, false);
-  const [name] = resolveLayers(FN, t, layer).names;
+  const name = resolveLayer(FN, t, layer, 'layer');
   const info = t.net!.layers.find((l) => l.name === name)!;
   const own = engineOf(t.net!).learnables(info);
   const out: Record<string, tf.Tensor> = {};

@@ -146,6 +146,17 @@ describe('gradCAM on a tiny network', () => {
       RangeError,
       "gradCAM: expected 'options.featureLayer' to be a layer after the input and before the reduction layer 'prob' (index 7), got 'prob' (index 7)",
     );
+    // The option's own name in the message; and a list, where one layer is meant, is refused, not cut to its first.
+    await expectThrowsNoLeak(
+      () => gradCAM(tiny.net, img, 0, { featureLayer: 'relu_x' }),
+      RangeError,
+      /^gradCAM: expected 'options\.featureLayer' to be a layer name of tinynet, got "relu_x" \(string\); did you mean /,
+    );
+    await expectThrowsNoLeak(
+      () => gradCAM(tiny.net, img, 0, { reductionLayer: ['prob', 'conv_b'] as never }),
+      TypeError,
+      "gradCAM: expected 'options.reductionLayer' to be a layer name (string) or a 0-based layer index (integer), got [prob, conv_b] (array of length 2)",
+    );
     await expectThrowsNoLeak(
       () => gradCAM(tiny.net, img, 0, { outputUpsampling: 'cubic' as never }),
       RangeError,
