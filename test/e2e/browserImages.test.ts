@@ -102,6 +102,12 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
       }
     }, body);
 
+  /** `imread(source)` on the page (`source` as code): the image's shape and values, disposed after. */
+  const readBack = (source: string) =>
+    run(
+      `const t = await lib.imread(${source}); const v = [...(await t.data())]; const s = t.shape; t.dispose(); return [s, v];`,
+    );
+
   beforeAll(async () => {
     const stale = checkLibraryBuilt();
     if (stale) console.warn(`test/e2e/browserImages.test.ts: ${stale}`);
@@ -247,10 +253,7 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     const face = await run("const t = await lib.imread('/face.png'); const s = t.shape; t.dispose(); return s;");
     expect(face).toEqual({ value: [227, 227, 3], leaked: 0 });
     // Raw pixels as a canvas library gives them: RGBA, alpha dropped.
-    const raw = await run(
-      'const t = await lib.imread({ data: new Uint8Array([1, 2, 3, 0, 4, 5, 6, 9]), width: 2, height: 1 }); ' +
-        'const v = [...(await t.data())]; const s = t.shape; t.dispose(); return [s, v];',
-    );
+    const raw = await readBack('{ data: new Uint8Array([1, 2, 3, 0, 4, 5, 6, 9]), width: 2, height: 1 }');
     expect(raw).toEqual({
       value: [
         [1, 2, 3],
@@ -258,10 +261,7 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
       ],
       leaked: 0,
     });
-    const icon = await run(
-      "const t = await lib.imread('/icon.ico'); const v = [...(await t.data())]; const s = t.shape; t.dispose(); " +
-        'return [s, v];',
-    );
+    const icon = await readBack("'/icon.ico'");
     expect(icon).toEqual({
       value: [
         [2, 3, 3],
