@@ -119,7 +119,7 @@ export interface ImagescOptions {
   colors?: number;
   /**
    * `[low, high]`: the values that map to the first and the last colour (MATLAB's `clim`/`caxis`); values outside
-   * are clipped. @default the map's own minimum and maximum (NaN ignored)
+   * are clipped. @default the map's own minimum and maximum (NaN and infinities ignored)
    */
   limits?: readonly [number, number];
 }
@@ -127,8 +127,9 @@ export interface ImagescOptions {
 /**
  * MATLAB's `imagesc(C)` with a colormap, as an image: each value of a 2-D map scaled from `limits` (by default its own
  * min..max) onto the colormap's rows, as MATLAB's scaled colour mapping does (`floor((v - low) / (high - low) * m)`,
- * the top value in the last row). NaN values take the first colour. A constant map takes the middle colour (row
- * `floor(m / 2)`), as MATLAB's automatic limits around a constant do.
+ * the top value in the last row). The automatic limits are the finite values' minimum and maximum; `-Inf` takes the
+ * first colour and `+Inf` the last, as values beyond the limits do. NaN values take the first colour. A constant map
+ * takes the middle colour (row `floor(m / 2)`), as MATLAB's automatic limits around a constant do.
  *
  * @param map `[h, w]` or `[h, w, 1]` float32 or int32 values, or a batch `[n, h, w, 1]` (each map scaled by its own
  *   range).
@@ -155,8 +156,10 @@ function scaledColors(fn: string, map: tf.Tensor, options?: ImagescOptions): tf.
     if (!Array.isArray(limits) || limits.length !== 2 || limits.some((v) => typeof v !== 'number')) {
       throw typeError(fn, 'options.limits', 'an array [low, high] of two numbers', limits);
     }
-    if (!(Number.isFinite(limits[0]) && Number.isFinite(limits[1]) && limits[0] < limits[1])) {
-      throw rangeError(fn, 'options.limits', 'finite numbers [low, high] with low < high', limits);
+    // The map is float32, so the limits must stay finite and apart once rounded to float32 too.
+    const [low, high] = (limits as number[]).map(Math.fround);
+    if (!(Number.isFinite(low) && Number.isFinite(high) && low < high)) {
+      throw rangeError(fn, 'options.limits', 'finite numbers [low, high] with low < high, also as float32', limits);
     }
   }
   const batched = x.rank === 4;
@@ -165,22 +168,31 @@ function scaledColors(fn: string, map: tf.Tensor, options?: ImagescOptions): tf.
   assertElements(fn, 'map', [n, h as number, w as number, 3], 'an output');
   return tf.tidy(fn, () => {
     const v = tf.reshape(tf.cast(x, 'float32'), [n, (h as number) * (w as number)]);
-    const nan = tf.isNaN(v);
+    const finite = tf.isFinite(v);
     let lo: tf.Tensor;
     let hi: tf.Tensor;
     if (limits) {
       lo = tf.fill([n, 1], (limits as number[])[0]);
       hi = tf.fill([n, 1], (limits as number[])[1]);
     } else {
-      lo = tf.min(tf.where(nan, tf.fill(v.shape, Infinity), v), 1, true);
-      hi = tf.max(tf.where(nan, tf.fill(v.shape, -Infinity), v), 1, true);
+      // MATLAB's automatic limits: the finite values' minimum and maximum (none: the constant rule below).
+      lo = tf.min(tf.where(finite, v, tf.fill(v.shape, Infinity)), 1, true);
+      hi = tf.max(tf.where(finite, v, tf.fill(v.shape, -Infinity)), 1, true);
     }
-    const range = tf.sub(hi, lo);
-    const constant = tf.lessEqual(range, 0);
-    const scaled = tf.div(tf.sub(v, lo), tf.where(constant, tf.onesLike(range), range));
+    // Halves, so that a range wider than float32 holds (-3e38..3e38) does not overflow to Infinity.
+    const halfRange = tf.sub(tf.mul(hi, 0.5), tf.mul(lo, 0.5));
+    const constant = tf.logicalNot(tf.greater(halfRange, 0));
+    const scaled = tf.div(
+      tf.sub(tf.mul(v, 0.5), tf.mul(lo, 0.5)),
+      tf.where(constant, tf.onesLike(halfRange), halfRange),
+    );
     let index = tf.floor(tf.mul(scaled, m));
     index = tf.where(constant, tf.fill(index.shape, Math.min(m - 1, Math.floor(m / 2))), index);
-    index = tf.where(nan, tf.zerosLike(index), tf.clipByValue(index, 0, m - 1));
+    // As clim says: at or below the low limit the first colour, at or above the high one the last; so -Inf and +Inf
+    // take the ends even where there is no finite range. NaN takes the first colour.
+    index = tf.where(tf.equal(v, Infinity), tf.fill(index.shape, m - 1), index);
+    index = tf.where(tf.equal(v, -Infinity), tf.zerosLike(index), index);
+    index = tf.where(tf.isNaN(v), tf.zerosLike(index), tf.clipByValue(index, 0, m - 1));
     const rgb = tf.gather(colormap(name, m), tf.cast(tf.reshape(index, [-1]), 'int32'));
     return tf.reshape(rgb, batched ? [n, h as number, w as number, 3] : [h as number, w as number, 3]);
   });
@@ -197,7 +209,8 @@ export interface HeatmapOverlayOptions extends ImagescOptions {
  * as one image: `(1 - alpha) · im + alpha · imagesc(map)`, RGB in [0, 1].
  *
  * @param img The image `[h, w]`, `[h, w, 1]` or `[h, w, 3]`: int32 0..255 (MATLAB's uint8) or float32 0..1 (MATLAB's
- *   double); gray is shown as gray.
+ *   double); gray is shown as gray. Values outside the range are clipped to it and NaN shows as 0, as MATLAB shows
+ *   them.
  * @param map `[h, w]` or `[h, w, 1]`, the image's size (resize a smaller map with `imresize` first).
  * @returns A new float32 `[h, w, 3]` image in [0, 1] that the caller owns.
  * @throws {TypeError|RangeError} for shapes that do not match, or bad options.
@@ -229,7 +242,11 @@ export function heatmapOverlay(img: tf.Tensor, map: tf.Tensor, options?: Heatmap
   }
   const colored = tf.tidy(() => scaledColors(fn, y.rank === 3 ? tf.squeeze(y, [2]) : y, rest));
   return tf.tidy(fn, () => {
-    let base = x.dtype === 'int32' ? tf.div(tf.cast(x, 'float32'), 255) : tf.clipByValue(x, 0, 1);
+    // As MATLAB shows an image: uint8 saturates at 0 and 255, double clips to [0, 1], NaN shows as 0.
+    let base =
+      x.dtype === 'int32'
+        ? tf.div(tf.clipByValue(tf.cast(x, 'float32'), 0, 255), 255)
+        : tf.where(tf.isNaN(x), tf.zerosLike(x), tf.clipByValue(x, 0, 1));
     if (base.rank === 2) base = tf.expandDims(base, 2);
     if (base.shape[2] === 1) base = tf.tile(base, [1, 1, 3]);
     const out = tf.add(tf.mul(base, 1 - alpha), tf.mul(colored, alpha));

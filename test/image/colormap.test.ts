@@ -98,6 +98,44 @@ describe('imagesc', () => {
     tf.dispose([map, rgb, flat, mid, batch]);
   });
 
+  it('takes its automatic limits from finite values: +Inf takes the last colour, -Inf the first (as clim says)', async () => {
+    const inf = Number.POSITIVE_INFINITY;
+    const map = tf.tensor2d([[-inf, 0, 1, 2, inf, Number.NaN]]);
+    const rgb = await expectNoLeak(() => imagesc(map, { colormap: 'gray', colors: 3 }), 1);
+    // finite range 0..2: indices floor(v / 2 * 3) = 0, 1, 3 -> 2; -Inf first, +Inf last, NaN first
+    expect(((await rgb.array()) as number[][][])[0].map((p) => p[0])).toEqual([0, 0, 0.5, 1, 1, 0]);
+    // No finite value at all: each infinity still takes its end of the colormap.
+    const only = tf.tensor2d([[inf, -inf, Number.NaN]]);
+    const ends = imagesc(only, { colormap: 'gray', colors: 3 });
+    expect(((await ends.array()) as number[][][])[0].map((p) => p[0])).toEqual([1, 0, 0]);
+    tf.dispose([map, rgb, only, ends]);
+  });
+
+  it('scales values near the float32 extremes without overflowing the range', async () => {
+    const map = tf.tensor2d([[-3e38, 0, 3e38]]);
+    const rgb = imagesc(map, { colormap: 'gray', colors: 3 });
+    expect(((await rgb.array()) as number[][][])[0].map((p) => p[0])).toEqual([0, 0.5, 1]);
+    const small = tf.tensor2d([[-1, 0, 1]]);
+    const wide = imagesc(small, { colormap: 'gray', colors: 3, limits: [-3e38, 3e38] });
+    expect(((await wide.array()) as number[][][])[0].map((p) => p[0])).toEqual([0.5, 0.5, 0.5]);
+    tf.dispose([map, rgb, small, wide]);
+  });
+
+  it('refuses limits that float32 cannot tell apart or hold', async () => {
+    const map = tf.zeros([2, 2]);
+    await expectThrowsNoLeak(
+      () => imagesc(map, { limits: [1, 1 + 1e-12] }),
+      RangeError,
+      "imagesc: expected 'options.limits' to be finite numbers [low, high] with low < high, also as float32, got [1, 1.000000000001] (array of length 2)",
+    );
+    await expectThrowsNoLeak(
+      () => imagesc(map, { limits: [0, 1e39] }),
+      RangeError,
+      "imagesc: expected 'options.limits' to be finite numbers [low, high] with low < high, also as float32, got [0, 1e+39] (array of length 2)",
+    );
+    tf.dispose(map);
+  });
+
   it('checks its arguments', async () => {
     const rgb = tf.zeros([2, 2, 3]);
     await expectThrowsNoLeak(
@@ -109,7 +147,7 @@ describe('imagesc', () => {
     await expectThrowsNoLeak(
       () => imagesc(map, { limits: [1, 1] }),
       RangeError,
-      "imagesc: expected 'options.limits' to be finite numbers [low, high] with low < high, got [1, 1] (array of length 2)",
+      "imagesc: expected 'options.limits' to be finite numbers [low, high] with low < high, also as float32, got [1, 1] (array of length 2)",
     );
     tf.dispose([rgb, map]);
   });
@@ -137,6 +175,19 @@ describe('heatmapOverlay', () => {
     expect(g.shape).toEqual([1, 2, 3]);
     expect(Array.from(await g.data())).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
     tf.dispose([img, map, out, gray, g]);
+  });
+
+  it('shows the image as MATLAB would: int32 saturates at 0 and 255, NaN shows as 0, float clips to [0, 1]', async () => {
+    const img = tf.tensor2d([[1000, -5, 51]], [1, 3], 'int32');
+    const map = tf.tensor2d([[0, 0, 0]]);
+    const out = await expectNoLeak(() => heatmapOverlay(img, map, { alpha: 0 }), 1);
+    expect(Array.from(await out.data()).map((x) => Math.round(x * 1e6) / 1e6)).toEqual([
+      1, 1, 1, 0, 0, 0, 0.2, 0.2, 0.2,
+    ]);
+    const float = tf.tensor2d([[Number.NaN, 2, -1]]);
+    const shown = heatmapOverlay(float, map, { alpha: 0 });
+    expect(Array.from(await shown.data())).toEqual([0, 0, 0, 1, 1, 1, 0, 0, 0]);
+    tf.dispose([img, map, out, float, shown]);
   });
 
   it('checks that the map has the image size, alpha lies in [0, 1] and the colour options, in its own name', async () => {
