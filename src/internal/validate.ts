@@ -49,8 +49,17 @@ export function isTensor(value: unknown): value is tf.Tensor {
 export function wrapError(fn: string, context: string, err: unknown): Error {
   const msg = err instanceof Error ? err.message : String(err);
   if (msg.startsWith(`${fn}: `)) return err as Error;
+  return rethrowAs(`${fn}: ${context}`, err);
+}
+
+/**
+ * `err` as an error of the same class (RangeError, TypeError or Error) whose message is `<prefix>: <its message>`,
+ * with the original as its `cause`. For a part that a public function's message wraps in turn (`wrapError`).
+ */
+export function rethrowAs(prefix: string, err: unknown): Error {
+  const msg = err instanceof Error ? err.message : String(err);
   const Kind = err instanceof RangeError ? RangeError : err instanceof TypeError ? TypeError : Error;
-  return new Kind(`${fn}: ${context}: ${msg}`, { cause: err });
+  return new Kind(`${prefix}: ${msg}`, { cause: err });
 }
 
 /** `fn: expected 'arg' to be <expected>, got <description of value>` as a TypeError. */

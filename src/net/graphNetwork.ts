@@ -288,7 +288,7 @@ function graphModelEngine(
       return activation ? activation.toLowerCase() : null;
     },
     run: (input, names) => {
-      const x = applyNormalization(input, normalization, fn);
+      const x = applyNormalization(input, normalization);
       const inputLayer = layers[0].name;
       // The input layer is the normalized pixels; the graph computes every other one.
       const wanted = names.filter((n) => n !== inputLayer);
@@ -309,7 +309,7 @@ function graphModelEngine(
       const inputLayer = layers[0].name;
       const dict: Record<string, tf.Tensor> = {};
       for (const [name, value] of feeds) {
-        if (name === inputLayer) dict[inputName] = applyNormalization(value, normalization, fn);
+        if (name === inputLayer) dict[inputName] = applyNormalization(value, normalization);
         else dict[nodeOf.get(name) ?? name] = value;
       }
       if (to === inputLayer) return dict[inputName];

@@ -535,7 +535,7 @@ function kerasEngine(
     };
     return targetSlots.map(valueAt);
   };
-  const norm = (x: tf.Tensor) => applyNormalization(x, normalization, fn);
+  const norm = (x: tf.Tensor) => applyNormalization(x, normalization);
   return {
     run: (input, names) => evaluate(new Map([[inputName, input]]), names, norm, true),
     runFrom: (feeds, to) => evaluate(feeds, [to], norm, false)[0],

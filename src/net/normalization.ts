@@ -4,7 +4,7 @@
  * Not exported from the package (the types are, from `types.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { describeValue, isTensor, rangeError, typeError } from '../internal/validate.js';
+import { describeValue, isTensor, rangeError, rethrowAs, typeError } from '../internal/validate.js';
 import { type InputNormalization, NORMALIZATION_TYPES, type NormalizationType } from './types.js';
 
 /** What a user may declare: a name (with `mean`, `standardDeviation`, `min`, `max` beside it), an object, or a function. */
@@ -37,8 +37,10 @@ function perChannel(fn: string, arg: string, v: unknown, channels: number, posit
   if (arr.length !== channels) {
     throw rangeError(fn, arg, `${channels} values (one per input channel)`, v);
   }
-  if (!arr.every((x) => Number.isFinite(x) && (!positive || x > 0))) {
-    throw rangeError(fn, arg, positive ? 'positive finite numbers' : 'finite numbers', v);
+  // The pixels are float32: a value must stay finite (and a divisor non-zero) once rounded to float32, or every
+  // pixel comes out NaN or Infinity.
+  if (!arr.every((x) => Number.isFinite(Math.fround(x)) && (!positive || Math.fround(x) > 0))) {
+    throw rangeError(fn, arg, `${positive ? 'positive finite numbers' : 'finite numbers'}, also as float32`, v);
   }
   return [...arr];
 }
@@ -125,15 +127,23 @@ export function checkNormalization(
       unused(['mean', 'standardDeviation']);
       const lo = min ?? new Array<number>(channels).fill(0);
       const hi = max ?? new Array<number>(channels).fill(255);
-      const bad = lo.findIndex((m, i) => !(hi[i] > m));
-      if (bad >= 0) throw rangeError(fn, at('max'), `values above min (${lo[bad]} for channel ${bad})`, hi);
+      // The range divides the pixels in float32, where it must not vanish (max 1e-50 above min) or overflow.
+      const bad = lo.findIndex(
+        (m, i) => !(hi[i] > m && Math.fround(hi[i] - m) > 0 && Number.isFinite(Math.fround(hi[i] - m))),
+      );
+      if (bad >= 0) {
+        throw rangeError(fn, at('max'), `values above min, also as float32 (${lo[bad]} for channel ${bad})`, hi);
+      }
       return { type: type as 'rescale-symmetric' | 'rescale-zero-one', min: lo, max: hi };
     }
   }
 }
 
-/** Applies a normalization to raw pixels `[n, h, w, c]` (float32). Call inside `tf.tidy`. */
-export function applyNormalization(x: tf.Tensor, n: InputNormalization, fnName = 'normalization'): tf.Tensor {
+/**
+ * Applies a normalization to raw pixels `[n, h, w, c]` (float32). Call inside `tf.tidy`. Its errors name no function:
+ * it runs inside a network's pass, whose message (`fn: <net> could not compute ...`) wraps them.
+ */
+export function applyNormalization(x: tf.Tensor, n: InputNormalization): tf.Tensor {
   const v = (a: readonly number[]) => tf.tensor1d([...a]);
   switch (n.type) {
     case 'none':
@@ -149,10 +159,15 @@ export function applyNormalization(x: tf.Tensor, n: InputNormalization, fnName =
       return n.type === 'rescale-zero-one' ? unit : tf.sub(tf.mul(unit, 2), 1);
     }
     case 'function': {
-      const out = n.fn(x as tf.Tensor4D) as unknown;
-      if (!isTensor(out) || out.shape.join() !== x.shape.join()) {
+      let out: unknown;
+      try {
+        out = n.fn(x as tf.Tensor4D);
+      } catch (err) {
+        throw rethrowAs('the normalization function threw', err);
+      }
+      if (!isTensor(out) || out.isDisposed || out.shape.join() !== x.shape.join()) {
         throw new TypeError(
-          `${fnName}: the normalization function must return a tensor of the shape it was given ` +
+          'the normalization function must return a live tensor of the shape it was given ' +
             `[${x.shape.join(', ')}], got ${describeValue(out)}`,
         );
       }

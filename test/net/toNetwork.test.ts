@@ -350,7 +350,7 @@ describe('toNetwork: bad input', () => {
     await expectThrowsNoLeak(
       () => toNetwork(m, { normalization: 'zscore', mean: 0, standardDeviation: [1, 0, 1] }),
       RangeError,
-      "toNetwork: expected 'options.standardDeviation' to be positive finite numbers, got [1, 0, 1] (array of length 3)",
+      "toNetwork: expected 'options.standardDeviation' to be positive finite numbers, also as float32, got [1, 0, 1] (array of length 3)",
     );
     await expectThrowsNoLeak(
       () => toNetwork(m, { normalization: 'none', classNames: ['a', 'b'] }),
@@ -422,9 +422,56 @@ describe('toNetwork: bad input', () => {
     await expectThrowsNoLeak(
       () => activations(bad, zeros, 'c1'),
       TypeError,
-      /normalization function must return a tensor of the shape it was given \[1, 16, 16, 3\]/,
+      /^activations: \S+ could not compute 'c1': the normalization function must return a live tensor of the shape it was given \[1, 16, 16, 3\], got rank 4 \[1, 2, 2, 3\] float32$/,
     );
     zeros.dispose();
+  });
+
+  it('says which part failed when the normalization function throws or returns a disposed tensor', async () => {
+    const m = sequential();
+    const zeros = tf.zeros([16, 16, 3]);
+    const throwing = await toNetwork(m, {
+      normalization: () => {
+        throw new RangeError('no such scale');
+      },
+    });
+    await expectThrowsNoLeak(
+      () => activations(throwing, zeros, 'c1'),
+      RangeError,
+      /^activations: \S+ could not compute 'c1': the normalization function threw: no such scale$/,
+    );
+    const disposing = await toNetwork(m, {
+      normalization: (x) => {
+        const y = tf.mul(x, 1) as tf.Tensor4D;
+        y.dispose();
+        return y;
+      },
+    });
+    await expectThrowsNoLeak(
+      () => activations(disposing, zeros, 'c1'),
+      TypeError,
+      /^activations: \S+ could not compute 'c1': the normalization function must return a live tensor of the shape it was given \[1, 16, 16, 3\], got a disposed tensor$/,
+    );
+    zeros.dispose();
+  });
+
+  it('refuses statistics that vanish or overflow in float32, where they would give NaN or Infinity', async () => {
+    const m = sequential();
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'zscore', mean: 0, standardDeviation: 1e-50 }),
+      RangeError,
+      "toNetwork: expected 'options.standardDeviation' to be positive finite numbers, also as float32, got 1e-50 (number)",
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'zerocenter', mean: [0, 1e39, 0] }),
+      RangeError,
+      "toNetwork: expected 'options.mean' to be finite numbers, also as float32, got [0, 1e+39, 0] (array of length 3)",
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: { type: 'rescale-zero-one', min: [0, 0, 0], max: [1e-50, 1, 1] } }),
+      RangeError,
+      "toNetwork: expected 'options.normalization.max' to be values above min, also as float32 (0 for channel 0), got [1e-50, 1, 1] (array of length 3)",
+    );
   });
 
   it('a LayersModel passed where a Network is expected says to make it one', async () => {
