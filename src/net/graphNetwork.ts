@@ -265,7 +265,7 @@ export function graphNetworkParts(model: GraphModel, nodes: readonly GraphDefNod
     layers,
     inputName,
     complete,
-    engine: (normalization, fn) => graphModelEngine(model, layers, byNode, inputName, normalization, fn),
+    engine: (normalization) => graphModelEngine(model, layers, byNode, inputName, normalization),
   };
 }
 
@@ -276,7 +276,6 @@ function graphModelEngine(
   byNode: ReadonlyMap<string, GraphDefNode>,
   inputName: string,
   normalization: InputNormalization,
-  fn: string,
 ): NetworkEngine {
   const nodeOf = new Map(layers.map((l) => [l.name, l.nodeName]));
   const forward = plannedRun(model, inputName);
