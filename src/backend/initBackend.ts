@@ -6,7 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { noBackend } from '../internal/backendStart.js';
-import { assertInteger, assertOneOf, assertOptions, rangeError, typeError } from '../internal/validate.js';
+import {
+  assertInteger,
+  assertOneOf,
+  assertOptions,
+  rangeError,
+  typeError,
+  withoutHoles,
+} from '../internal/validate.js';
 import { BACKEND_NAMES, type BackendName, MAX_WASM_THREADS } from './backendNames.js';
 import { probeBackends } from './probeBackends.js';
 import { formatAdapter, rankBackends, type SkippedBackend, type WebGPUAdapterDescription } from './rankBackends.js';
@@ -176,6 +183,7 @@ function validateOptions(options: unknown): InitBackendOptions {
         `${fn}: options 'backend' and 'prefer' cannot be combined; 'backend' names exactly one backend`,
       );
     }
+    opts.prefer = withoutHoles(opts.prefer) as typeof opts.prefer;
     if (!Array.isArray(opts.prefer)) throw typeError(fn, 'prefer', 'an array of backend names', opts.prefer);
     if (opts.prefer.length === 0) throw rangeError(fn, 'prefer', 'a non-empty array of backend names', opts.prefer);
     opts.prefer.forEach((b, i) => {

@@ -11,6 +11,7 @@ import {
   assertTensor,
   rangeError,
   typeError,
+  withoutHoles,
 } from '../internal/validate.js';
 
 /** The colormaps {@link colormap} knows, in one list. */
@@ -151,7 +152,7 @@ function scaledColors(fn: string, map: tf.Tensor, options?: ImagescOptions): tf.
   const opts = assertOptions<ImagescOptions>(fn, options, ['colormap', 'colors', 'limits']);
   const name = opts.colormap === undefined ? 'jet' : assertOneOf(fn, 'options.colormap', opts.colormap, COLORMAP_NAMES);
   const m = opts.colors === undefined ? 256 : assertInteger(fn, 'options.colors', opts.colors, 1, 65536);
-  const limits = opts.limits as unknown;
+  const limits = withoutHoles(opts.limits);
   if (limits !== undefined) {
     if (!Array.isArray(limits) || limits.length !== 2 || limits.some((v) => typeof v !== 'number')) {
       throw typeError(fn, 'options.limits', 'an array [low, high] of two numbers', limits);

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertElements, getLimits } from '../internal/limits.js';
 import { axisPlan, type AxisPlan, type KernelName, tapCount } from './imresizeWeights.js';
-import { assertOneOf, assertOptions, assertTensor, rangeError, typeError } from '../internal/validate.js';
+import { assertOneOf, assertOptions, assertTensor, rangeError, typeError, withoutHoles } from '../internal/validate.js';
 
 /** Interpolation methods of {@link imresize}, with MATLAB's names. */
 export type ImresizeMethod =
@@ -93,13 +93,14 @@ function geometry(
     g = { outRows: Math.ceil(s * h), outCols: Math.ceil(s * w), scaleRows: s, scaleCols: s };
   } else if (Array.isArray(scaleOrSize)) {
     if (scaleOrSize.length !== 2) throw rangeError(FN, 'scaleOrSize', expected, scaleOrSize);
-    scaleOrSize.forEach((v: unknown, i) => {
+    const size = withoutHoles(scaleOrSize) as unknown[];
+    size.forEach((v: unknown, i) => {
       if (isAuto(v)) return;
       const arg = `scaleOrSize[${i}]`;
       if (typeof v !== 'number') throw typeError(FN, arg, 'a positive integer or null', v);
       if (!Number.isInteger(v) || v <= 0) throw rangeError(FN, arg, 'a positive integer or null', v);
     });
-    const [r, c] = scaleOrSize as [number | null, number | null];
+    const [r, c] = size as [number | null, number | null];
     if (isAuto(r) && isAuto(c)) {
       throw rangeError(FN, 'scaleOrSize', 'an output size [rows, cols] with at most one of them null', scaleOrSize);
     }
@@ -364,7 +365,7 @@ export function imresize<T extends tf.Tensor>(
   }
   if (opts.scale !== undefined) {
     const expected = 'an array [rowScale, colScale] of positive finite numbers';
-    const s: unknown = opts.scale;
+    const s: unknown = withoutHoles(opts.scale);
     if (!Array.isArray(s) || s.length !== 2 || s.some((v) => typeof v !== 'number')) {
       throw typeError(FN, 'options.scale', expected, s);
     }

@@ -3,7 +3,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertElements } from '../internal/limits.js';
-import { assertInteger, assertOptions, assertTensor, isTensor, rangeError, typeError } from '../internal/validate.js';
+import {
+  assertInteger,
+  assertOptions,
+  assertTensor,
+  isTensor,
+  rangeError,
+  typeError,
+  withoutHoles,
+} from '../internal/validate.js';
 import { imresize } from './imresize.js';
 import { castToUint8 } from './uint8.js';
 
@@ -99,6 +107,7 @@ export function imtile(input: ImtileInput, options?: ImtileOptions): tf.Tensor {
   // ---- validation: everything is checked before any tensor is made ----
   let frameCount: number;
   if (Array.isArray(input)) {
+    input = withoutHoles(input) as (tf.Tensor | null)[];
     if (input.length === 0) throw rangeError(FN, 'input', 'a non-empty array of images', input);
     input.forEach((image, i) => {
       if (image === null) return;
@@ -363,8 +372,9 @@ function resolveThumbnail(spec: [number | null, number | null] | undefined, h0: 
  * `[a, b]` with each a positive integer or "computed" (null, NaN; for gridSize also +Infinity, as MATLAB allows).
  * Returns nulls for the computed sides.
  */
-function checkPair(value: unknown, arg: string, thumbnail: boolean): [number | null, number | null] {
-  if (value === undefined) return [null, null];
+function checkPair(given: unknown, arg: string, thumbnail: boolean): [number | null, number | null] {
+  if (given === undefined) return [null, null];
+  const value = withoutHoles(given);
   const expected = `[rows, cols] with each a positive integer or null${thumbnail ? ', or null' : ''}`;
   if (!Array.isArray(value) || value.length !== 2 || value.some((v) => v !== null && typeof v !== 'number')) {
     throw typeError(FN, arg, expected, value);
@@ -379,7 +389,7 @@ function checkPair(value: unknown, arg: string, thumbnail: boolean): [number | n
 function checkBorder(value: unknown): [number, number] {
   if (value === undefined) return [0, 0];
   const expected = 'a non-negative integer or [rows, cols] of non-negative integers';
-  const pair = typeof value === 'number' ? [value, value] : value;
+  const pair = typeof value === 'number' ? [value, value] : withoutHoles(value);
   if (!Array.isArray(pair) || pair.length !== 2 || pair.some((v) => typeof v !== 'number')) {
     throw typeError(FN, 'borderSize', expected, value);
   }
@@ -387,8 +397,9 @@ function checkBorder(value: unknown): [number, number] {
   return pair as [number, number];
 }
 
-function checkBackground(value: unknown): [number, number, number] | null {
-  if (value === undefined) return null;
+function checkBackground(given: unknown): [number, number, number] | null {
+  if (given === undefined) return null;
+  const value = withoutHoles(given);
   const expected = '[r, g, b] with each a number in [0, 1]';
   if (!Array.isArray(value) || value.length !== 3 || value.some((v) => typeof v !== 'number')) {
     throw typeError(FN, 'backgroundColor', expected, value);
@@ -398,8 +409,9 @@ function checkBackground(value: unknown): [number, number, number] | null {
   return value.map((v: number) => Math.round(255 * v)) as [number, number, number];
 }
 
-function checkFrames(value: unknown, frameCount: number): number[] {
-  if (value === undefined) return [...Array(frameCount).keys()];
+function checkFrames(given: unknown, frameCount: number): number[] {
+  if (given === undefined) return [...Array(frameCount).keys()];
+  const value = withoutHoles(given);
   const expected = 'a non-empty array of 0-based frame indices';
   if (!Array.isArray(value)) throw typeError(FN, 'frames', expected, value);
   if (value.length === 0) throw rangeError(FN, 'frames', expected, value);

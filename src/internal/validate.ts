@@ -22,7 +22,10 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'number') return `${Number.isNaN(value) ? 'NaN' : String(value)} (number)`;
   if (typeof value === 'boolean' || typeof value === 'bigint') return `${String(value)} (${typeof value})`;
   if (Array.isArray(value)) {
-    const items = value.slice(0, 6).map((v) => (typeof v === 'object' && v !== null ? describeValue(v) : String(v)));
+    // Array.from, so that a hole of a sparse array shows as undefined.
+    const items = Array.from(value.slice(0, 6), (v) =>
+      typeof v === 'object' && v !== null ? describeValue(v) : String(v),
+    );
     return `[${items.join(', ')}${value.length > 6 ? ', ...' : ''}] (array of length ${value.length})`;
   }
   if (value instanceof DataView) return `a DataView of ${value.byteLength} bytes`;
@@ -97,6 +100,15 @@ export function assertTensor(fn: string, arg: string, value: unknown, req: Tenso
   }
   if (req.ranks && !req.ranks.includes(value.rank)) throw rangeError(fn, arg, what, value);
   return value;
+}
+
+/**
+ * An array argument with its holes filled by `undefined` (`[, 227]` → `[undefined, 227]`), so that the checks see
+ * them: `every`, `some`, `forEach` and `map` skip the holes of a sparse array, which would let them through
+ * unchecked. Anything that is not an array is returned as it is. Check (and then use) what this returns.
+ */
+export function withoutHoles(value: unknown): unknown {
+  return Array.isArray(value) ? Array.from(value) : value;
 }
 
 /** Checks an integer within [min, max]; TypeError for a non-number, RangeError for a bad value. */

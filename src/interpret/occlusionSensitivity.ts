@@ -6,7 +6,14 @@ import type { ImageInput } from '../io/imageInput.js';
 import { imresize } from '../image/imresize.js';
 import { checkLongRunOptions, guardCallback, stepDone, throwIfAborted } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
-import { assertInteger, assertOneOf, assertOptions, rangeError, typeError } from '../internal/validate.js';
+import {
+  assertInteger,
+  assertOneOf,
+  assertOptions,
+  rangeError,
+  typeError,
+  withoutHoles,
+} from '../internal/validate.js';
 import { assertClassifier, resolveClass } from '../net/classes.js';
 import { assertLargeEnough, classScores, floatBatch, imageArg, resolveTarget } from '../net/graph.js';
 import { assertFiniteAsync } from '../net/nonFinite.js';
@@ -70,7 +77,7 @@ const OPTION_KEYS = [
 function pair(arg: string, value: unknown, auto: [number, number]): [number, number] {
   if (value === undefined || value === 'auto') return auto;
   const expected = "a positive integer, [rows, cols] of positive integers, or 'auto'";
-  const v = typeof value === 'number' ? [value, value] : value;
+  const v = typeof value === 'number' ? [value, value] : withoutHoles(value);
   if (!Array.isArray(v) || v.length !== 2 || v.some((x) => typeof x !== 'number')) {
     throw typeError(FN, `options.${arg}`, expected, value);
   }
@@ -155,7 +162,7 @@ export async function occlusionSensitivity(
       opts.miniBatchSize === undefined ? 128 : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
     let maskValue: number[] | 'auto' = 'auto';
     if (opts.maskValue !== undefined && opts.maskValue !== 'auto') {
-      const v = typeof opts.maskValue === 'number' ? [opts.maskValue] : opts.maskValue;
+      const v = typeof opts.maskValue === 'number' ? [opts.maskValue] : withoutHoles(opts.maskValue);
       const expected = `a finite number, ${channels} finite numbers (one per channel), or 'auto'`;
       if (!Array.isArray(v) || v.some((e) => typeof e !== 'number'))
         throw typeError(FN, 'options.maskValue', expected, opts.maskValue);

@@ -10,7 +10,15 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { imresize } from '../image/imresize.js';
 import { assertElements } from '../internal/limits.js';
-import { assertTensor, describeValue, isTensor, rangeError, typeError, wrapError } from '../internal/validate.js';
+import {
+  assertTensor,
+  describeValue,
+  isTensor,
+  rangeError,
+  typeError,
+  wrapError,
+  withoutHoles,
+} from '../internal/validate.js';
 import { IMAGE_FORMS, readImageInput } from '../io/imageInput.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import { layerShapes, sizeProblem } from './layerShapes.js';
@@ -216,7 +224,7 @@ export function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: stri
  */
 export function resolveLayers(fn: string, t: GraphTarget, layer: unknown): { names: string[]; list: boolean } {
   const list = Array.isArray(layer);
-  const refs: readonly unknown[] = list ? (layer as readonly unknown[]) : [layer];
+  const refs = list ? (withoutHoles(layer) as unknown[]) : [layer];
   if (list && refs.length === 0) {
     throw rangeError(fn, 'layer', 'a layer name, a layer index or a non-empty array of them', layer);
   }

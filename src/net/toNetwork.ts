@@ -5,7 +5,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { assertInteger, assertOptions, describeValue, rangeError, typeError } from '../internal/validate.js';
+import {
+  assertInteger,
+  assertOptions,
+  describeValue,
+  rangeError,
+  typeError,
+  withoutHoles,
+} from '../internal/validate.js';
 import { isGraphModel, isLayersModel } from './graph.js';
 import { graphNetworkParts } from './graphNetwork.js';
 import { kerasNetworkParts } from './kerasNetwork.js';
@@ -71,17 +78,20 @@ export function checkToNetworkOptions(fn: string, options: unknown, extra: reado
     throw typeError(fn, 'options.name', 'a non-empty string', opts.name);
   }
   if (opts.classNames !== undefined) {
-    if (!Array.isArray(opts.classNames) || !opts.classNames.every((c) => typeof c === 'string')) {
+    const names = withoutHoles(opts.classNames);
+    if (!Array.isArray(names) || !names.every((c) => typeof c === 'string')) {
       throw typeError(fn, 'options.classNames', 'an array of strings', opts.classNames);
     }
+    opts.classNames = names;
   }
   if (opts.inputSize !== undefined) {
-    const s = opts.inputSize;
+    const s = withoutHoles(opts.inputSize);
     if (!Array.isArray(s)) throw typeError(fn, 'options.inputSize', 'an array [h, w] or [h, w, c]', s);
     if (s.length !== 2 && s.length !== 3) throw rangeError(fn, 'options.inputSize', 'an array [h, w] or [h, w, c]', s);
     s.forEach((v, i) => {
       assertInteger(fn, `options.inputSize[${i}]`, v, 1, 1 << 14);
     });
+    opts.inputSize = s;
   }
   return opts;
 }

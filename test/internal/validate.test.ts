@@ -1,8 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterEach, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend/initBackend.js';
+import { imagesc } from '../../src/image/colormap.js';
 import { imresize } from '../../src/image/imresize.js';
 import { imtile } from '../../src/image/imtile.js';
 import { mat2gray } from '../../src/image/mat2gray.js';
+import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
+import { activations } from '../../src/net/activations.js';
+import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
+import { toNetwork } from '../../src/net/toNetwork.js';
+import { loadTinyNetwork } from '../helpers/tinyNetwork.js';
 import { assertOptions, assertTensor, describeValue, isTensor } from '../../src/internal/validate.js';
 
 // The argument checks every function shares: options are read as own properties only (a polluted Object.prototype
@@ -76,5 +84,122 @@ describe('describeValue', () => {
     expect(describeValue(new Uint8ClampedArray(5))).toBe('Uint8ClampedArray of length 5');
     expect(describeValue(new Float32Array(3))).toBe('Float32Array of length 3');
     expect(describeValue(new DataView(new ArrayBuffer(12), 4))).toBe('a DataView of 8 bytes');
+  });
+});
+
+describe('sparse arrays: a hole is checked as the undefined it reads as', () => {
+  // `every`, `some`, `forEach` and `map` skip the holes of `[, 1]`; before, these reached TF.js as undefined and gave
+  // NaN maps, all-zero occlusion maps, undefined class names, or a TypeError deep inside a layer.
+  it('every array argument and option refuses a hole by its position, leaving nothing allocated', async () => {
+    const tiny = await loadTinyNetwork();
+    const model = tfl.sequential({
+      layers: [tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3, name: 'c' })],
+    });
+    const img = tf.zeros([9, 11, 3]);
+    const x = tf.tensor2d([
+      [0, 1],
+      [2, 3],
+    ]);
+    const net = tiny.net;
+    // An array whose first element is a hole, then `rest`.
+    // biome-ignore lint/suspicious/noSparseArray: the hole is what is tested
+    const hole = <T>(...rest: T[]) => [, ...rest] as T[];
+    const cases: [string, () => unknown, RegExp][] = [
+      [
+        'activations',
+        () => activations(net, img, hole('conv_a')),
+        /^activations: expected 'layer\[0\]' to be .*, got undefined$/,
+      ],
+      [
+        'analyzeNetwork',
+        () => analyzeNetwork(net, { inputSize: hole(11) as never }),
+        /^analyzeNetwork: expected 'options\.inputSize\[0\]' to be an integer, got undefined$/,
+      ],
+      [
+        'toNetwork classNames',
+        () => toNetwork(model, { normalization: 'none', classNames: hole('b') }),
+        /^toNetwork: expected 'options\.classNames' to be an array of strings, got \[undefined, b\]/,
+      ],
+      [
+        'toNetwork mean',
+        () => toNetwork(model, { normalization: 'zerocenter', mean: hole(1, 2) }),
+        /^toNetwork: expected 'options\.mean' to be .*, got \[undefined, 1, 2\]/,
+      ],
+      [
+        'toNetwork inputSize',
+        () => toNetwork(model, { normalization: 'none', inputSize: hole(8) }),
+        /^toNetwork: expected 'options\.inputSize\[0\]' to be an integer, got undefined$/,
+      ],
+      [
+        'initBackend',
+        () => initBackend({ prefer: hole('cpu') as never }),
+        /^initBackend: expected 'prefer\[0\]' to be one of .*, got undefined$/,
+      ],
+      [
+        'imresize',
+        () => imresize(x, hole(4) as never),
+        /^imresize: expected 'scaleOrSize\[0\]' to be a positive integer or null, got undefined$/,
+      ],
+      [
+        'imresize scale',
+        () => imresize(x, null as never, { scale: hole(2) as never }),
+        /^imresize: expected 'options\.scale' to be .*, got \[undefined, 2\]/,
+      ],
+      ['mat2gray', () => mat2gray(x, hole(3) as never), /^mat2gray: expected 'limits' to be .*, got \[undefined, 3\]/],
+      [
+        'imagesc',
+        () => imagesc(x, { limits: hole(3) as never }),
+        /^imagesc: expected 'options\.limits' to be .*, got \[undefined, 3\]/,
+      ],
+      ['imtile input', () => imtile(hole(x)), /^imtile: expected 'input\[0\]' to be .*, got undefined$/],
+      [
+        'imtile gridSize',
+        () => imtile([x, x], { gridSize: hole(2) as never }),
+        /^imtile: expected 'gridSize' to be .*, got \[undefined, 2\]/,
+      ],
+      [
+        'imtile borderSize',
+        () => imtile([x, x], { borderSize: hole(2) as never }),
+        /^imtile: expected 'borderSize' to be .*, got \[undefined, 2\]/,
+      ],
+      [
+        'imtile backgroundColor',
+        () => imtile([x, x], { backgroundColor: hole(0, 0) as never }),
+        /^imtile: expected 'backgroundColor' to be .*, got \[undefined, 0, 0\]/,
+      ],
+      [
+        'imtile frames',
+        () => imtile([x, x], { frames: hole(1) }),
+        /^imtile: expected 'frames\[0\]' to be an integer, got undefined$/,
+      ],
+      [
+        'occlusion maskSize',
+        () => occlusionSensitivity(net, img, 0, { maskSize: hole(3) as never }),
+        /^occlusionSensitivity: expected 'options\.maskSize' to be .*, got \[undefined, 3\]/,
+      ],
+      [
+        'occlusion maskValue',
+        () => occlusionSensitivity(net, img, 0, { maskValue: hole(1, 2) }),
+        /^occlusionSensitivity: expected 'options\.maskValue' to be .*, got \[undefined, 1, 2\]/,
+      ],
+    ];
+    try {
+      for (const [label, call, message] of cases) {
+        const before = tf.memory().numTensors;
+        let caught: unknown;
+        try {
+          await call();
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught, label).toBeInstanceOf(TypeError);
+        expect((caught as Error).message, label).toMatch(message);
+        expect(tf.memory().numTensors - before, label).toBe(0);
+      }
+    } finally {
+      tf.dispose([img, x]);
+      model.dispose();
+      tiny.dispose();
+    }
   });
 });
