@@ -115,6 +115,18 @@ export function httpStatus(res: Response): string {
 }
 
 /**
+ * Why a body stopped early. Node's fetch reports a body that its `Content-Encoding` (gzip, deflate, br) cannot decode
+ * as the same "terminated" as a dropped connection; the decoder's error (a zlib code) beneath tells them apart.
+ */
+function bodyProblem(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  if (typeof cause?.code === 'string' && /^(Z_|ERR__ERROR_|ERR_BROTLI|ERR_ZSTD)/.test(cause.code)) {
+    return `the server's body is not valid for its Content-Encoding (${String(cause.message)})`;
+  }
+  return 'the connection ended before the whole body arrived';
+}
+
+/**
  * The body of a download, read whole by `read` (`() => res.blob()`, ...). A body that stops early is an error naming
  * `label`: the wait's own (a timeout, an abort, the size limit) when it was stopped, else a dropped connection.
  */
@@ -122,10 +134,7 @@ export async function readWhole<T>(fn: string, label: string, wait: Wait, read: 
   try {
     return await read();
   } catch (err) {
-    throw (
-      wait.stopped() ??
-      new Error(`${fn}: cannot fetch ${label}: the connection ended before the whole body arrived`, { cause: err })
-    );
+    throw wait.stopped() ?? new Error(`${fn}: cannot fetch ${label}: ${bodyProblem(err)}`, { cause: err });
   }
 }
 

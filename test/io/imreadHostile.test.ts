@@ -4,7 +4,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -299,6 +299,16 @@ describe('imread: downloads that hang, trickle, drop or are cancelled', () => {
       res.flushHeaders();
       return;
     }
+    if (url === '/badgzip.png') {
+      res.writeHead(200, { 'content-type': 'image/png', 'content-encoding': 'gzip' });
+      res.end(png);
+      return;
+    }
+    if (url === '/gzip.png') {
+      res.writeHead(200, { 'content-type': 'image/png', 'content-encoding': 'gzip' });
+      res.end(gzipSync(png));
+      return;
+    }
     if (url === '/drop.png') {
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) });
       res.write(png.subarray(0, 20));
@@ -346,6 +356,19 @@ describe('imread: downloads that hang, trickle, drop or are cancelled', () => {
       Error,
       `imread: cannot fetch "${b}/drop.png": the connection ended before the whole body arrived`,
     );
+  });
+
+  it('reads a gzip-encoded body, and says so when the encoding is broken (not "the connection ended")', async () => {
+    const b = await start();
+    const im = await imread(`${b}/gzip.png`);
+    expect(Array.from(await im.data())).toEqual([1, 2, 3, 4]);
+    im.dispose();
+    const err = await expectThrowsNoLeak(
+      () => imread(`${b}/badgzip.png`),
+      Error,
+      `imread: cannot fetch "${b}/badgzip.png": the server's body is not valid for its Content-Encoding (incorrect header check)`,
+    );
+    expect(err.cause).toBeInstanceOf(Error);
   });
 
   it('stops a body at limits.maxFileBytes, and refuses a Content-Length past it before the body', async () => {
