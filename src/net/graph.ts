@@ -34,7 +34,7 @@ import {
 import { plannedRun } from './graphPlan.js';
 import { poisonPerImage } from './nonFinite.js';
 import { ensureWasmKernels } from './wasmKernels.js';
-import { graphNodeNames } from './tfjsInternals.js';
+import { declaredInputShape, graphNodeNames } from './tfjsInternals.js';
 import { METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
 import type { LayerInfo, Network } from './types.js';
 
@@ -114,7 +114,7 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
         `${fn}: expected 'net' to have a single input, got a model with ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`,
       );
     }
-    const shape = inputs[0].shape;
+    const shape = declaredInputShape(net);
     if (shape && shape.length !== 4) {
       throw new TypeError(
         `${fn}: expected the model's input '${inputs[0].name}' to be rank 4 [n, h, w, c], it is rank ${shape.length}`,

@@ -87,6 +87,20 @@ export function relaxInputShape(model: GraphModel, inputName: string): boolean {
   const graph = (model as unknown as { executor?: { graph?: Graph } }).executor?.graph;
   const param = graph?.nodes?.[inputName.split(':')[0]]?.attrParams?.shape;
   if (!param || !Array.isArray(param.value)) return false;
-  if (param.value.length === 4) param.value = [param.value[0], -1, -1, param.value[3]];
+  if (param.value.length === 4) {
+    if (!declaredShapes.has(model)) declaredShapes.set(model, [...param.value]);
+    param.value = [param.value[0], -1, -1, param.value[3]];
+  }
   return true;
+}
+
+/** The input shape each relaxed model declared before {@link relaxInputShape} changed it. */
+const declaredShapes = new WeakMap<GraphModel, number[]>();
+
+/**
+ * The shape a graph model's (only) input declares, as exported: the one from before {@link relaxInputShape}, so that a
+ * second `toNetwork` of the same model, or the model run bare, still sees its fixed size.
+ */
+export function declaredInputShape(model: GraphModel): number[] | undefined {
+  return declaredShapes.get(model) ?? model.inputs[0]?.shape;
 }

@@ -19,7 +19,7 @@ import { kerasNetworkParts } from './kerasNetwork.js';
 import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine } from './network.js';
 import { checkNormalization, type NormalizationOption } from './normalization.js';
-import { graphDefNodes, relaxInputShape } from './tfjsInternals.js';
+import { declaredInputShape, graphDefNodes, relaxInputShape } from './tfjsInternals.js';
 import type { LayerInfo, Network } from './types.js';
 
 /** Options of {@link toNetwork} (and of `importNetwork`): what MATLAB's `imageInputLayer` says of the model's input. */
@@ -160,7 +160,9 @@ export async function makeNetwork(
         'make a model with the output you want first (for a Keras model: tf.model({ inputs, outputs }))',
     );
   }
-  const shape = inputs[0].shape as readonly (number | null | undefined)[] | undefined;
+  const shape = (graph ? declaredInputShape(model) : inputs[0].shape) as
+    | readonly (number | null | undefined)[]
+    | undefined;
   if (shape?.length !== 4) {
     throw new RangeError(
       `${fn}: expected the model's input to be an image batch [n, h, w, c], got shape ${JSON.stringify(shape ?? null)}`,

@@ -319,6 +319,34 @@ describe('toNetwork: a graph model of free input size', () => {
   });
 });
 
+describe('toNetwork: graph models that are odd or hostile', () => {
+  const T = { type: 'DT_FLOAT' };
+  const placeholder = {
+    name: 'x',
+    op: 'Placeholder',
+    attr: { dtype: T, shape: { shape: { dim: [-1, 8, 8, 3].map((d) => ({ size: String(d) })) } } },
+  };
+  const graphOf = (node: object[]) =>
+    loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: { node, versions: { producer: 1395 }, library: {} },
+        weightSpecs: [],
+        weightData: new ArrayBuffer(0),
+        format: 'graph-model',
+      }),
+    );
+  const relu = (name: string, ...input: string[]) => ({ name, op: 'Relu', input, attr: { T } });
+
+  it('makes a network of the same graph model twice, each of its fixed input size', async () => {
+    const model = await graphOf([placeholder, relu('a', 'x')]);
+    const first = await toNetwork(model, { normalization: 'none' });
+    const second = await toNetwork(model, { normalization: 'rescale-zero-one' });
+    expect(first.inputSize).toEqual([8, 8, 3]);
+    expect(second.inputSize).toEqual([8, 8, 3]);
+    model.dispose();
+  });
+});
+
 describe('toNetwork: bad input', () => {
   it('says what is expected for every wrong argument, and leaks nothing', async () => {
     const m = sequential();
