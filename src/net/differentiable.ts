@@ -137,14 +137,15 @@ export function segment(net: Network, from: string | null, to: string): Segment 
   const inputName = net.layers[0].name;
   // What `to` depends on, and which of those depend on `from`.
   const needed = new Set<string>();
-  const visit = (name: string) => {
-    if (needed.has(name) || name === from) return;
+  // An explicit stack, not recursion: a graph may be many thousands of layers deep.
+  const stack = [to];
+  for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
+    if (needed.has(name) || name === from) continue;
     needed.add(name);
     const l = byName.get(name);
-    for (const i of l?.inputs ?? []) visit(i);
-    if (l?.type === 'Network') visit(l.outputLayer);
-  };
-  visit(to);
+    for (const i of l?.inputs ?? []) stack.push(i);
+    if (l?.type === 'Network') stack.push(l.outputLayer);
+  }
   const dependsOnFrom = new Map<string, boolean>();
   for (const l of net.layers) {
     dependsOnFrom.set(

@@ -360,14 +360,15 @@ function neededLayers(layers: readonly LayerInfo[], names: readonly string[]): r
   if (hit) return hit;
   const byName = new Map(layers.map((l) => [l.name, l]));
   const needed = new Set<string>();
-  const visit = (name: string) => {
-    if (needed.has(name)) return;
+  // An explicit stack, not recursion: a graph may be many thousands of layers deep.
+  const stack = [...names];
+  for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
+    if (needed.has(name)) continue;
     needed.add(name);
     const l = byName.get(name);
-    for (const input of l?.inputs ?? []) visit(input);
-    if (l?.type === 'Network') visit(l.outputLayer);
-  };
-  for (const name of names) visit(name);
+    for (const input of l?.inputs ?? []) stack.push(input);
+    if (l?.type === 'Network') stack.push(l.outputLayer);
+  }
   const list = layers.filter((l) => needed.has(l.name));
   if (cache.size >= 32) cache.delete(cache.keys().next().value as string);
   cache.set(key, list);

@@ -99,6 +99,46 @@ export function readableNames(fullNames: readonly string[]): string[] {
   return names.map((n, i) => ((count.get(n) ?? 0) > 1 ? fullNames[i] : n));
 }
 
+/**
+ * Why a GraphDef cannot run, or null: two nodes of one name, or nodes that need each other (a cycle, control inputs
+ * included). TF.js loads such a graph and then fails inside its executor with a message about something else.
+ * Walks the graph with an explicit stack, so that a graph many thousands of operations deep is no problem.
+ */
+export function graphProblem(nodes: readonly GraphDefNode[]): string | null {
+  const byName = new Map<string, GraphDefNode>();
+  for (const n of nodes) {
+    if (byName.has(n.name)) return `two of its nodes are named '${n.name}'`;
+    byName.set(n.name, n);
+  }
+  const state = new Map<string, 'open' | 'done'>();
+  for (const root of nodes) {
+    if (state.has(root.name)) continue;
+    // Each entry: a node and the inputs of it still to visit.
+    const stack: { name: string; inputs: string[] }[] = [];
+    const enter = (name: string) => {
+      state.set(name, 'open');
+      const inputs = (byName.get(name)?.input ?? []).map(inputNode).filter((i) => byName.has(i));
+      stack.push({ name, inputs: inputs.reverse() });
+    };
+    enter(root.name);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const next = top.inputs.pop();
+      if (next === undefined) {
+        state.set(top.name, 'done');
+        stack.pop();
+      } else if (state.get(next) === 'open') {
+        const path = stack.slice(stack.findIndex((e) => e.name === next)).map((e) => `'${e.name}'`);
+        const shown = path.length > 6 ? [...path.slice(0, 3), '…', ...path.slice(-2)] : path;
+        return `its nodes form a cycle: ${[...shown, `'${next}'`].join(' → ')} (each takes the next as an input)`;
+      } else if (!state.has(next)) {
+        enter(next);
+      }
+    }
+  }
+  return null;
+}
+
 /** What {@link graphNetworkParts} finds in a model, before its sizes are measured. */
 export interface GraphParts {
   layers: PartialLayer[];

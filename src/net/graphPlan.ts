@@ -226,17 +226,30 @@ function compile(
   // Order the needed nodes so that each comes after its inputs (depth first from the outputs).
   const order: GraphDefNode[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (name: string) => {
-    const s = state.get(name);
-    if (s === 'done') return;
-    if (s === 'visiting') throw new Unsupported('cycle');
-    const node = need(byName.get(name), `node ${name}`);
-    state.set(name, 'visiting');
-    if (node.op !== 'Placeholder' && node.op !== 'Const') {
-      for (const ref of node.input ?? []) visit(need(inputNode(ref), 'input form'));
+  // Depth first with an explicit stack (a graph may be many thousands of operations deep): each entry is a node and
+  // the inputs of it not yet visited, in order.
+  const visit = (root: string) => {
+    const stack: { node: GraphDefNode; inputs: string[]; next: number }[] = [];
+    const enter = (name: string) => {
+      const s = state.get(name);
+      if (s === 'done') return;
+      if (s === 'visiting') throw new Unsupported('cycle');
+      const node = need(byName.get(name), `node ${name}`);
+      state.set(name, 'visiting');
+      const inputs = node.op !== 'Placeholder' && node.op !== 'Const' ? (node.input ?? []) : [];
+      stack.push({ node, inputs, next: 0 });
+    };
+    enter(root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top.next < top.inputs.length) {
+        enter(need(inputNode(top.inputs[top.next++]), 'input form'));
+      } else {
+        stack.pop();
+        state.set(top.node.name, 'done');
+        order.push(top.node);
+      }
     }
-    state.set(name, 'done');
-    order.push(node);
   };
   for (const o of outputs) visit(need(inputNode(o), 'output form'));
 

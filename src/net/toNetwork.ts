@@ -14,7 +14,7 @@ import {
   withoutHoles,
 } from '../internal/validate.js';
 import { isGraphModel, isLayersModel } from './graph.js';
-import { graphNetworkParts } from './graphNetwork.js';
+import { graphNetworkParts, graphProblem } from './graphNetwork.js';
 import { kerasNetworkParts } from './kerasNetwork.js';
 import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine } from './network.js';
@@ -217,6 +217,8 @@ export async function makeNetwork(
   if (graph) {
     const nodes = graphDefNodes(model);
     if (!nodes) throw new TypeError(`${fn}: cannot read the graph of this GraphModel (its GraphDef is missing)`);
+    const problem = graphProblem(nodes);
+    if (problem) throw new RangeError(`${fn}: the model's graph cannot run: ${problem}`);
     inputName = inputs[0].name.replace(/:\d+$/, '');
     relaxInputShape(model, inputName);
     const parts = graphNetworkParts(model, nodes, inputName);

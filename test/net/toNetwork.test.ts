@@ -345,6 +345,39 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     expect(second.inputSize).toEqual([8, 8, 3]);
     model.dispose();
   });
+
+  it('refuses a graph whose nodes form a cycle, or two nodes of one name, naming them', async () => {
+    const cycle = await graphOf([
+      placeholder,
+      { name: 'a', op: 'AddV2', input: ['x', 'b'], attr: { T } },
+      relu('b', 'a'),
+      relu('out', 'b'),
+    ]);
+    await expectThrowsNoLeak(
+      () => toNetwork(cycle, { normalization: 'none' }),
+      RangeError,
+      "toNetwork: the model's graph cannot run: its nodes form a cycle: 'a' → 'b' → 'a' (each takes the next as an input)",
+    );
+    const twice = await graphOf([placeholder, relu('a', 'x'), relu('a', 'a')]);
+    await expectThrowsNoLeak(
+      () => toNetwork(twice, { normalization: 'none' }),
+      RangeError,
+      "toNetwork: the model's graph cannot run: two of its nodes are named 'a'",
+    );
+  });
+
+  it('runs a graph 20,000 operations deep (a recursive walk would overflow the stack)', async () => {
+    const nodes: object[] = [placeholder];
+    for (let i = 0; i < 20000; i++) nodes.push(relu(`r${i}`, i === 0 ? 'x' : `r${i - 1}`));
+    const model = await graphOf(nodes);
+    const net = await toNetwork(model, { normalization: 'none' });
+    const img = tf.fill([8, 8, 3], -1);
+    const out = await expectNoLeak(() => activations(net, img, net.layers.length - 1), 1);
+    expect(out.shape).toEqual([8, 8, 3]);
+    expect(Array.from(await tf.max(out).data())).toEqual([0]);
+    tf.dispose([img, out]);
+    net.dispose();
+  }, 60_000);
 });
 
 describe('toNetwork: bad input', () => {
