@@ -54,9 +54,17 @@ export function fileModelHandler(
       const sums = meta?.weightsSha256;
       const paths = json.weightsManifest.flatMap((group) => group.paths);
       const buffers: ArrayBuffer[] = [];
+      const seen = new Set<string>();
       onProgress?.(0.05);
       for (let i = 0; i < paths.length; i++) {
         const file = path.resolve(dir, String(paths[i]));
+        // A shard listed many times would be read, and held, that many times before the byte count is checked.
+        if (seen.has(file)) {
+          throw new Error(
+            `${fn}: the model file ${jsonPath} lists the weight file ${JSON.stringify(paths[i])} twice; ${hint}`,
+          );
+        }
+        seen.add(file);
         // A weight file is beside model.json or below it: never a path that leaves its folder.
         if (path.relative(dir, file).startsWith('..') || path.isAbsolute(path.relative(dir, file))) {
           throw new Error(

@@ -186,6 +186,14 @@ describe('squeezenet', () => {
     const server = createServer((req, res) => {
       try {
         if (req.url?.startsWith('/no-shard/') && req.url.endsWith('.bin')) throw new Error('not served');
+        if (req.url === '/twice/model.json') {
+          // The one shard listed 40 times: TF.js alone fetched it 40 times, holding all of them, before any check.
+          const json = JSON.parse(readFileSync(path.join(MODEL_DIR, 'model.json'), 'utf8'));
+          json.weightsManifest[0].paths = Array(40).fill(json.weightsManifest[0].paths[0]);
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(json));
+          return;
+        }
         const body = readFileSync(path.join(MODEL_DIR, path.basename(req.url ?? '')));
         res.writeHead(200, {
           'content-type': req.url?.endsWith('.json') ? 'application/json' : 'application/octet-stream',
@@ -232,6 +240,12 @@ describe('squeezenet', () => {
         Error,
         `squeezenet: could not load the model from ${base}/no-shard/model.json: HTTP 404 Not Found for the weight ` +
           `file ${base}/no-shard/group1-shard1of1.bin; ${HINT}`,
+      );
+      await expectThrowsNoLeak(
+        () => squeezenet({ modelUrl: `${base}/twice/model.json` }),
+        Error,
+        `squeezenet: could not load the model from ${base}/twice/model.json: its weightsManifest lists the weight ` +
+          `file ${base}/twice/group1-shard1of1.bin twice; ${HINT}`,
       );
     } finally {
       await new Promise((ok) => server.close(ok));

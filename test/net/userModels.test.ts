@@ -349,6 +349,14 @@ describe('importNetwork: model.json files of either format, detected', () => {
     await expect(importNetwork(outside, { normalization: 'none' })).rejects.toThrow(
       `importNetwork: the model file ${outside} names a weight file outside its folder ("../../../etc/passwd")`,
     );
+    // One shard listed many times would be read (and held) that many times before any check.
+    const twice = path.join(dir, 'keras', 'twice.json');
+    const json = JSON.parse(readFileSync(keras, 'utf8')) as { weightsManifest: { paths: string[] }[] };
+    json.weightsManifest[0].paths = Array(40).fill(json.weightsManifest[0].paths[0]);
+    writeFileSync(twice, JSON.stringify(json));
+    await expect(importNetwork(twice, { normalization: 'none' })).rejects.toThrow(
+      `importNetwork: the model file ${twice} lists the weight file ${JSON.stringify(json.weightsManifest[0].paths[0])} twice`,
+    );
   });
 
   it('refuses weight files shorter or longer than the manifest before TF.js makes any tensor', async () => {
