@@ -100,15 +100,26 @@ export function readableNames(fullNames: readonly string[]): string[] {
 }
 
 /**
- * Why a GraphDef cannot run, or null: two nodes of one name, or nodes that need each other (a cycle, control inputs
- * included). TF.js loads such a graph and then fails inside its executor with a message about something else.
+ * Why a GraphDef cannot run, or null: two nodes of one name, an input that no node makes, or nodes that need each
+ * other (a cycle, control inputs included). TF.js loads such a graph and then fails inside its executor with a message about something else.
  * Walks the graph with an explicit stack, so that a graph many thousands of operations deep is no problem.
  */
 export function graphProblem(nodes: readonly GraphDefNode[]): string | null {
   const byName = new Map<string, GraphDefNode>();
-  for (const n of nodes) {
+  for (const [i, n] of nodes.entries()) {
+    // A model.json is untrusted: its nodes may be anything.
+    if (typeof n !== 'object' || n === null || typeof n.name !== 'string') return `its node ${i} has no name`;
+    if (n.input !== undefined && !(Array.isArray(n.input) && n.input.every((x) => typeof x === 'string'))) {
+      return `its node '${n.name}' has inputs that are not a list of names`;
+    }
     if (byName.has(n.name)) return `two of its nodes are named '${n.name}'`;
     byName.set(n.name, n);
+  }
+  for (const n of nodes) {
+    const missing = (n.input ?? []).find((i) => !byName.has(inputNode(i)));
+    if (missing !== undefined) {
+      return `its node '${n.name}' takes '${missing}' as an input, which no node of the graph makes`;
+    }
   }
   const state = new Map<string, 'open' | 'done'>();
   for (const root of nodes) {
@@ -117,7 +128,7 @@ export function graphProblem(nodes: readonly GraphDefNode[]): string | null {
     const stack: { name: string; inputs: string[] }[] = [];
     const enter = (name: string) => {
       state.set(name, 'open');
-      const inputs = (byName.get(name)?.input ?? []).map(inputNode).filter((i) => byName.has(i));
+      const inputs = (byName.get(name)?.input ?? []).map(inputNode);
       stack.push({ name, inputs: inputs.reverse() });
     };
     enter(root.name);

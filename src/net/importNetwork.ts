@@ -9,9 +9,11 @@ import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { ensureBackend } from '../backend/initBackend.js';
 import { checkWaitOptions, guardCallback, startWait, type Wait, type WaitOptions } from '../internal/abortable.js';
 import { typeError, wrapError } from '../internal/validate.js';
+import { graphProblem } from './graphNetwork.js';
 import { weightDataProblem } from './loadNetwork.js';
 import { METADATA_KEY } from './modelFormat.js';
 import type { ModelSource } from './modelSource.js';
+import type { GraphDefNode } from './tfjsInternals.js';
 import { checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
 import type { Network } from './types.js';
 
@@ -131,6 +133,9 @@ export async function importNetwork(
   }
   const weights = weightDataProblem(artifacts);
   if (weights) throw new Error(`${fn}: the model from ${source.what} cannot be loaded: ${weights}`);
+  const nodes = (artifacts.modelTopology as { node?: unknown } | undefined)?.node;
+  const graph = format === 'graph-model' && Array.isArray(nodes) ? graphProblem(nodes as GraphDefNode[]) : null;
+  if (graph) throw new RangeError(`${fn}: the model's graph cannot run: ${graph}`);
   await ensureBackend();
   const memory = {
     load: async () => artifacts,

@@ -349,6 +349,26 @@ describe('importNetwork: model.json files of either format, detected', () => {
     await expect(importNetwork(outside, { normalization: 'none' })).rejects.toThrow(
       `importNetwork: the model file ${outside} names a weight file outside its folder ("../../../etc/passwd")`,
     );
+    // A graph whose node takes an input that no node makes: TF.js failed on it with "reading 'outputs'".
+    const dangling = path.join(dir, 'dangling.json');
+    const T = { type: 'DT_FLOAT' };
+    writeFileSync(
+      dangling,
+      JSON.stringify({
+        format: 'graph-model',
+        modelTopology: {
+          node: [
+            { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: { dim: [{ size: '-1' }] } } } },
+            { name: 'y', op: 'Relu', input: ['nope:0'], attr: { T } },
+          ],
+          versions: { producer: 1395 },
+        },
+        weightsManifest: [],
+      }),
+    );
+    await expect(importNetwork(dangling, { normalization: 'none' })).rejects.toThrow(
+      "importNetwork: the model's graph cannot run: its node 'y' takes 'nope:0' as an input, which no node of the graph makes",
+    );
     // One shard listed many times would be read (and held) that many times before any check.
     const twice = path.join(dir, 'keras', 'twice.json');
     const json = JSON.parse(readFileSync(keras, 'utf8')) as { weightsManifest: { paths: string[] }[] };
