@@ -10,6 +10,7 @@ import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.j
 import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
+import { expectThrowsNoLeak } from '../helpers/leaks.js';
 import { loadTinyNetwork } from '../helpers/tinyNetwork.js';
 import { assertOptions, assertTensor, describeValue, isTensor } from '../../src/internal/validate.js';
 
@@ -104,7 +105,7 @@ describe('sparse arrays: a hole is checked as the undefined it reads as', () => 
     // An array whose first element is a hole, then `rest`.
     // biome-ignore lint/suspicious/noSparseArray: the hole is what is tested
     const hole = <T>(...rest: T[]) => [, ...rest] as T[];
-    const cases: [string, () => unknown, RegExp][] = [
+    const cases: [label: string, call: () => unknown, message: RegExp][] = [
       [
         'activations',
         () => activations(net, img, hole('conv_a')),
@@ -184,18 +185,8 @@ describe('sparse arrays: a hole is checked as the undefined it reads as', () => 
       ],
     ];
     try {
-      for (const [label, call, message] of cases) {
-        const before = tf.memory().numTensors;
-        let caught: unknown;
-        try {
-          await call();
-        } catch (err) {
-          caught = err;
-        }
-        expect(caught, label).toBeInstanceOf(TypeError);
-        expect((caught as Error).message, label).toMatch(message);
-        expect(tf.memory().numTensors - before, label).toBe(0);
-      }
+      // Each message names its function, so a failure says which case it was.
+      for (const [, call, message] of cases) await expectThrowsNoLeak(call, TypeError, message);
     } finally {
       tf.dispose([img, x]);
       model.dispose();
