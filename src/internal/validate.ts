@@ -9,8 +9,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** A short description of any value, for error messages: `rank 3 [113, 113, 64] float32`, `"spoons" (string)`. */
-export function describeValue(value: unknown): string {
+/**
+ * A short description of any value, for error messages: `rank 3 [113, 113, 64] float32`, `"spoons" (string)`. An
+ * array's items are described two levels deep at most, so that an array holding itself ends.
+ */
+export function describeValue(value: unknown, depth = 0): string {
   if (isTensor(value)) {
     if (value.isDisposed) return `a disposed tensor`;
     return `rank ${value.rank} [${value.shape.join(', ')}] ${value.dtype}`;
@@ -23,9 +26,11 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'boolean' || typeof value === 'bigint') return `${String(value)} (${typeof value})`;
   if (Array.isArray(value)) {
     // Array.from, so that a hole of a sparse array shows as undefined.
-    const items = Array.from(value.slice(0, 6), (v) =>
-      typeof v === 'object' && v !== null ? describeValue(v) : String(v),
-    );
+    const items = Array.from(value.slice(0, 6), (v) => {
+      if (typeof v !== 'object' || v === null) return String(v);
+      if (depth < 2) return describeValue(v, depth + 1);
+      return Array.isArray(v) ? `array of length ${v.length}` : 'an object';
+    });
     return `[${items.join(', ')}${value.length > 6 ? ', ...' : ''}] (array of length ${value.length})`;
   }
   if (value instanceof DataView) return `a DataView of ${value.byteLength} bytes`;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/initBackend.js';
+import { setLimits } from '../../src/internal/limits.js';
 import { imagesc } from '../../src/image/colormap.js';
 import { imresize } from '../../src/image/imresize.js';
 import { imtile } from '../../src/image/imtile.js';
@@ -85,6 +86,20 @@ describe('describeValue', () => {
     expect(describeValue(new Uint8ClampedArray(5))).toBe('Uint8ClampedArray of length 5');
     expect(describeValue(new Float32Array(3))).toBe('Float32Array of length 3');
     expect(describeValue(new DataView(new ArrayBuffer(12), 4))).toBe('a DataView of 8 bytes');
+  });
+
+  it('describes an array that holds itself, or is nested 100,000 deep, in a few levels (no stack overflow)', () => {
+    const cycle: unknown[] = [];
+    cycle.push(cycle);
+    expect(describeValue(cycle)).toBe(
+      '[[[array of length 1] (array of length 1)] (array of length 1)] (array of length 1)',
+    );
+    let deep: unknown[] = [1];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(() => setLimits(deep as never)).toThrow(
+      /^setLimits: expected 'changes' to be .*, got \[\[\[array of length 1\]/,
+    );
+    expect(describeValue([[1, 2], { a: 1 }])).toBe('[[1, 2] (array of length 2), an object] (array of length 2)');
   });
 });
 
