@@ -14,7 +14,9 @@ function readError(fn: string, file: string, err: unknown, hint: string): Error 
     return new (err instanceof RangeError ? RangeError : Error)(`${err.message}; ${hint}`, { cause: err });
   }
   const code = (err as NodeJS.ErrnoException)?.code;
-  const why = code === 'ENOENT' ? 'it does not exist' : code ? `${code}` : ((err as Error)?.message ?? String(err));
+  // The system's own message (`EACCES: permission denied, open ...`, or why Node refused the path) says more than
+  // its code alone.
+  const why = code === 'ENOENT' ? 'it does not exist' : ((err as Error)?.message ?? String(err));
   return new Error(`${fn}: cannot read the model file ${file} (${why}); ${hint}`);
 }
 

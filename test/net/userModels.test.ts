@@ -321,6 +321,10 @@ describe('importNetwork: model.json files of either format, detected', () => {
     await expect(importNetwork(path.join(dir, 'nothing'), { normalization: 'none' })).rejects.toThrow(
       /^importNetwork: cannot read the model file .*nothing \(it does not exist\)/,
     );
+    // A path Node refuses says why, not only the error's code (ERR_INVALID_ARG_VALUE).
+    await expect(importNetwork(path.join(dir, 'a\0b', 'model.json'), { normalization: 'none' })).rejects.toThrow(
+      /^importNetwork: cannot read the model file .*model\.json \(The argument 'path' .* without null bytes\./,
+    );
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ modelTopology: { foo: 1 }, weightsManifest: [] }));
     await expect(importNetwork(bad, { normalization: 'none' })).rejects.toThrow(
