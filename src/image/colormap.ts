@@ -193,7 +193,8 @@ function scaledColors(fn: string, map: tf.Tensor, options?: ImagescOptions): tf.
     // take the ends even where there is no finite range. NaN takes the first colour.
     index = tf.where(tf.equal(v, Infinity), tf.fill(index.shape, m - 1), index);
     index = tf.where(tf.equal(v, -Infinity), tf.zerosLike(index), index);
-    index = tf.where(tf.isNaN(v), tf.zerosLike(index), tf.clipByValue(index, 0, m - 1));
+    // NaN replaced before clipping: TF.js's packed WebGL clip leaves a texel holding a NaN unclipped, neighbours too.
+    index = tf.clipByValue(tf.where(tf.isNaN(v), tf.zerosLike(index), index), 0, m - 1);
     const rgb = tf.gather(colormap(name, m), tf.cast(tf.reshape(index, [-1]), 'int32'));
     return tf.reshape(rgb, batched ? [n, h as number, w as number, 3] : [h as number, w as number, 3]);
   });
@@ -243,11 +244,12 @@ export function heatmapOverlay(img: tf.Tensor, map: tf.Tensor, options?: Heatmap
   }
   const colored = tf.tidy(() => scaledColors(fn, y.rank === 3 ? tf.squeeze(y, [2]) : y, rest));
   return tf.tidy(fn, () => {
-    // As MATLAB shows an image: uint8 saturates at 0 and 255, double clips to [0, 1], NaN shows as 0.
+    // As MATLAB shows an image: uint8 saturates at 0 and 255, double clips to [0, 1], NaN shows as 0 (replaced before
+    // clipping: TF.js's packed WebGL clip leaves a texel holding a NaN unclipped, its neighbours too).
     let base =
       x.dtype === 'int32'
         ? tf.div(tf.clipByValue(tf.cast(x, 'float32'), 0, 255), 255)
-        : tf.where(tf.isNaN(x), tf.zerosLike(x), tf.clipByValue(x, 0, 1));
+        : tf.clipByValue(tf.where(tf.isNaN(x), tf.zerosLike(x), x), 0, 1);
     if (base.rank === 2) base = tf.expandDims(base, 2);
     if (base.shape[2] === 1) base = tf.tile(base, [1, 1, 3]);
     const out = tf.add(tf.mul(base, 1 - alpha), tf.mul(colored, alpha));

@@ -97,10 +97,10 @@ export function mat2gray<T extends tf.Tensor>(x: T, limits?: readonly [number, n
       const scale = tf.where(constant, tf.scalar(1), tf.div(tf.scalar(1), tf.sub(amax, amin)));
       image = tf.mul(tf.sub(a, shift), scale);
     }
-    const clipped = tf.clipByValue(image, 0, 1);
-    // int32 input with its own limits gives no NaN (finite values, finite delta). Elsewhere NaN is found before
-    // clipping: clipByValue's NaN handling differs between backends (cpu keeps NaN, wasm gives 0).
-    if (x.dtype === 'int32' && limits === undefined) return tf.reshape(clipped, x.shape);
-    return tf.reshape(tf.where(tf.isNaN(image), tf.onesLike(image), clipped), x.shape);
+    // int32 input with its own limits gives no NaN (finite values, finite delta). Elsewhere NaN becomes 1 before
+    // clipping: clipByValue's NaN handling differs between backends (cpu keeps NaN, wasm gives 0), and TF.js's packed
+    // WebGL clip leaves every value of a texel that holds a NaN unclipped.
+    if (x.dtype === 'int32' && limits === undefined) return tf.reshape(tf.clipByValue(image, 0, 1), x.shape);
+    return tf.reshape(tf.clipByValue(tf.where(tf.isNaN(image), tf.onesLike(image), image), 0, 1), x.shape);
   }) as T;
 }

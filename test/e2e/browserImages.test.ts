@@ -149,6 +149,26 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     await close?.();
   });
 
+  it('clips values beside a NaN on WebGL too (its packed clip leaves a texel holding a NaN unclipped)', async () => {
+    const out = await run(
+      "await lib.initBackend({ backend: 'webgl' });" +
+        'try {' +
+        '  const x = tf.tensor2d([[NaN, 5, -3, 0.5]]); const zero = tf.zeros([1, 4]);' +
+        '  const shown = lib.heatmapOverlay(x, zero, { alpha: 0 }); const gray = lib.mat2gray(x, [0, 1]);' +
+        "  const map = lib.imagesc(x, { colormap: 'gray', colors: 3, limits: [0, 1] });" +
+        '  const v = [[...(await shown.data())].filter((_, i) => i % 3 === 0), [...(await gray.data())],' +
+        '    [...(await map.data())].filter((_, i) => i % 3 === 0), tf.getBackend()];' +
+        '  tf.dispose([x, zero, shown, gray, map]); return v;' +
+        "} finally { await lib.initBackend({ backend: 'cpu' }); }",
+    );
+    // heatmapOverlay shows NaN as 0 and clips to [0, 1]; mat2gray maps NaN to 1 (as before) and clips; imagesc gives
+    // NaN the first colour and clips the index to the colormap.
+    expect(out).toEqual({
+      value: [[0, 1, 0, 0.5], [1, 1, 0, 0.5], [0, 1, 0, 0.5], 'webgl'],
+      leaked: 0,
+    });
+  });
+
   it('imshow refuses an image wider than a canvas may be, instead of returning a blank canvas', async () => {
     const wide = await run('const x = tf.ones([1, 70000]); try { await lib.imshow(x); } finally { x.dispose(); }');
     expect(wide).toEqual({
