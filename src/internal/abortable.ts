@@ -233,6 +233,24 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** What a long loop on the host awaits after each piece of work of `ops` elementary operations ({@link pacer}). */
+export type Pace = (ops: number) => Promise<void>;
+
+/**
+ * A {@link Pace} for a long synchronous loop on the host (a model fit): every `every` operations it gives the event
+ * loop a turn and checks `signal`, so that a page stays responsive and an abort arrives during the loop.
+ */
+export function pacer(fn: string, signal: AbortSignal | undefined, every = 1 << 24): Pace {
+  let done = 0;
+  return async (ops) => {
+    done += ops;
+    if (done < every) return;
+    done = 0;
+    await yieldToEventLoop();
+    throwIfAborted(fn, signal);
+  };
+}
+
 /**
  * What a long computation does after each of its steps (occlusion's and LIME's batches, deep dream's iterations):
  * reports the `fraction` done to the guarded `onProgress`, throws what that callback threw, gives the event loop a turn

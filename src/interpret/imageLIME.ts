@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageInput } from '../io/imageInput.js';
-import { checkLongRunOptions, guardCallback, stepDone, throwIfAborted } from '../internal/abortable.js';
+import { checkLongRunOptions, guardCallback, pacer, stepDone, throwIfAborted } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
 import { assertFinite, assertInteger, assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
 import { assertClassifier, resolveClass } from '../net/classes.js';
@@ -75,7 +75,9 @@ function assertSamples(numSamples: number, features: number): void {
  * importance is its weight in that model.
  *
  * The samples run through the network a mini-batch at a time; between mini-batches the event loop runs, `onProgress`
- * is told, and `signal` can stop it. The same `seed` gives the same result.
+ * is told, and `signal` can stop it. The surrogate's fit, on the host, gives the event loop turns and checks `signal`
+ * too (with thousands of features it takes seconds); `onProgress(1)` comes when it is done. The same `seed` gives the
+ * same result.
  *
  * @param net A loaded network (e.g. `squeezenet()`).
  * @param img One image of the network's input size, int32 0..255 or float32 on that scale, RGB or gray; or any other
@@ -179,7 +181,8 @@ export async function imageLIME(
         });
         scores.set(await s.data(), start);
         s.dispose();
-        await stepDone(FN, progress, (start + n) / numSamples, signal);
+        // The last step's "done" waits for the fit below, which can take a while itself.
+        if (start + n < numSamples) await stepDone(FN, progress, (start + n) / numSamples, signal);
       }
     } finally {
       tf.dispose([image, mean, labels]);
@@ -190,9 +193,15 @@ export async function imageLIME(
       const d = 1 - Math.sqrt(shown / k);
       return Math.exp(-(d * d) / (kernelWidth * kernelWidth));
     });
+    // The fit runs on the host; with thousands of features it takes seconds to minutes, so it paces itself: the event
+    // loop gets turns and the signal is checked as it goes.
+    const pace = pacer(FN, signal);
     const importance = Float32Array.from(
-      model === 'linear' ? linearImportance(z, scores, weights, k) : treeImportance(z, scores, weights, k),
+      model === 'linear'
+        ? await linearImportance(z, scores, weights, k, pace)
+        : await treeImportance(z, scores, weights, k, pace),
     );
+    await stepDone(FN, progress, 1, signal);
     const scoreMap = tf.tensor2d(
       Float32Array.from(seg.labels, (l) => importance[l]),
       [H, W],

@@ -3,6 +3,7 @@
  * a seeded random generator, and the two surrogate models MATLAB offers (a weighted linear model and a weighted
  * regression tree), each returning one importance per feature. Plain typed arrays on the host.
  */
+import type { Pace } from '../internal/abortable.js';
 
 /** A small seeded generator of uniform numbers in [0, 1) (mulberry32), so that a seed gives the same samples. */
 export function seededRandom(seed: number): () => number {
@@ -135,8 +136,8 @@ export function connectedSegments(labels: Int32Array, h: number, w: number, minS
   return { labels: out, count };
 }
 
-/** Solves `a x = b` (a: n×n row-major) by Gaussian elimination with partial pivoting. */
-function solve(a: Float64Array, b: Float64Array, n: number): Float64Array {
+/** Solves `a x = b` (a: n×n row-major) by Gaussian elimination with partial pivoting, pacing itself per column. */
+async function solve(a: Float64Array, b: Float64Array, n: number, pace: Pace): Promise<Float64Array> {
   for (let col = 0; col < n; col++) {
     let pivot = col;
     for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]) > Math.abs(a[pivot * n + col])) pivot = r;
@@ -151,6 +152,7 @@ function solve(a: Float64Array, b: Float64Array, n: number): Float64Array {
       for (let c = col; c < n; c++) a[r * n + c] -= f * a[col * n + c];
       b[r] -= f * b[col];
     }
+    await pace((n - col) * (n - col));
   }
   const x = new Float64Array(n);
   for (let r = n - 1; r >= 0; r--) {
@@ -161,50 +163,62 @@ function solve(a: Float64Array, b: Float64Array, n: number): Float64Array {
   return x;
 }
 
+/** A pace that never pauses: for a fit too small to need one. */
+const noPause: Pace = async () => {};
+
 /**
  * A weighted linear model `y ≈ b0 + sum_f beta_f z_f` (ridge-regularized by `lambda` for stability): the importance
  * of feature f is `beta_f`, the change of the score when the feature is shown rather than hidden. `z` holds the
- * samples' on/off patterns row by row, `k` values each.
+ * samples' on/off patterns row by row, `k` values each. The normal equations gather, per sample, only the features it
+ * shows, in one triangle (the matrix is symmetric), in the same order as the dense sum, so the numbers are the same.
+ * `pace` is awaited as the work goes (the fit of thousands of features takes seconds to minutes).
  */
-export function linearImportance(
+export async function linearImportance(
   z: Uint8Array,
   y: Float64Array,
   weights: Float64Array,
   k: number,
+  pace: Pace = noPause,
   lambda = 1e-3,
-): Float64Array {
+): Promise<Float64Array> {
   const n = k + 1;
   const a = new Float64Array(n * n);
   const b = new Float64Array(n);
-  const row = new Uint8Array(n);
-  row[0] = 1;
+  const on = new Int32Array(n);
   for (let s = 0; s < y.length; s++) {
-    row.set(z.subarray(s * k, (s + 1) * k), 1);
+    // The columns this sample shows: the intercept, then each feature that is on.
+    let m = 0;
+    on[m++] = 0;
+    for (let f = 0; f < k; f++) if (z[s * k + f]) on[m++] = f + 1;
     const ws = weights[s];
-    for (let i = 0; i < n; i++) {
-      if (row[i] === 0) continue;
-      b[i] += ws * row[i] * y[s];
-      for (let j = 0; j < n; j++) a[i * n + j] += ws * row[i] * row[j];
+    for (let p = 0; p < m; p++) {
+      const i = on[p];
+      b[i] += ws * y[s];
+      const base = i * n;
+      for (let q = p; q < m; q++) a[base + on[q]] += ws;
     }
+    await pace(k + (m * m) / 2);
   }
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[j * n + i] = a[i * n + j];
   for (let i = 1; i < n; i++) a[i * n + i] += lambda;
-  return solve(a, b, n).subarray(1);
+  return (await solve(a, b, n, pace)).subarray(1);
 }
 
 /**
  * A weighted regression tree on the binary features (each split: feature shown or hidden), grown greedily by the
  * weighted squared error until `maxDepth` or leaves of fewer than `minLeaf` samples; the importance of a feature is the
  * error reduction of its splits, summed (MATLAB's predictor importance of a regression tree, up to its normalization).
- * `z` holds the samples' on/off patterns row by row, `k` values each.
+ * `z` holds the samples' on/off patterns row by row, `k` values each. `pace` is awaited after each node's search.
  */
-export function treeImportance(
+export async function treeImportance(
   z: Uint8Array,
   y: Float64Array,
   weights: Float64Array,
   k: number,
+  pace: Pace = noPause,
   maxDepth = 8,
   minLeaf = 5,
-): Float64Array {
+): Promise<Float64Array> {
   const importance = new Float64Array(k);
   const sse = (idx: number[]) => {
     let sw = 0;
@@ -217,7 +231,7 @@ export function treeImportance(
     }
     return sw > 0 ? swyy - (swy * swy) / sw : 0;
   };
-  const grow = (idx: number[], depth: number) => {
+  const grow = async (idx: number[], depth: number): Promise<void> => {
     if (depth >= maxDepth || idx.length < 2 * minLeaf) return;
     const parent = sse(idx);
     let best = -1;
@@ -235,12 +249,13 @@ export function treeImportance(
         bestSplit = [left, right];
       }
     }
+    await pace(k * idx.length);
     if (best < 0 || !bestSplit) return;
     importance[best] += bestGain;
-    grow(bestSplit[0], depth + 1);
-    grow(bestSplit[1], depth + 1);
+    await grow(bestSplit[0], depth + 1);
+    await grow(bestSplit[1], depth + 1);
   };
-  grow(
+  await grow(
     Array.from({ length: y.length }, (_, i) => i),
     0,
   );

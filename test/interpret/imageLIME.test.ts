@@ -5,7 +5,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeGraphModel } from '../../scripts/model/graphWriter.js';
 import { imageLIME } from '../../src/interpret/imageLIME.js';
-import { connectedSegments, gridSegmentation, slicSegmentation } from '../../src/interpret/limeModels.js';
+import {
+  connectedSegments,
+  gridSegmentation,
+  linearImportance,
+  slicSegmentation,
+  treeImportance,
+} from '../../src/interpret/limeModels.js';
 import { loadNetwork } from '../../src/net/loadNetwork.js';
 import { modelSource } from '../../src/net/modelSource.node.js';
 import type { Network } from '../../src/net/types.js';
@@ -201,5 +207,66 @@ describe('imageLIME', () => {
       Error,
       'imageLIME: the computation was aborted',
     );
+  });
+});
+
+describe('imageLIME: the surrogate fit on many features', () => {
+  // 1200 features × 1200 samples: the linear fit took seconds in one synchronous piece, with the page frozen and no
+  // way to stop it (at the 11,585 features that limits.maxElements allows, hours).
+  const k = 1200;
+  const r = random(5);
+  const z = Uint8Array.from({ length: k * k }, () => (r() < 0 ? 1 : 0));
+  const y = Float64Array.from({ length: k }, () => r());
+  const w = new Float64Array(k).fill(1);
+
+  it('gives the event loop turns during the fit and stops there when asked, for both models', async () => {
+    for (const surrogate of [linearImportance, treeImportance]) {
+      let turns = 0;
+      const pace = async (ops: number) => {
+        expect(ops).toBeGreaterThan(0);
+        turns++;
+      };
+      const importance = await surrogate(z, y, w, k, pace);
+      expect(importance.length).toBe(k);
+      expect(turns).toBeGreaterThan(10);
+      const stop = new Error('stopped');
+      await expect(
+        surrogate(z, y, w, k, async () => {
+          throw stop;
+        }),
+      ).rejects.toBe(stop);
+    }
+  });
+
+  it('fits the linear model exactly as the plain normal equations do (the symmetric, sparse accumulation)', async () => {
+    const small = 6;
+    const zs = Uint8Array.from({ length: 40 * small }, () => (r() < 0 ? 1 : 0));
+    const ys = Float64Array.from({ length: 40 }, () => r());
+    const ws = Float64Array.from({ length: 40 }, () => 0.5 + Math.abs(r()));
+    // The same model by the book: (Z'WZ + lambda I) beta = Z'Wy with an intercept column, by elimination on a dense
+    // copy.
+    const n = small + 1;
+    const a = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    const b = new Array<number>(n).fill(0);
+    for (let s = 0; s < 40; s++) {
+      const row = [1, ...zs.subarray(s * small, (s + 1) * small)];
+      for (let i = 0; i < n; i++) {
+        b[i] += ws[s] * row[i] * ys[s];
+        for (let j = 0; j < n; j++) a[i][j] += ws[s] * row[i] * row[j];
+      }
+    }
+    for (let i = 1; i < n; i++) a[i][i] += 1e-3;
+    for (let c = 0; c < n; c++) {
+      for (let rr = c + 1; rr < n; rr++) {
+        const f = a[rr][c] / a[c][c];
+        for (let j = c; j < n; j++) a[rr][j] -= f * a[c][j];
+        b[rr] -= f * b[c];
+      }
+    }
+    const x = new Array<number>(n).fill(0);
+    for (let i = n - 1; i >= 0; i--)
+      x[i] = (b[i] - a[i].slice(i + 1).reduce((s, v, j) => s + v * x[i + 1 + j], 0)) / a[i][i];
+    const got = await linearImportance(zs, ys, ws, small);
+    for (let f = 0; f < small; f++) expect(Math.abs(got[f] - x[f + 1])).toBeLessThan(1e-9);
   });
 });
