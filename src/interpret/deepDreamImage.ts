@@ -163,7 +163,10 @@ export async function deepDreamImage(
   const scale = opts.pyramidScale === undefined ? 1.4 : assertFinite(FN, 'options.pyramidScale', opts.pyramidScale);
   if (!(scale > 1)) throw rangeError(FN, 'options.pyramidScale', 'a number above 1', scale);
   const stepSize = opts.stepSize === undefined ? 1.5 : assertFinite(FN, 'options.stepSize', opts.stepSize);
-  if (!(stepSize > 0)) throw rangeError(FN, 'options.stepSize', 'a positive number', stepSize);
+  // The image is float32: a step past its range turns every pixel into Infinity and then NaN.
+  if (!(stepSize > 0 && Number.isFinite(Math.fround(stepSize)))) {
+    throw rangeError(FN, 'options.stepSize', 'a positive number, finite as float32', stepSize);
+  }
   const scaling =
     opts.outputScaling === undefined
       ? 'linear'

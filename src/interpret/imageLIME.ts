@@ -191,7 +191,8 @@ export async function imageLIME(
     const weights = Float64Array.from({ length: numSamples }, (_, s) => {
       const shown = z.subarray(s * k, (s + 1) * k).reduce((a, b) => a + b, 0);
       const d = 1 - Math.sqrt(shown / k);
-      return Math.exp(-(d * d) / (kernelWidth * kernelWidth));
+      // (d / w)², not d² / w²: a tiny kernelWidth squared underflows to 0, and 0 / 0 gave the full image NaN weight.
+      return Math.exp(-((d / kernelWidth) ** 2));
     });
     // The fit runs on the host; with thousands of features it takes seconds to minutes, so it paces itself: the event
     // loop gets turns and the signal is checked as it goes.

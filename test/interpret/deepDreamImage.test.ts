@@ -167,6 +167,12 @@ describe('deepDreamImage', () => {
       RangeError,
       "deepDreamImage: the smallest pyramid level (1×1) is too small for layer 'conv_b'; use fewer 'options.pyramidLevels' or a smaller 'options.pyramidScale'",
     );
+    // A step that is finite but overflows float32 made the dream Infinity and NaN without a word.
+    await expectThrowsNoLeak(
+      () => deepDreamImage(tiny.net, 'conv_b', [0], { stepSize: 1e39 }),
+      RangeError,
+      "deepDreamImage: expected 'options.stepSize' to be a positive number, finite as float32, got 1e+39 (number)",
+    );
     // A non-finite starting pixel made the whole dream NaN without a word.
     const bad = tf.tensor3d(
       Float32Array.from({ length: 9 * 11 * 3 }, (_, i) => (i === 40 ? NaN : 100)),

@@ -174,6 +174,17 @@ describe('imageLIME', () => {
     expect(Array.from(again.labels)).toEqual(Array.from(slic.labels));
   });
 
+  it('weighs the full image 1 with a tiny kernelWidth (its square underflowed: 0 / 0 gave NaN importances)', async () => {
+    const { featureImportance } = await imageLIME(net, img, 0, {
+      segmentation: 'grid',
+      numFeatures: 9,
+      numSamples: 30,
+      model: 'linear',
+      kernelWidth: 1e-200,
+    });
+    expect(featureImportance.every(Number.isFinite)).toBe(true);
+  });
+
   it('checks its arguments before any work, and stops when aborted', async () => {
     await expectThrowsNoLeak(
       () => imageLIME(net, img, 0, { numFeatures: 49, numSamples: 10 }),
