@@ -166,8 +166,9 @@ export async function occlusionSensitivity(
       const expected = `a finite number, ${channels} finite numbers (one per channel), or 'auto'`;
       if (!Array.isArray(v) || v.some((e) => typeof e !== 'number'))
         throw typeError(FN, 'options.maskValue', expected, opts.maskValue);
-      if ((v.length !== 1 && v.length !== channels) || v.some((e) => !Number.isFinite(e))) {
-        throw rangeError(FN, 'options.maskValue', expected, opts.maskValue);
+      // The images are float32: a value past its range would make every masked image Infinity and the map NaN.
+      if ((v.length !== 1 && v.length !== channels) || v.some((e) => !Number.isFinite(Math.fround(e)))) {
+        throw rangeError(FN, 'options.maskValue', `${expected} (finite as float32)`, opts.maskValue);
       }
       maskValue = v.length === 1 ? Array(channels).fill(v[0]) : [...v];
     }

@@ -145,6 +145,12 @@ describe('occlusionSensitivity', () => {
       RangeError,
       "occlusionSensitivity: expected 'options.stride' to be a positive integer, [rows, cols] of positive integers, or 'auto', got 0 (number)",
     );
+    // A value past float32's range made every masked image Infinity and the map NaN.
+    await expectThrowsNoLeak(
+      () => occlusionSensitivity(tiny.net, img, 0, { maskValue: [0, 1e39, 0] }),
+      RangeError,
+      "occlusionSensitivity: expected 'options.maskValue' to be a finite number, 3 finite numbers (one per channel), or 'auto' (finite as float32), got [0, 1e+39, 0] (array of length 3)",
+    );
     const big = tf.zeros([10, 11, 3]);
     await expectThrowsNoLeak(
       () => occlusionSensitivity(tiny.net, big, 0),
