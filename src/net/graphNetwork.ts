@@ -101,8 +101,10 @@ export function readableNames(fullNames: readonly string[]): string[] {
 
 /**
  * Why a GraphDef cannot run, or null: two nodes of one name, an input that no node makes, or nodes that need each
- * other (a cycle, control inputs included). TF.js loads such a graph and then fails inside its executor with a message about something else.
- * Walks the graph with an explicit stack, so that a graph many thousands of operations deep is no problem.
+ * other (a cycle, control inputs included). TF.js loads such a graph and then fails inside its executor with a
+ * message about something else. A TensorFlow 1 loop is not such a cycle: its `Merge` takes the `NextIteration` of the
+ * loop's body, an edge that is not followed here. Walks the graph with an explicit stack, so that a graph many
+ * thousands of operations deep is no problem.
  */
 export function graphProblem(nodes: readonly GraphDefNode[]): string | null {
   const byName = new Map<string, GraphDefNode>();
@@ -128,7 +130,9 @@ export function graphProblem(nodes: readonly GraphDefNode[]): string | null {
     const stack: { name: string; inputs: string[] }[] = [];
     const enter = (name: string) => {
       state.set(name, 'open');
-      const inputs = (byName.get(name)?.input ?? []).map(inputNode);
+      const node = byName.get(name);
+      const loopBack = (i: string) => node?.op === 'Merge' && byName.get(i)?.op === 'NextIteration';
+      const inputs = (node?.input ?? []).map(inputNode).filter((i) => !loopBack(i));
       stack.push({ name, inputs: inputs.reverse() });
     };
     enter(root.name);

@@ -20,8 +20,9 @@ export interface ModelSource {
 
 /**
  * `fetch` for TF.js's HTTP handler (`tf.io.http`) that fails on an error status for any file but `modelUrl`, naming
- * the status and the file, and on a weight file asked for twice. TF.js checks model.json's status itself, but reads a weight file's error page (a 404's
- * body) as weights, and the load then fails, if at all, on a byte count that hides which file was missing.
+ * the status and the file, and on a weight file asked for twice. TF.js checks model.json's status itself, but reads
+ * a weight file's error page (a 404's body) as weights, and the load then fails, if at all, on a byte count that
+ * hides which file was missing.
  */
 export function weightsFetch(fetchFn: typeof fetch, modelUrl: string): typeof fetch {
   const fetched = new Set<string>();

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { classify } from '../../src/net/classify.js';
+import { graphProblem } from '../../src/net/graphNetwork.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import type { Network } from '../../src/net/types.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
@@ -363,6 +364,23 @@ describe('toNetwork: graph models that are odd or hostile', () => {
       () => toNetwork(twice, { normalization: 'none' }),
       RangeError,
       "toNetwork: the model's graph cannot run: two of its nodes are named 'a'",
+    );
+  });
+
+  it("does not call a TensorFlow 1 loop a cycle: its Merge takes the body's NextIteration", () => {
+    const loop = [
+      placeholder,
+      { name: 'enter', op: 'Enter', input: ['x'], attr: { T } },
+      { name: 'merge', op: 'Merge', input: ['enter', 'next'], attr: { T } },
+      { name: 'body', op: 'Relu', input: ['merge'], attr: { T } },
+      { name: 'next', op: 'NextIteration', input: ['body'], attr: { T } },
+      { name: 'exit', op: 'Exit', input: ['merge'], attr: { T } },
+    ];
+    expect(graphProblem(loop)).toBeNull();
+    // The same edge into any other operation is a cycle.
+    const cycle = loop.map((n) => (n.name === 'merge' ? { ...n, op: 'AddV2' } : n));
+    expect(graphProblem(cycle)).toBe(
+      "its nodes form a cycle: 'merge' → 'next' → 'body' → 'merge' (each takes the next as an input)",
     );
   });
 
