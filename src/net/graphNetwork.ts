@@ -102,11 +102,12 @@ export function readableNames(fullNames: readonly string[]): string[] {
 /**
  * Why a GraphDef cannot run, or null: two nodes of one name, an input that no node makes, or nodes that need each
  * other (a cycle, control inputs included). TF.js loads such a graph and then fails inside its executor with a
- * message about something else. A TensorFlow 1 loop is not such a cycle: its `Merge` takes the `NextIteration` of the
+ * message about something else. `outside` names nodes of another graph that inputs may name (a model's initializer,
+ * which makes its lookup tables). A TensorFlow 1 loop is not such a cycle: its `Merge` takes the `NextIteration` of the
  * loop's body, an edge that is not followed here. Walks the graph with an explicit stack, so that a graph many
  * thousands of operations deep is no problem.
  */
-export function graphProblem(nodes: readonly GraphDefNode[]): string | null {
+export function graphProblem(nodes: readonly GraphDefNode[], outside: ReadonlySet<string> = new Set()): string | null {
   const byName = new Map<string, GraphDefNode>();
   for (const [i, n] of nodes.entries()) {
     // A model.json is untrusted: its nodes may be anything.
@@ -118,7 +119,7 @@ export function graphProblem(nodes: readonly GraphDefNode[]): string | null {
     byName.set(n.name, n);
   }
   for (const n of nodes) {
-    const missing = (n.input ?? []).find((i) => !byName.has(inputNode(i)));
+    const missing = (n.input ?? []).find((i) => !byName.has(inputNode(i)) && !outside.has(inputNode(i)));
     if (missing !== undefined) {
       return `its node '${n.name}' takes '${missing}' as an input, which no node of the graph makes`;
     }
@@ -132,7 +133,7 @@ export function graphProblem(nodes: readonly GraphDefNode[]): string | null {
       state.set(name, 'open');
       const node = byName.get(name);
       const loopBack = (i: string) => node?.op === 'Merge' && byName.get(i)?.op === 'NextIteration';
-      const inputs = (node?.input ?? []).map(inputNode).filter((i) => !loopBack(i));
+      const inputs = (node?.input ?? []).map(inputNode).filter((i) => byName.has(i) && !loopBack(i));
       stack.push({ name, inputs: inputs.reverse() });
     };
     enter(root.name);

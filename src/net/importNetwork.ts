@@ -134,7 +134,13 @@ export async function importNetwork(
   const weights = weightDataProblem(artifacts);
   if (weights) throw new Error(`${fn}: the model from ${source.what} cannot be loaded: ${weights}`);
   const nodes = (artifacts.modelTopology as { node?: unknown } | undefined)?.node;
-  const graph = format === 'graph-model' && Array.isArray(nodes) ? graphProblem(nodes as GraphDefNode[]) : null;
+  const init = (artifacts.modelInitializer as { node?: unknown } | undefined)?.node;
+  // Inputs may name the nodes of the model's initializer (the graph that makes its lookup tables).
+  const initNames = new Set(
+    (Array.isArray(init) ? init : []).map((n) => (n as { name?: unknown })?.name).filter((n) => typeof n === 'string'),
+  );
+  const graph =
+    format === 'graph-model' && Array.isArray(nodes) ? graphProblem(nodes as GraphDefNode[], initNames) : null;
   if (graph) throw new RangeError(`${fn}: the model's graph cannot run: ${graph}`);
   await ensureBackend();
   const memory = {

@@ -384,6 +384,12 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     );
   });
 
+  it("lets an input name a node of the model's initializer (its lookup tables), and names any other missing one", () => {
+    const look = [placeholder, { name: 'look', op: 'LookupTableFindV2', input: ['table', 'x'], attr: { T } }];
+    expect(graphProblem(look, new Set(['table']))).toBeNull();
+    expect(graphProblem(look)).toBe("its node 'look' takes 'table' as an input, which no node of the graph makes");
+  });
+
   it('runs a graph 20,000 operations deep (a recursive walk would overflow the stack)', async () => {
     const nodes: object[] = [placeholder];
     for (let i = 0; i < 20000; i++) nodes.push(relu(`r${i}`, i === 0 ? 'x' : `r${i - 1}`));
