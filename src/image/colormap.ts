@@ -9,6 +9,7 @@ import {
   assertOneOf,
   assertOptions,
   assertTensor,
+  finiteAsFloat32,
   rangeError,
   typeError,
   withoutHoles,
@@ -158,8 +159,8 @@ function scaledColors(fn: string, map: tf.Tensor, options?: ImagescOptions): tf.
       throw typeError(fn, 'options.limits', 'an array [low, high] of two numbers', limits);
     }
     // The map is float32, so the limits must stay finite and apart once rounded to float32 too.
-    const [low, high] = (limits as number[]).map(Math.fround);
-    if (!(Number.isFinite(low) && Number.isFinite(high) && low < high)) {
+    const [low, high] = limits as number[];
+    if (!(finiteAsFloat32(low) && finiteAsFloat32(high) && Math.fround(low) < Math.fround(high))) {
       throw rangeError(fn, 'options.limits', 'finite numbers [low, high] with low < high, also as float32', limits);
     }
   }

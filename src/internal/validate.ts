@@ -116,6 +116,14 @@ export function withoutHoles(value: unknown): unknown {
   return Array.isArray(value) ? Array.from(value) : value;
 }
 
+/**
+ * Whether a number stays finite once rounded to float32, the dtype of pixels and activations: `1e39` is finite in
+ * JavaScript but Infinity there, and a value that overflows makes every pixel it touches Infinity or NaN.
+ */
+export function finiteAsFloat32(value: number): boolean {
+  return Number.isFinite(Math.fround(value));
+}
+
 /** Checks an integer within [min, max]; TypeError for a non-number, RangeError for a bad value. */
 export function assertInteger(fn: string, arg: string, value: unknown, min = -Infinity, max = Infinity): number {
   if (typeof value !== 'number') throw typeError(fn, arg, 'an integer', value);

@@ -11,6 +11,7 @@ import {
   assertOneOf,
   assertOptions,
   assertTensor,
+  finiteAsFloat32,
   rangeError,
   typeError,
 } from '../internal/validate.js';
@@ -164,7 +165,7 @@ export async function deepDreamImage(
   if (!(scale > 1)) throw rangeError(FN, 'options.pyramidScale', 'a number above 1', scale);
   const stepSize = opts.stepSize === undefined ? 1.5 : assertFinite(FN, 'options.stepSize', opts.stepSize);
   // The image is float32: a step past its range turns every pixel into Infinity and then NaN.
-  if (!(stepSize > 0 && Number.isFinite(Math.fround(stepSize)))) {
+  if (!(stepSize > 0 && finiteAsFloat32(stepSize))) {
     throw rangeError(FN, 'options.stepSize', 'a positive number, finite as float32', stepSize);
   }
   const scaling =

@@ -10,6 +10,7 @@ import {
   assertInteger,
   assertOneOf,
   assertOptions,
+  finiteAsFloat32,
   rangeError,
   typeError,
   withoutHoles,
@@ -167,7 +168,7 @@ export async function occlusionSensitivity(
       if (!Array.isArray(v) || v.some((e) => typeof e !== 'number'))
         throw typeError(FN, 'options.maskValue', expected, opts.maskValue);
       // The images are float32: a value past its range would make every masked image Infinity and the map NaN.
-      if ((v.length !== 1 && v.length !== channels) || v.some((e) => !Number.isFinite(Math.fround(e)))) {
+      if ((v.length !== 1 && v.length !== channels) || v.some((e) => !finiteAsFloat32(e))) {
         throw rangeError(FN, 'options.maskValue', `${expected} (finite as float32)`, opts.maskValue);
       }
       maskValue = v.length === 1 ? Array(channels).fill(v[0]) : [...v];

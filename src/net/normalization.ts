@@ -4,7 +4,15 @@
  * Not exported from the package (the types are, from `types.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { describeValue, isTensor, rangeError, rethrowAs, typeError, withoutHoles } from '../internal/validate.js';
+import {
+  describeValue,
+  finiteAsFloat32,
+  isTensor,
+  rangeError,
+  rethrowAs,
+  typeError,
+  withoutHoles,
+} from '../internal/validate.js';
 import { type InputNormalization, NORMALIZATION_TYPES, type NormalizationType } from './types.js';
 
 /** What a user may declare: a name (with `mean`, `standardDeviation`, `min`, `max` beside it), an object, or a function. */
@@ -39,7 +47,7 @@ function perChannel(fn: string, arg: string, v: unknown, channels: number, posit
   }
   // The pixels are float32: a value must stay finite (and a divisor non-zero) once rounded to float32, or every
   // pixel comes out NaN or Infinity.
-  if (!arr.every((x) => Number.isFinite(Math.fround(x)) && (!positive || Math.fround(x) > 0))) {
+  if (!arr.every((x) => finiteAsFloat32(x) && (!positive || Math.fround(x) > 0))) {
     throw rangeError(fn, arg, `${positive ? 'positive finite numbers' : 'finite numbers'}, also as float32`, v);
   }
   return [...arr];
@@ -128,9 +136,7 @@ export function checkNormalization(
       const lo = min ?? new Array<number>(channels).fill(0);
       const hi = max ?? new Array<number>(channels).fill(255);
       // The range divides the pixels in float32, where it must not vanish (max 1e-50 above min) or overflow.
-      const bad = lo.findIndex(
-        (m, i) => !(hi[i] > m && Math.fround(hi[i] - m) > 0 && Number.isFinite(Math.fround(hi[i] - m))),
-      );
+      const bad = lo.findIndex((m, i) => !(hi[i] > m && Math.fround(hi[i] - m) > 0 && finiteAsFloat32(hi[i] - m)));
       if (bad >= 0) {
         throw rangeError(fn, at('max'), `values above min, also as float32 (${lo[bad]} for channel ${bad})`, hi);
       }
