@@ -37,7 +37,7 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
                            walkthrough shows fire6 at 64x64), larger ones kept
       --relu               keep positive activations only (max(0, x)) before scaling
       --strongest          show the strongest channel (of those chosen), resized to the image, beside the image
-      --resize             resize the image to the network's input size (227×227) first
+      --resize             resize the image to the network's input size (227×227) first (--explain needs that size)
   -e, --explain METHOD     instead of a layer: why SqueezeNet chose its class, as MATLAB's gradCAM, occlusionSensitivity
                            or imageLIME shows it (the map over the image, beside the image); at MATLAB's defaults
       --class LABEL|INDEX  the class to explain (a name, or its 0-based index); default the top class
@@ -111,12 +111,22 @@ function parseSize(flag: string, text: string, allowMissing: boolean): [number |
   return size;
 }
 
+/** The flags that shape a layer's figure: they mean nothing to --explain or --list-layers. */
+const FIGURE_FLAGS = ['layer', 'channels', 'grid', 'thumb', 'relu', 'strongest'];
+
+/** A usage error for the first of `flags` given to a mode that does not take it, rather than ignoring it. */
+function refuse(mode: string, values: Record<string, unknown>, flags: readonly string[]): void {
+  const given = flags.find((f) => values[f] !== undefined);
+  if (given !== undefined) throw new UsageError(`${mode}; it takes no --${given}`);
+}
+
 /** node:util's parseArgs with the command's flags. */
 function parseCliArgs(argv: string[]) {
   return parseArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
+    tokens: true,
     options: {
       layer: { type: 'string', short: 'l' },
       out: { type: 'string', short: 'o' },
@@ -147,9 +157,18 @@ function parseCommandLine(
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { values, positionals } = parsed;
+  const { values, positionals, tokens } = parsed;
   if (values.help) return 'help';
   if (values.version) return 'version';
+  // parseArgs keeps the last of a repeated option: `--layer conv1 --layer conv10` would show conv10 without a word.
+  const seen = new Map<string, string | undefined>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.value === undefined) continue;
+    if (seen.has(t.name)) {
+      throw new UsageError(`--${t.name} given twice ('${seen.get(t.name)}', then '${t.value}'); give it once`);
+    }
+    seen.set(t.name, t.value);
+  }
   if (values.backend !== undefined && !isBackendName(values.backend)) {
     throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got '${values.backend}'`);
   }
@@ -161,6 +180,8 @@ function parseCommandLine(
     }
   }
   if (values['list-layers']) {
+    if (positionals.length > 0) throw new UsageError('--list-layers prints the layer table; it takes no <image>');
+    refuse('--list-layers prints the layer table', values, [...FIGURE_FLAGS, 'out', 'resize', 'explain', 'class']);
     return { listLayers: true, backend: values.backend as BackendName | undefined, threads };
   }
   if (positionals.length === 0) throw new UsageError('missing <image>');
@@ -171,7 +192,7 @@ function parseCommandLine(
     if (!EXPLAIN_METHODS.includes(method)) {
       throw new UsageError(`--explain must be one of ${EXPLAIN_METHODS.join(', ')}, got '${values.explain}'`);
     }
-    if (values.layer !== undefined) throw new UsageError('--explain explains a class; it takes no --layer');
+    refuse('--explain explains a class', values, FIGURE_FLAGS);
     if (values.out === undefined) throw new UsageError('missing --out FILE.png');
     checkOut(values.out);
     const cls = values.class === undefined ? null : /^\d+$/.test(values.class) ? Number(values.class) : values.class;
@@ -332,10 +353,16 @@ async function explain(opts: ExplainOptions): Promise<void> {
   let im = await lib.imread(opts.image);
   const maps: tf.Tensor[] = [];
   try {
+    const [nh, nw] = net.inputSize;
     if (opts.resize) {
-      const resized = lib.imresize(im, [net.inputSize[0], net.inputSize[1]]);
+      const resized = lib.imresize(im, [nh, nw]);
       im.dispose();
       im = resized;
+    } else if (im.shape[0] !== nh || im.shape[1] !== nw) {
+      // The library's own message would point to `{ resize: true }`, an option this command spells --resize.
+      throw new Error(
+        `the image is ${im.shape[0]}×${im.shape[1]} pixels; --explain needs the network's input size, ${nh}×${nw}: add --resize to resize it first`,
+      );
     }
     const top = await lib.classify(net, im, 1);
     const cls = opts.cls ?? top[0].label;

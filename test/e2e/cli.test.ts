@@ -248,6 +248,18 @@ describe('cnn-activations failures', () => {
       '--strongest shows one channel; it takes no --grid',
     ],
     [[FACE, '-l', 'conv1', '-o', 'x.png', '--colour'], "Unknown option '--colour'"],
+    [
+      [FACE, '-l', 'conv1', '-l', 'conv10', '-o', 'x.png'],
+      "--layer given twice ('conv1', then 'conv10'); give it once",
+    ],
+    [[FACE, '--explain', 'gradcam', '-o', 'x.png', '-c', '1'], '--explain explains a class; it takes no --channels'],
+    [[FACE, '--explain', 'lime', '-o', 'x.png', '--grid', '2x2'], '--explain explains a class; it takes no --grid'],
+    [[FACE, '--explain', 'lime', '-o', 'x.png', '--thumb', '8x8'], '--explain explains a class; it takes no --thumb'],
+    [[FACE, '--explain', 'occlusion', '-o', 'x.png', '--relu'], '--explain explains a class; it takes no --relu'],
+    [[FACE, '-e', 'gradcam', '-o', 'x.png', '--strongest'], '--explain explains a class; it takes no --strongest'],
+    [[FACE, '--list-layers'], '--list-layers prints the layer table; it takes no <image>'],
+    [['--list-layers', '--layer', 'conv1'], '--list-layers prints the layer table; it takes no --layer'],
+    [['--list-layers', '--out', 'x.png'], '--list-layers prints the layer table; it takes no --out'],
   ])('bad command line %j → exit 2', (args, message) => {
     const r = cli(...(args as string[]));
     expect(r.status).toBe(2);
@@ -260,6 +272,23 @@ describe('cnn-activations failures', () => {
     const r = cli(FACE, '--layer', 'fire6-squeeze', '--out', path.join(OUT, 'never.png'), '-b', 'wasm');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^cnn-activations: activations: .*"fire6-squeeze".*did you mean 'fire6-squeeze1x1'/);
+  });
+
+  it('--explain on an image of another size than the input exits 1 and points to --resize', () => {
+    const r = cli(
+      'examples/images/astronaut.png',
+      '--explain',
+      'gradcam',
+      '--out',
+      path.join(OUT, 'never.png'),
+      '-b',
+      'wasm',
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      "cnn-activations: the image is 512×512 pixels; --explain needs the network's input size, 227×227: add --resize to resize it first",
+    );
+    expect(existsSync(path.join(OUT, 'never.png'))).toBe(false);
   });
 
   it('a missing image exits 1 and names the file', () => {
