@@ -124,6 +124,31 @@ export function finiteAsFloat32(value: number): boolean {
   return Number.isFinite(Math.fround(value));
 }
 
+/**
+ * Throws when the memory behind `value` was transferred away (postMessage or structuredClone with `transfer`, to a
+ * worker say). A detached buffer reads as 0 bytes, and pixels over one as black: named here rather than read so.
+ */
+export function assertAttached(fn: string, arg: string, value: ArrayBufferLike | ArrayBufferView): void {
+  const buffer = ArrayBuffer.isView(value) ? value.buffer : value;
+  // Only an ArrayBuffer of 0 bytes can be detached; `detached` is newer than some engines (Node.js 20 lacks it).
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength !== 0) return;
+  let detached = (buffer as { detached?: boolean }).detached;
+  if (detached === undefined) {
+    try {
+      new Uint8Array(buffer);
+      detached = false;
+    } catch {
+      detached = true; // a view of a detached buffer cannot be made
+    }
+  }
+  if (detached) {
+    throw new TypeError(
+      `${fn}: '${arg}' is detached: its memory was transferred away (by postMessage or structuredClone) and can no ` +
+        'longer be read; pass a copy',
+    );
+  }
+}
+
 /** Checks an integer within [min, max]; TypeError for a non-number, RangeError for a bad value. */
 export function assertInteger(fn: string, arg: string, value: unknown, min = -Infinity, max = Infinity): number {
   if (typeof value !== 'number') throw typeError(fn, arg, 'an integer', value);

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertPixels, formatCount } from '../internal/limits.js';
-import { rangeError, typeError } from '../internal/validate.js';
+import { assertAttached, rangeError, typeError } from '../internal/validate.js';
 import { sizedCanvas } from './canvas.js';
 import { rgbaToTensor } from './pixels.js';
 
@@ -75,6 +75,7 @@ function readPixelData(fn: string, arg: string, pixels: PixelData): tf.Tensor {
     if (!Number.isInteger(value) || value < 1) throw rangeError(fn, `${arg}.${side}`, 'an integer >= 1', value);
   }
   assertPixels(fn, 'the given pixel data', width, height);
+  assertAttached(fn, `${arg}.data`, data);
   const n = width * height;
   if (data.length !== 4 * n && data.length !== 3 * n) {
     throw new RangeError(
@@ -117,6 +118,7 @@ export function readImageInput(fn: string, arg: string, value: unknown): tf.Tens
         'read it first: `await imread(blob)`',
     );
   }
+  if (value instanceof Uint8Array || value instanceof ArrayBuffer) assertAttached(fn, arg, value);
   if (
     value instanceof Uint8Array ||
     value instanceof ArrayBuffer ||
@@ -138,6 +140,7 @@ export function readPixelSource(fn: string, arg: string, value: unknown): tf.Ten
     const data = value as ImageData;
     assertSize(fn, arg, data.width, data.height, 'ImageData');
     assertPixels(fn, 'the given ImageData', data.width, data.height);
+    assertAttached(fn, `${arg}.data`, data.data); // a transferred ImageData keeps its size but reads as black
     return rgbaToTensor(data.data, data.width, data.height, 3);
   }
   if (isPixelData(value)) return readPixelData(fn, arg, value);

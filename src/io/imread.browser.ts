@@ -13,10 +13,9 @@ import {
 } from '../internal/abortable.js';
 import { backendReady } from '../internal/backendStart.js';
 import { assertPixels } from '../internal/limits.js';
-import { assertOptions, rangeError, typeError } from '../internal/validate.js';
+import { assertAttached, assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { declaredSize } from './imageFormat.js';
 import { assertSize, drawAndRead, isA, type PixelData, readPixelSource } from './imageInput.js';
-import { rgbaToTensor } from './pixels.js';
 
 /** What `imread` reads in a browser. */
 export type ImreadSource =
@@ -90,12 +89,6 @@ async function read(source: ImreadSource, options?: ImreadOptions): Promise<tf.T
   const opts = assertOptions<ImreadOptions>(FN, options, ['signal', 'timeoutMs']);
   checkWaitOptions(FN, opts);
   await backendReady(FN);
-  if (isA(source, 'ImageData')) {
-    const data = source as ImageData;
-    assertSize(FN, 'source', data.width, data.height, 'ImageData');
-    assertPixels(FN, 'the given ImageData', data.width, data.height);
-    return rgbaToTensor(data.data, data.width, data.height, 3);
-  }
   if (typeof source === 'string' || source instanceof URL) {
     const href = String(source);
     if (href.length === 0) throw rangeError(FN, 'source', 'a non-empty URL', source);
@@ -122,6 +115,7 @@ async function read(source: ImreadSource, options?: ImreadOptions): Promise<tf.T
     return readBlob(blob, label);
   }
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
+    assertAttached(FN, 'source', source);
     const n = source.byteLength;
     return readBlob(new Blob([source as Uint8Array<ArrayBuffer>]), `the given ${n} bytes`);
   }
@@ -153,8 +147,8 @@ async function read(source: ImreadSource, options?: ImreadOptions): Promise<tf.T
     assertSize(FN, 'source', canvas.width, canvas.height, 'canvas');
     return drawAndRead(FN, canvas, canvas.width, canvas.height, `the given ${(canvas as object).constructor.name}`);
   }
-  const frame = readPixelSource(FN, 'source', source); // a <video>'s current frame
-  if (frame) return frame;
+  const pixels = readPixelSource(FN, 'source', source); // ImageData, raw pixels, a <video>'s current frame
+  if (pixels) return pixels;
   throw typeError(FN, 'source', SOURCE_WHAT, source);
 }
 

@@ -10,7 +10,7 @@ import jpeg from 'jpeg-js';
 import { checkWaitOptions, httpStatus, readWhole, startWait, type WaitOptions } from '../internal/abortable.js';
 import { backendReady } from '../internal/backendStart.js';
 import { readRegularFile, readRegularFileSync } from '../internal/files.node.js';
-import { assertOptions, rangeError, typeError } from '../internal/validate.js';
+import { assertAttached, assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { assertFileBytes, assertPixels, getLimits } from '../internal/limits.js';
 import {
   jpegComponentCount,
@@ -104,6 +104,7 @@ type Located =
 
 /** What `source` is: bytes, a file (a path or a `file:` URL) or a URL to download. */
 function locate(fn: string, arg: string, source: unknown, what: string): Located {
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) assertAttached(fn, arg, source);
   if (source instanceof Uint8Array) return { kind: 'bytes', bytes: source, label: `the given ${source.length} bytes` };
   if (source instanceof ArrayBuffer)
     return { kind: 'bytes', bytes: new Uint8Array(source), label: `the given ${source.byteLength} bytes` };

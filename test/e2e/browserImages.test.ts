@@ -220,6 +220,32 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     );
   });
 
+  it('imread refuses an ImageData or bytes whose memory was transferred away, instead of reading black', async () => {
+    // Posting an ImageData's buffer to a worker detaches it: the ImageData keeps its size, its pixels read as 0.
+    const says = (arg: string) =>
+      `TypeError: imread: '${arg}' is detached: its memory was transferred away (by postMessage or structuredClone) ` +
+      'and can no longer be read; pass a copy';
+    const image = await run(
+      'const d = new ImageData(2, 2); d.data.fill(200); structuredClone(d.data.buffer, { transfer: [d.data.buffer] });' +
+        'return (await lib.imread(d)).shape;',
+    );
+    expect(image).toEqual({ error: says('source.data'), leaked: 0 });
+    const bytes = await run(
+      'const b = new Uint8Array(8); structuredClone(b.buffer, { transfer: [b.buffer] }); return (await lib.imread(b)).shape;',
+    );
+    expect(bytes).toEqual({ error: says('source'), leaked: 0 });
+    // An ImageData that was not transferred still reads.
+    expect(
+      await readBack('(() => { const d = new ImageData(1, 1); d.data.set([1, 2, 3, 255]); return d; })()'),
+    ).toEqual({
+      value: [
+        [1, 1, 3],
+        [1, 2, 3],
+      ],
+      leaked: 0,
+    });
+  });
+
   it('imread refuses a file whose header claims more than limits.maxPixels before decoding it', async () => {
     const limit = 'the limit is 67,108,864 pixels (limits.maxPixels; raise it with setLimits)';
     // A header alone: without the check the browser's decoder would report "cannot decode", not the size.

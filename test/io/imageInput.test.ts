@@ -112,6 +112,19 @@ describe('activations, classify and gradCAM take files and bytes in Node.js', ()
       RangeError,
       "activations: expected 'img.data' to hold 2×2 pixels of 4 bytes (RGBA, 16) or 3 (RGB, 12), got 10",
     );
+    // Bytes and pixels whose memory was transferred away (to a worker, say) read as 0 bytes; they are named instead.
+    const gone = new Uint8Array(bytes);
+    structuredClone(gone.buffer, { transfer: [gone.buffer] });
+    const detached = (fn: string, arg: string) =>
+      `${fn}: '${arg}' is detached: its memory was transferred away (by postMessage or structuredClone) ` +
+      'and can no longer be read; pass a copy';
+    await expectThrowsNoLeak(() => activations(net, gone, 'conv1'), TypeError, detached('activations', 'img'));
+    await expectThrowsNoLeak(() => classify(net, gone.buffer), TypeError, detached('classify', 'img'));
+    await expectThrowsNoLeak(
+      () => activations(net, { data: gone, width: 227, height: 227 }, 'conv1'),
+      TypeError,
+      detached('activations', 'img.data'),
+    );
     // A file that is read but wrong for the network (gray where RGB is fine; a bad size for classify) is released.
     await expectThrowsNoLeak(() => classify(net, path.join(SHARED, 'images', 'astronaut.png')), RangeError, /227×227/);
   });

@@ -140,6 +140,25 @@ describe('imread: kinds of source', () => {
     tall.dispose();
   });
 
+  it('bytes or pixels whose memory was transferred away (detached) are refused, not read as 0 bytes', async () => {
+    // postMessage or structuredClone with `transfer` detaches a buffer: it then reads as 0 bytes.
+    const detached = <T extends Uint8Array | ArrayBuffer>(x: T): T => {
+      const buffer = x instanceof ArrayBuffer ? x : x.buffer;
+      structuredClone(buffer, { transfer: [buffer] });
+      return x;
+    };
+    const bytes = new Uint8Array(await readFile(FACE));
+    const says = (arg: string) =>
+      `imread: '${arg}' is detached: its memory was transferred away (by postMessage or structuredClone) ` +
+      'and can no longer be read; pass a copy';
+    await expectThrowsNoLeak(() => imread(detached(bytes.slice())), TypeError, says('source'));
+    await expectThrowsNoLeak(() => imread(detached(bytes.slice().buffer)), TypeError, says('source'));
+    const pixels = detached(new Uint8Array(12));
+    await expectThrowsNoLeak(() => imread({ data: pixels, width: 2, height: 2 }), TypeError, says('source.data'));
+    // An empty buffer that was never transferred is still just empty.
+    await expectThrowsNoLeak(() => imread(new ArrayBuffer(0)), Error, /found no data \(0 bytes\)/);
+  });
+
   it('raw pixels whose size and length disagree, or past maxPixels: says so before allocating', async () => {
     const data = new Uint8Array(12);
     await expectThrowsNoLeak(
