@@ -154,7 +154,7 @@ describe('initBackend options', () => {
     await rejects(
       { backend: 'tpu' },
       new RangeError(
-        `initBackend: expected 'backend' to be one of 'webgpu', 'webgl', 'wasm', 'cpu', got "tpu" (string)`,
+        `initBackend: expected 'options.backend' to be one of 'webgpu', 'webgl', 'wasm', 'cpu', got "tpu" (string)`,
       ),
     );
     expect(tf.getBackend()).toBe(THIS);
@@ -173,24 +173,24 @@ describe('initBackend options', () => {
   it('checks prefer: an array of distinct known names, not combined with backend', async () => {
     await rejects(
       { prefer: 'wasm' },
-      new TypeError(`initBackend: expected 'prefer' to be an array of backend names, got "wasm" (string)`),
+      new TypeError(`initBackend: expected 'options.prefer' to be an array of backend names, got "wasm" (string)`),
     );
     await rejects(
       { prefer: [] },
       new RangeError(
-        `initBackend: expected 'prefer' to be a non-empty array of backend names, got [] (array of length 0)`,
+        `initBackend: expected 'options.prefer' to be a non-empty array of backend names, got [] (array of length 0)`,
       ),
     );
     await rejects(
       { prefer: ['wasm', 'gpu'] },
       new RangeError(
-        `initBackend: expected 'prefer[1]' to be one of 'webgpu', 'webgl', 'wasm', 'cpu', got "gpu" (string)`,
+        `initBackend: expected 'options.prefer[1]' to be one of 'webgpu', 'webgl', 'wasm', 'cpu', got "gpu" (string)`,
       ),
     );
     await rejects(
       { prefer: ['wasm', 'cpu', 'wasm'] },
       new RangeError(
-        `initBackend: expected 'prefer' to be an array of distinct backend names, got [wasm, cpu, wasm] (array of length 3)`,
+        `initBackend: expected 'options.prefer' to be an array of distinct backend names, got [wasm, cpu, wasm] (array of length 3)`,
       ),
     );
     await rejects(
@@ -204,7 +204,7 @@ describe('initBackend options', () => {
   it('checks threads: an integer from 1 to 8 (the worker pool of the threaded build), before anything starts', async () => {
     await rejects(
       { threads: '2' },
-      new TypeError(`initBackend: expected 'threads' to be an integer, got "2" (string)`),
+      new TypeError(`initBackend: expected 'options.threads' to be an integer, got "2" (string)`),
     );
     for (const [bad, shown] of [
       [0, '0'],
@@ -214,7 +214,7 @@ describe('initBackend options', () => {
     ] as const) {
       await rejects(
         { threads: bad },
-        new RangeError(`initBackend: expected 'threads' to be an integer in [1, 8], got ${shown} (number)`),
+        new RangeError(`initBackend: expected 'options.threads' to be an integer in [1, 8], got ${shown} (number)`),
       );
     }
     expect(tf.getBackend()).toBe(THIS);
@@ -223,27 +223,27 @@ describe('initBackend options', () => {
   it('checks allowSoftwareWebGPU and wasmPaths', async () => {
     await rejects(
       { allowSoftwareWebGPU: 'yes' },
-      new TypeError(`initBackend: expected 'allowSoftwareWebGPU' to be a boolean, got "yes" (string)`),
+      new TypeError(`initBackend: expected 'options.allowSoftwareWebGPU' to be a boolean, got "yes" (string)`),
     );
     const expected = `a directory URL string or a map from 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm' to URL strings`;
     await rejects(
       { wasmPaths: 42 },
-      new TypeError(`initBackend: expected 'wasmPaths' to be ${expected}, got 42 (number)`),
+      new TypeError(`initBackend: expected 'options.wasmPaths' to be ${expected}, got 42 (number)`),
     );
     await rejects(
       { wasmPaths: '' },
-      new RangeError(`initBackend: expected 'wasmPaths' to be ${expected} (not empty), got "" (string)`),
+      new RangeError(`initBackend: expected 'options.wasmPaths' to be ${expected} (not empty), got "" (string)`),
     );
     await rejects(
       { wasmPaths: { 'backend.wasm': '/a.wasm' } },
       new RangeError(
-        `initBackend: unknown key 'backend.wasm' in 'wasmPaths'; the keys are 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'`,
+        `initBackend: unknown key 'backend.wasm' in 'options.wasmPaths'; the keys are 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'`,
       ),
     );
     await rejects(
       { wasmPaths: { 'tfjs-backend-wasm.wasm': '/a.wasm', 'tfjs-backend-wasm-simd.wasm': '/b.wasm' } },
       new TypeError(
-        `initBackend: expected 'wasmPaths['tfjs-backend-wasm-threaded-simd.wasm']' to be a non-empty URL string, got undefined`,
+        `initBackend: expected 'options.wasmPaths['tfjs-backend-wasm-threaded-simd.wasm']' to be a non-empty URL string, got undefined`,
       ),
     );
     expect(tf.getBackend()).toBe(THIS);

@@ -175,8 +175,8 @@ function validateOptions(options: unknown): InitBackendOptions {
     'wasmPaths',
     'threads',
   ]);
-  if (opts.threads !== undefined) assertInteger(fn, 'threads', opts.threads, 1, MAX_WASM_THREADS);
-  if (opts.backend !== undefined) assertOneOf(fn, 'backend', opts.backend, BACKEND_NAMES);
+  if (opts.threads !== undefined) assertInteger(fn, 'options.threads', opts.threads, 1, MAX_WASM_THREADS);
+  if (opts.backend !== undefined) assertOneOf(fn, 'options.backend', opts.backend, BACKEND_NAMES);
   if (opts.prefer !== undefined) {
     if (opts.backend !== undefined) {
       throw new RangeError(
@@ -184,36 +184,38 @@ function validateOptions(options: unknown): InitBackendOptions {
       );
     }
     opts.prefer = withoutHoles(opts.prefer) as typeof opts.prefer;
-    if (!Array.isArray(opts.prefer)) throw typeError(fn, 'prefer', 'an array of backend names', opts.prefer);
-    if (opts.prefer.length === 0) throw rangeError(fn, 'prefer', 'a non-empty array of backend names', opts.prefer);
+    if (!Array.isArray(opts.prefer)) throw typeError(fn, 'options.prefer', 'an array of backend names', opts.prefer);
+    if (opts.prefer.length === 0)
+      throw rangeError(fn, 'options.prefer', 'a non-empty array of backend names', opts.prefer);
     opts.prefer.forEach((b, i) => {
-      assertOneOf(fn, `prefer[${i}]`, b, BACKEND_NAMES);
+      assertOneOf(fn, `options.prefer[${i}]`, b, BACKEND_NAMES);
     });
     if (new Set(opts.prefer).size !== opts.prefer.length) {
-      throw rangeError(fn, 'prefer', 'an array of distinct backend names', opts.prefer);
+      throw rangeError(fn, 'options.prefer', 'an array of distinct backend names', opts.prefer);
     }
   }
   if (opts.allowSoftwareWebGPU !== undefined && typeof opts.allowSoftwareWebGPU !== 'boolean') {
-    throw typeError(fn, 'allowSoftwareWebGPU', 'a boolean', opts.allowSoftwareWebGPU);
+    throw typeError(fn, 'options.allowSoftwareWebGPU', 'a boolean', opts.allowSoftwareWebGPU);
   }
   const paths: unknown = opts.wasmPaths;
   if (paths !== undefined) {
     const expected = `a directory URL string or a map from ${WASM_FILES.map((f) => `'${f}'`).join(', ')} to URL strings`;
     if (typeof paths === 'string') {
-      if (paths === '') throw rangeError(fn, 'wasmPaths', `${expected} (not empty)`, paths);
+      if (paths === '') throw rangeError(fn, 'options.wasmPaths', `${expected} (not empty)`, paths);
     } else if (paths === null || typeof paths !== 'object' || Array.isArray(paths)) {
-      throw typeError(fn, 'wasmPaths', expected, paths);
+      throw typeError(fn, 'options.wasmPaths', expected, paths);
     } else {
       const map = paths as Record<string, unknown>;
       const keys = Object.keys(map);
       const wrong = keys.find((k) => !(WASM_FILES as readonly string[]).includes(k));
       if (wrong !== undefined) {
         throw new RangeError(
-          `${fn}: unknown key '${wrong}' in 'wasmPaths'; the keys are ${WASM_FILES.map((f) => `'${f}'`).join(', ')}`,
+          `${fn}: unknown key '${wrong}' in 'options.wasmPaths'; the keys are ${WASM_FILES.map((f) => `'${f}'`).join(', ')}`,
         );
       }
       const missing = WASM_FILES.find((f) => typeof map[f] !== 'string' || map[f] === '');
-      if (missing !== undefined) throw typeError(fn, `wasmPaths['${missing}']`, 'a non-empty URL string', map[missing]);
+      if (missing !== undefined)
+        throw typeError(fn, `options.wasmPaths['${missing}']`, 'a non-empty URL string', map[missing]);
     }
   }
   return opts;

@@ -135,8 +135,9 @@ export function imtile(input: ImtileInput, options?: ImtileOptions): tf.Tensor {
     throw typeError(FN, 'input', 'a tensor [h, w], [h, w, k] or [n, h, w, c], or an array of images', input);
   }
   const opts = assertOptions<ImtileOptions>(FN, options, OPTION_KEYS);
-  const gridSpec = checkPair(opts.gridSize, 'gridSize', false);
-  const thumbSpec = opts.thumbnailSize === null ? undefined : checkPair(opts.thumbnailSize, 'thumbnailSize', true);
+  const gridSpec = checkPair(opts.gridSize, 'options.gridSize', false);
+  const thumbSpec =
+    opts.thumbnailSize === null ? undefined : checkPair(opts.thumbnailSize, 'options.thumbnailSize', true);
   const border = checkBorder(opts.borderSize);
   const background = checkBackground(opts.backgroundColor);
   const selected = checkFrames(opts.frames, frameCount);
@@ -147,7 +148,8 @@ export function imtile(input: ImtileInput, options?: ImtileOptions): tf.Tensor {
   if (Array.isArray(input)) {
     images = selected.map((i) => input[i]);
     const first = images.find((image) => image !== null);
-    if (!first) throw rangeError(FN, 'frames', 'indices that select at least one image (not only null)', opts.frames);
+    if (!first)
+      throw rangeError(FN, 'options.frames', 'indices that select at least one image (not only null)', opts.frames);
     ref = first;
   } else {
     ref = input as tf.Tensor;
@@ -391,9 +393,10 @@ function checkBorder(value: unknown): [number, number] {
   const expected = 'a non-negative integer or [rows, cols] of non-negative integers';
   const pair = typeof value === 'number' ? [value, value] : withoutHoles(value);
   if (!Array.isArray(pair) || pair.length !== 2 || pair.some((v) => typeof v !== 'number')) {
-    throw typeError(FN, 'borderSize', expected, value);
+    throw typeError(FN, 'options.borderSize', expected, value);
   }
-  if (pair.some((v: number) => !Number.isInteger(v) || v < 0)) throw rangeError(FN, 'borderSize', expected, value);
+  if (pair.some((v: number) => !Number.isInteger(v) || v < 0))
+    throw rangeError(FN, 'options.borderSize', expected, value);
   return pair as [number, number];
 }
 
@@ -402,9 +405,9 @@ function checkBackground(given: unknown): [number, number, number] | null {
   const value = withoutHoles(given);
   const expected = '[r, g, b] with each a number in [0, 1]';
   if (!Array.isArray(value) || value.length !== 3 || value.some((v) => typeof v !== 'number')) {
-    throw typeError(FN, 'backgroundColor', expected, value);
+    throw typeError(FN, 'options.backgroundColor', expected, value);
   }
-  if (value.some((v: number) => !(v >= 0 && v <= 1))) throw rangeError(FN, 'backgroundColor', expected, value);
+  if (value.some((v: number) => !(v >= 0 && v <= 1))) throw rangeError(FN, 'options.backgroundColor', expected, value);
   // MATLAB converts the colour to uint8: round(255 * v), halves up (v >= 0).
   return value.map((v: number) => Math.round(255 * v)) as [number, number, number];
 }
@@ -413,7 +416,7 @@ function checkFrames(given: unknown, frameCount: number): number[] {
   if (given === undefined) return [...Array(frameCount).keys()];
   const value = withoutHoles(given);
   const expected = 'a non-empty array of 0-based frame indices';
-  if (!Array.isArray(value)) throw typeError(FN, 'frames', expected, value);
-  if (value.length === 0) throw rangeError(FN, 'frames', expected, value);
-  return value.map((v, i) => assertInteger(FN, `frames[${i}]`, v, 0, frameCount - 1));
+  if (!Array.isArray(value)) throw typeError(FN, 'options.frames', expected, value);
+  if (value.length === 0) throw rangeError(FN, 'options.frames', expected, value);
+  return value.map((v, i) => assertInteger(FN, `options.frames[${i}]`, v, 0, frameCount - 1));
 }

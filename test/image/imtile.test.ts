@@ -616,7 +616,7 @@ describe('imtile: errors', () => {
     await expectThrowsNoLeak(
       () => imtile([ok, null], { frames: [1] }),
       RangeError,
-      "imtile: expected 'frames' to be indices that select at least one image (not only null), got [1] (array of length 1)",
+      "imtile: expected 'options.frames' to be indices that select at least one image (not only null), got [1] (array of length 1)",
     );
     tf.dispose([ok, r4, c2, e, s]);
   });
@@ -633,86 +633,94 @@ describe('imtile: errors', () => {
       [
         { gridSize: [2] },
         TypeError,
-        "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got [2] (array of length 1)",
+        "imtile: expected 'options.gridSize' to be [rows, cols] with each a positive integer or null, got [2] (array of length 1)",
       ],
       [
         { gridSize: 4 },
         TypeError,
-        "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got 4 (number)",
+        "imtile: expected 'options.gridSize' to be [rows, cols] with each a positive integer or null, got 4 (number)",
       ],
       [
         { gridSize: [0, 2] },
         RangeError,
-        "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got [0, 2] (array of length 2)",
+        "imtile: expected 'options.gridSize' to be [rows, cols] with each a positive integer or null, got [0, 2] (array of length 2)",
       ],
       [
         { gridSize: [1.5, null] },
         RangeError,
-        "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got [1.5, null] (array of length 2)",
+        "imtile: expected 'options.gridSize' to be [rows, cols] with each a positive integer or null, got [1.5, null] (array of length 2)",
       ],
       [
         { gridSize: [-Infinity, 2] },
         RangeError,
-        "imtile: expected 'gridSize' to be [rows, cols] with each a positive integer or null, got [-Infinity, 2] (array of length 2)",
+        "imtile: expected 'options.gridSize' to be [rows, cols] with each a positive integer or null, got [-Infinity, 2] (array of length 2)",
       ],
       [
         { thumbnailSize: 'big' },
         TypeError,
-        `imtile: expected 'thumbnailSize' to be [rows, cols] with each a positive integer or null, or null, got "big" (string)`,
+        `imtile: expected 'options.thumbnailSize' to be [rows, cols] with each a positive integer or null, or null, got "big" (string)`,
       ],
       [
         { thumbnailSize: [0, 5] },
         RangeError,
-        "imtile: expected 'thumbnailSize' to be [rows, cols] with each a positive integer or null, or null, got [0, 5] (array of length 2)",
+        "imtile: expected 'options.thumbnailSize' to be [rows, cols] with each a positive integer or null, or null, got [0, 5] (array of length 2)",
       ],
       [
         { thumbnailSize: [Infinity, 5] },
         RangeError,
-        "imtile: expected 'thumbnailSize' to be [rows, cols] with each a positive integer or null, or null, got [Infinity, 5] (array of length 2)",
+        "imtile: expected 'options.thumbnailSize' to be [rows, cols] with each a positive integer or null, or null, got [Infinity, 5] (array of length 2)",
       ],
       [
         { borderSize: -1 },
         RangeError,
-        "imtile: expected 'borderSize' to be a non-negative integer or [rows, cols] of non-negative integers, got -1 (number)",
+        "imtile: expected 'options.borderSize' to be a non-negative integer or [rows, cols] of non-negative integers, got -1 (number)",
       ],
       [
         { borderSize: '1' },
         TypeError,
-        `imtile: expected 'borderSize' to be a non-negative integer or [rows, cols] of non-negative integers, got "1" (string)`,
+        `imtile: expected 'options.borderSize' to be a non-negative integer or [rows, cols] of non-negative integers, got "1" (string)`,
       ],
       [
         { borderSize: [1, 0.5] },
         RangeError,
-        "imtile: expected 'borderSize' to be a non-negative integer or [rows, cols] of non-negative integers, got [1, 0.5] (array of length 2)",
+        "imtile: expected 'options.borderSize' to be a non-negative integer or [rows, cols] of non-negative integers, got [1, 0.5] (array of length 2)",
       ],
       [
         { backgroundColor: [1, 0] },
         TypeError,
-        "imtile: expected 'backgroundColor' to be [r, g, b] with each a number in [0, 1], got [1, 0] (array of length 2)",
+        "imtile: expected 'options.backgroundColor' to be [r, g, b] with each a number in [0, 1], got [1, 0] (array of length 2)",
       ],
       [
         { backgroundColor: [1, 2, 0] },
         RangeError,
-        "imtile: expected 'backgroundColor' to be [r, g, b] with each a number in [0, 1], got [1, 2, 0] (array of length 3)",
+        "imtile: expected 'options.backgroundColor' to be [r, g, b] with each a number in [0, 1], got [1, 2, 0] (array of length 3)",
       ],
       [
         { backgroundColor: [NaN, 0, 0] },
         RangeError,
-        "imtile: expected 'backgroundColor' to be [r, g, b] with each a number in [0, 1], got [NaN, 0, 0] (array of length 3)",
+        "imtile: expected 'options.backgroundColor' to be [r, g, b] with each a number in [0, 1], got [NaN, 0, 0] (array of length 3)",
       ],
       [
         { frames: 'all' },
         TypeError,
-        `imtile: expected 'frames' to be a non-empty array of 0-based frame indices, got "all" (string)`,
+        `imtile: expected 'options.frames' to be a non-empty array of 0-based frame indices, got "all" (string)`,
       ],
       [
         { frames: [] },
         RangeError,
-        "imtile: expected 'frames' to be a non-empty array of 0-based frame indices, got [] (array of length 0)",
+        "imtile: expected 'options.frames' to be a non-empty array of 0-based frame indices, got [] (array of length 0)",
       ],
-      [{ frames: [0, 5] }, RangeError, "imtile: expected 'frames[1]' to be an integer in [0, 4], got 5 (number)"],
-      [{ frames: [0.5] }, RangeError, "imtile: expected 'frames[0]' to be an integer in [0, 4], got 0.5 (number)"],
-      [{ frames: ['1'] }, TypeError, `imtile: expected 'frames[0]' to be an integer, got "1" (string)`],
+      [
+        { frames: [0, 5] },
+        RangeError,
+        "imtile: expected 'options.frames[1]' to be an integer in [0, 4], got 5 (number)",
+      ],
+      [
+        { frames: [0.5] },
+        RangeError,
+        "imtile: expected 'options.frames[0]' to be an integer in [0, 4], got 0.5 (number)",
+      ],
+      [{ frames: ['1'] }, TypeError, `imtile: expected 'options.frames[0]' to be an integer, got "1" (string)`],
     ];
     for (const [options, type, message] of cases) {
       await expectThrowsNoLeak(() => imtile(x, options as never), type, message);

@@ -149,7 +149,7 @@ describe('sparse arrays: a hole is checked as the undefined it reads as', () => 
       [
         'initBackend',
         () => initBackend({ prefer: hole('cpu') as never }),
-        /^initBackend: expected 'prefer\[0\]' to be one of .*, got undefined$/,
+        /^initBackend: expected 'options.prefer\[0\]' to be one of .*, got undefined$/,
       ],
       [
         'imresize',
@@ -171,22 +171,22 @@ describe('sparse arrays: a hole is checked as the undefined it reads as', () => 
       [
         'imtile gridSize',
         () => imtile([x, x], { gridSize: hole(2) as never }),
-        /^imtile: expected 'gridSize' to be .*, got \[undefined, 2\]/,
+        /^imtile: expected 'options.gridSize' to be .*, got \[undefined, 2\]/,
       ],
       [
         'imtile borderSize',
         () => imtile([x, x], { borderSize: hole(2) as never }),
-        /^imtile: expected 'borderSize' to be .*, got \[undefined, 2\]/,
+        /^imtile: expected 'options.borderSize' to be .*, got \[undefined, 2\]/,
       ],
       [
         'imtile backgroundColor',
         () => imtile([x, x], { backgroundColor: hole(0, 0) as never }),
-        /^imtile: expected 'backgroundColor' to be .*, got \[undefined, 0, 0\]/,
+        /^imtile: expected 'options.backgroundColor' to be .*, got \[undefined, 0, 0\]/,
       ],
       [
         'imtile frames',
         () => imtile([x, x], { frames: hole(1) }),
-        /^imtile: expected 'frames\[0\]' to be an integer, got undefined$/,
+        /^imtile: expected 'options.frames\[0\]' to be an integer, got undefined$/,
       ],
       [
         'occlusion maskSize',
