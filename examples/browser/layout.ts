@@ -95,28 +95,43 @@ export interface ModelSettings {
   layer: string | null;
 }
 
-const numbers = (v: string | null) =>
-  v === null || v.trim() === '' ? null : v.split(',').map((s) => Number(s.trim()));
+/**
+ * Comma-separated numbers as typed (`123.68,116.779,103.939`); null for no text. An empty or malformed item is NaN,
+ * never the 0 that `Number('')` gives, so that the library refuses it by name rather than using a mean of 0.
+ */
+export function parseNumbers(text: string | null): number[] | null {
+  if (text === null || text.trim() === '') return null;
+  return text.split(',').map((item) => (item.trim() === '' ? Number.NaN : Number(item)));
+}
+
+/**
+ * An input size as typed (`224x224`, `224×224` or `224,224`); null for no text. Anything else is `[NaN, NaN]`, which
+ * the library refuses by name, rather than a size silently left out.
+ */
+export function parseSize(text: string | null): [number, number] | null {
+  if (text === null || text.trim() === '') return null;
+  const m = /^\s*(\d+)\s*[x×,]\s*(\d+)\s*$/i.exec(text);
+  return m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN];
+}
 
 /** Reads {@link ModelSettings} from a query string. */
 export function readSettings(search: string): ModelSettings {
   const q = new URLSearchParams(search);
   const labels = q.get('labels');
-  const size = q.get('size')?.split(/[x×,]/).map(Number);
   return {
     model: q.get('model') || null,
     normalization: q.get('normalization') || null,
-    mean: numbers(q.get('mean')),
-    std: numbers(q.get('std')),
-    min: numbers(q.get('min')),
-    max: numbers(q.get('max')),
+    mean: parseNumbers(q.get('mean')),
+    std: parseNumbers(q.get('std')),
+    min: parseNumbers(q.get('min')),
+    max: parseNumbers(q.get('max')),
     labels:
       labels === null || labels === ''
         ? null
         : /\.(txt|json)$/i.test(labels)
           ? labels
           : labels.split(',').map((s) => s.trim()),
-    size: size && size.length === 2 && size.every((n) => n > 0) ? [size[0], size[1]] : null,
+    size: parseSize(q.get('size')),
     layer: q.get('layer') || null,
   };
 }

@@ -44,6 +44,8 @@ import {
   gridFor,
   jet,
   type ModelSettings,
+  parseNumbers,
+  parseSize,
   readSettings,
   reluPair,
   type GridLayout,
@@ -780,18 +782,16 @@ function wire() {
 
 /** The "Your model" form as settings. */
 function formSettings(): ModelSettings {
-  const nums = (v: string) => (v.trim() === '' ? null : v.split(',').map((t) => Number(t.trim())));
   const labels = ui.modelLabels.value.trim();
-  const size = ui.modelSize.value.split(/[x×,]/).map(Number);
   return {
     model: ui.modelUrl.value.trim() || null,
     normalization: ui.modelNorm.value || null,
-    mean: nums(ui.modelMean.value),
-    std: nums(ui.modelStd.value),
+    mean: parseNumbers(ui.modelMean.value),
+    std: parseNumbers(ui.modelStd.value),
     min: null,
     max: null,
     labels: labels === '' ? null : /\.(txt|json)$/i.test(labels) ? labels : labels.split(',').map((t) => t.trim()),
-    size: size.length === 2 && size.every((n) => n > 0) ? [size[0], size[1]] : null,
+    size: parseSize(ui.modelSize.value),
     layer: null,
   };
 }
