@@ -345,6 +345,20 @@ export function pngStructureProblem(png: Uint8Array): string | null {
     : `truncated PNG (only ${png.length} bytes)`;
 }
 
+/**
+ * Where a structurally sound PNG ends: just past its IEND chunk (call after {@link pngStructureProblem} found it
+ * sound). Bytes after it (padding, an appended archive) are not the image's; browsers and libpng ignore them.
+ */
+export function pngLength(png: Uint8Array): number {
+  let i = 8;
+  while (i + 8 <= png.length) {
+    const next = i + 12 + u32(png, i);
+    if (ascii(png, i + 4, i + 8) === 'IEND') return next;
+    i = next;
+  }
+  return png.length;
+}
+
 /** Whether JPEG bytes end with the end-of-image marker (FF D9), allowing a little padding after it. */
 export function jpegHasEnd(jpeg: Uint8Array): boolean {
   for (let i = jpeg.length - 2; i >= Math.max(2, jpeg.length - 64); i--) {

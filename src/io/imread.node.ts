@@ -19,6 +19,7 @@ import {
   pngDataLength,
   pngHeader,
   pngImageData,
+  pngLength,
   pngStructureProblem,
   sniffImageFormat,
   withoutColorKey,
@@ -266,10 +267,13 @@ function checkPngData(bytes: Uint8Array, label: string, fn: string): void {
   }
 }
 
-function decodePng(bytes: Uint8Array, label: string, fn: string): tf.Tensor {
+function decodePng(given: Uint8Array, label: string, fn: string): tf.Tensor {
   // Chunks and checksums first: pngjs's own messages for damaged files are often misleading.
-  const problem = pngStructureProblem(bytes);
+  const problem = pngStructureProblem(given);
   if (problem) throw new Error(`${fn}: cannot read ${label}: ${problem}`);
+  // Up to IEND: pngjs refuses anything after it ("unrecognised content at end of stream"), where browsers and
+  // libpng (MATLAB's imread) read the image and ignore the rest.
+  const bytes = given.subarray(0, pngLength(given));
   checkPngData(bytes, label, fn);
   let png: ReturnType<typeof pngjs.PNG.sync.read>;
   try {

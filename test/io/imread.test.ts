@@ -296,6 +296,17 @@ describe('imread: PNG colour types and depths', () => {
     });
     expect((await take(await imread(gray))).values).toEqual([40, 41]);
   });
+
+  it('ignores bytes after IEND (padding, an appended archive), as browsers and libpng do', async () => {
+    const png = buildPng({ width: 2, height: 1, depth: 8, colorType: 2, rows: [[9, 8, 7, 1, 2, 3]] });
+    for (const after of [Buffer.alloc(100), Buffer.from('PK\x03\x04 an appended zip archive')]) {
+      const got = await take(await expectNoLeak(() => imread(Buffer.concat([png, after])), 1));
+      expect([got.shape, got.values]).toEqual([
+        [1, 2, 3],
+        [9, 8, 7, 1, 2, 3],
+      ]);
+    }
+  });
 });
 
 describe('imread: JPEG', () => {
