@@ -51,7 +51,8 @@ export interface ImreadOptions extends WaitOptions {}
  *   channels (Node's `imread` and MATLAB give `[h, w]`);
  * - **alpha is dropped**; a canvas stores colours premultiplied by alpha, so pixels that are not fully opaque may come
  *   back off by rounding (fully transparent ones as black);
- * - 16-bit PNGs come back as 8 bits; a palette PNG as its RGB colours;
+ * - 16-bit PNGs come back as 8 bits: Chromium keeps each sample's high byte (`v >> 8`), where MATLAB and Node's
+ *   `imread` give `round(v / 257)`, so values may be 1 lower (0x01FF gives 1, not 2); a palette PNG as its RGB colours;
  * - for URLs, Blobs and bytes the file's colour profile and gamma are ignored (`colorSpaceConversion: 'none'`), so
  *   values are those stored in the file; an `<img>` element, an `ImageBitmap` or a canvas is read as the browser
  *   already rendered it, which may include colour management;
