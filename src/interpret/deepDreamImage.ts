@@ -201,6 +201,13 @@ export async function deepDreamImage(
   const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
   const norm = network.normalization;
   const mean = norm.type === 'zerocenter' ? [...norm.mean] : Array(C).fill(127.5);
+  // One-hot selection of each image's channel: the objective is the sum over images of their channel's mean. Made
+  // on the host (n × depth values), before the image: tf.oneHot refuses a depth of 1, a layer of a single unit.
+  const hot = new Float32Array(n * depth);
+  list.forEach((c, i) => {
+    hot[i * depth + c] = 1;
+  });
+  const select = tf.tensor(hot, [n, ...shape.map((d, i) => (i < shape.length - 1 ? 1 : d))]);
   let image: tf.Tensor4D = tf.tidy(() => {
     const start = opts.initialImage
       ? tf.tile(
@@ -213,13 +220,6 @@ export async function deepDreamImage(
       : tf.add(tf.randomNormal([n, H, W, C], 0, 20, 'float32', seed), tf.tensor1d(mean));
     return (levels > 1 ? imresize(start, sizes[0]) : start) as tf.Tensor4D;
   });
-  // One-hot selection of each image's channel: the objective is the sum over images of their channel's mean.
-  const select = tf.tidy(() =>
-    tf.reshape(tf.oneHot(tf.tensor1d([...list], 'int32'), depth), [
-      n,
-      ...shape.map((d, i) => (i < shape.length - 1 ? 1 : d)),
-    ]),
-  );
   const total = levels * iterations;
   try {
     for (let l = 0; l < levels; l++) {

@@ -102,6 +102,41 @@ describe('deepDreamImage', () => {
     keras.dispose(); // and the model it was made from
   });
 
+  it("dreams a layer of a single unit (a binary classifier's sigmoid output), leaving nothing behind", async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({
+          inputShape: [9, 11, 3],
+          filters: 4,
+          kernelSize: 3,
+          name: 'c1',
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }),
+        }),
+        tfl.layers.globalAveragePooling2d({ name: 'gap' }),
+        tfl.layers.dense({ units: 1, activation: 'sigmoid', name: 'out' }),
+      ],
+    });
+    const binary = await toNetwork(model, { normalization: 'rescale-zero-one' });
+    const score = async (image: tf.Tensor) => {
+      const out = activations(binary, image, 'out');
+      const v = (await out.data())[0];
+      out.dispose();
+      return v;
+    };
+    const before = tf.memory().numTensors;
+    const dream = await deepDreamImage(binary, 'out', 0, {
+      initialImage: start,
+      numIterations: 5,
+      pyramidLevels: 1,
+      outputScaling: 'none',
+    });
+    expect(tf.memory().numTensors - before).toBe(1);
+    expect(dream.shape).toEqual([1, 9, 11, 3]);
+    expect(await score(dream)).toBeGreaterThan(await score(start));
+    dream.dispose();
+    binary.dispose();
+  });
+
   it('names itself and the network when TF.js fails inside the gradient', async () => {
     // tfjs-layers' softmax layer defaults to axis 1, which TF.js cannot compute on [n, h, w, c]: a model TF.js itself
     // cannot run (its predict fails too). The error still says which call and which network.
