@@ -100,8 +100,19 @@ const ACTIVATION_TYPES: Record<string, LayerType> = {
 
 type PartialLayer = Omit<LayerInfo, 'index' | 'matlabIndex'>;
 
+/**
+ * The table entry of one layer call. A layer's own activation (`conv2d({ activation: 'relu' })`) runs inside it, so
+ * its activations are after it: the description says so (`+ relu`), as a converted graph's fused `+ Relu` does.
+ */
+function describeKerasLayer(layer: KLayer, node: KNode, base: Parameters<typeof kerasLayerRow>[2]): PartialLayer {
+  const row = kerasLayerRow(layer, node, base);
+  const activation = (layer.getConfig() as { activation?: unknown }).activation;
+  const own = layer.getClassName() !== 'Activation' && typeof activation === 'string' && activation !== 'linear';
+  return own ? { ...row, description: `${row.description} + ${activation}` } : row;
+}
+
 /** The table entry of one layer call: type, description and geometry from its Keras config. */
-function describeKerasLayer(
+function kerasLayerRow(
   layer: KLayer,
   node: KNode,
   base: {

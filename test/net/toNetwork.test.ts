@@ -92,6 +92,10 @@ describe('toNetwork: Keras models built in code', () => {
       [54],
       [3],
     ]);
+    // A layer's own activation runs inside it, so its activations are after it: the description says so, as a
+    // converted graph's '+ Relu' does. A layer without one says nothing more.
+    expect(net.layers[6].description).toBe('3 fully connected layer + softmax');
+    expect(net.layers[1].description).toMatch(/^4 3×3×3 convolutions with stride \[1 1\] and padding [^+]*$/);
     const { raw, scaled } = image(16, 16, 1);
     const sub = tfl.model({
       inputs: m.inputs,
