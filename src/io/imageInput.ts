@@ -1,6 +1,7 @@
 /**
  * Images in any form, where a function takes an image for a network (`activations`, `classify`, `gradCAM`, ...):
- * tensors, what a browser draws (`<img>`, `<canvas>`, `OffscreenCanvas`, `ImageData`, `ImageBitmap`, `<video>`),
+ * tensors, what a browser draws (`<img>`, `<canvas>`, `OffscreenCanvas`, `ImageData`, `ImageBitmap`, `<video>`,
+ * `VideoFrame`),
  * and, in Node.js, PNG/JPEG bytes and file paths. Reading is synchronous: browsers read their sources through a 2D
  * canvas here; the Node entry registers a decoder for bytes and paths (`setImageDecoder`), so this file imports no
  * Node.js module. Also the canvas reading `imread` uses in browsers.
@@ -18,7 +19,8 @@ export type PixelSource =
   | HTMLCanvasElement
   | OffscreenCanvas
   | ImageBitmap
-  | HTMLVideoElement;
+  | HTMLVideoElement
+  | VideoFrame;
 
 /**
  * Raw 8-bit pixels and their size, on any platform: what the canvas libraries of Node.js give for `getImageData`
@@ -50,7 +52,7 @@ export type ImageInput = tf.Tensor | PixelSource | PixelData | Uint8Array | Arra
 /** Where images that are not tensors are described in messages. */
 export const IMAGE_FORMS =
   'raw pixels { data, width, height }, PNG/JPEG bytes or a file path (Node.js), or an <img>, <canvas>, ' +
-  'OffscreenCanvas, ImageData, ImageBitmap or <video> (browsers)';
+  'OffscreenCanvas, ImageData, ImageBitmap, <video> or VideoFrame (browsers)';
 
 /**
  * Whether `value` is meant as {@link PixelData}: `data` bytes beside a `width` or a `height` (the two are checked when
@@ -165,6 +167,15 @@ export function readPixelSource(fn: string, arg: string, value: unknown): tf.Ten
       );
     }
     return drawAndRead(fn, video, video.videoWidth, video.videoHeight, `the current frame of ${label}`);
+  }
+  if (isA(value, 'VideoFrame')) {
+    // A WebCodecs frame (a camera track's, a decoder's) draws at its display size. A closed one has no format.
+    const frame = value as VideoFrame;
+    if (frame.format === null && frame.displayWidth === 0) {
+      throw new Error(`${fn}: the given VideoFrame is closed; read a frame before closing it`);
+    }
+    assertSize(fn, arg, frame.displayWidth, frame.displayHeight, 'VideoFrame');
+    return drawAndRead(fn, frame, frame.displayWidth, frame.displayHeight, 'the given VideoFrame');
   }
   if (isA(value, 'ImageBitmap')) {
     const bitmap = value as ImageBitmap;

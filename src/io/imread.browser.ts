@@ -30,13 +30,14 @@ export type ImreadSource =
   | PixelData
   | HTMLCanvasElement
   | OffscreenCanvas
-  | HTMLVideoElement;
+  | HTMLVideoElement
+  | VideoFrame;
 
 const FN = 'imread';
 const SOURCE_WHAT =
   'a URL, a Blob/File, the bytes of an image (Uint8Array/ArrayBuffer), an HTMLImageElement, an ImageBitmap, ' +
-  'ImageData, raw pixels { data, width, height }, an HTMLCanvasElement, an OffscreenCanvas or an HTMLVideoElement ' +
-  '(its current frame)';
+  'ImageData, raw pixels { data, width, height }, an HTMLCanvasElement, an OffscreenCanvas, an HTMLVideoElement ' +
+  '(its current frame) or a VideoFrame';
 
 /** Options of `imread`: a timeout and a signal for a URL's download. */
 export interface ImreadOptions extends WaitOptions {}
@@ -64,7 +65,8 @@ export interface ImreadOptions extends WaitOptions {}
  * `source` is one of: a URL (string, relative to the page, or `URL`; fetched with `fetch`, so a cross-origin URL needs
  * CORS), a `Blob`/`File`, the bytes of an image file (`Uint8Array`/`ArrayBuffer`), an `HTMLImageElement` (awaited if
  * still loading), an `ImageBitmap`, an `ImageData` or raw {@link PixelData}, an `HTMLCanvasElement`, an
- * `OffscreenCanvas` or an `HTMLVideoElement` (its current frame).
+ * `OffscreenCanvas`, an `HTMLVideoElement` (its current frame) or a WebCodecs `VideoFrame` (drawn at its display
+ * size; it is not closed).
  *
  * @param source Where the image comes from (see above).
  * @returns A new int32 tensor `[h, w, 3]` that the caller owns. `source` is not changed or closed.
@@ -148,7 +150,7 @@ async function read(source: ImreadSource, options?: ImreadOptions): Promise<tf.T
     assertSize(FN, 'source', canvas.width, canvas.height, 'canvas');
     return drawAndRead(FN, canvas, canvas.width, canvas.height, `the given ${(canvas as object).constructor.name}`);
   }
-  const pixels = readPixelSource(FN, 'source', source); // ImageData, raw pixels, a <video>'s current frame
+  const pixels = readPixelSource(FN, 'source', source); // ImageData, raw pixels, a <video>'s frame, a VideoFrame
   if (pixels) return pixels;
   throw typeError(FN, 'source', SOURCE_WHAT, source);
 }

@@ -122,7 +122,7 @@ function reshapeOutput(r: tf.Tensor, batched: boolean, outputAs: 'rows' | 'colum
  *   Any size from the layer's minimum up runs fully convolutionally; the network's input layer applies its
  *   normalization itself (`net.normalization`). For SqueezeNet, 229×241 gives conv1 114×120 and pool1 56×59, and a
  *   227×227 image gives MATLAB's sizes (conv1 113×113×64). Or any other {@link ImageInput}: in browsers an `<img>`,
- *   `<canvas>`, `OffscreenCanvas`, `ImageData`, `ImageBitmap` or `<video>` (its current frame); in Node.js the path
+ *   `<canvas>`, `OffscreenCanvas`, `ImageData`, `ImageBitmap`, `<video>` (its current frame) or `VideoFrame`; in Node.js the path
  *   of a PNG or JPEG file or its bytes; anywhere raw pixels `{ data, width, height }` (`PixelData`); read as `imread`
  *   reads them (int32 0..255).
  * - `layer`: a layer name or 0-based index into `net.layers`, or an array of them: all are computed in one pass

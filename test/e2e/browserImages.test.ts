@@ -246,6 +246,29 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     });
   });
 
+  it("reads a WebCodecs VideoFrame (a camera's or a decoder's frame) at its display size, and refuses a closed one", async () => {
+    const frame =
+      "const c = new OffscreenCanvas(3, 2); const g = c.getContext('2d'); g.fillStyle = 'rgb(200, 100, 50)';" +
+      'g.fillRect(0, 0, 3, 2); g.fillStyle = "rgb(1, 2, 3)"; g.fillRect(2, 1, 1, 1);' +
+      'const f = new VideoFrame(c, { timestamp: 0 });';
+    const open = await run(
+      `${frame} try { const t = await lib.imread(f); const v = [t.shape, [...(await t.data())]]; t.dispose(); return v; }` +
+        ' finally { f.close(); }',
+    );
+    expect(open).toEqual({
+      value: [
+        [2, 3, 3],
+        [200, 100, 50, 200, 100, 50, 200, 100, 50, 200, 100, 50, 200, 100, 50, 1, 2, 3],
+      ],
+      leaked: 0,
+    });
+    const closed = await run(`${frame} f.close(); return (await lib.imread(f)).shape;`);
+    expect(closed).toEqual({
+      error: 'Error: imread: the given VideoFrame is closed; read a frame before closing it',
+      leaked: 0,
+    });
+  });
+
   it('imread refuses a file whose header claims more than limits.maxPixels before decoding it', async () => {
     const limit = 'the limit is 67,108,864 pixels (limits.maxPixels; raise it with setLimits)';
     // A header alone: without the check the browser's decoder would report "cannot decode", not the size.

@@ -100,7 +100,7 @@ describe('activations, classify and gradCAM take files and bytes in Node.js', ()
     await expectThrowsNoLeak(
       () => activations(net, { width: 2, height: 2 } as unknown as tf.Tensor, 'conv1'),
       TypeError,
-      /^activations: expected 'img' to be an image .*, or raw pixels \{ data, width, height \}, PNG\/JPEG bytes or a file path \(Node\.js\), or an <img>, <canvas>, OffscreenCanvas, ImageData, ImageBitmap or <video> \(browsers\), got /,
+      /^activations: expected 'img' to be an image .*, or raw pixels \{ data, width, height \}, PNG\/JPEG bytes or a file path \(Node\.js\), or an <img>, <canvas>, OffscreenCanvas, ImageData, ImageBitmap, <video> or VideoFrame \(browsers\), got /,
     );
     await expectThrowsNoLeak(
       () => classify(net, new Blob([bytes]) as never),
