@@ -174,7 +174,8 @@ export async function deepDreamImage(
       : assertOneOf(FN, 'options.outputScaling', opts.outputScaling, ['linear', 'none']);
   const seed = opts.seed === undefined ? 0 : assertInteger(FN, 'options.seed', opts.seed);
   if (opts.initialImage !== undefined) {
-    const what = `an image [${H}, ${W}, 3] or [${H}, ${W}] (the network's input size)`;
+    const sizes = C === 1 ? `[${H}, ${W}, 1]` : `[${H}, ${W}, ${C}], [${H}, ${W}, 1]`;
+    const what = `an image ${sizes} or [${H}, ${W}] (the network's input size)`;
     const init = assertTensor(FN, 'options.initialImage', opts.initialImage, { ranks: [2, 3], what });
     if (init.shape[0] !== H || init.shape[1] !== W || (init.rank === 3 && init.shape[2] !== 1 && init.shape[2] !== C)) {
       throw rangeError(FN, 'options.initialImage', what, init);

@@ -164,7 +164,10 @@ export async function occlusionSensitivity(
     let maskValue: number[] | 'auto' = 'auto';
     if (opts.maskValue !== undefined && opts.maskValue !== 'auto') {
       const v = typeof opts.maskValue === 'number' ? [opts.maskValue] : withoutHoles(opts.maskValue);
-      const expected = `a finite number, ${channels} finite numbers (one per channel), or 'auto'`;
+      const expected =
+        channels === 1
+          ? "a finite number or 'auto'"
+          : `a finite number, ${channels} finite numbers (one per channel), or 'auto'`;
       if (!Array.isArray(v) || v.some((e) => typeof e !== 'number'))
         throw typeError(FN, 'options.maskValue', expected, opts.maskValue);
       // The images are float32: a value past its range would make every masked image Infinity and the map NaN.

@@ -40,10 +40,13 @@ function perChannel(fn: string, arg: string, v: unknown, channels: number, posit
   if (v === undefined) return undefined;
   const arr = typeof v === 'number' ? new Array<number>(channels).fill(v) : withoutHoles(v);
   if (!Array.isArray(arr) || !arr.every((x) => typeof x === 'number')) {
-    throw typeError(fn, arg, `a number or an array of ${channels} numbers (one per channel)`, v);
+    const array = channels === 1 ? '1 number (the input has one channel)' : `${channels} numbers (one per channel)`;
+    throw typeError(fn, arg, `a number or an array of ${array}`, v);
   }
   if (arr.length !== channels) {
-    throw rangeError(fn, arg, `${channels} values (one per input channel)`, v);
+    const values =
+      channels === 1 ? '1 value (the input has one channel)' : `${channels} values (one per input channel)`;
+    throw rangeError(fn, arg, values, v);
   }
   // The pixels are float32: a value must stay finite (and a divisor non-zero) once rounded to float32, or every
   // pixel comes out NaN or Infinity.
