@@ -67,6 +67,7 @@ const FN = 'gradCAM';
  * @param img An image `[h, w, 3]`, `[h, w]`, `[h, w, 1]` or a batch `[n, h, w, c]`, int32 0..255 or float32 on that
  *   scale, of any size the feature layer can be computed from; or any other {@link ImageInput}.
  * @param classOrLabel The class: a 0-based index into `net.classNames` or its name (`null` with `reductionFcn`).
+ *   A name that two classes share (ImageNet lists have `'crane'` twice) is refused: pass the index.
  * @param options {@link GradCAMOptions}.
  * @returns A promise of the map and the layers used; `img` is neither changed nor disposed.
  * @throws {TypeError|RangeError} before any work for a bad network, image, class, layer (a feature layer that is not

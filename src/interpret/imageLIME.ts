@@ -83,6 +83,7 @@ function assertSamples(numSamples: number, features: number): void {
  * @param img One image of the network's input size, int32 0..255 or float32 on that scale, RGB or gray; or any other
  *   {@link ImageInput}.
  * @param classOrLabel The class: a 0-based index into `net.classNames` or its name.
+ *   A name that two classes share (ImageNet lists have `'crane'` twice) is refused: pass the index.
  * @param options {@link ImageLIMEOptions}: MATLAB's defaults.
  * @returns A promise of the score map, the feature map and the importances; the tensors are the caller's.
  * @throws {TypeError|RangeError} before any work for a bad network (one whose output is not one score per class),

@@ -115,6 +115,7 @@ export function maskSpans(size: number, mask: number, stride: number, clipping: 
  * @param img One image of the network's input size (227×227 for SqueezeNet): int32 0..255 or float32 on the same scale,
  *   RGB `[h, w, 3]` or gray `[h, w]` / `[h, w, 1]` (resize others with `imresize`); or any other {@link ImageInput}.
  * @param classOrLabel The class: a 0-based index into `net.classNames` (MATLAB's class k is k - 1) or its name.
+ *   A name that two classes share (ImageNet lists have `'crane'` twice) is refused: pass the index.
  * @param options {@link OcclusionSensitivityOptions}: MATLAB's defaults.
  * @returns A promise of a new float32 map that the caller owns: `[h, w]` (the image's size) with upsampling, or
  *   `[rows, cols]` of mask positions with `outputUpsampling: 'none'`. `img` is neither changed nor disposed.

@@ -39,8 +39,8 @@ export function assertClassifier(fn: string, net: Network): void {
 /**
  * The 0-based index of a class: `classOrLabel` is an index into `net.classNames` (MATLAB's class k is index k - 1) or
  * one of its names.
- * @throws {TypeError} for neither a number nor a string; {RangeError} for an index out of range or an unknown name
- *   (the message lists the closest names).
+ * @throws {TypeError} for neither a number nor a string; {RangeError} for an index out of range, an unknown name
+ *   (the message lists the closest names) or a name that several classes share.
  */
 export function resolveClass(fn: string, net: Network, classOrLabel: unknown, arg = 'classOrLabel'): number {
   const names = net.classNames;
@@ -63,6 +63,14 @@ export function resolveClass(fn: string, net: Network, classOrLabel: unknown, ar
     throw new RangeError(
       `${fn}: expected '${arg}' to be a class name of ${net.name}, got ${describeValue(classOrLabel)}; ` +
         `did you mean ${listQuoted(closestNames(classOrLabel, names))}?`,
+    );
+  }
+  // Two classes of one name (ImageNet's lists have 'crane', the bird and the machine): either one would be a guess.
+  const again = names.indexOf(classOrLabel, index + 1);
+  if (again >= 0) {
+    throw new RangeError(
+      `${fn}: expected '${arg}' to name one class, got ${describeValue(classOrLabel)}, the name of classes ${index} ` +
+        `and ${again}; pass the index`,
     );
   }
   return index;

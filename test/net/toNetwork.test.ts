@@ -563,6 +563,24 @@ describe('toNetwork: bad input', () => {
     );
   });
 
+  it("takes a name given to two classes (ImageNet lists have 'crane' twice), and refuses to guess which one", async () => {
+    const net = await toNetwork(sequential(), { normalization: 'none', classNames: ['crane', 'heron', 'crane'] });
+    const { raw, scaled } = image(16, 16, 4);
+    expect((await classify(net, raw, 3)).map((c) => c.label).sort()).toEqual(['crane', 'crane', 'heron']);
+    const twice =
+      'expected \'classOrLabel\' to name one class, got "crane" (string), the name of classes 0 and 2; pass the index';
+    await expectThrowsNoLeak(() => gradCAM(net, raw, 'crane'), RangeError, `gradCAM: ${twice}`);
+    await expectThrowsNoLeak(
+      () => occlusionSensitivity(net, raw, 'crane'),
+      RangeError,
+      `occlusionSensitivity: ${twice}`,
+    );
+    const cam = await gradCAM(net, raw, 2);
+    expect(cam.map.shape).toEqual([16, 16]);
+    tf.dispose([raw, scaled, cam.map]);
+    net.dispose();
+  });
+
   it('a LayersModel passed where a Network is expected says to make it one', async () => {
     const m = sequential();
     const zeros = tf.zeros([16, 16, 3]);
