@@ -185,6 +185,14 @@ export function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: stri
       return names[ref];
     }
     if (typeof ref !== 'string') {
+      const row = ref as { name?: unknown; index?: unknown } | null;
+      if (typeof row === 'object' && row !== null && t.net.layers.some((l) => l === row)) {
+        // A row of net.layers (net.layers.find(...)): say how to name it rather than "got an object".
+        throw new TypeError(
+          `${fn}: expected '${arg}' to be a layer name or a 0-based layer index, got the row of net.layers for ` +
+            `'${row.name}'; pass its name ('${row.name}') or index (${row.index})`,
+        );
+      }
       throw typeError(fn, arg, 'a layer name (string) or a 0-based layer index (integer)', ref);
     }
     const found = findLayer(t.net, ref);

@@ -643,6 +643,11 @@ describe('activations: bad arguments', () => {
       "activations: expected 'layer' to be a layer name (string) or a 0-based layer index (integer), got true (boolean)",
     );
     await expectThrowsNoLeak(
+      () => activations(net, x, net.layers[1] as unknown as string),
+      TypeError,
+      "activations: expected 'layer' to be a layer name or a 0-based layer index, got the row of net.layers for 'conv1'; pass its name ('conv1') or index (1)",
+    );
+    await expectThrowsNoLeak(
       () => activations(net, x, ['conv1', null as unknown as string]),
       TypeError,
       "activations: expected 'layer[1]' to be a layer name (string) or a 0-based layer index (integer), got null",
