@@ -34,6 +34,18 @@ async function objective(images: tf.Tensor4D, channels: number[]): Promise<numbe
   return channels.map((c, i) => v[i][c]);
 }
 
+/** conv → global average pooling → dense (`dense`'s config): a dense layer's channels are its units. */
+function denseHead(dense: { units: number; name: string; activation?: 'sigmoid' }): tfl.Sequential {
+  const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [9, 11, 3], filters: 4, kernelSize: 3, name: 'c1', kernelInitializer: init(1) }),
+      tfl.layers.globalAveragePooling2d({ name: 'gap' }),
+      tfl.layers.dense({ ...dense, kernelInitializer: init(2) }),
+    ],
+  });
+}
+
 describe('deepDreamImage', () => {
   it('raises each channel mean activation with every iteration, one image per channel', async () => {
     const channels = [0, 3];
@@ -60,21 +72,7 @@ describe('deepDreamImage', () => {
 
   it("dreams a Keras model's dense layer, whose channels are its outputs (MATLAB's fully connected layer)", async () => {
     // conv → global average pooling → dense: 'fc' is [3] per image, with no spatial axes.
-    const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
-    const model = tfl.sequential({
-      layers: [
-        tfl.layers.conv2d({
-          inputShape: [9, 11, 3],
-          filters: 4,
-          kernelSize: 3,
-          name: 'c1',
-          kernelInitializer: init(1),
-        }),
-        tfl.layers.globalAveragePooling2d({ name: 'gap' }),
-        tfl.layers.dense({ units: 3, name: 'fc', kernelInitializer: init(2) }),
-      ],
-    });
-    const keras = await toNetwork(model, { normalization: 'rescale-zero-one' });
+    const keras = await toNetwork(denseHead({ units: 3, name: 'fc' }), { normalization: 'rescale-zero-one' });
     const channels = [0, 2];
     const scores = async (images: tf.Tensor4D) => {
       const out = activations(keras, images, 'fc') as tf.Tensor2D;
@@ -103,19 +101,7 @@ describe('deepDreamImage', () => {
   });
 
   it("dreams a layer of a single unit (a binary classifier's sigmoid output), leaving nothing behind", async () => {
-    const model = tfl.sequential({
-      layers: [
-        tfl.layers.conv2d({
-          inputShape: [9, 11, 3],
-          filters: 4,
-          kernelSize: 3,
-          name: 'c1',
-          kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }),
-        }),
-        tfl.layers.globalAveragePooling2d({ name: 'gap' }),
-        tfl.layers.dense({ units: 1, activation: 'sigmoid', name: 'out' }),
-      ],
-    });
+    const model = denseHead({ units: 1, activation: 'sigmoid', name: 'out' });
     const binary = await toNetwork(model, { normalization: 'rescale-zero-one' });
     const score = async (image: tf.Tensor) => {
       const out = activations(binary, image, 'out');
