@@ -10,11 +10,12 @@ import { ensureBackend } from '../backend/initBackend.js';
 import { checkWaitOptions, guardCallback, startWait, type Wait, type WaitOptions } from '../internal/abortable.js';
 import { typeError, wrapError } from '../internal/validate.js';
 import { graphProblem } from './graphNetwork.js';
-import { weightDataProblem } from './loadNetwork.js';
-import { METADATA_KEY } from './modelFormat.js';
+import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetwork.js';
+import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
+import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { ModelSource } from './modelSource.js';
 import type { GraphDefNode } from './tfjsInternals.js';
-import { checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
+import { checkClassCount, checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
 import type { Network } from './types.js';
 
 /** Options of `importNetwork`: {@link ToNetworkOptions}, where the class names may be a labels file, and the wait. */
@@ -142,6 +143,9 @@ export async function importNetwork(
   const graph =
     format === 'graph-model' && Array.isArray(nodes) ? graphProblem(nodes as GraphDefNode[], initNames) : null;
   if (graph) throw new RangeError(`${fn}: the model's graph cannot run: ${graph}`);
+  if (format === 'graph-model' && isNetworkFile(artifacts)) {
+    return networkFromFile(fn, source.what, artifacts, opts, classNames);
+  }
   await ensureBackend();
   const memory = {
     load: async () => artifacts,
@@ -177,4 +181,40 @@ export async function importNetwork(
     model.dispose();
     throw err;
   }
+}
+
+/** The options that describe a model's input, which a network file of this library declares itself. */
+const INPUT_OPTIONS = ['normalization', 'mean', 'standardDeviation', 'min', 'max', 'inputSize'] as const;
+
+/**
+ * A network file of this library (written by its model build, as `squeezenet()` loads): checked and wrapped as its
+ * loader does. The file declares the input; a name and class names may be given.
+ */
+async function networkFromFile(
+  fn: string,
+  what: string,
+  artifacts: tf.io.ModelArtifacts,
+  opts: ImportNetworkOptions,
+  classNames: readonly string[] | undefined,
+): Promise<Network> {
+  const problem = await networkFileProblem(artifacts);
+  if (problem) throw new Error(`${fn}: ${what} is not a usable cnn-activations network: ${problem}`);
+  const meta = (artifacts.userDefinedMetadata as Record<string, unknown>)[METADATA_KEY] as ModelMetadata;
+  const given = INPUT_OPTIONS.find((k) => opts[k] !== undefined);
+  if (given !== undefined) {
+    const [h, w, c] = meta.inputSize;
+    throw new TypeError(
+      `${fn}: ${what} is a network file of cnn-activations, which declares its input ` +
+        `(${h}×${w}×${c}, '${meta.normalization.type}' normalization); drop 'options.${given}'`,
+    );
+  }
+  const layers = layersFromSpecs(meta.layers, meta.inputSize);
+  checkClassCount(fn, classNames ?? [], layers[layers.length - 1]);
+  await ensureBackend();
+  const model = await loadGraphModel({ load: async () => artifacts });
+  return createBuiltinNetwork(model, {
+    ...meta,
+    name: opts.name ?? meta.name,
+    classNames: classNames ? [...classNames] : meta.classNames,
+  });
 }

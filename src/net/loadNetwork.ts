@@ -151,6 +151,20 @@ async function contentProblem(a: tf.io.ModelArtifacts): Promise<string | null> {
 }
 
 /**
+ * Whether loaded artifacts claim to be a network file of this library: their metadata has the contract's version or a
+ * layer table (a user's model may declare only its normalization, class names and name under the same key).
+ */
+export function isNetworkFile(a: tf.io.ModelArtifacts): boolean {
+  const meta = metadataOf(a);
+  return typeof meta === 'object' && meta !== null && ('formatVersion' in meta || 'layers' in meta);
+}
+
+/** Why loaded artifacts are not a usable network file of this library (what `loadNetwork` checks), or null. */
+export async function networkFileProblem(a: tf.io.ModelArtifacts): Promise<string | null> {
+  return artifactsProblem(a) ?? (await contentProblem(a));
+}
+
+/**
  * Wraps an IO handler so that what it loads is checked before any tensor is made: a bad model fails with a message
  * saying what is wrong and what to do (`hint`), and leaves no tensor behind. The load also ends when `stopped`
  * fires (abort, timeout), even if the inner handler ignores signals; then the reason is the error, without `hint`.
@@ -184,10 +198,7 @@ function checkedHandler(
       } finally {
         if (onAbort) stop.signal.removeEventListener('abort', onAbort);
       }
-      const problem =
-        artifacts == null
-          ? 'the IO handler returned nothing'
-          : (artifactsProblem(artifacts) ?? (await contentProblem(artifacts)));
+      const problem = artifacts == null ? 'the IO handler returned nothing' : await networkFileProblem(artifacts);
       if (problem) {
         throw new Error(`${fn}: the model from ${what} is not a usable cnn-activations network: ${problem}; ${hint}`);
       }

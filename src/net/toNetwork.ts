@@ -236,16 +236,9 @@ export async function makeNetwork(
     }
   }
 
-  const output = layers[layers.length - 1].outputSize;
-  const classes = output[output.length - 1];
   const classNames =
     opts.classNames ?? (Array.isArray(declared.classNames) ? (declared.classNames as string[]) : undefined) ?? [];
-  if (classNames.length > 0 && classNames.length !== classes) {
-    throw new RangeError(
-      `${fn}: expected ${classes} class names (the size of the model's output, layer '${layers[layers.length - 1].name}'), ` +
-        `got ${classNames.length}`,
-    );
-  }
+  checkClassCount(fn, classNames, layers[layers.length - 1]);
   return createNetwork({
     name,
     kind: graph ? 'graph-model' : 'layers-model',
@@ -257,6 +250,25 @@ export async function makeNetwork(
     normalization,
     engine,
   });
+}
+
+/**
+ * Checks that class names (none: an empty list) name each channel of the network's output, `last` being its last
+ * layer.
+ * @throws {RangeError} naming both counts.
+ */
+export function checkClassCount(
+  fn: string,
+  classNames: readonly string[],
+  last: { name: string; outputSize: readonly number[] },
+): void {
+  const classes = last.outputSize[last.outputSize.length - 1];
+  if (classNames.length > 0 && classNames.length !== classes) {
+    throw new RangeError(
+      `${fn}: expected ${classes} class names (the size of the model's output, layer '${last.name}'), ` +
+        `got ${classNames.length}`,
+    );
+  }
 }
 
 /** Whether a Keras model's weights were disposed. */

@@ -238,8 +238,8 @@ export interface FunctionNormalization {
 }
 
 /**
- * Where a {@link Network} came from: a built-in network of this library (`squeezenet()`), or a user's TF.js
- * `GraphModel` or Keras `LayersModel` (`toNetwork`, `importNetwork`).
+ * Where a {@link Network} came from: a network file of this library's model build (`squeezenet()`, or `importNetwork`
+ * of such a file), or a user's TF.js `GraphModel` or Keras `LayersModel` (`toNetwork`, `importNetwork`).
  */
 export type NetworkKind = 'built-in' | 'graph-model' | 'layers-model';
 

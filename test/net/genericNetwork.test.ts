@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLimits } from '../../src/internal/limits.js';
 import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { classify } from '../../src/net/classify.js';
+import { importNetwork } from '../../src/net/importNetwork.node.js';
 import type { Network } from '../../src/net/types.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import {
@@ -184,5 +187,54 @@ describe('a second network through the same code (graph writer → loader → ac
       setLimits(before);
     }
     expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+});
+
+describe("importNetwork of a network file written by this library's model build", () => {
+  it('loads it as its loader does: the layer table, the declared input and classes, the same numbers', async () => {
+    const imported = await importNetwork(tiny.dir);
+    expect(imported).toMatchObject({ name: 'tinynet', kind: 'built-in', inputSize: [9, 11, 3] });
+    expect(imported.layers).toEqual(net.layers);
+    expect(imported.normalization).toEqual(NORMALIZATION);
+    expect(imported.classNames).toEqual(CLASSES);
+    const img = tf.tensor3d(Float32Array.from(image(9, 11, 3)), [9, 11, 3], 'float32');
+    const [a, b] = [await activations(net, img, 'prob'), await activations(imported, img, 'prob')];
+    expect(await b.data()).toEqual(await a.data());
+    tf.dispose([img, a, b]);
+    imported.dispose();
+  });
+
+  it('takes a name and class names; refuses options for the input, which the file declares', async () => {
+    const mine = await importNetwork(path.join(tiny.dir, 'model.json'), {
+      name: 'mine',
+      classNames: ['a', 'b', 'c', 'd', 'e'],
+    });
+    expect([mine.name, mine.classNames]).toEqual(['mine', ['a', 'b', 'c', 'd', 'e']]);
+    mine.dispose();
+    await expectThrowsNoLeak(
+      () => importNetwork(tiny.dir, { classNames: ['a', 'b'] }),
+      RangeError,
+      "importNetwork: expected 5 class names (the size of the model's output, layer 'prob'), got 2",
+    );
+    const edited = JSON.parse(readFileSync(path.join(tiny.dir, 'model.json'), 'utf8'));
+    edited.userDefinedMetadata.cnnActivations.inputSize = [1, 1, 3];
+    const file = path.join(tiny.dir, 'edited.json');
+    writeFileSync(file, JSON.stringify(edited));
+    await expectThrowsNoLeak(
+      () => importNetwork(file),
+      Error,
+      `importNetwork: ${file} is not a usable cnn-activations network: its inputSize [1, 1, 3] is too small for its layer 'conv_a'`,
+    );
+    for (const option of ['normalization', 'mean', 'inputSize'] as const) {
+      await expectThrowsNoLeak(
+        () =>
+          importNetwork(tiny.dir, {
+            [option]: option === 'normalization' ? 'none' : option === 'mean' ? 1 : [9, 11, 3],
+          }),
+        TypeError,
+        `importNetwork: ${tiny.dir} is a network file of cnn-activations, which declares its input ` +
+          `(9×11×3, 'zscore' normalization); drop 'options.${option}'`,
+      );
+    }
   });
 });
