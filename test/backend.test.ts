@@ -167,7 +167,16 @@ describe('initBackend options', () => {
         `initBackend: unknown option 'backnd'; known options are 'backend', 'prefer', 'allowSoftwareWebGPU', 'wasmPaths', 'threads'`,
       ),
     );
-    await rejects('cpu', new TypeError(`initBackend: expected 'options' to be an options object, got "cpu" (string)`));
+    await rejects(
+      'cpu',
+      new TypeError(
+        `initBackend: expected 'options' to be an options object, got "cpu" (string); pass the backend as { backend: 'cpu' }`,
+      ),
+    );
+    await rejects(
+      'fast',
+      new TypeError(`initBackend: expected 'options' to be an options object, got "fast" (string)`),
+    );
   });
 
   it('checks prefer: an array of distinct known names, not combined with backend', async () => {

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { noBackend } from '../internal/backendStart.js';
 import {
   assertInteger,
+  assertNotPositional,
   assertOneOf,
   assertOptions,
   rangeError,
@@ -168,6 +169,7 @@ export function threadsSentence(threads: number, note: string | null): string {
 
 function validateOptions(options: unknown): InitBackendOptions {
   const fn = 'initBackend';
+  assertNotPositional(fn, options, 'backend', BACKEND_NAMES);
   const opts = assertOptions<InitBackendOptions>(fn, options, [
     'backend',
     'prefer',

@@ -4,7 +4,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertElements, getLimits } from '../internal/limits.js';
 import { axisPlan, type AxisPlan, type KernelName, tapCount } from './imresizeWeights.js';
-import { assertOneOf, assertOptions, assertTensor, rangeError, typeError, withoutHoles } from '../internal/validate.js';
+import {
+  assertNotPositional,
+  assertOneOf,
+  assertOptions,
+  assertTensor,
+  rangeError,
+  typeError,
+  withoutHoles,
+} from '../internal/validate.js';
 
 /** Interpolation methods of {@link imresize}, with MATLAB's names. */
 export type ImresizeMethod =
@@ -355,6 +363,7 @@ export function imresize<T extends tf.Tensor>(
 ): T {
   assertTensor(FN, 'x', x, { ranks: [2, 3, 4], what: 'an image tensor [h, w], [h, w, c] or [n, h, w, c]' });
   if (x.size === 0) throw rangeError(FN, 'x', 'a non-empty image', x);
+  assertNotPositional(FN, options, 'method', METHODS);
   const opts = assertOptions<ImresizeOptions>(FN, options, ['method', 'antialiasing', 'scale']);
   const method = opts.method === undefined ? 'bicubic' : assertOneOf(FN, 'options.method', opts.method, METHODS);
   let antialiasing = method !== 'nearest';

@@ -174,9 +174,33 @@ export function assertFinite(fn: string, arg: string, value: unknown): number {
 }
 
 /**
+ * Refuses, with a hint, one of an option's choices given where the options object goes (MATLAB's
+ * `imresize(I, 0.5, 'bilinear')`, or `initBackend('cpu')`): "pass the method as { method: 'bilinear' }".
+ */
+export function assertNotPositional(
+  fn: string,
+  options: unknown,
+  option: string,
+  choices: readonly string[],
+  what = option,
+): void {
+  if (typeof options === 'string' && choices.includes(options)) {
+    const err = typeError(fn, 'options', 'an options object', options);
+    err.message += `; pass the ${what} as { ${option}: '${options}' }`;
+    throw err;
+  }
+}
+
+/** The known option that `name` spells in another case (MATLAB's `'OutputAs'` for `outputAs`), if any. */
+function optionCased(name: string, known: readonly string[]): string | undefined {
+  return known.find((k) => k.toLowerCase() === name.toLowerCase());
+}
+
+/**
  * Checks that `options` is undefined or a plain object, and that it has no unknown keys (typos fail loudly). Returns
  * a copy holding only its own known properties, on a null prototype: a value inherited from `Object.prototype` (a
- * polluted prototype) is never read as an option.
+ * polluted prototype) is never read as an option. A MATLAB habit gets a hint: name-value pairs as arguments
+ * (`'OutputAs', 'rows'`), or an option's name in MATLAB's case.
  */
 export function assertOptions<T extends object>(
   fn: string,
@@ -187,12 +211,17 @@ export function assertOptions<T extends object>(
   const own = Object.create(null) as Partial<T>;
   if (options === undefined) return own;
   if (options === null || typeof options !== 'object' || Array.isArray(options) || isTensor(options)) {
-    throw typeError(fn, arg, 'an options object', options);
+    const err = typeError(fn, arg, 'an options object', options);
+    const pair = typeof options === 'string' ? optionCased(options, known) : undefined;
+    if (pair !== undefined) err.message += `; MATLAB's name-value pairs are one object here: { ${pair}: … }`;
+    throw err;
   }
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
+      const cased = optionCased(key, known);
       throw new RangeError(
-        `${fn}: unknown option '${key}'; known options are ${known.map((k) => `'${k}'`).join(', ')}`,
+        `${fn}: unknown option '${key}'; ${cased === undefined ? '' : `did you mean '${cased}'? `}` +
+          `known options are ${known.map((k) => `'${k}'`).join(', ')}`,
       );
     }
     (own as Record<string, unknown>)[key] = (options as Record<string, unknown>)[key];

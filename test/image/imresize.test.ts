@@ -1021,9 +1021,17 @@ describe('imresize: errors (checked before any tensor is made)', () => {
     [
       'options not an object',
       img,
+      (x) => imresize(x, 2, 'other' as never),
+      TypeError,
+      'imresize: expected \'options\' to be an options object, got "other" (string)',
+    ],
+    [
+      "the method in MATLAB's place (imresize(I, 2, 'bilinear'))",
+      img,
       (x) => imresize(x, 2, 'bilinear' as never),
       TypeError,
-      'imresize: expected \'options\' to be an options object, got "bilinear" (string)',
+      'imresize: expected \'options\' to be an options object, got "bilinear" (string); ' +
+        "pass the method as { method: 'bilinear' }",
     ],
     [
       'unknown option',

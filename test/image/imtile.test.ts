@@ -628,7 +628,7 @@ describe('imtile: errors', () => {
       [
         { gridsize: [1, 1] },
         RangeError,
-        "imtile: unknown option 'gridsize'; known options are 'gridSize', 'borderSize', 'backgroundColor', 'thumbnailSize', 'frames'",
+        "imtile: unknown option 'gridsize'; did you mean 'gridSize'? known options are 'gridSize', 'borderSize', 'backgroundColor', 'thumbnailSize', 'frames'",
       ],
       [
         { gridSize: [2] },

@@ -209,3 +209,22 @@ describe('sparse arrays: a hole is checked as the undefined it reads as', () => 
     }
   });
 });
+
+describe("MATLAB's name-value pairs", () => {
+  // As a MATLAB user would call it: imresize(I, [2 2], 'Method', 'nearest').
+  const loose = imresize as unknown as (...args: unknown[]) => unknown;
+  it('says that name-value pairs are one options object, and which option a differently cased key meant', () => {
+    const x = tf.zeros([4, 4, 3]);
+    expect(() => loose(x, [2, 2], 'Method', 'nearest')).toThrow(
+      `imresize: expected 'options' to be an options object, got "Method" (string); ` +
+        "MATLAB's name-value pairs are one object here: { method: … }",
+    );
+    expect(() => loose(x, [2, 2], { Method: 'nearest' })).toThrow(
+      "imresize: unknown option 'Method'; did you mean 'method'? known options are 'method', 'antialiasing', 'scale'",
+    );
+    expect(() => assertOptions('f', 'other', ['method'])).toThrow(
+      `f: expected 'options' to be an options object, got "other" (string)`,
+    );
+    x.dispose();
+  });
+});
