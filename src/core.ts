@@ -21,7 +21,7 @@ export type { ColormapName, HeatmapOverlayOptions, ImagescOptions } from './imag
 // Image encoding that needs no platform API.
 export { encodePng } from './io/encodePng.js';
 export type { ImageFormat } from './io/imwriteFormat.js';
-export type { ImageInput, PixelData, PixelSource } from './io/imageInput.js';
+export type { ImageInput, PixelData, PixelDataInfo, PixelSource } from './io/imageInput.js';
 
 // The network.
 export { activations } from './net/activations.js';

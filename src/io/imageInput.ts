@@ -42,16 +42,43 @@ export interface PixelData {
 }
 
 /**
- * An image as the network functions take it: a tensor (int32 or float32, values 0..255), raw {@link PixelData}, a
+ * Raw 8-bit pixels with their size under `info`, as sharp gives them
+ * (`await sharp(file).raw().toBuffer({ resolveWithObject: true })`). `info.channels` says how many samples a pixel
+ * has: 1 (gray), 2 (gray and alpha), 3 (RGB) or 4 (RGBA); the alpha is dropped, and gray reads as `[h, w]`.
+ * `info.depth`, when given, must be `'uchar'` (8-bit samples, sharp's default).
+ *
+ * @example
+ * const raw = await sharp('face.jpg').resize(227, 227).raw().toBuffer({ resolveWithObject: true });
+ * classify(net, raw);
+ */
+export interface PixelDataInfo {
+  /** `width * height * channels` samples, row by row. */
+  data: Uint8Array | Uint8ClampedArray;
+  /** What sharp reports of the pixels (other fields are ignored). */
+  info: {
+    /** Pixels a row, at least 1. */
+    width: number;
+    /** Rows, at least 1. */
+    height: number;
+    /** Samples a pixel: 1, 2, 3 or 4 (alpha last). When absent, the length of `data` tells (3 or 4). */
+    channels?: number;
+    /** The samples' type; only `'uchar'` (8 bits) is read. */
+    depth?: string;
+  };
+}
+
+/**
+ * An image as the network functions take it: a tensor (int32 or float32, values 0..255), raw {@link PixelData} or
+ * {@link PixelDataInfo}, a
  * {@link PixelSource} in browsers, or in Node.js the bytes of a PNG or JPEG file (`Uint8Array`, `Buffer`,
  * `ArrayBuffer`) or its path. Anything but a tensor is read as int32 `[h, w, 3]` (`[h, w]` for a gray file in
  * Node.js), as `imread` reads it.
  */
-export type ImageInput = tf.Tensor | PixelSource | PixelData | Uint8Array | ArrayBuffer | string | URL;
+export type ImageInput = tf.Tensor | PixelSource | PixelData | PixelDataInfo | Uint8Array | ArrayBuffer | string | URL;
 
 /** Where images that are not tensors are described in messages. */
 export const IMAGE_FORMS =
-  'raw pixels { data, width, height }, PNG/JPEG bytes or a file path (Node.js), or an <img>, <canvas>, ' +
+  'raw pixels { data, width, height } or { data, info } (sharp), PNG/JPEG bytes or a file path (Node.js), or an <img>, <canvas>, ' +
   'OffscreenCanvas, ImageData, ImageBitmap, <video> or VideoFrame (browsers)';
 
 /**
@@ -66,28 +93,68 @@ function isPixelData(value: unknown): value is PixelData {
   );
 }
 
-/** Raw pixels as an int32 `[h, w, 3]` tensor, after checking that their size and length agree. */
-function readPixelData(fn: string, arg: string, pixels: PixelData): tf.Tensor {
+/** Whether `value` is meant as {@link PixelDataInfo}: `data` bytes beside an `info` object, and no size of its own. */
+function isPixelDataInfo(value: unknown): value is PixelDataInfo {
+  if (typeof value !== 'object' || value === null) return false;
+  const { data, info, width, height } = value as Record<string, unknown>;
+  return (
+    (data instanceof Uint8Array || data instanceof Uint8ClampedArray) &&
+    typeof info === 'object' &&
+    info !== null &&
+    width === undefined &&
+    height === undefined
+  );
+}
+
+/**
+ * Raw pixels as an int32 `[h, w, 3]` tensor (`[h, w]` for gray), after checking that their size and length agree.
+ * `at` is where the size is (`img`, or `img.info`); `info` holds what {@link PixelDataInfo} adds.
+ */
+function readPixelData(
+  fn: string,
+  arg: string,
+  pixels: PixelData,
+  at = arg,
+  info?: { channels?: unknown; depth?: unknown },
+): tf.Tensor {
   const { data, width, height } = pixels;
   for (const [side, value] of [
     ['width', width],
     ['height', height],
   ] as const) {
-    if (typeof value !== 'number') throw typeError(fn, `${arg}.${side}`, 'an integer >= 1', value);
-    if (!Number.isInteger(value) || value < 1) throw rangeError(fn, `${arg}.${side}`, 'an integer >= 1', value);
+    if (typeof value !== 'number') throw typeError(fn, `${at}.${side}`, 'an integer >= 1', value);
+    if (!Number.isInteger(value) || value < 1) throw rangeError(fn, `${at}.${side}`, 'an integer >= 1', value);
   }
+  // A 16-bit or float sample would be read byte by byte: wrong numbers, no error.
+  if (info?.depth !== undefined && info.depth !== 'uchar') {
+    throw rangeError(fn, `${at}.depth`, "'uchar' (8-bit samples, as .raw() gives by default)", info.depth);
+  }
+  const given = info?.channels;
+  if (given !== undefined && (typeof given !== 'number' || ![1, 2, 3, 4].includes(given))) {
+    throw (typeof given === 'number' ? rangeError : typeError)(fn, `${at}.channels`, '1, 2, 3 or 4', given);
+  }
+  const channels = given as number | undefined;
   assertPixels(fn, 'the given pixel data', width, height);
   assertAttached(fn, `${arg}.data`, data);
   const n = width * height;
-  if (data.length !== 4 * n && data.length !== 3 * n) {
+  if (channels !== undefined && data.length !== channels * n) {
+    throw new RangeError(
+      `${fn}: expected '${arg}.data' to hold ${width}×${height} pixels of ${channels} samples ('${at}.channels'), ` +
+        `${formatCount(channels * n)} bytes, got ${formatCount(data.length)}`,
+    );
+  }
+  if (channels === undefined && data.length !== 4 * n && data.length !== 3 * n) {
     throw new RangeError(
       `${fn}: expected '${arg}.data' to hold ${width}×${height} pixels of 4 bytes (RGBA, ${formatCount(4 * n)}) ` +
         `or 3 (RGB, ${formatCount(3 * n)}), got ${formatCount(data.length)}`,
     );
   }
-  return data.length === 4 * n
-    ? rgbaToTensor(data, width, height, 3)
-    : tf.tensor3d(Int32Array.from(data), [height, width, 3], 'int32');
+  const samples = data.length / n;
+  if (samples === 4) return rgbaToTensor(data, width, height, 3);
+  if (samples === 3) return tf.tensor3d(Int32Array.from(data), [height, width, 3], 'int32');
+  const gray = new Int32Array(n);
+  for (let i = 0; i < n; i++) gray[i] = data[i * samples];
+  return tf.tensor2d(gray, [height, width], 'int32');
 }
 
 /** Reads bytes, a path or a `file:` URL to an int32 image, synchronously. Registered by the Node entry. */
@@ -146,6 +213,10 @@ export function readPixelSource(fn: string, arg: string, value: unknown): tf.Ten
     return rgbaToTensor(data.data, data.width, data.height, 3);
   }
   if (isPixelData(value)) return readPixelData(fn, arg, value);
+  if (isPixelDataInfo(value)) {
+    const { data, info } = value;
+    return readPixelData(fn, arg, { data, width: info.width, height: info.height }, `${arg}.info`, info);
+  }
   if (isA(value, 'HTMLImageElement')) {
     const img = value as HTMLImageElement;
     const label = `the <img> ${JSON.stringify(img.currentSrc || img.src || '(no src)')}`;

@@ -15,7 +15,7 @@ import { backendReady } from '../internal/backendStart.js';
 import { assertPixels } from '../internal/limits.js';
 import { assertAttached, assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { declaredSize } from './imageFormat.js';
-import { assertSize, drawAndRead, isA, type PixelData, readPixelSource } from './imageInput.js';
+import { assertSize, drawAndRead, isA, type PixelData, type PixelDataInfo, readPixelSource } from './imageInput.js';
 
 /** What `imread` reads in a browser. */
 export type ImreadSource =
@@ -28,6 +28,7 @@ export type ImreadSource =
   | ImageBitmap
   | ImageData
   | PixelData
+  | PixelDataInfo
   | HTMLCanvasElement
   | OffscreenCanvas
   | HTMLVideoElement
@@ -36,7 +37,7 @@ export type ImreadSource =
 const FN = 'imread';
 const SOURCE_WHAT =
   'a URL, a Blob/File, the bytes of an image (Uint8Array/ArrayBuffer), an HTMLImageElement, an ImageBitmap, ' +
-  'ImageData, raw pixels { data, width, height }, an HTMLCanvasElement, an OffscreenCanvas, an HTMLVideoElement ' +
+  'ImageData, raw pixels { data, width, height } or { data, info }, an HTMLCanvasElement, an OffscreenCanvas, an HTMLVideoElement ' +
   '(its current frame) or a VideoFrame';
 
 /** Options of `imread`: a timeout and a signal for a URL's download. */

@@ -24,19 +24,19 @@ import {
   sniffImageFormat,
   withoutColorKey,
 } from './imageFormat.js';
-import { type PixelData, readPixelSource } from './imageInput.js';
+import { type PixelData, type PixelDataInfo, readPixelSource } from './imageInput.js';
 import { rgbaToTensor } from './pixels.js';
 
 /**
  * What `imread` reads in Node: a file path, a `file:`, `http(s):` or `data:` URL, the bytes of a PNG/JPEG file (also
  * as a `Blob`), or raw pixels.
  */
-export type ImreadSource = string | URL | Uint8Array | ArrayBuffer | Blob | PixelData;
+export type ImreadSource = string | URL | Uint8Array | ArrayBuffer | Blob | PixelData | PixelDataInfo;
 
 const FN = 'imread';
 const SOURCE_WHAT =
   'a file path, a URL (file, http, https or data), the bytes of a PNG/JPEG file (Uint8Array or Blob) or raw pixels ' +
-  '{ data, width, height }';
+  '{ data, width, height } or { data, info } (sharp)';
 
 /**
  * Reads a PNG or JPEG image, like MATLAB's `im = imread(filename)`. The format is recognised from the file's first
@@ -70,7 +70,8 @@ const SOURCE_WHAT =
  * - an `http:`/`https:`/`data:` URL (string or `URL`), fetched with the global `fetch`;
  * - the bytes of a PNG or JPEG file: a `Uint8Array` (a Node `Buffer` is one), an `ArrayBuffer`, or a `Blob` (a
  *   `File`, or what `fs.openAsBlob` gives);
- * - raw {@link PixelData}: RGBA or RGB bytes with their width and height, e.g. a Node canvas library's `ImageData`.
+ * - raw {@link PixelData}: RGBA or RGB bytes with their width and height, e.g. a Node canvas library's `ImageData`;
+ *   or {@link PixelDataInfo}, sharp's raw output `{ data, info }` (gray, gray and alpha, RGB or RGBA).
  *
  * @param source Where the image comes from (see above).
  * @param options `signal` and `timeoutMs` for a download (default `limits.httpTimeoutMs`, 60 s for the whole

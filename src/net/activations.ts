@@ -123,7 +123,8 @@ function reshapeOutput(r: tf.Tensor, batched: boolean, outputAs: 'rows' | 'colum
  *   normalization itself (`net.normalization`). For SqueezeNet, 229×241 gives conv1 114×120 and pool1 56×59, and a
  *   227×227 image gives MATLAB's sizes (conv1 113×113×64). Or any other {@link ImageInput}: in browsers an `<img>`,
  *   `<canvas>`, `OffscreenCanvas`, `ImageData`, `ImageBitmap`, `<video>` (its current frame) or `VideoFrame`; in Node.js the path
- *   of a PNG or JPEG file or its bytes; anywhere raw pixels `{ data, width, height }` (`PixelData`); read as `imread`
+ *   of a PNG or JPEG file or its bytes; anywhere raw pixels `{ data, width, height }` (`PixelData`) or sharp's `{ data, info }`
+ *   (`PixelDataInfo`); read as `imread`
  *   reads them (int32 0..255).
  * - `layer`: a layer name or 0-based index into `net.layers`, or an array of them: all are computed in one pass
  *   (SqueezeNet: `1` = `'conv1'`, MATLAB's 2; `34` = `'fire6-squeeze1x1'`, MATLAB's 35).

@@ -52,7 +52,7 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  * @param img int32 (0..255) or float32 pixels `[h, w, 3]` RGB, or `[h, w]` / `[h, w, 1]` gray, of the network's input
  *   size (`net.inputSize`; 227×227 for SqueezeNet), or of any size with `{ resize: true }`; or any other
  *   {@link ImageInput} (an `<img>`, a canvas or a video frame in browsers; a PNG/JPEG file's path or bytes in Node.js;
- *   raw pixels `{ data, width, height }` anywhere).
+ *   raw pixels `{ data, width, height }` or sharp's `{ data, info }` anywhere).
  * @param k How many classes, 1 up to the number of classes. @default 5, or every class of a network with fewer
  * @returns A promise of `k` entries `{ index, matlabIndex, label, score }`. Plain data: nothing to dispose; `img` is
  *   neither modified nor disposed.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import * as tf from '@tensorflow/tfjs-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The Node entry: it registers the decoder that lets the network functions take bytes and paths.
 import { activations, classify, gradCAM, squeezenet, type Network } from '../../src/index.js';
@@ -65,6 +66,49 @@ describe('activations, classify and gradCAM take files and bytes in Node.js', ()
     }
   });
 
+  it("activations of sharp's raw output { data, info }: RGB, RGBA and gray, the file's numbers", async () => {
+    const raw = (img: ReturnType<typeof sharp>) => img.raw().toBuffer({ resolveWithObject: true });
+    for (const out of [await raw(sharp(bytes)), await raw(sharp(bytes).ensureAlpha())]) {
+      const a = await expectNoLeak(() => activations(net, out, 'conv1'), 1);
+      expect(await maxDiff(a, conv1)).toBe(0);
+      a.dispose();
+    }
+    const gray = await raw(sharp(bytes).grayscale());
+    expect(gray.info.channels).toBe(1);
+    const want = tf.tensor2d(Int32Array.from(gray.data), [227, 227], 'int32');
+    const [a, b] = [activations(net, gray, 'conv1'), activations(net, want, 'conv1')];
+    expect(await maxDiff(a, b)).toBe(0);
+    // Gray with alpha (2 samples a pixel): the alpha is dropped.
+    const withAlpha = new Uint8Array(2 * 227 * 227).map((_, i) => (i % 2 ? 7 : gray.data[i / 2]));
+    const c = activations(net, { data: withAlpha, info: { width: 227, height: 227, channels: 2 } }, 'conv1');
+    expect(await maxDiff(c, b)).toBe(0);
+    tf.dispose([a, b, c, want]);
+  });
+
+  it("refuses sharp's output of samples other than 8-bit, and a size that the bytes do not hold", async () => {
+    const deep = await sharp(bytes).grayscale().raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    await expectThrowsNoLeak(
+      () => activations(net, deep, 'conv1'),
+      RangeError,
+      "activations: expected 'img.info.depth' to be 'uchar' (8-bit samples, as .raw() gives by default), got \"ushort\" (string)",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, { data: new Uint8Array(12), info: { width: 2, height: 2, channels: 4 } }, 'conv1'),
+      RangeError,
+      "activations: expected 'img.data' to hold 2×2 pixels of 4 samples ('img.info.channels'), 16 bytes, got 12",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, { data: new Uint8Array(20), info: { width: 2, height: 2, channels: 5 } }, 'conv1'),
+      RangeError,
+      "activations: expected 'img.info.channels' to be 1, 2, 3 or 4, got 5 (number)",
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, { data: new Uint8Array(12), info: { width: 2 } } as never, 'conv1'),
+      TypeError,
+      "activations: expected 'img.info.height' to be an integer >= 1, got undefined",
+    );
+  });
+
   it.each(forms)('activations of %s: the tensor’s numbers, and only the result is left', async (_name, form) => {
     const a = await expectNoLeak(() => activations(net, form as tf.Tensor, 'conv1'), 1);
     expect(a.shape).toEqual([113, 113, 64]);
@@ -100,7 +144,7 @@ describe('activations, classify and gradCAM take files and bytes in Node.js', ()
     await expectThrowsNoLeak(
       () => activations(net, { width: 2, height: 2 } as unknown as tf.Tensor, 'conv1'),
       TypeError,
-      /^activations: expected 'img' to be an image .*, or raw pixels \{ data, width, height \}, PNG\/JPEG bytes or a file path \(Node\.js\), or an <img>, <canvas>, OffscreenCanvas, ImageData, ImageBitmap, <video> or VideoFrame \(browsers\), got /,
+      /^activations: expected 'img' to be an image .*, or raw pixels \{ data, width, height \} or \{ data, info \} \(sharp\), PNG\/JPEG bytes or a file path \(Node\.js\), or an <img>, <canvas>, OffscreenCanvas, ImageData, ImageBitmap, <video> or VideoFrame \(browsers\), got /,
     );
     await expectThrowsNoLeak(
       () => classify(net, new Blob([bytes]) as never),

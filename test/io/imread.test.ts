@@ -344,7 +344,7 @@ describe('imread: JPEG', () => {
 describe('imread: errors', () => {
   const SOURCE_WHAT =
     'a file path, a URL (file, http, https or data), the bytes of a PNG/JPEG file (Uint8Array or Blob) or raw pixels ' +
-    '{ data, width, height }';
+    '{ data, width, height } or { data, info } (sharp)';
 
   it('wrong kind of source → TypeError', async () => {
     const cases: [unknown, string][] = [

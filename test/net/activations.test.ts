@@ -550,7 +550,7 @@ describe('activations: bad arguments', () => {
     await expectThrowsNoLeak(
       () => activations(net, [1, 2, 3] as unknown as tf.Tensor, 'conv1'),
       TypeError,
-      `activations: expected 'img' to be ${IMG}, or raw pixels { data, width, height }, PNG/JPEG bytes or a file path (Node.js), or an <img>, <canvas>, OffscreenCanvas, ImageData, ImageBitmap, <video> or VideoFrame (browsers), got [1, 2, 3] (array of length 3)`,
+      `activations: expected 'img' to be ${IMG}, or raw pixels { data, width, height } or { data, info } (sharp), PNG/JPEG bytes or a file path (Node.js), or an <img>, <canvas>, OffscreenCanvas, ImageData, ImageBitmap, <video> or VideoFrame (browsers), got [1, 2, 3] (array of length 3)`,
     );
     const bad = [
       tf.zeros([5]),
