@@ -72,7 +72,15 @@ export async function classify(
 ): Promise<ClassScore[]> {
   const t = resolveTarget(FN, net, false);
   const network = t.net!;
-  const image = imageArg(FN, t, img, [2, 3], IMG_WHAT);
+  const output = network.layerNames[network.layerNames.length - 1];
+  const image = imageArg(
+    FN,
+    t,
+    img,
+    [2, 3],
+    IMG_WHAT,
+    (batch) => `take a batch's scores in one pass with activations(net, ${batch}, '${output}')`,
+  );
   try {
     const x = image.x;
     assertClassifier(FN, network);
@@ -97,7 +105,6 @@ export async function classify(
     // Non-finite pixels: checked here with an asynchronous read-back, so that every backend (WebGPU included, where
     // activations cannot check synchronously) gives the same error rather than NaN scores.
     await assertFiniteAsync(FN, x);
-    const output = network.layerNames[network.layerNames.length - 1];
     const [probs] = runGraph(FN, t, x, [output], { resizeTo: opts.resize ? t.resizeTo : null, poisonNonFinite: true });
     let values: Float32Array;
     try {

@@ -277,7 +277,9 @@ export interface ImageArg {
 
 /**
  * Checks an image given in any form (`ImageInput`: a tensor, a browser's drawable, bytes or a path in Node.js) and
- * returns it as a tensor, as {@link checkImage} does for tensors.
+ * returns it as a tensor, as {@link checkImage} does for tensors. Several images where one goes (a batch for a
+ * function of one image, an array) are refused with what to do instead; `alsoForBatch` adds to that advice, given
+ * how the batch is named (`'batch'`, `'tf.stack(images)'`).
  * @throws {TypeError} naming every accepted form, for anything else.
  */
 export function imageArg(
@@ -286,12 +288,28 @@ export function imageArg(
   img: unknown,
   ranks: readonly number[] = [2, 3, 4],
   what = IMG_WHAT,
+  alsoForBatch?: (batch: string) => string,
 ): ImageArg {
+  const oneAtATime = (each: string, batch: string) =>
+    `; it takes one image at a time: ${fn} each of ${each}${alsoForBatch ? `, or ${alsoForBatch(batch)}` : ''}`;
+  if (isTensor(img) && img.rank === 4 && !ranks.includes(4)) {
+    const err = rangeError(fn, 'img', what, img);
+    err.message += oneAtATime('tf.unstack(batch)', 'batch');
+    throw err;
+  }
   // Tensors, and what is no image in any form (undefined, a number): checkImage's checks and messages.
   const other = typeof img === 'string' || (img !== null && typeof img === 'object');
   if (isTensor(img) || !other) return { x: checkImage(fn, t, img, ranks, what), release: () => {} };
   const read = readImageInput(fn, 'img', img);
-  if (!read) throw typeError(fn, 'img', `${what}, or ${IMAGE_FORMS}`, img);
+  if (!read) {
+    const err = typeError(fn, 'img', `${what}, or ${IMAGE_FORMS}`, img);
+    if (Array.isArray(img) && img.length > 0 && img.every((e) => isTensor(e))) {
+      err.message += ranks.includes(4)
+        ? '; for several images, stack them into a batch: tf.stack(images)'
+        : oneAtATime('them', 'tf.stack(images)');
+    }
+    throw err;
+  }
   try {
     return { x: checkImage(fn, t, read, ranks, what), release: () => read.dispose() };
   } catch (err) {

@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { classify } from '../../src/net/classify.js';
+import { activations } from '../../src/net/activations.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import type { Network } from '../../src/net/types.js';
@@ -146,7 +147,20 @@ describe('classify', () => {
     await expectThrowsNoLeak(
       () => classify(net, batch),
       RangeError,
-      "classify: expected 'img' to be an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32, got rank 4 [1, 227, 227, 3] int32",
+      "classify: expected 'img' to be an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32, got rank 4 [1, 227, 227, 3] int32; " +
+        "it takes one image at a time: classify each of tf.unstack(batch), or take a batch's scores in one pass with " +
+        "activations(net, batch, 'prob')",
+    );
+    // An array of images, as a JavaScript user would hand several over.
+    await expectThrowsNoLeak(
+      () => classify(net, [face, face] as never),
+      TypeError,
+      /^classify: expected 'img' to be an image .*, got \[rank 3 .*\] \(array of length 2\); it takes one image at a time: classify each of them, or take a batch's scores in one pass with activations\(net, tf\.stack\(images\), 'prob'\)$/,
+    );
+    await expectThrowsNoLeak(
+      () => activations(net, [face, face] as never, 'conv1'),
+      TypeError,
+      /^activations: expected 'img' to be .*\(array of length 2\); for several images, stack them into a batch: tf\.stack\(images\)$/,
     );
     const two = tf.zeros([227, 227, 2]);
     await expectThrowsNoLeak(
