@@ -256,6 +256,66 @@ export function withoutColorKey(png: Uint8Array): Uint8Array {
   return concatBytes(parts);
 }
 
+/**
+ * A copy of a JPEG's bytes whose EXIF orientation is 1 ("as stored") when it said otherwise; other files come back
+ * unchanged. A phone stores a portrait photo sideways and says in EXIF how to turn it; browsers' decoders turn it,
+ * and `createImageBitmap` no longer has a way to stop them. MATLAB's `imread` and Node's return the pixels as stored,
+ * and so must a browser's.
+ */
+export function withoutJpegOrientation(jpeg: Uint8Array): Uint8Array {
+  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return jpeg;
+  let i = 2;
+  while (i + 3 < jpeg.length) {
+    if (jpeg[i] !== 0xff) return jpeg;
+    const marker = jpeg[i + 1];
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      i += 2;
+      continue;
+    }
+    if (marker === 0xda || marker === 0xd9) return jpeg; // the image data: no metadata after it
+    const end = Math.min(jpeg.length, i + 2 + ((jpeg[i + 2] << 8) | jpeg[i + 3]));
+    if (marker === 0xe1 && ascii(jpeg, i + 4, i + 10) === 'Exif\0\0') {
+      const at = orientationOffset(jpeg, i + 10, end);
+      if (at === null) return jpeg;
+      const little = jpeg[i + 10] === 0x49;
+      const value = little ? jpeg[at] | (jpeg[at + 1] << 8) : (jpeg[at] << 8) | jpeg[at + 1];
+      if (value === 1) return jpeg;
+      const copy = new Uint8Array(jpeg); // a copy (a Node Buffer's slice() would be a view)
+      copy[at] = little ? 1 : 0;
+      copy[at + 1] = little ? 0 : 1;
+      return copy;
+    }
+    i = end;
+  }
+  return jpeg;
+}
+
+/**
+ * Where the value of the orientation tag (0x0112, one SHORT) of an EXIF block's first directory is, the block's TIFF
+ * header starting at `tiff` and the block ending at `end`; null when there is none or the block is malformed.
+ */
+function orientationOffset(b: Uint8Array, tiff: number, end: number): number | null {
+  if (tiff + 8 > end) return null;
+  const little = b[tiff] === 0x49 && b[tiff + 1] === 0x49;
+  if (!little && !(b[tiff] === 0x4d && b[tiff + 1] === 0x4d)) return null;
+  const read16 = (at: number) => (little ? b[at] | (b[at + 1] << 8) : (b[at] << 8) | b[at + 1]);
+  const read32 = (at: number) => (little ? read16(at) + read16(at + 2) * 65536 : read16(at) * 65536 + read16(at + 2));
+  if (read16(tiff + 2) !== 42) return null;
+  const dir = tiff + read32(tiff + 4);
+  if (dir + 2 > end) return null;
+  const count = read16(dir);
+  for (let k = 0; k < count; k++) {
+    const entry = dir + 2 + 12 * k;
+    if (entry + 12 > end) return null;
+    if (read16(entry) === 0x0112) return read16(entry + 2) === 3 && read32(entry + 4) === 1 ? entry + 8 : null;
+  }
+  return null;
+}
+
 /** The bytes of `parts`, one after another, in a new array. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

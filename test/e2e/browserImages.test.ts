@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, checkLibraryBuilt, findChromium, launchChromium } from '../helpers/browser.js';
 import { avifHeader, bmpFile, buildPng, gifHeader, icoFile, pngChunk, webpHeader } from '../io/fixtures.js';
@@ -36,8 +37,21 @@ function blackPng(width: number, height: number, idat = true): Buffer {
   ]);
 }
 
+/**
+ * A 200×120 crop of the face as a JPEG whose EXIF orientation (as a phone writes it) says "rotate 90° clockwise to
+ * show".
+ */
+const faceCrop = sharp(readFileSync(path.join(ROOT, 'examples/images/face.png'))).extract({
+  left: 0,
+  top: 0,
+  width: 200,
+  height: 120,
+});
+const ROTATED_JPEG = await faceCrop.clone().jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+
 /** The files the page can fetch, by path. */
 const FILES: Record<string, Buffer> = {
+  '/rotated.jpg': ROTATED_JPEG,
   '/face.png': readFileSync(path.join(ROOT, 'examples/images/face.png')),
   // 70,000 pixels (well under maxPixels), but wider than any canvas Chromium makes (65,535 a side).
   '/wide.png': blackPng(70_000, 1),
@@ -316,6 +330,24 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
         `${(size - 1).toLocaleString('en-US')} bytes (limits.maxFileBytes; raise it with setLimits)`,
     );
     expect(out.leaked).toBe(0);
+  });
+
+  it('imread gives a JPEG as stored, as libjpeg and MATLAB do, though its EXIF orientation says to rotate it', async () => {
+    // libjpeg's decoding (sharp's, which turns an image only when asked), as MATLAB's imread gives it.
+    const want = [...(await sharp(ROTATED_JPEG).raw().toBuffer())];
+    for (const source of [
+      "'/rotated.jpg'",
+      "await (await fetch('/rotated.jpg')).blob()",
+      "new Uint8Array(await (await fetch('/rotated.jpg')).arrayBuffer())",
+    ]) {
+      const got = await readBack(source);
+      expect(got.leaked, source).toBe(0);
+      const [shape, values] = got.value as [number[], number[]];
+      expect(shape, source).toEqual([120, 200, 3]);
+      // JPEG decoders differ by a level or two; a rotated image would differ everywhere.
+      const diff = values.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i])), 0);
+      expect(diff, source).toBeLessThanOrEqual(4);
+    }
   });
 
   it('imread still reads files within the limits: an icon, and a BMP wider than the probe threshold', async () => {
