@@ -211,7 +211,12 @@ async function networkFromFile(
   const layers = layersFromSpecs(meta.layers, meta.inputSize);
   checkClassCount(fn, classNames ?? [], layers[layers.length - 1]);
   await ensureBackend();
-  const model = await loadGraphModel({ load: async () => artifacts });
+  let model: Awaited<ReturnType<typeof loadGraphModel>>;
+  try {
+    model = await loadGraphModel({ load: async () => artifacts });
+  } catch (err) {
+    throw wrapError(fn, `TF.js could not make a model of ${what}`, err);
+  }
   return createBuiltinNetwork(model, {
     ...meta,
     name: opts.name ?? meta.name,
