@@ -177,16 +177,10 @@ export function assertFinite(fn: string, arg: string, value: unknown): number {
  * Refuses, with a hint, one of an option's choices given where the options object goes (MATLAB's
  * `imresize(I, 0.5, 'bilinear')`, or `initBackend('cpu')`): "pass the method as { method: 'bilinear' }".
  */
-export function assertNotPositional(
-  fn: string,
-  options: unknown,
-  option: string,
-  choices: readonly string[],
-  what = option,
-): void {
+export function assertNotPositional(fn: string, options: unknown, option: string, choices: readonly string[]): void {
   if (typeof options === 'string' && choices.includes(options)) {
     const err = typeError(fn, 'options', 'an options object', options);
-    err.message += `; pass the ${what} as { ${option}: '${options}' }`;
+    err.message += `; pass the ${option} as { ${option}: '${options}' }`;
     throw err;
   }
 }
