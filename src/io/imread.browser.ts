@@ -2,7 +2,7 @@
  * `imread` for browsers (and web workers): URLs, files, `<img>`, bitmaps, canvases and `ImageData` as int32 image
  * tensors. Never imports a Node.js module.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   checkWaitOptions,
   httpStatus,
@@ -154,6 +154,12 @@ async function read(source: ImreadSource, options?: ImreadOptions): Promise<tf.T
     return drawAndRead(FN, canvas, canvas.width, canvas.height, `the given ${(canvas as object).constructor.name}`);
   }
   const pixels = readPixelSource(FN, 'source', source); // ImageData, raw pixels, a <video>'s frame, a VideoFrame
+  if (pixels?.rank === 2) {
+    // Gray raw pixels: three equal channels, as a browser gives every image.
+    const rgb = tf.tidy(() => tf.tile(tf.expandDims(pixels, 2), [1, 1, 3]));
+    pixels.dispose();
+    return rgb;
+  }
   if (pixels) return pixels;
   throw typeError(FN, 'source', SOURCE_WHAT, source);
 }

@@ -362,6 +362,30 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
       ],
       leaked: 0,
     });
+    // sharp's raw output: gray reads as three equal channels, as a gray file does in a browser ([h, w, 3] always).
+    const sharpRaw = (data: number[], channels: number) =>
+      readBack(`{ data: new Uint8Array([${data}]), info: { width: 2, height: 1, channels: ${channels} } }`);
+    expect(await sharpRaw([7, 8], 1)).toEqual({
+      value: [
+        [1, 2, 3],
+        [7, 7, 7, 8, 8, 8],
+      ],
+      leaked: 0,
+    });
+    expect(await sharpRaw([7, 255, 8, 0], 2)).toEqual({
+      value: [
+        [1, 2, 3],
+        [7, 7, 7, 8, 8, 8],
+      ],
+      leaked: 0,
+    });
+    expect(await sharpRaw([1, 2, 3, 4, 5, 6], 3)).toEqual({
+      value: [
+        [1, 2, 3],
+        [1, 2, 3, 4, 5, 6],
+      ],
+      leaked: 0,
+    });
     const icon = await readBack("'/icon.ico'");
     expect(icon).toEqual({
       value: [
