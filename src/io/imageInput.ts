@@ -181,6 +181,12 @@ export function isA(value: unknown, name: string): boolean {
 export function readImageInput(fn: string, arg: string, value: unknown): tf.Tensor | undefined {
   const pixels = readPixelSource(fn, arg, value);
   if (pixels) return pixels;
+  if (isA(value, 'Response')) {
+    throw new TypeError(
+      `${fn}: '${arg}' is a fetch Response, whose body is read only asynchronously; read it first: ` +
+        '`await imread(new Uint8Array(await response.arrayBuffer()))`',
+    );
+  }
   if (isA(value, 'Blob')) {
     throw new TypeError(
       `${fn}: '${arg}' is a ${isA(value, 'File') ? 'File' : 'Blob'}, whose bytes are read only asynchronously; ` +
@@ -259,6 +265,19 @@ export function readPixelSource(fn: string, arg: string, value: unknown): tf.Ten
     return drawAndRead(fn, canvas, canvas.width, canvas.height, `the given ${(canvas as object).constructor.name}`);
   }
   return undefined;
+}
+
+/**
+ * Refuses a fetch `Response` given to `imread`: its body is the caller's download, read under the caller's rules
+ * (`imread` holds its own downloads to `limits.maxFileBytes` and a timeout), so the bytes or the URL are asked for.
+ */
+export function refuseResponse(fn: string, arg: string, value: unknown): void {
+  if (isA(value, 'Response')) {
+    throw new TypeError(
+      `${fn}: '${arg}' is a fetch Response; pass its bytes (\`new Uint8Array(await response.arrayBuffer())\`) or ` +
+        'its URL',
+    );
+  }
 }
 
 /** Refuses a drawable of width or height 0. */

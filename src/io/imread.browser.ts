@@ -15,7 +15,15 @@ import { backendReady } from '../internal/backendStart.js';
 import { assertPixels } from '../internal/limits.js';
 import { assertAttached, assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { declaredSize, withoutJpegOrientation } from './imageFormat.js';
-import { assertSize, drawAndRead, isA, type PixelData, type PixelDataInfo, readPixelSource } from './imageInput.js';
+import {
+  assertSize,
+  drawAndRead,
+  isA,
+  type PixelData,
+  type PixelDataInfo,
+  readPixelSource,
+  refuseResponse,
+} from './imageInput.js';
 
 /** What `imread` reads in a browser. */
 export type ImreadSource =
@@ -161,6 +169,7 @@ async function read(source: ImreadSource, options?: ImreadOptions): Promise<tf.T
     return rgb;
   }
   if (pixels) return pixels;
+  refuseResponse(FN, 'source', source);
   throw typeError(FN, 'source', SOURCE_WHAT, source);
 }
 

@@ -24,7 +24,7 @@ import {
   sniffImageFormat,
   withoutColorKey,
 } from './imageFormat.js';
-import { type PixelData, type PixelDataInfo, readPixelSource } from './imageInput.js';
+import { type PixelData, type PixelDataInfo, readPixelSource, refuseResponse } from './imageInput.js';
 import { rgbaToTensor } from './pixels.js';
 
 /**
@@ -152,6 +152,7 @@ async function load(source: unknown, opts: WaitOptions): Promise<{ bytes: Uint8A
     assertFileBytes(FN, label, source.size);
     return { bytes: new Uint8Array(await source.arrayBuffer()), label };
   }
+  refuseResponse(FN, 'source', source);
   const at = locate(FN, 'source', source, SOURCE_WHAT);
   if (at.kind === 'bytes') return at;
   if (at.kind === 'url') return fetchUrl(at.url, opts);

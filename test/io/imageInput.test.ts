@@ -147,6 +147,12 @@ describe('activations, classify and gradCAM take files and bytes in Node.js', ()
       /^activations: expected 'img' to be an image .*, or raw pixels \{ data, width, height \} or \{ data, info \} \(sharp\), PNG\/JPEG bytes or a file path \(Node\.js\), or an <img>, <canvas>, OffscreenCanvas, ImageData, ImageBitmap, <video> or VideoFrame \(browsers\), got /,
     );
     await expectThrowsNoLeak(
+      () => classify(net, new Response(bytes) as never),
+      TypeError,
+      "classify: 'img' is a fetch Response, whose body is read only asynchronously; read it first: " +
+        '`await imread(new Uint8Array(await response.arrayBuffer()))`',
+    );
+    await expectThrowsNoLeak(
       () => classify(net, new Blob([bytes]) as never),
       TypeError,
       "classify: 'img' is a Blob, whose bytes are read only asynchronously; read it first: `await imread(blob)`",

@@ -159,6 +159,16 @@ describe('imread: kinds of source', () => {
     await expectThrowsNoLeak(() => imread(new ArrayBuffer(0)), Error, /found no data \(0 bytes\)/);
   });
 
+  it("a fetch Response says to pass its bytes: its body is the caller's download", async () => {
+    const res = new Response(await readFile(FACE));
+    await expectThrowsNoLeak(
+      () => imread(res as never),
+      TypeError,
+      "imread: 'source' is a fetch Response; pass its bytes (`new Uint8Array(await response.arrayBuffer())`) or its URL",
+    );
+    expect(res.bodyUsed).toBe(false);
+  });
+
   it('raw pixels whose size and length disagree, or past maxPixels: says so before allocating', async () => {
     const data = new Uint8Array(12);
     await expectThrowsNoLeak(
