@@ -285,10 +285,12 @@ async function loadNetwork(userFiles?: File[]): Promise<Network> {
   );
   state.net?.dispose();
   state.net = net;
-  const builtIn = net.kind === 'built-in';
+  // SqueezeNet, from its loader or from its model.json given as "your model" (importNetwork reads it as the loader does).
+  const builtIn = net.kind === 'built-in' && net.name === 'squeezenet';
+  const kind = { 'built-in': 'cnn-activations', 'graph-model': 'converted TensorFlow', 'layers-model': 'Keras' };
   ui.subtitle.textContent = builtIn
     ? "SqueezeNet v1.1 with MATLAB's weights and layer names, in your browser"
-    : `${net.name}: a ${net.kind === 'graph-model' ? 'converted TensorFlow' : 'Keras'} model, ${net.layers.length} layers, input ${net.inputSize.join('×')}, normalization '${net.normalization.type}'`;
+    : `${net.name}: a ${kind[net.kind]} model, ${net.layers.length} layers, input ${net.inputSize.join('×')}, normalization '${net.normalization.type}'`;
   // The closed-eye comparison is SqueezeNet's walkthrough; a user's model has its own layers.
   ui.comparePanel.hidden = !builtIn;
   const first = net.layers.find((l) => l.type === 'Convolution') ?? net.layers[1] ?? net.layers[0];

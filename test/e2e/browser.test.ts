@@ -417,4 +417,21 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       await browser.close();
     }
   });
+
+  it("opens SqueezeNet's own model.json given as the user's model, as the built-in loader does", async () => {
+    const browser = await launchChromium({ webgpu: false });
+    try {
+      const link = `${site!.url}index.html?backend=wasm&model=model/squeezenet_v1.1/model.json`;
+      const { page, pageErrors } = await openExplorer(browser.context, link);
+      const s = await state(page);
+      expect(s.network).toEqual({ name: 'squeezenet', kind: 'built-in', layers: 67, inputSize: [227, 227, 3] });
+      expect(s.classes[0]).toMatch(/^wig/);
+      expect(await page.locator('#subtitle').textContent()).toContain("MATLAB's weights and layer names");
+      expect(await page.locator('#compare-panel').isHidden()).toBe(false);
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
 });
