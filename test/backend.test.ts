@@ -177,6 +177,19 @@ describe('initBackend options', () => {
       'fast',
       new TypeError(`initBackend: expected 'options' to be an options object, got "fast" (string)`),
     );
+    // MATLAB's ExecutionEnvironment values, and a name in another case.
+    const one = "initBackend: expected 'options.backend' to be one of 'webgpu', 'webgl', 'wasm', 'cpu', got";
+    await rejects(
+      { backend: 'gpu' },
+      new RangeError(`${one} "gpu" (string); MATLAB's 'gpu' is 'webgpu' or 'webgl' here`),
+    );
+    await rejects(
+      { backend: 'auto' },
+      new RangeError(
+        `${one} "auto" (string); leave 'backend' out to start the first that works of webgpu, webgl, wasm, cpu`,
+      ),
+    );
+    await rejects({ backend: 'WASM' }, new RangeError(`${one} "WASM" (string); did you mean 'wasm'?`));
   });
 
   it('checks prefer: an array of distinct known names, not combined with backend', async () => {

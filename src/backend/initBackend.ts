@@ -178,6 +178,21 @@ function validateOptions(options: unknown): InitBackendOptions {
     'threads',
   ]);
   if (opts.threads !== undefined) assertInteger(fn, 'options.threads', opts.threads, 1, MAX_WASM_THREADS);
+  const asked: unknown = opts.backend;
+  if (asked === 'gpu' || asked === 'auto') {
+    // MATLAB's ExecutionEnvironment values.
+    const err = rangeError(
+      fn,
+      'options.backend',
+      `one of ${BACKEND_NAMES.map((b) => `'${b}'`).join(', ')}`,
+      opts.backend,
+    );
+    err.message +=
+      asked === 'gpu'
+        ? "; MATLAB's 'gpu' is 'webgpu' or 'webgl' here"
+        : "; leave 'backend' out to start the first that works of webgpu, webgl, wasm, cpu";
+    throw err;
+  }
   if (opts.backend !== undefined) assertOneOf(fn, 'options.backend', opts.backend, BACKEND_NAMES);
   if (opts.prefer !== undefined) {
     if (opts.backend !== undefined) {

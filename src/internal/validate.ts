@@ -185,7 +185,10 @@ export function assertNotPositional(fn: string, options: unknown, option: string
   }
 }
 
-/** The known option that `name` spells in another case (MATLAB's `'OutputAs'` for `outputAs`), if any. */
+/**
+ * The known option or choice that `name` spells in another case (MATLAB's `'OutputAs'` for `outputAs`, `'Bilinear'`
+ * for `'bilinear'`), if any.
+ */
 function optionCased(name: string, known: readonly string[]): string | undefined {
   return known.find((k) => k.toLowerCase() === name.toLowerCase());
 }
@@ -227,6 +230,11 @@ export function assertOptions<T extends object>(
 export function assertOneOf<T extends string>(fn: string, arg: string, value: unknown, choices: readonly T[]): T {
   const expected = `one of ${choices.map((c) => `'${c}'`).join(', ')}`;
   if (typeof value !== 'string') throw typeError(fn, arg, expected, value);
-  if (!choices.includes(value as T)) throw rangeError(fn, arg, expected, value);
+  if (!choices.includes(value as T)) {
+    const err = rangeError(fn, arg, expected, value);
+    const cased = optionCased(value, choices);
+    if (cased !== undefined) err.message += `; did you mean '${cased}'?`;
+    throw err;
+  }
   return value as T;
 }

@@ -222,6 +222,11 @@ describe("MATLAB's name-value pairs", () => {
     expect(() => loose(x, [2, 2], { Method: 'nearest' })).toThrow(
       "imresize: unknown option 'Method'; did you mean 'method'? known options are 'method', 'antialiasing', 'scale'",
     );
+    // MATLAB's string choices ignore case ('Bilinear'); here they are exact, and the message says which was meant.
+    expect(() => imresize(x, 0.5, { method: 'Bilinear' as never })).toThrow(
+      "imresize: expected 'options.method' to be one of 'bicubic', 'cubic', 'bilinear', 'triangle', 'nearest', " +
+        `'box', 'lanczos2', 'lanczos3', got "Bilinear" (string); did you mean 'bilinear'?`,
+    );
     expect(() => assertOptions('f', 'other', ['method'])).toThrow(
       `f: expected 'options' to be an options object, got "other" (string)`,
     );
