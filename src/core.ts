@@ -9,6 +9,7 @@ export { imresize } from './image/imresize.js';
 export type { ImresizeOptions, ImresizeMethod } from './image/imresize.js';
 export { imtile } from './image/imtile.js';
 export type { ImtileInput, ImtileOptions } from './image/imtile.js';
+export type { ColorName, ColorSpec } from './image/colorSpec.js';
 export { maxChannel } from './image/maxChannel.js';
 export { maxChannelIndex } from './image/maxChannelIndex.js';
 export type { MaxChannelInfo } from './image/maxChannelIndex.js';

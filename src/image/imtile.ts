@@ -12,6 +12,7 @@ import {
   typeError,
   withoutHoles,
 } from '../internal/validate.js';
+import { type ColorSpec, colorSpec } from './colorSpec.js';
 import { imresize } from './imresize.js';
 import { castToUint8 } from './uint8.js';
 
@@ -37,12 +38,13 @@ export interface ImtileOptions {
    */
   borderSize?: number | readonly [number, number];
   /**
-   * Colour of borders and blank tiles as `[r, g, b]` in [0, 1]. As in MATLAB, giving it converts every tile to
+   * Colour of borders and blank tiles: `[r, g, b]` in [0, 1], a colour name or short name (`'white'`, `'w'`), or a
+   * hex code (`'#ff8800'`), as MATLAB's ColorSpec. As in MATLAB, giving it converts every tile to
    * 8-bit RGB (`im2uint8`), so the result is an int32 RGB image `[H, W, 3]` with values 0..255. The colour itself is
    * rounded to `round(255 * v)`.
    * @default none: borders and blank tiles are 0 and the output keeps the input's class
    */
-  backgroundColor?: readonly [number, number, number];
+  backgroundColor?: ColorSpec;
   /**
    * `[rows, cols]` of every tile before borders. Images of another size are resized with `imresize` (bicubic, to fit
    * inside while keeping their aspect ratio) and centred. `null` for one side computes it from the first image's
@@ -402,14 +404,8 @@ function checkBorder(value: unknown): [number, number] {
 
 function checkBackground(given: unknown): [number, number, number] | null {
   if (given === undefined) return null;
-  const value = withoutHoles(given);
-  const expected = '[r, g, b] with each a number in [0, 1]';
-  if (!Array.isArray(value) || value.length !== 3 || value.some((v) => typeof v !== 'number')) {
-    throw typeError(FN, 'options.backgroundColor', expected, value);
-  }
-  if (value.some((v: number) => !(v >= 0 && v <= 1))) throw rangeError(FN, 'options.backgroundColor', expected, value);
   // MATLAB converts the colour to uint8: round(255 * v), halves up (v >= 0).
-  return value.map((v: number) => Math.round(255 * v)) as [number, number, number];
+  return colorSpec(FN, 'options.backgroundColor', given).map((v) => Math.round(255 * v)) as [number, number, number];
 }
 
 function checkFrames(given: unknown, frameCount: number): number[] {

@@ -400,6 +400,55 @@ describe('imtile: shapes, grids and options', () => {
     tf.dispose([x, y]);
   });
 
+  it("backgroundColor as MATLAB's ColorSpec: a color name, a short name or a hex code, in any case", async () => {
+    const y = tf.tensor4d([10, 20, 30], [1, 1, 1, 3], 'int32');
+    const border = async (color: unknown) => {
+      const rows = (await tileArray(imtile(y, { borderSize: 1, backgroundColor: color as never }))) as number[][][];
+      return rows[0][0];
+    };
+    for (const [names, rgb] of [
+      [
+        ['red', 'r', 'Red', '#FF0000', '#f00'],
+        [255, 0, 0],
+      ],
+      [
+        ['green', 'g'],
+        [0, 255, 0],
+      ],
+      [
+        ['blue', 'b'],
+        [0, 0, 255],
+      ],
+      [
+        ['cyan', 'c'],
+        [0, 255, 255],
+      ],
+      [
+        ['magenta', 'm'],
+        [255, 0, 255],
+      ],
+      [
+        ['yellow', 'y', 'YELLOW'],
+        [255, 255, 0],
+      ],
+      [
+        ['black', 'k'],
+        [0, 0, 0],
+      ],
+      [
+        ['white', 'w', '#FFF', '#ffffff'],
+        [255, 255, 255],
+      ],
+      [
+        ['#12ab9F', '#12AB9F'],
+        [18, 171, 159],
+      ],
+    ] as const) {
+      for (const name of names) expect(await border(name), name).toEqual(rgb);
+    }
+    y.dispose();
+  });
+
   it('backgroundColor with an array: nulls and borders take the colour', async () => {
     const a = tf.tensor2d([[0.2]]);
     const out = imtile([a, null], { backgroundColor: [0, 0, 1] });
@@ -688,17 +737,32 @@ describe('imtile: errors', () => {
       [
         { backgroundColor: [1, 0] },
         TypeError,
-        "imtile: expected 'options.backgroundColor' to be [r, g, b] with each a number in [0, 1], got [1, 0] (array of length 2)",
+        "imtile: expected 'options.backgroundColor' to be [r, g, b] with each a number in [0, 1], a color name ('red', 'green', 'blue', 'cyan', 'magenta', 'yellow', 'black', 'white' or 'r', 'g', 'b', 'c', 'm', 'y', 'k', 'w') or a hex code '#rrggbb' or '#rgb', got [1, 0] (array of length 2)",
       ],
       [
         { backgroundColor: [1, 2, 0] },
         RangeError,
-        "imtile: expected 'options.backgroundColor' to be [r, g, b] with each a number in [0, 1], got [1, 2, 0] (array of length 3)",
+        "imtile: expected 'options.backgroundColor' to be [r, g, b] with each a number in [0, 1], a color name ('red', 'green', 'blue', 'cyan', 'magenta', 'yellow', 'black', 'white' or 'r', 'g', 'b', 'c', 'm', 'y', 'k', 'w') or a hex code '#rrggbb' or '#rgb', got [1, 2, 0] (array of length 3)",
       ],
       [
         { backgroundColor: [NaN, 0, 0] },
         RangeError,
-        "imtile: expected 'options.backgroundColor' to be [r, g, b] with each a number in [0, 1], got [NaN, 0, 0] (array of length 3)",
+        "imtile: expected 'options.backgroundColor' to be [r, g, b] with each a number in [0, 1], a color name ('red', 'green', 'blue', 'cyan', 'magenta', 'yellow', 'black', 'white' or 'r', 'g', 'b', 'c', 'm', 'y', 'k', 'w') or a hex code '#rrggbb' or '#rgb', got [NaN, 0, 0] (array of length 3)",
+      ],
+      [
+        { backgroundColor: 'whit' },
+        RangeError,
+        "imtile: expected 'options.backgroundColor' to be [r, g, b] with each a number in [0, 1], a color name ('red', 'green', 'blue', 'cyan', 'magenta', 'yellow', 'black', 'white' or 'r', 'g', 'b', 'c', 'm', 'y', 'k', 'w') or a hex code '#rrggbb' or '#rgb', got \"whit\" (string)",
+      ],
+      [
+        { backgroundColor: '#12345' },
+        RangeError,
+        "imtile: expected 'options.backgroundColor' to be [r, g, b] with each a number in [0, 1], a color name ('red', 'green', 'blue', 'cyan', 'magenta', 'yellow', 'black', 'white' or 'r', 'g', 'b', 'c', 'm', 'y', 'k', 'w') or a hex code '#rrggbb' or '#rgb', got \"#12345\" (string)",
+      ],
+      [
+        { backgroundColor: 5 },
+        TypeError,
+        "imtile: expected 'options.backgroundColor' to be [r, g, b] with each a number in [0, 1], a color name ('red', 'green', 'blue', 'cyan', 'magenta', 'yellow', 'black', 'white' or 'r', 'g', 'b', 'c', 'm', 'y', 'k', 'w') or a hex code '#rrggbb' or '#rgb', got 5 (number)",
       ],
       [
         { frames: 'all' },
