@@ -63,25 +63,8 @@ export function sniffImageFormat(bytes: Uint8Array): { format: ImageFormat } | {
  * marker, or `null` if no frame header is found before the image data.
  */
 export function jpegComponentCount(bytes: Uint8Array): number | null {
-  let i = 2; // after SOI (FF D8)
-  while (i + 3 < bytes.length) {
-    if (bytes[i] !== 0xff) return null;
-    const marker = bytes[i + 1];
-    if (marker === 0xff) {
-      i++; // fill byte
-      continue;
-    }
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      i += 2; // markers without a length
-      continue;
-    }
-    const length = (bytes[i + 2] << 8) | bytes[i + 3];
-    // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC): length, precision, height, width, component count.
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return i + 9 < bytes.length ? bytes[i + 9] : null;
-    }
-    if (marker === 0xda || marker === 0xd9) return null; // scan data or end of image before any frame header
-    i += 2 + length;
+  for (const seg of jpegSegments(bytes)) {
+    if (isStartOfFrame(seg.marker)) return seg.at + 9 < bytes.length ? bytes[seg.at + 9] : null;
   }
   return null;
 }
@@ -93,33 +76,47 @@ export function jpegComponentCount(bytes: Uint8Array): number | null {
 export function jpegFrame(
   bytes: Uint8Array,
 ): { marker: number; width: number; height: number; arithmetic: boolean } | null {
-  let i = 2;
-  while (i + 3 < bytes.length) {
-    if (bytes[i] !== 0xff) return null;
-    const marker = bytes[i + 1];
-    if (marker === 0xff) {
-      i++;
-      continue;
-    }
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      i += 2;
-      continue;
-    }
-    const length = (bytes[i + 2] << 8) | bytes[i + 3];
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      if (i + 8 >= bytes.length) return null;
-      return {
-        marker,
-        height: (bytes[i + 5] << 8) | bytes[i + 6],
-        width: (bytes[i + 7] << 8) | bytes[i + 8],
-        arithmetic: marker >= 0xc9,
-      };
-    }
-    if (marker === 0xda || marker === 0xd9) return null;
-    i += 2 + length;
+  for (const { marker, at } of jpegSegments(bytes)) {
+    if (!isStartOfFrame(marker)) continue;
+    if (at + 8 >= bytes.length) return null;
+    return {
+      marker,
+      height: (bytes[at + 5] << 8) | bytes[at + 6],
+      width: (bytes[at + 7] << 8) | bytes[at + 8],
+      arithmetic: marker >= 0xc9,
+    };
   }
   return null;
 }
+
+/**
+ * The marker segments of a JPEG up to its image data, each as its marker, where it starts (its 0xFF) and where it
+ * ends (its length says; possibly past the bytes). Fill bytes and markers without a length are stepped over; the walk
+ * stops at the first scan (SOS), the end (EOI) or a byte that starts no marker.
+ */
+function* jpegSegments(bytes: Uint8Array): Generator<{ marker: number; at: number; end: number }> {
+  let i = 2; // after SOI (FF D8)
+  while (i + 3 < bytes.length) {
+    if (bytes[i] !== 0xff) return;
+    const marker = bytes[i + 1];
+    if (marker === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      i += 2; // markers without a length
+      continue;
+    }
+    if (marker === 0xda || marker === 0xd9) return; // scan data or end of image
+    const end = i + 2 + ((bytes[i + 2] << 8) | bytes[i + 3]);
+    yield { marker, at: i, end };
+    i = end;
+  }
+}
+
+/** SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC): length, precision, height, width, component count. */
+const isStartOfFrame = (marker: number) =>
+  marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 
 type Size = { width: number; height: number };
 
@@ -264,32 +261,18 @@ export function withoutColorKey(png: Uint8Array): Uint8Array {
  */
 export function withoutJpegOrientation(jpeg: Uint8Array): Uint8Array {
   if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return jpeg;
-  let i = 2;
-  while (i + 3 < jpeg.length) {
-    if (jpeg[i] !== 0xff) return jpeg;
-    const marker = jpeg[i + 1];
-    if (marker === 0xff) {
-      i++;
-      continue;
-    }
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      i += 2;
-      continue;
-    }
-    if (marker === 0xda || marker === 0xd9) return jpeg; // the image data: no metadata after it
-    const end = Math.min(jpeg.length, i + 2 + ((jpeg[i + 2] << 8) | jpeg[i + 3]));
-    if (marker === 0xe1 && ascii(jpeg, i + 4, i + 10) === 'Exif\0\0') {
-      const at = orientationOffset(jpeg, i + 10, end);
-      if (at === null) return jpeg;
-      const little = jpeg[i + 10] === 0x49;
-      const value = little ? jpeg[at] | (jpeg[at + 1] << 8) : (jpeg[at] << 8) | jpeg[at + 1];
-      if (value === 1) return jpeg;
-      const copy = new Uint8Array(jpeg); // a copy (a Node Buffer's slice() would be a view)
-      copy[at] = little ? 1 : 0;
-      copy[at + 1] = little ? 0 : 1;
-      return copy;
-    }
-    i = end;
+  for (const { marker, at: start, end } of jpegSegments(jpeg)) {
+    if (marker !== 0xe1 || ascii(jpeg, start + 4, start + 10) !== 'Exif\0\0') continue;
+    const tiff = start + 10;
+    const at = orientationOffset(jpeg, tiff, Math.min(jpeg.length, end));
+    if (at === null) return jpeg;
+    const little = jpeg[tiff] === 0x49;
+    const value = little ? jpeg[at] | (jpeg[at + 1] << 8) : (jpeg[at] << 8) | jpeg[at + 1];
+    if (value === 1) return jpeg;
+    const copy = new Uint8Array(jpeg); // a copy (a Node Buffer's slice() would be a view)
+    copy[at] = little ? 1 : 0;
+    copy[at + 1] = little ? 0 : 1;
+    return copy;
   }
   return jpeg;
 }
