@@ -14,6 +14,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, type BackendName, isBackendName, MAX_WASM_THREADS } from './backend/backendNames.js';
 import type { InitBackendOptions } from './backend/initBackend.js';
 import type { Network } from './net/types.js';
+import { optionCased } from './internal/validate.js';
 
 // The library (and TF.js with it) is imported only once the command line is known to be good: --help, --version
 // and usage errors answer at once.
@@ -114,6 +115,12 @@ function parseSize(flag: string, text: string, allowMissing: boolean): [number |
 /** The flags that shape a layer's figure: they mean nothing to --explain or --list-layers. */
 const FIGURE_FLAGS = ['layer', 'channels', 'grid', 'thumb', 'relu', 'strongest'];
 
+/** "; did you mean 'wasm'?" when `value` is one of `choices` in another case; else nothing. */
+function casedHint(value: string, choices: readonly string[]): string {
+  const cased = optionCased(value, choices);
+  return cased === undefined ? '' : `; did you mean '${cased}'?`;
+}
+
 /** A usage error for the first of `flags` given to a mode that does not take it, rather than ignoring it. */
 function refuse(mode: string, values: Record<string, unknown>, flags: readonly string[]): void {
   const given = flags.find((f) => values[f] !== undefined);
@@ -170,7 +177,9 @@ function parseCommandLine(
     seen.set(t.name, t.value);
   }
   if (values.backend !== undefined && !isBackendName(values.backend)) {
-    throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got '${values.backend}'`);
+    const hint =
+      values.backend === 'gpu' ? "; MATLAB's 'gpu' is webgpu or webgl here" : casedHint(values.backend, BACKEND_NAMES);
+    throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got '${values.backend}'${hint}`);
   }
   let threads: number | undefined;
   if (values.threads !== undefined) {
@@ -190,7 +199,10 @@ function parseCommandLine(
   if (values.explain !== undefined) {
     const method = values.explain as ExplainOptions['explain'];
     if (!EXPLAIN_METHODS.includes(method)) {
-      throw new UsageError(`--explain must be one of ${EXPLAIN_METHODS.join(', ')}, got '${values.explain}'`);
+      throw new UsageError(
+        `--explain must be one of ${EXPLAIN_METHODS.join(', ')}, got '${values.explain}'` +
+          casedHint(values.explain, EXPLAIN_METHODS),
+      );
     }
     refuse('--explain explains a class', values, FIGURE_FLAGS);
     if (values.out === undefined) throw new UsageError('missing --out FILE.png');

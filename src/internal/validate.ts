@@ -189,7 +189,7 @@ export function assertNotPositional(fn: string, options: unknown, option: string
  * The known option or choice that `name` spells in another case (MATLAB's `'OutputAs'` for `outputAs`, `'Bilinear'`
  * for `'bilinear'`), if any.
  */
-function optionCased(name: string, known: readonly string[]): string | undefined {
+export function optionCased(name: string, known: readonly string[]): string | undefined {
   return known.find((k) => k.toLowerCase() === name.toLowerCase());
 }
 

@@ -244,6 +244,18 @@ describe('cnn-activations failures', () => {
       "--backend must be one of webgpu, webgl, wasm, cpu, got 'tpu'",
     ],
     [
+      [FACE, '-l', 'conv1', '-o', 'x.png', '--backend', 'gpu'],
+      "--backend must be one of webgpu, webgl, wasm, cpu, got 'gpu'; MATLAB's 'gpu' is webgpu or webgl here",
+    ],
+    [
+      [FACE, '-l', 'conv1', '-o', 'x.png', '--backend', 'WASM'],
+      "--backend must be one of webgpu, webgl, wasm, cpu, got 'WASM'; did you mean 'wasm'?",
+    ],
+    [
+      [FACE, '--explain', 'gradCAM', '-o', 'x.png'],
+      "--explain must be one of gradcam, occlusion, lime, got 'gradCAM'; did you mean 'gradcam'?",
+    ],
+    [
       [FACE, '-l', 'conv1', '-o', 'x.png', '--strongest', '--grid', '2x2'],
       '--strongest shows one channel; it takes no --grid',
     ],
