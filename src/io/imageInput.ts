@@ -26,14 +26,15 @@ export type PixelSource =
  * Raw 8-bit pixels and their size, on any platform: what the canvas libraries of Node.js give for `getImageData`
  * (node-canvas, `@napi-rs/canvas`, skia-canvas), TF.js's own `PixelData`, the images `pngjs` and `jpeg-js` decode
  * to, or pixels from elsewhere. `data` holds `height` rows of `width` pixels, top row first, each pixel 4 bytes (R,
- * G, B, A, as `ImageData`) or 3 (R, G, B); its length tells which. The alpha channel is dropped, as for `ImageData`.
+ * G, B, A, as `ImageData`), 3 (R, G, B) or 1 (gray, read as `[h, w]`); its length tells which. The alpha channel is
+ * dropped, as for `ImageData`.
  *
  * @example
  * const ctx = createCanvas(227, 227).getContext('2d'); // node-canvas
  * activations(net, ctx.getImageData(0, 0, 227, 227), 'conv1');
  */
 export interface PixelData {
-  /** `width * height * 4` (RGBA) or `width * height * 3` (RGB) samples, row by row. */
+  /** `width * height * 4` (RGBA), `width * height * 3` (RGB) or `width * height` (gray) samples, row by row. */
   data: Uint8Array | Uint8ClampedArray;
   /** Pixels a row, at least 1. */
   width: number;
@@ -143,10 +144,11 @@ function readPixelData(
         `${formatCount(channels * n)} bytes, got ${formatCount(data.length)}`,
     );
   }
-  if (channels === undefined && data.length !== 4 * n && data.length !== 3 * n) {
+  // Without a channel count, the length tells: 4, 3 or 1 bytes a pixel (2 is left out: 16-bit gray has that length).
+  if (channels === undefined && data.length !== 4 * n && data.length !== 3 * n && data.length !== n) {
     throw new RangeError(
-      `${fn}: expected '${arg}.data' to hold ${width}×${height} pixels of 4 bytes (RGBA, ${formatCount(4 * n)}) ` +
-        `or 3 (RGB, ${formatCount(3 * n)}), got ${formatCount(data.length)}`,
+      `${fn}: expected '${arg}.data' to hold ${width}×${height} pixels of 4 bytes (RGBA, ${formatCount(4 * n)}), ` +
+        `3 (RGB, ${formatCount(3 * n)}) or 1 (gray, ${formatCount(n)}), got ${formatCount(data.length)}`,
     );
   }
   const samples = data.length / n;

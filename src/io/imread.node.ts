@@ -70,7 +70,7 @@ const SOURCE_WHAT =
  * - an `http:`/`https:`/`data:` URL (string or `URL`), fetched with the global `fetch`;
  * - the bytes of a PNG or JPEG file: a `Uint8Array` (a Node `Buffer` is one), an `ArrayBuffer`, or a `Blob` (a
  *   `File`, or what `fs.openAsBlob` gives);
- * - raw {@link PixelData}: RGBA or RGB bytes with their width and height, e.g. a Node canvas library's `ImageData`;
+ * - raw {@link PixelData}: RGBA, RGB or gray bytes with their width and height, e.g. a Node canvas library's `ImageData`;
  *   or {@link PixelDataInfo}, sharp's raw output `{ data, info }` (gray, gray and alpha, RGB or RGBA).
  *
  * @param source Where the image comes from (see above).

@@ -160,7 +160,7 @@ describe('activations, classify and gradCAM take files and bytes in Node.js', ()
     await expectThrowsNoLeak(
       () => activations(net, { data: new Uint8Array(10), width: 2, height: 2 }, 'conv1'),
       RangeError,
-      "activations: expected 'img.data' to hold 2×2 pixels of 4 bytes (RGBA, 16) or 3 (RGB, 12), got 10",
+      "activations: expected 'img.data' to hold 2×2 pixels of 4 bytes (RGBA, 16), 3 (RGB, 12) or 1 (gray, 4), got 10",
     );
     // Bytes and pixels whose memory was transferred away (to a worker, say) read as 0 bytes; they are named instead.
     const gone = new Uint8Array(bytes);

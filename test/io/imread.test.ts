@@ -120,7 +120,7 @@ describe('imread: kinds of source', () => {
     }
   });
 
-  it('takes raw pixels, RGBA or RGB, with their size, as a Node canvas library gives them', async () => {
+  it('takes raw pixels, RGBA, RGB or gray, with their size, as a Node canvas library gives them', async () => {
     const face = await take(await imread(FACE));
     const n = 227 * 227;
     const rgb = Uint8Array.from(face.values);
@@ -138,6 +138,13 @@ describe('imread: kinds of source', () => {
       [1, 2, 3, 4, 5, 6],
     ]);
     tall.dispose();
+    // One byte a pixel: gray, [h, w], as a gray file reads.
+    const gray = await imread({ data: Uint8Array.of(7, 8, 9), width: 3, height: 1 });
+    expect([gray.shape, Array.from(await gray.data())]).toEqual([
+      [1, 3],
+      [7, 8, 9],
+    ]);
+    gray.dispose();
   });
 
   it('bytes or pixels whose memory was transferred away (detached) are refused, not read as 0 bytes', async () => {
@@ -174,7 +181,7 @@ describe('imread: kinds of source', () => {
     await expectThrowsNoLeak(
       () => imread({ data, width: 2, height: 3 }),
       RangeError,
-      "imread: expected 'source.data' to hold 2×3 pixels of 4 bytes (RGBA, 24) or 3 (RGB, 18), got 12",
+      "imread: expected 'source.data' to hold 2×3 pixels of 4 bytes (RGBA, 24), 3 (RGB, 18) or 1 (gray, 6), got 12",
     );
     await expectThrowsNoLeak(
       () => imread({ data, width: 0, height: 3 }),
