@@ -232,25 +232,47 @@ export function withoutColorKey(png: Uint8Array): Uint8Array {
   if (png.length < 33) return png;
   const colorType = png[25];
   if (colorType !== 0 && colorType !== 2) return png;
-  const parts: Uint8Array[] = [];
+  return withoutPngChunks(png, 'tRNS');
+}
+
+/**
+ * A copy of a PNG's bytes without its `eXIf` chunk, whose orientation browsers apply to PNGs as to JPEGs (see
+ * {@link withoutJpegOrientation}); other PNGs come back unchanged.
+ */
+export function withoutPngOrientation(png: Uint8Array): Uint8Array {
+  return withoutPngChunks(png, 'eXIf');
+}
+
+/**
+ * A PNG's bytes without the chunks of type `type`, in a new array; the same array when it has none. A chunk cut short
+ * by the end of the bytes ends the walk (the decoder reports a truncated file).
+ */
+function withoutPngChunks(png: Uint8Array, type: string): Uint8Array {
+  const parts: Uint8Array[] = [png.subarray(0, 8)];
   let kept = 8;
   let i = 8;
-  let removed = false;
   while (i + 8 <= png.length) {
-    const length = ((png[i] << 24) | (png[i + 1] << 16) | (png[i + 2] << 8) | png[i + 3]) >>> 0;
-    const end = i + 12 + length;
-    if (end > png.length) break; // truncated: let the decoder report it
-    if (ascii(png, i + 4, i + 8) === 'tRNS') {
+    const end = i + 12 + u32(png, i);
+    if (end > png.length) break;
+    if (ascii(png, i + 4, i + 8) === type) {
       parts.push(png.subarray(kept, i));
       kept = end;
-      removed = true;
     }
     i = end;
   }
-  if (!removed) return png;
-  parts.unshift(png.subarray(0, 8));
+  if (kept === 8) return png;
   parts.push(png.subarray(kept));
   return concatBytes(parts);
+}
+
+/**
+ * The bytes of an image file whose orientation metadata a browser would apply (a JPEG's or a PNG's EXIF), made to
+ * say "as stored"; other files, and files without it, come back unchanged.
+ */
+export function withoutOrientation(bytes: Uint8Array): Uint8Array {
+  const format = sniffImageFormat(bytes);
+  if (!('format' in format)) return bytes;
+  return format.format === 'jpeg' ? withoutJpegOrientation(bytes) : withoutPngOrientation(bytes);
 }
 
 /**

@@ -14,7 +14,7 @@ import {
 import { backendReady } from '../internal/backendStart.js';
 import { assertPixels } from '../internal/limits.js';
 import { assertAttached, assertOptions, rangeError, typeError } from '../internal/validate.js';
-import { declaredSize, withoutJpegOrientation } from './imageFormat.js';
+import { declaredSize, withoutOrientation } from './imageFormat.js';
 import {
   assertSize,
   drawAndRead,
@@ -66,9 +66,9 @@ export interface ImreadOptions extends WaitOptions {}
  * - for URLs, Blobs and bytes the file's colour profile and gamma are ignored (`colorSpaceConversion: 'none'`), so
  *   values are those stored in the file; an `<img>` element, an `ImageBitmap` or a canvas is read as the browser
  *   already rendered it, which may include colour management;
- * - JPEG decoders differ by about ±1–2 levels from MATLAB's libjpeg. A JPEG's EXIF orientation is not applied, as
- *   MATLAB and Node's `imread` do not apply it, when the file comes as a URL, a Blob or bytes (an `<img>` is read as
- *   the browser shows it, turned).
+ * - JPEG decoders differ by about ±1–2 levels from MATLAB's libjpeg. The EXIF orientation of a JPEG or PNG is not
+ *   applied, as MATLAB and Node's `imread` do not apply it, when the file comes as a URL, a Blob or bytes (an `<img>`
+ *   is read as the browser shows it, turned).
  *
  * A program that has started no TF.js backend (no `initBackend()`, no backend imported) gets one started as
  * `initBackend()` would, before the tensor is made.
@@ -187,8 +187,8 @@ async function readBlob(given: Blob, label: string): Promise<tf.Tensor> {
   const head = new Uint8Array(await given.slice(0, HEADER_BYTES).arrayBuffer());
   const size = declaredSize(head);
   if (size) assertPixels(FN, label, size.width, size.height);
-  // A JPEG's EXIF orientation, which the browser would apply, set to "as stored" (the metadata is at the start).
-  const stored = withoutJpegOrientation(head);
+  // The EXIF orientation of a JPEG or PNG, which the browser would apply, set to "as stored" (it is near the start).
+  const stored = withoutOrientation(head);
   const blob =
     stored === head
       ? given

@@ -48,10 +48,13 @@ const faceCrop = sharp(readFileSync(path.join(ROOT, 'examples/images/face.png'))
   height: 120,
 });
 const ROTATED_JPEG = await faceCrop.clone().jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+/** The same crop as a PNG whose eXIf chunk says the same, which Chromium applies to PNGs too. */
+const ROTATED_PNG = await faceCrop.clone().png().withMetadata({ orientation: 6 }).toBuffer();
 
 /** The files the page can fetch, by path. */
 const FILES: Record<string, Buffer> = {
   '/rotated.jpg': ROTATED_JPEG,
+  '/rotated.png': ROTATED_PNG,
   '/face.png': readFileSync(path.join(ROOT, 'examples/images/face.png')),
   // 70,000 pixels (well under maxPixels), but wider than any canvas Chromium makes (65,535 a side).
   '/wide.png': blackPng(70_000, 1),
@@ -348,6 +351,9 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
       const diff = values.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i])), 0);
       expect(diff, source).toBeLessThanOrEqual(4);
     }
+    // A PNG is lossless: the pixels as stored, exactly.
+    const png = await readBack("'/rotated.png'");
+    expect(png).toEqual({ value: [[120, 200, 3], [...(await sharp(ROTATED_PNG).raw().toBuffer())]], leaked: 0 });
   });
 
   it('imread still reads files within the limits: an icon, and a BMP wider than the probe threshold', async () => {

@@ -3,11 +3,12 @@ import path from 'node:path';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { withoutJpegOrientation } from '../../src/io/imageFormat.js';
+import { withoutJpegOrientation, withoutOrientation, withoutPngOrientation } from '../../src/io/imageFormat.js';
 import { ROOT } from '../helpers/images.js';
 
-// The browser's imread sets a JPEG's EXIF orientation to 1 ("as stored") before the browser decodes it, so that a
-// phone's sideways photo reads as MATLAB's and Node's imread read it. Checked here against sharp's reading of the tag.
+// The browser's imread sets a JPEG's EXIF orientation to 1 ("as stored"), and drops a PNG's eXIf chunk, before the
+// browser decodes the file, so that a phone's sideways photo reads as MATLAB's and Node's imread read it. Checked here
+// against sharp's reading of the tag.
 
 const face = readFileSync(path.join(ROOT, 'examples/images/face.png'));
 const jpeg = (orientation?: number) => {
@@ -78,5 +79,18 @@ describe('withoutJpegOrientation', () => {
       }),
       { numRuns: 500, seed: 7 },
     );
+  });
+});
+
+describe('withoutPngOrientation', () => {
+  it("drops a PNG's eXIf chunk, leaving the same pixels; a PNG without one comes back as it is", async () => {
+    const given = await sharp(face).png().withMetadata({ orientation: 6 }).toBuffer();
+    expect((await sharp(given).metadata()).orientation).toBe(6);
+    const out = withoutPngOrientation(given);
+    expect(withoutOrientation(given)).toEqual(out);
+    expect((await sharp(out).metadata()).orientation).toBeUndefined();
+    expect(await sharp(out).raw().toBuffer()).toEqual(await sharp(given).raw().toBuffer());
+    expect(withoutPngOrientation(face)).toBe(face);
+    expect(withoutOrientation(face)).toBe(face);
   });
 });
