@@ -17,9 +17,9 @@ const HINT = 'check the path or URL of the model.json';
 /**
  * Loads a user's TF.js model from its files, a converted TensorFlow graph (`format: 'graph-model'`) or a Keras model
  * (`'layers-model'`, which needs @tensorflow/tfjs-layers), detected from the file, and makes it a {@link Network}
- * as {@link toNetwork} does. A network file written by this library's model build (such as the package's own
- * `model/squeezenet_v1.1/model.json`) declares its layer table and input itself and loads as its built-in loader
- * loads it: options for the input are refused; a name and class names may be given.
+ * as {@link toNetwork} does. A network file written by this library's model build (a built-in network's `model.json`
+ * in the package's `model/` folder) declares its layer table and input itself and loads as its built-in loader loads
+ * it: options for the input are refused; a name and class names may be given.
  *
  * If the program has registered no TF.js backend at all, one is started first, as `initBackend()` would start it.
  *

@@ -187,8 +187,8 @@ export async function importNetwork(
 const INPUT_OPTIONS = ['normalization', 'mean', 'standardDeviation', 'min', 'max', 'inputSize'] as const;
 
 /**
- * A network file of this library (written by its model build, as `squeezenet()` loads): checked and wrapped as its
- * loader does. The file declares the input; a name and class names may be given.
+ * A network file of this library (written by its model build, as a built-in network's loader reads it): checked and
+ * wrapped as that loader does. The file declares the input; a name and class names may be given.
  */
 async function networkFromFile(
   fn: string,

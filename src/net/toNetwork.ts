@@ -99,7 +99,7 @@ export function checkToNetworkOptions(fn: string, options: unknown, extra: reado
 /**
  * Makes a loaded TF.js model a {@link Network}: a Keras `tf.LayersModel` (from `tf.loadLayersModel`, or built in
  * code) or a `tf.GraphModel` (from `tf.loadGraphModel`). Then `activations`, `analyzeNetwork`, `classify` and the
- * interpretability methods take it as they take `squeezenet()`.
+ * interpretability methods take it as they take a built-in network.
  *
  * - **Layers**: a Keras model's layers keep their Keras names (stable across loads); layers of a nested model are
  *   `'<model>/<layer>'`; the second call of a shared layer is `'<layer>@1'`. A graph model's layers are its op nodes
