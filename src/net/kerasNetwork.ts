@@ -104,8 +104,13 @@ type PartialLayer = Omit<LayerInfo, 'index' | 'matlabIndex'>;
  * The table entry of one layer call. A layer's own activation (`conv2d({ activation: 'relu' })`) runs inside it, so
  * its activations are after it: the description says so (`+ relu`), as a converted graph's fused `+ Relu` does.
  */
-function describeKerasLayer(layer: KLayer, node: KNode, base: Parameters<typeof kerasLayerRow>[2]): PartialLayer {
-  const row = kerasLayerRow(layer, node, base);
+function describeKerasLayer(
+  layer: KLayer,
+  node: KNode,
+  base: Parameters<typeof kerasLayerRow>[2],
+  inputSize?: readonly number[],
+): PartialLayer {
+  const row = kerasLayerRow(layer, node, base, inputSize);
   const activation = (layer.getConfig() as { activation?: unknown }).activation;
   const own = layer.getClassName() !== 'Activation' && typeof activation === 'string' && activation !== 'linear';
   return own ? { ...row, description: `${row.description} + ${activation}` } : row;
@@ -122,13 +127,15 @@ function kerasLayerRow(
     outputSize: number[];
     numLearnables: number;
   },
+  /** The input's size once measured (a model of free input size); Keras's symbolic shape otherwise. */
+  inputSize?: readonly number[],
 ): PartialLayer {
   const cls = layer.getClassName();
   // tfjs-layers gives its configs in camelCase (`kernelSize`), Keras files in snake_case: read both as snake_case.
   const cfg = Object.fromEntries(
     Object.entries(layer.getConfig()).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]),
   );
-  const inShape = (node.inputTensors[0]?.shape ?? []).slice(1) as (number | null)[];
+  const inShape = (inputSize ?? (node.inputTensors[0]?.shape ?? []).slice(1)) as (number | null)[];
   const common = { ...base, originalType: cls };
   const simple = (type: LayerType, description: string) =>
     ({ ...common, type, description }) as unknown as PartialLayer;
@@ -136,7 +143,11 @@ function kerasLayerRow(
   const known = (a: (number | null)[]) => a.every((v): v is number => typeof v === 'number' && v > 0);
   switch (cls) {
     case 'InputLayer':
-      return simple('Image Input', `${inShape.length ? inShape.join('×') : base.outputSize.join('×')} images`);
+      // An input of free size (`[null, null, 3]`) is described at the size the network was given.
+      return simple(
+        'Image Input',
+        `${(known(inShape) && inShape.length ? inShape : base.outputSize).join('×')} images`,
+      );
     case 'Conv2D':
     case 'DepthwiseConv2D':
     case 'SeparableConv2D': {
@@ -266,11 +277,22 @@ export interface KerasParts {
   inputShape: (number | null)[];
   /** Makes the engine once the normalization is known. */
   engine(normalization: InputNormalization, fn: string): NetworkEngine;
+  /**
+   * The table again with every size measured at the network's input size (a model of free input size): output
+   * sizes, and what follows from them ('same' paddings, the input's description).
+   */
+  complete(shapes: ReadonlyMap<string, readonly number[] | null>): PartialLayer[];
 }
 
 /** Reads a Keras model's layer table and makes its engine. The model must have one input and one output. */
 export function kerasNetworkParts(model: KLayer): KerasParts {
   const layers: PartialLayer[] = [];
+  // How each row was described, to describe it again at measured sizes.
+  const sources = new Map<string, { layer: KLayer; node: KNode; base: Parameters<typeof kerasLayerRow>[2] }>();
+  const row = (layer: KLayer, node: KNode, base: Parameters<typeof kerasLayerRow>[2]) => {
+    sources.set(base.name, { layer, node, base });
+    layers.push(describeKerasLayer(layer, node, base));
+  };
   const entries = new Map<string, Entry>();
   const contexts = new Map<string, Context>();
   const top: Context = { key: '', container: model, parent: null, callNode: null };
@@ -355,15 +377,13 @@ export function kerasNetworkParts(model: KLayer): KerasParts {
       const sym = c.node.outputTensors[0];
       entries.set(name, { ctx, sym });
       const numLearnables = c.nodeIndex === firstCall(c.layer, calls) ? countLearnables(c.layer) : 0;
-      layers.push(
-        describeKerasLayer(c.layer, c.node, {
-          name,
-          inputs: inputNames,
-          nodeName: name,
-          outputSize: sym.shape.slice(1).map((d) => d ?? -1),
-          numLearnables,
-        }),
-      );
+      row(c.layer, c.node, {
+        name,
+        inputs: inputNames,
+        nodeName: name,
+        outputSize: sym.shape.slice(1).map((d) => d ?? -1),
+        numLearnables,
+      });
     }
   };
   // The name an inner model's output has in its own table (its call number there).
@@ -376,18 +396,16 @@ export function kerasNetworkParts(model: KLayer): KerasParts {
   const input = model.inputs![0];
   const inputName = input.sourceLayer.name;
   const inputShape = input.shape.slice(1) as (number | null)[];
-  layers.push(
-    describeKerasLayer(
-      input.sourceLayer,
-      { inputTensors: [input], outputTensors: [input] },
-      {
-        name: inputName,
-        inputs: [],
-        nodeName: inputName,
-        outputSize: inputShape.map((d) => d ?? -1),
-        numLearnables: 0,
-      },
-    ),
+  row(
+    input.sourceLayer,
+    { inputTensors: [input], outputTensors: [input] },
+    {
+      name: inputName,
+      inputs: [],
+      nodeName: inputName,
+      outputSize: inputShape.map((d) => d ?? -1),
+      numLearnables: 0,
+    },
   );
   entries.set(inputName, { ctx: top, sym: input });
   walk(top, '', [inputName]);
@@ -397,6 +415,14 @@ export function kerasNetworkParts(model: KLayer): KerasParts {
     inputName,
     inputShape,
     engine: (normalization, fn) => kerasEngine(model, entries, contexts, inputName, normalization, fn),
+    complete: (shapes) =>
+      layers.map((l) => {
+        const outputSize = [...(shapes.get(l.name) ?? l.outputSize)];
+        const from = sources.get(l.name);
+        if (!from) return { ...l, outputSize } as PartialLayer;
+        const input = l.inputs.length > 0 ? shapes.get(l.inputs[0]) : outputSize;
+        return describeKerasLayer(from.layer, from.node, { ...from.base, outputSize }, input ?? undefined);
+      }),
   };
 }
 

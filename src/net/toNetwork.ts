@@ -231,8 +231,7 @@ export async function makeNetwork(
     engine = parts.engine(normalization, fn);
     layers = parts.layers;
     if (layers.some((l) => l.outputSize.some((d) => d < 0)) || mh === null || mw === null) {
-      const shapes = measure(fn, engine, layers, inputSize);
-      layers = layers.map((l) => ({ ...l, outputSize: shapes.get(l.name) ?? [...l.outputSize] }));
+      layers = parts.complete(measure(fn, engine, layers, inputSize));
     }
   }
 

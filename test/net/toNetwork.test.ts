@@ -185,6 +185,20 @@ describe('toNetwork: Keras models built in code', () => {
     tf.dispose([raw, scaled, want, got, whole, head, big.raw, big.scaled, ...b]);
     net.dispose();
   });
+
+  it('a model of free input size: described at the size given (the input, the paddings of its own)', async () => {
+    const x = tfl.input({ shape: [null, null, 3], name: 'pixels' });
+    const y = tfl.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', name: 'down' }).apply(x);
+    const m = tfl.model({ inputs: x, outputs: y as tfl.SymbolicTensor, name: 'free' });
+    const net = await toNetwork(m, { normalization: 'rescale-symmetric', inputSize: [32, 32] });
+    expect(net.layers.map((l) => [l.name, l.type, l.description])).toEqual([
+      ['pixels', 'Image Input', '32×32×3 images'],
+      ['down', 'Convolution', "4 3×3×3 convolutions with stride [2 2] and padding 'same'"],
+    ]);
+    // 'same' padding at the size given, as MATLAB lists it: TensorFlow's extra row and column at the end.
+    expect(net.layers[1]).toMatchObject({ padding: [0, 1, 0, 1], paddingMode: 'same', outputSize: [16, 16, 4] });
+    net.dispose();
+  });
 });
 
 /** A graph model written by hand: Placeholder [-1, -1, -1, 3] → Conv2D (VALID) + BiasAdd → Relu → MaxPool (SAME) → Mean. */
