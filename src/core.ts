@@ -40,6 +40,7 @@ export type { NormalizationOption } from './net/normalization.js';
 export { LAYER_TYPES, NORMALIZATION_TYPES } from './net/types.js';
 export type {
   ConvolutionLayerInfo,
+  CropLayerInfo,
   FunctionNormalization,
   InputNormalization,
   LayerInfo,
@@ -55,7 +56,9 @@ export type {
   PaddingMode,
   PoolingLayerInfo,
   RescaleNormalization,
+  ResizeLayerInfo,
   SimpleLayerInfo,
+  TransposedConvolutionLayerInfo,
   ZerocenterNormalization,
   ZscoreNormalization,
 } from './net/types.js';

@@ -111,6 +111,9 @@ function layerOp(net: Network, l: LayerInfo, inputs: tf.Tensor[]): tf.Tensor {
     case 'Global Max Pooling':
     case 'Flatten':
     case 'Padding':
+    case 'Transposed Convolution':
+    case 'Resize':
+    case 'Crop 2D':
     case 'Network':
     case 'Function':
     case 'Other':

@@ -8,7 +8,7 @@
  * tfjs-layers than this package's works too. Not exported from the package.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { describeConvolution, describePooling, samePadding2d } from './layerGeometry.js';
+import { describeConvolution, describePooling, describeTransposedConvolution, samePadding2d } from './layerGeometry.js';
 import type { NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
 import type { InputNormalization, LayerInfo, LayerType } from './types.js';
@@ -183,6 +183,51 @@ function kerasLayerRow(
         numChannels: channels,
         numFilters: filters,
       } as PartialLayer;
+    }
+    case 'Conv2DTranspose': {
+      // tfjs-layers runs it as Keras 2 did: 'same' gives input × stride, 'valid' (input − 1) × stride + max(k, s).
+      const kernel = pair(cfg.kernel_size, 1);
+      const stride = pair(cfg.strides, 1);
+      const channels = Number(inShape[2] ?? 0);
+      const filters = Number(cfg.filters);
+      const out = base.outputSize.slice(0, 2);
+      const same = padMode === 'same';
+      const cropping: [number, number, number, number] =
+        same && out.length === 2 ? samePadding2d(out, kernel, stride) : [0, 0, 0, 0];
+      const outputPadding: [number, number] = same
+        ? [0, 0]
+        : [Math.max(stride[0] - kernel[0], 0), Math.max(stride[1] - kernel[1], 0)];
+      return {
+        ...common,
+        type: 'Transposed Convolution',
+        description: describeTransposedConvolution(filters, kernel, channels, stride, same ? 'same' : cropping),
+        kernel,
+        stride,
+        cropping,
+        croppingMode: padMode,
+        outputPadding,
+        numChannels: channels,
+        numFilters: filters,
+      } as PartialLayer;
+    }
+    case 'UpSampling2D': {
+      const scale = pair(cfg.size, 2);
+      const method = cfg.interpolation === 'bilinear' ? 'bilinear' : 'nearest';
+      const how = method === 'bilinear' ? 'bilinear' : 'nearest neighbor';
+      return {
+        ...common,
+        type: 'Resize',
+        description: `${how} resize with scale [${scale.join(' ')}]`,
+        scale,
+        method,
+      } as PartialLayer;
+    }
+    case 'Cropping2D': {
+      const c = cfg.cropping;
+      const rows = Array.isArray(c) ? pair(c[0], 0) : pair(c, 0);
+      const cols = Array.isArray(c) ? pair(c[1] ?? c[0], 0) : pair(c, 0);
+      const cropping = [rows[0], rows[1], cols[0], cols[1]] as [number, number, number, number];
+      return { ...common, type: 'Crop 2D', description: `crop [${cropping.join(' ')}]`, cropping } as PartialLayer;
     }
     case 'MaxPooling2D':
     case 'AveragePooling2D': {

@@ -52,3 +52,18 @@ export function describePooling(
   const pad = padding === 'same' ? "'same'" : bracket(padding);
   return `${x(kernel)} ${max ? 'max' : 'average'} pooling with stride ${bracket(stride)} and padding ${pad}`;
 }
+
+/**
+ * MATLAB's description of a transposed convolution, e.g.
+ * `'64 4×4×64 transposed convolutions with stride [2 2] and cropping [1 1 1 1]'`.
+ */
+export function describeTransposedConvolution(
+  filters: number,
+  kernel: readonly [number, number],
+  channels: number,
+  stride: readonly [number, number],
+  cropping: readonly number[] | 'same',
+): string {
+  const crop = cropping === 'same' ? "'same'" : bracket(cropping);
+  return `${filters} ${x(kernel)}×${channels} transposed convolutions with stride ${bracket(stride)} and cropping ${crop}`;
+}

@@ -1,7 +1,8 @@
 /**
  * Internal: the output size of every layer of a {@link Network} for a given input size, from the layers' geometry
  * (MATLAB's rule, output = floor((H + padTop + padBottom − k_eff) / stride) + 1 for convolution and pooling with
- * manual padding, ceil(H / stride) with `'same'` padding), and the smallest input a layer can be computed from.
+ * manual padding, ceil(H / stride) with `'same'` padding; (H − 1) × stride + k − cropping for a transposed
+ * convolution, H × stride with `'same'` cropping), and the smallest input a layer can be computed from.
  * Works for every network: the channel counts and the sizes of layers that need the trained input size come from
  * each layer's `outputSize` (its size at `net.inputSize`). No tensor is made. Not exported from the package.
  */
@@ -90,6 +91,34 @@ export function shapeTable(layers: readonly LayerInfo[], input: readonly [number
         }
         const [pt, pb, pl, pr] = l.padding;
         shapes.set(l.name, [first[0] + pt + pb, first[1] + pl + pr, first[2]]);
+        break;
+      }
+      case 'Transposed Convolution': {
+        if (!spatial(first)) {
+          fail(l.name, { kind: 'trained-size', layer: l.name });
+          break;
+        }
+        const up = (n: number, a: 0 | 1) =>
+          l.croppingMode === 'same'
+            ? n * l.stride[a]
+            : (n - 1) * l.stride[a] + l.kernel[a] - l.cropping[2 * a] - l.cropping[2 * a + 1] + l.outputPadding[a];
+        const hw = [up(first[0], 0), up(first[1], 1)];
+        if (hw[0] < 1 || hw[1] < 1) fail(l.name, { kind: 'too-small', layer: l.name });
+        else shapes.set(l.name, [hw[0], hw[1], l.numFilters]);
+        break;
+      }
+      case 'Resize':
+      case 'Crop 2D': {
+        if (!spatial(first)) {
+          fail(l.name, { kind: 'trained-size', layer: l.name });
+          break;
+        }
+        const hw =
+          l.type === 'Resize'
+            ? [first[0] * l.scale[0], first[1] * l.scale[1]]
+            : [first[0] - l.cropping[0] - l.cropping[1], first[1] - l.cropping[2] - l.cropping[3]];
+        if (hw[0] < 1 || hw[1] < 1) fail(l.name, { kind: 'too-small', layer: l.name });
+        else shapes.set(l.name, [hw[0], hw[1], first[2]]);
         break;
       }
       case 'Depth concatenation': {

@@ -35,6 +35,9 @@ export const LAYER_TYPES = [
   'Global Max Pooling',
   'Flatten',
   'Padding',
+  'Transposed Convolution',
+  'Resize',
+  'Crop 2D',
   'Network',
   'Function',
   'Other',
@@ -120,6 +123,48 @@ export interface PaddingLayerInfo extends LayerInfoBase<'Padding'> {
 }
 
 /**
+ * A transposed convolution (MATLAB's `transposedConv2dLayer`, Keras `Conv2DTranspose`), the layer that makes a map
+ * larger in decoders: each output row is `(input − 1) × stride + kernel − cropping`, or `input × stride` with
+ * `'same'` cropping.
+ */
+export interface TransposedConvolutionLayerInfo extends LayerInfoBase<'Transposed Convolution'> {
+  /** Kernel `[height, width]`. */
+  readonly kernel: readonly [number, number];
+  /** Stride `[vertical, horizontal]` (the upsampling factor). */
+  readonly stride: readonly [number, number];
+  /**
+   * MATLAB's `Cropping` `[top, bottom, left, right]`: what is cut from the full transposed convolution (at
+   * `net.inputSize` when `croppingMode` is `'same'`).
+   */
+  readonly cropping: readonly [number, number, number, number];
+  /** `'same'`: the output is `input × stride`, whatever the input size; `'manual'`: `cropping` as given. */
+  readonly croppingMode: PaddingMode;
+  /**
+   * Rows and columns added after the last output `[rows, cols]`: Keras's `'valid'` output is `input × stride` even
+   * when the stride is larger than the kernel, the extra positions holding only the bias. `[0, 0]` otherwise.
+   */
+  readonly outputPadding: readonly [number, number];
+  /** Input channels. */
+  readonly numChannels: number;
+  /** Filters (output channels). */
+  readonly numFilters: number;
+}
+
+/** A layer that resizes its input by a whole factor (MATLAB's `resize2dLayer`, Keras `UpSampling2D`). */
+export interface ResizeLayerInfo extends LayerInfoBase<'Resize'> {
+  /** MATLAB's `Scale` `[vertical, horizontal]`: the output is `input × scale`. */
+  readonly scale: readonly [number, number];
+  /** MATLAB's `Method`: `'nearest'` (each value repeated) or `'bilinear'`. */
+  readonly method: 'nearest' | 'bilinear';
+}
+
+/** A layer that cuts fixed margins off its input (Keras `Cropping2D`; MATLAB's `crop2dLayer` crops to a reference). */
+export interface CropLayerInfo extends LayerInfoBase<'Crop 2D'> {
+  /** Rows and columns cut off `[top, bottom, left, right]`. */
+  readonly cropping: readonly [number, number, number, number];
+}
+
+/**
  * A network used as a layer (a Keras model nested in another, the usual transfer-learning shape). Its own layers are
  * listed just before it as `'<name>/<inner layer>'`; its output is that of `outputLayer`.
  */
@@ -161,7 +206,15 @@ export interface SimpleLayerInfo
  * One layer of a {@link Network}, as MATLAB's `net.Layers(k)` describes it: a union discriminated by `type`, so that
  * `if (l.type === 'Convolution') l.numFilters` needs no cast.
  */
-export type LayerInfo = ConvolutionLayerInfo | PoolingLayerInfo | PaddingLayerInfo | NetworkLayerInfo | SimpleLayerInfo;
+export type LayerInfo =
+  | ConvolutionLayerInfo
+  | PoolingLayerInfo
+  | PaddingLayerInfo
+  | TransposedConvolutionLayerInfo
+  | ResizeLayerInfo
+  | CropLayerInfo
+  | NetworkLayerInfo
+  | SimpleLayerInfo;
 
 // Every entry of LAYER_TYPES has a LayerInfo member, and no member has a type outside it (a compile error otherwise).
 type Missing = Exclude<LayerType, LayerInfo['type']>;

@@ -199,7 +199,72 @@ describe('toNetwork: Keras models built in code', () => {
     expect(net.layers[1]).toMatchObject({ padding: [0, 1, 0, 1], paddingMode: 'same', outputSize: [16, 16, 4] });
     net.dispose();
   });
+
+  it('a decoder (transposed convolutions, upsampling, cropping): MATLAB types, sizes for any image', async () => {
+    const m = decoder();
+    const net = await toNetwork(m, { normalization: 'rescale-symmetric', inputSize: [32, 32] });
+    expect(net.layers.map((l) => [l.name, l.type, l.description])).toEqual([
+      ['pixels', 'Image Input', '32×32×3 images'],
+      ['down', 'Convolution', "4 3×3×3 convolutions with stride [2 2] and padding 'same'"],
+      ['up', 'Transposed Convolution', "5 3×3×4 transposed convolutions with stride [2 2] and cropping 'same'"],
+      ['wide', 'Resize', 'nearest neighbor resize with scale [2 3]'],
+      ['crop', 'Crop 2D', 'crop [1 2 3 4]'],
+      ['up2', 'Transposed Convolution', '2 4×4×5 transposed convolutions with stride [3 3] and cropping [0 0 0 0]'],
+      ['up3', 'Transposed Convolution', '2 2×2×2 transposed convolutions with stride [3 3] and cropping [0 0 0 0]'],
+      ['smooth', 'Resize', 'bilinear resize with scale [2 2]'],
+    ]);
+    // 'same' paddings and croppings at the size given, as MATLAB lists them: TensorFlow's extra row at the end.
+    expect(net.layers[1]).toMatchObject({ padding: [0, 1, 0, 1], paddingMode: 'same' });
+    expect(net.layers[2]).toMatchObject({ kernel: [3, 3], stride: [2, 2], croppingMode: 'same', numFilters: 5 });
+    expect(net.layers[2]).toMatchObject({ cropping: [0, 1, 0, 1], numChannels: 4 });
+    expect(net.layers[4]).toMatchObject({ cropping: [1, 2, 3, 4] });
+    expect(net.layers[7]).toMatchObject({ scale: [2, 2], method: 'bilinear' });
+    // Sizes from the geometry at any input size, equal to what the layers give (tfjs-layers as the oracle).
+    const names = net.layerNames.slice(1);
+    const sub = tfl.model({ inputs: m.inputs, outputs: names.map((n) => m.getLayer(n).output as tfl.SymbolicTensor) });
+    for (const [h, w] of [
+      [32, 32],
+      [45, 37],
+    ]) {
+      const { raw, scaled } = image(h, w, h);
+      const want = sub.predict(scaled) as tf.Tensor[];
+      const table = analyzeNetwork(net, { inputSize: [h, w] });
+      expect(table.layers.slice(1).map((l) => l.activations)).toEqual(want.map((t) => t.shape.slice(1)));
+      const got = activations(net, raw, names);
+      for (let i = 0; i < names.length; i++) {
+        expect(got[i].shape).toEqual(want[i].shape.slice(1));
+        expect(await maxAbsDiff(got[i], tf.squeeze(want[i], [0]))).toBeLessThanOrEqual(TOL);
+      }
+      tf.dispose([raw, scaled, ...want, ...got]);
+    }
+    // Cropping 3 + 4 columns of a map 6 × ceil(w / 2) wide needs w >= 3: 'at least', not 'the size it was trained at'.
+    expect(() => analyzeNetwork(net, { inputSize: [40, 2] })).toThrow(
+      "analyzeNetwork: expected 'options.inputSize' to be at least 1×3 for decoder",
+    );
+    net.dispose();
+  });
 });
+
+/** A fully convolutional decoder of free input size: the layers that make a map larger, or crop it. */
+function decoder(): tfl.LayersModel {
+  const x = tfl.input({ shape: [null, null, 3], name: 'pixels' });
+  const L = tfl.layers;
+  let y = L.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', name: 'down' }).apply(x);
+  y = L.conv2dTranspose({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', name: 'up' }).apply(y);
+  y = L.upSampling2d({ size: [2, 3], name: 'wide' }).apply(y);
+  y = L.cropping2D({
+    cropping: [
+      [1, 2],
+      [3, 4],
+    ],
+    name: 'crop',
+  }).apply(y);
+  y = L.conv2dTranspose({ filters: 2, kernelSize: 4, strides: 3, padding: 'valid', name: 'up2' }).apply(y);
+  // A stride larger than the kernel: Keras's 'valid' output is input × stride, the rows between taps left as bias.
+  y = L.conv2dTranspose({ filters: 2, kernelSize: 2, strides: 3, padding: 'valid', name: 'up3' }).apply(y);
+  y = L.upSampling2d({ size: [2, 2], interpolation: 'bilinear', name: 'smooth' }).apply(y);
+  return tfl.model({ inputs: x, outputs: y as tfl.SymbolicTensor, name: 'decoder' });
+}
 
 /** A graph model written by hand: Placeholder [-1, -1, -1, 3] → Conv2D (VALID) + BiasAdd → Relu → MaxPool (SAME) → Mean. */
 async function freeSizeGraph(): Promise<tf.io.IOHandler> {
