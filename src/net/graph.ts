@@ -254,7 +254,17 @@ export function checkImage(
 ): tf.Tensor {
   const x = assertTensor(fn, 'img', img, { ranks, what });
   const channels = x.rank === 2 ? 1 : x.shape[x.rank - 1];
-  if (channels !== 1 && channels !== 3) throw rangeError(fn, 'img', what, x);
+  if (channels !== 1 && channels !== 3) {
+    const err = rangeError(fn, 'img', what, x);
+    if (channels === 4) {
+      // RGBA, as tf.browser.fromPixels(canvas, 4) and canvas pixel data hold it.
+      err.message +=
+        x.rank === 4
+          ? '; to drop the alpha channel of RGBA pixels: tf.slice(batch, [0, 0, 0, 0], [-1, -1, -1, 3])'
+          : '; to drop the alpha channel of RGBA pixels: tf.slice(img, [0, 0, 0], [-1, -1, 3])';
+    }
+    throw err;
+  }
   if (x.shape.some((d) => d === 0)) throw rangeError(fn, 'img', `a non-empty ${what.slice(3)}`, x);
   if (t.inputChannels !== null && channels !== t.inputChannels && !(channels === 1 && t.inputChannels === 3)) {
     throw rangeError(

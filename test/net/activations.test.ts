@@ -564,7 +564,7 @@ describe('activations: bad arguments', () => {
       `activations: expected 'img' to be ${IMG}, got rank 1 [5] float32`,
       `activations: expected 'img' to be ${IMG}, got rank 5 [1, 1, 5, 5, 3] float32`,
       `activations: expected 'img' to be ${IMG}, got rank 3 [5, 5, 2] float32`,
-      `activations: expected 'img' to be ${IMG}, got rank 4 [2, 5, 5, 4] float32`,
+      `activations: expected 'img' to be ${IMG}, got rank 4 [2, 5, 5, 4] float32; to drop the alpha channel of RGBA pixels: tf.slice(batch, [0, 0, 0, 0], [-1, -1, -1, 3])`,
       `activations: expected 'img' to be a non-empty image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32, got rank 4 [0, 5, 5, 3] float32`,
       `activations: expected 'img' to be a non-empty image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32, got rank 2 [5, 0] float32`,
     ];

@@ -168,6 +168,21 @@ describe('classify', () => {
       RangeError,
       "classify: expected 'img' to be an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32, got rank 3 [227, 227, 2] float32",
     );
+    // RGBA, as tf.browser.fromPixels(canvas, 4) gives it: MATLAB takes no alpha either; say how to drop it.
+    const rgba = tf.zeros([227, 227, 4], 'int32');
+    await expectThrowsNoLeak(
+      () => classify(net, rgba),
+      RangeError,
+      "classify: expected 'img' to be an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32, got rank 3 [227, 227, 4] int32; " +
+        'to drop the alpha channel of RGBA pixels: tf.slice(img, [0, 0, 0], [-1, -1, 3])',
+    );
+    const rgbaBatch = tf.zeros([2, 227, 227, 4]);
+    await expectThrowsNoLeak(
+      () => activations(net, rgbaBatch, 'conv1'),
+      RangeError,
+      /got rank 4 \[2, 227, 227, 4\] float32; to drop the alpha channel of RGBA pixels: tf\.slice\(batch, \[0, 0, 0, 0\], \[-1, -1, -1, 3\]\)$/,
+    );
+    tf.dispose([rgba, rgbaBatch]);
     const wrong = tf.zeros([229, 241, 3]);
     await expectThrowsNoLeak(
       () => classify(net, wrong),
