@@ -7,7 +7,7 @@ import { checkLongRunOptions, guardCallback, pacer, stepDone, throwIfAborted } f
 import { assertElements } from '../internal/limits.js';
 import { assertFinite, assertInteger, assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
 import { assertClassifier, resolveClass } from '../net/classes.js';
-import { assertLargeEnough, classScores, floatBatch, imageArg, resolveTarget } from '../net/graph.js';
+import { assertLargeEnough, classScores, floatBatch, imageArg, miniBatchFor, resolveTarget } from '../net/graph.js';
 import { assertFiniteAsync } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 import {
@@ -34,7 +34,11 @@ export interface ImageLIMEOptions {
   model?: 'tree' | 'linear';
   /** The width of the kernel that weighs samples by their closeness to the image (MATLAB's `KernelWidth`). @default 0.25 */
   kernelWidth?: number;
-  /** How many sample images run through the network at once. @default 128 */
+  /**
+   * How many sample images run through the network at once. Unset, MATLAB's 128, or fewer where 128 would make a tensor
+   * larger than `limits.maxElements` (a large network or image); the result is the same for any size.
+   * @default 128
+   */
   miniBatchSize?: number;
   /** The seed of the random samples: the same seed gives the same result. @default 0 */
   seed?: number;
@@ -138,11 +142,11 @@ export async function imageLIME(
       opts.kernelWidth === undefined ? 0.25 : assertFinite(FN, 'options.kernelWidth', opts.kernelWidth);
     if (!(kernelWidth > 0)) throw rangeError(FN, 'options.kernelWidth', 'a positive number', kernelWidth);
     const miniBatch =
-      opts.miniBatchSize === undefined ? 128 : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
+      opts.miniBatchSize === undefined ? undefined : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
     const seed = opts.seed === undefined ? 0 : assertInteger(FN, 'options.seed', opts.seed);
     const signal = checkLongRunOptions(FN, opts);
     const output = network.layerNames[network.layerNames.length - 1];
-    const batch = Math.min(miniBatch, numSamples);
+    const batch = miniBatchFor(FN, t, [output], x, numSamples, miniBatch);
     assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');
     assertSamples(numSamples, numFeatures);
     assertLargeEnough(FN, t, [output], x, batch);

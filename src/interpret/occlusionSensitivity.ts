@@ -16,7 +16,7 @@ import {
   withoutHoles,
 } from '../internal/validate.js';
 import { assertClassifier, resolveClass } from '../net/classes.js';
-import { assertLargeEnough, classScores, floatBatch, imageArg, resolveTarget } from '../net/graph.js';
+import { assertLargeEnough, classScores, floatBatch, imageArg, miniBatchFor, resolveTarget } from '../net/graph.js';
 import { assertFiniteAsync } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 
@@ -53,7 +53,11 @@ export interface OcclusionSensitivityOptions {
    * @default 'bicubic'
    */
   outputUpsampling?: 'bicubic' | 'nearest' | 'none';
-  /** How many masked images run through the network at once. @default 128 */
+  /**
+   * How many masked images run through the network at once. Unset, MATLAB's 128, or fewer where 128 would make a tensor
+   * larger than `limits.maxElements` (a large network or image); the result is the same for any size.
+   * @default 128
+   */
   miniBatchSize?: number;
   /** Stops the computation between mini-batches; the promise rejects with an error whose cause is the reason. */
   signal?: AbortSignal;
@@ -161,7 +165,7 @@ export async function occlusionSensitivity(
         ? 'bicubic'
         : assertOneOf(FN, 'options.outputUpsampling', opts.outputUpsampling, ['bicubic', 'nearest', 'none']);
     const miniBatch =
-      opts.miniBatchSize === undefined ? 128 : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
+      opts.miniBatchSize === undefined ? undefined : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
     let maskValue: number[] | 'auto' = 'auto';
     if (opts.maskValue !== undefined && opts.maskValue !== 'auto') {
       const v = typeof opts.maskValue === 'number' ? [opts.maskValue] : withoutHoles(opts.maskValue);
@@ -182,7 +186,7 @@ export async function occlusionSensitivity(
     const rows = maskSpans(H, mask[0], stride[0], clipping);
     const cols = maskSpans(W, mask[1], stride[1], clipping);
     const positions = rows.length * cols.length;
-    const batch = Math.min(miniBatch, positions);
+    const batch = miniBatchFor(FN, t, [output], x, positions, miniBatch);
     assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');
     assertLargeEnough(FN, t, [output], x, batch);
     throwIfAborted(FN, signal);

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { imresize } from '../image/imresize.js';
-import { assertElements } from '../internal/limits.js';
+import { assertElements, getLimits } from '../internal/limits.js';
 import {
   assertTensor,
   describeValue,
@@ -379,6 +379,50 @@ export function assertLargeEnough(
     const shape = shapes.get(l.name);
     if (shape) assertElements(fn, 'img', [n, ...shape], `layer '${l.name}'`);
   }
+}
+
+/**
+ * The mini-batch of a method that runs `count` variants of one image `x` (occlusion's masked images, LIME's samples)
+ * through the network to the layers `names`: `miniBatchSize` as given, or MATLAB's default 128 lowered to what fits
+ * `limits.maxElements` (the largest tensor of a pass decides: the images themselves, or a layer on the way). Either
+ * way at most `count`. The results do not depend on it.
+ * @throws {RangeError} naming `options.miniBatchSize` and the most that fits, when one given is more.
+ */
+export function miniBatchFor(
+  fn: string,
+  t: GraphTarget,
+  names: readonly string[],
+  x: tf.Tensor,
+  count: number,
+  miniBatchSize: number | undefined,
+): number {
+  const [h, w] = imageSize(x);
+  let largest = h * w * (t.inputChannels ?? 3);
+  if (t.layers) {
+    const shapes = lastShapes(t.layers, [h, w, t.inputChannels ?? 3]);
+    const layerOf = (name: string) => (shapes.has(name) ? name : name.split('/')[0]);
+    for (const l of neededLayers(t.layers, names.map(layerOf))) {
+      const shape = shapes.get(l.name);
+      if (shape)
+        largest = Math.max(
+          largest,
+          shape.reduce((a, b) => a * b, 1),
+        );
+    }
+  }
+  // One image too large for the limit is refused by the checks that follow, naming the layer.
+  const fits = Math.max(1, Math.floor(getLimits().maxElements / largest));
+  if (miniBatchSize === undefined) return Math.min(128, count, fits);
+  const batch = Math.min(miniBatchSize, count);
+  if (batch > fits) {
+    throw rangeError(
+      fn,
+      'options.miniBatchSize',
+      `at most ${fits} for a ${h}×${w} image (a larger mini-batch of images exceeds limits.maxElements; raise it with setLimits)`,
+      miniBatchSize,
+    );
+  }
+  return batch;
 }
 
 /** Each layer table's last few answers of {@link neededLayers}, by the requested names. */

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeGraphModel } from '../../scripts/model/graphWriter.js';
 import { imageLIME } from '../../src/interpret/imageLIME.js';
+import { setLimits } from '../../src/internal/limits.js';
 import {
   connectedSegments,
   gridSegmentation,
@@ -122,6 +123,27 @@ describe('imageLIME', () => {
     expect(Array.from(a.featureImportance)).not.toEqual(Array.from(c.featureImportance));
     expect(progress.slice(0, 3)).toEqual([0.4, 0.8, 1]);
     tf.dispose([a.scoreMap, a.featureMap, b.scoreMap, b.featureMap, c.scoreMap, c.featureMap]);
+  });
+
+  it('sizes its mini-batches to limits.maxElements unless told, and says what fits when told more', async () => {
+    // A 12×12×3 sample is 432 elements, the largest tensor of a pass through regionnet: 25 fit in 10,800.
+    const before = setLimits({ maxElements: 432 * 25 });
+    try {
+      const progress: number[] = [];
+      const options = { segmentation: 'grid', numFeatures: 9, numSamples: 100, seed: 3 } as const;
+      const a = await imageLIME(net, img, 0, { ...options, onProgress: (f) => progress.push(f) });
+      expect(progress.slice(0, 4)).toEqual([0.25, 0.5, 0.75, 1]);
+      const b = await imageLIME(net, img, 0, { ...options, miniBatchSize: 25 });
+      expect(Array.from(a.featureImportance)).toEqual(Array.from(b.featureImportance));
+      tf.dispose([a.scoreMap, a.featureMap, b.scoreMap, b.featureMap]);
+      await expectThrowsNoLeak(
+        () => imageLIME(net, img, 0, { ...options, miniBatchSize: 26 }),
+        RangeError,
+        "imageLIME: expected 'options.miniBatchSize' to be at most 25 for a 12×12 image (a larger mini-batch of images exceeds limits.maxElements; raise it with setLimits), got 26 (number)",
+      );
+    } finally {
+      setLimits(before);
+    }
   });
 
   it('segments: a grid of about n cells; superpixels that cover the image with compact labels', () => {

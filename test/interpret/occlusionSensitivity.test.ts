@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imresize } from '../../src/image/imresize.js';
 import { maskSpans, occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
+import { setLimits } from '../../src/internal/limits.js';
 import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import { activations } from '../../src/net/activations.js';
 import type { Network } from '../../src/net/types.js';
@@ -122,6 +123,29 @@ describe('occlusionSensitivity', () => {
     const b = await occlusionSensitivity(tiny.net, img, 1, { outputUpsampling: 'none', miniBatchSize: 500 });
     expect(maxDiff((await a.array()) as number[][], (await b.array()) as number[][])).toBeLessThan(1e-6);
     tf.dispose([a, b]);
+  });
+
+  it('sizes its mini-batches to limits.maxElements unless told, and says what fits when told more', async () => {
+    // A masked 9×11×3 image is 297 elements, the largest tensor of a pass through tinynet: 10 fit in 2,970.
+    const before = setLimits({ maxElements: 297 * 10 });
+    try {
+      const progress: number[] = [];
+      const a = await occlusionSensitivity(tiny.net, img, 1, {
+        outputUpsampling: 'none',
+        onProgress: (f) => progress.push(f),
+      });
+      expect(progress[0]).toBeCloseTo(10 / a.size, 6);
+      const b = await occlusionSensitivity(tiny.net, img, 1, { outputUpsampling: 'none', miniBatchSize: 1 });
+      expect(maxDiff((await a.array()) as number[][], (await b.array()) as number[][])).toBeLessThan(1e-6);
+      tf.dispose([a, b]);
+      await expectThrowsNoLeak(
+        () => occlusionSensitivity(tiny.net, img, 1, { miniBatchSize: 11 }),
+        RangeError,
+        "occlusionSensitivity: expected 'options.miniBatchSize' to be at most 10 for a 9×11 image (a larger mini-batch of images exceeds limits.maxElements; raise it with setLimits), got 11 (number)",
+      );
+    } finally {
+      setLimits(before);
+    }
   });
 
   it('checks its arguments before any work', async () => {
