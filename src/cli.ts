@@ -13,16 +13,16 @@ import { parseArgs } from 'node:util';
 import type * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, type BackendName, isBackendName, MAX_WASM_THREADS } from './backend/backendNames.js';
 import type { InitBackendOptions } from './backend/initBackend.js';
-import type { Network } from './net/types.js';
+import { NORMALIZATION_TYPES, type Network, type NormalizationType } from './net/types.js';
 import { optionCased } from './internal/validate.js';
 
 // The library (and TF.js with it) is imported only once the command line is known to be good: --help, --version
 // and usage errors answer at once.
 const loadLibrary = async () => ({ tf: await import('@tensorflow/tfjs-core'), ...(await import('./index.js')) });
 
-const HELP = `cnn-activations: look at what one layer of SqueezeNet sees in an image, the way MATLAB's
+const HELP = `cnn-activations: look at what one layer of a network sees in an image, the way MATLAB's
 "Visualize Activations of a Convolutional Neural Network" shows it: every channel scaled together by mat2gray and
-laid out as tiles of one PNG.
+laid out as tiles of one PNG. The network is SqueezeNet (built in), or your own TF.js model with --model.
 
 usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
        cnn-activations <image> --explain gradcam|occlusion|lime [--class LABEL|INDEX] --out <file.png>
@@ -38,13 +38,25 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
                            walkthrough shows fire6 at 64x64), larger ones kept
       --relu               keep positive activations only (max(0, x)) before scaling
       --strongest          show the strongest channel (of those chosen), resized to the image, beside the image
-      --resize             resize the image to the network's input size (227×227) first (--explain needs that size)
-  -e, --explain METHOD     instead of a layer: why SqueezeNet chose its class, as MATLAB's gradCAM, occlusionSensitivity
-                           or imageLIME shows it (the map over the image, beside the image); at MATLAB's defaults
+      --resize             resize the image to the network's input size (227×227 for SqueezeNet) first (--explain
+                           needs that size)
+  -e, --explain METHOD     instead of a layer: why the network chose its class, as MATLAB's gradCAM,
+                           occlusionSensitivity or imageLIME shows it (the map over the image, beside the image); at
+                           MATLAB's defaults
       --class LABEL|INDEX  the class to explain (a name, or its 0-based index); default the top class
   -b, --backend NAME       ${BACKEND_NAMES.join(' | ')} (default: the first that starts)
       --threads N          threads for the wasm backend, 1 to ${MAX_WASM_THREADS} (default: the machine's cores)
       --list-layers        print the layer table (analyzeNetwork) and exit
+
+your own model (a TF.js Keras model or converted TensorFlow graph, as importNetwork loads it):
+  -m, --model FILE|URL     its model.json (weight files beside it), a folder holding it, or an http(s) URL
+      --normalization NAME how it wants its pixels (0..255 in): ${NORMALIZATION_TYPES.join(' | ')};
+                           needed unless the model file declares it
+      --mean LIST          per-channel means for zerocenter and zscore, e.g. 123.68,116.78,103.94 (or one value)
+      --std LIST           per-channel standard deviations for zscore
+      --min LIST, --max LIST  the raw values that map to the ends of the rescale range (default 0 and 255)
+      --input-size HxW     the size it was trained at, when its input leaves the size free, e.g. 224x224
+      --labels FILE        its class names: a JSON array or one name per line, in the order of its outputs
   -q, --quiet              print nothing but errors
   -h, --help               this help
   -v, --version            the package version
@@ -57,7 +69,8 @@ examples:
   cnn-activations face.png --layer fire6-squeeze1x1 --out fire6.png --thumb 64x64 --grid 6x8
   cnn-activations face.png --layer fire6-relu_squeeze1x1 --channels 13,46 --out eyes.png
   cnn-activations face.png --layer conv1 --strongest --out strongest.png
-  cnn-activations face.png --explain gradcam --out why.png`;
+  cnn-activations face.png --explain gradcam --out why.png
+  cnn-activations face.png --model my_model/model.json --normalization rescale-symmetric --list-layers`;
 
 /** A bad command line: printed with a pointer to --help, exit code 2. */
 class UsageError extends Error {}
@@ -65,6 +78,65 @@ class UsageError extends Error {}
 /** --out must name a file imwrite writes. */
 function checkOut(out: string): void {
   if (!/\.(png|jpe?g)$/i.test(out)) throw new UsageError(`--out must name a .png or .jpg file, got '${out}'`);
+}
+
+/** The flags that describe a user's model: they go with --model. */
+const MODEL_FLAGS = ['normalization', 'mean', 'std', 'min', 'max', 'input-size', 'labels'] as const;
+
+/** What --model and its flags say: importNetwork's source and options. */
+interface ModelOptions {
+  model: string;
+  normalization?: NormalizationType;
+  mean?: number[];
+  standardDeviation?: number[];
+  min?: number[];
+  max?: number[];
+  inputSize?: [number, number];
+  classNames?: string;
+}
+
+/** A list of numbers (`123.68,116.78,103.94`, or one value), for --mean, --std, --min, --max. */
+function parseNumbers(flag: string, text: string): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  const values = parts.map(Number);
+  if (parts.some((p) => p === '') || values.some((v) => !Number.isFinite(v))) {
+    throw new UsageError(`--${flag} must be numbers separated by commas (123.68,116.78,103.94), got '${text}'`);
+  }
+  return values;
+}
+
+/** The model the command line names (null: SqueezeNet), with its flags checked. */
+function parseModel(values: Record<string, string | boolean | undefined>): ModelOptions | null {
+  const str = (k: string) => values[k] as string | undefined;
+  const model = str('model');
+  if (model === undefined) {
+    const stray = MODEL_FLAGS.find((f) => values[f] !== undefined);
+    if (stray) throw new UsageError(`--${stray} describes your own model; it goes with --model FILE`);
+    return null;
+  }
+  if (model.trim() === '') throw new UsageError('--model must name a model.json, a folder holding it, or a URL');
+  const normalization = str('normalization');
+  if (normalization !== undefined && !(NORMALIZATION_TYPES as readonly string[]).includes(normalization)) {
+    throw new UsageError(
+      `--normalization must be one of ${NORMALIZATION_TYPES.join(', ')}, got '${normalization}'` +
+        casedHint(normalization, NORMALIZATION_TYPES),
+    );
+  }
+  const numbers = (flag: string) => {
+    const text = str(flag);
+    return text === undefined ? undefined : parseNumbers(flag, text);
+  };
+  const size = str('input-size');
+  return {
+    model,
+    ...(normalization ? { normalization: normalization as NormalizationType } : {}),
+    ...(numbers('mean') ? { mean: numbers('mean') } : {}),
+    ...(numbers('std') ? { standardDeviation: numbers('std') } : {}),
+    ...(numbers('min') ? { min: numbers('min') } : {}),
+    ...(numbers('max') ? { max: numbers('max') } : {}),
+    ...(size !== undefined ? { inputSize: parseSize('input-size', size, false) as [number, number] } : {}),
+    ...(str('labels') !== undefined ? { classNames: str('labels') } : {}),
+  };
 }
 
 /** The interpretability methods of --explain. */
@@ -76,6 +148,7 @@ interface ExplainOptions {
   out: string;
   cls: string | number | null;
   resize: boolean;
+  model: ModelOptions | null;
   backend: BackendName | undefined;
   threads: number | undefined;
   quiet: boolean;
@@ -91,9 +164,18 @@ interface CliOptions {
   relu: boolean;
   strongest: boolean;
   resize: boolean;
+  model: ModelOptions | null;
   backend: BackendName | undefined;
   threads: number | undefined;
   quiet: boolean;
+}
+
+/** What --list-layers needs. */
+interface ListOptions {
+  listLayers: true;
+  model: ModelOptions | null;
+  backend?: BackendName;
+  threads?: number;
 }
 
 function parseSize(flag: string, text: string, allowMissing: boolean): [number | null, number | null] {
@@ -148,6 +230,14 @@ function parseCliArgs(argv: string[]) {
       'list-layers': { type: 'boolean' },
       explain: { type: 'string', short: 'e' },
       class: { type: 'string' },
+      model: { type: 'string', short: 'm' },
+      normalization: { type: 'string' },
+      mean: { type: 'string' },
+      std: { type: 'string' },
+      min: { type: 'string' },
+      max: { type: 'string' },
+      'input-size': { type: 'string' },
+      labels: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -155,9 +245,7 @@ function parseCliArgs(argv: string[]) {
   });
 }
 
-function parseCommandLine(
-  argv: string[],
-): CliOptions | ExplainOptions | 'help' | 'version' | { listLayers: true; backend?: BackendName; threads?: number } {
+function parseCommandLine(argv: string[]): CliOptions | ExplainOptions | ListOptions | 'help' | 'version' {
   let parsed: ReturnType<typeof parseCliArgs>;
   try {
     parsed = parseCliArgs(argv);
@@ -188,10 +276,11 @@ function parseCommandLine(
       throw new UsageError(`--threads must be an integer from 1 to ${MAX_WASM_THREADS}, got '${values.threads}'`);
     }
   }
+  const model = parseModel(values);
   if (values['list-layers']) {
     if (positionals.length > 0) throw new UsageError('--list-layers prints the layer table; it takes no <image>');
     refuse('--list-layers prints the layer table', values, [...FIGURE_FLAGS, 'out', 'resize', 'explain', 'class']);
-    return { listLayers: true, backend: values.backend as BackendName | undefined, threads };
+    return { listLayers: true, model, backend: values.backend as BackendName | undefined, threads };
   }
   if (positionals.length === 0) throw new UsageError('missing <image>');
   if (positionals.length > 1)
@@ -214,6 +303,7 @@ function parseCommandLine(
       out: values.out,
       cls,
       resize: values.resize ?? false,
+      model,
       backend: values.backend as BackendName | undefined,
       threads,
       quiet: values.quiet ?? false,
@@ -246,6 +336,7 @@ function parseCommandLine(
     relu: values.relu ?? false,
     strongest: values.strongest ?? false,
     resize: values.resize ?? false,
+    model,
     backend: values.backend as BackendName | undefined,
     threads,
     quiet: values.quiet ?? false,
@@ -263,10 +354,39 @@ function backendOptions(o: { backend?: BackendName; threads?: number }): InitBac
   return { ...(o.backend ? { backend: o.backend } : {}), ...(o.threads ? { threads: o.threads } : {}) };
 }
 
-async function listLayers(o: { backend?: BackendName; threads?: number }): Promise<void> {
-  const { analyzeNetwork, initBackend, squeezenet } = await loadLibrary();
-  await initBackend(backendOptions(o));
-  const net = await squeezenet();
+/** importNetwork's option names as the command line spells them, for its messages. */
+const FLAG_OF_OPTION: Record<string, string> = {
+  normalization: '--normalization',
+  mean: '--mean',
+  standardDeviation: '--std',
+  min: '--min',
+  max: '--max',
+  inputSize: '--input-size',
+  classNames: '--labels',
+};
+
+/**
+ * The network the command line names: SqueezeNet, or the user's model as importNetwork loads it (typed as any
+ * Network: the layer comes from the command line and is checked when the pass runs). importNetwork's messages name
+ * its options; they are given here as the flags that set them.
+ */
+async function loadNet(lib: Awaited<ReturnType<typeof loadLibrary>>, model: ModelOptions | null): Promise<Network> {
+  if (model === null) return lib.squeezenet();
+  const { model: source, ...options } = model;
+  try {
+    return await lib.importNetwork(source, options);
+  } catch (err) {
+    const e = err as Error;
+    e.message = e.message.replace(/'?options\.(\w+)'?/g, (all, k: string) => FLAG_OF_OPTION[k] ?? all);
+    throw e;
+  }
+}
+
+async function listLayers(o: ListOptions): Promise<void> {
+  const lib = await loadLibrary();
+  await lib.initBackend(backendOptions(o));
+  const net = await loadNet(lib, o.model);
+  const { analyzeNetwork } = lib;
   try {
     console.log(String(analyzeNetwork(net)));
   } finally {
@@ -284,12 +404,11 @@ function checkOutFolder(out: string): void {
 
 async function render(opts: CliOptions): Promise<void> {
   checkOutFolder(opts.out);
-  const { tf, activations, imread, imresize, imtile, imwrite, initBackend, mat2gray, maxChannelIndex, squeezenet } =
-    await loadLibrary();
+  const lib = await loadLibrary();
+  const { tf, activations, imread, imresize, imtile, imwrite, initBackend, mat2gray, maxChannelIndex } = lib;
   const say = opts.quiet ? () => {} : (line: string) => console.log(line);
   const choice = await initBackend(backendOptions(opts));
-  // Typed as any Network: the layer comes from the command line and is checked when the pass runs.
-  const net: Network = await squeezenet();
+  const net = await loadNet(lib, opts.model);
   const im = await imread(opts.image);
   try {
     const act = activations(net, im, opts.layer, opts.resize ? { resize: true } : undefined);
@@ -361,7 +480,7 @@ async function explain(opts: ExplainOptions): Promise<void> {
   const { tf } = lib;
   const say = opts.quiet ? () => {} : (line: string) => console.log(line);
   const choice = await lib.initBackend(backendOptions(opts));
-  const net = await lib.squeezenet();
+  const net = await loadNet(lib, opts.model);
   let im = await lib.imread(opts.image);
   const maps: tf.Tensor[] = [];
   try {
@@ -377,10 +496,11 @@ async function explain(opts: ExplainOptions): Promise<void> {
       );
     }
     const top = await lib.classify(net, im, 1);
-    const cls = opts.cls ?? top[0].label;
-    const label = typeof cls === 'number' ? net.classNames[cls] : cls;
+    // By index: a model without class names labels its classes by their index, which is no class name.
+    const cls = opts.cls ?? top[0].index;
+    const label = typeof cls === 'number' ? (net.classNames[cls] ?? `class ${cls}`) : cls;
     say(
-      `top class: ${top[0].label} (${top[0].score.toFixed(3)}); explaining '${label ?? cls}' with ${opts.explain} on ${choice.backend}`,
+      `top class: ${top[0].label} (${top[0].score.toFixed(3)}); explaining '${label}' with ${opts.explain} on ${choice.backend}`,
     );
     const started = performance.now();
     const progress = opts.quiet

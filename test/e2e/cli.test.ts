@@ -3,9 +3,10 @@
  * with its exit code (0 done, 1 failed while running, 2 bad command line).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { NSFW_CLASSES, writeThirdPartyModel } from '../../examples/your-model/nsfwjsModels.js';
 import { ensureBuilt, readPng, ROOT } from '../helpers/figures.js';
 
 const OUT = path.join(ROOT, 'test-artifacts', 'cli');
@@ -52,7 +53,16 @@ describe('cnn-activations --help / --version', () => {
     const r = cli('--help');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]');
-    for (const flag of ['--channels', '--grid', '--thumb', '--relu', '--strongest', '--backend', '--list-layers']) {
+    for (const flag of [
+      '--channels',
+      '--grid',
+      '--thumb',
+      '--relu',
+      '--strongest',
+      '--backend',
+      '--list-layers',
+      '--model',
+    ]) {
       expect(r.stdout).toContain(flag);
     }
     expect(r.stderr).toBe('');
@@ -202,6 +212,77 @@ describe('cnn-activations: readable figures, honest words', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`cnn-activations: the folder of --out does not exist: ${dir} (create it first)`);
     expect(existsSync(path.join(OUT, 'not-there'))).toBe(false);
+  });
+});
+
+describe('cnn-activations --model (your own model)', () => {
+  // A real third-party Keras model from npm (nsfwjs's MobileNetV2, five classes), written as ordinary TF.js files.
+  const MODEL_DIR = path.join(OUT, 'mobilenet_v2');
+  const LABELS = path.join(OUT, 'nsfw-labels.txt');
+  const model = ['--model', MODEL_DIR, '--normalization', 'rescale-zero-one'];
+  beforeAll(async () => {
+    await writeThirdPartyModel('mobilenet_v2', MODEL_DIR);
+    writeFileSync(LABELS, `${NSFW_CLASSES.join('\n')}\n`);
+  });
+
+  it('--list-layers prints its layer table, by Keras names', () => {
+    const r = cli(...model, '--list-layers', '--backend', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^model_1: 162 layers, input 224×224×3/);
+    expect(r.stdout).toMatch(/\n\s+3\s+Conv1\s+Convolution\s+112×112×32\s/);
+  });
+
+  it('draws one of its layers, resized to its input size', () => {
+    const out = path.join(OUT, 'user-conv1.png');
+    const r = cli(FACE, ...model, '--layer', 'Conv1', '--resize', '--out', out, '--backend', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'Conv1: 112×112×32 activations of examples/images/face.png (227×227×3, resized to 224×224) on wasm',
+    );
+    const png = readPng(out);
+    expect([png.height, png.width]).toEqual([672, 672]);
+  });
+
+  it('explains its top class by the names of a labels file', () => {
+    const out = path.join(OUT, 'user-why.png');
+    const r = cli(FACE, ...model, '--labels', LABELS, '--explain', 'gradcam', '--resize', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/top class: Neutral \(0\.\d+\); explaining 'Neutral' with gradcam/);
+    expect(readPng(out).width).toBe(448);
+  });
+
+  it('without a labels file, explains a class by its index', () => {
+    const out = path.join(OUT, 'user-why-index.png');
+    const r = cli(FACE, ...model, '--explain', 'gradcam', '--class', '3', '--resize', '--out', out, '-q');
+    expect(r.status, r.stderr).toBe(0);
+    expect(readPng(out).width).toBe(448);
+  });
+
+  it('refuses model flags without --model, an unknown normalization, and bad numbers (exit 2)', () => {
+    const stray = cli('--normalization', 'none', '--list-layers');
+    expect(stray.status).toBe(2);
+    expect(stray.stderr).toContain('--normalization describes your own model; it goes with --model FILE');
+    const cased = cli('--model', MODEL_DIR, '--normalization', 'Zscore', '--list-layers');
+    expect(cased.status).toBe(2);
+    expect(cased.stderr).toContain(
+      "--normalization must be one of none, zerocenter, zscore, rescale-symmetric, rescale-zero-one, got 'Zscore'; did you mean 'zscore'?",
+    );
+    const mean = cli('--model', MODEL_DIR, '--normalization', 'zerocenter', '--mean', '1,x', '--list-layers');
+    expect(mean.status).toBe(2);
+    expect(mean.stderr).toContain("--mean must be numbers separated by commas (123.68,116.78,103.94), got '1,x'");
+  });
+
+  it("says what the model needs in the command's own flags (exit 1)", () => {
+    const none = cli('--model', MODEL_DIR, '--list-layers');
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('say how the model expects its pixels with --normalization:');
+    const zscore = cli('--model', MODEL_DIR, '--normalization', 'zscore', '--list-layers');
+    expect(zscore.stderr).toContain("normalization 'zscore' needs --mean (one value per channel, or one for all)");
+    const size = cli(...model, '--input-size', '10x10', '--list-layers');
+    expect(size.stderr).toContain("expected --input-size to be [224, 224] (the Keras model's fixed input size)");
+    const missing = cli('--model', path.join(OUT, 'no-such-model'), '--normalization', 'none', '--list-layers');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read the model file .*no-such-model \(it does not exist\)/);
   });
 });
 
