@@ -146,7 +146,7 @@ export async function imageLIME(
     const seed = opts.seed === undefined ? 0 : assertInteger(FN, 'options.seed', opts.seed);
     const signal = checkLongRunOptions(FN, opts);
     const output = network.layerNames[network.layerNames.length - 1];
-    const batch = miniBatchFor(FN, t, [output], x, numSamples, miniBatch);
+    const batch = miniBatchFor(FN, t, [output], [H, W], numSamples, miniBatch);
     assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');
     assertSamples(numSamples, numFeatures);
     assertLargeEnough(FN, t, [output], x, batch);

@@ -186,7 +186,7 @@ export async function occlusionSensitivity(
     const rows = maskSpans(H, mask[0], stride[0], clipping);
     const cols = maskSpans(W, mask[1], stride[1], clipping);
     const positions = rows.length * cols.length;
-    const batch = miniBatchFor(FN, t, [output], x, positions, miniBatch);
+    const batch = miniBatchFor(FN, t, [output], [H, W], positions, miniBatch);
     assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');
     assertLargeEnough(FN, t, [output], x, batch);
     throwIfAborted(FN, signal);

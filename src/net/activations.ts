@@ -5,7 +5,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ImageInput } from '../io/imageInput.js';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { assertInteger, assertOneOf, assertOptions, typeError } from '../internal/validate.js';
-import { assertLargeEnough, imageArg, type LayerRef, resolveLayers, resolveTarget, runGraph } from './graph.js';
+import {
+  assertLargeEnough,
+  imageArg,
+  imageSize,
+  type LayerRef,
+  miniBatchFor,
+  resolveLayers,
+  resolveTarget,
+  runGraph,
+} from './graph.js';
 import { assertFiniteSync, type NonFinitePolicy, nonFiniteMode } from './nonFinite.js';
 import type { Network } from './types.js';
 
@@ -210,8 +219,8 @@ export function activations(
       opts.outputAs === undefined
         ? 'channels'
         : assertOneOf(FN, 'options.outputAs', opts.outputAs, ['channels', 'rows', 'columns']);
-    const chunk =
-      opts.miniBatchSize === undefined ? 128 : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
+    const miniBatch =
+      opts.miniBatchSize === undefined ? undefined : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
     if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
       throw typeError(FN, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
     }
@@ -223,12 +232,14 @@ export function activations(
       );
     }
     const { names, list } = resolveLayers(FN, t, layer);
-    if (resizeTo === null) assertLargeEnough(FN, t, names, x);
+    // MATLAB's 128 images at a time unless told, fewer where a chunk would pass limits.maxElements.
+    const n = x.rank === 4 ? (x.shape[0] as number) : 1;
+    const chunk = miniBatchFor(FN, t, names, resizeTo ?? imageSize(x), n, miniBatch);
+    if (resizeTo === null) assertLargeEnough(FN, t, names, x, Math.min(chunk, n), n);
 
     // 2. Non-finite pixels, then one pass through the graph, computing only what the requested layers need.
     if (mode === 'error') assertFiniteSync(FN, x);
     const run = { resizeTo, poisonNonFinite: mode === 'nan' };
-    const n = x.rank === 4 ? (x.shape[0] as number) : 1;
     let results: tf.Tensor[];
     if (n <= chunk) {
       results = runGraph(FN, t, x, names, run);

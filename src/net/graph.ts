@@ -351,7 +351,8 @@ function lastShapes(layers: readonly LayerInfo[], size: [number, number, number]
  * Checks, before any kernel runs, that a network's requested layers can be computed from the image (large enough for
  * each) and that no layer on the way to them is larger than `limits.maxElements` (a huge image would otherwise
  * exhaust or corrupt the backend's memory).
- * `batch` counts the images run at once when it is not `x`'s own (a method that runs many variants of one image).
+ * `batch` counts the images run at once when it is not `x`'s own (a method that runs many variants of one image, a
+ * batch run in chunks); `resultsBatch`, when more, the images whose results the requested layers hold.
  * @throws {RangeError} naming the first layer that cannot be computed and the smallest image it needs, or the layer
  *   that would be too large.
  */
@@ -361,6 +362,7 @@ export function assertLargeEnough(
   names: readonly string[],
   x: tf.Tensor,
   batch?: number,
+  resultsBatch?: number,
 ): void {
   const layers = t.layers;
   if (!layers) return;
@@ -379,11 +381,18 @@ export function assertLargeEnough(
     const shape = shapes.get(l.name);
     if (shape) assertElements(fn, 'img', [n, ...shape], `layer '${l.name}'`);
   }
+  // The requested layers' results hold every image, however many run at once.
+  if (resultsBatch !== undefined && resultsBatch > n) {
+    for (const name of new Set(names.map(layerOf))) {
+      const shape = shapes.get(name);
+      if (shape) assertElements(fn, 'img', [resultsBatch, ...shape], `layer '${name}' for all ${resultsBatch} images`);
+    }
+  }
 }
 
 /**
- * The mini-batch of a method that runs `count` variants of one image `x` (occlusion's masked images, LIME's samples)
- * through the network to the layers `names`: `miniBatchSize` as given, or MATLAB's default 128 lowered to what fits
+ * The mini-batch for `count` images of size `[h, w]` run through the network to the layers `names` (a batch given
+ * to `activations`, occlusion's masked images, LIME's samples): `miniBatchSize` as given, or MATLAB's default 128 lowered to what fits
  * `limits.maxElements` (the largest tensor of a pass decides: the images themselves, or a layer on the way). Either
  * way at most `count`. The results do not depend on it.
  * @throws {RangeError} naming `options.miniBatchSize` and the most that fits, when one given is more.
@@ -392,11 +401,10 @@ export function miniBatchFor(
   fn: string,
   t: GraphTarget,
   names: readonly string[],
-  x: tf.Tensor,
+  [h, w]: readonly [number, number],
   count: number,
   miniBatchSize: number | undefined,
 ): number {
-  const [h, w] = imageSize(x);
   let largest = h * w * (t.inputChannels ?? 3);
   if (t.layers) {
     const shapes = lastShapes(t.layers, [h, w, t.inputChannels ?? 3]);

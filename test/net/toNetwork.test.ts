@@ -12,6 +12,7 @@ import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { classify } from '../../src/net/classify.js';
 import { graphProblem } from '../../src/net/graphNetwork.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
+import { setLimits } from '../../src/internal/limits.js';
 import type { Network } from '../../src/net/types.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
@@ -728,6 +729,39 @@ describe("activations: MATLAB's OutputAs and MiniBatchSize on any network", () =
       "activations: expected 'options.miniBatchSize' to be an integer >= 1, got 0 (number)",
     );
     tf.dispose([batch, ...whole, ...chunked, rows, cols, one]);
+    net.dispose();
+  });
+
+  it('chunks a batch to fit limits.maxElements unless told; the results must fit it whole', async () => {
+    const m = sequential();
+    const net = await toNetwork(m, { normalization: 'rescale-symmetric' });
+    const batch = tf.tidy(() => tf.round(tf.randomUniform([5, 16, 16, 3], 0, 255, 'float32', 12)));
+    const whole = activations(net, batch, 'out');
+    // c1's 16×16×4 = 1,024 elements an image is the largest tensor of a pass: 2 images fit in 2,048.
+    const before = setLimits({ maxElements: 2048 });
+    try {
+      const fractions: number[] = [];
+      const chunked = await expectNoLeak(
+        () => activations(net, batch, 'out', { onProgress: (f) => fractions.push(f) }),
+        1,
+      );
+      expect(fractions).toEqual([0.4, 0.8, 1]);
+      expect(await maxAbsDiff(whole, chunked)).toBeLessThanOrEqual(1e-6);
+      chunked.dispose();
+      await expectThrowsNoLeak(
+        () => activations(net, batch, 'out', { miniBatchSize: 3 }),
+        RangeError,
+        "activations: expected 'options.miniBatchSize' to be at most 2 for a 16×16 image (a larger mini-batch of images exceeds limits.maxElements; raise it with setLimits), got 3 (number)",
+      );
+      await expectThrowsNoLeak(
+        () => activations(net, batch, 'c1'),
+        RangeError,
+        "activations: 'img' asks for layer 'c1' for all 5 images of 5,120 elements [5, 16, 16, 4] (0.0 MiB as float32); the limit is 2,048 elements (limits.maxElements; raise it with setLimits)",
+      );
+    } finally {
+      setLimits(before);
+    }
+    tf.dispose([batch, whole]);
     net.dispose();
   });
 });
