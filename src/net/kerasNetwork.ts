@@ -141,6 +141,10 @@ function kerasLayerRow(
     ({ ...common, type, description }) as unknown as PartialLayer;
   const padMode = cfg.padding === 'same' ? 'same' : 'manual';
   const known = (a: (number | null)[]) => a.every((v): v is number => typeof v === 'number' && v > 0);
+  // The geometry below reads sizes as [h, w, c]: a channels-first layer's would be wrong, so it is not read.
+  // tfjs-layers spells the value in camelCase, Keras files in snake_case.
+  if (cfg.data_format === 'channels_first' || cfg.data_format === 'channelsFirst')
+    return simple('Other', `${cls} (Keras, channels first)`);
   switch (cls) {
     case 'InputLayer':
       // An input of free size (`[null, null, 3]`) is described at the size the network was given.

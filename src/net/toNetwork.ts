@@ -173,7 +173,10 @@ export async function makeNetwork(
   if (channels !== 1 && channels !== 3) {
     throw new RangeError(
       `${fn}: expected the model's input to have 1 or 3 channels (gray or RGB), got ${channels ?? 'an unknown number'}` +
-        (channels === null ? ' (give options.inputSize [h, w, c])' : ''),
+        (channels === null ? ' (give options.inputSize [h, w, c])' : '') +
+        (shape[1] === 1 || shape[1] === 3
+          ? `; its input [${shape.slice(1).join(', ')}] looks channels-first: this library feeds images [h, w, c] (channels last)`
+          : ''),
     );
   }
   const [mh, mw] = [known(shape[1]), known(shape[2])];

@@ -488,6 +488,29 @@ describe('toNetwork: graph models that are odd or hostile', () => {
   }, 60_000);
 });
 
+describe('toNetwork: channels-first Keras layers', () => {
+  it('refuses a channels-first input, saying so; a channels-first layer is Other (its geometry is not read)', async () => {
+    const x = tfl.input({ shape: [3, 16, 16], name: 'nchw' });
+    const y = tfl.layers.conv2d({ filters: 4, kernelSize: 3, dataFormat: 'channelsFirst', name: 'c' }).apply(x);
+    await expectThrowsNoLeak(
+      () => toNetwork(tfl.model({ inputs: x, outputs: y as tfl.SymbolicTensor }), { normalization: 'none' }),
+      RangeError,
+      "toNetwork: expected the model's input to have 1 or 3 channels (gray or RGB), got 16; its input [3, 16, 16] looks channels-first: this library feeds images [h, w, c] (channels last)",
+    );
+    // Channels last in, permuted inside: the layer runs, but its kernel, stride and size rules are not NHWC's.
+    const x2 = tfl.input({ shape: [16, 16, 3], name: 'nhwc' });
+    const p = tfl.layers.permute({ dims: [3, 1, 2], name: 'to_nchw' }).apply(x2);
+    const c = tfl.layers.conv2d({ filters: 4, kernelSize: 3, dataFormat: 'channelsFirst', name: 'c' }).apply(p);
+    const net = await toNetwork(tfl.model({ inputs: x2, outputs: c as tfl.SymbolicTensor }), { normalization: 'none' });
+    expect(net.layers[2]).toMatchObject({
+      type: 'Other',
+      description: 'Conv2D (Keras, channels first)',
+      outputSize: [4, 14, 14],
+    });
+    net.dispose();
+  });
+});
+
 describe('toNetwork: bad input', () => {
   it('says what is expected for every wrong argument, and leaks nothing', async () => {
     const m = sequential();
