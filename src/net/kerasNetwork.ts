@@ -45,6 +45,7 @@ interface KLayer {
   readonly inboundNodes: readonly KNode[];
   readonly weights: readonly KWeight[];
   apply(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor | tf.Tensor[];
+  computeOutputShape?(inputShape: (number | null)[] | (number | null)[][]): (number | null)[] | (number | null)[][];
   readonly layers?: readonly KLayer[];
   readonly inputs?: readonly KSym[];
   readonly outputs?: readonly KSym[];
@@ -331,6 +332,11 @@ export interface KerasParts {
    * sizes, and what follows from them ('same' paddings, the input's description).
    */
   complete(shapes: ReadonlyMap<string, readonly number[] | null>): PartialLayer[];
+  /**
+   * Every layer's output size (without the batch) for an input `[h, w, c]`, from Keras's own shape rules: nothing
+   * runs. Null where a layer cannot tell.
+   */
+  predictShapes(input: readonly [number, number, number]): Map<string, number[] | null>;
 }
 
 /** Reads a Keras model's layer table and makes its engine. The model must have one input and one output. */
@@ -464,6 +470,30 @@ export function kerasNetworkParts(model: KLayer): KerasParts {
     inputName,
     inputShape,
     engine: (normalization, fn) => kerasEngine(model, entries, contexts, inputName, normalization, fn),
+    predictShapes: (input) => {
+      const shapes = new Map<string, number[] | null>();
+      for (const l of layers) {
+        const from = sources.get(l.name);
+        let shape: number[] | null = null;
+        if (l.inputs.length === 0) shape = [...input];
+        else if (l.type === 'Network') shape = shapes.get((l as { outputLayer?: string }).outputLayer ?? '') ?? null;
+        else if (from?.layer.computeOutputShape) {
+          const ins = l.inputs.map((n) => shapes.get(n));
+          if (ins.every((v): v is number[] => v != null)) {
+            try {
+              const batched = ins.map((v) => [1, ...v]);
+              const out = from.layer.computeOutputShape(batched.length === 1 ? batched[0] : batched);
+              const first = (Array.isArray(out[0]) ? out[0] : out) as (number | null)[];
+              if (first.every((d) => typeof d === 'number' && d >= 0)) shape = (first as number[]).slice(1);
+            } catch {
+              // A layer whose rule needs more than shapes: its size is measured by running it.
+            }
+          }
+        }
+        shapes.set(l.name, shape);
+      }
+      return shapes;
+    },
     complete: (shapes) =>
       layers.map((l) => {
         const outputSize = [...(shapes.get(l.name) ?? l.outputSize)];

@@ -13,6 +13,7 @@ import {
   typeError,
   withoutHoles,
 } from '../internal/validate.js';
+import { assertElements } from '../internal/limits.js';
 import { isGraphModel, isLayersModel } from './graph.js';
 import { graphNetworkParts, graphProblem } from './graphNetwork.js';
 import { kerasNetworkParts } from './kerasNetwork.js';
@@ -234,6 +235,11 @@ export async function makeNetwork(
     engine = parts.engine(normalization, fn);
     layers = parts.layers;
     if (layers.some((l) => l.outputSize.some((d) => d < 0)) || mh === null || mw === null) {
+      // Sizes from Keras's rules first: a layer too large at this size is refused before anything is allocated (on
+      // wasm, an allocation past 4 GiB wraps around and the kernel writes out of bounds).
+      for (const [name, shape] of parts.predictShapes(inputSize)) {
+        if (shape) assertElements(fn, 'options.inputSize', shape, `layer '${name}'`);
+      }
       layers = parts.complete(measure(fn, engine, layers, inputSize));
     }
   }

@@ -11,6 +11,7 @@ import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { classify } from '../../src/net/classify.js';
 import { graphProblem } from '../../src/net/graphNetwork.js';
+import { kerasNetworkParts } from '../../src/net/kerasNetwork.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import { setLimits } from '../../src/internal/limits.js';
 import type { Network } from '../../src/net/types.js';
@@ -231,6 +232,9 @@ describe('toNetwork: Keras models built in code', () => {
       const want = sub.predict(scaled) as tf.Tensor[];
       const table = analyzeNetwork(net, { inputSize: [h, w] });
       expect(table.layers.slice(1).map((l) => l.activations)).toEqual(want.map((t) => t.shape.slice(1)));
+      // Keras's own shape rules (what toNetwork checks against the limits before it runs a free-size model) agree.
+      const predicted = kerasNetworkParts(m as never).predictShapes([h, w, 3]);
+      expect(names.map((n) => predicted.get(n))).toEqual(want.map((t) => t.shape.slice(1)));
       const got = activations(net, raw, names);
       for (let i = 0; i < names.length; i++) {
         expect(got[i].shape).toEqual(want[i].shape.slice(1));
@@ -486,6 +490,19 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     tf.dispose([img, out]);
     net.dispose();
   }, 60_000);
+});
+
+describe('toNetwork: a free-size Keras model too large at its input size', () => {
+  it("is refused from its layers' sizes before it runs (a wasm allocation past 4 GiB would wrap)", async () => {
+    const x = tfl.input({ shape: [null, null, 3], name: 'pixels' });
+    const up = tfl.layers.upSampling2d({ size: [3000, 3000], name: 'up' }).apply(x);
+    const m = tfl.model({ inputs: x, outputs: up as tfl.SymbolicTensor, name: 'huge' });
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'none', inputSize: [32, 32] }),
+      RangeError,
+      "toNetwork: 'options.inputSize' asks for layer 'up' of 27,648,000,000 elements [96000, 96000, 3] (105469 MiB as float32); the limit is 134,217,728 elements (limits.maxElements; raise it with setLimits)",
+    );
+  });
 });
 
 describe('toNetwork: channels-first Keras layers', () => {
