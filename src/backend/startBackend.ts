@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from './backendNames.js';
 import { firstLine } from './probeBackends.js';
 import { packagedWasmPaths } from './wasmFiles.js';
+import { guardWasmHeap } from './wasmHeapGuard.js';
 import { nodeProcess, prepareWasmThreads, type WasmPackage } from './wasmThreads.js';
 import { installWebGPUKernelFixes } from './webgpuKernelFixes.js';
 
@@ -117,7 +118,10 @@ export async function trySetBackend(
   if (ok === TIMED_OUT) {
     return `tf.setBackend('${backend}') did not settle within ${timeoutMs / 1000} s (for wasm in a bundle: check wasmPaths, and that the backend's code is not minified when threads are on)`;
   }
-  if (ok === true) return null;
+  if (ok === true) {
+    if (backend === 'wasm') guardWasmHeap();
+    return null;
+  }
   const where =
     backend === 'wasm' && !nodeProcess()
       ? `; its .wasm files were looked for at ${wasmSource}: serve them there, or pass initBackend({ wasmPaths })`
