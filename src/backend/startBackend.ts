@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from './backendNames.js';
 import { firstLine } from './probeBackends.js';
+import { guardBackends } from './backendGuards.js';
 import { packagedWasmPaths } from './wasmFiles.js';
-import { guardWasmHeap } from './wasmHeapGuard.js';
 import { nodeProcess, prepareWasmThreads, type WasmPackage } from './wasmThreads.js';
 import { installWebGPUKernelFixes } from './webgpuKernelFixes.js';
 
@@ -119,7 +119,7 @@ export async function trySetBackend(
     return `tf.setBackend('${backend}') did not settle within ${timeoutMs / 1000} s (for wasm in a bundle: check wasmPaths, and that the backend's code is not minified when threads are on)`;
   }
   if (ok === true) {
-    if (backend === 'wasm') guardWasmHeap();
+    guardBackends();
     return null;
   }
   const where =

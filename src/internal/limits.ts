@@ -5,6 +5,7 @@
  * trapping the wasm backend (which corrupts later results) or hanging. Raise a limit with {@link setLimits} when
  * real work needs more.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { assertOptions, rangeError, typeError } from './validate.js';
 
 /** The limits in force (see {@link getLimits}, {@link setLimits}). */
@@ -13,7 +14,8 @@ export interface Limits {
    * The most elements of any tensor a function computes from its arguments (the output of `imresize` and `imtile`,
    * each activation `activations` computes, a mini-batch of `occlusionSensitivity` or `imageLIME`, `imageLIME`'s
    * samples). 2^27 elements are 512 MiB of float32: about the most a wasm backend (4 GiB of memory, and intermediate
-   * copies) can hold safely.
+   * copies) can hold safely. On WebGPU, what the device binds in one buffer bounds it further where that is less
+   * (32 Mi elements on a device of 128 MiB).
    * @default 134217728
    */
   maxElements: number;
@@ -99,6 +101,31 @@ export function setLimits(changes: Partial<Limits> | 'defaults'): Readonly<Limit
   return previous;
 }
 
+/**
+ * The most elements one tensor can have on a backend's device, by backend name, where that is less than any limit a
+ * user would set: a WebGPU device binds at most `maxStorageBufferBindingSize` bytes of one buffer (128 MiB on many),
+ * and TF.js computes zeros, without an error, for a tensor larger than that.
+ */
+const deviceCaps = new Map<string, number>();
+
+/** Records the most elements one tensor can have on `backend`'s device (null: no cap). @internal */
+export function setDeviceElementCap(backend: string, elements: number | null): void {
+  if (elements === null) deviceCaps.delete(backend);
+  else deviceCaps.set(backend, elements);
+}
+
+/**
+ * The most elements a tensor may have now: `maxElements`, or fewer on a backend whose device holds fewer in one
+ * tensor; `device` names that backend when its cap is the smaller.
+ */
+export function elementLimit(): { max: number; device: string | null } {
+  const backend = tf.engine().backendName;
+  const cap = backend == null ? undefined : deviceCaps.get(backend);
+  return cap !== undefined && cap < current.maxElements
+    ? { max: cap, device: backend }
+    : { max: current.maxElements, device: null };
+}
+
 /** A count with thousands separators, as messages about sizes print it: `67,108,864`. */
 export const formatCount = (n: number): string => n.toLocaleString('en-US');
 
@@ -110,13 +137,16 @@ export const formatCount = (n: number): string => n.toLocaleString('en-US');
  */
 export function assertElements(fn: string, arg: string, shape: readonly number[], what = 'a tensor'): void {
   const n = shape.reduce((a, b) => a * b, 1);
-  const max = current.maxElements;
+  const { max, device } = elementLimit();
   if (n > max) {
     const mib = (n * 4) / 2 ** 20;
+    const which = device
+      ? `what the ${device} device holds in one tensor, its maxStorageBufferBindingSize; ask for less at a time, or use the wasm backend`
+      : 'limits.maxElements; raise it with setLimits';
     throw new RangeError(
       `${fn}: '${arg}' asks for ${what} of ${formatCount(n)} elements [${shape.join(', ')}] ` +
         `(${mib >= 10 ? Math.round(mib) : mib.toFixed(1)} MiB as float32); the limit is ${formatCount(max)} elements ` +
-        `(limits.maxElements; raise it with setLimits)`,
+        `(${which})`,
     );
   }
 }

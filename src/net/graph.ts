@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { imresize } from '../image/imresize.js';
-import { assertElements, getLimits } from '../internal/limits.js';
+import { assertElements, elementLimit } from '../internal/limits.js';
 import {
   assertTensor,
   describeValue,
@@ -393,7 +393,8 @@ export function assertLargeEnough(
 /**
  * The mini-batch for `count` images of size `[h, w]` run through the network to the layers `names` (a batch given
  * to `activations`, occlusion's masked images, LIME's samples): `miniBatchSize` as given, or MATLAB's default 128 lowered to what fits
- * `limits.maxElements` (the largest tensor of a pass decides: the images themselves, or a layer on the way). Either
+ * `limits.maxElements`, or what the device holds in one tensor where that is less (the largest tensor of a pass
+ * decides: the images themselves, or a layer on the way). Either
  * way at most `count`. The results do not depend on it.
  * @throws {RangeError} naming `options.miniBatchSize` and the most that fits, when one given is more.
  */
@@ -419,14 +420,15 @@ export function miniBatchFor(
     }
   }
   // One image too large for the limit is refused by the checks that follow, naming the layer.
-  const fits = Math.max(1, Math.floor(getLimits().maxElements / largest));
+  const limit = elementLimit();
+  const fits = Math.max(1, Math.floor(limit.max / largest));
   if (miniBatchSize === undefined) return Math.min(128, count, fits);
   const batch = Math.min(miniBatchSize, count);
   if (batch > fits) {
     throw rangeError(
       fn,
       'options.miniBatchSize',
-      `at most ${fits} for a ${h}×${w} image (a larger mini-batch of images exceeds limits.maxElements; raise it with setLimits)`,
+      `at most ${fits} for a ${h}×${w} image (a larger mini-batch of images exceeds ${limit.device ? `what the ${limit.device} device holds in one tensor` : 'limits.maxElements; raise it with setLimits'})`,
       miniBatchSize,
     );
   }

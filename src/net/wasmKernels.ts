@@ -13,7 +13,7 @@
  * `ensureWasmKernels`; not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { guardWasmHeap } from '../backend/wasmHeapGuard.js';
+import { guardBackends } from '../backend/backendGuards.js';
 
 /**
  * Max pooling's input gradient with TF's routing (each window's first maximum, row-major). Inputs `dy`, `x` and the
@@ -305,8 +305,8 @@ const ours = new Map<string, tf.KernelFunc>();
  * nothing until TF.js's wasm backend has registered its kernels (it loads on demand), and nothing once these are in.
  */
 export function ensureWasmKernels(): void {
-  // A program may have started wasm itself (tf.setBackend): the heap guard goes on here too.
-  guardWasmHeap();
+  // A program may have started its backend itself (tf.setBackend): the backend guards go on here too.
+  guardBackends();
   for (const [name, kernel] of REPLACEMENTS) {
     const current = tf.getKernel(name, 'wasm');
     if (current === undefined || current.kernelFunc === ours.get(name)) continue;
