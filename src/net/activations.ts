@@ -232,7 +232,7 @@ export function activations(
       );
     }
     const { names, list } = resolveLayers(FN, t, layer);
-    // MATLAB's 128 images at a time unless told, fewer where a chunk would pass limits.maxElements.
+    // MATLAB's 128 images at a time unless told, fewer where a chunk would exceed the element limit.
     const n = x.rank === 4 ? (x.shape[0] as number) : 1;
     const chunk = miniBatchFor(FN, t, names, resizeTo ?? imageSize(x), n, miniBatch);
     if (resizeTo === null) assertLargeEnough(FN, t, names, x, Math.min(chunk, n), n);

@@ -349,8 +349,9 @@ function lastShapes(layers: readonly LayerInfo[], size: [number, number, number]
 
 /**
  * Checks, before any kernel runs, that a network's requested layers can be computed from the image (large enough for
- * each) and that no layer on the way to them is larger than `limits.maxElements` (a huge image would otherwise
- * exhaust or corrupt the backend's memory).
+ * each) and that no layer on the way to them is larger than the element limit (`limits.maxElements`, or what the
+ * device holds in one tensor where that is less: a huge image would otherwise exhaust or corrupt the backend's
+ * memory, or read as zeros on WebGPU).
  * `batch` counts the images run at once when it is not `x`'s own (a method that runs many variants of one image, a
  * batch run in chunks); `resultsBatch`, when more, the images whose results the requested layers hold.
  * @throws {RangeError} naming the first layer that cannot be computed and the smallest image it needs, or the layer
@@ -392,10 +393,10 @@ export function assertLargeEnough(
 
 /**
  * The mini-batch for `count` images of size `[h, w]` run through the network to the layers `names` (a batch given
- * to `activations`, occlusion's masked images, LIME's samples): `miniBatchSize` as given, or MATLAB's default 128 lowered to what fits
- * `limits.maxElements`, or what the device holds in one tensor where that is less (the largest tensor of a pass
- * decides: the images themselves, or a layer on the way). Either
- * way at most `count`. The results do not depend on it.
+ * to `activations`, occlusion's masked images, LIME's samples): `miniBatchSize` as given, or MATLAB's default 128
+ * lowered to what fits the element limit (`limits.maxElements`, or what the device holds in one tensor where that is
+ * less; the largest tensor of a pass decides: the images themselves, or a layer on the way). Either way at most
+ * `count`. The results do not depend on it.
  * @throws {RangeError} naming `options.miniBatchSize` and the most that fits, when one given is more.
  */
 export function miniBatchFor(
