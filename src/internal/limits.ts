@@ -131,13 +131,21 @@ export const formatCount = (n: number): string => n.toLocaleString('en-US');
 
 /**
  * Checks that a tensor of `shape` that `fn` is about to compute stays within `maxElements`; `arg` names the argument
- * that asked for it and `what` the tensor (`'an output'`, `"layer 'conv1'"`). Call it before allocating anything.
+ * that asked for it and `what` the tensor (`'an output'`, `"layer 'conv1'"`); `where: 'host'` for an array in
+ * JavaScript memory, which a device's cap on one tensor does not bound. Call it before allocating anything.
  * @throws {RangeError} `fn: 'arg' asks for <what> of N elements [shape] (B MiB as float32); the limit is M elements
  *   (limits.maxElements; raise it with setLimits)`
  */
-export function assertElements(fn: string, arg: string, shape: readonly number[], what = 'a tensor'): void {
+export function assertElements(
+  fn: string,
+  arg: string,
+  shape: readonly number[],
+  what = 'a tensor',
+  where: 'device' | 'host' = 'device',
+): void {
   const n = shape.reduce((a, b) => a * b, 1);
-  const { max, device } = elementLimit();
+  // What lives in JavaScript memory (LIME's table of samples) is bounded by maxElements alone.
+  const { max, device } = where === 'host' ? { max: current.maxElements, device: null } : elementLimit();
   if (n > max) {
     const mib = (n * 4) / 2 ** 20;
     const which = device

@@ -66,7 +66,13 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  * that a huge `numSamples` is refused before anything is allocated rather than exhausting memory.
  */
 function assertSamples(numSamples: number, features: number): void {
-  assertElements(FN, 'options.numSamples', [numSamples, features + 2], 'samples (per feature, score and weight)');
+  assertElements(
+    FN,
+    'options.numSamples',
+    [numSamples, features + 2],
+    'samples (per feature, score and weight)',
+    'host',
+  );
 }
 
 /**
