@@ -17,7 +17,7 @@ import { setLimits } from '../../src/internal/limits.js';
 import type { Network } from '../../src/net/types.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
-import { BACKEND } from '../helpers/backend.js';
+import { BACKEND, elementLimitEnd } from '../helpers/backend.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
 const TOL = BACKEND === 'cpu' ? 1e-5 : 1e-4;
@@ -500,7 +500,7 @@ describe('toNetwork: a free-size Keras model too large at its input size', () =>
     await expectThrowsNoLeak(
       () => toNetwork(m, { normalization: 'none', inputSize: [32, 32] }),
       RangeError,
-      "toNetwork: 'options.inputSize' asks for layer 'up' of 27,648,000,000 elements [96000, 96000, 3] (105469 MiB as float32); the limit is 134,217,728 elements (limits.maxElements; raise it with setLimits)",
+      `toNetwork: 'options.inputSize' asks for layer 'up' of 27,648,000,000 elements [96000, 96000, 3] (105469 MiB as float32); ${elementLimitEnd()}`,
     );
   });
 });
