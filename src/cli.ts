@@ -503,9 +503,11 @@ async function explain(opts: ExplainOptions): Promise<void> {
       `top class: ${top[0].label} (${top[0].score.toFixed(3)}); explaining '${label}' with ${opts.explain} on ${choice.backend}`,
     );
     const started = performance.now();
-    const progress = opts.quiet
-      ? undefined
-      : (f: number) => process.stdout.write(`\r${opts.explain}: ${Math.round(f * 100)}%`);
+    // An updating percentage for a terminal; a pipe or a log would keep every step of it on one long line.
+    const progress =
+      opts.quiet || !process.stdout.isTTY
+        ? undefined
+        : (f: number) => process.stdout.write(`\r${opts.explain}: ${Math.round(f * 100)}%`);
     let map: tf.Tensor;
     if (opts.explain === 'gradcam') map = (await lib.gradCAM(net, im, cls)).map;
     else if (opts.explain === 'occlusion') map = await lib.occlusionSensitivity(net, im, cls, { onProgress: progress });

@@ -103,6 +103,19 @@ describe('cnn-activations <image> --explain ... --out ...', () => {
     expect(readPng(out).width).toBe(454);
   });
 
+  it('writes no progress line into a pipe or a log: only a terminal gets the updating percentage', () => {
+    const out = path.join(OUT, 'occlusion-piped.png');
+    const r = cli(FACE, '--explain', 'occlusion', '--out', out, '--backend', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('\r');
+    expect(r.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^top class: wig \(0\.264\); explaining 'wig' with occlusion on wasm$/),
+      expect.stringMatching(
+        /^wrote .*occlusion-piped\.png: 227×454×3 \(the image, and the occlusion map over it, in [\d.]+ s\)$/,
+      ),
+    ]);
+  });
+
   it('refuses an unknown method, a layer with --explain, and --class without it (exit 2)', () => {
     const bad = cli(FACE, '--explain', 'magic', '--out', 'x.png');
     expect(bad.status).toBe(2);
