@@ -92,6 +92,9 @@ const SOURCE_WHAT =
 export async function imread(source: ImreadSource, options?: ImreadOptions): Promise<tf.Tensor3D | tf.Tensor2D> {
   const opts = assertOptions<ImreadOptions>(FN, options, ['signal', 'timeoutMs']);
   checkWaitOptions(FN, opts);
+  // A source that is no object (a number, null, a malformed path or URL) is refused before a backend starts: that
+  // start takes time and, in a program that has none yet, would choose its backend.
+  if (source === null || typeof source !== 'object' || source instanceof URL) locate(FN, 'source', source, SOURCE_WHAT);
   await backendReady(FN);
   const pixels = readPixelSource(FN, 'source', source);
   if (pixels) return pixels as tf.Tensor3D;

@@ -70,4 +70,23 @@ console.log(JSON.stringify({ before, shape: im.shape, backend: tf.getBackend(), 
       after: [4, 3],
     });
   });
+
+  it('imread refuses a bad source before it starts a backend', () => {
+    const r = child(`
+const lib = await import(${JSON.stringify(LIB)});
+const tf = await import('@tensorflow/tfjs-core');
+const errors = [];
+for (const bad of [42, null, '', 'ftp://example.com/a.png']) {
+  try { await lib.imread(bad); } catch (e) { errors.push(e.constructor.name + ': ' + e.message); }
+}
+console.log(JSON.stringify({ errors, backend: tf.engine().backendName ?? null, registered: Object.keys(tf.engine().registryFactory) }));
+`);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
+    expect(out.errors).toHaveLength(4);
+    expect(out.errors[0]).toMatch(/^TypeError: imread: expected 'source' to be /);
+    expect(out.errors[2]).toMatch(/^RangeError: imread: expected 'source' to be a non-empty file path or URL/);
+    expect(out.errors[3]).toMatch(/^RangeError: imread: /);
+    expect(out).toMatchObject({ backend: null, registered: [] });
+  });
 });
