@@ -99,7 +99,10 @@ if (torch.status !== 0 || !line.startsWith('{')) {
   console.log(`\nPyTorch: not available (${(torch.stderr || String(torch.error)).trim().split('\n').pop()})`);
 } else {
   const t = JSON.parse(line);
-  const ours = tf.tidy(() => activations(net, im, 'prob').dataSync()[903]);
+  // Read back asynchronously: the webgpu backend cannot read synchronously in Node.js.
+  const prob = activations(net, im, 'prob');
+  const ours = (await prob.data())[903];
+  prob.dispose();
   console.log(
     `\nPyTorch ${t.torch}, ${t.threads} thread(s), the same network (prob of 'wig': ${t.prob.toFixed(6)}, ours ${ours.toFixed(6)})`,
   );

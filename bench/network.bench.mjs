@@ -123,8 +123,10 @@ async function benchBackend(backend) {
 
   // Check that the side-by-side variants agree before timing them.
   const [pA, pH] = [activations(net, img, 'prob'), handWritten(net.model.weights, img4)];
-  const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.reshape(pA, [-1]), tf.reshape(pH, [-1])))).dataSync()[0]);
-  tf.dispose([pA, pH]);
+  // Read back asynchronously: the webgpu backend cannot read synchronously in Node.js.
+  const maxDiff = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.reshape(pA, [-1]), tf.reshape(pH, [-1])))));
+  const diff = (await maxDiff.data())[0];
+  tf.dispose([pA, pH, maxDiff]);
 
   const variants = {
     'activations conv1': timed(() => activations(net, img, 'conv1')),
