@@ -102,6 +102,11 @@ export async function imread(source: ImreadSource, options?: ImreadOptions): Pro
 async function read(source: ImreadSource, options?: ImreadOptions): Promise<tf.Tensor> {
   const opts = assertOptions<ImreadOptions>(FN, options, ['signal', 'timeoutMs']);
   checkWaitOptions(FN, opts);
+  // A source that is no object (a number, null, an empty URL) is refused before a backend starts: that start takes
+  // time and, on a page that has none yet, would choose its backend.
+  if (source === '') throw rangeError(FN, 'source', 'a non-empty URL', source);
+  if (source === null || (typeof source !== 'object' && typeof source !== 'string'))
+    throw typeError(FN, 'source', SOURCE_WHAT, source);
   await backendReady(FN);
   if (typeof source === 'string' || source instanceof URL) {
     const href = String(source);

@@ -103,6 +103,8 @@ interface Outcome {
 describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headless Chromium)', () => {
   let close: (() => Promise<void>) | undefined;
   let page: Page;
+  /** A second page whose script loads the library and starts no backend. */
+  let bare: Page;
 
   /** Runs `body` (an async function body with `lib` and `tf` in scope) on the page. */
   const run = (body: string): Promise<Outcome> =>
@@ -143,23 +145,48 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
       logLevel: 'error',
     });
     const script = bundle.outputFiles[0].contents;
+    const bareBundle = await build({
+      stdin: {
+        contents:
+          "import * as lib from './dist/browser.js'; import * as tf from '@tensorflow/tfjs-core';\n" +
+          'Object.assign(window, { lib, tf });',
+        resolveDir: ROOT,
+        loader: 'js',
+      },
+      bundle: true,
+      format: 'esm',
+      write: false,
+      logLevel: 'error',
+    });
+    const scripts: Record<string, Uint8Array> = {
+      '/lib.js': script,
+      '/bare.js': bareBundle.outputFiles[0].contents,
+    };
     const chromium = await launchChromium({ webgpu: false });
     close = chromium.close;
+    const serve = async (p: Page) => {
+      await p.route(`${ORIGIN}/**`, (route) => {
+        const at = new URL(route.request().url()).pathname;
+        if (at === '/' || at === '/bare') {
+          const src = at === '/' ? '/lib.js' : '/bare.js';
+          return route.fulfill({
+            contentType: 'text/html',
+            body: `<!doctype html><script type="module" src="${src}"></script>`,
+          });
+        }
+        if (scripts[at]) return route.fulfill({ contentType: 'text/javascript', body: Buffer.from(scripts[at]) });
+        const file = FILES[at];
+        return file ? route.fulfill({ body: file }) : route.fulfill({ status: 404, body: 'not here' });
+      });
+    };
     page = await chromium.context.newPage();
-    await page.route(`${ORIGIN}/**`, (route) => {
-      const at = new URL(route.request().url()).pathname;
-      if (at === '/') {
-        return route.fulfill({
-          contentType: 'text/html',
-          body: '<!doctype html><script type="module" src="/lib.js"></script>',
-        });
-      }
-      if (at === '/lib.js') return route.fulfill({ contentType: 'text/javascript', body: Buffer.from(script) });
-      const file = FILES[at];
-      return file ? route.fulfill({ body: file }) : route.fulfill({ status: 404, body: 'not here' });
-    });
+    await serve(page);
     await page.goto(`${ORIGIN}/`);
     await page.waitForFunction(() => 'lib' in window);
+    bare = await chromium.context.newPage();
+    await serve(bare);
+    await bare.goto(`${ORIGIN}/bare`);
+    await bare.waitForFunction(() => 'lib' in window);
   });
 
   afterAll(async () => {
@@ -184,6 +211,29 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
       value: [[0, 1, 0, 0.5], [1, 1, 0, 0.5], [0, 1, 0, 0.5], 'webgl'],
       leaked: 0,
     });
+  });
+
+  it('imread refuses a bad source before it starts a backend', async () => {
+    const out = await bare.evaluate(async () => {
+      const w = window as unknown as {
+        lib: { imread(s: unknown): Promise<unknown> };
+        tf: { engine(): { backendName?: string; registryFactory: object } };
+      };
+      const errors: string[] = [];
+      for (const bad of [42, null, undefined, true, '']) {
+        try {
+          await w.lib.imread(bad);
+        } catch (e) {
+          errors.push(`${(e as Error).constructor.name}: ${(e as Error).message}`);
+        }
+      }
+      const engine = w.tf.engine();
+      return { errors, backend: engine.backendName ?? null, registered: Object.keys(engine.registryFactory) };
+    });
+    expect(out.errors).toHaveLength(5);
+    for (const e of out.errors.slice(0, 4)) expect(e).toMatch(/^TypeError: imread: expected 'source' to be /);
+    expect(out.errors[4]).toMatch(/^RangeError: imread: expected 'source' to be a non-empty URL/);
+    expect(out).toMatchObject({ backend: null, registered: [] });
   });
 
   it('imshow refuses an image wider than a canvas may be, instead of returning a blank canvas', async () => {
