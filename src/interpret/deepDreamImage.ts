@@ -182,14 +182,17 @@ export async function deepDreamImage(
     }
   }
   const signal = checkLongRunOptions(FN, opts);
-  const sizes = Array.from({ length: levels }, (_, l) => {
+  // Each level's size, computed when it is reached: a list of every level would be allocated before the smallest
+  // is checked, and a billion levels ran the process out of memory.
+  const levelSize = (l: number): [number, number] => {
     const f = scale ** (levels - 1 - l);
-    return [Math.max(1, Math.round(H / f)), Math.max(1, Math.round(W / f))] as [number, number];
-  });
-  const smallest = layerShapes(network.layers, [sizes[0][0], sizes[0][1], C]).get(name);
+    return [Math.max(1, Math.round(H / f)), Math.max(1, Math.round(W / f))];
+  };
+  const first = levelSize(0);
+  const smallest = layerShapes(network.layers, [first[0], first[1], C]).get(name);
   if (smallest == null) {
     throw new RangeError(
-      `${FN}: the smallest pyramid level (${sizes[0].join('×')}) is too small for layer '${name}'; use fewer 'options.pyramidLevels' or a smaller 'options.pyramidScale'`,
+      `${FN}: the smallest pyramid level (${first.join('×')}) is too small for layer '${name}'; use fewer 'options.pyramidLevels' or a smaller 'options.pyramidScale'`,
     );
   }
   const n = list.length;
@@ -219,13 +222,13 @@ export async function deepDreamImage(
           [n, 1, 1, opts.initialImage.rank === 3 && opts.initialImage.shape[2] === C ? 1 : C],
         )
       : tf.add(tf.randomNormal([n, H, W, C], 0, 20, 'float32', seed), tf.tensor1d(mean));
-    return (levels > 1 ? imresize(start, sizes[0]) : start) as tf.Tensor4D;
+    return (levels > 1 ? imresize(start, first) : start) as tf.Tensor4D;
   });
   const total = levels * iterations;
   try {
     for (let l = 0; l < levels; l++) {
       if (l > 0) {
-        const bigger = imresize(image, sizes[l]) as tf.Tensor4D;
+        const bigger = imresize(image, levelSize(l)) as tf.Tensor4D;
         image.dispose();
         image = bigger;
       }

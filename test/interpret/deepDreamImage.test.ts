@@ -188,6 +188,14 @@ describe('deepDreamImage', () => {
       RangeError,
       "deepDreamImage: the smallest pyramid level (1×1) is too small for layer 'conv_b'; use fewer 'options.pyramidLevels' or a smaller 'options.pyramidScale'",
     );
+    // A billion levels: the sizes of every level were listed first, and the process ran out of memory.
+    for (const pyramidLevels of [1e9, Number.MAX_SAFE_INTEGER]) {
+      await expectThrowsNoLeak(
+        () => deepDreamImage(tiny.net, 'conv_b', [0], { pyramidLevels }),
+        RangeError,
+        "deepDreamImage: the smallest pyramid level (1×1) is too small for layer 'conv_b'; use fewer 'options.pyramidLevels' or a smaller 'options.pyramidScale'",
+      );
+    }
     // A step that is finite but overflows float32 made the dream Infinity and NaN without a word.
     await expectThrowsNoLeak(
       () => deepDreamImage(tiny.net, 'conv_b', [0], { stepSize: 1e39 }),
