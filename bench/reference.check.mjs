@@ -17,7 +17,7 @@ const SHARED = path.join(root, '..', 'shared');
 
 const tf = await import('@tensorflow/tfjs-core');
 const lib = await import('cnn-activations');
-const backend = process.argv[2];
+const backend = /** @type {import('cnn-activations').BackendName | undefined} */ (process.argv[2]);
 const choice = await lib.initBackend(backend ? { backend } : {});
 const net = await lib.squeezenet();
 const face = await lib.imread(path.join(SHARED, 'images', 'face.png'));
@@ -63,11 +63,11 @@ for (let i = 0; i < outs.length; i++) {
 tf.dispose(outs);
 
 // Whole tensors, element by element.
-for (const [layer, file] of [
+for (const [layer, file] of /** @type {const} */ ([
   ['conv1', 'face_conv1.f32'],
   ['fire6-squeeze1x1', 'face_fire6-squeeze1x1.f32'],
   ['fire6-relu_squeeze1x1', 'face_fire6-relu_squeeze1x1.f32'],
-]) {
+])) {
   const buf = readFileSync(path.join(SHARED, 'reference', file));
   const expected = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   const act = lib.activations(net, face, layer);
