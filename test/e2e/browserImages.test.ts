@@ -131,36 +131,27 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     const stale = checkLibraryBuilt();
     if (stale) console.warn(`test/e2e/browserImages.test.ts: ${stale}`);
     const { build } = await import('esbuild');
-    const bundle = await build({
-      stdin: {
-        contents:
-          "import * as lib from './dist/browser.js'; import * as tf from '@tensorflow/tfjs-core';\n" +
-          "await lib.initBackend({ backend: 'cpu' }); Object.assign(window, { lib, tf });",
-        resolveDir: ROOT,
-        loader: 'js',
-      },
-      bundle: true,
-      format: 'esm',
-      write: false,
-      logLevel: 'error',
-    });
-    const script = bundle.outputFiles[0].contents;
-    const bareBundle = await build({
-      stdin: {
-        contents:
-          "import * as lib from './dist/browser.js'; import * as tf from '@tensorflow/tfjs-core';\n" +
-          'Object.assign(window, { lib, tf });',
-        resolveDir: ROOT,
-        loader: 'js',
-      },
-      bundle: true,
-      format: 'esm',
-      write: false,
-      logLevel: 'error',
-    });
+    /** The library and TF.js on `window`, then `then` (code) before the page counts as loaded. */
+    const bundle = async (then: string) =>
+      (
+        await build({
+          stdin: {
+            contents:
+              "import * as lib from './dist/browser.js'; import * as tf from '@tensorflow/tfjs-core';\n" +
+              `${then} Object.assign(window, { lib, tf });`,
+            resolveDir: ROOT,
+            loader: 'js',
+          },
+          bundle: true,
+          format: 'esm',
+          write: false,
+          logLevel: 'error',
+        })
+      ).outputFiles[0].contents;
     const scripts: Record<string, Uint8Array> = {
-      '/lib.js': script,
-      '/bare.js': bareBundle.outputFiles[0].contents,
+      '/lib.js': await bundle("await lib.initBackend({ backend: 'cpu' });"),
+      // No backend started: for what must be refused before one is.
+      '/bare.js': await bundle(''),
     };
     const chromium = await launchChromium({ webgpu: false });
     close = chromium.close;
