@@ -165,10 +165,57 @@ export interface GraphParts {
 }
 
 /**
- * Reads a graph model's layer table from its GraphDef. The sizes are measured afterwards by running the model once at
- * its input size, since a GraphDef does not carry them.
+ * The nodes `output` needs (itself included), each after the nodes it reads: the GraphDef's order wherever it allows,
+ * the input first. Walks with an explicit stack (graphs thousands of operations deep), not following a TensorFlow 1
+ * loop's edge back into its `Merge` (graphProblem has ruled out other cycles).
  */
-export function graphNetworkParts(model: GraphModel, nodes: readonly GraphDefNode[], inputName: string): GraphParts {
+export function nodesFor(nodes: readonly GraphDefNode[], inputName: string, output: string): GraphDefNode[] {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const needed = new Set<string>();
+  const todo = [output];
+  while (todo.length > 0) {
+    const name = todo.pop()!;
+    if (needed.has(name) || !byName.has(name)) continue;
+    needed.add(name);
+    for (const i of byName.get(name)!.input ?? []) todo.push(inputNode(i));
+  }
+  const order: GraphDefNode[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  for (const root of [inputName, ...nodes.map((n) => n.name)]) {
+    if (!needed.has(root) || state.has(root)) continue;
+    const stack = [root];
+    while (stack.length > 0) {
+      const name = stack[stack.length - 1];
+      const node = byName.get(name)!;
+      if (!state.has(name)) {
+        state.set(name, 'open');
+        const loopBack = (i: string) => node.op === 'Merge' && byName.get(i)?.op === 'NextIteration';
+        const next = (node.input ?? []).map(inputNode).filter((i) => needed.has(i) && !state.has(i) && !loopBack(i));
+        stack.push(...next.reverse());
+      } else {
+        stack.pop();
+        if (state.get(name) === 'open') {
+          state.set(name, 'done');
+          order.push(node);
+        }
+      }
+    }
+  }
+  return order;
+}
+
+/**
+ * Reads a graph model's layer table from its GraphDef. The sizes are measured afterwards by running the model once at
+ * its input size, since a GraphDef does not carry them. With `output`, only the nodes that output needs, ending at
+ * it (a model with several outputs); without, every node in the GraphDef's order.
+ */
+export function graphNetworkParts(
+  model: GraphModel,
+  allNodes: readonly GraphDefNode[],
+  inputName: string,
+  output?: string,
+): GraphParts {
+  const nodes = output === undefined ? allNodes : nodesFor(allNodes, inputName, output);
   const weights = model.weights ?? {};
   const isWeight = (n: string) => weights[n] !== undefined;
   const layerNodes = nodes.filter((n) => n.name === inputName || (!NOT_LAYERS.has(n.op) && !isWeight(n.name)));

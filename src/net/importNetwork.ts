@@ -200,6 +200,11 @@ async function networkFromFile(
   const problem = await networkFileProblem(artifacts);
   if (problem) throw new Error(`${fn}: ${what} is not a usable cnn-activations network: ${problem}`);
   const meta = (artifacts.userDefinedMetadata as Record<string, unknown>)[METADATA_KEY] as ModelMetadata;
+  if (opts.output !== undefined) {
+    throw new TypeError(
+      `${fn}: ${what} is a network file of cnn-activations, which has one output; drop 'options.output'`,
+    );
+  }
   const given = INPUT_OPTIONS.find((k) => opts[k] !== undefined);
   if (given !== undefined) {
     const [h, w, c] = meta.inputSize;

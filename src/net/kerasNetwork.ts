@@ -339,8 +339,11 @@ export interface KerasParts {
   predictShapes(input: readonly [number, number, number]): Map<string, number[] | null>;
 }
 
-/** Reads a Keras model's layer table and makes its engine. The model must have one input and one output. */
-export function kerasNetworkParts(model: KLayer): KerasParts {
+/**
+ * Reads a Keras model's layer table and makes its engine. The model must have one input; the table ends at its output
+ * number `output` (of several, only what that one needs).
+ */
+export function kerasNetworkParts(model: KLayer, output = 0): KerasParts {
   const layers: PartialLayer[] = [];
   // How each row was described, to describe it again at measured sizes.
   const sources = new Map<string, { layer: KLayer; node: KNode; base: Parameters<typeof kerasLayerRow>[2] }>();
@@ -373,7 +376,7 @@ export function kerasNetworkParts(model: KLayer): KerasParts {
         if (!isInput(t)) deps.add(keyOf(t));
       }
     };
-    for (const o of container.outputs!) visit(o);
+    for (const o of ctx === top ? [container.outputs![output]] : container.outputs!) visit(o);
     // Calls of one layer, numbered in this model from 0.
     const callNumber = new Map<string, number>();
     const perLayer = new Map<string, number[]>();

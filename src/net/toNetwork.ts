@@ -14,6 +14,7 @@ import {
   withoutHoles,
 } from '../internal/validate.js';
 import { assertElements } from '../internal/limits.js';
+import { closestNames, listQuoted } from './closestNames.js';
 import { isGraphModel, isLayersModel } from './graph.js';
 import { graphNetworkParts, graphProblem } from './graphNetwork.js';
 import { kerasNetworkParts } from './kerasNetwork.js';
@@ -52,6 +53,14 @@ export interface ToNetworkOptions {
   classNames?: readonly string[];
   /** The network's name, in messages and tables. @default the Keras model's name, or `'network'` */
   name?: string;
+  /**
+   * The output the network ends at, for a model with several (a detector's boxes and scores, a face model's age and
+   * gender heads): its name as `model.outputs` gives it (`'age_pred/Softmax'`; a Keras model's output layer name).
+   * The layer table then holds only what that output needs, and it is the network's last layer, the one `classify`
+   * reads. Required when the model has several outputs.
+   * @default the model's only output
+   */
+  output?: string;
 }
 
 const OPTION_KEYS = [
@@ -63,6 +72,7 @@ const OPTION_KEYS = [
   'inputSize',
   'classNames',
   'name',
+  'output',
 ] as const;
 
 /** What a model file or loaded model may declare of itself under `userDefinedMetadata.cnnActivations`. */
@@ -77,6 +87,9 @@ export function checkToNetworkOptions(fn: string, options: unknown, extra: reado
   const opts = assertOptions<ToNetworkOptions>(fn, options, [...OPTION_KEYS, ...extra]);
   if (opts.name !== undefined && (typeof opts.name !== 'string' || opts.name === '')) {
     throw typeError(fn, 'options.name', 'a non-empty string', opts.name);
+  }
+  if (opts.output !== undefined && (typeof opts.output !== 'string' || opts.output === '')) {
+    throw typeError(fn, 'options.output', "the name of one of the model's outputs", opts.output);
   }
   if (opts.classNames !== undefined) {
     const names = withoutHoles(opts.classNames);
@@ -115,13 +128,16 @@ export function checkToNetworkOptions(fn: string, options: unknown, extra: reado
  *
  * The Network uses the model, without copying it: `net.dispose()` disposes the model.
  *
- * @param model A loaded `tf.GraphModel` or `tf.LayersModel` with one image input `[n, h, w, 1|3]` and one output.
+ * @param model A loaded `tf.GraphModel` or `tf.LayersModel` with one image input `[n, h, w, 1|3]` (and one output,
+ *   or `options.output` naming one).
  * @param options The input normalization (required unless the model declares it), input size, class names, name.
  * @returns A promise of the Network.
- * @throws {TypeError} for something else than a model, a disposed model, a model with several inputs or outputs, or
- *   a missing normalization (the message lists the choices and their usual values).
+ * @throws {TypeError} for something else than a model, a disposed model, a model with several inputs, several
+ *   outputs and no `options.output`, or a missing normalization (the message lists the choices and their usual
+ *   values).
  * @throws {RangeError} for an input that is not an image, an unknown normalization, a `mean` of the wrong length,
- *   class names that do not match the output, or a model that fails at its input size.
+ *   an `options.output` that is not an output, class names that do not match the output, or a model that fails at
+ *   its input size.
  * @example
  * const model = await tf.loadLayersModel('file://mobilenet/model.json');
  * const net = await toNetwork(model, { normalization: 'rescale-symmetric', classNames: labels });
@@ -155,12 +171,11 @@ export async function makeNetwork(
       `${fn}: expected a model with one image input, got ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`,
     );
   }
-  if (outputs.length !== 1) {
-    throw new TypeError(
-      `${fn}: expected a model with one output, got ${outputs.length} (${outputs.map((o) => o.name).join(', ')}); ` +
-        'make a model with the output you want first (for a Keras model: tf.model({ inputs, outputs }))',
-    );
-  }
+  // A graph's outputs are tensor names (`'Identity_2:0'`, the `:0` often left out); a Keras model's are layers.
+  const outputNames = graph
+    ? outputs.map((o) => o.name.replace(/:0$/, ''))
+    : (outputs as LayersModel['outputs']).map((o) => o.sourceLayer.name);
+  const output = chooseOutput(fn, outputNames, opts.output, graph);
   const shape = (graph ? declaredInputShape(model) : inputs[0].shape) as
     | readonly (number | null | undefined)[]
     | undefined;
@@ -225,12 +240,13 @@ export async function makeNetwork(
     if (problem) throw new RangeError(`${fn}: the model's graph cannot run: ${problem}`);
     inputName = inputs[0].name.replace(/:\d+$/, '');
     relaxInputShape(model, inputName);
-    const parts = graphNetworkParts(model, nodes, inputName);
+    // With several outputs, the table keeps what the chosen one needs; with one, the whole graph as it comes.
+    const parts = graphNetworkParts(model, nodes, inputName, outputs.length > 1 ? outputNames[output] : undefined);
     engine = parts.engine(normalization, fn);
     const shapes = measure(fn, engine, parts.layers, inputSize);
     layers = await parts.complete(shapes);
   } else {
-    const parts = kerasNetworkParts(model as unknown as Parameters<typeof kerasNetworkParts>[0]);
+    const parts = kerasNetworkParts(model as unknown as Parameters<typeof kerasNetworkParts>[0], output);
     inputName = parts.inputName;
     engine = parts.engine(normalization, fn);
     layers = parts.layers;
@@ -258,6 +274,27 @@ export async function makeNetwork(
     normalization,
     engine,
   });
+}
+
+/**
+ * The index of the output a network ends at: the one `given` names, or the model's only output.
+ * @throws {TypeError} for several outputs and none chosen (the message lists them).
+ * @throws {RangeError} for a name that is not an output (the message lists them and the closest).
+ */
+function chooseOutput(fn: string, names: readonly string[], given: string | undefined, graph: boolean): number {
+  if (given === undefined) {
+    if (names.length === 1) return 0;
+    throw new TypeError(
+      `${fn}: expected a model with one output, got ${names.length} (${names.join(', ')}); ` +
+        `pass options.output, one of ${listQuoted(names)}, to choose the one the network ends at`,
+    );
+  }
+  const at = names.indexOf(graph ? given.replace(/:0$/, '') : given);
+  if (at >= 0) return at;
+  throw new RangeError(
+    `${rangeError(fn, 'options.output', `one of the model's outputs (${listQuoted(names)})`, given).message}; ` +
+      `did you mean ${listQuoted(closestNames(given, names, 1))}?`,
+  );
 }
 
 /**

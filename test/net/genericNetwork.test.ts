@@ -236,5 +236,10 @@ describe("importNetwork of a network file written by this library's model build"
           `(9×11×3, 'zscore' normalization); drop 'options.${option}'`,
       );
     }
+    await expectThrowsNoLeak(
+      () => importNetwork(tiny.dir, { output: 'prob' }),
+      TypeError,
+      `importNetwork: ${tiny.dir} is a network file of cnn-activations, which has one output; drop 'options.output'`,
+    );
   });
 });

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { classify } from '../../src/net/classify.js';
-import { graphProblem } from '../../src/net/graphNetwork.js';
+import { graphProblem, nodesFor } from '../../src/net/graphNetwork.js';
 import { kerasNetworkParts } from '../../src/net/kerasNetwork.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import { setLimits } from '../../src/internal/limits.js';
@@ -472,6 +472,31 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     );
   });
 
+  it('ends at the chosen output of several, each layer after its inputs whatever the order of the GraphDef', async () => {
+    // Listed out of order: TensorFlow does not promise a GraphDef in the order the operations run.
+    const two = await graphOf([
+      relu('out1', 'b'),
+      relu('b', 'a'),
+      placeholder,
+      relu('out2', 'a'),
+      { name: 'a', op: 'AddV2', input: ['x', 'x'], attr: { T } },
+    ]);
+    const net = await toNetwork(two, { normalization: 'none', output: 'out1' });
+    expect(net.layerNames).toEqual(['x', 'a', 'b', 'out1']);
+    const img = tf.fill([8, 8, 3], 3);
+    const out = await expectNoLeak(() => activations(net, img, 'out1'), 1);
+    expect(Array.from(await tf.max(out).data())).toEqual([6]);
+    tf.dispose([img, out]);
+    expect((await toNetwork(two, { normalization: 'none', output: 'out2' })).layerNames).toEqual(['x', 'a', 'out2']);
+    // A walk without recursion: a chain 100,000 operations deep, listed backwards.
+    const chain: { name: string; op: string; input?: string[] }[] = [{ name: 'x', op: 'Placeholder' }];
+    for (let i = 0; i < 100000; i++) chain.push({ name: `r${i}`, op: 'Relu', input: [i === 0 ? 'x' : `r${i - 1}`] });
+    const order = nodesFor(chain.reverse(), 'x', 'r99999').map((n) => n.name);
+    expect(order.length).toBe(100001);
+    expect(order.slice(0, 2)).toEqual(['x', 'r0']);
+    expect(order.at(-1)).toBe('r99999');
+  });
+
   it("lets an input name a node of the model's initializer (its lookup tables), and names any other missing one", () => {
     const look = [placeholder, { name: 'look', op: 'LookupTableFindV2', input: ['table', 'x'], attr: { T } }];
     expect(graphProblem(look, new Set(['table']))).toBeNull();
@@ -600,7 +625,20 @@ describe('toNetwork: bad input', () => {
     await expectThrowsNoLeak(
       () => toNetwork(twoOut, { normalization: 'none' }),
       TypeError,
-      /^toNetwork: expected a model with one output, got 2 \(o1.*, o2.*\); make a model with the output you want first \(for a Keras model: tf\.model\(\{ inputs, outputs \}\)\)$/,
+      "toNetwork: expected a model with one output, got 2 (o1, o2); pass options.output, one of 'o1' or 'o2', to choose the one the network ends at",
+    );
+    // Chosen, the network ends at that output, with only the layers it needs.
+    const second = await toNetwork(twoOut, { normalization: 'none', output: 'o2' });
+    expect(second.layerNames).toEqual(['in', 'o2']);
+    const x = tf.randomUniform([8, 8, 3], 0, 255);
+    const at = activations(second, x, 'o2');
+    const direct = tf.tidy(() => twoOut.predict(tf.expandDims(x, 0)) as tf.Tensor[]);
+    expect(Array.from(await at.data())).toEqual(Array.from(await direct[1].data()));
+    tf.dispose([x, at, ...direct]);
+    await expectThrowsNoLeak(
+      () => toNetwork(twoOut, { normalization: 'none', output: 'o3' }),
+      RangeError,
+      "toNetwork: expected 'options.output' to be one of the model's outputs ('o1' or 'o2'), got \"o3\" (string); did you mean 'o1'?",
     );
     await expectThrowsNoLeak(
       () => toNetwork(m, { normalization: 'none', inputSize: [16, 16, 1] }),

@@ -4,6 +4,7 @@
  * sub-model for a Keras layer, the raw `execute` for a graph node) on the same normalized pixels.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
@@ -22,6 +23,8 @@ import { BACKEND } from '../helpers/backend.js';
 import { readSharedPng } from '../helpers/images.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { NSFW_CLASSES, thirdPartyHandler, writeThirdPartyModel } from '../../examples/your-model/nsfwjsModels.js';
+
+const requireFrom = createRequire(import.meta.url);
 
 const TOL = BACKEND === 'cpu' ? 1e-4 : 1e-3;
 
@@ -295,6 +298,68 @@ describe('toNetwork: a converted TensorFlow GraphModel from npm (nsfwjs MobileNe
       RangeError,
       /^activations: expected 'layer' to be a layer of network, got "StatefulPartitionedCall\/.*" \(string\), which is a weight, not a layer$/,
     );
+  });
+});
+
+describe('toNetwork: a GraphModel with several outputs from npm (@vladmandic/human faceres)', () => {
+  // One backbone, three heads: gender (sigmoid), a pooled embedding, age (softmax over 100 bins).
+  // The package's exports name its builds only; its models sit beside dist/.
+  const file = path.resolve(path.dirname(requireFrom.resolve('@vladmandic/human')), '..', 'models', 'faceres.json');
+  let model: GraphModel;
+  beforeAll(async () => {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as tf.io.ModelJSON;
+    const shards = json.weightsManifest
+      .flatMap((g) => g.paths)
+      .map((p) => readFileSync(path.join(path.dirname(file), p)));
+    model = await loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+        weightData: new Uint8Array(Buffer.concat(shards)).buffer,
+        signature: json.signature,
+      }),
+    );
+  });
+  afterAll(() => model?.dispose());
+
+  it('asks which output the network ends at, listing them', async () => {
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { normalization: 'rescale-zero-one' }),
+      TypeError,
+      "toNetwork: expected a model with one output, got 3 (gender_pred/Sigmoid, global_pooling/Mean, age_pred/Softmax); pass options.output, one of 'gender_pred/Sigmoid', 'global_pooling/Mean' or 'age_pred/Softmax', to choose the one the network ends at",
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { normalization: 'rescale-zero-one', output: 'age_pred/softmax' }),
+      RangeError,
+      "toNetwork: expected 'options.output' to be one of the model's outputs ('gender_pred/Sigmoid', 'global_pooling/Mean' or 'age_pred/Softmax'), got \"age_pred/softmax\" (string); did you mean 'age_pred/Softmax'?",
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { normalization: 'rescale-zero-one', output: 3 as never }),
+      TypeError,
+      "toNetwork: expected 'options.output' to be the name of one of the model's outputs, got 3 (number)",
+    );
+  });
+
+  it('ends at the chosen output: only the layers it needs, what the graph computes there', async () => {
+    const net = await toNetwork(model, { normalization: 'rescale-zero-one', output: 'age_pred/Softmax:0' });
+    const last = net.layers[net.layers.length - 1];
+    expect(last).toMatchObject({ name: 'age_pred/Softmax', type: 'Softmax', outputSize: [100] });
+    expect(net.layers.some((l) => l.name.startsWith('gender_pred'))).toBe(false);
+    expect(net.layers.some((l) => l.name === 'global_pooling/Mean')).toBe(true);
+    // Every layer comes after the layers it reads.
+    const at = new Map(net.layers.map((l) => [l.name, l.index]));
+    expect(net.layers.every((l) => l.inputs.every((i) => (at.get(i) ?? Infinity) < l.index))).toBe(true);
+    const x = tf.tidy(() => tf.div(tf.expandDims(tf.cast(face224, 'float32'), 0), 255));
+    const want = model.execute({ input_1: x }, 'age_pred/Softmax') as tf.Tensor;
+    const p = await want.data();
+    tf.dispose([x, want]);
+    const top = await classify(net, face224, 1);
+    expect(top[0].label).toBe(String(p.indexOf(Math.max(...p))));
+    expect(Math.abs(top[0].score - Math.max(...p))).toBeLessThanOrEqual(1e-4);
+    // Another output of the same model: another network.
+    const other = await toNetwork(model, { normalization: 'rescale-zero-one', output: 'gender_pred/Sigmoid' });
+    expect(other.layers.at(-1)).toMatchObject({ name: 'gender_pred/Sigmoid', outputSize: [1] });
+    expect(other.layers.some((l) => l.name.startsWith('age_pred'))).toBe(false);
   });
 });
 
