@@ -57,6 +57,7 @@ your own model (a TF.js Keras model or converted TensorFlow graph, as importNetw
       --min LIST, --max LIST  the raw values that map to the ends of the rescale range (default 0 and 255)
       --input-size HxW     the size it was trained at, when its input leaves the size free, e.g. 224x224
       --labels FILE        its class names: a JSON array or one name per line, in the order of its outputs
+      --model-output NAME  the output to end at, when the model has several (the error lists them)
   -q, --quiet              print nothing but errors
   -h, --help               this help
   -v, --version            the package version
@@ -81,7 +82,7 @@ function checkOut(out: string): void {
 }
 
 /** The flags that describe a user's model: they go with --model. */
-const MODEL_FLAGS = ['normalization', 'mean', 'std', 'min', 'max', 'input-size', 'labels'] as const;
+const MODEL_FLAGS = ['normalization', 'mean', 'std', 'min', 'max', 'input-size', 'labels', 'model-output'] as const;
 
 /** What --model and its flags say: importNetwork's source and options. */
 interface ModelOptions {
@@ -93,6 +94,7 @@ interface ModelOptions {
   max?: number[];
   inputSize?: [number, number];
   classNames?: string;
+  output?: string;
 }
 
 /** A list of numbers (`123.68,116.78,103.94`, or one value), for --mean, --std, --min, --max. */
@@ -136,6 +138,7 @@ function parseModel(values: Record<string, string | boolean | undefined>): Model
     ...(numbers('max') ? { max: numbers('max') } : {}),
     ...(size !== undefined ? { inputSize: parseSize('input-size', size, false) as [number, number] } : {}),
     ...(str('labels') !== undefined ? { classNames: str('labels') } : {}),
+    ...(str('model-output') !== undefined ? { output: str('model-output') } : {}),
   };
 }
 
@@ -238,6 +241,7 @@ function parseCliArgs(argv: string[]) {
       max: { type: 'string' },
       'input-size': { type: 'string' },
       labels: { type: 'string' },
+      'model-output': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -363,6 +367,7 @@ const FLAG_OF_OPTION: Record<string, string> = {
   max: '--max',
   inputSize: '--input-size',
   classNames: '--labels',
+  output: '--model-output',
 };
 
 /**

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NSFW_CLASSES, writeThirdPartyModel } from '../../examples/your-model/nsfwjsModels.js';
@@ -296,6 +297,21 @@ describe('cnn-activations --model (your own model)', () => {
     const missing = cli('--model', path.join(OUT, 'no-such-model'), '--normalization', 'none', '--list-layers');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/cannot read the model file .*no-such-model \(it does not exist\)/);
+  });
+
+  it('asks which output of a model with several to end at, and ends there with --model-output', () => {
+    // A face model from npm with three heads: gender, a pooled embedding, age.
+    const faceres = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..');
+    const model3 = ['--model', path.join(faceres, 'models', 'faceres.json'), '--normalization', 'rescale-zero-one'];
+    const none = cli(...model3, '--list-layers', '--backend', 'wasm');
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain(
+      "got 3 (gender_pred/Sigmoid, global_pooling/Mean, age_pred/Softmax); pass --model-output, one of 'gender_pred/Sigmoid', 'global_pooling/Mean' or 'age_pred/Softmax'",
+    );
+    const age = cli(...model3, '--model-output', 'age_pred/Softmax', '--list-layers', '--backend', 'wasm');
+    expect(age.status, age.stderr).toBe(0);
+    expect(age.stdout.trimEnd()).toMatch(/\n\s*\d+\s+age_pred\/Softmax\s+Softmax\s+100\s[^\n]*$/);
+    expect(age.stdout).not.toContain('gender_pred');
   });
 });
 
