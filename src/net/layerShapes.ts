@@ -46,14 +46,29 @@ function windowOut(
   return [Math.floor((h + pt + pb - kh) / sh) + 1, Math.floor((w + pl + pr - kw) / sw) + 1];
 }
 
-/** The output size of every layer for an input `[h, w, c]`, with the reason for each one that cannot be computed. */
-export function shapeTable(layers: readonly LayerInfo[], input: readonly [number, number, number]): ShapeTable {
+/**
+ * The output size of every layer for an input `[h, w, c]`, with the reason for each one that cannot be computed.
+ * `measured`: the layers' `outputSize` are what the network gives at its input size (a Network's layers), so at that
+ * size they are taken as they are; false while a table is being built from a description (sizes still to check).
+ */
+export function shapeTable(
+  layers: readonly LayerInfo[],
+  input: readonly [number, number, number],
+  measured = true,
+): ShapeTable {
   const shapes = new Map<string, number[] | null>();
   const problems = new Map<string, ShapeProblem>();
   const fail = (name: string, p: ShapeProblem) => {
     shapes.set(name, null);
     problems.set(name, p);
   };
+  // At the size the network was measured at, every size is known: the rules below see only the layers' inputs, not
+  // the constants an operation may broadcast against (a graph's `x − c` with `c` of another size), so they could
+  // disagree with the network there and refuse the very image it was measured on.
+  if (measured && layers[0]?.type === 'Image Input' && same(layers[0].outputSize, input)) {
+    for (const l of layers) shapes.set(l.name, [...l.outputSize]);
+    return { shapes, problems };
+  }
   for (const l of layers) {
     const blocked = l.inputs.find((n) => shapes.get(n) == null);
     if (l.type !== 'Image Input' && (l.inputs.length === 0 || blocked !== undefined)) {
@@ -187,8 +202,9 @@ export function shapeTable(layers: readonly LayerInfo[], input: readonly [number
 export function layerShapes(
   layers: readonly LayerInfo[],
   input: readonly [number, number, number],
+  measured = true,
 ): Map<string, number[] | null> {
-  return shapeTable(layers, input).shapes;
+  return shapeTable(layers, input, measured).shapes;
 }
 
 /**

@@ -94,7 +94,7 @@ function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
  */
 function semanticProblem(m: ModelMetadata, specs: tf.io.WeightsManifestEntry[], bytes: Uint8Array): string | null {
   const layers = layersFromSpecs(m.layers, m.inputSize) as LayerInfo[];
-  const shapes = layerShapes(layers, m.inputSize);
+  const shapes = layerShapes(layers, m.inputSize, false);
   const uncomputable = layers.find((l) => shapes.get(l.name) == null);
   if (uncomputable) {
     return `its inputSize [${m.inputSize.join(', ')}] is too small for its layer '${uncomputable.name}'`;

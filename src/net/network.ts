@@ -140,7 +140,7 @@ export function layersFromSpecs(
     }
     return { ...base, numLearnables: 0 };
   }) as unknown as LayerInfo[];
-  const shapes = layerShapes(partial, inputSize);
+  const shapes = layerShapes(partial, inputSize, false);
   return partial.map((l) => ({ ...l, outputSize: shapes.get(l.name) ?? [] }));
 }
 

@@ -12,6 +12,7 @@ import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { classify } from '../../src/net/classify.js';
 import { graphProblem, nodesFor } from '../../src/net/graphNetwork.js';
 import { kerasNetworkParts } from '../../src/net/kerasNetwork.js';
+import { layerShapes } from '../../src/net/layerShapes.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import { setLimits } from '../../src/internal/limits.js';
 import type { Network } from '../../src/net/types.js';
@@ -495,6 +496,20 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     expect(order.length).toBe(100001);
     expect(order.slice(0, 2)).toEqual(['x', 'r0']);
     expect(order.at(-1)).toBe('r99999');
+  });
+
+  it('takes the measured sizes at the trained size, where an operation broadcasts against a constant', () => {
+    // MoveNet's `x − c`: the rules see only `x` (size 3) while the graph gives c's 17. At the trained size the
+    // measured table holds; at another, a layer after it still needs the trained size.
+    const row = (name: string, type: string, inputs: string[], outputSize: number[]) =>
+      ({ name, type, inputs, outputSize, nodeName: name, originalType: type }) as never;
+    const layers = [
+      row('x', 'Image Input', [], [8, 8, 3]),
+      row('d', 'Function', ['x'], [8, 8, 17]),
+      row('o', 'Other', ['d'], [17]),
+    ];
+    expect(layerShapes(layers, [8, 8, 3]).get('o')).toEqual([17]);
+    expect(layerShapes(layers, [16, 16, 3]).get('o')).toBeNull();
   });
 
   it("lets an input name a node of the model's initializer (its lookup tables), and names any other missing one", () => {
