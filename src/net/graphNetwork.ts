@@ -4,7 +4,7 @@
  * names (wrapper scopes and the prefix every layer shares stripped) beside the full node names, and an engine that
  * feeds normalized pixels to the graph. Not exported from the package.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { plannedRun } from './graphPlan.js';
 import { describeConvolution, describePooling, samePadding2d } from './layerGeometry.js';
@@ -372,6 +372,15 @@ export function graphNetworkParts(
   };
 }
 
+/**
+ * `round(x)`, whose gradient is the gradient of its output: TF.js's `round` has none (zero), which would leave a
+ * method that differentiates with respect to the pixels (deep dream) with nothing to follow.
+ */
+const roundPassingGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+  value: tf.round(args[0] as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => dy,
+}));
+
 /** The engine of a user's graph model: normalizes, then runs the graph to the layers' nodes. */
 function graphModelEngine(
   model: GraphModel,
@@ -382,6 +391,12 @@ function graphModelEngine(
 ): NetworkEngine {
   const nodeOf = new Map(layers.map((l) => [l.name, l.nodeName]));
   const forward = plannedRun(model, inputName);
+  // A graph may take whole pixel values (MoveNet's placeholder is int32): the normalized image, rounded, as it says.
+  const wholePixels = model.inputs.find((i) => i.name.replace(/:\d+$/, '') === inputName)?.dtype === 'int32';
+  const feed = (raw: tf.Tensor) => {
+    const x = applyNormalization(raw, normalization);
+    return wholePixels ? tf.cast(roundPassingGradient(x), 'int32') : x;
+  };
   return {
     // A fused operation's activation (`_FusedMatMul` with BiasAdd + Sigmoid), in Keras's spelling: 'sigmoid'.
     activationOf: (name) => {
@@ -390,7 +405,7 @@ function graphModelEngine(
       return activation ? activation.toLowerCase() : null;
     },
     run: (input, names) => {
-      const x = applyNormalization(input, normalization);
+      const x = feed(input);
       const inputLayer = layers[0].name;
       // The input layer is the normalized pixels; the graph computes every other one.
       const wanted = names.filter((n) => n !== inputLayer);
@@ -411,7 +426,7 @@ function graphModelEngine(
       const inputLayer = layers[0].name;
       const dict: Record<string, tf.Tensor> = {};
       for (const [name, value] of feeds) {
-        if (name === inputLayer) dict[inputName] = applyNormalization(value, normalization);
+        if (name === inputLayer) dict[inputName] = feed(value);
         else dict[nodeOf.get(name) ?? name] = value;
       }
       if (to === inputLayer) return dict[inputName];

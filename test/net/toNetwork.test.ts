@@ -16,6 +16,7 @@ import { layerShapes } from '../../src/net/layerShapes.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import { setLimits } from '../../src/internal/limits.js';
 import type { Network } from '../../src/net/types.js';
+import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
 import { BACKEND, elementLimitEnd } from '../helpers/backend.js';
@@ -496,6 +497,30 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     expect(order.length).toBe(100001);
     expect(order.slice(0, 2)).toEqual(['x', 'r0']);
     expect(order.at(-1)).toBe('r99999');
+  });
+
+  it('feeds a graph that takes int32 pixels whole values, and lets a gradient reach them', async () => {
+    const pixels = { ...placeholder, attr: { ...placeholder.attr, dtype: { type: 'DT_INT32' } } };
+    const model = await graphOf([
+      pixels,
+      { name: 'f', op: 'Cast', input: ['x'], attr: { SrcT: { type: 'DT_INT32' }, DstT: T } },
+      { name: 'sq', op: 'Square', input: ['f'], attr: { T } },
+    ]);
+    const net = await toNetwork(model, { normalization: 'none' });
+    const img = tf.fill([8, 8, 3], 2.6);
+    const out = await expectNoLeak(() => activations(net, img, 'sq'), 1);
+    expect(Array.from(await tf.max(out).data())).toEqual([9]);
+    // Rounding has no gradient of its own: the pixels' gradient passes through it, as a float input's would.
+    const start = tf.randomUniform([8, 8, 3], 0, 255, 'float32', 7);
+    const dreamt = await deepDreamImage(net, 'sq', 0, {
+      initialImage: start,
+      numIterations: 1,
+      pyramidLevels: 1,
+      outputScaling: 'none',
+    });
+    const change = tf.tidy(() => tf.max(tf.abs(tf.sub(dreamt, start))));
+    expect((await change.data())[0]).toBeGreaterThan(0.1);
+    tf.dispose([img, out, start, dreamt, change]);
   });
 
   it('takes the measured sizes at the trained size, where an operation broadcasts against a constant', () => {

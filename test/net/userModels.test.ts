@@ -363,6 +363,31 @@ describe('toNetwork: a GraphModel with several outputs from npm (@vladmandic/hum
   });
 });
 
+describe('importNetwork: a graph model that takes int32 pixels (MoveNet Lightning, from @vladmandic/human)', () => {
+  const file = path.resolve(
+    path.dirname(requireFrom.resolve('@vladmandic/human')),
+    '..',
+    'models',
+    'movenet-lightning.json',
+  );
+
+  it('feeds it whole pixel values, as its placeholder says, and gets what the graph gives', async () => {
+    const net = await importNetwork(file, { normalization: 'none' });
+    expect(net.inputSize).toEqual([192, 192, 3]);
+    expect(net.layers.at(-1)?.outputSize).toEqual([1, 17, 3]);
+    const img = tf.tidy(() => tf.add(tf.image.resizeBilinear(face, [192, 192]), 0.4));
+    const got = await expectNoLeak(() => activations(net, img, net.layers.length - 1), 1);
+    const pixels = tf.tidy(() => tf.cast(tf.round(tf.expandDims(img, 0)), 'int32'));
+    const want = (net.model as GraphModel).execute({ input: pixels }) as tf.Tensor;
+    expect(await maxAbsDiff(got, tf.squeeze(want, [0]))).toBeLessThanOrEqual(TOL);
+    // 17 keypoints (y, x, score): the scores are probabilities.
+    const v = await got.data();
+    expect(v.filter((_, i) => i % 3 === 2).every((x) => x >= 0 && x <= 1)).toBe(true);
+    tf.dispose([img, got, pixels, want]);
+    net.dispose();
+  });
+});
+
 describe('importNetwork: model.json files of either format, detected', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cnn-import-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
