@@ -10,7 +10,7 @@ import { plannedRun } from './graphPlan.js';
 import { describeConvolution, describePooling, samePadding2d } from './layerGeometry.js';
 import { isModelDisposed, modelWeights, type NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
-import type { GraphDefAttr, GraphDefNode } from './tfjsInternals.js';
+import { declaredInputShape, type GraphDefAttr, type GraphDefNode } from './tfjsInternals.js';
 import type { InputNormalization, LayerInfo, LayerType } from './types.js';
 
 type PartialLayer = Omit<LayerInfo, 'index' | 'matlabIndex'>;
@@ -397,6 +397,16 @@ function graphModelEngine(
     const x = applyNormalization(raw, normalization);
     return wholePixels ? tf.cast(roundPassingGradient(x), 'int32') : x;
   };
+  // A graph exported for one image at a time (MoveNet's placeholder is [1, h, w, 3]) may reshape with that 1 built
+  // in, so its batch is not relaxed: a batch runs through it image by image, each result the graph's own.
+  const oneAtATime = declaredInputShape(model)?.[0] === 1;
+  const byImage = (n: number, runOne: (i: number) => tf.Tensor[], free: boolean): tf.Tensor[] => {
+    const each = Array.from({ length: n }, (_, i) => runOne(i));
+    const joined = each[0].map((_, j) => tf.concat(each.map((outs) => outs[j])));
+    if (free) tf.dispose(each.flat());
+    return joined;
+  };
+  const image = (t: tf.Tensor, i: number) => tf.slice(t, i, 1);
   return {
     // A fused operation's activation (`_FusedMatMul` with BiasAdd + Sigmoid), in Keras's spelling: 'sigmoid'.
     activationOf: (name) => {
@@ -409,13 +419,24 @@ function graphModelEngine(
       const inputLayer = layers[0].name;
       // The input layer is the normalized pixels; the graph computes every other one.
       const wanted = names.filter((n) => n !== inputLayer);
+      const nodes = wanted.map((n) => nodeOf.get(n) ?? n);
+      const n = x.shape[0];
       const outs =
-        wanted.length > 0
-          ? forward(
-              x,
-              wanted.map((n) => nodeOf.get(n) ?? n),
-            )
-          : [];
+        wanted.length === 0
+          ? []
+          : oneAtATime && n > 1
+            ? byImage(
+                n,
+                (i) => {
+                  const one = image(x, i);
+                  const outs1 = forward(one, nodes);
+                  // Unless the graph handed it back as a result (freed with the results once joined).
+                  if (!outs1.includes(one)) one.dispose();
+                  return outs1;
+                },
+                true,
+              )
+            : forward(x, nodes);
       let k = 0;
       return names.map((n) => (n === inputLayer ? x : outs[k++]));
     },
@@ -430,7 +451,19 @@ function graphModelEngine(
         else dict[nodeOf.get(name) ?? name] = value;
       }
       if (to === inputLayer) return dict[inputName];
-      return model.execute(dict, nodeOf.get(to) ?? to) as tf.Tensor;
+      const node = nodeOf.get(to) ?? to;
+      const n = Object.values(dict)[0]?.shape[0] ?? 1;
+      if (!oneAtATime || n <= 1) return model.execute(dict, node) as tf.Tensor;
+      // Inside a gradient: slices and a concatenation, which TF.js differentiates; the gradient's scope frees them.
+      return byImage(
+        n,
+        (i) => {
+          const one: Record<string, tf.Tensor> = {};
+          for (const [k, v] of Object.entries(dict)) one[k] = image(v, i);
+          return [model.execute(one, node) as tf.Tensor];
+        },
+        false,
+      )[0];
     },
     ownTensors: () => modelWeights(model),
     learnables: (l) => {

@@ -523,6 +523,31 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     tf.dispose([img, out, start, dreamt, change]);
   });
 
+  it('runs a batch through a graph of batch 1 image by image, gradients included', async () => {
+    const one = {
+      ...placeholder,
+      attr: { ...placeholder.attr, shape: { shape: { dim: [1, 8, 8, 3].map((d) => ({ size: String(d) })) } } },
+    };
+    const model = await graphOf([one, { name: 'sq', op: 'Square', input: ['x'], attr: { T } }]);
+    const net = await toNetwork(model, { normalization: 'none' });
+    const batch = tf.stack([tf.fill([8, 8, 3], 2), tf.fill([8, 8, 3], 3)]);
+    const out = await expectNoLeak(() => activations(net, batch, 'sq'), 1);
+    expect(out.shape).toEqual([2, 8, 8, 3]);
+    expect(Array.from(await tf.max(out, [1, 2, 3]).data())).toEqual([4, 9]);
+    // Two channels dream as a batch of two images.
+    const start = tf.randomUniform([8, 8, 3], 0, 255, 'float32', 7);
+    const dreamt = await deepDreamImage(net, 'sq', [0, 2], {
+      initialImage: start,
+      numIterations: 1,
+      pyramidLevels: 1,
+      outputScaling: 'none',
+    });
+    expect(dreamt.shape).toEqual([2, 8, 8, 3]);
+    const change = tf.tidy(() => tf.max(tf.abs(tf.sub(dreamt, tf.expandDims(start, 0))), [1, 2, 3]));
+    expect(Array.from(await change.data()).every((c) => c > 0.1)).toBe(true);
+    tf.dispose([batch, out, start, dreamt, change]);
+  });
+
   it('takes the measured sizes at the trained size, where an operation broadcasts against a constant', () => {
     // MoveNet's `x − c`: the rules see only `x` (size 3) while the graph gives c's 17. At the trained size the
     // measured table holds; at another, a layer after it still needs the trained size.

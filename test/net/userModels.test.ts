@@ -386,6 +386,23 @@ describe('importNetwork: a graph model that takes int32 pixels (MoveNet Lightnin
     tf.dispose([img, got, pixels, want]);
     net.dispose();
   });
+
+  it('runs a batch through its graph of batch 1 one image at a time, with the numbers of each alone', async () => {
+    const net = await importNetwork(file, { normalization: 'none' });
+    const batch = tf.tidy(() => tf.stack([tf.image.resizeBilinear(face, [192, 192]), tf.fill([192, 192, 3], 90)]));
+    const last = net.layers.length - 1;
+    const both = await expectNoLeak(() => activations(net, batch, last), 1);
+    expect(both.shape).toEqual([2, 1, 17, 3]);
+    for (let i = 0; i < 2; i++) {
+      const one = tf.tidy(() => tf.squeeze(tf.slice(batch, i, 1), [0]));
+      const alone = activations(net, one, last);
+      const row = tf.tidy(() => tf.squeeze(tf.slice(both, i, 1), [0]));
+      expect(await maxAbsDiff(row, alone)).toBeLessThanOrEqual(1e-6);
+      tf.dispose([one, alone, row]);
+    }
+    tf.dispose([batch, both]);
+    net.dispose();
+  });
 });
 
 describe('importNetwork: model.json files of either format, detected', () => {
