@@ -92,6 +92,8 @@ export interface ModelSettings {
   max: number[] | null;
   labels: string[] | string | null;
   size: [number, number] | null;
+  /** The output to end at, for a model with several (importNetwork's `output`). */
+  output: string | null;
   layer: string | null;
 }
 
@@ -132,6 +134,7 @@ export function readSettings(search: string): ModelSettings {
           ? labels
           : labels.split(',').map((s) => s.trim()),
     size: parseSize(q.get('size')),
+    output: q.get('output') || null,
     layer: q.get('layer') || null,
   };
 }
@@ -148,6 +151,7 @@ export function writeSettings(search: string, s: ModelSettings): string {
   set('max', s.max?.join(',') ?? null);
   set('labels', s.labels === null ? null : typeof s.labels === 'string' ? s.labels : s.labels.join(','));
   set('size', s.size ? `${s.size[0]}x${s.size[1]}` : null);
+  set('output', s.output);
   set('layer', s.layer);
   const out = q.toString();
   return out ? `?${out}` : '';

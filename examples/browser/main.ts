@@ -6,7 +6,7 @@
  * `?backend=webgpu|webgl|wasm|cpu` forces a backend; otherwise the library picks the first that starts.
  *
  * Any model: `?model=<model.json URL>&normalization=<MATLAB's name>` (with `mean`, `std`, `min`, `max`, `labels`,
- * `size`) opens a Keras or converted TensorFlow model instead of SqueezeNet, and the "Your model" panel writes those
+ * `size`, `output`) opens a Keras or converted TensorFlow model instead of SqueezeNet, and the "Your model" panel writes those
  * parameters, so that a link reproduces the view. Model files dropped on that panel open without a link.
  *
  * The page exposes `window.__explorer` for the end-to-end tests (test/e2e/browser.test.ts).
@@ -101,6 +101,7 @@ const ui = {
   modelStd: $<HTMLInputElement>('model-std'),
   modelLabels: $<HTMLInputElement>('model-labels'),
   modelSize: $<HTMLInputElement>('model-size'),
+  modelOutput: $<HTMLInputElement>('model-output'),
   modelInfo: $('model-info'),
   explainClass: $<HTMLSelectElement>('explain-class'),
   explainGradcam: $<HTMLButtonElement>('explain-gradcam'),
@@ -269,6 +270,7 @@ async function importUserModel(source: string | File[], s: ModelSettings): Promi
     ...(s.max ? { max: s.max } : {}),
     ...(labels ? { classNames: labels } : {}),
     ...(s.size ? { inputSize: s.size } : {}),
+    ...(s.output ? { output: s.output } : {}),
     onProgress: (f) => setStatus(`Loading the model… ${Math.round(f * 100)}%`),
   });
 }
@@ -794,6 +796,7 @@ function formSettings(): ModelSettings {
     max: null,
     labels: labels === '' ? null : /\.(txt|json)$/i.test(labels) ? labels : labels.split(',').map((t) => t.trim()),
     size: parseSize(ui.modelSize.value),
+    output: ui.modelOutput.value.trim() || null,
     layer: null,
   };
 }
@@ -829,6 +832,7 @@ function fillForm(s: ModelSettings) {
   ui.modelStd.value = s.std?.join(',') ?? '';
   ui.modelLabels.value = s.labels === null ? '' : typeof s.labels === 'string' ? s.labels : s.labels.join(',');
   ui.modelSize.value = s.size ? `${s.size[0]}x${s.size[1]}` : '';
+  ui.modelOutput.value = s.output ?? '';
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@
  * without Chromium.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -411,8 +412,22 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect(g.network).toMatchObject({ kind: 'graph-model', layers: 70, inputSize: [224, 224, 3] });
       expect(g.classes[0]).toMatch(/^Neutral/);
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
-      expect(pageErrors).toEqual([]);
       await shot(page, 'user-model-graph');
+
+      // A model with three outputs (@vladmandic/human's face model), ended at its age head from the panel.
+      const human = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..');
+      await page.setInputFiles('#model-files', [
+        path.join(human, 'models', 'faceres.json'),
+        path.join(human, 'models', 'faceres.bin'),
+      ]);
+      await page.fill('#model-labels', '');
+      await page.fill('#model-output', 'age_pred/Softmax');
+      await page.click('#model-form button[type=submit]');
+      await idle(page);
+      const f = await state(page);
+      expect(f.network).toMatchObject({ kind: 'graph-model', layers: 153, inputSize: [224, 224, 3] });
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+      expect(pageErrors).toEqual([]);
     } finally {
       await browser.close();
     }
