@@ -25,6 +25,9 @@ import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { NSFW_CLASSES, thirdPartyHandler, writeThirdPartyModel } from '../../examples/your-model/nsfwjsModels.js';
 
 const requireFrom = createRequire(import.meta.url);
+/** A model file of @vladmandic/human (MIT): its package exports name its builds only; the models sit beside dist/. */
+const humanModel = (name: string) =>
+  path.resolve(path.dirname(requireFrom.resolve('@vladmandic/human')), '..', 'models', name);
 
 const TOL = BACKEND === 'cpu' ? 1e-4 : 1e-3;
 
@@ -301,109 +304,112 @@ describe('toNetwork: a converted TensorFlow GraphModel from npm (nsfwjs MobileNe
   });
 });
 
-describe('toNetwork: a GraphModel with several outputs from npm (@vladmandic/human faceres)', () => {
-  // One backbone, three heads: gender (sigmoid), a pooled embedding, age (softmax over 100 bins).
-  // The package's exports name its builds only; its models sit beside dist/.
-  const file = path.resolve(path.dirname(requireFrom.resolve('@vladmandic/human')), '..', 'models', 'faceres.json');
-  let model: GraphModel;
-  beforeAll(async () => {
-    const json = JSON.parse(readFileSync(file, 'utf8')) as tf.io.ModelJSON;
-    const shards = json.weightsManifest
-      .flatMap((g) => g.paths)
-      .map((p) => readFileSync(path.join(path.dirname(file), p)));
-    model = await loadGraphModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-        weightData: new Uint8Array(Buffer.concat(shards)).buffer,
-        signature: json.signature,
-      }),
-    );
-  });
-  afterAll(() => model?.dispose());
+// The next two suites check the library's own logic (which output, what dtype, how a batch is split) against the
+// graph's own execute on the same backend; TF.js's pure-JavaScript cpu kernels add half a minute and no coverage.
+describe.skipIf(BACKEND === 'cpu')(
+  'toNetwork: a GraphModel with several outputs from npm (@vladmandic/human faceres)',
+  () => {
+    // One backbone, three heads: gender (sigmoid), a pooled embedding, age (softmax over 100 bins).
+    const file = humanModel('faceres.json');
+    let model: GraphModel;
+    beforeAll(async () => {
+      const json = JSON.parse(readFileSync(file, 'utf8')) as tf.io.ModelJSON;
+      const shards = json.weightsManifest
+        .flatMap((g) => g.paths)
+        .map((p) => readFileSync(path.join(path.dirname(file), p)));
+      model = await loadGraphModel(
+        tf.io.fromMemory({
+          modelTopology: json.modelTopology,
+          weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+          weightData: new Uint8Array(Buffer.concat(shards)).buffer,
+          signature: json.signature,
+        }),
+      );
+    });
+    afterAll(() => model?.dispose());
 
-  it('asks which output the network ends at, listing them', async () => {
-    await expectThrowsNoLeak(
-      () => toNetwork(model, { normalization: 'rescale-zero-one' }),
-      TypeError,
-      "toNetwork: expected a model with one output, got 3 (gender_pred/Sigmoid, global_pooling/Mean, age_pred/Softmax); pass options.output, one of 'gender_pred/Sigmoid', 'global_pooling/Mean' or 'age_pred/Softmax', to choose the one the network ends at",
-    );
-    await expectThrowsNoLeak(
-      () => toNetwork(model, { normalization: 'rescale-zero-one', output: 'age_pred/softmax' }),
-      RangeError,
-      "toNetwork: expected 'options.output' to be one of the model's outputs ('gender_pred/Sigmoid', 'global_pooling/Mean' or 'age_pred/Softmax'), got \"age_pred/softmax\" (string); did you mean 'age_pred/Softmax'?",
-    );
-    await expectThrowsNoLeak(
-      () => toNetwork(model, { normalization: 'rescale-zero-one', output: 3 as never }),
-      TypeError,
-      "toNetwork: expected 'options.output' to be the name of one of the model's outputs, got 3 (number)",
-    );
-  });
+    it('asks which output the network ends at, listing them', async () => {
+      await expectThrowsNoLeak(
+        () => toNetwork(model, { normalization: 'rescale-zero-one' }),
+        TypeError,
+        "toNetwork: expected a model with one output, got 3 (gender_pred/Sigmoid, global_pooling/Mean, age_pred/Softmax); pass options.output, one of 'gender_pred/Sigmoid', 'global_pooling/Mean' or 'age_pred/Softmax', to choose the one the network ends at",
+      );
+      await expectThrowsNoLeak(
+        () => toNetwork(model, { normalization: 'rescale-zero-one', output: 'age_pred/softmax' }),
+        RangeError,
+        "toNetwork: expected 'options.output' to be one of the model's outputs ('gender_pred/Sigmoid', 'global_pooling/Mean' or 'age_pred/Softmax'), got \"age_pred/softmax\" (string); did you mean 'age_pred/Softmax'?",
+      );
+      await expectThrowsNoLeak(
+        () => toNetwork(model, { normalization: 'rescale-zero-one', output: 3 as never }),
+        TypeError,
+        "toNetwork: expected 'options.output' to be the name of one of the model's outputs, got 3 (number)",
+      );
+    });
 
-  it('ends at the chosen output: only the layers it needs, what the graph computes there', async () => {
-    const net = await toNetwork(model, { normalization: 'rescale-zero-one', output: 'age_pred/Softmax:0' });
-    const last = net.layers[net.layers.length - 1];
-    expect(last).toMatchObject({ name: 'age_pred/Softmax', type: 'Softmax', outputSize: [100] });
-    expect(net.layers.some((l) => l.name.startsWith('gender_pred'))).toBe(false);
-    expect(net.layers.some((l) => l.name === 'global_pooling/Mean')).toBe(true);
-    // Every layer comes after the layers it reads.
-    const at = new Map(net.layers.map((l) => [l.name, l.index]));
-    expect(net.layers.every((l) => l.inputs.every((i) => (at.get(i) ?? Infinity) < l.index))).toBe(true);
-    const x = tf.tidy(() => tf.div(tf.expandDims(tf.cast(face224, 'float32'), 0), 255));
-    const want = model.execute({ input_1: x }, 'age_pred/Softmax') as tf.Tensor;
-    const p = await want.data();
-    tf.dispose([x, want]);
-    const top = await classify(net, face224, 1);
-    expect(top[0].label).toBe(String(p.indexOf(Math.max(...p))));
-    expect(Math.abs(top[0].score - Math.max(...p))).toBeLessThanOrEqual(1e-4);
-    // Another output of the same model: another network.
-    const other = await toNetwork(model, { normalization: 'rescale-zero-one', output: 'gender_pred/Sigmoid' });
-    expect(other.layers.at(-1)).toMatchObject({ name: 'gender_pred/Sigmoid', outputSize: [1] });
-    expect(other.layers.some((l) => l.name.startsWith('age_pred'))).toBe(false);
-  });
-});
+    it('ends at the chosen output: only the layers it needs, what the graph computes there', async () => {
+      const net = await toNetwork(model, { normalization: 'rescale-zero-one', output: 'age_pred/Softmax:0' });
+      const last = net.layers[net.layers.length - 1];
+      expect(last).toMatchObject({ name: 'age_pred/Softmax', type: 'Softmax', outputSize: [100] });
+      expect(net.layers.some((l) => l.name.startsWith('gender_pred'))).toBe(false);
+      expect(net.layers.some((l) => l.name === 'global_pooling/Mean')).toBe(true);
+      // Every layer comes after the layers it reads.
+      const at = new Map(net.layers.map((l) => [l.name, l.index]));
+      expect(net.layers.every((l) => l.inputs.every((i) => (at.get(i) ?? Infinity) < l.index))).toBe(true);
+      const x = tf.tidy(() => tf.div(tf.expandDims(tf.cast(face224, 'float32'), 0), 255));
+      const want = model.execute({ input_1: x }, 'age_pred/Softmax') as tf.Tensor;
+      const p = await want.data();
+      tf.dispose([x, want]);
+      const top = await classify(net, face224, 1);
+      expect(top[0].label).toBe(String(p.indexOf(Math.max(...p))));
+      expect(Math.abs(top[0].score - Math.max(...p))).toBeLessThanOrEqual(1e-4);
+      // Another output of the same model: another network.
+      const other = await toNetwork(model, { normalization: 'rescale-zero-one', output: 'gender_pred/Sigmoid' });
+      expect(other.layers.at(-1)).toMatchObject({ name: 'gender_pred/Sigmoid', outputSize: [1] });
+      expect(other.layers.some((l) => l.name.startsWith('age_pred'))).toBe(false);
+    });
+  },
+);
 
-describe('importNetwork: a graph model that takes int32 pixels (MoveNet Lightning, from @vladmandic/human)', () => {
-  const file = path.resolve(
-    path.dirname(requireFrom.resolve('@vladmandic/human')),
-    '..',
-    'models',
-    'movenet-lightning.json',
-  );
+describe.skipIf(BACKEND === 'cpu')(
+  'importNetwork: a graph model that takes int32 pixels (MoveNet Lightning, from @vladmandic/human)',
+  () => {
+    const file = humanModel('movenet-lightning.json');
+    let net: Network;
+    beforeAll(async () => {
+      net = await importNetwork(file, { normalization: 'none' });
+    });
+    afterAll(() => net?.dispose());
 
-  it('feeds it whole pixel values, as its placeholder says, and gets what the graph gives', async () => {
-    const net = await importNetwork(file, { normalization: 'none' });
-    expect(net.inputSize).toEqual([192, 192, 3]);
-    expect(net.layers.at(-1)?.outputSize).toEqual([1, 17, 3]);
-    const img = tf.tidy(() => tf.add(tf.image.resizeBilinear(face, [192, 192]), 0.4));
-    const got = await expectNoLeak(() => activations(net, img, net.layers.length - 1), 1);
-    const pixels = tf.tidy(() => tf.cast(tf.round(tf.expandDims(img, 0)), 'int32'));
-    const want = (net.model as GraphModel).execute({ input: pixels }) as tf.Tensor;
-    expect(await maxAbsDiff(got, tf.squeeze(want, [0]))).toBeLessThanOrEqual(TOL);
-    // 17 keypoints (y, x, score): the scores are probabilities.
-    const v = await got.data();
-    expect(v.filter((_, i) => i % 3 === 2).every((x) => x >= 0 && x <= 1)).toBe(true);
-    tf.dispose([img, got, pixels, want]);
-    net.dispose();
-  });
+    it('feeds it whole pixel values, as its placeholder says, and gets what the graph gives', async () => {
+      expect(net.inputSize).toEqual([192, 192, 3]);
+      expect(net.layers.at(-1)?.outputSize).toEqual([1, 17, 3]);
+      const img = tf.tidy(() => tf.add(tf.image.resizeBilinear(face, [192, 192]), 0.4));
+      const got = await expectNoLeak(() => activations(net, img, net.layers.length - 1), 1);
+      const pixels = tf.tidy(() => tf.cast(tf.round(tf.expandDims(img, 0)), 'int32'));
+      const want = (net.model as GraphModel).execute({ input: pixels }) as tf.Tensor;
+      expect(await maxAbsDiff(got, tf.squeeze(want, [0]))).toBeLessThanOrEqual(TOL);
+      // 17 keypoints (y, x, score): the scores are probabilities.
+      const v = await got.data();
+      expect(v.filter((_, i) => i % 3 === 2).every((x) => x >= 0 && x <= 1)).toBe(true);
+      tf.dispose([img, got, pixels, want]);
+    });
 
-  it('runs a batch through its graph of batch 1 one image at a time, with the numbers of each alone', async () => {
-    const net = await importNetwork(file, { normalization: 'none' });
-    const batch = tf.tidy(() => tf.stack([tf.image.resizeBilinear(face, [192, 192]), tf.fill([192, 192, 3], 90)]));
-    const last = net.layers.length - 1;
-    const both = await expectNoLeak(() => activations(net, batch, last), 1);
-    expect(both.shape).toEqual([2, 1, 17, 3]);
-    for (let i = 0; i < 2; i++) {
-      const one = tf.tidy(() => tf.squeeze(tf.slice(batch, i, 1), [0]));
-      const alone = activations(net, one, last);
-      const row = tf.tidy(() => tf.squeeze(tf.slice(both, i, 1), [0]));
-      expect(await maxAbsDiff(row, alone)).toBeLessThanOrEqual(1e-6);
-      tf.dispose([one, alone, row]);
-    }
-    tf.dispose([batch, both]);
-    net.dispose();
-  });
-});
+    it('runs a batch through its graph of batch 1 one image at a time, with the numbers of each alone', async () => {
+      const batch = tf.tidy(() => tf.stack([tf.image.resizeBilinear(face, [192, 192]), tf.fill([192, 192, 3], 90)]));
+      const last = net.layers.length - 1;
+      const both = await expectNoLeak(() => activations(net, batch, last), 1);
+      expect(both.shape).toEqual([2, 1, 17, 3]);
+      for (let i = 0; i < 2; i++) {
+        const one = tf.tidy(() => tf.squeeze(tf.slice(batch, i, 1), [0]));
+        const alone = activations(net, one, last);
+        const row = tf.tidy(() => tf.squeeze(tf.slice(both, i, 1), [0]));
+        expect(await maxAbsDiff(row, alone)).toBeLessThanOrEqual(1e-6);
+        tf.dispose([one, alone, row]);
+      }
+      tf.dispose([batch, both]);
+    });
+  },
+);
 
 describe('importNetwork: model.json files of either format, detected', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cnn-import-'));
