@@ -187,6 +187,26 @@ const pair = (v: unknown): [number, number] => (typeof v === 'number' ? [v, v] :
 const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: Attrs) =>
   tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
 
+/**
+ * Unpack's gradient: the parts' gradients stacked back. TF.js's own stacks `dy` as it comes, which breaks when there is
+ * one part (the engine hands a lone gradient over bare, not in a list: a batch of 1 unstacked) and when a part is
+ * unused (its gradient is null); here a lone gradient is a list of one and an unused part's is zeros.
+ */
+const UNPACK: tf.GradConfig = {
+  kernelName: tf.Unpack,
+  gradFunc: (dy, _saved, attrs: Attrs) => {
+    const parts = (Array.isArray(dy) ? dy : [dy]) as (tf.Tensor | null)[];
+    const like = parts.find((p) => p != null) as tf.Tensor;
+    return {
+      value: () =>
+        tf.stack(
+          parts.map((p) => p ?? tf.zerosLike(like)),
+          attrs.axis as number,
+        ),
+    };
+  },
+};
+
 const CONFIGS: tf.GradConfig[] = [
   {
     kernelName: tf.Add,
@@ -466,6 +486,13 @@ const CONFIGS: tf.GradConfig[] = [
       x: () => tf.mul(dy as tf.Tensor, tf.mul(tf.rsqrt(tf.add(variance, attrs.varianceEpsilon as number)), scale)),
     }),
   },
+  // What exporters put before the first layer: MoveNet unstacks its batch of 1 and expands each image back.
+  {
+    kernelName: tf.ExpandDims,
+    inputsToSave: ['input'],
+    gradFunc: (dy, [x]: Saved) => ({ input: () => tf.reshape(dy as tf.Tensor, x.shape) }),
+  },
+  UNPACK,
   {
     kernelName: tf.Slice,
     inputsToSave: ['x'],
@@ -492,6 +519,8 @@ export function ensureGradients(): void {
   // maxima wrongly. Ours gives TF's routing and uses the kernel on the other backends.
   const maxPool = CONFIGS.find((c) => c.kernelName === tf.MaxPool)!;
   if (tf.getGradient(tf.MaxPool) !== maxPool) tf.registerGradient(maxPool);
+  // Unpack's too: TF.js's fails on a single part or an unused one (see UNPACK).
+  if (tf.getGradient(tf.Unpack) !== UNPACK) tf.registerGradient(UNPACK);
   if (!installed) {
     for (const config of CONFIGS) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
     installed = true;

@@ -30,6 +30,8 @@ const KERNELS = [
   tf.BatchMatMul,
   tf.DepthwiseConv2dNative,
   tf.FusedBatchNorm,
+  tf.ExpandDims,
+  tf.Unpack,
 ];
 let unregistered: string[];
 beforeAll(() => {
@@ -84,6 +86,22 @@ describe('the gradients registered for converted graphs', () => {
     for (const k of KERNELS) expect(tf.getGradient(k), k).toBeDefined();
   });
 
+  it("puts its Unpack gradient back over another package's, which fails on a lone part", async () => {
+    // TF.js's own, as tfjs-layers registers it: the parts' gradients stacked as they come.
+    const own = tf.getGradient(tf.Unpack);
+    tf.registerGradient({
+      kernelName: tf.Unpack,
+      gradFunc: (dy, _saved, attrs) => ({ value: () => tf.stack(dy as tf.Tensor[], attrs.axis as number) }),
+    });
+    expect(tf.getGradient(tf.Unpack)).not.toBe(own);
+    ensureGradients();
+    expect(tf.getGradient(tf.Unpack)).toBe(own);
+    const x = tf.ones([1, 3]);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.unstack(v)[0], tf.tensor1d([1, 2, 3]))))(x);
+    expect(Array.from(await g.data())).toEqual([1, 2, 3]);
+    tf.dispose([x, g]);
+  });
+
   // The step: 1e-2, or 0.25 for products (quadratic in each input, so central differences are exact but for rounding).
   const cases: [string, (...xs: tf.Tensor[]) => tf.Tensor, () => tf.Tensor[], number[], number?][] = [
     ['Relu6', (x) => tf.relu6(x), () => [values([4, 5], 1, -3, 9, [0, 6])], [0]],
@@ -131,6 +149,10 @@ describe('the gradients registered for converted graphs', () => {
       () => [values([1, 6, 5, 2], 17), values([3, 2, 2, 1], 18)],
       [0],
     ],
+    // What exporters put before the first layer (MoveNet: unstack the batch of 1, expand it back).
+    ['ExpandDims', (x) => tf.expandDims(x, 1), () => [values([2, 3], 30)], [0]],
+    ['Unpack, a single part (a batch of 1)', (x) => tf.unstack(x)[0], () => [values([1, 3, 4], 31)], [0]],
+    ['Unpack, one part of three used', (x) => tf.unstack(x, 1)[2], () => [values([2, 3, 4], 32)], [0]],
     [
       'FusedBatchNorm (inference)',
       (x) =>

@@ -11,6 +11,7 @@ import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, loadLayersModel, model as kerasModel } from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
 import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { classify } from '../../src/net/classify.js';
@@ -392,6 +393,20 @@ describe.skipIf(BACKEND === 'cpu')(
       const v = await got.data();
       expect(v.filter((_, i) => i % 3 === 2).every((x) => x >= 0 && x <= 1)).toBe(true);
       tf.dispose([img, got, pixels, want]);
+    });
+
+    it('dreams through its preprocessing (the batch unstacked and expanded back), two channels as two images', async () => {
+      const conv = net.layers.filter((l) => l.type === 'Convolution')[5];
+      const start = tf.randomUniform([192, 192, 3], 0, 255, 'float32', 3);
+      const dreamt = await deepDreamImage(net, conv.name, [0, 1], {
+        initialImage: start,
+        numIterations: 1,
+        pyramidLevels: 1,
+        outputScaling: 'none',
+      });
+      const change = tf.tidy(() => tf.max(tf.abs(tf.sub(dreamt, tf.expandDims(start, 0))), [1, 2, 3]));
+      expect(Array.from(await change.data()).every((c) => c > 1)).toBe(true);
+      tf.dispose([start, dreamt, change]);
     });
 
     it('runs a batch through its graph of batch 1 one image at a time, with the numbers of each alone', async () => {
