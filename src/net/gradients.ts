@@ -497,7 +497,8 @@ const CONFIGS: tf.GradConfig[] = [
     kernelName: tf.Slice,
     inputsToSave: ['x'],
     gradFunc: (dy, [x]: Saved, attrs: Attrs) => {
-      const begin = attrs.begin as number[];
+      // `tf.slice(x, 1, 1)` keeps its single numbers in the attributes: read them as the kernel does.
+      const [begin] = tf.slice_util.parseSliceParams(x, attrs.begin as number | number[], attrs.size as number[]);
       const size = (dy as tf.Tensor).shape;
       const paddings = x.shape.map(
         (d, i) => [begin[i], (d as number) - begin[i] - (size[i] as number)] as [number, number],

@@ -154,6 +154,13 @@ describe('the gradients registered for converted graphs', () => {
     ['Unpack, a single part (a batch of 1)', (x) => tf.unstack(x)[0], () => [values([1, 3, 4], 31)], [0]],
     ['Unpack, one part of three used', (x) => tf.unstack(x, 1)[2], () => [values([2, 3, 4], 32)], [0]],
     [
+      'Slice, begin and size as single numbers (the first axis)',
+      (x) => tf.slice(x, 1, 1),
+      () => [values([3, 4], 33)],
+      [0],
+    ],
+    ['Slice, size -1 (to the end)', (x) => tf.slice(x, [0, 1], [2, -1]), () => [values([3, 4], 34)], [0]],
+    [
       'FusedBatchNorm (inference)',
       (x) =>
         tf.batchNorm(
