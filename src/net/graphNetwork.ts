@@ -165,13 +165,14 @@ export interface GraphParts {
 }
 
 /**
- * The nodes `output` needs (itself included), each after the nodes it reads: the GraphDef's order wherever it allows,
- * the input first. Walks with an explicit stack (graphs thousands of operations deep), not following a TensorFlow 1
+ * The nodes `output` needs (itself included) and the image input, each after the nodes it reads: the GraphDef's order
+ * wherever it allows, the input first. Walks with an explicit stack (graphs thousands of operations deep), not following a TensorFlow 1
  * loop's edge back into its `Merge` (graphProblem has ruled out other cycles).
  */
 export function nodesFor(nodes: readonly GraphDefNode[], inputName: string, output: string): GraphDefNode[] {
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  const needed = new Set<string>();
+  // The image input always: a network starts there even where the output does not depend on it (a constant head).
+  const needed = new Set<string>(byName.has(inputName) ? [inputName] : []);
   const todo = [output];
   while (todo.length > 0) {
     const name = todo.pop()!;

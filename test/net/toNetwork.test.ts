@@ -499,6 +499,35 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     expect(order.at(-1)).toBe('r99999');
   });
 
+  it('keeps the image input first when the chosen output does not depend on it', async () => {
+    // A model whose second output is a constant (a prior, an anchor table): ending there still starts at the image.
+    const model = await loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: {
+          node: [
+            placeholder,
+            { name: 'k', op: 'Const', attr: { dtype: T, value: { tensor: { dtype: 'DT_FLOAT' } } } },
+            { name: 'prior', op: 'Identity', input: ['k'], attr: { T } },
+            relu('a', 'x'),
+          ],
+          versions: { producer: 1395 },
+          library: {},
+        },
+        weightSpecs: [{ name: 'k', shape: [2], dtype: 'float32' }],
+        weightData: new Float32Array([0.25, 0.75]).buffer,
+        format: 'graph-model',
+      }),
+    );
+    const net = await toNetwork(model, { normalization: 'none', output: 'prior' });
+    expect(net.layerNames).toEqual(['x', 'prior']);
+    expect(net.layers[0].type).toBe('Image Input');
+    const img = tf.zeros([8, 8, 3]);
+    const out = await expectNoLeak(() => activations(net, img, 'prior'), 1);
+    expect(Array.from(await out.data())).toEqual([0.25, 0.75]);
+    tf.dispose([img, out]);
+    net.dispose();
+  });
+
   it('feeds a graph that takes int32 pixels whole values, and lets a gradient reach them', async () => {
     const pixels = { ...placeholder, attr: { ...placeholder.attr, dtype: { type: 'DT_INT32' } } };
     const model = await graphOf([
