@@ -354,8 +354,26 @@ async function setImage(source: string | Blob, name: string) {
   await showLayer(state.layer, state.channel);
 }
 
+/** Whether the network ends in one score per class (`[c]` or `[1, 1, c]`), which classify and the explanations need. */
+function endsInClassScores(net: Network): boolean {
+  const out = net.layers[net.layers.length - 1].outputSize;
+  return out.length === 1 || (out.length === 3 && out[0] === 1 && out[1] === 1);
+}
+
 async function showClasses() {
   const net = state.net!;
+  const classifier = endsInClassScores(net);
+  for (const b of [ui.explainGradcam, ui.explainOcclusion, ui.explainLime]) b.disabled = !classifier;
+  if (!classifier) {
+    // A detector, pose or segmentation model: its layers are still worth exploring; there are just no classes.
+    const last = net.layers[net.layers.length - 1];
+    const li = document.createElement('li');
+    li.className = 'meta';
+    li.textContent = `No classes: the output '${last.name}' is ${last.outputSize.join('×')}, not one score per class.`;
+    ui.classes.replaceChildren(li);
+    ui.explainClass.replaceChildren();
+    return;
+  }
   const top = await timed('classify', () => classify(net, state.image!));
   ui.explainClass.replaceChildren(
     ...top.map((c) => {

@@ -427,6 +427,22 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       const f = await state(page);
       expect(f.network).toMatchObject({ kind: 'graph-model', layers: 153, inputSize: [224, 224, 3] });
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+
+      // A pose model (MoveNet: keypoints, not classes): its layers are explored; the class list says why it is empty.
+      await page.setInputFiles('#model-files', [
+        path.join(human, 'models', 'movenet-lightning.json'),
+        path.join(human, 'models', 'movenet-lightning.bin'),
+      ]);
+      await page.selectOption('#model-normalization', 'none');
+      await page.fill('#model-output', '');
+      await page.click('#model-form button[type=submit]');
+      await idle(page);
+      const m = await state(page);
+      expect(m.network).toMatchObject({ kind: 'graph-model', layers: 151, inputSize: [192, 192, 3] });
+      expect(m.grid?.n).toBeGreaterThan(0);
+      expect(m.classes).toEqual(["No classes: the output 'Identity' is 1×17×3, not one score per class."]);
+      expect(await page.locator('#explain-gradcam').isDisabled()).toBe(true);
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
       expect(pageErrors).toEqual([]);
     } finally {
       await browser.close();
