@@ -141,6 +141,21 @@ async function openExplorer(context: BrowserContext, url: string): Promise<Opene
 const idle = (page: Page) => page.evaluate(() => window.__explorer.idle());
 const state = (page: Page) => page.evaluate(() => window.__explorer.state());
 
+/** Opens a model from files chosen in the "Your model" panel, its other fields set as given (empty otherwise). */
+async function openFromPanel(
+  page: Page,
+  files: string[],
+  fields: { normalization: string; labels?: string; output?: string },
+) {
+  await page.setInputFiles('#model-files', files);
+  await page.selectOption('#model-normalization', fields.normalization);
+  await page.fill('#model-labels', fields.labels ?? '');
+  await page.fill('#model-output', fields.output ?? '');
+  await page.click('#model-form button[type=submit]');
+  await idle(page);
+  return state(page);
+}
+
 /** Mean and standard deviation of the gray (red) levels of a canvas, and its size. */
 function canvasStats(page: Page, id: string) {
   return page.evaluate((canvasId) => {
@@ -399,16 +414,11 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       await shot(page, 'user-model-keras');
 
       // The graph model from its files, chosen in the "Your model" panel.
-      await page.setInputFiles('#model-files', [
-        graph,
-        path.join(path.dirname(graph), 'group1-shard1of2'),
-        path.join(path.dirname(graph), 'group1-shard2of2'),
-      ]);
-      await page.selectOption('#model-normalization', 'rescale-zero-one');
-      await page.fill('#model-labels', NSFW_CLASSES.join(','));
-      await page.click('#model-form button[type=submit]');
-      await idle(page);
-      const g = await state(page);
+      const g = await openFromPanel(
+        page,
+        [graph, path.join(path.dirname(graph), 'group1-shard1of2'), path.join(path.dirname(graph), 'group1-shard2of2')],
+        { normalization: 'rescale-zero-one', labels: NSFW_CLASSES.join(',') },
+      );
       expect(g.network).toMatchObject({ kind: 'graph-model', layers: 70, inputSize: [224, 224, 3] });
       expect(g.classes[0]).toMatch(/^Neutral/);
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
@@ -416,28 +426,20 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
 
       // A model with three outputs (@vladmandic/human's face model), ended at its age head from the panel.
       const human = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..');
-      await page.setInputFiles('#model-files', [
-        path.join(human, 'models', 'faceres.json'),
-        path.join(human, 'models', 'faceres.bin'),
-      ]);
-      await page.fill('#model-labels', '');
-      await page.fill('#model-output', 'age_pred/Softmax');
-      await page.click('#model-form button[type=submit]');
-      await idle(page);
-      const f = await state(page);
+      const f = await openFromPanel(
+        page,
+        ['faceres.json', 'faceres.bin'].map((n) => path.join(human, 'models', n)),
+        { normalization: 'rescale-zero-one', output: 'age_pred/Softmax' },
+      );
       expect(f.network).toMatchObject({ kind: 'graph-model', layers: 153, inputSize: [224, 224, 3] });
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
 
       // A pose model (MoveNet: keypoints, not classes): its layers are explored; the class list says why it is empty.
-      await page.setInputFiles('#model-files', [
-        path.join(human, 'models', 'movenet-lightning.json'),
-        path.join(human, 'models', 'movenet-lightning.bin'),
-      ]);
-      await page.selectOption('#model-normalization', 'none');
-      await page.fill('#model-output', '');
-      await page.click('#model-form button[type=submit]');
-      await idle(page);
-      const m = await state(page);
+      const m = await openFromPanel(
+        page,
+        ['movenet-lightning.json', 'movenet-lightning.bin'].map((n) => path.join(human, 'models', n)),
+        { normalization: 'none' },
+      );
       expect(m.network).toMatchObject({ kind: 'graph-model', layers: 151, inputSize: [192, 192, 3] });
       expect(m.grid?.n).toBeGreaterThan(0);
       expect(m.classes).toEqual(["No classes: the output 'Identity' is 1×17×3, not one score per class."]);
