@@ -282,17 +282,25 @@ export async function makeNetwork(
  * @throws {RangeError} for a name that is not an output (the message lists them and the closest).
  */
 function chooseOutput(fn: string, names: readonly string[], given: string | undefined, graph: boolean): number {
+  // A model file may declare any number of outputs: name a dozen, and how many more.
+  const shown =
+    names.length > 12
+      ? `${names
+          .slice(0, 12)
+          .map((n) => `'${n}'`)
+          .join(', ')} or ${names.length - 12} more`
+      : listQuoted(names);
   if (given === undefined) {
     if (names.length === 1) return 0;
     throw new TypeError(
-      `${fn}: expected a model with one output, got ${names.length} (${names.join(', ')}); ` +
-        `pass options.output, one of ${listQuoted(names)}, to choose the one the network ends at`,
+      `${fn}: expected a model with one output, got ${names.length}; ` +
+        `pass options.output, one of ${shown}, to choose the one the network ends at`,
     );
   }
   const at = names.indexOf(graph ? given.replace(/:0$/, '') : given);
   if (at >= 0) return at;
   throw new RangeError(
-    `${rangeError(fn, 'options.output', `one of the model's outputs (${listQuoted(names)})`, given).message}; ` +
+    `${rangeError(fn, 'options.output', `one of the model's outputs (${shown})`, given).message}; ` +
       `did you mean ${listQuoted(closestNames(given, names, 1))}?`,
   );
 }

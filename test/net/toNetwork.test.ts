@@ -719,7 +719,22 @@ describe('toNetwork: bad input', () => {
     await expectThrowsNoLeak(
       () => toNetwork(twoOut, { normalization: 'none' }),
       TypeError,
-      "toNetwork: expected a model with one output, got 2 (o1, o2); pass options.output, one of 'o1' or 'o2', to choose the one the network ends at",
+      "toNetwork: expected a model with one output, got 2; pass options.output, one of 'o1' or 'o2', to choose the one the network ends at",
+    );
+    // A model with many heads: the first dozen are named, and how many there are.
+    const heads = Array.from({ length: 20 }, (_, i) =>
+      tfl.layers.conv2d({ filters: 1, kernelSize: 1, name: `head${i}` }).apply(shared),
+    ) as tfl.SymbolicTensor[];
+    const many = tfl.model({ inputs: shared, outputs: heads });
+    await expectThrowsNoLeak(
+      () => toNetwork(many, { normalization: 'none' }),
+      TypeError,
+      `toNetwork: expected a model with one output, got 20; pass options.output, one of ${Array.from({ length: 12 }, (_, i) => `'head${i}'`).join(', ')} or 8 more, to choose the one the network ends at`,
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(many, { normalization: 'none', output: 'head' }),
+      RangeError,
+      `toNetwork: expected 'options.output' to be one of the model's outputs (${Array.from({ length: 12 }, (_, i) => `'head${i}'`).join(', ')} or 8 more), got "head" (string); did you mean 'head0'?`,
     );
     // Chosen, the network ends at that output, with only the layers it needs.
     const second = await toNetwork(twoOut, { normalization: 'none', output: 'o2' });

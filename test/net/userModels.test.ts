@@ -333,7 +333,7 @@ describe.skipIf(BACKEND === 'cpu')(
       await expectThrowsNoLeak(
         () => toNetwork(model, { normalization: 'rescale-zero-one' }),
         TypeError,
-        "toNetwork: expected a model with one output, got 3 (gender_pred/Sigmoid, global_pooling/Mean, age_pred/Softmax); pass options.output, one of 'gender_pred/Sigmoid', 'global_pooling/Mean' or 'age_pred/Softmax', to choose the one the network ends at",
+        "toNetwork: expected a model with one output, got 3; pass options.output, one of 'gender_pred/Sigmoid', 'global_pooling/Mean' or 'age_pred/Softmax', to choose the one the network ends at",
       );
       await expectThrowsNoLeak(
         () => toNetwork(model, { normalization: 'rescale-zero-one', output: 'age_pred/softmax' }),
