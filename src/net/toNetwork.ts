@@ -168,7 +168,10 @@ export async function makeNetwork(
   }
   if (inputs.length !== 1) {
     throw new TypeError(
-      `${fn}: expected a model with one image input, got ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`,
+      `${fn}: expected a model with one image input, got ${inputs.length} inputs (${someNames(
+        inputs.map((i) => i.name),
+        false,
+      )})`,
     );
   }
   // A graph's outputs are tensor names (`'Identity_2:0'`, the `:0` often left out); a Keras model's are layers.
@@ -277,19 +280,23 @@ export async function makeNetwork(
 }
 
 /**
+ * Names for a message: a model file may declare any number of inputs or outputs, so a dozen at most and how many
+ * more; quoted (`'a', 'b' or 'c'`) or plain (`a, b, c`).
+ */
+function someNames(names: readonly string[], quoted: boolean): string {
+  const q = (n: string) => (quoted ? `'${n}'` : n);
+  if (names.length > 12)
+    return `${names.slice(0, 12).map(q).join(', ')} ${quoted ? 'or' : 'and'} ${names.length - 12} more`;
+  return quoted ? listQuoted(names) : names.join(', ');
+}
+
+/**
  * The index of the output a network ends at: the one `given` names, or the model's only output.
  * @throws {TypeError} for several outputs and none chosen (the message lists them).
  * @throws {RangeError} for a name that is not an output (the message lists them and the closest).
  */
 function chooseOutput(fn: string, names: readonly string[], given: string | undefined, graph: boolean): number {
-  // A model file may declare any number of outputs: name a dozen, and how many more.
-  const shown =
-    names.length > 12
-      ? `${names
-          .slice(0, 12)
-          .map((n) => `'${n}'`)
-          .join(', ')} or ${names.length - 12} more`
-      : listQuoted(names);
+  const shown = someNames(names, true);
   if (given === undefined) {
     if (names.length === 1) return 0;
     throw new TypeError(

@@ -708,6 +708,13 @@ describe('toNetwork: bad input', () => {
       TypeError,
       /^toNetwork: expected a model with one image input, got 2 inputs \(a.*, b.*\)$/,
     );
+    const ins = Array.from({ length: 20 }, (_, i) => tfl.input({ shape: [8, 8, 3], name: `in${i}` }));
+    const wide = tfl.model({ inputs: ins, outputs: tfl.layers.add().apply(ins) as tfl.SymbolicTensor });
+    await expectThrowsNoLeak(
+      () => toNetwork(wide, { normalization: 'none' }),
+      TypeError,
+      /^toNetwork: expected a model with one image input, got 20 inputs \(in0.*, in11[^,]* and 8 more\)$/,
+    );
     const shared = tfl.input({ shape: [8, 8, 3], name: 'in' });
     const twoOut = tfl.model({
       inputs: shared,
