@@ -166,8 +166,8 @@ export interface GraphParts {
 
 /**
  * The nodes `output` needs (itself included) and the image input, each after the nodes it reads: the GraphDef's order
- * wherever it allows, the input first. Walks with an explicit stack (graphs thousands of operations deep), not following a TensorFlow 1
- * loop's edge back into its `Merge` (graphProblem has ruled out other cycles).
+ * wherever it allows, the input first. Walks with an explicit stack (graphs thousands of operations deep), not
+ * following a TensorFlow 1 loop's edge back into its `Merge` (graphProblem has ruled out other cycles).
  */
 export function nodesFor(nodes: readonly GraphDefNode[], inputName: string, output: string): GraphDefNode[] {
   const byName = new Map(nodes.map((n) => [n.name, n]));
