@@ -7,7 +7,7 @@
  * `inboundNodes`, `sourceLayer`, …), described here structurally, so that a model made by another copy of
  * tfjs-layers than this package's works too. Not exported from the package.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { describeConvolution, describePooling, describeTransposedConvolution, samePadding2d } from './layerGeometry.js';
 import type { NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
@@ -540,6 +540,41 @@ function readAll(model: KLayer): tf.Tensor[] {
 }
 
 /** The engine of a Keras model: evaluates the needed layer calls on real tensors, in each nested model's context. */
+/** The weights Keras's BatchNormalization keeps as fields (`gamma` and `beta` absent without scale or center). */
+interface KBatchNorm {
+  readonly gamma?: KWeight | null;
+  readonly beta?: KWeight | null;
+  readonly movingMean: KWeight;
+  readonly movingVariance: KWeight;
+}
+
+/**
+ * Keras's BatchNormalization without a scale (`scale: false`, as in every one of Keras's InceptionV3) at inference,
+ * computed with a scale of ones, or null for any other layer. tfjs-layers hands TF.js's batch norm no scale there, and
+ * TF.js cannot keep an absent input for the gradient: every gradient through such a layer failed inside TF.js. The
+ * numbers are the same (the kernels multiply by the scale, here by 1). Only under a gradient tape: a forward pass
+ * runs the layer itself.
+ */
+function unscaledBatchNorm(layer: KLayer, ins: readonly tf.Tensor[]): tf.Tensor | null {
+  if (layer.getClassName() !== 'BatchNormalization' || ins.length !== 1) return null;
+  const bn = layer as unknown as KBatchNorm;
+  const config = layer.getConfig() as { axis?: number; epsilon?: number };
+  if (bn.gamma || !bn.movingMean || !bn.movingVariance || typeof config.epsilon !== 'number') return null;
+  const x = ins[0];
+  const axis = ((config.axis ?? -1) + x.rank) % x.rank;
+  const shape = x.shape.map((d, i) => (i === axis ? d : 1));
+  const along = (w: tf.Tensor) => (axis === x.rank - 1 ? w : tf.reshape(w, shape));
+  const mean = bn.movingMean.read();
+  return tf.batchNorm(
+    x,
+    along(mean),
+    along(bn.movingVariance.read()),
+    bn.beta ? along(bn.beta.read()) : undefined,
+    along(tf.onesLike(mean)),
+    config.epsilon,
+  );
+}
+
 function kerasEngine(
   model: KLayer,
   entries: Map<string, Entry>,
@@ -629,7 +664,9 @@ function kerasEngine(
       const node = layer.inboundNodes[sym.nodeIndex];
       const inputs = node.inputTensors.map((t) => canonical(ctx, t));
       const ins = inputs.map(valueAt);
-      const out = layer.apply(ins.length === 1 ? ins[0] : ins, { ...(node.callArgs ?? {}), training: false });
+      const out =
+        (!free && unscaledBatchNorm(layer, ins)) ||
+        layer.apply(ins.length === 1 ? ins[0] : ins, { ...(node.callArgs ?? {}), training: false });
       const outs = Array.isArray(out) ? out : [out];
       node.outputTensors.forEach((t, j) => {
         memo.set(keyOf({ ctx, sym: t }), outs[j]);

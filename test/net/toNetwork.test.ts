@@ -370,6 +370,40 @@ describe('interpretability on a Keras network', () => {
     tf.dispose([raw, scaled, r.map, want, occ]);
     net.dispose();
   });
+
+  it('takes gradients through batch normalization without a scale (Keras InceptionV3 has 94)', async () => {
+    // BatchNormalization({ scale: false }) hands TF.js's batch norm no scale, and TF.js cannot keep an absent input
+    // for its gradient: every gradient through such a layer failed inside TF.js.
+    const x = tfl.input({ shape: [12, 12, 3], name: 'image' });
+    const c1 = tfl.layers.conv2d({ filters: 4, kernelSize: 3, useBias: false, name: 'c1' }).apply(x);
+    const bn = tfl.layers.batchNormalization({ scale: false, name: 'bn' });
+    const r = tfl.layers.reLU({ name: 'r' }).apply(bn.apply(c1)) as tfl.SymbolicTensor;
+    const g = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(r) as tfl.SymbolicTensor;
+    const out = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'head' }).apply(g) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: x, outputs: out });
+    // Statistics far from 0 and 1, so that a gradient ignoring them would show: beta, moving mean, moving variance.
+    bn.setWeights([tf.tensor1d([0.5, -1, 2, 0]), tf.tensor1d([1, -2, 0.5, 3]), tf.tensor1d([4, 0.25, 9, 0.01])]);
+    const net = await toNetwork(model, { normalization: 'rescale-symmetric' });
+    const { raw, scaled } = image(12, 12, 7);
+    const cam = await gradCAM(net, raw, 1, { featureLayer: 'c1', outputUpsampling: 'none' });
+    const want = tf.tidy(() => {
+      const [beta, mean, variance] = bn.getWeights();
+      const A = model.getLayer('c1').apply(scaled) as tf.Tensor4D;
+      const score = (a: tf.Tensor) => {
+        const normed = tf.add(tf.mul(tf.sub(a, mean), tf.rsqrt(tf.add(variance, 0.001))), beta);
+        const p = model.getLayer('head').apply(tf.mean(tf.relu(normed), [1, 2])) as tf.Tensor;
+        return tf.sum(tf.slice(p, [0, 1], [1, 1]));
+      };
+      const dA = tf.grad(score)(A);
+      return tf.squeeze(tf.relu(tf.sum(tf.mul(tf.mean(dA, [1, 2], true), A), 3)), [0]);
+    });
+    expect(await maxAbsDiff(cam.map, want)).toBeLessThanOrEqual(TOL);
+    const dreamt = await deepDreamImage(net, 'bn', 2, { pyramidLevels: 1, numIterations: 2, initialImage: raw });
+    const moved = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.cast(dreamt, 'float32'), raw))));
+    expect((await moved.data())[0]).toBeGreaterThan(0);
+    tf.dispose([raw, scaled, cam.map, want, dreamt, moved]);
+    net.dispose();
+  });
 });
 
 describe('toNetwork: a graph model of free input size', () => {
