@@ -549,17 +549,17 @@ interface KBatchNorm {
 }
 
 /**
- * Keras's BatchNormalization without a scale (`scale: false`, as in every one of Keras's InceptionV3) at inference,
- * computed with a scale of ones, or null for any other layer. tfjs-layers hands TF.js's batch norm no scale there, and
- * TF.js cannot keep an absent input for the gradient: every gradient through such a layer failed inside TF.js. The
- * numbers are the same (the kernels multiply by the scale, here by 1). Only under a gradient tape: a forward pass
- * runs the layer itself.
+ * Keras's BatchNormalization without a scale or an offset (`scale: false`, as in every one of Keras's InceptionV3, or
+ * `center: false`) at inference, computed with a scale of ones and an offset of zeros; null for any other layer.
+ * tfjs-layers hands TF.js's batch norm no scale or offset there, and TF.js's gradient cannot do without either: every
+ * gradient through such a layer failed inside TF.js. The numbers are the same (the kernels multiply by the scale, here
+ * by 1, and add the offset, here 0). Only under a gradient tape: a forward pass runs the layer itself.
  */
-function unscaledBatchNorm(layer: KLayer, ins: readonly tf.Tensor[]): tf.Tensor | null {
+function completeBatchNorm(layer: KLayer, ins: readonly tf.Tensor[]): tf.Tensor | null {
   if (layer.getClassName() !== 'BatchNormalization' || ins.length !== 1) return null;
   const bn = layer as unknown as KBatchNorm;
   const config = layer.getConfig() as { axis?: number; epsilon?: number };
-  if (bn.gamma || !bn.movingMean || !bn.movingVariance || typeof config.epsilon !== 'number') return null;
+  if ((bn.gamma && bn.beta) || !bn.movingMean || !bn.movingVariance || typeof config.epsilon !== 'number') return null;
   const x = ins[0];
   const axis = ((config.axis ?? -1) + x.rank) % x.rank;
   const shape = x.shape.map((d, i) => (i === axis ? d : 1));
@@ -569,8 +569,8 @@ function unscaledBatchNorm(layer: KLayer, ins: readonly tf.Tensor[]): tf.Tensor 
     x,
     along(mean),
     along(bn.movingVariance.read()),
-    bn.beta ? along(bn.beta.read()) : undefined,
-    along(tf.onesLike(mean)),
+    along(bn.beta ? bn.beta.read() : tf.zerosLike(mean)),
+    along(bn.gamma ? bn.gamma.read() : tf.onesLike(mean)),
     config.epsilon,
   );
 }
@@ -665,7 +665,7 @@ function kerasEngine(
       const inputs = node.inputTensors.map((t) => canonical(ctx, t));
       const ins = inputs.map(valueAt);
       const out =
-        (!free && unscaledBatchNorm(layer, ins)) ||
+        (!free && completeBatchNorm(layer, ins)) ||
         layer.apply(ins.length === 1 ? ins[0] : ins, { ...(node.callArgs ?? {}), training: false });
       const outs = Array.isArray(out) ? out : [out];
       node.outputTensors.forEach((t, j) => {

@@ -371,27 +371,31 @@ describe('interpretability on a Keras network', () => {
     net.dispose();
   });
 
-  it('takes gradients through batch normalization without a scale (Keras InceptionV3 has 94)', async () => {
+  it('takes gradients through batch normalization without a scale (Keras InceptionV3 has 94) or offset', async () => {
     // BatchNormalization({ scale: false }) hands TF.js's batch norm no scale, and TF.js cannot keep an absent input
     // for its gradient: every gradient through such a layer failed inside TF.js.
     const x = tfl.input({ shape: [12, 12, 3], name: 'image' });
     const c1 = tfl.layers.conv2d({ filters: 4, kernelSize: 3, useBias: false, name: 'c1' }).apply(x);
     const bn = tfl.layers.batchNormalization({ scale: false, name: 'bn' });
     const r = tfl.layers.reLU({ name: 'r' }).apply(bn.apply(c1)) as tfl.SymbolicTensor;
-    const g = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(r) as tfl.SymbolicTensor;
+    const bare = tfl.layers.batchNormalization({ scale: false, center: false, name: 'bare' });
+    const g = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(bare.apply(r)) as tfl.SymbolicTensor;
     const out = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'head' }).apply(g) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: x, outputs: out });
     // Statistics far from 0 and 1, so that a gradient ignoring them would show: beta, moving mean, moving variance.
     bn.setWeights([tf.tensor1d([0.5, -1, 2, 0]), tf.tensor1d([1, -2, 0.5, 3]), tf.tensor1d([4, 0.25, 9, 0.01])]);
+    bare.setWeights([tf.tensor1d([0.1, 0.2, -0.3, 0.4]), tf.tensor1d([2, 0.5, 0.3, 1.5])]);
     const net = await toNetwork(model, { normalization: 'rescale-symmetric' });
     const { raw, scaled } = image(12, 12, 7);
     const cam = await gradCAM(net, raw, 1, { featureLayer: 'c1', outputUpsampling: 'none' });
     const want = tf.tidy(() => {
       const [beta, mean, variance] = bn.getWeights();
+      const [mean2, variance2] = bare.getWeights();
       const A = model.getLayer('c1').apply(scaled) as tf.Tensor4D;
       const score = (a: tf.Tensor) => {
         const normed = tf.add(tf.mul(tf.sub(a, mean), tf.rsqrt(tf.add(variance, 0.001))), beta);
-        const p = model.getLayer('head').apply(tf.mean(tf.relu(normed), [1, 2])) as tf.Tensor;
+        const again = tf.mul(tf.sub(tf.relu(normed), mean2), tf.rsqrt(tf.add(variance2, 0.001)));
+        const p = model.getLayer('head').apply(tf.mean(again, [1, 2])) as tf.Tensor;
         return tf.sum(tf.slice(p, [0, 1], [1, 1]));
       };
       const dA = tf.grad(score)(A);
