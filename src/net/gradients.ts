@@ -207,7 +207,27 @@ const UNPACK: tf.GradConfig = {
   },
 };
 
+/**
+ * The gradient of an operation whose output is a truth value (a comparison, a logical operation, `any`, `all`): zero for
+ * every input, as TensorFlow defines it (a step's slope wherever it has one), in float32 as TF.js wants of every
+ * gradient, a boolean input's too. TF.js registers it for GreaterEqual only; Keras's ThresholdedReLU (x · (x > θ)) and
+ * Masking (x · any(x ≠ v)) need the others.
+ */
+const zeroGradient = (kernelName: string, inputs: readonly string[]): tf.GradConfig => ({
+  kernelName,
+  inputsToSave: [...inputs],
+  gradFunc: (_dy, saved: Saved) =>
+    Object.fromEntries(inputs.map((name, i) => [name, () => tf.zeros(saved[i].shape)])) as Record<
+      string,
+      () => tf.Tensor
+    >,
+});
+
 const CONFIGS: tf.GradConfig[] = [
+  ...[tf.Greater, tf.GreaterEqual, tf.Less, tf.LessEqual, tf.Equal, tf.NotEqual, tf.LogicalAnd, tf.LogicalOr].map(
+    (kernel) => zeroGradient(kernel, ['a', 'b']),
+  ),
+  ...[tf.LogicalNot, tf.Any, tf.All].map((kernel) => zeroGradient(kernel, ['x'])),
   {
     kernelName: tf.Add,
     inputsToSave: ['a', 'b'],

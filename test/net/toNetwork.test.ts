@@ -408,6 +408,36 @@ describe('interpretability on a Keras network', () => {
     tf.dispose([raw, scaled, cam.map, want, dreamt, moved]);
     net.dispose();
   });
+
+  it('takes gradients through comparisons (ThresholdedReLU, Masking): zero, as TensorFlow defines them', async () => {
+    // ThresholdedReLU is x · (x > θ) and Masking multiplies by any(x ≠ 0): TF.js registers no gradient for Greater,
+    // NotEqual or Any, though their inputs' gradients are zero wherever they are defined.
+    const x = tfl.input({ shape: [10, 10, 3], name: 'image' });
+    const c1 = tfl.layers.conv2d({ filters: 4, kernelSize: 3, name: 'c1' }).apply(x);
+    const t = tfl.layers.thresholdedReLU({ theta: 0.05, name: 't' }).apply(c1);
+    const m = tfl.layers.masking({ maskValue: 0, name: 'm' }).apply(t) as tfl.SymbolicTensor;
+    const g = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(m) as tfl.SymbolicTensor;
+    const out = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'head' }).apply(g) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: x, outputs: out });
+    const net = await toNetwork(model, { normalization: 'rescale-symmetric' });
+    const { raw, scaled } = image(10, 10, 8);
+    const cam = await gradCAM(net, raw, 2, { featureLayer: 'c1', outputUpsampling: 'none' });
+    const want = tf.tidy(() => {
+      const A = model.getLayer('c1').apply(scaled) as tf.Tensor4D;
+      const score = (a: tf.Tensor) => {
+        // Step's gradient is registered (zero); step(a − θ) is (a > θ); the mask is 1 wherever a pixel is nonzero.
+        const kept = tf.mul(a, tf.step(tf.sub(a, 0.05)));
+        const p = model.getLayer('head').apply(tf.mean(kept, [1, 2])) as tf.Tensor;
+        return tf.sum(tf.slice(p, [0, 2], [1, 1]));
+      };
+      const dA = tf.grad(score)(A);
+      return tf.squeeze(tf.relu(tf.sum(tf.mul(tf.mean(dA, [1, 2], true), A), 3)), [0]);
+    });
+    expect(await maxAbsDiff(cam.map, want)).toBeLessThanOrEqual(TOL);
+    expect(await maxAbsDiff(cam.map, tf.zerosLike(cam.map))).toBeGreaterThan(0);
+    tf.dispose([raw, scaled, cam.map, want]);
+    net.dispose();
+  });
 });
 
 describe('toNetwork: a graph model of free input size', () => {
