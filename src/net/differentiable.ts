@@ -41,6 +41,15 @@ export function inputGradient(fn: string, net: Network, f: (x: tf.Tensor) => tf.
     releaseFailedTape();
     const missing = /gradient function not found for (\w+)/.exec(err instanceof Error ? err.message : '');
     if (!missing) throw wrapError(fn, `${net.name} could not compute the gradient through its layers`, err);
+    // TF.js's own gradients are loaded (Atan2's is one of them, and the library registers none for it): the operation
+    // has no gradient anywhere, and asking for a package already loaded would send the reader in a circle.
+    if (tf.getGradient(tf.Atan2)) {
+      throw new TypeError(
+        `${fn}: ${net.name} uses the TF.js operation '${missing[1]}', which has no gradient in TF.js; gradCAM and ` +
+          'deepDreamImage cannot look through it (occlusionSensitivity and imageLIME need no gradient)',
+        { cause: err },
+      );
+    }
     throw new TypeError(
       `${fn}: ${net.name} uses the TF.js operation '${missing[1]}', whose gradient is not registered; ` +
         "import '@tensorflow/tfjs-layers' (or '@tensorflow/tfjs') once in your program, which registers TF.js's " +

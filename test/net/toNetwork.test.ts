@@ -438,6 +438,24 @@ describe('interpretability on a Keras network', () => {
     tf.dispose([raw, scaled, cam.map, want]);
     net.dispose();
   });
+
+  it('names an operation TF.js has no gradient for, without asking for a package already loaded', async () => {
+    // CenterCrop crops with CropAndResize, for which no gradient exists in TF.js at all.
+    const x = tfl.input({ shape: [12, 12, 3], name: 'image' });
+    const c1 = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c1' }).apply(x);
+    const crop = tfl.layers.centerCrop({ height: 8, width: 8, name: 'crop' }).apply(c1) as tfl.SymbolicTensor;
+    const g = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(crop) as tfl.SymbolicTensor;
+    const out = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'head' }).apply(g) as tfl.SymbolicTensor;
+    const net = await toNetwork(tfl.model({ inputs: x, outputs: out }), { normalization: 'rescale-symmetric' });
+    const { raw, scaled } = image(12, 12, 9);
+    await expectThrowsNoLeak(
+      () => gradCAM(net, raw, 0, { featureLayer: 'c1' }),
+      TypeError,
+      /^gradCAM: .* uses the TF\.js operation 'CropAndResize', which has no gradient in TF\.js; gradCAM and deepDreamImage cannot look through it \(occlusionSensitivity and imageLIME need no gradient\)$/,
+    );
+    tf.dispose([raw, scaled]);
+    net.dispose();
+  });
 });
 
 describe('toNetwork: a graph model of free input size', () => {
