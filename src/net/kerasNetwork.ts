@@ -575,6 +575,74 @@ function completeBatchNorm(layer: KLayer, ins: readonly tf.Tensor[]): tf.Tensor 
   );
 }
 
+/** The weights and activation Keras's 2-D convolutions keep as fields (which ones depends on the class). */
+interface KConvolution {
+  readonly kernel?: KWeight | null;
+  readonly depthwiseKernel?: KWeight | null;
+  readonly pointwiseKernel?: KWeight | null;
+  readonly bias?: KWeight | null;
+  readonly activation?: { apply(x: tf.Tensor): tf.Tensor } | null;
+}
+
+/** A kernel `[kh, kw, a, b]` dilated by `[dh, dw]`: `[(kh − 1)·dh + 1, (kw − 1)·dw + 1, a, b]`, zeros between taps. */
+function dilateKernel(w: tf.Tensor, [dh, dw]: readonly [number, number]): tf.Tensor4D {
+  const [kh, kw, a, b] = w.shape;
+  const h = (kh - 1) * dh + 1;
+  const rows = tf.pad(tf.reshape(w, [kh, 1, kw * a * b]), [
+    [0, 0],
+    [0, dh - 1],
+    [0, 0],
+  ]);
+  const tall = tf.slice(tf.reshape(rows, [kh * dh, kw * a * b]), [0, 0], [h, kw * a * b]);
+  const cols = tf.pad(tf.reshape(tall, [h, kw, 1, a * b]), [
+    [0, 0],
+    [0, 0],
+    [0, dw - 1],
+    [0, 0],
+  ]);
+  const wide = tf.slice(tf.reshape(cols, [h, kw * dw, a * b]), [0, 0, 0], [h, (kw - 1) * dw + 1, a * b]);
+  return tf.reshape(wide, [h, (kw - 1) * dw + 1, a, b]);
+}
+
+/**
+ * A Keras convolution with a dilation rate above 1 (atrous: DeepLab's), as the same convolution with its kernel
+ * dilated explicitly (zeros between the taps) and no dilation; null for any other layer. TF.js has no gradient for a
+ * dilated convolution, so Conv2D and SeparableConv2D, which tfjs-layers runs dilated, are replaced under a gradient
+ * tape only. DepthwiseConv2D always: tfjs-layers ignores its dilation rate (it passes none to TF.js), which would give
+ * other numbers than Keras's and sizes that disagree with the layer table.
+ */
+function atrousConvolution(layer: KLayer, ins: readonly tf.Tensor[], taped: boolean): tf.Tensor | null {
+  const cls = layer.getClassName();
+  if (ins.length !== 1 || ins[0].rank !== 4) return null;
+  if (cls !== 'Conv2D' && cls !== 'SeparableConv2D' && cls !== 'DepthwiseConv2D') return null;
+  if (!taped && cls !== 'DepthwiseConv2D') return null;
+  const cfg = layer.getConfig() as {
+    dilationRate?: unknown;
+    strides?: unknown;
+    padding?: unknown;
+    dataFormat?: unknown;
+  };
+  const dilation = pair(cfg.dilationRate, 1);
+  if ((dilation[0] === 1 && dilation[1] === 1) || cfg.dataFormat === 'channelsFirst') return null;
+  const conv = layer as unknown as KConvolution;
+  const strides = pair(cfg.strides, 1);
+  const pad = cfg.padding === 'same' ? 'same' : 'valid';
+  return tf.tidy(() => {
+    const x = ins[0] as tf.Tensor4D;
+    let y: tf.Tensor;
+    if (cls === 'Conv2D') y = tf.conv2d(x, dilateKernel(conv.kernel!.read(), dilation), strides, pad);
+    else {
+      const depthwise = dilateKernel(conv.depthwiseKernel!.read(), dilation);
+      y =
+        cls === 'DepthwiseConv2D'
+          ? tf.depthwiseConv2d(x, depthwise, strides, pad)
+          : tf.separableConv2d(x, depthwise, conv.pointwiseKernel!.read() as tf.Tensor4D, strides, pad);
+    }
+    if (conv.bias) y = tf.add(y, conv.bias.read());
+    return conv.activation ? conv.activation.apply(y) : y;
+  });
+}
+
 function kerasEngine(
   model: KLayer,
   entries: Map<string, Entry>,
@@ -666,6 +734,7 @@ function kerasEngine(
       const ins = inputs.map(valueAt);
       const out =
         (!free && completeBatchNorm(layer, ins)) ||
+        atrousConvolution(layer, ins, !free) ||
         layer.apply(ins.length === 1 ? ins[0] : ins, { ...(node.callArgs ?? {}), training: false });
       const outs = Array.isArray(out) ? out : [out];
       node.outputTensors.forEach((t, j) => {

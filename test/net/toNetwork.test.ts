@@ -439,6 +439,61 @@ describe('interpretability on a Keras network', () => {
     net.dispose();
   });
 
+  it('takes gradients through dilated (atrous) convolutions, as through their zero-filled equivalent', async () => {
+    // TF.js has no gradient for a dilation above 1. A 3×3 kernel dilated by 2 is the 5×5 kernel with zeros between
+    // its taps: a twin model made of such kernels (no dilation) gives the gradient to expect.
+    const build = (dilated: boolean) => {
+      const d = dilated ? 2 : 1;
+      const k = dilated ? 3 : 5;
+      const x = tfl.input({ shape: [14, 14, 3], name: 'image' });
+      const c0 = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c0' }).apply(x);
+      const c1 = tfl.layers
+        .conv2d({ filters: 5, kernelSize: k, dilationRate: d, padding: 'same', activation: 'relu', name: 'c1' })
+        .apply(c0);
+      const c2 = tfl.layers
+        .depthwiseConv2d({ kernelSize: k, dilationRate: d, padding: 'valid', useBias: false, name: 'c2' })
+        .apply(c1);
+      const c3 = tfl.layers
+        .separableConv2d({ filters: 3, kernelSize: k, dilationRate: d, padding: 'same', name: 'c3' })
+        .apply(c2);
+      const g = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(c3) as tfl.SymbolicTensor;
+      const out = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'head' }).apply(g) as tfl.SymbolicTensor;
+      return tfl.model({ inputs: x, outputs: out });
+    };
+    const atrous = build(true);
+    const twin = build(false);
+    /** A [3, 3, a, b] kernel as [5, 5, a, b] with zeros between its taps. */
+    const spread = (w: tf.Tensor) => {
+      const [, , a, b] = w.shape;
+      const src = w.bufferSync();
+      const dst = tf.buffer([5, 5, a, b]);
+      for (let i = 0; i < 3; i++)
+        for (let j = 0; j < 3; j++)
+          for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) dst.set(src.get(i, j, p, q), 2 * i, 2 * j, p, q);
+      return dst.toTensor();
+    };
+    for (const layer of atrous.layers) {
+      const ws = layer.getWeights();
+      const kernelSized = (w: tf.Tensor) => w.rank === 4 && w.shape[0] === 3 && layer.name !== 'c0';
+      twin.getLayer(layer.name).setWeights(ws.map((w) => (kernelSized(w) ? spread(w) : w)));
+    }
+    const { raw } = image(14, 14, 10);
+    const nets = await Promise.all([atrous, twin].map((m) => toNetwork(m, { normalization: 'rescale-symmetric' })));
+    const [cam, want] = await Promise.all(
+      nets.map((net) => gradCAM(net, raw, 1, { featureLayer: 'c0', outputUpsampling: 'none' })),
+    );
+    expect(await maxAbsDiff(cam.map, want.map)).toBeLessThanOrEqual(TOL);
+    expect(await maxAbsDiff(want.map, tf.zerosLike(want.map))).toBeGreaterThan(0);
+    // Forward too: tfjs-layers runs a DepthwiseConv2D without its dilation (12×12 out of 'valid', not 10×10).
+    const [ours, theirs] = nets.map((net) => activations(net, raw, 'c3'));
+    expect(ours.shape).toEqual([10, 10, 3]);
+    expect(await maxAbsDiff(ours, theirs)).toBeLessThanOrEqual(TOL);
+    tf.dispose([ours, theirs]);
+    const dreamt = await deepDreamImage(nets[0], 'c3', 0, { pyramidLevels: 1, numIterations: 1, initialImage: raw });
+    tf.dispose([raw, cam.map, want.map, dreamt]);
+    for (const net of nets) net.dispose();
+  });
+
   it('names an operation TF.js has no gradient for, without asking for a package already loaded', async () => {
     // CenterCrop crops with CropAndResize, for which no gradient exists in TF.js at all.
     const x = tfl.input({ shape: [12, 12, 3], name: 'image' });
