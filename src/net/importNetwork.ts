@@ -14,7 +14,7 @@ import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetw
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { ModelSource } from './modelSource.js';
-import type { GraphDefNode } from './tfjsInternals.js';
+import { checkedKerasHandler, type GraphDefNode } from './tfjsInternals.js';
 import { checkClassCount, checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
 import type { Network } from './types.js';
 
@@ -151,6 +151,8 @@ export async function importNetwork(
     load: async () => artifacts,
   };
   let model: { dispose(): unknown };
+  /** The library's own refusal, thrown from inside tfjs-layers: passed on as it is. */
+  let refusal: Error | undefined;
   try {
     if (format === 'graph-model') {
       model = await loadGraphModel(memory);
@@ -164,9 +166,24 @@ export async function importNetwork(
           { cause: err },
         );
       }
-      model = await layers.loadLayersModel(memory);
+      const checked = checkedKerasHandler(
+        artifacts,
+        (m) =>
+          (refusal = new Error(
+            `${fn}: ${source.what} does not fit its weights: its layers make '${m.name}' of shape ` +
+              `[${m.layer.join(', ')}] where the weight file has [${m.file.join(', ')}] (a model.json edited after ` +
+              'its weights were written, or weight files of another version)',
+          )),
+      );
+      try {
+        model = await layers.loadLayersModel(checked.handler);
+      } catch (err) {
+        checked.release();
+        throw err;
+      }
     }
   } catch (err) {
+    if (err === refusal) throw err;
     throw wrapError(fn, `TF.js could not make a model of ${source.what}`, err);
   }
   const declared = (artifacts.userDefinedMetadata as Record<string, unknown> | undefined)?.[METADATA_KEY];

@@ -104,3 +104,59 @@ const declaredShapes = new WeakMap<GraphModel, number[]>();
 export function declaredInputShape(model: GraphModel): number[] | undefined {
   return declaredShapes.get(model) ?? model.inputs[0]?.shape;
 }
+
+/** A weight's shape that disagrees with the variable a Keras layer made for it. */
+export interface WeightShapeMismatch {
+  readonly name: string;
+  readonly file: readonly number[];
+  readonly layer: readonly number[];
+}
+
+/**
+ * An IO handler of Keras model artifacts for tfjs-layers' `loadLayersModel` that stops it before it decodes the
+ * weights when one of them has another shape than the variable its layer made. tfjs-layers makes every layer's variables, decodes every
+ * weight, and only then writes them one by one: a weight of another shape (a model.json edited after its weights were
+ * written, shards of another version) throws there and keeps the variables and the decoded weights, twice the model's
+ * size, for good. It reads `weightSpecs` once before making the variables and again after, in one synchronous
+ * stretch: between those reads, the variables new in the engine's private `state.registeredVariables` are the
+ * model's. At the second read they are compared by name with the manifest (a name TF.js made unique with `_1` is
+ * looked up both ways); on a mismatch `mismatch` is thrown there. `release()` frees those variables after a failure.
+ */
+export function checkedKerasHandler(
+  artifacts: tf.io.ModelArtifacts,
+  mismatch: (m: WeightShapeMismatch) => Error,
+): { handler: tf.io.IOHandler; release(): void } {
+  const state = (tf.engine() as unknown as { state?: { registeredVariables?: Record<string, tf.Variable> } }).state;
+  const specs = artifacts.weightSpecs;
+  const shapes = new Map((specs ?? []).map((s) => [s.name, s.shape]));
+  let before: Set<string> | null = null;
+  let made: tf.Variable[] | null = null;
+  const view: tf.io.ModelArtifacts = { ...artifacts };
+  Object.defineProperty(view, 'weightSpecs', {
+    enumerable: true,
+    get() {
+      const vars = state?.registeredVariables;
+      if (!vars || made) return specs;
+      if (!before) {
+        before = new Set(Object.keys(vars));
+        return specs;
+      }
+      const names = Object.keys(vars).filter((k) => !before!.has(k));
+      if (names.length === 0) return specs;
+      made = names.map((k) => vars[k]);
+      for (const v of made) {
+        const candidates = [v.name, v.name.replace(/_\d+$/, '')].filter((n) => shapes.has(n));
+        if (candidates.length === 0) continue;
+        if (candidates.some((n) => tf.util.arraysEqual(shapes.get(n)!, v.shape))) continue;
+        throw mismatch({ name: candidates[candidates.length - 1], file: shapes.get(candidates[0])!, layer: v.shape });
+      }
+      return specs;
+    },
+  });
+  return {
+    handler: { load: async () => view },
+    release: () => {
+      for (const v of made ?? []) v.dispose();
+    },
+  };
+}

@@ -540,4 +540,22 @@ describe('importNetwork: model.json files of either format, detected', () => {
       );
     }
   });
+
+  it("leaves nothing allocated when a Keras model's layers disagree with its weights", async () => {
+    // A model.json edited after its weights were written (or shards of another version): tfjs-layers makes every
+    // layer's variables and decodes every weight, then fails on the first of another shape and keeps them all.
+    const file = await writeThirdPartyModel('mobilenet_v2', path.join(dir, 'edited'));
+    const json = JSON.parse(readFileSync(file, 'utf8')) as {
+      modelTopology: { model_config: { config: { layers: { config: { filters?: number } }[] } } };
+    };
+    const layers = json.modelTopology.model_config.config.layers;
+    const conv = [...layers].reverse().find((l) => typeof l.config.filters === 'number')!;
+    conv.config.filters = (conv.config.filters ?? 0) + 8;
+    writeFileSync(file, JSON.stringify(json));
+    await expectThrowsNoLeak(
+      () => importNetwork(file, { normalization: 'none' }),
+      Error,
+      /^importNetwork: .*model\.json does not fit its weights: its layers make '[\w/]+kernel' of shape \[1, 1, 320, 1288\] where the weight file has \[1, 1, 320, 1280\] \(a model\.json edited after its weights were written, or weight files of another version\)$/,
+    );
+  });
 });
