@@ -708,30 +708,29 @@ function kerasEngine(
     // How many layer calls still read each slot (counted over what the targets need).
     const readers = new Map<string, number>();
     const planned = new Set<string>();
-    const plan = (slot: Slot) => {
-      const k = keyOf(slot);
-      if (fed.has(k) || planned.has(k)) return;
-      planned.add(k);
-      const node = slot.sym.sourceLayer.inboundNodes[slot.sym.nodeIndex];
-      if (!slot.ctx.container.inputs!.some((t) => t.id === slot.sym.id)) {
+    // Both walks below keep their own stack: a recursive one overflowed the call stack on a chain of a few thousand
+    // layers, which tfjs-layers itself builds and runs.
+    const plan = (start: Slot) => {
+      const todo = [start];
+      for (let slot = todo.pop(); slot; slot = todo.pop()) {
+        const k = keyOf(slot);
+        if (fed.has(k) || planned.has(k)) continue;
+        planned.add(k);
+        if (slot.ctx.container.inputs!.some((t) => t.id === slot!.sym.id)) continue;
+        const node = slot.sym.sourceLayer.inboundNodes[slot.sym.nodeIndex];
         for (const t of node.inputTensors) {
           const input = canonical(slot.ctx, t);
           readers.set(keyOf(input), (readers.get(keyOf(input)) ?? 0) + 1);
-          plan(input);
+          todo.push(input);
         }
       }
     };
     if (free) for (const t of targetSlots) plan(t);
-    const valueAt = (slot: Slot): tf.Tensor => {
-      const k = keyOf(slot);
-      const hit = memo.get(k);
-      if (hit) return hit;
-      const { ctx, sym } = slot;
-      if (ctx.container.inputs!.some((t) => t.id === sym.id)) throw new Error(`${fn}: the model's input was not fed`);
+    /** Computes one layer call whose inputs are all in `memo`, then frees the inputs nothing else will read. */
+    const compute = ({ ctx, sym }: Slot, inputs: readonly Slot[]) => {
       const layer = sym.sourceLayer;
       const node = layer.inboundNodes[sym.nodeIndex];
-      const inputs = node.inputTensors.map((t) => canonical(ctx, t));
-      const ins = inputs.map(valueAt);
+      const ins = inputs.map((s) => memo.get(keyOf(s))!);
       const out =
         (!free && completeBatchNorm(layer, ins)) ||
         atrousConvolution(layer, ins, !free) ||
@@ -741,22 +740,47 @@ function kerasEngine(
         memo.set(keyOf({ ctx, sym: t }), outs[j]);
         holders.set(outs[j].id, (holders.get(outs[j].id) ?? 0) + 1);
       });
-      if (free) {
-        for (const input of inputs) {
-          const ik = keyOf(input);
-          const left = (readers.get(ik) ?? 1) - 1;
-          readers.set(ik, left);
-          const value = memo.get(ik);
-          if (left <= 0 && !keep.has(ik) && value) {
-            memo.delete(ik);
-            // A layer may hand back its input itself (dropout at inference): free a tensor when no slot holds it.
-            const held = (holders.get(value.id) ?? 1) - 1;
-            holders.set(value.id, held);
-            if (held <= 0 && !kept.has(value.id)) value.dispose();
-          }
+      if (!free) return;
+      for (const input of inputs) {
+        const ik = keyOf(input);
+        const left = (readers.get(ik) ?? 1) - 1;
+        readers.set(ik, left);
+        const value = memo.get(ik);
+        if (left <= 0 && !keep.has(ik) && value) {
+          memo.delete(ik);
+          // A layer may hand back its input itself (dropout at inference): free a tensor when no slot holds it.
+          const held = (holders.get(value.id) ?? 1) - 1;
+          holders.set(value.id, held);
+          if (held <= 0 && !kept.has(value.id)) value.dispose();
         }
       }
-      return outs[sym.tensorIndex];
+    };
+    /** The value of a slot: each layer call after its inputs, the first input's layers first. */
+    const valueAt = (target: Slot): tf.Tensor => {
+      const stack = [target];
+      const expanded = new Set<string>();
+      while (stack.length > 0) {
+        const slot = stack[stack.length - 1];
+        const k = keyOf(slot);
+        if (memo.has(k)) {
+          stack.pop();
+          continue;
+        }
+        const { ctx, sym } = slot;
+        if (ctx.container.inputs!.some((t) => t.id === sym.id)) throw new Error(`${fn}: the model's input was not fed`);
+        const inputs = sym.sourceLayer.inboundNodes[sym.nodeIndex].inputTensors.map((t) => canonical(ctx, t));
+        const missing = inputs.filter((s) => !memo.has(keyOf(s)));
+        if (missing.length === 0) {
+          stack.pop();
+          compute(slot, inputs);
+          continue;
+        }
+        // Its inputs were computed and are still missing: only a cycle does that, which Keras cannot build.
+        if (expanded.has(k)) throw new Error(`${fn}: the model's layers form a cycle at '${sym.sourceLayer.name}'`);
+        expanded.add(k);
+        for (let i = missing.length - 1; i >= 0; i--) stack.push(missing[i]);
+      }
+      return memo.get(keyOf(target))!;
     };
     return targetSlots.map(valueAt);
   };

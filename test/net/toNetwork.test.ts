@@ -752,6 +752,27 @@ describe('toNetwork: graph models that are odd or hostile', () => {
   }, 60_000);
 });
 
+describe('toNetwork: a deep Keras model', () => {
+  it('runs and differentiates a chain of 3,000 layers (as deep as tfjs-layers itself builds and runs)', async () => {
+    // A recursive walk over the layers overflowed the stack at about this depth, where tfjs-layers' own predict runs.
+    const x = tfl.input({ shape: [6, 6, 3], name: 'image' });
+    let y = tfl.layers.conv2d({ filters: 2, kernelSize: 1, name: 'c' }).apply(x) as tfl.SymbolicTensor;
+    for (let i = 0; i < 3000; i++) {
+      y = tfl.layers.activation({ activation: 'relu', name: `r${i}` }).apply(y) as tfl.SymbolicTensor;
+    }
+    const model = tfl.model({ inputs: x, outputs: y });
+    const net = await toNetwork(model, { normalization: 'none' });
+    const img = tf.fill([6, 6, 3], 2);
+    const out = await expectNoLeak(() => activations(net, img, 'r2999'), 1);
+    const want = tf.tidy(() => tf.squeeze(model.predict(tf.expandDims(img, 0)) as tf.Tensor, [0]));
+    expect(await maxAbsDiff(out, want)).toBe(0);
+    const dreamt = await deepDreamImage(net, 'r2999', 0, { pyramidLevels: 1, numIterations: 1, initialImage: img });
+    expect(dreamt.shape).toEqual([1, 6, 6, 3]);
+    tf.dispose([img, out, want, dreamt]);
+    net.dispose();
+  }, 60_000);
+});
+
 describe('toNetwork: a free-size Keras model too large at its input size', () => {
   it("is refused from its layers' sizes before it runs (a wasm allocation past 4 GiB would wrap)", async () => {
     const x = tfl.input({ shape: [null, null, 3], name: 'pixels' });
