@@ -513,6 +513,25 @@ const CONFIGS: tf.GradConfig[] = [
     gradFunc: (dy, [x]: Saved) => ({ input: () => tf.reshape(dy as tf.Tensor, x.shape) }),
   },
   UNPACK,
+  // Face and hand models use PReLU; pose models stack their outputs.
+  {
+    kernelName: tf.Prelu,
+    inputsToSave: ['x', 'alpha'],
+    gradFunc: (dy, [x, alpha]: Saved) => {
+      // step(x) is 1 where x > 0: the slope there is 1, elsewhere alpha.
+      const positive = tf.step(x);
+      return {
+        x: () => tf.mul(dy as tf.Tensor, tf.add(alpha, tf.mul(positive, tf.sub(1, alpha)))),
+        alpha: () => reduceTo(tf.mul(tf.mul(dy as tf.Tensor, x), tf.sub(1, positive)), alpha.shape),
+      };
+    },
+  },
+  {
+    kernelName: tf.Pack,
+    // The inputs are a list: their gradients go by position ('0', '1', …), each its slice of `dy`.
+    gradFunc: (dy, _saved, attrs: Attrs) =>
+      Object.fromEntries(tf.unstack(dy as tf.Tensor, attrs.axis as number).map((part, i) => [String(i), () => part])),
+  },
   {
     kernelName: tf.Slice,
     inputsToSave: ['x'],

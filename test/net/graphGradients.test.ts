@@ -32,6 +32,8 @@ const KERNELS = [
   tf.FusedBatchNorm,
   tf.ExpandDims,
   tf.Unpack,
+  tf.Prelu,
+  tf.Pack,
 ];
 let unregistered: string[];
 beforeAll(() => {
@@ -160,6 +162,19 @@ describe('the gradients registered for converted graphs', () => {
       [0],
     ],
     ['Slice, size -1 (to the end)', (x) => tf.slice(x, [0, 1], [2, -1]), () => [values([3, 4], 34)], [0]],
+    // Face and hand models (PReLU), pose models' outputs (Pack).
+    [
+      'Prelu, one slope per channel',
+      (x, a) => tf.prelu(x, a),
+      () => [values([2, 3, 4], 35, -2, 2, [0]), tf.tensor1d([0.1, -0.3, 0.7, 0.25])],
+      [0, 1],
+    ],
+    [
+      'Pack, along a middle axis',
+      (a, b) => tf.mul(tf.stack([a, b], 1), tf.reshape(tf.range(1, 13), [2, 2, 3])),
+      () => [values([2, 3], 36), values([2, 3], 37)],
+      [0, 1],
+    ],
     [
       'FusedBatchNorm (inference)',
       (x) =>
