@@ -223,6 +223,59 @@ const zeroGradient = (kernelName: string, inputs: readonly string[]): tf.GradCon
     >,
 });
 
+/**
+ * One axis of TF.js's image resize as a matrix `[outSize, inSize]`: each output row's weights on the input rows, as
+ * the forward kernels compute them (TensorFlow's rules for `alignCorners` and `halfPixelCenters`).
+ */
+function resizeMatrix(
+  inSize: number,
+  outSize: number,
+  bilinear: boolean,
+  alignCorners: boolean,
+  halfPixelCenters: boolean,
+): tf.Tensor2D {
+  const scale = alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize;
+  const m = new Float32Array(outSize * inSize);
+  for (let i = 0; i < outSize; i++) {
+    const row = i * inSize;
+    if (bilinear) {
+      const src = halfPixelCenters ? scale * (i + 0.5) - 0.5 : scale * i;
+      const frac = src - Math.floor(src);
+      m[row + Math.max(0, Math.floor(src))] += 1 - frac;
+      m[row + Math.min(inSize - 1, Math.ceil(src))] += frac;
+    } else {
+      const src = halfPixelCenters ? scale * (i + 0.5) : scale * i;
+      const nearest = Math.min(inSize - 1, alignCorners ? Math.round(src) : Math.floor(src));
+      m[row + (halfPixelCenters ? Math.max(0, nearest) : nearest)] = 1;
+    }
+  }
+  return tf.tensor2d(m, [outSize, inSize]);
+}
+
+/**
+ * The gradients of the two resizes, as the transposed resize: `dX = Rhᵀ · dY · Rw` per image and channel, with the
+ * matrices above. TF.js's own call its ResizeBilinearGrad and ResizeNearestNeighborGrad kernels, which ignore
+ * `halfPixelCenters` (what TensorFlow 2 exports) on every backend (460% off against central differences for a 3×4
+ * image resized to 6×8), and on the cpu backend swap a non-square image's height and width (an error).
+ */
+const RESIZES: tf.GradConfig[] = [tf.ResizeBilinear, tf.ResizeNearestNeighbor].map((kernelName) => ({
+  kernelName,
+  inputsToSave: ['images'],
+  gradFunc: (dy, [images]: Saved, attrs: Attrs) => ({
+    images: () => {
+      const [n, ih, iw, c] = images.shape;
+      const [, oh, ow] = (dy as tf.Tensor).shape;
+      const bilinear = kernelName === tf.ResizeBilinear;
+      const matrix = (i: number, o: number) =>
+        tf.expandDims(resizeMatrix(i, o, bilinear, attrs.alignCorners === true, attrs.halfPixelCenters === true), 0);
+      // Rows first ([n, oh, ow·c] → [n, ih, ow·c]), then columns ([n·ih, ow, c] → [n·ih, iw, c]): no transposes.
+      const rows = tf.matMul(matrix(ih, oh), tf.reshape(dy as tf.Tensor, [n, oh, ow * c]), true, false);
+      const cols = tf.matMul(matrix(iw, ow), tf.reshape(rows, [n * ih, ow, c]), true, false);
+      return tf.reshape(cols, [n, ih, iw, c]);
+    },
+  }),
+}));
+
 const CONFIGS: tf.GradConfig[] = [
   ...[tf.Greater, tf.GreaterEqual, tf.Less, tf.LessEqual, tf.Equal, tf.NotEqual, tf.LogicalAnd, tf.LogicalOr].map(
     (kernel) => zeroGradient(kernel, ['a', 'b']),
@@ -513,7 +566,7 @@ const CONFIGS: tf.GradConfig[] = [
     gradFunc: (dy, [x]: Saved) => ({ input: () => tf.reshape(dy as tf.Tensor, x.shape) }),
   },
   UNPACK,
-  // Face and hand models use PReLU; pose models stack their outputs.
+  // Face and hand models use PReLU; detectors' feature pyramids resize; pose models stack their outputs.
   {
     kernelName: tf.Prelu,
     inputsToSave: ['x', 'alpha'],
@@ -532,6 +585,7 @@ const CONFIGS: tf.GradConfig[] = [
     gradFunc: (dy, _saved, attrs: Attrs) =>
       Object.fromEntries(tf.unstack(dy as tf.Tensor, attrs.axis as number).map((part, i) => [String(i), () => part])),
   },
+  ...RESIZES,
   {
     kernelName: tf.Slice,
     inputsToSave: ['x'],
@@ -559,8 +613,10 @@ export function ensureGradients(): void {
   // maxima wrongly. Ours gives TF's routing and uses the kernel on the other backends.
   const maxPool = CONFIGS.find((c) => c.kernelName === tf.MaxPool)!;
   if (tf.getGradient(tf.MaxPool) !== maxPool) tf.registerGradient(maxPool);
-  // Unpack's too: TF.js's fails on a single part or an unused one (see UNPACK).
-  if (tf.getGradient(tf.Unpack) !== UNPACK) tf.registerGradient(UNPACK);
+  // Unpack's too: TF.js's fails on a single part or an unused one (see UNPACK); and the resizes' (see RESIZES).
+  for (const config of [UNPACK, ...RESIZES]) {
+    if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
+  }
   if (!installed) {
     for (const config of CONFIGS) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
     installed = true;

@@ -219,6 +219,31 @@ describe('max pooling gradient with tied maxima next to padding', () => {
   });
 });
 
+describe("resize gradients over TF.js's own", () => {
+  it('follow halfPixelCenters and a non-square image, as the forward resize does', async () => {
+    // TF.js's gradient kernels ignore halfPixelCenters (what TensorFlow 2 graphs use), and the cpu one swaps a
+    // non-square image's height and width; the library's own are put in over them.
+    ensureGradients();
+    const x = tf.tensor4d(values(3 * 5 * 2, 3), [1, 3, 5, 2]);
+    const w = tf.tensor4d(values(7 * 9 * 2, 4), [1, 7, 9, 2]);
+    const dir = tf.tensor4d(values(3 * 5 * 2, 5), [1, 3, 5, 2]);
+    for (const resize of [tf.image.resizeBilinear, tf.image.resizeNearestNeighbor]) {
+      const f = (v: tf.Tensor) => tf.sum(tf.mul(resize(v as tf.Tensor4D, [7, 9], false, true), w));
+      const eps = 1e-2;
+      const [analytic, plus, minus] = tf.tidy(() => [
+        tf.sum(tf.mul(tf.grad(f)(x), dir)),
+        f(tf.add(x, tf.mul(dir, eps))),
+        f(tf.sub(x, tf.mul(dir, eps))),
+      ]);
+      const [a, p, m] = await Promise.all([analytic.data(), plus.data(), minus.data()]);
+      const numeric = (p[0] - m[0]) / (2 * eps);
+      expect(Math.abs(a[0] - numeric) / Math.abs(numeric), resize.name).toBeLessThan(1e-2);
+      tf.dispose([analytic, plus, minus]);
+    }
+    tf.dispose([x, w, dir]);
+  });
+});
+
 describe('max pooling gradient, batches, channels, uneven windows', () => {
   /** TF's routing, written out: each window's gradient goes to its first maximum (row-major). */
   function reference(

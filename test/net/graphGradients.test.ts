@@ -34,6 +34,8 @@ const KERNELS = [
   tf.Unpack,
   tf.Prelu,
   tf.Pack,
+  tf.ResizeBilinear,
+  tf.ResizeNearestNeighbor,
 ];
 let unregistered: string[];
 beforeAll(() => {
@@ -162,7 +164,7 @@ describe('the gradients registered for converted graphs', () => {
       [0],
     ],
     ['Slice, size -1 (to the end)', (x) => tf.slice(x, [0, 1], [2, -1]), () => [values([3, 4], 34)], [0]],
-    // Face and hand models (PReLU), pose models' outputs (Pack).
+    // Face and hand models (PReLU), detectors' feature pyramids (resizes), pose models' outputs (Pack).
     [
       'Prelu, one slope per channel',
       (x, a) => tf.prelu(x, a),
@@ -174,6 +176,21 @@ describe('the gradients registered for converted graphs', () => {
       (a, b) => tf.mul(tf.stack([a, b], 1), tf.reshape(tf.range(1, 13), [2, 2, 3])),
       () => [values([2, 3], 36), values([2, 3], 37)],
       [0, 1],
+    ],
+    ...[false, true].map(
+      (halfPixelCenters) =>
+        [
+          `ResizeBilinear (×2, halfPixelCenters ${halfPixelCenters})`,
+          (x: tf.Tensor) => tf.image.resizeBilinear(x as tf.Tensor4D, [6, 8], false, halfPixelCenters),
+          () => [values([1, 3, 4, 2], 38)],
+          [0],
+        ] as (typeof cases)[number],
+    ),
+    [
+      'ResizeNearestNeighbor (to 5×7, not a whole factor)',
+      (x) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [5, 7]),
+      () => [values([2, 3, 4, 1], 39)],
+      [0],
     ],
     [
       'FusedBatchNorm (inference)',
