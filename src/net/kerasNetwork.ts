@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeConvolution, describePooling, describeTransposedConvolution, samePadding2d } from './layerGeometry.js';
 import type { NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
+import { batchNormWeights, convolutionWeights } from './tfjsInternals.js';
 import type { InputNormalization, LayerInfo, LayerType } from './types.js';
 
 /** A Keras symbolic tensor (the output of a layer call, in a model's graph). */
@@ -540,14 +541,6 @@ function readAll(model: KLayer): tf.Tensor[] {
 }
 
 /** The engine of a Keras model: evaluates the needed layer calls on real tensors, in each nested model's context. */
-/** The weights Keras's BatchNormalization keeps as fields (`gamma` and `beta` absent without scale or center). */
-interface KBatchNorm {
-  readonly gamma?: KWeight | null;
-  readonly beta?: KWeight | null;
-  readonly movingMean: KWeight;
-  readonly movingVariance: KWeight;
-}
-
 /**
  * Keras's BatchNormalization without a scale or an offset (`scale: false`, as in every one of Keras's InceptionV3, or
  * `center: false`) at inference, computed with a scale of ones and an offset of zeros; null for any other layer.
@@ -557,9 +550,9 @@ interface KBatchNorm {
  */
 function completeBatchNorm(layer: KLayer, ins: readonly tf.Tensor[]): tf.Tensor | null {
   if (layer.getClassName() !== 'BatchNormalization' || ins.length !== 1) return null;
-  const bn = layer as unknown as KBatchNorm;
+  const bn = batchNormWeights(layer);
   const config = layer.getConfig() as { axis?: number; epsilon?: number };
-  if ((bn.gamma && bn.beta) || !bn.movingMean || !bn.movingVariance || typeof config.epsilon !== 'number') return null;
+  if (!bn || (bn.gamma && bn.beta) || typeof config.epsilon !== 'number') return null;
   const x = ins[0];
   const axis = ((config.axis ?? -1) + x.rank) % x.rank;
   const shape = x.shape.map((d, i) => (i === axis ? d : 1));
@@ -573,15 +566,6 @@ function completeBatchNorm(layer: KLayer, ins: readonly tf.Tensor[]): tf.Tensor 
     along(bn.gamma ? bn.gamma.read() : tf.onesLike(mean)),
     config.epsilon,
   );
-}
-
-/** The weights and activation Keras's 2-D convolutions keep as fields (which ones depends on the class). */
-interface KConvolution {
-  readonly kernel?: KWeight | null;
-  readonly depthwiseKernel?: KWeight | null;
-  readonly pointwiseKernel?: KWeight | null;
-  readonly bias?: KWeight | null;
-  readonly activation?: { apply(x: tf.Tensor): tf.Tensor } | null;
 }
 
 /** A kernel `[kh, kw, a, b]` dilated by `[dh, dw]`: `[(kh − 1)·dh + 1, (kw − 1)·dw + 1, a, b]`, zeros between taps. */
@@ -624,20 +608,18 @@ function atrousConvolution(layer: KLayer, ins: readonly tf.Tensor[], taped: bool
   };
   const dilation = pair(cfg.dilationRate, 1);
   if ((dilation[0] === 1 && dilation[1] === 1) || cfg.dataFormat === 'channelsFirst') return null;
-  const conv = layer as unknown as KConvolution;
+  const conv = convolutionWeights(layer);
+  if (!conv || (cls === 'SeparableConv2D' && !conv.pointwiseKernel)) return null;
+  const pointwise = conv.pointwiseKernel;
   const strides = pair(cfg.strides, 1);
   const pad = cfg.padding === 'same' ? 'same' : 'valid';
   return tf.tidy(() => {
     const x = ins[0] as tf.Tensor4D;
     let y: tf.Tensor;
-    if (cls === 'Conv2D') y = tf.conv2d(x, dilateKernel(conv.kernel!.read(), dilation), strides, pad);
-    else {
-      const depthwise = dilateKernel(conv.depthwiseKernel!.read(), dilation);
-      y =
-        cls === 'DepthwiseConv2D'
-          ? tf.depthwiseConv2d(x, depthwise, strides, pad)
-          : tf.separableConv2d(x, depthwise, conv.pointwiseKernel!.read() as tf.Tensor4D, strides, pad);
-    }
+    const kernel = dilateKernel(conv.kernel.read(), dilation);
+    if (cls === 'Conv2D') y = tf.conv2d(x, kernel, strides, pad);
+    else if (cls === 'DepthwiseConv2D') y = tf.depthwiseConv2d(x, kernel, strides, pad);
+    else y = tf.separableConv2d(x, kernel, pointwise!.read() as tf.Tensor4D, strides, pad);
     if (conv.bias) y = tf.add(y, conv.bias.read());
     return conv.activation ? conv.activation.apply(y) : y;
   });

@@ -15,6 +15,9 @@ export const TFJS_CONVERTER_CHECKED = '4.22.0';
 /** The @tensorflow/tfjs-core version {@link releaseFailedTape} was checked against. */
 export const TFJS_CORE_CHECKED = '4.22.0';
 
+/** The @tensorflow/tfjs-layers version the Keras layer readers below were checked against. */
+export const TFJS_LAYERS_CHECKED = '4.22.0';
+
 /**
  * Frees what a gradient whose backward pass threw left behind. TF.js keeps the tensors each recorded operation saved
  * for its gradient on the engine's tape (`engine.state.activeTape`, nodes with a `saved` list) and frees them only
@@ -158,5 +161,61 @@ export function checkedKerasHandler(
     release: () => {
       for (const v of made ?? []) v.dispose();
     },
+  };
+}
+
+/** A weight as a Keras layer of tfjs-layers keeps it (a `LayerVariable`). */
+export interface LayerWeight {
+  readonly name: string;
+  readonly shape: readonly number[];
+  read(): tf.Tensor;
+}
+
+const isWeight = (w: unknown): w is LayerWeight =>
+  typeof w === 'object' && w !== null && typeof (w as LayerWeight).read === 'function';
+
+/**
+ * The weights of a Keras BatchNormalization, from its private fields `gamma`, `beta` (null without scale or center),
+ * `movingMean` and `movingVariance`; null for another layer or when they cannot be read.
+ */
+export function batchNormWeights(layer: { getClassName(): string }): {
+  gamma: LayerWeight | null;
+  beta: LayerWeight | null;
+  movingMean: LayerWeight;
+  movingVariance: LayerWeight;
+} | null {
+  if (layer.getClassName() !== 'BatchNormalization') return null;
+  const f = layer as unknown as Record<string, unknown>;
+  if (!isWeight(f.movingMean) || !isWeight(f.movingVariance)) return null;
+  return {
+    gamma: isWeight(f.gamma) ? f.gamma : null,
+    beta: isWeight(f.beta) ? f.beta : null,
+    movingMean: f.movingMean,
+    movingVariance: f.movingVariance,
+  };
+}
+
+/**
+ * The kernel, bias and activation of a Keras Conv2D, DepthwiseConv2D or SeparableConv2D, from their protected and
+ * private fields: `kernel` (Conv2D) or `depthwiseKernel` as `kernel`, `pointwiseKernel` (SeparableConv2D), `bias`
+ * (null without one) and `activation` (its `apply`); null for another layer or when they cannot be read.
+ */
+export function convolutionWeights(layer: { getClassName(): string }): {
+  kernel: LayerWeight;
+  pointwiseKernel: LayerWeight | null;
+  bias: LayerWeight | null;
+  activation: { apply(x: tf.Tensor): tf.Tensor } | null;
+} | null {
+  const cls = layer.getClassName();
+  const f = layer as unknown as Record<string, unknown>;
+  const kernel = cls === 'Conv2D' ? f.kernel : f.depthwiseKernel;
+  if (!['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D'].includes(cls) || !isWeight(kernel)) return null;
+  const activation = f.activation as { apply?: unknown } | null | undefined;
+  if (activation != null && typeof activation.apply !== 'function') return null;
+  return {
+    kernel,
+    pointwiseKernel: isWeight(f.pointwiseKernel) ? f.pointwiseKernel : null,
+    bias: isWeight(f.bias) ? f.bias : null,
+    activation: (activation as { apply(x: tf.Tensor): tf.Tensor } | null | undefined) ?? null,
   };
 }

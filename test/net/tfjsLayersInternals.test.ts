@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { describe, expect, it } from 'vitest';
+import { batchNormWeights, convolutionWeights, TFJS_LAYERS_CHECKED } from '../../src/net/tfjsInternals.js';
+
+// The Keras layer fields the library reads (src/net/tfjsInternals.ts): these tests fail when @tensorflow/tfjs-layers
+// changes version or a field moves, so that an upgrade re-checks them instead of losing gradients through batch norms
+// without a scale and the dilation of depthwise convolutions.
+
+const require = createRequire(import.meta.url);
+
+describe('tfjs-layers internals the library reads', () => {
+  it(`were checked against the installed @tensorflow/tfjs-layers (${TFJS_LAYERS_CHECKED})`, () => {
+    const pkg = JSON.parse(readFileSync(require.resolve('@tensorflow/tfjs-layers/package.json'), 'utf8'));
+    expect(pkg.version).toBe(TFJS_LAYERS_CHECKED);
+  });
+
+  it("batchNormWeights reads a batch norm's statistics, its scale and offset only where it has them", () => {
+    const full = tfl.layers.batchNormalization({});
+    const bare = tfl.layers.batchNormalization({ scale: false, center: false });
+    for (const l of [full, bare]) l.apply(tfl.input({ shape: [4, 4, 3] }));
+    const a = batchNormWeights(full)!;
+    const b = batchNormWeights(bare)!;
+    expect([a.gamma?.shape, a.beta?.shape, a.movingMean.shape, a.movingVariance.shape]).toEqual([[3], [3], [3], [3]]);
+    expect([b.gamma, b.beta, b.movingVariance.shape]).toEqual([null, null, [3]]);
+    expect(batchNormWeights(tfl.layers.dense({ units: 2 }))).toBeNull();
+    tf.dispose([full, bare].flatMap((l) => l.getWeights()));
+  });
+
+  it("convolutionWeights reads each convolution's kernels, bias and activation", async () => {
+    const input = tfl.input({ shape: [6, 6, 3] });
+    const conv = tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' });
+    const depthwise = tfl.layers.depthwiseConv2d({ kernelSize: 3, useBias: false });
+    const separable = tfl.layers.separableConv2d({ filters: 5, kernelSize: 3 });
+    for (const l of [conv, depthwise, separable]) l.apply(input);
+    const [c, d, s] = [conv, depthwise, separable].map((l) => convolutionWeights(l)!);
+    expect([c.kernel.shape, c.bias?.shape, c.pointwiseKernel]).toEqual([[3, 3, 3, 4], [4], null]);
+    expect([d.kernel.shape, d.bias]).toEqual([[3, 3, 3, 1], null]);
+    expect([s.kernel.shape, s.pointwiseKernel?.shape, s.bias?.shape]).toEqual([[3, 3, 3, 1], [1, 1, 3, 5], [5]]);
+    const x = tf.tensor1d([-1, 2]);
+    const y = c.activation!.apply(x);
+    expect(Array.from(await y.data())).toEqual([0, 2]);
+    expect(convolutionWeights(tfl.layers.dense({ units: 2 }))).toBeNull();
+    tf.dispose([x, y]);
+  });
+});
