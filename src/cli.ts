@@ -486,6 +486,15 @@ async function explain(opts: ExplainOptions): Promise<void> {
   const say = opts.quiet ? () => {} : (line: string) => console.log(line);
   const choice = await lib.initBackend(backendOptions(opts));
   const net = await loadNet(lib, opts.model);
+  // Said in the command's words before any work (the library's own message names classify, which no flag calls).
+  const last = net.layers[net.layers.length - 1];
+  const size = last.outputSize;
+  if (!(size.length === 1 || (size.length === 3 && size[0] === 1 && size[1] === 1))) {
+    throw new Error(
+      `--explain explains a class, and ${net.name} does not classify: its output '${last.name}' is ` +
+        `${size.join('×')}, not one score per class; look at its layers with --layer (--list-layers lists them)`,
+    );
+  }
   let im = await lib.imread(opts.image);
   const maps: tf.Tensor[] = [];
   try {

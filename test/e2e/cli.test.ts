@@ -313,6 +313,18 @@ describe('cnn-activations --model (your own model)', () => {
     expect(age.stdout.trimEnd()).toMatch(/\n\s*\d+\s+age_pred\/Softmax\s+Softmax\s+100\s[^\n]*$/);
     expect(age.stdout).not.toContain('gender_pred');
   });
+
+  it('refuses --explain for a model that does not classify, saying what to use instead (exit 1)', () => {
+    // MoveNet (from npm) ends in 17 keypoints, not one score per class.
+    const models = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..');
+    const movenet = ['--model', path.join(models, 'models', 'movenet-lightning.json'), '--normalization', 'none'];
+    const r = cli(FACE, ...movenet, '--explain', 'gradcam', '--resize', '--out', 'x.png', '--backend', 'wasm');
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      "cnn-activations: --explain explains a class, and network does not classify: its output 'Identity' is 1×17×3, " +
+        'not one score per class; look at its layers with --layer (--list-layers lists them)',
+    );
+  });
 });
 
 describe('cnn-activations failures', () => {
