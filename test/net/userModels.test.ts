@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, loadLayersModel, model as kerasModel } from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
+import { gradCAM } from '../../src/interpret/gradCAM.js';
 import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { classify } from '../../src/net/classify.js';
@@ -303,6 +304,31 @@ describe('toNetwork: a converted TensorFlow GraphModel from npm (nsfwjs MobileNe
       /^activations: expected 'layer' to be a layer of network, got "StatefulPartitionedCall\/.*" \(string\), which is a weight, not a layer$/,
     );
   });
+});
+
+// On wasm only: the fix is in how the layers are run, not in any kernel, and a software WebGPU takes 25 s for it.
+describe.skipIf(BACKEND !== 'wasm')('toNetwork: a Keras InceptionV3 from npm (nsfwjs)', () => {
+  it('takes gradients through its batch norms, which have no scale, to an early layer', async () => {
+    // Every one of its 94 BatchNormalization layers has scale: false; a gradient through any of them failed inside
+    // TF.js. Its top class agrees with tfjs-layers' own predict, and Grad-CAM at mixed2 (11 modules from the end)
+    // gives a finite map that is not all zero.
+    const model = await loadLayersModel(await thirdPartyHandler('inception_v3'));
+    const net = await toNetwork(model, { normalization: 'rescale-zero-one', classNames: NSFW_CLASSES });
+    const face299 = tf.tidy(() => tf.cast(tf.image.resizeBilinear(face, [299, 299]), 'int32'));
+    const [top] = await classify(net, face299, 1);
+    const want = tf.tidy(() =>
+      tf.argMax(tf.squeeze(model.predict(tf.div(tf.expandDims(tf.cast(face299, 'float32'), 0), 255)) as tf.Tensor)),
+    );
+    expect(top.index).toBe((await want.data())[0]);
+    const cam = await gradCAM(net, face299, top.index, { featureLayer: 'mixed2', outputUpsampling: 'none' });
+    expect(cam.map.shape).toEqual([35, 35]);
+    const range = tf.tidy(() => tf.stack([tf.min(cam.map), tf.max(cam.map)]));
+    const [lo, hi] = await range.data();
+    expect(Number.isFinite(lo) && Number.isFinite(hi)).toBe(true);
+    expect(hi).toBeGreaterThan(0);
+    tf.dispose([face299, want, cam.map, range]);
+    net.dispose();
+  }, 60_000);
 });
 
 // The next two suites check the library's own logic (which output, what dtype, how a batch is split) against the
