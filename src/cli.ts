@@ -451,6 +451,16 @@ async function render(opts: CliOptions): Promise<void> {
         const thumb: [number, number] | null =
           opts.thumb ?? (small < 64 ? [Math.round((h * 64) / small), Math.round((w * 64) / small)] : null);
         if (thumb && !opts.thumb) say(`each ${h}×${w} channel enlarged to ${thumb[0]}×${thumb[1]} (--thumb to choose)`);
+        // The library's own message would point to setLimits, which the command has no flag for.
+        const values = thumb ? thumb[0] * thumb[1] * channels.length : 0;
+        const most = lib.getLimits().maxElements;
+        if (opts.thumb && values > most) {
+          const n = (v: number) => v.toLocaleString('en-US');
+          throw new Error(
+            `--thumb ${opts.thumb[0]}x${opts.thumb[1]} makes ${n(values)} values for the ${channels.length} channels ` +
+              `shown, more than the ${n(most)} the library works on at once; choose a smaller --thumb or fewer --channels`,
+          );
+        }
         const [rows, cols] = opts.grid ?? [null, null];
         if (rows !== null && cols !== null && rows * cols < channels.length) {
           console.error(

@@ -227,6 +227,15 @@ describe('cnn-activations: readable figures, honest words', () => {
     expect(r.stderr).toBe(`cnn-activations: the folder of --out does not exist: ${dir} (create it first)`);
     expect(existsSync(path.join(OUT, 'not-there'))).toBe(false);
   });
+
+  it('refuses a --thumb too large for the channels shown in its own words, not the library API (exit 1)', () => {
+    const r = cli(FACE, '--layer', 'conv1', '--thumb', '2000x1500', '--out', 'x.png', '--backend', 'wasm', '-q');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      'cnn-activations: --thumb 2000x1500 makes 192,000,000 values for the 64 channels shown, more than the ' +
+        '134,217,728 the library works on at once; choose a smaller --thumb or fewer --channels',
+    );
+  });
 });
 
 describe('cnn-activations --model (your own model)', () => {
