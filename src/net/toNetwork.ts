@@ -13,6 +13,7 @@ import {
   typeError,
   withoutHoles,
 } from '../internal/validate.js';
+import { BACKEND_NAMES } from '../backend/backendNames.js';
 import { assertElements } from '../internal/limits.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import { isGraphModel, isLayersModel } from './graph.js';
@@ -138,6 +139,8 @@ export function checkToNetworkOptions(fn: string, options: unknown, extra: reado
  * @throws {RangeError} for an input that is not an image, an unknown normalization, a `mean` of the wrong length,
  *   an `options.output` that is not an output, class names that do not match the output, or a model that fails at
  *   its input size.
+ * @throws {Error} for a model that uses an operation the active backend has no kernel for (TF.js's wasm backend has
+ *   no `Einsum`, for one), naming it and the other backends.
  * @example
  * const model = await tf.loadLayersModel('file://mobilenet/model.json');
  * const net = await toNetwork(model, { normalization: 'rescale-symmetric', classNames: labels });
@@ -343,7 +346,8 @@ function layersModelDisposed(model: LayersModel): boolean {
 
 /**
  * Runs the model once on a blank image of its input size and reads every layer's output size (without the batch).
- * @throws {RangeError} naming the model's own error when it cannot run at that size.
+ * @throws {RangeError} naming the model's own error when it cannot run at that size; an Error naming the operation
+ *   when the backend has no kernel for it.
  */
 function measure(
   fn: string,
@@ -356,6 +360,16 @@ function measure(
   try {
     shapes = tf.tidy(() => engine.run(tf.zeros([1, h, w, c]), names).map((t) => t.shape.slice(1)));
   } catch (err) {
+    // A kernel the backend lacks is no matter of the size: say which operation, and where else to run it.
+    const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec((err as Error)?.message ?? '');
+    if (missing) {
+      const [others0, ...others] = BACKEND_NAMES.filter((b) => b !== missing[2]);
+      throw new Error(
+        `${fn}: the model uses the TF.js operation '${missing[1]}', for which TF.js's ${missing[2]} backend has no ` +
+          `kernel; another backend may have one: initBackend({ backend: '${others0}' }), ${listQuoted(others)}`,
+        { cause: err },
+      );
+    }
     throw new RangeError(
       `${fn}: the model does not run on an image of its input size ${h}×${w}×${c}: ${(err as Error)?.message ?? describeValue(err)}`,
       { cause: err },

@@ -578,6 +578,23 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     model.dispose();
   });
 
+  it.runIf(BACKEND === 'wasm')('names an operation the backend has no kernel for, and where to look', async () => {
+    // TF.js's wasm backend has no Einsum (MAXIM, on npm as @upscalerjs/maxim-*, has 732); the cpu, webgl and webgpu
+    // backends have one. It is no matter of the image's size, which the message said before.
+    const equation = { s: btoa('bhwc,bhwc->bhwc') };
+    const model = await graphOf([
+      placeholder,
+      { name: 'sq', op: 'Einsum', input: ['x', 'x'], attr: { T, N: { i: '2' }, equation } },
+    ]);
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { normalization: 'none' }),
+      Error,
+      "toNetwork: the model uses the TF.js operation 'Einsum', for which TF.js's wasm backend has no kernel; " +
+        "another backend may have one: initBackend({ backend: 'webgpu' }), 'webgl' or 'cpu'",
+    );
+    model.dispose();
+  });
+
   it('refuses a graph whose nodes form a cycle, or two nodes of one name, naming them', async () => {
     const cycle = await graphOf([
       placeholder,
