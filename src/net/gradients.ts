@@ -280,7 +280,8 @@ const CONFIGS: tf.GradConfig[] = [
   ...[tf.Greater, tf.GreaterEqual, tf.Less, tf.LessEqual, tf.Equal, tf.NotEqual, tf.LogicalAnd, tf.LogicalOr].map(
     (kernel) => zeroGradient(kernel, ['a', 'b']),
   ),
-  ...[tf.LogicalNot, tf.Any, tf.All].map((kernel) => zeroGradient(kernel, ['x'])),
+  // And the positions of maxima and minima (MoveNet finds its keypoints with them): whole numbers too.
+  ...[tf.LogicalNot, tf.Any, tf.All, tf.ArgMax, tf.ArgMin].map((kernel) => zeroGradient(kernel, ['x'])),
   {
     kernelName: tf.Add,
     inputsToSave: ['a', 'b'],
@@ -578,6 +579,16 @@ const CONFIGS: tf.GradConfig[] = [
         alpha: () => reduceTo(tf.mul(tf.mul(dy as tf.Tensor, x), tf.sub(1, positive)), alpha.shape),
       };
     },
+  },
+  {
+    // TF.js has none. The slices picked, put back where they came from (ScatterNd adds an index given twice).
+    kernelName: tf.GatherNd,
+    inputsToSave: ['params', 'indices'],
+    gradFunc: (dy, [params, indices]: Saved) => ({
+      params: () => tf.scatterND(indices, dy as tf.Tensor, params.shape),
+      // Indices computed from the image (MoveNet's come from an argmax of its heatmaps) are whole numbers: zero.
+      indices: () => tf.zeros(indices.shape),
+    }),
   },
   {
     kernelName: tf.Pack,

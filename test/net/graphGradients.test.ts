@@ -34,6 +34,8 @@ const KERNELS = [
   tf.Unpack,
   tf.Prelu,
   tf.Pack,
+  tf.GatherNd,
+  tf.ArgMax,
   tf.ResizeBilinear,
   tf.ResizeNearestNeighbor,
 ];
@@ -170,6 +172,18 @@ describe('the gradients registered for converted graphs', () => {
       (x, a) => tf.prelu(x, a),
       () => [values([2, 3, 4], 35, -2, 2, [0]), tf.tensor1d([0.1, -0.3, 0.7, 0.25])],
       [0, 1],
+    ],
+    [
+      // MoveNet picks its keypoints with it; an index given twice gets both gradients.
+      'GatherNd, one index twice, the indices computed from the input',
+      (x) => {
+        // As MoveNet does: indices from an argmax of the input itself (their gradient is zero).
+        const row = tf.cast(tf.argMax(tf.reshape(tf.slice(x, [0, 0, 0], [3, 1, 1]), [3, 1]), 0), 'int32');
+        const picks = tf.stack([tf.concat([row, tf.tensor1d([1], 'int32')]), tf.tensor1d([2, 3], 'int32')]);
+        return tf.gatherND(x, tf.concat([picks, picks], 0) as tf.Tensor2D);
+      },
+      () => [values([3, 4, 2], 40)],
+      [0],
     ],
     [
       'Pack, along a middle axis',
