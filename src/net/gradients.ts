@@ -276,6 +276,24 @@ const RESIZES: tf.GradConfig[] = [tf.ResizeBilinear, tf.ResizeNearestNeighbor].m
   }),
 }));
 
+/**
+ * Gradients that go in over TF.js's own, which are wrong for what pose models do after their last convolution:
+ * TF.js's SquaredDifference gradient does not sum over the axes broadcasting stretched (an error: "the gradient of
+ * input 'b' has shape [48, 48, 17], which does not match [1, 17]"), and its FloorDiv gradient is a division's,
+ * where TensorFlow's is zero (a floor is flat wherever it has a slope).
+ */
+const OVER_TFJS: tf.GradConfig[] = [
+  {
+    kernelName: tf.SquaredDifference,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, [a, b]: Saved) => {
+      const twice = () => tf.mul(dy as tf.Tensor, tf.mul(tf.sub(a, b), 2));
+      return { a: () => reduceTo(twice(), a.shape), b: () => reduceTo(tf.neg(twice()), b.shape) };
+    },
+  },
+  zeroGradient(tf.FloorDiv, ['a', 'b']),
+];
+
 const CONFIGS: tf.GradConfig[] = [
   ...[tf.Greater, tf.GreaterEqual, tf.Less, tf.LessEqual, tf.Equal, tf.NotEqual, tf.LogicalAnd, tf.LogicalOr].map(
     (kernel) => zeroGradient(kernel, ['a', 'b']),
@@ -624,8 +642,9 @@ export function ensureGradients(): void {
   // maxima wrongly. Ours gives TF's routing and uses the kernel on the other backends.
   const maxPool = CONFIGS.find((c) => c.kernelName === tf.MaxPool)!;
   if (tf.getGradient(tf.MaxPool) !== maxPool) tf.registerGradient(maxPool);
-  // Unpack's too: TF.js's fails on a single part or an unused one (see UNPACK); and the resizes' (see RESIZES).
-  for (const config of [UNPACK, ...RESIZES]) {
+  // Unpack's too: TF.js's fails on a single part or an unused one (see UNPACK); and the resizes' (see RESIZES), a
+  // squared difference's and a floor division's (see OVER_TFJS).
+  for (const config of [UNPACK, ...RESIZES, ...OVER_TFJS]) {
     if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }
   if (!installed) {

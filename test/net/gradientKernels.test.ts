@@ -244,6 +244,26 @@ describe("resize gradients over TF.js's own", () => {
   });
 });
 
+describe("squared difference and floor division gradients over TF.js's own", () => {
+  it('sum over broadcast axes, and are zero for a floor division, as in TensorFlow', async () => {
+    // MoveNet's last layers: (grid − keypoint)² against a [1, 17] keypoint row, and positions by floor division.
+    ensureGradients();
+    const a = tf.tensor3d(values(4 * 3 * 2, 6), [4, 3, 2]);
+    const b = tf.tensor3d(values(2, 7), [1, 1, 2]);
+    const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.squaredDifference(x, y)))([a, b]);
+    const want = tf.tidy(() => {
+      const d = tf.mul(tf.sub(a, b), 2);
+      return [d, tf.neg(tf.sum(d, [0, 1], true))];
+    });
+    expect(gb.shape).toEqual([1, 1, 2]);
+    const diff = tf.tidy(() => tf.stack([tf.max(tf.abs(tf.sub(ga, want[0]))), tf.max(tf.abs(tf.sub(gb, want[1])))]));
+    for (const d of await diff.data()) expect(d).toBeLessThan(1e-5);
+    const floor = tf.grad((x: tf.Tensor) => tf.sum(tf.floorDiv(tf.mul(x, 10), tf.scalar(3))))(a);
+    expect(Array.from(await floor.data())).toEqual(new Array(24).fill(0));
+    tf.dispose([a, b, ga, gb, ...want, diff, floor]);
+  });
+});
+
 describe('max pooling gradient, batches, channels, uneven windows', () => {
   /** TF's routing, written out: each window's gradient goes to its first maximum (row-major). */
   function reference(

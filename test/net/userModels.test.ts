@@ -435,6 +435,23 @@ describe.skipIf(BACKEND === 'cpu')(
       tf.dispose([start, dreamt, change]);
     });
 
+    it('dreams on its keypoints themselves, back through how it picks them', async () => {
+      // Its output is read off the heatmaps at their argmax (ArgMax, GatherNd, a squared difference against a
+      // [1, 17] grid, a floor division): each needed a gradient TF.js lacks or gets wrong.
+      const start = tf.tidy(() => tf.image.resizeBilinear(face, [192, 192]));
+      const last = net.layers.at(-1)!.name;
+      const dreamt = await deepDreamImage(net, last, 0, {
+        initialImage: start,
+        numIterations: 1,
+        pyramidLevels: 1,
+        outputScaling: 'none',
+      });
+      const change = tf.tidy(() => tf.max(tf.abs(tf.sub(dreamt, tf.expandDims(start, 0)))));
+      const moved = (await change.data())[0];
+      expect(Number.isFinite(moved) && moved > 0).toBe(true);
+      tf.dispose([start, dreamt, change]);
+    });
+
     it('runs a batch through its graph of batch 1 one image at a time, with the numbers of each alone', async () => {
       const batch = tf.tidy(() => tf.stack([tf.image.resizeBilinear(face, [192, 192]), tf.fill([192, 192, 3], 90)]));
       const last = net.layers.length - 1;
