@@ -599,6 +599,12 @@ const CONFIGS: tf.GradConfig[] = [
     },
   },
   {
+    // d√x = 1 / (2√x), from the output (MoveNet's distance from each keypoint to the grid).
+    kernelName: tf.Sqrt,
+    outputsToSave: [true],
+    gradFunc: (dy, [y]: Saved) => ({ x: () => tf.div(dy as tf.Tensor, tf.mul(y, 2)) }),
+  },
+  {
     // TF.js has none. The slices picked, put back where they came from (ScatterNd adds an index given twice).
     kernelName: tf.GatherNd,
     inputsToSave: ['params', 'indices'],

@@ -35,6 +35,7 @@ const KERNELS = [
   tf.Prelu,
   tf.Pack,
   tf.GatherNd,
+  tf.Sqrt,
   tf.ArgMax,
   tf.ResizeBilinear,
   tf.ResizeNearestNeighbor,
@@ -185,6 +186,8 @@ describe('the gradients registered for converted graphs', () => {
       () => [values([3, 4, 2], 40)],
       [0],
     ],
+    // MoveNet's distance from each keypoint to the grid.
+    ['Sqrt', (x) => tf.sqrt(x), () => [values([3, 4], 41, 0.5, 3)], [0]],
     [
       'Pack, along a middle axis',
       (a, b) => tf.mul(tf.stack([a, b], 1), tf.reshape(tf.range(1, 13), [2, 2, 3])),
@@ -300,12 +303,12 @@ describe('gradient methods on a user’s GraphModel', () => {
   });
 
   it('names the operation and the fix when the graph uses one whose gradient nobody registered', async () => {
-    const withSqrt = await toNetwork(await loadUserGraph('Sqrt'), { normalization: 'rescale-zero-one' });
+    const withSoftplus = await toNetwork(await loadUserGraph('Softplus'), { normalization: 'rescale-zero-one' });
     await expectThrowsNoLeak(
-      () => gradCAM(withSqrt, img, 0, { featureLayer: 'conv' }),
+      () => gradCAM(withSoftplus, img, 0, { featureLayer: 'conv' }),
       TypeError,
-      /^gradCAM: .* uses the TF\.js operation 'Sqrt', whose gradient is not registered; import '@tensorflow\/tfjs-layers'/,
+      /^gradCAM: .* uses the TF\.js operation 'Softplus', whose gradient is not registered; import '@tensorflow\/tfjs-layers'/,
     );
-    withSqrt.dispose();
+    withSoftplus.dispose();
   });
 });
