@@ -540,7 +540,6 @@ function readAll(model: KLayer): tf.Tensor[] {
   return model.weights.map((w) => w.read());
 }
 
-/** The engine of a Keras model: evaluates the needed layer calls on real tensors, in each nested model's context. */
 /**
  * Keras's BatchNormalization without a scale or an offset (`scale: false`, as in every one of Keras's InceptionV3, or
  * `center: false`) at inference, computed with a scale of ones and an offset of zeros; null for any other layer.
@@ -625,6 +624,7 @@ function atrousConvolution(layer: KLayer, ins: readonly tf.Tensor[], taped: bool
   });
 }
 
+/** The engine of a Keras model: evaluates the needed layer calls on real tensors, in each nested model's context. */
 function kerasEngine(
   model: KLayer,
   entries: Map<string, Entry>,
