@@ -117,13 +117,14 @@ export interface WeightShapeMismatch {
 
 /**
  * An IO handler of Keras model artifacts for tfjs-layers' `loadLayersModel` that stops it before it decodes the
- * weights when one of them has another shape than the variable its layer made. tfjs-layers makes every layer's variables, decodes every
- * weight, and only then writes them one by one: a weight of another shape (a model.json edited after its weights were
- * written, shards of another version) throws there and keeps the variables and the decoded weights, twice the model's
- * size, for good. It reads `weightSpecs` once before making the variables and again after, in one synchronous
- * stretch: between those reads, the variables new in the engine's private `state.registeredVariables` are the
- * model's. At the second read they are compared by name with the manifest (a name TF.js made unique with `_1` is
- * looked up both ways); on a mismatch `mismatch` is thrown there. `release()` frees those variables after a failure.
+ * weights when one of them has another shape than the variable its layer made. tfjs-layers makes every layer's
+ * variables, decodes every weight, and only then writes them one by one: a weight of another shape (a model.json
+ * edited after its weights were written, shards of another version) throws there and keeps the variables and the
+ * decoded weights, twice the model's size, for good. It reads `weightSpecs` once before making the variables and
+ * again after, in one synchronous stretch: between those reads, the variables new in the engine's private
+ * `state.registeredVariables` are the model's. At the second read they are compared by name with the manifest (a
+ * name TF.js made unique with `_1` is looked up both ways); on a mismatch `mismatch` is thrown there. `release()`
+ * frees those variables after a failure.
  */
 export function checkedKerasHandler(
   artifacts: tf.io.ModelArtifacts,
@@ -151,7 +152,7 @@ export function checkedKerasHandler(
         const candidates = [v.name, v.name.replace(/_\d+$/, '')].filter((n) => shapes.has(n));
         if (candidates.length === 0) continue;
         if (candidates.some((n) => tf.util.arraysEqual(shapes.get(n)!, v.shape))) continue;
-        throw mismatch({ name: candidates[candidates.length - 1], file: shapes.get(candidates[0])!, layer: v.shape });
+        throw mismatch({ name: candidates[0], file: shapes.get(candidates[0])!, layer: v.shape });
       }
       return specs;
     },
