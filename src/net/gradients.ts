@@ -585,7 +585,7 @@ const CONFIGS: tf.GradConfig[] = [
     gradFunc: (dy, [x]: Saved) => ({ input: () => tf.reshape(dy as tf.Tensor, x.shape) }),
   },
   UNPACK,
-  // Face and hand models use PReLU; detectors' feature pyramids resize; pose models stack their outputs.
+  // Face and hand models use PReLU; pose models take square roots, gather their keypoints and stack them.
   {
     kernelName: tf.Prelu,
     inputsToSave: ['x', 'alpha'],
