@@ -277,12 +277,193 @@ const RESIZES: tf.GradConfig[] = [tf.ResizeBilinear, tf.ResizeNearestNeighbor].m
 }));
 
 /**
- * Gradients that go in over TF.js's own, which are wrong for what pose models do after their last convolution:
+ * The gradient of a maximum or minimum over some axes, as TensorFlow's: shared among the elements equal to the
+ * result (ties split it).
+ */
+function extremumGradient(kernelName: string): tf.GradConfig {
+  return {
+    kernelName,
+    inputsToSave: ['x'],
+    outputsToSave: [true],
+    gradFunc: (dy, [x, y]: Saved, attrs: Attrs) => ({
+      x: () => {
+        // TF.js names the axes `reductionIndices` for Max and `axis` for Min.
+        const axes = reducedAxes(kernelName === tf.Max ? attrs.reductionIndices : attrs.axis, x.rank);
+        const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : (d as number)));
+        const hits = tf.cast(tf.equal(x, tf.reshape(y, kept)), 'float32');
+        return tf.mul(tf.div(hits, tf.sum(hits, axes, true)), tf.reshape(dy as tf.Tensor, kept));
+      },
+    }),
+  };
+}
+
+/**
+ * The gradient of a product over some axes: each element's is the product of the others, as the product of those
+ * before it and those after it (exclusive cumulative products both ways), which holds where an element is zero too.
+ */
+const PROD: tf.GradConfig = {
+  kernelName: tf.Prod,
+  inputsToSave: ['x'],
+  gradFunc: (dy, [x]: Saved, attrs: Attrs) => ({
+    x: () => {
+      const axes = reducedAxes(attrs.axis, x.rank);
+      const others = x.shape.map((_d, i) => i).filter((i) => !axes.includes(i));
+      const order = [...others, ...axes];
+      const moved = tf.transpose(x, order);
+      const lead = others.map((i) => x.shape[i] as number);
+      const flat = tf.reshape(moved, [...lead, -1]);
+      const last = lead.length;
+      const rest = tf.mul(tf.cumprod(flat, last, true), tf.cumprod(flat, last, true, true));
+      const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : (d as number)));
+      const back = tf.transpose(
+        tf.reshape(rest, moved.shape),
+        order.map((_a, i) => order.indexOf(i)),
+      );
+      return tf.mul(back, tf.reshape(dy as tf.Tensor, kept));
+    },
+  }),
+};
+
+/**
+ * GatherV2's gradient: each gathered slice's gradient added back at the position it came from (a position gathered
+ * twice gets both), as a product with the one-hot matrix of the indices. Models gather to reorder channels (RGB to
+ * BGR) or to pick landmarks. The indices are whole numbers: zero.
+ */
+const GATHER: tf.GradConfig = {
+  kernelName: tf.GatherV2,
+  inputsToSave: ['x', 'indices'],
+  gradFunc: (dy, [x, indices]: Saved, attrs: Attrs) => ({
+    x: () => {
+      const axis = ((attrs.axis as number) + x.rank) % x.rank;
+      const given = (attrs.batchDims as number | undefined) ?? 0;
+      const batchDims = given < 0 ? given + indices.rank : given;
+      const d = x.shape[axis] as number;
+      const size = (dims: readonly number[]) => dims.reduce((a: number, b) => a * (b as number), 1);
+      const inner = size(x.shape.slice(axis + 1));
+      const picked = size(indices.shape.slice(batchDims));
+      if (batchDims > 0 && batchDims !== axis) {
+        throw new Error(`the gradient of a gather with batchDims ${batchDims} along axis ${axis} is not supported`);
+      }
+      // [b, picked, d] (b: the batch dimensions, or 1) times dy as [b or outer, picked, inner] → [.., d, inner].
+      const hot = tf.reshape(tf.oneHot(tf.reshape(tf.cast(indices, 'int32'), [-1]), d), [-1, picked, d]);
+      const g = tf.matMul(hot, tf.reshape(dy as tf.Tensor, [-1, picked, inner]), true, false);
+      return tf.reshape(g, x.shape);
+    },
+    indices: () => tf.zeros(indices.shape),
+  }),
+};
+
+/**
+ * StridedSlice's gradient, which TF.js lacks (SSR-Net's age and gender models slice their stages' outputs with it):
+ * `dy` put back at the positions the slice read, zeros elsewhere. With TF.js's own reading of the attributes
+ * (`slice_util.sliceInfo`: masks, ellipsis, negative indices and strides), `dy` is brought to one axis per input
+ * axis (a shrunk axis as 1, a new axis dropped), then each axis the slice narrowed is widened back: a pad for a step
+ * of 1, else a product with the 0/1 matrix that places output position j at input position `begin + j·stride`.
+ */
+const STRIDED_SLICE: tf.GradConfig = {
+  kernelName: tf.StridedSlice,
+  inputsToSave: ['x'],
+  gradFunc: (dy, [x]: Saved, attrs: Attrs) => ({
+    x: () => {
+      const info = tf.slice_util.sliceInfo(
+        x.shape,
+        attrs.begin as number[],
+        attrs.end as number[],
+        attrs.strides as number[],
+        attrs.beginMask as number,
+        attrs.endMask as number,
+        attrs.ellipsisMask as number,
+        attrs.newAxisMask as number,
+        attrs.shrinkAxisMask as number,
+      );
+      const sizes = x.shape.map((_d, i) => {
+        const span = info.end[i] - info.begin[i];
+        const step = info.strides[i];
+        return span === 0 || span < 0 !== step < 0 ? 0 : Math.ceil(span / step);
+      });
+      let g = tf.reshape(dy as tf.Tensor, sizes);
+      for (let i = 0; i < x.rank; i++) {
+        const d = x.shape[i] as number;
+        const k = sizes[i];
+        if (k === d && info.begin[i] === 0 && info.strides[i] === 1) continue;
+        // The axes before i are the input's already; i in the middle of a rank-3 view.
+        const before = sizes.slice(0, i).reduce((a, b) => a * b, 1);
+        const post = sizes.slice(i + 1).reduce((a, b) => a * b, 1);
+        const flat = tf.reshape(g, [before, k, post]);
+        let wide: tf.Tensor;
+        if (info.strides[i] === 1) {
+          wide = tf.pad(flat, [
+            [0, 0],
+            [info.begin[i], d - info.begin[i] - k],
+            [0, 0],
+          ]);
+        } else {
+          const place = new Float32Array(d * k);
+          for (let j = 0; j < k; j++) place[(info.begin[i] + j * info.strides[i]) * k + j] = 1;
+          wide = tf.matMul(tf.expandDims(tf.tensor2d(place, [d, k]), 0), flat);
+        }
+        sizes[i] = d;
+        g = tf.reshape(wide, sizes);
+      }
+      return g;
+    },
+  }),
+};
+
+/**
+ * DepthToSpace's gradient, which TF.js lacks (BlazePose's detector and the full-range face detector upsample with
+ * it): the inverse rearrangement (TensorFlow's SpaceToDepth), as a reshape, a rank-4 transpose (WebGPU's limit
+ * for some kernels) and a reshape. Channels-first is the same around two transposes.
+ */
+const DEPTH_TO_SPACE: tf.GradConfig = {
+  kernelName: tf.DepthToSpace,
+  gradFunc: (dy, _saved, attrs: Attrs) => ({
+    x: () => {
+      const b = attrs.blockSize as number;
+      const nchw = attrs.dataFormat === 'NCHW';
+      const g = nchw ? tf.transpose(dy as tf.Tensor, [0, 2, 3, 1]) : (dy as tf.Tensor);
+      const [n, hb, wb, c] = g.shape as number[];
+      const [h, w] = [hb / b, wb / b];
+      // [n, h, b, w, b, c] as [n·h, b, w, b·c]: swapping the middle two gives [n, h, w, (b, b, c)], the input's.
+      const back = tf.reshape(tf.transpose(tf.reshape(g, [n * h, b, w, b * c]), [0, 2, 1, 3]), [n, h, w, b * b * c]);
+      return nchw ? tf.transpose(back, [0, 3, 1, 2]) : back;
+    },
+  }),
+};
+
+/**
+ * A batched matrix product's gradient, summed over the batch axes broadcasting added or stretched (TF.js's own does
+ * not: an attention face mesh multiplies [1, 16, 2, 2] by [1, 2, 2], and TF.js's gradient of the second is [1, 16,
+ * 2, 2]).
+ */
+const BATCH_MATMUL: tf.GradConfig = {
+  kernelName: tf.BatchMatMul,
+  inputsToSave: ['a', 'b'],
+  gradFunc: (dy, [a, b]: Saved, attrs: Attrs) => {
+    const g = dy as tf.Tensor;
+    const tA = attrs.transposeA === true;
+    const tB = attrs.transposeB === true;
+    const mm = (x: tf.Tensor, y: tf.Tensor, tx: boolean, ty: boolean) => tf.matMul(x, y, tx, ty);
+    return {
+      a: () => reduceTo(tA ? (tB ? mm(b, g, true, true) : mm(b, g, false, true)) : mm(g, b, false, !tB), a.shape),
+      b: () => reduceTo(tB ? (tA ? mm(g, a, true, true) : mm(g, a, true, false)) : mm(a, g, !tA, false), b.shape),
+    };
+  },
+};
+
+/**
+ * Gradients that go in over TF.js's own. TF.js's product gradient fails under Node.js's ES modules on every backend
+ * (it calls `permutedX.reshape`, a method tfjs-core adds only in its browser bundle), and its gather gradient needs
+ * the UnsortedSegmentSum kernel, which the wasm backend lacks. And two are wrong for what pose models do after their
+ * last convolution:
  * TF.js's SquaredDifference gradient does not sum over the axes broadcasting stretched (an error: "the gradient of
  * input 'b' has shape [48, 48, 17], which does not match [1, 17]"), and its FloorDiv gradient is a division's,
  * where TensorFlow's is zero (a floor is flat wherever it has a slope).
  */
 const OVER_TFJS: tf.GradConfig[] = [
+  BATCH_MATMUL,
+  PROD,
+  GATHER,
   {
     kernelName: tf.SquaredDifference,
     inputsToSave: ['a', 'b'],
@@ -298,8 +479,11 @@ const CONFIGS: tf.GradConfig[] = [
   ...[tf.Greater, tf.GreaterEqual, tf.Less, tf.LessEqual, tf.Equal, tf.NotEqual, tf.LogicalAnd, tf.LogicalOr].map(
     (kernel) => zeroGradient(kernel, ['a', 'b']),
   ),
-  // And the positions of maxima and minima (MoveNet finds its keypoints with them): whole numbers too.
-  ...[tf.LogicalNot, tf.Any, tf.All, tf.ArgMax, tf.ArgMin].map((kernel) => zeroGradient(kernel, ['x'])),
+  // And the positions of maxima and minima (MoveNet finds its keypoints with them): whole numbers too; and the
+  // roundings and the sign, flat wherever they have a slope.
+  ...[tf.LogicalNot, tf.Any, tf.All, tf.ArgMax, tf.ArgMin, tf.Floor, tf.Ceil, tf.Round, tf.Sign].map((kernel) =>
+    zeroGradient(kernel, ['x']),
+  ),
   {
     kernelName: tf.Add,
     inputsToSave: ['a', 'b'],
@@ -533,20 +717,7 @@ const CONFIGS: tf.GradConfig[] = [
       return { x: () => tf.transpose(dy as tf.Tensor, inverse) };
     },
   },
-  {
-    kernelName: tf.BatchMatMul,
-    inputsToSave: ['a', 'b'],
-    gradFunc: (dy, [a, b]: Saved, attrs: Attrs) => {
-      const g = dy as tf.Tensor;
-      const tA = attrs.transposeA === true;
-      const tB = attrs.transposeB === true;
-      const mm = (x: tf.Tensor, y: tf.Tensor, tx: boolean, ty: boolean) => tf.matMul(x, y, tx, ty);
-      return {
-        a: () => reduceTo(tA ? (tB ? mm(b, g, true, true) : mm(b, g, false, true)) : mm(g, b, false, !tB), a.shape),
-        b: () => reduceTo(tB ? (tA ? mm(g, a, true, true) : mm(g, a, true, false)) : mm(a, g, !tA, false), b.shape),
-      };
-    },
-  },
+  BATCH_MATMUL,
   {
     kernelName: tf.DepthwiseConv2dNative,
     inputsToSave: ['x', 'filter'],
@@ -621,6 +792,45 @@ const CONFIGS: tf.GradConfig[] = [
       Object.fromEntries(tf.unstack(dy as tf.Tensor, attrs.axis as number).map((part, i) => [String(i), () => part])),
   },
   ...RESIZES,
+  STRIDED_SLICE,
+  DEPTH_TO_SPACE,
+  {
+    // d|x| = sign(x) (zero at zero, as TensorFlow has it).
+    kernelName: tf.Abs,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.sign(x)) }),
+  },
+  {
+    // d x^(-1/2) = -y³ / 2, from the output y.
+    kernelName: tf.Rsqrt,
+    outputsToSave: [true],
+    gradFunc: (dy, [y]: Saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.mul(tf.pow(y, 3), -0.5)) }),
+  },
+  ...[tf.Max, tf.Min].map(extremumGradient),
+  {
+    // d x² = 2x (face embeddings' L2 norms).
+    kernelName: tf.Square,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.mul(x, 2)) }),
+  },
+  {
+    // A transposed convolution is the input gradient of a convolution: its gradient is that convolution, forward.
+    kernelName: tf.Conv2DBackpropInput,
+    inputsToSave: ['dy', 'filter'],
+    gradFunc: (ddx, [dy, filter]: Saved, attrs: Attrs) => ({
+      dy: () =>
+        tf.conv2d(
+          ddx as tf.Tensor4D,
+          filter as tf.Tensor4D,
+          attrs.strides as [number, number],
+          attrs.pad as 'valid' | 'same',
+          attrs.dataFormat as 'NHWC' | 'NCHW',
+          1,
+          attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+        ),
+      filter: () => convFilterGrad(ddx as tf.Tensor4D, dy as tf.Tensor4D, filter.shape, attrs),
+    }),
+  },
   {
     kernelName: tf.Slice,
     inputsToSave: ['x'],
@@ -648,8 +858,8 @@ export function ensureGradients(): void {
   // maxima wrongly. Ours gives TF's routing and uses the kernel on the other backends.
   const maxPool = CONFIGS.find((c) => c.kernelName === tf.MaxPool)!;
   if (tf.getGradient(tf.MaxPool) !== maxPool) tf.registerGradient(maxPool);
-  // Unpack's too: TF.js's fails on a single part or an unused one (see UNPACK); and the resizes' (see RESIZES), a
-  // squared difference's and a floor division's (see OVER_TFJS).
+  // Unpack's too: TF.js's fails on a single part or an unused one (see UNPACK); and the resizes' (see RESIZES) and
+  // the others TF.js gets wrong or cannot run (see OVER_TFJS).
   for (const config of [UNPACK, ...RESIZES, ...OVER_TFJS]) {
     if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }

@@ -264,6 +264,43 @@ describe("squared difference and floor division gradients over TF.js's own", () 
   });
 });
 
+describe("product, gather and batched product gradients over TF.js's own", () => {
+  it('run where TF.js’s fail (a product under Node.js, a gather on wasm), with the same numbers', async () => {
+    ensureGradients();
+    const x = tf.tensor3d(
+      values(2 * 3 * 4, 8).map((v) => v + 1),
+      [2, 3, 4],
+    );
+    const prod = tf.grad((v: tf.Tensor) => tf.sum(tf.prod(v, [0, 2])))(x);
+    const gather = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.gather(v, [3, 0, 3], 2), tf.tensor1d([1, 2, 4]))))(x);
+    const want = tf.tidy(() => {
+      // d/dx_i of a product is the product of the others: the product over the axes divided by x_i (none is zero).
+      const others = tf.div(tf.prod(x, [0, 2], true), x);
+      return [others, tf.mul(tf.onesLike(x), tf.tensor1d([2, 0, 0, 5]))];
+    });
+    const diff = tf.tidy(() =>
+      tf.stack([tf.max(tf.abs(tf.sub(prod, want[0]))), tf.max(tf.abs(tf.sub(gather, want[1])))]),
+    );
+    for (const d of await diff.data()) expect(d).toBeLessThan(1e-5);
+    tf.dispose([x, prod, gather, ...want, diff]);
+  });
+
+  it('sums a batched product’s gradient over the batch axes broadcasting added (TF.js’s does not)', async () => {
+    ensureGradients();
+    const a = tf.tensor4d(values(2 * 3 * 4 * 5, 9), [2, 3, 4, 5]);
+    const b = tf.tensor3d(values(3 * 5 * 2, 10), [3, 5, 2]);
+    const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y)))([a, b]);
+    const want = tf.tidy(() => {
+      const ones = tf.ones([2, 3, 4, 2]);
+      return [tf.matMul(ones, b, false, true), tf.sum(tf.matMul(a, ones, true, false), 0)];
+    });
+    expect([ga.shape, gb.shape]).toEqual([a.shape, b.shape]);
+    const diff = tf.tidy(() => tf.stack([tf.max(tf.abs(tf.sub(ga, want[0]))), tf.max(tf.abs(tf.sub(gb, want[1])))]));
+    for (const d of await diff.data()) expect(d).toBeLessThan(1e-5);
+    tf.dispose([a, b, ga, gb, ...want, diff]);
+  });
+});
+
 describe('max pooling gradient, batches, channels, uneven windows', () => {
   /** TF's routing, written out: each window's gradient goes to its first maximum (row-major). */
   function reference(

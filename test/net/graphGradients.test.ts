@@ -8,6 +8,7 @@ import { ensureGradients } from '../../src/net/gradients.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import type { Network } from '../../src/net/types.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+import { BACKEND } from '../helpers/backend.js';
 import { random } from '../helpers/tinyNetwork.js';
 import { loadUserGraph } from '../helpers/userGraph.js';
 
@@ -39,6 +40,17 @@ const KERNELS = [
   tf.ArgMax,
   tf.ResizeBilinear,
   tf.ResizeNearestNeighbor,
+  tf.StridedSlice,
+  tf.DepthToSpace,
+  tf.Abs,
+  tf.Rsqrt,
+  tf.Max,
+  tf.Min,
+  tf.Square,
+  tf.Prod,
+  tf.GatherV2,
+  tf.Floor,
+  tf.Conv2DBackpropInput,
 ];
 let unregistered: string[];
 beforeAll(() => {
@@ -209,6 +221,74 @@ describe('the gradients registered for converted graphs', () => {
       () => [values([2, 3, 4, 1], 39)],
       [0],
     ],
+    // Age and gender models (SSR-Net) slice their stages' outputs; attention face meshes pick coordinates.
+    [
+      'StridedSlice, strides 2 and -1',
+      (x) => tf.stridedSlice(x, [0, 0, 3], [3, 5, 0], [1, 2, -1]),
+      () => [values([3, 5, 4, 2], 42)],
+      [0],
+    ],
+    [
+      'StridedSlice, begin and end masks, a new axis, negative indices',
+      (x) => tf.stridedSlice(x, [0, 0, -3], [0, 0, -1], [1, 1, 1], 0b1, 0b1, 0, 0b10),
+      () => [values([2, 6], 43)],
+      [0],
+    ],
+    [
+      'StridedSlice, a shrunk axis (x[:, 2])',
+      (x) => tf.stridedSlice(x, [0, 2], [0, 3], [1, 1], 0b1, 0b1, 0, 0, 0b10),
+      () => [values([3, 4], 50)],
+      [0],
+    ],
+    // BlazePose's detector and the full-range face detector upsample with it.
+    [
+      'DepthToSpace, block 2',
+      (x) => tf.mul(tf.depthToSpace(x as tf.Tensor4D, 2), tf.reshape(tf.range(1, 49), [2, 4, 2, 3])),
+      () => [values([2, 2, 1, 12], 44)],
+      [0],
+    ],
+    // Face embeddings (MobileFaceNet) normalize with them; pose and gender models take maxima.
+    ['Abs', (x) => tf.abs(x), () => [values([4, 5], 46, -2, 2, [0])], [0]],
+    ['Rsqrt', (x) => tf.rsqrt(x), () => [values([4, 5], 47, 0.5, 3)], [0]],
+    ['Max, over two axes', (x) => tf.max(x, [1, 2]), () => [values([2, 4, 3, 2], 48)], [0]],
+    ['Min, over the last axis', (x) => tf.min(x, -1), () => [values([3, 5], 52)], [0]],
+    ['Square', (x) => tf.square(x), () => [values([4, 5], 53)], [0]],
+    // Channel reorders (RGB to BGR) and landmark picks.
+    [
+      'GatherV2, along the channels, one index twice',
+      (x) => tf.gather(x, [2, 0, 2], 2),
+      () => [values([2, 3, 4], 55)],
+      [0],
+    ],
+    [
+      'GatherV2, one batch dimension',
+      (x) =>
+        tf.gather(
+          x,
+          tf.tensor2d(
+            [
+              [1, 1],
+              [0, 2],
+            ],
+            [2, 2],
+            'int32',
+          ),
+          1,
+          1,
+        ),
+      () => [values([2, 3, 4], 56)],
+      [0],
+    ],
+    ['Floor (zero)', (x) => tf.add(tf.floor(x), x), () => [values([3, 4], 57, -2, 2, [-1, 0, 1])], [0]],
+    ['Prod, over the first and last axes', (x) => tf.prod(x, [0, 2]), () => [values([2, 3, 4], 54, 0.5, 1.5)], [0]],
+    // Segmentation and pose decoders (Selfie, Meet, EfficientPose) upsample with transposed convolutions.
+    [
+      'Conv2DBackpropInput (a transposed convolution, stride 2, same)',
+      (x, f) => tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, [1, 6, 6, 1], 2, 'same'),
+      () => [values([1, 3, 3, 2], 49), values([3, 3, 1, 2], 51)],
+      [0, 1],
+      0.25,
+    ],
     [
       'FusedBatchNorm (inference)',
       (x) =>
@@ -235,6 +315,17 @@ describe('the gradients registered for converted graphs', () => {
       tf.dispose(xs);
     },
   );
+
+  // TF.js's cpu backend runs DepthToSpace channels-last only.
+  it.skipIf(BACKEND === 'cpu')('DepthToSpace, block 3, channels first: matches central differences', async () => {
+    const f = (x: tf.Tensor) =>
+      tf.mul(tf.depthToSpace(x as tf.Tensor4D, 3, 'NCHW'), tf.reshape(tf.range(1, 37), [1, 1, 6, 6]));
+    const xs = [values([1, 9, 2, 2], 45)];
+    for (const [analytic, numeric] of await directional(f, xs, [0], 0.25)) {
+      expect(Math.abs(analytic - numeric) / Math.abs(numeric)).toBeLessThan(1e-2);
+    }
+    tf.dispose(xs);
+  });
 });
 
 describe('gradient methods on a user’s GraphModel', () => {
