@@ -136,9 +136,10 @@ export async function deepDreamImage(
   const name = resolveLayer(FN, t, layer, 'layer');
   const [H, W, C] = network.inputSize;
   // [h, w, c] for most layers, [c] for a dense layer of a Keras model (MATLAB's fully connected layer, whose
-  // channels are its outputs): the channels are always the last axis.
+  // channels are its outputs): the channels are always the last axis. A layer of one number per image (a graph's
+  // [] after a reduction) is one channel.
   const shape = layerShapes(network.layers, [H, W, C]).get(name)!;
-  const depth = shape[shape.length - 1];
+  const depth = shape.length > 0 ? shape[shape.length - 1] : 1;
   const list = typeof channels === 'number' ? [channels] : channels;
   if (!Array.isArray(list) || list.length === 0) {
     throw typeError(FN, 'channels', 'a 0-based channel index or a non-empty array of them', channels);

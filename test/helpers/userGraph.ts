@@ -18,11 +18,13 @@ export const USER_GRAPH_LAYERS = ['x', 'conv', 'dw', 'bn', 'relu', 'extra', 'gap
 
 /**
  * The graph; `head: 'fused-sigmoid'` ends it instead with the dense layer as one `_FusedMatMul` whose fused operations
- * are BiasAdd and Sigmoid (a multi-label head, as TF.js's converter fuses it), named `prob`.
+ * are BiasAdd and Sigmoid (a multi-label head, as TF.js's converter fuses it), named `prob`; `head: 'gated'` scales the
+ * dense layer's output by `total`, the sum of the global mean's channels: one number per image, a layer of size `[]`
+ * (as SSR-Net's age and gender models multiply their stages' numbers).
  */
 export async function loadUserGraph(
   extraOp?: string,
-  head: 'softmax' | 'fused-sigmoid' = 'softmax',
+  head: 'softmax' | 'fused-sigmoid' | 'gated' = 'softmax',
 ): Promise<GraphModel> {
   const r = random(2024);
   const weights: { name: string; shape: number[]; dtype: 'float32' | 'int32'; data: number[] }[] = [
@@ -36,6 +38,12 @@ export async function loadUserGraph(
     { name: 'gap/axes', shape: [2], dtype: 'int32', data: [1, 2] },
     { name: 'fc/kernel', shape: [6, 4], dtype: 'float32', data: [] },
     { name: 'fc/bias', shape: [4], dtype: 'float32', data: [] },
+    ...(head === 'gated'
+      ? [
+          { name: 'total/axes', shape: [1], dtype: 'int32' as const, data: [1] },
+          { name: 'total/dim', shape: [], dtype: 'int32' as const, data: [1] },
+        ]
+      : []),
   ];
   for (const w of weights) {
     if (w.data.length > 0) continue;
@@ -84,7 +92,7 @@ export async function loadUserGraph(
     { name: 'relu', op: 'Relu6', input: ['bn'], attr: { T } },
     ...(extraOp ? [{ name: 'extra', op: extraOp, input: ['relu'], attr: { T } }] : []),
     { name: 'gap', op: 'Mean', input: [extraOp ? 'extra' : 'relu', 'gap/axes'], attr: { T, keep_dims: { b: false } } },
-    ...(head === 'softmax'
+    ...(head === 'gated'
       ? [
           {
             name: 'fc/MatMul',
@@ -93,23 +101,42 @@ export async function loadUserGraph(
             attr: { T, transpose_a: { b: false }, transpose_b: { b: false } },
           },
           { name: 'fc', op: 'BiasAdd', input: ['fc/MatMul', 'fc/bias'], attr: { T, data_format: { s: b64('NHWC') } } },
-          { name: 'prob', op: 'Softmax', input: ['fc'], attr: { T } },
+          { name: 'total', op: 'Sum', input: ['gap', 'total/axes'], attr: { T, keep_dims: { b: false } } },
+          { name: 'total/expand', op: 'ExpandDims', input: ['total', 'total/dim'], attr: { T } },
+          { name: 'gated', op: 'Mul', input: ['fc', 'total/expand'], attr: { T } },
+          { name: 'prob', op: 'Softmax', input: ['gated'], attr: { T } },
         ]
-      : [
-          {
-            name: 'prob',
-            op: '_FusedMatMul',
-            input: ['gap', 'fc/kernel', 'fc/bias'],
-            attr: {
-              T,
-              transpose_a: { b: false },
-              transpose_b: { b: false },
-              fused_ops: { list: { s: [b64('BiasAdd'), b64('Sigmoid')] } },
-              num_args: { i: '1' },
-              epsilon: { f: 0 },
+      : head === 'softmax'
+        ? [
+            {
+              name: 'fc/MatMul',
+              op: 'MatMul',
+              input: ['gap', 'fc/kernel'],
+              attr: { T, transpose_a: { b: false }, transpose_b: { b: false } },
             },
-          },
-        ]),
+            {
+              name: 'fc',
+              op: 'BiasAdd',
+              input: ['fc/MatMul', 'fc/bias'],
+              attr: { T, data_format: { s: b64('NHWC') } },
+            },
+            { name: 'prob', op: 'Softmax', input: ['fc'], attr: { T } },
+          ]
+        : [
+            {
+              name: 'prob',
+              op: '_FusedMatMul',
+              input: ['gap', 'fc/kernel', 'fc/bias'],
+              attr: {
+                T,
+                transpose_a: { b: false },
+                transpose_b: { b: false },
+                fused_ops: { list: { s: [b64('BiasAdd'), b64('Sigmoid')] } },
+                num_args: { i: '1' },
+                epsilon: { f: 0 },
+              },
+            },
+          ]),
   ];
   const data = new Uint8Array(weights.reduce((s, w) => s + w.data.length * 4, 0));
   let o = 0;

@@ -393,6 +393,37 @@ describe('gradient methods on a user’s GraphModel', () => {
     tf.dispose([out, dreamed, start]);
   });
 
+  it('deepDreamImage takes a layer of one number per image as one channel (raised, channel 0 only)', async () => {
+    const gated = await toNetwork(await loadUserGraph(undefined, 'gated'), { normalization: 'rescale-zero-one' });
+    expect(gated.layers.find((l) => l.name === 'total')?.outputSize).toEqual([]);
+    const start = tf.tidy(() => tf.add(tf.randomUniform([32, 32, 3], -20, 20, 'float32', 4), 127.5));
+    const totalOf = async (x: tf.Tensor) => {
+      const a = activations(gated, x, 'total');
+      const v = (await a.data())[0];
+      a.dispose();
+      return v;
+    };
+    const out = await expectNoLeak(
+      () =>
+        deepDreamImage(gated, 'total', 0, {
+          initialImage: start,
+          pyramidLevels: 1,
+          numIterations: 5,
+          outputScaling: 'none',
+        }),
+      1,
+    );
+    const dreamed = tf.squeeze(out, [0]);
+    expect(await totalOf(dreamed)).toBeGreaterThan((await totalOf(start)) + 0.05);
+    await expectThrowsNoLeak(
+      () => deepDreamImage(gated, 'total', 1),
+      RangeError,
+      "deepDreamImage: expected 'channels' to be an integer in [0, 0], got 1 (number)",
+    );
+    tf.dispose([out, dreamed, start]);
+    gated.dispose();
+  });
+
   it('names the operation and the fix when the graph uses one whose gradient nobody registered', async () => {
     const withSoftplus = await toNetwork(await loadUserGraph('Softplus'), { normalization: 'rescale-zero-one' });
     await expectThrowsNoLeak(
