@@ -35,7 +35,8 @@ export interface ClassifyOptions {
    * `activation: 'sigmoid'`, or a graph's operation with a fused sigmoid: one probability per class, as a multi-label
    * model gives) or the output of this image
    * already is a probability distribution (values in [0, 1] summing to 1 within 1e-3); `true` always; `false` never
-   * (the output as it is).
+   * (the output as it is). A network that ends in one value without a sigmoid (a regression, a binary classifier's
+   * logit) is refused unless this is `false`: a softmax of one value is always 1.
    * @default 'auto'
    */
   softmax?: boolean | 'auto';
@@ -57,7 +58,8 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  * @returns A promise of `k` entries `{ index, matlabIndex, label, score }`. Plain data: nothing to dispose; `img` is
  *   neither modified nor disposed.
  * @throws {TypeError} for a non-network `net`, a disposed network or a non-tensor `img`.
- * @throws {RangeError} for a network whose output is not one score per class (a segmentation network's), a batch, a
+ * @throws {RangeError} for a network whose output is not one score per class (a segmentation network's) or is one
+ *   value without a sigmoid (unless `softmax: false`), a batch, a
  *   wrong channel count, a size other than the input size without `resize`, a `k` out of range, or a non-finite pixel
  *   (on every backend).
  * @example
@@ -93,6 +95,17 @@ export async function classify(
     if (opts.softmax !== undefined && typeof opts.softmax !== 'boolean' && opts.softmax !== 'auto') {
       throw typeError(FN, 'options.softmax', "true, false or 'auto'", opts.softmax);
     }
+    const last = network.layers[network.layers.length - 1];
+    const sigmoid = last.type === 'Sigmoid' || engineOf(network).activationOf?.(last.name) === 'sigmoid';
+    // One value is a probability only through a sigmoid; any other (an age, a binary classifier's logit) has no
+    // class to rank, and a softmax of it is always 1.
+    if (count === 1 && !sigmoid && opts.softmax !== false) {
+      throw new RangeError(
+        `${FN}: expected 'net' to end in class scores, got a network whose output '${output}' is one value without a ` +
+          "sigmoid (a regression or a binary classifier's logit), which a softmax would make 1; read it with " +
+          `activations(net, img, '${output}'), or pass { softmax: false } to take it as the score`,
+      );
+    }
     const [H, W] = network.inputSize;
     if (!opts.resize && (x.shape[0] !== H || x.shape[1] !== W)) {
       throw rangeError(
@@ -114,8 +127,6 @@ export async function classify(
     }
     const sum = values.reduce((a, b) => a + b, 0);
     const isDistribution = values.every((v) => v >= 0 && v <= 1) && Math.abs(sum - 1) <= 1e-3;
-    const last = network.layers[network.layers.length - 1];
-    const sigmoid = last.type === 'Sigmoid' || engineOf(network).activationOf?.(last.name) === 'sigmoid';
     if (opts.softmax === true || ((opts.softmax ?? 'auto') === 'auto' && !sigmoid && !isDistribution)) {
       const max = values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
       const exp = Array.from(values, (v) => Math.exp(v - max));

@@ -21,12 +21,15 @@ afterAll(() => {
   face.dispose();
 });
 
-/** A Keras model 8×8×3 → global average pooling → dense(3) with `activation`, then an optional Activation layer. */
-function smallKeras(activation: string, after?: string): tfl.LayersModel {
+/**
+ * A Keras model 8×8×3 → global average pooling → dense(`units`, 3 unless given) with `activation`, then an optional
+ * Activation layer.
+ */
+function smallKeras(activation: string, after?: string, units = 3): tfl.LayersModel {
   const input = tfl.input({ shape: [8, 8, 3] });
   const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(input);
   let out = tfl.layers
-    .dense({ units: 3, activation: activation as 'linear', name: 'fc', kernelInitializer: 'ones' })
+    .dense({ units, activation: activation as 'linear', name: 'fc', kernelInitializer: 'ones' })
     .apply(pooled) as tfl.SymbolicTensor;
   if (after)
     out = tfl.layers.activation({ activation: after as 'linear', name: 'act' }).apply(out) as tfl.SymbolicTensor;
@@ -64,6 +67,27 @@ describe('classify', () => {
     const top = await classify(logits, img);
     for (const t of top) expect(t.score).toBeCloseTo(1 / 3, 6);
     logits.dispose();
+    img.dispose();
+  });
+
+  it('refuses one output value that is not a probability (a regression, a binary logit): a softmax makes it 1', async () => {
+    const img = tf.fill([8, 8, 3], 2, 'float32');
+    const regression = await toNetwork(smallKeras('linear', undefined, 1), { normalization: 'none' });
+    const message =
+      "classify: expected 'net' to end in class scores, got a network whose output 'fc' is one value without a " +
+      "sigmoid (a regression or a binary classifier's logit), which a softmax would make 1; read it with " +
+      "activations(net, img, 'fc'), or pass { softmax: false } to take it as the score";
+    await expectThrowsNoLeak(() => classify(regression, img), RangeError, message);
+    await expectThrowsNoLeak(() => classify(regression, img, 1, { softmax: true }), RangeError, message);
+    // As it is, on request: the dense layer's sum of three means of 2.
+    const [raw] = await expectNoLeak(() => classify(regression, img, 1, { softmax: false }));
+    expect(raw.score).toBeCloseTo(6, 5);
+    regression.dispose();
+    // A sigmoid unit (a binary classifier) is a probability: given as it is.
+    const binary = await toNetwork(smallKeras('sigmoid', undefined, 1), { normalization: 'none' });
+    const [p] = await classify(binary, img);
+    expect(p.score).toBeCloseTo(1 / (1 + Math.exp(-6)), 6);
+    binary.dispose();
     img.dispose();
   });
 
