@@ -237,7 +237,10 @@ export async function deepDreamImage(
         throwIfAborted(FN, signal);
         const next = tf.tidy(() => {
           const objective = (x: tf.Tensor) => tf.div(tf.sum(tf.mul(seg.run(x), select)), n);
-          const g = inputGradient(FN, network, objective, image) as tf.Tensor4D;
+          const g = inputGradient(FN, network, objective, image, {
+            of: `layer '${name}'`,
+            wrt: 'the image',
+          }) as tf.Tensor4D;
           return tf.add(image, tf.mul(laplacianNormalize(g, 4), stepSize)) as tf.Tensor4D;
         });
         image.dispose();

@@ -175,7 +175,10 @@ export async function gradCAM(
             );
           }
         }
-        const dA = inputGradient(FN, network, score, A);
+        const dA = inputGradient(FN, network, score, A, {
+          of: `the reduction layer '${reduction}'`,
+          wrt: `the feature layer '${feature}'`,
+        });
         const alpha = tf.mean(dA, [1, 2], true);
         let cam = tf.relu(tf.sum(tf.mul(alpha, A), 3)); // [n, h', w']
         if (upsampling !== 'none') {

@@ -30,16 +30,32 @@ export interface Segment {
  * The gradient of the scalar `f(x)` with respect to `x`, through `net`. Where the network uses an operation whose
  * gradient no package registered (the library registers those of the operations converted networks commonly use;
  * `@tensorflow/tfjs-layers` and `@tensorflow/tfjs` register TF.js's for every operation), the error names the
- * operation and the fix instead of TF.js's bare "gradient function not found". Any other error TF.js throws on the
- * way names the function and the network, as `runGraph`'s do.
+ * operation and the fix instead of TF.js's bare "gradient function not found"; where `f` does not depend on the values
+ * of `x` at all (a layer computed from the input's size: a graph's `Shape`), a RangeError says so in the words of
+ * `names` (what `f` and `x` are, for the reader) instead of TF.js's "Cannot compute gradient of y=f(x)". Any other
+ * error TF.js throws on the way names the function and the network, as `runGraph`'s do.
  */
-export function inputGradient(fn: string, net: Network, f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): tf.Tensor {
+export function inputGradient(
+  fn: string,
+  net: Network,
+  f: (x: tf.Tensor) => tf.Tensor,
+  x: tf.Tensor,
+  names: { of: string; wrt: string },
+): tf.Tensor {
   if (net.isDisposed) throw new TypeError(disposedNetworkMessage(fn, true));
   try {
     return tf.grad(f)(x);
   } catch (err) {
     releaseFailedTape();
-    const missing = /gradient function not found for (\w+)/.exec(err instanceof Error ? err.message : '');
+    const text = err instanceof Error ? err.message : '';
+    if (text.startsWith('Cannot compute gradient of y=f(x) with respect to x')) {
+      throw new RangeError(
+        `${fn}: ${names.of} does not depend on the values of ${names.wrt}, only on its size or on constants (a ` +
+          'Shape operation on the way), so it has no gradient to follow; choose a layer computed from them',
+        { cause: err },
+      );
+    }
+    const missing = /gradient function not found for (\w+)/.exec(text);
     if (!missing) throw wrapError(fn, `${net.name} could not compute the gradient through its layers`, err);
     // TF.js's own gradients are loaded (Atan2's is one of them, and the library registers none for it): the operation
     // has no gradient anywhere, and asking for a package already loaded would send the reader in a circle.

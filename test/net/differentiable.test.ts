@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { segment } from '../../src/net/differentiable.js';
+import { inputGradient, segment } from '../../src/net/differentiable.js';
 import { ensureGradients } from '../../src/net/gradients.js';
 import { releaseFailedTape } from '../../src/net/tfjsInternals.js';
+import { expectThrowsNoLeak } from '../helpers/leaks.js';
 import { type Act, conv2d, loadTinyNetwork, NORMALIZATION, PARAMS, pool2d, random } from '../helpers/tinyNetwork.js';
 
 // The gradients the library registers, checked through a whole network: the derivative of a class score along a
@@ -77,5 +78,20 @@ describe('differentiable segments and the registered gradients', () => {
     ).toThrow(/gradient of a dilated convolution \(dilations 2\) is not supported/);
     releaseFailedTape(); // what the failed backward pass kept
     tf.dispose([x, w]);
+  });
+});
+
+describe('inputGradient', () => {
+  it('says when what it differentiates does not depend on the values at all (a graph’s Shape on the way)', async () => {
+    const x = tf.ones([1, 4, 5, 3]);
+    // The width, as a graph computes it with Shape: a number made from the size alone.
+    const width = (v: tf.Tensor) => tf.scalar(v.shape[2] as number);
+    await expectThrowsNoLeak(
+      () => inputGradient('deepDreamImage', tiny.net, width, x, { of: "layer 'Shape_6'", wrt: 'the image' }),
+      RangeError,
+      "deepDreamImage: layer 'Shape_6' does not depend on the values of the image, only on its size or on " +
+        'constants (a Shape operation on the way), so it has no gradient to follow; choose a layer computed from them',
+    );
+    x.dispose();
   });
 });
