@@ -208,6 +208,48 @@ const UNPACK: tf.GradConfig = {
 };
 
 /**
+ * SplitV's gradient, for graphs run without TF.js's gradients (MoveNet MultiPose splits its offsets): the parts'
+ * gradients concatenated back, an unused part's (null) as zeros.
+ */
+const SPLIT: tf.GradConfig = {
+  kernelName: tf.SplitV,
+  inputsToSave: ['x'],
+  gradFunc: (dy, [x]: Saved, attrs: Attrs) => {
+    const axis = ((attrs.axis as number) + x.rank) % x.rank;
+    const sizes = tf.backend_util.prepareSplitSize(x, attrs.numOrSizeSplits as number | number[], axis);
+    const parts = (Array.isArray(dy) ? dy : [dy]) as (tf.Tensor | null)[];
+    return {
+      x: () =>
+        tf.concat(
+          sizes.map((size, i) => parts[i] ?? tf.zeros(x.shape.map((d, j) => (j === axis ? size : (d as number))))),
+          axis,
+        ),
+    };
+  },
+};
+
+/**
+ * TopK's gradient, which TF.js lacks (MoveNet MultiPose keeps its six best people with it): each kept value's
+ * gradient back at the position it was taken from, through the one-hot matrix of the indices (along the last axis).
+ */
+const TOP_K: tf.GradConfig = {
+  kernelName: tf.TopK,
+  inputsToSave: ['x'],
+  outputsToSave: [false, true],
+  gradFunc: (dy, [x, indices]: Saved) => ({
+    x: () => {
+      const values = (Array.isArray(dy) ? dy[0] : dy) as tf.Tensor | null;
+      if (values == null) return tf.zeros(x.shape);
+      const n = x.shape[x.rank - 1] as number;
+      const k = indices.shape[indices.rank - 1] as number;
+      const hot = tf.oneHot(tf.reshape(indices, [-1, k]), n); // [rows, k, n]
+      const g = tf.matMul(tf.reshape(values, [-1, 1, k]), hot); // [rows, 1, n]
+      return tf.reshape(g, x.shape);
+    },
+  }),
+};
+
+/**
  * The gradient of an operation whose output is a truth value (a comparison, a logical operation, `any`, `all`): zero for
  * every input, as TensorFlow defines it (a step's slope wherever it has one), in float32 as TF.js wants of every
  * gradient, a boolean input's too. TF.js registers it for GreaterEqual only; Keras's ThresholdedReLU (x · (x > θ)) and
@@ -794,6 +836,8 @@ const CONFIGS: tf.GradConfig[] = [
   ...RESIZES,
   STRIDED_SLICE,
   DEPTH_TO_SPACE,
+  TOP_K,
+  SPLIT,
   {
     // d|x| = sign(x) (zero at zero, as TensorFlow has it).
     kernelName: tf.Abs,
@@ -807,6 +851,58 @@ const CONFIGS: tf.GradConfig[] = [
     gradFunc: (dy, [y]: Saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.mul(tf.pow(y, 3), -0.5)) }),
   },
   ...[tf.Max, tf.Min].map(extremumGradient),
+  {
+    // The tiles' gradients summed back, one axis at a time (each a rank-4 view: WebGPU's limit for some kernels).
+    kernelName: tf.Tile,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved, attrs: Attrs) => ({
+      x: () => {
+        const reps = attrs.reps as number[];
+        const dims = x.shape.map((d, i) => (d as number) * reps[i]);
+        let g = dy as tf.Tensor;
+        for (let i = 0; i < x.rank; i++) {
+          if (reps[i] === 1) continue;
+          const d = x.shape[i] as number;
+          const pre = dims.slice(0, i).reduce((a, b) => a * b, 1);
+          const post = dims.slice(i + 1).reduce((a, b) => a * b, 1);
+          g = tf.sum(tf.reshape(g, [pre, reps[i], d, post]), 1);
+          dims[i] = d;
+        }
+        return tf.reshape(g, x.shape);
+      },
+    }),
+  },
+  {
+    // d eˣ = eˣ, from the output (softmax written out, as MoveNet MultiPose's scores).
+    kernelName: tf.Exp,
+    outputsToSave: [true],
+    gradFunc: (dy, [y]: Saved) => ({ x: () => tf.mul(dy as tf.Tensor, y) }),
+  },
+  {
+    kernelName: tf.Log,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({ x: () => tf.div(dy as tf.Tensor, x) }),
+  },
+  {
+    // d (1/x) = -1/x².
+    kernelName: tf.Reciprocal,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({ x: () => tf.neg(tf.div(dy as tf.Tensor, tf.square(x))) }),
+  },
+  {
+    kernelName: tf.Neg,
+    gradFunc: (dy) => ({ x: () => tf.neg(dy as tf.Tensor) }),
+  },
+  {
+    // where(c, t, e): the gradient goes to the side each element came from; the condition is a truth value: zero.
+    kernelName: tf.Select,
+    inputsToSave: ['condition'],
+    gradFunc: (dy, [condition]: Saved) => ({
+      condition: () => tf.zeros(condition.shape),
+      t: () => tf.where(condition, dy as tf.Tensor, tf.zerosLike(dy as tf.Tensor)),
+      e: () => tf.where(condition, tf.zerosLike(dy as tf.Tensor), dy as tf.Tensor),
+    }),
+  },
   {
     // d x² = 2x (face embeddings' L2 norms).
     kernelName: tf.Square,

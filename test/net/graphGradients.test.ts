@@ -50,6 +50,14 @@ const KERNELS = [
   tf.Prod,
   tf.GatherV2,
   tf.Floor,
+  tf.Exp,
+  tf.Log,
+  tf.Reciprocal,
+  tf.Neg,
+  tf.Select,
+  tf.SplitV,
+  tf.TopK,
+  tf.Tile,
   tf.Conv2DBackpropInput,
 ];
 let unregistered: string[];
@@ -277,6 +285,43 @@ describe('the gradients registered for converted graphs', () => {
           1,
         ),
       () => [values([2, 3, 4], 56)],
+      [0],
+    ],
+    // MoveNet MultiPose writes its softmax and score normalisation out.
+    ['Exp', (x) => tf.exp(x), () => [values([4, 5], 58)], [0]],
+    ['Log', (x) => tf.log(x), () => [values([4, 5], 59, 0.5, 3)], [0]],
+    ['Reciprocal', (x) => tf.reciprocal(x), () => [values([4, 5], 60, 0.5, 3)], [0]],
+    ['Neg', (x) => tf.mul(tf.neg(x), x), () => [values([4, 5], 61)], [0], 0.25],
+    [
+      'Select (where), both sides',
+      (t, e) =>
+        tf.where(
+          tf.tensor2d([
+            [true, false, true],
+            [false, false, true],
+          ]),
+          t,
+          e,
+        ),
+      () => [values([2, 3], 62), values([2, 3], 63)],
+      [0, 1],
+    ],
+    [
+      'SplitV, one part unused',
+      (x) => tf.mul(tf.split(x, [1, 2, 2], 1)[2], tf.tensor1d([1, -2])),
+      () => [values([3, 5], 64)],
+      [0],
+    ],
+    [
+      'TopK, along the last axis',
+      (x) => tf.mul(tf.topk(x, 2).values, tf.tensor1d([1, 3])),
+      () => [values([2, 3, 6], 65)],
+      [0],
+    ],
+    [
+      'Tile, two axes repeated',
+      (x) => tf.mul(tf.tile(x, [2, 1, 3]), tf.reshape(tf.range(1, 37), [4, 3, 3])),
+      () => [values([2, 3, 1], 66)],
       [0],
     ],
     ['Floor (zero)', (x) => tf.add(tf.floor(x), x), () => [values([3, 4], 57, -2, 2, [-1, 0, 1])], [0]],
