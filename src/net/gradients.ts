@@ -749,7 +749,9 @@ const CONFIGS: tf.GradConfig[] = [
     kernelName: tf.AddN,
     saveAllInputs: true,
     gradFunc: (dy, saved: Saved) =>
-      saved.map(() => () => dy as tf.Tensor) as unknown as ReturnType<tf.GradConfig['gradFunc']>,
+      // A copy each: a tensor shared by several inputs would be freed when the first of them gathers another
+      // gradient (a sum of sums, or one input given twice).
+      saved.map(() => () => tf.clone(dy as tf.Tensor)) as unknown as ReturnType<tf.GradConfig['gradFunc']>,
   },
   {
     kernelName: tf.Transpose,

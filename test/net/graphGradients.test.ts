@@ -147,6 +147,17 @@ describe('the gradients registered for converted graphs', () => {
       0.25,
     ],
     [
+      // One tensor summed twice, and a sum of sums: each input's gradient must be its own tensor (one shared by
+      // several inputs was freed when the first of them gathered another gradient).
+      'AddN, an input twice and a sum of sums',
+      (x) => {
+        const p = tf.relu(x);
+        return tf.addN([tf.addN([p, x]), p]);
+      },
+      () => [values([2, 3], 24, -2, 2, [0])],
+      [0],
+    ],
+    [
       'Transpose',
       (x) => tf.mul(tf.transpose(x, [2, 0, 1]), tf.reshape(tf.range(0, 24), [4, 2, 3])),
       () => [values([2, 3, 4], 12)],
