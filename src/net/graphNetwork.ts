@@ -164,6 +164,37 @@ export interface GraphParts {
   engine(normalization: InputNormalization, fn: string): NetworkEngine;
 }
 
+/** The node `name` of the graph if it computes something (not a constant, not an input): a network may end there. */
+export function layerNode(nodes: readonly GraphDefNode[], name: string): GraphDefNode | undefined {
+  return nodes.find((n) => n.name === name && !NOT_LAYERS.has(n.op));
+}
+
+const CONVOLUTIONS = new Set(['Conv2D', '_FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative']);
+
+/**
+ * Where TF.js refused to run the graph synchronously ("This execution contains the node ..., which has the dynamic op
+ * ...": a loop, a branch or an operation of data-dependent size, such as a detector's non-max suppression): that node,
+ * its operation, and the last convolutions before it (up to three, the latest first), where a network of the layers
+ * before it could end. Null for any other error.
+ */
+export function dynamicOpAt(
+  nodes: readonly GraphDefNode[],
+  inputName: string,
+  err: unknown,
+): { node: string; op: string; convolutions: string[] } | null {
+  const found = /contains the node '([^']+)', which has the dynamic op '([^']+)'/.exec(
+    err instanceof Error ? err.message : '',
+  );
+  if (!found) return null;
+  const before = nodesFor(nodes, inputName, found[1]);
+  const convolutions = before
+    .filter((n) => CONVOLUTIONS.has(n.op))
+    .map((n) => n.name)
+    .slice(-3)
+    .reverse();
+  return { node: found[1], op: found[2], convolutions };
+}
+
 /**
  * The nodes `output` needs (itself included) and the image input, each after the nodes it reads: the GraphDef's order
  * wherever it allows, the input first. Walks with an explicit stack (graphs thousands of operations deep), not

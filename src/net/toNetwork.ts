@@ -17,7 +17,7 @@ import { BACKEND_NAMES } from '../backend/backendNames.js';
 import { assertElements } from '../internal/limits.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import { isGraphModel, isLayersModel } from './graph.js';
-import { graphNetworkParts, graphProblem } from './graphNetwork.js';
+import { dynamicOpAt, graphNetworkParts, graphProblem, layerNode } from './graphNetwork.js';
 import { kerasNetworkParts } from './kerasNetwork.js';
 import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine } from './network.js';
@@ -57,8 +57,10 @@ export interface ToNetworkOptions {
   /**
    * The output the network ends at, for a model with several (a detector's boxes and scores, a face model's age and
    * gender heads): its name as `model.outputs` gives it (`'age_pred/Softmax'`; a Keras model's output layer name).
-   * The layer table then holds only what that output needs, and it is the network's last layer, the one `classify`
-   * reads. Required when the model has several outputs.
+   * For a converted graph, also any node of it that computes something (its name in the graph, as
+   * `model.json`'s `node` list gives it): the network then ends there, before a detector's non-max suppression, say,
+   * which runs in a loop this library cannot run layer by layer. The layer table then holds only what that output
+   * needs, and it is the network's last layer, the one `classify` reads. Required when the model has several outputs.
    * @default the model's only output
    */
   output?: string;
@@ -181,7 +183,19 @@ export async function makeNetwork(
   const outputNames = graph
     ? outputs.map((o) => o.name.replace(/:0$/, ''))
     : (outputs as LayersModel['outputs']).map((o) => o.sourceLayer.name);
-  const output = chooseOutput(fn, outputNames, opts.output, graph);
+  const nodes = graph ? graphDefNodes(model) : null;
+  if (graph) {
+    if (!nodes) throw new TypeError(`${fn}: cannot read the graph of this GraphModel (its GraphDef is missing)`);
+    const problem = graphProblem(nodes);
+    if (problem) throw new RangeError(`${fn}: the model's graph cannot run: ${problem}`);
+  }
+  // A converted graph may also end at one of its nodes (before a detector's post-processing): index -1.
+  const inner =
+    graph && opts.output !== undefined && !outputNames.includes(opts.output.replace(/:0$/, ''))
+      ? layerNode(nodes!, opts.output.replace(/:0$/, ''))
+      : undefined;
+  const output = inner ? -1 : chooseOutput(fn, outputNames, opts.output, graph);
+  const outputName = inner ? inner.name : outputNames[output];
   const shape = (graph ? declaredInputShape(model) : inputs[0].shape) as
     | readonly (number | null | undefined)[]
     | undefined;
@@ -239,17 +253,30 @@ export async function makeNetwork(
   let layers: Omit<LayerInfo, 'index' | 'matlabIndex'>[];
   let engine: NetworkEngine;
   let inputName: string;
-  if (graph) {
-    const nodes = graphDefNodes(model);
-    if (!nodes) throw new TypeError(`${fn}: cannot read the graph of this GraphModel (its GraphDef is missing)`);
-    const problem = graphProblem(nodes);
-    if (problem) throw new RangeError(`${fn}: the model's graph cannot run: ${problem}`);
+  if (graph && nodes) {
     inputName = inputs[0].name.replace(/:\d+$/, '');
     relaxInputShape(model, inputName);
-    // With several outputs, the table keeps what the chosen one needs; with one, the whole graph as it comes.
-    const parts = graphNetworkParts(model, nodes, inputName, outputs.length > 1 ? outputNames[output] : undefined);
+    // With several outputs (or a node chosen), the table keeps what the chosen one needs; with one, the whole graph.
+    const parts = graphNetworkParts(model, nodes, inputName, outputs.length > 1 || inner ? outputName : undefined);
     engine = parts.engine(normalization, fn);
-    const shapes = measure(fn, engine, parts.layers, inputSize);
+    let shapes: Map<string, number[]>;
+    try {
+      shapes = measure(fn, engine, parts.layers, inputSize);
+    } catch (err) {
+      const dynamic = dynamicOpAt(nodes, inputName, err instanceof RangeError ? err.cause : err);
+      if (!dynamic) throw err;
+      const before = dynamic.convolutions;
+      throw new RangeError(
+        `${fn}: the model's graph runs a loop, a branch or an operation of data-dependent size on the way to ` +
+          `'${outputName}' (node '${dynamic.node}', TF.js's dynamic operation '${dynamic.op}', as a detector's ` +
+          'non-max suppression does), which TF.js runs only asynchronously; this library runs a graph layer by ' +
+          (before.length > 0
+            ? 'layer, so pass options.output naming a node before it, such as its last ' +
+              `convolution${before.length > 1 ? 's' : ''} ${listQuoted(before)}`
+            : 'layer, and no convolution comes before that node, so it cannot run this model'),
+        { cause: err },
+      );
+    }
     layers = await parts.complete(shapes);
   } else {
     const parts = kerasNetworkParts(model as unknown as Parameters<typeof kerasNetworkParts>[0], output);
@@ -310,7 +337,7 @@ function chooseOutput(fn: string, names: readonly string[], given: string | unde
   const at = names.indexOf(graph ? given.replace(/:0$/, '') : given);
   if (at >= 0) return at;
   throw new RangeError(
-    `${rangeError(fn, 'options.output', `one of the model's outputs (${shown})`, given).message}; ` +
+    `${rangeError(fn, 'options.output', `one of the model's outputs (${shown})${graph ? ' or a node of its graph' : ''}`, given).message}; ` +
       `did you mean ${listQuoted(closestNames(given, names, 1))}?`,
   );
 }

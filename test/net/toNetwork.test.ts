@@ -21,6 +21,7 @@ import { gradCAM } from '../../src/interpret/gradCAM.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
 import { BACKEND, elementLimitEnd } from '../helpers/backend.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+import { loadUserGraph } from '../helpers/userGraph.js';
 
 const TOL = BACKEND === 'cpu' ? 1e-5 : 1e-4;
 
@@ -593,6 +594,50 @@ describe('toNetwork: graph models that are odd or hostile', () => {
         "another backend may have one: initBackend({ backend: 'webgpu' }), 'webgl' or 'cpu'",
     );
     model.dispose();
+  });
+
+  it('ends at a node of the graph before a dynamic operation, and says where to end when none is chosen', async () => {
+    // Where (of data-dependent size) stands for a detector's non-max suppression loop, which TF.js runs only
+    // asynchronously: the graph runs up to the node before it.
+    const model = await graphOf([
+      placeholder,
+      relu('a', 'x'),
+      { name: 'w', op: 'Where', input: ['a'], attr: { T } },
+      { name: 'out', op: 'Cast', input: ['w'], attr: { SrcT: { type: 'DT_INT64' }, DstT: T } },
+    ]);
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { normalization: 'none' }),
+      RangeError,
+      "toNetwork: the model's graph runs a loop, a branch or an operation of data-dependent size on the way to 'out' " +
+        "(node 'w', TF.js's dynamic operation 'Where', as a detector's non-max suppression does), which TF.js runs " +
+        'only asynchronously; this library runs a graph layer by layer, and no convolution comes before that node, ' +
+        'so it cannot run this model',
+    );
+    const net = await expectNoLeak(() => toNetwork(model, { normalization: 'none', output: 'a' }), 0);
+    expect(net.layers.map((l) => [l.name, l.outputSize])).toEqual([
+      ['x', [8, 8, 3]],
+      ['a', [8, 8, 3]],
+    ]);
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { normalization: 'none', output: 'nope' }),
+      RangeError,
+      `toNetwork: expected 'options.output' to be one of the model's outputs ('out') or a node of its graph, got "nope" (string); did you mean 'out'?`,
+    );
+    model.dispose();
+    // With convolutions before it, the message names the last of them, the latest first.
+    const user = await loadUserGraph('Where');
+    await expectThrowsNoLeak(
+      () => toNetwork(user, { normalization: 'none' }),
+      RangeError,
+      /on the way to 'prob' \(node 'extra', TF\.js's dynamic operation 'Where', .*, such as its last convolutions 'dw' or 'conv'$/,
+    );
+    const cut = await toNetwork(user, { normalization: 'none', output: 'dw' });
+    expect(cut.layers.at(-1)?.name).toBe('dw');
+    const img = tf.zeros([32, 32, 3]);
+    const a = activations(cut, img, 'dw');
+    expect(a.shape).toEqual([16, 16, 6]);
+    tf.dispose([img, a]);
+    user.dispose();
   });
 
   it('refuses a graph whose nodes form a cycle, or two nodes of one name, naming them', async () => {

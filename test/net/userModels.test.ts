@@ -364,7 +364,7 @@ describe.skipIf(BACKEND === 'cpu')(
       await expectThrowsNoLeak(
         () => toNetwork(model, { normalization: 'rescale-zero-one', output: 'age_pred/softmax' }),
         RangeError,
-        "toNetwork: expected 'options.output' to be one of the model's outputs ('gender_pred/Sigmoid', 'global_pooling/Mean' or 'age_pred/Softmax'), got \"age_pred/softmax\" (string); did you mean 'age_pred/Softmax'?",
+        "toNetwork: expected 'options.output' to be one of the model's outputs ('gender_pred/Sigmoid', 'global_pooling/Mean' or 'age_pred/Softmax') or a node of its graph, got \"age_pred/softmax\" (string); did you mean 'age_pred/Softmax'?",
       );
       await expectThrowsNoLeak(
         () => toNetwork(model, { normalization: 'rescale-zero-one', output: 3 as never }),
