@@ -32,8 +32,8 @@ export interface ClassifyOptions {
   /**
    * Whether the scores are the softmax of the network's output (for a model whose last layer gives logits):
    * `'auto'` applies it unless the output layer is a sigmoid (a `Sigmoid` layer, a Keras layer with
-   * `activation: 'sigmoid'`, or a graph's operation with a fused sigmoid: one probability per class, as a multi-label
-   * model gives) or the output of this image
+   * `activation: 'sigmoid'`, or a graph's operation with a fused sigmoid, also behind `Identity` nodes: one
+   * probability per class, as a multi-label model gives) or the output of this image
    * already is a probability distribution (values in [0, 1] summing to 1 within 1e-3); `true` always; `false` never
    * (the output as it is). A network that ends in one value without a sigmoid (a regression, a binary classifier's
    * logit) is refused unless this is `false`: a softmax of one value is always 1.
@@ -95,7 +95,13 @@ export async function classify(
     if (opts.softmax !== undefined && typeof opts.softmax !== 'boolean' && opts.softmax !== 'auto') {
       throw typeError(FN, 'options.softmax', "true, false or 'auto'", opts.softmax);
     }
-    const last = network.layers[network.layers.length - 1];
+    // The layer that makes the output: a converted SavedModel passes it on through Identity nodes.
+    let last = network.layers[network.layers.length - 1];
+    while (last.originalType === 'Identity' && last.inputs.length === 1) {
+      const before = network.layers.find((l) => l.name === last.inputs[0]);
+      if (!before) break;
+      last = before;
+    }
     const sigmoid = last.type === 'Sigmoid' || engineOf(network).activationOf?.(last.name) === 'sigmoid';
     // One value is a probability only through a sigmoid; any other (an age, a binary classifier's logit) has no
     // class to rank, and a softmax of it is always 1.

@@ -20,11 +20,12 @@ export const USER_GRAPH_LAYERS = ['x', 'conv', 'dw', 'bn', 'relu', 'extra', 'gap
  * The graph; `head: 'fused-sigmoid'` ends it instead with the dense layer as one `_FusedMatMul` whose fused operations
  * are BiasAdd and Sigmoid (a multi-label head, as TF.js's converter fuses it), named `prob`; `head: 'gated'` scales the
  * dense layer's output by `total`, the sum of the global mean's channels: one number per image, a layer of size `[]`
- * (as SSR-Net's age and gender models multiply their stages' numbers).
+ * (as SSR-Net's age and gender models multiply their stages' numbers); `head: 'sigmoid-identity'` ends in a Sigmoid
+ * named `prob` and an Identity after it named `Identity`, as a TensorFlow SavedModel's converted output does.
  */
 export async function loadUserGraph(
   extraOp?: string,
-  head: 'softmax' | 'fused-sigmoid' | 'gated' = 'softmax',
+  head: 'softmax' | 'fused-sigmoid' | 'sigmoid-identity' | 'gated' = 'softmax',
 ): Promise<GraphModel> {
   const r = random(2024);
   const weights: { name: string; shape: number[]; dtype: 'float32' | 'int32'; data: number[] }[] = [
@@ -92,7 +93,7 @@ export async function loadUserGraph(
     { name: 'relu', op: 'Relu6', input: ['bn'], attr: { T } },
     ...(extraOp ? [{ name: 'extra', op: extraOp, input: ['relu'], attr: { T } }] : []),
     { name: 'gap', op: 'Mean', input: [extraOp ? 'extra' : 'relu', 'gap/axes'], attr: { T, keep_dims: { b: false } } },
-    ...(head === 'gated'
+    ...(head === 'sigmoid-identity'
       ? [
           {
             name: 'fc/MatMul',
@@ -101,12 +102,10 @@ export async function loadUserGraph(
             attr: { T, transpose_a: { b: false }, transpose_b: { b: false } },
           },
           { name: 'fc', op: 'BiasAdd', input: ['fc/MatMul', 'fc/bias'], attr: { T, data_format: { s: b64('NHWC') } } },
-          { name: 'total', op: 'Sum', input: ['gap', 'total/axes'], attr: { T, keep_dims: { b: false } } },
-          { name: 'total/expand', op: 'ExpandDims', input: ['total', 'total/dim'], attr: { T } },
-          { name: 'gated', op: 'Mul', input: ['fc', 'total/expand'], attr: { T } },
-          { name: 'prob', op: 'Softmax', input: ['gated'], attr: { T } },
+          { name: 'prob', op: 'Sigmoid', input: ['fc'], attr: { T } },
+          { name: 'Identity', op: 'Identity', input: ['prob'], attr: { T } },
         ]
-      : head === 'softmax'
+      : head === 'gated'
         ? [
             {
               name: 'fc/MatMul',
@@ -120,23 +119,42 @@ export async function loadUserGraph(
               input: ['fc/MatMul', 'fc/bias'],
               attr: { T, data_format: { s: b64('NHWC') } },
             },
-            { name: 'prob', op: 'Softmax', input: ['fc'], attr: { T } },
+            { name: 'total', op: 'Sum', input: ['gap', 'total/axes'], attr: { T, keep_dims: { b: false } } },
+            { name: 'total/expand', op: 'ExpandDims', input: ['total', 'total/dim'], attr: { T } },
+            { name: 'gated', op: 'Mul', input: ['fc', 'total/expand'], attr: { T } },
+            { name: 'prob', op: 'Softmax', input: ['gated'], attr: { T } },
           ]
-        : [
-            {
-              name: 'prob',
-              op: '_FusedMatMul',
-              input: ['gap', 'fc/kernel', 'fc/bias'],
-              attr: {
-                T,
-                transpose_a: { b: false },
-                transpose_b: { b: false },
-                fused_ops: { list: { s: [b64('BiasAdd'), b64('Sigmoid')] } },
-                num_args: { i: '1' },
-                epsilon: { f: 0 },
+        : head === 'softmax'
+          ? [
+              {
+                name: 'fc/MatMul',
+                op: 'MatMul',
+                input: ['gap', 'fc/kernel'],
+                attr: { T, transpose_a: { b: false }, transpose_b: { b: false } },
               },
-            },
-          ]),
+              {
+                name: 'fc',
+                op: 'BiasAdd',
+                input: ['fc/MatMul', 'fc/bias'],
+                attr: { T, data_format: { s: b64('NHWC') } },
+              },
+              { name: 'prob', op: 'Softmax', input: ['fc'], attr: { T } },
+            ]
+          : [
+              {
+                name: 'prob',
+                op: '_FusedMatMul',
+                input: ['gap', 'fc/kernel', 'fc/bias'],
+                attr: {
+                  T,
+                  transpose_a: { b: false },
+                  transpose_b: { b: false },
+                  fused_ops: { list: { s: [b64('BiasAdd'), b64('Sigmoid')] } },
+                  num_args: { i: '1' },
+                  epsilon: { f: 0 },
+                },
+              },
+            ]),
   ];
   const data = new Uint8Array(weights.reduce((s, w) => s + w.data.length * 4, 0));
   let o = 0;

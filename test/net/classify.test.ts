@@ -62,6 +62,16 @@ describe('classify', () => {
     expect(want.reduce((a, b) => a + b, 0)).not.toBeCloseTo(1, 2); // not a distribution: the rule alone would rescale it
     fused.dispose();
     x.dispose();
+    // A sigmoid behind an Identity (a converted SavedModel's output node): still a sigmoid.
+    const behind = await loadUserGraph(undefined, 'sigmoid-identity');
+    const viaIdentity = await toNetwork(behind, { normalization: 'none' });
+    const y = tf.fill([32, 32, 3], 128, 'float32');
+    const p = tf.tidy(() => behind.predict(tf.expandDims(y, 0)) as tf.Tensor);
+    const sigmoids = Array.from(await p.data()).sort((a, b) => b - a);
+    p.dispose();
+    expect((await classify(viaIdentity, y, 4)).map((t) => t.score)).toEqual(sigmoids);
+    viaIdentity.dispose();
+    y.dispose();
     // Logits still go through the softmax: three equal logits give 1/3 each.
     const logits = await toNetwork(smallKeras('linear'), { normalization: 'none' });
     const top = await classify(logits, img);
