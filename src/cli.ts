@@ -407,22 +407,38 @@ function checkOutFolder(out: string): void {
   }
 }
 
+/**
+ * The image file for the network: read as it is, or made gray (MATLAB's rgb2gray) when the network takes gray images
+ * and the file is in color, which the library would refuse and this command has no flag to change.
+ */
+async function readImage(
+  lib: Awaited<ReturnType<typeof loadLibrary>>,
+  net: Network,
+  file: string,
+): Promise<{ im: tf.Tensor; madeGray: boolean }> {
+  const im = await lib.imread(file);
+  if (net.inputSize[2] !== 1 || im.rank !== 3 || im.shape[2] !== 3) return { im, madeGray: false };
+  const gray = lib.rgb2gray(im as tf.Tensor3D);
+  im.dispose();
+  return { im: gray, madeGray: true };
+}
+
 async function render(opts: CliOptions): Promise<void> {
   checkOutFolder(opts.out);
   const lib = await loadLibrary();
-  const { tf, activations, imread, imresize, imtile, imwrite, initBackend, mat2gray, maxChannelIndex } = lib;
+  const { tf, activations, imresize, imtile, imwrite, initBackend, mat2gray, maxChannelIndex } = lib;
   const say = opts.quiet ? () => {} : (line: string) => console.log(line);
   const choice = await initBackend(backendOptions(opts));
   const net = await loadNet(lib, opts.model);
-  const im = await imread(opts.image);
+  const { im, madeGray } = await readImage(lib, net, opts.image);
   try {
     const act = activations(net, im, opts.layer, opts.resize ? { resize: true } : undefined);
     const [h, w, c] = act.shape;
     const layerName = typeof opts.layer === 'number' ? net.layerNames[opts.layer] : opts.layer;
     const [ih, iw] = im.shape;
     const [nh, nw] = net.inputSize;
-    const input =
-      opts.resize && (ih !== nh || iw !== nw) ? `${im.shape.join('×')}, resized to ${nh}×${nw}` : im.shape.join('×');
+    const read = madeGray ? `${ih}×${iw}×3, made gray` : im.shape.join('×');
+    const input = opts.resize && (ih !== nh || iw !== nw) ? `${read}, resized to ${nh}×${nw}` : read;
     say(`${layerName}: ${h}×${w}×${c} activations of ${opts.image} (${input}) on ${choice.backend}`);
     const channels = opts.channels ?? Array.from({ length: c }, (_, i) => i);
     const bad = channels.find((k) => k >= c);
@@ -505,7 +521,7 @@ async function explain(opts: ExplainOptions): Promise<void> {
         `${size.join('×')}, not one score per class; look at its layers with --layer (--list-layers lists them)`,
     );
   }
-  let im = await lib.imread(opts.image);
+  let { im } = await readImage(lib, net, opts.image);
   const maps: tf.Tensor[] = [];
   try {
     const [nh, nw] = net.inputSize;

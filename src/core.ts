@@ -14,6 +14,7 @@ export { maxChannel } from './image/maxChannel.js';
 export { maxChannelIndex } from './image/maxChannelIndex.js';
 export type { MaxChannelInfo } from './image/maxChannelIndex.js';
 export { im2double } from './image/im2double.js';
+export { rgb2gray } from './image/rgb2gray.js';
 export { im2uint8 } from './image/im2uint8.js';
 export { uint8 } from './image/uint8.js';
 export { COLORMAP_NAMES, colormap, heatmapOverlay, imagesc } from './image/colormap.js';

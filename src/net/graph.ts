@@ -267,12 +267,15 @@ export function checkImage(
   }
   if (x.shape.some((d) => d === 0)) throw rangeError(fn, 'img', `a non-empty ${what.slice(3)}`, x);
   if (t.inputChannels !== null && channels !== t.inputChannels && !(channels === 1 && t.inputChannels === 3)) {
-    throw rangeError(
+    const err = rangeError(
       fn,
       'img',
       `an image with ${t.inputChannels} channel${t.inputChannels === 1 ? '' : 's'} (the model's input)`,
       x,
     );
+    // A gray model given a color image: MATLAB's way is rgb2gray.
+    if (t.inputChannels === 1) err.message += '; make an RGB image gray with rgb2gray(img), as in MATLAB';
+    throw err;
   }
   return x;
 }

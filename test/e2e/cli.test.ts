@@ -323,6 +323,22 @@ describe('cnn-activations --model (your own model)', () => {
     expect(age.stdout).not.toContain('gender_pred');
   });
 
+  it('makes a color image gray for a model of gray images (MATLAB’s rgb2gray), and says so', () => {
+    // @vladmandic/human's emotion model takes 64×64 gray faces.
+    const models = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..');
+    const emotion = ['--model', path.join(models, 'models', 'emotion.json'), '--normalization', 'rescale-zero-one'];
+    const out = path.join(OUT, 'emotion-layer.png');
+    const r = cli(FACE, ...emotion, '--layer', '2', '--resize', '--out', out, '--backend', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'activations of examples/images/face.png (227×227×3, made gray, resized to 64×64) on wasm',
+    );
+    const why = path.join(OUT, 'emotion-why.png');
+    const e = cli(FACE, ...emotion, '--explain', 'gradcam', '--resize', '--out', why, '--backend', 'wasm', '-q');
+    expect(e.status, e.stderr).toBe(0);
+    expect(readPng(why).width).toBe(128);
+  });
+
   it('refuses --explain for a model that does not classify, saying what to use instead (exit 1)', () => {
     // MoveNet (from npm) ends in 17 keypoints, not one score per class.
     const models = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..');

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
+import { rgb2gray } from '../../src/image/rgb2gray.js';
 import { activations } from '../../src/net/activations.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import type { Network } from '../../src/net/types.js';
@@ -48,6 +49,21 @@ describe('a network of one input channel', () => {
     const dream = await deepDreamImage(net, 'c1', 0, { numIterations: 1, pyramidLevels: 1, initialImage: gray });
     expect(dream.shape).toEqual([1, 12, 12, 1]);
     tf.dispose([act, cam.map, occ, dream]);
+  });
+
+  it('refuses an RGB image, pointing to rgb2gray, whose result it reads', async () => {
+    await expectThrowsNoLeak(
+      () => activations(net, rgb, 'c1'),
+      RangeError,
+      "activations: expected 'img' to be an image with 1 channel (the model's input), got rank 3 [12, 12, 3] float32; " +
+        'make an RGB image gray with rgb2gray(img), as in MATLAB',
+    );
+    // Three equal channels: their luminance is the gray image itself (the weights sum to 1).
+    const made = rgb2gray(rgb);
+    const [a, b] = [activations(net, made, 'c1'), activations(net, gray, 'c1')];
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+    expect((await diff.data())[0]).toBeLessThan(1e-4);
+    tf.dispose([made, a, b, diff]);
   });
 
   it('says what it expects in terms of one channel', async () => {
