@@ -230,7 +230,7 @@ const SPLIT: tf.GradConfig = {
 
 /**
  * TopK's gradient, which TF.js lacks (MoveNet MultiPose keeps its six best people with it): each kept value's
- * gradient back at the position it was taken from, through the one-hot matrix of the indices (along the last axis).
+ * gradient back at the position it was taken from (along the last axis), with a scatter.
  */
 const TOP_K: tf.GradConfig = {
   kernelName: tf.TopK,
@@ -242,8 +242,11 @@ const TOP_K: tf.GradConfig = {
       if (values == null) return tf.zeros(x.shape);
       const n = x.shape[x.rank - 1] as number;
       const k = indices.shape[indices.rank - 1] as number;
-      const hot = tf.oneHot(tf.reshape(indices, [-1, k]), n); // [rows, k, n]
-      const g = tf.matMul(tf.reshape(values, [-1, 1, k]), hot); // [rows, 1, n]
+      const rows = x.size / Math.max(1, n);
+      // (row, index) pairs, scattered: linear in the sizes.
+      const idx = tf.reshape(indices, [rows, k]);
+      const pairs = tf.stack([tf.mul(tf.reshape(tf.range(0, rows, 1, 'int32'), [rows, 1]), tf.onesLike(idx)), idx], 2);
+      const g = tf.scatterND(tf.reshape(pairs, [rows * k, 2]), tf.reshape(values, [rows * k]), [rows, n]);
       return tf.reshape(g, x.shape);
     },
   }),
@@ -368,8 +371,9 @@ const PROD: tf.GradConfig = {
 
 /**
  * GatherV2's gradient: each gathered slice's gradient added back at the position it came from (a position gathered
- * twice gets both), as a product with the one-hot matrix of the indices. Models gather to reorder channels (RGB to
- * BGR) or to pick landmarks. The indices are whole numbers: zero.
+ * twice gets both), with a scatter (linear in the sizes; a one-hot matrix of the indices would not fit in memory for a
+ * long axis). Models gather to reorder channels (RGB to BGR) or to pick landmarks. The indices are whole numbers:
+ * zero.
  */
 const GATHER: tf.GradConfig = {
   kernelName: tf.GatherV2,
@@ -379,16 +383,24 @@ const GATHER: tf.GradConfig = {
       const axis = ((attrs.axis as number) + x.rank) % x.rank;
       const given = (attrs.batchDims as number | undefined) ?? 0;
       const batchDims = given < 0 ? given + indices.rank : given;
-      const d = x.shape[axis] as number;
-      const size = (dims: readonly number[]) => dims.reduce((a: number, b) => a * (b as number), 1);
-      const inner = size(x.shape.slice(axis + 1));
-      const picked = size(indices.shape.slice(batchDims));
       if (batchDims > 0 && batchDims !== axis) {
         throw new Error(`the gradient of a gather with batchDims ${batchDims} along axis ${axis} is not supported`);
       }
-      // [b, picked, d] (b: the batch dimensions, or 1) times dy as [b or outer, picked, inner] → [.., d, inner].
-      const hot = tf.reshape(tf.oneHot(tf.reshape(tf.cast(indices, 'int32'), [-1]), d), [-1, picked, d]);
-      const g = tf.matMul(hot, tf.reshape(dy as tf.Tensor, [-1, picked, inner]), true, false);
+      const size = (dims: readonly number[]) => dims.reduce((a: number, b) => a * (b as number), 1);
+      // x as [rows, d, inner]: rows are the axes before `axis` (the batch dimensions, when there are some).
+      const rows = size(x.shape.slice(0, axis));
+      const d = x.shape[axis] as number;
+      const inner = size(x.shape.slice(axis + 1));
+      const picked = size(indices.shape.slice(batchDims));
+      // Each row's indices (the same for every row without batch dimensions), as (row, index) pairs.
+      const idx = tf.reshape(tf.cast(indices, 'int32'), [batchDims > 0 ? rows : 1, picked]);
+      const rowOf = tf.reshape(tf.range(0, rows, 1, 'int32'), [rows, 1]);
+      const pairs = tf.stack([tf.mul(rowOf, tf.onesLike(idx)), tf.add(idx, tf.zerosLike(rowOf))], 2);
+      const g = tf.scatterND(
+        tf.reshape(pairs, [rows * picked, 2]),
+        tf.reshape(dy as tf.Tensor, [rows * picked, inner]),
+        [rows, d, inner],
+      );
       return tf.reshape(g, x.shape);
     },
     indices: () => tf.zeros(indices.shape),
@@ -399,8 +411,9 @@ const GATHER: tf.GradConfig = {
  * StridedSlice's gradient, which TF.js lacks (SSR-Net's age and gender models slice their stages' outputs with it):
  * `dy` put back at the positions the slice read, zeros elsewhere. With TF.js's own reading of the attributes
  * (`slice_util.sliceInfo`: masks, ellipsis, negative indices and strides), `dy` is brought to one axis per input
- * axis (a shrunk axis as 1, a new axis dropped), then each axis the slice narrowed is widened back: a pad for a step
- * of 1, else a product with the 0/1 matrix that places output position j at input position `begin + j·stride`.
+ * axis (a shrunk axis as 1, a new axis dropped), then each axis the slice narrowed is widened back: its values spread
+ * `stride` apart (zeros between; reversed first for a negative stride) and padded to the input's length. Linear in
+ * the input's size: no placement matrix, which for a long axis would not fit in memory.
  */
 const STRIDED_SLICE: tf.GradConfig = {
   kernelName: tf.StridedSlice,
@@ -431,19 +444,33 @@ const STRIDED_SLICE: tf.GradConfig = {
         // The axes before i are the input's already; i in the middle of a rank-3 view.
         const before = sizes.slice(0, i).reduce((a, b) => a * b, 1);
         const post = sizes.slice(i + 1).reduce((a, b) => a * b, 1);
-        const flat = tf.reshape(g, [before, k, post]);
-        let wide: tf.Tensor;
-        if (info.strides[i] === 1) {
-          wide = tf.pad(flat, [
+        let flat = tf.reshape(g, [before, k, post]);
+        let step = info.strides[i];
+        // The first position read, from the low end: a backward slice is a forward one of `dy` reversed.
+        let first = info.begin[i];
+        if (step < 0) {
+          first += (k - 1) * step;
+          step = -step;
+          flat = tf.reverse(flat, 1);
+        }
+        if (step > 1 && k > 0) {
+          // step − 1 zeros after each value (a rank-4 view), as many values as `dy` has along the axis.
+          const spread = tf.pad(tf.reshape(flat, [before, k, 1, post]), [
             [0, 0],
-            [info.begin[i], d - info.begin[i] - k],
+            [0, 0],
+            [0, step - 1],
             [0, 0],
           ]);
-        } else {
-          const place = new Float32Array(d * k);
-          for (let j = 0; j < k; j++) place[(info.begin[i] + j * info.strides[i]) * k + j] = 1;
-          wide = tf.matMul(tf.expandDims(tf.tensor2d(place, [d, k]), 0), flat);
+          // The zeros after the last value may run past the end of the axis.
+          const span = Math.min(k * step, d - first);
+          flat = tf.slice(tf.reshape(spread, [before, k * step, post]), [0, 0, 0], [before, span, post]);
         }
+        const placed = flat.shape[1] as number;
+        const wide = tf.pad(flat, [
+          [0, 0],
+          [first, d - first - placed],
+          [0, 0],
+        ]);
         sizes[i] = d;
         g = tf.reshape(wide, sizes);
       }

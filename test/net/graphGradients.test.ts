@@ -254,6 +254,25 @@ describe('the gradients registered for converted graphs', () => {
       [0],
     ],
     [
+      'StridedSlice, a step of 3 whose zeros run past the end, and a step of -2',
+      (x) => tf.stridedSlice(x, [2, 7], [7, 0], [3, -2]),
+      () => [values([7, 8], 67)],
+      [0],
+    ],
+    [
+      // A placement matrix along this axis would hold 2·10¹⁰ numbers.
+      'StridedSlice, a step of 2 along an axis of 200,000',
+      (x) => tf.stridedSlice(x, [0, 1], [1, 200000], [1, 2]),
+      () => [values([1, 200000], 68)],
+      [0],
+    ],
+    [
+      'GatherV2, 50,000 indices along an axis of 300,000 (a one-hot matrix would not fit)',
+      (x) => tf.gather(x, tf.range(0, 300000, 6, 'int32'), 1),
+      () => [values([1, 300000], 69)],
+      [0],
+    ],
+    [
       'StridedSlice, a shrunk axis (x[:, 2])',
       (x) => tf.stridedSlice(x, [0, 2], [0, 3], [1, 1], 0b1, 0b1, 0, 0, 0b10),
       () => [values([3, 4], 50)],
