@@ -535,12 +535,17 @@ async function explain(opts: ExplainOptions): Promise<void> {
         `the image is ${im.shape[0]}×${im.shape[1]} pixels; --explain needs the network's input size, ${nh}×${nw}: add --resize to resize it first`,
       );
     }
-    const top = await lib.classify(net, im, 1);
+    // One output value (a regression, a binary classifier's probability or logit): no class to rank; it is
+    // explained as it is, which classify gives with { softmax: false }.
+    const oneValue = size.reduce((a, b) => a * b, 1) === 1;
+    const top = await lib.classify(net, im, 1, oneValue ? { softmax: false } : undefined);
     // By index: a model without class names labels its classes by their index, which is no class name.
     const cls = opts.cls ?? top[0].index;
     const label = typeof cls === 'number' ? (net.classNames[cls] ?? `class ${cls}`) : cls;
     say(
-      `top class: ${top[0].label} (${top[0].score.toFixed(3)}); explaining '${label}' with ${opts.explain} on ${choice.backend}`,
+      oneValue
+        ? `output '${last.name}': ${top[0].score.toFixed(3)} (one value); explaining it with ${opts.explain} on ${choice.backend}`
+        : `top class: ${top[0].label} (${top[0].score.toFixed(3)}); explaining '${label}' with ${opts.explain} on ${choice.backend}`,
     );
     const started = performance.now();
     // An updating percentage for a terminal; a pipe or a log would keep every step of it on one long line.

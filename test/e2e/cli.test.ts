@@ -321,6 +321,14 @@ describe('cnn-activations --model (your own model)', () => {
     expect(age.status, age.stderr).toBe(0);
     expect(age.stdout.trimEnd()).toMatch(/\n\s*\d+\s+age_pred\/Softmax\s+Softmax\s+100\s[^\n]*$/);
     expect(age.stdout).not.toContain('gender_pred');
+    // The gender head is one sigmoid value: explained as it is, with no class to name.
+    const why = path.join(OUT, 'faceres-gender-why.png');
+    const gender = ['--model-output', 'gender_pred/Sigmoid', '--explain', 'gradcam', '--resize', '--out', why];
+    const one = cli(FACE, ...model3, ...gender, '--backend', 'wasm');
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.stdout).toMatch(
+      /^output 'gender_pred\/Sigmoid': 0\.\d{3} \(one value\); explaining it with gradcam on wasm$/m,
+    );
   });
 
   it('makes a color image gray for a model of gray images (MATLAB’s rgb2gray), and says so', () => {
