@@ -61,6 +61,16 @@ export async function loadUserGraph(
   });
   const T = { type: 'DT_FLOAT' };
   const conv = { strides: ints([1, 1, 1, 1]), padding: { s: b64('SAME') }, data_format: { s: b64('NHWC') } };
+  // The dense layer as MatMul + BiasAdd, named `fc`, before every head but the fused one.
+  const dense = [
+    {
+      name: 'fc/MatMul',
+      op: 'MatMul',
+      input: ['gap', 'fc/kernel'],
+      attr: { T, transpose_a: { b: false }, transpose_b: { b: false } },
+    },
+    { name: 'fc', op: 'BiasAdd', input: ['fc/MatMul', 'fc/bias'], attr: { T, data_format: { s: b64('NHWC') } } },
+  ];
   const node = [
     { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: shape([-1, 32, 32, 3]) } } },
     ...weights.map(konst),
@@ -95,51 +105,20 @@ export async function loadUserGraph(
     { name: 'gap', op: 'Mean', input: [extraOp ? 'extra' : 'relu', 'gap/axes'], attr: { T, keep_dims: { b: false } } },
     ...(head === 'sigmoid-identity'
       ? [
-          {
-            name: 'fc/MatMul',
-            op: 'MatMul',
-            input: ['gap', 'fc/kernel'],
-            attr: { T, transpose_a: { b: false }, transpose_b: { b: false } },
-          },
-          { name: 'fc', op: 'BiasAdd', input: ['fc/MatMul', 'fc/bias'], attr: { T, data_format: { s: b64('NHWC') } } },
+          ...dense,
           { name: 'prob', op: 'Sigmoid', input: ['fc'], attr: { T } },
           { name: 'Identity', op: 'Identity', input: ['prob'], attr: { T } },
         ]
       : head === 'gated'
         ? [
-            {
-              name: 'fc/MatMul',
-              op: 'MatMul',
-              input: ['gap', 'fc/kernel'],
-              attr: { T, transpose_a: { b: false }, transpose_b: { b: false } },
-            },
-            {
-              name: 'fc',
-              op: 'BiasAdd',
-              input: ['fc/MatMul', 'fc/bias'],
-              attr: { T, data_format: { s: b64('NHWC') } },
-            },
+            ...dense,
             { name: 'total', op: 'Sum', input: ['gap', 'total/axes'], attr: { T, keep_dims: { b: false } } },
             { name: 'total/expand', op: 'ExpandDims', input: ['total', 'total/dim'], attr: { T } },
             { name: 'gated', op: 'Mul', input: ['fc', 'total/expand'], attr: { T } },
             { name: 'prob', op: 'Softmax', input: ['gated'], attr: { T } },
           ]
         : head === 'softmax'
-          ? [
-              {
-                name: 'fc/MatMul',
-                op: 'MatMul',
-                input: ['gap', 'fc/kernel'],
-                attr: { T, transpose_a: { b: false }, transpose_b: { b: false } },
-              },
-              {
-                name: 'fc',
-                op: 'BiasAdd',
-                input: ['fc/MatMul', 'fc/bias'],
-                attr: { T, data_format: { s: b64('NHWC') } },
-              },
-              { name: 'prob', op: 'Softmax', input: ['fc'], attr: { T } },
-            ]
+          ? [...dense, { name: 'prob', op: 'Softmax', input: ['fc'], attr: { T } }]
           : [
               {
                 name: 'prob',
