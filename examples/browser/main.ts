@@ -30,6 +30,7 @@ import {
   initBackend,
   mat2gray,
   maxChannelIndex,
+  rgb2gray,
   squeezenet,
   uint8,
   type BackendChoice,
@@ -330,15 +331,22 @@ function renderLayerTable(net: Network) {
 // ---------------------------------------------------------------------------------------------------------------
 // Image
 // ---------------------------------------------------------------------------------------------------------------
-/** Reads an image and makes it the network's input: int32 [227, 227, 3] (resized with bicubic imresize if needed). */
+/**
+ * Reads an image and makes it the network's input: int32 [227, 227, 3] (resized with bicubic imresize if needed), or
+ * gray (MATLAB's rgb2gray) for a model of gray images.
+ */
 async function readImage(source: string | Blob): Promise<{ image: tf.Tensor; note: string }> {
   const raw = await imread(source);
   const [h, w] = raw.shape;
   const [H, W] = netSize();
-  if (h === H && w === W) return { image: raw, note: `${w}×${h}` };
-  const image = tf.tidy(() => imresize(raw, [H, W]));
+  const gray = state.net?.inputSize[2] === 1 && raw.rank === 3 && raw.shape[2] === 3;
+  const image = tf.tidy(() => {
+    const sized = h === H && w === W ? raw.clone() : imresize(raw, [H, W]);
+    return gray ? rgb2gray(sized as tf.Tensor3D) : sized;
+  });
   raw.dispose();
-  return { image, note: `${w}×${h}, resized to ${W}×${H}` };
+  const note = h === H && w === W ? `${w}×${h}` : `${w}×${h}, resized to ${W}×${H}`;
+  return { image, note: gray ? `${note}, made gray` : note };
 }
 
 async function setImage(source: string | Blob, name: string) {

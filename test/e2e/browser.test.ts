@@ -434,6 +434,17 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect(f.network).toMatchObject({ kind: 'graph-model', layers: 153, inputSize: [224, 224, 3] });
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
 
+      // A model of gray faces (@vladmandic/human's emotion model): the page's color image is made gray for it.
+      const e = await openFromPanel(
+        page,
+        ['emotion.json', 'emotion.bin'].map((n) => path.join(human, 'models', n)),
+        { normalization: 'rescale-zero-one' },
+      );
+      expect(e.network).toMatchObject({ kind: 'graph-model', inputSize: [64, 64, 1] });
+      expect(e.grid?.n).toBeGreaterThan(0);
+      expect(e.classes).toHaveLength(5);
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+
       // A pose model (MoveNet: keypoints, not classes): its layers are explored; the class list says why it is empty.
       const m = await openFromPanel(
         page,
