@@ -418,7 +418,7 @@ async function readImage(
 ): Promise<{ im: tf.Tensor; madeGray: boolean }> {
   const im = await lib.imread(file);
   if (net.inputSize[2] !== 1 || im.rank !== 3 || im.shape[2] !== 3) return { im, madeGray: false };
-  const gray = lib.rgb2gray(im as tf.Tensor3D);
+  const gray = lib.rgb2gray(im);
   im.dispose();
   return { im: gray, madeGray: true };
 }

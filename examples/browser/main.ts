@@ -342,7 +342,7 @@ async function readImage(source: string | Blob): Promise<{ image: tf.Tensor; not
   const gray = state.net?.inputSize[2] === 1 && raw.rank === 3 && raw.shape[2] === 3;
   const image = tf.tidy(() => {
     const sized = h === H && w === W ? raw.clone() : imresize(raw, [H, W]);
-    return gray ? rgb2gray(sized as tf.Tensor3D) : sized;
+    return gray ? rgb2gray(sized) : sized;
   });
   raw.dispose();
   const note = h === H && w === W ? `${w}×${h}` : `${w}×${h}, resized to ${W}×${H}`;

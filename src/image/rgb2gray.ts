@@ -31,9 +31,11 @@ const WHAT = 'an RGB image [h, w, 3] or a batch of them [n, h, w, 3]';
  * const face = await imread('face.png');                     // [h, w, 3] int32
  * const scores = await classify(emotionNet, rgb2gray(face)); // MATLAB: classify(net, rgb2gray(I))
  */
-export function rgb2gray<T extends tf.Tensor3D | tf.Tensor4D>(
-  rgb: T,
-): T extends tf.Tensor4D ? tf.Tensor4D : tf.Tensor2D {
+export function rgb2gray(rgb: tf.Tensor3D): tf.Tensor2D;
+export function rgb2gray(rgb: tf.Tensor4D): tf.Tensor4D;
+/** An image of a rank known only when it runs (`imread`'s `Tensor3D | Tensor2D`): checked then. */
+export function rgb2gray(rgb: tf.Tensor): tf.Tensor;
+export function rgb2gray(rgb: tf.Tensor): tf.Tensor {
   const x = assertTensor('rgb2gray', 'rgb', rgb, { ranks: [3, 4], what: WHAT });
   if (x.shape[x.rank - 1] !== 3) throw rangeError('rgb2gray', 'rgb', WHAT, x);
   return tf.tidy('rgb2gray', () => {
@@ -41,5 +43,5 @@ export function rgb2gray<T extends tf.Tensor3D | tf.Tensor4D>(
     if (x.dtype === 'float32') return luma;
     // Halves away from zero, as MATLAB rounds (tf.round rounds them to even).
     return tf.cast(tf.mul(tf.sign(luma), tf.floor(tf.add(tf.abs(luma), 0.5))), 'int32');
-  }) as T extends tf.Tensor4D ? tf.Tensor4D : tf.Tensor2D;
+  });
 }

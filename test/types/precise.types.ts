@@ -13,6 +13,7 @@ import {
   type MaxChannelInfo,
   mat2gray,
   maxChannel,
+  rgb2gray,
   maxChannelIndex,
   type Network,
   SQUEEZENET_LAYER_NAMES,
@@ -54,6 +55,12 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   const back: tf.Tensor3D = im2double(bytes);
   const strongest: tf.Tensor2D = maxChannel(one);
   const strongestEach: tf.Tensor3D = maxChannel(many);
+  // rgb2gray drops the channel axis of one image (MATLAB's m×n) and keeps a batch's; imread's union is checked later.
+  const luma: tf.Tensor2D = rgb2gray(one);
+  const lumaEach: tf.Tensor4D = rgb2gray(many);
+  const lumaRead: tf.Tensor = rgb2gray(im);
+  // @ts-expect-error a number is no image
+  rgb2gray(3);
   return [
     ...[
       one,
@@ -72,6 +79,6 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
       narrow,
       small,
     ],
-    ...[gray, bytes, back, strongest, strongestEach],
+    ...[gray, bytes, back, strongest, strongestEach, luma, lumaEach, lumaRead],
   ];
 }
