@@ -902,6 +902,15 @@ const CONFIGS: tf.GradConfig[] = [
     }),
   },
   {
+    // a mod b = a − b·floor(a / b): 1 for a, −floor(a / b) for b (CenterNet takes its detections' positions so).
+    kernelName: tf.Mod,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, [a, b]: Saved) => ({
+      a: () => reduceTo(dy as tf.Tensor, a.shape),
+      b: () => reduceTo(tf.mul(dy as tf.Tensor, tf.neg(tf.floor(tf.div(a, b)))), b.shape),
+    }),
+  },
+  {
     // d eˣ = eˣ, from the output (softmax written out, as MoveNet MultiPose's scores).
     kernelName: tf.Exp,
     outputsToSave: [true],

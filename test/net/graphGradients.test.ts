@@ -58,6 +58,7 @@ const KERNELS = [
   tf.SplitV,
   tf.TopK,
   tf.Tile,
+  tf.Mod,
   tf.Conv2DBackpropInput,
 ];
 let unregistered: string[];
@@ -353,6 +354,13 @@ describe('the gradients registered for converted graphs', () => {
       (x) => tf.mul(tf.tile(x, [2, 1, 3]), tf.reshape(tf.range(1, 37), [4, 3, 3])),
       () => [values([2, 3, 1], 66)],
       [0],
+    ],
+    [
+      'Mod (broadcast)',
+      (a, b) => tf.mod(a, b),
+      () => [values([3, 4], 70, 0.2, 5), tf.tensor1d([1.5, 2.5, 0.7, 3.1])],
+      [0, 1],
+      1e-3,
     ],
     ['Floor (zero)', (x) => tf.add(tf.floor(x), x), () => [values([3, 4], 57, -2, 2, [-1, 0, 1])], [0]],
     ['Prod, over the first and last axes', (x) => tf.prod(x, [0, 2]), () => [values([2, 3, 4], 54, 0.5, 1.5)], [0]],

@@ -469,6 +469,44 @@ describe.skipIf(BACKEND === 'cpu')(
   },
 );
 
+describe.skipIf(BACKEND !== 'wasm')(
+  'importNetwork: a detector that picks its detections (CenterNet, from @vladmandic/human)',
+  () => {
+    it('dreams on its detections, back through top-k, gathers, strided slices and a modulo', async () => {
+      // Its detections head keeps the 100 strongest heatmap peaks (TopKV2), finds their cells (Mod, FloorDiv) and reads
+      // their boxes there (GatherV2, StridedSlice): TF.js has no gradient for TopK or StridedSlice, and its gather's
+      // needs a kernel wasm lacks.
+      const net = await importNetwork(humanModel('centernet.json'), {
+        normalization: 'rescale-zero-one',
+        output: 'tower_0/detections',
+      });
+      const ops = new Set(net.layers.map((l) => l.originalType));
+      expect(['TopKV2', 'GatherV2', 'StridedSlice', 'FloorMod'].filter((op) => ops.has(op))).toEqual([
+        'TopKV2',
+        'GatherV2',
+        'StridedSlice',
+        'FloorMod',
+      ]);
+      const start = tf.tidy(() => tf.image.resizeBilinear(face, [512, 512]));
+      const dreamt = await expectNoLeak(
+        () =>
+          deepDreamImage(net, 'tower_0/detections', 4, {
+            initialImage: start,
+            numIterations: 1,
+            pyramidLevels: 1,
+            outputScaling: 'none',
+          }),
+        1,
+      );
+      const change = tf.tidy(() => tf.max(tf.abs(tf.sub(dreamt, tf.expandDims(start, 0)))));
+      const moved = (await change.data())[0];
+      expect(Number.isFinite(moved) && moved > 0).toBe(true);
+      tf.dispose([start, dreamt, change]);
+      net.dispose();
+    });
+  },
+);
+
 describe('importNetwork: model.json files of either format, detected', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cnn-import-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
