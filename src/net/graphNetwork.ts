@@ -171,28 +171,57 @@ export function layerNode(nodes: readonly GraphDefNode[], name: string): GraphDe
 
 const CONVOLUTIONS = new Set(['Conv2D', '_FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative']);
 
+/** The operations TF.js runs only asynchronously: control flow, and those of data-dependent size. */
+const DYNAMIC_OPS = new Set([
+  'Switch',
+  'Merge',
+  'Enter',
+  'Exit',
+  'NextIteration',
+  'If',
+  'StatelessIf',
+  'While',
+  'StatelessWhile',
+  'NonMaxSuppressionV2',
+  'NonMaxSuppressionV3',
+  'NonMaxSuppressionV4',
+  'NonMaxSuppressionV5',
+  'Where',
+]);
+
 /**
  * Where TF.js refused to run the graph synchronously ("This execution contains the node ..., which has the dynamic op
  * ...": a loop, a branch or an operation of data-dependent size, such as a detector's non-max suppression): that node,
- * its operation, and the last convolutions before it (up to three, the latest first), where a network of the layers
- * before it could end. Null for any other error.
+ * its operation, the last convolutions on the way to `output` that depend on no such node (up to three, the latest
+ * first), where a network could end, and what the first convolution on the way reads when it does depend on one,
+ * where an image could go in after a loop that prepares it. Null for any other error.
  */
 export function dynamicOpAt(
   nodes: readonly GraphDefNode[],
   inputName: string,
+  output: string,
   err: unknown,
-): { node: string; op: string; convolutions: string[] } | null {
+): { node: string; op: string; convolutions: string[]; firstConvolutionReads: string | null } | null {
   const found = /contains the node '([^']+)', which has the dynamic op '([^']+)'/.exec(
     err instanceof Error ? err.message : '',
   );
   if (!found) return null;
-  const before = nodesFor(nodes, inputName, found[1]);
-  const convolutions = before
-    .filter((n) => CONVOLUTIONS.has(n.op))
+  const onTheWay = nodesFor(nodes, inputName, output).filter((n) => CONVOLUTIONS.has(n.op));
+  // The convolutions that depend on no such node: a network can end at any of them.
+  const clean = onTheWay.filter((c) => !nodesFor(nodes, inputName, c.name).some((n) => DYNAMIC_OPS.has(n.op)));
+  const convolutions = clean
     .map((n) => n.name)
     .slice(-3)
     .reverse();
-  return { node: found[1], op: found[2], convolutions };
+  const first = onTheWay[0];
+  const reads = first?.input?.[0];
+  return {
+    node: found[1],
+    op: found[2],
+    convolutions,
+    // Worth naming only when the first convolution itself waits for such a node.
+    firstConvolutionReads: reads === undefined || clean.includes(first) ? null : inputNode(reads),
+  };
 }
 
 /**

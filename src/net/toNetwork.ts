@@ -64,6 +64,15 @@ export interface ToNetworkOptions {
    * @default the model's only output
    */
   output?: string;
+  /**
+   * For a converted graph: the node the image goes in at, instead of the model's input, by its name in the graph.
+   * TensorFlow's object detection models resize the image in a loop (a `map` over the batch) that TF.js runs only
+   * asynchronously, before their first convolution; feeding the image where that convolution reads it skips the loop
+   * (the refusal names that node). The image is then scaled by `normalization` as the loop would leave it, at
+   * `inputSize`, which is required with this option. The network starts there; `output` ends it.
+   * @default the model's input
+   */
+  input?: string;
 }
 
 const OPTION_KEYS = [
@@ -76,6 +85,7 @@ const OPTION_KEYS = [
   'classNames',
   'name',
   'output',
+  'input',
 ] as const;
 
 /** What a model file or loaded model may declare of itself under `userDefinedMetadata.cnnActivations`. */
@@ -93,6 +103,9 @@ export function checkToNetworkOptions(fn: string, options: unknown, extra: reado
   }
   if (opts.output !== undefined && (typeof opts.output !== 'string' || opts.output === '')) {
     throw typeError(fn, 'options.output', "the name of one of the model's outputs", opts.output);
+  }
+  if (opts.input !== undefined && (typeof opts.input !== 'string' || opts.input === '')) {
+    throw typeError(fn, 'options.input', 'the name of a node of the graph', opts.input);
   }
   if (opts.classNames !== undefined) {
     const names = withoutHoles(opts.classNames);
@@ -196,6 +209,31 @@ export async function makeNetwork(
       : undefined;
   const output = inner ? -1 : chooseOutput(fn, outputNames, opts.output, graph);
   const outputName = inner ? inner.name : outputNames[output];
+  // The node the image goes in at: the model's input, or one the user names (after a preprocessing loop).
+  let feedAt: string | undefined;
+  if (opts.input !== undefined) {
+    if (!graph) throw new TypeError(`${fn}: options.input names a node of a converted graph; a Keras model has none`);
+    const node = nodes!.find((n) => n.name === opts.input!.replace(/:0$/, '') && n.op !== 'Const');
+    if (!node) {
+      throw new RangeError(
+        `${rangeError(fn, 'options.input', 'a node of the graph that computes something', opts.input).message}; ` +
+          `did you mean ${listQuoted(
+            closestNames(
+              opts.input,
+              nodes!.filter((n) => n.op !== 'Const').map((n) => n.name),
+              1,
+            ),
+          )}?`,
+      );
+    }
+    if (!opts.inputSize) {
+      throw new TypeError(
+        `${fn}: options.input feeds the image at node '${node.name}', whose size the model does not say; ` +
+          'give it as options.inputSize [h, w]',
+      );
+    }
+    feedAt = node.name;
+  }
   const shape = (graph ? declaredInputShape(model) : inputs[0].shape) as
     | readonly (number | null | undefined)[]
     | undefined;
@@ -254,16 +292,18 @@ export async function makeNetwork(
   let engine: NetworkEngine;
   let inputName: string;
   if (graph && nodes) {
-    inputName = inputs[0].name.replace(/:\d+$/, '');
+    inputName = feedAt ?? inputs[0].name.replace(/:\d+$/, '');
     relaxInputShape(model, inputName);
-    // With several outputs (or a node chosen), the table keeps what the chosen one needs; with one, the whole graph.
-    const parts = graphNetworkParts(model, nodes, inputName, outputs.length > 1 || inner ? outputName : undefined);
+    // With several outputs (or a node chosen, or the image fed at a node), the table keeps what the chosen one needs
+    // from the input on; with one, the whole graph.
+    const cut = outputs.length > 1 || inner !== undefined || feedAt !== undefined;
+    const parts = graphNetworkParts(model, nodes, inputName, cut ? outputName : undefined);
     engine = parts.engine(normalization, fn);
     let shapes: Map<string, number[]>;
     try {
       shapes = measure(fn, engine, parts.layers, inputSize);
     } catch (err) {
-      const dynamic = dynamicOpAt(nodes, inputName, err instanceof RangeError ? err.cause : err);
+      const dynamic = dynamicOpAt(nodes, inputName, outputName, err instanceof RangeError ? err.cause : err);
       if (!dynamic) throw err;
       const before = dynamic.convolutions;
       throw new RangeError(
@@ -273,7 +313,11 @@ export async function makeNetwork(
           (before.length > 0
             ? 'layer, so pass options.output naming a node before it, such as its last ' +
               `convolution${before.length > 1 ? 's' : ''} ${listQuoted(before)}`
-            : 'layer, and no convolution comes before that node, so it cannot run this model'),
+            : dynamic.firstConvolutionReads !== null && dynamic.firstConvolutionReads !== inputName
+              ? "layer, and no convolution comes before that node; if it prepares the image (TensorFlow's object " +
+                `detection models resize it in a loop), pass options.input '${dynamic.firstConvolutionReads}', where ` +
+                'the first convolution reads it, with options.inputSize'
+              : 'layer, and no convolution comes before that node, so it cannot run this model'),
         { cause: err },
       );
     }

@@ -22,10 +22,13 @@ export const USER_GRAPH_LAYERS = ['x', 'conv', 'dw', 'bn', 'relu', 'extra', 'gap
  * dense layer's output by `total`, the sum of the global mean's channels: one number per image, a layer of size `[]`
  * (as SSR-Net's age and gender models multiply their stages' numbers); `head: 'sigmoid-identity'` ends in a Sigmoid
  * named `prob` and an Identity after it named `Identity`, as a TensorFlow SavedModel's converted output does.
+ * `preprocess: 'where'` puts a `Where` (which TF.js runs only asynchronously) between the input and the first
+ * convolution, which reads it through a node named `pre`; the weights are the same.
  */
 export async function loadUserGraph(
   extraOp?: string,
   head: 'softmax' | 'fused-sigmoid' | 'sigmoid-identity' | 'gated' = 'softmax',
+  preprocess?: 'where',
 ): Promise<GraphModel> {
   const r = random(2024);
   const weights: { name: string; shape: number[]; dtype: 'float32' | 'int32'; data: number[] }[] = [
@@ -73,11 +76,19 @@ export async function loadUserGraph(
   ];
   const node = [
     { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: shape([-1, 32, 32, 3]) } } },
+    // An operation TF.js runs only asynchronously before the first convolution, as TensorFlow's object detection
+    // models prepare their image in a loop; `pre` is where the convolution reads its result.
+    ...(preprocess
+      ? [
+          { name: 'w', op: 'Where', input: ['x'], attr: { T } },
+          { name: 'pre', op: 'Cast', input: ['w'], attr: { SrcT: { type: 'DT_INT64' }, DstT: T } },
+        ]
+      : []),
     ...weights.map(konst),
     {
       name: 'conv',
       op: '_FusedConv2D',
-      input: ['x', 'conv/filter', 'conv/bias'],
+      input: [preprocess ? 'pre' : 'x', 'conv/filter', 'conv/bias'],
       attr: {
         T,
         ...conv,

@@ -640,6 +640,45 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     user.dispose();
   });
 
+  it('feeds the image at a node after a loop that prepares it, as the refusal suggests', async () => {
+    const prepared = await loadUserGraph(undefined, 'softmax', 'where');
+    await expectThrowsNoLeak(
+      () => toNetwork(prepared, { normalization: 'none' }),
+      RangeError,
+      /no convolution comes before that node; if it prepares the image \(TensorFlow's object detection models resize it in a loop\), pass options\.input 'pre', where the first convolution reads it, with options\.inputSize$/,
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(prepared, { normalization: 'none', input: 'pre' }),
+      TypeError,
+      "toNetwork: options.input feeds the image at node 'pre', whose size the model does not say; give it as options.inputSize [h, w]",
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(prepared, { normalization: 'none', input: 'prep', inputSize: [32, 32] }),
+      RangeError,
+      `toNetwork: expected 'options.input' to be a node of the graph that computes something, got "prep" (string); did you mean 'pre'?`,
+    );
+    const fed = await toNetwork(prepared, { normalization: 'none', input: 'pre', inputSize: [32, 32] });
+    expect(fed.layers[0]).toMatchObject({ name: 'pre', type: 'Image Input', outputSize: [32, 32, 3] });
+    expect(fed.layers.some((l) => l.name === 'w' || l.name === 'x')).toBe(false);
+    // The same weights as the graph without the loop: the same activations from the same image.
+    const plainModel = await loadUserGraph();
+    const plain = await toNetwork(plainModel, { normalization: 'none' });
+    const img = tf.randomUniform([32, 32, 3], 0, 255, 'float32', 7);
+    const [a, b] = [activations(fed, img, 'dw'), activations(plain, img, 'dw')];
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+    expect((await diff.data())[0]).toBe(0);
+    tf.dispose([img, a, b, diff]);
+    prepared.dispose();
+    plainModel.dispose();
+    const keras = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3 })] });
+    await expectThrowsNoLeak(
+      () => toNetwork(keras, { normalization: 'none', input: 'conv2d' }),
+      TypeError,
+      'toNetwork: options.input names a node of a converted graph; a Keras model has none',
+    );
+    keras.dispose();
+  });
+
   it('refuses a graph whose nodes form a cycle, or two nodes of one name, naming them', async () => {
     const cycle = await graphOf([
       placeholder,

@@ -507,6 +507,36 @@ describe.skipIf(BACKEND !== 'wasm')(
   },
 );
 
+describe.skipIf(BACKEND !== 'wasm')(
+  'importNetwork: an object detector that resizes its image in a loop (handtrack, from @vladmandic/human)',
+  () => {
+    it('takes the image where its first convolution reads it, and ends before its non-max suppression', async () => {
+      // TensorFlow's object detection SSD: a `map` loop resizes the image, then the backbone and the box predictors,
+      // then non-max suppression; TF.js runs the loops only asynchronously.
+      const file = humanModel('handtrack.json');
+      const classes =
+        'StatefulPartitionedCall/WeightSharedConvolutionalBoxPredictor/WeightSharedConvolutionalClassHead/ClassPredictor/BiasAdd';
+      const asked = { normalization: 'rescale-symmetric', inputSize: [320, 320], output: classes } as const;
+      const refusal = await expectThrowsNoLeak(
+        () => importNetwork(file, asked),
+        RangeError,
+        /pass options\.input '([^']+)'/,
+      );
+      const input = /pass options\.input '([^']+)'/.exec(refusal.message)![1];
+      expect(input).toBe('StatefulPartitionedCall/map/TensorArrayV2Stack/TensorListStack');
+      const net = await importNetwork(file, { ...asked, input });
+      expect(net.layers[0]).toMatchObject({ type: 'Image Input', outputSize: [320, 320, 3] });
+      const img = tf.tidy(() => tf.image.resizeBilinear(face, [320, 320]));
+      const scores = await expectNoLeak(() => activations(net, img, classes), 1);
+      expect(scores.shape).toEqual([40, 40, 48]);
+      const dreamt = await deepDreamImage(net, classes, 0, { initialImage: img, numIterations: 1, pyramidLevels: 1 });
+      expect(dreamt.shape).toEqual([1, 320, 320, 3]);
+      tf.dispose([img, scores, dreamt]);
+      net.dispose();
+    });
+  },
+);
+
 describe('importNetwork: model.json files of either format, detected', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cnn-import-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
