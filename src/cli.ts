@@ -57,7 +57,10 @@ your own model (a TF.js Keras model or converted TensorFlow graph, as importNetw
       --min LIST, --max LIST  the raw values that map to the ends of the rescale range (default 0 and 255)
       --input-size HxW     the size it was trained at, when its input leaves the size free, e.g. 224x224
       --labels FILE        its class names: a JSON array or one name per line, in the order of its outputs
-      --model-output NAME  the output to end at, when the model has several (the error lists them)
+      --model-output NAME  the output to end at, when the model has several (the error lists them), or any node
+                           of a converted graph
+      --model-input NAME   the node of a converted graph to feed the image at, after a loop that prepares it
+                           (the error names it); give --input-size with it
   -q, --quiet              print nothing but errors
   -h, --help               this help
   -v, --version            the package version
@@ -82,7 +85,17 @@ function checkOut(out: string): void {
 }
 
 /** The flags that describe a user's model: they go with --model. */
-const MODEL_FLAGS = ['normalization', 'mean', 'std', 'min', 'max', 'input-size', 'labels', 'model-output'] as const;
+const MODEL_FLAGS = [
+  'normalization',
+  'mean',
+  'std',
+  'min',
+  'max',
+  'input-size',
+  'labels',
+  'model-output',
+  'model-input',
+] as const;
 
 /** What --model and its flags say: importNetwork's source and options. */
 interface ModelOptions {
@@ -95,6 +108,7 @@ interface ModelOptions {
   inputSize?: [number, number];
   classNames?: string;
   output?: string;
+  input?: string;
 }
 
 /** A list of numbers (`123.68,116.78,103.94`, or one value), for --mean, --std, --min, --max. */
@@ -139,6 +153,7 @@ function parseModel(values: Record<string, string | boolean | undefined>): Model
     ...(size !== undefined ? { inputSize: parseSize('input-size', size, false) as [number, number] } : {}),
     ...(str('labels') !== undefined ? { classNames: str('labels') } : {}),
     ...(str('model-output') !== undefined ? { output: str('model-output') } : {}),
+    ...(str('model-input') !== undefined ? { input: str('model-input') } : {}),
   };
 }
 
@@ -242,6 +257,7 @@ function parseCliArgs(argv: string[]) {
       'input-size': { type: 'string' },
       labels: { type: 'string' },
       'model-output': { type: 'string' },
+      'model-input': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -368,6 +384,7 @@ const FLAG_OF_OPTION: Record<string, string> = {
   inputSize: '--input-size',
   classNames: '--labels',
   output: '--model-output',
+  input: '--model-input',
 };
 
 /**

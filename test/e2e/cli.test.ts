@@ -347,6 +347,26 @@ describe('cnn-activations --model (your own model)', () => {
     expect(readPng(why).width).toBe(128);
   });
 
+  it('feeds the image after a detector’s preprocessing loop with --model-input, as its refusal says', () => {
+    // @vladmandic/human's hand detector: TensorFlow's object detection SSD, which resizes its image in a loop.
+    const models = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..');
+    const classes =
+      'StatefulPartitionedCall/WeightSharedConvolutionalBoxPredictor/WeightSharedConvolutionalClassHead/ClassPredictor/BiasAdd';
+    const ssd = ['--model', path.join(models, 'models', 'handtrack.json'), '--normalization', 'rescale-symmetric'];
+    const cut = [...ssd, '--input-size', '320x320', '--model-output', classes];
+    const refused = cli(...cut, '--list-layers', '--backend', 'wasm');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(
+      "pass --model-input 'StatefulPartitionedCall/map/TensorArrayV2Stack/TensorListStack', where the first " +
+        'convolution reads it, with --input-size',
+    );
+    const input = ['--model-input', 'StatefulPartitionedCall/map/TensorArrayV2Stack/TensorListStack'];
+    const out = path.join(OUT, 'handtrack-classes.png');
+    const r = cli(FACE, ...cut, ...input, '--layer', classes, '--resize', '--out', out, '--backend', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('40×40×48 activations of examples/images/face.png (227×227×3, resized to 320×320)');
+  });
+
   it('refuses --explain for a model that does not classify, saying what to use instead (exit 1)', () => {
     // MoveNet (from npm) ends in 17 keypoints, not one score per class.
     const models = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..');
