@@ -81,7 +81,8 @@ export function formatMs(ms: number): string {
  * A user's model as the page's address says it (`?model=…&normalization=…`), so that a link reproduces the view:
  * `model` (model.json URL, relative to the page), `normalization` (MATLAB's name), `mean`, `std`, `min`, `max`
  * (comma-separated, one per channel or one for all), `labels` (comma-separated class names, or a labels file URL
- * ending in .txt or .json), `size` (`224x224`, for a model whose input size is free), `layer`.
+ * ending in .txt or .json), `size` (`224x224`, for a model whose input size is free), `output` and `input` (nodes
+ * to end at and to feed the image at), `layer`.
  */
 export interface ModelSettings {
   model: string | null;
@@ -92,8 +93,10 @@ export interface ModelSettings {
   max: number[] | null;
   labels: string[] | string | null;
   size: [number, number] | null;
-  /** The output to end at, for a model with several (importNetwork's `output`). */
+  /** The output to end at, for a model with several, or a node of a graph (importNetwork's `output`). */
   output: string | null;
+  /** The node of a graph to feed the image at, after a loop that prepares it (importNetwork's `input`). */
+  input: string | null;
   layer: string | null;
 }
 
@@ -135,6 +138,7 @@ export function readSettings(search: string): ModelSettings {
           : labels.split(',').map((s) => s.trim()),
     size: parseSize(q.get('size')),
     output: q.get('output') || null,
+    input: q.get('input') || null,
     layer: q.get('layer') || null,
   };
 }
@@ -152,6 +156,7 @@ export function writeSettings(search: string, s: ModelSettings): string {
   set('labels', s.labels === null ? null : typeof s.labels === 'string' ? s.labels : s.labels.join(','));
   set('size', s.size ? `${s.size[0]}x${s.size[1]}` : null);
   set('output', s.output);
+  set('input', s.input);
   set('layer', s.layer);
   const out = q.toString();
   return out ? `?${out}` : '';

@@ -103,6 +103,7 @@ const ui = {
   modelLabels: $<HTMLInputElement>('model-labels'),
   modelSize: $<HTMLInputElement>('model-size'),
   modelOutput: $<HTMLInputElement>('model-output'),
+  modelInput: $<HTMLInputElement>('model-input'),
   modelInfo: $('model-info'),
   explainClass: $<HTMLSelectElement>('explain-class'),
   explainGradcam: $<HTMLButtonElement>('explain-gradcam'),
@@ -272,6 +273,7 @@ async function importUserModel(source: string | File[], s: ModelSettings): Promi
     ...(labels ? { classNames: labels } : {}),
     ...(s.size ? { inputSize: s.size } : {}),
     ...(s.output ? { output: s.output } : {}),
+    ...(s.input ? { input: s.input } : {}),
     onProgress: (f) => setStatus(`Loading the model… ${Math.round(f * 100)}%`),
   });
 }
@@ -823,6 +825,7 @@ function formSettings(): ModelSettings {
     labels: labels === '' ? null : /\.(txt|json)$/i.test(labels) ? labels : labels.split(',').map((t) => t.trim()),
     size: parseSize(ui.modelSize.value),
     output: ui.modelOutput.value.trim() || null,
+    input: ui.modelInput.value.trim() || null,
     layer: null,
   };
 }
@@ -859,6 +862,7 @@ function fillForm(s: ModelSettings) {
   ui.modelLabels.value = s.labels === null ? '' : typeof s.labels === 'string' ? s.labels : s.labels.join(',');
   ui.modelSize.value = s.size ? `${s.size[0]}x${s.size[1]}` : '';
   ui.modelOutput.value = s.output ?? '';
+  ui.modelInput.value = s.input ?? '';
 }
 
 // ---------------------------------------------------------------------------------------------------------------

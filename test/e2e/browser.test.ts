@@ -145,12 +145,14 @@ const state = (page: Page) => page.evaluate(() => window.__explorer.state());
 async function openFromPanel(
   page: Page,
   files: string[],
-  fields: { normalization: string; labels?: string; output?: string },
+  fields: { normalization: string; labels?: string; output?: string; input?: string; size?: string },
 ) {
   await page.setInputFiles('#model-files', files);
   await page.selectOption('#model-normalization', fields.normalization);
   await page.fill('#model-labels', fields.labels ?? '');
   await page.fill('#model-output', fields.output ?? '');
+  await page.fill('#model-input', fields.input ?? '');
+  await page.fill('#model-size', fields.size ?? '');
   await page.click('#model-form button[type=submit]');
   await idle(page);
   return state(page);
@@ -443,6 +445,23 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect(e.network).toMatchObject({ kind: 'graph-model', inputSize: [64, 64, 1] });
       expect(e.grid?.n).toBeGreaterThan(0);
       expect(e.classes).toHaveLength(5);
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+
+      // An object detector that resizes its image in a loop (@vladmandic/human's handtrack SSD): fed after it, ended
+      // at its class predictor, before its non-max suppression.
+      const h = await openFromPanel(
+        page,
+        ['handtrack.json', 'handtrack.bin'].map((n) => path.join(human, 'models', n)),
+        {
+          normalization: 'rescale-symmetric',
+          size: '320x320',
+          input: 'StatefulPartitionedCall/map/TensorArrayV2Stack/TensorListStack',
+          output:
+            'StatefulPartitionedCall/WeightSharedConvolutionalBoxPredictor/WeightSharedConvolutionalClassHead/ClassPredictor/BiasAdd',
+        },
+      );
+      expect(h.network).toMatchObject({ kind: 'graph-model', layers: 88, inputSize: [320, 320, 3] });
+      expect(h.grid?.n).toBeGreaterThan(0);
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
 
       // A pose model (MoveNet: keypoints, not classes): its layers are explored; the class list says why it is empty.

@@ -38,9 +38,10 @@ describe('explorer settings: numbers and sizes as typed', () => {
     expect(s.mean).toEqual([1, Number.NaN, 3]);
     expect(s.size).toEqual([Number.NaN, Number.NaN]);
     const good = readSettings(
-      '?model=m/model.json&mean=1,2,3&std=4,5,6&size=224x224&layer=conv1&labels=cat,dog&output=age_pred/Softmax',
+      '?model=m/model.json&mean=1,2,3&std=4,5,6&size=224x224&layer=conv1&labels=cat,dog&output=age_pred/Softmax&input=pre',
     );
     expect(good.output).toBe('age_pred/Softmax');
+    expect(good.input).toBe('pre');
     expect(readSettings(writeSettings('', good))).toEqual(good);
   });
 });
