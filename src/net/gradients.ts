@@ -383,17 +383,17 @@ const GATHER: tf.GradConfig = {
       const axis = ((attrs.axis as number) + x.rank) % x.rank;
       const given = (attrs.batchDims as number | undefined) ?? 0;
       const batchDims = given < 0 ? given + indices.rank : given;
-      if (batchDims > 0 && batchDims !== axis) {
-        throw new Error(`the gradient of a gather with batchDims ${batchDims} along axis ${axis} is not supported`);
-      }
       const size = (dims: readonly number[]) => dims.reduce((a: number, b) => a * (b as number), 1);
-      // x as [rows, d, inner]: rows are the axes before `axis` (the batch dimensions, when there are some).
+      // x as [rows, d, inner]: rows are the axes before `axis`, the batch dimensions (b) then the others (o); dy is
+      // [rows, picked, inner] in the same order.
       const rows = size(x.shape.slice(0, axis));
+      const b = size(x.shape.slice(0, batchDims));
       const d = x.shape[axis] as number;
       const inner = size(x.shape.slice(axis + 1));
       const picked = size(indices.shape.slice(batchDims));
-      // Each row's indices (the same for every row without batch dimensions), as (row, index) pairs.
-      const idx = tf.reshape(tf.cast(indices, 'int32'), [batchDims > 0 ? rows : 1, picked]);
+      // Each row's indices: its batch's, the same for every o. As (row, index) pairs.
+      const perBatch = tf.reshape(tf.cast(indices, 'int32'), [b, 1, picked]);
+      const idx = tf.reshape(tf.tile(perBatch, [1, rows / b, 1]), [rows, picked]);
       const rowOf = tf.reshape(tf.range(0, rows, 1, 'int32'), [rows, 1]);
       const pairs = tf.stack([tf.mul(rowOf, tf.onesLike(idx)), tf.add(idx, tf.zerosLike(rowOf))], 2);
       const g = tf.scatterND(
