@@ -7,7 +7,8 @@
  *   built from operations it took nine slices, comparisons and pads: half of the step);
  * - a strided convolution's col2im (its input gradient is one matrix product and this);
  * - a concatenation's gradient, copying runs where TF.js's SplitV copies element by element;
- * - a strided gradient spread out by the stride and padded in one pass, where pads took three.
+ * - a strided gradient spread out by the stride and padded in one pass, where pads took three;
+ * - a fix of TF.js's gather with batch dimensions, which reads the later batches' indices from the wrong place.
  * Each only moves, adds or subtracts values, in a fixed order, so the results do not depend on the thread count.
  * The gradient kernels are registered by `ensureGradients`, the concatenation and subtraction by
  * `ensureWasmKernels`; not exported from the package.
@@ -289,10 +290,61 @@ function subLastAxis(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Te
   return out;
 }
 
+/**
+ * A gather with batch dimensions (`batchDims > 0`): TF.js 4.22's wasm kernel reads the indices of every batch after
+ * the first from the wrong place (other numbers than the cpu and WebGPU backends, and no error:
+ * `tf.gather(x [2, 4], [[3, 0, 3], [1, 2, 2]], 1, 1)` gives batch 1 the indices 1, 2 and 3... shifted). It runs as a
+ * gather without batch dimensions, which the kernel gets right: the gathered axis moved next to the batch dimensions,
+ * each batch's rows and indices laid end to end (an index offset by its batch's rows), and the result's axes moved
+ * back. Every other gather is TF.js's.
+ */
+function gatherBatched(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x, indices } = args.inputs as unknown as { x: tf.Tensor; indices: tf.Tensor };
+  const attrs = args.attrs as unknown as { axis: number; batchDims?: number };
+  const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
+  const given = attrs.batchDims ?? 0;
+  const batchDims = given < 0 ? given + indices.rank : given;
+  if (batchDims === 0) return original(args);
+  const out = tf.tidy(() => {
+    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+    const batch = x.shape.slice(0, batchDims);
+    const picks = indices.shape.slice(batchDims);
+    const [b, k, d] = [size(batch), size(picks), x.shape[axis]];
+    // [batch…, between…, gathered, rest…] → [batch…, gathered, between…, rest…] → rows [b·d, between…, rest…].
+    const moved = tf.transpose(x, [
+      ...range(0, batchDims),
+      axis,
+      ...range(batchDims, axis),
+      ...range(axis + 1, x.rank),
+    ]);
+    const rows = tf.reshape(moved, [b * d, ...moved.shape.slice(batchDims + 1)]);
+    const offsets = tf.mul(tf.range(0, b, 1, 'int32'), tf.scalar(d, 'int32'));
+    const at = tf.add(tf.reshape(tf.cast(indices, 'int32'), [b, k]), tf.reshape(offsets, [b, 1]));
+    const picked = tf.gather(rows, tf.reshape(at, [b * k]), 0); // [b·k, between…, rest…]
+    const shaped = tf.reshape(picked, [...batch, ...picks, ...moved.shape.slice(batchDims + 1)]);
+    const between = axis - batchDims;
+    if (between === 0) return shaped;
+    const p = picks.length;
+    return tf.transpose(shaped, [
+      ...range(0, batchDims),
+      ...range(batchDims + p, batchDims + p + between),
+      ...range(batchDims, batchDims + p),
+      ...range(batchDims + p + between, shaped.rank),
+    ]);
+  });
+  // The result's data handed to the engine (its reference taken before the tensor is freed): nothing leaks.
+  (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(out.dataId);
+  const info = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
+  out.dispose();
+  return info;
+}
+
 /** The kernels `ensureWasmKernels` puts in place of TF.js's: each is given TF.js's, to hand back what it leaves. */
 const REPLACEMENTS: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]][] = [
   [tf.Concat, concatRuns],
   [tf.Sub, subLastAxis],
+  [tf.GatherV2, gatherBatched],
 ];
 
 /** The kernels `ensureWasmKernels` registered last, by name. */
@@ -300,8 +352,9 @@ const ours = new Map<string, tf.KernelFunc>();
 
 /**
  * Puts the library's `Concat` and `Sub` in place of TF.js's on the wasm backend (TF.js's go on serving what these
- * hand back). They are registered in TF.js's kernel registry, so every concatenation and subtraction on wasm in the
- * process uses them: they give the same values, bit for bit. Called before every pass the library runs; does
+ * hand back), and its fix of TF.js's `GatherV2`. They are registered in TF.js's kernel registry, so every
+ * concatenation, subtraction and gather on wasm in the process uses them: they give the same values, bit for bit
+ * (the gather: the values the other backends give, where TF.js's kernel is wrong). Called before every pass the library runs; does
  * nothing until TF.js's wasm backend has registered its kernels (it loads on demand), and nothing once these are in.
  */
 export function ensureWasmKernels(): void {
