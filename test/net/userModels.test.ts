@@ -27,6 +27,19 @@ import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { NSFW_CLASSES, thirdPartyHandler, writeThirdPartyModel } from '../../examples/your-model/nsfwjsModels.js';
 
 const requireFrom = createRequire(import.meta.url);
+/**
+ * How far one deep-dream step from `start` moves the image (its largest pixel change): finite and above zero when a
+ * gradient came back through the whole network.
+ */
+async function dreamStep(net: Network, layer: string, channel: number, start: tf.Tensor3D): Promise<number> {
+  const options = { initialImage: start, numIterations: 1, pyramidLevels: 1, outputScaling: 'none' } as const;
+  const dreamt = await deepDreamImage(net, layer, channel, options);
+  const change = tf.tidy(() => tf.max(tf.abs(tf.sub(dreamt, tf.expandDims(start, 0)))));
+  const moved = (await change.data())[0];
+  tf.dispose([dreamt, change]);
+  return moved;
+}
+
 /** A model file of @vladmandic/human (MIT): its package exports name its builds only; the models sit beside dist/. */
 const humanModel = (name: string) =>
   path.resolve(path.dirname(requireFrom.resolve('@vladmandic/human')), '..', 'models', name);
@@ -439,17 +452,9 @@ describe.skipIf(BACKEND === 'cpu')(
       // Its output is read off the heatmaps at their argmax (ArgMax, GatherNd, a squared difference against a
       // [1, 17] grid, a floor division): each needed a gradient TF.js lacks or gets wrong.
       const start = tf.tidy(() => tf.image.resizeBilinear(face, [192, 192]));
-      const last = net.layers.at(-1)!.name;
-      const dreamt = await deepDreamImage(net, last, 0, {
-        initialImage: start,
-        numIterations: 1,
-        pyramidLevels: 1,
-        outputScaling: 'none',
-      });
-      const change = tf.tidy(() => tf.max(tf.abs(tf.sub(dreamt, tf.expandDims(start, 0)))));
-      const moved = (await change.data())[0];
+      const moved = await dreamStep(net, net.layers.at(-1)!.name, 0, start);
       expect(Number.isFinite(moved) && moved > 0).toBe(true);
-      tf.dispose([start, dreamt, change]);
+      start.dispose();
     });
 
     it('runs a batch through its graph of batch 1 one image at a time, with the numbers of each alone', async () => {
@@ -488,20 +493,9 @@ describe.skipIf(BACKEND !== 'wasm')(
         'FloorMod',
       ]);
       const start = tf.tidy(() => tf.image.resizeBilinear(face, [512, 512]));
-      const dreamt = await expectNoLeak(
-        () =>
-          deepDreamImage(net, 'tower_0/detections', 4, {
-            initialImage: start,
-            numIterations: 1,
-            pyramidLevels: 1,
-            outputScaling: 'none',
-          }),
-        1,
-      );
-      const change = tf.tidy(() => tf.max(tf.abs(tf.sub(dreamt, tf.expandDims(start, 0)))));
-      const moved = (await change.data())[0];
+      const moved = await expectNoLeak(() => dreamStep(net, 'tower_0/detections', 4, start));
       expect(Number.isFinite(moved) && moved > 0).toBe(true);
-      tf.dispose([start, dreamt, change]);
+      start.dispose();
       net.dispose();
     });
   },
