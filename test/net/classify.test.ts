@@ -51,27 +51,23 @@ describe('classify', () => {
       expect(top[0].score).toBeGreaterThan(0.99);
       small.dispose();
     }
-    // A converted graph whose dense layer is one _FusedMatMul with BiasAdd + Sigmoid.
-    const graph = await loadUserGraph(undefined, 'fused-sigmoid');
-    const fused = await toNetwork(graph, { normalization: 'none' });
-    const x = tf.fill([32, 32, 3], 128, 'float32');
-    const pred = tf.tidy(() => graph.predict(tf.expandDims(x, 0)) as tf.Tensor);
-    const want = Array.from(await pred.data()).sort((a, b) => b - a);
-    pred.dispose();
-    expect((await classify(fused, x, 4)).map((t) => t.score)).toEqual(want);
-    expect(want.reduce((a, b) => a + b, 0)).not.toBeCloseTo(1, 2); // not a distribution: the rule alone would rescale it
-    fused.dispose();
-    x.dispose();
-    // A sigmoid behind an Identity (a converted SavedModel's output node): still a sigmoid.
-    const behind = await loadUserGraph(undefined, 'sigmoid-identity');
-    const viaIdentity = await toNetwork(behind, { normalization: 'none' });
-    const y = tf.fill([32, 32, 3], 128, 'float32');
-    const p = tf.tidy(() => behind.predict(tf.expandDims(y, 0)) as tf.Tensor);
-    const sigmoids = Array.from(await p.data()).sort((a, b) => b - a);
-    p.dispose();
-    expect((await classify(viaIdentity, y, 4)).map((t) => t.score)).toEqual(sigmoids);
-    viaIdentity.dispose();
-    y.dispose();
+    // Converted graphs: the dense layer as one _FusedMatMul with BiasAdd + Sigmoid, and a Sigmoid behind an Identity
+    // (a converted SavedModel's output node). Both are sigmoids.
+    for (const head of ['fused-sigmoid', 'sigmoid-identity'] as const) {
+      const graph = await loadUserGraph(undefined, head);
+      const sigmoid = await toNetwork(graph, { normalization: 'none' });
+      const x = tf.fill([32, 32, 3], 128, 'float32');
+      const pred = tf.tidy(() => graph.predict(tf.expandDims(x, 0)) as tf.Tensor);
+      const want = Array.from(await pred.data()).sort((a, b) => b - a);
+      pred.dispose();
+      expect(
+        (await classify(sigmoid, x, 4)).map((t) => t.score),
+        head,
+      ).toEqual(want);
+      expect(want.reduce((a, b) => a + b, 0)).not.toBeCloseTo(1, 2); // not a distribution: the rule alone would rescale it
+      sigmoid.dispose();
+      x.dispose();
+    }
     // Logits still go through the softmax: three equal logits give 1/3 each.
     const logits = await toNetwork(smallKeras('linear'), { normalization: 'none' });
     const top = await classify(logits, img);
