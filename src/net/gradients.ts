@@ -7,6 +7,7 @@
  * for: a convolution's filter gradient never runs when the filter is a constant. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { dilateKernel, kernelTaps } from './dilation.js';
 import {
   ensureWasmKernels,
   WASM_COL2IM,
@@ -607,11 +608,8 @@ const CONFIGS: tf.GradConfig[] = [
     kernelName: tf.Conv2D,
     inputsToSave: ['x', 'filter'],
     gradFunc: (dy, [x, filter]: Saved, attrs: Attrs) => {
-      const { strides, pad, dataFormat, dimRoundingMode, dilations } = attrs;
-      // Neither way below knows dilation (nor do TF.js's kernels): refuse rather than answer wrong, as TF.js does.
-      if (dilations !== undefined && pair(dilations).some((d) => d !== 1)) {
-        throw new Error(`the gradient of a dilated convolution (dilations ${String(dilations)}) is not supported`);
-      }
+      // Never dilated here: a dilated convolution's gradient is this one's of its spread kernel (see dilationAware).
+      const { strides, pad, dataFormat, dimRoundingMode } = attrs;
       return {
         // As a forward convolution (see convInputGradAnyPad): far faster than the kernel on wasm, the same numbers.
         x: () =>
@@ -980,6 +978,37 @@ const CONFIGS: tf.GradConfig[] = [
   },
 ];
 
+/** Whether a convolution's `dilations` attribute spreads its taps (above 1 along an axis). */
+const isDilated = (attrs: Attrs) => attrs.dilations != null && pair(attrs.dilations).some((d) => d !== 1);
+
+/** The convolution gradients made dilation-aware by {@link dilationAware}, to tell them from another package's. */
+const DILATION_AWARE = new WeakSet<tf.GradConfig>();
+
+/**
+ * A convolution's gradient (`Conv2D`, `DepthwiseConv2dNative`) that also serves a dilated convolution: `base`'s
+ * (TF.js's when a package registered it, else the library's) with the kernel spread out (see `dilation.ts`), the
+ * filter's gradient read back at the taps. TF.js's own refuse a dilation above 1, and its cpu backend's depthwise
+ * gradient kernels ignore it (wrong numbers, no error); an undilated convolution gets `base`'s gradient unchanged.
+ */
+function dilationAware(base: tf.GradConfig): tf.GradConfig {
+  const config: tf.GradConfig = {
+    ...base,
+    gradFunc: (dy, saved: Saved, attrs: Attrs) => {
+      if (!isDilated(attrs)) return base.gradFunc(dy, saved, attrs as tf.NamedAttrMap);
+      const [x, filter] = saved;
+      const dilations = pair(attrs.dilations);
+      // Made inside each input's own scope, which frees the spread kernel with the rest.
+      const spread = () => base.gradFunc(dy, [x, dilateKernel(filter, dilations)], { ...attrs, dilations: [1, 1] });
+      return {
+        x: () => spread().x(),
+        filter: () => kernelTaps(spread().filter(), dilations),
+      };
+    },
+  };
+  DILATION_AWARE.add(config);
+  return config;
+}
+
 let installed = false;
 
 /**
@@ -1000,6 +1029,10 @@ export function ensureGradients(): void {
   if (!installed) {
     for (const config of CONFIGS) if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
     installed = true;
+  }
+  for (const kernelName of [tf.Conv2D, tf.DepthwiseConv2dNative]) {
+    const current = tf.getGradient(kernelName) as tf.GradConfig;
+    if (!DILATION_AWARE.has(current)) tf.registerGradient(dilationAware(current));
   }
   // TF.js's wasm backend registers its kernels when it is first imported, which may come later (initBackend imports
   // it on demand): registering ours before would print TF.js's "already registered" warning then and lose ours. So

@@ -8,6 +8,7 @@
  * tfjs-layers than this package's works too. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { dilateKernel } from './dilation.js';
 import { describeConvolution, describePooling, describeTransposedConvolution, samePadding2d } from './layerGeometry.js';
 import type { NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
@@ -565,26 +566,6 @@ function completeBatchNorm(layer: KLayer, ins: readonly tf.Tensor[]): tf.Tensor 
     along(bn.gamma ? bn.gamma.read() : tf.onesLike(mean)),
     config.epsilon,
   );
-}
-
-/** A kernel `[kh, kw, a, b]` dilated by `[dh, dw]`: `[(kh − 1)·dh + 1, (kw − 1)·dw + 1, a, b]`, zeros between taps. */
-function dilateKernel(w: tf.Tensor, [dh, dw]: readonly [number, number]): tf.Tensor4D {
-  const [kh, kw, a, b] = w.shape;
-  const h = (kh - 1) * dh + 1;
-  const rows = tf.pad(tf.reshape(w, [kh, 1, kw * a * b]), [
-    [0, 0],
-    [0, dh - 1],
-    [0, 0],
-  ]);
-  const tall = tf.slice(tf.reshape(rows, [kh * dh, kw * a * b]), [0, 0], [h, kw * a * b]);
-  const cols = tf.pad(tf.reshape(tall, [h, kw, 1, a * b]), [
-    [0, 0],
-    [0, 0],
-    [0, dw - 1],
-    [0, 0],
-  ]);
-  const wide = tf.slice(tf.reshape(cols, [h, kw * dw, a * b]), [0, 0, 0], [h, (kw - 1) * dw + 1, a * b]);
-  return tf.reshape(wide, [h, (kw - 1) * dw + 1, a, b]);
 }
 
 /**

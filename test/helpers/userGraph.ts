@@ -23,12 +23,15 @@ export const USER_GRAPH_LAYERS = ['x', 'conv', 'dw', 'bn', 'relu', 'extra', 'gap
  * (as SSR-Net's age and gender models multiply their stages' numbers); `head: 'sigmoid-identity'` ends in a Sigmoid
  * named `prob` and an Identity after it named `Identity`, as a TensorFlow SavedModel's converted output does.
  * `preprocess: 'where'` puts a `Where` (which TF.js runs only asynchronously) between the input and the first
- * convolution, which reads it through a node named `pre`; the weights are the same.
+ * convolution, which reads it through a node named `pre`; the weights are the same. `depthwise: 'dilated'` dilates
+ * the depthwise convolution by 2 (atrous, as DeepLab's and BodyPix's), `'spread'` gives it the same kernel spread to
+ * 5×5 with zeros between the taps and no dilation: the same function, computed without a dilation.
  */
 export async function loadUserGraph(
   extraOp?: string,
   head: 'softmax' | 'fused-sigmoid' | 'sigmoid-identity' | 'gated' = 'softmax',
   preprocess?: 'where',
+  depthwise: 'plain' | 'dilated' | 'spread' = 'plain',
 ): Promise<GraphModel> {
   const r = random(2024);
   const weights: { name: string; shape: number[]; dtype: 'float32' | 'int32'; data: number[] }[] = [
@@ -53,6 +56,14 @@ export async function loadUserGraph(
     if (w.data.length > 0) continue;
     const n = w.shape.reduce((a, b) => a * b, 1);
     w.data = Array.from({ length: n }, () => (w.name === 'bn/variance' ? 0.5 + Math.abs(r()) : r()));
+  }
+  if (depthwise === 'spread') {
+    const dw = weights.find((w) => w.name === 'dw/filter')!;
+    const spread = new Array<number>(5 * 5 * 6).fill(0);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++)
+        for (let c = 0; c < 6; c++) spread[(2 * i * 5 + 2 * j) * 6 + c] = dw.data[(i * 3 + j) * 6 + c];
+    Object.assign(dw, { shape: [5, 5, 6, 1], data: spread });
   }
   const konst = (w: (typeof weights)[number]) => ({
     name: w.name,
@@ -103,7 +114,7 @@ export async function loadUserGraph(
       name: 'dw',
       op: 'DepthwiseConv2dNative',
       input: ['conv', 'dw/filter'],
-      attr: { T, ...conv, dilations: ints([1, 1, 1, 1]) },
+      attr: { T, ...conv, dilations: ints(depthwise === 'dilated' ? [1, 2, 2, 1] : [1, 1, 1, 1]) },
     },
     {
       name: 'bn',

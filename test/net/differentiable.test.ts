@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inputGradient, segment } from '../../src/net/differentiable.js';
-import { ensureGradients } from '../../src/net/gradients.js';
-import { releaseFailedTape } from '../../src/net/tfjsInternals.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 import { type Act, conv2d, loadTinyNetwork, NORMALIZATION, PARAMS, pool2d, random } from '../helpers/tinyNetwork.js';
 
@@ -67,17 +65,6 @@ describe('differentiable segments and the registered gradients', () => {
     const seg = segment(tiny.net, 'in', 'prob');
     expect(seg.layers.map((l) => l.name)).toEqual(['conv_a', 'relu_a', 'avg_a', 'conv_b', 'max_b', 'gap', 'prob']);
     expect(seg.sideInputs).toEqual([]);
-  });
-
-  it("refuses a dilated convolution's gradient instead of computing it without the dilation", () => {
-    ensureGradients();
-    const x = tf.ones([1, 6, 6, 2]);
-    const w = tf.ones([3, 3, 2, 4]);
-    expect(() =>
-      tf.grad((v: tf.Tensor) => tf.sum(tf.conv2d(v as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2)))(x),
-    ).toThrow(/gradient of a dilated convolution \(dilations 2\) is not supported/);
-    releaseFailedTape(); // what the failed backward pass kept
-    tf.dispose([x, w]);
   });
 });
 

@@ -301,6 +301,96 @@ describe("product, gather and batched product gradients over TF.js's own", () =>
   });
 });
 
+describe("dilated convolution gradients over TF.js's own", () => {
+  /** A `[3, 3, a, b]` kernel spread by `[dh, dw]`, zeros between the taps, written out. */
+  const spread = async (w: tf.Tensor, dh: number, dw: number) => {
+    const [, , a, b] = w.shape;
+    const src = await w.buffer();
+    const dst = tf.buffer([2 * dh + 1, 2 * dw + 1, a, b]);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++)
+        for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) dst.set(src.get(i, j, p, q), dh * i, dw * j, p, q);
+    return dst.toTensor();
+  };
+  /** The taps of a spread kernel's gradient, written out: the inverse of `spread`. */
+  const taps = async (g: tf.Tensor, dh: number, dw: number) => {
+    const [, , a, b] = g.shape;
+    const src = await g.buffer();
+    const dst = tf.buffer([3, 3, a, b]);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++)
+        for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) dst.set(src.get(dh * i, dw * j, p, q), i, j, p, q);
+    return dst.toTensor();
+  };
+
+  // TF.js's refuse a dilation above 1; its cpu backend's depthwise gradient kernels ignored it (wrong numbers).
+  for (const [name, conv, filterShape] of [
+    [
+      'conv2d',
+      (x: tf.Tensor4D, f: tf.Tensor4D, d: [number, number]) => tf.conv2d(x, f, 1, 'same', 'NHWC', d),
+      [3, 3, 3, 4],
+    ],
+    [
+      'depthwise conv2d',
+      (x: tf.Tensor4D, f: tf.Tensor4D, d: [number, number]) => tf.depthwiseConv2d(x, f, 1, 'valid', 'NHWC', d),
+      [3, 3, 3, 2],
+    ],
+  ] as const) {
+    it(`${name}, dilations [2, 3]: the gradients of the same kernel spread out, the taps read back`, async () => {
+      ensureGradients();
+      const x = tf.tensor4d(values(2 * 9 * 10 * 3, 11), [2, 9, 10, 3]);
+      const f = tf.tensor4d(
+        values(
+          filterShape.reduce((p, q) => p * q, 1),
+          12,
+        ),
+        [...filterShape],
+      );
+      const big = (await spread(f, 2, 3)) as tf.Tensor4D;
+      const loss = (y: tf.Tensor) => tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
+      const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => loss(conv(a as tf.Tensor4D, b as tf.Tensor4D, [2, 3])))(
+        [x, f],
+      );
+      // The same function without a dilation, through TF.js's own gradients.
+      const [wx, wBig] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        loss(conv(a as tf.Tensor4D, b as tf.Tensor4D, [1, 1])),
+      )([x, big]);
+      const wf = await taps(wBig, 2, 3);
+      expect([gx.shape, gf.shape]).toEqual([x.shape, f.shape]);
+      const diff = tf.tidy(() => tf.stack([tf.max(tf.abs(tf.sub(gx, wx))), tf.max(tf.abs(tf.sub(gf, wf)))]));
+      const scale = tf.tidy(() => tf.stack([tf.max(tf.abs(wx)), tf.max(tf.abs(wf))]));
+      const [d, s] = await Promise.all([diff.data(), scale.data()]);
+      for (let i = 0; i < 2; i++) {
+        expect(s[i]).toBeGreaterThan(0.1);
+        expect(d[i]).toBeLessThan(1e-5 * s[i]);
+      }
+      tf.dispose([x, f, big, gx, gf, wx, wBig, wf, diff, scale]);
+    });
+  }
+
+  it('hands an undilated convolution to the gradient registered before, as it is', async () => {
+    // Another package's gradient, registered after the library's (as tfjs-layers registers TF.js's when it loads).
+    const ours = tf.getGradient(tf.Conv2D);
+    const other: tf.GradConfig = {
+      kernelName: tf.Conv2D,
+      inputsToSave: ['x', 'filter'],
+      gradFunc: (_dy, [x, f]) => ({ x: () => tf.fill(x.shape, 7), filter: () => tf.fill(f.shape, 5) }),
+    };
+    tf.registerGradient(other);
+    ensureGradients();
+    expect(tf.getGradient(tf.Conv2D)).not.toBe(other);
+    const x = tf.ones([1, 6, 5, 2]);
+    const f = tf.ones([3, 3, 2, 3]);
+    const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')),
+    )([x, f]);
+    expect(new Set(await gx.data())).toEqual(new Set([7]));
+    expect(new Set(await gf.data())).toEqual(new Set([5]));
+    tf.registerGradient(ours as tf.GradConfig);
+    tf.dispose([x, f, gx, gf]);
+  });
+});
+
 describe('max pooling gradient, batches, channels, uneven windows', () => {
   /** TF's routing, written out: each window's gradient goes to its first maximum (row-major). */
   function reference(

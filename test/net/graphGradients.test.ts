@@ -182,6 +182,35 @@ describe('the gradients registered for converted graphs', () => {
       () => [values([2, 7, 7, 3], 15), values([3, 3, 3, 2], 16)],
       [0, 1],
     ],
+    // Dilated (atrous, as DeepLab's and BodyPix's): TF.js's gradients refuse a dilation above 1, and its cpu
+    // backend's depthwise ones gave other numbers without an error.
+    [
+      'Conv2D, dilated 2, same',
+      (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same', 'NHWC', 2),
+      () => [values([2, 9, 8, 3], 61), values([3, 3, 3, 4], 62)],
+      [0, 1],
+    ],
+    [
+      'DepthwiseConv2dNative, dilations [2, 3], valid, multiplier 2',
+      (x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid', 'NHWC', [2, 3]),
+      () => [values([2, 9, 10, 3], 63), values([3, 3, 3, 2], 64)],
+      [0, 1],
+    ],
+    [
+      'FusedDepthwiseConv2D, ReLU6, dilated 2 (a graph’s; apart under a gradient)',
+      (x, f) =>
+        tf.fused.depthwiseConv2d({
+          x: x as tf.Tensor4D,
+          filter: f as tf.Tensor4D,
+          strides: 1,
+          pad: 'same',
+          dilations: 2,
+          bias: tf.tensor1d([0.5, -0.25]),
+          activation: 'relu6',
+        }),
+      () => [values([1, 8, 7, 2], 65), values([3, 3, 2, 1], 66)],
+      [0],
+    ],
     [
       'FusedDepthwiseConv2D, linear (its gradient computes the filter’s too)',
       (x, f) => tf.fused.depthwiseConv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: 'valid' }),
@@ -523,6 +552,24 @@ describe('gradient methods on a user’s GraphModel', () => {
     );
     tf.dispose([out, dreamed, start]);
     gated.dispose();
+  });
+
+  it('gradCAM through a dilated depthwise convolution equals it through the same kernel spread out', async () => {
+    const [dilated, spread] = await Promise.all(
+      (['dilated', 'spread'] as const).map(async (d) =>
+        toNetwork(await loadUserGraph(undefined, 'softmax', undefined, d), { normalization: 'rescale-zero-one' }),
+      ),
+    );
+    const [got, want] = await Promise.all(
+      [dilated, spread].map((n) => gradCAM(n, img, 1, { featureLayer: 'conv', outputUpsampling: 'none' })),
+    );
+    const [g, w] = await Promise.all([got.map.data(), want.map.data()]);
+    const scale = Math.max(...Array.from(w).map(Math.abs));
+    expect(scale).toBeGreaterThan(0);
+    for (let i = 0; i < w.length; i++) expect(Math.abs(g[i] - w[i])).toBeLessThan(1e-4 * scale);
+    tf.dispose([got.map, want.map]);
+    dilated.dispose();
+    spread.dispose();
   });
 
   it('names the operation and the fix when the graph uses one whose gradient nobody registered', async () => {
