@@ -7,6 +7,7 @@
  * for: a convolution's filter gradient never runs when the filter is a constant. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { type StridedSliceAttrs, stridedSliceSpec } from '../backend/stridedSlice.js';
 import { dilateKernel, kernelTaps } from './dilation.js';
 import {
   ensureWasmKernels,
@@ -410,8 +411,8 @@ const GATHER: tf.GradConfig = {
 
 /**
  * StridedSlice's gradient, which TF.js lacks (SSR-Net's age and gender models slice their stages' outputs with it):
- * `dy` put back at the positions the slice read, zeros elsewhere. With TF.js's own reading of the attributes
- * (`slice_util.sliceInfo`: masks, ellipsis, negative indices and strides), `dy` is brought to one axis per input
+ * `dy` put back at the positions the slice read, zeros elsewhere. With TensorFlow's reading of the attributes
+ * (`stridedSliceSpec`: masks, ellipsis, negative indices and strides), `dy` is brought to one axis per input
  * axis (a shrunk axis as 1, a new axis dropped), then each axis the slice narrowed is widened back: its values spread
  * `stride` apart (zeros between; reversed first for a negative stride) and padded to the input's length. Linear in
  * the input's size: no placement matrix, which for a long axis would not fit in memory.
@@ -421,34 +422,22 @@ const STRIDED_SLICE: tf.GradConfig = {
   inputsToSave: ['x'],
   gradFunc: (dy, [x]: Saved, attrs: Attrs) => ({
     x: () => {
-      const info = tf.slice_util.sliceInfo(
-        x.shape,
-        attrs.begin as number[],
-        attrs.end as number[],
-        attrs.strides as number[],
-        attrs.beginMask as number,
-        attrs.endMask as number,
-        attrs.ellipsisMask as number,
-        attrs.newAxisMask as number,
-        attrs.shrinkAxisMask as number,
-      );
-      const sizes = x.shape.map((_d, i) => {
-        const span = info.end[i] - info.begin[i];
-        const step = info.strides[i];
-        return span === 0 || span < 0 !== step < 0 ? 0 : Math.ceil(span / step);
-      });
+      const spec = stridedSliceSpec(x.shape, attrs as unknown as StridedSliceAttrs);
+      const sizes = spec.count;
+      // An empty slice read nothing (and WebGPU makes no buffer for an empty tensor).
+      if (sizes.includes(0)) return tf.zeros(x.shape);
       let g = tf.reshape(dy as tf.Tensor, sizes);
       for (let i = 0; i < x.rank; i++) {
         const d = x.shape[i] as number;
         const k = sizes[i];
-        if (k === d && info.begin[i] === 0 && info.strides[i] === 1) continue;
+        if (k === d && spec.begin[i] === 0 && spec.stride[i] === 1) continue;
         // The axes before i are the input's already; i in the middle of a rank-3 view.
         const before = sizes.slice(0, i).reduce((a, b) => a * b, 1);
         const post = sizes.slice(i + 1).reduce((a, b) => a * b, 1);
         let flat = tf.reshape(g, [before, k, post]);
-        let step = info.strides[i];
+        let step = spec.stride[i];
         // The first position read, from the low end: a backward slice is a forward one of `dy` reversed.
-        let first = info.begin[i];
+        let first = spec.begin[i];
         if (step < 0) {
           first += (k - 1) * step;
           step = -step;
