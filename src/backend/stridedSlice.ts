@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES } from './backendNames.js';
+import { asKernelResult } from './kernelResult.js';
 
 /** A strided slice's attributes, as TensorFlow's graph (and TF.js's `StridedSlice` kernel) carries them. */
 export interface StridedSliceAttrs {
@@ -162,11 +163,7 @@ function fixedStridedSlice(args: KernelArgs, original: tf.KernelFunc): tf.Tensor
     if (backward.length > 0) y = tf.reverse(y, backward);
     return tf.reshape(y, spec.shape);
   });
-  // The result's data handed to the engine (its reference taken before the tensor is freed): nothing leaks.
-  (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(out.dataId);
-  const info = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
-  out.dispose();
-  return info;
+  return asKernelResult(args.backend, out);
 }
 
 /** The `StridedSlice` kernels this module registered, to tell them from TF.js's. */

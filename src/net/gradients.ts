@@ -7,6 +7,7 @@
  * for: a convolution's filter gradient never runs when the filter is a constant. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { asKernelResult } from '../backend/kernelResult.js';
 import { type StridedSliceAttrs, stridedSliceSpec } from '../backend/stridedSlice.js';
 import { dilateKernel, kernelTaps } from './dilation.js';
 import {
@@ -1074,10 +1075,7 @@ function kernelFromOps(
     backendName,
     kernelFunc: ({ inputs, attrs, backend }) => {
       const out = tf.tidy(() => compute(inputs as unknown as tf.NamedTensorMap, attrs as Attrs));
-      (backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(out.dataId);
-      const info = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
-      out.dispose();
-      return info;
+      return asKernelResult(backend, out);
     },
   };
 }

@@ -8,13 +8,15 @@
  * - a strided convolution's col2im (its input gradient is one matrix product and this);
  * - a concatenation's gradient, copying runs where TF.js's SplitV copies element by element;
  * - a strided gradient spread out by the stride and padded in one pass, where pads took three;
- * - a fix of TF.js's gather with batch dimensions, which reads the later batches' indices from the wrong place.
+ * - a fix of TF.js's gather with batch dimensions, which reads the later batches' indices from the wrong place;
+ * - fixes of TF.js's int32 clipping, casts to bool and bool reversals, which give other values than TensorFlow's.
  * Each only moves, adds or subtracts values, in a fixed order, so the results do not depend on the thread count.
  * The gradient kernels are registered by `ensureGradients`, the concatenation and subtraction by
  * `ensureWasmKernels`; not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { guardBackends } from '../backend/backendGuards.js';
+import { asKernelResult } from '../backend/kernelResult.js';
 
 /**
  * Max pooling's input gradient with TF's routing (each window's first maximum, row-major). Inputs `dy`, `x` and the
@@ -333,11 +335,52 @@ function gatherBatched(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.
       ...range(batchDims + p + between, shaped.rank),
     ]);
   });
-  // The result's data handed to the engine (its reference taken before the tensor is freed): nothing leaks.
-  (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(out.dataId);
-  const info = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
-  out.dispose();
-  return info;
+  return asKernelResult(args.backend, out);
+}
+
+/**
+ * TF.js's wasm `ClipByValue` on an int32 tensor writes the bounds' float bits where it clips (-3 as -1069547520) and
+ * leaves values above the upper bound: an int32 tensor is clipped here by a maximum and a minimum with whole bounds
+ * (the smallest whole number at or above the lower bound, the largest at or below the upper one), which TF.js's wasm
+ * kernels get right. Other dtypes are TF.js's.
+ */
+function clipInt32(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  if (x.dtype !== 'int32') return original(args);
+  const { clipValueMin, clipValueMax } = args.attrs as unknown as { clipValueMin: number; clipValueMax: number };
+  const out = tf.tidy(() =>
+    tf.minimum(
+      tf.maximum(x, tf.scalar(Math.ceil(clipValueMin), 'int32')),
+      tf.scalar(Math.floor(clipValueMax), 'int32'),
+    ),
+  );
+  return asKernelResult(args.backend, out);
+}
+
+/**
+ * TF.js's wasm `Cast` to bool keeps each value's low byte (0.2 becomes false, -1 the byte 255, which later reads as
+ * 255): a cast to bool is `x ≠ 0` here, as TensorFlow's (NaN is true). A cast between other dtypes is TF.js's.
+ */
+function castToBool(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  const { dtype } = args.attrs as unknown as { dtype: tf.DataType };
+  if (dtype !== 'bool' || x.dtype === 'bool' || x.dtype === 'string' || x.dtype === 'complex64') return original(args);
+  return asKernelResult(
+    args.backend,
+    tf.tidy(() => tf.notEqual(x, tf.scalar(0, x.dtype))),
+  );
+}
+
+/**
+ * TF.js's wasm `Reverse` reads a bool tensor as 4-byte values (`[1, 0, 0]` reversed gives `[16, 0, 0]`): a bool
+ * tensor is reversed as int32 here and compared with 0 after. Other dtypes are TF.js's.
+ */
+function reverseBool(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  if (x.dtype !== 'bool') return original(args);
+  const { dims } = args.attrs as unknown as { dims: number | number[] };
+  const out = tf.tidy(() => tf.notEqual(tf.reverse(tf.cast(x, 'int32'), dims), tf.scalar(0, 'int32')));
+  return asKernelResult(args.backend, out);
 }
 
 /** The kernels `ensureWasmKernels` puts in place of TF.js's: each is given TF.js's, to hand back what it leaves. */
@@ -345,6 +388,9 @@ const REPLACEMENTS: [string, (args: Args, original: tf.KernelFunc) => tf.TensorI
   [tf.Concat, concatRuns],
   [tf.Sub, subLastAxis],
   [tf.GatherV2, gatherBatched],
+  [tf.ClipByValue, clipInt32],
+  [tf.Cast, castToBool],
+  [tf.Reverse, reverseBool],
 ];
 
 /** The kernels `ensureWasmKernels` registered last, by name. */
@@ -352,9 +398,10 @@ const ours = new Map<string, tf.KernelFunc>();
 
 /**
  * Puts the library's `Concat` and `Sub` in place of TF.js's on the wasm backend (TF.js's go on serving what these
- * hand back), and its fix of TF.js's `GatherV2`. They are registered in TF.js's kernel registry, so every
- * concatenation, subtraction and gather on wasm in the process uses them: they give the same values, bit for bit
- * (the gather: the values the other backends give, where TF.js's kernel is wrong). Called before every pass the library runs; does
+ * hand back), and its fixes of TF.js's `GatherV2`, `ClipByValue`, `Cast` and `Reverse`. They are registered in TF.js's
+ * kernel registry, so every concatenation, subtraction, gather, clipping, cast and reversal on wasm in the process
+ * uses them: they give the same values, bit for bit (the fixes: the values the other backends give, where TF.js's
+ * kernel is wrong). Called before every pass the library runs; does
  * nothing until TF.js's wasm backend has registered its kernels (it loads on demand), and nothing once these are in.
  */
 export function ensureWasmKernels(): void {

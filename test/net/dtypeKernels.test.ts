@@ -1,0 +1,60 @@
+/**
+ * Integer and boolean tensors through the kernels TF.js's wasm backend got wrong for them, on every backend (on wasm
+ * through the library's fixes): clipping an int32 tensor, casting to bool, reversing a bool tensor. The expected
+ * values are TensorFlow's.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureWasmKernels } from '../../src/net/wasmKernels.js';
+import { expectNoLeak } from '../helpers/leaks.js';
+
+// After test/setup.ts started the backend, as the library does before every pass.
+beforeAll(() => ensureWasmKernels());
+
+const values = async (t: tf.Tensor) => [t.dtype, Array.from(await t.data())];
+
+describe('integer and boolean kernels', () => {
+  it('clips an int32 tensor to whole bounds, and keeps it int32 (wasm wrote float bits: -3 as -1069547520)', async () => {
+    const x = tf.tensor2d(
+      [
+        [-5, -1, 0],
+        [3, 9, 2147483647],
+      ],
+      [2, 3],
+      'int32',
+    );
+    const y = await expectNoLeak(() => tf.clipByValue(x, -3, 4), 1);
+    expect(await values(y)).toEqual(['int32', [-3, -1, 0, 3, 4, 4]]);
+    tf.dispose([x, y]);
+  });
+
+  it('casts to bool as TensorFlow does: true wherever the value is not 0 (wasm kept 0.2 as false, -1 as 255)', async () => {
+    const f = tf.tensor1d([0, 0.2, -1, Number.NaN, 3, -0, Number.POSITIVE_INFINITY, 1e-30]);
+    const i = tf.tensor1d([0, 2, -1, 0, 2147483647], 'int32');
+    const [bf, bi] = await expectNoLeak(() => [tf.cast(f, 'bool'), tf.cast(i, 'bool')], 2);
+    expect(await values(bf)).toEqual(['bool', [0, 1, 1, 1, 1, 0, 1, 1]]);
+    expect(await values(bi)).toEqual(['bool', [0, 1, 1, 0, 1]]);
+    // What reads them back sees 0 and 1 only.
+    const back = tf.cast(bf, 'float32');
+    const chosen = tf.where(bi, tf.onesLike(i), tf.zerosLike(i));
+    expect(await values(back)).toEqual(['float32', [0, 1, 1, 1, 1, 0, 1, 1]]);
+    expect(await values(chosen)).toEqual(['int32', [0, 1, 1, 0, 1]]);
+    tf.dispose([f, i, bf, bi, back, chosen]);
+  });
+
+  it('reverses a bool tensor (wasm read it as 4-byte values: [1, 0, 0] reversed gave [16, 0, 0])', async () => {
+    const x = tf.tensor2d(
+      [
+        [1, 0, 0],
+        [1, 1, 0],
+      ],
+      [2, 3],
+      'bool',
+    );
+    const y = await expectNoLeak(() => tf.reverse(x, 1), 1);
+    expect(await values(y)).toEqual(['bool', [0, 0, 1, 0, 1, 1]]);
+    const z = tf.reverse(x, [0, 1]);
+    expect(await values(z)).toEqual(['bool', [0, 1, 1, 0, 0, 1]]);
+    tf.dispose([x, y, z]);
+  });
+});
