@@ -9,7 +9,8 @@
  * - a concatenation's gradient, copying runs where TF.js's SplitV copies element by element;
  * - a strided gradient spread out by the stride and padded in one pass, where pads took three;
  * - a fix of TF.js's gather with batch dimensions, which reads the later batches' indices from the wrong place;
- * - fixes of TF.js's int32 clipping, casts to bool and bool reversals, which give other values than TensorFlow's.
+ * - fixes of TF.js's int32 clipping, casts to bool, bool reversals and choices of bool values, which give other
+ *   values than TensorFlow's (the last two also write past the end of their result).
  * Each only moves, adds or subtracts values, in a fixed order, so the results do not depend on the thread count.
  * The gradient kernels are registered by `ensureGradients`, the concatenation and subtraction by
  * `ensureWasmKernels`; not exported from the package.
@@ -372,14 +373,29 @@ function castToBool(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Ten
 }
 
 /**
- * TF.js's wasm `Reverse` reads a bool tensor as 4-byte values (`[1, 0, 0]` reversed gives `[16, 0, 0]`): a bool
- * tensor is reversed as int32 here and compared with 0 after. Other dtypes are TF.js's.
+ * TF.js's wasm `Reverse` treats a bool tensor as 4-byte values (`[1, 0, 0]` reversed gives `[16, 0, 0]`), reading
+ * and writing past its end (a later allocation then fails with "memory access out of bounds"): a bool tensor is
+ * reversed as int32 here and compared with 0 after. Other dtypes are TF.js's.
  */
 function reverseBool(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { x } = args.inputs as unknown as { x: tf.Tensor };
   if (x.dtype !== 'bool') return original(args);
   const { dims } = args.attrs as unknown as { dims: number | number[] };
   const out = tf.tidy(() => tf.notEqual(tf.reverse(tf.cast(x, 'int32'), dims), tf.scalar(0, 'int32')));
+  return asKernelResult(args.backend, out);
+}
+
+/**
+ * TF.js's wasm `Select` (`tf.where(condition, a, b)`) writes bool values as 4-byte ones: past the end of its result,
+ * over whatever the heap holds there (a later allocation then fails with "memory access out of bounds"). Bool values
+ * are chosen as int32 here and compared with 0 after. Other dtypes are TF.js's.
+ */
+function selectBool(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { condition, t, e } = args.inputs as unknown as { condition: tf.Tensor; t: tf.Tensor; e: tf.Tensor };
+  if (t.dtype !== 'bool') return original(args);
+  const out = tf.tidy(() =>
+    tf.notEqual(tf.where(condition, tf.cast(t, 'int32'), tf.cast(e, 'int32')), tf.scalar(0, 'int32')),
+  );
   return asKernelResult(args.backend, out);
 }
 
@@ -391,6 +407,7 @@ const REPLACEMENTS: [string, (args: Args, original: tf.KernelFunc) => tf.TensorI
   [tf.ClipByValue, clipInt32],
   [tf.Cast, castToBool],
   [tf.Reverse, reverseBool],
+  [tf.Select, selectBool],
 ];
 
 /** The kernels `ensureWasmKernels` registered last, by name. */
@@ -398,11 +415,11 @@ const ours = new Map<string, tf.KernelFunc>();
 
 /**
  * Puts the library's `Concat` and `Sub` in place of TF.js's on the wasm backend (TF.js's go on serving what these
- * hand back), and its fixes of TF.js's `GatherV2`, `ClipByValue`, `Cast` and `Reverse`. They are registered in TF.js's
- * kernel registry, so every concatenation, subtraction, gather, clipping, cast and reversal on wasm in the process
- * uses them: they give the same values, bit for bit (the fixes: the values the other backends give, where TF.js's
- * kernel is wrong). Called before every pass the library runs; does
- * nothing until TF.js's wasm backend has registered its kernels (it loads on demand), and nothing once these are in.
+ * hand back), and its fixes of TF.js's `GatherV2`, `ClipByValue`, `Cast`, `Reverse` and `Select`. They are registered
+ * in TF.js's kernel registry, so every concatenation, subtraction, gather, clipping, cast, reversal and `where` on
+ * wasm in the process uses them: they give the same values, bit for bit (the fixes: the values the other backends
+ * give, where TF.js's kernel is wrong). Called before every pass the library runs; does nothing until TF.js's wasm
+ * backend has registered its kernels (it loads on demand), and nothing once these are in.
  */
 export function ensureWasmKernels(): void {
   // A program may have started its backend itself (tf.setBackend): the backend guards go on here too.

@@ -1,7 +1,7 @@
 /**
  * Integer and boolean tensors through the kernels TF.js's wasm backend got wrong for them, on every backend (on wasm
- * through the library's fixes): clipping an int32 tensor, casting to bool, reversing a bool tensor. The expected
- * values are TensorFlow's.
+ * through the library's fixes): clipping an int32 tensor, casting to bool, choosing between and reversing bool
+ * tensors. The expected values are TensorFlow's.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,31 @@ describe('integer and boolean kernels', () => {
     expect(await values(back)).toEqual(['float32', [0, 1, 1, 1, 1, 0, 1, 1]]);
     expect(await values(chosen)).toEqual(['int32', [0, 1, 1, 0, 1]]);
     tf.dispose([f, i, bf, bi, back, chosen]);
+  });
+
+  it('chooses between bool tensors with where (wasm wrote 4-byte values, past the end of its result)', async () => {
+    const c = tf.tensor2d(
+      [
+        [1, 0, 1],
+        [0, 0, 1],
+      ],
+      [2, 3],
+      'bool',
+    );
+    const a = tf.tensor2d([[0, 1, 1]], [1, 3], 'bool');
+    const b = tf.tensor2d([[1], [0]], [2, 1], 'bool');
+    const y = await expectNoLeak(() => tf.where(c, a, b), 1);
+    expect(await values(y)).toEqual(['bool', [0, 1, 1, 0, 0, 1]]);
+    // Many in a row, each allocating after the last: on wasm the writes past the end broke the heap.
+    for (let k = 0; k < 50; k++) {
+      const big = tf.tidy(() => {
+        const mask = (seed: number) => tf.greater(tf.randomUniform([64, 64], -1, 1, 'float32', seed), 0);
+        return tf.where(mask(3 * k), mask(3 * k + 1), mask(3 * k + 2));
+      });
+      expect(big.shape).toEqual([64, 64]);
+      big.dispose();
+    }
+    tf.dispose([c, a, b, y]);
   });
 
   it('reverses a bool tensor (wasm read it as 4-byte values: [1, 0, 0] reversed gave [16, 0, 0])', async () => {
