@@ -12,6 +12,8 @@
  *   another shader, which works; it is rerouted too, which costs nothing in exactness: see below.)
  * - So every reduction that must transpose first (max/min/sum/prod/mean over axes other than the innermost ones,
  *   argMax/argMin over an axis other than the last) is wrong for int32 input.
+ * - `tf.argMax`/`tf.argMin` (any dtype) return another of several tied positions than the first, which TensorFlow
+ *   and TF.js's other backends return; fixed by finding the first position equal to the extreme.
  * - `tf.addN` of more than 7 tensors (any dtype) builds a shader that reads more storage buffers than a device allows
  *   by default (8, output included): the pipeline is invalid and the result is whatever the buffer held. The fix sums
  *   in chunks of at most 7, still strictly left to right, so the result is the same as one shader's.
@@ -23,6 +25,7 @@
  * Not fixed (unused by this library): cumsum/cumprod along an inner axis, all/any over outer axes of bool tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { asKernelResult } from './kernelResult.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type KernelArgs = Parameters<KernelFunc>[0];
@@ -96,6 +99,9 @@ export function installWebGPUKernelFixes(): string[] {
   for (const name of REDUCTIONS) {
     wrap(name, (original) => (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo };
+      if ((name === tf.ArgMax || name === tf.ArgMin) && !(args.backend as Backend).shouldExecuteOnCPU?.([x])) {
+        return firstOfTies(args, name);
+      }
       if (!needsFloatRoute(x, args.backend as Backend)) return original(args);
       const attrs = args.attrs as { axis?: number | number[]; reductionIndices?: number | number[] };
       const axis = attrs.axis ?? attrs.reductionIndices;
@@ -105,6 +111,30 @@ export function installWebGPUKernelFixes(): string[] {
     });
   }
   return wrapped;
+}
+
+/**
+ * ArgMax or ArgMin with TensorFlow's ties: the first position of the extreme along the axis. TF.js's shaders reduce in
+ * parallel and return another of the tied positions (`argMax` of ten zeros then ones gives 64, not 10), which
+ * ReLU's zeros and saturated scores make common. Here: the extreme, where each value equals it, and the smallest such
+ * position, in float32 (positions are exact below 2^24). NaN is passed over, as TF.js's other backends do; a slice
+ * of NaN only gives position 0.
+ */
+function firstOfTies(args: KernelArgs, name: string): tf.TensorInfo {
+  const x = args.inputs.x as tf.Tensor;
+  const axis = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, x.shape)[0];
+  const out = tf.tidy(() => {
+    const f = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+    // NaN never wins (the other backends pass over it): the loser's end of the line instead.
+    const v = tf.where(tf.isNaN(f), tf.fill(f.shape, name === tf.ArgMax ? -Infinity : Infinity), f);
+    const extreme = name === tf.ArgMax ? tf.max(v, axis, true) : tf.min(v, axis, true);
+    const n = x.shape[axis] as number;
+    const along = x.shape.map((d, i) => (i === axis ? d : 1));
+    const position = tf.reshape(tf.range(0, n, 1, 'float32'), along);
+    const first = tf.min(tf.where(tf.equal(v, extreme), tf.broadcastTo(position, x.shape), tf.fill(x.shape, n)), axis);
+    return tf.cast(tf.where(tf.equal(first, n), tf.zerosLike(first), first), 'int32');
+  });
+  return asKernelResult(args.backend, out);
 }
 
 /** An int32/bool tensor on the GPU (where the broken shaders run), rather than one TF.js handles on the CPU. */

@@ -65,6 +65,24 @@ describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
     expect(Array.from(await tf.argMin(x, 0).data()).every((v) => v === 0)).toBe(true);
   });
 
+  it('argMax and argMin give the first of tied positions, as TensorFlow (the shaders gave 64 for 10)', async () => {
+    const ties = onGpu(tf.concat([tf.zeros([2, 10]), tf.ones([2, 3000])], 1));
+    const low = onGpu(tf.concat([tf.ones([3000, 2]), tf.zeros([7, 2]), tf.zeros([5, 2])], 0));
+    const results = [tf.argMax(ties, 1), tf.argMin(low, 0), tf.argMax(tf.cast(ties, 'int32'), 1), tf.argMax(ties, 0)];
+    const got = await Promise.all(results.map(async (t) => [t.dtype, Array.from(await t.data())]));
+    expect(got).toEqual([
+      ['int32', [10, 10]],
+      ['int32', [3000, 3000]],
+      ['int32', [10, 10]],
+      ['int32', new Array(3010).fill(0)],
+    ]);
+    // NaN is passed over, as on the other backends.
+    const withNaN = onGpu(tf.tensor2d([[1, Number.NaN, 3, 3, -1]]));
+    const [hi, lo] = [tf.argMax(withNaN, 1), tf.argMin(withNaN, 1)];
+    expect([Array.from(await hi.data()), Array.from(await lo.data())]).toEqual([[2], [4]]);
+    tf.dispose([ties, low, ...results, withNaN, hi, lo]);
+  });
+
   it('transposes int32 matrices too', async () => {
     const x = onGpu(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32'));
     expect(Array.from(await tf.transpose(x).data())).toEqual([1, 4, 2, 5, 3, 6]);
