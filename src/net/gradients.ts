@@ -512,7 +512,39 @@ const BATCH_MATMUL: tf.GradConfig = {
 };
 
 /**
- * Gradients that go in over TF.js's own. TF.js's product gradient fails under Node.js's ES modules on every backend
+ * Average pooling's gradient. With padding, TF.js's forward average (as TensorFlow's) leaves the padded cells out of
+ * each window's count, but its AvgPoolGrad kernel divides by the whole window everywhere: along the borders the
+ * gradient was too small (a 3×3 'same' pooling's corner pixel got 1/9 where 1/4 is right, on every backend). `dy`
+ * is scaled by the whole window over each window's count of real cells first (the count as a convolution of ones).
+ */
+const AVG_POOL: tf.GradConfig = {
+  kernelName: tf.AvgPool,
+  inputsToSave: ['x'],
+  gradFunc: (dy, [x]: Saved, attrs: Attrs) => {
+    const { filterSize, strides, pad, dimRoundingMode } = attrs;
+    const grad = (g: tf.Tensor) => run('AvgPoolGrad', { dy: g, input: x }, { filterSize, strides, pad });
+    return {
+      x: () => {
+        if (pad === 'valid') return grad(dy as tf.Tensor);
+        const [kh, kw] = pair(filterSize);
+        const [, h, w] = x.shape as number[];
+        const counts = tf.conv2d(
+          tf.ones([1, h, w, 1]) as tf.Tensor4D,
+          tf.ones([kh, kw, 1, 1]) as tf.Tensor4D,
+          strides as [number, number],
+          pad as 'same',
+          'NHWC',
+          1,
+          dimRoundingMode as 'round' | undefined,
+        );
+        return grad(tf.mul(dy as tf.Tensor, tf.div(tf.scalar(kh * kw), counts)));
+      },
+    };
+  },
+};
+
+/**
+ * Gradients that go in over TF.js's own (average pooling's: see AVG_POOL). TF.js's product gradient fails under Node.js's ES modules on every backend
  * (it calls `permutedX.reshape`, a method tfjs-core adds only in its browser bundle), and its gather gradient needs
  * the UnsortedSegmentSum kernel, which the wasm backend lacks. And two are wrong for what pose models do after their
  * last convolution:
@@ -521,6 +553,7 @@ const BATCH_MATMUL: tf.GradConfig = {
  * where TensorFlow's is zero (a floor is flat wherever it has a slope).
  */
 const OVER_TFJS: tf.GradConfig[] = [
+  AVG_POOL,
   BATCH_MATMUL,
   PROD,
   GATHER,
@@ -637,14 +670,6 @@ const CONFIGS: tf.GradConfig[] = [
                   { filterSize, strides, pad, dimRoundingMode },
                 ),
       };
-    },
-  },
-  {
-    kernelName: tf.AvgPool,
-    inputsToSave: ['x'],
-    gradFunc: (dy, [x]: Saved, attrs: Attrs) => {
-      const { filterSize, strides, pad } = attrs;
-      return { x: () => run('AvgPoolGrad', { dy: dy as tf.Tensor, input: x }, { filterSize, strides, pad }) };
     },
   },
   {

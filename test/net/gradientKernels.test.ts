@@ -301,6 +301,28 @@ describe("product, gather and batched product gradients over TF.js's own", () =>
   });
 });
 
+describe("average pooling gradient over TF.js's own", () => {
+  it("leaves 'same' padding out of each window's count, as the forward average does", async () => {
+    ensureGradients();
+    const [h, w, k, s] = [5, 6, 3, 2];
+    const x = tf.tensor4d(values(h * w, 14), [1, h, w, 1]);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.avgPool(v as tf.Tensor4D, k, s, 'same')))(x);
+    // Written out: output (i, j) averages the real cells of its window, so each of them gets 1 / (their count).
+    const { t, l, oh, ow } = geometry({ h, w, c: 1, k, s, pad: 'same' });
+    const want = new Array<number>(h * w).fill(0);
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++) {
+        const cells: number[] = [];
+        for (let a = i * s - t; a < i * s - t + k; a++)
+          for (let b = j * s - l; b < j * s - l + k; b++) if (a >= 0 && a < h && b >= 0 && b < w) cells.push(a * w + b);
+        for (const c of cells) want[c] += 1 / cells.length;
+      }
+    const got = await g.data();
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 6);
+    tf.dispose([x, g]);
+  });
+});
+
 describe("dilated convolution gradients over TF.js's own", () => {
   /** A `[3, 3, a, b]` kernel spread by `[dh, dw]`, zeros between the taps, written out. */
   const spread = async (w: tf.Tensor, dh: number, dw: number) => {

@@ -182,6 +182,19 @@ describe('the gradients registered for converted graphs', () => {
       () => [values([2, 7, 7, 3], 15), values([3, 3, 3, 2], 16)],
       [0, 1],
     ],
+    // Inception's branches pool 3×3 'same': TF's average leaves the padding out of the count, and so must its gradient.
+    [
+      'AvgPool, 3×3 stride 1 same',
+      (x) => tf.avgPool(x as tf.Tensor4D, 3, 1, 'same'),
+      () => [values([2, 5, 6, 3], 72)],
+      [0],
+    ],
+    [
+      'AvgPool, 3×2 strides [2, 3] same',
+      (x) => tf.avgPool(x as tf.Tensor4D, [3, 2], [2, 3], 'same'),
+      () => [values([1, 7, 8, 2], 73)],
+      [0],
+    ],
     // Dilated (atrous, as DeepLab's and BodyPix's): TF.js's gradients refuse a dilation above 1, and its cpu
     // backend's depthwise ones gave other numbers without an error.
     [
