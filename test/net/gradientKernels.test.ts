@@ -301,6 +301,38 @@ describe("product, gather and batched product gradients over TF.js's own", () =>
   });
 });
 
+describe("mirror padding gradient over TF.js's own", () => {
+  for (const mode of ['reflect', 'symmetric'] as const) {
+    it(`${mode}: each value gets the gradient of every place it was copied to`, async () => {
+      ensureGradients();
+      const [h, w] = [4, 5];
+      const pads: [number, number][] = [
+        [2, 1],
+        [1, 3],
+      ];
+      const x = tf.tensor2d(values(h * w, 15), [h, w]);
+      const [ph, pw] = [h + 3, w + 4];
+      const weights = values(ph * pw, 16);
+      const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.mirrorPad(v, pads, mode), tf.tensor2d(weights, [ph, pw]))))(
+        x,
+      );
+      // Written out: where each padded cell was copied from.
+      const from = (i: number, before: number, d: number) => {
+        const k = i - before;
+        if (k < 0) return mode === 'reflect' ? -k : -k - 1;
+        if (k >= d) return mode === 'reflect' ? 2 * (d - 1) - k : 2 * d - 1 - k;
+        return k;
+      };
+      const want = new Array<number>(h * w).fill(0);
+      for (let i = 0; i < ph; i++)
+        for (let j = 0; j < pw; j++) want[from(i, 2, h) * w + from(j, 1, w)] += weights[i * pw + j];
+      const got = await g.data();
+      for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 5);
+      tf.dispose([x, g]);
+    });
+  }
+});
+
 describe("average pooling gradient over TF.js's own", () => {
   it("leaves 'same' padding out of each window's count, as the forward average does", async () => {
     ensureGradients();

@@ -60,6 +60,7 @@ const KERNELS = [
   tf.Tile,
   tf.Mod,
   tf.Conv2DBackpropInput,
+  tf.MirrorPad,
 ];
 let unregistered: string[];
 beforeAll(() => {
@@ -181,6 +182,37 @@ describe('the gradients registered for converted graphs', () => {
       (x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'),
       () => [values([2, 7, 7, 3], 15), values([3, 3, 3, 2], 16)],
       [0, 1],
+    ],
+    // Style-transfer and segmentation graphs pad by reflection (tf.pad with mode 'REFLECT' or 'SYMMETRIC').
+    [
+      'MirrorPad, reflect, 1 and 2 cells',
+      (x) =>
+        tf.mirrorPad(
+          x,
+          [
+            [0, 0],
+            [1, 2],
+            [2, 1],
+            [0, 0],
+          ],
+          'reflect',
+        ),
+      () => [values([1, 4, 5, 2], 74)],
+      [0],
+    ],
+    [
+      'MirrorPad, symmetric, 3 cells before',
+      (x) =>
+        tf.mirrorPad(
+          x,
+          [
+            [3, 0],
+            [1, 1],
+          ],
+          'symmetric',
+        ),
+      () => [values([3, 4], 75)],
+      [0],
     ],
     // Inception's branches pool 3×3 'same': TF's average leaves the padding out of the count, and so must its gradient.
     [
