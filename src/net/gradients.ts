@@ -892,6 +892,87 @@ const CONFIGS: tf.GradConfig[] = [
       };
     },
   },
+  // TensorFlow 1 graphs run a dilated convolution as SpaceToBatchND, a convolution and BatchToSpaceND; each is the
+  // other's gradient.
+  {
+    kernelName: tf.SpaceToBatchND,
+    gradFunc: (dy, _saved: Saved, attrs: Attrs) => ({
+      x: () => tf.batchToSpaceND(dy as tf.Tensor, attrs.blockShape as number[], attrs.paddings as [number, number][]),
+    }),
+  },
+  {
+    kernelName: tf.BatchToSpaceND,
+    gradFunc: (dy, _saved: Saved, attrs: Attrs) => ({
+      x: () => tf.spaceToBatchND(dy as tf.Tensor, attrs.blockShape as number[], attrs.crops as [number, number][]),
+    }),
+  },
+  {
+    // GELU (ConvNeXt, vision transformers) is x·(1 + erf(x/√2))/2: d erf(x) = 2/√π · exp(−x²).
+    kernelName: tf.Erf,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({
+      x: () => tf.mul(dy as tf.Tensor, tf.mul(tf.exp(tf.neg(tf.square(x))), 2 / Math.sqrt(Math.PI))),
+    }),
+  },
+  {
+    // Mish (YOLOv4) is x·tanh(softplus(x)): d softplus(x) = sigmoid(x).
+    kernelName: tf.Softplus,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.sigmoid(x)) }),
+  },
+  {
+    // SELU's constants, as TensorFlow's: scale for x > 0, scale·alpha·exp(x) below.
+    kernelName: tf.Selu,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({
+      x: () => {
+        const scale = 1.0507009873554805;
+        const alpha = 1.6732632423543772;
+        const below = tf.mul(tf.exp(x), scale * alpha);
+        return tf.mul(dy as tf.Tensor, tf.where(tf.greater(x, 0), tf.fill(x.shape, scale), below));
+      },
+    }),
+  },
+  {
+    // d aᵇ/da = b·aᵇ⁻¹; d aᵇ/db = aᵇ·ln a where a > 0, else 0 (TensorFlow's choice); summed over broadcast axes.
+    kernelName: tf.Pow,
+    inputsToSave: ['a', 'b'],
+    outputsToSave: [true],
+    gradFunc: (dy, [a, b, y]: Saved) => ({
+      a: () => reduceTo(tf.mul(dy as tf.Tensor, tf.mul(b, tf.pow(a, tf.sub(b, 1)))), a.shape),
+      b: () => {
+        const lnA = tf.where(tf.greater(a, 0), tf.log(a), tf.zerosLike(a));
+        return reduceTo(tf.mul(dy as tf.Tensor, tf.mul(y, lnA)), b.shape);
+      },
+    }),
+  },
+  {
+    kernelName: tf.Reverse,
+    gradFunc: (dy, _saved: Saved, attrs: Attrs) => ({ x: () => tf.reverse(dy as tf.Tensor, attrs.dims as number[]) }),
+  },
+  {
+    kernelName: tf.Log1p,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({ x: () => tf.div(dy as tf.Tensor, tf.add(x, 1)) }),
+  },
+  {
+    kernelName: tf.Sin,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.cos(x)) }),
+  },
+  {
+    kernelName: tf.Cos,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({ x: () => tf.neg(tf.mul(dy as tf.Tensor, tf.sin(x))) }),
+  },
+  {
+    // A running sum's gradient is the running sum of dy the other way.
+    kernelName: tf.Cumsum,
+    gradFunc: (dy, _saved: Saved, attrs: Attrs) => ({
+      x: () =>
+        tf.cumsum(dy as tf.Tensor, attrs.axis as number, attrs.exclusive as boolean, !(attrs.reverse as boolean)),
+    }),
+  },
   {
     // d√x = 1 / (2√x), from the output (MoveNet's distance from each keypoint to the grid).
     kernelName: tf.Sqrt,

@@ -61,6 +61,17 @@ const KERNELS = [
   tf.Mod,
   tf.Conv2DBackpropInput,
   tf.MirrorPad,
+  tf.SpaceToBatchND,
+  tf.BatchToSpaceND,
+  tf.Erf,
+  tf.Softplus,
+  tf.Selu,
+  tf.Pow,
+  tf.Reverse,
+  tf.Log1p,
+  tf.Sin,
+  tf.Cos,
+  tf.Cumsum,
 ];
 let unregistered: string[];
 beforeAll(() => {
@@ -182,6 +193,59 @@ describe('the gradients registered for converted graphs', () => {
       (x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'),
       () => [values([2, 7, 7, 3], 15), values([3, 3, 3, 2], 16)],
       [0, 1],
+    ],
+    // TensorFlow 1's dilated convolution: space to batch, convolve, batch to space.
+    [
+      'SpaceToBatchND, block [2, 2], padded',
+      (x) =>
+        tf.spaceToBatchND(
+          x,
+          [2, 2],
+          [
+            [0, 0],
+            [1, 1],
+          ],
+        ),
+      () => [values([1, 4, 6, 2], 76)],
+      [0],
+    ],
+    [
+      'BatchToSpaceND, block [2, 2], cropped',
+      // Weighted: the function is linear, and the random weights alone happened to cancel along the direction.
+      (x) =>
+        tf.mul(
+          tf.batchToSpaceND(
+            x,
+            [2, 2],
+            [
+              [0, 0],
+              [1, 1],
+            ],
+          ),
+          tf.reshape(tf.range(1, 33), [1, 4, 4, 2]),
+        ),
+      () => [values([4, 2, 3, 2], 87)],
+      [0],
+    ],
+    // GELU's erf (ConvNeXt, transformers), Mish's softplus (YOLOv4), SELU, powers, reversals, running sums.
+    ['Erf', (x) => tf.erf(x), () => [values([4, 5], 78)], [0]],
+    ['Softplus', (x) => tf.softplus(x), () => [values([4, 5], 79, -4, 4)], [0]],
+    ['Selu', (x) => tf.selu(x), () => [values([4, 5], 80, -2, 2, [0])], [0]],
+    ['Pow (broadcast exponent)', (a, b) => tf.pow(a, b), () => [values([3, 4], 81, 0.5, 2), values([4], 82)], [0, 1]],
+    [
+      'Reverse',
+      (x) => tf.mul(tf.reverse(x, [0, 2]), tf.reshape(tf.range(1, 25), [2, 3, 4])),
+      () => [values([2, 3, 4], 83)],
+      [0],
+    ],
+    ['Log1p', (x) => tf.log1p(x), () => [values([4, 5], 84, 0, 3)], [0]],
+    ['Sin and Cos', (x) => tf.mul(tf.sin(x), tf.cos(tf.mul(x, 2))), () => [values([4, 5], 85)], [0]],
+    // Along the last axis: TF.js's WebGPU cumsum is wrong along another (see webgpuKernelFixes.ts).
+    [
+      'Cumsum, exclusive and reversed',
+      (x) => tf.mul(tf.cumsum(x, 1, true, true), tf.cumsum(x, 1)),
+      () => [values([3, 5], 86)],
+      [0],
     ],
     // Style-transfer and segmentation graphs pad by reflection (tf.pad with mode 'REFLECT' or 'SYMMETRIC').
     [
@@ -618,12 +682,12 @@ describe('gradient methods on a user’s GraphModel', () => {
   });
 
   it('names the operation and the fix when the graph uses one whose gradient nobody registered', async () => {
-    const withSoftplus = await toNetwork(await loadUserGraph('Softplus'), { normalization: 'rescale-zero-one' });
+    const withAsinh = await toNetwork(await loadUserGraph('Asinh'), { normalization: 'rescale-zero-one' });
     await expectThrowsNoLeak(
-      () => gradCAM(withSoftplus, img, 0, { featureLayer: 'conv' }),
+      () => gradCAM(withAsinh, img, 0, { featureLayer: 'conv' }),
       TypeError,
-      /^gradCAM: .* uses the TF\.js operation 'Softplus', whose gradient is not registered; import '@tensorflow\/tfjs-layers'/,
+      /^gradCAM: .* uses the TF\.js operation 'Asinh', whose gradient is not registered; import '@tensorflow\/tfjs-layers'/,
     );
-    withSoftplus.dispose();
+    withAsinh.dispose();
   });
 });
