@@ -966,6 +966,17 @@ const CONFIGS: tf.GradConfig[] = [
     gradFunc: (dy, [x]: Saved) => ({ x: () => tf.neg(tf.mul(dy as tf.Tensor, tf.sin(x))) }),
   },
   {
+    // Local response normalization (GoogLeNet's and AlexNet's, as MATLAB's crossChannelNormalizationLayer), by
+    // TF.js's LRNGrad kernel, which every backend has.
+    kernelName: tf.LRN,
+    inputsToSave: ['x'],
+    outputsToSave: [true],
+    gradFunc: (dy, [x, y]: Saved, attrs: Attrs) => {
+      const { depthRadius, bias, alpha, beta } = attrs;
+      return { x: () => run('LRNGrad', { x, y, dy: dy as tf.Tensor }, { depthRadius, bias, alpha, beta }) };
+    },
+  },
+  {
     // A running sum's gradient is the running sum of dy the other way.
     kernelName: tf.Cumsum,
     gradFunc: (dy, _saved: Saved, attrs: Attrs) => ({

@@ -72,6 +72,7 @@ const KERNELS = [
   tf.Sin,
   tf.Cos,
   tf.Cumsum,
+  tf.LRN,
 ];
 let unregistered: string[];
 beforeAll(() => {
@@ -245,6 +246,13 @@ describe('the gradients registered for converted graphs', () => {
       'Cumsum, exclusive and reversed',
       (x) => tf.mul(tf.cumsum(x, 1, true, true), tf.cumsum(x, 1)),
       () => [values([3, 5], 86)],
+      [0],
+    ],
+    // GoogLeNet's and AlexNet's local response normalization (MATLAB's crossChannelNormalizationLayer).
+    [
+      'LRN, depth radius 2',
+      (x) => tf.localResponseNormalization(x as tf.Tensor4D, 2, 1, 0.1, 0.75),
+      () => [values([1, 3, 3, 6], 88)],
       [0],
     ],
     // Style-transfer and segmentation graphs pad by reflection (tf.pad with mode 'REFLECT' or 'SYMMETRIC').
