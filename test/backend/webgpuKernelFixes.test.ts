@@ -23,7 +23,19 @@ function grid(dtype: 'int32' | 'float32') {
 describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
   it('wraps cast, transpose, addN and the reductions, once', () => {
     const names = installWebGPUKernelFixes();
-    expect(names).toEqual(['Cast', 'Transpose', 'AddN', 'Max', 'Min', 'Sum', 'Prod', 'Mean', 'ArgMax', 'ArgMin']);
+    expect(names).toEqual([
+      'Cast',
+      'Transpose',
+      'AddN',
+      'BatchMatMul',
+      'Max',
+      'Min',
+      'Sum',
+      'Prod',
+      'Mean',
+      'ArgMax',
+      'ArgMin',
+    ]);
     expect(installWebGPUKernelFixes()).toEqual(names);
   });
 
@@ -81,6 +93,18 @@ describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
     const [hi, lo] = [tf.argMax(withNaN, 1), tf.argMin(withNaN, 1)];
     expect([Array.from(await hi.data()), Array.from(await lo.data())]).toEqual([[2], [4]]);
     tf.dispose([ties, low, ...results, withNaN, hi, lo]);
+  });
+
+  it('multiplies batches that both broadcast ([2, 1] by [1, 3]; TF.js sized the result from one of them)', async () => {
+    const a = onGpu(tf.reshape(tf.range(0, 24), [2, 1, 3, 4]));
+    const b = onGpu(tf.reshape(tf.range(0, 24), [1, 3, 4, 2]));
+    const y = tf.matMul(a, b);
+    const want = tf.matMul(tf.broadcastTo(a, [2, 3, 3, 4]), tf.broadcastTo(b, [2, 3, 4, 2]));
+    expect(y.shape).toEqual([2, 3, 3, 2]);
+    expect(Array.from(await y.data())).toEqual(Array.from(await want.data()));
+    const t = tf.matMul(b, a, true, true); // bᵀ·aᵀ, batches broadcast the same way
+    expect(t.shape).toEqual([2, 3, 2, 3]);
+    tf.dispose([a, b, y, want, t]);
   });
 
   it('transposes int32 matrices too', async () => {
