@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES } from './backendNames.js';
-import { asKernelResult } from './kernelResult.js';
+import { asKernelResult, replaceKernel } from './kernelReplacement.js';
 
 /** A strided slice's attributes, as TensorFlow's graph (and TF.js's `StridedSlice` kernel) carries them. */
 export interface StridedSliceAttrs {
@@ -166,23 +166,14 @@ function fixedStridedSlice(args: KernelArgs, original: tf.KernelFunc): tf.Tensor
   return asKernelResult(args.backend, out);
 }
 
-/** The `StridedSlice` kernels this module registered, to tell them from TF.js's. */
-const fixed = new WeakSet<tf.KernelFunc>();
-
 /**
  * Puts the fixed `StridedSlice` in place of TF.js's on every backend that has registered one (each backend registers
  * its kernels when it is first imported, so this runs again before every pass; a lookup per backend once in place).
- * Every strided slice in the process then reads its attributes as TensorFlow does; one TF.js read right goes to
+ * Every strided slice in the process then reads its attributes as TensorFlow does; one TF.js reads right goes to
  * TF.js's kernel unchanged.
  */
 export function fixStridedSlice(): void {
   for (const backend of BACKEND_NAMES) {
-    const current = tf.getKernel(tf.StridedSlice, backend);
-    if (current === undefined || fixed.has(current.kernelFunc)) continue;
-    const original = current.kernelFunc;
-    const kernelFunc: tf.KernelFunc = (args) => fixedStridedSlice(args, original);
-    fixed.add(kernelFunc);
-    tf.unregisterKernel(tf.StridedSlice, backend);
-    tf.registerKernel({ ...current, kernelFunc });
+    replaceKernel(tf.StridedSlice, backend, (original) => (args) => fixedStridedSlice(args, original));
   }
 }

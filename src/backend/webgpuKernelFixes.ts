@@ -27,7 +27,7 @@
  * Not fixed (unused by this library): cumsum/cumprod along an inner axis, all/any over outer axes of bool tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { asKernelResult } from './kernelResult.js';
+import { asKernelResult } from './kernelReplacement.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type KernelArgs = Parameters<KernelFunc>[0];

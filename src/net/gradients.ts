@@ -7,7 +7,7 @@
  * for: a convolution's filter gradient never runs when the filter is a constant. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { asKernelResult } from '../backend/kernelResult.js';
+import { asKernelResult } from '../backend/kernelReplacement.js';
 import { type StridedSliceAttrs, stridedSliceSpec } from '../backend/stridedSlice.js';
 import { dilateKernel, kernelTaps } from './dilation.js';
 import {

@@ -7,17 +7,14 @@
  *   built from operations it took nine slices, comparisons and pads: half of the step);
  * - a strided convolution's col2im (its input gradient is one matrix product and this);
  * - a concatenation's gradient, copying runs where TF.js's SplitV copies element by element;
- * - a strided gradient spread out by the stride and padded in one pass, where pads took three;
- * - a fix of TF.js's gather with batch dimensions, which reads the later batches' indices from the wrong place;
- * - fixes of TF.js's int32 clipping, casts to bool, bool reversals and choices of bool values, which give other
- *   values than TensorFlow's (the last two also write past the end of their result).
+ * - a strided gradient spread out by the stride and padded in one pass, where pads took three.
  * Each only moves, adds or subtracts values, in a fixed order, so the results do not depend on the thread count.
  * The gradient kernels are registered by `ensureGradients`, the concatenation and subtraction by
  * `ensureWasmKernels`; not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { guardBackends } from '../backend/backendGuards.js';
-import { asKernelResult } from '../backend/kernelResult.js';
+import { replaceKernel } from '../backend/kernelReplacement.js';
 
 /**
  * Max pooling's input gradient with TF's routing (each window's first maximum, row-major). Inputs `dy`, `x` and the
@@ -293,145 +290,23 @@ function subLastAxis(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Te
   return out;
 }
 
-/**
- * A gather with batch dimensions (`batchDims > 0`): TF.js 4.22's wasm kernel reads the indices of every batch after
- * the first from the wrong place (other numbers than the cpu and WebGPU backends, and no error:
- * `tf.gather(x [2, 4], [[3, 0, 3], [1, 2, 2]], 1, 1)` gives batch 1 the indices 1, 2 and 3... shifted). It runs as a
- * gather without batch dimensions, which the kernel gets right: the gathered axis moved next to the batch dimensions,
- * each batch's rows and indices laid end to end (an index offset by its batch's rows), and the result's axes moved
- * back. Every other gather is TF.js's.
- */
-function gatherBatched(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { x, indices } = args.inputs as unknown as { x: tf.Tensor; indices: tf.Tensor };
-  const attrs = args.attrs as unknown as { axis: number; batchDims?: number };
-  const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
-  const given = attrs.batchDims ?? 0;
-  const batchDims = given < 0 ? given + indices.rank : given;
-  if (batchDims === 0) return original(args);
-  const out = tf.tidy(() => {
-    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
-    const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
-    const batch = x.shape.slice(0, batchDims);
-    const picks = indices.shape.slice(batchDims);
-    const [b, k, d] = [size(batch), size(picks), x.shape[axis]];
-    // [batch…, between…, gathered, rest…] → [batch…, gathered, between…, rest…] → rows [b·d, between…, rest…].
-    const moved = tf.transpose(x, [
-      ...range(0, batchDims),
-      axis,
-      ...range(batchDims, axis),
-      ...range(axis + 1, x.rank),
-    ]);
-    const rows = tf.reshape(moved, [b * d, ...moved.shape.slice(batchDims + 1)]);
-    const offsets = tf.mul(tf.range(0, b, 1, 'int32'), tf.scalar(d, 'int32'));
-    const at = tf.add(tf.reshape(tf.cast(indices, 'int32'), [b, k]), tf.reshape(offsets, [b, 1]));
-    const picked = tf.gather(rows, tf.reshape(at, [b * k]), 0); // [b·k, between…, rest…]
-    const shaped = tf.reshape(picked, [...batch, ...picks, ...moved.shape.slice(batchDims + 1)]);
-    const between = axis - batchDims;
-    if (between === 0) return shaped;
-    const p = picks.length;
-    return tf.transpose(shaped, [
-      ...range(0, batchDims),
-      ...range(batchDims + p, batchDims + p + between),
-      ...range(batchDims, batchDims + p),
-      ...range(batchDims + p + between, shaped.rank),
-    ]);
-  });
-  return asKernelResult(args.backend, out);
-}
-
-/**
- * TF.js's wasm `ClipByValue` on an int32 tensor writes the bounds' float bits where it clips (-3 as -1069547520) and
- * leaves values above the upper bound: an int32 tensor is clipped here by a maximum and a minimum with whole bounds
- * (the smallest whole number at or above the lower bound, the largest at or below the upper one), which TF.js's wasm
- * kernels get right. Other dtypes are TF.js's.
- */
-function clipInt32(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { x } = args.inputs as unknown as { x: tf.Tensor };
-  if (x.dtype !== 'int32') return original(args);
-  const { clipValueMin, clipValueMax } = args.attrs as unknown as { clipValueMin: number; clipValueMax: number };
-  const out = tf.tidy(() =>
-    tf.minimum(
-      tf.maximum(x, tf.scalar(Math.ceil(clipValueMin), 'int32')),
-      tf.scalar(Math.floor(clipValueMax), 'int32'),
-    ),
-  );
-  return asKernelResult(args.backend, out);
-}
-
-/**
- * TF.js's wasm `Cast` to bool keeps each value's low byte (0.2 becomes false, -1 the byte 255, which later reads as
- * 255): a cast to bool is `x ≠ 0` here, as TensorFlow's (NaN is true). A cast between other dtypes is TF.js's.
- */
-function castToBool(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { x } = args.inputs as unknown as { x: tf.Tensor };
-  const { dtype } = args.attrs as unknown as { dtype: tf.DataType };
-  if (dtype !== 'bool' || x.dtype === 'bool' || x.dtype === 'string' || x.dtype === 'complex64') return original(args);
-  return asKernelResult(
-    args.backend,
-    tf.tidy(() => tf.notEqual(x, tf.scalar(0, x.dtype))),
-  );
-}
-
-/**
- * TF.js's wasm `Reverse` treats a bool tensor as 4-byte values (`[1, 0, 0]` reversed gives `[16, 0, 0]`), reading
- * and writing past its end (a later allocation then fails with "memory access out of bounds"): a bool tensor is
- * reversed as int32 here and compared with 0 after. Other dtypes are TF.js's.
- */
-function reverseBool(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { x } = args.inputs as unknown as { x: tf.Tensor };
-  if (x.dtype !== 'bool') return original(args);
-  const { dims } = args.attrs as unknown as { dims: number | number[] };
-  const out = tf.tidy(() => tf.notEqual(tf.reverse(tf.cast(x, 'int32'), dims), tf.scalar(0, 'int32')));
-  return asKernelResult(args.backend, out);
-}
-
-/**
- * TF.js's wasm `Select` (`tf.where(condition, a, b)`) writes bool values as 4-byte ones: past the end of its result,
- * over whatever the heap holds there (a later allocation then fails with "memory access out of bounds"). Bool values
- * are chosen as int32 here and compared with 0 after. Other dtypes are TF.js's.
- */
-function selectBool(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { condition, t, e } = args.inputs as unknown as { condition: tf.Tensor; t: tf.Tensor; e: tf.Tensor };
-  if (t.dtype !== 'bool') return original(args);
-  const out = tf.tidy(() =>
-    tf.notEqual(tf.where(condition, tf.cast(t, 'int32'), tf.cast(e, 'int32')), tf.scalar(0, 'int32')),
-  );
-  return asKernelResult(args.backend, out);
-}
-
 /** The kernels `ensureWasmKernels` puts in place of TF.js's: each is given TF.js's, to hand back what it leaves. */
 const REPLACEMENTS: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]][] = [
   [tf.Concat, concatRuns],
   [tf.Sub, subLastAxis],
-  [tf.GatherV2, gatherBatched],
-  [tf.ClipByValue, clipInt32],
-  [tf.Cast, castToBool],
-  [tf.Reverse, reverseBool],
-  [tf.Select, selectBool],
 ];
-
-/** The kernels `ensureWasmKernels` registered last, by name. */
-const ours = new Map<string, tf.KernelFunc>();
 
 /**
  * Puts the library's `Concat` and `Sub` in place of TF.js's on the wasm backend (TF.js's go on serving what these
- * hand back), and its fixes of TF.js's `GatherV2`, `ClipByValue`, `Cast`, `Reverse` and `Select`. They are registered
- * in TF.js's kernel registry, so every concatenation, subtraction, gather, clipping, cast, reversal and `where` on
- * wasm in the process uses them: they give the same values, bit for bit (the fixes: the values the other backends
- * give, where TF.js's kernel is wrong). Called before every pass the library runs; does nothing until TF.js's wasm
- * backend has registered its kernels (it loads on demand), and nothing once these are in.
+ * hand back), and the backend guards and kernel fixes (`guardBackends`). They are registered in TF.js's kernel
+ * registry, so every concatenation and subtraction on wasm in the process uses them: they give the same values, bit
+ * for bit. Called before every pass the library runs; does nothing until TF.js's wasm backend has registered its
+ * kernels (it loads on demand), and nothing once these are in.
  */
 export function ensureWasmKernels(): void {
   // A program may have started its backend itself (tf.setBackend): the backend guards go on here too.
   guardBackends();
   for (const [name, kernel] of REPLACEMENTS) {
-    const current = tf.getKernel(name, 'wasm');
-    if (current === undefined || current.kernelFunc === ours.get(name)) continue;
-    const original = current.kernelFunc;
-    const func: tf.KernelFunc = (args) => kernel(args, original);
-    ours.set(name, func);
-    tf.unregisterKernel(name, 'wasm');
-    // TF.js's setup goes with it: it binds the kernel to the wasm module when a backend starts.
-    tf.registerKernel({ ...current, kernelFunc: func });
+    replaceKernel(name, 'wasm', (original) => (args) => kernel(args, original));
   }
 }

@@ -1,0 +1,36 @@
+/**
+ * Replacing a TF.js kernel with the library's (a fix of one TF.js gets wrong, or a faster one), and handing the
+ * engine a result computed with TF.js operations inside such a kernel. Not exported from the package.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The kernel functions `replaceKernel` registered, by backend and kernel name. */
+const ours = new Map<string, tf.KernelFunc>();
+
+/**
+ * Puts `wrap(TF.js's kernel function)` in place of kernel `name` on `backend`, keeping the kernel's setup (the wasm
+ * kernels bind to the module when the backend starts). Does nothing when the backend has not registered the kernel
+ * yet (backends register theirs when first imported), or when the kernel registered is the one this put in; so it
+ * can run before every pass at the cost of a lookup. One replacement per kernel and backend: the library's
+ * replacements are spread over modules, each kernel named in one only.
+ */
+export function replaceKernel(name: string, backend: string, wrap: (original: tf.KernelFunc) => tf.KernelFunc): void {
+  const current = tf.getKernel(name, backend);
+  const key = `${backend}/${name}`;
+  if (current === undefined || current.kernelFunc === ours.get(key)) return;
+  const kernelFunc = wrap(current.kernelFunc);
+  ours.set(key, kernelFunc);
+  tf.unregisterKernel(name, backend);
+  tf.registerKernel({ ...current, kernelFunc });
+}
+
+/**
+ * `out`'s data handed to the engine as the result of the kernel running on `backend`: its reference is taken before
+ * the tensor is freed, so nothing leaks and nothing is copied.
+ */
+export function asKernelResult(backend: unknown, out: tf.Tensor): tf.TensorInfo {
+  (backend as { incRef(dataId: tf.DataId): void }).incRef(out.dataId);
+  const info = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
+  out.dispose();
+  return info;
+}
