@@ -14,7 +14,7 @@ import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetw
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { ModelSource } from './modelSource.js';
-import { checkedKerasHandler, type GraphDefNode } from './tfjsInternals.js';
+import { loadKerasModel, type GraphDefNode } from './tfjsInternals.js';
 import { checkClassCount, checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
 import type { Network } from './types.js';
 
@@ -166,7 +166,8 @@ export async function importNetwork(
           { cause: err },
         );
       }
-      const checked = checkedKerasHandler(
+      model = await loadKerasModel(
+        layers,
         artifacts,
         (m) =>
           (refusal = new Error(
@@ -175,12 +176,6 @@ export async function importNetwork(
               'its weights were written, or weight files of another version)',
           )),
       );
-      try {
-        model = await layers.loadLayersModel(checked.handler);
-      } catch (err) {
-        checked.release();
-        throw err;
-      }
     }
   } catch (err) {
     if (err === refusal) throw err;

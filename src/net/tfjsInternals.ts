@@ -7,6 +7,7 @@
  * Not exported from the package.
  */
 import type { GraphModel } from '@tensorflow/tfjs-converter';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** The @tensorflow/tfjs-converter version the readers below were checked against. */
@@ -116,53 +117,56 @@ export interface WeightShapeMismatch {
 }
 
 /**
- * An IO handler of Keras model artifacts for tfjs-layers' `loadLayersModel` that stops it before it decodes the
- * weights when one of them has another shape than the variable its layer made. tfjs-layers makes every layer's
- * variables, decodes every weight, and only then writes them one by one: a weight of another shape (a model.json
- * edited after its weights were written, shards of another version) throws there and keeps the variables and the
- * decoded weights, twice the model's size, for good. It reads `weightSpecs` once before making the variables and
- * again after, in one synchronous stretch: between those reads, the variables new in the engine's private
- * `state.registeredVariables` are the model's. At the second read they are compared by name with the manifest (a
- * name TF.js made unique with `_1` is looked up both ways); on a mismatch `mismatch` is thrown there. `release()`
- * frees those variables after a failure.
+ * A Keras model of `artifacts`, made by tfjs-layers' `loadLayersModel` but with its weights loaded here, so that a
+ * model.json that does not fit its weights leaves nothing allocated. tfjs-layers makes every layer's variables,
+ * decodes every weight and only then checks them against each other: a weight of another shape, a name no layer
+ * makes, or a layer left without its weight threw there and kept the variables and the decoded weights, twice the
+ * model's size, for good. `loadLayersModel` reads `weightData` first to choose cheap zeros over the layers'
+ * initializers (it does so when weights will follow), then to decide whether to load them. The artifacts handed to it
+ * give the data at the first read only, so it makes the model without weights. Then each weight of the manifest is compared with the
+ * layer's variable it names (matched as `loadWeights` matches them; `mismatch` is thrown before anything is decoded),
+ * and the weights are decoded and loaded with tfjs-layers' public `loadWeights` (strict: every weight used, every
+ * variable set), the decoded tensors freed whatever happens and the model freed when anything fails. Optimizer
+ * weights (a model saved while training) are left out: the library never trains.
  */
-export function checkedKerasHandler(
+export async function loadKerasModel(
+  layers: Pick<typeof import('@tensorflow/tfjs-layers'), 'loadLayersModel'>,
   artifacts: tf.io.ModelArtifacts,
   mismatch: (m: WeightShapeMismatch) => Error,
-): { handler: tf.io.IOHandler; release(): void } {
-  const state = (tf.engine() as unknown as { state?: { registeredVariables?: Record<string, tf.Variable> } }).state;
-  const specs = artifacts.weightSpecs;
-  const shapes = new Map((specs ?? []).map((s) => [s.name, s.shape]));
-  let before: Set<string> | null = null;
-  let made: tf.Variable[] | null = null;
+): Promise<LayersModel> {
+  let reads = 0;
   const view: tf.io.ModelArtifacts = { ...artifacts };
-  Object.defineProperty(view, 'weightSpecs', {
+  Object.defineProperty(view, 'weightData', {
     enumerable: true,
-    get() {
-      const vars = state?.registeredVariables;
-      if (!vars || made) return specs;
-      if (!before) {
-        before = new Set(Object.keys(vars));
-        return specs;
-      }
-      const names = Object.keys(vars).filter((k) => !before!.has(k));
-      if (names.length === 0) return specs;
-      made = names.map((k) => vars[k]);
-      for (const v of made) {
-        const candidates = [v.name, v.name.replace(/_\d+$/, '')].filter((n) => shapes.has(n));
-        if (candidates.length === 0) continue;
-        if (candidates.some((n) => tf.util.arraysEqual(shapes.get(n)!, v.shape))) continue;
-        throw mismatch({ name: candidates[0], file: shapes.get(candidates[0])!, layer: v.shape });
-      }
-      return specs;
-    },
+    get: () => (reads++ === 0 ? artifacts.weightData : undefined),
   });
-  return {
-    handler: { load: async () => view },
-    release: () => {
-      for (const v of made ?? []) v.dispose();
-    },
-  };
+  const model = await layers.loadLayersModel({ load: async () => view });
+  try {
+    const specs = (artifacts.weightSpecs ?? []).filter((s) => s.group !== 'optimizer');
+    const byName = new Map(model.weights.map((w) => [w.originalName, w]));
+    // As loadWeights: the name itself, else without a cell's name (TensorFlow 2.2's layer/cell/weight).
+    const variableOf = (name: string) => {
+      const parts = name.split('/');
+      return byName.get(name) ?? byName.get([...parts.slice(0, -2), parts[parts.length - 1]].join('/'));
+    };
+    for (const s of specs) {
+      // A variable's shape is whole (no null dimension).
+      const shape = variableOf(s.name)?.shape as number[] | undefined;
+      if (shape && !tf.util.arraysEqual(shape, s.shape)) throw mismatch({ name: s.name, file: s.shape, layer: shape });
+    }
+    // In a scope: a weight that fails to decode (a string weight's length beyond the data) frees those before it.
+    const data = artifacts.weightData;
+    const all = data ? tf.tidy(() => tf.io.decodeWeights(data, artifacts.weightSpecs ?? [])) : {};
+    try {
+      model.loadWeights(Object.fromEntries(specs.map((s) => [s.name, all[s.name]])), true);
+    } finally {
+      tf.dispose(Object.values(all));
+    }
+    return model;
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
 }
 
 /** A weight as a Keras layer of tfjs-layers keeps it (a `LayerVariable`). */

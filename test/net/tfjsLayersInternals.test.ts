@@ -3,7 +3,12 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { batchNormWeights, convolutionWeights, TFJS_LAYERS_CHECKED } from '../../src/net/tfjsInternals.js';
+import {
+  batchNormWeights,
+  convolutionWeights,
+  loadKerasModel,
+  TFJS_LAYERS_CHECKED,
+} from '../../src/net/tfjsInternals.js';
 
 // The Keras layer fields the library reads (src/net/tfjsInternals.ts): these tests fail when @tensorflow/tfjs-layers
 // changes version or a field moves, so that an upgrade re-checks them instead of losing gradients through batch norms
@@ -44,5 +49,37 @@ describe('tfjs-layers internals the library reads', () => {
     expect(Array.from(await y.data())).toEqual([0, 2]);
     expect(convolutionWeights(tfl.layers.dense({ units: 2 }))).toBeNull();
     tf.dispose([x, y]);
+  });
+
+  it('loadLayersModel reads weightData first to choose zeros over initializers, then to load (loadKerasModel)', async () => {
+    const made = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 2 })] });
+    let saved: tf.io.ModelArtifacts | undefined;
+    await made.save(
+      tf.io.withSaveHandler(async (a) => {
+        saved = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    made.dispose();
+    const artifacts = saved!;
+    let reads = 0;
+    const counted = { ...artifacts };
+    Object.defineProperty(counted, 'weightData', {
+      get: () => {
+        reads++;
+        return artifacts.weightData;
+      },
+    });
+    (await tfl.loadLayersModel({ load: async () => counted })).dispose();
+    // To choose zeros over the initializers, to decide to load weights, to decode them.
+    expect(reads).toBe(3);
+    // loadKerasModel: the same, its weights loaded by the library.
+    const before = tf.memory().numTensors;
+    const model = await loadKerasModel(tfl, artifacts, () => new Error('no mismatch here'));
+    const values = new Float32Array(artifacts.weightData as ArrayBuffer);
+    const got = await Promise.all(model.getWeights().map((w) => w.data()));
+    expect(got.flatMap((d) => Array.from(d))).toEqual(Array.from(values));
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

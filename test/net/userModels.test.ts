@@ -663,4 +663,37 @@ describe('importNetwork: model.json files of either format, detected', () => {
       /^importNetwork: .*model\.json does not fit its weights: its layers make '[\w/]+kernel' of shape \[1, 1, 320, 1288\] where the weight file has \[1, 1, 320, 1280\] \(a model\.json edited after its weights were written, or weight files of another version\)$/,
     );
   });
+
+  it("leaves nothing allocated when a Keras model's manifest lacks a weight or names one no layer makes", async () => {
+    // tfjs-layers decodes every weight of the manifest, then refuses a name no layer makes or a layer left without
+    // its weight, and kept the decoded weights (and the model's variables) for good.
+    type Spec = { name: string; shape: number[]; dtype: string; quantization?: { dtype: string } };
+    type Json = { weightsManifest: { paths: string[]; weights: Spec[] }[] };
+    const file = await writeThirdPartyModel('mobilenet_v2', path.join(dir, 'renamed'));
+    const json = JSON.parse(readFileSync(file, 'utf8')) as Json;
+    const group = json.weightsManifest[json.weightsManifest.length - 1];
+    const last = group.weights[group.weights.length - 1];
+    const name = last.name;
+    last.name = `${name}_renamed`;
+    writeFileSync(file, JSON.stringify(json));
+    await expectThrowsNoLeak(
+      () => importNetwork(file, { normalization: 'none' }),
+      Error,
+      `importNetwork: TF.js could not make a model of ${file}: Provided weight data has no target variable: ${name}_renamed`,
+    );
+    // The last weight gone from the manifest and its bytes from the last shard: a layer is left without it.
+    group.weights.pop();
+    writeFileSync(file, JSON.stringify(json));
+    const shard = path.join(path.dirname(file), group.paths[group.paths.length - 1]);
+    const bytes = readFileSync(shard);
+    const size =
+      last.shape.reduce((a, b) => a * b, 1) *
+      ({ uint8: 1, uint16: 2, float16: 2 }[last.quantization?.dtype ?? ''] ?? 4);
+    writeFileSync(shard, bytes.subarray(0, bytes.length - size));
+    await expectThrowsNoLeak(
+      () => importNetwork(file, { normalization: 'none' }),
+      Error,
+      new RegExp(`^importNetwork: TF.js could not make a model of .*: 1 of \\d+ weights are not set: ${name}$`),
+    );
+  });
 });
