@@ -40,6 +40,8 @@ function artifactsProblem(a: tf.io.ModelArtifacts): string | null {
     return 'its model.json has no GraphDef (modelTopology.node / versions)';
   }
   if (!Array.isArray(a.weightSpecs)) return 'its model.json has no weightsManifest';
+  const specs = weightSpecsProblem(a.weightSpecs);
+  if (specs) return specs;
   const odd = a.weightSpecs.find((spec) => BYTES[spec.quantization?.dtype ?? spec.dtype] === undefined);
   if (odd) return `weight '${odd.name}' has an unsupported dtype ${odd.dtype}`;
   const weights = weightDataProblem(a);
@@ -55,13 +57,74 @@ function artifactsProblem(a: tf.io.ModelArtifacts): string | null {
   return semanticProblem(m, a.weightSpecs, weightBytes(data));
 }
 
+const DTYPES = ['float32', 'int32', 'bool', 'complex64', 'string'];
+
+/** A value as a message shows it: JSON where that says it (strings quoted), else its text (Infinity, undefined). */
+const shown = (v: unknown): string => {
+  const json = typeof v === 'number' ? undefined : JSON.stringify(v);
+  return json ?? String(v);
+};
+
 /**
- * Whether the weight data holds exactly the bytes that the manifest's weights need (no manifest: none). TF.js would
+ * What is wrong with a weight manifest's entries, before TF.js decodes any (null when nothing is): each must be an
+ * object with a string name (each name once: TF.js keeps the last of two and loses the other's tensor), a shape of
+ * whole numbers of at least 0 (a negative or fractional one can even add up to the right byte count), a dtype TF.js
+ * decodes, and a quantization it decodes: uint8 or uint16 with a finite scale and min (a NaN or infinite one makes
+ * every weight NaN or infinite, and TF.js only asks that they be there), or float16 of float32 weights. TF.js checks
+ * these one weight at a time while decoding, after making the tensors of the weights before, which stay allocated.
+ */
+export function weightSpecsProblem(specs: readonly unknown[]): string | null {
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+      return `its weight manifest has ${shown(spec)} where a weight should be`;
+    }
+    const { name, shape, dtype } = spec as Record<string, unknown>;
+    if (typeof name !== 'string') return `its weight manifest has a weight whose name is ${shown(name)}, not a string`;
+    if (seen.has(name)) return `its weight manifest lists the weight '${name}' twice`;
+    seen.add(name);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      return `its weight '${name}' has the shape ${shown(shape)}, not a list of whole numbers`;
+    }
+    if (!DTYPES.includes(dtype as string)) {
+      return `its weight '${name}' has the dtype ${shown(dtype)} (${DTYPES.slice(0, -1).join(', ')} or string)`;
+    }
+    if (!('quantization' in spec)) continue;
+    const q = (spec as { quantization?: unknown }).quantization;
+    const qtype = q !== null && typeof q === 'object' ? (q as Record<string, unknown>).dtype : undefined;
+    if (qtype === 'float16') {
+      if (dtype !== 'float32')
+        return `its weight '${name}' is ${dtype} quantized to float16, which holds float32 weights only`;
+    } else if (qtype === 'uint8' || qtype === 'uint16') {
+      if (dtype !== 'float32' && dtype !== 'int32') {
+        return `its weight '${name}' is ${dtype} quantized to ${qtype}, which holds float32 and int32 weights only`;
+      }
+      const { scale, min } = q as Record<string, unknown>;
+      if (!Number.isFinite(scale) || !Number.isFinite(min)) {
+        return (
+          `its weight '${name}' is quantized to ${qtype} without a finite scale and min ` +
+          `(scale ${shown(scale)}, min ${shown(min)})`
+        );
+      }
+    } else {
+      return `its weight '${name}' is quantized to ${shown(qtype)} (uint8, uint16 or float16)`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether the manifest's weights are ones TF.js decodes ({@link weightSpecsProblem}) and the weight data holds exactly
+ * the bytes they need (no manifest: none). TF.js would
  * otherwise decode the weights until it ran out of bytes, keep the tensors it made before failing, and name only the
  * weight it stopped at. Returns a reason when they differ; null too when a weight's size cannot be known from the
  * manifest (string weights, whose lengths are in the data).
  */
 export function weightDataProblem(a: tf.io.ModelArtifacts): string | null {
+  if (Array.isArray(a.weightSpecs)) {
+    const specs = weightSpecsProblem(a.weightSpecs);
+    if (specs) return specs;
+  }
   let expected = 0;
   for (const spec of a.weightSpecs ?? []) {
     const per = BYTES[spec.quantization?.dtype ?? spec.dtype];

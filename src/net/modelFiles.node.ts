@@ -51,6 +51,20 @@ export function fileModelHandler(
       if (json == null || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) {
         throw new Error(`${fn}: the model file ${jsonPath} has no weightsManifest; ${hint}`);
       }
+      const group = json.weightsManifest.findIndex(
+        (g) =>
+          g === null ||
+          typeof g !== 'object' ||
+          !Array.isArray(g.paths) ||
+          !g.paths.every((p) => typeof p === 'string') ||
+          !Array.isArray(g.weights),
+      );
+      if (group >= 0) {
+        throw new Error(
+          `${fn}: the model file ${jsonPath} has a weightsManifest entry (${group}) that is not a group of weight ` +
+            `files (an object with a list of file names, 'paths', and a list of weights, 'weights'); ${hint}`,
+        );
+      }
       const dir = path.dirname(jsonPath);
       const meta = (json.userDefinedMetadata as Record<string, Partial<ModelMetadata>> | undefined)?.[METADATA_KEY];
       const sums = meta?.weightsSha256;
@@ -59,7 +73,7 @@ export function fileModelHandler(
       const seen = new Set<string>();
       onProgress?.(0.05);
       for (let i = 0; i < paths.length; i++) {
-        const file = path.resolve(dir, String(paths[i]));
+        const file = path.resolve(dir, paths[i]);
         // A shard listed many times would be read, and held, that many times before the byte count is checked.
         if (seen.has(file)) {
           throw new Error(

@@ -586,6 +586,18 @@ describe('importNetwork: model.json files of either format, detected', () => {
     await expect(importNetwork(outside, { normalization: 'none' })).rejects.toThrow(
       `importNetwork: the model file ${outside} names a weight file outside its folder ("../../../etc/passwd")`,
     );
+    // Groups of another form: TF.js read the number 5 as the file name '5', and failed on null deep inside.
+    const groups = path.join(dir, 'groups.json');
+    for (const group of [null, { paths: [5], weights: [] }, { paths: ['w.bin'], weights: 5 }]) {
+      writeFileSync(
+        groups,
+        JSON.stringify({ modelTopology: { node: [] }, weightsManifest: [{ paths: [], weights: [] }, group] }),
+      );
+      await expect(importNetwork(groups, { normalization: 'none' })).rejects.toThrow(
+        `importNetwork: the model file ${groups} has a weightsManifest entry (1) that is not a group of weight files ` +
+          "(an object with a list of file names, 'paths', and a list of weights, 'weights')",
+      );
+    }
     // A graph whose node takes an input that no node makes: TF.js failed on it with "reading 'outputs'".
     const dangling = path.join(dir, 'dangling.json');
     const T = { type: 'DT_FLOAT' };
@@ -642,6 +654,99 @@ describe('importNetwork: model.json files of either format, detected', () => {
         () => importNetwork(file, { normalization: 'none' }),
         Error,
         new RegExp(`its weight data has ${need + 1} bytes where the manifest needs ${need} `),
+      );
+    }
+  });
+
+  it('refuses a weight manifest that TF.js would decode wrongly or fail on half-way, naming the weight', async () => {
+    // A graph of one weight: the manifest is checked before anything reads the graph.
+    const node = (name: string, op: string, input: string[] = []) => ({ name, op, input, attr: {} });
+    const topology = {
+      node: [node('x', 'Placeholder'), node('w', 'Const'), node('y', 'Mul', ['x', 'w'])],
+      versions: {},
+    };
+    const w = { name: 'w', shape: [2], dtype: 'float32' };
+    const cases: [string, unknown[], number, string][] = [
+      ['a weight that is not an object', [null], 0, 'its weight manifest has null where a weight should be'],
+      ['no name', [{ ...w, name: 7 }], 8, 'its weight manifest has a weight whose name is 7, not a string'],
+      [
+        'a shape not a list',
+        [{ ...w, shape: '2' }],
+        8,
+        `its weight 'w' has the shape "2", not a list of whole numbers`,
+      ],
+      [
+        'no shape',
+        [{ ...w, shape: undefined }],
+        8,
+        "its weight 'w' has the shape undefined, not a list of whole numbers",
+      ],
+      [
+        'a negative size',
+        [{ ...w, shape: [-2, -1] }],
+        8,
+        "its weight 'w' has the shape [-2,-1], not a list of whole numbers",
+      ],
+      [
+        'a fractional size',
+        [{ ...w, shape: [2.5, 0.8] }],
+        8,
+        "its weight 'w' has the shape [2.5,0.8], not a list of whole numbers",
+      ],
+      [
+        'an unknown dtype',
+        [{ ...w, dtype: 'float64' }],
+        8,
+        `its weight 'w' has the dtype "float64" (float32, int32, bool, complex64 or string)`,
+      ],
+      ['a name twice', [w, w], 16, "its weight manifest lists the weight 'w' twice"],
+      [
+        'quantized to an unknown type',
+        [{ ...w, quantization: { dtype: 'int8', scale: 1, min: 0 } }],
+        2,
+        `its weight 'w' is quantized to "int8" (uint8, uint16 or float16)`,
+      ],
+      [
+        'a null quantization',
+        [{ ...w, quantization: null }],
+        8,
+        "its weight 'w' is quantized to undefined (uint8, uint16 or float16)",
+      ],
+      [
+        'no scale',
+        [{ ...w, quantization: { dtype: 'uint8', min: 0 } }],
+        2,
+        "its weight 'w' is quantized to uint8 without a finite scale and min (scale undefined, min 0)",
+      ],
+      [
+        'an infinite scale',
+        [{ ...w, quantization: { dtype: 'uint16', scale: Number.POSITIVE_INFINITY, min: 0 } }],
+        4,
+        "its weight 'w' is quantized to uint16 without a finite scale and min (scale Infinity, min 0)",
+      ],
+      [
+        'float16 of int32',
+        [{ ...w, dtype: 'int32', quantization: { dtype: 'float16' } }],
+        4,
+        "its weight 'w' is int32 quantized to float16, which holds float32 weights only",
+      ],
+      [
+        'bool quantized',
+        [{ ...w, dtype: 'bool', quantization: { dtype: 'uint8', scale: 1, min: 0 } }],
+        2,
+        "its weight 'w' is bool quantized to uint8, which holds float32 and int32 weights only",
+      ],
+    ];
+    for (const [, specs, bytes, why] of cases) {
+      const handler = tf.io.fromMemory({
+        modelTopology: topology,
+        weightSpecs: specs as tf.io.WeightsManifestEntry[],
+        weightData: new ArrayBuffer(bytes),
+      });
+      await expectThrowsNoLeak(
+        () => importNetwork(handler, { normalization: 'none' }),
+        Error,
+        `importNetwork: the model from the given ioHandler cannot be loaded: ${why}`,
       );
     }
   });
