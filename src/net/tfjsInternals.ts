@@ -98,6 +98,29 @@ export function relaxInputShape(model: GraphModel, inputName: string): boolean {
   return true;
 }
 
+/**
+ * Hands every node of operation `op` in a loaded graph model, its functions (loop and branch bodies) included, to the
+ * operation registered with tfjs-converter's `registerOp` as `to`: sets the node's private `op` to `to` and its
+ * `category` to `'custom'` in `GraphModel.executor.graph` (`.nodes`, and `.functions[name].nodes`), which is how the
+ * executor runs a registered operation. The converter chose each node's function when it loaded the model, so a
+ * registered operation alone would not reach a model loaded before. Returns how many nodes it changed.
+ */
+export function rerouteGraphOp(model: GraphModel, op: string, to: string): number {
+  type Node = { op?: string; category?: string };
+  type Graph = { nodes?: Record<string, Node>; functions?: Record<string, Graph> };
+  const graph = (model as unknown as { executor?: { graph?: Graph } }).executor?.graph;
+  let changed = 0;
+  for (const g of [graph, ...Object.values(graph?.functions ?? {})]) {
+    for (const node of Object.values(g?.nodes ?? {})) {
+      if (node?.op !== op) continue;
+      node.op = to;
+      node.category = 'custom';
+      changed++;
+    }
+  }
+  return changed;
+}
+
 /** The input shape each relaxed model declared before {@link relaxInputShape} changed it. */
 const declaredShapes = new WeakMap<GraphModel, number[]>();
 

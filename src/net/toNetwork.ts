@@ -18,6 +18,7 @@ import { assertElements } from '../internal/limits.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import { isGraphModel, isLayersModel } from './graph.js';
 import { dynamicOpAt, graphNetworkParts, graphProblem, layerNode } from './graphNetwork.js';
+import { fixGraphOps } from './graphOps.js';
 import { kerasNetworkParts } from './kerasNetwork.js';
 import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine } from './network.js';
@@ -294,6 +295,7 @@ export async function makeNetwork(
   if (graph && nodes) {
     inputName = feedAt ?? inputs[0].name.replace(/:\d+$/, '');
     relaxInputShape(model, inputName);
+    fixGraphOps(model);
     // With several outputs (or a node chosen, or the image fed at a node), the table keeps what the chosen one needs
     // from the input on; with one, the whole graph.
     const cut = outputs.length > 1 || inner !== undefined || feedAt !== undefined;

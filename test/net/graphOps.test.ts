@@ -1,0 +1,75 @@
+/**
+ * Graph operations that TF.js's converter runs by another rule than TensorFlow's, as the library runs them in a
+ * network: TensorFlow 1's `Select`, whose vector condition picks rows.
+ */
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { activations } from '../../src/net/activations.js';
+import { toNetwork } from '../../src/net/toNetwork.js';
+import { expectNoLeak } from '../helpers/leaks.js';
+
+const T = { type: 'DT_FLOAT' };
+const dims = (d: number[]) => ({ dim: d.map((size) => ({ size: String(size) })) });
+const konst = (name: string, dtype: string, shape: number[]) => ({
+  name,
+  op: 'Const',
+  attr: { dtype: { type: dtype }, value: { tensor: { dtype, tensorShape: dims(shape) } } },
+});
+
+/**
+ * A 4×4 gray image made a 4×4 matrix, `op(rows, matrix, zeros)` with the condition [true, false, true, false], and the
+ * result made an image again.
+ */
+async function selectGraph(op: 'Select' | 'SelectV2') {
+  const topology = {
+    node: [
+      { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, 4, 4, 1]) } } },
+      konst('square', 'DT_INT32', [2]),
+      konst('back', 'DT_INT32', [4]),
+      konst('rows', 'DT_BOOL', [4]),
+      { name: 'matrix', op: 'Reshape', input: ['x', 'square'], attr: { T, Tshape: { type: 'DT_INT32' } } },
+      { name: 'zeros', op: 'ZerosLike', input: ['matrix'], attr: { T } },
+      { name: 'sel', op, input: ['rows', 'matrix', 'zeros'], attr: { T } },
+      { name: 'out', op: 'Reshape', input: ['sel', 'back'], attr: { T, Tshape: { type: 'DT_INT32' } } },
+    ],
+    versions: { producer: 1 },
+  };
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [
+    { name: 'square', shape: [2], dtype: 'int32' },
+    { name: 'back', shape: [4], dtype: 'int32' },
+    { name: 'rows', shape: [4], dtype: 'bool' },
+  ];
+  const data = new Uint8Array(6 * 4 + 4);
+  new Int32Array(data.buffer, 0, 6).set([4, 4, 1, 4, 4, 1]);
+  data.set([1, 0, 1, 0], 24);
+  return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: data.buffer }));
+}
+
+describe('graph operations as TensorFlow runs them', () => {
+  const pixels = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+
+  it("runs TensorFlow 1's Select with a vector condition row by row (TF.js broadcast it over columns)", async () => {
+    const model = await selectGraph('Select');
+    const net = await toNetwork(model, { normalization: 'none' });
+    const img = tf.tensor3d(pixels, [4, 4, 1]);
+    const out = await expectNoLeak(() => activations(net, img, 'out'), 1);
+    // Rows 0 and 2 of the image, rows 1 and 3 zero.
+    expect(Array.from(await out.data())).toEqual([1, 2, 3, 4, 0, 0, 0, 0, 9, 10, 11, 12, 0, 0, 0, 0]);
+    // The model itself, run bare after toNetwork, gives the same.
+    const bare = model.execute(tf.reshape(img, [1, 4, 4, 1]), 'out') as tf.Tensor;
+    expect(Array.from(await bare.data())).toEqual(Array.from(await out.data()));
+    tf.dispose([img, out, bare]);
+    net.dispose();
+  });
+
+  it('runs SelectV2, which broadcasts its condition as any operation does, unchanged', async () => {
+    const net = await toNetwork(await selectGraph('SelectV2'), { normalization: 'none' });
+    const img = tf.tensor3d(pixels, [4, 4, 1]);
+    const out = await activations(net, img, 'out');
+    // Columns 0 and 2.
+    expect(Array.from(await out.data())).toEqual([1, 0, 3, 0, 5, 0, 7, 0, 9, 0, 11, 0, 13, 0, 15, 0]);
+    tf.dispose([img, out]);
+    net.dispose();
+  });
+});
