@@ -100,8 +100,26 @@ export function readableNames(fullNames: readonly string[]): string[] {
 }
 
 /**
- * Why a GraphDef cannot run, or null: two nodes of one name, an input that no node makes, or nodes that need each
- * other (a cycle, control inputs included). TF.js loads such a graph and then fails inside its executor with a
+ * The channels-first layout a node computes in (`NCHW`, `NCDHW`), or null. TF.js's converter runs such nodes wrong
+ * without an error: it pools (`MaxPool`, `AvgPool`) and adds biases (`BiasAdd`) and batch normalizations as if
+ * channels-last, its depthwise convolutions of NCHW gave NaN on cpu and wrong numbers on wasm, and its wasm
+ * convolution refuses it; and the layer geometry here reads sizes as `[h, w, c]`.
+ */
+function channelsFirst(n: GraphDefNode): string | null {
+  const s = n.attr?.data_format?.s;
+  if (typeof s !== 'string') return null;
+  let format: string;
+  try {
+    format = atob(s);
+  } catch {
+    return null;
+  }
+  return format.startsWith('NC') ? format : null;
+}
+
+/**
+ * Why a GraphDef cannot run, or null: two nodes of one name, a node that computes channels first, an input that no
+ * node makes, or nodes that need each other (a cycle, control inputs included). TF.js loads such a graph and then fails inside its executor with a
  * message about something else. `outside` names nodes of another graph that inputs may name (a model's initializer,
  * which makes its lookup tables). A TensorFlow 1 loop is not such a cycle: its `Merge` takes the `NextIteration` of the
  * loop's body, an edge that is not followed here. Walks the graph with an explicit stack, so that a graph many
@@ -117,6 +135,14 @@ export function graphProblem(nodes: readonly GraphDefNode[], outside: ReadonlySe
     }
     if (byName.has(n.name)) return `two of its nodes are named '${n.name}'`;
     byName.set(n.name, n);
+    const layout = channelsFirst(n);
+    if (layout) {
+      return (
+        `its node '${n.name}' (${n.op}) computes channels first (data_format ${layout}), which TF.js runs wrong ` +
+        'without an error for several operations; this library takes graphs that compute channels last (NHWC): ' +
+        'convert the model so'
+      );
+    }
   }
   for (const n of nodes) {
     const missing = (n.input ?? []).find((i) => !byName.has(inputNode(i)) && !outside.has(inputNode(i)));

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { activations } from '../../src/net/activations.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
-import { expectNoLeak } from '../helpers/leaks.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
 const T = { type: 'DT_FLOAT' };
 const dims = (d: number[]) => ({ dim: d.map((size) => ({ size: String(size) })) });
@@ -71,5 +71,53 @@ describe('graph operations as TensorFlow runs them', () => {
     expect(Array.from(await out.data())).toEqual([1, 0, 3, 0, 5, 0, 7, 0, 9, 0, 11, 0, 13, 0, 15, 0]);
     tf.dispose([img, out]);
     net.dispose();
+  });
+
+  it('refuses a graph that computes channels first, which TF.js runs wrong without an error', async () => {
+    // An image made channels-first, max-pooled 2×2 as NCHW (ksize [1, 1, 2, 2]) and made channels-last again. TF.js's
+    // converter pools it as if channels-last, over channels and rows; its depthwise convolutions of NCHW gave NaN
+    // on cpu and wrong numbers on wasm, and its BiasAdd and batch normalization ignore the layout.
+    const b64 = (t: string) => btoa(t);
+    const ints = (v: number[]) => ({ list: { i: v.map(String) } });
+    const topology = {
+      node: [
+        { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, 4, 4, 3]) } } },
+        konst('toNCHW', 'DT_INT32', [4]),
+        konst('toNHWC', 'DT_INT32', [4]),
+        { name: 'nchw', op: 'Transpose', input: ['x', 'toNCHW'], attr: { T, Tperm: { type: 'DT_INT32' } } },
+        {
+          name: 'pool',
+          op: 'MaxPool',
+          input: ['nchw'],
+          attr: {
+            T,
+            ksize: ints([1, 1, 2, 2]),
+            strides: ints([1, 1, 2, 2]),
+            padding: { s: b64('VALID') },
+            data_format: { s: b64('NCHW') },
+          },
+        },
+        { name: 'out', op: 'Transpose', input: ['pool', 'toNHWC'], attr: { T, Tperm: { type: 'DT_INT32' } } },
+      ],
+      versions: { producer: 1 },
+    };
+    const model = await loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: topology,
+        weightSpecs: [
+          { name: 'toNCHW', shape: [4], dtype: 'int32' },
+          { name: 'toNHWC', shape: [4], dtype: 'int32' },
+        ],
+        weightData: new Int32Array([0, 3, 1, 2, 0, 2, 3, 1]).buffer,
+      }),
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { normalization: 'none' }),
+      RangeError,
+      "toNetwork: the model's graph cannot run: its node 'pool' (MaxPool) computes channels first (data_format " +
+        'NCHW), which TF.js runs wrong without an error for several operations; this library takes graphs that ' +
+        'compute channels last (NHWC): convert the model so',
+    );
+    model.dispose();
   });
 });
