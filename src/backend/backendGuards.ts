@@ -2,9 +2,10 @@
  * The guards this library puts on TF.js's backends where TF.js would otherwise corrupt memory or answer wrong without
  * an error: the wasm heap's 32-bit allocations (`wasmHeapGuard.ts`) and WebGPU's per-buffer binding limit
  * (`webgpuBindingGuard.ts`), TensorFlow's reading of a strided slice on every backend (`stridedSlice.ts`), and the
- * fixes of wasm kernels that answer otherwise than TensorFlow (`wasmKernelFixes.ts`). Each goes on once per backend;
- * calling this again costs a lookup. Not exported from the package.
+ * fixes of kernels that answer otherwise than TensorFlow (`kernelFixes.ts` on several backends, `wasmKernelFixes.ts`).
+ * Each goes on once per backend; calling this again costs a lookup. Not exported from the package.
  */
+import { fixKernels } from './kernelFixes.js';
 import { fixStridedSlice } from './stridedSlice.js';
 import { fixWasmKernels } from './wasmKernelFixes.js';
 import { guardWasmHeap } from './wasmHeapGuard.js';
@@ -12,11 +13,12 @@ import { guardWebGPUBindings } from './webgpuBindingGuard.js';
 
 /**
  * Puts the guards on whichever of the wasm and webgpu backends are running, the strided slice fix on all, and the
- * wasm kernel fixes.
+ * kernel fixes.
  */
 export function guardBackends(): void {
   guardWasmHeap();
   guardWebGPUBindings();
   fixStridedSlice();
+  fixKernels();
   fixWasmKernels();
 }

@@ -1,10 +1,12 @@
 /**
- * Integer and boolean tensors through the kernels TF.js's wasm backend got wrong for them, on every backend (on wasm
- * through the library's fixes): clipping an int32 tensor, casting to bool, choosing between and reversing bool
- * tensors. The expected values are TensorFlow's.
+ * Integer and boolean tensors through the kernels TF.js got wrong for them, on every backend (through the library's
+ * fixes where TF.js's were wrong): clipping an int32 tensor, casting to bool, choosing between and reversing bool
+ * tensors (wasm), a float floor division (cpu), a nearest-neighbour resize of an int32 image (all). The expected
+ * values are TensorFlow's.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { BACKEND } from '../helpers/backend.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 
 // No library pass runs here: test/setup.ts's initBackend alone put the fixes in, as it does for a user's own code.
@@ -79,5 +81,44 @@ describe('integer and boolean kernels', () => {
     const z = tf.reverse(x, [0, 1]);
     expect(await values(z)).toEqual(['bool', [0, 1, 1, 0, 0, 1]]);
     tf.dispose([x, y, z]);
+  });
+
+  it('divides float32 tensors with floorDiv to float32, as TensorFlow (cpu, WebGPU gave int32: 1/0 was 0)', async () => {
+    const a = tf.tensor1d([7.5, -7.5, 1, -1, 0, 3e9, 5]);
+    const b = tf.tensor1d([2, 2, 0, 0, 0, 1, 0.5]);
+    const y = await expectNoLeak(() => tf.floorDiv(a, b), 1);
+    expect(await values(y)).toEqual([
+      'float32',
+      [3, -4, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 3e9, 10],
+    ]);
+    // int32 stays integer division, rounded down.
+    const i = tf.floorDiv(tf.tensor1d([7, -7], 'int32'), tf.tensor1d([2, 2], 'int32'));
+    expect(await values(i)).toEqual(['int32', [3, -4]]);
+    tf.dispose([a, b, y, i]);
+  });
+
+  it('resizes an int32 image by nearest neighbour to int32, every digit kept (wasm gave float32)', async () => {
+    // Values past 2^24, which float32 cannot hold: 16777217 would come back 16777216.
+    const x = tf.tensor4d([16777217, -5, 2147483647, 7, 0, -2147483648], [1, 2, 3, 1], 'int32');
+    const y = await expectNoLeak(() => tf.image.resizeNearestNeighbor(x, [4, 6]), 1);
+    const row0 = [16777217, 16777217, -5, -5, 2147483647, 2147483647];
+    const row1 = [7, 7, 0, 0, -2147483648, -2147483648];
+    // WebGPU keeps int32 in float32 in its kernels (exact to 2^24, docs/backends.md): there, the dtype.
+    if (BACKEND === 'webgpu') expect(y.dtype).toBe('int32');
+    else expect(await values(y)).toEqual(['int32', [...row0, ...row0, ...row1, ...row1]]);
+    // The same positions as a float32 image's, with each option.
+    const f = tf.cast(tf.reshape(tf.range(0, 30), [1, 5, 6, 1]), 'float32') as tf.Tensor4D;
+    const xi = tf.cast(f, 'int32') as tf.Tensor4D;
+    for (const [alignCorners, halfPixelCenters] of [
+      [false, false],
+      [true, false],
+      [false, true],
+    ]) {
+      const want = tf.image.resizeNearestNeighbor(f, [3, 8], alignCorners, halfPixelCenters);
+      const got = tf.image.resizeNearestNeighbor(xi, [3, 8], alignCorners, halfPixelCenters);
+      expect(await values(got)).toEqual(['int32', Array.from(await want.data())]);
+      tf.dispose([want, got]);
+    }
+    tf.dispose([x, y, f, xi]);
   });
 });
