@@ -1,6 +1,7 @@
 /**
  * Fixes of TF.js 4.22 kernels that answer otherwise than TensorFlow without an error, on the backends where they do:
- * `FloorDiv` of float32 tensors on cpu and WebGPU, and nearest-neighbour resizes of int32 images on every backend.
+ * `FloorDiv` of float32 tensors on cpu and WebGPU, nearest-neighbour resizes of int32 images on every backend, and
+ * running sums and products along a negative axis on every backend (and along inner axes on WebGPU).
  * Each wraps TF.js's kernel and hands it every case it gets right; `guardBackends` puts them in when a backend starts
  * and before every pass. Not exported from the package.
  */
@@ -63,9 +64,46 @@ function resizeNearestInt32(args: Args, original: tf.KernelFunc): tf.TensorInfo 
 }
 
 /**
- * Puts the fixes in place of TF.js's kernels: `FloorDiv` on cpu and WebGPU, `ResizeNearestNeighbor` on every
- * backend that has registered one. Registered in TF.js's kernel registry, so every such operation in the process
- * gets TensorFlow's values from then on; a lookup per kernel once in place.
+ * TensorFlow's running sums and products take an axis from `-rank` to `rank - 1`; TF.js 4.22's kernels take only the
+ * non-negative ones, without checking: along axis -1 the cpu kernel returned a tensor of shape `[undefined, 2]`, wasm's
+ * read and wrote outside its tensors ("memory access out of bounds"), WebGPU's asked for a buffer of negative size. A
+ * negative axis is counted from the end here, and one out of range refused as TensorFlow refuses it. WebGPU's kernels
+ * are also wrong along any axis but the last (int32 sums came back as float bits) and whenever reversed (the sums of
+ * `[1, 2, 3]` from the end gave `[3, 2, 3]`): there the axis is moved last by a transpose and a reversed sum runs
+ * forward over the reversed values, where the kernels are right, and both are undone after.
+ */
+function running(name: string, backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  const { axis, exclusive, reverse } = args.attrs as unknown as { axis: number; exclusive: boolean; reverse: boolean };
+  const rank = x.rank;
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new RangeError(
+      `${name === tf.Cumsum ? 'cumsum' : 'cumprod'}: axis ${axis} is out of range for a tensor of rank ${rank} ` +
+        (rank > 0 ? `(from ${-rank} to ${rank - 1})` : '(it needs at least one axis)'),
+    );
+  }
+  const at = axis < 0 ? axis + rank : axis;
+  if (backend !== 'webgpu' || (at === rank - 1 && !reverse)) {
+    return original({ ...args, attrs: { ...args.attrs, axis: at } });
+  }
+  const last = rank - 1;
+  const order = [...Array.from({ length: rank }, (_, i) => i).filter((i) => i !== at), at];
+  const back = order.map((_, i) => order.indexOf(i));
+  const op = name === tf.Cumsum ? tf.cumsum : tf.cumprod;
+  const out = tf.tidy(() => {
+    let y = at === last ? x : tf.transpose(x, order);
+    if (reverse) y = tf.reverse(y, last);
+    y = op(y, last, exclusive, false);
+    if (reverse) y = tf.reverse(y, last);
+    return at === last ? y : tf.transpose(y, back);
+  });
+  return asKernelResult(args.backend, out);
+}
+
+/**
+ * Puts the fixes in place of TF.js's kernels: `FloorDiv` on cpu and WebGPU, `ResizeNearestNeighbor`, `Cumsum` and
+ * `Cumprod` on every backend that has registered them. Registered in TF.js's kernel registry, so every such
+ * operation in the process gets TensorFlow's values from then on; a lookup per kernel once in place.
  */
 export function fixKernels(): void {
   for (const backend of ['cpu', 'webgpu']) {
@@ -73,5 +111,8 @@ export function fixKernels(): void {
   }
   for (const backend of BACKEND_NAMES) {
     replaceKernel(tf.ResizeNearestNeighbor, backend, (original) => (args) => resizeNearestInt32(args, original));
+    for (const name of [tf.Cumsum, tf.Cumprod]) {
+      replaceKernel(name, backend, (original) => (args) => running(name, backend, args, original));
+    }
   }
 }

@@ -24,7 +24,8 @@
  * multiplication by 1 (which converts in the shader), and int32 transposes and reductions run on a float32 copy
  * whose result is cast back. Exact for integers up to 2^24 in magnitude, which is as exact as int32 gets on
  * TF.js's WebGPU backend anyway: its shaders compute int32 arithmetic, reductions, where and concat in f32.
- * Not fixed (unused by this library): cumsum/cumprod along an inner axis, all/any over outer axes of bool tensors.
+ * Running sums and products along inner axes are fixed in `kernelFixes.ts` (with their negative axes on every
+ * backend). Not fixed (unused by this library): all/any over outer axes of bool tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asKernelResult } from './kernelReplacement.js';

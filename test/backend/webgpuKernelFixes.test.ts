@@ -144,3 +144,65 @@ describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
     tf.dispose([...out, x, xf]);
   });
 });
+
+describe('running sums and products along any axis, on every backend', () => {
+  /** TensorFlow's cumsum/cumprod of `x` (flat, row-major, of `shape`) along `axis`, element by element. */
+  function running(x: number[], shape: number[], axis: number, exclusive: boolean, reverse: boolean, product: boolean) {
+    const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const n = shape[axis];
+    return x.map((_, i) => {
+      const at = Math.floor(i / stride) % n;
+      const first = i - at * stride;
+      let acc = product ? 1 : 0;
+      for (let k = 0; k < n; k++) {
+        const taken = reverse ? (exclusive ? k > at : k >= at) : exclusive ? k < at : k <= at;
+        if (taken) acc = product ? acc * x[first + k * stride] : acc + x[first + k * stride];
+      }
+      return acc;
+    });
+  }
+
+  it("gives TensorFlow's values for every axis, negative ones too, reversed and exclusive, float32 and int32", async () => {
+    // TF.js 4.22's WebGPU kernels failed on a negative axis (a buffer of negative size), reversed wrongly along any
+    // axis but the last, and returned float bits for int32 along inner axes.
+    const shape = [2, 3, 4];
+    const x = Array.from({ length: 24 }, (_, i) => (i % 3) + 1);
+    for (const dtype of ['float32', 'int32'] as const) {
+      const t = onGpu(tf.tensor3d(x, [2, 3, 4], dtype));
+      for (const product of [false, true]) {
+        for (const axis of [-1, 0, 1, 2]) {
+          for (const [exclusive, reverse] of [
+            [false, false],
+            [true, false],
+            [false, true],
+            [true, true],
+          ]) {
+            const y = product ? tf.cumprod(t, axis, exclusive, reverse) : tf.cumsum(t, axis, exclusive, reverse);
+            const want = running(x, shape, (axis + 3) % 3, exclusive, reverse, product);
+            expect([product, axis, exclusive, reverse, y.dtype, Array.from(await y.data())]).toEqual([
+              product,
+              axis,
+              exclusive,
+              reverse,
+              dtype,
+              want,
+            ]);
+            y.dispose();
+          }
+        }
+      }
+      t.dispose();
+    }
+  });
+
+  it('refuses an axis out of range, as TensorFlow, before any kernel runs (TF.js read outside its tensors on wasm)', () => {
+    const t = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    expect(() => tf.cumsum(t, 2)).toThrow(
+      new RangeError('cumsum: axis 2 is out of range for a tensor of rank 2 (from -2 to 1)'),
+    );
+    expect(() => tf.cumprod(t, -3)).toThrow(
+      new RangeError('cumprod: axis -3 is out of range for a tensor of rank 2 (from -2 to 1)'),
+    );
+    t.dispose();
+  });
+});
