@@ -25,7 +25,8 @@
  * whose result is cast back. Exact for integers up to 2^24 in magnitude, which is as exact as int32 gets on
  * TF.js's WebGPU backend anyway: its shaders compute int32 arithmetic, reductions, where and concat in f32.
  * Running sums and products along inner axes are fixed in `kernelFixes.ts` (with their negative axes on every
- * backend). Not fixed (unused by this library): all/any over outer axes of bool tensors.
+ * backend). `all` and `any` over outer axes of a bool tensor, which transpose it with that shader, run as the
+ * minimum and maximum of a float32 copy.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asKernelResult } from './kernelReplacement.js';
@@ -128,6 +129,20 @@ export function installWebGPUKernelFixes(): string[] {
       const axes = axis == null ? x.shape.map((_, i) => i) : tf.util.parseAxisParam(axis, x.shape);
       if (tf.backend_util.getAxesPermutation(axes, x.shape.length) === null) return original(args);
       return viaFloat32(args, original, INT_RESULT.has(name) ? x.dtype : null);
+    });
+  }
+  // A bool reduction over outer axes transposes the bool tensor first, with the shader that does not compile: it
+  // runs here as the minimum (all) or maximum (any) of a float32 copy.
+  for (const name of [tf.All, tf.Any]) {
+    wrap(name, (original) => (args) => {
+      const { x } = args.inputs as unknown as { x: tf.Tensor };
+      if (!needsFloatRoute(x, args.backend as Backend)) return original(args);
+      const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+      const axes = tf.util.parseAxisParam(axis, x.shape);
+      if (tf.backend_util.getAxesPermutation(axes, x.rank) === null) return original(args);
+      const reduce = name === tf.All ? tf.min : tf.max;
+      const out = tf.tidy(() => tf.cast(reduce(tf.cast(x, 'float32'), axes, keepDims), 'bool'));
+      return asKernelResult(args.backend, out);
     });
   }
   return wrapped;

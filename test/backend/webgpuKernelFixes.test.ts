@@ -21,7 +21,7 @@ function grid(dtype: 'int32' | 'float32') {
 }
 
 describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
-  it('wraps cast, transpose, addN and the reductions, once', () => {
+  it('wraps cast, transpose, addN and the reductions (all and any too), once', () => {
     const names = installWebGPUKernelFixes();
     expect(names).toEqual([
       'Cast',
@@ -35,6 +35,8 @@ describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
       'Mean',
       'ArgMax',
       'ArgMin',
+      'All',
+      'Any',
     ]);
     expect(installWebGPUKernelFixes()).toEqual(names);
   });
@@ -75,6 +77,37 @@ describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
     ]);
     expect(Array.from(await tf.argMax(x, 1).data())).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
     expect(Array.from(await tf.argMin(x, 0).data()).every((v) => v === 0)).toBe(true);
+  });
+
+  it('reduces bool tensors with all and any over every axis (the shaders were wrong over outer ones)', async () => {
+    // b[i][j][k] = (i + 2j + 3k) % 4 !== 0, i < 2, j < 3, k < 4
+    const flat: number[] = [];
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) flat.push((i + 2 * j + 3 * k) % 4 ? 1 : 0);
+    const b = tf.cast(onGpu(tf.tensor3d(flat, [2, 3, 4], 'int32')), 'bool');
+    const at = (i: number, j: number, k: number) => flat[i * 12 + j * 4 + k];
+    const reduce = (axis: number, every: boolean) => {
+      const sizes = [2, 3, 4];
+      const out: number[] = [];
+      const kept = [0, 1, 2].filter((d) => d !== axis);
+      for (let p = 0; p < sizes[kept[0]]; p++)
+        for (let q = 0; q < sizes[kept[1]]; q++) {
+          const picks = Array.from({ length: sizes[axis] }, (_, r) => {
+            const idx = [0, 0, 0];
+            [idx[kept[0]], idx[kept[1]], idx[axis]] = [p, q, r];
+            return at(idx[0], idx[1], idx[2]);
+          });
+          out.push(every ? Number(picks.every(Boolean)) : Number(picks.some(Boolean)));
+        }
+      return out;
+    };
+    for (const axis of [0, 1, 2]) {
+      const [all, any] = [tf.all(b, axis), tf.any(b, axis)];
+      expect([axis, all.dtype, Array.from(await all.data())]).toEqual([axis, 'bool', reduce(axis, true)]);
+      expect([axis, any.dtype, Array.from(await any.data())]).toEqual([axis, 'bool', reduce(axis, false)]);
+      tf.dispose([all, any]);
+    }
+    b.dispose();
   });
 
   it('argMax and argMin give the first of tied positions, as TensorFlow (the shaders gave 64 for 10)', async () => {
