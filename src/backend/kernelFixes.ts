@@ -1,7 +1,8 @@
 /**
  * Fixes of TF.js 4.22 kernels that answer otherwise than TensorFlow without an error, on the backends where they do:
- * `FloorDiv` of float32 tensors on cpu and WebGPU, nearest-neighbour resizes of int32 images on every backend, and
- * running sums and products along a negative axis on every backend (and along inner axes on WebGPU).
+ * `FloorDiv` of float32 tensors on cpu and WebGPU, nearest-neighbour resizes of int32 images on every backend,
+ * running sums and products along a negative axis on every backend (and along inner axes on WebGPU), and paddings and
+ * pooling windows that TensorFlow refuses and TF.js computed with.
  * Each wraps TF.js's kernel and hands it every case it gets right; `guardBackends` puts them in when a backend starts
  * and before every pass. Not exported from the package.
  */
@@ -101,9 +102,37 @@ function running(name: string, backend: string, args: Args, original: tf.KernelF
 }
 
 /**
- * Puts the fixes in place of TF.js's kernels: `FloorDiv` on cpu and WebGPU, `ResizeNearestNeighbor`, `Cumsum` and
- * `Cumprod` on every backend that has registered them. Registered in TF.js's kernel registry, so every such
- * operation in the process gets TensorFlow's values from then on; a lookup per kernel once in place.
+ * TensorFlow refuses a negative padding ("Paddings must be non-negative"); TF.js's `PadV2` crops the tensor there
+ * instead, so a corrupt or hostile model that asks for one ran on. Refused here, before any allocation.
+ */
+function padNonNegative(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { paddings } = args.attrs as unknown as { paddings: [number, number][] };
+  if (paddings.some((p) => p[0] < 0 || p[1] < 0)) {
+    throw new RangeError(
+      `pad: paddings must be at least 0, got [${paddings.map((p) => `[${p.join(', ')}]`).join(', ')}]`,
+    );
+  }
+  return original(args);
+}
+
+/**
+ * TensorFlow refuses a pooling window of size 0 ("Sliding window ksize must be positive"); TF.js's pooling kernels
+ * computed over no pixels (-Infinity for a maximum). Refused here, before any allocation.
+ */
+function poolWindow(name: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { filterSize } = args.attrs as unknown as { filterSize: number | [number, number] };
+  const [h, w] = typeof filterSize === 'number' ? [filterSize, filterSize] : filterSize;
+  if (!(h >= 1 && w >= 1)) {
+    throw new RangeError(`${name}: the pooling window must be at least 1×1, got ${h}×${w}`);
+  }
+  return original(args);
+}
+
+/**
+ * Puts the fixes in place of TF.js's kernels: `FloorDiv` on cpu and WebGPU; `ResizeNearestNeighbor`, `Cumsum`,
+ * `Cumprod`, `PadV2`, `MaxPool` and `AvgPool` on every backend that has registered them. Registered in TF.js's
+ * kernel registry, so every such operation in the process gets TensorFlow's values (or refusal) from then on; a
+ * lookup per kernel once in place.
  */
 export function fixKernels(): void {
   for (const backend of ['cpu', 'webgpu']) {
@@ -114,5 +143,8 @@ export function fixKernels(): void {
     for (const name of [tf.Cumsum, tf.Cumprod]) {
       replaceKernel(name, backend, (original) => (args) => running(name, backend, args, original));
     }
+    replaceKernel(tf.PadV2, backend, (original) => (args) => padNonNegative(args, original));
+    replaceKernel(tf.MaxPool, backend, (original) => (args) => poolWindow('maxPool', args, original));
+    replaceKernel(tf.AvgPool, backend, (original) => (args) => poolWindow('avgPool', args, original));
   }
 }
