@@ -1,9 +1,10 @@
 /**
  * Fixes of TF.js 4.22's wasm kernels that answer otherwise than TensorFlow without an error, found by comparing them
- * with the cpu backend: a gather with batch dimensions, int32 clipping, casts to bool, and bool reversals and
- * choices (`where`), the last two of which wrote past the end of their result and broke the heap. Each wraps TF.js's
- * kernel and hands it every case it gets right (other dtypes, no batch dimensions); `guardBackends` puts them in
- * when a backend starts and before every pass. Not exported from the package.
+ * with the cpu backend: a gather with batch dimensions, int32 clipping, casts to bool, bool reversals and choices
+ * (`where`), the last two of which wrote past the end of their result and broke the heap, and convolutions with
+ * `'same'` padding and a stride longer than the kernel. Each wraps TF.js's kernel and hands it every case it gets
+ * right (other dtypes, no batch dimensions, other strides); `guardBackends` puts them in when a backend starts and
+ * before every pass. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asKernelResult, replaceKernel } from './kernelReplacement.js';
@@ -116,6 +117,47 @@ function selectBool(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Ten
   return asKernelResult(args.backend, out);
 }
 
+/**
+ * TF.js's wasm convolutions with `'same'` padding give other numbers than TensorFlow's when the stride is longer than
+ * the (dilated) kernel along an axis (a 2×2 kernel with stride 3 on a 3×2 image gave 0; 88 of 720 small cases, no
+ * error). TensorFlow's `'same'` is written out here: the input padded with zeros by `max((ceil(in / s) − 1)·s + k −
+ * in, 0)` along each axis, the smaller half before, then TF.js's kernel with `'valid'`, which is right. Every other
+ * convolution is TF.js's.
+ */
+function sameStrideBeyondKernel(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const attrs = args.attrs as unknown as {
+    pad: unknown;
+    strides: number | [number, number];
+    dilations?: number | [number, number] | null;
+    dataFormat?: string;
+  };
+  const { x, filter } = args.inputs as unknown as { x: tf.Tensor4D; filter: tf.Tensor4D };
+  if (attrs.pad !== 'same' || (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC')) return original(args);
+  const pair = (v: number | [number, number] | null | undefined): [number, number] =>
+    v == null ? [1, 1] : typeof v === 'number' ? [v, v] : v;
+  const [sh, sw] = pair(attrs.strides);
+  const [dh, dw] = pair(attrs.dilations);
+  const [kh, kw] = [(filter.shape[0] - 1) * dh + 1, (filter.shape[1] - 1) * dw + 1];
+  if (sh <= kh && sw <= kw) return original(args);
+  const padding = (size: number, k: number, stride: number): [number, number] => {
+    const total = Math.max((Math.ceil(size / stride) - 1) * stride + k - size, 0);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  };
+  const [top, bottom] = padding(x.shape[1], kh, sh);
+  const [left, right] = padding(x.shape[2], kw, sw);
+  const padded = tf.pad(x, [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ]);
+  try {
+    return original({ ...args, inputs: { ...args.inputs, x: padded }, attrs: { ...args.attrs, pad: 'valid' } });
+  } finally {
+    padded.dispose();
+  }
+}
+
 /** Each fix, by the kernel it wraps: given TF.js's kernel, to hand it the cases it gets right. */
 const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]][] = [
   [tf.GatherV2, gatherBatched],
@@ -123,6 +165,10 @@ const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | t
   [tf.Cast, castToBool],
   [tf.Reverse, reverseBool],
   [tf.Select, selectBool],
+  [tf.Conv2D, sameStrideBeyondKernel],
+  [tf.DepthwiseConv2dNative, sameStrideBeyondKernel],
+  [tf.FusedConv2D, sameStrideBeyondKernel],
+  [tf.FusedDepthwiseConv2D, sameStrideBeyondKernel],
 ];
 
 /**

@@ -1,7 +1,8 @@
 /**
- * What TensorFlow refuses and TF.js 4.22's kernels computed anyway, on every backend: padding by a negative amount
- * (TF.js cropped) and pooling with a window of size 0 (TF.js gave -Infinity or NaN). A model file that asks for them
- * is corrupt or hostile; the library's kernel fixes refuse them with TensorFlow's reason.
+ * What TF.js 4.22's kernels get wrong, checked on every backend: what TensorFlow refuses and TF.js computed anyway
+ * (padding by a negative amount, pooling with a window of size 0), and what TF.js's wasm kernels computed otherwise
+ * (convolutions with 'same' padding and a stride longer than the kernel, pooling windows far longer than the image).
+ * The library's kernel fixes give TensorFlow's numbers, or its refusal.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -43,5 +44,42 @@ describe('kernel arguments TensorFlow refuses', () => {
     const y = tf.maxPool(x, 2, 2, 'valid');
     expect(y.shape).toEqual([1, 4, 4, 1]);
     tf.dispose([x, y]);
+  });
+
+  it("convolves with 'same' padding and a stride longer than the kernel as TensorFlow pads (wasm: other numbers)", async () => {
+    // TensorFlow's 'same', written out: out = ceil(in / s), padded by max((out - 1)·s + k − in, 0), the smaller half
+    // before. TF.js's wasm kernels gave other numbers whenever the stride was longer than the kernel and some padding
+    // was needed (88 of 720 small cases), silently.
+    const pads = (size: number, k: number, s: number): [number, number] => {
+      const total = Math.max((Math.ceil(size / s) - 1) * s + k - size, 0);
+      return [Math.floor(total / 2), total - Math.floor(total / 2)];
+    };
+    for (const [h, w, k, s] of [
+      [3, 2, 2, 3],
+      [5, 2, 3, 4],
+      [2, 5, 2, 8],
+      [7, 5, 3, 4],
+    ]) {
+      const x = tf.randomUniform([1, h, w, 2], -1, 1, 'float32', h * 10 + w) as tf.Tensor4D;
+      const f = tf.randomUniform([k, k, 2, 3], -1, 1, 'float32', k) as tf.Tensor4D;
+      const fd = tf.randomUniform([k, k, 2, 1], -1, 1, 'float32', k + 1) as tf.Tensor4D;
+      const bias = tf.tensor1d([0.5, -0.5, 0]);
+      const xp = tf.pad(x, [[0, 0], pads(h, k, s), pads(w, k, s), [0, 0]]) as tf.Tensor4D;
+      const pairs: [tf.Tensor, tf.Tensor][] = [
+        [tf.conv2d(x, f, s, 'same'), tf.conv2d(xp, f, s, 'valid')],
+        [tf.depthwiseConv2d(x, fd, s, 'same'), tf.depthwiseConv2d(xp, fd, s, 'valid')],
+        [
+          tf.fused.conv2d({ x, filter: f, strides: s, pad: 'same', bias, activation: 'relu' }),
+          tf.relu(tf.add(tf.conv2d(xp, f, s, 'valid'), bias)),
+        ],
+      ];
+      for (const [got, want] of pairs) {
+        expect(got.shape).toEqual(want.shape);
+        const diff = tf.max(tf.abs(tf.sub(got, want)));
+        expect([h, w, k, s, (await diff.data())[0]]).toEqual([h, w, k, s, expect.closeTo(0, 5)]);
+        tf.dispose([got, want, diff]);
+      }
+      tf.dispose([x, f, fd, bias, xp]);
+    }
   });
 });
