@@ -1,8 +1,9 @@
 /**
  * Fixes of TF.js 4.22 kernels that answer otherwise than TensorFlow without an error, on the backends where they do:
  * `FloorDiv` of float32 tensors on cpu and WebGPU, nearest-neighbour resizes of int32 images on every backend,
- * running sums and products along a negative axis on every backend (and along inner axes on WebGPU), and paddings and
- * pooling windows that TensorFlow refuses and TF.js computed with.
+ * running sums and products along a negative axis on every backend (and along inner axes on WebGPU), paddings and
+ * pooling windows that TensorFlow refuses and TF.js computed with, and pooling windows far longer than the image on
+ * wasm.
  * Each wraps TF.js's kernel and hands it every case it gets right; `guardBackends` puts them in when a backend starts
  * and before every pass. Not exported from the package.
  */
@@ -116,16 +117,52 @@ function padNonNegative(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf
 }
 
 /**
- * TensorFlow refuses a pooling window of size 0 ("Sliding window ksize must be positive"); TF.js's pooling kernels
- * computed over no pixels (-Infinity for a maximum). Refused here, before any allocation.
+ * Pooling windows. TensorFlow refuses a window of size 0 ("Sliding window ksize must be positive"); TF.js's kernels
+ * computed over no pixels (-Infinity for a maximum): refused here, before any allocation. And TF.js's wasm kernels
+ * read outside the heap ("memory access out of bounds") for a `'same'` window of 16,384 or more over an 8×8 image,
+ * and gave zeros for larger ones: on wasm, an axis whose every window covers the whole of it (the padding on each
+ * side reaches past the last window's start, as for any window much longer than the image) is reduced first, with
+ * the maximum or the mean, pooled with a window of 1 along it, and the result repeated to the output's length. The
+ * numbers are TensorFlow's: each window of such an axis holds exactly the axis's pixels.
  */
-function poolWindow(name: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { filterSize } = args.attrs as unknown as { filterSize: number | [number, number] };
-  const [h, w] = typeof filterSize === 'number' ? [filterSize, filterSize] : filterSize;
+function poolWindow(
+  name: 'maxPool' | 'avgPool',
+  backend: string,
+  args: Args,
+  original: tf.KernelFunc,
+): tf.TensorInfo | tf.TensorInfo[] {
+  const attrs = args.attrs as unknown as {
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: unknown;
+  };
+  const [h, w] = typeof attrs.filterSize === 'number' ? [attrs.filterSize, attrs.filterSize] : attrs.filterSize;
   if (!(h >= 1 && w >= 1)) {
     throw new RangeError(`${name}: the pooling window must be at least 1×1, got ${h}×${w}`);
   }
-  return original(args);
+  const { x } = args.inputs as unknown as { x: tf.Tensor4D };
+  if (backend !== 'wasm' || attrs.pad !== 'same' || x.rank !== 4) return original(args);
+  const [sh, sw] = typeof attrs.strides === 'number' ? [attrs.strides, attrs.strides] : attrs.strides;
+  /** Whether every window along an axis of `size` covers all of it, and the output's length there. */
+  const covers = (size: number, k: number, stride: number): [boolean, number] => {
+    const out = Math.ceil(size / stride);
+    const total = Math.max((out - 1) * stride + k - size, 0);
+    const before = Math.floor(total / 2);
+    return [k > size && before >= (out - 1) * stride && total - before >= (out - 1) * stride, out];
+  };
+  const [rows, outH] = covers(x.shape[1], h, sh);
+  const [cols, outW] = covers(x.shape[2], w, sw);
+  if (!rows && !cols) return original(args);
+  const out = tf.tidy(() => {
+    const reduce = name === 'maxPool' ? tf.max : tf.mean;
+    let y: tf.Tensor4D = x;
+    if (rows) y = reduce(y, 1, true) as tf.Tensor4D;
+    if (cols) y = reduce(y, 2, true) as tf.Tensor4D;
+    const pool = name === 'maxPool' ? tf.maxPool : tf.avgPool;
+    y = pool(y, [rows ? 1 : h, cols ? 1 : w], [rows ? 1 : sh, cols ? 1 : sw], 'same');
+    return tf.tile(y, [1, rows ? outH : 1, cols ? outW : 1, 1]);
+  });
+  return asKernelResult(args.backend, out);
 }
 
 /**
@@ -144,7 +181,7 @@ export function fixKernels(): void {
       replaceKernel(name, backend, (original) => (args) => running(name, backend, args, original));
     }
     replaceKernel(tf.PadV2, backend, (original) => (args) => padNonNegative(args, original));
-    replaceKernel(tf.MaxPool, backend, (original) => (args) => poolWindow('maxPool', args, original));
-    replaceKernel(tf.AvgPool, backend, (original) => (args) => poolWindow('avgPool', args, original));
+    replaceKernel(tf.MaxPool, backend, (original) => (args) => poolWindow('maxPool', backend, args, original));
+    replaceKernel(tf.AvgPool, backend, (original) => (args) => poolWindow('avgPool', backend, args, original));
   }
 }

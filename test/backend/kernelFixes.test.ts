@@ -82,4 +82,32 @@ describe('kernel arguments TensorFlow refuses', () => {
       tf.dispose([x, f, fd, bias, xp]);
     }
   });
+
+  it('pools with a window far longer than the image as TensorFlow (wasm read outside its heap)', async () => {
+    // An 8×8 image, 'same' windows of 20,000 rows: every window holds all 8 rows, and the columns its own 3 (stride 2).
+    const x = tf.randomUniform([1, 8, 8, 2], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const v = await x.data();
+    const at = (i: number, j: number, c: number) => v[(i * 8 + j) * 2 + c];
+    const max = tf.maxPool(x, [20000, 20000], 1, 'same');
+    const avg = tf.avgPool(x, [20000, 3], [1, 2], 'same');
+    expect([max.shape, avg.shape]).toEqual([
+      [1, 8, 8, 2],
+      [1, 8, 4, 2],
+    ]);
+    const all = [0, 1].map((c) => Math.max(...Array.from({ length: 64 }, (_, k) => at(Math.floor(k / 8), k % 8, c))));
+    expect(Array.from(await max.data())).toEqual(Array.from({ length: 128 }, (_, k) => all[k % 2]));
+    // Column window of output column o: columns 2o - 0 .. 2o + 2 (padding 1 in all: 0 before, 1 after), within 0..7.
+    const want: number[] = [];
+    for (let i = 0; i < 8; i++)
+      for (let o = 0; o < 4; o++)
+        for (let c = 0; c < 2; c++) {
+          const cols = [2 * o, 2 * o + 1, 2 * o + 2].filter((j) => j < 8);
+          let sum = 0;
+          for (let r = 0; r < 8; r++) for (const j of cols) sum += at(r, j, c);
+          want.push(sum / (8 * cols.length));
+        }
+    const got = Array.from(await avg.data());
+    expect(got.map((g, k) => Math.abs(g - want[k]) < 1e-5)).toEqual(want.map(() => true));
+    tf.dispose([x, max, avg]);
+  });
 });
