@@ -1,9 +1,9 @@
 /**
  * Fixes of TF.js 4.22 kernels that answer otherwise than TensorFlow without an error, on the backends where they do:
  * `FloorDiv` of float32 tensors on cpu and WebGPU, nearest-neighbour resizes of int32 images on every backend,
- * running sums and products along a negative axis on every backend (and along inner axes on WebGPU), paddings and
- * pooling windows that TensorFlow refuses and TF.js computed with, and pooling windows far longer than the image on
- * wasm.
+ * running sums and products along a negative axis on every backend (and along inner axes on WebGPU), paddings,
+ * multiples and pooling windows that TensorFlow refuses and TF.js computed with, and pooling windows far longer than
+ * the image on wasm.
  * Each wraps TF.js's kernel and hands it every case it gets right; `guardBackends` puts them in when a backend starts
  * and before every pass. Not exported from the package.
  */
@@ -117,6 +117,17 @@ function padNonNegative(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf
 }
 
 /**
+ * TensorFlow refuses a negative multiple for `Tile` ("Expected multiples argument to be non-negative"); TF.js's cpu
+ * kernel failed on the shape it made, and its wasm kernel never returned (a graph asking for one hung the process).
+ * Refused here, before any allocation.
+ */
+function tileNonNegative(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { reps } = args.attrs as unknown as { reps: number[] };
+  if (reps.some((r) => !(r >= 0))) throw new RangeError(`tile: multiples must be at least 0, got [${reps.join(', ')}]`);
+  return original(args);
+}
+
+/**
  * Pooling windows. TensorFlow refuses a window of size 0 ("Sliding window ksize must be positive"); TF.js's kernels
  * computed over no pixels (-Infinity for a maximum): refused here, before any allocation. And TF.js's wasm kernels
  * read outside the heap ("memory access out of bounds") for a `'same'` window of 16,384 or more over an 8×8 image,
@@ -167,7 +178,7 @@ function poolWindow(
 
 /**
  * Puts the fixes in place of TF.js's kernels: `FloorDiv` on cpu and WebGPU; `ResizeNearestNeighbor`, `Cumsum`,
- * `Cumprod`, `PadV2`, `MaxPool` and `AvgPool` on every backend that has registered them. Registered in TF.js's
+ * `Cumprod`, `PadV2`, `Tile`, `MaxPool` and `AvgPool` on every backend that has registered them. Registered in TF.js's
  * kernel registry, so every such operation in the process gets TensorFlow's values (or refusal) from then on; a
  * lookup per kernel once in place.
  */
@@ -181,6 +192,7 @@ export function fixKernels(): void {
       replaceKernel(name, backend, (original) => (args) => running(name, backend, args, original));
     }
     replaceKernel(tf.PadV2, backend, (original) => (args) => padNonNegative(args, original));
+    replaceKernel(tf.Tile, backend, (original) => (args) => tileNonNegative(args, original));
     replaceKernel(tf.MaxPool, backend, (original) => (args) => poolWindow('maxPool', backend, args, original));
     replaceKernel(tf.AvgPool, backend, (original) => (args) => poolWindow('avgPool', backend, args, original));
   }

@@ -33,6 +33,14 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([x, y]);
   });
 
+  it('refuses a negative multiple for tile (TF.js on wasm never returned)', () => {
+    const x = tf.ones([2, 3]);
+    expect(() => tf.tile(x, [1, -2])).toThrow(new RangeError('tile: multiples must be at least 0, got [1, -2]'));
+    const y = tf.tile(x, [2, 0]);
+    expect(y.shape).toEqual([4, 0]);
+    tf.dispose([x, y]);
+  });
+
   it('refuses a pooling window of size 0 (TF.js gave -Infinity for max pooling)', () => {
     const x = tf.ones([1, 8, 8, 1]) as tf.Tensor4D;
     expect(() => tf.maxPool(x, [0, 0], 2, 'valid')).toThrow(
