@@ -2,9 +2,11 @@
  * The guards this library puts on TF.js's backends where TF.js would otherwise corrupt memory or answer wrong without
  * an error: the wasm heap's 32-bit allocations (`wasmHeapGuard.ts`) and WebGPU's per-buffer binding limit
  * (`webgpuBindingGuard.ts`), TensorFlow's reading of a strided slice on every backend (`stridedSlice.ts`), and the
- * fixes of kernels that answer otherwise than TensorFlow (`kernelFixes.ts` on several backends, `wasmKernelFixes.ts`).
+ * fixes of kernels that answer otherwise than TensorFlow (`kernelFixes.ts` on several backends, `wasmKernelFixes.ts`),
+ * and the checks of kernel arguments TensorFlow refuses and TF.js's kernels do not (`argumentChecks.ts`).
  * Each goes on once per backend; calling this again costs a lookup. Not exported from the package.
  */
+import { checkKernelArguments } from './argumentChecks.js';
 import { fixKernels } from './kernelFixes.js';
 import { fixStridedSlice } from './stridedSlice.js';
 import { fixWasmKernels } from './wasmKernelFixes.js';
@@ -20,5 +22,6 @@ export function guardBackends(): void {
   guardWebGPUBindings();
   fixStridedSlice();
   fixKernels();
+  checkKernelArguments();
   fixWasmKernels();
 }

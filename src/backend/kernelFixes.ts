@@ -33,16 +33,20 @@ function floorDivFloat(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.
  * int32 in float32 in its gathers too: there values are exact to 2^24, as in its other int32 kernels.) The positions
  * each output pixel copies are taken here from TF.js's own resize of a float32 ramp of row and column numbers (exact
  * in float32, and so the same positions as a float32 image gets, with each option), and the pixels are gathered from
- * the image: every value exact, the result int32. Other dtypes are TF.js's.
+ * the image: every value exact, the result int32. Other dtypes are TF.js's. A size below 1 is refused, as TensorFlow
+ * refuses it (see `argumentChecks.ts`).
  */
 function resizeNearestInt32(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { images } = args.inputs as unknown as { images: tf.Tensor4D };
-  if (images.dtype !== 'int32') return original(args);
   const { alignCorners, halfPixelCenters, size } = args.attrs as unknown as {
     alignCorners: boolean;
     halfPixelCenters: boolean;
     size: [number, number];
   };
+  if (!(size[0] >= 1 && size[1] >= 1)) {
+    throw new RangeError(`resizeNearestNeighbor: the size must be at least 1×1, got ${size[0]}×${size[1]}`);
+  }
+  if (images.dtype !== 'int32') return original(args);
   const out = tf.tidy(() => {
     const [, h, w] = images.shape;
     const positions = (n: number, rampShape: [number, number, number, number], to: [number, number], k: number) =>

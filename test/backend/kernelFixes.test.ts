@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { BACKEND } from '../helpers/backend.js';
 
 describe('kernel arguments TensorFlow refuses', () => {
   it('refuses a negative padding (TF.js cropped the tensor instead)', () => {
@@ -117,5 +118,67 @@ describe('kernel arguments TensorFlow refuses', () => {
     const got = Array.from(await avg.data());
     expect(got.map((g, k) => Math.abs(g - want[k]) < 1e-5)).toEqual(want.map(() => true));
     tf.dispose([x, max, avg]);
+  });
+});
+
+describe('kernel arguments outside a tensor, refused as TensorFlow refuses them', () => {
+  // On wasm, TF.js read whatever the heap held there (gatherND with index -1 gave 2.2e-44, a slice past the end and a
+  // box of another image gave bits of other tensors); elsewhere it answered other numbers or made a tensor of
+  // negative shape. Index values are checked where they are in CPU memory (cpu, wasm).
+  const onCpu = BACKEND === 'cpu' || BACKEND === 'wasm';
+  const m = () => tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9], [3, 3]);
+
+  it.runIf(onCpu)('refuses indices outside the tensor in gatherND and scatterND', () => {
+    const x = m();
+    const rows = (v: number[][]) => tf.tensor2d(v, [v.length, v[0].length], 'int32');
+    expect(() =>
+      tf.gatherND(
+        x,
+        rows([
+          [1, 1],
+          [0, 5],
+        ]),
+      ),
+    ).toThrow(new RangeError('gatherND: index [0, 5] (row 1 of the indices) is outside the shape [3, 3]'));
+    expect(() => tf.gatherND(x, rows([[-1, 0]]))).toThrow(
+      new RangeError('gatherND: index [-1, 0] (row 0 of the indices) is outside the shape [3, 3]'),
+    );
+    expect(() => tf.scatterND(rows([[9], [1]]), tf.tensor1d([1, 2]), [4])).toThrow(
+      new RangeError('scatterND: index [9] (row 0 of the indices) is outside the shape [4]'),
+    );
+    x.dispose();
+  });
+
+  it.runIf(onCpu)('refuses a box of cropAndResize that names an image outside the batch', () => {
+    const img = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
+    expect(() => tf.image.cropAndResize(img, tf.tensor2d([[0, 0, 1, 1]]), tf.tensor1d([5], 'int32'), [2, 2])).toThrow(
+      new RangeError('cropAndResize: box 0 names image 5, outside the batch of 1 images'),
+    );
+    img.dispose();
+  });
+
+  it('refuses a slice past the end, a resize below 1×1, and a transpose by no permutation', async () => {
+    const v = tf.tensor1d([1, 2, 3, 4]);
+    expect(() => tf.slice(v, [3], [4])).toThrow(
+      new RangeError('slice: begin [3] and size [4] reach outside the shape [4]'),
+    );
+    const img = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
+    expect(() => tf.image.resizeBilinear(img, [-2, 3])).toThrow(
+      new RangeError('resizeBilinear: the size must be at least 1×1, got -2×3'),
+    );
+    expect(() => tf.image.resizeNearestNeighbor(img, [2, 0])).toThrow(
+      new RangeError('resizeNearestNeighbor: the size must be at least 1×1, got 2×0'),
+    );
+    if (onCpu) {
+      expect(() => tf.transpose(m(), [0, 0])).toThrow(
+        new RangeError('transpose: perm [0, 0] is not a permutation of the axes of a tensor of rank 2'),
+      );
+    }
+    // Valid calls answer as before.
+    const sliced = tf.slice(v, [1], [-1]);
+    expect(Array.from(await sliced.data())).toEqual([2, 3, 4]);
+    const picked = tf.gatherND(m(), tf.tensor2d([[2, 0]], [1, 2], 'int32'));
+    expect(Array.from(await picked.data())).toEqual([7]);
+    tf.dispose([v, img, sliced, picked]);
   });
 });

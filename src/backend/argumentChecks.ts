@@ -1,0 +1,119 @@
+/**
+ * Checks TensorFlow makes on a kernel's arguments and TF.js 4.22's kernels skip, on the backends where skipping them
+ * reads outside a tensor or answers wrong without an error: indices past a tensor's edge (`gatherND`, `scatterND`,
+ * the box indices of `cropAndResize`), a slice past the end, a resize to a size below 1, a transpose by something that
+ * is not a permutation. A model file that asks for them is corrupt or hostile; on wasm, TF.js read whatever the heap
+ * held there. Each check throws TensorFlow's reason as a `RangeError` before the kernel runs, and hands every valid
+ * call to TF.js's kernel unchanged; `guardBackends` puts them in when a backend starts and before every pass. Index
+ * values are read on the cpu and wasm backends only (their data is already in CPU memory; WebGPU's shaders stay
+ * inside their buffers). Not exported from the package.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { BACKEND_NAMES } from './backendNames.js';
+import { replaceKernel } from './kernelReplacement.js';
+
+type Args = Parameters<tf.KernelFunc>[0];
+
+/** Whether index values can be read here without a GPU read-back. */
+const readsIndices = (backend: string) => backend === 'cpu' || backend === 'wasm';
+
+const list = (v: ArrayLike<number>) => `[${Array.from(v).join(', ')}]`;
+
+/** `gatherND(params, indices)`: each row of `indices` must name an element (or slice) inside `params`. */
+function gatherNd(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { params, indices } = args.inputs as unknown as { params: tf.Tensor; indices: tf.Tensor };
+  if (readsIndices(backend)) rowsInside('gatherND', indices, params.shape);
+  return original(args);
+}
+
+/** `scatterND(indices, updates, shape)`: each row of `indices` must name a place inside `shape`. */
+function scatterNd(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { indices } = args.inputs as unknown as { indices: tf.Tensor };
+  const { shape } = args.attrs as unknown as { shape: number[] };
+  if (readsIndices(backend)) rowsInside('scatterND', indices, shape);
+  return original(args);
+}
+
+/** Throws unless every row of `indices` (its last axis the index depth) lies inside the first axes of `shape`. */
+function rowsInside(name: string, indices: tf.Tensor, shape: readonly number[]): void {
+  const depth = indices.shape[indices.rank - 1] ?? 0;
+  const values = indices.dataSync();
+  for (let r = 0; r * depth < values.length; r++) {
+    for (let j = 0; j < depth; j++) {
+      const v = values[r * depth + j];
+      if (!(v >= 0 && v < shape[j])) {
+        const row = values.slice(r * depth, (r + 1) * depth);
+        throw new RangeError(
+          `${name}: index ${list(row)} (row ${r} of the indices) is outside the shape ${list(shape)}`,
+        );
+      }
+    }
+  }
+}
+
+/** `cropAndResize(image, boxes, boxInd, ...)`: each box's image index must be one of the batch's images. */
+function cropAndResize(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { image, boxInd } = args.inputs as unknown as { image: tf.Tensor; boxInd: tf.Tensor };
+  const { cropSize } = args.attrs as unknown as { cropSize: [number, number] };
+  if (!(cropSize[0] >= 1 && cropSize[1] >= 1)) {
+    throw new RangeError(`cropAndResize: the crop size must be at least 1×1, got ${cropSize[0]}×${cropSize[1]}`);
+  }
+  if (readsIndices(backend)) {
+    const ind = boxInd.dataSync();
+    const bad = ind.findIndex((i) => !(i >= 0 && i < image.shape[0]));
+    if (bad >= 0) {
+      throw new RangeError(
+        `cropAndResize: box ${bad} names image ${ind[bad]}, outside the batch of ${image.shape[0]} images`,
+      );
+    }
+  }
+  return original(args);
+}
+
+/** `slice(x, begin, size)`: the slice must lie inside `x` (TF.js's cpu kernel checks; its wasm kernel read past it). */
+function slice(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+  const [b, s] = tf.slice_util.parseSliceParams(x, begin, size);
+  if (b.some((v, i) => !(v >= 0 && s[i] >= 0 && v + s[i] <= x.shape[i]))) {
+    throw new RangeError(`slice: begin ${list(b)} and size ${list(s)} reach outside the shape ${list(x.shape)}`);
+  }
+  return original(args);
+}
+
+/** `resizeBilinear(images, size)`: the size must be at least 1×1 (TF.js's wasm kernel made a tensor of shape -2). */
+function resizeBilinear(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { size } = args.attrs as unknown as { size: [number, number] };
+  if (!(size[0] >= 1 && size[1] >= 1)) {
+    throw new RangeError(`resizeBilinear: the size must be at least 1×1, got ${size[0]}×${size[1]}`);
+  }
+  return original(args);
+}
+
+/** `transpose(x, perm)`: `perm` must name each axis once (TF.js's cpu and wasm kernels gave different numbers). */
+function transpose(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  const { perm } = args.attrs as unknown as { perm: number[] };
+  const seen = new Set(perm);
+  if (perm.length !== x.rank || seen.size !== x.rank || perm.some((p) => !(p >= 0 && p < x.rank))) {
+    throw new RangeError(
+      `transpose: perm ${list(perm)} is not a permutation of the axes of a tensor of rank ${x.rank}`,
+    );
+  }
+  return original(args);
+}
+
+/**
+ * Puts the checks in front of TF.js's kernels on every backend that has registered them; the transpose's on cpu and
+ * wasm only (WebGPU's transpose kernel is wrapped by `webgpuKernelFixes.ts`, which installs once and stays outermost).
+ */
+export function checkKernelArguments(): void {
+  for (const backend of BACKEND_NAMES) {
+    replaceKernel(tf.GatherNd, backend, (original) => (args) => gatherNd(backend, args, original));
+    replaceKernel(tf.ScatterNd, backend, (original) => (args) => scatterNd(backend, args, original));
+    replaceKernel(tf.CropAndResize, backend, (original) => (args) => cropAndResize(backend, args, original));
+    replaceKernel(tf.Slice, backend, (original) => (args) => slice(args, original));
+    replaceKernel(tf.ResizeBilinear, backend, (original) => (args) => resizeBilinear(args, original));
+    if (readsIndices(backend)) replaceKernel(tf.Transpose, backend, (original) => (args) => transpose(args, original));
+  }
+}
