@@ -2,7 +2,8 @@
  * Checks TensorFlow makes on a kernel's arguments and TF.js 4.22's kernels skip, on the backends where skipping them
  * reads outside a tensor or answers wrong without an error: indices past a tensor's edge (`gatherND`, `scatterND`,
  * the box indices of `cropAndResize`), a slice past the end, a resize to a size below 1, a transpose by something that
- * is not a permutation. A model file that asks for them is corrupt or hostile; on wasm, TF.js read whatever the heap
+ * is not a permutation, negative values to count (`bincount`), negative paddings of `spaceToBatchND`, 3-D pooling
+ * windows of size 0. A model file that asks for them is corrupt or hostile; on wasm, TF.js read whatever the heap
  * held there. Each check throws TensorFlow's reason as a `RangeError` before the kernel runs, and hands every valid
  * call to TF.js's kernel unchanged; `guardBackends` puts them in when a backend starts and before every pass. Index
  * values are read on the cpu and wasm backends only (their data is already in CPU memory; WebGPU's shaders stay
@@ -104,6 +105,42 @@ function transpose(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Tens
 }
 
 /**
+ * `bincount(x, ...)`, `denseBincount(x, ...)`: the values counted must be at least 0 (TF.js's wasm kernel skipped
+ * negative ones where its cpu kernel refuses them).
+ */
+function bincount(name: string, backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  if (readsIndices(backend)) {
+    const values = x.dataSync();
+    const bad = values.findIndex((v) => !(v >= 0));
+    if (bad >= 0) throw new RangeError(`${name}: the values counted must be at least 0, got ${values[bad]}`);
+  }
+  return original(args);
+}
+
+/** `spaceToBatchND(x, blockShape, paddings)`: blocks of at least 1, paddings of at least 0 (TF.js cropped). */
+function spaceToBatch(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { blockShape, paddings } = args.attrs as unknown as { blockShape: number[]; paddings: number[][] };
+  if (blockShape.some((b) => !(b >= 1)) || paddings.some((p) => p.some((v) => !(v >= 0)))) {
+    throw new RangeError(
+      `spaceToBatchND: the block shape must be at least 1 and the paddings at least 0, got block shape ` +
+        `${list(blockShape)} and paddings [${paddings.map((p) => list(p)).join(', ')}]`,
+    );
+  }
+  return original(args);
+}
+
+/** `maxPool3d`, `avgPool3d`: a window of at least 1×1×1 (TF.js pooled over nothing: zeros). */
+function pool3d(name: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { filterSize } = args.attrs as unknown as { filterSize: number | [number, number, number] };
+  const size = typeof filterSize === 'number' ? [filterSize, filterSize, filterSize] : filterSize;
+  if (size.some((k) => !(k >= 1))) {
+    throw new RangeError(`${name}: the pooling window must be at least 1×1×1, got ${size.join('×')}`);
+  }
+  return original(args);
+}
+
+/**
  * Puts the checks in front of TF.js's kernels on every backend that has registered them; the transpose's on cpu and
  * wasm only (WebGPU's transpose kernel is wrapped by `webgpuKernelFixes.ts`, which installs once and stays outermost).
  */
@@ -115,5 +152,14 @@ export function checkKernelArguments(): void {
     replaceKernel(tf.Slice, backend, (original) => (args) => slice(args, original));
     replaceKernel(tf.ResizeBilinear, backend, (original) => (args) => resizeBilinear(args, original));
     if (readsIndices(backend)) replaceKernel(tf.Transpose, backend, (original) => (args) => transpose(args, original));
+    for (const [kernel, name] of [
+      [tf.Bincount, 'bincount'],
+      [tf.DenseBincount, 'denseBincount'],
+    ] as const) {
+      replaceKernel(kernel, backend, (original) => (args) => bincount(name, backend, args, original));
+    }
+    replaceKernel(tf.SpaceToBatchND, backend, (original) => (args) => spaceToBatch(args, original));
+    replaceKernel(tf.MaxPool3D, backend, (original) => (args) => pool3d('maxPool3d', args, original));
+    replaceKernel(tf.AvgPool3D, backend, (original) => (args) => pool3d('avgPool3d', args, original));
   }
 }

@@ -181,4 +181,33 @@ describe('kernel arguments outside a tensor, refused as TensorFlow refuses them'
     expect(Array.from(await picked.data())).toEqual([7]);
     tf.dispose([v, img, sliced, picked]);
   });
+
+  it('refuses negative values to count, negative space-to-batch paddings and 3-D pooling windows of size 0', () => {
+    if (onCpu) {
+      expect(() => tf.denseBincount(tf.tensor1d([0, 9, -1], 'int32'), tf.tensor1d([], 'float32'), 3)).toThrow(
+        new RangeError('denseBincount: the values counted must be at least 0, got -1'),
+      );
+    }
+    const x = tf.ones([1, 4, 4, 1]);
+    expect(() =>
+      tf.spaceToBatchND(
+        x,
+        [2, 2],
+        [
+          [-2, 0],
+          [0, 0],
+        ],
+      ),
+    ).toThrow(
+      new RangeError(
+        'spaceToBatchND: the block shape must be at least 1 and the paddings at least 0, got block shape [2, 2] ' +
+          'and paddings [[-2, 0], [0, 0]]',
+      ),
+    );
+    const v = tf.ones([1, 2, 2, 2, 1]) as tf.Tensor5D;
+    expect(() => tf.avgPool3d(v, 0, 1, 'valid')).toThrow(
+      new RangeError('avgPool3d: the pooling window must be at least 1×1×1, got 0×0×0'),
+    );
+    tf.dispose([x, v]);
+  });
 });
