@@ -3,11 +3,12 @@
  * reads outside a tensor or answers wrong without an error: indices past a tensor's edge (`gatherND`, `scatterND`,
  * the box indices of `cropAndResize`), a slice past the end, a resize to a size below 1, a transpose by something that
  * is not a permutation, negative values to count (`bincount`), negative paddings of `spaceToBatchND`, 3-D pooling
- * windows of size 0. A model file that asks for them is corrupt or hostile; on wasm, TF.js read whatever the heap
- * held there. Each check throws TensorFlow's reason as a `RangeError` before the kernel runs, and hands every valid
- * call to TF.js's kernel unchanged; `guardBackends` puts them in when a backend starts and before every pass. Index
- * values are read on the cpu and wasm backends only (their data is already in CPU memory; WebGPU's shaders stay
- * inside their buffers). Not exported from the package.
+ * windows of size 0, a transposed convolution's output shape that disagrees with its input. A model file that asks
+ * for them is corrupt or hostile; on wasm, TF.js read whatever the heap held there. Each check throws TensorFlow's
+ * reason as a `RangeError` before the kernel runs, and hands every valid call to TF.js's kernel unchanged;
+ * `guardBackends` puts them in when a backend starts and before every pass. Index values are read on the cpu and
+ * wasm backends only (their data is already in CPU memory; WebGPU's shaders stay inside their buffers). Not exported
+ * from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES } from './backendNames.js';
@@ -141,6 +142,47 @@ function pool3d(name: string, args: Args, original: tf.KernelFunc): tf.TensorInf
 }
 
 /**
+ * `conv2dTranspose(x, filter, outputShape, ...)` (the kernel `Conv2DBackpropInput`): the output shape must be whole
+ * numbers of at least 1, and the convolution it undoes must take it back to the input's size, as TensorFlow checks.
+ * TF.js computed something for a shape that disagrees, and its wasm kernel read outside the heap for a negative one.
+ */
+function convTranspose(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { dy, filter } = args.inputs as unknown as { dy: tf.Tensor4D; filter: tf.Tensor4D };
+  const attrs = args.attrs as unknown as {
+    inputShape: [number, number, number, number];
+    strides: number | [number, number];
+    pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+    dataFormat?: 'NHWC' | 'NCHW';
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
+  const shape = attrs.inputShape;
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 1)) {
+    throw new RangeError(`conv2dTranspose: the output shape ${list(shape)} must be whole numbers of at least 1`);
+  }
+  const last = attrs.dataFormat !== 'NCHW';
+  const info = tf.backend_util.computeConv2DInfo(
+    shape,
+    filter.shape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    last ? 'channelsLast' : 'channelsFirst',
+  );
+  const [h, w] = last ? [dy.shape[1], dy.shape[2]] : [dy.shape[2], dy.shape[3]];
+  if (info.outHeight !== h || info.outWidth !== w) {
+    const strides = typeof attrs.strides === 'number' ? [attrs.strides, attrs.strides] : attrs.strides;
+    const pad = typeof attrs.pad === 'string' ? `'${attrs.pad}'` : JSON.stringify(attrs.pad);
+    throw new RangeError(
+      `conv2dTranspose: the output shape ${list(shape)} gives ${info.outHeight}×${info.outWidth} through the ` +
+        `convolution it undoes (strides ${list(strides)}, padding ${pad}), where its input is ${h}×${w}`,
+    );
+  }
+  return original(args);
+}
+
+/**
  * Puts the checks in front of TF.js's kernels on every backend that has registered them; the transpose's on cpu and
  * wasm only (WebGPU's transpose kernel is wrapped by `webgpuKernelFixes.ts`, which installs once and stays outermost).
  */
@@ -159,6 +201,7 @@ export function checkKernelArguments(): void {
       replaceKernel(kernel, backend, (original) => (args) => bincount(name, backend, args, original));
     }
     replaceKernel(tf.SpaceToBatchND, backend, (original) => (args) => spaceToBatch(args, original));
+    replaceKernel(tf.Conv2DBackpropInput, backend, (original) => (args) => convTranspose(args, original));
     replaceKernel(tf.MaxPool3D, backend, (original) => (args) => pool3d('maxPool3d', args, original));
     replaceKernel(tf.AvgPool3D, backend, (original) => (args) => pool3d('avgPool3d', args, original));
   }

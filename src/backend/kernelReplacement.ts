@@ -7,6 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 /** The kernel functions `replaceKernel` registered, by backend and kernel name. */
 const ours = new Map<string, tf.KernelFunc>();
 
+/** The kernel function each of those wraps. */
+const wrapped = new Map<string, tf.KernelFunc>();
+
 /**
  * Puts `wrap(TF.js's kernel function)` in place of kernel `name` on `backend`, keeping the kernel's setup (the wasm
  * kernels bind to the module when the backend starts). Does nothing when the backend has not registered the kernel
@@ -20,8 +23,20 @@ export function replaceKernel(name: string, backend: string, wrap: (original: tf
   if (current === undefined || current.kernelFunc === ours.get(key)) return;
   const kernelFunc = wrap(current.kernelFunc);
   ours.set(key, kernelFunc);
+  wrapped.set(key, current.kernelFunc);
   tf.unregisterKernel(name, backend);
   tf.registerKernel({ ...current, kernelFunc });
+}
+
+/**
+ * The kernel function that the kernel registered for `name` on `backend` wraps, when that kernel is one
+ * `replaceKernel` put in; undefined otherwise. Lets a module that registers a kernel of its own see that its kernel
+ * is already in place, wrapped by a check or fix, rather than replace the wrapper (and have it put back) every pass.
+ */
+export function replacedKernel(name: string, backend: string): tf.KernelFunc | undefined {
+  const key = `${backend}/${name}`;
+  const current = tf.getKernel(name, backend);
+  return current !== undefined && current.kernelFunc === ours.get(key) ? wrapped.get(key) : undefined;
 }
 
 /**

@@ -7,7 +7,7 @@
  * for: a convolution's filter gradient never runs when the filter is a constant. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { asKernelResult } from '../backend/kernelReplacement.js';
+import { asKernelResult, replacedKernel } from '../backend/kernelReplacement.js';
 import { type StridedSliceAttrs, stridedSliceSpec } from '../backend/stridedSlice.js';
 import { dilateKernel, kernelTaps } from './dilation.js';
 import {
@@ -1190,7 +1190,9 @@ export function ensureGradients(): void {
 function installWasmKernels(): void {
   for (const config of [...WASM_KERNELS, ...WASM_GRAD_KERNELS]) {
     const existing = tf.getKernel(config.kernelName, config.backendName);
+    // In place already, or in place under one of the library's kernel checks (backend/argumentChecks.ts).
     if (existing?.kernelFunc === config.kernelFunc) continue;
+    if (replacedKernel(config.kernelName, config.backendName) === config.kernelFunc) continue;
     // TF.js's own Conv2DBackpropInput is replaced (see WASM_KERNELS); a kernel TF.js has for the others is left.
     if (existing && config.kernelName !== 'Conv2DBackpropInput') continue;
     if (existing) tf.unregisterKernel(config.kernelName, config.backendName);

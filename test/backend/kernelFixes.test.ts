@@ -210,4 +210,34 @@ describe('kernel arguments outside a tensor, refused as TensorFlow refuses them'
     );
     tf.dispose([x, v]);
   });
+
+  it('refuses a transposed convolution whose output shape disagrees with its input (wasm trapped on a negative one)', async () => {
+    // 4×4 in, stride 2, 'same': the output is 8×8. TF.js computed something for 4×4 and read outside the wasm heap
+    // for -8×8.
+    const x = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
+    const f = tf.ones([3, 3, 5, 2]) as tf.Tensor4D;
+    expect(() => tf.conv2dTranspose(x, f, [1, 4, 4, 5], 2, 'same')).toThrow(
+      new RangeError(
+        'conv2dTranspose: the output shape [1, 4, 4, 5] gives 2×2 through the convolution it undoes (strides ' +
+          "[2, 2], padding 'same'), where its input is 4×4",
+      ),
+    );
+    expect(() => tf.conv2dTranspose(x, f, [1, -8, 8, 5], 2, 'same')).toThrow(
+      new RangeError('conv2dTranspose: the output shape [1, -8, 8, 5] must be whole numbers of at least 1'),
+    );
+    const y = tf.conv2dTranspose(x, f, [1, 8, 8, 5], 2, 'same');
+    expect(y.shape).toEqual([1, 8, 8, 5]);
+    tf.dispose([x, f, y]);
+  });
+
+  it('keeps one kernel in place when the gradients install theirs (no replacement back and forth)', async () => {
+    const { ensureGradients } = await import('../../src/net/gradients.js');
+    const { guardBackends } = await import('../../src/backend/backendGuards.js');
+    ensureGradients();
+    guardBackends();
+    const first = tf.getKernel('Conv2DBackpropInput', tf.getBackend())?.kernelFunc;
+    ensureGradients();
+    guardBackends();
+    expect(tf.getKernel('Conv2DBackpropInput', tf.getBackend())?.kernelFunc).toBe(first);
+  });
 });
