@@ -3,12 +3,12 @@
  * reads outside a tensor or answers wrong without an error: indices past a tensor's edge (`gatherND`, `scatterND`,
  * the box indices of `cropAndResize`), a slice past the end, a resize to a size below 1, a transpose by something that
  * is not a permutation, negative values to count (`bincount`), negative paddings of `spaceToBatchND`, 3-D pooling
- * windows of size 0, a transposed convolution's output shape that disagrees with its input. A model file that asks
- * for them is corrupt or hostile; on wasm, TF.js read whatever the heap held there. Each check throws TensorFlow's
- * reason as a `RangeError` before the kernel runs, and hands every valid call to TF.js's kernel unchanged;
- * `guardBackends` puts them in when a backend starts and before every pass. Index values are read on the cpu and
- * wasm backends only (their data is already in CPU memory; WebGPU's shaders stay inside their buffers). Not exported
- * from the package.
+ * windows of size 0, a transposed convolution's output shape that disagrees with its input, a reduction over an axis
+ * named twice. A model file that asks for them is corrupt or hostile; on wasm, TF.js read whatever the heap held
+ * there. Each check throws TensorFlow's reason as a `RangeError` before the kernel runs, and hands every valid call to
+ * TF.js's kernel unchanged; `guardBackends` puts them in when a backend starts and before every pass. Index values are
+ * read on the cpu and wasm backends only (their data is already in CPU memory; WebGPU's shaders stay inside their
+ * buffers). Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES } from './backendNames.js';
@@ -183,8 +183,29 @@ function convTranspose(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.
 }
 
 /**
- * Puts the checks in front of TF.js's kernels on every backend that has registered them; the transpose's on cpu and
- * wasm only (WebGPU's transpose kernel is wrapped by `webgpuKernelFixes.ts`, which installs once and stays outermost).
+ * A reduction (`sum`, `mean`, `max`, `min`, `prod`, `all`, `any`) over axes that name one axis twice: TensorFlow
+ * refuses it ("Axes contains duplicate dimension"); TF.js's cpu kernels reduced over the wrong axes (the mean of a
+ * 2×3 tensor of ones over `[1, 1]` was 0.667) where its wasm kernels reduced once (1).
+ */
+function reduction(name: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  const attrs = args.attrs as unknown as { axis?: number | number[]; reductionIndices?: number | number[] };
+  const given = attrs.axis ?? attrs.reductionIndices;
+  if (Array.isArray(given) && given.length > 1) {
+    const seen = new Set<number>();
+    for (const a of given) {
+      const at = a < 0 ? a + x.rank : a;
+      if (seen.has(at)) throw new RangeError(`${name}: the axes ${list(given)} name the axis ${at} twice`);
+      seen.add(at);
+    }
+  }
+  return original(args);
+}
+
+/**
+ * Puts the checks in front of TF.js's kernels on every backend that has registered them; the transpose's and the
+ * reductions' on cpu and wasm only (WebGPU's are wrapped by `webgpuKernelFixes.ts`, which installs once and stays
+ * outermost).
  */
 export function checkKernelArguments(): void {
   for (const backend of BACKEND_NAMES) {
@@ -193,7 +214,20 @@ export function checkKernelArguments(): void {
     replaceKernel(tf.CropAndResize, backend, (original) => (args) => cropAndResize(backend, args, original));
     replaceKernel(tf.Slice, backend, (original) => (args) => slice(args, original));
     replaceKernel(tf.ResizeBilinear, backend, (original) => (args) => resizeBilinear(args, original));
-    if (readsIndices(backend)) replaceKernel(tf.Transpose, backend, (original) => (args) => transpose(args, original));
+    if (readsIndices(backend)) {
+      replaceKernel(tf.Transpose, backend, (original) => (args) => transpose(args, original));
+      for (const [kernel, name] of [
+        [tf.Sum, 'sum'],
+        [tf.Mean, 'mean'],
+        [tf.Max, 'max'],
+        [tf.Min, 'min'],
+        [tf.Prod, 'prod'],
+        [tf.All, 'all'],
+        [tf.Any, 'any'],
+      ] as const) {
+        replaceKernel(kernel, backend, (original) => (args) => reduction(name, args, original));
+      }
+    }
     for (const [kernel, name] of [
       [tf.Bincount, 'bincount'],
       [tf.DenseBincount, 'denseBincount'],

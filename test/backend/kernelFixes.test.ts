@@ -240,4 +240,21 @@ describe('kernel arguments outside a tensor, refused as TensorFlow refuses them'
     guardBackends();
     expect(tf.getKernel('Conv2DBackpropInput', tf.getBackend())?.kernelFunc).toBe(first);
   });
+
+  it.runIf(onCpu)('refuses a reduction over an axis named twice (cpu and wasm answered differently)', () => {
+    const x = tf.ones([2, 3]);
+    for (const [name, reduce] of [
+      ['sum', tf.sum],
+      ['mean', tf.mean],
+      ['max', tf.max],
+      ['min', tf.min],
+      ['prod', tf.prod],
+    ] as const) {
+      expect(() => reduce(x, [1, -1])).toThrow(new RangeError(`${name}: the axes [1, -1] name the axis 1 twice`));
+    }
+    expect(() => tf.any(tf.cast(x, 'bool'), [0, 0])).toThrow(
+      new RangeError('any: the axes [0, 0] name the axis 0 twice'),
+    );
+    x.dispose();
+  });
 });
