@@ -157,16 +157,12 @@ function poolWindow(
   }
   const { x } = args.inputs as unknown as { x: tf.Tensor4D };
   if (backend !== 'wasm' || attrs.pad !== 'same' || x.rank !== 4) return original(args);
-  const [sh, sw] = typeof attrs.strides === 'number' ? [attrs.strides, attrs.strides] : attrs.strides;
-  /** Whether every window along an axis of `size` covers all of it, and the output's length there. */
-  const covers = (size: number, k: number, stride: number): [boolean, number] => {
-    const out = Math.ceil(size / stride);
-    const total = Math.max((out - 1) * stride + k - size, 0);
-    const before = Math.floor(total / 2);
-    return [k > size && before >= (out - 1) * stride && total - before >= (out - 1) * stride, out];
-  };
-  const [rows, outH] = covers(x.shape[1], h, sh);
-  const [cols, outW] = covers(x.shape[2], w, sw);
+  // TF.js's reading of the pooling (TensorFlow's 'same' padding): an axis is covered whole when the padding on each
+  // side reaches past the last window's start.
+  const info = tf.backend_util.computePool2DInfo(x.shape, [h, w], attrs.strides, 1, 'same');
+  const { padInfo, outHeight: outH, outWidth: outW, strideHeight: sh, strideWidth: sw } = info;
+  const rows = h > x.shape[1] && Math.min(padInfo.top, padInfo.bottom) >= (outH - 1) * sh;
+  const cols = w > x.shape[2] && Math.min(padInfo.left, padInfo.right) >= (outW - 1) * sw;
   if (!rows && !cols) return original(args);
   const out = tf.tidy(() => {
     const reduce = name === 'maxPool' ? tf.max : tf.mean;

@@ -120,9 +120,9 @@ function selectBool(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Ten
 /**
  * TF.js's wasm convolutions with `'same'` padding give other numbers than TensorFlow's when the stride is longer than
  * the (dilated) kernel along an axis (a 2×2 kernel with stride 3 on a 3×2 image gave 0; 88 of 720 small cases, no
- * error). TensorFlow's `'same'` is written out here: the input padded with zeros by `max((ceil(in / s) − 1)·s + k −
- * in, 0)` along each axis, the smaller half before, then TF.js's kernel with `'valid'`, which is right. Every other
- * convolution is TF.js's.
+ * error). TensorFlow's `'same'` is written out here: the input padded with zeros by what TF.js's `computeConv2DInfo`
+ * reads (`max((ceil(in / s) − 1)·s + k − in, 0)` along each axis, the smaller half before, as TensorFlow and the cpu
+ * backend pad), then TF.js's kernel with `'valid'`, which is right. Every other convolution is TF.js's.
  */
 function sameStrideBeyondKernel(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const attrs = args.attrs as unknown as {
@@ -133,18 +133,10 @@ function sameStrideBeyondKernel(args: Args, original: tf.KernelFunc): tf.TensorI
   };
   const { x, filter } = args.inputs as unknown as { x: tf.Tensor4D; filter: tf.Tensor4D };
   if (attrs.pad !== 'same' || (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC')) return original(args);
-  const pair = (v: number | [number, number] | null | undefined): [number, number] =>
-    v == null ? [1, 1] : typeof v === 'number' ? [v, v] : v;
-  const [sh, sw] = pair(attrs.strides);
-  const [dh, dw] = pair(attrs.dilations);
-  const [kh, kw] = [(filter.shape[0] - 1) * dh + 1, (filter.shape[1] - 1) * dw + 1];
-  if (sh <= kh && sw <= kw) return original(args);
-  const padding = (size: number, k: number, stride: number): [number, number] => {
-    const total = Math.max((Math.ceil(size / stride) - 1) * stride + k - size, 0);
-    return [Math.floor(total / 2), total - Math.floor(total / 2)];
-  };
-  const [top, bottom] = padding(x.shape[1], kh, sh);
-  const [left, right] = padding(x.shape[2], kw, sw);
+  const info = tf.backend_util.computeConv2DInfo(x.shape, filter.shape, attrs.strides, attrs.dilations ?? 1, 'same');
+  const { strideHeight, strideWidth, effectiveFilterHeight, effectiveFilterWidth } = info;
+  if (strideHeight <= effectiveFilterHeight && strideWidth <= effectiveFilterWidth) return original(args);
+  const { top, bottom, left, right } = info.padInfo;
   const padded = tf.pad(x, [
     [0, 0],
     [top, bottom],
