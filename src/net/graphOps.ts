@@ -7,8 +7,10 @@ import { registerOp } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import { rerouteGraphOp } from './tfjsInternals.js';
 
-/** The name the library's TensorFlow 1 `Select` is registered under (a name no TensorFlow operation has). */
+/** The names the library's operations are registered under (names no TensorFlow operation has). */
 const SELECT_V1 = 'cnn-activations/Select';
+const TRUNCATE_DIV = 'cnn-activations/Div';
+const TRUNCATE_MOD = 'cnn-activations/Mod';
 
 let registered = false;
 
@@ -30,13 +32,56 @@ function selectV1(node: { inputs: tf.Tensor[] }): tf.Tensor[] {
 }
 
 /**
+ * Where `a / b` rounded toward zero is one more than rounded down, given `a mod b` floored (`remainder`): a quotient
+ * that is not whole, of operands of opposite signs.
+ */
+function roundsDown(a: tf.Tensor, b: tf.Tensor, remainder: tf.Tensor): tf.Tensor {
+  return tf.logicalAnd(tf.notEqual(remainder, 0), tf.notEqual(tf.less(a, 0), tf.less(b, 0)));
+}
+
+/**
+ * TensorFlow's `Div`: a true division of floats, and of integers one rounded toward zero (C's rule: -7 / 3 is -2).
+ * TF.js's converter runs it as `tf.div`, which floors integers (-3), as TensorFlow's `FloorDiv` does.
+ */
+function truncateDiv(node: { inputs: tf.Tensor[] }): tf.Tensor[] {
+  const [a, b] = node.inputs;
+  if (a.dtype !== 'int32') return [tf.div(a, b)];
+  return [
+    tf.tidy(() => {
+      const quotient = tf.floorDiv(a, b);
+      // The 1 as an int32 tensor: a plain number would make the sum float32.
+      return tf.where(roundsDown(a, b, tf.mod(a, b)), tf.add(quotient, tf.scalar(1, 'int32')), quotient);
+    }),
+  ];
+}
+
+/**
+ * TensorFlow's `Mod`: the remainder of the division rounded toward zero, with the dividend's sign (C's `%` and `fmod`:
+ * -7 mod 3 is -1). TF.js's converter runs it as `tf.mod`, TensorFlow's `FloorMod`, with the divisor's sign (2).
+ */
+function truncateMod(node: { inputs: tf.Tensor[] }): tf.Tensor[] {
+  const [a, b] = node.inputs;
+  return [
+    tf.tidy(() => {
+      const remainder = tf.mod(a, b);
+      return tf.where(roundsDown(a, b, remainder), tf.sub(remainder, b), remainder);
+    }),
+  ];
+}
+
+/**
  * Makes `model` run its operations by TensorFlow's rules where TF.js's converter does not: its `Select` nodes (the
- * TensorFlow 1 operation, not `SelectV2`). Changes the model itself, so it runs so when run bare too.
+ * TensorFlow 1 operation, not `SelectV2`), its `Div` nodes and its `Mod` nodes (`FloorDiv`, `FloorMod` and `RealDiv`
+ * are run by TensorFlow's rule already). Changes the model itself, so it runs so when run bare too.
  */
 export function fixGraphOps(model: GraphModel): void {
   if (!registered) {
     registerOp(SELECT_V1, selectV1);
+    registerOp(TRUNCATE_DIV, truncateDiv);
+    registerOp(TRUNCATE_MOD, truncateMod);
     registered = true;
   }
   rerouteGraphOp(model, 'Select', SELECT_V1);
+  rerouteGraphOp(model, 'Div', TRUNCATE_DIV);
+  rerouteGraphOp(model, 'Mod', TRUNCATE_MOD);
 }

@@ -1,6 +1,6 @@
 /**
  * Graph operations that TF.js's converter runs by another rule than TensorFlow's, as the library runs them in a
- * network: TensorFlow 1's `Select`, whose vector condition picks rows.
+ * network: TensorFlow 1's `Select`, whose vector condition picks rows, and `Div` of integers and `Mod`, which truncate.
  */
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
@@ -44,6 +44,34 @@ async function selectGraph(op: 'Select' | 'SelectV2') {
   new Int32Array(data.buffer, 0, 6).set([4, 4, 1, 4, 4, 1]);
   data.set([1, 0, 1, 0], 24);
   return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: data.buffer }));
+}
+
+/**
+ * A 2×4 gray image divided by [3, -3, 3, -3] along its rows with `op`: as floats (`Mod` only), and cast to int32
+ * first (`Div`, `Mod`, `FloorDiv`, `FloorMod`), the result cast back to float.
+ */
+async function divisionGraph(op: 'Div' | 'Mod' | 'FloorDiv' | 'FloorMod') {
+  const I = { type: 'DT_INT32' };
+  const topology = {
+    node: [
+      { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, 2, 4, 1]) } } },
+      konst('by', 'DT_FLOAT', [4, 1]),
+      konst('byInt', 'DT_INT32', [4, 1]),
+      { name: 'xInt', op: 'Cast', input: ['x'], attr: { SrcT: T, DstT: I } },
+      { name: 'float', op, input: ['x', 'by'], attr: { T } },
+      { name: 'int', op, input: ['xInt', 'byInt'], attr: { T: I } },
+      { name: 'out', op: 'Cast', input: ['int'], attr: { SrcT: I, DstT: T } },
+    ],
+    versions: { producer: 1 },
+  };
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [
+    { name: 'by', shape: [4, 1], dtype: 'float32' },
+    { name: 'byInt', shape: [4, 1], dtype: 'int32' },
+  ];
+  const data = new ArrayBuffer(32);
+  new Float32Array(data, 0, 4).set([3, -3, 3, -3]);
+  new Int32Array(data, 16, 4).set([3, -3, 3, -3]);
+  return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: data }));
 }
 
 describe('graph operations as TensorFlow runs them', () => {
@@ -119,5 +147,39 @@ describe('graph operations as TensorFlow runs them', () => {
         'compute channels last (NHWC): convert the model so',
     );
     model.dispose();
+  });
+  describe('division of integers and Mod truncate toward zero, as in TensorFlow', () => {
+    // Each column divided by 3, -3, 3, -3.
+    const pixels = [-7, -7, 7, 7, -6, 5, 0, -1];
+    const run = async (op: 'Div' | 'Mod' | 'FloorDiv' | 'FloorMod', layer: 'float' | 'out') => {
+      const net = await toNetwork(await divisionGraph(op), { normalization: 'none', output: layer });
+      const img = tf.tensor3d(pixels, [2, 4, 1]);
+      const out = await expectNoLeak(() => activations(net, img, layer), 1);
+      const values = Array.from(await out.data());
+      tf.dispose([img, out]);
+      net.dispose();
+      return values;
+    };
+
+    it("divides integers by TensorFlow's Div rounding toward zero (TF.js floored them)", async () => {
+      // -7 / 3 is -2 in TensorFlow (C's rule), -3 floored; 5 / -3 is -1, not -2.
+      expect(await run('Div', 'out')).toEqual([-2, 2, 2, -2, -2, -1, 0, 0]);
+    });
+
+    it("takes TensorFlow's Mod with the dividend's sign, for integers and floats (TF.js took the divisor's)", async () => {
+      const truncated = [-1, -1, 1, 1, 0, 2, 0, -1];
+      expect(await run('Mod', 'out')).toEqual(truncated);
+      expect(await run('Mod', 'float')).toEqual(truncated);
+    });
+
+    it('keeps FloorDiv and FloorMod floored, and Div of floats a true division', async () => {
+      expect(await run('FloorDiv', 'out')).toEqual([-3, 2, 2, -3, -2, -2, 0, 0]);
+      expect(await run('FloorMod', 'out')).toEqual([2, -1, 1, -2, 0, -1, 0, -1]);
+      expect(await run('FloorMod', 'float')).toEqual([2, -1, 1, -2, 0, -1, 0, -1]);
+      const quotients = await run('Div', 'float');
+      expect(quotients.map((q) => Math.round(q * 1000) / 1000)).toEqual([
+        -2.333, 2.333, 2.333, -2.333, -2, -1.667, 0, 0.333,
+      ]);
+    });
   });
 });
