@@ -16,15 +16,15 @@ import { replaceKernel } from './kernelReplacement.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
-/** Whether index values can be read here without a GPU read-back. */
-const readsIndices = (backend: string) => backend === 'cpu' || backend === 'wasm';
+/** Whether a tensor's values (indices, divisors) can be read on `backend` without a GPU read-back. */
+export const readsValues = (backend: string) => backend === 'cpu' || backend === 'wasm';
 
 const list = (v: ArrayLike<number>) => `[${Array.from(v).join(', ')}]`;
 
 /** `gatherND(params, indices)`: each row of `indices` must name an element (or slice) inside `params`. */
 function gatherNd(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { params, indices } = args.inputs as unknown as { params: tf.Tensor; indices: tf.Tensor };
-  if (readsIndices(backend)) rowsInside('gatherND', indices, params.shape);
+  if (readsValues(backend)) rowsInside('gatherND', indices, params.shape);
   return original(args);
 }
 
@@ -32,7 +32,7 @@ function gatherNd(backend: string, args: Args, original: tf.KernelFunc): tf.Tens
 function scatterNd(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { indices } = args.inputs as unknown as { indices: tf.Tensor };
   const { shape } = args.attrs as unknown as { shape: number[] };
-  if (readsIndices(backend)) rowsInside('scatterND', indices, shape);
+  if (readsValues(backend)) rowsInside('scatterND', indices, shape);
   return original(args);
 }
 
@@ -60,7 +60,7 @@ function cropAndResize(backend: string, args: Args, original: tf.KernelFunc): tf
   if (!(cropSize[0] >= 1 && cropSize[1] >= 1)) {
     throw new RangeError(`cropAndResize: the crop size must be at least 1×1, got ${cropSize[0]}×${cropSize[1]}`);
   }
-  if (readsIndices(backend)) {
+  if (readsValues(backend)) {
     const ind = boxInd.dataSync();
     const bad = ind.findIndex((i) => !(i >= 0 && i < image.shape[0]));
     if (bad >= 0) {
@@ -111,7 +111,7 @@ function transpose(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Tens
  */
 function bincount(name: string, backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { x } = args.inputs as unknown as { x: tf.Tensor };
-  if (readsIndices(backend)) {
+  if (readsValues(backend)) {
     const values = x.dataSync();
     const bad = values.findIndex((v) => !(v >= 0));
     if (bad >= 0) throw new RangeError(`${name}: the values counted must be at least 0, got ${values[bad]}`);
@@ -214,7 +214,7 @@ export function checkKernelArguments(): void {
     replaceKernel(tf.CropAndResize, backend, (original) => (args) => cropAndResize(backend, args, original));
     replaceKernel(tf.Slice, backend, (original) => (args) => slice(args, original));
     replaceKernel(tf.ResizeBilinear, backend, (original) => (args) => resizeBilinear(args, original));
-    if (readsIndices(backend)) {
+    if (readsValues(backend)) {
       replaceKernel(tf.Transpose, backend, (original) => (args) => transpose(args, original));
       for (const [kernel, name] of [
         [tf.Sum, 'sum'],

@@ -1,30 +1,58 @@
 /**
  * Fixes of TF.js 4.22 kernels that answer otherwise than TensorFlow without an error, on the backends where they do:
- * `FloorDiv` of float32 tensors on cpu and WebGPU, nearest-neighbour resizes of int32 images on every backend,
- * running sums and products along a negative axis on every backend (and along inner axes on WebGPU), paddings,
- * multiples and pooling windows that TensorFlow refuses and TF.js computed with, and pooling windows far longer than
- * the image on wasm.
+ * `FloorDiv` of float32 tensors on cpu and WebGPU, integer division by zero (`FloorDiv`, `Mod`) on cpu and wasm,
+ * nearest-neighbour resizes of int32 images on every backend, running sums and products along a negative axis on
+ * every backend (and along inner axes on WebGPU), paddings, multiples and pooling windows that TensorFlow refuses and
+ * TF.js computed with, and pooling windows far longer than the image on wasm.
  * Each wraps TF.js's kernel and hands it every case it gets right; `guardBackends` puts them in when a backend starts
  * and before every pass. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readsValues } from './argumentChecks.js';
 import { BACKEND_NAMES } from './backendNames.js';
 import { asKernelResult, replaceKernel } from './kernelReplacement.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
 /**
+ * TensorFlow refuses to divide integers by zero ("Integer division by zero"); TF.js's kernels answered 0 (cpu),
+ * -2147483648 (wasm's `FloorDiv`, WebGPU) or trapped ("remainder by zero", wasm's `Mod`). Throws before the kernel
+ * runs where the divisor's values are in CPU memory (cpu, wasm); WebGPU's are left unread. An empty result divides
+ * nothing, and passes.
+ */
+function assertNoIntegerZero(name: string, backend: string, a: tf.Tensor, b: tf.Tensor): void {
+  if (a.dtype !== 'int32' || b.dtype !== 'int32' || !readsValues(backend)) return;
+  if (tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape).includes(0)) return;
+  const at = b.dataSync().indexOf(0);
+  if (at >= 0) {
+    throw new RangeError(`${name}: integer division by zero (element ${at} of the divisor), which TensorFlow refuses`);
+  }
+}
+
+/**
  * TF.js's cpu and WebGPU `FloorDiv` return int32 whatever their inputs: for float32 ones, 7.5 / 2 is 3 as it
  * should be, but 1 / 0 is 0 (TensorFlow: Infinity), 0 / 0 is 0 (NaN) and 3e9 / 1 wraps to -1294967296. A float
- * division is `floor(a / b)` here, in float32, as TensorFlow's; int32 division is TF.js's.
+ * division is `floor(a / b)` here, in float32, as TensorFlow's (wasm's kernel does so already); int32 division is
+ * TF.js's, by a divisor without zeros.
  */
-function floorDivFloat(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+function floorDiv(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
-  if (a.dtype === 'int32' && b.dtype === 'int32') return original(args);
+  if (a.dtype === 'int32' && b.dtype === 'int32') {
+    assertNoIntegerZero('floorDiv', backend, a, b);
+    return original(args);
+  }
+  if (backend === 'wasm') return original(args);
   return asKernelResult(
     args.backend,
     tf.tidy(() => tf.floor(tf.div(a, b))),
   );
+}
+
+/** `Mod` of int32 tensors by a divisor without zeros (see `assertNoIntegerZero`); floats are TF.js's (NaN for 0). */
+function mod(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
+  assertNoIntegerZero('mod', backend, a, b);
+  return original(args);
 }
 
 /**
@@ -177,16 +205,15 @@ function poolWindow(
 }
 
 /**
- * Puts the fixes in place of TF.js's kernels: `FloorDiv` on cpu and WebGPU; `ResizeNearestNeighbor`, `Cumsum`,
- * `Cumprod`, `PadV2`, `Tile`, `MaxPool` and `AvgPool` on every backend that has registered them. Registered in TF.js's
+ * Puts the fixes in place of TF.js's kernels: `FloorDiv`, `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`,
+ * `PadV2`, `Tile`, `MaxPool` and `AvgPool` on every backend that has registered them. Registered in TF.js's
  * kernel registry, so every such operation in the process gets TensorFlow's values (or refusal) from then on; a
  * lookup per kernel once in place.
  */
 export function fixKernels(): void {
-  for (const backend of ['cpu', 'webgpu']) {
-    replaceKernel(tf.FloorDiv, backend, (original) => (args) => floorDivFloat(args, original));
-  }
   for (const backend of BACKEND_NAMES) {
+    replaceKernel(tf.FloorDiv, backend, (original) => (args) => floorDiv(backend, args, original));
+    replaceKernel(tf.Mod, backend, (original) => (args) => mod(backend, args, original));
     replaceKernel(tf.ResizeNearestNeighbor, backend, (original) => (args) => resizeNearestInt32(args, original));
     for (const name of [tf.Cumsum, tf.Cumprod]) {
       replaceKernel(name, backend, (original) => (args) => running(name, backend, args, original));

@@ -55,6 +55,35 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([x, y]);
   });
 
+  it.runIf(BACKEND === 'cpu' || BACKEND === 'wasm')(
+    'refuses integer division by zero (TF.js gave 0 on cpu, -2147483648 or a wasm trap on wasm)',
+    async () => {
+      // The divisor's values are read where they are in CPU memory; WebGPU's shaders give -2147483648 (not checked).
+      const a = tf.tensor1d([5, -5, 7], 'int32');
+      const b = tf.tensor1d([1, 0, 2], 'int32');
+      const zero = new RangeError(
+        'floorDiv: integer division by zero (element 1 of the divisor), which TensorFlow refuses',
+      );
+      expect(() => tf.floorDiv(a, b)).toThrow(zero);
+      expect(() => tf.div(a, b)).toThrow(zero);
+      expect(() => tf.mod(a, tf.scalar(0, 'int32'))).toThrow(
+        new RangeError('mod: integer division by zero (element 0 of the divisor), which TensorFlow refuses'),
+      );
+      // Divisors without a 0, floats divided by 0 (Infinity, NaN) and an empty result are computed as before.
+      const q = tf.floorDiv(a, tf.tensor1d([2, -2, 3], 'int32'));
+      const r = tf.mod(a, tf.tensor1d([2, -2, 3], 'int32'));
+      const f = tf.floorDiv(tf.tensor1d([1, 0]), tf.tensor1d([0, 0]));
+      const e = tf.mod(tf.zeros([0, 3], 'int32'), b);
+      expect([Array.from(await q.data()), Array.from(await r.data()), Array.from(await f.data()), e.shape]).toEqual([
+        [2, 2, 2],
+        [1, -1, 1],
+        [Infinity, NaN],
+        [0, 3],
+      ]);
+      tf.dispose([a, b, q, r, f, e]);
+    },
+  );
+
   it("convolves with 'same' padding and a stride longer than the kernel as TensorFlow pads (wasm: other numbers)", async () => {
     // TensorFlow's 'same', written out: out = ceil(in / s), padded by max((out - 1)·s + k − in, 0), the smaller half
     // before. TF.js's wasm kernels gave other numbers whenever the stride was longer than the kernel and some padding
