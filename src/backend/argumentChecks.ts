@@ -4,7 +4,7 @@
  * the box indices of `cropAndResize`), a slice past the end, a resize to a size below 1, a transpose by something that
  * is not a permutation, negative values to count (`bincount`), negative paddings of `spaceToBatchND`, 3-D pooling
  * windows of size 0, a transposed convolution's output shape that disagrees with its input, a reduction over an axis
- * named twice. A model file that asks for them is corrupt or hostile; on wasm, TF.js read whatever the heap held
+ * named twice, a negative radius for local response normalization. A model file that asks for them is corrupt or hostile; on wasm, TF.js read whatever the heap held
  * there. Each check throws TensorFlow's reason as a `RangeError` before the kernel runs, and hands every valid call to
  * TF.js's kernel unchanged; `guardBackends` puts them in when a backend starts and before every pass. Index values are
  * read on the cpu and wasm backends only (their data is already in CPU memory; WebGPU's shaders stay inside their
@@ -203,6 +203,18 @@ function reduction(name: string, args: Args, original: tf.KernelFunc): tf.Tensor
 }
 
 /**
+ * `localResponseNormalization(x, depthRadius)`: TensorFlow refuses a negative radius (its `LRN` kernel bounds it to
+ * 0 and up); TF.js summed over an empty window and divided by the bias alone.
+ */
+function lrn(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { depthRadius } = args.attrs as unknown as { depthRadius: number };
+  if (!(depthRadius >= 0)) {
+    throw new RangeError(`localResponseNormalization: the depth radius must be at least 0, got ${depthRadius}`);
+  }
+  return original(args);
+}
+
+/**
  * Puts the checks in front of TF.js's kernels on every backend that has registered them; the transpose's and the
  * reductions' on cpu and wasm only (WebGPU's are wrapped by `webgpuKernelFixes.ts`, which installs once and stays
  * outermost).
@@ -238,5 +250,6 @@ export function checkKernelArguments(): void {
     replaceKernel(tf.Conv2DBackpropInput, backend, (original) => (args) => convTranspose(args, original));
     replaceKernel(tf.MaxPool3D, backend, (original) => (args) => pool3d('maxPool3d', args, original));
     replaceKernel(tf.AvgPool3D, backend, (original) => (args) => pool3d('avgPool3d', args, original));
+    replaceKernel(tf.LRN, backend, (original) => (args) => lrn(args, original));
   }
 }

@@ -211,6 +211,19 @@ describe('kernel arguments outside a tensor, refused as TensorFlow refuses them'
     tf.dispose([v, img, sliced, picked]);
   });
 
+  it('refuses a negative depth radius for local response normalization (TF.js normalized by the bias alone)', async () => {
+    const x = tf.tensor4d([1, 2, 3, 4], [1, 1, 1, 4]);
+    expect(() => tf.localResponseNormalization(x, -2)).toThrow(
+      new RangeError('localResponseNormalization: the depth radius must be at least 0, got -2'),
+    );
+    // Radius 0 normalizes each channel by itself: x / (1 + x²)^0.5 with bias 1, alpha 1.
+    const y = tf.localResponseNormalization(x, 0, 1, 1, 0.5);
+    const expected = [1, 2, 3, 4].map((v) => v / Math.sqrt(1 + v * v));
+    const got = Array.from(await y.data());
+    expect(got.map((v, i) => Math.abs(v - expected[i]) < 1e-6)).toEqual([true, true, true, true]);
+    tf.dispose([x, y]);
+  });
+
   it('refuses negative values to count, negative space-to-batch paddings and 3-D pooling windows of size 0', () => {
     if (onCpu) {
       expect(() => tf.denseBincount(tf.tensor1d([0, 9, -1], 'int32'), tf.tensor1d([], 'float32'), 3)).toThrow(
