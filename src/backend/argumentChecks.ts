@@ -185,21 +185,20 @@ function convTranspose(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.
 /**
  * A reduction (`sum`, `mean`, `max`, `min`, `prod`, `all`, `any`) over axes that name one axis twice: TensorFlow
  * refuses it ("Axes contains duplicate dimension"); TF.js's cpu kernels reduced over the wrong axes (the mean of a
- * 2×3 tensor of ones over `[1, 1]` was 0.667) where its wasm kernels reduced once (1).
+ * 2×3 tensor of ones over `[1, 1]` was 0.667), its wasm kernels reduced once (1), and WebGPU's built a transpose
+ * shader that does not compile and returned a scalar 0. `webgpuKernelFixes.ts` calls this from its own wrappers.
  */
-function reduction(name: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { x } = args.inputs as unknown as { x: tf.Tensor };
+export function assertDistinctAxes(name: string, args: Args): void {
+  const { x } = args.inputs as unknown as { x: tf.TensorInfo };
   const attrs = args.attrs as unknown as { axis?: number | number[]; reductionIndices?: number | number[] };
   const given = attrs.axis ?? attrs.reductionIndices;
-  if (Array.isArray(given) && given.length > 1) {
-    const seen = new Set<number>();
-    for (const a of given) {
-      const at = a < 0 ? a + x.rank : a;
-      if (seen.has(at)) throw new RangeError(`${name}: the axes ${list(given)} name the axis ${at} twice`);
-      seen.add(at);
-    }
+  if (!Array.isArray(given) || given.length < 2) return;
+  const seen = new Set<number>();
+  for (const a of given) {
+    const at = a < 0 ? a + x.shape.length : a;
+    if (seen.has(at)) throw new RangeError(`${name}: the axes ${list(given)} name the axis ${at} twice`);
+    seen.add(at);
   }
-  return original(args);
 }
 
 /**
@@ -216,8 +215,8 @@ function lrn(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo
 
 /**
  * Puts the checks in front of TF.js's kernels on every backend that has registered them; the transpose's and the
- * reductions' on cpu and wasm only (WebGPU's are wrapped by `webgpuKernelFixes.ts`, which installs once and stays
- * outermost).
+ * reductions' on cpu and wasm only (WebGPU's are wrapped by `webgpuKernelFixes.ts`, which installs once, stays
+ * outermost and checks the reductions' axes itself).
  */
 export function checkKernelArguments(): void {
   for (const backend of BACKEND_NAMES) {
@@ -237,7 +236,10 @@ export function checkKernelArguments(): void {
         [tf.All, 'all'],
         [tf.Any, 'any'],
       ] as const) {
-        replaceKernel(kernel, backend, (original) => (args) => reduction(name, args, original));
+        replaceKernel(kernel, backend, (original) => (args) => {
+          assertDistinctAxes(name, args);
+          return original(args);
+        });
       }
     }
     for (const [kernel, name] of [

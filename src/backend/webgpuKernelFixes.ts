@@ -26,10 +26,12 @@
  * TF.js's WebGPU backend anyway: its shaders compute int32 arithmetic, reductions, where and concat in f32.
  * Running sums and products along inner axes are fixed in `kernelFixes.ts` (with their negative axes on every
  * backend). `all` and `any` over outer axes of a bool tensor, which transpose it with that shader, run as the
- * minimum and maximum of a float32 copy.
+ * minimum and maximum of a float32 copy. A reduction over an axis named twice is refused, as TensorFlow refuses it
+ * (the shaders returned a scalar 0), by the check `argumentChecks.ts` puts on the other backends.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asKernelResult } from './kernelReplacement.js';
+import { assertDistinctAxes } from './argumentChecks.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type KernelArgs = Parameters<KernelFunc>[0];
@@ -45,6 +47,9 @@ const PATCHED = Symbol.for('cnn-activations.webgpuKernelFix');
 /** Kernels whose int32 result is cast back after running on float32 (mean, argMax, argMin have no int32 result). */
 const INT_RESULT = new Set<string>([tf.Max, tf.Min, tf.Sum, tf.Prod]);
 const REDUCTIONS = [tf.Max, tf.Min, tf.Sum, tf.Prod, tf.Mean, tf.ArgMax, tf.ArgMin];
+
+/** The operation a reduction kernel runs for, as TF.js names it (`Sum`: `sum`), for messages. */
+const publicName = (kernel: string) => kernel[0].toLowerCase() + kernel.slice(1);
 
 /**
  * Installs the fixes into TF.js's kernel registry for the `webgpu` backend (once; later calls do nothing).
@@ -119,6 +124,7 @@ export function installWebGPUKernelFixes(): string[] {
 
   for (const name of REDUCTIONS) {
     wrap(name, (original) => (args) => {
+      assertDistinctAxes(publicName(name), args);
       const { x } = args.inputs as { x: tf.TensorInfo };
       if ((name === tf.ArgMax || name === tf.ArgMin) && !(args.backend as Backend).shouldExecuteOnCPU?.([x])) {
         return firstOfTies(args, name);
@@ -135,6 +141,7 @@ export function installWebGPUKernelFixes(): string[] {
   // runs here as the minimum (all) or maximum (any) of a float32 copy.
   for (const name of [tf.All, tf.Any]) {
     wrap(name, (original) => (args) => {
+      assertDistinctAxes(publicName(name), args);
       const { x } = args.inputs as unknown as { x: tf.Tensor };
       if (!needsFloatRoute(x, args.backend as Backend)) return original(args);
       const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
