@@ -5,12 +5,14 @@
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { registerOp } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
-import { rerouteGraphOp } from './tfjsInternals.js';
+import { dilateKernel } from './dilation.js';
+import { type GraphDefAttr, rerouteGraphOp } from './tfjsInternals.js';
 
 /** The names the library's operations are registered under (names no TensorFlow operation has). */
 const SELECT_V1 = 'cnn-activations/Select';
 const TRUNCATE_DIV = 'cnn-activations/Div';
 const TRUNCATE_MOD = 'cnn-activations/Mod';
+const DILATED_TRANSPOSE = 'cnn-activations/Conv2DBackpropInput';
 
 let registered = false;
 
@@ -69,19 +71,72 @@ function truncateMod(node: { inputs: tf.Tensor[] }): tf.Tensor[] {
   ];
 }
 
+/** A node's spatial dilations `[h, w]`, from its `dilations` attribute (`[1, h, w, 1]`; 1 where absent). */
+function spatialDilations(attr: Record<string, GraphDefAttr | undefined>): [number, number] {
+  const list = attr.dilations?.list?.i ?? [];
+  return [Number(list[1] ?? 1), Number(list[2] ?? 1)];
+}
+
+/**
+ * TensorFlow's transposed convolution (`Conv2DBackpropInput`) with a dilation above 1. TF.js's converter drops the
+ * dilation: it ran the undilated kernel, which gave other numbers, or NaN where its smaller result did not reach the
+ * requested output. Run here with the kernel dilated explicitly (zeros between the taps), the same geometry and the
+ * same sums, no dilation left. Only nodes with a dilation are rerouted here; channels-first ones are refused before.
+ */
+function dilatedTranspose(node: { inputs: tf.Tensor[]; attrs: Record<string, unknown> }): tf.Tensor[] {
+  const [shape, filter, x] = node.inputs;
+  const attrs = node.attrs as {
+    strides?: number[];
+    dilations?: number[];
+    padding?: string;
+    explicit_paddings?: number[];
+  };
+  const strides: [number, number] = [attrs.strides?.[1] ?? 1, attrs.strides?.[2] ?? 1];
+  const dilations: [number, number] = [attrs.dilations?.[1] ?? 1, attrs.dilations?.[2] ?? 1];
+  const e = attrs.explicit_paddings ?? [];
+  const pad =
+    attrs.padding === 'explicit'
+      ? [
+          [0, 0],
+          [e[2] ?? 0, e[3] ?? 0],
+          [e[4] ?? 0, e[5] ?? 0],
+          [0, 0],
+        ]
+      : attrs.padding === 'same'
+        ? 'same'
+        : 'valid';
+  const outputShape = Array.from(shape.dataSync()) as [number, number, number, number];
+  return [
+    tf.tidy(() =>
+      tf.conv2dTranspose(
+        x as tf.Tensor4D,
+        dilateKernel(filter, dilations),
+        outputShape,
+        strides,
+        pad as Parameters<typeof tf.conv2dTranspose>[4],
+      ),
+    ),
+  ];
+}
+
 /**
  * Makes `model` run its operations by TensorFlow's rules where TF.js's converter does not: its `Select` nodes (the
  * TensorFlow 1 operation, not `SelectV2`), its `Div` nodes and its `Mod` nodes (`FloorDiv`, `FloorMod` and `RealDiv`
- * are run by TensorFlow's rule already). Changes the model itself, so it runs so when run bare too.
+ * are run by TensorFlow's rule already), its dilated transposed convolutions. Changes the model itself, so it runs so
+ * when run bare too.
  */
 export function fixGraphOps(model: GraphModel): void {
   if (!registered) {
     registerOp(SELECT_V1, selectV1);
     registerOp(TRUNCATE_DIV, truncateDiv);
     registerOp(TRUNCATE_MOD, truncateMod);
+    registerOp(DILATED_TRANSPOSE, dilatedTranspose);
     registered = true;
   }
   rerouteGraphOp(model, 'Select', SELECT_V1);
   rerouteGraphOp(model, 'Div', TRUNCATE_DIV);
   rerouteGraphOp(model, 'Mod', TRUNCATE_MOD);
+  rerouteGraphOp(model, 'Conv2DBackpropInput', DILATED_TRANSPOSE, (attr) =>
+    spatialDilations(attr).some((d) => d !== 1),
+  );
 }

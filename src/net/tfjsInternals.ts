@@ -103,16 +103,22 @@ export function relaxInputShape(model: GraphModel, inputName: string): boolean {
  * operation registered with tfjs-converter's `registerOp` as `to`: sets the node's private `op` to `to` and its
  * `category` to `'custom'` in `GraphModel.executor.graph` (`.nodes`, and `.functions[name].nodes`), which is how the
  * executor runs a registered operation. The converter chose each node's function when it loaded the model, so a
- * registered operation alone would not reach a model loaded before. Returns how many nodes it changed.
+ * registered operation alone would not reach a model loaded before. With `where`, only the nodes whose GraphDef
+ * attributes (the node's private `rawAttrs`) it accepts. Returns how many nodes it changed.
  */
-export function rerouteGraphOp(model: GraphModel, op: string, to: string): number {
-  type Node = { op?: string; category?: string };
+export function rerouteGraphOp(
+  model: GraphModel,
+  op: string,
+  to: string,
+  where?: (attr: Record<string, GraphDefAttr | undefined>) => boolean,
+): number {
+  type Node = { op?: string; category?: string; rawAttrs?: Record<string, GraphDefAttr | undefined> };
   type Graph = { nodes?: Record<string, Node>; functions?: Record<string, Graph> };
   const graph = (model as unknown as { executor?: { graph?: Graph } }).executor?.graph;
   let changed = 0;
   for (const g of [graph, ...Object.values(graph?.functions ?? {})]) {
     for (const node of Object.values(g?.nodes ?? {})) {
-      if (node?.op !== op) continue;
+      if (node?.op !== op || (where && !where(node.rawAttrs ?? {}))) continue;
       node.op = to;
       node.category = 'custom';
       changed++;

@@ -74,6 +74,59 @@ async function divisionGraph(op: 'Div' | 'Mod' | 'FloorDiv' | 'FloorMod') {
   return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: data }));
 }
 
+/**
+ * A transposed convolution (`Conv2DBackpropInput`) of an `h`×`w` gray image by a 2×2 kernel [1, 2, 3, 4] dilated by 2,
+ * stride 1, to an output of `out`×`out`.
+ */
+async function dilatedTransposeGraph(h: number, w: number, out: number, padding: 'SAME' | 'VALID') {
+  const ints = (v: number[]) => ({ list: { i: v.map(String) } });
+  const topology = {
+    node: [
+      { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, h, w, 1]) } } },
+      konst('shape', 'DT_INT32', [4]),
+      konst('kernel', 'DT_FLOAT', [2, 2, 1, 1]),
+      {
+        name: 'up',
+        op: 'Conv2DBackpropInput',
+        input: ['shape', 'kernel', 'x'],
+        attr: { T, strides: ints([1, 1, 1, 1]), dilations: ints([1, 2, 2, 1]), padding: { s: btoa(padding) } },
+      },
+    ],
+    versions: { producer: 1 },
+  };
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [
+    { name: 'shape', shape: [4], dtype: 'int32' },
+    { name: 'kernel', shape: [2, 2, 1, 1], dtype: 'float32' },
+  ];
+  const data = new ArrayBuffer(32);
+  new Int32Array(data, 0, 4).set([1, out, out, 1]);
+  new Float32Array(data, 16, 4).set([1, 2, 3, 4]);
+  return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: data }));
+}
+
+/**
+ * TensorFlow's transposed convolution, written out: each input pixel adds its value times each tap of the 2×2 kernel
+ * [1, 2, 3, 4] (dilated by 2) to the output pixel that tap reads it from in the forward convolution, padded `before`.
+ */
+function transposedOracle(x: number[][], out: number, before: number): number[] {
+  const y = new Array<number>(out * out).fill(0);
+  const k = [
+    [1, 2],
+    [3, 4],
+  ];
+  x.forEach((row, i) => {
+    row.forEach((v, j) => {
+      for (let a = 0; a < 2; a++) {
+        for (let b = 0; b < 2; b++) {
+          const [r, c] = [i + 2 * a - before, j + 2 * b - before];
+          if (r >= 0 && r < out && c >= 0 && c < out) y[r * out + c] += v * k[a][b];
+        }
+      }
+    });
+  });
+  return y;
+}
+
 describe('graph operations as TensorFlow runs them', () => {
   const pixels = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
@@ -181,5 +234,25 @@ describe('graph operations as TensorFlow runs them', () => {
         -2.333, 2.333, 2.333, -2.333, -2, -1.667, 0, 0.333,
       ]);
     });
+  });
+  it('runs a dilated transposed convolution dilated (TF.js dropped the dilation: NaN, or other numbers)', async () => {
+    // 'VALID' from 2×2 to 4×4 (TF.js gave NaN where its undilated result, 3×3, did not reach), and 'SAME' from 4×4 to
+    // 4×4 (the same size either way: TF.js's numbers were those of the undilated kernel).
+    for (const [h, out, padding, before] of [
+      [2, 4, 'VALID', 0],
+      [4, 4, 'SAME', 1],
+    ] as const) {
+      const net = await toNetwork(await dilatedTransposeGraph(h, h, out, padding), { normalization: 'none' });
+      const x = Array.from({ length: h }, (_, i) => Array.from({ length: h }, (_, j) => i * h + j + 1));
+      const img = tf.tensor3d(x.flat(), [h, h, 1]);
+      const y = await expectNoLeak(() => activations(net, img, 'up'), 1);
+      expect([padding, y.shape, Array.from(await y.data())]).toEqual([
+        padding,
+        [out, out, 1],
+        transposedOracle(x, out, before),
+      ]);
+      tf.dispose([img, y]);
+      net.dispose();
+    }
   });
 });
