@@ -342,6 +342,29 @@ export interface KerasParts {
 }
 
 /**
+ * What in a Keras model tfjs-layers would run otherwise than Keras without an error, or null: a `Conv2DTranspose`
+ * with a dilation rate above 1 (tfjs-layers keeps the rate on the layer but never passes it to TF.js, and leaves it
+ * out of the layer's config, so the transposed convolution runs undilated, at another size). Nested models included.
+ */
+export function kerasProblem(model: KLayer): string | null {
+  const stack = [model];
+  for (let layer = stack.pop(); layer !== undefined; layer = stack.pop()) {
+    if (isContainer(layer)) stack.push(...[...(layer.layers ?? [])].reverse());
+    if (layer.getClassName() !== 'Conv2DTranspose') continue;
+    const rate = (layer as { dilationRate?: unknown }).dilationRate;
+    const rates = Array.isArray(rate) ? rate : [rate ?? 1];
+    if (rates.some((r) => r !== 1)) {
+      return (
+        `its layer '${layer.name}' (Conv2DTranspose) has the dilation rate ${JSON.stringify(rate).replace(/,/g, ', ')}, ` +
+        "which tfjs-layers drops (it computes the transposed convolution undilated, other numbers and sizes than Keras's, " +
+        'without an error)'
+      );
+    }
+  }
+  return null;
+}
+
+/**
  * Reads a Keras model's layer table and makes its engine. The model must have one input; the table ends at its output
  * number `output` (of several, only what that one needs).
  */

@@ -19,7 +19,7 @@ import { closestNames, listQuoted } from './closestNames.js';
 import { isGraphModel, isLayersModel } from './graph.js';
 import { dynamicOpAt, graphNetworkParts, graphProblem, layerNode } from './graphNetwork.js';
 import { fixGraphOps } from './graphOps.js';
-import { kerasNetworkParts } from './kerasNetwork.js';
+import { kerasNetworkParts, kerasProblem } from './kerasNetwork.js';
 import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine } from './network.js';
 import { checkNormalization, type NormalizationOption } from './normalization.js';
@@ -325,7 +325,10 @@ export async function makeNetwork(
     }
     layers = await parts.complete(shapes);
   } else {
-    const parts = kerasNetworkParts(model as unknown as Parameters<typeof kerasNetworkParts>[0], output);
+    const keras = model as unknown as Parameters<typeof kerasNetworkParts>[0];
+    const problem = kerasProblem(keras);
+    if (problem) throw new RangeError(`${fn}: the model cannot run as Keras runs it: ${problem}`);
+    const parts = kerasNetworkParts(keras, output);
     inputName = parts.inputName;
     engine = parts.engine(normalization, fn);
     layers = parts.layers;

@@ -910,6 +910,33 @@ describe('toNetwork: channels-first Keras layers', () => {
   });
 });
 
+describe('toNetwork: Keras layers that tfjs-layers runs otherwise than Keras', () => {
+  it('refuses a dilated Conv2DTranspose, whose dilation tfjs-layers drops (an undilated result, silently)', async () => {
+    const model = (dilationRate: number) => {
+      const x = tfl.input({ shape: [4, 4, 1], name: 'img' });
+      const inner = tfl.sequential({
+        name: 'decoder',
+        layers: [
+          tfl.layers.conv2dTranspose({ inputShape: [4, 4, 1], filters: 1, kernelSize: 2, dilationRate, name: 'up' }),
+        ],
+      });
+      return tfl.model({ inputs: x, outputs: inner.apply(x) as tfl.SymbolicTensor });
+    };
+    const dilated = model(2);
+    await expectThrowsNoLeak(
+      () => toNetwork(dilated, { normalization: 'none' }),
+      RangeError,
+      "toNetwork: the model cannot run as Keras runs it: its layer 'up' (Conv2DTranspose) has the dilation rate " +
+        '[2, 2], which tfjs-layers drops (it computes the transposed convolution undilated, other numbers and sizes ' +
+        "than Keras's, without an error)",
+    );
+    dilated.dispose();
+    const net = await toNetwork(model(1), { normalization: 'none' });
+    expect(net.layers.at(-1)?.outputSize).toEqual([5, 5, 1]);
+    net.dispose();
+  });
+});
+
 describe('toNetwork: bad input', () => {
   it('says what is expected for every wrong argument, and leaks nothing', async () => {
     const m = sequential();
