@@ -14,6 +14,7 @@ import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetw
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { ModelSource } from './modelSource.js';
+import { fixKerasLayers, kerasTopologyProblem } from './kerasConfigs.js';
 import { loadKerasModel, type GraphDefNode } from './tfjsInternals.js';
 import { checkClassCount, checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
 import type { Network } from './types.js';
@@ -148,6 +149,8 @@ export async function importNetwork(
       ? constantsProblem(nodes as GraphDefNode[], artifacts.weightSpecs ?? [])
       : null;
   if (constants) throw new Error(`${fn}: the model from ${source.what} cannot be loaded: ${constants}`);
+  const keras = format === 'layers-model' ? kerasTopologyProblem(artifacts.modelTopology) : null;
+  if (keras) throw new RangeError(`${fn}: the model cannot run as Keras runs it: ${keras}`);
   if (format === 'graph-model' && isNetworkFile(artifacts)) {
     return networkFromFile(fn, source.what, artifacts, opts, classNames);
   }
@@ -181,6 +184,7 @@ export async function importNetwork(
               'its weights were written, or weight files of another version)',
           )),
       );
+      fixKerasLayers(model as unknown as Parameters<typeof fixKerasLayers>[0], artifacts.modelTopology);
     }
   } catch (err) {
     if (err === refusal) throw err;

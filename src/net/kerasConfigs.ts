@@ -1,0 +1,131 @@
+/**
+ * Keras layer settings that tfjs-layers drops while it reads a model file, without an error: a layer built from such a
+ * file runs otherwise than Keras ran it. Read here from the file's own topology (the loaded model no longer has them):
+ * a `ReLU`'s `negative_slope` and `threshold` are put back into the loaded layers, a `Conv2DTranspose`'s
+ * `output_padding` that changes the layer's size is refused. Not exported from the package.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A layer of a Keras topology as the file writes it. */
+interface RawLayer {
+  readonly className: string;
+  readonly config: Record<string, unknown>;
+  /** The layers of a nested model (or the one a wrapper holds), in the file's order. */
+  readonly inner: readonly RawLayer[];
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** The layers a model or wrapper config holds: `config.layers` (a list, or Sequential's old bare list), `config.layer`. */
+function innerLayers(config: unknown): RawLayer[] {
+  const list = Array.isArray(config) ? config : isRecord(config) ? (config.layers ?? [config.layer]) : [];
+  const out: RawLayer[] = [];
+  for (const l of Array.isArray(list) ? list : []) {
+    if (!isRecord(l) || typeof l.class_name !== 'string') continue;
+    out.push({ className: l.class_name, config: isRecord(l.config) ? l.config : {}, inner: innerLayers(l.config) });
+  }
+  return out;
+}
+
+/** The layers of a Keras model file's topology (`model_config` or the model itself). */
+function topologyLayers(topology: unknown): RawLayer[] {
+  if (!isRecord(topology)) return [];
+  const model = isRecord(topology.model_config) ? topology.model_config : topology;
+  return innerLayers(model.config);
+}
+
+/** Every layer of `layers`, nested ones included, depth first. */
+function* allLayers(layers: readonly RawLayer[]): Generator<RawLayer> {
+  for (const l of layers) {
+    yield l;
+    yield* allLayers(l.inner);
+  }
+}
+
+const pairOf = (v: unknown, fallback: number): [number, number] => {
+  const a = Array.isArray(v) ? v : [v, v];
+  const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : fallback);
+  return [n(a[0]), n(a[1] ?? a[0])];
+};
+
+/** `s·n + c` as a reader writes it. */
+const sideFormula = (s: number, c: number) => `${s}·n${c > 0 ? ` + ${c}` : c < 0 ? ` − ${-c}` : ''}`;
+
+/**
+ * What in a Keras model file tfjs-layers would run at another size than Keras without an error, or null: a
+ * `Conv2DTranspose` with an `output_padding` (which tfjs-layers ignores) that makes Keras's output another size than
+ * tfjs-layers's. With an output padding, Keras's side is `(n − 1)·s + k − 2·pad + p` (pad `k // 2` for 'same', 0 for
+ * 'valid', k the dilated kernel); without, and in tfjs-layers, `n·s` ('same') or `n·s + max(k − s, 0)` ('valid').
+ */
+export function kerasTopologyProblem(topology: unknown): string | null {
+  for (const l of allLayers(topologyLayers(topology))) {
+    if (l.className !== 'Conv2DTranspose' || l.config.output_padding == null) continue;
+    const p = pairOf(l.config.output_padding, 0);
+    const k = pairOf(l.config.kernel_size, 1);
+    const s = pairOf(l.config.strides, 1);
+    const d = pairOf(l.config.dilation_rate, 1);
+    const same = l.config.padding === 'same';
+    for (const [axis, sides] of [
+      [0, 'rows'],
+      [1, 'columns'],
+    ] as const) {
+      const kd = (k[axis] - 1) * d[axis] + 1;
+      const theirs = same ? 0 : Math.max(kd - s[axis], 0);
+      const keras = kd - s[axis] - 2 * (same ? Math.floor(kd / 2) : 0) + p[axis];
+      if (keras === theirs) continue;
+      return (
+        `its layer '${String(l.config.name)}' (Conv2DTranspose) has the output padding [${p.join(', ')}], which ` +
+        `tfjs-layers ignores: for n input ${sides} Keras makes ${sideFormula(s[axis], keras)} output ${sides}, ` +
+        `tfjs-layers ${sideFormula(s[axis], theirs)}`
+      );
+    }
+  }
+  return null;
+}
+
+/** A loaded Keras layer, as far as this module reads and changes it. */
+interface LoadedLayer {
+  readonly name: string;
+  getClassName(): string;
+  readonly layers?: readonly LoadedLayer[];
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: unknown): tf.Tensor | tf.Tensor[];
+}
+
+/**
+ * Keras's ReLU with its three settings, as Keras's backend computes it: `x` where it is above `threshold` (0 below),
+ * clipped to `[0, maxValue]` when there is a maximum, minus `negativeSlope · max(threshold − x, 0)`.
+ */
+function kerasRelu(x: tf.Tensor, maxValue: number | null, negativeSlope: number, threshold: number): tf.Tensor {
+  return tf.tidy(() => {
+    let y = tf.mul(x, tf.cast(tf.greater(x, threshold), x.dtype));
+    if (maxValue !== null) y = tf.minimum(tf.maximum(y, 0), maxValue);
+    if (negativeSlope !== 0) y = tf.sub(y, tf.mul(tf.relu(tf.sub(threshold, x)), negativeSlope));
+    return y;
+  });
+}
+
+/**
+ * Puts back into a model loaded from `topology` the settings tfjs-layers dropped and this module can compute: each
+ * `ReLU` with a `negative_slope` or a `threshold` (tfjs-layers ran a plain ReLU, clipped at `max_value`) computes
+ * Keras's function instead. Changes the model itself, so it runs so when run bare too. Layers are matched by name
+ * within each (nested) model.
+ */
+export function fixKerasLayers(model: LoadedLayer, topology: unknown): void {
+  const visit = (loaded: readonly LoadedLayer[], raw: readonly RawLayer[]) => {
+    for (const r of raw) {
+      const name = r.config.name;
+      const layer = loaded.find((l) => l.name === name);
+      if (!layer) continue;
+      if (layer.layers && r.inner.length > 0) visit(layer.layers, r.inner);
+      if (r.className !== 'ReLU' || layer.getClassName() !== 'ReLU') continue;
+      const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+      const negativeSlope = num(r.config.negative_slope);
+      const threshold = num(r.config.threshold);
+      if (negativeSlope === 0 && threshold === 0) continue;
+      const maxValue = typeof r.config.max_value === 'number' ? r.config.max_value : null;
+      layer.call = (inputs) =>
+        kerasRelu(Array.isArray(inputs) ? inputs[0] : inputs, maxValue, negativeSlope, threshold);
+    }
+  };
+  visit(model.layers ?? [], topologyLayers(topology));
+}

@@ -1,0 +1,79 @@
+/**
+ * Keras layer settings that tfjs-layers drops from a model file without an error, as a network of a Keras model file
+ * runs them: a `ReLU`'s `negative_slope` and `threshold` (computed as Keras computes them), a `Conv2DTranspose`'s
+ * `output_padding` where it changes the layer's size (refused).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { importNetwork } from '../../src/net/importNetwork.node.js';
+import { activations } from '../../src/net/activations.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+
+/** A Keras model file of `layers` (class name and config each) after a 2×4 gray input, with `up`'s kernel of ones. */
+function kerasFile(layers: { class_name: string; config: Record<string, unknown> }[], kernel = 0) {
+  const input = {
+    class_name: 'InputLayer',
+    config: { batch_input_shape: [null, 2, 4, 1], dtype: 'float32', name: 'img' },
+  };
+  return tf.io.fromMemory({
+    modelTopology: {
+      class_name: 'Sequential',
+      config: { name: 'seq', layers: [input, ...layers] },
+      keras_version: '2.4.0',
+      backend: 'tensorflow',
+    },
+    format: 'layers-model',
+    weightSpecs: kernel > 0 ? [{ name: 'up/kernel', shape: [kernel, kernel, 1, 1], dtype: 'float32' }] : [],
+    weightData: new Float32Array(kernel * kernel).fill(1).buffer,
+  });
+}
+
+describe('Keras layer settings that tfjs-layers drops', () => {
+  const pixels = [-2, 0, 0.25, 0.5, 1, 3, 6, 9];
+
+  it("computes a ReLU's negative slope and threshold as Keras does (tfjs-layers ran a plain ReLU)", async () => {
+    const net = await importNetwork(
+      kerasFile([
+        { class_name: 'ReLU', config: { name: 'thresholded', max_value: 6, negative_slope: 0.1, threshold: 0.5 } },
+        { class_name: 'ReLU', config: { name: 'leaky', max_value: null, negative_slope: 0.2, threshold: 0 } },
+      ]),
+      { normalization: 'none' },
+    );
+    const img = tf.tensor3d(pixels, [2, 4, 1]);
+    const round = (v: ArrayLike<number>) => Array.from(v, (x) => Math.round(x * 1e5) / 1e5);
+    const first = await expectNoLeak(() => activations(net, img, 'thresholded'), 1);
+    // Keras: x where x > 0.5, clipped to [0, 6], minus 0.1 · max(0.5 − x, 0).
+    expect(round(await first.data())).toEqual([-0.25, -0.05, -0.025, 0, 1, 3, 6, 6]);
+    const second = await activations(net, img, 'leaky');
+    // The first layer's output, leaky with slope 0.2 below 0.
+    expect(round(await second.data())).toEqual([-0.05, -0.01, -0.005, 0, 1, 3, 6, 6]);
+    tf.dispose([img, first, second]);
+    net.dispose();
+  });
+
+  it('refuses a Conv2DTranspose whose output_padding changes its size (tfjs-layers ignores it)', async () => {
+    const up = (outputPadding: number[] | null, kernel: number) => ({
+      class_name: 'Conv2DTranspose',
+      config: {
+        name: 'up',
+        filters: 1,
+        kernel_size: [kernel, kernel],
+        strides: [2, 2],
+        padding: 'same',
+        output_padding: outputPadding,
+        use_bias: false,
+        activation: 'linear',
+      },
+    });
+    await expectThrowsNoLeak(
+      () => importNetwork(kerasFile([up([1, 1], 2)], 2), { normalization: 'none' }),
+      RangeError,
+      "importNetwork: the model cannot run as Keras runs it: its layer 'up' (Conv2DTranspose) has the output padding " +
+        '[1, 1], which tfjs-layers ignores: for n input rows Keras makes 2·n − 1 output rows, tfjs-layers 2·n',
+    );
+    // An output padding that gives tfjs-layers's size anyway (kernel 3, 'same', stride 2, padding 1) runs.
+    const ok = await importNetwork(kerasFile([up([1, 1], 3)], 3), { normalization: 'none' });
+    expect(ok.layers.at(-1)?.outputSize).toEqual([4, 8, 1]);
+    ok.dispose();
+  });
+});
