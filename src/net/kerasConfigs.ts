@@ -2,7 +2,8 @@
  * Keras layer settings that tfjs-layers drops while it reads a model file, without an error: a layer built from such a
  * file runs otherwise than Keras ran it. Read here from the file's own topology (the loaded model no longer has them):
  * a `ReLU`'s `negative_slope` and `threshold` are put back into the loaded layers, a `Conv2DTranspose`'s
- * `output_padding` that changes the layer's size is refused. Not exported from the package.
+ * `output_padding` that changes the layer's size and global pooling's `keepdims` are refused. Not exported from the
+ * package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -52,13 +53,20 @@ const pairOf = (v: unknown, fallback: number): [number, number] => {
 const sideFormula = (s: number, c: number) => `${s}·n${c > 0 ? ` + ${c}` : c < 0 ? ` − ${-c}` : ''}`;
 
 /**
- * What in a Keras model file tfjs-layers would run at another size than Keras without an error, or null: a
- * `Conv2DTranspose` with an `output_padding` (which tfjs-layers ignores) that makes Keras's output another size than
- * tfjs-layers's. With an output padding, Keras's side is `(n − 1)·s + k − 2·pad + p` (pad `k // 2` for 'same', 0 for
+ * What in a Keras model file tfjs-layers would run at another size than Keras, or null: global pooling with
+ * `keepdims` (ignored: the layers after it failed to build, or ran on a vector), a `Conv2DTranspose` with an
+ * `output_padding` (ignored) that makes Keras's output another size than tfjs-layers's. With an output padding, Keras's side is `(n − 1)·s + k − 2·pad + p` (pad `k // 2` for 'same', 0 for
  * 'valid', k the dilated kernel); without, and in tfjs-layers, `n·s` ('same') or `n·s + max(k − s, 0)` ('valid').
  */
 export function kerasTopologyProblem(topology: unknown): string | null {
   for (const l of allLayers(topologyLayers(topology))) {
+    if (/^Global(Average|Max)Pooling[123]D$/.test(l.className) && l.config.keepdims === true) {
+      const ones = `${'1, '.repeat(Number(l.className.at(-2)))}c`;
+      return (
+        `its layer '${String(l.config.name)}' (${l.className}) keeps the pooled axes (keepdims), which tfjs-layers ` +
+        `ignores: it makes [c] where Keras makes [${ones}], and the layers after it read another shape`
+      );
+    }
     if (l.className !== 'Conv2DTranspose' || l.config.output_padding == null) continue;
     const p = pairOf(l.config.output_padding, 0);
     const k = pairOf(l.config.kernel_size, 1);

@@ -1,7 +1,7 @@
 /**
  * Keras layer settings that tfjs-layers drops from a model file without an error, as a network of a Keras model file
  * runs them: a `ReLU`'s `negative_slope` and `threshold` (computed as Keras computes them), a `Conv2DTranspose`'s
- * `output_padding` where it changes the layer's size (refused).
+ * `output_padding` where it changes the layer's size and global pooling's `keepdims` (refused).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -75,5 +75,27 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     const ok = await importNetwork(kerasFile([up([1, 1], 3)], 3), { normalization: 'none' });
     expect(ok.layers.at(-1)?.outputSize).toEqual([4, 8, 1]);
     ok.dispose();
+  });
+  it('refuses global pooling that keeps its spatial axes (tfjs-layers ignores keepdims: [c], not [1, 1, c])', async () => {
+    for (const cls of ['GlobalAveragePooling2D', 'GlobalMaxPooling2D']) {
+      await expectThrowsNoLeak(
+        () =>
+          importNetwork(kerasFile([{ class_name: cls, config: { name: 'pool', keepdims: true } }]), {
+            normalization: 'none',
+          }),
+        RangeError,
+        `importNetwork: the model cannot run as Keras runs it: its layer 'pool' (${cls}) keeps the pooled axes ` +
+          '(keepdims), which tfjs-layers ignores: it makes [c] where Keras makes [1, 1, c], and the layers after ' +
+          'it read another shape',
+      );
+    }
+    const net = await importNetwork(
+      kerasFile([{ class_name: 'GlobalAveragePooling2D', config: { name: 'pool', keepdims: false } }]),
+      {
+        normalization: 'none',
+      },
+    );
+    expect(net.layers.at(-1)?.outputSize).toEqual([1]);
+    net.dispose();
   });
 });
