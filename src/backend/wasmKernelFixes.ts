@@ -1,8 +1,8 @@
 /**
  * Fixes of TF.js 4.22's wasm kernels that answer otherwise than TensorFlow without an error, found by comparing them
  * with the cpu backend: a gather with batch dimensions, int32 clipping, casts to bool, bool reversals and choices
- * (`where`), the last two of which wrote past the end of their result and broke the heap, and convolutions with
- * `'same'` padding and a stride longer than the kernel. Each wraps TF.js's kernel and hands it every case it gets
+ * (`where`), the last two of which wrote past the end of their result and broke the heap, float one-hot encodings,
+ * and convolutions with `'same'` padding and a stride longer than the kernel. Each wraps TF.js's kernel and hands it every case it gets
  * right (other dtypes, no batch dimensions, other strides); `guardBackends` puts them in when a backend starts and
  * before every pass. Not exported from the package.
  */
@@ -118,6 +118,29 @@ function selectBool(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Ten
 }
 
 /**
+ * TF.js's wasm `OneHot` writes int32 values whatever the dtype it is asked for: a float32 encoding came back as int32
+ * bits (1 read as 1.4e-45, -1 as NaN) and fractional on and off values were truncated (0.5 as 0). Converted graphs ask
+ * for float32 (their `T`). A float32 encoding is made here by comparing each index with the depth's positions, and
+ * choosing the on or off value; int32 ones, which the kernel gets right, are TF.js's.
+ */
+function oneHotFloat(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { indices } = args.inputs as unknown as { indices: tf.Tensor };
+  const { dtype, depth, onValue, offValue } = args.attrs as unknown as {
+    dtype: tf.DataType;
+    depth: number;
+    onValue: number;
+    offValue: number;
+  };
+  if (dtype === 'int32') return original(args);
+  const out = tf.tidy(() => {
+    const hot = tf.equal(tf.expandDims(indices, -1), tf.range(0, depth, 1, 'int32'));
+    const shape = [...indices.shape, depth];
+    return tf.where(hot, tf.fill(shape, onValue, dtype), tf.fill(shape, offValue, dtype));
+  });
+  return asKernelResult(args.backend, out);
+}
+
+/**
  * TF.js's wasm convolutions with `'same'` padding give other numbers than TensorFlow's when the stride is longer than
  * the (dilated) kernel along an axis (a 2×2 kernel with stride 3 on a 3×2 image gave 0; 88 of 720 small cases, no
  * error). TensorFlow's `'same'` is written out here: the input padded with zeros by what TF.js's `computeConv2DInfo`
@@ -157,6 +180,7 @@ const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | t
   [tf.Cast, castToBool],
   [tf.Reverse, reverseBool],
   [tf.Select, selectBool],
+  [tf.OneHot, oneHotFloat],
   [tf.Conv2D, sameStrideBeyondKernel],
   [tf.DepthwiseConv2dNative, sameStrideBeyondKernel],
   [tf.FusedConv2D, sameStrideBeyondKernel],

@@ -1,7 +1,8 @@
 /**
  * Integer and boolean tensors through the kernels TF.js got wrong for them, on every backend (through the library's
  * fixes where TF.js's were wrong): clipping an int32 tensor, casting to bool, choosing between and reversing bool
- * tensors (wasm), a float floor division (cpu), a nearest-neighbour resize of an int32 image (all). The expected
+ * tensors (wasm), a float one-hot encoding (wasm), a float floor division (cpu), a nearest-neighbour resize of an
+ * int32 image (all). The expected
  * values are TensorFlow's.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -81,6 +82,21 @@ describe('integer and boolean kernels', () => {
     const z = tf.reverse(x, [0, 1]);
     expect(await values(z)).toEqual(['bool', [0, 1, 1, 0, 0, 1]]);
     tf.dispose([x, y, z]);
+  });
+
+  it('one-hot encodes to float32 with any on and off values (wasm wrote int32 bits: 1 as 1.4e-45, 0.5 as 0)', async () => {
+    const i = tf.tensor2d([0, 2, 3, -1], [2, 2], 'int32');
+    const [f, h, n] = await expectNoLeak(
+      () => [tf.oneHot(i, 3, 0.5, -0.25, 'float32'), tf.oneHot(i, 3, 5, -1, 'int32'), tf.oneHot(i, 3)],
+      3,
+    );
+    // Index 3 is past the depth and -1 before it: all off, as in TensorFlow.
+    const off = [-0.25, -0.25, -0.25];
+    expect(await values(f)).toEqual(['float32', [0.5, -0.25, -0.25, -0.25, -0.25, 0.5, ...off, ...off]]);
+    expect(await values(h)).toEqual(['int32', [5, -1, -1, -1, -1, 5, -1, -1, -1, -1, -1, -1]]);
+    expect(await values(n)).toEqual(['int32', [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]]);
+    expect(f.shape).toEqual([2, 2, 3]);
+    tf.dispose([i, f, h, n]);
   });
 
   it('divides float32 tensors with floorDiv to float32, as TensorFlow (cpu, WebGPU gave int32: 1/0 was 0)', async () => {
