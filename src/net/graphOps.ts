@@ -13,6 +13,7 @@ const SELECT_V1 = 'cnn-activations/Select';
 const TRUNCATE_DIV = 'cnn-activations/Div';
 const TRUNCATE_MOD = 'cnn-activations/Mod';
 const DILATED_TRANSPOSE = 'cnn-activations/Conv2DBackpropInput';
+const ONE_HOT_ON_AXIS = 'cnn-activations/OneHot';
 
 let registered = false;
 
@@ -119,11 +120,41 @@ function dilatedTranspose(node: { inputs: tf.Tensor[]; attrs: Record<string, unk
   ];
 }
 
+/** A node's `axis` attribute, -1 where it has none. */
+const axisOf = (attr: Record<string, GraphDefAttr | undefined>) => Number(attr.axis?.i ?? -1);
+
+/**
+ * TensorFlow's `OneHot` along its `axis` attribute: the new axis of `depth` goes there (-1: last). TF.js's converter
+ * ignores the attribute and always adds the axis last: along axis 0 a [3, 4] result came out where TensorFlow makes
+ * [4, 3], silently when the graph reshapes it next. Here TF.js's result has its last axis moved into place; an axis
+ * outside -1 to the indices' rank is refused, as TensorFlow refuses it. Only nodes with another axis than -1 come
+ * here.
+ */
+function oneHotOnAxis(node: { inputs: tf.Tensor[]; attrs: Record<string, unknown> }): tf.Tensor[] {
+  const [indices, depth, on, off] = node.inputs;
+  const axis = typeof node.attrs.axis === 'number' ? node.attrs.axis : -1;
+  const rank = indices.rank;
+  if (axis !== -1 && !(Number.isInteger(axis) && axis >= 0 && axis <= rank)) {
+    throw new RangeError(`oneHot: the axis ${axis} is outside -1 to ${rank} for indices of rank ${rank}`);
+  }
+  const dtype = (node.attrs.T as tf.DataType | undefined) ?? 'float32';
+  // The converter reads these scalars the same way.
+  const [d, onValue, offValue] = [depth, on, off].map((t) => t.dataSync()[0]);
+  return [
+    tf.tidy(() => {
+      const hot = tf.oneHot(indices as tf.Tensor1D, d, onValue, offValue, dtype);
+      if (axis === -1 || axis === rank) return hot;
+      const axes = Array.from({ length: rank }, (_, i) => i);
+      return tf.transpose(hot, [...axes.slice(0, axis), rank, ...axes.slice(axis)]);
+    }),
+  ];
+}
+
 /**
  * Makes `model` run its operations by TensorFlow's rules where TF.js's converter does not: its `Select` nodes (the
  * TensorFlow 1 operation, not `SelectV2`), its `Div` nodes and its `Mod` nodes (`FloorDiv`, `FloorMod` and `RealDiv`
- * are run by TensorFlow's rule already), its dilated transposed convolutions. Changes the model itself, so it runs so
- * when run bare too.
+ * are run by TensorFlow's rule already), its dilated transposed convolutions, its one-hot encodings along another axis
+ * than the last. Changes the model itself, so it runs so when run bare too.
  */
 export function fixGraphOps(model: GraphModel): void {
   if (!registered) {
@@ -131,6 +162,7 @@ export function fixGraphOps(model: GraphModel): void {
     registerOp(TRUNCATE_DIV, truncateDiv);
     registerOp(TRUNCATE_MOD, truncateMod);
     registerOp(DILATED_TRANSPOSE, dilatedTranspose);
+    registerOp(ONE_HOT_ON_AXIS, oneHotOnAxis);
     registered = true;
   }
   rerouteGraphOp(model, 'Select', SELECT_V1);
@@ -139,4 +171,5 @@ export function fixGraphOps(model: GraphModel): void {
   rerouteGraphOp(model, 'Conv2DBackpropInput', DILATED_TRANSPOSE, (attr) =>
     spatialDilations(attr).some((d) => d !== 1),
   );
+  rerouteGraphOp(model, 'OneHot', ONE_HOT_ON_AXIS, (attr) => axisOf(attr) !== -1);
 }

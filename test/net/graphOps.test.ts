@@ -127,6 +127,46 @@ function transposedOracle(x: number[][], out: number, before: number): number[] 
   return y;
 }
 
+/**
+ * A 1×3 gray image made 3 integer indices, one-hot encoded to depth 4 along `axis` (of the [3, 4] or [4, 3] result),
+ * and made a 4×3 image.
+ */
+async function oneHotGraph(axis: number) {
+  const I = { type: 'DT_INT32' };
+  const topology = {
+    node: [
+      { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, 1, 3, 1]) } } },
+      konst('flat', 'DT_INT32', [1]),
+      konst('depth', 'DT_INT32', []),
+      konst('on', 'DT_FLOAT', []),
+      konst('off', 'DT_FLOAT', []),
+      konst('back', 'DT_INT32', [4]),
+      { name: 'xInt', op: 'Cast', input: ['x'], attr: { SrcT: T, DstT: I } },
+      { name: 'indices', op: 'Reshape', input: ['xInt', 'flat'], attr: { T: I, Tshape: I } },
+      {
+        name: 'hot',
+        op: 'OneHot',
+        input: ['indices', 'depth', 'on', 'off'],
+        attr: { T, TI: I, axis: { i: String(axis) } },
+      },
+      { name: 'out', op: 'Reshape', input: ['hot', 'back'], attr: { T, Tshape: I } },
+    ],
+    versions: { producer: 1 },
+  };
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [
+    { name: 'flat', shape: [1], dtype: 'int32' },
+    { name: 'depth', shape: [], dtype: 'int32' },
+    { name: 'on', shape: [], dtype: 'float32' },
+    { name: 'off', shape: [], dtype: 'float32' },
+    { name: 'back', shape: [4], dtype: 'int32' },
+  ];
+  const data = new ArrayBuffer(36);
+  new Int32Array(data, 0, 2).set([3, 4]);
+  new Float32Array(data, 8, 2).set([1, 0]);
+  new Int32Array(data, 16, 4).set([1, 4, 3, 1]);
+  return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: data }));
+}
+
 describe('graph operations as TensorFlow runs them', () => {
   const pixels = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
@@ -254,5 +294,28 @@ describe('graph operations as TensorFlow runs them', () => {
       tf.dispose([img, y]);
       net.dispose();
     }
+  });
+  it("encodes one-hot along a graph's own axis (TF.js's converter ignored it and encoded along the last)", async () => {
+    const img = tf.tensor3d([0, 2, 3], [1, 3, 1]);
+    const run = async (axis: number) => {
+      const net = await toNetwork(await oneHotGraph(axis), { normalization: 'none' });
+      const out = await expectNoLeak(() => activations(net, img, 'out'), 1);
+      const values = Array.from(await out.data());
+      out.dispose();
+      net.dispose();
+      return values;
+    };
+    // Axis 0: row d marks the indices equal to d; axis -1 (and 1): row i is index i's one-hot vector.
+    expect(await run(0)).toEqual([1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+    expect(await run(-1)).toEqual([1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+    expect(await run(1)).toEqual([1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+    const outside = await oneHotGraph(3);
+    await expectThrowsNoLeak(
+      () => toNetwork(outside, { normalization: 'none' }),
+      RangeError,
+      /oneHot: the axis 3 is outside -1 to 1 for indices of rank 1/,
+    );
+    outside.dispose();
+    img.dispose();
   });
 });
