@@ -14,6 +14,10 @@ const TRUNCATE_DIV = 'cnn-activations/Div';
 const TRUNCATE_MOD = 'cnn-activations/Mod';
 const DILATED_TRANSPOSE = 'cnn-activations/Conv2DBackpropInput';
 const ONE_HOT_ON_AXIS = 'cnn-activations/OneHot';
+const BATCH_NORM = 'cnn-activations/FusedBatchNorm';
+
+/** TensorFlow's default epsilon of a fused batch normalization (TF.js's converter assumes 0.001). */
+const BATCH_NORM_EPSILON = 1e-4;
 
 let registered = false;
 
@@ -151,10 +155,35 @@ function oneHotOnAxis(node: { inputs: tf.Tensor[]; attrs: Record<string, unknown
 }
 
 /**
+ * TensorFlow's `FusedBatchNorm` (and V2, V3) where TF.js's converter reads it otherwise. In training mode
+ * (`is_training` true, TensorFlow's default when the attribute is absent) TensorFlow normalizes by the statistics of
+ * the batch it is given, over every axis but the channels (the variance divided by the count), and ignores the mean
+ * and variance inputs, which are often empty: TF.js always used those inputs, NaN from empty ones (pix2pix-like
+ * graphs normalize so on purpose). Without an `epsilon`, TensorFlow's default is 0.0001, the converter's 0.001.
+ * Channels-first graphs are refused before this runs.
+ */
+function batchNorm(node: { inputs: tf.Tensor[]; attrs: Record<string, unknown> }): tf.Tensor[] {
+  const [x, scale, offset, mean, variance] = node.inputs;
+  const attrs = node.attrs as { epsilon?: unknown; is_training?: unknown };
+  const epsilon = typeof attrs.epsilon === 'number' ? attrs.epsilon : BATCH_NORM_EPSILON;
+  return [
+    tf.tidy(() => {
+      if (attrs.is_training === false) return tf.batchNorm(x, mean, variance, offset, scale, epsilon);
+      // Written out, so that a gradient follows the statistics too (TF.js's batch norm has one for x alone).
+      const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+      const centered = tf.sub(x, tf.mean(x, axes, true));
+      const batchVariance = tf.mean(tf.square(centered), axes, true);
+      return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(batchVariance, epsilon))), scale), offset);
+    }),
+  ];
+}
+
+/**
  * Makes `model` run its operations by TensorFlow's rules where TF.js's converter does not: its `Select` nodes (the
  * TensorFlow 1 operation, not `SelectV2`), its `Div` nodes and its `Mod` nodes (`FloorDiv`, `FloorMod` and `RealDiv`
  * are run by TensorFlow's rule already), its dilated transposed convolutions, its one-hot encodings along another axis
- * than the last. Changes the model itself, so it runs so when run bare too.
+ * than the last, its batch normalizations in training mode or without an epsilon. Changes the model itself, so it runs
+ * so when run bare too.
  */
 export function fixGraphOps(model: GraphModel): void {
   if (!registered) {
@@ -163,6 +192,7 @@ export function fixGraphOps(model: GraphModel): void {
     registerOp(TRUNCATE_MOD, truncateMod);
     registerOp(DILATED_TRANSPOSE, dilatedTranspose);
     registerOp(ONE_HOT_ON_AXIS, oneHotOnAxis);
+    registerOp(BATCH_NORM, batchNorm);
     registered = true;
   }
   rerouteGraphOp(model, 'Select', SELECT_V1);
@@ -172,4 +202,7 @@ export function fixGraphOps(model: GraphModel): void {
     spatialDilations(attr).some((d) => d !== 1),
   );
   rerouteGraphOp(model, 'OneHot', ONE_HOT_ON_AXIS, (attr) => axisOf(attr) !== -1);
+  for (const op of ['FusedBatchNorm', 'FusedBatchNormV2', 'FusedBatchNormV3']) {
+    rerouteGraphOp(model, op, BATCH_NORM, (attr) => attr.is_training?.b !== false || attr.epsilon?.f === undefined);
+  }
 }

@@ -120,7 +120,8 @@ export async function loadUserGraph(
       name: 'bn',
       op: 'FusedBatchNormV3',
       input: ['dw', 'bn/scale', 'bn/offset', 'bn/mean', 'bn/variance'],
-      attr: { T, epsilon: { f: 0.001 }, data_format: { s: b64('NHWC') } },
+      // As a converted inference graph writes it: TensorFlow's default is training mode (the batch's statistics).
+      attr: { T, epsilon: { f: 0.001 }, is_training: { b: false }, data_format: { s: b64('NHWC') } },
     },
     { name: 'relu', op: 'Relu6', input: ['bn'], attr: { T } },
     ...(extraOp ? [{ name: 'extra', op: extraOp, input: ['relu'], attr: { T } }] : []),

@@ -6,6 +6,7 @@ import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { activations } from '../../src/net/activations.js';
+import { inputGradient, segment } from '../../src/net/differentiable.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
@@ -167,6 +168,38 @@ async function oneHotGraph(axis: number) {
   return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: data }));
 }
 
+/**
+ * A 2×4 gray image through `op` (a fused batch normalization, scale 2, offset 1) with `attr` (is_training, epsilon:
+ * absent where not given), its mean and variance 0 (empty where `empty`).
+ */
+async function batchNormGraph(op: string, attr: Record<string, unknown>, empty: boolean) {
+  const n = empty ? 0 : 1;
+  const topology = {
+    node: [
+      { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, 2, 4, 1]) } } },
+      konst('scale', 'DT_FLOAT', [1]),
+      konst('offset', 'DT_FLOAT', [1]),
+      konst('mean', 'DT_FLOAT', [n]),
+      konst('variance', 'DT_FLOAT', [n]),
+      {
+        name: 'bn',
+        op,
+        input: ['x', 'scale', 'offset', 'mean', 'variance'],
+        attr: { T, U: T, data_format: { s: btoa('NHWC') }, ...attr },
+      },
+    ],
+    versions: { producer: 1 },
+  };
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [
+    { name: 'scale', shape: [1], dtype: 'float32' },
+    { name: 'offset', shape: [1], dtype: 'float32' },
+    { name: 'mean', shape: [n], dtype: 'float32' },
+    { name: 'variance', shape: [n], dtype: 'float32' },
+  ];
+  const data = new Float32Array([2, 1, ...new Array<number>(2 * n).fill(0)]).buffer;
+  return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: data }));
+}
+
 describe('graph operations as TensorFlow runs them', () => {
   const pixels = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
@@ -316,6 +349,49 @@ describe('graph operations as TensorFlow runs them', () => {
       /oneHot: the axis 3 is outside -1 to 1 for indices of rank 1/,
     );
     outside.dispose();
+    img.dispose();
+  });
+  it("normalizes by the batch's own statistics in training mode, with TensorFlow's default epsilon", async () => {
+    const pixels = [1, 2, 3, 4, 5, 6, 7, 8];
+    const img = tf.tensor3d(pixels, [2, 4, 1]);
+    const run = async (op: string, attr: Record<string, unknown>, empty: boolean) => {
+      const net = await toNetwork(await batchNormGraph(op, attr, empty), { normalization: 'none' });
+      const out = await expectNoLeak(() => activations(net, img, 'bn'), 1);
+      const values = Array.from(await out.data(), (v) => Math.round(v * 1e4) / 1e4);
+      out.dispose();
+      net.dispose();
+      return values;
+    };
+    // Training (is_training true, or absent: TensorFlow's default): the mean 4.5 and the variance 5.25 of the pixels,
+    // epsilon 0.001 given. TF.js used the empty mean and variance inputs: NaN.
+    const batch = pixels.map((v) => Math.round((((v - 4.5) / Math.sqrt(5.25 + 0.001)) * 2 + 1) * 1e4) / 1e4);
+    for (const op of ['FusedBatchNorm', 'FusedBatchNormV3']) {
+      expect(await run(op, { is_training: { b: true }, epsilon: { f: 0.001 } }, true)).toEqual(batch);
+      expect(await run(op, { epsilon: { f: 0.001 } }, true)).toEqual(batch);
+    }
+    // A gradient follows the batch's statistics too (central differences along one direction agree).
+    const net = await toNetwork(await batchNormGraph('FusedBatchNormV3', { epsilon: { f: 0.001 } }, true), {
+      normalization: 'none',
+    });
+    const seg = segment(net, null, 'bn');
+    const weights = tf.tensor4d([3, -1, 2, 0.5, -2, 1, 0.25, -3], [1, 2, 4, 1]);
+    const dir = tf.tensor4d([1, -2, 0.5, 1, -1, 2, -0.5, 1], [1, 2, 4, 1]);
+    const x = tf.reshape(img, [1, 2, 4, 1]);
+    const score = (v: tf.Tensor) => tf.sum(tf.mul(seg.run(v), weights));
+    const grad = inputGradient('test', net, score, x, { of: 'the score', wrt: 'the image' });
+    const scalars = tf.tidy(() => [
+      tf.sum(tf.mul(grad, dir)),
+      score(tf.add(x, tf.mul(dir, 1e-2))),
+      score(tf.sub(x, tf.mul(dir, 1e-2))),
+    ]);
+    const [analytic, plus, minus] = await Promise.all(scalars.map(async (t) => (await t.data())[0]));
+    expect(Math.abs(analytic)).toBeGreaterThan(0.1);
+    expect(Math.abs(analytic - (plus - minus) / 2e-2)).toBeLessThan(2e-2 * Math.abs(analytic));
+    tf.dispose([weights, dir, x, grad, ...scalars]);
+    net.dispose();
+    // Inference without an epsilon: TensorFlow's default 0.0001 (TF.js's converter took 0.001), here over a variance
+    // of 0, where it alone scales: x / 0.01 · 2 + 1.
+    expect(await run('FusedBatchNormV3', { is_training: { b: false } }, false)).toEqual(pixels.map((v) => v * 200 + 1));
     img.dispose();
   });
 });
