@@ -2,8 +2,8 @@
  * Keras layer settings that tfjs-layers drops while it reads a model file, without an error: a layer built from such a
  * file runs otherwise than Keras ran it. Read here from the file's own topology (the loaded model no longer has them):
  * a `ReLU`'s `negative_slope` and `threshold` are put back into the loaded layers, a `Conv2DTranspose`'s
- * `output_padding` that changes the layer's size and global pooling's `keepdims` are refused. Not exported from the
- * package.
+ * `output_padding` that changes the layer's size, global pooling's `keepdims` and a convolution's `groups` are
+ * refused. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -53,9 +53,10 @@ const pairOf = (v: unknown, fallback: number): [number, number] => {
 const sideFormula = (s: number, c: number) => `${s}·n${c > 0 ? ` + ${c}` : c < 0 ? ` − ${-c}` : ''}`;
 
 /**
- * What in a Keras model file tfjs-layers would run at another size than Keras, or null: global pooling with
- * `keepdims` (ignored: the layers after it failed to build, or ran on a vector), a `Conv2DTranspose` with an
- * `output_padding` (ignored) that makes Keras's output another size than tfjs-layers's. With an output padding, Keras's side is `(n − 1)·s + k − 2·pad + p` (pad `k // 2` for 'same', 0 for
+ * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: global pooling with `keepdims`
+ * (ignored: the layers after it failed to build, or ran on a vector), a grouped convolution (`groups` ignored: the
+ * weights then failed to fit, as if the file had been edited), a `Conv2DTranspose` with an `output_padding` (ignored)
+ * that makes Keras's output another size than tfjs-layers's. With an output padding, Keras's side is `(n − 1)·s + k − 2·pad + p` (pad `k // 2` for 'same', 0 for
  * 'valid', k the dilated kernel); without, and in tfjs-layers, `n·s` ('same') or `n·s + max(k − s, 0)` ('valid').
  */
 export function kerasTopologyProblem(topology: unknown): string | null {
@@ -65,6 +66,13 @@ export function kerasTopologyProblem(topology: unknown): string | null {
       return (
         `its layer '${String(l.config.name)}' (${l.className}) keeps the pooled axes (keepdims), which tfjs-layers ` +
         `ignores: it makes [c] where Keras makes [${ones}], and the layers after it read another shape`
+      );
+    }
+    const groups = l.config.groups;
+    if (/^Conv[123]D$/.test(l.className) && typeof groups === 'number' && groups > 1) {
+      return (
+        `its layer '${String(l.config.name)}' (${l.className}) convolves in ${groups} groups, which tfjs-layers does ` +
+        'not implement (it makes one kernel over all input channels)'
       );
     }
     if (l.className !== 'Conv2DTranspose' || l.config.output_padding == null) continue;

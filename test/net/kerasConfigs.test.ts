@@ -98,4 +98,30 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     expect(net.layers.at(-1)?.outputSize).toEqual([1]);
     net.dispose();
   });
+  it('refuses a grouped convolution, which tfjs-layers does not implement, saying so (not that the file was edited)', async () => {
+    const conv = { name: 'grouped', filters: 2, kernel_size: [1, 1], groups: 2, use_bias: false, activation: 'linear' };
+    const file = tf.io.fromMemory({
+      modelTopology: {
+        class_name: 'Sequential',
+        config: {
+          name: 'seq',
+          layers: [
+            { class_name: 'InputLayer', config: { batch_input_shape: [null, 2, 2, 2], dtype: 'float32', name: 'img' } },
+            { class_name: 'Conv2D', config: conv },
+          ],
+        },
+        keras_version: '2.4.0',
+        backend: 'tensorflow',
+      },
+      format: 'layers-model',
+      weightSpecs: [{ name: 'grouped/kernel', shape: [1, 1, 1, 2], dtype: 'float32' }],
+      weightData: new Float32Array([1, 1]).buffer,
+    });
+    await expectThrowsNoLeak(
+      () => importNetwork(file, { normalization: 'none' }),
+      RangeError,
+      "importNetwork: the model cannot run as Keras runs it: its layer 'grouped' (Conv2D) convolves in 2 groups, " +
+        'which tfjs-layers does not implement (it makes one kernel over all input channels)',
+    );
+  });
 });
