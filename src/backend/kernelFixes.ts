@@ -1,6 +1,7 @@
 /**
  * Fixes of TF.js 4.22 kernels that answer otherwise than TensorFlow without an error, on the backends where they do:
- * `FloorDiv` of float32 tensors on cpu and WebGPU, integer division by zero (`FloorDiv`, `Mod`) on cpu and wasm,
+ * `FloorDiv` of float32 tensors on cpu and WebGPU, integer division by zero (`FloorDiv`, `Mod`) on cpu and wasm and
+ * of integers past 2^24 on wasm,
  * nearest-neighbour resizes of int32 images on every backend, running sums and products along a negative axis on
  * every backend (and along inner axes on WebGPU), paddings, multiples and pooling windows that TensorFlow refuses and
  * TF.js computed with, and pooling windows far longer than the image on wasm.
@@ -33,12 +34,13 @@ function assertNoIntegerZero(name: string, backend: string, a: tf.Tensor, b: tf.
  * TF.js's cpu and WebGPU `FloorDiv` return int32 whatever their inputs: for float32 ones, 7.5 / 2 is 3 as it
  * should be, but 1 / 0 is 0 (TensorFlow: Infinity), 0 / 0 is 0 (NaN) and 3e9 / 1 wraps to -1294967296. A float
  * division is `floor(a / b)` here, in float32, as TensorFlow's (wasm's kernel does so already); int32 division is
- * TF.js's, by a divisor without zeros.
+ * TF.js's, by a divisor without zeros, except on wasm past 2^24 (see `exactIntFloorDiv`).
  */
 function floorDiv(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
   if (a.dtype === 'int32' && b.dtype === 'int32') {
     assertNoIntegerZero('floorDiv', backend, a, b);
+    if (backend === 'wasm' && beyondFloat32([a, b])) return exactIntFloorDiv(args.backend, a, b);
     return original(args);
   }
   if (backend === 'wasm') return original(args);
@@ -46,6 +48,24 @@ function floorDiv(backend: string, args: Args, original: tf.KernelFunc): tf.Tens
     args.backend,
     tf.tidy(() => tf.floor(tf.div(a, b))),
   );
+}
+
+/** Whether an int32 tensor (in CPU memory) holds a value float32 cannot hold exactly (beyond ±2^24). */
+function beyondFloat32(ts: readonly tf.Tensor[]): boolean {
+  return ts.some((t) => (t.dataSync() as Int32Array).some((v) => v > 16777216 || v < -16777216));
+}
+
+/**
+ * TF.js's wasm `FloorDiv` of int32 tensors divides in float32: past 2^24 the quotient lost digits (16777217 / 1 gave
+ * 16777216, 2147483647 / 1 gave -2147483648). Where an operand is that large, the quotient is computed here in
+ * float64, exact for every int32 pair, over the operands broadcast to the result's shape.
+ */
+function exactIntFloorDiv(backend: Args['backend'], a: tf.Tensor, b: tf.Tensor): tf.TensorInfo {
+  const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const [x, y] = tf.tidy(() => [tf.broadcastTo(a, shape).dataSync(), tf.broadcastTo(b, shape).dataSync()]);
+  const q = new Int32Array(x.length);
+  for (let i = 0; i < q.length; i++) q[i] = Math.floor(x[i] / y[i]);
+  return asKernelResult(backend, tf.tensor(q, shape, 'int32'));
 }
 
 /** `Mod` of int32 tensors by a divisor without zeros (see `assertNoIntegerZero`); floats are TF.js's (NaN for 0). */

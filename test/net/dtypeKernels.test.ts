@@ -113,6 +113,18 @@ describe('integer and boolean kernels', () => {
     tf.dispose([a, b, y, i]);
   });
 
+  it.runIf(BACKEND !== 'webgpu')(
+    'divides int32 tensors past 2^24 exactly with floorDiv (wasm divided in float32: 16777217 / 1 gave 16777216)',
+    async () => {
+      // WebGPU computes int32 in f32 throughout, exact to 2^24 only (docs/backends.md).
+      const a = tf.tensor2d([16777217, 100000001, 2147483647, -16777217, 33554435, -2147483648], [2, 3], 'int32');
+      const b = tf.tensor1d([1, 3, 7], 'int32');
+      const y = await expectNoLeak(() => tf.floorDiv(a, b), 1);
+      expect(await values(y)).toEqual(['int32', [16777217, 33333333, 306783378, -16777217, 11184811, -306783379]]);
+      tf.dispose([a, b, y]);
+    },
+  );
+
   it('resizes an int32 image by nearest neighbour to int32, every digit kept (wasm gave float32)', async () => {
     // Values past 2^24, which float32 cannot hold: 16777217 would come back 16777216.
     const x = tf.tensor4d([16777217, -5, 2147483647, 7, 0, -2147483648], [1, 2, 3, 1], 'int32');
