@@ -1,10 +1,10 @@
 /**
  * Fixes of TF.js 4.22 kernels that answer otherwise than TensorFlow without an error, on the backends where they do:
  * `FloorDiv` of float32 tensors on cpu and WebGPU, integer division by zero (`FloorDiv`, `Mod`) on cpu and wasm and
- * of integers past 2^24 on wasm,
- * nearest-neighbour resizes of int32 images on every backend, running sums and products along a negative axis on
- * every backend (and along inner axes on WebGPU), paddings, multiples and pooling windows that TensorFlow refuses and
- * TF.js computed with, and pooling windows far longer than the image on wasm.
+ * of integers past 2^24 on wasm, int32 `Abs`, `Neg` and `Square` past 2^24 on cpu or wasm, nearest-neighbour resizes
+ * of int32 images on every backend, running sums and products along a negative axis on every backend (and along inner
+ * axes on WebGPU), paddings, multiples and pooling windows that TensorFlow refuses and TF.js computed with, and pooling
+ * windows far longer than the image on wasm.
  * Each wraps TF.js's kernel and hands it every case it gets right; `guardBackends` puts them in when a backend starts
  * and before every pass. Not exported from the package.
  */
@@ -73,6 +73,27 @@ function mod(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInf
   const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
   assertNoIntegerZero('mod', backend, a, b);
   return original(args);
+}
+
+/**
+ * TF.js's int32 `Abs` (cpu and wasm), `Neg` (wasm) and `Square` (cpu) compute in float32: past 2^24 a value lost its
+ * low digits (abs(16777217) gave 16777216, abs(2147483647) gave -2147483648, 4097² gave 16785408). They are made
+ * here of int32 operations these backends compute exactly (a subtraction from 0, a choice, a product), wrapping at
+ * 2^31 as TensorFlow does. Other dtypes, and these kernels elsewhere, are TF.js's.
+ */
+function exactIntUnary(
+  name: 'Abs' | 'Neg' | 'Square',
+  args: Args,
+  original: tf.KernelFunc,
+): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  if (x.dtype !== 'int32') return original(args);
+  const out = tf.tidy(() => {
+    if (name === 'Square') return tf.mul(x, x);
+    const negated = tf.sub(tf.zerosLike(x), x);
+    return name === 'Neg' ? negated : tf.where(tf.less(x, tf.zerosLike(x)), negated, x);
+  });
+  return asKernelResult(args.backend, out);
 }
 
 /**
@@ -225,12 +246,21 @@ function poolWindow(
 }
 
 /**
- * Puts the fixes in place of TF.js's kernels: `FloorDiv`, `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`,
- * `PadV2`, `Tile`, `MaxPool` and `AvgPool` on every backend that has registered them. Registered in TF.js's
- * kernel registry, so every such operation in the process gets TensorFlow's values (or refusal) from then on; a
- * lookup per kernel once in place.
+ * Puts the fixes in place of TF.js's kernels: `Abs` on cpu and wasm, `Neg` on wasm, `Square` on cpu; `FloorDiv`,
+ * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `Tile`, `MaxPool` and `AvgPool` on every backend that
+ * has registered them. Registered in TF.js's kernel registry, so every such operation in the process gets
+ * TensorFlow's values (or refusal) from then on; a lookup per kernel once in place.
  */
 export function fixKernels(): void {
+  for (const [name, backends] of [
+    [tf.Abs, ['cpu', 'wasm']],
+    [tf.Neg, ['wasm']],
+    [tf.Square, ['cpu']],
+  ] as const) {
+    for (const backend of backends) {
+      replaceKernel(name, backend, (original) => (args) => exactIntUnary(name, args, original));
+    }
+  }
   for (const backend of BACKEND_NAMES) {
     replaceKernel(tf.FloorDiv, backend, (original) => (args) => floorDiv(backend, args, original));
     replaceKernel(tf.Mod, backend, (original) => (args) => mod(backend, args, original));

@@ -125,6 +125,26 @@ describe('integer and boolean kernels', () => {
     },
   );
 
+  it.runIf(BACKEND !== 'webgpu')(
+    'takes abs, neg and square of int32 past 2^24 exactly (cpu and wasm computed some in float32)',
+    async () => {
+      const x = tf.tensor1d([16777217, -16777219, 2147483647, -2147483647, -2147483648, 33554435, -5, 0], 'int32');
+      const s = tf.tensor1d([4097, -4099, 46340], 'int32');
+      const [abs, neg, square] = await expectNoLeak(() => [tf.abs(x), tf.neg(x), tf.square(s)], 3);
+      // As TensorFlow: -(-2^31) wraps to -2^31.
+      expect(await values(abs)).toEqual([
+        'int32',
+        [16777217, 16777219, 2147483647, 2147483647, -2147483648, 33554435, 5, 0],
+      ]);
+      expect(await values(neg)).toEqual([
+        'int32',
+        [-16777217, 16777219, -2147483647, 2147483647, -2147483648, -33554435, 5, 0],
+      ]);
+      expect(await values(square)).toEqual(['int32', [16785409, 16801801, 2147395600]]);
+      tf.dispose([x, s, abs, neg, square]);
+    },
+  );
+
   it('resizes an int32 image by nearest neighbour to int32, every digit kept (wasm gave float32)', async () => {
     // Values past 2^24, which float32 cannot hold: 16777217 would come back 16777216.
     const x = tf.tensor4d([16777217, -5, 2147483647, 7, 0, -2147483648], [1, 2, 3, 1], 'int32');
