@@ -57,9 +57,9 @@ export function inputGradient(
     }
     const missing = /gradient function not found for (\w+)/.exec(text);
     if (!missing) throw wrapError(fn, `${net.name} could not compute the gradient through its layers`, err);
-    // TF.js's own gradients are loaded (Atan2's is one of them, and the library registers none for it): the operation
+    // TF.js's own gradients are loaded (Asinh's is one of them, and the library registers none for it): the operation
     // has no gradient anywhere, and asking for a package already loaded would send the reader in a circle.
-    if (tf.getGradient(tf.Atan2)) {
+    if (tf.getGradient(tf.Asinh)) {
       throw new TypeError(
         `${fn}: ${net.name} uses the TF.js operation '${missing[1]}', which has no gradient in TF.js; gradCAM and ` +
           'deepDreamImage cannot look through it (occlusionSensitivity and imageLIME need no gradient)',

@@ -966,6 +966,18 @@ const CONFIGS: tf.GradConfig[] = [
     gradFunc: (dy, [x]: Saved) => ({ x: () => tf.neg(tf.mul(dy as tf.Tensor, tf.sin(x))) }),
   },
   {
+    // atan2(a, b): b / (a² + b²) for a, −a / (a² + b²) for b (MediaPipe's attention face mesh turns by such an angle).
+    kernelName: tf.Atan2,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, [a, b]: Saved) => {
+      const norm = () => tf.add(tf.square(a), tf.square(b));
+      return {
+        a: () => reduceTo(tf.div(tf.mul(dy as tf.Tensor, b), norm()), a.shape),
+        b: () => reduceTo(tf.div(tf.mul(dy as tf.Tensor, tf.neg(a)), norm()), b.shape),
+      };
+    },
+  },
+  {
     // Local response normalization (GoogLeNet's and AlexNet's, as MATLAB's crossChannelNormalizationLayer), by
     // TF.js's LRNGrad kernel, which every backend has.
     kernelName: tf.LRN,

@@ -73,6 +73,7 @@ const KERNELS = [
   tf.Cos,
   tf.Cumsum,
   tf.LRN,
+  tf.Atan2,
 ];
 let unregistered: string[];
 beforeAll(() => {
@@ -517,6 +518,13 @@ describe('the gradients registered for converted graphs', () => {
       () => [values([1, 3, 3, 2], 49), values([3, 3, 1, 2], 51)],
       [0, 1],
       0.25,
+    ],
+    [
+      // MediaPipe's attention face mesh turns its landmarks by an angle from atan2.
+      'Atan2 (broadcast)',
+      (a, b) => tf.atan2(a, b),
+      () => [values([3, 4], 31, -2, 2), values([4], 32, 0.5, 2)],
+      [0, 1],
     ],
     [
       'FusedBatchNorm (inference)',
