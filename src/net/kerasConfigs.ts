@@ -11,35 +11,41 @@ import * as tf from '@tensorflow/tfjs-core';
 interface RawLayer {
   readonly className: string;
   readonly config: Record<string, unknown>;
-  /** The layers of a nested model (or the one a wrapper holds), in the file's order. */
-  readonly inner: readonly RawLayer[];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
-/** The layers a model or wrapper config holds: `config.layers` (a list, or Sequential's old bare list), `config.layer`. */
+/**
+ * The layers a model or wrapper config holds, one level down: `config.layers` (or Sequential's old bare list) or
+ * `config.layer`.
+ */
 function innerLayers(config: unknown): RawLayer[] {
   const list = Array.isArray(config) ? config : isRecord(config) ? (config.layers ?? [config.layer]) : [];
   const out: RawLayer[] = [];
   for (const l of Array.isArray(list) ? list : []) {
-    if (!isRecord(l) || typeof l.class_name !== 'string') continue;
-    out.push({ className: l.class_name, config: isRecord(l.config) ? l.config : {}, inner: innerLayers(l.config) });
+    if (isRecord(l) && typeof l.class_name === 'string') {
+      out.push({ className: l.class_name, config: isRecord(l.config) ? l.config : {} });
+    }
   }
   return out;
 }
 
-/** The layers of a Keras model file's topology (`model_config` or the model itself). */
+/** The top model's layers of a Keras model file's topology (`model_config` or the model itself). */
 function topologyLayers(topology: unknown): RawLayer[] {
   if (!isRecord(topology)) return [];
   const model = isRecord(topology.model_config) ? topology.model_config : topology;
   return innerLayers(model.config);
 }
 
-/** Every layer of `layers`, nested ones included, depth first. */
+/**
+ * Every layer of `layers`, nested ones included, depth first. An explicit stack, not recursion: a file may nest
+ * models deeper than the call stack goes.
+ */
 function* allLayers(layers: readonly RawLayer[]): Generator<RawLayer> {
-  for (const l of layers) {
+  const stack = [...layers].reverse();
+  for (let l = stack.pop(); l !== undefined; l = stack.pop()) {
     yield l;
-    yield* allLayers(l.inner);
+    stack.push(...innerLayers(l.config).reverse());
   }
 }
 
@@ -127,12 +133,14 @@ function kerasRelu(x: tf.Tensor, maxValue: number | null, negativeSlope: number,
  * within each (nested) model.
  */
 export function fixKerasLayers(model: LoadedLayer, topology: unknown): void {
-  const visit = (loaded: readonly LoadedLayer[], raw: readonly RawLayer[]) => {
+  // Pairs of a loaded model's layers and the file's, nested models through an explicit stack.
+  const stack: [readonly LoadedLayer[], readonly RawLayer[]][] = [[model.layers ?? [], topologyLayers(topology)]];
+  for (let pair = stack.pop(); pair !== undefined; pair = stack.pop()) {
+    const [loaded, raw] = pair;
     for (const r of raw) {
-      const name = r.config.name;
-      const layer = loaded.find((l) => l.name === name);
+      const layer = loaded.find((l) => l.name === r.config.name);
       if (!layer) continue;
-      if (layer.layers && r.inner.length > 0) visit(layer.layers, r.inner);
+      if (layer.layers) stack.push([layer.layers, innerLayers(r.config)]);
       if (r.className !== 'ReLU' || layer.getClassName() !== 'ReLU') continue;
       const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
       const negativeSlope = num(r.config.negative_slope);
@@ -142,6 +150,5 @@ export function fixKerasLayers(model: LoadedLayer, topology: unknown): void {
       layer.call = (inputs) =>
         kerasRelu(Array.isArray(inputs) ? inputs[0] : inputs, maxValue, negativeSlope, threshold);
     }
-  };
-  visit(model.layers ?? [], topologyLayers(topology));
+  }
 }

@@ -124,4 +124,17 @@ describe('Keras layer settings that tfjs-layers drops', () => {
         'which tfjs-layers does not implement (it makes one kernel over all input channels)',
     );
   });
+  it('reads a file of models nested deeper than the call stack without overflowing it itself', async () => {
+    // 20,000 Sequential models one inside the other: tfjs-layers's own reading overflows, which is named as its error.
+    let inner: { class_name: string; config: Record<string, unknown> } = {
+      class_name: 'ReLU',
+      config: { name: 'r', negative_slope: 0.1 },
+    };
+    for (let i = 0; i < 20000; i++) inner = { class_name: 'Sequential', config: { name: `s${i}`, layers: [inner] } };
+    await expectThrowsNoLeak(
+      () => importNetwork(kerasFile([inner]), { normalization: 'none' }),
+      RangeError,
+      /^importNetwork: TF\.js could not make a model of the given ioHandler: /,
+    );
+  });
 });
