@@ -62,8 +62,9 @@ const sideFormula = (s: number, c: number) => `${s}·n${c > 0 ? ` + ${c}` : c < 
  * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: global pooling with `keepdims`
  * (ignored: the layers after it failed to build, or ran on a vector), a grouped convolution (`groups` ignored: the
  * weights then failed to fit, as if the file had been edited), a `Conv2DTranspose` with an `output_padding` (ignored)
- * that makes Keras's output another size than tfjs-layers's. With an output padding, Keras's side is `(n − 1)·s + k − 2·pad + p` (pad `k // 2` for 'same', 0 for
- * 'valid', k the dilated kernel); without, and in tfjs-layers, `n·s` ('same') or `n·s + max(k − s, 0)` ('valid').
+ * that makes Keras's output another size than tfjs-layers's. With an output padding, Keras's side is
+ * `(n − 1)·s + k − 2·pad + p` (pad `k // 2` for 'same', 0 for 'valid', k the dilated kernel); without, and in
+ * tfjs-layers, `n·s` ('same') or `n·s + max(k − s, 0)` ('valid').
  */
 export function kerasTopologyProblem(topology: unknown): string | null {
   for (const l of allLayers(topologyLayers(topology))) {

@@ -354,10 +354,10 @@ export function kerasProblem(model: KLayer): string | null {
     const rate = (layer as { dilationRate?: unknown }).dilationRate;
     const rates = Array.isArray(rate) ? rate : [rate ?? 1];
     if (rates.some((r) => r !== 1)) {
+      const shown = JSON.stringify(rate).replace(/,/g, ', ');
       return (
-        `its layer '${layer.name}' (Conv2DTranspose) has the dilation rate ${JSON.stringify(rate).replace(/,/g, ', ')}, ` +
-        "which tfjs-layers drops (it computes the transposed convolution undilated, other numbers and sizes than Keras's, " +
-        'without an error)'
+        `its layer '${layer.name}' (Conv2DTranspose) has the dilation rate ${shown}, which tfjs-layers drops (it ` +
+        "computes the transposed convolution undilated, other numbers and sizes than Keras's, without an error)"
       );
     }
   }
