@@ -127,6 +127,21 @@ function kerasRelu(x: tf.Tensor, maxValue: number | null, negativeSlope: number,
   });
 }
 
+/** A Keras ReLU's settings, as the model file gives them. */
+export interface KerasReluSettings {
+  readonly maxValue: number | null;
+  readonly negativeSlope: number;
+  readonly threshold: number;
+}
+
+/** The settings each ReLU layer changed by {@link fixKerasLayers} computes with (its layer table row reads them). */
+const reluSettings = new WeakMap<object, KerasReluSettings>();
+
+/** The Keras settings a loaded ReLU layer computes with, where the model file gave ones tfjs-layers drops. */
+export function kerasReluSettings(layer: object): KerasReluSettings | undefined {
+  return reluSettings.get(layer);
+}
+
 /**
  * Puts back into a model loaded from `topology` the settings tfjs-layers dropped and this module can compute: each
  * `ReLU` with a `negative_slope` or a `threshold` (tfjs-layers ran a plain ReLU, clipped at `max_value`) computes
@@ -148,6 +163,7 @@ export function fixKerasLayers(model: LoadedLayer, topology: unknown): void {
       const threshold = num(r.config.threshold);
       if (negativeSlope === 0 && threshold === 0) continue;
       const maxValue = typeof r.config.max_value === 'number' ? r.config.max_value : null;
+      reluSettings.set(layer, { maxValue, negativeSlope, threshold });
       layer.call = (inputs) =>
         kerasRelu(Array.isArray(inputs) ? inputs[0] : inputs, maxValue, negativeSlope, threshold);
     }

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { dilateKernel } from './dilation.js';
+import { kerasReluSettings } from './kerasConfigs.js';
 import { describeConvolution, describePooling, describeTransposedConvolution, samePadding2d } from './layerGeometry.js';
 import type { NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
@@ -279,10 +280,16 @@ function kerasLayerRow(
     case 'BatchNormalization':
       return simple('Batch Normalization', `Batch normalization with ${inShape[inShape.length - 1]} channels`);
     case 'ReLU': {
-      if (cfg.max_value != null) return simple('Clipped ReLU', `Clipped ReLU with ceiling ${cfg.max_value}`);
-      return Number(cfg.negative_slope ?? 0) > 0
-        ? simple('Leaky ReLU', `Leaky ReLU with scale ${cfg.negative_slope}`)
-        : simple('ReLU', 'ReLU');
+      // tfjs-layers's config has no slope or threshold; a model file's, put back by fixKerasLayers, are read here.
+      const keras = kerasReluSettings(layer);
+      const max = keras ? keras.maxValue : (cfg.max_value as number | null | undefined);
+      const slope = keras?.negativeSlope ?? Number(cfg.negative_slope ?? 0);
+      const threshold = keras?.threshold ? `threshold ${keras.threshold}` : '';
+      const rest = (first: string) =>
+        [first, slope !== 0 ? `scale ${slope}` : '', threshold].filter(Boolean).join(', ');
+      if (max != null) return simple('Clipped ReLU', `Clipped ReLU with ${rest(`ceiling ${max}`)}`);
+      if (slope !== 0) return simple('Leaky ReLU', `Leaky ReLU with ${rest('')}`);
+      return simple('ReLU', threshold ? `ReLU with ${threshold}` : 'ReLU');
     }
     case 'LeakyReLU':
       return simple('Leaky ReLU', `Leaky ReLU with scale ${cfg.alpha}`);

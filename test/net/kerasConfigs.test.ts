@@ -47,6 +47,11 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     const second = await activations(net, img, 'leaky');
     // The first layer's output, leaky with slope 0.2 below 0.
     expect(round(await second.data())).toEqual([-0.05, -0.01, -0.005, 0, 1, 3, 6, 6]);
+    // The layer table says what they compute (tfjs-layers's config had dropped both settings).
+    expect(net.layers.slice(1).map((l) => [l.type, l.description])).toEqual([
+      ['Clipped ReLU', 'Clipped ReLU with ceiling 6, scale 0.1, threshold 0.5'],
+      ['Leaky ReLU', 'Leaky ReLU with scale 0.2'],
+    ]);
     tf.dispose([img, first, second]);
     net.dispose();
   });
