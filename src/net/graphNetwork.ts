@@ -439,8 +439,13 @@ export function graphNetworkParts(
         const kernel = pair(ints(node.attr?.ksize), 1, 1);
         const stride = pair(ints(node.attr?.strides), 1, 1);
         const mode = decode(node.attr?.padding?.s);
+        const explicit = ints(node.attr?.explicit_paddings);
         const padding =
-          mode === 'SAME' ? samePadding2d(inSize, kernel, stride) : ([0, 0, 0, 0] as [number, number, number, number]);
+          mode === 'SAME'
+            ? samePadding2d(inSize, kernel, stride)
+            : mode === 'EXPLICIT' && explicit.length === 8
+              ? ([explicit[2], explicit[3], explicit[4], explicit[5]] as [number, number, number, number])
+              : ([0, 0, 0, 0] as [number, number, number, number]);
         out.push({
           ...common,
           type: op === 'MaxPool' ? 'Max Pooling' : 'Average Pooling',

@@ -15,6 +15,7 @@ const TRUNCATE_MOD = 'cnn-activations/Mod';
 const DILATED_TRANSPOSE = 'cnn-activations/Conv2DBackpropInput';
 const ONE_HOT_ON_AXIS = 'cnn-activations/OneHot';
 const BATCH_NORM = 'cnn-activations/FusedBatchNorm';
+const EXPLICIT_MAX_POOL = 'cnn-activations/MaxPool';
 
 /** TensorFlow's default epsilon of a fused batch normalization (TF.js's converter assumes 0.001). */
 const BATCH_NORM_EPSILON = 1e-4;
@@ -179,11 +180,35 @@ function batchNorm(node: { inputs: tf.Tensor[]; attrs: Record<string, unknown> }
 }
 
 /**
+ * TensorFlow's `MaxPool` with `EXPLICIT` padding (`explicit_paddings` `[0, 0, top, bottom, left, right, 0, 0]`),
+ * which TF.js's converter refuses ("Unknown padding parameter: explicit"). A padded cell never wins a window in
+ * TensorFlow, so the image is padded with -Infinity and pooled 'valid'. Only such nodes are rerouted here.
+ */
+function explicitMaxPool(node: { inputs: tf.Tensor[]; attrs: Record<string, unknown> }): tf.Tensor[] {
+  const [x] = node.inputs;
+  const attrs = node.attrs as { ksize?: number[]; strides?: number[]; explicit_paddings?: number[] };
+  const k = attrs.ksize ?? [1, 1, 1, 1];
+  const st = attrs.strides ?? [1, 1, 1, 1];
+  const e = attrs.explicit_paddings ?? [];
+  const pads: [number, number][] = [
+    [0, 0],
+    [e[2] ?? 0, e[3] ?? 0],
+    [e[4] ?? 0, e[5] ?? 0],
+    [0, 0],
+  ];
+  return [
+    tf.tidy(() =>
+      tf.maxPool(tf.pad(x, pads, Number.NEGATIVE_INFINITY) as tf.Tensor4D, [k[1], k[2]], [st[1], st[2]], 'valid'),
+    ),
+  ];
+}
+
+/**
  * Makes `model` run its operations by TensorFlow's rules where TF.js's converter does not: its `Select` nodes (the
  * TensorFlow 1 operation, not `SelectV2`), its `Div` nodes and its `Mod` nodes (`FloorDiv`, `FloorMod` and `RealDiv`
  * are run by TensorFlow's rule already), its dilated transposed convolutions, its one-hot encodings along another axis
- * than the last, its batch normalizations in training mode or without an epsilon. Changes the model itself, so it runs
- * so when run bare too.
+ * than the last, its batch normalizations in training mode or without an epsilon, its max pooling with explicit
+ * padding. Changes the model itself, so it runs so when run bare too.
  */
 export function fixGraphOps(model: GraphModel): void {
   if (!registered) {
@@ -193,6 +218,7 @@ export function fixGraphOps(model: GraphModel): void {
     registerOp(DILATED_TRANSPOSE, dilatedTranspose);
     registerOp(ONE_HOT_ON_AXIS, oneHotOnAxis);
     registerOp(BATCH_NORM, batchNorm);
+    registerOp(EXPLICIT_MAX_POOL, explicitMaxPool);
     registered = true;
   }
   rerouteGraphOp(model, 'Select', SELECT_V1);
@@ -205,4 +231,5 @@ export function fixGraphOps(model: GraphModel): void {
   for (const op of ['FusedBatchNorm', 'FusedBatchNormV2', 'FusedBatchNormV3']) {
     rerouteGraphOp(model, op, BATCH_NORM, (attr) => attr.is_training?.b !== false || attr.epsilon?.f === undefined);
   }
+  rerouteGraphOp(model, 'MaxPool', EXPLICIT_MAX_POOL, (attr) => attr.padding?.s === btoa('EXPLICIT'));
 }

@@ -200,6 +200,30 @@ async function batchNormGraph(op: string, attr: Record<string, unknown>, empty: 
   return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: data }));
 }
 
+/** A gray image max-pooled 2×2, stride 2, with TensorFlow's explicit padding of 1 on each side. */
+async function explicitPoolGraph() {
+  const ints = (v: number[]) => ({ list: { i: v.map(String) } });
+  const topology = {
+    node: [
+      { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, 4, 4, 1]) } } },
+      {
+        name: 'pool',
+        op: 'MaxPool',
+        input: ['x'],
+        attr: {
+          T,
+          ksize: ints([1, 2, 2, 1]),
+          strides: ints([1, 2, 2, 1]),
+          padding: { s: btoa('EXPLICIT') },
+          explicit_paddings: ints([0, 0, 1, 1, 1, 1, 0, 0]),
+        },
+      },
+    ],
+    versions: { producer: 1 },
+  };
+  return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs: [], weightData: new ArrayBuffer(0) }));
+}
+
 describe('graph operations as TensorFlow runs them', () => {
   const pixels = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
@@ -393,5 +417,22 @@ describe('graph operations as TensorFlow runs them', () => {
     // of 0, where it alone scales: x / 0.01 · 2 + 1.
     expect(await run('FusedBatchNormV3', { is_training: { b: false } }, false)).toEqual(pixels.map((v) => v * 200 + 1));
     img.dispose();
+  });
+  it('max-pools with explicit padding, which TF.js refused, and lists that padding in the layer table', async () => {
+    const net = await toNetwork(await explicitPoolGraph(), { normalization: 'none' });
+    expect(net.layers[1]).toMatchObject({ type: 'Max Pooling', padding: [1, 1, 1, 1], outputSize: [3, 3, 1] });
+    const img = tf.tensor3d(
+      Array.from({ length: 16 }, (_, i) => i - 8),
+      [4, 4, 1],
+    );
+    const out = await expectNoLeak(() => activations(net, img, 'pool'), 1);
+    // The padding is never the maximum, even of negative values: windows rows {-1, 0}, {1, 2}, {3, 4}, columns alike.
+    expect(Array.from(await out.data())).toEqual([-8, -6, -5, 0, 2, 3, 4, 6, 7]);
+    // Other sizes follow the layer table: 6×6 gives 4×4.
+    const big = tf.zeros([6, 6, 1]);
+    const bigOut = await activations(net, big, 'pool');
+    expect(bigOut.shape).toEqual([4, 4, 1]);
+    tf.dispose([img, out, big, bigOut]);
+    net.dispose();
   });
 });
