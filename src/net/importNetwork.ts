@@ -15,6 +15,7 @@ import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { ModelSource } from './modelSource.js';
 import { fixKerasLayers, kerasTopologyProblem } from './kerasConfigs.js';
+import { registerKerasLayers } from './kerasLayers.js';
 import { loadKerasModel, type GraphDefNode } from './tfjsInternals.js';
 import { checkClassCount, checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
 import type { Network } from './types.js';
@@ -174,6 +175,7 @@ export async function importNetwork(
           { cause: err },
         );
       }
+      registerKerasLayers(layers);
       model = await loadKerasModel(
         layers,
         artifacts,

@@ -142,4 +142,58 @@ describe('Keras layer settings that tfjs-layers drops', () => {
       /^importNetwork: TF\.js could not make a model of the given ioHandler: /,
     );
   });
+  it("loads Keras's Normalization layer, which tfjs-layers lacks (EfficientNet starts with one)", async () => {
+    const rgb = {
+      class_name: 'InputLayer',
+      config: { batch_input_shape: [null, 1, 2, 3], dtype: 'float32', name: 'img' },
+    };
+    const norm = (config: Record<string, unknown>) => ({
+      class_name: 'Sequential',
+      config: {
+        name: 'seq',
+        layers: [rgb, { class_name: 'Normalization', config: { name: 'normalization', ...config } }],
+      },
+      keras_version: '2.9.0',
+      backend: 'tensorflow',
+    });
+    // An adapted layer: its mean, variance and count are weights, as Keras saves them.
+    const adapted = new ArrayBuffer(28);
+    new Float32Array(adapted, 0, 6).set([10, 20, 30, 4, 0.25, 100]);
+    new Int32Array(adapted, 24, 1).set([1000]);
+    const fromWeights = await importNetwork(
+      tf.io.fromMemory({
+        modelTopology: norm({ axis: -1, mean: null, variance: null, invert: false }),
+        format: 'layers-model',
+        weightSpecs: [
+          { name: 'normalization/mean', shape: [3], dtype: 'float32' },
+          { name: 'normalization/variance', shape: [3], dtype: 'float32' },
+          { name: 'normalization/count', shape: [], dtype: 'int32' },
+        ],
+        weightData: adapted,
+      }),
+      { normalization: 'none' },
+    );
+    // Given in the config instead, and inverted.
+    const fromConfig = await importNetwork(
+      tf.io.fromMemory({
+        modelTopology: norm({ axis: -1, mean: [10, 20, 30], variance: [4, 0.25, 100], invert: true }),
+        format: 'layers-model',
+        weightSpecs: [],
+        weightData: new ArrayBuffer(0),
+      }),
+      { normalization: 'none' },
+    );
+    const img = tf.tensor3d([12, 21, 40, 8, 19, 10], [1, 2, 3]);
+    const [a, b] = await expectNoLeak(
+      () => [activations(fromWeights, img, 'normalization'), activations(fromConfig, img, 'normalization')],
+      2,
+    );
+    // (x − mean) / √variance per channel: std 2, 0.5, 10.
+    expect(Array.from(await a.data())).toEqual([1, 2, 1, -1, -2, -2]);
+    // mean + x · √variance.
+    expect(Array.from(await b.data())).toEqual([34, 30.5, 430, 26, 29.5, 130]);
+    tf.dispose([img, a, b]);
+    fromWeights.dispose();
+    fromConfig.dispose();
+  });
 });
