@@ -1,6 +1,8 @@
 /**
- * Graph operations that TF.js's converter runs by another rule than TensorFlow's, as the library runs them in a
- * network: TensorFlow 1's `Select`, whose vector condition picks rows, and `Div` of integers and `Mod`, which truncate.
+ * Graph operations that TF.js's converter runs by another rule than TensorFlow's, or refuses, as the library runs them
+ * in a network: TensorFlow 1's `Select`, whose vector condition picks rows; `Div` of integers and `Mod`, which
+ * truncate; a dilated transposed convolution; `OneHot` along its axis; a batch norm in training mode; `MaxPool` with
+ * explicit padding. Channels-first graphs are refused.
  */
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
