@@ -256,6 +256,95 @@ const TOP_K: tf.GradConfig = {
 };
 
 /**
+ * `cropAndResize`'s gradient with respect to the image, which TF.js has none of (Keras's `CenterCrop` and two-stage
+ * detectors crop so): each output cell's gradient goes back to the image cells it was read from, with the weights it
+ * read them with (bilinear: the four around the sampling point; nearest: the one TF.js's kernel rounds to), the
+ * positions computed as TF.js's kernel computes them (TensorFlow's formula), cells sampled outside the image
+ * (`extrapolationValue`) sending none. Built of tensor operations, so no box is read back from a GPU; a scatter adds
+ * a cell read twice. The boxes' own gradient is not implemented: a network whose boxes come from the image says so.
+ */
+const CROP_AND_RESIZE: tf.GradConfig = {
+  kernelName: tf.CropAndResize,
+  inputsToSave: ['image', 'boxes', 'boxInd'],
+  gradFunc: (dy, [image, boxes, boxInd]: Saved, attrs: Attrs) => ({
+    image: () => {
+      const g = dy as tf.Tensor4D;
+      const [n, h, w, c] = image.shape as [number, number, number, number];
+      const [b, ch, cw] = g.shape;
+      const method = attrs.method === 'nearest' ? 'nearest' : 'bilinear';
+      const [y1, x1, y2, x2] = tf.unstack(boxes, 1);
+      // Sampling positions along one axis: [b, cells], and whether each is inside the image.
+      const along = (lo: tf.Tensor, hi: tf.Tensor, size: number, cells: number) => {
+        const pos =
+          cells > 1
+            ? tf.add(
+                tf.expandDims(tf.mul(lo, size - 1), 1),
+                tf.mul(tf.range(0, cells), tf.expandDims(tf.div(tf.mul(tf.sub(hi, lo), size - 1), cells - 1), 1)),
+              )
+            : tf.tile(tf.expandDims(tf.mul(tf.mul(tf.add(lo, hi), 0.5), size - 1), 1), [1, cells]);
+        const inside = tf.logicalAnd(tf.greaterEqual(pos, 0), tf.lessEqual(pos, size - 1));
+        return { pos, inside };
+      };
+      const ys = along(y1, y2, h, ch);
+      const xs = along(x1, x2, w, cw);
+      const inside = tf.cast(tf.logicalAnd(tf.expandDims(ys.inside, 2), tf.expandDims(xs.inside, 1)), 'float32');
+      const clampIndex = (t: tf.Tensor, size: number) => tf.cast(tf.clipByValue(t, 0, size - 1), 'int32');
+      // Each corner: [row index [b, ch], column index [b, cw], weight [b, ch, cw]].
+      const corners: [tf.Tensor, tf.Tensor, tf.Tensor][] = [];
+      if (method === 'nearest') {
+        // TF.js rounds half up (Math.round); positions inside the image are at least 0.
+        const round = (t: tf.Tensor) => tf.floor(tf.add(t, 0.5));
+        corners.push([clampIndex(round(ys.pos), h), clampIndex(round(xs.pos), w), inside]);
+      } else {
+        const top = tf.floor(ys.pos);
+        const left = tf.floor(xs.pos);
+        const dyl = tf.expandDims(tf.sub(ys.pos, top), 2);
+        const dxl = tf.expandDims(tf.sub(xs.pos, left), 1);
+        const [bottom, right] = [tf.ceil(ys.pos), tf.ceil(xs.pos)];
+        for (const [row, wy] of [
+          [top, tf.sub(1, dyl)],
+          [bottom, dyl],
+        ] as const) {
+          for (const [col, wx] of [
+            [left, tf.sub(1, dxl)],
+            [right, dxl],
+          ] as const) {
+            corners.push([clampIndex(row, h), clampIndex(col, w), tf.mul(tf.mul(wy, wx), inside)]);
+          }
+        }
+      }
+      // Indices [b, ch, cw, 3] of (image, row, column), and the gradient each sends, for every corner at once.
+      const image3 = tf.tile(tf.reshape(tf.cast(boxInd, 'int32'), [b, 1, 1, 1]), [1, ch, cw, 1]);
+      const indices = tf.concat(
+        corners.map(([row, col]) =>
+          tf.concat(
+            [
+              image3,
+              tf.tile(tf.reshape(row, [b, ch, 1, 1]), [1, 1, cw, 1]),
+              tf.tile(tf.reshape(col, [b, 1, cw, 1]), [1, ch, 1, 1]),
+            ],
+            3,
+          ),
+        ),
+        0,
+      );
+      const updates = tf.concat(
+        corners.map(([, , weight]) => tf.mul(g, tf.expandDims(weight, 3))),
+        0,
+      );
+      return tf.scatterND(tf.reshape(indices, [-1, 3]), tf.reshape(updates, [-1, c]), [n, h, w, c]);
+    },
+    boxes: () => {
+      throw new Error(
+        "cropAndResize: the gradient with respect to the boxes is not implemented (the network's boxes depend on the " +
+          'image); only the gradient with respect to the image is',
+      );
+    },
+    boxInd: () => tf.zeros(boxInd.shape),
+  }),
+};
+
+/**
  * The gradient of an operation whose output is a truth value (a comparison, a logical operation, `any`, `all`): zero for
  * every input, as TensorFlow defines it (a step's slope wherever it has one), in float32 as TF.js wants of every
  * gradient, a boolean input's too. TF.js registers it for GreaterEqual only; Keras's ThresholdedReLU (x · (x > θ)) and
@@ -1023,6 +1112,7 @@ const CONFIGS: tf.GradConfig[] = [
   DEPTH_TO_SPACE,
   TOP_K,
   SPLIT,
+  CROP_AND_RESIZE,
   {
     // d|x| = sign(x) (zero at zero, as TensorFlow has it).
     kernelName: tf.Abs,

@@ -74,6 +74,7 @@ const KERNELS = [
   tf.Cumsum,
   tf.LRN,
   tf.Atan2,
+  tf.CropAndResize,
 ];
 let unregistered: string[];
 beforeAll(() => {
@@ -519,6 +520,29 @@ describe('the gradients registered for converted graphs', () => {
       [0, 1],
       0.25,
     ],
+    ...(['bilinear', 'nearest'] as const).map(
+      (method) =>
+        [
+          // Boxes inside, across the edge (cells outside get no gradient) and of one row; two images. No sampling
+          // point lies halfway between two cells, where TF.js's cpu kernel (float64) and its others (float32) can
+          // round to different neighbours.
+          `CropAndResize (${method}, to 4×3)`,
+          (x: tf.Tensor) =>
+            tf.image.cropAndResize(
+              x as tf.Tensor4D,
+              tf.tensor2d([
+                [0.1, 0.2, 0.8, 0.85],
+                [-0.2, 0.32, 0.6, 1.3],
+                [0.5, 0.05, 0.5, 0.66],
+              ]),
+              tf.tensor1d([1, 0, 1], 'int32'),
+              [4, 3],
+              method,
+            ),
+          () => [values([2, 5, 6, 2], 33)],
+          [0],
+        ] as (typeof cases)[number],
+    ),
     [
       // MediaPipe's attention face mesh turns its landmarks by an angle from atan2.
       'Atan2 (broadcast)',
