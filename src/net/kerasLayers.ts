@@ -1,7 +1,8 @@
 /**
- * Keras layers that tfjs-layers does not have, registered with it so that a Keras model file using them loads:
- * Keras's `Normalization` preprocessing layer (EfficientNet of `keras.applications` starts with one). Each computes
- * what Keras 2's layer computes. Not exported from the package.
+ * Keras layers that tfjs-layers does not have, or has otherwise than Keras, made right before it reads a Keras model
+ * file: Keras's `Normalization` preprocessing layer (EfficientNet of `keras.applications` starts with one) is
+ * registered, and `CenterCrop` crops as Keras's does and leaves its input's declared shape alone. Each computes what
+ * Keras 2's layer computes. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -21,6 +22,60 @@ export function registerKerasLayers(layers: Layers): void {
   registered = true;
   const known = tf.serialization.SerializationMap.getMap().classNameMap;
   if (!('Normalization' in known)) tf.serialization.registerClass(normalizationLayer(layers));
+  const centerCrop = known.CenterCrop?.[0] as { prototype: CenterCropLayer } | undefined;
+  if (centerCrop) fixCenterCrop(centerCrop.prototype);
+}
+
+/** tfjs-layers's `CenterCrop`, as far as this module reads and changes it. */
+interface CenterCropLayer {
+  height: number;
+  width: number;
+  computeOutputShape(inputShape: (number | null)[] | (number | null)[][]): (number | null)[];
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: unknown): tf.Tensor;
+}
+
+/**
+ * tfjs-layers's `CenterCrop` writes the crop's size into the shape it is given, which is the previous layer's: a
+ * model starting with one declared the crop's size as its input's, and refused images of its real size. It also
+ * started a crop one column late where the widths differ by one, and resized a smaller image whole. Here the shape is
+ * copied first, and the layer computes Keras 2's: a crop starting at half the difference, rounded down, or, for an
+ * image smaller than the crop, Keras's smart resize (the centre of the crop's aspect ratio, resized bilinearly with
+ * half-pixel centres). Changes tfjs-layers's class, for every model built from then on.
+ */
+function fixCenterCrop(proto: CenterCropLayer): void {
+  const shapeOf = proto.computeOutputShape;
+  proto.computeOutputShape = function (inputShape) {
+    const copy = (s: (number | null)[]) => [...s];
+    const given = Array.isArray(inputShape[0])
+      ? (inputShape as (number | null)[][]).map(copy)
+      : copy(inputShape as (number | null)[]);
+    return shapeOf.call(this, given);
+  };
+  proto.call = function (inputs) {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const [h, w] = x.shape.slice(-3, -1) as [number, number];
+      const start = x.shape.map(() => 0);
+      const size = x.shape.map(() => -1);
+      const [hAxis, wAxis] = [x.rank - 3, x.rank - 2];
+      if (h >= this.height && w >= this.width) {
+        start[hAxis] = Math.floor((h - this.height) / 2);
+        start[wAxis] = Math.floor((w - this.width) / 2);
+        size[hAxis] = this.height;
+        size[wAxis] = this.width;
+        return tf.slice(x, start, size);
+      }
+      // Keras's smart_resize: the largest centred box of the crop's aspect ratio, then a bilinear resize.
+      const cropH = Math.min(h, Math.trunc((w * this.height) / this.width));
+      const cropW = Math.min(w, Math.trunc((h * this.width) / this.height));
+      start[hAxis] = Math.trunc((h - cropH) / 2);
+      start[wAxis] = Math.trunc((w - cropW) / 2);
+      size[hAxis] = cropH;
+      size[wAxis] = cropW;
+      const box = tf.cast(tf.slice(x, start, size), 'float32') as tf.Tensor3D | tf.Tensor4D;
+      return tf.cast(tf.image.resizeBilinear(box, [this.height, this.width], false, true), x.dtype);
+    });
+  };
 }
 
 /** A statistic of `Normalization`: numbers from the config, or a weight of the layer. */

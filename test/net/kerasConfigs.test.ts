@@ -196,4 +196,47 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     fromWeights.dispose();
     fromConfig.dispose();
   });
+  it("crops as Keras's CenterCrop does, and keeps the model's input size (tfjs-layers changed it to the crop's)", async () => {
+    const file = (inputShape: number[], height: number, width: number) =>
+      tf.io.fromMemory({
+        modelTopology: {
+          class_name: 'Sequential',
+          config: {
+            name: 'seq',
+            layers: [
+              {
+                class_name: 'InputLayer',
+                config: { batch_input_shape: [null, ...inputShape], dtype: 'float32', name: 'img' },
+              },
+              { class_name: 'CenterCrop', config: { name: 'crop', height, width } },
+            ],
+          },
+          keras_version: '2.9.0',
+          backend: 'tensorflow',
+        },
+        format: 'layers-model',
+        weightSpecs: [],
+        weightData: new ArrayBuffer(0),
+      });
+    // 3×9 to 2×8: Keras starts at row 0 and column 0 (the difference halved, rounded down); tfjs-layers started the
+    // columns at 1, and declared the model's input 2×8.
+    const crop = await importNetwork(file([3, 9, 1], 2, 8), { normalization: 'none' });
+    expect(crop.layers[0].outputSize).toEqual([3, 9, 1]);
+    const img = tf.tensor3d(
+      Array.from({ length: 27 }, (_, i) => i),
+      [3, 9, 1],
+    );
+    const out = await expectNoLeak(() => activations(crop, img, 'crop'), 1);
+    expect(Array.from(await out.data())).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16]);
+    // Smaller than the crop: Keras's smart resize (the centre of the crop's aspect ratio, resized with half-pixel
+    // centres), where tfjs-layers resized the whole image.
+    const up = await importNetwork(file([2, 4, 1], 4, 4), { normalization: 'none' });
+    const small = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 4, 1]);
+    const grown = await activations(up, small, 'crop');
+    const want = tf.image.resizeBilinear(tf.tensor3d([2, 3, 6, 7], [2, 2, 1]), [4, 4], false, true);
+    expect(Array.from(await grown.data())).toEqual(Array.from(await want.data()));
+    tf.dispose([img, out, small, grown, want]);
+    crop.dispose();
+    up.dispose();
+  });
 });
