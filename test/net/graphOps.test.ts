@@ -14,6 +14,7 @@ import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
 const T = { type: 'DT_FLOAT' };
 const dims = (d: number[]) => ({ dim: d.map((size) => ({ size: String(size) })) });
+const ints = (v: number[]) => ({ list: { i: v.map(String) } });
 const konst = (name: string, dtype: string, shape: number[]) => ({
   name,
   op: 'Const',
@@ -82,7 +83,6 @@ async function divisionGraph(op: 'Div' | 'Mod' | 'FloorDiv' | 'FloorMod') {
  * stride 1, to an output of `out`×`out`.
  */
 async function dilatedTransposeGraph(h: number, w: number, out: number, padding: 'SAME' | 'VALID') {
-  const ints = (v: number[]) => ({ list: { i: v.map(String) } });
   const topology = {
     node: [
       { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, h, w, 1]) } } },
@@ -204,7 +204,6 @@ async function batchNormGraph(op: string, attr: Record<string, unknown>, empty: 
 
 /** A gray image max-pooled 2×2, stride 2, with TensorFlow's explicit padding of 1 on each side. */
 async function explicitPoolGraph() {
-  const ints = (v: number[]) => ({ list: { i: v.map(String) } });
   const topology = {
     node: [
       { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, 4, 4, 1]) } } },
@@ -258,7 +257,6 @@ describe('graph operations as TensorFlow runs them', () => {
     // converter pools it as if channels-last, over channels and rows; its depthwise convolutions of NCHW gave NaN
     // on cpu and wrong numbers on wasm, and its BiasAdd and batch normalization ignore the layout.
     const b64 = (t: string) => btoa(t);
-    const ints = (v: number[]) => ({ list: { i: v.map(String) } });
     const topology = {
       node: [
         { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, 4, 4, 3]) } } },
