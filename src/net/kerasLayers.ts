@@ -1,8 +1,9 @@
 /**
  * Keras layers that tfjs-layers does not have, or has otherwise than Keras, made right before it reads a Keras model
  * file: Keras's `Normalization` preprocessing layer (EfficientNet of `keras.applications` starts with one) is
- * registered, and `CenterCrop` crops as Keras's does and leaves its input's declared shape alone. Each computes what
- * Keras 2's layer computes. Not exported from the package.
+ * registered, `CenterCrop` crops as Keras's does and leaves its input's declared shape alone, and `Resizing` resizes
+ * as Keras's does and declares its output's shape right. Each computes what Keras 2's layer computes. Not exported
+ * from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -24,6 +25,64 @@ export function registerKerasLayers(layers: Layers): void {
   if (!('Normalization' in known)) tf.serialization.registerClass(normalizationLayer(layers));
   const centerCrop = known.CenterCrop?.[0] as { prototype: CenterCropLayer } | undefined;
   if (centerCrop) fixCenterCrop(centerCrop.prototype);
+  const resizing = known.Resizing?.[0] as { prototype: ResizingLayer } | undefined;
+  if (resizing) fixResizing(resizing.prototype);
+}
+
+/**
+ * TensorFlow 2's `tf.image.resize` of `x` (`[h, w, c]` or `[n, h, w, c]`) to `height`×`width`: half-pixel centres,
+ * corners not aligned, no antialiasing; with `crop`, first the largest centred box of the target's aspect ratio
+ * (Keras's `smart_resize`).
+ */
+function kerasResize(x: tf.Tensor, height: number, width: number, method: 'bilinear' | 'nearest', crop: boolean) {
+  let box = x as tf.Tensor3D | tf.Tensor4D;
+  if (crop) {
+    const [h, w] = x.shape.slice(-3, -1) as [number, number];
+    const cropH = Math.min(h, Math.trunc((w * height) / width));
+    const cropW = Math.min(w, Math.trunc((h * width) / height));
+    const start = x.shape.map(() => 0);
+    const size = x.shape.map(() => -1);
+    start[x.rank - 3] = Math.trunc((h - cropH) / 2);
+    start[x.rank - 2] = Math.trunc((w - cropW) / 2);
+    size[x.rank - 3] = cropH;
+    size[x.rank - 2] = cropW;
+    box = tf.slice(x, start, size) as tf.Tensor3D | tf.Tensor4D;
+  }
+  const f = tf.cast(box, 'float32') as tf.Tensor3D | tf.Tensor4D;
+  return method === 'nearest'
+    ? tf.image.resizeNearestNeighbor(f, [height, width], false, true)
+    : tf.image.resizeBilinear(f, [height, width], false, true);
+}
+
+/** tfjs-layers's `Resizing`, as far as this module reads and changes it. */
+interface ResizingLayer {
+  height: number;
+  width: number;
+  interpolation: string;
+  cropToAspectRatio: boolean;
+  computeOutputShape(inputShape: (number | null)[] | (number | null)[][]): (number | null)[];
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: unknown): tf.Tensor;
+}
+
+/**
+ * tfjs-layers's `Resizing` declares its output `[height, width, input width]` for a batch `[n, h, w, c]` (so the
+ * layer after it failed to build: "expected ndim=4, found ndim=3"), aligns the corners where Keras's (TensorFlow 2's
+ * `tf.image.resize`) takes half-pixel centres, and does not crop for `crop_to_aspect_ratio`. Here it declares
+ * `[n, height, width, c]` and resizes as Keras does (`kerasResize`). Changes tfjs-layers's class, for every model
+ * built from then on.
+ */
+function fixResizing(proto: ResizingLayer): void {
+  proto.computeOutputShape = function (inputShape) {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+    return [...s.slice(0, -3), this.height, this.width, s[s.length - 1]];
+  };
+  proto.call = function (inputs) {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const method = this.interpolation === 'nearest' ? 'nearest' : 'bilinear';
+      return kerasResize(x, this.height, this.width, method, this.cropToAspectRatio);
+    });
+  };
 }
 
 /** tfjs-layers's `CenterCrop`, as far as this module reads and changes it. */
@@ -66,14 +125,7 @@ function fixCenterCrop(proto: CenterCropLayer): void {
         return tf.slice(x, start, size);
       }
       // Keras's smart_resize: the largest centred box of the crop's aspect ratio, then a bilinear resize.
-      const cropH = Math.min(h, Math.trunc((w * this.height) / this.width));
-      const cropW = Math.min(w, Math.trunc((h * this.width) / this.height));
-      start[hAxis] = Math.trunc((h - cropH) / 2);
-      start[wAxis] = Math.trunc((w - cropW) / 2);
-      size[hAxis] = cropH;
-      size[wAxis] = cropW;
-      const box = tf.cast(tf.slice(x, start, size), 'float32') as tf.Tensor3D | tf.Tensor4D;
-      return tf.cast(tf.image.resizeBilinear(box, [this.height, this.width], false, true), x.dtype);
+      return tf.cast(kerasResize(x, this.height, this.width, 'bilinear', true), x.dtype);
     });
   };
 }

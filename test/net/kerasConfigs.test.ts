@@ -239,4 +239,56 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     crop.dispose();
     up.dispose();
   });
+  it("resizes as Keras's Resizing does, with half-pixel centres, and builds the layers after it", async () => {
+    const file = (height: number, width: number, interpolation: string, crop: boolean) =>
+      tf.io.fromMemory({
+        modelTopology: {
+          class_name: 'Sequential',
+          config: {
+            name: 'seq',
+            layers: [
+              {
+                class_name: 'InputLayer',
+                config: { batch_input_shape: [null, 2, 4, 1], dtype: 'float32', name: 'img' },
+              },
+              {
+                class_name: 'Resizing',
+                config: { name: 'resize', height, width, interpolation, crop_to_aspect_ratio: crop },
+              },
+              // A layer after it: tfjs-layers declared the resize's output [h, w, w] and this one failed to build.
+              { class_name: 'Conv2D', config: { name: 'same', filters: 1, kernel_size: [1, 1], use_bias: false } },
+            ],
+          },
+          keras_version: '2.9.0',
+          backend: 'tensorflow',
+        },
+        format: 'layers-model',
+        weightSpecs: [{ name: 'same/kernel', shape: [1, 1, 1, 1], dtype: 'float32' }],
+        weightData: new Float32Array([1]).buffer,
+      });
+    const img = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 4, 1]);
+    // TensorFlow 2's tf.image.resize: half-pixel centres (tfjs-layers aligned the corners); with crop_to_aspect_ratio,
+    // the centred 2×2 of the 2×4 image first.
+    for (const [height, width, interpolation, crop, from] of [
+      [4, 8, 'bilinear', false, img],
+      [3, 6, 'nearest', false, img],
+      [4, 4, 'bilinear', true, tf.tensor3d([2, 3, 6, 7], [2, 2, 1])],
+    ] as const) {
+      const net = await importNetwork(file(height, width, interpolation, crop), { normalization: 'none' });
+      expect(net.layers.map((l) => l.outputSize)).toEqual([
+        [2, 4, 1],
+        [height, width, 1],
+        [height, width, 1],
+      ]);
+      const out = await expectNoLeak(() => activations(net, img, 'same'), 1);
+      const want =
+        interpolation === 'nearest'
+          ? tf.image.resizeNearestNeighbor(from, [height, width], false, true)
+          : tf.image.resizeBilinear(from, [height, width], false, true);
+      expect(Array.from(await out.data())).toEqual(Array.from(await want.data()));
+      tf.dispose([out, want]);
+      net.dispose();
+    }
+    img.dispose();
+  });
 });
