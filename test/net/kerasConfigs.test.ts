@@ -1,7 +1,8 @@
 /**
  * Keras layer settings that tfjs-layers drops from a model file without an error, as a network of a Keras model file
  * runs them: a `ReLU`'s `negative_slope` and `threshold` (computed as Keras computes them), a `Conv2DTranspose`'s
- * `output_padding` where it changes the layer's size and global pooling's `keepdims` (refused).
+ * `output_padding` where it changes the layer's size, global pooling's `keepdims` and grouped convolutions (refused);
+ * and the Keras layers tfjs-layers lacks or computes otherwise (`Normalization`, `CenterCrop`, `Resizing`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -9,24 +10,45 @@ import { importNetwork } from '../../src/net/importNetwork.node.js';
 import { activations } from '../../src/net/activations.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
-/** A Keras model file of `layers` (class name and config each) after a 2×4 gray input, with `up`'s kernel of ones. */
-function kerasFile(layers: { class_name: string; config: Record<string, unknown> }[], kernel = 0) {
-  const input = {
+/** A layer of a Keras model file: its class name and config. */
+type FileLayer = { class_name: string; config: Record<string, unknown> };
+
+/** A weight of a Keras model file: its name, shape and values (float32, or int32). */
+type FileWeight = { name: string; shape: number[]; values: number[]; dtype?: 'float32' | 'int32' };
+
+/** A Keras model file of `layers` after an `input` image (gray 2×4 unless given), with `weights`. */
+function kerasFile(layers: FileLayer[], { input = [2, 4, 1], weights = [] as FileWeight[] } = {}) {
+  const data = new ArrayBuffer(weights.reduce((n, w) => n + 4 * w.values.length, 0));
+  let at = 0;
+  for (const w of weights) {
+    (w.dtype === 'int32' ? new Int32Array(data, at, w.values.length) : new Float32Array(data, at, w.values.length)).set(
+      w.values,
+    );
+    at += 4 * w.values.length;
+  }
+  const inputLayer = {
     class_name: 'InputLayer',
-    config: { batch_input_shape: [null, 2, 4, 1], dtype: 'float32', name: 'img' },
+    config: { batch_input_shape: [null, ...input], dtype: 'float32', name: 'img' },
   };
   return tf.io.fromMemory({
     modelTopology: {
       class_name: 'Sequential',
-      config: { name: 'seq', layers: [input, ...layers] },
-      keras_version: '2.4.0',
+      config: { name: 'seq', layers: [inputLayer, ...layers] },
+      keras_version: '2.9.0',
       backend: 'tensorflow',
     },
     format: 'layers-model',
-    weightSpecs: kernel > 0 ? [{ name: 'up/kernel', shape: [kernel, kernel, 1, 1], dtype: 'float32' }] : [],
-    weightData: new Float32Array(kernel * kernel).fill(1).buffer,
+    weightSpecs: weights.map(({ name, shape, dtype = 'float32' }) => ({ name, shape, dtype })),
+    weightData: data,
   });
 }
+
+/** A kernel of ones for layer `layer`. */
+const onesKernel = (layer: string, shape: number[]): FileWeight => ({
+  name: `${layer}/kernel`,
+  shape,
+  values: new Array<number>(shape.reduce((a, b) => a * b, 1)).fill(1),
+});
 
 describe('Keras layer settings that tfjs-layers drops', () => {
   const pixels = [-2, 0, 0.25, 0.5, 1, 3, 6, 9];
@@ -71,16 +93,22 @@ describe('Keras layer settings that tfjs-layers drops', () => {
       },
     });
     await expectThrowsNoLeak(
-      () => importNetwork(kerasFile([up([1, 1], 2)], 2), { normalization: 'none' }),
+      () =>
+        importNetwork(kerasFile([up([1, 1], 2)], { weights: [onesKernel('up', [2, 2, 1, 1])] }), {
+          normalization: 'none',
+        }),
       RangeError,
       "importNetwork: the model cannot run as Keras runs it: its layer 'up' (Conv2DTranspose) has the output padding " +
         '[1, 1], which tfjs-layers ignores: for n input rows Keras makes 2·n − 1 output rows, tfjs-layers 2·n',
     );
     // An output padding that gives tfjs-layers's size anyway (kernel 3, 'same', stride 2, padding 1) runs.
-    const ok = await importNetwork(kerasFile([up([1, 1], 3)], 3), { normalization: 'none' });
+    const ok = await importNetwork(kerasFile([up([1, 1], 3)], { weights: [onesKernel('up', [3, 3, 1, 1])] }), {
+      normalization: 'none',
+    });
     expect(ok.layers.at(-1)?.outputSize).toEqual([4, 8, 1]);
     ok.dispose();
   });
+
   it('refuses global pooling that keeps its spatial axes (tfjs-layers ignores keepdims: [c], not [1, 1, c])', async () => {
     for (const cls of ['GlobalAveragePooling2D', 'GlobalMaxPooling2D']) {
       await expectThrowsNoLeak(
@@ -103,24 +131,12 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     expect(net.layers.at(-1)?.outputSize).toEqual([1]);
     net.dispose();
   });
+
   it('refuses a grouped convolution, which tfjs-layers does not implement, saying so (not that the file was edited)', async () => {
     const conv = { name: 'grouped', filters: 2, kernel_size: [1, 1], groups: 2, use_bias: false, activation: 'linear' };
-    const file = tf.io.fromMemory({
-      modelTopology: {
-        class_name: 'Sequential',
-        config: {
-          name: 'seq',
-          layers: [
-            { class_name: 'InputLayer', config: { batch_input_shape: [null, 2, 2, 2], dtype: 'float32', name: 'img' } },
-            { class_name: 'Conv2D', config: conv },
-          ],
-        },
-        keras_version: '2.4.0',
-        backend: 'tensorflow',
-      },
-      format: 'layers-model',
-      weightSpecs: [{ name: 'grouped/kernel', shape: [1, 1, 1, 2], dtype: 'float32' }],
-      weightData: new Float32Array([1, 1]).buffer,
+    const file = kerasFile([{ class_name: 'Conv2D', config: conv }], {
+      input: [2, 2, 2],
+      weights: [onesKernel('grouped', [1, 1, 1, 2])],
     });
     await expectThrowsNoLeak(
       () => importNetwork(file, { normalization: 'none' }),
@@ -129,6 +145,7 @@ describe('Keras layer settings that tfjs-layers drops', () => {
         'which tfjs-layers does not implement (it makes one kernel over all input channels)',
     );
   });
+
   it('reads a file of models nested deeper than the call stack without overflowing it itself', async () => {
     // 20,000 Sequential models one inside the other: tfjs-layers's own reading overflows, which is named as its error.
     let inner: { class_name: string; config: Record<string, unknown> } = {
@@ -142,47 +159,26 @@ describe('Keras layer settings that tfjs-layers drops', () => {
       /^importNetwork: TF\.js could not make a model of the given ioHandler: /,
     );
   });
+
   it("loads Keras's Normalization layer, which tfjs-layers lacks (EfficientNet starts with one)", async () => {
-    const rgb = {
-      class_name: 'InputLayer',
-      config: { batch_input_shape: [null, 1, 2, 3], dtype: 'float32', name: 'img' },
-    };
-    const norm = (config: Record<string, unknown>) => ({
-      class_name: 'Sequential',
-      config: {
-        name: 'seq',
-        layers: [rgb, { class_name: 'Normalization', config: { name: 'normalization', ...config } }],
-      },
-      keras_version: '2.9.0',
-      backend: 'tensorflow',
-    });
+    const norm = (config: Record<string, unknown>, weights: FileWeight[] = []) =>
+      kerasFile([{ class_name: 'Normalization', config: { name: 'normalization', axis: -1, ...config } }], {
+        input: [1, 2, 3],
+        weights,
+      });
     // An adapted layer: its mean, variance and count are weights, as Keras saves them.
-    const adapted = new ArrayBuffer(28);
-    new Float32Array(adapted, 0, 6).set([10, 20, 30, 4, 0.25, 100]);
-    new Int32Array(adapted, 24, 1).set([1000]);
     const fromWeights = await importNetwork(
-      tf.io.fromMemory({
-        modelTopology: norm({ axis: -1, mean: null, variance: null, invert: false }),
-        format: 'layers-model',
-        weightSpecs: [
-          { name: 'normalization/mean', shape: [3], dtype: 'float32' },
-          { name: 'normalization/variance', shape: [3], dtype: 'float32' },
-          { name: 'normalization/count', shape: [], dtype: 'int32' },
-        ],
-        weightData: adapted,
-      }),
+      norm({ mean: null, variance: null, invert: false }, [
+        { name: 'normalization/mean', shape: [3], values: [10, 20, 30] },
+        { name: 'normalization/variance', shape: [3], values: [4, 0.25, 100] },
+        { name: 'normalization/count', shape: [], values: [1000], dtype: 'int32' },
+      ]),
       { normalization: 'none' },
     );
     // Given in the config instead, and inverted.
-    const fromConfig = await importNetwork(
-      tf.io.fromMemory({
-        modelTopology: norm({ axis: -1, mean: [10, 20, 30], variance: [4, 0.25, 100], invert: true }),
-        format: 'layers-model',
-        weightSpecs: [],
-        weightData: new ArrayBuffer(0),
-      }),
-      { normalization: 'none' },
-    );
+    const fromConfig = await importNetwork(norm({ mean: [10, 20, 30], variance: [4, 0.25, 100], invert: true }), {
+      normalization: 'none',
+    });
     const img = tf.tensor3d([12, 21, 40, 8, 19, 10], [1, 2, 3]);
     const [a, b] = await expectNoLeak(
       () => [activations(fromWeights, img, 'normalization'), activations(fromConfig, img, 'normalization')],
@@ -196,28 +192,10 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     fromWeights.dispose();
     fromConfig.dispose();
   });
+
   it("crops as Keras's CenterCrop does, and keeps the model's input size (tfjs-layers changed it to the crop's)", async () => {
-    const file = (inputShape: number[], height: number, width: number) =>
-      tf.io.fromMemory({
-        modelTopology: {
-          class_name: 'Sequential',
-          config: {
-            name: 'seq',
-            layers: [
-              {
-                class_name: 'InputLayer',
-                config: { batch_input_shape: [null, ...inputShape], dtype: 'float32', name: 'img' },
-              },
-              { class_name: 'CenterCrop', config: { name: 'crop', height, width } },
-            ],
-          },
-          keras_version: '2.9.0',
-          backend: 'tensorflow',
-        },
-        format: 'layers-model',
-        weightSpecs: [],
-        weightData: new ArrayBuffer(0),
-      });
+    const file = (input: number[], height: number, width: number) =>
+      kerasFile([{ class_name: 'CenterCrop', config: { name: 'crop', height, width } }], { input });
     // 3×9 to 2×8: Keras starts at row 0 and column 0 (the difference halved, rounded down); tfjs-layers started the
     // columns at 1, and declared the model's input 2×8.
     const crop = await importNetwork(file([3, 9, 1], 2, 8), { normalization: 'none' });
@@ -239,40 +217,28 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     crop.dispose();
     up.dispose();
   });
+
   it("resizes as Keras's Resizing does, with half-pixel centres, and builds the layers after it", async () => {
     const file = (height: number, width: number, interpolation: string, crop: boolean) =>
-      tf.io.fromMemory({
-        modelTopology: {
-          class_name: 'Sequential',
-          config: {
-            name: 'seq',
-            layers: [
-              {
-                class_name: 'InputLayer',
-                config: { batch_input_shape: [null, 2, 4, 1], dtype: 'float32', name: 'img' },
-              },
-              {
-                class_name: 'Resizing',
-                config: { name: 'resize', height, width, interpolation, crop_to_aspect_ratio: crop },
-              },
-              // A layer after it: tfjs-layers declared the resize's output [h, w, w] and this one failed to build.
-              { class_name: 'Conv2D', config: { name: 'same', filters: 1, kernel_size: [1, 1], use_bias: false } },
-            ],
+      kerasFile(
+        [
+          {
+            class_name: 'Resizing',
+            config: { name: 'resize', height, width, interpolation, crop_to_aspect_ratio: crop },
           },
-          keras_version: '2.9.0',
-          backend: 'tensorflow',
-        },
-        format: 'layers-model',
-        weightSpecs: [{ name: 'same/kernel', shape: [1, 1, 1, 1], dtype: 'float32' }],
-        weightData: new Float32Array([1]).buffer,
-      });
+          // A layer after it: tfjs-layers declared the resize's output [h, w, w] and this one failed to build.
+          { class_name: 'Conv2D', config: { name: 'same', filters: 1, kernel_size: [1, 1], use_bias: false } },
+        ],
+        { weights: [onesKernel('same', [1, 1, 1, 1])] },
+      );
     const img = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 4, 1]);
+    const centre = tf.tensor3d([2, 3, 6, 7], [2, 2, 1]);
     // TensorFlow 2's tf.image.resize: half-pixel centres (tfjs-layers aligned the corners); with crop_to_aspect_ratio,
     // the centred 2×2 of the 2×4 image first.
     for (const [height, width, interpolation, crop, from] of [
       [4, 8, 'bilinear', false, img],
       [3, 6, 'nearest', false, img],
-      [4, 4, 'bilinear', true, tf.tensor3d([2, 3, 6, 7], [2, 2, 1])],
+      [4, 4, 'bilinear', true, centre],
     ] as const) {
       const net = await importNetwork(file(height, width, interpolation, crop), { normalization: 'none' });
       expect(net.layers.map((l) => l.outputSize)).toEqual([
@@ -289,6 +255,6 @@ describe('Keras layer settings that tfjs-layers drops', () => {
       tf.dispose([out, want]);
       net.dispose();
     }
-    img.dispose();
+    tf.dispose([img, centre]);
   });
 });
