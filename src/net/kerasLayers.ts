@@ -29,25 +29,28 @@ export function registerKerasLayers(layers: Layers): void {
   if (resizing) fixResizing(resizing.prototype);
 }
 
+/** The centred `boxH`×`boxW` box of an image `[h, w, c]` or `[n, h, w, c]` (its start: half the margin, rounded down). */
+function centred(x: tf.Tensor, boxH: number, boxW: number): tf.Tensor {
+  const [h, w] = x.shape.slice(-3, -1) as [number, number];
+  const start = x.shape.map(() => 0);
+  const size = x.shape.map(() => -1);
+  start[x.rank - 3] = Math.floor((h - boxH) / 2);
+  start[x.rank - 2] = Math.floor((w - boxW) / 2);
+  size[x.rank - 3] = boxH;
+  size[x.rank - 2] = boxW;
+  return tf.slice(x, start, size);
+}
+
 /**
  * TensorFlow 2's `tf.image.resize` of `x` (`[h, w, c]` or `[n, h, w, c]`) to `height`×`width`: half-pixel centres,
  * corners not aligned, no antialiasing; with `crop`, first the largest centred box of the target's aspect ratio
  * (Keras's `smart_resize`).
  */
 function kerasResize(x: tf.Tensor, height: number, width: number, method: 'bilinear' | 'nearest', crop: boolean) {
-  let box = x as tf.Tensor3D | tf.Tensor4D;
-  if (crop) {
-    const [h, w] = x.shape.slice(-3, -1) as [number, number];
-    const cropH = Math.min(h, Math.trunc((w * height) / width));
-    const cropW = Math.min(w, Math.trunc((h * width) / height));
-    const start = x.shape.map(() => 0);
-    const size = x.shape.map(() => -1);
-    start[x.rank - 3] = Math.trunc((h - cropH) / 2);
-    start[x.rank - 2] = Math.trunc((w - cropW) / 2);
-    size[x.rank - 3] = cropH;
-    size[x.rank - 2] = cropW;
-    box = tf.slice(x, start, size) as tf.Tensor3D | tf.Tensor4D;
-  }
+  const [h, w] = x.shape.slice(-3, -1) as [number, number];
+  const box = crop
+    ? centred(x, Math.min(h, Math.trunc((w * height) / width)), Math.min(w, Math.trunc((h * width) / height)))
+    : x;
   const f = tf.cast(box, 'float32') as tf.Tensor3D | tf.Tensor4D;
   return method === 'nearest'
     ? tf.image.resizeNearestNeighbor(f, [height, width], false, true)
@@ -114,16 +117,7 @@ function fixCenterCrop(proto: CenterCropLayer): void {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const [h, w] = x.shape.slice(-3, -1) as [number, number];
-      const start = x.shape.map(() => 0);
-      const size = x.shape.map(() => -1);
-      const [hAxis, wAxis] = [x.rank - 3, x.rank - 2];
-      if (h >= this.height && w >= this.width) {
-        start[hAxis] = Math.floor((h - this.height) / 2);
-        start[wAxis] = Math.floor((w - this.width) / 2);
-        size[hAxis] = this.height;
-        size[wAxis] = this.width;
-        return tf.slice(x, start, size);
-      }
+      if (h >= this.height && w >= this.width) return centred(x, this.height, this.width);
       // Keras's smart_resize: the largest centred box of the crop's aspect ratio, then a bilinear resize.
       return tf.cast(kerasResize(x, this.height, this.width, 'bilinear', true), x.dtype);
     });
