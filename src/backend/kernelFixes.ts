@@ -19,15 +19,17 @@ type Args = Parameters<tf.KernelFunc>[0];
  * TensorFlow refuses to divide integers by zero ("Integer division by zero"); TF.js's kernels answered 0 (cpu),
  * -2147483648 (wasm's `FloorDiv`, WebGPU) or trapped ("remainder by zero", wasm's `Mod`). Throws before the kernel
  * runs where the divisor's values are in CPU memory (cpu, wasm); WebGPU's are left unread. An empty result divides
- * nothing, and passes.
+ * nothing, and passes. Returns the divisor's values where it read them.
  */
-function assertNoIntegerZero(name: string, backend: string, a: tf.Tensor, b: tf.Tensor): void {
-  if (a.dtype !== 'int32' || b.dtype !== 'int32' || !readsValues(backend)) return;
-  if (tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape).includes(0)) return;
-  const at = b.dataSync().indexOf(0);
+function assertNoIntegerZero(name: string, backend: string, a: tf.Tensor, b: tf.Tensor): tf.TypedArray | undefined {
+  if (a.dtype !== 'int32' || b.dtype !== 'int32' || !readsValues(backend)) return undefined;
+  if (tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape).includes(0)) return undefined;
+  const divisor = b.dataSync();
+  const at = divisor.indexOf(0);
   if (at >= 0) {
     throw new RangeError(`${name}: integer division by zero (element ${at} of the divisor), which TensorFlow refuses`);
   }
+  return divisor;
 }
 
 /**
@@ -39,8 +41,10 @@ function assertNoIntegerZero(name: string, backend: string, a: tf.Tensor, b: tf.
 function floorDiv(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
   if (a.dtype === 'int32' && b.dtype === 'int32') {
-    assertNoIntegerZero('floorDiv', backend, a, b);
-    if (backend === 'wasm' && beyondFloat32([a, b])) return exactIntFloorDiv(args.backend, a, b);
+    const divisor = assertNoIntegerZero('floorDiv', backend, a, b);
+    if (backend === 'wasm' && beyondFloat32([a.dataSync(), divisor ?? b.dataSync()])) {
+      return exactIntFloorDiv(args.backend, a, b);
+    }
     return original(args);
   }
   if (backend === 'wasm') return original(args);
@@ -50,9 +54,9 @@ function floorDiv(backend: string, args: Args, original: tf.KernelFunc): tf.Tens
   );
 }
 
-/** Whether an int32 tensor (in CPU memory) holds a value float32 cannot hold exactly (beyond ±2^24). */
-function beyondFloat32(ts: readonly tf.Tensor[]): boolean {
-  return ts.some((t) => (t.dataSync() as Int32Array).some((v) => v > 16777216 || v < -16777216));
+/** Whether int32 values hold one float32 cannot hold exactly (beyond ±2^24). */
+function beyondFloat32(values: readonly tf.TypedArray[]): boolean {
+  return values.some((v) => (v as Int32Array).some((x) => x > 16777216 || x < -16777216));
 }
 
 /**
