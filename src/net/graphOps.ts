@@ -16,6 +16,8 @@ const DILATED_TRANSPOSE = 'cnn-activations/Conv2DBackpropInput';
 const ONE_HOT_ON_AXIS = 'cnn-activations/OneHot';
 const BATCH_NORM = 'cnn-activations/FusedBatchNorm';
 const EXPLICIT_MAX_POOL = 'cnn-activations/MaxPool';
+const REAL_FFT = 'cnn-activations/RFFT';
+const INVERSE_REAL_FFT = 'cnn-activations/IRFFT';
 
 /** TensorFlow's default epsilon of a fused batch normalization (TF.js's converter assumes 0.001). */
 const BATCH_NORM_EPSILON = 1e-4;
@@ -204,11 +206,74 @@ function explicitMaxPool(node: { inputs: tf.Tensor[]; attrs: Record<string, unkn
 }
 
 /**
+ * The length a `RFFT` or `IRFFT` node transforms at, from its `fft_length` input (one integer, as TensorFlow requires;
+ * the converter reads such small constant inputs the same way).
+ */
+function fftLength(op: string, length: tf.Tensor): number {
+  const values = length.dataSync();
+  const n = values[0];
+  if (length.size !== 1 || !(Number.isInteger(n) && n >= 0)) {
+    throw new RangeError(`${op}: expected fft_length to be one integer of at least 0, got [${Array.from(values)}]`);
+  }
+  return n;
+}
+
+/**
+ * TensorFlow's `RFFT`: the real signal along the last axis cut or padded with zeros to `fft_length` samples, then
+ * transformed (`fft_length / 2 + 1` frequencies, rounded down). TF.js's converter ignored `fft_length` and transformed
+ * the whole signal: other frequencies, and a spectrum of another length (a 400-sample frame meant to be padded to 512
+ * gave 201 frequencies instead of 257).
+ */
+function realFft(node: { inputs: tf.Tensor[] }): tf.Tensor[] {
+  const [x, length] = node.inputs;
+  const n = fftLength('RFFT', length);
+  if (n > 0) return [tf.spectral.rfft(x, n)];
+  return [tf.tidy(() => tf.complex(tf.zeros([...x.shape.slice(0, -1), 1]), tf.zeros([...x.shape.slice(0, -1), 1])))];
+}
+
+/**
+ * TensorFlow's `IRFFT`: the spectrum along the last axis cut or padded with zeros to `fft_length / 2 + 1`
+ * frequencies (rounded down), then transformed back to `fft_length` real samples; the imaginary parts that a real
+ * signal's spectrum cannot have (the first frequency's, and the last one's where the length is even) are ignored.
+ * TF.js's converter ignored `fft_length` and always made `2 * (frequencies - 1)` samples (never an odd number), and
+ * TF.js's `irfft` gave a rank-1 spectrum a rank-2 result and a rank-4 one a rank-2 result. Here the full spectrum is
+ * built from the kept frequencies and their mirrored conjugates, and its inverse's real part kept.
+ */
+function inverseRealFft(node: { inputs: tf.Tensor[] }): tf.Tensor[] {
+  const [x, length] = node.inputs;
+  const n = fftLength('IRFFT', length);
+  const outer = x.shape.slice(0, -1);
+  const m = x.shape[x.rank - 1];
+  const batch = outer.reduce((a, b) => a * b, 1);
+  const kept = Math.floor(n / 2) + 1;
+  return [
+    tf.tidy(() => {
+      if (n === 0 || batch === 0) return tf.zeros([...outer, n]);
+      const toKept = (part: tf.Tensor) => {
+        const rows = tf.reshape(part, [batch, m]);
+        if (m >= kept) return tf.slice(rows, [0, 0], [batch, kept]);
+        return tf.concat([rows, tf.zeros([batch, kept - m])], 1);
+      };
+      let re = toKept(tf.real(x));
+      let im = toKept(tf.imag(x));
+      // Frequencies kept..n-1 are the conjugates of n-kept..1.
+      const mirrored = n - kept;
+      if (mirrored > 0) {
+        re = tf.concat([re, tf.reverse(tf.slice(re, [0, 1], [batch, mirrored]), 1)], 1);
+        im = tf.concat([im, tf.neg(tf.reverse(tf.slice(im, [0, 1], [batch, mirrored]), 1))], 1);
+      }
+      return tf.reshape(tf.real(tf.spectral.ifft(tf.complex(re, im))), [...outer, n]);
+    }),
+  ];
+}
+
+/**
  * Makes `model` run its operations by TensorFlow's rules where TF.js's converter does not: its `Select` nodes (the
  * TensorFlow 1 operation, not `SelectV2`), its `Div` nodes and its `Mod` nodes (`FloorDiv`, `FloorMod` and `RealDiv`
  * are run by TensorFlow's rule already), its dilated transposed convolutions, its one-hot encodings along another axis
  * than the last, its batch normalizations in training mode or without an epsilon, its max pooling with explicit
- * padding. Changes the model itself, so it runs so when run bare too.
+ * padding, its real Fourier transforms and their inverses (at their own lengths). Changes the model itself, so it
+ * runs so when run bare too.
  */
 export function fixGraphOps(model: GraphModel): void {
   if (!registered) {
@@ -219,6 +284,8 @@ export function fixGraphOps(model: GraphModel): void {
     registerOp(ONE_HOT_ON_AXIS, oneHotOnAxis);
     registerOp(BATCH_NORM, batchNorm);
     registerOp(EXPLICIT_MAX_POOL, explicitMaxPool);
+    registerOp(REAL_FFT, realFft);
+    registerOp(INVERSE_REAL_FFT, inverseRealFft);
     registered = true;
   }
   rerouteGraphOp(model, 'Select', SELECT_V1);
@@ -232,4 +299,6 @@ export function fixGraphOps(model: GraphModel): void {
     rerouteGraphOp(model, op, BATCH_NORM, (attr) => attr.is_training?.b !== false || attr.epsilon?.f === undefined);
   }
   rerouteGraphOp(model, 'MaxPool', EXPLICIT_MAX_POOL, (attr) => attr.padding?.s === btoa('EXPLICIT'));
+  rerouteGraphOp(model, 'RFFT', REAL_FFT);
+  rerouteGraphOp(model, 'IRFFT', INVERSE_REAL_FFT);
 }

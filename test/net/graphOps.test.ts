@@ -2,7 +2,7 @@
  * Graph operations that TF.js's converter runs by another rule than TensorFlow's, or refuses, as the library runs them
  * in a network: TensorFlow 1's `Select`, whose vector condition picks rows; `Div` of integers and `Mod`, which
  * truncate; a dilated transposed convolution; `OneHot` along its axis; a batch norm in training mode; `MaxPool` with
- * explicit padding. Channels-first graphs are refused.
+ * explicit padding; `RFFT` and `IRFFT` at their own lengths. Channels-first graphs are refused.
  */
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { activations } from '../../src/net/activations.js';
 import { inputGradient, segment } from '../../src/net/differentiable.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
+import { BACKEND } from '../helpers/backend.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
 const T = { type: 'DT_FLOAT' };
@@ -225,6 +226,40 @@ async function explicitPoolGraph() {
   return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs: [], weightData: new ArrayBuffer(0) }));
 }
 
+/**
+ * An 8-pixel gray row [1, …, 8] made a signal, its real Fourier transform (`RFFT`) of length `length`, and then either
+ * the transform's magnitudes (`inverse` absent) or its inverse (`IRFFT`) of length `inverse`, made an image row again.
+ */
+async function fftGraph(length: number, inverse?: number) {
+  const I = { type: 'DT_INT32' };
+  const C = { type: 'DT_COMPLEX64' };
+  const last = inverse === undefined ? Math.floor(length / 2) + 1 : inverse;
+  const topology = {
+    node: [
+      { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, 1, 8, 1]) } } },
+      konst('flat', 'DT_INT32', [2]),
+      konst('length', 'DT_INT32', [1]),
+      konst('back', 'DT_INT32', [4]),
+      ...(inverse === undefined ? [] : [konst('inverseLength', 'DT_INT32', [1])]),
+      { name: 'signal', op: 'Reshape', input: ['x', 'flat'], attr: { T, Tshape: I } },
+      { name: 'spectrum', op: 'RFFT', input: ['signal', 'length'], attr: { Treal: T, Tcomplex: C } },
+      inverse === undefined
+        ? { name: 'y', op: 'ComplexAbs', input: ['spectrum'], attr: { T: C, Tout: T } }
+        : { name: 'y', op: 'IRFFT', input: ['spectrum', 'inverseLength'], attr: { Treal: T, Tcomplex: C } },
+      { name: 'out', op: 'Reshape', input: ['y', 'back'], attr: { T, Tshape: I } },
+    ],
+    versions: { producer: 1 },
+  };
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [
+    { name: 'flat', shape: [2], dtype: 'int32' },
+    { name: 'length', shape: [1], dtype: 'int32' },
+    { name: 'back', shape: [4], dtype: 'int32' },
+    ...(inverse === undefined ? [] : [{ name: 'inverseLength', shape: [1], dtype: 'int32' as const }]),
+  ];
+  const data = new Int32Array([1, 8, length, 1, 1, last, 1, ...(inverse === undefined ? [] : [inverse])]).buffer;
+  return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: data }));
+}
+
 describe('graph operations as TensorFlow runs them', () => {
   const pixels = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
@@ -435,4 +470,52 @@ describe('graph operations as TensorFlow runs them', () => {
     tf.dispose([img, out, big, bigOut]);
     net.dispose();
   });
+  // TF.js's wasm backend has no kernels for complex numbers: such a graph is refused there, naming the operation.
+  it.skipIf(BACKEND === 'wasm')("transforms to and from frequencies at the graph's own lengths", async () => {
+    // TF.js's converter ignored fft_length.
+    const img = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [1, 8, 1]);
+    const run = async (length: number, inverse?: number) => {
+      const net = await toNetwork(await fftGraph(length, inverse), { normalization: 'none' });
+      const out = await expectNoLeak(() => activations(net, img, 'out'), 1);
+      const values = Array.from(await out.data());
+      out.dispose();
+      net.dispose();
+      return values;
+    };
+    // NumPy's rfft and irfft with the same lengths: the first 4 samples; 8 samples and 4 zeros; the spectrum of all 8
+    // made 6 and 11 samples, and that of the first 4 made 5 (odd lengths, which TF.js's irfft cannot make).
+    const cases: [number, number | undefined, number[]][] = [
+      [4, undefined, [10, 2.8284271, 2]],
+      [12, undefined, [36, 20.54064, 8.1853528, 5.6568542, 5.1961524, 4.4813063, 4]],
+      [8, 8, [1, 2, 3, 4, 5, 6, 7, 8]],
+      [8, 6, [2.6666667, 2.7242724, 5.0336735, 6.6666667, 8.2996598, 10.609061]],
+      [4, 5, [0.4, 1.6391548, 1.9297718, 2.8702282, 3.1608452]],
+      [
+        8,
+        11,
+        [
+          0.3636364, 1.0295674, 2.1862949, 1.9011006, 3.168549, 3.2037249, 3.861999, 4.7084183, 4.4191019, 6.3100739,
+          4.8475337,
+        ],
+      ],
+    ];
+    for (const [length, inverse, expected] of cases) {
+      const values = await run(length, inverse);
+      expect(values).toHaveLength(expected.length);
+      for (const [i, v] of values.entries()) expect(v).toBeCloseTo(expected[i], 4);
+    }
+    img.dispose();
+  });
+  it.runIf(BACKEND === 'wasm')(
+    'refuses a Fourier transform on wasm, which has no kernels for complex numbers',
+    async () => {
+      const model = await fftGraph(4);
+      await expectThrowsNoLeak(
+        () => toNetwork(model, { normalization: 'none' }),
+        Error,
+        /the TF.js operation 'Complex', for which TF.js's wasm backend has no kernel/,
+      );
+      model.dispose();
+    },
+  );
 });
