@@ -6,7 +6,8 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { registerOp } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import { dilateKernel } from './dilation.js';
-import { type GraphDefAttr, rerouteGraphOp } from './tfjsInternals.js';
+import { einsum } from './einsum.js';
+import { type GraphDefAttr, rawStringAttr, rerouteGraphOp } from './tfjsInternals.js';
 
 /** The names the library's operations are registered under (names no TensorFlow operation has). */
 const SELECT_V1 = 'cnn-activations/Select';
@@ -18,6 +19,7 @@ const BATCH_NORM = 'cnn-activations/FusedBatchNorm';
 const EXPLICIT_MAX_POOL = 'cnn-activations/MaxPool';
 const REAL_FFT = 'cnn-activations/RFFT';
 const INVERSE_REAL_FFT = 'cnn-activations/IRFFT';
+const EINSUM = 'cnn-activations/Einsum';
 
 /** TensorFlow's default epsilon of a fused batch normalization (TF.js's converter assumes 0.001). */
 const BATCH_NORM_EPSILON = 1e-4;
@@ -268,11 +270,23 @@ function inverseRealFft(node: { inputs: tf.Tensor[] }): tf.Tensor[] {
 }
 
 /**
+ * TensorFlow's `Einsum` (Keras's attention and `EinsumDense` layers write them): TF.js's wasm backend has no kernel for
+ * it, TF.js has no gradient for it, it refuses an ellipsis (`'...c,cd->...d'`), more than two operands and a label
+ * repeated in an operand, and its converter lowercases the equation (`'Ab,ab->A'` names one label where TensorFlow
+ * reads two). Run here as batched matrix products, with the equation as the graph wrote it.
+ */
+function einsumOp(node: { inputs: tf.Tensor[]; attrs: Record<string, unknown> }): tf.Tensor[] {
+  const equation = rawStringAttr(node, 'equation') ?? String(node.attrs.equation ?? '');
+  return [tf.tidy(() => einsum(equation, node.inputs))];
+}
+
+/**
  * Makes `model` run its operations by TensorFlow's rules where TF.js's converter does not: its `Select` nodes (the
  * TensorFlow 1 operation, not `SelectV2`), its `Div` nodes and its `Mod` nodes (`FloorDiv`, `FloorMod` and `RealDiv`
  * are run by TensorFlow's rule already), its dilated transposed convolutions, its one-hot encodings along another axis
  * than the last, its batch normalizations in training mode or without an epsilon, its max pooling with explicit
- * padding, its real Fourier transforms and their inverses (at their own lengths). Changes the model itself, so it
+ * padding, its real Fourier transforms and their inverses (at their own lengths), its
+ * `Einsum` nodes. Changes the model itself, so it
  * runs so when run bare too.
  */
 export function fixGraphOps(model: GraphModel): void {
@@ -286,6 +300,7 @@ export function fixGraphOps(model: GraphModel): void {
     registerOp(EXPLICIT_MAX_POOL, explicitMaxPool);
     registerOp(REAL_FFT, realFft);
     registerOp(INVERSE_REAL_FFT, inverseRealFft);
+    registerOp(EINSUM, einsumOp);
     registered = true;
   }
   rerouteGraphOp(model, 'Select', SELECT_V1);
@@ -301,4 +316,5 @@ export function fixGraphOps(model: GraphModel): void {
   rerouteGraphOp(model, 'MaxPool', EXPLICIT_MAX_POOL, (attr) => attr.padding?.s === btoa('EXPLICIT'));
   rerouteGraphOp(model, 'RFFT', REAL_FFT);
   rerouteGraphOp(model, 'IRFFT', INVERSE_REAL_FFT);
+  rerouteGraphOp(model, 'Einsum', EINSUM);
 }

@@ -99,6 +99,18 @@ export function relaxInputShape(model: GraphModel, inputName: string): boolean {
 }
 
 /**
+ * A string attribute of the node an operation registered with `registerOp` runs, as the graph wrote it: the `attrs`
+ * the converter hands such an operation have every string lowercased. Reads the private `node.rawAttrs[name].s` of
+ * the object the operation is called with (base64 from model.json, or character codes). Undefined where absent.
+ */
+export function rawStringAttr(node: unknown, name: string): string | undefined {
+  const raw = (node as { node?: { rawAttrs?: Record<string, GraphDefAttr | undefined> } }).node?.rawAttrs?.[name]?.s;
+  if (typeof raw === 'string') return new TextDecoder().decode(Uint8Array.from(atob(raw), (c) => c.charCodeAt(0)));
+  if (Array.isArray(raw)) return String.fromCharCode(...(raw as number[]));
+  return undefined;
+}
+
+/**
  * Hands every node of operation `op` in a loaded graph model, its functions (loop and branch bodies) included, to the
  * operation registered with tfjs-converter's `registerOp` as `to`: sets the node's private `op` to `to` and its
  * `category` to `'custom'` in `GraphModel.executor.graph` (`.nodes`, and `.functions[name].nodes`), which is how the

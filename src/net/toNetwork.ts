@@ -156,7 +156,7 @@ export function checkToNetworkOptions(fn: string, options: unknown, extra: reado
  *   an `options.output` that is not an output, class names that do not match the output, or a model that fails at
  *   its input size.
  * @throws {Error} for a model that uses an operation the active backend has no kernel for (TF.js's wasm backend has
- *   no `Einsum`, for one), naming it and the other backends.
+ *   no complex numbers, for one), naming it and the other backends.
  * @example
  * const model = await tf.loadLayersModel('file://mobilenet/model.json');
  * const net = await toNetwork(model, { normalization: 'rescale-symmetric', classNames: labels });

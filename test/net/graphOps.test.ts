@@ -260,6 +260,21 @@ async function fftGraph(length: number, inverse?: number) {
   return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: data }));
 }
 
+/** A 2×2 RGB image through `Einsum` with `equation` and a 3×2 constant [1, 2; 3, 4; 5, 6]: a dense layer per pixel. */
+async function einsumGraph(equation: string) {
+  const topology = {
+    node: [
+      { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, 2, 2, 3]) } } },
+      konst('w', 'DT_FLOAT', [3, 2]),
+      { name: 'dense', op: 'Einsum', input: ['x', 'w'], attr: { T, N: { i: '2' }, equation: { s: btoa(equation) } } },
+    ],
+    versions: { producer: 1 },
+  };
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [{ name: 'w', shape: [3, 2], dtype: 'float32' }];
+  const weightData = new Float32Array([1, 2, 3, 4, 5, 6]).buffer;
+  return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData }));
+}
+
 describe('graph operations as TensorFlow runs them', () => {
   const pixels = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
@@ -518,4 +533,27 @@ describe('graph operations as TensorFlow runs them', () => {
       model.dispose();
     },
   );
+  it('runs Einsum on every backend, differentiated, with the equation as written (ellipsis, both cases)', async () => {
+    // TF.js: no wasm kernel, no gradient, no ellipsis, and 'abcd,dD->abcD' lowercased to a diagonal it refuses.
+    const img = tf.tensor3d([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1], [2, 2, 3]);
+    for (const equation of ['abcd,dD->abcD', '...d,dD->...D']) {
+      const net = await toNetwork(await einsumGraph(equation), { normalization: 'none' });
+      const out = await expectNoLeak(() => activations(net, img, 'dense'), 1);
+      // Each pixel's channels times the rows of the constant: [1 2], [3 4], [5 6], and their sum [9 12].
+      expect(out.shape).toEqual([2, 2, 2]);
+      expect(Array.from(await out.data())).toEqual([1, 2, 3, 4, 5, 6, 9, 12]);
+      const seg = segment(net, null, 'dense');
+      const x = tf.reshape(img, [1, 2, 2, 3]);
+      const weights = tf.tensor4d([1, -1, 2, 0, 0, 3, -2, 1], [1, 2, 2, 2]);
+      const grad = inputGradient('test', net, (v) => tf.sum(tf.mul(seg.run(v), weights)), x, {
+        of: 'the score',
+        wrt: 'the image',
+      });
+      // d/dx of sum(w_out * x W) = w_out Wᵀ: pixel 0 [1 -1] gives [-1 -1 -1], pixel 1 [2 0] gives [2 6 10].
+      expect(Array.from(await grad.data())).toEqual([-1, -1, -1, 2, 6, 10, 6, 12, 18, 0, -2, -4]);
+      tf.dispose([out, x, weights, grad]);
+      net.dispose();
+    }
+    img.dispose();
+  });
 });

@@ -606,17 +606,18 @@ describe('toNetwork: graph models that are odd or hostile', () => {
   });
 
   it.runIf(BACKEND === 'wasm')('names an operation the backend has no kernel for, and where to look', async () => {
-    // TF.js's wasm backend has no Einsum (MAXIM, on npm as @upscalerjs/maxim-*, has 732); the cpu, webgl and webgpu
-    // backends have one. It is no matter of the image's size, which the message said before.
-    const equation = { s: btoa('bhwc,bhwc->bhwc') };
+    // TF.js's wasm backend has no complex numbers (a Fourier transform's); the cpu, webgl and webgpu backends have
+    // them. It is no matter of the image's size, which the message said before.
+    const C = { type: 'DT_COMPLEX64' };
     const model = await graphOf([
       placeholder,
-      { name: 'sq', op: 'Einsum', input: ['x', 'x'], attr: { T, N: { i: '2' }, equation } },
+      { name: 'c', op: 'Complex', input: ['x', 'x'], attr: { T, Tout: C } },
+      { name: 'abs', op: 'ComplexAbs', input: ['c'], attr: { T: C, Tout: T } },
     ]);
     await expectThrowsNoLeak(
       () => toNetwork(model, { normalization: 'none' }),
       Error,
-      "toNetwork: the model uses the TF.js operation 'Einsum', for which TF.js's wasm backend has no kernel; " +
+      "toNetwork: the model uses the TF.js operation 'Complex', for which TF.js's wasm backend has no kernel; " +
         "another backend may have one: initBackend({ backend: 'webgpu' }), 'webgl' or 'cpu'",
     );
     model.dispose();
