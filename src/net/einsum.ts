@@ -164,3 +164,32 @@ export function einsum(equation: string, operands: readonly tf.Tensor[]): tf.Ten
   acc = sumOut(acc, new Set(output));
   return arrange(acc, output);
 }
+
+/**
+ * The gradient of `einsum(equation, operands)` with respect to operand `i`, given the output's gradient `dy`: the
+ * contraction of `dy` with the other operands onto operand `i`'s labels, broadcast over the labels only it had (each
+ * of its elements added into the sum alike). For the equations TF.js's einsum kernel runs (no ellipsis, no label
+ * repeated in an operand); call it in a `tf.tidy`.
+ */
+export function einsumGradient(equation: string, operands: readonly tf.Tensor[], dy: tf.Tensor, i: number): tf.Tensor {
+  const [inputs, output] = parseEquation(
+    'einsum',
+    equation,
+    operands.map((x) => x.rank),
+  );
+  const own = inputs[i];
+  if (new Set(own).size !== own.length || own.some((l) => l.startsWith('…'))) {
+    throw new RangeError(`einsum: no gradient for the operand '${own.join('')}' of '${equation}'`);
+  }
+  const others = inputs.filter((_, j) => j !== i);
+  const reached = new Set([...output, ...others.flat()]);
+  const kept = own.filter((l) => reached.has(l));
+  const label = (labels: readonly Label[]) => labels.join('');
+  const back = `${[output, ...others].map(label).join(',')}->${label(kept)}`;
+  let g = einsum(back, [dy, ...operands.filter((_, j) => j !== i)]);
+  // The labels only this operand had were summed over: each element gets the whole gradient.
+  for (const [axis, l] of own.entries()) {
+    if (!reached.has(l)) g = tf.expandDims(g, axis);
+  }
+  return tf.broadcastTo(g, operands[i].shape);
+}

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { asKernelResult, replacedKernel } from '../backend/kernelReplacement.js';
 import { type StridedSliceAttrs, stridedSliceSpec } from '../backend/stridedSlice.js';
 import { dilateKernel, kernelTaps } from './dilation.js';
+import { einsumGradient } from './einsum.js';
 import {
   ensureWasmKernels,
   WASM_COL2IM,
@@ -799,6 +800,15 @@ const CONFIGS: tf.GradConfig[] = [
                 ),
       };
     },
+  },
+  {
+    // TF.js has none: Keras layers of tfjs-layers (EinsumDense, MultiHeadAttention) and programs' own call tf.einsum.
+    kernelName: tf.Einsum,
+    saveAllInputs: true,
+    gradFunc: (dy, saved: Saved, attrs: Attrs) =>
+      saved.map(
+        (_, i) => () => einsumGradient(attrs.equation as string, saved, dy as tf.Tensor, i),
+      ) as unknown as ReturnType<tf.GradConfig['gradFunc']>,
   },
   {
     kernelName: tf.Concat,

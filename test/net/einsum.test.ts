@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { einsum } from '../../src/net/einsum.js';
 import { ensureGradients } from '../../src/net/gradients.js';
+import { BACKEND } from '../helpers/backend.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { random } from '../helpers/tinyNetwork.js';
 
@@ -127,6 +128,42 @@ describe("einsum as TensorFlow's", () => {
     expectClose({ shape: grad.shape, values }, oracle('acbe,abcd->aecd', [weights, k]));
     tf.dispose([qt, kt, wt, grad]);
   });
+
+  // TF.js's wasm backend has no einsum kernel.
+  it.skipIf(BACKEND === 'wasm').each([
+    ['aecd,abcd->acbe', [2, 3, 2, 4], [2, 5, 2, 4]],
+    ['bhwc,c->bhwc', [1, 2, 3, 4], [4]],
+    ['ij->', [2, 3]],
+  ] as [string, ...number[][]][])(
+    "differentiates TF.js's own einsum kernel (%s), which had no gradient",
+    async (equation, ...shapes) => {
+      ensureGradients();
+      const operands = shapes.map((sh, i) => operand(sh, 21 + i));
+      const [lhs, rhs] = equation.split('->');
+      const outShape = oracle(equation, operands).shape;
+      const weights = operand(outShape, 31);
+      const [w, ...xs] = [weights, ...operands].map((o) => tf.tensor(o.values, o.shape));
+      const score = (...args: tf.Tensor[]) => tf.sum(tf.mul(tf.einsum(equation, ...args), w));
+      const grads = tf.grads(score)(xs);
+      for (const [i, o] of operands.entries()) {
+        // Central differences of sum(weights * einsum) in float64, element by element.
+        const f = (values: number[]) =>
+          oracle(`${lhs},${rhs}->`, [...operands.map((p, j) => (j === i ? { ...p, values } : p)), weights]).values[0];
+        const numeric = o.values.map((v, k) => {
+          const plus = [...o.values];
+          const minus = [...o.values];
+          plus[k] = v + 1e-3;
+          minus[k] = v - 1e-3;
+          return (f(plus) - f(minus)) / 2e-3;
+        });
+        expectClose(
+          { shape: grads[i].shape, values: Array.from(await grads[i].data()) },
+          { shape: o.shape, values: numeric },
+        );
+      }
+      tf.dispose([w, ...xs, ...grads]);
+    },
+  );
 
   it.each([
     ['ij,jk->ik', [2, 3], [4, 2], /the label 'j' has sizes 3 and 4 in two operands/],

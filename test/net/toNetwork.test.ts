@@ -495,32 +495,63 @@ describe('interpretability on a Keras network', () => {
     for (const net of nets) net.dispose();
   });
 
-  // TF.js's wasm backend has no einsum kernel at all.
-  it.runIf(BACKEND !== 'wasm')(
-    'names an operation TF.js has no gradient for, without asking for a package already loaded',
-    async () => {
-      // A layer of the program's own that multiplies with einsum, for which no gradient exists in TF.js at all.
-      class EinsumScale extends tfl.layers.Layer {
-        static className = 'EinsumScale';
-        override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-          const t = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-          return tf.einsum('bhwc,c->bhwc', t, tf.tensor1d([1, 2, 3, 4]));
-        }
+  it('names an operation TF.js has no gradient for, without asking for a package already loaded', async () => {
+    // A layer of the program's own with a cumulative product, for which no gradient exists in TF.js at all.
+    class CumulativeProduct extends tfl.layers.Layer {
+      static className = 'CumulativeProduct';
+      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.cumprod(Array.isArray(inputs) ? inputs[0] : inputs, 3);
       }
-      const x = tfl.input({ shape: [12, 12, 3], name: 'image' });
-      const c1 = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c1' }).apply(x);
-      const scaled = new EinsumScale({ name: 'scale' }).apply(c1) as tfl.SymbolicTensor;
-      const g = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(scaled) as tfl.SymbolicTensor;
-      const out = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'head' }).apply(g) as tfl.SymbolicTensor;
-      const net = await toNetwork(tfl.model({ inputs: x, outputs: out }), { normalization: 'rescale-symmetric' });
-      const { raw, scaled: unused } = image(12, 12, 9);
-      await expectThrowsNoLeak(
-        () => gradCAM(net, raw, 0, { featureLayer: 'c1' }),
-        TypeError,
-        /^gradCAM: .* uses the TF\.js operation 'Einsum', which has no gradient in TF\.js; gradCAM and deepDreamImage cannot look through it \(occlusionSensitivity and imageLIME need no gradient\)$/,
+    }
+    const x = tfl.input({ shape: [12, 12, 3], name: 'image' });
+    const c1 = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c1' }).apply(x);
+    const product = new CumulativeProduct({ name: 'product' }).apply(c1) as tfl.SymbolicTensor;
+    const g = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(product) as tfl.SymbolicTensor;
+    const out = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'head' }).apply(g) as tfl.SymbolicTensor;
+    const net = await toNetwork(tfl.model({ inputs: x, outputs: out }), { normalization: 'rescale-symmetric' });
+    const { raw, scaled: unused } = image(12, 12, 9);
+    await expectThrowsNoLeak(
+      () => gradCAM(net, raw, 0, { featureLayer: 'c1' }),
+      TypeError,
+      /^gradCAM: .* uses the TF\.js operation 'Cumprod', which has no gradient in TF\.js; gradCAM and deepDreamImage cannot look through it \(occlusionSensitivity and imageLIME need no gradient\)$/,
+    );
+    tf.dispose([raw, unused]);
+    net.dispose();
+  });
+
+  // TF.js's wasm backend has no einsum kernel for a layer to call (a converted graph's Einsum runs there).
+  it.runIf(BACKEND !== 'wasm')(
+    'follows a gradient through tf.einsum in a layer, which TF.js had none for',
+    async () => {
+      // The same network twice: its channels scaled by [1, 2, 3, 4] with tf.einsum, and with tf.mul.
+      const scale = (name: string, f: (t: tf.Tensor, s: tf.Tensor) => tf.Tensor) => {
+        class Scale extends tfl.layers.Layer {
+          static className = name;
+          override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+            return tf.tidy(() => f(Array.isArray(inputs) ? inputs[0] : inputs, tf.tensor1d([1, 2, 3, 4])));
+          }
+        }
+        const x = tfl.input({ shape: [12, 12, 3], name: 'image' });
+        const c1 = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c1' }).apply(x);
+        const scaled = new Scale({ name: 'scale' }).apply(c1) as tfl.SymbolicTensor;
+        const g = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(scaled) as tfl.SymbolicTensor;
+        const out = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'head' }).apply(g) as tfl.SymbolicTensor;
+        return tfl.model({ inputs: x, outputs: out });
+      };
+      const viaEinsum = scale('EinsumScale', (t, s) => tf.einsum('bhwc,c->bhwc', t, s));
+      const viaMul = scale('MulScale', (t, s) => tf.mul(t, s));
+      viaMul.setWeights(viaEinsum.getWeights());
+      const nets = await Promise.all(
+        [viaEinsum, viaMul].map((m) => toNetwork(m, { normalization: 'rescale-symmetric' })),
       );
-      tf.dispose([raw, unused]);
-      net.dispose();
+      const { raw, scaled: unused } = image(12, 12, 9);
+      const [cam, want] = await Promise.all(
+        nets.map((net) => gradCAM(net, raw, 0, { featureLayer: 'c1', outputUpsampling: 'none' })),
+      );
+      expect(await maxAbsDiff(cam.map, want.map)).toBeLessThanOrEqual(TOL);
+      expect(await maxAbsDiff(want.map, tf.zerosLike(want.map))).toBeGreaterThan(0);
+      tf.dispose([raw, unused, cam.map, want.map]);
+      for (const net of nets) net.dispose();
     },
   );
 
