@@ -3,14 +3,15 @@
  * `FloorDiv` of float32 tensors on cpu and WebGPU, integer division by zero (`FloorDiv`, `Mod`) on cpu and wasm and
  * of integers past 2^24 on wasm, int32 `Abs`, `Neg` and `Square` past 2^24 on cpu or wasm, nearest-neighbour resizes
  * of int32 images on every backend, running sums and products along a negative axis on every backend (and along inner
- * axes on WebGPU), paddings, multiples and pooling windows that TensorFlow refuses and TF.js computed with, and pooling
- * windows far longer than the image on wasm.
+ * axes on WebGPU), paddings, multiples and pooling windows that TensorFlow refuses and TF.js computed with, pooling
+ * windows far longer than the image on wasm, and einsums with a label summed in one operand alone (and none on wasm).
  * Each wraps TF.js's kernel and hands it every case it gets right; `guardBackends` puts them in when a backend starts
  * and before every pass. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readsValues } from './argumentChecks.js';
 import { BACKEND_NAMES } from './backendNames.js';
+import { einsum, tfjsEinsumRight } from './einsum.js';
 import { asKernelResult, replaceKernel } from './kernelReplacement.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
@@ -250,9 +251,34 @@ function poolWindow(
 }
 
 /**
+ * `tf.einsum` as TensorFlow computes it (`einsum.ts`) where TF.js's kernel answers wrong (a label summed in one operand
+ * alone, see `tfjsEinsumRight`) or refuses (an ellipsis, a diagonal, three operands); TF.js's kernel for the rest.
+ * Without `original` (wasm, which has no einsum kernel), always the library's.
+ */
+function einsumKernel(args: Args, original?: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const operands = args.inputs as unknown as tf.Tensor[];
+  const { equation } = args.attrs as unknown as { equation: string };
+  const ranks = operands.map((x) => x.rank);
+  if (original && tfjsEinsumRight(equation, ranks)) return original(args);
+  return asKernelResult(
+    args.backend,
+    tf.tidy(() => einsum(equation, operands)),
+  );
+}
+
+/**
+ * An einsum kernel for TF.js's wasm backend, which has none: `tf.einsum` (Keras's attention layers in tfjs-layers call
+ * it) failed there with "Kernel 'Einsum' not registered". Put in once the backend has registered its kernels.
+ */
+function registerWasmEinsum(): void {
+  if (tf.getKernelsForBackend('wasm').length === 0 || tf.getKernel(tf.Einsum, 'wasm')) return;
+  tf.registerKernel({ kernelName: tf.Einsum, backendName: 'wasm', kernelFunc: (args) => einsumKernel(args) });
+}
+
+/**
  * Puts the fixes in place of TF.js's kernels: `Abs` on cpu and wasm, `Neg` on wasm, `Square` on cpu; `FloorDiv`,
- * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `Tile`, `MaxPool` and `AvgPool` on every backend that
- * has registered them. Registered in TF.js's kernel registry, so every such operation in the process gets
+ * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `Tile`, `MaxPool`, `AvgPool` and `Einsum` on every
+ * backend that has registered them, and an `Einsum` kernel on wasm. Registered in TF.js's kernel registry, so every such operation in the process gets
  * TensorFlow's values (or refusal) from then on; a lookup per kernel once in place.
  */
 export function fixKernels(): void {
@@ -276,5 +302,7 @@ export function fixKernels(): void {
     replaceKernel(tf.Tile, backend, (original) => (args) => tileNonNegative(args, original));
     replaceKernel(tf.MaxPool, backend, (original) => (args) => poolWindow('maxPool', backend, args, original));
     replaceKernel(tf.AvgPool, backend, (original) => (args) => poolWindow('avgPool', backend, args, original));
+    replaceKernel(tf.Einsum, backend, (original) => (args) => einsumKernel(args, original));
   }
+  registerWasmEinsum();
 }

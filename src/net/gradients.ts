@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { asKernelResult, replacedKernel } from '../backend/kernelReplacement.js';
 import { type StridedSliceAttrs, stridedSliceSpec } from '../backend/stridedSlice.js';
 import { dilateKernel, kernelTaps } from './dilation.js';
-import { einsumGradient } from './einsum.js';
+import { einsumGradient } from '../backend/einsum.js';
 import {
   ensureWasmKernels,
   WASM_COL2IM,

@@ -6,7 +6,7 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { registerOp } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import { dilateKernel } from './dilation.js';
-import { einsum } from './einsum.js';
+import { einsum } from '../backend/einsum.js';
 import { type GraphDefAttr, rawStringAttr, rerouteGraphOp } from './tfjsInternals.js';
 
 /** The names the library's operations are registered under (names no TensorFlow operation has). */

@@ -519,41 +519,37 @@ describe('interpretability on a Keras network', () => {
     net.dispose();
   });
 
-  // TF.js's wasm backend has no einsum kernel for a layer to call (a converted graph's Einsum runs there).
-  it.runIf(BACKEND !== 'wasm')(
-    'follows a gradient through tf.einsum in a layer, which TF.js had none for',
-    async () => {
-      // The same network twice: its channels scaled by [1, 2, 3, 4] with tf.einsum, and with tf.mul.
-      const scale = (name: string, f: (t: tf.Tensor, s: tf.Tensor) => tf.Tensor) => {
-        class Scale extends tfl.layers.Layer {
-          static className = name;
-          override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-            return tf.tidy(() => f(Array.isArray(inputs) ? inputs[0] : inputs, tf.tensor1d([1, 2, 3, 4])));
-          }
+  it('follows a gradient through tf.einsum in a layer, which TF.js had none for (nor a wasm kernel)', async () => {
+    // The same network twice: its channels scaled by [1, 2, 3, 4] with tf.einsum, and with tf.mul.
+    const scale = (name: string, f: (t: tf.Tensor, s: tf.Tensor) => tf.Tensor) => {
+      class Scale extends tfl.layers.Layer {
+        static className = name;
+        override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+          return tf.tidy(() => f(Array.isArray(inputs) ? inputs[0] : inputs, tf.tensor1d([1, 2, 3, 4])));
         }
-        const x = tfl.input({ shape: [12, 12, 3], name: 'image' });
-        const c1 = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c1' }).apply(x);
-        const scaled = new Scale({ name: 'scale' }).apply(c1) as tfl.SymbolicTensor;
-        const g = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(scaled) as tfl.SymbolicTensor;
-        const out = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'head' }).apply(g) as tfl.SymbolicTensor;
-        return tfl.model({ inputs: x, outputs: out });
-      };
-      const viaEinsum = scale('EinsumScale', (t, s) => tf.einsum('bhwc,c->bhwc', t, s));
-      const viaMul = scale('MulScale', (t, s) => tf.mul(t, s));
-      viaMul.setWeights(viaEinsum.getWeights());
-      const nets = await Promise.all(
-        [viaEinsum, viaMul].map((m) => toNetwork(m, { normalization: 'rescale-symmetric' })),
-      );
-      const { raw, scaled: unused } = image(12, 12, 9);
-      const [cam, want] = await Promise.all(
-        nets.map((net) => gradCAM(net, raw, 0, { featureLayer: 'c1', outputUpsampling: 'none' })),
-      );
-      expect(await maxAbsDiff(cam.map, want.map)).toBeLessThanOrEqual(TOL);
-      expect(await maxAbsDiff(want.map, tf.zerosLike(want.map))).toBeGreaterThan(0);
-      tf.dispose([raw, unused, cam.map, want.map]);
-      for (const net of nets) net.dispose();
-    },
-  );
+      }
+      const x = tfl.input({ shape: [12, 12, 3], name: 'image' });
+      const c1 = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c1' }).apply(x);
+      const scaled = new Scale({ name: 'scale' }).apply(c1) as tfl.SymbolicTensor;
+      const g = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(scaled) as tfl.SymbolicTensor;
+      const out = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'head' }).apply(g) as tfl.SymbolicTensor;
+      return tfl.model({ inputs: x, outputs: out });
+    };
+    const viaEinsum = scale('EinsumScale', (t, s) => tf.einsum('bhwc,c->bhwc', t, s));
+    const viaMul = scale('MulScale', (t, s) => tf.mul(t, s));
+    viaMul.setWeights(viaEinsum.getWeights());
+    const nets = await Promise.all(
+      [viaEinsum, viaMul].map((m) => toNetwork(m, { normalization: 'rescale-symmetric' })),
+    );
+    const { raw, scaled: unused } = image(12, 12, 9);
+    const [cam, want] = await Promise.all(
+      nets.map((net) => gradCAM(net, raw, 0, { featureLayer: 'c1', outputUpsampling: 'none' })),
+    );
+    expect(await maxAbsDiff(cam.map, want.map)).toBeLessThanOrEqual(TOL);
+    expect(await maxAbsDiff(want.map, tf.zerosLike(want.map))).toBeGreaterThan(0);
+    tf.dispose([raw, unused, cam.map, want.map]);
+    for (const net of nets) net.dispose();
+  });
 
   it('follows a gradient through CenterCrop, whose crop TF.js had no gradient for', async () => {
     const x = tfl.input({ shape: [12, 12, 3], name: 'image' });

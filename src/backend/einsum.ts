@@ -1,7 +1,7 @@
 /**
  * TensorFlow's `Einsum` written with TF.js operations every backend has (transpose, reshape, batched matrix product,
- * sum), so that a graph with one runs on wasm, which has no einsum kernel, and can be differentiated (TF.js's einsum
- * has no gradient). Not exported from the package.
+ * sum): a converted graph's einsum runs so (`net/graphOps.ts`), and so does `tf.einsum` where TF.js's kernel answers
+ * wrong or is missing (`kernelFixes.ts`); its gradient too (`net/gradients.ts`). Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -192,4 +192,19 @@ export function einsumGradient(equation: string, operands: readonly tf.Tensor[],
     if (!reached.has(l)) g = tf.expandDims(g, axis);
   }
   return tf.broadcastTo(g, operands[i].shape);
+}
+
+/**
+ * Whether TF.js 4.22's einsum kernels (cpu, WebGL, WebGPU) compute `equation` as TensorFlow does: one or two operands,
+ * no ellipsis, no label twice in an operand (TF.js refuses these), and no label that one operand alone has and the
+ * output has not. TF.js gets that last kind wrong without an error: `'ij,k->ik'` of [2, 3] and [4] gave [2, 1] (the
+ * rows' sums) instead of [2, 4], and `'ij,k->'` a vector instead of a scalar.
+ */
+export function tfjsEinsumRight(equation: string, ranks: readonly number[]): boolean {
+  if (ranks.length > 2) return false;
+  const [inputs, output] = parseEquation('einsum', equation, ranks);
+  return inputs.every((labels, i) => {
+    const others = new Set([...output, ...inputs.filter((_, j) => j !== i).flat()]);
+    return new Set(labels).size === labels.length && labels.every((l) => !l.startsWith('…') && others.has(l));
+  });
 }

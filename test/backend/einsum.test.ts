@@ -1,13 +1,13 @@
 /**
  * The library's `Einsum` (TensorFlow's, as Keras's attention layers write it) against a plain loop over every label's
  * values: the equations Keras writes, TensorFlow's extras that TF.js's einsum refuses (an ellipsis, three operands, a
- * diagonal, the implicit output), letters of both cases, and the gradient.
+ * diagonal, the implicit output), letters of both cases, and the gradient; and `tf.einsum` itself, whose kernels the
+ * library fixes (and puts on wasm).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { einsum } from '../../src/net/einsum.js';
+import { einsum, tfjsEinsumRight } from '../../src/backend/einsum.js';
 import { ensureGradients } from '../../src/net/gradients.js';
-import { BACKEND } from '../helpers/backend.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { random } from '../helpers/tinyNetwork.js';
 
@@ -129,10 +129,10 @@ describe("einsum as TensorFlow's", () => {
     tf.dispose([qt, kt, wt, grad]);
   });
 
-  // TF.js's wasm backend has no einsum kernel.
-  it.skipIf(BACKEND === 'wasm').each([
+  it.each([
     ['aecd,abcd->acbe', [2, 3, 2, 4], [2, 5, 2, 4]],
     ['bhwc,c->bhwc', [1, 2, 3, 4], [4]],
+    ['ij,k->ik', [2, 3], [4]],
     ['ij->', [2, 3]],
   ] as [string, ...number[][]][])(
     "differentiates TF.js's own einsum kernel (%s), which had no gradient",
@@ -164,6 +164,40 @@ describe("einsum as TensorFlow's", () => {
       tf.dispose([w, ...xs, ...grads]);
     },
   );
+
+  it.each([
+    // A label one operand alone has, summed: TF.js's kernels gave [2, 1], a vector, [3, 2] of other numbers.
+    ['ij,k->ik', [2, 3], [4]],
+    ['ij,k->', [2, 3], [4]],
+    ['ead,bac->bca', [3, 2, 2], [3, 2, 4]],
+    // What TF.js's kernels refuse: an ellipsis, three operands, a diagonal.
+    ['...c,cd->...d', [2, 3, 4], [4, 5]],
+    ['ij,jk,kl->il', [2, 3], [3, 4], [4, 2]],
+    ['ii->i', [3, 3]],
+    // What they get right, unchanged.
+    ['abc,cde->abde', [2, 3, 4], [4, 2, 3]],
+  ] as [string, ...number[][]][])(
+    'tf.einsum(%s) answers as TensorFlow on every backend (wasm had no kernel)',
+    async (equation, ...shapes) => {
+      const operands = shapes.map((sh, i) => operand(sh, 41 + i));
+      const xs = operands.map((o) => tf.tensor(o.values, o.shape));
+      const y = await expectNoLeak(() => tf.einsum(equation, ...xs), 1);
+      const explicit = equation.replace('...c,cd->...d', 'abc,cd->abd');
+      expectClose({ shape: y.shape, values: Array.from(await y.data()) }, oracle(explicit, operands));
+      tf.dispose([...xs, y]);
+    },
+  );
+
+  it("tells the equations TF.js's einsum kernels compute right from those they do not", () => {
+    expect(tfjsEinsumRight('abc,cde->abde', [3, 3])).toBe(true);
+    expect(tfjsEinsumRight('bi,bi->b', [2, 2])).toBe(true);
+    expect(tfjsEinsumRight('ij->ji', [2])).toBe(true);
+    expect(tfjsEinsumRight('ij->i', [2])).toBe(false);
+    expect(tfjsEinsumRight('ij,k->ik', [2, 1])).toBe(false);
+    expect(tfjsEinsumRight('...c,cd->...d', [3, 2])).toBe(false);
+    expect(tfjsEinsumRight('ii->i', [2])).toBe(false);
+    expect(tfjsEinsumRight('i,i,i->i', [1, 1, 1])).toBe(false);
+  });
 
   it.each([
     ['ij,jk->ik', [2, 3], [4, 2], /the label 'j' has sizes 3 and 4 in two operands/],
