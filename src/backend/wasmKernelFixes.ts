@@ -2,7 +2,8 @@
  * Fixes of TF.js 4.22's wasm kernels that answer otherwise than TensorFlow without an error, found by comparing them
  * with the cpu backend: a gather with batch dimensions, int32 clipping, casts to bool, bool reversals and choices
  * (`where`), the last two of which wrote past the end of their result and broke the heap, float one-hot encodings,
- * and convolutions with `'same'` padding and a stride longer than the kernel. Each wraps TF.js's kernel and hands it
+ * convolutions with `'same'` padding and a stride longer than the kernel, and max pooling with the maxima's positions
+ * (wrong for windows of values at most 0; replaced whole). Each wraps TF.js's kernel and hands it
  * every case it gets right (other dtypes, no batch dimensions, other strides); `guardBackends` puts them in when a
  * backend starts and before every pass. Not exported from the package.
  */
@@ -173,6 +174,61 @@ function sameStrideBeyondKernel(args: Args, original: tf.KernelFunc): tf.TensorI
   }
 }
 
+/**
+ * Max pooling with the positions of the maxima (`tf.maxPoolWithArgmax`, TensorFlow's `MaxPoolWithArgmax`): TF.js
+ * 4.22's wasm kernel starts each window's maximum at the smallest positive float (1.2e-38), not below every value, so a
+ * window whose values are all 0 or negative (common after a ReLU) gave 1.2e-38 and position 0, without an error, where
+ * TensorFlow gives the window's maximum and its first position. Computed here over the values (in CPU memory on wasm):
+ * each window's first maximum in row-major order, padding never chosen, positions flattened as TensorFlow's
+ * (`(y * width + x) * channels + c`, with the batch index in front when `includeBatchInIndex`).
+ */
+function maxPoolWithArgmax(args: Args): tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.Tensor4D };
+  const attrs = args.attrs as unknown as {
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number;
+    includeBatchInIndex: boolean;
+  };
+  const info = tf.backend_util.computePool2DInfo(x.shape, attrs.filterSize, attrs.strides, 1, attrs.pad);
+  const { batchSize: n, inHeight: H, inWidth: W, inChannels: C, outHeight: oh, outWidth: ow } = info;
+  const values = x.dataSync();
+  const pooled = x.dtype === 'int32' ? new Int32Array(n * oh * ow * C) : new Float32Array(n * oh * ow * C);
+  const positions = new Int32Array(n * oh * ow * C);
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < oh; i++) {
+      const y0 = Math.max(0, i * info.strideHeight - info.padInfo.top);
+      const y1 = Math.min(H, i * info.strideHeight - info.padInfo.top + info.filterHeight);
+      for (let j = 0; j < ow; j++) {
+        const x0 = Math.max(0, j * info.strideWidth - info.padInfo.left);
+        const x1 = Math.min(W, j * info.strideWidth - info.padInfo.left + info.filterWidth);
+        for (let c = 0; c < C; c++) {
+          let best = Number.NaN;
+          let at = -1;
+          for (let y = y0; y < y1; y++) {
+            for (let xx = x0; xx < x1; xx++) {
+              const p = (y * W + xx) * C + c;
+              const v = values[b * H * W * C + p];
+              if (at < 0 || v > best) {
+                best = v;
+                at = attrs.includeBatchInIndex ? b * H * W * C + p : p;
+              }
+            }
+          }
+          const o = ((b * oh + i) * ow + j) * C + c;
+          pooled[o] = best;
+          positions[o] = at;
+        }
+      }
+    }
+  }
+  const shape = [n, oh, ow, C];
+  return [
+    asKernelResult(args.backend, tf.tensor(pooled, shape, x.dtype)),
+    asKernelResult(args.backend, tf.tensor(positions, shape, 'int32')),
+  ];
+}
+
 /** Each fix, by the kernel it wraps: given TF.js's kernel, to hand it the cases it gets right. */
 const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]][] = [
   [tf.GatherV2, gatherBatched],
@@ -185,6 +241,7 @@ const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | t
   [tf.DepthwiseConv2dNative, sameStrideBeyondKernel],
   [tf.FusedConv2D, sameStrideBeyondKernel],
   [tf.FusedDepthwiseConv2D, sameStrideBeyondKernel],
+  [tf.MaxPoolWithArgmax, maxPoolWithArgmax],
 ];
 
 /**

@@ -16,6 +16,8 @@
  *   and TF.js's other backends return; fixed by finding the first position equal to the extreme.
  * - `tf.matMul` of batches that both broadcast (`[2, 1, m, k]` by `[1, 3, k, n]`) fails inside TF.js, its result
  *   sized from one operand's batch; fixed by broadcasting the operands to the result's batch axes first.
+ * - `tf.maxPoolWithArgmax` points at another of several tied maxima than the first, which TensorFlow points at; fixed
+ *   by pooling the image flipped (see `maxPoolFirstOfTies`).
  * - `tf.addN` of more than 7 tensors (any dtype) builds a shader that reads more storage buffers than a device allows
  *   by default (8, output included): the pipeline is invalid and the result is whatever the buffer held. The fix sums
  *   in chunks of at most 7, still strictly left to right, so the result is the same as one shader's.
@@ -122,6 +124,12 @@ export function installWebGPUKernelFixes(): string[] {
     return asKernelResult(args.backend, out);
   });
 
+  wrap(tf.MaxPoolWithArgmax, (original) => (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (flipping || (args.backend as Backend).shouldExecuteOnCPU?.([x])) return original(args);
+    return maxPoolFirstOfTies(args);
+  });
+
   for (const name of REDUCTIONS) {
     wrap(name, (original) => (args) => {
       assertDistinctAxes(publicName(name), args);
@@ -177,6 +185,68 @@ function firstOfTies(args: KernelArgs, name: string): tf.TensorInfo {
     return tf.cast(tf.where(tf.equal(first, n), tf.zerosLike(first), first), 'int32');
   });
   return asKernelResult(args.backend, out);
+}
+
+/** Set while {@link maxPoolFirstOfTies} runs TF.js's kernel on the flipped image. */
+let flipping = false;
+
+/**
+ * Max pooling with the maxima's positions (`tf.maxPoolWithArgmax`) with TensorFlow's ties: each window's first maximum
+ * in row-major order. TF.js's shader keeps the last one (`>=`), so a window of a ReLU's zeros pointed at its last
+ * cell. Here the image is padded as the pooling pads it (with NaN, which is never a maximum), cut to the rows and
+ * columns the windows cover, flipped both ways and pooled by TF.js's kernel without padding: the last maximum of a
+ * flipped window is the first of the window. The positions are mapped back (flattened as TensorFlow's), and both
+ * results flipped again. Positions are exact below 2^24, as WebGPU's int32 arithmetic.
+ */
+function maxPoolFirstOfTies(args: KernelArgs): tf.TensorInfo[] {
+  const x = args.inputs.x as tf.Tensor4D;
+  const attrs = args.attrs as unknown as {
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number;
+    includeBatchInIndex: boolean;
+  };
+  const info = tf.backend_util.computePool2DInfo(x.shape, attrs.filterSize, attrs.strides, 1, attrs.pad);
+  const { batchSize: n, inHeight: H, inWidth: W, inChannels: C, outHeight: oh, outWidth: ow } = info;
+  const { top, left } = info.padInfo;
+  const rows = (oh - 1) * info.strideHeight + info.filterHeight;
+  const cols = (ow - 1) * info.strideWidth + info.filterWidth;
+  const [pooled, positions] = tf.tidy(() => {
+    const padded = tf.pad(
+      x,
+      [
+        [0, 0],
+        [top, Math.max(0, rows - H - top)],
+        [left, Math.max(0, cols - W - left)],
+        [0, 0],
+      ],
+      Number.NaN,
+    );
+    const flipped = tf.reverse(tf.slice(padded, [0, 0, 0, 0], [n, rows, cols, C]), [1, 2]);
+    let result: { result: tf.Tensor; indexes: tf.Tensor };
+    const stride: [number, number] = [info.strideHeight, info.strideWidth];
+    flipping = true;
+    try {
+      const window: [number, number] = [info.filterHeight, info.filterWidth];
+      result = tf.maxPoolWithArgmax(flipped, window, stride, 'valid', false) as typeof result;
+    } finally {
+      flipping = false;
+    }
+    // A flipped position (y' * cols + x') * C + c is the padded image's row rows - 1 - y', column cols - 1 - x'.
+    const q = result.indexes;
+    const y = tf.floorDiv(q, tf.scalar(cols * C, 'int32'));
+    const rest = tf.sub(q, tf.mul(y, tf.scalar(cols * C, 'int32')));
+    const col = tf.floorDiv(rest, tf.scalar(C, 'int32'));
+    const c = tf.sub(rest, tf.mul(col, tf.scalar(C, 'int32')));
+    const row = tf.sub(tf.scalar(rows - 1 - top, 'int32'), y);
+    const column = tf.sub(tf.scalar(cols - 1 - left, 'int32'), col);
+    let at = tf.add(tf.mul(tf.add(tf.mul(row, tf.scalar(W, 'int32')), column), tf.scalar(C, 'int32')), c);
+    if (attrs.includeBatchInIndex) {
+      at = tf.add(at, tf.reshape(tf.range(0, n * H * W * C, H * W * C, 'int32'), [n, 1, 1, 1]));
+    }
+    return [tf.reverse(result.result, [1, 2]), tf.reverse(at, [1, 2])];
+  });
+  return [asKernelResult(args.backend, pooled), asKernelResult(args.backend, positions)];
 }
 
 /** An int32/bool tensor on the GPU (where the broken shaders run), rather than one TF.js handles on the CPU. */

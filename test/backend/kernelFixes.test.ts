@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { BACKEND } from '../helpers/backend.js';
+import { expectNoLeak } from '../helpers/leaks.js';
 
 describe('kernel arguments TensorFlow refuses', () => {
   it('refuses a negative padding (TF.js cropped the tensor instead)', () => {
@@ -147,6 +148,32 @@ describe('kernel arguments TensorFlow refuses', () => {
     const got = Array.from(await avg.data());
     expect(got.map((g, k) => Math.abs(g - want[k]) < 1e-5)).toEqual(want.map(() => true));
     tf.dispose([x, max, avg]);
+  });
+
+  it("max-pools with TensorFlow's maxima positions (wasm: windows at most 0 gave 1.2e-38 at 0; WebGPU: the last tie)", async () => {
+    const x = tf.tensor4d([-3, -1, -2, 0, 0, -5, -1, -4, -6, -2, -3, -7], [2, 2, 3, 1]);
+    const run = async (pad: 'valid' | 'same', includeBatchInIndex: boolean) => {
+      const { result, indexes } = await expectNoLeak(() => tf.maxPoolWithArgmax(x, 2, 1, pad, includeBatchInIndex), 2);
+      const out = [Array.from(await result.data()), Array.from(await indexes.data())];
+      tf.dispose([result, indexes]);
+      return out;
+    };
+    // Each window's first maximum in row-major order, flattened as TensorFlow's (y * width + x) * channels + c.
+    expect(await run('valid', false)).toEqual([
+      [0, 0, -1, -3],
+      [3, 4, 0, 4],
+    ]);
+    // The second image's positions start after the first's 6 values with the batch in the index.
+    expect(await run('valid', true)).toEqual([
+      [0, 0, -1, -3],
+      [3, 4, 6, 10],
+    ]);
+    // Padding is never a window's maximum.
+    expect(await run('same', false)).toEqual([
+      [0, 0, -2, 0, 0, -5, -1, -3, -6, -2, -3, -7],
+      [3, 4, 2, 3, 4, 5, 0, 4, 2, 3, 4, 5],
+    ]);
+    x.dispose();
   });
 });
 

@@ -21,13 +21,14 @@ function grid(dtype: 'int32' | 'float32') {
 }
 
 describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
-  it('wraps cast, transpose, addN and the reductions (all and any too), once', () => {
+  it('wraps cast, transpose, addN, pooling with positions and the reductions (all and any too), once', () => {
     const names = installWebGPUKernelFixes();
     expect(names).toEqual([
       'Cast',
       'Transpose',
       'AddN',
       'BatchMatMul',
+      'MaxPoolWithArgmax',
       'Max',
       'Min',
       'Sum',
