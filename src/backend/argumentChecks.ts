@@ -5,14 +5,16 @@
  * is not a permutation, negative values to count (`bincount`), negative paddings of `spaceToBatchND`, 3-D pooling
  * windows of size 0, a transposed convolution's output shape that disagrees with its input, a reduction over an axis
  * named twice, a negative radius for local response normalization. A model file that asks for them is corrupt or
- * hostile; on wasm, TF.js read whatever the heap held there. Each check throws TensorFlow's reason as a `RangeError` before the kernel runs, and hands every valid call to
- * TF.js's kernel unchanged; `guardBackends` puts them in when a backend starts and before every pass. Index values are
+ * hostile; on wasm, TF.js read whatever the heap held there. Each check throws TensorFlow's reason as a `RangeError`
+ * before the kernel runs, and hands every valid call to TF.js's kernel unchanged (3-D max pooling on wasm to the
+ * library's, `wasmWindowMax.ts`); `guardBackends` puts them in when a backend starts and before every pass. Index values are
  * read on the cpu and wasm backends only (their data is already in CPU memory; WebGPU's shaders stay inside their
  * buffers). Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES } from './backendNames.js';
 import { replaceKernel } from './kernelReplacement.js';
+import { wasmMaxPool3d } from './wasmWindowMax.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -250,7 +252,9 @@ export function checkKernelArguments(): void {
     }
     replaceKernel(tf.SpaceToBatchND, backend, (original) => (args) => spaceToBatch(args, original));
     replaceKernel(tf.Conv2DBackpropInput, backend, (original) => (args) => convTranspose(args, original));
-    replaceKernel(tf.MaxPool3D, backend, (original) => (args) => pool3d('maxPool3d', args, original));
+    // On wasm, after the check, the library's kernel: TF.js's started each window's maximum at 1.2e-38.
+    const maxPool3dKernel = (original: tf.KernelFunc) => (backend === 'wasm' ? wasmMaxPool3d : original);
+    replaceKernel(tf.MaxPool3D, backend, (original) => (args) => pool3d('maxPool3d', args, maxPool3dKernel(original)));
     replaceKernel(tf.AvgPool3D, backend, (original) => (args) => pool3d('avgPool3d', args, original));
     replaceKernel(tf.LRN, backend, (original) => (args) => lrn(args, original));
   }

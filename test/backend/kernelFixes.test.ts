@@ -150,6 +150,34 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([x, max, avg]);
   });
 
+  it('pools in 3-D and dilates windows of negative values, and routes their gradients (wasm: 1.2e-38)', async () => {
+    const run = (name: string, inputs: Record<string, tf.Tensor>, attrs: object) =>
+      tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+    const values = async (t: tf.Tensor) => Array.from(await t.data());
+    // Two depth slices of a 2×2 image, all negative: windows of 1×2×2 take -3 (cell 1) and -1 (cell 7).
+    const x5 = tf.tensor5d([-5, -3, -4, -8, -2, -6, -7, -1], [1, 2, 2, 2, 1]);
+    const pool = { filterSize: [1, 2, 2], strides: [1, 1, 1], pad: 'valid' };
+    const pooled = await expectNoLeak(() => tf.maxPool3d(x5, [1, 2, 2], 1, 'valid'), 1);
+    expect(await values(pooled)).toEqual([-3, -1]);
+    const dy5 = tf.tensor5d([1, 2], [1, 2, 1, 1, 1]);
+    const dx5 = run(tf.MaxPool3DGrad, { dy: dy5, input: x5 }, pool);
+    expect(await values(dx5)).toEqual([0, 1, 0, 0, 0, 0, 0, 2]);
+    // A 2×2 image dilated by a 2×2 structuring element: the maximum of x + f, -3 - 1 = -4, at cell and tap 1.
+    const x4 = tf.tensor4d([-5, -3, -4, -8], [1, 2, 2, 1]);
+    const f = tf.tensor3d([0, -1, -1, -2], [2, 2, 1]);
+    const dilated = await expectNoLeak(() => tf.dilation2d(x4, f, 1, 'valid'), 1);
+    expect(await values(dilated)).toEqual([-4]);
+    const dy4 = tf.tensor4d([3], [1, 1, 1, 1]);
+    const dilation = { strides: [1, 1], pad: 'valid', dilations: [1, 1] };
+    const dx4 = run(tf.Dilation2DBackpropInput, { x: x4, filter: f, dy: dy4 }, dilation);
+    const df = run(tf.Dilation2DBackpropFilter, { x: x4, filter: f, dy: dy4 }, dilation);
+    expect([await values(dx4), await values(df)]).toEqual([
+      [0, 3, 0, 0],
+      [0, 3, 0, 0],
+    ]);
+    tf.dispose([x5, pooled, dy5, dx5, x4, f, dilated, dy4, dx4, df]);
+  });
+
   it("max-pools with TensorFlow's maxima positions (wasm: windows at most 0 gave 1.2e-38 at 0; WebGPU: the last tie)", async () => {
     const x = tf.tensor4d([-3, -1, -2, 0, 0, -5, -1, -4, -6, -2, -3, -7], [2, 2, 3, 1]);
     const run = async (pad: 'valid' | 'same', includeBatchInIndex: boolean) => {
