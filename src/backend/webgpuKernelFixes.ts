@@ -17,7 +17,7 @@
  * - `tf.matMul` of batches that both broadcast (`[2, 1, m, k]` by `[1, 3, k, n]`) fails inside TF.js, its result
  *   sized from one operand's batch; fixed by broadcasting the operands to the result's batch axes first.
  * - `tf.maxPoolWithArgmax` points at another of several tied maxima than the first, which TensorFlow points at; fixed
- *   by pooling the image flipped (see `maxPoolFirstOfTies`).
+ *   by pooling the image flipped (see `maxPoolFirstOfTies`). `tf.atan2(±0, ±0)` gave ±3π/4 (see `atan2OfZeros`).
  * - `tf.addN` of more than 7 tensors (any dtype) builds a shader that reads more storage buffers than a device allows
  *   by default (8, output included): the pipeline is invalid and the result is whatever the buffer held. The fix sums
  *   in chunks of at most 7, still strictly left to right, so the result is the same as one shader's.
@@ -126,8 +126,14 @@ export function installWebGPUKernelFixes(): string[] {
 
   wrap(tf.MaxPoolWithArgmax, (original) => (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
-    if (flipping || (args.backend as Backend).shouldExecuteOnCPU?.([x])) return original(args);
+    if (bypass || (args.backend as Backend).shouldExecuteOnCPU?.([x])) return original(args);
     return maxPoolFirstOfTies(args);
+  });
+
+  wrap(tf.Atan2, (original) => (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    if (bypass || (args.backend as Backend).shouldExecuteOnCPU?.([a, b])) return original(args);
+    return atan2OfZeros(args);
   });
 
   for (const name of REDUCTIONS) {
@@ -187,8 +193,36 @@ function firstOfTies(args: KernelArgs, name: string): tf.TensorInfo {
   return asKernelResult(args.backend, out);
 }
 
-/** Set while {@link maxPoolFirstOfTies} runs TF.js's kernel on the flipped image. */
-let flipping = false;
+/** Set while a fix runs TF.js's own kernels (see {@link tfjsKernels}): the wrappers then hand calls straight on. */
+let bypass = false;
+
+/** Runs `f`, whose operations reach TF.js's kernels unwrapped (a fix computing with the kernel it wraps). */
+function tfjsKernels<T>(f: () => T): T {
+  bypass = true;
+  try {
+    return f();
+  } finally {
+    bypass = false;
+  }
+}
+
+/**
+ * `atan2(y, x)` where both are zero, as TensorFlow (C's `atan2`): ±0 for x = +0 and ±π for x = -0, the sign of y's.
+ * TF.js's shader gave ±3π/4 (WGSL leaves `atan2(0, 0)` undefined); every other pair is TF.js's. A zero's sign is
+ * read as the sign of its reciprocal (±Infinity).
+ */
+function atan2OfZeros(args: KernelArgs): tf.TensorInfo {
+  const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
+  const out = tf.tidy(() => {
+    const raw = tfjsKernels(() => tf.atan2(a, b));
+    const full = (t: tf.Tensor) => tf.broadcastTo(t, raw.shape);
+    const negative = (t: tf.Tensor) => tf.less(tf.div(1, full(t)), 0);
+    const pi = tf.where(negative(a), tf.fill(raw.shape, -Math.PI), tf.fill(raw.shape, Math.PI));
+    const atZeros = tf.where(negative(b), pi, full(a));
+    return tf.where(tf.logicalAnd(tf.equal(full(a), 0), tf.equal(full(b), 0)), atZeros, raw);
+  });
+  return asKernelResult(args.backend, out);
+}
 
 /**
  * Max pooling with the maxima's positions (`tf.maxPoolWithArgmax`) with TensorFlow's ties: each window's first maximum
@@ -223,15 +257,12 @@ function maxPoolFirstOfTies(args: KernelArgs): tf.TensorInfo[] {
       Number.NaN,
     );
     const flipped = tf.reverse(tf.slice(padded, [0, 0, 0, 0], [n, rows, cols, C]), [1, 2]);
-    let result: { result: tf.Tensor; indexes: tf.Tensor };
+    const window: [number, number] = [info.filterHeight, info.filterWidth];
     const stride: [number, number] = [info.strideHeight, info.strideWidth];
-    flipping = true;
-    try {
-      const window: [number, number] = [info.filterHeight, info.filterWidth];
-      result = tf.maxPoolWithArgmax(flipped, window, stride, 'valid', false) as typeof result;
-    } finally {
-      flipping = false;
-    }
+    const result = tfjsKernels(() => tf.maxPoolWithArgmax(flipped, window, stride, 'valid', false)) as {
+      result: tf.Tensor;
+      indexes: tf.Tensor;
+    };
     // A flipped position (y' * cols + x') * C + c is the padded image's row rows - 1 - y', column cols - 1 - x'.
     const q = result.indexes;
     const y = tf.floorDiv(q, tf.scalar(cols * C, 'int32'));

@@ -178,6 +178,19 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([x5, pooled, dy5, dx5, x4, f, dilated, dy4, dx4, df]);
   });
 
+  it('takes atan2 of signed zeros as TensorFlow (WebGPU gave ±3π/4)', async () => {
+    const y = tf.tensor1d([0, -0, 0, -0, 0, 1, -1]);
+    const x = tf.tensor1d([0, 0, -0, -0, -1, 0, -0]);
+    const out = await expectNoLeak(() => tf.atan2(y, x), 1);
+    // C's atan2: ±0 toward +0, ±π toward -0 and negative numbers, ±π/2 for a zero x.
+    const want = [0, -0, Math.PI, -Math.PI, Math.PI, Math.PI / 2, -Math.PI / 2];
+    const got = Array.from(await out.data());
+    expect(got.map((v, i) => Math.abs(v - want[i]) < 1e-6 && Object.is(v, -0) === Object.is(want[i], -0))).toEqual(
+      want.map(() => true),
+    );
+    tf.dispose([y, x, out]);
+  });
+
   it("max-pools with TensorFlow's maxima positions (wasm: windows at most 0 gave 1.2e-38 at 0; WebGPU: the last tie)", async () => {
     const x = tf.tensor4d([-3, -1, -2, 0, 0, -5, -1, -4, -6, -2, -3, -7], [2, 2, 3, 1]);
     const run = async (pad: 'valid' | 'same', includeBatchInIndex: boolean) => {

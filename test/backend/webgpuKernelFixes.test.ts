@@ -21,7 +21,7 @@ function grid(dtype: 'int32' | 'float32') {
 }
 
 describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
-  it('wraps cast, transpose, addN, pooling with positions and the reductions (all and any too), once', () => {
+  it('wraps cast, transpose, addN, pooling with positions, atan2 and the reductions (all and any too), once', () => {
     const names = installWebGPUKernelFixes();
     expect(names).toEqual([
       'Cast',
@@ -29,6 +29,7 @@ describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
       'AddN',
       'BatchMatMul',
       'MaxPoolWithArgmax',
+      'Atan2',
       'Max',
       'Min',
       'Sum',
