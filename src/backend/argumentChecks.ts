@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES } from './backendNames.js';
-import { replaceKernel } from './kernelReplacement.js';
+import { asKernelResult, replaceKernel } from './kernelReplacement.js';
 import { wasmMaxPool3d } from './wasmWindowMax.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
@@ -109,16 +109,25 @@ function transpose(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Tens
 
 /**
  * `bincount(x, ...)`, `denseBincount(x, ...)`: the values counted must be at least 0 (TF.js's wasm kernel skipped
- * negative ones where its cpu kernel refuses them).
+ * negative ones where its cpu kernel refuses them). After the check, `denseBincount` with `binaryOutput` on cpu and
+ * WebGPU is the library's: TF.js's cpu kernel counted a vector's values (2 for a value seen twice) and its WebGPU
+ * kernel gave zeros. Here each row's values one-hot encoded (a value past `size` encodes to nothing, as TensorFlow
+ * leaves it out), and 1 wherever one of them is.
  */
 function bincount(name: string, backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  const { x, weights } = args.inputs as unknown as { x: tf.Tensor; weights: tf.Tensor };
   if (readsValues(backend)) {
     const values = x.dataSync();
     const bad = values.findIndex((v) => !(v >= 0));
     if (bad >= 0) throw new RangeError(`${name}: the values counted must be at least 0, got ${values[bad]}`);
   }
-  return original(args);
+  const { size, binaryOutput } = args.attrs as unknown as { size: number; binaryOutput?: boolean };
+  if (name !== 'denseBincount' || !binaryOutput || backend === 'wasm') return original(args);
+  const out = tf.tidy(() => {
+    const seen = tf.max(tf.oneHot(tf.cast(x, 'int32'), size, 1, 0, 'int32'), x.rank - 1);
+    return tf.cast(seen, weights.dtype);
+  });
+  return asKernelResult(args.backend, out);
 }
 
 /** `spaceToBatchND(x, blockShape, paddings)`: blocks of at least 1, paddings of at least 0 (TF.js cropped). */

@@ -178,6 +178,23 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([x5, pooled, dy5, dx5, x4, f, dilated, dy4, dx4, df]);
   });
 
+  it('marks the values seen with denseBincount binaryOutput (cpu counted a vector, WebGPU gave zeros)', async () => {
+    const vector = tf.tensor1d([0, 1, 1, 3, 2, 3, 7], 'int32');
+    const rows = tf.tensor2d([0, 1, 1, 3, 2, 3], [2, 3], 'int32');
+    const none = tf.tensor1d([]);
+    const [a, b] = await expectNoLeak(
+      () => [
+        tf.denseBincount(vector, none, 5, true),
+        tf.denseBincount(rows, none as tf.Tensor as tf.Tensor2D, 5, true),
+      ],
+      2,
+    );
+    // 7 is past the size: not counted.
+    expect(Array.from(await a.data())).toEqual([1, 1, 1, 1, 0]);
+    expect(Array.from(await b.data())).toEqual([1, 1, 0, 0, 0, 0, 0, 1, 1, 0]);
+    tf.dispose([vector, rows, none, a, b]);
+  });
+
   it('takes atan2 of signed zeros as TensorFlow (WebGPU gave ±3π/4)', async () => {
     const y = tf.tensor1d([0, -0, 0, -0, 0, 1, -1]);
     const x = tf.tensor1d([0, 0, -0, -0, -1, 0, -0]);
