@@ -4,7 +4,8 @@
  * of integers past 2^24 on wasm, int32 `Abs`, `Neg` and `Square` past 2^24 on cpu or wasm, nearest-neighbour resizes
  * of int32 images on every backend, running sums and products along a negative axis on every backend (and along inner
  * axes on WebGPU), paddings, multiples and pooling windows that TensorFlow refuses and TF.js computed with, pooling
- * windows far longer than the image on wasm, and einsums with a label summed in one operand alone (and none on wasm).
+ * windows far longer than the image on wasm, einsums with a label summed in one operand alone (and none on wasm), and
+ * projective image transforms (`tf.image.transform`: later images, reflection, nearest sampling).
  * Each wraps TF.js's kernel and hands it every case it gets right; `guardBackends` puts them in when a backend starts
  * and before every pass. Not exported from the package.
  */
@@ -12,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readsValues } from './argumentChecks.js';
 import { BACKEND_NAMES } from './backendNames.js';
 import { einsum, tfjsEinsumRight } from './einsum.js';
+import { projectiveTransform, type TransformAttrs } from './imageTransform.js';
 import { asKernelResult, replaceKernel } from './kernelReplacement.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
@@ -275,10 +277,20 @@ function registerWasmEinsum(): void {
   tf.registerKernel({ kernelName: tf.Einsum, backendName: 'wasm', kernelFunc: (args) => einsumKernel(args) });
 }
 
+/** `tf.image.transform` as TensorFlow computes it (`imageTransform.ts`), on every backend, in place of TF.js's. */
+function transform(args: Args): tf.TensorInfo {
+  const { image, transforms } = args.inputs as unknown as { image: tf.Tensor4D; transforms: tf.Tensor2D };
+  const attrs = args.attrs as unknown as TransformAttrs;
+  return asKernelResult(
+    args.backend,
+    tf.tidy(() => projectiveTransform(image, transforms, attrs)),
+  );
+}
+
 /**
  * Puts the fixes in place of TF.js's kernels: `Abs` on cpu and wasm, `Neg` on wasm, `Square` on cpu; `FloorDiv`,
- * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `Tile`, `MaxPool`, `AvgPool` and `Einsum` on every
- * backend that has registered them, and an `Einsum` kernel on wasm. Registered in TF.js's kernel registry, so every such operation in the process gets
+ * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `Tile`, `MaxPool`, `AvgPool`, `Einsum` and `Transform`
+ * on every backend that has registered them, and an `Einsum` kernel on wasm. Registered in TF.js's kernel registry, so every such operation in the process gets
  * TensorFlow's values (or refusal) from then on; a lookup per kernel once in place.
  */
 export function fixKernels(): void {
@@ -303,6 +315,7 @@ export function fixKernels(): void {
     replaceKernel(tf.MaxPool, backend, (original) => (args) => poolWindow('maxPool', backend, args, original));
     replaceKernel(tf.AvgPool, backend, (original) => (args) => poolWindow('avgPool', backend, args, original));
     replaceKernel(tf.Einsum, backend, (original) => (args) => einsumKernel(args, original));
+    replaceKernel(tf.Transform, backend, () => transform);
   }
   registerWasmEinsum();
 }

@@ -178,6 +178,28 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([x5, pooled, dy5, dx5, x4, f, dilated, dy4, dx4, df]);
   });
 
+  it('transforms every image of a batch as TensorFlow (cpu: the first only; wasm: reflection; WebGPU: sampling)', async () => {
+    // Two 2×3 gray images, one transform for both: output (x, y) reads the input at (x + dx, y), fill 0.
+    const images = tf.tensor4d([1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60], [2, 2, 3, 1]);
+    const run = async (dx: number, interpolation: 'nearest' | 'bilinear', fillMode: 'constant' | 'reflect') => {
+      const shift = tf.tensor2d([[1, 0, dx, 0, 1, 0, 0, 0]]);
+      const out = await expectNoLeak(() => tf.image.transform(images, shift, interpolation, fillMode, 0), 1);
+      const values = Array.from(await out.data());
+      tf.dispose([shift, out]);
+      return values;
+    };
+    expect(await run(1, 'nearest', 'constant')).toEqual([2, 3, 0, 5, 6, 0, 20, 30, 0, 50, 60, 0]);
+    // Columns -2, -1 and 0 reflect about the edge to 1, 0 and 0 (dcba|abcd).
+    expect(await run(-2, 'nearest', 'reflect')).toEqual([2, 1, 1, 5, 4, 4, 20, 10, 10, 50, 40, 40]);
+    // Half a pixel: 0.5, 1.5 and 2.5 round away from zero to 1, 2 and 3 (outside: the fill).
+    expect(await run(0.5, 'nearest', 'constant')).toEqual([2, 3, 0, 5, 6, 0, 20, 30, 0, 50, 60, 0]);
+    // A quarter: 3/4 of one column and 1/4 of the next (the fill past the edge).
+    const quarter = await run(0.25, 'bilinear', 'constant');
+    const want = [1.25, 2.25, 2.25, 4.25, 5.25, 4.5, 12.5, 22.5, 22.5, 42.5, 52.5, 45];
+    expect(quarter.map((v, i) => Math.abs(v - want[i]) < 1e-5)).toEqual(want.map(() => true));
+    images.dispose();
+  });
+
   it('marks the values seen with denseBincount binaryOutput (cpu counted a vector, WebGPU gave zeros)', async () => {
     const vector = tf.tensor1d([0, 1, 1, 3, 2, 3, 7], 'int32');
     const rows = tf.tensor2d([0, 1, 1, 3, 2, 3], [2, 3], 'int32');
