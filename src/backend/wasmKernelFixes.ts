@@ -2,7 +2,8 @@
  * Fixes of TF.js 4.22's wasm kernels that answer otherwise than TensorFlow without an error, found by comparing them
  * with the cpu backend: a gather with batch dimensions, int32 clipping, casts to bool, bool reversals and choices
  * (`where`), the last two of which wrote past the end of their result and broke the heap, float one-hot encodings,
- * convolutions with `'same'` padding and a stride longer than the kernel, and max pooling with the maxima's positions,
+ * convolutions with `'same'` padding and a stride longer than the kernel, fused matrix products' biases when transposed
+ * or batched, and max pooling with the maxima's positions,
  * 3-D max pooling and dilations and their gradients (wrong for windows of values at most 0; replaced whole, the last
  * ones in `wasmWindowMax.ts`). Each wraps TF.js's kernel and hands it
  * every case it gets right (other dtypes, no batch dimensions, other strides); `guardBackends` puts them in when a
@@ -231,6 +232,48 @@ function maxPoolWithArgmax(args: Args): tf.TensorInfo[] {
   ];
 }
 
+/**
+ * A fused matrix product with a bias (a dense layer; `_FusedMatMul` in converted graphs): TF.js 4.22's wasm kernel
+ * adds the bias right only to an unbatched product of untransposed operands; with `transposeA`, `transposeB` or a
+ * batch of products, later rows got other entries of the bias (the second row of [5, 3] × [3, 4] the last entry in
+ * every column), without an error. Those run here as the product, the bias and the activation in TF.js operations;
+ * every other call is TF.js's.
+ */
+function fusedMatMulBias(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { a, b, bias, preluActivationWeights } = args.inputs as unknown as Record<string, tf.Tensor | undefined>;
+  const attrs = args.attrs as unknown as {
+    transposeA: boolean;
+    transposeB: boolean;
+    activation: string;
+    leakyreluAlpha?: number;
+  };
+  const [x, y] = [a as tf.Tensor, b as tf.Tensor];
+  const batch = tf.backend_util
+    .assertAndGetBroadcastShape(x.shape.slice(0, -2), y.shape.slice(0, -2))
+    .reduce((p, q) => p * q, 1);
+  if (!bias || (!attrs.transposeA && !attrs.transposeB && batch === 1)) return original(args);
+  const out = tf.tidy(() => {
+    const sum = tf.add(tf.matMul(x, y, attrs.transposeA, attrs.transposeB), bias);
+    switch (attrs.activation) {
+      case 'relu':
+        return tf.relu(sum);
+      case 'relu6':
+        return tf.relu6(sum);
+      case 'elu':
+        return tf.elu(sum);
+      case 'sigmoid':
+        return tf.sigmoid(sum);
+      case 'leakyrelu':
+        return tf.leakyRelu(sum, attrs.leakyreluAlpha ?? 0.2);
+      case 'prelu':
+        return tf.prelu(sum, preluActivationWeights as tf.Tensor);
+      default:
+        return sum;
+    }
+  });
+  return asKernelResult(args.backend, out);
+}
+
 /** Each fix, by the kernel it wraps: given TF.js's kernel, to hand it the cases it gets right. */
 const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]][] = [
   [tf.GatherV2, gatherBatched],
@@ -244,6 +287,7 @@ const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | t
   [tf.FusedConv2D, sameStrideBeyondKernel],
   [tf.FusedDepthwiseConv2D, sameStrideBeyondKernel],
   [tf.MaxPoolWithArgmax, maxPoolWithArgmax],
+  [tf._FusedMatMul, fusedMatMulBias],
   ...WINDOW_MAX_KERNELS,
 ];
 

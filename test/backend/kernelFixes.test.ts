@@ -178,6 +178,30 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([x5, pooled, dy5, dx5, x4, f, dilated, dy4, dx4, df]);
   });
 
+  it("adds a fused matrix product's bias along its columns when transposed or batched (wasm: along rows)", async () => {
+    const a = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], [5, 3]);
+    const b = tf.tensor2d([1, 0, 2, -1, 0, 1, 1, 2, 3, -2, 0, 1], [3, 4]);
+    const bias = tf.tensor1d([100, 200, 300, 400]);
+    const alpha = tf.tensor1d([0.1, 0.2, 0.3, 0.4]);
+    const plain = tf.add(tf.matMul(a, b), bias);
+    const want = Array.from(await plain.data());
+    const [at, bt] = [tf.transpose(a), tf.transpose(b)];
+    const [a3, b3] = [tf.stack([a, a]), tf.stack([b, b])];
+    const outs = await expectNoLeak(
+      () => [
+        tf.fused.matMul({ a: at, b, transposeA: true, bias }),
+        tf.fused.matMul({ a, b: bt, transposeB: true, bias, activation: 'relu' }),
+        tf.fused.matMul({ a: a3, b: b3, bias, activation: 'prelu', preluActivationWeights: alpha }),
+      ],
+      3,
+    );
+    // Every sum here is positive: relu and prelu leave it.
+    expect(Array.from(await outs[0].data())).toEqual(want);
+    expect(Array.from(await outs[1].data())).toEqual(want);
+    expect(Array.from(await outs[2].data())).toEqual([...want, ...want]);
+    tf.dispose([a, b, bias, alpha, plain, at, bt, a3, b3, ...outs]);
+  });
+
   it('transforms every image of a batch as TensorFlow (cpu: the first only; wasm: reflection; WebGPU: sampling)', async () => {
     // Two 2×3 gray images, one transform for both: output (x, y) reads the input at (x + dx, y), fill 0.
     const images = tf.tensor4d([1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60], [2, 2, 3, 1]);
