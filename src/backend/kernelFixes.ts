@@ -5,7 +5,8 @@
  * of int32 images on every backend, running sums and products along a negative axis on every backend (and along inner
  * axes on WebGPU), paddings, multiples and pooling windows that TensorFlow refuses and TF.js computed with, pooling
  * windows far longer than the image on wasm, einsums with a label summed in one operand alone (and none on wasm), and
- * projective image transforms (`tf.image.transform`: later images, reflection, nearest sampling).
+ * projective image transforms (`tf.image.transform`: later images, reflection, nearest sampling), and batched matrix
+ * products whose batches both broadcast.
  * Each wraps TF.js's kernel and hands it every case it gets right; `guardBackends` puts them in when a backend starts
  * and before every pass. Not exported from the package.
  */
@@ -277,6 +278,29 @@ function registerWasmEinsum(): void {
   tf.registerKernel({ kernelName: tf.Einsum, backendName: 'wasm', kernelFunc: (args) => einsumKernel(args) });
 }
 
+/**
+ * A batched matrix product whose operands' batch axes both broadcast (`[2, 1, m, k]` by `[1, 3, k, n]`): TF.js's cpu
+ * and wasm kernels paired other matrices than the broadcast ones (other numbers, no error), and its WebGPU kernel sized
+ * the result from one operand's batch ("Size(18) must match the product of shape 2,3,3,2"). Such operands are
+ * broadcast to the result's batch axes first; every other product is TF.js's.
+ */
+function batchMatMulBroadcast(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
+  const size = (dims: readonly number[]) => dims.reduce((p, q) => p * q, 1);
+  const [batchA, batchB] = [a.shape.slice(0, -2), b.shape.slice(0, -2)];
+  const batch = tf.broadcast_util.assertAndGetBroadcastShape(batchA, batchB);
+  const n = size(batch);
+  const fits = (dims: number[]) => size(dims) === n || size(dims) === 1;
+  if (fits(batchA) && fits(batchB)) return original(args);
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  const full = (t: tf.Tensor, dims: number[]) =>
+    size(dims) === n ? t : tf.broadcastTo(t, [...batch, ...t.shape.slice(-2)]);
+  return asKernelResult(
+    args.backend,
+    tf.tidy(() => tf.matMul(full(a, batchA), full(b, batchB), transposeA, transposeB)),
+  );
+}
+
 /** `tf.image.transform` as TensorFlow computes it (`imageTransform.ts`), on every backend, in place of TF.js's. */
 function transform(args: Args): tf.TensorInfo {
   const { image, transforms } = args.inputs as unknown as { image: tf.Tensor4D; transforms: tf.Tensor2D };
@@ -289,8 +313,8 @@ function transform(args: Args): tf.TensorInfo {
 
 /**
  * Puts the fixes in place of TF.js's kernels: `Abs` on cpu and wasm, `Neg` on wasm, `Square` on cpu; `FloorDiv`,
- * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `Tile`, `MaxPool`, `AvgPool`, `Einsum` and `Transform`
- * on every backend that has registered them, and an `Einsum` kernel on wasm. Registered in TF.js's kernel registry, so every such operation in the process gets
+ * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `Tile`, `MaxPool`, `AvgPool`, `Einsum`, `Transform` and
+ * `BatchMatMul` on every backend that has registered them, and an `Einsum` kernel on wasm. Registered in TF.js's kernel registry, so every such operation in the process gets
  * TensorFlow's values (or refusal) from then on; a lookup per kernel once in place.
  */
 export function fixKernels(): void {
@@ -316,6 +340,7 @@ export function fixKernels(): void {
     replaceKernel(tf.AvgPool, backend, (original) => (args) => poolWindow('avgPool', backend, args, original));
     replaceKernel(tf.Einsum, backend, (original) => (args) => einsumKernel(args, original));
     replaceKernel(tf.Transform, backend, () => transform);
+    replaceKernel(tf.BatchMatMul, backend, (original) => (args) => batchMatMulBroadcast(args, original));
   }
   registerWasmEinsum();
 }

@@ -14,8 +14,7 @@
  *   argMax/argMin over an axis other than the last) is wrong for int32 input.
  * - `tf.argMax`/`tf.argMin` (any dtype) return another of several tied positions than the first, which TensorFlow
  *   and TF.js's other backends return; fixed by finding the first position equal to the extreme.
- * - `tf.matMul` of batches that both broadcast (`[2, 1, m, k]` by `[1, 3, k, n]`) fails inside TF.js, its result
- *   sized from one operand's batch; fixed by broadcasting the operands to the result's batch axes first.
+ * - (`tf.matMul` of batches that both broadcast, which failed here, is fixed on every backend in `kernelFixes.ts`.)
  * - `tf.maxPoolWithArgmax` points at another of several tied maxima than the first, which TensorFlow points at; fixed
  *   by pooling the image flipped (see `maxPoolFirstOfTies`). `tf.atan2(±0, ±0)` gave ±3π/4 (see `atan2OfZeros`).
  * - `tf.addN` of more than 7 tensors (any dtype) builds a shader that reads more storage buffers than a device allows
@@ -105,23 +104,6 @@ export function installWebGPUKernelFixes(): string[] {
       sum = next;
     }
     return sum;
-  });
-
-  // Batch axes that both operands broadcast ([2, 1] against [1, 3]) make a result the shader sizes wrongly ("Size(18)
-  // must match the product of shape 2,3,3,2"): such operands are broadcast to the result's batch axes first.
-  wrap(tf.BatchMatMul, (original) => (args) => {
-    const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
-    const size = (dims: readonly number[]) => dims.reduce((p, q) => p * q, 1);
-    const [batchA, batchB] = [a.shape.slice(0, -2), b.shape.slice(0, -2)];
-    const batch = tf.broadcast_util.assertAndGetBroadcastShape(batchA, batchB);
-    const n = size(batch);
-    const fits = (dims: number[]) => size(dims) === n || size(dims) === 1;
-    if (fits(batchA) && fits(batchB)) return original(args);
-    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    const full = (t: tf.Tensor, dims: number[]) =>
-      size(dims) === n ? t : tf.broadcastTo(t, [...batch, ...t.shape.slice(-2)]);
-    const out = tf.tidy(() => tf.matMul(full(a, batchA), full(b, batchB), transposeA, transposeB));
-    return asKernelResult(args.backend, out);
   });
 
   wrap(tf.MaxPoolWithArgmax, (original) => (args) => {

@@ -178,6 +178,27 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([x5, pooled, dy5, dx5, x4, f, dilated, dy4, dx4, df]);
   });
 
+  it('multiplies batches that both broadcast ([2, 1] by [1, 3]) pairing the right matrices (cpu, wasm: others)', async () => {
+    const a = tf.tensor4d(
+      Array.from({ length: 24 }, (_, i) => (i % 7) - 3),
+      [2, 1, 3, 4],
+    );
+    const b = tf.tensor4d(
+      Array.from({ length: 24 }, (_, i) => ((i * 5) % 9) - 4),
+      [1, 3, 4, 2],
+    );
+    const [y, t] = await expectNoLeak(() => [tf.matMul(a, b), tf.matMul(b, a, true, true)], 2);
+    const [wa, wb] = [tf.broadcastTo(a, [2, 3, 3, 4]), tf.broadcastTo(b, [2, 3, 4, 2])];
+    const [want, wantT] = [tf.matMul(wa, wb), tf.matMul(wb, wa, true, true)];
+    expect([y.shape, t.shape]).toEqual([
+      [2, 3, 3, 2],
+      [2, 3, 2, 3],
+    ]);
+    expect(Array.from(await y.data())).toEqual(Array.from(await want.data()));
+    expect(Array.from(await t.data())).toEqual(Array.from(await wantT.data()));
+    tf.dispose([a, b, y, t, wa, wb, want, wantT]);
+  });
+
   it("adds a fused matrix product's bias along its columns when transposed or batched (wasm: along rows)", async () => {
     const a = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], [5, 3]);
     const b = tf.tensor2d([1, 0, 2, -1, 0, 1, 1, 2, 3, -2, 0, 1], [3, 4]);

@@ -27,7 +27,6 @@ describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
       'Cast',
       'Transpose',
       'AddN',
-      'BatchMatMul',
       'MaxPoolWithArgmax',
       'Atan2',
       'Max',
