@@ -279,20 +279,55 @@ function registerWasmEinsum(): void {
 }
 
 /**
+ * A batched product of int32 matrices, exact with int32's wraparound, as TensorFlow's; for wasm, whose kernel refuses
+ * int32 ("BatchMatMul for non non-float32 tensors not yet supported": the attention face mesh of human-models repeats
+ * indices with an int32 `MatMul`). Each operand's batch is the result's (`batch`) or 1. The values are in CPU memory.
+ */
+function intMatMul(a: tf.Tensor, b: tf.Tensor, batch: number[], transposeA: boolean, transposeB: boolean): tf.Tensor {
+  const [ra, ca] = a.shape.slice(-2);
+  const [rb, cb] = b.shape.slice(-2);
+  const [m, k, n] = [transposeA ? ca : ra, transposeA ? ra : ca, transposeB ? rb : cb];
+  const [av, bv] = [a.dataSync(), b.dataSync()];
+  const count = batch.reduce((p, q) => p * q, 1);
+  const [strideA, strideB] = [av.length > ra * ca ? ra * ca : 0, bv.length > rb * cb ? rb * cb : 0];
+  const out = new Int32Array(count * m * n);
+  for (let t = 0; t < count; t++) {
+    const [oa, ob] = [t * strideA, t * strideB];
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let p = 0; p < k; p++) {
+          const x = av[oa + (transposeA ? p * ca + i : i * ca + p)];
+          const y = bv[ob + (transposeB ? j * cb + p : p * cb + j)];
+          sum = (sum + Math.imul(x, y)) | 0;
+        }
+        out[(t * m + i) * n + j] = sum;
+      }
+    }
+  }
+  return tf.tensor(out, [...batch, m, n], 'int32');
+}
+
+/**
  * A batched matrix product whose operands' batch axes both broadcast (`[2, 1, m, k]` by `[1, 3, k, n]`): TF.js's cpu
  * and wasm kernels paired other matrices than the broadcast ones (other numbers, no error), and its WebGPU kernel sized
  * the result from one operand's batch ("Size(18) must match the product of shape 2,3,3,2"). Such operands are
- * broadcast to the result's batch axes first; every other product is TF.js's.
+ * broadcast to the result's batch axes first; int32 products on wasm are `intMatMul`'s; every other product is TF.js's.
  */
-function batchMatMulBroadcast(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+function batchMatMul(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
   const size = (dims: readonly number[]) => dims.reduce((p, q) => p * q, 1);
   const [batchA, batchB] = [a.shape.slice(0, -2), b.shape.slice(0, -2)];
   const batch = tf.broadcast_util.assertAndGetBroadcastShape(batchA, batchB);
   const n = size(batch);
   const fits = (dims: number[]) => size(dims) === n || size(dims) === 1;
-  if (fits(batchA) && fits(batchB)) return original(args);
   const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  if (fits(batchA) && fits(batchB)) {
+    if (backend === 'wasm' && a.dtype === 'int32' && b.dtype === 'int32') {
+      return asKernelResult(args.backend, intMatMul(a, b, batch, transposeA, transposeB));
+    }
+    return original(args);
+  }
   const full = (t: tf.Tensor, dims: number[]) =>
     size(dims) === n ? t : tf.broadcastTo(t, [...batch, ...t.shape.slice(-2)]);
   return asKernelResult(
@@ -340,7 +375,7 @@ export function fixKernels(): void {
     replaceKernel(tf.AvgPool, backend, (original) => (args) => poolWindow('avgPool', backend, args, original));
     replaceKernel(tf.Einsum, backend, (original) => (args) => einsumKernel(args, original));
     replaceKernel(tf.Transform, backend, () => transform);
-    replaceKernel(tf.BatchMatMul, backend, (original) => (args) => batchMatMulBroadcast(args, original));
+    replaceKernel(tf.BatchMatMul, backend, (original) => (args) => batchMatMul(backend, args, original));
   }
   registerWasmEinsum();
 }

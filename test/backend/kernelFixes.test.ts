@@ -178,6 +178,21 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([x5, pooled, dy5, dx5, x4, f, dilated, dy4, dx4, df]);
   });
 
+  it('multiplies int32 matrices, transposed and batched (wasm refused int32)', async () => {
+    // A spatial transformer's "repeat": a column of indices times a row of ones.
+    const column = tf.tensor2d([3, 1, 4], [3, 1], 'int32');
+    const ones = tf.ones([1, 2], 'int32');
+    const a = tf.tensor3d([1, -2, 3, 4, 5, -6, 0, 7, 8, 9, -1, 2], [2, 2, 3], 'int32');
+    const b = tf.tensor2d([2, 0, -1, 3, 1, 1], [3, 2], 'int32');
+    const outs = await expectNoLeak(() => [tf.matMul(column, ones), tf.matMul(a, b), tf.matMul(b, a, true, true)], 3);
+    expect(outs.map((t) => t.dtype)).toEqual(['int32', 'int32', 'int32']);
+    expect(Array.from(await outs[0].data())).toEqual([3, 3, 1, 1, 4, 4]);
+    // Row [1, -2, 3] times b: [1·2 + (-2)·(-1) + 3·1, 1·0 + (-2)·3 + 3·1] = [7, -3].
+    expect(Array.from(await outs[1].data())).toEqual([7, -3, -3, 9, 1, 29, 21, -1]);
+    expect(Array.from(await outs[2].data())).toEqual([7, -3, -3, 9, 1, 21, 29, -1]);
+    tf.dispose([column, ones, a, b, ...outs]);
+  });
+
   it('multiplies batches that both broadcast ([2, 1] by [1, 3]) pairing the right matrices (cpu, wasm: others)', async () => {
     const a = tf.tensor4d(
       Array.from({ length: 24 }, (_, i) => (i % 7) - 3),
