@@ -2,7 +2,8 @@
  * Fixes of TF.js 4.22's wasm kernels that answer otherwise than TensorFlow without an error, found by comparing them
  * with the cpu backend: a gather with batch dimensions, int32 clipping, casts to bool, bool reversals and choices
  * (`where`), the last two of which wrote past the end of their result and broke the heap, float one-hot encodings,
- * convolutions with `'same'` padding and a stride longer than the kernel, fused matrix products' biases when transposed
+ * convolutions with `'same'` padding and a stride longer than the kernel, NaN through `maximum`, `minimum` and clipping,
+ * fused matrix products' biases when transposed
  * or batched, and max pooling with the maxima's positions,
  * 3-D max pooling and dilations and their gradients (wrong for windows of values at most 0; replaced whole, the last
  * ones in `wasmWindowMax.ts`). Each wraps TF.js's kernel and hands it
@@ -65,18 +66,48 @@ function gatherBatched(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.
  * TF.js's wasm `ClipByValue` on an int32 tensor writes the bounds' float bits where it clips (-3 as -1069547520) and
  * leaves values above the upper bound: an int32 tensor is clipped here by a maximum and a minimum with whole bounds
  * (the smallest whole number at or above the lower bound, the largest at or below the upper one), which TF.js's wasm
- * kernels get right. Other dtypes are TF.js's.
+ * kernels get right. A float tensor holding a NaN is clipped here too, the NaN kept; other float tensors are TF.js's.
  */
 function clipInt32(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { x } = args.inputs as unknown as { x: tf.Tensor };
-  if (x.dtype !== 'int32') return original(args);
   const { clipValueMin, clipValueMax } = args.attrs as unknown as { clipValueMin: number; clipValueMax: number };
+  if (hasNaN(x)) {
+    // NaN stays NaN, as in TensorFlow (TF.js's wasm kernel clipped it to the lower bound).
+    const clipped = tf.tidy(() => {
+      const inside = tf.where(tf.less(x, clipValueMin), tf.fill(x.shape, clipValueMin), x);
+      return tf.where(tf.greater(inside, clipValueMax), tf.fill(x.shape, clipValueMax), inside);
+    });
+    return asKernelResult(args.backend, clipped);
+  }
+  if (x.dtype !== 'int32') return original(args);
   const out = tf.tidy(() =>
     tf.minimum(
       tf.maximum(x, tf.scalar(Math.ceil(clipValueMin), 'int32')),
       tf.scalar(Math.floor(clipValueMax), 'int32'),
     ),
   );
+  return asKernelResult(args.backend, out);
+}
+
+/** Whether a float32 tensor holds a NaN (its values are in CPU memory on wasm). */
+function hasNaN(t: tf.Tensor): boolean {
+  return t.dtype === 'float32' && (t.dataSync() as Float32Array).some(Number.isNaN);
+}
+
+/**
+ * `maximum(a, b)` and `minimum(a, b)` with a NaN in either operand: NaN, as TensorFlow (from 2.4) and TF.js's other
+ * backends give. TF.js's wasm kernels propagated a NaN of `a` only (`maximum(1, NaN)` gave 1). Operands without NaN
+ * are TF.js's.
+ */
+function extremeWithNaN(name: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
+  if (!hasNaN(a) && !hasNaN(b)) return original(args);
+  const out = tf.tidy(() => {
+    const shape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const [x, y] = [tf.broadcastTo(a, shape), tf.broadcastTo(b, shape)];
+    const pick = tf.where(name === tf.Maximum ? tf.greaterEqual(x, y) : tf.lessEqual(x, y), x, y);
+    return tf.where(tf.logicalOr(tf.isNaN(x), tf.isNaN(y)), tf.fill(shape, Number.NaN), pick);
+  });
   return asKernelResult(args.backend, out);
 }
 
@@ -278,6 +309,8 @@ function fusedMatMulBias(args: Args, original: tf.KernelFunc): tf.TensorInfo | t
 const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]][] = [
   [tf.GatherV2, gatherBatched],
   [tf.ClipByValue, clipInt32],
+  [tf.Maximum, (args, original) => extremeWithNaN(tf.Maximum, args, original)],
+  [tf.Minimum, (args, original) => extremeWithNaN(tf.Minimum, args, original)],
   [tf.Cast, castToBool],
   [tf.Reverse, reverseBool],
   [tf.Select, selectBool],

@@ -178,6 +178,19 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([x5, pooled, dy5, dx5, x4, f, dilated, dy4, dx4, df]);
   });
 
+  it("keeps NaN through maximum, minimum and clipping (wasm dropped a second operand's NaN, clipped NaN)", async () => {
+    const a = tf.tensor1d([1, Number.NaN, 3, -2]);
+    const b = tf.tensor1d([Number.NaN, 2, 1, 5]);
+    const outs = await expectNoLeak(() => [tf.maximum(a, b), tf.minimum(a, b), tf.clipByValue(a, -1, 1)], 3);
+    const read = async (t: tf.Tensor) => Array.from(await t.data()).map((v) => (Number.isNaN(v) ? 'NaN' : v));
+    expect(await Promise.all(outs.map(read))).toEqual([
+      ['NaN', 'NaN', 3, 5],
+      ['NaN', 'NaN', 1, -2],
+      [1, 'NaN', 1, -1],
+    ]);
+    tf.dispose([a, b, ...outs]);
+  });
+
   it('multiplies int32 matrices, transposed and batched (wasm refused int32)', async () => {
     // A spatial transformer's "repeat": a column of indices times a row of ones.
     const column = tf.tensor2d([3, 1, 4], [3, 1], 'int32');
