@@ -156,7 +156,8 @@ export function checkToNetworkOptions(fn: string, options: unknown, extra: reado
  *   an `options.output` that is not an output, class names that do not match the output, or a model that fails at
  *   its input size.
  * @throws {Error} for a model that uses an operation the active backend has no kernel for (TF.js's wasm backend has
- *   no complex numbers, for one), naming it and the other backends.
+ *   no complex numbers, for one), naming it and the other backends, or that reads a value it computed on the GPU
+ *   synchronously, which TF.js's WebGPU backend cannot do in Node.js.
  * @example
  * const model = await tf.loadLayersModel('file://mobilenet/model.json');
  * const net = await toNetwork(model, { normalization: 'rescale-symmetric', classNames: labels });
@@ -423,7 +424,8 @@ function layersModelDisposed(model: LayersModel): boolean {
 /**
  * Runs the model once on a blank image of its input size and reads every layer's output size (without the batch).
  * @throws {RangeError} naming the model's own error when it cannot run at that size; an Error naming the operation
- *   when the backend has no kernel for it.
+ *   when the backend has no kernel for it, or saying where to run a model that reads a GPU value synchronously (WebGPU
+ *   in Node.js).
  */
 function measure(
   fn: string,
@@ -443,6 +445,16 @@ function measure(
       throw new Error(
         `${fn}: the model uses the TF.js operation '${missing[1]}', for which TF.js's ${missing[2]} backend has no ` +
           `kernel; another backend may have one: initBackend({ backend: '${others0}' }), ${listQuoted(others)}`,
+        { cause: err },
+      );
+    }
+    // TF.js's WebGPU backend reads a GPU value synchronously (the converter's reading of a shape or a count that
+    // the graph computed) by drawing it into an OffscreenCanvas, which Node.js has not.
+    if (/OffscreenCanvas is not defined/.test((err as Error)?.message ?? '')) {
+      throw new Error(
+        `${fn}: the model reads a value it computed on the GPU while it runs (a shape, a count or a range that TF.js's ` +
+          `converter reads synchronously), which TF.js's WebGPU backend can do in a browser only; in Node.js run it ` +
+          `on another backend: initBackend({ backend: 'wasm' }) or 'cpu'`,
         { cause: err },
       );
     }

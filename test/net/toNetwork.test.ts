@@ -650,6 +650,50 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     model.dispose();
   });
 
+  it.runIf(BACKEND === 'webgpu')(
+    'says where to run a graph that reads a GPU value synchronously (Node.js)',
+    async () => {
+      // Fill's shape comes from the image's largest value, computed on the GPU: TF.js's converter reads it with
+      // dataSync, which TF.js's WebGPU backend does through OffscreenCanvas, absent from Node.js.
+      const I = { type: 'DT_INT32' };
+      const konst = (name: string, size: number) => ({
+        name,
+        op: 'Const',
+        attr: { dtype: I, value: { tensor: { dtype: 'DT_INT32', tensorShape: { dim: [{ size: String(size) }] } } } },
+      });
+      const model = await loadGraphModel(
+        tf.io.fromMemory({
+          modelTopology: {
+            node: [
+              placeholder,
+              konst('axes', 4),
+              konst('one', 1),
+              { name: 'big', op: 'Max', input: ['x', 'axes'], attr: { T, Tidx: I, keep_dims: { b: false } } },
+              { name: 'n', op: 'Cast', input: ['big'], attr: { SrcT: T, DstT: I } },
+              { name: 'dims', op: 'Reshape', input: ['n', 'one'], attr: { T: I, Tshape: I } },
+              { name: 'filled', op: 'Fill', input: ['dims', 'big'], attr: { T, index_type: I } },
+            ],
+            versions: { producer: 1395 },
+          },
+          weightSpecs: [
+            { name: 'axes', shape: [4], dtype: 'int32' },
+            { name: 'one', shape: [1], dtype: 'int32' },
+          ],
+          weightData: new Int32Array([0, 1, 2, 3, 1]).buffer,
+        }),
+      );
+      const inNode = typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'function';
+      if (inNode) {
+        await expectThrowsNoLeak(
+          () => toNetwork(model, { normalization: 'none', output: 'filled' }),
+          Error,
+          /^toNetwork: the model reads a value it computed on the GPU while it runs .*initBackend\(\{ backend: 'wasm' \}\)/,
+        );
+      }
+      model.dispose();
+    },
+  );
+
   it('ends at a node of the graph before a dynamic operation, and says where to end when none is chosen', async () => {
     // Where (of data-dependent size) stands for a detector's non-max suppression loop, which TF.js runs only
     // asynchronously: the graph runs up to the node before it.
