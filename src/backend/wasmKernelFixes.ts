@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asKernelResult, replaceKernel } from './kernelReplacement.js';
+import { maxPoolWithArgmaxArgs } from './poolArgs.js';
 import { WINDOW_MAX_KERNELS } from './wasmWindowMax.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
@@ -217,14 +218,7 @@ function sameStrideBeyondKernel(args: Args, original: tf.KernelFunc): tf.TensorI
  * (`(y * width + x) * channels + c`, with the batch index in front when `includeBatchInIndex`).
  */
 function maxPoolWithArgmax(args: Args): tf.TensorInfo[] {
-  const { x } = args.inputs as unknown as { x: tf.Tensor4D };
-  const attrs = args.attrs as unknown as {
-    filterSize: number | [number, number];
-    strides: number | [number, number];
-    pad: 'valid' | 'same' | number;
-    includeBatchInIndex: boolean;
-  };
-  const info = tf.backend_util.computePool2DInfo(x.shape, attrs.filterSize, attrs.strides, 1, attrs.pad);
+  const { x, includeBatchInIndex, info } = maxPoolWithArgmaxArgs(args);
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: C, outHeight: oh, outWidth: ow } = info;
   const values = x.dataSync();
   const pooled = x.dtype === 'int32' ? new Int32Array(n * oh * ow * C) : new Float32Array(n * oh * ow * C);
@@ -245,7 +239,7 @@ function maxPoolWithArgmax(args: Args): tf.TensorInfo[] {
               const v = values[b * H * W * C + p];
               if (at < 0 || v > best) {
                 best = v;
-                at = attrs.includeBatchInIndex ? b * H * W * C + p : p;
+                at = includeBatchInIndex ? b * H * W * C + p : p;
               }
             }
           }

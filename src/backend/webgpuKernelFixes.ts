@@ -33,6 +33,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { asKernelResult } from './kernelReplacement.js';
 import { assertDistinctAxes } from './argumentChecks.js';
+import { maxPoolWithArgmaxArgs } from './poolArgs.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type KernelArgs = Parameters<KernelFunc>[0];
@@ -215,14 +216,7 @@ function atan2OfZeros(args: KernelArgs): tf.TensorInfo {
  * results flipped again. Positions are exact below 2^24, as WebGPU's int32 arithmetic.
  */
 function maxPoolFirstOfTies(args: KernelArgs): tf.TensorInfo[] {
-  const x = args.inputs.x as tf.Tensor4D;
-  const attrs = args.attrs as unknown as {
-    filterSize: number | [number, number];
-    strides: number | [number, number];
-    pad: 'valid' | 'same' | number;
-    includeBatchInIndex: boolean;
-  };
-  const info = tf.backend_util.computePool2DInfo(x.shape, attrs.filterSize, attrs.strides, 1, attrs.pad);
+  const { x, includeBatchInIndex, info } = maxPoolWithArgmaxArgs(args);
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: C, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
   const rows = (oh - 1) * info.strideHeight + info.filterHeight;
@@ -254,7 +248,7 @@ function maxPoolFirstOfTies(args: KernelArgs): tf.TensorInfo[] {
     const row = tf.sub(tf.scalar(rows - 1 - top, 'int32'), y);
     const column = tf.sub(tf.scalar(cols - 1 - left, 'int32'), col);
     let at = tf.add(tf.mul(tf.add(tf.mul(row, tf.scalar(W, 'int32')), column), tf.scalar(C, 'int32')), c);
-    if (attrs.includeBatchInIndex) {
+    if (includeBatchInIndex) {
       at = tf.add(at, tf.reshape(tf.range(0, n * H * W * C, H * W * C, 'int32'), [n, 1, 1, 1]));
     }
     return [tf.reverse(result.result, [1, 2]), tf.reverse(at, [1, 2])];
