@@ -270,12 +270,48 @@ function einsumKernel(args: Args, original?: tf.KernelFunc): tf.TensorInfo | tf.
 }
 
 /**
- * An einsum kernel for TF.js's wasm backend, which has none: `tf.einsum` (Keras's attention layers in tfjs-layers call
- * it) failed there with "Kernel 'Einsum' not registered". Put in once the backend has registered its kernels.
+ * `unsortedSegmentSum(x, segmentIds, numSegments)` over the values (in CPU memory on cpu and wasm): rows of `x` added
+ * into their segment's row, rows of a negative segment left out, and a segment id at or past `numSegments` refused, as
+ * TensorFlow. TF.js's cpu kernel returned int32 sums as float32 (inexact past 2^24); its wasm backend had no kernel.
+ * Int32 sums wrap as int32's do; float sums are added in float64 and rounded once.
  */
-function registerWasmEinsum(): void {
-  if (tf.getKernelsForBackend('wasm').length === 0 || tf.getKernel(tf.Einsum, 'wasm')) return;
-  tf.registerKernel({ kernelName: tf.Einsum, backendName: 'wasm', kernelFunc: (args) => einsumKernel(args) });
+function segmentSum(args: Args): tf.TensorInfo {
+  const { x, segmentIds } = args.inputs as unknown as { x: tf.Tensor; segmentIds: tf.Tensor };
+  const { numSegments } = args.attrs as unknown as { numSegments: number };
+  const inner = x.shape.slice(segmentIds.rank).reduce((p, q) => p * q, 1);
+  const [xs, ids] = [x.dataSync(), segmentIds.dataSync()];
+  const int = x.dtype === 'int32';
+  const sums = int ? new Int32Array(numSegments * inner) : new Float64Array(numSegments * inner);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id < 0) continue;
+    if (id >= numSegments) {
+      throw new RangeError(
+        `unsortedSegmentSum: segment id ${id} (element ${i}) is not below numSegments ${numSegments}`,
+      );
+    }
+    for (let j = 0; j < inner; j++) {
+      const at = id * inner + j;
+      sums[at] = int ? (sums[at] + xs[i * inner + j]) | 0 : sums[at] + xs[i * inner + j];
+    }
+  }
+  const shape = [numSegments, ...x.shape.slice(segmentIds.rank)];
+  return asKernelResult(args.backend, tf.tensor(int ? sums : Float32Array.from(sums), shape, x.dtype));
+}
+
+/**
+ * Kernels for TF.js's wasm backend, which has none of them: einsum (`tf.einsum`, which Keras's attention layers in
+ * tfjs-layers call, failed there with "Kernel 'Einsum' not registered") and `unsortedSegmentSum`. Put in once the
+ * backend has registered its kernels.
+ */
+function registerWasmKernels(): void {
+  if (tf.getKernelsForBackend('wasm').length === 0) return;
+  if (!tf.getKernel(tf.Einsum, 'wasm')) {
+    tf.registerKernel({ kernelName: tf.Einsum, backendName: 'wasm', kernelFunc: (args) => einsumKernel(args) });
+  }
+  if (!tf.getKernel(tf.UnsortedSegmentSum, 'wasm')) {
+    tf.registerKernel({ kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: segmentSum });
+  }
 }
 
 /**
@@ -349,7 +385,8 @@ function transform(args: Args): tf.TensorInfo {
 /**
  * Puts the fixes in place of TF.js's kernels: `Abs` on cpu and wasm, `Neg` on wasm, `Square` on cpu; `FloorDiv`,
  * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `Tile`, `MaxPool`, `AvgPool`, `Einsum`, `Transform` and
- * `BatchMatMul` on every backend that has registered them, and an `Einsum` kernel on wasm. Registered in TF.js's kernel registry, so every such operation in the process gets
+ * `BatchMatMul` on every backend that has registered them, `UnsortedSegmentSum` of int32 on cpu, and `Einsum` and
+ * `UnsortedSegmentSum` kernels on wasm. Registered in TF.js's kernel registry, so every such operation in the process gets
  * TensorFlow's values (or refusal) from then on; a lookup per kernel once in place.
  */
 export function fixKernels(): void {
@@ -376,6 +413,14 @@ export function fixKernels(): void {
     replaceKernel(tf.Einsum, backend, (original) => (args) => einsumKernel(args, original));
     replaceKernel(tf.Transform, backend, () => transform);
     replaceKernel(tf.BatchMatMul, backend, (original) => (args) => batchMatMul(backend, args, original));
+    if (backend === 'cpu') {
+      replaceKernel(
+        tf.UnsortedSegmentSum,
+        backend,
+        (original) => (args) =>
+          (args.inputs.x as tf.TensorInfo).dtype === 'int32' ? segmentSum(args) : original(args),
+      );
+    }
   }
-  registerWasmEinsum();
+  registerWasmKernels();
 }

@@ -17,6 +17,8 @@
  * - (`tf.matMul` of batches that both broadcast, which failed here, is fixed on every backend in `kernelFixes.ts`.)
  * - `tf.maxPoolWithArgmax` points at another of several tied maxima than the first, which TensorFlow points at; fixed
  *   by pooling the image flipped (see `maxPoolFirstOfTies`). `tf.atan2(±0, ±0)` gave ±3π/4 (see `atan2OfZeros`).
+ * - `tf.batchToSpaceND` and `tf.unsortedSegmentSum` of int32 gave other numbers (a transpose's shader, float bits).
+ *   Routed through float32 too.
  * - `tf.addN` of more than 7 tensors (any dtype) builds a shader that reads more storage buffers than a device allows
  *   by default (8, output included): the pipeline is invalid and the result is whatever the buffer held. The fix sums
  *   in chunks of at most 7, still strictly left to right, so the result is the same as one shader's.
@@ -112,6 +114,16 @@ export function installWebGPUKernelFixes(): string[] {
     if (bypass || (args.backend as Backend).shouldExecuteOnCPU?.([x])) return original(args);
     return maxPoolFirstOfTies(args);
   });
+
+  // Int32 through shaders that moved or added float bits (batchToSpaceND transposes with the shader that does not
+  // compile; unsortedSegmentSum wrote float sums into an int32 tensor): run on a float32 copy, the result cast back.
+  for (const name of [tf.BatchToSpaceND, tf.UnsortedSegmentSum]) {
+    wrap(name, (original) => (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      if (!needsFloatRoute(x, args.backend as Backend)) return original(args);
+      return viaFloat32(args, original, x.dtype);
+    });
+  }
 
   wrap(tf.Atan2, (original) => (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };

@@ -674,7 +674,8 @@ const MIRROR_PAD: tf.GradConfig = {
 /**
  * Gradients that go in over TF.js's own (average pooling's: see AVG_POOL; mirror padding's: see MIRROR_PAD). TF.js's product gradient fails under Node.js's ES modules on every backend
  * (it calls `permutedX.reshape`, a method tfjs-core adds only in its browser bundle), and its gather gradient needs
- * the UnsortedSegmentSum kernel, which the wasm backend lacks. And two are wrong for what pose models do after their
+ * the UnsortedSegmentSum kernel, which TF.js's wasm backend lacks (the library's `backend/kernelFixes.ts` adds one
+ * since; the gather gradient here needs none). And two are wrong for what pose models do after their
  * last convolution:
  * TF.js's SquaredDifference gradient does not sum over the axes broadcasting stretched (an error: "the gradient of
  * input 'b' has shape [48, 48, 17], which does not match [1, 17]"), and its FloorDiv gradient is a division's,

@@ -191,6 +191,39 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([a, b, ...outs]);
   });
 
+  it('sums segments of int32 exactly and as int32, and of floats on wasm (which had no kernel)', async () => {
+    const x = tf.tensor2d([1, 2, 16777216, 1, 5, -7, 3, 3], [4, 2], 'int32');
+    const ids = tf.tensor1d([2, 0, 2, -1], 'int32');
+    const f = tf.tensor2d([0.5, 1, 2, 4, 8, 16], [3, 2]);
+    const fIds = tf.tensor1d([1, 1, 0], 'int32');
+    const [ints, floats] = await expectNoLeak(
+      () => [tf.unsortedSegmentSum(x, ids, 3), tf.unsortedSegmentSum(f, fIds, 2)],
+      2,
+    );
+    // Row 3's segment is -1: left out, as TensorFlow. 16777216 + 5 is exact only in int32.
+    expect(ints.dtype).toBe('int32');
+    expect(Array.from(await ints.data())).toEqual([16777216, 1, 0, 0, 6, -5]);
+    expect(Array.from(await floats.data())).toEqual([8, 16, 2.5, 5]);
+    // An id past the segments is refused where the ids are in CPU memory.
+    if (BACKEND !== 'webgpu') {
+      expect(() => tf.unsortedSegmentSum(x, tf.tensor1d([0, 3, 1, 2], 'int32'), 3)).toThrow(
+        /unsortedSegmentSum: segment id 3 \(element 1\) is not below numSegments 3/,
+      );
+    }
+    // batchToSpaceND of int32: four 1×2 batches interleaved into one 2×4 image.
+    const parts = tf.tensor4d([0, 1, 2, 3, 4, 5, 6, 7], [4, 1, 2, 1], 'int32');
+    const joined = tf.batchToSpaceND(
+      parts,
+      [2, 2],
+      [
+        [0, 0],
+        [0, 0],
+      ],
+    );
+    expect(Array.from(await joined.data())).toEqual([0, 2, 1, 3, 4, 6, 5, 7]);
+    tf.dispose([x, ids, f, fIds, ints, floats, parts, joined]);
+  });
+
   it('multiplies int32 matrices, transposed and batched (wasm refused int32)', async () => {
     // A spatial transformer's "repeat": a column of indices times a row of ones.
     const column = tf.tensor2d([3, 1, 4], [3, 1], 'int32');

@@ -21,13 +21,15 @@ function grid(dtype: 'int32' | 'float32') {
 }
 
 describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
-  it('wraps cast, transpose, addN, pooling with positions, atan2 and the reductions (all and any too), once', () => {
+  it('wraps cast, transpose, addN, pooling with positions, int32 moves and sums, atan2 and the reductions, once', () => {
     const names = installWebGPUKernelFixes();
     expect(names).toEqual([
       'Cast',
       'Transpose',
       'AddN',
       'MaxPoolWithArgmax',
+      'BatchToSpaceND',
+      'UnsortedSegmentSum',
       'Atan2',
       'Max',
       'Min',
