@@ -3,10 +3,11 @@
  * `FloorDiv` of float32 tensors on cpu and WebGPU, integer division by zero (`FloorDiv`, `Mod`) on cpu and wasm and
  * of integers past 2^24 on wasm, int32 `Abs`, `Neg` and `Square` past 2^24 on cpu or wasm, nearest-neighbour resizes
  * of int32 images on every backend, running sums and products along a negative axis on every backend (and along inner
- * axes on WebGPU), paddings, multiples and pooling windows that TensorFlow refuses and TF.js computed with, pooling
- * windows far longer than the image on wasm, einsums with a label summed in one operand alone (and none on wasm), and
- * projective image transforms (`tf.image.transform`: later images, reflection, nearest sampling), and batched matrix
- * products whose batches both broadcast.
+ * axes on WebGPU), paddings, multiples and pooling windows that TensorFlow refuses and TF.js computed with, int32
+ * one-hot values (cpu) and pad constants (wasm) past 2^24, pooling windows far longer than the image on wasm, einsums
+ * with a label summed in one operand alone (and none on wasm), projective image transforms (`tf.image.transform`:
+ * later images, reflection, nearest sampling), batched matrix products whose batches both broadcast (and of int32 on
+ * wasm), and segment sums (int32 on cpu, none on wasm).
  * Each wraps TF.js's kernel and hands it every case it gets right; `guardBackends` puts them in when a backend starts
  * and before every pass. Not exported from the package.
  */
@@ -187,14 +188,45 @@ function running(name: string, backend: string, args: Args, original: tf.KernelF
  * TensorFlow refuses a negative padding ("Paddings must be non-negative"); TF.js's `PadV2` crops the tensor there
  * instead, so a corrupt or hostile model that asks for one ran on. Refused here, before any allocation.
  */
-function padNonNegative(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { paddings } = args.attrs as unknown as { paddings: [number, number][] };
+function padNonNegative(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { paddings, constantValue } = args.attrs as unknown as { paddings: [number, number][]; constantValue: number };
   if (paddings.some((p) => p[0] < 0 || p[1] < 0)) {
     throw new RangeError(
       `pad: paddings must be at least 0, got [${paddings.map((p) => `[${p.join(', ')}]`).join(', ')}]`,
     );
   }
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  if (backend === 'wasm' && x.dtype === 'int32' && Math.abs(constantValue) > 2 ** 24) {
+    // wasm's kernel writes an int32 constant through float32 (16777217 came back 16777216): padded with 0, and the
+    // constant filled in where the padding is.
+    const out = tf.tidy(() => {
+      const zeroPadded = tf.pad(x, paddings, 0);
+      const inside = tf.pad(tf.onesLike(x), paddings, 0);
+      return tf.where(tf.equal(inside, 1), zeroPadded, tf.fill(zeroPadded.shape, constantValue, 'int32'));
+    });
+    return asKernelResult(args.backend, out);
+  }
   return original(args);
+}
+
+/**
+ * An int32 one-hot encoding whose on or off value is past 2^24: TF.js's cpu kernel wrote them through float32
+ * (16777217 came back 16777216). Encoded with 1 and 0, and the values filled in; every other encoding is TF.js's.
+ */
+function oneHotInt32(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { indices } = args.inputs as unknown as { indices: tf.Tensor };
+  const { depth, onValue, offValue, dtype } = args.attrs as unknown as {
+    depth: number;
+    onValue: number;
+    offValue: number;
+    dtype: tf.DataType;
+  };
+  if (dtype !== 'int32' || (Math.abs(onValue) <= 2 ** 24 && Math.abs(offValue) <= 2 ** 24)) return original(args);
+  const out = tf.tidy(() => {
+    const hot = tf.oneHot(indices, depth, 1, 0, 'int32');
+    return tf.where(tf.equal(hot, 1), tf.fill(hot.shape, onValue, 'int32'), tf.fill(hot.shape, offValue, 'int32'));
+  });
+  return asKernelResult(args.backend, out);
 }
 
 /**
@@ -385,9 +417,9 @@ function transform(args: Args): tf.TensorInfo {
 /**
  * Puts the fixes in place of TF.js's kernels: `Abs` on cpu and wasm, `Neg` on wasm, `Square` on cpu; `FloorDiv`,
  * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `Tile`, `MaxPool`, `AvgPool`, `Einsum`, `Transform` and
- * `BatchMatMul` on every backend that has registered them, `UnsortedSegmentSum` of int32 on cpu, and `Einsum` and
- * `UnsortedSegmentSum` kernels on wasm. Registered in TF.js's kernel registry, so every such operation in the process gets
- * TensorFlow's values (or refusal) from then on; a lookup per kernel once in place.
+ * `BatchMatMul` on every backend that has registered them, `UnsortedSegmentSum` and `OneHot` of int32 on cpu, and
+ * `Einsum` and `UnsortedSegmentSum` kernels on wasm. Registered in TF.js's kernel registry, so every such operation in
+ * the process gets TensorFlow's values (or refusal) from then on; a lookup per kernel once in place.
  */
 export function fixKernels(): void {
   for (const [name, backends] of [
@@ -406,7 +438,7 @@ export function fixKernels(): void {
     for (const name of [tf.Cumsum, tf.Cumprod]) {
       replaceKernel(name, backend, (original) => (args) => running(name, backend, args, original));
     }
-    replaceKernel(tf.PadV2, backend, (original) => (args) => padNonNegative(args, original));
+    replaceKernel(tf.PadV2, backend, (original) => (args) => padNonNegative(backend, args, original));
     replaceKernel(tf.Tile, backend, (original) => (args) => tileNonNegative(args, original));
     replaceKernel(tf.MaxPool, backend, (original) => (args) => poolWindow('maxPool', backend, args, original));
     replaceKernel(tf.AvgPool, backend, (original) => (args) => poolWindow('avgPool', backend, args, original));
@@ -414,6 +446,7 @@ export function fixKernels(): void {
     replaceKernel(tf.Transform, backend, () => transform);
     replaceKernel(tf.BatchMatMul, backend, (original) => (args) => batchMatMul(backend, args, original));
     if (backend === 'cpu') {
+      replaceKernel(tf.OneHot, backend, (original) => (args) => oneHotInt32(args, original));
       replaceKernel(
         tf.UnsortedSegmentSum,
         backend,

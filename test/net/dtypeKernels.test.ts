@@ -145,6 +145,21 @@ describe('integer and boolean kernels', () => {
     },
   );
 
+  it.runIf(BACKEND !== 'webgpu')(
+    "keeps int32 one-hot values and a pad's constant past 2^24 (cpu and wasm wrote them through float32)",
+    async () => {
+      const idx = tf.tensor1d([0, 2], 'int32');
+      const x = tf.tensor1d([1, 2], 'int32');
+      const [hot, padded] = await expectNoLeak(
+        () => [tf.oneHot(idx, 3, 16777217, -16777219, 'int32'), tf.pad(x, [[1, 1]], 16777217)],
+        2,
+      );
+      expect(await values(hot)).toEqual(['int32', [16777217, -16777219, -16777219, -16777219, -16777219, 16777217]]);
+      expect(await values(padded)).toEqual(['int32', [16777217, 1, 2, 16777217]]);
+      tf.dispose([idx, x, hot, padded]);
+    },
+  );
+
   it('resizes an int32 image by nearest neighbour to int32, every digit kept (wasm gave float32)', async () => {
     // Values past 2^24, which float32 cannot hold: 16777217 would come back 16777216.
     const x = tf.tensor4d([16777217, -5, 2147483647, 7, 0, -2147483648], [1, 2, 3, 1], 'int32');
