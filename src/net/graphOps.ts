@@ -20,6 +20,7 @@ const EXPLICIT_MAX_POOL = 'cnn-activations/MaxPool';
 const REAL_FFT = 'cnn-activations/RFFT';
 const INVERSE_REAL_FFT = 'cnn-activations/IRFFT';
 const EINSUM = 'cnn-activations/Einsum';
+const INTEGER_MEAN = 'cnn-activations/Mean';
 
 /** TensorFlow's default epsilon of a fused batch normalization (TF.js's converter assumes 0.001). */
 const BATCH_NORM_EPSILON = 1e-4;
@@ -58,13 +59,27 @@ function roundsDown(a: tf.Tensor, b: tf.Tensor, remainder: tf.Tensor): tf.Tensor
 function truncateDiv(node: { inputs: tf.Tensor[] }): tf.Tensor[] {
   const [a, b] = node.inputs;
   if (a.dtype !== 'int32') return [tf.div(a, b)];
-  return [
-    tf.tidy(() => {
-      const quotient = tf.floorDiv(a, b);
-      // The 1 as an int32 tensor: a plain number would make the sum float32.
-      return tf.where(roundsDown(a, b, tf.mod(a, b)), tf.add(quotient, tf.scalar(1, 'int32')), quotient);
-    }),
-  ];
+  return [tf.tidy(() => truncatedQuotient(a, b))];
+}
+
+/** `a / b` of int32 tensors rounded toward zero. Call it in a `tf.tidy`. */
+function truncatedQuotient(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const quotient = tf.floorDiv(a, b);
+  // The 1 as an int32 tensor: a plain number would make the sum float32.
+  return tf.where(roundsDown(a, b, tf.mod(a, b)), tf.add(quotient, tf.scalar(1, 'int32')), quotient);
+}
+
+/**
+ * TensorFlow's `Mean` of integers: the sum divided by the count, rounded toward zero, an integer (the mean of 1, 2 and
+ * 4 is 2). TF.js's converter runs `tf.mean`, whose result is float32 (2.33), silently where the graph casts it or
+ * indexes with it next. Only integer nodes are rerouted here.
+ */
+function integerMean(node: { inputs: tf.Tensor[]; attrs: Record<string, unknown> }): tf.Tensor[] {
+  const [x, axis] = node.inputs;
+  // The converter reads a reduction's axes the same way.
+  const axes = tf.util.parseAxisParam(Array.from(axis.dataSync()), x.shape);
+  const count = axes.reduce((n, a) => n * x.shape[a], 1);
+  return [tf.tidy(() => truncatedQuotient(tf.sum(x, axes, node.attrs.keep_dims === true), tf.scalar(count, 'int32')))];
 }
 
 /**
@@ -285,9 +300,8 @@ function einsumOp(node: { inputs: tf.Tensor[]; attrs: Record<string, unknown> })
  * TensorFlow 1 operation, not `SelectV2`), its `Div` nodes and its `Mod` nodes (`FloorDiv`, `FloorMod` and `RealDiv`
  * are run by TensorFlow's rule already), its dilated transposed convolutions, its one-hot encodings along another axis
  * than the last, its batch normalizations in training mode or without an epsilon, its max pooling with explicit
- * padding, its real Fourier transforms and their inverses (at their own lengths), its
- * `Einsum` nodes. Changes the model itself, so it
- * runs so when run bare too.
+ * padding, its real Fourier transforms and their inverses (at their own lengths), its `Einsum` nodes, its means of
+ * integers. Changes the model itself, so it runs so when run bare too.
  */
 export function fixGraphOps(model: GraphModel): void {
   if (!registered) {
@@ -301,6 +315,7 @@ export function fixGraphOps(model: GraphModel): void {
     registerOp(REAL_FFT, realFft);
     registerOp(INVERSE_REAL_FFT, inverseRealFft);
     registerOp(EINSUM, einsumOp);
+    registerOp(INTEGER_MEAN, integerMean);
     registered = true;
   }
   rerouteGraphOp(model, 'Select', SELECT_V1);
@@ -317,4 +332,5 @@ export function fixGraphOps(model: GraphModel): void {
   rerouteGraphOp(model, 'RFFT', REAL_FFT);
   rerouteGraphOp(model, 'IRFFT', INVERSE_REAL_FFT);
   rerouteGraphOp(model, 'Einsum', EINSUM);
+  rerouteGraphOp(model, 'Mean', INTEGER_MEAN, (attr) => attr.T?.type === 'DT_INT32');
 }

@@ -275,6 +275,27 @@ async function einsumGraph(equation: string) {
   return loadGraphModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData }));
 }
 
+/**
+ * A 2×3 gray image cast to int32 and averaged along its rows (`Mean` of int32, keeping the axis), cast back to float.
+ */
+async function intMeanGraph() {
+  const I = { type: 'DT_INT32' };
+  const topology = {
+    node: [
+      { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: dims([1, 2, 3, 1]) } } },
+      konst('axis', 'DT_INT32', [1]),
+      { name: 'xInt', op: 'Cast', input: ['x'], attr: { SrcT: T, DstT: I } },
+      { name: 'mean', op: 'Mean', input: ['xInt', 'axis'], attr: { T: I, Tidx: I, keep_dims: { b: true } } },
+      { name: 'out', op: 'Cast', input: ['mean'], attr: { SrcT: I, DstT: T } },
+    ],
+    versions: { producer: 1 },
+  };
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [{ name: 'axis', shape: [1], dtype: 'int32' }];
+  return loadGraphModel(
+    tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: new Int32Array([2]).buffer }),
+  );
+}
+
 describe('graph operations as TensorFlow runs them', () => {
   const pixels = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
@@ -555,5 +576,14 @@ describe('graph operations as TensorFlow runs them', () => {
       net.dispose();
     }
     img.dispose();
+  });
+  it("averages integers as TensorFlow, rounding toward zero (TF.js's converter gave float32 means)", async () => {
+    const net = await toNetwork(await intMeanGraph(), { normalization: 'none' });
+    const img = tf.tensor3d([1, 2, 4, -1, -2, -4], [2, 3, 1]);
+    const out = await expectNoLeak(() => activations(net, img, 'out'), 1);
+    // 7 / 3 and -7 / 3 rounded toward zero: 2 and -2 (not 2.33 and -2.33).
+    expect(Array.from(await out.data())).toEqual([2, -2]);
+    tf.dispose([img, out]);
+    net.dispose();
   });
 });
