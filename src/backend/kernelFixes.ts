@@ -7,7 +7,8 @@
  * one-hot values (cpu) and pad constants (wasm) past 2^24, pooling windows far longer than the image on wasm, einsums
  * with a label summed in one operand alone (and none on wasm), projective image transforms (`tf.image.transform`:
  * later images, reflection, nearest sampling), batched matrix products whose batches both broadcast (and of int32 on
- * wasm), and segment sums (int32 on cpu, none on wasm).
+ * wasm), segment sums (int32 on cpu, none on wasm), and `atan2` of zeros (WebGPU, WebGL), `log1p` below -1 and
+ * clipping beside a NaN (WebGL).
  * Each wraps TF.js's kernel and hands it every case it gets right; `guardBackends` puts them in when a backend starts
  * and before every pass. Not exported from the package.
  */
@@ -16,7 +17,7 @@ import { readsValues } from './argumentChecks.js';
 import { BACKEND_NAMES } from './backendNames.js';
 import { einsum, tfjsEinsumRight } from './einsum.js';
 import { projectiveTransform, type TransformAttrs } from './imageTransform.js';
-import { asKernelResult, replaceKernel } from './kernelReplacement.js';
+import { asKernelResult, replaceKernel, tfjsKernels } from './kernelReplacement.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -404,6 +405,55 @@ function batchMatMul(backend: string, args: Args, original: tf.KernelFunc): tf.T
   );
 }
 
+/**
+ * `atan2(y, x)` for a zero `y`, as TensorFlow (C's `atan2`): `y` itself (±0) toward a positive `x` or +0, and ±π
+ * (the sign of `y`'s) toward a negative `x` or -0. TF.js's shaders gave ±3π/4 for two zeros on WebGPU and, on WebGL, 0 for
+ * two zeros and π for atan2(-0, 0.75) (WGSL and GLSL leave these undefined); every other pair is TF.js's. A number's
+ * sign, a zero's included, is read as the sign of its reciprocal.
+ */
+function atan2OfZeros(args: Args): tf.TensorInfo {
+  const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
+  const out = tf.tidy(() => {
+    const raw = tfjsKernels(() => tf.atan2(a, b));
+    const full = (t: tf.Tensor) => tf.broadcastTo(t, raw.shape);
+    const negative = (t: tf.Tensor) => tf.less(tf.div(1, full(t)), 0);
+    const pi = tf.where(negative(a), tf.fill(raw.shape, -Math.PI), tf.fill(raw.shape, Math.PI));
+    const atZero = tf.where(negative(b), pi, full(a));
+    return tf.where(tf.logicalAnd(tf.equal(full(a), 0), tf.logicalNot(tf.isNaN(full(b)))), atZero, raw);
+  });
+  return asKernelResult(args.backend, out);
+}
+
+/**
+ * `log1p(x)` below -1 is NaN and at -1 is -Infinity, as in TensorFlow; TF.js's WebGL shader gave log |1 + x| (GLSL
+ * leaves the logarithm of 0 and of a negative number undefined): -1.5 gave -0.69, -1 gave -88. Corrected there; every
+ * other value is TF.js's.
+ */
+function log1pBelowMinusOne(args: Args): tf.TensorInfo {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  const out = tf.tidy(() => {
+    const raw = tfjsKernels(() => tf.log1p(x));
+    const atMinusOne = tf.where(tf.equal(x, -1), tf.fill(x.shape, Number.NEGATIVE_INFINITY), raw);
+    return tf.where(tf.less(x, -1), tf.fill(x.shape, Number.NaN), atMinusOne);
+  });
+  return asKernelResult(args.backend, out);
+}
+
+/**
+ * A float clipping on WebGL by comparisons: TF.js's packed shader left every value of a texel holding a NaN unclipped
+ * (`[NaN, -5]` clipped to [-1, 1] gave `[NaN, -5]`). NaN stays NaN, as in TensorFlow. Int32 clipping is TF.js's.
+ */
+function clipBesideNaN(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  if (x.dtype !== 'float32') return original(args);
+  const { clipValueMin, clipValueMax } = args.attrs as unknown as { clipValueMin: number; clipValueMax: number };
+  const out = tf.tidy(() => {
+    const above = tf.where(tf.less(x, clipValueMin), tf.fill(x.shape, clipValueMin), x);
+    return tf.where(tf.greater(above, clipValueMax), tf.fill(x.shape, clipValueMax), above);
+  });
+  return asKernelResult(args.backend, out);
+}
+
 /** `tf.image.transform` as TensorFlow computes it (`imageTransform.ts`), on every backend, in place of TF.js's. */
 function transform(args: Args): tf.TensorInfo {
   const { image, transforms } = args.inputs as unknown as { image: tf.Tensor4D; transforms: tf.Tensor2D };
@@ -445,6 +495,11 @@ export function fixKernels(): void {
     replaceKernel(tf.Einsum, backend, (original) => (args) => einsumKernel(args, original));
     replaceKernel(tf.Transform, backend, () => transform);
     replaceKernel(tf.BatchMatMul, backend, (original) => (args) => batchMatMul(backend, args, original));
+    if (backend === 'webgpu' || backend === 'webgl') replaceKernel(tf.Atan2, backend, () => atan2OfZeros);
+    if (backend === 'webgl') {
+      replaceKernel(tf.Log1p, backend, () => log1pBelowMinusOne);
+      replaceKernel(tf.ClipByValue, backend, (original) => (args) => clipBesideNaN(args, original));
+    }
     if (backend === 'cpu') {
       replaceKernel(tf.OneHot, backend, (original) => (args) => oneHotInt32(args, original));
       replaceKernel(

@@ -21,7 +21,9 @@ export function replaceKernel(name: string, backend: string, wrap: (original: tf
   const current = tf.getKernel(name, backend);
   const key = `${backend}/${name}`;
   if (current === undefined || current.kernelFunc === ours.get(key)) return;
-  const kernelFunc = wrap(current.kernelFunc);
+  const original = current.kernelFunc;
+  const fixed = wrap(original);
+  const kernelFunc: tf.KernelFunc = (args) => (bypass ? original(args) : fixed(args));
   ours.set(key, kernelFunc);
   wrapped.set(key, current.kernelFunc);
   tf.unregisterKernel(name, backend);
@@ -37,6 +39,28 @@ export function replacedKernel(name: string, backend: string): tf.KernelFunc | u
   const key = `${backend}/${name}`;
   const current = tf.getKernel(name, backend);
   return current !== undefined && current.kernelFunc === ours.get(key) ? wrapped.get(key) : undefined;
+}
+
+/** Set while {@link tfjsKernels} runs: the library's replacements then hand every call to TF.js's kernel. */
+let bypass = false;
+
+/**
+ * Runs `f` with TF.js's own kernels in place of the library's replacements: for a fix that computes with the kernel it
+ * replaces (TF.js's result, then corrected), without calling itself again.
+ */
+export function tfjsKernels<T>(f: () => T): T {
+  const outer = bypass;
+  bypass = true;
+  try {
+    return f();
+  } finally {
+    bypass = outer;
+  }
+}
+
+/** Whether {@link tfjsKernels} is running (for the WebGPU fixes, which install their kernels their own way). */
+export function bypassingFixes(): boolean {
+  return bypass;
 }
 
 /**

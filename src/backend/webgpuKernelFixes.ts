@@ -16,7 +16,8 @@
  *   and TF.js's other backends return; fixed by finding the first position equal to the extreme.
  * - (`tf.matMul` of batches that both broadcast, which failed here, is fixed on every backend in `kernelFixes.ts`.)
  * - `tf.maxPoolWithArgmax` points at another of several tied maxima than the first, which TensorFlow points at; fixed
- *   by pooling the image flipped (see `maxPoolFirstOfTies`). `tf.atan2(±0, ±0)` gave ±3π/4 (see `atan2OfZeros`).
+ *   by pooling the image flipped (see `maxPoolFirstOfTies`). (`tf.atan2(±0, ±0)`, which gave ±3π/4, is fixed with
+ *   WebGL's in `kernelFixes.ts`.)
  * - `tf.batchToSpaceND` and `tf.unsortedSegmentSum` of int32 gave other numbers (a transpose's shader, float bits).
  *   Routed through float32 too.
  * - `tf.addN` of more than 7 tensors (any dtype) builds a shader that reads more storage buffers than a device allows
@@ -33,7 +34,7 @@
  * (the shaders returned a scalar 0), by the check `argumentChecks.ts` puts on the other backends.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { asKernelResult } from './kernelReplacement.js';
+import { asKernelResult, bypassingFixes, tfjsKernels } from './kernelReplacement.js';
 import { assertDistinctAxes } from './argumentChecks.js';
 import { maxPoolWithArgmaxArgs } from './poolArgs.js';
 
@@ -111,7 +112,7 @@ export function installWebGPUKernelFixes(): string[] {
 
   wrap(tf.MaxPoolWithArgmax, (original) => (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
-    if (bypass || (args.backend as Backend).shouldExecuteOnCPU?.([x])) return original(args);
+    if (bypassingFixes() || (args.backend as Backend).shouldExecuteOnCPU?.([x])) return original(args);
     return maxPoolFirstOfTies(args);
   });
 
@@ -124,12 +125,6 @@ export function installWebGPUKernelFixes(): string[] {
       return viaFloat32(args, original, x.dtype);
     });
   }
-
-  wrap(tf.Atan2, (original) => (args) => {
-    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    if (bypass || (args.backend as Backend).shouldExecuteOnCPU?.([a, b])) return original(args);
-    return atan2OfZeros(args);
-  });
 
   for (const name of REDUCTIONS) {
     wrap(name, (original) => (args) => {
@@ -184,37 +179,6 @@ function firstOfTies(args: KernelArgs, name: string): tf.TensorInfo {
     const position = tf.reshape(tf.range(0, n, 1, 'float32'), along);
     const first = tf.min(tf.where(tf.equal(v, extreme), tf.broadcastTo(position, x.shape), tf.fill(x.shape, n)), axis);
     return tf.cast(tf.where(tf.equal(first, n), tf.zerosLike(first), first), 'int32');
-  });
-  return asKernelResult(args.backend, out);
-}
-
-/** Set while a fix runs TF.js's own kernels (see {@link tfjsKernels}): the wrappers then hand calls straight on. */
-let bypass = false;
-
-/** Runs `f`, whose operations reach TF.js's kernels unwrapped (a fix computing with the kernel it wraps). */
-function tfjsKernels<T>(f: () => T): T {
-  bypass = true;
-  try {
-    return f();
-  } finally {
-    bypass = false;
-  }
-}
-
-/**
- * `atan2(y, x)` where both are zero, as TensorFlow (C's `atan2`): ±0 for x = +0 and ±π for x = -0, the sign of y's.
- * TF.js's shader gave ±3π/4 (WGSL leaves `atan2(0, 0)` undefined); every other pair is TF.js's. A zero's sign is
- * read as the sign of its reciprocal (±Infinity).
- */
-function atan2OfZeros(args: KernelArgs): tf.TensorInfo {
-  const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
-  const out = tf.tidy(() => {
-    const raw = tfjsKernels(() => tf.atan2(a, b));
-    const full = (t: tf.Tensor) => tf.broadcastTo(t, raw.shape);
-    const negative = (t: tf.Tensor) => tf.less(tf.div(1, full(t)), 0);
-    const pi = tf.where(negative(a), tf.fill(raw.shape, -Math.PI), tf.fill(raw.shape, Math.PI));
-    const atZeros = tf.where(negative(b), pi, full(a));
-    return tf.where(tf.logicalAnd(tf.equal(full(a), 0), tf.equal(full(b), 0)), atZeros, raw);
   });
   return asKernelResult(args.backend, out);
 }

@@ -21,7 +21,7 @@ function grid(dtype: 'int32' | 'float32') {
 }
 
 describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
-  it('wraps cast, transpose, addN, pooling with positions, int32 moves and sums, atan2 and the reductions, once', () => {
+  it('wraps cast, transpose, addN, pooling with positions, int32 moves and sums and the reductions, once', () => {
     const names = installWebGPUKernelFixes();
     expect(names).toEqual([
       'Cast',
@@ -30,7 +30,6 @@ describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
       'MaxPoolWithArgmax',
       'BatchToSpaceND',
       'UnsortedSegmentSum',
-      'Atan2',
       'Max',
       'Min',
       'Sum',
