@@ -85,7 +85,7 @@ function spreadByStride(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
  * The input gradient of a 'valid' max pooling with elementwise operations (any padding: {@link paddedMaxPoolInputGrad}):
  * for each offset of the window, in row-major order, the outputs whose maximum sits there (and at no earlier offset)
  * send their gradient back to it.
- * The same routing as TF's MaxPoolGrad (each window's first maximum), for webgpu, whose kernel sends a tied
+ * The same routing as TF's MaxPoolGrad (each window's first maximum), for webgpu and webgl, whose kernels send a tied
  * maximum's gradient to another of the tied cells. It costs several times the kernel. The cpu backend uses its
  * kernel. TF.js's wasm kernel drops the gradient of some windows next to padding (measured: a tiny network's input
  * gradient off by 200% against central differences): wasm has a one-pass kernel of ours (wasmKernels.ts).
@@ -792,7 +792,7 @@ const CONFIGS: tf.GradConfig[] = [
         x: () =>
           onWasm(dy as tf.Tensor, x)
             ? run(WASM_MAXPOOL_GRAD, { dy: dy as tf.Tensor, x, y }, { filterSize, strides, pad, dimRoundingMode })
-            : tf.getBackend() === 'webgpu'
+            : tf.getBackend() === 'webgpu' || tf.getBackend() === 'webgl'
               ? paddedMaxPoolInputGrad(dy as tf.Tensor4D, x as tf.Tensor4D, y as tf.Tensor4D, attrs)
               : run(
                   'MaxPoolGrad',

@@ -7,13 +7,16 @@
  *
  * Needs `npm run build` first (dist/) and Chromium; skipped, saying so, without Chromium.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeGraphModel } from '../../scripts/model/graphWriter.js';
 import { ROOT, checkLibraryBuilt, findChromium, launchChromium } from '../helpers/browser.js';
+import { CLASSES, LAYERS, NORMALIZATION, PARAMS } from '../helpers/tinyNetwork.js';
 import { avifHeader, bmpFile, buildPng, gifHeader, icoFile, pngChunk, webpHeader } from '../io/fixtures.js';
 
 const CHROMIUM = findChromium();
@@ -153,6 +156,20 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
       // No backend started: for what must be refused before one is.
       '/bare.js': await bundle(''),
     };
+    // The tiny test network (a 3×3 max pooling after conv_b), served at /tiny/.
+    const tiny = mkdtempSync(path.join(tmpdir(), 'cnn-tiny-web-'));
+    const spec = {
+      name: 'tinynet',
+      description: 'a test network',
+      inputSize: [9, 11, 3] as [number, number, number],
+      normalization: NORMALIZATION,
+    };
+    writeGraphModel(
+      { ...spec, normalization: NORMALIZATION, layers: LAYERS, classNames: CLASSES, params: PARAMS },
+      tiny,
+    );
+    for (const f of ['model.json', 'group1-shard1of1.bin']) FILES[`/tiny/${f}`] = readFileSync(path.join(tiny, f));
+    rmSync(tiny, { recursive: true, force: true });
     const chromium = await launchChromium({ webgpu: false });
     close = chromium.close;
     const serve = async (p: Page) => {
@@ -227,6 +244,30 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
       ],
       leaked: 0,
     });
+  });
+
+  it("routes max pooling's gradient to a window's first maximum on WebGL, as TensorFlow", async () => {
+    // The library's gradients go in with its first gradient (gradCAM on the tiny network); then a max pooling whose
+    // windows tie. TF.js's WebGL MaxPoolGrad shader sent a tied maximum's gradient to another cell than the first.
+    const out = await run(
+      'const gradOn = async (backend) => {' +
+        '  await lib.initBackend({ backend }); if (backend === "webgl") tf.env().set("WEBGL_CPU_FORWARD", false);' +
+        '  const net = await lib.importNetwork(location.origin + "/tiny/model.json");' +
+        '  const img = tf.fill([9, 11, 3], 100);' +
+        '  const cam = await lib.gradCAM(net, img, 0, { featureLayer: "conv_b" }); tf.dispose([img, cam.map]);' +
+        '  net.dispose();' +
+        '  const x = tf.tensor4d([1, 1, 2, 0, 1, 1, 2, 2, 3, 0, 0, 0, 0, 3, 0, 0], [1, 4, 4, 1]);' +
+        '  const g = tf.grad((t) => tf.sum(tf.maxPool(t, 2, 2, "valid")))(x);' +
+        '  const v = [...(await g.data())]; tf.dispose([x, g]); return v;' +
+        '};' +
+        'try {' +
+        '  return [await gradOn("cpu"), await gradOn("webgl")];' +
+        "} finally { tf.env().set('WEBGL_CPU_FORWARD', true); await lib.initBackend({ backend: 'cpu' }); }",
+    );
+    // Each 2×2 window's first maximum gets the gradient: (0, 0) of four 1s, (0, 2) of three 2s, (2, 0) of two 3s and
+    // (2, 2) of four 0s.
+    const want = [1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0];
+    expect(out).toEqual({ value: [want, want], leaked: 0 });
   });
 
   it('imread refuses a bad source before it starts a backend', async () => {
