@@ -2,13 +2,12 @@
  * Fixes of TF.js 4.22's wasm kernels that answer otherwise than TensorFlow without an error, found by comparing them
  * with the cpu backend: a gather with batch dimensions, int32 clipping, casts to bool, bool reversals and choices
  * (`where`), the last two of which wrote past the end of their result and broke the heap, float one-hot encodings,
- * convolutions with `'same'` padding and a stride longer than the kernel, NaN through `maximum`, `minimum` and clipping,
- * fused matrix products' biases when transposed
- * or batched, and max pooling with the maxima's positions,
- * 3-D max pooling and dilations and their gradients (wrong for windows of values at most 0; replaced whole, the last
- * ones in `wasmWindowMax.ts`). Each wraps TF.js's kernel and hands it
- * every case it gets right (other dtypes, no batch dimensions, other strides); `guardBackends` puts them in when a
- * backend starts and before every pass. Not exported from the package.
+ * convolutions with `'same'` padding and a stride longer than the kernel, NaN through `maximum`, `minimum` and
+ * clipping, fused matrix products' biases when transposed or batched, and max pooling with the maxima's positions, 3-D
+ * max pooling and dilations and their gradients (wrong for windows of values at most 0; replaced whole, the last ones
+ * in `wasmWindowMax.ts`). Each wraps TF.js's kernel and hands it every case it gets right (other dtypes, no batch
+ * dimensions, other strides); `guardBackends` puts them in when a backend starts and before every pass. Not exported
+ * from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asKernelResult, replaceKernel } from './kernelReplacement.js';
