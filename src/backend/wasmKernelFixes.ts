@@ -71,7 +71,7 @@ function gatherBatched(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.
 function clipInt32(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { x } = args.inputs as unknown as { x: tf.Tensor };
   const { clipValueMin, clipValueMax } = args.attrs as unknown as { clipValueMin: number; clipValueMax: number };
-  if (hasNaN(x)) {
+  if (hasNaN(args, x)) {
     // NaN stays NaN, as in TensorFlow (TF.js's wasm kernel clipped it to the lower bound).
     const clipped = tf.tidy(() => {
       const inside = tf.where(tf.less(x, clipValueMin), tf.fill(x.shape, clipValueMin), x);
@@ -89,9 +89,15 @@ function clipInt32(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Tens
   return asKernelResult(args.backend, out);
 }
 
-/** Whether a float32 tensor holds a NaN (its values are in CPU memory on wasm). */
-function hasNaN(t: tf.Tensor): boolean {
-  return t.dtype === 'float32' && (t.dataSync() as Float32Array).some(Number.isNaN);
+/** Whether a float32 tensor holds a NaN (its values are on the wasm heap, in CPU memory). */
+function hasNaN(args: Args, t: tf.Tensor): boolean {
+  if (t.dtype !== 'float32') return false;
+  // A view of the wasm heap (a public method of TF.js's wasm backend), scanned without a copy or a callback.
+  const values = (args.backend as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array }).typedArrayFromHeap(
+    t,
+  );
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) return true;
+  return false;
 }
 
 /**
@@ -101,7 +107,8 @@ function hasNaN(t: tf.Tensor): boolean {
  */
 function extremeWithNaN(name: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
-  if (!hasNaN(a) && !hasNaN(b)) return original(args);
+  // TF.js's kernels keep a NaN of `a`: only `b` need be read (often a scalar bound).
+  if (!hasNaN(args, b)) return original(args);
   const out = tf.tidy(() => {
     const shape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const [x, y] = [tf.broadcastTo(a, shape), tf.broadcastTo(b, shape)];
