@@ -6,15 +6,14 @@
  * windows of size 0, a transposed convolution's output shape that disagrees with its input, a reduction over an axis
  * named twice, a negative radius for local response normalization. A model file that asks for them is corrupt or
  * hostile; on wasm, TF.js read whatever the heap held there. Each check throws TensorFlow's reason as a `RangeError`
- * before the kernel runs, and hands every valid call to TF.js's kernel unchanged (3-D max pooling on wasm to the
- * library's, `wasmWindowMax.ts`); `guardBackends` puts them in when a backend starts and before every pass. Index values are
- * read on the cpu and wasm backends only (their data is already in CPU memory; WebGPU's shaders stay inside their
- * buffers). Not exported from the package.
+ * before the kernel runs, and hands every valid call to the kernel beneath unchanged (TF.js's, or a fix of the
+ * library's around it: the checks wrap outermost); `guardBackends` puts them in when a backend starts and before every
+ * pass. Index values are read on the cpu and wasm backends only (their data is already in CPU memory; WebGPU's shaders
+ * stay inside their buffers). Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES } from './backendNames.js';
-import { asKernelResult, replaceKernel } from './kernelReplacement.js';
-import { wasmMaxPool3d } from './wasmWindowMax.js';
+import { replaceKernel } from './kernelReplacement.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -109,25 +108,16 @@ function transpose(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Tens
 
 /**
  * `bincount(x, ...)`, `denseBincount(x, ...)`: the values counted must be at least 0 (TF.js's wasm kernel skipped
- * negative ones where its cpu kernel refuses them). After the check, `denseBincount` with `binaryOutput` on cpu and
- * WebGPU is the library's: TF.js's cpu kernel counted a vector's values (2 for a value seen twice) and its WebGPU
- * kernel gave zeros. Here each row's values one-hot encoded (a value past `size` encodes to nothing, as TensorFlow
- * leaves it out), and 1 wherever one of them is.
+ * negative ones where its cpu kernel refuses them).
  */
 function bincount(name: string, backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { x, weights } = args.inputs as unknown as { x: tf.Tensor; weights: tf.Tensor };
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
   if (readsValues(backend)) {
     const values = x.dataSync();
     const bad = values.findIndex((v) => !(v >= 0));
     if (bad >= 0) throw new RangeError(`${name}: the values counted must be at least 0, got ${values[bad]}`);
   }
-  const { size, binaryOutput } = args.attrs as unknown as { size: number; binaryOutput?: boolean };
-  if (name !== 'denseBincount' || !binaryOutput || backend === 'wasm') return original(args);
-  const out = tf.tidy(() => {
-    const seen = tf.max(tf.oneHot(tf.cast(x, 'int32'), size, 1, 0, 'int32'), x.rank - 1);
-    return tf.cast(seen, weights.dtype);
-  });
-  return asKernelResult(args.backend, out);
+  return original(args);
 }
 
 /** `spaceToBatchND(x, blockShape, paddings)`: blocks of at least 1, paddings of at least 0 (TF.js cropped). */
@@ -231,13 +221,18 @@ function lrn(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo
  */
 export function checkKernelArguments(): void {
   for (const backend of BACKEND_NAMES) {
-    replaceKernel(tf.GatherNd, backend, (original) => (args) => gatherNd(backend, args, original));
-    replaceKernel(tf.ScatterNd, backend, (original) => (args) => scatterNd(backend, args, original));
-    replaceKernel(tf.CropAndResize, backend, (original) => (args) => cropAndResize(backend, args, original));
-    replaceKernel(tf.Slice, backend, (original) => (args) => slice(args, original));
-    replaceKernel(tf.ResizeBilinear, backend, (original) => (args) => resizeBilinear(args, original));
+    replaceKernel(tf.GatherNd, backend, 'argumentChecks', (original) => (args) => gatherNd(backend, args, original));
+    replaceKernel(tf.ScatterNd, backend, 'argumentChecks', (original) => (args) => scatterNd(backend, args, original));
+    replaceKernel(
+      tf.CropAndResize,
+      backend,
+      'argumentChecks',
+      (original) => (args) => cropAndResize(backend, args, original),
+    );
+    replaceKernel(tf.Slice, backend, 'argumentChecks', (original) => (args) => slice(args, original));
+    replaceKernel(tf.ResizeBilinear, backend, 'argumentChecks', (original) => (args) => resizeBilinear(args, original));
     if (readsValues(backend)) {
-      replaceKernel(tf.Transpose, backend, (original) => (args) => transpose(args, original));
+      replaceKernel(tf.Transpose, backend, 'argumentChecks', (original) => (args) => transpose(args, original));
       for (const [kernel, name] of [
         [tf.Sum, 'sum'],
         [tf.Mean, 'mean'],
@@ -247,7 +242,7 @@ export function checkKernelArguments(): void {
         [tf.All, 'all'],
         [tf.Any, 'any'],
       ] as const) {
-        replaceKernel(kernel, backend, (original) => (args) => {
+        replaceKernel(kernel, backend, 'argumentChecks', (original) => (args) => {
           assertDistinctAxes(name, args);
           return original(args);
         });
@@ -257,14 +252,17 @@ export function checkKernelArguments(): void {
       [tf.Bincount, 'bincount'],
       [tf.DenseBincount, 'denseBincount'],
     ] as const) {
-      replaceKernel(kernel, backend, (original) => (args) => bincount(name, backend, args, original));
+      replaceKernel(kernel, backend, 'argumentChecks', (original) => (args) => bincount(name, backend, args, original));
     }
-    replaceKernel(tf.SpaceToBatchND, backend, (original) => (args) => spaceToBatch(args, original));
-    replaceKernel(tf.Conv2DBackpropInput, backend, (original) => (args) => convTranspose(args, original));
-    // On wasm, after the check, the library's kernel: TF.js's started each window's maximum at 1.2e-38.
-    const maxPool3dKernel = (original: tf.KernelFunc) => (backend === 'wasm' ? wasmMaxPool3d : original);
-    replaceKernel(tf.MaxPool3D, backend, (original) => (args) => pool3d('maxPool3d', args, maxPool3dKernel(original)));
-    replaceKernel(tf.AvgPool3D, backend, (original) => (args) => pool3d('avgPool3d', args, original));
-    replaceKernel(tf.LRN, backend, (original) => (args) => lrn(args, original));
+    replaceKernel(tf.SpaceToBatchND, backend, 'argumentChecks', (original) => (args) => spaceToBatch(args, original));
+    replaceKernel(
+      tf.Conv2DBackpropInput,
+      backend,
+      'argumentChecks',
+      (original) => (args) => convTranspose(args, original),
+    );
+    replaceKernel(tf.MaxPool3D, backend, 'argumentChecks', (original) => (args) => pool3d('maxPool3d', args, original));
+    replaceKernel(tf.AvgPool3D, backend, 'argumentChecks', (original) => (args) => pool3d('avgPool3d', args, original));
+    replaceKernel(tf.LRN, backend, 'argumentChecks', (original) => (args) => lrn(args, original));
   }
 }

@@ -211,6 +211,22 @@ function padNonNegative(backend: string, args: Args, original: tf.KernelFunc): t
 }
 
 /**
+ * `denseBincount` with `binaryOutput`: TF.js's cpu kernel counted a vector's values (2 for a value seen twice) and its
+ * WebGPU kernel gave zeros. Here each row's values one-hot encoded (a value past `size` encodes to nothing, as
+ * TensorFlow leaves it out), and 1 wherever one of them is. Counting is TF.js's.
+ */
+function binaryBincount(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { size, binaryOutput } = args.attrs as unknown as { size: number; binaryOutput?: boolean };
+  if (!binaryOutput) return original(args);
+  const { x, weights } = args.inputs as unknown as { x: tf.Tensor; weights: tf.Tensor };
+  const out = tf.tidy(() => {
+    const seen = tf.max(tf.oneHot(tf.cast(x, 'int32'), size, 1, 0, 'int32'), x.rank - 1);
+    return tf.cast(seen, weights.dtype);
+  });
+  return asKernelResult(args.backend, out);
+}
+
+/**
  * An int32 one-hot encoding whose on or off value is past 2^24: TF.js's cpu kernel wrote them through float32
  * (16777217 came back 16777216). Encoded with 1 and 0, and the values filled in; every other encoding is TF.js's.
  */
@@ -467,9 +483,10 @@ function transform(args: Args): tf.TensorInfo {
 /**
  * Puts the fixes in place of TF.js's kernels: `Abs` on cpu and wasm, `Neg` on wasm, `Square` on cpu; `FloorDiv`,
  * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `Tile`, `MaxPool`, `AvgPool`, `Einsum`, `Transform` and
- * `BatchMatMul` on every backend that has registered them, `UnsortedSegmentSum` and `OneHot` of int32 on cpu, and
- * `Einsum` and `UnsortedSegmentSum` kernels on wasm. Registered in TF.js's kernel registry, so every such operation in
- * the process gets TensorFlow's values (or refusal) from then on; a lookup per kernel once in place.
+ * `BatchMatMul` on every backend that has registered them, a binary `DenseBincount` on all but wasm,
+ * `UnsortedSegmentSum` and `OneHot` of int32 on cpu, and `Einsum` and `UnsortedSegmentSum` kernels on wasm. Registered
+ * in TF.js's kernel registry, so every such operation in the process gets TensorFlow's values (or refusal) from then
+ * on; a lookup per kernel once in place.
  */
 export function fixKernels(): void {
   for (const [name, backends] of [
@@ -478,33 +495,52 @@ export function fixKernels(): void {
     [tf.Square, ['cpu']],
   ] as const) {
     for (const backend of backends) {
-      replaceKernel(name, backend, (original) => (args) => exactIntUnary(name, args, original));
+      replaceKernel(name, backend, 'kernelFixes', (original) => (args) => exactIntUnary(name, args, original));
     }
   }
   for (const backend of BACKEND_NAMES) {
-    replaceKernel(tf.FloorDiv, backend, (original) => (args) => floorDiv(backend, args, original));
-    replaceKernel(tf.Mod, backend, (original) => (args) => mod(backend, args, original));
-    replaceKernel(tf.ResizeNearestNeighbor, backend, (original) => (args) => resizeNearestInt32(args, original));
+    replaceKernel(tf.FloorDiv, backend, 'kernelFixes', (original) => (args) => floorDiv(backend, args, original));
+    replaceKernel(tf.Mod, backend, 'kernelFixes', (original) => (args) => mod(backend, args, original));
+    replaceKernel(
+      tf.ResizeNearestNeighbor,
+      backend,
+      'kernelFixes',
+      (original) => (args) => resizeNearestInt32(args, original),
+    );
     for (const name of [tf.Cumsum, tf.Cumprod]) {
-      replaceKernel(name, backend, (original) => (args) => running(name, backend, args, original));
+      replaceKernel(name, backend, 'kernelFixes', (original) => (args) => running(name, backend, args, original));
     }
-    replaceKernel(tf.PadV2, backend, (original) => (args) => padNonNegative(backend, args, original));
-    replaceKernel(tf.Tile, backend, (original) => (args) => tileNonNegative(args, original));
-    replaceKernel(tf.MaxPool, backend, (original) => (args) => poolWindow('maxPool', backend, args, original));
-    replaceKernel(tf.AvgPool, backend, (original) => (args) => poolWindow('avgPool', backend, args, original));
-    replaceKernel(tf.Einsum, backend, (original) => (args) => einsumKernel(args, original));
-    replaceKernel(tf.Transform, backend, () => transform);
-    replaceKernel(tf.BatchMatMul, backend, (original) => (args) => batchMatMul(backend, args, original));
-    if (backend === 'webgpu' || backend === 'webgl') replaceKernel(tf.Atan2, backend, () => atan2OfZeros);
+    replaceKernel(tf.PadV2, backend, 'kernelFixes', (original) => (args) => padNonNegative(backend, args, original));
+    replaceKernel(tf.Tile, backend, 'kernelFixes', (original) => (args) => tileNonNegative(args, original));
+    replaceKernel(
+      tf.MaxPool,
+      backend,
+      'kernelFixes',
+      (original) => (args) => poolWindow('maxPool', backend, args, original),
+    );
+    replaceKernel(
+      tf.AvgPool,
+      backend,
+      'kernelFixes',
+      (original) => (args) => poolWindow('avgPool', backend, args, original),
+    );
+    replaceKernel(tf.Einsum, backend, 'kernelFixes', (original) => (args) => einsumKernel(args, original));
+    replaceKernel(tf.Transform, backend, 'kernelFixes', () => transform);
+    replaceKernel(tf.BatchMatMul, backend, 'kernelFixes', (original) => (args) => batchMatMul(backend, args, original));
+    if (backend !== 'wasm')
+      replaceKernel(tf.DenseBincount, backend, 'kernelFixes', (original) => (args) => binaryBincount(args, original));
+    if (backend === 'webgpu' || backend === 'webgl')
+      replaceKernel(tf.Atan2, backend, 'kernelFixes', () => atan2OfZeros);
     if (backend === 'webgl') {
-      replaceKernel(tf.Log1p, backend, () => log1pBelowMinusOne);
-      replaceKernel(tf.ClipByValue, backend, (original) => (args) => clipBesideNaN(args, original));
+      replaceKernel(tf.Log1p, backend, 'kernelFixes', () => log1pBelowMinusOne);
+      replaceKernel(tf.ClipByValue, backend, 'kernelFixes', (original) => (args) => clipBesideNaN(args, original));
     }
     if (backend === 'cpu') {
-      replaceKernel(tf.OneHot, backend, (original) => (args) => oneHotInt32(args, original));
+      replaceKernel(tf.OneHot, backend, 'kernelFixes', (original) => (args) => oneHotInt32(args, original));
       replaceKernel(
         tf.UnsortedSegmentSum,
         backend,
+        'kernelFixes',
         (original) => (args) =>
           (args.inputs.x as tf.TensorInfo).dtype === 'int32' ? segmentSum(args) : original(args),
       );

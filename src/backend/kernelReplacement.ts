@@ -4,41 +4,68 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** The kernel functions `replaceKernel` registered, by backend and kernel name. */
-const ours = new Map<string, tf.KernelFunc>();
+/**
+ * The modules that replace TF.js's kernels, by file name, in the order their wraps nest, innermost first: the
+ * library's faster wasm kernels (`net/wasmKernels.ts`) right around TF.js's, then the fixes of what TF.js's wasm
+ * kernels answer wrong (`wasmKernelFixes.ts`), the strided slice (`stridedSlice.ts`), the fixes for every backend
+ * (`kernelFixes.ts`), and the argument checks (`argumentChecks.ts`) outermost, so that a call is checked before any of
+ * them runs. A module wraps a kernel once; another module's wrap of the same kernel goes around or inside it.
+ */
+export const REPLACERS = ['wasmKernels', 'wasmKernelFixes', 'stridedSlice', 'kernelFixes', 'argumentChecks'] as const;
 
-/** The kernel function each of those wraps. */
-const wrapped = new Map<string, tf.KernelFunc>();
+/** One of {@link REPLACERS}. */
+export type Replacer = (typeof REPLACERS)[number];
+
+type Wrap = (inner: tf.KernelFunc) => tf.KernelFunc;
+
+/** A kernel the library has replaced: the kernel function registered before, each replacer's wrap, and the result. */
+interface Replacement {
+  readonly original: tf.KernelFunc;
+  readonly wraps: Map<Replacer, Wrap>;
+  kernelFunc: tf.KernelFunc;
+}
+
+/** The kernels `replaceKernel` replaced, by backend and kernel name. */
+const replacements = new Map<string, Replacement>();
 
 /**
- * Puts `wrap(TF.js's kernel function)` in place of kernel `name` on `backend`, keeping the kernel's setup (the wasm
- * kernels bind to the module when the backend starts). Does nothing when the backend has not registered the kernel
- * yet (backends register theirs when first imported), or when the kernel registered is the one this put in; so it
- * can run before every pass at the cost of a lookup. One replacement per kernel and backend: the library's
- * replacements are spread over modules, each kernel named in one only.
+ * Puts `wrap` around kernel `name` on `backend`, as `by`'s: the kernel then runs every replacer's wrap, nested in the
+ * order of {@link REPLACERS} whatever order they came in, around the kernel function registered before (TF.js's, with
+ * its setup: the wasm kernels bind to the module when the backend starts). Each replacer wraps a kernel once: asking
+ * again does nothing, so it can run before every pass at the cost of a lookup. Does nothing either when the backend
+ * has not registered the kernel yet (backends register theirs when first imported). When a backend registers its
+ * kernel anew, the wraps start over around that one.
  */
-export function replaceKernel(name: string, backend: string, wrap: (original: tf.KernelFunc) => tf.KernelFunc): void {
+export function replaceKernel(name: string, backend: string, by: Replacer, wrap: Wrap): void {
   const current = tf.getKernel(name, backend);
+  if (current === undefined) return;
   const key = `${backend}/${name}`;
-  if (current === undefined || current.kernelFunc === ours.get(key)) return;
-  const original = current.kernelFunc;
-  const fixed = wrap(original);
+  let replacement = replacements.get(key);
+  if (replacement !== undefined && current.kernelFunc === replacement.kernelFunc) {
+    if (replacement.wraps.has(by)) return;
+  } else {
+    replacement = { original: current.kernelFunc, wraps: new Map(), kernelFunc: current.kernelFunc };
+    replacements.set(key, replacement);
+  }
+  replacement.wraps.set(by, wrap);
+  const { original, wraps } = replacement;
+  let fixed = original;
+  for (const replacer of REPLACERS) fixed = wraps.get(replacer)?.(fixed) ?? fixed;
   const kernelFunc: tf.KernelFunc = (args) => (bypass ? original(args) : fixed(args));
-  ours.set(key, kernelFunc);
-  wrapped.set(key, current.kernelFunc);
+  replacement.kernelFunc = kernelFunc;
   tf.unregisterKernel(name, backend);
   tf.registerKernel({ ...current, kernelFunc });
 }
 
 /**
- * The kernel function that the kernel registered for `name` on `backend` wraps, when that kernel is one
- * `replaceKernel` put in; undefined otherwise. Lets a module that registers a kernel of its own see that its kernel
- * is already in place, wrapped by a check or fix, rather than replace the wrapper (and have it put back) every pass.
+ * The kernel function beneath the library's wraps of kernel `name` on `backend`, when they are in place; undefined
+ * otherwise. Lets a module that registers a kernel of its own see that its kernel is already in place, wrapped by a
+ * check or fix, rather than replace the wrapper (and have it put back) every pass.
  */
 export function replacedKernel(name: string, backend: string): tf.KernelFunc | undefined {
-  const key = `${backend}/${name}`;
+  const replacement = replacements.get(`${backend}/${name}`);
   const current = tf.getKernel(name, backend);
-  return current !== undefined && current.kernelFunc === ours.get(key) ? wrapped.get(key) : undefined;
+  return current !== undefined && current.kernelFunc === replacement?.kernelFunc ? replacement.original : undefined;
 }
 
 /** Set while {@link tfjsKernels} runs: the library's replacements then hand every call to TF.js's kernel. */

@@ -174,6 +174,6 @@ function fixedStridedSlice(args: KernelArgs, original: tf.KernelFunc): tf.Tensor
  */
 export function fixStridedSlice(): void {
   for (const backend of BACKEND_NAMES) {
-    replaceKernel(tf.StridedSlice, backend, (original) => (args) => fixedStridedSlice(args, original));
+    replaceKernel(tf.StridedSlice, backend, 'stridedSlice', (original) => (args) => fixedStridedSlice(args, original));
   }
 }

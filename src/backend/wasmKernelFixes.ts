@@ -330,5 +330,6 @@ const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | t
  * backend has registered its kernels (it loads on demand), and nothing once these are in.
  */
 export function fixWasmKernels(): void {
-  for (const [name, fix] of FIXES) replaceKernel(name, 'wasm', (original) => (args) => fix(args, original));
+  for (const [name, fix] of FIXES)
+    replaceKernel(name, 'wasm', 'wasmKernelFixes', (original) => (args) => fix(args, original));
 }

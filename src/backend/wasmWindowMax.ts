@@ -157,11 +157,8 @@ function walkPool3D(
   return info;
 }
 
-/**
- * 3-D max pooling on wasm. Put in by `argumentChecks.ts`, whose check of the window's size wraps this kernel (one
- * replacement per kernel).
- */
-export function wasmMaxPool3d(args: Args): tf.TensorInfo {
+/** 3-D max pooling (`argumentChecks.ts` checks the window's size around it). */
+function maxPool3d(args: Args): tf.TensorInfo {
   const { x } = args.inputs as unknown as { x: tf.Tensor };
   const values: number[] = [];
   const info = walkPool3D(x, args.attrs as unknown as Pool3DAttrs, (o, max) => {
@@ -180,8 +177,9 @@ function maxPool3dGrad(args: Args): tf.TensorInfo {
   return asKernelResult(args.backend, tf.tensor(grad, input.shape, 'float32'));
 }
 
-/** Each kernel but `MaxPool3D`, by name, put in place of TF.js's on wasm by `fixWasmKernels`. */
+/** Each kernel, by name, put in place of TF.js's on wasm by `fixWasmKernels`. */
 export const WINDOW_MAX_KERNELS: [string, (args: Args) => tf.TensorInfo][] = [
+  [tf.MaxPool3D, maxPool3d],
   [tf.Dilation2D, dilation2d],
   [tf.Dilation2DBackpropInput, (args) => dilation2dGrad('x', args)],
   [tf.Dilation2DBackpropFilter, (args) => dilation2dGrad('filter', args)],

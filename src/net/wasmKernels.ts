@@ -307,6 +307,6 @@ export function ensureWasmKernels(): void {
   // A program may have started its backend itself (tf.setBackend): the backend guards go on here too.
   guardBackends();
   for (const [name, kernel] of REPLACEMENTS) {
-    replaceKernel(name, 'wasm', (original) => (args) => kernel(args, original));
+    replaceKernel(name, 'wasm', 'wasmKernels', (original) => (args) => kernel(args, original));
   }
 }
