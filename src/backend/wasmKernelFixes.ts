@@ -264,13 +264,15 @@ function maxPoolWithArgmax(args: Args): tf.TensorInfo[] {
 }
 
 /**
- * A fused matrix product with a bias (a dense layer; `_FusedMatMul` in converted graphs): TF.js 4.22's wasm kernel
- * adds the bias right only to an unbatched product of untransposed operands; with `transposeA`, `transposeB` or a
- * batch of products, later rows got other entries of the bias (the second row of [5, 3] × [3, 4] the last entry in
- * every column), without an error. Those run here as the product, the bias and the activation in TF.js operations;
- * every other call is TF.js's.
+ * A fused matrix product (a dense layer; `_FusedMatMul` in converted graphs) that TF.js 4.22's wasm kernel computes
+ * by its own loop rather than XNNPACK's, with `transposeA`, `transposeB` or a batch of products. That loop added a
+ * bias wrong (later rows got other entries of it: the second row of [5, 3] × [3, 4] the last entry in every column),
+ * and clamped for `relu` and `relu6` after every 48 terms of a sum instead of once (48 terms of -1, then 48 of 1 and
+ * 4 of 0.5, summed to 50, not 2), without an error; a converted graph's `MatMul` with `transpose_b` fused with its
+ * ReLU ran so. Those calls run here as the product, the bias and the activation in TF.js operations; every other call
+ * is TF.js's.
  */
-function fusedMatMulBias(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+function fusedMatMul(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { a, b, bias, preluActivationWeights } = args.inputs as unknown as Record<string, tf.Tensor | undefined>;
   const attrs = args.attrs as unknown as {
     transposeA: boolean;
@@ -282,9 +284,12 @@ function fusedMatMulBias(args: Args, original: tf.KernelFunc): tf.TensorInfo | t
   const batch = tf.backend_util
     .assertAndGetBroadcastShape(x.shape.slice(0, -2), y.shape.slice(0, -2))
     .reduce((p, q) => p * q, 1);
-  if (!bias || (!attrs.transposeA && !attrs.transposeB && batch === 1)) return original(args);
+  const ownLoop = attrs.transposeA || attrs.transposeB || batch > 1;
+  const clamps = attrs.activation === 'relu' || attrs.activation === 'relu6';
+  if (!ownLoop || !(bias || clamps)) return original(args);
   const out = tf.tidy(() => {
-    const sum = tf.add(tf.matMul(x, y, attrs.transposeA, attrs.transposeB), bias);
+    const product = tf.matMul(x, y, attrs.transposeA, attrs.transposeB);
+    const sum = bias ? tf.add(product, bias) : product;
     switch (attrs.activation) {
       case 'relu':
         return tf.relu(sum);
@@ -320,7 +325,7 @@ const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | t
   [tf.FusedConv2D, sameStrideBeyondKernel],
   [tf.FusedDepthwiseConv2D, sameStrideBeyondKernel],
   [tf.MaxPoolWithArgmax, maxPoolWithArgmax],
-  [tf._FusedMatMul, fusedMatMulBias],
+  [tf._FusedMatMul, fusedMatMul],
   ...WINDOW_MAX_KERNELS,
 ];
 

@@ -284,6 +284,33 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([a, b, bias, alpha, plain, at, bt, a3, b3, ...outs]);
   });
 
+  it('clamps a fused product with relu or relu6 once, after the whole sum (wasm: every 48 terms)', async () => {
+    // 100 terms of alternating sign: every partial sum of 48 is positive and the whole is -2, so relu gives 0 and a
+    // clamp after each block of terms gave a positive number.
+    const k = 100;
+    const row = Array.from({ length: k }, (_, i) => (i < 48 ? 1 : i < 96 ? -1 : -0.5));
+    const a = tf.tensor2d([...row, ...row.map((v) => -v)], [2, k]);
+    const b = tf.ones([k, 3]);
+    const [at, bt] = [tf.transpose(a), tf.transpose(b)];
+    const [a3, b3] = [tf.stack([a, a]), tf.stack([b, b])];
+    const outs = await expectNoLeak(
+      () => [
+        tf.fused.matMul({ a: at, b, transposeA: true, activation: 'relu' }),
+        tf.fused.matMul({ a, b: bt, transposeB: true, activation: 'relu6' }),
+        tf.fused.matMul({ a: a3, b: b3, activation: 'relu' }),
+        tf.fused.matMul({ a, b, activation: 'relu' }),
+      ],
+      4,
+    );
+    // Rows: -2 clamps to 0; 2 stays (under 6).
+    const want = [0, 0, 0, 2, 2, 2];
+    expect(Array.from(await outs[0].data())).toEqual(want);
+    expect(Array.from(await outs[1].data())).toEqual(want);
+    expect(Array.from(await outs[2].data())).toEqual([...want, ...want]);
+    expect(Array.from(await outs[3].data())).toEqual(want);
+    tf.dispose([a, b, at, bt, a3, b3, ...outs]);
+  });
+
   it('transforms every image of a batch as TensorFlow (cpu: the first only; wasm: reflection; WebGPU: sampling)', async () => {
     // Two 2×3 gray images, one transform for both: output (x, y) reads the input at (x + dx, y), fill 0.
     const images = tf.tensor4d([1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60], [2, 2, 3, 1]);
