@@ -187,9 +187,9 @@ function convTranspose(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.
  * A reduction (`sum`, `mean`, `max`, `min`, `prod`, `all`, `any`) over axes that name one axis twice: TensorFlow
  * refuses it ("Axes contains duplicate dimension"); TF.js's cpu kernels reduced over the wrong axes (the mean of a
  * 2×3 tensor of ones over `[1, 1]` was 0.667), its wasm kernels reduced once (1), and WebGPU's built a transpose
- * shader that does not compile and returned a scalar 0. `webgpuKernelFixes.ts` calls this from its own wrappers.
+ * shader that does not compile and returned a scalar 0.
  */
-export function assertDistinctAxes(name: string, args: Args): void {
+function assertDistinctAxes(name: string, args: Args): void {
   const { x } = args.inputs as unknown as { x: tf.TensorInfo };
   const attrs = args.attrs as unknown as { axis?: number | number[]; reductionIndices?: number | number[] };
   const given = attrs.axis ?? attrs.reductionIndices;
@@ -214,11 +214,7 @@ function lrn(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo
   return original(args);
 }
 
-/**
- * Puts the checks in front of TF.js's kernels on every backend that has registered them; the transpose's and the
- * reductions' on cpu and wasm only (WebGPU's are wrapped by `webgpuKernelFixes.ts`, which installs once, stays
- * outermost and checks the reductions' axes itself).
- */
+/** Puts the checks in front of TF.js's kernels (and the library's fixes) on every backend that registered them. */
 export function checkKernelArguments(): void {
   for (const backend of BACKEND_NAMES) {
     replaceKernel(tf.GatherNd, backend, 'argumentChecks', (original) => (args) => gatherNd(backend, args, original));
@@ -231,22 +227,20 @@ export function checkKernelArguments(): void {
     );
     replaceKernel(tf.Slice, backend, 'argumentChecks', (original) => (args) => slice(args, original));
     replaceKernel(tf.ResizeBilinear, backend, 'argumentChecks', (original) => (args) => resizeBilinear(args, original));
-    if (readsValues(backend)) {
-      replaceKernel(tf.Transpose, backend, 'argumentChecks', (original) => (args) => transpose(args, original));
-      for (const [kernel, name] of [
-        [tf.Sum, 'sum'],
-        [tf.Mean, 'mean'],
-        [tf.Max, 'max'],
-        [tf.Min, 'min'],
-        [tf.Prod, 'prod'],
-        [tf.All, 'all'],
-        [tf.Any, 'any'],
-      ] as const) {
-        replaceKernel(kernel, backend, 'argumentChecks', (original) => (args) => {
-          assertDistinctAxes(name, args);
-          return original(args);
-        });
-      }
+    replaceKernel(tf.Transpose, backend, 'argumentChecks', (original) => (args) => transpose(args, original));
+    for (const [kernel, name] of [
+      [tf.Sum, 'sum'],
+      [tf.Mean, 'mean'],
+      [tf.Max, 'max'],
+      [tf.Min, 'min'],
+      [tf.Prod, 'prod'],
+      [tf.All, 'all'],
+      [tf.Any, 'any'],
+    ] as const) {
+      replaceKernel(kernel, backend, 'argumentChecks', (original) => (args) => {
+        assertDistinctAxes(name, args);
+        return original(args);
+      });
     }
     for (const [kernel, name] of [
       [tf.Bincount, 'bincount'],

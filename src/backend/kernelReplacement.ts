@@ -6,12 +6,20 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * The modules that replace TF.js's kernels, by file name, in the order their wraps nest, innermost first: the
- * library's faster wasm kernels (`net/wasmKernels.ts`) right around TF.js's, then the fixes of what TF.js's wasm
- * kernels answer wrong (`wasmKernelFixes.ts`), the strided slice (`stridedSlice.ts`), the fixes for every backend
- * (`kernelFixes.ts`), and the argument checks (`argumentChecks.ts`) outermost, so that a call is checked before any of
- * them runs. A module wraps a kernel once; another module's wrap of the same kernel goes around or inside it.
+ * library's faster wasm kernels (`net/wasmKernels.ts`) right around TF.js's, then the fixes of what TF.js's wasm and
+ * WebGPU kernels answer wrong (`wasmKernelFixes.ts`, `webgpuKernelFixes.ts`), the strided slice (`stridedSlice.ts`),
+ * the fixes for every backend (`kernelFixes.ts`), and the argument checks (`argumentChecks.ts`) outermost, so that a
+ * call is checked before any of them runs. A module wraps a kernel once; another module's wrap of the same kernel
+ * goes around or inside it.
  */
-export const REPLACERS = ['wasmKernels', 'wasmKernelFixes', 'stridedSlice', 'kernelFixes', 'argumentChecks'] as const;
+export const REPLACERS = [
+  'wasmKernels',
+  'wasmKernelFixes',
+  'webgpuKernelFixes',
+  'stridedSlice',
+  'kernelFixes',
+  'argumentChecks',
+] as const;
 
 /** One of {@link REPLACERS}. */
 export type Replacer = (typeof REPLACERS)[number];
@@ -83,11 +91,6 @@ export function tfjsKernels<T>(f: () => T): T {
   } finally {
     bypass = outer;
   }
-}
-
-/** Whether {@link tfjsKernels} is running (for the WebGPU fixes, which install their kernels their own way). */
-export function bypassingFixes(): boolean {
-  return bypass;
 }
 
 /**

@@ -31,11 +31,10 @@
  * Running sums and products along inner axes are fixed in `kernelFixes.ts` (with their negative axes on every
  * backend). `all` and `any` over outer axes of a bool tensor, which transpose it with that shader, run as the
  * minimum and maximum of a float32 copy. A reduction over an axis named twice is refused, as TensorFlow refuses it
- * (the shaders returned a scalar 0), by the check `argumentChecks.ts` puts on the other backends.
+ * (the shaders returned a scalar 0), by the check `argumentChecks.ts` puts around these fixes, as on every backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { asKernelResult, bypassingFixes, tfjsKernels } from './kernelReplacement.js';
-import { assertDistinctAxes } from './argumentChecks.js';
+import { asKernelResult, replaceKernel, tfjsKernels } from './kernelReplacement.js';
 import { maxPoolWithArgmaxArgs } from './poolArgs.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
@@ -47,18 +46,14 @@ type Backend = tf.KernelBackend & {
   device?: { limits?: { maxStorageBuffersPerShaderStage?: number } };
 };
 
-const PATCHED = Symbol.for('cnn-activations.webgpuKernelFix');
-
 /** Kernels whose int32 result is cast back after running on float32 (mean, argMax, argMin have no int32 result). */
 const INT_RESULT = new Set<string>([tf.Max, tf.Min, tf.Sum, tf.Prod]);
 const REDUCTIONS = [tf.Max, tf.Min, tf.Sum, tf.Prod, tf.Mean, tf.ArgMax, tf.ArgMin];
 
-/** The operation a reduction kernel runs for, as TF.js names it (`Sum`: `sum`), for messages. */
-const publicName = (kernel: string) => kernel[0].toLowerCase() + kernel.slice(1);
-
 /**
- * Installs the fixes into TF.js's kernel registry for the `webgpu` backend (once; later calls do nothing).
- * Changes what the webgpu kernels compute only in the broken cases described above.
+ * Installs the fixes into TF.js's kernel registry for the `webgpu` backend with `replaceKernel` (each once; later calls
+ * cost a lookup each), when `initBackend` starts the backend and before every pass (`guardBackends`). Changes what the
+ * webgpu kernels compute only in the broken cases described above.
  *
  * @returns the names of the kernels now wrapped.
  * @internal
@@ -66,17 +61,8 @@ const publicName = (kernel: string) => kernel[0].toLowerCase() + kernel.slice(1)
 export function installWebGPUKernelFixes(): string[] {
   const wrapped: string[] = [];
   const wrap = (name: string, make: (original: KernelFunc) => KernelFunc) => {
-    const config = tf.getKernel(name, 'webgpu');
-    if (!config) return;
-    if ((config.kernelFunc as unknown as Record<symbol, boolean>)[PATCHED]) {
-      wrapped.push(name);
-      return;
-    }
-    const kernelFunc = make(config.kernelFunc);
-    (kernelFunc as unknown as Record<symbol, boolean>)[PATCHED] = true;
-    tf.unregisterKernel(name, 'webgpu');
-    tf.registerKernel({ ...config, kernelFunc });
-    wrapped.push(name);
+    replaceKernel(name, 'webgpu', 'webgpuKernelFixes', make);
+    if (tf.getKernel(name, 'webgpu') !== undefined) wrapped.push(name);
   };
 
   wrap(tf.Cast, (original) => (args) => {
@@ -112,7 +98,7 @@ export function installWebGPUKernelFixes(): string[] {
 
   wrap(tf.MaxPoolWithArgmax, (original) => (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
-    if (bypassingFixes() || (args.backend as Backend).shouldExecuteOnCPU?.([x])) return original(args);
+    if ((args.backend as Backend).shouldExecuteOnCPU?.([x])) return original(args);
     return maxPoolFirstOfTies(args);
   });
 
@@ -128,7 +114,6 @@ export function installWebGPUKernelFixes(): string[] {
 
   for (const name of REDUCTIONS) {
     wrap(name, (original) => (args) => {
-      assertDistinctAxes(publicName(name), args);
       const { x } = args.inputs as { x: tf.TensorInfo };
       if ((name === tf.ArgMax || name === tf.ArgMin) && !(args.backend as Backend).shouldExecuteOnCPU?.([x])) {
         return firstOfTies(args, name);
@@ -145,7 +130,6 @@ export function installWebGPUKernelFixes(): string[] {
   // runs here as the minimum (all) or maximum (any) of a float32 copy.
   for (const name of [tf.All, tf.Any]) {
     wrap(name, (original) => (args) => {
-      assertDistinctAxes(publicName(name), args);
       const { x } = args.inputs as unknown as { x: tf.Tensor };
       if (!needsFloatRoute(x, args.backend as Backend)) return original(args);
       const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };

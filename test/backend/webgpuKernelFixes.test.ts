@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { guardBackends } from '../../src/backend/backendGuards.js';
+import { replacedKernel } from '../../src/backend/kernelReplacement.js';
 import { installWebGPUKernelFixes } from '../../src/backend/webgpuKernelFixes.js';
 import { BACKEND } from '../helpers/backend.js';
 
@@ -41,6 +43,17 @@ describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
       'Any',
     ]);
     expect(installWebGPUKernelFixes()).toEqual(names);
+  });
+
+  it('puts the fixes back before a pass when the backend registers its kernels anew (a program starting it)', () => {
+    const original = replacedKernel(tf.AddN, 'webgpu');
+    expect(original).toBeDefined();
+    const config = tf.getKernel(tf.AddN, 'webgpu') as tf.KernelConfig;
+    tf.unregisterKernel(tf.AddN, 'webgpu');
+    tf.registerKernel({ ...config, kernelFunc: original as tf.KernelFunc });
+    expect(replacedKernel(tf.AddN, 'webgpu')).toBeUndefined();
+    guardBackends();
+    expect(replacedKernel(tf.AddN, 'webgpu')).toBe(original);
   });
 
   it('cast int32 → float32 converts the data (float reads, transposes and means are right)', async () => {
