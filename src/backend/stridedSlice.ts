@@ -125,15 +125,18 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 /**
  * Whether TF.js's kernel computes this slice right as it is: one entry per axis, no masks, begins and ends within
  * their axes, and positive strides, all 1 unless the tensor is float32 (the wasm kernel returns an int32 or bool
- * tensor sliced with a larger stride as float32, its bits unchanged: 37 reads as 5.2e-44).
+ * tensor sliced with a larger stride as float32, its bits unchanged: 37 reads as 5.2e-44) and, on WebGPU, of rank 4
+ * or less.
  */
-function plain(x: tf.Tensor, a: StridedSliceAttrs): boolean {
+function plain(x: tf.Tensor, a: StridedSliceAttrs, backend: string): boolean {
   const { shape } = x;
   if (a.begin.length !== shape.length || a.end.length !== shape.length) return false;
   if (a.beginMask || a.endMask || a.ellipsisMask || a.newAxisMask || a.shrinkAxisMask) return false;
+  // WebGPU's strided shader indexes a vector WGSL lacks at rank 6 (`vec6`): zeros without an error.
+  const strides = x.dtype === 'float32' && !(backend === 'webgpu' && shape.length > 4);
   return shape.every((d, i) => {
     const s = a.strides?.[i] ?? 1;
-    return (s === 1 || (s > 1 && x.dtype === 'float32')) && a.begin[i] >= 0 && a.begin[i] < a.end[i] && a.end[i] <= d;
+    return (s === 1 || (s > 1 && strides)) && a.begin[i] >= 0 && a.begin[i] < a.end[i] && a.end[i] <= d;
   });
 }
 
@@ -141,10 +144,14 @@ function plain(x: tf.Tensor, a: StridedSliceAttrs): boolean {
  * The slice by {@link stridedSliceSpec}, from operations TF.js gets right on every backend and dtype: one contiguous
  * slice, then every `stride`-th position of each strided axis gathered, each backward axis reversed.
  */
-function fixedStridedSlice(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+function fixedStridedSlice(
+  args: KernelArgs,
+  backend: string,
+  original: tf.KernelFunc,
+): tf.TensorInfo | tf.TensorInfo[] {
   const x = args.inputs.x as tf.Tensor;
   const attrs = args.attrs as unknown as StridedSliceAttrs;
-  if (x.dtype === 'string' || plain(x, attrs)) return original(args);
+  if (x.dtype === 'string' || plain(x, attrs, backend)) return original(args);
   const spec = stridedSliceSpec(x.shape, attrs);
   const out = tf.tidy(() => {
     if (spec.count.some((c) => c === 0)) return tf.zeros(spec.shape, x.dtype);
@@ -174,6 +181,11 @@ function fixedStridedSlice(args: KernelArgs, original: tf.KernelFunc): tf.Tensor
  */
 export function fixStridedSlice(): void {
   for (const backend of BACKEND_NAMES) {
-    replaceKernel(tf.StridedSlice, backend, 'stridedSlice', (original) => (args) => fixedStridedSlice(args, original));
+    replaceKernel(
+      tf.StridedSlice,
+      backend,
+      'stridedSlice',
+      (original) => (args) => fixedStridedSlice(args, backend, original),
+    );
   }
 }
