@@ -1,9 +1,10 @@
 /**
- * Fixes for TF.js 4.22's WebGPU kernels on int32 and bool tensors, installed by `initBackend` when it starts the
- * webgpu backend. They only matter for tensors that live on the GPU (TF.js runs small tensors whose data is still on
- * the CPU with its CPU kernels, which are right).
+ * Fixes for TF.js 4.22's WebGPU kernels, mostly on int32 and bool tensors, installed when a backend starts and before
+ * every pass (`guardBackends`). Most only matter for tensors that live on the GPU (TF.js runs small tensors whose data
+ * is still on the CPU with its CPU kernels, which are right but for the shapes of two reductions, below).
  *
- * What goes wrong without them (found by running the unit suites on WebGPU with CPU forwarding off):
+ * What goes wrong without them (found by running the unit suites on WebGPU with CPU forwarding off, and by a sweep of
+ * random shapes against cpu):
  * - `tf.cast(int32 or bool → float32)` is zero-copy: the new float32 tensor shares the int32 buffer. Kernels that
  *   read a buffer as it is (transpose, and the reductions and other kernels that transpose first) then take int32
  *   bits for float32 ones (37 reads as 5.2e-44), and `data()` of the "float32" tensor returns an Int32Array.
@@ -20,6 +21,10 @@
  *   WebGL's in `kernelFixes.ts`.)
  * - `tf.batchToSpaceND` and `tf.unsortedSegmentSum` of int32 gave other numbers (a transpose's shader, float bits).
  *   Routed through float32 too.
+ * - A product by a transposed matrix over 2,000 terms or more with few outputs (`MatMulSplitK`) read that operand as
+ *   if it were not transposed; `b` is transposed first for such products (`untransposedLongSum`).
+ * - Reductions TF.js computes on the CPU (small tensors whose values are there): a product dropped `keepDims`, an
+ *   `argMax` of a vector gave the shape [1]. The result's shape is set to TensorFlow's.
  * - `tf.addN` of more than 7 tensors (any dtype) builds a shader that reads more storage buffers than a device allows
  *   by default (8, output included): the pipeline is invalid and the result is whatever the buffer held. The fix sums
  *   in chunks of at most 7, still strictly left to right, so the result is the same as one shader's.
@@ -112,18 +117,31 @@ export function installWebGPUKernelFixes(): string[] {
     });
   }
 
+  for (const name of [tf.BatchMatMul, tf._FusedMatMul]) {
+    wrap(name, (original) => (args) => untransposedLongSum(args, original));
+  }
+
   for (const name of REDUCTIONS) {
     wrap(name, (original) => (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo };
+      const attrs = args.attrs as {
+        axis?: number | number[];
+        reductionIndices?: number | number[];
+        keepDims?: boolean;
+      };
+      const axis = attrs.axis ?? attrs.reductionIndices;
+      const axes = axis == null ? x.shape.map((_, i) => i) : tf.util.parseAxisParam(axis, x.shape);
+      // TF.js's kernels computing on the CPU (small tensors) dropped a product's keepDims and gave an argMax of a
+      // vector the shape [1]: the result's shape is set here, its data unchanged.
+      const keep = attrs.keepDims === true && name !== tf.ArgMax && name !== tf.ArgMin;
+      const shape = x.shape.flatMap((d, i) => (!axes.includes(i) ? [d] : keep ? [1] : []));
+      const shaped = (out: tf.TensorInfo | tf.TensorInfo[]) => ({ ...(out as tf.TensorInfo), shape });
       if ((name === tf.ArgMax || name === tf.ArgMin) && !(args.backend as Backend).shouldExecuteOnCPU?.([x])) {
         return firstOfTies(args, name);
       }
-      if (!needsFloatRoute(x, args.backend as Backend)) return original(args);
-      const attrs = args.attrs as { axis?: number | number[]; reductionIndices?: number | number[] };
-      const axis = attrs.axis ?? attrs.reductionIndices;
-      const axes = axis == null ? x.shape.map((_, i) => i) : tf.util.parseAxisParam(axis, x.shape);
-      if (tf.backend_util.getAxesPermutation(axes, x.shape.length) === null) return original(args);
-      return viaFloat32(args, original, INT_RESULT.has(name) ? x.dtype : null);
+      if (!needsFloatRoute(x, args.backend as Backend)) return shaped(original(args));
+      if (tf.backend_util.getAxesPermutation(axes, x.shape.length) === null) return shaped(original(args));
+      return shaped(viaFloat32(args, original, INT_RESULT.has(name) ? x.dtype : null));
     });
   }
   // A bool reduction over outer axes transposes the bool tensor first, with the shader that does not compile: it
@@ -141,6 +159,32 @@ export function installWebGPUKernelFixes(): string[] {
     });
   }
   return wrapped;
+}
+
+/**
+ * Shortest inner axis at which TF.js's WebGPU matrix product may split the sum between workgroups (its `MatMulSplitK`
+ * program, for a single product with few outputs); that program read a transposed second operand as if it were not
+ * transposed when the output's columns came in fours: other numbers without an error ([8, 2048] × [32, 2048]ᵀ).
+ */
+const SPLIT_K_INNER = 2000;
+
+/** A product by a transposed `b` whose sum may be split: `b` transposed first, the product taken untransposed. */
+function untransposedLongSum(args: KernelArgs, original: KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  const inner = a.shape[a.rank - (transposeA ? 2 : 1)];
+  const batch = Math.max(
+    a.size / (a.shape[a.rank - 1] * a.shape[a.rank - 2]),
+    b.size / (b.shape[b.rank - 1] * b.shape[b.rank - 2]),
+  );
+  if (!transposeB || inner < SPLIT_K_INNER || batch !== 1) return original(args);
+  const perm = b.shape.map((_, i) => (i < b.rank - 2 ? i : i === b.rank - 2 ? b.rank - 1 : b.rank - 2));
+  const bt = tf.transpose(b, perm);
+  try {
+    return original({ ...args, inputs: { ...args.inputs, b: bt }, attrs: { ...args.attrs, transposeB: false } });
+  } finally {
+    bt.dispose();
+  }
 }
 
 /**

@@ -311,6 +311,52 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([a, b, at, bt, a3, b3, ...outs]);
   });
 
+  it('multiplies by a transposed matrix over a long sum (WebGPU split it and misread the operand)', async () => {
+    // Integers small enough that float32 sums them exactly: [8, 2048] × [32, 2048]ᵀ.
+    const [m, k, n] = [8, 2048, 32];
+    const av = Array.from({ length: m * k }, (_, i) => ((Math.floor(i / k) + (i % k)) % 3) - 1);
+    const bv = Array.from({ length: n * k }, (_, i) => ((Math.floor(i / k) * (i % k)) % 5) - 2);
+    const want = Array.from({ length: m * n }, (_, o) => {
+      const [i, j] = [Math.floor(o / n), o % n];
+      let sum = 0;
+      for (let t = 0; t < k; t++) sum += av[i * k + t] * bv[j * k + t];
+      return sum;
+    });
+    const a = tf.tensor2d(av, [m, k]);
+    const b = tf.tensor2d(bv, [n, k]);
+    const bias = tf.fill([n], 1000);
+    const [plain, fused] = await expectNoLeak(
+      () => [tf.matMul(a, b, false, true), tf.fused.matMul({ a, b, transposeB: true, bias, activation: 'relu' })],
+      2,
+    );
+    expect(Array.from(await plain.data())).toEqual(want);
+    expect(Array.from(await fused.data())).toEqual(want.map((v) => Math.max(v + 1000, 0)));
+    tf.dispose([a, b, bias, plain, fused]);
+  });
+
+  it('keeps the reduced axes of a product with keepDims, and gives a scalar for the extreme of a vector', async () => {
+    // WebGPU computes tensors this small on the CPU, as by default (the suite turns that off to run the shaders),
+    // where TF.js dropped keepDims of a product and gave an argMax of a vector the shape [1].
+    if (BACKEND === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', true);
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const v = tf.tensor1d([3, 9, 1]);
+    const outs = await expectNoLeak(
+      () => [tf.prod(x, 0, true), tf.prod(x, [0, 1], true), tf.prod(v, 0, true), tf.argMax(v), tf.argMin(v)],
+      5,
+    ).finally(() => {
+      if (BACKEND === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
+    });
+    expect(outs.map((t) => t.shape)).toEqual([[1, 3], [1, 1], [1], [], []]);
+    expect(await Promise.all(outs.map(async (t) => Array.from(await t.data())))).toEqual([
+      [4, 10, 18],
+      [720],
+      [27],
+      [1],
+      [2],
+    ]);
+    tf.dispose([x, v, ...outs]);
+  });
+
   it('transforms every image of a batch as TensorFlow (cpu: the first only; wasm: reflection; WebGPU: sampling)', async () => {
     // Two 2×3 gray images, one transform for both: output (x, y) reads the input at (x + dx, y), fill 0.
     const images = tf.tensor4d([1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60], [2, 2, 3, 1]);
