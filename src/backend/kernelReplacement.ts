@@ -6,17 +6,17 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * The modules that replace TF.js's kernels, by file name, in the order their wraps nest, innermost first: the
- * library's faster wasm kernels (`net/wasmKernels.ts`) right around TF.js's, then the fixes of what TF.js's wasm and
- * WebGPU kernels answer wrong (`wasmKernelFixes.ts`, `webgpuKernelFixes.ts`, `webgpuHighRank.ts`), the strided slice
- * (`stridedSlice.ts`), the fixes for every backend (`kernelFixes.ts`), and the argument checks (`argumentChecks.ts`)
- * outermost, so that a call is checked before any of them runs. A module wraps a kernel once; another module's wrap
- * of the same kernel goes around or inside it.
+ * library's faster wasm kernels (`net/wasmKernels.ts`) right around TF.js's, then the fixes of what TF.js's wasm,
+ * WebGPU and WebGL kernels answer wrong (`wasmKernelFixes.ts`, `webgpuKernelFixes.ts`, `highRankKernels.ts`), the
+ * strided slice (`stridedSlice.ts`), the fixes for every backend (`kernelFixes.ts`), and the argument checks
+ * (`argumentChecks.ts`) outermost, so that a call is checked before any of them runs. A module wraps a kernel once;
+ * another module's wrap of the same kernel goes around or inside it.
  */
 export const REPLACERS = [
   'wasmKernels',
   'wasmKernelFixes',
   'webgpuKernelFixes',
-  'webgpuHighRank',
+  'highRankKernels',
   'stridedSlice',
   'kernelFixes',
   'argumentChecks',

@@ -125,15 +125,16 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 /**
  * Whether TF.js's kernel computes this slice right as it is: one entry per axis, no masks, begins and ends within
  * their axes, and positive strides, all 1 unless the tensor is float32 (the wasm kernel returns an int32 or bool
- * tensor sliced with a larger stride as float32, its bits unchanged: 37 reads as 5.2e-44) and, on WebGPU, of rank 4
- * or less.
+ * tensor sliced with a larger stride as float32, its bits unchanged: 37 reads as 5.2e-44) and, on WebGPU and WebGL,
+ * of rank 4 or less.
  */
 function plain(x: tf.Tensor, a: StridedSliceAttrs, backend: string): boolean {
   const { shape } = x;
   if (a.begin.length !== shape.length || a.end.length !== shape.length) return false;
   if (a.beginMask || a.endMask || a.ellipsisMask || a.newAxisMask || a.shrinkAxisMask) return false;
-  // WebGPU's strided shader indexes a vector WGSL lacks at rank 6 (`vec6`): zeros without an error.
-  const strides = x.dtype === 'float32' && !(backend === 'webgpu' && shape.length > 4);
+  // WebGPU's strided shader indexes a vector WGSL lacks at rank 6 (`vec6`): zeros without an error; WebGL's failed to
+  // compile from rank 5.
+  const strides = x.dtype === 'float32' && !((backend === 'webgpu' || backend === 'webgl') && shape.length > 4);
   return shape.every((d, i) => {
     const s = a.strides?.[i] ?? 1;
     return (s === 1 || (s > 1 && strides)) && a.begin[i] >= 0 && a.begin[i] < a.end[i] && a.end[i] <= d;

@@ -246,6 +246,48 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     });
   });
 
+  it('runs kernels of rank 5 and 6 on WebGL as on cpu, and refuses a reduction over an axis named twice', async () => {
+    // TF.js's WebGL shaders refused these from rank 5 (padding: "Failed to compile fragment shader"); the library folds
+    // them to rank 3. Each is computed on cpu and on WebGL from the same values.
+    const out = await run(
+      'const ops = (x, y) => [' +
+        '  tf.pad(x, [[1, 0], [0, 1], [1, 1], [0, 0], [0, 2]], 7),' +
+        '  tf.mirrorPad(x, [[1, 1], [0, 0], [1, 1], [0, 0], [1, 0]], "symmetric"),' +
+        '  tf.reverse(x, [0, 2, 4]), tf.where(tf.greater(y, 0), x, y), tf.cumsum(x, 2, false, true),' +
+        '  tf.clipByValue(y, -0.5, 0.5), tf.stridedSlice(x, [0, 0, 2, 0, 1], [2, 1, -4, 1, 2], [1, 1, -2, 1, 1]),' +
+        '  tf.batchToSpaceND(tf.reshape(x, [4, 1, 1, 3, 1]), [2, 2], [[0, 0], [0, 0]]),' +
+        '  tf.pad(tf.reshape(x, [2, 1, 3, 1, 2, 1]), [[0, 0], [1, 1], [0, 0], [0, 0], [0, 0], [1, 0]]),' +
+        '];' +
+        'const runOn = async (backend) => {' +
+        '  await lib.initBackend({ backend }); if (backend === "webgl") tf.env().set("WEBGL_CPU_FORWARD", false);' +
+        '  const x = tf.tensor(Array.from({ length: 12 }, (_, i) => i + 1), [2, 1, 3, 1, 2]);' +
+        '  const y = tf.tensor(Array.from({ length: 12 }, (_, i) => Math.sin(i)), [2, 1, 3, 1, 2]);' +
+        '  const outs = tf.tidy(() => ops(x, y)); const v = [];' +
+        '  for (const t of outs) v.push([t.shape, [...(await t.data())]]);' +
+        '  let refused = null; try { tf.sum(x, [1, 1]); } catch (e) { refused = e.message; }' +
+        '  tf.dispose([x, y, ...outs]); return [v, refused, tf.getBackend()];' +
+        '};' +
+        'try {' +
+        '  return [await runOn("cpu"), await runOn("webgl")];' +
+        '} finally {' +
+        "  if (tf.getBackend() === 'webgl') tf.env().set('WEBGL_CPU_FORWARD', true);" +
+        "  await lib.initBackend({ backend: 'cpu' });" +
+        '}',
+    );
+    expect(out.error).toBeUndefined();
+    const [onCpu, onWebgl] = out.value as [
+      [[number[], number[]][], string, string],
+      [[number[], number[]][], string, string],
+    ];
+    expect(onWebgl[2]).toBe('webgl');
+    expect(onWebgl[0].map(([shape]) => shape)).toEqual(onCpu[0].map(([shape]) => shape));
+    for (const [i, [, values]] of onWebgl[0].entries()) {
+      for (const [j, v] of values.entries()) expect(v).toBeCloseTo(onCpu[0][i][1][j], 5);
+    }
+    expect([onCpu[1], onWebgl[1]]).toEqual(Array(2).fill('sum: the axes [1, 1] name the axis 1 twice'));
+    expect(out.leaked).toBe(0);
+  });
+
   it("routes max pooling's gradient to a window's first maximum on WebGL, as TensorFlow", async () => {
     // The library's gradients go in with its first gradient (gradCAM on the tiny network); then a max pooling whose
     // windows tie. TF.js's WebGL MaxPoolGrad shader sent a tied maximum's gradient to another cell than the first.

@@ -1,7 +1,8 @@
 /**
  * Tensors of rank 5 and 6 (3-D convolutional networks, video, pixel shuffles) through the kernels TF.js 4.22's WebGPU
- * shaders mishandled at those ranks: padding gave zeros, reversal, `where`, running sums and batch-to-space refused,
- * a strided slice of rank 6 gave zeros. Checked on every backend against values worked out here.
+ * and WebGL shaders mishandled at those ranks: on WebGPU padding gave zeros, reversal, `where`, running sums and
+ * batch-to-space refused, a strided slice of rank 6 gave zeros (WebGL refused most of them: checked in
+ * test/e2e/browserImages.test.ts). Checked on every backend here against values worked out in the test.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';

@@ -1,19 +1,21 @@
 /**
- * TF.js 4.22's WebGPU kernels on tensors of rank 5 and 6, whose shaders index vectors WGSL does not have (`vec5`,
- * `vec6`) or that stop at rank 4: padding, constant and mirrored, built a shader that does not compile, so the result
- * was zeros without an error (3-D convolutional networks pad rank-5 tensors); a reversal failed with "Size(360) must
- * match the product of shape 4,5,3,2", `where` and running sums with "... for rank 5 is not yet supported", a
- * batch-to-space of more than one trailing axis with "not implemented yet", and a tile of rank 6 read its input
- * synchronously (which Node.js cannot). Each runs here as the same kernel on the tensor folded to rank 3 around one
- * axis at a time (`[before, axis, after]`), or, for `where`, flattened: shapes TF.js's shaders handle. `argMax` of rank
- * 6 and `broadcastTo` to rank 6, which use those kernels, follow. Not exported from the package.
+ * TF.js 4.22's WebGPU and WebGL kernels on tensors of rank 5 and 6, whose shaders stop at rank 4 or, on WebGPU, index
+ * vectors WGSL does not have (`vec5`, `vec6`). On WebGPU, padding, constant and mirrored, built a shader that does not
+ * compile, so the result was zeros without an error (3-D convolutional networks pad rank-5 tensors); a reversal failed
+ * with "Size(360) must match the product of shape 4,5,3,2", `where` and running sums with "... for rank 5 is not yet
+ * supported", a batch-to-space of more than one trailing axis with "not implemented yet", and a tile of rank 6 read
+ * its input synchronously (which Node.js cannot). On WebGL the same kernels but the tile failed, padding with "Failed
+ * to compile fragment shader", and clipping (the library's WebGL clip chooses with `where`). Each runs here as the
+ * same kernel on the tensor folded to rank 3 around one axis at a time (`[before, axis, after]`), or, for `where`,
+ * flattened: shapes the shaders handle. `argMax` of rank 6 and `broadcastTo` to rank 6 on WebGPU, which use those
+ * kernels, follow. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asKernelResult, replaceKernel } from './kernelReplacement.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
-/** The lowest rank TF.js's WebGPU shaders above mishandle. */
+/** The lowest rank the shaders above mishandle. */
 const HIGH_RANK = 5;
 
 const product = (dims: readonly number[]) => dims.reduce((p, q) => p * q, 1);
@@ -125,8 +127,8 @@ function batchToSpace(original: tf.KernelFunc) {
 }
 
 /**
- * Puts the folded kernels in place of TF.js's on WebGPU (once its kernels are registered); every tensor of rank 4 or
- * less goes to TF.js's kernel unchanged.
+ * Puts the folded kernels in place of TF.js's on WebGPU and WebGL (once their kernels are registered); every tensor of
+ * rank 4 or less goes to TF.js's kernel unchanged.
  */
 export function foldHighRanks(): void {
   for (const [name, wrap] of [
@@ -139,6 +141,6 @@ export function foldHighRanks(): void {
     [tf.Select, select],
     [tf.BatchToSpaceND, batchToSpace],
   ] as const) {
-    replaceKernel(name, 'webgpu', 'webgpuHighRank', wrap);
+    for (const backend of ['webgpu', 'webgl']) replaceKernel(name, backend, 'highRankKernels', wrap);
   }
 }
