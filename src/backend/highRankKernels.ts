@@ -3,12 +3,12 @@
  * vectors WGSL does not have (`vec5`, `vec6`). On WebGPU, padding, constant and mirrored, built a shader that does not
  * compile, so the result was zeros without an error (3-D convolutional networks pad rank-5 tensors); a reversal failed
  * with "Size(360) must match the product of shape 4,5,3,2", `where` and running sums with "... for rank 5 is not yet
- * supported", a batch-to-space of more than one trailing axis with "not implemented yet", and a tile of rank 6 read
- * its input synchronously (which Node.js cannot). On WebGL the same kernels but the tile failed, padding with "Failed
- * to compile fragment shader", and clipping (the library's WebGL clip chooses with `where`). Each runs here as the
- * same kernel on the tensor folded to rank 3 around one axis at a time (`[before, axis, after]`), or, for `where`,
- * flattened: shapes the shaders handle. `argMax` of rank 6 and `broadcastTo` to rank 6 on WebGPU, which use those
- * kernels, follow. Not exported from the package.
+ * supported", a batch-to-space or space-to-batch with more than one trailing axis with "not implemented yet", and a
+ * tile of rank 6 read its input synchronously (which Node.js cannot). On WebGL the same kernels but the tile failed,
+ * padding with "Failed to compile fragment shader", and clipping (the library's WebGL clip chooses with `where`). Each
+ * runs here as the same kernel on the tensor folded to rank 3 around one axis at a time (`[before, axis, after]`), or,
+ * for `where`, flattened: shapes the shaders handle. `argMax` of rank 6 and `broadcastTo` to rank 6 on WebGPU, which
+ * use those kernels, follow. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asKernelResult, replaceKernel } from './kernelReplacement.js';
@@ -108,22 +108,30 @@ function select(original: tf.KernelFunc) {
 
 interface BlockAttrs {
   blockShape: number[];
-  crops: number[][];
+  /** `crops` of a batch-to-space, `paddings` of a space-to-batch. */
+  crops?: number[][];
+  paddings?: number[][];
 }
 
 /**
- * A batch-to-space with one or two block axes: the axes after them folded into one. With more block axes no rank
- * helps: TF.js's refusal.
+ * A batch-to-space or space-to-batch with one or two block axes: the axes after them folded into one. With more
+ * block axes no rank helps: TF.js's refusal.
  */
-function batchToSpace(original: tf.KernelFunc) {
-  const folded = folding((x, { attrs }) => {
-    const { blockShape, crops } = attrs as unknown as BlockAttrs;
-    const lead = x.shape.slice(0, blockShape.length + 1);
-    const rest = x.shape.slice(blockShape.length + 1);
-    const y = tf.batchToSpaceND(tf.reshape(x, [...lead, product(rest)]), blockShape, crops);
-    return tf.reshape(y, [...y.shape.slice(0, lead.length), ...rest]);
-  })(original);
-  return (args: Args) => ((args.attrs as unknown as BlockAttrs).blockShape.length > 2 ? original(args) : folded(args));
+function blocks(toSpace: boolean) {
+  return (original: tf.KernelFunc) => {
+    const folded = folding((x, { attrs }) => {
+      const { blockShape, crops, paddings } = attrs as unknown as BlockAttrs;
+      const lead = x.shape.slice(0, blockShape.length + 1);
+      const rest = x.shape.slice(blockShape.length + 1);
+      const x3 = tf.reshape(x, [...lead, product(rest)]);
+      const y = toSpace
+        ? tf.batchToSpaceND(x3, blockShape, crops as number[][])
+        : tf.spaceToBatchND(x3, blockShape, paddings as [number, number][]);
+      return tf.reshape(y, [...y.shape.slice(0, lead.length), ...rest]);
+    })(original);
+    return (args: Args) =>
+      (args.attrs as unknown as BlockAttrs).blockShape.length > 2 ? original(args) : folded(args);
+  };
 }
 
 /**
@@ -139,7 +147,8 @@ export function foldHighRanks(): void {
     [tf.Cumsum, running(tf.Cumsum)],
     [tf.Cumprod, running(tf.Cumprod)],
     [tf.Select, select],
-    [tf.BatchToSpaceND, batchToSpace],
+    [tf.BatchToSpaceND, blocks(true)],
+    [tf.SpaceToBatchND, blocks(false)],
   ] as const) {
     for (const backend of ['webgpu', 'webgl']) replaceKernel(name, backend, 'highRankKernels', wrap);
   }

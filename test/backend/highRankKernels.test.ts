@@ -164,6 +164,32 @@ describe('rank 5 and 6', () => {
     x.dispose();
   });
 
+  it('moves space into batches with trailing axes (WebGPU: not implemented)', async () => {
+    const shape = [1, 2, 4, 1, 3];
+    const { x, values } = counting(shape);
+    // Blocks of 1×2, the width padded by one column on each side: out[j, h, w, ...] = x[0, h, 2w + j - 1, ...], 0 in
+    // the padding.
+    const outShape = [2, 2, 3, 1, 3];
+    const want = build(outShape, ([b, h, w, ...rest]) => {
+      const col = 2 * w + b - 1;
+      return col < 0 || col >= 4 ? 0 : values[flat([0, h, col, ...rest], shape)];
+    });
+    await check(
+      () =>
+        tf.spaceToBatchND(
+          x,
+          [1, 2],
+          [
+            [0, 0],
+            [1, 1],
+          ],
+        ),
+      outShape,
+      want,
+    );
+    x.dispose();
+  });
+
   it('moves batches back to space with trailing axes (WebGPU: not implemented)', async () => {
     const shape = [4, 1, 2, 2, 3];
     const { x, values } = counting(shape);

@@ -256,6 +256,7 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
         '  tf.reverse(x, [0, 2, 4]), tf.where(tf.greater(y, 0), x, y), tf.cumsum(x, 2, false, true),' +
         '  tf.clipByValue(y, -0.5, 0.5), tf.stridedSlice(x, [0, 0, 2, 0, 1], [2, 1, -4, 1, 2], [1, 1, -2, 1, 1]),' +
         '  tf.batchToSpaceND(tf.reshape(x, [4, 1, 1, 3, 1]), [2, 2], [[0, 0], [0, 0]]),' +
+        '  tf.spaceToBatchND(x, [1, 2], [[0, 0], [1, 0]]),' +
         '  tf.pad(tf.reshape(x, [2, 1, 3, 1, 2, 1]), [[0, 0], [1, 1], [0, 0], [0, 0], [0, 0], [1, 0]]),' +
         '];' +
         'const runOn = async (backend) => {' +
