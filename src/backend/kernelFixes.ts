@@ -441,6 +441,33 @@ function atan2OfZeros(args: Args): tf.TensorInfo {
 }
 
 /**
+ * A float division on WebGL: TF.js's shader answers 1 wherever the operands are equal (for an exact `x / x`), so 0/0,
+ * -0/0 and Infinity/Infinity gave 1 instead of NaN. Those are NaN here, as IEEE division and TensorFlow give; every
+ * other quotient is TF.js's.
+ */
+function divOfEquals(args: Args): tf.TensorInfo {
+  const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
+  const out = tf.tidy(() => {
+    const raw = tfjsKernels(() => tf.div(a, b));
+    const zeros = tf.logicalAnd(tf.equal(a, 0), tf.equal(b, 0));
+    const infinities = tf.logicalAnd(tf.isInf(a), tf.isInf(b));
+    return tf.where(tf.logicalOr(zeros, infinities), tf.fill(raw.shape, Number.NaN), raw);
+  });
+  return asKernelResult(args.backend, out);
+}
+
+/**
+ * An int32 one-hot encoding on WebGL with a fractional on or off value: TF.js's kernel rounded it (2.5 gave 3), where
+ * its cpu and wasm kernels truncate (2). Truncated here first.
+ */
+function oneHotTruncated(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const attrs = args.attrs as unknown as { onValue: number; offValue: number; dtype: tf.DataType };
+  if (attrs.dtype !== 'int32') return original(args);
+  const { onValue, offValue } = attrs;
+  return original({ ...args, attrs: { ...args.attrs, onValue: Math.trunc(onValue), offValue: Math.trunc(offValue) } });
+}
+
+/**
  * `log1p(x)` below -1 is NaN and at -1 is -Infinity, as in TensorFlow; TF.js's WebGL shader gave log |1 + x| (GLSL
  * leaves the logarithm of 0 and of a negative number undefined): -1.5 gave -0.69, -1 gave -88. Corrected there; every
  * other value is TF.js's.
@@ -534,6 +561,8 @@ export function fixKernels(): void {
     if (backend === 'webgl') {
       replaceKernel(tf.Log1p, backend, 'kernelFixes', () => log1pBelowMinusOne);
       replaceKernel(tf.ClipByValue, backend, 'kernelFixes', (original) => (args) => clipBesideNaN(args, original));
+      replaceKernel(tf.RealDiv, backend, 'kernelFixes', () => divOfEquals);
+      replaceKernel(tf.OneHot, backend, 'kernelFixes', (original) => (args) => oneHotTruncated(args, original));
     }
     if (backend === 'cpu') {
       replaceKernel(tf.OneHot, backend, 'kernelFixes', (original) => (args) => oneHotInt32(args, original));

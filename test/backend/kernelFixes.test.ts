@@ -334,6 +334,16 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([a, b, bias, plain, fused]);
   });
 
+  it('divides 0 by 0 and Infinity by Infinity to NaN, truncates an int32 encoding (WebGL: 1, rounded)', async () => {
+    const a = tf.tensor1d([0, Number.POSITIVE_INFINITY, -0, 6]);
+    const b = tf.tensor1d([0, Number.POSITIVE_INFINITY, 0, 6]);
+    const i = tf.tensor1d([1, 0], 'int32');
+    const [q, h] = await expectNoLeak(() => [tf.div(a, b), tf.oneHot(i, 2, 2.5, -1.5)], 2);
+    expect(Array.from(await q.data())).toEqual([Number.NaN, Number.NaN, Number.NaN, 1]);
+    expect(Array.from(await h.data())).toEqual([-1, 2, 2, -1]);
+    tf.dispose([a, b, i, q, h]);
+  });
+
   it('keeps the reduced axes of a product with keepDims, and gives a scalar for the extreme of a vector', async () => {
     // WebGPU computes tensors this small on the CPU, as by default (the suite turns that off to run the shaders),
     // where TF.js dropped keepDims of a product and gave an argMax of a vector the shape [1].

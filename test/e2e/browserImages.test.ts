@@ -289,6 +289,43 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     expect(out.leaked).toBe(0);
   });
 
+  it('divides 0 by 0 and Infinity by Infinity to NaN on WebGL, and one-hot encodes int32 as integers', async () => {
+    const out = await run(
+      "await lib.initBackend({ backend: 'webgl' }); tf.env().set('WEBGL_CPU_FORWARD', false);" +
+        'try {' +
+        '  const a = tf.tensor1d([0, Infinity, -Infinity, 3, 0, -0, 2]);' +
+        '  const b = tf.tensor1d([0, Infinity, Infinity, 3, 5, 0, 0]);' +
+        '  const i = tf.tensor1d([0, 2, 1], "int32");' +
+        '  const q = tf.div(a, b); const s = tf.tidy(() => tf.div(tf.reshape(a, [7, 1]), tf.scalar(0)));' +
+        '  const h = tf.oneHot(i, 3, 2.5, -1.5);' +
+        '  const read = async (t) => [...(await t.data())]' +
+        '    .map((v) => (Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : v));' +
+        '  const v = [await read(q), await read(s), await read(h), h.dtype, tf.getBackend()];' +
+        '  tf.dispose([a, b, i, q, s, h]); return v;' +
+        "} finally { tf.env().set('WEBGL_CPU_FORWARD', true); await lib.initBackend({ backend: 'cpu' }); }",
+    );
+    // IEEE division: 0/0 and ±Infinity/Infinity are NaN (WebGL's shader gave 1 wherever a == b); an int32 encoding's
+    // on and off values are truncated as cpu and wasm truncate them (WebGL rounded 2.5 to 3).
+    expect(out).toEqual({
+      value: [
+        ['NaN', 'NaN', 'NaN', 1, 0, 'NaN', Number.POSITIVE_INFINITY],
+        [
+          'NaN',
+          Number.POSITIVE_INFINITY,
+          Number.NEGATIVE_INFINITY,
+          Number.POSITIVE_INFINITY,
+          'NaN',
+          'NaN',
+          Number.POSITIVE_INFINITY,
+        ],
+        [2, -1, -1, -1, -1, 2, -1, 2, -1],
+        'int32',
+        'webgl',
+      ],
+      leaked: 0,
+    });
+  });
+
   it("routes max pooling's gradient to a window's first maximum on WebGL, as TensorFlow", async () => {
     // The library's gradients go in with its first gradient (gradCAM on the tiny network); then a max pooling whose
     // windows tie. TF.js's WebGL MaxPoolGrad shader sent a tied maximum's gradient to another cell than the first.
