@@ -468,9 +468,24 @@ function oneHotTruncated(args: Args, original: tf.KernelFunc): tf.TensorInfo | t
 }
 
 /**
+ * `log(x)` of 0 is -Infinity, of a negative number or NaN NaN, as in TensorFlow; GLSL and WGSL leave these undefined,
+ * and in Chromium without a GPU (SwiftShader) TF.js's WebGL and WebGPU shaders gave -88 for 0, and WebGPU's 89 for NaN.
+ * Corrected there; every other value is TF.js's.
+ */
+function logOfZero(args: Args): tf.TensorInfo {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  const out = tf.tidy(() => {
+    const raw = tfjsKernels(() => tf.log(x));
+    const atZero = tf.where(tf.equal(x, 0), tf.fill(x.shape, Number.NEGATIVE_INFINITY), raw);
+    return tf.where(tf.logicalOr(tf.less(x, 0), tf.isNaN(x)), tf.fill(x.shape, Number.NaN), atZero);
+  });
+  return asKernelResult(args.backend, out);
+}
+
+/**
  * `log1p(x)` below -1 is NaN and at -1 is -Infinity, as in TensorFlow; TF.js's WebGL shader gave log |1 + x| (GLSL
- * leaves the logarithm of 0 and of a negative number undefined): -1.5 gave -0.69, -1 gave -88. Corrected there; every
- * other value is TF.js's.
+ * leaves the logarithm of 0 and of a negative number undefined): -1.5 gave -0.69, -1 gave -88, and so did its WebGPU
+ * shader in Chromium without a GPU. Corrected there; every other value is TF.js's.
  */
 function log1pBelowMinusOne(args: Args): tf.TensorInfo {
   const { x } = args.inputs as unknown as { x: tf.Tensor };
@@ -510,10 +525,11 @@ function transform(args: Args): tf.TensorInfo {
 /**
  * Puts the fixes in place of TF.js's kernels: `Abs` on cpu and wasm, `Neg` on wasm, `Square` on cpu; `FloorDiv`,
  * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `Tile`, `MaxPool`, `AvgPool`, `Einsum`, `Transform` and
- * `BatchMatMul` on every backend that has registered them, a binary `DenseBincount` on all but wasm,
- * `UnsortedSegmentSum` and `OneHot` of int32 on cpu, and `Einsum` and `UnsortedSegmentSum` kernels on wasm. Registered
- * in TF.js's kernel registry, so every such operation in the process gets TensorFlow's values (or refusal) from then
- * on; a lookup per kernel once in place.
+ * `BatchMatMul` on every backend that has registered them, a binary `DenseBincount` on all but wasm, `Atan2`, `Log`
+ * and `Log1p` on WebGPU and WebGL, `ClipByValue`, `RealDiv` and `OneHot` on WebGL, `UnsortedSegmentSum` and `OneHot`
+ * of int32 on cpu, and `Einsum` and `UnsortedSegmentSum` kernels on wasm. Registered in TF.js's kernel registry, so
+ * every such operation in the process gets TensorFlow's values (or refusal) from then on; a lookup per kernel once in
+ * place.
  */
 export function fixKernels(): void {
   for (const [name, backends] of [
@@ -556,10 +572,12 @@ export function fixKernels(): void {
     replaceKernel(tf.BatchMatMul, backend, 'kernelFixes', (original) => (args) => batchMatMul(backend, args, original));
     if (backend !== 'wasm')
       replaceKernel(tf.DenseBincount, backend, 'kernelFixes', (original) => (args) => binaryBincount(args, original));
-    if (backend === 'webgpu' || backend === 'webgl')
+    if (backend === 'webgpu' || backend === 'webgl') {
       replaceKernel(tf.Atan2, backend, 'kernelFixes', () => atan2OfZeros);
-    if (backend === 'webgl') {
+      replaceKernel(tf.Log, backend, 'kernelFixes', () => logOfZero);
       replaceKernel(tf.Log1p, backend, 'kernelFixes', () => log1pBelowMinusOne);
+    }
+    if (backend === 'webgl') {
       replaceKernel(tf.ClipByValue, backend, 'kernelFixes', (original) => (args) => clipBesideNaN(args, original));
       replaceKernel(tf.RealDiv, backend, 'kernelFixes', () => divOfEquals);
       replaceKernel(tf.OneHot, backend, 'kernelFixes', (original) => (args) => oneHotTruncated(args, original));

@@ -334,6 +334,14 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([a, b, bias, plain, fused]);
   });
 
+  it('takes the logarithm of 0 as -Infinity, of a negative number or NaN as NaN (GPUs in Chromium: -88)', async () => {
+    const x = tf.tensor1d([0, -0, -2, Number.NaN, 1]);
+    const [y, z] = await expectNoLeak(() => [tf.log(x), tf.tidy(() => tf.log1p(tf.sub(x, 1)))], 2);
+    expect(Array.from(await y.data())).toEqual([-Infinity, -Infinity, Number.NaN, Number.NaN, 0]);
+    expect(Array.from(await z.data())).toEqual([-Infinity, -Infinity, Number.NaN, Number.NaN, 0]);
+    tf.dispose([x, y, z]);
+  });
+
   it('divides 0 by 0 and Infinity by Infinity to NaN, truncates an int32 encoding (WebGL: 1, rounded)', async () => {
     const a = tf.tensor1d([0, Number.POSITIVE_INFINITY, -0, 6]);
     const b = tf.tensor1d([0, Number.POSITIVE_INFINITY, 0, 6]);

@@ -221,25 +221,28 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     });
   });
 
-  it("takes WebGL's atan2 of zeros, log1p below -1 and clipping beside NaN as TensorFlow", async () => {
+  it("takes WebGL's atan2 of zeros, log of 0, log1p below -1 and clipping beside NaN as TensorFlow", async () => {
     const out = await run(
       "await lib.initBackend({ backend: 'webgl' }); tf.env().set('WEBGL_CPU_FORWARD', false);" +
         'try {' +
         '  const y = tf.tensor1d([0, -0, 0, -0, -0, 0]); const x = tf.tensor1d([0, 0, -0, -0, 0.75, -2]);' +
         '  const u = tf.tensor1d([-1.5, -3, -1, 1]); const w = tf.tensor1d([NaN, -5, 5, 0.5]);' +
         '  const a = tf.atan2(y, x); const l = tf.log1p(u); const c = tf.clipByValue(w, -1, 1);' +
+        '  const z = tf.tensor1d([0, -0, -2, NaN, 1]); const g = tf.log(z);' +
         '  const read = async (t) => [...(await t.data())].map((v) => (Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : v));' +
-        '  const v = [await read(a), await read(l), await read(c), tf.getBackend()];' +
-        '  tf.dispose([y, x, u, w, a, l, c]); return v;' +
+        '  const v = [await read(a), await read(l), await read(c), await read(g), tf.getBackend()];' +
+        '  tf.dispose([y, x, u, w, a, l, c, z, g]); return v;' +
         "} finally { tf.env().set('WEBGL_CPU_FORWARD', true); await lib.initBackend({ backend: 'cpu' }); }",
     );
     // C's atan2 of signed zeros; log1p of -1 is -Infinity and of less is NaN (WebGL gave log |1 + x|); clip keeps
-    // NaN and clips its neighbours (WebGL's packed clip left the texel holding NaN unclipped).
+    // NaN and clips its neighbours (WebGL's packed clip left the texel holding NaN unclipped); log of ±0 is -Infinity
+    // (WebGL gave -88).
     expect(out).toEqual({
       value: [
         [0, '-0', Math.fround(Math.PI), -Math.fround(Math.PI), '-0', Math.fround(Math.PI)],
         ['NaN', 'NaN', Number.NEGATIVE_INFINITY, Math.fround(Math.log1p(1))],
         ['NaN', -1, 1, 0.5],
+        [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, 'NaN', 'NaN', 0],
         'webgl',
       ],
       leaked: 0,
