@@ -119,6 +119,17 @@ function extremeWithNaN(name: string, args: Args, original: tf.KernelFunc): tf.T
 }
 
 /**
+ * TF.js's wasm `Sign` of a float answered 0 for every value within 1.2e-7 (float32's epsilon) of zero: `sign(1e-10)`
+ * gave 0, TensorFlow gives 1. Here by comparisons (NaN gives 0, as TF.js's other backends); int32 is TF.js's.
+ */
+function signExact(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  if (x.dtype !== 'float32') return original(args);
+  const out = tf.tidy(() => tf.sub(tf.cast(tf.greater(x, 0), 'float32'), tf.cast(tf.less(x, 0), 'float32')));
+  return asKernelResult(args.backend, out);
+}
+
+/**
  * TF.js's wasm `Cast` to bool keeps each value's low byte (0.2 becomes false, -1 the byte 255, which later reads as
  * 255): a cast to bool is `x ≠ 0` here, as TensorFlow's (NaN is true). A cast between other dtypes is TF.js's.
  */
@@ -317,6 +328,7 @@ const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | t
   [tf.Maximum, (args, original) => extremeWithNaN(tf.Maximum, args, original)],
   [tf.Minimum, (args, original) => extremeWithNaN(tf.Minimum, args, original)],
   [tf.Cast, castToBool],
+  [tf.Sign, signExact],
   [tf.Reverse, reverseBool],
   [tf.Select, selectBool],
   [tf.OneHot, oneHotFloat],

@@ -334,6 +334,13 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([a, b, bias, plain, fused]);
   });
 
+  it('gives the sign of a number however small (wasm: 0 within 1.2e-7 of zero)', async () => {
+    const x = tf.tensor1d([1e-30, -1e-10, 1e-7, -3, 0, Number.POSITIVE_INFINITY]);
+    const y = await expectNoLeak(() => tf.tidy(() => tf.sign(tf.add(x, 0))), 1);
+    expect(Array.from(await y.data())).toEqual([1, -1, 1, -1, 0, 1]);
+    tf.dispose([x, y]);
+  });
+
   it('takes the logarithm of 0 as -Infinity, of a negative number or NaN as NaN (GPUs in Chromium: -88)', async () => {
     const x = tf.tensor1d([0, -0, -2, Number.NaN, 1]);
     const [y, z] = await expectNoLeak(() => [tf.log(x), tf.tidy(() => tf.log1p(tf.sub(x, 1)))], 2);
