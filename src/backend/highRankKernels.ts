@@ -98,9 +98,12 @@ function select(original: tf.KernelFunc) {
   return (args: Args): tf.TensorInfo | tf.TensorInfo[] => {
     const { condition, t, e } = args.inputs as unknown as Record<'condition' | 't' | 'e', tf.Tensor>;
     if (!high(t)) return original(args);
-    const rows = condition.rank === 1 ? [t.shape[0], -1] : [-1];
+    // A vector condition (TensorFlow 1's Select) picks rows: [n, 1] against [n, rest].
+    const vector = condition.rank === 1;
+    const rows = vector ? [t.shape[0], -1] : [-1];
+    const picks = vector ? [-1, 1] : [-1];
     const out = tf.tidy(() =>
-      tf.reshape(tf.where(tf.reshape(condition, [-1]), tf.reshape(t, rows), tf.reshape(e, rows)), t.shape),
+      tf.reshape(tf.where(tf.reshape(condition, picks), tf.reshape(t, rows), tf.reshape(e, rows)), t.shape),
     );
     return asKernelResult(args.backend, out);
   };
