@@ -23,6 +23,8 @@
  *   Routed through float32 too.
  * - A product by a transposed matrix over 2,000 terms or more with few outputs (`MatMulSplitK`) read that operand as
  *   if it were not transposed; `b` is transposed first for such products (`untransposedLongSum`).
+ * - `cropAndResize` with fewer boxes than images wrote zeros for a box of an image at or past the box count (it
+ *   compared the image index with the number of boxes); the boxes are padded up to the number of images.
  * - Reductions TF.js computes on the CPU (small tensors whose values are there): a product dropped `keepDims`, an
  *   `argMax` of a vector gave the shape [1]. The result's shape is set to TensorFlow's.
  * - `tf.addN` of more than 7 tensors (any dtype) builds a shader that reads more storage buffers than a device allows
@@ -117,6 +119,8 @@ export function installWebGPUKernelFixes(): string[] {
     });
   }
 
+  wrap(tf.CropAndResize, (original) => (args) => cropsPastBoxCount(args, original));
+
   for (const name of [tf.BatchMatMul, tf._FusedMatMul]) {
     wrap(name, (original) => (args) => untransposedLongSum(args, original));
   }
@@ -159,6 +163,38 @@ export function installWebGPUKernelFixes(): string[] {
     });
   }
   return wrapped;
+}
+
+/**
+ * `cropAndResize` with fewer boxes than images: TF.js's shader checked each box's image index against the number of
+ * boxes instead of images, and wrote nothing (zeros) for an index at or past it (one box from the second of two
+ * images). The boxes are padded here with boxes of image 0 up to the number of images, and the extra crops dropped.
+ */
+function cropsPastBoxCount(args: KernelArgs, original: KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { image, boxes, boxInd } = args.inputs as unknown as Record<'image' | 'boxes' | 'boxInd', tf.Tensor>;
+  const extra = image.shape[0] - boxes.shape[0];
+  if (extra <= 0) return original(args);
+  const { cropSize, method, extrapolationValue } = args.attrs as unknown as {
+    cropSize: [number, number];
+    method: 'bilinear' | 'nearest';
+    extrapolationValue: number;
+  };
+  const out = tf.tidy(() => {
+    const padded = tf.concat([boxes, tf.zeros([extra, 4])]);
+    const indices = tf.concat([boxInd, tf.zeros([extra], 'int32')]);
+    const crops = tfjsKernels(() =>
+      tf.image.cropAndResize(
+        image as tf.Tensor4D,
+        padded as tf.Tensor2D,
+        indices as tf.Tensor1D,
+        cropSize,
+        method,
+        extrapolationValue,
+      ),
+    );
+    return tf.slice(crops, 0, boxes.shape[0]);
+  });
+  return asKernelResult(args.backend, out);
 }
 
 /**

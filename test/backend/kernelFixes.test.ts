@@ -359,6 +359,25 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([a, b, i, q, h]);
   });
 
+  it('crops from every image of a batch, with fewer boxes than images (WebGPU: zeros past the box count)', async () => {
+    // Three 2×2 gray images of 10s, 20s and 30s plus the pixel's position; whole-image crops at 2×2 give them back.
+    const images = tf.tensor4d([10, 11, 12, 13, 20, 21, 22, 23, 30, 31, 32, 33], [3, 2, 2, 1]);
+    const whole = [0, 0, 1, 1];
+    const one = tf.tensor2d([whole]);
+    const two = tf.tensor2d([whole, whole]);
+    const [last, both] = await expectNoLeak(
+      () => [
+        tf.image.cropAndResize(images, one, tf.tensor1d([2], 'int32'), [2, 2]),
+        tf.image.cropAndResize(images, two, tf.tensor1d([1, 2], 'int32'), [2, 2], 'nearest'),
+      ],
+      // The two box-index vectors are made inside the call.
+      4,
+    );
+    expect(Array.from(await last.data())).toEqual([30, 31, 32, 33]);
+    expect(Array.from(await both.data())).toEqual([20, 21, 22, 23, 30, 31, 32, 33]);
+    tf.dispose([images, one, two, last, both]);
+  });
+
   it('keeps the reduced axes of a product with keepDims, and gives a scalar for the extreme of a vector', async () => {
     // WebGPU computes tensors this small on the CPU, as by default (the suite turns that off to run the shaders),
     // where TF.js dropped keepDims of a product and gave an argMax of a vector the shape [1].

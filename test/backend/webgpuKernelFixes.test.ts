@@ -23,7 +23,7 @@ function grid(dtype: 'int32' | 'float32') {
 }
 
 describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
-  it('wraps cast, transpose, addN, pooling with positions, int32 moves and sums, products, reductions, once', () => {
+  it('wraps cast, transpose, addN, pooling with positions, int32 moves and sums, crops, products, reductions', () => {
     const names = installWebGPUKernelFixes();
     expect(names).toEqual([
       'Cast',
@@ -32,6 +32,7 @@ describe.runIf(BACKEND === 'webgpu')('WebGPU int32/bool kernel fixes', () => {
       'MaxPoolWithArgmax',
       'BatchToSpaceND',
       'UnsortedSegmentSum',
+      'CropAndResize',
       'BatchMatMul',
       '_FusedMatMul',
       'Max',
