@@ -457,6 +457,37 @@ function divOfEquals(args: Args): tf.TensorInfo {
 }
 
 /**
+ * `cropAndResize` on WebGL from a batch of several images: TF.js's shader checked each box's image index, then read
+ * the image at the box's own position in the list (box 0 from image 0, whatever its index said). Here every box is
+ * cropped from each image in turn (a batch of one, which TF.js reads right), and each keeps the crop of the image its
+ * index names; a box whose index names no image stays 0, as TF.js leaves it. A batch of one image is TF.js's.
+ */
+function cropsByIndex(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { image, boxes, boxInd } = args.inputs as unknown as Record<'image' | 'boxes' | 'boxInd', tf.Tensor>;
+  const n = image.shape[0];
+  if (n === 1) return original(args);
+  const { cropSize, method, extrapolationValue } = args.attrs as unknown as {
+    cropSize: [number, number];
+    method: 'bilinear' | 'nearest';
+    extrapolationValue: number;
+  };
+  const numBoxes = boxes.shape[0];
+  const out = tf.tidy(() => {
+    const zeros = tf.zeros([numBoxes], 'int32') as tf.Tensor1D;
+    let result: tf.Tensor = tf.zeros([numBoxes, ...cropSize, image.shape[3] as number]);
+    for (let i = 0; i < n; i++) {
+      const one = tf.slice(image, i, 1) as tf.Tensor4D;
+      const crops = tfjsKernels(() =>
+        tf.image.cropAndResize(one, boxes as tf.Tensor2D, zeros, cropSize, method, extrapolationValue),
+      );
+      result = tf.where(tf.reshape(tf.equal(boxInd, i), [numBoxes, 1, 1, 1]), crops, result);
+    }
+    return result;
+  });
+  return asKernelResult(args.backend, out);
+}
+
+/**
  * An int32 one-hot encoding on WebGL with a fractional on or off value: TF.js's kernel rounded it (2.5 gave 3), where
  * its cpu and wasm kernels truncate (2). Truncated here first.
  */
@@ -526,10 +557,10 @@ function transform(args: Args): tf.TensorInfo {
  * Puts the fixes in place of TF.js's kernels: `Abs` on cpu and wasm, `Neg` on wasm, `Square` on cpu; `FloorDiv`,
  * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `Tile`, `MaxPool`, `AvgPool`, `Einsum`, `Transform` and
  * `BatchMatMul` on every backend that has registered them, a binary `DenseBincount` on all but wasm, `Atan2`, `Log`
- * and `Log1p` on WebGPU and WebGL, `ClipByValue`, `RealDiv` and `OneHot` on WebGL, `UnsortedSegmentSum` and `OneHot`
- * of int32 on cpu, and `Einsum` and `UnsortedSegmentSum` kernels on wasm. Registered in TF.js's kernel registry, so
- * every such operation in the process gets TensorFlow's values (or refusal) from then on; a lookup per kernel once in
- * place.
+ * and `Log1p` on WebGPU and WebGL, `ClipByValue`, `RealDiv`, `OneHot` and `CropAndResize` on WebGL,
+ * `UnsortedSegmentSum` and `OneHot` of int32 on cpu, and `Einsum` and `UnsortedSegmentSum` kernels on wasm. Registered
+ * in TF.js's kernel registry, so every such operation in the process gets TensorFlow's values (or refusal) from then
+ * on; a lookup per kernel once in place.
  */
 export function fixKernels(): void {
   for (const [name, backends] of [
@@ -580,6 +611,7 @@ export function fixKernels(): void {
     if (backend === 'webgl') {
       replaceKernel(tf.ClipByValue, backend, 'kernelFixes', (original) => (args) => clipBesideNaN(args, original));
       replaceKernel(tf.RealDiv, backend, 'kernelFixes', () => divOfEquals);
+      replaceKernel(tf.CropAndResize, backend, 'kernelFixes', (original) => (args) => cropsByIndex(args, original));
       replaceKernel(tf.OneHot, backend, 'kernelFixes', (original) => (args) => oneHotTruncated(args, original));
     }
     if (backend === 'cpu') {

@@ -292,6 +292,28 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     expect(out.leaked).toBe(0);
   });
 
+  it('crops each box from the image its index names on WebGL (TF.js read the image at the box number)', async () => {
+    const out = await run(
+      "await lib.initBackend({ backend: 'webgl' }); tf.env().set('WEBGL_CPU_FORWARD', false);" +
+        'try {' +
+        '  const images = tf.tensor4d([10, 11, 12, 13, 20, 21, 22, 23, 30, 31, 32, 33], [3, 2, 2, 1]);' +
+        '  const boxes = tf.tensor2d([[0, 0, 1, 1], [0, 0, 1, 1], [0, 0, 0, 0]]);' +
+        '  const ind = tf.tensor1d([2, 0, 1], "int32");' +
+        '  const near = tf.image.cropAndResize(images, boxes, ind, [2, 2], "nearest");' +
+        '  const box = tf.tensor2d([[0, 0, 1, 1]]); const two = tf.tensor1d([2], "int32");' +
+        '  const lin = tf.image.cropAndResize(images, box, two, [1, 1]);' +
+        '  const v = [[...(await near.data())], [...(await lin.data())], tf.getBackend()];' +
+        '  tf.dispose([images, boxes, ind, near, box, two, lin]); return v;' +
+        "} finally { tf.env().set('WEBGL_CPU_FORWARD', true); await lib.initBackend({ backend: 'cpu' }); }",
+    );
+    // Box 0 from image 2, box 1 from image 0, box 2 (a point at the top left) from image 1; a 1×1 crop of the whole
+    // of image 2 samples its centre (the mean of its four pixels).
+    expect(out).toEqual({
+      value: [[30, 31, 32, 33, 10, 11, 12, 13, 20, 20, 20, 20], [31.5], 'webgl'],
+      leaked: 0,
+    });
+  });
+
   it('divides 0 by 0 and Infinity by Infinity to NaN on WebGL, and one-hot encodes int32 as integers', async () => {
     const out = await run(
       "await lib.initBackend({ backend: 'webgl' }); tf.env().set('WEBGL_CPU_FORWARD', false);" +
