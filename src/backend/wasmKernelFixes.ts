@@ -118,6 +118,117 @@ function extremeWithNaN(name: string, args: Args, original: tf.KernelFunc): tf.T
   return asKernelResult(args.backend, out);
 }
 
+interface Conv3DGradAttrs {
+  strides: number | [number, number, number];
+  pad: 'same' | 'valid';
+  inputShape?: number[];
+  filterShape?: number[];
+}
+
+type Shape5D = [number, number, number, number, number];
+
+/** The geometry of the 3-D convolution whose gradient is asked for, from TF.js's own reading of its attributes. */
+const conv3dInfo = (xShape: number[], filterShape: number[], attrs: Conv3DGradAttrs) =>
+  tf.backend_util.computeConv3DInfo(xShape as Shape5D, filterShape as Shape5D, attrs.strides, 1, attrs.pad);
+
+/** `x` with `s - 1` zeros between its entries along `axis` (a strided convolution's output spread back out). */
+function spread(x: tf.Tensor, axis: number, s: number): tf.Tensor {
+  if (s === 1 || x.shape[axis] <= 1) return x;
+  const n = x.shape[axis];
+  const column = tf.expandDims(x, axis + 1);
+  const gaps = tf.pad(
+    column,
+    column.shape.map((_, a) => (a === axis + 1 ? [0, s - 1] : [0, 0]) as [number, number]),
+  );
+  const merged = tf.reshape(
+    gaps,
+    x.shape.map((d, a) => (a === axis ? n * s : d)),
+  );
+  return tf.slice(
+    merged,
+    0,
+    x.shape.map((d, a) => (a === axis ? (n - 1) * s + 1 : d)),
+  );
+}
+
+/**
+ * The input gradient of a 3-D convolution (`Conv3DBackpropInputV2`, which `tf.conv3dTranspose` runs too): TF.js's
+ * wasm kernel wrote the first depth slice only and left the rest 0. Computed here as the forward convolution of the
+ * output gradient, spread out by the strides and padded, with the filter flipped and its channels swapped.
+ */
+function conv3dInputGradient(args: Args): tf.TensorInfo {
+  const { dy, filter } = args.inputs as unknown as { dy: tf.Tensor5D; filter: tf.Tensor5D };
+  const attrs = args.attrs as unknown as Conv3DGradAttrs;
+  const xShape = attrs.inputShape as number[];
+  const info = conv3dInfo(xShape, filter.shape, attrs);
+  const strides = [info.strideDepth, info.strideHeight, info.strideWidth];
+  const before = [info.padInfo.front, info.padInfo.top, info.padInfo.left];
+  const out = tf.tidy(() => {
+    let g: tf.Tensor = dy;
+    for (let a = 0; a < 3; a++) g = spread(g, a + 1, strides[a]);
+    // Each input position is the sum over the taps that read it: the spread gradient padded by the kernel's size less
+    // one and the convolution's own front padding, then cut to the input's size.
+    const pads = [0, 1, 2].map((a) => {
+      const lead = filter.shape[a] - 1 - before[a];
+      return [lead, Math.max(xShape[a + 1] + filter.shape[a] - 1 - lead - g.shape[a + 1], 0)] as [number, number];
+    });
+    g = tf.pad(g, [[0, 0], ...pads, [0, 0]]);
+    const w = tf.transpose(tf.reverse(filter, [0, 1, 2]), [0, 1, 2, 4, 3]) as tf.Tensor5D;
+    const full = tf.conv3d(g as tf.Tensor5D, w, 1, 'valid');
+    return tf.slice(full, 0, xShape);
+  });
+  return asKernelResult(args.backend, out);
+}
+
+/**
+ * The filter gradient of a 3-D convolution (`Conv3DBackpropFilterV2`): TF.js's wasm kernel summed other products
+ * when the stride was above 1 and the kernel longer than 1. Computed here tap by tap: the padded input read at that
+ * tap's offset with the stride, times the output gradient.
+ */
+function conv3dFilterGradient(args: Args): tf.TensorInfo {
+  const { x, dy } = args.inputs as unknown as { x: tf.Tensor5D; dy: tf.Tensor5D };
+  const attrs = args.attrs as unknown as Conv3DGradAttrs;
+  const filterShape = attrs.filterShape as number[];
+  const info = conv3dInfo(x.shape, filterShape, attrs);
+  const { front, back, top, bottom, left, right } = info.padInfo;
+  const [fd, fh, fw, inC, outC] = filterShape;
+  const [n, od, oh, ow] = dy.shape;
+  const out = tf.tidy(() => {
+    const padded = tf.pad(x, [
+      [0, 0],
+      [front, back],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ]);
+    const grads = tf.reshape(dy, [-1, outC]);
+    const taps: tf.Tensor[] = [];
+    for (let kd = 0; kd < fd; kd++) {
+      for (let kh = 0; kh < fh; kh++) {
+        for (let kw = 0; kw < fw; kw++) {
+          const end = [
+            n,
+            kd + (od - 1) * info.strideDepth + 1,
+            kh + (oh - 1) * info.strideHeight + 1,
+            kw + (ow - 1) * info.strideWidth + 1,
+            inC,
+          ];
+          const read = tf.stridedSlice(padded, [0, kd, kh, kw, 0], end, [
+            1,
+            info.strideDepth,
+            info.strideHeight,
+            info.strideWidth,
+            1,
+          ]);
+          taps.push(tf.matMul(tf.reshape(read, [-1, inC]), grads, true, false));
+        }
+      }
+    }
+    return tf.reshape(tf.stack(taps), filterShape);
+  });
+  return asKernelResult(args.backend, out);
+}
+
 /**
  * TF.js's wasm `Sign` of a float answered 0 for every value within 1.2e-7 (float32's epsilon) of zero: `sign(1e-10)`
  * gave 0, TensorFlow gives 1. Here by comparisons (NaN gives 0, as TF.js's other backends); int32 is TF.js's.
@@ -329,6 +440,8 @@ const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | t
   [tf.Minimum, (args, original) => extremeWithNaN(tf.Minimum, args, original)],
   [tf.Cast, castToBool],
   [tf.Sign, signExact],
+  [tf.Conv3DBackpropInputV2, conv3dInputGradient],
+  [tf.Conv3DBackpropFilterV2, conv3dFilterGradient],
   [tf.Reverse, reverseBool],
   [tf.Select, selectBool],
   [tf.OneHot, oneHotFloat],

@@ -378,6 +378,56 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([images, one, two, last, both]);
   });
 
+  it('transposes 3-D convolutions and takes their filter gradient (wasm: a slice, and other sums)', async () => {
+    // x [1, 3, 4, 5, 2], filter [2, 2, 3, 2, 3], strides [2, 1, 2], 'same' padding; dy of the convolution's output
+    // shape. Both gradients by brute force over TensorFlow's padding (the pad's smaller half in front).
+    const xs: [number, number, number, number, number] = [1, 3, 4, 5, 2];
+    const fs: [number, number, number, number, number] = [2, 2, 3, 2, 3];
+    const strides: [number, number, number] = [2, 1, 2];
+    const xv = Array.from({ length: 120 }, (_, i) => Math.sin(i));
+    const fv = Array.from({ length: 72 }, (_, i) => Math.cos(i));
+    const os: [number, number, number, number, number] = [1, 2, 4, 3, 3];
+    const front = [0, 1, 2].map((a) => Math.floor(Math.max((os[a + 1] - 1) * strides[a] + fs[a] - xs[a + 1], 0) / 2));
+    const dyv = Array.from({ length: 72 }, (_, i) => Math.cos(0.7 * i));
+    const dx = new Array<number>(120).fill(0);
+    const df = new Array<number>(72).fill(0);
+    for (let o = 0; o < 24; o++) {
+      const [od, oh, ow] = [Math.floor(o / 12), Math.floor(o / 3) % 4, o % 3];
+      for (let k = 0; k < 12; k++) {
+        const [kd, kh, kw] = [Math.floor(k / 6), Math.floor(k / 3) % 2, k % 3];
+        const [d, h, w] = [od * 2 - front[0] + kd, oh - front[1] + kh, ow * 2 - front[2] + kw];
+        if (d < 0 || h < 0 || w < 0 || d >= 3 || h >= 4 || w >= 5) continue;
+        for (let ci = 0; ci < 2; ci++) {
+          for (let co = 0; co < 3; co++) {
+            const [g, fi, xi] = [dyv[o * 3 + co], (k * 2 + ci) * 3 + co, ((d * 4 + h) * 5 + w) * 2 + ci];
+            dx[xi] += g * fv[fi];
+            df[fi] += g * xv[xi];
+          }
+        }
+      }
+    }
+    const x = tf.tensor5d(xv, xs);
+    const f = tf.tensor5d(fv, fs);
+    const dy = tf.tensor5d(dyv, os);
+    // tf.conv3dTranspose runs the input gradient's kernel; the filter's has no public operation but conv3d's gradient
+    // (which tfjs-core registers with tfjs-layers loaded).
+    const t = await expectNoLeak(() => tf.conv3dTranspose(dy, f, xs, strides, 'same'), 1);
+    const attrs = { strides, pad: 'same', filterShape: fs };
+    const gf = await expectNoLeak(
+      () => tf.engine().runKernel('Conv3DBackpropFilterV2', { x, dy }, attrs) as tf.Tensor,
+      1,
+    );
+    expect(gf.shape).toEqual(fs);
+    for (const [got, want] of [
+      [t, dx],
+      [gf, df],
+    ] as const) {
+      const values = await got.data();
+      for (let i = 0; i < want.length; i++) expect(values[i]).toBeCloseTo(want[i], 4);
+    }
+    tf.dispose([x, f, dy, gf, t]);
+  });
+
   it('keeps the reduced axes of a product with keepDims, and gives a scalar for the extreme of a vector', async () => {
     // WebGPU computes tensors this small on the CPU, as by default (the suite turns that off to run the shaders),
     // where TF.js dropped keepDims of a product and gave an argMax of a vector the shape [1].
