@@ -17,7 +17,7 @@ import { readsValues } from './argumentChecks.js';
 import { BACKEND_NAMES } from './backendNames.js';
 import { einsum, tfjsEinsumRight } from './einsum.js';
 import { projectiveTransform, type TransformAttrs } from './imageTransform.js';
-import { asKernelResult, replaceKernel, tfjsKernels } from './kernelReplacement.js';
+import { asKernelResult, hasKernels, replaceKernel, tfjsKernels } from './kernelReplacement.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -354,7 +354,7 @@ function segmentSum(args: Args): tf.TensorInfo {
  * backend has registered its kernels.
  */
 function registerWasmKernels(): void {
-  if (tf.getKernelsForBackend('wasm').length === 0) return;
+  if (!hasKernels('wasm')) return;
   if (!tf.getKernel(tf.Einsum, 'wasm')) {
     tf.registerKernel({ kernelName: tf.Einsum, backendName: 'wasm', kernelFunc: (args) => einsumKernel(args) });
   }

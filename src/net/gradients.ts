@@ -7,7 +7,7 @@
  * for: a convolution's filter gradient never runs when the filter is a constant. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { asKernelResult, replacedKernel } from '../backend/kernelReplacement.js';
+import { asKernelResult, hasKernels, replacedKernel } from '../backend/kernelReplacement.js';
 import { type StridedSliceAttrs, stridedSliceSpec } from '../backend/stridedSlice.js';
 import { dilateKernel, kernelTaps } from './dilation.js';
 import { einsumGradient } from '../backend/einsum.js';
@@ -1296,7 +1296,7 @@ export function ensureGradients(): void {
   // TF.js's wasm backend registers its kernels when it is first imported, which may come later (initBackend imports
   // it on demand): registering ours before would print TF.js's "already registered" warning then and lose ours. So
   // they go in once its kernels are there, and are checked on every call.
-  if (tf.getKernelsForBackend('wasm').length > 0) installWasmKernels();
+  if (hasKernels('wasm')) installWasmKernels();
   ensureWasmKernels();
 }
 

@@ -5,7 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { asKernelResult, replaceKernel, replacedKernel, tfjsKernels } from '../../src/backend/kernelReplacement.js';
+import {
+  asKernelResult,
+  hasKernels,
+  replaceKernel,
+  replacedKernel,
+  tfjsKernels,
+} from '../../src/backend/kernelReplacement.js';
 import { BACKEND } from '../helpers/backend.js';
 
 const KERNEL = 'CnnActivationsTestKernel';
@@ -90,5 +96,10 @@ describe('replaceKernel', () => {
     replaceKernel(KERNEL, BACKEND, 'kernelFixes', tracing('fix'));
     expect(tf.getKernel(KERNEL, BACKEND)).toBeUndefined();
     expect(replacedKernel(KERNEL, BACKEND)).toBeUndefined();
+  });
+
+  it("tells whether a backend's kernels are registered", () => {
+    expect(hasKernels(BACKEND)).toBe(true);
+    expect(hasKernels('no-such-backend')).toBe(false);
   });
 });
