@@ -679,7 +679,9 @@ const MIRROR_PAD: tf.GradConfig = {
  * last convolution:
  * TF.js's SquaredDifference gradient does not sum over the axes broadcasting stretched (an error: "the gradient of
  * input 'b' has shape [48, 48, 17], which does not match [1, 17]"), and its FloorDiv gradient is a division's,
- * where TensorFlow's is zero (a floor is flat wherever it has a slope).
+ * where TensorFlow's is zero (a floor is flat wherever it has a slope). TF.js's Maximum and Minimum gradients do not
+ * sum over broadcast axes either (the same error for `tf.maximum(x, bound)` with a bound of shape [1, 1, c] that
+ * itself depends on the input).
  */
 const OVER_TFJS: tf.GradConfig[] = [
   AVG_POOL,
@@ -696,6 +698,23 @@ const OVER_TFJS: tf.GradConfig[] = [
     },
   },
   zeroGradient(tf.FloorDiv, ['a', 'b']),
+  // The first operand takes the gradient where the two are equal, as in TensorFlow.
+  {
+    kernelName: tf.Maximum,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, [a, b]: Saved) => ({
+      a: () => reduceTo(tf.mul(dy as tf.Tensor, tf.cast(tf.greaterEqual(a, b), 'float32')), a.shape),
+      b: () => reduceTo(tf.mul(dy as tf.Tensor, tf.cast(tf.less(a, b), 'float32')), b.shape),
+    }),
+  },
+  {
+    kernelName: tf.Minimum,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, [a, b]: Saved) => ({
+      a: () => reduceTo(tf.mul(dy as tf.Tensor, tf.cast(tf.lessEqual(a, b), 'float32')), a.shape),
+      b: () => reduceTo(tf.mul(dy as tf.Tensor, tf.cast(tf.greater(a, b), 'float32')), b.shape),
+    }),
+  },
 ];
 
 const CONFIGS: tf.GradConfig[] = [
@@ -906,22 +925,6 @@ const CONFIGS: tf.GradConfig[] = [
             'float32',
           ),
         ),
-    }),
-  },
-  {
-    kernelName: tf.Maximum,
-    inputsToSave: ['a', 'b'],
-    gradFunc: (dy, [a, b]: Saved) => ({
-      a: () => reduceTo(tf.mul(dy as tf.Tensor, tf.cast(tf.greaterEqual(a, b), 'float32')), a.shape),
-      b: () => reduceTo(tf.mul(dy as tf.Tensor, tf.cast(tf.less(a, b), 'float32')), b.shape),
-    }),
-  },
-  {
-    kernelName: tf.Minimum,
-    inputsToSave: ['a', 'b'],
-    gradFunc: (dy, [a, b]: Saved) => ({
-      a: () => reduceTo(tf.mul(dy as tf.Tensor, tf.cast(tf.lessEqual(a, b), 'float32')), a.shape),
-      b: () => reduceTo(tf.mul(dy as tf.Tensor, tf.cast(tf.greater(a, b), 'float32')), b.shape),
     }),
   },
   {

@@ -264,6 +264,35 @@ describe("squared difference and floor division gradients over TF.js's own", () 
   });
 });
 
+describe("maximum and minimum gradients over TF.js's own", () => {
+  it('sum over the axes broadcasting stretched, each operand taking the gradient where it is chosen', async () => {
+    // TF.js's gave the gradient the result's shape ("the gradient of input 'b' has shape 4,3,2, which does not match
+    // the shape of the input 1,3,1"): a clip against a per-channel bound that is itself computed, for one.
+    ensureGradients();
+    const a = tf.tensor3d(values(4 * 3 * 2, 9), [4, 3, 2]);
+    const b = tf.tensor3d(values(3, 10), [1, 3, 1]);
+    const dy = tf.tensor3d(values(4 * 3 * 2, 11), [4, 3, 2]);
+    for (const [op, pickA] of [
+      [tf.maximum, tf.greaterEqual],
+      [tf.minimum, tf.lessEqual],
+    ] as const) {
+      const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(op(x, y), dy)))([a, b]);
+      const want = tf.tidy(() => {
+        const chosen = tf.cast(pickA(a, b), 'float32');
+        return [tf.mul(dy, chosen), tf.sum(tf.mul(dy, tf.sub(1, chosen)), [0, 2], true)];
+      });
+      expect([ga.shape, gb.shape]).toEqual([
+        [4, 3, 2],
+        [1, 3, 1],
+      ]);
+      const diff = tf.tidy(() => tf.stack([tf.max(tf.abs(tf.sub(ga, want[0]))), tf.max(tf.abs(tf.sub(gb, want[1])))]));
+      for (const d of await diff.data()) expect(d).toBeLessThan(1e-6);
+      tf.dispose([ga, gb, ...want, diff]);
+    }
+    tf.dispose([a, b, dy]);
+  });
+});
+
 describe("product, gather and batched product gradients over TF.js's own", () => {
   it('run where TF.js’s fail (a product under Node.js, a gather on wasm), with the same numbers', async () => {
     ensureGradients();
