@@ -726,6 +726,10 @@ const CONFIGS: tf.GradConfig[] = [
   ...[tf.LogicalNot, tf.Any, tf.All, tf.ArgMax, tf.ArgMin, tf.Floor, tf.Ceil, tf.Round, tf.Sign].map((kernel) =>
     zeroGradient(kernel, ['x']),
   ),
+  // Tests of values and tensors made in an input's shape (`tf.zerosLike`, `tf.onesLike`, `tf.step`), which graphs use
+  // to mask or to pad: constant wherever they have a slope. A one-hot encoding's indices are whole numbers.
+  ...[tf.IsNan, tf.IsInf, tf.IsFinite, tf.ZerosLike, tf.OnesLike, tf.Step].map((kernel) => zeroGradient(kernel, ['x'])),
+  zeroGradient(tf.OneHot, ['indices']),
   {
     kernelName: tf.Add,
     inputsToSave: ['a', 'b'],
@@ -1175,6 +1179,12 @@ const CONFIGS: tf.GradConfig[] = [
     kernelName: tf.Exp,
     outputsToSave: [true],
     gradFunc: (dy, [y]: Saved) => ({ x: () => tf.mul(dy as tf.Tensor, y) }),
+  },
+  {
+    // d (eˣ − 1) = eˣ.
+    kernelName: tf.Expm1,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.exp(x)) }),
   },
   {
     kernelName: tf.Log,

@@ -75,6 +75,14 @@ const KERNELS = [
   tf.LRN,
   tf.Atan2,
   tf.CropAndResize,
+  tf.Expm1,
+  tf.IsNan,
+  tf.IsInf,
+  tf.IsFinite,
+  tf.ZerosLike,
+  tf.OnesLike,
+  tf.Step,
+  tf.OneHot,
 ];
 let unregistered: string[];
 beforeAll(() => {
@@ -511,6 +519,31 @@ describe('the gradients registered for converted graphs', () => {
       1e-3,
     ],
     ['Floor (zero)', (x) => tf.add(tf.floor(x), x), () => [values([3, 4], 57, -2, 2, [-1, 0, 1])], [0]],
+    ['Expm1', (x) => tf.expm1(x), () => [values([4, 5], 58)], [0]],
+    [
+      // Masks and constants made from the input: zero gradients, beside the input itself.
+      'IsNan, IsInf, IsFinite, ZerosLike, OnesLike, Step and OneHot (zero)',
+      (x) =>
+        tf.concat(
+          [
+            tf.expandDims(
+              tf.addN([
+                x,
+                tf.cast(tf.logicalOr(tf.isNaN(x), tf.isInf(x)), 'float32'),
+                tf.cast(tf.isFinite(x), 'float32'),
+                tf.zerosLike(x),
+                tf.onesLike(x),
+                tf.step(x),
+              ]),
+              2,
+            ),
+            tf.reshape(tf.oneHot(tf.cast(tf.abs(tf.reshape(x, [-1])), 'int32'), 3, 1, 0, 'float32'), [...x.shape, 3]),
+          ],
+          2,
+        ),
+      () => [values([3, 4], 59, -2, 2, [-1, 0, 1])],
+      [0],
+    ],
     ['Prod, over the first and last axes', (x) => tf.prod(x, [0, 2]), () => [values([2, 3, 4], 54, 0.5, 1.5)], [0]],
     // Segmentation and pose decoders (Selfie, Meet, EfficientPose) upsample with transposed convolutions.
     [
