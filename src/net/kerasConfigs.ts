@@ -1,7 +1,8 @@
 /**
  * Keras layer settings that tfjs-layers drops while it reads a model file, without an error: a layer built from such a
  * file runs otherwise than Keras ran it. Read here from the file's own topology (the loaded model no longer has them):
- * a `ReLU`'s `negative_slope` and `threshold` are put back into the loaded layers, a `Conv2DTranspose`'s
+ * a `ReLU`'s `negative_slope` and `threshold` are put back into the loaded layers (and the half-pixel centres of a
+ * bilinear `UpSampling2D`, which the file gives by its Keras version), a `Conv2DTranspose`'s
  * `output_padding` that changes the layer's size, global pooling's `keepdims` and a convolution's `groups` are
  * refused. Not exported from the package.
  */
@@ -143,12 +144,51 @@ export function kerasReluSettings(layer: object): KerasReluSettings | undefined 
 }
 
 /**
+ * Whether the Keras that wrote a file (its `keras_version`) upsampled bilinearly with half-pixel centres, as
+ * `tf.image.resize` does: Keras 3, and TensorFlow 2's Keras from version 2.4 (TensorFlow 2.3) on. Keras 2.2 and the
+ * Keras of TensorFlow 1 to 2.1 (`2.2.4-tf`) resized with TensorFlow 1's `resize_bilinear`, as tfjs-layers does for
+ * every file; so does a file tfjs-layers wrote (`tfjs-layers ...`), one without a version, and, as the rule in
+ * between is not known for certain, versions 2.3. A nearest-neighbour upsampling by a whole factor is the same either
+ * way.
+ */
+function halfPixelKeras(version: unknown): boolean {
+  if (typeof version !== 'string') return false;
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 2 || (major === 2 && minor >= 4);
+}
+
+/** tfjs-layers's `UpSampling2D`, as far as this module reads it. */
+interface UpSamplingLayer {
+  readonly size: readonly number[];
+  readonly dataFormat: string;
+  readonly interpolation: string;
+}
+
+/** Makes a bilinear `UpSampling2D` resize with half-pixel centres, as `tf.image.resize` does; others stay. */
+function upsampleWithHalfPixels(layer: LoadedLayer & UpSamplingLayer): void {
+  if (layer.interpolation !== 'bilinear') return;
+  layer.call = (inputs) =>
+    tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const first = layer.dataFormat === 'channelsFirst';
+      const nhwc = first ? tf.transpose(x, [0, 2, 3, 1]) : x;
+      const [h, w] = nhwc.shape.slice(1, 3);
+      const y = tf.image.resizeBilinear(nhwc, [h * layer.size[0], w * layer.size[1]], false, true);
+      return first ? tf.transpose(y, [0, 3, 1, 2]) : y;
+    });
+}
+
+/**
  * Puts back into a model loaded from `topology` the settings tfjs-layers dropped and this module can compute: each
  * `ReLU` with a `negative_slope` or a `threshold` (tfjs-layers ran a plain ReLU, clipped at `max_value`) computes
- * Keras's function instead. Changes the model itself, so it runs so when run bare too. Layers are matched by name
- * within each (nested) model.
+ * Keras's function instead, and each bilinear `UpSampling2D` of a file a recent Keras wrote resizes with half-pixel
+ * centres (see {@link halfPixelKeras}). Changes the model itself, so it runs so when run bare too. Layers
+ * are matched by name within each (nested) model.
  */
 export function fixKerasLayers(model: LoadedLayer, topology: unknown): void {
+  const halfPixel = halfPixelKeras(isRecord(topology) ? topology.keras_version : undefined);
   // Pairs of a loaded model's layers and the file's, nested models through an explicit stack.
   const stack: [readonly LoadedLayer[], readonly RawLayer[]][] = [[model.layers ?? [], topologyLayers(topology)]];
   for (let pair = stack.pop(); pair !== undefined; pair = stack.pop()) {
@@ -157,6 +197,9 @@ export function fixKerasLayers(model: LoadedLayer, topology: unknown): void {
       const layer = loaded.find((l) => l.name === r.config.name);
       if (!layer) continue;
       if (layer.layers) stack.push([layer.layers, innerLayers(r.config)]);
+      if (halfPixel && r.className === 'UpSampling2D' && layer.getClassName() === 'UpSampling2D') {
+        upsampleWithHalfPixels(layer as LoadedLayer & UpSamplingLayer);
+      }
       if (r.className !== 'ReLU' || layer.getClassName() !== 'ReLU') continue;
       const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
       const negativeSlope = num(r.config.negative_slope);

@@ -2,7 +2,8 @@
  * Keras layer settings that tfjs-layers drops from a model file without an error, as a network of a Keras model file
  * runs them: a `ReLU`'s `negative_slope` and `threshold` (computed as Keras computes them), a `Conv2DTranspose`'s
  * `output_padding` where it changes the layer's size, global pooling's `keepdims` and grouped convolutions (refused);
- * and the Keras layers tfjs-layers lacks or computes otherwise (`Normalization`, `CenterCrop`, `Resizing`).
+ * and the Keras layers tfjs-layers lacks or computes otherwise (`Normalization`, `CenterCrop`, `Resizing`, a bilinear
+ * `UpSampling2D`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +18,10 @@ type FileLayer = { class_name: string; config: Record<string, unknown> };
 type FileWeight = { name: string; shape: number[]; values: number[]; dtype?: 'float32' | 'int32' };
 
 /** A Keras model file of `layers` after an `input` image (gray 2×4 unless given), with `weights`. */
-function kerasFile(layers: FileLayer[], { input = [2, 4, 1], weights = [] as FileWeight[] } = {}) {
+function kerasFile(
+  layers: FileLayer[],
+  { input = [2, 4, 1], weights = [] as FileWeight[], kerasVersion = '2.9.0' as string | null } = {},
+) {
   const data = new ArrayBuffer(weights.reduce((n, w) => n + 4 * w.values.length, 0));
   let at = 0;
   for (const w of weights) {
@@ -34,7 +38,7 @@ function kerasFile(layers: FileLayer[], { input = [2, 4, 1], weights = [] as Fil
     modelTopology: {
       class_name: 'Sequential',
       config: { name: 'seq', layers: [inputLayer, ...layers] },
-      keras_version: '2.9.0',
+      ...(kerasVersion === null ? {} : { keras_version: kerasVersion }),
       backend: 'tensorflow',
     },
     format: 'layers-model',
@@ -256,5 +260,51 @@ describe('Keras layer settings that tfjs-layers drops', () => {
       net.dispose();
     }
     tf.dispose([img, centre]);
+  });
+
+  it('upsamples bilinearly as the Keras that wrote the file did: half-pixel centres from Keras 2.4 on', async () => {
+    const img = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 4, 1]);
+    // Keras from 2.4 (TensorFlow 2.3) on resizes with tf.image.resize (half-pixel centres); Keras 2.2, the Keras of
+    // TensorFlow 1 to 2.1 and tfjs-layers itself with TensorFlow 1's resize_bilinear, which tfjs-layers runs for all.
+    const halfPixel = tf.image.resizeBilinear(img, [4, 8], false, true);
+    const legacy = tf.image.resizeBilinear(img, [4, 8]);
+    const [h, l] = [Array.from(await halfPixel.data()), Array.from(await legacy.data())];
+    expect(h).not.toEqual(l);
+    for (const [kerasVersion, want] of [
+      ['2.9.0', h],
+      ['2.4.0', h],
+      ['3.3.3', h],
+      ['2.2.4-tf', l],
+      ['2.2.4', l],
+      ['tfjs-layers 4.22.0', l],
+      [null, l],
+    ] as const) {
+      const net = await importNetwork(
+        kerasFile([{ class_name: 'UpSampling2D', config: { name: 'up', size: [2, 2], interpolation: 'bilinear' } }], {
+          kerasVersion,
+        }),
+        { normalization: 'none' },
+      );
+      const out = await expectNoLeak(() => activations(net, img, 'up'), 1);
+      expect(Array.from(await out.data()), String(kerasVersion)).toEqual(want);
+      out.dispose();
+      net.dispose();
+    }
+    // Channels first (the image permuted inside the model): the same numbers, on the other axes.
+    const net = await importNetwork(
+      kerasFile([
+        { class_name: 'Permute', config: { name: 'nchw', dims: [3, 1, 2] } },
+        {
+          class_name: 'UpSampling2D',
+          config: { name: 'up', size: [2, 2], interpolation: 'bilinear', data_format: 'channels_first' },
+        },
+      ]),
+      { normalization: 'none' },
+    );
+    const out = await expectNoLeak(() => activations(net, img, 'up'), 1);
+    expect(out.shape).toEqual([1, 4, 8]);
+    expect(Array.from(await out.data())).toEqual(h);
+    tf.dispose([img, halfPixel, legacy, out]);
+    net.dispose();
   });
 });
