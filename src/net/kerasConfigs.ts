@@ -166,8 +166,24 @@ interface UpSamplingLayer {
   readonly interpolation: string;
 }
 
-/** Makes a bilinear `UpSampling2D` resize with half-pixel centres, as `tf.image.resize` does; others stay. */
+/** The `UpSampling2D` layers {@link fixKerasLayers} found in a file of a Keras that resizes with half-pixel centres. */
+const halfPixelLayers = new WeakSet<object>();
+
+/**
+ * Whether a loaded `UpSampling2D` layer resizes with half-pixel centres (a file of Keras 2.4 or later, read by
+ * `importNetwork`), as MATLAB's `GeometricTransformMode` `'half-pixel'`; tfjs-layers's own rule otherwise
+ * (`'asymmetric'`: input position = output position / scale).
+ */
+export function upsamplesWithHalfPixels(layer: object): boolean {
+  return halfPixelLayers.has(layer);
+}
+
+/**
+ * Makes a bilinear `UpSampling2D` resize with half-pixel centres, as `tf.image.resize` does (a nearest-neighbour one
+ * by whole factors gives the same values under both rules, and stays as it is).
+ */
 function upsampleWithHalfPixels(layer: LoadedLayer & UpSamplingLayer): void {
+  halfPixelLayers.add(layer);
   if (layer.interpolation !== 'bilinear') return;
   layer.call = (inputs) =>
     tf.tidy(() => {

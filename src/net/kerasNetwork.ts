@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { dilateKernel } from './dilation.js';
-import { kerasReluSettings } from './kerasConfigs.js';
+import { kerasReluSettings, upsamplesWithHalfPixels } from './kerasConfigs.js';
 import { describeConvolution, describePooling, describeTransposedConvolution, samePadding2d } from './layerGeometry.js';
 import type { NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
@@ -228,6 +228,7 @@ function kerasLayerRow(
         description: `${how} resize with scale [${scale.join(' ')}]`,
         scale,
         method,
+        geometricTransformMode: upsamplesWithHalfPixels(layer) ? 'half-pixel' : 'asymmetric',
       } as PartialLayer;
     }
     case 'Cropping2D': {

@@ -156,6 +156,12 @@ export interface ResizeLayerInfo extends LayerInfoBase<'Resize'> {
   readonly scale: readonly [number, number];
   /** MATLAB's `Method`: `'nearest'` (each value repeated) or `'bilinear'`. */
   readonly method: 'nearest' | 'bilinear';
+  /**
+   * MATLAB's `GeometricTransformMode`, where an output pixel samples the input: `'half-pixel'` (pixel centres,
+   * `(out + 0.5) / scale − 0.5`; Keras from 2.4 on, and TensorFlow 2's `tf.image.resize`) or `'asymmetric'`
+   * (`out / scale`; Keras 2.2 and tfjs-layers). The same values either way for `'nearest'` by whole factors.
+   */
+  readonly geometricTransformMode: 'half-pixel' | 'asymmetric';
 }
 
 /** A layer that cuts fixed margins off its input (Keras `Cropping2D`; MATLAB's `crop2dLayer` crops to a reference). */

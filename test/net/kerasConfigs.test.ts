@@ -285,6 +285,12 @@ describe('Keras layer settings that tfjs-layers drops', () => {
         }),
         { normalization: 'none' },
       );
+      // MATLAB's resize2dLayer property says which rule the layer follows.
+      expect(net.layers[1], String(kerasVersion)).toMatchObject({
+        type: 'Resize',
+        method: 'bilinear',
+        geometricTransformMode: want === h ? 'half-pixel' : 'asymmetric',
+      });
       const out = await expectNoLeak(() => activations(net, img, 'up'), 1);
       expect(Array.from(await out.data()), String(kerasVersion)).toEqual(want);
       out.dispose();

@@ -223,7 +223,8 @@ describe('toNetwork: Keras models built in code', () => {
     expect(net.layers[2]).toMatchObject({ kernel: [3, 3], stride: [2, 2], croppingMode: 'same', numFilters: 5 });
     expect(net.layers[2]).toMatchObject({ cropping: [0, 1, 0, 1], numChannels: 4 });
     expect(net.layers[4]).toMatchObject({ cropping: [1, 2, 3, 4] });
-    expect(net.layers[7]).toMatchObject({ scale: [2, 2], method: 'bilinear' });
+    // Built in tfjs-layers: its own rule, output position / scale (MATLAB's 'asymmetric').
+    expect(net.layers[7]).toMatchObject({ scale: [2, 2], method: 'bilinear', geometricTransformMode: 'asymmetric' });
     // Sizes from the geometry at any input size, equal to what the layers give (tfjs-layers as the oracle).
     const names = net.layerNames.slice(1);
     const sub = tfl.model({ inputs: m.inputs, outputs: names.map((n) => m.getLayer(n).output as tfl.SymbolicTensor) });
