@@ -15,6 +15,7 @@ import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { ModelSource } from './modelSource.js';
 import { fixKerasLayers, kerasTopologyProblem } from './kerasConfigs.js';
+import { isKeras3, readKeras3 } from './keras3.js';
 import { registerKerasLayers } from './kerasLayers.js';
 import { loadKerasModel, type GraphDefNode } from './tfjsInternals.js';
 import { checkClassCount, checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
@@ -150,6 +151,12 @@ export async function importNetwork(
       ? constantsProblem(nodes as GraphDefNode[], artifacts.weightSpecs ?? [])
       : null;
   if (constants) throw new Error(`${fn}: the model from ${source.what} cannot be loaded: ${constants}`);
+  if (format === 'layers-model' && isKeras3(artifacts.modelTopology)) {
+    const topology = readKeras3(artifacts.modelTopology);
+    if (typeof topology === 'string') throw new TypeError(`${fn}: the model from ${source.what} is ${topology}`);
+    // A copy: the source may hand out the same artifacts again (tf.io.fromMemory does).
+    artifacts = Object.assign({}, artifacts, { modelTopology: topology });
+  }
   const keras = format === 'layers-model' ? kerasTopologyProblem(artifacts.modelTopology) : null;
   if (keras) throw new RangeError(`${fn}: the model cannot run as Keras runs it: ${keras}`);
   if (format === 'graph-model' && isNetworkFile(artifacts)) {

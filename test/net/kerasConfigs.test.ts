@@ -273,7 +273,6 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     for (const [kerasVersion, want] of [
       ['2.9.0', h],
       ['2.4.0', h],
-      ['3.3.3', h],
       ['2.2.4-tf', l],
       ['2.2.4', l],
       ['tfjs-layers 4.22.0', l],

@@ -1,0 +1,240 @@
+/**
+ * Keras 3 model files (TensorFlow 2.16's default Keras), which tfjs-layers cannot read as they are: `importNetwork`
+ * rewrites their topology into Keras 2's format. The oracle is the same model written in Keras 2's format (as
+ * TensorFlow 2.15's Keras wrote it), which tfjs-layers reads: every layer's activations must be the same. The files
+ * are written here by hand, in the format Keras 3's serialization writes (no Keras 3 converted model is in the npm
+ * registry).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { activations } from '../../src/net/activations.js';
+import { importNetwork } from '../../src/net/importNetwork.node.js';
+import { expectThrowsNoLeak } from '../helpers/leaks.js';
+
+type Layer = { cls: string; name: string; config: Record<string, unknown>; inputs: string[] };
+
+/** A deterministic pseudo-random array. */
+const values = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
+
+const POLICY = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
+
+/** The small functional network both files describe: convolutions, batch normalization, merges, upsampling, a head. */
+const LAYERS: Layer[] = [
+  {
+    cls: 'Conv2D',
+    name: 'conv',
+    config: { filters: 4, kernel_size: [3, 3], padding: 'same', activation: 'silu' },
+    inputs: ['img'],
+  },
+  { cls: 'BatchNormalization', name: 'bn', config: { axis: -1, epsilon: 0.001 }, inputs: ['conv'] },
+  { cls: 'LeakyReLU', name: 'leaky', config: { negative_slope: 0.1 }, inputs: ['bn'] },
+  { cls: 'Conv2D', name: 'side', config: { filters: 4, kernel_size: [1, 1], activation: 'linear' }, inputs: ['conv'] },
+  { cls: 'Add', name: 'sum', config: {}, inputs: ['leaky', 'side'] },
+  { cls: 'Concatenate', name: 'cat', config: { axis: -1 }, inputs: ['sum', 'conv'] },
+  { cls: 'UpSampling2D', name: 'up', config: { size: [2, 2], interpolation: 'bilinear' }, inputs: ['cat'] },
+  { cls: 'GlobalAveragePooling2D', name: 'gap', config: {}, inputs: ['up'] },
+  { cls: 'Dense', name: 'dense', config: { units: 3, activation: 'softmax' }, inputs: ['gap'] },
+];
+
+const WEIGHTS: [string, number[]][] = [
+  ['conv/kernel', [3, 3, 3, 4]],
+  ['conv/bias', [4]],
+  ['bn/gamma', [4]],
+  ['bn/beta', [4]],
+  ['bn/moving_mean', [4]],
+  ['bn/moving_variance', [4]],
+  ['side/kernel', [1, 1, 4, 4]],
+  ['side/bias', [4]],
+  ['dense/kernel', [8, 3]],
+  ['dense/bias', [3]],
+];
+
+/** The weights of {@link WEIGHTS}, pseudo-random (variances positive). */
+function weightData(): ArrayBuffer {
+  const all = WEIGHTS.flatMap(([name, shape], k) => {
+    const v = values(
+      shape.reduce((a, b) => a * b, 1),
+      k,
+    );
+    return name.endsWith('variance') ? v.map((x) => 1 + Math.abs(x)) : v;
+  });
+  return Float32Array.from(all).buffer;
+}
+
+/** A model file of `layers` after a [6, 6, 3] image, in Keras 3's format or Keras 2's. */
+function file(format: 3 | 2, layers: Layer[] = LAYERS, extra: Partial<Layer & { call: unknown }>[] = []) {
+  const tensor = (name: string, node = 0) =>
+    format === 3
+      ? { class_name: '__keras_tensor__', config: { shape: null, dtype: 'float32', keras_history: [name, node, 0] } }
+      : [name, node, 0, {}];
+  const input =
+    format === 3
+      ? { batch_shape: [null, 6, 6, 3], dtype: 'float32', sparse: false, name: 'img' }
+      : { batch_input_shape: [null, 6, 6, 3], dtype: 'float32', sparse: false, name: 'img' };
+  const entries = layers.map((l, i) => {
+    const config: Record<string, unknown> = { name: l.name, trainable: true, ...l.config };
+    if (format === 3) config.dtype = POLICY;
+    else {
+      config.dtype = 'float32';
+      if (config.activation === 'silu') config.activation = 'swish';
+      if (l.cls === 'LeakyReLU') {
+        config.alpha = config.negative_slope;
+        delete config.negative_slope;
+      }
+    }
+    const refs = l.inputs.map((n) => tensor(n));
+    const node =
+      format === 3 ? { args: [refs.length === 1 ? refs[0] : refs], kwargs: {} } : (refs as unknown as unknown[][]);
+    const entry: Record<string, unknown> = { class_name: l.cls, config, name: l.name, inbound_nodes: [node] };
+    if (format === 3) Object.assign(entry, { module: 'keras.layers', registered_name: null, build_config: {} });
+    const over = extra[i] as { call?: unknown } | undefined;
+    if (over?.call !== undefined) entry.inbound_nodes = [over.call];
+    return entry;
+  });
+  const inputEntry = { class_name: 'InputLayer', config: input, name: 'img', inbound_nodes: [] };
+  const last = layers[layers.length - 1].name;
+  return tf.io.fromMemory({
+    modelTopology: {
+      class_name: 'Functional',
+      config: {
+        name: 'net',
+        trainable: true,
+        layers: [inputEntry, ...entries],
+        input_layers: [['img', 0, 0]],
+        output_layers: [[last, 0, 0]],
+      },
+      keras_version: format === 3 ? '3.3.3' : '2.15.0',
+      backend: 'tensorflow',
+    },
+    format: 'layers-model',
+    weightSpecs: WEIGHTS.map(([name, shape]) => ({ name, shape, dtype: 'float32' as const })),
+    weightData: weightData(),
+  });
+}
+
+describe('importNetwork: Keras 3 model files', () => {
+  it('reads one as the same model in Keras 2 format: every layer gives the same activations', async () => {
+    const [net3, net2] = [
+      await importNetwork(file(3), { normalization: 'none' }),
+      await importNetwork(file(2), { normalization: 'none' }),
+    ];
+    expect(net3.layerNames).toEqual(net2.layerNames);
+    expect(net3.layers.map((l) => [l.type, l.description])).toEqual(net2.layers.map((l) => [l.type, l.description]));
+    const img = tf.tensor3d(values(6 * 6 * 3, 42), [6, 6, 3]);
+    for (const name of net3.layerNames.slice(1)) {
+      const [a, b] = [await activations(net3, img, name), await activations(net2, img, name)];
+      expect(a.shape, name).toEqual(b.shape);
+      expect(Array.from(await a.data()), name).toEqual(Array.from(await b.data()));
+      tf.dispose([a, b]);
+    }
+    // The LeakyReLU's slope (Keras 3's negative_slope) is 0.1, not tfjs-layers's default 0.3.
+    const [bn, leaky] = [await activations(net3, img, 'bn'), await activations(net3, img, 'leaky')];
+    const want = tf.tidy(() => tf.where(tf.greater(bn, 0), bn, tf.mul(bn, 0.1)));
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(leaky, want))));
+    expect((await diff.data())[0]).toBeLessThan(1e-6);
+    tf.dispose([img, bn, leaky, want, diff]);
+    net3.dispose();
+    net2.dispose();
+  });
+
+  it('reads a Sequential one (input layer with batch_shape, dtype policies, or no input layer)', async () => {
+    const seq = tf.io.fromMemory({
+      modelTopology: {
+        class_name: 'Sequential',
+        config: {
+          name: 'seq',
+          dtype: POLICY,
+          layers: [
+            {
+              module: 'keras.layers',
+              class_name: 'InputLayer',
+              config: { batch_shape: [null, 2, 2, 1], dtype: 'float32', name: 'img' },
+            },
+            {
+              module: 'keras.layers',
+              class_name: 'ReLU',
+              config: { name: 'relu', dtype: POLICY, negative_slope: 0.5 },
+            },
+          ],
+        },
+        backend: 'tensorflow',
+      },
+      format: 'layers-model',
+      weightSpecs: [],
+      weightData: new ArrayBuffer(0),
+    });
+    const net = await importNetwork(seq, { normalization: 'none' });
+    const img = tf.tensor3d([-2, -1, 1, 2], [2, 2, 1]);
+    const out = await activations(net, img, 'relu');
+    expect(Array.from(await out.data())).toEqual([-1, -0.5, 1, 2]);
+    tf.dispose(out);
+    net.dispose();
+    // Built without an Input: the input's shape is the model's build_input_shape.
+    const lazy = tf.io.fromMemory({
+      modelTopology: {
+        class_name: 'Sequential',
+        config: {
+          name: 'lazy',
+          dtype: POLICY,
+          layers: [{ module: 'keras.layers', class_name: 'ReLU', config: { name: 'relu', dtype: POLICY } }],
+          build_input_shape: [null, 2, 2, 1],
+        },
+        keras_version: '3.3.3',
+      },
+      format: 'layers-model',
+      weightSpecs: [],
+      weightData: new ArrayBuffer(0),
+    });
+    const built = await importNetwork(lazy, { normalization: 'none' });
+    expect(built.inputSize).toEqual([2, 2, 1]);
+    const relu = await activations(built, img, 'relu');
+    expect(Array.from(await relu.data())).toEqual([0, 0, 1, 2]);
+    tf.dispose([img, relu]);
+    built.dispose();
+  });
+
+  it('refuses what it cannot rewrite for certain, naming the layer and what to convert instead', async () => {
+    const instead =
+      "export it with Keras 3's model.export(dir) and convert that SavedModel to a graph model " +
+      '(tensorflowjs_converter --input_format=tf_saved_model), or save it with Keras 2 (the tf_keras package, ' +
+      'with TF_USE_LEGACY_KERAS=1) before converting it';
+    const cases: [string, ReturnType<typeof file>][] = [
+      [
+        "its layer 'leaky' reads a layer called more than once",
+        file(3, LAYERS, [
+          {},
+          {},
+          { call: { args: [{ class_name: '__keras_tensor__', config: { keras_history: ['bn', 1, 0] } }], kwargs: {} } },
+        ]),
+      ],
+      [
+        "its layer 'conv' uses hard_sigmoid (Keras 3's is relu6(x + 3) / 6, tfjs-layers's 0.2 x + 0.5)",
+        file(3, [{ ...LAYERS[0], config: { ...LAYERS[0].config, activation: 'hard_sigmoid' } }, ...LAYERS.slice(1)]),
+      ],
+      [
+        "its layer 'conv' is called with a tensor as a keyword argument",
+        file(3, LAYERS, [
+          {
+            call: {
+              args: [{ class_name: '__keras_tensor__', config: { keras_history: ['img', 0, 0] } }],
+              kwargs: { mask: { class_name: '__keras_tensor__', config: { keras_history: ['img', 0, 0] } } },
+            },
+          },
+        ]),
+      ],
+    ];
+    // A nested model (transfer learning's base model): Keras 3 numbers its calls otherwise than Keras 2.
+    cases.push([
+      "its layer 'inner' is a nested model (Functional)",
+      file(3, [{ cls: 'Functional', name: 'inner', config: { layers: [] }, inputs: ['img'] }, ...LAYERS]),
+    ]);
+    for (const [why, source] of cases) {
+      await expectThrowsNoLeak(
+        () => importNetwork(source, { normalization: 'none' }),
+        TypeError,
+        `importNetwork: the model from the given ioHandler is a Keras 3 model file, and ${why}, which this library ` +
+          `cannot read; ${instead}`,
+      );
+    }
+  });
+});
