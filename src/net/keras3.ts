@@ -10,7 +10,7 @@ type Json = Record<string, unknown>;
 
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The model classes whose layers a file lists (a layer of one of these is a nested model). */
+/** The model classes whose layers a file lists. */
 const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
 
 /** What to do instead, said after every refusal. */
@@ -50,37 +50,44 @@ function modelOf(topology: Json): Json | undefined {
  * sentence to follow "the model is a Keras 3 model file, ..."). Rewritten: each input layer's `batch_shape` (Keras 2's
  * `batch_input_shape`), dtype policies (objects; their float32 name), each layer call (`{args, kwargs}` with
  * `__keras_tensor__` objects; a list of `[layer, node, tensor, kwargs]`), a `LeakyReLU`'s `negative_slope` (Keras 2's
- * `alpha`) and the activation `silu` (tfjs-layers's `swish`, the same function). Refused: nested models and layers
- * called more than once (Keras 3 numbers their calls otherwise than Keras 2, and a wrong number would connect other
- * layers without an error), inputs or outputs by name, calls with other arguments than tensors, precisions other than
- * float32, `hard_sigmoid` (Keras 3's is `relu6(x + 3) / 6`, tfjs-layers's `0.2 x + 0.5`) and RMS layer normalization.
+ * `alpha`), the activation `silu` (tfjs-layers's `swish`, the same function) and the numbers of the calls of nested
+ * functional models. Refused: nested `Sequential` models and layers called more than once (a wrong call number would
+ * connect other layers without an error), inputs or outputs by name, calls with other arguments than tensors,
+ * precisions other than float32, `hard_sigmoid` (Keras 3's is `relu6(x + 3) / 6`, tfjs-layers's `0.2 x + 0.5`) and RMS
+ * layer normalization.
  */
 export function readKeras3(topology: unknown): Json | string {
   const copy = structuredClone(topology) as Json;
   const model = modelOf(copy);
-  const config = model?.config;
-  if (!model || !isRecord(config) || !Array.isArray(config.layers)) {
+  if (!model || !isRecord(model.config) || !Array.isArray(model.config.layers)) {
     return `a Keras 3 model file without a list of layers (a subclassed model?); ${INSTEAD}`;
   }
   if (!MODEL_CLASSES.has(String(model.class_name))) {
     return `a Keras 3 model file of the class '${String(model.class_name)}'; ${INSTEAD}`;
   }
-  const refusal = (what: string) => `a Keras 3 model file, and ${what}, which this library cannot read; ${INSTEAD}`;
+  const problem = rewriteModel(model);
+  return problem ? `a Keras 3 model file, and ${problem}, which this library cannot read; ${INSTEAD}` : copy;
+}
+
+/** The functional model classes a file may nest (a nested `Sequential` is refused: see {@link rewriteModel}). */
+const FUNCTIONAL = new Set(['Functional', 'Model']);
+
+/**
+ * Rewrites a model of a Keras 3 file (its config's layers, nested functional models among them) in place, or says why
+ * it cannot. Keras 3 numbers the first call of a nested functional model 0 in the layer calls that read it, where
+ * Keras 2 (and tfjs-layers) count the model's own node first and number it 1; both number it 1 in a model's
+ * `output_layers`. A nested `Sequential` is refused: whether Keras 3 counts its own node is not certain.
+ */
+function rewriteModel(model: Json): string | null {
+  const config = model.config as Json;
+  const layers = config.layers as unknown[];
   if (config.dtype !== undefined) {
     const dtype = floatPolicy(config.dtype);
-    if (dtype === null) return refusal(`it computes in ${policyName(config.dtype)}`);
+    if (dtype === null) return `it computes in ${policyName(config.dtype)}`;
     config.dtype = dtype;
   }
-  for (const end of ['input_layers', 'output_layers']) {
-    const refs = config[end];
-    if (refs === undefined) continue;
-    if (!Array.isArray(refs)) return refusal(`its ${end} are given by name`);
-    if (!refs.every((r) => Array.isArray(r) && typeof r[0] === 'string' && r[1] === 0)) {
-      return refusal(`its ${end} name layer calls other than the first`);
-    }
-  }
   // A Sequential model built without an Input gives its input's shape as build_input_shape, not as a first layer.
-  const first = config.layers[0];
+  const first = layers[0];
   if (
     model.class_name === 'Sequential' &&
     Array.isArray(config.build_input_shape) &&
@@ -91,21 +98,40 @@ export function readKeras3(topology: unknown): Json | string {
   ) {
     first.config.batch_input_shape = config.build_input_shape;
   }
-  for (const layer of config.layers) {
-    if (!isRecord(layer) || !isRecord(layer.config)) return refusal('a layer of it has no config');
-    const name = String(layer.config.name ?? layer.name);
-    const problem = rewriteLayer(layer, name);
-    if (problem) return refusal(problem);
+  const nested = new Set<string>();
+  for (const layer of layers) {
+    if (isRecord(layer) && FUNCTIONAL.has(String(layer.class_name))) nested.add(String(layer.name));
   }
-  return copy;
+  for (const end of ['input_layers', 'output_layers']) {
+    const refs = config[end];
+    if (refs === undefined) continue;
+    if (!Array.isArray(refs)) return `its ${end} are given by name`;
+    if (!refs.every((r) => Array.isArray(r) && typeof r[0] === 'string' && r[1] === (nested.has(r[0]) ? 1 : 0))) {
+      return `its ${end} name layer calls other than the first`;
+    }
+  }
+  for (const layer of layers) {
+    if (!isRecord(layer) || !isRecord(layer.config)) return 'a layer of it has no config';
+    const name = String(layer.config.name ?? layer.name);
+    const cls = String(layer.class_name);
+    if (cls === 'Sequential') return `its layer '${name}' is a nested Sequential model`;
+    const problem = FUNCTIONAL.has(cls)
+      ? Array.isArray(layer.config.layers)
+        ? rewriteModel(layer)
+        : `its layer '${name}' is a nested model without a list of layers`
+      : rewriteLayer(layer, name);
+    if (problem) return problem;
+    for (const key of ['module', 'registered_name', 'build_config', 'compile_config']) delete layer[key];
+    const calls = rewriteCalls(layer, name, nested);
+    if (calls) return calls;
+  }
+  return null;
 }
 
-/** Rewrites one layer of a Keras 3 file in place, or says why it cannot. */
+/** Rewrites the config of one layer (not a model) of a Keras 3 file in place, or says why it cannot. */
 function rewriteLayer(layer: Json, name: string): string | null {
   const cls = String(layer.class_name);
   const cfg = layer.config as Json;
-  if (MODEL_CLASSES.has(cls)) return `its layer '${name}' is a nested model (${cls})`;
-  for (const key of ['module', 'registered_name', 'build_config', 'compile_config']) delete layer[key];
   if (cfg.dtype !== undefined) {
     const dtype = cls === 'InputLayer' && typeof cfg.dtype === 'string' ? cfg.dtype : floatPolicy(cfg.dtype);
     if (dtype === null) return `its layer '${name}' computes in ${policyName(cfg.dtype)}`;
@@ -126,6 +152,14 @@ function rewriteLayer(layer: Json, name: string): string | null {
   if (cls === 'LayerNormalization' && cfg.rms_scaling === true) {
     return `its layer '${name}' normalizes by the root mean square (rms_scaling), which tfjs-layers does not`;
   }
+  return null;
+}
+
+/**
+ * Rewrites the calls of one layer of a Keras 3 file (`inbound_nodes`) into Keras 2's lists in place, numbering the
+ * calls of the `nested` functional models as Keras 2 does, or says why it cannot.
+ */
+function rewriteCalls(layer: Json, name: string, nested: ReadonlySet<string>): string | null {
   if (!Array.isArray(layer.inbound_nodes)) return null;
   const calls: unknown[] = [];
   for (const node of layer.inbound_nodes) {
@@ -142,7 +176,7 @@ function rewriteLayer(layer: Json, name: string): string | null {
       return `its layer '${name}' is called with a tensor as a keyword argument`;
     }
     if (refs.some((r) => r[1] !== 0)) return `its layer '${name}' reads a layer called more than once`;
-    calls.push(refs.map((r) => [r[0], r[1], r[2], kwargs]));
+    calls.push(refs.map((r) => [r[0], nested.has(String(r[0])) ? 1 : 0, r[2], kwargs]));
   }
   if (calls.length > 1) return `its layer '${name}' is called more than once`;
   layer.inbound_nodes = calls;
