@@ -57,7 +57,7 @@ function modelOf(topology: Json): Json | undefined {
  * layer normalization.
  */
 export function readKeras3(topology: unknown): Json | string {
-  const copy = structuredClone(topology) as Json;
+  const copy = copyOf(topology) as Json;
   const model = modelOf(copy);
   if (!model || !isRecord(model.config) || !Array.isArray(model.config.layers)) {
     return `a Keras 3 model file without a list of layers (a subclassed model?); ${INSTEAD}`;
@@ -65,20 +65,45 @@ export function readKeras3(topology: unknown): Json | string {
   if (!MODEL_CLASSES.has(String(model.class_name))) {
     return `a Keras 3 model file of the class '${String(model.class_name)}'; ${INSTEAD}`;
   }
-  const problem = rewriteModel(model);
-  return problem ? `a Keras 3 model file, and ${problem}, which this library cannot read; ${INSTEAD}` : copy;
+  // The models to rewrite, nested ones as they are found: a list, not recursion, as a file may nest models deeper
+  // than the call stack goes.
+  const models = [model];
+  for (let next = models.pop(); next !== undefined; next = models.pop()) {
+    const problem = rewriteModel(next, models);
+    if (problem) return `a Keras 3 model file, and ${problem}, which this library cannot read; ${INSTEAD}`;
+  }
+  return copy;
+}
+
+/** A deep copy of JSON data, made with a list rather than recursion (for data nested deeper than the call stack). */
+function copyOf(value: unknown): unknown {
+  const fresh = (v: unknown): unknown => (Array.isArray(v) ? [...v] : isRecord(v) ? { ...v } : v);
+  const root = fresh(value);
+  const todo = [root];
+  for (let item = todo.pop(); item !== undefined; item = todo.pop()) {
+    const target = item as Record<string, unknown>;
+    for (const key of Object.keys(target)) {
+      const child = target[key];
+      if (typeof child === 'object' && child !== null) {
+        target[key] = fresh(child);
+        todo.push(target[key]);
+      }
+    }
+  }
+  return root;
 }
 
 /** The functional model classes a file may nest (a nested `Sequential` is refused: see {@link rewriteModel}). */
 const FUNCTIONAL = new Set(['Functional', 'Model']);
 
 /**
- * Rewrites a model of a Keras 3 file (its config's layers, nested functional models among them) in place, or says why
- * it cannot. Keras 3 numbers the first call of a nested functional model 0 in the layer calls that read it, where
- * Keras 2 (and tfjs-layers) count the model's own node first and number it 1; both number it 1 in a model's
- * `output_layers`. A nested `Sequential` is refused: whether Keras 3 counts its own node is not certain.
+ * Rewrites a model of a Keras 3 file (its config and its layers) in place, or says why it cannot; its nested
+ * functional models go on `nestedModels`, to be rewritten the same way. Keras 3 numbers the first call of a nested
+ * functional model 0 in the layer calls that read it, where Keras 2 (and tfjs-layers) count the model's own node
+ * first and number it 1; both number it 1 in a model's `output_layers`. A nested `Sequential` is refused: whether
+ * Keras 3 counts its own node is not certain.
  */
-function rewriteModel(model: Json): string | null {
+function rewriteModel(model: Json, nestedModels: Json[]): string | null {
   const config = model.config as Json;
   const layers = config.layers as unknown[];
   if (config.dtype !== undefined) {
@@ -115,13 +140,16 @@ function rewriteModel(model: Json): string | null {
     const name = String(layer.config.name ?? layer.name);
     const cls = String(layer.class_name);
     if (cls === 'Sequential') return `its layer '${name}' is a nested Sequential model`;
-    const problem = FUNCTIONAL.has(cls)
-      ? Array.isArray(layer.config.layers)
-        ? rewriteModel(layer)
-        : `its layer '${name}' is a nested model without a list of layers`
-      : rewriteLayer(layer, name);
-    if (problem) return problem;
+    if (FUNCTIONAL.has(cls)) {
+      if (!Array.isArray(layer.config.layers)) return `its layer '${name}' is a nested model without a list of layers`;
+      nestedModels.push(layer);
+    } else {
+      const problem = rewriteLayer(layer, name);
+      if (problem) return problem;
+    }
     for (const key of ['module', 'registered_name', 'build_config', 'compile_config']) delete layer[key];
+    // Keras 3 writes an empty list for an input layer; tfjs-layers fails on none ("reading 'forEach'").
+    if (FUNCTIONAL.has(String(model.class_name)) && layer.inbound_nodes === undefined) layer.inbound_nodes = [];
     const calls = rewriteCalls(layer, name, nested);
     if (calls) return calls;
   }

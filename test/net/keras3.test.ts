@@ -265,6 +265,55 @@ describe('importNetwork: Keras 3 model files', () => {
     net2.dispose();
   });
 
+  it('rewrites a file of models nested deeper than the call stack without overflowing it itself', async () => {
+    // 20,000 functional models one inside the other: tfjs-layers's own reading overflows, which is named as its error.
+    let inner: Record<string, unknown> = {
+      class_name: 'ReLU',
+      name: 'r',
+      config: { name: 'r', dtype: POLICY },
+      inbound_nodes: [
+        { args: [{ class_name: '__keras_tensor__', config: { keras_history: ['in0', 0, 0] } }], kwargs: {} },
+      ],
+    };
+    for (let i = 0; i < 20000; i++) {
+      const input = {
+        class_name: 'InputLayer',
+        name: `in${i}`,
+        config: { batch_shape: [null, 2, 2, 1], name: `in${i}` },
+      };
+      const last = String(inner.name);
+      inner = {
+        class_name: 'Functional',
+        name: `m${i}`,
+        config: {
+          name: `m${i}`,
+          layers: [input, inner],
+          input_layers: [[`in${i}`, 0, 0]],
+          // A nested functional model's first call is 1 in output_layers (0 where a layer reads it).
+          output_layers: [[last, i === 0 ? 0 : 1, 0]],
+        },
+        inbound_nodes: [
+          { args: [{ class_name: '__keras_tensor__', config: { keras_history: [`in${i + 1}`, 0, 0] } }], kwargs: {} },
+        ],
+      };
+    }
+    const deep = tf.io.fromMemory({
+      modelTopology: {
+        class_name: 'Functional',
+        config: (inner as { config: unknown }).config,
+        keras_version: '3.3.3',
+      },
+      format: 'layers-model',
+      weightSpecs: [],
+      weightData: new ArrayBuffer(0),
+    });
+    await expectThrowsNoLeak(
+      () => importNetwork(deep, { normalization: 'none' }),
+      RangeError,
+      /^importNetwork: TF\.js could not make a model of the given ioHandler: /,
+    );
+  });
+
   it('refuses what it cannot rewrite for certain, naming the layer and what to convert instead', async () => {
     const instead =
       "export it with Keras 3's model.export(dir) and convert that SavedModel to a graph model " +
