@@ -1,9 +1,9 @@
 /**
  * Keras 3 model files, read by tfjs-layers: Keras 3 (TensorFlow 2.16's default Keras) writes a model's topology in a
  * format tfjs-layers does not read (it fails with "An InputLayer should be passed either a `batchInputShape` or an
- * `inputShape`"). {@link readKeras3} rewrites the topology of a model of plain layers into Keras 2's format, changing
- * what Keras 3 names otherwise, and refuses, saying why, what it cannot rewrite for certain. Not exported from the
- * package.
+ * `inputShape`"). {@link readKeras3} rewrites the topology of a model of layers and nested functional models into
+ * Keras 2's format, changing what Keras 3 names otherwise, and refuses, saying why, what it cannot rewrite for
+ * certain. Not exported from the package.
  */
 
 type Json = Record<string, unknown>;
