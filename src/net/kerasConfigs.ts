@@ -2,9 +2,9 @@
  * Keras layer settings that tfjs-layers drops while it reads a model file, without an error: a layer built from such a
  * file runs otherwise than Keras ran it. Read here from the file's own topology (the loaded model no longer has them):
  * a `ReLU`'s `negative_slope` and `threshold` are put back into the loaded layers (and the half-pixel centres of a
- * bilinear `UpSampling2D`, which the file gives by its Keras version), a `Conv2DTranspose`'s
- * `output_padding` that changes the layer's size, global pooling's `keepdims` and a convolution's `groups` are
- * refused. Not exported from the package.
+ * bilinear `UpSampling2D`, which the file gives by its Keras version), a `Conv2DTranspose`'s `output_padding` that
+ * changes the layer's size, global pooling's `keepdims` and a convolution's `groups` are refused. Not exported from
+ * the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -200,8 +200,8 @@ function upsampleWithHalfPixels(layer: LoadedLayer & UpSamplingLayer): void {
  * Puts back into a model loaded from `topology` the settings tfjs-layers dropped and this module can compute: each
  * `ReLU` with a `negative_slope` or a `threshold` (tfjs-layers ran a plain ReLU, clipped at `max_value`) computes
  * Keras's function instead, and each bilinear `UpSampling2D` of a file a recent Keras wrote resizes with half-pixel
- * centres (see {@link halfPixelKeras}). Changes the model itself, so it runs so when run bare too. Layers
- * are matched by name within each (nested) model.
+ * centres (see {@link halfPixelKeras}). Changes the model itself, so it runs so when run bare too. Layers are matched
+ * by name within each (nested) model.
  */
 export function fixKerasLayers(model: LoadedLayer, topology: unknown): void {
   const halfPixel = halfPixelKeras(isRecord(topology) ? topology.keras_version : undefined);
