@@ -60,15 +60,24 @@ const pairOf = (v: unknown, fallback: number): [number, number] => {
 const sideFormula = (s: number, c: number) => `${s}·n${c > 0 ? ` + ${c}` : c < 0 ? ` − ${-c}` : ''}`;
 
 /**
- * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: global pooling with `keepdims`
- * (ignored: the layers after it failed to build, or ran on a vector), a grouped convolution (`groups` ignored: the
- * weights then failed to fit, as if the file had been edited), a `Conv2DTranspose` with an `output_padding` (ignored)
- * that makes Keras's output another size than tfjs-layers's. With an output padding, Keras's side is
- * `(n − 1)·s + k − 2·pad + p` (pad `k // 2` for 'same', 0 for 'valid', k the dilated kernel); without, and in
- * tfjs-layers, `n·s` ('same') or `n·s + max(k − s, 0)` ('valid').
+ * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: a `Resizing` that antialiases or pads
+ * to the aspect ratio (options of recent Keras, ignored), global pooling with `keepdims` (ignored: the layers after it
+ * failed to build, or ran on a vector), a grouped convolution (`groups` ignored: the weights then failed to fit, as if
+ * the file had been edited), a `Conv2DTranspose` with an `output_padding` (ignored) that makes Keras's output another
+ * size than tfjs-layers's. With an output padding, Keras's side is `(n − 1)·s + k − 2·pad + p` (pad `k // 2` for
+ * 'same', 0 for 'valid', k the dilated kernel); without, and in tfjs-layers, `n·s` ('same') or `n·s + max(k − s, 0)`
+ * ('valid').
  */
 export function kerasTopologyProblem(topology: unknown): string | null {
   for (const l of allLayers(topologyLayers(topology))) {
+    if (l.className === 'Resizing' && (l.config.antialias === true || l.config.pad_to_aspect_ratio === true)) {
+      const what =
+        l.config.antialias === true ? 'antialiases (antialias)' : 'pads to the aspect ratio (pad_to_aspect_ratio)';
+      return (
+        `its layer '${String(l.config.name)}' (Resizing) ${what}, which tfjs-layers's Resizing and this library's ` +
+        'do not: other numbers than Keras'
+      );
+    }
     if (/^Global(Average|Max)Pooling[123]D$/.test(l.className) && l.config.keepdims === true) {
       const ones = `${'1, '.repeat(Number(l.className.at(-2)))}c`;
       return (

@@ -136,6 +136,23 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     net.dispose();
   });
 
+  it('refuses a Resizing that antialiases or pads to the aspect ratio (options tfjs-layers ignores)', async () => {
+    for (const [option, what] of [
+      ['antialias', 'antialiases (antialias)'],
+      ['pad_to_aspect_ratio', 'pads to the aspect ratio (pad_to_aspect_ratio)'],
+    ] as const) {
+      const file = kerasFile([
+        { class_name: 'Resizing', config: { name: 'resize', height: 1, width: 2, [option]: true } },
+      ]);
+      await expectThrowsNoLeak(
+        () => importNetwork(file, { normalization: 'none' }),
+        RangeError,
+        `importNetwork: the model cannot run as Keras runs it: its layer 'resize' (Resizing) ${what}, which ` +
+          "tfjs-layers's Resizing and this library's do not: other numbers than Keras",
+      );
+    }
+  });
+
   it('refuses a grouped convolution, which tfjs-layers does not implement, saying so (not that the file was edited)', async () => {
     const conv = { name: 'grouped', filters: 2, kernel_size: [1, 1], groups: 2, use_bias: false, activation: 'linear' };
     const file = kerasFile([{ class_name: 'Conv2D', config: conv }], {
