@@ -1,15 +1,16 @@
 /**
  * Checks TensorFlow makes on a kernel's arguments and TF.js 4.22's kernels skip, on the backends where skipping them
  * reads outside a tensor or answers wrong without an error: indices past a tensor's edge (`gatherND`, `scatterND`,
- * the box indices of `cropAndResize`), a slice past the end, a resize to a size below 1, a transpose by something that
- * is not a permutation, negative values to count (`bincount`), negative paddings of `spaceToBatchND`, 3-D pooling
- * windows of size 0, a transposed convolution's output shape that disagrees with its input, a reduction over an axis
- * named twice, a negative radius for local response normalization. A model file that asks for them is corrupt or
- * hostile; on wasm, TF.js read whatever the heap held there. Each check throws TensorFlow's reason as a `RangeError`
- * before the kernel runs, and hands every valid call to the kernel beneath unchanged (TF.js's, or a fix of the
- * library's around it: the checks wrap outermost); `guardBackends` puts them in when a backend starts and before every
- * pass. Index values are read on the cpu and wasm backends only (their data is already in CPU memory; WebGPU's shaders
- * stay inside their buffers). Not exported from the package.
+ * `sparseToDense`, `tensorScatterUpdate`, the box indices of `cropAndResize`), a slice past the end, a resize to a size
+ * below 1, a transpose by something that is not a permutation, negative values to count (`bincount`), negative paddings
+ * of `spaceToBatchND`, 3-D pooling windows of size 0, a transposed convolution's output shape that disagrees with its
+ * input, a reduction over an axis named twice, a negative radius for local response normalization. A model file that
+ * asks for them is corrupt or hostile; on wasm, TF.js read whatever the heap held there, and its scatters wrote past
+ * their tensors. Each check throws TensorFlow's reason as a `RangeError` before the kernel runs, and hands every valid
+ * call to the kernel beneath unchanged (TF.js's, or a fix of the library's around it: the checks wrap outermost);
+ * `guardBackends` puts them in when a backend starts and before every pass. Index values are read on the cpu and wasm
+ * backends only (their data is already in CPU memory; WebGPU's shaders stay inside their buffers). Not exported from
+ * the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES } from './backendNames.js';
@@ -37,9 +38,32 @@ function scatterNd(backend: string, args: Args, original: tf.KernelFunc): tf.Ten
   return original(args);
 }
 
-/** Throws unless every row of `indices` (its last axis the index depth) lies inside the first axes of `shape`. */
-function rowsInside(name: string, indices: tf.Tensor, shape: readonly number[]): void {
-  const depth = indices.shape[indices.rank - 1] ?? 0;
+/**
+ * `sparseToDense(indices, values, shape, default)`: each index (a row of a 2-D `indices`, or one number of a scalar or
+ * 1-D one, for a 1-D result) must name a place inside `shape`.
+ */
+function sparseToDense(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { sparseIndices } = args.inputs as unknown as { sparseIndices: tf.Tensor };
+  const { outputShape } = args.attrs as unknown as { outputShape: number[] };
+  if (readsValues(backend)) {
+    rowsInside('sparseToDense', sparseIndices, outputShape, sparseIndices.rank < 2 ? 1 : undefined);
+  }
+  return original(args);
+}
+
+/** `tensorScatterUpdate(tensor, indices, updates)`: each row of `indices` must name a place inside `tensor`. */
+function tensorScatterUpdate(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { tensor, indices } = args.inputs as unknown as { tensor: tf.Tensor; indices: tf.Tensor };
+  if (readsValues(backend)) rowsInside('tensorScatterUpdate', indices, tensor.shape);
+  return original(args);
+}
+
+/**
+ * Throws unless every row of `indices` (its last axis the index depth, or `depth` numbers each) lies inside the first
+ * axes of `shape`.
+ */
+function rowsInside(name: string, indices: tf.Tensor, shape: readonly number[], depth?: number): void {
+  depth ??= indices.shape[indices.rank - 1] ?? 0;
   const values = indices.dataSync();
   for (let r = 0; r * depth < values.length; r++) {
     for (let j = 0; j < depth; j++) {
@@ -219,6 +243,18 @@ export function checkKernelArguments(): void {
   for (const backend of BACKEND_NAMES) {
     replaceKernel(tf.GatherNd, backend, 'argumentChecks', (original) => (args) => gatherNd(backend, args, original));
     replaceKernel(tf.ScatterNd, backend, 'argumentChecks', (original) => (args) => scatterNd(backend, args, original));
+    replaceKernel(
+      tf.SparseToDense,
+      backend,
+      'argumentChecks',
+      (original) => (args) => sparseToDense(backend, args, original),
+    );
+    replaceKernel(
+      tf.TensorScatterUpdate,
+      backend,
+      'argumentChecks',
+      (original) => (args) => tensorScatterUpdate(backend, args, original),
+    );
     replaceKernel(
       tf.CropAndResize,
       backend,

@@ -558,6 +558,38 @@ describe('kernel arguments outside a tensor, refused as TensorFlow refuses them'
     x.dispose();
   });
 
+  it.runIf(onCpu)('refuses indices outside the tensor in sparseToDense and tensorScatterUpdate', () => {
+    // On wasm both wrote past the tensor into the heap (index 10 of 4: no error and the output all zeros, then a crash
+    // when a later tensor was freed; a negative index trapped with "memory access out of bounds").
+    const ints = (v: number[], shape: number[]) => tf.tensor(v, shape, 'int32');
+    for (const index of [10, 4, -1]) {
+      expect(() => tf.sparseToDense(ints([1, index], [2]), tf.tensor1d([5, 6]), [4], 0)).toThrow(
+        new RangeError(`sparseToDense: index [${index}] (row 1 of the indices) is outside the shape [4]`),
+      );
+    }
+    expect(() => tf.sparseToDense(ints([0, 1, 2, 3], [2, 2]), tf.tensor1d([5, 6]), [3, 3], 0)).toThrow(
+      new RangeError('sparseToDense: index [2, 3] (row 1 of the indices) is outside the shape [3, 3]'),
+    );
+    const x = m();
+    expect(() => tf.tensorScatterUpdate(x, ints([7], [1, 1]), tf.tensor2d([[1, 2, 3]]))).toThrow(
+      new RangeError('tensorScatterUpdate: index [7] (row 0 of the indices) is outside the shape [3, 3]'),
+    );
+    expect(() => tf.tensorScatterUpdate(x, ints([1, -1], [1, 2]), tf.tensor1d([1]))).toThrow(
+      new RangeError('tensorScatterUpdate: index [1, -1] (row 0 of the indices) is outside the shape [3, 3]'),
+    );
+    x.dispose();
+  });
+
+  it.runIf(onCpu)('computes sparseToDense and tensorScatterUpdate with indices inside the tensor', async () => {
+    const ints = (v: number[], shape: number[]) => tf.tensor(v, shape, 'int32');
+    const dense = tf.sparseToDense(ints([3, 0], [2]), tf.tensor1d([5, 6]), [4], -1);
+    expect(Array.from(await dense.data())).toEqual([6, -1, -1, 5]);
+    const x = m();
+    const updated = tf.tensorScatterUpdate(x, ints([2, 0], [1, 2]), tf.tensor1d([-7]));
+    expect(Array.from(await updated.data())).toEqual([1, 2, 3, 4, 5, 6, -7, 8, 9]);
+    tf.dispose([dense, x, updated]);
+  });
+
   it.runIf(onCpu)('refuses a box of cropAndResize that names an image outside the batch', () => {
     const img = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
     expect(() => tf.image.cropAndResize(img, tf.tensor2d([[0, 0, 1, 1]]), tf.tensor1d([5], 'int32'), [2, 2])).toThrow(
