@@ -16,6 +16,7 @@ import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { ModelSource } from './modelSource.js';
 import { fixKerasLayers, kerasTopologyProblem } from './kerasConfigs.js';
 import { isKeras3, readKeras3 } from './keras3.js';
+import { registerKerasActivations } from './kerasActivations.js';
 import { registerKerasLayers } from './kerasLayers.js';
 import { loadKerasModel, type GraphDefNode } from './tfjsInternals.js';
 import { checkClassCount, checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
@@ -183,6 +184,7 @@ export async function importNetwork(
         );
       }
       registerKerasLayers(layers);
+      registerKerasActivations();
       model = await loadKerasModel(
         layers,
         artifacts,

@@ -6,6 +6,8 @@
  * certain. Not exported from the package.
  */
 
+import { KERAS3_HARD_SIGMOID } from './kerasActivations.js';
+
 type Json = Record<string, unknown>;
 
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -50,11 +52,11 @@ function modelOf(topology: Json): Json | undefined {
  * sentence to follow "the model is a Keras 3 model file, ..."). Rewritten: each input layer's `batch_shape` (Keras 2's
  * `batch_input_shape`), dtype policies (objects; their float32 name), each layer call (`{args, kwargs}` with
  * `__keras_tensor__` objects; a list of `[layer, node, tensor, kwargs]`), a `LeakyReLU`'s `negative_slope` (Keras 2's
- * `alpha`), the activation `silu` (tfjs-layers's `swish`, the same function) and the numbers of the calls of nested
- * functional models. Refused: nested `Sequential` models and layers called more than once (a wrong call number would
- * connect other layers without an error), inputs or outputs by name, calls with other arguments than tensors,
- * precisions other than float32, `hard_sigmoid` (Keras 3's is `relu6(x + 3) / 6`, tfjs-layers's `0.2 x + 0.5`) and RMS
- * layer normalization.
+ * `alpha`), the activation `silu` (tfjs-layers's `swish`, the same function), the activation `hard_sigmoid` (Keras
+ * 3's is `relu6(x + 3) / 6`, tfjs-layers's `0.2 x + 0.5`: renamed to the library's, see kerasActivations.ts) and the
+ * numbers of the calls of nested functional models. Refused: nested `Sequential` models and layers called more than
+ * once (a wrong call number would connect other layers without an error), inputs or outputs by name, calls with other
+ * arguments than tensors, precisions other than float32 and RMS layer normalization.
  */
 export function readKeras3(topology: unknown): Json | string {
   const copy = copyOf(topology) as Json;
@@ -174,9 +176,8 @@ function rewriteLayer(layer: Json, name: string): string | null {
     delete cfg.negative_slope;
   }
   if (cfg.activation === 'silu') cfg.activation = 'swish';
-  if (cfg.activation === 'hard_sigmoid') {
-    return `its layer '${name}' uses hard_sigmoid (Keras 3's is relu6(x + 3) / 6, tfjs-layers's 0.2 x + 0.5)`;
-  }
+  // Keras 3's hard_sigmoid is relu6(x + 3) / 6; tfjs-layers's (Keras 2's) is clip(0.2 x + 0.5, 0, 1).
+  if (cfg.activation === 'hard_sigmoid') cfg.activation = KERAS3_HARD_SIGMOID;
   if (cls === 'LayerNormalization' && cfg.rms_scaling === true) {
     return `its layer '${name}' normalizes by the root mean square (rms_scaling), which tfjs-layers does not`;
   }

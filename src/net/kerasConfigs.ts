@@ -7,6 +7,7 @@
  * the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { UNSUPPORTED_KERAS_ACTIVATIONS } from './kerasActivations.js';
 
 /** A layer of a Keras topology as the file writes it. */
 interface RawLayer {
@@ -60,7 +61,9 @@ const pairOf = (v: unknown, fallback: number): [number, number] => {
 const sideFormula = (s: number, c: number) => `${s}·n${c > 0 ? ` + ${c}` : c < 0 ? ` − ${-c}` : ''}`;
 
 /**
- * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: a `Resizing` that antialiases or pads
+ * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: an activation tfjs-layers does not
+ * have and the library does not register (`glu`, which halves the last axis, `sparsemax`, `threshold`), a `Resizing`
+ * that antialiases or pads
  * to the aspect ratio (options of recent Keras, ignored), global pooling with `keepdims` (ignored: the layers after it
  * failed to build, or ran on a vector), a grouped convolution (`groups` ignored: the weights then failed to fit, as if
  * the file had been edited), a `Conv2DTranspose` with an `output_padding` (ignored) that makes Keras's output another
@@ -76,6 +79,13 @@ export function kerasTopologyProblem(topology: unknown): string | null {
       return (
         `its layer '${String(l.config.name)}' (Resizing) ${what}, which tfjs-layers's Resizing and this library's ` +
         'do not: other numbers than Keras'
+      );
+    }
+    const activation = l.config.activation;
+    if (typeof activation === 'string' && UNSUPPORTED_KERAS_ACTIVATIONS.has(activation)) {
+      return (
+        `its layer '${String(l.config.name)}' (${l.className}) uses the activation '${activation}', which ` +
+        'tfjs-layers does not have'
       );
     }
     if (/^Global(Average|Max)Pooling[123]D$/.test(l.className) && l.config.keepdims === true) {

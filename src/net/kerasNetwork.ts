@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { dilateKernel } from './dilation.js';
+import { kerasActivationName } from './kerasActivations.js';
 import { kerasReluSettings, upsamplesWithHalfPixels } from './kerasConfigs.js';
 import { describeConvolution, describePooling, describeTransposedConvolution, samePadding2d } from './layerGeometry.js';
 import type { NetworkEngine } from './network.js';
@@ -117,7 +118,7 @@ function describeKerasLayer(
   const row = kerasLayerRow(layer, node, base, inputSize);
   const activation = (layer.getConfig() as { activation?: unknown }).activation;
   const own = layer.getClassName() !== 'Activation' && typeof activation === 'string' && activation !== 'linear';
-  return own ? { ...row, description: `${row.description} + ${activation}` } : row;
+  return own ? { ...row, description: `${row.description} + ${kerasActivationName(activation)}` } : row;
 }
 
 /** The table entry of one layer call: type, description and geometry from its Keras config. */
@@ -301,7 +302,9 @@ function kerasLayerRow(
     case 'Activation': {
       const fn = String(cfg.activation);
       const type = ACTIVATION_TYPES[fn];
-      return type ? simple(type, type === 'Softmax' ? 'softmax' : type) : simple('Function', `activation '${fn}'`);
+      if (fn === 'leakyRelu') return simple('Leaky ReLU', 'Leaky ReLU with scale 0.2'); // Keras 3's leaky_relu
+      if (type) return simple(type, type === 'Softmax' ? 'softmax' : type);
+      return simple('Function', `activation '${kerasActivationName(fn)}'`);
     }
     case 'Dropout':
     case 'SpatialDropout2D':
