@@ -1,9 +1,10 @@
 /**
  * Keras layers that tfjs-layers does not have, or has otherwise than Keras, made right before it reads a Keras model
- * file: Keras's `Normalization` preprocessing layer (EfficientNet of `keras.applications` starts with one) is
- * registered, `CenterCrop` crops as Keras's does and leaves its input's declared shape alone, and `Resizing` resizes
- * as Keras's does and declares its output's shape right. Each computes what Keras 2's layer computes. Not exported
- * from the package.
+ * file: Keras's `Normalization` preprocessing layer (EfficientNet of `keras.applications` starts with one) and the
+ * layers that act in training only (data augmentation, spatial dropout; they pass images through at inference) are
+ * registered, `CenterCrop` crops as Keras's does and leaves its input's declared shape alone, `Resizing` resizes as
+ * Keras's does and declares its output's shape right, and `RandomWidth` resizes in training only. Each computes what
+ * Keras 2's layer computes. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -23,6 +24,11 @@ export function registerKerasLayers(layers: Layers): void {
   registered = true;
   const known = tf.serialization.SerializationMap.getMap().classNameMap;
   if (!('Normalization' in known)) tf.serialization.registerClass(normalizationLayer(layers));
+  for (const name of Object.keys(PASS_THROUGH)) {
+    if (!(name in known)) tf.serialization.registerClass(passThroughLayer(layers, name));
+  }
+  const randomWidth = known.RandomWidth?.[0] as { prototype: RandomSizeLayer } | undefined;
+  if (randomWidth) fixRandomWidth(randomWidth.prototype);
   const centerCrop = known.CenterCrop?.[0] as { prototype: CenterCropLayer } | undefined;
   if (centerCrop) fixCenterCrop(centerCrop.prototype);
   const resizing = known.Resizing?.[0] as { prototype: ResizingLayer } | undefined;
@@ -122,6 +128,111 @@ function fixCenterCrop(proto: CenterCropLayer): void {
       return tf.cast(kerasResize(x, this.height, this.width, 'bilinear', true), x.dtype);
     });
   };
+}
+
+/**
+ * Keras layers that change their input only while a model trains, and pass it through unchanged when it predicts:
+ * data augmentation (Keras 2's and Keras 3's `Random…` layers, `AugMix`, `RandAugment`, `CutMix`, `MixUp`), spatial
+ * dropout and activity regularization (a training loss). Each with what it does in training, for the layer table.
+ * `RandomHeight` (and tfjs-layers's `RandomWidth`) declare the axis they resize free (null), as Keras does. Not here:
+ * `RandomCrop`, which crops or resizes at inference in some Keras versions and not in others.
+ */
+const PASS_THROUGH: Record<string, string> = Object.fromEntries([
+  ...[
+    'RandomFlip',
+    'RandomRotation',
+    'RandomZoom',
+    'RandomTranslation',
+    'RandomContrast',
+    'RandomBrightness',
+    'RandomHeight',
+    'RandomGrayscale',
+    'RandomHue',
+    'RandomSaturation',
+    'RandomSharpness',
+    'RandomColorDegeneration',
+    'RandomColorJitter',
+    'RandomPosterization',
+    'RandomInvert',
+    'RandomErasing',
+    'RandomGaussianBlur',
+    'RandomPerspective',
+    'RandomShear',
+    'RandomElasticTransform',
+    'AugMix',
+    'RandAugment',
+    'CutMix',
+    'MixUp',
+  ].map((name) => [name, 'augments images in training only']),
+  ['SpatialDropout2D', 'drops channels in training only'],
+  ['SpatialDropout3D', 'drops channels in training only'],
+  ['ActivityRegularization', 'adds a loss in training only'],
+]);
+
+/** What a pass-through layer (see {@link PASS_THROUGH}) of a loaded model does in training, or undefined. */
+export function passThroughRole(className: string): string | undefined {
+  return PASS_THROUGH[className];
+}
+
+/** The axis of an image `[n, h, w, c]` that a random resize leaves free (null) in its declared shape. */
+const RESIZED_AXIS: Record<string, number> = { RandomHeight: 1, RandomWidth: 2 };
+
+/** A shape with the axis `className` resizes (if any) made free, as Keras declares it. */
+function passedShape(className: string, inputShape: (number | null)[]): (number | null)[] {
+  const shape = [...inputShape];
+  const axis = RESIZED_AXIS[className];
+  if (axis !== undefined && shape.length === 4) shape[axis] = null;
+  return shape;
+}
+
+/** A layer named `className` that passes its input through (see {@link PASS_THROUGH}). */
+function passThroughLayer(layers: Layers, className: string) {
+  const Base = layers.layers.Layer as unknown as new (
+    config: Record<string, unknown>,
+  ) => { getConfig(): Record<string, unknown> };
+  const Layer = class extends Base {
+    static className = className;
+    private readonly settings: Record<string, unknown>;
+
+    constructor(config: Record<string, unknown>) {
+      super(config);
+      this.settings = config;
+    }
+
+    call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+      return Array.isArray(inputs) ? inputs[0] : inputs;
+    }
+
+    computeOutputShape(inputShape: (number | null)[]): (number | null)[] {
+      return passedShape(className, inputShape);
+    }
+
+    override getConfig(): Record<string, unknown> {
+      return { ...this.settings, ...super.getConfig() };
+    }
+  };
+  return Layer as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
+}
+
+/** tfjs-layers's `RandomWidth`, as far as this module reads and changes it. */
+interface RandomSizeLayer {
+  computeOutputShape(inputShape: (number | null)[]): (number | null)[];
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor;
+}
+
+/**
+ * tfjs-layers's `RandomWidth` resized every image to a random width, at inference too (Keras's passes images through
+ * outside training), and declared its output `[h, −1, c]` without the batch. Here it resizes in training only (as
+ * tfjs-layers's `fit` calls it) and declares Keras's shape. Changes tfjs-layers's class, for every model built from
+ * then on.
+ */
+function fixRandomWidth(proto: RandomSizeLayer): void {
+  const resize = proto.call;
+  proto.call = function (inputs, kwargs) {
+    if (kwargs?.training === true) return resize.call(this, inputs, kwargs);
+    return Array.isArray(inputs) ? inputs[0] : inputs;
+  };
+  proto.computeOutputShape = (inputShape) => passedShape('RandomWidth', inputShape);
 }
 
 /** A statistic of `Normalization`: numbers from the config, or a weight of the layer. */

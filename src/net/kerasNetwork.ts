@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { dilateKernel } from './dilation.js';
 import { kerasActivationName } from './kerasActivations.js';
 import { kerasReluSettings, upsamplesWithHalfPixels } from './kerasConfigs.js';
+import { passThroughRole } from './kerasLayers.js';
 import { describeConvolution, describePooling, describeTransposedConvolution, samePadding2d } from './layerGeometry.js';
 import type { NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
@@ -307,7 +308,9 @@ function kerasLayerRow(
       return simple('Function', `activation '${kerasActivationName(fn)}'`);
     }
     case 'Dropout':
+    case 'SpatialDropout1D':
     case 'SpatialDropout2D':
+    case 'SpatialDropout3D':
     case 'GaussianNoise':
     case 'GaussianDropout':
     case 'AlphaDropout':
@@ -326,8 +329,13 @@ function kerasLayerRow(
       return simple('Global Max Pooling', 'Global max pooling');
     case 'Rescaling':
       return simple('Function', `Rescaling by ${cfg.scale} plus ${cfg.offset}`);
-    default:
-      return simple('Other', `${cls} (Keras)`);
+    default: {
+      const role = passThroughRole(cls);
+      return simple(
+        'Other',
+        role ? `${cls} (Keras): ${role}; at inference it passes its input through` : `${cls} (Keras)`,
+      );
+    }
   }
 }
 

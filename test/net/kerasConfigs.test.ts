@@ -214,6 +214,46 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     fromConfig.dispose();
   });
 
+  it("passes images through Keras's augmentation layers as Keras does at inference (tfjs-layers lacked them)", async () => {
+    // Keras's data-augmentation layers (a model trained with them inside, as TensorFlow's image classification
+    // tutorial trains one), spatial dropout and activity regularization change nothing at inference.
+    const passing: FileLayer[] = [
+      { class_name: 'RandomFlip', config: { name: 'flip', mode: 'horizontal', seed: null } },
+      { class_name: 'RandomRotation', config: { name: 'rotation', factor: 0.1, fill_mode: 'reflect' } },
+      { class_name: 'RandomZoom', config: { name: 'zoom', height_factor: 0.1, width_factor: null } },
+      { class_name: 'RandomTranslation', config: { name: 'shift', height_factor: 0.1, width_factor: 0.1 } },
+      { class_name: 'RandomContrast', config: { name: 'contrast', factor: 0.2 } },
+      { class_name: 'RandomBrightness', config: { name: 'brightness', factor: 0.2, value_range: [0, 255] } },
+      { class_name: 'RandomHeight', config: { name: 'height', factor: 0.2, interpolation: 'bilinear' } },
+      // tfjs-layers has this one, and resized every image at random, at inference too.
+      { class_name: 'RandomWidth', config: { name: 'width', factor: 0.2, interpolation: 'bilinear' } },
+      { class_name: 'RandomGrayscale', config: { name: 'gray', factor: 0.5 } },
+      { class_name: 'SpatialDropout2D', config: { name: 'drop', rate: 0.3 } },
+      { class_name: 'ActivityRegularization', config: { name: 'reg', l1: 0.01, l2: 0 } },
+    ];
+    const net = await importNetwork(kerasFile(passing, { input: [3, 4, 3] }), { normalization: 'none' });
+    expect(net.layers.map((l) => l.type)).toEqual([
+      'Image Input',
+      ...passing.map((l) => (l.class_name === 'SpatialDropout2D' ? 'Dropout' : 'Other')),
+    ]);
+    expect(net.layers[1].description).toBe(
+      'RandomFlip (Keras): augments images in training only; at inference it passes its input through',
+    );
+    const img = tf.tensor3d(
+      Array.from({ length: 36 }, (_, i) => (i * 37) % 255),
+      [3, 4, 3],
+    );
+    const want = Array.from(await img.data());
+    for (const { config } of passing) {
+      const out = await activations(net, img, String(config.name));
+      expect(out.shape, String(config.name)).toEqual([3, 4, 3]);
+      expect(Array.from(await out.data()), String(config.name)).toEqual(want);
+      out.dispose();
+    }
+    img.dispose();
+    net.dispose();
+  });
+
   it("crops as Keras's CenterCrop does, and keeps the model's input size (tfjs-layers changed it to the crop's)", async () => {
     const file = (input: number[], height: number, width: number) =>
       kerasFile([{ class_name: 'CenterCrop', config: { name: 'crop', height, width } }], { input });
