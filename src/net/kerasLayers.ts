@@ -13,6 +13,25 @@ type Layers = typeof import('@tensorflow/tfjs-layers');
 /** Keras's `backend.epsilon()`, the floor of `Normalization`'s standard deviation. */
 const KERAS_EPSILON = 1e-7;
 
+/** tfjs-layers's `Layer` as the layers below extend it. */
+type BaseLayer = new (
+  config: Record<string, unknown>,
+) => {
+  name: string;
+  addWeight(
+    name: string,
+    shape: number[],
+    dtype: tf.DataType,
+    initializer: unknown,
+    regularizer?: unknown,
+    trainable?: boolean,
+  ): { read(): tf.Tensor };
+  getConfig(): Record<string, unknown>;
+};
+
+type Shape = (number | null)[];
+const firstShape = (s: Shape | Shape[]) => (Array.isArray(s[0]) ? s[0] : s) as Shape;
+
 let registered = false;
 
 /**
@@ -27,6 +46,10 @@ export function registerKerasLayers(layers: Layers): void {
   for (const name of Object.keys(PASS_THROUGH)) {
     if (!(name in known)) tf.serialization.registerClass(passThroughLayer(layers, name));
   }
+  if (!('GroupNormalization' in known)) tf.serialization.registerClass(groupNormalizationLayer(layers));
+  if (!('UnitNormalization' in known)) tf.serialization.registerClass(unitNormalizationLayer(layers));
+  const add = known.Add?.[0] as unknown as (new (config: Record<string, unknown>) => object) | undefined;
+  if (add && !('Subtract' in known)) tf.serialization.registerClass(subtractLayer(add));
   const randomWidth = known.RandomWidth?.[0] as { prototype: RandomSizeLayer } | undefined;
   if (randomWidth) fixRandomWidth(randomWidth.prototype);
   const centerCrop = known.CenterCrop?.[0] as { prototype: CenterCropLayer } | undefined;
@@ -187,10 +210,7 @@ function passedShape(className: string, inputShape: (number | null)[]): (number 
 
 /** A layer named `className` that passes its input through (see {@link PASS_THROUGH}). */
 function passThroughLayer(layers: Layers, className: string) {
-  const Base = layers.layers.Layer as unknown as new (
-    config: Record<string, unknown>,
-  ) => { getConfig(): Record<string, unknown> };
-  const Layer = class extends Base {
+  const Layer = class extends (layers.layers.Layer as unknown as BaseLayer) {
     static className = className;
     private readonly settings: Record<string, unknown>;
 
@@ -235,6 +255,120 @@ function fixRandomWidth(proto: RandomSizeLayer): void {
   proto.computeOutputShape = (inputShape) => passedShape('RandomWidth', inputShape);
 }
 
+/**
+ * Keras's `GroupNormalization` (Keras 2.11 and later, Keras 3): the channels (the last axis) split into `groups`
+ * groups (`-1`: one a channel), each normalized over its channels and the image,
+ * `(x − mean) / √(variance + epsilon)` with the population variance, then scaled by `gamma` and shifted by `beta` per
+ * channel (weights, when `scale` and `center`).
+ */
+function groupNormalizationLayer(layers: Layers) {
+  class GroupNormalization extends (layers.layers.Layer as unknown as BaseLayer) {
+    static className = 'GroupNormalization';
+    private readonly settings: Record<string, unknown>;
+    private groups = 1;
+    private gamma: { read(): tf.Tensor } | null = null;
+    private beta: { read(): tf.Tensor } | null = null;
+
+    constructor(config: Record<string, unknown>) {
+      super(config);
+      this.settings = config;
+    }
+
+    build(inputShape: Shape | Shape[]): void {
+      const shape = firstShape(inputShape);
+      const axis = Number(this.settings.axis ?? -1);
+      const channels = shape[shape.length - 1];
+      if (axis !== -1 && axis !== shape.length - 1) {
+        throw new Error(`GroupNormalization '${this.name}' normalizes along axis ${axis}; only the last is supported`);
+      }
+      const given = Number(this.settings.groups ?? 32);
+      this.groups = given === -1 ? (channels ?? 1) : given;
+      if (channels === null || !(this.groups >= 1) || channels % this.groups !== 0) {
+        throw new Error(`GroupNormalization '${this.name}': ${this.groups} groups do not divide ${channels} channels`);
+      }
+      const ones = layers.initializers.ones();
+      const zeros = layers.initializers.zeros();
+      if (this.settings.scale !== false) this.gamma = this.addWeight('gamma', [channels], 'float32', ones);
+      if (this.settings.center !== false) this.beta = this.addWeight('beta', [channels], 'float32', zeros);
+      (this as unknown as { built: boolean }).built = true;
+    }
+
+    call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+      return tf.tidy(() => {
+        const x = tf.cast(Array.isArray(inputs) ? inputs[0] : inputs, 'float32');
+        const c = x.shape[x.rank - 1];
+        const grouped = tf.reshape(x, [...x.shape.slice(0, -1), this.groups, c / this.groups]);
+        // Every axis but the batch and the group: the image and the group's channels.
+        const axes = grouped.shape.map((_, i) => i).filter((i) => i !== 0 && i !== grouped.rank - 2);
+        const { mean, variance } = tf.moments(grouped, axes, true);
+        const epsilon = Number(this.settings.epsilon ?? 1e-3);
+        const normalized = tf.reshape(tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, epsilon))), x.shape);
+        const scaled = this.gamma ? tf.mul(normalized, this.gamma.read()) : normalized;
+        return this.beta ? tf.add(scaled, this.beta.read()) : scaled;
+      });
+    }
+
+    computeOutputShape(inputShape: Shape): Shape {
+      return inputShape;
+    }
+
+    override getConfig(): Record<string, unknown> {
+      const { groups = 32, axis = -1, epsilon = 1e-3, center = true, scale = true } = this.settings;
+      return { ...super.getConfig(), groups, axis, epsilon, center, scale };
+    }
+  }
+  return GroupNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
+}
+
+/**
+ * Keras's `UnitNormalization` (Keras 2.9 and later, Keras 3): each vector along `axis` (default the last) divided by
+ * its length, `x · rsqrt(max(Σx², 1e-12))` as Keras 2's `tf.math.l2_normalize` computes it. (Recent Keras 3 floors
+ * the sum at 1e-24; the two differ only for vectors shorter than 1e-6.)
+ */
+function unitNormalizationLayer(layers: Layers) {
+  class UnitNormalization extends (layers.layers.Layer as unknown as BaseLayer) {
+    static className = 'UnitNormalization';
+    private readonly settings: Record<string, unknown>;
+
+    constructor(config: Record<string, unknown>) {
+      super(config);
+      this.settings = config;
+    }
+
+    call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+      return tf.tidy(() => {
+        const x = tf.cast(Array.isArray(inputs) ? inputs[0] : inputs, 'float32');
+        const axis = (this.settings.axis ?? -1) as number | number[];
+        return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), axis, true), 1e-12)));
+      });
+    }
+
+    computeOutputShape(inputShape: Shape): Shape {
+      return inputShape;
+    }
+
+    override getConfig(): Record<string, unknown> {
+      return { ...super.getConfig(), axis: this.settings.axis ?? -1 };
+    }
+  }
+  return UnitNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
+}
+
+/**
+ * Keras's `Subtract`: its first input minus its second. Built on tfjs-layers's `Add` (its shape checks and
+ * broadcasting), with the sum replaced.
+ */
+function subtractLayer(Add: new (config: Record<string, unknown>) => object) {
+  class Subtract extends Add {
+    static className = 'Subtract';
+    mergeFunction(inputs: tf.Tensor[]): tf.Tensor {
+      if (inputs.length !== 2) throw new Error(`Subtract takes exactly 2 inputs, got ${inputs.length}`);
+      return tf.sub(inputs[0], inputs[1]);
+    }
+  }
+  return Subtract as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
+}
+
 /** A statistic of `Normalization`: numbers from the config, or a weight of the layer. */
 type Stat = number | number[] | { read(): tf.Tensor };
 
@@ -253,21 +387,7 @@ interface NormalizationConfig {
  * them, else from the layer's weights `mean`, `variance` (and `count`, unused here), as Keras saves an adapted layer.
  */
 function normalizationLayer(layers: Layers) {
-  const Base = layers.layers.Layer as unknown as new (
-    config: Record<string, unknown>,
-  ) => {
-    name: string;
-    addWeight(
-      name: string,
-      shape: number[],
-      dtype: tf.DataType,
-      initializer: unknown,
-      regularizer?: unknown,
-      trainable?: boolean,
-    ): { read(): tf.Tensor };
-    getConfig(): Record<string, unknown>;
-  };
-  class Normalization extends Base {
+  class Normalization extends (layers.layers.Layer as unknown as BaseLayer) {
     static className = 'Normalization';
     private readonly settings: NormalizationConfig;
     /** The statistics: the config's numbers, or the layer's weights. */

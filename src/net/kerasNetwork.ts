@@ -317,6 +317,8 @@ function kerasLayerRow(
       return simple('Dropout', cfg.rate != null ? `${Number(cfg.rate) * 100}% dropout` : cls);
     case 'Add':
       return simple('Addition', `Element-wise addition of ${node.inputTensors.length} inputs`);
+    case 'Subtract':
+      return simple('Other', `Element-wise subtraction of ${node.inputTensors.length} inputs`);
     case 'Multiply':
       return simple('Multiplication', `Element-wise multiplication of ${node.inputTensors.length} inputs`);
     case 'Concatenate':

@@ -254,6 +254,111 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     net.dispose();
   });
 
+  it("computes Keras's GroupNormalization and UnitNormalization, which tfjs-layers lacks", async () => {
+    // A 1×1 convolution to 6 channels, then 2 groups of 3 (or 6 groups, groups: -1), or each pixel's unit vector.
+    const kernel = Array.from({ length: 18 }, (_, i) => Math.sin(i * 1.3) * 2);
+    const conv: FileLayer = {
+      class_name: 'Conv2D',
+      config: { name: 'conv', filters: 6, kernel_size: [1, 1], use_bias: false },
+    };
+    const gamma = [1, 2, 0.5, -1, 3, 1.5];
+    const beta = [0, 1, -1, 2, 0.5, 0];
+    const file = (last: FileLayer, weights: FileWeight[]) =>
+      kerasFile([conv, last], {
+        input: [2, 3, 3],
+        weights: [{ name: 'conv/kernel', shape: [1, 1, 3, 6], values: kernel }, ...weights],
+      });
+    const img = tf.tensor3d(
+      Array.from({ length: 18 }, (_, i) => ((i * 7) % 11) - 5),
+      [2, 3, 3],
+    );
+    // The middle pixel of the first row is all zeros: its unit vector is zeros (Keras floors the norm).
+    const zeroed = tf.tidy(() =>
+      tf.mul(img, tf.tensor3d([1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [2, 3, 3])),
+    );
+    for (const groups of [2, -1]) {
+      const net = await importNetwork(
+        file({ class_name: 'GroupNormalization', config: { name: 'gn', groups, axis: -1, epsilon: 0.001 } }, [
+          { name: 'gn/gamma', shape: [6], values: gamma },
+          { name: 'gn/beta', shape: [6], values: beta },
+        ]),
+        { normalization: 'none' },
+      );
+      const [x, y] = [await activations(net, img, 'conv'), await activations(net, img, 'gn')];
+      const xs = Array.from(await x.data());
+      const size = groups === -1 ? 1 : 3;
+      const want = xs.map((_, k) => {
+        const c = k % 6;
+        const members = xs.filter((__, j) => Math.floor((j % 6) / size) === Math.floor(c / size));
+        const mean = members.reduce((a, b) => a + b, 0) / members.length;
+        const variance = members.reduce((a, b) => a + (b - mean) ** 2, 0) / members.length;
+        return ((xs[k] - mean) / Math.sqrt(variance + 0.001)) * gamma[c] + beta[c];
+      });
+      const got = Array.from(await y.data());
+      for (const [k, v] of got.entries()) expect(v, `groups ${groups}, value ${k}`).toBeCloseTo(want[k], 4);
+      tf.dispose([x, y]);
+      net.dispose();
+    }
+    const unit = await importNetwork(
+      file({ class_name: 'UnitNormalization', config: { name: 'unit', axis: -1 } }, []),
+      {
+        normalization: 'none',
+      },
+    );
+    const [x, y] = [await activations(unit, zeroed, 'conv'), await activations(unit, zeroed, 'unit')];
+    const xs = Array.from(await x.data());
+    const got = Array.from(await y.data());
+    for (const [k, v] of got.entries()) {
+      const pixel = xs.slice(k - (k % 6), k - (k % 6) + 6);
+      const norm = Math.sqrt(pixel.reduce((a, b) => a + b * b, 0));
+      expect(v, `value ${k}`).toBeCloseTo(norm === 0 ? 0 : xs[k] / norm, 5);
+    }
+    expect(unit.layers.map((l) => l.type)).toEqual(['Image Input', 'Convolution', 'Other']);
+    tf.dispose([img, zeroed, x, y]);
+    unit.dispose();
+  });
+
+  it("subtracts as Keras's Subtract does, which tfjs-layers lacks", async () => {
+    const layer = (class_name: string, name: string, config: Record<string, unknown>, inputs: string[]) => ({
+      class_name,
+      name,
+      config: { name, ...config },
+      inbound_nodes: inputs.length ? [inputs.map((i) => [i, 0, 0, {}])] : [],
+    });
+    const net = await importNetwork(
+      tf.io.fromMemory({
+        modelTopology: {
+          class_name: 'Functional',
+          config: {
+            name: 'net',
+            layers: [
+              layer('InputLayer', 'img', { batch_input_shape: [null, 2, 2, 3], dtype: 'float32' }, []),
+              layer('Rescaling', 'half', { scale: 0.5, offset: 1 }, ['img']),
+              layer('Subtract', 'diff', {}, ['img', 'half']),
+            ],
+            input_layers: [['img', 0, 0]],
+            output_layers: [['diff', 0, 0]],
+          },
+          keras_version: '2.15.0',
+          backend: 'tensorflow',
+        },
+        weightSpecs: [],
+        weightData: new ArrayBuffer(0),
+      }),
+      { normalization: 'none' },
+    );
+    const img = tf.tensor3d(
+      Array.from({ length: 12 }, (_, i) => i * 3),
+      [2, 2, 3],
+    );
+    const out = await activations(net, img, 'diff');
+    // x − (0.5 x + 1)
+    expect(Array.from(await out.data())).toEqual(Array.from({ length: 12 }, (_, i) => i * 1.5 - 1));
+    expect(net.layers[2]).toMatchObject({ type: 'Other', description: 'Element-wise subtraction of 2 inputs' });
+    tf.dispose([img, out]);
+    net.dispose();
+  });
+
   it("crops as Keras's CenterCrop does, and keeps the model's input size (tfjs-layers changed it to the crop's)", async () => {
     const file = (input: number[], height: number, width: number) =>
       kerasFile([{ class_name: 'CenterCrop', config: { name: 'crop', height, width } }], { input });
