@@ -3,8 +3,8 @@
  * file runs otherwise than Keras ran it. Read here from the file's own topology (the loaded model no longer has them):
  * a `ReLU`'s `negative_slope` and `threshold` are put back into the loaded layers (and the half-pixel centres of a
  * bilinear `UpSampling2D`, which the file gives by its Keras version), a `Conv2DTranspose`'s `output_padding` that
- * changes the layer's size, global pooling's `keepdims` and a convolution's `groups` are refused. Not exported from
- * the package.
+ * changes the layer's size and a convolution's `groups` are refused (global pooling's `keepdims` is put back by
+ * kerasLayers.ts). Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { UNSUPPORTED_KERAS_ACTIVATIONS } from './kerasActivations.js';
@@ -63,13 +63,11 @@ const sideFormula = (s: number, c: number) => `${s}·n${c > 0 ? ` + ${c}` : c < 
 /**
  * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: an activation tfjs-layers does not
  * have and the library does not register (`glu`, which halves the last axis, `sparsemax`, `threshold`), a `Resizing`
- * that antialiases or pads
- * to the aspect ratio (options of recent Keras, ignored), global pooling with `keepdims` (ignored: the layers after it
- * failed to build, or ran on a vector), a grouped convolution (`groups` ignored: the weights then failed to fit, as if
- * the file had been edited), a `Conv2DTranspose` with an `output_padding` (ignored) that makes Keras's output another
- * size than tfjs-layers's. With an output padding, Keras's side is `(n − 1)·s + k − 2·pad + p` (pad `k // 2` for
- * 'same', 0 for 'valid', k the dilated kernel); without, and in tfjs-layers, `n·s` ('same') or `n·s + max(k − s, 0)`
- * ('valid').
+ * that antialiases or pads to the aspect ratio (options of recent Keras, ignored), a grouped convolution (`groups`
+ * ignored: the weights then failed to fit, as if the file had been edited), a `Conv2DTranspose` with an
+ * `output_padding` (ignored) that makes Keras's output another size than tfjs-layers's. With an output padding, Keras's
+ * side is `(n − 1)·s + k − 2·pad + p` (pad `k // 2` for 'same', 0 for 'valid', k the dilated kernel); without, and in
+ * tfjs-layers, `n·s` ('same') or `n·s + max(k − s, 0)` ('valid').
  */
 export function kerasTopologyProblem(topology: unknown): string | null {
   for (const l of allLayers(topologyLayers(topology))) {
@@ -86,13 +84,6 @@ export function kerasTopologyProblem(topology: unknown): string | null {
       return (
         `its layer '${String(l.config.name)}' (${l.className}) uses the activation '${activation}', which ` +
         'tfjs-layers does not have'
-      );
-    }
-    if (/^Global(Average|Max)Pooling[123]D$/.test(l.className) && l.config.keepdims === true) {
-      const ones = `${'1, '.repeat(Number(l.className.at(-2)))}c`;
-      return (
-        `its layer '${String(l.config.name)}' (${l.className}) keeps the pooled axes (keepdims), which tfjs-layers ` +
-        `ignores: it makes [c] where Keras makes [${ones}], and the layers after it read another shape`
       );
     }
     const groups = l.config.groups;

@@ -50,6 +50,10 @@ export function registerKerasLayers(layers: Layers): void {
   if (!('UnitNormalization' in known)) tf.serialization.registerClass(unitNormalizationLayer(layers));
   const add = known.Add?.[0] as unknown as (new (config: Record<string, unknown>) => object) | undefined;
   if (add && !('Subtract' in known)) tf.serialization.registerClass(subtractLayer(add));
+  for (const name of ['GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D']) {
+    const pooling = known[name]?.[0] as unknown as PoolingClass | undefined;
+    if (pooling) tf.serialization.registerClass(keepDimsPooling(pooling, name));
+  }
   const randomWidth = known.RandomWidth?.[0] as { prototype: RandomSizeLayer } | undefined;
   if (randomWidth) fixRandomWidth(randomWidth.prototype);
   const centerCrop = known.CenterCrop?.[0] as { prototype: CenterCropLayer } | undefined;
@@ -232,6 +236,58 @@ function passThroughLayer(layers: Layers, className: string) {
     }
   };
   return Layer as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
+}
+
+/** tfjs-layers's global pooling classes, as far as this module reads and extends them. */
+type PoolingClass = new (
+  config: Record<string, unknown>,
+) => {
+  readonly dataFormat?: string;
+  computeOutputShape(inputShape: Shape): Shape;
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: unknown): tf.Tensor;
+  getConfig(): Record<string, unknown>;
+};
+
+/**
+ * tfjs-layers's global pooling `name` that keeps the pooled axes when the file says `keepdims` (Keras 2.6 and later;
+ * MobileNetV3's squeeze-and-excitation blocks): `[n, 1, 1, c]` (`[n, c, 1, 1]` channels first; `[n, 1, c]` in 1-D)
+ * where tfjs-layers ignored the setting and made `[n, c]`, which the layers after it could not build from. Registered
+ * over tfjs-layers's class under its name; without `keepdims` it runs as tfjs-layers's.
+ */
+function keepDimsPooling(Pooling: PoolingClass, name: string) {
+  const kept = (shape: Shape, first: boolean): Shape => {
+    const ones = new Array<number>(name.endsWith('2D') ? 2 : 1).fill(1);
+    return first ? [shape[0], shape[1], ...ones] : [shape[0], ...ones, shape[shape.length - 1]];
+  };
+  class KeepDims extends Pooling {
+    static className = name;
+    private readonly keepDims: boolean;
+
+    constructor(config: Record<string, unknown>) {
+      super(config);
+      this.keepDims = config.keepdims === true;
+    }
+
+    override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+      const shape = firstShape(inputShape);
+      return this.keepDims ? kept(shape, this.dataFormat === 'channelsFirst') : super.computeOutputShape(shape);
+    }
+
+    override call(inputs: tf.Tensor | tf.Tensor[], kwargs: unknown): tf.Tensor {
+      if (!this.keepDims) return super.call(inputs, kwargs);
+      return tf.tidy(() => {
+        const pooled = super.call(inputs, kwargs);
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const first = this.dataFormat === 'channelsFirst';
+        return tf.reshape(pooled, kept(x.shape, first) as number[]);
+      });
+    }
+
+    override getConfig(): Record<string, unknown> {
+      return { ...super.getConfig(), keepdims: this.keepDims };
+    }
+  }
+  return KeepDims as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
 }
 
 /** tfjs-layers's `RandomWidth`, as far as this module reads and changes it. */

@@ -113,18 +113,36 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     ok.dispose();
   });
 
-  it('refuses global pooling that keeps its spatial axes (tfjs-layers ignores keepdims: [c], not [1, 1, c])', async () => {
-    for (const cls of ['GlobalAveragePooling2D', 'GlobalMaxPooling2D']) {
-      await expectThrowsNoLeak(
-        () =>
-          importNetwork(kerasFile([{ class_name: cls, config: { name: 'pool', keepdims: true } }]), {
-            normalization: 'none',
-          }),
-        RangeError,
-        `importNetwork: the model cannot run as Keras runs it: its layer 'pool' (${cls}) keeps the pooled axes ` +
-          '(keepdims), which tfjs-layers ignores: it makes [c] where Keras makes [1, 1, c], and the layers after ' +
-          'it read another shape',
+  it('keeps the pooled axes of global pooling with keepdims, as Keras does (tfjs-layers ignored it: [c])', async () => {
+    // MobileNetV3's squeeze-and-excitation blocks: pooling that keeps [1, 1, c], then a 1×1 convolution.
+    const img = tf.tensor3d(
+      Array.from({ length: 8 }, (_, i) => (i * 5) % 7),
+      [2, 4, 1],
+    );
+    for (const [cls, reduce] of [
+      ['GlobalAveragePooling2D', tf.mean],
+      ['GlobalMaxPooling2D', tf.max],
+    ] as const) {
+      const file = kerasFile(
+        [
+          { class_name: cls, config: { name: 'pool', keepdims: true } },
+          { class_name: 'Conv2D', config: { name: 'conv', filters: 2, kernel_size: [1, 1], use_bias: false } },
+        ],
+        { weights: [{ name: 'conv/kernel', shape: [1, 1, 1, 2], values: [2, -1] }] },
       );
+      const net = await importNetwork(file, { normalization: 'none' });
+      expect(net.layers.map((l) => l.outputSize)).toEqual([
+        [2, 4, 1],
+        [1, 1, 1],
+        [1, 1, 2],
+      ]);
+      const [pooled, conv] = [await activations(net, img, 'pool'), await activations(net, img, 'conv')];
+      const want = (await reduce(img).data())[0];
+      expect(pooled.shape).toEqual([1, 1, 1]);
+      expect(Array.from(await pooled.data())).toEqual([want]);
+      expect(Array.from(await conv.data())).toEqual([2 * want, -want]);
+      tf.dispose([pooled, conv]);
+      net.dispose();
     }
     const net = await importNetwork(
       kerasFile([{ class_name: 'GlobalAveragePooling2D', config: { name: 'pool', keepdims: false } }]),
@@ -134,6 +152,7 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     );
     expect(net.layers.at(-1)?.outputSize).toEqual([1]);
     net.dispose();
+    img.dispose();
   });
 
   it('refuses a Resizing that antialiases or pads to the aspect ratio (options tfjs-layers ignores)', async () => {
