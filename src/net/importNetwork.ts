@@ -15,8 +15,9 @@ import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { ModelSource } from './modelSource.js';
 import { fixKerasLayers, kerasTopologyProblem } from './kerasConfigs.js';
-import { isKeras3, readKeras3 } from './keras3.js';
+import { copyOf, isKeras3, modelOf, readKeras3 } from './keras3.js';
 import { registerKerasActivations } from './kerasActivations.js';
+import { hasOpLayers, registerOpLayers, rewriteOpLayers } from './kerasOps.js';
 import { registerKerasLayers } from './kerasLayers.js';
 import { loadKerasModel, type GraphDefNode } from './tfjsInternals.js';
 import { checkClassCount, checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
@@ -158,6 +159,15 @@ export async function importNetwork(
     // A copy: the source may hand out the same artifacts again (tf.io.fromMemory does).
     artifacts = Object.assign({}, artifacts, { modelTopology: topology });
   }
+  const given = artifacts.modelTopology;
+  const kerasModel = format === 'layers-model' && isJsonObject(given) ? modelOf(given) : undefined;
+  if (kerasModel && hasOpLayers(kerasModel)) {
+    // TensorFlow operations as layers (TFOpLambda), rewritten in a copy of the topology.
+    const topology = copyOf(given) as Record<string, unknown>;
+    const problem = rewriteOpLayers(modelOf(topology) as Record<string, unknown>);
+    if (problem) throw new TypeError(`${fn}: the model from ${source.what} cannot be read: ${problem}`);
+    artifacts = Object.assign({}, artifacts, { modelTopology: topology });
+  }
   const keras = format === 'layers-model' ? kerasTopologyProblem(artifacts.modelTopology) : null;
   if (keras) throw new RangeError(`${fn}: the model cannot run as Keras runs it: ${keras}`);
   if (format === 'graph-model' && isNetworkFile(artifacts)) {
@@ -185,6 +195,7 @@ export async function importNetwork(
       }
       registerKerasLayers(layers);
       registerKerasActivations();
+      registerOpLayers(layers);
       model = await loadKerasModel(
         layers,
         artifacts,
@@ -214,6 +225,9 @@ export async function importNetwork(
     throw err;
   }
 }
+
+const isJsonObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof ArrayBuffer);
 
 /** The options that describe a model's input, which a network file of this library declares itself. */
 const INPUT_OPTIONS = ['normalization', 'mean', 'standardDeviation', 'min', 'max', 'inputSize'] as const;

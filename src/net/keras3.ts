@@ -42,7 +42,7 @@ export function isKeras3(topology: unknown): boolean {
 }
 
 /** The model of a topology: its `model_config`, or the topology itself. */
-function modelOf(topology: Json): Json | undefined {
+export function modelOf(topology: Json): Json | undefined {
   const model = isRecord(topology.model_config) ? topology.model_config : topology;
   return isRecord(model) ? model : undefined;
 }
@@ -78,7 +78,7 @@ export function readKeras3(topology: unknown): Json | string {
 }
 
 /** A deep copy of JSON data, made with a list rather than recursion (for data nested deeper than the call stack). */
-function copyOf(value: unknown): unknown {
+export function copyOf(value: unknown): unknown {
   const fresh = (v: unknown): unknown => (Array.isArray(v) ? [...v] : isRecord(v) ? { ...v } : v);
   const root = fresh(value);
   const todo = [root];

@@ -12,6 +12,7 @@ import { dilateKernel } from './dilation.js';
 import { kerasActivationName } from './kerasActivations.js';
 import { kerasReluSettings, upsamplesWithHalfPixels } from './kerasConfigs.js';
 import { passThroughRole } from './kerasLayers.js';
+import { describeOpLayer } from './kerasOps.js';
 import { describeConvolution, describePooling, describeTransposedConvolution, samePadding2d } from './layerGeometry.js';
 import type { NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
@@ -317,6 +318,10 @@ function kerasLayerRow(
       return simple('Dropout', cfg.rate != null ? `${Number(cfg.rate) * 100}% dropout` : cls);
     case 'Add':
       return simple('Addition', `Element-wise addition of ${node.inputTensors.length} inputs`);
+    case 'TFOpLambda': {
+      const names = node.inputTensors.map((t) => t.sourceLayer.name);
+      return simple('Function', describeOpLayer(layer, names) ?? 'TensorFlow operation (Keras)');
+    }
     case 'Subtract':
       return simple('Other', `Element-wise subtraction of ${node.inputTensors.length} inputs`);
     case 'Multiply':

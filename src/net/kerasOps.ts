@@ -1,0 +1,426 @@
+/**
+ * TensorFlow operations inside a Keras 2 model: applied to a layer's output in a functional model (`x + 3.0`,
+ * `tf.math.multiply(x, 1 / 6)`, `tf.reduce_mean(x, [1, 2], keepdims=True)`), each becomes a `TFOpLambda` layer that
+ * names the operation (`function: 'math.multiply'`). tfjs-layers has no such layer ("Unknown layer: TFOpLambda"), and
+ * it could not read the calls either: Keras writes the call of such a layer as one input (`[layer, node, tensor,
+ * kwargs]`, not a list of them), with the other arguments, tensors among them, in `kwargs`. {@link rewriteOpLayers}
+ * rewrites each call into a plain list of the tensors it reads, with the arguments in the layer's config, and
+ * {@link registerOpLayers} registers the layer that computes the operation. Keras's own MobileNetV3 computes its hard
+ * sigmoid so (`ReLU(6)(x + 3) * (1 / 6)`). Operations outside the list below are refused, naming them. Not exported
+ * from the package.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+type Json = Record<string, unknown>;
+type Shape = (number | null)[];
+
+const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An argument of an operation: the `input`-th tensor the layer reads, a constant `value`, or a `list` of them. */
+type Operand = { input: number } | { value: unknown } | { list: Operand[] };
+
+/** A value an operand takes when the layer runs: a tensor, a constant, or a list of them. */
+type Value = tf.Tensor | unknown;
+
+/** How an operation computes and what shape it makes (batch axis first, null where not known). */
+interface Operation {
+  /** TensorFlow's names of the operation (`tf.` left out), as Keras writes them in `function`. */
+  readonly symbols: readonly string[];
+  /** TensorFlow's names of its parameters, the first being the argument Keras reads the layer's input from. */
+  readonly params: readonly string[];
+  /** The parameters that may be left out, with their defaults. */
+  readonly defaults?: Readonly<Record<string, unknown>>;
+  /** How many of the first parameters are tensors (a constant given there becomes one); 1 if not said. */
+  readonly tensors?: number;
+  run(args: Value[]): tf.Tensor;
+  shape(args: (Shape | unknown)[]): Shape | null;
+}
+
+const T = (v: Value) => v as tf.Tensor;
+
+/** The shape of a constant (a number `[]`, nested lists their lengths). */
+function constantShape(v: unknown): Shape {
+  const shape: number[] = [];
+  for (let x = v; Array.isArray(x); x = x[0]) shape.push(x.length);
+  return shape;
+}
+
+/** The broadcast of shapes (null where an axis is not known and the other is not 1). */
+function broadcast(shapes: Shape[]): Shape {
+  const rank = Math.max(...shapes.map((s) => s.length));
+  const out: Shape = [];
+  for (let a = 0; a < rank; a++) {
+    let d: number | null = 1;
+    for (const s of shapes) {
+      const v = s[s.length - rank + a] ?? 1;
+      if (v === 1) continue;
+      d = d === 1 ? v : d === v ? d : null;
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+const unary = (symbols: string[], run: (x: tf.Tensor) => tf.Tensor, param = 'x'): Operation => ({
+  symbols,
+  params: [param],
+  run: ([x]) => run(T(x)),
+  shape: ([x]) => x as Shape,
+});
+
+const binary = (symbols: string[], run: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor): Operation => ({
+  symbols,
+  params: ['x', 'y'],
+  tensors: 2,
+  run: ([x, y]) => run(T(x), T(y)),
+  shape: (args) => broadcast(args as Shape[]),
+});
+
+/** Axes as TensorFlow gives them (an int, a list, or null for all), made non-negative for a rank. */
+function axesOf(axis: unknown, rank: number): number[] {
+  const list = axis === null || axis === undefined ? [...Array(rank).keys()] : Array.isArray(axis) ? axis : [axis];
+  return list.map((a) => (Number(a) < 0 ? Number(a) + rank : Number(a)));
+}
+
+const reduction = (symbols: string[], run: typeof tf.mean): Operation => ({
+  symbols,
+  params: ['input_tensor', 'axis', 'keepdims'],
+  defaults: { axis: null, keepdims: false },
+  run: ([x, axis, keep]) => run(T(x), axis === null ? undefined : (axis as number | number[]), keep === true),
+  shape: ([x, axis, keep]) => {
+    const s = x as Shape;
+    const axes = axesOf(axis, s.length);
+    return keep === true ? s.map((d, i) => (axes.includes(i) ? 1 : d)) : s.filter((_, i) => !axes.includes(i));
+  },
+});
+
+/**
+ * The operations computed, with TensorFlow's parameter names and defaults. A layer's config keeps the index of its
+ * operation here (a number, which tfjs-layers's renaming of config strings leaves alone).
+ */
+const OPERATIONS: readonly Operation[] = [
+  binary(['__operators__.add', 'math.add'], tf.add),
+  binary(['math.subtract'], tf.sub),
+  binary(['math.multiply'], tf.mul),
+  binary(['math.truediv', 'math.divide'], tf.div),
+  binary(['math.maximum'], tf.maximum),
+  binary(['math.minimum'], tf.minimum),
+  binary(['math.pow'], tf.pow),
+  binary(['math.squared_difference'], tf.squaredDifference),
+  unary(['math.negative'], tf.neg),
+  unary(['math.abs'], tf.abs),
+  unary(['math.square'], tf.square),
+  unary(['math.sqrt'], tf.sqrt),
+  unary(['math.rsqrt'], tf.rsqrt),
+  unary(['math.exp'], tf.exp),
+  unary(['math.log'], tf.log),
+  unary(['math.reciprocal'], tf.reciprocal),
+  unary(['math.sigmoid', 'nn.sigmoid'], tf.sigmoid),
+  unary(['math.tanh', 'nn.tanh'], tf.tanh),
+  unary(['nn.relu'], tf.relu, 'features'),
+  unary(['nn.relu6'], tf.relu6, 'features'),
+  unary(['nn.elu'], tf.elu, 'features'),
+  unary(['math.softplus', 'nn.softplus'], tf.softplus, 'features'),
+  {
+    symbols: ['nn.silu', 'nn.swish'],
+    params: ['features', 'beta'],
+    defaults: { beta: 1 },
+    run: ([x, beta]) => tf.mul(T(x), tf.sigmoid(tf.mul(T(x), Number(beta)))),
+    shape: ([x]) => x as Shape,
+  },
+  {
+    symbols: ['nn.leaky_relu'],
+    params: ['features', 'alpha'],
+    defaults: { alpha: 0.2 },
+    run: ([x, alpha]) => tf.leakyRelu(T(x), Number(alpha)),
+    shape: ([x]) => x as Shape,
+  },
+  {
+    symbols: ['nn.softmax', 'math.softmax'],
+    params: ['logits', 'axis'],
+    defaults: { axis: null },
+    run: ([x, axis]) => {
+      const t = T(x);
+      const a = axis === null ? -1 : Number(axis);
+      if (a === -1 || a === t.rank - 1) return tf.softmax(t);
+      const perm = [...Array(t.rank).keys()];
+      [perm[a < 0 ? a + t.rank : a], perm[t.rank - 1]] = [perm[t.rank - 1], perm[a < 0 ? a + t.rank : a]];
+      return tf.transpose(tf.softmax(tf.transpose(t, perm)), perm);
+    },
+    shape: ([x]) => x as Shape,
+  },
+  {
+    symbols: ['clip_by_value'],
+    params: ['t', 'clip_value_min', 'clip_value_max'],
+    tensors: 3,
+    run: ([x, lo, hi]) => tf.minimum(tf.maximum(T(x), T(lo)), T(hi)),
+    shape: (args) => broadcast(args as Shape[]),
+  },
+  reduction(['math.reduce_mean'], tf.mean),
+  reduction(['math.reduce_sum'], tf.sum),
+  reduction(['math.reduce_max'], tf.max),
+  reduction(['math.reduce_min'], tf.min),
+  {
+    symbols: ['reshape'],
+    params: ['tensor', 'shape'],
+    run: ([x, shape]) => tf.reshape(T(x), shape as number[]),
+    shape: ([x, shape]) => {
+      const target = (shape as number[]).map(Number);
+      const known = (x as Shape).every((d) => d !== null);
+      if (!known) return target.map((d) => (d === -1 ? null : d));
+      const size = (x as number[]).reduce((a, b) => a * b, 1);
+      const rest = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+      return target.map((d) => (d === -1 ? size / rest : d));
+    },
+  },
+  {
+    symbols: ['expand_dims'],
+    params: ['input', 'axis'],
+    run: ([x, axis]) => tf.expandDims(T(x), Number(axis)),
+    shape: ([x, axis]) => {
+      const s = [...(x as Shape)];
+      const a = Number(axis);
+      s.splice(a < 0 ? a + s.length + 1 : a, 0, 1);
+      return s;
+    },
+  },
+  {
+    symbols: ['compat.v1.transpose', 'transpose'],
+    params: ['a', 'perm'],
+    defaults: { perm: null },
+    run: ([x, perm]) => tf.transpose(T(x), perm === null ? undefined : (perm as number[])),
+    shape: ([x, perm]) => {
+      const s = x as Shape;
+      return perm === null ? [...s].reverse() : (perm as number[]).map((p) => s[p]);
+    },
+  },
+  {
+    symbols: ['concat'],
+    params: ['values', 'axis'],
+    run: ([values, axis]) => tf.concat(values as tf.Tensor[], Number(axis)),
+    shape: ([values, axis]) => {
+      const shapes = values as Shape[];
+      const a = Number(axis) < 0 ? Number(axis) + shapes[0].length : Number(axis);
+      return shapes[0].map((d, i) =>
+        i !== a ? d : shapes.some((s) => s[i] === null) ? null : shapes.reduce((n, s) => n + (s[i] as number), 0),
+      );
+    },
+  },
+];
+
+/** The operation of a TensorFlow symbol as Keras writes it (`math.multiply`), and its index, or undefined. */
+function operationOf(symbol: string): number | undefined {
+  const k = OPERATIONS.findIndex((op) => op.symbols.includes(symbol));
+  return k < 0 ? undefined : k;
+}
+
+/** Whether `v` is Keras's reference to a layer's output (`[layer, node, tensor]`, a fourth item of kwargs allowed). */
+const isRef = (v: unknown): v is [string, number, number, ...unknown[]] =>
+  Array.isArray(v) &&
+  (v.length === 3 || v.length === 4) &&
+  typeof v[0] === 'string' &&
+  v[0] !== CONSTANT &&
+  Number.isInteger(v[1]) &&
+  Number.isInteger(v[2]);
+
+/** What Keras writes, as the first item of a call, for a constant first argument. */
+const CONSTANT = '_CONSTANT_VALUE';
+
+/** A constant first argument: `[_CONSTANT_VALUE, -1, value, kwargs]`. */
+const isConstant = (v: unknown): v is [string, number, unknown, ...unknown[]] =>
+  Array.isArray(v) && v[0] === CONSTANT && v.length >= 3;
+
+/**
+ * A copy of the model config `model` (Keras 2's format) with each `TFOpLambda` layer's call rewritten into a list of
+ * the tensors it reads (`[layer, node, tensor, {}]` each) and its arguments into its config (`operation`: the index of
+ * its operation; `operands`: one per parameter, as {@link Operand}s), or why it cannot be read. Nested models are
+ * rewritten too (a list of them, not recursion). `model` is the topology's model (its `config.layers`); it is
+ * changed in place, so give a copy.
+ */
+export function rewriteOpLayers(model: Json): string | null {
+  const models = [model];
+  for (let next = models.pop(); next !== undefined; next = models.pop()) {
+    const layers = isRecord(next.config) && Array.isArray(next.config.layers) ? next.config.layers : [];
+    for (const layer of layers) {
+      if (!isRecord(layer)) continue;
+      if (isRecord(layer.config) && Array.isArray(layer.config.layers)) models.push(layer);
+      const cls = layer.class_name;
+      const name = String((isRecord(layer.config) && layer.config.name) ?? layer.name);
+      if (cls === 'SlicingOpLambda') {
+        return `its layer '${name}' (SlicingOpLambda) slices a tensor (x[...]), which this library does not compute`;
+      }
+      if (cls !== 'TFOpLambda') continue;
+      const problem = rewriteOpLayer(layer, name);
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether the model config `model` has `TFOpLambda` or `SlicingOpLambda` layers anywhere, nested models included (so
+ * that it needs a copy rewritten). A list, not recursion.
+ */
+export function hasOpLayers(model: unknown): boolean {
+  const models = [model];
+  for (let next = models.pop(); next !== undefined; next = models.pop()) {
+    const layers =
+      isRecord(next) && isRecord(next.config) && Array.isArray(next.config.layers) ? next.config.layers : [];
+    for (const layer of layers) {
+      if (!isRecord(layer)) continue;
+      if (layer.class_name === 'TFOpLambda' || layer.class_name === 'SlicingOpLambda') return true;
+      if (isRecord(layer.config) && Array.isArray(layer.config.layers)) models.push(layer);
+    }
+  }
+  return false;
+}
+
+/** Rewrites one `TFOpLambda` layer in place (see {@link rewriteOpLayers}), or says why it cannot. */
+function rewriteOpLayer(layer: Json, name: string): string | null {
+  const config = layer.config as Json;
+  const symbol = String(config.function);
+  const k = operationOf(symbol);
+  if (k === undefined) {
+    return `its layer '${name}' (TFOpLambda) calls tf.${symbol}, which this library does not compute`;
+  }
+  const op = OPERATIONS[k];
+  const calls = Array.isArray(layer.inbound_nodes) ? layer.inbound_nodes : [];
+  if (calls.length !== 1) return `its layer '${name}' (TFOpLambda) is called ${calls.length} times`;
+  const call = calls[0];
+  // One tensor or constant (a flat item), or a list of them (tf.concat's values).
+  const flat = Array.isArray(call) && (typeof call[0] === 'string' || isConstant(call));
+  const items = (flat ? [call] : Array.isArray(call) ? call : []) as unknown[];
+  const kwargs = items.length > 0 && Array.isArray(items[0]) && isRecord(items[0][3]) ? items[0][3] : {};
+  const refs: unknown[][] = [];
+  const operand = (v: unknown, first: boolean): Operand | null => {
+    if (isRef(v)) {
+      refs.push([v[0], v[1], v[2], {}]);
+      return { input: refs.length - 1 };
+    }
+    if (first && isConstant(v)) return operand(v[2], false);
+    if (first) return null;
+    if (Array.isArray(v) && v.some((x) => isRef(x))) {
+      const list = v.map((x) => operand(x, false));
+      return list.every((x) => x !== null) ? { list: list as Operand[] } : null;
+    }
+    if (typeof v === 'string') return null;
+    return { value: v };
+  };
+  const firsts = items.map((item) => operand(item, true));
+  if (firsts.some((f) => f === null) || items.length === 0) {
+    return `its layer '${name}' (TFOpLambda) is called with a first argument this library cannot read`;
+  }
+  const operands: Operand[] = [flat ? (firsts[0] as Operand) : { list: firsts as Operand[] }];
+  const named = Object.keys(kwargs).filter((key) => key !== 'name');
+  const extra = named.find((key) => !op.params.includes(key));
+  if (extra !== undefined) {
+    return (
+      `its layer '${name}' (TFOpLambda) calls tf.${symbol} with the argument '${extra}', which this library does ` +
+      'not read'
+    );
+  }
+  for (const param of op.params.slice(1)) {
+    const given = param in kwargs ? kwargs[param] : op.defaults?.[param];
+    if (given === undefined && !(param in (op.defaults ?? {}))) {
+      return `its layer '${name}' (TFOpLambda) calls tf.${symbol} without its argument '${param}'`;
+    }
+    const o = operand(given ?? null, false);
+    if (o === null) return `its layer '${name}' (TFOpLambda) calls tf.${symbol} with a '${param}' it cannot read`;
+    operands.push(o);
+  }
+  if (refs.length === 0) return `its layer '${name}' (TFOpLambda) reads no layer`;
+  layer.inbound_nodes = [refs];
+  config.operation = k;
+  config.operands = operands;
+  return null;
+}
+
+/** The layer base class of tfjs-layers, as far as the layer below extends it. */
+type BaseLayer = new (config: Record<string, unknown>) => { name: string; getConfig(): Record<string, unknown> };
+
+/** The value of an operand: a tensor of `inputs`, a constant, or a list. */
+function operandValue(o: Operand, inputs: readonly tf.Tensor[]): Value {
+  if ('input' in o) return inputs[o.input];
+  if ('list' in o) return o.list.map((x) => operandValue(x, inputs));
+  return o.value;
+}
+
+/** The shape of an operand: an input's shape, a constant's, or a list of shapes. */
+function operandShape(o: Operand, shapes: readonly Shape[]): Shape | unknown {
+  if ('input' in o) return shapes[o.input];
+  if ('list' in o) return o.list.map((x) => operandShape(x, shapes));
+  return o.value;
+}
+
+let registered = false;
+
+/** Registers the layer that computes a rewritten `TFOpLambda` (see {@link rewriteOpLayers}) with tfjs-layers, once. */
+export function registerOpLayers(layers: typeof import('@tensorflow/tfjs-layers')): void {
+  if (registered) return;
+  registered = true;
+  if ('TFOpLambda' in tf.serialization.SerializationMap.getMap().classNameMap) return;
+  class TFOpLambda extends (layers.layers.Layer as unknown as BaseLayer) {
+    static className = 'TFOpLambda';
+    /** The operation, its operands, and the config as given. */
+    readonly operation: Operation;
+    readonly operands: readonly Operand[];
+    private readonly settings: Record<string, unknown>;
+
+    constructor(config: Record<string, unknown>) {
+      super(config);
+      this.settings = config;
+      this.operation = OPERATIONS[Number(config.operation)];
+      this.operands = config.operands as Operand[];
+      if (!this.operation || !Array.isArray(this.operands)) {
+        throw new Error(`TFOpLambda '${this.name}' was not rewritten for this library (importNetwork does that)`);
+      }
+    }
+
+    call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      return tf.tidy(() => {
+        const tensors = this.operation.tensors ?? 1;
+        const args = this.operands.map((o, i) => {
+          const v = operandValue(o, list);
+          // A constant becomes a float32 tensor where the operation takes a tensor (not an axis or a shape).
+          return i < tensors && 'value' in o ? tf.tensor(v as number, undefined, 'float32') : v;
+        });
+        return this.operation.run(args);
+      });
+    }
+
+    computeOutputShape(inputShape: Shape | Shape[]): Shape {
+      const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[];
+      const tensors = this.operation.tensors ?? 1;
+      const args = this.operands.map((o, i) => {
+        const v = operandShape(o, shapes);
+        return i < tensors && 'value' in o ? constantShape(v) : v;
+      });
+      return this.operation.shape(args) ?? shapes[0];
+    }
+
+    override getConfig(): Record<string, unknown> {
+      return { ...this.settings, ...super.getConfig() };
+    }
+  }
+  tf.serialization.registerClass(
+    TFOpLambda as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+  );
+}
+
+/**
+ * The layer table's description of a loaded `TFOpLambda` layer: TensorFlow's call, with the names of the layers it
+ * reads and its constants (`tf.math.multiply(re_lu, y=0.1667)`), or null for another layer.
+ */
+export function describeOpLayer(layer: object, inputNames: readonly string[]): string | null {
+  const l = layer as { operation?: Operation; operands?: readonly Operand[] };
+  if (!l.operation || !l.operands) return null;
+  const shown = (o: Operand): string => {
+    if ('input' in o) return inputNames[o.input] ?? '?';
+    if ('list' in o) return `[${o.list.map(shown).join(', ')}]`;
+    return JSON.stringify(o.value);
+  };
+  const [first, ...rest] = l.operands;
+  const named = rest.map((o, i) => `${l.operation!.params[i + 1]}=${shown(o)}`);
+  return `tf.${l.operation.symbols[0]}(${[shown(first), ...named].join(', ')})`;
+}
