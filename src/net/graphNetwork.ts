@@ -423,8 +423,14 @@ export function graphNetworkParts(
           ...common,
           type: isDepthwise ? 'Grouped Convolution' : 'Convolution',
           description:
-            describeConvolution(filters, kernel, inSize[2], stride, mode === 'SAME' ? 'same' : padding, isDepthwise) +
-            suffix,
+            describeConvolution(
+              filters,
+              kernel,
+              inSize[2],
+              stride,
+              mode === 'SAME' ? 'same' : padding,
+              isDepthwise ? inSize[2] : 1,
+            ) + suffix,
           kernel,
           stride,
           dilation,

@@ -88,6 +88,8 @@ export function kerasTopologyProblem(topology: unknown): string | null {
     }
     const groups = l.config.groups;
     if (/^Conv[123]D$/.test(l.className) && typeof groups === 'number' && groups > 1) {
+      // A 2-D one channels last is computed (kerasLayers.ts).
+      if (l.className === 'Conv2D' && l.config.data_format !== 'channels_first') continue;
       return (
         `its layer '${String(l.config.name)}' (${l.className}) convolves in ${groups} groups, which tfjs-layers does ` +
         'not implement (it makes one kernel over all input channels)'

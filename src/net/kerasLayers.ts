@@ -7,6 +7,7 @@
  * Keras 2's layer computes. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { dilateKernel } from './dilation.js';
 
 type Layers = typeof import('@tensorflow/tfjs-layers');
 
@@ -54,6 +55,8 @@ export function registerKerasLayers(layers: Layers): void {
     const pooling = known[name]?.[0] as unknown as PoolingClass | undefined;
     if (pooling) tf.serialization.registerClass(keepDimsPooling(pooling, name));
   }
+  const conv2d = known.Conv2D?.[0] as unknown as ConvClass | undefined;
+  if (conv2d) tf.serialization.registerClass(groupedConvolution(conv2d));
   const randomWidth = known.RandomWidth?.[0] as { prototype: RandomSizeLayer } | undefined;
   if (randomWidth) fixRandomWidth(randomWidth.prototype);
   const centerCrop = known.CenterCrop?.[0] as { prototype: CenterCropLayer } | undefined;
@@ -288,6 +291,102 @@ function keepDimsPooling(Pooling: PoolingClass, name: string) {
     }
   }
   return KeepDims as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
+}
+
+/** tfjs-layers's `Conv2D`, as far as this module reads and extends it. */
+type ConvClass = new (
+  config: Record<string, unknown>,
+) => {
+  readonly name: string;
+  readonly filters: number;
+  readonly strides: number[];
+  readonly padding: string;
+  readonly dataFormat: string;
+  readonly dilationRate: number[];
+  readonly kernel: { read(): tf.Tensor } | null;
+  readonly bias: { read(): tf.Tensor } | null;
+  readonly activation: { apply(x: tf.Tensor): tf.Tensor } | null;
+  inputSpec: unknown;
+  build(inputShape: Shape | Shape[]): void;
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: unknown): tf.Tensor;
+  getConfig(): Record<string, unknown>;
+};
+
+/**
+ * tfjs-layers's `Conv2D` that convolves in `groups` groups, as Keras's does (Keras 2.3 and later; RegNet, ConvNeXt and
+ * ResNeXt use it): the input channels split into `groups` equal parts, each convolved with its own `filters / groups`
+ * filters (kernel `[kh, kw, channels / groups, filters]`), the outputs side by side in group order. tfjs-layers
+ * ignored `groups`, made a kernel over all input channels and refused the file's weights. A dilated kernel is spread
+ * out explicitly (TF.js has no gradient for a dilated convolution); one group per input channel runs as a depthwise
+ * convolution. Channels last only. Registered over tfjs-layers's class under its name; with one group it runs as
+ * tfjs-layers's.
+ */
+function groupedConvolution(Conv2D: ConvClass) {
+  class GroupedConv2D extends Conv2D {
+    static className = 'Conv2D';
+    readonly groups: number;
+
+    constructor(config: Record<string, unknown>) {
+      super(config);
+      this.groups = Number(config.groups ?? 1);
+    }
+
+    override build(inputShape: Shape | Shape[]): void {
+      if (this.groups === 1) {
+        super.build(inputShape);
+        return;
+      }
+      const shape = [...firstShape(inputShape)];
+      const channels = shape[shape.length - 1];
+      if (this.dataFormat !== 'channelsLast' || channels === null) {
+        throw new Error(
+          `Conv2D '${this.name}' convolves in groups, which runs channels last only, with known channels`,
+        );
+      }
+      if (!Number.isInteger(this.groups) || channels % this.groups !== 0 || this.filters % this.groups !== 0) {
+        throw new Error(
+          `Conv2D '${this.name}': ${this.groups} groups do not divide its ${channels} channels and ` +
+            `${this.filters} filters`,
+        );
+      }
+      shape[shape.length - 1] = channels / this.groups;
+      super.build(shape);
+      this.inputSpec = [{ ndim: 4, axes: { [3]: channels } }];
+    }
+
+    override call(inputs: tf.Tensor | tf.Tensor[], kwargs: unknown): tf.Tensor {
+      if (this.groups === 1) return super.call(inputs, kwargs);
+      return tf.tidy(() => {
+        const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+        const [dh, dw] = this.dilationRate;
+        const taps = this.kernel!.read();
+        const kernel = (dh > 1 || dw > 1 ? dilateKernel(taps, [dh, dw]) : taps) as tf.Tensor4D;
+        const strides = this.strides as [number, number];
+        const pad = this.padding as 'same' | 'valid';
+        const [kh, kw, per, filters] = kernel.shape;
+        let y: tf.Tensor;
+        if (per === 1) {
+          // One input channel a group: filter f reads channel f ÷ (filters / channels), as a depthwise kernel.
+          const depthwise = tf.reshape(kernel, [kh, kw, this.groups, filters / this.groups]) as tf.Tensor4D;
+          y = tf.depthwiseConv2d(x, depthwise, strides, pad);
+        } else {
+          const xs = tf.split(x, this.groups, 3);
+          const ks = tf.split(kernel, this.groups, 3);
+          y = tf.concat(
+            xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ks[i] as tf.Tensor4D, strides, pad)),
+            3,
+          );
+        }
+        if (this.bias) y = tf.add(y, this.bias.read());
+        return this.activation ? this.activation.apply(y) : y;
+      });
+    }
+
+    override getConfig(): Record<string, unknown> {
+      return { ...super.getConfig(), groups: this.groups };
+    }
+  }
+  return GroupedConv2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
 }
 
 /** tfjs-layers's `RandomWidth`, as far as this module reads and changes it. */

@@ -166,8 +166,10 @@ function kerasLayerRow(
       const stride = pair(cfg.strides, 1);
       const dilation = pair(cfg.dilation_rate, 1);
       const channels = Number(inShape[2] ?? 0);
-      const grouped = cls === 'DepthwiseConv2D';
-      const filters = grouped ? channels * Number(cfg.depth_multiplier ?? 1) : Number(cfg.filters);
+      const depthwise = cls === 'DepthwiseConv2D';
+      const filters = depthwise ? channels * Number(cfg.depth_multiplier ?? 1) : Number(cfg.filters);
+      // Depthwise: one group a channel; a Conv2D may convolve in groups (kerasLayers.ts).
+      const groups = depthwise ? channels : cls === 'Conv2D' ? Math.max(Number(cfg.groups ?? 1), 1) : 1;
       const hw = inShape.slice(0, 2);
       const padding =
         padMode === 'same'
@@ -177,14 +179,14 @@ function kerasLayerRow(
           : ([0, 0, 0, 0] as [number, number, number, number]);
       return {
         ...common,
-        type: grouped ? 'Grouped Convolution' : 'Convolution',
+        type: groups > 1 ? 'Grouped Convolution' : 'Convolution',
         description: describeConvolution(
           filters,
           kernel,
           channels,
           stride,
           padMode === 'same' ? 'same' : padding,
-          grouped,
+          groups,
         ),
         kernel,
         stride,
@@ -629,6 +631,8 @@ function atrousConvolution(layer: KLayer, ins: readonly tf.Tensor[], taped: bool
   if (ins.length !== 1 || ins[0].rank !== 4) return null;
   if (cls !== 'Conv2D' && cls !== 'SeparableConv2D' && cls !== 'DepthwiseConv2D') return null;
   if (!taped && cls !== 'DepthwiseConv2D') return null;
+  // A grouped Conv2D spreads its dilated kernel out itself (kerasLayers.ts).
+  if (((layer as { groups?: number }).groups ?? 1) > 1) return null;
   const cfg = layer.getConfig() as {
     dilationRate?: unknown;
     strides?: unknown;

@@ -33,11 +33,12 @@ export function describeConvolution(
   channels: number,
   stride: readonly [number, number],
   padding: readonly number[] | 'same',
-  grouped = false,
+  groups = 1,
 ): string {
   const pad = padding === 'same' ? "'same'" : bracket(padding);
-  if (grouped) {
-    return `${channels} groups of ${filters / channels} ${x(kernel)}×1 convolutions with stride ${bracket(stride)} and padding ${pad}`;
+  if (groups > 1) {
+    const each = `${filters / groups} ${x(kernel)}×${channels / groups} convolutions`;
+    return `${groups} groups of ${each} with stride ${bracket(stride)} and padding ${pad}`;
   }
   return `${filters} ${x(kernel)}×${channels} convolutions with stride ${bracket(stride)} and padding ${pad}`;
 }

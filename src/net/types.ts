@@ -86,7 +86,10 @@ export interface LayerInfoBase<T extends LayerType = LayerType> {
  */
 export type PaddingMode = 'manual' | 'same';
 
-/** A convolution (`'Grouped Convolution'`: depthwise, one group per input channel): kernel, stride, padding, channels. */
+/**
+ * A convolution (`'Grouped Convolution'`: in groups of input channels, each with its own filters; depthwise is one
+ * group per input channel): kernel, stride, padding, channels.
+ */
 export interface ConvolutionLayerInfo extends LayerInfoBase<'Convolution' | 'Grouped Convolution'> {
   /** Kernel `[height, width]`. */
   readonly kernel: readonly [number, number];

@@ -172,18 +172,91 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     }
   });
 
-  it('refuses a grouped convolution, which tfjs-layers does not implement, saying so (not that the file was edited)', async () => {
-    const conv = { name: 'grouped', filters: 2, kernel_size: [1, 1], groups: 2, use_bias: false, activation: 'linear' };
-    const file = kerasFile([{ class_name: 'Conv2D', config: conv }], {
-      input: [2, 2, 2],
-      weights: [onesKernel('grouped', [1, 1, 1, 2])],
-    });
-    await expectThrowsNoLeak(
-      () => importNetwork(file, { normalization: 'none' }),
-      RangeError,
-      "importNetwork: the model cannot run as Keras runs it: its layer 'grouped' (Conv2D) convolves in 2 groups, " +
-        'which tfjs-layers does not implement (it makes one kernel over all input channels)',
+  it('convolves in groups as Keras does (RegNet, ConvNeXt, ResNeXt; tfjs-layers ignored groups)', async () => {
+    // A 1×1 convolution to 4 channels, then a grouped one: each group of input channels has its own filters.
+    const kernel = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + seed));
+    const img = tf.tensor3d(
+      Array.from({ length: 5 * 6 * 3 }, (_, i) => ((i * 7) % 11) - 5),
+      [5, 6, 3],
     );
+    const cases = [
+      { groups: 2, filters: 6, k: 3, stride: 1, dilation: 1, padding: 'same' },
+      { groups: 4, filters: 4, k: 3, stride: 2, dilation: 1, padding: 'valid' }, // depthwise (ConvNeXt's)
+      { groups: 2, filters: 4, k: 2, stride: 1, dilation: 2, padding: 'same' },
+      { groups: 4, filters: 8, k: 3, stride: 1, dilation: 1, padding: 'same' }, // depthwise, 2 filters a channel
+    ];
+    for (const c of cases) {
+      const per = 4 / c.groups;
+      const weights = kernel(c.k * c.k * per * c.filters, c.groups);
+      const bias = kernel(c.filters, 7);
+      const file = kerasFile(
+        [
+          { class_name: 'Conv2D', config: { name: 'conv', filters: 4, kernel_size: [1, 1], use_bias: false } },
+          {
+            class_name: 'Conv2D',
+            config: {
+              name: 'grouped',
+              filters: c.filters,
+              kernel_size: [c.k, c.k],
+              strides: [c.stride, c.stride],
+              dilation_rate: [c.dilation, c.dilation],
+              padding: c.padding,
+              groups: c.groups,
+              activation: 'linear',
+            },
+          },
+        ],
+        {
+          input: [5, 6, 3],
+          weights: [
+            { name: 'conv/kernel', shape: [1, 1, 3, 4], values: kernel(12, 0) },
+            { name: 'grouped/kernel', shape: [c.k, c.k, per, c.filters], values: weights },
+            { name: 'grouped/bias', shape: [c.filters], values: bias },
+          ],
+        },
+      );
+      const net = await importNetwork(file, { normalization: 'none' });
+      const x = await activations(net, img, 'conv');
+      const y = await activations(net, img, 'grouped');
+      const xs = await x.data();
+      // Keras's grouped convolution, in float64: output channel f reads the input channels of its group, f ÷ (F/G).
+      const span = (c.k - 1) * c.dilation + 1;
+      const pads = (n: number) => {
+        if (c.padding === 'valid') return [0, Math.floor((n - span) / c.stride) + 1];
+        const out = Math.ceil(n / c.stride);
+        return [Math.floor(Math.max((out - 1) * c.stride + span - n, 0) / 2), out];
+      };
+      const [top, outH] = pads(5);
+      const [left, outW] = pads(6);
+      expect(y.shape).toEqual([outH, outW, c.filters]);
+      const got = await y.data();
+      for (let i = 0; i < outH; i++) {
+        for (let j = 0; j < outW; j++) {
+          for (let f = 0; f < c.filters; f++) {
+            const g = Math.floor(f / (c.filters / c.groups));
+            let sum = bias[f];
+            for (let a = 0; a < c.k; a++) {
+              for (let b = 0; b < c.k; b++) {
+                const [r, q] = [i * c.stride + a * c.dilation - top, j * c.stride + b * c.dilation - left];
+                if (r < 0 || r >= 5 || q < 0 || q >= 6) continue;
+                for (let p = 0; p < per; p++) {
+                  sum += xs[(r * 6 + q) * 4 + g * per + p] * weights[((a * c.k + b) * per + p) * c.filters + f];
+                }
+              }
+            }
+            expect(got[(i * outW + j) * c.filters + f], JSON.stringify(c)).toBeCloseTo(sum, 4);
+          }
+        }
+      }
+      expect(net.layers[2].type).toBe('Grouped Convolution');
+      if (c.filters === 6) {
+        const described = "2 groups of 3 3×3×2 convolutions with stride [1 1] and padding 'same'";
+        expect(net.layers[2].description).toBe(described);
+      }
+      tf.dispose([x, y]);
+      net.dispose();
+    }
+    img.dispose();
   });
 
   it('reads a file of models nested deeper than the call stack without overflowing it itself', async () => {
