@@ -49,6 +49,7 @@ export function registerKerasLayers(layers: Layers): void {
   }
   if (!('GroupNormalization' in known)) tf.serialization.registerClass(groupNormalizationLayer(layers));
   if (!('UnitNormalization' in known)) tf.serialization.registerClass(unitNormalizationLayer(layers));
+  if (!('LayerScale' in known)) tf.serialization.registerClass(layerScaleLayer(layers));
   const add = known.Add?.[0] as unknown as (new (config: Record<string, unknown>) => object) | undefined;
   if (add && !('Subtract' in known)) tf.serialization.registerClass(subtractLayer(add));
   for (const name of ['GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D']) {
@@ -194,6 +195,8 @@ const PASS_THROUGH: Record<string, string> = Object.fromEntries([
     'CutMix',
     'MixUp',
   ].map((name) => [name, 'augments images in training only']),
+  // ConvNeXt's (keras.applications): drops whole residual branches, only while training.
+  ['StochasticDepth', 'drops residual branches in training only'],
   ['SpatialDropout2D', 'drops channels in training only'],
   ['SpatialDropout3D', 'drops channels in training only'],
   ['ActivityRegularization', 'adds a loss in training only'],
@@ -507,6 +510,45 @@ function unitNormalizationLayer(layers: Layers) {
     }
   }
   return UnitNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
+}
+
+/**
+ * ConvNeXt's `LayerScale` (keras.applications, Keras 2.10 and later): each channel scaled by its weight `gamma`
+ * (`projection_dim` of them), `x · gamma`.
+ */
+function layerScaleLayer(layers: Layers) {
+  class LayerScale extends (layers.layers.Layer as unknown as BaseLayer) {
+    static className = 'LayerScale';
+    private readonly settings: Record<string, unknown>;
+    private gamma: { read(): tf.Tensor } | null = null;
+
+    constructor(config: Record<string, unknown>) {
+      super(config);
+      this.settings = config;
+    }
+
+    build(inputShape: Shape | Shape[]): void {
+      const shape = firstShape(inputShape);
+      const dim = Number(this.settings.projectionDim ?? shape[shape.length - 1]);
+      const init = layers.initializers.constant({ value: Number(this.settings.initValues ?? 1) });
+      this.gamma = this.addWeight('gamma', [dim], 'float32', init);
+      (this as unknown as { built: boolean }).built = true;
+    }
+
+    call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+      return tf.tidy(() => tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, this.gamma!.read()));
+    }
+
+    computeOutputShape(inputShape: Shape): Shape {
+      return inputShape;
+    }
+
+    override getConfig(): Record<string, unknown> {
+      const { initValues = 1, projectionDim = null } = this.settings;
+      return { ...super.getConfig(), initValues, projectionDim };
+    }
+  }
+  return LayerScale as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
 }
 
 /**

@@ -322,6 +322,8 @@ describe('Keras layer settings that tfjs-layers drops', () => {
       { class_name: 'RandomGrayscale', config: { name: 'gray', factor: 0.5 } },
       { class_name: 'SpatialDropout2D', config: { name: 'drop', rate: 0.3 } },
       { class_name: 'ActivityRegularization', config: { name: 'reg', l1: 0.01, l2: 0 } },
+      // ConvNeXt's (keras.applications).
+      { class_name: 'StochasticDepth', config: { name: 'depth', drop_path_rate: 0.1 } },
     ];
     const net = await importNetwork(kerasFile(passing, { input: [3, 4, 3] }), { normalization: 'none' });
     expect(net.layers.map((l) => l.type)).toEqual([
@@ -408,6 +410,25 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     expect(unit.layers.map((l) => l.type)).toEqual(['Image Input', 'Convolution', 'Other']);
     tf.dispose([img, zeroed, x, y]);
     unit.dispose();
+  });
+
+  it("scales channels as ConvNeXt's LayerScale does (keras.applications), which tfjs-layers lacks", async () => {
+    const gamma = [0.5, -2, 3];
+    const net = await importNetwork(
+      kerasFile([{ class_name: 'LayerScale', config: { name: 'scale', init_values: 1e-6, projection_dim: 3 } }], {
+        input: [2, 2, 3],
+        weights: [{ name: 'scale/gamma', shape: [3], values: gamma }],
+      }),
+      { normalization: 'none' },
+    );
+    const img = tf.tensor3d(
+      Array.from({ length: 12 }, (_, i) => i - 4),
+      [2, 2, 3],
+    );
+    const out = await activations(net, img, 'scale');
+    expect(Array.from(await out.data())).toEqual(Array.from({ length: 12 }, (_, i) => (i - 4) * gamma[i % 3]));
+    tf.dispose([img, out]);
+    net.dispose();
   });
 
   it("subtracts as Keras's Subtract does, which tfjs-layers lacks", async () => {
