@@ -52,11 +52,12 @@ export function modelOf(topology: Json): Json | undefined {
  * sentence to follow "the model is a Keras 3 model file, ..."). Rewritten: each input layer's `batch_shape` (Keras 2's
  * `batch_input_shape`), dtype policies (objects; their float32 name), each layer call (`{args, kwargs}` with
  * `__keras_tensor__` objects; a list of `[layer, node, tensor, kwargs]`), a `LeakyReLU`'s `negative_slope` (Keras 2's
- * `alpha`), the activation `silu` (tfjs-layers's `swish`, the same function), the activation `hard_sigmoid` (Keras
- * 3's is `relu6(x + 3) / 6`, tfjs-layers's `0.2 x + 0.5`: renamed to the library's, see kerasActivations.ts) and the
- * numbers of the calls of nested functional models. Refused: nested `Sequential` models and layers called more than
- * once (a wrong call number would connect other layers without an error), inputs or outputs by name, calls with other
- * arguments than tensors, precisions other than float32 and RMS layer normalization.
+ * `alpha`), the activation `silu` (tfjs-layers's `swish`, the same function), the activation `hard_sigmoid` (Keras 3's
+ * is `relu6(x + 3) / 6`, tfjs-layers's `0.2 x + 0.5`: renamed to the library's, see kerasActivations.ts) and the
+ * numbers of the calls of nested functional models; operations on layer outputs (`x + 3.0`, `ops.mean`) become the
+ * `TFOpLambda` layers Keras 2 wrote for them (see kerasOps.ts). Refused: other operations, nested `Sequential` models
+ * and layers called more than once (a wrong call number would connect other layers without an error), inputs or outputs
+ * by name, calls with other arguments than tensors, precisions other than float32 and RMS layer normalization.
  */
 export function readKeras3(topology: unknown): Json | string {
   const copy = copyOf(topology) as Json;
@@ -142,6 +143,11 @@ function rewriteModel(model: Json, nestedModels: Json[]): string | null {
     const name = String(layer.config.name ?? layer.name);
     const cls = String(layer.class_name);
     if (cls === 'Sequential') return `its layer '${name}' is a nested Sequential model`;
+    if (isOperation(layer)) {
+      const problem = rewriteOperation(layer, name, nested);
+      if (problem) return problem;
+      continue;
+    }
     if (FUNCTIONAL.has(cls)) {
       if (!Array.isArray(layer.config.layers)) return `its layer '${name}' is a nested model without a list of layers`;
       nestedModels.push(layer);
@@ -155,6 +161,91 @@ function rewriteModel(model: Json, nestedModels: Json[]): string | null {
     const calls = rewriteCalls(layer, name, nested);
     if (calls) return calls;
   }
+  return null;
+}
+
+/** Whether a layer entry of a Keras 3 file is an operation (`keras.ops`, as `x + 3.0` on a layer's output makes). */
+const isOperation = (layer: Json) => /^keras(\.src)?\.ops(\.|$)/.test(String(layer.module ?? ''));
+
+/** The TensorFlow function (as a Keras 2 `TFOpLambda` names it) of each Keras 3 operation read, by class. */
+const OPERATION_FUNCTIONS: Readonly<Record<string, string>> = {
+  Add: '__operators__.add',
+  Subtract: 'math.subtract',
+  Multiply: 'math.multiply',
+  Divide: 'math.truediv',
+  TrueDivide: 'math.truediv',
+  Maximum: 'math.maximum',
+  Minimum: 'math.minimum',
+  Power: 'math.pow',
+  Negative: 'math.negative',
+  Absolute: 'math.abs',
+  Abs: 'math.abs',
+  Square: 'math.square',
+  Sqrt: 'math.sqrt',
+  Exp: 'math.exp',
+  Log: 'math.log',
+  Tanh: 'math.tanh',
+  Relu: 'nn.relu',
+  Relu6: 'nn.relu6',
+  Sigmoid: 'math.sigmoid',
+  Silu: 'nn.silu',
+  Mean: 'math.reduce_mean',
+  Sum: 'math.reduce_sum',
+  Max: 'math.reduce_max',
+  Min: 'math.reduce_min',
+};
+
+/** The operations above that take two arguments, and those that reduce along the axes of their config. */
+const BINARY = new Set(['Add', 'Subtract', 'Multiply', 'Divide', 'TrueDivide', 'Maximum', 'Minimum', 'Power']);
+const REDUCTIONS = new Set(['Mean', 'Sum', 'Max', 'Min']);
+
+/** A Keras 3 tuple (`{class_name: '__tuple__', config: {value}}`) as its list; anything else as it is. */
+const untuple = (v: unknown) =>
+  isRecord(v) && v.class_name === '__tuple__' && isRecord(v.config) ? v.config.value : v;
+
+/**
+ * Rewrites a Keras 3 operation (see {@link isOperation}) in place into the `TFOpLambda` layer Keras 2 would have
+ * written for it (read by kerasOps.ts), or says why it cannot. Its arguments are its call's (tensors or constants);
+ * a reduction's axes and `keepdims` are in its config. An operation outside {@link OPERATION_FUNCTIONS} is refused,
+ * never read as a layer that happens to share its class name.
+ */
+function rewriteOperation(layer: Json, name: string, nested: ReadonlySet<string>): string | null {
+  const cls = String(layer.class_name);
+  const what = `its layer '${name}' is the operation keras.ops ${cls}`;
+  const symbol = OPERATION_FUNCTIONS[cls];
+  if (symbol === undefined) return `${what}, which this library does not compute`;
+  const config = layer.config as Json;
+  const calls = Array.isArray(layer.inbound_nodes) ? layer.inbound_nodes : [];
+  const node = calls[0];
+  if (calls.length !== 1 || !isRecord(node) || !Array.isArray(node.args)) return `${what}, called other than once`;
+  if (isRecord(node.kwargs) && Object.keys(node.kwargs).length > 0) return `${what}, with keyword arguments`;
+  const args = node.args;
+  if (args.length !== (BINARY.has(cls) ? 2 : 1)) return `${what}, with ${args.length} arguments`;
+  // A layer's output as Keras 2 refers to it, or a constant.
+  const refs: unknown[][] = [];
+  type Item = { value: unknown } | { ref: unknown[]; call: unknown };
+  const items = args.map((a): Item => {
+    const found: unknown[][] = [];
+    if (!isRecord(a) || !tensorsOf(a, found, false) || found.length !== 1) return { value: untuple(a) };
+    refs.push(found[0]);
+    const [from, call, index] = found[0];
+    return { ref: [from, nested.has(String(from)) ? 1 : 0, index], call };
+  });
+  if (refs.length === 0) return `${what}, which reads no layer`;
+  if (items.some((i) => 'call' in i && i.call !== 0)) return `${what}, which reads a layer called more than once`;
+  const operand = (i: Item) => ('ref' in i ? i.ref : i.value);
+  const kwargs: Json = {};
+  if (BINARY.has(cls)) kwargs.y = operand(items[1]);
+  if (REDUCTIONS.has(cls)) {
+    if (config.initial != null) return `${what}, with an initial value`;
+    kwargs.axis = untuple(config.axis) ?? null;
+    kwargs.keepdims = config.keepdims === true;
+  }
+  const first = items[0];
+  layer.class_name = 'TFOpLambda';
+  layer.config = { name, trainable: false, dtype: 'float32', function: symbol };
+  for (const key of ['module', 'registered_name', 'build_config', 'compile_config']) delete layer[key];
+  layer.inbound_nodes = ['ref' in first ? [...first.ref, kwargs] : ['_CONSTANT_VALUE', -1, first.value, kwargs]];
   return null;
 }
 

@@ -419,6 +419,107 @@ describe('importNetwork: Keras 3 model files', () => {
     net.dispose();
   });
 
+  it("computes Keras 3's operations on layer outputs (MobileNetV3's hard sigmoid, ReLU(6)(x + 3) · 1/6)", async () => {
+    const tensor = (name: string) => ({
+      class_name: '__keras_tensor__',
+      config: { shape: null, dtype: 'float32', keras_history: [name, 0, 0] },
+    });
+    const entry = (
+      cls: string,
+      name: string,
+      config: Record<string, unknown>,
+      args: unknown[],
+      module = 'keras.layers',
+    ) => ({
+      module,
+      class_name: cls,
+      config: { name, ...config },
+      registered_name: null,
+      name,
+      inbound_nodes: [{ args, kwargs: {} }],
+    });
+    const ops = 'keras.src.ops.numpy';
+    const topology = (last: Record<string, unknown>[]) => ({
+      class_name: 'Functional',
+      config: {
+        name: 'net',
+        trainable: true,
+        layers: [
+          {
+            class_name: 'InputLayer',
+            name: 'img',
+            config: { batch_shape: [null, 2, 3, 3], dtype: 'float32', name: 'img' },
+            inbound_nodes: [],
+          },
+          entry('Conv2D', 'conv', { filters: 4, kernel_size: [1, 1], use_bias: false, dtype: POLICY }, [tensor('img')]),
+          ...last,
+        ],
+        input_layers: [['img', 0, 0]],
+        output_layers: [[String(last.at(-1)?.name), 0, 0]],
+      },
+      keras_version: '3.3.3',
+      backend: 'tensorflow',
+    });
+    const kernel = Array.from({ length: 12 }, (_, i) => Math.sin(i * 1.9) * 2);
+    const source = (last: Record<string, unknown>[]) =>
+      tf.io.fromMemory({
+        modelTopology: topology(last),
+        weightSpecs: [{ name: 'conv/kernel', shape: [1, 1, 3, 4], dtype: 'float32' }],
+        weightData: Float32Array.from(kernel).buffer,
+      });
+    const net = await importNetwork(
+      source([
+        entry('Add', 'add', {}, [tensor('conv'), 3.0], ops),
+        entry('ReLU', 're_lu', { max_value: 6.0, dtype: POLICY }, [tensor('add')]),
+        entry('Multiply', 'multiply', {}, [tensor('re_lu'), 1 / 6], ops),
+        entry('Multiply', 'swish', { dtype: POLICY }, [[tensor('conv'), tensor('multiply')]]),
+        entry(
+          'Mean',
+          'mean',
+          { axis: { class_name: '__tuple__', config: { value: [1, 2] } }, keepdims: true },
+          [tensor('swish')],
+          ops,
+        ),
+      ]),
+      { normalization: 'none' },
+    );
+    const img = tf.tensor3d(
+      Array.from({ length: 18 }, (_, i) => ((i * 7) % 11) - 5),
+      [2, 3, 3],
+    );
+    const [x, y, m] = [
+      await activations(net, img, 'conv'),
+      await activations(net, img, 'swish'),
+      await activations(net, img, 'mean'),
+    ];
+    const xs = Array.from(await x.data());
+    const want = xs.map((c) => (c * Math.min(Math.max(c + 3, 0), 6)) / 6);
+    for (const [k, v] of Array.from(await y.data()).entries()) expect(v).toBeCloseTo(want[k], 5);
+    expect(m.shape).toEqual([1, 1, 4]);
+    const means = [0, 1, 2, 3].map((c) => want.filter((_, k) => k % 4 === c).reduce((a, b) => a + b, 0) / 6);
+    for (const [c, v] of Array.from(await m.data()).entries()) expect(v).toBeCloseTo(means[c], 5);
+    expect(net.layers.map((l) => l.type)).toEqual([
+      'Image Input',
+      'Convolution',
+      'Function',
+      'Clipped ReLU',
+      'Function',
+      'Multiplication',
+      'Function',
+    ]);
+    tf.dispose([img, x, y, m]);
+    net.dispose();
+    // An operation the library does not compute is refused, not read as a layer of the same name.
+    await expectThrowsNoLeak(
+      () =>
+        importNetwork(source([entry('Cumsum', 'cumsum', { axis: 1 }, [tensor('conv')], ops)]), {
+          normalization: 'none',
+        }),
+      TypeError,
+      /its layer 'cumsum' is the operation keras\.ops Cumsum, which this library does not compute/,
+    );
+  });
+
   it('refuses what it cannot rewrite for certain, naming the layer and what to convert instead', async () => {
     const instead =
       "export it with Keras 3's model.export(dir) and convert that SavedModel to a graph model " +
