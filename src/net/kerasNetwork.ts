@@ -12,7 +12,7 @@ import { dilateKernel } from './dilation.js';
 import { kerasActivationName } from './kerasActivations.js';
 import { kerasReluSettings, upsamplesWithHalfPixels } from './kerasConfigs.js';
 import { passThroughRole } from './kerasLayers.js';
-import { describeOpLayer } from './kerasOps.js';
+import { describeOpLayer, opLayerType } from './kerasOps.js';
 import { describeConvolution, describePooling, describeTransposedConvolution, samePadding2d } from './layerGeometry.js';
 import type { NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
@@ -322,7 +322,7 @@ function kerasLayerRow(
       return simple('Addition', `Element-wise addition of ${node.inputTensors.length} inputs`);
     case 'TFOpLambda': {
       const names = node.inputTensors.map((t) => t.sourceLayer.name);
-      return simple('Function', describeOpLayer(layer, names) ?? 'TensorFlow operation (Keras)');
+      return simple(opLayerType(layer) ?? 'Other', describeOpLayer(layer, names) ?? 'TensorFlow operation (Keras)');
     }
     case 'Subtract':
       return simple('Other', `Element-wise subtraction of ${node.inputTensors.length} inputs`);

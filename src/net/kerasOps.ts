@@ -32,6 +32,8 @@ interface Operation {
   readonly defaults?: Readonly<Record<string, unknown>>;
   /** How many of the first parameters are tensors (a constant given there becomes one); 1 if not said. */
   readonly tensors?: number;
+  /** Whether it computes each element on its own (its output has its broadcast input's shape). */
+  readonly elementwise?: boolean;
   run(args: Value[]): tf.Tensor;
   shape(args: (Shape | unknown)[]): Shape | null;
 }
@@ -64,6 +66,7 @@ function broadcast(shapes: Shape[]): Shape {
 const unary = (symbols: string[], run: (x: tf.Tensor) => tf.Tensor, param = 'x'): Operation => ({
   symbols,
   params: [param],
+  elementwise: true,
   run: ([x]) => run(T(x)),
   shape: ([x]) => x as Shape,
 });
@@ -72,6 +75,7 @@ const binary = (symbols: string[], run: (x: tf.Tensor, y: tf.Tensor) => tf.Tenso
   symbols,
   params: ['x', 'y'],
   tensors: 2,
+  elementwise: true,
   run: ([x, y]) => run(T(x), T(y)),
   shape: (args) => broadcast(args as Shape[]),
 });
@@ -123,6 +127,7 @@ const OPERATIONS: readonly Operation[] = [
   unary(['math.softplus', 'nn.softplus'], tf.softplus, 'features'),
   {
     symbols: ['nn.silu', 'nn.swish'],
+    elementwise: true,
     params: ['features', 'beta'],
     defaults: { beta: 1 },
     run: ([x, beta]) => tf.mul(T(x), tf.sigmoid(tf.mul(T(x), Number(beta)))),
@@ -130,6 +135,7 @@ const OPERATIONS: readonly Operation[] = [
   },
   {
     symbols: ['nn.leaky_relu'],
+    elementwise: true,
     params: ['features', 'alpha'],
     defaults: { alpha: 0.2 },
     run: ([x, alpha]) => tf.leakyRelu(T(x), Number(alpha)),
@@ -137,6 +143,7 @@ const OPERATIONS: readonly Operation[] = [
   },
   {
     symbols: ['nn.softmax', 'math.softmax'],
+    elementwise: true,
     params: ['logits', 'axis'],
     defaults: { axis: null },
     run: ([x, axis]) => {
@@ -151,6 +158,7 @@ const OPERATIONS: readonly Operation[] = [
   },
   {
     symbols: ['clip_by_value'],
+    elementwise: true,
     params: ['t', 'clip_value_min', 'clip_value_max'],
     tensors: 3,
     run: ([x, lo, hi]) => tf.minimum(tf.maximum(T(x), T(lo)), T(hi)),
@@ -406,6 +414,28 @@ export function registerOpLayers(layers: typeof import('@tensorflow/tfjs-layers'
   tf.serialization.registerClass(
     TFOpLambda as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
   );
+}
+
+/**
+ * The MATLAB layer type of a loaded `TFOpLambda` layer, by how its output's size follows its input's (the layer
+ * table's rules for other input sizes read it): `'Addition'` and `'Multiplication'` for a sum or product of two layers'
+ * outputs (broadcast), `'Function'` for an elementwise operation of one layer's output and constants of at most one
+ * axis (its input's shape), `'Other'` for the rest (reductions, reshapes, concatenations; computed at the size the
+ * network was trained at only). Undefined for another layer.
+ */
+export function opLayerType(layer: object): 'Addition' | 'Multiplication' | 'Function' | 'Other' | undefined {
+  const l = layer as { operation?: Operation; operands?: readonly Operand[] };
+  if (!l.operation || !l.operands) return undefined;
+  const inputs = l.operands.filter((o) => 'input' in o).length;
+  if (!l.operation.elementwise || l.operands.some((o) => 'list' in o)) return 'Other';
+  if (inputs === 2 && l.operands.length === 2) {
+    const sum = l.operation.symbols.includes('__operators__.add');
+    if (sum) return 'Addition';
+    if (l.operation.symbols.includes('math.multiply')) return 'Multiplication';
+    return 'Other';
+  }
+  const small = l.operands.every((o) => !('value' in o) || constantShape(o.value).length <= 1);
+  return inputs === 1 && small ? 'Function' : 'Other';
 }
 
 /**

@@ -505,7 +505,7 @@ describe('importNetwork: Keras 3 model files', () => {
       'Clipped ReLU',
       'Function',
       'Multiplication',
-      'Function',
+      'Other', // a reduction: at the trained size only
     ]);
     tf.dispose([img, x, y, m]);
     net.dispose();

@@ -97,6 +97,14 @@ describe('importNetwork: TensorFlow operations in a Keras model (TFOpLambda)', (
       const c = x.values[k];
       expect(v).toBeCloseTo((c * Math.min(Math.max(c + 3, 0), 6)) / 6, 5);
     }
+    // Elementwise with constants: computed at other input sizes too (the convolution is 1×1).
+    const big = tf.tensor3d(
+      Array.from({ length: 4 * 5 * 3 }, (_, i) => (i % 9) - 4),
+      [4, 5, 3],
+    );
+    const other = await read(net, big, 'multiply');
+    expect(other.shape).toEqual([4, 5, 4]);
+    big.dispose();
     const rows = net.layers.map((l) => [l.name, l.type, l.description]);
     expect(rows[2]).toEqual(['tf.__operators__.add', 'Function', 'tf.__operators__.add(conv, y=3)']);
     expect(rows[4]).toEqual(['tf.math.multiply', 'Function', `tf.math.multiply(re_lu, y=${1 / 6})`]);
@@ -135,6 +143,16 @@ describe('importNetwork: TensorFlow operations in a Keras model (TFOpLambda)', (
     expect(clipped.shape).toEqual([6, 8]);
     for (const [k, v] of clipped.values.entries()) expect(v).toBeCloseTo(Math.min(Math.max(want[k], -2), 2.5), 5);
     expect(net.layers.at(-1)?.outputSize).toEqual([6, 8]);
+    // What the layer table's rules for other sizes may read: elementwise ones keep their input's shape; the others
+    // (reductions, two layers' difference, concatenations, reshapes) are known at the trained size only.
+    expect(net.layers.slice(2).map((l) => l.type)).toEqual([
+      'Other',
+      'Other',
+      'Function',
+      'Other',
+      'Other',
+      'Function',
+    ]);
     expect(net.layers[4].description).toBe('tf.math.subtract(1, y=tf.math.subtract)');
     img.dispose();
     net.dispose();
