@@ -126,6 +126,8 @@ function layerOp(net: Network, l: LayerInfo, inputs: tf.Tensor[]): tf.Tensor {
     case 'Grouped Convolution':
     case 'Fully Connected':
     case 'Batch Normalization':
+    case 'Layer Normalization':
+    case 'Group Normalization':
     case 'Clipped ReLU':
     case 'Leaky ReLU':
     case 'ELU':

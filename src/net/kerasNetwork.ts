@@ -324,6 +324,21 @@ function kerasLayerRow(
       const names = node.inputTensors.map((t) => t.sourceLayer.name);
       return simple(opLayerType(layer) ?? 'Other', describeOpLayer(layer, names) ?? 'TensorFlow operation (Keras)');
     }
+    case 'LayerNormalization': {
+      const axis = Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1];
+      const along =
+        axis.length === 1 && (axis[0] === -1 || axis[0] === inShape.length) ? '' : ` over axes [${axis.join(' ')}]`;
+      return simple('Layer Normalization', `Layer normalization with ${inShape[inShape.length - 1]} channels${along}`);
+    }
+    case 'GroupNormalization': {
+      const c = Number(inShape[inShape.length - 1]);
+      const groups = Number(cfg.groups) === -1 ? c : Number(cfg.groups);
+      return simple('Group Normalization', `Group normalization with ${c} channels in ${groups} groups`);
+    }
+    case 'UnitNormalization':
+    case 'LayerScale':
+      // Each pixel's channels scaled: the input's size, at any input size.
+      return simple('Function', cls === 'LayerScale' ? 'LayerScale (Keras): channels times gamma' : 'Unit vectors');
     case 'Subtract':
       return simple('Other', `Element-wise subtraction of ${node.inputTensors.length} inputs`);
     case 'Multiply':

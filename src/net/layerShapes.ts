@@ -174,6 +174,8 @@ export function shapeTable(
       case 'Sigmoid':
       case 'Tanh':
       case 'Batch Normalization':
+      case 'Layer Normalization':
+      case 'Group Normalization':
       case 'Dropout':
       case 'Softmax':
       case 'Function':
@@ -182,6 +184,12 @@ export function shapeTable(
       case 'Fully Connected':
       case 'Flatten':
       case 'Other': {
+        // A fully connected layer applied to each pixel (Keras's Dense on an image, ConvNeXt's pointwise layers)
+        // keeps the image's size; on a whole image it needs its trained size.
+        if (l.type === 'Fully Connected' && spatial(declared) && spatial(first)) {
+          shapes.set(l.name, [first[0], first[1], channels]);
+          break;
+        }
         // Only at the size the network was trained at: its inputs must be as they are then.
         const declaredIns = l.inputs.map((n) => layers.find((k) => k.name === n)?.outputSize ?? []);
         if (ins.every((s, i) => same(s, declaredIns[i]))) shapes.set(l.name, [...declared]);

@@ -38,6 +38,8 @@ export const LAYER_TYPES = [
   'Transposed Convolution',
   'Resize',
   'Crop 2D',
+  'Layer Normalization',
+  'Group Normalization',
   'Network',
   'Function',
   'Other',
@@ -184,9 +186,10 @@ export interface NetworkLayerInfo extends LayerInfoBase<'Network'> {
 
 /**
  * A layer described by its type alone. Most keep the size of their input (`'Function'`: any other elementwise
- * function, such as swish); `'Global Average Pooling'` and
- * `'Global Max Pooling'` reduce it to 1×1 (or a vector); `'Fully Connected'`, `'Flatten'` and `'Other'` need the
- * spatial size the network was trained at.
+ * function, such as swish; `'Layer Normalization'` and `'Group Normalization'`, MATLAB's `layerNormalizationLayer` and
+ * `groupNormalizationLayer`, normalize along the channels); `'Global Average Pooling'` and `'Global Max Pooling'`
+ * reduce it to 1×1 (or a vector); `'Fully Connected'`, `'Flatten'` and `'Other'` need the spatial size the network was
+ * trained at.
  */
 export interface SimpleLayerInfo
   extends LayerInfoBase<
@@ -198,6 +201,8 @@ export interface SimpleLayerInfo
     | 'Softmax'
     | 'Fully Connected'
     | 'Batch Normalization'
+    | 'Layer Normalization'
+    | 'Group Normalization'
     | 'Clipped ReLU'
     | 'Leaky ReLU'
     | 'ELU'

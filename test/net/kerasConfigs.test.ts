@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { importNetwork } from '../../src/net/importNetwork.node.js';
 import { activations } from '../../src/net/activations.js';
+import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
 /** A layer of a Keras model file: its class name and config. */
@@ -407,7 +408,7 @@ describe('Keras layer settings that tfjs-layers drops', () => {
       const norm = Math.sqrt(pixel.reduce((a, b) => a + b * b, 0));
       expect(v, `value ${k}`).toBeCloseTo(norm === 0 ? 0 : xs[k] / norm, 5);
     }
-    expect(unit.layers.map((l) => l.type)).toEqual(['Image Input', 'Convolution', 'Other']);
+    expect(unit.layers.map((l) => l.type)).toEqual(['Image Input', 'Convolution', 'Function']);
     tf.dispose([img, zeroed, x, y]);
     unit.dispose();
   });
@@ -431,6 +432,60 @@ describe('Keras layer settings that tfjs-layers drops', () => {
       Array.from({ length: 12 }, (_, i) => (i - 4) * gamma[i % 3] + 0),
     );
     tf.dispose([img, out]);
+    net.dispose();
+  });
+
+  it("types a ConvNeXt block's layers as MATLAB's and sizes it at any input size", async () => {
+    // Layer normalization, a depthwise convolution in groups, Dense on each pixel, LayerScale: MATLAB's
+    // layerNormalizationLayer and groupNormalizationLayer types, and the layer table's rules at another size.
+    const c = 4;
+    const w = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + seed) * 0.5);
+    const file = kerasFile(
+      [
+        { class_name: 'Conv2D', config: { name: 'stem', filters: c, kernel_size: [2, 2], strides: [2, 2] } },
+        { class_name: 'LayerNormalization', config: { name: 'ln', axis: -1, epsilon: 1e-6 } },
+        { class_name: 'Conv2D', config: { name: 'dw', filters: c, kernel_size: [3, 3], padding: 'same', groups: c } },
+        { class_name: 'GroupNormalization', config: { name: 'gn', groups: 2, axis: -1, epsilon: 1e-3 } },
+        { class_name: 'Dense', config: { name: 'pw', units: 2 * c, activation: 'gelu' } },
+        { class_name: 'LayerScale', config: { name: 'scale', init_values: 1e-6, projection_dim: 2 * c } },
+      ],
+      {
+        input: [6, 8, 3],
+        weights: [
+          { name: 'stem/kernel', shape: [2, 2, 3, c], values: w(48, 0) },
+          { name: 'stem/bias', shape: [c], values: w(c, 1) },
+          { name: 'ln/gamma', shape: [c], values: w(c, 2) },
+          { name: 'ln/beta', shape: [c], values: w(c, 3) },
+          { name: 'dw/kernel', shape: [3, 3, 1, c], values: w(36, 4) },
+          { name: 'dw/bias', shape: [c], values: w(c, 5) },
+          { name: 'gn/gamma', shape: [c], values: w(c, 6) },
+          { name: 'gn/beta', shape: [c], values: w(c, 7) },
+          { name: 'pw/kernel', shape: [c, 2 * c], values: w(8 * c, 8) },
+          { name: 'pw/bias', shape: [2 * c], values: w(2 * c, 9) },
+          { name: 'scale/gamma', shape: [2 * c], values: w(2 * c, 10) },
+        ],
+      },
+    );
+    const net = await importNetwork(file, { normalization: 'none' });
+    expect(net.layers.map((l) => [l.type, l.description])).toEqual([
+      ['Image Input', '6×8×3 images'],
+      ['Convolution', '4 2×2×3 convolutions with stride [2 2] and padding [0 0 0 0]'],
+      ['Layer Normalization', 'Layer normalization with 4 channels'],
+      ['Grouped Convolution', "4 groups of 1 3×3×1 convolutions with stride [1 1] and padding 'same'"],
+      ['Group Normalization', 'Group normalization with 4 channels in 2 groups'],
+      ['Fully Connected', '8 fully connected layer + gelu'],
+      ['Function', 'LayerScale (Keras): channels times gamma'],
+    ]);
+    // At 10×12 the layer table's rules give every size, and the layers have them.
+    const analysis = analyzeNetwork(net, { inputSize: [10, 12, 3] });
+    const img = tf.tensor3d(w(10 * 12 * 3, 11), [10, 12, 3]);
+    for (const l of analysis.layers.slice(1)) {
+      const out = await activations(net, img, l.name);
+      expect(out.shape, l.name).toEqual([5, 6, l.name === 'pw' || l.name === 'scale' ? 8 : 4]);
+      expect(l.activations, l.name).toEqual(out.shape);
+      out.dispose();
+    }
+    img.dispose();
     net.dispose();
   });
 
