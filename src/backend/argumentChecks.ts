@@ -3,8 +3,8 @@
  * reads outside a tensor or answers wrong without an error: indices past a tensor's edge (`gatherND`, `scatterND`,
  * `sparseToDense`, `tensorScatterUpdate`, the box indices of `cropAndResize`), a slice past the end, a resize to a size
  * below 1, a transpose by something that is not a permutation, negative values to count (`bincount`), negative paddings
- * of `spaceToBatchND`, 3-D pooling windows of size 0, a transposed convolution's output shape that disagrees with its
- * input, a reduction over an axis named twice, a negative radius for local response normalization. A model file that
+ * of `spaceToBatchND`, 3-D pooling windows of size 0, a convolution or pooling window larger than its padded input, a
+ * transposed convolution's output shape that disagrees with its input, a reduction over an axis named twice, a negative radius for local response normalization. A model file that
  * asks for them is corrupt or hostile; on wasm, TF.js read whatever the heap held there, and its scatters wrote past
  * their tensors. Each check throws TensorFlow's reason as a `RangeError` before the kernel runs, and hands every valid
  * call to the kernel beneath unchanged (TF.js's, or a fix of the library's around it: the checks wrap outermost);
@@ -207,6 +207,100 @@ function convTranspose(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.
   return original(args);
 }
 
+/** What a windowed kernel (a convolution or pooling) is, for {@link windowFits}. */
+type Window = 'conv' | 'depthwise' | 'pool' | 'conv3d' | 'pool3d';
+
+/**
+ * A convolution or pooling whose (dilated) window is larger than its padded input: TensorFlow refuses it ("Computed
+ * output size would be negative"); TF.js made a tensor of negative shape (`[1, -1, -1, c]`), which later kernels read
+ * outside their tensors (on wasm a mean of one read outside the heap, others looped without end). An output of size 0
+ * (a window one larger than the input) is allowed, as in TensorFlow: its shape is returned, for the caller to make the
+ * empty output itself (wasm's convolution wrote past an empty output, and the heap broke when it was freed); null
+ * when the output has elements.
+ */
+function windowFits(name: string, kind: Window, args: Args): number[] | null {
+  const { x, filter } = args.inputs as unknown as { x: tf.TensorInfo; filter?: tf.TensorInfo };
+  const a = args.attrs as unknown as {
+    strides: number | number[];
+    pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+    dilations?: number | number[];
+    filterSize?: number | number[];
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    dataFormat?: string;
+  };
+  let info: { outShape: readonly number[]; effectiveFilterHeight: number; effectiveFilterWidth: number };
+  let inner: number[];
+  try {
+    if (kind === 'conv3d' || kind === 'pool3d') {
+      const shape = x.shape as [number, number, number, number, number];
+      const first = a.dataFormat === 'NCDHW';
+      info =
+        kind === 'conv3d'
+          ? tf.backend_util.computeConv3DInfo(
+              shape,
+              filter!.shape as [number, number, number, number, number],
+              a.strides as [number, number, number],
+              (a.dilations ?? 1) as [number, number, number],
+              a.pad as 'same' | 'valid',
+            )
+          : tf.backend_util.computePool3DInfo(
+              shape,
+              a.filterSize as [number, number, number],
+              a.strides as [number, number, number],
+              1,
+              a.pad as 'same' | 'valid',
+              a.dimRoundingMode,
+              first ? 'NCDHW' : 'NDHWC',
+            );
+      inner = first ? shape.slice(2, 5) : shape.slice(1, 4);
+    } else {
+      const shape = x.shape as [number, number, number, number];
+      const format = a.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast';
+      info =
+        kind === 'pool'
+          ? tf.backend_util.computePool2DInfo(
+              shape,
+              a.filterSize as [number, number],
+              a.strides as [number, number],
+              1,
+              a.pad,
+              a.dimRoundingMode,
+            )
+          : tf.backend_util.computeConv2DInfo(
+              shape,
+              filter!.shape as [number, number, number, number],
+              a.strides as [number, number],
+              (a.dilations ?? 1) as [number, number],
+              a.pad,
+              a.dimRoundingMode,
+              kind === 'depthwise',
+              format,
+            );
+      inner = format === 'channelsFirst' ? shape.slice(2, 4) : shape.slice(1, 3);
+    }
+  } catch {
+    return null; // arguments TF.js refuses itself: the kernel beneath says why
+  }
+  if (info.outShape.every((d) => d > 0)) return null;
+  if (info.outShape.every((d) => d >= 0)) return [...info.outShape];
+  const depth = (info as { effectiveFilterDepth?: number }).effectiveFilterDepth;
+  const window = [depth, info.effectiveFilterHeight, info.effectiveFilterWidth].filter((d) => d !== undefined);
+  throw new RangeError(
+    `${name}: the window ${window.join('×')} does not fit the input ${inner.join('×')} with this padding (the output ` +
+      `would be ${list(info.outShape)})`,
+  );
+}
+
+/** An output of no elements, of `shape`, made by the backend without running the kernel. */
+function emptyOutput(args: Args, shape: number[]): tf.TensorInfo {
+  const { x } = args.inputs as unknown as { x: tf.TensorInfo };
+  type Make = (s: number[], d: tf.DataType) => tf.TensorInfo;
+  const backend = args.backend as unknown as { makeTensorInfo?: Make; makeOutput?: Make };
+  // wasm's backend makes its outputs with makeOutput; the others with makeTensorInfo.
+  const make = backend.makeTensorInfo ?? backend.makeOutput;
+  return make!.call(backend, shape, x.dtype);
+}
+
 /**
  * A reduction (`sum`, `mean`, `max`, `min`, `prod`, `all`, `any`) over axes that name one axis twice: TensorFlow
  * refuses it ("Axes contains duplicate dimension"); TF.js's cpu kernels reduced over the wrong axes (the mean of a
@@ -291,8 +385,28 @@ export function checkKernelArguments(): void {
       'argumentChecks',
       (original) => (args) => convTranspose(args, original),
     );
-    replaceKernel(tf.MaxPool3D, backend, 'argumentChecks', (original) => (args) => pool3d('maxPool3d', args, original));
-    replaceKernel(tf.AvgPool3D, backend, 'argumentChecks', (original) => (args) => pool3d('avgPool3d', args, original));
+    replaceKernel(tf.MaxPool3D, backend, 'argumentChecks', (original) => (args) => {
+      const empty = windowFits('maxPool3d', 'pool3d', args);
+      return empty ? emptyOutput(args, empty) : pool3d('maxPool3d', args, original);
+    });
+    replaceKernel(tf.AvgPool3D, backend, 'argumentChecks', (original) => (args) => {
+      const empty = windowFits('avgPool3d', 'pool3d', args);
+      return empty ? emptyOutput(args, empty) : pool3d('avgPool3d', args, original);
+    });
+    for (const [kernel, name, kind] of [
+      [tf.Conv2D, 'conv2d', 'conv'],
+      [tf.FusedConv2D, 'conv2d', 'conv'],
+      [tf.DepthwiseConv2dNative, 'depthwiseConv2d', 'depthwise'],
+      [tf.FusedDepthwiseConv2D, 'depthwiseConv2d', 'depthwise'],
+      [tf.MaxPool, 'maxPool', 'pool'],
+      [tf.AvgPool, 'avgPool', 'pool'],
+      [tf.Conv3D, 'conv3d', 'conv3d'],
+    ] as const) {
+      replaceKernel(kernel, backend, 'argumentChecks', (original) => (args) => {
+        const empty = windowFits(name, kind, args);
+        return empty ? emptyOutput(args, empty) : original(args);
+      });
+    }
     replaceKernel(tf.LRN, backend, 'argumentChecks', (original) => (args) => lrn(args, original));
   }
 }

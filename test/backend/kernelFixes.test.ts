@@ -623,6 +623,67 @@ describe('kernel arguments outside a tensor, refused as TensorFlow refuses them'
     tf.dispose([v, img, sliced, picked]);
   });
 
+  it('refuses convolutions and pooling whose window is larger than their padded input (TF.js made negative shapes)', async () => {
+    // TF.js gave tensors of shape [1, -1, -1, c]; on wasm a mean of one then read outside the heap ("memory access out
+    // of bounds") and other kernels looped. TensorFlow refuses: "Computed output size would be negative".
+    const x = tf.ones([1, 3, 3, 2]) as tf.Tensor4D;
+    const negative = (name: string, window: string, out: string) =>
+      new RangeError(
+        `${name}: the window ${window} does not fit the input 3×3 with this padding (the output would be ${out})`,
+      );
+    const cases: [() => tf.Tensor, RangeError][] = [
+      [
+        () => tf.conv2d(x, tf.ones([5, 5, 2, 4]) as tf.Tensor4D, 1, 'valid'),
+        negative('conv2d', '5×5', '[1, -1, -1, 4]'),
+      ],
+      [
+        () => tf.conv2d(x, tf.ones([3, 3, 2, 4]) as tf.Tensor4D, 1, 'valid', 'NHWC', 2),
+        negative('conv2d', '5×5', '[1, -1, -1, 4]'),
+      ],
+      [
+        () =>
+          tf.conv2d(x, tf.ones([5, 5, 2, 4]) as tf.Tensor4D, 1, [
+            [0, 0],
+            [1, 0],
+            [0, 0],
+            [0, 0],
+          ]),
+        negative('conv2d', '5×5', '[1, 0, -1, 4]'),
+      ],
+      [
+        () => tf.depthwiseConv2d(x, tf.ones([5, 5, 2, 1]) as tf.Tensor4D, 1, 'valid'),
+        negative('depthwiseConv2d', '5×5', '[1, -1, -1, 2]'),
+      ],
+      [
+        () => tf.fused.conv2d({ x, filter: tf.ones([5, 5, 2, 4]) as tf.Tensor4D, strides: 1, pad: 'valid' }),
+        negative('conv2d', '5×5', '[1, -1, -1, 4]'),
+      ],
+      [() => tf.maxPool(x, 5, 1, 'valid'), negative('maxPool', '5×5', '[1, -1, -1, 2]')],
+      [() => tf.avgPool(x, [4, 5], 1, 'valid'), negative('avgPool', '4×5', '[1, 0, -1, 2]')],
+    ];
+    for (const [run, error] of cases) expect(run).toThrow(error);
+    // Output 0 (a window one larger than the input): TensorFlow allows it, and so does the check. On wasm the
+    // convolution wrote past the empty output, and freeing it broke the heap ("memory access out of bounds").
+    const empties = [
+      tf.conv2d(x, tf.ones([4, 4, 2, 4]) as tf.Tensor4D, 1, 'valid'),
+      tf.depthwiseConv2d(x, tf.ones([4, 4, 2, 1]) as tf.Tensor4D, 1, 'valid'),
+      tf.maxPool(x, [4, 3], 1, 'valid'),
+    ];
+    expect(empties.map((e) => e.shape)).toEqual([
+      [1, 0, 0, 4],
+      [1, 0, 0, 2],
+      [1, 0, 1, 2],
+    ]);
+    tf.dispose(empties);
+    const after = tf.ones([64, 64]);
+    expect((await tf.sum(after).data())[0]).toBe(4096);
+    after.dispose();
+    // 'same' padding and windows that fit run as before.
+    const fits = tf.maxPool(x, 3, 1, 'valid');
+    expect(Array.from(await fits.data())).toEqual([1, 1]);
+    tf.dispose([x, fits]);
+  });
+
   it('refuses a negative depth radius for local response normalization (TF.js normalized by the bias alone)', async () => {
     const x = tf.tensor4d([1, 2, 3, 4], [1, 1, 1, 4]);
     expect(() => tf.localResponseNormalization(x, -2)).toThrow(
