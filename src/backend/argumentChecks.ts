@@ -4,13 +4,13 @@
  * `sparseToDense`, `tensorScatterUpdate`, the box indices of `cropAndResize`), a slice past the end, a resize to a size
  * below 1, a transpose by something that is not a permutation, negative values to count (`bincount`), negative paddings
  * of `spaceToBatchND`, 3-D pooling windows of size 0, a convolution or pooling window larger than its padded input, a
- * transposed convolution's output shape that disagrees with its input, a reduction over an axis named twice, a negative radius for local response normalization. A model file that
- * asks for them is corrupt or hostile; on wasm, TF.js read whatever the heap held there, and its scatters wrote past
- * their tensors. Each check throws TensorFlow's reason as a `RangeError` before the kernel runs, and hands every valid
- * call to the kernel beneath unchanged (TF.js's, or a fix of the library's around it: the checks wrap outermost);
- * `guardBackends` puts them in when a backend starts and before every pass. Index values are read on the cpu and wasm
- * backends only (their data is already in CPU memory; WebGPU's shaders stay inside their buffers). Not exported from
- * the package.
+ * transposed convolution's output shape that disagrees with its input, a reduction over an axis named twice, a negative
+ * radius for local response normalization. A model file that asks for them is corrupt or hostile; on wasm, TF.js read
+ * whatever the heap held there, and its scatters wrote past their tensors. Each check throws TensorFlow's reason as a
+ * `RangeError` before the kernel runs, and hands every valid call to the kernel beneath unchanged (TF.js's, or a fix of
+ * the library's around it: the checks wrap outermost); `guardBackends` puts them in when a backend starts and before
+ * every pass. Index values are read on the cpu and wasm backends only (their data is already in CPU memory; WebGPU's
+ * shaders stay inside their buffers). Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES } from './backendNames.js';
