@@ -92,24 +92,28 @@ function file(format: 3 | 2, layers: Layer[] = LAYERS, extra: Partial<Layer & { 
     return entry;
   });
   const inputEntry = { class_name: 'InputLayer', config: input, name: 'img', inbound_nodes: [] };
-  const last = layers[layers.length - 1].name;
   return tf.io.fromMemory({
-    modelTopology: {
-      class_name: 'Functional',
-      config: {
-        name: 'net',
-        trainable: true,
-        layers: [inputEntry, ...entries],
-        input_layers: [['img', 0, 0]],
-        output_layers: [[last, 0, 0]],
-      },
-      keras_version: format === 3 ? '3.3.3' : '2.15.0',
-      backend: 'tensorflow',
-    },
+    modelTopology: functional(format, [inputEntry, ...entries]),
     format: 'layers-model',
     weightSpecs: WEIGHTS.map(([name, shape]) => ({ name, shape, dtype: 'float32' as const })),
     weightData: weightData(),
   });
+}
+
+/** The topology of a functional model of `layers` (entries as the file writes them) from 'img' to the last one. */
+function functional(format: 3 | 2, layers: Record<string, unknown>[]) {
+  return {
+    class_name: 'Functional',
+    config: {
+      name: 'net',
+      trainable: true,
+      layers,
+      input_layers: [['img', 0, 0]],
+      output_layers: [[layers[layers.length - 1].name, 0, 0]],
+    },
+    keras_version: format === 3 ? '3.3.3' : '2.15.0',
+    backend: 'tensorflow',
+  };
 }
 
 /**
@@ -132,18 +136,10 @@ function activationsFile(format: 3 | 2, names: readonly string[], shape: readonl
     inbound_nodes: [format === 3 ? { args: [tensor], kwargs: {} } : [['img', 0, 0, {}]]],
   }));
   return tf.io.fromMemory({
-    modelTopology: {
-      class_name: 'Functional',
-      config: {
-        name: 'net',
-        trainable: true,
-        layers: [{ class_name: 'InputLayer', config: input, name: 'img', inbound_nodes: [] }, ...layers],
-        input_layers: [['img', 0, 0]],
-        output_layers: [[`act${names.length - 1}`, 0, 0]],
-      },
-      keras_version: format === 3 ? '3.3.3' : '2.15.0',
-      backend: 'tensorflow',
-    },
+    modelTopology: functional(format, [
+      { class_name: 'InputLayer', config: input, name: 'img', inbound_nodes: [] },
+      ...layers,
+    ]),
     format: 'layers-model',
     weightSpecs: [],
     weightData: new ArrayBuffer(0),
