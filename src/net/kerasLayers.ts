@@ -177,6 +177,8 @@ const PASS_THROUGH: Record<string, string> = Object.fromEntries([
     'RandomContrast',
     'RandomBrightness',
     'RandomHeight',
+    // tfjs-layers has its own (not registered over; see fixRandomWidth): listed for the layer table.
+    'RandomWidth',
     'RandomGrayscale',
     'RandomHue',
     'RandomSaturation',

@@ -354,11 +354,10 @@ function kerasLayerRow(
     case 'Rescaling':
       return simple('Function', `Rescaling by ${cfg.scale} plus ${cfg.offset}`);
     default: {
+      // A layer that acts in training only passes its input through at inference: its size at any input size.
       const role = passThroughRole(cls);
-      return simple(
-        'Other',
-        role ? `${cls} (Keras): ${role}; at inference it passes its input through` : `${cls} (Keras)`,
-      );
+      if (role) return simple('Function', `${cls} (Keras): ${role}; at inference it passes its input through`);
+      return simple('Other', `${cls} (Keras)`);
     }
   }
 }

@@ -329,7 +329,7 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     const net = await importNetwork(kerasFile(passing, { input: [3, 4, 3] }), { normalization: 'none' });
     expect(net.layers.map((l) => l.type)).toEqual([
       'Image Input',
-      ...passing.map((l) => (l.class_name === 'SpatialDropout2D' ? 'Dropout' : 'Other')),
+      ...passing.map((l) => (l.class_name === 'SpatialDropout2D' ? 'Dropout' : 'Function')),
     ]);
     expect(net.layers[1].description).toBe(
       'RandomFlip (Keras): augments images in training only; at inference it passes its input through',
@@ -345,6 +345,11 @@ describe('Keras layer settings that tfjs-layers drops', () => {
       expect(Array.from(await out.data()), String(config.name)).toEqual(want);
       out.dispose();
     }
+    // They keep their input's size, so the model runs at other sizes too.
+    const other = tf.ones([5, 7, 3]) as tf.Tensor3D;
+    const last = await activations(net, other, 'depth');
+    expect(last.shape).toEqual([5, 7, 3]);
+    tf.dispose([other, last]);
     img.dispose();
     net.dispose();
   });
