@@ -1,10 +1,12 @@
 /**
  * Keras layers that tfjs-layers does not have, or has otherwise than Keras, made right before it reads a Keras model
- * file: Keras's `Normalization` preprocessing layer (EfficientNet of `keras.applications` starts with one) and the
- * layers that act in training only (data augmentation, spatial dropout; they pass images through at inference) are
- * registered, `CenterCrop` crops as Keras's does and leaves its input's declared shape alone, `Resizing` resizes as
- * Keras's does and declares its output's shape right, and `RandomWidth` resizes in training only. Each computes what
- * Keras 2's layer computes. Not exported from the package.
+ * file. Registered where tfjs-layers has none: Keras's `Normalization` preprocessing layer (EfficientNet of
+ * `keras.applications` starts with one), `GroupNormalization`, `UnitNormalization`, `Subtract`, ConvNeXt's
+ * `LayerScale`, and the layers that act in training only (data augmentation, spatial dropout, stochastic depth; they
+ * pass images through at inference). Registered over tfjs-layers's own, extending it: global pooling that keeps its
+ * pooled axes (`keepdims`) and `Conv2D` in `groups`. Changed in place: `CenterCrop` crops as Keras's does and leaves
+ * its input's declared shape alone, `Resizing` resizes as Keras's does and declares its output's shape right, and
+ * `RandomWidth` resizes in training only. Each computes what Keras's layer computes. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { dilateKernel } from './dilation.js';
@@ -36,8 +38,8 @@ const firstShape = (s: Shape | Shape[]) => (Array.isArray(s[0]) ? s[0] : s) as S
 let registered = false;
 
 /**
- * Registers the layers above with tfjs-layers (`layers` is the loaded package), once, and never over a class of that
- * name the program registered itself.
+ * Registers the layers above with tfjs-layers (`layers` is the loaded package), once: a new class never over one of
+ * that name the program registered itself; an extended one over whatever class is registered under its name.
  */
 export function registerKerasLayers(layers: Layers): void {
   if (registered) return;
