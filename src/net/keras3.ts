@@ -10,7 +10,8 @@ import { KERAS3_HARD_SIGMOID } from './kerasActivations.js';
 
 type Json = Record<string, unknown>;
 
-const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Whether a JSON value is an object (not an array or null). */
+export const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The model classes whose layers a file lists. */
 const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);

@@ -16,8 +16,8 @@ type Layers = typeof import('@tensorflow/tfjs-layers');
 /** Keras's `backend.epsilon()`, the floor of `Normalization`'s standard deviation. */
 const KERAS_EPSILON = 1e-7;
 
-/** tfjs-layers's `Layer` as the layers below extend it. */
-type BaseLayer = new (
+/** tfjs-layers's `Layer` as the layers below (and kerasOps.ts's) extend it. */
+export type BaseLayer = new (
   config: Record<string, unknown>,
 ) => {
   name: string;
@@ -32,8 +32,9 @@ type BaseLayer = new (
   getConfig(): Record<string, unknown>;
 };
 
-type Shape = (number | null)[];
-const firstShape = (s: Shape | Shape[]) => (Array.isArray(s[0]) ? s[0] : s) as Shape;
+/** A layer's shape as tfjs-layers gives it (null where not known), and the first of several. */
+export type Shape = (number | null)[];
+export const firstShape = (s: Shape | Shape[]) => (Array.isArray(s[0]) ? s[0] : s) as Shape;
 
 let registered = false;
 

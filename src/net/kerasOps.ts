@@ -10,11 +10,10 @@
  * from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { isRecord } from './keras3.js';
+import type { BaseLayer, Shape } from './kerasLayers.js';
 
 type Json = Record<string, unknown>;
-type Shape = (number | null)[];
-
-const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An argument of an operation: the `input`-th tensor the layer reads, a constant `value`, or a `list` of them. */
 type Operand = { input: number } | { value: unknown } | { list: Operand[] };
@@ -343,9 +342,6 @@ function rewriteOpLayer(layer: Json, name: string): string | null {
   return null;
 }
 
-/** The layer base class of tfjs-layers, as far as the layer below extends it. */
-type BaseLayer = new (config: Record<string, unknown>) => { name: string; getConfig(): Record<string, unknown> };
-
 /** The value of an operand: a tensor of `inputs`, a constant, or a list. */
 function operandValue(o: Operand, inputs: readonly tf.Tensor[]): Value {
   if ('input' in o) return inputs[o.input];
@@ -398,7 +394,7 @@ export function registerOpLayers(layers: typeof import('@tensorflow/tfjs-layers'
     }
 
     computeOutputShape(inputShape: Shape | Shape[]): Shape {
-      const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[];
+      const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[]; // one or several inputs
       const tensors = this.operation.tensors ?? 1;
       const args = this.operands.map((o, i) => {
         const v = operandShape(o, shapes);
