@@ -1,15 +1,17 @@
 /**
  * TensorFlow operations inside a Keras 2 model: applied to a layer's output in a functional model (`x + 3.0`,
  * `tf.math.multiply(x, 1 / 6)`, `tf.reduce_mean(x, [1, 2], keepdims=True)`), each becomes a `TFOpLambda` layer that
- * names the operation (`function: 'math.multiply'`). tfjs-layers has no such layer ("Unknown layer: TFOpLambda"), and
- * it could not read the calls either: Keras writes the call of such a layer as one input (`[layer, node, tensor,
- * kwargs]`, not a list of them), with the other arguments, tensors among them, in `kwargs`. {@link rewriteOpLayers}
- * rewrites each call into a plain list of the tensors it reads, with the arguments in the layer's config, and
- * {@link registerOpLayers} registers the layer that computes the operation. Keras's own MobileNetV3 computes its hard
- * sigmoid so (`ReLU(6)(x + 3) * (1 / 6)`). Operations outside the list below are refused, naming them. Not exported
- * from the package.
+ * names the operation (`function: 'math.multiply'`), and a slice (`x[..., ::-1]`) a `SlicingOpLambda` layer.
+ * tfjs-layers has no such layers ("Unknown layer: TFOpLambda"), and it could not read the calls either: Keras writes
+ * the call of such a layer as one input (`[layer, node, tensor, kwargs]`, not a list of them), with the other
+ * arguments, tensors among them, in `kwargs`. {@link rewriteOpLayers} rewrites each call into a plain list of the
+ * tensors it reads, with the arguments in the layer's config, and {@link registerOpLayers} registers the layer that
+ * computes the operation. Keras's own MobileNetV3 computes its hard sigmoid so (`ReLU(6)(x + 3) * (1 / 6)`), and
+ * keras.applications's `preprocess_input` inside a model its scalings (`x[..., ::-1]`, `tf.nn.bias_add`). Operations
+ * outside the list below are refused, naming them. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { type StridedSliceAttrs, stridedSliceSpec } from '../backend/stridedSlice.js';
 import { isRecord } from './keras3.js';
 import type { BaseLayer, Shape } from './kerasLayers.js';
 
@@ -31,8 +33,18 @@ interface Operation {
   readonly defaults?: Readonly<Record<string, unknown>>;
   /** How many of the first parameters are tensors (a constant given there becomes one); 1 if not said. */
   readonly tensors?: number;
-  /** Whether it computes each element on its own (its output has its broadcast input's shape). */
-  readonly elementwise?: boolean;
+  /**
+   * Whether its output has its (broadcast) input's shape, each element computed on its own; a function of the
+   * operands when that depends on its constants (a slice that only reverses axes keeps the shape).
+   */
+  readonly elementwise?: boolean | ((operands: readonly Operand[]) => boolean);
+  /**
+   * For constant parameters Keras writes in several forms (a slice, a data format): the form `run` and `shape` take,
+   * or undefined when the value cannot be read. Applied when the layer is rewritten.
+   */
+  readonly read?: Readonly<Record<string, (v: unknown) => unknown>>;
+  /** How the layer table shows a call, given its operands as shown (TensorFlow's call form when not said). */
+  describe?(shown: readonly string[], operands: readonly Operand[]): string;
   run(args: Value[]): tf.Tensor;
   shape(args: (Shape | unknown)[]): Shape | null;
 }
@@ -96,6 +108,99 @@ const reduction = (symbols: string[], run: typeof tf.mean): Operation => ({
     return keep === true ? s.map((d, i) => (axes.includes(i) ? 1 : d)) : s.filter((_, i) => !axes.includes(i));
   },
 });
+
+/**
+ * One entry of a slice (`x[..., ::-1]`, `x[:, 0]`), in a form of one-word keys and numbers that tfjs-layers's
+ * renaming of config strings leaves alone: an index (the axis disappears), a range, an ellipsis, a new axis.
+ */
+type SliceItem =
+  | { index: number }
+  | { start: number | null; stop: number | null; step: number | null }
+  | { ellipsis: true }
+  | { newaxis: true };
+
+/** The most entries a slice may have (each is a bit of the strided slice's masks). */
+const MAX_SLICE_ITEMS = 16;
+
+/**
+ * A slice as Keras writes it, or undefined when it is none this library reads: Keras 2 writes `x[..., ::-1]` as
+ * `[{class_name: '__ellipsis__'}, {start: null, stop: null, step: -1}]` (a tuple maybe as `{class_name:
+ * '__tuple__', items}`), Keras 3 its ranges as `{class_name: '__slice__', config: {start, stop, step}}`; an index is a
+ * number, `None` (`tf.newaxis`) null, one entry alone is the whole slice. A tensor among them is not read.
+ */
+function readSlice(v: unknown): SliceItem[] | undefined {
+  const tuple = isRecord(v) && v.class_name === '__tuple__';
+  const list = tuple ? (v.items ?? (isRecord(v.config) ? v.config.value : undefined)) : v;
+  const entries = Array.isArray(list) ? list : [list];
+  if (entries.length > MAX_SLICE_ITEMS) return undefined;
+  const bound = (b: unknown) => (b === null || b === undefined ? null : Number.isSafeInteger(b) ? (b as number) : NaN);
+  const out: SliceItem[] = [];
+  for (const e of entries) {
+    if (e === null) out.push({ newaxis: true });
+    else if (Number.isSafeInteger(e)) out.push({ index: e as number });
+    else if (isRecord(e) && e.class_name === '__ellipsis__') out.push({ ellipsis: true });
+    else if (isRecord(e)) {
+      const range = e.class_name === '__slice__' && isRecord(e.config) ? e.config : e;
+      if (!['start', 'stop', 'step'].every((k) => k in range)) return undefined;
+      const [start, stop, step] = [bound(range.start), bound(range.stop), bound(range.step)];
+      if ([start, stop, step].some((b) => Number.isNaN(b)) || step === 0) return undefined;
+      out.push({ start, stop, step });
+    } else return undefined;
+  }
+  return out.filter((e) => 'ellipsis' in e).length > 1 ? undefined : out;
+}
+
+/** A slice as the attributes of TensorFlow's strided slice, built as TensorFlow's `x[...]` builds them. */
+function sliceAttrs(items: readonly SliceItem[]): Required<StridedSliceAttrs> {
+  const a = { begin: [] as number[], end: [] as number[], strides: [] as number[] };
+  const masks = { beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 };
+  items.forEach((e, i) => {
+    const bit = 2 ** i;
+    if ('index' in e) {
+      a.begin.push(e.index);
+      a.end.push(e.index + 1);
+      masks.shrinkAxisMask |= bit;
+    } else if ('start' in e) {
+      a.begin.push(e.start ?? 0);
+      a.end.push(e.stop ?? 0);
+      if (e.start === null) masks.beginMask |= bit;
+      if (e.stop === null) masks.endMask |= bit;
+    } else {
+      a.begin.push(0);
+      a.end.push(0);
+      if ('ellipsis' in e) masks.ellipsisMask |= bit;
+      else masks.newAxisMask |= bit;
+    }
+    a.strides.push('step' in e ? (e.step ?? 1) : 1);
+  });
+  return { ...a, ...masks };
+}
+
+/** Whether a slice keeps every axis as it is, or only reverses some (`x[..., ::-1]`, Caffe's RGB to BGR). */
+const keepsShape = (items: readonly SliceItem[]) =>
+  items.every((e) => 'ellipsis' in e || ('step' in e && e.start === null && e.stop === null && e.step !== 0));
+
+/** A slice as Python writes it: `..., ::-1`. */
+const sliceText = (items: readonly SliceItem[]) =>
+  items
+    .map((e) => {
+      if ('ellipsis' in e) return '...';
+      if ('newaxis' in e) return 'None';
+      if ('index' in e) return String(e.index);
+      return `${e.start ?? ''}:${e.stop ?? ''}${e.step === null ? '' : `:${e.step}`}`;
+    })
+    .join(', ');
+
+/**
+ * A bias's data format as TensorFlow's or Keras's names give it: `'NCHW'` for channels first (`NCW`, `NCDHW`,
+ * `channels_first`), `'NHWC'` for channels last (the default).
+ */
+const readDataFormat = (v: unknown) =>
+  v === null || ['NHWC', 'NWC', 'NDHWC', 'channels_last'].includes(v as string)
+    ? 'NHWC'
+    : ['NCHW', 'NCW', 'NCDHW', 'channels_first'].includes(v as string)
+      ? 'NCHW'
+      : undefined;
 
 /**
  * The operations computed, with TensorFlow's parameter names and defaults. A layer's config keeps the index of its
@@ -213,6 +318,80 @@ const OPERATIONS: readonly Operation[] = [
       );
     },
   },
+  {
+    symbols: ['stack'],
+    params: ['values', 'axis'],
+    defaults: { axis: 0 },
+    run: ([values, axis]) => tf.stack(values as tf.Tensor[], Number(axis)),
+    shape: ([values, axis]) => {
+      const shapes = values as Shape[];
+      const s = [...shapes[0]];
+      const a = Number(axis);
+      s.splice(a < 0 ? a + s.length + 1 : a, 0, shapes.length);
+      return s;
+    },
+  },
+  {
+    // keras.applications's preprocess_input adds its mean so, inside a model (Caffe's and PyTorch's scalings).
+    symbols: ['nn.bias_add', 'keras.backend.bias_add'],
+    params: ['value', 'bias', 'data_format'],
+    defaults: { data_format: null },
+    tensors: 2,
+    elementwise: true,
+    read: { data_format: readDataFormat },
+    run: ([x, bias, format]) => {
+      const b = T(bias);
+      return tf.add(T(x), format === 'NCHW' ? tf.reshape(b, [-1, ...Array(T(x).rank - 2).fill(1)]) : b);
+    },
+    shape: ([x, bias, format]) => {
+      const s = x as Shape;
+      const channels = s[format === 'NCHW' ? 1 : s.length - 1];
+      const b = bias as Shape;
+      if (b.length !== 1 || (channels !== null && b[0] !== null && b[0] !== channels)) {
+        throw new Error(`tf.nn.bias_add: a bias of shape [${b.join(', ')}] for ${channels} channels`);
+      }
+      return s;
+    },
+  },
+  {
+    // x[..., ::-1], x[:, 0], x[:, None]: TensorFlow's strided slice (a SlicingOpLambda layer).
+    symbols: ['__operators__.getitem'],
+    params: ['tensor', 'slice_spec'],
+    elementwise: (operands) => {
+      const spec = operands[1];
+      return spec !== undefined && 'value' in spec && keepsShape(spec.value as SliceItem[]);
+    },
+    read: { slice_spec: readSlice },
+    describe: (shown, operands) => {
+      const spec = operands[1];
+      return `${shown[0]}[${'value' in spec ? sliceText(spec.value as SliceItem[]) : shown[1]}]`;
+    },
+    run: ([x, spec]) => {
+      const a = sliceAttrs(spec as SliceItem[]);
+      return tf.stridedSlice(
+        T(x),
+        [...a.begin],
+        [...a.end],
+        [...a.strides],
+        a.beginMask,
+        a.endMask,
+        a.ellipsisMask,
+        a.newAxisMask,
+        a.shrinkAxisMask,
+      );
+    },
+    shape: ([x, spec]) => {
+      // An axis of unknown size (the batch) is given two sizes: where the slice's size follows it, it is unknown.
+      const attrs = sliceAttrs(spec as SliceItem[]);
+      const at = (fill: number) =>
+        stridedSliceSpec(
+          (x as Shape).map((d) => d ?? fill),
+          attrs,
+        ).shape;
+      const [a, b] = [at(2 ** 20), at(2 ** 20 + 7)];
+      return a.map((d, i) => (d === b[i] ? d : null));
+    },
+  },
 ];
 
 /** The operation of a TensorFlow symbol as Keras writes it (`math.multiply`), and its index, or undefined. */
@@ -253,11 +432,8 @@ export function rewriteOpLayers(model: Json): string | null {
       if (isRecord(layer.config) && Array.isArray(layer.config.layers)) models.push(layer);
       const cls = layer.class_name;
       const name = String((isRecord(layer.config) && layer.config.name) ?? layer.name);
-      if (cls === 'SlicingOpLambda') {
-        return `its layer '${name}' (SlicingOpLambda) slices a tensor (x[...]), which this library does not compute`;
-      }
-      if (cls !== 'TFOpLambda') continue;
-      const problem = rewriteOpLayer(layer, name);
+      if (cls !== 'TFOpLambda' && cls !== 'SlicingOpLambda') continue;
+      const problem = rewriteOpLayer(layer, name, cls);
       if (problem) return problem;
     }
   }
@@ -282,17 +458,21 @@ export function hasOpLayers(model: unknown): boolean {
   return false;
 }
 
-/** Rewrites one `TFOpLambda` layer in place (see {@link rewriteOpLayers}), or says why it cannot. */
-function rewriteOpLayer(layer: Json, name: string): string | null {
+/**
+ * Rewrites one `TFOpLambda` or `SlicingOpLambda` (`cls`; a slice `x[...]`) layer in place into the library's
+ * `TFOpLambda` (see {@link rewriteOpLayers}), or says why it cannot.
+ */
+function rewriteOpLayer(layer: Json, name: string, cls: string): string | null {
   const config = layer.config as Json;
   const symbol = String(config.function);
   const k = operationOf(symbol);
-  if (k === undefined) {
-    return `its layer '${name}' (TFOpLambda) calls tf.${symbol}, which this library does not compute`;
+  const what = `its layer '${name}' (${cls})`;
+  if (k === undefined || (cls === 'SlicingOpLambda') !== (symbol === '__operators__.getitem')) {
+    return `${what} calls tf.${symbol}, which this library does not compute`;
   }
   const op = OPERATIONS[k];
   const calls = Array.isArray(layer.inbound_nodes) ? layer.inbound_nodes : [];
-  if (calls.length !== 1) return `its layer '${name}' (TFOpLambda) is called ${calls.length} times`;
+  if (calls.length !== 1) return `${what} is called ${calls.length} times`;
   const call = calls[0];
   // One tensor or constant (a flat item), or a list of them (tf.concat's values).
   const flat = Array.isArray(call) && (typeof call[0] === 'string' || isConstant(call));
@@ -315,27 +495,28 @@ function rewriteOpLayer(layer: Json, name: string): string | null {
   };
   const firsts = items.map((item) => operand(item, true));
   if (firsts.some((f) => f === null) || items.length === 0) {
-    return `its layer '${name}' (TFOpLambda) is called with a first argument this library cannot read`;
+    return `${what} is called with a first argument this library cannot read`;
   }
   const operands: Operand[] = [flat ? (firsts[0] as Operand) : { list: firsts as Operand[] }];
   const named = Object.keys(kwargs).filter((key) => key !== 'name');
   const extra = named.find((key) => !op.params.includes(key));
   if (extra !== undefined) {
-    return (
-      `its layer '${name}' (TFOpLambda) calls tf.${symbol} with the argument '${extra}', which this library does ` +
-      'not read'
-    );
+    return `${what} calls tf.${symbol} with the argument '${extra}', which this library does not read`;
   }
   for (const param of op.params.slice(1)) {
     const given = param in kwargs ? kwargs[param] : op.defaults?.[param];
     if (given === undefined && !(param in (op.defaults ?? {}))) {
-      return `its layer '${name}' (TFOpLambda) calls tf.${symbol} without its argument '${param}'`;
+      return `${what} calls tf.${symbol} without its argument '${param}'`;
     }
-    const o = operand(given ?? null, false);
-    if (o === null) return `its layer '${name}' (TFOpLambda) calls tf.${symbol} with a '${param}' it cannot read`;
+    // A constant Keras writes in several forms is read into one (a tensor there is not read).
+    const read = op.read?.[param];
+    const value = read && !isRef(given) ? read(given ?? null) : undefined;
+    const o = read ? (value === undefined ? null : { value }) : operand(given ?? null, false);
+    if (o === null) return `${what} calls tf.${symbol} with a '${param}' it cannot read`;
     operands.push(o);
   }
-  if (refs.length === 0) return `its layer '${name}' (TFOpLambda) reads no layer`;
+  if (refs.length === 0) return `${what} reads no layer`;
+  layer.class_name = 'TFOpLambda';
   layer.inbound_nodes = [refs];
   config.operation = k;
   config.operands = operands;
@@ -384,11 +565,17 @@ export function registerOpLayers(layers: typeof import('@tensorflow/tfjs-layers'
       const list = Array.isArray(inputs) ? inputs : [inputs];
       return tf.tidy(() => {
         const tensors = this.operation.tensors ?? 1;
-        const args = this.operands.map((o, i) => {
-          const v = operandValue(o, list);
-          // A constant becomes a float32 tensor where the operation takes a tensor (not an axis or a shape).
-          return i < tensors && 'value' in o ? tf.tensor(v as number, undefined, 'float32') : v;
-        });
+        // A constant becomes a float32 tensor where the operation takes a tensor (not an axis or a shape), in a list
+        // (tf.concat's values) too.
+        const tensor = (o: Operand, v: Value): Value =>
+          'value' in o
+            ? tf.tensor(v as number, undefined, 'float32')
+            : 'list' in o
+              ? o.list.map((x, j) => tensor(x, (v as Value[])[j]))
+              : v;
+        const args = this.operands.map((o, i) =>
+          i < tensors ? tensor(o, operandValue(o, list)) : operandValue(o, list),
+        );
         return this.operation.run(args);
       });
     }
@@ -396,10 +583,11 @@ export function registerOpLayers(layers: typeof import('@tensorflow/tfjs-layers'
     computeOutputShape(inputShape: Shape | Shape[]): Shape {
       const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[]; // one or several inputs
       const tensors = this.operation.tensors ?? 1;
-      const args = this.operands.map((o, i) => {
-        const v = operandShape(o, shapes);
-        return i < tensors && 'value' in o ? constantShape(v) : v;
-      });
+      const shape = (o: Operand, v: unknown): unknown =>
+        'value' in o ? constantShape(v) : 'list' in o ? o.list.map((x, j) => shape(x, (v as unknown[])[j])) : v;
+      const args = this.operands.map((o, i) =>
+        i < tensors ? shape(o, operandShape(o, shapes)) : operandShape(o, shapes),
+      );
       return this.operation.shape(args) ?? shapes[0];
     }
 
@@ -423,14 +611,23 @@ export function opLayerType(layer: object): 'Addition' | 'Multiplication' | 'Fun
   const l = layer as { operation?: Operation; operands?: readonly Operand[] };
   if (!l.operation || !l.operands) return undefined;
   const inputs = l.operands.filter((o) => 'input' in o).length;
-  if (!l.operation.elementwise || l.operands.some((o) => 'list' in o)) return 'Other';
+  const elementwise = l.operation.elementwise;
+  if (!(typeof elementwise === 'function' ? elementwise(l.operands) : elementwise)) return 'Other';
+  if (l.operands.some((o) => 'list' in o)) return 'Other';
   if (inputs === 2 && l.operands.length === 2) {
     const sum = l.operation.symbols.includes('__operators__.add');
     if (sum) return 'Addition';
     if (l.operation.symbols.includes('math.multiply')) return 'Multiplication';
     return 'Other';
   }
-  const small = l.operands.every((o) => !('value' in o) || constantShape(o.value).length <= 1);
+  // A constant of one value per channel (`[c]`, or `[1, 1, 1, c]` as Keras 3 shapes one) keeps the input's shape.
+  const small = l.operands.every(
+    (o) =>
+      !('value' in o) ||
+      constantShape(o.value)
+        .slice(0, -1)
+        .every((d) => d === 1),
+  );
   return inputs === 1 && small ? 'Function' : 'Other';
 }
 
@@ -446,6 +643,7 @@ export function describeOpLayer(layer: object, inputNames: readonly string[]): s
     if ('list' in o) return `[${o.list.map(shown).join(', ')}]`;
     return JSON.stringify(o.value);
   };
+  if (l.operation.describe) return l.operation.describe(l.operands.map(shown), l.operands);
   const [first, ...rest] = l.operands;
   const named = rest.map((o, i) => `${l.operation!.params[i + 1]}=${shown(o)}`);
   return `tf.${l.operation.symbols[0]}(${[shown(first), ...named].join(', ')})`;

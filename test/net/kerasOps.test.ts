@@ -27,10 +27,16 @@ const op = (name: string, fn: string, first: unknown, kwargs: Record<string, unk
 });
 
 /**
- * A functional model file: a [2, 3, 3] image, a 1×1 convolution to 4 channels, then `entries`; the last is the
- * output.
+ * A functional model file: a [2, 3, 3] image, `before` (operations on the image), a 1×1 convolution to 4 channels of
+ * the last of them, then `entries`; the last layer is the output.
  */
-function file(entries: Entry[]) {
+function file(entries: Entry[], before: Entry[] = []) {
+  const entry = (e: Entry) => ({
+    class_name: e.cls,
+    name: e.name,
+    config: { name: e.name, trainable: true, dtype: 'float32', ...e.config },
+    inbound_nodes: [e.call],
+  });
   const kernel = Array.from({ length: 12 }, (_, i) => Math.sin(i * 1.9) * 2);
   const layers = [
     {
@@ -39,23 +45,24 @@ function file(entries: Entry[]) {
       config: { name: 'img', batch_input_shape: [null, 2, 3, 3], dtype: 'float32' },
       inbound_nodes: [],
     },
+    ...before.map(entry),
     {
       class_name: 'Conv2D',
       name: 'conv',
       config: { name: 'conv', filters: 4, kernel_size: [1, 1], use_bias: false, dtype: 'float32' },
-      inbound_nodes: [[ref('img', {})]],
+      inbound_nodes: [[ref(before.at(-1)?.name ?? 'img', {})]],
     },
-    ...entries.map((e) => ({
-      class_name: e.cls,
-      name: e.name,
-      config: { name: e.name, trainable: true, dtype: 'float32', ...e.config },
-      inbound_nodes: [e.call],
-    })),
+    ...entries.map(entry),
   ];
   return tf.io.fromMemory({
     modelTopology: {
       class_name: 'Functional',
-      config: { name: 'net', layers, input_layers: [['img', 0, 0]], output_layers: [[entries.at(-1)?.name, 0, 0]] },
+      config: {
+        name: 'net',
+        layers,
+        input_layers: [['img', 0, 0]],
+        output_layers: [[entries.at(-1)?.name ?? 'conv', 0, 0]],
+      },
       keras_version: '2.15.0',
       backend: 'tensorflow',
     },
@@ -158,7 +165,105 @@ describe('importNetwork: TensorFlow operations in a Keras model (TFOpLambda)', (
     net.dispose();
   });
 
-  it('refuses operations it does not compute, and slices, naming the layer', async () => {
+  it("computes keras.applications's preprocess_input inside a model: Caffe's x[..., ::-1] and bias_add", async () => {
+    // resnet50.preprocess_input (VGG, ResNet) applied to a model's input, as Keras 2 saves it: RGB to BGR with a
+    // slice (a SlicingOpLambda), then the mean subtracted with tf.nn.bias_add.
+    const mean = [103.939, 116.779, 123.68];
+    const bgr: Entry = {
+      cls: 'SlicingOpLambda',
+      name: 'tf.__operators__.getitem',
+      config: { function: '__operators__.getitem' },
+      call: [...ref('img'), { slice_spec: [{ class_name: '__ellipsis__' }, { start: null, stop: null, step: -1 }] }],
+    };
+    const center = op('tf.nn.bias_add', 'nn.bias_add', ref('tf.__operators__.getitem'), {
+      bias: mean.map((m) => -m),
+      data_format: 'NHWC',
+    });
+    const net = await importNetwork(file([], [bgr, center]), { normalization: 'none' });
+    const img = IMG();
+    const x = Array.from(await img.data());
+    const flipped = await read(net, img, 'tf.__operators__.getitem');
+    expect(flipped.shape).toEqual([2, 3, 3]);
+    expect(flipped.values).toEqual(x.map((_, k) => x[k - (k % 3) + 2 - (k % 3)]));
+    const centered = await read(net, img, 'tf.nn.bias_add');
+    for (const [k, v] of centered.values.entries()) expect(v).toBeCloseTo(flipped.values[k] - mean[k % 3], 4);
+    expect(net.layers.slice(1, 3).map((l) => [l.name, l.type, l.description])).toEqual([
+      ['tf.__operators__.getitem', 'Function', 'img[..., ::-1]'],
+      [
+        'tf.nn.bias_add',
+        'Function',
+        `tf.nn.bias_add(tf.__operators__.getitem, bias=${JSON.stringify(mean.map((m) => -m))}, data_format="NHWC")`,
+      ],
+    ]);
+    // Both keep the image's shape: the network runs at other sizes too.
+    const big = tf.tensor3d(
+      Array.from({ length: 4 * 5 * 3 }, (_, i) => (i % 9) - 4),
+      [4, 5, 3],
+    );
+    expect((await read(net, big, 'conv')).shape).toEqual([4, 5, 4]);
+    tf.dispose([img, big]);
+    net.dispose();
+  });
+
+  it('computes slices as TensorFlow does: indices, steps, new axes (x[:, 1:, ::2], x[..., -1, None])', async () => {
+    const range = (start: number | null, stop: number | null, step: number | null) => ({ start, stop, step });
+    const img = IMG();
+    /** The network whose output is the slice `spec` of the convolution's output. */
+    const sliced = (spec: unknown) =>
+      importNetwork(
+        file([
+          {
+            cls: 'SlicingOpLambda',
+            name: 'slice',
+            config: { function: '__operators__.getitem' },
+            call: [...ref('conv'), { slice_spec: spec }],
+          },
+        ]),
+        { normalization: 'none' },
+      );
+    const cases: [unknown, string, number[], (at: (h: number, w: number, c: number) => number) => number[]][] = [
+      // Rows from 1, every second column.
+      [
+        [range(null, null, null), range(1, null, null), range(null, null, 2)],
+        'conv[:, 1:, ::2]',
+        [1, 2, 4],
+        (at) => [0, 2].flatMap((w) => [0, 1, 2, 3].map((c) => at(1, w, c))),
+      ],
+      // The last channel, and a new axis of 1.
+      [
+        [{ class_name: '__ellipsis__' }, -1, null],
+        'conv[..., -1, None]',
+        [2, 3, 1],
+        (at) => [0, 1].flatMap((h) => [0, 1, 2].map((w) => at(h, w, 3))),
+      ],
+      // The last two columns backwards, channel 2.
+      [
+        [range(null, null, null), range(null, null, null), range(-1, -3, -1), 2],
+        'conv[:, :, -1:-3:-1, 2]',
+        [2, 2],
+        (at) => [0, 1].flatMap((h) => [2, 1].map((w) => at(h, w, 2))),
+      ],
+      // The first row (a tuple as Keras's other JSON encoder writes one).
+      [
+        { class_name: '__tuple__', items: [range(null, null, null), 0] },
+        'conv[:, 0]',
+        [3, 4],
+        (at) => [0, 1, 2].flatMap((w) => [0, 1, 2, 3].map((c) => at(0, w, c))),
+      ],
+    ];
+    for (const [spec, text, shape, want] of cases) {
+      const net = await sliced(spec);
+      const conv = await read(net, img, 'conv'); // [2, 3, 4]
+      const out = await read(net, img, 'slice');
+      expect(out.shape).toEqual(shape);
+      expect(out.values).toEqual(want((h, w, c) => conv.values[(h * 3 + w) * 4 + c]));
+      expect([net.layers[2].type, net.layers[2].description]).toEqual(['Other', text]);
+      net.dispose();
+    }
+    img.dispose();
+  });
+
+  it('refuses operations it does not compute, and slices it cannot read, naming the layer', async () => {
     const cases: [Entry, string][] = [
       [
         op('tf.image.resize', 'image.resize', ref('conv'), { size: [4, 6] }),
@@ -174,10 +279,30 @@ describe('importNetwork: TensorFlow operations in a Keras model (TFOpLambda)', (
           cls: 'SlicingOpLambda',
           name: 'tf.__operators__.getitem',
           config: { function: '__operators__.getitem' },
-          call: [ref('conv', {})],
+          call: [...ref('conv'), { slice_spec: [{ start: null, stop: null, step: null }, ref('conv')] }],
         },
-        "its layer 'tf.__operators__.getitem' (SlicingOpLambda) slices a tensor (x[...]), which this library does " +
-          'not compute',
+        "its layer 'tf.__operators__.getitem' (SlicingOpLambda) calls tf.__operators__.getitem with a 'slice_spec' " +
+          'it cannot read',
+      ],
+      [
+        {
+          cls: 'SlicingOpLambda',
+          name: 'tf.boolean_mask',
+          config: { function: 'boolean_mask' },
+          call: [...ref('conv'), { mask: ref('conv') }],
+        },
+        "its layer 'tf.boolean_mask' (SlicingOpLambda) calls tf.boolean_mask, which this library does not compute",
+      ],
+      [
+        // Two ellipses: Python refuses it, and so does the library.
+        {
+          cls: 'SlicingOpLambda',
+          name: 'tf.__operators__.getitem',
+          config: { function: '__operators__.getitem' },
+          call: [...ref('conv'), { slice_spec: [{ class_name: '__ellipsis__' }, { class_name: '__ellipsis__' }] }],
+        },
+        "its layer 'tf.__operators__.getitem' (SlicingOpLambda) calls tf.__operators__.getitem with a 'slice_spec' " +
+          'it cannot read',
       ],
     ];
     for (const [entry, why] of cases) {
