@@ -55,10 +55,11 @@ export function modelOf(topology: Json): Json | undefined {
  * `__keras_tensor__` objects; a list of `[layer, node, tensor, kwargs]`), a `LeakyReLU`'s `negative_slope` (Keras 2's
  * `alpha`), the activation `silu` (tfjs-layers's `swish`, the same function), the activation `hard_sigmoid` (Keras 3's
  * is `relu6(x + 3) / 6`, tfjs-layers's `0.2 x + 0.5`: renamed to the library's, see kerasActivations.ts) and the
- * numbers of the calls of nested functional models; operations on layer outputs (`x + 3.0`, `ops.mean`) become the
- * `TFOpLambda` layers Keras 2 wrote for them (see kerasOps.ts). Refused: other operations, nested `Sequential` models
- * and layers called more than once (a wrong call number would connect other layers without an error), inputs or outputs
- * by name, calls with other arguments than tensors, precisions other than float32 and RMS layer normalization.
+ * numbers of the calls of nested functional models; operations on layer outputs (`x + 3.0`, `ops.mean`, `x[..., 0]`)
+ * become the `TFOpLambda` and `SlicingOpLambda` layers Keras 2 wrote for them (see kerasOps.ts). Refused: other
+ * operations, nested `Sequential` models and layers called more than once (a wrong call number would connect other
+ * layers without an error), inputs or outputs by name, calls with other arguments than tensors, precisions other than
+ * float32 and RMS layer normalization.
  */
 export function readKeras3(topology: unknown): Json | string {
   const copy = copyOf(topology) as Json;
@@ -194,20 +195,47 @@ const OPERATION_FUNCTIONS: Readonly<Record<string, string>> = {
   Sum: 'math.reduce_sum',
   Max: 'math.reduce_max',
   Min: 'math.reduce_min',
+  GetItem: '__operators__.getitem',
+  Stack: 'stack',
+  Concatenate: 'concat',
 };
 
-/** The operations above that take two arguments, and those that reduce along the axes of their config. */
-const BINARY = new Set(['Add', 'Subtract', 'Multiply', 'Divide', 'TrueDivide', 'Maximum', 'Minimum', 'Power']);
+/** The operations above that take a second argument, by the name TensorFlow gives it. */
+const SECOND: Readonly<Record<string, string>> = {
+  Add: 'y',
+  Subtract: 'y',
+  Multiply: 'y',
+  Divide: 'y',
+  TrueDivide: 'y',
+  Maximum: 'y',
+  Minimum: 'y',
+  Power: 'y',
+  GetItem: 'slice_spec',
+};
+/** The operations above that reduce along the axes of their config, and those whose argument is a list of tensors. */
 const REDUCTIONS = new Set(['Mean', 'Sum', 'Max', 'Min']);
+const LISTS = new Set(['Stack', 'Concatenate']);
 
 /** A Keras 3 tuple (`{class_name: '__tuple__', config: {value}}`) as its list; anything else as it is. */
 const untuple = (v: unknown) =>
   isRecord(v) && v.class_name === '__tuple__' && isRecord(v.config) ? v.config.value : v;
 
 /**
- * Rewrites a Keras 3 operation (see {@link isOperation}) in place into the `TFOpLambda` layer Keras 2 would have
- * written for it (read by kerasOps.ts), or says why it cannot. Its arguments are its call's (tensors or constants);
- * a reduction's axes and `keepdims` are in its config. An operation outside {@link OPERATION_FUNCTIONS} is refused,
+ * A constant argument of a Keras 3 operation as a number or nested lists of numbers: Keras 3 writes a tensor or a
+ * NumPy array as `{class_name: '__tensor__' | '__numpy__', config: {value, dtype}}` (keras.applications's
+ * `preprocess_input` adds its mean so); undefined for one of another dtype (strings, complex numbers).
+ */
+function constantOf(v: unknown): unknown {
+  if (!isRecord(v) || (v.class_name !== '__tensor__' && v.class_name !== '__numpy__')) return untuple(v);
+  const config = isRecord(v.config) ? v.config : {};
+  return /^(float|u?int|bool)/.test(String(config.dtype)) ? config.value : undefined;
+}
+
+/**
+ * Rewrites a Keras 3 operation (see {@link isOperation}) in place into the `TFOpLambda` (a slice: `SlicingOpLambda`)
+ * layer Keras 2 would have written for it (read by kerasOps.ts), or says why it cannot. Its arguments are its call's
+ * (tensors or constants; a list of tensors for a stack or concatenation); a reduction's axes and `keepdims`, and the
+ * axis of a stack or concatenation, are in its config. An operation outside {@link OPERATION_FUNCTIONS} is refused,
  * never read as a layer that happens to share its class name.
  */
 function rewriteOperation(layer: Json, name: string, nested: ReadonlySet<string>): string | null {
@@ -221,32 +249,56 @@ function rewriteOperation(layer: Json, name: string, nested: ReadonlySet<string>
   if (calls.length !== 1 || !isRecord(node) || !Array.isArray(node.args)) return `${what}, called other than once`;
   if (isRecord(node.kwargs) && Object.keys(node.kwargs).length > 0) return `${what}, with keyword arguments`;
   const args = node.args;
-  if (args.length !== (BINARY.has(cls) ? 2 : 1)) return `${what}, with ${args.length} arguments`;
-  // A layer's output as Keras 2 refers to it, or a constant.
+  if (args.length !== (cls in SECOND ? 2 : 1)) return `${what}, with ${args.length} arguments`;
+  // A layer's output as Keras 2 refers to it, or a constant; a list of tensors for the operations of LISTS.
   const refs: unknown[][] = [];
   type Item = { value: unknown } | { ref: unknown[]; call: unknown };
+  const refOf = (history: unknown[]): Item => {
+    refs.push(history);
+    const [from, call, index] = history;
+    return { ref: [from, nested.has(String(from)) ? 1 : 0, index], call };
+  };
   const items = args.map((a): Item => {
     const found: unknown[][] = [];
-    if (!isRecord(a) || !tensorsOf(a, found, false) || found.length !== 1) return { value: untuple(a) };
-    refs.push(found[0]);
-    const [from, call, index] = found[0];
-    return { ref: [from, nested.has(String(from)) ? 1 : 0, index], call };
+    if (!isRecord(a) || !tensorsOf(a, found, false) || found.length !== 1) return { value: constantOf(a) };
+    return refOf(found[0]);
   });
+  const list: Item[] = [];
+  if (LISTS.has(cls)) {
+    for (const a of Array.isArray(args[0]) ? args[0] : [null]) {
+      const found: unknown[][] = [];
+      if (!isRecord(a) || !tensorsOf(a, found, false) || found.length !== 1) {
+        return `${what}, with other values than tensors in its list`;
+      }
+      list.push(refOf(found[0]));
+    }
+  }
   if (refs.length === 0) return `${what}, which reads no layer`;
-  if (items.some((i) => 'call' in i && i.call !== 0)) return `${what}, which reads a layer called more than once`;
+  if ([...items, ...list].some((i) => 'call' in i && i.call !== 0)) {
+    return `${what}, which reads a layer called more than once`;
+  }
+  if (items.some((i) => 'value' in i && i.value === undefined)) return `${what}, with a constant of another dtype`;
   const operand = (i: Item) => ('ref' in i ? i.ref : i.value);
   const kwargs: Json = {};
-  if (BINARY.has(cls)) kwargs.y = operand(items[1]);
+  if (cls in SECOND) kwargs[SECOND[cls]] = operand(items[1]);
   if (REDUCTIONS.has(cls)) {
     if (config.initial != null) return `${what}, with an initial value`;
     kwargs.axis = untuple(config.axis) ?? null;
     kwargs.keepdims = config.keepdims === true;
   }
+  if (LISTS.has(cls)) kwargs.axis = config.axis ?? 0;
   const first = items[0];
-  layer.class_name = 'TFOpLambda';
+  // A slice is a SlicingOpLambda in Keras 2 (kerasOps.ts reads it as such).
+  layer.class_name = cls === 'GetItem' ? 'SlicingOpLambda' : 'TFOpLambda';
   layer.config = { name, trainable: false, dtype: 'float32', function: symbol };
   for (const key of ['module', 'registered_name', 'build_config', 'compile_config']) delete layer[key];
-  layer.inbound_nodes = ['ref' in first ? [...first.ref, kwargs] : ['_CONSTANT_VALUE', -1, first.value, kwargs]];
+  layer.inbound_nodes = [
+    list.length > 0
+      ? list.map((i) => [...(i as { ref: unknown[] }).ref, kwargs])
+      : 'ref' in first
+        ? [...first.ref, kwargs]
+        : ['_CONSTANT_VALUE', -1, first.value, kwargs],
+  ];
   return null;
 }
 

@@ -516,6 +516,111 @@ describe('importNetwork: Keras 3 model files', () => {
     );
   });
 
+  it("computes keras.applications's preprocess_input in a Keras 3 model (Caffe's and PyTorch's)", async () => {
+    // Keras 3's preprocess_input on a model's input: Caffe's RGB to BGR as ops.stack([x[..., i] for i in (2, 1, 0)],
+    // axis=-1), then its mean added as a tensor constant shaped [1, 1, 1, 3]; PyTorch's / 255, mean, / std.
+    const tensor = (name: string) => ({
+      class_name: '__keras_tensor__',
+      config: { shape: null, dtype: 'float32', keras_history: [name, 0, 0] },
+    });
+    const constant = (value: unknown, cls = '__tensor__') => ({ class_name: cls, config: { value, dtype: 'float32' } });
+    const op = (cls: string, name: string, args: unknown[], config: Record<string, unknown> = {}) => ({
+      module: 'keras.src.ops.numpy',
+      class_name: cls,
+      config: { name, ...config },
+      registered_name: null,
+      name,
+      inbound_nodes: [{ args, kwargs: {} }],
+    });
+    const mean = [103.939, 116.779, 123.68];
+    const model = (ops: Record<string, unknown>[]) =>
+      tf.io.fromMemory({
+        modelTopology: {
+          class_name: 'Functional',
+          config: {
+            name: 'net',
+            trainable: true,
+            layers: [
+              {
+                class_name: 'InputLayer',
+                name: 'img',
+                config: { batch_shape: [null, 2, 3, 3], dtype: 'float32', name: 'img' },
+                inbound_nodes: [],
+              },
+              ...ops,
+              {
+                module: 'keras.layers',
+                class_name: 'Conv2D',
+                config: { name: 'conv', filters: 2, kernel_size: [1, 1], use_bias: false, dtype: POLICY },
+                registered_name: null,
+                name: 'conv',
+                inbound_nodes: [{ args: [tensor(String(ops.at(-1)?.name))], kwargs: {} }],
+              },
+            ],
+            input_layers: [['img', 0, 0]],
+            output_layers: [['conv', 0, 0]],
+          },
+          keras_version: '3.3.3',
+          backend: 'tensorflow',
+        },
+        weightSpecs: [{ name: 'conv/kernel', shape: [1, 1, 3, 2], dtype: 'float32' }],
+        weightData: Float32Array.from([1, 0, 0, 1, 0, 0]).buffer, // conv: channels 0 and 1 of its input
+      });
+    const ellipsis = { class_name: '__ellipsis__', config: {} };
+    const caffe = await importNetwork(
+      model([
+        op('GetItem', 'get_item', [tensor('img'), [ellipsis, 2]]),
+        op('GetItem', 'get_item_1', [tensor('img'), [ellipsis, 1]]),
+        op('GetItem', 'get_item_2', [tensor('img'), [ellipsis, 0]]),
+        op('Stack', 'stack', [[tensor('get_item'), tensor('get_item_1'), tensor('get_item_2')]], { axis: -1 }),
+        op('Add', 'add', [tensor('stack'), constant([[[mean.map((m) => -m)]]])]),
+      ]),
+      { normalization: 'none' },
+    );
+    const torch = await importNetwork(
+      model([
+        op('TrueDivide', 'true_divide', [tensor('img'), 255.0]),
+        op('Add', 'add', [tensor('true_divide'), constant([[[[-0.485, -0.456, -0.406]]]])]),
+        op('TrueDivide', 'true_divide_1', [tensor('add'), constant([0.229, 0.224, 0.225], '__numpy__')]),
+      ]),
+      { normalization: 'none' },
+    );
+    const img = tf.tensor3d(
+      Array.from({ length: 18 }, (_, i) => (i * 37) % 256),
+      [2, 3, 3],
+    );
+    const x = Array.from(await img.data());
+    const pixels = [0, 1, 2, 3, 4, 5];
+    const read = async (net: Awaited<ReturnType<typeof importNetwork>>, layer: string) => {
+      const t = await activations(net, img, layer);
+      const out = { shape: t.shape, values: Array.from(await t.data()) };
+      t.dispose();
+      return out;
+    };
+    const bgr = await read(caffe, 'add');
+    expect(bgr.shape).toEqual([2, 3, 3]);
+    const wantCaffe = pixels.flatMap((p) => [0, 1, 2].map((c) => x[p * 3 + 2 - c] - mean[c]));
+    for (const [k, v] of bgr.values.entries()) expect(v).toBeCloseTo(wantCaffe[k], 3);
+    const scaled = await read(torch, 'true_divide_1');
+    const [m, sd] = [
+      [0.485, 0.456, 0.406],
+      [0.229, 0.224, 0.225],
+    ];
+    const wantTorch = pixels.flatMap((p) => [0, 1, 2].map((c) => (x[p * 3 + c] / 255 - m[c]) / sd[c]));
+    for (const [k, v] of scaled.values.entries()) expect(v).toBeCloseTo(wantTorch[k], 4);
+    // The channel-wise constants keep the image's shape (other input sizes work); the slices are trained-size only.
+    expect(torch.layers.map((l) => l.type)).toEqual(['Image Input', 'Function', 'Function', 'Function', 'Convolution']);
+    expect(caffe.layers.map((l) => [l.type, l.description]).slice(1, 5)).toEqual([
+      ['Other', 'img[..., 2]'],
+      ['Other', 'img[..., 1]'],
+      ['Other', 'img[..., 0]'],
+      ['Other', 'tf.stack([get_item, get_item_1, get_item_2], axis=-1)'],
+    ]);
+    img.dispose();
+    caffe.dispose();
+    torch.dispose();
+  });
+
   it('refuses what it cannot rewrite for certain, naming the layer and what to convert instead', async () => {
     const instead =
       "export it with Keras 3's model.export(dir) and convert that SavedModel to a graph model " +
