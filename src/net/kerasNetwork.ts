@@ -351,8 +351,11 @@ function kerasLayerRow(
       return simple('Global Average Pooling', 'Global average pooling');
     case 'GlobalMaxPooling2D':
       return simple('Global Max Pooling', 'Global max pooling');
-    case 'Rescaling':
-      return simple('Function', `Rescaling by ${cfg.scale} plus ${cfg.offset}`);
+    case 'Rescaling': {
+      // A number, or one per channel (EfficientNet divides by the ImageNet standard deviations so).
+      const shown = (v: unknown) => (Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+      return simple('Function', `Rescaling by ${shown(cfg.scale)} plus ${shown(cfg.offset)}`);
+    }
     default: {
       // A layer that acts in training only passes its input through at inference: its size at any input size.
       const role = passThroughRole(cls);

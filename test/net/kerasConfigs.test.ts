@@ -535,6 +535,23 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     net.dispose();
   });
 
+  it("scales by one number per channel as EfficientNet's Rescaling does, and says so in the layer table", async () => {
+    const sd = [0.229, 0.224, 0.225].map((s) => 1 / Math.sqrt(s));
+    const net = await importNetwork(
+      kerasFile([{ class_name: 'Rescaling', config: { name: 'scale', scale: sd, offset: 0 } }], { input: [2, 2, 3] }),
+      { normalization: 'none' },
+    );
+    const img = tf.tensor3d(
+      Array.from({ length: 12 }, (_, i) => i * 3),
+      [2, 2, 3],
+    );
+    const out = await activations(net, img, 'scale');
+    for (const [k, v] of Array.from(await out.data()).entries()) expect(v).toBeCloseTo(k * 3 * sd[k % 3], 4);
+    expect(net.layers[1]).toMatchObject({ type: 'Function', description: `Rescaling by [${sd.join(', ')}] plus 0` });
+    tf.dispose([img, out]);
+    net.dispose();
+  });
+
   it("crops as Keras's CenterCrop does, and keeps the model's input size (tfjs-layers changed it to the crop's)", async () => {
     const file = (input: number[], height: number, width: number) =>
       kerasFile([{ class_name: 'CenterCrop', config: { name: 'crop', height, width } }], { input });
