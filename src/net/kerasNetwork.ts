@@ -351,11 +351,8 @@ function kerasLayerRow(
       return simple('Global Average Pooling', 'Global average pooling');
     case 'GlobalMaxPooling2D':
       return simple('Global Max Pooling', 'Global max pooling');
-    case 'Rescaling': {
-      // A number, or one per channel (EfficientNet divides by the ImageNet standard deviations so).
-      const shown = (v: unknown) => (Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
-      return simple('Function', `Rescaling by ${shown(cfg.scale)} plus ${shown(cfg.offset)}`);
-    }
+    case 'Rescaling':
+      return simple('Function', rescalingText(cfg));
     default: {
       // A layer that acts in training only passes its input through at inference: its size at any input size.
       const role = passThroughRole(cls);
@@ -404,6 +401,50 @@ export function kerasProblem(model: KLayer): string | null {
         `its layer '${layer.name}' (Conv2DTranspose) has the dilation rate ${shown}, which tfjs-layers drops (it ` +
         "computes the transposed convolution undilated, other numbers and sizes than Keras's, without an error)"
       );
+    }
+  }
+  return null;
+}
+
+/**
+ * A `Rescaling` layer's description from its config: its scale and offset, a number or one per channel (EfficientNet
+ * divides by the ImageNet standard deviations so).
+ */
+function rescalingText(cfg: Record<string, unknown>): string {
+  const shown = (v: unknown) => (Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+  return `Rescaling by ${shown(cfg.scale)} plus ${shown(cfg.offset)}`;
+}
+
+/** The Keras layers that scale pixels: one that reads a model's image means the model scales them itself. */
+const SCALING_LAYERS = new Set(['Rescaling', 'Normalization', 'TFOpLambda']);
+
+/**
+ * The layer of a Keras model that scales its pixels itself, if one reads the model's image: a `Rescaling`, a
+ * `Normalization` or a TensorFlow operation (keras.applications's `preprocess_input` inside the model), also as the
+ * first layer of a nested model that reads the image (EfficientNet scales inside itself). Its name as the layer
+ * table gives it (`'base/rescaling'`) and what it does (an operation's call, `img[..., ::-1]`; a `Rescaling`'s
+ * numbers; another layer's class), or null. A list of models, not recursion.
+ */
+export function kerasScalingLayer(model: KLayer): { name: string; what: string } | null {
+  const models: [KLayer, string][] = [[model, '']];
+  for (let next = models.pop(); next !== undefined; next = models.pop()) {
+    const [m, path] = next;
+    const input = m.inputs?.[0]?.sourceLayer;
+    if (!input) continue;
+    for (const layer of m.layers ?? []) {
+      const node = layer.inboundNodes.find((n) => n.inputTensors.some((t) => t.sourceLayer === input));
+      if (layer === input || node === undefined) continue;
+      if (isContainer(layer)) models.push([layer, `${path}${layer.name}/`]);
+      else if (SCALING_LAYERS.has(layer.getClassName())) {
+        // An operation as its call (`img[..., ::-1]`), a Rescaling with its numbers (which say what it expects).
+        const cls = layer.getClassName();
+        const call = describeOpLayer(
+          layer,
+          node.inputTensors.map((t) => t.sourceLayer.name),
+        );
+        const what = call ?? (cls === 'Rescaling' ? rescalingText(layer.getConfig()) : cls);
+        return { name: `${path}${layer.name}`, what };
+      }
     }
   }
   return null;

@@ -58,7 +58,9 @@ function perChannel(fn: string, arg: string, v: unknown, channels: number, posit
 
 /**
  * Checks a declared normalization and turns it into an {@link InputNormalization} for a model with `channels` input
- * channels. Names follow MATLAB; `'rescale-*'` default to `min` 0 and `max` 255 (raw pixels).
+ * channels. Names follow MATLAB; `'rescale-*'` default to `min` 0 and `max` 255 (raw pixels). `scalingLayer`: the
+ * model's layer that prepares the pixels itself, if it has one (see `kerasScalingLayer`), named when nothing is
+ * declared.
  * @throws {TypeError} when nothing is declared (with the choices and their usual values), or for a wrong type.
  * @throws {RangeError} for an unknown name, a missing `mean`/`standardDeviation`, a vector of the wrong length.
  */
@@ -67,12 +69,19 @@ export function checkNormalization(
   option: unknown,
   values: NormalizationValues,
   channels: number,
+  scalingLayer?: { name: string; what: string } | null,
 ): InputNormalization {
   const arg = 'options.normalization';
   if (option === undefined) {
+    // A model that scales its pixels in its first layers was usually trained on raw ones; still not guessed.
+    const own = scalingLayer
+      ? `its layer '${scalingLayer.name}' (${scalingLayer.what}) reads the image and prepares the pixels itself; ` +
+        'if the model was trained on raw pixels 0..255 with it (as such a model usually is), that is ' +
+        "options.normalization 'none'; in any case, "
+      : '';
     throw new TypeError(
       `${fn}: the model's input normalization is not declared, and it is not guessed (a wrong guess gives ` +
-        `plausible-looking but wrong numbers); ${NORMALIZATION_ADVICE}`,
+        `plausible-looking but wrong numbers); ${own}${NORMALIZATION_ADVICE}`,
     );
   }
   if (typeof option === 'function') {

@@ -19,7 +19,7 @@ import { closestNames, listQuoted } from './closestNames.js';
 import { isGraphModel, isLayersModel } from './graph.js';
 import { dynamicOpAt, graphNetworkParts, graphProblem, layerNode } from './graphNetwork.js';
 import { fixGraphOps } from './graphOps.js';
-import { kerasNetworkParts, kerasProblem } from './kerasNetwork.js';
+import { kerasNetworkParts, kerasProblem, kerasScalingLayer } from './kerasNetwork.js';
 import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine } from './network.js';
 import { checkNormalization, type NormalizationOption } from './normalization.js';
@@ -279,11 +279,15 @@ export async function makeNetwork(
     | DeclaredMetadata
     | undefined;
   const declared: DeclaredMetadata = { ...(own ?? {}), ...(declaredFromFile ?? {}) };
+  const given = opts.normalization ?? declared.normalization;
   const normalization = checkNormalization(
     fn,
-    opts.normalization ?? declared.normalization,
+    given,
     { mean: opts.mean, standardDeviation: opts.standardDeviation, min: opts.min, max: opts.max },
     channels,
+    given === undefined && !graph
+      ? kerasScalingLayer(model as unknown as Parameters<typeof kerasScalingLayer>[0])
+      : null,
   );
   const name =
     opts.name ??

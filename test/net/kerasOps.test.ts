@@ -179,6 +179,12 @@ describe('importNetwork: TensorFlow operations in a Keras model (TFOpLambda)', (
       bias: mean.map((m) => -m),
       data_format: 'NHWC',
     });
+    // Without a declared normalization, the refusal names the layer that prepares the pixels.
+    await expectThrowsNoLeak(
+      () => importNetwork(file([], [bgr, center])),
+      TypeError,
+      /not guessed \(.*\); its layer 'tf\.__operators__\.getitem' \(img\[\.\.\., ::-1\]\) reads the image and prepares the pixels itself; if the model was trained on raw pixels 0\.\.255 with it \(as such a model usually is\), that is options\.normalization 'none'; in any case, say how/,
+    );
     const net = await importNetwork(file([], [bgr, center]), { normalization: 'none' });
     const img = IMG();
     const x = Array.from(await img.data());

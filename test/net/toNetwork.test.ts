@@ -1044,6 +1044,36 @@ describe('toNetwork: bad input', () => {
       TypeError,
       /^toNetwork: the model's input normalization is not declared, and it is not guessed .*'rescale-symmetric' \(to \[-1, 1\]: Keras MobileNet, MobileNetV2, InceptionV3, Xception\), 'zerocenter' with mean .*ResNet50\/VGG16/,
     );
+    // A model that scales its pixels in a layer reading the image (the image classification tutorial's Rescaling,
+    // EfficientNet's inside its base) is named: it most likely takes raw pixels. Still not guessed.
+    const scaled = tfl.sequential({
+      layers: [
+        tfl.layers.rescaling({ inputShape: [8, 8, 3], scale: 1 / 255, name: 'rescaling' }),
+        tfl.layers.conv2d({ filters: 2, kernelSize: 3, name: 'conv' }),
+      ],
+    });
+    const own = (layer: string, what: string) =>
+      `the model's input normalization is not declared, and it is not guessed (a wrong guess gives ` +
+      `plausible-looking but wrong numbers); its layer '${layer}' (${what}) reads the image and prepares the pixels ` +
+      'itself; if the model was trained on raw pixels 0..255 with it (as such a model usually is), that is ' +
+      "options.normalization 'none'; in any case, say how the model expects its pixels with " +
+      "options.normalization: 'none' (raw 0..255), ";
+    const ownError = async (model: tfl.LayersModel, layer: string, cls: string) => {
+      const err = await toNetwork(model).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(TypeError);
+      expect((err as Error).message.startsWith(`toNetwork: ${own(layer, cls)}`), (err as Error).message).toBe(true);
+    };
+    await ownError(scaled, 'rescaling', `Rescaling by ${1 / 255} plus 0`);
+    const image = tfl.input({ shape: [8, 8, 3], name: 'image' });
+    const transfer = tfl.model({ inputs: image, outputs: scaled.apply(image) as tfl.SymbolicTensor, name: 'transfer' });
+    await ownError(transfer, `${scaled.name}/rescaling`, `Rescaling by ${1 / 255} plus 0`);
+    scaled.dispose();
+    // A model without one: the choices alone.
+    await expectThrowsNoLeak(
+      () => toNetwork(m),
+      TypeError,
+      /not guessed \(a wrong guess gives [a-z -]+ numbers\); say how/,
+    );
     await expectThrowsNoLeak(
       () => toNetwork(m, { normalization: 'rescale' as never }),
       RangeError,
