@@ -332,6 +332,111 @@ const OPERATIONS: readonly Operation[] = [
     },
   },
   {
+    // An embedding model's last step (FaceNet and its kind): each vector along `axis` divided by its length.
+    symbols: ['math.l2_normalize', 'nn.l2_normalize'],
+    params: ['x', 'axis', 'epsilon'],
+    defaults: { axis: null, epsilon: 1e-12 },
+    elementwise: true,
+    run: ([x, axis, epsilon]) => {
+      const t = T(x);
+      const sum = tf.sum(tf.square(t), axis === null ? undefined : (axis as number | number[]), true);
+      return tf.mul(t, tf.rsqrt(tf.maximum(sum, Number(epsilon))));
+    },
+    shape: ([x]) => x as Shape,
+  },
+  {
+    // A sub-pixel convolution's rearrangement (ESPCN super-resolution): channels into b × b blocks of pixels.
+    symbols: ['nn.depth_to_space'],
+    params: ['input', 'block_size', 'data_format'],
+    defaults: { data_format: 'NHWC' },
+    read: { data_format: (v) => (v === 'NHWC' ? v : undefined) },
+    run: ([x, block]) => tf.depthToSpace(T(x) as tf.Tensor4D, Number(block), 'NHWC'),
+    shape: ([x, block]) => {
+      const [n, h, w, c] = x as Shape;
+      const b = Number(block);
+      if (!Number.isInteger(b) || b < 2 || (c !== null && c % (b * b) !== 0)) {
+        throw new Error(`tf.nn.depth_to_space: a block size of ${block} for ${c} channels`);
+      }
+      return [n, h === null ? null : h * b, w === null ? null : w * b, c === null ? null : c / (b * b)];
+    },
+  },
+  {
+    // TensorFlow 2's resize: half-pixel centres, no antialiasing (a segmentation model's logits to the image's size).
+    symbols: ['image.resize'],
+    params: ['images', 'size', 'method', 'preserve_aspect_ratio', 'antialias'],
+    defaults: { method: 'bilinear', preserve_aspect_ratio: false, antialias: false },
+    read: {
+      size: (v) =>
+        Array.isArray(v) && v.length === 2 && v.every((d) => Number.isSafeInteger(d) && d > 0) ? v : undefined,
+      method: (v) => (v === 'bilinear' || v === 'nearest' ? v : undefined),
+      preserve_aspect_ratio: (v) => (v === false ? v : undefined),
+      antialias: (v) => (v === false ? v : undefined),
+    },
+    run: ([x, size, method]) => {
+      const [h, w] = size as [number, number];
+      return method === 'nearest'
+        ? tf.image.resizeNearestNeighbor(T(x) as tf.Tensor4D, [h, w], false, true)
+        : tf.image.resizeBilinear(T(x) as tf.Tensor4D, [h, w], false, true);
+    },
+    shape: ([x, size]) => {
+      const s = x as Shape;
+      return [s[0], ...(size as number[]), s[3]];
+    },
+  },
+  {
+    symbols: ['pad'],
+    params: ['tensor', 'paddings', 'mode', 'constant_values'],
+    defaults: { mode: 'CONSTANT', constant_values: 0 },
+    read: {
+      paddings: (v) =>
+        Array.isArray(v) &&
+        v.every((p) => Array.isArray(p) && p.length === 2 && p.every((d) => Number.isSafeInteger(d) && d >= 0))
+          ? v
+          : undefined,
+      mode: (v) =>
+        typeof v === 'string' && ['CONSTANT', 'REFLECT', 'SYMMETRIC'].includes(v.toUpperCase())
+          ? v.toUpperCase()
+          : undefined,
+      constant_values: (v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined),
+    },
+    run: ([x, paddings, mode, value]) => {
+      const p = paddings as [number, number][];
+      if (mode === 'CONSTANT') return tf.pad(T(x), p, Number(value));
+      return tf.mirrorPad(T(x), p, mode === 'REFLECT' ? 'reflect' : 'symmetric');
+    },
+    shape: ([x, paddings]) => {
+      const s = x as Shape;
+      const p = paddings as [number, number][];
+      if (p.length !== s.length) throw new Error(`tf.pad: ${p.length} paddings for a tensor of rank ${s.length}`);
+      return s.map((d, i) => (d === null ? null : d + p[i][0] + p[i][1]));
+    },
+  },
+  {
+    // With its axes named: without, TensorFlow drops a batch of one too, which Keras's shapes do not foresee.
+    symbols: ['squeeze'],
+    params: ['input', 'axis'],
+    defaults: { axis: null },
+    read: {
+      axis: (v) => (Number.isSafeInteger(v) || (Array.isArray(v) && v.every(Number.isSafeInteger)) ? v : undefined),
+    },
+    run: ([x, axis]) => tf.squeeze(T(x), axesOf(axis, T(x).rank)),
+    shape: ([x, axis]) => {
+      const s = x as Shape;
+      const axes = axesOf(axis, s.length);
+      if (axes.some((a) => s[a] !== 1)) throw new Error(`tf.squeeze: axes [${axes}] of a tensor of shape [${s}]`);
+      return s.filter((_, i) => !axes.includes(i));
+    },
+  },
+  {
+    // A model taking whole numbers (uint8 pixels) casts them first; to float32 only (the image is float32 already).
+    symbols: ['cast', 'dtypes.cast'],
+    params: ['x', 'dtype'],
+    elementwise: true,
+    read: { dtype: (v) => (v === 'float32' ? v : undefined) },
+    run: ([x]) => tf.cast(T(x), 'float32'),
+    shape: ([x]) => x as Shape,
+  },
+  {
     // keras.applications's preprocess_input adds its mean so, inside a model (Caffe's and PyTorch's scalings).
     symbols: ['nn.bias_add', 'keras.backend.bias_add'],
     params: ['value', 'bias', 'data_format'],
@@ -512,7 +617,11 @@ function rewriteOpLayer(layer: Json, name: string, cls: string): string | null {
     const read = op.read?.[param];
     const value = read && !isRef(given) ? read(given ?? null) : undefined;
     const o = read ? (value === undefined ? null : { value }) : operand(given ?? null, false);
-    if (o === null) return `${what} calls tf.${symbol} with a '${param}' it cannot read`;
+    if (o === null) {
+      const json = JSON.stringify(given ?? null) ?? String(given);
+      const shown = json.length > 80 ? `${json.slice(0, 77)}...` : json;
+      return `${what} calls tf.${symbol} with ${param}=${shown}, which this library does not compute`;
+    }
     operands.push(o);
   }
   if (refs.length === 0) return `${what} reads no layer`;

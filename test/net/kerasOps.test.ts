@@ -269,11 +269,119 @@ describe('importNetwork: TensorFlow operations in a Keras model (TFOpLambda)', (
     img.dispose();
   });
 
-  it('refuses operations it does not compute, and slices it cannot read, naming the layer', async () => {
+  it("computes embedding, super-resolution and segmentation models' operations as TensorFlow does", async () => {
+    // l2_normalize (face embeddings), depth_to_space (ESPCN), image.resize (logits to the image's size), pad, squeeze
+    // and cast, each on the convolution's [2, 3, 4] output; the oracles follow TensorFlow's definitions.
+    const img = IMG();
+    const at = (v: number[], h: number, w: number, c: number) => v[(h * 3 + w) * 4 + c];
+    const grid = (h: number, w: number, c: number, f: (y: number, x: number, k: number) => number) =>
+      Array.from({ length: h * w * c }, (_, i) => f(Math.floor(i / (w * c)), Math.floor(i / c) % w, i % c));
+    // TensorFlow's half-pixel sampling: the source position of output pixel i, for `n` inputs scaled to `m`.
+    const source = (i: number, n: number, m: number) => ((i + 0.5) * n) / m - 0.5;
+    const bilinear = (v: number[], y: number, x: number, c: number) => {
+      const [sy, sx] = [source(y, 2, 4), source(x, 3, 5)];
+      const [y0, x0] = [Math.floor(sy), Math.floor(sx)];
+      const [ly, lx] = [sy - y0, sx - x0];
+      const px = (yy: number, xx: number) => at(v, Math.min(Math.max(yy, 0), 1), Math.min(Math.max(xx, 0), 2), c);
+      const top = px(y0, x0) + (px(y0, x0 + 1) - px(y0, x0)) * lx;
+      const bottom = px(y0 + 1, x0) + (px(y0 + 1, x0 + 1) - px(y0 + 1, x0)) * lx;
+      return top + (bottom - top) * ly;
+    };
+    const cases: [Entry[], number[], (v: number[]) => number[]][] = [
+      [
+        [op('tf.math.l2_normalize', 'math.l2_normalize', ref('conv'), { axis: -1 })],
+        [2, 3, 4],
+        (v) =>
+          v.map((x, k) => {
+            const pixel = v.slice(k - (k % 4), k - (k % 4) + 4);
+            return x / Math.sqrt(pixel.reduce((a, b) => a + b * b, 0));
+          }),
+      ],
+      [
+        [op('tf.nn.depth_to_space', 'nn.depth_to_space', ref('conv'), { block_size: 2 })],
+        [4, 6, 1],
+        (v) => grid(4, 6, 1, (y, x) => at(v, y >> 1, x >> 1, (y % 2) * 2 + (x % 2))),
+      ],
+      [
+        [op('tf.image.resize', 'image.resize', ref('conv'), { size: [4, 5] })],
+        [4, 5, 4],
+        (v) => grid(4, 5, 4, (y, x, c) => bilinear(v, y, x, c)),
+      ],
+      [
+        [op('tf.image.resize', 'image.resize', ref('conv'), { size: [4, 5], method: 'nearest' })],
+        [4, 5, 4],
+        (v) =>
+          grid(4, 5, 4, (y, x, c) =>
+            at(v, Math.min(Math.floor(((y + 0.5) * 2) / 4), 1), Math.min(Math.floor(((x + 0.5) * 3) / 5), 2), c),
+          ),
+      ],
+      [
+        [
+          op('tf.pad', 'pad', ref('conv'), {
+            paddings: [
+              [0, 0],
+              [1, 0],
+              [0, 2],
+              [0, 0],
+            ],
+            constant_values: 7,
+          }),
+        ],
+        [3, 5, 4],
+        (v) => grid(3, 5, 4, (y, x, c) => (y < 1 || x > 2 ? 7 : at(v, y - 1, x, c))),
+      ],
+      [
+        [
+          op('tf.pad', 'pad', ref('conv'), {
+            paddings: [
+              [0, 0],
+              [1, 1],
+              [0, 2],
+              [0, 0],
+            ],
+            mode: 'REFLECT',
+          }),
+        ],
+        [4, 5, 4],
+        (v) => grid(4, 5, 4, (y, x, c) => at(v, [1, 0, 1, 0][y], [0, 1, 2, 1, 0][x], c)),
+      ],
+      [
+        [
+          op('tf.math.reduce_max', 'math.reduce_max', ref('conv'), { axis: -1, keepdims: true }),
+          op('tf.squeeze', 'squeeze', ref('tf.math.reduce_max'), { axis: -1 }),
+        ],
+        [2, 3],
+        (v) => grid(2, 3, 1, (y, x) => Math.max(...[0, 1, 2, 3].map((c) => at(v, y, x, c)))),
+      ],
+      [[op('tf.cast', 'cast', ref('conv'), { dtype: 'float32' })], [2, 3, 4], (v) => v],
+    ];
+    for (const [entries, shape, want] of cases) {
+      const net = await importNetwork(file(entries), { normalization: 'none' });
+      const conv = (await read(net, img, 'conv')).values;
+      const out = await read(net, img, entries.at(-1)!.name);
+      expect(out.shape, entries.at(-1)!.name).toEqual(shape);
+      for (const [k, v] of want(conv).entries())
+        expect(out.values[k], `${entries.at(-1)!.name} ${k}`).toBeCloseTo(v, 4);
+      net.dispose();
+    }
+    img.dispose();
+  });
+
+  it('refuses operations and arguments it does not compute, naming the layer and the call', async () => {
     const cases: [Entry, string][] = [
       [
-        op('tf.image.resize', 'image.resize', ref('conv'), { size: [4, 6] }),
-        "its layer 'tf.image.resize' (TFOpLambda) calls tf.image.resize, which this library does not compute",
+        op('tf.math.cumsum', 'math.cumsum', ref('conv'), { axis: 1 }),
+        "its layer 'tf.math.cumsum' (TFOpLambda) calls tf.math.cumsum, which this library does not compute",
+      ],
+      [
+        // Resized with antialiasing, or without the axes to squeeze named: not as Keras's shapes say (refused).
+        op('tf.image.resize', 'image.resize', ref('conv'), { size: [4, 6], antialias: true }),
+        "its layer 'tf.image.resize' (TFOpLambda) calls tf.image.resize with antialias=true, which this library does " +
+          'not compute',
+      ],
+      [
+        op('tf.squeeze', 'squeeze', ref('conv'), {}),
+        "its layer 'tf.squeeze' (TFOpLambda) calls tf.squeeze with axis=null, which this library does not compute",
       ],
       [
         op('tf.math.reduce_mean', 'math.reduce_mean', ref('conv'), { axis: 1, keepdims: false, foo: 2 }),
@@ -287,8 +395,8 @@ describe('importNetwork: TensorFlow operations in a Keras model (TFOpLambda)', (
           config: { function: '__operators__.getitem' },
           call: [...ref('conv'), { slice_spec: [{ start: null, stop: null, step: null }, ref('conv')] }],
         },
-        "its layer 'tf.__operators__.getitem' (SlicingOpLambda) calls tf.__operators__.getitem with a 'slice_spec' " +
-          'it cannot read',
+        "its layer 'tf.__operators__.getitem' (SlicingOpLambda) calls tf.__operators__.getitem with " +
+          'slice_spec=[{"start":null,"stop":null,"step":null},["conv",0,0]], which this library does not compute',
       ],
       [
         {
@@ -307,8 +415,9 @@ describe('importNetwork: TensorFlow operations in a Keras model (TFOpLambda)', (
           config: { function: '__operators__.getitem' },
           call: [...ref('conv'), { slice_spec: [{ class_name: '__ellipsis__' }, { class_name: '__ellipsis__' }] }],
         },
-        "its layer 'tf.__operators__.getitem' (SlicingOpLambda) calls tf.__operators__.getitem with a 'slice_spec' " +
-          'it cannot read',
+        "its layer 'tf.__operators__.getitem' (SlicingOpLambda) calls tf.__operators__.getitem with " +
+          'slice_spec=[{"class_name":"__ellipsis__"},{"class_name":"__ellipsis__"}], which this library does not ' +
+          'compute',
       ],
     ];
     for (const [entry, why] of cases) {
