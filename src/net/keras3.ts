@@ -198,6 +198,16 @@ const OPERATION_FUNCTIONS: Readonly<Record<string, string>> = {
   GetItem: '__operators__.getitem',
   Stack: 'stack',
   Concatenate: 'concat',
+  Reshape: 'reshape',
+  ExpandDims: 'expand_dims',
+  Squeeze: 'squeeze',
+  Transpose: 'transpose',
+  Clip: 'clip_by_value',
+  Softmax: 'nn.softmax',
+  Cast: 'cast',
+  Normalize: 'math.l2_normalize',
+  Resize: 'image.resize',
+  Pad: 'pad',
 };
 
 /** The operations above that take a second argument, by the name TensorFlow gives it. */
@@ -212,9 +222,45 @@ const SECOND: Readonly<Record<string, string>> = {
   Power: 'y',
   GetItem: 'slice_spec',
 };
-/** The operations above that reduce along the axes of their config, and those whose argument is a list of tensors. */
-const REDUCTIONS = new Set(['Mean', 'Sum', 'Max', 'Min']);
+/** The operations above whose argument is a list of tensors. */
 const LISTS = new Set(['Stack', 'Concatenate']);
+
+/** A reduction's arguments from its config. */
+const reduction = (c: Json): Json | string =>
+  c.initial != null ? 'with an initial value' : { axis: untuple(c.axis) ?? null, keepdims: c.keepdims === true };
+
+/**
+ * The TensorFlow arguments of the operations above that keep theirs in their config (`ops.mean(x, axis=[1, 2])`), by
+ * TensorFlow's names, or why they cannot be read (a phrase after "with"). Read by kerasOps.ts, which refuses what it
+ * does not compute (a resize with antialiasing, a cast to an integer type).
+ */
+const CONFIG_ARGUMENTS: Readonly<Record<string, (c: Json) => Json | string>> = {
+  Mean: reduction,
+  Sum: reduction,
+  Max: reduction,
+  Min: reduction,
+  Stack: (c) => ({ axis: c.axis ?? 0 }),
+  Concatenate: (c) => ({ axis: c.axis ?? 0 }),
+  Reshape: (c) => ({ shape: untuple(c.newshape ?? c.new_shape) }),
+  ExpandDims: (c) => ({ axis: c.axis }),
+  Squeeze: (c) => ({ axis: untuple(c.axis) ?? null }),
+  Transpose: (c) => ({ perm: untuple(c.axes) ?? null }),
+  Clip: (c) => ({ clip_value_min: c.x_min, clip_value_max: c.x_max }),
+  Softmax: (c) => ({ axis: c.axis ?? -1 }),
+  Cast: (c) => ({ dtype: policyName(c.dtype) }),
+  // Keras 3's x · rsqrt(max(Σx², ε²)) is TensorFlow's l2_normalize with ε² (ε is Keras's 1e-7 unless given).
+  Normalize: (c) =>
+    c.order !== undefined && c.order !== 2
+      ? `with order ${c.order}`
+      : { axis: untuple(c.axis === undefined ? -1 : c.axis), epsilon: Number(c.epsilon ?? 1e-7) ** 2 },
+  Resize: (c) =>
+    c.crop_to_aspect_ratio === true || c.pad_to_aspect_ratio === true
+      ? 'keeping the aspect ratio'
+      : c.data_format === 'channels_first'
+        ? 'channels first'
+        : { size: untuple(c.size), method: c.interpolation ?? 'bilinear', antialias: c.antialias === true },
+  Pad: (c) => ({ paddings: untuple(c.pad_width), mode: String(c.mode ?? 'constant').toUpperCase() }),
+};
 
 /** A Keras 3 tuple (`{class_name: '__tuple__', config: {value}}`) as its list; anything else as it is. */
 const untuple = (v: unknown) =>
@@ -234,8 +280,8 @@ function constantOf(v: unknown): unknown {
 /**
  * Rewrites a Keras 3 operation (see {@link isOperation}) in place into the `TFOpLambda` (a slice: `SlicingOpLambda`)
  * layer Keras 2 would have written for it (read by kerasOps.ts), or says why it cannot. Its arguments are its call's
- * (tensors or constants; a list of tensors for a stack or concatenation); a reduction's axes and `keepdims`, and the
- * axis of a stack or concatenation, are in its config. An operation outside {@link OPERATION_FUNCTIONS} is refused,
+ * (tensors or constants; a list of tensors for a stack or concatenation); the others, such as a reduction's axes, are
+ * in its config ({@link CONFIG_ARGUMENTS}). An operation outside {@link OPERATION_FUNCTIONS} is refused,
  * never read as a layer that happens to share its class name.
  */
 function rewriteOperation(layer: Json, name: string, nested: ReadonlySet<string>): string | null {
@@ -281,12 +327,9 @@ function rewriteOperation(layer: Json, name: string, nested: ReadonlySet<string>
   const operand = (i: Item) => ('ref' in i ? i.ref : i.value);
   const kwargs: Json = {};
   if (cls in SECOND) kwargs[SECOND[cls]] = operand(items[1]);
-  if (REDUCTIONS.has(cls)) {
-    if (config.initial != null) return `${what}, with an initial value`;
-    kwargs.axis = untuple(config.axis) ?? null;
-    kwargs.keepdims = config.keepdims === true;
-  }
-  if (LISTS.has(cls)) kwargs.axis = config.axis ?? 0;
+  const fromConfig = CONFIG_ARGUMENTS[cls]?.(config) ?? {};
+  if (typeof fromConfig === 'string') return `${what}, ${fromConfig}`;
+  Object.assign(kwargs, fromConfig);
   const first = items[0];
   // A slice is a SlicingOpLambda in Keras 2 (kerasOps.ts reads it as such).
   layer.class_name = cls === 'GetItem' ? 'SlicingOpLambda' : 'TFOpLambda';

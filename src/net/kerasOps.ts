@@ -288,6 +288,7 @@ const OPERATIONS: readonly Operation[] = [
   {
     symbols: ['expand_dims'],
     params: ['input', 'axis'],
+    read: { axis: (v) => (Number.isSafeInteger(v) ? v : undefined) },
     run: ([x, axis]) => tf.expandDims(T(x), Number(axis)),
     shape: ([x, axis]) => {
       const s = [...(x as Shape)];

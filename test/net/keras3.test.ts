@@ -168,6 +168,68 @@ const KERAS3_ACTIVATIONS: Record<string, (x: number) => number> = {
   sparse_sigmoid: (x) => (x <= -1 ? 0 : x >= 1 ? 1 : 0.5 * (x + 1)),
 };
 
+/** A Keras 3 reference to the output of layer `name` (its first call). */
+const k3Tensor = (name: string) => ({
+  class_name: '__keras_tensor__',
+  config: { shape: null, dtype: 'float32', keras_history: [name, 0, 0] },
+});
+
+/** A Keras 3 operation entry (`keras.ops`), called once with `args`. */
+const k3Operation = (
+  cls: string,
+  name: string,
+  args: unknown[],
+  config: Record<string, unknown> = {},
+  module = 'keras.src.ops.numpy',
+) => ({
+  module,
+  class_name: cls,
+  config: { name, ...config },
+  registered_name: null,
+  name,
+  inbound_nodes: [{ args, kwargs: {} }],
+});
+
+/**
+ * A Keras 3 functional model file: a [2, 3, 3] image, `ops` (operations on it), then, with `kernel` (3 × 2 weights), a
+ * 1×1 convolution to 2 channels of the last of them. The output is the last layer.
+ */
+function k3Model(ops: Record<string, unknown>[], kernel?: number[]) {
+  const conv = {
+    module: 'keras.layers',
+    class_name: 'Conv2D',
+    config: { name: 'conv', filters: 2, kernel_size: [1, 1], use_bias: false, dtype: POLICY },
+    registered_name: null,
+    name: 'conv',
+    inbound_nodes: [{ args: [k3Tensor(String(ops.at(-1)?.name ?? 'img'))], kwargs: {} }],
+  };
+  return tf.io.fromMemory({
+    modelTopology: {
+      class_name: 'Functional',
+      config: {
+        name: 'net',
+        trainable: true,
+        layers: [
+          {
+            class_name: 'InputLayer',
+            name: 'img',
+            config: { batch_shape: [null, 2, 3, 3], dtype: 'float32', name: 'img' },
+            inbound_nodes: [],
+          },
+          ...ops,
+          ...(kernel ? [conv] : []),
+        ],
+        input_layers: [['img', 0, 0]],
+        output_layers: [[kernel ? 'conv' : String(ops.at(-1)?.name), 0, 0]],
+      },
+      keras_version: '3.3.3',
+      backend: 'tensorflow',
+    },
+    weightSpecs: kernel ? [{ name: 'conv/kernel', shape: [1, 1, 3, 2], dtype: 'float32' }] : [],
+    weightData: Float32Array.from(kernel ?? []).buffer,
+  });
+}
+
 describe('importNetwork: Keras 3 model files', () => {
   it('reads one as the same model in Keras 2 format: every layer gives the same activations', async () => {
     const [net3, net2] = [
@@ -519,53 +581,11 @@ describe('importNetwork: Keras 3 model files', () => {
   it("computes keras.applications's preprocess_input in a Keras 3 model (Caffe's and PyTorch's)", async () => {
     // Keras 3's preprocess_input on a model's input: Caffe's RGB to BGR as ops.stack([x[..., i] for i in (2, 1, 0)],
     // axis=-1), then its mean added as a tensor constant shaped [1, 1, 1, 3]; PyTorch's / 255, mean, / std.
-    const tensor = (name: string) => ({
-      class_name: '__keras_tensor__',
-      config: { shape: null, dtype: 'float32', keras_history: [name, 0, 0] },
-    });
-    const constant = (value: unknown, cls = '__tensor__') => ({ class_name: cls, config: { value, dtype: 'float32' } });
-    const op = (cls: string, name: string, args: unknown[], config: Record<string, unknown> = {}) => ({
-      module: 'keras.src.ops.numpy',
-      class_name: cls,
-      config: { name, ...config },
-      registered_name: null,
-      name,
-      inbound_nodes: [{ args, kwargs: {} }],
-    });
     const mean = [103.939, 116.779, 123.68];
-    const model = (ops: Record<string, unknown>[]) =>
-      tf.io.fromMemory({
-        modelTopology: {
-          class_name: 'Functional',
-          config: {
-            name: 'net',
-            trainable: true,
-            layers: [
-              {
-                class_name: 'InputLayer',
-                name: 'img',
-                config: { batch_shape: [null, 2, 3, 3], dtype: 'float32', name: 'img' },
-                inbound_nodes: [],
-              },
-              ...ops,
-              {
-                module: 'keras.layers',
-                class_name: 'Conv2D',
-                config: { name: 'conv', filters: 2, kernel_size: [1, 1], use_bias: false, dtype: POLICY },
-                registered_name: null,
-                name: 'conv',
-                inbound_nodes: [{ args: [tensor(String(ops.at(-1)?.name))], kwargs: {} }],
-              },
-            ],
-            input_layers: [['img', 0, 0]],
-            output_layers: [['conv', 0, 0]],
-          },
-          keras_version: '3.3.3',
-          backend: 'tensorflow',
-        },
-        weightSpecs: [{ name: 'conv/kernel', shape: [1, 1, 3, 2], dtype: 'float32' }],
-        weightData: Float32Array.from([1, 0, 0, 1, 0, 0]).buffer, // conv: channels 0 and 1 of its input
-      });
+    const tensor = k3Tensor;
+    const constant = (value: unknown, cls = '__tensor__') => ({ class_name: cls, config: { value, dtype: 'float32' } });
+    const op = k3Operation;
+    const model = (ops: Record<string, unknown>[]) => k3Model(ops, [1, 0, 0, 1, 0, 0]);
     const ellipsis = { class_name: '__ellipsis__', config: {} };
     const caffe = await importNetwork(
       model([
@@ -619,6 +639,92 @@ describe('importNetwork: Keras 3 model files', () => {
     img.dispose();
     caffe.dispose();
     torch.dispose();
+  });
+
+  it("computes Keras 3's shape, image and normalizing operations as TensorFlow's", async () => {
+    const img = tf.tensor3d(
+      Array.from({ length: 18 }, (_, i) => ((i * 37) % 23) - 9),
+      [2, 3, 3],
+    );
+    const x = tf.expandDims(img, 0);
+    const t = k3Tensor('img');
+    const image = 'keras.src.ops.image';
+    // Each operation on the image, and what TensorFlow computes for it.
+    const cases: [Record<string, unknown>[], () => tf.Tensor][] = [
+      [[k3Operation('Reshape', 'op', [t], { newshape: [-1, 3, 2, 3] })], () => tf.reshape(x, [1, 3, 2, 3])],
+      [
+        [
+          k3Operation('ExpandDims', 'expand', [t], { axis: -1 }),
+          k3Operation('Squeeze', 'op', [k3Tensor('expand')], { axis: [4] }),
+        ],
+        () => x,
+      ],
+      [[k3Operation('Transpose', 'op', [t], { axes: [0, 2, 1, 3] })], () => tf.transpose(x, [0, 2, 1, 3])],
+      [[k3Operation('Clip', 'op', [t], { x_min: -3, x_max: 5 })], () => tf.clipByValue(x, -3, 5)],
+      [[k3Operation('Softmax', 'op', [t], { axis: -1 }, 'keras.src.ops.nn')], () => tf.softmax(x)],
+      [[k3Operation('Cast', 'op', [t], { dtype: 'float32' }, 'keras.src.ops.core')], () => x],
+      [
+        [k3Operation('Normalize', 'op', [t], { axis: -1, order: 2, epsilon: null }, 'keras.src.ops.nn')],
+        () => tf.div(x, tf.sqrt(tf.sum(tf.square(x), -1, true))),
+      ],
+      [
+        [k3Operation('Resize', 'op', [t], { size: [4, 5], interpolation: 'nearest', antialias: false }, image)],
+        () => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [4, 5], false, true),
+      ],
+      [
+        [
+          k3Operation('Pad', 'op', [t], {
+            pad_width: [
+              [0, 0],
+              [1, 0],
+              [0, 2],
+              [0, 0],
+            ],
+            mode: 'reflect',
+          }),
+        ],
+        () =>
+          tf.mirrorPad(
+            x,
+            [
+              [0, 0],
+              [1, 0],
+              [0, 2],
+              [0, 0],
+            ],
+            'reflect',
+          ),
+      ],
+    ];
+    for (const [ops, want] of cases) {
+      const net = await importNetwork(k3Model(ops), { normalization: 'none' });
+      const got = await activations(net, img, 'op');
+      const expected = tf.squeeze(want(), [0]);
+      expect(got.shape, String(ops[0].class_name)).toEqual(expected.shape);
+      const [g, e] = [Array.from(await got.data()), Array.from(await expected.data())];
+      for (const [k, v] of e.entries()) expect(g[k], `${ops[0].class_name} ${k}`).toBeCloseTo(v, 5);
+      tf.dispose([got, expected]);
+      net.dispose();
+    }
+    tf.dispose([img, x]);
+    // What differs from TensorFlow's functions is refused, naming the layer.
+    const refused: [Record<string, unknown>, RegExp][] = [
+      [
+        k3Operation('Resize', 'op', [t], { size: [4, 5], crop_to_aspect_ratio: true }, image),
+        /its layer 'op' is the operation keras\.ops Resize, keeping the aspect ratio/,
+      ],
+      [
+        k3Operation('Resize', 'op', [t], { size: [4, 5], interpolation: 'bicubic' }, image),
+        /its layer 'op' \(TFOpLambda\) calls tf\.image\.resize with method="bicubic", which this library does not/,
+      ],
+      [
+        k3Operation('Normalize', 'op', [t], { axis: -1, order: 1 }, 'keras.src.ops.nn'),
+        /its layer 'op' is the operation keras\.ops Normalize, with order 1/,
+      ],
+    ];
+    for (const [op, why] of refused) {
+      await expectThrowsNoLeak(() => importNetwork(k3Model([op]), { normalization: 'none' }), TypeError, why);
+    }
   });
 
   it('refuses what it cannot rewrite for certain, naming the layer and what to convert instead', async () => {
