@@ -190,19 +190,26 @@ const k3Operation = (
   inbound_nodes: [{ args, kwargs: {} }],
 });
 
+/** A 1×1 convolution `name` without bias, from 3 channels of layer `from` to `kernel.length / 3`, and its weight. */
+const k3Conv = (name: string, from: string, kernel: number[]) => ({
+  layer: k3Operation(
+    'Conv2D',
+    name,
+    [k3Tensor(from)],
+    { filters: kernel.length / 3, kernel_size: [1, 1], use_bias: false, dtype: POLICY },
+    'keras.layers',
+  ),
+  weight: { name: `${name}/kernel`, shape: [1, 1, 3, kernel.length / 3], values: kernel },
+});
+
 /**
- * A Keras 3 functional model file: a [2, 3, 3] image, `ops` (operations on it), then, with `kernel` (3 × 2 weights), a
- * 1×1 convolution to 2 channels of the last of them. The output is the last layer.
+ * A Keras 3 functional model file: a [2, 3, 3] image named `img`, then `layers` (the last is the output) and their
+ * `weights`.
  */
-function k3Model(ops: Record<string, unknown>[], kernel?: number[]) {
-  const conv = {
-    module: 'keras.layers',
-    class_name: 'Conv2D',
-    config: { name: 'conv', filters: 2, kernel_size: [1, 1], use_bias: false, dtype: POLICY },
-    registered_name: null,
-    name: 'conv',
-    inbound_nodes: [{ args: [k3Tensor(String(ops.at(-1)?.name ?? 'img'))], kwargs: {} }],
-  };
+function k3Model(
+  layers: Record<string, unknown>[],
+  weights: { name: string; shape: number[]; values: number[] }[] = [],
+) {
   return tf.io.fromMemory({
     modelTopology: {
       class_name: 'Functional',
@@ -216,17 +223,16 @@ function k3Model(ops: Record<string, unknown>[], kernel?: number[]) {
             config: { batch_shape: [null, 2, 3, 3], dtype: 'float32', name: 'img' },
             inbound_nodes: [],
           },
-          ...ops,
-          ...(kernel ? [conv] : []),
+          ...layers,
         ],
         input_layers: [['img', 0, 0]],
-        output_layers: [[kernel ? 'conv' : String(ops.at(-1)?.name), 0, 0]],
+        output_layers: [[String(layers.at(-1)?.name), 0, 0]],
       },
       keras_version: '3.3.3',
       backend: 'tensorflow',
     },
-    weightSpecs: kernel ? [{ name: 'conv/kernel', shape: [1, 1, 3, 2], dtype: 'float32' }] : [],
-    weightData: Float32Array.from(kernel ?? []).buffer,
+    weightSpecs: weights.map(({ name, shape }) => ({ name, shape, dtype: 'float32' as const })),
+    weightData: Float32Array.from(weights.flatMap((w) => w.values)).buffer,
   });
 }
 
@@ -478,53 +484,21 @@ describe('importNetwork: Keras 3 model files', () => {
   });
 
   it("computes Keras 3's operations on layer outputs (MobileNetV3's hard sigmoid, ReLU(6)(x + 3) · 1/6)", async () => {
-    const tensor = (name: string) => ({
-      class_name: '__keras_tensor__',
-      config: { shape: null, dtype: 'float32', keras_history: [name, 0, 0] },
-    });
+    const tensor = k3Tensor;
     const entry = (
       cls: string,
       name: string,
       config: Record<string, unknown>,
       args: unknown[],
       module = 'keras.layers',
-    ) => ({
-      module,
-      class_name: cls,
-      config: { name, ...config },
-      registered_name: null,
-      name,
-      inbound_nodes: [{ args, kwargs: {} }],
-    });
+    ) => k3Operation(cls, name, args, config, module);
     const ops = 'keras.src.ops.numpy';
-    const topology = (last: Record<string, unknown>[]) => ({
-      class_name: 'Functional',
-      config: {
-        name: 'net',
-        trainable: true,
-        layers: [
-          {
-            class_name: 'InputLayer',
-            name: 'img',
-            config: { batch_shape: [null, 2, 3, 3], dtype: 'float32', name: 'img' },
-            inbound_nodes: [],
-          },
-          entry('Conv2D', 'conv', { filters: 4, kernel_size: [1, 1], use_bias: false, dtype: POLICY }, [tensor('img')]),
-          ...last,
-        ],
-        input_layers: [['img', 0, 0]],
-        output_layers: [[String(last.at(-1)?.name), 0, 0]],
-      },
-      keras_version: '3.3.3',
-      backend: 'tensorflow',
-    });
-    const kernel = Array.from({ length: 12 }, (_, i) => Math.sin(i * 1.9) * 2);
-    const source = (last: Record<string, unknown>[]) =>
-      tf.io.fromMemory({
-        modelTopology: topology(last),
-        weightSpecs: [{ name: 'conv/kernel', shape: [1, 1, 3, 4], dtype: 'float32' }],
-        weightData: Float32Array.from(kernel).buffer,
-      });
+    const conv = k3Conv(
+      'conv',
+      'img',
+      Array.from({ length: 12 }, (_, i) => Math.sin(i * 1.9) * 2),
+    );
+    const source = (last: Record<string, unknown>[]) => k3Model([conv.layer, ...last], [conv.weight]);
     const net = await importNetwork(
       source([
         entry('Add', 'add', {}, [tensor('conv'), 3.0], ops),
@@ -585,7 +559,11 @@ describe('importNetwork: Keras 3 model files', () => {
     const tensor = k3Tensor;
     const constant = (value: unknown, cls = '__tensor__') => ({ class_name: cls, config: { value, dtype: 'float32' } });
     const op = k3Operation;
-    const model = (ops: Record<string, unknown>[]) => k3Model(ops, [1, 0, 0, 1, 0, 0]);
+    // The convolution passes channels 0 and 1 of the last operation through.
+    const model = (ops: Record<string, unknown>[]) => {
+      const conv = k3Conv('conv', String(ops.at(-1)?.name), [1, 0, 0, 1, 0, 0]);
+      return k3Model([...ops, conv.layer], [conv.weight]);
+    };
     const ellipsis = { class_name: '__ellipsis__', config: {} };
     const caffe = await importNetwork(
       model([
