@@ -418,36 +418,58 @@ function rescalingText(cfg: Record<string, unknown>): string {
 /** The Keras layers that scale pixels: one that reads a model's image means the model scales them itself. */
 const SCALING_LAYERS = new Set(['Rescaling', 'Normalization', 'TFOpLambda']);
 
+/** How deep {@link kerasScalingLayer} looks into models nested in models. */
+const MAX_SCALING_DEPTH = 8;
+
 /**
- * The layer of a Keras model that scales its pixels itself, if one reads the model's image: a `Rescaling`, a
- * `Normalization` or a TensorFlow operation (keras.applications's `preprocess_input` inside the model), also as the
- * first layer of a nested model that reads the image (EfficientNet scales inside itself). Its name as the layer
- * table gives it (`'base/rescaling'`) and what it does (an operation's call, `img[..., ::-1]`; a `Rescaling`'s
- * numbers; another layer's class), or null. A list of models, not recursion.
+ * The layer of a Keras model that prepares its pixels itself, if one reads the model's image: a `Rescaling`, a
+ * `Normalization` or a TensorFlow operation (keras.applications's `preprocess_input` inside the model), also after
+ * layers that pass the image through at inference (TensorFlow's transfer-learning tutorial augments it first, in a
+ * nested `Sequential`) or as the first layer of a nested model (EfficientNet scales inside itself). Its name as the
+ * layer table gives it (`'base/rescaling'`) and what it does (an operation's call, `img[..., ::-1]`; a `Rescaling`'s
+ * numbers; another layer's class), or null.
  */
 export function kerasScalingLayer(model: KLayer): { name: string; what: string } | null {
-  const models: [KLayer, string][] = [[model, '']];
-  for (let next = models.pop(); next !== undefined; next = models.pop()) {
-    const [m, path] = next;
-    const input = m.inputs?.[0]?.sourceLayer;
-    if (!input) continue;
-    for (const layer of m.layers ?? []) {
-      const node = layer.inboundNodes.find((n) => n.inputTensors.some((t) => t.sourceLayer === input));
-      if (layer === input || node === undefined) continue;
-      if (isContainer(layer)) models.push([layer, `${path}${layer.name}/`]);
-      else if (SCALING_LAYERS.has(layer.getClassName())) {
-        // An operation as its call (`img[..., ::-1]`), a Rescaling with its numbers (which say what it expects).
-        const cls = layer.getClassName();
-        const call = describeOpLayer(
-          layer,
-          node.inputTensors.map((t) => t.sourceLayer.name),
-        );
-        const what = call ?? (cls === 'Rescaling' ? rescalingText(layer.getConfig()) : cls);
-        return { name: `${path}${layer.name}`, what };
-      }
+  return scalingIn(model, '', 0).found;
+}
+
+/**
+ * {@link kerasScalingLayer} in model `m` (its layers named `path` + their names), and whether its output is still
+ * its image, passed through. Nested models `depth` deep; deeper than {@link MAX_SCALING_DEPTH} is not looked into.
+ */
+function scalingIn(
+  m: KLayer,
+  path: string,
+  depth: number,
+): { found: { name: string; what: string } | null; image: boolean } {
+  const input = m.inputs?.[0]?.sourceLayer;
+  if (!input || depth > MAX_SCALING_DEPTH) return { found: null, image: false };
+  // The layers whose output is the image itself.
+  const image = new Set<KLayer>([input]);
+  for (const layer of m.layers ?? []) {
+    const node = layer.inboundNodes.find(
+      (n) => n.inputTensors.length === 1 && image.has(n.inputTensors[0].sourceLayer),
+    );
+    if (layer === input || node === undefined) continue;
+    const cls = layer.getClassName();
+    if (isContainer(layer)) {
+      const inner = scalingIn(layer, `${path}${layer.name}/`, depth + 1);
+      if (inner.found) return inner;
+      if (inner.image) image.add(layer);
+    } else if (passThroughRole(cls)) {
+      image.add(layer);
+    } else if (SCALING_LAYERS.has(cls)) {
+      // An operation as its call (`img[..., ::-1]`), a Rescaling with its numbers (which say what it expects).
+      const call = describeOpLayer(
+        layer,
+        node.inputTensors.map((t) => t.sourceLayer.name),
+      );
+      const what = call ?? (cls === 'Rescaling' ? rescalingText(layer.getConfig()) : cls);
+      return { found: { name: `${path}${layer.name}`, what }, image: false };
     }
   }
-  return null;
+  const last = m.outputs?.[0]?.sourceLayer;
+  return { found: null, image: last !== undefined && image.has(last) };
 }
 
 /**

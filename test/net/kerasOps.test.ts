@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { activations } from '../../src/net/activations.js';
+import { classify } from '../../src/net/classify.js';
 import { importNetwork } from '../../src/net/importNetwork.node.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 
@@ -365,6 +366,132 @@ describe('importNetwork: TensorFlow operations in a Keras model (TFOpLambda)', (
       net.dispose();
     }
     img.dispose();
+  });
+
+  it("imports TensorFlow's transfer-learning tutorial model: augmentation, preprocessing, a frozen base", async () => {
+    // As tf_keras saves it: a nested Sequential of augmentation layers, mobilenet_v2.preprocess_input as two
+    // operations, the base (a nested functional model) called with training=False, then pooling, dropout and a head.
+    const S = 16;
+    const input = (name: string) => ({
+      class_name: 'InputLayer',
+      name,
+      config: { batch_input_shape: [null, S, S, 3], dtype: 'float32', sparse: false, ragged: false, name },
+      inbound_nodes: [],
+    });
+    const layer = (cls: string, name: string, config: Record<string, unknown>, call: unknown) => ({
+      class_name: cls,
+      name,
+      config: { name, trainable: true, dtype: 'float32', ...config },
+      inbound_nodes: [call],
+    });
+    const base = {
+      class_name: 'Functional',
+      name: 'mobilenetv2_1.00_160',
+      config: {
+        name: 'mobilenetv2_1.00_160',
+        trainable: false,
+        layers: [
+          input('input_1'),
+          layer(
+            'Conv2D',
+            'Conv1',
+            { filters: 4, kernel_size: [3, 3], strides: [2, 2], padding: 'same', use_bias: false },
+            [ref('input_1', {})],
+          ),
+          layer('ReLU', 'out_relu', { max_value: 6.0, negative_slope: 0.0, threshold: 0.0 }, [ref('Conv1', {})]),
+        ],
+        input_layers: [['input_1', 0, 0]],
+        output_layers: [['out_relu', 0, 0]],
+      },
+      inbound_nodes: [[ref('tf.math.subtract', { training: false })]],
+    };
+    const augmentation = {
+      class_name: 'Sequential',
+      name: 'sequential',
+      config: {
+        name: 'sequential',
+        layers: [
+          { class_name: 'InputLayer', config: input('random_flip_input').config },
+          { class_name: 'RandomFlip', config: { name: 'random_flip', mode: 'horizontal', seed: null } },
+          { class_name: 'RandomRotation', config: { name: 'random_rotation', factor: 0.2, fill_mode: 'reflect' } },
+        ],
+      },
+      inbound_nodes: [[ref('input_2', {})]],
+    };
+    const kernel = Array.from({ length: 108 }, (_, i) => Math.sin(i * 0.7) * 0.5);
+    const head = Array.from({ length: 10 }, (_, i) => Math.cos(i * 1.1));
+    const source = tf.io.fromMemory({
+      modelTopology: {
+        class_name: 'Functional',
+        config: {
+          name: 'model',
+          layers: [
+            input('input_2'),
+            augmentation,
+            layer('TFOpLambda', 'tf.math.truediv', { function: 'math.truediv' }, ['sequential', 1, 0, { y: 127.5 }]),
+            layer('TFOpLambda', 'tf.math.subtract', { function: 'math.subtract' }, [
+              ...ref('tf.math.truediv'),
+              { y: 1 },
+            ]),
+            base,
+            layer('GlobalAveragePooling2D', 'pool', {}, [['mobilenetv2_1.00_160', 1, 0, {}]]),
+            layer('Dropout', 'dropout', { rate: 0.2 }, [ref('pool', { training: false })]),
+            layer('Dense', 'dense', { units: 2, activation: 'softmax' }, [ref('dropout', {})]),
+          ],
+          input_layers: [['input_2', 0, 0]],
+          output_layers: [['dense', 0, 0]],
+        },
+        keras_version: '2.15.0',
+        backend: 'tensorflow',
+      },
+      weightSpecs: [
+        { name: 'Conv1/kernel', shape: [3, 3, 3, 4], dtype: 'float32' },
+        { name: 'dense/kernel', shape: [4, 2], dtype: 'float32' },
+        { name: 'dense/bias', shape: [2], dtype: 'float32' },
+      ],
+      weightData: Float32Array.from([...kernel, ...head]).buffer,
+    });
+    // The refusal without a declared scaling names the first layer that prepares the pixels, past the augmentation.
+    await expectThrowsNoLeak(
+      () => importNetwork(source),
+      TypeError,
+      /; its layer 'tf\.math\.truediv' \(tf\.math\.truediv\(sequential, y=127\.5\)\) reads the image and prepares/,
+    );
+    const net = await importNetwork(source, { normalization: 'none', classNames: ['cat', 'dog'] });
+    expect(net.layers.map((l) => [l.name, l.type])).toEqual([
+      ['input_2', 'Image Input'],
+      ['sequential/random_flip', 'Function'],
+      ['sequential/random_rotation', 'Function'],
+      ['sequential', 'Network'],
+      ['tf.math.truediv', 'Function'],
+      ['tf.math.subtract', 'Function'],
+      ['mobilenetv2_1.00_160/Conv1', 'Convolution'],
+      ['mobilenetv2_1.00_160/out_relu', 'Clipped ReLU'],
+      ['mobilenetv2_1.00_160', 'Network'],
+      ['pool', 'Global Average Pooling'],
+      ['dropout', 'Dropout'],
+      ['dense', 'Fully Connected'],
+    ]);
+    // The oracle: the same computation in TensorFlow's operations.
+    const img = tf.tensor3d(
+      Array.from({ length: S * S * 3 }, (_, i) => (i * 37) % 256),
+      [S, S, 3],
+    );
+    const want = tf.tidy(() => {
+      const x = tf.sub(tf.div(tf.expandDims(img, 0), 127.5), 1) as tf.Tensor4D;
+      const conv = tf.relu6(tf.conv2d(x, tf.tensor4d(kernel, [3, 3, 3, 4]), 2, 'same'));
+      const logits = tf.add(tf.matMul(tf.mean(conv, [1, 2]), tf.tensor2d(head.slice(0, 8), [4, 2])), head.slice(8));
+      return tf.softmax(logits);
+    });
+    const scores = Array.from(await want.data());
+    const top = await classify(net, img);
+    expect(top.map((t) => t.label)).toEqual(scores[1] > scores[0] ? ['dog', 'cat'] : ['cat', 'dog']);
+    expect(top[0].score).toBeCloseTo(Math.max(...scores), 5);
+    // Pass-through and elementwise layers: the base runs at other image sizes too.
+    const big = tf.zeros([20, 24, 3]) as tf.Tensor3D;
+    expect((await read(net, big, 'mobilenetv2_1.00_160/out_relu')).shape).toEqual([10, 12, 4]);
+    tf.dispose([img, want, big]);
+    net.dispose();
   });
 
   it('refuses operations and arguments it does not compute, naming the layer and the call', async () => {
