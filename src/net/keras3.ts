@@ -55,11 +55,11 @@ export function modelOf(topology: Json): Json | undefined {
  * `__keras_tensor__` objects; a list of `[layer, node, tensor, kwargs]`), a `LeakyReLU`'s `negative_slope` (Keras 2's
  * `alpha`), the activation `silu` (tfjs-layers's `swish`, the same function), the activation `hard_sigmoid` (Keras 3's
  * is `relu6(x + 3) / 6`, tfjs-layers's `0.2 x + 0.5`: renamed to the library's, see kerasActivations.ts) and the
- * numbers of the calls of nested functional models; operations on layer outputs (`x + 3.0`, `ops.mean`, `x[..., 0]`)
- * become the `TFOpLambda` and `SlicingOpLambda` layers Keras 2 wrote for them (see kerasOps.ts). Refused: other
- * operations, nested `Sequential` models and layers called more than once (a wrong call number would connect other
- * layers without an error), inputs or outputs by name, calls with other arguments than tensors, precisions other than
- * float32 and RMS layer normalization.
+ * numbers of the calls of nested models (functional and `Sequential`); operations on layer outputs (`x + 3.0`,
+ * `ops.mean`, `x[..., 0]`) become the `TFOpLambda` and `SlicingOpLambda` layers Keras 2 wrote for them (see
+ * kerasOps.ts). Refused: other operations, layers and nested models called more than once (a wrong call number would
+ * connect other layers without an error), inputs or outputs by name, calls with other arguments than tensors,
+ * precisions other than float32 and RMS layer normalization.
  */
 export function readKeras3(topology: unknown): Json | string {
   const copy = copyOf(topology) as Json;
@@ -98,15 +98,16 @@ export function copyOf(value: unknown): unknown {
   return root;
 }
 
-/** The functional model classes a file may nest (a nested `Sequential` is refused: see {@link rewriteModel}). */
+/** The functional model classes (a file may nest them, and `Sequential` models). */
 const FUNCTIONAL = new Set(['Functional', 'Model']);
 
 /**
- * Rewrites a model of a Keras 3 file (its config and its layers) in place, or says why it cannot; its nested
- * functional models go on `nestedModels`, to be rewritten the same way. Keras 3 numbers the first call of a nested
- * functional model 0 in the layer calls that read it, where Keras 2 (and tfjs-layers) count the model's own node
- * first and number it 1; both number it 1 in a model's `output_layers`. A nested `Sequential` is refused: whether
- * Keras 3 counts its own node is not certain.
+ * Rewrites a model of a Keras 3 file (its config and its layers) in place, or says why it cannot; its nested models
+ * go on `nestedModels`, to be rewritten the same way. Keras 3 numbers the first call of a nested model 0 in the layer
+ * calls that read it, where Keras 2 (and tfjs-layers) count the model's own node first and number it 1. In a model's
+ * `output_layers` Keras 3 numbers a nested functional model's call 1 (it counts a node linking the model's input to
+ * its output there, as Keras 2 does), a nested `Sequential`'s 0 (it has no such node in Keras 3, but has one in Keras
+ * 2 and tfjs-layers). Each becomes 1.
  */
 function rewriteModel(model: Json, nestedModels: Json[]): string | null {
   const config = model.config as Json;
@@ -129,8 +130,11 @@ function rewriteModel(model: Json, nestedModels: Json[]): string | null {
     first.config.batch_input_shape = config.build_input_shape;
   }
   const nested = new Set<string>();
+  const sequential = new Set<string>();
   for (const layer of layers) {
-    if (isRecord(layer) && FUNCTIONAL.has(String(layer.class_name))) nested.add(String(layer.name));
+    if (!isRecord(layer)) continue;
+    if (FUNCTIONAL.has(String(layer.class_name))) nested.add(String(layer.name));
+    if (layer.class_name === 'Sequential') sequential.add(String(layer.name));
   }
   for (const end of ['input_layers', 'output_layers']) {
     const refs = config[end];
@@ -139,18 +143,19 @@ function rewriteModel(model: Json, nestedModels: Json[]): string | null {
     if (!refs.every((r) => Array.isArray(r) && typeof r[0] === 'string' && r[1] === (nested.has(r[0]) ? 1 : 0))) {
       return `its ${end} name layer calls other than the first`;
     }
+    for (const r of refs) if (sequential.has(r[0])) r[1] = 1;
   }
+  for (const name of sequential) nested.add(name);
   for (const layer of layers) {
     if (!isRecord(layer) || !isRecord(layer.config)) return 'a layer of it has no config';
     const name = String(layer.config.name ?? layer.name);
     const cls = String(layer.class_name);
-    if (cls === 'Sequential') return `its layer '${name}' is a nested Sequential model`;
     if (isOperation(layer)) {
       const problem = rewriteOperation(layer, name, nested);
       if (problem) return problem;
       continue;
     }
-    if (FUNCTIONAL.has(cls)) {
+    if (FUNCTIONAL.has(cls) || cls === 'Sequential') {
       if (!Array.isArray(layer.config.layers)) return `its layer '${name}' is a nested model without a list of layers`;
       nestedModels.push(layer);
     } else {
