@@ -137,13 +137,16 @@ function rewriteModel(model: Json, nestedModels: Json[]): string | null {
     if (layer.class_name === 'Sequential') sequential.add(String(layer.name));
   }
   for (const end of ['input_layers', 'output_layers']) {
-    const refs = config[end];
-    if (refs === undefined) continue;
-    if (!Array.isArray(refs)) return `its ${end} are given by name`;
-    if (!refs.every((r) => Array.isArray(r) && typeof r[0] === 'string' && r[1] === (nested.has(r[0]) ? 1 : 0))) {
-      return `its ${end} name layer calls other than the first`;
-    }
-    for (const r of refs) if (sequential.has(r[0])) r[1] = 1;
+    const given = config[end];
+    if (given === undefined) continue;
+    if (!Array.isArray(given)) return `its ${end} are given by name`;
+    // A model of one input or output (keras.Model(inputs=x, outputs=y)) names it alone, not in a list.
+    const refs: unknown[] = typeof given[0] === 'string' ? [given] : given;
+    config[end] = refs;
+    const firstCall = (r: unknown): r is unknown[] =>
+      Array.isArray(r) && typeof r[0] === 'string' && r[1] === (nested.has(r[0]) ? 1 : 0);
+    if (!refs.every(firstCall)) return `its ${end} name layer calls other than the first`;
+    for (const r of refs) if (sequential.has(String(r[0]))) r[1] = 1;
   }
   for (const name of sequential) nested.add(name);
   for (const layer of layers) {

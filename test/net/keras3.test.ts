@@ -100,16 +100,23 @@ function file(format: 3 | 2, layers: Layer[] = LAYERS, extra: Partial<Layer & { 
   });
 }
 
-/** The topology of a functional model of `layers` (entries as the file writes them) from 'img' to the last one. */
+/**
+ * The topology of a functional model of `layers` (entries as the file writes them) from 'img' to the last one. Keras 3
+ * names a model's one input and output alone (`keras.Model(inputs=x, outputs=y)`), Keras 2 in lists.
+ */
 function functional(format: 3 | 2, layers: Record<string, unknown>[]) {
+  const [input, output] = [
+    ['img', 0, 0],
+    [layers[layers.length - 1].name, 0, 0],
+  ];
   return {
     class_name: 'Functional',
     config: {
       name: 'net',
       trainable: true,
       layers,
-      input_layers: [['img', 0, 0]],
-      output_layers: [[layers[layers.length - 1].name, 0, 0]],
+      input_layers: format === 3 ? input : [input],
+      output_layers: format === 3 ? output : [output],
     },
     keras_version: format === 3 ? '3.3.3' : '2.15.0',
     backend: 'tensorflow',
