@@ -6,7 +6,8 @@
  * pass images through at inference). Registered over tfjs-layers's own, extending it: global pooling that keeps its
  * pooled axes (`keepdims`) and `Conv2D` in `groups`. Changed in place: `CenterCrop` crops as Keras's does and leaves
  * its input's declared shape alone, `Resizing` resizes as Keras's does and declares its output's shape right, and
- * `RandomWidth` resizes in training only. Each computes what Keras's layer computes. Not exported from the package.
+ * `RandomWidth` resizes in training only. Each computes what Keras's layer computes. Keras's names of regularizers and
+ * initializers tfjs-layers lacks are registered too. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { dilateKernel } from './dilation.js';
@@ -67,6 +68,43 @@ export function registerKerasLayers(layers: Layers): void {
   if (centerCrop) fixCenterCrop(centerCrop.prototype);
   const resizing = known.Resizing?.[0] as { prototype: ResizingLayer } | undefined;
   if (resizing) fixResizing(resizing.prototype);
+  registerKerasNames(layers, known);
+}
+
+/** A tfjs-layers class of serializable settings (a regularizer, an initializer) as the classes below extend it. */
+type SettingClass = new (
+  config: Record<string, unknown>,
+) => tf.serialization.Serializable & { getConfig(): tf.serialization.ConfigDict };
+
+/**
+ * Keras's regularizers `L1` and `L2` (what `regularizers.l1(0.01)` and `l2` make since Keras 2.3; tfjs-layers knows
+ * only `L1L2`, and failed with "Unknown regularizer: L2"), its initializers `LecunNormal` and `LecunUniform`
+ * (tfjs-layers spells them `LeCun…`) and Keras 3's `IdentityInitializer` (tfjs-layers's `Identity`): each registered
+ * as the tfjs-layers class that computes the same, under Keras's name and with Keras's defaults, where no class has
+ * that name. A model trained with weight decay loads; at inference these do nothing (the weights are the file's).
+ */
+function registerKerasNames(layers: Layers, known: Record<string, unknown>): void {
+  const classOf = (instance: object) => instance.constructor as SettingClass;
+  const l1l2 = classOf(layers.regularizers.l1l2({ l1: 0, l2: 0 }));
+  const named: [string, SettingClass, (c: Record<string, unknown>) => Record<string, unknown>][] = [
+    ['L1', l1l2, (c) => ({ l1: c.l1 ?? 0.01, l2: 0 })],
+    ['L2', l1l2, (c) => ({ l1: 0, l2: c.l2 ?? 0.01 })],
+    ['LecunNormal', classOf(layers.initializers.leCunNormal({})), (c) => c],
+    ['LecunUniform', classOf(layers.initializers.leCunUniform({})), (c) => c],
+    ['IdentityInitializer', classOf(layers.initializers.identity({})), (c) => c],
+  ];
+  for (const [name, base, args] of named) {
+    if (name in known) continue;
+    const settings = class extends base {
+      static className = name;
+      constructor(config: Record<string, unknown> = {}) {
+        super(args(config));
+      }
+    };
+    tf.serialization.registerClass(
+      settings as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+    );
+  }
 }
 
 /** The centred `boxH`×`boxW` box of an image `[h, w, c]` or `[n, h, w, c]` (its start: half the margin, rounded down). */

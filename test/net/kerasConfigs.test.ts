@@ -535,6 +535,48 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     net.dispose();
   });
 
+  it("reads Keras's names of regularizers and initializers that tfjs-layers lacks (weight decay: L2)", async () => {
+    // regularizers.l2(1e-4), the usual weight decay, is saved as class L2; tfjs-layers knew only L1L2 ("Unknown
+    // regularizer: L2"). LecunNormal is tfjs-layers's LeCunNormal; IdentityInitializer Keras 3's Identity. At
+    // inference none of them changes anything.
+    const settings = {
+      kernel_regularizer: { class_name: 'L2', config: { l2: 1e-4 } },
+      bias_regularizer: { class_name: 'L1', config: { l1: 1e-5 } },
+    };
+    const kernel = Array.from({ length: 2 * 2 * 3 }, (_, i) => Math.sin(i));
+    const file = (extra: Record<string, unknown>[]) =>
+      kerasFile(
+        [
+          { class_name: 'Conv2D', config: { name: 'conv', filters: 3, kernel_size: [2, 2], ...extra[0] } },
+          {
+            class_name: 'Conv2D',
+            config: { name: 'mix', filters: 3, kernel_size: [1, 1], use_bias: false, ...extra[1] },
+          },
+        ],
+        {
+          weights: [
+            { name: 'conv/kernel', shape: [2, 2, 1, 3], values: kernel },
+            { name: 'conv/bias', shape: [3], values: [0.5, -1, 2] },
+            { name: 'mix/kernel', shape: [1, 1, 3, 3], values: [1, 0, 0, 0, 1, 0, 0, 0, 1] },
+          ],
+        },
+      );
+    const named = await importNetwork(
+      file([
+        { ...settings, kernel_initializer: { class_name: 'LecunNormal', config: { seed: null } } },
+        { kernel_initializer: { class_name: 'IdentityInitializer', config: { gain: 1 } } },
+      ]),
+      { normalization: 'none' },
+    );
+    const plain = await importNetwork(file([{}, {}]), { normalization: 'none' });
+    const img = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 4, 1]);
+    const [a, b] = [await activations(named, img, 'mix'), await activations(plain, img, 'mix')];
+    expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
+    tf.dispose([img, a, b]);
+    named.dispose();
+    plain.dispose();
+  });
+
   it("scales by one number per channel as EfficientNet's Rescaling does, and says so in the layer table", async () => {
     const sd = [0.229, 0.224, 0.225].map((s) => 1 / Math.sqrt(s));
     const net = await importNetwork(
