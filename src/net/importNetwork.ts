@@ -14,7 +14,7 @@ import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetw
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { ModelSource } from './modelSource.js';
-import { fixKerasLayers, kerasTopologyProblem } from './kerasConfigs.js';
+import { fixKerasLayers, kerasTopologyProblem, withoutTrainingSettings } from './kerasConfigs.js';
 import { copyOf, isKeras3, modelOf, readKeras3 } from './keras3.js';
 import { registerKerasActivations } from './kerasActivations.js';
 import { hasOpLayers, registerOpLayers, rewriteOpLayers } from './kerasOps.js';
@@ -168,6 +168,9 @@ export async function importNetwork(
     if (problem) throw new TypeError(`${fn}: the model from ${source.what} cannot be read: ${problem}`);
     artifacts = Object.assign({}, artifacts, { modelTopology: topology });
   }
+  // Activity regularizers and weight constraints act in training only; tfjs-layers would act on them while loading.
+  const plain = format === 'layers-model' ? withoutTrainingSettings(artifacts.modelTopology) : null;
+  if (plain) artifacts = Object.assign({}, artifacts, { modelTopology: plain });
   const keras = format === 'layers-model' ? kerasTopologyProblem(artifacts.modelTopology) : null;
   if (keras) throw new RangeError(`${fn}: the model cannot run as Keras runs it: ${keras}`);
   if (format === 'graph-model' && isNetworkFile(artifacts)) {

@@ -4,9 +4,11 @@
  * a `ReLU`'s `negative_slope` and `threshold` are put back into the loaded layers (and the half-pixel centres of a
  * bilinear `UpSampling2D`, which the file gives by its Keras version), a `Conv2DTranspose`'s `output_padding` that
  * changes the layer's size and a convolution's `groups` are refused (global pooling's `keepdims` is put back by
- * kerasLayers.ts). Not exported from the package.
+ * kerasLayers.ts); settings that act in training only but that tfjs-layers acts on while loading are left out of a
+ * copy. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { copyOf } from './keras3.js';
 import { UNSUPPORTED_KERAS_ACTIVATIONS } from './kerasActivations.js';
 
 /** A layer of a Keras topology as the file writes it. */
@@ -59,6 +61,30 @@ const pairOf = (v: unknown, fallback: number): [number, number] => {
 
 /** `s·n + c` as a reader writes it. */
 const sideFormula = (s: number, c: number) => `${s}·n${c > 0 ? ` + ${c}` : c < 0 ? ` − ${-c}` : ''}`;
+
+/** Whether a layer setting acts in training only in a way tfjs-layers would act on while it loads the model. */
+const actsWhileLoading = (key: string) => key === 'activity_regularizer' || key.endsWith('_constraint');
+
+/**
+ * A copy of a Keras model file's `topology` without the layer settings that act in training only but that tfjs-layers
+ * acts on while loading, or null when it has none: an `activity_regularizer` (tfjs-layers refuses to build a layer
+ * with one: "Layer invocation in the presence of activity regularizer(s) is not supported yet") and weight constraints
+ * (`kernel_constraint`, `MaxNorm`, `UnitNorm`, …: tfjs-layers applies them to the weights it loads, so it ran other
+ * weights than the file's; Keras applies them after each training step and loads weights as saved). Nested models
+ * and wrapped layers included.
+ */
+export function withoutTrainingSettings(topology: unknown): unknown | null {
+  const has = (t: unknown) =>
+    [...allLayers(topologyLayers(t))].some((l) =>
+      Object.entries(l.config).some(([key, v]) => actsWhileLoading(key) && v !== null && v !== undefined),
+    );
+  if (!has(topology)) return null;
+  const copy = copyOf(topology);
+  for (const layer of allLayers(topologyLayers(copy))) {
+    for (const key of Object.keys(layer.config)) if (actsWhileLoading(key)) layer.config[key] = null;
+  }
+  return copy;
+}
 
 /**
  * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: an activation tfjs-layers does not

@@ -535,13 +535,18 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     net.dispose();
   });
 
-  it("reads Keras's names of regularizers and initializers that tfjs-layers lacks (weight decay: L2)", async () => {
+  it("loads weights with Keras's regularizers, initializers and constraints as Keras does", async () => {
     // regularizers.l2(1e-4), the usual weight decay, is saved as class L2; tfjs-layers knew only L1L2 ("Unknown
-    // regularizer: L2"). LecunNormal is tfjs-layers's LeCunNormal; IdentityInitializer Keras 3's Identity. At
-    // inference none of them changes anything.
+    // regularizer: L2") and refused any activity regularizer. LecunNormal is tfjs-layers's LeCunNormal;
+    // IdentityInitializer Keras 3's Identity. Constraints act after training steps: tfjs-layers applied them to the
+    // loaded weights (UnitNorm divided this kernel by its norm, NonNeg zeroed the bias's -1). At inference none of them
+    // changes anything.
     const settings = {
       kernel_regularizer: { class_name: 'L2', config: { l2: 1e-4 } },
       bias_regularizer: { class_name: 'L1', config: { l1: 1e-5 } },
+      activity_regularizer: { class_name: 'L2', config: {} },
+      kernel_constraint: { class_name: 'UnitNorm', config: { axis: [0, 1, 2] } },
+      bias_constraint: { class_name: 'NonNeg', config: {} },
     };
     const kernel = Array.from({ length: 2 * 2 * 3 }, (_, i) => Math.sin(i));
     const file = (extra: Record<string, unknown>[]) =>
