@@ -357,6 +357,13 @@ function rewriteOperation(layer: Json, name: string, nested: ReadonlySet<string>
 function rewriteLayer(layer: Json, name: string): string | null {
   const cls = String(layer.class_name);
   const cfg = layer.config as Json;
+  // Settings given as NumPy arrays or tensors (a Rescaling's scale, a Normalization's mean) as their numbers.
+  for (const [key, value] of Object.entries(cfg)) {
+    if (!isRecord(value) || (value.class_name !== '__numpy__' && value.class_name !== '__tensor__')) continue;
+    const numbers = constantOf(value);
+    if (numbers === undefined) return `its layer '${name}' has a ${key} of another dtype than numbers`;
+    cfg[key] = numbers;
+  }
   if (cfg.dtype !== undefined) {
     const dtype = cls === 'InputLayer' && typeof cfg.dtype === 'string' ? cfg.dtype : floatPolicy(cfg.dtype);
     if (dtype === null) return `its layer '${name}' computes in ${policyName(cfg.dtype)}`;

@@ -816,6 +816,39 @@ describe('importNetwork: Keras 3 model files', () => {
     }
   });
 
+  it("reads settings Keras 3 writes as NumPy arrays (a Rescaling's scale, a Normalization's mean)", async () => {
+    const numpy = (value: number[]) => ({ class_name: '__numpy__', config: { value, dtype: 'float64' } });
+    const scaling = k3Operation(
+      'Rescaling',
+      'scale',
+      [k3Tensor('img')],
+      { scale: numpy([0.5, 2, 4]), offset: 1 },
+      'keras.layers',
+    );
+    const normalizing = k3Operation(
+      'Normalization',
+      'norm',
+      [k3Tensor('scale')],
+      { axis: -1, mean: numpy([1, 2, 3]), variance: numpy([4, 1, 0.25]), invert: false },
+      'keras.layers',
+    );
+    const net = await importNetwork(k3Model([scaling, normalizing]), { normalization: 'none' });
+    const img = tf.tensor3d(
+      Array.from({ length: 18 }, (_, i) => i),
+      [2, 3, 3],
+    );
+    const out = await activations(net, img, 'norm');
+    const [scale, mean, sd] = [
+      [0.5, 2, 4],
+      [1, 2, 3],
+      [2, 1, 0.5],
+    ];
+    const want = Array.from({ length: 18 }, (_, i) => (i * scale[i % 3] + 1 - mean[i % 3]) / sd[i % 3]);
+    for (const [k, v] of Array.from(await out.data()).entries()) expect(v).toBeCloseTo(want[k], 4);
+    tf.dispose([img, out]);
+    net.dispose();
+  });
+
   it('refuses what it cannot rewrite for certain, naming the layer and what to convert instead', async () => {
     const instead =
       "export it with Keras 3's model.export(dir) and convert that SavedModel to a graph model " +
