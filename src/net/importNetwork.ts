@@ -14,7 +14,7 @@ import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetw
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { ModelSource } from './modelSource.js';
-import { fixKerasLayers, kerasTopologyProblem, withoutTrainingSettings } from './kerasConfigs.js';
+import { fixKerasLayers, kerasTopologyProblem, loadableTopology } from './kerasConfigs.js';
 import { copyOf, isKeras3, modelOf, readKeras3 } from './keras3.js';
 import { registerKerasActivations } from './kerasActivations.js';
 import { hasOpLayers, registerOpLayers, rewriteOpLayers } from './kerasOps.js';
@@ -169,7 +169,8 @@ export async function importNetwork(
     artifacts = Object.assign({}, artifacts, { modelTopology: topology });
   }
   // Activity regularizers and weight constraints act in training only; tfjs-layers would act on them while loading.
-  const plain = format === 'layers-model' ? withoutTrainingSettings(artifacts.modelTopology) : null;
+  // And Keras's Identity layer shares its name with tfjs-layers's initializer.
+  const plain = format === 'layers-model' ? loadableTopology(artifacts.modelTopology) : null;
   if (plain) artifacts = Object.assign({}, artifacts, { modelTopology: plain });
   const keras = format === 'layers-model' ? kerasTopologyProblem(artifacts.modelTopology) : null;
   if (keras) throw new RangeError(`${fn}: the model cannot run as Keras runs it: ${keras}`);

@@ -5,16 +5,19 @@
  * bilinear `UpSampling2D`, which the file gives by its Keras version), a `Conv2DTranspose`'s `output_padding` that
  * changes the layer's size and a convolution's `groups` are refused (global pooling's `keepdims` is put back by
  * kerasLayers.ts); settings that act in training only but that tfjs-layers acts on while loading are left out of a
- * copy. Not exported from the package.
+ * copy, and an `Identity` layer renamed there. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { copyOf } from './keras3.js';
 import { UNSUPPORTED_KERAS_ACTIVATIONS } from './kerasActivations.js';
+import { KERAS_IDENTITY } from './kerasLayers.js';
 
 /** A layer of a Keras topology as the file writes it. */
 interface RawLayer {
   readonly className: string;
   readonly config: Record<string, unknown>;
+  /** The layer's entry in the file (`{class_name, config, ...}`). */
+  readonly entry: Record<string, unknown>;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -28,7 +31,7 @@ function innerLayers(config: unknown): RawLayer[] {
   const out: RawLayer[] = [];
   for (const l of Array.isArray(list) ? list : []) {
     if (isRecord(l) && typeof l.class_name === 'string') {
-      out.push({ className: l.class_name, config: isRecord(l.config) ? l.config : {} });
+      out.push({ className: l.class_name, config: isRecord(l.config) ? l.config : {}, entry: l });
     }
   }
   return out;
@@ -66,22 +69,24 @@ const sideFormula = (s: number, c: number) => `${s}·n${c > 0 ? ` + ${c}` : c < 
 const actsWhileLoading = (key: string) => key === 'activity_regularizer' || key.endsWith('_constraint');
 
 /**
- * A copy of a Keras model file's `topology` without the layer settings that act in training only but that tfjs-layers
- * acts on while loading, or null when it has none: an `activity_regularizer` (tfjs-layers refuses to build a layer
- * with one: "Layer invocation in the presence of activity regularizer(s) is not supported yet") and weight constraints
- * (`kernel_constraint`, `MaxNorm`, `UnitNorm`, …: tfjs-layers applies them to the weights it loads, so it ran other
- * weights than the file's; Keras applies them after each training step and loads weights as saved). Nested models
- * and wrapped layers included.
+ * A copy of a Keras model file's `topology` that tfjs-layers loads as Keras does, or null when it needs no change.
+ * Left out: the layer settings that act in training only but that tfjs-layers acts on while loading, an
+ * `activity_regularizer` (tfjs-layers refuses to build a layer with one: "Layer invocation in the presence of activity
+ * regularizer(s) is not supported yet") and weight constraints (`kernel_constraint`, `MaxNorm`, `UnitNorm`, …:
+ * tfjs-layers applies them to the weights it loads, so it ran other weights than the file's; Keras applies them after
+ * each training step and loads weights as saved). Renamed: Keras's `Identity` layer, to {@link KERAS_IDENTITY}
+ * (tfjs-layers's initializer of that name was made in its place, which failed to build). Nested models and wrapped
+ * layers included.
  */
-export function withoutTrainingSettings(topology: unknown): unknown | null {
-  const has = (t: unknown) =>
-    [...allLayers(topologyLayers(t))].some((l) =>
-      Object.entries(l.config).some(([key, v]) => actsWhileLoading(key) && v !== null && v !== undefined),
-    );
-  if (!has(topology)) return null;
+export function loadableTopology(topology: unknown): unknown | null {
+  const needs = (l: RawLayer) =>
+    l.className === 'Identity' ||
+    Object.entries(l.config).some(([key, v]) => actsWhileLoading(key) && v !== null && v !== undefined);
+  if (![...allLayers(topologyLayers(topology))].some(needs)) return null;
   const copy = copyOf(topology);
   for (const layer of allLayers(topologyLayers(copy))) {
     for (const key of Object.keys(layer.config)) if (actsWhileLoading(key)) layer.config[key] = null;
+    if (layer.className === 'Identity') layer.entry.class_name = KERAS_IDENTITY;
   }
   return copy;
 }

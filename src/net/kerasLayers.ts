@@ -51,6 +51,7 @@ export function registerKerasLayers(layers: Layers): void {
   for (const name of Object.keys(PASS_THROUGH)) {
     if (!(name in known)) tf.serialization.registerClass(passThroughLayer(layers, name));
   }
+  if (!(KERAS_IDENTITY in known)) tf.serialization.registerClass(passThroughLayer(layers, KERAS_IDENTITY, 'Identity'));
   if (!('GroupNormalization' in known)) tf.serialization.registerClass(groupNormalizationLayer(layers));
   if (!('UnitNormalization' in known)) tf.serialization.registerClass(unitNormalizationLayer(layers));
   if (!('LayerScale' in known)) tf.serialization.registerClass(layerScaleLayer(layers));
@@ -245,6 +246,13 @@ const PASS_THROUGH: Record<string, string> = Object.fromEntries([
   ['ActivityRegularization', 'adds a loss in training only'],
 ]);
 
+/**
+ * The name Keras's `Identity` layer is registered and read under (kerasConfigs.ts renames it in a file's topology):
+ * tfjs-layers has an initializer named `Identity`, and one name stands for one class. The loaded layer's class name is
+ * Keras's.
+ */
+export const KERAS_IDENTITY = 'KerasIdentityLayer';
+
 /** What a pass-through layer (see {@link PASS_THROUGH}) of a loaded model does in training, or undefined. */
 export function passThroughRole(className: string): string | undefined {
   return PASS_THROUGH[className];
@@ -261,8 +269,11 @@ function passedShape(className: string, inputShape: (number | null)[]): (number 
   return shape;
 }
 
-/** A layer named `className` that passes its input through (see {@link PASS_THROUGH}). */
-function passThroughLayer(layers: Layers, className: string) {
+/**
+ * A layer registered as `className` that passes its input through (see {@link PASS_THROUGH}), whose class name is
+ * `shownAs` once loaded (Keras's name, where tfjs-layers has another class of that name).
+ */
+function passThroughLayer(layers: Layers, className: string, shownAs = className) {
   const Layer = class extends (layers.layers.Layer as unknown as BaseLayer) {
     static className = className;
     private readonly settings: Record<string, unknown>;
@@ -270,6 +281,10 @@ function passThroughLayer(layers: Layers, className: string) {
     constructor(config: Record<string, unknown>) {
       super(config);
       this.settings = config;
+    }
+
+    getClassName(): string {
+      return shownAs;
     }
 
     call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

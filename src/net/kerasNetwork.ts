@@ -353,6 +353,8 @@ function kerasLayerRow(
       return simple('Global Max Pooling', 'Global max pooling');
     case 'Rescaling':
       return simple('Function', rescalingText(cfg));
+    case 'Identity':
+      return simple('Function', 'Identity (Keras): passes its input through');
     default: {
       // A layer that acts in training only passes its input through at inference: its size at any input size.
       const role = passThroughRole(cls);

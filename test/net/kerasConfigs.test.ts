@@ -354,6 +354,43 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     net.dispose();
   });
 
+  it("passes images through Keras's Identity layer (tfjs-layers made its initializer of that name)", async () => {
+    // The Identity initializer is still read as one (a per-pixel Dense's kernel_initializer).
+    const net = await importNetwork(
+      kerasFile(
+        [
+          { class_name: 'Identity', config: { name: 'same', trainable: true } },
+          {
+            class_name: 'Dense',
+            config: {
+              name: 'mix',
+              units: 3,
+              use_bias: false,
+              kernel_initializer: { class_name: 'Identity', config: {} },
+            },
+          },
+        ],
+        { input: [2, 2, 3], weights: [{ name: 'mix/kernel', shape: [3, 3], values: [0, 1, 0, 0, 0, 1, 1, 0, 0] }] },
+      ),
+      { normalization: 'none' },
+    );
+    expect(net.layers.map((l) => [l.name, l.type, l.originalType, l.description])).toEqual([
+      ['img', 'Image Input', 'InputLayer', '2×2×3 images'],
+      ['same', 'Function', 'Identity', 'Identity (Keras): passes its input through'],
+      ['mix', 'Fully Connected', 'Dense', '3 fully connected layer'],
+    ]);
+    const img = tf.tensor3d(
+      Array.from({ length: 12 }, (_, i) => i),
+      [2, 2, 3],
+    );
+    const [same, mix] = [await activations(net, img, 'same'), await activations(net, img, 'mix')];
+    expect(Array.from(await same.data())).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    // The kernel moves channel c to channel c + 1 (mod 3).
+    expect(Array.from(await mix.data())).toEqual(Array.from({ length: 12 }, (_, i) => i - (i % 3) + ((i + 2) % 3)));
+    tf.dispose([img, same, mix]);
+    net.dispose();
+  });
+
   it("computes Keras's GroupNormalization and UnitNormalization, which tfjs-layers lacks", async () => {
     // A 1×1 convolution to 6 channels, then 2 groups of 3 (or 6 groups, groups: -1), or each pixel's unit vector.
     const kernel = Array.from({ length: 18 }, (_, i) => Math.sin(i * 1.3) * 2);
