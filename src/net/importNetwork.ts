@@ -14,7 +14,7 @@ import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetw
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { ModelSource } from './modelSource.js';
-import { fixKerasLayers, kerasTopologyProblem, loadableTopology } from './kerasConfigs.js';
+import { fixKerasLayers, kerasTopologyProblem, loadableTopology, unknownKerasLayer } from './kerasConfigs.js';
 import { copyOf, isKeras3, modelOf, readKeras3 } from './keras3.js';
 import { registerKerasActivations } from './kerasActivations.js';
 import { hasOpLayers, registerOpLayers, rewriteOpLayers } from './kerasOps.js';
@@ -200,6 +200,11 @@ export async function importNetwork(
       registerKerasLayers(layers);
       registerKerasActivations();
       registerOpLayers(layers);
+      const unknown = unknownKerasLayer(artifacts.modelTopology);
+      if (unknown) {
+        refusal = new TypeError(`${fn}: the model from ${source.what} ${unknownLayerText(unknown)}`);
+        throw refusal;
+      }
       model = await loadKerasModel(
         layers,
         artifacts,
@@ -228,6 +233,29 @@ export async function importNetwork(
     model.dispose();
     throw err;
   }
+}
+
+/** What a converted SavedModel gives instead of Keras layers TF.js cannot build. */
+const AS_GRAPH =
+  'export the model as a SavedModel (model.export(dir) in Keras 3, tf.saved_model.save in Keras 2) and convert that ' +
+  'to a graph model (tensorflowjs_converter --input_format=tf_saved_model), which computes it as TensorFlow operations';
+
+/**
+ * Why a Keras model file with a layer of a class TF.js does not know cannot be read, and what to do instead (the end
+ * of a sentence that starts with the model's source).
+ */
+function unknownLayerText({ name, className }: { name: string; className: string }): string {
+  if (className === 'Lambda') {
+    return (
+      `has a Lambda layer, '${name}', whose Python function TF.js cannot run; ${AS_GRAPH}, or build the model of ` +
+      'Keras layers and TensorFlow operations instead'
+    );
+  }
+  return (
+    `has a layer '${name}' of class ${className}, which neither TF.js nor this library knows (a custom layer ` +
+    `written in Python?); register a TF.js layer of that class name with tf.serialization.registerClass before ` +
+    `importing, or ${AS_GRAPH}`
+  );
 }
 
 const isJsonObject = (v: unknown): v is Record<string, unknown> =>

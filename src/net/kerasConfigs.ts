@@ -92,6 +92,20 @@ export function loadableTopology(topology: unknown): unknown | null {
 }
 
 /**
+ * The first layer of a Keras model file's `topology` (nested models and wrapped layers included) whose class no one
+ * registered with TF.js (tfjs-layers, this library or the program), as its name and class, or null.
+ */
+export function unknownKerasLayer(topology: unknown): { name: string; className: string } | null {
+  const known = tf.serialization.SerializationMap.getMap().classNameMap;
+  for (const layer of allLayers(topologyLayers(topology))) {
+    if (!(layer.className in known)) {
+      return { name: String(layer.config.name ?? layer.entry.name), className: layer.className };
+    }
+  }
+  return null;
+}
+
+/**
  * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: an activation tfjs-layers does not
  * have and the library does not register (`glu`, which halves the last axis, `sparsemax`, `threshold`), a `Resizing`
  * that antialiases or pads to the aspect ratio (options of recent Keras, ignored), a grouped convolution (`groups`

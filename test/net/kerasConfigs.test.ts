@@ -6,6 +6,7 @@
  * `UpSampling2D`).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { importNetwork } from '../../src/net/importNetwork.node.js';
 import { activations } from '../../src/net/activations.js';
@@ -388,6 +389,42 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     // The kernel moves channel c to channel c + 1 (mod 3).
     expect(Array.from(await mix.data())).toEqual(Array.from({ length: 12 }, (_, i) => i - (i % 3) + ((i + 2) % 3)));
     tf.dispose([img, same, mix]);
+    net.dispose();
+  });
+
+  it('refuses a Lambda or unknown custom layer, naming it and what to do; a registered one is read', async () => {
+    const asGraph =
+      'export the model as a SavedModel (model.export(dir) in Keras 3, tf.saved_model.save in Keras 2) and convert ' +
+      'that to a graph model (tensorflowjs_converter --input_format=tf_saved_model), which computes it as TensorFlow ' +
+      'operations';
+    const lambda = { class_name: 'Lambda', config: { name: 'halve', function: ['4wEAAAAA', null, null] } };
+    await expectThrowsNoLeak(
+      () => importNetwork(kerasFile([lambda]), { normalization: 'none' }),
+      TypeError,
+      "importNetwork: the model from the given ioHandler has a Lambda layer, 'halve', whose Python function TF.js " +
+        `cannot run; ${asGraph}, or build the model of Keras layers and TensorFlow operations instead`,
+    );
+    const custom = { class_name: 'HalveForTest', config: { name: 'halve' } };
+    await expectThrowsNoLeak(
+      () => importNetwork(kerasFile([custom]), { normalization: 'none' }),
+      TypeError,
+      "importNetwork: the model from the given ioHandler has a layer 'halve' of class HalveForTest, which neither " +
+        'TF.js nor this library knows (a custom layer written in Python?); register a TF.js layer of that class name ' +
+        `with tf.serialization.registerClass before importing, or ${asGraph}`,
+    );
+    // Registered by the program, as the message says: read.
+    class HalveForTest extends tfl.layers.Layer {
+      static className = 'HalveForTest';
+      override call(inputs: tf.Tensor | tf.Tensor[]) {
+        return tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, 0.5);
+      }
+    }
+    tf.serialization.registerClass(HalveForTest);
+    const net = await importNetwork(kerasFile([custom]), { normalization: 'none' });
+    const img = tf.tensor3d([2, 4, 6, 8, 10, 12, 14, 16], [2, 4, 1]);
+    const out = await activations(net, img, 'halve');
+    expect(Array.from(await out.data())).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    tf.dispose([img, out]);
     net.dispose();
   });
 
