@@ -14,7 +14,13 @@ import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetw
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { ModelSource } from './modelSource.js';
-import { fixKerasLayers, kerasTopologyProblem, loadableTopology, unknownKerasLayer } from './kerasConfigs.js';
+import {
+  fixKerasLayers,
+  kerasLayerNames,
+  kerasTopologyProblem,
+  loadableTopology,
+  unknownKerasLayer,
+} from './kerasConfigs.js';
 import { copyOf, isKeras3, modelOf, readKeras3 } from './keras3.js';
 import { registerKerasActivations } from './kerasActivations.js';
 import { hasOpLayers, registerOpLayers, rewriteOpLayers } from './kerasOps.js';
@@ -214,6 +220,7 @@ export async function importNetwork(
               `[${m.layer.join(', ')}] where the weight file has [${m.file.join(', ')}] (a model.json edited after ` +
               'its weights were written, or weight files of another version)',
           )),
+        kerasLayerNames(artifacts.modelTopology),
       );
       fixKerasLayers(model as unknown as Parameters<typeof fixKerasLayers>[0], artifacts.modelTopology);
     }

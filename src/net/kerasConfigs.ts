@@ -91,6 +91,13 @@ export function loadableTopology(topology: unknown): unknown | null {
   return copy;
 }
 
+/** The names of every layer of a Keras model file's `topology`, nested models' and wrapped layers' included. */
+export function kerasLayerNames(topology: unknown): Set<string> {
+  const names = new Set<string>();
+  for (const layer of allLayers(topologyLayers(topology))) names.add(String(layer.config.name ?? layer.entry.name));
+  return names;
+}
+
 /**
  * The first layer of a Keras model file's `topology` (nested models and wrapped layers included) whose class no one
  * registered with TF.js (tfjs-layers, this library or the program), as its name and class, or null.

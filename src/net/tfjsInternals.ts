@@ -168,12 +168,14 @@ export interface WeightShapeMismatch {
  * layer's variable it names (matched as `loadWeights` matches them; `mismatch` is thrown before anything is decoded),
  * and the weights are decoded and loaded with tfjs-layers' public `loadWeights` (strict: every weight used, every
  * variable set), the decoded tensors freed whatever happens and the model freed when anything fails. Optimizer
- * weights (a model saved while training) are left out: the library never trains.
+ * weights (a model saved while training) are left out: the library never trains. A model tfjs-layers fails to make
+ * leaves no variables of its `layerNames` either.
  */
 export async function loadKerasModel(
   layers: Pick<typeof import('@tensorflow/tfjs-layers'), 'loadLayersModel'>,
   artifacts: tf.io.ModelArtifacts,
   mismatch: (m: WeightShapeMismatch) => Error,
+  layerNames: ReadonlySet<string> = new Set(),
 ): Promise<LayersModel> {
   let reads = 0;
   const view: tf.io.ModelArtifacts = { ...artifacts };
@@ -181,7 +183,20 @@ export async function loadKerasModel(
     enumerable: true,
     get: () => (reads++ === 0 ? artifacts.weightData : undefined),
   });
-  const model = await layers.loadLayersModel({ load: async () => view });
+  // The variables that exist when tfjs-layers starts to make the layers: see freeMadeVariables.
+  let existing: ReadonlySet<string> | undefined;
+  let model: LayersModel;
+  try {
+    model = await layers.loadLayersModel({
+      load: async () => {
+        existing = new Set(Object.keys(tf.engine().registeredVariables));
+        return view;
+      },
+    });
+  } catch (err) {
+    if (existing) freeMadeVariables(existing, layerNames);
+    throw err;
+  }
   try {
     const specs = (artifacts.weightSpecs ?? []).filter((s) => s.group !== 'optimizer');
     const byName = new Map(model.weights.map((w) => [w.originalName, w]));
@@ -207,6 +222,18 @@ export async function loadKerasModel(
   } catch (err) {
     model.dispose();
     throw err;
+  }
+}
+
+/**
+ * Frees the variables tfjs-layers made for the layers of a model it then failed to make (a layer that cannot be built
+ * threw after the layers before it had made theirs, which nothing else would free): those registered since `existing`
+ * whose name starts with one of the model's `layerNames` (`conv/kernel`, or `conv/kernel_1` when that name was
+ * taken), so that a model another load makes at the same time keeps its own.
+ */
+function freeMadeVariables(existing: ReadonlySet<string>, layerNames: ReadonlySet<string>): void {
+  for (const [name, variable] of Object.entries(tf.engine().registeredVariables)) {
+    if (!existing.has(name) && layerNames.has(name.split('/')[0])) variable.dispose();
   }
 }
 

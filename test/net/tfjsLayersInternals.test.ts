@@ -82,4 +82,39 @@ describe('tfjs-layers internals the library reads', () => {
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it("loadKerasModel frees the variables of a model tfjs-layers fails to make, and no one else's", async () => {
+    // A dense layer makes its kernel and bias, then a convolution of its 1-D output cannot be built and throws:
+    // tfjs-layers kept both.
+    const other = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 2, name: 'kept' })] });
+    const topology = {
+      class_name: 'Sequential',
+      config: {
+        name: 'broken',
+        layers: [
+          { class_name: 'Dense', config: { name: 'dense', units: 2, batch_input_shape: [null, 3] } },
+          { class_name: 'Conv2D', config: { name: 'conv', filters: 1, kernel_size: [1, 1] } },
+        ],
+      },
+      keras_version: '2.15.0',
+    };
+    const artifacts: tf.io.ModelArtifacts = {
+      modelTopology: topology,
+      weightSpecs: [
+        { name: 'dense/kernel', shape: [3, 2], dtype: 'float32' },
+        { name: 'dense/bias', shape: [2], dtype: 'float32' },
+      ],
+      weightData: new Float32Array(8).buffer,
+    };
+    const before = tf.memory().numTensors;
+    await expect(
+      loadKerasModel(tfl, artifacts, () => new Error('no mismatch here'), new Set(['dense', 'conv'])),
+    ).rejects.toThrow();
+    expect(tf.memory().numTensors).toBe(before);
+    // The model made before keeps its weights.
+    const y = other.predict(tf.ones([1, 3])) as tf.Tensor;
+    expect(y.shape).toEqual([1, 2]);
+    tf.dispose(y);
+    other.dispose();
+  });
 });
