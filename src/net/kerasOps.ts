@@ -97,10 +97,35 @@ function axesOf(axis: unknown, rank: number): number[] {
   return list.map((a) => (Number(a) < 0 ? Number(a) + rank : Number(a)));
 }
 
+/** Readers of constant arguments (see {@link Operation.read}): the value if it is of the kind, else undefined. */
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+const anInt = (v: unknown) => (isInt(v) ? v : undefined);
+const aNumber = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const aBoolean = (v: unknown) => (typeof v === 'boolean' ? v : undefined);
+/** An axis or a list of them, or null (all axes). */
+const someAxes = (v: unknown) => (v === null || isInt(v) || (Array.isArray(v) && v.every(isInt)) ? v : undefined);
+/** A shape to reshape to: whole numbers, at least 0, one of them -1 at most. */
+const aShape = (v: unknown) =>
+  Array.isArray(v) && v.every((d) => isInt(d) && d >= -1) && v.filter((d) => d === -1).length <= 1 ? v : undefined;
+
+/** Whether a constant is a number or a boolean, or equal-length lists of them nested to any depth (a tensor's values). */
+function isNumbers(v: unknown): boolean {
+  const stack: unknown[] = [v];
+  for (let x = stack.pop(); stack.length > 0 || x !== undefined; x = stack.pop()) {
+    if (typeof x === 'number' || typeof x === 'boolean') continue;
+    if (!Array.isArray(x) || x.length === 0) return false;
+    const inner = x.map((e) => (Array.isArray(e) ? e.length : -1));
+    if (inner.some((n) => n !== inner[0])) return false;
+    stack.push(...x);
+  }
+  return true;
+}
+
 const reduction = (symbols: string[], run: typeof tf.mean): Operation => ({
   symbols,
   params: ['input_tensor', 'axis', 'keepdims'],
   defaults: { axis: null, keepdims: false },
+  read: { axis: someAxes, keepdims: aBoolean },
   run: ([x, axis, keep]) => run(T(x), axis === null ? undefined : (axis as number | number[]), keep === true),
   shape: ([x, axis, keep]) => {
     const s = x as Shape;
@@ -202,6 +227,13 @@ const readDataFormat = (v: unknown) =>
       ? 'NCHW'
       : undefined;
 
+/** A softmax's axis (null: the last) made non-negative for a rank; an error where the rank has no such axis. */
+function softmaxAxis(axis: unknown, rank: number): number {
+  const a = axis === null ? -1 : Number(axis);
+  if (!(a >= -rank && a < rank)) throw new Error(`tf.nn.softmax: axis ${a} of a tensor of rank ${rank}`);
+  return a < 0 ? a + rank : a;
+}
+
 /**
  * The operations computed, with TensorFlow's parameter names and defaults. A layer's config keeps the index of its
  * operation here (a number, which tfjs-layers's renaming of config strings leaves alone).
@@ -233,6 +265,7 @@ const OPERATIONS: readonly Operation[] = [
     symbols: ['nn.silu', 'nn.swish'],
     elementwise: true,
     params: ['features', 'beta'],
+    read: { beta: aNumber },
     defaults: { beta: 1 },
     run: ([x, beta]) => tf.mul(T(x), tf.sigmoid(tf.mul(T(x), Number(beta)))),
     shape: ([x]) => x as Shape,
@@ -241,6 +274,7 @@ const OPERATIONS: readonly Operation[] = [
     symbols: ['nn.leaky_relu'],
     elementwise: true,
     params: ['features', 'alpha'],
+    read: { alpha: aNumber },
     defaults: { alpha: 0.2 },
     run: ([x, alpha]) => tf.leakyRelu(T(x), Number(alpha)),
     shape: ([x]) => x as Shape,
@@ -249,16 +283,20 @@ const OPERATIONS: readonly Operation[] = [
     symbols: ['nn.softmax', 'math.softmax'],
     elementwise: true,
     params: ['logits', 'axis'],
+    read: { axis: (v) => (v === null || isInt(v) ? v : undefined) },
     defaults: { axis: null },
     run: ([x, axis]) => {
       const t = T(x);
-      const a = axis === null ? -1 : Number(axis);
-      if (a === -1 || a === t.rank - 1) return tf.softmax(t);
+      const a = softmaxAxis(axis, t.rank);
+      if (a === t.rank - 1) return tf.softmax(t);
       const perm = [...Array(t.rank).keys()];
-      [perm[a < 0 ? a + t.rank : a], perm[t.rank - 1]] = [perm[t.rank - 1], perm[a < 0 ? a + t.rank : a]];
+      [perm[a], perm[t.rank - 1]] = [perm[t.rank - 1], perm[a]];
       return tf.transpose(tf.softmax(tf.transpose(t, perm)), perm);
     },
-    shape: ([x]) => x as Shape,
+    shape: ([x, axis]) => {
+      softmaxAxis(axis, (x as Shape).length);
+      return x as Shape;
+    },
   },
   {
     symbols: ['clip_by_value'],
@@ -275,6 +313,7 @@ const OPERATIONS: readonly Operation[] = [
   {
     symbols: ['reshape'],
     params: ['tensor', 'shape'],
+    read: { shape: aShape },
     run: ([x, shape]) => tf.reshape(T(x), shape as number[]),
     shape: ([x, shape]) => {
       const target = (shape as number[]).map(Number);
@@ -288,11 +327,13 @@ const OPERATIONS: readonly Operation[] = [
   {
     symbols: ['expand_dims'],
     params: ['input', 'axis'],
-    read: { axis: (v) => (Number.isSafeInteger(v) ? v : undefined) },
+    read: { axis: anInt },
     run: ([x, axis]) => tf.expandDims(T(x), Number(axis)),
     shape: ([x, axis]) => {
       const s = [...(x as Shape)];
       const a = Number(axis);
+      if (a < -s.length - 1 || a > s.length)
+        throw new Error(`tf.expand_dims: axis ${a} of a tensor of rank ${s.length}`);
       s.splice(a < 0 ? a + s.length + 1 : a, 0, 1);
       return s;
     },
@@ -300,16 +341,23 @@ const OPERATIONS: readonly Operation[] = [
   {
     symbols: ['compat.v1.transpose', 'transpose'],
     params: ['a', 'perm'],
+    read: { perm: (v) => (v === null || (Array.isArray(v) && v.every(isInt)) ? v : undefined) },
     defaults: { perm: null },
     run: ([x, perm]) => tf.transpose(T(x), perm === null ? undefined : (perm as number[])),
     shape: ([x, perm]) => {
       const s = x as Shape;
-      return perm === null ? [...s].reverse() : (perm as number[]).map((p) => s[p]);
+      if (perm === null) return [...s].reverse();
+      const p = perm as number[];
+      if (p.length !== s.length || [...p].sort((a, b) => a - b).some((v, i) => v !== i)) {
+        throw new Error(`tf.transpose: [${p.join(', ')}] is not a permutation of the ${s.length} axes`);
+      }
+      return p.map((i) => s[i]);
     },
   },
   {
     symbols: ['concat'],
     params: ['values', 'axis'],
+    read: { axis: anInt },
     run: ([values, axis]) => tf.concat(values as tf.Tensor[], Number(axis)),
     shape: ([values, axis]) => {
       const shapes = values as Shape[];
@@ -322,6 +370,7 @@ const OPERATIONS: readonly Operation[] = [
   {
     symbols: ['stack'],
     params: ['values', 'axis'],
+    read: { axis: anInt },
     defaults: { axis: 0 },
     run: ([values, axis]) => tf.stack(values as tf.Tensor[], Number(axis)),
     shape: ([values, axis]) => {
@@ -337,6 +386,7 @@ const OPERATIONS: readonly Operation[] = [
     symbols: ['math.l2_normalize', 'nn.l2_normalize'],
     params: ['x', 'axis', 'epsilon'],
     defaults: { axis: null, epsilon: 1e-12 },
+    read: { axis: someAxes, epsilon: (v) => (typeof v === 'number' && v > 0 && v < Infinity ? v : undefined) },
     elementwise: true,
     run: ([x, axis, epsilon]) => {
       const t = T(x);
@@ -350,7 +400,10 @@ const OPERATIONS: readonly Operation[] = [
     symbols: ['nn.depth_to_space'],
     params: ['input', 'block_size', 'data_format'],
     defaults: { data_format: 'NHWC' },
-    read: { data_format: (v) => (v === 'NHWC' ? v : undefined) },
+    read: {
+      block_size: (v) => (isInt(v) && v >= 2 ? v : undefined),
+      data_format: (v) => (v === 'NHWC' ? v : undefined),
+    },
     run: ([x, block]) => tf.depthToSpace(T(x) as tf.Tensor4D, Number(block), 'NHWC'),
     shape: ([x, block]) => {
       const [n, h, w, c] = x as Shape;
@@ -600,7 +653,7 @@ function rewriteOpLayer(layer: Json, name: string, cls: string): string | null {
     return { value: v };
   };
   const firsts = items.map((item) => operand(item, true));
-  if (firsts.some((f) => f === null) || items.length === 0) {
+  if (firsts.some((f) => f === null || !numbersIn(f)) || items.length === 0) {
     return `${what} is called with a first argument this library cannot read`;
   }
   const operands: Operand[] = [flat ? (firsts[0] as Operand) : { list: firsts as Operand[] }];
@@ -617,7 +670,10 @@ function rewriteOpLayer(layer: Json, name: string, cls: string): string | null {
     // A constant Keras writes in several forms is read into one (a tensor there is not read).
     const read = op.read?.[param];
     const value = read && !isRef(given) ? read(given ?? null) : undefined;
-    const o = read ? (value === undefined ? null : { value }) : operand(given ?? null, false);
+    let o = read ? (value === undefined ? null : { value }) : operand(given ?? null, false);
+    // A constant where a tensor goes must be numbers (a tensor's values).
+    const tensor = op.params.indexOf(param) < (op.tensors ?? 1);
+    if (o !== null && tensor && !numbersIn(o)) o = null;
     if (o === null) {
       const json = JSON.stringify(given ?? null) ?? String(given);
       const shown = json.length > 80 ? `${json.slice(0, 77)}...` : json;
@@ -631,6 +687,13 @@ function rewriteOpLayer(layer: Json, name: string, cls: string): string | null {
   config.operation = k;
   config.operands = operands;
   return null;
+}
+
+/** Whether an operand's constants, if any, are numbers (a tensor's values); tensors pass. */
+function numbersIn(o: Operand): boolean {
+  if ('input' in o) return true;
+  if ('list' in o) return o.list.every(numbersIn);
+  return isNumbers(o.value);
 }
 
 /** The value of an operand: a tensor of `inputs`, a constant, or a list. */

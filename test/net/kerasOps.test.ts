@@ -554,5 +554,37 @@ describe('importNetwork: TensorFlow operations in a Keras model (TFOpLambda)', (
         `importNetwork: the model from the given ioHandler cannot be read: ${why}`,
       );
     }
+    // Arguments of the wrong kind are refused when the file is read, not left to fail (or, for a softmax along axis
+    // 2 ** 31, to spend a minute on wasm) when the network runs.
+    const wrong: [Entry, string][] = [
+      [op('tf.reshape', 'reshape', ref('conv'), { shape: 24 }), 'with shape=24, which'],
+      [op('tf.math.add', 'math.add', ref('conv'), { y: { start: 1 } }), 'with y={"start":1}, which'],
+      [op('tf.math.reduce_sum', 'math.reduce_sum', ref('conv'), { axis: 'all' }), 'with axis="all", which'],
+    ];
+    for (const [entry, why] of wrong) {
+      await expectThrowsNoLeak(
+        () => importNetwork(file([entry]), { normalization: 'none' }),
+        TypeError,
+        new RegExp(`calls tf\\.[a-z_.]+ ${why.replace(/[[\]{}()*+?.\\^$|]/g, '\\$&')} this library does not compute`),
+      );
+    }
+    const impossible: [Entry, string][] = [
+      [
+        op('tf.nn.softmax', 'nn.softmax', ref('conv'), { axis: 2 ** 31 }),
+        'tf.nn.softmax: axis 2147483648 of a tensor of rank 4',
+      ],
+      [
+        op('tf.transpose', 'transpose', ref('conv'), { perm: [0, 1] }),
+        'tf.transpose: [0, 1] is not a permutation of the 4 axes',
+      ],
+      [op('tf.expand_dims', 'expand_dims', ref('conv'), { axis: 9 }), 'tf.expand_dims: axis 9 of a tensor of rank 4'],
+    ];
+    for (const [entry, why] of impossible) {
+      await expectThrowsNoLeak(
+        () => importNetwork(file([entry]), { normalization: 'none' }),
+        Error,
+        `importNetwork: TF.js could not make a model of the given ioHandler: ${why}`,
+      );
+    }
   });
 });
