@@ -17,6 +17,7 @@ import type { ModelSource } from './modelSource.js';
 import {
   fixKerasLayers,
   kerasLayerNames,
+  kerasStructureProblem,
   kerasTopologyProblem,
   loadableTopology,
   unknownKerasLayer,
@@ -178,6 +179,9 @@ export async function importNetwork(
   // And Keras's Identity layer shares its name with tfjs-layers's initializer.
   const plain = format === 'layers-model' ? loadableTopology(artifacts.modelTopology) : null;
   if (plain) artifacts = Object.assign({}, artifacts, { modelTopology: plain });
+  const malformed = format === 'layers-model' ? kerasStructureProblem(artifacts.modelTopology) : null;
+  if (malformed)
+    throw new TypeError(`${fn}: the model from ${source.what} is not a well-formed Keras model: ${malformed}`);
   const keras = format === 'layers-model' ? kerasTopologyProblem(artifacts.modelTopology) : null;
   if (keras) throw new RangeError(`${fn}: the model cannot run as Keras runs it: ${keras}`);
   if (format === 'graph-model' && isNetworkFile(artifacts)) {

@@ -67,8 +67,9 @@ export function readKeras3(topology: unknown): Json | string {
   if (!model || !isRecord(model.config) || !Array.isArray(model.config.layers)) {
     return `a Keras 3 model file without a list of layers (a subclassed model?); ${INSTEAD}`;
   }
-  if (!MODEL_CLASSES.has(String(model.class_name))) {
-    return `a Keras 3 model file of the class '${String(model.class_name)}'; ${INSTEAD}`;
+  if (typeof model.class_name !== 'string') return `a Keras 3 model file whose model has no class name; ${INSTEAD}`;
+  if (!MODEL_CLASSES.has(model.class_name)) {
+    return `a Keras 3 model file of the class '${model.class_name}'; ${INSTEAD}`;
   }
   // The models to rewrite, nested ones as they are found: a list, not recursion, as a file may nest models deeper
   // than the call stack goes.
@@ -151,8 +152,11 @@ function rewriteModel(model: Json, nestedModels: Json[]): string | null {
   for (const name of sequential) nested.add(name);
   for (const layer of layers) {
     if (!isRecord(layer) || !isRecord(layer.config)) return 'a layer of it has no config';
-    const name = String(layer.config.name ?? layer.name);
-    const cls = String(layer.class_name);
+    const given = layer.config.name ?? layer.name;
+    if (typeof given !== 'string') return 'a layer of it has no name';
+    if (typeof layer.class_name !== 'string') return `its layer '${given}' has no class name`;
+    const name = given;
+    const cls = layer.class_name;
     if (isOperation(layer)) {
       const problem = rewriteOperation(layer, name, nested);
       if (problem) return problem;

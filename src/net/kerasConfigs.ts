@@ -112,6 +112,100 @@ export function unknownKerasLayer(topology: unknown): { name: string; className:
   return null;
 }
 
+/** The classes of models a Keras file nests (each counts a call of its own first, in Keras 2's numbering). */
+const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
+
+const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** Keras 2's reference to a layer's output: `[layer, call, tensor]`, and the call's keyword arguments maybe. */
+const isOutputRef = (r: unknown): r is [string, number, number, ...unknown[]] =>
+  Array.isArray(r) &&
+  (r.length === 3 || (r.length === 4 && (r[3] === null || isRecord(r[3])))) &&
+  typeof r[0] === 'string' &&
+  isIndex(r[1]) &&
+  isIndex(r[2]);
+
+/** A value as a message shows it: JSON, cut short. */
+const shownJson = (v: unknown) => {
+  const json = JSON.stringify(v) ?? String(v);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+};
+
+/**
+ * Why a Keras model file's `topology` (in Keras 2's format, which tfjs-layers reads) is not well formed, or null: a
+ * layer entry without a class name, a config or a name, two layers of one name in a model, a call that reads what is
+ * not a layer's output (`[layer, call, tensor]`), a layer the model does not have, a call of it that was never made
+ * or an output it does not have; inputs and outputs likewise. tfjs-layers failed on such a file deep inside ("Cannot read properties of
+ * undefined (reading 'sourceLayer')"). Nested models included; a list of them, not recursion.
+ */
+export function kerasStructureProblem(topology: unknown): string | null {
+  if (!isRecord(topology)) return null;
+  const top = isRecord(topology.model_config) ? topology.model_config : topology;
+  // Sequential's old format: the config is the list of layers.
+  const bareList = isRecord(top) && top.class_name === 'Sequential' && Array.isArray(top.config);
+  if (!isRecord(top) || (!bareList && !(isRecord(top.config) && Array.isArray(top.config.layers)))) {
+    return 'a model without a list of layers';
+  }
+  const models: unknown[] = [top];
+  for (let m = models.pop(); m !== undefined; m = models.pop()) {
+    if (!isRecord(m) || !isRecord(m.config) || !Array.isArray(m.config.layers)) continue;
+    const config = m.config;
+    const layers = config.layers as unknown[];
+    const name = typeof config.name === 'string' ? `model '${config.name}'` : 'model';
+    if (m.class_name !== 'Sequential' && !['input_layers', 'output_layers'].every((k) => Array.isArray(config[k]))) {
+      return `its ${name} does not list its inputs and outputs (input_layers, output_layers)`;
+    }
+    // How many calls each layer has, numbered as Keras 2 numbers them, and how many outputs.
+    const calls = new Map<string, number>();
+    const outputs = new Map<string, number>();
+    for (const l of layers) {
+      if (!isRecord(l) || typeof l.class_name !== 'string' || !isRecord(l.config)) {
+        return `a layer entry without a class name or config (${shownJson(l)})`;
+      }
+      const name = l.config.name ?? l.name;
+      if (typeof name !== 'string') return `a ${l.class_name} layer without a name`;
+      if (calls.has(name)) return `two layers named '${name}' in one model`;
+      const own = MODEL_CLASSES.has(l.class_name) || l.class_name === 'InputLayer' ? 1 : 0;
+      calls.set(name, (Array.isArray(l.inbound_nodes) ? l.inbound_nodes.length : 0) + own);
+      // A layer has one output, a nested model one per entry of its output_layers.
+      const ends = l.config.output_layers;
+      outputs.set(name, Array.isArray(ends) && ends.every(Array.isArray) ? ends.length : 1);
+      if (Array.isArray(l.config.layers)) models.push(l);
+    }
+    const reads = (ref: unknown, who: string): string | null => {
+      if (!isOutputRef(ref)) return `${who} reads ${shownJson(ref)}, which is not a layer's output`;
+      const n = calls.get(ref[0]);
+      if (n === undefined) return `${who} reads '${ref[0]}', which the model has no layer of`;
+      if (ref[1] >= n) return `${who} reads call ${ref[1]} of '${ref[0]}', which is called ${n} times`;
+      const k = outputs.get(ref[0]) ?? 1;
+      return ref[2] < k ? null : `${who} reads output ${ref[2]} of '${ref[0]}', which has ${k}`;
+    };
+    if (m.class_name === 'Sequential') continue;
+    for (const l of layers as Record<string, unknown>[]) {
+      const name = String((l.config as Record<string, unknown>).name ?? l.name);
+      const nodes = l.inbound_nodes;
+      if (nodes === undefined) continue;
+      if (!Array.isArray(nodes) || !nodes.every(Array.isArray)) return `its layer '${name}' has calls of another form`;
+      for (const node of nodes as unknown[][]) {
+        for (const ref of node) {
+          const problem = reads(ref, `its layer '${name}'`);
+          if (problem) return problem;
+        }
+      }
+    }
+    for (const end of ['input_layers', 'output_layers']) {
+      const refs = m.config[end];
+      if (refs === undefined) continue;
+      if (!Array.isArray(refs)) return `its ${end} are not a list`;
+      for (const ref of refs) {
+        const problem = reads(ref, `its ${end}`);
+        if (problem) return problem;
+      }
+    }
+  }
+  return null;
+}
+
 /**
  * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: an activation tfjs-layers does not
  * have and the library does not register (`glu`, which halves the last axis, `sparsemax`, `threshold`), a `Resizing`

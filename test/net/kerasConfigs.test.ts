@@ -428,6 +428,58 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     net.dispose();
   });
 
+  it('refuses a malformed Keras topology naming what is wrong (tfjs-layers failed deep inside it)', async () => {
+    type Entry = { class_name: string; name: string; config: Record<string, unknown>; inbound_nodes: unknown[] };
+    const layers = (): Entry[] => [
+      {
+        class_name: 'InputLayer',
+        name: 'img',
+        config: { name: 'img', batch_input_shape: [null, 2, 2, 3] },
+        inbound_nodes: [],
+      },
+      { class_name: 'ReLU', name: 'relu', config: { name: 'relu' }, inbound_nodes: [[['img', 0, 0, {}]]] },
+    ];
+    const model = (entries: Entry[], config: Record<string, unknown> = {}) =>
+      tf.io.fromMemory({
+        modelTopology: {
+          class_name: 'Functional',
+          config: {
+            name: 'net',
+            layers: entries,
+            input_layers: [['img', 0, 0]],
+            output_layers: [['relu', 0, 0]],
+            ...config,
+          },
+          keras_version: '2.15.0',
+        },
+        weightSpecs: [],
+        weightData: new ArrayBuffer(0),
+      });
+    const call = (ref: unknown[]) => {
+      const entries = layers();
+      entries[1].inbound_nodes = [[ref]];
+      return entries;
+    };
+    const cases: [ReturnType<typeof model>, string][] = [
+      [model(call(['ghost', 0, 0, {}])), "its layer 'relu' reads 'ghost', which the model has no layer of"],
+      [model(call(['img', 3, 0, {}])), "its layer 'relu' reads call 3 of 'img', which is called 1 times"],
+      [model(call(['img', 0, 0, 'x'])), `its layer 'relu' reads ["img",0,0,"x"], which is not a layer's output`],
+      [model(layers(), { output_layers: [['relu', 0, 5]] }), "its output_layers reads output 5 of 'relu', which has 1"],
+      [
+        model(layers(), { output_layers: undefined }),
+        "its model 'net' does not list its inputs and outputs (input_layers, output_layers)",
+      ],
+      [model([...layers(), layers()[1]]), "two layers named 'relu' in one model"],
+    ];
+    for (const [source, why] of cases) {
+      await expectThrowsNoLeak(
+        () => importNetwork(source, { normalization: 'none' }),
+        TypeError,
+        `importNetwork: the model from the given ioHandler is not a well-formed Keras model: ${why}`,
+      );
+    }
+  });
+
   it("computes Keras's GroupNormalization and UnitNormalization, which tfjs-layers lacks", async () => {
     // A 1×1 convolution to 6 channels, then 2 groups of 3 (or 6 groups, groups: -1), or each pixel's unit vector.
     const kernel = Array.from({ length: 18 }, (_, i) => Math.sin(i * 1.3) * 2);
