@@ -22,7 +22,7 @@ import {
   loadableTopology,
   unknownKerasLayer,
 } from './kerasConfigs.js';
-import { copyOf, isKeras3, modelOf, readKeras3 } from './keras3.js';
+import { copyOf, isKeras3, jsonCopy, modelOf, readKeras3 } from './keras3.js';
 import { registerKerasActivations } from './kerasActivations.js';
 import { hasOpLayers, registerOpLayers, rewriteOpLayers } from './kerasOps.js';
 import { registerKerasLayers } from './kerasLayers.js';
@@ -160,6 +160,13 @@ export async function importNetwork(
       ? constantsProblem(nodes as GraphDefNode[], artifacts.weightSpecs ?? [])
       : null;
   if (constants) throw new Error(`${fn}: the model from ${source.what} cannot be loaded: ${constants}`);
+  if (format === 'layers-model') {
+    // As JSON would carry it (a program may hand over JavaScript data with undefined values, or one that contains
+    // itself): a copy, which the rewrites below may change.
+    const copy = jsonCopy(artifacts.modelTopology);
+    if ('problem' in copy) throw new TypeError(`${fn}: the model from ${source.what} cannot be read: ${copy.problem}`);
+    artifacts = Object.assign({}, artifacts, { modelTopology: copy.json });
+  }
   if (format === 'layers-model' && isKeras3(artifacts.modelTopology)) {
     const topology = readKeras3(artifacts.modelTopology);
     if (typeof topology === 'string') throw new TypeError(`${fn}: the model from ${source.what} is ${topology}`);

@@ -81,6 +81,45 @@ export function readKeras3(topology: unknown): Json | string {
   return copy;
 }
 
+/**
+ * A deep copy of a model file's topology given as JavaScript data, as JSON would carry it: keys of undefined values
+ * left out, undefined list items null; or why it is not JSON data (it contains itself, or a function, a symbol or a
+ * big integer). A list rather than recursion, for data nested deeper than the call stack. tfjs-layers failed on an
+ * undefined value ("Cannot convert undefined or null to object"), and a topology that contains itself would make the
+ * readers here walk it without end.
+ */
+export function jsonCopy(value: unknown): { json: unknown } | { problem: string } {
+  const fresh = (v: unknown): unknown => (Array.isArray(v) ? [...v] : isRecord(v) ? { ...v } : v);
+  const root = fresh(value);
+  // Depth first: an object's frame is entered, its children done, then it is left (off the path again).
+  const stack: { copy: unknown; source: object; leave?: true }[] = [];
+  const onPath = new Set<object>();
+  if (typeof value === 'object' && value !== null) stack.push({ copy: root, source: value });
+  for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
+    if (frame.leave) {
+      onPath.delete(frame.source);
+      continue;
+    }
+    onPath.add(frame.source);
+    stack.push({ ...frame, leave: true });
+    const target = frame.copy as Record<string, unknown>;
+    for (const key of Object.keys(target)) {
+      const child = target[key];
+      if (child === undefined) {
+        if (Array.isArray(target)) target[key] = null;
+        else delete target[key];
+      } else if (typeof child === 'function' || typeof child === 'symbol' || typeof child === 'bigint') {
+        return { problem: `its topology holds a ${typeof child} (at '${key}'), which JSON does not` };
+      } else if (typeof child === 'object' && child !== null) {
+        if (onPath.has(child)) return { problem: `its topology contains itself (at '${key}')` };
+        target[key] = fresh(child);
+        stack.push({ copy: target[key], source: child });
+      }
+    }
+  }
+  return { json: root };
+}
+
 /** A deep copy of JSON data, made with a list rather than recursion (for data nested deeper than the call stack). */
 export function copyOf(value: unknown): unknown {
   const fresh = (v: unknown): unknown => (Array.isArray(v) ? [...v] : isRecord(v) ? { ...v } : v);

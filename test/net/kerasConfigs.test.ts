@@ -480,6 +480,32 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     }
   });
 
+  it('reads a topology given as JavaScript data as JSON carries it; one that contains itself is refused', async () => {
+    // Undefined values (JSON has none: a program built the topology) are left out; tfjs-layers failed on them.
+    const topology: Record<string, unknown> = {
+      class_name: 'Sequential',
+      config: {
+        name: 'seq',
+        layers: [
+          { class_name: 'ReLU', config: { name: 'relu', batch_input_shape: [null, 2, 2, 1], max_value: undefined } },
+        ],
+      },
+      keras_version: undefined,
+      backend: undefined,
+    };
+    const source = () => tf.io.fromMemory({ modelTopology: topology, weightSpecs: [], weightData: new ArrayBuffer(0) });
+    const net = await importNetwork(source(), { normalization: 'none' });
+    expect(net.layers.map((l) => l.type)).toEqual(['Image Input', 'ReLU']);
+    net.dispose();
+    // A topology that contains itself: the readers would walk it without end.
+    (topology.config as Record<string, unknown>).self = topology;
+    await expectThrowsNoLeak(
+      () => importNetwork(source(), { normalization: 'none' }),
+      TypeError,
+      "importNetwork: the model from the given ioHandler cannot be read: its topology contains itself (at 'self')",
+    );
+  });
+
   it("computes Keras's GroupNormalization and UnitNormalization, which tfjs-layers lacks", async () => {
     // A 1×1 convolution to 6 channels, then 2 groups of 3 (or 6 groups, groups: -1), or each pixel's unit vector.
     const kernel = Array.from({ length: 18 }, (_, i) => Math.sin(i * 1.3) * 2);
