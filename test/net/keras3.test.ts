@@ -243,6 +243,55 @@ function k3Model(
   });
 }
 
+/** An input layer of [6, 6, 3] images named `name`, as Keras 3 or Keras 2 writes it. */
+const inputEntry = (format: 3 | 2, name: string) => ({
+  class_name: 'InputLayer',
+  name,
+  config:
+    format === 3
+      ? { batch_shape: [null, 6, 6, 3], dtype: 'float32', name }
+      : { batch_input_shape: [null, 6, 6, 3], dtype: 'float32', name },
+  inbound_nodes: [],
+});
+
+/** A layer's calls: one, of call `node` of layer `name` (Keras 2's number; Keras 3 writes the first call 0). */
+const callOf = (format: 3 | 2, name: string, node: number) =>
+  format === 3
+    ? [{ args: [{ class_name: '__keras_tensor__', config: { keras_history: [name, 0, 0] } }], kwargs: {} }]
+    : [[[name, node, 0, {}]]];
+
+/**
+ * A transfer-learning tail: a nested functional model 'base' (a 3×3 convolution 'conv' to 4 channels, with `conv`'s
+ * settings) called on call `node` of layer `from`, then a global average pooling 'gap' of it.
+ */
+const baseAndPool = (format: 3 | 2, from: string, node: number, conv: Record<string, unknown> = {}) => [
+  {
+    class_name: 'Functional',
+    name: 'base',
+    config: {
+      name: 'base',
+      layers: [
+        inputEntry(format, 'base_in'),
+        {
+          class_name: 'Conv2D',
+          name: 'conv',
+          config: { name: 'conv', filters: 4, kernel_size: [3, 3], ...conv },
+          inbound_nodes: callOf(format, 'base_in', 0),
+        },
+      ],
+      input_layers: [['base_in', 0, 0]],
+      output_layers: [['conv', 0, 0]],
+    },
+    inbound_nodes: callOf(format, from, node),
+  },
+  {
+    class_name: 'GlobalAveragePooling2D',
+    name: 'gap',
+    config: { name: 'gap' },
+    inbound_nodes: callOf(format, 'base', 1),
+  },
+];
+
 describe('importNetwork: Keras 3 model files', () => {
   it('reads one as the same model in Keras 2 format: every layer gives the same activations', async () => {
     const [net3, net2] = [
@@ -328,48 +377,15 @@ describe('importNetwork: Keras 3 model files', () => {
     // Keras 3 numbers the first call of a nested functional model 0 where it is read, Keras 2 (and tfjs-layers) 1,
     // counting the model's own node first; both write 1 in output_layers.
     const nestedFile = (format: 3 | 2) => {
-      const input = (name: string) => ({
-        class_name: 'InputLayer',
-        name,
-        config:
-          format === 3
-            ? { batch_shape: [null, 6, 6, 3], dtype: 'float32', name }
-            : { batch_input_shape: [null, 6, 6, 3], dtype: 'float32', name },
-        inbound_nodes: [],
-      });
-      const call = (name: string, node: number) =>
-        format === 3
-          ? [{ args: [{ class_name: '__keras_tensor__', config: { keras_history: [name, 0, 0] } }], kwargs: {} }]
-          : [[[name, node, 0, {}]]];
-      const conv = {
-        class_name: 'Conv2D',
-        name: 'conv',
-        config: { name: 'conv', filters: 4, kernel_size: [3, 3], padding: 'same', activation: 'relu' },
-        inbound_nodes: call('base_in', 0),
-      };
-      const base = {
-        class_name: 'Functional',
-        name: 'base',
-        config: {
-          name: 'base',
-          layers: [input('base_in'), conv],
-          input_layers: [['base_in', 0, 0]],
-          output_layers: [['conv', 0, 0]],
-        },
-        inbound_nodes: call('img', 0),
-      };
-      const gap = {
-        class_name: 'GlobalAveragePooling2D',
-        name: 'gap',
-        config: { name: 'gap' },
-        inbound_nodes: call('base', 1),
-      };
       return tf.io.fromMemory({
         modelTopology: {
           class_name: 'Functional',
           config: {
             name: 'outer',
-            layers: [input('img'), base, gap],
+            layers: [
+              inputEntry(format, 'img'),
+              ...baseAndPool(format, 'img', 0, { padding: 'same', activation: 'relu' }),
+            ],
             input_layers: [['img', 0, 0]],
             output_layers: [['gap', 0, 0]],
           },
@@ -402,18 +418,6 @@ describe('importNetwork: Keras 3 model files', () => {
     // scaling, a base; and a model whose output is a Sequential.
     const sequentialFile = (format: 3 | 2, end: 'base' | 'sequential') => {
       const three = format === 3;
-      const input = (name: string) => ({
-        class_name: 'InputLayer',
-        name,
-        config: three
-          ? { batch_shape: [null, 6, 6, 3], dtype: 'float32', name }
-          : { batch_input_shape: [null, 6, 6, 3], dtype: 'float32', name },
-        inbound_nodes: [],
-      });
-      const call = (name: string, node: number) =>
-        three
-          ? [{ args: [{ class_name: '__keras_tensor__', config: { keras_history: [name, 0, 0] } }], kwargs: {} }]
-          : [[[name, node, 0, {}]]];
       const inner = (cls: string, config: Record<string, unknown>) =>
         three
           ? { module: 'keras.layers', class_name: cls, config: { ...config, dtype: POLICY }, registered_name: null }
@@ -424,7 +428,7 @@ describe('importNetwork: Keras 3 model files', () => {
         config: {
           name: 'sequential',
           layers: [
-            { class_name: 'InputLayer', config: { ...input('aug_in').config } },
+            { class_name: 'InputLayer', config: { ...inputEntry(format, 'aug_in').config } },
             inner('RandomFlip', { name: 'random_flip', mode: 'horizontal' }),
             inner('RandomRotation', { name: 'random_rotation', factor: 0.2 }),
             inner('Rescaling', { name: 'rescaling', scale: 1 / 127.5, offset: -1 }),
@@ -432,39 +436,18 @@ describe('importNetwork: Keras 3 model files', () => {
           ],
           ...(three ? { dtype: POLICY, build_input_shape: [null, 6, 6, 3] } : {}),
         },
-        inbound_nodes: call('img', 0),
-      };
-      const base = {
-        class_name: 'Functional',
-        name: 'base',
-        config: {
-          name: 'base',
-          layers: [
-            input('base_in'),
-            {
-              class_name: 'Conv2D',
-              name: 'conv',
-              config: { name: 'conv', filters: 4, kernel_size: [3, 3] },
-              inbound_nodes: call('base_in', 0),
-            },
-          ],
-          input_layers: [['base_in', 0, 0]],
-          output_layers: [['conv', 0, 0]],
-        },
-        inbound_nodes: call('sequential', 1),
-      };
-      const gap = {
-        class_name: 'GlobalAveragePooling2D',
-        name: 'gap',
-        config: { name: 'gap' },
-        inbound_nodes: call('base', 1),
+        inbound_nodes: callOf(format, 'img', 0),
       };
       return tf.io.fromMemory({
         modelTopology: {
           class_name: 'Functional',
           config: {
             name: 'outer',
-            layers: end === 'base' ? [input('img'), augmentation, base, gap] : [input('img'), augmentation],
+            layers: [
+              inputEntry(format, 'img'),
+              augmentation,
+              ...(end === 'base' ? baseAndPool(format, 'sequential', 1) : []),
+            ],
             input_layers: [['img', 0, 0]],
             output_layers: [end === 'base' ? ['gap', 0, 0] : ['sequential', three ? 0 : 1, 0]],
           },
