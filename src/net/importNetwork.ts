@@ -22,7 +22,7 @@ import {
   loadableTopology,
   unknownKerasLayer,
 } from './kerasConfigs.js';
-import { copyOf, isKeras3, jsonCopy, modelOf, readKeras3 } from './keras3.js';
+import { isKeras3, jsonCopy, modelOf, readKeras3 } from './keras3.js';
 import { registerKerasActivations } from './kerasActivations.js';
 import { hasOpLayers, registerOpLayers, rewriteOpLayers } from './kerasOps.js';
 import { registerKerasLayers } from './kerasLayers.js';
@@ -162,7 +162,8 @@ export async function importNetwork(
   if (constants) throw new Error(`${fn}: the model from ${source.what} cannot be loaded: ${constants}`);
   if (format === 'layers-model') {
     // As JSON would carry it (a program may hand over JavaScript data with undefined values, or one that contains
-    // itself): a copy, which the rewrites below may change.
+    // itself): a copy of the library's own, which the rewrites below change; the source may hand out the same
+    // artifacts again (tf.io.fromMemory does).
     const copy = jsonCopy(artifacts.modelTopology);
     if ('problem' in copy) throw new TypeError(`${fn}: the model from ${source.what} cannot be read: ${copy.problem}`);
     artifacts = Object.assign({}, artifacts, { modelTopology: copy.json });
@@ -170,17 +171,14 @@ export async function importNetwork(
   if (format === 'layers-model' && isKeras3(artifacts.modelTopology)) {
     const topology = readKeras3(artifacts.modelTopology);
     if (typeof topology === 'string') throw new TypeError(`${fn}: the model from ${source.what} is ${topology}`);
-    // A copy: the source may hand out the same artifacts again (tf.io.fromMemory does).
     artifacts = Object.assign({}, artifacts, { modelTopology: topology });
   }
   const given = artifacts.modelTopology;
   const kerasModel = format === 'layers-model' && isJsonObject(given) ? modelOf(given) : undefined;
   if (kerasModel && hasOpLayers(kerasModel)) {
-    // TensorFlow operations as layers (TFOpLambda), rewritten in a copy of the topology.
-    const topology = copyOf(given) as Record<string, unknown>;
-    const problem = rewriteOpLayers(modelOf(topology) as Record<string, unknown>);
+    // TensorFlow operations as layers (TFOpLambda), rewritten in the library's copy of the topology.
+    const problem = rewriteOpLayers(kerasModel);
     if (problem) throw new TypeError(`${fn}: the model from ${source.what} cannot be read: ${problem}`);
-    artifacts = Object.assign({}, artifacts, { modelTopology: topology });
   }
   // Activity regularizers and weight constraints act in training only; tfjs-layers would act on them while loading.
   // And Keras's Identity layer shares its name with tfjs-layers's initializer.

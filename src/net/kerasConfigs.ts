@@ -22,6 +22,9 @@ interface RawLayer {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
+/** A layer's name: its config's, else its entry's (as Keras 2 and 3 write both). */
+const layerName = (l: RawLayer) => String(l.config.name ?? l.entry.name);
+
 /**
  * The layers a model or wrapper config holds, one level down: `config.layers` (or Sequential's old bare list) or
  * `config.layer`.
@@ -93,9 +96,7 @@ export function loadableTopology(topology: unknown): unknown | null {
 
 /** The names of every layer of a Keras model file's `topology`, nested models' and wrapped layers' included. */
 export function kerasLayerNames(topology: unknown): Set<string> {
-  const names = new Set<string>();
-  for (const layer of allLayers(topologyLayers(topology))) names.add(String(layer.config.name ?? layer.entry.name));
-  return names;
+  return new Set([...allLayers(topologyLayers(topology))].map(layerName));
 }
 
 /**
@@ -106,7 +107,7 @@ export function unknownKerasLayer(topology: unknown): { name: string; className:
   const known = tf.serialization.SerializationMap.getMap().classNameMap;
   for (const layer of allLayers(topologyLayers(topology))) {
     if (!(layer.className in known)) {
-      return { name: String(layer.config.name ?? layer.entry.name), className: layer.className };
+      return { name: layerName(layer), className: layer.className };
     }
   }
   return null;
@@ -135,8 +136,9 @@ const shownJson = (v: unknown) => {
  * Why a Keras model file's `topology` (in Keras 2's format, which tfjs-layers reads) is not well formed, or null: a
  * layer entry without a class name, a config or a name, two layers of one name in a model, a call that reads what is
  * not a layer's output (`[layer, call, tensor]`), a layer the model does not have, a call of it that was never made
- * or an output it does not have; inputs and outputs likewise. tfjs-layers failed on such a file deep inside ("Cannot read properties of
- * undefined (reading 'sourceLayer')"). Nested models included; a list of them, not recursion.
+ * or an output it does not have; inputs and outputs likewise. tfjs-layers looped for ever on a missing layer or call
+ * and failed deep inside on the others ("Cannot read properties of undefined (reading 'sourceLayer')"). Nested models
+ * included; a list of them, not recursion.
  */
 export function kerasStructureProblem(topology: unknown): string | null {
   if (!isRecord(topology)) return null;
@@ -193,11 +195,9 @@ export function kerasStructureProblem(topology: unknown): string | null {
         }
       }
     }
+    // Lists, as checked above.
     for (const end of ['input_layers', 'output_layers']) {
-      const refs = m.config[end];
-      if (refs === undefined) continue;
-      if (!Array.isArray(refs)) return `its ${end} are not a list`;
-      for (const ref of refs) {
+      for (const ref of config[end] as unknown[]) {
         const problem = reads(ref, `its ${end}`);
         if (problem) return problem;
       }

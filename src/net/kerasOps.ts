@@ -108,7 +108,7 @@ const someAxes = (v: unknown) => (v === null || isInt(v) || (Array.isArray(v) &&
 const aShape = (v: unknown) =>
   Array.isArray(v) && v.every((d) => isInt(d) && d >= -1) && v.filter((d) => d === -1).length <= 1 ? v : undefined;
 
-/** Whether a constant is a number or a boolean, or equal-length lists of them nested to any depth (a tensor's values). */
+/** Whether a constant is a number or a boolean, or equal-length lists of them nested to any depth (a tensor). */
 function isNumbers(v: unknown): boolean {
   const stack: unknown[] = [v];
   for (let x = stack.pop(); stack.length > 0 || x !== undefined; x = stack.pop()) {
