@@ -111,7 +111,8 @@ const aShape = (v: unknown) =>
 /** Whether a constant is a number or a boolean, or equal-length lists of them nested to any depth (a tensor). */
 function isNumbers(v: unknown): boolean {
   const stack: unknown[] = [v];
-  for (let x = stack.pop(); stack.length > 0 || x !== undefined; x = stack.pop()) {
+  while (stack.length > 0) {
+    const x = stack.pop();
     if (typeof x === 'number' || typeof x === 'boolean') continue;
     if (!Array.isArray(x) || x.length === 0) return false;
     const inner = x.map((e) => (Array.isArray(e) ? e.length : -1));
