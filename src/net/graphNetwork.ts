@@ -5,7 +5,7 @@
  * feeds normalized pixels to the graph. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { GraphModel } from '@tensorflow/tfjs-converter';
+import { type GraphModel, loadGraphModelSync } from '@tensorflow/tfjs-converter';
 import { plannedRun } from './graphPlan.js';
 import { describeConvolution, describePooling, samePadding2d } from './layerGeometry.js';
 import { isModelDisposed, modelWeights, type NetworkEngine } from './network.js';
@@ -179,6 +179,21 @@ export function graphProblem(nodes: readonly GraphDefNode[], outside: ReadonlySe
     }
   }
   return null;
+}
+
+/**
+ * A TF.js `GraphModel` of loaded artifacts. TF.js makes the weights' tensors first and then reads the graph; when the
+ * graph cannot be read (an operation without the attributes it needs, say), those tensors stayed allocated with no
+ * model to free them. Here they are freed with the error.
+ */
+export function graphModelOf(artifacts: tf.io.ModelArtifacts): GraphModel {
+  let model: GraphModel | undefined;
+  tf.tidy(() => {
+    const made = loadGraphModelSync({ load: () => artifacts });
+    model = made as unknown as GraphModel;
+    return Object.values(made.weights).flat();
+  });
+  return model as GraphModel;
 }
 
 /** The dtype TF.js gives a weight of each TensorFlow dtype (it has no 64-bit or narrow types). */

@@ -5,11 +5,10 @@
  * package.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { ensureBackend } from '../backend/initBackend.js';
 import { checkWaitOptions, guardCallback, startWait, type Wait, type WaitOptions } from '../internal/abortable.js';
 import { typeError, wrapError } from '../internal/validate.js';
-import { constantsProblem, graphProblem } from './graphNetwork.js';
+import { constantsProblem, graphModelOf, graphProblem } from './graphNetwork.js';
 import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetwork.js';
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
@@ -193,15 +192,12 @@ export async function importNetwork(
     return networkFromFile(fn, source.what, artifacts, opts, classNames);
   }
   await ensureBackend();
-  const memory = {
-    load: async () => artifacts,
-  };
   let model: { dispose(): unknown };
   /** The library's own refusal, thrown from inside tfjs-layers: passed on as it is. */
   let refusal: Error | undefined;
   try {
     if (format === 'graph-model') {
-      model = await loadGraphModel(memory);
+      model = graphModelOf(artifacts);
     } else {
       let layers: typeof import('@tensorflow/tfjs-layers');
       try {
@@ -310,9 +306,9 @@ async function networkFromFile(
   const layers = layersFromSpecs(meta.layers, meta.inputSize);
   checkClassCount(fn, classNames ?? [], layers[layers.length - 1]);
   await ensureBackend();
-  let model: Awaited<ReturnType<typeof loadGraphModel>>;
+  let model: ReturnType<typeof graphModelOf>;
   try {
-    model = await loadGraphModel({ load: async () => artifacts });
+    model = graphModelOf(artifacts);
   } catch (err) {
     throw wrapError(fn, `TF.js could not make a model of ${what}`, err);
   }

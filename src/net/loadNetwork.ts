@@ -5,10 +5,11 @@
  * missing or broken model (`hint`). Not exported from the package.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { ensureBackend } from '../backend/initBackend.js';
 import { checkWaitOptions, guardCallback, startWait } from '../internal/abortable.js';
 import { assertOptions, typeError } from '../internal/validate.js';
+import { graphModelOf } from './graphNetwork.js';
 import { layerShapes } from './layerShapes.js';
 import { contentDigestInput, METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
 import type { ModelSource } from './modelSource.js';
@@ -326,15 +327,11 @@ export async function loadNetwork(
   try {
     const inner = source.open({ fetch: wait.fetch, signal: wait.signal, onProgress: progress.call });
     const checked = checkedHandler(fn, inner, source.what, hint, { signal: wait.signal, why: wait.stopped });
-    model = await loadGraphModel({
-      async load() {
-        const artifacts = await checked.load!();
-        const problem = why();
-        if (problem) throw problem;
-        meta = metadataOf(artifacts) as ModelMetadata;
-        return artifacts;
-      },
-    });
+    const artifacts = await checked.load!();
+    const problem = why();
+    if (problem) throw problem;
+    meta = metadataOf(artifacts) as ModelMetadata;
+    model = graphModelOf(artifacts);
   } catch (err) {
     throw why() ?? err;
   } finally {

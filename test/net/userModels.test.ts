@@ -810,6 +810,41 @@ describe('importNetwork: model.json files of either format, detected', () => {
     }
   });
 
+  it('leaves nothing allocated when TF.js cannot read a graph whose weights it has decoded', async () => {
+    // TF.js decodes the weights, then reads the graph's nodes; an attribute it cannot decode (a data format that is
+    // not base64 text) failed there and kept the weights' tensors, with no model to free them.
+    const T = { type: 'DT_FLOAT' };
+    const ints = (v: string[]) => ({ list: { i: v } });
+    const conv = {
+      name: 'conv',
+      op: 'Conv2D',
+      input: ['x', 'w'],
+      attr: { T, strides: ints(['1', '1', '1', '1']), padding: { s: btoa('SAME') }, data_format: { s: '%' } },
+    };
+    const topology = {
+      node: [
+        { name: 'x', op: 'Placeholder', attr: { dtype: T } },
+        { name: 'w', op: 'Const', attr: { dtype: T } },
+        { name: 'b', op: 'Const', attr: { dtype: T } },
+        conv,
+        { name: 'add', op: 'AddV2', input: ['conv', 'b'], attr: { T } },
+      ],
+      versions: { producer: 1 },
+    };
+    const weightSpecs: tf.io.WeightsManifestEntry[] = [
+      { name: 'w', shape: [1, 1, 1, 2], dtype: 'float32' },
+      { name: 'b', shape: [2], dtype: 'float32' },
+    ];
+    await expectThrowsNoLeak(
+      () =>
+        importNetwork(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData: new ArrayBuffer(16) }), {
+          normalization: 'none',
+        }),
+      Error,
+      /^importNetwork: TF\.js could not make a model of the given ioHandler: /,
+    );
+  });
+
   it("leaves nothing allocated when a Keras model's layers disagree with its weights", async () => {
     // A model.json edited after its weights were written (or shards of another version): tfjs-layers makes every
     // layer's variables and decodes every weight, then fails on the first of another shape and keeps them all.
