@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type GraphModel, loadGraphModelSync } from '@tensorflow/tfjs-converter';
-import { plannedRun } from './graphPlan.js';
+import { ASYNC_OPS, AsyncOpError, executeGraph, plannedRun } from './graphPlan.js';
 import { describeConvolution, describePooling, samePadding2d } from './layerGeometry.js';
 import { isModelDisposed, modelWeights, type NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
@@ -265,30 +265,12 @@ export function layerNode(nodes: readonly GraphDefNode[], name: string): GraphDe
 
 const CONVOLUTIONS = new Set(['Conv2D', '_FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative']);
 
-/** The operations TF.js runs only asynchronously: control flow, and those of data-dependent size. */
-const DYNAMIC_OPS = new Set([
-  'Switch',
-  'Merge',
-  'Enter',
-  'Exit',
-  'NextIteration',
-  'If',
-  'StatelessIf',
-  'While',
-  'StatelessWhile',
-  'NonMaxSuppressionV2',
-  'NonMaxSuppressionV3',
-  'NonMaxSuppressionV4',
-  'NonMaxSuppressionV5',
-  'Where',
-]);
-
 /**
- * Where TF.js refused to run the graph synchronously ("This execution contains the node ..., which has the dynamic op
- * ...": a loop, a branch or an operation of data-dependent size, such as a detector's non-max suppression): that node,
- * its operation, the last convolutions on the way to `output` that depend on no such node (up to three, the latest
- * first), where a network could end, and what the first convolution on the way reads when it does depend on one,
- * where an image could go in after a loop that prepares it. Null for any other error.
+ * Where a synchronous run of the graph was refused (an {@link AsyncOpError}, or TF.js's own "This execution contains
+ * the node ..., which has the dynamic op ...": a loop, a branch or an operation of data-dependent size, such as a
+ * detector's non-max suppression): that node, its operation, the last convolutions on the way to `output` that depend
+ * on no such node (up to three, the latest first), where a network could end, and what the first convolution on the way
+ * reads when it does depend on one, where an image could go in after a loop that prepares it. Null for any other error.
  */
 export function dynamicOpAt(
   nodes: readonly GraphDefNode[],
@@ -296,13 +278,14 @@ export function dynamicOpAt(
   output: string,
   err: unknown,
 ): { node: string; op: string; convolutions: string[]; firstConvolutionReads: string | null } | null {
-  const found = /contains the node '([^']+)', which has the dynamic op '([^']+)'/.exec(
-    err instanceof Error ? err.message : '',
-  );
+  const found =
+    err instanceof AsyncOpError
+      ? [err.message, err.node, err.op]
+      : /contains the node '([^']+)', which has the dynamic op '([^']+)'/.exec(err instanceof Error ? err.message : '');
   if (!found) return null;
   const onTheWay = nodesFor(nodes, inputName, output).filter((n) => CONVOLUTIONS.has(n.op));
   // The convolutions that depend on no such node: a network can end at any of them.
-  const clean = onTheWay.filter((c) => !nodesFor(nodes, inputName, c.name).some((n) => DYNAMIC_OPS.has(n.op)));
+  const clean = onTheWay.filter((c) => !nodesFor(nodes, inputName, c.name).some((n) => ASYNC_OPS.has(n.op)));
   const convolutions = clean
     .map((n) => n.name)
     .slice(-3)
@@ -619,14 +602,14 @@ function graphModelEngine(
       if (to === inputLayer) return dict[inputName];
       const node = nodeOf.get(to) ?? to;
       const n = Object.values(dict)[0]?.shape[0] ?? 1;
-      if (!oneAtATime || n <= 1) return model.execute(dict, node) as tf.Tensor;
+      if (!oneAtATime || n <= 1) return executeGraph(model, dict, [node])[0];
       // Inside a gradient: slices and a concatenation, which TF.js differentiates; the gradient's scope frees them.
       return byImage(
         n,
         (i) => {
           const one: Record<string, tf.Tensor> = {};
           for (const [k, v] of Object.entries(dict)) one[k] = image(v, i);
-          return [model.execute(one, node) as tf.Tensor];
+          return executeGraph(model, one, [node]);
         },
         false,
       )[0];

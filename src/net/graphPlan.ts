@@ -336,6 +336,94 @@ function fedAsDeclared(model: GraphModel, name: string, input: tf.Tensor): boole
   return !shape || (shape.length === input.rank && shape.every((d, i) => d === -1 || d === input.shape[i]));
 }
 
+/**
+ * The operations TF.js's graph executor runs only asynchronously: its control flow (branches, loops, tensor arrays and
+ * lists), the operations of data-dependent size and the hash tables. TF.js's own check before a synchronous run knows
+ * only some of them (not `If`, `NonMaxSuppressionV4`, the tensor array and list operations, `ListDiff` or
+ * `InitializeTable`) and started the others, then failed because one returned a promise. That promise ran on: what it
+ * made stayed allocated, and when it failed (as it does on a malformed node) nothing caught it, which ends a Node.js
+ * program.
+ */
+export const ASYNC_OPS: ReadonlySet<string> = new Set([
+  ...['Switch', 'Merge', 'Enter', 'Exit', 'NextIteration', 'LoopCond', 'If', 'StatelessIf', 'While', 'StatelessWhile'],
+  ...['TensorArrayV3', 'TensorArrayWriteV3', 'TensorArrayReadV3', 'TensorArrayGatherV3', 'TensorArrayScatterV3'],
+  ...['TensorArrayConcatV3', 'TensorArraySplitV3', 'TensorArraySizeV3', 'TensorArrayCloseV3', 'EmptyTensorList'],
+  ...['TensorListScatter', 'TensorListScatterV2', 'TensorListGather', 'TensorListGetItem', 'TensorListSetItem'],
+  ...['TensorListReserve', 'TensorListFromTensor', 'TensorListStack', 'TensorListSplit', 'TensorListConcat'],
+  ...['TensorListConcatV2', 'TensorListPopBack', 'TensorListPushBack', 'TensorListLength', 'TensorListResize'],
+  ...['NonMaxSuppressionV2', 'NonMaxSuppressionV3', 'NonMaxSuppressionV4', 'NonMaxSuppressionV5', 'Where'],
+  ...['ListDiff', 'HashTable', 'HashTableV2', 'LookupTableImport', 'LookupTableImportV2', 'LookupTableFind'],
+  ...['LookupTableFindV2', 'LookupTableSize', 'LookupTableSizeV2', 'InitializeTable', 'InitializeTableV2'],
+]);
+
+/** A synchronous run refused before it started: computing what was asked needs a node of {@link ASYNC_OPS}. */
+export class AsyncOpError extends Error {
+  constructor(
+    readonly node: string,
+    readonly op: string,
+  ) {
+    super(
+      `the graph's node '${node}' is the operation '${op}', which TF.js runs only asynchronously (a loop, a branch ` +
+        'or an operation of data-dependent size)',
+    );
+  }
+}
+
+/** Each model's answer to {@link asyncNodeFor}, by the fed and requested node names. */
+const asyncNodes = new WeakMap<GraphModel, Map<string, GraphDefNode | null>>();
+
+/**
+ * The first node of an operation TF.js runs only asynchronously that computing `outputs` from the nodes `fed` needs,
+ * walking back as TF.js's executor does: through every input, control inputs too, to the fed nodes and constants.
+ * Null when there is none, or when the model's GraphDef cannot be read.
+ */
+function asyncNodeFor(model: GraphModel, fed: readonly string[], outputs: readonly string[]): GraphDefNode | null {
+  const name = (ref: string) => ref.replace(/^\^/, '').replace(/:\d+$/, '');
+  const key = `${fed.map(name).join('\n')}\n\n${outputs.map(name).join('\n')}`;
+  let known = asyncNodes.get(model);
+  if (!known) {
+    known = new Map();
+    asyncNodes.set(model, known);
+  }
+  const cached = known.get(key);
+  if (cached !== undefined) return cached;
+  const nodes = graphDefNodes(model) ?? [];
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const stop = new Set(fed.map(name));
+  const seen = new Set<string>();
+  const todo = outputs.map(name);
+  let found: GraphDefNode | null = null;
+  while (todo.length > 0 && !found) {
+    const at = todo.pop() as string;
+    if (seen.has(at)) continue;
+    seen.add(at);
+    const node = byName.get(at);
+    // A fed node does not run: the image may go in where a loop that prepares it ends.
+    if (!node || stop.has(at)) continue;
+    if (ASYNC_OPS.has(node.op)) found = node;
+    if (node.op === 'Const') continue;
+    for (const i of node.input ?? []) todo.push(name(i));
+  }
+  if (known.size >= PLANS_KEPT) known.delete(known.keys().next().value as string);
+  known.set(key, found);
+  return found;
+}
+
+/**
+ * `model.execute(feeds, outputs)`, refused with an {@link AsyncOpError} before anything runs when it would need an
+ * operation TF.js runs only asynchronously.
+ */
+export function executeGraph(
+  model: GraphModel,
+  feeds: Record<string, tf.Tensor>,
+  outputs: readonly string[],
+): tf.Tensor[] {
+  const blocked = asyncNodeFor(model, Object.keys(feeds), outputs);
+  if (blocked) throw new AsyncOpError(blocked.name, blocked.op);
+  const raw = model.execute(feeds, [...outputs]);
+  return Array.isArray(raw) ? raw : [raw];
+}
+
 /** How many sets of requested nodes a model keeps a plan for (a program asks for a few, again and again). */
 const PLANS_KEPT = 32;
 
@@ -369,8 +457,7 @@ export function plannedRun(
     }
     // A tensor the executor would refuse goes to it, for its own message.
     if (plan && fedAsDeclared(model, inputName, input)) return plan(input);
-    const raw = model.execute({ [inputName]: input }, [...names]);
-    return Array.isArray(raw) ? raw : [raw];
+    return executeGraph(model, { [inputName]: input }, names);
   };
   byInput.set(inputName, run);
   return run;

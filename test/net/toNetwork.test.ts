@@ -739,6 +739,41 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     user.dispose();
   });
 
+  it('refuses before running the asynchronous operations TF.js does not check for, leaving nothing running', async () => {
+    // TF.js's check before a synchronous run misses these: it started them, then failed because one returned a
+    // promise, which ran on and, failing on these malformed nodes, ended the program with an unhandled rejection.
+    const cases: [string, string[]][] = [
+      ['If', ['a', 'a']],
+      ['ListDiff', ['a', 'a']],
+      ['NonMaxSuppressionV4', ['a', 'a', 'a', 'a', 'a']],
+      ['TensorArraySizeV3', ['a', 'a']],
+    ];
+    for (const [op, input] of cases) {
+      const model = await graphOf([
+        placeholder,
+        relu('a', 'x'),
+        { name: 'c', op, input, attr: { T } },
+        relu('out', 'c'),
+      ]);
+      await expectThrowsNoLeak(
+        () => toNetwork(model, { normalization: 'none' }),
+        RangeError,
+        "toNetwork: the model's graph runs a loop, a branch or an operation of data-dependent size on the way to " +
+          `'out' (node 'c', TF.js's dynamic operation '${op}', as a detector's non-max suppression does), which TF.js ` +
+          'runs only asynchronously; this library runs a graph layer by layer, and no convolution comes before that ' +
+          'node, so it cannot run this model',
+      );
+      // Anything TF.js had started would settle (and, rejected, fail this test file) by now.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const net = await toNetwork(model, { normalization: 'none', output: 'a' });
+      expect(net.layers.map((l) => l.name)).toEqual(['x', 'a']);
+      // Fed with the image, the node itself does not run (a loop that prepares the image may end there).
+      const fed = await toNetwork(model, { normalization: 'none', input: 'c', inputSize: [8, 8] });
+      expect(fed.layers.map((l) => l.name)).toEqual(['c', 'out']);
+      model.dispose();
+    }
+  });
+
   it('feeds the image at a node after a loop that prepares it, as the refusal suggests', async () => {
     const prepared = await loadUserGraph(undefined, 'softmax', 'where');
     await expectThrowsNoLeak(
