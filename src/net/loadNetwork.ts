@@ -108,6 +108,12 @@ export function weightSpecsProblem(specs: readonly unknown[]): string | null {
         );
       }
     } else {
+      // TF.js reads the quantization's dtype wherever the key is there, null or not.
+      if (q === null || typeof q !== 'object') {
+        return `its weight '${name}' has the quantization ${shown(q)}, not an object naming uint8, uint16 or float16`;
+      }
+      if (qtype === undefined)
+        return `its weight '${name}' has a quantization that names no dtype (uint8, uint16 or float16)`;
       return `its weight '${name}' is quantized to ${shown(qtype)} (uint8, uint16 or float16)`;
     }
   }

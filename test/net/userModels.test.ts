@@ -710,7 +710,13 @@ describe('importNetwork: model.json files of either format, detected', () => {
         'a null quantization',
         [{ ...w, quantization: null }],
         8,
-        "its weight 'w' is quantized to undefined (uint8, uint16 or float16)",
+        "its weight 'w' has the quantization null, not an object naming uint8, uint16 or float16",
+      ],
+      [
+        'a quantization without a dtype',
+        [{ ...w, quantization: { scale: 1, min: 0 } }],
+        8,
+        "its weight 'w' has a quantization that names no dtype (uint8, uint16 or float16)",
       ],
       [
         'no scale',
