@@ -117,10 +117,67 @@ function channelsFirst(n: GraphDefNode): string | null {
   return format.startsWith('NC') ? format : null;
 }
 
+/** The 2-D convolutions and poolings, whose window attributes TF.js reads without checking them. */
+const WINDOW_OPS = new Set([
+  'Conv2D',
+  '_FusedConv2D',
+  'DepthwiseConv2dNative',
+  'FusedDepthwiseConv2dNative',
+  'DepthwiseConv2d',
+  'Conv2DBackpropInput',
+  'MaxPool',
+  'AvgPool',
+]);
+
 /**
- * Why a GraphDef cannot run, or null: two nodes of one name, a node that computes channels first, an input that no
- * node makes, or nodes that need each other (a cycle, control inputs included). TF.js loads such a graph and then fails inside its executor with a
- * message about something else. `outside` names nodes of another graph that inputs may name (a model's initializer,
+ * What is wrong with the window attributes of a convolution or pooling node, or null: `strides` (and a pooling's
+ * `ksize`) must be four whole numbers of at least 1, `dilations` too where given, `padding` SAME, VALID or EXPLICIT,
+ * and an EXPLICIT one's `explicit_paddings` eight whole numbers of at least 0 (any other's, where given, a list). TF.js reads them as it finds them: a
+ * window of `undefined` or `NaN` failed deep inside it, or reached a kernel as a size of NaN.
+ */
+function windowProblem(n: GraphDefNode): string | null {
+  if (!WINDOW_OPS.has(n.op)) return null;
+  const attr = (n.attr ?? {}) as Record<string, unknown>;
+  const at = `its node '${n.name}' (${n.op})`;
+  const numbers = (name: string, count: number, least: number, required: boolean): string | null => {
+    const a = attr[name] as GraphDefAttr | undefined;
+    if (a === undefined && !required) return null;
+    const values = a !== null && typeof a === 'object' ? (a.list?.f?.length ? a.list.f : a.list?.i) : undefined;
+    const parsed = Array.isArray(values) ? values.map((v) => (typeof v === 'number' ? v : Number.parseInt(v, 10))) : [];
+    if (parsed.length === count && parsed.every((v) => Number.isSafeInteger(v) && v >= least)) return null;
+    const has = a === undefined ? `no ${name}` : `the ${name} ${JSON.stringify(Array.isArray(values) ? values : a)}`;
+    return `${at} has ${has}, where it needs ${count} whole numbers of at least ${least}`;
+  };
+  const padding = attr.padding as GraphDefAttr | undefined;
+  const mode = typeof padding?.s === 'string' ? decode(padding.s).toUpperCase() : undefined;
+  const paddingProblem =
+    mode === 'SAME' || mode === 'VALID' || mode === 'EXPLICIT'
+      ? null
+      : `${at} has ${padding === undefined ? 'no padding' : `the padding ${JSON.stringify(mode ?? padding)}`}, ` +
+        'where it needs SAME, VALID or EXPLICIT';
+  // TF.js reads explicit_paddings whatever the padding: the converter writes an empty list there.
+  const explicit = attr.explicit_paddings as GraphDefAttr | undefined;
+  const list = explicit !== null && typeof explicit === 'object' ? explicit.list : undefined;
+  const listed =
+    list !== null && typeof list === 'object' && [list.i, list.f].every((v) => v === undefined || Array.isArray(v));
+  const pools = n.op === 'MaxPool' || n.op === 'AvgPool';
+  return (
+    numbers('strides', 4, 1, true) ??
+    (pools ? numbers('ksize', 4, 1, true) : numbers('dilations', 4, 1, false)) ??
+    paddingProblem ??
+    (mode === 'EXPLICIT'
+      ? numbers('explicit_paddings', 8, 0, true)
+      : explicit === undefined || listed
+        ? null
+        : `${at} has the explicit_paddings ${JSON.stringify(explicit)}, where it needs a list`)
+  );
+}
+
+/**
+ * Why a GraphDef cannot run, or null: two nodes of one name, a node that computes channels first, a convolution or
+ * pooling whose window attributes are not numbers ({@link windowProblem}), an input that no node makes, or nodes that
+ * need each other (a cycle, control inputs included). TF.js loads such a graph and then fails inside its executor with
+ * a message about something else. `outside` names nodes of another graph that inputs may name (a model's initializer,
  * which makes its lookup tables). A TensorFlow 1 loop is not such a cycle: its `Merge` takes the `NextIteration` of the
  * loop's body, an edge that is not followed here. Walks the graph with an explicit stack, so that a graph many
  * thousands of operations deep is no problem.
@@ -143,6 +200,8 @@ export function graphProblem(nodes: readonly GraphDefNode[], outside: ReadonlySe
         'convert the model so'
       );
     }
+    const window = windowProblem(n);
+    if (window) return window;
   }
   for (const n of nodes) {
     const missing = (n.input ?? []).find((i) => !byName.has(inputNode(i)) && !outside.has(inputNode(i)));

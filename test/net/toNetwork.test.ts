@@ -833,6 +833,54 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     );
   });
 
+  it("refuses a convolution or pooling whose window attributes are not numbers, naming the node's", async () => {
+    // TF.js reads them as it finds them: a missing ksize failed deep inside it ("Cannot read properties of undefined
+    // (reading '1')"), strides that are no list reached the kernel as a window of NaN.
+    const b64 = (v: string) => ({ s: btoa(v) });
+    const list = (...v: (string | number)[]) => ({ list: { i: v } });
+    const four = list('1', '2', '2', '1');
+    const pool = (attr: object) => [placeholder, { name: 'p', op: 'MaxPool', input: ['x'], attr: { T, ...attr } }];
+    const conv = (attr: object) => [
+      placeholder,
+      { name: 'w', op: 'Const', attr: { dtype: T } },
+      { name: 'c', op: 'Conv2D', input: ['x', 'w'], attr: { T, ...attr } },
+    ];
+    const cases: [object[], string][] = [
+      [pool({ strides: four, padding: b64('VALID') }), "its node 'p' (MaxPool) has no ksize"],
+      [pool({ strides: four, ksize: list('1', '3', 'x', '1'), padding: b64('SAME') }), `the ksize ["1","3","x","1"]`],
+      [pool({ strides: { i: 1e9 }, ksize: four, padding: b64('SAME') }), `the strides {"i":1000000000}`],
+      [pool({ strides: four, ksize: list(1, 0, 3, 1), padding: b64('SAME') }), 'the ksize [1,0,3,1]'],
+      [pool({ strides: four, ksize: four }), "its node 'p' (MaxPool) has no padding, where it needs SAME, VALID or"],
+      [pool({ strides: four, ksize: four, padding: b64('FULL') }), `has the padding "FULL", where it needs SAME`],
+      [conv({ padding: b64('SAME') }), "its node 'c' (Conv2D) has no strides, where it needs 4 whole numbers of at"],
+      [conv({ strides: four, dilations: list(1, 2), padding: b64('SAME') }), 'the dilations [1,2], where it needs 4'],
+      [
+        conv({ strides: four, padding: b64('EXPLICIT'), explicit_paddings: list(0, 0, 1, 1) }),
+        'has the explicit_paddings [0,0,1,1], where it needs 8 whole numbers of at least 0',
+      ],
+      [
+        conv({ strides: four, padding: b64('SAME'), explicit_paddings: { list: { i: '-5' } } }),
+        `has the explicit_paddings {"list":{"i":"-5"}}, where it needs a list`,
+      ],
+    ];
+    for (const [nodes, why] of cases) expect(graphProblem(nodes as never)).toContain(why);
+    // What TF.js's converter writes passes: dilations may be left out.
+    expect(
+      graphProblem(conv({ strides: four, padding: b64('SAME'), explicit_paddings: { list: {} } }) as never),
+    ).toBeNull();
+    expect(
+      graphProblem(pool({ strides: four, ksize: list('1', '3', '3', '1'), padding: b64('VALID') }) as never),
+    ).toBeNull();
+    const model = await graphOf(pool({ strides: four, padding: b64('VALID') }));
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { normalization: 'none' }),
+      RangeError,
+      "toNetwork: the model's graph cannot run: its node 'p' (MaxPool) has no ksize, where it needs 4 whole numbers " +
+        'of at least 1',
+    );
+    model.dispose();
+  });
+
   it("does not call a TensorFlow 1 loop a cycle: its Merge takes the body's NextIteration", () => {
     const loop = [
       placeholder,
