@@ -186,17 +186,27 @@ function running(name: string, backend: string, args: Args, original: tf.KernelF
 }
 
 /**
- * TensorFlow refuses a negative padding ("Paddings must be non-negative"); TF.js's `PadV2` crops the tensor there
- * instead, so a corrupt or hostile model that asks for one ran on. Refused here, before any allocation.
+ * Paddings as TensorFlow takes them: one pair of whole numbers of at least 0 for each axis of `x`. TensorFlow refuses
+ * a negative one ("Paddings must be non-negative"), which TF.js's `PadV2` cropped the tensor by instead; a fractional
+ * one gave a tensor of another size on each backend (NaN where `MirrorPad` read between elements on cpu), and fewer
+ * pairs than axes a result of lower rank. Each throws a `RangeError` here, before any allocation.
  */
-function padNonNegative(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { paddings, constantValue } = args.attrs as unknown as { paddings: [number, number][]; constantValue: number };
-  if (paddings.some((p) => p[0] < 0 || p[1] < 0)) {
+function assertPaddings(name: string, x: tf.Tensor, paddings: readonly (readonly number[])[]): void {
+  const pair = (p: readonly number[]) =>
+    Array.isArray(p) && p.length === 2 && p.every((v) => Number.isSafeInteger(v) && v >= 0);
+  if (paddings.length !== x.rank || !paddings.every(pair)) {
+    const shown = paddings.map((p) => (Array.isArray(p) ? `[${p.join(', ')}]` : String(p))).join(', ');
     throw new RangeError(
-      `pad: paddings must be at least 0, got [${paddings.map((p) => `[${p.join(', ')}]`).join(', ')}]`,
+      `${name}: paddings must be a pair of whole numbers of at least 0 for each of the ${x.rank} axes, got [${shown}]`,
     );
   }
+}
+
+/** `pad`: paddings checked ({@link assertPaddings}), and an int32 constant beyond float32 on wasm filled in exactly. */
+function pad(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { paddings, constantValue } = args.attrs as unknown as { paddings: [number, number][]; constantValue: number };
   const { x } = args.inputs as unknown as { x: tf.Tensor };
+  assertPaddings('pad', x, paddings);
   if (backend === 'wasm' && x.dtype === 'int32' && Math.abs(constantValue) > 2 ** 24) {
     // wasm's kernel writes an int32 constant through float32 (16777217 came back 16777216): padded with 0, and the
     // constant filled in where the padding is.
@@ -555,7 +565,7 @@ function transform(args: Args): tf.TensorInfo {
 
 /**
  * Puts the fixes in place of TF.js's kernels: `Abs` on cpu and wasm, `Neg` on wasm, `Square` on cpu; `FloorDiv`,
- * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `Tile`, `MaxPool`, `AvgPool`, `Einsum`, `Transform` and
+ * `Mod`, `ResizeNearestNeighbor`, `Cumsum`, `Cumprod`, `PadV2`, `MirrorPad`, `Tile`, `MaxPool`, `AvgPool`, `Einsum`, `Transform` and
  * `BatchMatMul` on every backend that has registered them, a binary `DenseBincount` on all but wasm, `Atan2`, `Log`
  * and `Log1p` on WebGPU and WebGL, `ClipByValue`, `RealDiv`, `OneHot` and `CropAndResize` on WebGL,
  * `UnsortedSegmentSum` and `OneHot` of int32 on cpu, and `Einsum` and `UnsortedSegmentSum` kernels on wasm. Registered
@@ -584,7 +594,12 @@ export function fixKernels(): void {
     for (const name of [tf.Cumsum, tf.Cumprod]) {
       replaceKernel(name, backend, 'kernelFixes', (original) => (args) => running(name, backend, args, original));
     }
-    replaceKernel(tf.PadV2, backend, 'kernelFixes', (original) => (args) => padNonNegative(backend, args, original));
+    replaceKernel(tf.PadV2, backend, 'kernelFixes', (original) => (args) => pad(backend, args, original));
+    replaceKernel(tf.MirrorPad, backend, 'kernelFixes', (original) => (args) => {
+      const { x } = args.inputs as unknown as { x: tf.Tensor };
+      assertPaddings('mirrorPad', x, (args.attrs as unknown as { paddings: number[][] }).paddings);
+      return original(args);
+    });
     replaceKernel(tf.Tile, backend, 'kernelFixes', (original) => (args) => tileNonNegative(args, original));
     replaceKernel(
       tf.MaxPool,

@@ -23,7 +23,12 @@ describe('kernel arguments TensorFlow refuses', () => {
         ],
         0,
       ),
-    ).toThrow(new RangeError('pad: paddings must be at least 0, got [[0, 0], [-3, -3], [0, 0], [0, 0]]'));
+    ).toThrow(
+      new RangeError(
+        'pad: paddings must be a pair of whole numbers of at least 0 for each of the 4 axes, got ' +
+          '[[0, 0], [-3, -3], [0, 0], [0, 0]]',
+      ),
+    );
     // Non-negative paddings pad as before.
     const y = tf.pad(x, [
       [0, 0],
@@ -32,6 +37,51 @@ describe('kernel arguments TensorFlow refuses', () => {
       [0, 0],
     ]);
     expect(y.shape).toEqual([1, 11, 8, 1]);
+    tf.dispose([x, y]);
+  });
+
+  it('refuses fractional paddings, and fewer pairs than axes (TF.js gave other sizes, NaN, a lower rank)', () => {
+    const x = tf.ones([1, 3, 3, 1]);
+    const half: [number, number][] = [
+      [0, 0],
+      [1.5, 1.5],
+      [0, 0],
+      [0, 0],
+    ];
+    const why = (name: string, rank: number, got: string) =>
+      new RangeError(
+        `${name}: paddings must be a pair of whole numbers of at least 0 for each of the ${rank} axes, got ${got}`,
+      );
+    // TF.js made a 1×6×3×1 tensor of both, starting with zeros on cpu and wasm alike, NaN (cpu) for the mirror.
+    expect(() => tf.pad(x, half)).toThrow(why('pad', 4, '[[0, 0], [1.5, 1.5], [0, 0], [0, 0]]'));
+    expect(() => tf.mirrorPad(x, half, 'reflect')).toThrow(why('mirrorPad', 4, '[[0, 0], [1.5, 1.5], [0, 0], [0, 0]]'));
+    // Three pairs for four axes: TF.js padded into a 1×5×3 tensor.
+    expect(() =>
+      tf.pad(x, [
+        [0, 0],
+        [1, 1],
+        [0, 0],
+      ]),
+    ).toThrow(why('pad', 4, '[[0, 0], [1, 1], [0, 0]]'));
+    const nan = [
+      [0, 0],
+      [Number.NaN, 1],
+      [0, 0],
+      [0, 0],
+    ] as [number, number][];
+    expect(() => tf.pad(x, nan)).toThrow(why('pad', 4, '[[0, 0], [NaN, 1], [0, 0], [0, 0]]'));
+    // Whole paddings pad, and mirror, as before.
+    const y = tf.mirrorPad(
+      x,
+      [
+        [0, 0],
+        [1, 1],
+        [2, 2],
+        [0, 0],
+      ],
+      'symmetric',
+    );
+    expect(y.shape).toEqual([1, 5, 7, 1]);
     tf.dispose([x, y]);
   });
 
