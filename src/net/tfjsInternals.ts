@@ -51,6 +51,40 @@ export function graphNodeNames(model: GraphModel): Set<string> | null {
   return new Set(nodes.map((n: { name?: unknown }) => n?.name).filter((n): n is string => typeof n === 'string'));
 }
 
+/** A node that names fewer inputs than TF.js's table of its operation reads ({@link shortOfInputs}). */
+export interface ShortNode {
+  node: string;
+  op: string;
+  has: number;
+  reads: number;
+}
+
+/**
+ * The first node of a loaded graph model that names fewer inputs than TF.js's table of its operation reads (an
+ * `AddV2` of one input), or null; undefined when TF.js's graph cannot be read. TF.js reads an input past the end as
+ * the name `undefined` and failed with "Cannot read properties of undefined (reading 'split')", naming no node. Reads
+ * the private `GraphModel.executor.graph.nodes`, whose `inputParams` give each input's index (`inputIndexStart`, from
+ * the end when negative) and `inputNames` the node's inputs.
+ */
+export function shortOfInputs(model: GraphModel): ShortNode | null | undefined {
+  type Param = { type?: unknown; inputIndexStart?: unknown; inputIndexEnd?: unknown };
+  type Node = { name?: unknown; op?: unknown; inputNames?: unknown; inputParams?: Record<string, Param> };
+  const graph = (model as unknown as { executor?: { graph?: { nodes?: Record<string, Node> } } }).executor?.graph;
+  if (!graph?.nodes || typeof graph.nodes !== 'object') return undefined;
+  for (const n of Object.values(graph.nodes)) {
+    if (!Array.isArray(n.inputNames) || typeof n.name !== 'string' || typeof n.op !== 'string') return undefined;
+    let reads = 0;
+    for (const p of Object.values(n.inputParams ?? {})) {
+      const start = p.inputIndexStart;
+      // A list of inputs (`'tensors'`) is a slice, which may be empty.
+      if (typeof start !== 'number' || p.type === 'tensors') continue;
+      reads = Math.max(reads, start < 0 ? -start : start + 1);
+    }
+    if (n.inputNames.length < reads) return { node: n.name, op: n.op, has: n.inputNames.length, reads };
+  }
+  return null;
+}
+
 /** One node of a GraphDef as TF.js reads it from model.json. */
 export interface GraphDefNode {
   name: string;

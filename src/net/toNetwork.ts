@@ -23,7 +23,7 @@ import { kerasNetworkParts, kerasProblem, kerasScalingLayer } from './kerasNetwo
 import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine } from './network.js';
 import { checkNormalization, type NormalizationOption } from './normalization.js';
-import { declaredInputShape, graphDefNodes, relaxInputShape } from './tfjsInternals.js';
+import { declaredInputShape, graphDefNodes, relaxInputShape, shortOfInputs } from './tfjsInternals.js';
 import type { LayerInfo, Network } from './types.js';
 
 /** Options of {@link toNetwork} (and of `importNetwork`): what MATLAB's `imageInputLayer` says of the model's input. */
@@ -201,7 +201,13 @@ export async function makeNetwork(
   const nodes = graph ? graphDefNodes(model) : null;
   if (graph) {
     if (!nodes) throw new TypeError(`${fn}: cannot read the graph of this GraphModel (its GraphDef is missing)`);
-    const problem = graphProblem(nodes);
+    const short = shortOfInputs(model);
+    const problem =
+      graphProblem(nodes) ??
+      (short
+        ? `its node '${short.node}' (${short.op}) has ${short.has} input${short.has === 1 ? '' : 's'} where the ` +
+          `operation reads ${short.reads}`
+        : null);
     if (problem) throw new RangeError(`${fn}: the model's graph cannot run: ${problem}`);
   }
   // A converted graph may also end at one of its nodes (before a detector's post-processing): index -1.

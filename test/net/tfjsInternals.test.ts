@@ -7,6 +7,7 @@ import { ensureGradients } from '../../src/net/gradients.js';
 import {
   graphNodeNames,
   releaseFailedTape,
+  shortOfInputs,
   TFJS_CONVERTER_CHECKED,
   TFJS_CORE_CHECKED,
 } from '../../src/net/tfjsInternals.js';
@@ -65,5 +66,26 @@ describe('TF.js internals the library reads', () => {
     );
     expect(graphNodeNames(model)).toEqual(new Set(['x', 'two', 'y']));
     model.dispose();
+  });
+
+  it("shortOfInputs reads TF.js's graph: each node's inputs against what its operation reads", async () => {
+    const node = (name: string, op: string, input: string[] = []) => ({ name, op, input, attr: {} });
+    const graph = (nodes: object[]) =>
+      loadGraphModel(
+        tf.io.fromMemory({
+          modelTopology: { node: nodes, versions: {} },
+          weightSpecs: [],
+          weightData: new ArrayBuffer(0),
+        }),
+      );
+    const x = node('x', 'Placeholder');
+    const good = await graph([x, node('y', 'AddV2', ['x', 'x']), node('c', 'ConcatV2', ['x', 'y', 'x'])]);
+    expect(shortOfInputs(good)).toBeNull();
+    const short = await graph([x, node('y', 'AddV2', ['x']), node('z', 'Relu', ['y'])]);
+    expect(shortOfInputs(short)).toEqual({ node: 'y', op: 'AddV2', has: 1, reads: 2 });
+    // An axis read from the end: a ConcatV2 of nothing at all.
+    const none = await graph([x, node('c', 'ConcatV2')]);
+    expect(shortOfInputs(none)).toEqual({ node: 'c', op: 'ConcatV2', has: 0, reads: 1 });
+    for (const m of [good, short, none]) m.dispose();
   });
 });

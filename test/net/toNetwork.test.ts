@@ -881,6 +881,21 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     model.dispose();
   });
 
+  it('refuses a node with fewer inputs than its operation reads, naming it', async () => {
+    // TF.js read the missing input as the name undefined: "Cannot read properties of undefined (reading 'split')".
+    const model = await graphOf([
+      placeholder,
+      { name: 'sum', op: 'AddV2', input: ['x'], attr: { T } },
+      relu('out', 'sum'),
+    ]);
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { normalization: 'none' }),
+      RangeError,
+      "toNetwork: the model's graph cannot run: its node 'sum' (AddV2) has 1 input where the operation reads 2",
+    );
+    model.dispose();
+  });
+
   it("does not call a TensorFlow 1 loop a cycle: its Merge takes the body's NextIteration", () => {
     const loop = [
       placeholder,
