@@ -206,17 +206,84 @@ export function kerasStructureProblem(topology: unknown): string | null {
   return null;
 }
 
+/** Keras's convolution layers: `kernel_size`, `strides` and `dilation_rate` whole numbers of at least 1. */
+const CONVOLUTIONS = /^(Conv[123]D|Conv[23]DTranspose|SeparableConv[12]D|DepthwiseConv[12]D)$/;
+
 /**
- * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: an activation tfjs-layers does not
- * have and the library does not register (`glu`, which halves the last axis, `sparsemax`, `threshold`), a `Resizing`
- * that antialiases or pads to the aspect ratio (options of recent Keras, ignored), a grouped convolution (`groups`
- * ignored: the weights then failed to fit, as if the file had been edited), a `Conv2DTranspose` with an
- * `output_padding` (ignored) that makes Keras's output another size than tfjs-layers's. With an output padding, Keras's
- * side is `(n − 1)·s + k − 2·pad + p` (pad `k // 2` for 'same', 0 for 'valid', k the dilated kernel); without, and in
- * tfjs-layers, `n·s` ('same') or `n·s + max(k − s, 0)` ('valid').
+ * The window settings of each Keras layer class that has them, with the least each number may be: whole numbers (alone
+ * or in lists) of at least 1 for windows, strides, dilations, upsampling factors and sizes, of at least 0 for
+ * paddings and croppings, as Keras's `normalize_tuple` and its layers' checks take them.
+ */
+function windowSettings(className: string): [string, number][] {
+  if (CONVOLUTIONS.test(className)) {
+    const sizes: [string, number][] = [
+      ['kernel_size', 1],
+      ['strides', 1],
+      ['dilation_rate', 1],
+    ];
+    if (/^Depthwise/.test(className)) return [...sizes, ['depth_multiplier', 1]];
+    if (/^Separable/.test(className)) return [...sizes, ['filters', 1], ['depth_multiplier', 1]];
+    return [...sizes, ['filters', 1]];
+  }
+  if (/^(Max|Average)Pooling[123]D$/.test(className)) {
+    return [
+      ['pool_size', 1],
+      ['strides', 1],
+    ];
+  }
+  if (/^UpSampling[123]D$/.test(className)) return [['size', 1]];
+  if (/^ZeroPadding[123]D$/.test(className)) return [['padding', 0]];
+  if (/^Cropping[123]D$/.test(className)) return [['cropping', 0]];
+  if (className === 'Dense') return [['units', 1]];
+  return [];
+}
+
+/**
+ * What in a layer's window settings Keras would refuse, or null: a number that is not whole or below its least
+ * ({@link windowSettings}; a setting left out or null takes Keras's default), padding a 2-D or 3-D convolution
+ * `'causal'`, or both strides and dilations above 1 in a convolution. tfjs-layers computed with some of them (a
+ * dilation of 0 or below, an upsampling by 1.5) and failed on others only when the model ran, or deep inside TF.js.
+ */
+function windowSettingProblem(l: RawLayer): string | null {
+  const at = `its layer '${layerName(l)}' (${l.className})`;
+  for (const [key, least] of windowSettings(l.className)) {
+    const value = l.config[key];
+    if (value === undefined || value === null) continue;
+    const numbers = [value].flat(2);
+    const whole = numbers.length > 0 && numbers.every((v) => Number.isSafeInteger(v) && (v as number) >= least);
+    if (!whole) {
+      return `${at} has the ${key} ${JSON.stringify(value)}, where Keras takes whole numbers of at least ${least}`;
+    }
+  }
+  if (!CONVOLUTIONS.test(l.className)) return null;
+  const padding = typeof l.config.padding === 'string' ? l.config.padding.toLowerCase() : l.config.padding;
+  if (padding === 'causal' && !/1D$/.test(l.className)) {
+    return `${at} pads 'causal', which Keras takes for 1-D convolutions only`;
+  }
+  const above1 = (v: unknown) => [v].flat(2).some((x) => typeof x === 'number' && x > 1);
+  if (above1(l.config.strides) && above1(l.config.dilation_rate)) {
+    return (
+      `${at} has the strides ${JSON.stringify(l.config.strides)} and the dilation_rate ` +
+      `${JSON.stringify(l.config.dilation_rate)}, where Keras takes one of them above 1 at most`
+    );
+  }
+  return null;
+}
+
+/**
+ * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: a window setting Keras would refuse
+ * ({@link windowSettingProblem}), an activation tfjs-layers does not have and the library does not register (`glu`,
+ * which halves the last axis, `sparsemax`, `threshold`), a `Resizing` that antialiases or pads to the aspect ratio
+ * (options of recent Keras, ignored), a grouped convolution (`groups` ignored: the weights then failed to fit, as if
+ * the file had been edited), a `Conv2DTranspose` with an `output_padding` (ignored) that makes Keras's output another
+ * size than tfjs-layers's. With an output padding, Keras's side is `(n − 1)·s + k − 2·pad + p` (pad `k // 2` for
+ * 'same', 0 for 'valid', k the dilated kernel); without, and in tfjs-layers, `n·s` ('same') or `n·s + max(k − s, 0)`
+ * ('valid').
  */
 export function kerasTopologyProblem(topology: unknown): string | null {
   for (const l of allLayers(topologyLayers(topology))) {
+    const window = windowSettingProblem(l);
+    if (window) return window;
     if (l.className === 'Resizing' && (l.config.antialias === true || l.config.pad_to_aspect_ratio === true)) {
       const what =
         l.config.antialias === true ? 'antialiases (antialias)' : 'pads to the aspect ratio (pad_to_aspect_ratio)';

@@ -115,6 +115,101 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     ok.dispose();
   });
 
+  it('refuses window settings Keras refuses, naming the layer (tfjs-layers computed with some of them)', async () => {
+    // tfjs-layers convolved with a dilation of 0 (the layer table said 2×4 where it computed 2×2), upsampled by 1.5,
+    // and failed on a fractional padding or a causal 2-D convolution only when the model ran.
+    const conv = (config: Record<string, unknown>) => ({
+      class_name: 'Conv2D',
+      config: { name: 'c', filters: 1, kernel_size: [1, 3], padding: 'valid', use_bias: false, ...config },
+    });
+    const cases: [FileLayer, FileWeight[], string][] = [
+      [
+        conv({ dilation_rate: [1, 0] }),
+        [onesKernel('c', [1, 3, 1, 1])],
+        'has the dilation_rate [1,0], where Keras takes whole numbers of at least 1',
+      ],
+      [
+        conv({ strides: 1.5 }),
+        [onesKernel('c', [1, 3, 1, 1])],
+        'has the strides 1.5, where Keras takes whole numbers of at least 1',
+      ],
+      [
+        conv({ padding: 'causal' }),
+        [onesKernel('c', [1, 3, 1, 1])],
+        "pads 'causal', which Keras takes for 1-D convolutions only",
+      ],
+      [
+        conv({ strides: [1, 2], dilation_rate: 2 }),
+        [onesKernel('c', [1, 3, 1, 1])],
+        'has the strides [1,2] and the dilation_rate 2, where Keras takes one of them above 1 at most',
+      ],
+      [
+        { class_name: 'UpSampling2D', config: { name: 'c', size: [1.5, 2], interpolation: 'nearest' } },
+        [],
+        'has the size [1.5,2], where Keras takes whole numbers of at least 1',
+      ],
+      [
+        {
+          class_name: 'ZeroPadding2D',
+          config: {
+            name: 'c',
+            padding: [
+              [1, 1],
+              [-1, 0],
+            ],
+          },
+        },
+        [],
+        'has the padding [[1,1],[-1,0]], where Keras takes whole numbers of at least 0',
+      ],
+      [
+        {
+          class_name: 'Cropping2D',
+          config: {
+            name: 'c',
+            cropping: [
+              [0, 0],
+              [0.5, 0],
+            ],
+          },
+        },
+        [],
+        'has the cropping [[0,0],[0.5,0]], where Keras takes whole numbers of at least 0',
+      ],
+      [
+        { class_name: 'MaxPooling2D', config: { name: 'c', pool_size: [1, 'x'], strides: null } },
+        [],
+        'has the pool_size [1,"x"], where Keras takes whole numbers of at least 1',
+      ],
+    ];
+    for (const [layer, weights, why] of cases) {
+      await expectThrowsNoLeak(
+        () => importNetwork(kerasFile([layer], { weights }), { normalization: 'none' }),
+        RangeError,
+        `importNetwork: the model cannot run as Keras runs it: its layer 'c' (${layer.class_name}) ${why}`,
+      );
+    }
+    // Keras's defaults left out or null, numbers alone or in lists: read as before.
+    const ok = await importNetwork(
+      kerasFile(
+        [
+          conv({ strides: 1, dilation_rate: [1, 1] }),
+          { class_name: 'ZeroPadding2D', config: { name: 'z', padding: 1 } },
+          { class_name: 'MaxPooling2D', config: { name: 'p', pool_size: 2, strides: null, padding: 'valid' } },
+        ],
+        { weights: [onesKernel('c', [1, 3, 1, 1])] },
+      ),
+      { normalization: 'none' },
+    );
+    expect(ok.layers.map((l) => l.outputSize)).toEqual([
+      [2, 4, 1],
+      [2, 2, 1],
+      [4, 4, 1],
+      [2, 2, 1],
+    ]);
+    ok.dispose();
+  });
+
   it('keeps the pooled axes of global pooling with keepdims, as Keras does (tfjs-layers ignored it: [c])', async () => {
     // MobileNetV3's squeeze-and-excitation blocks: pooling that keeps [1, 1, c], then a 1×1 convolution.
     const img = tf.tensor3d(
