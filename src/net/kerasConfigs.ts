@@ -223,7 +223,7 @@ function windowSettings(className: string): [string, number][] {
     ];
     if (/^Depthwise/.test(className)) return [...sizes, ['depth_multiplier', 1]];
     if (/^Separable/.test(className)) return [...sizes, ['filters', 1], ['depth_multiplier', 1]];
-    return [...sizes, ['filters', 1]];
+    return [...sizes, ['filters', 1], ['groups', 1]];
   }
   if (/^(Max|Average)Pooling[123]D$/.test(className)) {
     return [
@@ -241,7 +241,9 @@ function windowSettings(className: string): [string, number][] {
 /**
  * What in a layer's window settings Keras would refuse, or null: a number that is not whole or below its least
  * ({@link windowSettings}; a setting left out or null takes Keras's default), padding a 2-D or 3-D convolution
- * `'causal'`, or both strides and dilations above 1 in a convolution. tfjs-layers computed with some of them (a
+ * `'causal'`, or both strides and dilations above 1 in a convolution; also a `ReLU`'s negative or non-numeric maximum,
+ * slope or threshold, a normalization's axis that is not whole numbers or epsilon that is not a number, and an input
+ * layer's shape that is not a list of sizes. tfjs-layers computed with some of them (a
  * dilation of 0 or below, an upsampling by 1.5) and failed on others only when the model ran, or deep inside TF.js.
  */
 function windowSettingProblem(l: RawLayer): string | null {
@@ -253,6 +255,39 @@ function windowSettingProblem(l: RawLayer): string | null {
     const whole = numbers.length > 0 && numbers.every((v) => Number.isSafeInteger(v) && (v as number) >= least);
     if (!whole) {
       return `${at} has the ${key} ${JSON.stringify(value)}, where Keras takes whole numbers of at least ${least}`;
+    }
+  }
+  if (l.className === 'ReLU') {
+    // Keras refuses a negative maximum, slope or threshold (and a null slope or threshold).
+    for (const key of ['max_value', 'negative_slope', 'threshold']) {
+      const v = l.config[key];
+      if (v === undefined || (v === null && key === 'max_value')) continue;
+      if (typeof v !== 'number' || !(v >= 0) || v === Number.POSITIVE_INFINITY) {
+        return `${at} has the ${key} ${JSON.stringify(v)}, where Keras takes a number of at least 0`;
+      }
+    }
+  }
+  if (/^(Batch|Layer)Normalization$/.test(l.className)) {
+    const axes = [l.config.axis ?? -1].flat();
+    if (axes.length === 0 || !axes.every((a) => Number.isSafeInteger(a))) {
+      return `${at} has the axis ${JSON.stringify(l.config.axis)}, where Keras takes whole numbers`;
+    }
+    const epsilon = l.config.epsilon;
+    if (epsilon !== undefined && !(typeof epsilon === 'number' && Number.isFinite(epsilon))) {
+      return `${at} has the epsilon ${JSON.stringify(epsilon) ?? String(epsilon)}, where Keras takes a number`;
+    }
+  }
+  if (l.className === 'InputLayer') {
+    const shape = l.config.batch_input_shape ?? l.config.batch_shape;
+    const dims = Array.isArray(shape) ? shape : [];
+    if (
+      shape !== undefined &&
+      (dims.length < 2 || !dims.slice(1).every((d) => d === null || (Number.isSafeInteger(d) && d >= 1)))
+    ) {
+      return (
+        `${at} has the input shape ${JSON.stringify(shape)}, where Keras takes a batch and sizes, each a whole ` +
+        'number of at least 1 or null'
+      );
     }
   }
   if (!CONVOLUTIONS.test(l.className)) return null;

@@ -181,6 +181,21 @@ describe('Keras layer settings that tfjs-layers drops', () => {
         [],
         'has the pool_size [1,"x"], where Keras takes whole numbers of at least 1',
       ],
+      [
+        { class_name: 'ReLU', config: { name: 'c', max_value: -6, negative_slope: 0, threshold: 0 } },
+        [],
+        'has the max_value -6, where Keras takes a number of at least 0',
+      ],
+      [
+        { class_name: 'BatchNormalization', config: { name: 'c', axis: [{}] } },
+        [],
+        'has the axis [{}], where Keras takes whole numbers',
+      ],
+      [
+        { class_name: 'BatchNormalization', config: { name: 'c', epsilon: [3, 3] } },
+        [],
+        'has the epsilon [3,3], where Keras takes a number',
+      ],
     ];
     for (const [layer, weights, why] of cases) {
       await expectThrowsNoLeak(
@@ -189,6 +204,13 @@ describe('Keras layer settings that tfjs-layers drops', () => {
         `importNetwork: the model cannot run as Keras runs it: its layer 'c' (${layer.class_name}) ${why}`,
       );
     }
+    // An input layer's shape (tfjs-layers: "expected ndim=4, found ndim=undefined" for one that is not a list).
+    await expectThrowsNoLeak(
+      () => importNetwork(kerasFile([], { input: [0, 4, 1] }), { normalization: 'none' }),
+      RangeError,
+      "importNetwork: the model cannot run as Keras runs it: its layer 'img' (InputLayer) has the input shape " +
+        '[null,0,4,1], where Keras takes a batch and sizes, each a whole number of at least 1 or null',
+    );
     // Keras's defaults left out or null, numbers alone or in lists: read as before.
     const ok = await importNetwork(
       kerasFile(
