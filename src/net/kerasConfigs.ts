@@ -134,11 +134,12 @@ const shownJson = (v: unknown) => {
 
 /**
  * Why a Keras model file's `topology` (in Keras 2's format, which tfjs-layers reads) is not well formed, or null: a
- * layer entry without a class name, a config or a name, two layers of one name in a model, a call that reads what is
- * not a layer's output (`[layer, call, tensor]`), a layer the model does not have, a call of it that was never made
- * or an output it does not have; inputs and outputs likewise. tfjs-layers looped for ever on a missing layer or call
- * and failed deep inside on the others ("Cannot read properties of undefined (reading 'sourceLayer')"). Nested models
- * included; a list of them, not recursion.
+ * layer entry without a class name, a config or a name, a functional model's layer listed under another name than its
+ * config's, two layers of one name in a model, a call that reads what is not a layer's output
+ * (`[layer, call, tensor]`), a layer the model does not have, a call of it that was never made or an output it does not
+ * have; inputs and outputs likewise. tfjs-layers looped for ever on a missing layer or call and failed deep inside on
+ * the others ("Cannot read properties of undefined (reading 'sourceLayer')"). Nested models included; a list of them,
+ * not recursion.
  */
 export function kerasStructureProblem(topology: unknown): string | null {
   if (!isRecord(topology)) return null;
@@ -166,6 +167,11 @@ export function kerasStructureProblem(topology: unknown): string | null {
       }
       const name = l.config.name ?? l.name;
       if (typeof name !== 'string') return `a ${l.class_name} layer without a name`;
+      // tfjs-layers finds a functional model's layers by their entries' names, and the calls by their configs'.
+      if (m.class_name !== 'Sequential' && l.name !== name) {
+        const listed = l.name === undefined ? 'without a name' : `under the name ${shownJson(l.name)}`;
+        return `its layer '${name}' (${l.class_name}) is listed ${listed}`;
+      }
       if (calls.has(name)) return `two layers named '${name}' in one model`;
       const own = MODEL_CLASSES.has(l.class_name) || l.class_name === 'InputLayer' ? 1 : 0;
       calls.set(name, (Array.isArray(l.inbound_nodes) ? l.inbound_nodes.length : 0) + own);

@@ -587,6 +587,19 @@ describe('Keras layer settings that tfjs-layers drops', () => {
         "its model 'net' does not list its inputs and outputs (input_layers, output_layers)",
       ],
       [model([...layers(), layers()[1]]), "two layers named 'relu' in one model"],
+      // tfjs-layers finds layers by the entry's name and calls by the config's: it looped for ever on the second.
+      [
+        model([layers()[0], { ...layers()[1], name: 'relu_1' }]),
+        `its layer 'relu' (ReLU) is listed under the name "relu_1"`,
+      ],
+      [
+        model([{ ...layers()[0], name: { name: 'net' } as never }, layers()[1]]),
+        `its layer 'img' (InputLayer) is listed under the name {"name":"net"}`,
+      ],
+      [
+        model([layers()[0], { ...layers()[1], name: undefined as never }]),
+        "its layer 'relu' (ReLU) is listed without a name",
+      ],
     ];
     for (const [source, why] of cases) {
       await expectThrowsNoLeak(
