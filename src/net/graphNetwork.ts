@@ -132,8 +132,9 @@ const WINDOW_OPS = new Set([
 /**
  * What is wrong with the window attributes of a convolution or pooling node, or null: `strides` (and a pooling's
  * `ksize`) must be four whole numbers of at least 1, `dilations` too where given, `padding` SAME, VALID or EXPLICIT,
- * and an EXPLICIT one's `explicit_paddings` eight whole numbers of at least 0 (any other's, where given, a list). TF.js reads them as it finds them: a
- * window of `undefined` or `NaN` failed deep inside it, or reached a kernel as a size of NaN.
+ * and an EXPLICIT one's `explicit_paddings` eight whole numbers of at least 0 (any other's, where given, a list). TF.js
+ * reads them as it finds them: a window of `undefined` or `NaN` failed deep inside it, or reached a kernel as a size of
+ * NaN.
  */
 function windowProblem(n: GraphDefNode): string | null {
   if (!WINDOW_OPS.has(n.op)) return null;

@@ -245,14 +245,14 @@ function windowSettings(className: string): [string, number][] {
 }
 
 /**
- * What in a layer's window settings Keras would refuse, or null: a number that is not whole or below its least
+ * What in a layer's settings Keras would refuse, or null: a window setting that is not whole or below its least
  * ({@link windowSettings}; a setting left out or null takes Keras's default), padding a 2-D or 3-D convolution
  * `'causal'`, or both strides and dilations above 1 in a convolution; also a `ReLU`'s negative or non-numeric maximum,
  * slope or threshold, a normalization's axis that is not whole numbers or epsilon that is not a number, and an input
- * layer's shape that is not a list of sizes. tfjs-layers computed with some of them (a
- * dilation of 0 or below, an upsampling by 1.5) and failed on others only when the model ran, or deep inside TF.js.
+ * layer's shape that is not a list of sizes. tfjs-layers computed with some of them (a dilation of 0 or below, an
+ * upsampling by 1.5) and failed on others only when the model ran, or deep inside TF.js.
  */
-function windowSettingProblem(l: RawLayer): string | null {
+function layerSettingProblem(l: RawLayer): string | null {
   const at = `its layer '${layerName(l)}' (${l.className})`;
   for (const [key, least] of windowSettings(l.className)) {
     const value = l.config[key];
@@ -288,7 +288,7 @@ function windowSettingProblem(l: RawLayer): string | null {
     const dims = Array.isArray(shape) ? shape : [];
     if (
       shape !== undefined &&
-      (dims.length < 2 || !dims.slice(1).every((d) => d === null || (Number.isSafeInteger(d) && d >= 1)))
+      (dims.length < 1 || !dims.slice(1).every((d) => d === null || (Number.isSafeInteger(d) && d >= 1)))
     ) {
       return (
         `${at} has the input shape ${JSON.stringify(shape)}, where Keras takes a batch and sizes, each a whole ` +
@@ -312,8 +312,8 @@ function windowSettingProblem(l: RawLayer): string | null {
 }
 
 /**
- * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: a window setting Keras would refuse
- * ({@link windowSettingProblem}), an activation tfjs-layers does not have and the library does not register (`glu`,
+ * What in a Keras model file tfjs-layers would run otherwise than Keras, or null: a layer setting Keras would refuse
+ * ({@link layerSettingProblem}), an activation tfjs-layers does not have and the library does not register (`glu`,
  * which halves the last axis, `sparsemax`, `threshold`), a `Resizing` that antialiases or pads to the aspect ratio
  * (options of recent Keras, ignored), a grouped convolution (`groups` ignored: the weights then failed to fit, as if
  * the file had been edited), a `Conv2DTranspose` with an `output_padding` (ignored) that makes Keras's output another
@@ -323,8 +323,8 @@ function windowSettingProblem(l: RawLayer): string | null {
  */
 export function kerasTopologyProblem(topology: unknown): string | null {
   for (const l of allLayers(topologyLayers(topology))) {
-    const window = windowSettingProblem(l);
-    if (window) return window;
+    const setting = layerSettingProblem(l);
+    if (setting) return setting;
     if (l.className === 'Resizing' && (l.config.antialias === true || l.config.pad_to_aspect_ratio === true)) {
       const what =
         l.config.antialias === true ? 'antialiases (antialias)' : 'pads to the aspect ratio (pad_to_aspect_ratio)';
