@@ -10,7 +10,7 @@ import { ASYNC_OPS, AsyncOpError, executeGraph, plannedRun } from './graphPlan.j
 import { describeConvolution, describePooling, samePadding2d } from './layerGeometry.js';
 import { isModelDisposed, modelWeights, type NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
-import { declaredInputShape, type GraphDefAttr, type GraphDefNode } from './tfjsInternals.js';
+import { declaredInputShape, type GraphDefAttr, type GraphDefNode, inputNodeName } from './tfjsInternals.js';
 import type { InputNormalization, LayerInfo, LayerType } from './types.js';
 
 type PartialLayer = Omit<LayerInfo, 'index' | 'matlabIndex'>;
@@ -71,9 +71,6 @@ const decode = (s: string | undefined) => {
 const ints = (a: GraphDefAttr | undefined) => (a?.list?.i ?? []).map(Number);
 const pair = (a: number[], at: number, fallback: number): [number, number] =>
   a.length >= at + 2 ? [a[at], a[at + 1]] : [fallback, fallback];
-
-/** The name of a node an input refers to (`^ctrl`, `name:1` → `name`). */
-const inputNode = (s: string) => s.replace(/^\^/, '').replace(/:\d+$/, '');
 
 /**
  * Readable names for layers: TensorFlow's wrapper scopes (`StatefulPartitionedCall`, `PartitionedCall`, `predict`)
@@ -205,7 +202,7 @@ export function graphProblem(nodes: readonly GraphDefNode[], outside: ReadonlySe
     if (window) return window;
   }
   for (const n of nodes) {
-    const missing = (n.input ?? []).find((i) => !byName.has(inputNode(i)) && !outside.has(inputNode(i)));
+    const missing = (n.input ?? []).find((i) => !byName.has(inputNodeName(i)) && !outside.has(inputNodeName(i)));
     if (missing !== undefined) {
       return `its node '${n.name}' takes '${missing}' as an input, which no node of the graph makes`;
     }
@@ -219,7 +216,7 @@ export function graphProblem(nodes: readonly GraphDefNode[], outside: ReadonlySe
       state.set(name, 'open');
       const node = byName.get(name);
       const loopBack = (i: string) => node?.op === 'Merge' && byName.get(i)?.op === 'NextIteration';
-      const inputs = (node?.input ?? []).map(inputNode).filter((i) => byName.has(i) && !loopBack(i));
+      const inputs = (node?.input ?? []).map(inputNodeName).filter((i) => byName.has(i) && !loopBack(i));
       stack.push({ name, inputs: inputs.reverse() });
     };
     enter(root.name);
@@ -357,7 +354,7 @@ export function dynamicOpAt(
     op: found[2],
     convolutions,
     // Worth naming only when the first convolution itself waits for such a node.
-    firstConvolutionReads: reads === undefined || clean.includes(first) ? null : inputNode(reads),
+    firstConvolutionReads: reads === undefined || clean.includes(first) ? null : inputNodeName(reads),
   };
 }
 
@@ -375,7 +372,7 @@ export function nodesFor(nodes: readonly GraphDefNode[], inputName: string, outp
     const name = todo.pop()!;
     if (needed.has(name) || !byName.has(name)) continue;
     needed.add(name);
-    for (const i of byName.get(name)!.input ?? []) todo.push(inputNode(i));
+    for (const i of byName.get(name)!.input ?? []) todo.push(inputNodeName(i));
   }
   const order: GraphDefNode[] = [];
   const state = new Map<string, 'open' | 'done'>();
@@ -388,7 +385,9 @@ export function nodesFor(nodes: readonly GraphDefNode[], inputName: string, outp
       if (!state.has(name)) {
         state.set(name, 'open');
         const loopBack = (i: string) => node.op === 'Merge' && byName.get(i)?.op === 'NextIteration';
-        const next = (node.input ?? []).map(inputNode).filter((i) => needed.has(i) && !state.has(i) && !loopBack(i));
+        const next = (node.input ?? [])
+          .map(inputNodeName)
+          .filter((i) => needed.has(i) && !state.has(i) && !loopBack(i));
         stack.push(...next.reverse());
       } else {
         stack.pop();
@@ -424,7 +423,7 @@ export function graphNetworkParts(
 
   const layers: PartialLayer[] = layerNodes.map((n) => {
     const name = nameOf.get(n.name)!;
-    const ins = (n.input ?? []).filter((s) => !s.startsWith('^')).map(inputNode);
+    const ins = (n.input ?? []).filter((s) => !s.startsWith('^')).map(inputNodeName);
     const inputs = [...new Set(ins.filter((s) => nameOf.has(s)).map((s) => nameOf.get(s)!))];
     // Learnables: the weights this node reads (each counted once), not counting small integer constants.
     let numLearnables = 0;
@@ -443,7 +442,7 @@ export function graphNetworkParts(
     const sizeOf = (name: string) => shapes.get(name) ?? [];
     const constValues = async (node: GraphDefNode, at: number): Promise<number[] | null> => {
       const src = (node.input ?? [])[at];
-      const w = src === undefined ? undefined : weights[inputNode(src)]?.[0];
+      const w = src === undefined ? undefined : weights[inputNodeName(src)]?.[0];
       return w ? Array.from(await (w as tf.Tensor).data(), Number) : null;
     };
     const out: PartialLayer[] = [];
@@ -463,7 +462,7 @@ export function graphNetworkParts(
       const isConv = op === 'Conv2D' || op === '_FusedConv2D';
       const isDepthwise = op === 'DepthwiseConv2dNative' || op === 'FusedDepthwiseConv2dNative';
       if ((isConv || isDepthwise) && inSize.length === 3) {
-        const filter = weights[inputNode((node.input ?? [])[1] ?? '')]?.[0];
+        const filter = weights[inputNodeName((node.input ?? [])[1] ?? '')]?.[0];
         const fshape = filter?.shape ?? [1, 1, inSize[2], outputSize[2]];
         const kernel: [number, number] = [fshape[0] ?? 1, fshape[1] ?? 1];
         const stride = pair(ints(node.attr?.strides), 1, 1);
@@ -682,7 +681,7 @@ function graphModelEngine(
       const names = ['Weights', 'Bias', 'Scale', 'Offset'];
       let k = 0;
       for (const s of byNode.get(l.nodeName)?.input ?? []) {
-        const w = weights[inputNode(s)]?.[0];
+        const w = weights[inputNodeName(s)]?.[0];
         if (w && w.dtype === 'float32' && w.size > 1) out[names[k++] ?? `Weight${k}`] = w;
       }
       return out;

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { type GraphDefAttr, type GraphDefNode, graphDefNodes } from './tfjsInternals.js';
+import { type GraphDefAttr, type GraphDefNode, graphDefNodes, inputNodeName } from './tfjsInternals.js';
 
 /** A compiled forward pass: the requested nodes' tensors for a fed input, in the order asked. */
 export type Plan = (input: tf.Tensor) => tf.Tensor[];
@@ -378,8 +378,7 @@ const asyncNodes = new WeakMap<GraphModel, Map<string, GraphDefNode | null>>();
  * Null when there is none, or when the model's GraphDef cannot be read.
  */
 function asyncNodeFor(model: GraphModel, fed: readonly string[], outputs: readonly string[]): GraphDefNode | null {
-  const name = (ref: string) => ref.replace(/^\^/, '').replace(/:\d+$/, '');
-  const key = `${fed.map(name).join('\n')}\n\n${outputs.map(name).join('\n')}`;
+  const key = `${fed.map(inputNodeName).join('\n')}\n\n${outputs.map(inputNodeName).join('\n')}`;
   let known = asyncNodes.get(model);
   if (!known) {
     known = new Map();
@@ -389,9 +388,9 @@ function asyncNodeFor(model: GraphModel, fed: readonly string[], outputs: readon
   if (cached !== undefined) return cached;
   const nodes = graphDefNodes(model) ?? [];
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  const stop = new Set(fed.map(name));
+  const stop = new Set(fed.map(inputNodeName));
   const seen = new Set<string>();
-  const todo = outputs.map(name);
+  const todo = outputs.map(inputNodeName);
   let found: GraphDefNode | null = null;
   while (todo.length > 0 && !found) {
     const at = todo.pop() as string;
@@ -402,7 +401,7 @@ function asyncNodeFor(model: GraphModel, fed: readonly string[], outputs: readon
     if (!node || stop.has(at)) continue;
     if (ASYNC_OPS.has(node.op)) found = node;
     if (node.op === 'Const') continue;
-    for (const i of node.input ?? []) todo.push(name(i));
+    for (const i of node.input ?? []) todo.push(inputNodeName(i));
   }
   if (known.size >= PLANS_KEPT) known.delete(known.keys().next().value as string);
   known.set(key, found);

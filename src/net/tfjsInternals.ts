@@ -93,6 +93,9 @@ export interface GraphDefNode {
   attr?: Record<string, GraphDefAttr>;
 }
 
+/** The name of the node an input reference of a {@link GraphDefNode} names (`^ctrl`, `name:1` → `name`). */
+export const inputNodeName = (ref: string): string => ref.replace(/^\^/, '').replace(/:\d+$/, '');
+
 /** A GraphDef attribute value as model.json writes it (strings are base64, integers are decimal strings). */
 export interface GraphDefAttr {
   s?: string;
