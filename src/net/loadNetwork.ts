@@ -81,14 +81,17 @@ export function weightSpecsProblem(specs: readonly unknown[]): string | null {
       return `its weight manifest has ${shown(spec)} where a weight should be`;
     }
     const { name, shape, dtype } = spec as Record<string, unknown>;
+    if (name === undefined) return 'its weight manifest has a weight without a name';
     if (typeof name !== 'string') return `its weight manifest has a weight whose name is ${shown(name)}, not a string`;
     if (seen.has(name)) return `its weight manifest lists the weight '${name}' twice`;
     seen.add(name);
+    if (shape === undefined) return `its weight '${name}' has no shape (a list of whole numbers)`;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       return `its weight '${name}' has the shape ${shown(shape)}, not a list of whole numbers`;
     }
     if (!DTYPES.includes(dtype as string)) {
-      return `its weight '${name}' has the dtype ${shown(dtype)} (${DTYPES.slice(0, -1).join(', ')} or string)`;
+      const has = dtype === undefined ? 'has no dtype' : `has the dtype ${shown(dtype)}`;
+      return `its weight '${name}' ${has} (${DTYPES.slice(0, -1).join(', ')} or string)`;
     }
     if (!('quantization' in spec)) continue;
     const q = (spec as { quantization?: unknown }).quantization;

@@ -668,19 +668,15 @@ describe('importNetwork: model.json files of either format, detected', () => {
     const w = { name: 'w', shape: [2], dtype: 'float32' };
     const cases: [string, unknown[], number, string][] = [
       ['a weight that is not an object', [null], 0, 'its weight manifest has null where a weight should be'],
-      ['no name', [{ ...w, name: 7 }], 8, 'its weight manifest has a weight whose name is 7, not a string'],
+      ['a name not a string', [{ ...w, name: 7 }], 8, 'its weight manifest has a weight whose name is 7, not a string'],
+      ['no name', [{ ...w, name: undefined }], 8, 'its weight manifest has a weight without a name'],
       [
         'a shape not a list',
         [{ ...w, shape: '2' }],
         8,
         `its weight 'w' has the shape "2", not a list of whole numbers`,
       ],
-      [
-        'no shape',
-        [{ ...w, shape: undefined }],
-        8,
-        "its weight 'w' has the shape undefined, not a list of whole numbers",
-      ],
+      ['no shape', [{ ...w, shape: undefined }], 8, "its weight 'w' has no shape (a list of whole numbers)"],
       [
         'a negative size',
         [{ ...w, shape: [-2, -1] }],
@@ -698,6 +694,12 @@ describe('importNetwork: model.json files of either format, detected', () => {
         [{ ...w, dtype: 'float64' }],
         8,
         `its weight 'w' has the dtype "float64" (float32, int32, bool, complex64 or string)`,
+      ],
+      [
+        'no dtype',
+        [{ ...w, dtype: undefined }],
+        8,
+        "its weight 'w' has no dtype (float32, int32, bool, complex64 or string)",
       ],
       ['a name twice', [w, w], 16, "its weight manifest lists the weight 'w' twice"],
       [
