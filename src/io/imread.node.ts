@@ -317,7 +317,12 @@ function decodeJpeg(bytes: Uint8Array, label: string, fn: string): tf.Tensor {
     });
   } catch (err) {
     const problem = jpegHasEnd(bytes) ? 'corrupt JPEG' : 'truncated JPEG (no end-of-image marker)';
-    throw new Error(`${fn}: cannot read ${label}: ${problem}: ${(err as Error).message}`, { cause: err });
+    // jpeg-js says what it found with an Error of its own; a TypeError or RangeError is JavaScript's, thrown where
+    // the decoder followed malformed data (a scan naming a component or table the file never defines), which says
+    // nothing to the reader. It stays the cause.
+    const own = !(err instanceof TypeError || err instanceof RangeError);
+    const detail = own ? (err as Error).message : 'malformed data the decoder could not follow';
+    throw new Error(`${fn}: cannot read ${label}: ${problem}: ${detail}`, { cause: err });
   }
   return rgbaToTensor(image.data, image.width, image.height, components === 1 ? 1 : 3);
 }

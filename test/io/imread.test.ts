@@ -514,6 +514,19 @@ describe('imread: errors', () => {
     await expectThrowsNoLeak(() => imread(noFrame), Error, /^imread: cannot read the given 4 bytes: corrupt JPEG: /);
   });
 
+  it("a JPEG the decoder trips on says it is corrupt, not the decoder's TypeError", async () => {
+    // A scan that names a component the frame does not define: jpeg-js reads a property of undefined.
+    const good = Buffer.from(jpeg.encode({ data: Buffer.alloc(8 * 8 * 4, 128), width: 8, height: 8 }, 90).data);
+    const bad = Buffer.from(good);
+    bad[bad.indexOf(Buffer.from([0xff, 0xda])) + 5] = 9;
+    const err = await expectThrowsNoLeak(
+      () => imread(bad),
+      Error,
+      `imread: cannot read the given ${bad.length} bytes: corrupt JPEG: malformed data the decoder could not follow`,
+    );
+    expect(err.cause).toBeInstanceOf(TypeError);
+  });
+
   it('http errors name the URL', async () => {
     await expectThrowsNoLeak(
       () => imread(`${base}/missing.png`),
