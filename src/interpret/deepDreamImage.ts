@@ -18,7 +18,7 @@ import {
 import { inputGradient, segment } from '../net/differentiable.js';
 import { type LayerRef, resolveLayer, resolveTarget } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
-import { assertFiniteAsync } from '../net/nonFinite.js';
+import { assertFiniteAsync, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 
 /** Options of {@link deepDreamImage}, MATLAB's name-value arguments in camelCase. */
@@ -120,7 +120,8 @@ function laplacianNormalize(g: tf.Tensor4D, levels: number): tf.Tensor4D {
  *   in [0, 1] with `outputScaling: 'linear'`.
  * @throws {TypeError|RangeError} before any work for a bad network, layer, channel (out of range) or option, or a
  *   non-finite pixel in `options.initialImage`.
- * @throws {Error} when `signal` aborts or `onProgress` throws; nothing is left allocated.
+ * @throws {Error} when `signal` aborts or `onProgress` throws, or when the network's gradients are not finite (the
+ *   message names a layer with NaN or Infinity in its learnables, if there is one); nothing is left allocated.
  * @example
  * const I = await deepDreamImage(net, 'fire3-squeeze1x1', [...Array(16).keys()], { pyramidLevels: 1 });
  * await imwrite(imtile(I), 'dream.png');    // MATLAB: I = deepDreamImage(net, layer, 1:16, 'PyramidLevels', 1); imshow(imtile(I))
@@ -253,6 +254,18 @@ export async function deepDreamImage(
     throw err;
   } finally {
     select.dispose();
+  }
+  // The image takes a step along the gradient each iteration: one NaN in a gradient spreads through the image.
+  const check = tf.tidy(() => tf.sum(tf.sub(image, image)));
+  const finite = !Number.isNaN((await check.data())[0]);
+  check.dispose();
+  if (!finite) {
+    image.dispose();
+    throw await nonFiniteOutputError(
+      FN,
+      network,
+      `the gradients of layer '${name}' with respect to the image are not finite, so the images hold NaN`,
+    );
   }
   if (scaling === 'none') return image;
   const out = tf.tidy(() => {

@@ -17,7 +17,7 @@ import {
   runGraph,
 } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
-import { assertFiniteAsync } from '../net/nonFinite.js';
+import { assertFiniteAsync, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 
 /** Options of {@link gradCAM}, MATLAB's name-value arguments in camelCase. */
@@ -72,6 +72,8 @@ const FN = 'gradCAM';
  * @returns A promise of the map and the layers used; `img` is neither changed nor disposed.
  * @throws {TypeError|RangeError} before any work for a bad network, image, class, layer (a feature layer that is not
  *   before the reduction layer), or option; a non-finite pixel.
+ * @throws {Error} when the gradients or the feature layer's activations are not finite, which would draw as a map
+ *   of nothing (the message names a layer with NaN or Infinity in its learnables, if there is one).
  * @example
  * const { map } = await gradCAM(net, im, 'wig');              // float32 [227, 227]
  * await imwrite(heatmapOverlay(im, map, { alpha: 0.5 }), 'gradcam.png');
@@ -155,8 +157,9 @@ export async function gradCAM(
     const fetched = runGraph(FN, t, x, [feature, ...seg.sideInputs]);
     const batched = x.rank === 4;
     let map: tf.Tensor;
+    let finite: tf.Tensor;
     try {
-      map = tf.tidy(() => {
+      [map, finite] = tf.tidy(() => {
         const asBatch = (v: tf.Tensor) => (batched ? v : tf.expandDims(v, 0));
         const A = asBatch(fetched[0]);
         const sides = new Map(seg.sideInputs.map((name, i) => [name, asBatch(fetched[i + 1])] as const));
@@ -180,14 +183,29 @@ export async function gradCAM(
           wrt: `the feature layer '${feature}'`,
         });
         const alpha = tf.mean(dA, [1, 2], true);
-        let cam = tf.relu(tf.sum(tf.mul(alpha, A), 3)); // [n, h', w']
+        const weighted = tf.sum(tf.mul(alpha, A), 3); // [n, h', w']
+        // 0 when every value is finite, NaN otherwise: read before the ReLU, which turns NaN into 0 on some backends.
+        const check = tf.sum(tf.sub(weighted, weighted));
+        let cam = tf.relu(weighted);
         if (upsampling !== 'none') {
           cam = tf.squeeze(imresize(tf.expandDims(cam, 3), [h, w], { method: upsampling }), [3]);
         }
-        return batched ? cam : tf.squeeze(cam, [0]);
+        return [batched ? cam : tf.squeeze(cam, [0]), check];
       });
     } finally {
       tf.dispose(fetched);
+    }
+    // A map of NaN would show as nothing mattering (the colormap's lowest colour), or as 0 after the ReLU.
+    const check = (await finite.data())[0];
+    finite.dispose();
+    if (Number.isNaN(check)) {
+      map.dispose();
+      throw await nonFiniteOutputError(
+        FN,
+        network,
+        `the gradients of the reduction layer '${reduction}' or the activations of the feature layer '${feature}' ` +
+          'are not finite for this image',
+      );
     }
     return { map, featureLayer: feature, reductionLayer: reduction };
   } finally {

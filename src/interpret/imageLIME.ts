@@ -8,7 +8,7 @@ import { assertElements } from '../internal/limits.js';
 import { assertFinite, assertInteger, assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
 import { assertClassifier, resolveClass } from '../net/classes.js';
 import { assertLargeEnough, classScores, floatBatch, imageArg, miniBatchFor, resolveTarget } from '../net/graph.js';
-import { assertFiniteAsync } from '../net/nonFinite.js';
+import { assertFiniteAsync, countNonFinite, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 import {
   gridSegmentation,
@@ -99,7 +99,8 @@ function assertSamples(numSamples: number, features: number): void {
  * @throws {TypeError|RangeError} before any work for a bad network (one whose output is not one score per class),
  *   image, class or option (`numSamples` below `numFeatures`, or more samples than `limits.maxElements` allows, say),
  *   or a non-finite pixel.
- * @throws {Error} when `signal` aborts or `onProgress` throws; nothing is left allocated.
+ * @throws {Error} when `signal` aborts or `onProgress` throws, or when a score of the class is not finite (the message
+ *   names a layer with NaN or Infinity in its learnables, if there is one); nothing is left allocated.
  * @example
  * const { scoreMap } = await imageLIME(net, im, 'wig', { seed: 1 });
  * await imwrite(heatmapOverlay(im, scoreMap), 'lime.png');
@@ -197,6 +198,15 @@ export async function imageLIME(
       }
     } finally {
       tf.dispose([image, mean, labels]);
+    }
+    // A fit to non-finite scores gives every feature an importance of 0 or NaN, as if none mattered.
+    const bad = countNonFinite(scores);
+    if (bad > 0) {
+      throw await nonFiniteOutputError(
+        FN,
+        network,
+        `the network's score of class ${cls} is not finite for ${bad} of the ${numSamples} samples`,
+      );
     }
     // The surrogate, weighted by closeness to the image.
     const weights = Float64Array.from({ length: numSamples }, (_, s) => {

@@ -17,7 +17,7 @@ import {
 } from '../internal/validate.js';
 import { assertClassifier, resolveClass } from '../net/classes.js';
 import { assertLargeEnough, classScores, floatBatch, imageArg, miniBatchFor, resolveTarget } from '../net/graph.js';
-import { assertFiniteAsync } from '../net/nonFinite.js';
+import { assertFiniteAsync, countNonFinite, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 
 /** Options of {@link occlusionSensitivity}, MATLAB's name-value arguments in camelCase. */
@@ -126,7 +126,9 @@ export function maskSpans(size: number, mask: number, stride: number, clipping: 
  * @throws {TypeError|RangeError} before any work for a bad network, image, class or option: a network whose output is
  *   not one score per class, an unknown class, a mask larger than the image, a stride of 0, a non-finite pixel, an
  *   already aborted signal.
- * @throws {Error} when `signal` aborts or `onProgress` throws (the cause is the reason); nothing is left allocated.
+ * @throws {Error} when `signal` aborts or `onProgress` throws (the cause is the reason), or when a score of the class
+ *   is not finite (the message names a layer with NaN or Infinity in its learnables, if there is one); nothing is
+ *   left allocated.
  * @example
  * const map = await occlusionSensitivity(net, im, 'wig');             // float32 [227, 227]
  * await imwrite(heatmapOverlay(im, map, { alpha: 0.5 }), 'occlusion.png');
@@ -229,6 +231,12 @@ export async function occlusionSensitivity(
       }
     } finally {
       tf.dispose([image, fill]);
+    }
+    // A non-finite score would make the map NaN (or ±Infinity) where it is, shown as the least important colour.
+    const bad = countNonFinite(scores);
+    if (!Number.isFinite(base) || bad > 0) {
+      const where = Number.isFinite(base) ? `${bad} of the ${positions} masked images` : 'the image';
+      throw await nonFiniteOutputError(FN, network, `the network's score of class ${cls} is not finite for ${where}`);
     }
     return tf.tidy(() => {
       const map = tf.tensor2d(

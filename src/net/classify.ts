@@ -6,7 +6,7 @@ import { assertInteger, assertOptions, rangeError, typeError } from '../internal
 import { assertClassifier, classCount } from './classes.js';
 import { imageArg, resolveTarget, runGraph } from './graph.js';
 import { engineOf } from './network.js';
-import { assertFiniteAsync } from './nonFinite.js';
+import { assertFiniteAsync, countNonFinite, nonFiniteOutputError } from './nonFinite.js';
 import type { Network } from './types.js';
 
 /** One class of {@link classify}'s answer. */
@@ -62,6 +62,8 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  *   value without a sigmoid (unless `softmax: false`), a batch, a
  *   wrong channel count, a size other than the input size without `resize`, a `k` out of range, or a non-finite pixel
  *   (on every backend).
+ * @throws {Error} when the network's output for the image holds NaN, which no ranking can order (the message
+ *   names a layer with NaN or Infinity in its learnables, if there is one).
  * @example
  * const top = await classify(net, await imread('face.png'));
  * console.log(top[0]); // { index: 903, matlabIndex: 904, label: 'wig', score: 0.26... }
@@ -131,6 +133,7 @@ export async function classify(
     } finally {
       probs.dispose();
     }
+    const raw = values;
     const sum = values.reduce((a, b) => a + b, 0);
     const isDistribution = values.every((v) => v >= 0 && v <= 1) && Math.abs(sum - 1) <= 1e-3;
     if (opts.softmax === true || ((opts.softmax ?? 'auto') === 'auto' && !sigmoid && !isDistribution)) {
@@ -138,6 +141,15 @@ export async function classify(
       const exp = Array.from(values, (v) => Math.exp(v - max));
       const total = exp.reduce((a, b) => a + b, 0);
       values = Float32Array.from(exp, (e) => e / total);
+    }
+    // NaN scores cannot be ranked: the sort would list classes in an arbitrary order as if they were the answer.
+    if (values.some(Number.isNaN)) {
+      throw await nonFiniteOutputError(
+        FN,
+        network,
+        `the network's output for this image is not finite (NaN or Infinity in ${countNonFinite(raw)} of its ` +
+          `${raw.length} values), so its classes cannot be ranked`,
+      );
     }
     const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b);
     return order.slice(0, top).map((index) => ({

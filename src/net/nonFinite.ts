@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertOneOf } from '../internal/validate.js';
+import { engineOf } from './network.js';
+import type { Network } from './types.js';
 
 /** The `nonFinite` option: see `ActivationsOptions.nonFinite`. */
 export type NonFinitePolicy = 'auto' | 'error' | 'nan';
@@ -112,4 +114,38 @@ export async function assertFiniteAsync(fn: string, x: tf.Tensor, arg = 'img'): 
  */
 export function poisonPerImage(input: tf.Tensor4D): tf.Tensor {
   return tf.sum(tf.sub(input, input), [1, 2, 3], true);
+}
+
+/**
+ * The error for a network that computed NaN or ±Infinity from finite pixels, saying why: the first layer whose
+ * learnables hold such a value (a model file written with them, a training run that diverged), or else that a value
+ * passed float32's range inside the network. `what` says what came out non-finite. Reads each learnable back as one
+ * number (`sum(w - w)`, 0 only when every value is finite): call it once something came out non-finite, never on the
+ * way to a result.
+ */
+export async function nonFiniteOutputError(fn: string, net: Network, what: string): Promise<Error> {
+  const engine = engineOf(net);
+  for (const layer of net.layers) {
+    for (const [name, w] of Object.entries(engine.learnables(layer))) {
+      if (w.dtype !== 'float32' || w.isDisposed) continue;
+      const check = tf.tidy(() => tf.sum(tf.sub(w, w)));
+      const v = (await check.data())[0];
+      check.dispose();
+      if (Number.isNaN(v)) {
+        return new Error(
+          `${fn}: ${what}: the layer '${layer.name}' (index ${layer.index}) has NaN or Infinity in its ${name}`,
+        );
+      }
+    }
+  }
+  return new Error(
+    `${fn}: ${what}: the network's learnables are finite, so a value passed float32's range (about 3.4e38) inside it`,
+  );
+}
+
+/** How many of `values` are NaN or ±Infinity. */
+export function countNonFinite(values: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) n++;
+  return n;
 }

@@ -1,0 +1,104 @@
+/**
+ * A network that computes NaN or Infinity from finite pixels (a weight file holding NaN, weights so large that a sum
+ * overflows float32): every function that ranks or explains its scores refuses it, naming the layer where there is
+ * one, rather than ranking NaN scores in index order or drawing a map of nothing.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
+import { gradCAM } from '../../src/interpret/gradCAM.js';
+import { imageLIME } from '../../src/interpret/imageLIME.js';
+import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
+import { classify } from '../../src/net/classify.js';
+import { toNetwork } from '../../src/net/toNetwork.js';
+import type { Network } from '../../src/net/types.js';
+import { expectThrowsNoLeak } from '../helpers/leaks.js';
+
+/** conv 3×3 (ReLU) → global average pooling → dense softmax over 3 classes, on 16×16 RGB; `c1`'s kernel all `w`. */
+async function classifier(w: number): Promise<Network> {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, name: 'c1', activation: 'relu' }),
+      tfl.layers.globalAveragePooling2d({ name: 'gap' }),
+      tfl.layers.dense({ units: 3, name: 'fc', activation: 'softmax' }),
+    ],
+  });
+  // setWeights copies the values; getWeights gives the layer's own tensors, which stay.
+  const c1 = model.getLayer('c1');
+  const kernel = tf.fill(c1.getWeights()[0].shape, w);
+  c1.setWeights([kernel, c1.getWeights()[1]]);
+  const fc = model.getLayer('fc');
+  const dense = tf.tensor2d([1, -1, 0.5, -0.5, 2, 0, 0, 1, -2, 1, 1, 1], [4, 3]);
+  fc.setWeights([dense, fc.getWeights()[1]]);
+  tf.dispose([kernel, dense]);
+  return toNetwork(model, { normalization: 'none', classNames: ['a', 'b', 'c'], name: `w${w}` });
+}
+
+describe('a network that computes NaN or Infinity from finite pixels', () => {
+  let poisoned: Network;
+  let overflowing: Network;
+  let img: tf.Tensor3D;
+  beforeAll(async () => {
+    poisoned = await classifier(Number.NaN);
+    overflowing = await classifier(3e38);
+    img = tf.randomUniform([16, 16, 3], 1, 255, 'int32', 7) as tf.Tensor3D;
+  });
+  afterAll(() => {
+    poisoned.dispose();
+    overflowing.dispose();
+    img.dispose();
+  });
+
+  const named = ": the layer 'c1' (index 1) has NaN or Infinity in its Weights";
+  const overflow = ": the network's learnables are finite, so a value passed float32's range (about 3.4e38) inside it";
+
+  it('classify refuses to rank NaN scores, naming the layer or the overflow', async () => {
+    const what =
+      "classify: the network's output for this image is not finite (NaN or Infinity in 3 of its 3 values), " +
+      'so its classes cannot be ranked';
+    await expectThrowsNoLeak(() => classify(poisoned, img, 3), Error, what + named);
+    await expectThrowsNoLeak(() => classify(overflowing, img, 3), Error, what + overflow);
+  });
+
+  it('occlusionSensitivity and imageLIME refuse non-finite scores instead of a map of NaN or of zeros', async () => {
+    const occlusion = "occlusionSensitivity: the network's score of class 1 is not finite for the image";
+    await expectThrowsNoLeak(
+      () => occlusionSensitivity(poisoned, img, 1, { maskSize: 8, stride: 4 }),
+      Error,
+      occlusion + named,
+    );
+    await expectThrowsNoLeak(
+      () => occlusionSensitivity(overflowing, img, 'b', { maskSize: 8, stride: 4 }),
+      Error,
+      occlusion + overflow,
+    );
+    const lime = "imageLIME: the network's score of class 2 is not finite for 32 of the 32 samples";
+    const options = { numSamples: 32, segmentation: 'grid', numFeatures: 4 } as const;
+    await expectThrowsNoLeak(() => imageLIME(poisoned, img, 2, options), Error, lime + named);
+    await expectThrowsNoLeak(() => imageLIME(overflowing, img, 'c', options), Error, lime + overflow);
+  });
+
+  it('gradCAM and deepDreamImage refuse non-finite gradients', async () => {
+    const cam =
+      "gradCAM: the gradients of the reduction layer 'fc' or the activations of the feature layer 'c1' are " +
+      'not finite for this image';
+    await expectThrowsNoLeak(() => gradCAM(poisoned, img, 0), Error, cam + named);
+    await expectThrowsNoLeak(() => gradCAM(overflowing, img, 0), Error, cam + overflow);
+    const dream =
+      "deepDreamImage: the gradients of layer 'gap' with respect to the image are not finite, so the " +
+      'images hold NaN';
+    const options = { numIterations: 1, pyramidLevels: 1 };
+    await expectThrowsNoLeak(() => deepDreamImage(poisoned, 'gap', 0, options), Error, dream + named);
+  });
+
+  it('the same network with finite weights of a usual size runs', async () => {
+    const net = await classifier(0.01);
+    const top = await classify(net, img, 3);
+    expect(top.every((c) => Number.isFinite(c.score))).toBe(true);
+    const { map } = await gradCAM(net, img, top[0].index);
+    expect(map.shape).toEqual([16, 16]);
+    map.dispose();
+    net.dispose();
+  });
+});
