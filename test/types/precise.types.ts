@@ -6,8 +6,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
   activations,
+  deepDreamImage,
+  gradCAM,
+  heatmapOverlay,
   im2double,
   im2uint8,
+  imageLIME,
   imread,
   imresize,
   type MaxChannelInfo,
@@ -16,6 +20,7 @@ import {
   rgb2gray,
   maxChannelIndex,
   type Network,
+  occlusionSensitivity,
   SQUEEZENET_LAYER_NAMES,
   type SqueezeNet,
   type SqueezeNetLayerName,
@@ -61,7 +66,28 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   const lumaRead: tf.Tensor = rgb2gray(im);
   // @ts-expect-error a number is no image
   rgb2gray(3);
+  // The interpretability family: MATLAB's option values as literal types, so a misspelt one does not compile.
+  const cam = await gradCAM(net, im, 'wig', { featureLayer: 'relu_conv10', outputUpsampling: 'nearest' });
+  const camMap: tf.Tensor = cam.map;
+  const camLayers: string[] = [cam.featureLayer, cam.reductionLayer];
+  // @ts-expect-error MATLAB's 'bilinear' is not one of gradCAM's upsamplings
+  await gradCAM(net, im, 'wig', { outputUpsampling: 'bilinear' });
+  // @ts-expect-error MATLAB's capitalised option names are camelCase here
+  await gradCAM(net, im, 'wig', { OutputUpsampling: 'nearest' });
+  const occlusion: tf.Tensor2D = await occlusionSensitivity(net, im, 0, { maskSize: [32, 32], stride: 'auto' });
+  // @ts-expect-error maskClipping is 'on' or 'off', as MATLAB's
+  await occlusionSensitivity(net, im, 0, { maskClipping: true });
+  const lime = await imageLIME(net, im, 'wig', { segmentation: 'grid', model: 'linear' });
+  const importance: Float32Array = lime.featureImportance;
+  const features: tf.Tensor2D = lime.featureMap;
+  // @ts-expect-error the segmentation is 'superpixels' or 'grid'
+  await imageLIME(net, im, 'wig', { segmentation: 'slic' });
+  const dream: tf.Tensor4D = await deepDreamImage(net, 'fire3-squeeze1x1', [0, 1], { outputScaling: 'none' });
+  // @ts-expect-error outputScaling is 'linear' or 'none'
+  await deepDreamImage(net, 'fire3-squeeze1x1', 0, { outputScaling: 'minmax' });
+  const overlay: tf.Tensor = heatmapOverlay(im, occlusion, { alpha: 0.5, colormap: 'jet' });
   return [
+    ...[camMap, camLayers, occlusion, importance, features, dream, overlay],
     ...[
       one,
       info,
