@@ -48,6 +48,14 @@ export interface Limits {
    * @default 1073741824 (1 GiB)
    */
   maxFileBytes: number;
+  /**
+   * The most scans of a JPEG `imread` decodes in Node.js, counted before decoding. A progressive JPEG refines its
+   * image in scans, and each scan is decoded over the whole image however few bytes it holds, so a file of a few
+   * kilobytes of empty scans can keep the decoder busy for hours. Encoders write about 10 (libjpeg's progressive
+   * default); 256 is NVIDIA's nvImageCodec's default limit for the same reason.
+   * @default 256
+   */
+  maxJpegScans: number;
 }
 
 const DEFAULTS: Readonly<Limits> = Object.freeze({
@@ -57,6 +65,7 @@ const DEFAULTS: Readonly<Limits> = Object.freeze({
   maxTaps: 4096,
   httpTimeoutMs: 60_000,
   maxFileBytes: 2 ** 30,
+  maxJpegScans: 256,
 });
 
 let current: Readonly<Limits> = DEFAULTS;
@@ -169,6 +178,20 @@ export function assertPixels(fn: string, label: string, width: number, height: n
     throw new RangeError(
       `${fn}: ${label} is a ${width}×${height} image (${formatCount(width * height)} pixels); the limit is ${formatCount(max)} ` +
         `pixels (limits.maxPixels; raise it with setLimits)`,
+    );
+  }
+}
+
+/**
+ * Checks a JPEG's number of scans (`label` names it) against `maxJpegScans`, before it is decoded.
+ * @throws {RangeError} naming the file, its scans and the limit.
+ */
+export function assertJpegScans(fn: string, label: string, scans: number): void {
+  const max = current.maxJpegScans;
+  if (scans > max) {
+    throw new RangeError(
+      `${fn}: ${label} is a JPEG of ${formatCount(scans)} scans, each decoded over the whole image; the limit is ` +
+        `${formatCount(max)} scans (limits.maxJpegScans; raise it with setLimits)`,
     );
   }
 }

@@ -114,6 +114,45 @@ function* jpegSegments(bytes: Uint8Array): Generator<{ marker: number; at: numbe
   }
 }
 
+/**
+ * How many scans (SOS markers) a JPEG holds, walking its segments by their lengths and each scan's entropy-coded data
+ * to the next marker (there a 0xFF is followed by 0x00, a fill byte or a restart marker), so that bytes inside a
+ * segment (an EXIF thumbnail's own scans) are not counted. Linear in the file's size.
+ */
+export function jpegScanCount(bytes: Uint8Array): number {
+  let scans = 0;
+  let i = 2; // after SOI (FF D8)
+  while (i + 1 < bytes.length) {
+    if (bytes[i] !== 0xff) {
+      i++; // garbage between segments: decoders look for the next marker
+      continue;
+    }
+    const marker = bytes[i + 1];
+    if (marker === 0xd9) break;
+    if (
+      marker === 0xff ||
+      marker === 0x00 ||
+      marker === 0x01 ||
+      marker === 0xd8 ||
+      (marker >= 0xd0 && marker <= 0xd7)
+    ) {
+      i += marker === 0xff ? 1 : 2; // fill bytes and markers without a length
+      continue;
+    }
+    if (i + 3 >= bytes.length) break;
+    i += 2 + ((bytes[i + 2] << 8) | bytes[i + 3]);
+    if (marker !== 0xda) continue;
+    scans++;
+    // The scan's data runs to the next marker: 0xFF then anything but 0x00 (a stuffed byte), 0xFF or RST0..RST7.
+    while (i + 1 < bytes.length) {
+      const b = bytes[i + 1];
+      if (bytes[i] === 0xff && b !== 0x00 && b !== 0xff && !(b >= 0xd0 && b <= 0xd7)) break;
+      i++;
+    }
+  }
+  return scans;
+}
+
 /** SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC): length, precision, height, width, component count. */
 const isStartOfFrame = (marker: number) =>
   marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;

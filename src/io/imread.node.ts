@@ -11,11 +11,12 @@ import { checkWaitOptions, httpStatus, readWhole, startWait, type WaitOptions } 
 import { backendReady } from '../internal/backendStart.js';
 import { readRegularFile, readRegularFileSync } from '../internal/files.node.js';
 import { assertAttached, assertOptions, rangeError, typeError } from '../internal/validate.js';
-import { assertFileBytes, assertPixels, getLimits } from '../internal/limits.js';
+import { assertFileBytes, assertJpegScans, assertPixels, getLimits } from '../internal/limits.js';
 import {
   jpegComponentCount,
   jpegFrame,
   jpegHasEnd,
+  jpegScanCount,
   pngDataLength,
   pngHeader,
   pngImageData,
@@ -304,6 +305,7 @@ function decodeJpeg(bytes: Uint8Array, label: string, fn: string): tf.Tensor {
     );
   }
   if (frame) assertPixels(fn, label, frame.width, frame.height);
+  assertJpegScans(fn, label, jpegScanCount(bytes));
   const components = jpegComponentCount(bytes);
   const maxPixels = getLimits().maxPixels;
   let image: { width: number; height: number; data: Uint8Array };

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
+import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getLimits, setLimits } from '../../src/internal/limits.js';
 import { imread, readImageSync } from '../../src/io/imread.node.js';
@@ -207,6 +208,41 @@ describe('imread: hostile JPEG files', () => {
       RangeError,
       `imread: ${label(jpg)} is a 30000×30000 image (900,000,000 pixels); the limit is 67,108,864 pixels (limits.maxPixels; raise it with setLimits)`,
     );
+  });
+  it('refuses more scans than limits.maxJpegScans before decoding: each is decoded over the whole image', async () => {
+    // A progressive JPEG's empty scans cost a few bytes each and a pass over every block: 1,000 of them made a 38 KB
+    // file of 2000×2000 pixels that jpeg-js took 22 s to decode. Here a baseline file's one scan, repeated.
+    const good = Buffer.from(jpeg.encode({ data: Buffer.alloc(16 * 16 * 4, 90), width: 16, height: 16 }, 90).data);
+    const sos = good.indexOf(Buffer.from([0xff, 0xda]));
+    const scan = good.subarray(sos, good.length - 2);
+    const many = Buffer.concat([
+      good.subarray(0, good.length - 2),
+      ...Array(300).fill(scan),
+      Buffer.from([0xff, 0xd9]),
+    ]);
+    await expectThrowsNoLeak(
+      () => imread(many),
+      RangeError,
+      `imread: ${label(many)} is a JPEG of 301 scans, each decoded over the whole image; the limit is 256 scans (limits.maxJpegScans; raise it with setLimits)`,
+    );
+    // Raised, it decodes: every scan writes the same pixels.
+    setLimits({ maxJpegScans: 301 });
+    const [a, b] = [await imread(many), await imread(good)];
+    expect(await a.data()).toEqual(await b.data());
+    tf.dispose([a, b]);
+  });
+
+  it("counts scans by the file's structure: bytes FF DA inside a metadata segment are no scan", async () => {
+    const good = Buffer.from(jpeg.encode({ data: Buffer.alloc(16 * 16 * 4, 90), width: 16, height: 16 }, 90).data);
+    // An APP15 segment of 600 bytes FF DA after SOI: a count of byte pairs would find 300 scans.
+    const app = Buffer.concat([
+      Buffer.from([0xff, 0xef, 0x02, 0x5a]),
+      Buffer.alloc(600).map((_, i) => (i % 2 ? 0xda : 0xff)),
+    ]);
+    const withApp = Buffer.concat([good.subarray(0, 2), app, good.subarray(2)]);
+    const [a, b] = [await imread(withApp), await imread(good)];
+    expect(await a.data()).toEqual(await b.data());
+    tf.dispose([a, b]);
   });
 });
 
