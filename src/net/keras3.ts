@@ -81,20 +81,25 @@ export function readKeras3(topology: unknown): Json | string {
   return copy;
 }
 
+/** How deeply a Keras topology may nest objects and lists (the real ones in use nest 9 levels). */
+export const MAX_TOPOLOGY_DEPTH = 100;
+
 /**
  * A deep copy of a model file's topology given as JavaScript data, as JSON would carry it: keys of undefined values
  * left out, undefined list items null; or why it is not JSON data (it contains itself, or a function, a symbol or a
  * big integer). A list rather than recursion, for data nested deeper than the call stack. tfjs-layers failed on an
  * undefined value ("Cannot convert undefined or null to object"), and a topology that contains itself would make the
- * readers here walk it without end.
+ * readers here walk it without end. Nested deeper than {@link MAX_TOPOLOGY_DEPTH} levels is refused too: tfjs-layers
+ * reads a topology by recursion, and so does `JSON.stringify`, which both ran out of call stack on one nested 100,000
+ * deep ("Maximum call stack size exceeded").
  */
 export function jsonCopy(value: unknown): { json: unknown } | { problem: string } {
   const fresh = (v: unknown): unknown => (Array.isArray(v) ? [...v] : isRecord(v) ? { ...v } : v);
   const root = fresh(value);
   // Depth first: an object's frame is entered, its children done, then it is left (off the path again).
-  const stack: { copy: unknown; source: object; leave?: true }[] = [];
+  const stack: { copy: unknown; source: object; depth: number; leave?: true }[] = [];
   const onPath = new Set<object>();
-  if (typeof value === 'object' && value !== null) stack.push({ copy: root, source: value });
+  if (typeof value === 'object' && value !== null) stack.push({ copy: root, source: value, depth: 1 });
   for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
     if (frame.leave) {
       onPath.delete(frame.source);
@@ -112,8 +117,15 @@ export function jsonCopy(value: unknown): { json: unknown } | { problem: string 
         return { problem: `its topology holds a ${typeof child} (at '${key}'), which JSON does not` };
       } else if (typeof child === 'object' && child !== null) {
         if (onPath.has(child)) return { problem: `its topology contains itself (at '${key}')` };
+        if (frame.depth >= MAX_TOPOLOGY_DEPTH) {
+          return {
+            problem:
+              `its topology is nested more than ${MAX_TOPOLOGY_DEPTH} levels deep (at '${key}'); ` +
+              'Keras writes about 10, a few more for each model inside another',
+          };
+        }
         target[key] = fresh(child);
-        stack.push({ copy: target[key], source: child });
+        stack.push({ copy: target[key], source: child, depth: frame.depth + 1 });
       }
     }
   }

@@ -378,8 +378,8 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     img.dispose();
   });
 
-  it('reads a file of models nested deeper than the call stack without overflowing it itself', async () => {
-    // 20,000 Sequential models one inside the other: tfjs-layers's own reading overflows, which is named as its error.
+  it('refuses a file of models nested deeper than the call stack before anything reads it by recursion', async () => {
+    // 20,000 Sequential models one inside the other: tfjs-layers's own reading overflowed the call stack.
     let inner: { class_name: string; config: Record<string, unknown> } = {
       class_name: 'ReLU',
       config: { name: 'r', negative_slope: 0.1 },
@@ -387,8 +387,8 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     for (let i = 0; i < 20000; i++) inner = { class_name: 'Sequential', config: { name: `s${i}`, layers: [inner] } };
     await expectThrowsNoLeak(
       () => importNetwork(kerasFile([inner]), { normalization: 'none' }),
-      RangeError,
-      /^importNetwork: TF\.js could not make a model of the given ioHandler: /,
+      TypeError,
+      /^importNetwork: the model from the given ioHandler cannot be read: its topology is nested more than 100 levels deep \(at '\w+'\)/,
     );
   });
 
@@ -610,7 +610,7 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     }
   });
 
-  it('reads a topology given as JavaScript data as JSON carries it; one that contains itself is refused', async () => {
+  it('reads a topology given as JavaScript data as JSON carries it; one that contains itself or nests without end is refused', async () => {
     // Undefined values (JSON has none: a program built the topology) are left out; tfjs-layers failed on them.
     const topology: Record<string, unknown> = {
       class_name: 'Sequential',
@@ -633,6 +633,16 @@ describe('Keras layer settings that tfjs-layers drops', () => {
       () => importNetwork(source(), { normalization: 'none' }),
       TypeError,
       "importNetwork: the model from the given ioHandler cannot be read: its topology contains itself (at 'self')",
+    );
+    // Nested 100,000 deep: tfjs-layers and JSON.stringify, both recursive, ran out of call stack on it.
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    (topology.config as Record<string, unknown>).self = deep;
+    await expectThrowsNoLeak(
+      () => importNetwork(source(), { normalization: 'none' }),
+      TypeError,
+      'importNetwork: the model from the given ioHandler cannot be read: its topology is nested more than 100 ' +
+        "levels deep (at '0'); Keras writes about 10, a few more for each model inside another",
     );
   });
 
