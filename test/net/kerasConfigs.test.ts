@@ -392,6 +392,22 @@ describe('Keras layer settings that tfjs-layers drops', () => {
     );
   });
 
+  it('reads a chain of 16,000 layers, which tfjs-layers builds, without overflowing the call stack', async () => {
+    // The layer table's walk was recursive ("Maximum call stack size exceeded"), and two of its steps quadratic.
+    const chain = Array.from({ length: 16000 }, (_, i) => ({
+      class_name: 'ReLU',
+      config: { name: `r${i}` },
+    }));
+    const net = await importNetwork(kerasFile(chain), { normalization: 'none' });
+    expect(net.layers.length).toBe(16001);
+    expect(net.layers[16000].name).toBe('r15999');
+    const img = tf.tensor3d([-2, 4, -6, 8, 1, -1, 3, -3], [2, 4, 1]);
+    const act = await expectNoLeak(() => activations(net, img, 'r2'), 1);
+    expect(Array.from(await act.data())).toEqual([0, 4, 0, 8, 1, 0, 3, 0]);
+    tf.dispose([act, img]);
+    net.dispose();
+  });
+
   it("loads Keras's Normalization layer, which tfjs-layers lacks (EfficientNet starts with one)", async () => {
     const norm = (config: Record<string, unknown>, weights: FileWeight[] = []) =>
       kerasFile([{ class_name: 'Normalization', config: { name: 'normalization', axis: -1, ...config } }], {
