@@ -49,10 +49,10 @@ export interface Limits {
    */
   maxFileBytes: number;
   /**
-   * The most scans of a JPEG `imread` decodes in Node.js, counted before decoding. A progressive JPEG refines its
-   * image in scans, and each scan is decoded over the whole image however few bytes it holds, so a file of a few
-   * kilobytes of empty scans can keep the decoder busy for hours. Encoders write about 10 (libjpeg's progressive
-   * default); 256 is NVIDIA's nvImageCodec's default limit for the same reason.
+   * The most scans of a JPEG `imread` decodes, counted before decoding (in browsers, before the browser decodes). A
+   * progressive JPEG refines its image in scans, and each scan is decoded over the whole image however few bytes it
+   * holds, so a file of a few kilobytes of empty scans can keep the decoder busy for hours. Encoders write about 10
+   * (libjpeg's progressive default); 256 is NVIDIA's nvImageCodec's default limit for the same reason.
    * @default 256
    */
   maxJpegScans: number;

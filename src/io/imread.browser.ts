@@ -12,9 +12,9 @@ import {
   type WaitOptions,
 } from '../internal/abortable.js';
 import { backendReady } from '../internal/backendStart.js';
-import { assertPixels } from '../internal/limits.js';
+import { assertJpegScans, assertPixels } from '../internal/limits.js';
 import { assertAttached, assertOptions, rangeError, typeError } from '../internal/validate.js';
-import { declaredSize, withoutOrientation } from './imageFormat.js';
+import { declaredSize, jpegScanCount, withoutOrientation } from './imageFormat.js';
 import {
   assertSize,
   drawAndRead,
@@ -186,12 +186,18 @@ const HEADER_BYTES = 1 << 20;
 
 /**
  * Decodes a Blob with the browser's decoder, ignoring colour profiles, and reads its pixels. The size its header
- * declares is held to `limits.maxPixels` first, before the browser decodes (and allocates) anything.
+ * declares is held to `limits.maxPixels` first, and a JPEG's scans to `limits.maxJpegScans`, before the browser
+ * decodes (and allocates) anything.
  */
 async function readBlob(given: Blob, label: string): Promise<tf.Tensor> {
   const head = new Uint8Array(await given.slice(0, HEADER_BYTES).arrayBuffer());
   const size = declaredSize(head);
   if (size) assertPixels(FN, label, size.width, size.height);
+  // A JPEG's scans, counted over the whole file: the browser's decoder, too, decodes each over the whole image.
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) {
+    const whole = head.length < given.size ? new Uint8Array(await given.arrayBuffer()) : head;
+    assertJpegScans(FN, label, jpegScanCount(whole));
+  }
   // The EXIF orientation of a JPEG or PNG, which the browser would apply, set to "as stored" (it is near the start).
   const stored = withoutOrientation(head);
   const blob =

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
+import jpeg from 'jpeg-js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeGraphModel } from '../../scripts/model/graphWriter.js';
@@ -92,6 +93,14 @@ const FILES: Record<string, Buffer> = {
       }),
     },
   ]),
+  // A small JPEG whose one scan is repeated 300 times: each scan is decoded over the whole image.
+  '/scans.jpg': (() => {
+    const good = Buffer.from(jpeg.encode({ data: Buffer.alloc(16 * 16 * 4, 90), width: 16, height: 16 }, 90).data);
+    const scan = good.subarray(good.indexOf(Buffer.from([0xff, 0xda])), good.length - 2);
+    return Buffer.concat([good.subarray(0, good.length - 2), ...Array(300).fill(scan), Buffer.from([0xff, 0xd9])]);
+  })(),
+  // The crop as a progressive JPEG: 10 scans, as libjpeg writes one.
+  '/progressive.jpg': await faceCrop.clone().jpeg({ quality: 90, progressive: true }).toBuffer(),
   '/red.bmp': bmpFile(5_000, 2, [200, 10, 30], true),
   '/big.bmp': bmpFile(1_000, 1_000, [0, 0, 0]),
 };
@@ -532,6 +541,28 @@ describe.skipIf(!CHROMIUM)('browser image I/O past what a browser holds (headles
     );
     expect(fromBlob).toMatch(/^imread: the given Blob \(\d+ bytes\) is a 20000×20000 image/);
     console.log(`bomb refused in ${bytesMs.toFixed(0)} ms (bytes), ${blobMs.toFixed(0)} ms (Blob)`);
+  });
+
+  it('imread refuses a JPEG of more scans than limits.maxJpegScans before the browser decodes it', async () => {
+    expect(await run("return (await lib.imread('/scans.jpg')).shape;")).toEqual({
+      error:
+        'RangeError: imread: "/scans.jpg" is a JPEG of 301 scans, each decoded over the whole image; the limit is 256 ' +
+        'scans (limits.maxJpegScans; raise it with setLimits)',
+      leaked: 0,
+    });
+    // A progressive JPEG's 10 scans: read at the default limit, refused below it.
+    const read = "const t = await lib.imread('/progressive.jpg'); const s = t.shape; t.dispose(); return s;";
+    expect(await run(read)).toEqual({ value: [120, 200, 3], leaked: 0 });
+    expect(
+      await run(
+        `const before = lib.setLimits({ maxJpegScans: 9 }); try { ${read} } finally { lib.setLimits(before); }`,
+      ),
+    ).toEqual({
+      error:
+        'RangeError: imread: "/progressive.jpg" is a JPEG of 10 scans, each decoded over the whole image; the limit ' +
+        'is 9 scans (limits.maxJpegScans; raise it with setLimits)',
+      leaked: 0,
+    });
   });
 
   it('imread refuses a download past limits.maxFileBytes', async () => {
