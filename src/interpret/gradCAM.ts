@@ -98,6 +98,12 @@ export async function gradCAM(
     if (opts.reductionFcn !== undefined && typeof opts.reductionFcn !== 'function') {
       throw typeError(FN, 'options.reductionFcn', 'a function (output: tf.Tensor) => tf.Tensor', opts.reductionFcn);
     }
+    if (classOrLabel === null && !opts.reductionFcn) {
+      throw new TypeError(
+        `${FN}: expected 'classOrLabel' to be a 0-based class index (integer) or a class name (string), got null; ` +
+          'null is for a network whose output options.reductionFcn reduces to one score per image',
+      );
+    }
     const cls = opts.reductionFcn ? null : resolveClass(FN, network, classOrLabel);
     const upsampling =
       opts.outputUpsampling === undefined

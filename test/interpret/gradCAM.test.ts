@@ -136,6 +136,13 @@ describe('gradCAM on a tiny network', () => {
   });
 
   it('checks its arguments before any work', async () => {
+    // null (which the types allow, for reductionFcn) without reductionFcn says what null is for.
+    await expectThrowsNoLeak(
+      () => gradCAM(tiny.net, img, null),
+      TypeError,
+      "gradCAM: expected 'classOrLabel' to be a 0-based class index (integer) or a class name (string), got null; " +
+        'null is for a network whose output options.reductionFcn reduces to one score per image',
+    );
     await expectThrowsNoLeak(
       () => gradCAM(tiny.net, img, 'zeta'),
       RangeError,
