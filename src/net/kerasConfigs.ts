@@ -296,6 +296,12 @@ function layerSettingProblem(l: RawLayer): string | null {
       );
     }
   }
+  // Keras takes 'channels_last' or 'channels_first' in any case, or null for its default; tfjs-layers checks the
+  // value of some layers only when they run, and named an object "[object Object]" then.
+  const format = l.config.data_format;
+  if (format != null && !(typeof format === 'string' && /^channels_?(last|first)$/i.test(format))) {
+    return `${at} has the data_format ${JSON.stringify(format)}, where Keras takes 'channels_last' or 'channels_first'`;
+  }
   if (!CONVOLUTIONS.test(l.className)) return null;
   const padding = typeof l.config.padding === 'string' ? l.config.padding.toLowerCase() : l.config.padding;
   if (padding === 'causal' && !/1D$/.test(l.className)) {

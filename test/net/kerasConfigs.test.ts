@@ -196,6 +196,12 @@ describe('Keras layer settings that tfjs-layers drops', () => {
         [],
         'has the epsilon [3,3], where Keras takes a number',
       ],
+      // tfjs-layers read it only when the layer ran: "Unknown data format: [object Object]".
+      [
+        { class_name: 'ZeroPadding2D', config: { name: 'c', padding: 1, data_format: {} } },
+        [],
+        "has the data_format {}, where Keras takes 'channels_last' or 'channels_first'",
+      ],
     ];
     for (const [layer, weights, why] of cases) {
       await expectThrowsNoLeak(
@@ -216,7 +222,7 @@ describe('Keras layer settings that tfjs-layers drops', () => {
       kerasFile(
         [
           conv({ strides: 1, dilation_rate: [1, 1] }),
-          { class_name: 'ZeroPadding2D', config: { name: 'z', padding: 1 } },
+          { class_name: 'ZeroPadding2D', config: { name: 'z', padding: 1, data_format: 'channels_last' } },
           { class_name: 'MaxPooling2D', config: { name: 'p', pool_size: 2, strides: null, padding: 'valid' } },
         ],
         { weights: [onesKernel('c', [1, 3, 1, 1])] },
