@@ -302,6 +302,16 @@ function layerSettingProblem(l: RawLayer): string | null {
   if (format != null && !(typeof format === 'string' && /^channels_?(last|first)$/i.test(format))) {
     return `${at} has the data_format ${JSON.stringify(format)}, where Keras takes 'channels_last' or 'channels_first'`;
   }
+  // A window's padding mode: Keras's normalize_padding takes these in any case; tfjs-layers refused others without
+  // naming the layer ("2.5 is not a valid PaddingMode").
+  const mode = l.config.padding;
+  if (
+    (CONVOLUTIONS.test(l.className) || /^(Max|Average)Pooling[123]D$/.test(l.className)) &&
+    mode != null &&
+    !(typeof mode === 'string' && /^(valid|same|causal)$/i.test(mode))
+  ) {
+    return `${at} has the padding ${JSON.stringify(mode)}, where Keras takes 'valid', 'same' or 'causal'`;
+  }
   if (!CONVOLUTIONS.test(l.className)) return null;
   const padding = typeof l.config.padding === 'string' ? l.config.padding.toLowerCase() : l.config.padding;
   if (padding === 'causal' && !/1D$/.test(l.className)) {

@@ -196,6 +196,12 @@ describe('Keras layer settings that tfjs-layers drops', () => {
         [],
         'has the epsilon [3,3], where Keras takes a number',
       ],
+      // tfjs-layers refused it without naming the layer: "2.5 is not a valid PaddingMode".
+      [
+        { class_name: 'MaxPooling2D', config: { name: 'c', pool_size: 2, padding: 2.5 } },
+        [],
+        "has the padding 2.5, where Keras takes 'valid', 'same' or 'causal'",
+      ],
       // tfjs-layers read it only when the layer ran: "Unknown data format: [object Object]".
       [
         { class_name: 'ZeroPadding2D', config: { name: 'c', padding: 1, data_format: {} } },
