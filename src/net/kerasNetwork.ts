@@ -380,7 +380,7 @@ export interface KerasParts {
   complete(shapes: ReadonlyMap<string, readonly number[] | null>): PartialLayer[];
   /**
    * Every layer's output size (without the batch) for an input `[h, w, c]`, from Keras's own shape rules: nothing
-   * runs. Null where a layer cannot tell.
+   * runs. Null where a layer cannot tell, where its type is `'Other'` (its rule is not trusted), and after either.
    */
   predictShapes(input: readonly [number, number, number]): Map<string, number[] | null>;
 }
@@ -638,7 +638,10 @@ export function kerasNetworkParts(model: KLayer, output = 0): KerasParts {
         let shape: number[] | null = null;
         if (l.inputs.length === 0) shape = [...input];
         else if (l.type === 'Network') shape = shapes.get((l as { outputLayer?: string }).outputLayer ?? '') ?? null;
-        else if (from?.layer.computeOutputShape) {
+        // A layer the table does not know ('Other': a custom class, or a rule this library has not read) may have a
+        // rule that is wrong where running it is right (UpscalerJS's pixel shuffle keeps its input's height and
+        // width): measured instead.
+        else if (from?.layer.computeOutputShape && l.type !== 'Other') {
           const ins = l.inputs.map((n) => shapes.get(n));
           if (ins.every((v): v is number[] => v != null)) {
             try {

@@ -137,7 +137,9 @@ export function checkToNetworkOptions(fn: string, options: unknown, extra: reado
  *   (constants are weights, not layers; a fused convolution + bias + activation is one layer), named by their node
  *   names without TensorFlow's wrapper scopes and the prefix they all share; `nodeName` keeps the full name, which
  *   is accepted too.
- * - **Sizes**: the model runs once on a blank image of its input size to measure every layer's output size. Any
+ * - **Sizes**: a Keras model's layer sizes come from Keras's own shape rules; a graph model (or a Keras model with a
+ *   layer whose rule cannot tell, or of type `'Other'`, such as a custom layer, whose rule may be wrong) runs once on
+ *   a blank image of its input size to measure every layer's output size. Any
  *   other image size works where the layers allow it (a graph model's fixed input placeholder is relaxed for that);
  *   a layer that needs the trained size (fully connected, flatten) says so.
  * - **Pixels**: every function takes raw pixels (0..255) and applies `normalization` first, as MATLAB's input layer
@@ -344,12 +346,16 @@ export async function makeNetwork(
     engine = parts.engine(normalization, fn);
     layers = parts.layers;
     if (layers.some((l) => l.outputSize.some((d) => d < 0)) || mh === null || mw === null) {
-      // Sizes from Keras's rules first: a layer too large at this size is refused before anything is allocated (on
-      // wasm, an allocation past 4 GiB wraps around and the kernel writes out of bounds).
-      for (const [name, shape] of parts.predictShapes(inputSize)) {
+      // Sizes from Keras's rules: a layer too large at this size is refused before anything is allocated (on wasm,
+      // an allocation past 4 GiB wraps around and the kernel writes out of bounds). The model runs to measure them
+      // only where a rule cannot tell or is not trusted: a pass holds every layer's output at once, seconds and
+      // gigabytes for an image-to-image model at a large size.
+      const predicted = parts.predictShapes(inputSize);
+      for (const [name, shape] of predicted) {
         if (shape) assertElements(fn, 'options.inputSize', shape, `layer '${name}'`);
       }
-      layers = parts.complete(measure(fn, engine, layers, inputSize));
+      const told = [...predicted.values()].every((shape) => shape !== null);
+      layers = parts.complete(told ? predicted : measure(fn, engine, layers, inputSize));
     }
   }
 
