@@ -345,7 +345,10 @@ export async function makeNetwork(
     inputName = parts.inputName;
     engine = parts.engine(normalization, fn);
     layers = parts.layers;
-    if (layers.some((l) => l.outputSize.some((d) => d < 0)) || mh === null || mw === null) {
+    // Keras's sizes are its layers' own rules, which tfjs-layers follows at any input size; a layer the table does not
+    // know ('Other', such as a custom one) may have a rule that is wrong where running it is right.
+    const untrusted = layers.some((l) => l.type === 'Other');
+    if (untrusted || layers.some((l) => l.outputSize.some((d) => d < 0)) || mh === null || mw === null) {
       // Sizes from Keras's rules: a layer too large at this size is refused before anything is allocated (on wasm,
       // an allocation past 4 GiB wraps around and the kernel writes out of bounds). The model runs to measure them
       // only where a rule cannot tell or is not trusted: a pass holds every layer's output at once, seconds and

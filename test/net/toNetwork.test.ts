@@ -288,7 +288,11 @@ describe('toNetwork: Keras models built in code', () => {
         return tf.depthToSpace((Array.isArray(x) ? x[0] : x) as tf.Tensor4D, 4);
       }
     }
-    for (const shape of [[null, null, 3]]) {
+    // Of free input size, and of a fixed one (where tfjs-layers's symbolic shapes follow the same rule).
+    for (const shape of [
+      [null, null, 3],
+      [6, 5, 3],
+    ]) {
       const x = tfl.input({ shape, name: 'pixels' });
       const pre = tfl.layers.conv2d({ filters: 48, kernelSize: 3, padding: 'same', name: 'pre' }).apply(x);
       const shuffled = new PixelShuffle({ name: 'shuffle' }).apply(pre);
