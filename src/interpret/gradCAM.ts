@@ -10,6 +10,7 @@ import { inputGradient, segment } from '../net/differentiable.js';
 import {
   assertLargeEnough,
   imageArg,
+  imageRun,
   imageSize,
   type LayerRef,
   resolveLayer,
@@ -211,6 +212,7 @@ export async function gradCAM(
         network,
         `the gradients of the reduction layer '${reduction}' or the activations of the feature layer '${feature}' ` +
           'are not finite for this image',
+        imageRun(FN, t, x),
       );
     }
     return { map, featureLayer: feature, reductionLayer: reduction };

@@ -16,7 +16,15 @@ import {
   withoutHoles,
 } from '../internal/validate.js';
 import { assertClassifier, resolveClass } from '../net/classes.js';
-import { assertLargeEnough, classScores, floatBatch, imageArg, miniBatchFor, resolveTarget } from '../net/graph.js';
+import {
+  assertLargeEnough,
+  classScores,
+  floatBatch,
+  imageArg,
+  imageRun,
+  miniBatchFor,
+  resolveTarget,
+} from '../net/graph.js';
 import { assertFiniteAsync, countNonFinite, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 
@@ -236,7 +244,8 @@ export async function occlusionSensitivity(
     const bad = countNonFinite(scores);
     if (!Number.isFinite(base) || bad > 0) {
       const where = Number.isFinite(base) ? `${bad} of the ${positions} masked images` : 'the image';
-      throw await nonFiniteOutputError(FN, network, `the network's score of class ${cls} is not finite for ${where}`);
+      const what = `the network's score of class ${cls} is not finite for ${where}`;
+      throw await nonFiniteOutputError(FN, network, what, Number.isFinite(base) ? undefined : imageRun(FN, t, x));
     }
     return tf.tidy(() => {
       const map = tf.tensor2d(

@@ -4,7 +4,7 @@
 import type { ImageInput } from '../io/imageInput.js';
 import { assertInteger, assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { assertClassifier, classCount } from './classes.js';
-import { imageArg, resolveTarget, runGraph } from './graph.js';
+import { imageArg, imageRun, resolveTarget, runGraph } from './graph.js';
 import { engineOf } from './network.js';
 import { assertFiniteAsync, countNonFinite, nonFiniteOutputError } from './nonFinite.js';
 import type { Network } from './types.js';
@@ -126,7 +126,8 @@ export async function classify(
     // Non-finite pixels: checked here with an asynchronous read-back, so that every backend (WebGPU included, where
     // activations cannot check synchronously) gives the same error rather than NaN scores.
     await assertFiniteAsync(FN, x);
-    const [probs] = runGraph(FN, t, x, [output], { resizeTo: opts.resize ? t.resizeTo : null, poisonNonFinite: true });
+    const resizeTo = opts.resize ? t.resizeTo : null;
+    const [probs] = runGraph(FN, t, x, [output], { resizeTo, poisonNonFinite: true });
     let values: Float32Array;
     try {
       values = (await probs.data()) as Float32Array;
@@ -149,6 +150,7 @@ export async function classify(
         network,
         `the network's output for this image is not finite (NaN or Infinity in ${countNonFinite(raw)} of its ` +
           `${raw.length} values), so its classes cannot be ranked`,
+        imageRun(FN, t, x, { resizeTo }),
       );
     }
     const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b);

@@ -32,7 +32,7 @@ import {
   modelWeights,
 } from './network.js';
 import { plannedRun } from './graphPlan.js';
-import { poisonPerImage } from './nonFinite.js';
+import { type ImageRun, poisonPerImage } from './nonFinite.js';
 import { ensureWasmKernels } from './wasmKernels.js';
 import { declaredInputShape, graphNodeNames } from './tfjsInternals.js';
 import { METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
@@ -475,6 +475,16 @@ export interface RunOptions {
   resizeTo?: [number, number] | null;
   /** Make every activation of an image with a non-finite pixel NaN (the `'nan'` policy). */
   poisonNonFinite?: boolean;
+}
+
+/**
+ * `x` (an image or a batch) run to any layers as {@link runGraph} runs it, for {@link nonFiniteOutputError} to find
+ * where a non-finite value starts.
+ */
+export function imageRun(fn: string, t: GraphTarget, x: tf.Tensor, options: RunOptions = {}): ImageRun {
+  const n = x.rank === 4 ? x.shape[0] : 1;
+  const [h, w] = options.resizeTo ?? (x.rank === 4 ? x.shape.slice(1, 3) : x.shape.slice(0, 2));
+  return { run: (names) => runGraph(fn, t, x, names, options), pixels: n * h * w };
 }
 
 /** An image `[h, w]` or `[h, w, c]` as a float32 batch of one, `[1, h, w, c]`. Call inside `tf.tidy`. */

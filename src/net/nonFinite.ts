@@ -3,6 +3,7 @@
  * asynchronous check, and the message that names the first bad pixel. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { getLimits } from '../internal/limits.js';
 import { assertOneOf } from '../internal/validate.js';
 import { engineOf } from './network.js';
 import type { Network } from './types.js';
@@ -116,14 +117,23 @@ export function poisonPerImage(input: tf.Tensor4D): tf.Tensor {
   return tf.sum(tf.sub(input, input), [1, 2, 3], true);
 }
 
+/** A caller's run of its image to the named layers, and how many pixels that image (or batch) holds: `n × h × w`. */
+export interface ImageRun {
+  run(layers: readonly string[]): tf.Tensor[];
+  pixels: number;
+}
+
 /**
  * The error for a network that computed NaN or ±Infinity from finite pixels, saying why: the first layer whose
- * learnables hold such a value (a model file written with them, a training run that diverged), or else that a value
- * passed float32's range inside the network. `what` says what came out non-finite. Reads each learnable back as one
- * number (`sum(w - w)`, 0 only when every value is finite): call it once something came out non-finite, never on the
- * way to a result.
+ * learnables hold such a value (a model file written with them, a training run that diverged); or else, given
+ * `forward` (the caller's run of the image to the named layers), the first layer whose output for that image is not
+ * finite, from finite inputs (a value past float32's range, or an operation undefined there, as a custom layer may
+ * compute); or else that a layer computed it from finite values. `what` says what came out non-finite.
+ * Reads each learnable back as one number (`sum(w - w)`, 0 only when every value is finite), then runs `forward` once
+ * to every layer (skipped where their outputs together would pass `maxElements`) with one read-back: call it once
+ * something came out non-finite, never on the way to a result.
  */
-export async function nonFiniteOutputError(fn: string, net: Network, what: string): Promise<Error> {
+export async function nonFiniteOutputError(fn: string, net: Network, what: string, forward?: ImageRun): Promise<Error> {
   const engine = engineOf(net);
   for (const layer of net.layers) {
     for (const [name, w] of Object.entries(engine.learnables(layer))) {
@@ -138,9 +148,43 @@ export async function nonFiniteOutputError(fn: string, net: Network, what: strin
       }
     }
   }
+  const layer = forward ? await firstNonFiniteLayer(net, forward) : null;
+  if (layer) {
+    return new Error(
+      `${fn}: ${what}: the network's learnables are finite, and the first layer whose output for this image holds ` +
+        `NaN or Infinity is '${layer.name}' (index ${layer.index}, ${layer.type}), from finite inputs: a value ` +
+        "passed float32's range (about 3.4e38) there, or it computed something undefined (0 / 0, the logarithm or " +
+        `square root of a negative number); activations(net, img, '${layer.name}') shows it`,
+    );
+  }
   return new Error(
-    `${fn}: ${what}: the network's learnables are finite, so a value passed float32's range (about 3.4e38) inside it`,
+    `${fn}: ${what}: the network's learnables are finite, so a layer computed it from finite values: a value passed ` +
+      "float32's range (about 3.4e38), or something undefined (0 / 0, the logarithm or square root of a negative number)",
   );
+}
+
+/**
+ * The first layer, in the table's order (each after its inputs), whose float32 output from `forward` holds NaN or
+ * ±Infinity; null when none does, when the outputs together would pass `maxElements`, or when the run fails.
+ */
+async function firstNonFiniteLayer(net: Network, forward: ImageRun): Promise<Network['layers'][number] | null> {
+  // Every layer's output at the network's input size, scaled to the pixels run (a larger image, a batch).
+  const [h, w] = net.inputSize;
+  const cells = net.layers.reduce((sum, l) => sum + l.outputSize.reduce((a, b) => a * Math.max(b, 1), 1), 0);
+  if (!((cells * forward.pixels) / (h * w) <= getLimits().maxElements)) return null;
+  let flags: tf.Tensor;
+  try {
+    flags = tf.tidy(() => {
+      const outs = forward.run(net.layers.map((l) => l.name));
+      return tf.stack(outs.map((o) => (o.dtype === 'float32' ? tf.sum(tf.sub(o, o)) : tf.scalar(0))));
+    });
+  } catch {
+    return null;
+  }
+  const values = await flags.data();
+  flags.dispose();
+  const k = values.findIndex(Number.isNaN);
+  return k >= 0 ? net.layers[k] : null;
 }
 
 /** How many of `values` are NaN or ±Infinity. */

@@ -51,14 +51,22 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
   });
 
   const named = ": the layer 'c1' (index 1) has NaN or Infinity in its Weights";
-  const overflow = ": the network's learnables are finite, so a value passed float32's range (about 3.4e38) inside it";
+  const overflow =
+    ": the network's learnables are finite, so a layer computed it from finite values: a value passed float32's " +
+    'range (about 3.4e38), or something undefined (0 / 0, the logarithm or square root of a negative number)';
+  // Where the function has an image that gives the non-finite value, it runs it to find the layer.
+  const startsAt = (layer: string, index: number, type: string) =>
+    ": the network's learnables are finite, and the first layer whose output for this image holds NaN or Infinity is " +
+    `'${layer}' (index ${index}, ${type}), from finite inputs: a value passed float32's range (about 3.4e38) there, ` +
+    'or it computed something undefined (0 / 0, the logarithm or square root of a negative number); ' +
+    `activations(net, img, '${layer}') shows it`;
 
   it('classify refuses to rank NaN scores, naming the layer or the overflow', async () => {
     const what =
       "classify: the network's output for this image is not finite (NaN or Infinity in 3 of its 3 values), " +
       'so its classes cannot be ranked';
     await expectThrowsNoLeak(() => classify(poisoned, img, 3), Error, what + named);
-    await expectThrowsNoLeak(() => classify(overflowing, img, 3), Error, what + overflow);
+    await expectThrowsNoLeak(() => classify(overflowing, img, 3), Error, what + startsAt('c1', 1, 'Convolution'));
   });
 
   it('occlusionSensitivity and imageLIME refuse non-finite scores instead of a map of NaN or of zeros', async () => {
@@ -71,7 +79,7 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
     await expectThrowsNoLeak(
       () => occlusionSensitivity(overflowing, img, 'b', { maskSize: 8, stride: 4 }),
       Error,
-      occlusion + overflow,
+      occlusion + startsAt('c1', 1, 'Convolution'),
     );
     const lime = "imageLIME: the network's score of class 2 is not finite for 32 of the 32 samples";
     const options = { numSamples: 32, segmentation: 'grid', numFeatures: 4 } as const;
@@ -84,12 +92,39 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
       "gradCAM: the gradients of the reduction layer 'fc' or the activations of the feature layer 'c1' are " +
       'not finite for this image';
     await expectThrowsNoLeak(() => gradCAM(poisoned, img, 0), Error, cam + named);
-    await expectThrowsNoLeak(() => gradCAM(overflowing, img, 0), Error, cam + overflow);
+    await expectThrowsNoLeak(() => gradCAM(overflowing, img, 0), Error, cam + startsAt('c1', 1, 'Convolution'));
     const dream =
       "deepDreamImage: the gradients of layer 'gap' with respect to the image are not finite, so the " +
       'images hold NaN';
     const options = { numIterations: 1, pyramidLevels: 1 };
     await expectThrowsNoLeak(() => deepDreamImage(poisoned, 'gap', 0, options), Error, dream + named);
+  });
+
+  it('names the first layer that computes NaN from finite inputs: a custom layer taking a logarithm', async () => {
+    class Log extends tfl.layers.Layer {
+      static readonly className = 'TestLogOfInput';
+      override call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.log(Array.isArray(x) ? x[0] : x);
+      }
+    }
+    const x = tfl.input({ shape: [16, 16, 3], name: 'pixels' });
+    const centred = tfl.layers.conv2d({ filters: 2, kernelSize: 1, name: 'centre', biasInitializer: 'ones' }).apply(x);
+    const logs = new Log({ name: 'log' }).apply(centred);
+    const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(logs);
+    const y = tfl.layers.dense({ units: 3, name: 'fc', activation: 'softmax' }).apply(pooled);
+    const model = tfl.model({ inputs: x, outputs: y as tfl.SymbolicTensor });
+    // Every pixel's value minus 128 (plus the bias of 1): negative for a dark pixel, whose logarithm is NaN.
+    const c = model.getLayer('centre');
+    const kernel = tf.tensor4d([1, 0, 0, 0, 0, 0], [1, 1, 3, 2]);
+    const bias = tf.tensor1d([-128, 1]);
+    c.setWeights([kernel, bias]);
+    tf.dispose([kernel, bias]);
+    const net = await toNetwork(model, { normalization: 'none', classNames: ['a', 'b', 'c'] });
+    const what =
+      "classify: the network's output for this image is not finite (NaN or Infinity in 3 of its 3 values), " +
+      'so its classes cannot be ranked';
+    await expectThrowsNoLeak(() => classify(net, img, 3), Error, what + startsAt('log', 2, 'Other'));
+    net.dispose();
   });
 
   it('the same network with finite weights of a usual size runs', async () => {
