@@ -10,6 +10,7 @@ import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
 import { imageLIME } from '../../src/interpret/imageLIME.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
+import { setLimits } from '../../src/internal/limits.js';
 import { classify } from '../../src/net/classify.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import type { Network } from '../../src/net/types.js';
@@ -67,6 +68,13 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
       'so its classes cannot be ranked';
     await expectThrowsNoLeak(() => classify(poisoned, img, 3), Error, what + named);
     await expectThrowsNoLeak(() => classify(overflowing, img, 3), Error, what + startsAt('c1', 1, 'Convolution'));
+    // Not where every layer's output together passes maxElements (1,562 values here): the message without the layer.
+    const before = setLimits({ maxElements: 1000 });
+    try {
+      await expectThrowsNoLeak(() => classify(overflowing, img, 3), Error, what + overflow);
+    } finally {
+      setLimits(before);
+    }
   });
 
   it('occlusionSensitivity and imageLIME refuse non-finite scores instead of a map of NaN or of zeros', async () => {
