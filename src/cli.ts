@@ -399,7 +399,10 @@ async function loadNet(lib: Awaited<ReturnType<typeof loadLibrary>>, model: Mode
     return await lib.importNetwork(source, options);
   } catch (err) {
     const e = err as Error;
-    e.message = e.message.replace(/'?options\.(\w+)'?/g, (all, k: string) => FLAG_OF_OPTION[k] ?? all);
+    // A size the library writes as a JavaScript array ('options.inputSize [h, w]') is written HxW on the command line.
+    e.message = e.message
+      .replace(/'?options\.inputSize'? \[h, w\]/g, '--input-size HxW (e.g. 224x224)')
+      .replace(/'?options\.(\w+)'?/g, (all, k: string) => FLAG_OF_OPTION[k] ?? all);
     throw e;
   }
 }

@@ -303,6 +303,14 @@ describe('cnn-activations --model (your own model)', () => {
     expect(zscore.stderr).toContain("normalization 'zscore' needs --mean (one value per channel, or one for all)");
     const size = cli(...model, '--input-size', '10x10', '--list-layers');
     expect(size.stderr).toContain("expected --input-size to be [224, 224] (the Keras model's fixed input size)");
+    // A graph of free input size (a hand detector from npm, ended before its loop): the flag as it is typed.
+    const human = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..');
+    const free = ['--model', path.join(human, 'models', 'handtrack.json'), '--model-output', 'Identity'];
+    const unsized = cli(...free, '--normalization', 'none', '--list-layers', '--backend', 'wasm');
+    expect(unsized.status).toBe(1);
+    expect(unsized.stderr).toContain(
+      'input size is not fixed ([1,-1,-1,3]); give the size it was trained at as --input-size HxW (e.g. 224x224)',
+    );
     const missing = cli('--model', path.join(OUT, 'no-such-model'), '--normalization', 'none', '--list-layers');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/cannot read the model file .*no-such-model \(it does not exist\)/);
