@@ -6,7 +6,7 @@ import type { ImageInput } from '../io/imageInput.js';
 import { checkLongRunOptions, guardCallback, pacer, stepDone, throwIfAborted } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
 import { assertFinite, assertInteger, assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
-import { assertClassifier, resolveClass } from '../net/classes.js';
+import { resolveClass } from '../net/classes.js';
 import { assertLargeEnough, classScores, floatBatch, imageArg, miniBatchFor, resolveTarget } from '../net/graph.js';
 import { assertFiniteAsync, countNonFinite, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
@@ -79,10 +79,11 @@ function assertSamples(numSamples: number, features: number): void {
  * MATLAB's `imageLIME`: which parts of the image a class depends on, by a simple model fitted to the network's scores
  * of many copies of the image with parts switched off. The image is divided into about `numFeatures` features
  * (superpixels or a grid); `numSamples` random on/off patterns (the first: all on) replace the pixels of "off" features
- * with the image's mean colour; each copy is scored (the network's output at the class); a weighted model (tree or
- * linear) is fitted from the patterns to the scores, each sample weighted by `exp(-d² / kernelWidth²)` with
- * `d = 1 - sqrt(shown features / all features)` (the cosine distance of its pattern to all-on); a feature's
- * importance is its weight in that model.
+ * with the image's mean colour; each copy is scored (the network's output at the class; for a network whose output has
+ * positions, MATLAB's total activation of that channel, its sum over them); a weighted model (tree or linear) is fitted
+ * from the patterns to the scores, each sample weighted by `exp(-d² / kernelWidth²)` with
+ * `d = 1 - sqrt(shown features / all features)` (the cosine distance of its pattern to all-on); a feature's importance
+ * is its weight in that model.
  *
  * The samples run through the network a mini-batch at a time; between mini-batches the event loop runs, `onProgress`
  * is told, and `signal` can stop it. The surrogate's fit, on the host, gives the event loop turns and checks `signal`
@@ -92,12 +93,12 @@ function assertSamples(numSamples: number, features: number): void {
  * @param net A loaded network (e.g. `squeezenet()`).
  * @param img One image of the network's input size, int32 0..255 or float32 on that scale, RGB or gray; or any other
  *   {@link ImageInput}.
- * @param classOrLabel The class: a 0-based index into `net.classNames` or its name.
+ * @param classOrLabel The class: a 0-based index into `net.classNames` or its name; for a network that is not a
+ *   classifier, the 0-based channel of its output (MATLAB's `channelIdx`).
  *   A name that two classes share (ImageNet lists have `'crane'` twice) is refused: pass the index.
  * @param options {@link ImageLIMEOptions}: MATLAB's defaults.
  * @returns A promise of the score map, the feature map and the importances; the tensors are the caller's.
- * @throws {TypeError|RangeError} before any work for a bad network (one whose output is not one score per class),
- *   image, class or option (`numSamples` below `numFeatures`, or more samples than `limits.maxElements` allows, say),
+ * @throws {TypeError|RangeError} before any work for a bad image, class or option (`numSamples` below `numFeatures`, or more samples than `limits.maxElements` allows, say),
  *   or a non-finite pixel.
  * @throws {Error} when `signal` aborts or `onProgress` throws, or when a score of the class is not finite (the message
  *   names a layer with NaN or Infinity in its learnables, if there is one); nothing is left allocated.
@@ -116,7 +117,6 @@ export async function imageLIME(
   const input = imageArg(FN, t, img, [2, 3], IMG_WHAT);
   try {
     const x = input.x;
-    assertClassifier(FN, network);
     const cls = resolveClass(FN, network, classOrLabel);
     const opts = assertOptions<ImageLIMEOptions>(FN, options, [
       'numFeatures',

@@ -15,7 +15,7 @@ import {
   typeError,
   withoutHoles,
 } from '../internal/validate.js';
-import { assertClassifier, resolveClass } from '../net/classes.js';
+import { resolveClass } from '../net/classes.js';
 import {
   assertLargeEnough,
   classScores,
@@ -117,7 +117,8 @@ export function maskSpans(size: number, mask: number, stride: number, clipping: 
  * (`maskSize`, filled with `maskValue`) is moved over the image by `stride`; for each position p the map holds
  * `score(img) - score(img with the mask at p)`, so it is positive where hiding a region lowers the class's score (the
  * regions the network relies on) and negative where hiding it helps. The score is the network's output (SqueezeNet's
- * `prob`, the softmax probability) at the class.
+ * `prob`, the softmax probability) at the class; for a network whose output has positions (a segmentation or
+ * image-to-image network, `[h', w', c]`), MATLAB's total activation of that channel, its sum over the positions.
  *
  * The masked images run through the network `miniBatchSize` at a time; between mini-batches the event loop runs (a
  * page stays responsive), `onProgress` is told how far it got, and `signal` can stop it. Exactly one pass more than
@@ -126,14 +127,14 @@ export function maskSpans(size: number, mask: number, stride: number, clipping: 
  * @param net A loaded network (e.g. `squeezenet()`).
  * @param img One image of the network's input size (227×227 for SqueezeNet): int32 0..255 or float32 on the same scale,
  *   RGB `[h, w, 3]` or gray `[h, w]` / `[h, w, 1]` (resize others with `imresize`); or any other {@link ImageInput}.
- * @param classOrLabel The class: a 0-based index into `net.classNames` (MATLAB's class k is k - 1) or its name.
+ * @param classOrLabel The class: a 0-based index into `net.classNames` (MATLAB's class k is k - 1) or its name; for a
+ *   network that is not a classifier, the 0-based channel of its output (MATLAB's `channelIdx`).
  *   A name that two classes share (ImageNet lists have `'crane'` twice) is refused: pass the index.
  * @param options {@link OcclusionSensitivityOptions}: MATLAB's defaults.
  * @returns A promise of a new float32 map that the caller owns: `[h, w]` (the image's size) with upsampling, or
  *   `[rows, cols]` of mask positions with `outputUpsampling: 'none'`. `img` is neither changed nor disposed.
- * @throws {TypeError|RangeError} before any work for a bad network, image, class or option: a network whose output is
- *   not one score per class, an unknown class, a mask larger than the image, a stride of 0, a non-finite pixel, an
- *   already aborted signal.
+ * @throws {TypeError|RangeError} before any work for a bad network, image, class or option: an unknown class, a mask
+ *   larger than the image, a stride of 0, a non-finite pixel, an already aborted signal.
  * @throws {Error} when `signal` aborts or `onProgress` throws (the cause is the reason), or when a score of the class
  *   is not finite (the message names a layer with NaN or Infinity in its learnables, if there is one); nothing is
  *   left allocated.
@@ -153,7 +154,6 @@ export async function occlusionSensitivity(
   const input = imageArg(FN, t, img, [2, 3], IMG_WHAT);
   try {
     const x = input.x;
-    assertClassifier(FN, network);
     const cls = resolveClass(FN, network, classOrLabel);
     const opts = assertOptions<OcclusionSensitivityOptions>(FN, options, OPTION_KEYS);
     const [H, W] = network.inputSize;

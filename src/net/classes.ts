@@ -20,9 +20,9 @@ export function givesClassScores(net: Network, shape: readonly number[]): boolea
 }
 
 /**
- * Checks that the network ends in one score per class (`[1, 1, c]` or `[c]`), as every function that reads a class's
- * score from its output needs: the class index would otherwise pick a value at the first position of a larger output
- * (a segmentation network's, say) and answer silently wrong.
+ * Checks that the network ends in one score per class (`[1, 1, c]` or `[c]`), as ranking classes needs: the class
+ * index would otherwise pick a value at the first position of a larger output (a segmentation network's, say) and
+ * answer silently wrong. (Occlusion sensitivity and LIME take any output: a channel's sum over its positions.)
  * @throws {RangeError} naming the output layer and its size.
  */
 export function assertClassifier(fn: string, net: Network): void {

@@ -14,22 +14,24 @@ import { toNetwork } from '../../src/net/toNetwork.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 
 describe('a network that is not a classifier', () => {
-  it('is refused by every function that reads a class score from the output, before any work', async () => {
-    // A fully convolutional Keras model: its softmax gives 12×12 positions of 3 scores, not one score per class.
-    const model = tfl.sequential({
+  /** A fully convolutional Keras model: its softmax gives 12×12 positions of 3 scores, not one score per class. */
+  const segmenter = () =>
+    tfl.sequential({
       layers: [
         tfl.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, name: 'c1', activation: 'relu' }),
         tfl.layers.conv2d({ filters: 3, kernelSize: 3, name: 'c2' }),
         tfl.layers.softmax({ name: 'sm', axis: -1 }),
       ],
     });
-    const seg = await toNetwork(model, { normalization: 'none', classNames: ['a', 'b', 'c'], name: 'segnet' });
+
+  it('is refused where a class is ranked or read from the output, before any work', async () => {
+    const seg = await toNetwork(segmenter(), { normalization: 'none', classNames: ['a', 'b', 'c'], name: 'segnet' });
     const img = tf.zeros([16, 16, 3], 'int32');
-    const refused = (fn: string) =>
-      `${fn}: expected 'net' to end in one score per class ([1, 1, c] or [c]), got segnet, whose output 'sm' is [12, 12, 3]`;
-    await expectThrowsNoLeak(() => classify(seg, img, 3), RangeError, refused('classify'));
-    await expectThrowsNoLeak(() => occlusionSensitivity(seg, img, 'a'), RangeError, refused('occlusionSensitivity'));
-    await expectThrowsNoLeak(() => imageLIME(seg, img, 'a'), RangeError, refused('imageLIME'));
+    await expectThrowsNoLeak(
+      () => classify(seg, img, 3),
+      RangeError,
+      "classify: expected 'net' to end in one score per class ([1, 1, c] or [c]), got segnet, whose output 'sm' is [12, 12, 3]",
+    );
     await expectThrowsNoLeak(
       () => gradCAM(seg, img, 'a'),
       RangeError,
@@ -38,8 +40,40 @@ describe('a network that is not a classifier', () => {
     // Its activations can still be read.
     const act = activations(seg, img, 'sm');
     expect(act.shape).toEqual([12, 12, 3]);
-    act.dispose();
-    img.dispose();
+    tf.dispose([act, img]);
     seg.dispose();
   });
+
+  it("explains a channel's total activation, as MATLAB's occlusionSensitivity and imageLIME do with channelIdx", async () => {
+    const before = tf.memory().numTensors;
+    const model = segmenter();
+    const seg = await toNetwork(model, { normalization: 'none', classNames: ['a', 'b', 'c'], name: 'segnet' });
+    // The same layers ending in the mean of each channel over the 12×12 positions: the total activation / 144.
+    const pooled = tfl.layers.globalAveragePooling2d({ name: 'mean' }).apply(model.outputs[0]) as tfl.SymbolicTensor;
+    const meanNet = await toNetwork(tfl.model({ inputs: model.inputs, outputs: pooled }), { normalization: 'none' });
+    const img = tf.randomUniform([16, 16, 3], 0, 255, 'int32', 3);
+    const options = { maskSize: 6, stride: 5, outputUpsampling: 'none' } as const;
+    const map = await occlusionSensitivity(seg, img, 'b', options);
+    const mean = await occlusionSensitivity(meanNet, img, 1, options);
+    expect(map.shape).toEqual([4, 4]);
+    expect(await maxAbsDiff(map, tf.mul(mean, 144))).toBeLessThanOrEqual(1e-4);
+    const lime = { numSamples: 64, numFeatures: 4, segmentation: 'grid', model: 'linear', seed: 5 } as const;
+    const explained = await imageLIME(seg, img, 2, lime);
+    const meanLime = await imageLIME(meanNet, img, 2, lime);
+    const importance = Array.from(explained.featureImportance);
+    const scaled = Array.from(meanLime.featureImportance, (v) => v * 144);
+    for (let i = 0; i < importance.length; i++) expect(importance[i]).toBeCloseTo(scaled[i], 3);
+    expect(importance.some((v) => v !== 0)).toBe(true);
+    tf.dispose([map, mean, img, explained.scoreMap, explained.featureMap, meanLime.scoreMap, meanLime.featureMap]);
+    seg.dispose();
+    meanNet.dispose(); // the last model to hold the shared layers frees their weights
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
+
+async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const v = (await d.data())[0];
+  tf.dispose([d, b]);
+  return v;
+}
