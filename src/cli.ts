@@ -43,7 +43,9 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
   -e, --explain METHOD     instead of a layer: why the network chose its class, as MATLAB's gradCAM,
                            occlusionSensitivity or imageLIME shows it (the map over the image, beside the image); at
                            MATLAB's defaults
-      --class LABEL|INDEX  the class to explain (a name, or its 0-based index); default the top class
+      --class LABEL|INDEX  the class to explain (a name, or its 0-based index); default the top class; for a model
+                           that does not classify, the channel of its output to explain, summed over it (occlusion,
+                           lime)
   -b, --backend NAME       ${BACKEND_NAMES.join(' | ')} (default: the first that starts)
       --threads N          threads for the wasm backend, 1 to ${MAX_WASM_THREADS} (default: the machine's cores)
       --list-layers        print the layer table (analyzeNetwork) and exit
@@ -535,10 +537,18 @@ async function explain(opts: ExplainOptions): Promise<void> {
   // Said in the command's words before any work (the library's own message names classify, which no flag calls).
   const last = net.layers[net.layers.length - 1];
   const size = last.outputSize;
-  if (!(size.length === 1 || (size.length === 3 && size[0] === 1 && size[1] === 1))) {
+  const classifier = size.length === 1 || (size.length === 3 && size[0] === 1 && size[1] === 1);
+  // Occlusion and LIME explain a channel of any output (its sum over the positions, MATLAB's channelIdx); Grad-CAM
+  // needs a function that reduces the output to one score, which the command line has no way to give.
+  if (!classifier && (opts.explain === 'gradcam' || opts.cls === null)) {
     throw new Error(
       `--explain explains a class, and ${net.name} does not classify: its output '${last.name}' is ` +
-        `${size.join('×')}, not one score per class; look at its layers with --layer (--list-layers lists them)`,
+        `${size.join('×')}, not one score per class; ` +
+        (opts.explain === 'gradcam'
+          ? "gradcam needs a function reducing it to one score (the library's gradCAM takes one as reductionFcn), "
+          : '') +
+        `occlusion and lime explain one of its ${size[size.length - 1]} channels, summed over the output, with ` +
+        '--class N (0-based); or look at its layers with --layer (--list-layers lists them)',
     );
   }
   let { im } = await readImage(lib, net, opts.image);
@@ -558,14 +568,16 @@ async function explain(opts: ExplainOptions): Promise<void> {
     // One output value (a regression, a binary classifier's probability or logit): no class to rank; it is
     // explained as it is, which classify gives with { softmax: false }.
     const oneValue = size.reduce((a, b) => a * b, 1) === 1;
-    const top = await lib.classify(net, im, 1, oneValue ? { softmax: false } : undefined);
+    const top = classifier ? await lib.classify(net, im, 1, oneValue ? { softmax: false } : undefined) : null;
     // By index: a model without class names labels its classes by their index, which is no class name.
-    const cls = opts.cls ?? top[0].index;
+    const cls = opts.cls ?? (top as { index: number }[])[0].index;
     const label = typeof cls === 'number' ? (net.classNames[cls] ?? `class ${cls}`) : cls;
     say(
-      oneValue
-        ? `output '${last.name}': ${top[0].score.toFixed(3)} (one value); explaining it with ${opts.explain} on ${choice.backend}`
-        : `top class: ${top[0].label} (${top[0].score.toFixed(3)}); explaining '${label}' with ${opts.explain} on ${choice.backend}`,
+      top === null
+        ? `explaining channel ${typeof cls === 'number' && net.classNames[cls] === undefined ? cls : `'${label}'`} of '${last.name}' (${size.join('×')}), summed over the output, with ${opts.explain} on ${choice.backend}`
+        : oneValue
+          ? `output '${last.name}': ${top[0].score.toFixed(3)} (one value); explaining it with ${opts.explain} on ${choice.backend}`
+          : `top class: ${top[0].label} (${top[0].score.toFixed(3)}); explaining '${label}' with ${opts.explain} on ${choice.backend}`,
     );
     const started = performance.now();
     // An updating percentage for a terminal; a pipe or a log would keep every step of it on one long line.

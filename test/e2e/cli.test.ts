@@ -375,16 +375,31 @@ describe('cnn-activations --model (your own model)', () => {
     expect(r.stdout).toContain('40×40×48 activations of examples/images/face.png (227×227×3, resized to 320×320)');
   });
 
-  it('refuses --explain for a model that does not classify, saying what to use instead (exit 1)', () => {
-    // MoveNet (from npm) ends in 17 keypoints, not one score per class.
+  it('explains a channel of a model that does not classify with --class, as MATLAB does (else exit 1)', () => {
+    // MoveNet (from npm) ends in 17 keypoints (y, x, confidence), not one score per class.
     const models = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..');
     const movenet = ['--model', path.join(models, 'models', 'movenet-lightning.json'), '--normalization', 'none'];
-    const r = cli(FACE, ...movenet, '--explain', 'gradcam', '--resize', '--out', 'x.png', '--backend', 'wasm');
-    expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe(
+    const refusal =
       "cnn-activations: --explain explains a class, and network does not classify: its output 'Identity' is 1×17×3, " +
-        'not one score per class; look at its layers with --layer (--list-layers lists them)',
+      'not one score per class; ';
+    const advice =
+      'occlusion and lime explain one of its 3 channels, summed over the output, with --class N (0-based); or look ' +
+      'at its layers with --layer (--list-layers lists them)';
+    const cam = cli(FACE, ...movenet, '--explain', 'gradcam', '--resize', '--out', 'x.png', '--backend', 'wasm');
+    expect(cam.status).toBe(1);
+    expect(cam.stderr.trim()).toBe(
+      `${refusal}gradcam needs a function reducing it to one score (the library's gradCAM takes one as reductionFcn), ${advice}`,
     );
+    const unnamed = cli(FACE, ...movenet, '--explain', 'occlusion', '--resize', '--out', 'x.png', '--backend', 'wasm');
+    expect(unnamed.status).toBe(1);
+    expect(unnamed.stderr.trim()).toBe(refusal + advice);
+    // The keypoints' confidence, summed: which parts of the face the pose depends on.
+    const out = path.join(OUT, 'movenet-occlusion.png');
+    const args = ['--explain', 'occlusion', '--class', '2', '--resize', '--out', out, '--backend', 'wasm'];
+    const r = cli(FACE, ...movenet, ...args);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("explaining channel 2 of 'Identity' (1×17×3), summed over the output, with occlusion");
+    expect(readPng(out)).toMatchObject({ width: 384, height: 192 });
   });
 });
 
