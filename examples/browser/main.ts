@@ -364,7 +364,7 @@ async function setImage(source: string | Blob, name: string) {
   await showLayer(state.layer, state.channel);
 }
 
-/** Whether the network ends in one score per class (`[c]` or `[1, 1, c]`), which classify and the explanations need. */
+/** Whether the network ends in one score per class (`[c]` or `[1, 1, c]`), which classify and Grad-CAM need. */
 function endsInClassScores(net: Network): boolean {
   const out = net.layers[net.layers.length - 1].outputSize;
   return out.length === 1 || (out.length === 3 && out[0] === 1 && out[1] === 1);
@@ -373,15 +373,26 @@ function endsInClassScores(net: Network): boolean {
 async function showClasses() {
   const net = state.net!;
   const classifier = endsInClassScores(net);
-  for (const b of [ui.explainGradcam, ui.explainOcclusion, ui.explainLime]) b.disabled = !classifier;
+  ui.explainGradcam.disabled = !classifier;
   if (!classifier) {
     // A detector, pose or segmentation model: its layers are still worth exploring; there are just no classes.
+    // Occlusion and LIME explain a channel of its output, summed over it (MATLAB's channelIdx).
     const last = net.layers[net.layers.length - 1];
+    const channels = last.outputSize[last.outputSize.length - 1] ?? 1;
     const li = document.createElement('li');
     li.className = 'meta';
-    li.textContent = `No classes: the output '${last.name}' is ${last.outputSize.join('×')}, not one score per class.`;
+    li.textContent =
+      `No classes: the output '${last.name}' is ${last.outputSize.join('×')}, not one score per class; ` +
+      `occlusion and LIME explain one of its ${channels} channels, summed over it.`;
     ui.classes.replaceChildren(li);
-    ui.explainClass.replaceChildren();
+    ui.explainClass.replaceChildren(
+      ...Array.from({ length: Math.min(channels, 1024) }, (_, k) => {
+        const option = document.createElement('option');
+        option.value = String(k);
+        option.textContent = `channel ${k} (MATLAB ${k + 1})`;
+        return option;
+      }),
+    );
     return;
   }
   const top = await timed('classify', () => classify(net, state.image!));

@@ -472,8 +472,22 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       );
       expect(m.network).toMatchObject({ kind: 'graph-model', layers: 151, inputSize: [192, 192, 3] });
       expect(m.grid?.n).toBeGreaterThan(0);
-      expect(m.classes).toEqual(["No classes: the output 'Identity' is 1×17×3, not one score per class."]);
+      expect(m.classes).toEqual([
+        "No classes: the output 'Identity' is 1×17×3, not one score per class; occlusion and LIME explain one of " +
+          'its 3 channels, summed over it.',
+      ]);
       expect(await page.locator('#explain-gradcam').isDisabled()).toBe(true);
+      // Its channels, for occlusion and LIME (MATLAB's channelIdx): MoveNet's keypoint confidence is channel 2.
+      expect(await page.locator('#explain-class option').allTextContents()).toEqual([
+        'channel 0 (MATLAB 1)',
+        'channel 1 (MATLAB 2)',
+        'channel 2 (MATLAB 3)',
+      ]);
+      expect(await page.locator('#explain-occlusion').isDisabled()).toBe(false);
+      await page.evaluate(() => window.__explorer.explain('occlusionSensitivity', 2));
+      const pose = await page.evaluate(() => window.__explorer.explanation());
+      expect(pose).toMatchObject({ method: 'occlusionSensitivity', classIndex: 2, mapShape: [192, 192] });
+      expect(pose!.max).toBeGreaterThan(pose!.min);
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
       expect(pageErrors).toEqual([]);
     } finally {
