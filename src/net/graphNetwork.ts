@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type GraphModel, loadGraphModelSync } from '@tensorflow/tfjs-converter';
-import { ASYNC_OPS, AsyncOpError, executeGraph, plannedRun } from './graphPlan.js';
+import { ASYNC_OPS, AsyncOpError, executeGraph, measureByPlan, plannedRun } from './graphPlan.js';
 import { describeConvolution, describePooling, samePadding2d } from './layerGeometry.js';
 import { isModelDisposed, modelWeights, type NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
@@ -621,6 +621,20 @@ function graphModelEngine(
       const fused = (byNode.get(nodeOf.get(name) ?? '')?.attr?.fused_ops?.list?.s ?? []).map(decode);
       const activation = fused.find((op) => op !== 'BiasAdd' && op !== 'FusedBatchNorm');
       return activation ? activation.toLowerCase() : null;
+    },
+    measure: (input, names) => {
+      const x = feed(input);
+      const inputLayer = layers[0].name;
+      const wanted = names.filter((n) => n !== inputLayer);
+      const shapes = measureByPlan(
+        model,
+        inputName,
+        x,
+        wanted.map((n) => nodeOf.get(n) ?? n),
+      );
+      if (!shapes) return null;
+      let k = 0;
+      return names.map((n) => (n === inputLayer ? x.shape : shapes[k++]));
     },
     run: (input, names) => {
       const x = feed(input);

@@ -205,10 +205,81 @@ function inputNode(ref: string): string | null {
  * graph they need holds anything a plan does not cover (an operation, a dtype, a layout, a control input).
  */
 export function compilePlan(model: GraphModel, inputName: string, outputs: readonly string[]): Plan | null {
+  const steps = compileSteps(model, inputName, outputs);
+  if (!steps) return null;
+  const { list, slots, outSlots } = steps;
+  return (input) => {
+    const values: (tf.Tensor | undefined)[] = new Array(slots);
+    values[0] = input;
+    for (const s of list) {
+      const xs = s.ins.map((slot) => values[slot] as tf.Tensor);
+      values[s.out] = s.op(xs);
+      for (const slot of s.free) {
+        (values[slot] as tf.Tensor).dispose();
+        values[slot] = undefined;
+      }
+    }
+    return outSlots.map((slot) => values[slot] as tf.Tensor);
+  };
+}
+
+/**
+ * The output shape of each of `outputs` (node names) for a fed input, computed as {@link compilePlan}'s plan computes
+ * them but keeping no result: every tensor is freed once nothing reads it, so the pass holds a few layers' outputs at
+ * a time rather than all of them. Null where there is no plan. The input is not disposed.
+ */
+export function measureByPlan(
+  model: GraphModel,
+  inputName: string,
+  input: tf.Tensor,
+  outputs: readonly string[],
+): number[][] | null {
+  if (!fedAsDeclared(model, inputName, input)) return null;
+  const steps = compileSteps(model, inputName, outputs, false);
+  if (!steps) return null;
+  const { list, slots, outSlots } = steps;
+  const shapes: (number[] | undefined)[] = new Array(slots);
+  shapes[0] = input.shape;
+  const values: (tf.Tensor | undefined)[] = new Array(slots);
+  values[0] = input;
+  try {
+    for (const s of list) {
+      const out = s.op(s.ins.map((slot) => values[slot] as tf.Tensor));
+      shapes[s.out] = out.shape;
+      values[s.out] = out;
+      for (const slot of s.free) {
+        if (slot !== 0) (values[slot] as tf.Tensor).dispose();
+        values[slot] = undefined;
+      }
+    }
+  } finally {
+    for (let slot = 1; slot < slots; slot++) values[slot]?.dispose();
+  }
+  return outSlots.map((slot) => shapes[slot] as number[]);
+}
+
+/** A compiled pass: its steps, how many slots they use, and the slots that hold the requested outputs. */
+interface Steps {
+  list: Step[];
+  slots: number;
+  outSlots: number[];
+}
+
+/**
+ * The steps that compute `outputs` from the input, or null where a plan does not cover the graph. With `keepOutputs`
+ * false an output is freed like any other tensor once nothing reads it (for {@link measureByPlan}, which reads each
+ * step's shape as it is made).
+ */
+function compileSteps(
+  model: GraphModel,
+  inputName: string,
+  outputs: readonly string[],
+  keepOutputs = true,
+): Steps | null {
   const nodes = graphDefNodes(model);
   if (!nodes) return null;
   try {
-    return compile(model, new Map(nodes.map((n) => [n.name, n])), inputName.split(':')[0], outputs);
+    return compile(model, new Map(nodes.map((n) => [n.name, n])), inputName.split(':')[0], outputs, keepOutputs);
   } catch (err) {
     if (err instanceof Unsupported) return null;
     throw err;
@@ -220,7 +291,8 @@ function compile(
   byName: ReadonlyMap<string, GraphDefNode>,
   inputName: string,
   outputs: readonly string[],
-): Plan {
+  keepOutputs: boolean,
+): Steps {
   const weights = model.weights ?? {};
   const constant = (name: string) => weights[name]?.[0];
   // Order the needed nodes so that each comes after its inputs (depth first from the outputs).
@@ -299,28 +371,17 @@ function compile(
     steps.push({ out, ins, op: bound, free: [] });
   }
 
-  // Free each intermediate slot after the last step that reads it, unless an output needs it.
+  // Free each intermediate slot after the last step that reads it (or, when outputs are not kept, after the step that
+  // makes it if none does), unless an output needs it. The input, slot 0, is the caller's.
   const outSlots = outputs.map((o) => need(slotOf.get(need(inputNode(o), 'output')), `output ${o}`));
-  const kept = new Set([0, ...outSlots]);
+  const kept = new Set(keepOutputs ? [0, ...outSlots] : [0]);
   const last = new Map<number, number>();
   steps.forEach((s, i) => {
+    last.set(s.out, i);
     for (const slot of s.ins) if (slot >= 0) last.set(slot, i);
   });
   for (const [slot, i] of last) if (!kept.has(slot)) steps[i].free.push(slot);
-
-  return (input) => {
-    const values: (tf.Tensor | undefined)[] = new Array(slots);
-    values[0] = input;
-    for (const s of steps) {
-      const xs = s.ins.map((slot) => values[slot] as tf.Tensor);
-      values[s.out] = s.op(xs);
-      for (const slot of s.free) {
-        (values[slot] as tf.Tensor).dispose();
-        values[slot] = undefined;
-      }
-    }
-    return outSlots.map((slot) => values[slot] as tf.Tensor);
-  };
+  return { list: steps, slots, outSlots };
 }
 
 /**

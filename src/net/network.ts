@@ -22,6 +22,12 @@ export interface NetworkEngine {
    * from `net.layers`), applying the input normalization first. The caller runs it inside `tf.tidy`.
    */
   run(input: tf.Tensor, layers: readonly string[]): tf.Tensor[];
+  /**
+   * The output shapes `run` would give for the layers, from a pass that frees each tensor once nothing reads it (a
+   * few layers' outputs at a time, not all of them). Absent, or null for a model it cannot run so; call inside
+   * `tf.tidy`.
+   */
+  measure?(input: tf.Tensor, layers: readonly string[]): number[][] | null;
   /** The model's own tensors (weights): never handed to a caller as a result. */
   ownTensors(): tf.Tensor[];
   /** The learnable tensors of one layer, by MATLAB's names (`Weights`, `Bias`, `Scale`, `Offset`, …). */

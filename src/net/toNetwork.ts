@@ -455,7 +455,11 @@ function measure(
   const names = layers.map((l) => l.name);
   let shapes: number[][];
   try {
-    shapes = tf.tidy(() => engine.run(tf.zeros([1, h, w, c]), names).map((t) => t.shape.slice(1)));
+    // A graph's plan frees each tensor once nothing reads it; otherwise every layer's output is held at once.
+    shapes = tf.tidy(() => {
+      const x = tf.zeros([1, h, w, c]);
+      return (engine.measure?.(x, names) ?? engine.run(x, names).map((t) => t.shape)).map((s) => s.slice(1));
+    });
   } catch (err) {
     // A kernel the backend lacks is no matter of the size: say which operation, and where else to run it.
     const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec((err as Error)?.message ?? '');

@@ -666,6 +666,42 @@ describe('toNetwork: a graph model of free input size', () => {
   });
 });
 
+describe('toNetwork: measuring a graph model', () => {
+  it("holds a few layers' outputs at a time, not every layer's, while it measures their sizes", async () => {
+    const T = { type: 'DT_FLOAT' };
+    const free = { shape: { dim: [-1, -1, -1, 3].map((d) => ({ size: String(d) })) } };
+    const chain = Array.from({ length: 20 }, (_, i) => ({
+      name: `r${i}`,
+      op: 'Relu',
+      input: [i === 0 ? 'x' : `r${i - 1}`],
+      attr: { T },
+    }));
+    const model = await loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: {
+          node: [{ name: 'x', op: 'Placeholder', attr: { dtype: T, shape: free } }, ...chain],
+          versions: { producer: 1395 },
+          library: {},
+        },
+        weightSpecs: [],
+        weightData: new ArrayBuffer(0),
+        format: 'graph-model',
+      }),
+    );
+    const before = tf.memory().numBytes;
+    let net: Network | undefined;
+    const run = await tf.profile(async () => {
+      net = await toNetwork(model, { normalization: 'none', inputSize: [64, 64] });
+      return [];
+    });
+    expect(net?.layers.map((l) => l.outputSize)).toEqual(Array(21).fill([64, 64, 3]));
+    // One layer's output is 48 KiB; all 21 of them 1 MiB. The input, the layer being made and the one it reads.
+    const layerBytes = 64 * 64 * 3 * 4;
+    expect(run.peakBytes - before).toBeLessThanOrEqual(3 * layerBytes);
+    net?.dispose();
+  });
+});
+
 describe('toNetwork: graph models that are odd or hostile', () => {
   const T = { type: 'DT_FLOAT' };
   const placeholder = {
