@@ -162,6 +162,39 @@ function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tenso
         tensorInputs: [0, 1, 2],
       };
     }
+    case 'Conv2D':
+    case 'DepthwiseConv2dNative': {
+      nhwc(node);
+      const strides = spatial(node, 'strides');
+      const dilations = spatial(node, 'dilations');
+      const pad = padding(node);
+      if (node.op === 'Conv2D') {
+        return {
+          op: (xs) => tf.conv2d(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor4D, strides, pad, 'NHWC', dilations),
+          tensorInputs: [0, 1],
+        };
+      }
+      if (typeof pad !== 'string') throw new Unsupported('depthwise padding');
+      return {
+        op: (xs) => tf.depthwiseConv2d(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor4D, strides, pad, 'NHWC', dilations),
+        tensorInputs: [0, 1],
+      };
+    }
+    case 'Sigmoid':
+      return { op: (xs) => tf.sigmoid(xs[0]), tensorInputs: [0] };
+    case 'Maximum':
+      return { op: (xs) => tf.maximum(xs[0], xs[1]), tensorInputs: [0, 1] };
+    case 'Minimum':
+      return { op: (xs) => tf.minimum(xs[0], xs[1]), tensorInputs: [0, 1] };
+    case 'Prelu':
+      return { op: (xs) => tf.prelu(xs[0], xs[1]), tensorInputs: [0, 1] };
+    case 'AddN':
+      if (n < 1) throw new Unsupported('AddN');
+      return { op: (xs) => tf.addN(xs), tensorInputs: Array.from({ length: n }, (_, i) => i) };
+    case 'Reshape': {
+      const shape = k(1);
+      return { op: (xs) => tf.reshape(xs[0], shape), tensorInputs: [0] };
+    }
     case 'MaxPool':
     case 'AvgPool': {
       nhwc(node);

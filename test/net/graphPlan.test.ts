@@ -1,9 +1,12 @@
 /**
  * A graph model's forward pass by a plan made once (`net/graphPlan.ts`) against TF.js's own graph executor, on every
- * backend: the same numbers bit for bit for every SqueezeNet layer, every node of a converted MobileNetV2 from npm
- * and a small graph of the other operations a plan covers; intermediate tensors freed as the pass goes; no plan
+ * backend: the same numbers bit for bit for every SqueezeNet layer, every node of a converted MobileNetV2 and of five
+ * face and hand graphs from npm, and small graphs of the other operations a plan covers; intermediate tensors freed as the pass goes; no plan
  * (TF.js's executor instead) for a graph with anything a plan does not cover.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +133,60 @@ describe("a plan of a converted graph from npm (nsfwjs's MobileNetV2 mid)", () =
   });
 });
 
+/** A converted graph of @vladmandic/human (MIT), from the files beside its dist/ folder. */
+async function humanGraph(name: string): Promise<GraphModel> {
+  const file = path.resolve(
+    path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')),
+    '..',
+    'models',
+    `${name}.json`,
+  );
+  const json = JSON.parse(readFileSync(file, 'utf8')) as tf.io.ModelJSON;
+  const shards = json.weightsManifest
+    .flatMap((g) => g.paths)
+    .map((p) => readFileSync(path.join(path.dirname(file), p)));
+  return loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+      weightData: new Uint8Array(Buffer.concat(shards)).buffer,
+    }),
+  );
+}
+
+describe("plans of @vladmandic/human's face and hand graphs", () => {
+  // Unfused and depthwise convolutions, sigmoids, clipping by Maximum and Minimum, AddN and reshapes.
+  for (const name of ['emotion', 'faceres', 'blazeface', 'antispoof', 'handlandmark-lite']) {
+    it(`gives every operation node of ${name} bit for bit`, async () => {
+      const model = await humanGraph(name);
+      const input = model.inputs[0];
+      const names = (graphDefNodes(model) ?? [])
+        .filter((n) => n.op !== 'Const' && n.op !== 'Placeholder')
+        .map((n) => n.name);
+      const plan = compilePlan(model, input.name, names);
+      expect(plan).not.toBeNull();
+      const shape = (input.shape as number[]).map((d) => (d === -1 ? 1 : d));
+      const x = tf.tidy(() =>
+        tf.div(
+          tf.tensor(
+            wave(
+              shape.reduce((a, b) => a * b, 1),
+              7,
+            ),
+            shape,
+          ),
+          6,
+        ),
+      );
+      const ours = (plan as NonNullable<typeof plan>)(x);
+      const theirs = executed(model, input.name, x, names);
+      await expectSame(ours, theirs, names);
+      tf.dispose([...ours, ...theirs, x]);
+      model.dispose();
+    });
+  }
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // A small graph of the other operations a plan covers, written as TF.js's converter writes one.
 
@@ -239,6 +296,66 @@ const NODES = [
 ];
 
 const ALL = ['padded', 'c', 'shifted', 'r', 'avg', 'c1', 'same', 'joined', 'gap', 'prob'];
+
+/** The operations face and pose graphs add, unfused: convolutions, PReLU, clipping, AddN, a reshape. */
+const FACE_WEIGHTS: W[] = [
+  { name: 'k', shape: [3, 3, 2, 4], dtype: 'float32', data: wave(72, 1) },
+  { name: 'kd', shape: [3, 3, 4, 1], dtype: 'float32', data: wave(36, 6) },
+  { name: 'alpha', shape: [4], dtype: 'float32', data: [0.1, -0.2, 0.3, 0.25] },
+  { name: 'lo', shape: [], dtype: 'float32', data: [-1.5] },
+  { name: 'hi', shape: [], dtype: 'float32', data: [2.5] },
+  { name: 'flat', shape: [2], dtype: 'int32', data: [-1, 80] },
+];
+
+const FACE_NODES = [
+  {
+    name: 'cv',
+    op: 'Conv2D',
+    input: ['x', 'k'],
+    attr: {
+      T,
+      strides: ints([1, 1, 1, 1]),
+      padding: { s: b64('EXPLICIT') },
+      explicit_paddings: ints([0, 0, 1, 1, 2, 0, 0, 0]),
+      data_format: { s: b64('NHWC') },
+      dilations: ints([1, 1, 2, 1]),
+    },
+  },
+  {
+    name: 'dw',
+    op: 'DepthwiseConv2dNative',
+    input: ['cv', 'kd'],
+    attr: {
+      T,
+      strides: ints([1, 2, 2, 1]),
+      padding: { s: b64('SAME') },
+      data_format: { s: b64('NHWC') },
+      dilations: ints([1, 1, 1, 1]),
+    },
+  },
+  { name: 'pr', op: 'Prelu', input: ['dw', 'alpha'], attr: { T } },
+  { name: 'mx', op: 'Maximum', input: ['pr', 'lo'], attr: { T } },
+  { name: 'mn', op: 'Minimum', input: ['mx', 'hi'], attr: { T } },
+  { name: 'sg', op: 'Sigmoid', input: ['mn'], attr: { T } },
+  { name: 'an', op: 'AddN', input: ['sg', 'mn', 'pr'], attr: { T, N: { i: '3' } } },
+  { name: 'rs', op: 'Reshape', input: ['an', 'flat'], attr: { T, Tshape: { type: 'DT_INT32' } } },
+];
+
+describe('a plan of the operations face and pose graphs add', () => {
+  it('gives every node as TF.js runs the graph, bit for bit', async () => {
+    const names = FACE_NODES.map((n) => n.name);
+    const model = await graph(FACE_NODES, FACE_WEIGHTS);
+    const plan = compilePlan(model, 'x', names);
+    expect(plan).not.toBeNull();
+    const x = tf.tensor4d(wave(3 * 81 * 2, 4), [3, 9, 9, 2]);
+    const ours = (plan as NonNullable<typeof plan>)(x);
+    const theirs = executed(model, 'x', x, names);
+    expect(ours[names.indexOf('rs')].shape).toEqual([3, 80]);
+    await expectSame(ours, theirs, names);
+    tf.dispose([...ours, ...theirs, x]);
+    model.dispose();
+  });
+});
 
 describe('a plan of other operations', () => {
   let x: tf.Tensor4D;
