@@ -98,8 +98,8 @@ function assertSamples(numSamples: number, features: number): void {
  *   A name that two classes share (ImageNet lists have `'crane'` twice) is refused: pass the index.
  * @param options {@link ImageLIMEOptions}: MATLAB's defaults.
  * @returns A promise of the score map, the feature map and the importances; the tensors are the caller's.
- * @throws {TypeError|RangeError} before any work for a bad image, class or option (`numSamples` below `numFeatures`, or more samples than `limits.maxElements` allows, say),
- *   or a non-finite pixel.
+ * @throws {TypeError|RangeError} before any work for a bad image, class or option (`numSamples` below
+ *   `numFeatures`, or more samples than `limits.maxElements` allows, say), or a non-finite pixel.
  * @throws {Error} when `signal` aborts or `onProgress` throws, or when a score of the class is not finite (the message
  *   names a layer with NaN or Infinity in its learnables, if there is one); nothing is left allocated.
  * @example

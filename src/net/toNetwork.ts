@@ -139,9 +139,9 @@ export function checkToNetworkOptions(fn: string, options: unknown, extra: reado
  *   is accepted too.
  * - **Sizes**: a Keras model's layer sizes come from Keras's own shape rules; a graph model (or a Keras model with a
  *   layer whose rule cannot tell, or of type `'Other'`, such as a custom layer, whose rule may be wrong) runs once on
- *   a blank image of its input size to measure every layer's output size. Any
- *   other image size works where the layers allow it (a graph model's fixed input placeholder is relaxed for that);
- *   a layer that needs the trained size (fully connected, flatten) says so.
+ *   a blank image of its input size to measure every layer's output size. Any other image size works where the
+ *   layers allow it (a graph model's fixed input placeholder is relaxed for that); a layer that needs the trained size
+ *   (fully connected, flatten) says so.
  * - **Pixels**: every function takes raw pixels (0..255) and applies `normalization` first, as MATLAB's input layer
  *   does.
  *

@@ -1,8 +1,8 @@
 /**
  * A graph model's forward pass by a plan made once (`net/graphPlan.ts`) against TF.js's own graph executor, on every
  * backend: the same numbers bit for bit for every SqueezeNet layer, every node of a converted MobileNetV2 and of five
- * face and hand graphs from npm, and small graphs of the other operations a plan covers; intermediate tensors freed as the pass goes; no plan
- * (TF.js's executor instead) for a graph with anything a plan does not cover.
+ * face and hand graphs from npm, and small graphs of the other operations a plan covers; intermediate tensors freed
+ * as the pass goes; no plan (TF.js's executor instead) for a graph with anything a plan does not cover.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
