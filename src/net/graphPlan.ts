@@ -90,6 +90,12 @@ function nhwc(node: GraphDefNode): void {
   if (f !== undefined && f !== 'NHWC') throw new Unsupported(`data_format ${f}`);
 }
 
+/** A convolution's NHWC strides, dilations and padding, as TF.js's executor reads them (checking the layout). */
+function convolutionGeometry(node: GraphDefNode) {
+  nhwc(node);
+  return { strides: spatial(node, 'strides'), dilations: spatial(node, 'dilations'), pad: padding(node) };
+}
+
 /**
  * The activation of a fused operation (`_FusedConv2D`, `FusedDepthwiseConv2dNative`, `_FusedMatMul`): bias alone, or
  * bias then ReLU or ReLU6, as converted layers carry them.
@@ -132,11 +138,8 @@ function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tenso
       return { op: (xs) => tf.softmax(xs[0]), tensorInputs: [0] };
     case '_FusedConv2D':
     case 'FusedDepthwiseConv2dNative': {
-      nhwc(node);
+      const { strides, dilations, pad } = convolutionGeometry(node);
       const activation = fusedActivation(node);
-      const strides = spatial(node, 'strides');
-      const dilations = spatial(node, 'dilations');
-      const pad = padding(node);
       const args = (xs: tf.Tensor[]) => ({
         x: xs[0] as tf.Tensor4D,
         filter: xs[1] as tf.Tensor4D,
@@ -164,10 +167,7 @@ function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tenso
     }
     case 'Conv2D':
     case 'DepthwiseConv2dNative': {
-      nhwc(node);
-      const strides = spatial(node, 'strides');
-      const dilations = spatial(node, 'dilations');
-      const pad = padding(node);
+      const { strides, dilations, pad } = convolutionGeometry(node);
       if (node.op === 'Conv2D') {
         return {
           op: (xs) => tf.conv2d(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor4D, strides, pad, 'NHWC', dilations),
