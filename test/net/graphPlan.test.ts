@@ -15,6 +15,7 @@ import { activations } from '../../src/net/activations.js';
 import { compilePlan, plannedRun } from '../../src/net/graphPlan.js';
 import { graphDefNodes } from '../../src/net/tfjsInternals.js';
 import type { Network } from '../../src/net/types.js';
+import { BACKEND } from '../helpers/backend.js';
 import { readSharedPng } from '../helpers/images.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { loadUserGraph } from '../helpers/userGraph.js';
@@ -34,6 +35,25 @@ async function expectSame(a: tf.Tensor[], b: tf.Tensor[], names: readonly string
   for (let i = 0; i < a.length; i++) {
     expect(a[i].shape, names[i]).toEqual(b[i].shape);
     expect(sameFloats(await a[i].data(), await b[i].data()), names[i]).toBe(true);
+  }
+}
+
+/**
+ * On WebGPU: each of `a` equals the same entry of `b` to 1e-5 of the largest value. TF.js's WebGPU backend splits a long
+ * sum with a small output between workgroups and adds the parts atomically in the order they finish, so its own
+ * executor gives other last bits from one run to the next for such a convolution; elsewhere, bit for bit.
+ */
+async function expectSameOrClose(a: tf.Tensor[], b: tf.Tensor[], names: readonly string[]) {
+  if (BACKEND !== 'webgpu') return expectSame(a, b, names);
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++) {
+    expect(a[i].shape, names[i]).toEqual(b[i].shape);
+    const [p, q] = [await a[i].data(), await b[i].data()];
+    let scale = 1;
+    for (const v of q) if (Math.abs(v) > scale) scale = Math.abs(v);
+    let worst = 0;
+    for (let j = 0; j < p.length; j++) worst = Math.max(worst, Math.abs(p[j] - q[j]));
+    expect(worst, names[i]).toBeLessThanOrEqual(1e-5 * scale);
   }
 }
 
@@ -155,7 +175,8 @@ async function humanGraph(name: string): Promise<GraphModel> {
 }
 
 describe("plans of @vladmandic/human's face and hand graphs", () => {
-  // Unfused and depthwise convolutions, sigmoids, clipping by Maximum and Minimum, AddN and reshapes.
+  // Unfused and depthwise convolutions, sigmoids, clipping by Maximum and Minimum, AddN and reshapes. Bit for bit but
+  // on WebGPU, where TF.js's own passes differ in the last bits from run to run (see expectSameOrClose).
   for (const name of ['emotion', 'faceres', 'blazeface', 'antispoof', 'handlandmark-lite']) {
     it(`gives every operation node of ${name} bit for bit`, async () => {
       const model = await humanGraph(name);
@@ -180,7 +201,7 @@ describe("plans of @vladmandic/human's face and hand graphs", () => {
       );
       const ours = (plan as NonNullable<typeof plan>)(x);
       const theirs = executed(model, input.name, x, names);
-      await expectSame(ours, theirs, names);
+      await expectSameOrClose(ours, theirs, names);
       tf.dispose([...ours, ...theirs, x]);
       model.dispose();
     });
