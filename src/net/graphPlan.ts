@@ -98,16 +98,19 @@ function convolutionGeometry(node: GraphDefNode) {
 
 /**
  * The activation of a fused operation (`_FusedConv2D`, `FusedDepthwiseConv2dNative`, `_FusedMatMul`): bias alone, or
- * bias then ReLU or ReLU6, as converted layers carry them.
+ * bias then ReLU, ReLU6 or PReLU (whose slopes are a fourth input), as converted layers carry them.
  */
-function fusedActivation(node: GraphDefNode): 'linear' | 'relu' | 'relu6' {
+function fusedActivation(node: GraphDefNode): 'linear' | 'relu' | 'relu6' | 'prelu' {
   const fused = need(strs(node.attr?.fused_ops), 'fused_ops').map((f) => f.toLowerCase());
+  const act = fused[1] ?? 'linear';
+  const args = act === 'prelu' ? 2 : 1;
   const numArgs = Number(node.attr?.num_args?.i ?? 0);
-  if (fused[0] !== 'biasadd' || numArgs !== 1 || fused.length > 2 || (node.input?.length ?? 0) !== 3) {
+  if (fused[0] !== 'biasadd' || numArgs !== args || fused.length > 2 || (node.input?.length ?? 0) !== 2 + args) {
     throw new Unsupported('fused_ops');
   }
-  const act = fused[1] ?? 'linear';
-  if (act !== 'linear' && act !== 'relu' && act !== 'relu6') throw new Unsupported(`activation ${act}`);
+  if (act !== 'linear' && act !== 'relu' && act !== 'relu6' && act !== 'prelu') {
+    throw new Unsupported(`activation ${act}`);
+  }
   return act;
 }
 
@@ -148,21 +151,33 @@ function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tenso
         dataFormat: 'NHWC' as const,
         dilations,
         activation,
+        preluActivationWeights: xs[3],
       });
+      const tensorInputs = activation === 'prelu' ? [0, 1, 2, 3] : [0, 1, 2];
       if (node.op === '_FusedConv2D') {
-        return { op: (xs) => tf.fused.conv2d({ ...args(xs), pad }), tensorInputs: [0, 1, 2] };
+        return { op: (xs) => tf.fused.conv2d({ ...args(xs), pad }), tensorInputs };
       }
       // TF.js types a depthwise convolution's padding as 'valid' or 'same' only.
       if (typeof pad !== 'string') throw new Unsupported('depthwise padding');
-      return { op: (xs) => tf.fused.depthwiseConv2d({ ...args(xs), pad }), tensorInputs: [0, 1, 2] };
+      return { op: (xs) => tf.fused.depthwiseConv2d({ ...args(xs), pad }), tensorInputs };
     }
     case '_FusedMatMul': {
       const activation = fusedActivation(node);
       const transposeA = node.attr?.transpose_a?.b === true;
       const transposeB = node.attr?.transpose_b?.b === true;
+      const preluInputs = activation === 'prelu' ? [3] : [];
       return {
-        op: (xs) => tf.fused.matMul({ a: xs[0], b: xs[1], transposeA, transposeB, bias: xs[2], activation }),
-        tensorInputs: [0, 1, 2],
+        op: (xs) =>
+          tf.fused.matMul({
+            a: xs[0],
+            b: xs[1],
+            transposeA,
+            transposeB,
+            bias: xs[2],
+            activation,
+            preluActivationWeights: xs[3],
+          }),
+        tensorInputs: [0, 1, 2, ...preluInputs],
       };
     }
     case 'Conv2D':

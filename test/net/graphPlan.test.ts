@@ -1,6 +1,6 @@
 /**
  * A graph model's forward pass by a plan made once (`net/graphPlan.ts`) against TF.js's own graph executor, on every
- * backend: the same numbers bit for bit for every SqueezeNet layer, every node of a converted MobileNetV2 and of five
+ * backend: the same numbers bit for bit for every SqueezeNet layer, every node of a converted MobileNetV2 and of seven
  * face and hand graphs from npm, and small graphs of the other operations a plan covers; intermediate tensors freed
  * as the pass goes; no plan (TF.js's executor instead) for a graph with anything a plan does not cover.
  */
@@ -175,9 +175,10 @@ async function humanGraph(name: string): Promise<GraphModel> {
 }
 
 describe("plans of @vladmandic/human's face and hand graphs", () => {
-  // Unfused and depthwise convolutions, sigmoids, clipping by Maximum and Minimum, AddN and reshapes. Bit for bit but
-  // on WebGPU, where TF.js's own passes differ in the last bits from run to run (see expectSameOrClose).
-  for (const name of ['emotion', 'faceres', 'blazeface', 'antispoof', 'handlandmark-lite']) {
+  // Unfused and depthwise convolutions, sigmoids, clipping by Maximum and Minimum, AddN and reshapes; PReLU alone and
+  // fused into convolutions (iris, facemesh). Bit for bit but on WebGPU, where TF.js's own passes differ in the last
+  // bits from run to run (see expectSameOrClose).
+  for (const name of ['emotion', 'faceres', 'blazeface', 'antispoof', 'handlandmark-lite', 'iris', 'facemesh']) {
     it(`gives every operation node of ${name} bit for bit`, async () => {
       const model = await humanGraph(name);
       const input = model.inputs[0];
