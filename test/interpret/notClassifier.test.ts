@@ -14,15 +14,27 @@ import { toNetwork } from '../../src/net/toNetwork.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 
 describe('a network that is not a classifier', () => {
-  /** A fully convolutional Keras model: its softmax gives 12×12 positions of 3 scores, not one score per class. */
-  const segmenter = () =>
-    tfl.sequential({
+  /**
+   * A fully convolutional Keras model: its softmax gives 12×12 positions of 3 scores, not one score per class. Seeded
+   * weights, so that every run explains the same network.
+   */
+  const segmenter = () => {
+    const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
+    return tfl.sequential({
       layers: [
-        tfl.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, name: 'c1', activation: 'relu' }),
-        tfl.layers.conv2d({ filters: 3, kernelSize: 3, name: 'c2' }),
+        tfl.layers.conv2d({
+          inputShape: [16, 16, 3],
+          filters: 4,
+          kernelSize: 3,
+          name: 'c1',
+          activation: 'relu',
+          kernelInitializer: init(1),
+        }),
+        tfl.layers.conv2d({ filters: 3, kernelSize: 3, name: 'c2', kernelInitializer: init(2) }),
         tfl.layers.softmax({ name: 'sm', axis: -1 }),
       ],
     });
+  };
 
   it('is refused where a class is ranked or read from the output, before any work', async () => {
     const seg = await toNetwork(segmenter(), { normalization: 'none', classNames: ['a', 'b', 'c'], name: 'segnet' });
@@ -47,10 +59,12 @@ describe('a network that is not a classifier', () => {
   it("explains a channel's total activation, as MATLAB's occlusionSensitivity and imageLIME do with channelIdx", async () => {
     const before = tf.memory().numTensors;
     const model = segmenter();
-    const seg = await toNetwork(model, { normalization: 'none', classNames: ['a', 'b', 'c'], name: 'segnet' });
+    // Pixels scaled to [0, 1]: 0..255 would saturate the softmax, and a saturated score does not move when masked.
+    const normalization = 'rescale-zero-one';
+    const seg = await toNetwork(model, { normalization, classNames: ['a', 'b', 'c'], name: 'segnet' });
     // The same layers ending in the mean of each channel over the 12×12 positions: the total activation / 144.
     const pooled = tfl.layers.globalAveragePooling2d({ name: 'mean' }).apply(model.outputs[0]) as tfl.SymbolicTensor;
-    const meanNet = await toNetwork(tfl.model({ inputs: model.inputs, outputs: pooled }), { normalization: 'none' });
+    const meanNet = await toNetwork(tfl.model({ inputs: model.inputs, outputs: pooled }), { normalization });
     const img = tf.randomUniform([16, 16, 3], 0, 255, 'int32', 3);
     const options = { maskSize: 6, stride: 5, outputUpsampling: 'none' } as const;
     const map = await occlusionSensitivity(seg, img, 'b', options);
