@@ -537,7 +537,8 @@ async function explain(opts: ExplainOptions): Promise<void> {
   // Said in the command's words before any work (the library's own message names classify, which no flag calls).
   const last = net.layers[net.layers.length - 1];
   const size = last.outputSize;
-  const classifier = size.length === 1 || (size.length === 3 && size[0] === 1 && size[1] === 1);
+  // One score per class, or one number per image (size [], a regression whose graph squeezes its last axis).
+  const classifier = size.length <= 1 || (size.length === 3 && size[0] === 1 && size[1] === 1);
   // Occlusion and LIME explain a channel of any output (its sum over the positions, MATLAB's channelIdx); Grad-CAM
   // needs a function that reduces the output to one score, which the command line has no way to give.
   if (!classifier && (opts.explain === 'gradcam' || opts.cls === null)) {

@@ -364,10 +364,13 @@ async function setImage(source: string | Blob, name: string) {
   await showLayer(state.layer, state.channel);
 }
 
-/** Whether the network ends in one score per class (`[c]` or `[1, 1, c]`), which classify and Grad-CAM need. */
+/**
+ * Whether the network ends in one score per class (`[c]` or `[1, 1, c]`, or `[]`: one number per image), which
+ * classify and Grad-CAM need.
+ */
 function endsInClassScores(net: Network): boolean {
   const out = net.layers[net.layers.length - 1].outputSize;
-  return out.length === 1 || (out.length === 3 && out[0] === 1 && out[1] === 1);
+  return out.length <= 1 || (out.length === 3 && out[0] === 1 && out[1] === 1);
 }
 
 async function showClasses() {
@@ -395,12 +398,16 @@ async function showClasses() {
     );
     return;
   }
-  const top = await timed('classify', () => classify(net, state.image!));
+  // One output value (a regression, a binary classifier's logit or probability) is shown as it is: a softmax of one
+  // value is always 1, which classify refuses unless told not to take one.
+  const oneValue = net.layers[net.layers.length - 1].outputSize.reduce((a, b) => a * b, 1) === 1;
+  const top = await timed('classify', () => classify(net, state.image!, undefined, oneValue ? { softmax: false } : {}));
+  const shown = (score: number) => (oneValue ? score.toPrecision(4) : `${(score * 100).toFixed(1)}%`);
   ui.explainClass.replaceChildren(
     ...top.map((c) => {
       const option = document.createElement('option');
       option.value = String(c.index);
-      option.textContent = `${c.label} (${(c.score * 100).toFixed(1)}%)`;
+      option.textContent = `${c.label} (${shown(c.score)})`;
       return option;
     }),
   );
@@ -411,7 +418,7 @@ async function showClasses() {
       label.textContent = c.label;
       const score = document.createElement('span');
       score.className = 'score';
-      score.textContent = `${(c.score * 100).toFixed(1)}%`;
+      score.textContent = shown(c.score);
       li.append(label, score);
       return li;
     }),

@@ -7,11 +7,12 @@ import { closestNames, listQuoted } from './closestNames.js';
 import type { Network } from './types.js';
 
 /**
- * The number of classes: the size of the last axis of the network's output (a network may have no class names).
+ * The number of classes: the size of the last axis of the network's output (a network may have no class names). An
+ * output of one number per image (size `[]`, a regression whose graph squeezes its last axis) is one value.
  */
 export function classCount(net: Network): number {
   const out = net.layers[net.layers.length - 1].outputSize;
-  return out[out.length - 1] ?? net.classNames.length;
+  return out.length === 0 ? 1 : out[out.length - 1];
 }
 
 /** Whether a layer's output of `shape` (per image) holds exactly one value per class of `net`. */

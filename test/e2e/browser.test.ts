@@ -28,6 +28,7 @@ import {
   serveExplorer,
 } from '../helpers/browser.js';
 import { NSFW_CLASSES, writeThirdPartyModel } from '../../examples/your-model/nsfwjsModels.js';
+import { writeUserGraph } from '../helpers/userGraph.js';
 
 const CHROMIUM = findChromium();
 const SKIP_REASON = 'Chromium is not installed: apt-get install -y chromium (or set CHROMIUM_PATH)';
@@ -488,6 +489,25 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       const pose = await page.evaluate(() => window.__explorer.explanation());
       expect(pose).toMatchObject({ method: 'occlusionSensitivity', classIndex: 2, mapShape: [192, 192] });
       expect(pose!.max).toBeGreaterThan(pose!.min);
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+
+      // A model of one number per image, no sigmoid (a regression; here a graph whose output sums its last axis
+      // away, size []): its value as it is, not a softmax's 1, and it can be explained.
+      const scalar = await writeUserGraph(path.join(siteDir!, 'models', 'scalar'), 'gated');
+      const r = await openFromPanel(page, [scalar, path.join(path.dirname(scalar), 'weights.bin')], {
+        normalization: 'rescale-zero-one',
+        output: 'total',
+      });
+      expect(r.network).toMatchObject({ kind: 'graph-model', inputSize: [32, 32, 3] });
+      expect(r.classes).toHaveLength(1);
+      expect(r.classes[0]).toMatch(/^0\s*-?\d+\.\d+$/); // its label (index 0) and its value
+      expect(await page.locator('#explain-gradcam').isDisabled()).toBe(false);
+      await page.evaluate(() => window.__explorer.explain('gradCAM', 0));
+      expect(await page.evaluate(() => window.__explorer.explanation())).toMatchObject({
+        method: 'gradCAM',
+        classIndex: 0,
+        mapShape: [32, 32],
+      });
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
       expect(pageErrors).toEqual([]);
     } finally {

@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NSFW_CLASSES, writeThirdPartyModel } from '../../examples/your-model/nsfwjsModels.js';
+import { initBackend } from '../../src/backend/initBackend.js';
 import { ensureBuilt, readPng, ROOT } from '../helpers/figures.js';
+import { writeUserGraph } from '../helpers/userGraph.js';
 
 const OUT = path.join(ROOT, 'test-artifacts', 'cli');
 const FACE = 'examples/images/face.png';
@@ -400,6 +402,18 @@ describe('cnn-activations --model (your own model)', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("explaining channel 2 of 'Identity' (1×17×3), summed over the output, with occlusion");
     expect(readPng(out)).toMatchObject({ width: 384, height: 192 });
+  });
+
+  it('explains a model that ends in one number per image (an output of size []) as one value', async () => {
+    // A converted graph whose output 'total' sums its last axis away, as a regression's graph may squeeze it.
+    await initBackend({ backend: 'cpu' }); // its weights are tensors while it is written
+    const model = await writeUserGraph(path.join(OUT, 'scalar-graph'), 'gated');
+    const args = ['--model', model, '--normalization', 'rescale-zero-one', '--model-output', 'total'];
+    const out = path.join(OUT, 'scalar-occlusion.png');
+    const r = cli(FACE, ...args, '--explain', 'occlusion', '--resize', '--out', out, '--backend', 'cpu');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^output 'total': -?\d+\.\d{3} \(one value\); explaining it with occlusion on cpu$/m);
+    expect(readPng(out)).toMatchObject({ width: 64, height: 32 });
   });
 });
 

@@ -5,6 +5,8 @@
  * weights. For the gradient tests of a user's GraphModel; `extraOp` puts one more elementwise operation before the
  * global mean (to test an operation whose gradient the library does not provide).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import { random } from './tinyNetwork.js';
@@ -173,4 +175,25 @@ export async function loadUserGraph(
       format: 'graph-model',
     }),
   );
+}
+
+/**
+ * Writes the graph of `loadUserGraph(undefined, head)` to `dir` as the converter writes one (model.json beside one
+ * weight file), for tests that load it from disk; returns model.json's path.
+ */
+export async function writeUserGraph(dir: string, head: Parameters<typeof loadUserGraph>[1]): Promise<string> {
+  const model = await loadUserGraph(undefined, head);
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'model.json');
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      const weightData = a.weightData as ArrayBuffer;
+      writeFileSync(path.join(dir, 'weights.bin'), new Uint8Array(weightData));
+      const weightsManifest = [{ paths: ['weights.bin'], weights: a.weightSpecs }];
+      writeFileSync(file, JSON.stringify({ format: a.format, modelTopology: a.modelTopology, weightsManifest }));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  model.dispose();
+  return file;
 }

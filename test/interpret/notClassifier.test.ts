@@ -11,7 +11,8 @@ import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.j
 import { activations } from '../../src/net/activations.js';
 import { classify } from '../../src/net/classify.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
-import { expectThrowsNoLeak } from '../helpers/leaks.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+import { loadUserGraph } from '../helpers/userGraph.js';
 
 describe('a network that is not a classifier', () => {
   /**
@@ -82,6 +83,36 @@ describe('a network that is not a classifier', () => {
     seg.dispose();
     meanNet.dispose(); // the last model to hold the shared layers frees their weights
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('takes one number per image (an output of size []) as one value, class 0, as it takes an output of [1]', async () => {
+    // A converted graph ending in a sum over its last axis, as a regression's graph squeezes its one output.
+    const net = await toNetwork(await loadUserGraph(undefined, 'gated'), {
+      normalization: 'rescale-zero-one',
+      output: 'total',
+    });
+    expect(net.layers[net.layers.length - 1].outputSize).toEqual([]);
+    const img = tf.randomUniform([32, 32, 3], 0, 255, 'int32', 4);
+    const value = activations(net, img, 'total');
+    const [top] = await expectNoLeak(() => classify(net, img, undefined, { softmax: false }));
+    expect(top.index).toBe(0);
+    expect(top.score).toBe((await value.data())[0]);
+    const options = { maskSize: 8, stride: 8, outputUpsampling: 'none' } as const;
+    const map = await expectNoLeak(() => occlusionSensitivity(net, img, 0, options), 1);
+    expect(map.shape).toEqual([4, 4]);
+    const lime = await imageLIME(net, img, 0, { numSamples: 32, numFeatures: 4, segmentation: 'grid', seed: 1 });
+    expect(lime.featureImportance.some((v) => v !== 0)).toBe(true);
+    const cam = await gradCAM(net, img, 0);
+    expect(cam.map.shape).toEqual([32, 32]);
+    // The one value is class 0: index 1 is out of range, and the message says so.
+    await expectThrowsNoLeak(
+      () => occlusionSensitivity(net, img, 1),
+      RangeError,
+      "occlusionSensitivity: expected 'classOrLabel' to be a 0-based class index in [0, 0] (the network has no class " +
+        'names), got 1 (number)',
+    );
+    tf.dispose([img, value, map, lime.scoreMap, lime.featureMap, cam.map]);
+    net.dispose();
   });
 });
 
