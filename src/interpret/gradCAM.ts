@@ -6,7 +6,7 @@ import type { ImageInput } from '../io/imageInput.js';
 import { imresize } from '../image/imresize.js';
 import { assertOneOf, assertOptions, isTensor, rangeError, typeError } from '../internal/validate.js';
 import { classCount, givesClassScores, resolveClass } from '../net/classes.js';
-import { inputGradient, segment } from '../net/differentiable.js';
+import { inputGradient, layersMoving, segment } from '../net/differentiable.js';
 import {
   assertLargeEnough,
   imageArg,
@@ -121,14 +121,23 @@ export async function gradCAM(
     const shapes = layerShapes(layers, [h, w, network.inputSize[2]]);
     let feature: string;
     if (opts.featureLayer === undefined) {
+      // The last layer before the reduction layer whose output is larger than 1×1 and moves the score (one that
+      // reaches it only through an ArgMax, say, would give an empty map); one that is a map (taller and wider than
+      // 1) before a row or a column, which in a converted graph is more often a list (a pose model's 1×17
+      // keypoints) than a picture.
+      const moving = layersMoving(network, reduction);
       const candidates = layers.slice(1, rIndex).filter((l) => {
         const s = shapes.get(l.name);
-        return s != null && s.length === 3 && (s[0] > 1 || s[1] > 1);
+        return moving.has(l.name) && s != null && s.length === 3 && (s[0] > 1 || s[1] > 1);
       });
       if (candidates.length === 0) {
         throw rangeError(FN, 'img', `an image from which a layer before '${reduction}' is larger than 1×1`, x);
       }
-      feature = candidates[candidates.length - 1].name;
+      const maps = candidates.filter((l) => {
+        const s = shapes.get(l.name) as number[];
+        return s[0] > 1 && s[1] > 1;
+      });
+      feature = (maps.length > 0 ? maps : candidates)[(maps.length > 0 ? maps : candidates).length - 1].name;
     } else {
       feature = resolveLayer(FN, t, opts.featureLayer, 'options.featureLayer');
     }

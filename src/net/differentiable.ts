@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { ensureGradients } from './gradients.js';
+import { ensureGradients, FLAT_OPERATIONS } from './gradients.js';
 import { disposedNetworkMessage, engineOf } from './network.js';
 import { applyNormalization } from './normalization.js';
 import { wrapError } from '../internal/validate.js';
@@ -24,6 +24,27 @@ export interface Segment {
    * `fromValue`. Call it inside `tf.grad`, `tf.tidy` or similar: it makes intermediate tensors.
    */
   run(fromValue: tf.Tensor, sideValues?: ReadonlyMap<string, tf.Tensor>): tf.Tensor;
+}
+
+/**
+ * The layers whose values the output of layer `to` moves with (`to` included): those with a way to it that passes no
+ * operation flat in its inputs (`FLAT_OPERATIONS`: an `ArgMax`, a comparison, a rounding, a `Shape`). A layer that
+ * reaches `to` only through such operations has no gradient there, so Grad-CAM at it would give an empty map.
+ */
+export function layersMoving(net: Network, to: string): ReadonlySet<string> {
+  const byName = new Map(net.layers.map((l) => [l.name, l]));
+  const moving = new Set<string>();
+  // An explicit stack, not recursion: a graph may be many thousands of layers deep.
+  const stack = [to];
+  for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
+    if (moving.has(name)) continue;
+    moving.add(name);
+    const l = byName.get(name);
+    if (!l || FLAT_OPERATIONS.has(l.originalType)) continue;
+    for (const input of l.inputs) stack.push(input);
+    if (l.type === 'Network') stack.push(l.outputLayer);
+  }
+  return moving;
 }
 
 /**

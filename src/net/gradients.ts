@@ -717,18 +717,50 @@ const OVER_TFJS: tf.GradConfig[] = [
   },
 ];
 
+/** Comparisons and logical operations of two tensors: whole numbers (booleans), flat in both. */
+const FLAT_BINARY = [
+  tf.Greater,
+  tf.GreaterEqual,
+  tf.Less,
+  tf.LessEqual,
+  tf.Equal,
+  tf.NotEqual,
+  tf.LogicalAnd,
+  tf.LogicalOr,
+];
+/**
+ * Operations of one tensor that are flat in it: the positions of maxima and minima (MoveNet finds its keypoints with
+ * them), whole numbers too; the roundings and the sign, flat wherever they have a slope; tests of values and tensors
+ * made in an input's shape (`tf.zerosLike`, `tf.onesLike`, `tf.step`), which graphs use to mask or to pad.
+ */
+const FLAT_UNARY = [tf.LogicalNot, tf.Any, tf.All, tf.ArgMax, tf.ArgMin, tf.Floor, tf.Ceil, tf.Round, tf.Sign].concat([
+  tf.IsNan,
+  tf.IsInf,
+  tf.IsFinite,
+  tf.ZerosLike,
+  tf.OnesLike,
+  tf.Step,
+]);
+
+/**
+ * The operations (TensorFlow's names, which TF.js's kernels share) through which no gradient passes: those above, a
+ * whole-number division, a one-hot encoding (of whole-number indices), and a graph's operations on shapes and its
+ * non-max suppressions, which have no gradient at all. A layer whose every way to an output goes through one of them
+ * does not move that output (MoveNet's keypoint heat maps weighted for the `ArgMax` that finds the keypoints).
+ */
+export const FLAT_OPERATIONS: ReadonlySet<string> = new Set([
+  ...FLAT_BINARY,
+  ...FLAT_UNARY,
+  tf.FloorDiv,
+  tf.OneHot,
+  ...['Shape', 'ShapeN', 'Size', 'Rank'],
+  ...['NonMaxSuppressionV2', 'NonMaxSuppressionV3', 'NonMaxSuppressionV4', 'NonMaxSuppressionV5'],
+]);
+
 const CONFIGS: tf.GradConfig[] = [
-  ...[tf.Greater, tf.GreaterEqual, tf.Less, tf.LessEqual, tf.Equal, tf.NotEqual, tf.LogicalAnd, tf.LogicalOr].map(
-    (kernel) => zeroGradient(kernel, ['a', 'b']),
-  ),
-  // And the positions of maxima and minima (MoveNet finds its keypoints with them): whole numbers too; and the
-  // roundings and the sign, flat wherever they have a slope.
-  ...[tf.LogicalNot, tf.Any, tf.All, tf.ArgMax, tf.ArgMin, tf.Floor, tf.Ceil, tf.Round, tf.Sign].map((kernel) =>
-    zeroGradient(kernel, ['x']),
-  ),
-  // Tests of values and tensors made in an input's shape (`tf.zerosLike`, `tf.onesLike`, `tf.step`), which graphs use
-  // to mask or to pad: constant wherever they have a slope. A one-hot encoding's indices are whole numbers.
-  ...[tf.IsNan, tf.IsInf, tf.IsFinite, tf.ZerosLike, tf.OnesLike, tf.Step].map((kernel) => zeroGradient(kernel, ['x'])),
+  ...FLAT_BINARY.map((kernel) => zeroGradient(kernel, ['a', 'b'])),
+  ...FLAT_UNARY.map((kernel) => zeroGradient(kernel, ['x'])),
+  // A one-hot encoding's indices are whole numbers.
   zeroGradient(tf.OneHot, ['indices']),
   {
     kernelName: tf.Add,

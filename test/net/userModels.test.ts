@@ -457,6 +457,21 @@ describe.skipIf(BACKEND === 'cpu')(
       start.dispose();
     });
 
+    it("explains its keypoints' confidence with Grad-CAM at the heat maps it reads them from", async () => {
+      // Channel 2 of its output, summed over the 17 keypoints (a reduction function, as MATLAB's gradCAM takes for a
+      // network that does not classify). Before the output come the keypoint list (1×17×3, a row, not a picture) and
+      // the heat maps weighted for the ArgMax that finds the keypoints (48×48×17, which moves the score not at all):
+      // the default feature layer is the heat maps the scores are read from.
+      const img = tf.tidy(() => tf.image.resizeBilinear(face, [192, 192]));
+      const confidence = (out: tf.Tensor) => tf.sum(tf.gather(out, 2, out.rank - 1), [1, 2]);
+      const r = await expectNoLeak(() => gradCAM(net, img, null, { reductionFcn: confidence }), 1);
+      expect([r.featureLayer, r.reductionLayer]).toEqual(['Sigmoid', 'Identity']);
+      expect(net.layers.find((l) => l.name === 'Sigmoid')?.outputSize).toEqual([48, 48, 17]);
+      const range = tf.tidy(() => tf.sub(tf.max(r.map), tf.min(r.map)));
+      expect((await range.data())[0]).toBeGreaterThan(0);
+      tf.dispose([img, r.map, range]);
+    });
+
     it('runs a batch through its graph of batch 1 one image at a time, with the numbers of each alone', async () => {
       const batch = tf.tidy(() => tf.stack([tf.image.resizeBilinear(face, [192, 192]), tf.fill([192, 192, 3], 90)]));
       const last = net.layers.length - 1;
