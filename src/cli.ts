@@ -44,8 +44,7 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
                            occlusionSensitivity or imageLIME shows it (the map over the image, beside the image); at
                            MATLAB's defaults
       --class LABEL|INDEX  the class to explain (a name, or its 0-based index); default the top class; for a model
-                           that does not classify, the channel of its output to explain, summed over it (occlusion,
-                           lime)
+                           that does not classify, the channel of its output to explain, summed over it
   -b, --backend NAME       ${BACKEND_NAMES.join(' | ')} (default: the first that starts)
       --threads N          threads for the wasm backend, 1 to ${MAX_WASM_THREADS} (default: the machine's cores)
       --list-layers        print the layer table (analyzeNetwork) and exit
@@ -539,17 +538,27 @@ async function explain(opts: ExplainOptions): Promise<void> {
   const size = last.outputSize;
   // One score per class, or one number per image (size [], a regression whose graph squeezes its last axis).
   const classifier = size.length <= 1 || (size.length === 3 && size[0] === 1 && size[1] === 1);
-  // Occlusion and LIME explain a channel of any output (its sum over the positions, MATLAB's channelIdx); Grad-CAM
-  // needs a function that reduces the output to one score, which the command line has no way to give.
-  if (!classifier && (opts.explain === 'gradcam' || opts.cls === null)) {
+  // A channel of any other output is explained by its sum over the positions: MATLAB's channelIdx for occlusion and
+  // LIME; for Grad-CAM the reduction function that gives that sum (the library's gradCAM takes it as reductionFcn).
+  const channels = size[size.length - 1];
+  if (!classifier && opts.cls === null) {
     throw new Error(
       `--explain explains a class, and ${net.name} does not classify: its output '${last.name}' is ` +
-        `${size.join('×')}, not one score per class; ` +
-        (opts.explain === 'gradcam'
-          ? "gradcam needs a function reducing it to one score (the library's gradCAM takes one as reductionFcn), "
-          : '') +
-        `occlusion and lime explain one of its ${size[size.length - 1]} channels, summed over the output, with ` +
-        '--class N (0-based); or look at its layers with --layer (--list-layers lists them)',
+        `${size.join('×')}, not one score per class; gradcam, occlusion and lime explain one of its ${channels} ` +
+        'channels, summed over the output, with --class N (0-based); or look at its layers with --layer ' +
+        '(--list-layers lists them)',
+    );
+  }
+  const channel = classifier
+    ? null
+    : typeof opts.cls === 'number'
+      ? opts.cls
+      : net.classNames.indexOf(String(opts.cls));
+  if (channel !== null && (channel < 0 || channel >= channels)) {
+    const names = net.classNames.length > 0 ? ` (or one of the names --labels gave)` : '';
+    throw new Error(
+      `--class ${opts.cls}: the output '${last.name}' of ${net.name} (${size.join('×')}) has ${channels} channels; ` +
+        `give one of 0 to ${channels - 1}${names}`,
     );
   }
   let { im } = await readImage(lib, net, opts.image);
@@ -587,8 +596,17 @@ async function explain(opts: ExplainOptions): Promise<void> {
         ? undefined
         : (f: number) => process.stdout.write(`\r${opts.explain}: ${Math.round(f * 100)}%`);
     let map: tf.Tensor;
-    if (opts.explain === 'gradcam') map = (await lib.gradCAM(net, im, cls)).map;
-    else if (opts.explain === 'occlusion') map = await lib.occlusionSensitivity(net, im, cls, { onProgress: progress });
+    if (opts.explain === 'gradcam') {
+      // For a channel: its sum over the output's positions, per image (the reduction sees a batch).
+      const total = (out: tf.Tensor) =>
+        tf.sum(
+          tf.gather(out, channel as number, out.rank - 1),
+          Array.from({ length: out.rank - 2 }, (_, i) => i + 1),
+        );
+      map = (await lib.gradCAM(net, im, channel === null ? cls : null, channel === null ? {} : { reductionFcn: total }))
+        .map;
+    } else if (opts.explain === 'occlusion')
+      map = await lib.occlusionSensitivity(net, im, cls, { onProgress: progress });
     else {
       const r = await lib.imageLIME(net, im, cls, { onProgress: progress });
       r.featureMap.dispose();
