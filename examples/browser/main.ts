@@ -376,17 +376,16 @@ function endsInClassScores(net: Network): boolean {
 async function showClasses() {
   const net = state.net!;
   const classifier = endsInClassScores(net);
-  ui.explainGradcam.disabled = !classifier;
   if (!classifier) {
     // A detector, pose or segmentation model: its layers are still worth exploring; there are just no classes.
-    // Occlusion and LIME explain a channel of its output, summed over it (MATLAB's channelIdx).
+    // A channel of its output, summed over it, is explained instead (MATLAB's channelIdx; Grad-CAM's reductionFcn).
     const last = net.layers[net.layers.length - 1];
     const channels = last.outputSize[last.outputSize.length - 1] ?? 1;
     const li = document.createElement('li');
     li.className = 'meta';
     li.textContent =
       `No classes: the output '${last.name}' is ${last.outputSize.join('×')}, not one score per class; ` +
-      `occlusion and LIME explain one of its ${channels} channels, summed over it.`;
+      `Grad-CAM, occlusion and LIME explain one of its ${channels} channels, summed over it.`;
     ui.classes.replaceChildren(li);
     ui.explainClass.replaceChildren(
       ...Array.from({ length: Math.min(channels, 1024) }, (_, k) => {
@@ -453,7 +452,16 @@ async function explain(method: ExplainMethod) {
   };
   try {
     const map = await timed(method, async () => {
-      if (method === 'gradCAM') return (await gradCAM(net, image, classIndex)).map;
+      if (method === 'gradCAM') {
+        if (endsInClassScores(net)) return (await gradCAM(net, image, classIndex)).map;
+        // Another output: the chosen channel summed over it, per image (MATLAB's gradCAM takes such a reductionFcn).
+        const total = (out: tf.Tensor) =>
+          tf.sum(
+            tf.gather(out, classIndex, out.rank - 1),
+            Array.from({ length: out.rank - 2 }, (_, i) => i + 1),
+          );
+        return (await gradCAM(net, image, null, { reductionFcn: total })).map;
+      }
       if (method === 'occlusionSensitivity') {
         return occlusionSensitivity(net, image, classIndex, { signal: controller.signal, onProgress });
       }

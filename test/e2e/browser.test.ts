@@ -474,11 +474,10 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect(m.network).toMatchObject({ kind: 'graph-model', layers: 151, inputSize: [192, 192, 3] });
       expect(m.grid?.n).toBeGreaterThan(0);
       expect(m.classes).toEqual([
-        "No classes: the output 'Identity' is 1×17×3, not one score per class; occlusion and LIME explain one of " +
-          'its 3 channels, summed over it.',
+        "No classes: the output 'Identity' is 1×17×3, not one score per class; Grad-CAM, occlusion and LIME " +
+          'explain one of its 3 channels, summed over it.',
       ]);
-      expect(await page.locator('#explain-gradcam').isDisabled()).toBe(true);
-      // Its channels, for occlusion and LIME (MATLAB's channelIdx): MoveNet's keypoint confidence is channel 2.
+      // Its channels (MATLAB's channelIdx, and Grad-CAM's reductionFcn): MoveNet's keypoint confidence is channel 2.
       expect(await page.locator('#explain-class option').allTextContents()).toEqual([
         'channel 0 (MATLAB 1)',
         'channel 1 (MATLAB 2)',
@@ -489,6 +488,11 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       const pose = await page.evaluate(() => window.__explorer.explanation());
       expect(pose).toMatchObject({ method: 'occlusionSensitivity', classIndex: 2, mapShape: [192, 192] });
       expect(pose!.max).toBeGreaterThan(pose!.min);
+      expect(await page.locator('#explain-gradcam').isDisabled()).toBe(false);
+      await page.evaluate(() => window.__explorer.explain('gradCAM', 2));
+      const cam = await page.evaluate(() => window.__explorer.explanation());
+      expect(cam).toMatchObject({ method: 'gradCAM', classIndex: 2, mapShape: [192, 192] });
+      expect(cam!.max).toBeGreaterThan(cam!.min);
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
 
       // A model of one number per image, no sigmoid (a regression; here a graph whose output sums its last axis
