@@ -12,6 +12,7 @@ import {
   imageArg,
   imageRun,
   imageSize,
+  type GraphTarget,
   type LayerRef,
   resolveLayer,
   resolveTarget,
@@ -19,13 +20,17 @@ import {
 } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
 import { assertFiniteAsync, nonFiniteOutputError } from '../net/nonFinite.js';
-import type { Network } from '../net/types.js';
+import type { LayerInfo, Network } from '../net/types.js';
 
 /** Options of {@link gradCAM}, MATLAB's name-value arguments in camelCase. */
 export interface GradCAMOptions {
   /**
    * The layer whose activations are weighted (a name or 0-based index): one with spatial axes, `[h, w, c]`.
    * @default the last layer before the reduction layer whose output is larger than 1×1 (SqueezeNet: `relu_conv10`)
+   *   and that the score moves with: not one that reaches it only through an `ArgMax`, a comparison or a rounding; a
+   *   map (taller and wider than 1) before a row or a column. Where the score's gradient at that layer is 0 for
+   *   every image, up to 3 layers before it are tried in turn, and the first with a gradient is taken (else the
+   *   first, with its map of zeros); `featureLayer` in the result names it.
    */
   featureLayer?: LayerRef;
   /**
@@ -54,6 +59,12 @@ export interface GradCAMResult {
 }
 
 const FN = 'gradCAM';
+
+/**
+ * How many layers the default feature layer is chosen from, at most: the first that the score moves with for the
+ * image (see `gradCAM`), each one more pass to the reduction layer and back where the ones before moved it not at all.
+ */
+const FEATURE_TRIES = 4;
 
 /**
  * MATLAB's `gradCAM`: where in the image the evidence for a class lies, from the gradient of the class score with
@@ -120,6 +131,7 @@ export async function gradCAM(
     const [h, w] = imageSize(x);
     const shapes = layerShapes(layers, [h, w, network.inputSize[2]]);
     let feature: string;
+    let fallbacks: string[] = [];
     if (opts.featureLayer === undefined) {
       // The last layer before the reduction layer whose output is larger than 1×1 and moves the score (one that
       // reaches it only through an ArgMax, say, would give an empty map); one that is a map (taller and wider than
@@ -133,11 +145,16 @@ export async function gradCAM(
       if (candidates.length === 0) {
         throw rangeError(FN, 'img', `an image from which a layer before '${reduction}' is larger than 1×1`, x);
       }
-      const maps = candidates.filter((l) => {
+      const isMap = (l: LayerInfo) => {
         const s = shapes.get(l.name) as number[];
         return s[0] > 1 && s[1] > 1;
-      });
-      feature = (maps.length > 0 ? maps : candidates)[(maps.length > 0 ? maps : candidates).length - 1].name;
+      };
+      // Last first: the maps, then the rows and columns. The first is the layer; the next ones are tried only where
+      // its gradient is 0 for every image (a channel read off it through an ArgMax: MoveNet's coordinates).
+      fallbacks = [...candidates.filter(isMap).reverse(), ...candidates.filter((l) => !isMap(l)).reverse()]
+        .slice(0, FEATURE_TRIES)
+        .map((l) => l.name);
+      feature = fallbacks[0];
     } else {
       feature = resolveLayer(FN, t, opts.featureLayer, 'options.featureLayer');
     }
@@ -164,57 +181,11 @@ export async function gradCAM(
     }
     await assertFiniteAsync(FN, x);
 
-    const seg = segment(network, feature, reduction);
-    if (!seg.layers.some((l) => l.name === reduction)) {
-      throw new RangeError(
-        `${FN}: the reduction layer '${reduction}' does not depend on the feature layer '${feature}'`,
-      );
-    }
-    const fetched = runGraph(FN, t, x, [feature, ...seg.sideInputs]);
-    const batched = x.rank === 4;
-    let map: tf.Tensor;
-    let finite: tf.Tensor;
-    try {
-      [map, finite] = tf.tidy(() => {
-        const asBatch = (v: tf.Tensor) => (batched ? v : tf.expandDims(v, 0));
-        const A = asBatch(fetched[0]);
-        const sides = new Map(seg.sideInputs.map((name, i) => [name, asBatch(fetched[i + 1])] as const));
-        const n = A.shape[0] as number;
-        const score = (a: tf.Tensor) => {
-          const out = seg.run(a, sides);
-          if (opts.reductionFcn) return tf.sum(opts.reductionFcn(out));
-          return tf.sum(tf.slice(tf.reshape(out, [n, -1]), [0, cls as number], [n, 1]));
-        };
-        if (opts.reductionFcn) {
-          // Checked on a forward pass first: nothing may throw inside tf.grad, which would leave its tape behind.
-          const s = opts.reductionFcn(seg.run(A, sides));
-          if (!isTensor(s) || s.size !== n) {
-            throw new TypeError(
-              `${FN}: 'options.reductionFcn' must return one score per image, a tensor of ${n} values`,
-            );
-          }
-        }
-        const dA = inputGradient(FN, network, score, A, {
-          of: `the reduction layer '${reduction}'`,
-          wrt: `the feature layer '${feature}'`,
-        });
-        const alpha = tf.mean(dA, [1, 2], true);
-        const weighted = tf.sum(tf.mul(alpha, A), 3); // [n, h', w']
-        // 0 when every value is finite, NaN otherwise: read before the ReLU, which turns NaN into 0 on some backends.
-        const check = tf.sum(tf.sub(weighted, weighted));
-        let cam = tf.relu(weighted);
-        if (upsampling !== 'none') {
-          cam = tf.squeeze(imresize(tf.expandDims(cam, 3), [h, w], { method: upsampling }), [3]);
-        }
-        return [batched ? cam : tf.squeeze(cam, [0]), check];
-      });
-    } finally {
-      tf.dispose(fetched);
-    }
-    // A map of NaN would show as nothing mattering (the colormap's lowest colour), or as 0 after the ReLU.
-    const check = (await finite.data())[0];
-    finite.dispose();
-    if (Number.isNaN(check)) {
+    const cam = (layer: string) => camAt(FN, t, x, layer, reduction, cls, opts.reductionFcn, upsampling, [h, w]);
+    const { map, flags } = cam(feature);
+    // [0 or NaN, the largest gradient's size]: one read for both.
+    const [nan, steepest] = await readAndDispose(flags);
+    if (Number.isNaN(nan)) {
       map.dispose();
       throw await nonFiniteOutputError(
         FN,
@@ -224,8 +195,96 @@ export async function gradCAM(
         imageRun(FN, t, x),
       );
     }
+    if (steepest > 0 || fallbacks.length < 2) return { map, featureLayer: feature, reductionLayer: reduction };
+    // The score moves with none of the default layer's values for these images (it reads them through an ArgMax, a
+    // comparison): the next candidates, before the map of zeros the rule's layer gives. A candidate that fails is
+    // passed over.
+    for (const layer of fallbacks.slice(1)) {
+      let next: { map: tf.Tensor; flags: tf.Tensor };
+      try {
+        next = cam(layer);
+      } catch {
+        continue;
+      }
+      const [bad, slope] = await readAndDispose(next.flags);
+      if (!Number.isNaN(bad) && slope > 0) {
+        map.dispose();
+        return { map: next.map, featureLayer: layer, reductionLayer: reduction };
+      }
+      next.map.dispose();
+    }
     return { map, featureLayer: feature, reductionLayer: reduction };
   } finally {
     image.release();
+  }
+}
+
+/** The values of `t`, which is then freed. */
+async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
+/**
+ * The Grad-CAM map of `x` at the feature layer `feature`, and `flags`: a tensor of two values, 0 (NaN where any
+ * gradient or activation was not finite) and the largest gradient's size (0 where the score does not move with the
+ * layer).
+ */
+function camAt(
+  fn: string,
+  t: GraphTarget,
+  x: tf.Tensor,
+  feature: string,
+  reduction: string,
+  cls: number | null,
+  reductionFcn: ((output: tf.Tensor) => tf.Tensor) | undefined,
+  upsampling: 'bicubic' | 'nearest' | 'none',
+  [h, w]: [number, number],
+): { map: tf.Tensor; flags: tf.Tensor } {
+  const network = t.net!;
+  const seg = segment(network, feature, reduction);
+  if (!seg.layers.some((l) => l.name === reduction)) {
+    throw new RangeError(`${fn}: the reduction layer '${reduction}' does not depend on the feature layer '${feature}'`);
+  }
+  const fetched = runGraph(fn, t, x, [feature, ...seg.sideInputs]);
+  const batched = x.rank === 4;
+  try {
+    return tf.tidy(() => {
+      const asBatch = (v: tf.Tensor) => (batched ? v : tf.expandDims(v, 0));
+      const A = asBatch(fetched[0]);
+      const sides = new Map(seg.sideInputs.map((name, i) => [name, asBatch(fetched[i + 1])] as const));
+      const n = A.shape[0] as number;
+      const score = (a: tf.Tensor) => {
+        const out = seg.run(a, sides);
+        if (reductionFcn) return tf.sum(reductionFcn(out));
+        return tf.sum(tf.slice(tf.reshape(out, [n, -1]), [0, cls as number], [n, 1]));
+      };
+      if (reductionFcn) {
+        // Checked on a forward pass first: nothing may throw inside tf.grad, which would leave its tape behind.
+        const s = reductionFcn(seg.run(A, sides));
+        if (!isTensor(s) || s.size !== n) {
+          throw new TypeError(`${fn}: 'options.reductionFcn' must return one score per image, a tensor of ${n} values`);
+        }
+      }
+      const dA = inputGradient(fn, network, score, A, {
+        of: `the reduction layer '${reduction}'`,
+        wrt: `the feature layer '${feature}'`,
+      });
+      const alpha = tf.mean(dA, [1, 2], true);
+      const weighted = tf.sum(tf.mul(alpha, A), 3); // [n, h', w']
+      // 0 when every value is finite, NaN otherwise: read before the ReLU, which turns NaN into 0 on some backends.
+      const check = tf.sum(tf.sub(weighted, weighted));
+      const flags = tf.stack([check, tf.max(tf.abs(dA))]);
+      let cam = tf.relu(weighted);
+      if (upsampling !== 'none') {
+        cam = tf.squeeze(imresize(tf.expandDims(cam, 3), [h, w], { method: upsampling }), [3]);
+      }
+      return { map: batched ? cam : tf.squeeze(cam, [0]), flags };
+    });
+  } finally {
+    tf.dispose(fetched);
   }
 }

@@ -472,6 +472,23 @@ describe.skipIf(BACKEND === 'cpu')(
       tf.dispose([img, r.map, range]);
     });
 
+    it("explains its keypoints' y coordinates at the layer they move with: the heat maps give them no gradient", async () => {
+      // Channel 0 (y) is read off the heat maps through an ArgMax, plus an offset from another head: the heat maps'
+      // gradient is 0 everywhere, and the default feature layer is the next candidate that moves the score.
+      const img = tf.tidy(() => tf.image.resizeBilinear(face, [192, 192]));
+      const y = (out: tf.Tensor) => tf.sum(tf.gather(out, 0, out.rank - 1), [1, 2]);
+      const r = await expectNoLeak(() => gradCAM(net, img, null, { reductionFcn: y }), 1);
+      expect(r.featureLayer).toBe('kpt_offset_0/conv2d_7/BiasAdd');
+      // Asked for by name, the heat maps give the map of zeros they stand for (MATLAB's answer), with no other try.
+      const asked = await expectNoLeak(() => gradCAM(net, img, null, { reductionFcn: y, featureLayer: 'Sigmoid' }), 1);
+      expect(asked.featureLayer).toBe('Sigmoid');
+      const ranges = tf.tidy(() => tf.stack([r.map, asked.map].map((m) => tf.sub(tf.max(m), tf.min(m)))));
+      const [moved, flat] = await ranges.data();
+      expect(moved).toBeGreaterThan(0);
+      expect(flat).toBe(0);
+      tf.dispose([img, r.map, asked.map, ranges]);
+    });
+
     it('runs a batch through its graph of batch 1 one image at a time, with the numbers of each alone', async () => {
       const batch = tf.tidy(() => tf.stack([tf.image.resizeBilinear(face, [192, 192]), tf.fill([192, 192, 3], 90)]));
       const last = net.layers.length - 1;
