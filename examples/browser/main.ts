@@ -307,7 +307,7 @@ async function loadNetwork(userFiles?: File[]): Promise<Network> {
 
 function renderLayerTable(net: Network) {
   const analysis = analyzeNetwork(net);
-  const x = (a: readonly number[]) => a.join('×');
+  const x = (a: readonly number[]) => (a.length === 0 ? '1' : a.join('×')); // one number (size []) is 1
   ui.layersSummary.textContent = `${analysis.layers.length} layers · ${analysis.totalLearnables.toLocaleString('en')} learnables · input ${x(analysis.inputSize)} · click a row`;
   ui.layersBody.replaceChildren(
     ...analysis.layers.map((row) => {

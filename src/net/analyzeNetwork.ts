@@ -53,7 +53,8 @@ export interface NetworkAnalysis {
 }
 
 const FN = 'analyzeNetwork';
-const x = (a: readonly number[]) => a.join('×');
+/** A size as MATLAB prints one, `14×14×512`; one number (a size `[]`) is `1`. */
+const x = (a: readonly number[]) => (a.length === 0 ? '1' : a.join('×'));
 
 function formatCount(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;

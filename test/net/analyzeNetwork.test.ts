@@ -6,6 +6,8 @@ import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import type { Network } from '../../src/net/types.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { readReference } from '../helpers/images.js';
+import { loadUserGraph } from '../helpers/userGraph.js';
+import { toNetwork } from '../../src/net/toNetwork.js';
 
 let net: Network;
 beforeAll(async () => {
@@ -107,6 +109,18 @@ describe('analyzeNetwork', () => {
       '64 3×3×3 convolutions with stride [2 2] and padding [0 0 0 0]',
     ]);
     expect(lines[68].trim().split(/\s{2,}/)).toEqual(['67', 'prob', 'Softmax', '1×1×1000', '-', 'softmax']);
+  });
+
+  it('shows a layer of one number per image (size []) as 1, not as an empty cell', async () => {
+    const scalar = await toNetwork(await loadUserGraph(undefined, 'gated'), { normalization: 'none', output: 'total' });
+    const lines = String(analyzeNetwork(scalar)).split('\n');
+    expect(
+      lines
+        .at(-1)
+        ?.trim()
+        .split(/\s{2,}/),
+    ).toEqual(['7', 'total', 'Other', '1', '-', 'Sum (TensorFlow op)']);
+    scalar.dispose();
   });
 
   it('checks its arguments', async () => {
