@@ -230,6 +230,56 @@ function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tenso
       const keepDims = node.attr?.keep_dims?.b === true;
       return { op: (xs) => tf.mean(xs[0], axes, keepDims), tensorInputs: [0] };
     }
+    case 'BiasAdd':
+      nhwc(node);
+      return { op: (xs) => tf.add(xs[0], xs[1]), tensorInputs: [0, 1] };
+    case 'RealDiv':
+    case 'Div':
+      return { op: (xs) => tf.div(xs[0], xs[1]), tensorInputs: [0, 1] };
+    case 'Tanh':
+      return { op: (xs) => tf.tanh(xs[0]), tensorInputs: [0] };
+    case 'Abs':
+      return { op: (xs) => tf.abs(xs[0]), tensorInputs: [0] };
+    case 'Square':
+      return { op: (xs) => tf.square(xs[0]), tensorInputs: [0] };
+    case 'Sqrt':
+      return { op: (xs) => tf.sqrt(xs[0]), tensorInputs: [0] };
+    case 'Rsqrt':
+      return { op: (xs) => tf.rsqrt(xs[0]), tensorInputs: [0] };
+    case 'Exp':
+      return { op: (xs) => tf.exp(xs[0]), tensorInputs: [0] };
+    case 'Max':
+    case 'Min':
+    case 'Sum': {
+      const axes = k(1);
+      const keepDims = node.attr?.keep_dims?.b === true;
+      const reduce = node.op === 'Max' ? tf.max : node.op === 'Min' ? tf.min : tf.sum;
+      return { op: (xs) => reduce(xs[0], axes, keepDims), tensorInputs: [0] };
+    }
+    case 'MatMul': {
+      const transposeA = node.attr?.transpose_a?.b === true;
+      const transposeB = node.attr?.transpose_b?.b === true;
+      return { op: (xs) => tf.matMul(xs[0], xs[1], transposeA, transposeB), tensorInputs: [0, 1] };
+    }
+    case 'ResizeBilinear': {
+      const [h, w] = k(1);
+      const alignCorners = node.attr?.align_corners?.b === true;
+      const halfPixelCenters = node.attr?.half_pixel_centers?.b === true;
+      return {
+        op: (xs) => tf.image.resizeBilinear(xs[0] as tf.Tensor4D, [h, w], alignCorners, halfPixelCenters),
+        tensorInputs: [0],
+      };
+    }
+    case 'Conv2DBackpropInput': {
+      // A transposed convolution: inputs (output size, filter, input). A dilated one the library reroutes (graphOps).
+      const { strides, dilations, pad } = convolutionGeometry(node);
+      if (dilations[0] !== 1 || dilations[1] !== 1) throw new Unsupported('dilated Conv2DBackpropInput');
+      const shape = k(0) as [number, number, number, number];
+      return {
+        op: (xs) => tf.conv2dTranspose(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor4D, shape, strides, pad),
+        tensorInputs: [2, 1],
+      };
+    }
     case 'ConcatV2': {
       const count = Number(node.attr?.N?.i ?? n - 1);
       if (count !== n - 1 || count < 1) throw new Unsupported('N');

@@ -379,6 +379,86 @@ describe('a plan of the operations face and pose graphs add', () => {
   });
 });
 
+/**
+ * The operations segmentation, pose and face-recognition graphs add: a transposed convolution and its bias, bilinear
+ * resizes (half-pixel and corner-aligned), unary functions, a division, reductions and matrix products.
+ */
+const HEAD_WEIGHTS: W[] = [
+  { name: 'outSize', shape: [4], dtype: 'int32', data: [3, 18, 18, 3] },
+  { name: 'kt', shape: [3, 3, 3, 2], dtype: 'float32', data: wave(54, 2) },
+  { name: 'bt', shape: [3], dtype: 'float32', data: [0.5, -0.25, 0.125] },
+  { name: 'small', shape: [2], dtype: 'int32', data: [7, 5] },
+  { name: 'large', shape: [2], dtype: 'int32', data: [11, 13] },
+  { name: 'hw', shape: [2], dtype: 'int32', data: [1, 2] },
+  { name: 'wm', shape: [3, 4], dtype: 'float32', data: wave(12, 3) },
+  { name: 'wt', shape: [4, 3], dtype: 'float32', data: wave(12, 8) },
+];
+
+const HEAD_NODES = [
+  {
+    name: 'tc',
+    op: 'Conv2DBackpropInput',
+    input: ['outSize', 'kt', 'x'],
+    attr: {
+      T,
+      strides: ints([1, 2, 2, 1]),
+      padding: { s: b64('SAME') },
+      data_format: { s: b64('NHWC') },
+      dilations: ints([1, 1, 1, 1]),
+    },
+  },
+  { name: 'ba', op: 'BiasAdd', input: ['tc', 'bt'], attr: { T, data_format: { s: b64('NHWC') } } },
+  { name: 'rz', op: 'ResizeBilinear', input: ['ba', 'small'], attr: { T, half_pixel_centers: { b: true } } },
+  { name: 'rc', op: 'ResizeBilinear', input: ['ba', 'large'], attr: { T, align_corners: { b: true } } },
+  { name: 'th', op: 'Tanh', input: ['rz'], attr: { T } },
+  { name: 'ab', op: 'Abs', input: ['th'], attr: { T } },
+  { name: 'sq', op: 'Square', input: ['ab'], attr: { T } },
+  { name: 'sr', op: 'Sqrt', input: ['sq'], attr: { T } },
+  { name: 'ex', op: 'Exp', input: ['th'], attr: { T } },
+  { name: 'rs', op: 'Rsqrt', input: ['ex'], attr: { T } },
+  { name: 'dv', op: 'RealDiv', input: ['sr', 'rs'], attr: { T } },
+  { name: 'mx', op: 'Max', input: ['rc', 'hw'], attr: { T, keep_dims: { b: true } } },
+  { name: 'mn', op: 'Min', input: ['rc', 'hw'], attr: { T } },
+  { name: 'sm', op: 'Sum', input: ['dv', 'hw'], attr: { T } },
+  { name: 'mm', op: 'MatMul', input: ['sm', 'wm'], attr: { T } },
+  { name: 'mt', op: 'MatMul', input: ['mn', 'wt'], attr: { T, transpose_b: { b: true } } },
+];
+
+describe('a plan of the operations segmentation, pose and face-recognition graphs add', () => {
+  it('gives every node as TF.js runs the graph, bit for bit', async () => {
+    const names = HEAD_NODES.map((n) => n.name);
+    const model = await graph(HEAD_NODES, HEAD_WEIGHTS);
+    const plan = compilePlan(model, 'x', names);
+    expect(plan).not.toBeNull();
+    const x = tf.tensor4d(wave(3 * 81 * 2, 5), [3, 9, 9, 2]);
+    const ours = (plan as NonNullable<typeof plan>)(x);
+    const theirs = executed(model, 'x', x, names);
+    const shapes = Object.fromEntries(
+      ['tc', 'rz', 'rc', 'mx', 'mm', 'mt'].map((n) => [n, ours[names.indexOf(n)].shape]),
+    );
+    expect(shapes).toEqual({
+      tc: [3, 18, 18, 3],
+      rz: [3, 7, 5, 3],
+      rc: [3, 11, 13, 3],
+      mx: [3, 1, 1, 3],
+      mm: [3, 4],
+      mt: [3, 4],
+    });
+    await expectSameOrClose(ours, theirs, names);
+    tf.dispose([...ours, ...theirs, x]);
+    model.dispose();
+  });
+
+  it('leaves a dilated transposed convolution to the executor (the library reroutes it)', async () => {
+    const dilated = HEAD_NODES.map((n) =>
+      n.name === 'tc' ? { ...n, attr: { ...n.attr, dilations: ints([1, 2, 2, 1]) } } : n,
+    );
+    const model = await graph(dilated, HEAD_WEIGHTS);
+    expect(compilePlan(model, 'x', ['ba'])).toBeNull();
+    model.dispose();
+  });
+});
+
 describe('a plan of other operations', () => {
   let x: tf.Tensor4D;
   beforeAll(() => {
@@ -401,7 +481,7 @@ describe('a plan of other operations', () => {
     NODES.map((n) => (n.name === name ? { ...n, attr: { ...(n as { attr: object }).attr, ...attr } } : n));
 
   const CASES: [string, object[], string[]][] = [
-    ['an operation it does not cover', [...NODES, { name: 'th', op: 'Tanh', input: ['prob'], attr: { T } }], ['th']],
+    ['an operation it does not cover', [...NODES, { name: 'el', op: 'Elu', input: ['prob'], attr: { T } }], ['el']],
     ['a channels-first layout', changed('avg', { data_format: { s: b64('NCHW') } }), ['prob']],
     ['another fused activation', changed('c1', { fused_ops: { list: { s: [b64('BiasAdd'), b64('Elu')] } } }), ['prob']],
     ['a float64 operation', changed('r', { T: { type: 'DT_DOUBLE' } }), ['prob']],
@@ -418,7 +498,7 @@ describe('a plan of other operations', () => {
   }
 
   it('still plans the part of such a graph that the requested nodes need', async () => {
-    const model = await graph([...NODES, { name: 'th', op: 'Tanh', input: ['prob'], attr: { T } }], WEIGHTS);
+    const model = await graph([...NODES, { name: 'el', op: 'Elu', input: ['prob'], attr: { T } }], WEIGHTS);
     expect(compilePlan(model, 'x', ['gap'])).not.toBeNull();
     model.dispose();
   });
