@@ -2,6 +2,7 @@
  * `gradCAM(net, img, classOrLabel)`: MATLAB's Grad-CAM map.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readAndDispose } from '../internal/readBack.js';
 import type { ImageInput } from '../io/imageInput.js';
 import { imresize } from '../image/imresize.js';
 import { assertOneOf, assertOptions, isTensor, rangeError, typeError } from '../internal/validate.js';
@@ -19,7 +20,7 @@ import {
   runGraph,
 } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
-import { assertFiniteAsync, nonFiniteOutputError } from '../net/nonFinite.js';
+import { assertFiniteAsync, assertNoNaNLearnables, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { LayerInfo, Network } from '../net/types.js';
 
 /** Options of {@link gradCAM}, MATLAB's name-value arguments in camelCase. */
@@ -179,6 +180,7 @@ export async function gradCAM(
         `${FN}: expected 'options.reductionLayer' to give one score per class (${classCount(network)} values), got '${reduction}' ([${rShape.join(', ')}]); reduce its output to one score per image with 'options.reductionFcn'`,
       );
     }
+    assertNoNaNLearnables(FN, network, 'answer');
     await assertFiniteAsync(FN, x);
 
     const cam = (layer: string) => camAt(FN, t, x, layer, reduction, cls, opts.reductionFcn, upsampling, [h, w]);
@@ -216,15 +218,6 @@ export async function gradCAM(
     return { map, featureLayer: feature, reductionLayer: reduction };
   } finally {
     image.release();
-  }
-}
-
-/** The values of `t`, which is then freed. */
-async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
-  try {
-    return (await t.data()) as Float32Array;
-  } finally {
-    t.dispose();
   }
 }
 

@@ -11,11 +11,12 @@ import {
   imageSize,
   type LayerRef,
   miniBatchFor,
+  neededLayers,
   resolveLayers,
   resolveTarget,
   runGraph,
 } from './graph.js';
-import { assertFiniteSync, type NonFinitePolicy, nonFiniteMode } from './nonFinite.js';
+import { assertFiniteSync, assertNoNaNLearnables, type NonFinitePolicy, nonFiniteMode } from './nonFinite.js';
 import type { Network } from './types.js';
 
 export type { LayerRef };
@@ -232,6 +233,12 @@ export function activations(
       );
     }
     const { names, list } = resolveLayers(FN, t, layer);
+    // A network whose learnables hold NaN, where this backend would turn it into finite numbers on the way.
+    const network = t.net;
+    if (network) {
+      const needs = (l: string) => neededLayers(network.layers, names).some((d) => d.name === l);
+      assertNoNaNLearnables(FN, network, 'activations', needs);
+    }
     // MATLAB's 128 images at a time unless told, fewer where a chunk would exceed the element limit.
     const n = x.rank === 4 ? (x.shape[0] as number) : 1;
     const chunk = miniBatchFor(FN, t, names, resizeTo ?? imageSize(x), n, miniBatch);

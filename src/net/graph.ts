@@ -443,7 +443,7 @@ export function miniBatchFor(
 const neededCache = new WeakMap<readonly LayerInfo[], Map<string, readonly LayerInfo[]>>();
 
 /** Every layer that the layers `names` depend on (themselves included), in the table's order. Remembered. */
-function neededLayers(layers: readonly LayerInfo[], names: readonly string[]): readonly LayerInfo[] {
+export function neededLayers(layers: readonly LayerInfo[], names: readonly string[]): readonly LayerInfo[] {
   let cache = neededCache.get(layers);
   if (!cache) {
     cache = new Map();

@@ -28,6 +28,7 @@ import { registerKerasLayers } from './kerasLayers.js';
 import { loadKerasModel, type GraphDefNode } from './tfjsInternals.js';
 import { checkClassCount, checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
 import type { Network } from './types.js';
+import { scanLearnables } from './nonFinite.js';
 
 /** Options of `importNetwork`: {@link ToNetworkOptions}, where the class names may be a labels file, and the wait. */
 export interface ImportNetworkOptions extends Omit<ToNetworkOptions, 'classNames'>, WaitOptions {
@@ -312,9 +313,11 @@ async function networkFromFile(
   } catch (err) {
     throw wrapError(fn, `TF.js could not make a model of ${what}`, err);
   }
-  return createBuiltinNetwork(model, {
-    ...meta,
-    name: opts.name ?? meta.name,
-    classNames: classNames ? [...classNames] : meta.classNames,
-  });
+  return scanLearnables(
+    createBuiltinNetwork(model, {
+      ...meta,
+      name: opts.name ?? meta.name,
+      classNames: classNames ? [...classNames] : meta.classNames,
+    }),
+  );
 }

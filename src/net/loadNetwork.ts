@@ -15,6 +15,7 @@ import { contentDigestInput, METADATA_KEY, metadataProblem, type ModelMetadata }
 import type { ModelSource } from './modelSource.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { LayerInfo, LoadNetworkOptions, Network } from './types.js';
+import { scanLearnables } from './nonFinite.js';
 
 const BYTES: Record<string, number> = {
   float32: 4,
@@ -346,5 +347,5 @@ export async function loadNetwork(
   } finally {
     wait.done();
   }
-  return createBuiltinNetwork(model, meta!);
+  return scanLearnables(createBuiltinNetwork(model, meta!));
 }

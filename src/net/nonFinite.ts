@@ -1,8 +1,10 @@
 /**
  * The policy for images holding NaN or ±Infinity, in one place: which mode a backend gets, the synchronous and the
- * asynchronous check, and the message that names the first bad pixel. Not exported from the package.
+ * asynchronous check, and the message that names the first bad pixel; and for networks whose learnables hold NaN,
+ * found once when the network is made. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readAndDispose } from '../internal/readBack.js';
 import { getLimits } from '../internal/limits.js';
 import { assertOneOf } from '../internal/validate.js';
 import { engineOf } from './network.js';
@@ -185,6 +187,86 @@ async function firstNonFiniteLayer(net: Network, forward: ImageRun): Promise<Net
   flags.dispose();
   const k = values.findIndex(Number.isNaN);
   return k >= 0 ? net.layers[k] : null;
+}
+
+/** A learnable tensor that holds NaN: its layer, its name (`Weights`…), how many of its values are NaN. */
+interface NaNLearnable {
+  layer: Network['layers'][number];
+  name: string;
+  count: number;
+  size: number;
+}
+
+/** Per network, the first learnable that holds NaN (null: none), as {@link scanLearnables} found it. */
+const nanLearnables = new WeakMap<Network, NaNLearnable | null>();
+
+/**
+ * Reads once, when a network is made, whether any of its float32 learnables holds NaN (one read-back for all of them:
+ * a sum per tensor, NaN where it holds NaN; a second, of counts, only for those), and remembers the first for
+ * {@link assertNoNaNLearnables}. A model file holding NaN (a training
+ * run that diverged, a damaged file) makes a network that computes NaN, which the wasm, WebGL and WebGPU backends turn
+ * into finite numbers in places (a convolution with a fused ReLU gives 0 on wasm), so its scores would look sound.
+ * Returns `net`.
+ */
+export async function scanLearnables(net: Network): Promise<Network> {
+  const engine = engineOf(net);
+  const found: { layer: Network['layers'][number]; name: string; w: tf.Tensor }[] = [];
+  for (const layer of net.layers) {
+    for (const [name, w] of Object.entries(engine.learnables(layer))) {
+      if (w.dtype === 'float32' && !w.isDisposed) found.push({ layer, name, w });
+    }
+  }
+  let first: NaNLearnable | null = null;
+  // A tensor's sum is NaN when it holds NaN (or both infinities): one reduction each, nothing as large as a weight.
+  const sums = found.length > 0 ? tf.tidy(() => tf.stack(found.map(({ w }) => tf.sum(w)))) : null;
+  const flagged = sums ? Array.from(await readAndDispose(sums)).flatMap((v, i) => (Number.isNaN(v) ? [i] : [])) : [];
+  if (flagged.length > 0) {
+    // Those only: how many of their values are NaN, the one value not equal to itself.
+    const counts = tf.tidy(() =>
+      tf.stack(flagged.map((i) => tf.sum(tf.cast(tf.notEqual(found[i].w, found[i].w), 'float32')))),
+    );
+    const values = await readAndDispose(counts);
+    const k = flagged.findIndex((_, j) => values[j] > 0);
+    if (k >= 0) {
+      const { layer, name, w } = found[flagged[k]];
+      first = { layer, name, count: values[k], size: w.size };
+    }
+  }
+  nanLearnables.set(net, first);
+  return net;
+}
+
+/**
+ * Refuses a network whose learnables hold NaN (as found when it was made), where `needs` (a layer name) says the
+ * result is computed from that layer (every layer, without it): `what` is `'answer'` for the functions that rank or
+ * explain its scores, on every backend; `'activations'` for activations, only on a backend that does not keep NaN (all
+ * but cpu).
+ * @throws {Error} naming the layer, the tensor and how many of its values are NaN.
+ */
+export function assertNoNaNLearnables(
+  fn: string,
+  net: Network,
+  what: 'answer' | 'activations',
+  needs?: (layer: string) => boolean,
+): void {
+  const bad = nanLearnables.get(net);
+  if (!bad || (needs && !needs(bad.layer.name))) return;
+  const holds =
+    `the layer '${bad.layer.name}' (index ${bad.layer.index}) holds NaN in its ${bad.name} ` +
+    `(${bad.count.toLocaleString('en')} of ${bad.size.toLocaleString('en')} values)`;
+  if (what === 'answer') {
+    throw new Error(
+      `${fn}: ${holds}: such a network computes NaN, of which no score or map can be made, and the wasm, WebGL and ` +
+        'WebGPU backends turn NaN into finite numbers in places (a fused ReLU gives 0), so its scores would look ' +
+        'sound; fix or retrain the model, and see where the NaN goes with activations on the cpu backend',
+    );
+  }
+  const backend = tf.getBackend();
+  if (backend === 'cpu') return;
+  throw new Error(
+    `${fn}: ${holds}, and the ${backend} backend turns NaN into finite numbers in places (a fused ReLU gives 0), so ` +
+      "these activations would not be what the network computes; the cpu backend keeps NaN: initBackend({ backend: 'cpu' })",
+  );
 }
 
 /** How many of `values` are NaN or ±Infinity. */

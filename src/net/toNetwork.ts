@@ -25,6 +25,7 @@ import { createNetwork, isModelDisposed, type NetworkEngine } from './network.js
 import { checkNormalization, type NormalizationOption } from './normalization.js';
 import { declaredInputShape, graphDefNodes, relaxInputShape, shortOfInputs } from './tfjsInternals.js';
 import type { LayerInfo, Network } from './types.js';
+import { scanLearnables } from './nonFinite.js';
 
 /** Options of {@link toNetwork} (and of `importNetwork`): what MATLAB's `imageInputLayer` says of the model's input. */
 export interface ToNetworkOptions {
@@ -365,17 +366,19 @@ export async function makeNetwork(
   const classNames =
     opts.classNames ?? (Array.isArray(declared.classNames) ? (declared.classNames as string[]) : undefined) ?? [];
   checkClassCount(fn, classNames, layers[layers.length - 1]);
-  return createNetwork({
-    name,
-    kind: graph ? 'graph-model' : 'layers-model',
-    model: model as GraphModel | LayersModel,
-    layers,
-    inputSize,
-    classNames: [...classNames],
-    inputName,
-    normalization,
-    engine,
-  });
+  return scanLearnables(
+    createNetwork({
+      name,
+      kind: graph ? 'graph-model' : 'layers-model',
+      model: model as GraphModel | LayersModel,
+      layers,
+      inputSize,
+      classNames: [...classNames],
+      inputName,
+      normalization,
+      engine,
+    }),
+  );
 }
 
 /**

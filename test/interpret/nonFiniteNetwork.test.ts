@@ -14,7 +14,9 @@ import { setLimits } from '../../src/internal/limits.js';
 import { classify } from '../../src/net/classify.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import type { Network } from '../../src/net/types.js';
-import { expectThrowsNoLeak } from '../helpers/leaks.js';
+import { activations } from '../../src/net/activations.js';
+import { BACKEND } from '../helpers/backend.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
 /** conv 3×3 (ReLU) → global average pooling → dense softmax over 3 classes, on 16×16 RGB; `c1`'s kernel all `w`. */
 async function classifier(w: number): Promise<Network> {
@@ -38,15 +40,18 @@ async function classifier(w: number): Promise<Network> {
 
 describe('a network that computes NaN or Infinity from finite pixels', () => {
   let poisoned: Network;
+  let infinite: Network;
   let overflowing: Network;
   let img: tf.Tensor3D;
   beforeAll(async () => {
     poisoned = await classifier(Number.NaN);
+    infinite = await classifier(Number.POSITIVE_INFINITY);
     overflowing = await classifier(3e38);
     img = tf.randomUniform([16, 16, 3], 1, 255, 'int32', 7) as tf.Tensor3D;
   });
   afterAll(() => {
     poisoned.dispose();
+    infinite.dispose();
     overflowing.dispose();
     img.dispose();
   });
@@ -66,7 +71,7 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
     const what =
       "classify: the network's output for this image is not finite (NaN or Infinity in 3 of its 3 values), " +
       'so its classes cannot be ranked';
-    await expectThrowsNoLeak(() => classify(poisoned, img, 3), Error, what + named);
+    await expectThrowsNoLeak(() => classify(infinite, img, 3), Error, what + named);
     await expectThrowsNoLeak(() => classify(overflowing, img, 3), Error, what + startsAt('c1', 1, 'Convolution'));
     // Not where every layer's output together passes maxElements (1,562 values here): the message without the layer.
     const before = setLimits({ maxElements: 1000 });
@@ -80,7 +85,7 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
   it('occlusionSensitivity and imageLIME refuse non-finite scores instead of a map of NaN or of zeros', async () => {
     const occlusion = "occlusionSensitivity: the network's score of class 1 is not finite for the image";
     await expectThrowsNoLeak(
-      () => occlusionSensitivity(poisoned, img, 1, { maskSize: 8, stride: 4 }),
+      () => occlusionSensitivity(infinite, img, 1, { maskSize: 8, stride: 4 }),
       Error,
       occlusion + named,
     );
@@ -91,7 +96,7 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
     );
     const lime = "imageLIME: the network's score of class 2 is not finite for 32 of the 32 samples";
     const options = { numSamples: 32, segmentation: 'grid', numFeatures: 4 } as const;
-    await expectThrowsNoLeak(() => imageLIME(poisoned, img, 2, options), Error, lime + named);
+    await expectThrowsNoLeak(() => imageLIME(infinite, img, 2, options), Error, lime + named);
     await expectThrowsNoLeak(() => imageLIME(overflowing, img, 'c', options), Error, lime + overflow);
   });
 
@@ -99,13 +104,52 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
     const cam =
       "gradCAM: the gradients of the reduction layer 'fc' or the activations of the feature layer 'c1' are " +
       'not finite for this image';
-    await expectThrowsNoLeak(() => gradCAM(poisoned, img, 0), Error, cam + named);
+    await expectThrowsNoLeak(() => gradCAM(infinite, img, 0), Error, cam + named);
     await expectThrowsNoLeak(() => gradCAM(overflowing, img, 0), Error, cam + startsAt('c1', 1, 'Convolution'));
     const dream =
       "deepDreamImage: the gradients of layer 'gap' with respect to the image are not finite, so the " +
       'images hold NaN';
     const options = { numIterations: 1, pyramidLevels: 1 };
-    await expectThrowsNoLeak(() => deepDreamImage(poisoned, 'gap', 0, options), Error, dream + named);
+    await expectThrowsNoLeak(() => deepDreamImage(infinite, 'gap', 0, options), Error, dream + named);
+  });
+
+  it('refuses a network whose learnables hold NaN before any work, on every backend, naming the tensor', async () => {
+    // Found when the network was made. On wasm a converted graph's convolution with a fused ReLU turns NaN into 0,
+    // and such a network gave confident scores there.
+    const held = "the layer 'c1' (index 1) holds NaN in its Weights (108 of 108 values)";
+    const refusal = (fn: string) =>
+      `${fn}: ${held}: such a network computes NaN, of which no score or map can be made, and the wasm, WebGL and ` +
+      'WebGPU backends turn NaN into finite numbers in places (a fused ReLU gives 0), so its scores would look ' +
+      'sound; fix or retrain the model, and see where the NaN goes with activations on the cpu backend';
+    await expectThrowsNoLeak(() => classify(poisoned, img, 3), Error, refusal('classify'));
+    const small = { maskSize: 8, stride: 4 };
+    await expectThrowsNoLeak(
+      () => occlusionSensitivity(poisoned, img, 1, small),
+      Error,
+      refusal('occlusionSensitivity'),
+    );
+    const lime = { numSamples: 32, segmentation: 'grid', numFeatures: 4 } as const;
+    await expectThrowsNoLeak(() => imageLIME(poisoned, img, 2, lime), Error, refusal('imageLIME'));
+    await expectThrowsNoLeak(() => gradCAM(poisoned, img, 0), Error, refusal('gradCAM'));
+    const dream = { numIterations: 1, pyramidLevels: 1 };
+    await expectThrowsNoLeak(() => deepDreamImage(poisoned, 'gap', 0, dream), Error, refusal('deepDreamImage'));
+    // Activations show what the backend computes: NaN on cpu; elsewhere, where NaN can turn finite, refused for a
+    // layer computed from that one, and given for one that is not.
+    if (BACKEND === 'cpu') {
+      const a = await expectNoLeak(() => activations(poisoned, img, 'gap'), 1);
+      expect(Array.from(await a.data()).every(Number.isNaN)).toBe(true);
+      a.dispose();
+    } else {
+      await expectThrowsNoLeak(
+        () => activations(poisoned, img, 'gap'),
+        Error,
+        `activations: ${held}, and the ${BACKEND} backend turns NaN into finite numbers in places (a fused ReLU ` +
+          "gives 0), so these activations would not be what the network computes; the cpu backend keeps NaN: initBackend({ backend: 'cpu' })",
+      );
+    }
+    const input = activations(poisoned, img, 0);
+    expect(input.shape).toEqual([16, 16, 3]);
+    input.dispose();
   });
 
   it('names the first layer that computes NaN from finite inputs: a custom layer taking a logarithm', async () => {

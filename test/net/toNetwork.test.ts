@@ -262,7 +262,9 @@ describe('toNetwork: Keras models built in code', () => {
       net = await toNetwork(m, { normalization: 'rescale-symmetric', inputSize: [45, 37] });
       return [];
     });
-    expect(run.kernels.map((k) => k.name)).toEqual([]);
+    // Only the check of its learnables for NaN: for each weight, a count of the values not equal to themselves.
+    const scan = new Set(['NotEqual', 'Cast', 'Sum', 'Pack']);
+    expect(run.kernels.map((k) => k.name).filter((k) => !scan.has(k))).toEqual([]);
     expect(net?.layers.map((l) => l.outputSize)).toEqual([
       [45, 37, 3],
       [23, 19, 4],
