@@ -654,9 +654,14 @@ async function main(argv: string[]): Promise<number> {
     else await render(opts);
     return 0;
   } catch (err) {
-    console.error(`cnn-activations: ${(err as Error).message}`);
+    console.error(`cnn-activations: ${inCommandWords((err as Error).message)}`);
     return 1;
   }
+}
+
+/** A library message's advice in this command's words: the library's calls that a flag makes here. */
+function inCommandWords(message: string): string {
+  return message.replace(/initBackend\(\{ backend: '(\w+)' \}\)/g, '--backend $1');
 }
 
 // No top-level await: the same file is also built as CommonJS.

@@ -418,6 +418,31 @@ describe('cnn-activations --model (your own model)', () => {
   });
 });
 
+describe('cnn-activations: a model whose weights hold NaN', () => {
+  it('refuses to explain it, and shows its layers only on the backend that keeps NaN (in its own words)', async () => {
+    await initBackend({ backend: 'cpu' }); // its weights are tensors while it is written
+    const model = await writeUserGraph(path.join(OUT, 'nan-graph'), 'softmax');
+    // The first convolution's filter (the file's first 3×3×3×6 float32 values) all NaN: a damaged file.
+    const bin = path.join(path.dirname(model), 'weights.bin');
+    const bytes = readFileSync(bin);
+    Buffer.from(new Float32Array(162).fill(Number.NaN).buffer).copy(bytes, 0);
+    writeFileSync(bin, bytes);
+    const args = ['--model', model, '--normalization', 'none', '--resize', '--out', path.join(OUT, 'nan.png')];
+    const held = "the layer 'conv' (index 1) holds NaN in its Weights (162 of 162 values)";
+    const why = cli(FACE, ...args, '--explain', 'gradcam', '--backend', 'wasm');
+    expect(why.status).toBe(1);
+    // Its top class is looked up first: classify refuses it.
+    expect(why.stderr).toContain(`cnn-activations: classify: ${held}: such a network computes NaN`);
+    const layer = cli(FACE, ...args, '--layer', 'relu', '--backend', 'wasm');
+    expect(layer.status).toBe(1);
+    expect(layer.stderr.trim()).toBe(
+      `cnn-activations: activations: ${held}, and the wasm backend turns NaN into finite numbers in places (a ` +
+        'fused ReLU gives 0), so these activations would not be what the network computes; the cpu backend keeps ' +
+        'NaN: --backend cpu',
+    );
+  });
+});
+
 describe('cnn-activations failures', () => {
   it.each([
     [[], 'missing <image>'],
