@@ -472,6 +472,16 @@ async function render(opts: CliOptions): Promise<void> {
       return opts.relu ? tf.relu(chosen) : chosen;
     });
     act.dispose();
+    // NaN is drawn white (mat2gray maps it to 1, as MATLAB's does): a figure of nothing but white says nothing why.
+    const nanCount = tf.tidy(() => tf.sum(tf.cast(tf.notEqual(shown, shown), 'int32')));
+    const nan = (await nanCount.data())[0];
+    nanCount.dispose();
+    if (nan > 0) {
+      console.error(
+        `cnn-activations: warning: ${nan.toLocaleString('en-US')} of the ${shown.size.toLocaleString('en-US')} ` +
+          'values shown are NaN, drawn white (mat2gray maps NaN to 1, as MATLAB does)',
+      );
+    }
     let figure: tf.Tensor;
     let shownWhat = `${channels.length} channel${channels.length === 1 ? '' : 's'}`;
     try {

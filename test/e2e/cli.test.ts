@@ -440,6 +440,13 @@ describe('cnn-activations: a model whose weights hold NaN', () => {
         'fused ReLU gives 0), so these activations would not be what the network computes; the cpu backend keeps ' +
         'NaN: --backend cpu',
     );
+    // On cpu: its layer as computed, NaN drawn white as MATLAB's mat2gray does, and said so.
+    const cpu = cli(FACE, ...args, '--layer', 'relu', '--backend', 'cpu');
+    expect(cpu.status, cpu.stderr).toBe(0);
+    expect(cpu.stderr).toBe(
+      'cnn-activations: warning: 1,536 of the 1,536 values shown are NaN, drawn white (mat2gray maps NaN to 1, as ' +
+        'MATLAB does)',
+    );
   });
 });
 
