@@ -733,14 +733,10 @@ const FLAT_BINARY = [
  * them), whole numbers too; the roundings and the sign, flat wherever they have a slope; tests of values and tensors
  * made in an input's shape (`tf.zerosLike`, `tf.onesLike`, `tf.step`), which graphs use to mask or to pad.
  */
-const FLAT_UNARY = [tf.LogicalNot, tf.Any, tf.All, tf.ArgMax, tf.ArgMin, tf.Floor, tf.Ceil, tf.Round, tf.Sign].concat([
-  tf.IsNan,
-  tf.IsInf,
-  tf.IsFinite,
-  tf.ZerosLike,
-  tf.OnesLike,
-  tf.Step,
-]);
+const FLAT_UNARY = [
+  ...[tf.LogicalNot, tf.Any, tf.All, tf.ArgMax, tf.ArgMin, tf.Floor, tf.Ceil, tf.Round, tf.Sign],
+  ...[tf.IsNan, tf.IsInf, tf.IsFinite, tf.ZerosLike, tf.OnesLike, tf.Step],
+];
 
 /**
  * The operations (TensorFlow's names, which TF.js's kernels share) through which no gradient passes: those above, a
