@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { ensureGradients, FLAT_OPERATIONS } from './gradients.js';
+import { layersFeeding } from './graph.js';
 import { disposedNetworkMessage, engineOf } from './network.js';
 import { applyNormalization } from './normalization.js';
 import { wrapError } from '../internal/validate.js';
@@ -32,19 +33,8 @@ export interface Segment {
  * reaches `to` only through such operations has no gradient there, so Grad-CAM at it would give an empty map.
  */
 export function layersMoving(net: Network, to: string): ReadonlySet<string> {
-  const byName = new Map(net.layers.map((l) => [l.name, l]));
-  const moving = new Set<string>();
-  // An explicit stack, not recursion: a graph may be many thousands of layers deep.
-  const stack = [to];
-  for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
-    if (moving.has(name)) continue;
-    moving.add(name);
-    const l = byName.get(name);
-    if (!l || FLAT_OPERATIONS.has(l.originalType)) continue;
-    for (const input of l.inputs) stack.push(input);
-    if (l.type === 'Network') stack.push(l.outputLayer);
-  }
-  return moving;
+  const moving = layersFeeding(net.layers, [to], (l) => !FLAT_OPERATIONS.has(l.originalType));
+  return new Set(moving.map((l) => l.name));
 }
 
 /**

@@ -452,6 +452,22 @@ export function neededLayers(layers: readonly LayerInfo[], names: readonly strin
   const key = names.join('\n');
   const hit = cache.get(key);
   if (hit) return hit;
+  const list = layersFeeding(layers, names);
+  if (cache.size >= 32) cache.delete(cache.keys().next().value as string);
+  cache.set(key, list);
+  return list;
+}
+
+/**
+ * Every layer that the layers `names` are computed from (themselves included), in the table's order; with `through`,
+ * only by way of the layers it accepts (one it refuses is listed, and what it reads is not, unless another way leads
+ * there).
+ */
+export function layersFeeding(
+  layers: readonly LayerInfo[],
+  names: readonly string[],
+  through: (layer: LayerInfo) => boolean = () => true,
+): LayerInfo[] {
   const byName = new Map(layers.map((l) => [l.name, l]));
   const needed = new Set<string>();
   // An explicit stack, not recursion: a graph may be many thousands of layers deep.
@@ -460,13 +476,11 @@ export function neededLayers(layers: readonly LayerInfo[], names: readonly strin
     if (needed.has(name)) continue;
     needed.add(name);
     const l = byName.get(name);
-    for (const input of l?.inputs ?? []) stack.push(input);
-    if (l?.type === 'Network') stack.push(l.outputLayer);
+    if (!l || !through(l)) continue;
+    for (const input of l.inputs) stack.push(input);
+    if (l.type === 'Network') stack.push(l.outputLayer);
   }
-  const list = layers.filter((l) => needed.has(l.name));
-  if (cache.size >= 32) cache.delete(cache.keys().next().value as string);
-  cache.set(key, list);
-  return list;
+  return layers.filter((l) => needed.has(l.name));
 }
 
 /** How {@link runGraph} feeds and returns. */
