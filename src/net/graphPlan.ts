@@ -280,6 +280,19 @@ function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tenso
         tensorInputs: [2, 1],
       };
     }
+    case 'ExpandDims': {
+      const [axis] = k(1);
+      return { op: (xs) => tf.expandDims(xs[0], axis), tensorInputs: [0] };
+    }
+    case 'StridedSlice': {
+      const [begin, end, strides] = [k(1), k(2), k(3)];
+      const mask = (name: string) => Number(node.attr?.[name]?.i ?? 0);
+      const masks = ['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'].map(mask);
+      return {
+        op: (xs) => tf.stridedSlice(xs[0], begin, end, strides, ...(masks as [number, number, number, number, number])),
+        tensorInputs: [0],
+      };
+    }
     case 'ConcatV2': {
       const count = Number(node.attr?.N?.i ?? n - 1);
       if (count !== n - 1 || count < 1) throw new Unsupported('N');

@@ -381,8 +381,11 @@ describe('a plan of the operations face and pose graphs add', () => {
 
 /**
  * The operations segmentation, pose and face-recognition graphs add: a transposed convolution and its bias, bilinear
- * resizes (half-pixel and corner-aligned), unary functions, a division, reductions and matrix products.
+ * resizes (half-pixel and corner-aligned), unary functions, a division, reductions, matrix products, strided slices
+ * (masks, a dropped axis, a reversal) and a new axis.
  */
+const I32 = { type: 'DT_INT32' };
+
 const HEAD_WEIGHTS: W[] = [
   { name: 'outSize', shape: [4], dtype: 'int32', data: [3, 18, 18, 3] },
   { name: 'kt', shape: [3, 3, 3, 2], dtype: 'float32', data: wave(54, 2) },
@@ -392,6 +395,13 @@ const HEAD_WEIGHTS: W[] = [
   { name: 'hw', shape: [2], dtype: 'int32', data: [1, 2] },
   { name: 'wm', shape: [3, 4], dtype: 'float32', data: wave(12, 3) },
   { name: 'wt', shape: [4, 3], dtype: 'float32', data: wave(12, 8) },
+  { name: 'begin', shape: [4], dtype: 'int32', data: [0, 1, 0, 2] },
+  { name: 'end', shape: [4], dtype: 'int32', data: [0, 9, 13, 3] },
+  { name: 'steps', shape: [4], dtype: 'int32', data: [1, 2, 3, 1] },
+  { name: 'fromLast', shape: [4], dtype: 'int32', data: [0, -1, 0, 0] },
+  { name: 'zeros4', shape: [4], dtype: 'int32', data: [0, 0, 0, 0] },
+  { name: 'backwards', shape: [4], dtype: 'int32', data: [1, -1, 1, 1] },
+  { name: 'last', shape: [], dtype: 'int32', data: [-1] },
 ];
 
 const HEAD_NODES = [
@@ -422,6 +432,20 @@ const HEAD_NODES = [
   { name: 'sm', op: 'Sum', input: ['dv', 'hw'], attr: { T } },
   { name: 'mm', op: 'MatMul', input: ['sm', 'wm'], attr: { T } },
   { name: 'mt', op: 'MatMul', input: ['mn', 'wt'], attr: { T, transpose_b: { b: true } } },
+  // Every second row from 1, every third column (to the end), channel 2 dropped; then the rows of another reversed.
+  {
+    name: 'ss',
+    op: 'StridedSlice',
+    input: ['rc', 'begin', 'end', 'steps'],
+    attr: { T, Index: I32, begin_mask: { i: '1' }, end_mask: { i: '5' }, shrink_axis_mask: { i: '8' } },
+  },
+  { name: 'ed', op: 'ExpandDims', input: ['ss', 'last'], attr: { T, Tdim: I32 } },
+  {
+    name: 'rv',
+    op: 'StridedSlice',
+    input: ['rz', 'fromLast', 'zeros4', 'backwards'],
+    attr: { T, Index: I32, begin_mask: { i: '13' }, end_mask: { i: '15' } },
+  },
 ];
 
 describe('a plan of the operations segmentation, pose and face-recognition graphs add', () => {
@@ -433,9 +457,8 @@ describe('a plan of the operations segmentation, pose and face-recognition graph
     const x = tf.tensor4d(wave(3 * 81 * 2, 5), [3, 9, 9, 2]);
     const ours = (plan as NonNullable<typeof plan>)(x);
     const theirs = executed(model, 'x', x, names);
-    const shapes = Object.fromEntries(
-      ['tc', 'rz', 'rc', 'mx', 'mm', 'mt'].map((n) => [n, ours[names.indexOf(n)].shape]),
-    );
+    const shown = ['tc', 'rz', 'rc', 'mx', 'mm', 'mt', 'ss', 'ed', 'rv'];
+    const shapes = Object.fromEntries(shown.map((n) => [n, ours[names.indexOf(n)].shape]));
     expect(shapes).toEqual({
       tc: [3, 18, 18, 3],
       rz: [3, 7, 5, 3],
@@ -443,6 +466,9 @@ describe('a plan of the operations segmentation, pose and face-recognition graph
       mx: [3, 1, 1, 3],
       mm: [3, 4],
       mt: [3, 4],
+      ss: [3, 4, 5],
+      ed: [3, 4, 5, 1],
+      rv: [3, 7, 5, 3],
     });
     await expectSameOrClose(ours, theirs, names);
     tf.dispose([...ours, ...theirs, x]);
