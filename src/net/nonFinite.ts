@@ -197,16 +197,15 @@ interface NaNLearnable {
   size: number;
 }
 
-/** Per network, the first learnable that holds NaN (null: none), as {@link scanLearnables} found it. */
-const nanLearnables = new WeakMap<Network, NaNLearnable | null>();
+/** Per network, the learnables that hold NaN (in the table's order), as {@link scanLearnables} found them. */
+const nanLearnables = new WeakMap<Network, readonly NaNLearnable[]>();
 
 /**
  * Reads once, when a network is made, whether any of its float32 learnables holds NaN (one read-back for all of them:
- * a sum per tensor, NaN where it holds NaN; a second, of counts, only for those), and remembers the first for
- * {@link assertNoNaNLearnables}. A model file holding NaN (a training
- * run that diverged, a damaged file) makes a network that computes NaN, which the wasm, WebGL and WebGPU backends turn
- * into finite numbers in places (a convolution with a fused ReLU gives 0 on wasm), so its scores would look sound.
- * Returns `net`.
+ * a sum per tensor, NaN where it holds NaN; a second, of counts, only for those), and remembers them for
+ * {@link assertNoNaNLearnables}. A model file holding NaN (a training run that diverged, a damaged file) makes a
+ * network that computes NaN, which the wasm, WebGL and WebGPU backends turn into finite numbers in places (a
+ * convolution with a fused ReLU gives 0 on wasm), so its scores would look sound. Returns `net`.
  */
 export async function scanLearnables(net: Network): Promise<Network> {
   const engine = engineOf(net);
@@ -216,7 +215,7 @@ export async function scanLearnables(net: Network): Promise<Network> {
       if (w.dtype === 'float32' && !w.isDisposed) found.push({ layer, name, w });
     }
   }
-  let first: NaNLearnable | null = null;
+  const bad: NaNLearnable[] = [];
   // A tensor's sum is NaN when it holds NaN (or both infinities): one reduction each, nothing as large as a weight.
   const sums = found.length > 0 ? tf.tidy(() => tf.stack(found.map(({ w }) => tf.sum(w)))) : null;
   const flagged = sums ? Array.from(await readAndDispose(sums)).flatMap((v, i) => (Number.isNaN(v) ? [i] : [])) : [];
@@ -226,13 +225,12 @@ export async function scanLearnables(net: Network): Promise<Network> {
       tf.stack(flagged.map((i) => tf.sum(tf.cast(tf.notEqual(found[i].w, found[i].w), 'float32')))),
     );
     const values = await readAndDispose(counts);
-    const k = flagged.findIndex((_, j) => values[j] > 0);
-    if (k >= 0) {
-      const { layer, name, w } = found[flagged[k]];
-      first = { layer, name, count: values[k], size: w.size };
-    }
+    flagged.forEach((i, j) => {
+      if (values[j] > 0)
+        bad.push({ layer: found[i].layer, name: found[i].name, count: values[j], size: found[i].w.size });
+    });
   }
-  nanLearnables.set(net, first);
+  nanLearnables.set(net, bad);
   return net;
 }
 
@@ -249,8 +247,9 @@ export function assertNoNaNLearnables(
   what: 'answer' | 'activations',
   needs?: (layer: string) => boolean,
 ): void {
-  const bad = nanLearnables.get(net);
-  if (!bad || (needs && !needs(bad.layer.name))) return;
+  // The first that the result is computed from.
+  const bad = nanLearnables.get(net)?.find((b) => !needs || needs(b.layer.name));
+  if (!bad) return;
   const holds =
     `the layer '${bad.layer.name}' (index ${bad.layer.index}) holds NaN in its ${bad.name} ` +
     `(${bad.count.toLocaleString('en')} of ${bad.size.toLocaleString('en')} values)`;

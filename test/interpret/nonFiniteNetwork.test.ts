@@ -152,6 +152,35 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
     input.dispose();
   });
 
+  it('refuses activations by the NaN weights they are computed from, not by the first in the table', async () => {
+    // Two branches, each a convolution whose kernel is NaN: the second branch's pooling is computed from the second
+    // convolution only, and the first convolution's NaN does not reach it.
+    const x = tfl.input({ shape: [16, 16, 3] });
+    const branch = (name: string) => {
+      const conv = tfl.layers.conv2d({ filters: 2, kernelSize: 3, name: `c${name}` }).apply(x) as tfl.SymbolicTensor;
+      return tfl.layers.globalAveragePooling2d({ name: `p${name}` }).apply(conv) as tfl.SymbolicTensor;
+    };
+    const joined = tfl.layers.concatenate({ name: 'both' }).apply([branch('a'), branch('b')]) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: x, outputs: joined });
+    for (const name of ['ca', 'cb']) {
+      const layer = model.getLayer(name);
+      const kernel = tf.fill(layer.getWeights()[0].shape, Number.NaN);
+      layer.setWeights([kernel, layer.getWeights()[1]]);
+      kernel.dispose();
+    }
+    const net = await toNetwork(model, { normalization: 'none' });
+    if (BACKEND === 'cpu') {
+      const pb = activations(net, img, 'pb');
+      expect(Array.from(await pb.data()).every(Number.isNaN)).toBe(true);
+      pb.dispose();
+    } else {
+      expect(() => activations(net, img, 'pb')).toThrow(
+        `activations: the layer 'cb' (index ${net.layerNames.indexOf('cb')}) holds NaN in its Weights (54 of 54 values)`,
+      );
+    }
+    net.dispose();
+  });
+
   it('names the first layer that computes NaN from finite inputs: a custom layer taking a logarithm', async () => {
     class Log extends tfl.layers.Layer {
       static readonly className = 'TestLogOfInput';
