@@ -114,31 +114,49 @@ function fusedActivation(node: GraphDefNode): 'linear' | 'relu' | 'relu6' | 'pre
   return act;
 }
 
+/** The operations of one tensor a plan calls as TF.js's executor does, by TensorFlow's name. */
+const UNARY = new Map<string, (x: tf.Tensor) => tf.Tensor>([
+  ['Relu', tf.relu],
+  ['Relu6', tf.relu6],
+  ['Sigmoid', tf.sigmoid],
+  ['Softmax', (x) => tf.softmax(x)],
+  ['Tanh', tf.tanh],
+  ['Abs', tf.abs],
+  ['Square', tf.square],
+  ['Sqrt', tf.sqrt],
+  ['Rsqrt', tf.rsqrt],
+  ['Exp', tf.exp],
+]);
+
+/** The operations of two tensors a plan calls as TF.js's executor does (`BiasAdd` is an addition too, NHWC only). */
+const BINARY = new Map<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor>([
+  ['Add', tf.add],
+  ['AddV2', tf.add],
+  ['Sub', tf.sub],
+  ['Mul', tf.mul],
+  ['RealDiv', tf.div],
+  ['Div', tf.div],
+  ['Maximum', tf.maximum],
+  ['Minimum', tf.minimum],
+  ['Prelu', tf.prelu],
+]);
+
 /** The float32 operations a plan covers; `k(i)` reads constant input `i` as numbers, once, at compile time. */
 function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tensorInputs: number[] } {
   const t = node.attr?.T?.type;
   if (t !== undefined && t !== 'DT_FLOAT') throw new Unsupported(`T ${t}`);
   const n = node.input?.length ?? 0;
+  const unary = UNARY.get(node.op);
+  if (unary) return { op: (xs) => unary(xs[0]), tensorInputs: [0] };
+  const binary = BINARY.get(node.op);
+  if (binary) return { op: (xs) => binary(xs[0], xs[1]), tensorInputs: [0, 1] };
   switch (node.op) {
     case 'Identity':
       return { op: (xs) => xs[0], tensorInputs: [0] };
-    case 'Sub':
-      return { op: (xs) => tf.sub(xs[0], xs[1]), tensorInputs: [0, 1] };
-    case 'AddV2':
-    case 'Add':
-      return { op: (xs) => tf.add(xs[0], xs[1]), tensorInputs: [0, 1] };
-    case 'Mul':
-      return { op: (xs) => tf.mul(xs[0], xs[1]), tensorInputs: [0, 1] };
-    case 'Relu':
-      return { op: (xs) => tf.relu(xs[0]), tensorInputs: [0] };
-    case 'Relu6':
-      return { op: (xs) => tf.relu6(xs[0]), tensorInputs: [0] };
     case 'Squeeze': {
       const axis = ints(node.attr?.axis) ?? ints(node.attr?.squeeze_dims);
       return { op: (xs) => tf.squeeze(xs[0], axis), tensorInputs: [0] };
     }
-    case 'Softmax':
-      return { op: (xs) => tf.softmax(xs[0]), tensorInputs: [0] };
     case '_FusedConv2D':
     case 'FusedDepthwiseConv2dNative': {
       const { strides, dilations, pad } = convolutionGeometry(node);
@@ -195,14 +213,6 @@ function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tenso
         tensorInputs: [0, 1],
       };
     }
-    case 'Sigmoid':
-      return { op: (xs) => tf.sigmoid(xs[0]), tensorInputs: [0] };
-    case 'Maximum':
-      return { op: (xs) => tf.maximum(xs[0], xs[1]), tensorInputs: [0, 1] };
-    case 'Minimum':
-      return { op: (xs) => tf.minimum(xs[0], xs[1]), tensorInputs: [0, 1] };
-    case 'Prelu':
-      return { op: (xs) => tf.prelu(xs[0], xs[1]), tensorInputs: [0, 1] };
     case 'AddN':
       if (n < 1) throw new Unsupported('AddN');
       return { op: (xs) => tf.addN(xs), tensorInputs: Array.from({ length: n }, (_, i) => i) };
@@ -233,21 +243,6 @@ function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tenso
     case 'BiasAdd':
       nhwc(node);
       return { op: (xs) => tf.add(xs[0], xs[1]), tensorInputs: [0, 1] };
-    case 'RealDiv':
-    case 'Div':
-      return { op: (xs) => tf.div(xs[0], xs[1]), tensorInputs: [0, 1] };
-    case 'Tanh':
-      return { op: (xs) => tf.tanh(xs[0]), tensorInputs: [0] };
-    case 'Abs':
-      return { op: (xs) => tf.abs(xs[0]), tensorInputs: [0] };
-    case 'Square':
-      return { op: (xs) => tf.square(xs[0]), tensorInputs: [0] };
-    case 'Sqrt':
-      return { op: (xs) => tf.sqrt(xs[0]), tensorInputs: [0] };
-    case 'Rsqrt':
-      return { op: (xs) => tf.rsqrt(xs[0]), tensorInputs: [0] };
-    case 'Exp':
-      return { op: (xs) => tf.exp(xs[0]), tensorInputs: [0] };
     case 'Max':
     case 'Min':
     case 'Sum': {
