@@ -141,11 +141,32 @@ const BINARY = new Map<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor>([
   ['Prelu', tf.prelu],
 ]);
 
-/** The float32 operations a plan covers; `k(i)` reads constant input `i` as numbers, once, at compile time. */
-function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tensorInputs: number[] } {
+/**
+ * The operations a plan also runs on int32 tensors: those of the chains that read a tensor's shape and make another
+ * shape of it (`Shape`, a slice, a product, `Pack`) for a `Reshape` or a transposed convolution.
+ */
+const INT32_OPS: ReadonlySet<string> = new Set(['StridedSlice', 'Pack', 'Mul', 'Add', 'AddV2', 'Sub', 'ConcatV2']);
+
+/** A tensor's values as numbers, read synchronously, as TF.js's executor reads an operation's number arguments. */
+const numbers = (x: tf.Tensor) => Array.from(x.dataSync() as ArrayLike<number>);
+
+/** A shape without its sizes of 1 (the shape `tf.squeeze` gives). */
+const squeezed = (shape: readonly number[]) => shape.filter((d) => d !== 1);
+
+/**
+ * The operations a plan covers, float32 (and int32 for {@link INT32_OPS}); `k(i)` reads constant input `i` as numbers,
+ * once, at compile time, and `isConstant(i)` says whether input `i` is a constant.
+ */
+function makeOp(
+  node: GraphDefNode,
+  k: (i: number) => number[],
+  isConstant: (i: number) => boolean,
+  n: number,
+): { op: Op; tensorInputs: number[] } {
   const t = node.attr?.T?.type;
-  if (t !== undefined && t !== 'DT_FLOAT') throw new Unsupported(`T ${t}`);
-  const n = node.input?.length ?? 0;
+  if (t !== undefined && t !== 'DT_FLOAT' && !(t === 'DT_INT32' && INT32_OPS.has(node.op))) {
+    throw new Unsupported(`T ${t}`);
+  }
   const unary = UNARY.get(node.op);
   if (unary) return { op: (xs) => unary(xs[0]), tensorInputs: [0] };
   const binary = BINARY.get(node.op);
@@ -217,8 +238,40 @@ function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tenso
       if (n < 1) throw new Unsupported('AddN');
       return { op: (xs) => tf.addN(xs), tensorInputs: Array.from({ length: n }, (_, i) => i) };
     case 'Reshape': {
+      // A shape computed in the graph (from a `Shape`) is read on each call, as the executor reads it.
+      if (!isConstant(1)) return { op: (xs) => tf.reshape(xs[0], numbers(xs[1])), tensorInputs: [0, 1] };
       const shape = k(1);
       return { op: (xs) => tf.reshape(xs[0], shape), tensorInputs: [0] };
+    }
+    case 'Shape': {
+      // TF.js gives int32 whatever the graph's out_type.
+      const out = node.attr?.out_type?.type;
+      if (out !== undefined && out !== 'DT_INT32' && out !== 'DT_INT64') throw new Unsupported(`out_type ${out}`);
+      return { op: (xs) => tf.tensor1d(xs[0].shape, 'int32'), tensorInputs: [0] };
+    }
+    case 'Pack': {
+      const count = Number(node.attr?.N?.i ?? n);
+      if (count !== n || n < 1) throw new Unsupported('N');
+      const axis = Number(node.attr?.axis?.i ?? 0);
+      // As the executor: a tensor of another shape is reshaped to the first one's when they differ only in sizes of 1.
+      const op: Op = (xs) =>
+        tf.tidy(() => {
+          const shape = xs[0].shape;
+          const same = xs.map((x) => {
+            if (x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i])) return x;
+            if (squeezed(x.shape).join() !== squeezed(shape).join()) {
+              throw new Error('the input tensors shape does not match');
+            }
+            return tf.reshape(x, shape);
+          });
+          return tf.stack(same, axis);
+        });
+      return { op, tensorInputs: Array.from({ length: n }, (_, i) => i) };
+    }
+    case 'DepthToSpace': {
+      nhwc(node);
+      const block = Number(need(node.attr?.block_size?.i, 'block_size'));
+      return { op: (xs) => tf.depthToSpace(xs[0] as tf.Tensor4D, block, 'NHWC'), tensorInputs: [0] };
     }
     case 'MaxPool':
     case 'AvgPool': {
@@ -269,7 +322,15 @@ function makeOp(node: GraphDefNode, k: (i: number) => number[]): { op: Op; tenso
       // A transposed convolution: inputs (output size, filter, input). A dilated one the library reroutes (graphOps).
       const { strides, dilations, pad } = convolutionGeometry(node);
       if (dilations[0] !== 1 || dilations[1] !== 1) throw new Unsupported('dilated Conv2DBackpropInput');
-      const shape = k(0) as [number, number, number, number];
+      type Shape4 = [number, number, number, number];
+      if (!isConstant(0)) {
+        return {
+          op: (xs) =>
+            tf.conv2dTranspose(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor4D, numbers(xs[2]) as Shape4, strides, pad),
+          tensorInputs: [2, 1, 0],
+        };
+      }
+      const shape = k(0) as Shape4;
       return {
         op: (xs) => tf.conv2dTranspose(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor4D, shape, strides, pad),
         tensorInputs: [2, 1],
@@ -304,6 +365,25 @@ function inputNode(ref: string): string | null {
   if (ref.startsWith('^')) return null;
   const m = /^(.*?)(?::(\d+))?$/.exec(ref) as RegExpExecArray;
   return m[2] === undefined || m[2] === '0' ? m[1] : null;
+}
+
+/**
+ * A node's data inputs. A control input (`^name`) only orders the run, and a plan runs each node after the inputs its
+ * data comes from; it leaves one out where nothing can depend on it: on an `Identity`, from a constant or from a
+ * `NoOp` that waits on constants only (a SavedModel's outputs wait on such a `NoOp`). Any other: no plan.
+ */
+function dataInputs(node: GraphDefNode, byName: ReadonlyMap<string, GraphDefNode>): string[] {
+  const refs = node.input ?? [];
+  if (!refs.some((r) => r.startsWith('^'))) return refs;
+  const isConst = (ref: string) => byName.get(ref.replace(/^\^/, ''))?.op === 'Const';
+  const inert = (ref: string) => {
+    const from = byName.get(ref.slice(1));
+    return from?.op === 'Const' || (from?.op === 'NoOp' && (from.input ?? []).every(isConst));
+  };
+  if (node.op !== 'Identity' || !refs.every((r) => !r.startsWith('^') || inert(r))) {
+    throw new Unsupported('control input');
+  }
+  return refs.filter((r) => !r.startsWith('^'));
 }
 
 /**
@@ -414,7 +494,7 @@ function compile(
       if (s === 'visiting') throw new Unsupported('cycle');
       const node = need(byName.get(name), `node ${name}`);
       state.set(name, 'visiting');
-      const inputs = node.op !== 'Placeholder' && node.op !== 'Const' ? (node.input ?? []) : [];
+      const inputs = node.op !== 'Placeholder' && node.op !== 'Const' ? dataInputs(node, byName) : [];
       stack.push({ node, inputs, next: 0 });
     };
     enter(root);
@@ -444,14 +524,15 @@ function compile(
       if (!constant(node.name)) throw new Unsupported(`constant ${node.name}`);
       continue;
     }
-    const refs = (node.input ?? []).map((r) => need(inputNode(r), 'input form'));
+    const refs = dataInputs(node, byName).map((r) => need(inputNode(r), 'input form'));
     // Small constant inputs (axes, paddings) are read once here, as the executor reads them on every call.
     const k = (i: number) => {
       const c = need(constant(refs[i] ?? ''), 'constant input');
       if (c.size > 64 || c.dtype === 'string') throw new Unsupported('constant input');
-      return Array.from(c.dataSync() as ArrayLike<number>);
+      return numbers(c);
     };
-    const { op, tensorInputs } = makeOp(node, k);
+    const isConstant = (i: number) => !slotOf.has(refs[i] ?? '') && constant(refs[i] ?? '') !== undefined;
+    const { op, tensorInputs } = makeOp(node, k, isConstant, refs.length);
     if (node.op === 'Identity') {
       const from = refs[0];
       if (slotOf.has(from)) slotOf.set(node.name, slotOf.get(from) as number);

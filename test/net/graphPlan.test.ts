@@ -1,7 +1,8 @@
 /**
  * A graph model's forward pass by a plan made once (`net/graphPlan.ts`) against TF.js's own graph executor, on every
  * backend: the same numbers bit for bit for every SqueezeNet layer, every node of a converted MobileNetV2 and of seven
- * face and hand graphs from npm, and small graphs of the other operations a plan covers; intermediate tensors freed
+ * face and hand graphs from npm, and small graphs of the other operations a plan covers (int32 shape chains and a
+ * SavedModel's control inputs among them); intermediate tensors freed
  * as the pass goes; no plan (TF.js's executor instead) for a graph with anything a plan does not cover.
  */
 import { readFileSync } from 'node:fs';
@@ -483,6 +484,121 @@ describe('a plan of the operations segmentation, pose and face-recognition graph
     expect(compilePlan(model, 'x', ['ba'])).toBeNull();
     model.dispose();
   });
+});
+
+/**
+ * The shape chains of Keras layers converted with a batch size left open (a `Shape` read, sliced, multiplied and
+ * packed into the shape of a `Reshape` or the output size of a transposed convolution, in int32), `DepthToSpace`, and
+ * the control inputs a SavedModel's outputs carry (an `Identity` waiting on a `NoOp` of constants).
+ */
+const SHAPE_WEIGHTS: W[] = [
+  { name: 'i0', shape: [1], dtype: 'int32', data: [0] },
+  { name: 'i1', shape: [1], dtype: 'int32', data: [1] },
+  { name: 'i2', shape: [1], dtype: 'int32', data: [2] },
+  { name: 'i3', shape: [1], dtype: 'int32', data: [3] },
+  { name: 'two', shape: [], dtype: 'int32', data: [2] },
+  { name: 'minus1', shape: [], dtype: 'int32', data: [-1] },
+  { name: 'four', shape: [1], dtype: 'int32', data: [4] },
+  { name: 'kt', shape: [2, 2, 4, 2], dtype: 'float32', data: wave(32, 6) },
+  { name: 'kc', shape: [1, 1, 2, 8], dtype: 'float32', data: wave(16, 5) },
+];
+
+const slice = (name: string, from: string, begin: string, end: string) => ({
+  name,
+  op: 'StridedSlice',
+  input: [from, begin, end, 'i1'],
+  attr: { T: I32, Index: I32, shrink_axis_mask: { i: '1' } },
+});
+
+const SHAPE_NODES = [
+  { name: 'noop', op: 'NoOp', input: ['^kt', '^kc'] },
+  {
+    name: 'c',
+    op: 'Conv2D',
+    input: ['x', 'kc'],
+    attr: {
+      T,
+      strides: ints([1, 1, 1, 1]),
+      padding: { s: b64('VALID') },
+      data_format: { s: b64('NHWC') },
+      dilations: ints([1, 1, 1, 1]),
+    },
+  },
+  { name: 'sh', op: 'Shape', input: ['ds'], attr: { T, out_type: I32 } },
+  slice('n', 'sh', 'i0', 'i1'),
+  slice('h', 'sh', 'i1', 'i2'),
+  slice('w', 'sh', 'i2', 'i3'),
+  { name: 'h2', op: 'Mul', input: ['h', 'two'], attr: { T: I32 } },
+  { name: 'w2', op: 'Mul', input: ['w', 'two'], attr: { T: I32 } },
+  // The last entry is a [1] among scalars: the executor reshapes it to the first one's shape.
+  { name: 'size', op: 'Pack', input: ['n', 'h2', 'w2', 'four'], attr: { T: I32, N: { i: '4' }, axis: { i: '0' } } },
+  {
+    name: 'up',
+    op: 'Conv2DBackpropInput',
+    input: ['size', 'kt', 'ds'],
+    attr: {
+      T,
+      strides: ints([1, 2, 2, 1]),
+      padding: { s: b64('SAME') },
+      data_format: { s: b64('NHWC') },
+      dilations: ints([1, 1, 1, 1]),
+    },
+  },
+  {
+    name: 'ds',
+    op: 'DepthToSpace',
+    input: ['c'],
+    attr: { T, block_size: { i: '2' }, data_format: { s: b64('NHWC') } },
+  },
+  { name: 'rows', op: 'Pack', input: ['n', 'minus1', 'two'], attr: { T: I32, N: { i: '3' }, axis: { i: '0' } } },
+  { name: 'flat', op: 'Reshape', input: ['ds', 'rows'], attr: { T, Tshape: I32 } },
+  { name: 'out', op: 'Identity', input: ['flat', '^noop'], attr: { T } },
+];
+
+describe("a plan of shape chains, DepthToSpace and a SavedModel's control inputs", () => {
+  const names = SHAPE_NODES.filter((n) => n.op !== 'NoOp').map((n) => n.name);
+
+  it('gives every node as TF.js runs the graph, bit for bit, int32 shapes included', async () => {
+    const model = await graph(SHAPE_NODES, SHAPE_WEIGHTS);
+    const plan = compilePlan(model, 'x', names);
+    expect(plan).not.toBeNull();
+    const x = tf.tensor4d(wave(3 * 81 * 2, 3), [3, 9, 9, 2]);
+    // The executor reads a computed shape synchronously, which WebGPU in Node.js can do for tensors kept on the CPU:
+    // as by default, small integer operations run there (the suite turns that off to run the shaders).
+    if (BACKEND === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', true);
+    let ours: tf.Tensor[];
+    let theirs: tf.Tensor[];
+    try {
+      ours = (plan as NonNullable<typeof plan>)(x);
+      theirs = executed(model, 'x', x, names);
+    } finally {
+      if (BACKEND === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
+    }
+    const at = (n: string) => ours[names.indexOf(n)];
+    expect([at('ds').shape, at('up').shape, at('out').shape]).toEqual([
+      [3, 18, 18, 2],
+      [3, 36, 36, 4],
+      [3, 324, 2],
+    ]);
+    expect([at('size').dtype, Array.from(await at('size').data())]).toEqual(['int32', [3, 36, 36, 4]]);
+    await expectSameOrClose(ours, theirs, names);
+    tf.dispose([...ours, ...theirs, x]);
+    model.dispose();
+  });
+
+  const withInput = (name: string, input: string[]) => SHAPE_NODES.map((n) => (n.name === name ? { ...n, input } : n));
+  const REFUSED: [string, object[]][] = [
+    ['a control input on an operation other than Identity', withInput('flat', ['ds', 'rows', '^noop'])],
+    ['a control input from a computed node', withInput('out', ['flat', '^c'])],
+    ['a NoOp that waits on a computed node', withInput('noop', ['^kt', '^c'])],
+  ];
+  for (const [what, nodes] of REFUSED) {
+    it(`makes no plan for ${what}`, async () => {
+      const model = await graph(nodes, SHAPE_WEIGHTS);
+      expect(compilePlan(model, 'x', ['out'])).toBeNull();
+      model.dispose();
+    });
+  }
 });
 
 describe('a plan of other operations', () => {
