@@ -18,12 +18,12 @@ import { type GraphDefAttr, type GraphDefNode, graphDefNodes, inputNodeName } fr
 /** A compiled forward pass: the requested nodes' tensors for a fed input, in the order asked. */
 export type Plan = (input: tf.Tensor) => tf.Tensor[];
 
-/** One operation of a step, from its inputs' tensors. */
-type Op = (xs: tf.Tensor[]) => tf.Tensor;
+/** One operation of a step, from its inputs' tensors: one tensor, or several for an operation with several outputs. */
+type Op = (xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 
 interface Step {
-  /** The slot the result goes to. */
-  out: number;
+  /** The slots the results go to, one for each of the operation's outputs. */
+  outs: number[];
   /** The slots of the inputs (constants are resolved into `op`). */
   ins: number[];
   op: Op;
@@ -139,13 +139,25 @@ const BINARY = new Map<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor>([
   ['Maximum', tf.maximum],
   ['Minimum', tf.minimum],
   ['Prelu', tf.prelu],
+  ['FloorDiv', tf.floorDiv],
+  ['SquaredDifference', tf.squaredDifference],
 ]);
 
 /**
  * The operations a plan also runs on int32 tensors: those of the chains that read a tensor's shape and make another
- * shape of it (`Shape`, a slice, a product, `Pack`) for a `Reshape` or a transposed convolution.
+ * shape of it (`Shape`, a slice, a product, `Pack`) for a `Reshape` or a transposed convolution, and those that turn
+ * the position of a heat map's peak into indices (`ArgMax`, a floor division, `Pack`) for a `GatherNd`.
  */
-const INT32_OPS: ReadonlySet<string> = new Set(['StridedSlice', 'Pack', 'Mul', 'Add', 'AddV2', 'Sub', 'ConcatV2']);
+const INT32_OPS: ReadonlySet<string> = new Set([
+  ...['StridedSlice', 'Pack', 'Unpack', 'ConcatV2', 'Reshape', 'ExpandDims', 'Squeeze', 'Identity'],
+  ...['Mul', 'Add', 'AddV2', 'Sub', 'FloorDiv'],
+]);
+
+/** The dtypes a plan's `Cast` gives and takes, by TensorFlow's name. */
+const CAST_TYPES = new Map<string, 'float32' | 'int32'>([
+  ['DT_FLOAT', 'float32'],
+  ['DT_INT32', 'int32'],
+]);
 
 /** A tensor's values as numbers, read synchronously, as TF.js's executor reads an operation's number arguments. */
 const numbers = (x: tf.Tensor) => Array.from(x.dataSync() as ArrayLike<number>);
@@ -162,7 +174,7 @@ function makeOp(
   k: (i: number) => number[],
   isConstant: (i: number) => boolean,
   n: number,
-): { op: Op; tensorInputs: number[] } {
+): { op: Op; tensorInputs: number[]; outputs?: number } {
   const t = node.attr?.T?.type;
   if (t !== undefined && t !== 'DT_FLOAT' && !(t === 'DT_INT32' && INT32_OPS.has(node.op))) {
     throw new Unsupported(`T ${t}`);
@@ -268,6 +280,38 @@ function makeOp(
         });
       return { op, tensorInputs: Array.from({ length: n }, (_, i) => i) };
     }
+    case 'Cast': {
+      const to = CAST_TYPES.get(node.attr?.DstT?.type ?? '');
+      if (!to || !CAST_TYPES.has(node.attr?.SrcT?.type ?? '')) throw new Unsupported('Cast');
+      return { op: (xs) => tf.cast(xs[0], to), tensorInputs: [0] };
+    }
+    case 'ArgMax': {
+      // TF.js gives int32 for either output type.
+      const out = node.attr?.output_type?.type;
+      if (out !== undefined && out !== 'DT_INT32' && out !== 'DT_INT64') throw new Unsupported(`output_type ${out}`);
+      const [axis] = k(1);
+      return { op: (xs) => tf.argMax(xs[0], axis), tensorInputs: [0] };
+    }
+    case 'GatherNd': {
+      const params = node.attr?.Tparams?.type;
+      if ((params !== 'DT_FLOAT' && params !== 'DT_INT32') || node.attr?.Tindices?.type !== 'DT_INT32') {
+        throw new Unsupported('GatherNd types');
+      }
+      return { op: (xs) => tf.gatherND(xs[0], xs[1]), tensorInputs: [0, 1] };
+    }
+    case 'Unpack': {
+      const num = Number(need(node.attr?.num?.i, 'num'));
+      const axis = Number(node.attr?.axis?.i ?? 0);
+      const op: Op = (xs) => {
+        const parts = tf.unstack(xs[0], axis);
+        if (parts.length !== num) {
+          tf.dispose(parts);
+          throw new Error(`the graph's node '${node.name}' unstacks ${parts.length} tensors where it declares ${num}`);
+        }
+        return parts;
+      };
+      return { op, tensorInputs: [0], outputs: num };
+    }
     case 'DepthToSpace': {
       nhwc(node);
       const block = Number(need(node.attr?.block_size?.i, 'block_size'));
@@ -360,11 +404,15 @@ function makeOp(
   }
 }
 
-/** A node name from an input reference (`name` or `name:0`); null for a control input or another output index. */
-function inputNode(ref: string): string | null {
+/**
+ * The tensor an input reference names (`name`, `name:0`, `name:1`…): its node, and its key among a plan's slots (the
+ * node's name for its first output, `name:k` for output k); null for a control input.
+ */
+function tensorRef(ref: string): { node: string; key: string } | null {
   if (ref.startsWith('^')) return null;
   const m = /^(.*?)(?::(\d+))?$/.exec(ref) as RegExpExecArray;
-  return m[2] === undefined || m[2] === '0' ? m[1] : null;
+  const index = Number(m[2] ?? 0);
+  return { node: m[1], key: index === 0 ? m[1] : `${m[1]}:${index}` };
 }
 
 /**
@@ -399,7 +447,10 @@ export function compilePlan(model: GraphModel, inputName: string, outputs: reado
     values[0] = input;
     for (const s of list) {
       const xs = s.ins.map((slot) => values[slot] as tf.Tensor);
-      values[s.out] = s.op(xs);
+      const made = s.op(xs);
+      s.outs.forEach((slot, i) => {
+        values[slot] = Array.isArray(made) ? made[i] : made;
+      });
       for (const slot of s.free) {
         (values[slot] as tf.Tensor).dispose();
         values[slot] = undefined;
@@ -430,9 +481,12 @@ export function measureByPlan(
   values[0] = input;
   try {
     for (const s of list) {
-      const out = s.op(s.ins.map((slot) => values[slot] as tf.Tensor));
-      shapes[s.out] = out.shape;
-      values[s.out] = out;
+      const made = s.op(s.ins.map((slot) => values[slot] as tf.Tensor));
+      s.outs.forEach((slot, i) => {
+        const out = Array.isArray(made) ? made[i] : made;
+        shapes[slot] = out.shape;
+        values[slot] = out;
+      });
       for (const slot of s.free) {
         if (slot !== 0) (values[slot] as tf.Tensor).dispose();
         values[slot] = undefined;
@@ -501,7 +555,7 @@ function compile(
     while (stack.length > 0) {
       const top = stack[stack.length - 1];
       if (top.next < top.inputs.length) {
-        enter(need(inputNode(top.inputs[top.next++]), 'input form'));
+        enter(need(tensorRef(top.inputs[top.next++]), 'input form').node);
       } else {
         stack.pop();
         state.set(top.node.name, 'done');
@@ -509,9 +563,10 @@ function compile(
       }
     }
   };
-  for (const o of outputs) visit(need(inputNode(o), 'output form'));
+  for (const o of outputs) visit(need(tensorRef(o), 'output form').node);
 
-  // Slot 0 is the fed input; every other non-constant node gets a slot. An Identity shares its input's slot.
+  // Slot 0 is the fed input; every output of every other non-constant node gets a slot (keyed as `tensorRef` keys
+  // them). An Identity shares its input's slot.
   const slotOf = new Map<string, number>([[inputName, 0]]);
   let slots = 1;
   const steps: Step[] = [];
@@ -524,7 +579,7 @@ function compile(
       if (!constant(node.name)) throw new Unsupported(`constant ${node.name}`);
       continue;
     }
-    const refs = dataInputs(node, byName).map((r) => need(inputNode(r), 'input form'));
+    const refs = dataInputs(node, byName).map((r) => need(tensorRef(r), 'input form').key);
     // Small constant inputs (axes, paddings) are read once here, as the executor reads them on every call.
     const k = (i: number) => {
       const c = need(constant(refs[i] ?? ''), 'constant input');
@@ -532,7 +587,7 @@ function compile(
       return numbers(c);
     };
     const isConstant = (i: number) => !slotOf.has(refs[i] ?? '') && constant(refs[i] ?? '') !== undefined;
-    const { op, tensorInputs } = makeOp(node, k, isConstant, refs.length);
+    const { op, tensorInputs, outputs: count = 1 } = makeOp(node, k, isConstant, refs.length);
     if (node.op === 'Identity') {
       const from = refs[0];
       if (slotOf.has(from)) slotOf.set(node.name, slotOf.get(from) as number);
@@ -552,19 +607,21 @@ function compile(
         consts.push(need(constant(ref), `input ${ref}`));
       }
     }
-    const out = slots++;
-    slotOf.set(node.name, out);
+    const outs = Array.from({ length: count }, (_, i) => {
+      slotOf.set(i === 0 ? node.name : `${node.name}:${i}`, slots);
+      return slots++;
+    });
     const bound: Op = consts.every((c) => c === null) ? op : (xs) => op(consts.map((c, i) => c ?? xs[i]));
-    steps.push({ out, ins, op: bound, free: [] });
+    steps.push({ outs, ins, op: bound, free: [] });
   }
 
   // Free each intermediate slot after the last step that reads it (or, when outputs are not kept, after the step that
   // makes it if none does), unless an output needs it. The input, slot 0, is the caller's.
-  const outSlots = outputs.map((o) => need(slotOf.get(need(inputNode(o), 'output')), `output ${o}`));
+  const outSlots = outputs.map((o) => need(slotOf.get(need(tensorRef(o), 'output').key), `output ${o}`));
   const kept = new Set(keepOutputs ? [0, ...outSlots] : [0]);
   const last = new Map<number, number>();
   steps.forEach((s, i) => {
-    last.set(s.out, i);
+    for (const slot of s.outs) last.set(slot, i);
     for (const slot of s.ins) if (slot >= 0) last.set(slot, i);
   });
   for (const [slot, i] of last) if (!kept.has(slot)) steps[i].free.push(slot);

@@ -1,7 +1,7 @@
 /**
  * A graph model's forward pass by a plan made once (`net/graphPlan.ts`) against TF.js's own graph executor, on every
- * backend: the same numbers bit for bit for every SqueezeNet layer, every node of a converted MobileNetV2 and of seven
- * face and hand graphs from npm, and small graphs of the other operations a plan covers (int32 shape chains and a
+ * backend: the same numbers bit for bit for every SqueezeNet layer, every node of a converted MobileNetV2, of seven
+ * face and hand graphs and of MoveNet from npm, and small graphs of the other operations a plan covers (int32 shape chains and a
  * SavedModel's control inputs among them); intermediate tensors freed
  * as the pass goes; no plan (TF.js's executor instead) for a graph with anything a plan does not cover.
  */
@@ -208,6 +208,31 @@ describe("plans of @vladmandic/human's face and hand graphs", () => {
       model.dispose();
     });
   }
+});
+
+describe("a plan of @vladmandic/human's MoveNet Lightning, keypoint decoding included", () => {
+  // After its heat maps the graph finds each keypoint's peak (ArgMax, an integer floor division, Pack), reads the
+  // offsets there (GatherNd), unstacks them (a node of two outputs, the second read as 'unstack_1:1') and casts
+  // between int32 and float32; its input is int32 pixels.
+  it('gives every operation node bit for bit, on a face', async () => {
+    const model = await humanGraph('movenet-lightning');
+    const input = model.inputs[0];
+    const names = (graphDefNodes(model) ?? [])
+      .filter((n) => n.op !== 'Const' && n.op !== 'Placeholder')
+      .map((n) => n.name);
+    const plan = compilePlan(model, input.name, names);
+    expect(plan).not.toBeNull();
+    const face = readSharedPng('face.png');
+    const x = tf.tidy(() =>
+      tf.cast(tf.round(tf.image.resizeBilinear(tf.expandDims(face, 0) as tf.Tensor4D, [192, 192])), 'int32'),
+    );
+    const ours = (plan as NonNullable<typeof plan>)(x);
+    const theirs = executed(model, input.name, x, names);
+    expect(ours[names.length - 1].shape).toEqual([1, 1, 17, 3]);
+    await expectSameOrClose(ours, theirs, names);
+    tf.dispose([...ours, ...theirs, x, face]);
+    model.dispose();
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -599,6 +624,66 @@ describe("a plan of shape chains, DepthToSpace and a SavedModel's control inputs
       model.dispose();
     });
   }
+});
+
+/**
+ * Keypoint decoding as MoveNet writes it: the peak of each image (ArgMax), its row and column (an integer floor
+ * division and a product), packed with the image's index into the indices of a GatherNd, whose result is unstacked
+ * into two outputs; casts both ways and a squared difference.
+ */
+const PEAK_WEIGHTS: W[] = [
+  { name: 'flat', shape: [2], dtype: 'int32', data: [3, -1] },
+  { name: 'axis1', shape: [], dtype: 'int32', data: [1] },
+  { name: 'rowSize', shape: [], dtype: 'int32', data: [18] },
+  { name: 'two', shape: [], dtype: 'int32', data: [2] },
+  { name: 'images', shape: [3], dtype: 'int32', data: [0, 1, 2] },
+];
+
+const PEAK_NODES = [
+  { name: 'f', op: 'Reshape', input: ['x', 'flat'], attr: { T, Tshape: I32 } },
+  { name: 'am', op: 'ArgMax', input: ['f', 'axis1'], attr: { T, Tidx: I32, output_type: I32 } },
+  { name: 'row', op: 'FloorDiv', input: ['am', 'rowSize'], attr: { T: I32 } },
+  { name: 'start', op: 'Mul', input: ['row', 'rowSize'], attr: { T: I32 } },
+  { name: 'rest', op: 'Sub', input: ['am', 'start'], attr: { T: I32 } },
+  { name: 'col', op: 'FloorDiv', input: ['rest', 'two'], attr: { T: I32 } },
+  { name: 'idx', op: 'Pack', input: ['images', 'row', 'col'], attr: { T: I32, N: { i: '3' }, axis: { i: '1' } } },
+  { name: 'g', op: 'GatherNd', input: ['x', 'idx'], attr: { Tparams: T, Tindices: I32 } },
+  { name: 'un', op: 'Unpack', input: ['g'], attr: { T, num: { i: '2' }, axis: { i: '1' } } },
+  { name: 'cf', op: 'Cast', input: ['row'], attr: { SrcT: I32, DstT: T, Truncate: { b: false } } },
+  { name: 'sd', op: 'SquaredDifference', input: ['un:1', 'cf'], attr: { T } },
+  { name: 'ci', op: 'Cast', input: ['un'], attr: { SrcT: T, DstT: I32 } },
+];
+
+describe("a plan of keypoint decoding: ArgMax, GatherNd, a node's second output, casts", () => {
+  const names = [...PEAK_NODES.map((n) => n.name), 'un:1'];
+
+  it('gives every node and output as TF.js runs the graph, bit for bit', async () => {
+    const model = await graph(PEAK_NODES, PEAK_WEIGHTS);
+    const plan = compilePlan(model, 'x', names);
+    expect(plan).not.toBeNull();
+    const x = tf.tensor4d(wave(3 * 81 * 2, 11), [3, 9, 9, 2]);
+    const ours = (plan as NonNullable<typeof plan>)(x);
+    const theirs = executed(model, 'x', x, names);
+    const at = (n: string) => ours[names.indexOf(n)];
+    expect([at('idx').shape, at('g').shape, at('un').shape, at('un:1').shape]).toEqual([[3, 3], [3, 2], [3], [3]]);
+    expect([at('am').dtype, at('cf').dtype, at('ci').dtype]).toEqual(['int32', 'float32', 'int32']);
+    await expectSame(ours, theirs, names);
+    tf.dispose([...ours, ...theirs, x]);
+    model.dispose();
+  });
+
+  it('makes no plan for an output past the ones a node declares, or a cast to another dtype', async () => {
+    const model = await graph(PEAK_NODES, PEAK_WEIGHTS);
+    expect(compilePlan(model, 'x', ['un:2'])).toBeNull();
+    expect(compilePlan(model, 'x', ['am:1'])).toBeNull();
+    model.dispose();
+    const toBool = PEAK_NODES.map((n) =>
+      n.name === 'ci' ? { ...n, attr: { SrcT: T, DstT: { type: 'DT_BOOL' } } } : n,
+    );
+    const other = await graph(toBool, PEAK_WEIGHTS);
+    expect(compilePlan(other, 'x', ['ci'])).toBeNull();
+    other.dispose();
+  });
 });
 
 describe('a plan of other operations', () => {
