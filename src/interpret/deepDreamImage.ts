@@ -18,7 +18,7 @@ import {
 import { inputGradient, segment } from '../net/differentiable.js';
 import { type LayerRef, resolveLayer, resolveTarget } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
-import { assertFiniteAsync, assertNoNaNLearnables, nonFiniteOutputError } from '../net/nonFinite.js';
+import { assertFiniteAsync, assertNoNaNLearnablesAsync, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 
 /** Options of {@link deepDreamImage}, MATLAB's name-value arguments in camelCase. */
@@ -206,7 +206,7 @@ export async function deepDreamImage(
   const seg = segment(network, null, name);
   // So would NaN in the learnables of a layer on the way (which some backends turn into finite numbers).
   const onTheWay = new Set(seg.layers.map((l) => l.name));
-  assertNoNaNLearnables(FN, network, 'answer', (l) => onTheWay.has(l));
+  await assertNoNaNLearnablesAsync(FN, network, (l) => onTheWay.has(l));
   const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
   const norm = network.normalization;
   const mean = norm.type === 'zerocenter' ? [...norm.mean] : Array(C).fill(127.5);

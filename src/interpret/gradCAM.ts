@@ -20,7 +20,7 @@ import {
   runGraph,
 } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
-import { assertFiniteAsync, assertNoNaNLearnables, nonFiniteOutputError } from '../net/nonFinite.js';
+import { assertFiniteAsync, assertNoNaNLearnablesAsync, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { LayerInfo, Network } from '../net/types.js';
 
 /** Options of {@link gradCAM}, MATLAB's name-value arguments in camelCase. */
@@ -180,7 +180,7 @@ export async function gradCAM(
         `${FN}: expected 'options.reductionLayer' to give one score per class (${classCount(network)} values), got '${reduction}' ([${rShape.join(', ')}]); reduce its output to one score per image with 'options.reductionFcn'`,
       );
     }
-    assertNoNaNLearnables(FN, network, 'answer');
+    await assertNoNaNLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x);
 
     const cam = (layer: string) => camAt(FN, t, x, layer, reduction, cls, opts.reductionFcn, upsampling, [h, w]);

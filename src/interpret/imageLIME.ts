@@ -8,7 +8,12 @@ import { assertElements } from '../internal/limits.js';
 import { assertFinite, assertInteger, assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
 import { resolveClass } from '../net/classes.js';
 import { assertLargeEnough, classScores, floatBatch, imageArg, miniBatchFor, resolveTarget } from '../net/graph.js';
-import { assertFiniteAsync, assertNoNaNLearnables, countNonFinite, nonFiniteOutputError } from '../net/nonFinite.js';
+import {
+  assertFiniteAsync,
+  assertNoNaNLearnablesAsync,
+  countNonFinite,
+  nonFiniteOutputError,
+} from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 import {
   gridSegmentation,
@@ -158,7 +163,7 @@ export async function imageLIME(
     assertSamples(numSamples, numFeatures);
     assertLargeEnough(FN, t, [output], x, batch);
     throwIfAborted(FN, signal);
-    assertNoNaNLearnables(FN, network, 'answer');
+    await assertNoNaNLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x);
 
     // Features, on the host.

@@ -25,7 +25,12 @@ import {
   miniBatchFor,
   resolveTarget,
 } from '../net/graph.js';
-import { assertFiniteAsync, assertNoNaNLearnables, countNonFinite, nonFiniteOutputError } from '../net/nonFinite.js';
+import {
+  assertFiniteAsync,
+  assertNoNaNLearnablesAsync,
+  countNonFinite,
+  nonFiniteOutputError,
+} from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 
 /** Options of {@link occlusionSensitivity}, MATLAB's name-value arguments in camelCase. */
@@ -200,7 +205,7 @@ export async function occlusionSensitivity(
     assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');
     assertLargeEnough(FN, t, [output], x, batch);
     throwIfAborted(FN, signal);
-    assertNoNaNLearnables(FN, network, 'answer');
+    await assertNoNaNLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x);
 
     // The image as float32 [1, H, W, C], and the fill value per channel.

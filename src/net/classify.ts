@@ -6,7 +6,7 @@ import { assertInteger, assertOptions, rangeError, typeError } from '../internal
 import { assertClassifier, classCount } from './classes.js';
 import { imageArg, imageRun, resolveTarget, runGraph } from './graph.js';
 import { engineOf } from './network.js';
-import { assertFiniteAsync, assertNoNaNLearnables, countNonFinite, nonFiniteOutputError } from './nonFinite.js';
+import { assertFiniteAsync, assertNoNaNLearnablesAsync, countNonFinite, nonFiniteOutputError } from './nonFinite.js';
 import type { Network } from './types.js';
 
 /** One class of {@link classify}'s answer. */
@@ -125,7 +125,7 @@ export async function classify(
     }
     // Non-finite pixels: checked here with an asynchronous read-back, so that every backend (WebGPU included, where
     // activations cannot check synchronously) gives the same error rather than NaN scores.
-    assertNoNaNLearnables(FN, network, 'answer');
+    await assertNoNaNLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x);
     const resizeTo = opts.resize ? t.resizeTo : null;
     const [probs] = runGraph(FN, t, x, [output], { resizeTo, poisonNonFinite: true });

@@ -197,8 +197,23 @@ interface NaNLearnable {
   size: number;
 }
 
-/** Per network, the learnables that hold NaN (in the table's order), as {@link scanLearnables} found them. */
-const nanLearnables = new WeakMap<Network, readonly NaNLearnable[]>();
+/**
+ * Per network, what {@link scanLearnables} found: the learnables that hold NaN (in the table's order), and the
+ * identity of each float32 learnable it read, to tell when they have been replaced since.
+ */
+const scans = new WeakMap<Network, { bad: readonly NaNLearnable[]; ids: readonly object[] }>();
+
+/** A network's float32 learnables, layer by layer, as the network holds them (no copies). */
+function floatLearnables(net: Network): { layer: Network['layers'][number]; name: string; w: tf.Tensor }[] {
+  const engine = engineOf(net);
+  const found: { layer: Network['layers'][number]; name: string; w: tf.Tensor }[] = [];
+  for (const layer of net.layers) {
+    for (const [name, w] of Object.entries(engine.learnables(layer))) {
+      if (w.dtype === 'float32' && !w.isDisposed) found.push({ layer, name, w });
+    }
+  }
+  return found;
+}
 
 /**
  * Reads once, when a network is made, whether any of its float32 learnables holds NaN (one read-back for all of them:
@@ -208,13 +223,7 @@ const nanLearnables = new WeakMap<Network, readonly NaNLearnable[]>();
  * convolution with a fused ReLU gives 0 on wasm), so its scores would look sound. Returns `net`.
  */
 export async function scanLearnables(net: Network): Promise<Network> {
-  const engine = engineOf(net);
-  const found: { layer: Network['layers'][number]; name: string; w: tf.Tensor }[] = [];
-  for (const layer of net.layers) {
-    for (const [name, w] of Object.entries(engine.learnables(layer))) {
-      if (w.dtype === 'float32' && !w.isDisposed) found.push({ layer, name, w });
-    }
-  }
+  const found = floatLearnables(net);
   const bad: NaNLearnable[] = [];
   // A tensor's sum is NaN when it holds NaN (or both infinities): one reduction each, nothing as large as a weight.
   const sums = found.length > 0 ? tf.tidy(() => tf.stack(found.map(({ w }) => tf.sum(w)))) : null;
@@ -230,12 +239,25 @@ export async function scanLearnables(net: Network): Promise<Network> {
         bad.push({ layer: found[i].layer, name: found[i].name, count: values[j], size: found[i].w.size });
     });
   }
-  nanLearnables.set(net, bad);
+  scans.set(net, { bad, ids: found.map(({ w }) => w.dataId) });
   return net;
 }
 
 /**
- * Refuses a network whose learnables hold NaN (as found when it was made), where `needs` (a layer name) says the
+ * Scans the network's learnables again ({@link scanLearnables}) where they are not the tensors last scanned: a Keras
+ * model's `setWeights`, or training it (`fit`), gives its variables new values after the network was made. Comparing
+ * costs a lookup per learnable; the scan, one read-back, happens only after such a change.
+ */
+export async function rescanChangedLearnables(net: Network): Promise<void> {
+  const scan = scans.get(net);
+  const now = floatLearnables(net);
+  if (scan && now.length === scan.ids.length && now.every(({ w }, i) => w.dataId === scan.ids[i])) return;
+  await scanLearnables(net);
+}
+
+/**
+ * Refuses a network whose learnables hold NaN (as found when it was made, or when {@link rescanChangedLearnables}
+ * last saw them change), where `needs` (a layer name) says the
  * result is computed from that layer (every layer, without it): `what` is `'answer'` for the functions that rank or
  * explain its scores, on every backend; `'activations'` for activations, only on a backend that does not keep NaN (all
  * but cpu).
@@ -248,7 +270,7 @@ export function assertNoNaNLearnables(
   needs?: (layer: string) => boolean,
 ): void {
   // The first that the result is computed from.
-  const bad = nanLearnables.get(net)?.find((b) => !needs || needs(b.layer.name));
+  const bad = scans.get(net)?.bad.find((b) => !needs || needs(b.layer.name));
   if (!bad) return;
   const holds =
     `the layer '${bad.layer.name}' (index ${bad.layer.index}) holds NaN in its ${bad.name} ` +
@@ -266,6 +288,19 @@ export function assertNoNaNLearnables(
     `${fn}: ${holds}, and the ${backend} backend turns NaN into finite numbers in places (a fused ReLU gives 0), so ` +
       "these activations would not be what the network computes; the cpu backend keeps NaN: initBackend({ backend: 'cpu' })",
   );
+}
+
+/**
+ * {@link assertNoNaNLearnables} for the functions that rank or explain a network's scores (`'answer'`), after scanning
+ * again the learnables that changed since the last scan ({@link rescanChangedLearnables}).
+ */
+export async function assertNoNaNLearnablesAsync(
+  fn: string,
+  net: Network,
+  needs?: (layer: string) => boolean,
+): Promise<void> {
+  await rescanChangedLearnables(net);
+  assertNoNaNLearnables(fn, net, 'answer', needs);
 }
 
 /** How many of `values` are NaN or ±Infinity. */

@@ -1,7 +1,8 @@
 /**
  * A network that computes NaN or Infinity from finite pixels (a weight file holding NaN, weights so large that a sum
  * overflows float32): every function that ranks or explains its scores refuses it, naming the layer where there is
- * one, rather than ranking NaN scores in index order or drawing a map of nothing.
+ * one, rather than ranking NaN scores in index order or drawing a map of nothing; NaN put into a Keras model's weights
+ * after it was made a network is seen too.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -113,14 +114,15 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
     await expectThrowsNoLeak(() => deepDreamImage(infinite, 'gap', 0, options), Error, dream + named);
   });
 
+  const held = "the layer 'c1' (index 1) holds NaN in its Weights (108 of 108 values)";
+  const refusal = (fn: string) =>
+    `${fn}: ${held}: such a network computes NaN, of which no score or map can be made, and the wasm, WebGL and ` +
+    'WebGPU backends turn NaN into finite numbers in places (a fused ReLU gives 0), so its scores would look ' +
+    'sound; fix or retrain the model, and see where the NaN goes with activations on the cpu backend';
+
   it('refuses a network whose learnables hold NaN before any work, on every backend, naming the tensor', async () => {
     // Found when the network was made. On wasm a converted graph's convolution with a fused ReLU turns NaN into 0,
     // and such a network gave confident scores there.
-    const held = "the layer 'c1' (index 1) holds NaN in its Weights (108 of 108 values)";
-    const refusal = (fn: string) =>
-      `${fn}: ${held}: such a network computes NaN, of which no score or map can be made, and the wasm, WebGL and ` +
-      'WebGPU backends turn NaN into finite numbers in places (a fused ReLU gives 0), so its scores would look ' +
-      'sound; fix or retrain the model, and see where the NaN goes with activations on the cpu backend';
     await expectThrowsNoLeak(() => classify(poisoned, img, 3), Error, refusal('classify'));
     const small = { maskSize: 8, stride: 4 };
     await expectThrowsNoLeak(
@@ -150,6 +152,31 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
     const input = activations(poisoned, img, 0);
     expect(input.shape).toEqual([16, 16, 3]);
     input.dispose();
+  });
+
+  it('sees NaN put into a Keras model after it was made a network (setWeights, or training that diverged)', async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, name: 'c1', activation: 'relu' }),
+        tfl.layers.globalAveragePooling2d({ name: 'gap' }),
+        tfl.layers.dense({ units: 3, name: 'fc', activation: 'softmax' }),
+      ],
+    });
+    const net = await toNetwork(model, { normalization: 'none', classNames: ['a', 'b', 'c'] });
+    const c1 = model.getLayer('c1');
+    const setKernel = (v: number) => {
+      const kernel = tf.fill(c1.getWeights()[0].shape, v);
+      c1.setWeights([kernel, c1.getWeights()[1]]);
+      kernel.dispose();
+    };
+    expect(await classify(net, img, 3)).toHaveLength(3);
+    setKernel(Number.NaN);
+    await expectThrowsNoLeak(() => classify(net, img, 3), Error, refusal('classify'));
+    await expectThrowsNoLeak(() => gradCAM(net, img, 0), Error, refusal('gradCAM'));
+    // Finite again: scanned again, and answered.
+    setKernel(0.01);
+    expect(await classify(net, img, 3)).toHaveLength(3);
+    net.dispose();
   });
 
   it('refuses activations by the NaN weights they are computed from, not by the first in the table', async () => {
