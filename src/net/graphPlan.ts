@@ -153,6 +153,9 @@ const INT32_OPS: ReadonlySet<string> = new Set([
   ...['Mul', 'Add', 'AddV2', 'Sub', 'FloorDiv'],
 ]);
 
+/** The most outputs a plan gives one node's slots; a node declaring more runs through the executor. */
+const MAX_OUTPUTS = 4096;
+
 /** The dtypes a plan's `Cast` gives and takes, by TensorFlow's name. */
 const CAST_TYPES = new Map<string, 'float32' | 'int32'>([
   ['DT_FLOAT', 'float32'],
@@ -300,7 +303,9 @@ function makeOp(
       return { op: (xs) => tf.gatherND(xs[0], xs[1]), tensorInputs: [0, 1] };
     }
     case 'Unpack': {
+      // The count a model file declares, before a slot is made for each: a damaged or hostile file may say 2^31.
       const num = Number(need(node.attr?.num?.i, 'num'));
+      if (!Number.isInteger(num) || num < 1 || num > MAX_OUTPUTS) throw new Unsupported('num');
       const axis = Number(node.attr?.axis?.i ?? 0);
       const op: Op = (xs) => {
         const parts = tf.unstack(xs[0], axis);

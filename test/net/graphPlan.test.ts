@@ -672,11 +672,18 @@ describe("a plan of keypoint decoding: ArgMax, GatherNd, a node's second output,
     model.dispose();
   });
 
-  it('makes no plan for an output past the ones a node declares, or a cast to another dtype', async () => {
+  it('makes no plan for an output past the ones a node declares, a count of outputs past 4096, or another cast', async () => {
     const model = await graph(PEAK_NODES, PEAK_WEIGHTS);
     expect(compilePlan(model, 'x', ['un:2'])).toBeNull();
     expect(compilePlan(model, 'x', ['am:1'])).toBeNull();
     model.dispose();
+    // A count of outputs past what any graph has (a damaged file): no plan, and no slot made for each.
+    for (const num of ['2147483647', '0', '-1']) {
+      const huge = PEAK_NODES.map((n) => (n.name === 'un' ? { ...n, attr: { ...n.attr, num: { i: num } } } : n));
+      const damaged = await graph(huge, PEAK_WEIGHTS);
+      expect(compilePlan(damaged, 'x', ['sd'])).toBeNull();
+      damaged.dispose();
+    }
     const toBool = PEAK_NODES.map((n) =>
       n.name === 'ci' ? { ...n, attr: { SrcT: T, DstT: { type: 'DT_BOOL' } } } : n,
     );
