@@ -19,15 +19,19 @@ import { activations } from '../../src/net/activations.js';
 import { BACKEND } from '../helpers/backend.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
-/** conv 3×3 (ReLU) → global average pooling → dense softmax over 3 classes, on 16×16 RGB; `c1`'s kernel all `w`. */
-async function classifier(w: number): Promise<Network> {
-  const model = tfl.sequential({
+/** conv 3×3 (ReLU) → global average pooling → dense softmax over 3 classes, on 16×16 RGB. */
+const threeClasses = () =>
+  tfl.sequential({
     layers: [
       tfl.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, name: 'c1', activation: 'relu' }),
       tfl.layers.globalAveragePooling2d({ name: 'gap' }),
       tfl.layers.dense({ units: 3, name: 'fc', activation: 'softmax' }),
     ],
   });
+
+/** {@link threeClasses} made a network, `c1`'s kernel all `w`. */
+async function classifier(w: number): Promise<Network> {
+  const model = threeClasses();
   // setWeights copies the values; getWeights gives the layer's own tensors, which stay.
   const c1 = model.getLayer('c1');
   const kernel = tf.fill(c1.getWeights()[0].shape, w);
@@ -155,13 +159,7 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
   });
 
   it('sees NaN put into a Keras model after it was made a network (setWeights, or training that diverged)', async () => {
-    const model = tfl.sequential({
-      layers: [
-        tfl.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, name: 'c1', activation: 'relu' }),
-        tfl.layers.globalAveragePooling2d({ name: 'gap' }),
-        tfl.layers.dense({ units: 3, name: 'fc', activation: 'softmax' }),
-      ],
-    });
+    const model = threeClasses();
     const net = await toNetwork(model, { normalization: 'none', classNames: ['a', 'b', 'c'] });
     const c1 = model.getLayer('c1');
     const setKernel = (v: number) => {
