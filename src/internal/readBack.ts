@@ -12,3 +12,12 @@ export async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
     t.dispose();
   }
 }
+
+/** {@link readAndDispose}, reading synchronously (`dataSync`: cpu, wasm and WebGL, not WebGPU in Node.js). */
+export function readAndDisposeSync(t: tf.Tensor): Float32Array {
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}

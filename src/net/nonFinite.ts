@@ -4,7 +4,7 @@
  * found once when the network is made. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readAndDispose } from '../internal/readBack.js';
+import { readAndDispose, readAndDisposeSync } from '../internal/readBack.js';
 import { getLimits } from '../internal/limits.js';
 import { assertOneOf } from '../internal/validate.js';
 import { engineOf } from './network.js';
@@ -224,23 +224,51 @@ function floatLearnables(net: Network): { layer: Network['layers'][number]; name
  */
 export async function scanLearnables(net: Network): Promise<Network> {
   const found = floatLearnables(net);
-  const bad: NaNLearnable[] = [];
-  // A tensor's sum is NaN when it holds NaN (or both infinities): one reduction each, nothing as large as a weight.
-  const sums = found.length > 0 ? tf.tidy(() => tf.stack(found.map(({ w }) => tf.sum(w)))) : null;
-  const flagged = sums ? Array.from(await readAndDispose(sums)).flatMap((v, i) => (Number.isNaN(v) ? [i] : [])) : [];
-  if (flagged.length > 0) {
-    // Those only: how many of their values are NaN, the one value not equal to itself.
-    const counts = tf.tidy(() =>
-      tf.stack(flagged.map((i) => tf.sum(tf.cast(tf.notEqual(found[i].w, found[i].w), 'float32')))),
-    );
-    const values = await readAndDispose(counts);
-    flagged.forEach((i, j) => {
-      if (values[j] > 0)
-        bad.push({ layer: found[i].layer, name: found[i].name, count: values[j], size: found[i].w.size });
-    });
-  }
-  scans.set(net, { bad, ids: found.map(({ w }) => w.dataId) });
+  const steps = nanLearnables(found);
+  let step = steps.next();
+  while (!step.done) step = steps.next(await readAndDispose(step.value));
+  scans.set(net, { bad: step.value, ids: found.map(({ w }) => w.dataId) });
   return net;
+}
+
+/** {@link scanLearnables}, reading synchronously. */
+function scanLearnablesSync(net: Network): void {
+  const found = floatLearnables(net);
+  const steps = nanLearnables(found);
+  let step = steps.next();
+  while (!step.done) step = steps.next(readAndDisposeSync(step.value));
+  scans.set(net, { bad: step.value, ids: found.map(({ w }) => w.dataId) });
+}
+
+/**
+ * The scan of {@link scanLearnables}, apart from how it reads: yields each tensor to read back (the caller frees it)
+ * and takes its values, then returns the learnables that hold NaN.
+ */
+function* nanLearnables(
+  found: readonly { layer: Network['layers'][number]; name: string; w: tf.Tensor }[],
+): Generator<tf.Tensor, NaNLearnable[], Float32Array> {
+  const bad: NaNLearnable[] = [];
+  if (found.length === 0) return bad;
+  // A tensor's sum is NaN when it holds NaN (or both infinities): one reduction each, nothing as large as a weight.
+  const sums = yield tf.tidy(() => tf.stack(found.map(({ w }) => tf.sum(w))));
+  const flagged = Array.from(sums).flatMap((v, i) => (Number.isNaN(v) ? [i] : []));
+  if (flagged.length === 0) return bad;
+  // Those only: how many of their values are NaN, the one value not equal to itself.
+  const counts = yield tf.tidy(() =>
+    tf.stack(flagged.map((i) => tf.sum(tf.cast(tf.notEqual(found[i].w, found[i].w), 'float32')))),
+  );
+  flagged.forEach((i, j) => {
+    if (counts[j] > 0)
+      bad.push({ layer: found[i].layer, name: found[i].name, count: counts[j], size: found[i].w.size });
+  });
+  return bad;
+}
+
+/** Whether the network's float32 learnables are the tensors last scanned (false where it was never scanned). */
+function scannedAsTheyAre(net: Network): boolean {
+  const scan = scans.get(net);
+  const now = floatLearnables(net);
+  return !!scan && now.length === scan.ids.length && now.every(({ w }, i) => w.dataId === scan.ids[i]);
 }
 
 /**
@@ -249,10 +277,7 @@ export async function scanLearnables(net: Network): Promise<Network> {
  * costs a lookup per learnable; the scan, one read-back, happens only after such a change.
  */
 export async function rescanChangedLearnables(net: Network): Promise<void> {
-  const scan = scans.get(net);
-  const now = floatLearnables(net);
-  if (scan && now.length === scan.ids.length && now.every(({ w }, i) => w.dataId === scan.ids[i])) return;
-  await scanLearnables(net);
+  if (!scannedAsTheyAre(net)) await scanLearnables(net);
 }
 
 /**
@@ -269,6 +294,13 @@ export function assertNoNaNLearnables(
   what: 'answer' | 'activations',
   needs?: (layer: string) => boolean,
 ): void {
+  const backend = tf.getBackend();
+  if (what === 'activations') {
+    // NaN stays NaN on cpu. Elsewhere, weights replaced since the last scan are read again where the backend can read
+    // synchronously (not WebGPU, whose activations go by the last scan until one of the methods reads them again).
+    if (backend === 'cpu') return;
+    if (!NO_SYNC_READ_BACKENDS.includes(backend) && !scannedAsTheyAre(net)) scanLearnablesSync(net);
+  }
   // The first that the result is computed from.
   const bad = scans.get(net)?.bad.find((b) => !needs || needs(b.layer.name));
   if (!bad) return;
@@ -282,8 +314,6 @@ export function assertNoNaNLearnables(
         'sound; fix or retrain the model, and see where the NaN goes with activations on the cpu backend',
     );
   }
-  const backend = tf.getBackend();
-  if (backend === 'cpu') return;
   throw new Error(
     `${fn}: ${holds}, and the ${backend} backend turns NaN into finite numbers in places (a fused ReLU gives 0), so ` +
       "these activations would not be what the network computes; the cpu backend keeps NaN: initBackend({ backend: 'cpu' })",
