@@ -1,7 +1,7 @@
 /**
  * The policy for images holding NaN or ±Infinity, in one place: which mode a backend gets, the synchronous and the
  * asynchronous check, and the message that names the first bad pixel; and for networks whose learnables hold NaN,
- * found once when the network is made. Not exported from the package.
+ * found when the network is made and again where its weights were replaced since. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readAndDispose, readAndDisposeSync } from '../internal/readBack.js';
@@ -216,11 +216,11 @@ function floatLearnables(net: Network): { layer: Network['layers'][number]; name
 }
 
 /**
- * Reads once, when a network is made, whether any of its float32 learnables holds NaN (one read-back for all of them:
- * a sum per tensor, NaN where it holds NaN; a second, of counts, only for those), and remembers them for
- * {@link assertNoNaNLearnables}. A model file holding NaN (a training run that diverged, a damaged file) makes a
- * network that computes NaN, which the wasm, WebGL and WebGPU backends turn into finite numbers in places (a
- * convolution with a fused ReLU gives 0 on wasm), so its scores would look sound. Returns `net`.
+ * Reads, when a network is made (and again where its weights were replaced), whether any of its float32 learnables
+ * holds NaN (one read-back for all of them: a sum per tensor, NaN where it holds NaN; a second, of counts, only for
+ * those), and remembers them for {@link assertNoNaNLearnables}. A model file holding NaN (a training run that diverged,
+ * a damaged file) makes a network that computes NaN, which the wasm, WebGL and WebGPU backends turn into finite numbers
+ * in places (a convolution with a fused ReLU gives 0 on wasm), so its scores would look sound. Returns `net`.
  */
 export async function scanLearnables(net: Network): Promise<Network> {
   const found = floatLearnables(net);
@@ -281,11 +281,11 @@ export async function rescanChangedLearnables(net: Network): Promise<void> {
 }
 
 /**
- * Refuses a network whose learnables hold NaN (as found when it was made, or when {@link rescanChangedLearnables}
- * last saw them change), where `needs` (a layer name) says the
- * result is computed from that layer (every layer, without it): `what` is `'answer'` for the functions that rank or
- * explain its scores, on every backend; `'activations'` for activations, only on a backend that does not keep NaN (all
- * but cpu).
+ * Refuses a network whose learnables hold NaN (as last scanned), where `needs` (a layer name) says the result is
+ * computed from that layer (every layer, without it): `what` is `'answer'` for the functions that rank or explain its
+ * scores, on every backend, which scan first what changed ({@link assertNoNaNLearnablesAsync}); `'activations'` for
+ * activations, only on a backend that does not keep NaN (all but cpu), scanning again synchronously what changed
+ * where the backend can read so.
  * @throws {Error} naming the layer, the tensor and how many of its values are NaN.
  */
 export function assertNoNaNLearnables(
