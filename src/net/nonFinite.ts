@@ -225,9 +225,10 @@ function floatLearnables(net: Network): { layer: Network['layers'][number]; name
 export async function scanLearnables(net: Network): Promise<Network> {
   const found = floatLearnables(net);
   const steps = nanLearnables(found);
+  // `done` is tested as a value, and `value` cast, for the JavaScript checks' non-strict settings, which narrow less.
   let step = steps.next();
-  while (!step.done) step = steps.next(await readAndDispose(step.value));
-  scans.set(net, { bad: step.value, ids: found.map(({ w }) => w.dataId) });
+  while (step.done !== true) step = steps.next(await readAndDispose(step.value as tf.Tensor));
+  scans.set(net, { bad: step.value as NaNLearnable[], ids: found.map(({ w }) => w.dataId) });
   return net;
 }
 
@@ -236,8 +237,8 @@ function scanLearnablesSync(net: Network): void {
   const found = floatLearnables(net);
   const steps = nanLearnables(found);
   let step = steps.next();
-  while (!step.done) step = steps.next(readAndDisposeSync(step.value));
-  scans.set(net, { bad: step.value, ids: found.map(({ w }) => w.dataId) });
+  while (step.done !== true) step = steps.next(readAndDisposeSync(step.value as tf.Tensor));
+  scans.set(net, { bad: step.value as NaNLearnable[], ids: found.map(({ w }) => w.dataId) });
 }
 
 /**
