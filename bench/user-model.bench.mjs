@@ -5,8 +5,14 @@
 // - one layer's activations: the library against the tfjs-layers sub-model route (tf.model({ inputs, outputs })),
 //   measured alternately in one run, and the ratio of the medians;
 // - "all layers of 32 images" (every layer up to out_relu, 96×96): the peak bytes in tensors (tf.profile's peakBytes)
-//   with miniBatchSize 32 (one pass) and 8.
+//   with miniBatchSize 32 (one pass) and 8;
+// - making a network of a converted graph (@vladmandic/human's): the peak bytes of its measuring pass, against TF.js's
+//   execute holding every node.
 // Figures only: nothing here fails on speed. Run: npm run build && node bench/user-model.bench.mjs [backend]
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, model as kerasModel } from '@tensorflow/tfjs-layers';
 import { activations, analyzeNetwork, initBackend, toNetwork } from 'cnn-activations';
@@ -109,6 +115,49 @@ for (const miniBatchSize of [32, 8]) {
 }
 tf.dispose([img, batch]);
 net.dispose();
+
+// 4. Making a network of a converted graph runs it once to measure its layers. Peak bytes in tensors above the loaded
+// weights: toNetwork (its plan frees each layer's output once nothing reads it) against TF.js's execute asked for
+// every node at once (what a measuring pass that holds every layer takes), on @vladmandic/human's graphs.
+const humanModels = path.resolve(
+  path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')),
+  '../models',
+);
+for (const name of ['movenet-lightning', 'faceres', 'blazeface', 'handlandmark-lite', 'iris']) {
+  const json = JSON.parse(readFileSync(path.join(humanModels, `${name}.json`), 'utf8'));
+  const shards = json.weightsManifest.flatMap((/** @type {any} */ g) => g.paths);
+  const data = Buffer.concat(shards.map((/** @type {string} */ f) => readFileSync(path.join(humanModels, f))));
+  const graph = await loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest.flatMap((/** @type {any} */ g) => g.weights),
+      weightData: new Uint8Array(data).buffer,
+    }),
+  );
+  const input = graph.inputs[0];
+  const nodes = json.modelTopology.node
+    .filter((/** @type {any} */ n) => !['Const', 'Placeholder', 'NoOp'].includes(n.op))
+    .map((/** @type {any} */ n) => n.name);
+  const base = tf.memory().numBytes;
+  // The network holds the graph's own weights and nothing else: disposing the graph below frees both.
+  const profile = await tf.profile(async () => {
+    await toNetwork(graph, { normalization: 'none', output: graph.outputs[0].name });
+    return [];
+  });
+  const ownPeak = profile.peakBytes - base;
+  const shape = /** @type {number[]} */ (input.shape).map((d) => (d === -1 ? 1 : d));
+  const x = tf.zeros(shape, input.dtype === 'int32' ? 'int32' : 'float32');
+  const allBase = tf.memory().numBytes;
+  const allPeak = (await tf.profile(() => tf.dispose(graph.execute(x, nodes)))).peakBytes - allBase;
+  x.dispose();
+  graph.dispose();
+  const mib = (/** @type {number} */ b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  rows.push([
+    `import ${name} (${nodes.length} nodes): toNetwork's measuring pass`,
+    mib(ownPeak),
+    `every node held: ${mib(allPeak)}`,
+  ]);
+}
 
 const w = Math.max(...rows.map((r) => r[0].length));
 console.log(`backend ${backend}, ${RUNS} runs (medians)`);
