@@ -198,10 +198,14 @@ interface NaNLearnable {
 }
 
 /**
- * Per network, what {@link scanLearnables} found: the learnables that hold NaN (in the table's order), and the
- * identity of each float32 learnable it read, to tell when they have been replaced since.
+ * Per network, what {@link scanLearnables} found: the learnables that hold NaN (in the table's order), and each float32
+ * learnable it read with the data it held then. A Keras model's `setWeights` or `fit` assigns new data to the same
+ * variables, which changes their `dataId`: comparing the two tells a replaced weight without walking the layers again.
  */
-const scans = new WeakMap<Network, { bad: readonly NaNLearnable[]; ids: readonly object[] }>();
+const scans = new WeakMap<
+  Network,
+  { bad: readonly NaNLearnable[]; read: readonly { w: tf.Tensor; dataId: object }[] }
+>();
 
 /** A network's float32 learnables, layer by layer, as the network holds them (no copies). */
 function floatLearnables(net: Network): { layer: Network['layers'][number]; name: string; w: tf.Tensor }[] {
@@ -228,7 +232,7 @@ export async function scanLearnables(net: Network): Promise<Network> {
   // `done` is tested as a value, and `value` cast, for the JavaScript checks' non-strict settings, which narrow less.
   let step = steps.next();
   while (step.done !== true) step = steps.next(await readAndDispose(step.value as tf.Tensor));
-  scans.set(net, { bad: step.value as NaNLearnable[], ids: found.map(({ w }) => w.dataId) });
+  scans.set(net, { bad: step.value as NaNLearnable[], read: found.map(({ w }) => ({ w, dataId: w.dataId })) });
   return net;
 }
 
@@ -238,7 +242,7 @@ function scanLearnablesSync(net: Network): void {
   const steps = nanLearnables(found);
   let step = steps.next();
   while (step.done !== true) step = steps.next(readAndDisposeSync(step.value as tf.Tensor));
-  scans.set(net, { bad: step.value as NaNLearnable[], ids: found.map(({ w }) => w.dataId) });
+  scans.set(net, { bad: step.value as NaNLearnable[], read: found.map(({ w }) => ({ w, dataId: w.dataId })) });
 }
 
 /**
@@ -265,17 +269,16 @@ function* nanLearnables(
   return bad;
 }
 
-/** Whether the network's float32 learnables are the tensors last scanned (false where it was never scanned). */
+/** Whether the network's float32 learnables hold the data last scanned (false where it was never scanned). */
 function scannedAsTheyAre(net: Network): boolean {
   const scan = scans.get(net);
-  const now = floatLearnables(net);
-  return !!scan && now.length === scan.ids.length && now.every(({ w }, i) => w.dataId === scan.ids[i]);
+  return !!scan && scan.read.every(({ w, dataId }) => w.dataId === dataId);
 }
 
 /**
  * Scans the network's learnables again ({@link scanLearnables}) where they are not the tensors last scanned: a Keras
  * model's `setWeights`, or training it (`fit`), gives its variables new values after the network was made. Comparing
- * costs a lookup per learnable; the scan, one read-back, happens only after such a change.
+ * costs a property read per learnable; the scan, one read-back, happens only after such a change.
  */
 export async function rescanChangedLearnables(net: Network): Promise<void> {
   if (!scannedAsTheyAre(net)) await scanLearnables(net);
