@@ -240,6 +240,21 @@ describe("a plan of @vladmandic/human's MoveNet Lightning, keypoint decoding inc
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const ints = (v: number[]) => ({ list: { i: v.map(String) } });
+
+/** An unfused convolution's attributes, NHWC, as the converter writes them. */
+const convAttr = (
+  strides: number[],
+  padding: string,
+  dilations = [1, 1, 1, 1],
+  more: Record<string, unknown> = {},
+) => ({
+  T,
+  strides: ints(strides),
+  padding: { s: b64(padding) },
+  data_format: { s: b64('NHWC') },
+  dilations: ints(dilations),
+  ...more,
+});
 const T = { type: 'DT_FLOAT' };
 
 interface W {
@@ -360,26 +375,13 @@ const FACE_NODES = [
     name: 'cv',
     op: 'Conv2D',
     input: ['x', 'k'],
-    attr: {
-      T,
-      strides: ints([1, 1, 1, 1]),
-      padding: { s: b64('EXPLICIT') },
-      explicit_paddings: ints([0, 0, 1, 1, 2, 0, 0, 0]),
-      data_format: { s: b64('NHWC') },
-      dilations: ints([1, 1, 2, 1]),
-    },
+    attr: convAttr([1, 1, 1, 1], 'EXPLICIT', [1, 1, 2, 1], { explicit_paddings: ints([0, 0, 1, 1, 2, 0, 0, 0]) }),
   },
   {
     name: 'dw',
     op: 'DepthwiseConv2dNative',
     input: ['cv', 'kd'],
-    attr: {
-      T,
-      strides: ints([1, 2, 2, 1]),
-      padding: { s: b64('SAME') },
-      data_format: { s: b64('NHWC') },
-      dilations: ints([1, 1, 1, 1]),
-    },
+    attr: convAttr([1, 2, 2, 1], 'SAME'),
   },
   { name: 'pr', op: 'Prelu', input: ['dw', 'alpha'], attr: { T } },
   { name: 'mx', op: 'Maximum', input: ['pr', 'lo'], attr: { T } },
@@ -435,13 +437,7 @@ const HEAD_NODES = [
     name: 'tc',
     op: 'Conv2DBackpropInput',
     input: ['outSize', 'kt', 'x'],
-    attr: {
-      T,
-      strides: ints([1, 2, 2, 1]),
-      padding: { s: b64('SAME') },
-      data_format: { s: b64('NHWC') },
-      dilations: ints([1, 1, 1, 1]),
-    },
+    attr: convAttr([1, 2, 2, 1], 'SAME'),
   },
   { name: 'ba', op: 'BiasAdd', input: ['tc', 'bt'], attr: { T, data_format: { s: b64('NHWC') } } },
   { name: 'rz', op: 'ResizeBilinear', input: ['ba', 'small'], attr: { T, half_pixel_centers: { b: true } } },
@@ -541,13 +537,7 @@ const SHAPE_NODES = [
     name: 'c',
     op: 'Conv2D',
     input: ['x', 'kc'],
-    attr: {
-      T,
-      strides: ints([1, 1, 1, 1]),
-      padding: { s: b64('VALID') },
-      data_format: { s: b64('NHWC') },
-      dilations: ints([1, 1, 1, 1]),
-    },
+    attr: convAttr([1, 1, 1, 1], 'VALID'),
   },
   { name: 'sh', op: 'Shape', input: ['ds'], attr: { T, out_type: I32 } },
   slice('n', 'sh', 'i0', 'i1'),
@@ -561,13 +551,7 @@ const SHAPE_NODES = [
     name: 'up',
     op: 'Conv2DBackpropInput',
     input: ['size', 'kt', 'ds'],
-    attr: {
-      T,
-      strides: ints([1, 2, 2, 1]),
-      padding: { s: b64('SAME') },
-      data_format: { s: b64('NHWC') },
-      dilations: ints([1, 1, 1, 1]),
-    },
+    attr: convAttr([1, 2, 2, 1], 'SAME'),
   },
   {
     name: 'ds',
