@@ -203,13 +203,48 @@ export function kerasStructureProblem(topology: unknown): string | null {
     }
     // Lists, as checked above.
     for (const end of ['input_layers', 'output_layers']) {
+      if ((config[end] as unknown[]).length === 0) return `its ${name} lists no ${end.slice(0, -7)}s (${end} is empty)`;
       for (const ref of config[end] as unknown[]) {
         const problem = reads(ref, `its ${end}`);
         if (problem) return problem;
       }
     }
+    const unreached = unreachedLayer(layers as Record<string, unknown>[], config);
+    if (unreached) return unreached;
   }
   return null;
+}
+
+/**
+ * The problem with a functional model's layers that its outputs are not computed from, or null. Keras writes only
+ * the layers between a model's inputs and its outputs; tfjs-layers made variables for any other layer and never freed
+ * them, and failed on an input layer left out of `input_layers` with a message naming "[object Object]". Walks back
+ * from the outputs (a list, not recursion); layers and references as {@link kerasStructureProblem} checked them.
+ */
+function unreachedLayer(layers: readonly Record<string, unknown>[], config: Record<string, unknown>): string | null {
+  const nameOf = (l: Record<string, unknown>) => String((l.config as Record<string, unknown>).name ?? l.name);
+  const byName = new Map(layers.map((l) => [nameOf(l), l]));
+  const inputs = new Set((config.input_layers as unknown[][]).map((ref) => ref[0]));
+  const reached = new Set<string>();
+  const todo = (config.output_layers as unknown[][]).map((ref) => ref[0] as string);
+  for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
+    if (reached.has(n)) continue;
+    reached.add(n);
+    if (inputs.has(n)) continue;
+    const layer = byName.get(n)!;
+    const nodes = layer.inbound_nodes;
+    // Calls not listed: where they lead is not known, so nothing is said of the layers before.
+    if (!Array.isArray(nodes)) return null;
+    if (nodes.length === 0 && layer.class_name === 'InputLayer') {
+      return `its outputs are computed from the input layer '${n}', which its input_layers does not list`;
+    }
+    for (const node of nodes as unknown[][]) for (const ref of node) todo.push((ref as unknown[])[0] as string);
+  }
+  const extra = layers.find((l) => !reached.has(nameOf(l)) && !inputs.has(nameOf(l)));
+  return extra
+    ? `its layer '${nameOf(extra)}' (${extra.class_name}) does not lead to its outputs (Keras writes only the layers ` +
+        'a model computes its outputs with)'
+    : null;
 }
 
 /** Keras's convolution layers: `kernel_size`, `strides` and `dilation_rate` whole numbers of at least 1. */

@@ -124,14 +124,15 @@ function functional(format: 3 | 2, layers: Record<string, unknown>[]) {
 }
 
 /**
- * A Keras model file without weights: an [h, w, c] input and one `Activation` layer per name, each reading the input,
- * in Keras 3's format (or Keras 2's); the last is the output.
+ * A Keras model file without weights: an [h, w, c] input and one `Activation` layer per name, each reading the one
+ * before (the first the input), in Keras 3's format (or Keras 2's); the last is the output.
  */
 function activationsFile(format: 3 | 2, names: readonly string[], shape: readonly number[]) {
-  const tensor = {
+  const before = (i: number) => (i === 0 ? 'img' : `act${i - 1}`);
+  const tensor = (i: number) => ({
     class_name: '__keras_tensor__',
-    config: { shape: null, dtype: 'float32', keras_history: ['img', 0, 0] },
-  };
+    config: { shape: null, dtype: 'float32', keras_history: [before(i), 0, 0] },
+  });
   const input =
     format === 3
       ? { batch_shape: [null, ...shape], dtype: 'float32', sparse: false, name: 'img' }
@@ -140,7 +141,7 @@ function activationsFile(format: 3 | 2, names: readonly string[], shape: readonl
     class_name: 'Activation',
     name: `act${i}`,
     config: { name: `act${i}`, trainable: true, activation, dtype: format === 3 ? POLICY : 'float32' },
-    inbound_nodes: [format === 3 ? { args: [tensor], kwargs: {} } : [['img', 0, 0, {}]]],
+    inbound_nodes: [format === 3 ? { args: [tensor(i)], kwargs: {} } : [[before(i), 0, 0, {}]]],
   }));
   return tf.io.fromMemory({
     modelTopology: functional(format, [

@@ -605,6 +605,11 @@ describe('Keras layer settings that tfjs-layers drops', () => {
       entries[1].inbound_nodes = [[ref]];
       return entries;
     };
+    const dense = { class_name: 'Dense', name: 'extra', config: { name: 'extra', units: 2, use_bias: false } };
+    const both = [
+      ['relu', 0, 0, {}],
+      ['img2', 0, 0, {}],
+    ];
     const cases: [ReturnType<typeof model>, string][] = [
       [model(call(['ghost', 0, 0, {}])), "its layer 'relu' reads 'ghost', which the model has no layer of"],
       [model(call(['img', 3, 0, {}])), "its layer 'relu' reads call 3 of 'img', which is called 1 times"],
@@ -615,6 +620,26 @@ describe('Keras layer settings that tfjs-layers drops', () => {
         "its model 'net' does not list its inputs and outputs (input_layers, output_layers)",
       ],
       [model([...layers(), layers()[1]]), "two layers named 'relu' in one model"],
+      [model(layers(), { output_layers: [] }), "its model 'net' lists no outputs (output_layers is empty)"],
+      [model(layers(), { input_layers: [] }), "its model 'net' lists no inputs (input_layers is empty)"],
+      // Layers the outputs do not need: tfjs-layers made their variables and never freed them.
+      [
+        model([...layers(), { ...dense, inbound_nodes: [[['relu', 0, 0, {}]]] }]),
+        "its layer 'extra' (Dense) does not lead to its outputs (Keras writes only the layers a model computes its " +
+          'outputs with)',
+      ],
+      // tfjs-layers: "Graph disconnected: cannot obtain value for tensor [object Object]".
+      [
+        model(
+          [
+            ...layers(),
+            { ...layers()[0], name: 'img2', config: { ...layers()[0].config, name: 'img2' } },
+            { class_name: 'Add', name: 'add', config: { name: 'add' }, inbound_nodes: [[...both]] },
+          ],
+          { output_layers: [['add', 0, 0]] },
+        ),
+        "its outputs are computed from the input layer 'img2', which its input_layers does not list",
+      ],
       // tfjs-layers finds layers by the entry's name and calls by the config's: it looped for ever on the second.
       [
         model([layers()[0], { ...layers()[1], name: 'relu_1' }]),
