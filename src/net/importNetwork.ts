@@ -5,6 +5,7 @@
  * package.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ensureBackend } from '../backend/initBackend.js';
 import { checkWaitOptions, guardCallback, startWait, type Wait, type WaitOptions } from '../internal/abortable.js';
 import { typeError, wrapError } from '../internal/validate.js';
@@ -25,7 +26,7 @@ import { isKeras3, jsonCopy, modelOf, readKeras3 } from './keras3.js';
 import { registerKerasActivations } from './kerasActivations.js';
 import { hasOpLayers, registerOpLayers, rewriteOpLayers } from './kerasOps.js';
 import { registerKerasLayers } from './kerasLayers.js';
-import { loadKerasModel, type GraphDefNode } from './tfjsInternals.js';
+import { disposeLayersModel, loadKerasModel, type GraphDefNode } from './tfjsInternals.js';
 import { checkClassCount, checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
 import type { Network } from './types.js';
 import { scanLearnables } from './nonFinite.js';
@@ -243,7 +244,8 @@ export async function importNetwork(
       declared && typeof declared === 'object' ? (declared as Record<string, unknown>) : null,
     );
   } catch (err) {
-    model.dispose();
+    if (format === 'layers-model') disposeLayersModel(model as LayersModel);
+    else model.dispose();
     throw err;
   }
 }

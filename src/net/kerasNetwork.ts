@@ -7,6 +7,7 @@
  * `inboundNodes`, `sourceLayer`, …), described here structurally, so that a model made by another copy of
  * tfjs-layers than this package's works too. Not exported from the package.
  */
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { dilateKernel } from './dilation.js';
 import { kerasActivationName } from './kerasActivations.js';
@@ -16,7 +17,7 @@ import { describeOpLayer, opLayerType } from './kerasOps.js';
 import { describeConvolution, describePooling, describeTransposedConvolution, samePadding2d } from './layerGeometry.js';
 import type { NetworkEngine } from './network.js';
 import { applyNormalization } from './normalization.js';
-import { batchNormWeights, convolutionWeights } from './tfjsInternals.js';
+import { batchNormWeights, convolutionWeights, disposeLayersModel } from './tfjsInternals.js';
 import type { InputNormalization, LayerInfo, LayerType } from './types.js';
 
 /** A Keras symbolic tensor (the output of a layer call, in a model's graph). */
@@ -958,7 +959,7 @@ function kerasEngine(
         return true;
       }
     },
-    dispose: () => (model as unknown as { dispose(): void }).dispose(),
+    dispose: () => disposeLayersModel(model as unknown as LayersModel),
     activationOf: (name) => {
       const e = entries.get(name);
       const activation = e && (e.sym.sourceLayer.getConfig() as { activation?: unknown }).activation;

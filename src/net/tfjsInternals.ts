@@ -257,8 +257,43 @@ export async function loadKerasModel(
     }
     return model;
   } catch (err) {
-    model.dispose();
+    disposeLayersModel(model);
     throw err;
+  }
+}
+
+/** A Keras layer or model as {@link disposeLayersModel} reads it (tfjs-layers's `_refCount` and `containerNodes`). */
+interface CountedLayer {
+  readonly name: string;
+  readonly inboundNodes: readonly unknown[];
+  readonly _refCount?: number | null;
+  readonly containerNodes?: ReadonlySet<string>;
+  readonly layers?: readonly CountedLayer[];
+  dispose(): unknown;
+}
+
+/**
+ * Disposes a Keras model, weights of the layers it calls more than once included. tfjs-layers counts a layer's uses
+ * by its calls (the private `_refCount`, one more for each) and frees its weights when the count reaches 0, but a
+ * model's `dispose()` takes one away from each of its layers: a layer the model calls twice (a shared layer, as in a
+ * Siamese network) kept its weights for ever. After TF.js's `dispose()`, each model that reached 0 (the model, then the
+ * models inside it) takes away the rest of its own calls of each layer, which it counts in its private
+ * `containerNodes` (`name_ib-k`, the calls that are part of its graph); calls by other models still count, so a layer
+ * another model uses keeps its weights. A list, not recursion.
+ */
+export function disposeLayersModel(model: LayersModel): void {
+  model.dispose();
+  const done = new Set<CountedLayer>();
+  const todo = [model as unknown as CountedLayer];
+  for (let c = todo.pop(); c !== undefined; c = todo.pop()) {
+    const nodes = c.containerNodes;
+    if (done.has(c) || c._refCount !== 0 || !nodes || !c.layers) continue;
+    done.add(c);
+    for (const layer of c.layers) {
+      const calls = layer.inboundNodes.filter((_, k) => nodes.has(`${layer.name}_ib-${k}`)).length;
+      for (let k = 1; k < calls && (layer._refCount ?? 0) > 0; k++) layer.dispose();
+      if (layer.containerNodes) todo.push(layer);
+    }
   }
 }
 

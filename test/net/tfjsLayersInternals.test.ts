@@ -6,13 +6,14 @@ import { describe, expect, it } from 'vitest';
 import {
   batchNormWeights,
   convolutionWeights,
+  disposeLayersModel,
   loadKerasModel,
   TFJS_LAYERS_CHECKED,
 } from '../../src/net/tfjsInternals.js';
 
 // The Keras layer fields the library reads (src/net/tfjsInternals.ts): these tests fail when @tensorflow/tfjs-layers
 // changes version or a field moves, so that an upgrade re-checks them instead of losing gradients through batch norms
-// without a scale and the dilation of depthwise convolutions.
+// without a scale and the dilation of depthwise convolutions, or leaking the weights of shared layers.
 
 const require = createRequire(import.meta.url);
 
@@ -20,6 +21,20 @@ describe('tfjs-layers internals the library reads', () => {
   it(`were checked against the installed @tensorflow/tfjs-layers (${TFJS_LAYERS_CHECKED})`, () => {
     const pkg = JSON.parse(readFileSync(require.resolve('@tensorflow/tfjs-layers/package.json'), 'utf8'));
     expect(pkg.version).toBe(TFJS_LAYERS_CHECKED);
+  });
+
+  it("disposeLayersModel reads tfjs-layers's count of a layer's calls and a model's own calls", () => {
+    const before = tf.memory().numTensors;
+    const x = tfl.input({ shape: [4] });
+    const dense = tfl.layers.dense({ units: 4, name: 'twice' });
+    const model = tfl.model({ inputs: x, outputs: dense.apply(dense.apply(x)) as tfl.SymbolicTensor });
+    const fields = dense as unknown as { _refCount: number };
+    expect(fields._refCount).toBe(2);
+    const nodes = (model as unknown as { containerNodes: Set<string> }).containerNodes;
+    expect([...nodes].filter((k) => k.startsWith('twice_ib-')).sort()).toEqual(['twice_ib-0', 'twice_ib-1']);
+    disposeLayersModel(model);
+    expect(fields._refCount).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("batchNormWeights reads a batch norm's statistics, its scale and offset only where it has them", () => {

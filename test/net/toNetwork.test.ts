@@ -147,6 +147,32 @@ describe('toNetwork: Keras models built in code', () => {
     net.dispose();
   });
 
+  it('dispose frees the weights of layers its model calls twice, and leaves those another model uses', async () => {
+    // tfjs-layers's model.dispose() takes one use away from each layer: one its model called twice kept its weights.
+    const before = tf.memory().numTensors;
+    (await toNetwork(shared(), { normalization: 'none' })).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    // A model inside another, called twice there, with a layer it calls twice itself.
+    const bin = tfl.input({ shape: [6, 6, 3], name: 'bin' });
+    const twice = tfl.layers.conv2d({ filters: 3, kernelSize: 1, name: 'twice' });
+    const inner = tfl.model({ inputs: bin, outputs: twice.apply(twice.apply(bin)) as tfl.SymbolicTensor });
+    const x = tfl.input({ shape: [6, 6, 3], name: 'x' });
+    const outer = tfl.model({ inputs: x, outputs: inner.apply(inner.apply(x)) as tfl.SymbolicTensor });
+    (await toNetwork(outer, { normalization: 'none' })).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    // A layer the network's model calls twice and another model once: that model keeps it until it is disposed.
+    const img = tfl.input({ shape: [4, 4, 3], name: 'img' });
+    const c = tfl.layers.conv2d({ filters: 3, kernelSize: 1, name: 'c' });
+    const mine = tfl.model({ inputs: img, outputs: c.apply(c.apply(img)) as tfl.SymbolicTensor });
+    const other = tfl.model({ inputs: img, outputs: c.apply(img) as tfl.SymbolicTensor });
+    (await toNetwork(mine, { normalization: 'none' })).dispose();
+    const out = tf.tidy(() => other.predict(tf.ones([1, 4, 4, 3])) as tf.Tensor);
+    expect(out.shape).toEqual([1, 4, 4, 3]);
+    out.dispose();
+    other.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('a nested base: its layers by path, the base as one Network layer, any size through the base', async () => {
     const { outer, base } = nested();
     const net = await toNetwork(outer, { normalization: 'rescale-symmetric' });
