@@ -216,20 +216,25 @@ export function kerasStructureProblem(topology: unknown): string | null {
 }
 
 /**
- * The problem with a functional model's layers that its outputs are not computed from, or null. Keras writes only
- * the layers between a model's inputs and its outputs; tfjs-layers made variables for any other layer and never freed
- * them, and failed on an input layer left out of `input_layers` with a message naming "[object Object]". Walks back
- * from the outputs (a list, not recursion); layers and references as {@link kerasStructureProblem} checked them.
+ * The problem with a functional model's layers or calls that its outputs are not computed from, or null. Keras writes
+ * only the layers and calls between a model's inputs and its outputs; tfjs-layers made the weights of any other layer
+ * and never freed them, counted any other call as a use of its layer (whose weights then outlived the model), and
+ * failed on an input layer left out of `input_layers` with a message naming "[object Object]". Walks back from the
+ * outputs call by call (a list, not recursion); layers and references as {@link kerasStructureProblem} checked them,
+ * a model's or input layer's calls numbered from 1 as Keras 2 numbers them.
  */
 function unreachedLayer(layers: readonly Record<string, unknown>[], config: Record<string, unknown>): string | null {
   const nameOf = (l: Record<string, unknown>) => String((l.config as Record<string, unknown>).name ?? l.name);
+  const own = (l: Record<string, unknown>) =>
+    MODEL_CLASSES.has(String(l.class_name)) || l.class_name === 'InputLayer' ? 1 : 0;
   const byName = new Map(layers.map((l) => [nameOf(l), l]));
   const inputs = new Set((config.input_layers as unknown[][]).map((ref) => ref[0]));
   const reached = new Set<string>();
-  const todo = (config.output_layers as unknown[][]).map((ref) => ref[0] as string);
-  for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
-    if (reached.has(n)) continue;
-    reached.add(n);
+  const todo = (config.output_layers as unknown[][]).map((ref) => [ref[0], ref[1]] as [string, number]);
+  for (let at = todo.pop(); at !== undefined; at = todo.pop()) {
+    const [n, call] = at;
+    if (reached.has(`${n}#${call}`)) continue;
+    reached.add(`${n}#${call}`);
     if (inputs.has(n)) continue;
     const layer = byName.get(n)!;
     const nodes = layer.inbound_nodes;
@@ -238,13 +243,23 @@ function unreachedLayer(layers: readonly Record<string, unknown>[], config: Reco
     if (nodes.length === 0 && layer.class_name === 'InputLayer') {
       return `its outputs are computed from the input layer '${n}', which its input_layers does not list`;
     }
-    for (const node of nodes as unknown[][]) for (const ref of node) todo.push((ref as unknown[])[0] as string);
+    // A model's call 0 is the model itself: nothing listed before it.
+    const node = (nodes as unknown[][])[call - own(layer)] ?? [];
+    for (const ref of node as unknown[][]) todo.push([ref[0] as string, ref[1] as number]);
   }
-  const extra = layers.find((l) => !reached.has(nameOf(l)) && !inputs.has(nameOf(l)));
-  return extra
-    ? `its layer '${nameOf(extra)}' (${extra.class_name}) does not lead to its outputs (Keras writes only the layers ` +
-        'a model computes its outputs with)'
-    : null;
+  for (const l of layers) {
+    const n = nameOf(l);
+    if (inputs.has(n)) continue;
+    const calls = Array.isArray(l.inbound_nodes) ? l.inbound_nodes.length : 0;
+    const unused = Array.from({ length: calls }, (_, k) => k + own(l)).filter((c) => !reached.has(`${n}#${c}`));
+    if (unused.length === 0) continue;
+    return unused.length === calls
+      ? `its layer '${n}' (${l.class_name}) does not lead to its outputs (Keras writes only the layers a model ` +
+          'computes its outputs with)'
+      : `its outputs are not computed from call ${unused[0]} of its layer '${n}' (Keras writes only the calls a ` +
+          'model computes its outputs with)';
+  }
+  return null;
 }
 
 /** Keras's convolution layers: `kernel_size`, `strides` and `dilation_rate` whole numbers of at least 1. */

@@ -628,6 +628,12 @@ describe('Keras layer settings that tfjs-layers drops', () => {
         "its layer 'extra' (Dense) does not lead to its outputs (Keras writes only the layers a model computes its " +
           'outputs with)',
       ],
+      // A second call nothing reads: tfjs-layers counted it as a use, so the layer's weights outlived the model.
+      [
+        model([layers()[0], { ...layers()[1], inbound_nodes: [[['img', 0, 0, {}]], [['img', 0, 0, {}]]] }]),
+        "its outputs are not computed from call 1 of its layer 'relu' (Keras writes only the calls a model computes " +
+          'its outputs with)',
+      ],
       // tfjs-layers: "Graph disconnected: cannot obtain value for tensor [object Object]".
       [
         model(
