@@ -23,6 +23,30 @@ export const readsValues = (backend: string) => backend === 'cpu' || backend ===
 
 const list = (v: ArrayLike<number>) => `[${Array.from(v).join(', ')}]`;
 
+/**
+ * Refuses sizes, counts and positions that are not whole numbers of at least `min` (`-1` also taken where `orRest`:
+ * "the rest of the axis"). TensorFlow types them int32; TF.js reads them from a model's float32 tensor as they are
+ * and made tensors of fractional shape (a top-k of 1.5 gave a `[16, 1.5]` tensor, whose read failed deep inside TF.js,
+ * its wasm buffer 4.3 values long), or answered as if rounded (`tile` by 1.5, a slice from row 0.5). `what` names the
+ * argument in the message.
+ */
+export function assertWholeNumbers(
+  name: string,
+  what: string,
+  values: number | readonly number[],
+  min: number,
+  orRest = false,
+): void {
+  const all = typeof values === 'number' ? [values] : values;
+  if (all.every((v) => Number.isInteger(v) && (v >= min || (orRest && v === -1)))) return;
+  const least = `of at least ${min}${orRest ? ' (or -1)' : ''}`;
+  throw new RangeError(
+    typeof values === 'number'
+      ? `${name}: ${what} must be a whole number ${least}, got ${values}`
+      : `${name}: ${what} must be whole numbers ${least}, got ${list(values)}`,
+  );
+}
+
 /** `gatherND(params, indices)`: each row of `indices` must name an element (or slice) inside `params`. */
 function gatherNd(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { params, indices } = args.inputs as unknown as { params: tf.Tensor; indices: tf.Tensor };
@@ -85,6 +109,7 @@ function cropAndResize(backend: string, args: Args, original: tf.KernelFunc): tf
   if (!(cropSize[0] >= 1 && cropSize[1] >= 1)) {
     throw new RangeError(`cropAndResize: the crop size must be at least 1×1, got ${cropSize[0]}×${cropSize[1]}`);
   }
+  assertWholeNumbers('cropAndResize', 'the crop size', cropSize, 1);
   if (readsValues(backend)) {
     const ind = boxInd.dataSync();
     const bad = ind.findIndex((i) => !(i >= 0 && i < image.shape[0]));
@@ -102,6 +127,7 @@ function slice(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorIn
   const { x } = args.inputs as unknown as { x: tf.Tensor };
   const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
   const [b, s] = tf.slice_util.parseSliceParams(x, begin, size);
+  assertWholeNumbers('slice', 'begin and size', [...b, ...s], 0);
   if (b.some((v, i) => !(v >= 0 && s[i] >= 0 && v + s[i] <= x.shape[i]))) {
     throw new RangeError(`slice: begin ${list(b)} and size ${list(s)} reach outside the shape ${list(x.shape)}`);
   }
@@ -114,6 +140,21 @@ function resizeBilinear(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf
   if (!(size[0] >= 1 && size[1] >= 1)) {
     throw new RangeError(`resizeBilinear: the size must be at least 1×1, got ${size[0]}×${size[1]}`);
   }
+  assertWholeNumbers('resizeBilinear', 'the size', size, 1);
+  return original(args);
+}
+
+/**
+ * The sizes and counts of `topk` (k), `reshape` (the shape), `splitV` (the sizes) and `oneHot` (the depth), which a
+ * model's graph may compute or hold as float32: whole numbers, see {@link assertWholeNumbers}.
+ */
+function wholeAttrs(kernel: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const a = args.attrs as Record<string, unknown>;
+  const nums = (v: unknown) => v as number | number[];
+  if (kernel === tf.TopK) assertWholeNumbers('topk', 'k', nums(a.k), 0);
+  else if (kernel === tf.Reshape) assertWholeNumbers('reshape', 'the shape', nums(a.shape), 0, true);
+  else if (kernel === tf.SplitV) assertWholeNumbers('split', 'the sizes', nums(a.numOrSizeSplits), 0, true);
+  else if (kernel === tf.OneHot) assertWholeNumbers('oneHot', 'the depth', nums(a.depth), 0);
   return original(args);
 }
 
@@ -408,5 +449,8 @@ export function checkKernelArguments(): void {
       });
     }
     replaceKernel(tf.LRN, backend, 'argumentChecks', (original) => (args) => lrn(args, original));
+    for (const kernel of [tf.TopK, tf.Reshape, tf.SplitV, tf.OneHot]) {
+      replaceKernel(kernel, backend, 'argumentChecks', (original) => (args) => wholeAttrs(kernel, args, original));
+    }
   }
 }

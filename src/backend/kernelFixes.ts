@@ -13,7 +13,7 @@
  * and before every pass. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readsValues } from './argumentChecks.js';
+import { assertWholeNumbers, readsValues } from './argumentChecks.js';
 import { BACKEND_NAMES } from './backendNames.js';
 import { einsum, tfjsEinsumRight } from './einsum.js';
 import { projectiveTransform, type TransformAttrs } from './imageTransform.js';
@@ -125,6 +125,7 @@ function resizeNearestInt32(args: Args, original: tf.KernelFunc): tf.TensorInfo 
   if (!(size[0] >= 1 && size[1] >= 1)) {
     throw new RangeError(`resizeNearestNeighbor: the size must be at least 1×1, got ${size[0]}×${size[1]}`);
   }
+  assertWholeNumbers('resizeNearestNeighbor', 'the size', size, 1);
   if (images.dtype !== 'int32') return original(args);
   const out = tf.tidy(() => {
     const [, h, w] = images.shape;
@@ -264,6 +265,7 @@ function oneHotInt32(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Te
 function tileNonNegative(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { reps } = args.attrs as unknown as { reps: number[] };
   if (reps.some((r) => !(r >= 0))) throw new RangeError(`tile: multiples must be at least 0, got [${reps.join(', ')}]`);
+  assertWholeNumbers('tile', 'multiples', reps, 0);
   return original(args);
 }
 

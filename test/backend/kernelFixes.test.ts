@@ -673,6 +673,59 @@ describe('kernel arguments outside a tensor, refused as TensorFlow refuses them'
     tf.dispose([v, img, sliced, picked]);
   });
 
+  it('refuses sizes, counts and positions that are not whole numbers (TF.js made fractional shapes)', async () => {
+    // A model's graph may hold them as float32: TF.js gave a [16, 1.5] top-k, whose read failed deep inside it.
+    const x = tf.ones([1, 4, 4, 4]) as tf.Tensor4D;
+    const box = () => [tf.tensor2d([[0, 0, 1, 1]]), tf.tensor1d([0], 'int32')] as const;
+    const cases: [() => unknown, string][] = [
+      [() => tf.topk(tf.reshape(x, [16, 4]), 1.5), 'topk: k must be a whole number of at least 0, got 1.5'],
+      [
+        () => tf.reshape(x, [0.5, 128]),
+        'reshape: the shape must be whole numbers of at least 0 (or -1), got [0.5, 128]',
+      ],
+      [
+        () => tf.split(x, [1.5, 2.5], 3),
+        'split: the sizes must be whole numbers of at least 0 (or -1), got [1.5, 2.5]',
+      ],
+      [
+        () => tf.oneHot(tf.tensor1d([0, 1], 'int32'), 2.5),
+        'oneHot: the depth must be a whole number of at least 0, got 2.5',
+      ],
+      [
+        () => tf.image.resizeBilinear(x, [2.5, 3]),
+        'resizeBilinear: the size must be whole numbers of at least 1, got [2.5, 3]',
+      ],
+      [
+        () => tf.image.resizeNearestNeighbor(x, [2, 3.5]),
+        'resizeNearestNeighbor: the size must be whole numbers of at least 1, got [2, 3.5]',
+      ],
+      [
+        () => tf.image.cropAndResize(x, ...box(), [2.5, 2]),
+        'cropAndResize: the crop size must be whole numbers of at least 1, got [2.5, 2]',
+      ],
+      [() => tf.tile(x, [1, 1.5, 1, 1]), 'tile: multiples must be whole numbers of at least 0, got [1, 1.5, 1, 1]'],
+      [
+        () => tf.slice(x, [0, 0.5, 0, 0], [1, 2, 2, 2]),
+        'slice: begin and size must be whole numbers of at least 0, got [0, 0.5, 0, 0, 1, 2, 2, 2]',
+      ],
+    ];
+    for (const [call, message] of cases) expect(() => tf.tidy(() => void call())).toThrow(new RangeError(message));
+    // Whole numbers, and -1 for the rest of an axis, run as before.
+    const shapes = tf.tidy(() => [
+      tf.topk(tf.reshape(x, [16, 4]), 2).values.shape,
+      tf.reshape(x, [2, -1]).shape,
+      tf.split(x, [1, -1], 3)[1].shape,
+      tf.tile(x, [1, 2, 1, 1]).shape,
+    ]);
+    expect(shapes).toEqual([
+      [16, 2],
+      [2, 32],
+      [1, 4, 4, 3],
+      [1, 8, 4, 4],
+    ]);
+    x.dispose();
+  });
+
   it('refuses a convolution or pooling window larger than its padded input (TF.js made negative shapes)', async () => {
     // TF.js gave tensors of shape [1, -1, -1, c]; on wasm a mean of one then read outside the heap ("memory access out
     // of bounds") and other kernels looped. TensorFlow refuses: "Computed output size would be negative".
