@@ -1,9 +1,9 @@
 /**
  * A graph model's forward pass by a plan made once (`net/graphPlan.ts`) against TF.js's own graph executor, on every
  * backend: the same numbers bit for bit for every SqueezeNet layer, every node of a converted MobileNetV2, of seven
- * face and hand graphs and of MoveNet from npm, and small graphs of the other operations a plan covers (int32 shape chains and a
- * SavedModel's control inputs among them); intermediate tensors freed
- * as the pass goes; no plan (TF.js's executor instead) for a graph with anything a plan does not cover.
+ * face and hand graphs and of MoveNet from npm, and small graphs of the other operations a plan covers (int32 shape
+ * chains and a SavedModel's control inputs among them); intermediate tensors freed as the pass goes; no plan (TF.js's
+ * executor instead) for a graph with anything a plan does not cover.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,8 +40,8 @@ async function expectSame(a: tf.Tensor[], b: tf.Tensor[], names: readonly string
 }
 
 /**
- * On WebGPU: each of `a` equals the same entry of `b` to 1e-5 of the largest value. TF.js's WebGPU backend splits a long
- * sum with a small output between workgroups and adds the parts atomically in the order they finish, so its own
+ * On WebGPU: each of `a` equals the same entry of `b` to 1e-5 of the largest value. TF.js's WebGPU backend splits a
+ * long sum with a small output between workgroups and adds the parts atomically in the order they finish, so its own
  * executor gives other last bits from one run to the next for such a convolution; elsewhere, bit for bit.
  */
 async function expectSameOrClose(a: tf.Tensor[], b: tf.Tensor[], names: readonly string[]) {
@@ -175,19 +175,25 @@ async function humanGraph(name: string): Promise<GraphModel> {
   );
 }
 
+/** One of `@vladmandic/human`'s graphs, the names of its operation nodes, and a plan to all of them (it must exist). */
+async function planOfEveryNode(name: string) {
+  const model = await humanGraph(name);
+  const input = model.inputs[0];
+  const names = (graphDefNodes(model) ?? [])
+    .filter((n) => n.op !== 'Const' && n.op !== 'Placeholder')
+    .map((n) => n.name);
+  const plan = compilePlan(model, input.name, names);
+  expect(plan).not.toBeNull();
+  return { model, input, names, plan: plan as NonNullable<typeof plan> };
+}
+
 describe("plans of @vladmandic/human's face and hand graphs", () => {
   // Unfused and depthwise convolutions, sigmoids, clipping by Maximum and Minimum, AddN and reshapes; PReLU alone and
   // fused into convolutions (iris, facemesh). Bit for bit but on WebGPU, where TF.js's own passes differ in the last
   // bits from run to run (see expectSameOrClose).
   for (const name of ['emotion', 'faceres', 'blazeface', 'antispoof', 'handlandmark-lite', 'iris', 'facemesh']) {
     it(`gives every operation node of ${name} bit for bit`, async () => {
-      const model = await humanGraph(name);
-      const input = model.inputs[0];
-      const names = (graphDefNodes(model) ?? [])
-        .filter((n) => n.op !== 'Const' && n.op !== 'Placeholder')
-        .map((n) => n.name);
-      const plan = compilePlan(model, input.name, names);
-      expect(plan).not.toBeNull();
+      const { model, input, names, plan } = await planOfEveryNode(name);
       const shape = (input.shape as number[]).map((d) => (d === -1 ? 1 : d));
       const x = tf.tidy(() =>
         tf.div(
@@ -201,7 +207,7 @@ describe("plans of @vladmandic/human's face and hand graphs", () => {
           6,
         ),
       );
-      const ours = (plan as NonNullable<typeof plan>)(x);
+      const ours = plan(x);
       const theirs = executed(model, input.name, x, names);
       await expectSameOrClose(ours, theirs, names);
       tf.dispose([...ours, ...theirs, x]);
@@ -215,18 +221,12 @@ describe("a plan of @vladmandic/human's MoveNet Lightning, keypoint decoding inc
   // offsets there (GatherNd), unstacks them (a node of two outputs, the second read as 'unstack_1:1') and casts
   // between int32 and float32; its input is int32 pixels.
   it('gives every operation node bit for bit, on a face', async () => {
-    const model = await humanGraph('movenet-lightning');
-    const input = model.inputs[0];
-    const names = (graphDefNodes(model) ?? [])
-      .filter((n) => n.op !== 'Const' && n.op !== 'Placeholder')
-      .map((n) => n.name);
-    const plan = compilePlan(model, input.name, names);
-    expect(plan).not.toBeNull();
+    const { model, input, names, plan } = await planOfEveryNode('movenet-lightning');
     const face = readSharedPng('face.png');
     const x = tf.tidy(() =>
       tf.cast(tf.round(tf.image.resizeBilinear(tf.expandDims(face, 0) as tf.Tensor4D, [192, 192])), 'int32'),
     );
-    const ours = (plan as NonNullable<typeof plan>)(x);
+    const ours = plan(x);
     const theirs = executed(model, input.name, x, names);
     expect(ours[names.length - 1].shape).toEqual([1, 1, 17, 3]);
     await expectSameOrClose(ours, theirs, names);
