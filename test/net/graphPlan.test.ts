@@ -63,6 +63,13 @@ const executed = (model: GraphModel, input: string, x: tf.Tensor, names: readonl
   return Array.isArray(raw) ? raw : [raw];
 };
 
+/** The plan of `model` from `input` to `names`, which must exist (a plan, not TF.js's executor). */
+function planFor(model: GraphModel, input: string, names: readonly string[]) {
+  const plan = compilePlan(model, input, names);
+  expect(plan).not.toBeNull();
+  return plan as NonNullable<typeof plan>;
+}
+
 describe('a plan of SqueezeNet', () => {
   let net: Network;
   let model: GraphModel;
@@ -83,9 +90,8 @@ describe('a plan of SqueezeNet', () => {
 
   it('gives every layer as TF.js runs the graph, bit for bit', async () => {
     const names = net.layers.map((l) => l.nodeName);
-    const plan = compilePlan(model, net.inputName, names);
-    expect(plan).not.toBeNull();
-    const ours = (plan as NonNullable<typeof plan>)(x);
+    const plan = planFor(model, net.inputName, names);
+    const ours = plan(x);
     const theirs = executed(model, net.inputName, x, names);
     await expectSame(ours, theirs, names);
     tf.dispose([...ours, ...theirs]);
@@ -94,7 +100,7 @@ describe('a plan of SqueezeNet', () => {
   it('frees every intermediate tensor as it goes, keeping only what was asked for', async () => {
     const one = tf.slice(x, [0, 0, 0, 0], [1, 64, 64, 3]);
     for (const names of [['prob'], ['conv1', 'pool10'], ['fire5-concat', 'fire9-concat', 'drop9']]) {
-      const plan = compilePlan(model, net.inputName, names) as NonNullable<ReturnType<typeof compilePlan>>;
+      const plan = planFor(model, net.inputName, names);
       // An Identity layer (drop9) is its input's tensor: one new tensor for the two.
       const distinct = names.includes('drop9') ? names.length - 1 : names.length;
       const outs = await expectNoLeak(() => plan(one), distinct);
@@ -104,7 +110,7 @@ describe('a plan of SqueezeNet', () => {
   });
 
   it('computes only what the requested layers need', async () => {
-    const plan = compilePlan(model, net.inputName, ['conv1']) as NonNullable<ReturnType<typeof compilePlan>>;
+    const plan = planFor(model, net.inputName, ['conv1']);
     // Half the image's width: a layer past conv1 would fail on it, conv1 alone does not.
     const small = tf.slice(x, [0, 0, 0, 0], [1, 3, 3, 3]);
     const [out] = await expectNoLeak(() => plan(small), 1);
@@ -145,9 +151,8 @@ describe("a plan of a converted graph from npm (nsfwjs's MobileNetV2 mid)", () =
       .filter((n) => n.op !== 'Const' && n.op !== 'Placeholder')
       .map((n) => n.name);
     expect(names.length).toBeGreaterThan(60);
-    const plan = compilePlan(model, input, names);
-    expect(plan).not.toBeNull();
-    const ours = (plan as NonNullable<typeof plan>)(x);
+    const plan = planFor(model, input, names);
+    const ours = plan(x);
     const theirs = executed(model, input, x, names);
     await expectSame(ours, theirs, names);
     tf.dispose([...ours, ...theirs]);
@@ -182,9 +187,8 @@ async function planOfEveryNode(name: string) {
   const names = (graphDefNodes(model) ?? [])
     .filter((n) => n.op !== 'Const' && n.op !== 'Placeholder')
     .map((n) => n.name);
-  const plan = compilePlan(model, input.name, names);
-  expect(plan).not.toBeNull();
-  return { model, input, names, plan: plan as NonNullable<typeof plan> };
+  const plan = planFor(model, input.name, names);
+  return { model, input, names, plan };
 }
 
 describe("plans of @vladmandic/human's face and hand graphs", () => {
@@ -395,10 +399,9 @@ describe('a plan of the operations face and pose graphs add', () => {
   it('gives every node as TF.js runs the graph, bit for bit', async () => {
     const names = FACE_NODES.map((n) => n.name);
     const model = await graph(FACE_NODES, FACE_WEIGHTS);
-    const plan = compilePlan(model, 'x', names);
-    expect(plan).not.toBeNull();
+    const plan = planFor(model, 'x', names);
     const x = tf.tensor4d(wave(3 * 81 * 2, 4), [3, 9, 9, 2]);
-    const ours = (plan as NonNullable<typeof plan>)(x);
+    const ours = plan(x);
     const theirs = executed(model, 'x', x, names);
     expect(ours[names.indexOf('rs')].shape).toEqual([3, 80]);
     await expectSame(ours, theirs, names);
@@ -474,10 +477,9 @@ describe('a plan of the operations segmentation, pose and face-recognition graph
   it('gives every node as TF.js runs the graph, bit for bit', async () => {
     const names = HEAD_NODES.map((n) => n.name);
     const model = await graph(HEAD_NODES, HEAD_WEIGHTS);
-    const plan = compilePlan(model, 'x', names);
-    expect(plan).not.toBeNull();
+    const plan = planFor(model, 'x', names);
     const x = tf.tensor4d(wave(3 * 81 * 2, 5), [3, 9, 9, 2]);
-    const ours = (plan as NonNullable<typeof plan>)(x);
+    const ours = plan(x);
     const theirs = executed(model, 'x', x, names);
     const shown = ['tc', 'rz', 'rc', 'mx', 'mm', 'mt', 'ss', 'ed', 'rv'];
     const shapes = Object.fromEntries(shown.map((n) => [n, ours[names.indexOf(n)].shape]));
@@ -569,8 +571,7 @@ describe("a plan of shape chains, DepthToSpace and a SavedModel's control inputs
 
   it('gives every node as TF.js runs the graph, bit for bit, int32 shapes included', async () => {
     const model = await graph(SHAPE_NODES, SHAPE_WEIGHTS);
-    const plan = compilePlan(model, 'x', names);
-    expect(plan).not.toBeNull();
+    const plan = planFor(model, 'x', names);
     const x = tf.tensor4d(wave(3 * 81 * 2, 3), [3, 9, 9, 2]);
     // The executor reads a computed shape synchronously, which WebGPU in Node.js can do for tensors kept on the CPU:
     // as by default, small integer operations run there (the suite turns that off to run the shaders).
@@ -578,7 +579,7 @@ describe("a plan of shape chains, DepthToSpace and a SavedModel's control inputs
     let ours: tf.Tensor[];
     let theirs: tf.Tensor[];
     try {
-      ours = (plan as NonNullable<typeof plan>)(x);
+      ours = plan(x);
       theirs = executed(model, 'x', x, names);
     } finally {
       if (BACKEND === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
@@ -643,10 +644,9 @@ describe("a plan of keypoint decoding: ArgMax, GatherNd, a node's second output,
 
   it('gives every node and output as TF.js runs the graph, bit for bit', async () => {
     const model = await graph(PEAK_NODES, PEAK_WEIGHTS);
-    const plan = compilePlan(model, 'x', names);
-    expect(plan).not.toBeNull();
+    const plan = planFor(model, 'x', names);
     const x = tf.tensor4d(wave(3 * 81 * 2, 11), [3, 9, 9, 2]);
-    const ours = (plan as NonNullable<typeof plan>)(x);
+    const ours = plan(x);
     const theirs = executed(model, 'x', x, names);
     const at = (n: string) => ours[names.indexOf(n)];
     expect([at('idx').shape, at('g').shape, at('un').shape, at('un:1').shape]).toEqual([[3, 3], [3, 2], [3], [3]]);
@@ -686,9 +686,8 @@ describe('a plan of other operations', () => {
 
   it('gives every node as TF.js runs the graph, bit for bit', async () => {
     const model = await graph(NODES, WEIGHTS);
-    const plan = compilePlan(model, 'x', ALL);
-    expect(plan).not.toBeNull();
-    const ours = (plan as NonNullable<typeof plan>)(x);
+    const plan = planFor(model, 'x', ALL);
+    const ours = plan(x);
     const theirs = executed(model, 'x', x, ALL);
     await expectSame(ours, theirs, ALL);
     tf.dispose([...ours, ...theirs]);
