@@ -22,9 +22,9 @@ import type { Network } from './types.js';
 export type { LayerRef };
 
 /**
- * The layers `activations` takes for a network of type `N`: its layer names where its type lists them (SqueezeNet:
- * `'conv1'`, `'fire2-squeeze1x1'`, ..., so that names autocomplete and a misspelt one does not compile), or any name;
- * and 0-based indices.
+ * The layers `activations` takes for a network of type `N`: its layer names where its type lists them (a built-in
+ * network's type does, so that names autocomplete and a misspelt one does not compile), or any name; and 0-based
+ * indices.
  */
 export type LayerOf<N> = N extends {
   /** The network's layer names, as its type lists them. */
@@ -36,8 +36,8 @@ export type LayerOf<N> = N extends {
   : LayerRef;
 
 /**
- * The type of what `activations` gives for one layer as maps (`outputAs: 'channels'`, the default). For a network
- * whose type says that every layer gives maps (SqueezeNet): `Tensor3D` `[h, w, c]` for one image (a 2-D or 3-D
+ * The type of what `activations` gives for one layer as maps (`outputAs: 'channels'`, the default). For a network whose
+ * type says that every layer gives maps (a built-in network's may): `Tensor3D` `[h, w, c]` for one image (a 2-D or 3-D
  * tensor, or any other image form), `Tensor4D` `[n, h, w, c]` for a batch, either for a tensor of unknown rank.
  * Otherwise `tf.Tensor`: the rank depends on the layer (a dense layer gives `[c]` per image). With `outputAs: 'rows'`
  * or `'columns'` it is a `Tensor2D`.
@@ -61,7 +61,7 @@ export type ActivationsOf<N, I> = N extends {
 /** Options of {@link activations}. */
 export interface ActivationsOptions {
   /**
-   * Resize the image to the network's input size (`net.inputSize`; 227×227 for SqueezeNet) with `imresize` (bicubic with antialiasing,
+   * Resize the image to the network's input size (`net.inputSize`) with `imresize` (bicubic with antialiasing,
    * MATLAB's default; int32 results rounded as MATLAB's uint8) before running it. Without it, any image at least as
    * large as the requested layer needs runs as is, fully convolutionally, as MATLAB's `activations` does.
    * @default false
@@ -124,26 +124,26 @@ function reshapeOutput(r: tf.Tensor, batched: boolean, outputAs: 'rows' | 'colum
  * The activations of one or more layers for an image or a batch of images, like MATLAB's
  * `act = activations(net, X, layer)`, with its `OutputAs` and `MiniBatchSize` options.
  *
- * - `net`: a loaded {@link Network} (a built-in such as `squeezenet()`, or a user's Keras or graph model made a Network
- *   by `toNetwork` / `importNetwork`), or any TF.js `GraphModel` with a single image input (then `layer` is a node
+ * - `net`: a loaded {@link Network} (a built-in network, or a user's Keras or graph model made a Network by
+ *   `toNetwork` / `importNetwork`), or any TF.js `GraphModel` with a single image input (then `layer` is a node
  *   name and the image is fed as is, with no normalization of ours).
  * - `img`: int32 (0..255, MATLAB's `uint8`) or float32 (MATLAB's `single`/`double`, same 0..255 scale) pixels:
  *   `[h, w, 3]` RGB, `[h, w]` or `[h, w, 1]` gray (replicated to R, G and B), or a batch `[n, h, w, 3|1]`.
  *   Any size from the layer's minimum up runs fully convolutionally; the network's input layer applies its
- *   normalization itself (`net.normalization`). For SqueezeNet, 229×241 gives conv1 114×120 and pool1 56×59, and a
- *   227×227 image gives MATLAB's sizes (conv1 113×113×64). Or any other {@link ImageInput}: in browsers an `<img>`,
+ *   normalization itself (`net.normalization`). A 3×3 convolution of stride 2 without padding gives 114×120 for a
+ *   229×241 image and 113×113 for 227×227, as MATLAB does. Or any other {@link ImageInput}: in browsers an `<img>`,
  *   `<canvas>`, `OffscreenCanvas`, `ImageData`, `ImageBitmap`, `<video>` (its current frame) or `VideoFrame`; in Node.js the path
  *   of a PNG or JPEG file or its bytes; anywhere raw pixels `{ data, width, height }` (`PixelData`) or sharp's `{ data, info }`
  *   (`PixelDataInfo`); read as `imread`
  *   reads them (int32 0..255).
  * - `layer`: a layer name or 0-based index into `net.layers`, or an array of them: all are computed in one pass
- *   (SqueezeNet: `1` = `'conv1'`, MATLAB's 2; `34` = `'fire6-squeeze1x1'`, MATLAB's 35).
+ *   (`1` is MATLAB's layer 2: `net.layers[1].matlabIndex` is 2).
  *
- * Only the part of the graph that the requested layers need is computed (SqueezeNet's conv1 costs about a tenth of a
- * full pass). In the built-in networks' graphs, a ReLU layer after a convolution is computed as that convolution fused with the ReLU, so a pass never
- * materialises the pre-ReLU tensors; asking for a convolution and its ReLU together costs that convolution twice. Runs synchronously
- * (with `nonFinite: 'error'`, including one read-back of a number per image; see {@link ActivationsOptions}).
- * MATLAB's layer indices are 1-based: `net.layers[i].matlabIndex` is `i + 1`.
+ * Only the part of the graph that the requested layers need is computed (an early layer costs a fraction of a full
+ * pass). In the built-in networks' graphs, a ReLU layer after a convolution is computed as that convolution fused with
+ * the ReLU, so a pass never materialises the pre-ReLU tensors; asking for a convolution and its ReLU together costs
+ * that convolution twice. Runs synchronously (with `nonFinite: 'error'`, including one read-back of a number per image;
+ * see {@link ActivationsOptions}). MATLAB's layer indices are 1-based: `net.layers[i].matlabIndex` is `i + 1`.
  *
  * @returns float32 activations `[h', w', c]` for one image, `[n, h', w', c]` for a batch (one tensor per requested
  *   layer, in order, for an array); `[n, m]` or `[m, n]` with `outputAs: 'rows'` or `'columns'`. New tensors that the caller owns; `img` is neither modified nor disposed.
@@ -154,10 +154,10 @@ function reshapeOutput(r: tf.Tensor, batched: boolean, outputAs: 'rows' | 'colum
  *   pixels under `nonFinite: 'error'`; bad options.
  * @throws {Error} if a plain `GraphModel` cannot compute the node (the message carries TF.js's reason).
  * @example
- * const net = await squeezenet();
- * const im = await imread('face.png');            // int32 [227, 227, 3]
- * const act1 = activations(net, im, 'conv1');     // float32 [113, 113, 64]
- * const [a, b] = activations(net, im, ['fire6-squeeze1x1', 'fire6-relu_squeeze1x1']); // [14, 14, 48] each
+ * // net: a built-in network, or your model through toNetwork / importNetwork
+ * const im = await imread('face.png');                           // int32 [h, w, 3]
+ * const act1 = activations(net, im, 'conv1', { resize: true });  // float32 [h', w', c]
+ * const [a, b] = activations(net, im, [1, 2], { resize: true }); // by 0-based index: MATLAB's layers 2 and 3
  */
 export function activations<N extends Network | GraphModel, I extends ImageInput>(
   net: N,

@@ -46,7 +46,7 @@ export interface NetworkAnalysis {
   inputSize: [number, number, number];
   /** One row per layer, in MATLAB's order. */
   layers: LayerAnalysis[];
-  /** Sum of `numLearnables` (MATLAB's "Total learnables"): 1,235,496 for SqueezeNet. */
+  /** Sum of `numLearnables` (MATLAB's "Total learnables"). */
   totalLearnables: number;
   /** The table as fixed-width text, like MATLAB's Network Analyzer. */
   toString(): string;
@@ -93,14 +93,14 @@ function render(a: Omit<NetworkAnalysis, 'toString'>): string {
 /**
  * MATLAB's `analyzeNetwork(net)` as data: for each layer its 0-based and 1-based index, name, type, description,
  * activation size `[h, w, c]` for an input size, learnable sizes in MATLAB's layout (`Weights` h×w×Cin×F,
- * `Bias` 1×1×F) and counts, and the total (1,235,496 for SqueezeNet). `String(result)` gives a readable table.
+ * `Bias` 1×1×F) and counts, and the total (MATLAB's "Total learnables"). `String(result)` gives a readable table.
  *
  * Pure bookkeeping: no tensor is made. MATLAB's final classification-output layer, which has no activations, is not
  * listed.
  *
- * @param net A loaded network (e.g. from `squeezenet()`).
+ * @param net A loaded network (a built-in one, or from `toNetwork` / `importNetwork`).
  * @param options `inputSize` `[h, w]` or `[h, w, c]` (default `net.inputSize`); any size from the network's
- *   minimum (19×19 for SqueezeNet) up.
+ *   minimum up (the error names it).
  * @returns A new plain object; nothing to dispose.
  * @throws {TypeError} if `net` is not a live network, or `inputSize` is not an array.
  * @throws {RangeError} if `inputSize` has the wrong length, non-integers, 1 or 2 channels, or is too small.

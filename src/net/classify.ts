@@ -17,7 +17,7 @@ export interface ClassScore {
   matlabIndex: number;
   /** The class name, e.g. `'wig'` (the index as text when the network has no class names). */
   label: string;
-  /** The probability, 0..1: the network's output (SqueezeNet's `prob` layer), through a softmax when it is logits. */
+  /** The probability, 0..1: the network's output (its last layer), through a softmax when it is logits. */
   score: number;
 }
 
@@ -49,9 +49,9 @@ const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or floa
  * Classifies one image: the `k` most probable of the network's classes, most probable first (ties: lower index
  * first). MATLAB's `classify` returns only the top class; `classify(net, img, 1)[0].label` is that.
  *
- * @param net A loaded network (e.g. from `squeezenet()`).
+ * @param net A loaded network (a built-in one, or from `toNetwork` / `importNetwork`).
  * @param img int32 (0..255) or float32 pixels `[h, w, 3]` RGB, or `[h, w]` / `[h, w, 1]` gray, of the network's input
- *   size (`net.inputSize`; 227×227 for SqueezeNet), or of any size with `{ resize: true }`; or any other
+ *   size (`net.inputSize`), or of any size with `{ resize: true }`; or any other
  *   {@link ImageInput} (an `<img>`, a canvas or a video frame in browsers; a PNG/JPEG file's path or bytes in Node.js;
  *   raw pixels `{ data, width, height }` or sharp's `{ data, info }` anywhere).
  * @param k How many classes, 1 up to the number of classes. @default 5, or every class of a network with fewer

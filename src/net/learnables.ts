@@ -13,7 +13,7 @@ const FN = 'learnables';
  * The learnable tensors of one layer, by MATLAB's property names: `Weights` and `Bias` for convolutions and fully
  * connected layers, `Scale`, `Offset`, `TrainedMean`, `TrainedVariance` for batch normalization, in TensorFlow's
  * layout (a convolution's `Weights` is `[h, w, Cin, F]`, as MATLAB's h×w×Cin×F). A layer without learnables gives
- * `{}`. For SqueezeNet, `learnables(net, 'conv1').Weights` is MATLAB's `net.Layers(2).Weights`.
+ * `{}`. `learnables(net, 'conv1').Weights` is MATLAB's `net.Layers(2).Weights` when `'conv1'` is layer index 1.
  *
  * @param net A loaded network.
  * @param layer A layer name or 0-based index (`net.layers`).

@@ -1,7 +1,7 @@
 /**
  * Loading a network from model files written to the model-file contract (`modelFormat.ts`): the options every loader
  * takes, a check of the loaded artifacts before TF.js makes any tensor, and the wrapping as a {@link Network}.
- * A built-in network's loader (e.g. `models/squeezenet/`) supplies its default location and its own advice for a
+ * A built-in network's loader (in `models/`) supplies its default location and its own advice for a
  * missing or broken model (`hint`). Not exported from the package.
  */
 import type * as tf from '@tensorflow/tfjs-core';

@@ -74,8 +74,8 @@ export interface LayerInfoBase<T extends LayerType = LayerType> {
    */
   readonly originalType: string;
   /**
-   * The layer's output size at the network's input size (`net.inputSize`), without the batch: `[h, w, c]` for a
-   * spatial output (`[113, 113, 64]` for SqueezeNet's conv1), `[c]` for a vector (a fully connected layer).
+   * The layer's output size at the network's input size (`net.inputSize`), without the batch: `[h, w, c]` for a spatial
+   * output (`[113, 113, 64]` for 64 filters of stride 2 on 227×227), `[c]` for a vector (a fully connected layer).
    */
   readonly outputSize: readonly number[];
   /** Number of learnable values of the layer (weights, biases, scales, offsets; not batch-norm statistics). */
@@ -254,7 +254,7 @@ export interface NoNormalization {
 export interface ZerocenterNormalization {
   /** `'zerocenter'`. */
   readonly type: 'zerocenter';
-  /** The value subtracted from each channel (RGB order), e.g. `[123, 117, 104]` for SqueezeNet. */
+  /** The value subtracted from each channel (RGB order), e.g. `[123, 117, 104]` (ImageNet's means, rounded). */
   readonly mean: readonly number[];
 }
 
@@ -305,18 +305,19 @@ export interface FunctionNormalization {
 }
 
 /**
- * Where a {@link Network} came from: a network file of this library's model build (`squeezenet()`, or `importNetwork`
- * of such a file), or a user's TF.js `GraphModel` or Keras `LayersModel` (`toNetwork`, `importNetwork`).
+ * Where a {@link Network} came from: a network file of this library's model build (a built-in network's loader, or
+ * `importNetwork` of such a file), or a user's TF.js `GraphModel` or Keras `LayersModel` (`toNetwork`,
+ * `importNetwork`).
  */
 export type NetworkKind = 'built-in' | 'graph-model' | 'layers-model';
 
 /**
  * A loaded network: the TF.js model plus MATLAB's description of its input, layers and classes. Made by a built-in
- * network's loader such as `squeezenet()`, or from any image model by `toNetwork` / `importNetwork`; holds the weights
- * until `dispose()` is called. Every field is read-only and frozen.
+ * network's loader, or from any image model by `toNetwork` / `importNetwork`; holds the weights until `dispose()` is
+ * called. Every field is read-only and frozen.
  */
 export interface Network {
-  /** The network's name, e.g. `'squeezenet'`. */
+  /** The network's name: a built-in network's, or `options.name` (default: the Keras model's name, or `'network'`). */
   readonly name: string;
   /** Where the network came from. */
   readonly kind: NetworkKind;
@@ -346,7 +347,7 @@ export interface Network {
 }
 
 /**
- * Options that every network loader takes (`squeezenet()` among them). `signal` and `timeoutMs` bound the whole load
+ * Options that every network loader takes (the built-in networks' too). `signal` and `timeoutMs` bound the whole load
  * (files or downloads); a `onProgress` that throws fails the load with its error.
  */
 export interface LoadNetworkOptions extends WaitOptions {

@@ -1,6 +1,6 @@
 /**
  * Kernels for the wasm backend, written in JavaScript over the backend's heap, where TF.js's wasm kernels (or public
- * operations) were the slow part of a SqueezeNet pass or of a deep-dream step:
+ * operations) were the slow part of a pass of the built-in network or of a deep-dream step:
  * - a concatenation (a fire module's join), in place of TF.js's, which allocates a view for every run it copies;
  * - a tensor less a vector along its last axis (an image's mean subtraction), in place of TF.js's broadcasting `Sub`;
  * - max pooling's input gradient with TF's routing of tied maxima (TF.js's wasm kernel routes them otherwise, and
@@ -216,9 +216,9 @@ const HEAP_BYTES: Partial<Record<tf.DataType, number>> = { float32: 4, int32: 4,
 /**
  * A concatenation along any axis, for TF.js's wasm `Concat`: the same runs copied in the same order, each with
  * `copyWithin` on the heap's bytes, where TF.js's kernel makes a subarray for each. A fire module's join of two
- * 1×56×56×64 tensors took 0.3 ms against 1.2 ms, a batch of 32 of two 28×28×128 ones 2.5 ms against 4.1 ms, and
- * TF.js's share of a SqueezeNet pass on two threads was a tenth. Strings, mixed dtypes and joins of fewer than two
- * non-empty tensors go to TF.js's kernel `original`.
+ * 1×56×56×64 tensors took 0.3 ms against 1.2 ms, a batch of 32 of two 28×28×128 ones 2.5 ms against 4.1 ms, and TF.js's
+ * share of a full pass of the built-in network on two threads was a tenth. Strings, mixed dtypes and joins of fewer
+ * than two non-empty tensors go to TF.js's kernel `original`.
  */
 function concatRuns(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const inputs = args.inputs as unknown as tf.TensorInfo[];
