@@ -26,15 +26,16 @@ import {
   assertNetwork,
   disposedNetworkMessage,
   engineOf,
+  indexLayers,
   isModelDisposed,
   isNetwork,
   layersFromSpecs,
   modelWeights,
 } from './network.js';
-import { plannedRun } from './graphPlan.js';
+import { outputCount, outputRef, plannedRun } from './graphPlan.js';
 import { type ImageRun, poisonPerImage } from './nonFinite.js';
 import { ensureWasmKernels } from './wasmKernels.js';
-import { declaredInputShape, graphNodeNames } from './tfjsInternals.js';
+import { declaredInputShape, graphDefNodes, graphNodeNames } from './tfjsInternals.js';
 import { METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
 import type { LayerInfo, Network } from './types.js';
 
@@ -66,6 +67,8 @@ export interface GraphTarget {
   nodeNames: Set<string> | null;
   /** A plain GraphModel's weight names. */
   weightNames: Set<string>;
+  /** How many outputs a plain GraphModel's node gives that may be asked for as `node:k` (see `outputCount`). */
+  outputsOf: (node: string) => number;
   /** How messages name the target. */
   label: string;
   /** Whether the network or model was disposed since (a long method's caller may dispose it between passes). */
@@ -125,9 +128,7 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
     const meta = (net.metadata as Record<string, unknown> | undefined)?.[METADATA_KEY];
     const layers =
       metadataProblem(meta) === null
-        ? layersFromSpecs((meta as ModelMetadata).layers, (meta as ModelMetadata).inputSize).map(
-            (l, index) => ({ ...l, index, matlabIndex: index + 1 }) as LayerInfo,
-          )
+        ? indexLayers(layersFromSpecs((meta as ModelMetadata).layers, (meta as ModelMetadata).inputSize))
         : undefined;
     const inputName = inputs[0].name;
     return {
@@ -141,6 +142,10 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
       inputShape: shape ?? null,
       nodeNames: graphNodeNames(net),
       weightNames: new Set(Object.keys(net.weights ?? {})),
+      outputsOf: (name) => {
+        const node = graphDefNodes(net)?.find((n) => n.name === name);
+        return node ? outputCount(node) : 1;
+      },
       label: 'the model',
       isDisposed: () => isModelDisposed(net),
     };
@@ -160,6 +165,7 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
     inputShape: [-1, h, w, c],
     nodeNames: null,
     weightNames: new Set(),
+    outputsOf: (name) => findLayer(checked, name)?.numOutputs ?? 1,
     label: checked.name,
     isDisposed: () => checked.isDisposed,
   };
@@ -172,10 +178,42 @@ export function findLayer(net: Network, ref: string | number): LayerInfo | undef
 }
 
 /**
- * Resolves one layer reference to a node name (`arg` names it in messages). An array is refused: where one layer is
- * meant, a list would otherwise be cut to its first entry.
+ * Output k of a layer (or a plain GraphModel's node) of several outputs, as `name:k` (`name` for output 0), where
+ * `ref` names one that way; undefined where it does not. Output k > 0 only where `outputs` allows it (`activations`):
+ * a method that works on whole layers says so.
  */
-export function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: string): string {
+function layerOutput(fn: string, t: GraphTarget, ref: string, arg: string, outputs: boolean): string | undefined {
+  const m = outputRef(ref);
+  if (!m) return undefined;
+  const base = t.net ? findLayer(t.net, m.name)?.name : t.nodeNames?.has(m.name) ? m.name : undefined;
+  if (base === undefined) return undefined;
+  const { k } = m;
+  const count = t.outputsOf(base);
+  const what = t.net ? 'layer' : 'node';
+  if (k >= count) {
+    throw new RangeError(
+      `${fn}: expected '${arg}' to be a ${what} of ${t.label}, got ${describeValue(ref)}; ` +
+        (count === 1
+          ? `${what} '${base}' has one output, named '${base}'`
+          : `${what} '${base}' has ${count} outputs, '${base}:0' to '${base}:${count - 1}' (0-based)`),
+    );
+  }
+  if (k === 0) return base;
+  if (!outputs) {
+    throw new RangeError(
+      `${fn}: expected '${arg}' to be a whole ${what}, got ${describeValue(ref)}, output ${k} of the ${count} of ` +
+        `${what} '${base}'; only activations takes one output of several`,
+    );
+  }
+  return `${base}:${k}`;
+}
+
+/**
+ * Resolves one layer reference to a node name (`arg` names it in messages). An array is refused: where one layer is
+ * meant, a list would otherwise be cut to its first entry. `outputs`: whether output k of a layer of several outputs
+ * may be named (`'name:k'`, given back as is), as `activations` allows.
+ */
+export function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: string, outputs = false): string {
   if (t.net) {
     const names = t.net.layerNames;
     if (typeof ref === 'number') {
@@ -196,6 +234,8 @@ export function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: stri
       throw typeError(fn, arg, 'a layer name (string) or a 0-based layer index (integer)', ref);
     }
     const found = findLayer(t.net, ref);
+    const output = found ? undefined : layerOutput(fn, t, ref, arg, outputs);
+    if (output !== undefined) return output;
     if (!found && t.net.kind === 'graph-model' && (t.net.model as GraphModel).weights?.[ref] !== undefined) {
       throw new RangeError(
         `${fn}: expected '${arg}' to be a layer of ${t.label}, got ${describeValue(ref)}, which is a weight, not a layer`,
@@ -216,6 +256,8 @@ export function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: stri
     );
   }
   const nodeNames = t.nodeNames;
+  const output = nodeNames?.has(ref) ? undefined : layerOutput(fn, t, ref, arg, outputs);
+  if (output !== undefined) return output;
   if (nodeNames && nodeNames.size > 0 && !nodeNames.has(ref)) {
     const candidates = [...nodeNames].filter((n) => !t.weightNames.has(n));
     throw new RangeError(
@@ -236,7 +278,7 @@ export function resolveLayers(fn: string, t: GraphTarget, layer: unknown): { nam
   if (list && refs.length === 0) {
     throw rangeError(fn, 'layer', 'a layer name, a layer index or a non-empty array of them', layer);
   }
-  return { names: refs.map((r, i) => resolveLayer(fn, t, r, list ? `layer[${i}]` : 'layer')), list };
+  return { names: refs.map((r, i) => resolveLayer(fn, t, r, list ? `layer[${i}]` : 'layer', true)), list };
 }
 
 const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32';
@@ -340,14 +382,43 @@ export function imageSize(x: tf.Tensor): [number, number] {
 /** The last size's shape table of each layer table: a program mostly runs one size again and again. */
 const shapeCache = new WeakMap<readonly LayerInfo[], { key: string; shapes: ReadonlyMap<string, number[] | null> }>();
 
-/** {@link layerShapes}, remembered for the last input size of each layer table (about 75 µs a call for 67 layers). */
+/**
+ * {@link layerShapes}, remembered for the last input size of each layer table (about 75 µs a call for 67 layers),
+ * with output k of each layer of several outputs as `name:k`: its measured size where the layer's first output has
+ * its measured size (such layers are graph operations that run at the trained size only), else the first's.
+ */
 function lastShapes(layers: readonly LayerInfo[], size: [number, number, number]) {
   const key = size.join('×');
   const hit = shapeCache.get(layers);
   if (hit?.key === key) return hit.shapes;
   const shapes = layerShapes(layers, size);
+  for (const l of layers) {
+    const first = shapes.get(l.name);
+    const measured =
+      first != null && first.length === l.outputSize.length && first.every((d, i) => d === l.outputSize[i]);
+    for (let k = 1; k < l.numOutputs; k++)
+      shapes.set(`${l.name}:${k}`, measured ? [...l.outputSizes[k]] : (first ?? null));
+  }
   shapeCache.set(layers, { key, shapes });
   return shapes;
+}
+
+/**
+ * For requested names and a layer table's shapes ({@link lastShapes}): the layer each is computed in (itself; for
+ * output k of a layer of several, `name:k`, that layer; for a plain GraphModel's helper node, `pool3/pad`, the layer
+ * it belongs to), the size of what a name gives, and what computing names makes: every layer on the way and each
+ * requested output other than a layer's first.
+ */
+function requested(layers: readonly LayerInfo[], shapes: ReadonlyMap<string, number[] | null>) {
+  const layerOf = (name: string) => {
+    const m = outputRef(name);
+    if (m && shapes.has(m.name)) return m.name;
+    return shapes.has(name) ? name : name.split('/')[0];
+  };
+  const shapeOf = (name: string) => (shapes.has(name) ? shapes.get(name) : shapes.get(layerOf(name)));
+  const made = (names: readonly string[]) =>
+    new Set([...neededLayers(layers, names.map(layerOf)).map((l) => l.name), ...names.filter((m) => m !== layerOf(m))]);
+  return { layerOf, shapeOf, made };
 }
 
 /**
@@ -374,21 +445,20 @@ export function assertLargeEnough(
   const n = batch ?? (x.rank === 4 ? (x.shape[0] as number) : 1);
   const size: [number, number, number] = [h, w, t.inputChannels ?? 3];
   const shapes = lastShapes(layers, size);
-  // Names of a plain GraphModel may be helper nodes (`pool3/pad`): checked through the layer they belong to.
-  const layerOf = (name: string) => (shapes.has(name) ? name : name.split('/')[0]);
+  const { layerOf, shapeOf, made } = requested(layers, shapes);
   const tooSmall = names.map(layerOf).find((name) => shapes.has(name) && shapes.get(name) == null);
   if (tooSmall !== undefined) {
     const trained = (t.resizeTo ?? [h, w]) as [number, number];
     throw rangeError(fn, 'img', sizeProblem(layers, tooSmall, size, trained) ?? 'a larger image', x);
   }
-  for (const l of neededLayers(layers, names.map(layerOf))) {
-    const shape = shapes.get(l.name);
-    if (shape) assertElements(fn, 'img', [n, ...shape], `layer '${l.name}'`);
+  for (const name of made(names)) {
+    const shape = shapeOf(name);
+    if (shape) assertElements(fn, 'img', [n, ...shape], `layer '${name}'`);
   }
   // The requested layers' results hold every image, however many run at once.
   if (resultsBatch !== undefined && resultsBatch > n) {
-    for (const name of new Set(names.map(layerOf))) {
-      const shape = shapes.get(name);
+    for (const name of new Set(names)) {
+      const shape = shapeOf(name);
       if (shape) assertElements(fn, 'img', [resultsBatch, ...shape], `layer '${name}' for all ${resultsBatch} images`);
     }
   }
@@ -412,10 +482,9 @@ export function miniBatchFor(
 ): number {
   let largest = h * w * (t.inputChannels ?? 3);
   if (t.layers) {
-    const shapes = lastShapes(t.layers, [h, w, t.inputChannels ?? 3]);
-    const layerOf = (name: string) => (shapes.has(name) ? name : name.split('/')[0]);
-    for (const l of neededLayers(t.layers, names.map(layerOf))) {
-      const shape = shapes.get(l.name);
+    const { shapeOf, made } = requested(t.layers, lastShapes(t.layers, [h, w, t.inputChannels ?? 3]));
+    for (const name of made(names)) {
+      const shape = shapeOf(name);
       if (shape)
         largest = Math.max(
           largest,
@@ -459,9 +528,9 @@ export function neededLayers(layers: readonly LayerInfo[], names: readonly strin
 }
 
 /**
- * Every layer that the layers `names` are computed from (themselves included), in the table's order; with `through`,
- * only by way of the layers it accepts (one it refuses is listed, and what it reads is not, unless another way leads
- * there).
+ * Every layer that the layers `names` are computed from (themselves included; output k of a layer, `name:k`, is
+ * computed by that layer), in the table's order; with `through`, only by way of the layers it accepts (one it refuses
+ * is listed, and what it reads is not, unless another way leads there).
  */
 export function layersFeeding(
   layers: readonly LayerInfo[],
@@ -470,8 +539,9 @@ export function layersFeeding(
 ): LayerInfo[] {
   const byName = new Map(layers.map((l) => [l.name, l]));
   const needed = new Set<string>();
+  const layerOf = (name: string) => (byName.has(name) ? name : (outputRef(name)?.name ?? name));
   // An explicit stack, not recursion: a graph may be many thousands of layers deep.
-  const stack = [...names];
+  const stack = names.map(layerOf);
   for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
     if (needed.has(name)) continue;
     needed.add(name);

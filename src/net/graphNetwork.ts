@@ -6,14 +6,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type GraphModel, loadGraphModelSync } from '@tensorflow/tfjs-converter';
-import { ASYNC_OPS, AsyncOpError, executeGraph, measureByPlan, plannedRun } from './graphPlan.js';
+import {
+  ASYNC_OPS,
+  AsyncOpError,
+  executeGraph,
+  measureByPlan,
+  outputCount,
+  outputRef,
+  plannedRun,
+} from './graphPlan.js';
 import { describeConvolution, describePooling, samePadding2d } from './layerGeometry.js';
-import { isModelDisposed, modelWeights, type NetworkEngine } from './network.js';
+import { isModelDisposed, modelWeights, type NetworkEngine, type PartialLayer } from './network.js';
 import { applyNormalization } from './normalization.js';
 import { declaredInputShape, type GraphDefAttr, type GraphDefNode, inputNodeName } from './tfjsInternals.js';
 import type { InputNormalization, LayerInfo, LayerType } from './types.js';
-
-type PartialLayer = Omit<LayerInfo, 'index' | 'matlabIndex'>;
 
 /** Ops that are not layers: constants (weights) and graph plumbing. */
 const NOT_LAYERS = new Set(['Const', 'NoOp', 'Placeholder', 'PlaceholderWithDefault']);
@@ -310,7 +316,9 @@ export function constantsProblem(
 export interface GraphParts {
   layers: PartialLayer[];
   inputName: string;
-  /** Completes the table with the sizes measured at the input size (`shapes`, by layer name). */
+  /** What to measure: every layer's name, and `name:k` for each further output of a layer of several. */
+  outputNames: string[];
+  /** Completes the table with the sizes measured at the input size (`shapes`, by the names of `outputNames`). */
   complete(shapes: ReadonlyMap<string, number[]>): Promise<PartialLayer[]>;
   engine(normalization: InputNormalization, fn: string): NetworkEngine;
 }
@@ -437,6 +445,10 @@ export function graphNetworkParts(
     const base = { name, inputs, nodeName: n.name, originalType: n.op, outputSize: [] as number[], numLearnables };
     return { ...base, type: n.name === inputName ? 'Image Input' : 'Other', description: n.op } as PartialLayer;
   });
+  const outputsOf = new Map(layers.map((l) => [l.name, outputCount(byNode.get(l.nodeName)!)]));
+  const outputNames = layers.flatMap((l) =>
+    Array.from({ length: outputsOf.get(l.name)! }, (_, k) => (k === 0 ? l.name : `${l.name}:${k}`)),
+  );
 
   const complete = async (shapes: ReadonlyMap<string, number[]>): Promise<PartialLayer[]> => {
     const sizeOf = (name: string) => shapes.get(name) ?? [];
@@ -450,7 +462,12 @@ export function graphNetworkParts(
       const node = byNode.get(l.nodeName)!;
       const outputSize = sizeOf(l.name);
       const inSize = l.inputs.length > 0 ? sizeOf(l.inputs[0]) : [];
-      const common = { ...l, outputSize };
+      const count = outputsOf.get(l.name)!;
+      const several =
+        count > 1
+          ? { outputSizes: Array.from({ length: count }, (_, k) => sizeOf(k === 0 ? l.name : `${l.name}:${k}`)) }
+          : {};
+      const common = { ...l, outputSize, ...several };
       const op = node.op;
       const simple = (type: LayerType, description: string) => ({ ...common, type, description }) as PartialLayer;
       if (l.type === 'Image Input') {
@@ -567,7 +584,7 @@ export function graphNetworkParts(
         out.push(simple('Function', op));
         continue;
       }
-      out.push(simple('Other', `${op} (TensorFlow op)`));
+      out.push(simple('Other', `${op} (TensorFlow op)${count > 1 ? `, ${count} outputs` : ''}`));
     }
     return out;
   };
@@ -575,6 +592,7 @@ export function graphNetworkParts(
   return {
     layers,
     inputName,
+    outputNames,
     complete,
     engine: (normalization) => graphModelEngine(model, layers, byNode, inputName, normalization),
   };
@@ -598,6 +616,14 @@ function graphModelEngine(
   normalization: InputNormalization,
 ): NetworkEngine {
   const nodeOf = new Map(layers.map((l) => [l.name, l.nodeName]));
+  // A layer's node, and output k > 0 of a layer of several outputs (`name:k`) as the node's tensor `node:k`.
+  const nodeFor = (name: string) => {
+    const own = nodeOf.get(name);
+    if (own !== undefined) return own;
+    const m = outputRef(name);
+    const base = m ? nodeOf.get(m.name) : undefined;
+    return m && base !== undefined ? `${base}:${m.k}` : name;
+  };
   const forward = plannedRun(model, inputName);
   // A graph may take whole pixel values (MoveNet's placeholder is int32): the normalized image, rounded, as it says.
   const wholePixels = model.inputs.find((i) => i.name.replace(/:\d+$/, '') === inputName)?.dtype === 'int32';
@@ -630,7 +656,7 @@ function graphModelEngine(
         model,
         inputName,
         x,
-        wanted.map((n) => nodeOf.get(n) ?? n),
+        wanted.map((n) => nodeFor(n)),
       );
       if (!shapes) return null;
       let k = 0;
@@ -641,7 +667,7 @@ function graphModelEngine(
       const inputLayer = layers[0].name;
       // The input layer is the normalized pixels; the graph computes every other one.
       const wanted = names.filter((n) => n !== inputLayer);
-      const nodes = wanted.map((n) => nodeOf.get(n) ?? n);
+      const nodes = wanted.map((n) => nodeFor(n));
       const n = x.shape[0];
       const outs =
         wanted.length === 0

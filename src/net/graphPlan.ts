@@ -156,6 +156,32 @@ const INT32_OPS: ReadonlySet<string> = new Set([
 /** The most outputs a plan gives one node's slots; a node declaring more runs through the executor. */
 const MAX_OUTPUTS = 4096;
 
+/** The parts of a reference to output k of a node or layer, `name:k`; null for a name without `:k`. */
+export function outputRef(ref: string): { name: string; k: number } | null {
+  const m = /^(.*):(\d+)$/.exec(ref);
+  return m ? { name: m[1], k: Number(m[2]) } : null;
+}
+
+/**
+ * How many outputs a node gives that a caller may ask for by name (`name:k`): the parts of a `Split` or `SplitV`
+ * (`num_split`), the slices of an `Unpack` (`num`), a top-k's values and indices, an `IdentityN`'s tensors; 1 for any
+ * other operation (whose further outputs, such as a batch normalization's statistics, TF.js does not compute) and
+ * for a count a model file declares outside 1 to 4096.
+ */
+export function outputCount(node: GraphDefNode): number {
+  const declared =
+    node.op === 'Split' || node.op === 'SplitV'
+      ? Number(node.attr?.num_split?.i)
+      : node.op === 'Unpack'
+        ? Number(node.attr?.num?.i)
+        : node.op === 'TopKV2'
+          ? 2
+          : node.op === 'IdentityN'
+            ? (node.input ?? []).filter((r) => !r.startsWith('^')).length
+            : 1;
+  return Number.isInteger(declared) && declared >= 1 && declared <= MAX_OUTPUTS ? declared : 1;
+}
+
 /** The dtypes a plan's `Cast` gives and takes, by TensorFlow's name. */
 const CAST_TYPES = new Map<string, 'float32' | 'int32'>([
   ['DT_FLOAT', 'float32'],

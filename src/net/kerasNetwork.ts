@@ -15,7 +15,7 @@ import { kerasReluSettings, upsamplesWithHalfPixels } from './kerasConfigs.js';
 import { passThroughRole } from './kerasLayers.js';
 import { describeOpLayer, opLayerType } from './kerasOps.js';
 import { describeConvolution, describePooling, describeTransposedConvolution, samePadding2d } from './layerGeometry.js';
-import type { NetworkEngine } from './network.js';
+import type { NetworkEngine, PartialLayer } from './network.js';
 import { applyNormalization } from './normalization.js';
 import { batchNormWeights, convolutionWeights, disposeLayersModel } from './tfjsInternals.js';
 import type { InputNormalization, LayerInfo, LayerType } from './types.js';
@@ -105,8 +105,6 @@ const ACTIVATION_TYPES: Record<string, LayerType> = {
   tanh: 'Tanh',
   elu: 'ELU',
 };
-
-type PartialLayer = Omit<LayerInfo, 'index' | 'matlabIndex'>;
 
 /**
  * The table entry of one layer call. A layer's own activation (`conv2d({ activation: 'relu' })`) runs inside it, so

@@ -48,13 +48,32 @@ export interface NetworkEngine {
   activationOf?(layer: string): string | null;
 }
 
+/**
+ * A layer as a network's maker describes it: without its indices, and with `outputSizes` only for a layer of several
+ * outputs ({@link indexLayers} completes it).
+ */
+export type PartialLayer = OmitEach<LayerInfo, 'index' | 'matlabIndex' | 'numOutputs' | 'outputSizes'> & {
+  outputSizes?: readonly (readonly number[])[];
+};
+
+/** `Omit` for each member of a union (TypeScript's `Omit` keeps only the keys that every member has). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The layer table of a network: each layer's 0-based and MATLAB's index, and its outputs (one unless it says). */
+export function indexLayers(layers: readonly PartialLayer[]): LayerInfo[] {
+  return layers.map((l, index) => {
+    const outputSizes = l.outputSizes ?? [l.outputSize];
+    return { ...l, index, matlabIndex: index + 1, numOutputs: outputSizes.length, outputSizes } as LayerInfo;
+  });
+}
+
 /** What {@link createNetwork} needs to know of a network, whatever made it. */
 export interface NetworkParts {
   name: string;
   kind: NetworkKind;
   model: GraphModel | LayersModel;
   /** The layers in order, without their indices. */
-  layers: Omit<LayerInfo, 'index' | 'matlabIndex'>[];
+  layers: PartialLayer[];
   inputSize: [number, number, number];
   classNames: string[];
   inputName: string;
@@ -133,7 +152,7 @@ const MATLAB_CLASS: Record<LayerSpec['type'], string> = {
 export function layersFromSpecs(
   specs: readonly LayerSpec[],
   inputSize: readonly [number, number, number],
-): Omit<LayerInfo, 'index' | 'matlabIndex'>[] {
+): PartialLayer[] {
   const partial = specs.map((l) => {
     const base = { ...copyData(l), nodeName: l.name, originalType: MATLAB_CLASS[l.type], outputSize: [] };
     if (l.type === 'Convolution') {
@@ -152,7 +171,7 @@ export function layersFromSpecs(
 
 /** Wraps a model as a Network, with the engine that runs it. The Network and everything in it are deeply frozen. */
 export function createNetwork(parts: NetworkParts): Network {
-  const layers = parts.layers.map((l, index) => ({ ...l, index, matlabIndex: index + 1 }) as LayerInfo);
+  const layers = indexLayers(parts.layers);
   const { engine } = parts;
   let disposed = false;
   const net: Network = {

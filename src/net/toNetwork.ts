@@ -21,7 +21,7 @@ import { dynamicOpAt, graphNetworkParts, graphProblem, layerNode } from './graph
 import { fixGraphOps } from './graphOps.js';
 import { kerasNetworkParts, kerasProblem, kerasScalingLayer } from './kerasNetwork.js';
 import { METADATA_KEY } from './modelFormat.js';
-import { createNetwork, isModelDisposed, type NetworkEngine } from './network.js';
+import { createNetwork, isModelDisposed, type NetworkEngine, type PartialLayer } from './network.js';
 import { checkNormalization, type NormalizationOption } from './normalization.js';
 import { declaredInputShape, graphDefNodes, relaxInputShape, shortOfInputs } from './tfjsInternals.js';
 import type { LayerInfo, Network } from './types.js';
@@ -303,7 +303,7 @@ export async function makeNetwork(
     (typeof declared.name === 'string' ? declared.name : undefined) ??
     (graph ? 'network' : (model as LayersModel).name || 'network');
 
-  let layers: Omit<LayerInfo, 'index' | 'matlabIndex'>[];
+  let layers: PartialLayer[];
   let engine: NetworkEngine;
   let inputName: string;
   if (graph && nodes) {
@@ -317,7 +317,7 @@ export async function makeNetwork(
     engine = parts.engine(normalization, fn);
     let shapes: Map<string, number[]>;
     try {
-      shapes = measure(fn, engine, parts.layers, inputSize);
+      shapes = measure(fn, engine, parts.outputNames, inputSize);
     } catch (err) {
       const dynamic = dynamicOpAt(nodes, inputName, outputName, err instanceof RangeError ? err.cause : err);
       if (!dynamic) throw err;
@@ -359,7 +359,16 @@ export async function makeNetwork(
         if (shape) assertElements(fn, 'options.inputSize', shape, `layer '${name}'`);
       }
       const told = [...predicted.values()].every((shape) => shape !== null);
-      layers = parts.complete(told ? predicted : measure(fn, engine, layers, inputSize));
+      layers = parts.complete(
+        told
+          ? predicted
+          : measure(
+              fn,
+              engine,
+              layers.map((l) => l.name),
+              inputSize,
+            ),
+      );
     }
   }
 
@@ -444,7 +453,8 @@ function layersModelDisposed(model: LayersModel): boolean {
 }
 
 /**
- * Runs the model once on a blank image of its input size and reads every layer's output size (without the batch).
+ * Runs the model once on a blank image of its input size and reads the output size of every layer `names` gives
+ * (without the batch), by name.
  * @throws {RangeError} naming the model's own error when it cannot run at that size; an Error naming the operation
  *   when the backend has no kernel for it, or saying where to run a model that reads a GPU value synchronously (WebGPU
  *   in Node.js).
@@ -452,10 +462,9 @@ function layersModelDisposed(model: LayersModel): boolean {
 function measure(
   fn: string,
   engine: NetworkEngine,
-  layers: readonly { name: string }[],
+  names: readonly string[],
   [h, w, c]: readonly [number, number, number],
 ): Map<string, number[]> {
-  const names = layers.map((l) => l.name);
   let shapes: number[][];
   try {
     // A graph's plan frees each tensor once nothing reads it; otherwise every layer's output is held at once.

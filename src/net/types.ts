@@ -78,6 +78,15 @@ export interface LayerInfoBase<T extends LayerType = LayerType> {
    * output (`[113, 113, 64]` for 64 filters of stride 2 on 227×227), `[c]` for a vector (a fully connected layer).
    */
   readonly outputSize: readonly number[];
+  /**
+   * MATLAB's `NumOutputs`: 1, or how many outputs a graph operation of several outputs gives (a `Split`'s or
+   * `SplitV`'s parts, as ShuffleNet splits its channels; an `Unpack`'s slices, a top-k's values and indices).
+   * `activations` takes output k of layer `'name'` as `'name:k'`, 0-based as TensorFlow names tensors (MATLAB's
+   * `'name/out2'` is `'name:1'`); `'name'` is output 0.
+   */
+  readonly numOutputs: number;
+  /** The size of each output, as `outputSize` gives the first (`outputSizes[0]` is `outputSize`). */
+  readonly outputSizes: readonly (readonly number[])[];
   /** Number of learnable values of the layer (weights, biases, scales, offsets; not batch-norm statistics). */
   readonly numLearnables: number;
 }
