@@ -137,7 +137,8 @@ function reshapeOutput(r: tf.Tensor, batched: boolean, outputAs: 'rows' | 'colum
  *   (`PixelDataInfo`); read as `imread`
  *   reads them (int32 0..255).
  * - `layer`: a layer name or 0-based index into `net.layers`, or an array of them: all are computed in one pass
- *   (`1` is MATLAB's layer 2: `net.layers[1].matlabIndex` is 2).
+ *   (`1` is MATLAB's layer 2: `net.layers[1].matlabIndex` is 2). Output k of a layer of several outputs
+ *   (`layer.numOutputs`, a graph's `Split`) is `'name:k'`, 0-based (MATLAB's `'name/out2'` is `'name:1'`).
  *
  * Only the part of the graph that the requested layers need is computed (an early layer costs a fraction of a full
  * pass). In the built-in networks' graphs, a ReLU layer after a convolution is computed as that convolution fused with

@@ -39,7 +39,10 @@ import { declaredInputShape, graphDefNodes, graphNodeNames } from './tfjsInterna
 import { METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
 import type { LayerInfo, Network } from './types.js';
 
-/** A layer: its name or its 0-based index in `net.layers` (`'conv1'`, or `1` for MATLAB's layer 2). */
+/**
+ * A layer: its name or its 0-based index in `net.layers` (`'conv1'`, or `1` for MATLAB's layer 2); for `activations`
+ * also output k of a layer of several outputs, `'name:k'`.
+ */
 export type LayerRef = string | number;
 
 /** What a graph is run on: a Network, or a plain TF.js GraphModel with one image input. */
