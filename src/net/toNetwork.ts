@@ -467,10 +467,13 @@ function measure(
 ): Map<string, number[]> {
   let shapes: number[][];
   try {
-    // A graph's plan frees each tensor once nothing reads it; otherwise every layer's output is held at once.
+    // A graph's plan frees each tensor once nothing reads it; otherwise every layer's output is held at once. The
+    // batch of 1 is left out, as activations leaves it out of one image's result; an output of a graph that no longer
+    // has it (a `Squeeze` or `Unpack` of it, as MoveNet's keypoint decoding does) keeps its whole shape.
     shapes = tf.tidy(() => {
       const x = tf.zeros([1, h, w, c]);
-      return (engine.measure?.(x, names) ?? engine.run(x, names).map((t) => t.shape)).map((s) => s.slice(1));
+      const measured = engine.measure?.(x, names) ?? engine.run(x, names).map((t) => t.shape);
+      return measured.map((s) => (s[0] === 1 ? s.slice(1) : s));
     });
   } catch (err) {
     // A kernel the backend lacks is no matter of the size: say which operation, and where else to run it.

@@ -1140,6 +1140,33 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     tf.dispose([batch, out, start, dreamt, change]);
   });
 
+  it("sizes a layer that leaves the batch axis behind as activations gives it (MoveNet's keypoint decoding)", async () => {
+    // A graph of batch 1 may squeeze or unstack the batch away: [1, 8, 8, 3] → [8, 8, 3] → [8, 3] (row 0).
+    const one = {
+      ...placeholder,
+      attr: { ...placeholder.attr, shape: { shape: { dim: [1, 8, 8, 3].map((d) => ({ size: String(d) })) } } },
+    };
+    const model = await graphOf([
+      one,
+      { name: 'sq', op: 'Squeeze', input: ['x'], attr: { T, squeeze_dims: { list: { i: ['0'] } } } },
+      { name: 'rows', op: 'Unpack', input: ['sq'], attr: { T, num: { i: '8' }, axis: { i: '0' } } },
+      relu('r', 'rows'),
+    ]);
+    const net = await toNetwork(model, { normalization: 'none' });
+    expect(net.layers.map((l) => [l.name, l.outputSize])).toEqual([
+      ['x', [8, 8, 3]],
+      ['sq', [8, 8, 3]],
+      ['rows', [8, 3]],
+      ['r', [8, 3]],
+    ]);
+    const img = tf.fill([8, 8, 3], 2);
+    const outs = await expectNoLeak(() => activations(net, img, ['sq', 'rows', 'r']), 3);
+    expect(outs.map((o) => o.shape)).toEqual(net.layers.slice(1).map((l) => l.outputSize));
+    expect(analyzeNetwork(net).layers.map((l) => l.activations)).toEqual(net.layers.map((l) => l.outputSize));
+    tf.dispose([img, ...outs]);
+    net.dispose();
+  });
+
   it('takes the measured sizes at the trained size, where an operation broadcasts against a constant', () => {
     // MoveNet's `x − c`: the rules see only `x` (size 3) while the graph gives c's 17. At the trained size the
     // measured table holds; at another, a layer after it still needs the trained size.
