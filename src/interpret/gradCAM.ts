@@ -141,7 +141,7 @@ export async function gradCAM(
       const moving = layersMoving(network, reduction);
       const candidates = layers.slice(1, rIndex).filter((l) => {
         const s = shapes.get(l.name);
-        return moving.has(l.name) && s != null && s.length === 3 && (s[0] > 1 || s[1] > 1);
+        return moving.has(l.name) && !t.batchless.has(l.name) && s != null && s.length === 3 && (s[0] > 1 || s[1] > 1);
       });
       if (candidates.length === 0) {
         throw rangeError(FN, 'img', `an image from which a layer before '${reduction}' is larger than 1×1`, x);
@@ -165,7 +165,13 @@ export async function gradCAM(
         `${FN}: expected 'options.featureLayer' to be a layer after the input and before the reduction layer '${reduction}' (index ${rIndex}), got '${feature}' (index ${fIndex})`,
       );
     }
-    // Grad-CAM weighs the feature layer's channels over its spatial positions, so it needs them.
+    // Grad-CAM weighs the feature layer's channels over its spatial positions, so it needs them, for each image.
+    if (t.batchless.has(feature)) {
+      throw new RangeError(
+        `${FN}: expected 'options.featureLayer' to be a layer with a spatial output [h, w, c] for each image, got ` +
+          `'${feature}', which has no batch axis (the graph squeezed or unstacked its batch of 1 away)`,
+      );
+    }
     const fShape = shapes.get(feature);
     if (fShape != null && fShape.length !== 3) {
       throw new RangeError(

@@ -72,6 +72,8 @@ export interface GraphTarget {
   weightNames: Set<string>;
   /** How many outputs a plain GraphModel's node gives that may be asked for as `node:k` (see `outputCount`). */
   outputsOf: (node: string) => number;
+  /** A network's layers whose output has no batch axis (`NetworkEngine.batchless`). */
+  batchless: ReadonlySet<string>;
   /** How messages name the target. */
   label: string;
   /** Whether the network or model was disposed since (a long method's caller may dispose it between passes). */
@@ -149,6 +151,7 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
         const node = graphDefNodes(net)?.find((n) => n.name === name);
         return node ? outputCount(node) : 1;
       },
+      batchless: new Set(),
       label: 'the model',
       isDisposed: () => isModelDisposed(net),
     };
@@ -169,6 +172,7 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
     nodeNames: null,
     weightNames: new Set(),
     outputsOf: (name) => findLayer(checked, name)?.numOutputs ?? 1,
+    batchless: engine.batchless ?? new Set(),
     label: checked.name,
     isDisposed: () => checked.isDisposed,
   };

@@ -46,6 +46,11 @@ export interface NetworkEngine {
    * `'linear'`…), which the layer table does not show as a layer of its own. Absent, or null, where there is none.
    */
   activationOf?(layer: string): string | null;
+  /**
+   * The layers whose output has no batch axis (a graph of batch 1 that squeezed or unstacked it away, as MoveNet's
+   * keypoint decoding does): one image's result, not a map per image that a gradient method could weigh.
+   */
+  batchless?: ReadonlySet<string>;
 }
 
 /**

@@ -317,7 +317,9 @@ export async function makeNetwork(
     engine = parts.engine(normalization, fn);
     let shapes: Map<string, number[]>;
     try {
-      shapes = measure(fn, engine, parts.outputNames, inputSize);
+      const sized = measure(fn, engine, parts.outputNames, inputSize);
+      shapes = sized.shapes;
+      engine = { ...engine, batchless: sized.batchless };
     } catch (err) {
       const dynamic = dynamicOpAt(nodes, inputName, outputName, err instanceof RangeError ? err.cause : err);
       if (!dynamic) throw err;
@@ -367,7 +369,7 @@ export async function makeNetwork(
               engine,
               layers.map((l) => l.name),
               inputSize,
-            ),
+            ).shapes,
       );
     }
   }
@@ -454,7 +456,7 @@ function layersModelDisposed(model: LayersModel): boolean {
 
 /**
  * Runs the model once on a blank image of its input size and reads the output size of every layer `names` gives
- * (without the batch), by name.
+ * (without the batch), by name, and which of them have no batch axis.
  * @throws {RangeError} naming the model's own error when it cannot run at that size; an Error naming the operation
  *   when the backend has no kernel for it, or saying where to run a model that reads a GPU value synchronously (WebGPU
  *   in Node.js).
@@ -464,16 +466,15 @@ function measure(
   engine: NetworkEngine,
   names: readonly string[],
   [h, w, c]: readonly [number, number, number],
-): Map<string, number[]> {
-  let shapes: number[][];
+): { shapes: Map<string, number[]>; batchless: Set<string> } {
+  let measured: number[][];
   try {
     // A graph's plan frees each tensor once nothing reads it; otherwise every layer's output is held at once. The
     // batch of 1 is left out, as activations leaves it out of one image's result; an output of a graph that no longer
     // has it (a `Squeeze` or `Unpack` of it, as MoveNet's keypoint decoding does) keeps its whole shape.
-    shapes = tf.tidy(() => {
+    measured = tf.tidy(() => {
       const x = tf.zeros([1, h, w, c]);
-      const measured = engine.measure?.(x, names) ?? engine.run(x, names).map((t) => t.shape);
-      return measured.map((s) => (s[0] === 1 ? s.slice(1) : s));
+      return engine.measure?.(x, names) ?? engine.run(x, names).map((t) => t.shape);
     });
   } catch (err) {
     // A kernel the backend lacks is no matter of the size: say which operation, and where else to run it.
@@ -501,5 +502,8 @@ function measure(
       { cause: err },
     );
   }
-  return new Map(names.map((n, i) => [n, shapes[i]]));
+  return {
+    shapes: new Map(names.map((n, i) => [n, measured[i][0] === 1 ? measured[i].slice(1) : measured[i]])),
+    batchless: new Set(names.filter((_, i) => measured[i][0] !== 1)),
+  };
 }

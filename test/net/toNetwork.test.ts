@@ -1163,6 +1163,13 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     const outs = await expectNoLeak(() => activations(net, img, ['sq', 'rows', 'r']), 3);
     expect(outs.map((o) => o.shape)).toEqual(net.layers.slice(1).map((l) => l.outputSize));
     expect(analyzeNetwork(net).layers.map((l) => l.activations)).toEqual(net.layers.map((l) => l.outputSize));
+    // Grad-CAM weighs a map per image: a layer without a batch axis is none.
+    await expectThrowsNoLeak(
+      () => gradCAM(net, img, null, { featureLayer: 'sq', reductionLayer: 'r', reductionFcn: (o) => tf.sum(o, 1) }),
+      RangeError,
+      "gradCAM: expected 'options.featureLayer' to be a layer with a spatial output [h, w, c] for each image, got " +
+        "'sq', which has no batch axis (the graph squeezed or unstacked its batch of 1 away)",
+    );
     tf.dispose([img, ...outs]);
     net.dispose();
   });
