@@ -634,9 +634,13 @@ function graphModelEngine(
   // A graph exported for one image at a time (MoveNet's placeholder is [1, h, w, 3]) may reshape with that 1 built
   // in, so its batch is not relaxed: a batch runs through it image by image, each result the graph's own.
   const oneAtATime = declaredInputShape(model)?.[0] === 1;
+  // Each image's outputs joined along their batch axis; an output that has none (the graph squeezed or unstacked the
+  // batch of 1 away: no leading 1, as one image's result is read) gets one, so that image i stays result i.
   const byImage = (n: number, runOne: (i: number) => tf.Tensor[], free: boolean): tf.Tensor[] => {
     const each = Array.from({ length: n }, (_, i) => runOne(i));
-    const joined = each[0].map((_, j) => tf.concat(each.map((outs) => outs[j])));
+    const joined = each[0].map((first, j) =>
+      first.shape[0] === 1 ? tf.concat(each.map((outs) => outs[j])) : tf.stack(each.map((outs) => outs[j])),
+    );
     if (free) tf.dispose(each.flat());
     return joined;
   };

@@ -1163,6 +1163,15 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     const outs = await expectNoLeak(() => activations(net, img, ['sq', 'rows', 'r']), 3);
     expect(outs.map((o) => o.shape)).toEqual(net.layers.slice(1).map((l) => l.outputSize));
     expect(analyzeNetwork(net).layers.map((l) => l.activations)).toEqual(net.layers.map((l) => l.outputSize));
+    // A batch runs image by image: image i's result is result i, a batch axis put first where the layer has none.
+    const other = tf.fill([8, 8, 3], -3);
+    const batch = tf.stack([img, other]);
+    const both = await expectNoLeak(() => activations(net, batch, ['sq', 'rows', 'r']), 3);
+    expect(both.map((o) => o.shape)).toEqual(net.layers.slice(1).map((l) => [2, ...l.outputSize]));
+    const second = activations(net, other, ['sq', 'rows', 'r']);
+    for (let i = 0; i < 3; i++) {
+      expect(await both[i].array()).toEqual([await outs[i].array(), await second[i].array()]);
+    }
     // Grad-CAM weighs a map per image: a layer without a batch axis is none.
     await expectThrowsNoLeak(
       () => gradCAM(net, img, null, { featureLayer: 'sq', reductionLayer: 'r', reductionFcn: (o) => tf.sum(o, 1) }),
@@ -1170,7 +1179,7 @@ describe('toNetwork: graph models that are odd or hostile', () => {
       "gradCAM: expected 'options.featureLayer' to be a layer with a spatial output [h, w, c] for each image, got " +
         "'sq', which has no batch axis (the graph squeezed or unstacked its batch of 1 away)",
     );
-    tf.dispose([img, ...outs]);
+    tf.dispose([img, other, batch, ...outs, ...both, ...second]);
     net.dispose();
   });
 
