@@ -299,7 +299,9 @@ async function loadNetwork(userFiles?: File[]): Promise<Network> {
   // The closed-eye comparison is SqueezeNet's walkthrough; a user's model has its own layers.
   ui.comparePanel.hidden = !builtIn;
   const first = net.layers.find((l) => l.type === 'Convolution') ?? net.layers[1] ?? net.layers[0];
-  const asked = settings.layer && net.layerNames.includes(settings.layer) ? settings.layer : null;
+  // A layer, or a further output of a layer of several ('name:k'), as the table lists them.
+  const outputs = net.layers.flatMap((l) => l.outputSizes.slice(1).map((_, k) => `${l.name}:${k + 1}`));
+  const asked = settings.layer && [...net.layerNames, ...outputs].includes(settings.layer) ? settings.layer : null;
   state.layer = asked ?? (builtIn ? DEFAULT_LAYER : first.name);
   renderLayerTable(net);
   return net;
@@ -309,23 +311,32 @@ function renderLayerTable(net: Network) {
   const analysis = analyzeNetwork(net);
   const x = (a: readonly number[]) => (a.length === 0 ? '1' : a.join('×')); // one number (size []) is 1
   ui.layersSummary.textContent = `${analysis.layers.length} layers · ${analysis.totalLearnables.toLocaleString('en')} learnables · input ${x(analysis.inputSize)} · click a row`;
+  const tableRow = (name: string, cells: string[], title: string) => {
+    const tr = document.createElement('tr');
+    tr.dataset.layer = name;
+    for (const text of cells) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    tr.title = title;
+    tr.addEventListener('click', () => void selectLayer(name));
+    return tr;
+  };
   ui.layersBody.replaceChildren(
-    ...analysis.layers.map((row) => {
-      const tr = document.createElement('tr');
-      tr.dataset.layer = row.name;
+    ...analysis.layers.flatMap((row) => {
       const learnables = Object.entries(row.learnables);
-      const cells = [String(row.matlabIndex), row.name, row.type, x(row.activations)];
-      for (const text of cells) {
-        const td = document.createElement('td');
-        td.textContent = text;
-        tr.append(td);
-      }
-      tr.title =
+      const title =
         learnables.length > 0
           ? `${row.description}\n${row.numLearnables.toLocaleString('en')} learnables: ${learnables.map(([k, v]) => `${k} ${x(v)}`).join(', ')}`
           : row.description;
-      tr.addEventListener('click', () => void selectLayer(row.name));
-      return tr;
+      const layer = net.layers[row.index];
+      // A layer of several outputs (a channel split): a row for each further output, 'name:k' to activations.
+      const more = layer.outputSizes.slice(1).map((size, i) => {
+        const name = `${row.name}:${i + 1}`;
+        return tableRow(name, ['', name, row.type, x(size)], `output ${i + 1} of ${row.name} (0-based)`);
+      });
+      return [tableRow(row.name, [String(row.matlabIndex), row.name, row.type, x(row.activations)], title), ...more];
     }),
   );
 }

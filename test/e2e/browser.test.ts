@@ -473,6 +473,12 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       );
       expect(m.network).toMatchObject({ kind: 'graph-model', layers: 151, inputSize: [192, 192, 3] });
       expect(m.grid?.n).toBeGreaterThan(0);
+      // Its keypoint decoding unstacks pairs: a row for each second output, which a click shows ('name:1').
+      expect(await page.locator('#layers tbody tr').count()).toBe(153);
+      await page.click('#layers tr[data-layer="unstack_1:1"]');
+      await idle(page);
+      expect((await state(page)).layer).toBe('unstack_1:1');
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
       expect(m.classes).toEqual([
         "No classes: the output 'Identity' is 1×17×3, not one score per class; Grad-CAM, occlusion and LIME " +
           'explain one of its 3 channels, summed over it.',
