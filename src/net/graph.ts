@@ -21,7 +21,7 @@ import {
 } from '../internal/validate.js';
 import { IMAGE_FORMS, readImageInput } from '../io/imageInput.js';
 import { closestNames, listQuoted } from './closestNames.js';
-import { layerShapes, sizeProblem } from './layerShapes.js';
+import { layerShapes, sameSize, sizeProblem } from './layerShapes.js';
 import {
   assertNetwork,
   disposedNetworkMessage,
@@ -401,8 +401,7 @@ function lastShapes(layers: readonly LayerInfo[], size: [number, number, number]
   const shapes = layerShapes(layers, size);
   for (const l of layers) {
     const first = shapes.get(l.name);
-    const measured =
-      first != null && first.length === l.outputSize.length && first.every((d, i) => d === l.outputSize[i]);
+    const measured = first != null && sameSize(first, l.outputSize);
     for (let k = 1; k < l.numOutputs; k++)
       shapes.set(`${l.name}:${k}`, measured ? [...l.outputSizes[k]] : (first ?? null));
   }

@@ -26,7 +26,9 @@ export interface ShapeTable {
 }
 
 const spatial = (s: readonly number[]) => s.length === 3;
-const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+/** Whether two sizes are the same. */
+export const sameSize = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** One window op (convolution, pooling): its output `[h, w]`, or null when the input is too small. */
 function windowOut(
@@ -65,7 +67,7 @@ export function shapeTable(
   // At the size the network was measured at, every size is known: the rules below see only the layers' inputs, not
   // the constants an operation may broadcast against (a graph's `x − c` with `c` of another size), so they could
   // disagree with the network there and refuse the very image it was measured on.
-  if (measured && layers[0]?.type === 'Image Input' && same(layers[0].outputSize, input)) {
+  if (measured && layers[0]?.type === 'Image Input' && sameSize(layers[0].outputSize, input)) {
     for (const l of layers) shapes.set(l.name, [...l.outputSize]);
     return { shapes, problems };
   }
@@ -192,7 +194,7 @@ export function shapeTable(
         }
         // Only at the size the network was trained at: its inputs must be as they are then.
         const declaredIns = l.inputs.map((n) => layers.find((k) => k.name === n)?.outputSize ?? []);
-        if (ins.every((s, i) => same(s, declaredIns[i]))) shapes.set(l.name, [...declared]);
+        if (ins.every((s, i) => sameSize(s, declaredIns[i]))) shapes.set(l.name, [...declared]);
         else fail(l.name, { kind: 'trained-size', layer: l.name });
         break;
       }
