@@ -216,6 +216,25 @@ function layerOutput(fn: string, t: GraphTarget, ref: string, arg: string, outpu
 }
 
 /**
+ * For a name written MATLAB's way for one output of a layer (`'split/out2'`, counted from 1), where no layer or node
+ * has that name: how to write it here (`'split:1'`, counted from 0), for a "not a layer" message; '' where `ref` is
+ * not such a name.
+ */
+function matlabOutputHint(t: GraphTarget, ref: string): string {
+  const m = /^(.+)\/out(\d*)$/.exec(ref);
+  const base = !m ? undefined : t.net ? findLayer(t.net, m[1])?.name : t.nodeNames?.has(m[1]) ? m[1] : undefined;
+  const k = m?.[2] ? Number(m[2]) - 1 : 0;
+  if (base === undefined || k < 0) return '';
+  const count = t.outputsOf(base);
+  const here = k === 0 ? base : `${base}:${k}`;
+  if (k < count) return `MATLAB's '${ref}' is '${here}' here (outputs counted from 0)`;
+  return (
+    `MATLAB's '${ref}' would be '${here}' here (outputs counted from 0), but ${t.net ? 'layer' : 'node'} '${base}' ` +
+    (count === 1 ? `has one output, named '${base}'` : `has ${count} outputs, '${base}:0' to '${base}:${count - 1}'`)
+  );
+}
+
+/**
  * Resolves one layer reference to a node name (`arg` names it in messages). An array is refused: where one layer is
  * meant, a list would otherwise be cut to its first entry. `outputs`: whether output k of a layer of several outputs
  * may be named (`'name:k'`, given back as is), as `activations` allows.
@@ -251,7 +270,8 @@ export function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: stri
     if (!found) {
       throw new RangeError(
         `${fn}: expected '${arg}' to be a layer name of ${t.label}, got ${describeValue(ref)}; ` +
-          `did you mean ${listQuoted(closestNames(ref, names))}? (net.layerNames lists all ${names.length})`,
+          (matlabOutputHint(t, ref) ||
+            `did you mean ${listQuoted(closestNames(ref, names))}? (net.layerNames lists all ${names.length})`),
       );
     }
     return found.name;
@@ -269,7 +289,7 @@ export function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: stri
     const candidates = [...nodeNames].filter((n) => !t.weightNames.has(n));
     throw new RangeError(
       `${fn}: expected '${arg}' to be a node name of the model, got ${describeValue(ref)}; ` +
-        `did you mean ${listQuoted(closestNames(ref, candidates))}?`,
+        (matlabOutputHint(t, ref) || `did you mean ${listQuoted(closestNames(ref, candidates))}?`),
     );
   }
   return ref;

@@ -258,4 +258,39 @@ describe('layers of several outputs (name:k)', () => {
     await expectThrowsNoLeak(() => deepDreamImage(split, 'split:1', [0]), RangeError, whole('deepDreamImage', 'layer'));
     await expectThrowsNoLeak(() => learnables(split, 'split:1'), RangeError, whole('learnables', 'layer'));
   });
+
+  it("says how to write MATLAB's 'layer/out2' here, where no layer has that name", async () => {
+    const notLayer = (ref: string) =>
+      `activations: expected 'layer' to be a layer name of network, got "${ref}" (string); MATLAB's '${ref}' `;
+    await expectThrowsNoLeak(
+      () => activations(split, x, 'split/out2'),
+      RangeError,
+      `${notLayer('split/out2')}is 'split:1' here (outputs counted from 0)`,
+    );
+    await expectThrowsNoLeak(
+      () => activations(split, x, 'split/out1'),
+      RangeError,
+      `${notLayer('split/out1')}is 'split' here (outputs counted from 0)`,
+    );
+    await expectThrowsNoLeak(
+      () => activations(split, x, 'split/out3'),
+      RangeError,
+      `${notLayer('split/out3')}would be 'split:2' here (outputs counted from 0), but layer 'split' has 2 outputs, ` +
+        "'split:0' to 'split:1'",
+    );
+    await expectThrowsNoLeak(
+      () => activations(split, x, 'conv/out2'),
+      RangeError,
+      `${notLayer('conv/out2')}would be 'conv:1' here (outputs counted from 0), but layer 'conv' has one output, ` +
+        "named 'conv'",
+    );
+    await expectThrowsNoLeak(
+      () => activations(splitModel, x, 'split/out2'),
+      RangeError,
+      `activations: expected 'layer' to be a node name of the model, got "split/out2" (string); MATLAB's ` +
+        "'split/out2' is 'split:1' here (outputs counted from 0)",
+    );
+    // Any other name ending in '/out2' gets the closest names, as every name that is not a layer's.
+    await expectThrowsNoLeak(() => activations(split, x, 'nope/out2'), RangeError, /did you mean/);
+  });
 });
