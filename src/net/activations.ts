@@ -120,6 +120,23 @@ function reshapeOutput(r: tf.Tensor, batched: boolean, outputAs: 'rows' | 'colum
   return out;
 }
 
+/** `finish` applied to each result in turn; if one throws, every result not yet handed over is freed. */
+function finishEach(
+  results: tf.Tensor[],
+  names: readonly string[],
+  batched: boolean,
+  finish: NonNullable<LayerActivationsHow['finish']>,
+): tf.Tensor[] {
+  const done: tf.Tensor[] = [];
+  try {
+    for (let i = 0; i < results.length; i++) done.push(finish(results[i], names[i], batched));
+    return done;
+  } catch (err) {
+    tf.dispose([...done, ...results.slice(done.length)]);
+    throw err;
+  }
+}
+
 /**
  * The activations of one or more layers for an image or a batch of images, like MATLAB's
  * `act = activations(net, X, layer)`, with its `OutputAs` and `MiniBatchSize` options.
@@ -202,18 +219,41 @@ export function activations(
   layer: LayerRef | readonly LayerRef[],
   options?: ActivationsOptions,
 ): tf.Tensor | tf.Tensor[] {
+  return layerActivations(FN, net, img, layer, options);
+}
+
+/** How a caller of {@link layerActivations} differs from `activations`. */
+export interface LayerActivationsHow {
+  /** The name of the layer argument in messages. @default 'layer' */
+  layerArg?: string;
+  /** The options allowed (any other is refused). @default those of {@link ActivationsOptions} */
+  optionNames?: readonly string[];
+  /**
+   * Makes each result what the caller gives (called in order, for `outputAs: 'channels'`): `r` is the result of the
+   * node `name`, `batched` whether the image was a batch. Owns `r`: returns it, or frees it and returns another.
+   */
+  finish?: (r: tf.Tensor, name: string, batched: boolean) => tf.Tensor;
+}
+
+/**
+ * `activations` for a function `fn`, whose name its messages give, as `how` says. Not exported from the package.
+ */
+export function layerActivations(
+  fn: string,
+  net: Network | GraphModel,
+  img: ImageInput,
+  layer: unknown,
+  options: unknown,
+  how: LayerActivationsHow = {},
+): tf.Tensor | tf.Tensor[] {
+  const FN = fn;
+  const { layerArg = 'layer', optionNames = ['resize', 'nonFinite', 'outputAs', 'miniBatchSize', 'onProgress'] } = how;
   // 1. Arguments, checked before any tensor is made.
   const t = resolveTarget(FN, net, true);
   const image = imageArg(FN, t, img);
   try {
     const x = image.x;
-    const opts = assertOptions<ActivationsOptions>(FN, options, [
-      'resize',
-      'nonFinite',
-      'outputAs',
-      'miniBatchSize',
-      'onProgress',
-    ]);
+    const opts = assertOptions<ActivationsOptions>(FN, options, optionNames);
     if (opts.resize !== undefined && typeof opts.resize !== 'boolean') {
       throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
     }
@@ -233,7 +273,7 @@ export function activations(
         `${FN}: 'options.resize' needs a model with a known input size; its input is ${JSON.stringify(t.inputShape)}`,
       );
     }
-    const { names, list } = resolveLayers(FN, t, layer);
+    const { names, list } = resolveLayers(FN, t, layer, layerArg);
     // A network whose learnables hold NaN, where this backend would turn it into finite numbers on the way.
     const network = t.net;
     if (network) {
@@ -281,6 +321,7 @@ export function activations(
       }
     }
     if (outputAs !== 'channels') results = results.map((r) => reshapeOutput(r, x.rank === 4, outputAs));
+    else if (how.finish) results = finishEach(results, names, x.rank === 4, how.finish);
     return list ? results : results[0];
   } finally {
     image.release();

@@ -83,7 +83,7 @@ export async function classify(
     img,
     [2, 3],
     IMG_WHAT,
-    (batch) => `take a batch's scores in one pass with activations(net, ${batch}, '${output}')`,
+    (batch) => `take a batch's scores in one pass with predict(net, ${batch}) and label them with scores2label`,
   );
   try {
     const x = image.x;

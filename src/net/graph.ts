@@ -296,16 +296,22 @@ export function resolveLayer(fn: string, t: GraphTarget, ref: unknown, arg: stri
 }
 
 /**
- * Resolves `layer` (one reference, or a non-empty array of them) to node names, in order.
+ * Resolves `layer` (one reference, or a non-empty array of them) to node names, in order; `arg` names the argument
+ * in messages.
  * @returns the names, and whether `layer` was an array.
  */
-export function resolveLayers(fn: string, t: GraphTarget, layer: unknown): { names: string[]; list: boolean } {
+export function resolveLayers(
+  fn: string,
+  t: GraphTarget,
+  layer: unknown,
+  arg = 'layer',
+): { names: string[]; list: boolean } {
   const list = Array.isArray(layer);
   const refs = list ? (withoutHoles(layer) as unknown[]) : [layer];
   if (list && refs.length === 0) {
-    throw rangeError(fn, 'layer', 'a layer name, a layer index or a non-empty array of them', layer);
+    throw rangeError(fn, arg, 'a layer name, a layer index or a non-empty array of them', layer);
   }
-  return { names: refs.map((r, i) => resolveLayer(fn, t, r, list ? `layer[${i}]` : 'layer', true)), list };
+  return { names: refs.map((r, i) => resolveLayer(fn, t, r, list ? `${arg}[${i}]` : arg, true)), list };
 }
 
 const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32';

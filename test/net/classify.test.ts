@@ -179,13 +179,13 @@ describe('classify', () => {
       RangeError,
       "classify: expected 'img' to be an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32, got rank 4 [1, 227, 227, 3] int32; " +
         "it takes one image at a time: classify each of tf.unstack(batch), or take a batch's scores in one pass with " +
-        "activations(net, batch, 'prob')",
+        'predict(net, batch) and label them with scores2label',
     );
     // An array of images, as a JavaScript user would hand several over.
     await expectThrowsNoLeak(
       () => classify(net, [face, face] as never),
       TypeError,
-      /^classify: expected 'img' to be an image .*, got \[rank 3 .*\] \(array of length 2\); it takes one image at a time: classify each of them, or take a batch's scores in one pass with activations\(net, tf\.stack\(images\), 'prob'\)$/,
+      /^classify: expected 'img' to be an image .*, got \[rank 3 .*\] \(array of length 2\); it takes one image at a time: classify each of them, or take a batch's scores in one pass with predict\(net, tf\.stack\(images\)\) and label them with scores2label$/,
     );
     await expectThrowsNoLeak(
       () => activations(net, [face, face] as never, 'conv1'),

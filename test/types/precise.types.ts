@@ -21,6 +21,9 @@ import {
   maxChannelIndex,
   type Network,
   occlusionSensitivity,
+  predict,
+  type Scores2LabelResult,
+  scores2label,
   SQUEEZENET_LAYER_NAMES,
   type SqueezeNet,
   type SqueezeNetLayerName,
@@ -86,7 +89,17 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   // @ts-expect-error outputScaling is 'linear' or 'none'
   await deepDreamImage(net, 'fire3-squeeze1x1', 0, { outputScaling: 'minmax' });
   const overlay: tf.Tensor = heatmapOverlay(im, occlusion, { alpha: 0.5, colormap: 'jet' });
+  // MATLAB's predict and scores2label: one tensor, or one per layer of an outputs array; layer names checked.
+  const scores: tf.Tensor = predict(net, batch);
+  const perLayer: tf.Tensor[] = predict(net, batch, { outputs: ['conv1', 2], miniBatchSize: 8 });
+  // @ts-expect-error a misspelt SqueezeNet layer does not compile in outputs either
+  predict(net, batch, { outputs: 'conv11' });
+  // @ts-expect-error predict gives every result with its batch axis: no outputAs
+  predict(net, batch, { outputAs: 'rows' });
+  const labelled: Scores2LabelResult = await scores2label(scores, net.classNames, -1);
+  const labels: string[] = labelled.labels;
   return [
+    ...[scores, perLayer, labels],
     ...[camMap, camLayers, occlusion, importance, features, dream, overlay],
     ...[
       one,
