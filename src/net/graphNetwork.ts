@@ -19,7 +19,7 @@ import { describeConvolution, describePooling, samePadding2d } from './layerGeom
 import { isModelDisposed, modelWeights, type NetworkEngine, type PartialLayer } from './network.js';
 import { applyNormalization } from './normalization.js';
 import { declaredInputShape, type GraphDefAttr, type GraphDefNode, inputNodeName } from './tfjsInternals.js';
-import type { InputNormalization, LayerInfo, LayerType } from './types.js';
+import type { InputNormalization, LayerType } from './types.js';
 
 /** Ops that are not layers: constants (weights) and graph plumbing. */
 const NOT_LAYERS = new Set(['Const', 'NoOp', 'Placeholder', 'PlaceholderWithDefault']);

@@ -18,7 +18,7 @@ import { describeConvolution, describePooling, describeTransposedConvolution, sa
 import type { NetworkEngine, PartialLayer } from './network.js';
 import { applyNormalization } from './normalization.js';
 import { batchNormWeights, convolutionWeights, disposeLayersModel } from './tfjsInternals.js';
-import type { InputNormalization, LayerInfo, LayerType } from './types.js';
+import type { InputNormalization, LayerType } from './types.js';
 
 /** A Keras symbolic tensor (the output of a layer call, in a model's graph). */
 interface KSym {

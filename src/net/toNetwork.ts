@@ -24,7 +24,7 @@ import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine, type PartialLayer } from './network.js';
 import { checkNormalization, type NormalizationOption } from './normalization.js';
 import { declaredInputShape, graphDefNodes, relaxInputShape, shortOfInputs } from './tfjsInternals.js';
-import type { LayerInfo, Network } from './types.js';
+import type { Network } from './types.js';
 import { scanLearnables } from './nonFinite.js';
 
 /** Options of {@link toNetwork} (and of `importNetwork`): what MATLAB's `imageInputLayer` says of the model's input. */

@@ -72,7 +72,11 @@ async function graphOf(nodes: object[], weights: Weight[]): Promise<GraphModel> 
     (w) => new Uint8Array((w.dtype === 'int32' ? Int32Array : Float32Array).from(w.data).buffer),
   );
   const data = new Uint8Array(bytes.reduce((s, b) => s + b.length, 0));
-  bytes.reduce((o, b) => (data.set(b, o), o + b.length), 0);
+  let offset = 0;
+  for (const b of bytes) {
+    data.set(b, offset);
+    offset += b.length;
+  }
   return loadGraphModel(
     tf.io.fromMemory({
       modelTopology: {
