@@ -9,8 +9,8 @@
  * whatever the heap held there, and its scatters wrote past their tensors. Each check throws TensorFlow's reason as a
  * `RangeError` before the kernel runs, and hands every valid call to the kernel beneath unchanged (TF.js's, or a fix of
  * the library's around it: the checks wrap outermost); `guardBackends` puts them in when a backend starts and before
- * every pass. Index values are read on the cpu and wasm backends only (their data is already in CPU memory; WebGPU's
- * shaders stay inside their buffers). Not exported from the package.
+ * every pass. Index values are read where they are in CPU memory (`readsValues`: on cpu and wasm, and on WebGPU and
+ * WebGL while TF.js holds them there); WebGPU's shaders stay inside their buffers. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES } from './backendNames.js';
@@ -18,8 +18,23 @@ import { replaceKernel } from './kernelReplacement.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
-/** Whether a tensor's values (indices, divisors) can be read on `backend` without a GPU read-back. */
-export const readsValues = (backend: string) => backend === 'cpu' || backend === 'wasm';
+/** Where a GPU backend keeps each tensor's data: its values while they are in CPU memory. */
+interface DataStore {
+  get(dataId: tf.DataId): { values?: unknown } | undefined;
+}
+
+/**
+ * Whether the values of `tensors` (indices, divisors) can be read on `backend` without a GPU read-back: always on cpu
+ * and wasm, whose data is in CPU memory; on WebGPU and WebGL while TF.js still holds the values in CPU memory, as it
+ * does for a tensor made from JavaScript values (a model's constants, the arithmetic of a shape, which those backends
+ * compute on the CPU while it is small) until a shader first reads it. A tensor a shader wrote is left unread.
+ */
+export function readsValues(backend: string, kernel: unknown, ...tensors: tf.TensorInfo[]): boolean {
+  if (backend === 'cpu' || backend === 'wasm') return true;
+  const stores = kernel as unknown as { tensorMap?: DataStore; texData?: DataStore };
+  const store = backend === 'webgpu' ? stores.tensorMap : backend === 'webgl' ? stores.texData : undefined;
+  return store !== undefined && tensors.every((t) => store.get(t.dataId)?.values != null);
+}
 
 const list = (v: ArrayLike<number>) => `[${Array.from(v).join(', ')}]`;
 
@@ -50,7 +65,7 @@ export function assertWholeNumbers(
 /** `gatherND(params, indices)`: each row of `indices` must name an element (or slice) inside `params`. */
 function gatherNd(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { params, indices } = args.inputs as unknown as { params: tf.Tensor; indices: tf.Tensor };
-  if (readsValues(backend)) rowsInside('gatherND', indices, params.shape);
+  if (readsValues(backend, args.backend, indices)) rowsInside('gatherND', indices, params.shape);
   return original(args);
 }
 
@@ -58,7 +73,7 @@ function gatherNd(backend: string, args: Args, original: tf.KernelFunc): tf.Tens
 function scatterNd(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { indices } = args.inputs as unknown as { indices: tf.Tensor };
   const { shape } = args.attrs as unknown as { shape: number[] };
-  if (readsValues(backend)) rowsInside('scatterND', indices, shape);
+  if (readsValues(backend, args.backend, indices)) rowsInside('scatterND', indices, shape);
   return original(args);
 }
 
@@ -69,7 +84,7 @@ function scatterNd(backend: string, args: Args, original: tf.KernelFunc): tf.Ten
 function sparseToDense(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { sparseIndices } = args.inputs as unknown as { sparseIndices: tf.Tensor };
   const { outputShape } = args.attrs as unknown as { outputShape: number[] };
-  if (readsValues(backend)) {
+  if (readsValues(backend, args.backend, sparseIndices)) {
     rowsInside('sparseToDense', sparseIndices, outputShape, sparseIndices.rank < 2 ? 1 : undefined);
   }
   return original(args);
@@ -78,7 +93,7 @@ function sparseToDense(backend: string, args: Args, original: tf.KernelFunc): tf
 /** `tensorScatterUpdate(tensor, indices, updates)`: each row of `indices` must name a place inside `tensor`. */
 function tensorScatterUpdate(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { tensor, indices } = args.inputs as unknown as { tensor: tf.Tensor; indices: tf.Tensor };
-  if (readsValues(backend)) rowsInside('tensorScatterUpdate', indices, tensor.shape);
+  if (readsValues(backend, args.backend, indices)) rowsInside('tensorScatterUpdate', indices, tensor.shape);
   return original(args);
 }
 
@@ -110,7 +125,7 @@ function cropAndResize(backend: string, args: Args, original: tf.KernelFunc): tf
     throw new RangeError(`cropAndResize: the crop size must be at least 1×1, got ${cropSize[0]}×${cropSize[1]}`);
   }
   assertWholeNumbers('cropAndResize', 'the crop size', cropSize, 1);
-  if (readsValues(backend)) {
+  if (readsValues(backend, args.backend, boxInd)) {
     const ind = boxInd.dataSync();
     const bad = ind.findIndex((i) => !(i >= 0 && i < image.shape[0]));
     if (bad >= 0) {
@@ -177,7 +192,7 @@ function transpose(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Tens
  */
 function bincount(name: string, backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { x } = args.inputs as unknown as { x: tf.Tensor };
-  if (readsValues(backend)) {
+  if (readsValues(backend, args.backend, x)) {
     const values = x.dataSync();
     const bad = values.findIndex((v) => !(v >= 0));
     if (bad >= 0) throw new RangeError(`${name}: the values counted must be at least 0, got ${values[bad]}`);

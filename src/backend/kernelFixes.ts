@@ -1,15 +1,15 @@
 /**
  * Fixes of TF.js 4.22 kernels that answer otherwise than TensorFlow without an error, on the backends where they do:
- * `FloorDiv` of float32 tensors on cpu and WebGPU, integer division by zero (`FloorDiv`, `Mod`) on cpu and wasm and
- * of integers past 2^24 on wasm, int32 `Abs`, `Neg` and `Square` past 2^24 on cpu or wasm, nearest-neighbour resizes
- * of int32 images on every backend, running sums and products along a negative axis on every backend (and along inner
- * axes on WebGPU), paddings, multiples and pooling windows that TensorFlow refuses and TF.js computed with, int32
- * one-hot values (cpu) and pad constants (wasm) past 2^24, pooling windows far longer than the image on wasm, einsums
- * with a label summed in one operand alone (and none on wasm), projective image transforms (`tf.image.transform`:
- * later images, reflection, nearest sampling), batched matrix products whose batches both broadcast (and of int32 on
- * wasm), segment sums (int32 on cpu, none on wasm), and `atan2` of zeros (WebGPU, WebGL), `log1p` below -1 and
- * clipping beside a NaN (WebGL).
- * Each wraps TF.js's kernel and hands it every case it gets right; `guardBackends` puts them in when a backend starts
+ * `FloorDiv` of float32 tensors on cpu and WebGPU, integer division by zero (`FloorDiv`, `Mod`) where the divisor is in
+ * CPU memory, integer division past 2^24 on wasm, int32 `Abs`, `Neg` and `Square` past 2^24 on cpu or wasm,
+ * nearest-neighbour resizes of int32 images on every backend, running sums and products along a negative axis on every
+ * backend (and along inner axes on WebGPU), paddings, multiples and pooling windows that TensorFlow refuses and TF.js
+ * computed with, int32 one-hot values (cpu) and pad constants (wasm) past 2^24, pooling windows far longer than the
+ * image on wasm, einsums with a label summed in one operand alone (and none on wasm), projective image transforms
+ * (`tf.image.transform`: later images, reflection, nearest sampling), batched matrix products whose batches both
+ * broadcast (and of int32 on wasm), segment sums (int32 on cpu, none on wasm), and `atan2` of zeros (WebGPU, WebGL),
+ * `log1p` below -1 and clipping beside a NaN (WebGL). Each wraps TF.js's kernel and hands it every case it gets right;
+ * `guardBackends` puts them in when a backend starts
  * and before every pass. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,13 +22,20 @@ import { asKernelResult, hasKernels, replaceKernel, tfjsKernels } from './kernel
 type Args = Parameters<tf.KernelFunc>[0];
 
 /**
- * TensorFlow refuses to divide integers by zero ("Integer division by zero"); TF.js's kernels answered 0 (cpu),
- * -2147483648 (wasm's `FloorDiv`, WebGPU) or trapped ("remainder by zero", wasm's `Mod`). Throws before the kernel
- * runs where the divisor's values are in CPU memory (cpu, wasm); WebGPU's are left unread. An empty result divides
- * nothing, and passes. Returns the divisor's values where it read them.
+ * TensorFlow refuses to divide integers by zero ("Integer division by zero"); TF.js's kernels answered 0 (cpu, and
+ * WebGPU where it computes small tensors on the CPU), -2147483648 (wasm's `FloorDiv`, WebGPU's shaders) or trapped
+ * ("remainder by zero", wasm's `Mod`). Throws before the kernel runs where the divisor's values are in CPU memory (cpu,
+ * wasm; on WebGPU and WebGL a model's constants and a shape's arithmetic, see `readsValues`); a divisor a shader wrote
+ * is left unread. An empty result divides nothing, and passes. Returns the divisor's values where it read them.
  */
-function assertNoIntegerZero(name: string, backend: string, a: tf.Tensor, b: tf.Tensor): tf.TypedArray | undefined {
-  if (a.dtype !== 'int32' || b.dtype !== 'int32' || !readsValues(backend)) return undefined;
+function assertNoIntegerZero(
+  name: string,
+  backend: string,
+  kernel: unknown,
+  a: tf.Tensor,
+  b: tf.Tensor,
+): tf.TypedArray | undefined {
+  if (a.dtype !== 'int32' || b.dtype !== 'int32' || !readsValues(backend, kernel, b)) return undefined;
   if (tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape).includes(0)) return undefined;
   const divisor = b.dataSync();
   const at = divisor.indexOf(0);
@@ -47,7 +54,7 @@ function assertNoIntegerZero(name: string, backend: string, a: tf.Tensor, b: tf.
 function floorDiv(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
   if (a.dtype === 'int32' && b.dtype === 'int32') {
-    const divisor = assertNoIntegerZero('floorDiv', backend, a, b);
+    const divisor = assertNoIntegerZero('floorDiv', backend, args.backend, a, b);
     if (backend === 'wasm' && beyondFloat32([a.dataSync(), divisor ?? b.dataSync()])) {
       return exactIntFloorDiv(args.backend, a, b);
     }
@@ -81,7 +88,7 @@ function exactIntFloorDiv(backend: Args['backend'], a: tf.Tensor, b: tf.Tensor):
 /** `Mod` of int32 tensors by a divisor without zeros (see `assertNoIntegerZero`); floats are TF.js's (NaN for 0). */
 function mod(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
-  assertNoIntegerZero('mod', backend, a, b);
+  assertNoIntegerZero('mod', backend, args.backend, a, b);
   return original(args);
 }
 

@@ -106,20 +106,29 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([x, y]);
   });
 
-  it.runIf(BACKEND === 'cpu' || BACKEND === 'wasm')(
-    'refuses integer division by zero (TF.js gave 0 on cpu, -2147483648 or a wasm trap on wasm)',
+  it.runIf(BACKEND === 'cpu' || BACKEND === 'wasm' || BACKEND === 'webgpu')(
+    'refuses integer division by zero (TF.js gave 0 on cpu and WebGPU, -2147483648 or a wasm trap on wasm)',
     async () => {
-      // The divisor's values are read where they are in CPU memory; WebGPU's shaders give -2147483648 (not checked).
+      // The divisor's values are read where they are in CPU memory: always on cpu and wasm; on WebGPU where TF.js
+      // still holds them there (values made in JavaScript, a model's constants), whether it then computes the
+      // division on the CPU (small tensors by default: 0 for 5 / 0) or in a shader (-2147483648 for a mod by 0).
       const a = tf.tensor1d([5, -5, 7], 'int32');
       const b = tf.tensor1d([1, 0, 2], 'int32');
       const zero = new RangeError(
         'floorDiv: integer division by zero (element 1 of the divisor), which TensorFlow refuses',
       );
-      expect(() => tf.floorDiv(a, b)).toThrow(zero);
-      expect(() => tf.div(a, b)).toThrow(zero);
-      expect(() => tf.mod(a, tf.scalar(0, 'int32'))).toThrow(
-        new RangeError('mod: integer division by zero (element 0 of the divisor), which TensorFlow refuses'),
-      );
+      for (const forward of BACKEND === 'webgpu' ? [true, false] : [false]) {
+        if (forward) tf.env().set('WEBGPU_CPU_FORWARD', true);
+        try {
+          expect(() => tf.floorDiv(a, b)).toThrow(zero);
+          expect(() => tf.div(a, b)).toThrow(zero);
+          expect(() => tf.mod(a, tf.scalar(0, 'int32'))).toThrow(
+            new RangeError('mod: integer division by zero (element 0 of the divisor), which TensorFlow refuses'),
+          );
+        } finally {
+          if (forward) tf.env().set('WEBGPU_CPU_FORWARD', false);
+        }
+      }
       // Divisors without a 0, floats divided by 0 (Infinity, NaN) and an empty result are computed as before.
       const q = tf.floorDiv(a, tf.tensor1d([2, -2, 3], 'int32'));
       const r = tf.mod(a, tf.tensor1d([2, -2, 3], 'int32'));
@@ -583,11 +592,13 @@ describe('kernel arguments TensorFlow refuses', () => {
 describe('kernel arguments outside a tensor, refused as TensorFlow refuses them', () => {
   // On wasm, TF.js read whatever the heap held there (gatherND with index -1 gave 2.2e-44, a slice past the end and a
   // box of another image gave bits of other tensors); elsewhere it answered other numbers or made a tensor of
-  // negative shape. Index values are checked where they are in CPU memory (cpu, wasm).
+  // negative shape. Index values are checked where they are in CPU memory: on cpu and wasm, and on WebGPU where TF.js
+  // still holds them there, as it holds these, made in JavaScript.
   const onCpu = BACKEND === 'cpu' || BACKEND === 'wasm';
+  const readable = onCpu || BACKEND === 'webgpu';
   const m = () => tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9], [3, 3]);
 
-  it.runIf(onCpu)('refuses indices outside the tensor in gatherND and scatterND', () => {
+  it.runIf(readable)('refuses indices outside the tensor in gatherND and scatterND', () => {
     const x = m();
     const rows = (v: number[][]) => tf.tensor2d(v, [v.length, v[0].length], 'int32');
     expect(() =>
@@ -608,7 +619,7 @@ describe('kernel arguments outside a tensor, refused as TensorFlow refuses them'
     x.dispose();
   });
 
-  it.runIf(onCpu)('refuses indices outside the tensor in sparseToDense and tensorScatterUpdate', () => {
+  it.runIf(readable)('refuses indices outside the tensor in sparseToDense and tensorScatterUpdate', () => {
     // On wasm both wrote past the tensor into the heap (index 10 of 4: no error and the output all zeros, then a crash
     // when a later tensor was freed; a negative index trapped with "memory access out of bounds").
     const ints = (v: number[], shape: number[]) => tf.tensor(v, shape, 'int32');
@@ -630,7 +641,7 @@ describe('kernel arguments outside a tensor, refused as TensorFlow refuses them'
     x.dispose();
   });
 
-  it.runIf(onCpu)('computes sparseToDense and tensorScatterUpdate with indices inside the tensor', async () => {
+  it.runIf(readable)('computes sparseToDense and tensorScatterUpdate with indices inside the tensor', async () => {
     const ints = (v: number[], shape: number[]) => tf.tensor(v, shape, 'int32');
     const dense = tf.sparseToDense(ints([3, 0], [2]), tf.tensor1d([5, 6]), [4], -1);
     expect(Array.from(await dense.data())).toEqual([6, -1, -1, 5]);
@@ -640,7 +651,7 @@ describe('kernel arguments outside a tensor, refused as TensorFlow refuses them'
     tf.dispose([dense, x, updated]);
   });
 
-  it.runIf(onCpu)('refuses a box of cropAndResize that names an image outside the batch', () => {
+  it.runIf(readable)('refuses a box of cropAndResize that names an image outside the batch', () => {
     const img = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
     expect(() => tf.image.cropAndResize(img, tf.tensor2d([[0, 0, 1, 1]]), tf.tensor1d([5], 'int32'), [2, 2])).toThrow(
       new RangeError('cropAndResize: box 0 names image 5, outside the batch of 1 images'),
@@ -801,7 +812,7 @@ describe('kernel arguments outside a tensor, refused as TensorFlow refuses them'
   });
 
   it('refuses negative values to count, negative space-to-batch paddings and 3-D pooling windows of size 0', () => {
-    if (onCpu) {
+    if (readable) {
       expect(() => tf.denseBincount(tf.tensor1d([0, 9, -1], 'int32'), tf.tensor1d([], 'float32'), 3)).toThrow(
         new RangeError('denseBincount: the values counted must be at least 0, got -1'),
       );

@@ -819,6 +819,44 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     },
   );
 
+  it("refuses a graph's integer division by a constant 0 on every backend (WebGPU gave -2147483648 or 0)", async () => {
+    // x · float(q) where q = [7, 7, 7] floordiv [1, 0, 2] (int32 constants): TensorFlow refuses the division. On
+    // WebGPU a shader gave -2147483648 for 7 / 0 and the CPU path of small tensors 0, silently; the constant's values
+    // are still in CPU memory when the division reads them, so every backend refuses it now.
+    const I = { type: 'DT_INT32' };
+    const konst = (name: string) => ({
+      name,
+      op: 'Const',
+      attr: { dtype: I, value: { tensor: { dtype: 'DT_INT32', tensorShape: { dim: [{ size: '3' }] } } } },
+    });
+    const model = await loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: {
+          node: [
+            placeholder,
+            konst('seven'),
+            konst('divisor'),
+            { name: 'q', op: 'FloorDiv', input: ['seven', 'divisor'], attr: { T: I } },
+            { name: 'f', op: 'Cast', input: ['q'], attr: { SrcT: I, DstT: T } },
+            { name: 'y', op: 'Mul', input: ['x', 'f'], attr: { T } },
+          ],
+          versions: { producer: 1395 },
+        },
+        weightSpecs: [
+          { name: 'seven', shape: [3], dtype: 'int32' },
+          { name: 'divisor', shape: [3], dtype: 'int32' },
+        ],
+        weightData: new Int32Array([7, 7, 7, 1, 0, 2]).buffer,
+      }),
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { normalization: 'none' }),
+      RangeError,
+      /floorDiv: integer division by zero \(element 1 of the divisor\), which TensorFlow refuses/,
+    );
+    model.dispose();
+  });
+
   it('ends at a node of the graph before a dynamic operation, and says where to end when none is chosen', async () => {
     // Where (of data-dependent size) stands for a detector's non-max suppression loop, which TF.js runs only
     // asynchronously: the graph runs up to the node before it.
