@@ -18,12 +18,19 @@ import { assertElements } from '../internal/limits.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import { isGraphModel, isLayersModel } from './graph.js';
 import { dynamicOpAt, graphNetworkParts, graphProblem, layerNode } from './graphNetwork.js';
+import { outputCount, outputRef } from './graphPlan.js';
 import { fixGraphOps } from './graphOps.js';
 import { kerasNetworkParts, kerasProblem, kerasScalingLayer } from './kerasNetwork.js';
 import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine, type PartialLayer } from './network.js';
 import { checkNormalization, type NormalizationOption } from './normalization.js';
-import { declaredInputShape, graphDefNodes, relaxInputShape, shortOfInputs } from './tfjsInternals.js';
+import {
+  declaredInputShape,
+  type GraphDefNode,
+  graphDefNodes,
+  relaxInputShape,
+  shortOfInputs,
+} from './tfjsInternals.js';
 import type { Network } from './types.js';
 import { scanLearnables } from './nonFinite.js';
 
@@ -63,6 +70,7 @@ export interface ToNetworkOptions {
    * `model.json`'s `node` list gives it): the network then ends there, before a detector's non-max suppression, say,
    * which runs in a loop this library cannot run layer by layer. The layer table then holds only what that output
    * needs, and it is the network's last layer, the one `classify` reads. Required when the model has several outputs.
+   * A network ends at a whole node: one output of several (`'split:1'`) is refused, saying so (`activations` takes it).
    * @default the model's only output
    */
   output?: string;
@@ -218,6 +226,9 @@ export async function makeNetwork(
     graph && opts.output !== undefined && !outputNames.includes(opts.output.replace(/:0$/, ''))
       ? layerNode(nodes!, opts.output.replace(/:0$/, ''))
       : undefined;
+  if (graph && !inner && opts.output !== undefined && !outputNames.includes(opts.output)) {
+    assertWholeNodeOutput(fn, nodes!, opts.output);
+  }
   const output = inner ? -1 : chooseOutput(fn, outputNames, opts.output, graph);
   const outputName = inner ? inner.name : outputNames[output];
   // The node the image goes in at: the model's input, or one the user names (after a preprocessing loop).
@@ -422,6 +433,22 @@ function chooseOutput(fn: string, names: readonly string[], given: string | unde
   throw new RangeError(
     `${rangeError(fn, 'options.output', `one of the model's outputs (${shown})${graph ? ' or a node of its graph' : ''}`, given).message}; ` +
       `did you mean ${listQuoted(closestNames(given, names, 1))}?`,
+  );
+}
+
+/**
+ * Refuses `options.output` naming output k > 0 of a node of several outputs (`'split:1'`, as `activations` takes it):
+ * a network ends at a whole node, whose first output is the network's output.
+ * @throws {RangeError} saying where to end instead.
+ */
+function assertWholeNodeOutput(fn: string, nodes: readonly GraphDefNode[], given: string): void {
+  const ref = outputRef(given);
+  const node = ref && ref.k > 0 ? layerNode(nodes, ref.name) : undefined;
+  if (!ref || !node || ref.k >= outputCount(node)) return;
+  throw new RangeError(
+    `${rangeError(fn, 'options.output', "one of the model's outputs or a node of its graph", given).message}, ` +
+      `output ${ref.k} of node '${ref.name}' (${node.op}); a network ends at a whole node: end at '${ref.name}' or ` +
+      `at a node after it, and take this output with activations(net, img, '${given}')`,
   );
 }
 

@@ -263,6 +263,20 @@ describe('layers of several outputs (name:k)', () => {
     await expectThrowsNoLeak(() => learnables(split, 'split:1'), RangeError, whole('learnables', 'layer'));
   });
 
+  it('refuses to end a network at one output of several, saying where to end and how to take that output', async () => {
+    await expectThrowsNoLeak(
+      () => toNetwork(splitModel, { normalization: 'none', output: 'split:1' }),
+      RangeError,
+      "toNetwork: expected 'options.output' to be one of the model's outputs or a node of its graph, got " +
+        `"split:1" (string), output 1 of node 'split' (SplitV); a network ends at a whole node: end at 'split' or at ` +
+        "a node after it, and take this output with activations(net, img, 'split:1')",
+    );
+    // The model is still whole: the network made of it answers.
+    const half = activations(split, x, 'split:1');
+    expect(half.shape).toEqual([16, 16, 5]);
+    half.dispose();
+  });
+
   it("says how to write MATLAB's 'layer/out2' here, where no layer has that name", async () => {
     const notLayer = (ref: string) =>
       `activations: expected 'layer' to be a layer name of network, got "${ref}" (string); MATLAB's '${ref}' `;
