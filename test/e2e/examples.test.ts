@@ -24,6 +24,7 @@ import {
   toPixels,
   type PngImage,
 } from '../helpers/figures.js';
+import { readReference } from '../helpers/images.js';
 
 const OUT = path.join(ROOT, 'test-artifacts', 'examples', 'walkthrough');
 const STANDALONE_OUT = path.join(ROOT, 'test-artifacts', 'examples', 'standalone');
@@ -415,6 +416,23 @@ describe('examples: weights and your own model', () => {
       }
     }
     expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('examples/classify-images.ts labels three images in one pass, the faces as the float64 reference does', () => {
+    const r = tsx(['examples/classify-images.ts', '--backend', 'wasm']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    const line = /^(\S+): (.+) \(class (\d+), index (\d+)\), score (0\.\d{4})$/;
+    for (const [i, name] of ['face', 'face-eye-closed'].entries()) {
+      const ref = readReference(name).top5[0];
+      const m = line.exec(lines[i]);
+      expect(m?.slice(1, 5)).toEqual([`${name}.png`, ref.label, String(ref.index + 1), String(ref.index)]);
+      expect(Number(m?.[5])).toBeCloseTo(ref.score, 3);
+    }
+    expect(lines[2]).toMatch(line);
+    expect(lines[2]).toMatch(/^astronaut\.png: /);
   });
 
   it('examples/your-model/keras.ts imports a third-party Keras model and reads it as it reads SqueezeNet', () => {
