@@ -7,7 +7,15 @@ import { checkLongRunOptions, guardCallback, pacer, stepDone, throwIfAborted } f
 import { assertElements } from '../internal/limits.js';
 import { assertFinite, assertInteger, assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
 import { resolveClass } from '../net/classes.js';
-import { assertLargeEnough, classScores, floatBatch, imageArg, miniBatchFor, resolveTarget } from '../net/graph.js';
+import {
+  assertInputSize,
+  assertLargeEnough,
+  classScores,
+  floatBatch,
+  imageArg,
+  miniBatchFor,
+  resolveTarget,
+} from '../net/graph.js';
 import {
   assertFiniteAsync,
   assertNoNaNLearnablesAsync,
@@ -134,10 +142,8 @@ export async function imageLIME(
       'signal',
       'onProgress',
     ]);
+    assertInputSize(FN, network, x, false);
     const [H, W] = network.inputSize;
-    if (x.shape[0] !== H || x.shape[1] !== W) {
-      throw rangeError(FN, 'img', `${H}×${W} pixels, the network's input size (resize it with imresize)`, x);
-    }
     const numFeatures =
       opts.numFeatures === undefined ? 49 : assertInteger(FN, 'options.numFeatures', opts.numFeatures, 1, H * W);
     const numSamples =

@@ -17,6 +17,7 @@ import {
 } from '../internal/validate.js';
 import { resolveClass } from '../net/classes.js';
 import {
+  assertInputSize,
   assertLargeEnough,
   classScores,
   floatBatch,
@@ -161,10 +162,8 @@ export async function occlusionSensitivity(
     const x = input.x;
     const cls = resolveClass(FN, network, classOrLabel);
     const opts = assertOptions<OcclusionSensitivityOptions>(FN, options, OPTION_KEYS);
+    assertInputSize(FN, network, x, false);
     const [H, W] = network.inputSize;
-    if (x.shape[0] !== H || x.shape[1] !== W) {
-      throw rangeError(FN, 'img', `${H}×${W} pixels, the network's input size (resize it with imresize)`, x);
-    }
     const channels = x.rank === 2 ? 1 : (x.shape[2] as number);
     const mask = pair('maskSize', opts.maskSize, [Math.max(1, Math.round(0.2 * H)), Math.max(1, Math.round(0.2 * W))]);
     const stride = pair('stride', opts.stride, [Math.max(1, Math.round(0.1 * H)), Math.max(1, Math.round(0.1 * W))]);

@@ -2,9 +2,9 @@
  * `classify(net, img, k)`: the k most probable classes of an image, like MATLAB's `[label, scores] = classify(net, X)`.
  */
 import type { ImageInput } from '../io/imageInput.js';
-import { assertInteger, assertOptions, rangeError, typeError } from '../internal/validate.js';
+import { assertInteger, assertOptions, typeError } from '../internal/validate.js';
 import { assertClassifier, classCount } from './classes.js';
-import { imageArg, imageRun, resolveTarget, runGraph } from './graph.js';
+import { assertInputSize, imageArg, imageRun, resolveTarget, runGraph } from './graph.js';
 import { engineOf } from './network.js';
 import { assertFiniteAsync, assertNoNaNLearnablesAsync, countNonFinite, nonFiniteOutputError } from './nonFinite.js';
 import type { Network } from './types.js';
@@ -114,15 +114,7 @@ export async function classify(
           `activations(net, img, '${output}'), or pass { softmax: false } to take it as the score`,
       );
     }
-    const [H, W] = network.inputSize;
-    if (!opts.resize && (x.shape[0] !== H || x.shape[1] !== W)) {
-      throw rangeError(
-        FN,
-        'img',
-        `${H}×${W} pixels, the network's input size (resize it with imresize or pass { resize: true })`,
-        x,
-      );
-    }
+    if (!opts.resize) assertInputSize(FN, network, x, true);
     // Non-finite pixels: checked here with an asynchronous read-back, so that every backend (WebGPU included, where
     // activations cannot check synchronously) gives the same error rather than NaN scores.
     await assertNoNaNLearnablesAsync(FN, network);

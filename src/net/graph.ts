@@ -412,6 +412,21 @@ export function imageSize(x: tf.Tensor): [number, number] {
   return [x.shape[batched ? 1 : 0] as number, x.shape[batched ? 2 : 1] as number];
 }
 
+/**
+ * Checks that an image (each image of a batch) has the network's input size, as MATLAB's `classify` and `predict` and
+ * the methods that explain a class need it. `resizeOption`: the caller takes `{ resize: true }`, which the message
+ * then offers beside `imresize`.
+ * @throws {RangeError} naming the input size.
+ */
+export function assertInputSize(fn: string, network: Network, x: tf.Tensor, resizeOption: boolean): void {
+  const [H, W] = network.inputSize;
+  const [h, w] = imageSize(x);
+  if (h !== H || w !== W) {
+    const how = resizeOption ? 'resize it with imresize or pass { resize: true }' : 'resize it with imresize';
+    throw rangeError(fn, 'img', `${H}×${W} pixels, the network's input size (${how})`, x);
+  }
+}
+
 /** The last size's shape table of each layer table: a program mostly runs one size again and again. */
 const shapeCache = new WeakMap<readonly LayerInfo[], { key: string; shapes: ReadonlyMap<string, number[] | null> }>();
 
