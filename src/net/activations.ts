@@ -6,6 +6,7 @@ import type { ImageInput } from '../io/imageInput.js';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { assertInteger, assertOneOf, assertOptions, typeError } from '../internal/validate.js';
 import {
+  assertInputSize,
   assertLargeEnough,
   imageArg,
   imageSize,
@@ -228,6 +229,8 @@ export interface LayerActivationsHow {
   layerArg?: string;
   /** The options allowed (any other is refused). @default those of {@link ActivationsOptions} */
   optionNames?: readonly string[];
+  /** Whether the image must have the network's input size (unless `resize`), as MATLAB's `predict` needs it. */
+  inputSize?: boolean;
   /**
    * Makes each result what the caller gives (called in order, for `outputAs: 'channels'`): `r` is the result of the
    * node `name`, `batched` whether the image was a batch. Owns `r`: returns it, or frees it and returns another.
@@ -273,6 +276,7 @@ export function layerActivations(
         `${FN}: 'options.resize' needs a model with a known input size; its input is ${JSON.stringify(t.inputShape)}`,
       );
     }
+    if (how.inputSize && t.net && !opts.resize) assertInputSize(FN, t.net, x, true);
     const { names, list } = resolveLayers(FN, t, layer, layerArg);
     // A network whose learnables hold NaN, where this backend would turn it into finite numbers on the way.
     const network = t.net;

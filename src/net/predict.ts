@@ -30,8 +30,10 @@ const FN = 'predict';
  *   scores per image (MATLAB's N×K), also where its layer is `[1, 1, k]` per image; `scores2label` turns the rows into
  *   labels. Any other output, and every layer asked for by `outputs`, comes as `[n, ...layer.outputSize]`:
  *   `[n, h', w', c]` for maps, as `activations` gives a batch.
- * - The image forms, sizes, `resize`, `miniBatchSize` (MATLAB's `MiniBatchSize`, default 128), `nonFinite` and
- *   `onProgress` are those of {@link activations}, which this runs; `outputs` takes the layers it takes.
+ * - Images of the network's input size (`net.inputSize`), as MATLAB's `predict` takes them, or of any size with
+ *   `{ resize: true }`; `activations` runs other sizes through a network's convolutional layers as they are.
+ * - The image forms, `resize`, `miniBatchSize` (MATLAB's `MiniBatchSize`, default 128), `nonFinite` and `onProgress`
+ *   are those of {@link activations}, which this runs; `outputs` takes the layers it takes.
  *
  * @param net A loaded network (a built-in one, or a user's model from `toNetwork` / `importNetwork`).
  * @param img An image `[h, w, 3]`, `[h, w]` or `[h, w, 1]`, a batch `[n, h, w, 3|1]` (int32 0..255 or float32 on the
@@ -41,7 +43,8 @@ const FN = 'predict';
  *   modified nor disposed.
  * @throws {TypeError} for a `net` that is not a network (a plain `tf.GraphModel` or `LayersModel`: make it one with
  *   `toNetwork`), a disposed one, or an image that is not one.
- * @throws {RangeError} as {@link activations} throws, naming `options.outputs` where it names a layer.
+ * @throws {RangeError} for an image of another size than the input size without `resize`, and as {@link activations}
+ *   throws, naming `options.outputs` where it names a layer.
  * @example
  * const scores = predict(net, batch);                                       // float32 [n, k]
  * const { labels } = await scores2label(scores, net.classNames);            // labels[i] is image i's class
@@ -64,6 +67,7 @@ export function predict(net: Network, img: ImageInput, options?: PredictOptions)
   const outputs = given ? (options as PredictOptions).outputs : undefined;
   return layerActivations(FN, network, img, outputs ?? output, options, {
     layerArg: 'options.outputs',
+    inputSize: true,
     optionNames: ['outputs', 'resize', 'nonFinite', 'miniBatchSize', 'onProgress'],
     finish: (r, name, batched) => {
       const rows = batched ? r : tf.expandDims(r, 0);

@@ -127,9 +127,22 @@ describe('predict', () => {
       "predict: expected 'options.outputs' to be a layer name, a layer index or a non-empty array of them, got [] " +
         '(array of length 0)',
     );
-    const tiny = tf.zeros([2, 2, 3]);
-    await expectThrowsNoLeak(() => predict(net, tiny), RangeError, /^predict: /);
-    tiny.dispose();
+    // Another size than the input size, as MATLAB's predict refuses it, unless resized.
+    const other = tf.zeros([229, 241, 3]);
+    await expectThrowsNoLeak(
+      () => predict(net, other),
+      RangeError,
+      "predict: expected 'img' to be 227×227 pixels, the network's input size (resize it with imresize or pass " +
+        '{ resize: true }), got rank 3 [229, 241, 3] float32',
+    );
+    await expectThrowsNoLeak(
+      () => predict(net, other, { outputs: 'conv1' }),
+      RangeError,
+      /^predict: expected 'img' to be 227×227 pixels/,
+    );
+    const resized = predict(net, other, { resize: true, outputs: 'conv1' });
+    expect(resized.shape).toEqual([1, 113, 113, 64]);
+    tf.dispose([other, resized]);
   });
 });
 
