@@ -160,21 +160,26 @@ export async function loadUserGraph(
               },
             ]),
   ];
-  const data = new Uint8Array(weights.reduce((s, w) => s + w.data.length * 4, 0));
-  let o = 0;
-  for (const w of weights) {
-    const bytes = w.dtype === 'int32' ? new Int32Array(w.data) : new Float32Array(w.data);
-    data.set(new Uint8Array(bytes.buffer), o);
-    o += bytes.byteLength;
-  }
   return loadGraphModel(
     tf.io.fromMemory({
       modelTopology: { node, versions: { producer: 1395 }, library: {} },
       weightSpecs: weights.map(({ name, shape, dtype }) => ({ name, shape, dtype })),
-      weightData: data.buffer,
+      weightData: weightData(weights),
       format: 'graph-model',
     }),
   );
+}
+
+/** Weights' values one after another, as a converted graph's weight file holds them (int32 or float32, 4 bytes each). */
+export function weightData(weights: readonly { dtype: 'float32' | 'int32'; data: readonly number[] }[]): ArrayBuffer {
+  const data = new Uint8Array(weights.reduce((s, w) => s + w.data.length * 4, 0));
+  let at = 0;
+  for (const w of weights) {
+    const bytes = w.dtype === 'int32' ? Int32Array.from(w.data) : Float32Array.from(w.data);
+    data.set(new Uint8Array(bytes.buffer), at);
+    at += bytes.byteLength;
+  }
+  return data.buffer;
 }
 
 /**

@@ -19,7 +19,7 @@ import type { Network } from '../../src/net/types.js';
 import { BACKEND } from '../helpers/backend.js';
 import { readSharedPng } from '../helpers/images.js';
 import { expectNoLeak } from '../helpers/leaks.js';
-import { loadUserGraph } from '../helpers/userGraph.js';
+import { loadUserGraph, weightData } from '../helpers/userGraph.js';
 import { thirdPartyHandler } from '../../examples/your-model/nsfwjsModels.js';
 
 /** Whether two float32 arrays hold the same numbers: bit for bit, except that any NaN matches any NaN. */
@@ -283,20 +283,11 @@ async function graph(nodes: object[], weights: W[]): Promise<GraphModel> {
     op: 'Placeholder',
     attr: { dtype: T, shape: { shape: { dim: [-1, 9, 9, 2].map((d) => ({ size: `${d}` })) } } },
   };
-  const bytes = weights.map(
-    (w) => new Uint8Array((w.dtype === 'int32' ? new Int32Array(w.data) : new Float32Array(w.data)).buffer),
-  );
-  const data = new Uint8Array(bytes.reduce((s, b) => s + b.length, 0));
-  let at = 0;
-  for (const b of bytes) {
-    data.set(b, at);
-    at += b.length;
-  }
   return loadGraphModel(
     tf.io.fromMemory({
       modelTopology: { node: [x, ...weights.map(konst), ...nodes], versions: { producer: 1395 }, library: {} },
       weightSpecs: weights.map(({ name, shape, dtype }) => ({ name, shape, dtype })),
-      weightData: data.buffer,
+      weightData: weightData(weights),
       format: 'graph-model',
     }),
   );

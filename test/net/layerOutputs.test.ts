@@ -8,6 +8,7 @@ import { learnables } from '../../src/net/learnables.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import type { Network } from '../../src/net/types.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+import { weightData } from '../helpers/userGraph.js';
 import { type Act, conv2d, loadTinyNetwork, random } from '../helpers/tinyNetwork.js';
 
 // Layers of several outputs (MATLAB's NumOutputs > 1; "layer/out2" in MATLAB, 'layer:1' here, as TensorFlow names
@@ -68,15 +69,6 @@ async function graphOf(nodes: object[], weights: Weight[]): Promise<GraphModel> 
     },
   });
   const placeholder = { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: shape([-1, 16, 16, 3]) } } };
-  const bytes = weights.map(
-    (w) => new Uint8Array((w.dtype === 'int32' ? Int32Array : Float32Array).from(w.data).buffer),
-  );
-  const data = new Uint8Array(bytes.reduce((s, b) => s + b.length, 0));
-  let offset = 0;
-  for (const b of bytes) {
-    data.set(b, offset);
-    offset += b.length;
-  }
   return loadGraphModel(
     tf.io.fromMemory({
       modelTopology: {
@@ -85,7 +77,7 @@ async function graphOf(nodes: object[], weights: Weight[]): Promise<GraphModel> 
         library: {},
       },
       weightSpecs: weights.map(({ name, shape, dtype }) => ({ name, shape, dtype })),
-      weightData: data.buffer,
+      weightData: weightData(weights),
       format: 'graph-model',
     }),
   );
