@@ -79,7 +79,8 @@ export interface ToNetworkOptions {
    * TensorFlow's object detection models resize the image in a loop (a `map` over the batch) that TF.js runs only
    * asynchronously, before their first convolution; feeding the image where that convolution reads it skips the loop
    * (the refusal names that node). The image is then scaled by `normalization` as the loop would leave it, at
-   * `inputSize`, which is required with this option. The network starts there; `output` ends it.
+   * `inputSize`: given, or found by running the graph up to that node (asynchronously, once, on two blank images of
+   * different sizes) where the loop gives both images one size. The network starts there; `output` ends it.
    * @default the model's input
    */
   input?: string;
@@ -233,6 +234,7 @@ export async function makeNetwork(
   const outputName = inner ? inner.name : outputNames[output];
   // The node the image goes in at: the model's input, or one the user names (after a preprocessing loop).
   let feedAt: string | undefined;
+  let sizeWanted = opts.inputSize;
   if (opts.input !== undefined) {
     if (!graph) throw new TypeError(`${fn}: options.input names a node of a converted graph; a Keras model has none`);
     const node = nodes!.find((n) => n.name === opts.input!.replace(/:0$/, '') && n.op !== 'Const');
@@ -248,11 +250,15 @@ export async function makeNetwork(
           )}?`,
       );
     }
-    if (!opts.inputSize) {
-      throw new TypeError(
-        `${fn}: options.input feeds the image at node '${node.name}', whose size the model does not say; ` +
-          'give it as options.inputSize [h, w]',
-      );
+    if (!sizeWanted) {
+      const prepared = await preparedSize(model as GraphModel, node.name);
+      if (typeof prepared === 'string') {
+        throw new TypeError(
+          `${fn}: options.input feeds the image at node '${node.name}', whose size the model does not say ` +
+            `(${prepared}); give it as options.inputSize [h, w]`,
+        );
+      }
+      sizeWanted = prepared;
     }
     feedAt = node.name;
   }
@@ -265,7 +271,7 @@ export async function makeNetwork(
     );
   }
   const known = (d: number | null | undefined) => (typeof d === 'number' && d > 0 ? d : null);
-  const channels = known(shape[3]) ?? (opts.inputSize?.length === 3 ? opts.inputSize[2] : null);
+  const channels = known(shape[3]) ?? (sizeWanted?.length === 3 ? sizeWanted[2] : null);
   if (channels !== 1 && channels !== 3) {
     throw new RangeError(
       `${fn}: expected the model's input to have 1 or 3 channels (gray or RGB), got ${channels ?? 'an unknown number'}` +
@@ -277,13 +283,13 @@ export async function makeNetwork(
   }
   const [mh, mw] = [known(shape[1]), known(shape[2])];
   let inputSize: [number, number, number];
-  if (opts.inputSize) {
-    const [h, w] = opts.inputSize;
-    if (opts.inputSize.length === 3 && opts.inputSize[2] !== channels) {
-      throw rangeError(fn, 'options.inputSize[2]', `${channels} (the model's input channels)`, opts.inputSize[2]);
+  if (sizeWanted) {
+    const [h, w] = sizeWanted;
+    if (sizeWanted.length === 3 && sizeWanted[2] !== channels) {
+      throw rangeError(fn, 'options.inputSize[2]', `${channels} (the model's input channels)`, sizeWanted[2]);
     }
     if (!graph && ((mh !== null && mh !== h) || (mw !== null && mw !== w))) {
-      throw rangeError(fn, 'options.inputSize', `[${mh}, ${mw}] (the Keras model's fixed input size)`, opts.inputSize);
+      throw rangeError(fn, 'options.inputSize', `[${mh}, ${mw}] (the Keras model's fixed input size)`, sizeWanted);
     }
     inputSize = [h, w, channels];
   } else if (mh !== null && mw !== null) {
@@ -345,7 +351,7 @@ export async function makeNetwork(
             : dynamic.firstConvolutionReads !== null && dynamic.firstConvolutionReads !== inputName
               ? "layer, and no convolution comes before that node; if it prepares the image (TensorFlow's object " +
                 `detection models resize it in a loop), pass options.input '${dynamic.firstConvolutionReads}', where ` +
-                'the first convolution reads it, with options.inputSize'
+                'the first convolution reads it'
               : 'layer, and no convolution comes before that node, so it cannot run this model'),
         { cause: err },
       );
@@ -434,6 +440,51 @@ function chooseOutput(fn: string, names: readonly string[], given: string | unde
     `${rangeError(fn, 'options.output', `one of the model's outputs (${shown})${graph ? ' or a node of its graph' : ''}`, given).message}; ` +
       `did you mean ${listQuoted(closestNames(given, names, 1))}?`,
   );
+}
+
+/** Image sizes the graph's preprocessing runs on to find the size it gives (two, so that a resize shows). */
+const PROBE_SIZES = [
+  [96, 96],
+  [160, 128],
+] as const;
+
+/**
+ * The size of the images a graph's preprocessing gives node `feedAt` (a detector's loop that resizes every image to
+ * the size its convolutions take): the graph runs up to that node, asynchronously, on two blank images of different
+ * sizes (where the model's input leaves them free). `[h, w, c]` where both give one image of the same size with 1 or
+ * 3 channels; otherwise why not, for a message.
+ */
+async function preparedSize(model: GraphModel, feedAt: string): Promise<[number, number, number] | string> {
+  const input = model.inputs[0];
+  const declared = declaredInputShape(model) ?? [];
+  const free = (d: number | undefined, size: number) => (typeof d === 'number' && d > 0 ? d : size);
+  const runs: { image: string; shape: number[] }[] = [];
+  for (const [h, w] of PROBE_SIZES) {
+    const shape = [1, free(declared[1], h), free(declared[2], w), free(declared[3], 3)];
+    const blank = tf.zeros(shape, input.dtype);
+    let out: tf.Tensor | tf.Tensor[] | undefined;
+    try {
+      out = await model.executeAsync({ [input.name]: blank }, feedAt);
+      if (Array.isArray(out)) return `it gives ${out.length} tensors`;
+      runs.push({ image: `${shape[1]}×${shape[2]}`, shape: out.shape });
+    } catch (err) {
+      return `running the graph up to it failed: ${(err as Error).message}`;
+    } finally {
+      tf.dispose([blank, ...(out === undefined ? [] : Array.isArray(out) ? out : [out])]);
+    }
+  }
+  const [a, b] = runs;
+  const s = a.shape;
+  if (!(s.length === 4 && s[0] === 1 && (s[3] === 1 || s[3] === 3) && s.every((d) => d >= 1))) {
+    return `running the graph up to it on a blank ${a.image} image gives [${s.join(', ')}], not one image [1, h, w, c]`;
+  }
+  if (s.join() !== b.shape.join()) {
+    return (
+      `its preparation gives [${s.join(', ')}] for a ${a.image} image and [${b.shape.join(', ')}] for ${b.image}: ` +
+      'the size follows the image'
+    );
+  }
+  return [s[1], s[2], s[3]];
 }
 
 /**

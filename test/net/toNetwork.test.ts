@@ -21,7 +21,7 @@ import { gradCAM } from '../../src/interpret/gradCAM.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
 import { BACKEND, elementLimitEnd } from '../helpers/backend.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
-import { loadUserGraph } from '../helpers/userGraph.js';
+import { loadUserGraph, weightData } from '../helpers/userGraph.js';
 
 const TOL = BACKEND === 'cpu' ? 1e-5 : 1e-4;
 
@@ -936,17 +936,74 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     }
   });
 
+  it("finds the size of the image a graph's preparation gives the node options.input names", async () => {
+    // x (any size) → 'r', a ReLU → 'pre', a bilinear resize to 24×20 (as a detector's loop resizes every image) →
+    // 'out'. The graph runs up to 'pre' on two blank images of other sizes: both give 24×20, the network's input
+    // size. Fed at 'r', whose size follows the image, the size must be given.
+    const free = {
+      name: 'x',
+      op: 'Placeholder',
+      attr: { dtype: T, shape: { shape: { dim: [-1, -1, -1, 3].map((d) => ({ size: String(d) })) } } },
+    };
+    const model = await loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: {
+          node: [
+            free,
+            {
+              name: 'size',
+              op: 'Const',
+              attr: {
+                dtype: { type: 'DT_INT32' },
+                value: { tensor: { dtype: 'DT_INT32', tensorShape: { dim: [{ size: '2' }] } } },
+              },
+            },
+            relu('r', 'x'),
+            {
+              name: 'pre',
+              op: 'ResizeBilinear',
+              input: ['r', 'size'],
+              attr: { T, align_corners: { b: false }, half_pixel_centers: { b: true } },
+            },
+            relu('out', 'pre'),
+          ],
+          versions: { producer: 1395 },
+        },
+        weightSpecs: [{ name: 'size', shape: [2], dtype: 'int32' }],
+        weightData: weightData([{ dtype: 'int32', data: [24, 20] }]),
+      }),
+    );
+    const before = tf.memory().numTensors;
+    const net = await toNetwork(model, { normalization: 'none', input: 'pre' });
+    expect(net.inputSize).toEqual([24, 20, 3]);
+    expect(net.layers.map((l) => [l.name, l.outputSize])).toEqual([
+      ['pre', [24, 20, 3]],
+      ['out', [24, 20, 3]],
+    ]);
+    // Nothing of the two runs is left behind.
+    expect(tf.memory().numTensors).toBe(before);
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { normalization: 'none', input: 'r' }),
+      TypeError,
+      "toNetwork: options.input feeds the image at node 'r', whose size the model does not say (its preparation " +
+        'gives [1, 96, 96, 3] for a 96×96 image and [1, 160, 128, 3] for 160×128: the size follows the image); give ' +
+        'it as options.inputSize [h, w]',
+    );
+    model.dispose();
+  });
+
   it('feeds the image at a node after a loop that prepares it, as the refusal suggests', async () => {
     const prepared = await loadUserGraph(undefined, 'softmax', 'where');
     await expectThrowsNoLeak(
       () => toNetwork(prepared, { normalization: 'none' }),
       RangeError,
-      /no convolution comes before that node; if it prepares the image \(TensorFlow's object detection models resize it in a loop\), pass options\.input 'pre', where the first convolution reads it, with options\.inputSize$/,
+      /no convolution comes before that node; if it prepares the image \(TensorFlow's object detection models resize it in a loop\), pass options\.input 'pre', where the first convolution reads it$/,
     );
     await expectThrowsNoLeak(
       () => toNetwork(prepared, { normalization: 'none', input: 'pre' }),
       TypeError,
-      "toNetwork: options.input feeds the image at node 'pre', whose size the model does not say; give it as options.inputSize [h, w]",
+      "toNetwork: options.input feeds the image at node 'pre', whose size the model does not say (running the graph " +
+        'up to it on a blank 32×32 image gives [0, 4], not one image [1, h, w, c]); give it as options.inputSize [h, w]',
     );
     await expectThrowsNoLeak(
       () => toNetwork(prepared, { normalization: 'none', input: 'prep', inputSize: [32, 32] }),

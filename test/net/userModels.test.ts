@@ -552,6 +552,10 @@ describe.skipIf(BACKEND !== 'wasm')(
       expect(input).toBe('StatefulPartitionedCall/map/TensorArrayV2Stack/TensorListStack');
       const net = await importNetwork(file, { ...asked, input });
       expect(net.layers[0]).toMatchObject({ type: 'Image Input', outputSize: [320, 320, 3] });
+      // Without inputSize: the loop runs up to that node on two blank images, which it resizes to 320×320.
+      const found = await importNetwork(file, { normalization: 'rescale-symmetric', output: classes, input });
+      expect(found.inputSize).toEqual([320, 320, 3]);
+      found.dispose();
       const img = tf.tidy(() => tf.image.resizeBilinear(face, [320, 320]));
       const scores = await expectNoLeak(() => activations(net, img, classes), 1);
       expect(scores.shape).toEqual([40, 40, 48]);
