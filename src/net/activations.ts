@@ -107,6 +107,7 @@ export interface ActivationsOptions {
 }
 
 const FN = 'activations';
+const OPTION_NAMES = ['resize', 'nonFinite', 'outputAs', 'miniBatchSize', 'onProgress'] as const;
 
 /** One result as MATLAB's `'rows'` (`[n, m]`) or `'columns'` (`[m, n]`), in MATLAB's element order. Frees `r`. */
 function reshapeOutput(r: tf.Tensor, batched: boolean, outputAs: 'rows' | 'columns'): tf.Tensor {
@@ -249,52 +250,51 @@ export function layerActivations(
   options: unknown,
   how: LayerActivationsHow = {},
 ): tf.Tensor | tf.Tensor[] {
-  const FN = fn;
-  const { layerArg = 'layer', optionNames = ['resize', 'nonFinite', 'outputAs', 'miniBatchSize', 'onProgress'] } = how;
+  const { layerArg = 'layer', optionNames = OPTION_NAMES } = how;
   // 1. Arguments, checked before any tensor is made.
-  const t = resolveTarget(FN, net, true);
-  const image = imageArg(FN, t, img);
+  const t = resolveTarget(fn, net, true);
+  const image = imageArg(fn, t, img);
   try {
     const x = image.x;
-    const opts = assertOptions<ActivationsOptions>(FN, options, optionNames);
+    const opts = assertOptions<ActivationsOptions>(fn, options, optionNames);
     if (opts.resize !== undefined && typeof opts.resize !== 'boolean') {
-      throw typeError(FN, 'options.resize', 'a boolean', opts.resize);
+      throw typeError(fn, 'options.resize', 'a boolean', opts.resize);
     }
     const outputAs =
       opts.outputAs === undefined
         ? 'channels'
-        : assertOneOf(FN, 'options.outputAs', opts.outputAs, ['channels', 'rows', 'columns']);
+        : assertOneOf(fn, 'options.outputAs', opts.outputAs, ['channels', 'rows', 'columns']);
     const miniBatch =
-      opts.miniBatchSize === undefined ? undefined : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
+      opts.miniBatchSize === undefined ? undefined : assertInteger(fn, 'options.miniBatchSize', opts.miniBatchSize, 1);
     if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
-      throw typeError(FN, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
+      throw typeError(fn, 'options.onProgress', 'a function (fraction: number) => void', opts.onProgress);
     }
-    const mode = nonFiniteMode(FN, opts.nonFinite);
+    const mode = nonFiniteMode(fn, opts.nonFinite);
     const resizeTo = opts.resize ? t.resizeTo : null;
     if (opts.resize && resizeTo === null) {
       throw new RangeError(
-        `${FN}: 'options.resize' needs a model with a known input size; its input is ${JSON.stringify(t.inputShape)}`,
+        `${fn}: 'options.resize' needs a model with a known input size; its input is ${JSON.stringify(t.inputShape)}`,
       );
     }
-    if (how.inputSize && t.net && !opts.resize) assertInputSize(FN, t.net, x, true);
-    const { names, list } = resolveLayers(FN, t, layer, layerArg);
+    if (how.inputSize && t.net && !opts.resize) assertInputSize(fn, t.net, x, true);
+    const { names, list } = resolveLayers(fn, t, layer, layerArg);
     // A network whose learnables hold NaN, where this backend would turn it into finite numbers on the way.
     const network = t.net;
     if (network) {
       const needs = (l: string) => neededLayers(network.layers, names).some((d) => d.name === l);
-      assertNoNaNLearnables(FN, network, 'activations', needs);
+      assertNoNaNLearnables(fn, network, 'activations', needs);
     }
     // MATLAB's 128 images at a time unless told, fewer where a chunk would exceed the element limit.
     const n = x.rank === 4 ? (x.shape[0] as number) : 1;
-    const chunk = miniBatchFor(FN, t, names, resizeTo ?? imageSize(x), n, miniBatch);
-    if (resizeTo === null) assertLargeEnough(FN, t, names, x, Math.min(chunk, n), n);
+    const chunk = miniBatchFor(fn, t, names, resizeTo ?? imageSize(x), n, miniBatch);
+    if (resizeTo === null) assertLargeEnough(fn, t, names, x, Math.min(chunk, n), n);
 
     // 2. Non-finite pixels, then one pass through the graph, computing only what the requested layers need.
-    if (mode === 'error') assertFiniteSync(FN, x);
+    if (mode === 'error') assertFiniteSync(fn, x);
     const run = { resizeTo, poisonNonFinite: mode === 'nan' };
     let results: tf.Tensor[];
     if (n <= chunk) {
-      results = runGraph(FN, t, x, names, run);
+      results = runGraph(fn, t, x, names, run);
       opts.onProgress?.(1);
     } else {
       // Chunk by chunk: only one chunk's intermediate activations exist at a time.
@@ -304,7 +304,7 @@ export function layerActivations(
           const size = Math.min(chunk, n - start);
           const piece = tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1]);
           try {
-            parts.push(runGraph(FN, t, piece, names, run));
+            parts.push(runGraph(fn, t, piece, names, run));
           } finally {
             piece.dispose();
           }

@@ -65,7 +65,7 @@ export function predict(net: Network, img: ImageInput, options?: PredictOptions)
   const output = network.layerNames[network.layerNames.length - 1];
   const given = typeof options === 'object' && options !== null && Object.hasOwn(options, 'outputs');
   const outputs = given ? (options as PredictOptions).outputs : undefined;
-  return layerActivations(FN, network, img, outputs ?? output, options, {
+  return layerActivations(FN, network, img, outputs === undefined ? output : outputs, options, {
     layerArg: 'options.outputs',
     inputSize: true,
     optionNames: ['outputs', 'resize', 'nonFinite', 'miniBatchSize', 'onProgress'],
