@@ -61,7 +61,7 @@ your own model (a TF.js Keras model or converted TensorFlow graph, as importNetw
       --model-output NAME  the output to end at, when the model has several (the error lists them), or any node
                            of a converted graph
       --model-input NAME   the node of a converted graph to feed the image at, after a loop that prepares it
-                           (the error names it); its size is found by running that preparation
+                           (the error names it); its size is read from the graph's resize
   -q, --quiet              print nothing but errors
   -h, --help               this help
   -v, --version            the package version

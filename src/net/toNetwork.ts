@@ -28,6 +28,7 @@ import {
   declaredInputShape,
   type GraphDefNode,
   graphDefNodes,
+  inputNodeName,
   relaxInputShape,
   shortOfInputs,
 } from './tfjsInternals.js';
@@ -79,8 +80,8 @@ export interface ToNetworkOptions {
    * TensorFlow's object detection models resize the image in a loop (a `map` over the batch) that TF.js runs only
    * asynchronously, before their first convolution; feeding the image where that convolution reads it skips the loop
    * (the refusal names that node). The image is then scaled by `normalization` as the loop would leave it, at
-   * `inputSize`: given, or found by running the graph up to that node (asynchronously, once, on two blank images of
-   * different sizes) where the loop gives both images one size. The network starts there; `output` ends it.
+   * `inputSize`: given, or read from the graph where the loop resizes every image to one constant size on the way
+   * to that node (nothing of the loop runs). The network starts there; `output` ends it.
    * @default the model's input
    */
   input?: string;
@@ -251,7 +252,7 @@ export async function makeNetwork(
       );
     }
     if (!sizeWanted) {
-      const prepared = await preparedSize(model as GraphModel, node.name);
+      const prepared = await preparedSize(model as GraphModel, nodes!, node.name);
       if (typeof prepared === 'string') {
         throw new TypeError(
           `${fn}: options.input feeds the image at node '${node.name}', whose size the model does not say ` +
@@ -442,49 +443,84 @@ function chooseOutput(fn: string, names: readonly string[], given: string | unde
   );
 }
 
-/** Image sizes the graph's preprocessing runs on to find the size it gives (two, so that a resize shows). */
-const PROBE_SIZES = [
-  [96, 96],
-  [160, 128],
-] as const;
+/**
+ * How a detector's preparation of the image may pass it on without changing its height and width, and which inputs
+ * carry the image (the others are sizes, indices, axes and loop conditions): its loop (`Enter`, `Merge`, `Switch`,
+ * `NextIteration`, `Exit`, the tensor list of a `map`), a cast, and elementwise scaling.
+ */
+const KEEPS_SIZE: ReadonlyMap<string, readonly number[] | 'all'> = new Map<string, readonly number[] | 'all'>([
+  ...['Identity', 'Cast', 'Enter', 'Exit', 'Switch', 'NextIteration', 'Squeeze', 'ExpandDims'].map(
+    (op) => [op, [0]] as const,
+  ),
+  ...['Relu', 'Relu6', 'Neg', 'Abs', 'Floor', 'Round', 'Sqrt', 'Rsqrt', 'Exp', 'Log', 'Sigmoid', 'Tanh'].map(
+    (op) => [op, [0]] as const,
+  ),
+  ...['Merge', 'Mul', 'Sub', 'AddV2', 'Add', 'RealDiv', 'Div', 'Maximum', 'Minimum'].map((op) => [op, 'all'] as const),
+  ['ClipByValue', [0]],
+  ['TensorListFromTensor', [0]],
+  ['TensorListGetItem', [0]],
+  ['TensorListStack', [0]],
+  ['TensorListSetItem', [0, 2]],
+  ['TensorListReserve', []],
+]);
 
 /**
- * The size of the images a graph's preprocessing gives node `feedAt` (a detector's loop that resizes every image to
- * the size its convolutions take): the graph runs up to that node, asynchronously, on two blank images of different
- * sizes (where the model's input leaves them free). `[h, w, c]` where both give one image of the same size with 1 or
- * 3 channels; otherwise why not, for a message.
+ * Whether a `StridedSlice` takes one element of the first axis and nothing else (`x[0]` of a stack of one image, as a
+ * `map` loop writes each image): constant begin, end and strides of one value each, that axis shrunk, no other mask.
  */
-async function preparedSize(model: GraphModel, feedAt: string): Promise<[number, number, number] | string> {
-  const input = model.inputs[0];
-  const declared = declaredInputShape(model) ?? [];
-  const free = (d: number | undefined, size: number) => (typeof d === 'number' && d > 0 ? d : size);
-  const runs: { image: string; shape: number[] }[] = [];
-  for (const [h, w] of PROBE_SIZES) {
-    const shape = [1, free(declared[1], h), free(declared[2], w), free(declared[3], 3)];
-    const blank = tf.zeros(shape, input.dtype);
-    let out: tf.Tensor | tf.Tensor[] | undefined;
-    try {
-      out = await model.executeAsync({ [input.name]: blank }, feedAt);
-      if (Array.isArray(out)) return `it gives ${out.length} tensors`;
-      runs.push({ image: `${shape[1]}×${shape[2]}`, shape: out.shape });
-    } catch (err) {
-      return `running the graph up to it failed: ${(err as Error).message}`;
-    } finally {
-      tf.dispose([blank, ...(out === undefined ? [] : Array.isArray(out) ? out : [out])]);
+function takesOneOfFirstAxis(model: GraphModel, node: GraphDefNode, inputs: readonly string[]): boolean {
+  const mask = (name: string) => Number(node.attr?.[name]?.i ?? 0);
+  const oneValue = (name: string | undefined) => model.weights[name ?? '']?.[0]?.size === 1;
+  return (
+    mask('shrink_axis_mask') === 1 &&
+    ['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask'].every((m) => mask(m) === 0) &&
+    inputs.slice(1, 4).every(oneValue) &&
+    inputs.length === 4
+  );
+}
+
+/**
+ * The size of the images a graph's preparation gives node `feedAt`, read from the graph without running it (a loop in a
+ * model file could run forever): walking back from that node through operations that keep an image's height and width
+ * (`KEEPS_SIZE`, and `x[0]` of a stack), every path must reach a resize to one constant size (`ResizeBilinear`,
+ * `ResizeNearestNeighbor`), as TensorFlow's object detection models resize each image in their preprocessing loop.
+ * `[h, w]`, or why not, for a message.
+ */
+async function preparedSize(model: GraphModel, nodes: readonly GraphDefNode[], feedAt: string) {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const sizes = new Set<string>();
+  const seen = new Set<string>();
+  const stack = [feedAt];
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const node = byName.get(name);
+    if (!node || node.op === 'Const') continue;
+    const inputs = (node.input ?? []).filter((r) => !r.startsWith('^')).map(inputNodeName);
+    if (node.op === 'ResizeBilinear' || node.op === 'ResizeNearestNeighbor') {
+      const size = model.weights[inputs[1] ?? '']?.[0];
+      if (size?.size !== 2) return `its resize '${node.name}' takes a size computed in the graph`;
+      sizes.add(Array.from(await size.data()).join('×'));
+      continue;
     }
+    if (node.op === 'Placeholder') return 'no resize to a fixed size comes before it: its size follows the image';
+    if (node.op === 'StridedSlice' && takesOneOfFirstAxis(model, node, inputs)) {
+      stack.push(inputs[0]);
+      continue;
+    }
+    const carries = KEEPS_SIZE.get(node.op);
+    if (carries === undefined) return `node '${node.name}' (${node.op}) comes before it, which may change the size`;
+    for (const [i, ref] of inputs.entries()) if (carries === 'all' || carries.includes(i)) stack.push(ref);
   }
-  const [a, b] = runs;
-  const s = a.shape;
-  if (!(s.length === 4 && s[0] === 1 && (s[3] === 1 || s[3] === 3) && s.every((d) => d >= 1))) {
-    return `running the graph up to it on a blank ${a.image} image gives [${s.join(', ')}], not one image [1, h, w, c]`;
+  const [only, ...others] = [...sizes];
+  if (only === undefined) return 'no resize to a fixed size comes before it';
+  if (others.length > 0) return `resizes to ${[...sizes].join(' and ')} come before it`;
+  const [h, w] = only.split('×').map(Number);
+  if (!(Number.isInteger(h) && Number.isInteger(w) && h >= 1 && w >= 1 && h <= 1 << 14 && w <= 1 << 14)) {
+    return `its resize is to ${only}`;
   }
-  if (s.join() !== b.shape.join()) {
-    return (
-      `its preparation gives [${s.join(', ')}] for a ${a.image} image and [${b.shape.join(', ')}] for ${b.image}: ` +
-      'the size follows the image'
-    );
-  }
-  return [s[1], s[2], s[3]];
+  return [h, w] as [number, number];
 }
 
 /**

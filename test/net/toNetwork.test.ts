@@ -985,9 +985,8 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     await expectThrowsNoLeak(
       () => toNetwork(model, { normalization: 'none', input: 'r' }),
       TypeError,
-      "toNetwork: options.input feeds the image at node 'r', whose size the model does not say (its preparation " +
-        'gives [1, 96, 96, 3] for a 96×96 image and [1, 160, 128, 3] for 160×128: the size follows the image); give ' +
-        'it as options.inputSize [h, w]',
+      "toNetwork: options.input feeds the image at node 'r', whose size the model does not say (no resize to a " +
+        'fixed size comes before it: its size follows the image); give it as options.inputSize [h, w]',
     );
     model.dispose();
   });
@@ -1002,8 +1001,8 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     await expectThrowsNoLeak(
       () => toNetwork(prepared, { normalization: 'none', input: 'pre' }),
       TypeError,
-      "toNetwork: options.input feeds the image at node 'pre', whose size the model does not say (running the graph " +
-        'up to it on a blank 32×32 image gives [0, 4], not one image [1, h, w, c]); give it as options.inputSize [h, w]',
+      "toNetwork: options.input feeds the image at node 'pre', whose size the model does not say (node 'w' (Where) " +
+        'comes before it, which may change the size); give it as options.inputSize [h, w]',
     );
     await expectThrowsNoLeak(
       () => toNetwork(prepared, { normalization: 'none', input: 'prep', inputSize: [32, 32] }),
