@@ -168,6 +168,7 @@ describe.skipIf(!ready || !chromium)('a bundled app with the package from npm, i
             backend: 'wasm',
             isolated,
             label: 'wig',
+            predicted: { shape: [2, 1000], labels: ['wig', 'wig'] },
             shape: [113, 113, 64],
             canvas: [8 * 113, 8 * 113],
           });
