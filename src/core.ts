@@ -77,7 +77,7 @@ export type { DeepDreamImageOptions } from './interpret/deepDreamImage.js';
 export { gradCAM } from './interpret/gradCAM.js';
 export type { GradCAMOptions, GradCAMResult } from './interpret/gradCAM.js';
 export { imageLIME } from './interpret/imageLIME.js';
-export type { ImageLIMEOptions, ImageLIMEResult } from './interpret/imageLIME.js';
+export type { ImageLIMEClassesResult, ImageLIMEOptions, ImageLIMEResult } from './interpret/imageLIME.js';
 export { occlusionSensitivity } from './interpret/occlusionSensitivity.js';
 export type { OcclusionSensitivityOptions } from './interpret/occlusionSensitivity.js';
 

@@ -2,11 +2,12 @@
  * `gradCAM(net, img, classOrLabel)`: MATLAB's Grad-CAM map.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { assertElements } from '../internal/limits.js';
 import { readAndDispose } from '../internal/readBack.js';
 import type { ImageInput } from '../io/imageInput.js';
 import { imresize } from '../image/imresize.js';
 import { assertOneOf, assertOptions, isTensor, rangeError, typeError } from '../internal/validate.js';
-import { classCount, givesClassScores, resolveClass } from '../net/classes.js';
+import { classCount, givesClassScores, resolveClasses } from '../net/classes.js';
 import { inputGradient, layersMoving, segment } from '../net/differentiable.js';
 import {
   assertLargeEnough,
@@ -51,7 +52,10 @@ export interface GradCAMOptions {
 
 /** What {@link gradCAM} returns. */
 export interface GradCAMResult {
-  /** The map, float32 `[h, w]` (or `[n, h, w]` for a batch); owned by the caller. */
+  /**
+   * The map, float32 `[h, w]` (or `[n, h, w]` for a batch); for an array of k classes `[h, w, k]` (or `[n, h, w, k]`),
+   * map i for class i. Owned by the caller.
+   */
   map: tf.Tensor;
   /** The feature layer used. */
   featureLayer: string;
@@ -80,7 +84,8 @@ const FEATURE_TRIES = 4;
  * @param img An image `[h, w, 3]`, `[h, w]`, `[h, w, 1]` or a batch `[n, h, w, c]`, int32 0..255 or float32 on that
  *   scale, of any size the feature layer can be computed from; or any other {@link ImageInput}.
  * @param classOrLabel The class: a 0-based index into `net.classNames` or its name (`null` with `reductionFcn`).
- *   A name that two classes share (ImageNet lists have `'crane'` twice) is refused: pass the index.
+ *   A name that two classes share (ImageNet lists have `'crane'` twice) is refused: pass the index. An array of
+ *   classes gives one map each, from one pass to the feature layer (MATLAB's vector `label`).
  * @param options {@link GradCAMOptions}.
  * @returns A promise of the map and the layers used; `img` is neither changed nor disposed.
  * @throws {TypeError|RangeError} before any work for a bad network, image, class, layer (a feature layer that is not
@@ -90,11 +95,12 @@ const FEATURE_TRIES = 4;
  * @example
  * const { map } = await gradCAM(net, im, 'wig');              // float32 [227, 227]
  * await imwrite(heatmapOverlay(im, map, { alpha: 0.5 }), 'gradcam.png');
+ * const both = await gradCAM(net, im, ['wig', 'mask']);       // both.map: float32 [227, 227, 2]
  */
 export async function gradCAM(
   net: Network,
   img: ImageInput,
-  classOrLabel: number | string | null,
+  classOrLabel: number | string | readonly (number | string)[] | null,
   options?: GradCAMOptions,
 ): Promise<GradCAMResult> {
   const t = resolveTarget(FN, net, false);
@@ -117,7 +123,7 @@ export async function gradCAM(
           'null is for a network whose output options.reductionFcn reduces to one score per image',
       );
     }
-    const cls = opts.reductionFcn ? null : resolveClass(FN, network, classOrLabel);
+    const target = opts.reductionFcn ? null : resolveClasses(FN, network, classOrLabel);
     const upsampling =
       opts.outputUpsampling === undefined
         ? 'bicubic'
@@ -179,6 +185,11 @@ export async function gradCAM(
       );
     }
     assertLargeEnough(FN, t, [reduction], x);
+    if (target?.several) {
+      const n = x.rank === 4 ? (x.shape[0] as number) : 1;
+      const [mh, mw] = upsampling === 'none' ? (fShape ?? [1, 1]) : [h, w];
+      assertElements(FN, 'classOrLabel', [n, mh, mw, target.classes.length], 'maps');
+    }
     // Without reductionFcn the class picks one value of the reduction layer, which must then be one score per class.
     const rShape = shapes.get(reduction);
     if (!opts.reductionFcn && rShape != null && !givesClassScores(network, rShape)) {
@@ -189,7 +200,7 @@ export async function gradCAM(
     await assertNoNaNLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x);
 
-    const cam = (layer: string) => camAt(FN, t, x, layer, reduction, cls, opts.reductionFcn, upsampling, [h, w]);
+    const cam = (layer: string) => camAt(FN, t, x, layer, reduction, target, opts.reductionFcn, upsampling, [h, w]);
     const { map, flags } = cam(feature);
     // [0 or NaN, the largest gradient's size]: one read for both.
     const [nan, steepest] = await readAndDispose(flags);
@@ -238,7 +249,7 @@ function camAt(
   x: tf.Tensor,
   feature: string,
   reduction: string,
-  cls: number | null,
+  target: { classes: number[]; several: boolean } | null,
   reductionFcn: ((output: tf.Tensor) => tf.Tensor) | undefined,
   upsampling: 'bicubic' | 'nearest' | 'none',
   [h, w]: [number, number],
@@ -256,10 +267,10 @@ function camAt(
       const A = asBatch(fetched[0]);
       const sides = new Map(seg.sideInputs.map((name, i) => [name, asBatch(fetched[i + 1])] as const));
       const n = A.shape[0] as number;
-      const score = (a: tf.Tensor) => {
+      const score = (cls: number | null) => (a: tf.Tensor) => {
         const out = seg.run(a, sides);
-        if (reductionFcn) return tf.sum(reductionFcn(out));
-        return tf.sum(tf.slice(tf.reshape(out, [n, -1]), [0, cls as number], [n, 1]));
+        if (reductionFcn || cls === null) return tf.sum((reductionFcn as (o: tf.Tensor) => tf.Tensor)(out));
+        return tf.sum(tf.slice(tf.reshape(out, [n, -1]), [0, cls], [n, 1]));
       };
       if (reductionFcn) {
         // Checked on a forward pass first: nothing may throw inside tf.grad, which would leave its tape behind.
@@ -268,19 +279,26 @@ function camAt(
           throw new TypeError(`${fn}: 'options.reductionFcn' must return one score per image, a tensor of ${n} values`);
         }
       }
-      const dA = inputGradient(fn, network, score, A, {
-        of: `the reduction layer '${reduction}'`,
-        wrt: `the feature layer '${feature}'`,
-      });
-      const alpha = tf.mean(dA, [1, 2], true);
-      const weighted = tf.sum(tf.mul(alpha, A), 3); // [n, h', w']
+      // One gradient per class, all at the same activations; the score of a reductionFcn is one "class".
+      const weightedAll: tf.Tensor[] = [];
+      const steepest: tf.Tensor[] = [];
+      for (const cls of target?.classes ?? [null]) {
+        const dA = inputGradient(fn, network, score(cls), A, {
+          of: `the reduction layer '${reduction}'`,
+          wrt: `the feature layer '${feature}'`,
+        });
+        const alpha = tf.mean(dA, [1, 2], true);
+        weightedAll.push(tf.sum(tf.mul(alpha, A), 3)); // [n, h', w']
+        steepest.push(tf.max(tf.abs(dA)));
+      }
+      // [n, h', w', 1 per class]
+      const weighted = tf.stack(weightedAll, 3);
       // 0 when every value is finite, NaN otherwise: read before the ReLU, which turns NaN into 0 on some backends.
       const check = tf.sum(tf.sub(weighted, weighted));
-      const flags = tf.stack([check, tf.max(tf.abs(dA))]);
+      const flags = tf.stack([check, tf.max(tf.stack(steepest))]);
       let cam = tf.relu(weighted);
-      if (upsampling !== 'none') {
-        cam = tf.squeeze(imresize(tf.expandDims(cam, 3), [h, w], { method: upsampling }), [3]);
-      }
+      if (upsampling !== 'none') cam = imresize(cam, [h, w], { method: upsampling });
+      if (!target?.several) cam = tf.squeeze(cam, [3]);
       return { map: batched ? cam : tf.squeeze(cam, [0]), flags };
     });
   } finally {

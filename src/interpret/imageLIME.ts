@@ -6,7 +6,7 @@ import type { ImageInput } from '../io/imageInput.js';
 import { checkLongRunOptions, guardCallback, pacer, stepDone, throwIfAborted } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
 import { assertFinite, assertInteger, assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
-import { resolveClass } from '../net/classes.js';
+import { resolveClasses } from '../net/classes.js';
 import {
   assertInputSize,
   assertLargeEnough,
@@ -71,19 +71,38 @@ export interface ImageLIMEResult {
   featureImportance: Float32Array;
 }
 
+/**
+ * What {@link imageLIME} returns for an array of k classes: the same samples explain each class (MATLAB's vector
+ * `channelIdx`).
+ */
+export interface ImageLIMEClassesResult {
+  /** float32 `[h, w, k]`: map i for class i (MATLAB's `scoreMap(:,:,i)`). */
+  scoreMap: tf.Tensor3D;
+  /** int32 `[h, w]`: each pixel's 0-based feature, shared by the classes. */
+  featureMap: tf.Tensor2D;
+  /** One array per class, one importance per feature in each (MATLAB's `featureImportance(:,i)`). */
+  featureImportance: Float32Array[];
+}
+
 const FN = 'imageLIME';
+
+/** Column `c` of a row-major table of `k` columns. */
+function scoreColumn(table: Float64Array, k: number, c: number): Float64Array {
+  if (k === 1) return table;
+  return Float64Array.from({ length: table.length / k }, (_, row) => table[row * k + c]);
+}
 const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3] of dtype int32 or float32';
 
 /**
  * The samples' table (per sample: one on/off value per feature, its score and its weight) within `maxElements`, so
  * that a huge `numSamples` is refused before anything is allocated rather than exhausting memory.
  */
-function assertSamples(numSamples: number, features: number): void {
+function assertSamples(numSamples: number, features: number, classes: number): void {
   assertElements(
     FN,
     'options.numSamples',
-    [numSamples, features + 2],
-    'samples (per feature, score and weight)',
+    [numSamples, features + classes + 1],
+    classes === 1 ? 'samples (per feature, score and weight)' : 'samples (per feature, scores and weight)',
     'host',
   );
 }
@@ -108,7 +127,9 @@ function assertSamples(numSamples: number, features: number): void {
  *   {@link ImageInput}.
  * @param classOrLabel The class: a 0-based index into `net.classNames` or its name; for a network that is not a
  *   classifier, the 0-based channel of its output (MATLAB's `channelIdx`).
- *   A name that two classes share (ImageNet lists have `'crane'` twice) is refused: pass the index.
+ *   A name that two classes share (ImageNet lists have `'crane'` twice) is refused: pass the index. An array of
+ *   classes explains each from the same samples: a map and an importance array per class
+ *   ({@link ImageLIMEClassesResult}), as MATLAB's vector `channelIdx` does.
  * @param options {@link ImageLIMEOptions}: MATLAB's defaults.
  * @returns A promise of the score map, the feature map and the importances; the tensors are the caller's.
  * @throws {TypeError|RangeError} before any work for a bad image, class or option (`numSamples` below
@@ -119,18 +140,37 @@ function assertSamples(numSamples: number, features: number): void {
  * const { scoreMap } = await imageLIME(net, im, 'wig', { seed: 1 });
  * await imwrite(heatmapOverlay(im, scoreMap), 'lime.png');
  */
-export async function imageLIME(
+export function imageLIME(
   net: Network,
   img: ImageInput,
   classOrLabel: number | string,
   options?: ImageLIMEOptions,
-): Promise<ImageLIMEResult> {
+): Promise<ImageLIMEResult>;
+/**
+ * MATLAB's `imageLIME` with a vector `channelIdx`: each class of `classOrLabels` explained from the same samples, a
+ * map and an importance array per class (see the single-class form above for the method, options and errors).
+ * @example
+ * const { scoreMap, featureImportance } = await imageLIME(net, im, ['wig', 'mask']); // scoreMap [227, 227, 2]
+ */
+export function imageLIME(
+  net: Network,
+  img: ImageInput,
+  classOrLabels: readonly (number | string)[],
+  options?: ImageLIMEOptions,
+): Promise<ImageLIMEClassesResult>;
+export async function imageLIME(
+  net: Network,
+  img: ImageInput,
+  classOrLabel: number | string | readonly (number | string)[],
+  options?: ImageLIMEOptions,
+): Promise<ImageLIMEResult | ImageLIMEClassesResult> {
   const t = resolveTarget(FN, net, false);
   const network = t.net!;
   const input = imageArg(FN, t, img, [2, 3], IMG_WHAT);
   try {
     const x = input.x;
-    const cls = resolveClass(FN, network, classOrLabel);
+    const { classes, several } = resolveClasses(FN, network, classOrLabel);
+    const k = classes.length;
     const opts = assertOptions<ImageLIMEOptions>(FN, options, [
       'numFeatures',
       'numSamples',
@@ -166,7 +206,8 @@ export async function imageLIME(
     const output = network.layerNames[network.layerNames.length - 1];
     const batch = miniBatchFor(FN, t, [output], [H, W], numSamples, miniBatch);
     assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');
-    assertSamples(numSamples, numFeatures);
+    assertSamples(numSamples, numFeatures, k);
+    assertElements(FN, 'classOrLabel', [H, W, k], 'maps');
     assertLargeEnough(FN, t, [output], x, batch);
     throwIfAborted(FN, signal);
     await assertNoNaNLearnablesAsync(FN, network);
@@ -181,15 +222,16 @@ export async function imageLIME(
       segmentation === 'grid'
         ? gridSegmentation(H, W, numFeatures)
         : slicSegmentation(pixels, H, W, channels, numFeatures);
-    const k = seg.count;
-    assertSamples(numSamples, k); // superpixels can be a few more than asked for
+    const f = seg.count;
+    assertSamples(numSamples, f, k); // superpixels can be a few more than asked for
     // Samples, row by row: the first shows every feature, the others each feature with probability 1/2.
     const random = seededRandom(seed);
-    const z = new Uint8Array(numSamples * k);
-    z.fill(1, 0, k);
-    for (let i = k; i < z.length; i++) z[i] = random() < 0.5 ? 1 : 0;
+    const z = new Uint8Array(numSamples * f);
+    z.fill(1, 0, f);
+    for (let i = f; i < z.length; i++) z[i] = random() < 0.5 ? 1 : 0;
     const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
-    const scores = new Float64Array(numSamples);
+    // Row s holds the k classes' scores of sample s.
+    const scores = new Float64Array(numSamples * k);
     const image = tf.tidy(() => floatBatch(x));
     const mean = tf.tidy(() => tf.mean(image, [0, 1, 2], true));
     const labels = tf.tensor1d(seg.labels, 'int32');
@@ -198,12 +240,12 @@ export async function imageLIME(
         throwIfAborted(FN, signal);
         const n = Math.min(batch, numSamples - start);
         const s = tf.tidy(() => {
-          const on = tf.tensor2d(Float32Array.from(z.subarray(start * k, (start + n) * k)), [n, k]);
+          const on = tf.tensor2d(Float32Array.from(z.subarray(start * f, (start + n) * f)), [n, f]);
           const mask = tf.reshape(tf.gather(on, labels, 1), [n, H, W, 1]);
           const images = tf.add(tf.mul(image, mask), tf.mul(mean, tf.sub(1, mask)));
-          return classScores(FN, t, images, output, cls);
+          return classScores(FN, t, images, output, classes);
         });
-        scores.set(await s.data(), start);
+        scores.set(await s.data(), start * k);
         s.dispose();
         // The last step's "done" waits for the fit below, which can take a while itself.
         if (start + n < numSamples) await stepDone(FN, progress, (start + n) / numSamples, signal);
@@ -212,36 +254,52 @@ export async function imageLIME(
       tf.dispose([image, mean, labels]);
     }
     // A fit to non-finite scores gives every feature an importance of 0 or NaN, as if none mattered.
-    const bad = countNonFinite(scores);
-    if (bad > 0) {
+    const badAt = scores.findIndex((v) => !Number.isFinite(v));
+    if (badAt >= 0) {
+      const column = scoreColumn(scores, k, badAt % k);
       throw await nonFiniteOutputError(
         FN,
         network,
-        `the network's score of class ${cls} is not finite for ${bad} of the ${numSamples} samples`,
+        `the network's score of class ${classes[badAt % k]} is not finite for ${countNonFinite(column)} of the ` +
+          `${numSamples} samples`,
       );
     }
     // The surrogate, weighted by closeness to the image.
     const weights = Float64Array.from({ length: numSamples }, (_, s) => {
-      const shown = z.subarray(s * k, (s + 1) * k).reduce((a, b) => a + b, 0);
-      const d = 1 - Math.sqrt(shown / k);
+      const shown = z.subarray(s * f, (s + 1) * f).reduce((a, b) => a + b, 0);
+      const d = 1 - Math.sqrt(shown / f);
       // (d / w)², not d² / w²: a tiny kernelWidth squared underflows to 0, and 0 / 0 gave the full image NaN weight.
       return Math.exp(-((d / kernelWidth) ** 2));
     });
     // The fit runs on the host; with thousands of features it takes seconds to minutes, so it paces itself: the event
-    // loop gets turns and the signal is checked as it goes.
+    // loop gets turns and the signal is checked as it goes. One surrogate per class, on the same samples.
     const pace = pacer(FN, signal);
-    const importance = Float32Array.from(
-      model === 'linear'
-        ? await linearImportance(z, scores, weights, k, pace)
-        : await treeImportance(z, scores, weights, k, pace),
-    );
+    const importances: Float32Array[] = [];
+    for (let c = 0; c < k; c++) {
+      const y = scoreColumn(scores, k, c);
+      importances.push(
+        Float32Array.from(
+          model === 'linear'
+            ? await linearImportance(z, y, weights, f, pace)
+            : await treeImportance(z, y, weights, f, pace),
+        ),
+      );
+    }
     await stepDone(FN, progress, 1, signal);
-    const scoreMap = tf.tensor2d(
-      Float32Array.from(seg.labels, (l) => importance[l]),
-      [H, W],
-    );
     const featureMap = tf.tensor2d(seg.labels, [H, W], 'int32');
-    return { scoreMap, featureMap, featureImportance: importance };
+    if (!several) {
+      const importance = importances[0];
+      const scoreMap = tf.tensor2d(
+        Float32Array.from(seg.labels, (l) => importance[l]),
+        [H, W],
+      );
+      return { scoreMap, featureMap, featureImportance: importance };
+    }
+    const values = new Float32Array(H * W * k);
+    for (let p = 0; p < H * W; p++) {
+      for (let c = 0; c < k; c++) values[p * k + c] = importances[c][seg.labels[p]];
+    }
+    return { scoreMap: tf.tensor3d(values, [H, W, k]), featureMap, featureImportance: importances };
   } finally {
     input.release();
   }

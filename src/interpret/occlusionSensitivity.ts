@@ -15,7 +15,7 @@ import {
   typeError,
   withoutHoles,
 } from '../internal/validate.js';
-import { resolveClass } from '../net/classes.js';
+import { resolveClasses } from '../net/classes.js';
 import {
   assertInputSize,
   assertLargeEnough,
@@ -26,12 +26,7 @@ import {
   miniBatchFor,
   resolveTarget,
 } from '../net/graph.js';
-import {
-  assertFiniteAsync,
-  assertNoNaNLearnablesAsync,
-  countNonFinite,
-  nonFiniteOutputError,
-} from '../net/nonFinite.js';
+import { assertFiniteAsync, assertNoNaNLearnablesAsync, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 
 /** Options of {@link occlusionSensitivity}, MATLAB's name-value arguments in camelCase. */
@@ -136,9 +131,11 @@ export function maskSpans(size: number, mask: number, stride: number, clipping: 
  * @param classOrLabel The class: a 0-based index into `net.classNames` (MATLAB's class k is k - 1) or its name; for a
  *   network that is not a classifier, the 0-based channel of its output (MATLAB's `channelIdx`).
  *   A name that two classes share (ImageNet lists have `'crane'` twice) is refused: pass the index.
+ *   An array of classes gives one map each, from the same masked images (MATLAB's vector `label`).
  * @param options {@link OcclusionSensitivityOptions}: MATLAB's defaults.
  * @returns A promise of a new float32 map that the caller owns: `[h, w]` (the image's size) with upsampling, or
- *   `[rows, cols]` of mask positions with `outputUpsampling: 'none'`. `img` is neither changed nor disposed.
+ *   `[rows, cols]` of mask positions with `outputUpsampling: 'none'`; for an array of k classes `[h, w, k]` (or
+ *   `[rows, cols, k]`), map i for class i, as MATLAB's `scoreMap(:,:,i)`. `img` is neither changed nor disposed.
  * @throws {TypeError|RangeError} before any work for a bad network, image, class or option: an unknown class, a mask
  *   larger than the image, a stride of 0, a non-finite pixel, an already aborted signal.
  * @throws {Error} when `signal` aborts or `onProgress` throws (the cause is the reason), or when a score of the class
@@ -148,19 +145,39 @@ export function maskSpans(size: number, mask: number, stride: number, clipping: 
  * const map = await occlusionSensitivity(net, im, 'wig');             // float32 [227, 227]
  * await imwrite(heatmapOverlay(im, map, { alpha: 0.5 }), 'occlusion.png');
  */
-export async function occlusionSensitivity(
+export function occlusionSensitivity(
   net: Network,
   img: ImageInput,
   classOrLabel: number | string,
   options?: OcclusionSensitivityOptions,
-): Promise<tf.Tensor2D> {
+): Promise<tf.Tensor2D>;
+/**
+ * MATLAB's `occlusionSensitivity` with a vector `label`: one map per class of `classOrLabels`, `[h, w, k]` (or
+ * `[rows, cols, k]` with `outputUpsampling: 'none'`), all from the same masked images, so k classes cost the passes
+ * of one (see the single-class form above for the method, options and errors).
+ * @example
+ * const maps = await occlusionSensitivity(net, im, ['wig', 'mask']); // float32 [227, 227, 2]
+ */
+export function occlusionSensitivity(
+  net: Network,
+  img: ImageInput,
+  classOrLabels: readonly (number | string)[],
+  options?: OcclusionSensitivityOptions,
+): Promise<tf.Tensor3D>;
+export async function occlusionSensitivity(
+  net: Network,
+  img: ImageInput,
+  classOrLabel: number | string | readonly (number | string)[],
+  options?: OcclusionSensitivityOptions,
+): Promise<tf.Tensor2D | tf.Tensor3D> {
   // Arguments, all checked before any tensor is made.
   const t = resolveTarget(FN, net, false);
   const network = t.net!;
   const input = imageArg(FN, t, img, [2, 3], IMG_WHAT);
   try {
     const x = input.x;
-    const cls = resolveClass(FN, network, classOrLabel);
+    const { classes, several } = resolveClasses(FN, network, classOrLabel);
+    const k = classes.length;
     const opts = assertOptions<OcclusionSensitivityOptions>(FN, options, OPTION_KEYS);
     assertInputSize(FN, network, x, false);
     const [H, W] = network.inputSize;
@@ -200,6 +217,9 @@ export async function occlusionSensitivity(
     const rows = maskSpans(H, mask[0], stride[0], clipping);
     const cols = maskSpans(W, mask[1], stride[1], clipping);
     const positions = rows.length * cols.length;
+    // The maps, and the scores behind them, before any image is masked.
+    assertElements(FN, 'classOrLabel', upsampling === 'none' ? [rows.length, cols.length, k] : [H, W, k], 'maps');
+    assertElements(FN, 'classOrLabel', [positions, k], 'scores', 'host');
     const batch = miniBatchFor(FN, t, [output], [H, W], positions, miniBatch);
     assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');
     assertLargeEnough(FN, t, [output], x, batch);
@@ -213,12 +233,13 @@ export async function occlusionSensitivity(
     const fill = tf.tidy(() =>
       maskValue === 'auto' ? tf.mean(image, [0, 1, 2], true) : tf.tensor4d(maskValue, [1, 1, 1, channels]),
     );
-    const scores = new Float32Array(positions);
-    let base: number;
+    // Row p holds the k classes' scores with the mask at position p.
+    const scores = new Float32Array(positions * k);
+    let base: Float32Array;
     try {
-      const score = (batchImages: tf.Tensor) => classScores(FN, t, batchImages, output, cls);
+      const score = (batchImages: tf.Tensor) => classScores(FN, t, batchImages, output, classes);
       const baseScore = tf.tidy(() => score(image));
-      base = (await baseScore.data())[0];
+      base = (await baseScore.data()) as Float32Array;
       baseScore.dispose();
       for (let start = 0; start < positions; start += batch) {
         throwIfAborted(FN, signal);
@@ -238,7 +259,7 @@ export async function occlusionSensitivity(
           const masked = tf.add(tf.mul(image, tf.sub(1, m)), tf.mul(fill, m));
           return score(masked);
         });
-        scores.set(await s.data(), start);
+        scores.set(await s.data(), start * k);
         s.dispose();
         await stepDone(FN, progress, (start + n) / positions, signal);
       }
@@ -246,19 +267,26 @@ export async function occlusionSensitivity(
       tf.dispose([image, fill]);
     }
     // A non-finite score would make the map NaN (or ±Infinity) where it is, shown as the least important colour.
-    const bad = countNonFinite(scores);
-    if (!Number.isFinite(base) || bad > 0) {
-      const where = Number.isFinite(base) ? `${bad} of the ${positions} masked images` : 'the image';
+    const baseBad = base.findIndex((v) => !Number.isFinite(v));
+    const badAt = baseBad >= 0 ? baseBad : scores.findIndex((v) => !Number.isFinite(v));
+    if (badAt >= 0) {
+      const cls = classes[badAt % k];
+      let where = 'the image';
+      if (baseBad < 0) {
+        let bad = 0;
+        for (let p = 0; p < positions; p++) if (!Number.isFinite(scores[p * k + (badAt % k)])) bad++;
+        where = `${bad} of the ${positions} masked images`;
+      }
       const what = `the network's score of class ${cls} is not finite for ${where}`;
-      throw await nonFiniteOutputError(FN, network, what, Number.isFinite(base) ? undefined : imageRun(FN, t, x));
+      throw await nonFiniteOutputError(FN, network, what, baseBad >= 0 ? imageRun(FN, t, x) : undefined);
     }
     return tf.tidy(() => {
-      const map = tf.tensor2d(
-        scores.map((v) => base - v),
-        [rows.length, cols.length],
-      );
+      const change = scores.map((v, i) => base[i % k] - v);
+      const map = several
+        ? tf.tensor3d(change, [rows.length, cols.length, k])
+        : tf.tensor2d(change, [rows.length, cols.length]);
       if (upsampling === 'none') return map;
-      return imresize(map, [H, W], { method: upsampling }) as tf.Tensor2D;
+      return imresize(map, [H, W], { method: upsampling });
     });
   } finally {
     input.release();

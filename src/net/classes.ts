@@ -2,7 +2,7 @@
  * A class given as a 0-based index or a label, as every method that explains a class takes it. Not exported from the
  * package.
  */
-import { describeValue, rangeError, typeError } from '../internal/validate.js';
+import { describeValue, rangeError, typeError, withoutHoles } from '../internal/validate.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import type { Network } from './types.js';
 
@@ -75,4 +75,25 @@ export function resolveClass(fn: string, net: Network, classOrLabel: unknown, ar
     );
   }
   return index;
+}
+
+/**
+ * The classes that an interpretability method explains: one class (`classOrLabels` a number or a name) or several (an
+ * array of them, MATLAB's vector `label` or `channelIdx`, one map each). `several` tells the two apart, so that one
+ * class keeps its map's shape.
+ * @throws {TypeError|RangeError} as {@link resolveClass} does for an element (named `classOrLabel[i]`), or for an
+ *   empty array.
+ */
+export function resolveClasses(
+  fn: string,
+  net: Network,
+  classOrLabels: unknown,
+  arg = 'classOrLabel',
+): { classes: number[]; several: boolean } {
+  if (!Array.isArray(classOrLabels)) return { classes: [resolveClass(fn, net, classOrLabels, arg)], several: false };
+  const list = withoutHoles(classOrLabels) as unknown[];
+  if (list.length === 0) {
+    throw rangeError(fn, arg, 'a class (index or name) or a non-empty array of classes', classOrLabels);
+  }
+  return { classes: list.map((c, i) => resolveClass(fn, net, c, `${arg}[${i}]`)), several: true };
 }

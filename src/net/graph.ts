@@ -624,18 +624,24 @@ export function floatBatch(x: tf.Tensor): tf.Tensor4D {
 }
 
 /**
- * The score of class (channel) `cls` for each image of the batch `images` `[n, h, w, c]`: channel `cls` of the node
- * `output` summed over its positions, MATLAB's "total activation" of a channel. For a classifier's output (`[1, 1, c]`
- * or `[c]` per image) that is the class's score itself; for a network that scores every position (segmentation, an
- * image-to-image network) it is the channel's sum over the map. Returns `[n]`. Call inside `tf.tidy`: the output's
- * tensors are left to the caller's scope.
+ * The scores of the classes (channels) `classes` for each image of the batch `images` `[n, h, w, c]`: each channel of
+ * the node `output` summed over its positions, MATLAB's "total activation" of a channel. For a classifier's output
+ * (`[1, 1, c]` or `[c]` per image) that is the class's score itself; for a network that scores every position
+ * (segmentation, an image-to-image network) it is the channel's sum over the map. Returns `[n, k]`, one column per
+ * entry of `classes`. Call inside `tf.tidy`: the output's tensors are left to the caller's scope.
  */
-export function classScores(fn: string, t: GraphTarget, images: tf.Tensor, output: string, cls: number): tf.Tensor1D {
+export function classScores(
+  fn: string,
+  t: GraphTarget,
+  images: tf.Tensor,
+  output: string,
+  classes: readonly number[],
+): tf.Tensor2D {
   const [out] = runGraph(fn, t, images, [output]);
   const n = out.shape[0] as number;
   const c = out.rank > 1 ? (out.shape[out.rank - 1] as number) : 1;
-  const channel = tf.slice(tf.reshape(out, [n, -1, c]), [0, 0, cls], [n, -1, 1]);
-  return tf.reshape(channel.shape[1] === 1 ? channel : tf.sum(channel, 1), [n]);
+  const picked = tf.gather(tf.reshape(out, [n, -1, c]), tf.tensor1d(classes as number[], 'int32'), 2);
+  return tf.reshape(picked.shape[1] === 1 ? picked : tf.sum(picked, 1), [n, classes.length]);
 }
 
 /**

@@ -125,6 +125,31 @@ describe('gradCAM on a tiny network', () => {
     tf.dispose([one.map, other, batch, both.map, first]);
   });
 
+  it("gives one map per class for an array of classes (MATLAB's vector label), for an image and a batch", async () => {
+    const maps = await expectNoLeak(() => gradCAM(tiny.net, img, ['gamma', 0], { outputUpsampling: 'none' }), 1);
+    expect(maps.map.shape).toEqual([2, 3, 2]);
+    expect(maps.featureLayer).toBe('max_b');
+    const gamma = await gradCAM(tiny.net, img, 'gamma', { outputUpsampling: 'none' });
+    const zero = await gradCAM(tiny.net, img, 0, { outputUpsampling: 'none' });
+    const at = (m: tf.Tensor, c: number) => tf.gather(m, c, m.rank - 1);
+    const [m0, m1] = [at(maps.map, 0), at(maps.map, 1)];
+    expect(await maxAbs(m0, gamma.map)).toBeLessThan(1e-6);
+    expect(await maxAbs(m1, zero.map)).toBeLessThan(1e-6);
+    const other = tf.tidy(() => tf.reverse(img, 1));
+    const batch = tf.stack([img, other]);
+    const both = await gradCAM(tiny.net, batch, [2, 0]);
+    expect(both.map.shape).toEqual([2, 9, 11, 2]);
+    const alone = await gradCAM(tiny.net, other, 0);
+    const second = tf.tidy(() => tf.squeeze(tf.slice(both.map, [1, 0, 0, 1], [1, -1, -1, 1]), [0, 3]));
+    expect(await maxAbs(second, alone.map)).toBeLessThan(1e-6);
+    tf.dispose([maps.map, gamma.map, zero.map, m0, m1, other, batch, both.map, alone.map, second]);
+    await expectThrowsNoLeak(
+      () => gradCAM(tiny.net, img, [1, 5]),
+      RangeError,
+      "gradCAM: expected 'classOrLabel[1]' to be a 0-based class index in [0, 4] or a class name, got 5 (number)",
+    );
+  });
+
   it('takes a reductionFcn for outputs that are not class scores', async () => {
     const byClass = await gradCAM(tiny.net, img, 1, { outputUpsampling: 'none' });
     const byFcn = await gradCAM(tiny.net, img, null, {

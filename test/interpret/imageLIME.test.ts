@@ -105,6 +105,24 @@ describe('imageLIME', () => {
     },
   );
 
+  it("explains an array of classes from the same samples (MATLAB's vector channelIdx)", async () => {
+    const opts = { segmentation: 'grid' as const, numFeatures: 9, numSamples: 200, seed: 1 };
+    const both = await expectNoLeak(() => imageLIME(net, img, ['other', 'region'], opts), 2);
+    expect(both.scoreMap.shape).toEqual([12, 12, 2]);
+    expect(both.featureMap.shape).toEqual([12, 12]);
+    expect(both.featureImportance).toHaveLength(2);
+    const region = await imageLIME(net, img, 'region', opts);
+    const other = await imageLIME(net, img, 1, opts);
+    expect(Array.from(both.featureImportance[0])).toEqual(Array.from(other.featureImportance));
+    expect(Array.from(both.featureImportance[1])).toEqual(Array.from(region.featureImportance));
+    // Two classes of a softmax: the region moves both.
+    for (const f of both.featureImportance) expect(f.indexOf(Math.max(...f))).toBe(0);
+    const sm = (await both.scoreMap.array()) as number[][][];
+    expect(sm[11][11]).toEqual([other.featureImportance[8], region.featureImportance[8]]);
+    expect(await both.featureMap.array()).toEqual(await region.featureMap.array());
+    tf.dispose([both.scoreMap, both.featureMap, region.scoreMap, region.featureMap, other.scoreMap, other.featureMap]);
+  });
+
   it('repeats for a seed, differs for another, and reports progress per mini-batch', async () => {
     const progress: number[] = [];
     const run = (seed: number) =>

@@ -125,6 +125,52 @@ describe('occlusionSensitivity', () => {
     tf.dispose([a, b]);
   });
 
+  it("gives one map per class for an array of classes (MATLAB's vector label), from the same passes", async () => {
+    const opts = { outputUpsampling: 'none' as const, stride: 2 };
+    const progress: number[] = [];
+    const maps = await occlusionSensitivity(tiny.net, img, [3, 'alpha', 3], {
+      ...opts,
+      onProgress: (f) => progress.push(f),
+    });
+    expect(maps.shape).toEqual([5, 6, 3]);
+    const single = await occlusionSensitivity(tiny.net, img, 3, { ...opts, onProgress: () => {} });
+    expect(progress).toHaveLength(1); // 30 positions in one mini-batch, as for one class
+    const alpha = await occlusionSensitivity(tiny.net, img, 0, opts);
+    const columns = (await maps.array()) as number[][][];
+    const column = (c: number) => columns.map((row) => row.map((v) => v[c]));
+    // The same numbers as one class at a time (to float32's last bits: a GPU may sum in another order).
+    expect(maxDiff(column(0), (await single.array()) as number[][])).toBeLessThan(1e-6);
+    expect(maxDiff(column(1), (await alpha.array()) as number[][])).toBeLessThan(1e-6);
+    expect(maxDiff(column(2), (await single.array()) as number[][])).toBeLessThan(1e-6);
+    // Upsampled, each map is the one class's map resized.
+    const big = await occlusionSensitivity(tiny.net, img, [3, 0], { stride: 2 });
+    const one = await occlusionSensitivity(tiny.net, img, 0, { stride: 2 });
+    expect(big.shape).toEqual([9, 11, 2]);
+    const second = tf.gather(big, [1], 2);
+    expect(maxDiff([Array.from(await second.data())], [Array.from(await one.data())])).toBeLessThan(1e-6);
+    tf.dispose([maps, single, alpha, big, one, second]);
+    await expectThrowsNoLeak(
+      () => occlusionSensitivity(tiny.net, img, []),
+      RangeError,
+      "occlusionSensitivity: expected 'classOrLabel' to be a class (index or name) or a non-empty array of classes, got [] (array of length 0)",
+    );
+    await expectThrowsNoLeak(
+      () => occlusionSensitivity(tiny.net, img, [0, 'zeta']),
+      RangeError,
+      "occlusionSensitivity: expected 'classOrLabel[1]' to be a class name of tinynet, got \"zeta\" (string); did you mean 'beta', 'delta' or 'alpha'?",
+    );
+    const before = setLimits({ maxElements: 9 * 11 * 4 });
+    try {
+      await expectThrowsNoLeak(
+        () => occlusionSensitivity(tiny.net, img, [0, 1, 2, 3, 4], { miniBatchSize: 1 }),
+        RangeError,
+        "occlusionSensitivity: 'classOrLabel' asks for maps of 495 elements [9, 11, 5] (0.0 MiB as float32); the limit is 396 elements (limits.maxElements; raise it with setLimits)",
+      );
+    } finally {
+      setLimits(before);
+    }
+  });
+
   it('sizes its mini-batches to limits.maxElements unless told, and says what fits when told more', async () => {
     // A masked 9×11×3 image is 297 elements, the largest tensor of a pass through tinynet: 10 fit in 2,970.
     const before = setLimits({ maxElements: 297 * 10 });

@@ -85,6 +85,14 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   const features: tf.Tensor2D = lime.featureMap;
   // @ts-expect-error the segmentation is 'superpixels' or 'grid'
   await imageLIME(net, im, 'wig', { segmentation: 'slic' });
+  // An array of classes (MATLAB's vector label) gives a map per class: one more axis, an importance array each.
+  const occlusions: tf.Tensor3D = await occlusionSensitivity(net, im, ['wig', 903]);
+  // @ts-expect-error the maps of several classes are not one map
+  const notOne: tf.Tensor2D = await occlusionSensitivity(net, im, ['wig', 903]);
+  const limes = await imageLIME(net, im, ['wig', 'mask']);
+  const importances: Float32Array[] = limes.featureImportance;
+  const limeMaps: tf.Tensor3D = limes.scoreMap;
+  const cams: tf.Tensor = (await gradCAM(net, im, [0, 'wig'])).map;
   const dream: tf.Tensor4D = await deepDreamImage(net, 'fire3-squeeze1x1', [0, 1], { outputScaling: 'none' });
   // @ts-expect-error outputScaling is 'linear' or 'none'
   await deepDreamImage(net, 'fire3-squeeze1x1', 0, { outputScaling: 'minmax' });
@@ -101,6 +109,7 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   return [
     ...[scores, perLayer, labels],
     ...[camMap, camLayers, occlusion, importance, features, dream, overlay],
+    ...[occlusions, notOne, importances, limeMaps, cams],
     ...[
       one,
       info,
