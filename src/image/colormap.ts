@@ -228,7 +228,9 @@ export function heatmapOverlay(img: tf.Tensor, map: tf.Tensor, options?: Heatmap
   if (x.rank === 3 && x.shape[2] !== 1 && x.shape[2] !== 3) throw rangeError(fn, 'img', imgWhat, x);
   const y = assertTensor(fn, 'map', map, { ranks: [2, 3], what: 'a map [h, w] or [h, w, 1]' });
   if ((y.rank === 3 && y.shape[2] !== 1) || y.shape[0] !== x.shape[0] || y.shape[1] !== x.shape[1]) {
-    throw rangeError(fn, 'map', `a map [${x.shape[0]}, ${x.shape[1]}] (the image's size)`, y);
+    // Maps of several classes ([h, w, k], from an array of classes): one at a time.
+    const several = y.rank === 3 && y.shape[2] !== 1 ? `; for one of ${y.shape[2]} maps, tf.gather(map, i, 2)` : '';
+    throw rangeError(fn, 'map', `a map [${x.shape[0]}, ${x.shape[1]}] (the image's size)${several}`, y);
   }
   const { alpha: alphaOption, ...rest } = assertOptions<HeatmapOverlayOptions>(fn, options, [
     'alpha',

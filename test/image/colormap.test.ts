@@ -198,6 +198,14 @@ describe('heatmapOverlay', () => {
       RangeError,
       "heatmapOverlay: expected 'map' to be a map [4, 4] (the image's size), got rank 2 [2, 2] float32",
     );
+    // The maps of several classes (gradCAM, occlusionSensitivity or imageLIME given an array) say how to pick one.
+    const maps = tf.zeros([4, 4, 2]);
+    await expectThrowsNoLeak(
+      () => heatmapOverlay(img, maps),
+      RangeError,
+      "heatmapOverlay: expected 'map' to be a map [4, 4] (the image's size); for one of 2 maps, tf.gather(map, i, 2), got rank 3 [4, 4, 2] float32",
+    );
+    maps.dispose();
     const map = tf.zeros([4, 4]);
     await expectThrowsNoLeak(
       () => heatmapOverlay(img, map, { alpha: 2 }),
