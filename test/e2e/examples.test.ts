@@ -302,6 +302,34 @@ describe('interpretability examples', () => {
   });
 });
 
+describe('interpretability examples: several classes', () => {
+  it('examples/interpret/top-classes.ts maps the top three classes in one call, each where it lives', () => {
+    const out = path.join(OUT, '..', 'interpret-top');
+    rmSync(out, { recursive: true, force: true });
+    const r = tsx(['examples/interpret/top-classes.ts', '--out', out, '--backend', 'wasm']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/3 classes' occlusion maps in [\d.]+ s -> .*top-classes-face\.png 227×908×3/);
+    expect(r.stdout).toContain('1. wig (0.264), class 904 (index 903)');
+    expect(r.stdout).toContain('2. neck brace (0.225), class 679 (index 678)');
+    const fig = readPng(path.join(out, 'top-classes-face.png'));
+    expect([fig.height, fig.width]).toEqual([227, 908]);
+    // The image, then a map per class over it: the wig's on the hair (redder than on the face), and each class's
+    // map its own (the panels differ).
+    expect(maxPixelDiff(crop(fig, 0, 0, 227, 227), face().pixels)).toBe(0);
+    const red = (r0: number, c0: number) => {
+      const cell = crop(fig, r0, 227 + c0, 20, 20);
+      let sum = 0;
+      for (let i = 0; i < cell.length; i += 3) sum += cell[i] - cell[i + 2];
+      return sum / (cell.length / 3);
+    };
+    expect(red(20, 100)).toBeGreaterThan(red(100, 100) + 50);
+    const panel = (p: number) => crop(fig, 0, 227 * p, 227, 227);
+    const meanDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
+    expect(meanDiff(panel(1), panel(2))).toBeGreaterThan(10);
+    expect(meanDiff(panel(2), panel(3))).toBeGreaterThan(10);
+  });
+});
+
 describe('interpretability examples: Grad-CAM', () => {
   it('examples/interpret/gradcam.ts puts the evidence for "wig" on the hair', () => {
     const out = path.join(OUT, '..', 'interpret-gradcam');
