@@ -102,4 +102,9 @@ describe('the architecture (docs/architecture.md)', () => {
     const readers = FILES.filter((f) => /\.(artifacts|executor)\b/.test(codeOf(f))).map((f) => path.relative(SRC, f));
     expect(readers).toEqual(['net/tfjsInternals.ts']);
   });
+
+  it('reads array arguments through one helper, listArg, which bounds their length before filling their holes', () => {
+    const direct = FILES.filter((f) => /\bwithoutHoles\(/.test(codeOf(f))).map((f) => path.relative(SRC, f));
+    expect(direct.sort()).toEqual(['internal/limits.ts', 'internal/validate.ts']);
+  });
 });

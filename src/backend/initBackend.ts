@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { noBackend } from '../internal/backendStart.js';
+import { listArg } from '../internal/limits.js';
 import {
   assertInteger,
   assertNotPositional,
@@ -13,7 +14,6 @@ import {
   assertOptions,
   rangeError,
   typeError,
-  withoutHoles,
 } from '../internal/validate.js';
 import { BACKEND_NAMES, type BackendName, MAX_WASM_THREADS } from './backendNames.js';
 import { probeBackends } from './probeBackends.js';
@@ -200,7 +200,7 @@ function validateOptions(options: unknown): InitBackendOptions {
         `${fn}: options 'backend' and 'prefer' cannot be combined; 'backend' names exactly one backend`,
       );
     }
-    opts.prefer = withoutHoles(opts.prefer) as typeof opts.prefer;
+    opts.prefer = listArg(fn, 'options.prefer', opts.prefer) as typeof opts.prefer;
     if (!Array.isArray(opts.prefer)) throw typeError(fn, 'options.prefer', 'an array of backend names', opts.prefer);
     if (opts.prefer.length === 0)
       throw rangeError(fn, 'options.prefer', 'a non-empty array of backend names', opts.prefer);

@@ -2,7 +2,8 @@
  * Colours as MATLAB's ColorSpec gives them: an RGB triplet in [0, 1], one of eight colour names or their one-letter
  * short names (any case), or a hexadecimal colour code. One reader for every option that takes a colour.
  */
-import { rangeError, typeError, withoutHoles } from '../internal/validate.js';
+import { listArg } from '../internal/limits.js';
+import { rangeError, typeError } from '../internal/validate.js';
 
 const NAMED = {
   red: [1, 0, 0],
@@ -73,7 +74,7 @@ export function colorSpec(fn: string, arg: string, given: unknown): [number, num
     const digits = hex.length === 3 ? [...hex].map((d) => d + d) : [hex.slice(0, 2), hex.slice(2, 4), hex.slice(4)];
     return digits.map((d) => Number.parseInt(d, 16) / 255) as [number, number, number];
   }
-  const value = withoutHoles(given);
+  const value = listArg(fn, arg, given);
   if (!Array.isArray(value) || value.length !== 3 || value.some((v) => typeof v !== 'number')) {
     throw typeError(fn, arg, EXPECTED, value);
   }

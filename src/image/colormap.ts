@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertBackend } from '../internal/backendStart.js';
-import { assertElements } from '../internal/limits.js';
+import { assertElements, listArg } from '../internal/limits.js';
 import {
   assertInteger,
   assertOneOf,
@@ -12,7 +12,6 @@ import {
   finiteAsFloat32,
   rangeError,
   typeError,
-  withoutHoles,
 } from '../internal/validate.js';
 
 /** The colormaps {@link colormap} knows, in one list. */
@@ -153,7 +152,7 @@ function scaledColors(fn: string, map: tf.Tensor, options?: ImagescOptions): tf.
   const opts = assertOptions<ImagescOptions>(fn, options, ['colormap', 'colors', 'limits']);
   const name = opts.colormap === undefined ? 'jet' : assertOneOf(fn, 'options.colormap', opts.colormap, COLORMAP_NAMES);
   const m = opts.colors === undefined ? 256 : assertInteger(fn, 'options.colors', opts.colors, 1, 65536);
-  const limits = withoutHoles(opts.limits);
+  const limits = listArg(fn, 'options.limits', opts.limits);
   if (limits !== undefined) {
     if (!Array.isArray(limits) || limits.length !== 2 || limits.some((v) => typeof v !== 'number')) {
       throw typeError(fn, 'options.limits', 'an array [low, high] of two numbers', limits);

@@ -2,7 +2,7 @@
  * MATLAB's `imresize`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertElements, getLimits } from '../internal/limits.js';
+import { assertElements, getLimits, listArg } from '../internal/limits.js';
 import { axisPlan, type AxisPlan, type KernelName, tapCount } from './imresizeWeights.js';
 import {
   assertNotPositional,
@@ -11,7 +11,6 @@ import {
   assertTensor,
   rangeError,
   typeError,
-  withoutHoles,
 } from '../internal/validate.js';
 
 /** Interpolation methods of {@link imresize}, with MATLAB's names. */
@@ -101,7 +100,7 @@ function geometry(
     g = { outRows: Math.ceil(s * h), outCols: Math.ceil(s * w), scaleRows: s, scaleCols: s };
   } else if (Array.isArray(scaleOrSize)) {
     if (scaleOrSize.length !== 2) throw rangeError(FN, 'scaleOrSize', expected, scaleOrSize);
-    const size = withoutHoles(scaleOrSize) as unknown[];
+    const size = listArg(FN, 'scaleOrSize', scaleOrSize) as unknown[];
     size.forEach((v: unknown, i) => {
       if (isAuto(v)) return;
       const arg = `scaleOrSize[${i}]`;
@@ -374,7 +373,7 @@ export function imresize<T extends tf.Tensor>(
   }
   if (opts.scale !== undefined) {
     const expected = 'an array [rowScale, colScale] of positive finite numbers';
-    const s: unknown = withoutHoles(opts.scale);
+    const s: unknown = listArg(FN, 'options.scale', opts.scale);
     if (!Array.isArray(s) || s.length !== 2 || s.some((v) => typeof v !== 'number')) {
       throw typeError(FN, 'options.scale', expected, s);
     }

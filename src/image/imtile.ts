@@ -2,16 +2,8 @@
  * MATLAB's `imtile`: many images laid out as tiles of one image.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertElements } from '../internal/limits.js';
-import {
-  assertInteger,
-  assertOptions,
-  assertTensor,
-  isTensor,
-  rangeError,
-  typeError,
-  withoutHoles,
-} from '../internal/validate.js';
+import { assertElements, listArg } from '../internal/limits.js';
+import { assertInteger, assertOptions, assertTensor, isTensor, rangeError, typeError } from '../internal/validate.js';
 import { type ColorSpec, colorSpec } from './colorSpec.js';
 import { imresize } from './imresize.js';
 import { castToUint8 } from './uint8.js';
@@ -109,7 +101,7 @@ export function imtile(input: ImtileInput, options?: ImtileOptions): tf.Tensor {
   // ---- validation: everything is checked before any tensor is made ----
   let frameCount: number;
   if (Array.isArray(input)) {
-    input = withoutHoles(input) as (tf.Tensor | null)[];
+    input = listArg(FN, 'input', input) as (tf.Tensor | null)[];
     if (input.length === 0) throw rangeError(FN, 'input', 'a non-empty array of images', input);
     input.forEach((image, i) => {
       if (image === null) return;
@@ -378,7 +370,7 @@ function resolveThumbnail(spec: [number | null, number | null] | undefined, h0: 
  */
 function checkPair(given: unknown, arg: string, thumbnail: boolean): [number | null, number | null] {
   if (given === undefined) return [null, null];
-  const value = withoutHoles(given);
+  const value = listArg(FN, arg, given);
   const expected = `[rows, cols] with each a positive integer or null${thumbnail ? ', or null' : ''}`;
   if (!Array.isArray(value) || value.length !== 2 || value.some((v) => v !== null && typeof v !== 'number')) {
     throw typeError(FN, arg, expected, value);
@@ -393,7 +385,7 @@ function checkPair(given: unknown, arg: string, thumbnail: boolean): [number | n
 function checkBorder(value: unknown): [number, number] {
   if (value === undefined) return [0, 0];
   const expected = 'a non-negative integer or [rows, cols] of non-negative integers';
-  const pair = typeof value === 'number' ? [value, value] : withoutHoles(value);
+  const pair = typeof value === 'number' ? [value, value] : listArg(FN, 'options.borderSize', value);
   if (!Array.isArray(pair) || pair.length !== 2 || pair.some((v) => typeof v !== 'number')) {
     throw typeError(FN, 'options.borderSize', expected, value);
   }
@@ -410,7 +402,7 @@ function checkBackground(given: unknown): [number, number, number] | null {
 
 function checkFrames(given: unknown, frameCount: number): number[] {
   if (given === undefined) return [...Array(frameCount).keys()];
-  const value = withoutHoles(given);
+  const value = listArg(FN, 'options.frames', given);
   const expected = 'a non-empty array of 0-based frame indices';
   if (!Array.isArray(value)) throw typeError(FN, 'options.frames', expected, value);
   if (value.length === 0) throw rangeError(FN, 'options.frames', expected, value);

@@ -2,7 +2,8 @@
  * MATLAB's `mat2gray`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertTensor, describeValue, withoutHoles } from '../internal/validate.js';
+import { listArg } from '../internal/limits.js';
+import { assertTensor, describeValue } from '../internal/validate.js';
 
 /**
  * MATLAB's `mat2gray(A)` / `mat2gray(A, [amin amax])`: rescales values linearly so that `amin` maps to 0 and `amax`
@@ -46,7 +47,7 @@ import { assertTensor, describeValue, withoutHoles } from '../internal/validate.
 export function mat2gray<T extends tf.Tensor>(x: T, limits?: readonly [number, number]): T {
   assertTensor('mat2gray', 'x', x, { what: 'a tensor' });
   if (limits !== undefined) {
-    limits = withoutHoles(limits) as typeof limits;
+    limits = listArg('mat2gray', 'limits', limits) as typeof limits;
     const expected = 'an array [amin, amax] of two numbers';
     if (!Array.isArray(limits) || limits.length !== 2 || limits.some((v) => typeof v !== 'number')) {
       throw new TypeError(`mat2gray: expected 'limits' to be ${expected}, got ${describeValue(limits)}`);

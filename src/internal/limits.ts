@@ -6,7 +6,7 @@
  * real work needs more.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertOptions, rangeError, typeError } from './validate.js';
+import { assertOptions, rangeError, typeError, withoutHoles } from './validate.js';
 
 /** The limits in force (see {@link getLimits}, {@link setLimits}). */
 export interface Limits {
@@ -56,6 +56,13 @@ export interface Limits {
    * @default 256
    */
   maxJpegScans: number;
+  /**
+   * The most entries of an array argument: class names, layers, classes, frames, sizes and colours. A sparse array
+   * (`new Array(2 ** 32 - 1)`) costs its maker nothing, but reading its entries one by one takes seconds and filling
+   * its holes gigabytes; it is refused before either. 2^24 is far more than any list of classes or layers in use.
+   * @default 16777216
+   */
+  maxListLength: number;
 }
 
 const DEFAULTS: Readonly<Limits> = Object.freeze({
@@ -66,6 +73,7 @@ const DEFAULTS: Readonly<Limits> = Object.freeze({
   httpTimeoutMs: 60_000,
   maxFileBytes: 2 ** 30,
   maxJpegScans: 256,
+  maxListLength: 2 ** 24,
 });
 
 let current: Readonly<Limits> = DEFAULTS;
@@ -209,4 +217,24 @@ export function assertFileBytes(fn: string, label: string, bytes: number, atLeas
       `${fn}: ${label} ${size} ${formatCount(max)} bytes (limits.maxFileBytes; raise it with setLimits)`,
     );
   }
+}
+
+/**
+ * An array argument ready to be checked: refused when longer than `maxListLength` (before any entry is read), with
+ * its holes filled by `undefined` so that the checks see them (see `withoutHoles`). Anything that is not an array is
+ * returned as it is, for the caller's own checks. Every function reads its array arguments through this.
+ * @throws {RangeError} `fn: expected 'arg' to be an array of at most N entries (limits.maxListLength; raise it with
+ *   setLimits), got [...] (array of length L)`
+ */
+export function listArg(fn: string, arg: string, value: unknown): unknown {
+  if (Array.isArray(value) && value.length > current.maxListLength) {
+    throw rangeError(
+      fn,
+      arg,
+      `an array of at most ${formatCount(current.maxListLength)} ${current.maxListLength === 1 ? 'entry' : 'entries'} ` +
+        '(limits.maxListLength; raise it with setLimits)',
+      value,
+    );
+  }
+  return withoutHoles(value);
 }

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { imresize } from '../image/imresize.js';
 import { checkLongRunOptions, guardCallback, stepDone, throwIfAborted } from '../internal/abortable.js';
-import { assertElements } from '../internal/limits.js';
+import { assertElements, listArg } from '../internal/limits.js';
 import {
   assertFinite,
   assertInteger,
@@ -141,7 +141,7 @@ export async function deepDreamImage(
   // [] after a reduction) is one channel.
   const shape = layerShapes(network.layers, [H, W, C]).get(name)!;
   const depth = shape.length > 0 ? shape[shape.length - 1] : 1;
-  const list = typeof channels === 'number' ? [channels] : channels;
+  const list = typeof channels === 'number' ? [channels] : listArg(FN, 'channels', channels);
   if (!Array.isArray(list) || list.length === 0) {
     throw typeError(FN, 'channels', 'a 0-based channel index or a non-empty array of them', channels);
   }

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ImageInput } from '../io/imageInput.js';
 import { imresize } from '../image/imresize.js';
 import { checkLongRunOptions, guardCallback, stepDone, throwIfAborted } from '../internal/abortable.js';
-import { assertElements } from '../internal/limits.js';
+import { assertElements, listArg } from '../internal/limits.js';
 import {
   assertInteger,
   assertOneOf,
@@ -13,7 +13,6 @@ import {
   finiteAsFloat32,
   rangeError,
   typeError,
-  withoutHoles,
 } from '../internal/validate.js';
 import { resolveClasses } from '../net/classes.js';
 import {
@@ -91,7 +90,7 @@ const OPTION_KEYS = [
 function pair(arg: string, value: unknown, auto: [number, number]): [number, number] {
   if (value === undefined || value === 'auto') return auto;
   const expected = "a positive integer, [rows, cols] of positive integers, or 'auto'";
-  const v = typeof value === 'number' ? [value, value] : withoutHoles(value);
+  const v = typeof value === 'number' ? [value, value] : listArg(FN, `options.${arg}`, value);
   if (!Array.isArray(v) || v.length !== 2 || v.some((x) => typeof x !== 'number')) {
     throw typeError(FN, `options.${arg}`, expected, value);
   }
@@ -199,7 +198,8 @@ export async function occlusionSensitivity(
       opts.miniBatchSize === undefined ? undefined : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
     let maskValue: number[] | 'auto' = 'auto';
     if (opts.maskValue !== undefined && opts.maskValue !== 'auto') {
-      const v = typeof opts.maskValue === 'number' ? [opts.maskValue] : withoutHoles(opts.maskValue);
+      const v =
+        typeof opts.maskValue === 'number' ? [opts.maskValue] : listArg(FN, 'options.maskValue', opts.maskValue);
       const expected =
         channels === 1
           ? "a finite number or 'auto'"

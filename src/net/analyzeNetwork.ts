@@ -1,7 +1,8 @@
 /**
  * `analyzeNetwork(net)`: MATLAB's layer table (the data behind its Network Analyzer app) as plain data.
  */
-import { assertInteger, assertOptions, rangeError, typeError, withoutHoles } from '../internal/validate.js';
+import { listArg } from '../internal/limits.js';
+import { assertInteger, assertOptions, rangeError, typeError } from '../internal/validate.js';
 import { minimumInputSize, shapeTable } from './layerShapes.js';
 import { assertNetwork, engineOf } from './network.js';
 import type { LayerType, Network } from './types.js';
@@ -114,7 +115,7 @@ export function analyzeNetwork(net: Network, options?: AnalyzeNetworkOptions): N
   const opts = assertOptions<AnalyzeNetworkOptions>(FN, options, ['inputSize']);
   let size: [number, number, number] = [...net.inputSize];
   if (opts.inputSize !== undefined) {
-    const s = withoutHoles(opts.inputSize);
+    const s = listArg(FN, 'options.inputSize', opts.inputSize);
     if (!Array.isArray(s)) throw typeError(FN, 'options.inputSize', 'an array [h, w] or [h, w, 3]', s);
     if (s.length !== 2 && s.length !== 3) throw rangeError(FN, 'options.inputSize', 'an array [h, w] or [h, w, 3]', s);
     s.forEach((v, i) => {

@@ -2,7 +2,8 @@
  * A class given as a 0-based index or a label, as every method that explains a class takes it. Not exported from the
  * package.
  */
-import { describeValue, rangeError, typeError, withoutHoles } from '../internal/validate.js';
+import { listArg } from '../internal/limits.js';
+import { describeValue, rangeError, typeError } from '../internal/validate.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import type { Network } from './types.js';
 
@@ -91,7 +92,7 @@ export function resolveClasses(
   arg = 'classOrLabel',
 ): { classes: number[]; several: boolean } {
   if (!Array.isArray(classOrLabels)) return { classes: [resolveClass(fn, net, classOrLabels, arg)], several: false };
-  const list = withoutHoles(classOrLabels) as unknown[];
+  const list = listArg(fn, arg, classOrLabels) as unknown[];
   if (list.length === 0) {
     throw rangeError(fn, arg, 'a class (index or name) or a non-empty array of classes', classOrLabels);
   }

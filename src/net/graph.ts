@@ -9,16 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { imresize } from '../image/imresize.js';
-import { assertElements, elementLimit } from '../internal/limits.js';
-import {
-  assertTensor,
-  describeValue,
-  isTensor,
-  rangeError,
-  typeError,
-  wrapError,
-  withoutHoles,
-} from '../internal/validate.js';
+import { assertElements, elementLimit, listArg } from '../internal/limits.js';
+import { assertTensor, describeValue, isTensor, rangeError, typeError, wrapError } from '../internal/validate.js';
 import { IMAGE_FORMS, readImageInput } from '../io/imageInput.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import { layerShapes, sameSize, sizeProblem } from './layerShapes.js';
@@ -307,7 +299,7 @@ export function resolveLayers(
   arg = 'layer',
 ): { names: string[]; list: boolean } {
   const list = Array.isArray(layer);
-  const refs = list ? (withoutHoles(layer) as unknown[]) : [layer];
+  const refs = list ? (listArg(fn, arg, layer) as unknown[]) : [layer];
   if (list && refs.length === 0) {
     throw rangeError(fn, arg, 'a layer name, a layer index or a non-empty array of them', layer);
   }
@@ -391,7 +383,8 @@ export function imageArg(
   const read = readImageInput(fn, 'img', img);
   if (!read) {
     const err = typeError(fn, 'img', `${what}, or ${IMAGE_FORMS}`, img);
-    if (Array.isArray(img) && img.length > 0 && img.every((e) => isTensor(e))) {
+    // Only the first entry is looked at: a hint must not read a huge (or sparse) array through.
+    if (Array.isArray(img) && isTensor(img[0])) {
       err.message += ranks.includes(4)
         ? '; for several images, stack them into a batch: tf.stack(images)'
         : oneAtATime('them', 'tf.stack(images)');

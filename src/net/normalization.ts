@@ -4,15 +4,8 @@
  * Not exported from the package (the types are, from `types.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  describeValue,
-  finiteAsFloat32,
-  isTensor,
-  rangeError,
-  rethrowAs,
-  typeError,
-  withoutHoles,
-} from '../internal/validate.js';
+import { listArg } from '../internal/limits.js';
+import { describeValue, finiteAsFloat32, isTensor, rangeError, rethrowAs, typeError } from '../internal/validate.js';
 import { type InputNormalization, NORMALIZATION_TYPES, type NormalizationType } from './types.js';
 
 /** What a user may declare: a name (with `mean`, `standardDeviation`, `min`, `max` beside it), an object, or a function. */
@@ -38,7 +31,7 @@ export const NORMALIZATION_ADVICE =
 /** A per-channel vector from a number or an array, checked. */
 function perChannel(fn: string, arg: string, v: unknown, channels: number, positive = false): number[] | undefined {
   if (v === undefined) return undefined;
-  const arr = typeof v === 'number' ? new Array<number>(channels).fill(v) : withoutHoles(v);
+  const arr = typeof v === 'number' ? new Array<number>(channels).fill(v) : listArg(fn, arg, v);
   if (!Array.isArray(arr) || !arr.every((x) => typeof x === 'number')) {
     const array = channels === 1 ? '1 number (the input has one channel)' : `${channels} numbers (one per channel)`;
     throw typeError(fn, arg, `a number or an array of ${array}`, v);

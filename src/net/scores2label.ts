@@ -3,7 +3,8 @@
  * the highest score along the class axis.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertTensor, rangeError, typeError, withoutHoles } from '../internal/validate.js';
+import { listArg } from '../internal/limits.js';
+import { assertInteger, assertTensor, rangeError, typeError } from '../internal/validate.js';
 
 /** What {@link scores2label} gives: plain data, one entry per position of the scores outside the class axis. */
 export interface Scores2LabelResult {
@@ -55,7 +56,7 @@ export async function scores2label(
 ): Promise<Scores2LabelResult> {
   const s = assertTensor(FN, 'scores', scores, { what: 'a tf.Tensor of scores of rank 1 or more' });
   if (s.rank === 0) throw rangeError(FN, 'scores', 'a tf.Tensor of scores of rank 1 or more, such as [n, k]', s);
-  const names = withoutHoles(classNames);
+  const names = listArg(FN, 'classNames', classNames);
   if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) {
     throw typeError(FN, 'classNames', 'an array of class names (strings)', classNames);
   }

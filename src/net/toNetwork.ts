@@ -5,16 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import {
-  assertInteger,
-  assertOptions,
-  describeValue,
-  rangeError,
-  typeError,
-  withoutHoles,
-} from '../internal/validate.js';
+import { assertInteger, assertOptions, describeValue, rangeError, typeError } from '../internal/validate.js';
 import { BACKEND_NAMES } from '../backend/backendNames.js';
-import { assertElements } from '../internal/limits.js';
+import { assertElements, listArg } from '../internal/limits.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import { isGraphModel, isLayersModel } from './graph.js';
 import { dynamicOpAt, graphNetworkParts, graphProblem, layerNode } from './graphNetwork.js';
@@ -120,14 +113,14 @@ export function checkToNetworkOptions(fn: string, options: unknown, extra: reado
     throw typeError(fn, 'options.input', 'the name of a node of the graph', opts.input);
   }
   if (opts.classNames !== undefined) {
-    const names = withoutHoles(opts.classNames);
+    const names = listArg(fn, 'options.classNames', opts.classNames);
     if (!Array.isArray(names) || !names.every((c) => typeof c === 'string')) {
       throw typeError(fn, 'options.classNames', 'an array of strings', opts.classNames);
     }
     opts.classNames = names;
   }
   if (opts.inputSize !== undefined) {
-    const s = withoutHoles(opts.inputSize);
+    const s = listArg(fn, 'options.inputSize', opts.inputSize);
     if (!Array.isArray(s)) throw typeError(fn, 'options.inputSize', 'an array [h, w] or [h, w, c]', s);
     if (s.length !== 2 && s.length !== 3) throw rangeError(fn, 'options.inputSize', 'an array [h, w] or [h, w, c]', s);
     s.forEach((v, i) => {

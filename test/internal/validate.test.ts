@@ -7,9 +7,14 @@ import { imagesc } from '../../src/image/colormap.js';
 import { imresize } from '../../src/image/imresize.js';
 import { imtile } from '../../src/image/imtile.js';
 import { mat2gray } from '../../src/image/mat2gray.js';
+import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
+import { gradCAM } from '../../src/interpret/gradCAM.js';
+import { imageLIME } from '../../src/interpret/imageLIME.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
 import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
+import { predict } from '../../src/net/predict.js';
+import { scores2label } from '../../src/net/scores2label.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 import { loadTinyNetwork } from '../helpers/tinyNetwork.js';
@@ -204,6 +209,85 @@ describe('sparse arrays: a hole is checked as the undefined it reads as', () => 
       for (const [, call, message] of cases) await expectThrowsNoLeak(call, TypeError, message);
     } finally {
       tf.dispose([img, x]);
+      model.dispose();
+      tiny.dispose();
+    }
+  });
+});
+
+describe('huge sparse arrays are refused before any entry is read', () => {
+  // `new Array(2 ** 32 - 1)` costs nothing to make; filling its holes took 8 s and 2 GB before failing with V8's
+  // "Invalid array length", and reading it entry by entry (`every`, for an image given as an array) over a minute.
+  // Every array argument now goes through listArg, which refuses more than limits.maxListLength entries.
+  it('every array argument and option says what its limit is, leaving nothing allocated', async () => {
+    const tiny = await loadTinyNetwork();
+    const model = tfl.sequential({
+      layers: [tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3, name: 'c' })],
+    });
+    const img = tf.zeros([9, 11, 3]);
+    const x = tf.tensor2d([
+      [0, 1],
+      [2, 3],
+    ]);
+    const scores = tf.zeros([1, 5]);
+    const net = tiny.net;
+    const huge = () => new Array(2 ** 32 - 1) as never;
+    const cases: [fn: string, arg: string, call: () => unknown][] = [
+      ['activations', 'layer', () => activations(net, img, huge())],
+      ['predict', 'options.outputs', () => predict(net, img, { outputs: huge() })],
+      ['analyzeNetwork', 'options.inputSize', () => analyzeNetwork(net, { inputSize: huge() })],
+      ['toNetwork', 'options.classNames', () => toNetwork(model, { normalization: 'none', classNames: huge() })],
+      ['toNetwork', 'options.mean', () => toNetwork(model, { normalization: 'zerocenter', mean: huge() })],
+      ['toNetwork', 'options.inputSize', () => toNetwork(model, { normalization: 'none', inputSize: huge() })],
+      ['initBackend', 'options.prefer', () => initBackend({ prefer: huge() })],
+      ['imresize', 'options.scale', () => imresize(x, null as never, { scale: huge() })],
+      ['mat2gray', 'limits', () => mat2gray(x, huge())],
+      ['imagesc', 'options.limits', () => imagesc(x, { limits: huge() })],
+      ['imtile', 'input', () => imtile(huge())],
+      ['imtile', 'options.gridSize', () => imtile([x, x], { gridSize: huge() })],
+      ['imtile', 'options.borderSize', () => imtile([x, x], { borderSize: huge() })],
+      ['imtile', 'options.backgroundColor', () => imtile([x, x], { backgroundColor: huge() })],
+      ['imtile', 'options.frames', () => imtile([x, x], { frames: huge() })],
+      ['scores2label', 'classNames', () => scores2label(scores, huge())],
+      ['occlusionSensitivity', 'classOrLabel', () => occlusionSensitivity(net, img, huge())],
+      ['occlusionSensitivity', 'options.maskSize', () => occlusionSensitivity(net, img, 0, { maskSize: huge() })],
+      ['occlusionSensitivity', 'options.maskValue', () => occlusionSensitivity(net, img, 0, { maskValue: huge() })],
+      ['gradCAM', 'classOrLabel', () => gradCAM(net, img, huge())],
+      ['imageLIME', 'classOrLabel', () => imageLIME(net, img, huge())],
+      ['deepDreamImage', 'channels', () => deepDreamImage(net, 'conv_a', huge())],
+    ];
+    try {
+      for (const [fn, arg, call] of cases) {
+        await expectThrowsNoLeak(
+          call,
+          RangeError,
+          `${fn}: expected '${arg}' to be an array of at most 16,777,216 entries (limits.maxListLength; raise it ` +
+            'with setLimits), got [undefined, undefined, undefined, undefined, undefined, undefined, ...] (array of ' +
+            'length 4294967295)',
+        );
+      }
+      // An image given as an array (of tensors, say) is looked at by its first entry only.
+      await expectThrowsNoLeak(
+        () => activations(net, huge(), 'conv_a'),
+        TypeError,
+        /^activations: expected 'img' to be an image .*\(array of length 4294967295\)$/,
+      );
+      // The limit is one of the limits: lowered, it refuses a short list; raised back, the list passes.
+      const before = setLimits({ maxListLength: 1 });
+      try {
+        await expectThrowsNoLeak(
+          () => imtile([x, x]),
+          RangeError,
+          /^imtile: expected 'input' to be an array of at most 1 entry \(limits\.maxListLength/,
+        );
+      } finally {
+        setLimits(before);
+      }
+      const tiled = imtile([x, x]);
+      expect(tiled.shape).toEqual([2, 4]);
+      tiled.dispose();
+    } finally {
+      tf.dispose([img, x, scores]);
       model.dispose();
       tiny.dispose();
     }
