@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { imresize } from '../image/imresize.js';
 import { checkLongRunOptions, guardCallback, stepDone, throwIfAborted } from '../internal/abortable.js';
-import { assertElements, listArg } from '../internal/limits.js';
+import { assertElements, formatCount, listArg } from '../internal/limits.js';
 import {
   assertFinite,
   assertInteger,
@@ -198,7 +198,7 @@ export async function deepDreamImage(
     );
   }
   const n = list.length;
-  assertElements(FN, 'channels', [n, ...shape], `layer '${name}' for`);
+  assertElements(FN, 'channels', [n, ...shape], `layer '${name}' for ${formatCount(n)} channels (an image each)`);
   throwIfAborted(FN, signal);
   // A NaN or infinite pixel would make every step, and so the whole dream, NaN.
   if (opts.initialImage !== undefined) await assertFiniteAsync(FN, opts.initialImage, 'options.initialImage');

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setLimits } from '../../src/internal/limits.js';
 import { deepDreamImage, expand } from '../../src/interpret/deepDreamImage.js';
 import { ensureGradients } from '../../src/net/gradients.js';
 import { activations } from '../../src/net/activations.js';
@@ -195,6 +196,17 @@ describe('deepDreamImage', () => {
         RangeError,
         "deepDreamImage: the smallest pyramid level (1×1) is too small for layer 'conv_b'; use fewer 'options.pyramidLevels' or a smaller 'options.pyramidScale'",
       );
+    }
+    // One image per channel: more than limits.maxElements holds is refused before any work, saying so.
+    const before = setLimits({ maxElements: 1000 });
+    try {
+      await expectThrowsNoLeak(
+        () => deepDreamImage(tiny.net, 'conv_b', [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4]),
+        RangeError,
+        /^deepDreamImage: 'channels' asks for layer 'conv_b' for 20 channels \(an image each\) of [\d,]+ elements \[20, /,
+      );
+    } finally {
+      setLimits(before);
     }
     // A step that is finite but overflows float32 made the dream Infinity and NaN without a word.
     await expectThrowsNoLeak(
