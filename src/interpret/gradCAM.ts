@@ -2,6 +2,13 @@
  * `gradCAM(net, img, classOrLabel)`: MATLAB's Grad-CAM map.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  checkLongRunOptions,
+  type GuardedCallback,
+  guardCallback,
+  stepDone,
+  throwIfAborted,
+} from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
 import { readAndDispose } from '../internal/readBack.js';
 import type { ImageInput } from '../io/imageInput.js';
@@ -48,6 +55,13 @@ export interface GradCAMOptions {
   reductionFcn?: (output: tf.Tensor) => tf.Tensor;
   /** `'bicubic'` or `'nearest'`: the map resized to the image's size with `imresize`; `'none'`: the feature layer's size. @default 'bicubic' */
   outputUpsampling?: 'bicubic' | 'nearest' | 'none';
+  /**
+   * Stops between classes (an array of many takes a gradient each); the promise rejects with an error whose cause is
+   * the reason.
+   */
+  signal?: AbortSignal;
+  /** Called after each class's gradient with the fraction done; if it throws, the computation stops with its error. */
+  onProgress?: (fraction: number) => void;
 }
 
 /** What {@link gradCAM} returns. */
@@ -85,13 +99,15 @@ const FEATURE_TRIES = 4;
  *   scale, of any size the feature layer can be computed from; or any other {@link ImageInput}.
  * @param classOrLabel The class: a 0-based index into `net.classNames` or its name (`null` with `reductionFcn`).
  *   A name that two classes share (ImageNet lists have `'crane'` twice) is refused: pass the index. An array of
- *   classes gives one map each, from one pass to the feature layer (MATLAB's vector `label`).
+ *   classes gives one map each, from one pass to the feature layer and a gradient per class (MATLAB's vector
+ *   `label`); between the gradients the event loop runs, `onProgress` is told and `signal` can stop it.
  * @param options {@link GradCAMOptions}.
  * @returns A promise of the map and the layers used; `img` is neither changed nor disposed.
  * @throws {TypeError|RangeError} before any work for a bad network, image, class, layer (a feature layer that is not
  *   before the reduction layer), or option; a non-finite pixel.
  * @throws {Error} when the gradients or the feature layer's activations are not finite, which would draw as a map
- *   of nothing (the message names a layer with NaN or Infinity in its learnables, if there is one).
+ *   of nothing (the message names a layer with NaN or Infinity in its learnables, if there is one); when `signal`
+ *   aborts or `onProgress` throws (the cause is the reason). Nothing is left allocated.
  * @example
  * const { map } = await gradCAM(net, im, 'wig');              // float32 [227, 227]
  * await imwrite(heatmapOverlay(im, map, { alpha: 0.5 }), 'gradcam.png');
@@ -113,6 +129,8 @@ export async function gradCAM(
       'reductionLayer',
       'reductionFcn',
       'outputUpsampling',
+      'signal',
+      'onProgress',
     ]);
     if (opts.reductionFcn !== undefined && typeof opts.reductionFcn !== 'function') {
       throw typeError(FN, 'options.reductionFcn', 'a function (output: tf.Tensor) => tf.Tensor', opts.reductionFcn);
@@ -197,11 +215,15 @@ export async function gradCAM(
         `${FN}: expected 'options.reductionLayer' to give one score per class (${classCount(network)} values), got '${reduction}' ([${rShape.join(', ')}]); reduce its output to one score per image with 'options.reductionFcn'`,
       );
     }
+    const signal = checkLongRunOptions(FN, opts);
+    throwIfAborted(FN, signal);
     await assertNoNaNLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x);
 
-    const cam = (layer: string) => camAt(FN, t, x, layer, reduction, target, opts.reductionFcn, upsampling, [h, w]);
-    const { map, flags } = cam(feature);
+    const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
+    const run = { reduction, target, reductionFcn: opts.reductionFcn, upsampling, size: [h, w] as const };
+    const cam = (layer: string, steps?: typeof progress) => camAt(FN, t, x, layer, run, steps, signal);
+    const { map, flags } = await cam(feature, progress);
     // [0 or NaN, the largest gradient's size]: one read for both.
     const [nan, steepest] = await readAndDispose(flags);
     if (Number.isNaN(nan)) {
@@ -221,8 +243,10 @@ export async function gradCAM(
     for (const layer of fallbacks.slice(1)) {
       let next: { map: tf.Tensor; flags: tf.Tensor };
       try {
-        next = cam(layer);
-      } catch {
+        next = await cam(layer);
+      } catch (err) {
+        // An abort is no failure of the candidate: it stops the call.
+        if (signal?.aborted) throw err;
         continue;
       }
       const [bad, slope] = await readAndDispose(next.flags);
@@ -238,22 +262,30 @@ export async function gradCAM(
   }
 }
 
+/** What {@link camAt} computes, besides the feature layer. */
+interface CamRun {
+  reduction: string;
+  target: { classes: number[]; several: boolean } | null;
+  reductionFcn: ((output: tf.Tensor) => tf.Tensor) | undefined;
+  upsampling: 'bicubic' | 'nearest' | 'none';
+  size: readonly [number, number];
+}
+
 /**
  * The Grad-CAM map of `x` at the feature layer `feature`, and `flags`: a tensor of two values, 0 (NaN where any
  * gradient or activation was not finite) and the largest gradient's size (0 where the score does not move with the
- * layer).
+ * layer). One pass to the feature layer; then one gradient per class, each in its own scope (a thousand classes hold
+ * one gradient at a time, not a thousand), with `progress` told and `signal` checked after each.
  */
-function camAt(
+async function camAt(
   fn: string,
   t: GraphTarget,
   x: tf.Tensor,
   feature: string,
-  reduction: string,
-  target: { classes: number[]; several: boolean } | null,
-  reductionFcn: ((output: tf.Tensor) => tf.Tensor) | undefined,
-  upsampling: 'bicubic' | 'nearest' | 'none',
-  [h, w]: [number, number],
-): { map: tf.Tensor; flags: tf.Tensor } {
+  { reduction, target, reductionFcn, upsampling, size: [h, w] }: CamRun,
+  progress: GuardedCallback<[number]> | undefined,
+  signal: AbortSignal | undefined,
+): Promise<{ map: tf.Tensor; flags: tf.Tensor }> {
   const network = t.net!;
   const seg = segment(network, feature, reduction);
   if (!seg.layers.some((l) => l.name === reduction)) {
@@ -261,47 +293,61 @@ function camAt(
   }
   const fetched = runGraph(fn, t, x, [feature, ...seg.sideInputs]);
   const batched = x.rank === 4;
+  const kept: tf.Tensor[] = [...fetched];
   try {
-    return tf.tidy(() => {
-      const asBatch = (v: tf.Tensor) => (batched ? v : tf.expandDims(v, 0));
-      const A = asBatch(fetched[0]);
-      const sides = new Map(seg.sideInputs.map((name, i) => [name, asBatch(fetched[i + 1])] as const));
-      const n = A.shape[0] as number;
-      const score = (cls: number | null) => (a: tf.Tensor) => {
-        const out = seg.run(a, sides);
-        if (reductionFcn || cls === null) return tf.sum((reductionFcn as (o: tf.Tensor) => tf.Tensor)(out));
-        return tf.sum(tf.slice(tf.reshape(out, [n, -1]), [0, cls], [n, 1]));
-      };
-      if (reductionFcn) {
-        // Checked on a forward pass first: nothing may throw inside tf.grad, which would leave its tape behind.
+    const asBatch = (v: tf.Tensor) => (batched ? v : tf.expandDims(v, 0));
+    const [A, ...sideValues] = fetched.map((v) => {
+      const b = asBatch(v);
+      if (b !== v) kept.push(b);
+      return b;
+    });
+    const sides = new Map(seg.sideInputs.map((name, i) => [name, sideValues[i]] as const));
+    const n = A.shape[0] as number;
+    const score = (cls: number | null) => (a: tf.Tensor) => {
+      const out = seg.run(a, sides);
+      if (reductionFcn || cls === null) return tf.sum((reductionFcn as (o: tf.Tensor) => tf.Tensor)(out));
+      return tf.sum(tf.slice(tf.reshape(out, [n, -1]), [0, cls], [n, 1]));
+    };
+    if (reductionFcn) {
+      // Checked on a forward pass first: nothing may throw inside tf.grad, which would leave its tape behind.
+      const count = tf.tidy(() => {
         const s = reductionFcn(seg.run(A, sides));
-        if (!isTensor(s) || s.size !== n) {
-          throw new TypeError(`${fn}: 'options.reductionFcn' must return one score per image, a tensor of ${n} values`);
-        }
+        return isTensor(s) ? s.size : -1;
+      });
+      if (count !== n) {
+        throw new TypeError(`${fn}: 'options.reductionFcn' must return one score per image, a tensor of ${n} values`);
       }
-      // One gradient per class, all at the same activations; the score of a reductionFcn is one "class".
-      const weightedAll: tf.Tensor[] = [];
-      const steepest: tf.Tensor[] = [];
-      for (const cls of target?.classes ?? [null]) {
+    }
+    // One gradient per class, at the same activations; the score of a reductionFcn is one "class".
+    const classes = target?.classes ?? [null];
+    for (const [i, cls] of classes.entries()) {
+      const [weighted, steepest] = tf.tidy(() => {
         const dA = inputGradient(fn, network, score(cls), A, {
           of: `the reduction layer '${reduction}'`,
           wrt: `the feature layer '${feature}'`,
         });
         const alpha = tf.mean(dA, [1, 2], true);
-        weightedAll.push(tf.sum(tf.mul(alpha, A), 3)); // [n, h', w']
-        steepest.push(tf.max(tf.abs(dA)));
-      }
+        return [tf.sum(tf.mul(alpha, A), 3), tf.max(tf.abs(dA))]; // [n, h', w'], []
+      });
+      kept.push(weighted, steepest);
+      if (progress) await stepDone(fn, progress, (i + 1) / classes.length, signal);
+    }
+    return tf.tidy(() => {
+      const parts = kept.slice(kept.length - 2 * classes.length);
       // [n, h', w', 1 per class]
-      const weighted = tf.stack(weightedAll, 3);
+      const weighted = tf.stack(
+        parts.filter((_, j) => j % 2 === 0),
+        3,
+      );
       // 0 when every value is finite, NaN otherwise: read before the ReLU, which turns NaN into 0 on some backends.
       const check = tf.sum(tf.sub(weighted, weighted));
-      const flags = tf.stack([check, tf.max(tf.stack(steepest))]);
+      const flags = tf.stack([check, tf.max(tf.stack(parts.filter((_, j) => j % 2 === 1)))]);
       let cam = tf.relu(weighted);
       if (upsampling !== 'none') cam = imresize(cam, [h, w], { method: upsampling });
       if (!target?.several) cam = tf.squeeze(cam, [3]);
       return { map: batched ? cam : tf.squeeze(cam, [0]), flags };
     });
   } finally {
-    tf.dispose(fetched);
+    tf.dispose(kept);
   }
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
+import { gradCAM } from '../../src/interpret/gradCAM.js';
 import { imageLIME } from '../../src/interpret/imageLIME.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
 import type { Network } from '../../src/net/types.js';
@@ -58,6 +59,10 @@ describe('a network disposed while a long method runs', () => {
         onProgress: dispose,
       }),
     );
+  });
+
+  it("stops gradCAM at its next class's gradient", async () => {
+    await disposedWhileRunning('gradCAM', (net, dispose) => gradCAM(net, img, [0, 1, 2], { onProgress: dispose }));
   });
 
   it('stops deepDreamImage at its next step', async () => {

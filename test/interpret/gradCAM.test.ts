@@ -143,6 +143,22 @@ describe('gradCAM on a tiny network', () => {
     const second = tf.tidy(() => tf.squeeze(tf.slice(both.map, [1, 0, 0, 1], [1, -1, -1, 1]), [0, 3]));
     expect(await maxAbs(second, alone.map)).toBeLessThan(1e-6);
     tf.dispose([maps.map, gamma.map, zero.map, m0, m1, other, batch, both.map, alone.map, second]);
+    // A gradient per class, with progress after each, and a stop between them that leaves nothing allocated.
+    const progress: number[] = [];
+    const five = await gradCAM(tiny.net, img, [0, 1, 2, 3, 4], { onProgress: (f) => progress.push(f) });
+    expect(progress).toEqual([0.2, 0.4, 0.6, 0.8, 1]);
+    five.map.dispose();
+    const ac = new AbortController();
+    const err = await expectThrowsNoLeak(
+      () =>
+        gradCAM(tiny.net, img, [0, 1, 2, 3, 4], {
+          signal: ac.signal,
+          onProgress: (f) => f >= 0.4 && ac.abort('enough'),
+        }),
+      Error,
+      'gradCAM: the computation was aborted',
+    );
+    expect(err.cause).toBe('enough');
     await expectThrowsNoLeak(
       () => gradCAM(tiny.net, img, [1, 5]),
       RangeError,
