@@ -158,6 +158,13 @@ export function imageLIME(
   classOrLabels: readonly (number | string)[],
   options?: ImageLIMEOptions,
 ): Promise<ImageLIMEClassesResult>;
+/** Either form, for a caller that passes one class or several as it gets them. */
+export function imageLIME(
+  net: Network,
+  img: ImageInput,
+  classOrLabels: number | string | readonly (number | string)[],
+  options?: ImageLIMEOptions,
+): Promise<ImageLIMEResult | ImageLIMEClassesResult>;
 export async function imageLIME(
   net: Network,
   img: ImageInput,

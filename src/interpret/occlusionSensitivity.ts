@@ -163,6 +163,13 @@ export function occlusionSensitivity(
   classOrLabels: readonly (number | string)[],
   options?: OcclusionSensitivityOptions,
 ): Promise<tf.Tensor3D>;
+/** Either form, for a caller that passes one class or several as it gets them: one map, or one per class. */
+export function occlusionSensitivity(
+  net: Network,
+  img: ImageInput,
+  classOrLabels: number | string | readonly (number | string)[],
+  options?: OcclusionSensitivityOptions,
+): Promise<tf.Tensor2D | tf.Tensor3D>;
 export async function occlusionSensitivity(
   net: Network,
   img: ImageInput,

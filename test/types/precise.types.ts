@@ -93,6 +93,10 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   const importances: Float32Array[] = limes.featureImportance;
   const limeMaps: tf.Tensor3D = limes.scoreMap;
   const cams: tf.Tensor = (await gradCAM(net, im, [0, 'wig'])).map;
+  // A caller holding one class or several (a union) gets either result.
+  const chosen = Math.random() < 0.5 ? 'wig' : ['wig', 'mask'];
+  const either: tf.Tensor2D | tf.Tensor3D = await occlusionSensitivity(net, im, chosen);
+  const eitherLime: Float32Array | Float32Array[] = (await imageLIME(net, im, chosen)).featureImportance;
   const dream: tf.Tensor4D = await deepDreamImage(net, 'fire3-squeeze1x1', [0, 1], { outputScaling: 'none' });
   // @ts-expect-error outputScaling is 'linear' or 'none'
   await deepDreamImage(net, 'fire3-squeeze1x1', 0, { outputScaling: 'minmax' });
@@ -109,7 +113,7 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   return [
     ...[scores, perLayer, labels],
     ...[camMap, camLayers, occlusion, importance, features, dream, overlay],
-    ...[occlusions, notOne, importances, limeMaps, cams],
+    ...[occlusions, notOne, importances, limeMaps, cams, either, eitherLime],
     ...[
       one,
       info,
