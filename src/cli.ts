@@ -44,7 +44,8 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
                            occlusionSensitivity or imageLIME shows it (the map over the image, beside the image); at
                            MATLAB's defaults
       --class LABEL|INDEX  the class to explain (a name, or its 0-based index); default the top class; for a model
-                           that does not classify, the channel of its output to explain, summed over it
+                           that does not classify, the channel of its output to explain, summed over it; given
+                           again (--class wig --class 678), one map per class, side by side
   -b, --backend NAME       ${BACKEND_NAMES.join(' | ')} (default: the first that starts)
       --threads N          threads for the wasm backend, 1 to ${MAX_WASM_THREADS} (default: the machine's cores)
       --list-layers        print the layer table (analyzeNetwork) and exit
@@ -123,7 +124,7 @@ function parseNumbers(flag: string, text: string): number[] {
 }
 
 /** The model the command line names (null: SqueezeNet), with its flags checked. */
-function parseModel(values: Record<string, string | boolean | undefined>): ModelOptions | null {
+function parseModel(values: Record<string, string | string[] | boolean | undefined>): ModelOptions | null {
   const str = (k: string) => values[k] as string | undefined;
   const model = str('model');
   if (model === undefined) {
@@ -165,7 +166,8 @@ interface ExplainOptions {
   explain: (typeof EXPLAIN_METHODS)[number];
   image: string;
   out: string;
-  cls: string | number | null;
+  /** The classes (or channels) of --class, each a name or a 0-based index; null for the top class. */
+  cls: (string | number)[] | null;
   resize: boolean;
   model: ModelOptions | null;
   backend: BackendName | undefined;
@@ -248,7 +250,7 @@ function parseCliArgs(argv: string[]) {
       threads: { type: 'string' },
       'list-layers': { type: 'boolean' },
       explain: { type: 'string', short: 'e' },
-      class: { type: 'string' },
+      class: { type: 'string', multiple: true },
       model: { type: 'string', short: 'm' },
       normalization: { type: 'string' },
       mean: { type: 'string' },
@@ -277,9 +279,10 @@ function parseCommandLine(argv: string[]): CliOptions | ExplainOptions | ListOpt
   if (values.help) return 'help';
   if (values.version) return 'version';
   // parseArgs keeps the last of a repeated option: `--layer conv1 --layer conv10` would show conv10 without a word.
+  // --class is the one that may repeat: each is a class to explain.
   const seen = new Map<string, string | undefined>();
   for (const t of tokens) {
-    if (t.kind !== 'option' || t.value === undefined) continue;
+    if (t.kind !== 'option' || t.value === undefined || t.name === 'class') continue;
     if (seen.has(t.name)) {
       throw new UsageError(`--${t.name} given twice ('${seen.get(t.name)}', then '${t.value}'); give it once`);
     }
@@ -317,7 +320,7 @@ function parseCommandLine(argv: string[]): CliOptions | ExplainOptions | ListOpt
     refuse('--explain explains a class', values, FIGURE_FLAGS);
     if (values.out === undefined) throw new UsageError('missing --out FILE.png');
     checkOut(values.out);
-    const cls = values.class === undefined ? null : /^\d+$/.test(values.class) ? Number(values.class) : values.class;
+    const cls = values.class === undefined ? null : values.class.map((c) => (/^\d+$/.test(c) ? Number(c) : c));
     return {
       explain: method,
       image: positionals[0],
@@ -559,18 +562,20 @@ async function explain(opts: ExplainOptions): Promise<void> {
         '(--list-layers lists them)',
     );
   }
-  const channel = classifier
+  // For a model that does not classify, the channels of its output that --class names.
+  const chosen = classifier
     ? null
-    : typeof opts.cls === 'number'
-      ? opts.cls
-      : net.classNames.indexOf(String(opts.cls));
-  if (channel !== null && (channel < 0 || channel >= channels)) {
-    const names = net.classNames.length > 0 ? ` (or one of the names --labels gave)` : '';
-    throw new Error(
-      `--class ${opts.cls}: the output '${last.name}' of ${net.name} (${size.join('×')}) has ${channels} channels; ` +
-        `give one of 0 to ${channels - 1}${names}`,
-    );
-  }
+    : (opts.cls as (string | number)[]).map((c) => {
+        const channel = typeof c === 'number' ? c : net.classNames.indexOf(c);
+        if (channel < 0 || channel >= channels) {
+          const names = net.classNames.length > 0 ? ` (or one of the names --labels gave)` : '';
+          throw new Error(
+            `--class ${c}: the output '${last.name}' of ${net.name} (${size.join('×')}) has ${channels} channels; ` +
+              `give one of 0 to ${channels - 1}${names}`,
+          );
+        }
+        return channel;
+      });
   let { im } = await readImage(lib, net, opts.image);
   const maps: tf.Tensor[] = [];
   try {
@@ -590,14 +595,19 @@ async function explain(opts: ExplainOptions): Promise<void> {
     const oneValue = size.reduce((a, b) => a * b, 1) === 1;
     const top = classifier ? await lib.classify(net, im, 1, oneValue ? { softmax: false } : undefined) : null;
     // By index: a model without class names labels its classes by their index, which is no class name.
-    const cls = opts.cls ?? (top as { index: number }[])[0].index;
-    const label = typeof cls === 'number' ? (net.classNames[cls] ?? `class ${cls}`) : cls;
+    const classes = opts.cls ?? [(top as { index: number }[])[0].index];
+    const labels = classes.map((c) => (typeof c === 'number' ? (net.classNames[c] ?? `class ${c}`) : c));
+    const quoted = labels.map((l) => `'${l}'`).join(', ');
+    const channelText =
+      chosen === null
+        ? ''
+        : chosen.map((c, i) => (net.classNames[c] === undefined ? String(c) : `'${labels[i]}'`)).join(', ');
     say(
-      top === null
-        ? `explaining channel ${typeof cls === 'number' && net.classNames[cls] === undefined ? cls : `'${label}'`} of '${last.name}' (${size.join('×')}), summed over the output, with ${opts.explain} on ${choice.backend}`
+      chosen !== null
+        ? `explaining channel${chosen.length > 1 ? 's' : ''} ${channelText} of '${last.name}' (${size.join('×')}), summed over the output, with ${opts.explain} on ${choice.backend}`
         : oneValue
-          ? `output '${last.name}': ${top[0].score.toFixed(3)} (one value); explaining it with ${opts.explain} on ${choice.backend}`
-          : `top class: ${top[0].label} (${top[0].score.toFixed(3)}); explaining '${label}' with ${opts.explain} on ${choice.backend}`,
+          ? `output '${last.name}': ${(top as { score: number }[])[0].score.toFixed(3)} (one value); explaining it with ${opts.explain} on ${choice.backend}`
+          : `top class: ${(top as { label: string }[])[0].label} (${(top as { score: number }[])[0].score.toFixed(3)}); explaining ${quoted} with ${opts.explain} on ${choice.backend}`,
     );
     const started = performance.now();
     // An updating percentage for a terminal; a pipe or a log would keep every step of it on one long line.
@@ -605,30 +615,42 @@ async function explain(opts: ExplainOptions): Promise<void> {
       opts.quiet || !process.stdout.isTTY
         ? undefined
         : (f: number) => process.stdout.write(`\r${opts.explain}: ${Math.round(f * 100)}%`);
-    let map: tf.Tensor;
-    if (opts.explain === 'gradcam') {
-      // For a channel: its sum over the output's positions, per image (the reduction sees a batch).
-      const total = (out: tf.Tensor) =>
-        tf.sum(
-          tf.gather(out, channel as number, out.rank - 1),
-          Array.from({ length: out.rank - 2 }, (_, i) => i + 1),
-        );
-      map = (await lib.gradCAM(net, im, channel === null ? cls : null, channel === null ? {} : { reductionFcn: total }))
-        .map;
+    // One class as the library takes one (a map [h, w]); several as an array (maps [h, w, k]).
+    const target = classes.length === 1 ? classes[0] : classes;
+    if (opts.explain === 'gradcam' && chosen !== null) {
+      // For a channel: its sum over the output's positions, per image (the reduction sees a batch); one call each.
+      for (const channel of chosen) {
+        const total = (out: tf.Tensor) =>
+          tf.sum(
+            tf.gather(out, channel, out.rank - 1),
+            Array.from({ length: out.rank - 2 }, (_, i) => i + 1),
+          );
+        maps.push((await lib.gradCAM(net, im, null, { reductionFcn: total })).map);
+      }
+    } else if (opts.explain === 'gradcam') {
+      const map = (await lib.gradCAM(net, im, target)).map;
+      maps.push(map);
     } else if (opts.explain === 'occlusion')
-      map = await lib.occlusionSensitivity(net, im, cls, { onProgress: progress });
+      maps.push(await lib.occlusionSensitivity(net, im, target, { onProgress: progress }));
     else {
-      const r = await lib.imageLIME(net, im, cls, { onProgress: progress });
+      const r = await lib.imageLIME(net, im, target, { onProgress: progress });
       r.featureMap.dispose();
-      map = r.scoreMap;
+      maps.push(r.scoreMap);
     }
-    maps.push(map);
     if (progress && opts.explain !== 'gradcam') process.stdout.write('\n');
-    const figure = tf.tidy(() => lib.imtile([im, lib.heatmapOverlay(im, map, { alpha: 0.5, colormap: 'jet' })]));
+    const k = classes.length;
+    const figure = tf.tidy(() => {
+      // One map [h, w] each: the per-channel Grad-CAM calls, or the k maps along the last axis of one.
+      const each = maps.length === k ? maps : tf.unstack(maps[0], 2);
+      const overlays = each.map((m) => lib.heatmapOverlay(im, m, { alpha: 0.5, colormap: 'jet' }));
+      return lib.imtile([im, ...overlays], { gridSize: [1, k + 1] });
+    });
     try {
       await lib.imwrite(figure, opts.out);
+      const what =
+        k === 1 ? `the ${opts.explain} map over it` : `the ${opts.explain} maps of ${k} classes over it, in that order`;
       say(
-        `wrote ${opts.out}: ${figure.shape.join('×')} (the image, and the ${opts.explain} map over it, in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+        `wrote ${opts.out}: ${figure.shape.join('×')} (the image, and ${what}, in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
       );
     } finally {
       figure.dispose();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NSFW_CLASSES, writeThirdPartyModel } from '../../examples/your-model/nsfwjsModels.js';
 import { initBackend } from '../../src/backend/initBackend.js';
-import { ensureBuilt, readPng, ROOT } from '../helpers/figures.js';
+import { crop, ensureBuilt, readPng, ROOT } from '../helpers/figures.js';
 import { writeUserGraph } from '../helpers/userGraph.js';
 
 const OUT = path.join(ROOT, 'test-artifacts', 'cli');
@@ -104,6 +104,24 @@ describe('cnn-activations <image> --explain ... --out ...', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     expect(readPng(out).width).toBe(454);
+  });
+
+  it('explains several classes given with --class again: the image, then one map per class', () => {
+    const out = path.join(OUT, 'occlusion-two.png');
+    const args = ['--explain', 'occlusion', '--class', 'wig', '--class', '678', '--out', out, '--backend', 'wasm'];
+    const r = cli(FACE, ...args);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("top class: wig (0.264); explaining 'wig', 'neck brace' with occlusion on wasm");
+    expect(r.stdout).toMatch(
+      /wrote .*occlusion-two\.png: 227×681×3 \(the image, and the occlusion maps of 2 classes over it, in that order, in [\d.]+ s\)/,
+    );
+    const png = readPng(out);
+    expect([png.height, png.width]).toEqual([227, 681]);
+    // The two maps differ: the wig's is on the hair, the neck brace's elsewhere.
+    const panel = (p: number) => crop(png, 0, 227 * p, 227, 227);
+    const a = panel(1);
+    const b = panel(2);
+    expect(a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length).toBeGreaterThan(10);
   });
 
   it('writes no progress line into a pipe or a log: only a terminal gets the updating percentage', () => {
@@ -405,6 +423,14 @@ describe('cnn-activations --model (your own model)', () => {
       expect(r.stdout).toContain(`explaining channel 2 of 'Identity' (1×17×3), summed over the output, with ${method}`);
       expect(readPng(out)).toMatchObject({ width: 384, height: 192 });
     }
+    // Two channels: a Grad-CAM map each, reduced to that channel's sum.
+    const out = path.join(OUT, 'movenet-two.png');
+    const two = cli(FACE, ...movenet, '--explain', 'gradcam', '--class', '0', '--class', '2', '--resize', '--out', out);
+    expect(two.status, two.stderr).toBe(0);
+    expect(two.stdout).toContain(
+      "explaining channels 0, 2 of 'Identity' (1×17×3), summed over the output, with gradcam",
+    );
+    expect(readPng(out)).toMatchObject({ width: 576, height: 192 });
   });
 
   it('explains a model that ends in one number per image (an output of size []) as one value', async () => {
