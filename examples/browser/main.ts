@@ -464,14 +464,15 @@ async function explain(method: ExplainMethod) {
   try {
     const map = await timed(method, async () => {
       if (method === 'gradCAM') {
-        if (endsInClassScores(net)) return (await gradCAM(net, image, classIndex)).map;
+        const watch = { signal: controller.signal, onProgress };
+        if (endsInClassScores(net)) return (await gradCAM(net, image, classIndex, watch)).map;
         // Another output: the chosen channel summed over it, per image (MATLAB's gradCAM takes such a reductionFcn).
         const total = (out: tf.Tensor) =>
           tf.sum(
             tf.gather(out, classIndex, out.rank - 1),
             Array.from({ length: out.rank - 2 }, (_, i) => i + 1),
           );
-        return (await gradCAM(net, image, null, { reductionFcn: total })).map;
+        return (await gradCAM(net, image, null, { reductionFcn: total, ...watch })).map;
       }
       if (method === 'occlusionSensitivity') {
         return occlusionSensitivity(net, image, classIndex, { signal: controller.signal, onProgress });
