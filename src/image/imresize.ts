@@ -9,6 +9,7 @@ import {
   assertOneOf,
   assertOptions,
   assertTensor,
+  optionCased,
   rangeError,
   typeError,
 } from '../internal/validate.js';
@@ -43,6 +44,11 @@ export interface ImresizeOptions {
    * `ceil(rowScale * h)` rows and `ceil(colScale * w)` columns. Pass `null` as `scaleOrSize` with it.
    */
   scale?: readonly [number, number];
+  /**
+   * The output size `[rows, cols]` (MATLAB's `'OutputSize', [numrows numcols]`), one side `null` to keep the aspect
+   * ratio: the same as passing it as `scaleOrSize`, which is then `null`.
+   */
+  outputSize?: readonly (number | null)[];
 }
 
 const FN = 'imresize';
@@ -78,14 +84,19 @@ interface Geometry {
 
 const isAuto = (v: unknown) => v === null || (typeof v === 'number' && Number.isNaN(v));
 
-/** Output size and per-axis scales (spec §5.1), all in IEEE double like MATLAB. Validates `scaleOrSize`. */
+/**
+ * Output size and per-axis scales (spec §5.1), all in IEEE double like MATLAB. Validates `scaleOrSize`, which
+ * messages call `arg` (`'options.outputSize'` when it came as that option, where only a size is expected).
+ */
 function geometry(
   h: number,
   w: number,
   scaleOrSize: unknown,
   optScale: readonly [number, number] | undefined,
+  arg = 'scaleOrSize',
 ): Geometry {
-  const expected = 'a positive finite scale or an output size [rows, cols]';
+  const expected =
+    arg === 'scaleOrSize' ? 'a positive finite scale or an output size [rows, cols]' : 'an output size [rows, cols]';
   let g: Geometry;
   if (optScale !== undefined) {
     if (scaleOrSize !== null && scaleOrSize !== undefined) {
@@ -93,23 +104,23 @@ function geometry(
     }
     const [sr, sc] = optScale;
     g = { outRows: Math.ceil(sr * h), outCols: Math.ceil(sc * w), scaleRows: sr, scaleCols: sc };
-  } else if (typeof scaleOrSize === 'number') {
+  } else if (typeof scaleOrSize === 'number' && arg === 'scaleOrSize') {
     if (!Number.isFinite(scaleOrSize) || scaleOrSize <= 0) throw rangeError(FN, 'scaleOrSize', expected, scaleOrSize);
     // The given scale (not out/in) is what the kernel math uses.
     const s = scaleOrSize;
     g = { outRows: Math.ceil(s * h), outCols: Math.ceil(s * w), scaleRows: s, scaleCols: s };
   } else if (Array.isArray(scaleOrSize)) {
-    if (scaleOrSize.length !== 2) throw rangeError(FN, 'scaleOrSize', expected, scaleOrSize);
-    const size = listArg(FN, 'scaleOrSize', scaleOrSize) as unknown[];
+    if (scaleOrSize.length !== 2) throw rangeError(FN, arg, expected, scaleOrSize);
+    const size = listArg(FN, arg, scaleOrSize) as unknown[];
     size.forEach((v: unknown, i) => {
       if (isAuto(v)) return;
-      const arg = `scaleOrSize[${i}]`;
-      if (typeof v !== 'number') throw typeError(FN, arg, 'a positive integer or null', v);
-      if (!Number.isInteger(v) || v <= 0) throw rangeError(FN, arg, 'a positive integer or null', v);
+      const at = `${arg}[${i}]`;
+      if (typeof v !== 'number') throw typeError(FN, at, 'a positive integer or null', v);
+      if (!Number.isInteger(v) || v <= 0) throw rangeError(FN, at, 'a positive integer or null', v);
     });
     const [r, c] = size as [number | null, number | null];
     if (isAuto(r) && isAuto(c)) {
-      throw rangeError(FN, 'scaleOrSize', 'an output size [rows, cols] with at most one of them null', scaleOrSize);
+      throw rangeError(FN, arg, 'an output size [rows, cols] with at most one of them null', scaleOrSize);
     }
     if (isAuto(r)) {
       // One side given: the other keeps the aspect ratio, and both scales are the given side's scale.
@@ -124,12 +135,12 @@ function geometry(
       g = { outRows: r as number, outCols: c as number, scaleRows: (r as number) / h, scaleCols: (c as number) / w };
     }
   } else {
-    throw typeError(FN, 'scaleOrSize', expected, scaleOrSize);
+    throw typeError(FN, arg, expected, scaleOrSize);
   }
   if (!(g.outRows <= MAX_SIDE && g.outCols <= MAX_SIDE)) {
     throw rangeError(
       FN,
-      optScale ? 'options.scale' : 'scaleOrSize',
+      optScale ? 'options.scale' : arg,
       `a resize to at most ${MAX_SIDE} rows and columns`,
       optScale ?? scaleOrSize,
     );
@@ -341,9 +352,9 @@ function resizeCols(t: tf.Tensor, plan: AxisPlan): tf.Tensor {
  *
  * @param x - `[h, w]`, `[h, w, c]` or `[n, h, w, c]`; float32, or int32 holding 0..255. Must not be empty.
  * @param scaleOrSize - a positive scale, or the output size `[rows, cols]` with at most one side `null`/NaN;
- *   `null` when `options.scale` is given.
+ *   `null` when `options.scale` or `options.outputSize` is given.
  * @param options - {@link ImresizeOptions}: `method` (default `'bicubic'`), `antialiasing` (default `true` except
- *   for `'nearest'`), `scale`.
+ *   for `'nearest'`), `scale`, `outputSize`.
  * @returns a tensor of `x`'s rank and dtype: `[rows, cols]`, `[rows, cols, c]` or `[n, rows, cols, c]`.
  * @throws TypeError if `x` is not a live float32/int32 tensor, or an argument or option has the wrong type.
  * @throws RangeError if `x` has the wrong rank or is empty, the scale is not positive and finite, a size is not a
@@ -363,7 +374,15 @@ export function imresize<T extends tf.Tensor>(
   assertTensor(FN, 'x', x, { ranks: [2, 3, 4], what: 'an image tensor [h, w], [h, w, c] or [n, h, w, c]' });
   if (x.size === 0) throw rangeError(FN, 'x', 'a non-empty image', x);
   assertNotPositional(FN, options, 'method', METHODS);
-  const opts = assertOptions<ImresizeOptions>(FN, options, ['method', 'antialiasing', 'scale']);
+  const known = ['method', 'antialiasing', 'scale', 'outputSize'];
+  // MATLAB's imresize(A, 'OutputSize', [r c]): the size, not a name, goes second here.
+  const named = typeof scaleOrSize === 'string' ? optionCased(scaleOrSize, known) : undefined;
+  if (named !== undefined) {
+    const err = typeError(FN, 'scaleOrSize', 'a positive finite scale or an output size [rows, cols]', scaleOrSize);
+    err.message += `; MATLAB's name-value pairs are one object here: imresize(x, null, { ${named}: … })`;
+    throw err;
+  }
+  const opts = assertOptions<ImresizeOptions>(FN, options, known);
   const method = opts.method === undefined ? 'bicubic' : assertOneOf(FN, 'options.method', opts.method, METHODS);
   let antialiasing = method !== 'nearest';
   if (opts.antialiasing !== undefined) {
@@ -383,9 +402,19 @@ export function imresize<T extends tf.Tensor>(
   const rank = x.rank;
   const shape = x.shape as number[];
   const [n, h, w, c] = rank === 2 ? [1, shape[0], shape[1], 1] : rank === 3 ? [1, shape[0], shape[1], shape[2]] : shape;
-  const g = geometry(h, w, scaleOrSize, opts.scale);
+  let sizeArg = 'scaleOrSize';
+  if (opts.outputSize !== undefined) {
+    if (opts.scale !== undefined) {
+      throw new RangeError(`${FN}: options 'scale' and 'outputSize' cannot be combined; give one of them`);
+    }
+    if (scaleOrSize !== null && scaleOrSize !== undefined) {
+      throw rangeError(FN, 'scaleOrSize', 'null when options.outputSize is given', scaleOrSize);
+    }
+    sizeArg = 'options.outputSize';
+  }
+  const g = geometry(h, w, opts.outputSize ?? scaleOrSize, opts.scale, sizeArg);
   const kernel = KERNEL_OF[method];
-  checkLimits(g, kernel, antialiasing, [n, h, w, c], rank, opts.scale ? 'options.scale' : 'scaleOrSize');
+  checkLimits(g, kernel, antialiasing, [n, h, w, c], rank, opts.scale ? 'options.scale' : sizeArg);
   const rowPlan = axisPlan(h, g.outRows, g.scaleRows, kernel, antialiasing);
   const colPlan = axisPlan(w, g.outCols, g.scaleCols, kernel, antialiasing);
   const outShape: number[] =

@@ -626,6 +626,18 @@ describe('imresize: hand-computed cases and methods', () => {
     }
   });
 
+  it("options.outputSize (MATLAB's 'OutputSize') is the size given as scaleOrSize, a null side included", async () => {
+    const data = Array.from({ length: 48 }, (_, i) => (i * 37) % 256);
+    for (const size of [
+      [3, 5],
+      [null, 4],
+      [9, null],
+    ] as const) {
+      const byOption = await run(data, [6, 8], null, { outputSize: size }, 'int32');
+      expect(byOption).toEqual(await run(data, [6, 8], size, undefined, 'int32'));
+    }
+  });
+
   it('uint8: the smaller-scale axis goes first, rows first on ties (the other order gives other values)', async () => {
     const data = Array.from({ length: 80 }, (_, i) => (i * 97 + 13) % 256);
     for (const [sr, sc, first] of [
@@ -1038,7 +1050,7 @@ describe('imresize: errors (checked before any tensor is made)', () => {
       img,
       (x) => imresize(x, 2, { antialias: false } as never),
       RangeError,
-      "imresize: unknown option 'antialias'; known options are 'method', 'antialiasing', 'scale'",
+      "imresize: unknown option 'antialias'; known options are 'method', 'antialiasing', 'scale', 'outputSize'",
     ],
     [
       'unknown method',
@@ -1088,6 +1100,41 @@ describe('imresize: errors (checked before any tensor is made)', () => {
       (x) => imresize(x, 2, { scale: [2, 2] }),
       RangeError,
       "imresize: expected 'scaleOrSize' to be null when options.scale is given, got 2 (number)",
+    ],
+    [
+      'options.outputSize and options.scale',
+      img,
+      (x) => imresize(x, null, { outputSize: [2, 2], scale: [2, 2] }),
+      RangeError,
+      "imresize: options 'scale' and 'outputSize' cannot be combined; give one of them",
+    ],
+    [
+      'options.outputSize and scaleOrSize',
+      img,
+      (x) => imresize(x, [3, 3], { outputSize: [2, 2] }),
+      RangeError,
+      "imresize: expected 'scaleOrSize' to be null when options.outputSize is given, got [3, 3] (array of length 2)",
+    ],
+    [
+      'options.outputSize a scale',
+      img,
+      (x) => imresize(x, null, { outputSize: 2 as never }),
+      TypeError,
+      "imresize: expected 'options.outputSize' to be an output size [rows, cols], got 2 (number)",
+    ],
+    [
+      'options.outputSize with 0',
+      img,
+      (x) => imresize(x, null, { outputSize: [2, 0] }),
+      RangeError,
+      "imresize: expected 'options.outputSize[1]' to be a positive integer or null, got 0 (number)",
+    ],
+    [
+      "MATLAB's imresize(A, 'OutputSize', [r c])",
+      img,
+      (x) => imresize(x, 'OutputSize' as never, [2, 2] as never),
+      TypeError,
+      "imresize: expected 'scaleOrSize' to be a positive finite scale or an output size [rows, cols], got \"OutputSize\" (string); MATLAB's name-value pairs are one object here: imresize(x, null, { outputSize: … })",
     ],
     [
       'options.scale too large',

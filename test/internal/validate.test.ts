@@ -304,7 +304,7 @@ describe("MATLAB's name-value pairs", () => {
         "MATLAB's name-value pairs are one object here: { method: … }",
     );
     expect(() => loose(x, [2, 2], { Method: 'nearest' })).toThrow(
-      "imresize: unknown option 'Method'; did you mean 'method'? known options are 'method', 'antialiasing', 'scale'",
+      "imresize: unknown option 'Method'; did you mean 'method'? known options are 'method', 'antialiasing', 'scale', 'outputSize'",
     );
     // MATLAB's string choices ignore case ('Bilinear'); here they are exact, and the message says which was meant.
     expect(() => imresize(x, 0.5, { method: 'Bilinear' as never })).toThrow(
