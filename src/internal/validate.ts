@@ -194,6 +194,18 @@ export function optionCased(name: string, known: readonly string[]): string | un
 }
 
 /**
+ * MATLAB's name-value options that no function takes here, by their lower-cased name, with what to do instead: the
+ * hint an unknown option of that name gets.
+ */
+const MATLAB_ONLY_OPTIONS: Readonly<Record<string, string>> = {
+  executionenvironment:
+    "MATLAB's ExecutionEnvironment is chosen once for the process here: await initBackend({ backend: 'webgpu' }) " +
+    "(or 'wasm', 'cpu'; see docs/backends.md)",
+  acceleration: "MATLAB's Acceleration has no counterpart: TF.js compiles and caches its kernels by itself",
+  verbose: "MATLAB's Verbose prints progress; a long function here reports it to options.onProgress, where it has one",
+};
+
+/**
  * Checks that `options` is undefined or a plain object, and that it has no unknown keys (typos fail loudly). Returns
  * a copy holding only its own known properties, on a null prototype: a value inherited from `Object.prototype` (a
  * polluted prototype) is never read as an option. A MATLAB habit gets a hint: name-value pairs as arguments
@@ -216,9 +228,10 @@ export function assertOptions<T extends object>(
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
       const cased = optionCased(key, known);
+      const matlab = cased === undefined ? MATLAB_ONLY_OPTIONS[key.toLowerCase()] : undefined;
       throw new RangeError(
         `${fn}: unknown option '${key}'; ${cased === undefined ? '' : `did you mean '${cased}'? `}` +
-          `known options are ${known.map((k) => `'${k}'`).join(', ')}`,
+          `${matlab === undefined ? '' : `${matlab}; `}known options are ${known.map((k) => `'${k}'`).join(', ')}`,
       );
     }
     (own as Record<string, unknown>)[key] = (options as Record<string, unknown>)[key];

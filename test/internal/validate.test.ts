@@ -316,4 +316,31 @@ describe("MATLAB's name-value pairs", () => {
     );
     x.dispose();
   });
+
+  it('says what to do instead of the MATLAB options that no function takes here', async () => {
+    const tiny = await loadTinyNetwork();
+    const img = tf.zeros([9, 11, 3]);
+    try {
+      await expectThrowsNoLeak(
+        () => activations(tiny.net, img, 'conv_a', { ExecutionEnvironment: 'gpu' } as never),
+        RangeError,
+        "activations: unknown option 'ExecutionEnvironment'; MATLAB's ExecutionEnvironment is chosen once for the " +
+          "process here: await initBackend({ backend: 'webgpu' }) (or 'wasm', 'cpu'; see docs/backends.md); known " +
+          "options are 'resize', 'nonFinite', 'outputAs', 'miniBatchSize', 'onProgress'",
+      );
+      await expectThrowsNoLeak(
+        () => occlusionSensitivity(tiny.net, img, 0, { acceleration: 'auto' } as never),
+        RangeError,
+        /^occlusionSensitivity: unknown option 'acceleration'; MATLAB's Acceleration has no counterpart: TF\.js compiles and caches its kernels by itself; known options are/,
+      );
+      await expectThrowsNoLeak(
+        () => deepDreamImage(tiny.net, 'conv_a', 0, { Verbose: false } as never),
+        RangeError,
+        /^deepDreamImage: unknown option 'Verbose'; MATLAB's Verbose prints progress; a long function here reports it to options\.onProgress, where it has one; known options are/,
+      );
+    } finally {
+      img.dispose();
+      tiny.dispose();
+    }
+  });
 });
