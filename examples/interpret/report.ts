@@ -1,5 +1,5 @@
-// The interpretability examples in one report: Grad-CAM, occlusion sensitivity and LIME on the walkthrough's face
-// and on the full portrait it was cropped from, each as its example file runs it (a process per run), with MATLAB's
+// The interpretability examples in one report: Grad-CAM, occlusion sensitivity (of the top class, then of the top
+// three at once) and LIME on the walkthrough's face and on the full portrait it was cropped from, each as its example file runs it (a process per run), with MATLAB's
 // code beside ours and the figures, in interpret.html.
 //
 // Run: npm run interpret [-- --out DIR] [-- --backend wasm] [-- --samples 2048] [-- --features 49]
@@ -61,6 +61,14 @@ const METHODS = [
       "(a 45-pixel square moved 23 pixels at a time, filled with the image's mean).",
   },
   {
+    file: 'top-classes.ts',
+    name: 'top-classes',
+    title: 'Occlusion sensitivity of the top three classes',
+    caption:
+      "The same masked images scored once for SqueezeNet's three most likely classes: a map for each, side by side " +
+      '(MATLAB: occlusionSensitivity with a vector of classes, scoreMap(:,:,i)).',
+  },
+  {
     file: 'lime.ts',
     name: 'lime',
     title: 'LIME',
@@ -110,7 +118,7 @@ for (const { image, label } of IMAGES) {
         figures: [
           {
             file: figureFile,
-            title: `${label}, and the map over it`,
+            title: `${label}, and the map${m.name === 'top-classes' ? 's' : ''} over it`,
             shape: [png.height, png.width, 3],
             dtype: 'int32',
           },

@@ -36,9 +36,10 @@ const figure = imtile([X, ...overlays], { gridSize: [1, k + 1] });
 const file = path.join(out, `top-classes-${image}.png`);
 await imwrite(figure, file);
 // #endregion
-console.log(`\n${k} classes' occlusion maps in ${seconds} s -> ${file} ${figure.shape.join('×')}`);
+process.stdout.write('\n');
 for (const [i, c] of top.entries()) {
   console.log(`  ${i + 1}. ${c.label} (${c.score.toFixed(3)}), class ${c.matlabIndex} (index ${c.index})`);
 }
+console.log(`${k} classes' occlusion maps in ${seconds} s -> ${file} ${figure.shape.join('×')}`);
 for (const t of [X, maps, figure, ...overlays]) t.dispose();
 net.dispose();

@@ -375,7 +375,7 @@ describe('interpretability examples: LIME', () => {
 });
 
 describe('interpretability examples: the report', () => {
-  it('npm run interpret runs Grad-CAM, occlusion and LIME on two images, MATLAB beside ours, in interpret.html', () => {
+  it('npm run interpret runs Grad-CAM, occlusion (one class, three) and LIME on two images, MATLAB beside ours', () => {
     const out = path.join(OUT, '..', 'interpret-report');
     rmSync(out, { recursive: true, force: true });
     const r = tsx([
@@ -391,7 +391,12 @@ describe('interpretability examples: the report', () => {
     ]);
     expect(r.status, r.stderr).toBe(0);
     const html = readFileSync(path.join(out, 'interpret.html'), 'utf8');
-    expect(html.match(/<section id="step-\d+">/g)).toHaveLength(6);
+    expect(html.match(/<section id="step-\d+">/g)).toHaveLength(8);
+    for (const image of ['face', 'astronaut']) {
+      const fig = readPng(path.join(out, `top-classes-${image}.png`));
+      expect([fig.height, fig.width], `top-classes-${image}`).toEqual([227, 908]);
+      expect(html).toContain(`<img src="top-classes-${image}.png"`);
+    }
     for (const method of ['gradcam', 'occlusion', 'lime']) {
       for (const image of ['face', 'astronaut']) {
         const fig = readPng(path.join(out, `${method}-${image}.png`));
@@ -404,7 +409,7 @@ describe('interpretability examples: the report', () => {
     expect(html).toContain('await occlusionSensitivity(net, X, top.label');
     expect(html).toContain('X = imresize(X, net.Layers(1).InputSize(1:2));');
     // The portrait is not the face: its own top class, and its own map.
-    expect(r.stdout).toMatch(/4\. Grad-CAM on the portrait: (?!wig)[a-z ]+ \(0\.\d+\)/);
+    expect(r.stdout).toMatch(/5\. Grad-CAM on the portrait: (?!wig)[a-z ]+ \(0\.\d+\)/);
   });
 });
 
