@@ -2,6 +2,7 @@
  * `imageLIME(net, img, classOrLabel)`: MATLAB's LIME explanation of a class for an image.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { imresize } from '../image/imresize.js';
 import type { ImageInput } from '../io/imageInput.js';
 import { checkLongRunOptions, guardCallback, pacer, stepDone, throwIfAborted } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
@@ -53,6 +54,13 @@ export interface ImageLIMEOptions {
    * @default 128
    */
   miniBatchSize?: number;
+  /**
+   * How the map reaches the image's size (MATLAB's `OutputUpsampling`): `'nearest'`, each pixel carries its feature's
+   * importance; with `segmentation: 'grid'` also `'bicubic'`, the map of grid cells resized with `imresize` (smooth),
+   * or `'none'`, one value per cell (`[rows, cols]`). Superpixels have no cells to resize: `'nearest'` only.
+   * @default 'nearest'
+   */
+  outputUpsampling?: 'nearest' | 'bicubic' | 'none';
   /** The seed of the random samples: the same seed gives the same result. @default 0 */
   seed?: number;
   /** Stops between mini-batches; the promise rejects with an error whose cause is the reason. */
@@ -63,7 +71,10 @@ export interface ImageLIMEOptions {
 
 /** What {@link imageLIME} returns (MATLAB's `[scoreMap, featureMap, featureImportance]`). */
 export interface ImageLIMEResult {
-  /** float32 `[h, w]`: each pixel carries its feature's importance. */
+  /**
+   * float32 `[h, w]`: each pixel carries its feature's importance (`[rows, cols]` of grid cells with
+   * `outputUpsampling: 'none'`).
+   */
   scoreMap: tf.Tensor2D;
   /** int32 `[h, w]`: each pixel's 0-based feature. */
   featureMap: tf.Tensor2D;
@@ -76,7 +87,10 @@ export interface ImageLIMEResult {
  * `channelIdx`).
  */
 export interface ImageLIMEClassesResult {
-  /** float32 `[h, w, k]`: map i for class i (MATLAB's `scoreMap(:,:,i)`). */
+  /**
+   * float32 `[h, w, k]` (`[rows, cols, k]` with `outputUpsampling: 'none'`): map i for class i (MATLAB's
+   * `scoreMap(:,:,i)`).
+   */
   scoreMap: tf.Tensor3D;
   /** int32 `[h, w]`: each pixel's 0-based feature, shared by the classes. */
   featureMap: tf.Tensor2D;
@@ -185,6 +199,7 @@ export async function imageLIME(
       'model',
       'kernelWidth',
       'miniBatchSize',
+      'outputUpsampling',
       'seed',
       'signal',
       'onProgress',
@@ -203,6 +218,19 @@ export async function imageLIME(
         ? 'superpixels'
         : assertOneOf(FN, 'options.segmentation', opts.segmentation, ['superpixels', 'grid']);
     const model = opts.model === undefined ? 'tree' : assertOneOf(FN, 'options.model', opts.model, ['tree', 'linear']);
+    const upsampling =
+      opts.outputUpsampling === undefined
+        ? 'nearest'
+        : assertOneOf(FN, 'options.outputUpsampling', opts.outputUpsampling, ['nearest', 'bicubic', 'none']);
+    if (upsampling !== 'nearest' && segmentation === 'superpixels') {
+      throw rangeError(
+        FN,
+        'options.outputUpsampling',
+        "'nearest' with superpixels (each already covers its own pixels; 'bicubic' and 'none' resize a grid's " +
+          "cells: use segmentation: 'grid')",
+        upsampling,
+      );
+    }
     const kernelWidth =
       opts.kernelWidth === undefined ? 0.25 : assertFinite(FN, 'options.kernelWidth', opts.kernelWidth);
     if (!(kernelWidth > 0)) throw rangeError(FN, 'options.kernelWidth', 'a positive number', kernelWidth);
@@ -294,6 +322,21 @@ export async function imageLIME(
     }
     await stepDone(FN, progress, 1, signal);
     const featureMap = tf.tensor2d(seg.labels, [H, W], 'int32');
+    if (upsampling !== 'nearest') {
+      // The grid's cells, feature r * cols + c at (r, c): as they are, or resized to the image (bicubic).
+      const [rows, cols] = seg.grid as [number, number];
+      const cells = tf.tidy(() => {
+        const table = tf.tensor2d(
+          Float32Array.from({ length: rows * cols * k }, (_, i) => importances[i % k][Math.floor(i / k)]),
+          [rows * cols, k],
+        );
+        const map = tf.reshape(table, several ? [rows, cols, k] : [rows, cols]);
+        return upsampling === 'none' ? map : imresize(map, [H, W], { method: 'bicubic' });
+      });
+      return several
+        ? { scoreMap: cells as tf.Tensor3D, featureMap, featureImportance: importances }
+        : { scoreMap: cells as tf.Tensor2D, featureMap, featureImportance: importances[0] };
+    }
     if (!several) {
       const importance = importances[0];
       const scoreMap = tf.tensor2d(

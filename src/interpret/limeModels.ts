@@ -17,10 +17,14 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** A segmentation: one 0-based feature label per pixel (row-major), and the number of features. */
+/**
+ * A segmentation: one 0-based feature label per pixel (row-major), and the number of features; for a grid, its
+ * `[rows, cols]` (feature `r * cols + c` is cell (r, c)).
+ */
 export interface Segmentation {
   labels: Int32Array;
   count: number;
+  grid?: [number, number];
 }
 
 /** About `n` rectangular cells: `rows × cols` with `rows / cols` close to the image's aspect ratio. */
@@ -32,7 +36,7 @@ export function gridSegmentation(h: number, w: number, n: number): Segmentation 
     const r = Math.min(rows - 1, Math.floor((y * rows) / h));
     for (let x = 0; x < w; x++) labels[y * w + x] = r * cols + Math.min(cols - 1, Math.floor((x * cols) / w));
   }
-  return { labels, count: rows * cols };
+  return { labels, count: rows * cols, grid: [rows, cols] };
 }
 
 /**

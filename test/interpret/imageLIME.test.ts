@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeGraphModel } from '../../scripts/model/graphWriter.js';
+import { imresize } from '../../src/image/imresize.js';
 import { imageLIME } from '../../src/interpret/imageLIME.js';
 import { setLimits } from '../../src/internal/limits.js';
 import {
@@ -121,6 +122,35 @@ describe('imageLIME', () => {
     expect(sm[11][11]).toEqual([other.featureImportance[8], region.featureImportance[8]]);
     expect(await both.featureMap.array()).toEqual(await region.featureMap.array());
     tf.dispose([both.scoreMap, both.featureMap, region.scoreMap, region.featureMap, other.scoreMap, other.featureMap]);
+  });
+
+  it("upsamples a grid's map as MATLAB's OutputUpsampling says: nearest, bicubic, or none (one value per cell)", async () => {
+    const opts = { segmentation: 'grid' as const, numFeatures: 9, numSamples: 200, seed: 1 };
+    const nearest = await imageLIME(net, img, 'region', opts);
+    const none = await expectNoLeak(() => imageLIME(net, img, 'region', { ...opts, outputUpsampling: 'none' }), 2);
+    expect(none.scoreMap.shape).toEqual([3, 3]);
+    expect(Array.from(none.featureImportance)).toEqual(Array.from(nearest.featureImportance));
+    // Cell (r, c) is feature 3r + c, as the feature map numbers them.
+    expect(Array.from(await none.scoreMap.data())).toEqual(Array.from(nearest.featureImportance));
+    const bicubic = await imageLIME(net, img, 'region', { ...opts, outputUpsampling: 'bicubic' });
+    expect(bicubic.scoreMap.shape).toEqual([12, 12]);
+    const resized = imresize(none.scoreMap, [12, 12]);
+    expect(Array.from(await bicubic.scoreMap.data())).toEqual(Array.from(await resized.data()));
+    // Smooth: the bicubic map takes values between cells where the nearest one steps.
+    const distinct = async (t: tf.Tensor) => new Set(Array.from(await t.data())).size;
+    expect(await distinct(bicubic.scoreMap)).toBeGreaterThan(await distinct(nearest.scoreMap));
+    const both = await imageLIME(net, img, ['region', 'other'], { ...opts, outputUpsampling: 'none' });
+    expect(both.scoreMap.shape).toEqual([3, 3, 2]);
+    const firstMap = tf.gather(both.scoreMap, [0], 2);
+    expect(Array.from(await firstMap.data())).toEqual(Array.from(nearest.featureImportance));
+    tf.dispose([nearest.scoreMap, nearest.featureMap, none.scoreMap, none.featureMap, bicubic.scoreMap]);
+    tf.dispose([bicubic.featureMap, resized, both.scoreMap, both.featureMap, firstMap]);
+    await expectThrowsNoLeak(
+      () => imageLIME(net, img, 'region', { numFeatures: 9, numSamples: 20, outputUpsampling: 'bicubic' }),
+      RangeError,
+      "imageLIME: expected 'options.outputUpsampling' to be 'nearest' with superpixels (each already covers its own " +
+        "pixels; 'bicubic' and 'none' resize a grid's cells: use segmentation: 'grid'), got \"bicubic\" (string)",
+    );
   });
 
   it('repeats for a seed, differs for another, and reports progress per mini-batch', async () => {
