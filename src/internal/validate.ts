@@ -203,6 +203,9 @@ const MATLAB_ONLY_OPTIONS: Readonly<Record<string, string>> = {
     "(or 'wasm', 'cpu'; see docs/backends.md)",
   acceleration: "MATLAB's Acceleration has no counterpart: TF.js compiles and caches its kernels by itself",
   verbose: "MATLAB's Verbose prints progress; a long function here reports it to options.onProgress, where it has one",
+  minibatchsize:
+    "MATLAB's MiniBatchSize is taken where many images run: predict and activations (a batch), occlusionSensitivity " +
+    'and imageLIME (their masked images)',
 };
 
 /**

@@ -13,6 +13,7 @@ import { imageLIME } from '../../src/interpret/imageLIME.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
 import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
+import { classify } from '../../src/net/classify.js';
 import { predict } from '../../src/net/predict.js';
 import { scores2label } from '../../src/net/scores2label.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
@@ -332,6 +333,14 @@ describe("MATLAB's name-value pairs", () => {
         () => occlusionSensitivity(tiny.net, img, 0, { acceleration: 'auto' } as never),
         RangeError,
         /^occlusionSensitivity: unknown option 'acceleration'; MATLAB's Acceleration has no counterpart: TF\.js compiles and caches its kernels by itself; known options are/,
+      );
+      // classify takes one image; a batch goes to predict, which takes MiniBatchSize.
+      await expectThrowsNoLeak(
+        () => classify(tiny.net, img, 1, { miniBatchSize: 32 } as never),
+        RangeError,
+        "classify: unknown option 'miniBatchSize'; MATLAB's MiniBatchSize is taken where many images run: predict " +
+          'and activations (a batch), occlusionSensitivity and imageLIME (their masked images); known options are ' +
+          "'resize', 'softmax'",
       );
       await expectThrowsNoLeak(
         () => deepDreamImage(tiny.net, 'conv_a', 0, { Verbose: false } as never),
