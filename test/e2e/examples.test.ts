@@ -60,6 +60,16 @@ const png = (file: string): PngImage => readPng(path.join(OUT, file));
 const step = (n: number) => summary.steps.find((s) => s.step === n)!;
 const face = () => readPng(path.join(ROOT, 'examples', 'images', 'face.png'));
 const faceClosed = () => readPng(path.join(ROOT, 'examples', 'images', 'face-eye-closed.png'));
+/**
+ * How red a map's overlay is at a 20×20 cell (r0, c0) of the panel right of the image (jet: red where the map is
+ * high, blue where low): the mean of red minus blue.
+ */
+function redness(fig: PngImage, r0: number, c0: number): number {
+  const cell = crop(fig, r0, 227 + c0, 20, 20);
+  let sum = 0;
+  for (let i = 0; i < cell.length; i += 3) sum += cell[i] - cell[i + 2];
+  return sum / (cell.length / 3);
+}
 
 beforeAll(async () => {
   ensureBuilt();
@@ -292,13 +302,7 @@ describe('interpretability examples', () => {
     const fig = readPng(path.join(out, 'occlusion-face.png'));
     expect([fig.height, fig.width]).toEqual([227, 454]);
     // Left: the image as it is. Right: the overlay, redder on the hair (top of the head) than on the face.
-    const red = (r0: number, c0: number) => {
-      const cell = crop(fig, r0, 227 + c0, 20, 20);
-      let sum = 0;
-      for (let i = 0; i < cell.length; i += 3) sum += cell[i] - cell[i + 2];
-      return sum / (cell.length / 3);
-    };
-    expect(red(20, 100)).toBeGreaterThan(red(100, 100) + 50);
+    expect(redness(fig, 20, 100)).toBeGreaterThan(redness(fig, 100, 100) + 50);
   });
 });
 
@@ -316,13 +320,7 @@ describe('interpretability examples: several classes', () => {
     // The image, then a map per class over it: the wig's on the hair (redder than on the face), and each class's
     // map its own (the panels differ).
     expect(maxPixelDiff(crop(fig, 0, 0, 227, 227), face().pixels)).toBe(0);
-    const red = (r0: number, c0: number) => {
-      const cell = crop(fig, r0, 227 + c0, 20, 20);
-      let sum = 0;
-      for (let i = 0; i < cell.length; i += 3) sum += cell[i] - cell[i + 2];
-      return sum / (cell.length / 3);
-    };
-    expect(red(20, 100)).toBeGreaterThan(red(100, 100) + 50);
+    expect(redness(fig, 20, 100)).toBeGreaterThan(redness(fig, 100, 100) + 50);
     const panel = (p: number) => crop(fig, 0, 227 * p, 227, 227);
     const meanDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
     expect(meanDiff(panel(1), panel(2))).toBeGreaterThan(10);
@@ -340,13 +338,7 @@ describe('interpretability examples: Grad-CAM', () => {
       /wig \(0\.26\d\): Grad-CAM at relu_conv10 for prob in \d+ ms -> .*gradcam-face\.png 227×454×3/,
     );
     const fig = readPng(path.join(out, 'gradcam-face.png'));
-    const red = (r0: number, c0: number) => {
-      const cell = crop(fig, r0, 227 + c0, 20, 20);
-      let sum = 0;
-      for (let i = 0; i < cell.length; i += 3) sum += cell[i] - cell[i + 2];
-      return sum / (cell.length / 3);
-    };
-    expect(red(25, 140)).toBeGreaterThan(red(110, 100) + 50);
+    expect(redness(fig, 25, 140)).toBeGreaterThan(redness(fig, 110, 100) + 50);
   });
 });
 
