@@ -238,3 +238,22 @@ export function listArg(fn: string, arg: string, value: unknown): unknown {
   }
   return withoutHoles(value);
 }
+
+/**
+ * An argument that is one value or a non-empty array of them (layers, classes, channels): each is checked by `each`,
+ * named `arg` alone or `arg[i]` in an array, after the array passed {@link listArg}. `list` says which it was, so
+ * that one value keeps its result's shape.
+ * @throws {RangeError} for an empty array (`what` says what was expected), or what `each` throws.
+ */
+export function oneOrList<T>(
+  fn: string,
+  arg: string,
+  value: unknown,
+  what: string,
+  each: (v: unknown, name: string) => T,
+): { items: T[]; list: boolean } {
+  if (!Array.isArray(value)) return { items: [each(value, arg)], list: false };
+  const list = listArg(fn, arg, value) as unknown[];
+  if (list.length === 0) throw rangeError(fn, arg, what, value);
+  return { items: list.map((v, i) => each(v, `${arg}[${i}]`)), list: true };
+}

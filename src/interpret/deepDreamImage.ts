@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { imresize } from '../image/imresize.js';
 import { checkLongRunOptions, guardCallback, stepDone, throwIfAborted } from '../internal/abortable.js';
-import { assertElements, formatCount, listArg } from '../internal/limits.js';
+import { assertElements, formatCount, oneOrList } from '../internal/limits.js';
 import {
   assertFinite,
   assertInteger,
@@ -13,7 +13,6 @@ import {
   assertTensor,
   finiteAsFloat32,
   rangeError,
-  typeError,
 } from '../internal/validate.js';
 import { inputGradient, segment } from '../net/differentiable.js';
 import { type LayerRef, resolveLayer, resolveTarget } from '../net/graph.js';
@@ -141,13 +140,13 @@ export async function deepDreamImage(
   // [] after a reduction) is one channel.
   const shape = layerShapes(network.layers, [H, W, C]).get(name)!;
   const depth = shape.length > 0 ? shape[shape.length - 1] : 1;
-  const list = typeof channels === 'number' ? [channels] : listArg(FN, 'channels', channels);
-  if (!Array.isArray(list) || list.length === 0) {
-    throw typeError(FN, 'channels', 'a 0-based channel index or a non-empty array of them', channels);
-  }
-  for (const [i, ch] of list.entries()) {
-    assertInteger(FN, typeof channels === 'number' ? 'channels' : `channels[${i}]`, ch, 0, depth - 1);
-  }
+  const { items: list } = oneOrList(
+    FN,
+    'channels',
+    channels,
+    'a 0-based channel index or a non-empty array of them',
+    (ch, name) => assertInteger(FN, name, ch, 0, depth - 1),
+  );
   const opts = assertOptions<DeepDreamImageOptions>(FN, options, [
     'numIterations',
     'pyramidLevels',

@@ -2,7 +2,7 @@
  * A class given as a 0-based index or a label, as every method that explains a class takes it. Not exported from the
  * package.
  */
-import { listArg } from '../internal/limits.js';
+import { oneOrList } from '../internal/limits.js';
 import { describeValue, rangeError, typeError } from '../internal/validate.js';
 import { closestNames, listQuoted } from './closestNames.js';
 import type { Network } from './types.js';
@@ -91,10 +91,7 @@ export function resolveClasses(
   classOrLabels: unknown,
   arg = 'classOrLabel',
 ): { classes: number[]; several: boolean } {
-  if (!Array.isArray(classOrLabels)) return { classes: [resolveClass(fn, net, classOrLabels, arg)], several: false };
-  const list = listArg(fn, arg, classOrLabels) as unknown[];
-  if (list.length === 0) {
-    throw rangeError(fn, arg, 'a class (index or name) or a non-empty array of classes', classOrLabels);
-  }
-  return { classes: list.map((c, i) => resolveClass(fn, net, c, `${arg}[${i}]`)), several: true };
+  const what = 'a class (index or name) or a non-empty array of classes';
+  const { items, list } = oneOrList(fn, arg, classOrLabels, what, (c, name) => resolveClass(fn, net, c, name));
+  return { classes: items, several: list };
 }

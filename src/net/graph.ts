@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { imresize } from '../image/imresize.js';
-import { assertElements, elementLimit, listArg } from '../internal/limits.js';
+import { assertElements, elementLimit, oneOrList } from '../internal/limits.js';
 import { assertTensor, describeValue, isTensor, rangeError, typeError, wrapError } from '../internal/validate.js';
 import { IMAGE_FORMS, readImageInput } from '../io/imageInput.js';
 import { closestNames, listQuoted } from './closestNames.js';
@@ -298,12 +298,9 @@ export function resolveLayers(
   layer: unknown,
   arg = 'layer',
 ): { names: string[]; list: boolean } {
-  const list = Array.isArray(layer);
-  const refs = list ? (listArg(fn, arg, layer) as unknown[]) : [layer];
-  if (list && refs.length === 0) {
-    throw rangeError(fn, arg, 'a layer name, a layer index or a non-empty array of them', layer);
-  }
-  return { names: refs.map((r, i) => resolveLayer(fn, t, r, list ? `${arg}[${i}]` : arg, true)), list };
+  const what = 'a layer name, a layer index or a non-empty array of them';
+  const { items, list } = oneOrList(fn, arg, layer, what, (r, name) => resolveLayer(fn, t, r, name, true));
+  return { names: items, list };
 }
 
 const IMG_WHAT = 'an image [h, w], [h, w, 1] or [h, w, 3], or a batch [n, h, w, 1|3], of dtype int32 or float32';

@@ -179,6 +179,17 @@ describe('deepDreamImage', () => {
       RangeError,
       "deepDreamImage: expected 'channels' to be an integer in [0, 4], got 5 (number)",
     );
+    // An empty list is a bad value, as for layers and classes: a RangeError.
+    await expectThrowsNoLeak(
+      () => deepDreamImage(tiny.net, 'conv_b', []),
+      RangeError,
+      "deepDreamImage: expected 'channels' to be a 0-based channel index or a non-empty array of them, got [] (array of length 0)",
+    );
+    await expectThrowsNoLeak(
+      () => deepDreamImage(tiny.net, 'conv_b', [0, 7]),
+      RangeError,
+      "deepDreamImage: expected 'channels[1]' to be an integer in [0, 4], got 7 (number)",
+    );
     await expectThrowsNoLeak(
       () => deepDreamImage(tiny.net, 'conv_b', [0], { pyramidScale: 1 }),
       RangeError,
