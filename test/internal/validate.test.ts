@@ -109,19 +109,25 @@ describe('describeValue', () => {
   });
 });
 
+/** What the array-argument tests call functions with: a network of each kind, an image for it, and a small tensor. */
+async function arrayArgumentFixtures() {
+  const tiny = await loadTinyNetwork();
+  const model = tfl.sequential({
+    layers: [tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3, name: 'c' })],
+  });
+  const img = tf.zeros([9, 11, 3]);
+  const x = tf.tensor2d([
+    [0, 1],
+    [2, 3],
+  ]);
+  return { tiny, model, img, x };
+}
+
 describe('sparse arrays: a hole is checked as the undefined it reads as', () => {
   // `every`, `some`, `forEach` and `map` skip the holes of `[, 1]`; before, these reached TF.js as undefined and gave
   // NaN maps, all-zero occlusion maps, undefined class names, or a TypeError deep inside a layer.
   it('every array argument and option refuses a hole by its position, leaving nothing allocated', async () => {
-    const tiny = await loadTinyNetwork();
-    const model = tfl.sequential({
-      layers: [tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3, name: 'c' })],
-    });
-    const img = tf.zeros([9, 11, 3]);
-    const x = tf.tensor2d([
-      [0, 1],
-      [2, 3],
-    ]);
+    const { tiny, model, img, x } = await arrayArgumentFixtures();
     const net = tiny.net;
     // An array whose first element is a hole, then `rest`.
     // biome-ignore lint/suspicious/noSparseArray: the hole is what is tested
@@ -221,15 +227,7 @@ describe('huge sparse arrays are refused before any entry is read', () => {
   // "Invalid array length", and reading it entry by entry (`every`, for an image given as an array) over a minute.
   // Every array argument now goes through listArg, which refuses more than limits.maxListLength entries.
   it('every array argument and option says what its limit is, leaving nothing allocated', async () => {
-    const tiny = await loadTinyNetwork();
-    const model = tfl.sequential({
-      layers: [tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3, name: 'c' })],
-    });
-    const img = tf.zeros([9, 11, 3]);
-    const x = tf.tensor2d([
-      [0, 1],
-      [2, 3],
-    ]);
+    const { tiny, model, img, x } = await arrayArgumentFixtures();
     const scores = tf.zeros([1, 5]);
     const net = tiny.net;
     const huge = () => new Array(2 ** 32 - 1) as never;
