@@ -291,12 +291,11 @@ export async function imageLIME(
     // A fit to non-finite scores gives every feature an importance of 0 or NaN, as if none mattered.
     const badAt = scores.findIndex((v) => !Number.isFinite(v));
     if (badAt >= 0) {
-      const column = scoreColumn(scores, k, badAt % k);
+      const bad = countNonFinite(scores, k, badAt % k);
       throw await nonFiniteOutputError(
         FN,
         network,
-        `the network's score of class ${classes[badAt % k]} is not finite for ${countNonFinite(column)} of the ` +
-          `${numSamples} samples`,
+        `the network's score of class ${classes[badAt % k]} is not finite for ${bad} of the ${numSamples} samples`,
       );
     }
     // The surrogate, weighted by closeness to the image.

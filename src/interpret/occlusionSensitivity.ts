@@ -25,7 +25,12 @@ import {
   miniBatchFor,
   resolveTarget,
 } from '../net/graph.js';
-import { assertFiniteAsync, assertNoNaNLearnablesAsync, nonFiniteOutputError } from '../net/nonFinite.js';
+import {
+  assertFiniteAsync,
+  assertNoNaNLearnablesAsync,
+  countNonFinite,
+  nonFiniteOutputError,
+} from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 
 /** Options of {@link occlusionSensitivity}, MATLAB's name-value arguments in camelCase. */
@@ -279,11 +284,7 @@ export async function occlusionSensitivity(
     if (badAt >= 0) {
       const cls = classes[badAt % k];
       let where = 'the image';
-      if (baseBad < 0) {
-        let bad = 0;
-        for (let p = 0; p < positions; p++) if (!Number.isFinite(scores[p * k + (badAt % k)])) bad++;
-        where = `${bad} of the ${positions} masked images`;
-      }
+      if (baseBad < 0) where = `${countNonFinite(scores, k, badAt % k)} of the ${positions} masked images`;
       const what = `the network's score of class ${cls} is not finite for ${where}`;
       throw await nonFiniteOutputError(FN, network, what, baseBad >= 0 ? imageRun(FN, t, x) : undefined);
     }

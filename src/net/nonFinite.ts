@@ -337,9 +337,12 @@ export async function assertNoNaNLearnablesAsync(
   assertNoNaNLearnables(fn, net, 'answer', needs);
 }
 
-/** How many of `values` are NaN or ±Infinity. */
-export function countNonFinite(values: ArrayLike<number>): number {
+/**
+ * How many of `values` are NaN or ±Infinity; with `stride` and `offset`, of one column of a row-major table of `stride`
+ * columns (column `offset`).
+ */
+export function countNonFinite(values: ArrayLike<number>, stride = 1, offset = 0): number {
   let n = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) n++;
+  for (let i = offset; i < values.length; i += stride) if (!Number.isFinite(values[i])) n++;
   return n;
 }
