@@ -648,7 +648,9 @@ async function explain(opts: ExplainOptions): Promise<void> {
     try {
       await lib.imwrite(figure, opts.out);
       const what =
-        k === 1 ? `the ${opts.explain} map over it` : `the ${opts.explain} maps of ${k} classes over it, in that order`;
+        k === 1
+          ? `the ${opts.explain} map over it`
+          : `the ${opts.explain} maps of ${k} ${chosen === null ? 'classes' : 'channels'} over it, in that order`;
       say(
         `wrote ${opts.out}: ${figure.shape.join('×')} (the image, and ${what}, in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
       );

@@ -430,6 +430,7 @@ describe('cnn-activations --model (your own model)', () => {
     expect(two.stdout).toContain(
       "explaining channels 0, 2 of 'Identity' (1×17×3), summed over the output, with gradcam",
     );
+    expect(two.stdout).toMatch(/\(the image, and the gradcam maps of 2 channels over it, in that order, in [\d.]+ s\)/);
     expect(readPng(out)).toMatchObject({ width: 576, height: 192 });
   });
 
