@@ -42,3 +42,14 @@ export function listQuoted(names: readonly string[]): string {
   const q = names.map((n) => `'${n}'`);
   return q.length <= 1 ? q.join('') : `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}`;
 }
+
+/**
+ * Names for a message: a model file may declare any number of inputs or outputs, so a dozen at most and how many
+ * more; quoted (`'a', 'b' or 'c'`) or plain (`a, b, c`).
+ */
+export function someNames(names: readonly string[], quoted: boolean): string {
+  const q = (n: string) => (quoted ? `'${n}'` : n);
+  if (names.length > 12)
+    return `${names.slice(0, 12).map(q).join(', ')} ${quoted ? 'or' : 'and'} ${names.length - 12} more`;
+  return quoted ? listQuoted(names) : names.join(', ');
+}

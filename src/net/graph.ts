@@ -12,7 +12,7 @@ import { imresize } from '../image/imresize.js';
 import { assertElements, elementLimit, oneOrList } from '../internal/limits.js';
 import { assertTensor, describeValue, isTensor, rangeError, typeError, wrapError } from '../internal/validate.js';
 import { IMAGE_FORMS, readImageInput } from '../io/imageInput.js';
-import { closestNames, listQuoted } from './closestNames.js';
+import { closestNames, listQuoted, someNames } from './closestNames.js';
 import { layerShapes, sameSize, sizeProblem } from './layerShapes.js';
 import {
   assertNetwork,
@@ -27,7 +27,7 @@ import {
 import { outputCount, outputRef, plannedRun } from './graphPlan.js';
 import { type ImageRun, poisonPerImage } from './nonFinite.js';
 import { ensureWasmKernels } from './wasmKernels.js';
-import { declaredInputShape, graphDefNodes, graphNodeNames } from './tfjsInternals.js';
+import { declaredInputShape, graphDefNodes, graphNodeNames, openInputs } from './tfjsInternals.js';
 import { METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
 import type { LayerInfo, Network } from './types.js';
 
@@ -108,13 +108,18 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
   }
   if (!isNetwork(net) && acceptGraphModel && isGraphModel(net)) {
     if (isModelDisposed(net)) throw new TypeError(`${fn}: the model 'net' has been disposed`);
-    const inputs = net.inputs;
+    // An input given a value by toNetwork's constantInputs is the model's own from then on.
+    const inputs = openInputs(net);
     if (inputs.length !== 1) {
       throw new TypeError(
-        `${fn}: expected 'net' to have a single input, got a model with ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`,
+        `${fn}: expected 'net' to have a single input, got a model with ${inputs.length} inputs ` +
+          `(${someNames(
+            inputs.map((i) => i.name),
+            false,
+          )}); make it a Network with toNetwork(model, { constantInputs: … }), which gives the others a value`,
       );
     }
-    const shape = declaredInputShape(net);
+    const shape = declaredInputShape(net, inputs[0].name);
     if (shape && shape.length !== 4) {
       throw new TypeError(
         `${fn}: expected the model's input '${inputs[0].name}' to be rank 4 [n, h, w, c], it is rank ${shape.length}`,

@@ -18,7 +18,13 @@ import {
 import { describeConvolution, describePooling, samePadding2d } from './layerGeometry.js';
 import { isModelDisposed, modelWeights, type NetworkEngine, type PartialLayer } from './network.js';
 import { applyNormalization } from './normalization.js';
-import { declaredInputShape, type GraphDefAttr, type GraphDefNode, inputNodeName } from './tfjsInternals.js';
+import {
+  declaredInputShape,
+  type GraphDefAttr,
+  type GraphDefNode,
+  inputNodeName,
+  openInputs,
+} from './tfjsInternals.js';
 import type { InputNormalization, LayerType } from './types.js';
 
 /** Ops that are not layers: constants (weights) and graph plumbing. */
@@ -633,7 +639,8 @@ function graphModelEngine(
   };
   // A graph exported for one image at a time (MoveNet's placeholder is [1, h, w, 3]) may reshape with that 1 built
   // in, so its batch is not relaxed: a batch runs through it image by image, each result the graph's own.
-  const oneAtATime = declaredInputShape(model)?.[0] === 1;
+  const imageInput = openInputs(model)[0]?.name;
+  const oneAtATime = imageInput !== undefined && declaredInputShape(model, imageInput)?.[0] === 1;
   // Each image's outputs joined along their batch axis; an output that has none (the graph squeezed or unstacked the
   // batch of 1 away: no leading 1, as one image's result is read) gets one, so that image i stays result i.
   const byImage = (n: number, runOne: (i: number) => tf.Tensor[], free: boolean): tf.Tensor[] => {

@@ -603,7 +603,8 @@ function compile(
   const steps: Step[] = [];
   for (const node of order) {
     if (node.op === 'Placeholder') {
-      if (node.name !== inputName) throw new Unsupported('another input');
+      // Another input is read as a constant where toNetwork's constantInputs gave it a value.
+      if (node.name !== inputName && !constant(node.name)) throw new Unsupported('another input');
       continue;
     }
     if (node.op === 'Const') {

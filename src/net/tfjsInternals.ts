@@ -129,7 +129,10 @@ export function relaxInputShape(model: GraphModel, inputName: string): boolean {
   const param = graph?.nodes?.[inputName.split(':')[0]]?.attrParams?.shape;
   if (!param || !Array.isArray(param.value)) return false;
   if (param.value.length === 4) {
-    if (!declaredShapes.has(model)) declaredShapes.set(model, [...param.value]);
+    const name = inputName.split(':')[0];
+    if (!declaredShapes.get(model)?.has(name)) {
+      declaredShapes.set(model, new Map([...(declaredShapes.get(model) ?? []), [name, [...param.value]]]));
+    }
     param.value = [param.value[0], -1, -1, param.value[3]];
   }
   return true;
@@ -177,14 +180,72 @@ export function rerouteGraphOp(
 }
 
 /** The input shape each relaxed model declared before {@link relaxInputShape} changed it. */
-const declaredShapes = new WeakMap<GraphModel, number[]>();
+const declaredShapes = new WeakMap<GraphModel, ReadonlyMap<string, number[]>>();
 
 /**
- * The shape a graph model's (only) input declares, as exported: the one from before {@link relaxInputShape}, so that a
- * second `toNetwork` of the same model, or the model run bare, still sees its fixed size.
+ * The shape a graph model's input `name` (a node name) declares, as exported: the one from before
+ * {@link relaxInputShape}, so that a second `toNetwork` of the same model, or the model run bare, still sees its fixed
+ * size.
  */
-export function declaredInputShape(model: GraphModel): number[] | undefined {
-  return declaredShapes.get(model) ?? model.inputs[0]?.shape;
+export function declaredInputShape(model: GraphModel, name: string): number[] | undefined {
+  return declaredShapes.get(model)?.get(name) ?? model.inputs.find((i) => i.name.replace(/:0$/, '') === name)?.shape;
+}
+
+/**
+ * The executor of a graph model: its `weightMap` holds a node's value that TF.js reads before running the node (and
+ * then skips it), `graph.weights` the nodes it orders as given, and `compiledMap` its orders, cached by inputs and
+ * outputs.
+ */
+type Executor = {
+  weightMap?: Record<string, tf.Tensor[]>;
+  graph?: { weights?: unknown[]; nodes?: Record<string, unknown> };
+  compiledMap?: unknown;
+};
+const executorOf = (model: GraphModel) => (model as unknown as { executor?: Executor }).executor;
+
+/** The value an earlier {@link feedConstants} gave input `name` of `model`, or undefined. */
+export function constantInputOf(model: GraphModel, name: string): tf.Tensor | undefined {
+  const isInput = model.inputs.some((i) => i.name.replace(/:0$/, '') === name);
+  return isInput ? executorOf(model)?.weightMap?.[name]?.[0] : undefined;
+}
+
+/**
+ * The model's inputs that no {@link feedConstants} gave a value: those a caller must feed (TF.js lists an input as
+ * `'x:0'` or `'x'`; these are node names).
+ */
+export function openInputs(model: GraphModel): { name: string; dtype: string | undefined; shape?: number[] }[] {
+  return model.inputs
+    .map((i) => ({ name: i.name.replace(/:0$/, ''), dtype: i.dtype as string | undefined, shape: i.shape }))
+    .filter((i) => !constantInputOf(model, i.name));
+}
+
+/**
+ * Makes each of `values` the value of the model input it is keyed by, as TF.js holds a weight: in the private
+ * `GraphModel.executor.weightMap`, which `model.dispose()` disposes, set through the executor's setter, which records
+ * the tensors as weights so that a run never frees them; and each input's node among `executor.graph.weights`, which
+ * TF.js's ordering of a run takes as given (else it refuses the node as unreachable). Returns what takes them back out
+ * (and disposes them).
+ */
+export function feedConstants(model: GraphModel, values: ReadonlyMap<string, tf.Tensor>): () => void {
+  const executor = executorOf(model);
+  const graph = executor?.graph;
+  const nodes = [...values.keys()].map((name) => graph?.nodes?.[name]);
+  if (!executor?.weightMap || !Array.isArray(graph?.weights) || nodes.some((n) => n === undefined)) {
+    tf.dispose([...values.values()]);
+    throw new Error("cannot feed the model's inputs: its executor's weight map or graph is missing");
+  }
+  if (values.size === 0) return () => {};
+  executor.weightMap = { ...executor.weightMap, ...Object.fromEntries([...values].map(([name, t]) => [name, [t]])) };
+  graph.weights.push(...nodes);
+  return () => {
+    const map = { ...executor.weightMap };
+    for (const [name, t] of values) if (map[name]?.[0] === t) delete map[name];
+    executor.weightMap = map;
+    graph.weights = graph.weights?.filter((n) => !nodes.includes(n));
+    // Orders made while the inputs were given would skip them.
+    if (executor.compiledMap instanceof Map) executor.compiledMap.clear();
+    tf.dispose([...values.values()]);
+  };
 }
 
 /** A weight's shape that disagrees with the variable a Keras layer made for it. */

@@ -8,7 +8,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { assertInteger, assertOptions, describeValue, rangeError, typeError } from '../internal/validate.js';
 import { BACKEND_NAMES } from '../backend/backendNames.js';
 import { assertElements, listArg } from '../internal/limits.js';
-import { closestNames, listQuoted } from './closestNames.js';
+import { closestNames, listQuoted, someNames } from './closestNames.js';
 import { isGraphModel, isLayersModel } from './graph.js';
 import { dynamicOpAt, graphNetworkParts, graphProblem, layerNode } from './graphNetwork.js';
 import { outputCount, outputRef } from './graphPlan.js';
@@ -17,6 +17,7 @@ import { kerasNetworkParts, kerasProblem, kerasScalingLayer } from './kerasNetwo
 import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine, type PartialLayer } from './network.js';
 import { checkNormalization, type NormalizationOption } from './normalization.js';
+import { checkConstantInputsOption, feedGraphInputs, graphInputs } from './constantInputs.js';
 import {
   declaredInputShape,
   type GraphDefNode,
@@ -78,6 +79,15 @@ export interface ToNetworkOptions {
    * @default the model's input
    */
   input?: string;
+  /**
+   * For a converted graph with inputs beside the image (TensorFlow 1's `keep_prob` or `is_training`): a value for each
+   * of them, by input name, that every pass feeds: `{ keep_prob: 1, is_training: false }`. A number or boolean fills
+   * the input's declared shape; a `tf.Tensor` (copied) is the value, of the input's dtype and shape. The input left
+   * without a value takes the image. An input with a batch axis (`[-1, …]`) cannot take one. The model holds the
+   * values: another network made from the same model uses them too, and refuses others.
+   * @default none (the model must have one input)
+   */
+  constantInputs?: Readonly<Record<string, number | boolean | tf.Tensor>>;
 }
 
 const OPTION_KEYS = [
@@ -91,6 +101,7 @@ const OPTION_KEYS = [
   'name',
   'output',
   'input',
+  'constantInputs',
 ] as const;
 
 /** What a model file or loaded model may declare of itself under `userDefinedMetadata.cnnActivations`. */
@@ -119,6 +130,7 @@ export function checkToNetworkOptions(fn: string, options: unknown, extra: reado
     }
     opts.classNames = names;
   }
+  if (opts.constantInputs !== undefined) opts.constantInputs = checkConstantInputsOption(fn, opts.constantInputs);
   if (opts.inputSize !== undefined) {
     const s = listArg(fn, 'options.inputSize', opts.inputSize);
     if (!Array.isArray(s)) throw typeError(fn, 'options.inputSize', 'an array [h, w] or [h, w, c]', s);
@@ -192,7 +204,14 @@ export async function makeNetwork(
   if (graph ? isModelDisposed(model) : layersModelDisposed(model as LayersModel)) {
     throw new TypeError(`${fn}: the model has been disposed; load it again`);
   }
-  if (inputs.length !== 1) {
+  if (!graph && opts.constantInputs !== undefined) {
+    throw new TypeError(
+      `${fn}: options.constantInputs gives values to the inputs of a converted graph (a tf.GraphModel); ` +
+        'a Keras model takes its image alone',
+    );
+  }
+  const graphIn = graph ? graphInputs(fn, model, opts.constantInputs) : undefined;
+  if (!graph && inputs.length !== 1) {
     throw new TypeError(
       `${fn}: expected a model with one image input, got ${inputs.length} inputs (${someNames(
         inputs.map((i) => i.name),
@@ -256,7 +275,7 @@ export async function makeNetwork(
     }
     feedAt = node.name;
   }
-  const shape = (graph ? declaredInputShape(model) : inputs[0].shape) as
+  const shape = (graphIn ? declaredInputShape(model as GraphModel, graphIn.image) : inputs[0].shape) as
     | readonly (number | null | undefined)[]
     | undefined;
   if (shape?.length !== 4) {
@@ -317,77 +336,85 @@ export async function makeNetwork(
   let layers: PartialLayer[];
   let engine: NetworkEngine;
   let inputName: string;
-  if (graph && nodes) {
-    inputName = feedAt ?? inputs[0].name.replace(/:\d+$/, '');
-    relaxInputShape(model, inputName);
-    fixGraphOps(model);
-    // With several outputs (or a node chosen, or the image fed at a node), the table keeps what the chosen one needs
-    // from the input on; with one, the whole graph.
-    const cut = outputs.length > 1 || inner !== undefined || feedAt !== undefined;
-    const parts = graphNetworkParts(model, nodes, inputName, cut ? outputName : undefined);
-    engine = parts.engine(normalization, fn);
-    let shapes: Map<string, number[]>;
-    try {
-      const sized = measure(fn, engine, parts.outputNames, inputSize);
-      shapes = sized.shapes;
-      engine = { ...engine, batchless: sized.batchless };
-    } catch (err) {
-      const dynamic = dynamicOpAt(nodes, inputName, outputName, err instanceof RangeError ? err.cause : err);
-      if (!dynamic) throw err;
-      const before = dynamic.convolutions;
-      throw new RangeError(
-        `${fn}: the model's graph runs a loop, a branch or an operation of data-dependent size on the way to ` +
-          `'${outputName}' (node '${dynamic.node}', TF.js's dynamic operation '${dynamic.op}', as a detector's ` +
-          'non-max suppression does), which TF.js runs only asynchronously; this library runs a graph layer by ' +
-          (before.length > 0
-            ? 'layer, so pass options.output naming a node before it, such as its last ' +
-              `convolution${before.length > 1 ? 's' : ''} ${listQuoted(before)}`
-            : dynamic.firstConvolutionReads !== null && dynamic.firstConvolutionReads !== inputName
-              ? "layer, and no convolution comes before that node; if it prepares the image (TensorFlow's object " +
-                `detection models resize it in a loop), pass options.input '${dynamic.firstConvolutionReads}', where ` +
-                'the first convolution reads it'
-              : 'layer, and no convolution comes before that node, so it cannot run this model'),
-        { cause: err },
-      );
-    }
-    layers = await parts.complete(shapes);
-  } else {
-    const keras = model as unknown as Parameters<typeof kerasNetworkParts>[0];
-    const problem = kerasProblem(keras);
-    if (problem) throw new RangeError(`${fn}: the model cannot run as Keras runs it: ${problem}`);
-    const parts = kerasNetworkParts(keras, output);
-    inputName = parts.inputName;
-    engine = parts.engine(normalization, fn);
-    layers = parts.layers;
-    // Keras's sizes are its layers' own rules, which tfjs-layers follows at any input size; a layer the table does not
-    // know ('Other', such as a custom one) may have a rule that is wrong where running it is right.
-    const untrusted = layers.some((l) => l.type === 'Other');
-    if (untrusted || layers.some((l) => l.outputSize.some((d) => d < 0)) || mh === null || mw === null) {
-      // Sizes from Keras's rules: a layer too large at this size is refused before anything is allocated (on wasm,
-      // an allocation past 4 GiB wraps around and the kernel writes out of bounds). The model runs to measure them
-      // only where a rule cannot tell or is not trusted: a pass holds every layer's output at once, seconds and
-      // gigabytes for an image-to-image model at a large size.
-      const predicted = parts.predictShapes(inputSize);
-      for (const [name, shape] of predicted) {
-        if (shape) assertElements(fn, 'options.inputSize', shape, `layer '${name}'`);
-      }
-      const told = [...predicted.values()].every((shape) => shape !== null);
-      layers = parts.complete(
-        told
-          ? predicted
-          : measure(
-              fn,
-              engine,
-              layers.map((l) => l.name),
-              inputSize,
-            ).shapes,
-      );
-    }
-  }
-
   const classNames =
     opts.classNames ?? (Array.isArray(declared.classNames) ? (declared.classNames as string[]) : undefined) ?? [];
-  checkClassCount(fn, classNames, layers[layers.length - 1]);
+  // Values fed to the graph's other inputs, taken back out of the model if the network cannot be made.
+  let unfeed = () => {};
+  try {
+    if (graph && nodes && graphIn) {
+      inputName = feedAt ?? graphIn.image;
+      relaxInputShape(model, inputName);
+      fixGraphOps(model);
+      unfeed = await feedGraphInputs(fn, model, graphIn);
+      // With several outputs (or a node chosen, or the image fed at a node), the table keeps what the chosen one needs
+      // from the input on; with one, the whole graph.
+      const cut = outputs.length > 1 || inner !== undefined || feedAt !== undefined;
+      const parts = graphNetworkParts(model, nodes, inputName, cut ? outputName : undefined);
+      engine = parts.engine(normalization, fn);
+      let shapes: Map<string, number[]>;
+      try {
+        const sized = measure(fn, engine, parts.outputNames, inputSize);
+        shapes = sized.shapes;
+        engine = { ...engine, batchless: sized.batchless };
+      } catch (err) {
+        const dynamic = dynamicOpAt(nodes, inputName, outputName, err instanceof RangeError ? err.cause : err);
+        if (!dynamic) throw err;
+        const before = dynamic.convolutions;
+        throw new RangeError(
+          `${fn}: the model's graph runs a loop, a branch or an operation of data-dependent size on the way to ` +
+            `'${outputName}' (node '${dynamic.node}', TF.js's dynamic operation '${dynamic.op}', as a detector's ` +
+            'non-max suppression does), which TF.js runs only asynchronously; this library runs a graph layer by ' +
+            (before.length > 0
+              ? 'layer, so pass options.output naming a node before it, such as its last ' +
+                `convolution${before.length > 1 ? 's' : ''} ${listQuoted(before)}`
+              : dynamic.firstConvolutionReads !== null && dynamic.firstConvolutionReads !== inputName
+                ? "layer, and no convolution comes before that node; if it prepares the image (TensorFlow's object " +
+                  `detection models resize it in a loop), pass options.input '${dynamic.firstConvolutionReads}', where ` +
+                  'the first convolution reads it'
+                : 'layer, and no convolution comes before that node, so it cannot run this model'),
+          { cause: err },
+        );
+      }
+      layers = await parts.complete(shapes);
+    } else {
+      const keras = model as unknown as Parameters<typeof kerasNetworkParts>[0];
+      const problem = kerasProblem(keras);
+      if (problem) throw new RangeError(`${fn}: the model cannot run as Keras runs it: ${problem}`);
+      const parts = kerasNetworkParts(keras, output);
+      inputName = parts.inputName;
+      engine = parts.engine(normalization, fn);
+      layers = parts.layers;
+      // Keras's sizes are its layers' own rules, which tfjs-layers follows at any input size; a layer the table does not
+      // know ('Other', such as a custom one) may have a rule that is wrong where running it is right.
+      const untrusted = layers.some((l) => l.type === 'Other');
+      if (untrusted || layers.some((l) => l.outputSize.some((d) => d < 0)) || mh === null || mw === null) {
+        // Sizes from Keras's rules: a layer too large at this size is refused before anything is allocated (on wasm,
+        // an allocation past 4 GiB wraps around and the kernel writes out of bounds). The model runs to measure them
+        // only where a rule cannot tell or is not trusted: a pass holds every layer's output at once, seconds and
+        // gigabytes for an image-to-image model at a large size.
+        const predicted = parts.predictShapes(inputSize);
+        for (const [name, shape] of predicted) {
+          if (shape) assertElements(fn, 'options.inputSize', shape, `layer '${name}'`);
+        }
+        const told = [...predicted.values()].every((shape) => shape !== null);
+        layers = parts.complete(
+          told
+            ? predicted
+            : measure(
+                fn,
+                engine,
+                layers.map((l) => l.name),
+                inputSize,
+              ).shapes,
+        );
+      }
+    }
+
+    checkClassCount(fn, classNames, layers[layers.length - 1]);
+  } catch (err) {
+    unfeed();
+    throw err;
+  }
   return scanLearnables(
     createNetwork({
       name,
@@ -401,17 +428,6 @@ export async function makeNetwork(
       engine,
     }),
   );
-}
-
-/**
- * Names for a message: a model file may declare any number of inputs or outputs, so a dozen at most and how many
- * more; quoted (`'a', 'b' or 'c'`) or plain (`a, b, c`).
- */
-function someNames(names: readonly string[], quoted: boolean): string {
-  const q = (n: string) => (quoted ? `'${n}'` : n);
-  if (names.length > 12)
-    return `${names.slice(0, 12).map(q).join(', ')} ${quoted ? 'or' : 'and'} ${names.length - 12} more`;
-  return quoted ? listQuoted(names) : names.join(', ');
 }
 
 /**

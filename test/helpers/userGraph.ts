@@ -28,10 +28,13 @@ export const USER_GRAPH_LAYERS = ['x', 'conv', 'dw', 'bn', 'relu', 'extra', 'gap
  * convolution, which reads it through a node named `pre`; the weights are the same. `depthwise: 'dilated'` dilates
  * the depthwise convolution by 2 (atrous, as DeepLab's and BodyPix's), `'spread'` gives it the same kernel spread to
  * 5×5 with zeros between the taps and no dilation: the same function, computed without a dilation.
+ * `head: 'side-inputs'` gives the graph two more inputs, as TensorFlow 1 models have them: `keep_prob` (a float
+ * scalar) and `is_training` (a bool scalar); the dense layer reads `pick`, which is the global mean where
+ * `is_training` is false and the mean times `keep_prob` (`drop`) where it is true.
  */
 export async function loadUserGraph(
   extraOp?: string,
-  head: 'softmax' | 'fused-sigmoid' | 'sigmoid-identity' | 'gated' = 'softmax',
+  head: 'softmax' | 'fused-sigmoid' | 'sigmoid-identity' | 'gated' | 'side-inputs' = 'softmax',
   preprocess?: 'where',
   depthwise: 'plain' | 'dilated' | 'spread' = 'plain',
 ): Promise<GraphModel> {
@@ -82,13 +85,19 @@ export async function loadUserGraph(
     {
       name: 'fc/MatMul',
       op: 'MatMul',
-      input: ['gap', 'fc/kernel'],
+      input: [head === 'side-inputs' ? 'pick' : 'gap', 'fc/kernel'],
       attr: { T, transpose_a: { b: false }, transpose_b: { b: false } },
     },
     { name: 'fc', op: 'BiasAdd', input: ['fc/MatMul', 'fc/bias'], attr: { T, data_format: { s: b64('NHWC') } } },
   ];
   const node = [
     { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: shape([-1, 32, 32, 3]) } } },
+    ...(head === 'side-inputs'
+      ? [
+          { name: 'keep_prob', op: 'Placeholder', attr: { dtype: T, shape: { shape: shape([]) } } },
+          { name: 'is_training', op: 'Placeholder', attr: { dtype: { type: 'DT_BOOL' }, shape: { shape: shape([]) } } },
+        ]
+      : []),
     // An operation TF.js runs only asynchronously before the first convolution, as TensorFlow's object detection
     // models prepare their image in a loop; `pre` is where the convolution reads its result.
     ...(preprocess
@@ -142,23 +151,30 @@ export async function loadUserGraph(
             { name: 'gated', op: 'Mul', input: ['fc', 'total/expand'], attr: { T } },
             { name: 'prob', op: 'Softmax', input: ['gated'], attr: { T } },
           ]
-        : head === 'softmax'
-          ? [...dense, { name: 'prob', op: 'Softmax', input: ['fc'], attr: { T } }]
-          : [
-              {
-                name: 'prob',
-                op: '_FusedMatMul',
-                input: ['gap', 'fc/kernel', 'fc/bias'],
-                attr: {
-                  T,
-                  transpose_a: { b: false },
-                  transpose_b: { b: false },
-                  fused_ops: { list: { s: [b64('BiasAdd'), b64('Sigmoid')] } },
-                  num_args: { i: '1' },
-                  epsilon: { f: 0 },
+        : head === 'side-inputs'
+          ? [
+              { name: 'drop', op: 'Mul', input: ['gap', 'keep_prob'], attr: { T } },
+              { name: 'pick', op: 'SelectV2', input: ['is_training', 'drop', 'gap'], attr: { T } },
+              ...dense,
+              { name: 'prob', op: 'Softmax', input: ['fc'], attr: { T } },
+            ]
+          : head === 'softmax'
+            ? [...dense, { name: 'prob', op: 'Softmax', input: ['fc'], attr: { T } }]
+            : [
+                {
+                  name: 'prob',
+                  op: '_FusedMatMul',
+                  input: ['gap', 'fc/kernel', 'fc/bias'],
+                  attr: {
+                    T,
+                    transpose_a: { b: false },
+                    transpose_b: { b: false },
+                    fused_ops: { list: { s: [b64('BiasAdd'), b64('Sigmoid')] } },
+                    num_args: { i: '1' },
+                    epsilon: { f: 0 },
+                  },
                 },
-              },
-            ]),
+              ]),
   ];
   return loadGraphModel(
     tf.io.fromMemory({

@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ensureGradients } from '../../src/net/gradients.js';
 import {
+  constantInputOf,
+  feedConstants,
   graphNodeNames,
+  openInputs,
   releaseFailedTape,
   shortOfInputs,
   TFJS_CONVERTER_CHECKED,
@@ -65,6 +68,50 @@ describe('TF.js internals the library reads', () => {
       }),
     );
     expect(graphNodeNames(model)).toEqual(new Set(['x', 'two', 'y']));
+    model.dispose();
+  });
+
+  it("feedConstants makes a value an input's for TF.js's runs, which keep it as a weight, and takes it back", async () => {
+    const node = (name: string, op: string, input: string[] = [], attr: object = {}) => ({ name, op, input, attr });
+    const T = { type: 'DT_FLOAT' };
+    const model = await loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: {
+          node: [
+            node('x', 'Placeholder', [], { dtype: T, shape: { shape: { dim: [{ size: '-1' }] } } }),
+            node('k', 'Placeholder', [], { dtype: T, shape: { shape: {} } }),
+            node('y', 'Mul', ['x', 'k'], { T }),
+          ],
+          versions: { producer: 1 },
+        },
+        weightSpecs: [],
+        weightData: new ArrayBuffer(0),
+      }),
+    );
+    const x = tf.tensor1d([1, 2]);
+    expect(() => model.execute({ x }, 'y')).toThrow(/Missing the following inputs: \[k\]/);
+    const k = tf.scalar(3);
+    const undo = feedConstants(model, new Map([['k', k]]));
+    expect(constantInputOf(model, 'k')).toBe(k);
+    expect(openInputs(model).map((i) => i.name)).toEqual(['x']);
+    for (let i = 0; i < 2; i++) {
+      const y = model.execute({ x }, 'y') as tf.Tensor;
+      expect(Array.from(await y.data())).toEqual([3, 6]);
+      y.dispose();
+      expect(k.isDisposed).toBe(false);
+      // TF.js's asynchronous run, which warns that this graph needs none.
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const z = (await model.executeAsync({ x }, 'y')) as tf.Tensor;
+      warn.mockRestore();
+      expect(Array.from(await z.data())).toEqual([3, 6]);
+      z.dispose();
+      expect(k.isDisposed).toBe(false);
+    }
+    undo();
+    expect(k.isDisposed).toBe(true);
+    expect(constantInputOf(model, 'k')).toBeUndefined();
+    expect(() => model.execute({ x }, 'y')).toThrow(/Missing the following inputs: \[k\]/);
+    x.dispose();
     model.dispose();
   });
 

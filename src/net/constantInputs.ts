@@ -1,0 +1,203 @@
+/**
+ * Values for the inputs of a converted graph other than its image. TensorFlow 1 models often take a `keep_prob` or an
+ * `is_training` beside the image, and TF.js's executor refuses to run them without one. `toNetwork`'s
+ * `constantInputs` gives each such input one value: checked here against the dtype and shape the model declares,
+ * before anything is allocated, then held by the model as one of its own constants, so that every pass (TF.js's
+ * executor, the library's own plans and gradients alike) reads it as it reads a weight. Not exported from the package.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+import { assertElements } from '../internal/limits.js';
+import { describeValue, finiteAsFloat32, isTensor, rangeError, typeError } from '../internal/validate.js';
+import { closestNames, listQuoted, someNames } from './closestNames.js';
+import { countNonFinite } from './nonFinite.js';
+import { constantInputOf, declaredInputShape, feedConstants } from './tfjsInternals.js';
+
+/** One input's value in `constantInputs`: a number or boolean fills the input's shape; a tensor is the value. */
+export type ConstantInput = number | boolean | tf.Tensor;
+
+const ARG = 'options.constantInputs';
+/** `options.constantInputs.keep_prob`, or `options.constantInputs["dropout/keep_prob"]` for a name that needs it. */
+const argOf = (name: string) =>
+  /^[A-Za-z_$][\w$]*$/.test(name) ? `${ARG}.${name}` : `${ARG}[${JSON.stringify(name)}]`;
+const EXAMPLE = '{ keep_prob: 1 }';
+
+/** Checks the option's form, before the model is looked at; returns it as a plain object of its own entries. */
+export function checkConstantInputsOption(fn: string, value: unknown): Readonly<Record<string, ConstantInput>> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || isTensor(value) || value instanceof Map) {
+    throw typeError(fn, ARG, `an object of input names and their values, such as ${EXAMPLE}`, value);
+  }
+  const out: Record<string, ConstantInput> = {};
+  for (const [name, v] of Object.entries(value)) {
+    if (typeof v === 'number') {
+      if (!finiteAsFloat32(v)) throw rangeError(fn, argOf(name), 'a finite number', v);
+    } else if (isTensor(v)) {
+      if (v.isDisposed) throw new TypeError(`${fn}: '${argOf(name)}' is a disposed tensor; it can no longer be used`);
+    } else if (typeof v !== 'boolean') {
+      throw typeError(fn, argOf(name), 'a number, a boolean or a tf.Tensor', v);
+    }
+    out[name] = v;
+  }
+  return out;
+}
+
+/** A model input as {@link graphInputs} reads it. */
+interface DeclaredInput {
+  /** The node's name (TF.js lists an input as `'x:0'` or `'x'`). */
+  readonly name: string;
+  readonly dtype: string | undefined;
+  /** -1 for a size the model leaves open; undefined for an unknown rank. */
+  readonly shape: readonly number[] | undefined;
+}
+
+/** One input to feed: what to make of the given value. */
+interface Planned {
+  readonly input: DeclaredInput;
+  readonly value: ConstantInput;
+  readonly shape: readonly number[];
+  readonly dtype: 'float32' | 'int32' | 'bool';
+}
+
+/** The image input of a graph model and the values of its others, checked; {@link feedGraphInputs} feeds them. */
+export interface GraphInputs {
+  /** The image input's node name. */
+  readonly image: string;
+  readonly planned: readonly Planned[];
+}
+
+const nodeName = (name: string) => name.replace(/:0$/, '');
+const shapeText = (shape: readonly number[] | undefined) => (shape ? `[${shape.join(', ')}]` : 'of unknown rank');
+
+/**
+ * Which of `model`'s inputs takes the image, and the values for the others: the one input that `given` does not name
+ * and that no earlier network made from the same model was given a value for.
+ * @throws {TypeError} for several inputs left without a value (the message lists them and shows the option), none
+ *   left, or a value of the wrong kind for its input's dtype.
+ * @throws {RangeError} for a name that is not an input, a value that does not fit its input's shape or dtype, or an
+ *   input with a batch axis (a constant cannot follow the batch).
+ */
+export function graphInputs(
+  fn: string,
+  model: GraphModel,
+  given: Readonly<Record<string, ConstantInput>> | undefined,
+): GraphInputs {
+  const inputs: DeclaredInput[] = model.inputs.map((i) => ({
+    name: nodeName(i.name),
+    dtype: i.dtype,
+    shape: declaredInputShape(model, nodeName(i.name)),
+  }));
+  const names = inputs.map((i) => i.name);
+  const named = Object.entries(given ?? {}).map(([key, value]) => {
+    const input = inputs.find((i) => i.name === nodeName(key));
+    if (!input) {
+      throw new RangeError(
+        `${fn}: '${ARG}' names '${key}', which is not an input of the model (its inputs: ` +
+          `${someNames(names, true)}); did you mean ${listQuoted(closestNames(key, names, 1))}?`,
+      );
+    }
+    return { input, value };
+  });
+  const left = inputs.filter((i) => !named.some((n) => n.input === i) && !constantInputOf(model, i.name));
+  if (left.length === 1) return { image: left[0].name, planned: named.map((n) => plan(fn, n.input, n.value)) };
+  if (left.length === 0) {
+    throw new TypeError(
+      `${fn}: '${ARG}' gives every input of the model a value (${someNames(names, false)}); ` +
+        'leave out the one that takes the image',
+    );
+  }
+  throw new TypeError(
+    `${fn}: expected a model with one image input, got ${left.length} inputs (${someNames(
+      left.map((i) => [i.name, i.dtype, shapeText(i.shape)].filter((part) => part !== undefined).join(' ')),
+      false,
+    )}); give the others a value that every pass uses as ${ARG}, such as ${EXAMPLE}`,
+  );
+}
+
+/** The dtype and shape `value` is fed as, for `input`. */
+function plan(fn: string, input: DeclaredInput, value: ConstantInput): Planned {
+  const arg = argOf(input.name);
+  const dtype = input.dtype;
+  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') {
+    throw new RangeError(
+      `${fn}: '${arg}': the input takes dtype ${dtype ?? 'unknown'}; a constant input can be float32, int32 or bool`,
+    );
+  }
+  const declared = input.shape;
+  if (declared && declared.length > 0 && declared[0] === -1) {
+    throw new RangeError(
+      `${fn}: '${arg}': the input's first axis is open (${shapeText(declared)}), the batch's; a constant input ` +
+        'holds one value for every pass, whatever its batch, so only an input without a batch axis can take one',
+    );
+  }
+  if (isTensor(value)) {
+    if (value.dtype !== dtype) {
+      throw typeError(fn, arg, `a tf.Tensor of dtype ${dtype} (the input's; cast it with tf.cast)`, value);
+    }
+    const fits =
+      !declared || (declared.length === value.rank && declared.every((d, i) => d === -1 || d === value.shape[i]));
+    if (!fits) throw rangeError(fn, arg, `a tf.Tensor of shape ${shapeText(declared)} (the input's)`, value);
+    return { input, value, shape: value.shape, dtype };
+  }
+  if (dtype === 'bool') {
+    if (typeof value !== 'boolean') throw typeError(fn, arg, 'true or false (the input is bool)', value);
+  } else if (typeof value !== 'number') {
+    throw typeError(fn, arg, `a number (the input is ${dtype})`, value);
+  } else if (dtype === 'int32' && !(Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31)) {
+    throw rangeError(fn, arg, 'an int32 integer (the input is int32)', value);
+  }
+  const shape = declared ?? [];
+  if (shape.some((d) => d < 0)) {
+    throw rangeError(
+      fn,
+      arg,
+      `a tf.Tensor of shape ${shapeText(shape)}: one ${typeof value} cannot say its size`,
+      value,
+    );
+  }
+  assertElements(fn, arg, shape, `input '${input.name}'`);
+  return { input, value, shape, dtype };
+}
+
+/**
+ * Feeds the planned values to `model` as its constants (a value equal to the one an earlier network gave is kept
+ * as it is); returns what takes them back, for a network that fails after this.
+ * @throws {RangeError} for a value that differs from the one an earlier network made from the same model gave: the
+ *   model holds one value for all of them.
+ */
+export async function feedGraphInputs(fn: string, model: GraphModel, inputs: GraphInputs): Promise<() => void> {
+  const made = new Map<string, tf.Tensor>();
+  try {
+    for (const p of inputs.planned) {
+      const size = p.shape.reduce((a, b) => a * b, 1);
+      const t = isTensor(p.value)
+        ? tf.clone(p.value)
+        : p.dtype === 'bool'
+          ? tf.tensor(new Array<boolean>(size).fill(p.value as boolean), p.shape as number[], 'bool')
+          : tf.fill(p.shape as number[], p.value as number, p.dtype);
+      made.set(p.input.name, t);
+      const values = await t.data();
+      if (p.dtype === 'float32' && countNonFinite(values as Float32Array) > 0) {
+        throw rangeError(fn, argOf(p.input.name), 'a tf.Tensor of finite values', p.value);
+      }
+      const earlier = constantInputOf(model, p.input.name);
+      if (earlier) {
+        const same =
+          earlier.dtype === t.dtype &&
+          tf.util.arraysEqual(earlier.shape, t.shape) &&
+          tf.util.arraysEqual(Array.from(await earlier.data()), Array.from(values));
+        if (!same) {
+          throw new RangeError(
+            `${fn}: '${argOf(p.input.name)}' is ${describeValue(p.value)}, but another network made from this model ` +
+              'gave the input another value, and the model holds one for all of them; load the model again for this one',
+          );
+        }
+        made.delete(p.input.name);
+        t.dispose();
+      }
+    }
+  } catch (err) {
+    tf.dispose([...made.values()]);
+    throw err;
+  }
+  return feedConstants(model, made);
+}

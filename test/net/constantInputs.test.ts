@@ -1,0 +1,322 @@
+/**
+ * A converted graph with inputs beside the image (TensorFlow 1's `keep_prob` and `is_training`), made a Network with
+ * toNetwork's `constantInputs`. Oracle: the same graph without those inputs (`loadUserGraph()`), which the values
+ * `keep_prob: 0.5, is_training: false` make it equal to, and `drop = gap × keep_prob` where `is_training` is true.
+ */
+import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { activations } from '../../src/net/activations.js';
+import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
+import { compilePlan } from '../../src/net/graphPlan.js';
+import { importNetwork } from '../../src/net/importNetwork.node.js';
+import { predict } from '../../src/net/predict.js';
+import { toNetwork } from '../../src/net/toNetwork.js';
+import { gradCAM } from '../../src/interpret/gradCAM.js';
+import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
+import { BACKEND } from '../helpers/backend.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+import { loadUserGraph, writeUserGraph } from '../helpers/userGraph.js';
+
+// Exactly equal on cpu, where both graphs run the same kernels in the same order; a GPU may reorder a sum.
+const TOL = BACKEND === 'cpu' ? 0 : 1e-6;
+const NONE = { normalization: 'none' } as const;
+const OFF = { keep_prob: 0.5, is_training: false };
+
+const image = (seed: number) =>
+  tf.tidy(() => tf.round(tf.randomUniform([32, 32, 3], 0, 255, 'float32', seed))) as tf.Tensor3D;
+
+async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const v = (await d.data())[0];
+  d.dispose();
+  return v;
+}
+
+async function same(a: tf.Tensor, b: tf.Tensor): Promise<void> {
+  expect(a.shape).toEqual(b.shape);
+  expect(await maxAbsDiff(a, b)).toBeLessThanOrEqual(TOL);
+  tf.dispose([a, b]);
+}
+
+/**
+ * `y = x × k + 1` on images [-1, 4, 4, 3], `k` a float input of shape `kShape`: every operation one the library's plans
+ * run (the graph of `loadUserGraph` has one they leave to TF.js's executor).
+ */
+async function tinyGraph(kShape: number[] = []): Promise<GraphModel> {
+  const T = { type: 'DT_FLOAT' };
+  const dims = (d: number[]) => ({ shape: { dim: d.map((size) => ({ size: String(size) })) } });
+  return loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: {
+        node: [
+          { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: dims([-1, 4, 4, 3]) } },
+          { name: 'k', op: 'Placeholder', attr: { dtype: T, shape: dims(kShape) } },
+          { name: 'one', op: 'Const', attr: { value: { tensor: { dtype: 'DT_FLOAT', tensorShape: {} } }, dtype: T } },
+          { name: 'scaled', op: 'Mul', input: ['x', 'k'], attr: { T } },
+          { name: 'y', op: 'AddV2', input: ['scaled', 'one'], attr: { T } },
+        ],
+        versions: { producer: 1395 },
+        library: {},
+      },
+      weightSpecs: [{ name: 'one', shape: [], dtype: 'float32' }],
+      weightData: new Float32Array([1]).buffer,
+      format: 'graph-model',
+    }),
+  );
+}
+
+describe('toNetwork: constantInputs for a graph with inputs beside the image', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('feeds the values on every pass: the network equals the graph without those inputs', async () => {
+    const net = await toNetwork(await loadUserGraph(undefined, 'side-inputs'), { ...NONE, constantInputs: OFF });
+    const plain = await toNetwork(await loadUserGraph(), NONE);
+    expect(net.inputName).toBe('x');
+    expect(net.layerNames).toEqual(['x', 'conv', 'dw', 'bn', 'relu', 'gap', 'drop', 'pick', 'fc/MatMul', 'fc', 'prob']);
+    expect(analyzeNetwork(net).layers.find((l) => l.name === 'pick')?.activations).toEqual([6]);
+    const img = image(1);
+    for (const layer of ['relu', 'gap', 'fc', 'prob']) {
+      await same(activations(net, img, layer) as tf.Tensor, activations(plain, img, layer) as tf.Tensor);
+    }
+    const batch = tf.stack([img, image(2)]);
+    await same(predict(net, batch), predict(plain, batch));
+    const [a, b] = await Promise.all([gradCAM(net, img, 1), gradCAM(plain, img, 1)]);
+    await same(a.map, b.map);
+    const opts = { maskSize: 8, stride: 8 };
+    await same(await occlusionSensitivity(net, img, 1, opts), await occlusionSensitivity(plain, img, 1, opts));
+    tf.dispose([img, batch]);
+    net.dispose();
+    plain.dispose();
+  });
+
+  it('gives each input its own value: drop is the global mean times keep_prob', async () => {
+    const model = await loadUserGraph(undefined, 'side-inputs');
+    const net = await toNetwork(model, { ...NONE, constantInputs: { keep_prob: 0.25, is_training: true } });
+    const img = image(3);
+    await expectNoLeak(async () => {
+      const [gap, drop, pick] = activations(net, img, ['gap', 'drop', 'pick']) as tf.Tensor[];
+      const quarter = tf.mul(gap, 0.25);
+      expect(await maxAbsDiff(drop, quarter)).toBeLessThanOrEqual(TOL);
+      expect(await maxAbsDiff(pick, drop)).toBe(0);
+      expect(await maxAbsDiff(gap, drop)).toBeGreaterThan(0.01);
+      tf.dispose([gap, drop, pick, quarter]);
+    });
+    img.dispose();
+    net.dispose();
+  });
+
+  it("runs the library's own plan, which reads a value as a constant", async () => {
+    const model = await tinyGraph();
+    expect(compilePlan(model, 'x', ['y'])).toBeNull();
+    const net = await toNetwork(model, { ...NONE, constantInputs: { k: 3 } });
+    expect(compilePlan(model, 'x', ['y'])).not.toBeNull();
+    const img = tf.tidy(() => tf.round(tf.randomUniform([4, 4, 3], 0, 255, 'float32', 8))) as tf.Tensor3D;
+    await same(
+      activations(net, img, 'y') as tf.Tensor,
+      tf.tidy(() => tf.add(tf.mul(img, 3), 1)),
+    );
+    img.dispose();
+    net.dispose();
+  });
+
+  it('copies a tensor value, which the caller may then dispose', async () => {
+    const keep = tf.scalar(0.5);
+    const training = tf.scalar(false, 'bool');
+    const net = await toNetwork(await loadUserGraph(undefined, 'side-inputs'), {
+      ...NONE,
+      constantInputs: { keep_prob: keep, is_training: training },
+    });
+    tf.dispose([keep, training]);
+    const plain = await toNetwork(await loadUserGraph(), NONE);
+    const img = image(4);
+    await same(activations(net, img, 'prob') as tf.Tensor, activations(plain, img, 'prob') as tf.Tensor);
+    img.dispose();
+    net.dispose();
+    plain.dispose();
+  });
+
+  it('disposes the values with the network', async () => {
+    const before = tf.memory().numTensors;
+    const net = await toNetwork(await loadUserGraph(undefined, 'side-inputs'), { ...NONE, constantInputs: OFF });
+    net.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("keeps the model's values for a second network, and refuses others", async () => {
+    const model = await loadUserGraph(undefined, 'side-inputs');
+    const first = await toNetwork(model, { ...NONE, constantInputs: OFF });
+    const again = await toNetwork(model, { ...NONE, constantInputs: { keep_prob: 0.5 } });
+    const bare = await toNetwork(model, NONE);
+    expect(bare.layerNames).toEqual(first.layerNames);
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { ...NONE, constantInputs: { keep_prob: 0.7 } }),
+      RangeError,
+      "toNetwork: 'options.constantInputs.keep_prob' is 0.7 (number), but another network made from this model gave " +
+        'the input another value, and the model holds one for all of them; load the model again for this one',
+    );
+    // The model itself now runs with the image alone, as activations takes a GraphModel.
+    const img = image(5);
+    await same(activations(model, img, 'prob') as tf.Tensor, activations(first, img, 'prob') as tf.Tensor);
+    img.dispose();
+    for (const n of [first, again, bare]) n.dispose();
+  });
+
+  it('takes the values back out of the model when the network cannot be made', async () => {
+    const model = await loadUserGraph(undefined, 'side-inputs');
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { ...NONE, constantInputs: { keep_prob: 0.9, is_training: true }, classNames: ['a'] }),
+      RangeError,
+      "toNetwork: expected 4 class names (the size of the model's output, layer 'prob'), got 1",
+    );
+    await expectThrowsNoLeak(() => toNetwork(model, NONE), TypeError, /got 3 inputs/);
+    const net = await toNetwork(model, { ...NONE, constantInputs: { keep_prob: 0.1, is_training: true } });
+    const img = image(6);
+    const [gap, drop] = activations(net, img, ['gap', 'drop']) as tf.Tensor[];
+    const tenth = tf.mul(gap, 0.1);
+    expect(await maxAbsDiff(drop, tenth)).toBeLessThanOrEqual(TOL);
+    tf.dispose([gap, drop, tenth, img]);
+    net.dispose();
+  });
+
+  it('reads the option from importNetwork too', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'constant-inputs-'));
+    dirs.push(dir);
+    const file = await writeUserGraph(dir, 'side-inputs');
+    const net = await importNetwork(file, { ...NONE, constantInputs: OFF });
+    expect(net.layerNames).toContain('pick');
+    net.dispose();
+  });
+
+  it('refuses a model with inputs left without a value, and bad values, before feeding anything', async () => {
+    const model = await loadUserGraph(undefined, 'side-inputs');
+    const refuse = (constantInputs: unknown, type: typeof TypeError | typeof RangeError, message: string | RegExp) =>
+      expectThrowsNoLeak(() => toNetwork(model, { ...NONE, constantInputs } as never), type, message);
+    await expectThrowsNoLeak(
+      () => toNetwork(model, NONE),
+      TypeError,
+      'toNetwork: expected a model with one image input, got 3 inputs (x float32 [-1, 32, 32, 3], keep_prob float32 [], ' +
+        'is_training bool []); give the others a value that every pass uses as options.constantInputs, such as ' +
+        '{ keep_prob: 1 }',
+    );
+    await refuse(
+      { keep_prob: 1 },
+      TypeError,
+      /^toNetwork: expected a model with one image input, got 2 inputs \(x float32 \[-1, 32, 32, 3\], is_training bool/,
+    );
+    await refuse(
+      { keep_prb: 1, is_training: false },
+      RangeError,
+      "toNetwork: 'options.constantInputs' names 'keep_prb', which is not an input of the model (its inputs: 'x', " +
+        "'keep_prob' or 'is_training'); did you mean 'keep_prob'?",
+    );
+    await refuse(
+      { keep_prob: 1, is_training: 0 },
+      TypeError,
+      "toNetwork: expected 'options.constantInputs.is_training' to be true or false (the input is bool), got 0 (number)",
+    );
+    await refuse(
+      { keep_prob: true, is_training: false },
+      TypeError,
+      "toNetwork: expected 'options.constantInputs.keep_prob' to be a number (the input is float32), got true (boolean)",
+    );
+    await refuse(
+      { keep_prob: 'one', is_training: false },
+      TypeError,
+      /^toNetwork: expected 'options.constantInputs.keep_prob' to be a number, a boolean or a tf.Tensor, got "one"/,
+    );
+    await refuse(
+      { keep_prob: Number.NaN, is_training: false },
+      RangeError,
+      "toNetwork: expected 'options.constantInputs.keep_prob' to be a finite number, got NaN (number)",
+    );
+    const vector = tf.ones([2]);
+    const ints = tf.scalar(1, 'int32');
+    const nan = tf.scalar(Number.NaN);
+    const gone = tf.scalar(1);
+    gone.dispose();
+    await refuse(
+      { keep_prob: vector, is_training: false },
+      RangeError,
+      "toNetwork: expected 'options.constantInputs.keep_prob' to be a tf.Tensor of shape [] (the input's), got rank 1 [2] float32",
+    );
+    await refuse(
+      { keep_prob: ints, is_training: false },
+      TypeError,
+      /^toNetwork: expected 'options.constantInputs.keep_prob' to be a tf.Tensor of dtype float32 \(the input's; cast it with tf.cast\), got /,
+    );
+    await refuse(
+      { keep_prob: nan, is_training: false },
+      RangeError,
+      /^toNetwork: expected 'options.constantInputs.keep_prob' to be a tf.Tensor of finite values, got /,
+    );
+    await refuse(
+      { keep_prob: gone, is_training: false },
+      TypeError,
+      "toNetwork: 'options.constantInputs.keep_prob' is a disposed tensor; it can no longer be used",
+    );
+    await refuse(
+      { keep_prob: 1, is_training: false, x: 1 },
+      TypeError,
+      "toNetwork: 'options.constantInputs' gives every input of the model a value (x, keep_prob, is_training); leave " +
+        'out the one that takes the image',
+    );
+    await refuse(
+      [1, false],
+      TypeError,
+      "toNetwork: expected 'options.constantInputs' to be an object of input names and their values, such as " +
+        '{ keep_prob: 1 }, got [1, false] (array of length 2)',
+    );
+    await refuse(
+      new Map([['keep_prob', 1]]),
+      TypeError,
+      /^toNetwork: expected 'options.constantInputs' to be an object of input names and their values/,
+    );
+    tf.dispose([vector, ints, nan]);
+    // Nothing was fed: the model still asks for all three.
+    await expectThrowsNoLeak(() => toNetwork(model, NONE), TypeError, /got 3 inputs/);
+    model.dispose();
+    // An input of data that comes with each image, [-1, 1, 1, 3]: one value cannot follow the batch.
+    const batched = await tinyGraph([-1, 1, 1, 3]);
+    const each = tf.ones([1, 1, 1, 3]);
+    await expectThrowsNoLeak(
+      () => toNetwork(batched, { ...NONE, constantInputs: { k: each } }),
+      RangeError,
+      "toNetwork: 'options.constantInputs.k': the input's first axis is open ([-1, 1, 1, 3]), the batch's; a " +
+        'constant input holds one value for every pass, whatever its batch, so only an input without a batch axis ' +
+        'can take one',
+    );
+    each.dispose();
+    batched.dispose();
+  });
+
+  it('says where the option does not apply, and what a bare GraphModel needs', async () => {
+    const keras = tfl.sequential({
+      layers: [tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3, name: 'c' })],
+    });
+    await expectThrowsNoLeak(
+      () => toNetwork(keras, { ...NONE, constantInputs: { keep_prob: 1 } }),
+      TypeError,
+      'toNetwork: options.constantInputs gives values to the inputs of a converted graph (a tf.GraphModel); a Keras ' +
+        'model takes its image alone',
+    );
+    keras.dispose();
+    const model = await loadUserGraph(undefined, 'side-inputs');
+    const img = image(7);
+    await expectThrowsNoLeak(
+      () => activations(model, img, 'prob'),
+      TypeError,
+      "activations: expected 'net' to have a single input, got a model with 3 inputs (x, keep_prob, is_training); " +
+        'make it a Network with toNetwork(model, { constantInputs: … }), which gives the others a value',
+    );
+    img.dispose();
+    model.dispose();
+  });
+});
