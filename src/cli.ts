@@ -63,6 +63,8 @@ your own model (a TF.js Keras model or converted TensorFlow graph, as importNetw
                            of a converted graph
       --model-input NAME   the node of a converted graph to feed the image at, after a loop that prepares it
                            (the error names it); its size is read from the graph's resize
+      --model-constant NAME=VALUE  a value for an input of a converted graph beside the image, fed to every
+                           pass: a number, true or false (keep_prob=1, is_training=false); repeat for each
   -q, --quiet              print nothing but errors
   -h, --help               this help
   -v, --version            the package version
@@ -97,6 +99,7 @@ const MODEL_FLAGS = [
   'labels',
   'model-output',
   'model-input',
+  'model-constant',
 ] as const;
 
 /** What --model and its flags say: importNetwork's source and options. */
@@ -111,6 +114,25 @@ interface ModelOptions {
   classNames?: string;
   output?: string;
   input?: string;
+  constantInputs?: Record<string, number | boolean>;
+}
+
+/** The values of --model-constant (`keep_prob=1`, `is_training=false`), by input name. */
+function parseConstants(texts: readonly string[]): Record<string, number | boolean> {
+  const out: Record<string, number | boolean> = {};
+  for (const text of texts) {
+    const at = text.lastIndexOf('=');
+    const [name, value] = [text.slice(0, at).trim(), text.slice(at + 1).trim()];
+    const number = Number(value);
+    if (at <= 0 || value === '' || (value !== 'true' && value !== 'false' && !Number.isFinite(number))) {
+      throw new UsageError(
+        `--model-constant must be NAME=VALUE, the value a number, true or false (keep_prob=1), got '${text}'`,
+      );
+    }
+    if (name in out) throw new UsageError(`--model-constant gives '${name}' twice; give each input once`);
+    out[name] = value === 'true' ? true : value === 'false' ? false : number;
+  }
+  return out;
 }
 
 /** A list of numbers (`123.68,116.78,103.94`, or one value), for --mean, --std, --min, --max. */
@@ -156,6 +178,9 @@ function parseModel(values: Record<string, string | string[] | boolean | undefin
     ...(str('labels') !== undefined ? { classNames: str('labels') } : {}),
     ...(str('model-output') !== undefined ? { output: str('model-output') } : {}),
     ...(str('model-input') !== undefined ? { input: str('model-input') } : {}),
+    ...(values['model-constant'] !== undefined
+      ? { constantInputs: parseConstants(values['model-constant'] as string[]) }
+      : {}),
   };
 }
 
@@ -261,6 +286,7 @@ function parseCliArgs(argv: string[]) {
       labels: { type: 'string' },
       'model-output': { type: 'string' },
       'model-input': { type: 'string' },
+      'model-constant': { type: 'string', multiple: true },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -279,10 +305,10 @@ function parseCommandLine(argv: string[]): CliOptions | ExplainOptions | ListOpt
   if (values.help) return 'help';
   if (values.version) return 'version';
   // parseArgs keeps the last of a repeated option: `--layer conv1 --layer conv10` would show conv10 without a word.
-  // --class is the one that may repeat: each is a class to explain.
+  // --class and --model-constant may repeat: each is a class to explain, or an input's value.
   const seen = new Map<string, string | undefined>();
   for (const t of tokens) {
-    if (t.kind !== 'option' || t.value === undefined || t.name === 'class') continue;
+    if (t.kind !== 'option' || t.value === undefined || t.name === 'class' || t.name === 'model-constant') continue;
     if (seen.has(t.name)) {
       throw new UsageError(`--${t.name} given twice ('${seen.get(t.name)}', then '${t.value}'); give it once`);
     }
@@ -389,6 +415,7 @@ const FLAG_OF_OPTION: Record<string, string> = {
   classNames: '--labels',
   output: '--model-output',
   input: '--model-input',
+  constantInputs: '--model-constant',
 };
 
 /**
@@ -406,6 +433,13 @@ async function loadNet(lib: Awaited<ReturnType<typeof loadLibrary>>, model: Mode
     // A size the library writes as a JavaScript array ('options.inputSize [h, w]') is written HxW on the command line.
     e.message = e.message
       .replace(/'?options\.inputSize'? \[h, w\]/g, '--input-size HxW (e.g. 224x224)')
+      .replace(/options\.constantInputs, such as \{ keep_prob: 1 \}/g, '--model-constant NAME=VALUE (keep_prob=1)')
+      .replace(
+        /'options\.constantInputs(?:\.([\w$]+)|\[("(?:[^"\\]|\\.)*")\])'/g,
+        (_, plain?: string, quoted?: string) => {
+          return `--model-constant ${plain ?? JSON.parse(quoted ?? '""')}=…`;
+        },
+      )
       .replace(/'?options\.(\w+)'?/g, (all, k: string) => FLAG_OF_OPTION[k] ?? all);
     throw e;
   }

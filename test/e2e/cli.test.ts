@@ -447,6 +447,37 @@ describe('cnn-activations --model (your own model)', () => {
   });
 });
 
+describe('cnn-activations: a graph with inputs beside the image (--model-constant)', () => {
+  it('asks for their values in its own flags, and runs with them (else exit 1 or 2)', async () => {
+    await initBackend({ backend: 'cpu' }); // its weights are tensors while it is written
+    const model = await writeUserGraph(path.join(OUT, 'side-inputs-graph'), 'side-inputs');
+    const base = ['--model', model, '--normalization', 'none', '--list-layers', '--backend', 'cpu'];
+    const none = cli(...base);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain(
+      'importNetwork: expected a model with one image input, got 3 inputs (x float32 [-1, 32, 32, 3], keep_prob ' +
+        'float32 [], is_training bool []); give the others a value that every pass uses as --model-constant ' +
+        'NAME=VALUE (keep_prob=1)',
+    );
+    const wrong = cli(...base, '--model-constant', 'keep_prob=0.5', '--model-constant', 'is_training=1');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain(
+      'importNetwork: expected --model-constant is_training=… to be true or false (the input is bool), got 1 (number)',
+    );
+    const bad = cli(...base, '--model-constant', 'keep_prob');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(
+      "--model-constant must be NAME=VALUE, the value a number, true or false (keep_prob=1), got 'keep_prob'",
+    );
+    const twice = cli(...base, '--model-constant', 'keep_prob=1', '--model-constant', 'keep_prob=0.5');
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toContain("--model-constant gives 'keep_prob' twice; give each input once");
+    const ok = cli(...base, '--model-constant', 'keep_prob=0.5', '--model-constant', 'is_training=false');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^ *8 +pick +Other +6 /m);
+  });
+});
+
 describe('cnn-activations: a model whose weights hold NaN', () => {
   it('refuses to explain it, and shows its layers only on the backend that keeps NaN (in its own words)', async () => {
     await initBackend({ backend: 'cpu' }); // its weights are tensors while it is written
