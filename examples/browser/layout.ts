@@ -82,7 +82,8 @@ export function formatMs(ms: number): string {
  * `model` (model.json URL, relative to the page), `normalization` (MATLAB's name), `mean`, `std`, `min`, `max`
  * (comma-separated, one per channel or one for all), `labels` (comma-separated class names, or a labels file URL
  * ending in .txt or .json), `size` (`224x224`, for a model whose input size is free), `output` and `input` (nodes
- * to end at and to feed the image at), `layer`.
+ * to end at and to feed the image at), `constants` (`keep_prob=1,is_training=false`: values for a graph's inputs
+ * beside the image), `layer`.
  */
 export interface ModelSettings {
   model: string | null;
@@ -97,6 +98,8 @@ export interface ModelSettings {
   output: string | null;
   /** The node of a graph to feed the image at, after a loop that prepares it (importNetwork's `input`). */
   input: string | null;
+  /** Values for a graph's inputs beside the image, by name (importNetwork's `constantInputs`). */
+  constants: Record<string, number | boolean> | null;
   layer: string | null;
 }
 
@@ -119,6 +122,31 @@ export function parseSize(text: string | null): [number, number] | null {
   return m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN];
 }
 
+/**
+ * Values for a graph's inputs beside the image as typed (`keep_prob=1, is_training=false`); null for no text. `true`
+ * and `false` are booleans, anything else a number: an item that is neither (or has no `=`) is NaN, which the library
+ * refuses by name, rather than an input silently left out.
+ */
+export function parseConstants(text: string | null): Record<string, number | boolean> | null {
+  if (text === null || text.trim() === '') return null;
+  const out: Record<string, number | boolean> = {};
+  for (const item of text.split(',')) {
+    const at = item.lastIndexOf('=');
+    const [name, value] = at < 0 ? [item.trim(), ''] : [item.slice(0, at).trim(), item.slice(at + 1).trim()];
+    out[name] = value === 'true' ? true : value === 'false' ? false : value === '' ? Number.NaN : Number(value);
+  }
+  return out;
+}
+
+/** {@link parseConstants}'s text for `constants`. */
+export function constantsText(constants: Readonly<Record<string, number | boolean>> | null): string | null {
+  return constants === null
+    ? null
+    : Object.entries(constants)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(',');
+}
+
 /** Reads {@link ModelSettings} from a query string. */
 export function readSettings(search: string): ModelSettings {
   const q = new URLSearchParams(search);
@@ -139,6 +167,7 @@ export function readSettings(search: string): ModelSettings {
     size: parseSize(q.get('size')),
     output: q.get('output') || null,
     input: q.get('input') || null,
+    constants: parseConstants(q.get('constants')),
     layer: q.get('layer') || null,
   };
 }
@@ -157,6 +186,7 @@ export function writeSettings(search: string, s: ModelSettings): string {
   set('size', s.size ? `${s.size[0]}x${s.size[1]}` : null);
   set('output', s.output);
   set('input', s.input);
+  set('constants', constantsText(s.constants));
   set('layer', s.layer);
   const out = q.toString();
   return out ? `?${out}` : '';

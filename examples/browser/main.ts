@@ -6,8 +6,9 @@
  * `?backend=webgpu|webgl|wasm|cpu` forces a backend; otherwise the library picks the first that starts.
  *
  * Any model: `?model=<model.json URL>&normalization=<MATLAB's name>` (with `mean`, `std`, `min`, `max`, `labels`,
- * `size`, `output`) opens a Keras or converted TensorFlow model instead of SqueezeNet, and the "Your model" panel writes those
- * parameters, so that a link reproduces the view. Model files dropped on that panel open without a link.
+ * `size`, `output`, `input`, `constants`) opens a Keras or converted TensorFlow model instead of SqueezeNet, and the
+ * "Your model" panel writes those parameters, so that a link reproduces the view. Model files dropped on that panel
+ * open without a link.
  *
  * The page exposes `window.__explorer` for the end-to-end tests (test/e2e/browser.test.ts).
  */
@@ -41,10 +42,12 @@ import {
   cellRect,
   channelAt,
   channelLabel,
+  constantsText,
   formatMs,
   gridFor,
   jet,
   type ModelSettings,
+  parseConstants,
   parseNumbers,
   parseSize,
   readSettings,
@@ -104,6 +107,7 @@ const ui = {
   modelSize: $<HTMLInputElement>('model-size'),
   modelOutput: $<HTMLInputElement>('model-output'),
   modelInput: $<HTMLInputElement>('model-input'),
+  modelConstants: $<HTMLInputElement>('model-constants'),
   modelInfo: $('model-info'),
   explainClass: $<HTMLSelectElement>('explain-class'),
   explainGradcam: $<HTMLButtonElement>('explain-gradcam'),
@@ -274,6 +278,7 @@ async function importUserModel(source: string | File[], s: ModelSettings): Promi
     ...(s.size ? { inputSize: s.size } : {}),
     ...(s.output ? { output: s.output } : {}),
     ...(s.input ? { input: s.input } : {}),
+    ...(s.constants ? { constantInputs: s.constants } : {}),
     onProgress: (f) => setStatus(`Loading the model… ${Math.round(f * 100)}%`),
   });
 }
@@ -864,6 +869,7 @@ function formSettings(): ModelSettings {
     size: parseSize(ui.modelSize.value),
     output: ui.modelOutput.value.trim() || null,
     input: ui.modelInput.value.trim() || null,
+    constants: parseConstants(ui.modelConstants.value),
     layer: null,
   };
 }
@@ -901,6 +907,7 @@ function fillForm(s: ModelSettings) {
   ui.modelSize.value = s.size ? `${s.size[0]}x${s.size[1]}` : '';
   ui.modelOutput.value = s.output ?? '';
   ui.modelInput.value = s.input ?? '';
+  ui.modelConstants.value = constantsText(s.constants) ?? '';
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -146,7 +146,14 @@ const state = (page: Page) => page.evaluate(() => window.__explorer.state());
 async function openFromPanel(
   page: Page,
   files: string[],
-  fields: { normalization: string; labels?: string; output?: string; input?: string; size?: string },
+  fields: {
+    normalization: string;
+    labels?: string;
+    output?: string;
+    input?: string;
+    size?: string;
+    constants?: string;
+  },
 ) {
   await page.setInputFiles('#model-files', files);
   await page.selectOption('#model-normalization', fields.normalization);
@@ -154,6 +161,7 @@ async function openFromPanel(
   await page.fill('#model-output', fields.output ?? '');
   await page.fill('#model-input', fields.input ?? '');
   await page.fill('#model-size', fields.size ?? '');
+  await page.fill('#model-constants', fields.constants ?? '');
   await page.click('#model-form button[type=submit]');
   await idle(page);
   return state(page);
@@ -519,6 +527,19 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
         mapShape: [32, 32],
       });
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+
+      // A TensorFlow 1 style graph with keep_prob and is_training beside the image: their values from the panel.
+      const side = await writeUserGraph(path.join(siteDir!, 'models', 'side'), 'side-inputs');
+      const sideFiles = [side, path.join(path.dirname(side), 'weights.bin')];
+      const values = { normalization: 'none', constants: 'keep_prob=0.5, is_training=false' };
+      const fed = await openFromPanel(page, sideFiles, values);
+      expect(fed.network).toMatchObject({ kind: 'graph-model', inputSize: [32, 32, 3] });
+      expect(fed.classes).toHaveLength(4);
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+      await openFromPanel(page, sideFiles, { normalization: 'none' });
+      expect((await page.evaluate(() => window.__explorer.errors)).at(-1)).toContain(
+        'give the others a value that every pass uses as options.constantInputs',
+      );
       expect(pageErrors).toEqual([]);
     } finally {
       await browser.close();

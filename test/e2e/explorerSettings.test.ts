@@ -3,7 +3,7 @@
  * on as typed, so that the library refuses a mistake by name instead of the page quietly changing it.
  */
 import { describe, expect, it } from 'vitest';
-import { parseNumbers, parseSize, readSettings, writeSettings } from '../../examples/browser/layout.js';
+import { parseConstants, parseNumbers, parseSize, readSettings, writeSettings } from '../../examples/browser/layout.js';
 
 describe('explorer settings: numbers and sizes as typed', () => {
   it('reads per-channel numbers, one for all, and nothing', () => {
@@ -33,15 +33,24 @@ describe('explorer settings: numbers and sizes as typed', () => {
     expect(parseSize('0x224')).toEqual([0, 224]); // the library says a side must be at least 1
   });
 
+  it("reads a graph's other inputs' values as name=value; a malformed one is NaN rather than left out", () => {
+    expect(parseConstants(' keep_prob = 1 , is_training=true')).toEqual({ keep_prob: 1, is_training: true });
+    expect(parseConstants('')).toBeNull();
+    expect(parseConstants('keep_prob')).toEqual({ keep_prob: Number.NaN });
+    expect(parseConstants('keep_prob=, rate=x')).toEqual({ keep_prob: Number.NaN, rate: Number.NaN });
+  });
+
   it("the page's address carries the same numbers, and a written address reads back the same", () => {
     const s = readSettings('?model=m/model.json&mean=1,,3&size=224&normalization=zerocenter');
     expect(s.mean).toEqual([1, Number.NaN, 3]);
     expect(s.size).toEqual([Number.NaN, Number.NaN]);
     const good = readSettings(
-      '?model=m/model.json&mean=1,2,3&std=4,5,6&size=224x224&layer=conv1&labels=cat,dog&output=age_pred/Softmax&input=pre',
+      '?model=m/model.json&mean=1,2,3&std=4,5,6&size=224x224&layer=conv1&labels=cat,dog&output=age_pred/Softmax&input=pre' +
+        '&constants=keep_prob%3D0.5,is_training%3Dfalse',
     );
     expect(good.output).toBe('age_pred/Softmax');
     expect(good.input).toBe('pre');
+    expect(good.constants).toEqual({ keep_prob: 0.5, is_training: false });
     expect(readSettings(writeSettings('', good))).toEqual(good);
   });
 });
