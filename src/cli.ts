@@ -119,7 +119,7 @@ interface ModelOptions {
 
 /** The values of --model-constant (`keep_prob=1`, `is_training=false`), by input name. */
 function parseConstants(texts: readonly string[]): Record<string, number | boolean> {
-  const out: Record<string, number | boolean> = {};
+  const out = new Map<string, number | boolean>();
   for (const text of texts) {
     const at = text.lastIndexOf('=');
     const [name, value] = [text.slice(0, at).trim(), text.slice(at + 1).trim()];
@@ -129,10 +129,10 @@ function parseConstants(texts: readonly string[]): Record<string, number | boole
         `--model-constant must be NAME=VALUE, the value a number, true or false (keep_prob=1), got '${text}'`,
       );
     }
-    if (name in out) throw new UsageError(`--model-constant gives '${name}' twice; give each input once`);
-    out[name] = value === 'true' ? true : value === 'false' ? false : number;
+    if (out.has(name)) throw new UsageError(`--model-constant gives '${name}' twice; give each input once`);
+    out.set(name, value === 'true' ? true : value === 'false' ? false : number);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /** A list of numbers (`123.68,116.78,103.94`, or one value), for --mean, --std, --min, --max. */

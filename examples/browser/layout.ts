@@ -129,13 +129,13 @@ export function parseSize(text: string | null): [number, number] | null {
  */
 export function parseConstants(text: string | null): Record<string, number | boolean> | null {
   if (text === null || text.trim() === '') return null;
-  const out: Record<string, number | boolean> = {};
+  const out = new Map<string, number | boolean>();
   for (const item of text.split(',')) {
     const at = item.lastIndexOf('=');
     const [name, value] = at < 0 ? [item.trim(), ''] : [item.slice(0, at).trim(), item.slice(at + 1).trim()];
-    out[name] = value === 'true' ? true : value === 'false' ? false : value === '' ? Number.NaN : Number(value);
+    out.set(name, value === 'true' ? true : value === 'false' ? false : value === '' ? Number.NaN : Number(value));
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /** {@link parseConstants}'s text for `constants`. */

@@ -27,8 +27,9 @@ export function checkConstantInputsOption(fn: string, value: unknown): Readonly<
   if (value === null || typeof value !== 'object' || Array.isArray(value) || isTensor(value) || value instanceof Map) {
     throw typeError(fn, ARG, `an object of input names and their values, such as ${EXAMPLE}`, value);
   }
-  const out: Record<string, ConstantInput> = {};
-  for (const [name, v] of Object.entries(value)) {
+  // Object.fromEntries makes each name an own property, `'__proto__'` too (an assignment would set the prototype).
+  const entries = Object.entries(value);
+  for (const [name, v] of entries) {
     if (typeof v === 'number') {
       if (!finiteAsFloat32(v)) throw rangeError(fn, argOf(name), 'a finite number', v);
     } else if (isTensor(v)) {
@@ -36,9 +37,8 @@ export function checkConstantInputsOption(fn: string, value: unknown): Readonly<
     } else if (typeof v !== 'boolean') {
       throw typeError(fn, argOf(name), 'a number, a boolean or a tf.Tensor', v);
     }
-    out[name] = v;
   }
-  return out;
+  return Object.fromEntries(entries) as Record<string, ConstantInput>;
 }
 
 /** A model input as {@link graphInputs} reads it. */

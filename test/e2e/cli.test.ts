@@ -472,6 +472,9 @@ describe('cnn-activations: a graph with inputs beside the image (--model-constan
     const twice = cli(...base, '--model-constant', 'keep_prob=1', '--model-constant', 'keep_prob=0.5');
     expect(twice.status).toBe(2);
     expect(twice.stderr).toContain("--model-constant gives 'keep_prob' twice; give each input once");
+    const proto = cli(...base, '--model-constant', '__proto__=1');
+    expect(proto.status).toBe(1);
+    expect(proto.stderr).toContain("importNetwork: --model-constant names '__proto__', which is not an input");
     const ok = cli(...base, '--model-constant', 'keep_prob=0.5', '--model-constant', 'is_training=false');
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^ *8 +pick +Other +6 /m);

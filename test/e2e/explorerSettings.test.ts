@@ -38,6 +38,7 @@ describe('explorer settings: numbers and sizes as typed', () => {
     expect(parseConstants('')).toBeNull();
     expect(parseConstants('keep_prob')).toEqual({ keep_prob: Number.NaN });
     expect(parseConstants('keep_prob=, rate=x')).toEqual({ keep_prob: Number.NaN, rate: Number.NaN });
+    expect(Object.keys(parseConstants('__proto__=1') ?? {})).toEqual(['__proto__']);
   });
 
   it("the page's address carries the same numbers, and a written address reads back the same", () => {

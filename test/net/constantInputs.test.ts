@@ -268,6 +268,13 @@ describe('toNetwork: constantInputs for a graph with inputs beside the image', (
       "toNetwork: 'options.constantInputs' gives every input of the model a value (x, keep_prob, is_training); leave " +
         'out the one that takes the image',
     );
+    // A name read from JSON may be '__proto__', an own property there: refused by name, not taken as a prototype.
+    const proto = JSON.parse('{ "keep_prob": 1, "is_training": false, "__proto__": 1 }');
+    await refuse(
+      proto,
+      RangeError,
+      /^toNetwork: 'options.constantInputs' names '__proto__', which is not an input of the model/,
+    );
     await refuse(
       [1, false],
       TypeError,
