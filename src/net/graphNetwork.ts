@@ -201,6 +201,15 @@ export function graphProblem(nodes: readonly GraphDefNode[], outside: ReadonlySe
       return `its node '${n.name}' has inputs that are not a list of names`;
     }
     if (byName.has(n.name)) return `two of its nodes are named '${n.name}'`;
+    // TF.js's executor keeps a run's values in a plain object by node name, where such a name reads an inherited
+    // property: the node is taken as already computed and skipped, and what reads it fails.
+    if (Object.hasOwn(Object.prototype, n.name)) {
+      return (
+        `its node '${n.name}' has the name of a property every JavaScript object has, which TF.js's graph executor ` +
+        'cannot run (it looks up values by name in an object); rename the node, and the inputs that name it, in ' +
+        'model.json'
+      );
+    }
     byName.set(n.name, n);
     const layout = channelsFirst(n);
     if (layout) {

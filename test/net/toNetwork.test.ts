@@ -1031,7 +1031,7 @@ describe('toNetwork: graph models that are odd or hostile', () => {
     keras.dispose();
   });
 
-  it('refuses a graph whose nodes form a cycle, or two nodes of one name, naming them', async () => {
+  it('refuses a graph whose nodes form a cycle, share a name or have one every object has, naming them', async () => {
     const cycle = await graphOf([
       placeholder,
       { name: 'a', op: 'AddV2', input: ['x', 'b'], attr: { T } },
@@ -1043,6 +1043,19 @@ describe('toNetwork: graph models that are odd or hostile', () => {
       RangeError,
       "toNetwork: the model's graph cannot run: its nodes form a cycle: 'a' → 'b' → 'a' (each takes the next as an input)",
     );
+    // Named as TensorFlow allows, but as a property of every JavaScript object: TF.js's executor skipped the node and
+    // failed on what reads it ("Cannot read properties of undefined (reading 'shape')").
+    for (const name of ['toString', 'constructor', 'valueOf']) {
+      const inherited = await graphOf([placeholder, relu(name, 'x'), relu('b', name)]);
+      await expectThrowsNoLeak(
+        () => toNetwork(inherited, { normalization: 'none' }),
+        RangeError,
+        `toNetwork: the model's graph cannot run: its node '${name}' has the name of a property every JavaScript ` +
+          "object has, which TF.js's graph executor cannot run (it looks up values by name in an object); rename " +
+          'the node, and the inputs that name it, in model.json',
+      );
+      inherited.dispose();
+    }
     const twice = await graphOf([placeholder, relu('a', 'x'), relu('a', 'a')]);
     await expectThrowsNoLeak(
       () => toNetwork(twice, { normalization: 'none' }),
