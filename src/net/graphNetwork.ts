@@ -382,8 +382,8 @@ export function dynamicOpAt(
 }
 
 /**
- * The nodes `output` needs (itself included) and the image input, each after the nodes it reads: the GraphDef's order
- * wherever it allows, the input first. Walks with an explicit stack (graphs thousands of operations deep), not
+ * The nodes `output` needs (itself included; not what a constant waits on) and the image input, each after the nodes
+ * it reads: the GraphDef's order wherever it allows, the input first. Walks with an explicit stack (graphs thousands of operations deep), not
  * following a TensorFlow 1 loop's edge back into its `Merge` (graphProblem has ruled out other cycles).
  */
 export function nodesFor(nodes: readonly GraphDefNode[], inputName: string, output: string): GraphDefNode[] {
@@ -395,6 +395,9 @@ export function nodesFor(nodes: readonly GraphDefNode[], inputName: string, outp
     const name = todo.pop()!;
     if (needed.has(name) || !byName.has(name)) continue;
     needed.add(name);
+    // A constant is a weight, which TF.js's executor never runs: what it waits on (a folded branch's marker) is not
+    // needed.
+    if (byName.get(name)!.op === 'Const') continue;
     for (const i of byName.get(name)!.input ?? []) todo.push(inputNodeName(i));
   }
   const order: GraphDefNode[] = [];

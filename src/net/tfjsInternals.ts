@@ -179,6 +179,75 @@ export function rerouteGraphOp(
   return changed;
 }
 
+/**
+ * Points input `index` of each node `node` of a loaded graph model at `ref` (`name`, `name:k`, or `^name` for an order
+ * only) in TF.js's graph: the private `GraphModel.executor.graph.nodes`, whose `inputNames` (control inputs without
+ * their `^`, in the GraphDef's order) name what each input reads, `inputs` the nodes, and `children` the readers.
+ * The executor's cached orders of runs (`compiledMap`) are dropped. Throws where a node is missing.
+ */
+export function redirectGraphInputs(
+  model: GraphModel,
+  edits: readonly { node: string; index: number; ref: string }[],
+): void {
+  type Node = { inputNames?: string[]; inputs?: Node[]; children?: Node[] };
+  const executor = (
+    model as unknown as { executor?: { graph?: { nodes?: Record<string, Node> }; compiledMap?: unknown } }
+  ).executor;
+  const nodes = executor?.graph?.nodes;
+  const nodeOf = (name: string) => (nodes && Object.hasOwn(nodes, name) ? nodes[name] : undefined);
+  for (const e of edits) {
+    const node = nodeOf(e.node);
+    const to = nodeOf(inputNodeName(e.ref));
+    const from = node?.inputs?.[e.index];
+    if (!node?.inputNames || !node.inputs || !to?.children || !from?.children) {
+      throw new Error(`cannot change input ${e.index} of node '${e.node}' in TF.js's graph`);
+    }
+    node.inputNames[e.index] = e.ref.replace(/^\^/, '');
+    node.inputs[e.index] = to;
+    const at = from.children.indexOf(node);
+    if (at >= 0) from.children.splice(at, 1);
+    to.children.push(node);
+  }
+  if (executor?.compiledMap instanceof Map) executor.compiledMap.clear();
+}
+
+/**
+ * Makes every run of `model` given one of `names` as an input (by node name) throw `error(name)` before it starts:
+ * wraps the `execute` and `executeAsync` of the private `GraphModel.executor`, which `model.execute`, `predict` and
+ * their asynchronous forms call with the inputs by name. Returns what unwraps them.
+ */
+export function refuseInputs(
+  model: GraphModel,
+  names: ReadonlySet<string>,
+  error: (name: string) => Error,
+): () => void {
+  type Run = (inputs: Record<string, unknown>, ...rest: unknown[]) => unknown;
+  const executor = (model as unknown as { executor?: { execute?: Run; executeAsync?: Run } }).executor;
+  if (!executor || typeof executor.execute !== 'function' || typeof executor.executeAsync !== 'function') {
+    throw new Error("cannot guard the model's inputs: its executor is missing");
+  }
+  const own = { execute: Object.hasOwn(executor, 'execute'), executeAsync: Object.hasOwn(executor, 'executeAsync') };
+  const [execute, executeAsync] = [executor.execute, executor.executeAsync];
+  const check = (inputs: Record<string, unknown>) => {
+    const fed = Object.keys(inputs ?? {}).find((k) => names.has(inputNodeName(k)));
+    if (fed !== undefined) throw error(inputNodeName(fed));
+  };
+  executor.execute = function (this: unknown, inputs, ...rest) {
+    check(inputs);
+    return execute.call(this, inputs, ...rest);
+  };
+  executor.executeAsync = function (this: unknown, inputs, ...rest) {
+    check(inputs);
+    return executeAsync.call(this, inputs, ...rest);
+  };
+  return () => {
+    if (own.execute) executor.execute = execute;
+    else delete executor.execute;
+    if (own.executeAsync) executor.executeAsync = executeAsync;
+    else delete executor.executeAsync;
+  };
+}
+
 /** The input shape each relaxed model declared before {@link relaxInputShape} changed it. */
 const declaredShapes = new WeakMap<GraphModel, ReadonlyMap<string, number[]>>();
 

@@ -18,6 +18,7 @@ import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine, type PartialLayer } from './network.js';
 import { checkNormalization, type NormalizationOption } from './normalization.js';
 import { checkConstantInputsOption, feedGraphInputs, graphInputs } from './constantInputs.js';
+import { foldConstantBranches } from './staticBranches.js';
 import {
   declaredInputShape,
   type GraphDefNode,
@@ -84,7 +85,8 @@ export interface ToNetworkOptions {
    * of them, by input name, that every pass feeds: `{ keep_prob: 1, is_training: false }`. A number or boolean fills
    * the input's declared shape; a `tf.Tensor` (copied) is the value, of the input's dtype and shape. The input left
    * without a value takes the image. An input with a batch axis (`[-1, …]`) cannot take one. The model holds the
-   * values: another network made from the same model uses them too, and refuses others.
+   * values: another network made from the same model uses them too, and refuses others. Where a value chooses a
+   * TensorFlow 1 branch (`tf.cond`), the network runs the branch it chooses, and the model refuses other values.
    * @default none (the model must have one input)
    */
   constantInputs?: Readonly<Record<string, number | boolean | tf.Tensor>>;
@@ -345,10 +347,19 @@ export async function makeNetwork(
       inputName = feedAt ?? graphIn.image;
       relaxInputShape(model, inputName);
       fixGraphOps(model);
-      unfeed = await feedGraphInputs(fn, model, graphIn);
-      // With several outputs (or a node chosen, or the image fed at a node), the table keeps what the chosen one needs
-      // from the input on; with one, the whole graph.
-      const cut = outputs.length > 1 || inner !== undefined || feedAt !== undefined;
+      const unfeedInputs = await feedGraphInputs(fn, model, graphIn);
+      unfeed = unfeedInputs;
+      // A branch whose condition is now a constant (an is_training given a value) runs synchronously once folded.
+      const folded = await foldConstantBranches(model, nodes, new Set([inputName, outputName, ...outputNames]));
+      if (folded) {
+        unfeed = () => {
+          folded.undo();
+          unfeedInputs();
+        };
+      }
+      // With several outputs (or a node chosen, the image fed at a node, or branches folded), the table keeps what the
+      // chosen one needs from the input on; with one, the whole graph.
+      const cut = outputs.length > 1 || inner !== undefined || feedAt !== undefined || folded !== null;
       const parts = graphNetworkParts(model, nodes, inputName, cut ? outputName : undefined);
       engine = parts.engine(normalization, fn);
       let shapes: Map<string, number[]>;

@@ -1,0 +1,205 @@
+/**
+ * TensorFlow 1's branches (`tf.cond`, written as `Switch` and `Merge` nodes) whose condition is a constant: a bool
+ * `Const`, or an input given a value by `toNetwork`'s `constantInputs` (a model's `is_training`). TF.js runs such
+ * nodes only asynchronously, and this library runs a graph synchronously, layer by layer, so it refused every model
+ * with one. With the condition known, the branch not taken never runs: each node that read the taken output of a
+ * `Switch` reads the `Switch`'s data instead, and each that read a `Merge` reads the `Merge`'s one input that is not
+ * in the branch not taken. Neither node is then on the way to anything, and the graph runs synchronously. Not
+ * exported from the package.
+ */
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+import {
+  constantInputOf,
+  type GraphDefNode,
+  inputNodeName,
+  redirectGraphInputs,
+  refuseInputs,
+} from './tfjsInternals.js';
+
+/** A node's input, `name` or `name:k` (a control input's `^` taken off), as node and output. */
+function parse(ref: string): { node: string; port: number } {
+  const m = /^(.*?)(?::(\d+))?$/.exec(ref.replace(/^\^/, '')) as RegExpExecArray;
+  return { node: m[1], port: Number(m[2] ?? 0) };
+}
+
+const refOf = (node: string, port: number) => (port === 0 ? node : `${node}:${port}`);
+
+/** What {@link foldConstantBranches} did. */
+export interface FoldedBranches {
+  /** How many `Switch` nodes had a constant condition. */
+  readonly switches: number;
+  /** The model's inputs whose values chose a branch: the model refuses another value for them from then on. */
+  readonly inputs: ReadonlySet<string>;
+  /** Puts every input it changed back, and lets the model take those inputs again. */
+  readonly undo: () => void;
+}
+
+/**
+ * The value of a `Switch`'s condition `ref`, when it is a constant: through `Identity` nodes to a bool `Const` or an
+ * input given a value (one element, `input` its name). Undefined otherwise.
+ */
+async function constantCondition(
+  model: GraphModel,
+  byName: ReadonlyMap<string, GraphDefNode>,
+  ref: string,
+): Promise<{ value: boolean; input?: string } | undefined> {
+  let at = parse(ref);
+  for (let hops = 0; hops < byName.size && at.port === 0; hops++) {
+    const node = byName.get(at.node);
+    if (!node) return undefined;
+    if (node.op === 'Identity') {
+      const from = (node.input ?? []).find((r) => !r.startsWith('^'));
+      if (from === undefined) return undefined;
+      at = parse(from);
+      continue;
+    }
+    const value =
+      node.op === 'Const'
+        ? model.weights[node.name]?.[0]
+        : node.op === 'Placeholder'
+          ? constantInputOf(model, node.name)
+          : undefined;
+    if (value?.dtype !== 'bool' || value.size !== 1) return undefined;
+    const truth = (await value.data())[0] !== 0;
+    return node.op === 'Placeholder' ? { value: truth, input: node.name } : { value: truth };
+  }
+  return undefined;
+}
+
+/**
+ * The nodes in an order where each comes after its inputs (data and control), a loop's way back into its `Merge`
+ * (from a `NextIteration`) left out; the nodes of what remains of a cycle are left out too.
+ */
+function ordered(nodes: readonly GraphDefNode[], byName: ReadonlyMap<string, GraphDefNode>): GraphDefNode[] {
+  const waiting = new Map<string, number>();
+  const readers = new Map<string, string[]>();
+  for (const n of nodes) {
+    const from = (n.input ?? [])
+      .map((r) => inputNodeName(r))
+      .filter((f) => byName.has(f) && !(n.op === 'Merge' && byName.get(f)?.op === 'NextIteration'));
+    waiting.set(n.name, from.length);
+    for (const f of from) readers.set(f, [...(readers.get(f) ?? []), n.name]);
+  }
+  const ready = nodes.filter((n) => waiting.get(n.name) === 0).map((n) => n.name);
+  const order: GraphDefNode[] = [];
+  while (ready.length > 0) {
+    const name = ready.pop() as string;
+    order.push(byName.get(name) as GraphDefNode);
+    for (const r of readers.get(name) ?? []) {
+      const left = (waiting.get(r) as number) - 1;
+      waiting.set(r, left);
+      if (left === 0) ready.push(r);
+    }
+  }
+  return order;
+}
+
+/**
+ * Folds the branches of `model` whose condition is a constant, in TF.js's graph and in `nodes` (its GraphDef, which
+ * the library reads) alike. Folds nothing, and returns null, where no condition is constant, or where the graph reads
+ * what folding cannot give: a `Merge`'s second output (which branch ran), a `Merge` with inputs from both branches,
+ * or a `Switch` or `Merge` that is one of `keep` (the network's input and output).
+ */
+export async function foldConstantBranches(
+  model: GraphModel,
+  nodes: GraphDefNode[],
+  keep: ReadonlySet<string>,
+): Promise<FoldedBranches | null> {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  // The output of each Switch of a constant condition that the branch taken reads: 1 where true, 0 where false.
+  const taken = new Map<string, number>();
+  const inputs = new Set<string>();
+  for (const n of nodes) {
+    if (n.op !== 'Switch') continue;
+    const [, condition] = (n.input ?? []).filter((r) => !r.startsWith('^'));
+    const known = condition === undefined ? undefined : await constantCondition(model, byName, condition);
+    if (known === undefined) continue;
+    taken.set(n.name, known.value ? 1 : 0);
+    if (known.input !== undefined) inputs.add(known.input);
+  }
+  if (taken.size === 0 || [...taken.keys()].some((s) => keep.has(s))) return null;
+
+  // Dead: what only the branch not taken computes. A node is dead where any of its inputs is; a Merge where all are.
+  const dead = new Set<string>();
+  const deadRef = (ref: string) => {
+    const { node, port } = parse(ref);
+    return dead.has(node) || (taken.has(node) && !ref.startsWith('^') && taken.get(node) !== port);
+  };
+  const merged = new Map<string, string>();
+  for (const n of ordered(nodes, byName)) {
+    const refs = n.input ?? [];
+    if (n.op !== 'Merge') {
+      if (refs.some(deadRef)) dead.add(n.name);
+      continue;
+    }
+    const data = refs.filter((r) => !r.startsWith('^'));
+    const live = data.filter((r) => !deadRef(r));
+    if (live.length === 0) dead.add(n.name);
+    else if (live.length === 1 && live.length < data.length) merged.set(n.name, live[0]);
+  }
+  if ([...merged.keys()].some((m) => keep.has(m))) return null;
+
+  // What a live node reads instead: the Switch's data, the Merge's live input, until neither.
+  const resolve = (ref: string): string | null => {
+    let at = ref;
+    for (let hops = 0; hops <= taken.size + merged.size; hops++) {
+      const { node, port } = parse(at);
+      if (taken.has(node) && taken.get(node) === port) {
+        at = (byName.get(node)?.input ?? []).filter((r) => !r.startsWith('^'))[0] as string;
+      } else if (merged.has(node)) {
+        if (port !== 0) return null;
+        at = merged.get(node) as string;
+      } else {
+        return at;
+      }
+    }
+    return null;
+  };
+  const edits: { node: string; list: string[]; index: number; ref: string }[] = [];
+  for (const n of nodes) {
+    if (dead.has(n.name) || taken.has(n.name) || merged.has(n.name) || !n.input) continue;
+    const list = n.input;
+    for (const [index, ref] of list.entries()) {
+      const control = ref.startsWith('^');
+      const base = control ? ref.slice(1) : ref;
+      const { node, port } = parse(base);
+      if (!taken.has(node) && !merged.has(node)) continue;
+      if (control) {
+        // An order after a Switch or Merge of the branch taken: after what it reads instead.
+        const to = resolve(refOf(node, taken.get(node) ?? 0));
+        if (to === null) return null;
+        edits.push({ node: n.name, list, index, ref: `^${parse(to).node}` });
+        continue;
+      }
+      const to = resolve(refOf(node, port));
+      if (to === null) return null;
+      edits.push({ node: n.name, list, index, ref: to });
+    }
+  }
+  const before = edits.map((e) => e.list[e.index]);
+  const apply = (refs: readonly string[]) => {
+    edits.forEach((e, i) => {
+      e.list[e.index] = refs[i];
+    });
+    redirectGraphInputs(
+      model,
+      edits.map((e, i) => ({ node: e.node, index: e.index, ref: refs[i] })),
+    );
+  };
+  apply(edits.map((e) => e.ref));
+  // Fed another value, the model would still run the branch this one chose: refused instead.
+  const fixed = (name: string) =>
+    new Error(
+      `the model's input '${name}' is fixed: toNetwork's constantInputs gave it a value, and the model's branches ` +
+        'that it chooses (tf.cond) now run the ones that value chose; load the model again to feed it another',
+    );
+  const allow = inputs.size === 0 ? () => {} : refuseInputs(model, inputs, fixed);
+  return {
+    switches: taken.size,
+    inputs,
+    undo: () => {
+      allow();
+      apply(before);
+    },
+  };
+}

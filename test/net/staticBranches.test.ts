@@ -1,0 +1,169 @@
+/**
+ * TensorFlow 1's `tf.cond` on a constant: a graph written as TensorFlow 1 writes `relu(cond(is_training, x × 2,
+ * x + 1))` (Switch and Merge nodes, the branches' constants waiting on `switch_t` and `switch_f`), which TF.js runs only
+ * asynchronously, made a Network once the condition is known. Oracle: the formula of the branch the value chooses.
+ */
+import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it, vi } from 'vitest';
+import { activations } from '../../src/net/activations.js';
+import { predict } from '../../src/net/predict.js';
+import { toNetwork } from '../../src/net/toNetwork.js';
+import { BACKEND } from '../helpers/backend.js';
+import { expectThrowsNoLeak } from '../helpers/leaks.js';
+
+const TOL = BACKEND === 'cpu' ? 0 : 1e-6;
+const NONE = { normalization: 'none' } as const;
+
+/**
+ * The graph; `condition: 'const'` makes the condition a bool constant `true` instead of the input `is_training`;
+ * `readIndex` adds `which = Merge:1 + 0`, a node that reads which branch ran, and ends the graph there too.
+ */
+async function condGraph(condition: 'input' | 'const' = 'input', readIndex = false): Promise<GraphModel> {
+  const T = { type: 'DT_FLOAT' };
+  const B = { type: 'DT_BOOL' };
+  const dims = (d: number[]) => ({ shape: { dim: d.map((size) => ({ size: String(size) })) } });
+  const scalar = (name: string, dtype: 'DT_FLOAT' | 'DT_BOOL' | 'DT_INT32', input: string[] = []) => ({
+    name,
+    op: 'Const',
+    input,
+    attr: { value: { tensor: { dtype, tensorShape: {} } }, dtype: { type: dtype } },
+  });
+  const weights: { name: string; dtype: 'float32' | 'bool' | 'int32'; value: number }[] = [
+    { name: 'cond/two', dtype: 'float32', value: 2 },
+    { name: 'cond/one', dtype: 'float32', value: 1 },
+    ...(condition === 'const' ? [{ name: 'is_training', dtype: 'bool' as const, value: 1 }] : []),
+    ...(readIndex ? [{ name: 'zero', dtype: 'int32' as const, value: 0 }] : []),
+  ];
+  const node = [
+    { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: dims([-1, 4, 4, 3]) } },
+    condition === 'input'
+      ? { name: 'is_training', op: 'Placeholder', attr: { dtype: B, shape: dims([]) } }
+      : scalar('is_training', 'DT_BOOL'),
+    { name: 'cond/Switch', op: 'Switch', input: ['is_training', 'is_training'], attr: { T: B } },
+    { name: 'cond/switch_t', op: 'Identity', input: ['cond/Switch:1'], attr: { T: B } },
+    { name: 'cond/switch_f', op: 'Identity', input: ['cond/Switch'], attr: { T: B } },
+    { name: 'cond/pred_id', op: 'Identity', input: ['is_training'], attr: { T: B } },
+    { name: 'cond/Switch_1', op: 'Switch', input: ['x', 'cond/pred_id'], attr: { T } },
+    scalar('cond/two', 'DT_FLOAT', ['^cond/switch_t']),
+    scalar('cond/one', 'DT_FLOAT', ['^cond/switch_f']),
+    { name: 'cond/mul', op: 'Mul', input: ['cond/Switch_1:1', 'cond/two'], attr: { T } },
+    { name: 'cond/add', op: 'AddV2', input: ['cond/Switch_1', 'cond/one'], attr: { T } },
+    { name: 'cond/Merge', op: 'Merge', input: ['cond/add', 'cond/mul'], attr: { T, N: { i: '2' } } },
+    { name: 'y', op: 'Relu', input: ['cond/Merge'], attr: { T } },
+    ...(readIndex
+      ? [
+          scalar('zero', 'DT_INT32'),
+          { name: 'which', op: 'AddV2', input: ['cond/Merge:1', 'zero'], attr: { T: { type: 'DT_INT32' } } },
+        ]
+      : []),
+  ];
+  const bytes = weights.map((w) =>
+    w.dtype === 'bool'
+      ? new Uint8Array([w.value])
+      : new Uint8Array((w.dtype === 'float32' ? new Float32Array([w.value]) : new Int32Array([w.value])).buffer),
+  );
+  const data = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+  bytes.reduce((at, b) => {
+    data.set(b, at);
+    return at + b.length;
+  }, 0);
+  return loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: { node, versions: { producer: 1395 }, library: {} },
+      weightSpecs: weights.map(({ name, dtype }) => ({ name, shape: [], dtype })),
+      weightData: data.buffer,
+      format: 'graph-model',
+    }),
+  );
+}
+
+const image = () => tf.tidy(() => tf.round(tf.randomUniform([4, 4, 3], -100, 100, 'float32', 7))) as tf.Tensor3D;
+
+async function expectClose(a: tf.Tensor, b: tf.Tensor): Promise<void> {
+  expect(a.shape).toEqual(b.shape);
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  expect((await d.data())[0]).toBeLessThanOrEqual(TOL);
+  tf.dispose([a, b, d]);
+}
+
+describe('toNetwork: a branch (tf.cond) on a constant runs the branch it chooses', () => {
+  it('folds the branch on a value given to an input: is_training false adds 1, true doubles', async () => {
+    const img = image();
+    for (const [training, branch] of [
+      [false, (x: tf.Tensor) => tf.relu(tf.add(x, 1))],
+      [true, (x: tf.Tensor) => tf.relu(tf.mul(x, 2))],
+    ] as const) {
+      const model = await condGraph();
+      const net = await toNetwork(model, { ...NONE, constantInputs: { is_training: training } });
+      expect(net.layerNames).toEqual(['x', training ? 'cond/mul' : 'cond/add', 'y']);
+      await expectClose(
+        activations(net, img, 'y') as tf.Tensor,
+        tf.tidy(() => branch(img)),
+      );
+      const batch = tf.stack([img, tf.neg(img)]);
+      await expectClose(
+        predict(net, batch),
+        tf.tidy(() => branch(batch)),
+      );
+      batch.dispose();
+      net.dispose();
+    }
+    img.dispose();
+  });
+
+  it('refuses the folded input fed to the model directly, which would still run the branch chosen', async () => {
+    const model = await condGraph();
+    const net = await toNetwork(model, { ...NONE, constantInputs: { is_training: false } });
+    const x = tf.ones([1, 4, 4, 3]);
+    const t = tf.scalar(true, 'bool');
+    expect(() => model.execute({ x, is_training: t }, 'y')).toThrow(
+      "the model's input 'is_training' is fixed: toNetwork's constantInputs gave it a value, and the model's " +
+        'branches that it chooses (tf.cond) now run the ones that value chose; load the model again to feed it another',
+    );
+    await expect(model.executeAsync({ 'is_training:0': t, x }, 'y')).rejects.toThrow(/'is_training' is fixed/);
+    const y = model.execute({ x }, 'y') as tf.Tensor;
+    expect(Array.from(await y.data()).every((v) => v === 2)).toBe(true);
+    tf.dispose([x, t, y]);
+    net.dispose();
+  });
+
+  it('puts the graph back when the network cannot be made', async () => {
+    const model = await condGraph();
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { ...NONE, constantInputs: { is_training: false }, classNames: ['a', 'b'] }),
+      RangeError,
+      /^toNetwork: expected 3 class names/,
+    );
+    // The model runs both branches as its input says again, as TF.js runs a branch (asynchronously).
+    const x = tf.ones([1, 4, 4, 3]);
+    const t = tf.scalar(true, 'bool');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const y = (await model.executeAsync({ x, is_training: t }, 'y')) as tf.Tensor;
+    warn.mockRestore();
+    expect(Array.from(await y.data()).every((v) => v === 2)).toBe(true);
+    tf.dispose([x, t, y]);
+    model.dispose();
+  });
+
+  it('folds a branch on a constant of the graph itself, with no value given', async () => {
+    const net = await toNetwork(await condGraph('const'), NONE);
+    const img = image();
+    await expectClose(
+      activations(net, img, 'y') as tf.Tensor,
+      tf.tidy(() => tf.relu(tf.mul(img, 2))),
+    );
+    img.dispose();
+    net.dispose();
+  });
+
+  it('leaves a graph that reads which branch ran, and refuses it as before', async () => {
+    const model = await condGraph('input', true);
+    await expectThrowsNoLeak(
+      () => toNetwork(model, { ...NONE, constantInputs: { is_training: false }, output: 'y' }),
+      RangeError,
+      /^toNetwork: the model's graph runs a loop, a branch or an operation of data-dependent size on the way to 'y' \(node 'cond\/Merge', TF.js's dynamic operation 'Merge'/,
+    );
+    model.dispose();
+  });
+});
