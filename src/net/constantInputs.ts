@@ -11,7 +11,7 @@ import { assertElements } from '../internal/limits.js';
 import { describeValue, finiteAsFloat32, isTensor, rangeError, typeError } from '../internal/validate.js';
 import { closestNames, listQuoted, someNames } from './closestNames.js';
 import { countNonFinite } from './nonFinite.js';
-import { constantInputOf, declaredInputShape, feedConstants } from './tfjsInternals.js';
+import { constantInputOf, declaredInputShape, feedConstants, graphDefNodes } from './tfjsInternals.js';
 
 /** One input's value in `constantInputs`: a number or boolean fills the input's shape; a tensor is the value. */
 export type ConstantInput = number | boolean | tf.Tensor;
@@ -69,8 +69,8 @@ const nodeName = (name: string) => name.replace(/:0$/, '');
 const shapeText = (shape: readonly number[] | undefined) => (shape ? `[${shape.join(', ')}]` : 'of unknown rank');
 
 /**
- * Which of `model`'s inputs takes the image, and the values for the others: the one input that `given` does not name
- * and that no earlier network made from the same model was given a value for.
+ * Which of `model`'s inputs takes the image, and the values for the others: the one input that `given` does not name,
+ * that no earlier network made from the same model was given a value for, and that has no default.
  * @throws {TypeError} for several inputs left without a value (the message lists them and shows the option), none
  *   left, or a value of the wrong kind for its input's dtype.
  * @throws {RangeError} for a name that is not an input, a value that does not fit its input's shape or dtype, or an
@@ -97,7 +97,14 @@ export function graphInputs(
     }
     return { input, value };
   });
-  const left = inputs.filter((i) => !named.some((n) => n.input === i) && !constantInputOf(model, i.name));
+  // An input with a default (a PlaceholderWithDefault: a TensorFlow 1 is_training that is false unless fed) keeps
+  // it, and takes the image only where no other input can.
+  const defaults = new Set(
+    (graphDefNodes(model) ?? []).filter((n) => n.op === 'PlaceholderWithDefault').map((n) => n.name),
+  );
+  const open = inputs.filter((i) => !named.some((n) => n.input === i) && !constantInputOf(model, i.name));
+  const required = open.filter((i) => !defaults.has(i.name));
+  const left = required.length > 0 ? required : open.filter((i) => i.shape?.length === 4);
   if (left.length === 1) return { image: left[0].name, planned: named.map((n) => plan(fn, n.input, n.value)) };
   if (left.length === 0) {
     throw new TypeError(

@@ -1,6 +1,7 @@
 /**
  * TensorFlow 1's branches (`tf.cond`, written as `Switch` and `Merge` nodes) whose condition is a constant: a bool
- * `Const`, or an input given a value by `toNetwork`'s `constantInputs` (a model's `is_training`). TF.js runs such
+ * `Const`, an input given a value by `toNetwork`'s `constantInputs` (a model's `is_training`), or the default of a
+ * `PlaceholderWithDefault`, which the library never feeds. TF.js runs such
  * nodes only asynchronously, and this library runs a graph synchronously, layer by layer, so it refused every model
  * with one. With the condition known, the branch not taken never runs: each node that read the taken output of a
  * `Switch` reads the `Switch`'s data instead, and each that read a `Merge` reads the `Merge`'s one input that is not
@@ -28,7 +29,10 @@ const refOf = (node: string, port: number) => (port === 0 ? node : `${node}:${po
 export interface FoldedBranches {
   /** How many `Switch` nodes had a constant condition. */
   readonly switches: number;
-  /** The model's inputs whose values chose a branch: the model refuses another value for them from then on. */
+  /**
+   * The model's inputs (and placeholders with a default) whose values chose a branch: the model refuses another value
+   * for them from then on.
+   */
   readonly inputs: ReadonlySet<string>;
   /** Puts every input it changed back, and lets the model take those inputs again. */
   readonly undo: () => void;
@@ -36,18 +40,24 @@ export interface FoldedBranches {
 
 /**
  * The value of a `Switch`'s condition `ref`, when it is a constant: through `Identity` nodes to a bool `Const` or an
- * input given a value (one element, `input` its name). Undefined otherwise.
+ * input given a value (one element), or through a `PlaceholderWithDefault` (a TensorFlow 1 `is_training` that is
+ * false unless fed; the library never feeds it) to its default. `inputs`: the inputs and placeholders passed on the
+ * way, which a caller feeding them would expect to change the value. Undefined otherwise.
  */
 async function constantCondition(
   model: GraphModel,
   byName: ReadonlyMap<string, GraphDefNode>,
   ref: string,
-): Promise<{ value: boolean; input?: string } | undefined> {
+): Promise<{ value: boolean; inputs: string[] } | undefined> {
   let at = parse(ref);
+  const inputs: string[] = [];
   for (let hops = 0; hops < byName.size && at.port === 0; hops++) {
     const node = byName.get(at.node);
     if (!node) return undefined;
-    if (node.op === 'Identity') {
+    // A placeholder with a default that constantInputs gave a value reads as that value.
+    const given = node.op === 'PlaceholderWithDefault' ? constantInputOf(model, node.name) : undefined;
+    if (node.op === 'Identity' || (node.op === 'PlaceholderWithDefault' && !given)) {
+      if (node.op === 'PlaceholderWithDefault') inputs.push(node.name);
       const from = (node.input ?? []).find((r) => !r.startsWith('^'));
       if (from === undefined) return undefined;
       at = parse(from);
@@ -58,10 +68,10 @@ async function constantCondition(
         ? model.weights[node.name]?.[0]
         : node.op === 'Placeholder'
           ? constantInputOf(model, node.name)
-          : undefined;
+          : given;
     if (value?.dtype !== 'bool' || value.size !== 1) return undefined;
-    const truth = (await value.data())[0] !== 0;
-    return node.op === 'Placeholder' ? { value: truth, input: node.name } : { value: truth };
+    if (node.op !== 'Const') inputs.push(node.name);
+    return { value: (await value.data())[0] !== 0, inputs };
   }
   return undefined;
 }
@@ -115,7 +125,7 @@ export async function foldConstantBranches(
     const known = condition === undefined ? undefined : await constantCondition(model, byName, condition);
     if (known === undefined) continue;
     taken.set(n.name, known.value ? 1 : 0);
-    if (known.input !== undefined) inputs.add(known.input);
+    for (const input of known.inputs) inputs.add(input);
   }
   if (taken.size === 0 || [...taken.keys()].some((s) => keep.has(s))) return null;
 
@@ -190,8 +200,8 @@ export async function foldConstantBranches(
   // Fed another value, the model would still run the branch this one chose: refused instead.
   const fixed = (name: string) =>
     new Error(
-      `the model's input '${name}' is fixed: toNetwork's constantInputs gave it a value, and the model's branches ` +
-        'that it chooses (tf.cond) now run the ones that value chose; load the model again to feed it another',
+      `the model's input '${name}' is fixed: its value chooses branches (tf.cond), which toNetwork folded to run the ` +
+        'ones the value it had chose; load the model again to feed it another',
     );
   const allow = inputs.size === 0 ? () => {} : refuseInputs(model, inputs, fixed);
   return {

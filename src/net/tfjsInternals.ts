@@ -279,13 +279,19 @@ export function constantInputOf(model: GraphModel, name: string): tf.Tensor | un
 }
 
 /**
- * The model's inputs that no {@link feedConstants} gave a value: those a caller must feed (TF.js lists an input as
- * `'x:0'` or `'x'`; these are node names).
+ * The model's inputs that no {@link feedConstants} gave a value and that have no default (TF.js lists a
+ * `PlaceholderWithDefault` among the inputs): those a caller must feed; where none is left, those with a default.
+ * TF.js lists an input as `'x:0'` or `'x'`; these are node names.
  */
 export function openInputs(model: GraphModel): { name: string; dtype: string | undefined; shape?: number[] }[] {
-  return model.inputs
+  const defaults = new Set(
+    (graphDefNodes(model) ?? []).filter((n) => n.op === 'PlaceholderWithDefault').map((n) => n.name),
+  );
+  const open = model.inputs
     .map((i) => ({ name: i.name.replace(/:0$/, ''), dtype: i.dtype as string | undefined, shape: i.shape }))
     .filter((i) => !constantInputOf(model, i.name));
+  const required = open.filter((i) => !defaults.has(i.name));
+  return required.length > 0 ? required : open;
 }
 
 /**

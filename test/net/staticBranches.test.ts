@@ -16,10 +16,11 @@ const TOL = BACKEND === 'cpu' ? 0 : 1e-6;
 const NONE = { normalization: 'none' } as const;
 
 /**
- * The graph; `condition: 'const'` makes the condition a bool constant `true` instead of the input `is_training`;
+ * The graph; `condition: 'const'` makes the condition a bool constant `true` instead of the input `is_training`,
+ * `'default'` a `PlaceholderWithDefault` whose default is `false` (TensorFlow 1's `tf.placeholder_with_default`);
  * `readIndex` adds `which = Merge:1 + 0`, a node that reads which branch ran, and ends the graph there too.
  */
-async function condGraph(condition: 'input' | 'const' = 'input', readIndex = false): Promise<GraphModel> {
+async function condGraph(condition: 'input' | 'const' | 'default' = 'input', readIndex = false): Promise<GraphModel> {
   const T = { type: 'DT_FLOAT' };
   const B = { type: 'DT_BOOL' };
   const dims = (d: number[]) => ({ shape: { dim: d.map((size) => ({ size: String(size) })) } });
@@ -33,13 +34,24 @@ async function condGraph(condition: 'input' | 'const' = 'input', readIndex = fal
     { name: 'cond/two', dtype: 'float32', value: 2 },
     { name: 'cond/one', dtype: 'float32', value: 1 },
     ...(condition === 'const' ? [{ name: 'is_training', dtype: 'bool' as const, value: 1 }] : []),
+    ...(condition === 'default' ? [{ name: 'is_training/default', dtype: 'bool' as const, value: 0 }] : []),
     ...(readIndex ? [{ name: 'zero', dtype: 'int32' as const, value: 0 }] : []),
   ];
   const node = [
     { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: dims([-1, 4, 4, 3]) } },
-    condition === 'input'
-      ? { name: 'is_training', op: 'Placeholder', attr: { dtype: B, shape: dims([]) } }
-      : scalar('is_training', 'DT_BOOL'),
+    ...(condition === 'input'
+      ? [{ name: 'is_training', op: 'Placeholder', attr: { dtype: B, shape: dims([]) } }]
+      : condition === 'const'
+        ? [scalar('is_training', 'DT_BOOL')]
+        : [
+            scalar('is_training/default', 'DT_BOOL'),
+            {
+              name: 'is_training',
+              op: 'PlaceholderWithDefault',
+              input: ['is_training/default'],
+              attr: { dtype: B, shape: dims([]) },
+            },
+          ]),
     { name: 'cond/Switch', op: 'Switch', input: ['is_training', 'is_training'], attr: { T: B } },
     { name: 'cond/switch_t', op: 'Identity', input: ['cond/Switch:1'], attr: { T: B } },
     { name: 'cond/switch_f', op: 'Identity', input: ['cond/Switch'], attr: { T: B } },
@@ -118,8 +130,8 @@ describe('toNetwork: a branch (tf.cond) on a constant runs the branch it chooses
     const x = tf.ones([1, 4, 4, 3]);
     const t = tf.scalar(true, 'bool');
     expect(() => model.execute({ x, is_training: t }, 'y')).toThrow(
-      "the model's input 'is_training' is fixed: toNetwork's constantInputs gave it a value, and the model's " +
-        'branches that it chooses (tf.cond) now run the ones that value chose; load the model again to feed it another',
+      "the model's input 'is_training' is fixed: its value chooses branches (tf.cond), which toNetwork folded to run " +
+        'the ones the value it had chose; load the model again to feed it another',
     );
     await expect(model.executeAsync({ 'is_training:0': t, x }, 'y')).rejects.toThrow(/'is_training' is fixed/);
     const y = model.execute({ x }, 'y') as tf.Tensor;
@@ -155,6 +167,30 @@ describe('toNetwork: a branch (tf.cond) on a constant runs the branch it chooses
     );
     img.dispose();
     net.dispose();
+  });
+
+  it("folds a branch on a placeholder's default (or the value given it), which the model then refuses", async () => {
+    const model = await condGraph('default');
+    const net = await toNetwork(model, NONE);
+    expect(net.layerNames).toEqual(['x', 'cond/add', 'y']);
+    const img = image();
+    await expectClose(
+      activations(net, img, 'y') as tf.Tensor,
+      tf.tidy(() => tf.relu(tf.add(img, 1))),
+    );
+    const x = tf.ones([1, 4, 4, 3]);
+    const t = tf.scalar(true, 'bool');
+    expect(() => model.execute({ x, is_training: t }, 'y')).toThrow(/^the model's input 'is_training' is fixed/);
+    // Given a value, the placeholder takes it instead of its default.
+    const given = await toNetwork(await condGraph('default'), { ...NONE, constantInputs: { is_training: true } });
+    expect(given.layerNames).toEqual(['x', 'cond/mul', 'y']);
+    await expectClose(
+      activations(given, img, 'y') as tf.Tensor,
+      tf.tidy(() => tf.relu(tf.mul(img, 2))),
+    );
+    tf.dispose([img, x, t]);
+    net.dispose();
+    given.dispose();
   });
 
   it('leaves a graph that reads which branch ran, and refuses it as before', async () => {
