@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { assertElements } from '../internal/limits.js';
-import { describeValue, finiteAsFloat32, isTensor, rangeError, typeError } from '../internal/validate.js';
+import { assertTensor, describeValue, finiteAsFloat32, isTensor, rangeError, typeError } from '../internal/validate.js';
 import { closestNames, listQuoted, someNames } from './closestNames.js';
 import { countNonFinite } from './nonFinite.js';
 import { constantInputOf, declaredInputShape, feedConstants, graphDefNodes } from './tfjsInternals.js';
@@ -33,7 +33,7 @@ export function checkConstantInputsOption(fn: string, value: unknown): Readonly<
     if (typeof v === 'number') {
       if (!finiteAsFloat32(v)) throw rangeError(fn, argOf(name), 'a finite number', v);
     } else if (isTensor(v)) {
-      if (v.isDisposed) throw new TypeError(`${fn}: '${argOf(name)}' is a disposed tensor; it can no longer be used`);
+      assertTensor(fn, argOf(name), v, { dtypes: ['float32', 'int32', 'bool'] });
     } else if (typeof v !== 'boolean') {
       throw typeError(fn, argOf(name), 'a number, a boolean or a tf.Tensor', v);
     }
