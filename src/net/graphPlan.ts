@@ -767,6 +767,15 @@ const PLANS_KEPT = 32;
 const runs = new WeakMap<GraphModel, Map<string, (input: tf.Tensor, names: readonly string[]) => tf.Tensor[]>>();
 
 /**
+ * Forgets what was worked out of `model`'s graph (its run functions' plans, the answers of {@link asyncNodeFor}): for a
+ * graph whose nodes were pointed at other inputs since. A run function made before keeps its plans.
+ */
+export function forgetPlans(model: GraphModel): void {
+  runs.delete(model);
+  asyncNodes.delete(model);
+}
+
+/**
  * A graph model's run function: the requested nodes' tensors for a fed input, by a plan made on the first request
  * of each set of nodes (the last {@link PLANS_KEPT} sets kept), or by `GraphModel.execute` where there is no plan.
  * The same function for every call with the same model and input.

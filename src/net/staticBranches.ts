@@ -9,6 +9,7 @@
  * exported from the package.
  */
 import type { GraphModel } from '@tensorflow/tfjs-converter';
+import { forgetPlans } from './graphPlan.js';
 import {
   constantInputOf,
   type GraphDefNode,
@@ -195,6 +196,7 @@ export async function foldConstantBranches(
       model,
       edits.map((e, i) => ({ node: e.node, index: e.index, ref: refs[i] })),
     );
+    forgetPlans(model);
   };
   apply(edits.map((e) => e.ref));
   // Fed another value, the model would still run the branch this one chose: refused instead.

@@ -154,8 +154,15 @@ describe('toNetwork: a branch (tf.cond) on a constant runs the branch it chooses
     const y = (await model.executeAsync({ x, is_training: t }, 'y')) as tf.Tensor;
     warn.mockRestore();
     expect(Array.from(await y.data()).every((v) => v === 2)).toBe(true);
-    tf.dispose([x, t, y]);
-    model.dispose();
+    // And folds again on another value.
+    const net = await toNetwork(model, { ...NONE, constantInputs: { is_training: true } });
+    const img = image();
+    await expectClose(
+      activations(net, img, 'y') as tf.Tensor,
+      tf.tidy(() => tf.relu(tf.mul(img, 2))),
+    );
+    tf.dispose([x, t, y, img]);
+    net.dispose();
   });
 
   it('folds a branch on a constant of the graph itself, with no value given', async () => {
