@@ -89,7 +89,11 @@ function ordered(nodes: readonly GraphDefNode[], byName: ReadonlyMap<string, Gra
       .map((r) => inputNodeName(r))
       .filter((f) => byName.has(f) && !(n.op === 'Merge' && byName.get(f)?.op === 'NextIteration'));
     waiting.set(n.name, from.length);
-    for (const f of from) readers.set(f, [...(readers.get(f) ?? []), n.name]);
+    for (const f of from) {
+      const list = readers.get(f);
+      if (list) list.push(n.name);
+      else readers.set(f, [n.name]);
+    }
   }
   const ready = nodes.filter((n) => waiting.get(n.name) === 0).map((n) => n.name);
   const order: GraphDefNode[] = [];
