@@ -24,6 +24,7 @@ import {
   layersFromSpecs,
   modelWeights,
 } from './network.js';
+import { graphProblem } from './graphNetwork.js';
 import { outputCount, outputRef, plannedRun } from './graphPlan.js';
 import { type ImageRun, poisonPerImage } from './nonFinite.js';
 import { ensureWasmKernels } from './wasmKernels.js';
@@ -95,9 +96,23 @@ export function isLayersModel(v: unknown): v is LayersModel {
   );
 }
 
+/** Each plain GraphModel's {@link graphProblem}, worked out once: `activations` may be called for every frame. */
+const rawProblems = new WeakMap<GraphModel, string | null>();
+
+function rawGraphProblem(model: GraphModel): string | null {
+  let problem = rawProblems.get(model);
+  if (problem === undefined) {
+    const nodes = graphDefNodes(model);
+    problem = nodes ? graphProblem(nodes) : null;
+    rawProblems.set(model, problem);
+  }
+  return problem;
+}
+
 /**
  * Resolves `net` (a Network, or a plain GraphModel when `acceptGraphModel`) into what the graph runner needs.
  * @throws {TypeError} for anything else, a disposed network or model, or a model with other than one rank-4 input.
+ * @throws {RangeError} for a GraphModel whose graph cannot run ({@link graphProblem}, worked out once per model).
  */
 export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolean): GraphTarget {
   if (!isNetwork(net) && isLayersModel(net)) {
@@ -108,6 +123,8 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
   }
   if (!isNetwork(net) && acceptGraphModel && isGraphModel(net)) {
     if (isModelDisposed(net)) throw new TypeError(`${fn}: the model 'net' has been disposed`);
+    const problem = rawGraphProblem(net);
+    if (problem) throw new RangeError(`${fn}: the model's graph cannot run: ${problem}`);
     // An input given a value by toNetwork's constantInputs is the model's own from then on.
     const inputs = openInputs(net);
     if (inputs.length !== 1) {

@@ -1054,6 +1054,14 @@ describe('toNetwork: graph models that are odd or hostile', () => {
           "object has, which TF.js's graph executor cannot run (it looks up values by name in an object); rename " +
           'the node, and the inputs that name it, in model.json',
       );
+      // As activations takes the GraphModel itself.
+      const img = tf.zeros([8, 8, 3]);
+      await expectThrowsNoLeak(
+        () => activations(inherited, img, 'b'),
+        RangeError,
+        new RegExp(`^activations: the model's graph cannot run: its node '${name}' has the name of a property`),
+      );
+      img.dispose();
       inherited.dispose();
     }
     const twice = await graphOf([placeholder, relu('a', 'x'), relu('a', 'a')]);
