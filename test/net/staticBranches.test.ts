@@ -10,7 +10,8 @@ import { activations } from '../../src/net/activations.js';
 import { predict } from '../../src/net/predict.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import { BACKEND } from '../helpers/backend.js';
-import { expectThrowsNoLeak } from '../helpers/leaks.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
+import { gradCAM } from '../../src/interpret/gradCAM.js';
 
 const TOL = BACKEND === 'cpu' ? 0 : 1e-6;
 const NONE = { normalization: 'none' } as const;
@@ -122,6 +123,19 @@ describe('toNetwork: a branch (tf.cond) on a constant runs the branch it chooses
       net.dispose();
     }
     img.dispose();
+  });
+
+  it('differentiates through the branch taken (Grad-CAM of the folded graph)', async () => {
+    const net = await toNetwork(await condGraph(), { ...NONE, constantInputs: { is_training: true } });
+    const img = tf.tidy(() => tf.abs(image()));
+    await expectNoLeak(async () => {
+      const { map } = await gradCAM(net, img, null, { featureLayer: 'cond/mul', reductionFcn: (t) => tf.sum(t) });
+      expect(map.shape).toEqual([4, 4]);
+      expect(Math.max(...(await map.data()))).toBeGreaterThan(0);
+      map.dispose();
+    });
+    img.dispose();
+    net.dispose();
   });
 
   it('refuses the folded input fed to the model directly, which would still run the branch chosen', async () => {
