@@ -1,7 +1,7 @@
 /**
- * TensorFlow 1's branches (`tf.cond`, written as `Switch` and `Merge` nodes) whose condition is a constant: a bool
- * `Const`, an input given a value by `toNetwork`'s `constantInputs` (a model's `is_training`), or the default of a
- * `PlaceholderWithDefault`, which the library never feeds. TF.js runs such
+ * TensorFlow 1's branches (`tf.cond`, written as `Switch` and `Merge` nodes) whose condition is a constant: computed
+ * from bool constants, inputs given a value by `toNetwork`'s `constantInputs` (a model's `is_training`) or the
+ * default of a `PlaceholderWithDefault`, which the library never feeds. TF.js runs such
  * nodes only asynchronously, and this library runs a graph synchronously, layer by layer, so it refused every model
  * with one. With the condition known, the branch not taken never runs: each node that read the taken output of a
  * `Switch` reads the `Switch`'s data instead, and each that read a `Merge` reads the `Merge`'s one input that is not
@@ -9,7 +9,8 @@
  * exported from the package.
  */
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { forgetPlans } from './graphPlan.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { ASYNC_OPS, forgetPlans } from './graphPlan.js';
 import {
   constantInputOf,
   type GraphDefNode,
@@ -39,42 +40,49 @@ export interface FoldedBranches {
   readonly undo: () => void;
 }
 
+/** The most nodes a condition may be computed from: `logical_not(is_training)`, a comparison, not a network. */
+const CONDITION_NODES = 64;
+
 /**
- * The value of a `Switch`'s condition `ref`, when it is a constant: through `Identity` nodes to a bool `Const` or an
- * input given a value (one element), or through a `PlaceholderWithDefault` (a TensorFlow 1 `is_training` that is
- * false unless fed; the library never feeds it) to its default. `inputs`: the inputs and placeholders passed on the
- * way, which a caller feeding them would expect to change the value. Undefined otherwise.
+ * The value of a `Switch`'s condition `ref`, when it is a constant: computed only from bool or number constants,
+ * inputs given a value, and placeholders with a default (a TensorFlow 1 `is_training` that is false unless fed; the
+ * library never feeds it), in at most {@link CONDITION_NODES} nodes, none of which TF.js runs only asynchronously.
+ * TF.js's executor then computes it, fed nothing. `inputs`: the inputs and placeholders it is computed from, which a
+ * caller feeding them would expect to change it. Undefined otherwise.
  */
 async function constantCondition(
   model: GraphModel,
   byName: ReadonlyMap<string, GraphDefNode>,
   ref: string,
 ): Promise<{ value: boolean; inputs: string[] } | undefined> {
-  let at = parse(ref);
   const inputs: string[] = [];
-  for (let hops = 0; hops < byName.size && at.port === 0; hops++) {
-    const node = byName.get(at.node);
-    if (!node) return undefined;
-    // A placeholder with a default that constantInputs gave a value reads as that value.
-    const given = node.op === 'PlaceholderWithDefault' ? constantInputOf(model, node.name) : undefined;
-    if (node.op === 'Identity' || (node.op === 'PlaceholderWithDefault' && !given)) {
-      if (node.op === 'PlaceholderWithDefault') inputs.push(node.name);
-      const from = (node.input ?? []).find((r) => !r.startsWith('^'));
-      if (from === undefined) return undefined;
-      at = parse(from);
-      continue;
+  const seen = new Set<string>();
+  const todo = [parse(ref).node];
+  while (todo.length > 0) {
+    const name = todo.pop() as string;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const node = byName.get(name);
+    if (!node || seen.size > CONDITION_NODES || ASYNC_OPS.has(node.op)) return undefined;
+    if (node.op === 'Const') continue;
+    if (node.op === 'Placeholder' || node.op === 'PlaceholderWithDefault') {
+      inputs.push(name);
+      // Given a value (constantInputs), an input reads as it; a placeholder with a default not given one, as that.
+      if (constantInputOf(model, name)) continue;
+      if (node.op === 'Placeholder') return undefined;
     }
-    const value =
-      node.op === 'Const'
-        ? model.weights[node.name]?.[0]
-        : node.op === 'Placeholder'
-          ? constantInputOf(model, node.name)
-          : given;
-    if (value?.dtype !== 'bool' || value.size !== 1) return undefined;
-    if (node.op !== 'Const') inputs.push(node.name);
-    return { value: (await value.data())[0] !== 0, inputs };
+    for (const r of node.input ?? []) todo.push(inputNodeName(r));
   }
-  return undefined;
+  let value: boolean | undefined;
+  try {
+    const out = model.execute({}, ref.replace(/^\^/, '')) as tf.Tensor;
+    if (out.dtype === 'bool' && out.size === 1) value = (await out.data())[0] !== 0;
+    // A condition that is a constant or a given input comes back as the model's own tensor, which it keeps.
+    if (!Object.values(model.weights).some((w) => w.includes(out))) out.dispose();
+  } catch {
+    // What TF.js cannot compute fed nothing is no constant.
+  }
+  return value === undefined ? undefined : { value, inputs };
 }
 
 /**
@@ -124,10 +132,15 @@ export async function foldConstantBranches(
   // The output of each Switch of a constant condition that the branch taken reads: 1 where true, 0 where false.
   const taken = new Map<string, number>();
   const inputs = new Set<string>();
+  // Each condition once: every Switch of a tf.cond reads the same one.
+  const conditions = new Map<string, Awaited<ReturnType<typeof constantCondition>>>();
   for (const n of nodes) {
     if (n.op !== 'Switch') continue;
     const [, condition] = (n.input ?? []).filter((r) => !r.startsWith('^'));
-    const known = condition === undefined ? undefined : await constantCondition(model, byName, condition);
+    if (condition !== undefined && !conditions.has(condition)) {
+      conditions.set(condition, await constantCondition(model, byName, condition));
+    }
+    const known = condition === undefined ? undefined : conditions.get(condition);
     if (known === undefined) continue;
     taken.set(n.name, known.value ? 1 : 0);
     for (const input of known.inputs) inputs.add(input);

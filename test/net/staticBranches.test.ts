@@ -18,10 +18,14 @@ const NONE = { normalization: 'none' } as const;
 
 /**
  * The graph; `condition: 'const'` makes the condition a bool constant `true` instead of the input `is_training`,
- * `'default'` a `PlaceholderWithDefault` whose default is `false` (TensorFlow 1's `tf.placeholder_with_default`);
+ * `'default'` a `PlaceholderWithDefault` whose default is `false` (TensorFlow 1's `tf.placeholder_with_default`),
+ * `'negated'` the input's `logical_not` (a condition computed from it);
  * `readIndex` adds `which = Merge:1 + 0`, a node that reads which branch ran, and ends the graph there too.
  */
-async function condGraph(condition: 'input' | 'const' | 'default' = 'input', readIndex = false): Promise<GraphModel> {
+async function condGraph(
+  condition: 'input' | 'const' | 'default' | 'negated' = 'input',
+  readIndex = false,
+): Promise<GraphModel> {
   const T = { type: 'DT_FLOAT' };
   const B = { type: 'DT_BOOL' };
   const dims = (d: number[]) => ({ shape: { dim: d.map((size) => ({ size: String(size) })) } });
@@ -38,9 +42,10 @@ async function condGraph(condition: 'input' | 'const' | 'default' = 'input', rea
     ...(condition === 'default' ? [{ name: 'is_training/default', dtype: 'bool' as const, value: 0 }] : []),
     ...(readIndex ? [{ name: 'zero', dtype: 'int32' as const, value: 0 }] : []),
   ];
+  const pred = condition === 'negated' ? 'cond/not' : 'is_training';
   const node = [
     { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: dims([-1, 4, 4, 3]) } },
-    ...(condition === 'input'
+    ...(condition === 'input' || condition === 'negated'
       ? [{ name: 'is_training', op: 'Placeholder', attr: { dtype: B, shape: dims([]) } }]
       : condition === 'const'
         ? [scalar('is_training', 'DT_BOOL')]
@@ -53,10 +58,11 @@ async function condGraph(condition: 'input' | 'const' | 'default' = 'input', rea
               attr: { dtype: B, shape: dims([]) },
             },
           ]),
-    { name: 'cond/Switch', op: 'Switch', input: ['is_training', 'is_training'], attr: { T: B } },
+    ...(condition === 'negated' ? [{ name: 'cond/not', op: 'LogicalNot', input: ['is_training'], attr: {} }] : []),
+    { name: 'cond/Switch', op: 'Switch', input: [pred, pred], attr: { T: B } },
     { name: 'cond/switch_t', op: 'Identity', input: ['cond/Switch:1'], attr: { T: B } },
     { name: 'cond/switch_f', op: 'Identity', input: ['cond/Switch'], attr: { T: B } },
-    { name: 'cond/pred_id', op: 'Identity', input: ['is_training'], attr: { T: B } },
+    { name: 'cond/pred_id', op: 'Identity', input: [pred], attr: { T: B } },
     { name: 'cond/Switch_1', op: 'Switch', input: ['x', 'cond/pred_id'], attr: { T } },
     scalar('cond/two', 'DT_FLOAT', ['^cond/switch_t']),
     scalar('cond/one', 'DT_FLOAT', ['^cond/switch_f']),
@@ -188,6 +194,25 @@ describe('toNetwork: a branch (tf.cond) on a constant runs the branch it chooses
     );
     img.dispose();
     net.dispose();
+  });
+
+  it('folds a branch on a condition computed from a value given (logical_not of is_training)', async () => {
+    const before = tf.memory().numTensors;
+    const model = await condGraph('negated');
+    const net = await toNetwork(model, { ...NONE, constantInputs: { is_training: false } });
+    expect(net.layerNames).toEqual(['x', 'cond/mul', 'y']);
+    const img = image();
+    await expectClose(
+      activations(net, img, 'y') as tf.Tensor,
+      tf.tidy(() => tf.relu(tf.mul(img, 2))),
+    );
+    const x = tf.ones([1, 4, 4, 3]);
+    const t = tf.scalar(true, 'bool');
+    expect(() => model.execute({ x, is_training: t }, 'y')).toThrow(/^the model's input 'is_training' is fixed/);
+    tf.dispose([img, x, t]);
+    net.dispose();
+    // Computing the condition left nothing behind.
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("folds a branch on a placeholder's default (or the value given it), which the model then refuses", async () => {
