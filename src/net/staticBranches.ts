@@ -10,7 +10,7 @@
  */
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type * as tf from '@tensorflow/tfjs-core';
-import { ASYNC_OPS, forgetPlans } from './graphPlan.js';
+import { ASYNC_OPS, forgetPlans, outputRef } from './graphPlan.js';
 import {
   constantInputOf,
   type GraphDefNode,
@@ -21,24 +21,12 @@ import {
 
 /** A node's input, `name` or `name:k` (a control input's `^` taken off), as node and output. */
 function parse(ref: string): { node: string; port: number } {
-  const m = /^(.*?)(?::(\d+))?$/.exec(ref.replace(/^\^/, '')) as RegExpExecArray;
-  return { node: m[1], port: Number(m[2] ?? 0) };
+  const base = ref.replace(/^\^/, '');
+  const out = outputRef(base);
+  return out ? { node: out.name, port: out.k } : { node: base, port: 0 };
 }
 
 const refOf = (node: string, port: number) => (port === 0 ? node : `${node}:${port}`);
-
-/** What {@link foldConstantBranches} did. */
-export interface FoldedBranches {
-  /** How many `Switch` nodes had a constant condition. */
-  readonly switches: number;
-  /**
-   * The model's inputs (and placeholders with a default) whose values chose a branch: the model refuses another value
-   * for them from then on.
-   */
-  readonly inputs: ReadonlySet<string>;
-  /** Puts every input it changed back, and lets the model take those inputs again. */
-  readonly undo: () => void;
-}
 
 /** The most nodes a condition may be computed from: `logical_not(is_training)`, a comparison, not a network. */
 const CONDITION_NODES = 64;
@@ -119,15 +107,16 @@ function ordered(nodes: readonly GraphDefNode[], byName: ReadonlyMap<string, Gra
 
 /**
  * Folds the branches of `model` whose condition is a constant, in TF.js's graph and in `nodes` (its GraphDef, which
- * the library reads) alike. Folds nothing, and returns null, where no condition is constant, or where the graph reads
- * what folding cannot give: a `Merge`'s second output (which branch ran), a `Merge` with inputs from both branches,
- * or a `Switch` or `Merge` that is one of `keep` (the network's input and output).
+ * the library reads) alike, and makes the model refuse another value for the inputs that chose them; returns what
+ * puts both back. Folds nothing, and returns null, where no condition is constant, or where the graph reads what
+ * folding cannot give: a `Merge`'s second output (which branch ran), a `Merge` with inputs from both branches, or a
+ * `Switch` or `Merge` that is one of `keep` (the network's input and output).
  */
 export async function foldConstantBranches(
   model: GraphModel,
   nodes: GraphDefNode[],
   keep: ReadonlySet<string>,
-): Promise<FoldedBranches | null> {
+): Promise<(() => void) | null> {
   const byName = new Map(nodes.map((n) => [n.name, n]));
   // The output of each Switch of a constant condition that the branch taken reads: 1 where true, 0 where false.
   const taken = new Map<string, number>();
@@ -223,12 +212,8 @@ export async function foldConstantBranches(
         'ones the value it had chose; load the model again to feed it another',
     );
   const allow = inputs.size === 0 ? () => {} : refuseInputs(model, inputs, fixed);
-  return {
-    switches: taken.size,
-    inputs,
-    undo: () => {
-      allow();
-      apply(before);
-    },
+  return () => {
+    allow();
+    apply(before);
   };
 }

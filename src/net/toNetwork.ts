@@ -350,10 +350,11 @@ export async function makeNetwork(
       const unfeedInputs = await feedGraphInputs(fn, model, graphIn);
       unfeed = unfeedInputs;
       // A branch whose condition is now a constant (an is_training given a value) runs synchronously once folded.
+      // What puts the branches back, if any was folded.
       const folded = await foldConstantBranches(model, nodes, new Set([inputName, outputName, ...outputNames]));
       if (folded) {
         unfeed = () => {
-          folded.undo();
+          folded();
           unfeedInputs();
         };
       }
