@@ -11,7 +11,7 @@ import { assertElements } from '../internal/limits.js';
 import { assertTensor, describeValue, finiteAsFloat32, isTensor, rangeError, typeError } from '../internal/validate.js';
 import { closestNames, listQuoted, someNames } from './closestNames.js';
 import { countNonFinite } from './nonFinite.js';
-import { constantInputOf, declaredInputShape, feedConstants, graphDefNodes } from './tfjsInternals.js';
+import { constantInputOf, declaredInputShape, defaultInputs, feedConstants } from './tfjsInternals.js';
 
 /** One input's value in `constantInputs`: a number or boolean fills the input's shape; a tensor is the value. */
 export type ConstantInput = number | boolean | tf.Tensor;
@@ -99,9 +99,7 @@ export function graphInputs(
   });
   // An input with a default (a PlaceholderWithDefault: a TensorFlow 1 is_training that is false unless fed) keeps
   // it, and takes the image only where no other input can.
-  const defaults = new Set(
-    (graphDefNodes(model) ?? []).filter((n) => n.op === 'PlaceholderWithDefault').map((n) => n.name),
-  );
+  const defaults = defaultInputs(model);
   const open = inputs.filter((i) => !named.some((n) => n.input === i) && !constantInputOf(model, i.name));
   const required = open.filter((i) => !defaults.has(i.name));
   const left = required.length > 0 ? required : open.filter((i) => i.shape?.length === 4);

@@ -278,15 +278,29 @@ export function constantInputOf(model: GraphModel, name: string): tf.Tensor | un
   return isInput ? executorOf(model)?.weightMap?.[name]?.[0] : undefined;
 }
 
+/** Each graph model's inputs with a default, by node name: read once (activations may run for every frame). */
+const defaultsOf = new WeakMap<GraphModel, ReadonlySet<string>>();
+
+/**
+ * The nodes of a graph model that TF.js lists among its inputs but that have a default (`PlaceholderWithDefault`,
+ * TensorFlow 1's `tf.placeholder_with_default`), which a run need not feed.
+ */
+export function defaultInputs(model: GraphModel): ReadonlySet<string> {
+  let set = defaultsOf.get(model);
+  if (!set) {
+    set = new Set((graphDefNodes(model) ?? []).filter((n) => n.op === 'PlaceholderWithDefault').map((n) => n.name));
+    defaultsOf.set(model, set);
+  }
+  return set;
+}
+
 /**
  * The model's inputs that no {@link feedConstants} gave a value and that have no default (TF.js lists a
  * `PlaceholderWithDefault` among the inputs): those a caller must feed; where none is left, those with a default.
  * TF.js lists an input as `'x:0'` or `'x'`; these are node names.
  */
 export function openInputs(model: GraphModel): { name: string; dtype: string | undefined; shape?: number[] }[] {
-  const defaults = new Set(
-    (graphDefNodes(model) ?? []).filter((n) => n.op === 'PlaceholderWithDefault').map((n) => n.name),
-  );
+  const defaults = defaultInputs(model);
   const open = model.inputs
     .map((i) => ({ name: i.name.replace(/:0$/, ''), dtype: i.dtype as string | undefined, shape: i.shape }))
     .filter((i) => !constantInputOf(model, i.name));
