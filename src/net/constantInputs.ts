@@ -17,25 +17,34 @@ import { constantInputOf, declaredInputShape, defaultInputs, feedConstants } fro
 export type ConstantInput = number | boolean | tf.Tensor;
 
 const ARG = 'options.constantInputs';
+/** Where a model file declares the values (as it declares its normalization), for messages. */
+export const DECLARED_CONSTANT_INPUTS = 'userDefinedMetadata.cnnActivations.constantInputs';
 /** `options.constantInputs.keep_prob`, or `options.constantInputs["dropout/keep_prob"]` for a name that needs it. */
-const argOf = (name: string) =>
-  /^[A-Za-z_$][\w$]*$/.test(name) ? `${ARG}.${name}` : `${ARG}[${JSON.stringify(name)}]`;
+const argOf = (name: string, base = ARG) =>
+  /^[A-Za-z_$][\w$]*$/.test(name) ? `${base}.${name}` : `${base}[${JSON.stringify(name)}]`;
 const EXAMPLE = '{ keep_prob: 1 }';
 
-/** Checks the option's form, before the model is looked at; returns it as a plain object of its own entries. */
-export function checkConstantInputsOption(fn: string, value: unknown): Readonly<Record<string, ConstantInput>> {
+/**
+ * Checks the option's form (`base`: where the values come from, the option or a model file's metadata), before the
+ * model is looked at; returns it as a plain object of its own entries.
+ */
+export function checkConstantInputsOption(
+  fn: string,
+  value: unknown,
+  base = ARG,
+): Readonly<Record<string, ConstantInput>> {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || isTensor(value) || value instanceof Map) {
-    throw typeError(fn, ARG, `an object of input names and their values, such as ${EXAMPLE}`, value);
+    throw typeError(fn, base, `an object of input names and their values, such as ${EXAMPLE}`, value);
   }
   // Object.fromEntries makes each name an own property, `'__proto__'` too (an assignment would set the prototype).
   const entries = Object.entries(value);
   for (const [name, v] of entries) {
     if (typeof v === 'number') {
-      if (!finiteAsFloat32(v)) throw rangeError(fn, argOf(name), 'a finite number', v);
+      if (!finiteAsFloat32(v)) throw rangeError(fn, argOf(name, base), 'a finite number', v);
     } else if (isTensor(v)) {
-      assertTensor(fn, argOf(name), v, { dtypes: ['float32', 'int32', 'bool'] });
+      assertTensor(fn, argOf(name, base), v, { dtypes: ['float32', 'int32', 'bool'] });
     } else if (typeof v !== 'boolean') {
-      throw typeError(fn, argOf(name), 'a number, a boolean or a tf.Tensor', v);
+      throw typeError(fn, argOf(name, base), 'a number, a boolean or a tf.Tensor', v);
     }
   }
   return Object.fromEntries(entries) as Record<string, ConstantInput>;
@@ -53,6 +62,8 @@ interface DeclaredInput {
 /** One input to feed: what to make of the given value. */
 interface Planned {
   readonly input: DeclaredInput;
+  /** The value's name in messages (`options.constantInputs.keep_prob`). */
+  readonly arg: string;
   readonly value: ConstantInput;
   readonly shape: readonly number[];
   readonly dtype: 'float32' | 'int32' | 'bool';
@@ -80,6 +91,7 @@ export function graphInputs(
   fn: string,
   model: GraphModel,
   given: Readonly<Record<string, ConstantInput>> | undefined,
+  base = ARG,
 ): GraphInputs {
   const inputs: DeclaredInput[] = model.inputs.map((i) => ({
     name: nodeName(i.name),
@@ -91,7 +103,7 @@ export function graphInputs(
     const input = inputs.find((i) => i.name === nodeName(key));
     if (!input) {
       throw new RangeError(
-        `${fn}: '${ARG}' names '${key}', which is not an input of the model (its inputs: ` +
+        `${fn}: '${base}' names '${key}', which is not an input of the model (its inputs: ` +
           `${someNames(names, true)}); did you mean ${listQuoted(closestNames(key, names, 1))}?`,
       );
     }
@@ -103,10 +115,12 @@ export function graphInputs(
   const open = inputs.filter((i) => !named.some((n) => n.input === i) && !constantInputOf(model, i.name));
   const required = open.filter((i) => !defaults.has(i.name));
   const left = required.length > 0 ? required : open.filter((i) => i.shape?.length === 4);
-  if (left.length === 1) return { image: left[0].name, planned: named.map((n) => plan(fn, n.input, n.value)) };
+  if (left.length === 1) {
+    return { image: left[0].name, planned: named.map((n) => plan(fn, n.input, n.value, argOf(n.input.name, base))) };
+  }
   if (left.length === 0) {
     throw new TypeError(
-      `${fn}: '${ARG}' gives every input of the model a value (${someNames(names, false)}); ` +
+      `${fn}: '${base}' gives every input of the model a value (${someNames(names, false)}); ` +
         'leave out the one that takes the image',
     );
   }
@@ -119,8 +133,7 @@ export function graphInputs(
 }
 
 /** The dtype and shape `value` is fed as, for `input`. */
-function plan(fn: string, input: DeclaredInput, value: ConstantInput): Planned {
-  const arg = argOf(input.name);
+function plan(fn: string, input: DeclaredInput, value: ConstantInput, arg: string): Planned {
   const dtype = input.dtype;
   if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') {
     throw new RangeError(
@@ -141,7 +154,7 @@ function plan(fn: string, input: DeclaredInput, value: ConstantInput): Planned {
     const fits =
       !declared || (declared.length === value.rank && declared.every((d, i) => d === -1 || d === value.shape[i]));
     if (!fits) throw rangeError(fn, arg, `a tf.Tensor of shape ${shapeText(declared)} (the input's)`, value);
-    return { input, value, shape: value.shape, dtype };
+    return { input, arg, value, shape: value.shape, dtype };
   }
   if (dtype === 'bool') {
     if (typeof value !== 'boolean') throw typeError(fn, arg, 'true or false (the input is bool)', value);
@@ -160,7 +173,7 @@ function plan(fn: string, input: DeclaredInput, value: ConstantInput): Planned {
     );
   }
   assertElements(fn, arg, shape, `input '${input.name}'`);
-  return { input, value, shape, dtype };
+  return { input, arg, value, shape, dtype };
 }
 
 /**
@@ -182,7 +195,7 @@ export async function feedGraphInputs(fn: string, model: GraphModel, inputs: Gra
       made.set(p.input.name, t);
       const values = await t.data();
       if (p.dtype === 'float32' && countNonFinite(values as Float32Array) > 0) {
-        throw rangeError(fn, argOf(p.input.name), 'a tf.Tensor of finite values', p.value);
+        throw rangeError(fn, p.arg, 'a tf.Tensor of finite values', p.value);
       }
       const earlier = constantInputOf(model, p.input.name);
       if (earlier) {
@@ -192,7 +205,7 @@ export async function feedGraphInputs(fn: string, model: GraphModel, inputs: Gra
           tf.util.arraysEqual(Array.from(await earlier.data()), Array.from(values));
         if (!same) {
           throw new RangeError(
-            `${fn}: '${argOf(p.input.name)}' is ${describeValue(p.value)}, but another network made from this model ` +
+            `${fn}: '${p.arg}' is ${describeValue(p.value)}, but another network made from this model ` +
               'gave the input another value, and the model holds one for all of them; load the model again for this one',
           );
         }

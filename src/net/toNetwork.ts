@@ -17,7 +17,7 @@ import { kerasNetworkParts, kerasProblem, kerasScalingLayer } from './kerasNetwo
 import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine, type PartialLayer } from './network.js';
 import { checkNormalization, type NormalizationOption } from './normalization.js';
-import { checkConstantInputsOption, feedGraphInputs, graphInputs } from './constantInputs.js';
+import { checkConstantInputsOption, DECLARED_CONSTANT_INPUTS, feedGraphInputs, graphInputs } from './constantInputs.js';
 import { foldConstantBranches } from './staticBranches.js';
 import {
   declaredInputShape,
@@ -87,7 +87,7 @@ export interface ToNetworkOptions {
    * without a value takes the image. An input with a batch axis (`[-1, …]`) cannot take one. The model holds the
    * values: another network made from the same model uses them too, and refuses others. Where a value chooses a
    * TensorFlow 1 branch (`tf.cond`), the network runs the branch it chooses, and the model refuses other values.
-   * @default none (the model must have one input)
+   * @default what the model's metadata declares (`userDefinedMetadata.cnnActivations.constantInputs`), else none
    */
   constantInputs?: Readonly<Record<string, number | boolean | tf.Tensor>>;
 }
@@ -111,6 +111,7 @@ interface DeclaredMetadata {
   normalization?: unknown;
   classNames?: unknown;
   name?: unknown;
+  constantInputs?: unknown;
 }
 
 /** Checks the options of toNetwork/importNetwork; returns them typed. */
@@ -206,13 +207,28 @@ export async function makeNetwork(
   if (graph ? isModelDisposed(model) : layersModelDisposed(model as LayersModel)) {
     throw new TypeError(`${fn}: the model has been disposed; load it again`);
   }
-  if (!graph && opts.constantInputs !== undefined) {
+  const own = ((graph ? model.metadata : undefined) as Record<string, unknown> | undefined)?.[METADATA_KEY] as
+    | DeclaredMetadata
+    | undefined;
+  const declared: DeclaredMetadata = { ...(own ?? {}), ...(declaredFromFile ?? {}) };
+  // The values of a graph's other inputs: the option's, or those the model file declares.
+  const constantsFrom = opts.constantInputs !== undefined ? undefined : declared.constantInputs;
+  if (!graph && (opts.constantInputs !== undefined || constantsFrom !== undefined)) {
     throw new TypeError(
-      `${fn}: options.constantInputs gives values to the inputs of a converted graph (a tf.GraphModel); ` +
-        'a Keras model takes its image alone',
+      `${fn}: ${constantsFrom === undefined ? 'options.constantInputs' : DECLARED_CONSTANT_INPUTS} gives values to ` +
+        'the inputs of a converted graph (a tf.GraphModel); a Keras model takes its image alone',
     );
   }
-  const graphIn = graph ? graphInputs(fn, model, opts.constantInputs) : undefined;
+  const graphIn = !graph
+    ? undefined
+    : constantsFrom === undefined
+      ? graphInputs(fn, model, opts.constantInputs)
+      : graphInputs(
+          fn,
+          model,
+          checkConstantInputsOption(fn, constantsFrom, DECLARED_CONSTANT_INPUTS),
+          DECLARED_CONSTANT_INPUTS,
+        );
   if (!graph && inputs.length !== 1) {
     throw new TypeError(
       `${fn}: expected a model with one image input, got ${inputs.length} inputs (${someNames(
@@ -316,10 +332,6 @@ export async function makeNetwork(
     );
   }
 
-  const own = ((graph ? model.metadata : undefined) as Record<string, unknown> | undefined)?.[METADATA_KEY] as
-    | DeclaredMetadata
-    | undefined;
-  const declared: DeclaredMetadata = { ...(own ?? {}), ...(declaredFromFile ?? {}) };
   const given = opts.normalization ?? declared.normalization;
   const normalization = checkNormalization(
     fn,

@@ -6,7 +6,7 @@
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -193,6 +193,54 @@ describe('toNetwork: constantInputs for a graph with inputs beside the image', (
     const net = await importNetwork(file, { ...NONE, constantInputs: OFF });
     expect(net.layerNames).toContain('pick');
     net.dispose();
+  });
+
+  it('reads the values a model file declares, as it declares its normalization (the option wins)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'constant-inputs-declared-'));
+    dirs.push(dir);
+    const file = await writeUserGraph(dir, 'side-inputs');
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    const declare = (constantInputs: unknown) =>
+      writeFileSync(file, JSON.stringify({ ...json, userDefinedMetadata: { cnnActivations: { constantInputs } } }));
+    declare({ keep_prob: 0.25, is_training: true });
+    const img = image(9);
+    // And a GraphModel loaded with that metadata, as toNetwork takes it.
+    const loaded = await loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: new Uint8Array(readFileSync(path.join(dir, 'weights.bin'))).buffer,
+        userDefinedMetadata: { cnnActivations: { constantInputs: { keep_prob: 0.25, is_training: true } } },
+        format: 'graph-model',
+      }),
+    );
+    for (const net of [await importNetwork(file, NONE), await toNetwork(loaded, NONE)]) {
+      const [gap, drop] = activations(net, img, ['gap', 'drop']) as tf.Tensor[];
+      const quarter = tf.mul(gap, 0.25);
+      expect(await maxAbsDiff(drop, quarter)).toBeLessThanOrEqual(TOL);
+      tf.dispose([gap, drop, quarter]);
+      net.dispose();
+    }
+    const given = await importNetwork(file, { ...NONE, constantInputs: OFF });
+    const plain = await toNetwork(await loadUserGraph(), NONE);
+    await same(activations(given, img, 'prob') as tf.Tensor, activations(plain, img, 'prob') as tf.Tensor);
+    given.dispose();
+    plain.dispose();
+    declare({ keep_prob: 1, is_training: 'no' });
+    await expectThrowsNoLeak(
+      () => importNetwork(file, NONE),
+      TypeError,
+      "importNetwork: expected 'userDefinedMetadata.cnnActivations.constantInputs.is_training' to be a number, a " +
+        'boolean or a tf.Tensor, got "no" (string)',
+    );
+    declare({ keep_prob: 1, is_training: 0 });
+    await expectThrowsNoLeak(
+      () => importNetwork(file, NONE),
+      TypeError,
+      "importNetwork: expected 'userDefinedMetadata.cnnActivations.constantInputs.is_training' to be true or false " +
+        '(the input is bool), got 0 (number)',
+    );
+    img.dispose();
   });
 
   it('refuses a model with inputs left without a value, and bad values, before feeding anything', async () => {
