@@ -132,6 +132,10 @@ export function graphInputs(
   );
 }
 
+/** Whether a declared shape has a batch axis: a first axis left open (-1). */
+const hasBatchAxis = (shape: readonly number[] | undefined) =>
+  shape !== undefined && shape.length > 0 && shape[0] === -1;
+
 /** The dtype and shape `value` is fed as, for `input`. */
 function plan(fn: string, input: DeclaredInput, value: ConstantInput, arg: string): Planned {
   const dtype = input.dtype;
@@ -140,20 +144,20 @@ function plan(fn: string, input: DeclaredInput, value: ConstantInput, arg: strin
       `${fn}: '${arg}': the input takes dtype ${dtype ?? 'unknown'}; a constant input can be float32, int32 or bool`,
     );
   }
-  const declared = input.shape;
-  if (declared && declared.length > 0 && declared[0] === -1) {
-    throw new RangeError(
-      `${fn}: '${arg}': the input's first axis is open (${shapeText(declared)}), the batch's; a constant input ` +
-        'holds one value for every pass, whatever its batch, so only an input without a batch axis can take one',
-    );
-  }
+  // An input whose first axis is open is the batch's: it takes one image's value, [1, …], and the network then runs
+  // a batch image by image (see batchedConstantInputs).
+  const batched = hasBatchAxis(input.shape);
+  const declared = batched ? [1, ...(input.shape as number[]).slice(1)] : input.shape;
   if (isTensor(value)) {
     if (value.dtype !== dtype) {
       throw typeError(fn, arg, `a tf.Tensor of dtype ${dtype} (the input's; cast it with tf.cast)`, value);
     }
     const fits =
       !declared || (declared.length === value.rank && declared.every((d, i) => d === -1 || d === value.shape[i]));
-    if (!fits) throw rangeError(fn, arg, `a tf.Tensor of shape ${shapeText(declared)} (the input's)`, value);
+    if (!fits) {
+      const what = batched ? ", one image's: the input's first axis is the batch's" : " (the input's)";
+      throw rangeError(fn, arg, `a tf.Tensor of shape ${shapeText(declared)}${what}`, value);
+    }
     return { input, arg, value, shape: value.shape, dtype };
   }
   if (dtype === 'bool') {

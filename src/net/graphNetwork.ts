@@ -19,6 +19,7 @@ import { describeConvolution, describePooling, samePadding2d } from './layerGeom
 import { isModelDisposed, modelWeights, type NetworkEngine, type PartialLayer } from './network.js';
 import { applyNormalization } from './normalization.js';
 import {
+  batchedConstantInputs,
   declaredInputShape,
   type GraphDefAttr,
   type GraphDefNode,
@@ -650,9 +651,11 @@ function graphModelEngine(
     return wholePixels ? tf.cast(roundPassingGradient(x), 'int32') : x;
   };
   // A graph exported for one image at a time (MoveNet's placeholder is [1, h, w, 3]) may reshape with that 1 built
-  // in, so its batch is not relaxed: a batch runs through it image by image, each result the graph's own.
+  // in, so its batch is not relaxed: a batch runs through it image by image, each result the graph's own. So does a
+  // graph given one image's value for an input with a batch axis (constantInputs), each image with that value.
   const imageInput = openInputs(model)[0]?.name;
-  const oneAtATime = imageInput !== undefined && declaredInputShape(model, imageInput)?.[0] === 1;
+  const oneAtATime =
+    (imageInput !== undefined && declaredInputShape(model, imageInput)?.[0] === 1) || batchedConstantInputs(model);
   // Each image's outputs joined along their batch axis; an output that has none (the graph squeezed or unstacked the
   // batch of 1 away: no leading 1, as one image's result is read) gets one, so that image i stays result i.
   const byImage = (n: number, runOne: (i: number) => tf.Tensor[], free: boolean): tf.Tensor[] => {

@@ -278,6 +278,17 @@ export function constantInputOf(model: GraphModel, name: string): tf.Tensor | un
   return isInput ? executorOf(model)?.weightMap?.[name]?.[0] : undefined;
 }
 
+/**
+ * Whether {@link feedConstants} gave a value to an input of `model` whose first axis is open (the batch's): one image's
+ * value, which a pass of several images cannot take.
+ */
+export function batchedConstantInputs(model: GraphModel): boolean {
+  return model.inputs.some((i) => {
+    const name = i.name.replace(/:0$/, '');
+    return constantInputOf(model, name) !== undefined && declaredInputShape(model, name)?.[0] === -1;
+  });
+}
+
 /** Each graph model's inputs with a default, by node name: read once (activations may run for every frame). */
 const defaultsOf = new WeakMap<GraphModel, ReadonlySet<string>>();
 

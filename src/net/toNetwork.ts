@@ -84,9 +84,10 @@ export interface ToNetworkOptions {
    * For a converted graph with inputs beside the image (TensorFlow 1's `keep_prob` or `is_training`): a value for each
    * of them, by input name, that every pass feeds: `{ keep_prob: 1, is_training: false }`. A number or boolean fills
    * the input's declared shape; a `tf.Tensor` (copied) is the value, of the input's dtype and shape. The input left
-   * without a value takes the image. An input with a batch axis (`[-1, …]`) cannot take one. The model holds the
-   * values: another network made from the same model uses them too, and refuses others. Where a value chooses a
-   * TensorFlow 1 branch (`tf.cond`), the network runs the branch it chooses, and the model refuses other values.
+   * without a value takes the image. An input with a batch axis (`[-1, …]`) takes one image's value (`[1, …]`), and a
+   * batch then runs image by image. The model holds the values: another network made from the same model uses them
+   * too, and refuses others. Where a value chooses a TensorFlow 1 branch (`tf.cond`), the network runs the branch it
+   * chooses, and the model refuses other values.
    * @default what the model's metadata declares (`userDefinedMetadata.cnnActivations.constantInputs`), else none
    */
   constantInputs?: Readonly<Record<string, number | boolean | tf.Tensor>>;

@@ -338,18 +338,58 @@ describe('toNetwork: constantInputs for a graph with inputs beside the image', (
     // Nothing was fed: the model still asks for all three.
     await expectThrowsNoLeak(() => toNetwork(model, NONE), TypeError, /got 3 inputs/);
     model.dispose();
-    // An input of data that comes with each image, [-1, 1, 1, 3]: one value cannot follow the batch.
+    // An input of data that comes with each image, [-1, 1, 1, 3], takes one image's value, [1, 1, 1, 3].
     const batched = await tinyGraph([-1, 1, 1, 3]);
-    const each = tf.ones([1, 1, 1, 3]);
+    const two = tf.ones([2, 1, 1, 3]);
     await expectThrowsNoLeak(
-      () => toNetwork(batched, { ...NONE, constantInputs: { k: each } }),
+      () => toNetwork(batched, { ...NONE, constantInputs: { k: two } }),
       RangeError,
-      "toNetwork: 'options.constantInputs.k': the input's first axis is open ([-1, 1, 1, 3]), the batch's; a " +
-        'constant input holds one value for every pass, whatever its batch, so only an input without a batch axis ' +
-        'can take one',
+      "toNetwork: expected 'options.constantInputs.k' to be a tf.Tensor of shape [1, 1, 1, 3], one image's: the " +
+        "input's first axis is the batch's, got rank 4 [2, 1, 1, 3] float32",
     );
-    each.dispose();
+    two.dispose();
     batched.dispose();
+  });
+
+  it("takes one image's value for an input with a batch axis, and runs a batch image by image with it", async () => {
+    // y = concat(x, k) along the channels, k [-1, 4, 4, 1]: a pass of several images could not take k of one.
+    const T = { type: 'DT_FLOAT' };
+    const dims = (d: number[]) => ({ shape: { dim: d.map((size) => ({ size: String(size) })) } });
+    const model = await loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: {
+          node: [
+            { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: dims([-1, 4, 4, 3]) } },
+            { name: 'k', op: 'Placeholder', attr: { dtype: T, shape: dims([-1, 4, 4, 1]) } },
+            {
+              name: 'axis',
+              op: 'Const',
+              attr: { value: { tensor: { dtype: 'DT_INT32', tensorShape: {} } }, dtype: { type: 'DT_INT32' } },
+            },
+            { name: 'y', op: 'ConcatV2', input: ['x', 'k', 'axis'], attr: { T, N: { i: '2' } } },
+          ],
+          versions: { producer: 1395 },
+          library: {},
+        },
+        weightSpecs: [{ name: 'axis', shape: [], dtype: 'int32' }],
+        weightData: new Int32Array([3]).buffer,
+        format: 'graph-model',
+      }),
+    );
+    const net = await toNetwork(model, { ...NONE, constantInputs: { k: 7 } });
+    const batch = tf.tidy(() => tf.round(tf.randomUniform([3, 4, 4, 3], 0, 255, 'float32', 10)));
+    await expectNoLeak(async () => {
+      await same(
+        predict(net, batch),
+        tf.tidy(() => tf.concat([batch, tf.fill([3, 4, 4, 1], 7)], 3)),
+      );
+    });
+    // Each image's result is the one it has alone.
+    const one = tf.slice(batch, 1, 1);
+    const [alone, inBatch] = [predict(net, one), tf.tidy(() => tf.slice(predict(net, batch), 1, 1))];
+    await same(alone, inBatch);
+    tf.dispose([batch, one]);
+    net.dispose();
   });
 
   it('says where the option does not apply, and what a bare GraphModel needs', async () => {
