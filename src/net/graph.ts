@@ -28,7 +28,13 @@ import { graphProblem } from './graphNetwork.js';
 import { outputCount, outputRef, plannedRun } from './graphPlan.js';
 import { type ImageRun, poisonPerImage } from './nonFinite.js';
 import { ensureWasmKernels } from './wasmKernels.js';
-import { declaredInputShape, graphDefNodes, graphNodeNames, openInputs } from './tfjsInternals.js';
+import {
+  batchedConstantInputs,
+  declaredInputShape,
+  graphDefNodes,
+  graphNodeNames,
+  openInputs,
+} from './tfjsInternals.js';
 import { METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
 import type { LayerInfo, Network } from './types.js';
 
@@ -96,6 +102,26 @@ export function isLayersModel(v: unknown): v is LayersModel {
   );
 }
 
+/**
+ * `run` for a batch, one image at a time, each output's parts joined along the batch: for a graph given one image's
+ * value for an input with a batch axis (toNetwork's constantInputs), which a pass of several images cannot take.
+ */
+function imageByImage(
+  run: (input: tf.Tensor, names: readonly string[]) => tf.Tensor[],
+): (input: tf.Tensor, names: readonly string[]) => tf.Tensor[] {
+  return (input, names) => {
+    const n = input.shape[0] ?? 1;
+    if (n <= 1) return run(input, names);
+    const each = Array.from({ length: n }, (_, i) => tf.tidy(() => run(tf.slice(input, i, 1), names)));
+    // An output that left the batch of 1 behind gets a batch axis back, so that image i stays result i.
+    const joined = names.map((_, j) =>
+      each[0][j].shape[0] === 1 ? tf.concat(each.map((outs) => outs[j])) : tf.stack(each.map((outs) => outs[j])),
+    );
+    tf.dispose(each.flat());
+    return joined;
+  };
+}
+
 /** Each plain GraphModel's {@link graphProblem}, worked out once: `activations` may be called for every frame. */
 const rawProblems = new WeakMap<GraphModel, string | null>();
 
@@ -151,7 +177,7 @@ export function resolveTarget(fn: string, net: unknown, acceptGraphModel: boolea
         : undefined;
     const inputName = inputs[0].name;
     return {
-      run: plannedRun(net, inputName),
+      run: batchedConstantInputs(net) ? imageByImage(plannedRun(net, inputName)) : plannedRun(net, inputName),
       ownTensors: () => modelWeights(net),
       layers,
       inputName,

@@ -388,6 +388,13 @@ describe('toNetwork: constantInputs for a graph with inputs beside the image', (
     const one = tf.slice(batch, 1, 1);
     const [alone, inBatch] = [predict(net, one), tf.tidy(() => tf.slice(predict(net, batch), 1, 1))];
     await same(alone, inBatch);
+    // And so for the GraphModel itself, as activations takes it.
+    await expectNoLeak(async () => {
+      await same(
+        activations(model, batch, 'y') as tf.Tensor,
+        tf.tidy(() => tf.concat([batch, tf.fill([3, 4, 4, 1], 7)], 3)),
+      );
+    });
     tf.dispose([batch, one]);
     net.dispose();
   });
