@@ -9,6 +9,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { activations } from '../../src/net/activations.js';
 import { predict } from '../../src/net/predict.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
+import type { Network } from '../../src/net/types.js';
 import { BACKEND } from '../helpers/backend.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
@@ -106,6 +107,26 @@ async function expectClose(a: tf.Tensor, b: tf.Tensor): Promise<void> {
   tf.dispose([a, b, d]);
 }
 
+/** The network runs the branch of `layer` and holds its layers: `relu(x + 1)` for `'cond/add'`, else `relu(2x)`. */
+async function expectBranch(net: Network, layer: 'cond/add' | 'cond/mul'): Promise<void> {
+  expect(net.layerNames).toEqual(['x', layer, 'y']);
+  const img = image();
+  const branch = (x: tf.Tensor) => tf.relu(layer === 'cond/add' ? tf.add(x, 1) : tf.mul(x, 2));
+  await expectClose(
+    activations(net, img, 'y') as tf.Tensor,
+    tf.tidy(() => branch(img)),
+  );
+  img.dispose();
+}
+
+/** The folded model refuses `is_training` fed to it directly. */
+function expectFixed(model: GraphModel): void {
+  const x = tf.ones([1, 4, 4, 3]);
+  const t = tf.scalar(true, 'bool');
+  expect(() => model.execute({ x, is_training: t }, 'y')).toThrow(/^the model's input 'is_training' is fixed/);
+  tf.dispose([x, t]);
+}
+
 describe('toNetwork: a branch (tf.cond) on a constant runs the branch it chooses', () => {
   it('folds the branch on a value given to an input: is_training false adds 1, true doubles', async () => {
     const img = image();
@@ -176,23 +197,14 @@ describe('toNetwork: a branch (tf.cond) on a constant runs the branch it chooses
     expect(Array.from(await y.data()).every((v) => v === 2)).toBe(true);
     // And folds again on another value.
     const net = await toNetwork(model, { ...NONE, constantInputs: { is_training: true } });
-    const img = image();
-    await expectClose(
-      activations(net, img, 'y') as tf.Tensor,
-      tf.tidy(() => tf.relu(tf.mul(img, 2))),
-    );
-    tf.dispose([x, t, y, img]);
+    await expectBranch(net, 'cond/mul');
+    tf.dispose([x, t, y]);
     net.dispose();
   });
 
   it('folds a branch on a constant of the graph itself, with no value given', async () => {
     const net = await toNetwork(await condGraph('const'), NONE);
-    const img = image();
-    await expectClose(
-      activations(net, img, 'y') as tf.Tensor,
-      tf.tidy(() => tf.relu(tf.mul(img, 2))),
-    );
-    img.dispose();
+    await expectBranch(net, 'cond/mul');
     net.dispose();
   });
 
@@ -200,16 +212,8 @@ describe('toNetwork: a branch (tf.cond) on a constant runs the branch it chooses
     const before = tf.memory().numTensors;
     const model = await condGraph('negated');
     const net = await toNetwork(model, { ...NONE, constantInputs: { is_training: false } });
-    expect(net.layerNames).toEqual(['x', 'cond/mul', 'y']);
-    const img = image();
-    await expectClose(
-      activations(net, img, 'y') as tf.Tensor,
-      tf.tidy(() => tf.relu(tf.mul(img, 2))),
-    );
-    const x = tf.ones([1, 4, 4, 3]);
-    const t = tf.scalar(true, 'bool');
-    expect(() => model.execute({ x, is_training: t }, 'y')).toThrow(/^the model's input 'is_training' is fixed/);
-    tf.dispose([img, x, t]);
+    await expectBranch(net, 'cond/mul');
+    expectFixed(model);
     net.dispose();
     // Computing the condition left nothing behind.
     expect(tf.memory().numTensors).toBe(before);
@@ -218,23 +222,11 @@ describe('toNetwork: a branch (tf.cond) on a constant runs the branch it chooses
   it("folds a branch on a placeholder's default (or the value given it), which the model then refuses", async () => {
     const model = await condGraph('default');
     const net = await toNetwork(model, NONE);
-    expect(net.layerNames).toEqual(['x', 'cond/add', 'y']);
-    const img = image();
-    await expectClose(
-      activations(net, img, 'y') as tf.Tensor,
-      tf.tidy(() => tf.relu(tf.add(img, 1))),
-    );
-    const x = tf.ones([1, 4, 4, 3]);
-    const t = tf.scalar(true, 'bool');
-    expect(() => model.execute({ x, is_training: t }, 'y')).toThrow(/^the model's input 'is_training' is fixed/);
+    await expectBranch(net, 'cond/add');
+    expectFixed(model);
     // Given a value, the placeholder takes it instead of its default.
     const given = await toNetwork(await condGraph('default'), { ...NONE, constantInputs: { is_training: true } });
-    expect(given.layerNames).toEqual(['x', 'cond/mul', 'y']);
-    await expectClose(
-      activations(given, img, 'y') as tf.Tensor,
-      tf.tidy(() => tf.relu(tf.mul(img, 2))),
-    );
-    tf.dispose([img, x, t]);
+    await expectBranch(given, 'cond/mul');
     net.dispose();
     given.dispose();
   });
