@@ -24,7 +24,7 @@ import {
   layersFromSpecs,
   modelWeights,
 } from './network.js';
-import { graphProblem } from './graphNetwork.js';
+import { graphProblem, joinByImage } from './graphNetwork.js';
 import { outputCount, outputRef, plannedRun } from './graphPlan.js';
 import { type ImageRun, poisonPerImage } from './nonFinite.js';
 import { ensureWasmKernels } from './wasmKernels.js';
@@ -103,8 +103,9 @@ export function isLayersModel(v: unknown): v is LayersModel {
 }
 
 /**
- * `run` for a batch, one image at a time, each output's parts joined along the batch: for a graph given one image's
- * value for an input with a batch axis (toNetwork's constantInputs), which a pass of several images cannot take.
+ * `run` for a batch, one image at a time, each output's parts joined along the batch ({@link joinByImage}): for a
+ * graph given one image's value for an input with a batch axis (toNetwork's constantInputs), which a pass of several
+ * images cannot take.
  */
 function imageByImage(
   run: (input: tf.Tensor, names: readonly string[]) => tf.Tensor[],
@@ -112,13 +113,7 @@ function imageByImage(
   return (input, names) => {
     const n = input.shape[0] ?? 1;
     if (n <= 1) return run(input, names);
-    const each = Array.from({ length: n }, (_, i) => tf.tidy(() => run(tf.slice(input, i, 1), names)));
-    // An output that left the batch of 1 behind gets a batch axis back, so that image i stays result i.
-    const joined = names.map((_, j) =>
-      each[0][j].shape[0] === 1 ? tf.concat(each.map((outs) => outs[j])) : tf.stack(each.map((outs) => outs[j])),
-    );
-    tf.dispose(each.flat());
-    return joined;
+    return joinByImage(n, (i) => tf.tidy(() => run(tf.slice(input, i, 1), names)), true);
   };
 }
 

@@ -383,6 +383,20 @@ export function dynamicOpAt(
 }
 
 /**
+ * Runs `runOne` for each of `n` images and joins each output's parts along the batch axis; an output that has none
+ * (the graph squeezed or unstacked the batch of 1 away: no leading 1, as one image's result is read) gets one, so that
+ * image i stays result i. With `free`, the parts are freed once joined (inside a gradient, its scope frees them).
+ */
+export function joinByImage(n: number, runOne: (i: number) => tf.Tensor[], free: boolean): tf.Tensor[] {
+  const each = Array.from({ length: n }, (_, i) => runOne(i));
+  const joined = each[0].map((first, j) =>
+    first.shape[0] === 1 ? tf.concat(each.map((outs) => outs[j])) : tf.stack(each.map((outs) => outs[j])),
+  );
+  if (free) tf.dispose(each.flat());
+  return joined;
+}
+
+/**
  * The nodes `output` needs (itself included; not what a constant waits on) and the image input, each after the nodes
  * it reads: the GraphDef's order wherever it allows, the input first. Walks with an explicit stack (graphs thousands of operations deep), not
  * following a TensorFlow 1 loop's edge back into its `Merge` (graphProblem has ruled out other cycles).
@@ -656,16 +670,6 @@ function graphModelEngine(
   const imageInput = openInputs(model)[0]?.name;
   const oneAtATime =
     (imageInput !== undefined && declaredInputShape(model, imageInput)?.[0] === 1) || batchedConstantInputs(model);
-  // Each image's outputs joined along their batch axis; an output that has none (the graph squeezed or unstacked the
-  // batch of 1 away: no leading 1, as one image's result is read) gets one, so that image i stays result i.
-  const byImage = (n: number, runOne: (i: number) => tf.Tensor[], free: boolean): tf.Tensor[] => {
-    const each = Array.from({ length: n }, (_, i) => runOne(i));
-    const joined = each[0].map((first, j) =>
-      first.shape[0] === 1 ? tf.concat(each.map((outs) => outs[j])) : tf.stack(each.map((outs) => outs[j])),
-    );
-    if (free) tf.dispose(each.flat());
-    return joined;
-  };
   const image = (t: tf.Tensor, i: number) => tf.slice(t, i, 1);
   return {
     // A fused operation's activation (`_FusedMatMul` with BiasAdd + Sigmoid), in Keras's spelling: 'sigmoid'.
@@ -699,7 +703,7 @@ function graphModelEngine(
         wanted.length === 0
           ? []
           : oneAtATime && n > 1
-            ? byImage(
+            ? joinByImage(
                 n,
                 (i) => {
                   const one = image(x, i);
@@ -729,7 +733,7 @@ function graphModelEngine(
       const n = Object.values(dict)[0]?.shape[0] ?? 1;
       if (!oneAtATime || n <= 1) return executeGraph(model, dict, [node])[0];
       // Inside a gradient: slices and a concatenation, which TF.js differentiates; the gradient's scope frees them.
-      return byImage(
+      return joinByImage(
         n,
         (i) => {
           const one: Record<string, tf.Tensor> = {};
