@@ -362,8 +362,8 @@ export async function makeNetwork(
       fixGraphOps(model);
       const unfeedInputs = await feedGraphInputs(fn, model, graphIn);
       unfeed = unfeedInputs;
-      // A branch whose condition is now a constant (an is_training given a value) runs synchronously once folded.
-      // What puts the branches back, if any was folded.
+      // A branch whose condition is now a constant (an is_training given a value) runs synchronously once folded;
+      // `folded` puts the branches back.
       const folded = await foldConstantBranches(model, nodes, new Set([inputName, outputName, ...outputNames]));
       if (folded) {
         unfeed = () => {
