@@ -16,6 +16,7 @@ import {
   type GraphDefNode,
   inputNodeName,
   redirectGraphInputs,
+  ownGraphDef,
   refuseInputs,
 } from './tfjsInternals.js';
 
@@ -106,17 +107,18 @@ function ordered(nodes: readonly GraphDefNode[], byName: ReadonlyMap<string, Gra
 }
 
 /**
- * Folds the branches of `model` whose condition is a constant, in TF.js's graph and in `nodes` (its GraphDef, which
- * the library reads) alike, and makes the model refuse another value for the inputs that chose them; returns what
- * puts both back. Folds nothing, and returns null, where no condition is constant, or where the graph reads what
- * folding cannot give: a `Merge`'s second output (which branch ran), a `Merge` with inputs from both branches, or a
- * `Switch` or `Merge` that is one of `keep` (the network's input and output).
+ * Folds the branches of `model` whose condition is a constant, in TF.js's graph and in a GraphDef of the model's own
+ * (a copy of `nodes`, which stay as they were), and makes the model refuse another value for the inputs that chose
+ * them. Returns the folded GraphDef's nodes, which the library reads from then on, and what puts the model back. Folds
+ * nothing, and returns null, where no condition is constant, or where the graph reads what folding cannot give: a
+ * `Merge`'s second output (which branch ran), or a `Switch` or `Merge` that is one of `keep` (the network's input and
+ * output). A `Merge` that the branches taken give more than one input stays, and what reads it stays asynchronous.
  */
 export async function foldConstantBranches(
   model: GraphModel,
-  nodes: GraphDefNode[],
+  nodes: readonly GraphDefNode[],
   keep: ReadonlySet<string>,
-): Promise<(() => void) | null> {
+): Promise<{ nodes: GraphDefNode[]; undo: () => void } | null> {
   const byName = new Map(nodes.map((n) => [n.name, n]));
   // The output of each Switch of a constant condition that the branch taken reads: 1 where true, 0 where false.
   const taken = new Map<string, number>();
@@ -172,11 +174,10 @@ export async function foldConstantBranches(
     }
     return null;
   };
-  const edits: { node: string; list: string[]; index: number; ref: string }[] = [];
+  const edits: { node: string; index: number; ref: string; was: string }[] = [];
   for (const n of nodes) {
     if (dead.has(n.name) || taken.has(n.name) || merged.has(n.name) || !n.input) continue;
-    const list = n.input;
-    for (const [index, ref] of list.entries()) {
+    for (const [index, ref] of n.input.entries()) {
       const control = ref.startsWith('^');
       const base = control ? ref.slice(1) : ref;
       const { node, port } = parse(base);
@@ -185,26 +186,21 @@ export async function foldConstantBranches(
         // An order after a Switch or Merge of the branch taken: after what it reads instead.
         const to = resolve(refOf(node, taken.get(node) ?? 0));
         if (to === null) return null;
-        edits.push({ node: n.name, list, index, ref: `^${parse(to).node}` });
+        edits.push({ node: n.name, index, ref: `^${parse(to).node}`, was: ref });
         continue;
       }
       const to = resolve(refOf(node, port));
       if (to === null) return null;
-      edits.push({ node: n.name, list, index, ref: to });
+      edits.push({ node: n.name, index, ref: to, was: ref });
     }
   }
-  const before = edits.map((e) => e.list[e.index]);
-  const apply = (refs: readonly string[]) => {
-    edits.forEach((e, i) => {
-      e.list[e.index] = refs[i];
-    });
-    redirectGraphInputs(
-      model,
-      edits.map((e, i) => ({ node: e.node, index: e.index, ref: refs[i] })),
-    );
-    forgetPlans(model);
-  };
-  apply(edits.map((e) => e.ref));
+  // The edits go to a GraphDef of the model's own, leaving the artifacts it was loaded from as they were.
+  const own = ownGraphDef(model);
+  if (!own) return null;
+  const copies = new Map(own.nodes.map((n) => [n.name, n]));
+  for (const e of edits) (copies.get(e.node)?.input as string[])[e.index] = e.ref;
+  redirectGraphInputs(model, edits);
+  forgetPlans(model);
   // Fed another value, the model would still run the branch this one chose: refused instead.
   const fixed = (name: string) =>
     new Error(
@@ -212,8 +208,16 @@ export async function foldConstantBranches(
         'ones the value it had chose; load the model again to feed it another',
     );
   const allow = inputs.size === 0 ? () => {} : refuseInputs(model, inputs, fixed);
-  return () => {
-    allow();
-    apply(before);
+  return {
+    nodes: own.nodes,
+    undo: () => {
+      allow();
+      redirectGraphInputs(
+        model,
+        edits.map((e) => ({ ...e, ref: e.was })),
+      );
+      own.restore();
+      forgetPlans(model);
+    },
   };
 }

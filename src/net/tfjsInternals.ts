@@ -118,6 +118,28 @@ export function graphDefNodes(model: GraphModel): GraphDefNode[] | null {
 }
 
 /**
+ * Gives a graph model a GraphDef of its own to change: replaces the private `GraphModel.artifacts` (which TF.js keeps
+ * as the loader handed it over, and saves) by a copy whose `modelTopology.node` holds copies of the nodes, each with
+ * its own `input` list. The artifacts the model was loaded from stay as they were: a program may load them again
+ * (`tf.io.fromMemory` hands out the same object each time) and must get the graph it wrote. Returns the copy's nodes
+ * and what puts the model's first artifacts back; null where the GraphDef cannot be read.
+ */
+export function ownGraphDef(model: GraphModel): { nodes: GraphDefNode[]; restore: () => void } | null {
+  const holder = model as unknown as { artifacts?: { modelTopology?: { node?: unknown } } };
+  const artifacts = holder.artifacts;
+  const topology = artifacts?.modelTopology;
+  if (!artifacts || !topology || !Array.isArray(topology.node)) return null;
+  const nodes = (topology.node as GraphDefNode[]).map((n) => (n.input ? { ...n, input: [...n.input] } : { ...n }));
+  holder.artifacts = { ...artifacts, modelTopology: { ...topology, node: nodes } };
+  return {
+    nodes,
+    restore: () => {
+      holder.artifacts = artifacts;
+    },
+  };
+}
+
+/**
  * Lets a graph model's input take any height and width: TF.js checks a fed tensor against the placeholder's declared
  * shape before running, which refuses a fully convolutional model every size but the one it was exported at. Writes
  * the private `GraphModel.executor.graph.nodes[input].attrParams.shape.value` (-1 is TF.js's "any size"). Returns

@@ -363,18 +363,19 @@ export async function makeNetwork(
       const unfeedInputs = await feedGraphInputs(fn, model, graphIn);
       unfeed = unfeedInputs;
       // A branch whose condition is now a constant (an is_training given a value) runs synchronously once folded;
-      // `folded` puts the branches back.
+      // `folded.undo` puts the branches back; `folded.nodes` is the GraphDef the network reads from then on.
       const folded = await foldConstantBranches(model, nodes, new Set([inputName, outputName, ...outputNames]));
       if (folded) {
         unfeed = () => {
-          folded();
+          folded.undo();
           unfeedInputs();
         };
       }
+      const graphNodes = folded?.nodes ?? nodes;
       // With several outputs (or a node chosen, the image fed at a node, or branches folded), the table keeps what the
       // chosen one needs from the input on; with one, the whole graph.
       const cut = outputs.length > 1 || inner !== undefined || feedAt !== undefined || folded !== null;
-      const parts = graphNetworkParts(model, nodes, inputName, cut ? outputName : undefined);
+      const parts = graphNetworkParts(model, graphNodes, inputName, cut ? outputName : undefined);
       engine = parts.engine(normalization, fn);
       let shapes: Map<string, number[]>;
       try {
@@ -382,7 +383,7 @@ export async function makeNetwork(
         shapes = sized.shapes;
         engine = { ...engine, batchless: sized.batchless };
       } catch (err) {
-        const dynamic = dynamicOpAt(nodes, inputName, outputName, err instanceof RangeError ? err.cause : err);
+        const dynamic = dynamicOpAt(graphNodes, inputName, outputName, err instanceof RangeError ? err.cause : err);
         if (!dynamic) throw err;
         const before = dynamic.convolutions;
         throw new RangeError(

@@ -23,10 +23,10 @@ const NONE = { normalization: 'none' } as const;
  * `'negated'` the input's `logical_not` (a condition computed from it);
  * `readIndex` adds `which = Merge:1 + 0`, a node that reads which branch ran, and ends the graph there too.
  */
-async function condGraph(
+function condArtifacts(
   condition: 'input' | 'const' | 'default' | 'negated' = 'input',
   readIndex = false,
-): Promise<GraphModel> {
+): tf.io.ModelArtifacts {
   const T = { type: 'DT_FLOAT' };
   const B = { type: 'DT_BOOL' };
   const dims = (d: number[]) => ({ shape: { dim: d.map((size) => ({ size: String(size) })) } });
@@ -78,6 +78,14 @@ async function condGraph(
         ]
       : []),
   ];
+  return artifactsOf(node, weights);
+}
+
+/** Graph-model artifacts of `node`, with a scalar weight for each of `weights` (Const nodes of those names). */
+function artifactsOf(
+  node: object[],
+  weights: readonly { name: string; dtype: 'float32' | 'bool' | 'int32'; value: number }[],
+): tf.io.ModelArtifacts {
   const bytes = weights.map((w) =>
     w.dtype === 'bool'
       ? new Uint8Array([w.value])
@@ -88,15 +96,17 @@ async function condGraph(
     data.set(b, at);
     return at + b.length;
   }, 0);
-  return loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: { node, versions: { producer: 1395 }, library: {} },
-      weightSpecs: weights.map(({ name, dtype }) => ({ name, shape: [], dtype })),
-      weightData: data.buffer,
-      format: 'graph-model',
-    }),
-  );
+  return {
+    modelTopology: { node, versions: { producer: 1395 }, library: {} },
+    weightSpecs: weights.map(({ name, dtype }) => ({ name, shape: [], dtype })),
+    weightData: data.buffer,
+    format: 'graph-model',
+  };
 }
+
+/** The graph of {@link condArtifacts}, loaded. */
+const condGraph = (...args: Parameters<typeof condArtifacts>): Promise<GraphModel> =>
+  loadGraphModel(tf.io.fromMemory(condArtifacts(...args)));
 
 const image = () => tf.tidy(() => tf.round(tf.randomUniform([4, 4, 3], -100, 100, 'float32', 7))) as tf.Tensor3D;
 
@@ -179,6 +189,19 @@ describe('toNetwork: a branch (tf.cond) on a constant runs the branch it chooses
     expect(Array.from(await y.data()).every((v) => v === 2)).toBe(true);
     tf.dispose([x, t, y]);
     net.dispose();
+  });
+
+  it('leaves the artifacts it was loaded from as they were: another model of them folds by its value', async () => {
+    const artifacts = condArtifacts();
+    const before = JSON.stringify(artifacts.modelTopology);
+    const load = () => loadGraphModel(tf.io.fromMemory(artifacts));
+    const adds = await toNetwork(await load(), { ...NONE, constantInputs: { is_training: false } });
+    expect(JSON.stringify(artifacts.modelTopology)).toBe(before);
+    const doubles = await toNetwork(await load(), { ...NONE, constantInputs: { is_training: true } });
+    await expectBranch(adds, 'cond/add');
+    await expectBranch(doubles, 'cond/mul');
+    adds.dispose();
+    doubles.dispose();
   });
 
   it('puts the graph back when the network cannot be made', async () => {
