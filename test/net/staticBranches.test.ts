@@ -104,6 +104,41 @@ function artifactsOf(
   };
 }
 
+/**
+ * `y = x × cond(is_training, 0.5, 1)`: a branch between two constants, as TensorFlow 1 writes a keep probability chosen
+ * by `is_training`. Neither branch reads the `Switch` of the data; each constant waits on its side of the condition.
+ */
+function scaleGraph(): Promise<GraphModel> {
+  const T = { type: 'DT_FLOAT' };
+  const B = { type: 'DT_BOOL' };
+  const scalar = (name: string, input: string[]) => ({
+    name,
+    op: 'Const',
+    input,
+    attr: { value: { tensor: { dtype: 'DT_FLOAT', tensorShape: {} } }, dtype: T },
+  });
+  const node = [
+    {
+      name: 'x',
+      op: 'Placeholder',
+      attr: { dtype: T, shape: { shape: { dim: [-1, 4, 4, 3].map((d) => ({ size: `${d}` })) } } },
+    },
+    { name: 'is_training', op: 'Placeholder', attr: { dtype: B, shape: { shape: { dim: [] } } } },
+    { name: 'cond/Switch', op: 'Switch', input: ['is_training', 'is_training'], attr: { T: B } },
+    { name: 'cond/switch_t', op: 'Identity', input: ['cond/Switch:1'], attr: { T: B } },
+    { name: 'cond/switch_f', op: 'Identity', input: ['cond/Switch'], attr: { T: B } },
+    scalar('cond/Const', ['^cond/switch_t']),
+    scalar('cond/Const_1', ['^cond/switch_f']),
+    { name: 'cond/Merge', op: 'Merge', input: ['cond/Const', 'cond/Const_1'], attr: { T, N: { i: '2' } } },
+    { name: 'y', op: 'Mul', input: ['x', 'cond/Merge'], attr: { T } },
+  ];
+  const weights = [
+    { name: 'cond/Const', dtype: 'float32', value: 0.5 },
+    { name: 'cond/Const_1', dtype: 'float32', value: 1 },
+  ] as const;
+  return loadGraphModel(tf.io.fromMemory(artifactsOf(node, weights)));
+}
+
 /** The graph of {@link condArtifacts}, loaded. */
 const condGraph = (...args: Parameters<typeof condArtifacts>): Promise<GraphModel> =>
   loadGraphModel(tf.io.fromMemory(condArtifacts(...args)));
@@ -229,6 +264,24 @@ describe('toNetwork: a branch (tf.cond) on a constant runs the branch it chooses
     const net = await toNetwork(await condGraph('const'), NONE);
     await expectBranch(net, 'cond/mul');
     net.dispose();
+  });
+
+  it('folds a branch between two constants by the constant of the side taken (a keep probability)', async () => {
+    // TF.js's own asynchronous run of this graph does not wait on a constant's side, and gives 0.5 either way.
+    const img = image();
+    for (const [training, scale] of [
+      [false, 1],
+      [true, 0.5],
+    ] as const) {
+      const net = await toNetwork(await scaleGraph(), { ...NONE, constantInputs: { is_training: training } });
+      expect(net.layerNames).toEqual(['x', 'y']);
+      await expectClose(
+        activations(net, img, 'y') as tf.Tensor,
+        tf.tidy(() => tf.mul(img, scale)),
+      );
+      net.dispose();
+    }
+    img.dispose();
   });
 
   it('folds a branch on a condition computed from a value given (logical_not of is_training)', async () => {
