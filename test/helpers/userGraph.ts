@@ -204,6 +204,13 @@ export function weightData(weights: readonly { dtype: 'float32' | 'int32'; data:
  */
 export async function writeUserGraph(dir: string, head: Parameters<typeof loadUserGraph>[1]): Promise<string> {
   const model = await loadUserGraph(undefined, head);
+  const file = await writeModelFiles(dir, model);
+  model.dispose();
+  return file;
+}
+
+/** Writes a loaded model (a graph or a Keras model) to `dir` as model.json beside one weight file; returns its path. */
+export async function writeModelFiles(dir: string, model: { save: GraphModel['save'] }): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'model.json');
   await model.save(
@@ -215,6 +222,5 @@ export async function writeUserGraph(dir: string, head: Parameters<typeof loadUs
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
-  model.dispose();
   return file;
 }
