@@ -63,8 +63,8 @@ your own model (a TF.js Keras model or converted TensorFlow graph, as importNetw
                            of a converted graph
       --model-input NAME   the node of a converted graph to feed the image at, after a loop that prepares it
                            (the error names it); its size is read from the graph's resize
-      --model-constant NAME=VALUE  a value for an input of a converted graph beside the image, fed to every
-                           pass: a number, true or false (keep_prob=1, is_training=false); repeat for each
+      --model-constant NAME=VALUE  a value for an input of the model beside the image, fed to every pass:
+                           a number, true or false (keep_prob=1, is_training=false); repeat for each
   -q, --quiet              print nothing but errors
   -h, --help               this help
   -v, --version            the package version
@@ -433,7 +433,11 @@ async function loadNet(lib: Awaited<ReturnType<typeof loadLibrary>>, model: Mode
     // A size the library writes as a JavaScript array ('options.inputSize [h, w]') is written HxW on the command line.
     e.message = e.message
       .replace(/'?options\.inputSize'? \[h, w\]/g, '--input-size HxW (e.g. 224x224)')
-      .replace(/options\.constantInputs, such as \{ keep_prob: 1 \}/g, '--model-constant NAME=VALUE (keep_prob=1)')
+      .replace(
+        /options\.constantInputs, such as \{ ((?:"(?:[^"\\]|\\.)*")|[\w$]+): (\w+) \}/g,
+        (_, key: string, value: string) =>
+          `--model-constant NAME=VALUE (${key.startsWith('"') ? JSON.parse(key) : key}=${value})`,
+      )
       .replace(
         /'options\.constantInputs(?:\.([\w$]+)|\[("(?:[^"\\]|\\.)*")\])'/g,
         (_, plain?: string, quoted?: string) => {

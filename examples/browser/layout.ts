@@ -82,7 +82,7 @@ export function formatMs(ms: number): string {
  * `model` (model.json URL, relative to the page), `normalization` (MATLAB's name), `mean`, `std`, `min`, `max`
  * (comma-separated, one per channel or one for all), `labels` (comma-separated class names, or a labels file URL
  * ending in .txt or .json), `size` (`224x224`, for a model whose input size is free), `output` and `input` (nodes
- * to end at and to feed the image at), `constants` (`keep_prob=1,is_training=false`: values for a graph's inputs
+ * to end at and to feed the image at), `constants` (`keep_prob=1,is_training=false`: values for a model's inputs
  * beside the image), `layer`.
  */
 export interface ModelSettings {
@@ -98,7 +98,7 @@ export interface ModelSettings {
   output: string | null;
   /** The node of a graph to feed the image at, after a loop that prepares it (importNetwork's `input`). */
   input: string | null;
-  /** Values for a graph's inputs beside the image, by name (importNetwork's `constantInputs`). */
+  /** Values for a model's inputs beside the image, by name (importNetwork's `constantInputs`). */
   constants: Record<string, number | boolean> | null;
   layer: string | null;
 }
@@ -123,7 +123,7 @@ export function parseSize(text: string | null): [number, number] | null {
 }
 
 /**
- * Values for a graph's inputs beside the image as typed (`keep_prob=1, is_training=false`); null for no text. `true`
+ * Values for a model's inputs beside the image as typed (`keep_prob=1, is_training=false`); null for no text. `true`
  * and `false` are booleans, anything else a number: an item that is neither (or has no `=`) is NaN, which the library
  * refuses by name, rather than an input silently left out.
  */

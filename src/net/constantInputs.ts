@@ -1,9 +1,11 @@
 /**
- * Values for the inputs of a converted graph other than its image. TensorFlow 1 models often take a `keep_prob` or an
- * `is_training` beside the image, and TF.js's executor refuses to run them without one. `toNetwork`'s
- * `constantInputs` gives each such input one value: checked here against the dtype and shape the model declares,
- * before anything is allocated, then held by the model as one of its own constants, so that every pass (TF.js's
- * executor, the library's own plans and gradients alike) reads it as it reads a weight. Not exported from the package.
+ * Values for the inputs of a model other than its image. TensorFlow 1 models often take a `keep_prob` or an
+ * `is_training` beside the image, and TF.js's executor refuses to run them without one; a Keras model may take data
+ * beside the image (a patient's age, a class label). `toNetwork`'s `constantInputs` gives each such input one value,
+ * checked here against the dtype and shape the model declares, before anything is allocated. A converted graph then
+ * holds it as one of its own constants, so that every pass (TF.js's executor, the library's own plans and gradients
+ * alike) reads it as it reads a weight; a Keras network holds it in its engine, which feeds it to every pass. Not
+ * exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
@@ -98,21 +100,64 @@ export function graphInputs(
     dtype: i.dtype,
     shape: declaredInputShape(model, nodeName(i.name)),
   }));
+  // An input with a default (a PlaceholderWithDefault: a TensorFlow 1 is_training that is false unless fed) keeps
+  // it, and takes the image only where no other input can.
+  return chooseInputs(fn, inputs, given, base, (name) => !!constantInputOf(model, name), defaultInputs(model));
+}
+
+/** A Keras model's input as {@link kerasInputs} reads it: its input layer's name and its symbolic tensor's. */
+interface KerasInput {
+  readonly dtype?: string;
+  readonly shape: readonly (number | null)[];
+  readonly sourceLayer: { readonly name: string };
+}
+
+/**
+ * {@link graphInputs} for a Keras model: the input layers are named by their layer names, and each has a batch axis,
+ * so a value is one image's (`[1, …]`, or a number filling that) and the network repeats it for every image of a batch.
+ * Returns the image input's index among `model.inputs` and the values of the others.
+ */
+export function kerasInputs(
+  fn: string,
+  model: { readonly inputs: readonly KerasInput[] },
+  given: Readonly<Record<string, ConstantInput>> | undefined,
+  base = ARG,
+): { image: number; planned: readonly Planned[] } {
+  const inputs: DeclaredInput[] = model.inputs.map((i) => ({
+    name: i.sourceLayer.name,
+    dtype: i.dtype ?? 'float32',
+    shape: i.shape.map((d) => d ?? -1),
+  }));
+  const chosen = chooseInputs(fn, inputs, given, base, () => false, new Set());
+  return { image: inputs.findIndex((i) => i.name === chosen.image), planned: chosen.planned };
+}
+
+/**
+ * The choice of {@link graphInputs} and {@link kerasInputs} among declared inputs: `fed` tells an input already given
+ * a value (by an earlier network of the same model), `defaults` the inputs that keep a default when given none.
+ */
+function chooseInputs(
+  fn: string,
+  inputs: readonly DeclaredInput[],
+  given: Readonly<Record<string, ConstantInput>> | undefined,
+  base: string,
+  fed: (name: string) => boolean,
+  defaults: ReadonlySet<string>,
+): GraphInputs {
   const names = inputs.map((i) => i.name);
   const named = Object.entries(given ?? {}).map(([key, value]) => {
     const input = inputs.find((i) => i.name === nodeName(key));
     if (!input) {
       throw new RangeError(
-        `${fn}: '${base}' names '${key}', which is not an input of the model (its inputs: ` +
-          `${someNames(names, true)}); did you mean ${listQuoted(closestNames(key, names, 1))}?`,
+        `${fn}: '${base}' names '${key}', which is not an input of the model ` +
+          (names.length === 1
+            ? `(its one input, '${names[0]}', takes the image)`
+            : `(its inputs: ${someNames(names, true)}); did you mean ${listQuoted(closestNames(key, names, 1))}?`),
       );
     }
     return { input, value };
   });
-  // An input with a default (a PlaceholderWithDefault: a TensorFlow 1 is_training that is false unless fed) keeps
-  // it, and takes the image only where no other input can.
-  const defaults = defaultInputs(model);
-  const open = inputs.filter((i) => !named.some((n) => n.input === i) && !constantInputOf(model, i.name));
+  const open = inputs.filter((i) => !named.some((n) => n.input === i) && !fed(i.name));
   const required = open.filter((i) => !defaults.has(i.name));
   const left = required.length > 0 ? required : open.filter((i) => i.shape?.length === 4);
   if (left.length === 1) {
@@ -128,8 +173,15 @@ export function graphInputs(
     `${fn}: expected a model with one image input, got ${left.length} inputs (${someNames(
       left.map((i) => [i.name, i.dtype, shapeText(i.shape)].filter((part) => part !== undefined).join(' ')),
       false,
-    )}); give the others a value that every pass uses as ${ARG}, such as ${EXAMPLE}`,
+    )}); give the others a value that every pass uses as ${ARG}, such as ${exampleFor(left)}`,
   );
+}
+
+/** The option as it would give the first of `left` that is not an image a value (`{ keep_prob: 1 }`). */
+function exampleFor(left: readonly DeclaredInput[]): string {
+  const other = left.find((i) => i.shape?.length !== 4) ?? left[1];
+  const key = /^[A-Za-z_$][\w$]*$/.test(other.name) ? other.name : JSON.stringify(other.name);
+  return `{ ${key}: ${other.dtype === 'bool' ? 'false' : '1'} }`;
 }
 
 /** Whether a declared shape has a batch axis: a first axis left open (-1). */
@@ -190,17 +242,9 @@ export async function feedGraphInputs(fn: string, model: GraphModel, inputs: Gra
   const made = new Map<string, tf.Tensor>();
   try {
     for (const p of inputs.planned) {
-      const size = p.shape.reduce((a, b) => a * b, 1);
-      const t = isTensor(p.value)
-        ? tf.clone(p.value)
-        : p.dtype === 'bool'
-          ? tf.tensor(new Array<boolean>(size).fill(p.value as boolean), p.shape as number[], 'bool')
-          : tf.fill(p.shape as number[], p.value as number, p.dtype);
+      const t = valueTensor(p);
       made.set(p.input.name, t);
-      const values = await t.data();
-      if (p.dtype === 'float32' && countNonFinite(values as Float32Array) > 0) {
-        throw rangeError(fn, p.arg, 'a tf.Tensor of finite values', p.value);
-      }
+      const values = await checkedValues(fn, p, t);
       const earlier = constantInputOf(model, p.input.name);
       if (earlier) {
         const same =
@@ -222,4 +266,46 @@ export async function feedGraphInputs(fn: string, model: GraphModel, inputs: Gra
     throw err;
   }
   return feedConstants(model, made);
+}
+
+/** The tensor of a planned value: a copy of a tensor given, or the shape filled with the number or boolean. */
+function valueTensor(p: Planned): tf.Tensor {
+  const size = p.shape.reduce((a, b) => a * b, 1);
+  return isTensor(p.value)
+    ? tf.clone(p.value)
+    : p.dtype === 'bool'
+      ? tf.tensor(new Array<boolean>(size).fill(p.value as boolean), p.shape as number[], 'bool')
+      : tf.fill(p.shape as number[], p.value as number, p.dtype);
+}
+
+/**
+ * The values of `t`, the tensor of `p`, read back.
+ * @throws {RangeError} where a float32 value is not finite.
+ */
+async function checkedValues(fn: string, p: Planned, t: tf.Tensor): Promise<tf.TypedArray> {
+  const values = await t.data();
+  if (p.dtype === 'float32' && countNonFinite(values as Float32Array) > 0) {
+    throw rangeError(fn, p.arg, 'a tf.Tensor of finite values', p.value);
+  }
+  return values;
+}
+
+/**
+ * The tensors of a Keras model's planned values, by input layer name, each of one image (`[1, …]`), which the
+ * network holds and repeats for every image of a batch.
+ * @throws {RangeError} for a value that is not finite (nothing is left allocated).
+ */
+export async function kerasConstants(fn: string, planned: readonly Planned[]): Promise<Map<string, tf.Tensor>> {
+  const made = new Map<string, tf.Tensor>();
+  try {
+    for (const p of planned) {
+      const t = valueTensor(p);
+      made.set(p.input.name, t);
+      await checkedValues(fn, p, t);
+    }
+  } catch (err) {
+    tf.dispose([...made.values()]);
+    throw err;
+  }
+  return made;
 }

@@ -28,8 +28,9 @@ const HINT = 'check the path or URL of the model.json';
  * @param options {@link ToNetworkOptions} (the normalization is required unless the file declares it), with the class
  *   names as an array or a labels file (JSON array or one per line), plus `signal`, `timeoutMs` and `onProgress`.
  * @returns A promise of the Network; `net.dispose()` frees the model.
- * @throws {TypeError} for a bad source or options, a missing normalization, a model with several inputs or outputs, a
- *   Keras 3 model file this library cannot rewrite into Keras 2's format (a nested model, say), naming the layer.
+ * @throws {TypeError} for a bad source or options, a missing normalization, a model with several inputs left without a
+ *   value or several outputs and none chosen, a Keras 3 model file this library cannot rewrite into Keras 2's format (a
+ *   nested model, say), naming the layer.
  * @throws {RangeError} for an unknown normalization or class names that do not match the output.
  * @throws {Error} naming the file when it cannot be read or is not a TF.js model.
  * @example

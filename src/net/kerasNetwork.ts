@@ -370,6 +370,8 @@ export interface KerasParts {
   inputName: string;
   /** The model input's shape without the batch (nulls where free). */
   inputShape: (number | null)[];
+  /** Whether the output is computed from the image (not from the other inputs' values alone). */
+  outputFromImage: boolean;
   /** Makes the engine once the normalization is known. */
   engine(normalization: InputNormalization, fn: string): NetworkEngine;
   /**
@@ -428,10 +430,10 @@ const MAX_SCALING_DEPTH = 8;
  * layers that pass the image through at inference (TensorFlow's transfer-learning tutorial augments it first, in a
  * nested `Sequential`) or as the first layer of a nested model (EfficientNet scales inside itself). Its name as the
  * layer table gives it (`'base/rescaling'`) and what it does (an operation's call, `img[..., ::-1]`; a `Rescaling`'s
- * numbers; another layer's class), or null.
+ * numbers; another layer's class), or null. `image`: the image's index among the model's inputs.
  */
-export function kerasScalingLayer(model: KLayer): { name: string; what: string } | null {
-  return scalingIn(model, '', 0).found;
+export function kerasScalingLayer(model: KLayer, image = 0): { name: string; what: string } | null {
+  return scalingIn(model, '', 0, image).found;
 }
 
 /**
@@ -442,8 +444,9 @@ function scalingIn(
   m: KLayer,
   path: string,
   depth: number,
+  imageInput = 0,
 ): { found: { name: string; what: string } | null; image: boolean } {
-  const input = m.inputs?.[0]?.sourceLayer;
+  const input = m.inputs?.[imageInput]?.sourceLayer;
   if (!input || depth > MAX_SCALING_DEPTH) return { found: null, image: false };
   // The layers whose output is the image itself.
   const image = new Set<KLayer>([input]);
@@ -474,10 +477,18 @@ function scalingIn(
 }
 
 /**
- * Reads a Keras model's layer table and makes its engine. The model must have one input; the table ends at its output
- * number `output` (of several, only what that one needs).
+ * Reads a Keras model's layer table and makes its engine. The image goes in at input number `image`; each other input
+ * takes its value in `constants` (by input layer name, one image's, `[1, …]`), repeated for every image of a batch.
+ * The table ends at the model's output number `output` (of several, only what that one needs), and holds the layers
+ * computed from the image: those computed from constants alone are not layers of the network, as a converted graph's
+ * constants are not, and a layer's inputs name only layers.
  */
-export function kerasNetworkParts(model: KLayer, output = 0): KerasParts {
+export function kerasNetworkParts(
+  model: KLayer,
+  output = 0,
+  image = 0,
+  constants: ReadonlyMap<string, tf.Tensor> = new Map(),
+): KerasParts {
   const layers: PartialLayer[] = [];
   // How each row was described, to describe it again at measured sizes.
   const sources = new Map<string, { layer: KLayer; node: KNode; base: Parameters<typeof kerasLayerRow>[2] }>();
@@ -490,11 +501,18 @@ export function kerasNetworkParts(model: KLayer, output = 0): KerasParts {
   const top: Context = { key: '', container: model, parent: null, callNode: null };
   contexts.set('', top);
 
-  // The layer table of one model (nested ones recursively), in Keras order as far as the graph allows.
-  const walk = (ctx: Context, prefix: string, feeders: readonly string[]) => {
+  // The layer table of one model (nested ones recursively), in Keras order as far as the graph allows. `feeders`:
+  // the table's names of what feeds each input of the model; `fromImage`: whether that is computed from the image.
+  const walk = (ctx: Context, prefix: string, feeders: readonly string[], fromImage: readonly boolean[]) => {
     const container = ctx.container;
     const inputs = container.inputs!;
     const isInput = (s: KSym) => inputs.some((i) => i.id === s.id);
+    // The calls computed from the image (by key), which alone are rows of the table.
+    const imageCalls = new Set<string>();
+    const isFromImage = (s: KSym) => {
+      const i = inputs.findIndex((t) => t.id === s.id);
+      return i >= 0 ? fromImage[i] : imageCalls.has(keyOf(s));
+    };
     // The calls that compute the outputs, each with the calls it needs.
     const calls = new Map<string, { layer: KLayer; nodeIndex: number; node: KNode; deps: Set<string> }>();
     const keyOf = (s: KSym) => `${s.sourceLayer.name}#${s.nodeIndex}`;
@@ -565,22 +583,26 @@ export function kerasNetworkParts(model: KLayer, output = 0): KerasParts {
       for (const r of readersOf.get(key) ?? []) if (--waiting[r] === 0 && !taken[r]) ready.push(r);
       const name = nameOfCall(c.layer, c.nodeIndex);
       const inputNames = c.node.inputTensors.map(tableName);
+      const inputsFromImage = c.node.inputTensors.map(isFromImage);
+      // What reads a constant lists the layers it reads, not the constant.
+      const layerInputs = inputNames.filter((_, j) => inputsFromImage[j]);
       if (isContainer(c.layer)) {
         const inner: Context = { key: name, container: c.layer, parent: ctx, callNode: c.node };
         contexts.set(name, inner);
-        walk(inner, `${name}/`, inputNames);
+        const innerCalls = walk(inner, `${name}/`, inputNames, inputsFromImage);
+        // A nested model is a row where its output is computed from the image (it may read the image and not use it).
         const out = c.layer.outputs![0];
-        const outName = (() => {
-          const i = c.layer.inputs!.findIndex((t) => t.id === out.id);
-          return i >= 0 ? inputNames[i] : `${name}/${nameOfInner(c.layer, out)}`;
-        })();
+        const at = c.layer.inputs!.findIndex((t) => t.id === out.id);
+        if (!(at >= 0 ? inputsFromImage[at] : innerCalls.has(`${out.sourceLayer.name}#${out.nodeIndex}`))) continue;
+        imageCalls.add(key);
+        const outName = at >= 0 ? inputNames[at] : `${name}/${nameOfInner(c.layer, out)}`;
         entries.set(name, entries.get(outName)!);
         const o = layers.find((l) => l.name === outName);
         layers.push({
           name,
           type: 'Network',
           description: `${c.layer.getClassName()} '${c.layer.name}' with ${c.layer.layers!.length} layers`,
-          inputs: inputNames,
+          inputs: layerInputs,
           nodeName: name,
           originalType: c.layer.getClassName(),
           outputSize: o ? [...o.outputSize] : [],
@@ -589,17 +611,20 @@ export function kerasNetworkParts(model: KLayer, output = 0): KerasParts {
         } as PartialLayer);
         continue;
       }
+      if (!inputsFromImage.some((f) => f)) continue;
+      imageCalls.add(key);
       const sym = c.node.outputTensors[0];
       entries.set(name, { ctx, sym });
       const numLearnables = callNumber.get(key) === 0 ? countLearnables(c.layer) : 0;
       row(c.layer, c.node, {
         name,
-        inputs: inputNames,
+        inputs: layerInputs,
         nodeName: name,
         outputSize: sym.shape.slice(1).map((d) => d ?? -1),
         numLearnables,
       });
     }
+    return imageCalls;
   };
   // The name an inner model's output has in its own table (its call number there).
   const nameOfInner = (container: KLayer, out: KSym) => {
@@ -608,7 +633,7 @@ export function kerasNetworkParts(model: KLayer, output = 0): KerasParts {
     return `${out.sourceLayer.name}${n > 0 ? `@${n}` : ''}`;
   };
 
-  const input = model.inputs![0];
+  const input = model.inputs![image];
   const inputName = input.sourceLayer.name;
   const inputShape = input.shape.slice(1) as (number | null)[];
   row(
@@ -623,13 +648,24 @@ export function kerasNetworkParts(model: KLayer, output = 0): KerasParts {
     },
   );
   entries.set(inputName, { ctx: top, sym: input });
-  walk(top, '', [inputName]);
+  // The constant inputs are fed by name too.
+  const inputNames = model.inputs!.map((i) => i.sourceLayer.name);
+  for (const [i, sym] of model.inputs!.entries()) if (i !== image) entries.set(inputNames[i], { ctx: top, sym });
+  const imageCalls = walk(
+    top,
+    '',
+    inputNames,
+    inputNames.map((_, i) => i === image),
+  );
+  const out = model.outputs![output];
+  const outputFromImage = out.id === input.id || imageCalls.has(`${out.sourceLayer.name}#${out.nodeIndex}`);
 
   return {
     layers,
     inputName,
     inputShape,
-    engine: (normalization, fn) => kerasEngine(model, entries, contexts, inputName, normalization, fn),
+    outputFromImage,
+    engine: (normalization, fn) => kerasEngine(model, entries, contexts, inputName, normalization, fn, constants),
     predictShapes: (input) => {
       const shapes = new Map<string, number[] | null>();
       for (const l of layers) {
@@ -803,6 +839,7 @@ function kerasEngine(
   inputName: string,
   normalization: InputNormalization,
   fn: string,
+  constants: ReadonlyMap<string, tf.Tensor>,
 ): NetworkEngine {
   /** The slot a value is really made in: through a nested model's inputs and outputs to the layer call (or feed). */
   type Slot = { ctx: Context; sym: KSym };
@@ -938,10 +975,20 @@ function kerasEngine(
     return targetSlots.map(valueAt);
   };
   const norm = (x: tf.Tensor) => applyNormalization(x, normalization);
+  /** The feeds with each constant input's value, one image's repeated for the `n` of the batch. */
+  const withConstants = (feeds: ReadonlyMap<string, tf.Tensor>, n: number) => {
+    if (constants.size === 0) return feeds;
+    const all = new Map(feeds);
+    for (const [name, value] of constants) {
+      all.set(name, n === 1 ? value : tf.tile(value, [n, ...value.shape.slice(1).map(() => 1)]));
+    }
+    return all;
+  };
+  const batchOf = (feeds: ReadonlyMap<string, tf.Tensor>) => [...feeds.values()][0]?.shape[0] ?? 1;
   return {
-    run: (input, names) => evaluate(new Map([[inputName, input]]), names, norm, true),
-    runFrom: (feeds, to) => evaluate(feeds, [to], norm, false)[0],
-    ownTensors: () => readAll(model),
+    run: (input, names) => evaluate(withConstants(new Map([[inputName, input]]), input.shape[0]), names, norm, true),
+    runFrom: (feeds, to) => evaluate(withConstants(feeds, batchOf(feeds)), [to], norm, false)[0],
+    ownTensors: () => [...readAll(model), ...constants.values()],
     learnables: (l) => {
       const e = entries.get(l.name);
       if (!e || l.type === 'Network') return {};
@@ -957,7 +1004,10 @@ function kerasEngine(
         return true;
       }
     },
-    dispose: () => disposeLayersModel(model as unknown as LayersModel),
+    dispose: () => {
+      tf.dispose([...constants.values()]);
+      disposeLayersModel(model as unknown as LayersModel);
+    },
     activationOf: (name) => {
       const e = entries.get(name);
       const activation = e && (e.sym.sourceLayer.getConfig() as { activation?: unknown }).activation;

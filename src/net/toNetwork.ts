@@ -17,7 +17,14 @@ import { kerasNetworkParts, kerasProblem, kerasScalingLayer } from './kerasNetwo
 import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine, type PartialLayer } from './network.js';
 import { checkNormalization, type NormalizationOption } from './normalization.js';
-import { checkConstantInputsOption, DECLARED_CONSTANT_INPUTS, feedGraphInputs, graphInputs } from './constantInputs.js';
+import {
+  checkConstantInputsOption,
+  DECLARED_CONSTANT_INPUTS,
+  feedGraphInputs,
+  graphInputs,
+  kerasConstants,
+  kerasInputs,
+} from './constantInputs.js';
 import { foldConstantBranches } from './staticBranches.js';
 import {
   declaredInputShape,
@@ -81,13 +88,15 @@ export interface ToNetworkOptions {
    */
   input?: string;
   /**
-   * For a converted graph with inputs beside the image (TensorFlow 1's `keep_prob` or `is_training`): a value for each
-   * of them, by input name, that every pass feeds: `{ keep_prob: 1, is_training: false }`. A number or boolean fills
-   * the input's declared shape; a `tf.Tensor` (copied) is the value, of the input's dtype and shape. The input left
-   * without a value takes the image. An input with a batch axis (`[-1, …]`) takes one image's value (`[1, …]`), and a
-   * batch then runs image by image. The model holds the values: another network made from the same model uses them
-   * too, and refuses others. Where a value chooses a TensorFlow 1 branch (`tf.cond`), the network runs the branch it
-   * chooses, and the model refuses other values.
+   * For a model with inputs beside the image (a converted graph's TensorFlow 1 `keep_prob` or `is_training`; the data
+   * beside the image of a Keras model with several inputs): a value for each of them, by input name (a Keras model's
+   * input layer name), that every pass feeds: `{ keep_prob: 1, is_training: false }`. A number or boolean fills the
+   * input's declared shape; a `tf.Tensor` (copied) is the value, of the input's dtype and shape. The input left without
+   * a value takes the image. An input with a batch axis (`[-1, …]`, every Keras input) takes one image's value
+   * (`[1, …]`): a Keras network repeats it for each image of a batch, a converted graph runs a batch image by image.
+   * A converted graph holds the values itself: another network made from the same model uses them too, and refuses
+   * others; where a value chooses a TensorFlow 1 branch (`tf.cond`), the network runs the branch it chooses, and the
+   * model refuses other values. A Keras network holds its own, and frees them with `net.dispose()`.
    * @default what the model's metadata declares (`userDefinedMetadata.cnnActivations.constantInputs`), else none
    */
   constantInputs?: Readonly<Record<string, number | boolean | tf.Tensor>>;
@@ -167,16 +176,16 @@ export function checkToNetworkOptions(fn: string, options: unknown, extra: reado
  *
  * The Network uses the model, without copying it: `net.dispose()` disposes the model.
  *
- * @param model A loaded `tf.GraphModel` or `tf.LayersModel` with one image input `[n, h, w, 1|3]` (and one output,
- *   or `options.output` naming one).
+ * @param model A loaded `tf.GraphModel` or `tf.LayersModel` with one image input `[n, h, w, 1|3]` (its other inputs,
+ *   if any, given values by `options.constantInputs`) and one output (or `options.output` naming one).
  * @param options The input normalization (required unless the model declares it), input size, class names, name.
  * @returns A promise of the Network.
- * @throws {TypeError} for something else than a model, a disposed model, a model with several inputs, several
- *   outputs and no `options.output`, or a missing normalization (the message lists the choices and their usual
- *   values).
+ * @throws {TypeError} for something else than a model, a disposed model, a model with several inputs left without a
+ *   value, several outputs and no `options.output`, or a missing normalization (the message lists the choices and
+ *   their usual values).
  * @throws {RangeError} for an input that is not an image, an unknown normalization, a `mean` of the wrong length,
- *   an `options.output` that is not an output, class names that do not match the output, or a model that fails at
- *   its input size.
+ *   an `options.output` that is not an output (or is computed from `constantInputs` alone), class names that do not
+ *   match the output, a value that does not fit its input, or a model that fails at its input size.
  * @throws {Error} for a model that uses an operation the active backend has no kernel for (TF.js's wasm backend has
  *   no complex numbers, for one), naming it and the other backends, or that reads a value it computed on the GPU
  *   synchronously, which TF.js's WebGPU backend cannot do in Node.js.
@@ -212,32 +221,16 @@ export async function makeNetwork(
     | DeclaredMetadata
     | undefined;
   const declared: DeclaredMetadata = { ...(own ?? {}), ...(declaredFromFile ?? {}) };
-  // The values of a graph's other inputs: the option's, or those the model file declares.
+  // The values of the model's other inputs: the option's, or those the model file declares.
   const constantsFrom = opts.constantInputs !== undefined ? undefined : declared.constantInputs;
-  if (!graph && (opts.constantInputs !== undefined || constantsFrom !== undefined)) {
-    throw new TypeError(
-      `${fn}: ${constantsFrom === undefined ? 'options.constantInputs' : DECLARED_CONSTANT_INPUTS} gives values to ` +
-        'the inputs of a converted graph (a tf.GraphModel); a Keras model takes its image alone',
-    );
-  }
-  const graphIn = !graph
+  const [givenConstants, constantsBase] =
+    constantsFrom === undefined
+      ? [opts.constantInputs, undefined]
+      : [checkConstantInputsOption(fn, constantsFrom, DECLARED_CONSTANT_INPUTS), DECLARED_CONSTANT_INPUTS];
+  const graphIn = graph ? graphInputs(fn, model, givenConstants, constantsBase) : undefined;
+  const kerasIn = graph
     ? undefined
-    : constantsFrom === undefined
-      ? graphInputs(fn, model, opts.constantInputs)
-      : graphInputs(
-          fn,
-          model,
-          checkConstantInputsOption(fn, constantsFrom, DECLARED_CONSTANT_INPUTS),
-          DECLARED_CONSTANT_INPUTS,
-        );
-  if (!graph && inputs.length !== 1) {
-    throw new TypeError(
-      `${fn}: expected a model with one image input, got ${inputs.length} inputs (${someNames(
-        inputs.map((i) => i.name),
-        false,
-      )})`,
-    );
-  }
+    : kerasInputs(fn, model as unknown as Parameters<typeof kerasInputs>[1], givenConstants, constantsBase);
   // A graph's outputs are tensor names (`'Identity_2:0'`, the `:0` often left out); a Keras model's are layers.
   const outputNames = graph
     ? outputs.map((o) => o.name.replace(/:0$/, ''))
@@ -294,7 +287,7 @@ export async function makeNetwork(
     }
     feedAt = node.name;
   }
-  const shape = (graphIn ? declaredInputShape(model as GraphModel, graphIn.image) : inputs[0].shape) as
+  const shape = (graphIn ? declaredInputShape(model as GraphModel, graphIn.image) : inputs[kerasIn!.image].shape) as
     | readonly (number | null | undefined)[]
     | undefined;
   if (shape?.length !== 4) {
@@ -340,7 +333,7 @@ export async function makeNetwork(
     { mean: opts.mean, standardDeviation: opts.standardDeviation, min: opts.min, max: opts.max },
     channels,
     given === undefined && !graph
-      ? kerasScalingLayer(model as unknown as Parameters<typeof kerasScalingLayer>[0])
+      ? kerasScalingLayer(model as unknown as Parameters<typeof kerasScalingLayer>[0], kerasIn!.image)
       : null,
   );
   const name =
@@ -406,13 +399,23 @@ export async function makeNetwork(
       const keras = model as unknown as Parameters<typeof kerasNetworkParts>[0];
       const problem = kerasProblem(keras);
       if (problem) throw new RangeError(`${fn}: the model cannot run as Keras runs it: ${problem}`);
-      const parts = kerasNetworkParts(keras, output);
+      // The values of the other inputs, which the network holds (and frees if it cannot be made).
+      const constants = await kerasConstants(fn, kerasIn!.planned);
+      unfeed = () => tf.dispose([...constants.values()]);
+      const parts = kerasNetworkParts(keras, output, kerasIn!.image, constants);
+      if (!parts.outputFromImage) {
+        throw new RangeError(
+          `${fn}: the model's output '${outputNames[output]}' is computed from the values of its other inputs alone, ` +
+            `not from its image input '${parts.inputName}'`,
+        );
+      }
       inputName = parts.inputName;
       engine = parts.engine(normalization, fn);
       layers = parts.layers;
       // Keras's sizes are its layers' own rules, which tfjs-layers follows at any input size; a layer the table does not
-      // know ('Other', such as a custom one) may have a rule that is wrong where running it is right.
-      const untrusted = layers.some((l) => l.type === 'Other');
+      // know ('Other', such as a custom one) may have a rule that is wrong where running it is right. With constant
+      // inputs, a layer's rule would be given the shapes of the layers it reads alone, not the constants': measured.
+      const untrusted = layers.some((l) => l.type === 'Other') || constants.size > 0;
       if (untrusted || layers.some((l) => l.outputSize.some((d) => d < 0)) || mh === null || mw === null) {
         // Sizes from Keras's rules: a layer too large at this size is refused before anything is allocated (on wasm,
         // an allocation past 4 GiB wraps around and the kernel writes out of bounds). The model runs to measure them
@@ -422,7 +425,7 @@ export async function makeNetwork(
         for (const [name, shape] of predicted) {
           if (shape) assertElements(fn, 'options.inputSize', shape, `layer '${name}'`);
         }
-        const told = [...predicted.values()].every((shape) => shape !== null);
+        const told = constants.size === 0 && [...predicted.values()].every((shape) => shape !== null);
         layers = parts.complete(
           told
             ? predicted

@@ -6,11 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NSFW_CLASSES, writeThirdPartyModel } from '../../examples/your-model/nsfwjsModels.js';
 import { initBackend } from '../../src/backend/initBackend.js';
 import { crop, ensureBuilt, readPng, ROOT } from '../helpers/figures.js';
-import { writeUserGraph } from '../helpers/userGraph.js';
+import { writeModelFiles, writeUserGraph } from '../helpers/userGraph.js';
 
 const OUT = path.join(ROOT, 'test-artifacts', 'cli');
 const FACE = 'examples/images/face.png';
@@ -478,6 +479,29 @@ describe('cnn-activations: a graph with inputs beside the image (--model-constan
     const ok = cli(...base, '--model-constant', 'keep_prob=0.5', '--model-constant', 'is_training=false');
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^ *8 +pick +Other +6 /m);
+  });
+
+  it('gives the data beside the image of a Keras model file the same way', async () => {
+    await initBackend({ backend: 'cpu' });
+    const meta = tfl.input({ shape: [4], name: 'meta' });
+    const img = tfl.input({ shape: [8, 8, 3], name: 'img' });
+    const conv = tfl.layers.conv2d({ filters: 2, kernelSize: 3, name: 'conv' }).apply(img) as tfl.SymbolicTensor;
+    const gap = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(conv) as tfl.SymbolicTensor;
+    const cat = tfl.layers.concatenate({ name: 'cat' }).apply([gap, meta]) as tfl.SymbolicTensor;
+    const fc = tfl.layers.dense({ units: 2, name: 'fc' }).apply(cat) as tfl.SymbolicTensor;
+    const keras = tfl.model({ inputs: [meta, img], outputs: fc });
+    const model = await writeModelFiles(path.join(OUT, 'meta-keras'), keras);
+    keras.dispose();
+    const base = ['--model', model, '--normalization', 'none', '--list-layers', '--backend', 'cpu'];
+    const none = cli(...base);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain(
+      'importNetwork: expected a model with one image input, got 2 inputs (meta float32 [-1, 4], img float32 ' +
+        '[-1, 8, 8, 3]); give the others a value that every pass uses as --model-constant NAME=VALUE (meta=1)',
+    );
+    const ok = cli(...base, '--model-constant', 'meta=0.5');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^ *4 +cat +Depth concatenation /m);
   });
 });
 

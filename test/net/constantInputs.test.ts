@@ -399,15 +399,15 @@ describe('toNetwork: constantInputs for a graph with inputs beside the image', (
     net.dispose();
   });
 
-  it('says where the option does not apply, and what a bare GraphModel needs', async () => {
+  it('says where a value has no input to go to, and what a bare GraphModel needs', async () => {
     const keras = tfl.sequential({
       layers: [tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3, name: 'c' })],
     });
     await expectThrowsNoLeak(
       () => toNetwork(keras, { ...NONE, constantInputs: { keep_prob: 1 } }),
-      TypeError,
-      'toNetwork: options.constantInputs gives values to the inputs of a converted graph (a tf.GraphModel); a Keras ' +
-        'model takes its image alone',
+      RangeError,
+      "toNetwork: 'options.constantInputs' names 'keep_prob', which is not an input of the model (its one input, " +
+        "'c_input', takes the image)",
     );
     keras.dispose();
     const model = await loadUserGraph(undefined, 'side-inputs');
