@@ -21,9 +21,10 @@ export type ConstantInput = number | boolean | tf.Tensor;
 const ARG = 'options.constantInputs';
 /** Where a model file declares the values (as it declares its normalization), for messages. */
 export const DECLARED_CONSTANT_INPUTS = 'userDefinedMetadata.cnnActivations.constantInputs';
+/** A name as a JavaScript object literal writes it: as it is where it is an identifier, else quoted. */
+const asKey = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name));
 /** `options.constantInputs.keep_prob`, or `options.constantInputs["dropout/keep_prob"]` for a name that needs it. */
-const argOf = (name: string, base = ARG) =>
-  /^[A-Za-z_$][\w$]*$/.test(name) ? `${base}.${name}` : `${base}[${JSON.stringify(name)}]`;
+const argOf = (name: string, base = ARG) => (asKey(name) === name ? `${base}.${name}` : `${base}[${asKey(name)}]`);
 const EXAMPLE = '{ keep_prob: 1 }';
 
 /**
@@ -180,8 +181,7 @@ function chooseInputs(
 /** The option as it would give the first of `left` that is not an image a value (`{ keep_prob: 1 }`). */
 function exampleFor(left: readonly DeclaredInput[]): string {
   const other = left.find((i) => i.shape?.length !== 4) ?? left[1];
-  const key = /^[A-Za-z_$][\w$]*$/.test(other.name) ? other.name : JSON.stringify(other.name);
-  return `{ ${key}: ${other.dtype === 'bool' ? 'false' : '1'} }`;
+  return `{ ${asKey(other.name)}: ${other.dtype === 'bool' ? 'false' : '1'} }`;
 }
 
 /** Whether a declared shape has a batch axis: a first axis left open (-1). */
