@@ -64,7 +64,8 @@ your own model (a TF.js Keras model or converted TensorFlow graph, as importNetw
       --model-input NAME   the node of a converted graph to feed the image at, after a loop that prepares it
                            (the error names it); its size is read from the graph's resize
       --model-constant NAME=VALUE  a value for an input of the model beside the image, fed to every pass:
-                           a number, true or false (keep_prob=1, is_training=false); repeat for each
+                           a number, true or false, or a list of them (keep_prob=1, is_training=false,
+                           meta=63,1,0,0.5); repeat for each
   -q, --quiet              print nothing but errors
   -h, --help               this help
   -v, --version            the package version
@@ -114,23 +115,30 @@ interface ModelOptions {
   classNames?: string;
   output?: string;
   input?: string;
-  constantInputs?: Record<string, number | boolean>;
+  constantInputs?: Record<string, number | boolean | number[] | boolean[]>;
 }
 
-/** The values of --model-constant (`keep_prob=1`, `is_training=false`), by input name. */
-function parseConstants(texts: readonly string[]): Record<string, number | boolean> {
-  const out = new Map<string, number | boolean>();
+/**
+ * The values of --model-constant (`keep_prob=1`, `is_training=false`, `meta=63,1,0,0.5`), by input name: a number,
+ * `true` or `false`, or a list of either, separated by commas.
+ */
+function parseConstants(texts: readonly string[]): Record<string, number | boolean | number[] | boolean[]> {
+  const out = new Map<string, number | boolean | number[] | boolean[]>();
   for (const text of texts) {
     const at = text.lastIndexOf('=');
     const [name, value] = [text.slice(0, at).trim(), text.slice(at + 1).trim()];
-    const number = Number(value);
-    if (at <= 0 || value === '' || (value !== 'true' && value !== 'false' && !Number.isFinite(number))) {
+    const items = value.split(',').map((v) => v.trim());
+    const flags = items.every((v) => v === 'true' || v === 'false');
+    const numbers = items.map(Number);
+    if (at <= 0 || value === '' || !(flags || items.every((v, i) => v !== '' && Number.isFinite(numbers[i])))) {
       throw new UsageError(
-        `--model-constant must be NAME=VALUE, the value a number, true or false (keep_prob=1), got '${text}'`,
+        '--model-constant must be NAME=VALUE, the value a number, true or false, or a list of either ' +
+          `(keep_prob=1, meta=63,1,0,0.5), got '${text}'`,
       );
     }
     if (out.has(name)) throw new UsageError(`--model-constant gives '${name}' twice; give each input once`);
-    out.set(name, value === 'true' ? true : value === 'false' ? false : number);
+    const values = flags ? items.map((v) => v === 'true') : numbers;
+    out.set(name, items.length > 1 ? values : values[0]);
   }
   return Object.fromEntries(out);
 }

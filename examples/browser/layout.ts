@@ -82,7 +82,7 @@ export function formatMs(ms: number): string {
  * `model` (model.json URL, relative to the page), `normalization` (MATLAB's name), `mean`, `std`, `min`, `max`
  * (comma-separated, one per channel or one for all), `labels` (comma-separated class names, or a labels file URL
  * ending in .txt or .json), `size` (`224x224`, for a model whose input size is free), `output` and `input` (nodes
- * to end at and to feed the image at), `constants` (`keep_prob=1,is_training=false`: values for a model's inputs
+ * to end at and to feed the image at), `constants` (`keep_prob=1,meta=63 1 0 0.5`: values for a model's inputs
  * beside the image), `layer`.
  */
 export interface ModelSettings {
@@ -99,7 +99,7 @@ export interface ModelSettings {
   /** The node of a graph to feed the image at, after a loop that prepares it (importNetwork's `input`). */
   input: string | null;
   /** Values for a model's inputs beside the image, by name (importNetwork's `constantInputs`). */
-  constants: Record<string, number | boolean> | null;
+  constants: Record<string, ConstantValue> | null;
   layer: string | null;
 }
 
@@ -122,28 +122,33 @@ export function parseSize(text: string | null): [number, number] | null {
   return m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN];
 }
 
+/** One value of `constants`: a number, a boolean, or a list of either (an input of several values). */
+export type ConstantValue = number | boolean | number[] | boolean[];
+
 /**
- * Values for a model's inputs beside the image as typed (`keep_prob=1, is_training=false`); null for no text. `true`
- * and `false` are booleans, anything else a number: an item that is neither (or has no `=`) is NaN, which the library
- * refuses by name, rather than an input silently left out.
+ * Values for a model's inputs beside the image as typed (`keep_prob=1, is_training=false, meta=63 1 0 0.5`); null for
+ * no text. `true` and `false` are booleans, anything else a number, and values separated by spaces a list: an item
+ * that is neither (or has no `=`) is NaN, which the library refuses by name, rather than an input silently left out.
  */
-export function parseConstants(text: string | null): Record<string, number | boolean> | null {
+export function parseConstants(text: string | null): Record<string, ConstantValue> | null {
   if (text === null || text.trim() === '') return null;
-  const out = new Map<string, number | boolean>();
+  const out = new Map<string, ConstantValue>();
+  const one = (v: string) => (v === 'true' ? true : v === 'false' ? false : v === '' ? Number.NaN : Number(v));
   for (const item of text.split(',')) {
     const at = item.lastIndexOf('=');
     const [name, value] = at < 0 ? [item.trim(), ''] : [item.slice(0, at).trim(), item.slice(at + 1).trim()];
-    out.set(name, value === 'true' ? true : value === 'false' ? false : value === '' ? Number.NaN : Number(value));
+    const values = value.split(/\s+/).map(one);
+    out.set(name, values.length > 1 ? (values as number[] | boolean[]) : values[0]);
   }
   return Object.fromEntries(out);
 }
 
 /** {@link parseConstants}'s text for `constants`. */
-export function constantsText(constants: Readonly<Record<string, number | boolean>> | null): string | null {
+export function constantsText(constants: Readonly<Record<string, ConstantValue>> | null): string | null {
   return constants === null
     ? null
     : Object.entries(constants)
-        .map(([name, value]) => `${name}=${value}`)
+        .map(([name, value]) => `${name}=${Array.isArray(value) ? value.join(' ') : value}`)
         .join(',');
 }
 

@@ -15,8 +15,11 @@ import { closestNames, listQuoted, someNames } from './closestNames.js';
 import { countNonFinite } from './nonFinite.js';
 import { constantInputOf, declaredInputShape, defaultInputs, feedConstants } from './tfjsInternals.js';
 
-/** One input's value in `constantInputs`: a number or boolean fills the input's shape; a tensor is the value. */
-export type ConstantInput = number | boolean | tf.Tensor;
+/**
+ * One input's value in `constantInputs`: a number or boolean fills the input's shape; an array holds its values row by
+ * row; a tensor is the value.
+ */
+export type ConstantInput = number | boolean | readonly number[] | readonly boolean[] | tf.Tensor;
 
 const ARG = 'options.constantInputs';
 /** Where a model file declares the values (as it declares its normalization), for messages. */
@@ -46,11 +49,32 @@ export function checkConstantInputsOption(
       if (!finiteAsFloat32(v)) throw rangeError(fn, argOf(name, base), 'a finite number', v);
     } else if (isTensor(v)) {
       assertTensor(fn, argOf(name, base), v, { dtypes: ['float32', 'int32', 'bool'] });
+    } else if (Array.isArray(v)) {
+      checkValueArray(fn, argOf(name, base), v);
     } else if (typeof v !== 'boolean') {
-      throw typeError(fn, argOf(name, base), 'a number, a boolean or a tf.Tensor', v);
+      throw typeError(fn, argOf(name, base), `${ONE_VALUE}, or a tf.Tensor`, v);
     }
   }
-  return Object.fromEntries(entries) as Record<string, ConstantInput>;
+  // Arrays copied, so that a caller's later change is not fed unchecked.
+  return Object.fromEntries(entries.map(([name, v]) => [name, Array.isArray(v) ? [...v] : v])) as Record<
+    string,
+    ConstantInput
+  >;
+}
+
+/** What a value that is not a tensor may be. */
+const ONE_VALUE = 'a number, a boolean, an array of numbers or of booleans';
+
+/** Refuses an array that is empty, has holes, mixes kinds, or holds a number that is not finite in float32. */
+function checkValueArray(fn: string, arg: string, value: readonly unknown[]): void {
+  // Array.from, so that a hole reads as undefined (every() skips holes).
+  const items = Array.from(value);
+  const numbers = items.every((x) => typeof x === 'number');
+  if (items.length === 0 || !(numbers || items.every((x) => typeof x === 'boolean'))) {
+    throw typeError(fn, arg, `${ONE_VALUE} (not empty, one kind), or a tf.Tensor`, value);
+  }
+  const bad = numbers ? items.findIndex((x) => !finiteAsFloat32(x as number)) : -1;
+  if (bad >= 0) throw rangeError(fn, `${arg}[${bad}]`, 'a finite number', items[bad]);
 }
 
 /** A model input as {@link graphInputs} reads it. */
@@ -212,6 +236,7 @@ function plan(fn: string, input: DeclaredInput, value: ConstantInput, arg: strin
     }
     return { input, arg, value, shape: value.shape, dtype };
   }
+  if (Array.isArray(value)) return planArray(fn, input, value, arg, dtype, declared, batched);
   if (dtype === 'bool') {
     if (typeof value !== 'boolean') throw typeError(fn, arg, 'true or false (the input is bool)', value);
   } else if (typeof value !== 'number') {
@@ -230,6 +255,50 @@ function plan(fn: string, input: DeclaredInput, value: ConstantInput, arg: strin
   }
   assertElements(fn, arg, shape, `input '${input.name}'`);
   return { input, arg, value, shape, dtype };
+}
+
+/**
+ * {@link plan} for an array (checked by {@link checkValueArray}): its values fill the input's declared shape (one
+ * image's where the input has a batch axis), row by row, so that shape must be known and hold as many values.
+ */
+function planArray(
+  fn: string,
+  input: DeclaredInput,
+  value: readonly (number | boolean)[],
+  arg: string,
+  dtype: 'float32' | 'int32' | 'bool',
+  declared: readonly number[] | undefined,
+  batched: boolean,
+): Planned {
+  if (dtype === 'bool' ? typeof value[0] !== 'boolean' : typeof value[0] !== 'number') {
+    throw typeError(
+      fn,
+      arg,
+      dtype === 'bool' ? 'booleans (the input is bool)' : `numbers (the input is ${dtype})`,
+      value,
+    );
+  }
+  if (dtype === 'int32') {
+    const bad = value.findIndex(
+      (x) => !(Number.isInteger(x) && (x as number) >= -(2 ** 31) && (x as number) < 2 ** 31),
+    );
+    if (bad >= 0) throw rangeError(fn, `${arg}[${bad}]`, 'an int32 integer (the input is int32)', value[bad]);
+  }
+  if (!declared || declared.some((d) => d < 0)) {
+    throw rangeError(fn, arg, `a tf.Tensor of shape ${shapeText(declared)}: an array cannot say its shape`, value);
+  }
+  assertElements(fn, arg, declared, `input '${input.name}'`);
+  const size = declared.reduce((a, b) => a * b, 1);
+  if (value.length !== size) {
+    const of = batched ? `one image's shape ${shapeText(declared)}` : `shape ${shapeText(declared)}`;
+    throw rangeError(
+      fn,
+      arg,
+      `an array of ${size} value${size === 1 ? '' : 's'} (the input's ${of}, row by row)`,
+      value,
+    );
+  }
+  return { input, arg, value: value as ConstantInput, shape: declared, dtype };
 }
 
 /**
@@ -268,14 +337,14 @@ export async function feedGraphInputs(fn: string, model: GraphModel, inputs: Gra
   return feedConstants(model, made);
 }
 
-/** The tensor of a planned value: a copy of a tensor given, or the shape filled with the number or boolean. */
+/** The tensor of a planned value: a copy of a tensor given, an array's values, or the shape filled with one value. */
 function valueTensor(p: Planned): tf.Tensor {
   const size = p.shape.reduce((a, b) => a * b, 1);
-  return isTensor(p.value)
-    ? tf.clone(p.value)
-    : p.dtype === 'bool'
-      ? tf.tensor(new Array<boolean>(size).fill(p.value as boolean), p.shape as number[], 'bool')
-      : tf.fill(p.shape as number[], p.value as number, p.dtype);
+  if (isTensor(p.value)) return tf.clone(p.value);
+  if (Array.isArray(p.value)) return tf.tensor(p.value as number[] | boolean[], p.shape as number[], p.dtype);
+  return p.dtype === 'bool'
+    ? tf.tensor(new Array<boolean>(size).fill(p.value as boolean), p.shape as number[], 'bool')
+    : tf.fill(p.shape as number[], p.value as number, p.dtype);
 }
 
 /**

@@ -91,15 +91,16 @@ export interface ToNetworkOptions {
    * For a model with inputs beside the image (a converted graph's TensorFlow 1 `keep_prob` or `is_training`; the data
    * beside the image of a Keras model with several inputs): a value for each of them, by input name (a Keras model's
    * input layer name), that every pass feeds: `{ keep_prob: 1, is_training: false }`. A number or boolean fills the
-   * input's declared shape; a `tf.Tensor` (copied) is the value, of the input's dtype and shape. The input left without
-   * a value takes the image. An input with a batch axis (`[-1, …]`, every Keras input) takes one image's value
-   * (`[1, …]`): a Keras network repeats it for each image of a batch, a converted graph runs a batch image by image.
-   * A converted graph holds the values itself: another network made from the same model uses them too, and refuses
-   * others; where a value chooses a TensorFlow 1 branch (`tf.cond`), the network runs the branch it chooses, and the
-   * model refuses other values. A Keras network holds its own, and frees them with `net.dispose()`.
+   * input's declared shape; an array holds its values row by row (`{ meta: [63, 1, 0, 0.5] }`); a `tf.Tensor` (copied)
+   * is the value, of the input's dtype and shape. The input left without a value takes the image. An input with a batch
+   * axis (`[-1, …]`, every Keras input) takes one image's value (`[1, …]`): a Keras network repeats it for each image
+   * of a batch, a converted graph runs a batch image by image. A converted graph holds the values itself: another
+   * network made from the same model uses them too, and refuses others; where a value chooses a TensorFlow 1 branch
+   * (`tf.cond`), the network runs the branch it chooses, and the model refuses other values. A Keras network holds its
+   * own, and frees them with `net.dispose()`.
    * @default what the model's metadata declares (`userDefinedMetadata.cnnActivations.constantInputs`), else none
    */
-  constantInputs?: Readonly<Record<string, number | boolean | tf.Tensor>>;
+  constantInputs?: Readonly<Record<string, number | boolean | readonly number[] | readonly boolean[] | tf.Tensor>>;
 }
 
 const OPTION_KEYS = [

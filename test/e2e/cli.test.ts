@@ -468,7 +468,8 @@ describe('cnn-activations: a graph with inputs beside the image (--model-constan
     const bad = cli(...base, '--model-constant', 'keep_prob');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain(
-      "--model-constant must be NAME=VALUE, the value a number, true or false (keep_prob=1), got 'keep_prob'",
+      '--model-constant must be NAME=VALUE, the value a number, true or false, or a list of either (keep_prob=1, ' +
+        "meta=63,1,0,0.5), got 'keep_prob'",
     );
     const twice = cli(...base, '--model-constant', 'keep_prob=1', '--model-constant', 'keep_prob=0.5');
     expect(twice.status).toBe(2);
@@ -502,6 +503,15 @@ describe('cnn-activations: a graph with inputs beside the image (--model-constan
     const ok = cli(...base, '--model-constant', 'meta=0.5');
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^ *4 +cat +Depth concatenation /m);
+    // A list gives one image's values.
+    const listed = cli(...base, '--model-constant', 'meta=63,1,0,0.5');
+    expect(listed.status, listed.stderr).toBe(0);
+    const short = cli(...base, '--model-constant', 'meta=63,1');
+    expect(short.status).toBe(1);
+    expect(short.stderr).toContain(
+      "importNetwork: expected --model-constant meta=… to be an array of 4 values (the input's one image's shape " +
+        '[1, 4], row by row), got [63, 1] (array of length 2)',
+    );
   });
 });
 

@@ -39,6 +39,11 @@ describe('explorer settings: numbers and sizes as typed', () => {
     expect(parseConstants('keep_prob')).toEqual({ keep_prob: Number.NaN });
     expect(parseConstants('keep_prob=, rate=x')).toEqual({ keep_prob: Number.NaN, rate: Number.NaN });
     expect(Object.keys(parseConstants('__proto__=1') ?? {})).toEqual(['__proto__']);
+    // Values separated by spaces are a list: an input of several values.
+    expect(parseConstants('meta=63 1  0 0.5, flags=true false')).toEqual({
+      meta: [63, 1, 0, 0.5],
+      flags: [true, false],
+    });
   });
 
   it("the page's address carries the same numbers, and a written address reads back the same", () => {
@@ -47,11 +52,11 @@ describe('explorer settings: numbers and sizes as typed', () => {
     expect(s.size).toEqual([Number.NaN, Number.NaN]);
     const good = readSettings(
       '?model=m/model.json&mean=1,2,3&std=4,5,6&size=224x224&layer=conv1&labels=cat,dog&output=age_pred/Softmax&input=pre' +
-        '&constants=keep_prob%3D0.5,is_training%3Dfalse',
+        '&constants=keep_prob%3D0.5,is_training%3Dfalse,meta%3D63%201%200%200.5',
     );
     expect(good.output).toBe('age_pred/Softmax');
     expect(good.input).toBe('pre');
-    expect(good.constants).toEqual({ keep_prob: 0.5, is_training: false });
+    expect(good.constants).toEqual({ keep_prob: 0.5, is_training: false, meta: [63, 1, 0, 0.5] });
     expect(readSettings(writeSettings('', good))).toEqual(good);
   });
 });

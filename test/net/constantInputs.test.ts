@@ -18,6 +18,7 @@ import { predict } from '../../src/net/predict.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
+import { describeValue } from '../../src/internal/validate.js';
 import { BACKEND } from '../helpers/backend.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 import { loadUserGraph, writeUserGraph } from '../helpers/userGraph.js';
@@ -127,6 +128,63 @@ describe('toNetwork: constantInputs for a graph with inputs beside the image', (
     net.dispose();
   });
 
+  it("takes an array of the input's values, row by row (one image's where it has a batch axis)", async () => {
+    const img = tf.tidy(() => tf.round(tf.randomUniform([4, 4, 3], 0, 255, 'float32', 8))) as tf.Tensor3D;
+    const want = tf.tidy(() => tf.add(tf.mul(img, tf.tensor1d([1, 2, 3])), 1));
+    for (const shape of [
+      [1, 1, 3],
+      [-1, 1, 1, 3],
+    ]) {
+      const values = [1, 2, 3];
+      const net = await toNetwork(await tinyGraph(shape), { ...NONE, constantInputs: { k: values } });
+      values[0] = 7; // copied when given
+      await same(activations(net, img, 'y') as tf.Tensor, tf.clone(want));
+      net.dispose();
+    }
+    const model = await tinyGraph([1, 1, 3]);
+    const refuse = (k: unknown, type: typeof TypeError | typeof RangeError, message: string) =>
+      expectThrowsNoLeak(() => toNetwork(model, { ...NONE, constantInputs: { k } } as never), type, message);
+    await refuse(
+      [1, 2],
+      RangeError,
+      "toNetwork: expected 'options.constantInputs.k' to be an array of 3 values (the input's shape [1, 1, 3], row by " +
+        'row), got [1, 2] (array of length 2)',
+    );
+    await refuse(
+      [1, Number.NaN, 3],
+      RangeError,
+      "toNetwork: expected 'options.constantInputs.k[1]' to be a finite number, got NaN (number)",
+    );
+    await refuse(
+      [true, false, true],
+      TypeError,
+      "toNetwork: expected 'options.constantInputs.k' to be numbers (the input is float32), got [true, false, true] " +
+        '(array of length 3)',
+    );
+    // An array with a hole, as `[1, , 3]` writes one.
+    const holed: number[] = [];
+    holed[0] = 1;
+    holed[2] = 3;
+    for (const k of [[], [1, true, 3], holed]) {
+      await refuse(
+        k,
+        TypeError,
+        "toNetwork: expected 'options.constantInputs.k' to be a number, a boolean, an array of numbers or of " +
+          `booleans (not empty, one kind), or a tf.Tensor, got ${describeValue(k)}`,
+      );
+    }
+    model.dispose();
+    const open = await tinyGraph([-1, -1, 1, 3]);
+    await expectThrowsNoLeak(
+      () => toNetwork(open, { ...NONE, constantInputs: { k: [1, 2, 3] } }),
+      RangeError,
+      "toNetwork: expected 'options.constantInputs.k' to be a tf.Tensor of shape [1, -1, 1, 3]: an array cannot say " +
+        'its shape, got [1, 2, 3] (array of length 3)',
+    );
+    open.dispose();
+    tf.dispose([img, want]);
+  });
+
   it('copies a tensor value, which the caller may then dispose', async () => {
     const keep = tf.scalar(0.5);
     const training = tf.scalar(false, 'bool');
@@ -231,7 +289,7 @@ describe('toNetwork: constantInputs for a graph with inputs beside the image', (
       () => importNetwork(file, NONE),
       TypeError,
       "importNetwork: expected 'userDefinedMetadata.cnnActivations.constantInputs.is_training' to be a number, a " +
-        'boolean or a tf.Tensor, got "no" (string)',
+        'boolean, an array of numbers or of booleans, or a tf.Tensor, got "no" (string)',
     );
     declare({ keep_prob: 1, is_training: 0 });
     await expectThrowsNoLeak(
@@ -278,7 +336,7 @@ describe('toNetwork: constantInputs for a graph with inputs beside the image', (
     await refuse(
       { keep_prob: 'one', is_training: false },
       TypeError,
-      /^toNetwork: expected 'options.constantInputs.keep_prob' to be a number, a boolean or a tf.Tensor, got "one"/,
+      /^toNetwork: expected 'options.constantInputs.keep_prob' to be a number, a boolean, an array of numbers or of booleans, or a tf.Tensor, got "one"/,
     );
     await refuse(
       { keep_prob: Number.NaN, is_training: false },

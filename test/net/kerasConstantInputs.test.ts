@@ -108,7 +108,11 @@ describe('toNetwork: a Keras model with data beside the image (constantInputs)',
     const gap = activations(net, one, 'gap') as tf.Tensor;
     const ref = activations(await reference, one, 'gap') as tf.Tensor;
     expect(await maxAbsDiff(gap, ref)).toBeLessThanOrEqual(EXACT);
-    // A number fills the input's shape, one image's.
+    // An array holds one image's values; a number fills them.
+    const listed = await toNetwork(metaModel(), { ...NONE, constantInputs: { meta: META[0] } });
+    (listed.model as tfl.LayersModel).setWeights(model.getWeights());
+    expect(await maxAbsDiff(predict(listed, x), want)).toBeLessThanOrEqual(EXACT);
+    listed.dispose();
     const filled = await toNetwork(metaModel(), { ...NONE, constantInputs: { meta: 2 } });
     const twos = tf.fill([3, 4], 2);
     const keras = filled.model as tfl.LayersModel;
@@ -149,6 +153,12 @@ describe('toNetwork: a Keras model with data beside the image (constantInputs)',
       RangeError,
       "toNetwork: expected 'options.constantInputs.meta' to be a tf.Tensor of shape [1, 4], one image's: the " +
         "input's first axis is the batch's, got rank 1 [4] float32",
+    );
+    await refuse(
+      { constantInputs: { meta: [1, 2, 3] } },
+      RangeError,
+      "toNetwork: expected 'options.constantInputs.meta' to be an array of 4 values (the input's one image's shape " +
+        '[1, 4], row by row), got [1, 2, 3] (array of length 3)',
     );
     await refuse(
       { constantInputs: { mta: 1 } },
@@ -250,6 +260,7 @@ describe('importNetwork: a Keras model file conditioned on a class label (int32,
     for (const [net, label] of [
       [await importNetwork(file({ label: 2 }), NONE), 2],
       [await importNetwork(file({ label: 2 }), { ...NONE, constantInputs: { label: 1 } }), 1],
+      [await importNetwork(file({ label: [0] }), NONE), 0],
     ] as const) {
       expect(net.layerNames).toEqual(['img', 'conv', 'gap', 'cat', 'fc']);
       const labels = tf.fill([2, 1], label, 'int32');
