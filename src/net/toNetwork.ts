@@ -373,7 +373,13 @@ export async function makeNetwork(
       engine = parts.engine(normalization, fn);
       let shapes: Map<string, number[]>;
       try {
-        const sized = measure(fn, engine, parts.outputNames, inputSize);
+        const sized = measure(
+          fn,
+          engine,
+          parts.outputNames,
+          inputSize,
+          graphIn.planned.map((p) => p.input.name),
+        );
         shapes = sized.shapes;
         engine = { ...engine, batchless: sized.batchless };
       } catch (err) {
@@ -435,6 +441,7 @@ export async function makeNetwork(
                 engine,
                 layers.map((l) => l.name),
                 inputSize,
+                [...constants.keys()],
               ).shapes,
         );
       }
@@ -619,6 +626,7 @@ function measure(
   engine: NetworkEngine,
   names: readonly string[],
   [h, w, c]: readonly [number, number, number],
+  constants: readonly string[] = [],
 ): { shapes: Map<string, number[]>; batchless: Set<string> } {
   let measured: number[][];
   try {
@@ -650,8 +658,11 @@ function measure(
         { cause: err },
       );
     }
+    // A value given to another input may be what fails (one whose shape the graph cannot take, say).
+    const given = constants.length > 0 ? ` with the values given to ${listQuoted(constants)}` : '';
     throw new RangeError(
-      `${fn}: the model does not run on an image of its input size ${h}×${w}×${c}: ${(err as Error)?.message ?? describeValue(err)}`,
+      `${fn}: the model does not run on an image of its input size ${h}×${w}×${c}${given}: ` +
+        `${(err as Error)?.message ?? describeValue(err)}`,
       { cause: err },
     );
   }

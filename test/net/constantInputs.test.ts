@@ -185,6 +185,17 @@ describe('toNetwork: constantInputs for a graph with inputs beside the image', (
     tf.dispose([img, want]);
   });
 
+  it('names the values given where the model then fails to run', async () => {
+    // k [1, 1, 5] cannot multiply an image of 3 channels: the value's shape is the graph's own, and fails there.
+    const broken = await tinyGraph([1, 1, 5]);
+    await expectThrowsNoLeak(
+      () => toNetwork(broken, { ...NONE, constantInputs: { k: 2 } }),
+      RangeError,
+      /^toNetwork: the model does not run on an image of its input size 4×4×3 with the values given to 'k': /,
+    );
+    broken.dispose();
+  });
+
   it('copies a tensor value, which the caller may then dispose', async () => {
     const keep = tf.scalar(0.5);
     const training = tf.scalar(false, 'bool');
