@@ -418,11 +418,64 @@ function rescalingText(cfg: Record<string, unknown>): string {
   return `Rescaling by ${shown(cfg.scale)} plus ${shown(cfg.offset)}`;
 }
 
+/** How deep {@link kerasScalingLayer} and {@link embeddingsOfInputs} look into models nested in models. */
+const MAX_NESTED_DEPTH = 8;
+
+/** Keras layers whose output holds the values of their one input, rearranged at most (what an embedding looks up). */
+const VALUE_KEEPING = new Set(['Flatten', 'Reshape', 'Permute', 'RepeatVector', 'Dropout', 'Identity']);
+
+/**
+ * The `Embedding` layers of a Keras model (nested models too) that look up one of its inputs `names` (a class label
+ * beside the image), directly or through layers that keep its values (a `Reshape`, a `Flatten`): each with its number
+ * of rows and the input's name. Such a lookup past the rows fails on the CPU backends and reads what is there on a GPU,
+ * so a constant's values are checked against it when the network is made.
+ */
+export function embeddingsOfInputs(
+  model: KLayer,
+  names: ReadonlySet<string>,
+): { layer: string; rows: number; input: string }[] {
+  const found: { layer: string; rows: number; input: string }[] = [];
+  // `held`: the symbolic tensors of `m` that hold an input's values, by id (the model's own inputs among them).
+  const scan = (m: KLayer, held: ReadonlyMap<number, string>, depth: number) => {
+    // The input whose values `sym` holds, following value-keeping layers back (a few, not a network).
+    const holds = (sym: KSym | undefined): string | undefined => {
+      for (let hops = 0; sym && hops < 64; hops++) {
+        const known = held.get(sym.id);
+        if (known !== undefined) return known;
+        const cls = sym.sourceLayer.getClassName();
+        if (!VALUE_KEEPING.has(cls) && passThroughRole(cls) === undefined) return undefined;
+        const from = sym.sourceLayer.inboundNodes[sym.nodeIndex]?.inputTensors;
+        sym = from?.length === 1 ? from[0] : undefined;
+      }
+      return undefined;
+    };
+    for (const layer of m.layers ?? []) {
+      const rows = (layer.getConfig() as { inputDim?: unknown }).inputDim;
+      for (const node of layer.inboundNodes) {
+        if (layer.getClassName() === 'Embedding' && typeof rows === 'number') {
+          const input = holds(node.inputTensors[0]);
+          if (input !== undefined) found.push({ layer: layer.name, rows, input });
+        } else if (isContainer(layer) && depth < MAX_NESTED_DEPTH) {
+          const inner = new Map<number, string>();
+          layer.inputs!.forEach((t, i) => {
+            const input = holds(node.inputTensors[i]);
+            if (input !== undefined) inner.set(t.id, input);
+          });
+          if (inner.size > 0) scan(layer, inner, depth + 1);
+        }
+      }
+    }
+  };
+  scan(
+    model,
+    new Map((model.inputs ?? []).filter((i) => names.has(i.sourceLayer.name)).map((i) => [i.id, i.sourceLayer.name])),
+    0,
+  );
+  return found;
+}
+
 /** The Keras layers that scale pixels: one that reads a model's image means the model scales them itself. */
 const SCALING_LAYERS = new Set(['Rescaling', 'Normalization', 'TFOpLambda']);
-
-/** How deep {@link kerasScalingLayer} looks into models nested in models. */
-const MAX_SCALING_DEPTH = 8;
 
 /**
  * The layer of a Keras model that prepares its pixels itself, if one reads the model's image: a `Rescaling`, a
@@ -438,7 +491,7 @@ export function kerasScalingLayer(model: KLayer, image = 0): { name: string; wha
 
 /**
  * {@link kerasScalingLayer} in model `m` (its layers named `path` + their names), and whether its output is still
- * its image, passed through. Nested models `depth` deep; deeper than {@link MAX_SCALING_DEPTH} is not looked into.
+ * its image, passed through. Nested models `depth` deep; deeper than {@link MAX_NESTED_DEPTH} is not looked into.
  */
 function scalingIn(
   m: KLayer,
@@ -447,7 +500,7 @@ function scalingIn(
   imageInput = 0,
 ): { found: { name: string; what: string } | null; image: boolean } {
   const input = m.inputs?.[imageInput]?.sourceLayer;
-  if (!input || depth > MAX_SCALING_DEPTH) return { found: null, image: false };
+  if (!input || depth > MAX_NESTED_DEPTH) return { found: null, image: false };
   // The layers whose output is the image itself.
   const image = new Set<KLayer>([input]);
   for (const layer of m.layers ?? []) {

@@ -13,7 +13,7 @@ import { isGraphModel, isLayersModel } from './graph.js';
 import { dynamicOpAt, graphNetworkParts, graphProblem, layerNode } from './graphNetwork.js';
 import { outputCount, outputRef } from './graphPlan.js';
 import { fixGraphOps } from './graphOps.js';
-import { kerasNetworkParts, kerasProblem, kerasScalingLayer } from './kerasNetwork.js';
+import { embeddingsOfInputs, kerasNetworkParts, kerasProblem, kerasScalingLayer } from './kerasNetwork.js';
 import { METADATA_KEY } from './modelFormat.js';
 import { createNetwork, isModelDisposed, type NetworkEngine, type PartialLayer } from './network.js';
 import { checkNormalization, type NormalizationOption } from './normalization.js';
@@ -409,6 +409,7 @@ export async function makeNetwork(
       // The values of the other inputs, which the network holds (and frees if it cannot be made).
       const constants = await kerasConstants(fn, kerasIn!.planned);
       unfeed = () => tf.dispose([...constants.values()]);
+      await checkEmbeddedValues(fn, keras, constants, kerasIn!.planned);
       const parts = kerasNetworkParts(keras, output, kerasIn!.image, constants);
       if (!parts.outputFromImage) {
         throw new RangeError(
@@ -611,6 +612,29 @@ function layersModelDisposed(model: LayersModel): boolean {
     return false;
   } catch {
     return true;
+  }
+}
+
+/**
+ * Refuses a value given to a Keras input that an `Embedding` reads directly (a class label) where it is not one of the
+ * embedding's rows: the lookup fails on the CPU backends, saying little, and on a GPU reads whatever lies there.
+ * @throws {RangeError} naming the value, where it is, and the embedding's rows.
+ */
+async function checkEmbeddedValues(
+  fn: string,
+  keras: Parameters<typeof embeddingsOfInputs>[0],
+  constants: ReadonlyMap<string, tf.Tensor>,
+  planned: readonly { input: { name: string }; arg: string }[],
+): Promise<void> {
+  for (const { layer, rows, input } of embeddingsOfInputs(keras, new Set(constants.keys()))) {
+    const values = await (constants.get(input) as tf.Tensor).data();
+    const at = values.findIndex((v) => !(v >= 0 && v < rows));
+    if (at < 0) continue;
+    const arg = planned.find((p) => p.input.name === input)?.arg ?? input;
+    throw new RangeError(
+      `${fn}: '${arg}' holds ${values[at]} (value ${at}), but the embedding '${layer}' that reads it has ${rows} ` +
+        `rows: 0 to ${rows - 1}`,
+    );
   }
 }
 

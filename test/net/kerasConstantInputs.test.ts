@@ -232,13 +232,14 @@ describe('toNetwork: a Keras model with data beside the image (constantInputs)',
 });
 
 describe('importNetwork: a Keras model file conditioned on a class label (int32, through an embedding)', () => {
-  /** `fc(concat(gap(conv(img)), flatten(embedding(label))))`. */
-  function labelModel(): tfl.LayersModel {
+  /** `fc(concat(gap(conv(img)), flatten(embedding(label))))`; with `reshaped`, the label reshaped on the way. */
+  function labelModel(reshaped = false): tfl.LayersModel {
     const img = tfl.input({ shape: [8, 8, 3], name: 'img' });
     const label = tfl.input({ shape: [1], name: 'label', dtype: 'int32' });
     const conv = S(tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', name: 'conv' }).apply(img));
     const gap = S(tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(conv));
-    const embedded = S(tfl.layers.embedding({ inputDim: 3, outputDim: 2, name: 'embed' }).apply(label));
+    const looked = reshaped ? S(tfl.layers.reshape({ targetShape: [1], name: 'as_is' }).apply(label)) : label;
+    const embedded = S(tfl.layers.embedding({ inputDim: 3, outputDim: 2, name: 'embed' }).apply(looked));
     const flat = S(tfl.layers.flatten({ name: 'flat' }).apply(embedded));
     const cat = S(tfl.layers.concatenate({ name: 'cat' }).apply([gap, flat]));
     const fc = S(tfl.layers.dense({ units: 2, name: 'fc' }).apply(cat));
@@ -255,7 +256,11 @@ describe('importNetwork: a Keras model file conditioned on a class label (int32,
       }),
     );
     const file = (declared?: object) =>
-      tf.io.fromMemory({ ...artifacts, userDefinedMetadata: { cnnActivations: { constantInputs: declared } } });
+      tf.io.fromMemory(
+        declared
+          ? { ...artifacts, userDefinedMetadata: { cnnActivations: { constantInputs: declared } } }
+          : { ...artifacts },
+      );
     const x = images(2, 5);
     for (const [net, label] of [
       [await importNetwork(file({ label: 2 }), NONE), 2],
@@ -269,6 +274,48 @@ describe('importNetwork: a Keras model file conditioned on a class label (int32,
       tf.dispose([labels, want]);
       net.dispose();
     }
+    // A label past the embedding's rows, which a GPU would read without a word.
+    await expectThrowsNoLeak(
+      () => importNetwork(file({ label: 3 }), NONE),
+      RangeError,
+      "importNetwork: 'userDefinedMetadata.cnnActivations.constantInputs.label' holds 3 (value 0), but the embedding " +
+        "'embed' that reads it has 3 rows: 0 to 2",
+    );
+    await expectThrowsNoLeak(
+      () => importNetwork(file(), { ...NONE, constantInputs: { label: -1 } }),
+      RangeError,
+      "importNetwork: 'options.constantInputs.label' holds -1 (value 0), but the embedding 'embed' that reads it has 3 " +
+        'rows: 0 to 2',
+    );
+    const reshaped = labelModel(true);
+    await expectThrowsNoLeak(
+      () => toNetwork(reshaped, { ...NONE, constantInputs: { label: [5] } }),
+      RangeError,
+      "toNetwork: 'options.constantInputs.label' holds 5 (value 0), but the embedding 'embed' that reads it has 3 rows: " +
+        '0 to 2',
+    );
+    reshaped.dispose();
+    // Looked up inside a nested model too.
+    const code = tfl.input({ shape: [1], name: 'code', dtype: 'int32' });
+    const table = tfl.layers.embedding({ inputDim: 4, outputDim: 2, name: 'table' });
+    const lookup = tfl.model({
+      inputs: code,
+      outputs: S(tfl.layers.flatten({ name: 'f' }).apply(S(table.apply(code)))),
+    });
+    const img = tfl.input({ shape: [8, 8, 3], name: 'img' });
+    const label = tfl.input({ shape: [1], name: 'label', dtype: 'int32' });
+    const gap = S(tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(img));
+    const joined = S(tfl.layers.concatenate({ name: 'cat' }).apply([gap, S(lookup.apply(label))]));
+    const nested = tfl.model({ inputs: [img, label], outputs: joined });
+    await expectThrowsNoLeak(
+      () => toNetwork(nested, { ...NONE, constantInputs: { label: 4 } }),
+      RangeError,
+      "toNetwork: 'options.constantInputs.label' holds 4 (value 0), but the embedding 'table' that reads it has 4 rows: " +
+        '0 to 3',
+    );
+    const fine = await toNetwork(nested, { ...NONE, constantInputs: { label: 3 } });
+    expect(fine.layerNames).toEqual(['img', 'gap', 'cat']);
+    fine.dispose();
     await expectThrowsNoLeak(
       () => importNetwork(file({ label: 1.5 }), NONE),
       RangeError,
