@@ -7,8 +7,10 @@ import { ensureGradients } from '../../src/net/gradients.js';
 import {
   constantInputOf,
   feedConstants,
+  graphDefNodes,
   graphNodeNames,
   openInputs,
+  ownGraphDef,
   releaseFailedTape,
   shortOfInputs,
   TFJS_CONVERTER_CHECKED,
@@ -68,6 +70,41 @@ describe('TF.js internals the library reads', () => {
       }),
     );
     expect(graphNodeNames(model)).toEqual(new Set(['x', 'two', 'y']));
+    model.dispose();
+  });
+
+  it('ownGraphDef gives the model a GraphDef of its own, which TF.js saves and graphDefNodes reads', async () => {
+    const node = (name: string, op: string, input: string[] = [], attr: object = {}) => ({ name, op, input, attr });
+    const artifacts = {
+      modelTopology: {
+        node: [
+          node('x', 'Placeholder', [], { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '-1' }] } } }),
+          node('y', 'Relu', ['x'], { T: { type: 'DT_FLOAT' } }),
+        ],
+        versions: { producer: 1 },
+      },
+      weightSpecs: [],
+      weightData: new ArrayBuffer(0),
+      userDefinedMetadata: { note: 'kept' },
+    };
+    const model = await loadGraphModel(tf.io.fromMemory(artifacts));
+    // TF.js keeps the artifacts it was handed: their nodes are the model's GraphDef.
+    expect(graphDefNodes(model)).toBe(artifacts.modelTopology.node);
+    const own = ownGraphDef(model)!;
+    own.nodes[1].input![0] = 'changed';
+    expect(graphDefNodes(model)).toBe(own.nodes);
+    expect(artifacts.modelTopology.node[1].input).toEqual(['x']);
+    expect(model.metadata).toEqual({ note: 'kept' });
+    let savedNodes: { input: string[] }[] = [];
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        savedNodes = (a.modelTopology as { node: { input: string[] }[] }).node;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    expect(savedNodes[1].input).toEqual(['changed']);
+    own.restore();
+    expect(graphDefNodes(model)).toBe(artifacts.modelTopology.node);
     model.dispose();
   });
 
