@@ -246,8 +246,8 @@ describe('importNetwork: a Keras model file conditioned on a class label (int32,
     return tfl.model({ inputs: [img, label], outputs: fc });
   }
 
-  it('reads the value the file declares, or takes one given; an int32 input takes integers', async () => {
-    const model = labelModel();
+  /** The files of `model` as a loader hands them over, with `declared` as the values its metadata declares. */
+  async function filesOf(model: tfl.LayersModel): Promise<(declared?: object) => tf.io.IOHandler> {
     let artifacts: tf.io.ModelArtifacts | undefined;
     await model.save(
       tf.io.withSaveHandler(async (a) => {
@@ -255,12 +255,17 @@ describe('importNetwork: a Keras model file conditioned on a class label (int32,
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       }),
     );
-    const file = (declared?: object) =>
+    return (declared) =>
       tf.io.fromMemory(
         declared
           ? { ...artifacts, userDefinedMetadata: { cnnActivations: { constantInputs: declared } } }
           : { ...artifacts },
       );
+  }
+
+  it('reads the value the file declares, or takes one given; an int32 input takes integers', async () => {
+    const model = labelModel();
+    const file = await filesOf(model);
     const x = images(2, 5);
     for (const [net, label] of [
       [await importNetwork(file({ label: 2 }), NONE), 2],
@@ -274,28 +279,44 @@ describe('importNetwork: a Keras model file conditioned on a class label (int32,
       tf.dispose([labels, want]);
       net.dispose();
     }
-    // A label past the embedding's rows, which a GPU would read without a word.
+    await expectThrowsNoLeak(
+      () => importNetwork(file({ label: 1.5 }), NONE),
+      RangeError,
+      "importNetwork: expected 'userDefinedMetadata.cnnActivations.constantInputs.label' to be an int32 integer (the " +
+        'input is int32), got 1.5 (number)',
+    );
+    x.dispose();
+    model.dispose();
+  });
+
+  it('refuses a label past the rows of the embedding that looks it up, which a GPU would read without a word', async () => {
+    /** The refusal of `value` for `label`, whose embedding `layer` has `rows` rows; `arg` names where it was given. */
+    const past = (value: number, layer: string, rows: number, fn = 'toNetwork', arg = 'options.constantInputs') =>
+      `${fn}: '${arg}.label' holds ${value} (value 0), but the embedding '${layer}' that reads it has ${rows} rows: ` +
+      `0 to ${rows - 1}`;
+    const model = labelModel();
+    const file = await filesOf(model);
+    const declared = 'userDefinedMetadata.cnnActivations.constantInputs';
     await expectThrowsNoLeak(
       () => importNetwork(file({ label: 3 }), NONE),
       RangeError,
-      "importNetwork: 'userDefinedMetadata.cnnActivations.constantInputs.label' holds 3 (value 0), but the embedding " +
-        "'embed' that reads it has 3 rows: 0 to 2",
+      past(3, 'embed', 3, 'importNetwork', declared),
     );
     await expectThrowsNoLeak(
       () => importNetwork(file(), { ...NONE, constantInputs: { label: -1 } }),
       RangeError,
-      "importNetwork: 'options.constantInputs.label' holds -1 (value 0), but the embedding 'embed' that reads it has 3 " +
-        'rows: 0 to 2',
+      past(-1, 'embed', 3, 'importNetwork'),
     );
+    model.dispose();
+    // Through a reshape on the way.
     const reshaped = labelModel(true);
     await expectThrowsNoLeak(
       () => toNetwork(reshaped, { ...NONE, constantInputs: { label: [5] } }),
       RangeError,
-      "toNetwork: 'options.constantInputs.label' holds 5 (value 0), but the embedding 'embed' that reads it has 3 rows: " +
-        '0 to 2',
+      past(5, 'embed', 3),
     );
     reshaped.dispose();
-    // Looked up inside a nested model too.
+    // Inside a nested model.
     const code = tfl.input({ shape: [1], name: 'code', dtype: 'int32' });
     const table = tfl.layers.embedding({ inputDim: 4, outputDim: 2, name: 'table' });
     const lookup = tfl.model({
@@ -310,19 +331,10 @@ describe('importNetwork: a Keras model file conditioned on a class label (int32,
     await expectThrowsNoLeak(
       () => toNetwork(nested, { ...NONE, constantInputs: { label: 4 } }),
       RangeError,
-      "toNetwork: 'options.constantInputs.label' holds 4 (value 0), but the embedding 'table' that reads it has 4 rows: " +
-        '0 to 3',
+      past(4, 'table', 4),
     );
     const fine = await toNetwork(nested, { ...NONE, constantInputs: { label: 3 } });
     expect(fine.layerNames).toEqual(['img', 'gap', 'cat']);
     fine.dispose();
-    await expectThrowsNoLeak(
-      () => importNetwork(file({ label: 1.5 }), NONE),
-      RangeError,
-      "importNetwork: expected 'userDefinedMetadata.cnnActivations.constantInputs.label' to be an int32 integer (the " +
-        'input is int32), got 1.5 (number)',
-    );
-    x.dispose();
-    model.dispose();
   });
 });
