@@ -616,8 +616,9 @@ function layersModelDisposed(model: LayersModel): boolean {
 }
 
 /**
- * Refuses a value given to a Keras input that an `Embedding` reads directly (a class label) where it is not one of the
- * embedding's rows: the lookup fails on the CPU backends, saying little, and on a GPU reads whatever lies there.
+ * Refuses a value given to a Keras input that an `Embedding` looks up (a class label; see {@link embeddingsOfInputs})
+ * where it is not one of the embedding's rows: the lookup fails on the CPU backends, saying little, and on a GPU reads
+ * whatever lies there.
  * @throws {RangeError} naming the value, where it is, and the embedding's rows.
  */
 async function checkEmbeddedValues(
