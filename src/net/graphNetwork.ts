@@ -344,6 +344,83 @@ export function layerNode(nodes: readonly GraphDefNode[], name: string): GraphDe
   return nodes.find((n) => n.name === name && !NOT_LAYERS.has(n.op));
 }
 
+/**
+ * Graph operations whose output holds the values of their first input, rearranged at most; a `Cast` to an integer (as a
+ * Keras `Embedding` converted to a graph casts its float input) truncates them.
+ */
+const GRAPH_VALUE_KEEPING = new Set([
+  'Identity',
+  'Snapshot',
+  'StopGradient',
+  'Reshape',
+  'ExpandDims',
+  'Squeeze',
+  'Transpose',
+  'Tile',
+  'Cast',
+]);
+
+/** A gather of a graph whose indices hold a constant input's values: see {@link gathersOfInputs}. */
+export interface GraphLookup {
+  /** The gather's node name and operation (`GatherV2`, `Gather`). */
+  readonly node: string;
+  readonly op: string;
+  /** The constant whose rows it gathers, and the constant that holds the axis (null: axis 0). */
+  readonly table: string;
+  readonly axis: string | null;
+  /** The input whose values are the indices. */
+  readonly input: string;
+}
+
+/**
+ * The gathers of a graph whose indices are the values of one of its inputs `names` (a class label beside the image),
+ * fed directly or through operations that keep them (a `Reshape`, a `Cast`), and whose table is a constant (an
+ * embedding; followed back through `Identity`). A gather past a table's rows fails on the CPU backends and reads zeros
+ * on a GPU, so a value fed to such an input is checked against the table when the network is made. A gather of what
+ * the image computes is not one of them: its table's size is known only when it runs.
+ */
+export function gathersOfInputs(nodes: readonly GraphDefNode[], names: ReadonlySet<string>): GraphLookup[] {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  // Each node's readers of its first output, with the place they read it at.
+  const readers = new Map<string, { node: GraphDefNode; at: number }[]>();
+  for (const node of nodes) {
+    (node.input ?? []).forEach((ref, at) => {
+      if (ref.startsWith('^') || !/^[^:]+(:0)?$/.test(ref)) return;
+      const from = inputNodeName(ref);
+      readers.set(from, [...(readers.get(from) ?? []), { node, at }]);
+    });
+  }
+  // The constant a reference names, through `Identity` (a frozen variable's read).
+  const constant = (ref: string | undefined): string | null => {
+    for (let node = byName.get(inputNodeName(ref ?? '')), hops = 0; node && hops < 16; hops++) {
+      if (node.op === 'Const') return node.name;
+      if (node.op !== 'Identity') return null;
+      node = byName.get(inputNodeName(node.input?.[0] ?? ''));
+    }
+    return null;
+  };
+  const found: GraphLookup[] = [];
+  for (const input of names) {
+    const seen = new Set([input]);
+    const queue = [input];
+    while (queue.length > 0) {
+      for (const { node, at } of readers.get(queue.shift() as string) ?? []) {
+        if (at === 0 && GRAPH_VALUE_KEEPING.has(node.op) && !seen.has(node.name)) {
+          seen.add(node.name);
+          queue.push(node.name);
+        } else if (at === 1 && (node.op === 'GatherV2' || node.op === 'Gather')) {
+          const table = constant(node.input?.[0]);
+          const axis = node.op === 'GatherV2' ? constant(node.input?.[2]) : null;
+          if (table !== null && (axis !== null || node.op === 'Gather')) {
+            found.push({ node: node.name, op: node.op, table, axis, input });
+          }
+        }
+      }
+    }
+  }
+  return found;
+}
+
 const CONVOLUTIONS = new Set(['Conv2D', '_FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative']);
 
 /**

@@ -10,7 +10,7 @@ import { BACKEND_NAMES } from '../backend/backendNames.js';
 import { assertElements, listArg } from '../internal/limits.js';
 import { closestNames, listQuoted, someNames } from './closestNames.js';
 import { isGraphModel, isLayersModel } from './graph.js';
-import { dynamicOpAt, graphNetworkParts, graphProblem, layerNode } from './graphNetwork.js';
+import { dynamicOpAt, gathersOfInputs, graphNetworkParts, graphProblem, layerNode } from './graphNetwork.js';
 import { outputCount, outputRef } from './graphPlan.js';
 import { fixGraphOps } from './graphOps.js';
 import { embeddingsOfInputs, kerasNetworkParts, kerasProblem, kerasScalingLayer } from './kerasNetwork.js';
@@ -27,6 +27,7 @@ import {
 } from './constantInputs.js';
 import { foldConstantBranches } from './staticBranches.js';
 import {
+  constantInputOf,
   declaredInputShape,
   type GraphDefNode,
   graphDefNodes,
@@ -366,6 +367,13 @@ export async function makeNetwork(
         };
       }
       const graphNodes = folded?.nodes ?? nodes;
+      const fed = new Set(graphIn.planned.map((p) => p.input.name));
+      await checkLookups(
+        fn,
+        await graphLookups(model, graphNodes, fed),
+        (i) => constantInputOf(model, i),
+        graphIn.planned,
+      );
       // With several outputs (or a node chosen, the image fed at a node, or branches folded), the table keeps what the
       // chosen one needs from the input on; with one, the whole graph.
       const cut = outputs.length > 1 || inner !== undefined || feedAt !== undefined || folded !== null;
@@ -409,7 +417,7 @@ export async function makeNetwork(
       // The values of the other inputs, which the network holds (and frees if it cannot be made).
       const constants = await kerasConstants(fn, kerasIn!.planned);
       unfeed = () => tf.dispose([...constants.values()]);
-      await checkEmbeddedValues(fn, keras, constants, kerasIn!.planned);
+      await checkLookups(fn, kerasLookups(keras, new Set(constants.keys())), (i) => constants.get(i), kerasIn!.planned);
       const parts = kerasNetworkParts(keras, output, kerasIn!.image, constants);
       if (!parts.outputFromImage) {
         throw new RangeError(
@@ -615,26 +623,66 @@ function layersModelDisposed(model: LayersModel): boolean {
   }
 }
 
+/** A table that a value given to `input` indexes: `rows` rows, and what looks them up, in words. */
+interface Lookup {
+  readonly input: string;
+  readonly rows: number;
+  /** "the embedding 'e' that reads it has": the message goes on with the rows. */
+  readonly reader: string;
+}
+
 /**
- * Refuses a value given to a Keras input that an `Embedding` looks up (a class label; see {@link embeddingsOfInputs})
- * where it is not one of the embedding's rows: the lookup fails on the CPU backends, saying little, and on a GPU reads
- * whatever lies there.
- * @throws {RangeError} naming the value, where it is, and the embedding's rows.
+ * The lookups of a Keras model's constant inputs: its `Embedding` layers that read them (see
+ * {@link embeddingsOfInputs}).
  */
-async function checkEmbeddedValues(
+function kerasLookups(keras: Parameters<typeof embeddingsOfInputs>[0], inputs: ReadonlySet<string>): Lookup[] {
+  return embeddingsOfInputs(keras, inputs).map(({ layer, rows, input }) => ({
+    input,
+    rows,
+    reader: `the embedding '${layer}' that reads it has ${rows} rows`,
+  }));
+}
+
+/**
+ * The lookups of a graph's constant inputs: its gathers of a constant table that read them (see
+ * {@link gathersOfInputs}), each with the rows on its axis (a constant, read back).
+ */
+async function graphLookups(model: GraphModel, nodes: readonly GraphDefNode[], inputs: ReadonlySet<string>) {
+  const found: Lookup[] = [];
+  for (const { node, op, table, axis, input } of gathersOfInputs(nodes, inputs)) {
+    const shape = model.weights[table]?.[0]?.shape;
+    const axisValue = axis === null ? 0 : (await model.weights[axis]?.[0]?.data())?.[0];
+    if (!shape || typeof axisValue !== 'number' || model.weights[axis ?? '']?.[0]?.size > 1) continue;
+    const on = axisValue < 0 ? axisValue + shape.length : axisValue;
+    if (!(on >= 0 && on < shape.length)) continue;
+    found.push({
+      input,
+      rows: shape[on],
+      reader: `the ${op} '${node}' that reads it looks up '${table}', which has ${shape[on]} rows on axis ${on}`,
+    });
+  }
+  return found;
+}
+
+/**
+ * Refuses a value given to an input that indexes a table (a class label that an embedding looks up) where it is not
+ * one of the table's rows: the lookup fails on the CPU backends, saying little, and on a GPU reads whatever lies there
+ * (zeros with TF.js's WebGPU backend). A value is truncated first, as the cast to an integer before the lookup does.
+ * @throws {RangeError} naming the value, where it is, and the table's rows.
+ */
+async function checkLookups(
   fn: string,
-  keras: Parameters<typeof embeddingsOfInputs>[0],
-  constants: ReadonlyMap<string, tf.Tensor>,
+  lookups: readonly Lookup[],
+  valuesOf: (input: string) => tf.Tensor | undefined,
   planned: readonly { input: { name: string }; arg: string }[],
 ): Promise<void> {
-  for (const { layer, rows, input } of embeddingsOfInputs(keras, new Set(constants.keys()))) {
-    const values = await (constants.get(input) as tf.Tensor).data();
-    const at = values.findIndex((v) => !(v >= 0 && v < rows));
+  for (const { input, rows, reader } of lookups) {
+    const values = await valuesOf(input)?.data();
+    const at = values ? values.findIndex((v) => !(Math.trunc(v) >= 0 && Math.trunc(v) < rows)) : -1;
     if (at < 0) continue;
     const arg = planned.find((p) => p.input.name === input)?.arg ?? input;
     throw new RangeError(
-      `${fn}: '${arg}' holds ${values[at]} (value ${at}), but the embedding '${layer}' that reads it has ${rows} ` +
-        `rows: 0 to ${rows - 1}`,
+      `${fn}: '${arg}' holds ${values![at]} (value ${at}), but ${reader}${rows > 0 ? `: 0 to ${rows - 1}` : ''}`,
     );
   }
 }

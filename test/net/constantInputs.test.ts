@@ -491,3 +491,105 @@ describe('toNetwork: constantInputs for a graph with inputs beside the image', (
     model.dispose();
   });
 });
+
+/**
+ * `y = gap(x) × 0 + table[label] + levels[trunc(level)]`, as a converted conditional model looks a class label up: an
+ * int32 `label` [-1] gathered from `table` [3, 3] (`GatherV2`, axis 0, after a `Reshape`), and a float `level` [] cast
+ * to int32 (as a converted Keras `Embedding` casts its input), expanded to [1] and gathered from `levels` [2, 3] read
+ * through an `Identity` (a frozen variable's read) on axis -2. Row r of `table` is r + 1 throughout, of `levels` 10 × (r
+ * + 1).
+ */
+async function lookupGraph(): Promise<GraphModel> {
+  const T = { type: 'DT_FLOAT' };
+  const I = { type: 'DT_INT32' };
+  const dims = (d: number[]) => ({ shape: { dim: d.map((size) => ({ size: String(size) })) } });
+  const weights = [
+    { name: 'table', shape: [3, 3], dtype: 'float32', data: [1, 1, 1, 2, 2, 2, 3, 3, 3] },
+    { name: 'levels', shape: [2, 3], dtype: 'float32', data: [10, 10, 10, 20, 20, 20] },
+    { name: 'zero', shape: [], dtype: 'int32', data: [0] },
+    { name: 'minus2', shape: [], dtype: 'int32', data: [-2] },
+    { name: 'flat', shape: [1], dtype: 'int32', data: [-1] },
+    { name: 'axes', shape: [2], dtype: 'int32', data: [1, 2] },
+    { name: 'none', shape: [], dtype: 'float32', data: [0] },
+  ] as const;
+  const konst = (w: (typeof weights)[number]) => {
+    const dtype = w.dtype === 'int32' ? 'DT_INT32' : 'DT_FLOAT';
+    return {
+      name: w.name,
+      op: 'Const',
+      attr: { value: { tensor: { dtype, tensorShape: dims([...w.shape]).shape } }, dtype: { type: dtype } },
+    };
+  };
+  const gather = (name: string, input: string[]) => ({
+    name,
+    op: 'GatherV2',
+    input,
+    attr: { Tparams: T, Tindices: I, Taxis: I, batch_dims: { i: '0' } },
+  });
+  const node = [
+    { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: dims([-1, 4, 4, 3]) } },
+    { name: 'label', op: 'Placeholder', attr: { dtype: I, shape: dims([-1]) } },
+    { name: 'level', op: 'Placeholder', attr: { dtype: T, shape: dims([]) } },
+    ...weights.map(konst),
+    { name: 'gap', op: 'Mean', input: ['x', 'axes'], attr: { T, keep_dims: { b: false } } },
+    { name: 'silent', op: 'Mul', input: ['gap', 'none'], attr: { T } },
+    { name: 'label/flat', op: 'Reshape', input: ['label', 'flat'], attr: { T: I, Tshape: I } },
+    gather('embed', ['table', 'label/flat', 'zero']),
+    { name: 'levels/read', op: 'Identity', input: ['levels'], attr: { T } },
+    { name: 'level/int', op: 'Cast', input: ['level'], attr: { SrcT: T, DstT: I } },
+    { name: 'level/one', op: 'ExpandDims', input: ['level/int', 'zero'], attr: { T: I, Tdim: I } },
+    gather('level/embed', ['levels/read', 'level/one', 'minus2']),
+    { name: 'sum', op: 'AddV2', input: ['silent', 'embed'], attr: { T } },
+    { name: 'y', op: 'AddV2', input: ['sum', 'level/embed'], attr: { T } },
+  ];
+  const data = new Uint8Array(weights.length * 12 * 4);
+  let at = 0;
+  for (const w of weights) {
+    const bytes = w.dtype === 'int32' ? Int32Array.from(w.data) : Float32Array.from(w.data);
+    data.set(new Uint8Array(bytes.buffer), at);
+    at += bytes.byteLength;
+  }
+  return loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: { node, versions: { producer: 1395 }, library: {} },
+      weightSpecs: weights.map(({ name, shape, dtype }) => ({ name, shape: [...shape], dtype })),
+      weightData: data.buffer.slice(0, at),
+      format: 'graph-model',
+    }),
+  );
+}
+
+describe('toNetwork: a graph that looks a constant input up in a table (a class label)', () => {
+  it('looks each value up, truncating a float one as the cast before its gather does', async () => {
+    for (const [label, level, want] of [
+      [0, 0, 11],
+      [2, 1, 23],
+      [1, 1.9, 22],
+      [1, -0.5, 12],
+    ]) {
+      const net = await toNetwork(await lookupGraph(), { ...NONE, constantInputs: { label: [label], level } });
+      const img = tf.fill([4, 4, 3], 100) as tf.Tensor3D;
+      const y = activations(net, img, 'y') as tf.Tensor;
+      expect(Array.from(await y.data())).toEqual([want, want, want]);
+      tf.dispose([y, img]);
+      net.dispose();
+    }
+  });
+
+  it('refuses a value past the rows of the table it looks up, which a GPU would read as zeros', async () => {
+    const refusal = (arg: string, value: number, gather: string, table: string, rows: number) =>
+      `toNetwork: 'options.constantInputs.${arg}' holds ${value} (value 0), but the GatherV2 '${gather}' that reads ` +
+      `it looks up '${table}', which has ${rows} rows on axis 0: 0 to ${rows - 1}`;
+    for (const [given, message] of [
+      [{ label: [3], level: 0 }, refusal('label', 3, 'embed', 'table', 3)],
+      [{ label: [-1], level: 0 }, refusal('label', -1, 'embed', 'table', 3)],
+      [{ label: [0], level: 2 }, refusal('level', 2, 'level/embed', 'levels', 2)],
+      [{ label: [0], level: -1.5 }, refusal('level', -1.5, 'level/embed', 'levels', 2)],
+      [{ label: [0], level: 1e10 }, refusal('level', 1e10, 'level/embed', 'levels', 2)],
+    ] as const) {
+      const model = await lookupGraph();
+      await expectThrowsNoLeak(() => toNetwork(model, { ...NONE, constantInputs: given }), RangeError, message);
+      model.dispose();
+    }
+  });
+});
