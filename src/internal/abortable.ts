@@ -238,14 +238,23 @@ export type Pace = (ops: number) => Promise<void>;
 
 /**
  * A {@link Pace} for a long synchronous loop on the host (a model fit): every `every` operations it gives the event
- * loop a turn and checks `signal`, so that a page stays responsive and an abort arrives during the loop.
+ * loop a turn and checks `signal`, so that a page stays responsive and an abort arrives during the loop. `pause`, when
+ * given, does that instead, told how many operations were done so far (to report progress).
  */
-export function pacer(fn: string, signal: AbortSignal | undefined, every = 1 << 24): Pace {
+export function pacer(
+  fn: string,
+  signal: AbortSignal | undefined,
+  every = 1 << 24,
+  pause?: (done: number) => Promise<void>,
+): Pace {
+  let since = 0;
   let done = 0;
   return async (ops) => {
+    since += ops;
     done += ops;
-    if (done < every) return;
-    done = 0;
+    if (since < every) return;
+    since = 0;
+    if (pause) return pause(done);
     await yieldToEventLoop();
     throwIfAborted(fn, signal);
   };

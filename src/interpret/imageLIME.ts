@@ -25,6 +25,7 @@ import {
 } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 import {
+  fitOperations,
   gridSegmentation,
   linearImportance,
   seededRandom,
@@ -65,7 +66,10 @@ export interface ImageLIMEOptions {
   seed?: number;
   /** Stops between mini-batches; the promise rejects with an error whose cause is the reason. */
   signal?: AbortSignal;
-  /** Called after each mini-batch with the fraction done; if it throws, the computation stops with its error. */
+  /**
+   * Called after each mini-batch, and as a long fit goes, with the fraction done; if it throws, the computation stops
+   * with its error.
+   */
   onProgress?: (fraction: number) => void;
 }
 
@@ -132,9 +136,10 @@ function assertSamples(numSamples: number, features: number, classes: number): v
  * is its weight in that model.
  *
  * The samples run through the network a mini-batch at a time; between mini-batches the event loop runs, `onProgress`
- * is told, and `signal` can stop it. The surrogate's fit, on the host, gives the event loop turns and checks `signal`
- * too (with thousands of features it takes seconds); `onProgress(1)` comes when it is done. The same `seed` gives the
- * same result.
+ * is told, and `signal` can stop it. The surrogate's fit, on the host, gives the event loop turns, checks `signal` and
+ * tells `onProgress` too (with thousands of features it takes seconds): the last mini-batch and the fit share the last
+ * step of the fractions, which the fit's share of its work done moves on; `onProgress(1)` comes when it is done. The
+ * same `seed` gives the same result, and the same fractions.
  *
  * @param net A loaded network (e.g. `squeezenet()`).
  * @param img One image of the network's input size, int32 0..255 or float32 on that scale, RGB or gray; or any other
@@ -306,8 +311,14 @@ export async function imageLIME(
       return Math.exp(-((d / kernelWidth) ** 2));
     });
     // The fit runs on the host; with thousands of features it takes seconds to minutes, so it paces itself: the event
-    // loop gets turns and the signal is checked as it goes. One surrogate per class, on the same samples.
-    const pace = pacer(FN, signal);
+    // loop gets turns, the signal is checked and progress reported as it goes, from where the last mini-batch's would
+    // be towards 1 by the share of its operations done (of a bound, for a tree). One surrogate per class.
+    const lastBatch = numSamples - (numSamples % batch || batch);
+    const from = lastBatch / numSamples;
+    const total = k * fitOperations(model, z, f, numSamples);
+    const pace = pacer(FN, signal, undefined, (done) =>
+      stepDone(FN, progress, from + (1 - from) * Math.min(done / total, 0.99), signal),
+    );
     const importances: Float32Array[] = [];
     for (let c = 0; c < k; c++) {
       const y = scoreColumn(scores, k, c);

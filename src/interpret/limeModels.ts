@@ -208,6 +208,32 @@ export async function linearImportance(
   return (await solve(a, b, n, pace)).subarray(1);
 }
 
+/** How deep {@link treeImportance} grows its tree unless told. */
+const TREE_DEPTH = 8;
+
+/**
+ * The operations {@link treeImportance} counts for each sample it sorts by a feature (an array push and its share of
+ * the sides' errors), against the one multiply-add of {@link linearImportance}'s count: measured, about 16 ns against
+ * 2, so that a pace of so many operations takes about as long in either fit.
+ */
+const SPLIT_COST = 8;
+
+/**
+ * The operations a surrogate's fit to `numSamples` samples of `k` features counts as it goes: for
+ * {@link linearImportance}, exactly; for a tree, a bound (every sample sorted by every feature at each depth).
+ */
+export function fitOperations(model: 'tree' | 'linear', z: Uint8Array, k: number, numSamples: number): number {
+  if (model === 'tree') return TREE_DEPTH * SPLIT_COST * k * numSamples;
+  let ops = 0;
+  for (let s = 0; s < numSamples; s++) {
+    let m = 1;
+    for (let i = s * k; i < (s + 1) * k; i++) m += z[i];
+    ops += k + (m * m) / 2;
+  }
+  for (let left = k + 1; left > 0; left--) ops += left * left;
+  return ops;
+}
+
 /**
  * A weighted regression tree on the binary features (each split: feature shown or hidden), grown greedily by the
  * weighted squared error until `maxDepth` or leaves of fewer than `minLeaf` samples; the importance of a feature is the
@@ -220,7 +246,7 @@ export async function treeImportance(
   weights: Float64Array,
   k: number,
   pace: Pace = noPause,
-  maxDepth = 8,
+  maxDepth = TREE_DEPTH,
   minLeaf = 5,
 ): Promise<Float64Array> {
   const importance = new Float64Array(k);
@@ -253,7 +279,7 @@ export async function treeImportance(
         bestSplit = [left, right];
       }
     }
-    await pace(k * idx.length);
+    await pace(SPLIT_COST * k * idx.length);
     if (best < 0 || !bestSplit) return;
     importance[best] += bestGain;
     await grow(bestSplit[0], depth + 1);

@@ -9,6 +9,7 @@ import { imageLIME } from '../../src/interpret/imageLIME.js';
 import { setLimits } from '../../src/internal/limits.js';
 import {
   connectedSegments,
+  fitOperations,
   gridSegmentation,
   linearImportance,
   slicSegmentation,
@@ -349,5 +350,48 @@ describe('imageLIME: the surrogate fit on many features', () => {
       x[i] = (b[i] - a[i].slice(i + 1).reduce((s, v, j) => s + v * x[i + 1 + j], 0)) / a[i][i];
     const got = await linearImportance(zs, ys, ws, small);
     for (let f = 0; f < small; f++) expect(Math.abs(got[f] - x[f + 1])).toBeLessThan(1e-9);
+  });
+
+  it('counts before the fit the operations the fit then paces: exactly (linear), a bound it meets (tree)', async () => {
+    for (const [surrogate, model] of [
+      [linearImportance, 'linear'],
+      [treeImportance, 'tree'],
+    ] as const) {
+      let ops = 0;
+      await surrogate(z, y, w, k, async (o: number) => {
+        ops += o;
+      });
+      const counted = fitOperations(model, z, k, k);
+      if (model === 'linear') expect(ops).toBe(counted);
+      else expect(ops).toBeLessThanOrEqual(counted);
+      expect(ops).toBeGreaterThan(counted / 2);
+    }
+  });
+
+  it('reports progress as a long fit goes, after the last mini-batch, the same fractions for a seed', async () => {
+    // 144 features × 8192 samples, two classes: the linear fits count about 46 million operations, which the fit
+    // paces every 16.8 million; the last mini-batch's report would be 63 / 64 (its own is the fit's last).
+    const run = async () => {
+      const progress: number[] = [];
+      const result = await imageLIME(net, img, [0, 1], {
+        segmentation: 'grid',
+        numFeatures: 144,
+        numSamples: 8192,
+        miniBatchSize: 128,
+        model: 'linear',
+        seed: 2,
+        onProgress: (f) => progress.push(f),
+      });
+      tf.dispose([result.scoreMap, result.featureMap]);
+      return progress;
+    };
+    const progress = await run();
+    expect(progress.slice(0, 63)).toEqual(Array.from({ length: 63 }, (_, i) => (i + 1) / 64));
+    const fit = progress.slice(63, -1);
+    expect(fit.length).toBeGreaterThanOrEqual(2);
+    for (const [i, f] of fit.entries()) expect(f).toBeGreaterThan(i === 0 ? 63 / 64 : fit[i - 1]);
+    expect(fit[fit.length - 1]).toBeLessThan(1);
+    expect(progress[progress.length - 1]).toBe(1);
+    expect(await run()).toEqual(progress);
   });
 });
