@@ -9,8 +9,7 @@
  * (`tf.image.transform`: later images, reflection, nearest sampling), batched matrix products whose batches both
  * broadcast (and of int32 on wasm), segment sums (int32 on cpu, none on wasm), and `atan2` of zeros (WebGPU, WebGL),
  * `log1p` below -1 and clipping beside a NaN (WebGL). Each wraps TF.js's kernel and hands it every case it gets right;
- * `guardBackends` puts them in when a backend starts
- * and before every pass. Not exported from the package.
+ * `guardBackends` puts them in when a backend starts and before every pass. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertWholeNumbers, readsValues } from './argumentChecks.js';

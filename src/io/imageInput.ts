@@ -1,10 +1,9 @@
 /**
  * Images in any form, where a function takes an image for a network (`activations`, `classify`, `gradCAM`, ...):
  * tensors, what a browser draws (`<img>`, `<canvas>`, `OffscreenCanvas`, `ImageData`, `ImageBitmap`, `<video>`,
- * `VideoFrame`),
- * and, in Node.js, PNG/JPEG bytes and file paths. Reading is synchronous: browsers read their sources through a 2D
- * canvas here; the Node entry registers a decoder for bytes and paths (`setImageDecoder`), so this file imports no
- * Node.js module. Also the canvas reading `imread` uses in browsers.
+ * `VideoFrame`), and, in Node.js, PNG/JPEG bytes and file paths. Reading is synchronous: browsers read their sources
+ * through a 2D canvas here; the Node entry registers a decoder for bytes and paths (`setImageDecoder`), so this file
+ * imports no Node.js module. Also the canvas reading `imread` uses in browsers.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertPixels, formatCount } from '../internal/limits.js';
@@ -70,10 +69,9 @@ export interface PixelDataInfo {
 
 /**
  * An image as the network functions take it: a tensor (int32 or float32, values 0..255), raw {@link PixelData} or
- * {@link PixelDataInfo}, a
- * {@link PixelSource} in browsers, or in Node.js the bytes of a PNG or JPEG file (`Uint8Array`, `Buffer`,
- * `ArrayBuffer`) or its path. Anything but a tensor is read as int32 `[h, w, 3]` (`[h, w]` for a gray file in
- * Node.js), as `imread` reads it.
+ * {@link PixelDataInfo}, a {@link PixelSource} in browsers, or in Node.js the bytes of a PNG or JPEG file
+ * (`Uint8Array`, `Buffer`, `ArrayBuffer`) or its path. Anything but a tensor is read as int32 `[h, w, 3]` (`[h, w]` for
+ * a gray file in Node.js), as `imread` reads it.
  */
 export type ImageInput = tf.Tensor | PixelSource | PixelData | PixelDataInfo | Uint8Array | ArrayBuffer | string | URL;
 

@@ -58,13 +58,13 @@ const SOURCE_WHAT =
  * A program that has started no TF.js backend (no `initBackend()`, no backend imported) gets one started as
  * `initBackend()` would, before the tensor is made.
  *
- * Colour values are returned as stored: no gamma or ICC colour management, and JPEG EXIF orientation is not applied
- * (as MATLAB's default). A PNG's `tRNS` colour key does not change any pixel. Bytes after a PNG's IEND chunk are
- * ignored, as browsers and libpng ignore them. Stricter than a browser: a PNG whose image data inflates to more bytes
- * than its header needs is refused as corrupt (the surplus is never inflated: it could be a decompression bomb), where
- * Chromium shows the part the header covers. JPEG is decoded by `jpeg-js`, which
- * upsamples subsampled chroma by pixel replication: on 4:2:0 files values may differ from MATLAB's libjpeg by a few
- * levels (4:4:4 and gray files agree to about ±1).
+ * Colour values are returned as stored: no gamma or ICC colour management, and JPEG EXIF orientation is not applied (as
+ * MATLAB's default). A PNG's `tRNS` colour key does not change any pixel. Bytes after a PNG's IEND chunk are ignored,
+ * as browsers and libpng ignore them. Stricter than a browser: a PNG whose image data inflates to more bytes than its
+ * header needs is refused as corrupt (the surplus is never inflated: it could be a decompression bomb), where Chromium
+ * shows the part the header covers. JPEG is decoded by `jpeg-js`, which upsamples subsampled chroma by pixel
+ * replication: on 4:2:0 files values may differ from MATLAB's libjpeg by a few levels (4:4:4 and gray files agree to
+ * about ±1).
  *
  * `source` is one of:
  * - a file path (relative to the current directory), or a `file:` URL (string or `URL`);

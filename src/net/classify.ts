@@ -30,13 +30,13 @@ export interface ClassifyOptions {
    */
   resize?: boolean;
   /**
-   * Whether the scores are the softmax of the network's output (for a model whose last layer gives logits):
-   * `'auto'` applies it unless the output layer is a sigmoid (a `Sigmoid` layer, a Keras layer with
-   * `activation: 'sigmoid'`, or a graph's operation with a fused sigmoid, also behind `Identity` nodes: one
-   * probability per class, as a multi-label model gives) or the output of this image
-   * already is a probability distribution (values in [0, 1] summing to 1 within 1e-3); `true` always; `false` never
-   * (the output as it is). A network that ends in one value without a sigmoid (a regression, a binary classifier's
-   * logit) is refused unless this is `false`: a softmax of one value is always 1.
+   * Whether the scores are the softmax of the network's output (for a model whose last layer gives logits): `'auto'`
+   * applies it unless the output layer is a sigmoid (a `Sigmoid` layer, a Keras layer with `activation: 'sigmoid'`, or
+   * a graph's operation with a fused sigmoid, also behind `Identity` nodes: one probability per class, as a multi-label
+   * model gives) or the output of this image already is a probability distribution (values in [0, 1] summing to 1
+   * within 1e-3); `true` always; `false` never (the output as it is). A network that ends in one value without a
+   * sigmoid (a regression, a binary classifier's logit) is refused unless this is `false`: a softmax of one value is
+   * always 1.
    * @default 'auto'
    */
   softmax?: boolean | 'auto';

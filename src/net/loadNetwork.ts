@@ -126,10 +126,9 @@ export function weightSpecsProblem(specs: readonly unknown[]): string | null {
 
 /**
  * Whether the manifest's weights are ones TF.js decodes ({@link weightSpecsProblem}) and the weight data holds exactly
- * the bytes they need (no manifest: none). TF.js would
- * otherwise decode the weights until it ran out of bytes, keep the tensors it made before failing, and name only the
- * weight it stopped at. Returns a reason when they differ; null too when a weight's size cannot be known from the
- * manifest (string weights, whose lengths are in the data).
+ * the bytes they need (no manifest: none). TF.js would otherwise decode the weights until it ran out of bytes, keep the
+ * tensors it made before failing, and name only the weight it stopped at. Returns a reason when they differ; null too
+ * when a weight's size cannot be known from the manifest (string weights, whose lengths are in the data).
  */
 export function weightDataProblem(a: tf.io.ModelArtifacts): string | null {
   if (Array.isArray(a.weightSpecs)) {

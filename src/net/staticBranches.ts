@@ -1,12 +1,11 @@
 /**
  * TensorFlow 1's branches (`tf.cond`, written as `Switch` and `Merge` nodes) whose condition is a constant: computed
- * from bool constants, inputs given a value by `toNetwork`'s `constantInputs` (a model's `is_training`) or the
- * default of a `PlaceholderWithDefault`, which the library never feeds. TF.js runs such
- * nodes only asynchronously, and this library runs a graph synchronously, layer by layer, so it refused every model
- * with one. With the condition known, the branch not taken never runs: each node that read the taken output of a
- * `Switch` reads the `Switch`'s data instead, and each that read a `Merge` reads the `Merge`'s one input that is not
- * in the branch not taken. Neither node is then on the way to anything, and the graph runs synchronously. Not
- * exported from the package.
+ * from bool constants, inputs given a value by `toNetwork`'s `constantInputs` (a model's `is_training`) or the default
+ * of a `PlaceholderWithDefault`, which the library never feeds. TF.js runs such nodes only asynchronously, and this
+ * library runs a graph synchronously, layer by layer, so it refused every model with one. With the condition known, the
+ * branch not taken never runs: each node that read the taken output of a `Switch` reads the `Switch`'s data instead,
+ * and each that read a `Merge` reads the `Merge`'s one input that is not in the branch not taken. Neither node is then
+ * on the way to anything, and the graph runs synchronously. Not exported from the package.
  */
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type * as tf from '@tensorflow/tfjs-core';
