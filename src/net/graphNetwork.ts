@@ -380,6 +380,7 @@ export interface GraphLookup {
  * the image computes is not one of them: its table's size is known only when it runs.
  */
 export function gathersOfInputs(nodes: readonly GraphDefNode[], names: ReadonlySet<string>): GraphLookup[] {
+  if (names.size === 0) return [];
   const byName = new Map(nodes.map((n) => [n.name, n]));
   // Each node's readers of its first output, with the place they read it at.
   const readers = new Map<string, { node: GraphDefNode; at: number }[]>();
@@ -387,7 +388,9 @@ export function gathersOfInputs(nodes: readonly GraphDefNode[], names: ReadonlyS
     (node.input ?? []).forEach((ref, at) => {
       if (ref.startsWith('^') || !/^[^:]+(:0)?$/.test(ref)) return;
       const from = inputNodeName(ref);
-      readers.set(from, [...(readers.get(from) ?? []), { node, at }]);
+      const list = readers.get(from);
+      if (list) list.push({ node, at });
+      else readers.set(from, [{ node, at }]);
     });
   }
   // The constant a reference names, through `Identity` (a frozen variable's read).

@@ -651,8 +651,9 @@ async function graphLookups(model: GraphModel, nodes: readonly GraphDefNode[], i
   const found: Lookup[] = [];
   for (const { node, op, table, axis, input } of gathersOfInputs(nodes, inputs)) {
     const shape = model.weights[table]?.[0]?.shape;
-    const axisValue = axis === null ? 0 : (await model.weights[axis]?.[0]?.data())?.[0];
-    if (!shape || typeof axisValue !== 'number' || model.weights[axis ?? '']?.[0]?.size > 1) continue;
+    const axisTensor = axis === null ? null : model.weights[axis]?.[0];
+    if (!shape || (axisTensor !== null && axisTensor?.size !== 1)) continue;
+    const axisValue = axisTensor ? (await axisTensor.data())[0] : 0;
     const on = axisValue < 0 ? axisValue + shape.length : axisValue;
     if (!(on >= 0 && on < shape.length)) continue;
     found.push({
