@@ -13,7 +13,7 @@ import { constantsProblem, graphModelOf, graphProblem } from './graphNetwork.js'
 import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetwork.js';
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
-import type { ModelSource } from './modelSource.js';
+import type { ModelSource, SourceContext } from './modelSource.js';
 import {
   fixKerasLayers,
   kerasLayerNames,
@@ -115,11 +115,17 @@ export async function importNetwork(
   let artifacts: tf.io.ModelArtifacts;
   let classNames: readonly string[] | undefined;
   try {
-    const handler = source.open({ fetch: wait.fetch, signal: wait.signal, onProgress: progress.call });
+    const ctx: SourceContext = { fetch: wait.fetch, signal: wait.signal, onProgress: progress.call };
+    const handler = source.open(ctx);
     try {
       artifacts = await handler.load!();
     } catch (err) {
-      throw why() ?? wrapError(fn, `could not load the model from ${source.what}`, err);
+      throw (
+        why() ??
+        (ctx.notModel
+          ? new Error(`${fn}: ${source.what} ${ctx.notModel}`, { cause: err })
+          : wrapError(fn, `could not load the model from ${source.what}`, err))
+      );
     }
     const labels = opts.classNames;
     if (typeof labels === 'string' || labels instanceof URL) {

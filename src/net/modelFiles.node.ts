@@ -8,6 +8,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { readRegularFile } from '../internal/files.node.js';
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
+import { notModelJson } from './modelSource.js';
 
 function readError(fn: string, file: string, err: unknown, hint: string): Error {
   if (err instanceof Error && err.message.startsWith(`${fn}: `)) {
@@ -49,7 +50,10 @@ export function fileModelHandler(
         throw new Error(`${fn}: the model file ${jsonPath} is not valid JSON (${(err as Error).message}); ${hint}`);
       }
       if (json == null || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) {
-        throw new Error(`${fn}: the model file ${jsonPath} has no weightsManifest; ${hint}`);
+        const what = notModelJson(json);
+        throw new Error(
+          `${fn}: ${what ? `${jsonPath} ${what}` : `the model file ${jsonPath} has no weightsManifest`}; ${hint}`,
+        );
       }
       const group = json.weightsManifest.findIndex(
         (g) =>

@@ -27,7 +27,7 @@ export function modelSource(
     what: url,
     open: (ctx) =>
       tf.io.http(url, {
-        fetchFunc: weightsFetch(ctx.fetch, url),
+        fetchFunc: weightsFetch(ctx.fetch, url, ctx),
         ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
         ...(Object.keys(weights).length
           ? { weightUrlConverter: async (name: string) => weights[name] ?? new URL(name, url).href }

@@ -30,7 +30,7 @@ export function modelSource(fn: string, opts: LoadNetworkOptions, defaultPath: s
       what: text,
       open: (ctx) =>
         tf.io.http(text, {
-          fetchFunc: weightsFetch(ctx.fetch, text),
+          fetchFunc: weightsFetch(ctx.fetch, text, ctx),
           ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
         }),
     };
