@@ -6,7 +6,7 @@
  * package.
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { assertFileBytes } from './limits.js';
 
 /** The checks on a file's `stat` before reading it; `label` names it in messages. */
@@ -27,6 +27,25 @@ function checkStats(fn: string, label: string, st: Stats): void {
 export async function readRegularFile(fn: string, path: string, label: string, signal?: AbortSignal): Promise<Buffer> {
   checkStats(fn, label, await stat(path));
   return readFile(path, { signal });
+}
+
+/**
+ * The first `bytes` bytes of the regular file `path` (fewer for a shorter file), whatever its size: to tell what a file
+ * is before reading it whole. Errors of the file system are thrown as they come.
+ * @throws {Error} for a path that is not a regular file.
+ */
+export async function readFileHead(fn: string, path: string, label: string, bytes: number): Promise<Uint8Array> {
+  const st = await stat(path);
+  if (!st.isFile())
+    throw new Error(`${fn}: ${label} is not a regular file (a device, FIFO or socket, which may never end)`);
+  const file = await open(path, 'r');
+  try {
+    const head = new Uint8Array(Math.min(bytes, st.size));
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
 }
 
 /** {@link readRegularFile}, synchronously. */

@@ -6,9 +6,23 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { readRegularFile } from '../internal/files.node.js';
+import { readFileHead, readRegularFile } from '../internal/files.node.js';
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
-import { notModelJson } from './modelSource.js';
+import { FORMAT_HEAD_BYTES, notModelJson, otherModelFormat } from './modelSource.js';
+
+/** Whether `file` is a regular file. */
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** `text` with its control characters (a binary file's bytes in a parser's message) written as `\\xNN`. */
+function printable(text: string): string {
+  return text.replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
 
 function readError(fn: string, file: string, err: unknown, hint: string): Error {
   if (err instanceof Error && err.message.startsWith(`${fn}: `)) {
@@ -37,6 +51,24 @@ export function fileModelHandler(
       } catch (err) {
         throw readError(fn, modelPath, err, hint);
       }
+      // A file of another model format (a Keras .h5, a SavedModel) is told from its first bytes, before it is read
+      // whole; a folder without model.json may hold a SavedModel.
+      let other: string | null;
+      try {
+        other = otherModelFormat(
+          await readFileHead(fn, jsonPath, `the model file ${jsonPath}`, FORMAT_HEAD_BYTES),
+          jsonPath,
+        );
+      } catch (err) {
+        const savedModel = path.join(path.dirname(jsonPath), 'saved_model.pb');
+        if (jsonPath !== modelPath && (err as NodeJS.ErrnoException)?.code === 'ENOENT' && (await isFile(savedModel))) {
+          other = otherModelFormat(new Uint8Array(), savedModel);
+          jsonPath = savedModel;
+        } else {
+          throw readError(fn, jsonPath, err, hint);
+        }
+      }
+      if (other) throw new Error(`${fn}: ${jsonPath} ${other}; ${hint}`);
       let text: string;
       try {
         text = (await readRegularFile(fn, jsonPath, `the model file ${jsonPath}`, signal)).toString('utf8');
@@ -47,7 +79,9 @@ export function fileModelHandler(
       try {
         json = JSON.parse(text) as tf.io.ModelJSON;
       } catch (err) {
-        throw new Error(`${fn}: the model file ${jsonPath} is not valid JSON (${(err as Error).message}); ${hint}`);
+        throw new Error(
+          `${fn}: the model file ${jsonPath} is not valid JSON (${printable((err as Error).message)}); ${hint}`,
+        );
       }
       if (json == null || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) {
         const what = notModelJson(json);

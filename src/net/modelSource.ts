@@ -46,6 +46,63 @@ export interface ModelSource {
   open(ctx: SourceContext): tf.io.IOHandler;
 }
 
+/** How many bytes from the start of a file {@link otherModelFormat} reads. */
+export const FORMAT_HEAD_BYTES = 64;
+
+/** The ASCII text of `bytes[from, to)`. */
+const ascii = (bytes: Uint8Array, from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+
+/**
+ * What a model file of another format than TF.js's is, from its first bytes (at least {@link FORMAT_HEAD_BYTES}, or
+ * the whole file) and its name, as words that follow the name, with what to do; null for anything else. People give
+ * a Keras `.h5` or `.keras` file, a SavedModel's `saved_model.pb` (or its folder), a TensorFlow Lite, ONNX or PyTorch
+ * file where a model.json belongs; TF.js reads none of them. Other binary data is called so, never echoed.
+ */
+export function otherModelFormat(head: Uint8Array, name: string): string | null {
+  const lower = name.toLowerCase().replace(/[/\\]+$/, '');
+  const not = 'not a TF.js model.json';
+  if (ascii(head, 0, 8) === '\x89HDF\r\n\x1a\n') {
+    return (
+      `is a Keras HDF5 file (.h5), ${not}: convert it once with tensorflowjs_converter --input_format keras ` +
+      `${name} out/ and import out/model.json`
+    );
+  }
+  if (ascii(head, 0, 4) === 'PK\x03\x04') {
+    // A zip archive: its first entry's name follows the 30 bytes of its header.
+    const entry = ascii(head, 30, 30 + (head[26] | (head[27] << 8)));
+    if (lower.endsWith('.keras') || ['metadata.json', 'config.json', 'model.weights.h5'].includes(entry)) {
+      return (
+        `is a Keras 3 model file (.keras), ${not}: load it in Keras, export it with model.export(dir), convert that ` +
+        'SavedModel with tensorflowjs_converter --input_format=tf_saved_model dir out/ and import out/model.json'
+      );
+    }
+    if (/\.(pt|pth)$/.test(lower) || /(^|\/)data\.pkl$/.test(entry)) {
+      return `is a PyTorch file, ${not}: this library imports models converted for TF.js from TensorFlow or Keras`;
+    }
+    return `is a zip archive, ${not}: unpack it and give the model.json inside`;
+  }
+  if (ascii(head, 4, 8) === 'TFL3') {
+    return (
+      `is a TensorFlow Lite model, ${not}: TF.js's converter does not read .tflite files; convert the model it was ` +
+      'made from (a SavedModel or a Keras file) with tensorflowjs_converter'
+    );
+  }
+  if (lower.endsWith('.onnx')) {
+    return `is an ONNX model, ${not}: this library imports models converted for TF.js from TensorFlow or Keras`;
+  }
+  if (/(^|[/\\])saved_model\.pb(txt)?$/.test(lower) || lower.endsWith('.pb')) {
+    return (
+      `is a TensorFlow graph (a SavedModel's saved_model.pb, or a frozen graph), ${not}: convert the SavedModel's ` +
+      'folder with tensorflowjs_converter --input_format=tf_saved_model dir out/ and import out/model.json'
+    );
+  }
+  // JSON is text: a control character other than tab, newline and carriage return is binary data.
+  if (head.some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) {
+    return `holds binary data, ${not} (which is JSON text)`;
+  }
+  return null;
+}
+
 /**
  * `fetch` for TF.js's HTTP handler (`tf.io.http`) that fails on an error status for any file but `modelUrl`, naming
  * the status and the file, and on a weight file asked for twice. TF.js checks model.json's status itself, but reads
@@ -64,11 +121,18 @@ export function weightsFetch(fetchFn: typeof fetch, modelUrl: string, ctx?: Sour
       throw new Error(`${httpStatus(res)} for the weight file ${url}`);
     }
     if (url === modelUrl && res.ok && ctx) {
-      // TF.js parses model.json with json() and, for JSON of another kind, says only that it has neither a topology
-      // nor a weights manifest: what it is goes to `ctx`, for the loader's message.
-      const parse = res.json.bind(res);
+      // TF.js parses model.json with json(), and says only that a file of another format is not JSON, or that JSON
+      // of another kind has neither a topology nor a weights manifest: what it is goes to `ctx`, for the loader's
+      // message (TF.js replaces an error thrown here with its own).
       res.json = async () => {
-        const json = await parse();
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        const file = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+        const other = otherModelFormat(bytes.subarray(0, FORMAT_HEAD_BYTES), file);
+        if (other) {
+          ctx.notModel = other;
+          throw new Error(other);
+        }
+        const json: unknown = JSON.parse(new TextDecoder().decode(bytes));
         ctx.notModel = notModelJson(json) ?? undefined;
         return json;
       };
