@@ -126,7 +126,8 @@ export function weightsFetch(fetchFn: typeof fetch, modelUrl: string, ctx?: Sour
       // message (TF.js replaces an error thrown here with its own).
       res.json = async () => {
         const bytes = new Uint8Array(await res.arrayBuffer());
-        const file = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+        // The file's name as the URL writes it (a page's URL may be relative; its escapes are left as they are).
+        const file = url.split(/[?#]/)[0].split('/').pop() ?? '';
         const other = otherModelFormat(bytes.subarray(0, FORMAT_HEAD_BYTES), file);
         if (other) {
           ctx.notModel = other;

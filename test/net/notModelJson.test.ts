@@ -10,8 +10,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importNetwork } from '../../src/net/importNetwork.node.js';
+import { type SourceContext, weightsFetch } from '../../src/net/modelSource.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 
 const FILES: Record<string, unknown> = {
@@ -157,5 +158,15 @@ describe('importNetwork: a JSON file that is not a model.json', () => {
       Error,
       `importNetwork: ${path.join(saved, 'saved_model.pb')} ${SAVED_MODEL}; ${HINT}`,
     );
+  });
+
+  it("parses a model.json fetched by a page's relative URL, or one with odd escapes, as TF.js would", async () => {
+    for (const url of ['models/net/model.json', '/a%zz/model.json?v=1']) {
+      const ctx: SourceContext = { fetch, signal: new AbortController().signal };
+      const body = JSON.stringify({ modelTopology: { node: [] }, weightsManifest: [] });
+      const fetched = weightsFetch(async () => new Response(body), url, ctx);
+      expect(await (await fetched(url)).json()).toEqual(JSON.parse(body));
+      expect(ctx.notModel).toBeUndefined();
+    }
   });
 });
