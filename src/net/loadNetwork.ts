@@ -12,7 +12,7 @@ import { assertOptions, typeError } from '../internal/validate.js';
 import { graphModelOf } from './graphNetwork.js';
 import { layerShapes } from './layerShapes.js';
 import { contentDigestInput, METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
-import type { ModelSource } from './modelSource.js';
+import type { ModelSource, SourceContext } from './modelSource.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
 import type { LayerInfo, LoadNetworkOptions, Network } from './types.js';
 import { scanLearnables } from './nonFinite.js';
@@ -248,6 +248,7 @@ function checkedHandler(
   what: string,
   hint: string,
   stop: { signal: AbortSignal; why: () => Error | null },
+  ctx?: SourceContext,
 ): tf.io.IOHandler {
   return {
     async load() {
@@ -267,6 +268,8 @@ function checkedHandler(
         if (why) throw why;
         const msg = (err as Error)?.message ?? String(err);
         if (msg.startsWith(`${fn}:`)) throw err;
+        // A download that was another kind of file says what it was (see `weightsFetch`).
+        if (ctx?.notModel) throw new Error(`${fn}: ${what} ${ctx.notModel}; ${hint}`, { cause: err });
         throw new Error(`${fn}: could not load the model from ${what}: ${msg}; ${hint}`, { cause: err });
       } finally {
         if (onAbort) stop.signal.removeEventListener('abort', onAbort);
@@ -334,8 +337,9 @@ export async function loadNetwork(
   let meta: ModelMetadata | undefined;
   let model: GraphModel;
   try {
-    const inner = source.open({ fetch: wait.fetch, signal: wait.signal, onProgress: progress.call });
-    const checked = checkedHandler(fn, inner, source.what, hint, { signal: wait.signal, why: wait.stopped });
+    const ctx: SourceContext = { fetch: wait.fetch, signal: wait.signal, onProgress: progress.call };
+    const inner = source.open(ctx);
+    const checked = checkedHandler(fn, inner, source.what, hint, { signal: wait.signal, why: wait.stopped }, ctx);
     const artifacts = await checked.load!();
     const problem = why();
     if (problem) throw problem;

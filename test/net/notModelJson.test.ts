@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
+import { BUILD_HINT } from '../../src/models/squeezenet/defaults.js';
 import { importNetwork } from '../../src/net/importNetwork.node.js';
 import { type SourceContext, weightsFetch } from '../../src/net/modelSource.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
@@ -168,5 +170,20 @@ describe('importNetwork: a JSON file that is not a model.json', () => {
       expect(await (await fetched(url)).json()).toEqual(JSON.parse(body));
       expect(ctx.notModel).toBeUndefined();
     }
+  });
+
+  it("says so for a built-in network's modelUrl too, from a path and from a URL", async () => {
+    const file = path.join(dir, 'model.h5');
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: file }),
+      Error,
+      `squeezenet: ${file} ${SAYS['model.h5'](file)}; ${BUILD_HINT}`,
+    );
+    const url = `${base}/model.h5`;
+    await expectThrowsNoLeak(
+      () => squeezenet({ modelUrl: url }),
+      Error,
+      `squeezenet: ${url} ${SAYS['model.h5']('model.h5')}; ${BUILD_HINT}`,
+    );
   });
 });
