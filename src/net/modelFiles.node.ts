@@ -8,7 +8,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { readFileHead, readRegularFile } from '../internal/files.node.js';
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
-import { FORMAT_HEAD_BYTES, notModelJson, otherModelFormat } from './modelSource.js';
+import { artifactsOf, FORMAT_HEAD_BYTES, otherModelFormat, parseModelJson } from './modelSource.js';
 
 /** Whether `file` is a regular file. */
 async function isFile(file: string): Promise<boolean> {
@@ -17,11 +17,6 @@ async function isFile(file: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** `text` with its control characters (a binary file's bytes in a parser's message) written as `\\xNN`. */
-function printable(text: string): string {
-  return text.replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function readError(fn: string, file: string, err: unknown, hint: string): Error {
@@ -75,34 +70,7 @@ export function fileModelHandler(
       } catch (err) {
         throw readError(fn, jsonPath, err, hint);
       }
-      let json: tf.io.ModelJSON;
-      try {
-        json = JSON.parse(text) as tf.io.ModelJSON;
-      } catch (err) {
-        throw new Error(
-          `${fn}: the model file ${jsonPath} is not valid JSON (${printable((err as Error).message)}); ${hint}`,
-        );
-      }
-      if (json == null || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) {
-        const what = notModelJson(json);
-        throw new Error(
-          `${fn}: ${what ? `${jsonPath} ${what}` : `the model file ${jsonPath} has no weightsManifest`}; ${hint}`,
-        );
-      }
-      const group = json.weightsManifest.findIndex(
-        (g) =>
-          g === null ||
-          typeof g !== 'object' ||
-          !Array.isArray(g.paths) ||
-          !g.paths.every((p) => typeof p === 'string') ||
-          !Array.isArray(g.weights),
-      );
-      if (group >= 0) {
-        throw new Error(
-          `${fn}: the model file ${jsonPath} has a weightsManifest entry (${group}) that is not a group of weight ` +
-            `files (an object with a list of file names, 'paths', and a list of weights, 'weights'); ${hint}`,
-        );
-      }
+      const json = parseModelJson(fn, text, jsonPath, hint);
       const dir = path.dirname(jsonPath);
       const meta = (json.userDefinedMetadata as Record<string, Partial<ModelMetadata>> | undefined)?.[METADATA_KEY];
       const sums = meta?.weightsSha256;
@@ -143,25 +111,7 @@ export function fileModelHandler(
         buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
         onProgress?.(0.05 + (0.95 * (i + 1)) / paths.length);
       }
-      const specs = json.weightsManifest.flatMap((group) => group.weights);
-      const total = buffers.reduce((s, b) => s + b.byteLength, 0);
-      const weightData = new Uint8Array(total);
-      let offset = 0;
-      for (const b of buffers) {
-        weightData.set(new Uint8Array(b), offset);
-        offset += b.byteLength;
-      }
-      return {
-        modelTopology: json.modelTopology,
-        format: json.format,
-        generatedBy: json.generatedBy,
-        convertedBy: json.convertedBy,
-        weightSpecs: specs,
-        weightData: weightData.buffer,
-        userDefinedMetadata: json.userDefinedMetadata,
-        signature: json.signature,
-        modelInitializer: json.modelInitializer,
-      };
+      return artifactsOf(json, buffers);
     },
   };
 }

@@ -103,6 +103,65 @@ export function otherModelFormat(head: Uint8Array, name: string): string | null 
   return null;
 }
 
+/** `text` with its control characters (a binary file's bytes in a parser's message) written as `\\xNN`. */
+function printable(text: string): string {
+  return text.replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * The text of the model file `file` parsed, with its weights manifest checked (a list of groups, each with its files'
+ * names and its weights); what the file is where it is not a model.json ({@link notModelJson}).
+ * @throws {Error} saying what is wrong, naming `file`, ending with `hint`.
+ */
+export function parseModelJson(fn: string, text: string, file: string, hint: string): tf.io.ModelJSON {
+  let json: tf.io.ModelJSON;
+  try {
+    json = JSON.parse(text) as tf.io.ModelJSON;
+  } catch (err) {
+    throw new Error(`${fn}: the model file ${file} is not valid JSON (${printable((err as Error).message)}); ${hint}`);
+  }
+  if (json == null || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) {
+    const what = notModelJson(json);
+    throw new Error(`${fn}: ${what ? `${file} ${what}` : `the model file ${file} has no weightsManifest`}; ${hint}`);
+  }
+  const group = json.weightsManifest.findIndex(
+    (g) =>
+      g === null ||
+      typeof g !== 'object' ||
+      !Array.isArray(g.paths) ||
+      !g.paths.every((p) => typeof p === 'string') ||
+      !Array.isArray(g.weights),
+  );
+  if (group >= 0) {
+    throw new Error(
+      `${fn}: the model file ${file} has a weightsManifest entry (${group}) that is not a group of weight ` +
+        `files (an object with a list of file names, 'paths', and a list of weights, 'weights'); ${hint}`,
+    );
+  }
+  return json;
+}
+
+/** The model artifacts of a checked model.json and its weight files' bytes, in the order its manifest lists them. */
+export function artifactsOf(json: tf.io.ModelJSON, buffers: readonly ArrayBuffer[]): tf.io.ModelArtifacts {
+  const weightData = new Uint8Array(buffers.reduce((s, b) => s + b.byteLength, 0));
+  let offset = 0;
+  for (const b of buffers) {
+    weightData.set(new Uint8Array(b), offset);
+    offset += b.byteLength;
+  }
+  return {
+    modelTopology: json.modelTopology,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy,
+    weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
+    weightData: weightData.buffer,
+    userDefinedMetadata: json.userDefinedMetadata,
+    signature: json.signature,
+    modelInitializer: json.modelInitializer,
+  };
+}
+
 /**
  * `fetch` for TF.js's HTTP handler (`tf.io.http`) that fails on an error status for any file but `modelUrl`, naming
  * the status and the file, and on a weight file asked for twice. TF.js checks model.json's status itself, but reads
