@@ -260,15 +260,10 @@ async function startBackend(): Promise<BackendChoice> {
 
 /** A user's model, from a model.json URL or from dropped files, with the scaling and classes the settings say. */
 async function importUserModel(source: string | File[], s: ModelSettings): Promise<Network> {
-  const handlerOrUrl =
-    typeof source === 'string'
-      ? new URL(source, document.baseURI).href
-      : tf.io.browserFiles([
-          ...source.filter((f) => f.name.endsWith('.json')),
-          ...source.filter((f) => !f.name.endsWith('.json')),
-        ]);
+  // Dropped or chosen files go as they are: importNetwork finds the model.json and the weight files it lists.
+  const urlOrFiles = typeof source === 'string' ? new URL(source, document.baseURI).href : source;
   const labels = typeof s.labels === 'string' ? new URL(s.labels, document.baseURI).href : (s.labels ?? undefined);
-  return importNetwork(handlerOrUrl, {
+  return importNetwork(urlOrFiles, {
     normalization: (s.normalization ?? undefined) as never,
     ...(s.mean ? { mean: s.mean } : {}),
     ...(s.std ? { standardDeviation: s.std } : {}),

@@ -1,11 +1,12 @@
 /**
- * `importNetwork(source, options)` in browsers: a model.json URL (relative URLs resolve against the page) or an IO
- * handler (e.g. `tf.io.browserFiles` for files dropped on the page).
+ * `importNetwork(source, options)` in browsers: a model.json URL (relative URLs resolve against the page), the files a
+ * user chose or dropped on the page, or an IO handler.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { httpStatus } from '../internal/abortable.js';
 import { checkImportOptions, checkSource, type ImportNetworkOptions, importNetwork as load } from './importNetwork.js';
 import { modelSource } from './modelSource.browser.js';
+import { FILES_HINT, filesSource, isFileList } from './modelSource.js';
 import type { Network } from './types.js';
 
 const FN = 'importNetwork';
@@ -19,20 +20,25 @@ const FN = 'importNetwork';
  *
  * If the program has registered no TF.js backend at all, one is started first, as `initBackend()` would start it.
  *
- * @param source The model.json URL, or a TF.js IO handler (`tf.io.browserFiles([json, ...shards])`).
+ * @param source The model.json URL; the model's files a user chose or dropped (`input.files`, or an array of `File`s:
+ *   the model.json and the weight files it lists, in any order; other files among them are left alone); or a TF.js IO
+ *   handler.
  * @param options {@link ToNetworkOptions} (the normalization is required unless the file declares it), with the class
  *   names as an array or a labels file URL, plus `signal`, `timeoutMs` and `onProgress`.
  * @returns A promise of the Network.
  */
 export async function importNetwork(
-  source: string | URL | tf.io.IOHandler,
+  source: string | URL | tf.io.IOHandler | readonly File[] | FileList,
   options?: ImportNetworkOptions,
 ): Promise<Network> {
   const opts = checkImportOptions(FN, options);
-  const isHandler = checkSource(FN, source, 'a model.json URL');
-  const src = isHandler
-    ? modelSource({ ioHandler: source as tf.io.IOHandler }, '')
-    : modelSource({ modelUrl: source as string | URL }, '');
+  const files = isFileList(source) ? filesSource(FN, Array.from(source), FILES_HINT) : null;
+  const isHandler = files === null && checkSource(FN, source, 'a model.json URL');
+  const src =
+    files ??
+    (isHandler
+      ? modelSource({ ioHandler: source as tf.io.IOHandler }, '')
+      : modelSource({ modelUrl: source as string | URL }, ''));
   return load(FN, src, opts, async (where, wait) => {
     const res = await wait.fetch(where instanceof URL ? where.href : where);
     if (!res.ok) throw new Error(httpStatus(res));

@@ -9,6 +9,7 @@ import { httpStatus } from '../internal/abortable.js';
 import { readRegularFile } from '../internal/files.node.js';
 import { checkImportOptions, checkSource, type ImportNetworkOptions, importNetwork as load } from './importNetwork.js';
 import { modelSource } from './modelSource.node.js';
+import { FILES_HINT, filesSource, isFileList } from './modelSource.js';
 import type { Network } from './types.js';
 
 const FN = 'importNetwork';
@@ -24,7 +25,8 @@ const HINT = 'check the path or URL of the model.json';
  * If the program has registered no TF.js backend at all, one is started first, as `initBackend()` would start it.
  *
  * @param source Where `model.json` is (its weight files beside it): a path, a directory holding it, a `file:` or
- *   `http(s):` URL, or a TF.js IO handler (e.g. `tf.io.fromMemory(...)`).
+ *   `http(s):` URL; the model's files as `File` objects (the model.json and the weight files it lists, in any order);
+ *   or a TF.js IO handler (e.g. `tf.io.fromMemory(...)`).
  * @param options {@link ToNetworkOptions} (the normalization is required unless the file declares it), with the class
  *   names as an array or a labels file (JSON array or one per line), plus `signal`, `timeoutMs` and `onProgress`.
  * @returns A promise of the Network; `net.dispose()` frees the model.
@@ -40,14 +42,17 @@ const HINT = 'check the path or URL of the model.json';
  * });
  */
 export async function importNetwork(
-  source: string | URL | tf.io.IOHandler,
+  source: string | URL | tf.io.IOHandler | readonly File[] | FileList,
   options?: ImportNetworkOptions,
 ): Promise<Network> {
   const opts = checkImportOptions(FN, options);
-  const isHandler = checkSource(FN, source, 'a model.json path or URL');
-  const src = isHandler
-    ? modelSource(FN, { ioHandler: source as tf.io.IOHandler }, '', HINT)
-    : modelSource(FN, { modelUrl: source as string | URL }, '', HINT);
+  const files = isFileList(source) ? filesSource(FN, Array.from(source), FILES_HINT) : null;
+  const isHandler = files === null && checkSource(FN, source, 'a model.json path or URL');
+  const src =
+    files ??
+    (isHandler
+      ? modelSource(FN, { ioHandler: source as tf.io.IOHandler }, '', HINT)
+      : modelSource(FN, { modelUrl: source as string | URL }, '', HINT));
   return load(FN, src, opts, async (where, wait) => {
     const text = where instanceof URL ? where.href : where;
     if (/^https?:\/\//i.test(text)) {

@@ -66,7 +66,7 @@ export function checkSource(fn: string, source: unknown, what: string): source i
   const isHandler = typeof source === 'object' && source !== null && !(source instanceof URL);
   if (isHandler && typeof (source as tf.io.IOHandler).load === 'function') return true;
   if (!isHandler && ((typeof source === 'string' && source !== '') || source instanceof URL)) return false;
-  throw typeError(fn, 'source', `${what}, or a tf.io.IOHandler with load()`, source);
+  throw typeError(fn, 'source', `${what}, the model's files (File objects), or a tf.io.IOHandler with load()`, source);
 }
 
 /** Class names from a labels file's text: a JSON array of strings, or one name per line (blank lines dropped). */

@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { httpStatus } from '../internal/abortable.js';
+import { assertFileBytes } from '../internal/limits.js';
 
 /** What a download may use: the wait's `fetch` and signal, and the guarded progress callback. */
 export interface SourceContext {
@@ -56,9 +57,10 @@ const ascii = (bytes: Uint8Array, from: number, to: number) => String.fromCharCo
  * What a model file of another format than TF.js's is, from its first bytes (at least {@link FORMAT_HEAD_BYTES}, or
  * the whole file) and its name, as words that follow the name, with what to do; null for anything else. People give
  * a Keras `.h5` or `.keras` file, a SavedModel's `saved_model.pb` (or its folder), a TensorFlow Lite, ONNX or PyTorch
- * file where a model.json belongs; TF.js reads none of them. Other binary data is called so, never echoed.
+ * file where a model.json belongs; TF.js reads none of them. Other binary data is called so (unless `binary` is false:
+ * among files that may be weight files), never echoed.
  */
-export function otherModelFormat(head: Uint8Array, name: string): string | null {
+export function otherModelFormat(head: Uint8Array, name: string, binary = true): string | null {
   const lower = name.toLowerCase().replace(/[/\\]+$/, '');
   const not = 'not a TF.js model.json';
   if (ascii(head, 0, 8) === '\x89HDF\r\n\x1a\n') {
@@ -97,7 +99,7 @@ export function otherModelFormat(head: Uint8Array, name: string): string | null 
     );
   }
   // JSON is text: a control character other than tab, newline and carriage return is binary data.
-  if (head.some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) {
+  if (binary && head.some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) {
     return `holds binary data, ${not} (which is JSON text)`;
   }
   return null;
@@ -198,5 +200,85 @@ export function weightsFetch(fetchFn: typeof fetch, modelUrl: string, ctx?: Sour
       };
     }
     return res;
+  };
+}
+
+/** What to do about files a page's user chose that do not make a model; ends every such message. */
+export const FILES_HINT = 'choose the model.json and the weight files it lists';
+
+/** A file a page's user chose or dropped: a `File`, or any `Blob` with a name. */
+export type ModelFile = Blob & { readonly name: string };
+
+/** Whether `source` is a list of files ({@link ModelFile}s: an array of them, or a `FileList`), at least one. */
+export function isFileList(source: unknown): source is ArrayLike<ModelFile> {
+  const list =
+    Array.isArray(source) || (typeof FileList !== 'undefined' && source instanceof FileList) ? source : undefined;
+  return (
+    list !== undefined &&
+    list.length > 0 &&
+    Array.from(list as ArrayLike<unknown>).every((f) => f instanceof Blob && typeof (f as ModelFile).name === 'string')
+  );
+}
+
+/**
+ * A model from files a page's user chose or dropped, in any order: its model.json (the one JSON file, or the one named
+ * model.json) and the weight files its manifest names, found by name. Each file's size is checked against
+ * `limits.maxFileBytes` before it is read; a file of another model format is named ({@link otherModelFormat}).
+ */
+export function filesSource(fn: string, files: readonly ModelFile[], hint: string): ModelSource {
+  const names = files.map((f) => f.name);
+  const listed = names.map((n) => JSON.stringify(n)).join(', ');
+  const jsons = files.filter((f) => /\.json$/i.test(f.name));
+  const model = jsons.find((f) => f.name === 'model.json') ?? (jsons.length === 1 ? jsons[0] : undefined);
+  const read = async (f: ModelFile, label: string) => {
+    assertFileBytes(fn, label, f.size);
+    return f.arrayBuffer();
+  };
+  return {
+    what: model ? `the file ${model.name}` : 'the files given',
+    open: (ctx) => ({
+      load: async () => {
+        if (!model) {
+          for (const f of files) {
+            const head = new Uint8Array(await f.slice(0, FORMAT_HEAD_BYTES).arrayBuffer());
+            const other = otherModelFormat(head, f.name, false);
+            if (other) throw new Error(`${fn}: ${f.name} ${other}; ${hint}`);
+          }
+          throw new Error(
+            `${fn}: ${jsons.length > 1 ? 'several JSON files and none named model.json' : 'no model.json'} among ` +
+              `the files given (${listed}); ${hint}`,
+          );
+        }
+        const head = new Uint8Array(await model.slice(0, FORMAT_HEAD_BYTES).arrayBuffer());
+        const other = otherModelFormat(head, model.name);
+        if (other) throw new Error(`${fn}: ${model.name} ${other}; ${hint}`);
+        const text = new TextDecoder().decode(await read(model, `the model file ${model.name}`));
+        const json = parseModelJson(fn, text, model.name, hint);
+        const paths = json.weightsManifest.flatMap((group) => group.paths);
+        const seen = new Set<string>();
+        const buffers: ArrayBuffer[] = [];
+        ctx.onProgress?.(0.05);
+        for (const [i, p] of paths.entries()) {
+          // Files chosen on a page have names, not folders: a weight file is found by the last part of its path.
+          const name = p.split('/').pop() as string;
+          const file = files.find((f) => f.name === name);
+          if (!file) {
+            throw new Error(
+              `${fn}: the model file ${model.name} lists the weight file ${JSON.stringify(p)}, which is not among the ` +
+                `files given (${listed}); ${hint}`,
+            );
+          }
+          if (seen.has(name)) {
+            throw new Error(
+              `${fn}: the model file ${model.name} lists the weight file ${JSON.stringify(p)} twice; ${hint}`,
+            );
+          }
+          seen.add(name);
+          buffers.push(await read(file, `the weight file ${name}`));
+          ctx.onProgress?.(0.05 + (0.95 * (i + 1)) / paths.length);
+        }
+        return artifactsOf(json, buffers);
+      },
+    }),
   };
 }

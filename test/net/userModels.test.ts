@@ -609,7 +609,7 @@ describe('importNetwork: model.json files of either format, detected', () => {
       importNetwork(keras, { normalization: 'none', classNames: path.join(dir, 'no-labels.txt') }),
     ).rejects.toThrow(/^importNetwork: could not read the labels file .*no-labels\.txt: /);
     await expect(importNetwork(42 as never, { normalization: 'none' })).rejects.toThrow(
-      "importNetwork: expected 'source' to be a model.json path or URL, or a tf.io.IOHandler with load(), got 42 (number)",
+      "importNetwork: expected 'source' to be a model.json path or URL, the model's files (File objects), or a tf.io.IOHandler with load(), got 42 (number)",
     );
     const outside = path.join(dir, 'escape.json');
     writeFileSync(
