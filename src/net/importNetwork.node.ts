@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
 import { httpStatus } from '../internal/abortable.js';
+import { listArg } from '../internal/limits.js';
 import { readRegularFile } from '../internal/files.node.js';
 import { checkImportOptions, checkSource, type ImportNetworkOptions, importNetwork as load } from './importNetwork.js';
 import { modelSource } from './modelSource.node.js';
@@ -46,7 +47,9 @@ export async function importNetwork(
   options?: ImportNetworkOptions,
 ): Promise<Network> {
   const opts = checkImportOptions(FN, options);
-  const files = isFileList(source) ? filesSource(FN, Array.from(source), FILES_HINT) : null;
+  // An array is bounded by limits.maxListLength before its entries are looked at.
+  const list = listArg(FN, 'source', source);
+  const files = isFileList(list) ? filesSource(FN, Array.from(list), FILES_HINT) : null;
   const isHandler = files === null && checkSource(FN, source, 'a model.json path or URL');
   const src =
     files ??

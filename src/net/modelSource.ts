@@ -5,6 +5,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { httpStatus } from '../internal/abortable.js';
 import { assertFileBytes } from '../internal/limits.js';
+import { someNames } from './closestNames.js';
 
 /** What a download may use: the wait's `fetch` and signal, and the guarded progress callback. */
 export interface SourceContext {
@@ -226,8 +227,10 @@ export function isFileList(source: unknown): source is ArrayLike<ModelFile> {
  * `limits.maxFileBytes` before it is read; a file of another model format is named ({@link otherModelFormat}).
  */
 export function filesSource(fn: string, files: readonly ModelFile[], hint: string): ModelSource {
-  const names = files.map((f) => f.name);
-  const listed = names.map((n) => JSON.stringify(n)).join(', ');
+  const listed = someNames(
+    files.map((f) => f.name),
+    false,
+  );
   const jsons = files.filter((f) => /\.json$/i.test(f.name));
   const model = jsons.find((f) => f.name === 'model.json') ?? (jsons.length === 1 ? jsons[0] : undefined);
   const read = async (f: ModelFile, label: string) => {

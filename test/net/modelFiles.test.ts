@@ -63,20 +63,20 @@ describe('importNetwork: the model files a page gives, as File objects', () => {
       () => importNetwork([json], NONE),
       Error,
       `importNetwork: the model file model.json lists the weight file "weights.bin", which is not among the files given ` +
-        `("model.json"); ${HINT}`,
+        `(model.json); ${HINT}`,
     );
     await expectThrowsNoLeak(
       () => importNetwork([weights], NONE),
       Error,
-      `importNetwork: no model.json among the files given ("weights.bin"); ${HINT}`,
+      `importNetwork: no model.json among the files given (weights.bin); ${HINT}`,
     );
     const other = new File(['{}'], 'labels.json');
     const renamed = new File([json], 'net.json');
     await expectThrowsNoLeak(
       () => importNetwork([renamed, other, weights], NONE),
       Error,
-      `importNetwork: several JSON files and none named model.json among the files given ("net.json", "labels.json", ` +
-        `"weights.bin"); ${HINT}`,
+      `importNetwork: several JSON files and none named model.json among the files given (net.json, labels.json, ` +
+        `weights.bin); ${HINT}`,
     );
     // The one JSON file is the model's, whatever its name.
     const net = await importNetwork([weights, renamed], NONE);
@@ -101,6 +101,25 @@ describe('importNetwork: the model files a page gives, as File objects', () => {
       );
     } finally {
       setLimits(before);
+    }
+    // Many files are named a dozen at most; an array longer than limits.maxListLength is refused before it is read.
+    const many = Array.from({ length: 20 }, (_, i) => new File(['x'], `f${i}.txt`));
+    const first = many.slice(0, 12).map((f) => f.name);
+    await expectThrowsNoLeak(
+      () => importNetwork(many, NONE),
+      Error,
+      `importNetwork: no model.json among the files given (${first.join(', ')} and 8 more); ${HINT}`,
+    );
+    const list = setLimits({ maxListLength: 19 });
+    try {
+      await expectThrowsNoLeak(
+        () => importNetwork(many, NONE),
+        RangeError,
+        "importNetwork: expected 'source' to be an array of at most 19 entries (limits.maxListLength; raise it with " +
+          `setLimits), got [${Array(6).fill('an instance of File').join(', ')}, ...] (array of length 20)`,
+      );
+    } finally {
+      setLimits(list);
     }
     await expectThrowsNoLeak(
       () => importNetwork([] as File[], NONE),
