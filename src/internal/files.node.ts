@@ -36,8 +36,10 @@ export async function readRegularFile(fn: string, path: string, label: string, s
  */
 export async function readFileHead(fn: string, path: string, label: string, bytes: number): Promise<Uint8Array> {
   const st = await stat(path);
-  if (!st.isFile())
+  // A folder fails to read (EISDIR), which callers word themselves, as they do for readRegularFile.
+  if (!st.isFile() && !st.isDirectory()) {
     throw new Error(`${fn}: ${label} is not a regular file (a device, FIFO or socket, which may never end)`);
+  }
   const file = await open(path, 'r');
   try {
     const head = new Uint8Array(Math.min(bytes, st.size));
