@@ -262,7 +262,12 @@ async function startBackend(): Promise<BackendChoice> {
 async function importUserModel(source: string | File[], s: ModelSettings): Promise<Network> {
   // Dropped or chosen files go as they are: importNetwork finds the model.json and the weight files it lists.
   const urlOrFiles = typeof source === 'string' ? new URL(source, document.baseURI).href : source;
-  const labels = typeof s.labels === 'string' ? new URL(s.labels, document.baseURI).href : (s.labels ?? undefined);
+  // A labels file dropped with the model (one .txt file) names its classes unless the settings name them.
+  const droppedLabels = typeof source === 'string' ? [] : source.filter((f) => f.name.endsWith('.txt'));
+  const labels =
+    typeof s.labels === 'string'
+      ? new URL(s.labels, document.baseURI).href
+      : (s.labels ?? (droppedLabels.length === 1 ? droppedLabels[0] : undefined));
   return importNetwork(urlOrFiles, {
     normalization: (s.normalization ?? undefined) as never,
     ...(s.mean ? { mean: s.mean } : {}),

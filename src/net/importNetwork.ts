@@ -8,6 +8,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ensureBackend } from '../backend/initBackend.js';
 import { checkWaitOptions, guardCallback, startWait, type Wait, type WaitOptions } from '../internal/abortable.js';
+import { assertFileBytes } from '../internal/limits.js';
 import { typeError, wrapError } from '../internal/validate.js';
 import { constantsProblem, graphModelOf, graphProblem } from './graphNetwork.js';
 import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetwork.js';
@@ -34,19 +35,22 @@ import { scanLearnables } from './nonFinite.js';
 /** Options of `importNetwork`: {@link ToNetworkOptions}, where the class names may be a labels file, and the wait. */
 export interface ImportNetworkOptions extends Omit<ToNetworkOptions, 'classNames'>, WaitOptions {
   /**
-   * The class names: an array, or where a labels file is (a path or URL in Node, a URL in browsers), holding a JSON
-   * array of names or one name per line.
+   * The class names: an array, or a labels file holding a JSON array of names or one name per line: where it is (a
+   * path or URL in Node, a URL in browsers), or the file itself (a `File` a page's user chose, or any `Blob`).
    */
-  classNames?: readonly string[] | string | URL;
+  classNames?: readonly string[] | string | URL | Blob;
   /** Called with the fraction loaded so far (0..1) while the files are read. */
   onProgress?: (fraction: number) => void;
 }
+
+/** Whether `v` is a `Blob` (a `File` is one), where the platform has them. */
+const isBlob = (v: unknown): v is Blob => typeof Blob !== 'undefined' && v instanceof Blob;
 
 /** Checks importNetwork's options. */
 export function checkImportOptions(fn: string, options: unknown): ImportNetworkOptions {
   const raw = (options ?? {}) as ImportNetworkOptions;
   const labels = raw.classNames;
-  const isFile = typeof labels === 'string' || labels instanceof URL;
+  const isFile = typeof labels === 'string' || labels instanceof URL || isBlob(labels);
   const forCheck = isFile && options && typeof options === 'object' ? { ...raw, classNames: undefined } : options;
   const opts = checkToNetworkOptions(fn, forCheck, ['signal', 'timeoutMs', 'onProgress']) as ImportNetworkOptions;
   if (typeof labels === 'string' && labels === '')
@@ -128,7 +132,18 @@ export async function importNetwork(
       );
     }
     const labels = opts.classNames;
-    if (typeof labels === 'string' || labels instanceof URL) {
+    if (isBlob(labels)) {
+      // A file a page's user chose, read as the model's files are: its size checked first.
+      const what = typeof (labels as { name?: unknown }).name === 'string' ? (labels as File).name : 'given';
+      assertFileBytes(fn, `the labels file ${what}`, labels.size);
+      let text: string;
+      try {
+        text = await labels.text();
+      } catch (err) {
+        throw why() ?? wrapError(fn, `could not read the labels file ${what}`, err);
+      }
+      classNames = parseLabels(fn, text, what);
+    } else if (typeof labels === 'string' || labels instanceof URL) {
       const what = labels instanceof URL ? labels.href : labels;
       let text: string;
       try {

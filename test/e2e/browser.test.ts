@@ -13,7 +13,7 @@
  * Needs `npm run build` first (dist/ and model/) and Chromium (`apt-get install -y chromium`); skipped, saying so,
  * without Chromium.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -424,11 +424,19 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect((await state(page)).grid).toMatchObject({ n: 96, th: 112, tw: 112 });
       await shot(page, 'user-model-keras');
 
-      // The graph model from its files, chosen in the "Your model" panel.
+      // The graph model from its files, chosen in the "Your model" panel in any order, a labels file among them
+      // naming its classes.
+      const labelsFile = path.join(path.dirname(graph), 'labels.txt');
+      writeFileSync(labelsFile, NSFW_CLASSES.join('\n'));
       const g = await openFromPanel(
         page,
-        [graph, path.join(path.dirname(graph), 'group1-shard1of2'), path.join(path.dirname(graph), 'group1-shard2of2')],
-        { normalization: 'rescale-zero-one', labels: NSFW_CLASSES.join(',') },
+        [
+          path.join(path.dirname(graph), 'group1-shard2of2'),
+          labelsFile,
+          graph,
+          path.join(path.dirname(graph), 'group1-shard1of2'),
+        ],
+        { normalization: 'rescale-zero-one' },
       );
       expect(g.network).toMatchObject({ kind: 'graph-model', layers: 70, inputSize: [224, 224, 3] });
       expect(g.classes[0]).toMatch(/^Neutral/);

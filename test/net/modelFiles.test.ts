@@ -128,4 +128,33 @@ describe('importNetwork: the model files a page gives, as File objects', () => {
         'tf.io.IOHandler with load(), got [] (array of length 0)',
     );
   });
+
+  it('reads the class names from a labels file given as a File too, held to the file limit', async () => {
+    const labels = new File(['["a", "b", "c"]'], 'labels.json');
+    const net = await importNetwork([json, weights], { ...NONE, classNames: labels });
+    expect(net.classNames).toEqual(['a', 'b', 'c']);
+    net.dispose();
+    const fromFolder = await importNetwork(dir, { ...NONE, classNames: new Blob(['x\ny\nz\n']) });
+    expect(fromFolder.classNames).toEqual(['x', 'y', 'z']);
+    fromFolder.dispose();
+    await expectThrowsNoLeak(
+      () => importNetwork(dir, { ...NONE, classNames: new File(['["a", 1]'], 'bad.json') }),
+      Error,
+      'importNetwork: the labels file bad.json must hold a JSON array of strings',
+    );
+    // Names longer than the model's files: a limit that the model's files meet and the labels file does not.
+    const long = new File([['a', 'b', 'c'].map((c) => c.repeat(4000)).join('\n')], 'labels.txt');
+    const before = setLimits({ maxFileBytes: weights.size });
+    try {
+      const count = (n: number) => n.toLocaleString('en-US');
+      await expectThrowsNoLeak(
+        () => importNetwork([json, weights], { ...NONE, classNames: long }),
+        RangeError,
+        `importNetwork: the labels file labels.txt is ${count(long.size)} bytes; the limit is ${count(weights.size)} ` +
+          'bytes (limits.maxFileBytes; raise it with setLimits)',
+      );
+    } finally {
+      setLimits(before);
+    }
+  });
 });
