@@ -4,10 +4,8 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { httpStatus } from '../internal/abortable.js';
-import { listArg } from '../internal/limits.js';
-import { checkImportOptions, checkSource, type ImportNetworkOptions, importNetwork as load } from './importNetwork.js';
+import { checkImportOptions, type ImportNetworkOptions, importNetwork as load, importSource } from './importNetwork.js';
 import { modelSource } from './modelSource.browser.js';
-import { FILES_HINT, filesSource, isFileList } from './modelSource.js';
 import type { Network } from './types.js';
 
 const FN = 'importNetwork';
@@ -33,15 +31,7 @@ export async function importNetwork(
   options?: ImportNetworkOptions,
 ): Promise<Network> {
   const opts = checkImportOptions(FN, options);
-  // An array is bounded by limits.maxListLength before its entries are looked at.
-  const list = listArg(FN, 'source', source);
-  const files = isFileList(list) ? filesSource(FN, Array.from(list), FILES_HINT) : null;
-  const isHandler = files === null && checkSource(FN, source, 'a model.json URL');
-  const src =
-    files ??
-    (isHandler
-      ? modelSource({ ioHandler: source as tf.io.IOHandler }, '')
-      : modelSource({ modelUrl: source as string | URL }, ''));
+  const src = importSource(FN, source, 'a model.json URL', (o) => modelSource(o, ''));
   return load(FN, src, opts, async (where, wait) => {
     const res = await wait.fetch(where instanceof URL ? where.href : where);
     if (!res.ok) throw new Error(httpStatus(res));

@@ -6,11 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
 import { httpStatus } from '../internal/abortable.js';
-import { listArg } from '../internal/limits.js';
 import { readRegularFile } from '../internal/files.node.js';
-import { checkImportOptions, checkSource, type ImportNetworkOptions, importNetwork as load } from './importNetwork.js';
+import { checkImportOptions, type ImportNetworkOptions, importNetwork as load, importSource } from './importNetwork.js';
 import { modelSource } from './modelSource.node.js';
-import { FILES_HINT, filesSource, isFileList } from './modelSource.js';
 import type { Network } from './types.js';
 
 const FN = 'importNetwork';
@@ -47,15 +45,7 @@ export async function importNetwork(
   options?: ImportNetworkOptions,
 ): Promise<Network> {
   const opts = checkImportOptions(FN, options);
-  // An array is bounded by limits.maxListLength before its entries are looked at.
-  const list = listArg(FN, 'source', source);
-  const files = isFileList(list) ? filesSource(FN, Array.from(list), FILES_HINT) : null;
-  const isHandler = files === null && checkSource(FN, source, 'a model.json path or URL');
-  const src =
-    files ??
-    (isHandler
-      ? modelSource(FN, { ioHandler: source as tf.io.IOHandler }, '', HINT)
-      : modelSource(FN, { modelUrl: source as string | URL }, '', HINT));
+  const src = importSource(FN, source, 'a model.json path or URL', (o) => modelSource(FN, o, '', HINT));
   return load(FN, src, opts, async (where, wait) => {
     const text = where instanceof URL ? where.href : where;
     if (/^https?:\/\//i.test(text)) {

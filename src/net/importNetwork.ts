@@ -8,13 +8,13 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ensureBackend } from '../backend/initBackend.js';
 import { checkWaitOptions, guardCallback, startWait, type Wait, type WaitOptions } from '../internal/abortable.js';
-import { assertFileBytes } from '../internal/limits.js';
+import { assertFileBytes, listArg } from '../internal/limits.js';
 import { typeError, wrapError } from '../internal/validate.js';
 import { constantsProblem, graphModelOf, graphProblem } from './graphNetwork.js';
 import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetwork.js';
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
-import type { ModelSource, SourceContext } from './modelSource.js';
+import { FILES_HINT, filesSource, isFileList, type ModelSource, type SourceContext } from './modelSource.js';
 import {
   fixKerasLayers,
   kerasLayerNames,
@@ -29,7 +29,7 @@ import { hasOpLayers, registerOpLayers, rewriteOpLayers } from './kerasOps.js';
 import { registerKerasLayers } from './kerasLayers.js';
 import { disposeLayersModel, loadKerasModel, type GraphDefNode } from './tfjsInternals.js';
 import { checkClassCount, checkToNetworkOptions, makeNetwork, type ToNetworkOptions } from './toNetwork.js';
-import type { Network } from './types.js';
+import type { LoadNetworkOptions, Network } from './types.js';
 import { scanLearnables } from './nonFinite.js';
 
 /** Options of `importNetwork`: {@link ToNetworkOptions}, where the class names may be a labels file, and the wait. */
@@ -71,6 +71,24 @@ export function checkSource(fn: string, source: unknown, what: string): source i
   if (isHandler && typeof (source as tf.io.IOHandler).load === 'function') return true;
   if (!isHandler && ((typeof source === 'string' && source !== '') || source instanceof URL)) return false;
   throw typeError(fn, 'source', `${what}, the model's files (File objects), or a tf.io.IOHandler with load()`, source);
+}
+
+/**
+ * The model source of importNetwork's `source` (refused where it is none): the model's files given as `File`s (an
+ * array of them bounded by `limits.maxListLength` before they are looked at), or what the platform's `sourceOf` makes
+ * of a location (`what` says which it takes) or an IO handler.
+ */
+export function importSource(
+  fn: string,
+  source: unknown,
+  what: string,
+  sourceOf: (opts: LoadNetworkOptions) => ModelSource,
+): ModelSource {
+  const list = listArg(fn, 'source', source);
+  if (isFileList(list)) return filesSource(fn, Array.from(list), FILES_HINT);
+  return checkSource(fn, source, what)
+    ? sourceOf({ ioHandler: source })
+    : sourceOf({ modelUrl: source as string | URL });
 }
 
 /** Class names from a labels file's text: a JSON array of strings, or one name per line (blank lines dropped). */
