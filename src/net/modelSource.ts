@@ -12,7 +12,10 @@ export interface SourceContext {
   fetch: typeof fetch;
   signal: AbortSignal;
   onProgress?: (fraction: number) => void;
-  /** Set by a download whose model.json turned out to be another kind of JSON: what it is ({@link notModelJson}). */
+  /**
+   * Set by a download whose model.json turned out to be another kind of file: what it is ({@link otherModelFormat},
+   * {@link notModelJson}).
+   */
   notModel?: string;
 }
 
