@@ -9,6 +9,7 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { ensureBackend } from '../backend/initBackend.js';
 import { checkWaitOptions, guardCallback, startWait } from '../internal/abortable.js';
 import { assertOptions, typeError } from '../internal/validate.js';
+import { sha256Hex } from '../internal/sha256.js';
 import { graphModelOf } from './graphNetwork.js';
 import { layerShapes } from './layerShapes.js';
 import { contentDigestInput, METADATA_KEY, metadataProblem, type ModelMetadata } from './modelFormat.js';
@@ -207,16 +208,12 @@ function semanticProblem(m: ModelMetadata, specs: tf.io.WeightsManifestEntry[], 
 
 /**
  * Whether model.json is as its build wrote it: the sha256 of its graph, weight list and metadata (without the
- * checksum itself) against `contentSha256`. Uses WebCrypto; where it is missing (a browser page that is not a secure
- * context), or the model carries no checksum, there is nothing to compare and the answer is null.
+ * checksum itself) against `contentSha256`; null where they agree or the model carries no checksum.
  */
 async function contentProblem(a: tf.io.ModelArtifacts): Promise<string | null> {
   const m = metadataOf(a) as ModelMetadata;
-  const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
-  if (!m.contentSha256 || !subtle) return null;
-  const input = new TextEncoder().encode(contentDigestInput(a.modelTopology, a.weightSpecs ?? [], m));
-  const digest = new Uint8Array(await subtle.digest('SHA-256', input));
-  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  if (!m.contentSha256) return null;
+  const hex = await sha256Hex(new TextEncoder().encode(contentDigestInput(a.modelTopology, a.weightSpecs ?? [], m)));
   return hex === m.contentSha256
     ? null
     : `its model.json was changed after it was built (sha256 of its graph, weights list and metadata ${hex}, ` +

@@ -2,13 +2,18 @@
  * Internal (Node only): a TF.js IO handler that reads a graph model's model.json and weight shards with node:fs
  * (no @tensorflow/tfjs-node), checking each shard's size and, where the model lists it, its sha256.
  */
-import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { readFileHead, readRegularFile } from '../internal/files.node.js';
-import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
-import { artifactsOf, FORMAT_HEAD_BYTES, otherModelFormat, parseModelJson } from './modelSource.js';
+import {
+  artifactsOf,
+  corruptShard,
+  FORMAT_HEAD_BYTES,
+  otherModelFormat,
+  parseModelJson,
+  weightSums,
+} from './modelSource.js';
 
 /** Whether `file` is a regular file. */
 async function isFile(file: string): Promise<boolean> {
@@ -72,8 +77,7 @@ export function fileModelHandler(
       }
       const json = parseModelJson(fn, text, jsonPath, hint);
       const dir = path.dirname(jsonPath);
-      const meta = (json.userDefinedMetadata as Record<string, Partial<ModelMetadata>> | undefined)?.[METADATA_KEY];
-      const sums = meta?.weightsSha256;
+      const sums = weightSums(json);
       const paths = json.weightsManifest.flatMap((group) => group.paths);
       const buffers: ArrayBuffer[] = [];
       const seen = new Set<string>();
@@ -99,15 +103,8 @@ export function fileModelHandler(
         } catch (err) {
           throw readError(fn, file, err, hint);
         }
-        const want = sums?.[paths[i]];
-        if (want !== undefined) {
-          const got = createHash('sha256').update(bytes).digest('hex');
-          if (got !== want) {
-            throw new Error(
-              `${fn}: the weight file ${file} is corrupt (sha256 ${got}, model.json expects ${want}); ${hint}`,
-            );
-          }
-        }
+        const problem = await corruptShard(`the weight file ${file}`, bytes, sums(paths[i]));
+        if (problem) throw new Error(`${fn}: ${problem}; ${hint}`);
         buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
         onProgress?.(0.05 + (0.95 * (i + 1)) / paths.length);
       }

@@ -2,8 +2,7 @@
  * Where a network's model files come from, in browsers: a loader's `modelUrl` (fetched over HTTP(S); relative URLs
  * resolve against the page), its `ioHandler`, or the loader's default URL. Not exported from the package.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { type ModelSource, weightsFetch } from './modelSource.js';
+import { httpHandler, type ModelSource } from './modelSource.js';
 import type { LoadNetworkOptions } from './types.js';
 
 /**
@@ -25,13 +24,6 @@ export function modelSource(
   const weights = isDefault ? defaultWeights : {};
   return {
     what: url,
-    open: (ctx) =>
-      tf.io.http(url, {
-        fetchFunc: weightsFetch(ctx.fetch, url, ctx),
-        ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
-        ...(Object.keys(weights).length
-          ? { weightUrlConverter: async (name: string) => weights[name] ?? new URL(name, url).href }
-          : {}),
-      }),
+    open: (ctx) => httpHandler(url, ctx, weights),
   };
 }

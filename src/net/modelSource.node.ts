@@ -4,10 +4,9 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
 import { rangeError } from '../internal/validate.js';
 import { fileModelHandler } from './modelFiles.node.js';
-import { type ModelSource, weightsFetch } from './modelSource.js';
+import { httpHandler, type ModelSource } from './modelSource.js';
 import type { LoadNetworkOptions } from './types.js';
 
 /**
@@ -28,11 +27,7 @@ export function modelSource(fn: string, opts: LoadNetworkOptions, defaultPath: s
   if (text !== undefined && /^https?:\/\//i.test(text)) {
     return {
       what: text,
-      open: (ctx) =>
-        tf.io.http(text, {
-          fetchFunc: weightsFetch(ctx.fetch, text, ctx),
-          ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
-        }),
+      open: (ctx) => httpHandler(text, ctx),
     };
   }
   const file = text === undefined ? defaultPath : text.startsWith('file:') ? fileURLToPath(text) : path.resolve(text);

@@ -2,10 +2,12 @@
  * What a network loader's model source is, on every platform: `modelSource.node.ts` and `modelSource.browser.ts`
  * make one from the loader's options. Not exported from the package.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { httpStatus } from '../internal/abortable.js';
 import { assertFileBytes } from '../internal/limits.js';
+import { sha256Hex } from '../internal/sha256.js';
 import { someNames } from './closestNames.js';
+import { METADATA_KEY } from './modelFormat.js';
 
 /** What a download may use: the wait's `fetch` and signal, and the guarded progress callback. */
 export interface SourceContext {
@@ -169,13 +171,50 @@ export function artifactsOf(json: tf.io.ModelJSON, buffers: readonly ArrayBuffer
 }
 
 /**
+ * The sha256 (hex) that a model.json declares for each of its weight files, by the file's path in its manifest
+ * (`weightsSha256` in this library's metadata: a network file it built); undefined for a file it declares none for.
+ */
+export function weightSums(json: unknown): (path: string) => string | undefined {
+  const meta = (json as { userDefinedMetadata?: Record<string, { weightsSha256?: unknown }> } | null)
+    ?.userDefinedMetadata?.[METADATA_KEY];
+  const sums = meta?.weightsSha256;
+  return (path) => {
+    // Only the file's own entry: a weight file named `constructor` has none.
+    const want =
+      sums != null && typeof sums === 'object' && Object.hasOwn(sums, path) ? sums[path as never] : undefined;
+    return typeof want === 'string' ? want : undefined;
+  };
+}
+
+/**
+ * Why the bytes of the weight file `label` (words: "the weight file x.bin") are not the file its model.json declares
+ * (`want`, from {@link weightSums}), or null when they are or nothing is declared.
+ */
+export async function corruptShard(
+  label: string,
+  bytes: ArrayBuffer | Uint8Array,
+  want: string | undefined,
+): Promise<string | null> {
+  if (want === undefined) return null;
+  const got = await sha256Hex(bytes);
+  return got === want ? null : `${label} is corrupt (sha256 ${got}, model.json expects ${want})`;
+}
+
+/**
  * `fetch` for TF.js's HTTP handler (`tf.io.http`) that fails on an error status for any file but `modelUrl`, naming
  * the status and the file, and on a weight file asked for twice. TF.js checks model.json's status itself, but reads
  * a weight file's error page (a 404's body) as weights, and the load then fails, if at all, on a byte count that
- * hides which file was missing.
+ * hides which file was missing. A weight file whose path in the manifest `paths` knows (by its URL) is checked
+ * against the sha256 that model.json declares for it ({@link weightSums}).
  */
-export function weightsFetch(fetchFn: typeof fetch, modelUrl: string, ctx?: SourceContext): typeof fetch {
+export function weightsFetch(
+  fetchFn: typeof fetch,
+  modelUrl: string,
+  ctx?: SourceContext,
+  paths?: ReadonlyMap<string, string>,
+): typeof fetch {
   const fetched = new Set<string>();
+  let sums: (path: string) => string | undefined = () => undefined;
   return async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     // A weight file listed many times would be downloaded, and held, that many times before the byte count is checked.
@@ -185,7 +224,7 @@ export function weightsFetch(fetchFn: typeof fetch, modelUrl: string, ctx?: Sour
     if (!res.ok && url !== modelUrl) {
       throw new Error(`${httpStatus(res)} for the weight file ${url}`);
     }
-    if (url === modelUrl && res.ok && ctx) {
+    if (url === modelUrl && res.ok) {
       // TF.js parses model.json with json(), and says only that a file of another format is not JSON, or that JSON
       // of another kind has neither a topology nor a weights manifest: what it is goes to `ctx`, for the loader's
       // message (TF.js replaces an error thrown here with its own).
@@ -195,16 +234,50 @@ export function weightsFetch(fetchFn: typeof fetch, modelUrl: string, ctx?: Sour
         const file = url.split(/[?#]/)[0].split('/').pop() ?? '';
         const other = otherModelFormat(bytes.subarray(0, FORMAT_HEAD_BYTES), file);
         if (other) {
-          ctx.notModel = other;
+          if (ctx) ctx.notModel = other;
           throw new Error(other);
         }
         const json: unknown = JSON.parse(new TextDecoder().decode(bytes));
-        ctx.notModel = notModelJson(json) ?? undefined;
+        if (ctx) ctx.notModel = notModelJson(json) ?? undefined;
+        sums = weightSums(json);
         return json;
       };
+      return res;
     }
-    return res;
+    const path = paths?.get(url);
+    const want = path === undefined ? undefined : sums(path);
+    if (want === undefined) return res;
+    const bytes = await res.arrayBuffer();
+    const problem = await corruptShard(`the weight file ${url}`, bytes, want);
+    if (problem) throw new Error(problem);
+    return new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
+}
+
+/**
+ * TF.js's HTTP handler for the model.json at `url`, fetching with {@link weightsFetch}: a weight file's URL is the
+ * one `renamed` gives for its path in the manifest (a bundler's), else its path beside model.json, with model.json's
+ * query (as TF.js makes it).
+ */
+export function httpHandler(
+  url: string,
+  ctx: SourceContext,
+  renamed: Readonly<Record<string, string>> = {},
+): tf.io.IOHandler {
+  const paths = new Map<string, string>();
+  const slash = url.lastIndexOf('/');
+  const query = url.lastIndexOf('?');
+  const prefix = url.slice(0, slash + 1);
+  const suffix = query > slash ? url.slice(query) : '';
+  return tf.io.http(url, {
+    fetchFunc: weightsFetch(ctx.fetch, url, ctx, paths),
+    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+    weightUrlConverter: async (path: string) => {
+      const weightUrl = Object.hasOwn(renamed, path) ? renamed[path] : prefix + path + suffix;
+      paths.set(weightUrl, path);
+      return weightUrl;
+    },
+  });
 }
 
 /** What to do about files a page's user chose that do not make a model; ends every such message. */
@@ -261,6 +334,7 @@ export function filesSource(fn: string, files: readonly ModelFile[], hint: strin
         const text = new TextDecoder().decode(await read(model, `the model file ${model.name}`));
         const json = parseModelJson(fn, text, model.name, hint);
         const paths = json.weightsManifest.flatMap((group) => group.paths);
+        const sums = weightSums(json);
         const seen = new Set<string>();
         const buffers: ArrayBuffer[] = [];
         ctx.onProgress?.(0.05);
@@ -280,7 +354,10 @@ export function filesSource(fn: string, files: readonly ModelFile[], hint: strin
             );
           }
           seen.add(name);
-          buffers.push(await read(file, `the weight file ${name}`));
+          const bytes = await read(file, `the weight file ${name}`);
+          const problem = await corruptShard(`the weight file ${name}`, bytes, sums(p));
+          if (problem) throw new Error(`${fn}: ${problem}; ${hint}`);
+          buffers.push(bytes);
           ctx.onProgress?.(0.05 + (0.95 * (i + 1)) / paths.length);
         }
         return artifactsOf(json, buffers);

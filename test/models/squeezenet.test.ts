@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { GraphModel } from '@tensorflow/tfjs-converter';
 import { setLimits } from '../../src/internal/limits.js';
+import { importNetwork } from '../../src/net/importNetwork.node.js';
 import { SQUEEZENET_LAYER_NAMES } from '../../src/models/squeezenet/layerNames.js';
 import { defaultModelDir, squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import type { Network } from '../../src/net/types.js';
@@ -183,6 +184,8 @@ describe('squeezenet', () => {
   });
 
   it('loads over HTTP as a browser does (tf.io.http), and says which URL failed', async () => {
+    const asked: string[] = [];
+    let base = '';
     const server = createServer((req, res) => {
       try {
         if (req.url?.startsWith('/no-shard/') && req.url.endsWith('.bin')) throw new Error('not served');
@@ -194,7 +197,10 @@ describe('squeezenet', () => {
           res.end(JSON.stringify(json));
           return;
         }
-        const body = readFileSync(path.join(MODEL_DIR, path.basename(req.url ?? '')));
+        asked.push(req.url ?? '');
+        const body = readFileSync(path.join(MODEL_DIR, path.basename(new URL(req.url ?? '', base).pathname)));
+        // One byte of the weights changed: the file keeps its length, and every weight stays finite.
+        if (req.url?.startsWith('/flipped/') && req.url.endsWith('.bin')) body[1000] ^= 1;
         res.writeHead(200, {
           'content-type': req.url?.endsWith('.json') ? 'application/json' : 'application/octet-stream',
         });
@@ -205,7 +211,7 @@ describe('squeezenet', () => {
       }
     });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
       const progress: number[] = [];
       const before = tf.memory().numTensors;
@@ -241,6 +247,20 @@ describe('squeezenet', () => {
         `squeezenet: could not load the model from ${base}/no-shard/model.json: HTTP 404 Not Found for the weight ` +
           `file ${base}/no-shard/group1-shard1of1.bin; ${HINT}`,
       );
+      // A weight file with a byte changed is refused by the sha256 its model.json declares, as from a path.
+      await expectThrowsNoLeak(
+        () => squeezenet({ modelUrl: `${base}/flipped/model.json` }),
+        Error,
+        new RegExp(
+          `^squeezenet: could not load the model from ${escapeRegExp(base)}/flipped/model\\.json: the weight file ` +
+            `${escapeRegExp(base)}/flipped/group1-shard1of1\\.bin is corrupt \\(sha256 [0-9a-f]{64}, model\\.json ` +
+            `expects [0-9a-f]{64}\\); ${escapeRegExp(HINT)}$`,
+        ),
+      );
+      // The weight files are asked for with model.json's query, as TF.js asks for them (a signed URL's token).
+      asked.length = 0;
+      (await squeezenet({ modelUrl: `${base}/signed/model.json?token=a%20b` })).dispose();
+      expect(asked).toEqual(['/signed/model.json?token=a%20b', '/signed/group1-shard1of1.bin?token=a%20b']);
       await expectThrowsNoLeak(
         () => squeezenet({ modelUrl: `${base}/twice/model.json` }),
         Error,
@@ -345,6 +365,60 @@ describe('squeezenet', () => {
       Error,
       `squeezenet: could not load the model from the given ioHandler: disk on fire; ${HINT}`,
     );
+  });
+
+  it("checks each weight file's sha256 from files a page gives, and where there is no WebCrypto", async () => {
+    const flipped = copyModel('flipped-files', {
+      shard: (b) => {
+        b[1000] ^= 1;
+        return b;
+      },
+    });
+    const filesOf = (dir: string) =>
+      ['group1-shard1of1.bin', 'model.json'].map((f) => new File([readFileSync(path.join(dir, f))], f));
+    const corrupt = (file: string, hint: string) =>
+      new RegExp(
+        `^${escapeRegExp(file)} is corrupt \\(sha256 [0-9a-f]{64}, model\\.json expects [0-9a-f]{64}\\); ${escapeRegExp(hint)}$`,
+      );
+    const FILES_HINT = 'choose the model.json and the weight files it lists';
+    await expectThrowsNoLeak(
+      () => importNetwork(filesOf(flipped)),
+      Error,
+      corrupt('importNetwork: the weight file group1-shard1of1.bin', FILES_HINT),
+    );
+    const good = await importNetwork(filesOf(MODEL_DIR));
+    expect(good.layerNames).toEqual(net.layerNames);
+    good.dispose();
+    // A page served over plain HTTP from another host has no crypto.subtle: the library's own SHA-256 checks the same.
+    vi.stubGlobal('crypto', undefined);
+    try {
+      expect(globalThis.crypto).toBeUndefined();
+      await expectThrowsNoLeak(
+        () => importNetwork(filesOf(flipped)),
+        Error,
+        corrupt('importNetwork: the weight file group1-shard1of1.bin', FILES_HINT),
+      );
+      await expectThrowsNoLeak(
+        () => squeezenet({ modelUrl: flipped }),
+        Error,
+        corrupt(`squeezenet: the weight file ${path.join(flipped, 'group1-shard1of1.bin')}`, HINT),
+      );
+      // model.json's own checksum too: two weights of one shape swapped in its manifest.
+      const swapped = copyModel('swapped-no-webcrypto', {
+        json: (j) => {
+          const w = (j as { weightsManifest: { weights: { name: string }[] }[] }).weightsManifest[0].weights;
+          const a = w.find((x) => x.name === 'fire6-expand1x1/weights')!;
+          const b = w.find((x) => x.name === 'fire7-expand1x1/weights')!;
+          [a.name, b.name] = [b.name, a.name];
+        },
+      });
+      await expect(squeezenet({ modelUrl: swapped })).rejects.toThrow(/its model\.json was changed after it was built/);
+      const again = await squeezenet();
+      expect(again.layerNames).toEqual(net.layerNames);
+      again.dispose();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('refuses model files edited after the build: swapped weights, cut classes, no input size, NaN weights', async () => {
