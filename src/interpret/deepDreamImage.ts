@@ -19,6 +19,7 @@ import { type LayerRef, resolveLayer, resolveTarget } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
 import { assertFiniteAsync, assertNoNaNLearnablesAsync, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
+import { seededNormal } from './random.js';
 
 /** Options of {@link deepDreamImage}, MATLAB's name-value arguments in camelCase. */
 export interface DeepDreamImageOptions {
@@ -36,7 +37,10 @@ export interface DeepDreamImageOptions {
    * @default noise: the network's mean colour (its zero-center mean, or 127.5) plus Gaussian noise of standard deviation 20, with `seed`
    */
   initialImage?: tf.Tensor;
-  /** The seed of the default initial noise. @default 0 */
+  /**
+   * The seed of the default initial noise, one noise image for every channel: the same seed gives the same images.
+   * @default 0
+   */
   seed?: number;
   /** The size of each step in pixel units, along the normalized gradient. @default 1.5 */
   stepSize?: number;
@@ -225,7 +229,8 @@ export async function deepDreamImage(
           ),
           [n, 1, 1, opts.initialImage.rank === 3 && opts.initialImage.shape[2] === C ? 1 : C],
         )
-      : tf.add(tf.randomNormal([n, H, W, C], 0, 20, 'float32', seed), tf.tensor1d(mean));
+      : // One noise image for every channel: a channel's dream does not depend on the others asked for with it.
+        tf.tile(tf.add(tf.tensor4d(seededNormal(seed, H * W * C, 20), [1, H, W, C]), tf.tensor1d(mean)), [n, 1, 1, 1]);
     return (levels > 1 ? imresize(start, first) : start) as tf.Tensor4D;
   });
   const total = levels * iterations;

@@ -28,11 +28,11 @@ import {
   fitOperations,
   gridSegmentation,
   linearImportance,
-  seededRandom,
   slicSegmentation,
   treeImportance,
   type Segmentation,
 } from './limeModels.js';
+import { seededRandom } from './random.js';
 
 /** Options of {@link imageLIME}, MATLAB's name-value arguments in camelCase. */
 export interface ImageLIMEOptions {

@@ -1,21 +1,9 @@
 /**
- * The pieces of `imageLIME` that need no network: segmenting an image into features (a grid, or SLIC superpixels),
- * a seeded random generator, and the two surrogate models MATLAB offers (a weighted linear model and a weighted
- * regression tree), each returning one importance per feature. Plain typed arrays on the host.
+ * The pieces of `imageLIME` that need no network: segmenting an image into features (a grid, or SLIC superpixels), and
+ * the two surrogate models MATLAB offers (a weighted linear model and a weighted regression tree), each returning one
+ * importance per feature. Plain typed arrays on the host.
  */
 import type { Pace } from '../internal/abortable.js';
-
-/** A small seeded generator of uniform numbers in [0, 1) (mulberry32), so that a seed gives the same samples. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A segmentation: one 0-based feature label per pixel (row-major), and the number of features; for a grid, its

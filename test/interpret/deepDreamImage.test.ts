@@ -71,6 +71,31 @@ describe('deepDreamImage', () => {
     tf.dispose([startBatch, one, five]);
   });
 
+  it('repeats its images for a seed, 0 (the default) too, and dreams a channel alike alone or with others', async () => {
+    const dream = (channels: number[], seed?: number) =>
+      deepDreamImage(tiny.net, 'conv_b', channels, {
+        numIterations: 2,
+        pyramidLevels: 1,
+        outputScaling: 'none',
+        ...(seed === undefined ? {} : { seed }),
+      });
+    const read = async (t: tf.Tensor) => {
+      const v = Array.from(await t.data());
+      t.dispose();
+      return v;
+    };
+    // TF.js's generators take a seed of 0 as none (a fresh random one): the default dream changed from run to run.
+    const first = await read(await dream([0, 3]));
+    expect(await read(await dream([0, 3]))).toEqual(first);
+    expect(await read(await dream([0, 3], 0))).toEqual(first);
+    const other = await read(await dream([0, 3], 1));
+    expect(other.some((v, i) => Math.abs(v - first[i]) > 1)).toBe(true);
+    // Every channel starts from the same noise: channel 3's image is the one it gets when dreamt alone.
+    const alone = await read(await dream([3]));
+    const second = first.slice(alone.length);
+    expect(Math.max(...alone.map((v, i) => Math.abs(v - second[i])))).toBeLessThan(1e-3);
+  });
+
   it("dreams a Keras model's dense layer, whose channels are its outputs (MATLAB's fully connected layer)", async () => {
     // conv → global average pooling → dense: 'fc' is [3] per image, with no spatial axes.
     const keras = await toNetwork(denseHead({ units: 3, name: 'fc' }), { normalization: 'rescale-zero-one' });
