@@ -26,6 +26,7 @@ laid out as tiles of one PNG. The network is SqueezeNet (built in), or your own 
 
 usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
        cnn-activations <image> --explain gradcam|occlusion|lime [--class LABEL|INDEX] --out <file.png>
+       cnn-activations [<image>] --dream --layer <name|index> [--channels LIST] --out <file.png>
        cnn-activations --list-layers
 
   <image>                  PNG or JPEG (RGB or gray); sizes other than 227×227 give larger/smaller activations
@@ -46,6 +47,11 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
       --class LABEL|INDEX  the class to explain (a name, or its 0-based index); default the top class; for a model
                            that does not classify, the channel of its output to explain, summed over it; given
                            again (--class wig --class 678), one map per class, side by side
+  -d, --dream              instead of a layer's activations: images that its channels respond to most, grown by
+                           gradient ascent (MATLAB's deepDreamImage), from noise or from <image>, tiled in the order
+                           of --channels (default the first 16)
+      --levels N           the dream's pyramid levels (MATLAB's PyramidLevels; default 3)
+      --iterations N       gradient steps at each level (MATLAB's NumIterations; default 10)
   -b, --backend NAME       ${BACKEND_NAMES.join(' | ')} (default: the first that starts)
       --threads N          threads for the wasm backend, 1 to ${MAX_WASM_THREADS} (default: the machine's cores)
       --list-layers        print the layer table (analyzeNetwork) and exit
@@ -79,6 +85,7 @@ examples:
   cnn-activations face.png --layer fire6-relu_squeeze1x1 --channels 13,46 --out eyes.png
   cnn-activations face.png --layer conv1 --strongest --out strongest.png
   cnn-activations face.png --explain gradcam --out why.png
+  cnn-activations --dream --layer fire3-squeeze1x1 --levels 1 --out dream.png
   cnn-activations face.png --model my_model/model.json --normalization rescale-symmetric --list-layers`;
 
 /** A bad command line: printed with a pointer to --help, exit code 2. */
@@ -224,6 +231,27 @@ interface CliOptions {
   quiet: boolean;
 }
 
+/** What --dream needs. */
+interface DreamOptions {
+  dream: true;
+  /** The image to start from (MATLAB's InitialImage); null for noise. */
+  image: string | null;
+  layer: string | number;
+  out: string;
+  channels: number[] | null;
+  grid: [number | null, number | null] | null;
+  levels: number | undefined;
+  iterations: number | undefined;
+  resize: boolean;
+  model: ModelOptions | null;
+  backend: BackendName | undefined;
+  threads: number | undefined;
+  quiet: boolean;
+}
+
+/** How many channels --dream grows when --channels does not say. */
+const DREAM_CHANNELS = 16;
+
 /** What --list-layers needs. */
 interface ListOptions {
   listLayers: true;
@@ -250,6 +278,27 @@ function parseSize(flag: string, text: string, allowMissing: boolean): [number |
 
 /** The flags that shape a layer's figure: they mean nothing to --explain or --list-layers. */
 const FIGURE_FLAGS = ['layer', 'channels', 'grid', 'thumb', 'relu', 'strongest'];
+/** The flags of --dream alone. */
+const DREAM_FLAGS = ['levels', 'iterations'];
+
+/** --channels: 0-based channel numbers separated by commas. */
+function parseChannels(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.length === 0 || parts.some((s) => !/^\d+$/.test(s))) {
+    throw new UsageError(`--channels must be 0-based channel numbers separated by commas (0,13,46), got '${text}'`);
+  }
+  return parts.map(Number);
+}
+
+/** A flag's whole number of at least 1, or undefined where it is not given. */
+function parseCount(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || !Number.isSafeInteger(n)) {
+    throw new UsageError(`--${flag} must be a whole number of at least 1, got '${text}'`);
+  }
+  return n;
+}
 
 /** "; did you mean 'wasm'?" when `value` is one of `choices` in another case; else nothing. */
 function casedHint(value: string, choices: readonly string[]): string {
@@ -283,6 +332,9 @@ function parseCliArgs(argv: string[]) {
       threads: { type: 'string' },
       'list-layers': { type: 'boolean' },
       explain: { type: 'string', short: 'e' },
+      dream: { type: 'boolean', short: 'd' },
+      levels: { type: 'string' },
+      iterations: { type: 'string' },
       class: { type: 'string', multiple: true },
       model: { type: 'string', short: 'm' },
       normalization: { type: 'string' },
@@ -302,7 +354,9 @@ function parseCliArgs(argv: string[]) {
   });
 }
 
-function parseCommandLine(argv: string[]): CliOptions | ExplainOptions | ListOptions | 'help' | 'version' {
+function parseCommandLine(
+  argv: string[],
+): CliOptions | ExplainOptions | DreamOptions | ListOptions | 'help' | 'version' {
   let parsed: ReturnType<typeof parseCliArgs>;
   try {
     parsed = parseCliArgs(argv);
@@ -337,9 +391,49 @@ function parseCommandLine(argv: string[]): CliOptions | ExplainOptions | ListOpt
   const model = parseModel(values);
   if (values['list-layers']) {
     if (positionals.length > 0) throw new UsageError('--list-layers prints the layer table; it takes no <image>');
-    refuse('--list-layers prints the layer table', values, [...FIGURE_FLAGS, 'out', 'resize', 'explain', 'class']);
+    refuse('--list-layers prints the layer table', values, [
+      ...FIGURE_FLAGS,
+      'out',
+      'resize',
+      'explain',
+      'class',
+      'dream',
+      ...DREAM_FLAGS,
+    ]);
     return { listLayers: true, model, backend: values.backend as BackendName | undefined, threads };
   }
+  if (values.dream) {
+    if (positionals.length > 1) {
+      throw new UsageError(
+        `--dream starts from one image or from noise, got ${positionals.length}: ${positionals.join(' ')}`,
+      );
+    }
+    refuse("--dream grows images for a layer's channels", values, ['thumb', 'relu', 'strongest', 'explain', 'class']);
+    if (values.layer === undefined)
+      throw new UsageError('missing --layer NAME|INDEX (the layer whose channels to dream)');
+    if (values.out === undefined) throw new UsageError('missing --out FILE.png');
+    checkOut(values.out);
+    if (values.resize && positionals.length === 0) {
+      throw new UsageError('--resize resizes the <image> to start from; without one, --dream starts from noise');
+    }
+    return {
+      dream: true,
+      image: positionals[0] ?? null,
+      layer: /^\d+$/.test(values.layer) ? Number(values.layer) : values.layer,
+      out: values.out,
+      channels: values.channels === undefined ? null : parseChannels(values.channels),
+      grid: values.grid === undefined ? null : parseSize('grid', values.grid, true),
+      levels: parseCount('levels', values.levels),
+      iterations: parseCount('iterations', values.iterations),
+      resize: values.resize ?? false,
+      model,
+      backend: values.backend as BackendName | undefined,
+      threads,
+      quiet: values.quiet ?? false,
+    };
+  }
+  const dreamFlag = DREAM_FLAGS.find((f) => values[f as keyof typeof values] !== undefined);
+  if (dreamFlag !== undefined) throw new UsageError(`--${dreamFlag} goes with --dream`);
   if (positionals.length === 0) throw new UsageError('missing <image>');
   if (positionals.length > 1)
     throw new UsageError(`expected one image, got ${positionals.length}: ${positionals.join(' ')}`);
@@ -372,16 +466,7 @@ function parseCommandLine(argv: string[]): CliOptions | ExplainOptions | ListOpt
   if (values.out === undefined) throw new UsageError('missing --out FILE.png');
   checkOut(values.out);
   const layer = /^\d+$/.test(values.layer) ? Number(values.layer) : values.layer;
-  let channels: number[] | null = null;
-  if (values.channels !== undefined) {
-    const parts = values.channels.split(',').map((s) => s.trim());
-    if (parts.length === 0 || parts.some((s) => !/^\d+$/.test(s))) {
-      throw new UsageError(
-        `--channels must be 0-based channel numbers separated by commas (0,13,46), got '${values.channels}'`,
-      );
-    }
-    channels = parts.map(Number);
-  }
+  const channels = values.channels === undefined ? null : parseChannels(values.channels);
   if (values.strongest && values.grid !== undefined)
     throw new UsageError('--strongest shows one channel; it takes no --grid');
   return {
@@ -709,6 +794,96 @@ async function explain(opts: ExplainOptions): Promise<void> {
   }
 }
 
+/** deepDreamImage's option names as the command line spells them, for its messages. */
+const FLAG_OF_DREAM_OPTION: Record<string, string> = {
+  pyramidLevels: '--levels',
+  numIterations: '--iterations',
+};
+
+async function dream(opts: DreamOptions): Promise<void> {
+  checkOutFolder(opts.out);
+  const lib = await loadLibrary();
+  const { tf } = lib;
+  const say = opts.quiet ? () => {} : (line: string) => console.log(line);
+  const choice = await lib.initBackend(backendOptions(opts));
+  const net = await loadNet(lib, opts.model);
+  let im: tf.Tensor | undefined;
+  let images: tf.Tensor | undefined;
+  try {
+    // An unknown layer is left to deepDreamImage, whose message names the closest ones.
+    const info =
+      typeof opts.layer === 'number' ? net.layers[opts.layer] : net.layers.find((l) => l.name === opts.layer);
+    const size = info?.outputSize ?? [];
+    const depth = info === undefined ? 1 : size.length > 0 ? size[size.length - 1] : 1;
+    const channels = opts.channels ?? Array.from({ length: Math.min(DREAM_CHANNELS, depth) }, (_, i) => i);
+    const bad = info === undefined ? undefined : channels.find((k) => k >= depth);
+    if (bad !== undefined) {
+      throw new Error(`channel ${bad} does not exist: ${info!.name} has ${depth} channels (0..${depth - 1})`);
+    }
+    const [nh, nw] = net.inputSize;
+    if (opts.image !== null) {
+      im = (await readImage(lib, net, opts.image)).im;
+      if (opts.resize) {
+        const resized = lib.imresize(im, [nh, nw]);
+        im.dispose();
+        im = resized;
+      } else if (im.shape[0] !== nh || im.shape[1] !== nw) {
+        throw new Error(
+          `the image is ${im.shape[0]}×${im.shape[1]} pixels; --dream starts from an image of the network's input ` +
+            `size, ${nh}×${nw}: add --resize to resize it first`,
+        );
+      }
+    }
+    const levels = opts.levels ?? 3;
+    const iterations = opts.iterations ?? 10;
+    const list = (ks: number[]) => (ks.length > 8 ? `${ks.slice(0, 8).join(', ')}, …` : ks.join(', '));
+    const layerName = info?.name ?? String(opts.layer);
+    if (info !== undefined) {
+      say(
+        `dreaming ${channels.length} channel${channels.length === 1 ? '' : 's'} of ${layerName}: ${list(channels)} ` +
+          `(MATLAB's ${list(channels.map((k) => k + 1))})${opts.channels ? '' : ', the first ones (--channels to choose)'}, ` +
+          `from ${opts.image === null ? 'noise' : opts.image}, ${levels} level${levels === 1 ? '' : 's'} × ` +
+          `${iterations} iteration${iterations === 1 ? '' : 's'}, on ${choice.backend}`,
+      );
+    }
+    const started = performance.now();
+    // An updating percentage for a terminal only, as --explain's.
+    const progress =
+      opts.quiet || !process.stdout.isTTY
+        ? undefined
+        : (f: number) => process.stdout.write(`\rdream: ${Math.round(f * 100)}%`);
+    try {
+      images = await lib.deepDreamImage(net, opts.layer, channels, {
+        ...(opts.levels === undefined ? {} : { pyramidLevels: opts.levels }),
+        ...(opts.iterations === undefined ? {} : { numIterations: opts.iterations }),
+        ...(im === undefined ? {} : { initialImage: im }),
+        onProgress: progress,
+      });
+    } catch (err) {
+      const e = err as Error;
+      // The library's option names, in this command's flags; the pyramid's scale has no flag.
+      e.message = e.message
+        .replace(/ or a smaller 'options\.pyramidScale'/g, '')
+        .replace(/'?options\.(\w+)'?/g, (all, k: string) => FLAG_OF_DREAM_OPTION[k] ?? all);
+      throw e;
+    }
+    if (progress) process.stdout.write('\n');
+    const figure = tf.tidy(() => lib.imtile(images!, opts.grid ? { gridSize: opts.grid } : undefined));
+    try {
+      await lib.imwrite(figure, opts.out);
+      say(
+        `wrote ${opts.out}: ${figure.shape.join('×')} (${channels.length} image${channels.length === 1 ? '' : 's'}, ` +
+          `one per channel in that order, in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      );
+    } finally {
+      figure.dispose();
+    }
+  } finally {
+    tf.dispose([im, images].filter((t): t is tf.Tensor => t !== undefined));
+    net.dispose();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let opts: ReturnType<typeof parseCommandLine>;
   try {
@@ -731,6 +906,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if ('listLayers' in opts) await listLayers(opts);
     else if ('explain' in opts) await explain(opts);
+    else if ('dream' in opts) await dream(opts);
     else await render(opts);
     return 0;
   } catch (err) {

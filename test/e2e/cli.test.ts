@@ -547,6 +547,120 @@ describe('cnn-activations: a model whose weights hold NaN', () => {
   });
 });
 
+describe('cnn-activations --dream --layer ... --out ...', () => {
+  /** The pixels of tile `k` of a figure of 227×227 tiles, `cols` to a row. */
+  const tile = (png: ReturnType<typeof readPng>, k: number, cols: number) =>
+    crop(png, 227 * Math.floor(k / cols), 227 * (k % cols), 227, 227);
+  const meanAbsDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length;
+
+  it("grows an image for each channel chosen, from noise, in --channels' order (MATLAB's deepDreamImage)", () => {
+    const out = path.join(OUT, 'dream-conv1.png');
+    const args = ['--dream', '--layer', 'conv1', '--channels', '0,1,2', '--levels', '1', '--iterations', '2'];
+    const r = cli(...args, '--out', out, '--backend', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      "dreaming 3 channels of conv1: 0, 1, 2 (MATLAB's 1, 2, 3), from noise, 1 level × 2 iterations, on wasm",
+      expect.stringMatching(
+        /^wrote .*dream-conv1\.png: 454×454×3 \(3 images, one per channel in that order, in [\d.]+ s\)$/,
+      ),
+    ]);
+    const png = readPng(out);
+    expect([png.height, png.width, png.channels]).toEqual([454, 454, 3]);
+    // Three images grown apart from one noise image (identical at the start), each stretched over the whole range
+    // (outputScaling 'linear'); the fourth tile empty.
+    const tiles = [0, 1, 2, 3].map((k) => tile(png, k, 2));
+    expect(meanAbsDiff(tiles[0], tiles[1])).toBeGreaterThan(4);
+    expect(meanAbsDiff(tiles[1], tiles[2])).toBeGreaterThan(4);
+    const range = (t: Uint8Array) => [t.reduce((x, y) => Math.min(x, y)), t.reduce((x, y) => Math.max(x, y))];
+    for (const t of tiles.slice(0, 3)) expect(range(t)).toEqual([0, 255]);
+    expect(range(tiles[3])).toEqual([0, 0]);
+    // The same command draws the same images: the noise has a fixed seed.
+    expect(cli(...args, '--out', path.join(OUT, 'dream-again.png'), '--backend', 'wasm').status).toBe(0);
+    expect(Buffer.compare(readPng(path.join(OUT, 'dream-again.png')).pixels, png.pixels)).toBe(0);
+  });
+
+  it('dreams the first 16 channels unless --channels says, and says so', () => {
+    const out = path.join(OUT, 'dream-16.png');
+    const r = cli('--dream', '-l', 'fire2-squeeze1x1', '--levels', '1', '--iterations', '1', '-o', out, '-b', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      "dreaming 16 channels of fire2-squeeze1x1: 0, 1, 2, 3, 4, 5, 6, 7, … (MATLAB's 1, 2, 3, 4, 5, 6, 7, 8, …), the " +
+        'first ones (--channels to choose), from noise, 1 level × 1 iteration, on wasm',
+    );
+    expect(r.stdout).toMatch(/: 908×908×3 \(16 images, one per channel in that order, in [\d.]+ s\)/);
+  });
+
+  it("starts from an image given (MATLAB's InitialImage), resized with --resize", () => {
+    const out = path.join(OUT, 'dream-face.png');
+    const args = ['examples/images/astronaut.png', '--dream', '-l', 'fire9-expand3x3', '-c', '5', '--levels', '1'];
+    const r = cli(...args, '--iterations', '1', '--resize', '-o', out, '-b', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('from examples/images/astronaut.png, 1 level × 1 iteration');
+    const png = readPng(out);
+    expect([png.height, png.width]).toEqual([227, 227]);
+    // One small step from the portrait is still the portrait: its pixels follow the image's (correlation above 0.9).
+    const start = readPng(path.join(ROOT, 'examples/images/astronaut.png'));
+    const near = (i: number) => Math.floor(((i + 0.5) * start.height) / 227);
+    const a = Array.from(png.pixels);
+    const b = a.map((_, i) => {
+      const [r, c, k] = [Math.floor(i / 681), Math.floor(i / 3) % 227, i % 3];
+      return start.pixels[(near(r) * start.width + near(c)) * start.channels + (start.channels === 3 ? k : 0)];
+    });
+    const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
+    const [ma, mb] = [mean(a), mean(b)];
+    const cov = a.reduce((sum, v, i) => sum + (v - ma) * (b[i] - mb), 0);
+    const norm = Math.sqrt(a.reduce((s, v) => s + (v - ma) ** 2, 0) * b.reduce((s, v) => s + (v - mb) ** 2, 0));
+    expect(cov / norm).toBeGreaterThan(0.9);
+  });
+
+  it('refuses what --dream does not take, and says what the run cannot do (exit 2, then 1)', () => {
+    const out = path.join(OUT, 'dream-bad.png');
+    for (const [args, message] of [
+      [['--dream', '--out', out], 'missing --layer NAME|INDEX (the layer whose channels to dream)'],
+      [
+        ['--dream', '-l', 'conv1', '--levels', '0', '-o', out],
+        "--levels must be a whole number of at least 1, got '0'",
+      ],
+      [
+        ['--dream', '-l', 'conv1', '--iterations', '2.5', '-o', out],
+        "--iterations must be a whole number of at least 1, got '2.5'",
+      ],
+      [[FACE, '-l', 'conv1', '--iterations', '3', '-o', out], '--iterations goes with --dream'],
+      [
+        ['--dream', '-l', 'conv1', '--resize', '-o', out],
+        '--resize resizes the <image> to start from; without one, --dream starts from noise',
+      ],
+      [
+        ['--dream', '-l', 'conv1', '--relu', '-o', out],
+        "--dream grows images for a layer's channels; it takes no --relu",
+      ],
+      [[FACE, FACE, '--dream', '-l', 'conv1', '-o', out], '--dream starts from one image or from noise, got 2'],
+      [['--list-layers', '--dream'], '--list-layers prints the layer table; it takes no --dream'],
+    ] as const) {
+      const r = cli(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`cnn-activations: ${message}`);
+    }
+    for (const [args, message] of [
+      [['--dream', '-l', 'conv1', '-c', '3,64'], 'channel 64 does not exist: conv1 has 64 channels (0..63)'],
+      [
+        ['examples/images/astronaut.png', '--dream', '-l', 'conv1'],
+        "the image is 512×512 pixels; --dream starts from an image of the network's input size, 227×227: add " +
+          '--resize to resize it first',
+      ],
+      [
+        ['--dream', '-l', 'conv1', '--levels', '40'],
+        "deepDreamImage: the smallest pyramid level (1×1) is too small for layer 'conv1'; use fewer --levels",
+      ],
+    ] as const) {
+      const r = cli(...args, '-o', out, '-b', 'wasm');
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr.split('\n').at(-1)).toBe(`cnn-activations: ${message}`);
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('cnn-activations failures', () => {
   it.each([
     [[], 'missing <image>'],
