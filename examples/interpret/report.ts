@@ -1,6 +1,7 @@
 // The interpretability examples in one report: Grad-CAM, occlusion sensitivity (of the top class, then of the top
-// three at once) and LIME on the walkthrough's face and on the full portrait it was cropped from, each as its example file runs it (a process per run), with MATLAB's
-// code beside ours and the figures, in interpret.html.
+// three at once) and LIME on the walkthrough's face and on the full portrait it was cropped from, then deep dream
+// (which takes no image), each as its example file runs it (a process per run), with MATLAB's code beside ours and the
+// figures, in interpret.html.
 //
 // Run: npm run interpret [-- --out DIR] [-- --backend wasm] [-- --samples 2048] [-- --features 49]
 import { spawnSync } from 'node:child_process';
@@ -81,55 +82,81 @@ const IMAGES = [
   { image: 'face', label: 'the face' },
   { image: 'astronaut', label: 'the portrait' },
 ];
+/** The method that takes no image: run once, after the others. */
+const DREAM = {
+  file: 'dream.ts',
+  name: 'dream',
+  title: 'Deep dream',
+  caption:
+    'Images that the first 16 channels of fire3-squeeze1x1 respond to most, each grown from noise by gradient ascent on ' +
+    "its channel's mean activation, one pyramid level of 10 iterations (MATLAB: deepDreamImage, PyramidLevels 1).",
+};
+
+/** Runs an example file in a process of its own; what it said last, and how long it took. */
+function run(file: string, extra: string[]): { said: string[]; seconds: number } {
+  const args = ['--import', 'tsx', path.join(HERE, file), '--out', out, ...extra];
+  if (values.backend) args.push('--backend', values.backend);
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, TSX_TSCONFIG_PATH: path.join(ROOT, 'examples', 'tsconfig.json') },
+  });
+  if (r.status !== 0) {
+    console.error(`${file} ${extra.join(' ')} failed:\n${r.stderr}`);
+    process.exit(1);
+  }
+  // The progress lines end in '\r'; keep what the example said last.
+  const said = r.stdout
+    .split('\n')
+    .map((l) => l.split('\r').pop()?.trim() ?? '')
+    .filter(Boolean);
+  return { said, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** A report step of an example's run and its one figure. */
+function step(
+  n: number,
+  m: { file: string; title: string; caption: string },
+  name: string,
+  title: string,
+  shownArgs: string,
+  figure: { file: string; title: string },
+  { said, seconds }: { said: string[]; seconds: number },
+): ReportStep {
+  const png = PNG.sync.read(readFileSync(path.join(out, figure.file)));
+  console.log(`${n}. ${title}: ${said.at(-1)} (${seconds.toFixed(1)} s)`);
+  return {
+    meta: { step: n, name, title, caption: m.caption },
+    file: path.join(HERE, m.file),
+    shownFile: `examples/interpret/${m.file}${shownArgs}`,
+    result: {
+      figures: [{ ...figure, shape: [png.height, png.width, 3], dtype: 'int32' }],
+      facts: {},
+    },
+    lines: said.slice(-1),
+    seconds,
+  };
+}
 
 const started = performance.now();
 const steps: ReportStep[] = [];
-let n = 0;
 for (const { image, label } of IMAGES) {
   for (const m of METHODS) {
-    n++;
-    const args = ['--import', 'tsx', path.join(HERE, m.file), '--out', out, '--image', image];
-    if (values.backend) args.push('--backend', values.backend);
-    if (m.name === 'lime') args.push('--samples', values.samples as string, '--features', values.features as string);
-    const t0 = performance.now();
-    const r = spawnSync(process.execPath, args, {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(ROOT, 'examples', 'tsconfig.json') },
-    });
-    if (r.status !== 0) {
-      console.error(`${m.file} --image ${image} failed:\n${r.stderr}`);
-      process.exit(1);
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    // The progress lines end in '\r'; keep what the example said last.
-    const said = r.stdout
-      .split('\n')
-      .map((l) => l.split('\r').pop()?.trim() ?? '')
-      .filter(Boolean);
-    const figureFile = `${m.name}-${image}.png`;
-    const png = PNG.sync.read(readFileSync(path.join(out, figureFile)));
-    console.log(`${n}. ${m.title} on ${label}: ${said.at(-1)} (${seconds.toFixed(1)} s)`);
-    steps.push({
-      meta: { step: n, name: `${m.name}-${image}`, title: `${m.title} on ${label}`, caption: m.caption },
-      file: path.join(HERE, m.file),
-      shownFile: `examples/interpret/${m.file} --image ${image}`,
-      result: {
-        figures: [
-          {
-            file: figureFile,
-            title: `${label}, and the map${m.name === 'top-classes' ? 's' : ''} over it`,
-            shape: [png.height, png.width, 3],
-            dtype: 'int32',
-          },
-        ],
-        facts: {},
-      },
-      lines: said.slice(-1),
-      seconds,
-    });
+    const extra = ['--image', image];
+    if (m.name === 'lime') extra.push('--samples', values.samples as string, '--features', values.features as string);
+    const figure = {
+      file: `${m.name}-${image}.png`,
+      title: `${label}, and the map${m.name === 'top-classes' ? 's' : ''} over it`,
+    };
+    const ran = run(m.file, extra);
+    steps.push(
+      step(steps.length + 1, m, `${m.name}-${image}`, `${m.title} on ${label}`, ` --image ${image}`, figure, ran),
+    );
   }
 }
+const dreamFigure = { file: 'dream.png', title: 'one image per channel, channels 1 to 16 (indices 0 to 15)' };
+steps.push(step(steps.length + 1, DREAM, DREAM.name, DREAM.title, '', dreamFigure, run(DREAM.file, [])));
 
 const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const html = path.join(out, 'interpret.html');

@@ -367,7 +367,7 @@ describe('interpretability examples: LIME', () => {
 });
 
 describe('interpretability examples: the report', () => {
-  it('npm run interpret runs Grad-CAM, occlusion (one class, three) and LIME on two images, MATLAB beside ours', () => {
+  it('npm run interpret runs Grad-CAM, occlusion (one class, three) and LIME on two images, then deep dream', () => {
     const out = path.join(OUT, '..', 'interpret-report');
     rmSync(out, { recursive: true, force: true });
     const r = tsx([
@@ -383,7 +383,12 @@ describe('interpretability examples: the report', () => {
     ]);
     expect(r.status, r.stderr).toBe(0);
     const html = readFileSync(path.join(out, 'interpret.html'), 'utf8');
-    expect(html.match(/<section id="step-\d+">/g)).toHaveLength(8);
+    expect(html.match(/<section id="step-\d+">/g)).toHaveLength(9);
+    // Deep dream last, once: 16 images of 227×227 on a 4×4 grid, MATLAB's call beside ours.
+    const dream = readPng(path.join(out, 'dream.png'));
+    expect([dream.height, dream.width]).toEqual([908, 908]);
+    expect(html).toContain('<img src="dream.png"');
+    expect(html).toContain(`I = deepDreamImage(net, layer, channels, <span class="s">'PyramidLevels'</span>, 1);`);
     for (const image of ['face', 'astronaut']) {
       const fig = readPng(path.join(out, `top-classes-${image}.png`));
       expect([fig.height, fig.width], `top-classes-${image}`).toEqual([227, 908]);
