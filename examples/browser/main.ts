@@ -2,7 +2,8 @@
  * Activation explorer: MATLAB's "Visualize Activations of a Convolutional Neural Network" walkthrough as a page.
  *
  * Pick an image, pick a layer, see every channel tiled (mat2gray + imtile), click a channel to see it resized over the
- * image, flip between the pre- and post-ReLU layer, jump to the strongest channel, and run the closed-eye comparison.
+ * image, dream an image the channel responds to most, flip between the pre- and post-ReLU layer, jump to the strongest
+ * channel, and run the closed-eye comparison.
  * `?backend=webgpu|webgl|wasm|cpu` forces a backend; otherwise the library picks the first that starts.
  *
  * Any model: `?model=<model.json URL>&normalization=<MATLAB's name>` (with `mean`, `std`, `min`, `max`, `labels`,
@@ -18,6 +19,7 @@ import {
   activations,
   analyzeNetwork,
   classify,
+  deepDreamImage,
   gradCAM,
   heatmapOverlay,
   imageLIME,
@@ -91,6 +93,12 @@ const ui = {
   opacity: $<HTMLInputElement>('opacity'),
   channelCanvas: $<HTMLCanvasElement>('channel-canvas'),
   overlayCanvas: $<HTMLCanvasElement>('overlay-canvas'),
+  dream: $<HTMLButtonElement>('dream'),
+  dreamCancel: $<HTMLButtonElement>('dream-cancel'),
+  dreamProgress: $<HTMLProgressElement>('dream-progress'),
+  dreamFigure: $('dream-figure'),
+  dreamCanvas: $<HTMLCanvasElement>('dream-canvas'),
+  dreamCaption: $('dream-caption'),
   compare: $<HTMLButtonElement>('compare'),
   compareInfo: $('compare-info'),
   compareCanvas: $<HTMLCanvasElement>('compare-canvas'),
@@ -516,6 +524,60 @@ async function explain(method: ExplainMethod) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// What a channel responds to: deep dream
+// ---------------------------------------------------------------------------------------------------------------
+let dreaming: AbortController | null = null;
+let lastDream: { layer: string; channel: number; shape: number[]; seconds: number } | null = null;
+
+/**
+ * MATLAB's deepDreamImage of the selected channel at its defaults (3 pyramid levels, 10 iterations each): an image it
+ * responds to most, grown from noise, shown beside the channel.
+ */
+async function dreamChannel() {
+  const net = state.net!;
+  const layer = state.layer;
+  const k = state.channel;
+  if (k === null) throw new Error('no channel selected: click one in the grid first');
+  const controller = new AbortController();
+  dreaming = controller;
+  ui.dreamCancel.disabled = false;
+  ui.dreamProgress.hidden = false;
+  ui.dreamProgress.value = 0;
+  try {
+    const started = performance.now();
+    const images = await timed('deep dream', () =>
+      deepDreamImage(net, layer, k, {
+        signal: controller.signal,
+        onProgress: (f) => {
+          ui.dreamProgress.value = f;
+        },
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    try {
+      const first = tf.tidy(() => tf.squeeze(images, [0]));
+      try {
+        await imshow(first, ui.dreamCanvas);
+      } finally {
+        first.dispose();
+      }
+      ui.dreamFigure.hidden = false;
+      // MATLAB: I = deepDreamImage(net, layer, k + 1); imshow(I)
+      ui.dreamCaption.textContent =
+        `deepDreamImage(net, '${layer}', ${k}): what ${channelLabel(k)} responds to most, ` +
+        `grown from noise in ${seconds.toFixed(1)} s`;
+      lastDream = { layer, channel: k, shape: [...images.shape], seconds };
+    } finally {
+      images.dispose();
+    }
+  } finally {
+    dreaming = null;
+    ui.dreamCancel.disabled = true;
+    ui.dreamProgress.hidden = true;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Layer grid
 // ---------------------------------------------------------------------------------------------------------------
 function updateReluToggle() {
@@ -654,6 +716,8 @@ async function showChannel(k: number) {
   placeBox(ui.gridSelected, k);
   ui.channelView.hidden = false;
   ui.channelEmpty.hidden = true;
+  // A dream shown belongs to the channel it was dreamt for.
+  if (lastDream && (lastDream.layer !== state.layer || lastDream.channel !== k)) ui.dreamFigure.hidden = true;
   ui.channelTitle.textContent = `${state.layer}, ${channelLabel(k)}`;
   ui.channelInfo.textContent = `${h}×${w} → ${ih}×${iw} · min ${lo.toPrecision(4)}, max ${hi.toPrecision(4)}`;
 }
@@ -822,6 +886,11 @@ function wire() {
     });
   });
   ui.opacity.addEventListener('input', drawOverlay);
+  ui.dream.addEventListener(
+    'click',
+    () => void enqueue(`Deep dream of ${channelLabel(state.channel ?? 0)}`, dreamChannel),
+  );
+  ui.dreamCancel.addEventListener('click', () => dreaming?.abort(new Error('cancelled on the page')));
   ui.compare.addEventListener('click', () => void enqueue('Closed-eye comparison', runComparison));
   ui.sample.addEventListener('change', () => {
     const name = ui.sample.value;
@@ -943,6 +1012,9 @@ export interface ExplorerHook {
   compare(): Promise<void>;
   explain(method: ExplainMethod, classIndex?: number, samples?: number): Promise<void>;
   explanation(): typeof lastExplanation;
+  /** Dreams the selected channel (the "Dream this channel" button). */
+  dream(): Promise<void>;
+  dreamt(): typeof lastDream;
   /** The grid canvas's gray levels (red channel, 0..255), base64, row-major. */
   gridPixels(): { width: number; height: number; gray: string };
   /** The numbers of the last closed-eye comparison. */
@@ -1021,6 +1093,8 @@ const hook: ExplorerHook = {
       await explain(method);
     }),
   explanation: () => lastExplanation,
+  dream: () => enqueue('Deep dream', dreamChannel),
+  dreamt: () => lastDream,
   gridPixels: () => canvasGray(ui.gridCanvas),
   comparison: () => lastComparison,
   timings: () => Object.fromEntries(timings),

@@ -63,15 +63,19 @@ interface Hook {
     grid: { rows: number; cols: number; th: number; tw: number; n: number } | null;
     network: { name: string; kind: string; layers: number; inputSize: number[] } | null;
     classes: string[];
+    tensors: number;
   };
   errors: string[];
   selectLayer(name: string): Promise<void>;
+  selectChannel(k: number): Promise<void>;
   explain(
     method: 'gradCAM' | 'occlusionSensitivity' | 'imageLIME',
     classIndex?: number,
     samples?: number,
   ): Promise<void>;
   explanation(): { method: string; classIndex: number; mapShape: number[]; min: number; max: number } | null;
+  dream(): Promise<void>;
+  dreamt(): { layer: string; channel: number; shape: number[]; seconds: number } | null;
   gridPixels(): { width: number; height: number; gray: string };
   comparison(): { channel: number; closedEye: [number, number]; openEye: [number, number] }[];
 }
@@ -386,6 +390,30 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       const overlay = await canvasStats(page, 'explain-canvas');
       expect([overlay.width, overlay.height]).toEqual([227, 227]);
       await shot(page, 'wasm-6-explain');
+
+      // What the selected channel responds to: MATLAB's deep dream of it, beside the channel, leaving no tensor.
+      const before = (await state(page)).tensors;
+      expect(await page.locator('#dream-figure').isHidden()).toBe(true);
+      await page.click('#dream');
+      await idle(page);
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+      expect(await page.evaluate(() => window.__explorer.dreamt())).toMatchObject({
+        layer: 'fire6-relu_squeeze1x1',
+        channel: 13,
+        shape: [1, 227, 227, 3],
+      });
+      const dream = await canvasStats(page, 'dream-canvas');
+      expect([dream.width, dream.height]).toEqual([227, 227]);
+      expect(dream.std).toBeGreaterThan(10); // a picture, not a blank
+      expect(await page.locator('#dream-caption').textContent()).toMatch(
+        /^deepDreamImage\(net, 'fire6-relu_squeeze1x1', 13\): what channel 14 \(index 13\) responds to most, grown from noise in [\d.]+ s$/,
+      );
+      expect((await state(page)).tensors).toBe(before);
+      await shot(page, 'wasm-7-dream');
+      // Another channel: the dream of the last one is no longer shown.
+      await page.evaluate(() => window.__explorer.selectChannel(0));
+      await idle(page);
+      expect(await page.locator('#dream-figure').isHidden()).toBe(true);
     } finally {
       await browser.close();
     }
