@@ -821,8 +821,13 @@ async function dream(opts: DreamOptions): Promise<void> {
       throw new Error(`channel ${bad} does not exist: ${info!.name} has ${depth} channels (0..${depth - 1})`);
     }
     const [nh, nw] = net.inputSize;
+    let from = 'noise';
     if (opts.image !== null) {
-      im = (await readImage(lib, net, opts.image)).im;
+      const read = await readImage(lib, net, opts.image);
+      im = read.im;
+      const [ih, iw] = im.shape;
+      const resized = opts.resize && (ih !== nh || iw !== nw) ? `, resized to ${nh}×${nw}` : '';
+      from = `${opts.image} (${read.madeGray ? `${ih}×${iw}×3, made gray` : im.shape.join('×')}${resized})`;
       if (opts.resize) {
         const resized = lib.imresize(im, [nh, nw]);
         im.dispose();
@@ -842,7 +847,7 @@ async function dream(opts: DreamOptions): Promise<void> {
       say(
         `dreaming ${channels.length} channel${channels.length === 1 ? '' : 's'} of ${layerName}: ${list(channels)} ` +
           `(MATLAB's ${list(channels.map((k) => k + 1))})${opts.channels ? '' : ', the first ones (--channels to choose)'}, ` +
-          `from ${opts.image === null ? 'noise' : opts.image}, ${levels} level${levels === 1 ? '' : 's'} × ` +
+          `from ${from}, ${levels} level${levels === 1 ? '' : 's'} × ` +
           `${iterations} iteration${iterations === 1 ? '' : 's'}, on ${choice.backend}`,
       );
     }

@@ -374,6 +374,28 @@ describe('cnn-activations --model (your own model)', () => {
     const e = cli(FACE, ...emotion, '--explain', 'gradcam', '--resize', '--out', why, '--backend', 'wasm', '-q');
     expect(e.status, e.stderr).toBe(0);
     expect(readPng(why).width).toBe(128);
+    // A dream from the image starts from it made gray too: one gray image per channel.
+    const dream = path.join(OUT, 'emotion-dream.png');
+    const d = cli(
+      FACE,
+      ...emotion,
+      '--dream',
+      '-l',
+      '5',
+      '-c',
+      '0,1',
+      '--levels',
+      '1',
+      '--resize',
+      '-o',
+      dream,
+      '-b',
+      'wasm',
+    );
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stdout).toContain('from examples/images/face.png (227×227×3, made gray, resized to 64×64), 1 level');
+    const png = readPng(dream);
+    expect([png.height, png.width, png.channels]).toEqual([64, 128, 1]);
   });
 
   it('feeds the image after a detector’s preprocessing loop with --model-input, as its refusal says', () => {
@@ -595,7 +617,9 @@ describe('cnn-activations --dream --layer ... --out ...', () => {
     const args = ['examples/images/astronaut.png', '--dream', '-l', 'fire9-expand3x3', '-c', '5', '--levels', '1'];
     const r = cli(...args, '--iterations', '1', '--resize', '-o', out, '-b', 'wasm');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('from examples/images/astronaut.png, 1 level × 1 iteration');
+    expect(r.stdout).toContain(
+      'from examples/images/astronaut.png (512×512×3, resized to 227×227), 1 level × 1 iteration',
+    );
     const png = readPng(out);
     expect([png.height, png.width]).toEqual([227, 227]);
     // One small step from the portrait is still the portrait: its pixels follow the image's (correlation above 0.9).
