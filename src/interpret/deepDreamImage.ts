@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { imresize } from '../image/imresize.js';
 import { checkLongRunOptions, guardCallback, stepDone, throwIfAborted } from '../internal/abortable.js';
-import { assertElements, formatCount, oneOrList } from '../internal/limits.js';
+import { assertElements, elementLimit, formatCount, oneOrList } from '../internal/limits.js';
 import {
   assertFinite,
   assertInteger,
@@ -15,7 +15,7 @@ import {
   rangeError,
 } from '../internal/validate.js';
 import { inputGradient, segment } from '../net/differentiable.js';
-import { type LayerRef, resolveLayer, resolveTarget } from '../net/graph.js';
+import { type LayerRef, miniBatchFor, resolveLayer, resolveTarget } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
 import { assertFiniteAsync, assertNoNaNLearnablesAsync, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
@@ -108,7 +108,9 @@ function laplacianNormalize(g: tf.Tensor4D, levels: number): tf.Tensor4D {
  * channel's mean activation, starting from noise (or `initialImage`), over a pyramid of `pyramidLevels` resolutions
  * `pyramidScale` apart (smallest first, the last at the network's input size), `numIterations` steps per level, each
  * step along the gradient normalized with a Laplacian pyramid (so that every spatial frequency moves alike). One image
- * per channel, all computed together as a batch.
+ * per channel, computed together in mini-batches of at most 128 channels, fewer where the outputs of the layers on the
+ * way for them, which the gradient keeps, would pass `limits.maxElements` together (256 channels of SqueezeNet's fire9
+ * run 19 at a time). Every channel starts from the same noise, so the batches change no image.
  *
  * The gradient runs through the network's layers as plain operations on every backend (see `gradCAM`). Between
  * iterations the event loop runs, `onProgress` is told how far it got (MATLAB's `Verbose`), and `signal` can stop it.
@@ -142,7 +144,8 @@ export async function deepDreamImage(
   // [h, w, c] for most layers, [c] for a dense layer of a Keras model (MATLAB's fully connected layer, whose
   // channels are its outputs): the channels are always the last axis. A layer of one number per image (a graph's
   // [] after a reduction) is one channel.
-  const shape = layerShapes(network.layers, [H, W, C]).get(name)!;
+  const shapes = layerShapes(network.layers, [H, W, C]);
+  const shape = shapes.get(name)!;
   const depth = shape.length > 0 ? shape[shape.length - 1] : 1;
   const { items: list } = oneOrList(
     FN,
@@ -201,67 +204,100 @@ export async function deepDreamImage(
     );
   }
   const n = list.length;
-  assertElements(FN, 'channels', [n, ...shape], `layer '${name}' for ${formatCount(n)} channels (an image each)`);
+  assertElements(FN, 'channels', [n, H, W, C], `${formatCount(n)} images (one per channel)`);
+  const seg = segment(network, null, name);
+  // The channels go through the network in mini-batches, as predict's images do: 128, fewer where one layer's output
+  // for them would pass the element limit, or where the outputs of all the layers on the way, which the gradient
+  // keeps, would pass it together (128 images to fire9 of SqueezeNet ran the wasm heap out of memory). Each image's
+  // dream is its own, so the batches change no result.
+  const perImage = seg.layers.reduce((sum, l) => sum + (shapes.get(l.name) ?? []).reduce((a, b) => a * b, 1), 0);
+  const batch = Math.max(
+    1,
+    Math.min(miniBatchFor(FN, t, [name], [H, W], n, undefined), Math.floor(elementLimit().max / perImage)),
+  );
+  assertElements(FN, 'layer', [batch, ...shape], `layer '${name}' for ${formatCount(batch)} images at a time`);
   throwIfAborted(FN, signal);
   // A NaN or infinite pixel would make every step, and so the whole dream, NaN.
   if (opts.initialImage !== undefined) await assertFiniteAsync(FN, opts.initialImage, 'options.initialImage');
 
-  const seg = segment(network, null, name);
   // So would NaN in the learnables of a layer on the way (which some backends turn into finite numbers).
   const onTheWay = new Set(seg.layers.map((l) => l.name));
   await assertNoNaNLearnablesAsync(FN, network, (l) => onTheWay.has(l));
   const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
   const norm = network.normalization;
   const mean = norm.type === 'zerocenter' ? [...norm.mean] : Array(C).fill(127.5);
-  // One-hot selection of each image's channel: the objective is the sum over images of their channel's mean. Made
-  // on the host (n × depth values), before the image: tf.oneHot refuses a depth of 1, a layer of a single unit.
-  const hot = new Float32Array(n * depth);
-  list.forEach((c, i) => {
-    hot[i * depth + c] = 1;
-  });
-  const select = tf.tensor(hot, [n, ...shape.map((d, i) => (i < shape.length - 1 ? 1 : d))]);
-  let image: tf.Tensor4D = tf.tidy(() => {
-    const start = opts.initialImage
-      ? tf.tile(
-          tf.expandDims(
-            tf.cast(opts.initialImage.rank === 2 ? tf.expandDims(opts.initialImage, 2) : opts.initialImage, 'float32'),
-            0,
-          ),
-          [n, 1, 1, opts.initialImage.rank === 3 && opts.initialImage.shape[2] === C ? 1 : C],
-        )
-      : // One noise image for every channel: a channel's dream does not depend on the others asked for with it.
-        tf.tile(tf.add(tf.tensor4d(seededNormal(seed, H * W * C, 20), [1, H, W, C]), tf.tensor1d(mean)), [n, 1, 1, 1]);
-    return (levels > 1 ? imresize(start, first) : start) as tf.Tensor4D;
-  });
+  const batches = Math.ceil(n / batch);
   const total = levels * iterations;
-  try {
-    for (let l = 0; l < levels; l++) {
-      if (l > 0) {
-        const bigger = imresize(image, levelSize(l)) as tf.Tensor4D;
-        image.dispose();
-        image = bigger;
+  /** The dreams of `channels`, the `b`-th batch: float32 [k, H, W, C] on the pixels' scale. */
+  const dreamBatch = async (channels: readonly number[], b: number): Promise<tf.Tensor4D> => {
+    const k = channels.length;
+    // One-hot selection of each image's channel: the objective is the sum over images of their channel's mean.
+    // Made on the host (k × depth values), before the image: tf.oneHot refuses a depth of 1, a layer of one unit.
+    const hot = new Float32Array(k * depth);
+    channels.forEach((c, i) => {
+      hot[i * depth + c] = 1;
+    });
+    const select = tf.tensor(hot, [k, ...shape.map((d, i) => (i < shape.length - 1 ? 1 : d))]);
+    let image: tf.Tensor4D = tf.tidy(() => {
+      const start = opts.initialImage
+        ? tf.tile(
+            tf.expandDims(
+              tf.cast(
+                opts.initialImage.rank === 2 ? tf.expandDims(opts.initialImage, 2) : opts.initialImage,
+                'float32',
+              ),
+              0,
+            ),
+            [k, 1, 1, opts.initialImage.rank === 3 && opts.initialImage.shape[2] === C ? 1 : C],
+          )
+        : // One noise image for every channel: a channel's dream does not depend on the others asked for with it.
+          tf.tile(tf.add(tf.tensor4d(seededNormal(seed, H * W * C, 20), [1, H, W, C]), tf.tensor1d(mean)), [
+            k,
+            1,
+            1,
+            1,
+          ]);
+      return (levels > 1 ? imresize(start, first) : start) as tf.Tensor4D;
+    });
+    try {
+      for (let l = 0; l < levels; l++) {
+        if (l > 0) {
+          const bigger = imresize(image, levelSize(l)) as tf.Tensor4D;
+          image.dispose();
+          image = bigger;
+        }
+        for (let i = 0; i < iterations; i++) {
+          throwIfAborted(FN, signal);
+          const next = tf.tidy(() => {
+            const objective = (x: tf.Tensor) => tf.div(tf.sum(tf.mul(seg.run(x), select)), k);
+            const g = inputGradient(FN, network, objective, image, {
+              of: `layer '${name}'`,
+              wrt: 'the image',
+            }) as tf.Tensor4D;
+            return tf.add(image, tf.mul(laplacianNormalize(g, 4), stepSize)) as tf.Tensor4D;
+          });
+          image.dispose();
+          image = next;
+          await stepDone(FN, progress, (b * total + l * iterations + i + 1) / (batches * total), signal);
+        }
       }
-      for (let i = 0; i < iterations; i++) {
-        throwIfAborted(FN, signal);
-        const next = tf.tidy(() => {
-          const objective = (x: tf.Tensor) => tf.div(tf.sum(tf.mul(seg.run(x), select)), n);
-          const g = inputGradient(FN, network, objective, image, {
-            of: `layer '${name}'`,
-            wrt: 'the image',
-          }) as tf.Tensor4D;
-          return tf.add(image, tf.mul(laplacianNormalize(g, 4), stepSize)) as tf.Tensor4D;
-        });
-        image.dispose();
-        image = next;
-        await stepDone(FN, progress, (l * iterations + i + 1) / total, signal);
-      }
+      return image;
+    } catch (err) {
+      image.dispose();
+      throw err;
+    } finally {
+      select.dispose();
     }
+  };
+  const parts: tf.Tensor4D[] = [];
+  try {
+    for (let b = 0; b < batches; b++) parts.push(await dreamBatch(list.slice(b * batch, (b + 1) * batch), b));
   } catch (err) {
-    image.dispose();
+    tf.dispose(parts);
     throw err;
-  } finally {
-    select.dispose();
   }
+  const image = parts.length === 1 ? parts[0] : tf.concat(parts);
+  if (parts.length > 1) tf.dispose(parts);
   // The image takes a step along the gradient each iteration: one NaN in a gradient spreads through the image.
   const check = tf.tidy(() => tf.sum(tf.sub(image, image)));
   const finite = !Number.isNaN((await check.data())[0]);

@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setLimits } from '../../src/internal/limits.js';
+import { getLimits, setLimits } from '../../src/internal/limits.js';
 import { deepDreamImage, expand } from '../../src/interpret/deepDreamImage.js';
 import { ensureGradients } from '../../src/net/gradients.js';
 import { activations } from '../../src/net/activations.js';
+import { segment } from '../../src/net/differentiable.js';
+import { layerShapes } from '../../src/net/layerShapes.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 import { loadTinyNetwork, random } from '../helpers/tinyNetwork.js';
@@ -94,6 +96,38 @@ describe('deepDreamImage', () => {
     const alone = await read(await dream([3]));
     const second = first.slice(alone.length);
     expect(Math.max(...alone.map((v, i) => Math.abs(v - second[i])))).toBeLessThan(1e-3);
+  });
+
+  it('dreams many channels in mini-batches that the layers on the way fit, with the same images', async () => {
+    const channels = [0, 1, 2, 3, 0];
+    const options = { numIterations: 2, pyramidLevels: 2, pyramidScale: 1.2, outputScaling: 'none' } as const;
+    const whole = await deepDreamImage(tiny.net, 'conv_b', channels, options);
+    // The outputs of every layer up to conv_b for one image: a limit of twice that takes two images at a time.
+    const shapes = layerShapes(tiny.net.layers, [9, 11, 3]);
+    const perImage = segment(tiny.net, null, 'conv_b').layers.reduce(
+      (sum, l) => sum + (shapes.get(l.name) ?? []).reduce((a, b) => a * b, 1),
+      0,
+    );
+    const before = setLimits({ maxElements: Math.max(2 * perImage, 5 * 9 * 11 * 3) });
+    const fractions: number[] = [];
+    try {
+      expect(Math.floor(getLimits().maxElements / perImage)).toBe(2);
+      const batched = await deepDreamImage(tiny.net, 'conv_b', channels, {
+        ...options,
+        onProgress: (f) => fractions.push(f),
+      });
+      expect(batched.shape).toEqual([5, 9, 11, 3]);
+      const [a, b] = [await whole.data(), await batched.data()];
+      expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-3);
+      batched.dispose();
+    } finally {
+      setLimits(before);
+      whole.dispose();
+    }
+    // Three batches (2, 2, 1) of two levels of two iterations: 12 steps, rising to 1.
+    expect(fractions).toHaveLength(12);
+    expect(fractions.every((f, i) => i === 0 || f > fractions[i - 1])).toBe(true);
+    expect(fractions.at(-1)).toBe(1);
   });
 
   it("dreams a Keras model's dense layer, whose channels are its outputs (MATLAB's fully connected layer)", async () => {
@@ -239,7 +273,8 @@ describe('deepDreamImage', () => {
       await expectThrowsNoLeak(
         () => deepDreamImage(tiny.net, 'conv_b', [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4]),
         RangeError,
-        /^deepDreamImage: 'channels' asks for layer 'conv_b' for 20 channels \(an image each\) of [\d,]+ elements \[20, /,
+        "deepDreamImage: 'channels' asks for 20 images (one per channel) of 5,940 elements [20, 9, 11, 3] (0.0 MiB " +
+          'as float32); the limit is 1,000 elements (limits.maxElements; raise it with setLimits)',
       );
     } finally {
       setLimits(before);
