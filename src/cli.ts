@@ -866,10 +866,15 @@ async function dream(opts: DreamOptions): Promise<void> {
       });
     } catch (err) {
       const e = err as Error;
-      // The library's option names, in this command's flags; the pyramid's scale has no flag.
+      // The library's option names, in this command's flags; the pyramid's scale and the limits have none.
       e.message = e.message
         .replace(/ or a smaller 'options\.pyramidScale'/g, '')
-        .replace(/'?options\.(\w+)'?/g, (all, k: string) => FLAG_OF_DREAM_OPTION[k] ?? all);
+        .replace(/'?options\.(\w+)'?/g, (all, k: string) => FLAG_OF_DREAM_OPTION[k] ?? all)
+        .replace(/'channels'/g, '--channels')
+        .replace(
+          / \(limits\.maxElements; raise it with setLimits\)$/,
+          ' (the most the library works on at once); choose fewer --channels',
+        );
       throw e;
     }
     if (progress) process.stdout.write('\n');

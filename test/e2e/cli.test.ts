@@ -673,6 +673,11 @@ describe('cnn-activations --dream --layer ... --out ...', () => {
           '--resize to resize it first',
       ],
       [
+        ['--dream', '-l', 'conv1', '-c', Array(3000).fill(0).join(',')],
+        'deepDreamImage: --channels asks for 3,000 images (one per channel) of 463,761,000 elements [3000, 227, 227, 3] (1769 MiB as ' +
+          'float32); the limit is 134,217,728 elements (the most the library works on at once); choose fewer --channels',
+      ],
+      [
         ['--dream', '-l', 'conv1', '--levels', '40'],
         "deepDreamImage: the smallest pyramid level (1×1) is too small for layer 'conv1'; use fewer --levels",
       ],
