@@ -672,7 +672,38 @@ const MIRROR_PAD: tf.GradConfig = {
 };
 
 /**
- * Gradients that go in over TF.js's own (average pooling's: see AVG_POOL; mirror padding's: see MIRROR_PAD). TF.js's product gradient fails under Node.js's ES modules on every backend
+ * Batch normalization's gradient, `y = (x - mean) · rsqrt(variance + ε) · scale + offset`, each input's computed only
+ * when asked for and by broadcasting. TF.js's own tiles rsqrt(variance) to the whole input's shape and computes
+ * `x - mean` and `dy · scale` for every input's gradient, even where only the input's is wanted: with tfjs-layers
+ * loaded (which registers it) a dream through a Keras MobileNetV2 spent 60% of its time in the wasm backend's Tile.
+ * A scale must be given (Keras and converted graphs give one unless a layer has `scale: false`): TF.js cannot save an
+ * absent input for a gradient, with its gradient or this one.
+ */
+const BATCH_NORM: tf.GradConfig = {
+  kernelName: tf.FusedBatchNorm,
+  inputsToSave: ['x', 'mean', 'variance', 'scale'],
+  gradFunc: (dy, [x, mean, variance, scale]: Saved, attrs: Attrs) => {
+    const g = dy as tf.Tensor;
+    const r = () => tf.rsqrt(tf.add(variance, attrs.varianceEpsilon as number));
+    // The gradient of the normalized value, and the normalized value itself, as each input's gradient needs them.
+    const scaled = () => tf.mul(g, tf.mul(r(), scale));
+    const centred = () => tf.sub(x, mean);
+    return {
+      x: () => scaled(),
+      mean: () => reduceTo(tf.neg(scaled()), mean.shape),
+      variance: () => {
+        const rv = r();
+        return reduceTo(tf.mul(tf.mul(g, scale), tf.mul(centred(), tf.mul(tf.pow(rv, 3), -0.5))), variance.shape);
+      },
+      scale: () => reduceTo(tf.mul(g, tf.mul(centred(), r())), scale.shape),
+      offset: () => reduceTo(g, mean.shape),
+    };
+  },
+};
+
+/**
+ * Gradients that go in over TF.js's own (batch normalization's: see BATCH_NORM; average pooling's: see AVG_POOL;
+ * mirror padding's: see MIRROR_PAD). TF.js's product gradient fails under Node.js's ES modules on every backend
  * (it calls `permutedX.reshape`, a method tfjs-core adds only in its browser bundle), and its gather gradient needs
  * the UnsortedSegmentSum kernel, which TF.js's wasm backend lacks (the library's `backend/kernelFixes.ts` adds one
  * since; the gather gradient here needs none). And two are wrong for what pose models do after their
@@ -684,6 +715,7 @@ const MIRROR_PAD: tf.GradConfig = {
  * itself depends on the input).
  */
 const OVER_TFJS: tf.GradConfig[] = [
+  BATCH_NORM,
   AVG_POOL,
   MIRROR_PAD,
   BATCH_MATMUL,
@@ -997,15 +1029,6 @@ const CONFIGS: tf.GradConfig[] = [
           ),
       };
     },
-  },
-  {
-    // Inference-mode batch normalization (mean and variance are constants): only the input's gradient. A scale must
-    // be given (converted graphs always give one): TF.js cannot save an absent input for a gradient.
-    kernelName: tf.FusedBatchNorm,
-    inputsToSave: ['scale', 'variance'],
-    gradFunc: (dy, [scale, variance]: Saved, attrs: Attrs) => ({
-      x: () => tf.mul(dy as tf.Tensor, tf.mul(tf.rsqrt(tf.add(variance, attrs.varianceEpsilon as number)), scale)),
-    }),
   },
   // What exporters put before the first layer: MoveNet unstacks its batch of 1 and expands each image back.
   {
