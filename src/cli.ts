@@ -826,8 +826,8 @@ async function dream(opts: DreamOptions): Promise<void> {
       const read = await readImage(lib, net, opts.image);
       im = read.im;
       const [ih, iw] = im.shape;
-      const resized = opts.resize && (ih !== nh || iw !== nw) ? `, resized to ${nh}×${nw}` : '';
-      from = `${opts.image} (${read.madeGray ? `${ih}×${iw}×3, made gray` : im.shape.join('×')}${resized})`;
+      const sized = opts.resize && (ih !== nh || iw !== nw) ? `, resized to ${nh}×${nw}` : '';
+      from = `${opts.image} (${read.madeGray ? `${ih}×${iw}×3, made gray` : im.shape.join('×')}${sized})`;
       if (opts.resize) {
         const resized = lib.imresize(im, [nh, nw]);
         im.dispose();
@@ -842,10 +842,9 @@ async function dream(opts: DreamOptions): Promise<void> {
     const levels = opts.levels ?? 3;
     const iterations = opts.iterations ?? 10;
     const list = (ks: number[]) => (ks.length > 8 ? `${ks.slice(0, 8).join(', ')}, …` : ks.join(', '));
-    const layerName = info?.name ?? String(opts.layer);
     if (info !== undefined) {
       say(
-        `dreaming ${channels.length} channel${channels.length === 1 ? '' : 's'} of ${layerName}: ${list(channels)} ` +
+        `dreaming ${channels.length} channel${channels.length === 1 ? '' : 's'} of ${info.name}: ${list(channels)} ` +
           `(MATLAB's ${list(channels.map((k) => k + 1))})${opts.channels ? '' : ', the first ones (--channels to choose)'}, ` +
           `from ${from}, ${levels} level${levels === 1 ? '' : 's'} × ` +
           `${iterations} iteration${iterations === 1 ? '' : 's'}, on ${choice.backend}`,
