@@ -706,7 +706,9 @@ async function showChannel(k: number) {
     }
     drawOverlay();
   });
-  const values = (await tf.tidy(() => tf.slice(act, [0, 0, k], [h, w, 1])).data()) as Float32Array;
+  const channel = tf.slice(act, [0, 0, k], [h, w, 1]);
+  const values = (await channel.data()) as Float32Array;
+  channel.dispose();
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) {

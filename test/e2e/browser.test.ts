@@ -414,6 +414,8 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       await page.evaluate(() => window.__explorer.selectChannel(0));
       await idle(page);
       expect(await page.locator('#dream-figure').isHidden()).toBe(true);
+      // Choosing a channel leaves nothing behind either (it left the channel's values, one tensor a click).
+      expect((await state(page)).tensors).toBe(before);
     } finally {
       await browser.close();
     }
