@@ -213,6 +213,10 @@ function enqueue(label: string, fn: () => Promise<void>): Promise<void> {
       await fn();
       setStatus(`${label}: done.`);
     } catch (err) {
+      if (err instanceof Cancelled) {
+        setStatus(`${label}: cancelled.`);
+        return;
+      }
       const message = err instanceof Error ? err.message : String(err);
       errors.push(`${label}: ${message}`);
       setStatus(`${label} failed: ${message}`, 'error');
@@ -449,10 +453,46 @@ async function showClasses() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Long runs: a progress bar and a Cancel button
+// ---------------------------------------------------------------------------------------------------------------
+/** The runs under way, by their Cancel button. */
+const running = new Map<HTMLButtonElement, AbortController>();
+
+/** A run stopped by its Cancel button: the page says so, and it is no error. */
+class Cancelled extends Error {}
+
+/** Runs `run` with its Cancel button live and its progress bar shown, both put back when it ends, however. */
+async function withProgress<T>(
+  cancel: HTMLButtonElement,
+  bar: HTMLProgressElement,
+  run: (watch: { signal: AbortSignal; onProgress: (fraction: number) => void }) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  running.set(cancel, controller);
+  cancel.disabled = false;
+  bar.hidden = false;
+  bar.value = 0;
+  try {
+    return await run({
+      signal: controller.signal,
+      onProgress: (f) => {
+        bar.value = f;
+      },
+    });
+  } catch (err) {
+    if (controller.signal.aborted) throw new Cancelled('cancelled', { cause: err });
+    throw err;
+  } finally {
+    running.delete(cancel);
+    cancel.disabled = true;
+    bar.hidden = true;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Why this class: Grad-CAM, occlusion sensitivity, LIME over the image
 // ---------------------------------------------------------------------------------------------------------------
 type ExplainMethod = 'gradCAM' | 'occlusionSensitivity' | 'imageLIME';
-let explaining: AbortController | null = null;
 let lastExplanation: {
   method: ExplainMethod;
   classIndex: number;
@@ -466,18 +506,9 @@ async function explain(method: ExplainMethod) {
   const net = state.net!;
   const image = state.image!;
   const classIndex = Number(ui.explainClass.value || 0);
-  const controller = new AbortController();
-  explaining = controller;
-  ui.explainCancel.disabled = false;
-  ui.explainProgress.hidden = false;
-  ui.explainProgress.value = 0;
-  const onProgress = (f: number) => {
-    ui.explainProgress.value = f;
-  };
-  try {
+  await withProgress(ui.explainCancel, ui.explainProgress, async (watch) => {
     const map = await timed(method, async () => {
       if (method === 'gradCAM') {
-        const watch = { signal: controller.signal, onProgress };
         if (endsInClassScores(net)) return (await gradCAM(net, image, classIndex, watch)).map;
         // Another output: the chosen channel summed over it, per image (MATLAB's gradCAM takes such a reductionFcn).
         const total = (out: tf.Tensor) =>
@@ -488,10 +519,10 @@ async function explain(method: ExplainMethod) {
         return (await gradCAM(net, image, null, { reductionFcn: total, ...watch })).map;
       }
       if (method === 'occlusionSensitivity') {
-        return occlusionSensitivity(net, image, classIndex, { signal: controller.signal, onProgress });
+        return occlusionSensitivity(net, image, classIndex, watch);
       }
       const numSamples = Math.max(16, Number(ui.explainSamples.value) || 2048);
-      const r = await imageLIME(net, image, classIndex, { numSamples, seed: 1, signal: controller.signal, onProgress });
+      const r = await imageLIME(net, image, classIndex, { numSamples, seed: 1, ...watch });
       r.featureMap.dispose();
       return r.scoreMap;
     });
@@ -516,17 +547,12 @@ async function explain(method: ExplainMethod) {
     } finally {
       map.dispose();
     }
-  } finally {
-    explaining = null;
-    ui.explainCancel.disabled = true;
-    ui.explainProgress.hidden = true;
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // What a channel responds to: deep dream
 // ---------------------------------------------------------------------------------------------------------------
-let dreaming: AbortController | null = null;
 let lastDream: { layer: string; channel: number; shape: number[]; seconds: number } | null = null;
 
 /**
@@ -538,21 +564,9 @@ async function dreamChannel() {
   const layer = state.layer;
   const k = state.channel;
   if (k === null) throw new Error('no channel selected: click one in the grid first');
-  const controller = new AbortController();
-  dreaming = controller;
-  ui.dreamCancel.disabled = false;
-  ui.dreamProgress.hidden = false;
-  ui.dreamProgress.value = 0;
-  try {
+  await withProgress(ui.dreamCancel, ui.dreamProgress, async (watch) => {
     const started = performance.now();
-    const images = await timed('deep dream', () =>
-      deepDreamImage(net, layer, k, {
-        signal: controller.signal,
-        onProgress: (f) => {
-          ui.dreamProgress.value = f;
-        },
-      }),
-    );
+    const images = await timed('deep dream', () => deepDreamImage(net, layer, k, watch));
     const seconds = (performance.now() - started) / 1000;
     try {
       const first = tf.tidy(() => tf.squeeze(images, [0]));
@@ -570,11 +584,7 @@ async function dreamChannel() {
     } finally {
       images.dispose();
     }
-  } finally {
-    dreaming = null;
-    ui.dreamCancel.disabled = true;
-    ui.dreamProgress.hidden = true;
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -892,7 +902,9 @@ function wire() {
     'click',
     () => void enqueue(`Deep dream of ${channelLabel(state.channel ?? 0)}`, dreamChannel),
   );
-  ui.dreamCancel.addEventListener('click', () => dreaming?.abort(new Error('cancelled on the page')));
+  ui.dreamCancel.addEventListener('click', () =>
+    running.get(ui.dreamCancel)?.abort(new Error('cancelled on the page')),
+  );
   ui.compare.addEventListener('click', () => void enqueue('Closed-eye comparison', runComparison));
   ui.sample.addEventListener('change', () => {
     const name = ui.sample.value;
@@ -919,7 +931,9 @@ function wire() {
     () => void enqueue('Occlusion sensitivity', () => explain('occlusionSensitivity')),
   );
   ui.explainLime.addEventListener('click', () => void enqueue('LIME', () => explain('imageLIME')));
-  ui.explainCancel.addEventListener('click', () => explaining?.abort(new Error('cancelled on the page')));
+  ui.explainCancel.addEventListener('click', () =>
+    running.get(ui.explainCancel)?.abort(new Error('cancelled on the page')),
+  );
   ui.modelForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     void openUserModel();

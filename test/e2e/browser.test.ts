@@ -416,6 +416,17 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect(await page.locator('#dream-figure').isHidden()).toBe(true);
       // Choosing a channel leaves nothing behind either (it left the channel's values, one tensor a click).
       expect((await state(page)).tensors).toBe(before);
+      // Cancel stops a dream under way: said in the status (no error), the controls put back, nothing left behind.
+      await page.click('#dream');
+      await page.waitForFunction(() => !(document.getElementById('dream-cancel') as HTMLButtonElement).disabled);
+      await page.click('#dream-cancel');
+      await idle(page);
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+      expect(await page.locator('#status').textContent()).toBe('Deep dream of channel 1 (index 0): cancelled.');
+      expect(await page.locator('#dream-cancel').isDisabled()).toBe(true);
+      expect(await page.locator('#dream-progress').isHidden()).toBe(true);
+      expect(await page.locator('#dream-figure').isHidden()).toBe(true);
+      expect((await state(page)).tensors).toBe(before);
     } finally {
       await browser.close();
     }
