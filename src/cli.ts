@@ -578,13 +578,28 @@ async function readImage(
   return { im: gray, madeGray: true };
 }
 
-async function render(opts: CliOptions): Promise<void> {
+/**
+ * What every command that writes a figure does first: checks the folder of --out, loads the library, starts the
+ * backend and loads the network; `say` prints unless --quiet.
+ */
+async function start(opts: {
+  out: string;
+  quiet: boolean;
+  model: ModelOptions | null;
+  backend?: BackendName;
+  threads?: number;
+}) {
   checkOutFolder(opts.out);
   const lib = await loadLibrary();
-  const { tf, activations, imresize, imtile, imwrite, initBackend, mat2gray, maxChannelIndex } = lib;
   const say = opts.quiet ? () => {} : (line: string) => console.log(line);
-  const choice = await initBackend(backendOptions(opts));
+  const choice = await lib.initBackend(backendOptions(opts));
   const net = await loadNet(lib, opts.model);
+  return { lib, say, choice, net };
+}
+
+async function render(opts: CliOptions): Promise<void> {
+  const { lib, say, choice, net } = await start(opts);
+  const { tf, activations, imresize, imtile, imwrite, mat2gray, maxChannelIndex } = lib;
   const { im, madeGray } = await readImage(lib, net, opts.image);
   try {
     const act = activations(net, im, opts.layer, opts.resize ? { resize: true } : undefined);
@@ -671,12 +686,8 @@ async function render(opts: CliOptions): Promise<void> {
 }
 
 async function explain(opts: ExplainOptions): Promise<void> {
-  checkOutFolder(opts.out);
-  const lib = await loadLibrary();
+  const { lib, say, choice, net } = await start(opts);
   const { tf } = lib;
-  const say = opts.quiet ? () => {} : (line: string) => console.log(line);
-  const choice = await lib.initBackend(backendOptions(opts));
-  const net = await loadNet(lib, opts.model);
   // Said in the command's words before any work (the library's own message names classify, which no flag calls).
   const last = net.layers[net.layers.length - 1];
   const size = last.outputSize;
@@ -801,12 +812,8 @@ const FLAG_OF_DREAM_OPTION: Record<string, string> = {
 };
 
 async function dream(opts: DreamOptions): Promise<void> {
-  checkOutFolder(opts.out);
-  const lib = await loadLibrary();
+  const { lib, say, choice, net } = await start(opts);
   const { tf } = lib;
-  const say = opts.quiet ? () => {} : (line: string) => console.log(line);
-  const choice = await lib.initBackend(backendOptions(opts));
-  const net = await loadNet(lib, opts.model);
   let im: tf.Tensor | undefined;
   let images: tf.Tensor | undefined;
   try {
