@@ -597,6 +597,33 @@ async function start(opts: {
   return { lib, say, choice, net };
 }
 
+/**
+ * `im` at the network's input size: resized with --resize (`im` is then freed), else refused in the command's words
+ * (the library's own message would point to `{ resize: true }`, an option this command spells --resize); `mode` says
+ * what needs that size ("--explain needs").
+ */
+function atInputSize(
+  lib: Awaited<ReturnType<typeof loadLibrary>>,
+  net: Network,
+  im: tf.Tensor,
+  resize: boolean,
+  mode: string,
+): tf.Tensor {
+  const [nh, nw] = net.inputSize;
+  if (resize) {
+    const resized = lib.imresize(im, [nh, nw]);
+    im.dispose();
+    return resized;
+  }
+  if (im.shape[0] !== nh || im.shape[1] !== nw) {
+    throw new Error(
+      `the image is ${im.shape[0]}×${im.shape[1]} pixels; ${mode} the network's input size, ${nh}×${nw}: add ` +
+        '--resize to resize it first',
+    );
+  }
+  return im;
+}
+
 async function render(opts: CliOptions): Promise<void> {
   const { lib, say, choice, net } = await start(opts);
   const { tf, activations, imresize, imtile, imwrite, mat2gray, maxChannelIndex } = lib;
@@ -721,17 +748,7 @@ async function explain(opts: ExplainOptions): Promise<void> {
   let { im } = await readImage(lib, net, opts.image);
   const maps: tf.Tensor[] = [];
   try {
-    const [nh, nw] = net.inputSize;
-    if (opts.resize) {
-      const resized = lib.imresize(im, [nh, nw]);
-      im.dispose();
-      im = resized;
-    } else if (im.shape[0] !== nh || im.shape[1] !== nw) {
-      // The library's own message would point to `{ resize: true }`, an option this command spells --resize.
-      throw new Error(
-        `the image is ${im.shape[0]}×${im.shape[1]} pixels; --explain needs the network's input size, ${nh}×${nw}: add --resize to resize it first`,
-      );
-    }
+    im = atInputSize(lib, net, im, opts.resize, '--explain needs');
     // One output value (a regression, a binary classifier's probability or logit): no class to rank; it is
     // explained as it is, which classify gives with { softmax: false }.
     const oneValue = size.reduce((a, b) => a * b, 1) === 1;
@@ -835,16 +852,7 @@ async function dream(opts: DreamOptions): Promise<void> {
       const [ih, iw] = im.shape;
       const sized = opts.resize && (ih !== nh || iw !== nw) ? `, resized to ${nh}×${nw}` : '';
       from = `${opts.image} (${read.madeGray ? `${ih}×${iw}×3, made gray` : im.shape.join('×')}${sized})`;
-      if (opts.resize) {
-        const resized = lib.imresize(im, [nh, nw]);
-        im.dispose();
-        im = resized;
-      } else if (im.shape[0] !== nh || im.shape[1] !== nw) {
-        throw new Error(
-          `the image is ${im.shape[0]}×${im.shape[1]} pixels; --dream starts from an image of the network's input ` +
-            `size, ${nh}×${nw}: add --resize to resize it first`,
-        );
-      }
+      im = atInputSize(lib, net, im, opts.resize, '--dream starts from an image of');
     }
     const levels = opts.levels ?? 3;
     const iterations = opts.iterations ?? 10;
