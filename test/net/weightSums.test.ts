@@ -52,6 +52,19 @@ describe('weight files checked against their sha256 on a download', () => {
     );
   });
 
+  it("asks for the weight files beside a page's relative model.json, with its query, as TF.js names them", async () => {
+    // TF.js alone asked for '/group1-shard1of1.bin', at the site's root, for a model.json given without a folder.
+    for (const [url, weights] of [
+      ['model.json', SHARD],
+      ['models/sq/model.json?v=2', `models/sq/${SHARD}?v=2`],
+    ]) {
+      const asked: string[] = [];
+      const artifacts = await httpHandler(url, served({ [url]: json, [weights]: shard }, asked)).load!();
+      expect(asked).toEqual([url, weights]);
+      expect(artifacts.weightSpecs?.length).toBeGreaterThan(0);
+    }
+  });
+
   it('reads only the sums the model.json itself declares, as strings', () => {
     const sums = weightSums({
       userDefinedMetadata: { cnnActivations: { weightsSha256: { 'a.bin': 'ab12', 'b.bin': 7 } } },
