@@ -331,6 +331,23 @@ describe("batch normalization's gradient over TF.js's own", () => {
   });
 });
 
+describe("clipping's gradient over TF.js's own", () => {
+  it('passes dy where the input lies within the bounds, bounds included, from one comparison', async () => {
+    ensureGradients();
+    const x = tf.tensor1d([-3, -1, -0.5, 0, 1.5, 2, Number.NaN, 1.25]);
+    const dy = tf.tensor1d([1, 2, 3, 4, 5, 6, 7, 8]);
+    const profile = await tf.profile(() =>
+      tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(v, -1, 1.5), dy)))(x),
+    );
+    const g = profile.result as tf.Tensor;
+    expect(Array.from(await g.data())).toEqual([0, 2, 3, 4, 5, 0, 0, 8]);
+    // Not the two comparisons with the bounds and their logical and, which on wasm took 2.5 times as long.
+    expect(profile.kernelNames).not.toContain('LogicalAnd');
+    expect(profile.kernelNames).toContain('Equal');
+    tf.dispose([x, dy, g]);
+  });
+});
+
 describe("product, gather and batched product gradients over TF.js's own", () => {
   it('run where TF.js’s fail (a product under Node.js, a gather on wasm), with the same numbers', async () => {
     ensureGradients();
