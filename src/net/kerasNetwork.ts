@@ -17,7 +17,7 @@ import { describeOpLayer, opLayerType } from './kerasOps.js';
 import { describeConvolution, describePooling, describeTransposedConvolution, samePadding2d } from './layerGeometry.js';
 import type { NetworkEngine, PartialLayer } from './network.js';
 import { applyNormalization } from './normalization.js';
-import { batchNormWeights, convolutionWeights, disposeLayersModel } from './tfjsInternals.js';
+import { batchNormWeights, convolutionWeights, denseWeights, disposeLayersModel } from './tfjsInternals.js';
 import type { InputNormalization, LayerType } from './types.js';
 
 /** A Keras symbolic tensor (the output of a layer call, in a model's graph). */
@@ -846,13 +846,22 @@ function completeBatchNorm(layer: KLayer, ins: readonly tf.Tensor[]): tf.Tensor 
 }
 
 /**
- * A Keras convolution with a dilation rate above 1 (atrous: DeepLab's), as the same convolution with its kernel
- * dilated explicitly (zeros between the taps) and no dilation; null for any other layer. TF.js has no gradient for a
- * dilated convolution, so Conv2D and SeparableConv2D, which tfjs-layers runs dilated, are replaced under a gradient
- * tape only. DepthwiseConv2D always: tfjs-layers ignores its dilation rate (it passes none to TF.js), which would give
- * other numbers than Keras's and sizes that disagree with the layer table.
+ * A Keras convolution computed with TF.js's plain operations, where tfjs-layers's own call would be wrong or slow; null
+ * for any other layer, which runs itself:
+ * - DepthwiseConv2D with a dilation rate above 1 (atrous: DeepLab's), always: tfjs-layers ignores its dilation rate
+ *   (it passes none to TF.js), which would give other numbers than Keras's and sizes that disagree with the layer
+ *   table. Its kernel is dilated explicitly (zeros between the taps) and the convolution runs without dilation.
+ * - Conv2D and SeparableConv2D with a dilation rate above 1, under a gradient tape: TF.js has no gradient for a dilated
+ *   convolution. The same explicit dilation.
+ * - Conv2D of one group under a gradient tape: tfjs-layers runs it as TF.js's fused convolution, which stays fused
+ *   under a gradient where it has no activation (every convolution followed by batch normalization: MobileNet's,
+ *   ResNet's, EfficientNet's), and whose gradient then computes the kernel's share with the input's (the library's
+ *   gradients compute only what is asked for, the image's): a sixth of a deep dream step through a Keras MobileNetV2
+ *   went into kernel gradients nobody read.
+ * The numbers are the convolution's, a bias added and the activation applied after it (a fused kernel may round the
+ * last bit otherwise).
  */
-function atrousConvolution(layer: KLayer, ins: readonly tf.Tensor[], taped: boolean): tf.Tensor | null {
+function plainConvolution(layer: KLayer, ins: readonly tf.Tensor[], taped: boolean): tf.Tensor | null {
   const cls = layer.getClassName();
   if (ins.length !== 1 || ins[0].rank !== 4) return null;
   if (cls !== 'Conv2D' && cls !== 'SeparableConv2D' && cls !== 'DepthwiseConv2D') return null;
@@ -866,7 +875,8 @@ function atrousConvolution(layer: KLayer, ins: readonly tf.Tensor[], taped: bool
     dataFormat?: unknown;
   };
   const dilation = pair(cfg.dilationRate, 1);
-  if ((dilation[0] === 1 && dilation[1] === 1) || cfg.dataFormat === 'channelsFirst') return null;
+  const dilated = dilation[0] !== 1 || dilation[1] !== 1;
+  if ((!dilated && cls !== 'Conv2D') || cfg.dataFormat === 'channelsFirst') return null;
   const conv = convolutionWeights(layer);
   if (!conv || (cls === 'SeparableConv2D' && !conv.pointwiseKernel)) return null;
   const pointwise = conv.pointwiseKernel;
@@ -875,12 +885,32 @@ function atrousConvolution(layer: KLayer, ins: readonly tf.Tensor[], taped: bool
   return tf.tidy(() => {
     const x = ins[0] as tf.Tensor4D;
     let y: tf.Tensor;
-    const kernel = dilateKernel(conv.kernel.read(), dilation);
+    const kernel = dilated ? dilateKernel(conv.kernel.read(), dilation) : (conv.kernel.read() as tf.Tensor4D);
     if (cls === 'Conv2D') y = tf.conv2d(x, kernel, strides, pad);
     else if (cls === 'DepthwiseConv2D') y = tf.depthwiseConv2d(x, kernel, strides, pad);
     else y = tf.separableConv2d(x, kernel, pointwise!.read() as tf.Tensor4D, strides, pad);
     if (conv.bias) y = tf.add(y, conv.bias.read());
     return conv.activation ? conv.activation.apply(y) : y;
+  });
+}
+
+/**
+ * A Keras Dense under a gradient tape, as a plain matrix product, a bias added and the activation; null for any other
+ * layer. tfjs-layers runs it as TF.js's fused product, which stays fused under a gradient where it has no activation
+ * (a classifier's logits) and whose gradient then computes the kernel's share (`[inputs, units]`) with the input's.
+ */
+function plainDense(layer: KLayer, ins: readonly tf.Tensor[]): tf.Tensor | null {
+  if (ins.length !== 1 || ins[0].rank < 2) return null;
+  const dense = denseWeights(layer);
+  if (!dense) return null;
+  const [inputs, units] = dense.kernel.shape;
+  const x = ins[0];
+  if (x.shape[x.rank - 1] !== inputs) return null;
+  return tf.tidy(() => {
+    let y: tf.Tensor = tf.matMul(x.rank === 2 ? x : tf.reshape(x, [-1, inputs]), dense.kernel.read() as tf.Tensor2D);
+    if (dense.bias) y = tf.add(y, dense.bias.read());
+    if (x.rank !== 2) y = tf.reshape(y, [...x.shape.slice(0, -1), units]);
+    return dense.activation ? dense.activation.apply(y) : y;
   });
 }
 
@@ -975,8 +1005,8 @@ function kerasEngine(
       const node = layer.inboundNodes[sym.nodeIndex];
       const ins = inputs.map((s) => memo.get(keyOf(s))!);
       const out =
-        (!free && completeBatchNorm(layer, ins)) ||
-        atrousConvolution(layer, ins, !free) ||
+        (!free && (completeBatchNorm(layer, ins) || plainDense(layer, ins))) ||
+        plainConvolution(layer, ins, !free) ||
         layer.apply(ins.length === 1 ? ins[0] : ins, { ...(node.callArgs ?? {}), training: false });
       const outs = Array.isArray(out) ? out : [out];
       node.outputTensors.forEach((t, j) => {

@@ -538,12 +538,35 @@ export function convolutionWeights(layer: { getClassName(): string }): {
   const f = layer as unknown as Record<string, unknown>;
   const kernel = cls === 'Conv2D' ? f.kernel : f.depthwiseKernel;
   if (!['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D'].includes(cls) || !isWeight(kernel)) return null;
-  const activation = f.activation as { apply?: unknown } | null | undefined;
-  if (activation != null && typeof activation.apply !== 'function') return null;
+  const activation = activationOf(f);
+  if (activation === undefined) return null;
   return {
     kernel,
     pointwiseKernel: isWeight(f.pointwiseKernel) ? f.pointwiseKernel : null,
     bias: isWeight(f.bias) ? f.bias : null,
-    activation: (activation as { apply(x: tf.Tensor): tf.Tensor } | null | undefined) ?? null,
+    activation,
   };
+}
+
+/**
+ * The kernel (`[inputs, units]`), bias and activation of a Keras Dense, from its fields `kernel`, `bias` (null without
+ * one) and `activation`; null for another layer or when they cannot be read.
+ */
+export function denseWeights(layer: { getClassName(): string }): {
+  kernel: LayerWeight;
+  bias: LayerWeight | null;
+  activation: { apply(x: tf.Tensor): tf.Tensor } | null;
+} | null {
+  const f = layer as unknown as Record<string, unknown>;
+  if (layer.getClassName() !== 'Dense' || !isWeight(f.kernel) || f.kernel.shape.length !== 2) return null;
+  const activation = activationOf(f);
+  if (activation === undefined) return null;
+  return { kernel: f.kernel, bias: isWeight(f.bias) ? f.bias : null, activation };
+}
+
+/** A layer's `activation` field: the activation (its `apply`), null for none, undefined when it cannot be read. */
+function activationOf(f: Record<string, unknown>): { apply(x: tf.Tensor): tf.Tensor } | null | undefined {
+  const activation = f.activation as { apply?: unknown } | null | undefined;
+  if (activation == null) return null;
+  return typeof activation.apply === 'function' ? (activation as { apply(x: tf.Tensor): tf.Tensor }) : undefined;
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   batchNormWeights,
   convolutionWeights,
+  denseWeights,
   disposeLayersModel,
   loadKerasModel,
   TFJS_LAYERS_CHECKED,
@@ -64,6 +65,19 @@ describe('tfjs-layers internals the library reads', () => {
     expect(Array.from(await y.data())).toEqual([0, 2]);
     expect(convolutionWeights(tfl.layers.dense({ units: 2 }))).toBeNull();
     tf.dispose([x, y]);
+  });
+
+  it("denseWeights reads a dense layer's kernel, bias and activation", async () => {
+    const dense = tfl.layers.dense({ units: 3, activation: 'relu' });
+    const bare = tfl.layers.dense({ units: 2, useBias: false });
+    for (const l of [dense, bare]) l.apply(tfl.input({ shape: [4] }));
+    const [d, b] = [dense, bare].map((l) => denseWeights(l)!);
+    expect([d.kernel.shape, d.bias?.shape, b.kernel.shape, b.bias]).toEqual([[4, 3], [3], [4, 2], null]);
+    const x = tf.tensor1d([-1, 2]);
+    const y = d.activation!.apply(x);
+    expect(Array.from(await y.data())).toEqual([0, 2]);
+    expect(denseWeights(tfl.layers.conv2d({ filters: 2, kernelSize: 1 }))).toBeNull();
+    tf.dispose([x, y, ...[dense, bare].flatMap((l) => l.getWeights())]);
   });
 
   it('loadLayersModel reads weightData first to choose zeros over initializers, then to load (loadKerasModel)', async () => {

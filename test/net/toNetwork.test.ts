@@ -529,6 +529,44 @@ describe('interpretability on a Keras network', () => {
     net.dispose();
   });
 
+  it("takes only the image's gradient through Keras convolutions and dense layers, not their kernels'", async () => {
+    // tfjs-layers runs Conv2D and Dense as TF.js's fused operations, whose gradient computes the kernel's share with
+    // the input's; under a gradient the library runs them unfused. The oracle: Grad-CAM written out over tfjs-layers's
+    // own layers and TF.js's own gradients.
+    const x = tfl.input({ shape: [12, 12, 3], name: 'image' });
+    const init = (seed: number) => ({ kernelInitializer: tfl.initializers.glorotUniform({ seed }) });
+    const c1 = tfl.layers.conv2d({ filters: 5, kernelSize: 3, activation: 'relu', name: 'c1', ...init(1) });
+    const c2 = tfl.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', name: 'c2', ...init(2) });
+    const flat = tfl.layers.flatten({ name: 'flat' });
+    const fc = tfl.layers.dense({ units: 7, activation: 'relu', name: 'fc', ...init(3) });
+    const head = tfl.layers.dense({ units: 3, name: 'head', ...init(4) });
+    const out = head.apply(fc.apply(flat.apply(c2.apply(c1.apply(x))))) as tfl.SymbolicTensor;
+    const net = await toNetwork(tfl.model({ inputs: x, outputs: out }), { normalization: 'rescale-symmetric' });
+    const { raw, scaled } = image(12, 12, 11);
+    const options = { featureLayer: 'c1', reductionLayer: 'head', outputUpsampling: 'none' } as const;
+    const profile = await tf.profile(async () => (await gradCAM(net, raw, 1, options)).map);
+    const cam = profile.result as tf.Tensor;
+    // No filter gradient, and nothing computed of a dense kernel's size ([5·5·4, 7] or [7, 3], or with a batch axis;
+    // the kernels themselves go through Identity and Reshape, which the gradient saves and reads).
+    expect(profile.kernelNames).not.toContain('Conv2DBackpropFilter');
+    const kernelSized = profile.kernels.filter(
+      (k) =>
+        !['Identity', 'Reshape'].includes(k.name) &&
+        k.outputShapes.some((s) => ['100,7', '1,100,7', '7,3', '1,7,3'].includes(String(s))),
+    );
+    expect(kernelSized.map((k) => k.name)).toEqual([]);
+    const want = tf.tidy(() => {
+      const a = c1.apply(scaled) as tf.Tensor4D;
+      const tail = (v: tf.Tensor) => head.apply(fc.apply(flat.apply(c2.apply(v)))) as tf.Tensor2D;
+      const g = tf.grad((v: tf.Tensor) => tf.sum(tf.slice(tail(v), [0, 1], [1, 1])))(a);
+      return tf.squeeze(tf.relu(tf.sum(tf.mul(a, tf.mean(g, [1, 2], true)), -1)), [0]);
+    });
+    expect(await maxAbsDiff(cam, want)).toBeLessThanOrEqual(TOL);
+    expect(await maxAbsDiff(want, tf.zerosLike(want))).toBeGreaterThan(0);
+    tf.dispose([raw, scaled, cam, want]);
+    net.dispose();
+  });
+
   it('takes gradients through dilated (atrous) convolutions, as through their zero-filled equivalent', async () => {
     // TF.js has no gradient for a dilation above 1. A 3×3 kernel dilated by 2 is the 5×5 kernel with zeros between
     // its taps: a twin model made of such kernels (no dilation) gives the gradient to expect.
