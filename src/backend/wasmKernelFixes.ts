@@ -3,11 +3,11 @@
  * with the cpu backend: a gather with batch dimensions, int32 clipping, casts to bool, bool reversals and choices
  * (`where`), the last two of which wrote past the end of their result and broke the heap, float one-hot encodings,
  * convolutions with `'same'` padding and a stride longer than the kernel, NaN through `maximum`, `minimum` and
- * clipping, fused matrix products' biases when transposed or batched, and max pooling with the maxima's positions, 3-D
- * max pooling and dilations and their gradients (wrong for windows of values at most 0; replaced whole, the last ones
- * in `wasmWindowMax.ts`). Each wraps TF.js's kernel and hands it every case it gets right (other dtypes, no batch
- * dimensions, other strides); `guardBackends` puts them in when a backend starts and before every pass. Not exported
- * from the package.
+ * clipping, fused matrix products' biases when transposed or batched, products whose weights had another shape before,
+ * and max pooling with the maxima's positions, 3-D max pooling and dilations and their gradients (wrong for windows of
+ * values at most 0; replaced whole, the last ones in `wasmWindowMax.ts`). Each wraps TF.js's kernel and hands it every
+ * case it gets right (other dtypes, no batch dimensions, other strides); `guardBackends` puts them in when a backend
+ * starts and before every pass. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asKernelResult, replaceKernel } from './kernelReplacement.js';
@@ -435,6 +435,43 @@ function fusedMatMul(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Te
   return asKernelResult(args.backend, out);
 }
 
+/**
+ * The `[K, N]` shape that each tensor's data had as the weights of a product on XNNPACK's path, by its data.
+ * @see productWeights
+ */
+const weightShapes = new WeakMap<tf.DataId, string>();
+
+/**
+ * A matrix product (`BatchMatMul`, `_FusedMatMul`) on XNNPACK's path (one product, neither operand transposed), whose
+ * operator TF.js 4.22's wasm kernel builds from the weights `b` once and keeps for the data of `b`, its bias and its
+ * activation, whatever their shape. The same data as weights of another shape (a reshape shares data: `w` as [1, 4],
+ * then as [4, 1] or [2, 2]) reused the first operator: it read and wrote past its tensors, which broke the heap (an
+ * abort, or a hang of the threads) or answered wrong. Weights seen before in another shape go to the kernel as a copy,
+ * whose operator is freed with it; every other call is TF.js's.
+ */
+function productWeights(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { a, b } = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  const one = (shape: readonly number[]) => shape.slice(0, -2).every((d) => d === 1);
+  if (transposeA || transposeB || !one(a.shape) || !one(b.shape) || b.dtype !== 'float32') return original(args);
+  const shape = b.shape.slice(-2).join('×');
+  const seen = weightShapes.get(b.dataId);
+  if (seen === undefined) weightShapes.set(b.dataId, shape);
+  if (seen === undefined || seen === shape) return original(args);
+  const backend = args.backend as unknown as {
+    makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+    typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+    disposeData(dataId: tf.DataId): boolean;
+  };
+  const copy = backend.makeOutput([...b.shape], b.dtype);
+  backend.typedArrayFromHeap(copy).set(backend.typedArrayFromHeap(b));
+  try {
+    return original({ ...args, inputs: { ...args.inputs, b: copy } });
+  } finally {
+    backend.disposeData(copy.dataId);
+  }
+}
+
 /** Each fix, by the kernel it wraps: given TF.js's kernel, to hand it the cases it gets right. */
 const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]][] = [
   [tf.GatherV2, gatherBatched],
@@ -453,7 +490,8 @@ const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | t
   [tf.FusedConv2D, sameStrideBeyondKernel],
   [tf.FusedDepthwiseConv2D, sameStrideBeyondKernel],
   [tf.MaxPoolWithArgmax, maxPoolWithArgmax],
-  [tf._FusedMatMul, fusedMatMul],
+  [tf.BatchMatMul, productWeights],
+  [tf._FusedMatMul, (args, original) => fusedMatMul(args, (inner) => productWeights(inner, original))],
   ...WINDOW_MAX_KERNELS,
 ];
 

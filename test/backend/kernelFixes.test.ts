@@ -343,6 +343,28 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([a, b, bias, alpha, plain, at, bt, a3, b3, ...outs]);
   });
 
+  it('multiplies by the same weights in another shape, as a reshape gives them (wasm: its first operator reused)', async () => {
+    // TF.js's wasm kernel kept the operator it built for the weights' data in their first shape: the same data as
+    // [4, 1] or [2, 2] after [1, 4] aborted the heap or answered wrong.
+    const w = tf.tensor1d([1, 2, 3, 4]);
+    const bias = tf.tensor1d([10]);
+    const outs = await expectNoLeak(
+      () =>
+        tf.tidy(() => {
+          const wide = tf.matMul(tf.ones([2, 1]), tf.reshape(w, [1, 4]));
+          const tall = tf.matMul(tf.ones([1, 2, 4]), tf.reshape(w, [1, 4, 1]));
+          const square = tf.matMul(tf.tensor2d([1, 0, 0, 1, 1, 1], [3, 2]), tf.reshape(w, [2, 2]));
+          const fused = tf.fused.matMul({ a: tf.ones([1, 4]), b: tf.reshape(w, [4, 1]), bias, activation: 'relu' });
+          const again = tf.matMul(tf.ones([1, 1]), tf.reshape(w, [1, 4]));
+          return [wide, tall, square, fused, again];
+        }),
+      5,
+    );
+    const got = await Promise.all(outs.map(async (t) => Array.from(await t.data())));
+    expect(got).toEqual([[1, 2, 3, 4, 1, 2, 3, 4], [10, 10], [1, 2, 3, 4, 4, 6], [20], [1, 2, 3, 4]]);
+    tf.dispose([w, bias, ...outs]);
+  });
+
   it('clamps a fused product with relu or relu6 once, after the whole sum (wasm: every 48 terms)', async () => {
     // 100 terms of alternating sign: every partial sum of 48 is positive and the whole is -2, so relu gives 0 and a
     // clamp after each block of terms gave a positive number.
