@@ -7,10 +7,11 @@
  *   built from operations it took nine slices, comparisons and pads: half of the step);
  * - a strided convolution's col2im (its input gradient is one matrix product and this);
  * - a concatenation's gradient, copying runs where TF.js's SplitV copies element by element;
- * - a strided gradient spread out by the stride and padded in one pass, where pads took three.
+ * - a strided gradient spread out by the stride and padded in one pass, where pads took three;
+ * - an identity that shares its input's data, where TF.js's copies it (every tensor saved for a gradient).
  * Each only moves, adds or subtracts values, in a fixed order, so the results do not depend on the thread count.
- * The gradient kernels are registered by `ensureGradients`, the concatenation and subtraction by
- * `ensureWasmKernels`; not exported from the package.
+ * The gradient kernels are registered by `ensureGradients`, the others by `ensureWasmKernels`; not exported from
+ * the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { guardBackends } from '../backend/backendGuards.js';
@@ -290,18 +291,34 @@ function subLastAxis(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Te
   return out;
 }
 
+/**
+ * An identity (`tf.clone`, and TF.js's copy of every tensor it saves for a gradient) as a second reference to the same
+ * data, as TF.js's cpu, WebGL and WebGPU kernels make it; TF.js's wasm kernel copies the values. Tensors are immutable
+ * and the wasm backend counts references to data (its `Reshape` shares data the same way), so nothing can tell the two
+ * apart but the time and the memory: the copies were 5% of the kernel time of a deep dream step through the built-in
+ * network, a step through a Keras MobileNetV2 grew the heap to 905 MiB where it now needs 741, and a dense layer's
+ * kernel of 100 million weights was copied on every gradient through it. Strings go to TF.js's kernel `original`.
+ */
+function sharedIdentity(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (x.dtype === 'string') return original(args);
+  (args.backend as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
 /** The kernels `ensureWasmKernels` puts in place of TF.js's: each is given TF.js's, to hand back what it leaves. */
 const REPLACEMENTS: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]][] = [
   [tf.Concat, concatRuns],
   [tf.Sub, subLastAxis],
+  [tf.Identity, sharedIdentity],
 ];
 
 /**
- * Puts the library's `Concat` and `Sub` in place of TF.js's on the wasm backend (TF.js's go on serving what these
- * hand back), and the backend guards and kernel fixes (`guardBackends`). They are registered in TF.js's kernel
- * registry, so every concatenation and subtraction on wasm in the process uses them: they give the same values, bit
- * for bit. Called before every pass the library runs; does nothing until TF.js's wasm backend has registered its
- * kernels (it loads on demand), and nothing once these are in.
+ * Puts the library's `Concat`, `Sub` and `Identity` in place of TF.js's on the wasm backend (TF.js's go on serving what
+ * these hand back), and the backend guards and kernel fixes (`guardBackends`). They are registered in TF.js's kernel
+ * registry, so every concatenation, subtraction and identity on wasm in the process uses them: they give the same
+ * values, bit for bit. Called before every pass the library runs; does nothing until TF.js's wasm backend has
+ * registered its kernels (it loads on demand), and nothing once these are in.
  */
 export function ensureWasmKernels(): void {
   // A program may have started its backend itself (tf.setBackend): the backend guards go on here too.
