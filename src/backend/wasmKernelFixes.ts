@@ -4,10 +4,11 @@
  * (`where`), the last two of which wrote past the end of their result and broke the heap, float one-hot encodings,
  * convolutions with `'same'` padding and a stride longer than the kernel, NaN through `maximum`, `minimum` and
  * clipping, fused matrix products' biases when transposed or batched, products whose weights had another shape before,
- * and max pooling with the maxima's positions, 3-D max pooling and dilations and their gradients (wrong for windows of
- * values at most 0; replaced whole, the last ones in `wasmWindowMax.ts`). Each wraps TF.js's kernel and hands it every
- * case it gets right (other dtypes, no batch dimensions, other strides); `guardBackends` puts them in when a backend
- * starts and before every pass. Not exported from the package.
+ * PReLU weights that broadcast other than along the last axes, and max pooling with the maxima's positions, 3-D max
+ * pooling and dilations and their gradients (wrong for windows of values at most 0; replaced whole, the last ones in
+ * `wasmWindowMax.ts`). Each wraps TF.js's kernel and hands it every case it gets right (other dtypes, no batch
+ * dimensions, other strides); `guardBackends` puts them in when a backend starts and before every pass. Not exported
+ * from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asKernelResult, replaceKernel } from './kernelReplacement.js';
@@ -472,6 +473,74 @@ function productWeights(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf
   }
 }
 
+/**
+ * Whether TF.js's wasm PReLU, which takes the weights' values in turn along the flat output (`alpha[i % size]`), gives
+ * each element its broadcast weight: a single weight, or weights whose shape (leading 1s aside) is the output's last
+ * axes.
+ */
+function weightsTile(alpha: readonly number[], out: readonly number[]): boolean {
+  const shape = alpha.slice(alpha.findIndex((d) => d !== 1));
+  if (shape.length === 0 || alpha.every((d) => d === 1)) return true;
+  return shape.length <= out.length && shape.every((d, i) => d === out[out.length - shape.length + i]);
+}
+
+/**
+ * PReLU (`tf.prelu`, Keras's PReLU layer) whose weights broadcast otherwise than along the last axes: TF.js 4.22's wasm
+ * kernel takes the weights in turn along the flat tensor, so a weight for each pixel shared across channels (Keras's
+ * `shared_axes=[3]`: weights [h, w, 1]) gave the pixels' weights to the channels, and weights larger than the input
+ * left the rest of the output unwritten, without an error. Those calls run on both operands broadcast to the output's
+ * shape, as the cpu backend computes it; every other call is TF.js's.
+ */
+function preluBroadcast(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x, alpha } = args.inputs as unknown as { x: tf.Tensor; alpha: tf.Tensor };
+  if (weightsTile(alpha.shape, x.shape) && alpha.rank <= x.rank) return original(args);
+  const shape = tf.backend_util.assertAndGetBroadcastShape(x.shape, alpha.shape);
+  return asKernelResult(
+    args.backend,
+    tf.tidy(() => tf.prelu(tf.broadcastTo(x, shape), tf.broadcastTo(alpha, shape))),
+  );
+}
+
+/**
+ * A fused convolution or product with a PReLU (`preluActivationWeights`) whose weights are more than one value per
+ * output channel: TF.js's wasm kernel applies them as its PReLU does (see {@link preluBroadcast}). Those calls run the
+ * kernel without the activation, then the PReLU; every other call is TF.js's. `channels` is the output's last axis.
+ * And PReLU weights given with another activation (unused) left the output unwritten (its memory's old contents, no
+ * error): they are left out.
+ */
+function fusedPrelu(args: Args, original: tf.KernelFunc, channels: number): tf.TensorInfo | tf.TensorInfo[] {
+  const { preluActivationWeights: w, ...inputs } = args.inputs as unknown as Record<string, tf.Tensor | undefined>;
+  const { activation } = args.attrs as unknown as { activation?: string };
+  if (!w) return original(args);
+  // Weights given with another activation are not used, but TF.js's kernel then wrote nothing into the output.
+  if (activation !== 'prelu') return original({ ...args, inputs });
+  if (weightsTile(w.shape, [channels]) && w.rank <= 4) return original(args);
+  const linear = original({ ...args, inputs, attrs: { ...args.attrs, activation: 'linear' } }) as tf.TensorInfo;
+  const y = tf.engine().makeTensorFromTensorInfo(linear);
+  try {
+    return asKernelResult(
+      args.backend,
+      tf.tidy(() => tf.prelu(y, w)),
+    );
+  } finally {
+    y.dispose();
+  }
+}
+
+/** The output channels of a fused convolution (`filter` [h, w, in, out], or [h, w, in, multiplier] when depthwise). */
+const convChannels = (args: Args, depthwise: boolean) => {
+  const { filter } = args.inputs as unknown as { filter: tf.Tensor };
+  const [, , inputs = 1, outputs = 1] = filter.shape;
+  return depthwise ? inputs * outputs : outputs;
+};
+
+/** The output columns of a fused product. */
+const productColumns = (args: Args) => {
+  const { b } = args.inputs as unknown as { b: tf.Tensor };
+  const { transposeB } = args.attrs as unknown as { transposeB: boolean };
+  return b.shape[b.rank - (transposeB ? 2 : 1)] ?? 1;
+};
+
 /** Each fix, by the kernel it wraps: given TF.js's kernel, to hand it the cases it gets right. */
 const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]][] = [
   [tf.GatherV2, gatherBatched],
@@ -487,11 +556,25 @@ const FIXES: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | t
   [tf.OneHot, oneHotFloat],
   [tf.Conv2D, sameStrideBeyondKernel],
   [tf.DepthwiseConv2dNative, sameStrideBeyondKernel],
-  [tf.FusedConv2D, sameStrideBeyondKernel],
-  [tf.FusedDepthwiseConv2D, sameStrideBeyondKernel],
+  [
+    tf.FusedConv2D,
+    (args, original) =>
+      sameStrideBeyondKernel(args, (inner) => fusedPrelu(inner, original, convChannels(inner, false))),
+  ],
+  [
+    tf.FusedDepthwiseConv2D,
+    (args, original) => sameStrideBeyondKernel(args, (inner) => fusedPrelu(inner, original, convChannels(inner, true))),
+  ],
   [tf.MaxPoolWithArgmax, maxPoolWithArgmax],
   [tf.BatchMatMul, productWeights],
-  [tf._FusedMatMul, (args, original) => fusedMatMul(args, (inner) => productWeights(inner, original))],
+  [
+    tf._FusedMatMul,
+    (args, original) =>
+      fusedMatMul(args, (inner) =>
+        fusedPrelu(inner, (plain) => productWeights(plain, original), productColumns(inner)),
+      ),
+  ],
+  [tf.Prelu, preluBroadcast],
   ...WINDOW_MAX_KERNELS,
 ];
 

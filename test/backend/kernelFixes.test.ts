@@ -365,6 +365,68 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([w, bias, ...outs]);
   });
 
+  it('applies PReLU weights that broadcast along any axes, alone and fused (wasm: taken in turn, flat)', async () => {
+    // TF.js types alpha as x's rank; TensorFlow broadcasts it.
+    const prelu = (x: tf.Tensor, alpha: tf.Tensor) => tf.prelu(x, alpha);
+    // x < 0 ? alpha·x : x, with alpha broadcast to x's shape.
+    const want = (x: tf.Tensor, alpha: tf.Tensor) =>
+      tf.where(
+        tf.less(x, 0),
+        tf.mul(x, alpha),
+        tf.broadcastTo(x, tf.broadcast_util.assertAndGetBroadcastShape(x.shape, alpha.shape)),
+      );
+    const x = tf.tensor4d(
+      Array.from({ length: 16 * 2 }, (_, i) => ((i * 7) % 11) - 5),
+      [1, 4, 4, 2],
+    );
+    const pixels = tf.tensor3d(
+      Array.from({ length: 16 }, (_, i) => i / 10),
+      [4, 4, 1],
+    );
+    const cases: [string, () => tf.Tensor, () => tf.Tensor][] = [
+      ['weights per pixel', () => prelu(x, pixels), () => want(x, pixels)],
+      ['weights per channel', () => prelu(x, tf.tensor1d([0.5, 2])), () => want(x, tf.tensor1d([0.5, 2]))],
+      [
+        'weights larger than x',
+        () => prelu(tf.tensor1d([-1, 2, -3]), tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3])),
+        () => want(tf.tensor1d([-1, 2, -3]), tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3])),
+      ],
+    ];
+    const filter = tf.tensor4d(
+      Array.from({ length: 9 * 2 * 2 }, (_, i) => ((i % 5) - 2) / 3),
+      [3, 3, 2, 2],
+    );
+    const fusedConv = (activation: 'linear' | 'prelu') =>
+      tf.fused.conv2d({ x, filter, strides: 1, pad: 'same', activation, preluActivationWeights: pixels });
+    const fusedDepthwise = (activation: 'linear' | 'prelu') =>
+      tf.fused.depthwiseConv2d({ x, filter, strides: 1, pad: 'same', activation, preluActivationWeights: pixels });
+    const a = tf.tensor2d([1, -2, 3, -4, 5, -6], [3, 2]);
+    const rows = tf.tensor2d([0.1, 0.2, 0.3], [3, 1]);
+    const fusedProduct = (activation: 'linear' | 'prelu') =>
+      tf.fused.matMul({
+        a,
+        b: tf.tensor2d([1, 0, 2, -1, 1, 0, -3, 2], [2, 4]),
+        activation,
+        preluActivationWeights: rows,
+      });
+    cases.push(
+      ['a fused convolution', () => fusedConv('prelu'), () => want(fusedConv('linear'), pixels)],
+      ['a fused depthwise convolution', () => fusedDepthwise('prelu'), () => want(fusedDepthwise('linear'), pixels)],
+      ['a fused product', () => fusedProduct('prelu'), () => want(fusedProduct('linear'), rows)],
+      // Weights given without the activation are not used (wasm: nothing was written into the output).
+      ['weights without a PReLU', () => fusedConv('linear'), () => tf.conv2d(x, filter, 1, 'same')],
+    );
+    for (const [name, got, expected] of cases) {
+      const [y, z] = tf.tidy(() => [got(), expected()]);
+      expect(y.shape, name).toEqual(z.shape);
+      // A weight of 0 on a negative value: -0 or +0 (adding 0 makes both +0).
+      const plain = async (t: tf.Tensor) => Array.from(await t.data()).map((v) => v + 0);
+      expect(await plain(y), name).toEqual(await plain(z));
+      tf.dispose([y, z]);
+    }
+    tf.dispose([x, pixels, filter, a, rows]);
+  });
+
   it('clamps a fused product with relu or relu6 once, after the whole sum (wasm: every 48 terms)', async () => {
     // 100 terms of alternating sign: every partial sum of 48 is positive and the whole is -2, so relu gives 0 and a
     // clamp after each block of terms gave a positive number.
