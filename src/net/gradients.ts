@@ -716,22 +716,41 @@ const CLIP_BY_VALUE: tf.GradConfig = {
   }),
 };
 
+/** The smallest positive normal float32. */
+const FLOAT32_MIN_NORMAL = 2 ** -126;
+
 /**
- * Gradients that go in over TF.js's own (batch normalization's: see BATCH_NORM; clipping's: see CLIP_BY_VALUE;
- * average pooling's: see AVG_POOL; mirror padding's: see MIRROR_PAD). TF.js's product gradient fails under Node.js's ES modules on every backend
- * (it calls `permutedX.reshape`, a method tfjs-core adds only in its browser bundle), and its gather gradient needs
- * the UnsortedSegmentSum kernel, which TF.js's wasm backend lacks (the library's `backend/kernelFixes.ts` adds one
- * since; the gather gradient here needs none). And two are wrong for what pose models do after their
- * last convolution:
- * TF.js's SquaredDifference gradient does not sum over the axes broadcasting stretched (an error: "the gradient of
- * input 'b' has shape [48, 48, 17], which does not match [1, 17]"), and its FloorDiv gradient is a division's,
- * where TensorFlow's is zero (a floor is flat wherever it has a slope). TF.js's Maximum and Minimum gradients do not
- * sum over broadcast axes either (the same error for `tf.maximum(x, bound)` with a bound of shape [1, 1, c] that
- * itself depends on the input).
+ * ReLU6's gradient (`tf.relu6`; converted graphs fuse it into their convolutions, which the library runs unfused under
+ * a gradient): dy where 0 < x ≤ 6, TF.js's bounds. There x is its own clip to [the smallest normal float, 6], so one
+ * clip and one comparison give the mask, where TF.js's (and the library's before) compared with each bound, whose
+ * scalar wasm broadcasts slowly, and joined the two: half the step of a deep dream through a converted MobileNetV2 on
+ * wasm. A positive subnormal x (below 1.2e-38, which GPUs flush to zero anyway) gets no gradient; a NaN gets none on
+ * every backend (TF.js's step gave NaN on some).
+ */
+const RELU6: tf.GradConfig = {
+  kernelName: tf.Relu6,
+  inputsToSave: ['x'],
+  gradFunc: (dy, [x]: Saved) => ({
+    x: () => tf.mul(dy as tf.Tensor, tf.cast(tf.equal(x, tf.clipByValue(x, FLOAT32_MIN_NORMAL, 6)), 'float32')),
+  }),
+};
+
+/**
+ * Gradients that go in over TF.js's own (batch normalization's: see BATCH_NORM; clipping's and ReLU6's: see
+ * CLIP_BY_VALUE and RELU6; average pooling's: see AVG_POOL; mirror padding's: see MIRROR_PAD). TF.js's product gradient
+ * fails under Node.js's ES modules on every backend (it calls `permutedX.reshape`, a method tfjs-core adds only in its
+ * browser bundle), and its gather gradient needs the UnsortedSegmentSum kernel, which TF.js's wasm backend lacks (the
+ * library's `backend/kernelFixes.ts` adds one since; the gather gradient here needs none). And two are wrong for what
+ * pose models do after their last convolution: TF.js's SquaredDifference gradient does not sum over the axes
+ * broadcasting stretched (an error: "the gradient of input 'b' has shape [48, 48, 17], which does not match [1, 17]"),
+ * and its FloorDiv gradient is a division's, where TensorFlow's is zero (a floor is flat wherever it has a slope).
+ * TF.js's Maximum and Minimum gradients do not sum over broadcast axes either (the same error for `tf.maximum(x,
+ * bound)` with a bound of shape [1, 1, c] that itself depends on the input).
  */
 const OVER_TFJS: tf.GradConfig[] = [
   BATCH_NORM,
   CLIP_BY_VALUE,
+  RELU6,
   AVG_POOL,
   MIRROR_PAD,
   BATCH_MATMUL,
@@ -958,13 +977,6 @@ const CONFIGS: tf.GradConfig[] = [
   },
   // What converted graphs (MobileNet, EfficientNet-lite, ...) add: their activations, depthwise convolutions, dense
   // layers, batch normalization and elementwise operations.
-  {
-    kernelName: tf.Relu6,
-    inputsToSave: ['x'],
-    gradFunc: (dy, [x]: Saved) => ({
-      x: () => tf.mul(dy as tf.Tensor, tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.lessEqual(x, 6)), 'float32')),
-    }),
-  },
   {
     kernelName: tf.LeakyRelu,
     inputsToSave: ['x'],

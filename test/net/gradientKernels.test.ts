@@ -348,6 +348,20 @@ describe("clipping's gradient over TF.js's own", () => {
   });
 });
 
+describe("ReLU6's gradient over TF.js's own", () => {
+  it('passes dy where 0 < x ≤ 6, from one clip and one comparison, and none for NaN', async () => {
+    ensureGradients();
+    const x = tf.tensor1d([-1, 0, 2 ** -126, 3, 6, 6.5, Number.NaN, 1e-3]);
+    const dy = tf.tensor1d([1, 2, 3, 4, 5, 6, 7, 8]);
+    const profile = await tf.profile(() => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu6(v), dy)))(x));
+    const g = profile.result as tf.Tensor;
+    expect(Array.from(await g.data())).toEqual([0, 0, 3, 4, 5, 0, 0, 8]);
+    // Not two comparisons with the bounds and their logical and, which on wasm took twice as long.
+    expect(profile.kernelNames).not.toContain('LogicalAnd');
+    tf.dispose([x, dy, g]);
+  });
+});
+
 describe("product, gather and batched product gradients over TF.js's own", () => {
   it('run where TF.js’s fail (a product under Node.js, a gather on wasm), with the same numbers', async () => {
     ensureGradients();
