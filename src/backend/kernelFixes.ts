@@ -7,16 +7,17 @@
  * computed with, int32 one-hot values (cpu) and pad constants (wasm) past 2^24, pooling windows far longer than the
  * image on wasm, einsums with a label summed in one operand alone (and none on wasm), projective image transforms
  * (`tf.image.transform`: later images, reflection, nearest sampling), batched matrix products whose batches both
- * broadcast (and of int32 on wasm), segment sums (int32 on cpu, none on wasm), and `atan2` of zeros (WebGPU, WebGL),
- * `log1p` below -1 and clipping beside a NaN (WebGL). Each wraps TF.js's kernel and hands it every case it gets right;
- * `guardBackends` puts them in when a backend starts and before every pass. Not exported from the package.
+ * broadcast (and of int32 on wasm), segment sums (int32 on cpu, none on wasm), batch normalization by parameters along
+ * another axis than the last (cpu, wasm), and `atan2` of zeros (WebGPU, WebGL), `log1p` below -1 and clipping beside a
+ * NaN (WebGL). Each wraps TF.js's kernel and hands it every case it gets right; `guardBackends` puts them in when a
+ * backend starts and before every pass. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertWholeNumbers, readsValues } from './argumentChecks.js';
 import { BACKEND_NAMES } from './backendNames.js';
 import { einsum, tfjsEinsumRight } from './einsum.js';
 import { projectiveTransform, type TransformAttrs } from './imageTransform.js';
-import { asKernelResult, hasKernels, replaceKernel, tfjsKernels } from './kernelReplacement.js';
+import { asKernelResult, hasKernels, replaceKernel, takenInTurn, tfjsKernels } from './kernelReplacement.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -440,6 +441,37 @@ function batchMatMul(backend: string, args: Args, original: tf.KernelFunc): tf.T
 }
 
 /**
+ * Batch normalization (`tf.batchNorm`, Keras's BatchNormalization) whose mean, variance, scale or offset lies along
+ * another axis than the last: TF.js 4.22's cpu and wasm kernels take each parameter's values in turn along the flat
+ * tensor, so a channels-first layer (`axis: 1`, parameters [1, c, 1, 1]) gave the channels' values to the columns,
+ * without an error (WebGL and WebGPU broadcast them). There those calls run on the parameters broadcast to the input's
+ * shape, with TF.js's own formula. A parameter that does not broadcast to the input's shape is refused on every
+ * backend (cpu and wasm read it in turn anyway). Every other call is TF.js's.
+ */
+function batchNormAlongAxis(backend: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x, ...params } = args.inputs as unknown as Record<string, tf.Tensor | undefined> & { x: tf.Tensor };
+  const given = Object.entries(params).filter((e): e is [string, tf.Tensor] => e[1] !== undefined);
+  for (const [name, p] of given) {
+    const fits = p.rank <= x.rank && p.shape.every((d, i) => d === 1 || d === x.shape[x.rank - p.rank + i]);
+    if (!fits) {
+      throw new RangeError(
+        `batchNorm: the ${name} of shape [${p.shape.join(', ')}] does not broadcast to the input's shape ` +
+          `[${x.shape.join(', ')}]`,
+      );
+    }
+  }
+  if ((backend !== 'cpu' && backend !== 'wasm') || given.every(([, p]) => takenInTurn(p.shape, x.shape))) {
+    return original(args);
+  }
+  const full = given.map(([name, p]) => [name, tf.broadcastTo(p, x.shape)] as const);
+  try {
+    return original({ ...args, inputs: { ...args.inputs, ...Object.fromEntries(full) } });
+  } finally {
+    tf.dispose(full.map(([, t]) => t));
+  }
+}
+
+/**
  * `atan2(y, x)` for a zero `y`, as TensorFlow (C's `atan2`): `y` itself (±0) toward a positive `x` or +0, and ±π
  * (the sign of `y`'s) toward a negative `x` or -0. TF.js's shaders gave ±3π/4 for two zeros on WebGPU and, on WebGL, 0 for
  * two zeros and π for atan2(-0, 0.75) (WGSL and GLSL leave these undefined); every other pair is TF.js's. A number's
@@ -624,6 +656,12 @@ export function fixKernels(): void {
     replaceKernel(tf.Einsum, backend, 'kernelFixes', (original) => (args) => einsumKernel(args, original));
     replaceKernel(tf.Transform, backend, 'kernelFixes', () => transform);
     replaceKernel(tf.BatchMatMul, backend, 'kernelFixes', (original) => (args) => batchMatMul(backend, args, original));
+    replaceKernel(
+      tf.FusedBatchNorm,
+      backend,
+      'kernelFixes',
+      (original) => (args) => batchNormAlongAxis(backend, args, original),
+    );
     if (backend !== 'wasm')
       replaceKernel(tf.DenseBincount, backend, 'kernelFixes', (original) => (args) => binaryBincount(args, original));
     if (backend === 'webgpu' || backend === 'webgl') {

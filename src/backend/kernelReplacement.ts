@@ -113,3 +113,14 @@ export function asKernelResult(backend: unknown, out: tf.Tensor): tf.TensorInfo 
   out.dispose();
   return info;
 }
+
+/**
+ * Whether a kernel that takes a parameter's values in turn along its flat output (`p[i % size]`, as TF.js's wasm PReLU
+ * and its cpu and wasm batch normalization do) gives each element its broadcast value: a single value, or a shape
+ * (leading 1s aside) that is the output's last axes.
+ */
+export function takenInTurn(param: readonly number[], out: readonly number[]): boolean {
+  const shape = param.slice(param.findIndex((d) => d !== 1));
+  if (shape.length === 0 || param.every((d) => d === 1)) return true;
+  return shape.length <= out.length && shape.every((d, i) => d === out[out.length - shape.length + i]);
+}

@@ -11,7 +11,7 @@
  * from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { asKernelResult, replaceKernel } from './kernelReplacement.js';
+import { asKernelResult, replaceKernel, takenInTurn } from './kernelReplacement.js';
 import { maxPoolWithArgmaxArgs } from './poolArgs.js';
 import { WINDOW_MAX_KERNELS } from './wasmWindowMax.js';
 
@@ -474,17 +474,6 @@ function productWeights(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf
 }
 
 /**
- * Whether TF.js's wasm PReLU, which takes the weights' values in turn along the flat output (`alpha[i % size]`), gives
- * each element its broadcast weight: a single weight, or weights whose shape (leading 1s aside) is the output's last
- * axes.
- */
-function weightsTile(alpha: readonly number[], out: readonly number[]): boolean {
-  const shape = alpha.slice(alpha.findIndex((d) => d !== 1));
-  if (shape.length === 0 || alpha.every((d) => d === 1)) return true;
-  return shape.length <= out.length && shape.every((d, i) => d === out[out.length - shape.length + i]);
-}
-
-/**
  * PReLU (`tf.prelu`, Keras's PReLU layer) whose weights broadcast otherwise than along the last axes: TF.js 4.22's wasm
  * kernel takes the weights in turn along the flat tensor, so a weight for each pixel shared across channels (Keras's
  * `shared_axes=[3]`: weights [h, w, 1]) gave the pixels' weights to the channels, and weights larger than the input
@@ -493,7 +482,7 @@ function weightsTile(alpha: readonly number[], out: readonly number[]): boolean 
  */
 function preluBroadcast(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { x, alpha } = args.inputs as unknown as { x: tf.Tensor; alpha: tf.Tensor };
-  if (weightsTile(alpha.shape, x.shape) && alpha.rank <= x.rank) return original(args);
+  if (takenInTurn(alpha.shape, x.shape) && alpha.rank <= x.rank) return original(args);
   const shape = tf.backend_util.assertAndGetBroadcastShape(x.shape, alpha.shape);
   return asKernelResult(
     args.backend,
@@ -514,7 +503,7 @@ function fusedPrelu(args: Args, original: tf.KernelFunc, channels: number): tf.T
   if (!w) return original(args);
   // Weights given with another activation are not used, but TF.js's kernel then wrote nothing into the output.
   if (activation !== 'prelu') return original({ ...args, inputs });
-  if (weightsTile(w.shape, [channels]) && w.rank <= 4) return original(args);
+  if (takenInTurn(w.shape, [channels]) && w.rank <= 4) return original(args);
   const linear = original({ ...args, inputs, attrs: { ...args.attrs, activation: 'linear' } }) as tf.TensorInfo;
   const y = tf.engine().makeTensorFromTensorInfo(linear);
   try {

@@ -427,6 +427,49 @@ describe('kernel arguments TensorFlow refuses', () => {
     tf.dispose([x, pixels, filter, a, rows]);
   });
 
+  it('normalizes a batch by parameters along any axis (cpu, wasm: taken in turn, flat)', async () => {
+    const x = tf.tensor4d(
+      Array.from({ length: 2 * 3 * 4 * 2 }, (_, i) => ((i * 5) % 13) - 6),
+      [2, 3, 4, 2],
+    );
+    // Channels first: one value per row of axis 1 (Keras's BatchNormalization with axis 1).
+    const along = (v: number[]) => tf.tensor4d(v, [1, 3, 1, 1]);
+    const [mean, variance, offset, scale] = [
+      along([1, -2, 3]),
+      along([4, 0.25, 1]),
+      along([0, 10, -10]),
+      along([2, 1, -1]),
+    ];
+    // The same normalization channels-last, where TF.js's kernels were right: the numbers must be those, bit for bit.
+    const last = (t: tf.Tensor) => tf.reshape(t, [3]);
+    const channelsLast = () =>
+      tf.transpose(
+        tf.batchNorm(tf.transpose(x, [0, 2, 3, 1]), last(mean), last(variance), last(offset), last(scale), 0.001),
+        [0, 3, 1, 2],
+      );
+    const expected = tf.tidy(channelsLast);
+    const got = tf.batchNorm(x, mean, variance, offset, scale, 0.001);
+    expect(got.shape).toEqual(x.shape);
+    expect(Array.from(await got.data())).toEqual(Array.from(await expected.data()));
+    // A mean per column and scale per row, without an offset.
+    const columns = tf.tensor4d([0.5, -0.5], [1, 1, 1, 2]);
+    const rows = tf.tensor4d([1, 2, 3, 4], [1, 1, 4, 1]);
+    const mixed = tf.batchNorm(x, columns, tf.onesLike(columns), undefined, rows, 0);
+    const want = tf.tidy(() => tf.mul(tf.div(tf.sub(x, columns), tf.sqrt(tf.onesLike(columns))), rows));
+    expect(Array.from(await mixed.data())).toEqual(Array.from(await want.data()));
+    // The gradient through a channels-first normalization: scale / sqrt(variance + ε) along axis 1 (the library's
+    // gradient, which broadcasts).
+    (await import('../../src/net/gradients.js')).ensureGradients();
+    const dx = tf.grad((t: tf.Tensor) => tf.batchNorm(t, mean, variance, offset, scale, 0.001))(x);
+    const dxWant = tf.tidy(() => tf.mul(tf.onesLike(x), tf.mul(tf.rsqrt(tf.add(variance, 0.001)), scale)));
+    expect(Array.from(await dx.data())).toEqual(Array.from(await dxWant.data()));
+    // Parameters that cannot broadcast to the input's shape: refused (TF.js read them in turn).
+    expect(() => tf.batchNorm(x, tf.zeros([1, 5, 1, 1]), tf.ones([1, 5, 1, 1]))).toThrow(
+      "batchNorm: the mean of shape [1, 5, 1, 1] does not broadcast to the input's shape [2, 3, 4, 2]",
+    );
+    tf.dispose([x, mean, variance, offset, scale, expected, got, columns, rows, mixed, want, dx, dxWant]);
+  });
+
   it('clamps a fused product with relu or relu6 once, after the whole sum (wasm: every 48 terms)', async () => {
     // 100 terms of alternating sign: every partial sum of 48 is positive and the whole is -2, so relu gives 0 and a
     // clamp after each block of terms gave a positive number.

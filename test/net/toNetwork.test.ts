@@ -1425,6 +1425,33 @@ describe('toNetwork: channels-first Keras layers', () => {
     });
     net.dispose();
   });
+
+  it("normalizes by the channels' statistics along axis 1 (cpu, wasm: TF.js gave them to the columns)", async () => {
+    const x = tfl.input({ shape: [4, 4, 3], name: 'nhwc' });
+    const p = tfl.layers.permute({ dims: [3, 1, 2], name: 'to_nchw' }).apply(x);
+    const bn = tfl.layers.batchNormalization({ axis: 1, epsilon: 0.001, name: 'bn' });
+    const net = await toNetwork(tfl.model({ inputs: x, outputs: bn.apply(p) as tfl.SymbolicTensor }), {
+      normalization: 'none',
+    });
+    const [gamma, beta, mean, variance] = [
+      [1, 2, 0.5],
+      [0, -1, 1],
+      [10, 100, 200],
+      [1, 4, 0.25],
+    ].map((v) => tf.tensor1d(v));
+    bn.setWeights([gamma, beta, mean, variance]);
+    const { raw } = image(4, 4, 9);
+    const got = activations(net, raw, 'bn');
+    const want = tf.tidy(() => {
+      const along = (t: tf.Tensor) => tf.reshape(t, [3, 1, 1]);
+      const centred = tf.sub(tf.transpose(raw, [2, 0, 1]), along(mean));
+      return tf.add(tf.mul(tf.div(centred, tf.sqrt(tf.add(along(variance), 0.001))), along(gamma)), along(beta));
+    });
+    expect(got.shape).toEqual([3, 4, 4]);
+    expect(await maxAbsDiff(got, want)).toBeLessThan(1e-3);
+    tf.dispose([got, want, raw, gamma, beta, mean, variance]);
+    net.dispose();
+  });
 });
 
 describe('toNetwork: Keras layers that tfjs-layers runs otherwise than Keras', () => {
