@@ -247,7 +247,16 @@ describe('kernel arguments TensorFlow refuses', () => {
       ['NaN', 'NaN', 1, -2],
       [1, 'NaN', 1, -1],
     ]);
-    tf.dispose([a, b, ...outs]);
+    // Infinities of both signs, but no NaN (their sum is NaN): clipped, and the other operand's values taken.
+    const infinite = tf.tensor1d([Number.POSITIVE_INFINITY, 0.5, Number.NEGATIVE_INFINITY, 7, -3]);
+    const c = tf.tensor1d([2, 1, 0, 9, -1]);
+    const bounded = [tf.clipByValue(infinite, -1, 1), tf.maximum(c, infinite), tf.minimum(c, infinite)];
+    expect(await Promise.all(bounded.map(read))).toEqual([
+      [1, 0.5, -1, 1, -1],
+      [Number.POSITIVE_INFINITY, 1, 0, 9, -1],
+      [2, 0.5, Number.NEGATIVE_INFINITY, 7, -3],
+    ]);
+    tf.dispose([a, b, ...outs, infinite, c, ...bounded]);
   });
 
   it('sums segments of int32 exactly and as int32, and of floats on wasm (which had no kernel)', async () => {
