@@ -1486,7 +1486,8 @@ function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: numbe
 /**
  * The input gradient of an NHWC depthwise convolution: `dy` spread out by the stride and padded, then a depthwise
  * convolution with the kernel turned 180° (one channel per input channel and multiplier), summed over the
- * multiplier.
+ * multiplier. A multiplier of 1 (MobileNet's) has nothing to sum: the reshape alone, where a sum over the axis of one
+ * copied every value (5.5 ms of a 4×113×113×96 gradient on wasm).
  */
 function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number[], attrs: Attrs): tf.Tensor {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') {
@@ -1503,7 +1504,7 @@ function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number
   const cropped = fullCorrelationInput(dy, filter.shape, xShape, attrs);
   const turned = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, ci * m, 1]) as tf.Tensor4D;
   const g = tf.depthwiseConv2d(cropped, turned, 1, 'valid'); // [n, H, W, ci·m]
-  return tf.sum(tf.reshape(g, [n, H, W, ci, m]), 4);
+  return m === 1 ? g : tf.sum(tf.reshape(g, [n, H, W, ci, m]), 4);
 }
 
 /**

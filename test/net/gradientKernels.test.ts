@@ -50,6 +50,8 @@ const CASES: Case[] = [
   { h: 10, w: 7, c: 2, k: 2, s: 3, pad: 'same' },
   { h: 9, w: 8, c: 3, k: 3, s: 2, pad: 'same', f: 16 },
   { h: 11, w: 10, c: 2, k: 3, s: 2, pad: 'valid', f: 20 },
+  // One output channel, a depthwise multiplier of 1 (MobileNet's: nothing to sum over the multiplier).
+  { h: 8, w: 7, c: 3, k: 3, s: 2, pad: 'same', f: 1 },
 ];
 
 describe('gradients through Keras-style convolutions', () => {
