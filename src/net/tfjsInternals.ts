@@ -20,6 +20,15 @@ export const TFJS_CORE_CHECKED = '4.22.0';
 export const TFJS_LAYERS_CHECKED = '4.22.0';
 
 /**
+ * Whether TF.js's engine is recording operations for a gradient (inside `tf.grad`, `tf.valueAndGrads` and their kin):
+ * its private `state.gradientDepth`, which TF.js's own fused operations read to decide whether to stay fused.
+ */
+export function recordingGradient(): boolean {
+  const state = (tf.engine() as unknown as { state?: { gradientDepth?: number } }).state;
+  return (state?.gradientDepth ?? 0) > 0;
+}
+
+/**
  * Frees what a gradient whose backward pass threw left behind. TF.js keeps the tensors each recorded operation saved
  * for its gradient on the engine's tape (`engine.state.activeTape`, nodes with a `saved` list) and frees them only
  * after a backward pass that succeeds. Call it after `tf.grad` threw, outside any other gradient; returns how many

@@ -732,6 +732,135 @@ describe('toNetwork: a graph model of free input size', () => {
   });
 });
 
+describe('interpretability on a graph network', () => {
+  it("takes only the image's gradient through fused convolutions and products with a bias alone", async () => {
+    // TF.js's executor runs `_FusedConv2D`, `FusedDepthwiseConv2dNative` and `_FusedMatMul` as fused operations,
+    // which stay fused under a gradient when their only fused operation is the bias, and whose gradient then computes
+    // the kernel's share with the input's; under a gradient the library runs them as the plain operation and the bias.
+    // The oracle: Grad-CAM written out in TF.js's plain operations over the same weights.
+    const b64 = (v: string) => btoa(v);
+    const ints = (a: number[]) => ({ list: { i: a.map(String) } });
+    const T = { type: 'DT_FLOAT' };
+    const dim = (n: number) => ({ size: String(n) });
+    const values = (n: number, seed: number) =>
+      Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + seed) / 3);
+    const shapes: Record<string, number[]> = {
+      'c1/w': [3, 3, 3, 5],
+      'c1/b': [5],
+      'c2/w': [3, 3, 5, 4],
+      'c2/b': [4],
+      'dw/w': [3, 3, 4, 1],
+      'dw/b': [4],
+      'head/w': [4, 3],
+      'head/b': [3],
+    };
+    const weights = Object.entries(shapes).map(([name, shape], k) => ({
+      name,
+      shape,
+      data: values(
+        shape.reduce((a, b) => a * b, 1),
+        k,
+      ),
+    }));
+    const axes = Int32Array.from([1, 2]);
+    const bytes = [...weights.map((w) => new Uint8Array(w.data.buffer)), new Uint8Array(axes.buffer)];
+    const data = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of bytes) {
+      data.set(b, at);
+      at += b.length;
+    }
+    const fused = (ops: string[]) => ({
+      fused_ops: { list: { s: ops.map(b64) } },
+      num_args: { i: '1' },
+      epsilon: { f: 0 },
+    });
+    const conv = (strides: number, padding: string) => ({
+      T,
+      strides: ints([1, strides, strides, 1]),
+      padding: { s: b64(padding) },
+      dilations: ints([1, 1, 1, 1]),
+      data_format: { s: b64('NHWC') },
+    });
+    const model = await loadGraphModel(
+      tf.io.fromMemory({
+        format: 'graph-model',
+        modelTopology: {
+          node: [
+            { name: 'x', op: 'Placeholder', attr: { dtype: T, shape: { shape: { dim: [-1, 12, 12, 3].map(dim) } } } },
+            ...weights.map((w) => ({ name: w.name, op: 'Const', attr: { dtype: T } })),
+            { name: 'gap/axes', op: 'Const', attr: { dtype: { type: 'DT_INT32' } } },
+            {
+              name: 'c1',
+              op: '_FusedConv2D',
+              input: ['x', 'c1/w', 'c1/b'],
+              attr: { ...conv(1, 'VALID'), ...fused(['BiasAdd', 'Relu']) },
+            },
+            {
+              name: 'c2',
+              op: '_FusedConv2D',
+              input: ['c1', 'c2/w', 'c2/b'],
+              attr: { ...conv(2, 'SAME'), ...fused(['BiasAdd']) },
+            },
+            {
+              name: 'dw',
+              op: 'FusedDepthwiseConv2dNative',
+              input: ['c2', 'dw/w', 'dw/b'],
+              attr: { ...conv(1, 'SAME'), ...fused(['BiasAdd']) },
+            },
+            { name: 'gap', op: 'Mean', input: ['dw', 'gap/axes'], attr: { T, keep_dims: { b: false } } },
+            {
+              name: 'head',
+              op: '_FusedMatMul',
+              input: ['gap', 'head/w', 'head/b'],
+              attr: { T, transpose_a: { b: false }, transpose_b: { b: false }, ...fused(['BiasAdd']) },
+            },
+          ],
+          versions: { producer: 1395 },
+        },
+        weightSpecs: [
+          ...weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' as const })),
+          { name: 'gap/axes', shape: [2], dtype: 'int32' },
+        ],
+        weightData: data.buffer,
+      }),
+    );
+    const net = await toNetwork(model, { normalization: 'rescale-symmetric' });
+    const { raw, scaled } = image(12, 12, 21);
+    const options = { featureLayer: 'c1', reductionLayer: 'head', outputUpsampling: 'none' } as const;
+    const profile = await tf.profile(async () => (await gradCAM(net, raw, 1, options)).map);
+    const cam = profile.result as tf.Tensor;
+    // No filter gradient, and nothing computed of the head's kernel's size ([4, 3], or with a batch axis).
+    expect(profile.kernelNames).not.toContain('Conv2DBackpropFilter');
+    expect(profile.kernelNames).not.toContain('DepthwiseConv2dNativeBackpropFilter');
+    const kernelSized = profile.kernels.filter(
+      (k) =>
+        !['Identity', 'Reshape'].includes(k.name) && k.outputShapes.some((s) => ['4,3', '1,4,3'].includes(String(s))),
+    );
+    expect(kernelSized.map((k) => k.name)).toEqual([]);
+    const want = tf.tidy(() => {
+      const w = (name: string) => tf.tensor(weights.find((v) => v.name === name)!.data, shapes[name]);
+      const a = tf.relu(tf.add(tf.conv2d(scaled, w('c1/w') as tf.Tensor4D, 1, 'valid'), w('c1/b')));
+      const tail = (v: tf.Tensor) => {
+        const c2 = tf.add(tf.conv2d(v as tf.Tensor4D, w('c2/w') as tf.Tensor4D, 2, 'same'), w('c2/b'));
+        const dw = tf.add(tf.depthwiseConv2d(c2 as tf.Tensor4D, w('dw/w') as tf.Tensor4D, 1, 'same'), w('dw/b'));
+        return tf.add(tf.matMul(tf.mean(dw, [1, 2]), w('head/w') as tf.Tensor2D), w('head/b'));
+      };
+      const g = tf.grad((v: tf.Tensor) => tf.sum(tf.slice(tail(v), [0, 1], [1, 1])))(a);
+      return tf.squeeze(tf.relu(tf.sum(tf.mul(a, tf.mean(g, [1, 2], true)), -1)), [0]);
+    });
+    expect(cam.shape).toEqual([10, 10]);
+    expect(await maxAbsDiff(cam, want)).toBeLessThanOrEqual(TOL);
+    expect(await maxAbsDiff(want, tf.zerosLike(want))).toBeGreaterThan(0);
+    // Forward passes are TF.js's fused operations still: the logits equal the graph's own execute bit for bit.
+    const logits = activations(net, raw, 'head');
+    const own = model.execute(scaled, 'head') as tf.Tensor;
+    expect(Array.from(await logits.data())).toEqual(Array.from(await own.data()));
+    tf.dispose([raw, scaled, cam, want, logits, own]);
+    net.dispose();
+  });
+});
+
 describe('toNetwork: measuring a graph model', () => {
   it("holds a few layers' outputs at a time, not every layer's, while it measures their sizes", async () => {
     const T = { type: 'DT_FLOAT' };
