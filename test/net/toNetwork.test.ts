@@ -751,16 +751,18 @@ describe('interpretability on a graph network', () => {
       'c2/b': [4],
       'dw/w': [3, 3, 4, 1],
       'dw/b': [4],
-      'head/w': [4, 3],
+      // Transposed, as a converted Dense may hold it (transpose_b).
+      'head/w': [3, 4],
       'head/b': [3],
     };
+    // The head's weights negated: with these values, every class's map would be all zeros otherwise.
     const weights = Object.entries(shapes).map(([name, shape], k) => ({
       name,
       shape,
       data: values(
         shape.reduce((a, b) => a * b, 1),
         k,
-      ),
+      ).map((v) => (name === 'head/w' ? -v : v)),
     }));
     const axes = Int32Array.from([1, 2]);
     const bytes = [...weights.map((w) => new Uint8Array(w.data.buffer)), new Uint8Array(axes.buffer)];
@@ -813,7 +815,7 @@ describe('interpretability on a graph network', () => {
               name: 'head',
               op: '_FusedMatMul',
               input: ['gap', 'head/w', 'head/b'],
-              attr: { T, transpose_a: { b: false }, transpose_b: { b: false }, ...fused(['BiasAdd']) },
+              attr: { T, transpose_a: { b: false }, transpose_b: { b: true }, ...fused(['BiasAdd']) },
             },
           ],
           versions: { producer: 1395 },
@@ -830,12 +832,12 @@ describe('interpretability on a graph network', () => {
     const options = { featureLayer: 'c1', reductionLayer: 'head', outputUpsampling: 'none' } as const;
     const profile = await tf.profile(async () => (await gradCAM(net, raw, 1, options)).map);
     const cam = profile.result as tf.Tensor;
-    // No filter gradient, and nothing computed of the head's kernel's size ([4, 3], or with a batch axis).
+    // No filter gradient, and nothing computed of the head's kernel's size ([3, 4], or with a batch axis).
     expect(profile.kernelNames).not.toContain('Conv2DBackpropFilter');
     expect(profile.kernelNames).not.toContain('DepthwiseConv2dNativeBackpropFilter');
     const kernelSized = profile.kernels.filter(
       (k) =>
-        !['Identity', 'Reshape'].includes(k.name) && k.outputShapes.some((s) => ['4,3', '1,4,3'].includes(String(s))),
+        !['Identity', 'Reshape'].includes(k.name) && k.outputShapes.some((s) => ['3,4', '1,3,4'].includes(String(s))),
     );
     expect(kernelSized.map((k) => k.name)).toEqual([]);
     const want = tf.tidy(() => {
@@ -844,7 +846,7 @@ describe('interpretability on a graph network', () => {
       const tail = (v: tf.Tensor) => {
         const c2 = tf.add(tf.conv2d(v as tf.Tensor4D, w('c2/w') as tf.Tensor4D, 2, 'same'), w('c2/b'));
         const dw = tf.add(tf.depthwiseConv2d(c2 as tf.Tensor4D, w('dw/w') as tf.Tensor4D, 1, 'same'), w('dw/b'));
-        return tf.add(tf.matMul(tf.mean(dw, [1, 2]), w('head/w') as tf.Tensor2D), w('head/b'));
+        return tf.add(tf.matMul(tf.mean(dw, [1, 2]), w('head/w') as tf.Tensor2D, false, true), w('head/b'));
       };
       const g = tf.grad((v: tf.Tensor) => tf.sum(tf.slice(tail(v), [0, 1], [1, 1])))(a);
       return tf.squeeze(tf.relu(tf.sum(tf.mul(a, tf.mean(g, [1, 2], true)), -1)), [0]);
