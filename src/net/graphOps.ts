@@ -7,7 +7,7 @@ import { registerOp } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import { dilateKernel } from './dilation.js';
 import { einsum } from '../backend/einsum.js';
-import { type GraphDefAttr, rawStringAttr, recordingGradient, rerouteGraphOp } from './tfjsInternals.js';
+import { attrString, type GraphDefAttr, rawStringAttr, recordingGradient, rerouteGraphOp } from './tfjsInternals.js';
 
 /** The names the library's operations are registered under (names no TensorFlow operation has). */
 const SELECT_V1 = 'cnn-activations/Select';
@@ -348,9 +348,7 @@ function linearFused(op: 'conv' | 'depthwise' | 'matmul') {
 /** Whether a fused node's `fused_ops` are its bias alone (`['BiasAdd']`, one extra input). */
 function biasAlone(attr: Record<string, GraphDefAttr | undefined>): boolean {
   const ops = attr.fused_ops?.list?.s ?? [];
-  const decode = (v: unknown) =>
-    typeof v === 'string' ? atob(v) : Array.isArray(v) ? String.fromCharCode(...(v as number[])) : '';
-  return ops.length === 1 && decode(ops[0]) === 'BiasAdd' && Number(attr.num_args?.i ?? 1) === 1;
+  return ops.length === 1 && attrString(ops[0]) === 'BiasAdd' && Number(attr.num_args?.i ?? 1) === 1;
 }
 
 /**

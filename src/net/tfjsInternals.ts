@@ -175,7 +175,16 @@ export function relaxInputShape(model: GraphModel, inputName: string): boolean {
  * the object the operation is called with (base64 from model.json, or character codes). Undefined where absent.
  */
 export function rawStringAttr(node: unknown, name: string): string | undefined {
-  const raw = (node as { node?: { rawAttrs?: Record<string, GraphDefAttr | undefined> } }).node?.rawAttrs?.[name]?.s;
+  return attrString(
+    (node as { node?: { rawAttrs?: Record<string, GraphDefAttr | undefined> } }).node?.rawAttrs?.[name]?.s,
+  );
+}
+
+/**
+ * One string of a raw GraphDef attribute (an `s`, or an entry of a `list.s`), as the graph wrote it: base64 from
+ * model.json, or character codes. Undefined for anything else.
+ */
+export function attrString(raw: unknown): string | undefined {
   if (typeof raw === 'string') return new TextDecoder().decode(Uint8Array.from(atob(raw), (c) => c.charCodeAt(0)));
   if (Array.isArray(raw)) return String.fromCharCode(...(raw as number[]));
   return undefined;
