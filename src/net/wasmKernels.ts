@@ -504,9 +504,8 @@ const REPLACEMENTS: [string, (args: Args, original: tf.KernelFunc) => tf.TensorI
  * the wasm backend (TF.js's go on serving what these hand back), and the backend guards and kernel fixes
  * (`guardBackends`). They are registered in TF.js's kernel registry, so every concatenation, subtraction, identity,
  * tile, batch normalization, comparison for equality and slice on wasm in the process uses them: the same values bit
- * for bit, but for batch normalization's last bits. Called before
- * every pass the library runs; does nothing until TF.js's wasm backend has registered its kernels (it loads on demand),
- * and nothing once these are in.
+ * for bit, but for batch normalization's last bits. Called before every pass the library runs; does nothing until
+ * TF.js's wasm backend has registered its kernels (it loads on demand), and nothing once these are in.
  */
 export function ensureWasmKernels(): void {
   // A program may have started its backend itself (tf.setBackend): the backend guards go on here too.
