@@ -418,8 +418,8 @@ function sharedIdentity(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf
  * third of a Keras MobileNetV2's pass. The numbers are TF.js's formula's to the last bits (a product by the factor
  * where TF.js multiplies by the scale and divides by the root; 2e-6 at most on values of standard deviation 1 and
  * offsets of 1); each element's is computed alone, so they do not depend on the thread count. Parameters other than one
- * value or the same count along the input's last axes (`takenInTurn`), non-finite ones or factors, and other dtypes, go
- * to TF.js's kernel `original`.
+ * value or one per channel (the input's last axis), non-finite ones or factors, and other dtypes, go to TF.js's kernel
+ * `original`.
  */
 function batchNormFactors(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { x, mean, variance, offset, scale } = args.inputs as unknown as Record<string, tf.Tensor | undefined> & {
@@ -430,8 +430,11 @@ function batchNormFactors(args: Args, original: tf.KernelFunc): tf.TensorInfo | 
   const epsilon = (args.attrs as unknown as { varianceEpsilon: number }).varianceEpsilon;
   const params = [mean, variance, offset, scale].filter((p): p is tf.Tensor => p !== undefined);
   const k = Math.max(...params.map((p) => p.size));
+  // One value per channel (or one for all): parameters broadcast to the whole input (a channels-first layer, see
+  // `kernelFixes.ts`) would make a factor and a channel of the convolution per element.
   const fits = (p: tf.Tensor) =>
-    p.dtype === 'float32' && (p.size === 1 || (p.size === k && takenInTurn(p.shape, x.shape)));
+    p.dtype === 'float32' &&
+    (p.size === 1 || (p.size === k && k === x.shape[x.rank - 1] && takenInTurn(p.shape, x.shape)));
   if (x.dtype !== 'float32' || x.size === 0 || x.size % k !== 0 || !params.every(fits)) return original(args);
   const heap = heapOf(args);
   const read = (p: tf.Tensor | undefined, absent: number) => {
