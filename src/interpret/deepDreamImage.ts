@@ -17,7 +17,7 @@ import {
 import { inputGradient, segment } from '../net/differentiable.js';
 import { type LayerRef, miniBatchFor, resolveLayer, resolveTarget } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
-import { assertFiniteAsync, assertNoNaNLearnablesAsync, nonFiniteOutputError } from '../net/nonFinite.js';
+import { assertFiniteAsync, assertFiniteLearnablesAsync, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
 import { seededNormal } from './random.js';
 
@@ -222,7 +222,7 @@ export async function deepDreamImage(
 
   // So would NaN in the learnables of a layer on the way (which some backends turn into finite numbers).
   const onTheWay = new Set(seg.layers.map((l) => l.name));
-  await assertNoNaNLearnablesAsync(FN, network, (l) => onTheWay.has(l));
+  await assertFiniteLearnablesAsync(FN, network, (l) => onTheWay.has(l));
   const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
   const norm = network.normalization;
   const mean = norm.type === 'zerocenter' ? [...norm.mean] : Array(C).fill(127.5);

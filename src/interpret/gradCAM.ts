@@ -28,7 +28,7 @@ import {
   runGraph,
 } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
-import { assertFiniteAsync, assertNoNaNLearnablesAsync, nonFiniteOutputError } from '../net/nonFinite.js';
+import { assertFiniteAsync, assertFiniteLearnablesAsync, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { LayerInfo, Network } from '../net/types.js';
 
 /** Options of {@link gradCAM}, MATLAB's name-value arguments in camelCase. */
@@ -217,7 +217,7 @@ export async function gradCAM(
     }
     const signal = checkLongRunOptions(FN, opts);
     throwIfAborted(FN, signal);
-    await assertNoNaNLearnablesAsync(FN, network);
+    await assertFiniteLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x);
 
     const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);

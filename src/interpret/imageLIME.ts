@@ -19,7 +19,7 @@ import {
 } from '../net/graph.js';
 import {
   assertFiniteAsync,
-  assertNoNaNLearnablesAsync,
+  assertFiniteLearnablesAsync,
   countNonFinite,
   nonFiniteOutputError,
 } from '../net/nonFinite.js';
@@ -250,7 +250,7 @@ export async function imageLIME(
     assertElements(FN, 'classOrLabel', [H, W, k], 'maps');
     assertLargeEnough(FN, t, [output], x, batch);
     throwIfAborted(FN, signal);
-    await assertNoNaNLearnablesAsync(FN, network);
+    await assertFiniteLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x);
 
     // Features, on the host.

@@ -27,7 +27,7 @@ import {
 } from '../net/graph.js';
 import {
   assertFiniteAsync,
-  assertNoNaNLearnablesAsync,
+  assertFiniteLearnablesAsync,
   countNonFinite,
   nonFiniteOutputError,
 } from '../net/nonFinite.js';
@@ -236,7 +236,7 @@ export async function occlusionSensitivity(
     assertElements(FN, 'options.miniBatchSize', [batch, H, W, 3], 'a mini-batch');
     assertLargeEnough(FN, t, [output], x, batch);
     throwIfAborted(FN, signal);
-    await assertNoNaNLearnablesAsync(FN, network);
+    await assertFiniteLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x);
 
     // The image as float32 [1, H, W, C], and the fill value per channel.

@@ -17,7 +17,7 @@ import {
   resolveTarget,
   runGraph,
 } from './graph.js';
-import { assertFiniteSync, assertNoNaNLearnables, type NonFinitePolicy, nonFiniteMode } from './nonFinite.js';
+import { assertFiniteSync, assertFiniteLearnables, type NonFinitePolicy, nonFiniteMode } from './nonFinite.js';
 import type { Network } from './types.js';
 
 export type { LayerRef };
@@ -278,11 +278,11 @@ export function layerActivations(
     }
     if (how.inputSize && t.net && !opts.resize) assertInputSize(fn, t.net, x, true);
     const { names, list } = resolveLayers(fn, t, layer, layerArg);
-    // A network whose learnables hold NaN, where this backend would turn it into finite numbers on the way.
+    // A network whose learnables hold NaN or ±Infinity, where this backend would turn NaN into finite numbers.
     const network = t.net;
     if (network) {
       const needs = (l: string) => neededLayers(network.layers, names).some((d) => d.name === l);
-      assertNoNaNLearnables(fn, network, 'activations', needs);
+      assertFiniteLearnables(fn, network, 'activations', needs);
     }
     // MATLAB's 128 images at a time unless told, fewer where a chunk would exceed the element limit.
     const n = x.rank === 4 ? (x.shape[0] as number) : 1;

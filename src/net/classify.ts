@@ -6,7 +6,7 @@ import { assertInteger, assertOptions, typeError } from '../internal/validate.js
 import { assertClassifier, classCount } from './classes.js';
 import { assertInputSize, imageArg, imageRun, resolveTarget, runGraph } from './graph.js';
 import { engineOf } from './network.js';
-import { assertFiniteAsync, assertNoNaNLearnablesAsync, countNonFinite, nonFiniteOutputError } from './nonFinite.js';
+import { assertFiniteAsync, assertFiniteLearnablesAsync, countNonFinite, nonFiniteOutputError } from './nonFinite.js';
 import type { Network } from './types.js';
 
 /** One class of {@link classify}'s answer. */
@@ -117,7 +117,7 @@ export async function classify(
     if (!opts.resize) assertInputSize(FN, network, x, true);
     // Non-finite pixels: checked here with an asynchronous read-back, so that every backend (WebGPU included, where
     // activations cannot check synchronously) gives the same error rather than NaN scores.
-    await assertNoNaNLearnablesAsync(FN, network);
+    await assertFiniteLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x);
     const resizeTo = opts.resize ? t.resizeTo : null;
     const [probs] = runGraph(FN, t, x, [output], { resizeTo, poisonNonFinite: true });

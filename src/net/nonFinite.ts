@@ -1,7 +1,8 @@
 /**
  * The policy for images holding NaN or ±Infinity, in one place: which mode a backend gets, the synchronous and the
- * asynchronous check, and the message that names the first bad pixel; and for networks whose learnables hold NaN,
- * found when the network is made and again where its weights were replaced since. Not exported from the package.
+ * asynchronous check, and the message that names the first bad pixel; and for networks whose learnables hold NaN or
+ * ±Infinity, found when the network is made and again where its weights were replaced since. Not exported from the
+ * package.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readAndDispose, readAndDisposeSync } from '../internal/readBack.js';
@@ -189,23 +190,43 @@ async function firstNonFiniteLayer(net: Network, forward: ImageRun): Promise<Net
   return k >= 0 ? net.layers[k] : null;
 }
 
-/** A learnable tensor that holds NaN: its layer, its name (`Weights`…), how many of its values are NaN. */
-interface NaNLearnable {
+/**
+ * A learnable tensor that holds NaN or ±Infinity: its layer, its name (`Weights`…), how many of its values are NaN and
+ * how many infinite.
+ */
+interface NonFiniteLearnable {
   layer: Network['layers'][number];
   name: string;
-  count: number;
+  nan: number;
+  infinite: number;
   size: number;
 }
 
 /**
- * Per network, what {@link scanLearnables} found: the learnables that hold NaN (in the table's order), and each float32
- * learnable it read with the data it held then. A Keras model's `setWeights` or `fit` assigns new data to the same
- * variables, which changes their `dataId`: comparing the two tells a replaced weight without walking the layers again.
+ * Per network, what {@link scanLearnables} found: the learnables that hold NaN or ±Infinity (in the table's order), and
+ * each float32 learnable it read with the data it held then. A Keras model's `setWeights` or `fit` assigns new data to
+ * the same variables, which changes their `dataId`: comparing the two tells a replaced weight without walking the
+ * layers again.
  */
 const scans = new WeakMap<
   Network,
-  { bad: readonly NaNLearnable[]; read: readonly { w: tf.Tensor; dataId: object }[] }
+  { bad: readonly NonFiniteLearnable[]; read: readonly { w: tf.Tensor; dataId: object }[] }
 >();
+
+/**
+ * The layers whose learnables weigh or scale what flows through them, where ±Infinity is never meant and becomes NaN
+ * at once (times the 0 of a padding or a ReLU, or plus -Infinity). A graph's other operations may hold an infinite
+ * bound on purpose (a clip, a maximum, a mask added before a pooling), so only NaN is refused there.
+ */
+const MULTIPLYING: readonly string[] = [
+  'Convolution',
+  'Grouped Convolution',
+  'Transposed Convolution',
+  'Fully Connected',
+  'Batch Normalization',
+  'Layer Normalization',
+  'Group Normalization',
+];
 
 /** A network's float32 learnables, layer by layer, as the network holds them (no copies). */
 function floatLearnables(net: Network): { layer: Network['layers'][number]; name: string; w: tf.Tensor }[] {
@@ -221,50 +242,61 @@ function floatLearnables(net: Network): { layer: Network['layers'][number]; name
 
 /**
  * Reads, when a network is made (and again where its weights were replaced), whether any of its float32 learnables
- * holds NaN (one read-back for all of them: a sum per tensor, NaN where it holds NaN; a second, of counts, only for
- * those), and remembers them for {@link assertNoNaNLearnables}. A model file holding NaN (a training run that diverged,
- * a damaged file) makes a network that computes NaN, which the wasm, WebGL and WebGPU backends turn into finite numbers
- * in places (a convolution with a fused ReLU gives 0 on wasm), so its scores would look sound. Returns `net`.
+ * holds NaN, or ±Infinity where the layer multiplies ({@link MULTIPLYING}) (one read-back for all of them: a sum per
+ * tensor, not finite where it holds either; a second, of counts, only for those), and remembers them for
+ * {@link assertFiniteLearnables}. A model file holding NaN or Infinity (a training run that diverged, a damaged file)
+ * makes a network that computes NaN (Infinity times the 0 of a padding or a ReLU, Infinity minus Infinity), which the
+ * wasm, WebGL and WebGPU backends turn into finite numbers in places (a convolution with a fused ReLU gives 0 on wasm),
+ * so its scores would look sound. Returns `net`.
  */
 export async function scanLearnables(net: Network): Promise<Network> {
   const found = floatLearnables(net);
-  const steps = nanLearnables(found);
+  const steps = nonFiniteLearnables(found);
   // `done` is tested as a value, and `value` cast, for the JavaScript checks' non-strict settings, which narrow less.
   let step = steps.next();
   while (step.done !== true) step = steps.next(await readAndDispose(step.value as tf.Tensor));
-  scans.set(net, { bad: step.value as NaNLearnable[], read: found.map(({ w }) => ({ w, dataId: w.dataId })) });
+  scans.set(net, { bad: step.value as NonFiniteLearnable[], read: found.map(({ w }) => ({ w, dataId: w.dataId })) });
   return net;
 }
 
 /** {@link scanLearnables}, reading synchronously. */
 function scanLearnablesSync(net: Network): void {
   const found = floatLearnables(net);
-  const steps = nanLearnables(found);
+  const steps = nonFiniteLearnables(found);
   let step = steps.next();
   while (step.done !== true) step = steps.next(readAndDisposeSync(step.value as tf.Tensor));
-  scans.set(net, { bad: step.value as NaNLearnable[], read: found.map(({ w }) => ({ w, dataId: w.dataId })) });
+  scans.set(net, { bad: step.value as NonFiniteLearnable[], read: found.map(({ w }) => ({ w, dataId: w.dataId })) });
 }
 
 /**
  * The scan of {@link scanLearnables}, apart from how it reads: yields each tensor to read back (the caller frees it)
- * and takes its values, then returns the learnables that hold NaN.
+ * and takes its values, then returns the learnables that hold NaN or ±Infinity.
  */
-function* nanLearnables(
+function* nonFiniteLearnables(
   found: readonly { layer: Network['layers'][number]; name: string; w: tf.Tensor }[],
-): Generator<tf.Tensor, NaNLearnable[], Float32Array> {
-  const bad: NaNLearnable[] = [];
+): Generator<tf.Tensor, NonFiniteLearnable[], Float32Array> {
+  const bad: NonFiniteLearnable[] = [];
   if (found.length === 0) return bad;
-  // A tensor's sum is NaN when it holds NaN (or both infinities): one reduction each, nothing as large as a weight.
+  // A tensor's sum is NaN or ±Infinity when it holds NaN or ±Infinity (and, rarely, when finite values sum past
+  // float32's range, which the counts below clear): one reduction each, nothing as large as a weight.
   const sums = yield tf.tidy(() => tf.stack(found.map(({ w }) => tf.sum(w))));
-  const flagged = Array.from(sums).flatMap((v, i) => (Number.isNaN(v) ? [i] : []));
+  const flagged = Array.from(sums).flatMap((v, i) => (Number.isFinite(v) ? [] : [i]));
   if (flagged.length === 0) return bad;
-  // Those only: how many of their values are NaN, the one value not equal to itself.
+  // Those only: how many of their values are NaN (the one value not equal to itself) and how many are not finite.
+  const notItself = (x: tf.Tensor) => tf.sum(tf.cast(tf.notEqual(x, x), 'float32'));
   const counts = yield tf.tidy(() =>
-    tf.stack(flagged.map((i) => tf.sum(tf.cast(tf.notEqual(found[i].w, found[i].w), 'float32')))),
+    tf.stack(
+      flagged.flatMap((i) => [
+        tf.tidy(() => notItself(found[i].w)),
+        tf.tidy(() => notItself(tf.sub(found[i].w, found[i].w))),
+      ]),
+    ),
   );
   flagged.forEach((i, j) => {
-    if (counts[j] > 0)
-      bad.push({ layer: found[i].layer, name: found[i].name, count: counts[j], size: found[i].w.size });
+    const [nan, nonFinite] = [counts[2 * j], counts[2 * j + 1]];
+    if (nan > 0 || (nonFinite > 0 && MULTIPLYING.includes(found[i].layer.type))) {
+      bad.push({ layer: found[i].layer, name: found[i].name, nan, infinite: nonFinite - nan, size: found[i].w.size });
+    }
   });
   return bad;
 }
@@ -285,14 +317,14 @@ export async function rescanChangedLearnables(net: Network): Promise<void> {
 }
 
 /**
- * Refuses a network whose learnables hold NaN (as last scanned), where `needs` (a layer name) says the result is
- * computed from that layer (every layer, without it): `what` is `'answer'` for the functions that rank or explain its
- * scores, on every backend, which scan first what changed ({@link assertNoNaNLearnablesAsync}); `'activations'` for
- * activations, only on a backend that does not keep NaN (all but cpu), scanning again synchronously what changed
- * where the backend can read so.
- * @throws {Error} naming the layer, the tensor and how many of its values are NaN.
+ * Refuses a network whose learnables hold NaN or ±Infinity (as last scanned), where `needs` (a layer name) says the
+ * result is computed from that layer (every layer, without it): `what` is `'answer'` for the functions that rank or
+ * explain its scores, on every backend, which scan first what changed ({@link assertFiniteLearnablesAsync});
+ * `'activations'` for activations, only on a backend that does not keep NaN (all but cpu), scanning again
+ * synchronously what changed where the backend can read so.
+ * @throws {Error} naming the layer, the tensor and how many of its values are NaN and how many infinite.
  */
-export function assertNoNaNLearnables(
+export function assertFiniteLearnables(
   fn: string,
   net: Network,
   what: 'answer' | 'activations',
@@ -308,33 +340,43 @@ export function assertNoNaNLearnables(
   // The first that the result is computed from.
   const bad = scans.get(net)?.bad.find((b) => !needs || needs(b.layer.name));
   if (!bad) return;
+  const n = (v: number) => v.toLocaleString('en');
+  const [values, counts] =
+    bad.infinite === 0
+      ? ['NaN', n(bad.nan)]
+      : bad.nan === 0
+        ? ['±Infinity', n(bad.infinite)]
+        : ['NaN and ±Infinity', `${n(bad.nan)} and ${n(bad.infinite)}`];
   const holds =
-    `the layer '${bad.layer.name}' (index ${bad.layer.index}) holds NaN in its ${bad.name} ` +
-    `(${bad.count.toLocaleString('en')} of ${bad.size.toLocaleString('en')} values)`;
+    `the layer '${bad.layer.name}' (index ${bad.layer.index}) holds ${values} in its ${bad.name} ` +
+    `(${counts} of ${n(bad.size)} values)`;
+  // Infinity becomes NaN at the first product by 0 (a padding, a ReLU's zeros) or sum with -Infinity.
+  const why = bad.infinite === 0 ? '' : ' (Infinity times 0, Infinity minus Infinity)';
   if (what === 'answer') {
     throw new Error(
-      `${fn}: ${holds}: such a network computes NaN, of which no score or map can be made, and the wasm, WebGL and ` +
-        'WebGPU backends turn NaN into finite numbers in places (a fused ReLU gives 0), so its scores would look ' +
+      `${fn}: ${holds}: such a network computes NaN${why}, of which no score or map can be made, and the wasm, WebGL ` +
+        'and WebGPU backends turn NaN into finite numbers in places (a fused ReLU gives 0), so its scores would look ' +
         'sound; fix or retrain the model, and see where the NaN goes with activations on the cpu backend',
     );
   }
+  const computes = bad.infinite === 0 ? '' : `, from which it computes NaN${why}`;
   throw new Error(
-    `${fn}: ${holds}, and the ${backend} backend turns NaN into finite numbers in places (a fused ReLU gives 0), so ` +
-      "these activations would not be what the network computes; the cpu backend keeps NaN: initBackend({ backend: 'cpu' })",
+    `${fn}: ${holds}${computes}, and the ${backend} backend turns NaN into finite numbers in places (a fused ReLU ` +
+      "gives 0), so these activations would not be what the network computes; the cpu backend keeps NaN: initBackend({ backend: 'cpu' })",
   );
 }
 
 /**
- * {@link assertNoNaNLearnables} for the functions that rank or explain a network's scores (`'answer'`), after scanning
- * again the learnables that changed since the last scan ({@link rescanChangedLearnables}).
+ * {@link assertFiniteLearnables} for the functions that rank or explain a network's scores (`'answer'`), after
+ * scanning again the learnables that changed since the last scan ({@link rescanChangedLearnables}).
  */
-export async function assertNoNaNLearnablesAsync(
+export async function assertFiniteLearnablesAsync(
   fn: string,
   net: Network,
   needs?: (layer: string) => boolean,
 ): Promise<void> {
   await rescanChangedLearnables(net);
-  assertNoNaNLearnables(fn, net, 'answer', needs);
+  assertFiniteLearnables(fn, net, 'answer', needs);
 }
 
 /**
