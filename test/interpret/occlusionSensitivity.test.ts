@@ -118,6 +118,31 @@ describe('occlusionSensitivity', () => {
     tf.dispose([map, none, nearest, small, resized]);
   });
 
+  it('fills each channel of the mask with its own value, at every position and clipping', async () => {
+    const fill = [10, 200, 90];
+    for (const maskClipping of ['on', 'off'] as const) {
+      const map = await occlusionSensitivity(tiny.net, img, 2, {
+        outputUpsampling: 'none',
+        maskSize: [3, 4],
+        stride: 2,
+        maskValue: fill,
+        maskClipping,
+        miniBatchSize: 4,
+      });
+      const want = await oracle(
+        tiny.net,
+        img,
+        2,
+        maskSpans(9, 3, 2, maskClipping),
+        maskSpans(11, 4, 2, maskClipping),
+        fill,
+      );
+      expect(map.shape).toEqual([want.length, want[0].length]);
+      expect(maxDiff((await map.array()) as number[][], want)).toBeLessThan(1e-5);
+      map.dispose();
+    }
+  });
+
   it('gives the same map for any mini-batch size', async () => {
     const a = await occlusionSensitivity(tiny.net, img, 1, { outputUpsampling: 'none', miniBatchSize: 1 });
     const b = await occlusionSensitivity(tiny.net, img, 1, { outputUpsampling: 'none', miniBatchSize: 500 });
