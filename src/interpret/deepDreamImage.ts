@@ -218,7 +218,9 @@ export async function deepDreamImage(
   assertElements(FN, 'layer', [batch, ...shape], `layer '${name}' for ${formatCount(batch)} images at a time`);
   throwIfAborted(FN, signal);
   // A NaN or infinite pixel would make every step, and so the whole dream, NaN.
-  if (opts.initialImage !== undefined) await assertFiniteAsync(FN, opts.initialImage, 'options.initialImage');
+  if (opts.initialImage !== undefined) {
+    await assertFiniteAsync(FN, opts.initialImage, 'options.initialImage', network.normalization);
+  }
 
   // So would NaN in the learnables of a layer on the way (which some backends turn into finite numbers).
   const onTheWay = new Set(seg.layers.map((l) => l.name));

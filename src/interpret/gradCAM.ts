@@ -218,7 +218,7 @@ export async function gradCAM(
     const signal = checkLongRunOptions(FN, opts);
     throwIfAborted(FN, signal);
     await assertFiniteLearnablesAsync(FN, network);
-    await assertFiniteAsync(FN, x);
+    await assertFiniteAsync(FN, x, 'img', network.normalization);
 
     const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
     const run = { reduction, target, reductionFcn: opts.reductionFcn, upsampling, size: [h, w] as const };

@@ -251,7 +251,7 @@ export async function imageLIME(
     assertLargeEnough(FN, t, [output], x, batch);
     throwIfAborted(FN, signal);
     await assertFiniteLearnablesAsync(FN, network);
-    await assertFiniteAsync(FN, x);
+    await assertFiniteAsync(FN, x, 'img', network.normalization);
 
     // Features, on the host.
     const channels = x.rank === 2 ? 1 : (x.shape[2] as number);

@@ -31,6 +31,7 @@ import {
   countNonFinite,
   nonFiniteOutputError,
 } from '../net/nonFinite.js';
+import { normalizationOverflow } from '../net/normalization.js';
 import type { Network } from '../net/types.js';
 
 /** Options of {@link occlusionSensitivity}, MATLAB's name-value arguments in camelCase. */
@@ -223,6 +224,17 @@ export async function occlusionSensitivity(
         throw rangeError(FN, 'options.maskValue', `${expected} (finite as float32)`, opts.maskValue);
       }
       maskValue = v.length === 1 ? Array(channels).fill(v[0]) : [...v];
+      // The mask is normalized with the pixels: a value the normalization takes past float32's range gives NaN.
+      const over = normalizationOverflow(network.normalization, maskValue);
+      if (over) {
+        throw rangeError(
+          FN,
+          'options.maskValue',
+          `${expected} that the network's normalization keeps within float32's range (${over.pixel} becomes ` +
+            `${over.value.toPrecision(3)} in channel ${over.channel})`,
+          opts.maskValue,
+        );
+      }
     }
     const signal = checkLongRunOptions(FN, opts);
     const output = network.layerNames[network.layerNames.length - 1];
@@ -237,7 +249,7 @@ export async function occlusionSensitivity(
     assertLargeEnough(FN, t, [output], x, batch);
     throwIfAborted(FN, signal);
     await assertFiniteLearnablesAsync(FN, network);
-    await assertFiniteAsync(FN, x);
+    await assertFiniteAsync(FN, x, 'img', network.normalization);
 
     // The image as float32 [1, H, W, C], and the fill value per channel.
     const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);

@@ -290,7 +290,7 @@ export function layerActivations(
     if (resizeTo === null) assertLargeEnough(fn, t, names, x, Math.min(chunk, n), n);
 
     // 2. Non-finite pixels, then one pass through the graph, computing only what the requested layers need.
-    if (mode === 'error') assertFiniteSync(fn, x);
+    if (mode === 'error') assertFiniteSync(fn, x, t.net?.normalization);
     const run = { resizeTo, poisonNonFinite: mode === 'nan' };
     let results: tf.Tensor[];
     if (n <= chunk) {

@@ -118,7 +118,7 @@ export async function classify(
     // Non-finite pixels: checked here with an asynchronous read-back, so that every backend (WebGPU included, where
     // activations cannot check synchronously) gives the same error rather than NaN scores.
     await assertFiniteLearnablesAsync(FN, network);
-    await assertFiniteAsync(FN, x);
+    await assertFiniteAsync(FN, x, 'img', network.normalization);
     const resizeTo = opts.resize ? t.resizeTo : null;
     const [probs] = runGraph(FN, t, x, [output], { resizeTo, poisonNonFinite: true });
     let values: Float32Array;

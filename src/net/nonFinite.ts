@@ -9,7 +9,8 @@ import { readAndDispose, readAndDisposeSync } from '../internal/readBack.js';
 import { getLimits } from '../internal/limits.js';
 import { assertOneOf } from '../internal/validate.js';
 import { engineOf } from './network.js';
-import type { Network } from './types.js';
+import { normalizationOverflow, normalizationValues } from './normalization.js';
+import type { InputNormalization, Network } from './types.js';
 
 /** The `nonFinite` option: see `ActivationsOptions.nonFinite`. */
 export type NonFinitePolicy = 'auto' | 'error' | 'nan';
@@ -83,23 +84,45 @@ export function resetUnitScaleWarning(): void {
 }
 
 /**
- * Throws a RangeError naming the first non-finite pixel of a float32 image (and warns once about an image in
- * [0, 1]); synchronous read-back.
+ * Refuses a float32 image whose least or greatest pixel the network's normalization takes past float32's range (a
+ * pixel of 3e38 less a mean of -1e38): the network would compute Infinity and NaN, which some backends turn into
+ * finite numbers. Every value of an int32 image is kept finite by the normalization's own check.
  */
-export function assertFiniteSync(fn: string, x: tf.Tensor): void {
+function assertNormalizable(fn: string, arg: string, normalization: InputNormalization | undefined, range: number[]) {
+  const over = normalization && normalizationOverflow(normalization, range);
+  if (!over || !normalization) return;
+  throw new RangeError(
+    `${fn}: the network's normalization '${normalization.type}' (${normalizationValues(normalization, over.channel)} ` +
+      `for channel ${over.channel}) takes the pixel value ${Number(over.pixel.toPrecision(7))} of '${arg}' to ` +
+      `${over.value.toPrecision(3)}, past float32's range (about 3.4e38), and the network would compute Infinity and NaN`,
+  );
+}
+
+/**
+ * Throws a RangeError naming the first non-finite pixel of a float32 image, or a pixel that the network's
+ * `normalization` takes past float32's range (and warns once about an image in [0, 1]); synchronous read-back.
+ */
+export function assertFiniteSync(fn: string, x: tf.Tensor, normalization?: InputNormalization): void {
   if (x.dtype !== 'float32') return;
   const facts = pixelFacts(x);
   const values = facts.dataSync();
   facts.dispose();
   if (Number.isNaN(values[0])) throw new RangeError(nonFiniteMessage(fn, x.dataSync(), x.shape));
+  assertNormalizable(fn, 'img', normalization, [values[1], values[2]]);
   warnUnitScale(fn, values[1], values[2]);
 }
 
 /**
- * Throws a RangeError naming the first non-finite pixel of a float32 image (and warns once about an image in
- * [0, 1]); asynchronous read-back (every backend). `arg` names the argument that held the image.
+ * Throws a RangeError naming the first non-finite pixel of a float32 image, or a pixel that the network's
+ * `normalization` takes past float32's range (and warns once about an image in [0, 1]); asynchronous read-back (every
+ * backend). `arg` names the argument that held the image.
  */
-export async function assertFiniteAsync(fn: string, x: tf.Tensor, arg = 'img'): Promise<void> {
+export async function assertFiniteAsync(
+  fn: string,
+  x: tf.Tensor,
+  arg = 'img',
+  normalization?: InputNormalization,
+): Promise<void> {
   if (x.dtype !== 'float32') return;
   const facts = pixelFacts(x);
   let values: ArrayLike<number>;
@@ -109,6 +132,7 @@ export async function assertFiniteAsync(fn: string, x: tf.Tensor, arg = 'img'): 
     facts.dispose();
   }
   if (Number.isNaN(values[0])) throw new RangeError(nonFiniteMessage(fn, await x.data(), x.shape, arg));
+  assertNormalizable(fn, arg, normalization, [values[1], values[2]]);
   warnUnitScale(fn, values[1], values[2]);
 }
 

@@ -28,6 +28,60 @@ export const NORMALIZATION_ADVICE =
   "'zscore' with mean and standardDeviation (torchvision-style: mean [123.675, 116.28, 103.53], " +
   'standardDeviation [58.395, 57.12, 57.375]), or a function of the pixels';
 
+/** The largest magnitude a pixel of an int32 image has: a declared normalization keeps every such value finite. */
+const INT32_EXTENT = 2 ** 31;
+
+/** Where a normalization takes a pixel value past float32's range: the channel, the pixel and what it became. */
+export interface NormalizationOverflow {
+  channel: number;
+  pixel: number;
+  value: number;
+}
+
+/**
+ * The first pixel value of `pixels` (in channel order) that a normalization takes past float32's range (about 3.4e38),
+ * at any step of its formula as TF.js computes it in float32 (the difference, the quotient, and for
+ * `'rescale-symmetric'` the doubling); null when none does, and for `'none'` and a function. Each step is linear in
+ * the pixel, so the ends of a range of pixels are the ones to try. On wasm, WebGL and WebGPU the Infinity and NaN
+ * that follow turn into finite numbers in places (a fused ReLU gives 0), so such a network would answer in silence.
+ */
+export function normalizationOverflow(n: InputNormalization, pixels: readonly number[]): NormalizationOverflow | null {
+  if (n.type === 'none' || n.type === 'function') return null;
+  const f32 = Math.fround;
+  const channels = n.type === 'zerocenter' || n.type === 'zscore' ? n.mean.length : n.min.length;
+  for (const pixel of pixels) {
+    for (let c = 0; c < channels; c++) {
+      let steps: number[];
+      if (n.type === 'zerocenter') steps = [pixel - n.mean[c]];
+      else if (n.type === 'zscore') {
+        const d = f32(pixel - n.mean[c]);
+        steps = [d, d / f32(n.standardDeviation[c])];
+      } else {
+        const u = f32(pixel - n.min[c]) / f32(n.max[c] - n.min[c]);
+        steps = [pixel - n.min[c], u, n.type === 'rescale-symmetric' ? f32(u) * 2 : 0];
+      }
+      const value = steps.find((v) => !Number.isFinite(f32(v)));
+      if (value !== undefined) return { channel: c, pixel, value };
+    }
+  }
+  return null;
+}
+
+/** The declared values of a normalization, for a message: `mean 0, standardDeviation 1e-40` (channel `c`'s). */
+export function normalizationValues(n: InputNormalization, c: number): string {
+  switch (n.type) {
+    case 'zerocenter':
+      return `mean ${n.mean[c]}`;
+    case 'zscore':
+      return `mean ${n.mean[c]}, standardDeviation ${n.standardDeviation[c]}`;
+    case 'rescale-zero-one':
+    case 'rescale-symmetric':
+      return `min ${n.min[c]}, max ${n.max[c]}`;
+    default:
+      return '';
+  }
+}
+
 /** A per-channel vector from a number or an array, checked. */
 function perChannel(fn: string, arg: string, v: unknown, channels: number, positive = false): number[] | undefined {
   if (v === undefined) return undefined;
@@ -123,6 +177,17 @@ export function checkNormalization(
       throw new RangeError(`${fn}: normalization '${type}' needs '${at(k)}' (one value per channel, or one for all)`);
     }
   };
+  const checked = (n: InputNormalization): InputNormalization => {
+    // Every value an int32 image holds (255 first, the usual largest) must stay finite once normalized.
+    const over = normalizationOverflow(n, [255, INT32_EXTENT, -INT32_EXTENT]);
+    if (!over) return n;
+    throw new RangeError(
+      `${fn}: normalization '${n.type}' (${normalizationValues(n, over.channel)} for channel ${over.channel}) takes ` +
+        `pixel value ${over.pixel} to ${over.value.toPrecision(3)}, past float32's range (about 3.4e38), and the ` +
+        'network would compute Infinity and NaN; every value an int32 image holds (up to ±2^31) must stay finite ' +
+        'once normalized',
+    );
+  };
   switch (type as NormalizationType) {
     case 'none':
       unused(['mean', 'standardDeviation', 'min', 'max']);
@@ -130,12 +195,12 @@ export function checkNormalization(
     case 'zerocenter':
       unused(['standardDeviation', 'min', 'max']);
       need('mean', mean);
-      return { type: 'zerocenter', mean: mean! };
+      return checked({ type: 'zerocenter', mean: mean! });
     case 'zscore':
       unused(['min', 'max']);
       need('mean', mean);
       need('standardDeviation', std);
-      return { type: 'zscore', mean: mean!, standardDeviation: std! };
+      return checked({ type: 'zscore', mean: mean!, standardDeviation: std! });
     default: {
       unused(['mean', 'standardDeviation']);
       const lo = min ?? new Array<number>(channels).fill(0);
@@ -145,7 +210,7 @@ export function checkNormalization(
       if (bad >= 0) {
         throw rangeError(fn, at('max'), `values above min, also as float32 (${lo[bad]} for channel ${bad})`, hi);
       }
-      return { type: type as 'rescale-symmetric' | 'rescale-zero-one', min: lo, max: hi };
+      return checked({ type: type as 'rescale-symmetric' | 'rescale-zero-one', min: lo, max: hi });
     }
   }
 }

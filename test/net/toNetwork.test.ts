@@ -1832,6 +1832,57 @@ describe('toNetwork: bad input', () => {
     );
   });
 
+  it("refuses statistics that take pixels past float32's range once normalized (wasm answered in silence)", async () => {
+    // A standard deviation of 1e-40 takes a pixel of 255 to 2.6e42: the network computes Infinity and NaN, and on
+    // wasm a convolution's fused ReLU turned them into zeros, so classify ranked three equal finite scores.
+    const m = sequential();
+    const past = (what: string, values: string, to: string, pixel = 255) =>
+      `toNetwork: normalization '${what}' (${values} for channel 0) takes pixel value ${pixel} to ${to}, past ` +
+      "float32's range (about 3.4e38), and the network would compute Infinity and NaN; every value an int32 image " +
+      'holds (up to ±2^31) must stay finite once normalized';
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'zscore', mean: 0, standardDeviation: 1e-40 }),
+      RangeError,
+      past('zscore', 'mean 0, standardDeviation 1e-40', '2.55e+42'),
+    );
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'rescale-symmetric', min: 0, max: 1e-40 }),
+      RangeError,
+      past('rescale-symmetric', 'min 0, max 1e-40', '2.55e+42'),
+    );
+    // 255 stays finite, the largest int32 value does not.
+    await expectThrowsNoLeak(
+      () => toNetwork(m, { normalization: 'zscore', mean: 0, standardDeviation: 1e-35 }),
+      RangeError,
+      past('zscore', 'mean 0, standardDeviation 1e-35', '2.15e+44', 2 ** 31),
+    );
+    // A float32 image can hold more: its least and greatest pixels are checked with the image's other checks.
+    const net = await toNetwork(m, { normalization: 'zscore', mean: -2e38, standardDeviation: 1 });
+    const img = tf.tensor3d(
+      Array.from({ length: 16 * 16 * 3 }, (_, i) => (i === 7 ? 2e38 : 100)),
+      [16, 16, 3],
+    );
+    const huge =
+      "the network's normalization 'zscore' (mean -2e+38, standardDeviation 1 for channel 0) takes the pixel " +
+      "value 2e+38 of 'img' to Infinity, past float32's range (about 3.4e38), and the network " +
+      'would compute Infinity and NaN';
+    await expectThrowsNoLeak(() => classify(net, img), RangeError, `classify: ${huge}`);
+    await expectThrowsNoLeak(() => gradCAM(net, img, 0), RangeError, `gradCAM: ${huge}`);
+    if (BACKEND !== 'webgpu') {
+      await expectThrowsNoLeak(() => activations(net, img, 'c1'), RangeError, `activations: ${huge}`);
+    }
+    const ones = tf.onesLike(img);
+    await expectThrowsNoLeak(
+      () => occlusionSensitivity(net, ones, 0, { maskValue: 2e38 }),
+      RangeError,
+      "occlusionSensitivity: expected 'options.maskValue' to be a finite number, 3 finite numbers (one per channel), " +
+        "or 'auto' that the network's normalization keeps within float32's range (2e+38 becomes Infinity in channel " +
+        '0), got 2e+38 (number)',
+    );
+    tf.dispose([img, ones]);
+    net.dispose();
+  });
+
   it("takes a name given to two classes (ImageNet lists have 'crane' twice), and refuses to guess which one", async () => {
     const net = await toNetwork(sequential(), { normalization: 'none', classNames: ['crane', 'heron', 'crane'] });
     const { raw, scaled } = image(16, 16, 4);
