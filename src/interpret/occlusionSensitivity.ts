@@ -230,7 +230,7 @@ export async function occlusionSensitivity(
         throw rangeError(
           FN,
           'options.maskValue',
-          `${expected} that the network's normalization keeps within float32's range (${over.pixel} becomes ` +
+          `values that the network's normalization keeps within float32's range (${over.pixel} becomes ` +
             `${over.value.toPrecision(3)} in channel ${over.channel})`,
           opts.maskValue,
         );

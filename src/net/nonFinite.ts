@@ -89,8 +89,9 @@ export function resetUnitScaleWarning(): void {
  * finite numbers. Every value of an int32 image is kept finite by the normalization's own check.
  */
 function assertNormalizable(fn: string, arg: string, normalization: InputNormalization | undefined, range: number[]) {
-  const over = normalization && normalizationOverflow(normalization, range);
-  if (!over || !normalization) return;
+  if (!normalization) return;
+  const over = normalizationOverflow(normalization, range);
+  if (!over) return;
   throw new RangeError(
     `${fn}: the network's normalization '${normalization.type}' (${normalizationValues(normalization, over.channel)} ` +
       `for channel ${over.channel}) takes the pixel value ${Number(over.pixel.toPrecision(7))} of '${arg}' to ` +

@@ -1875,9 +1875,8 @@ describe('toNetwork: bad input', () => {
     await expectThrowsNoLeak(
       () => occlusionSensitivity(net, ones, 0, { maskValue: 2e38 }),
       RangeError,
-      "occlusionSensitivity: expected 'options.maskValue' to be a finite number, 3 finite numbers (one per channel), " +
-        "or 'auto' that the network's normalization keeps within float32's range (2e+38 becomes Infinity in channel " +
-        '0), got 2e+38 (number)',
+      "occlusionSensitivity: expected 'options.maskValue' to be values that the network's normalization keeps " +
+        "within float32's range (2e+38 becomes Infinity in channel 0), got 2e+38 (number)",
     );
     tf.dispose([img, ones]);
     net.dispose();
