@@ -69,12 +69,13 @@ export interface ActivationsOptions {
    */
   resize?: boolean;
   /**
-   * What happens when a float32 image holds NaN or ±Infinity (int32 images always hold finite values):
+   * What happens when a float32 image holds NaN or ±Infinity, or a pixel that the network's normalization takes
+   * past float32's range (int32 images always hold finite values, which every normalization keeps finite):
    * - `'error'`: throw a RangeError naming the first such pixel. Costs one reduction over the image and a read-back
    *   of one number per image, which stalls a GPU pipeline (not the CPU backends).
-   * - `'nan'`: no read-back; every activation of an image with a non-finite pixel comes back NaN (all of its
-   *   values), so a result is never silently wrong (some backends' ReLU and max pooling would otherwise turn NaN into
-   *   finite numbers).
+   * - `'nan'`: no read-back; every activation of an image with such a pixel comes back NaN (all of its values), so a
+   *   result is never silently wrong (some backends' ReLU and max pooling would otherwise turn NaN into finite
+   *   numbers).
    * - `'auto'`: `'error'` on the `cpu` and `wasm` backends, whose data already lives in CPU memory, `'nan'` on GPU
    *   backends (`webgl`, `webgpu`).
    *

@@ -719,7 +719,10 @@ export function runGraph(
       }
       // Never hand out the model's own tensors (a weight, the fed input) or one tensor twice.
       const protectedIds = new Set([x.id, input.id, ...t.ownTensors().map((wt) => wt.id)]);
-      const poison = options.poisonNonFinite && x.dtype === 'float32' ? poisonPerImage(input as tf.Tensor4D) : null;
+      const poison =
+        options.poisonNonFinite && x.dtype === 'float32'
+          ? poisonPerImage(input as tf.Tensor4D, t.net?.normalization)
+          : null;
       const byName = new Map(
         unique.map((name, i) => {
           let out = outs[i];

@@ -9,7 +9,7 @@ import { readAndDispose, readAndDisposeSync } from '../internal/readBack.js';
 import { getLimits } from '../internal/limits.js';
 import { assertOneOf } from '../internal/validate.js';
 import { engineOf } from './network.js';
-import { normalizationOverflow, normalizationValues } from './normalization.js';
+import { applyNormalization, normalizationOverflow, normalizationValues } from './normalization.js';
 import type { InputNormalization, Network } from './types.js';
 
 /** The `nonFinite` option: see `ActivationsOptions.nonFinite`. */
@@ -139,10 +139,13 @@ export async function assertFiniteAsync(
 
 /**
  * For `'nan'` mode: `sum(x - x)` per image of a batch `[n, h, w, c]`, kept as `[n, 1, 1, 1]`; adding it to an
- * activation makes every value of an image with a non-finite pixel NaN, whatever the layers did to the NaN.
+ * activation makes every value of an image with a non-finite pixel NaN, whatever the layers did to the NaN. With the
+ * network's `normalization` (but a function, which may cost as much as a layer), of the normalized pixels: a finite
+ * pixel that the normalization takes past float32's range poisons its image too, where no read-back checks it.
  */
-export function poisonPerImage(input: tf.Tensor4D): tf.Tensor {
-  return tf.sum(tf.sub(input, input), [1, 2, 3], true);
+export function poisonPerImage(input: tf.Tensor4D, normalization?: InputNormalization): tf.Tensor {
+  const x = normalization && normalization.type !== 'function' ? applyNormalization(input, normalization) : input;
+  return tf.sum(tf.sub(x, x), [1, 2, 3], true);
 }
 
 /** A caller's run of its image to the named layers, and how many pixels that image (or batch) holds: `n × h × w`. */

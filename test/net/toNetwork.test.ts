@@ -1871,7 +1871,17 @@ describe('toNetwork: bad input', () => {
     if (BACKEND !== 'webgpu') {
       await expectThrowsNoLeak(() => activations(net, img, 'c1'), RangeError, `activations: ${huge}`);
     }
+    // Where nothing is read back (nonFinite 'nan', WebGPU's default), the image's activations all come out NaN, as
+    // for a NaN pixel, where the backends' ReLU and pooling would have made some of them finite.
+    const poisoned = await expectNoLeak(() => activations(net, img, 'p1', { nonFinite: 'nan' }), 1);
+    expect(Array.from(await poisoned.data()).every(Number.isNaN)).toBe(true);
+    poisoned.dispose();
+    // Under an everyday normalization the same poisoning leaves a finite image's activations as they are.
     const ones = tf.onesLike(img);
+    const usual = await toNetwork(m, { normalization: 'zscore', mean: 100, standardDeviation: 50 });
+    const fine = activations(usual, ones, 'p1', { nonFinite: 'nan' });
+    expect(Array.from(await fine.data()).every(Number.isFinite)).toBe(true);
+    fine.dispose();
     await expectThrowsNoLeak(
       () => occlusionSensitivity(net, ones, 0, { maskValue: 2e38 }),
       RangeError,
@@ -1880,6 +1890,7 @@ describe('toNetwork: bad input', () => {
     );
     tf.dispose([img, ones]);
     net.dispose();
+    usual.dispose();
   });
 
   it("takes a name given to two classes (ImageNet lists have 'crane' twice), and refuses to guess which one", async () => {
