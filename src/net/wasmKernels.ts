@@ -498,10 +498,10 @@ function equalFloats(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Te
  * 128 samples, 6.6 million values gathered from 49 features, took 225–253 ms a batch. Here each output row
  * `[outer, index, slice]` is the input's row `[outer, indices[index], slice]`: a `copyWithin` of its bytes where the
  * slice is long, else its values one by one as integers (so NaN's bits travel as they are): 19–20 ms for those masks,
- * 5,000 rows of 256 values 0.8–0.9 against 50–53 ms.
- * The same bytes land in the same places, so the results are TF.js's, bit for bit. Indices outside the axis (TF.js's
- * kernel throws its own error), a batch dimension (see `kernelFixes.ts`), indices that are not int32, strings and empty
- * tensors go to TF.js's kernel `original`.
+ * 5,000 rows of 256 values 0.8–0.9 against 50–53 ms. The same bytes land in the same places, so the results are
+ * TF.js's, bit for bit. Indices outside the axis (TF.js's kernel throws its own error), a batch dimension (see
+ * `backend/wasmKernelFixes.ts`), indices that are not int32, strings and empty tensors go to TF.js's kernel
+ * `original`.
  */
 function gatherRuns(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { x, indices } = args.inputs as unknown as { x: tf.Tensor; indices: tf.Tensor };
@@ -570,8 +570,8 @@ const REPLACEMENTS: [string, (args: Args, original: tf.KernelFunc) => tf.TensorI
  * of TF.js's on the wasm backend (TF.js's go on serving what these hand back), and the backend guards and kernel fixes
  * (`guardBackends`). They are registered in TF.js's kernel registry, so every concatenation, subtraction, identity,
  * tile, batch normalization, comparison for equality, slice and gather on wasm in the process uses them: the same
- * values bit for bit, but for batch normalization's last bits. Called before every pass the library runs; does nothing until
- * TF.js's wasm backend has registered its kernels (it loads on demand), and nothing once these are in.
+ * values bit for bit, but for batch normalization's last bits. Called before every pass the library runs; does nothing
+ * until TF.js's wasm backend has registered its kernels (it loads on demand), and nothing once these are in.
  */
 export function ensureWasmKernels(): void {
   // A program may have started its backend itself (tf.setBackend): the backend guards go on here too.
