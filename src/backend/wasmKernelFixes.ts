@@ -122,7 +122,7 @@ function hasNaN(args: Args, t: tf.Tensor): boolean {
 /**
  * `maximum(a, b)` and `minimum(a, b)` with a NaN in either operand: NaN, as TensorFlow (from 2.4) and TF.js's other
  * backends give. TF.js's wasm kernels propagated a NaN of `a` only (`maximum(1, NaN)` gave 1). Operands without NaN
- * are TF.js's.
+ * in `b` go to the kernel beneath: TF.js's, or the library's faster one (`net/wasmKernels.ts`), which counts on this.
  */
 function extremeWithNaN(name: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };

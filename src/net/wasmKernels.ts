@@ -1,6 +1,6 @@
 /**
  * Kernels for the wasm backend, written in JavaScript over the backend's heap, where TF.js's wasm kernels (or public
- * operations) were the slow part of a pass of the built-in network or of a deep-dream step:
+ * operations) were the slow part of a pass of the built-in network, of a user's model or of a deep-dream step:
  * - a concatenation (a fire module's join), in place of TF.js's, which allocates a view for every run it copies;
  * - a tensor less a vector along its last axis (an image's mean subtraction), in place of TF.js's broadcasting `Sub`;
  * - max pooling's input gradient with TF's routing of tied maxima (TF.js's wasm kernel routes them otherwise, and
@@ -13,9 +13,10 @@
  * - batch normalization as a subtraction and one multiply-add per element, where TF.js's divides each in float64;
  * - a comparison for equality of two tensors of one shape (a gradient's mask) without the index arithmetic of TF.js's;
  * - a slice that copies whole rows where TF.js's copies one run of the last axis at a time;
- * - a gather that copies each picked row where TF.js's works out every element's source.
- * Each only moves, adds, subtracts or multiplies values, each element's in a fixed order, so the results do not
- * depend on the thread count.
+ * - a gather that copies each picked row where TF.js's works out every element's source;
+ * - a maximum and a minimum without TF.js's index arithmetic (a clipping where one operand is a single number).
+ * Each only moves, adds, subtracts, multiplies or compares values, each element's in a fixed order, so the results do
+ * not depend on the thread count.
  * The gradient kernels are registered by `ensureGradients`, the others by `ensureWasmKernels`; not exported from
  * the package.
  */
@@ -493,6 +494,77 @@ function equalFloats(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Te
 }
 
 /**
+ * `maximum(a, b)` and `minimum(a, b)` of float32 tensors, for TF.js's wasm `Maximum` and `Minimum`, which work out both
+ * operands' positions with a division each for every element and call the comparison through a pointer (9 to 12 ns an
+ * element here, where XNNPACK's addition takes 0.2), and allocate a vector of positions per element where an operand
+ * broadcasts other than along the last axes (over 100 ns). A converted Keras `ReLU(6)` is a `Minimum` and a `Maximum`
+ * with a number (TensorFlow's `clip_by_value`): in @vladmandic/human's face model they took over half of a pass. Here
+ * the maximum with a single finite number is a clipping with no upper bound (XNNPACK's, on every thread; the library's
+ * clipping keeps NaN, see `wasmKernelFixes.ts`); otherwise each element is chosen without a branch (`extremeBits`),
+ * an operand that broadcasts otherwise than along the output's last axes tiled to its shape first. Other dtypes go to
+ * TF.js's kernel `original`. A `b` that holds NaN never comes here: the library's fix of TF.js's kernel, which dropped
+ * it, takes that case first (`wasmKernelFixes.ts`). So the results are TF.js's kernel's, bit for bit, NaN of `a`
+ * included, but for the sign of a zero that a clipping gives, which is XNNPACK's, as in TF.js's own `clipByValue`
+ * (`minimum(1, 0)` may come out -0, which equals 0 in every comparison).
+ */
+function extremeInTurn(name: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
+  const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const size = tf.util.sizeFromShape(shape);
+  if (size === 0) return original(args);
+  const max = name === tf.Maximum;
+  const heap = heapOf(args);
+  const [single, tensor] = a.size === 1 ? [a, b] : [b, a];
+  if (single.size === 1 && tensor.size === size) {
+    const v = heap.typedArrayFromHeap(single)[0];
+    if (Number.isFinite(v)) {
+      const [low, high] = max ? [v, Number.POSITIVE_INFINITY] : [Number.NEGATIVE_INFINITY, v];
+      return asKernelResult(
+        args.backend,
+        tf.tidy(() => tf.clipByValue(tf.reshape(tensor, shape), low, high)),
+      );
+    }
+  }
+  if (a.size !== size || !(b.size === size || takenInTurn(b.shape, shape))) {
+    // `a` of the output's size, `b` of it or read in turn along it: tiled first where they are not (the library's
+    // `Tile`, which copies runs).
+    const extreme = max ? tf.maximum : tf.minimum;
+    return asKernelResult(
+      args.backend,
+      tf.tidy(() => extreme(tf.broadcastTo(a, shape), b.size === size ? b : tf.broadcastTo(b, shape))),
+    );
+  }
+  const out = heap.makeOutput(shape, 'float32');
+  // Views taken after the allocation, which may have grown (and so moved) the heap.
+  extremeBits(heap.typedArrayFromHeap(a), heap.typedArrayFromHeap(b), heap.typedArrayFromHeap(out), max ? 1 : -1);
+  return out;
+}
+
+/**
+ * `y` = `a` unless `b` is greater (for `s` = 1; less for -1, comparing the negated values), element by element, `b`
+ * read in turn (its length divides `a`'s): TF.js's choice (std::max's), so a NaN of `a` stays. The comparison's
+ * outcome, made a number, selects between the two values' bits: the engine compiles a choice between two floats to a
+ * branch, which mispredicted on values of either sign and took three times as long. `b` starts over in a loop nested in
+ * another, not a division per element. A function of its own, which the engine optimizes alone.
+ */
+function extremeBits(a: Float32Array, b: Float32Array, y: Float32Array, s: number): void {
+  const bits = (v: Float32Array) => new Int32Array(v.buffer, v.byteOffset, v.length);
+  const [ai, bi, yi] = [bits(a), bits(b), bits(y)];
+  const [n, m] = [a.length, b.length];
+  for (let base = 0; base < n; base += m) {
+    for (let j = 0; j < m; j++) {
+      const u = s * a[base + j];
+      const v = s * b[j];
+      // -1 (every bit) where `b` is taken, 0 where `a` is.
+      const take = -(u < v);
+      const x = ai[base + j];
+      yi[base + j] = x ^ ((x ^ bi[j]) & take);
+    }
+  }
+}
+
+/**
  * A gather along one axis (`tf.gather`: imageLIME's masks, a graph's `GatherV2`), for TF.js's wasm `GatherV2`, whose
  * kernel works out each element's source position from its own (a vector allocated per element): imageLIME's masks of
  * 128 samples, 6.6 million values gathered from 49 features, took 225–253 ms a batch. Here each output row
@@ -561,17 +633,20 @@ const REPLACEMENTS: [string, (args: Args, original: tf.KernelFunc) => tf.TensorI
   [tf.Tile, tileRuns],
   [tf.FusedBatchNorm, batchNormFactors],
   [tf.Equal, equalFloats],
+  [tf.Maximum, (args, original) => extremeInTurn(tf.Maximum, args, original)],
+  [tf.Minimum, (args, original) => extremeInTurn(tf.Minimum, args, original)],
   [tf.Slice, sliceRuns],
   [tf.GatherV2, gatherRuns],
 ];
 
 /**
- * Puts the library's `Concat`, `Sub`, `Identity`, `Tile`, `FusedBatchNorm`, `Equal`, `Slice` and `GatherV2` in place
- * of TF.js's on the wasm backend (TF.js's go on serving what these hand back), and the backend guards and kernel fixes
- * (`guardBackends`). They are registered in TF.js's kernel registry, so every concatenation, subtraction, identity,
- * tile, batch normalization, comparison for equality, slice and gather on wasm in the process uses them: the same
- * values bit for bit, but for batch normalization's last bits. Called before every pass the library runs; does nothing
- * until TF.js's wasm backend has registered its kernels (it loads on demand), and nothing once these are in.
+ * Puts the library's `Concat`, `Sub`, `Identity`, `Tile`, `FusedBatchNorm`, `Equal`, `Maximum`, `Minimum`, `Slice` and
+ * `GatherV2` in place of TF.js's on the wasm backend (TF.js's go on serving what these hand back), and the backend
+ * guards and kernel fixes (`guardBackends`). They are registered in TF.js's kernel registry, so every concatenation,
+ * subtraction, identity, tile, batch normalization, comparison for equality, maximum, minimum, slice and gather on wasm
+ * in the process uses them: the same values bit for bit, but for batch normalization's last bits and the sign of a
+ * zero that a clipping gives. Called before every pass the library runs; does nothing until TF.js's wasm backend has
+ * registered its kernels (it loads on demand), and nothing once these are in.
  */
 export function ensureWasmKernels(): void {
   // A program may have started its backend itself (tf.setBackend): the backend guards go on here too.
