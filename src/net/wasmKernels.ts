@@ -14,7 +14,8 @@
  * - a comparison for equality of two tensors of one shape (a gradient's mask) without the index arithmetic of TF.js's;
  * - a slice that copies whole rows where TF.js's copies one run of the last axis at a time;
  * - a gather that copies each picked row where TF.js's works out every element's source;
- * - a maximum and a minimum without TF.js's index arithmetic (a clipping where one operand is a single number).
+ * - a maximum and a minimum without TF.js's index arithmetic (a clipping where one operand is a single number);
+ * - a reversal that copies runs where TF.js's works out every element's source (a kernel turned in a gradient).
  * Each only moves, adds, subtracts, multiplies or compares values, each element's in a fixed order, so the results do
  * not depend on the thread count.
  * The gradient kernels are registered by `ensureGradients`, the others by `ensureWasmKernels`; not exported from
@@ -494,6 +495,73 @@ function equalFloats(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Te
 }
 
 /**
+ * A reversal along some axes (`tf.reverse`: the kernel turned 180° in every convolution's input gradient on wasm, a
+ * Keras model's `x[..., ::-1]` from RGB to BGR), for TF.js's wasm `Reverse`, which works out each element's source
+ * position from its own: about 36 ns an element, so turning a 3×3×256×256 kernel took 21 ms and a 1×1×512×512 one,
+ * which turns into itself, 9 ms. Here neighbouring axes that are reversed, or not, are joined (reversing two axes
+ * together reverses the axis they make), axes of length 1 dropped, and the axes after the last reversed one make one
+ * run, copied whole with `copyWithin` on the heap's bytes where it is long, else value by value as integers of the
+ * value's size. The same bytes land in the same places, so the results are TF.js's, bit for bit (a NaN's payload
+ * included). Strings and other dtypes go to TF.js's kernel `original`.
+ */
+function reverseRuns(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.TensorInfo };
+  const bytesPer = HEAP_BYTES[x.dtype];
+  const size = tf.util.sizeFromShape(x.shape);
+  if (bytesPer === undefined || size === 0) return original(args);
+  const { dims } = args.attrs as unknown as { dims: number | number[] };
+  const reversed = new Set(tf.util.parseAxisParam(dims, x.shape));
+  // The axes joined: [3, 3, 256, 256] reversed along 0 and 1 is [9, 65536] reversed along 0.
+  const axes: { dim: number; back: boolean }[] = [];
+  x.shape.forEach((dim, i) => {
+    if (dim === 1) return;
+    const back = reversed.has(i);
+    const last = axes[axes.length - 1];
+    if (last?.back === back) last.dim *= dim;
+    else axes.push({ dim, back });
+  });
+  // The run: the values after the last reversed axis, in their order.
+  const run = (axes.length > 0 && !axes[axes.length - 1].back ? (axes.pop()?.dim ?? 1) : 1) * bytesPer;
+  const heap = heapOf(args);
+  const out = heap.makeOutput([...x.shape], x.dtype);
+  // Views taken after the allocation, which may have grown (and so moved) the heap.
+  const [from, to] = [heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(out)];
+  const bytes = new Uint8Array(to.buffer);
+  if (axes.length === 0) {
+    bytes.copyWithin(to.byteOffset, from.byteOffset, from.byteOffset + size * bytesPer);
+    return out;
+  }
+  const strides = axes.map((_, d) => axes.slice(d + 1).reduce((b, a) => b * a.dim, run));
+  const last = axes.length - 1;
+  // Short runs (the last axis reversed: one value) as integers of the value's size; offsets below are in bytes.
+  const values = (t: ArrayBufferView) => (bytesPer === 4 ? new Int32Array(t.buffer) : new Uint8Array(t.buffer));
+  const [src, dst] = [values(from), values(to)];
+  const [step, count] = [run / bytesPer, axes[last].dim];
+  /** Axis `d` on, from the input's byte `at` into the output's byte `into`. */
+  const copy = (d: number, at: number, into: number): void => {
+    const { dim, back } = axes[d];
+    const stride = strides[d];
+    if (d < last) {
+      for (let i = 0; i < dim; i++) copy(d + 1, at + (back ? dim - 1 - i : i) * stride, into + i * stride);
+    } else if (run >= 64) {
+      for (let i = 0; i < dim; i++) {
+        const start = at + (back ? dim - 1 - i : i) * stride;
+        bytes.copyWithin(into + i * stride, start, start + run);
+      }
+    } else {
+      // The last joined axis is reversed (a trailing one that is not became the run).
+      const [a, b] = [at / bytesPer, into / bytesPer];
+      for (let i = 0; i < count; i++) {
+        const [p, q] = [a + (count - 1 - i) * step, b + i * step];
+        for (let e = 0; e < step; e++) dst[q + e] = src[p + e];
+      }
+    }
+  };
+  copy(0, from.byteOffset, to.byteOffset);
+  return out;
+}
+
+/**
  * `maximum(a, b)` and `minimum(a, b)` of float32 tensors, for TF.js's wasm `Maximum` and `Minimum`, which work out both
  * operands' positions with a division each for every element and call the comparison through a pointer (9 to 12 ns an
  * element here, where XNNPACK's addition takes 0.2), and allocate a vector of positions per element where an operand
@@ -637,16 +705,17 @@ const REPLACEMENTS: [string, (args: Args, original: tf.KernelFunc) => tf.TensorI
   [tf.Minimum, (args, original) => extremeInTurn(tf.Minimum, args, original)],
   [tf.Slice, sliceRuns],
   [tf.GatherV2, gatherRuns],
+  [tf.Reverse, reverseRuns],
 ];
 
 /**
- * Puts the library's `Concat`, `Sub`, `Identity`, `Tile`, `FusedBatchNorm`, `Equal`, `Maximum`, `Minimum`, `Slice` and
- * `GatherV2` in place of TF.js's on the wasm backend (TF.js's go on serving what these hand back), and the backend
- * guards and kernel fixes (`guardBackends`). They are registered in TF.js's kernel registry, so every concatenation,
- * subtraction, identity, tile, batch normalization, comparison for equality, maximum, minimum, slice and gather on wasm
- * in the process uses them: the same values bit for bit, but for batch normalization's last bits and the sign of a
- * zero that a clipping gives. Called before every pass the library runs; does nothing until TF.js's wasm backend has
- * registered its kernels (it loads on demand), and nothing once these are in.
+ * Puts the library's `Concat`, `Sub`, `Identity`, `Tile`, `FusedBatchNorm`, `Equal`, `Maximum`, `Minimum`, `Slice`,
+ * `GatherV2` and `Reverse` in place of TF.js's on the wasm backend (TF.js's go on serving what these hand back), and
+ * the backend guards and kernel fixes (`guardBackends`). They are registered in TF.js's kernel registry, so every
+ * concatenation, subtraction, identity, tile, batch normalization, comparison for equality, maximum, minimum, slice,
+ * gather and reversal on wasm in the process uses them: the same values bit for bit, but for batch normalization's
+ * last bits and the sign of a zero that a clipping gives. Called before every pass the library runs; does nothing
+ * until TF.js's wasm backend has registered its kernels (it loads on demand), and nothing once these are in.
  */
 export function ensureWasmKernels(): void {
   // A program may have started its backend itself (tf.setBackend): the backend guards go on here too.
