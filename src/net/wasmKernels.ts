@@ -11,7 +11,7 @@
  * - an identity that shares its input's data, where TF.js's copies it (every tensor saved for a gradient);
  * - a tile that copies runs and blocks, where TF.js's works out each element's source;
  * - batch normalization as a subtraction and one multiply-add per element, where TF.js's divides each in float64;
- * - a comparison for equality of two tensors of one shape (a gradient's mask) without the index arithmetic of TF.js's;
+ * - comparisons (a gradient's masks) without the index arithmetic of TF.js's;
  * - a slice that copies whole rows where TF.js's copies one run of the last axis at a time;
  * - a gather that copies each picked row where TF.js's works out every element's source;
  * - a maximum and a minimum without TF.js's index arithmetic (a clipping where one operand is a single number);
@@ -464,34 +464,85 @@ function batchNormFactors(args: Args, original: tf.KernelFunc): tf.TensorInfo | 
   return asKernelResult(args.backend, out);
 }
 
+/** Each comparison as a test of the operands in turn, times a sign: `a > b` is `-a < -b`. */
+const COMPARISONS: Record<string, [test: 'lt' | 'le' | 'eq' | 'ne', sign: number, op: typeof tf.less]> = {
+  [tf.Less]: ['lt', 1, tf.less],
+  [tf.LessEqual]: ['le', 1, tf.lessEqual],
+  [tf.Greater]: ['lt', -1, tf.greater],
+  [tf.GreaterEqual]: ['le', -1, tf.greaterEqual],
+  [tf.Equal]: ['eq', 1, tf.equal],
+  [tf.NotEqual]: ['ne', 1, tf.notEqual],
+};
+
 /**
- * An elementwise comparison for equality of two float32 tensors of one shape (`tf.equal`: the masks of the clip and
- * ReLU6 gradients, `x == clip(x)`), for TF.js's wasm `Equal`, whose kernel works out both operands' positions with a
- * division each for every element: 4×112×112×96 values took 8.4 ms against 24 ms. The same IEEE comparison (NaN equals
- * nothing, -0 equals 0), so the results are TF.js's, bit for bit. Other dtypes and shapes go to TF.js's kernel
- * `original`.
+ * An elementwise comparison of two float32 tensors (`tf.less`, `lessEqual`, `greater`, `greaterEqual`, `equal`,
+ * `notEqual`: the masks of the gradients of ReLU6, clipping, maximum and minimum, `x == clip(x)` or `a >= b`), for
+ * TF.js's wasm kernels, which work out both operands' positions with a division each for every element (about 5 ns an
+ * element) and allocate a vector of positions per element where an operand broadcasts otherwise than along the last
+ * axes: 4×112×112×96 values took 8.4 ms against 24 ms for equality, and the masks of a converted Keras `ReLU(6)`'s
+ * maximum and minimum were a quarter of a deep dream step through @vladmandic/human's face model. Here the operand of
+ * the output's size is read along it and the other in turn (one of its size, a single value, or the output's last
+ * axes: `takenInTurn`), swapped where it is the second (`a < b` is `-b < -a`); operands that broadcast otherwise are
+ * tiled first. The same IEEE comparison (NaN compares false but for `!=`, -0 equals 0), so the results are TF.js's, bit
+ * for bit. Other dtypes go to TF.js's kernel `original`.
  */
-function equalFloats(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { a, b } = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
-  const same = a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
-  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !same) return original(args);
-  const heap = heapOf(args);
-  const out = heap.makeOutput([...a.shape], 'bool');
-  // Views taken after the allocation, which may have grown (and so moved) the heap.
-  const [p, q] = [heap.typedArrayFromHeap(a), heap.typedArrayFromHeap(b)];
-  const y = heap.typedArrayFromHeap(out) as unknown as Uint8Array;
-  // Without a branch (a comparison's outcome turned into a number), four at a time: with a branch, masks of mixed
-  // values mispredicted and took 33 ms.
-  const n = p.length;
-  const whole = n - (n % 4);
-  for (let i = 0; i < whole; i += 4) {
-    y[i] = +(p[i] === q[i]);
-    y[i + 1] = +(p[i + 1] === q[i + 1]);
-    y[i + 2] = +(p[i + 2] === q[i + 2]);
-    y[i + 3] = +(p[i + 3] === q[i + 3]);
+function compareInTurn(name: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
+  const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const size = tf.util.sizeFromShape(shape);
+  if (size === 0) return original(args);
+  const [test, sign, op] = COMPARISONS[name];
+  const [p, q, s] =
+    a.size === size || b.size !== size ? [a, b, sign] : [b, a, test === 'lt' || test === 'le' ? -sign : sign];
+  if (p.size !== size || !(q.size === size || takenInTurn(q.shape, shape))) {
+    return asKernelResult(
+      args.backend,
+      tf.tidy(() => op(tf.broadcastTo(a, shape), tf.broadcastTo(b, shape))),
+    );
   }
-  for (let i = whole; i < n; i++) y[i] = +(p[i] === q[i]);
+  const heap = heapOf(args);
+  const out = heap.makeOutput(shape, 'bool');
+  // Views taken after the allocation, which may have grown (and so moved) the heap.
+  const y = heap.typedArrayFromHeap(out) as unknown as Uint8Array;
+  compareLoop(heap.typedArrayFromHeap(p), heap.typedArrayFromHeap(q), y, test, s);
   return out;
+}
+
+/**
+ * `y = (s · p) test (s · q)` as 1 or 0, element by element, `q` read in turn (its length divides `p`'s): a single
+ * value held, a longer `q` in a loop nested in another. The outcome made a number, without a branch: with one, masks
+ * of mixed values mispredicted. One loop per test, so that none is chosen per element.
+ */
+function compareLoop(p: Float32Array, q: Float32Array, y: Uint8Array, test: string, s: number): void {
+  const [n, m] = [p.length, q.length];
+  if (test === 'eq' && m === n) {
+    // Four at a time (the clip and ReLU6 gradients' masks, `x == clip(x)`): 8.4 ms for 4×112×112×96 values, 13 ms in
+    // the loop below.
+    const whole = n - (n % 4);
+    for (let i = 0; i < whole; i += 4) {
+      y[i] = +(p[i] === q[i]);
+      y[i + 1] = +(p[i + 1] === q[i + 1]);
+      y[i + 2] = +(p[i + 2] === q[i + 2]);
+      y[i + 3] = +(p[i + 3] === q[i + 3]);
+    }
+    for (let i = whole; i < n; i++) y[i] = +(p[i] === q[i]);
+    return;
+  }
+  if (m === 1) {
+    const v = s * q[0];
+    if (test === 'lt') for (let i = 0; i < n; i++) y[i] = +(s * p[i] < v);
+    else if (test === 'le') for (let i = 0; i < n; i++) y[i] = +(s * p[i] <= v);
+    else if (test === 'eq') for (let i = 0; i < n; i++) y[i] = +(p[i] === v);
+    else for (let i = 0; i < n; i++) y[i] = +(p[i] !== v);
+    return;
+  }
+  for (let base = 0; base < n; base += m) {
+    if (test === 'lt') for (let j = 0; j < m; j++) y[base + j] = +(s * p[base + j] < s * q[j]);
+    else if (test === 'le') for (let j = 0; j < m; j++) y[base + j] = +(s * p[base + j] <= s * q[j]);
+    else if (test === 'eq') for (let j = 0; j < m; j++) y[base + j] = +(p[base + j] === q[j]);
+    else for (let j = 0; j < m; j++) y[base + j] = +(p[base + j] !== q[j]);
+  }
 }
 
 /**
@@ -694,13 +745,16 @@ function gatherRuns(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Ten
 }
 
 /** The kernels `ensureWasmKernels` puts in place of TF.js's: each is given TF.js's, to hand back what it leaves. */
-const REPLACEMENTS: [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]][] = [
+type Replacement = [string, (args: Args, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]];
+const REPLACEMENTS: Replacement[] = [
   [tf.Concat, concatRuns],
   [tf.Sub, subLastAxis],
   [tf.Identity, sharedIdentity],
   [tf.Tile, tileRuns],
   [tf.FusedBatchNorm, batchNormFactors],
-  [tf.Equal, equalFloats],
+  ...Object.keys(COMPARISONS).map(
+    (name): Replacement => [name, (args, original) => compareInTurn(name, args, original)],
+  ),
   [tf.Maximum, (args, original) => extremeInTurn(tf.Maximum, args, original)],
   [tf.Minimum, (args, original) => extremeInTurn(tf.Minimum, args, original)],
   [tf.Slice, sliceRuns],
@@ -709,11 +763,11 @@ const REPLACEMENTS: [string, (args: Args, original: tf.KernelFunc) => tf.TensorI
 ];
 
 /**
- * Puts the library's `Concat`, `Sub`, `Identity`, `Tile`, `FusedBatchNorm`, `Equal`, `Maximum`, `Minimum`, `Slice`,
- * `GatherV2` and `Reverse` in place of TF.js's on the wasm backend (TF.js's go on serving what these hand back), and
- * the backend guards and kernel fixes (`guardBackends`). They are registered in TF.js's kernel registry, so every
- * concatenation, subtraction, identity, tile, batch normalization, comparison for equality, maximum, minimum, slice,
- * gather and reversal on wasm in the process uses them: the same values bit for bit, but for batch normalization's
+ * Puts the library's `Concat`, `Sub`, `Identity`, `Tile`, `FusedBatchNorm`, the comparisons, `Maximum`, `Minimum`,
+ * `Slice`, `GatherV2` and `Reverse` in place of TF.js's on the wasm backend (TF.js's go on serving what these hand
+ * back), and the backend guards and kernel fixes (`guardBackends`). They are registered in TF.js's kernel registry, so
+ * every concatenation, subtraction, identity, tile, batch normalization, comparison, maximum, minimum, slice, gather
+ * and reversal on wasm in the process uses them: the same values bit for bit, but for batch normalization's
  * last bits and the sign of a zero that a clipping gives. Called before every pass the library runs; does nothing
  * until TF.js's wasm backend has registered its kernels (it loads on demand), and nothing once these are in.
  */
