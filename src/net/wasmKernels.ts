@@ -572,7 +572,12 @@ function reverseRuns(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Te
     else axes.push({ dim, back });
   });
   // The run: the values after the last reversed axis, in their order.
-  const run = (axes.length > 0 && !axes[axes.length - 1].back ? (axes.pop()?.dim ?? 1) : 1) * bytesPer;
+  let run = bytesPer;
+  const tail = axes[axes.length - 1];
+  if (tail !== undefined && !tail.back) {
+    run *= tail.dim;
+    axes.pop();
+  }
   const heap = heapOf(args);
   const out = heap.makeOutput([...x.shape], x.dtype);
   // Views taken after the allocation, which may have grown (and so moved) the heap.
