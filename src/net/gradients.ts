@@ -11,14 +11,7 @@ import { asKernelResult, hasKernels, replacedKernel } from '../backend/kernelRep
 import { type StridedSliceAttrs, stridedSliceSpec } from '../backend/stridedSlice.js';
 import { dilateKernel, kernelTaps } from './dilation.js';
 import { einsumGradient } from '../backend/einsum.js';
-import {
-  ensureWasmKernels,
-  WASM_COL2IM,
-  WASM_GRAD_KERNELS,
-  WASM_MAXPOOL_GRAD,
-  WASM_SPLIT,
-  WASM_SPREAD,
-} from './wasmKernels.js';
+import { ensureWasmKernels, WASM_COL2IM, WASM_GRAD_KERNELS, WASM_MAXPOOL_GRAD, WASM_SPREAD } from './wasmKernels.js';
 
 type Saved = tf.Tensor[];
 type Attrs = Record<string, unknown>;
@@ -935,9 +928,7 @@ const CONFIGS: tf.GradConfig[] = [
     gradFunc: (dy, saved: Saved, attrs: Attrs) => {
       const axis = ((attrs.axis as number) + saved[0].rank) % saved[0].rank;
       const sizes = saved.map((t) => t.shape[axis] as number);
-      const parts = onWasm(dy as tf.Tensor)
-        ? (tf.engine().runKernel(WASM_SPLIT, { x: dy as tf.Tensor }, { sizes, axis }) as tf.Tensor[])
-        : tf.split(dy as tf.Tensor, sizes, axis);
+      const parts = tf.split(dy as tf.Tensor, sizes, axis);
       return parts.map((p) => () => p) as unknown as ReturnType<tf.GradConfig['gradFunc']>;
     },
   },

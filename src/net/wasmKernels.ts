@@ -6,7 +6,8 @@
  * - max pooling's input gradient with TF's routing of tied maxima (TF.js's wasm kernel routes them otherwise, and
  *   built from operations it took nine slices, comparisons and pads: half of the step);
  * - a strided convolution's col2im (its input gradient is one matrix product and this);
- * - a concatenation's gradient, copying runs where TF.js's SplitV copies element by element;
+ * - a split (a concatenation's gradient, ShuffleNet's channels), copying runs where TF.js's SplitV slices each part
+ *   one run of the last axis at a time;
  * - a strided gradient spread out by the stride and padded in one pass, where pads took three;
  * - an identity that shares its input's data, where TF.js's copies it (every tensor saved for a gradient);
  * - a tile that copies runs and blocks, where TF.js's works out each element's source;
@@ -32,9 +33,6 @@ import { asKernelResult, replaceKernel, takenInTurn } from '../backend/kernelRep
 export const WASM_MAXPOOL_GRAD = 'CnnActivationsMaxPoolGrad';
 /** A strided convolution's input gradient from its columns (see `col2im` below). Input `cols`. */
 export const WASM_COL2IM = 'CnnActivationsCol2Im';
-
-/** A concatenation's gradient: `x` split along `axis` into `sizes` (float32). Input `x`. */
-export const WASM_SPLIT = 'CnnActivationsSplit';
 
 /** A strided gradient spread out by the stride, padded or cropped to size (see `spread` below). Input `x`. */
 export const WASM_SPREAD = 'CnnActivationsSpread';
@@ -148,35 +146,6 @@ function col2im(args: Args): tf.TensorInfo {
 }
 
 /**
- * Splits `x` along `axis` into parts of `sizes` (a concatenation's gradient). TF.js's wasm SplitV copies element by
- * element through a rank-4 slice in JavaScript; this copies each part's runs with `copyWithin` on the heap.
- */
-function splitRuns(args: Args): tf.TensorInfo[] {
-  const { x } = args.inputs as { x: tf.TensorInfo };
-  const { sizes, axis } = args.attrs as { sizes: number[]; axis: number };
-  const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-  const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const heap = heapOf(args);
-  const outs = sizes.map((size) =>
-    heap.makeOutput(
-      x.shape.map((d, i) => (i === axis ? size : d)),
-      'float32',
-    ),
-  );
-  const src = heap.typedArrayFromHeap(x);
-  const values = new Float32Array(src.buffer);
-  const row = x.shape[axis] * inner;
-  let offset = src.byteOffset / 4;
-  outs.forEach((out, p) => {
-    let to = heap.typedArrayFromHeap(out).byteOffset / 4;
-    const run = sizes[p] * inner;
-    for (let o = 0, from = offset; o < outer; o++, from += row, to += run) values.copyWithin(to, from, from + run);
-    offset += run;
-  });
-  return outs;
-}
-
-/**
  * Spreads `x` `[n, h, w, c]` by the stride into a zero tensor `[n, rows, cols, c]`: cell `(r, q)` goes to row
  * `top + r·sh`, column `left + q·sw` (dropped when outside; `top`, `left` may be negative). The input of a strided
  * convolution's gradient computed as a full correlation. Built from pads it took three: 25–35 ms for a 16×114×114×3
@@ -215,7 +184,6 @@ function spread(args: Args): tf.TensorInfo {
 export const WASM_GRAD_KERNELS: tf.KernelConfig[] = [
   { kernelName: WASM_MAXPOOL_GRAD, backendName: 'wasm', kernelFunc: maxPoolGrad },
   { kernelName: WASM_COL2IM, backendName: 'wasm', kernelFunc: col2im },
-  { kernelName: WASM_SPLIT, backendName: 'wasm', kernelFunc: splitRuns },
   { kernelName: WASM_SPREAD, backendName: 'wasm', kernelFunc: spread },
 ];
 
@@ -546,6 +514,54 @@ function compareLoop(p: Float32Array, q: Float32Array, y: Uint8Array, test: stri
 }
 
 /**
+ * A split along one axis (`tf.split`: a concatenation's gradient, in every gradient step through a network that joins
+ * branches; a graph's `SplitV`, as ShuffleNet splits its channels), for TF.js's wasm `SplitV`, which slices each part
+ * out with its own slice, one run of the last axis at a time with a subarray for each: the gradient of a 16×56×56×128
+ * concatenation of two halves took 36 ms. Here each part's rows (the axes from the split one on) are copied with
+ * `copyWithin` on the heap's bytes where they are long, else value by value as integers of the value's size. The same
+ * bytes land in the same places, so the parts are TF.js's, bit for bit. Strings and other dtypes go to TF.js's kernel
+ * `original`.
+ */
+function splitRuns(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as unknown as { x: tf.Tensor };
+  const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+  const bytesPer = HEAP_BYTES[x.dtype];
+  if (bytesPer === undefined || x.size === 0) return original(args);
+  const at = tf.util.parseAxisParam(axis, x.shape)[0];
+  // TF.js's own reading of the sizes (a count of equal parts, or sizes with at most one -1), and its errors.
+  const sizes = tf.backend_util.prepareSplitSize(x, numOrSizeSplits, at);
+  const outer = x.shape.slice(0, at).reduce((a, b) => a * b, 1);
+  const inner = x.shape.slice(at + 1).reduce((a, b) => a * b, 1) * bytesPer;
+  const heap = heapOf(args);
+  const outs = sizes.map((size) =>
+    heap.makeOutput(
+      x.shape.map((d, i) => (i === at ? size : d)),
+      x.dtype,
+    ),
+  );
+  // Views taken after the allocations, which may have grown (and so moved) the heap.
+  const from = heap.typedArrayFromHeap(x);
+  const bytes = new Uint8Array(from.buffer);
+  const values = (t: ArrayBufferView) => (bytesPer === 4 ? new Int32Array(t.buffer) : new Uint8Array(t.buffer));
+  const words = values(from);
+  const row = x.shape[at] * inner;
+  let offset = from.byteOffset;
+  outs.forEach((out, part) => {
+    const run = sizes[part] * inner;
+    let to = heap.typedArrayFromHeap(out).byteOffset;
+    if (run >= 64) {
+      for (let o = 0, start = offset; o < outer; o++, start += row, to += run) bytes.copyWithin(to, start, start + run);
+    } else {
+      const [n, stride] = [run / bytesPer, row / bytesPer];
+      let [p, q] = [offset / bytesPer, to / bytesPer];
+      for (let o = 0; o < outer; o++, p += stride) for (let e = 0; e < n; e++) words[q++] = words[p + e];
+    }
+    offset += run;
+  });
+  return outs;
+}
+
+/**
  * A reversal along some axes (`tf.reverse`: the kernel turned 180° in every convolution's input gradient on wasm, a
  * Keras model's `x[..., ::-1]` from RGB to BGR), for TF.js's wasm `Reverse`, which works out each element's source
  * position from its own: about 36 ns an element, so turning a 3×3×256×256 kernel took 21 ms and a 1×1×512×512 one,
@@ -765,6 +781,7 @@ const REPLACEMENTS: Replacement[] = [
   [tf.Slice, sliceRuns],
   [tf.GatherV2, gatherRuns],
   [tf.Reverse, reverseRuns],
+  [tf.SplitV, splitRuns],
 ];
 
 /**

@@ -9,7 +9,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { fusedBatchNormGradConfig } from '@tensorflow/tfjs-core/dist/gradients/FusedBatchNorm_grad';
 import { ensureGradients } from '../../src/net/gradients.js';
-import { WASM_SPLIT } from '../../src/net/wasmKernels.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 
 // After test/setup.ts started the backend: the wasm kernels go in once TF.js's wasm backend has registered its own.
@@ -633,25 +632,5 @@ describe("max pooling gradient with 'same' padding", () => {
           }
     expect(Array.from(got)).toEqual(Array.from(want));
     tf.dispose([x, dx]);
-  });
-});
-
-describe("wasm's split kernel (a concatenation's gradient)", () => {
-  it.skipIf(process.env.CNN_BACKEND !== 'wasm')('splits along every axis as tf.split does', async () => {
-    const x = tf.tensor4d(values(2 * 5 * 4 * 6, 4), [2, 5, 4, 6]);
-    for (const [axis, sizes] of [
-      [0, [1, 1]],
-      [1, [2, 3]],
-      [2, [1, 2, 1]],
-      [3, [4, 2]],
-    ] as [number, number[]][]) {
-      const got = tf.engine().runKernel(WASM_SPLIT, { x }, { sizes, axis }) as tf.Tensor[];
-      const want = tf.split(x, sizes, axis);
-      expect(got.map((t) => t.shape)).toEqual(want.map((t) => t.shape));
-      for (let i = 0; i < got.length; i++)
-        expect(Array.from(await got[i].data())).toEqual(Array.from(await want[i].data()));
-      tf.dispose([...got, ...want]);
-    }
-    x.dispose();
   });
 });
