@@ -361,12 +361,17 @@ function emptyOutput(args: Args, shape: number[]): tf.TensorInfo {
  * A reduction (`sum`, `mean`, `max`, `min`, `prod`, `all`, `any`) over axes that name one axis twice: TensorFlow
  * refuses it ("Axes contains duplicate dimension"); TF.js's cpu kernels reduced over the wrong axes (the mean of a
  * 2×3 tensor of ones over `[1, 1]` was 0.667), its wasm kernels reduced once (1), and WebGPU's built a transpose
- * shader that does not compile and returned a scalar 0.
+ * shader that does not compile and returned a scalar 0. A reversal along such axes too (TensorFlow: "specified more
+ * than once"): TF.js's kernels flipped once for each, so `reverse(x, [0, 0])` gave `x`.
  */
 function assertDistinctAxes(name: string, args: Args): void {
   const { x } = args.inputs as unknown as { x: tf.TensorInfo };
-  const attrs = args.attrs as unknown as { axis?: number | number[]; reductionIndices?: number | number[] };
-  const given = attrs.axis ?? attrs.reductionIndices;
+  const attrs = args.attrs as unknown as {
+    axis?: number | number[];
+    reductionIndices?: number | number[];
+    dims?: number | number[];
+  };
+  const given = attrs.axis ?? attrs.reductionIndices ?? attrs.dims;
   if (!Array.isArray(given) || given.length < 2) return;
   const seen = new Set<number>();
   for (const a of given) {
@@ -422,6 +427,7 @@ export function checkKernelArguments(): void {
       [tf.Prod, 'prod'],
       [tf.All, 'all'],
       [tf.Any, 'any'],
+      [tf.Reverse, 'reverse'],
     ] as const) {
       replaceKernel(kernel, backend, 'argumentChecks', (original) => (args) => {
         assertDistinctAxes(name, args);

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureWasmKernels } from '../../src/net/wasmKernels.js';
-import { expectNoLeak } from '../helpers/leaks.js';
+import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
 const onWasm = process.env.CNN_BACKEND === 'wasm';
 
@@ -79,6 +79,22 @@ describe('reverse', () => {
       }
     });
   }
+
+  it('refuses an axis named twice, as TensorFlow does (TF.js flipped it once for each)', async () => {
+    const x = tf.tensor2d([0, 1, 2, 3, 4, 5], [2, 3]);
+    for (const dims of [
+      [0, 0],
+      [1, -1],
+      [0, 1, 0],
+    ]) {
+      await expectThrowsNoLeak(
+        () => tf.reverse(x, dims),
+        RangeError,
+        `reverse: the axes [${dims.join(', ')}] name the axis ${dims.at(-1) === -1 ? 1 : dims.at(-1)} twice`,
+      );
+    }
+    x.dispose();
+  });
 
   it('reverses a bool tensor', async () => {
     const x = tf.tensor2d([true, false, false, true, true, false], [2, 3], 'bool');
