@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureWasmKernels } from '../../src/net/wasmKernels.js';
+import { takeTfjsKernels, withTfjsKernel } from '../helpers/wasmKernels.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 
 const onWasm = process.env.CNN_BACKEND === 'wasm';
@@ -15,8 +15,7 @@ const onWasm = process.env.CNN_BACKEND === 'wasm';
 let theirs: tf.KernelConfig | undefined;
 
 beforeAll(() => {
-  theirs = tf.getKernel(tf.FusedBatchNorm, 'wasm');
-  ensureWasmKernels();
+  theirs = takeTfjsKernels(tf.FusedBatchNorm).get(tf.FusedBatchNorm);
 });
 
 /** Deterministic float32 values of both signs and several magnitudes. */
@@ -178,14 +177,7 @@ describe('batch normalization', () => {
         (e) => tf.tensor1d(e),
       );
       const ours = tf.batchNorm(x, m, v, o, s, 1e-3);
-      tf.unregisterKernel(tf.FusedBatchNorm, 'wasm');
-      tf.registerKernel(theirs as tf.KernelConfig);
-      let tfjs: tf.Tensor;
-      try {
-        tfjs = tf.batchNorm(x, m, v, o, s, 1e-3);
-      } finally {
-        ensureWasmKernels();
-      }
+      const tfjs = await withTfjsKernel(theirs, () => tf.batchNorm(x, m, v, o, s, 1e-3));
       const [p, q] = [await ours.data(), await tfjs.data()];
       let worst = 0;
       // Relative to the value, or absolute below 1.

@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureWasmKernels } from '../../src/net/wasmKernels.js';
 import { expectNoLeak } from '../helpers/leaks.js';
+import { takeTfjsKernels, withTfjsKernel } from '../helpers/wasmKernels.js';
 
 const onWasm = process.env.CNN_BACKEND === 'wasm';
 
@@ -22,13 +22,10 @@ const COMPARISONS: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, (u: numbe
 ];
 
 /** TF.js's own kernels on wasm, as its backend registered them. */
-const theirsByName = new Map<string, tf.KernelConfig | undefined>();
-let theirs: tf.KernelConfig | undefined;
+let theirs: Map<string, tf.KernelConfig | undefined>;
 
 beforeAll(() => {
-  for (const [name] of COMPARISONS) theirsByName.set(name, tf.getKernel(name, 'wasm'));
-  theirs = theirsByName.get(tf.Equal);
-  ensureWasmKernels();
+  theirs = takeTfjsKernels(...COMPARISONS.map(([name]) => name));
 });
 
 /** Float32 values, some repeated so that about a third of the pairs below are equal. */
@@ -72,18 +69,11 @@ describe('equality', () => {
   });
 
   it.skipIf(!onWasm)("runs the library's kernel on wasm, with TF.js's own kernel's results", async () => {
-    expect(tf.getKernel(tf.Equal, 'wasm').kernelFunc).not.toBe(theirs?.kernelFunc);
+    expect(tf.getKernel(tf.Equal, 'wasm').kernelFunc).not.toBe(theirs.get(tf.Equal)?.kernelFunc);
     const x = tf.tensor4d(fill(2 * 9 * 7 * 5, 3), [2, 9, 7, 5]);
     const c = tf.clipByValue(x, -0.5, 0.5);
     const ours = tf.equal(x, c);
-    tf.unregisterKernel(tf.Equal, 'wasm');
-    tf.registerKernel(theirs as tf.KernelConfig);
-    let tfjs: tf.Tensor;
-    try {
-      tfjs = tf.equal(x, c);
-    } finally {
-      ensureWasmKernels();
-    }
+    const tfjs = await withTfjsKernel(theirs.get(tf.Equal), () => tf.equal(x, c));
     expect(await ours.data()).toEqual(await tfjs.data());
     tf.dispose([x, c, ours, tfjs]);
   });
@@ -140,19 +130,11 @@ describe('equality', () => {
     });
 
     it.skipIf(!onWasm)(`${name}: the library's kernel on wasm, with TF.js's own kernel's results`, async () => {
-      const theirsNow = theirsByName.get(name) as tf.KernelConfig;
-      expect(tf.getKernel(name, 'wasm').kernelFunc).not.toBe(theirsNow.kernelFunc);
+      expect(tf.getKernel(name, 'wasm').kernelFunc).not.toBe(theirs.get(name)?.kernelFunc);
       for (const [, aShape, bShape] of PAIRS) {
         const [a, b] = [tf.tensor(special(size(aShape), 3), aShape), tf.tensor(special(size(bShape), 4), bShape)];
         const ours = op(a, b);
-        tf.unregisterKernel(name, 'wasm');
-        tf.registerKernel(theirsNow);
-        let tfjs: tf.Tensor;
-        try {
-          tfjs = op(a, b);
-        } finally {
-          ensureWasmKernels();
-        }
+        const tfjs = await withTfjsKernel(theirs.get(name), () => op(a, b));
         expect(await ours.data()).toEqual(await tfjs.data());
         tf.dispose([a, b, ours, tfjs]);
       }

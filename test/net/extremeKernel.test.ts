@@ -6,31 +6,19 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureWasmKernels } from '../../src/net/wasmKernels.js';
 import { expectNoLeak } from '../helpers/leaks.js';
+import { takeTfjsKernels, withTfjsKernel } from '../helpers/wasmKernels.js';
 
 const onWasm = process.env.CNN_BACKEND === 'wasm';
 
 type Extreme = string;
 
 /** TF.js's own kernels on wasm, as its backend registered them (with the library's fixes, if already in). */
-const theirs = new Map<string, tf.KernelConfig | undefined>();
+let theirs: Map<string, tf.KernelConfig | undefined>;
 
 beforeAll(() => {
-  for (const name of [tf.Maximum, tf.Minimum]) theirs.set(name, tf.getKernel(name, 'wasm'));
-  ensureWasmKernels();
+  theirs = takeTfjsKernels(tf.Maximum, tf.Minimum);
 });
-
-/** Runs `fn` with TF.js's own kernel `name` registered on wasm, then puts the library's back. */
-async function withTheirs<T>(name: Extreme, fn: () => Promise<T>): Promise<T> {
-  tf.unregisterKernel(name, 'wasm');
-  tf.registerKernel(theirs.get(name) as tf.KernelConfig);
-  try {
-    return await fn();
-  } finally {
-    ensureWasmKernels();
-  }
-}
 
 const op = (name: Extreme) => (name === tf.Maximum ? tf.maximum : tf.minimum);
 
@@ -146,7 +134,7 @@ describe('maximum and minimum', () => {
               tf.tensor(values(size(bShape), seed, false), bShape),
             ];
             const ours = op(name)(a, b);
-            const tfjs = await withTheirs(name, async () => op(name)(a, b));
+            const tfjs = await withTfjsKernel(theirs.get(name), () => op(name)(a, b));
             const bits = async (t: tf.Tensor) => Array.from(new Uint32Array((await t.data<'float32'>()).buffer));
             if (size(aShape) === 1 || size(bShape) === 1) {
               // A single number is a clipping, the sign of whose zeros is XNNPACK's (as TF.js's clipByValue's).

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureWasmKernels } from '../../src/net/wasmKernels.js';
+import { takeTfjsKernels, withTfjsKernel } from '../helpers/wasmKernels.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 
 const onWasm = process.env.CNN_BACKEND === 'wasm';
@@ -15,8 +15,7 @@ const onWasm = process.env.CNN_BACKEND === 'wasm';
 let theirs: tf.KernelConfig | undefined;
 
 beforeAll(() => {
-  theirs = tf.getKernel(tf.GatherV2, 'wasm');
-  ensureWasmKernels();
+  theirs = takeTfjsKernels(tf.GatherV2).get(tf.GatherV2);
 });
 
 /** `gather(values of shape, picks, axis)` element by element: output `[before…, picks…, after…]`. */
@@ -123,14 +122,7 @@ describe('gathers', () => {
     const run = () =>
       tf.tidy(() => [tf.gather(x, idx, 1), tf.gather(tf.reshape(x, [4, 150]), idx, 1), tf.gather(wide, idx, 1)]);
     const ours = run();
-    tf.unregisterKernel(tf.GatherV2, 'wasm');
-    tf.registerKernel(theirs as tf.KernelConfig);
-    let tfjs: tf.Tensor[];
-    try {
-      tfjs = run();
-    } finally {
-      ensureWasmKernels();
-    }
+    const tfjs = await withTfjsKernel(theirs, () => run());
     for (let i = 0; i < 3; i++) expect(await ours[i].data()).toEqual(await tfjs[i].data());
     tf.dispose([x, idx, wide, ...ours, ...tfjs]);
   });

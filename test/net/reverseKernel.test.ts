@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureWasmKernels } from '../../src/net/wasmKernels.js';
+import { takeTfjsKernels, withTfjsKernel } from '../helpers/wasmKernels.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../helpers/leaks.js';
 
 const onWasm = process.env.CNN_BACKEND === 'wasm';
@@ -14,8 +14,7 @@ const onWasm = process.env.CNN_BACKEND === 'wasm';
 let theirs: tf.KernelConfig | undefined;
 
 beforeAll(() => {
-  theirs = tf.getKernel(tf.Reverse, 'wasm');
-  ensureWasmKernels();
+  theirs = takeTfjsKernels(tf.Reverse).get(tf.Reverse);
 });
 
 /** The values of `shape` reversed along `axes` (0-based, at least 0), by each value's position. */
@@ -113,14 +112,7 @@ describe('reverse', () => {
         const bits = Int32Array.from({ length: n }, (_, i) => (i * 2654435761) | 0);
         const x = tf.tensor(new Float32Array(bits.buffer), shape, 'float32');
         const ours = tf.reverse(x, axes);
-        tf.unregisterKernel(tf.Reverse, 'wasm');
-        tf.registerKernel(theirs as tf.KernelConfig);
-        let tfjs: tf.Tensor;
-        try {
-          tfjs = tf.reverse(x, axes);
-        } finally {
-          ensureWasmKernels();
-        }
+        const tfjs = await withTfjsKernel(theirs, () => tf.reverse(x, axes));
         const raw = async (t: tf.Tensor) => Array.from(new Int32Array((await t.data<'float32'>()).buffer));
         expect(await raw(ours)).toEqual(await raw(tfjs));
         tf.dispose([x, ours, tfjs]);

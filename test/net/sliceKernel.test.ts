@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureWasmKernels } from '../../src/net/wasmKernels.js';
+import { takeTfjsKernels, withTfjsKernel } from '../helpers/wasmKernels.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 
 const onWasm = process.env.CNN_BACKEND === 'wasm';
@@ -14,8 +14,7 @@ const onWasm = process.env.CNN_BACKEND === 'wasm';
 let theirs: tf.KernelConfig | undefined;
 
 beforeAll(() => {
-  theirs = tf.getKernel(tf.Slice, 'wasm');
-  ensureWasmKernels();
+  theirs = takeTfjsKernels(tf.Slice).get(tf.Slice);
 });
 
 /** The elements of a slice of `values` (of `shape`) from `begin`, of `size`, in row-major order. */
@@ -88,14 +87,7 @@ describe('slices', () => {
       [2, 11, 10, 3],
     );
     const ours = tf.slice(x, [0, 1, 2, 0], [2, 9, 7, 3]);
-    tf.unregisterKernel(tf.Slice, 'wasm');
-    tf.registerKernel(theirs as tf.KernelConfig);
-    let tfjs: tf.Tensor;
-    try {
-      tfjs = tf.slice(x, [0, 1, 2, 0], [2, 9, 7, 3]);
-    } finally {
-      ensureWasmKernels();
-    }
+    const tfjs = await withTfjsKernel(theirs, () => tf.slice(x, [0, 1, 2, 0], [2, 9, 7, 3]));
     expect(await ours.data()).toEqual(await tfjs.data());
     tf.dispose([x, ours, tfjs]);
   });

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureWasmKernels } from '../../src/net/wasmKernels.js';
+import { takeTfjsKernels, withTfjsKernel } from '../helpers/wasmKernels.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 
 const onWasm = process.env.CNN_BACKEND === 'wasm';
@@ -15,8 +15,7 @@ const onWasm = process.env.CNN_BACKEND === 'wasm';
 let theirs: tf.KernelConfig | undefined;
 
 beforeAll(() => {
-  theirs = tf.getKernel(tf.SplitV, 'wasm');
-  ensureWasmKernels();
+  theirs = takeTfjsKernels(tf.SplitV).get(tf.SplitV);
 });
 
 /** The part of `values` (of `shape`) from `start` to `end` along `axis`, by position. */
@@ -80,14 +79,7 @@ describe('split', () => {
         const bits = Int32Array.from({ length: n }, (_, i) => (i * 2654435761) | 0);
         const x = tf.tensor(new Float32Array(bits.buffer), shape, 'float32');
         const ours = tf.split(x, sizes, axis);
-        tf.unregisterKernel(tf.SplitV, 'wasm');
-        tf.registerKernel(theirs as tf.KernelConfig);
-        let tfjs: tf.Tensor[];
-        try {
-          tfjs = tf.split(x, sizes, axis);
-        } finally {
-          ensureWasmKernels();
-        }
+        const tfjs = await withTfjsKernel(theirs, () => tf.split(x, sizes, axis));
         const raw = async (t: tf.Tensor) => Array.from(new Int32Array((await t.data<'float32'>()).buffer));
         for (let k = 0; k < ours.length; k++) expect(await raw(ours[k])).toEqual(await raw(tfjs[k]));
         tf.dispose([x, ...ours, ...tfjs]);

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureWasmKernels } from '../../src/net/wasmKernels.js';
+import { takeTfjsKernels, withTfjsKernel } from '../helpers/wasmKernels.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 
 const onWasm = process.env.CNN_BACKEND === 'wasm';
@@ -15,20 +16,8 @@ let theirs: tf.KernelConfig | undefined;
 
 // After test/setup.ts started the backend, as the library does before every pass.
 beforeAll(() => {
-  theirs = tf.getKernel(tf.Sub, 'wasm');
-  ensureWasmKernels();
+  theirs = takeTfjsKernels(tf.Sub).get(tf.Sub);
 });
-
-/** Runs `fn` with TF.js's own `Sub` registered on wasm, then puts the library's back. */
-async function withTheirs<T>(fn: () => Promise<T>): Promise<T> {
-  tf.unregisterKernel(tf.Sub, 'wasm');
-  tf.registerKernel(theirs as tf.KernelConfig);
-  try {
-    return await fn();
-  } finally {
-    ensureWasmKernels();
-  }
-}
 
 /** Deterministic float32 values of both signs and many magnitudes. */
 const fill = (n: number, seed: number) =>
@@ -129,7 +118,7 @@ describe('subtraction', () => {
     const x = tf.tensor4d(fill(2 * 31 * 29 * 3, 3), shape as [number, number, number, number]);
     const m = tf.tensor1d([123.68, 116.779, 103.939]);
     const y = tf.sub(x, m);
-    const z = await withTheirs(async () => tf.sub(x, m));
+    const z = await withTfjsKernel(theirs, async () => tf.sub(x, m));
     expect(sameFloats(await y.data(), await z.data())).toBe(true);
     tf.dispose([x, m, y, z]);
   });
@@ -142,7 +131,7 @@ describe('subtraction', () => {
     expect(kernel.setupFunc).toBe(theirs?.setupFunc);
     ensureWasmKernels();
     expect(tf.getKernel(tf.Sub, 'wasm').kernelFunc).toBe(kernel.kernelFunc);
-    const back = await withTheirs(async () => tf.getKernel(tf.Sub, 'wasm').kernelFunc);
+    const back = await withTfjsKernel(theirs, async () => tf.getKernel(tf.Sub, 'wasm').kernelFunc);
     expect(back).toBe(theirs?.kernelFunc);
     expect(tf.getKernel(tf.Sub, 'wasm').kernelFunc).not.toBe(theirs?.kernelFunc);
   });

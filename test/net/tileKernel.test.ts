@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureWasmKernels } from '../../src/net/wasmKernels.js';
+import { takeTfjsKernels, withTfjsKernel } from '../helpers/wasmKernels.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { random } from '../helpers/tinyNetwork.js';
 
@@ -16,8 +16,7 @@ let theirs: tf.KernelConfig | undefined;
 
 // After test/setup.ts started the backend, as the library does before every pass.
 beforeAll(() => {
-  theirs = tf.getKernel(tf.Tile, 'wasm');
-  ensureWasmKernels();
+  theirs = takeTfjsKernels(tf.Tile).get(tf.Tile);
 });
 
 /** The tile of `values` (of `shape`) by `reps`, element by element: each output index taken modulo the input's. */
@@ -92,14 +91,7 @@ describe('tile', () => {
       [3, 1, 2, 1],
     ];
     const ours = cases.map((reps) => tf.tile(x, reps));
-    tf.unregisterKernel(tf.Tile, 'wasm');
-    tf.registerKernel(theirs as tf.KernelConfig);
-    let tfjs: tf.Tensor[];
-    try {
-      tfjs = cases.map((reps) => tf.tile(x, reps));
-    } finally {
-      ensureWasmKernels();
-    }
+    const tfjs = await withTfjsKernel(theirs, () => cases.map((reps) => tf.tile(x, reps)));
     for (const [i, y] of ours.entries()) {
       expect(new Uint8Array((await y.data()).buffer)).toEqual(new Uint8Array((await tfjs[i].data()).buffer));
     }
