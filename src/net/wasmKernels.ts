@@ -432,6 +432,18 @@ function batchNormFactors(args: Args, original: tf.KernelFunc): tf.TensorInfo | 
   return asKernelResult(args.backend, out);
 }
 
+/**
+ * The operands of a binary kernel when both are float32, with the shape and size they broadcast to; undefined for other
+ * dtypes and for an empty output, which the kernels here leave to TF.js's.
+ */
+function floatOperands(args: Args): { a: tf.Tensor; b: tf.Tensor; shape: number[]; size: number } | undefined {
+  const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const size = tf.util.sizeFromShape(shape);
+  return size === 0 ? undefined : { a, b, shape, size };
+}
+
 /** Each comparison as a test of the operands in turn, times a sign: `a > b` is `-a < -b`. */
 const COMPARISONS: Record<string, [test: 'lt' | 'le' | 'eq' | 'ne', sign: number, op: typeof tf.less]> = {
   [tf.Less]: ['lt', 1, tf.less],
@@ -455,11 +467,9 @@ const COMPARISONS: Record<string, [test: 'lt' | 'le' | 'eq' | 'ne', sign: number
  * for bit. Other dtypes go to TF.js's kernel `original`.
  */
 function compareInTurn(name: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
-  const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-  const size = tf.util.sizeFromShape(shape);
-  if (size === 0) return original(args);
+  const operands = floatOperands(args);
+  if (operands === undefined) return original(args);
+  const { a, b, shape, size } = operands;
   const [test, sign, op] = COMPARISONS[name];
   const [p, q, s] =
     a.size === size || b.size !== size ? [a, b, sign] : [b, a, test === 'lt' || test === 'le' ? -sign : sign];
@@ -648,11 +658,9 @@ function reverseRuns(args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.Te
  * (`minimum(1, 0)` may come out -0, which equals 0 in every comparison).
  */
 function extremeInTurn(name: string, args: Args, original: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { a, b } = args.inputs as unknown as { a: tf.Tensor; b: tf.Tensor };
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
-  const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-  const size = tf.util.sizeFromShape(shape);
-  if (size === 0) return original(args);
+  const operands = floatOperands(args);
+  if (operands === undefined) return original(args);
+  const { a, b, shape, size } = operands;
   const max = name === tf.Maximum;
   const heap = heapOf(args);
   const [single, tensor] = a.size === 1 ? [a, b] : [b, a];
