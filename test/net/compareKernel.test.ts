@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { broadcastIndex, sizeOf } from '../helpers/broadcast.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { takeTfjsKernels, withTfjsKernel } from '../helpers/wasmKernels.js';
 
@@ -89,39 +90,25 @@ describe('equality', () => {
     ['b across the channels', [2, 5, 3, 7], [2, 5, 3, 1]],
     ['both broadcast', [3, 1], [1, 4]],
   ];
-  const size = (shape: number[]) => shape.reduce((x, y) => x * y, 1);
   /** Values with ties, zeros of both signs, infinities and NaN. */
   const special = (n: number, seed: number) => {
     const pool = [0, -0, 1, -1, 0.5, 3, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, -2.5];
     return Array.from({ length: n }, (_, i) => pool[(i * 3 + seed * 7 + ((i * seed) % 4)) % pool.length]);
   };
-  /** The output's flat index to an operand's, by NumPy's broadcasting. */
-  const at = (index: number, shape: number[], operand: number[]) => {
-    const lead = shape.length - operand.length;
-    let [rest, offset, stride] = [index, 0, 1];
-    for (let axis = shape.length - 1; axis >= lead; axis--) {
-      const position = rest % shape[axis];
-      rest = Math.floor(rest / shape[axis]);
-      const dim = operand[axis - lead];
-      offset += (dim === 1 ? 0 : position) * stride;
-      stride *= dim;
-    }
-    return offset;
-  };
 
   for (const [name, op, compare] of COMPARISONS) {
     it(`${name}: every broadcast of float32 operands, with NaN, infinities and zeros of both signs`, async () => {
       for (const [, aShape, bShape] of PAIRS) {
-        const single = size(aShape) === 1 || size(bShape) === 1;
+        const single = sizeOf(aShape) === 1 || sizeOf(bShape) === 1;
         for (const seed of single ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] : [1, 2]) {
-          const [p, q] = [special(size(aShape), seed), special(size(bShape), seed + 5)];
+          const [p, q] = [special(sizeOf(aShape), seed), special(sizeOf(bShape), seed + 5)];
           const [a, b] = [tf.tensor(p, aShape), tf.tensor(q, bShape)];
           const y = await expectNoLeak(() => op(a, b), 1);
           const shape = tf.backend_util.assertAndGetBroadcastShape(aShape, bShape);
           expect(y.shape).toEqual(shape);
           expect(y.dtype).toBe('bool');
-          const want = Array.from({ length: size(shape) }, (_, i) =>
-            compare(p[at(i, shape, aShape)], q[at(i, shape, bShape)]) ? 1 : 0,
+          const want = Array.from({ length: sizeOf(shape) }, (_, i) =>
+            compare(p[broadcastIndex(i, shape, aShape)], q[broadcastIndex(i, shape, bShape)]) ? 1 : 0,
           );
           expect(Array.from(await y.data())).toEqual(want);
           tf.dispose([a, b, y]);
@@ -132,7 +119,7 @@ describe('equality', () => {
     it.skipIf(!onWasm)(`${name}: the library's kernel on wasm, with TF.js's own kernel's results`, async () => {
       expect(tf.getKernel(name, 'wasm').kernelFunc).not.toBe(theirs.get(name)?.kernelFunc);
       for (const [, aShape, bShape] of PAIRS) {
-        const [a, b] = [tf.tensor(special(size(aShape), 3), aShape), tf.tensor(special(size(bShape), 4), bShape)];
+        const [a, b] = [tf.tensor(special(sizeOf(aShape), 3), aShape), tf.tensor(special(sizeOf(bShape), 4), bShape)];
         const ours = op(a, b);
         const tfjs = await withTfjsKernel(theirs.get(name), () => op(a, b));
         expect(await ours.data()).toEqual(await tfjs.data());

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { broadcastIndex, sizeOf } from '../helpers/broadcast.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { takeTfjsKernels, withTfjsKernel } from '../helpers/wasmKernels.js';
 
@@ -29,26 +30,9 @@ function values(n: number, seed: number, nan = true): number[] {
   return Array.from({ length: n }, (_, i) => Math.fround(pool[(i * 7 + seed * 5 + ((i * seed) % 3)) % pool.length]));
 }
 
-/** The output's flat index to each operand's, by NumPy's broadcasting (`shape` is the output's). */
-function broadcastIndex(index: number, shape: number[], operand: number[]): number {
-  const lead = shape.length - operand.length;
-  let [rest, at, stride] = [index, 0, 1];
-  for (let axis = shape.length - 1; axis >= 0; axis--) {
-    const position = rest % shape[axis];
-    rest = Math.floor(rest / shape[axis]);
-    const size = axis >= lead ? operand[axis - lead] : 1;
-    if (axis >= lead) {
-      at += (size === 1 ? 0 : position) * stride;
-      stride *= size;
-    }
-  }
-  return at;
-}
-
 /** TensorFlow's maximum (minimum) with NumPy's broadcasting; the sign of a zero tie is left open (`===` below). */
 function oracle(name: Extreme, a: number[], aShape: number[], b: number[], bShape: number[], shape: number[]) {
-  const size = shape.reduce((x, y) => x * y, 1);
-  return Array.from({ length: size }, (_, i) => {
+  return Array.from({ length: sizeOf(shape) }, (_, i) => {
     const [u, v] = [a[broadcastIndex(i, shape, aShape)], b[broadcastIndex(i, shape, bShape)]];
     if (Number.isNaN(u) || Number.isNaN(v)) return Number.NaN;
     return name === tf.Maximum ? Math.max(u, v) : Math.min(u, v);
@@ -81,11 +65,10 @@ describe('maximum and minimum', () => {
   for (const name of [tf.Maximum, tf.Minimum]) {
     for (const [what, aShape, bShape] of PAIRS) {
       it(`${name}: ${what}, with NaN, infinities and zeros of both signs in either operand`, async () => {
-        const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
         // A single number is tried as each of the values (NaN and the infinities leave the clipping).
-        const seeds = size(aShape) === 1 || size(bShape) === 1 ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] : [1, 2];
+        const seeds = sizeOf(aShape) === 1 || sizeOf(bShape) === 1 ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] : [1, 2];
         for (const seed of seeds) {
-          const [p, q] = [values(size(aShape), seed), values(size(bShape), seed + 3)];
+          const [p, q] = [values(sizeOf(aShape), seed), values(sizeOf(bShape), seed + 3)];
           const [a, b] = [tf.tensor(p, aShape), tf.tensor(q, bShape)];
           const y = await expectNoLeak(() => op(name)(a, b), 1);
           const shape = tf.backend_util.assertAndGetBroadcastShape(aShape, bShape);
@@ -127,16 +110,15 @@ describe('maximum and minimum', () => {
       it(`${name}: in place of TF.js's, with its results bit for bit where b holds no NaN`, async () => {
         expect(tf.getKernel(name, 'wasm').kernelFunc).not.toBe(theirs.get(name)?.kernelFunc);
         for (const [, aShape, bShape] of PAIRS) {
-          const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
-          for (const seed of size(aShape) === 1 ? [0, 2, 4, 6] : [1, 2, 3]) {
+          for (const seed of sizeOf(aShape) === 1 ? [0, 2, 4, 6] : [1, 2, 3]) {
             const [a, b] = [
-              tf.tensor(values(size(aShape), seed), aShape),
-              tf.tensor(values(size(bShape), seed, false), bShape),
+              tf.tensor(values(sizeOf(aShape), seed), aShape),
+              tf.tensor(values(sizeOf(bShape), seed, false), bShape),
             ];
             const ours = op(name)(a, b);
             const tfjs = await withTfjsKernel(theirs.get(name), () => op(name)(a, b));
             const bits = async (t: tf.Tensor) => Array.from(new Uint32Array((await t.data<'float32'>()).buffer));
-            if (size(aShape) === 1 || size(bShape) === 1) {
+            if (sizeOf(aShape) === 1 || sizeOf(bShape) === 1) {
               // A single number is a clipping, the sign of whose zeros is XNNPACK's (as TF.js's clipByValue's).
               expectSameNumbers(await ours.data(), Array.from(await tfjs.data()));
             } else {
