@@ -473,14 +473,24 @@ interface CountedLayer {
   dispose(): unknown;
 }
 
+/** Models nested in a `Sequential` whose own reference {@link disposeLayersModel} has taken away, each once. */
+const releasedOwnRef = new WeakSet<CountedLayer>();
+
 /**
- * Disposes a Keras model, weights of the layers it calls more than once included. tfjs-layers counts a layer's uses
- * by its calls (the private `_refCount`, one more for each) and frees its weights when the count reaches 0, but a
- * model's `dispose()` takes one away from each of its layers: a layer the model calls twice (a shared layer, as in a
- * Siamese network) kept its weights for ever. After TF.js's `dispose()`, each model that reached 0 (the model, then the
- * models inside it) takes away the rest of its own calls of each layer, which it counts in its private
- * `containerNodes` (`name_ib-k`, the calls that are part of its graph); calls by other models still count, so a layer
- * another model uses keeps its weights. A list, not recursion.
+ * Disposes a Keras model, weights of the layers it calls more than once and of the models nested in it included.
+ * tfjs-layers counts a layer's uses by its calls (the private `_refCount`, one more for each; a model starts at 1,
+ * its own) and frees its weights when the count reaches 0, but a model's `dispose()` takes one away from each of its
+ * layers: a layer the model calls twice (a shared layer, as in a Siamese network) kept its weights for ever. After
+ * TF.js's `dispose()`, each model that reached 0 (the model, then the models inside it) takes away the rest of its own
+ * calls of each layer, which it counts in its private `containerNodes` (`name_ib-k`, the calls that are part of its
+ * graph); calls by other models still count, so a layer another model uses keeps its weights. A `Sequential` keeps
+ * its graph elsewhere (its own `containerNodes` is empty) and calls each layer once as it is added, but the first,
+ * where that is a model (its first call is its own graph). A functional model also takes away the own reference of
+ * each model nested in it (its private `internalContainerRefs`); a `Sequential` did not, so a Sequential of models
+ * (Teachable Machine's export: a base and a classifier) kept the weights of every nested model but the first. Here it
+ * does, once for each nested model, where that reference is all that is left: a nested model that another live model
+ * calls keeps its weights, and the last model to let it go (a functional one, through TF.js) releases it. A list, not
+ * recursion.
  */
 export function disposeLayersModel(model: LayersModel): void {
   model.dispose();
@@ -490,9 +500,18 @@ export function disposeLayersModel(model: LayersModel): void {
     const nodes = c.containerNodes;
     if (done.has(c) || c._refCount !== 0 || !nodes || !c.layers) continue;
     done.add(c);
-    for (const layer of c.layers) {
-      const calls = layer.inboundNodes.filter((_, k) => nodes.has(`${layer.name}_ib-${k}`)).length;
-      for (let k = 1; k < calls && (layer._refCount ?? 0) > 0; k++) layer.dispose();
+    const sequential = nodes.size === 0;
+    for (const [i, layer] of c.layers.entries()) {
+      if (sequential) {
+        const nested = layer.containerNodes !== undefined && i > 0;
+        if (nested && layer._refCount === 1 && !releasedOwnRef.has(layer)) {
+          releasedOwnRef.add(layer);
+          layer.dispose();
+        }
+      } else {
+        const calls = layer.inboundNodes.filter((_, k) => nodes.has(`${layer.name}_ib-${k}`)).length;
+        for (let k = 1; k < calls && (layer._refCount ?? 0) > 0; k++) layer.dispose();
+      }
       if (layer.containerNodes) todo.push(layer);
     }
   }

@@ -38,6 +38,41 @@ describe('tfjs-layers internals the library reads', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('disposeLayersModel frees the models a Sequential nests, but one another live model calls', () => {
+    const before = tf.memory().numTensors;
+    const counted = (l: tfl.LayersModel) => (l as unknown as { _refCount: number })._refCount;
+    // Teachable Machine's export: a Sequential of a base (itself a Sequential around a model) and a classifier.
+    const nest = () => {
+      const x = tfl.input({ shape: [4] });
+      const inner = tfl.model({ inputs: x, outputs: tfl.layers.dense({ units: 3 }).apply(x) as tfl.SymbolicTensor });
+      const base = tfl.sequential({ layers: [inner, tfl.layers.dense({ units: 3 })] });
+      const head = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 2 })] });
+      const whole = tfl.sequential({ layers: [base, head] });
+      return { inner, base, head, whole };
+    };
+    const a = nest();
+    // A model first in a Sequential is not called (its graph is reused); the classifier is called once.
+    expect([counted(a.inner), counted(a.base), counted(a.head)]).toEqual([1, 1, 2]);
+    disposeLayersModel(a.whole);
+    expect([counted(a.inner), counted(a.base), counted(a.head)]).toEqual([0, 0, 0]);
+    expect(tf.memory().numTensors).toBe(before);
+
+    // A classifier another live model calls keeps its weights until that model goes, in either order.
+    for (const otherFirst of [false, true]) {
+      const b = nest();
+      const x = tfl.input({ shape: [3] });
+      const other = tfl.model({ inputs: x, outputs: b.head.apply(x) as tfl.SymbolicTensor });
+      const weights = b.head.getWeights();
+      const first = otherFirst ? other : b.whole;
+      const second = otherFirst ? b.whole : other;
+      disposeLayersModel(first);
+      expect(weights.every((w) => !w.isDisposed)).toBe(true);
+      disposeLayersModel(second);
+      expect(weights.every((w) => w.isDisposed)).toBe(true);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
   it("batchNormWeights reads a batch norm's statistics, its scale and offset only where it has them", () => {
     const full = tfl.layers.batchNormalization({});
     const bare = tfl.layers.batchNormalization({ scale: false, center: false });
