@@ -64,7 +64,8 @@ your own model (a TF.js Keras model or converted TensorFlow graph, as importNetw
       --std LIST           per-channel standard deviations for zscore
       --min LIST, --max LIST  the raw values that map to the ends of the rescale range (default 0 and 255)
       --input-size HxW     the size it was trained at, when its input leaves the size free, e.g. 224x224
-      --labels FILE        its class names: a JSON array or one name per line, in the order of its outputs
+      --labels FILE        its class names, in the order of its outputs: a JSON array, one name per line, or
+                           Teachable Machine's metadata.json
       --model-output NAME  the output to end at, when the model has several (the error lists them), or any node
                            of a converted graph
       --model-input NAME   the node of a converted graph to feed the image at, after a loop that prepares it

@@ -274,8 +274,10 @@ async function startBackend(): Promise<BackendChoice> {
 async function importUserModel(source: string | File[], s: ModelSettings): Promise<Network> {
   // Dropped or chosen files go as they are: importNetwork finds the model.json and the weight files it lists.
   const urlOrFiles = typeof source === 'string' ? new URL(source, document.baseURI).href : source;
-  // A labels file dropped with the model (one .txt file) names its classes unless the settings name them.
-  const droppedLabels = typeof source === 'string' ? [] : source.filter((f) => f.name.endsWith('.txt'));
+  // A labels file dropped with the model (one .txt file, or the metadata.json of a Teachable Machine export) names its
+  // classes unless the settings name them.
+  const droppedLabels =
+    typeof source === 'string' ? [] : source.filter((f) => f.name.endsWith('.txt') || f.name === 'metadata.json');
   const labels =
     typeof s.labels === 'string'
       ? new URL(s.labels, document.baseURI).href

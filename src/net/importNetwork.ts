@@ -35,8 +35,9 @@ import { scanLearnables } from './nonFinite.js';
 /** Options of `importNetwork`: {@link ToNetworkOptions}, where the class names may be a labels file, and the wait. */
 export interface ImportNetworkOptions extends Omit<ToNetworkOptions, 'classNames'>, WaitOptions {
   /**
-   * The class names: an array, or a labels file holding a JSON array of names or one name per line: where it is (a
-   * path or URL in Node, a URL in browsers), or the file itself (a `File` a page's user chose, or any `Blob`).
+   * The class names: an array, or a labels file holding a JSON array of names, one name per line, or a JSON object
+   * whose `labels` is the array (the metadata.json that Teachable Machine exports): where it is (a path or URL in
+   * Node, a URL in browsers), or the file itself (a `File` a page's user chose, or any `Blob`).
    */
   classNames?: readonly string[] | string | URL | Blob;
   /** Called with the fraction loaded so far (0..1) while the files are read. */
@@ -91,20 +92,34 @@ export function importSource(
     : sourceOf({ modelUrl: source as string | URL });
 }
 
-/** Class names from a labels file's text: a JSON array of strings, or one name per line (blank lines dropped). */
+/**
+ * Class names from a labels file's text: a JSON array of strings, a JSON object whose `labels` is one (the
+ * metadata.json that Teachable Machine exports beside its model), or one name per line (blank lines dropped).
+ */
 export function parseLabels(fn: string, text: string, what: string): string[] {
   const trimmed = text.trim();
-  if (trimmed.startsWith('[')) {
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(trimmed);
     } catch (err) {
       throw new Error(`${fn}: the labels file ${what} is not valid JSON (${(err as Error).message})`);
     }
-    if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === 'string')) {
-      throw new Error(`${fn}: the labels file ${what} must hold a JSON array of strings`);
+    const isNames = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+    if (Array.isArray(parsed)) {
+      if (!isNames(parsed)) throw new Error(`${fn}: the labels file ${what} must hold a JSON array of strings`);
+      return parsed;
     }
-    return parsed;
+    const labels = (parsed as { labels?: unknown }).labels;
+    if (!isNames(labels)) {
+      throw new Error(
+        `${fn}: the labels file ${what} holds a JSON object ` +
+          `${labels === undefined ? 'without "labels"' : 'whose "labels" is not an array of strings'}; a labels ` +
+          'file holds a JSON array of names, one name per line, or an object whose "labels" is that array (the ' +
+          'metadata.json of a Teachable Machine model)',
+      );
+    }
+    return labels;
   }
   return trimmed
     .split(/\r?\n/)
