@@ -1,34 +1,20 @@
 /**
- * A Teachable Machine export (model.json, weights.bin, metadata.json): a Keras Sequential of two nested Sequentials
- * (a truncated MobileNet-like functional model with a pooling layer; a dense ReLU layer and a softmax), as
- * `@teachablemachine/image` builds and saves it. The class names come from metadata.json's `labels`; with the
- * scaling that library applies (x / 127 - 1, declared as zscore with mean and standard deviation 127) the scores
- * are tfjs-layers's `predict` on those pixels (the oracle).
+ * A Teachable Machine export (model.json, weights.bin, metadata.json; test/helpers/teachableMachine.ts). The class
+ * names come from metadata.json's `labels`; with the scaling Teachable Machine's library applies (x / 127 - 1,
+ * declared as zscore with mean and standard deviation 127) the scores are tfjs-layers's `predict` on those pixels
+ * (the oracle).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/net/classify.js';
 import { importNetwork } from '../../src/net/importNetwork.node.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
-import { writeModelFiles } from '../helpers/userGraph.js';
+import { TM_LABELS, TM_METADATA, writeTeachableMachineModel } from '../helpers/teachableMachine.js';
 
-const LABELS = ['mug', 'spoon', 'kettle'];
-/** metadata.json as Teachable Machine writes it beside the model. */
-const METADATA = {
-  tfjsVersion: '1.3.1',
-  tmVersion: '2.4.10',
-  packageVersion: '0.8.4',
-  packageName: '@teachablemachine/image',
-  timeStamp: '2026-01-01T00:00:00.000Z',
-  userMetadata: {},
-  modelName: 'tm-my-image-model',
-  labels: LABELS,
-  imageSize: 224,
-};
 /** Teachable Machine's scaling: its library divides the pixels by 127 and subtracts 1. */
 const TM_SCALING = { normalization: 'zscore', mean: 127, standardDeviation: 127 } as const;
 
@@ -36,29 +22,7 @@ let dir: string;
 let keras: tfl.Sequential;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'teachable-machine-'));
-  const init = (seed: number) => ({ kernelInitializer: tfl.initializers.glorotUniform({ seed }) });
-  const image = tfl.input({ shape: [224, 224, 3] });
-  let x = tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', name: 'Conv1', ...init(1) });
-  let y = x.apply(image) as tfl.SymbolicTensor;
-  y = tfl.layers.reLU({ maxValue: 6, name: 'Conv1_relu' }).apply(y) as tfl.SymbolicTensor;
-  x = tfl.layers.conv2d({ filters: 16, kernelSize: 1, name: 'Conv_1', ...init(2) });
-  y = tfl.layers.reLU({ maxValue: 6, name: 'out_relu' }).apply(x.apply(y)) as tfl.SymbolicTensor;
-  const truncated = tfl.model({ inputs: image, outputs: y, name: 'model1' });
-  const base = tfl.sequential({ name: 'sequential_1' });
-  base.add(truncated);
-  base.add(tfl.layers.globalAveragePooling2d({ name: 'global_average_pooling2d_GlobalAveragePooling2D1' }));
-  const head = tfl.sequential({
-    name: 'sequential_3',
-    layers: [
-      tfl.layers.dense({ inputShape: [16], units: 100, activation: 'relu', name: 'dense_Dense1', ...init(3) }),
-      tfl.layers.dense({ units: 3, activation: 'softmax', useBias: false, name: 'dense_Dense2', ...init(4) }),
-    ],
-  });
-  keras = tfl.sequential({ name: 'sequential_4' });
-  keras.add(base);
-  keras.add(head);
-  await writeModelFiles(dir, keras);
-  writeFileSync(path.join(dir, 'metadata.json'), JSON.stringify(METADATA));
+  keras = await writeTeachableMachineModel(dir);
 });
 afterAll(() => {
   keras.dispose();
@@ -72,7 +36,7 @@ describe('importNetwork: a Teachable Machine export', () => {
       ...TM_SCALING,
       classNames: path.join(dir, 'metadata.json'),
     });
-    expect(net.classNames).toEqual(LABELS);
+    expect(net.classNames).toEqual(TM_LABELS);
     expect(net.layerNames).toEqual(expect.arrayContaining(['Conv1_relu', 'out_relu', 'sequential_3/dense_Dense1']));
     net.dispose();
     const file = (name: string) => new File([readFileSync(path.join(dir, name))], name);
@@ -81,7 +45,7 @@ describe('importNetwork: a Teachable Machine export', () => {
       ...TM_SCALING,
       classNames: metadata,
     });
-    expect(chosen.classNames).toEqual(LABELS);
+    expect(chosen.classNames).toEqual(TM_LABELS);
     chosen.dispose();
     // Its nested classifier's weights go with the network too.
     expect(tf.memory().numTensors).toBe(before);
@@ -94,7 +58,7 @@ describe('importNetwork: a Teachable Machine export', () => {
     const wanted = Array.from(await want.data());
     const got = await classify(net, img, 3);
     for (const c of got) {
-      expect(c.label).toBe(LABELS[c.index]);
+      expect(c.label).toBe(TM_LABELS[c.index]);
       expect(c.score).toBeCloseTo(wanted[c.index], 6);
     }
     // Dividing by 127.5 ('rescale-symmetric') is another model input, and these scores show it.
@@ -117,15 +81,15 @@ describe('importNetwork: a Teachable Machine export', () => {
           'Teachable Machine model)',
       );
     };
-    await bad(JSON.stringify({ ...METADATA, labels: undefined }), 'without "labels"');
-    await bad(JSON.stringify({ ...METADATA, labels: [1, 2, 3] }), 'whose "labels" is not an array of strings');
+    await bad(JSON.stringify({ ...TM_METADATA, labels: undefined }), 'without "labels"');
+    await bad(JSON.stringify({ ...TM_METADATA, labels: [1, 2, 3] }), 'whose "labels" is not an array of strings');
     await bad(JSON.stringify({ labels: 'mug' }), 'whose "labels" is not an array of strings');
     // A labels list of the wrong length is the model's count against it, as for any labels file.
     await expectThrowsNoLeak(
       () =>
         importNetwork(dir, {
           ...TM_SCALING,
-          classNames: new File([JSON.stringify({ ...METADATA, labels: ['a', 'b'] })], 'metadata.json'),
+          classNames: new File([JSON.stringify({ ...TM_METADATA, labels: ['a', 'b'] })], 'metadata.json'),
         }),
       RangeError,
       /^importNetwork: expected 3 class names \(the size of the model's output, layer '[^']+'\), got 2$/,
