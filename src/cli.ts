@@ -115,10 +115,10 @@ const MODEL_FLAGS = [
 interface ModelOptions {
   model: string;
   normalization?: NormalizationType;
-  mean?: number[];
-  standardDeviation?: number[];
-  min?: number[];
-  max?: number[];
+  mean?: number | number[];
+  standardDeviation?: number | number[];
+  min?: number | number[];
+  max?: number | number[];
   inputSize?: [number, number];
   classNames?: string;
   output?: string;
@@ -151,14 +151,17 @@ function parseConstants(texts: readonly string[]): Record<string, number | boole
   return Object.fromEntries(out);
 }
 
-/** A list of numbers (`123.68,116.78,103.94`, or one value), for --mean, --std, --min, --max. */
-function parseNumbers(flag: string, text: string): number[] {
+/**
+ * A list of numbers (`123.68,116.78,103.94`), for --mean, --std, --min, --max; one value is a number, which holds for
+ * every channel.
+ */
+function parseNumbers(flag: string, text: string): number | number[] {
   const parts = text.split(',').map((p) => p.trim());
   const values = parts.map(Number);
   if (parts.some((p) => p === '') || values.some((v) => !Number.isFinite(v))) {
     throw new UsageError(`--${flag} must be numbers separated by commas (123.68,116.78,103.94), got '${text}'`);
   }
-  return values;
+  return values.length === 1 ? values[0] : values;
 }
 
 /** The model the command line names (null: SqueezeNet), with its flags checked. */
@@ -186,10 +189,10 @@ function parseModel(values: Record<string, string | string[] | boolean | undefin
   return {
     model,
     ...(normalization ? { normalization: normalization as NormalizationType } : {}),
-    ...(numbers('mean') ? { mean: numbers('mean') } : {}),
-    ...(numbers('std') ? { standardDeviation: numbers('std') } : {}),
-    ...(numbers('min') ? { min: numbers('min') } : {}),
-    ...(numbers('max') ? { max: numbers('max') } : {}),
+    ...(numbers('mean') !== undefined ? { mean: numbers('mean') } : {}),
+    ...(numbers('std') !== undefined ? { standardDeviation: numbers('std') } : {}),
+    ...(numbers('min') !== undefined ? { min: numbers('min') } : {}),
+    ...(numbers('max') !== undefined ? { max: numbers('max') } : {}),
     ...(size !== undefined ? { inputSize: parseSize('input-size', size, false) as [number, number] } : {}),
     ...(str('labels') !== undefined ? { classNames: str('labels') } : {}),
     ...(str('model-output') !== undefined ? { output: str('model-output') } : {}),

@@ -270,6 +270,9 @@ async function startBackend(): Promise<BackendChoice> {
   return choice;
 }
 
+/** Numbers typed for a normalization: one value holds for every channel. */
+const oneForAll = (values: number[]): number | number[] => (values.length === 1 ? values[0] : values);
+
 /** A user's model, from a model.json URL or from dropped files, with the scaling and classes the settings say. */
 async function importUserModel(source: string | File[], s: ModelSettings): Promise<Network> {
   // Dropped or chosen files go as they are: importNetwork finds the model.json and the weight files it lists.
@@ -284,10 +287,10 @@ async function importUserModel(source: string | File[], s: ModelSettings): Promi
       : (s.labels ?? (droppedLabels.length === 1 ? droppedLabels[0] : undefined));
   return importNetwork(urlOrFiles, {
     normalization: (s.normalization ?? undefined) as never,
-    ...(s.mean ? { mean: s.mean } : {}),
-    ...(s.std ? { standardDeviation: s.std } : {}),
-    ...(s.min ? { min: s.min } : {}),
-    ...(s.max ? { max: s.max } : {}),
+    ...(s.mean ? { mean: oneForAll(s.mean) } : {}),
+    ...(s.std ? { standardDeviation: oneForAll(s.std) } : {}),
+    ...(s.min ? { min: oneForAll(s.min) } : {}),
+    ...(s.max ? { max: oneForAll(s.max) } : {}),
     ...(labels ? { classNames: labels } : {}),
     ...(s.size ? { inputSize: s.size } : {}),
     ...(s.output ? { output: s.output } : {}),

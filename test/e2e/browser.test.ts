@@ -28,6 +28,7 @@ import {
   serveExplorer,
 } from '../helpers/browser.js';
 import { NSFW_CLASSES, writeThirdPartyModel } from '../../examples/your-model/nsfwjsModels.js';
+import { TM_LABELS, writeTeachableMachineModel } from '../helpers/teachableMachine.js';
 import { writeUserGraph } from '../helpers/userGraph.js';
 
 const CHROMIUM = findChromium();
@@ -152,6 +153,8 @@ async function openFromPanel(
   files: string[],
   fields: {
     normalization: string;
+    mean?: string;
+    std?: string;
     labels?: string;
     output?: string;
     input?: string;
@@ -161,6 +164,8 @@ async function openFromPanel(
 ) {
   await page.setInputFiles('#model-files', files);
   await page.selectOption('#model-normalization', fields.normalization);
+  await page.fill('#model-mean', fields.mean ?? '');
+  await page.fill('#model-std', fields.std ?? '');
   await page.fill('#model-labels', fields.labels ?? '');
   await page.fill('#model-output', fields.output ?? '');
   await page.fill('#model-input', fields.input ?? '');
@@ -483,6 +488,18 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect(g.classes[0]).toMatch(/^Neutral/);
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
       await shot(page, 'user-model-graph');
+
+      // A Teachable Machine export, its three files chosen together: metadata.json names the classes.
+      const tmDir = path.join(siteDir!, 'models', 'teachable-machine');
+      (await writeTeachableMachineModel(tmDir)).dispose();
+      const tm = await openFromPanel(
+        page,
+        ['metadata.json', 'weights.bin', 'model.json'].map((n) => path.join(tmDir, n)),
+        { normalization: 'zscore', mean: '127', std: '127' },
+      );
+      expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+      expect(tm.network).toMatchObject({ kind: 'layers-model', inputSize: [224, 224, 3] });
+      expect(tm.classes.map((c) => c.replace(/\s*\d+\.\d%$/, '')).sort()).toEqual([...TM_LABELS].sort());
 
       // A model with three outputs (@vladmandic/human's face model), ended at its age head from the panel.
       const human = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..');

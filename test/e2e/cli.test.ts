@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { NSFW_CLASSES, writeThirdPartyModel } from '../../examples/your-model/nsfwjsModels.js';
 import { initBackend } from '../../src/backend/initBackend.js';
 import { crop, ensureBuilt, readPng, ROOT } from '../helpers/figures.js';
+import { writeTeachableMachineModel } from '../helpers/teachableMachine.js';
 import { writeModelFiles, writeUserGraph } from '../helpers/userGraph.js';
 
 const OUT = path.join(ROOT, 'test-artifacts', 'cli');
@@ -293,6 +294,22 @@ describe('cnn-activations --model (your own model)', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/top class: Neutral \(0\.\d+\); explaining 'Neutral' with gradcam/);
     expect(readPng(out).width).toBe(448);
+  });
+
+  it("explains a Teachable Machine export's class by its metadata.json, one --mean and --std for every channel", async () => {
+    const dir = path.join(OUT, 'teachable-machine');
+    await initBackend({ backend: 'cpu' }); // its weights are tensors while it is written
+    (await writeTeachableMachineModel(dir)).dispose();
+    const out = path.join(OUT, 'user-why-tm.png');
+    const tm = ['--model', dir, '--normalization', 'zscore', '--mean', '127', '--std', '127'];
+    const labels = ['--labels', path.join(dir, 'metadata.json')];
+    const r = cli(FACE, ...tm, ...labels, '--explain', 'gradcam', '--class', 'spoon', '--resize', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/explaining 'spoon' with gradcam/);
+    // One value for --min and --max too: x / 127 - 1 is also rescale-symmetric from 0 to 254.
+    const range = ['--normalization', 'rescale-symmetric', '--min', '0', '--max', '254'];
+    const s = cli(FACE, '--model', dir, ...range, '--layer', 'out_relu', '--resize', '--out', out, '-q');
+    expect(s.status, s.stderr).toBe(0);
   });
 
   it('without a labels file, explains a class by its index', () => {
