@@ -1041,6 +1041,8 @@ export interface ExplorerHook {
   /** The numbers of the last closed-eye comparison. */
   comparison(): EyeResponse[];
   timings(): Record<string, { last: number; first: number; count: number }>;
+  /** Saves the network's model with TF.js's own `save` (`'indexeddb://name'`), as a user's page would. */
+  saveModel(url: string): Promise<void>;
 }
 
 function canvasGray(canvas: HTMLCanvasElement) {
@@ -1119,5 +1121,9 @@ const hook: ExplorerHook = {
   gridPixels: () => canvasGray(ui.gridCanvas),
   comparison: () => lastComparison,
   timings: () => Object.fromEntries(timings),
+  saveModel: async (url) => {
+    if (!state.net) throw new Error('no network is open');
+    await state.net.model.save(url);
+  },
 };
 (window as unknown as { __explorer: ExplorerHook }).__explorer = hook;

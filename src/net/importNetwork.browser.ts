@@ -19,9 +19,10 @@ const FN = 'importNetwork';
  *
  * If the program has registered no TF.js backend at all, one is started first, as `initBackend()` would start it.
  *
- * @param source The model.json URL; the model's files a user chose or dropped (`input.files`, or an array of `File`s:
- *   the model.json and the weight files it lists, in any order; other files among them are left alone); or a TF.js IO
- *   handler.
+ * @param source The model.json URL, or `indexeddb://name` or `localstorage://name` for a model a page saved in this
+ *   browser's storage with TF.js (`model.save('indexeddb://name')`); the model's files a user chose or dropped
+ *   (`input.files`, or an array of `File`s: the model.json and the weight files it lists, in any order; other files
+ *   among them are left alone); or a TF.js IO handler.
  * @param options {@link ToNetworkOptions} (the normalization is required unless the file declares it), with the class
  *   names as an array or a labels file URL, plus `signal`, `timeoutMs` and `onProgress`.
  * @returns A promise of the Network.

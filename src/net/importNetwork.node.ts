@@ -45,7 +45,7 @@ export async function importNetwork(
   options?: ImportNetworkOptions,
 ): Promise<Network> {
   const opts = checkImportOptions(FN, options);
-  const src = importSource(FN, source, 'a model.json path or URL', (o) => modelSource(FN, o, '', HINT));
+  const src = importSource(FN, source, 'a model.json path or URL', (o) => modelSource(FN, o, '', HINT, 'source'));
   return load(FN, src, opts, async (where, wait) => {
     const text = where instanceof URL ? where.href : where;
     if (/^https?:\/\//i.test(text)) {

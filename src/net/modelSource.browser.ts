@@ -1,9 +1,33 @@
 /**
  * Where a network's model files come from, in browsers: a loader's `modelUrl` (fetched over HTTP(S); relative URLs
- * resolve against the page), its `ioHandler`, or the loader's default URL. Not exported from the package.
+ * resolve against the page; `indexeddb://` and `localstorage://` read the browser's storage), its `ioHandler`, or the
+ * loader's default URL. Not exported from the package.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { httpHandler, type ModelSource } from './modelSource.js';
 import type { LoadNetworkOptions } from './types.js';
+
+/**
+ * TF.js's names for a model a page saved in the browser's own storage (`model.save('indexeddb://name')`, or
+ * `localstorage://`), read through TF.js's own handlers; `downloads://` only saves.
+ */
+const STORAGE = /^(indexeddb|localstorage|downloads):\/\//;
+
+/** The handler that reads `url`, a model in the browser's storage ({@link STORAGE}); its load says what is wrong. */
+function storageHandler(url: string, scheme: string): tf.io.IOHandler {
+  const [handler] = scheme === 'downloads' ? [] : tf.io.getLoadHandlers(url);
+  if (handler?.load) return handler;
+  const why =
+    scheme === 'downloads'
+      ? 'downloads:// saves a model as files that the browser downloads, and loads none; give those files (the ' +
+        "model.json and its weight files, as a page's file input gives them) or their URL"
+      : `this page has no ${scheme} storage that TF.js can read`;
+  return {
+    load: async () => {
+      throw new Error(why);
+    },
+  };
+}
 
 /**
  * The source of a model for checked loader options (see `checkLoadOptions`).
@@ -22,6 +46,8 @@ export function modelSource(
   const isDefault = opts.modelUrl === undefined;
   const url = isDefault ? defaultUrl : opts.modelUrl instanceof URL ? opts.modelUrl.href : (opts.modelUrl as string);
   const weights = isDefault ? defaultWeights : {};
+  const storage = STORAGE.exec(url);
+  if (storage) return { what: url, open: () => storageHandler(url, storage[1]) };
   return {
     what: url,
     open: (ctx) => httpHandler(url, ctx, weights),

@@ -14,15 +14,29 @@ import type { LoadNetworkOptions } from './types.js';
  *
  * @param defaultPath The model.json (or its folder) used when neither `modelUrl` nor `ioHandler` is given.
  * @param hint What to do when the files are missing or broken; ends every such message.
+ * @param arg What the caller calls `modelUrl`, for messages.
  * @throws {RangeError} for a `modelUrl` with a scheme other than `file:`, `http:` or `https:`.
  */
-export function modelSource(fn: string, opts: LoadNetworkOptions, defaultPath: string, hint: string): ModelSource {
+export function modelSource(
+  fn: string,
+  opts: LoadNetworkOptions,
+  defaultPath: string,
+  hint: string,
+  arg = 'options.modelUrl',
+): ModelSource {
   const { ioHandler } = opts;
   if (ioHandler) return { what: 'the given ioHandler', open: () => ioHandler };
   const url = opts.modelUrl;
   const text = url === undefined ? undefined : url instanceof URL ? url.href : url;
   if (text !== undefined && /^[a-z][a-z0-9+.-]+:/i.test(text) && !/^(https?|file):/i.test(text)) {
-    throw rangeError(fn, 'options.modelUrl', 'a file path or a file:, http: or https: URL', url);
+    const err = rangeError(fn, arg, 'a file path or a file:, http: or https: URL', url);
+    const storage = /^(indexeddb|localstorage):\/\//i.exec(text);
+    if (!storage) throw err;
+    // TF.js's names for a browser's own storage, where a page saved a model (model.save('indexeddb://name')).
+    throw new RangeError(
+      `${err.message}; ${storage[1].toLowerCase()}:// names a model saved in a browser's storage, which Node.js ` +
+        "does not have: load it there, or save the model's files and give their path",
+    );
   }
   if (text !== undefined && /^https?:\/\//i.test(text)) {
     return {

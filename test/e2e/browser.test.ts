@@ -79,6 +79,7 @@ interface Hook {
   dreamt(): { layer: string; channel: number; shape: number[]; seconds: number } | null;
   gridPixels(): { width: number; height: number; gray: string };
   comparison(): { channel: number; closedEye: [number, number]; openEye: [number, number] }[];
+  saveModel(url: string): Promise<void>;
 }
 declare global {
   interface Window {
@@ -499,7 +500,33 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       );
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
       expect(tm.network).toMatchObject({ kind: 'layers-model', inputSize: [224, 224, 3] });
-      expect(tm.classes.map((c) => c.replace(/\s*\d+\.\d%$/, '')).sort()).toEqual([...TM_LABELS].sort());
+      const tmClasses = tm.classes.map((c) => c.replace(/\s*\d+\.\d%$/, ''));
+      expect([...tmClasses].sort()).toEqual([...TM_LABELS].sort());
+
+      // Saved in the browser's own storage as a page saves a model (model.save('indexeddb://…')), and opened from
+      // there by a link: the same classes, in the same order. downloads:// only saves, and says so.
+      const stored = `${site!.url}index.html?backend=wasm&normalization=zscore&mean=127&std=127`;
+      const labelsUrl = 'models/teachable-machine/metadata.json';
+      for (const scheme of ['indexeddb', 'localstorage']) {
+        await page.evaluate((url) => window.__explorer.saveModel(url), `${scheme}://teachable-machine`);
+        const link = `${stored}&model=${scheme}://teachable-machine&labels=${labelsUrl}`;
+        const reopened = await openExplorer(browser.context, link);
+        const again = await state(reopened.page);
+        expect(await reopened.page.evaluate(() => window.__explorer.errors)).toEqual([]);
+        expect(again.network).toMatchObject({ kind: 'layers-model', inputSize: [224, 224, 3] });
+        expect(again.classes.map((c) => c.replace(/\s*\d+\.\d%$/, ''))).toEqual(tmClasses);
+        expect(reopened.pageErrors).toEqual([]);
+        await reopened.page.close();
+      }
+      const download = await browser.context.newPage();
+      await download.goto(`${stored}&model=downloads://teachable-machine`);
+      await download.waitForFunction(() => window.__explorer !== undefined);
+      await download.evaluate(() => window.__explorer.ready.catch(() => undefined));
+      expect((await download.evaluate(() => window.__explorer.errors)).at(-1)).toContain(
+        'importNetwork: could not load the model from downloads://teachable-machine: downloads:// saves a model as ' +
+          'files that the browser downloads, and loads none',
+      );
+      await download.close();
 
       // A model with three outputs (@vladmandic/human's face model), ended at its age head from the panel.
       const human = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..');

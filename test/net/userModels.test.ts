@@ -608,6 +608,15 @@ describe('importNetwork: model.json files of either format, detected', () => {
     await expect(
       importNetwork(keras, { normalization: 'none', classNames: path.join(dir, 'no-labels.txt') }),
     ).rejects.toThrow(/^importNetwork: could not read the labels file .*no-labels\.txt: /);
+    // A browser's storage, where a page saved a model: no such thing in Node.js, and the message says so.
+    await expect(importNetwork('indexeddb://my-model', { normalization: 'none' })).rejects.toThrow(
+      "importNetwork: expected 'source' to be a file path or a file:, http: or https: URL, got " +
+        '"indexeddb://my-model" (string); indexeddb:// names a model saved in a browser\'s storage, which Node.js ' +
+        "does not have: load it there, or save the model's files and give their path",
+    );
+    await expect(importNetwork('ftp://host/model.json', { normalization: 'none' })).rejects.toThrow(
+      /^importNetwork: expected 'source' to be a file path or a file:, http: or https: URL, got "ftp:\/\/host\/model\.json" \(string\)$/,
+    );
     await expect(importNetwork(42 as never, { normalization: 'none' })).rejects.toThrow(
       "importNetwork: expected 'source' to be a model.json path or URL, the model's files (File objects), or a tf.io.IOHandler with load(), got 42 (number)",
     );
