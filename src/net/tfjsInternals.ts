@@ -470,6 +470,7 @@ interface CountedLayer {
   readonly _refCount?: number | null;
   readonly containerNodes?: ReadonlySet<string>;
   readonly layers?: readonly CountedLayer[];
+  readonly internalContainerRefs?: readonly CountedLayer[];
   dispose(): unknown;
 }
 
@@ -483,14 +484,13 @@ const releasedOwnRef = new WeakSet<CountedLayer>();
  * layers: a layer the model calls twice (a shared layer, as in a Siamese network) kept its weights for ever. After
  * TF.js's `dispose()`, each model that reached 0 (the model, then the models inside it) takes away the rest of its own
  * calls of each layer, which it counts in its private `containerNodes` (`name_ib-k`, the calls that are part of its
- * graph); calls by other models still count, so a layer another model uses keeps its weights. A `Sequential` keeps
- * its graph elsewhere (its own `containerNodes` is empty) and calls each layer once as it is added, but the first,
- * where that is a model (its first call is its own graph). A functional model also takes away the own reference of
- * each model nested in it (its private `internalContainerRefs`); a `Sequential` did not, so a Sequential of models
- * (Teachable Machine's export: a base and a classifier) kept the weights of every nested model but the first. Here it
- * does, once for each nested model, where that reference is all that is left: a nested model that another live model
- * calls keeps its weights, and the last model to let it go (a functional one, through TF.js) releases it. A list, not
- * recursion.
+ * graph); calls by other models still count, so a layer another model uses keeps its weights. A functional model
+ * also takes away the own reference of each model nested in it (its private `internalContainerRefs`); a `Sequential`
+ * keeps its graph in another model and its own list is empty, so a Sequential of models (Teachable Machine's export:
+ * a base and a classifier) kept the weights of every nested model it called: all but the first, whose graph it reuses
+ * rather than calls. Here it lets go of that reference, once for each nested model, where it is all that is left: a
+ * nested model that another live model calls keeps its weights, and the last model to let it go (a functional one,
+ * through TF.js) releases it. A list, not recursion.
  */
 export function disposeLayersModel(model: LayersModel): void {
   model.dispose();
@@ -500,19 +500,16 @@ export function disposeLayersModel(model: LayersModel): void {
     const nodes = c.containerNodes;
     if (done.has(c) || c._refCount !== 0 || !nodes || !c.layers) continue;
     done.add(c);
-    const sequential = nodes.size === 0;
+    const released = new Set(c.internalContainerRefs ?? []);
     for (const [i, layer] of c.layers.entries()) {
-      if (sequential) {
-        const nested = layer.containerNodes !== undefined && i > 0;
-        if (nested && layer._refCount === 1 && !releasedOwnRef.has(layer)) {
-          releasedOwnRef.add(layer);
-          layer.dispose();
-        }
-      } else {
-        const calls = layer.inboundNodes.filter((_, k) => nodes.has(`${layer.name}_ib-${k}`)).length;
-        for (let k = 1; k < calls && (layer._refCount ?? 0) > 0; k++) layer.dispose();
+      const calls = layer.inboundNodes.filter((_, k) => nodes.has(`${layer.name}_ib-${k}`)).length;
+      for (let k = 1; k < calls && (layer._refCount ?? 0) > 0; k++) layer.dispose();
+      if (!layer.containerNodes) continue;
+      if (i > 0 && !released.has(layer) && layer._refCount === 1 && !releasedOwnRef.has(layer)) {
+        releasedOwnRef.add(layer);
+        layer.dispose();
       }
-      if (layer.containerNodes) todo.push(layer);
+      todo.push(layer);
     }
   }
 }

@@ -50,12 +50,16 @@ describe('tfjs-layers internals the library reads', () => {
       const whole = tfl.sequential({ layers: [base, head] });
       return { inner, base, head, whole };
     };
-    const a = nest();
-    // A model first in a Sequential is not called (its graph is reused); the classifier is called once.
-    expect([counted(a.inner), counted(a.base), counted(a.head)]).toEqual([1, 1, 2]);
-    disposeLayersModel(a.whole);
-    expect([counted(a.inner), counted(a.base), counted(a.head)]).toEqual([0, 0, 0]);
-    expect(tf.memory().numTensors).toBe(before);
+    // Unbuilt, and built by a prediction (a built Sequential mirrors its graph's calls, not its nested models).
+    for (const built of [false, true]) {
+      const a = nest();
+      if (built) tf.dispose(tf.tidy(() => a.whole.predict(tf.zeros([1, 4])) as tf.Tensor));
+      // A model first in a Sequential is not called (its graph is reused); the classifier is called once.
+      expect([counted(a.inner), counted(a.base), counted(a.head)]).toEqual([1, 1, 2]);
+      disposeLayersModel(a.whole);
+      expect([counted(a.inner), counted(a.base), counted(a.head)]).toEqual([0, 0, 0]);
+      expect(tf.memory().numTensors).toBe(before);
+    }
 
     // A classifier another live model calls keeps its weights until that model goes, in either order.
     for (const otherFirst of [false, true]) {
