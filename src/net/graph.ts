@@ -7,7 +7,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { imresize } from '../image/imresize.js';
 import { assertElements, elementLimit, oneOrList } from '../internal/limits.js';
 import { assertTensor, describeValue, isTensor, rangeError, typeError, wrapError } from '../internal/validate.js';
@@ -25,6 +24,7 @@ import {
   modelWeights,
 } from './network.js';
 import { graphProblem, joinByImage } from './graphNetwork.js';
+import { isGraphModel, isLayersModel } from './modelKinds.js';
 import { outputCount, outputRef, plannedRun } from './graphPlan.js';
 import { type ImageRun, poisonPerImage } from './nonFinite.js';
 import { ensureWasmKernels } from './wasmKernels.js';
@@ -77,29 +77,6 @@ export interface GraphTarget {
   label: string;
   /** Whether the network or model was disposed since (a long method's caller may dispose it between passes). */
   isDisposed: () => boolean;
-}
-
-/** Whether `v` is a TF.js `GraphModel` (any copy of tfjs-converter). */
-export function isGraphModel(v: unknown): v is GraphModel {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as GraphModel).execute === 'function' &&
-    Array.isArray((v as GraphModel).inputs) &&
-    typeof (v as GraphModel).executeAsync === 'function'
-  );
-}
-
-/** Whether `v` is a Keras `tf.LayersModel` (any copy of tfjs-layers). */
-export function isLayersModel(v: unknown): v is LayersModel {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    Array.isArray((v as LayersModel).layers) &&
-    typeof (v as LayersModel).getLayer === 'function' &&
-    Array.isArray((v as LayersModel).inputs) &&
-    Array.isArray((v as LayersModel).outputs)
-  );
 }
 
 /**

@@ -11,6 +11,7 @@ import { checkWaitOptions, guardCallback, startWait, type Wait, type WaitOptions
 import { assertFileBytes, listArg } from '../internal/limits.js';
 import { typeError, wrapError } from '../internal/validate.js';
 import { constantsProblem, graphModelOf, graphProblem } from './graphNetwork.js';
+import { isGraphModel, isLayersModel, wrappedModelNote } from './modelKinds.js';
 import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetwork.js';
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
@@ -68,10 +69,19 @@ export function checkImportOptions(fn: string, options: unknown): ImportNetworkO
  * platform takes (for the message). Returns whether it is an IO handler.
  */
 export function checkSource(fn: string, source: unknown, what: string): source is tf.io.IOHandler {
+  // A loaded GraphModel has a load() of its own, but it is no IO handler.
   const isHandler = typeof source === 'object' && source !== null && !(source instanceof URL);
-  if (isHandler && typeof (source as tf.io.IOHandler).load === 'function') return true;
+  if (isHandler && typeof (source as tf.io.IOHandler).load === 'function' && !isGraphModel(source)) return true;
   if (!isHandler && ((typeof source === 'string' && source !== '') || source instanceof URL)) return false;
-  throw typeError(fn, 'source', `${what}, the model's files (File objects), or a tf.io.IOHandler with load()`, source);
+  const err = typeError(
+    fn,
+    'source',
+    `${what}, the model's files (File objects), or a tf.io.IOHandler with load()`,
+    source,
+  );
+  const loaded =
+    isGraphModel(source) || isLayersModel(source) ? ', a model loaded already: give that to toNetwork' : '';
+  throw new TypeError(err.message + (loaded || wrappedModelNote(source, 'network')));
 }
 
 /**

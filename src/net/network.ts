@@ -8,6 +8,7 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { typeError } from '../internal/validate.js';
 import { plannedRun } from './graphPlan.js';
+import { isGraphModel, wrappedModelNote } from './modelKinds.js';
 import { layerShapes } from './layerShapes.js';
 import type { LayerSpec, ModelMetadata } from './modelFormat.js';
 import type { InputNormalization, LayerInfo, Network, NetworkKind } from './types.js';
@@ -258,7 +259,10 @@ export function disposedNetworkMessage(fn: string, during = false): string {
  */
 export function assertNetwork(fn: string, net: unknown, also?: string): Network {
   if (!isNetwork(net)) {
-    throw typeError(fn, 'net', also ? `a loaded Network or ${also}` : 'a loaded Network', net);
+    const err = typeError(fn, 'net', also ? `a loaded Network or ${also}` : 'a loaded Network', net);
+    const takes = also?.includes('GraphModel') ? 'network-or-graph' : 'network';
+    const loaded = takes === 'network' && isGraphModel(net) ? ': make a Network of it with toNetwork' : '';
+    throw new TypeError(err.message + (loaded || wrappedModelNote(net, takes)));
   }
   if (net.isDisposed) throw new TypeError(disposedNetworkMessage(fn));
   return net;

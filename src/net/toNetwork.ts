@@ -9,7 +9,7 @@ import { assertInteger, assertOptions, describeValue, rangeError, typeError } fr
 import { BACKEND_NAMES } from '../backend/backendNames.js';
 import { assertElements, listArg } from '../internal/limits.js';
 import { closestNames, listQuoted, someNames } from './closestNames.js';
-import { isGraphModel, isLayersModel } from './graph.js';
+import { isGraphModel, isLayersModel, wrappedModelNote } from './modelKinds.js';
 import { dynamicOpAt, gathersOfInputs, graphNetworkParts, graphProblem, layerNode } from './graphNetwork.js';
 import { outputCount, outputRef } from './graphPlan.js';
 import { fixGraphOps } from './graphOps.js';
@@ -212,7 +212,8 @@ export async function makeNetwork(
 ): Promise<Network> {
   const graph = isGraphModel(model);
   if (!graph && !isLayersModel(model)) {
-    throw typeError(fn, 'model', 'a loaded tf.GraphModel or tf.LayersModel', model);
+    const err = typeError(fn, 'model', 'a loaded tf.GraphModel or tf.LayersModel', model);
+    throw new TypeError(err.message + wrappedModelNote(model, 'model'));
   }
   const inputs = graph ? model.inputs : (model as LayersModel).inputs;
   const outputs = graph ? model.outputs : (model as LayersModel).outputs;

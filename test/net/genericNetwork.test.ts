@@ -146,10 +146,12 @@ describe('a second network through the same code (graph writer → loader → ac
     await expectThrowsNoLeak(
       () => activations({ ...net }, img, 'conv_a'),
       TypeError,
-      "activations: expected 'net' to be a loaded Network or a tf.GraphModel, got an object",
+      "activations: expected 'net' to be a loaded Network or a tf.GraphModel, got an object, a copy of a Network's " +
+        'fields: give the Network itself',
     );
     expect(() => analyzeNetwork({ ...net })).toThrow(
-      "analyzeNetwork: expected 'net' to be a loaded Network, got an object",
+      "analyzeNetwork: expected 'net' to be a loaded Network, got an object, a copy of a Network's fields: give the " +
+        'Network itself',
     );
     img.dispose();
   });
