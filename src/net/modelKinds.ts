@@ -28,25 +28,25 @@ export function isLayersModel(v: unknown): v is LayersModel {
   );
 }
 
-/** The most fields of an object {@link wrappedModel} looks through. */
-const MAX_FIELDS = 64;
+/** Where packages keep their TF.js model: nsfwjs, tfjs-models' classifiers, Teachable Machine's `CustomMobileNet`. */
+const MODEL_FIELDS = ['model', 'net', 'network', 'graphModel', 'layersModel', 'tfModel'];
 
 /**
  * The field of `v` that holds a TF.js model, where `v` is an object of a package's model class rather than the model
- * itself: nsfwjs, tfjs-models' classifiers and Teachable Machine's `CustomMobileNet` keep theirs as `model`. Own data
- * fields only (no getter runs), the first {@link MAX_FIELDS}; null where none holds one.
+ * itself, looked for under the names packages give it ({@link MODEL_FIELDS}): own data fields only, so that no getter
+ * runs and an object of any size costs the same; null where none holds one.
  */
 export function wrappedModel(v: unknown): { key: string; kind: 'tf.GraphModel' | 'tf.LayersModel' } | null {
   if (typeof v !== 'object' || v === null || isGraphModel(v) || isLayersModel(v)) return null;
   try {
-    for (const key of Object.keys(v).slice(0, MAX_FIELDS)) {
+    for (const key of MODEL_FIELDS) {
       const field = Object.getOwnPropertyDescriptor(v, key);
       if (!field || !('value' in field)) continue;
       if (isGraphModel(field.value)) return { key, kind: 'tf.GraphModel' };
       if (isLayersModel(field.value)) return { key, kind: 'tf.LayersModel' };
     }
   } catch {
-    // A proxy or exotic object that refuses to be looked through holds nothing this can name.
+    // A proxy that refuses to be looked at holds nothing this can name.
   }
   return null;
 }

@@ -105,7 +105,7 @@ describe("a package's model object where a model belongs", () => {
     }
   });
 
-  it('looks only at data fields, and at none of an object that will not be looked through', () => {
+  it('looks only at the data fields packages keep a model in, and at none of an object that refuses', () => {
     let read = false;
     const getter = Object.defineProperty({}, 'model', {
       enumerable: true,
@@ -119,12 +119,27 @@ describe("a package's model object where a model belongs", () => {
     const hostile = new Proxy(
       {},
       {
-        ownKeys: () => {
+        getOwnPropertyDescriptor: () => {
           throw new Error('no');
         },
       },
     );
     expect(wrappedModel(hostile)).toBeNull();
+    // Only the names packages use are looked at, never the list of an object's keys (of any length: a typed array
+    // of 100 million values given as 'net').
+    let listed = false;
+    const counted = new Proxy(
+      { model: keras },
+      {
+        ownKeys: (target) => {
+          listed = true;
+          return Reflect.ownKeys(target);
+        },
+      },
+    );
+    expect(wrappedModel(counted)).toEqual({ key: 'model', kind: 'tf.LayersModel' });
+    expect(listed).toBe(false);
+    expect(wrappedModel({ weights: keras })).toBeNull();
     expect(wrappedModel({ net: keras })).toEqual({ key: 'net', kind: 'tf.LayersModel' });
     expect([wrappedModel(keras), wrappedModel(graph), wrappedModel(null), wrappedModel('model')]).toEqual([
       null,
