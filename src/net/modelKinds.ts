@@ -5,6 +5,7 @@
  */
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+
 /** Whether `v` is a TF.js `GraphModel` (any copy of tfjs-converter). */
 export function isGraphModel(v: unknown): v is GraphModel {
   return (
