@@ -19,7 +19,7 @@ const FN = 'importNetwork';
  *
  * If the program has registered no TF.js backend at all, one is started first, as `initBackend()` would start it.
  *
- * @param source The model.json URL, or `indexeddb://name` or `localstorage://name` for a model a page saved in this
+ * @param source The model.json URL (one ending in `/` names the model.json in that folder), or `indexeddb://name` or `localstorage://name` for a model a page saved in this
  *   browser's storage with TF.js (`model.save('indexeddb://name')`); the model's files a user chose or dropped
  *   (`input.files`, or an array of `File`s: the model.json and the weight files it lists, in any order; other files
  *   among them are left alone); or a TF.js IO handler.

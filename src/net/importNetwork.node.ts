@@ -24,8 +24,8 @@ const HINT = 'check the path or URL of the model.json';
  * If the program has registered no TF.js backend at all, one is started first, as `initBackend()` would start it.
  *
  * @param source Where `model.json` is (its weight files beside it): a path, a directory holding it, a `file:` or
- *   `http(s):` URL; the model's files as `File` objects (the model.json and the weight files it lists, in any order);
- *   or a TF.js IO handler (e.g. `tf.io.fromMemory(...)`).
+ *   `http(s):` URL (one ending in `/` names the model.json in that folder); the model's files as `File` objects (the
+ *   model.json and the weight files it lists, in any order); or a TF.js IO handler (e.g. `tf.io.fromMemory(...)`).
  * @param options {@link ToNetworkOptions} (the normalization is required unless the file declares it), with the class
  *   names as an array or a labels file (JSON array or one per line), plus `signal`, `timeoutMs` and `onProgress`.
  * @returns A promise of the Network; `net.dispose()` frees the model.

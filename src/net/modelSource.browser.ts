@@ -4,7 +4,7 @@
  * loader's default URL. Not exported from the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { httpHandler, type ModelSource } from './modelSource.js';
+import { httpHandler, type ModelSource, modelJsonUrl } from './modelSource.js';
 import type { LoadNetworkOptions } from './types.js';
 
 /**
@@ -48,8 +48,9 @@ export function modelSource(
   const weights = isDefault ? defaultWeights : {};
   const storage = STORAGE.exec(url);
   if (storage) return { what: url, open: () => storageHandler(url, storage[1]) };
+  const json = modelJsonUrl(url);
   return {
-    what: url,
-    open: (ctx) => httpHandler(url, ctx, weights),
+    what: json,
+    open: (ctx) => httpHandler(json, ctx, weights),
   };
 }

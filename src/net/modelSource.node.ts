@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rangeError } from '../internal/validate.js';
 import { fileModelHandler } from './modelFiles.node.js';
-import { httpHandler, type ModelSource } from './modelSource.js';
+import { httpHandler, type ModelSource, modelJsonUrl } from './modelSource.js';
 import type { LoadNetworkOptions } from './types.js';
 
 /**
@@ -39,9 +39,10 @@ export function modelSource(
     );
   }
   if (text !== undefined && /^https?:\/\//i.test(text)) {
+    const json = modelJsonUrl(text);
     return {
-      what: text,
-      open: (ctx) => httpHandler(text, ctx),
+      what: json,
+      open: (ctx) => httpHandler(json, ctx),
     };
   }
   const file = text === undefined ? defaultPath : text.startsWith('file:') ? fileURLToPath(text) : path.resolve(text);

@@ -255,6 +255,16 @@ export function weightsFetch(
 }
 
 /**
+ * The model.json URL a model's URL names: a folder's URL (its path ends in `/`, as a Teachable Machine share link's
+ * does) names the `model.json` in it, as a folder's path does in Node.js; a query or fragment stays at the end.
+ */
+export function modelJsonUrl(url: string): string {
+  const cut = url.search(/[?#]/);
+  const [path, rest] = cut < 0 ? [url, ''] : [url.slice(0, cut), url.slice(cut)];
+  return path.endsWith('/') ? `${path}model.json${rest}` : url;
+}
+
+/**
  * TF.js's HTTP handler for the model.json at `url`, fetching with {@link weightsFetch}: a weight file's URL is the
  * one `renamed` gives for its path in the manifest (a bundler's), else its path beside model.json, with model.json's
  * query (as TF.js makes it).

@@ -4,7 +4,9 @@
  * declared as zscore with mean and standard deviation 127) the scores are tfjs-layers's `predict` on those pixels
  * (the oracle).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,13 +22,25 @@ const TM_SCALING = { normalization: 'zscore', mean: 127, standardDeviation: 127 
 
 let dir: string;
 let keras: tfl.Sequential;
+/** The export served over HTTP, as its share link serves it: `${base}/models/tm/` holds its three files. */
+let server: Server;
+let base: string;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'teachable-machine-'));
   keras = await writeTeachableMachineModel(dir);
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const file = path.join(dir, path.basename(url.pathname));
+    if (!url.pathname.startsWith('/models/tm/') || !existsSync(file)) res.writeHead(404).end();
+    else res.writeHead(200).end(readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => {
+afterAll(async () => {
   keras.dispose();
   rmSync(dir, { recursive: true, force: true });
+  await new Promise((resolve) => server.close(resolve));
 });
 
 describe('importNetwork: a Teachable Machine export', () => {
@@ -49,6 +63,21 @@ describe('importNetwork: a Teachable Machine export', () => {
     chosen.dispose();
     // Its nested classifier's weights go with the network too.
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('imports from its share link, the URL of a folder, as from the URL of its model.json', async () => {
+    for (const link of [`${base}/models/tm/`, `${base}/models/tm/?v=2`, `${base}/models/tm/model.json`]) {
+      const net = await importNetwork(link, { ...TM_SCALING, classNames: `${base}/models/tm/metadata.json` });
+      expect(net.classNames).toEqual(TM_LABELS);
+      expect(net.layerNames).toContain('sequential_3/dense_Dense1');
+      net.dispose();
+    }
+    // A folder that holds no model.json is named by the file looked for.
+    await expectThrowsNoLeak(
+      () => importNetwork(`${base}/models/other/`, TM_SCALING),
+      Error,
+      new RegExp(`^importNetwork: could not load the model from ${base}/models/other/model\\.json: `),
+    );
   });
 
   it("scores an image as Teachable Machine's own scaling and predict do", async () => {
