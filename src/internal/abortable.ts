@@ -103,10 +103,37 @@ export function startWait(fn: string, what: string, opts: WaitOptions): Wait {
     stopped: () => why,
     done,
     fetch: async (input, init) => {
-      const res = await fetch(input, { ...init, signal: controller.signal });
-      return capped(fn, res, input instanceof Request ? input.url : String(input), stop);
+      const url = input instanceof Request ? input.url : String(input);
+      let res: Response;
+      try {
+        res = await fetch(input, { ...init, signal: controller.signal });
+      } catch (err) {
+        throw why ?? withCorsHint(err, url);
+      }
+      return capped(fn, res, url, stop);
     },
   };
+}
+
+/**
+ * A browser's fetch of a URL on another site that failed without saying why ("Failed to fetch", a `TypeError`): most
+ * often the server sent no CORS headers for this page, which the browser tells the console alone. The error, with
+ * that said after its message; any other error as it is.
+ */
+function withCorsHint(err: unknown, url: string): unknown {
+  const page = (globalThis as { location?: { href?: unknown; origin?: unknown } }).location;
+  if (!(err instanceof TypeError) || typeof document === 'undefined' || typeof page?.href !== 'string') return err;
+  let origin: string;
+  try {
+    origin = new URL(url, page.href).origin;
+  } catch {
+    return err;
+  }
+  if (origin === page.origin) return err;
+  const hint =
+    `${origin} is another site than this page's: the browser reads from it only what its server allows with CORS ` +
+    'headers (Access-Control-Allow-Origin), and says what it refused in its console alone';
+  return new TypeError(`${err.message} (${hint})`, { cause: err });
 }
 
 /** A response's status as messages give it: `HTTP 404 Not Found` (`HTTP 404` where the server sent no text). */

@@ -14,7 +14,9 @@
  * without Chromium.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -527,6 +529,25 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
           'files that the browser downloads, and loads none',
       );
       await download.close();
+
+      // A model on another site whose server sends no CORS headers: the browser refuses the page its answer and says
+      // why in its console alone; the message says it.
+      const bare = createServer((_req, res) => res.writeHead(200).end('{}'));
+      await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+      try {
+        const elsewhere = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+        const cors = await browser.context.newPage();
+        await cors.goto(`${stored}&model=${encodeURIComponent(`${elsewhere}/models/tm/`)}`);
+        await cors.waitForFunction(() => window.__explorer !== undefined);
+        await cors.evaluate(() => window.__explorer.ready.catch(() => undefined));
+        expect((await cors.evaluate(() => window.__explorer.errors)).at(-1)).toContain(
+          `could not load the model from ${elsewhere}/models/tm/model.json: Failed to fetch (${elsewhere} is another ` +
+            "site than this page's: the browser reads from it only what its server allows with CORS headers",
+        );
+        await cors.close();
+      } finally {
+        await new Promise((resolve) => bare.close(resolve));
+      }
 
       // A model with three outputs (@vladmandic/human's face model), ended at its age head from the panel.
       const human = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..');
