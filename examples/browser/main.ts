@@ -979,12 +979,30 @@ async function openUserModel() {
     location.search = writeSettings(location.search, next);
     return;
   }
-  Object.assign(settings, next, { model: null });
   await enqueue('Opening your model', async () => {
+    if (next.normalization === null) Object.assign(next, await teachableMachineScaling(files));
+    Object.assign(settings, next, { model: null });
+    fillForm(settings);
     await loadNetwork(files);
     ui.modelInfo.textContent = `${files.map((f) => f.name).join(', ')} (files cannot be linked; host them for a link)`;
     await setImage(new URL('images/face.png', document.baseURI).href, 'face.png');
   });
+}
+
+/**
+ * The scaling of a Teachable Machine export, where its metadata.json is among the files chosen (its own library divides
+ * the pixels by 127 and subtracts 1, which the export does not write down); nothing otherwise. The form shows it.
+ */
+async function teachableMachineScaling(files: File[]): Promise<Partial<ModelSettings>> {
+  const metadata = files.find((f) => f.name === 'metadata.json');
+  if (!metadata || metadata.size > 1 << 20) return {};
+  try {
+    const json = JSON.parse(await metadata.text()) as { packageName?: unknown };
+    if (json.packageName !== '@teachablemachine/image') return {};
+  } catch {
+    return {};
+  }
+  return { normalization: 'zscore', mean: [127], std: [127] };
 }
 
 /** Fills the form from the settings the page was opened with. */

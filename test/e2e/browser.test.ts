@@ -492,15 +492,18 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
       await shot(page, 'user-model-graph');
 
-      // A Teachable Machine export, its three files chosen together: metadata.json names the classes.
+      // A Teachable Machine export, its three files chosen together, no scaling chosen: metadata.json names the
+      // classes, and says it is Teachable Machine's, whose scaling (x / 127 - 1) the form then shows.
       const tmDir = path.join(siteDir!, 'models', 'teachable-machine');
       (await writeTeachableMachineModel(tmDir)).dispose();
       const tm = await openFromPanel(
         page,
         ['metadata.json', 'weights.bin', 'model.json'].map((n) => path.join(tmDir, n)),
-        { normalization: 'zscore', mean: '127', std: '127' },
+        { normalization: '' },
       );
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
+      const form = ['#model-normalization', '#model-mean', '#model-std'].map((id) => page.locator(id).inputValue());
+      expect(await Promise.all(form)).toEqual(['zscore', '127', '127']);
       expect(tm.network).toMatchObject({ kind: 'layers-model', inputSize: [224, 224, 3] });
       const tmClasses = tm.classes.map((c) => c.replace(/\s*\d+\.\d%$/, ''));
       expect([...tmClasses].sort()).toEqual([...TM_LABELS].sort());
