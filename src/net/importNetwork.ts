@@ -9,9 +9,9 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ensureBackend } from '../backend/initBackend.js';
 import { checkWaitOptions, guardCallback, startWait, type Wait, type WaitOptions } from '../internal/abortable.js';
 import { assertFileBytes, listArg } from '../internal/limits.js';
-import { typeError, wrapError } from '../internal/validate.js';
+import { describeValue, typeError, wrapError } from '../internal/validate.js';
 import { constantsProblem, graphModelOf, graphProblem } from './graphNetwork.js';
-import { isGraphModel, isLayersModel, wrappedModelNote } from './modelKinds.js';
+import { isGraphModel, isLayersModel, wrappedModel, wrappedModelNote } from './modelKinds.js';
 import { isNetworkFile, networkFileProblem, weightDataProblem } from './loadNetwork.js';
 import { METADATA_KEY, type ModelMetadata } from './modelFormat.js';
 import { createBuiltinNetwork, layersFromSpecs } from './network.js';
@@ -71,7 +71,9 @@ export function checkImportOptions(fn: string, options: unknown): ImportNetworkO
 export function checkSource(fn: string, source: unknown, what: string): source is tf.io.IOHandler {
   // A loaded GraphModel has a load() of its own, but it is no IO handler.
   const isHandler = typeof source === 'object' && source !== null && !(source instanceof URL);
-  if (isHandler && typeof (source as tf.io.IOHandler).load === 'function' && !isGraphModel(source)) return true;
+  // Nor is a package's object that holds a model and loads it (nsfwjs's NSFWJS has a load() too).
+  const isModel = isGraphModel(source) || wrappedModel(source) !== null;
+  if (isHandler && typeof (source as tf.io.IOHandler).load === 'function' && !isModel) return true;
   if (!isHandler && ((typeof source === 'string' && source !== '') || source instanceof URL)) return false;
   const err = typeError(
     fn,
@@ -172,6 +174,13 @@ export async function importNetwork(
         (ctx.notModel
           ? new Error(`${fn}: ${source.what} ${ctx.notModel}`, { cause: err })
           : wrapError(fn, `could not load the model from ${source.what}`, err))
+      );
+    }
+    if (typeof artifacts !== 'object' || artifacts === null) {
+      // A load() of the caller's own that resolves to nothing (or an object's load() that is no IO handler's).
+      throw new TypeError(
+        `${fn}: the model from ${source.what} is ${describeValue(artifacts)}, not model artifacts (the ` +
+          "modelTopology, weightSpecs and weightData that an IO handler's load() gives)",
       );
     }
     const labels = opts.classNames;

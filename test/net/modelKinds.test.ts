@@ -92,6 +92,39 @@ describe("a package's model object where a model belongs", () => {
     img.dispose();
   });
 
+  it("refuses a package's object that loads its model itself, and never calls its load()", async () => {
+    // Shaped as nsfwjs's NSFWJS: a `model` field, and a load() that loads the model again.
+    class Loader {
+      loads = 0;
+      constructor(public model: unknown) {}
+      async load() {
+        this.loads += 1;
+      }
+    }
+    const nsfw = new Loader(keras);
+    await expectThrowsNoLeak(
+      () => importNetwork(nsfw as never, { normalization: 'none' }),
+      TypeError,
+      `${SOURCE}an instance of Loader, whose 'model' is a tf.LayersModel: make a Network of that with toNetwork`,
+    );
+    expect(nsfw.loads).toBe(0);
+  });
+
+  it("says what an IO handler's load() gave where it gave no model artifacts", async () => {
+    for (const [gave, said] of [
+      [undefined, 'undefined'],
+      [null, 'null'],
+      [42, '42 (number)'],
+    ] as const) {
+      await expectThrowsNoLeak(
+        () => importNetwork({ load: async () => gave } as never, { normalization: 'none' }),
+        TypeError,
+        `importNetwork: the model from the given ioHandler is ${said}, not model artifacts (the modelTopology, ` +
+          "weightSpecs and weightData that an IO handler's load() gives)",
+      );
+    }
+  });
+
   it('calls a loaded model given to importNetwork what it is (a graph model has a load() of its own)', async () => {
     for (const [model, name] of [
       [graph, 'GraphModel'],
