@@ -69,9 +69,9 @@ export function checkImportOptions(fn: string, options: unknown): ImportNetworkO
  * platform takes (for the message). Returns whether it is an IO handler.
  */
 export function checkSource(fn: string, source: unknown, what: string): source is tf.io.IOHandler {
-  // A loaded GraphModel has a load() of its own, but it is no IO handler.
   const isHandler = typeof source === 'object' && source !== null && !(source instanceof URL);
-  // Nor is a package's object that holds a model and loads it (nsfwjs's NSFWJS has a load() too).
+  // A loaded GraphModel has a load() of its own, but it is no IO handler; nor is a package's object that holds a model
+  // and loads it (nsfwjs's NSFWJS has a load() too).
   const isModel = isGraphModel(source) || wrappedModel(source) !== null;
   if (isHandler && typeof (source as tf.io.IOHandler).load === 'function' && !isModel) return true;
   if (!isHandler && ((typeof source === 'string' && source !== '') || source instanceof URL)) return false;

@@ -362,8 +362,10 @@ export interface Network {
 export interface LoadNetworkOptions extends WaitOptions {
   /**
    * Where the model's `model.json` is (its weight shards are read from beside it).
-   * In Node: a file path, a `file:` URL, or an `http(s):` URL; a directory holding `model.json` also works.
-   * In browsers: a URL (relative URLs resolve against the page).
+   * In Node: a file path, a `file:` URL, or an `http(s):` URL; a directory holding `model.json` also works, and so
+   * does a URL ending in `/` (the `model.json` in that folder).
+   * In browsers: a URL (relative URLs resolve against the page; one ending in `/` names the `model.json` in that
+   * folder).
    * @default the loader's own model files
    */
   modelUrl?: string | URL;
