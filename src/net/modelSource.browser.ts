@@ -15,13 +15,21 @@ const STORAGE = /^(indexeddb|localstorage|downloads):\/\//;
 
 /** The handler that reads `url`, a model in the browser's storage ({@link STORAGE}); its load says what is wrong. */
 function storageHandler(url: string, scheme: string): tf.io.IOHandler {
-  const [handler] = scheme === 'downloads' ? [] : tf.io.getLoadHandlers(url);
-  if (handler?.load) return handler;
-  const why =
-    scheme === 'downloads'
-      ? 'downloads:// saves a model as files that the browser downloads, and loads none; give those files (the ' +
-        "model.json and its weight files, as a page's file input gives them) or their URL"
-      : `this page has no ${scheme} storage that TF.js can read`;
+  let why: string;
+  if (scheme === 'downloads') {
+    why =
+      'downloads:// saves a model as files that the browser downloads, and loads none; give those files (the ' +
+      "model.json and its weight files, as a page's file input gives them) or their URL";
+  } else {
+    try {
+      // TF.js's handler refuses an empty name as it is made.
+      const [handler] = tf.io.getLoadHandlers(url);
+      if (handler?.load) return handler;
+      why = `this page has no ${scheme} storage that TF.js can read`;
+    } catch (err) {
+      why = err instanceof Error ? err.message : String(err);
+    }
+  }
   return {
     load: async () => {
       throw new Error(why);

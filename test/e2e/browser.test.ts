@@ -509,7 +509,7 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect([...tmClasses].sort()).toEqual([...TM_LABELS].sort());
 
       // Saved in the browser's own storage as a page saves a model (model.save('indexeddb://…')), and opened from
-      // there by a link: the same classes, in the same order. downloads:// only saves, and says so.
+      // there by a link: the same classes, in the same order.
       const stored = `${site!.url}index.html?backend=wasm&normalization=zscore&mean=127&std=127`;
       const labelsUrl = 'models/teachable-machine/metadata.json';
       for (const scheme of ['indexeddb', 'localstorage']) {
@@ -523,15 +523,23 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
         expect(reopened.pageErrors).toEqual([]);
         await reopened.page.close();
       }
-      const download = await browser.context.newPage();
-      await download.goto(`${stored}&model=downloads://teachable-machine`);
-      await download.waitForFunction(() => window.__explorer !== undefined);
-      await download.evaluate(() => window.__explorer.ready.catch(() => undefined));
-      expect((await download.evaluate(() => window.__explorer.errors)).at(-1)).toContain(
-        'importNetwork: could not load the model from downloads://teachable-machine: downloads:// saves a model as ' +
-          'files that the browser downloads, and loads none',
-      );
-      await download.close();
+      // downloads:// only saves; a storage name left empty is TF.js's refusal, named as the library's.
+      for (const [model, said] of [
+        [
+          'downloads://teachable-machine',
+          'downloads:// saves a model as files that the browser downloads, and loads none',
+        ],
+        ['indexeddb://', 'For IndexedDB, modelPath must not be null, undefined or empty'],
+      ]) {
+        const refused = await browser.context.newPage();
+        await refused.goto(`${stored}&model=${model}`);
+        await refused.waitForFunction(() => window.__explorer !== undefined);
+        await refused.evaluate(() => window.__explorer.ready.catch(() => undefined));
+        expect((await refused.evaluate(() => window.__explorer.errors)).at(-1)).toContain(
+          `importNetwork: could not load the model from ${model}: ${said}`,
+        );
+        await refused.close();
+      }
 
       // A model on another site whose server sends no CORS headers: the browser refuses the page its answer and says
       // why in its console alone; the message says it.
