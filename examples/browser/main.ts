@@ -117,6 +117,7 @@ const ui = {
   modelInput: $<HTMLInputElement>('model-input'),
   modelConstants: $<HTMLInputElement>('model-constants'),
   modelInfo: $('model-info'),
+  modelKeep: $<HTMLButtonElement>('model-keep'),
   explainClass: $<HTMLSelectElement>('explain-class'),
   explainGradcam: $<HTMLButtonElement>('explain-gradcam'),
   explainOcclusion: $<HTMLButtonElement>('explain-occlusion'),
@@ -943,6 +944,7 @@ function wire() {
     ev.preventDefault();
     void openUserModel();
   });
+  ui.modelKeep.addEventListener('click', () => void enqueue('Keeping your model', keepUserModel));
 }
 
 /** The "Your model" form as settings. */
@@ -980,11 +982,15 @@ async function openUserModel() {
     return;
   }
   await enqueue('Opening your model', async () => {
+    ui.modelKeep.hidden = true;
     if (next.normalization === null) Object.assign(next, await teachableMachineScaling(files));
     Object.assign(settings, next, { model: null });
     fillForm(settings);
     await loadNetwork(files);
-    ui.modelInfo.textContent = `${files.map((f) => f.name).join(', ')} (files cannot be linked; host them for a link)`;
+    ui.modelInfo.textContent =
+      `${files.map((f) => f.name).join(', ')} (files cannot be linked: host them for a link, or keep the model in ` +
+      'this browser)';
+    ui.modelKeep.hidden = false;
     await setImage(new URL('images/face.png', document.baseURI).href, 'face.png');
   });
 }
@@ -1003,6 +1009,24 @@ async function teachableMachineScaling(files: File[]): Promise<Partial<ModelSett
     return {};
   }
   return { normalization: 'zscore', mean: [127], std: [127] };
+}
+
+/**
+ * Saves the model opened from files in this browser's IndexedDB with TF.js's own `save`, and puts its
+ * `indexeddb://` name into the address with the settings it was opened with, so that the address reopens it here.
+ * Class names go into the address too where none holds a comma (the list's separator there).
+ */
+async function keepUserModel() {
+  const net = state.net;
+  if (!net) return;
+  const url = `indexeddb://cnn-activations/${net.name}`;
+  await net.model.save(url);
+  const names = net.classNames;
+  const labels = names.length > 0 && !names.some((n) => n.includes(',')) ? [...names] : null;
+  Object.assign(settings, { model: url, labels });
+  history.replaceState(null, '', writeSettings(location.search, settings));
+  ui.modelKeep.hidden = true;
+  ui.modelInfo.textContent = `kept in this browser as ${url}: the page's address reopens it here`;
 }
 
 /** Fills the form from the settings the page was opened with. */

@@ -508,6 +508,20 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       const tmClasses = tm.classes.map((c) => c.replace(/\s*\d+\.\d%$/, ''));
       expect([...tmClasses].sort()).toEqual([...TM_LABELS].sort());
 
+      // Files cannot be linked; "Keep it in this browser" saves the model in IndexedDB and puts its name, scaling and
+      // class names into the address, which reopens it.
+      await page.click('#model-keep');
+      await idle(page);
+      const kept = new URL(page.url());
+      expect(kept.searchParams.get('model')).toBe(`indexeddb://cnn-activations/${tm.network!.name}`);
+      expect(kept.searchParams.get('normalization')).toBe('zscore');
+      const keptPage = await openExplorer(browser.context, kept.href);
+      const keptState = await state(keptPage.page);
+      expect(await keptPage.page.evaluate(() => window.__explorer.errors)).toEqual([]);
+      expect(keptState.network).toMatchObject({ kind: 'layers-model', inputSize: [224, 224, 3] });
+      expect(keptState.classes.map((c) => c.replace(/\s*\d+\.\d%$/, ''))).toEqual(tmClasses);
+      await keptPage.page.close();
+
       // Saved in the browser's own storage as a page saves a model (model.save('indexeddb://…')), and opened from
       // there by a link: the same classes, in the same order.
       const stored = `${site!.url}index.html?backend=wasm&normalization=zscore&mean=127&std=127`;
