@@ -147,6 +147,20 @@ async function openExplorer(context: BrowserContext, url: string): Promise<Opene
   return { page, pageErrors };
 }
 
+/** Opens the explorer at `url`, where opening its model fails: the last error the page shows. */
+async function lastErrorOpening(context: BrowserContext, url: string): Promise<string | undefined> {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => window.__explorer !== undefined);
+  await page.evaluate(() => window.__explorer.ready.catch(() => undefined));
+  const last = (await page.evaluate(() => window.__explorer.errors)).at(-1);
+  await page.close();
+  return last;
+}
+
+/** The class list's labels, without the percentages after them. */
+const labelsOf = (classes: readonly string[]) => classes.map((c) => c.replace(/\s*\d+\.\d%$/, ''));
+
 const idle = (page: Page) => page.evaluate(() => window.__explorer.idle());
 const state = (page: Page) => page.evaluate(() => window.__explorer.state());
 
@@ -505,7 +519,7 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       const form = ['#model-normalization', '#model-mean', '#model-std'].map((id) => page.locator(id).inputValue());
       expect(await Promise.all(form)).toEqual(['zscore', '127', '127']);
       expect(tm.network).toMatchObject({ kind: 'layers-model', inputSize: [224, 224, 3] });
-      const tmClasses = tm.classes.map((c) => c.replace(/\s*\d+\.\d%$/, ''));
+      const tmClasses = labelsOf(tm.classes);
       expect([...tmClasses].sort()).toEqual([...TM_LABELS].sort());
 
       // Files cannot be linked; "Keep it in this browser" saves the model in IndexedDB and puts its name, scaling and
@@ -519,7 +533,7 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       const keptState = await state(keptPage.page);
       expect(await keptPage.page.evaluate(() => window.__explorer.errors)).toEqual([]);
       expect(keptState.network).toMatchObject({ kind: 'layers-model', inputSize: [224, 224, 3] });
-      expect(keptState.classes.map((c) => c.replace(/\s*\d+\.\d%$/, ''))).toEqual(tmClasses);
+      expect(labelsOf(keptState.classes)).toEqual(tmClasses);
       await keptPage.page.close();
 
       // Saved in the browser's own storage as a page saves a model (model.save('indexeddb://…')), and opened from
@@ -533,7 +547,7 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
         const again = await state(reopened.page);
         expect(await reopened.page.evaluate(() => window.__explorer.errors)).toEqual([]);
         expect(again.network).toMatchObject({ kind: 'layers-model', inputSize: [224, 224, 3] });
-        expect(again.classes.map((c) => c.replace(/\s*\d+\.\d%$/, ''))).toEqual(tmClasses);
+        expect(labelsOf(again.classes)).toEqual(tmClasses);
         expect(reopened.pageErrors).toEqual([]);
         await reopened.page.close();
       }
@@ -545,14 +559,9 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
         ],
         ['indexeddb://', 'For IndexedDB, modelPath must not be null, undefined or empty'],
       ]) {
-        const refused = await browser.context.newPage();
-        await refused.goto(`${stored}&model=${model}`);
-        await refused.waitForFunction(() => window.__explorer !== undefined);
-        await refused.evaluate(() => window.__explorer.ready.catch(() => undefined));
-        expect((await refused.evaluate(() => window.__explorer.errors)).at(-1)).toContain(
+        expect(await lastErrorOpening(browser.context, `${stored}&model=${model}`)).toContain(
           `importNetwork: could not load the model from ${model}: ${said}`,
         );
-        await refused.close();
       }
 
       // A model on another site whose server sends no CORS headers: the browser refuses the page its answer and says
@@ -561,15 +570,11 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
       try {
         const elsewhere = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
-        const cors = await browser.context.newPage();
-        await cors.goto(`${stored}&model=${encodeURIComponent(`${elsewhere}/models/tm/`)}`);
-        await cors.waitForFunction(() => window.__explorer !== undefined);
-        await cors.evaluate(() => window.__explorer.ready.catch(() => undefined));
-        expect((await cors.evaluate(() => window.__explorer.errors)).at(-1)).toContain(
+        const link = `${stored}&model=${encodeURIComponent(`${elsewhere}/models/tm/`)}`;
+        expect(await lastErrorOpening(browser.context, link)).toContain(
           `could not load the model from ${elsewhere}/models/tm/model.json: Failed to fetch (${elsewhere} is another ` +
             "site than this page's: the browser reads from it only what its server allows with CORS headers",
         );
-        await cors.close();
       } finally {
         await new Promise((resolve) => bare.close(resolve));
       }
