@@ -13,8 +13,7 @@ import { assertElements } from '../internal/limits.js';
 import { readAndDispose } from '../internal/readBack.js';
 import type { ImageInput } from '../io/imageInput.js';
 import { imresize } from '../image/imresize.js';
-import { assertOneOf, assertOptions, isTensor, rangeError, typeError } from '../internal/validate.js';
-import { classCount, givesClassScores, resolveClasses } from '../net/classes.js';
+import { assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
 import { inputGradient, layersMoving, segment } from '../net/differentiable.js';
 import {
   assertLargeEnough,
@@ -30,6 +29,7 @@ import {
 import { layerShapes } from '../net/layerShapes.js';
 import { assertFiniteAsync, assertFiniteLearnablesAsync, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { LayerInfo, Network } from '../net/types.js';
+import { assertClassScores, assertReductionFcn, type Reduction, resolveReduction, summedScore } from './reduction.js';
 
 /** Options of {@link gradCAM}, MATLAB's name-value arguments in camelCase. */
 export interface GradCAMOptions {
@@ -132,26 +132,13 @@ export async function gradCAM(
       'signal',
       'onProgress',
     ]);
-    if (opts.reductionFcn !== undefined && typeof opts.reductionFcn !== 'function') {
-      throw typeError(FN, 'options.reductionFcn', 'a function (output: tf.Tensor) => tf.Tensor', opts.reductionFcn);
-    }
-    if (classOrLabel === null && !opts.reductionFcn) {
-      throw new TypeError(
-        `${FN}: expected 'classOrLabel' to be a 0-based class index (integer) or a class name (string), got null; ` +
-          'null is for a network whose output options.reductionFcn reduces to one score per image',
-      );
-    }
-    const target = opts.reductionFcn ? null : resolveClasses(FN, network, classOrLabel);
+    const red = resolveReduction(FN, t, classOrLabel, opts);
+    const { target, layer: reduction } = red;
     const upsampling =
       opts.outputUpsampling === undefined
         ? 'bicubic'
         : assertOneOf(FN, 'options.outputUpsampling', opts.outputUpsampling, ['bicubic', 'nearest', 'none']);
     const layers = network.layers;
-    const softmaxes = layers.filter((l) => l.type === 'Softmax');
-    const reduction =
-      opts.reductionLayer === undefined
-        ? (softmaxes[softmaxes.length - 1] ?? layers[layers.length - 1]).name
-        : resolveLayer(FN, t, opts.reductionLayer, 'options.reductionLayer');
     const rIndex = network.layerNames.indexOf(reduction);
     const [h, w] = imageSize(x);
     const shapes = layerShapes(layers, [h, w, network.inputSize[2]]);
@@ -208,20 +195,14 @@ export async function gradCAM(
       const [mh, mw] = upsampling === 'none' ? (fShape ?? [1, 1]) : [h, w];
       assertElements(FN, 'classOrLabel', [n, mh, mw, target.classes.length], 'maps');
     }
-    // Without reductionFcn the class picks one value of the reduction layer, which must then be one score per class.
-    const rShape = shapes.get(reduction);
-    if (!opts.reductionFcn && rShape != null && !givesClassScores(network, rShape)) {
-      throw new RangeError(
-        `${FN}: expected 'options.reductionLayer' to give one score per class (${classCount(network)} values), got '${reduction}' ([${rShape.join(', ')}]); reduce its output to one score per image with 'options.reductionFcn'`,
-      );
-    }
+    assertClassScores(FN, network, red, shapes.get(reduction));
     const signal = checkLongRunOptions(FN, opts);
     throwIfAborted(FN, signal);
     await assertFiniteLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x, 'img', network.normalization);
 
     const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
-    const run = { reduction, target, reductionFcn: opts.reductionFcn, upsampling, size: [h, w] as const };
+    const run = { reduction: red, upsampling, size: [h, w] as const };
     const cam = (layer: string, steps?: typeof progress) => camAt(FN, t, x, layer, run, steps, signal);
     const { map, flags } = await cam(feature, progress);
     // [0 or NaN, the largest gradient's size]: one read for both.
@@ -264,9 +245,7 @@ export async function gradCAM(
 
 /** What {@link camAt} computes, besides the feature layer. */
 interface CamRun {
-  reduction: string;
-  target: { classes: number[]; several: boolean } | null;
-  reductionFcn: ((output: tf.Tensor) => tf.Tensor) | undefined;
+  reduction: Reduction;
   upsampling: 'bicubic' | 'nearest' | 'none';
   size: readonly [number, number];
 }
@@ -282,11 +261,12 @@ async function camAt(
   t: GraphTarget,
   x: tf.Tensor,
   feature: string,
-  { reduction, target, reductionFcn, upsampling, size: [h, w] }: CamRun,
+  { reduction: red, upsampling, size: [h, w] }: CamRun,
   progress: GuardedCallback<[number]> | undefined,
   signal: AbortSignal | undefined,
 ): Promise<{ map: tf.Tensor; flags: tf.Tensor }> {
   const network = t.net!;
+  const { layer: reduction, target } = red;
   const seg = segment(network, feature, reduction);
   if (!seg.layers.some((l) => l.name === reduction)) {
     throw new RangeError(`${fn}: the reduction layer '${reduction}' does not depend on the feature layer '${feature}'`);
@@ -303,21 +283,8 @@ async function camAt(
     });
     const sides = new Map(seg.sideInputs.map((name, i) => [name, sideValues[i]] as const));
     const n = A.shape[0] as number;
-    const score = (cls: number | null) => (a: tf.Tensor) => {
-      const out = seg.run(a, sides);
-      if (reductionFcn || cls === null) return tf.sum((reductionFcn as (o: tf.Tensor) => tf.Tensor)(out));
-      return tf.sum(tf.slice(tf.reshape(out, [n, -1]), [0, cls], [n, 1]));
-    };
-    if (reductionFcn) {
-      // Checked on a forward pass first: nothing may throw inside tf.grad, which would leave its tape behind.
-      const count = tf.tidy(() => {
-        const s = reductionFcn(seg.run(A, sides));
-        return isTensor(s) ? s.size : -1;
-      });
-      if (count !== n) {
-        throw new TypeError(`${fn}: 'options.reductionFcn' must return one score per image, a tensor of ${n} values`);
-      }
-    }
+    const score = (cls: number | null) => (a: tf.Tensor) => summedScore(red, seg.run(a, sides), n, cls);
+    assertReductionFcn(fn, red, () => seg.run(A, sides), n);
     // One gradient per class, at the same activations; the score of a reductionFcn is one "class".
     const classes = target?.classes ?? [null];
     for (const [i, cls] of classes.entries()) {
