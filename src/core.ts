@@ -76,6 +76,8 @@ export { deepDreamImage } from './interpret/deepDreamImage.js';
 export type { DeepDreamImageOptions } from './interpret/deepDreamImage.js';
 export { gradCAM } from './interpret/gradCAM.js';
 export type { GradCAMOptions, GradCAMResult } from './interpret/gradCAM.js';
+export { gradientAttribution } from './interpret/gradientAttribution.js';
+export type { GradientAttributionOptions, GradientAttributionResult } from './interpret/gradientAttribution.js';
 export { imageLIME } from './interpret/imageLIME.js';
 export type { ImageLIMEClassesResult, ImageLIMEOptions, ImageLIMEResult } from './interpret/imageLIME.js';
 export { occlusionSensitivity } from './interpret/occlusionSensitivity.js';

@@ -1,7 +1,7 @@
-// The interpretability examples in one report: Grad-CAM, occlusion sensitivity (of the top class, then of the top
-// three at once) and LIME on the walkthrough's face and on the full portrait it was cropped from, then deep dream
-// (which takes no image), each as its example file runs it (a process per run), with MATLAB's code beside ours and the
-// figures, in interpret.html.
+// The interpretability examples in one report: Grad-CAM, gradient attribution, occlusion sensitivity (of the top
+// class, then of the top three at once) and LIME on the walkthrough's face and on the full portrait it was cropped
+// from, then deep dream (which takes no image), each as its example file runs it (a process per run), with MATLAB's
+// code beside ours and the figures, in interpret.html.
 //
 // Run: npm run interpret [-- --out DIR] [-- --backend wasm] [-- --samples 2048] [-- --features 49]
 import { spawnSync } from 'node:child_process';
@@ -52,6 +52,17 @@ const METHODS = [
       "The gradient of the class score at the last convolution (relu_conv10), averaged per channel, weights that layer's " +
       'channels; their sum, rectified and upsampled, is the map (MATLAB: "Grad-CAM Reveals the Why Behind Deep ' +
       'Learning Decisions").',
+    shows: 'the map over it',
+  },
+  {
+    file: 'gradient.ts',
+    name: 'gradient',
+    title: 'Gradient attribution',
+    caption:
+      'The gradient of the class score with respect to each pixel, its absolute values summed over the colour ' +
+      'channels and rescaled to [0, 1]: plain, then by guided backpropagation, where each ReLU passes back only ' +
+      'positive evidence (MATLAB: "Investigate Classification Decisions Using Gradient Attribution Techniques").',
+    shows: 'the plain and the guided map beside it',
   },
   {
     file: 'occlusion.ts',
@@ -60,6 +71,7 @@ const METHODS = [
     caption:
       "How much the class score drops when a square mask hides each part of the image, at MATLAB's defaults " +
       "(a 45-pixel square moved 23 pixels at a time, filled with the image's mean).",
+    shows: 'the map over it',
   },
   {
     file: 'top-classes.ts',
@@ -68,6 +80,7 @@ const METHODS = [
     caption:
       "The same masked images scored once for SqueezeNet's three most likely classes: a map for each, side by side " +
       '(MATLAB: occlusionSensitivity with a vector of classes, scoreMap(:,:,i)).',
+    shows: 'the maps over it',
   },
   {
     file: 'lime.ts',
@@ -76,6 +89,7 @@ const METHODS = [
     caption:
       'The image cut into superpixels; images with some of them greyed out are scored, and a regression tree fitted ' +
       'to the scores says how much each superpixel matters (MATLAB: imageLIME).',
+    shows: 'the map over it',
   },
 ];
 const IMAGES = [
@@ -147,7 +161,7 @@ for (const { image, label } of IMAGES) {
     if (m.name === 'lime') extra.push('--samples', values.samples as string, '--features', values.features as string);
     const figure = {
       file: `${m.name}-${image}.png`,
-      title: `${label}, and the map${m.name === 'top-classes' ? 's' : ''} over it`,
+      title: `${label}, and ${m.shows}`,
     };
     const ran = run(m.file, extra);
     steps.push(

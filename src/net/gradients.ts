@@ -1603,3 +1603,40 @@ const WASM_KERNELS: tf.KernelConfig[] = [
     depthwiseInputGrad(dy as tf.Tensor4D, filter as tf.Tensor4D, attrs.inputShape as number[], attrs),
   ),
 ];
+
+/**
+ * The ReLU gradients of guided backpropagation (Springenberg et al. 2015, and MATLAB's example "Investigate
+ * Classification Decisions Using Gradient Attribution Techniques"): a ReLU passes back only the positive part of what
+ * reaches it, where its input was positive (ReLU6: inside (0, 6]), so that only evidence for the score flows on.
+ */
+const GUIDED: readonly tf.GradConfig[] = [
+  {
+    kernelName: tf.Relu,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({ x: () => tf.mul(tf.relu(dy as tf.Tensor), tf.step(x)) }),
+  },
+  {
+    kernelName: tf.Relu6,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]: Saved) => ({
+      x: () =>
+        tf.mul(tf.relu(dy as tf.Tensor), tf.cast(tf.equal(x, tf.clipByValue(x, FLOAT32_MIN_NORMAL, 6)), 'float32')),
+    }),
+  },
+];
+
+/**
+ * Runs `compute` (which takes gradients, synchronously) with guided backpropagation's gradients for TF.js's `Relu`
+ * and `Relu6` operations in place of the ordinary ones, which are put back afterwards, also when `compute` throws.
+ * Nothing else can run in between: `tf.grad` and `compute` are synchronous.
+ */
+export function withGuidedReLU<T>(compute: () => T): T {
+  ensureGradients();
+  const ordinary = GUIDED.map((g) => tf.getGradient(g.kernelName) as tf.GradConfig);
+  for (const g of GUIDED) tf.registerGradient(g);
+  try {
+    return compute();
+  } finally {
+    for (const g of ordinary) tf.registerGradient(g);
+  }
+}

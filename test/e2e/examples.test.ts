@@ -342,6 +342,30 @@ describe('interpretability examples: Grad-CAM', () => {
   });
 });
 
+describe('interpretability examples: gradient attribution', () => {
+  it('examples/interpret/gradient.ts draws the plain and the guided gradient; the guided one outlines the face', () => {
+    const out = path.join(OUT, '..', 'interpret-gradient');
+    rmSync(out, { recursive: true, force: true });
+    const r = tsx(['examples/interpret/gradient.ts', '--out', out, '--backend', 'wasm']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /wig \(0\.26\d\): gradient maps for prob, plain and guided, in \d+ ms -> .*gradient-face\.png 227×681×3/,
+    );
+    const fig = readPng(path.join(out, 'gradient-face.png'));
+    expect(maxPixelDiff(crop(fig, 0, 0, 227, 227), face().pixels)).toBe(0);
+    // Gray maps (imshow of a map in [0, 1]): the guided one (third panel) is bright on the eyes, nose and mouth and
+    // dark on the background beside the head, which the plain gradient (second panel) lights about as much.
+    const brightness = (y0: number, x0: number, h: number, w: number) => {
+      const cell = crop(fig, y0, x0, h, w, 0);
+      return cell.reduce((a, v) => a + v, 0) / cell.length;
+    };
+    const background2 = brightness(0, 227 + 187, 60, 40);
+    const [face3, background3] = [brightness(70, 454 + 50, 90, 130), brightness(0, 454 + 187, 60, 40)];
+    expect(face3).toBeGreaterThan(4 * background3);
+    expect(background2).toBeGreaterThan(4 * background3);
+  });
+});
+
 describe('interpretability examples: LIME', () => {
   it('examples/interpret/lime.ts runs on the built package and writes its figure', () => {
     const out = path.join(OUT, '..', 'interpret-lime');
@@ -367,7 +391,7 @@ describe('interpretability examples: LIME', () => {
 });
 
 describe('interpretability examples: the report', () => {
-  it('npm run interpret runs Grad-CAM, occlusion (one class, three) and LIME on two images, then deep dream', () => {
+  it('npm run interpret runs Grad-CAM, gradients, occlusion (one class, three), LIME on two images, then deep dream', () => {
     const out = path.join(OUT, '..', 'interpret-report');
     rmSync(out, { recursive: true, force: true });
     const r = tsx([
@@ -383,7 +407,7 @@ describe('interpretability examples: the report', () => {
     ]);
     expect(r.status, r.stderr).toBe(0);
     const html = readFileSync(path.join(out, 'interpret.html'), 'utf8');
-    expect(html.match(/<section id="step-\d+">/g)).toHaveLength(9);
+    expect(html.match(/<section id="step-\d+">/g)).toHaveLength(11);
     // Deep dream last, once: 16 images of 227×227 on a 4×4 grid, MATLAB's call beside ours.
     const dream = readPng(path.join(out, 'dream.png'));
     expect([dream.height, dream.width]).toEqual([908, 908]);
@@ -394,6 +418,12 @@ describe('interpretability examples: the report', () => {
       expect([fig.height, fig.width], `top-classes-${image}`).toEqual([227, 908]);
       expect(html).toContain(`<img src="top-classes-${image}.png"`);
     }
+    for (const image of ['face', 'astronaut']) {
+      const fig = readPng(path.join(out, `gradient-${image}.png`));
+      expect([fig.height, fig.width], `gradient-${image}`).toEqual([227, 681]);
+      expect(html).toContain(`<img src="gradient-${image}.png"`);
+    }
+    expect(html).toContain('mapGB = gradientAttribution(net, X, YPred, <span class="s">&quot;prob&quot;</span>');
     for (const method of ['gradcam', 'occlusion', 'lime']) {
       for (const image of ['face', 'astronaut']) {
         const fig = readPng(path.join(out, `${method}-${image}.png`));
@@ -406,7 +436,7 @@ describe('interpretability examples: the report', () => {
     expect(html).toContain('await occlusionSensitivity(net, X, top.label');
     expect(html).toContain('X = imresize(X, net.Layers(1).InputSize(1:2));');
     // The portrait is not the face: its own top class, and its own map.
-    expect(r.stdout).toMatch(/5\. Grad-CAM on the portrait: (?!wig)[a-z ]+ \(0\.\d+\)/);
+    expect(r.stdout).toMatch(/6\. Grad-CAM on the portrait: (?!wig)[a-z ]+ \(0\.\d+\)/);
   });
 });
 
