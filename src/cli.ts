@@ -25,7 +25,7 @@ const HELP = `cnn-activations: look at what one layer of a network sees in an im
 laid out as tiles of one PNG. The network is SqueezeNet (built in), or your own TF.js model with --model.
 
 usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
-       cnn-activations <image> --explain gradcam|occlusion|lime [--class LABEL|INDEX] --out <file.png>
+       cnn-activations <image> --explain gradcam|gradient|guided|occlusion|lime [--class LABEL|INDEX] --out <file.png>
        cnn-activations [<image>] --dream --layer <name|index> [--channels LIST] --out <file.png>
        cnn-activations --list-layers
 
@@ -43,7 +43,8 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
                            needs that size)
   -e, --explain METHOD     instead of a layer: why the network chose its class, as MATLAB's gradCAM,
                            occlusionSensitivity or imageLIME shows it (the map over the image, beside the image); at
-                           MATLAB's defaults
+                           MATLAB's defaults; gradient or guided: the gradient of the score at each pixel, plain or
+                           by guided backpropagation (gradientAttribution), in gray beside the image
       --class LABEL|INDEX  the class to explain (a name, or its 0-based index); default the top class; for a model
                            that does not classify, the channel of its output to explain, summed over it; given
                            again (--class wig --class 678), one map per class, side by side
@@ -204,7 +205,7 @@ function parseModel(values: Record<string, string | string[] | boolean | undefin
 }
 
 /** The interpretability methods of --explain. */
-const EXPLAIN_METHODS = ['gradcam', 'occlusion', 'lime'] as const;
+const EXPLAIN_METHODS = ['gradcam', 'gradient', 'guided', 'occlusion', 'lime'] as const;
 
 interface ExplainOptions {
   explain: (typeof EXPLAIN_METHODS)[number];
@@ -730,7 +731,7 @@ async function explain(opts: ExplainOptions): Promise<void> {
   if (!classifier && opts.cls === null) {
     throw new Error(
       `--explain explains a class, and ${net.name} does not classify: its output '${last.name}' is ` +
-        `${size.join('×')}, not one score per class; gradcam, occlusion and lime explain one of its ${channels} ` +
+        `${size.join('×')}, not one score per class; each method explains one of its ${channels} ` +
         'channels, summed over the output, with --class N (0-based); or look at its layers with --layer ' +
         '(--list-layers lists them)',
     );
@@ -780,7 +781,14 @@ async function explain(opts: ExplainOptions): Promise<void> {
         : (f: number) => process.stdout.write(`\r${opts.explain}: ${Math.round(f * 100)}%`);
     // One class as the library takes one (a map [h, w]); several as an array (maps [h, w, k]).
     const target = classes.length === 1 ? classes[0] : classes;
-    if (opts.explain === 'gradcam' && chosen !== null) {
+    // The gradient methods: Grad-CAM's map, or the pixels' gradient (plain or guided) as gradientAttribution gives it.
+    const gradient = opts.explain === 'gradient' || opts.explain === 'guided';
+    const method = opts.explain === 'guided' ? 'guided-backprop' : 'autodiff';
+    const byGradient = async (cls: typeof target | null, reductionFcn?: (out: tf.Tensor) => tf.Tensor) =>
+      gradient
+        ? (await lib.gradientAttribution(net, im, cls, { method, reductionFcn })).map
+        : (await lib.gradCAM(net, im, cls, { reductionFcn })).map;
+    if ((opts.explain === 'gradcam' || gradient) && chosen !== null) {
       // For a channel: its sum over the output's positions, per image (the reduction sees a batch); one call each.
       for (const channel of chosen) {
         const total = (out: tf.Tensor) =>
@@ -788,11 +796,10 @@ async function explain(opts: ExplainOptions): Promise<void> {
             tf.gather(out, channel, out.rank - 1),
             Array.from({ length: out.rank - 2 }, (_, i) => i + 1),
           );
-        maps.push((await lib.gradCAM(net, im, null, { reductionFcn: total })).map);
+        maps.push(await byGradient(null, total));
       }
-    } else if (opts.explain === 'gradcam') {
-      const map = (await lib.gradCAM(net, im, target)).map;
-      maps.push(map);
+    } else if (opts.explain === 'gradcam' || gradient) {
+      maps.push(await byGradient(target));
     } else if (opts.explain === 'occlusion')
       maps.push(await lib.occlusionSensitivity(net, im, target, { onProgress: progress }));
     else {
@@ -800,20 +807,24 @@ async function explain(opts: ExplainOptions): Promise<void> {
       r.featureMap.dispose();
       maps.push(r.scoreMap);
     }
-    if (progress && opts.explain !== 'gradcam') process.stdout.write('\n');
+    if (progress && (opts.explain === 'occlusion' || opts.explain === 'lime')) process.stdout.write('\n');
     const k = classes.length;
     const figure = tf.tidy(() => {
       // One map [h, w] each: the per-channel Grad-CAM calls, or the k maps along the last axis of one.
       const each = maps.length === k ? maps : tf.unstack(maps[0], 2);
-      const overlays = each.map((m) => lib.heatmapOverlay(im, m, { alpha: 0.5, colormap: 'jet' }));
-      return lib.imtile([im, ...overlays], { gridSize: [1, k + 1] });
+      // A pixel's gradient is shown as MATLAB's example shows it, imshow(map): gray, beside the image; the coarser
+      // maps over it.
+      const shown = each.map((m) =>
+        gradient ? lib.imagesc(m, { colormap: 'gray' }) : lib.heatmapOverlay(im, m, { alpha: 0.5, colormap: 'jet' }),
+      );
+      return lib.imtile([im, ...shown], { gridSize: [1, k + 1] });
     });
     try {
       await lib.imwrite(figure, opts.out);
       const what =
         k === 1
-          ? `the ${opts.explain} map over it`
-          : `the ${opts.explain} maps of ${k} ${chosen === null ? 'classes' : 'channels'} over it, in that order`;
+          ? `the ${opts.explain} map ${gradient ? 'beside' : 'over'} it`
+          : `the ${opts.explain} maps of ${k} ${chosen === null ? 'classes' : 'channels'} ${gradient ? 'beside' : 'over'} it, in that order`;
       say(
         `wrote ${opts.out}: ${figure.shape.join('×')} (the image, and ${what}, in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
       );

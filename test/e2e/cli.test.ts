@@ -126,6 +126,23 @@ describe('cnn-activations <image> --explain ... --out ...', () => {
     expect(a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length).toBeGreaterThan(10);
   });
 
+  it("draws the pixels' guided gradient in gray beside the image (gradientAttribution)", () => {
+    const out = path.join(OUT, 'guided.png');
+    const r = cli(FACE, '--explain', 'guided', '--out', out, '--backend', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("top class: wig (0.264); explaining 'wig' with guided on wasm");
+    expect(r.stdout).toMatch(/wrote .*guided\.png: 227×454×3 \(the image, and the guided map beside it, in [\d.]+ s\)/);
+    const png = readPng(out);
+    // Gray (three equal channels), bright on the eyes, nose and mouth, dark on the background beside the head.
+    const [red, green] = [crop(png, 0, 227, 227, 227, 0), crop(png, 0, 227, 227, 227, 1)];
+    expect(red).toEqual(green);
+    const mean = (y: number, x: number, h: number, w: number) => {
+      const cell = crop(png, y, 227 + x, h, w, 0);
+      return cell.reduce((a, v) => a + v, 0) / cell.length;
+    };
+    expect(mean(70, 50, 90, 130)).toBeGreaterThan(4 * mean(0, 187, 60, 40));
+  });
+
   it('writes no progress line into a pipe or a log: only a terminal gets the updating percentage', () => {
     const out = path.join(OUT, 'occlusion-piped.png');
     const r = cli(FACE, '--explain', 'occlusion', '--out', out, '--backend', 'wasm');
@@ -142,7 +159,7 @@ describe('cnn-activations <image> --explain ... --out ...', () => {
   it('refuses an unknown method, a layer with --explain, and --class without it (exit 2)', () => {
     const bad = cli(FACE, '--explain', 'magic', '--out', 'x.png');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain("--explain must be one of gradcam, occlusion, lime, got 'magic'");
+    expect(bad.stderr).toContain("--explain must be one of gradcam, gradient, guided, occlusion, lime, got 'magic'");
     expect(cli(FACE, '--explain', 'lime', '--layer', 'conv1', '--out', 'x.png').stderr).toContain(
       '--explain explains a class; it takes no --layer',
     );
@@ -445,7 +462,7 @@ describe('cnn-activations --model (your own model)', () => {
     expect(unnamed.status).toBe(1);
     expect(unnamed.stderr.trim()).toBe(
       "cnn-activations: --explain explains a class, and network does not classify: its output 'Identity' is 1×17×3, " +
-        'not one score per class; gradcam, occlusion and lime explain one of its 3 channels, summed over the output, ' +
+        'not one score per class; each method explains one of its 3 channels, summed over the output, ' +
         'with --class N (0-based); or look at its layers with --layer (--list-layers lists them)',
     );
     const beyond = cli(FACE, ...movenet, '--explain', 'lime', '--class', '3', '--resize', '--out', 'x.png');
@@ -755,7 +772,7 @@ describe('cnn-activations failures', () => {
     ],
     [
       [FACE, '--explain', 'gradCAM', '-o', 'x.png'],
-      "--explain must be one of gradcam, occlusion, lime, got 'gradCAM'; did you mean 'gradcam'?",
+      "--explain must be one of gradcam, gradient, guided, occlusion, lime, got 'gradCAM'; did you mean 'gradcam'?",
     ],
     [
       [FACE, '-l', 'conv1', '-o', 'x.png', '--strongest', '--grid', '2x2'],
