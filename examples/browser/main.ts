@@ -21,8 +21,10 @@ import {
   classify,
   deepDreamImage,
   gradCAM,
+  gradientAttribution,
   heatmapOverlay,
   imageLIME,
+  imagesc,
   importNetwork,
   occlusionSensitivity,
   describeBackend,
@@ -120,6 +122,8 @@ const ui = {
   modelKeep: $<HTMLButtonElement>('model-keep'),
   explainClass: $<HTMLSelectElement>('explain-class'),
   explainGradcam: $<HTMLButtonElement>('explain-gradcam'),
+  explainGradient: $<HTMLButtonElement>('explain-gradient'),
+  explainGuided: $<HTMLButtonElement>('explain-guided'),
   explainOcclusion: $<HTMLButtonElement>('explain-occlusion'),
   explainLime: $<HTMLButtonElement>('explain-lime'),
   explainSamples: $<HTMLInputElement>('explain-samples'),
@@ -496,9 +500,9 @@ async function withProgress<T>(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Why this class: Grad-CAM, occlusion sensitivity, LIME over the image
+// Why this class: Grad-CAM, the pixels' gradient, occlusion sensitivity, LIME
 // ---------------------------------------------------------------------------------------------------------------
-type ExplainMethod = 'gradCAM' | 'occlusionSensitivity' | 'imageLIME';
+type ExplainMethod = 'gradCAM' | 'gradient' | 'guided-backprop' | 'occlusionSensitivity' | 'imageLIME';
 let lastExplanation: {
   method: ExplainMethod;
   classIndex: number;
@@ -507,22 +511,29 @@ let lastExplanation: {
   max: number;
 } | null = null;
 
-/** Computes one method's map for the chosen class and draws it over the image (jet, alpha 0.5), as MATLAB shows it. */
+/**
+ * Computes one method's map for the chosen class and draws it as MATLAB shows it: over the image (jet, alpha 0.5), or,
+ * for a pixel's gradient, in gray (`imshow(map)`).
+ */
 async function explain(method: ExplainMethod) {
   const net = state.net!;
   const image = state.image!;
   const classIndex = Number(ui.explainClass.value || 0);
+  const pixels = method === 'gradient' || method === 'guided-backprop';
   await withProgress(ui.explainCancel, ui.explainProgress, async (watch) => {
     const map = await timed(method, async () => {
-      if (method === 'gradCAM') {
-        if (endsInClassScores(net)) return (await gradCAM(net, image, classIndex, watch)).map;
-        // Another output: the chosen channel summed over it, per image (MATLAB's gradCAM takes such a reductionFcn).
+      if (method === 'gradCAM' || pixels) {
+        // The chosen class; for another output, the chosen channel summed over it, per image (MATLAB's gradCAM
+        // takes such a reductionFcn).
         const total = (out: tf.Tensor) =>
           tf.sum(
             tf.gather(out, classIndex, out.rank - 1),
             Array.from({ length: out.rank - 2 }, (_, i) => i + 1),
           );
-        return (await gradCAM(net, image, null, { reductionFcn: total, ...watch })).map;
+        const [cls, score] = endsInClassScores(net) ? [classIndex, {}] : [null, { reductionFcn: total }];
+        if (method === 'gradCAM') return (await gradCAM(net, image, cls, { ...score, ...watch })).map;
+        const how = method === 'gradient' ? 'autodiff' : 'guided-backprop';
+        return (await gradientAttribution(net, image, cls, { method: how, ...score, ...watch })).map;
       }
       if (method === 'occlusionSensitivity') {
         return occlusionSensitivity(net, image, classIndex, watch);
@@ -540,7 +551,9 @@ async function explain(method: ExplainMethod) {
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
-      const overlay = heatmapOverlay(image, map, { alpha: 0.5, colormap: 'jet' });
+      const overlay = pixels
+        ? imagesc(map, { colormap: 'gray' })
+        : heatmapOverlay(image, map, { alpha: 0.5, colormap: 'jet' });
       try {
         ui.explainCanvas.hidden = false;
         await imshow(overlay, ui.explainCanvas);
@@ -932,6 +945,11 @@ function wire() {
     if (f) void selectImage(f, f.name);
   });
   ui.explainGradcam.addEventListener('click', () => void enqueue('Grad-CAM', () => explain('gradCAM')));
+  ui.explainGradient.addEventListener('click', () => void enqueue('Gradient', () => explain('gradient')));
+  ui.explainGuided.addEventListener(
+    'click',
+    () => void enqueue('Guided backpropagation', () => explain('guided-backprop')),
+  );
   ui.explainOcclusion.addEventListener(
     'click',
     () => void enqueue('Occlusion sensitivity', () => explain('occlusionSensitivity')),

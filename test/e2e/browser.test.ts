@@ -72,7 +72,7 @@ interface Hook {
   selectLayer(name: string): Promise<void>;
   selectChannel(k: number): Promise<void>;
   explain(
-    method: 'gradCAM' | 'occlusionSensitivity' | 'imageLIME',
+    method: 'gradCAM' | 'gradient' | 'guided-backprop' | 'occlusionSensitivity' | 'imageLIME',
     classIndex?: number,
     samples?: number,
   ): Promise<void>;
@@ -201,13 +201,15 @@ function canvasStats(page: Page, id: string) {
     const data = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
     let sum = 0;
     let sq = 0;
+    let grayscale = true;
     for (let i = 0; i < data.length; i += 4) {
       sum += data[i];
       sq += data[i] * data[i];
+      grayscale &&= data[i] === data[i + 1] && data[i] === data[i + 2];
     }
     const n = data.length / 4;
     const mean = n ? sum / n : 0;
-    return { width, height, mean, std: Math.sqrt(Math.max(0, sq / Math.max(n, 1) - mean * mean)) };
+    return { width, height, mean, std: Math.sqrt(Math.max(0, sq / Math.max(n, 1) - mean * mean)), grayscale };
   }, id);
 }
 
@@ -397,7 +399,18 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
       await shot(page, 'wasm-5-astronaut');
 
-      // Why this class: the three maps over the image, for the top class.
+      // Why this class: the maps over the image, for the top class, and the pixels' gradients, plain and guided,
+      // drawn in gray.
+      for (const method of ['gradient', 'guided-backprop'] as const) {
+        await page.evaluate((m) => window.__explorer.explain(m), method);
+        expect(await page.evaluate(() => window.__explorer.explanation())).toMatchObject({
+          method,
+          mapShape: [227, 227],
+          min: 0,
+          max: 1,
+        });
+        expect((await canvasStats(page, 'explain-canvas')).grayscale).toBe(true);
+      }
       for (const [method, samples] of [
         ['gradCAM', undefined],
         ['occlusionSensitivity', undefined],
@@ -411,6 +424,7 @@ describe.skipIf(!CHROMIUM)('browser explorer in headless Chromium', () => {
       expect(await page.evaluate(() => window.__explorer.errors)).toEqual([]);
       const overlay = await canvasStats(page, 'explain-canvas');
       expect([overlay.width, overlay.height]).toEqual([227, 227]);
+      expect(overlay.grayscale).toBe(false);
       await shot(page, 'wasm-6-explain');
 
       // What the selected channel responds to: MATLAB's deep dream of it, beside the channel, leaving no tensor.
