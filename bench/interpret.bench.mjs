@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // The interpretability methods on SqueezeNet and face.png, on one backend (default wasm), side by side with a full
-// forward pass: median ms of gradCAM against the pass (the aim: at most 3×), one occlusionSensitivity and one imageLIME
-// at MATLAB's defaults, and deepDreamImage's reference example (16 channels of fire3-squeeze1x1, one level;
+// forward pass: median ms of gradCAM against the pass (the aim: at most 3×), of gradientAttribution (plain and guided),
+// one occlusionSensitivity and one imageLIME at MATLAB's defaults, and deepDreamImage's reference example (16 channels of fire3-squeeze1x1, one level;
 // BENCH_DREAM=0 skips it: about 12 s on wasm, warm-up included). Side by side, when python3 with PyTorch is installed (Debian's
 // python3-torch), the same methods hand-written in PyTorch (bench/peers/torch_interpret.py) on the same network,
-// weights and image, with as many threads as the library's wasm backend runs, and the ratios.
+// weights and image, with as many threads as the library's wasm backend runs, and the ratios; and how far apart the
+// two sides' gradientAttribution maps are (PyTorch computes them independently, guided backpropagation included).
 // Figures only: nothing here fails on speed.
 // Run: npm run build && node bench/interpret.bench.mjs [backend]
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,6 +19,7 @@ import {
   deepDreamImage,
   describeBackend,
   gradCAM,
+  gradientAttribution,
   imageLIME,
   imread,
   initBackend,
@@ -50,6 +54,11 @@ const pass = await time(() => activations(net, im, 'prob'));
 rows.push(['full pass (activations to prob)', pass, '']);
 const cam = await time(async () => (await gradCAM(net, im, 'wig')).map);
 rows.push(['gradCAM (relu_conv10, prob, bicubic)', cam, `${(cam / pass).toFixed(2)}× the pass (aim ≤ 3×)`]);
+const attribution = (method) => async () => (await gradientAttribution(net, im, 'wig', { method })).map;
+const grad = await time(attribution('autodiff'));
+rows.push(['gradientAttribution (autodiff)', grad, `${(grad / pass).toFixed(2)}× the pass`]);
+const guided = await time(attribution('guided-backprop'));
+rows.push(['gradientAttribution (guided-backprop)', guided, `${(guided / pass).toFixed(2)}× the pass`]);
 const occ = await time(() => occlusionSensitivity(net, im, 'wig'), 1);
 rows.push(['occlusionSensitivity at defaults (100 masks)', occ, `${((101 * 1000) / occ).toFixed(0)} images/s`]);
 const lime = await time(async () => {
@@ -77,6 +86,7 @@ const python =
   [process.env.PYTHON, 'python3', '/usr/bin/python3']
     .filter(Boolean)
     .find((p) => spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) ?? 'python3';
+const mapsDir = mkdtempSync(path.join(tmpdir(), 'cnn-bench-maps-'));
 const torch = spawnSync(
   python,
   [
@@ -91,6 +101,8 @@ const torch = spawnSync(
     String(threads),
     '--dream',
     process.env.BENCH_DREAM === '0' ? '0' : '1',
+    '--maps',
+    mapsDir,
   ],
   { encoding: 'utf8' },
 );
@@ -109,6 +121,8 @@ if (torch.status !== 0 || !line.startsWith('{')) {
   const pairs = [
     ['full pass', pass, t.pass],
     ['gradCAM', cam, t.gradCAM],
+    ['gradientAttribution (autodiff)', grad, t.gradient],
+    ['gradientAttribution (guided-backprop)', guided, t.guided],
     ['occlusionSensitivity at defaults', occ, t.occlusion],
   ];
   const dreamRow = rows.find((r) => r[0].startsWith('deepDreamImage'));
@@ -117,6 +131,28 @@ if (torch.status !== 0 || !line.startsWith('{')) {
   for (const [name, a, b] of pairs) {
     console.log(`${name.padEnd(40)}${fmt(a).padStart(10)}${fmt(b).padStart(12)}  ${(a / b).toFixed(2)}`);
   }
+  // The maps themselves, both in [0, 1]: the largest and the mean difference per pixel.
+  for (const [file, method] of [
+    ['gradient.f32', 'autodiff'],
+    ['guided.f32', 'guided-backprop'],
+  ]) {
+    const bytes = readFileSync(path.join(mapsDir, file));
+    const theirs = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    const map = await attribution(method)();
+    const ours = await map.data();
+    map.dispose();
+    let worst = 0;
+    let sum = 0;
+    for (let i = 0; i < ours.length; i++) {
+      const d = Math.abs(ours[i] - theirs[i]);
+      worst = Math.max(worst, d);
+      sum += d;
+    }
+    console.log(
+      `gradientAttribution (${method}) beside PyTorch's map: largest difference ${worst.toExponential(2)}, mean ${(sum / ours.length).toExponential(2)} (maps in [0, 1])`,
+    );
+  }
 }
+rmSync(mapsDir, { recursive: true, force: true });
 tf.dispose(im);
 net.dispose();

@@ -9,13 +9,17 @@ MATLAB's pretrained squeezenet, MATLAB's paddings), so both sides compute the sa
   channels, rectified, upsampled bicubically to the image;
 - occlusion sensitivity at MATLAB's defaults: 45x45 masks of the image's mean at a stride of 23, centred from 0
   and clipped at the edges (100 masks), scored with the image in one batch of 101;
+- the gradient of prob[class] with respect to each pixel, its absolute values summed over the channels and rescaled
+  to [0, 1] (gradientAttribution), plainly and by guided backpropagation (each ReLU passes back only the positive
+  part of its gradient, where its input was positive); --maps DIR writes both maps there (float32, row-major, 227x227)
+  for the benchmark to hold beside the library's;
 - deepDreamImage's reference example: 16 images, one per channel 1..16 of fire3-squeeze1x1, 10 steps of gradient
   ascent on one level, each gradient normalised by its standard deviation (the library normalises by a Laplacian
   pyramid, a small part of the time).
 
 Prints one JSON line of median milliseconds. Usage:
   python3 bench/peers/torch_interpret.py --model model/squeezenet_v1.1 --image examples/images/face.png \
-      --class 903 --threads 2 [--runs 5]
+      --class 903 --threads 2 [--runs 5] [--maps DIR]
 """
 import argparse
 import json
@@ -91,10 +95,25 @@ def load_weights(folder):
     return out
 
 
+class GuidedReLU(torch.autograd.Function):
+    """ReLU whose backward pass keeps only the positive part of the gradient, where the input was positive."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g.clamp(min=0) * (x > 0).to(g.dtype)
+
+
 class SqueezeNet:
     """SqueezeNet v1.1 in NCHW with MATLAB's paddings; `forward(x, stop)` returns the named layer's output."""
 
     def __init__(self, weights):
+        self.relu = F.relu
         self.w = {}
         for name, t in weights.items():
             if name.endswith('/weights'):
@@ -103,7 +122,7 @@ class SqueezeNet:
                 self.w[name] = t.clone()
 
     def conv(self, x, name, stride=1, padding=0):
-        return F.relu(F.conv2d(x, self.w[f'{name}/weights'], self.w[f'{name}/bias'], stride=stride, padding=padding))
+        return self.relu(F.conv2d(x, self.w[f'{name}/weights'], self.w[f'{name}/bias'], stride=stride, padding=padding))
 
     def fire(self, x, f):
         s = self.conv(x, f'{f}-squeeze1x1')
@@ -152,6 +171,7 @@ def main():
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--runs', type=int, default=5)
     ap.add_argument('--dream', type=int, default=1)
+    ap.add_argument('--maps', default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     net = SqueezeNet(load_weights(args.model))
@@ -168,6 +188,19 @@ def main():
         (g,) = torch.autograd.grad(prob, a)
         cam = F.relu((g.mean((2, 3), keepdim=True) * a).sum(1, keepdim=True))
         return F.interpolate(cam.detach(), size=(h, w), mode='bicubic', align_corners=False)
+
+    def attribution(guided):
+        def run():
+            net.relu = GuidedReLU.apply if guided else F.relu
+            try:
+                x = img.clone().requires_grad_(True)
+                (g,) = torch.autograd.grad(net.forward(x)[0, args.cls], x)
+            finally:
+                net.relu = F.relu
+            m = g.abs().sum(1)[0]
+            return (m - m.min()) / (m.max() - m.min())
+
+        return run
 
     def occlusion():
         mean = img.mean((2, 3), keepdim=True)
@@ -199,11 +232,17 @@ def main():
         'torch': torch.__version__,
         'pass': median_ms(forward, args.runs * 3),
         'gradCAM': median_ms(gradcam, args.runs * 3),
+        'gradient': median_ms(attribution(False), args.runs * 3),
+        'guided': median_ms(attribution(True), args.runs * 3),
         'occlusion': median_ms(occlusion, args.runs),
         'prob': forward(),
     }
     if args.dream:
         out['dream'] = median_ms(dream, 1)
+    if args.maps:
+        for name, guided in (('gradient', False), ('guided', True)):
+            with open(os.path.join(args.maps, f'{name}.f32'), 'wb') as f:
+                f.write(attribution(guided)().contiguous().numpy().astype('<f4').tobytes())
     print(json.dumps(out))
 
 
