@@ -8,7 +8,7 @@ import { assertElements, elementLimit } from '../internal/limits.js';
 import { readAndDispose } from '../internal/readBack.js';
 import { assertOneOf, assertOptions } from '../internal/validate.js';
 import type { ImageInput } from '../io/imageInput.js';
-import { inputGradient, segment } from '../net/differentiable.js';
+import { inputValueAndGradient, segment } from '../net/differentiable.js';
 import { withGuidedReLU } from '../net/gradients.js';
 import {
   assertLargeEnough,
@@ -168,14 +168,16 @@ export async function gradientAttribution(
           assertReductionFcn(FN, red, () => forward(images), k);
           for (const [i, cls] of classes.entries()) {
             const [map, check] = tf.tidy(() => {
-              const grad = () =>
-                inputGradient(FN, network, (xs) => summedScore(red, forward(xs), k, cls), images, {
+              const differentiate = () =>
+                inputValueAndGradient(FN, network, (xs) => summedScore(red, forward(xs), k, cls) as tf.Scalar, images, {
                   of: `the reduction layer '${red.layer}'`,
                   wrt: 'the image',
                 });
-              const g = method === 'guided-backprop' ? withGuidedReLU(grad) : grad();
-              const m = tf.sum(tf.abs(g), 3); // [k, h, w]
-              return [m, tf.sum(tf.sub(m, m))];
+              const { value, grad } = method === 'guided-backprop' ? withGuidedReLU(differentiate) : differentiate();
+              const m = tf.sum(tf.abs(grad), 3); // [k, h, w]
+              // NaN where the scores or the gradient are not finite: a backend may turn a score's NaN into finite
+              // numbers on the way back (wasm did, for a network whose sums overflow).
+              return [m, tf.add(tf.sum(tf.sub(m, m)), tf.sub(value, value))];
             });
             maps[i].push(map);
             checks.push(check);
@@ -190,7 +192,7 @@ export async function gradientAttribution(
         throw await nonFiniteOutputError(
           FN,
           network,
-          `the gradient of the reduction layer '${red.layer}' with respect to the image is not finite`,
+          `the scores of the reduction layer '${red.layer}' or their gradient with respect to the image are not finite`,
           imageRun(FN, t, x),
         );
       }

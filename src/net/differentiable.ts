@@ -53,9 +53,28 @@ export function inputGradient(
   x: tf.Tensor,
   names: { of: string; wrt: string },
 ): tf.Tensor {
+  return differentiate(fn, net, names, () => tf.grad(f)(x));
+}
+
+/**
+ * {@link inputGradient}, and the value `f(x)` from the same pass: where a score must be finite for its gradient to
+ * mean anything (a backend may turn NaN into finite numbers on the way back).
+ */
+export function inputValueAndGradient(
+  fn: string,
+  net: Network,
+  f: (x: tf.Tensor) => tf.Scalar,
+  x: tf.Tensor,
+  names: { of: string; wrt: string },
+): { value: tf.Scalar; grad: tf.Tensor } {
+  return differentiate(fn, net, names, () => tf.valueAndGrad(f)(x));
+}
+
+/** Runs TF.js's differentiation `compute`, turning its errors into the messages {@link inputGradient} describes. */
+function differentiate<T>(fn: string, net: Network, names: { of: string; wrt: string }, compute: () => T): T {
   if (net.isDisposed) throw new TypeError(disposedNetworkMessage(fn, true));
   try {
-    return tf.grad(f)(x);
+    return compute();
   } catch (err) {
     releaseFailedTape();
     const text = err instanceof Error ? err.message : '';
@@ -72,8 +91,9 @@ export function inputGradient(
     // has no gradient anywhere, and asking for a package already loaded would send the reader in a circle.
     if (tf.getGradient(tf.Asinh)) {
       throw new TypeError(
-        `${fn}: ${net.name} uses the TF.js operation '${missing[1]}', which has no gradient in TF.js; gradCAM and ` +
-          'deepDreamImage cannot look through it (occlusionSensitivity and imageLIME need no gradient)',
+        `${fn}: ${net.name} uses the TF.js operation '${missing[1]}', which has no gradient in TF.js; gradCAM, ` +
+          'gradientAttribution and deepDreamImage cannot look through it (occlusionSensitivity and imageLIME need no ' +
+          'gradient)',
         { cause: err },
       );
     }

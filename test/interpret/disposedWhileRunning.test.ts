@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
+import { gradientAttribution } from '../../src/interpret/gradientAttribution.js';
 import { imageLIME } from '../../src/interpret/imageLIME.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
 import type { Network } from '../../src/net/types.js';
@@ -63,6 +64,12 @@ describe('a network disposed while a long method runs', () => {
 
   it("stops gradCAM at its next class's gradient", async () => {
     await disposedWhileRunning('gradCAM', (net, dispose) => gradCAM(net, img, [0, 1, 2], { onProgress: dispose }));
+  });
+
+  it("stops gradientAttribution at its next class's gradient", async () => {
+    await disposedWhileRunning('gradientAttribution', (net, dispose) =>
+      gradientAttribution(net, img, [0, 1, 2], { method: 'guided-backprop', onProgress: dispose }),
+    );
   });
 
   it('stops deepDreamImage at its next step', async () => {

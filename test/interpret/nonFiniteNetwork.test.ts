@@ -9,6 +9,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
+import { gradientAttribution } from '../../src/interpret/gradientAttribution.js';
 import { imageLIME } from '../../src/interpret/imageLIME.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
 import { setLimits } from '../../src/internal/limits.js';
@@ -100,11 +101,20 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
     await expectThrowsNoLeak(() => imageLIME(overflowing, img, 'c', options), Error, lime + overflow);
   });
 
-  it('gradCAM and deepDreamImage refuse non-finite gradients', async () => {
+  it('gradCAM, gradientAttribution and deepDreamImage refuse non-finite gradients', async () => {
     const cam =
       "gradCAM: the gradients of the reduction layer 'fc' or the activations of the feature layer 'c1' are " +
       'not finite for this image';
     await expectThrowsNoLeak(() => gradCAM(overflowing, img, 0), Error, cam + startsAt('c1', 1, 'Convolution'));
+    const pixels =
+      "gradientAttribution: the scores of the reduction layer 'fc' or their gradient with respect to the image are not finite";
+    for (const method of ['autodiff', 'guided-backprop'] as const) {
+      await expectThrowsNoLeak(
+        () => gradientAttribution(overflowing, img, 0, { method }),
+        Error,
+        pixels + startsAt('c1', 1, 'Convolution'),
+      );
+    }
     const dream =
       "deepDreamImage: the gradients of layer 'fc' with respect to the image are not finite, so the " +
       'images hold NaN';
@@ -131,6 +141,7 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
     const lime = { numSamples: 32, segmentation: 'grid', numFeatures: 4 } as const;
     await expectThrowsNoLeak(() => imageLIME(poisoned, img, 2, lime), Error, refusal('imageLIME'));
     await expectThrowsNoLeak(() => gradCAM(poisoned, img, 0), Error, refusal('gradCAM'));
+    await expectThrowsNoLeak(() => gradientAttribution(poisoned, img, 0), Error, refusal('gradientAttribution'));
     const dream = { numIterations: 1, pyramidLevels: 1 };
     await expectThrowsNoLeak(() => deepDreamImage(poisoned, 'gap', 0, dream), Error, refusal('deepDreamImage'));
     // Activations show what the backend computes: NaN on cpu; elsewhere, where NaN can turn finite, refused for a

@@ -640,7 +640,7 @@ describe('interpretability on a Keras network', () => {
     await expectThrowsNoLeak(
       () => gradCAM(net, raw, 0, { featureLayer: 'c1' }),
       TypeError,
-      /^gradCAM: .* uses the TF\.js operation 'Cumprod', which has no gradient in TF\.js; gradCAM and deepDreamImage cannot look through it \(occlusionSensitivity and imageLIME need no gradient\)$/,
+      /^gradCAM: .* uses the TF\.js operation 'Cumprod', which has no gradient in TF\.js; gradCAM, gradientAttribution and deepDreamImage cannot look through it \(occlusionSensitivity and imageLIME need no gradient\)$/,
     );
     tf.dispose([raw, unused]);
     net.dispose();
