@@ -9,6 +9,7 @@ import { imtile } from '../../src/image/imtile.js';
 import { mat2gray } from '../../src/image/mat2gray.js';
 import { deepDreamImage } from '../../src/interpret/deepDreamImage.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
+import { gradientAttribution } from '../../src/interpret/gradientAttribution.js';
 import { imageLIME } from '../../src/interpret/imageLIME.js';
 import { occlusionSensitivity } from '../../src/interpret/occlusionSensitivity.js';
 import { activations } from '../../src/net/activations.js';
@@ -252,6 +253,7 @@ describe('huge sparse arrays are refused before any entry is read', () => {
       ['occlusionSensitivity', 'options.maskSize', () => occlusionSensitivity(net, img, 0, { maskSize: huge() })],
       ['occlusionSensitivity', 'options.maskValue', () => occlusionSensitivity(net, img, 0, { maskValue: huge() })],
       ['gradCAM', 'classOrLabel', () => gradCAM(net, img, huge())],
+      ['gradientAttribution', 'classOrLabel', () => gradientAttribution(net, img, huge())],
       ['imageLIME', 'classOrLabel', () => imageLIME(net, img, huge())],
       ['deepDreamImage', 'channels', () => deepDreamImage(net, 'conv_a', huge())],
     ];

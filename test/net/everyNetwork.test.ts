@@ -2,7 +2,8 @@
  * One suite, three kinds of network: the built-in SqueezeNet, a converted TensorFlow graph (nsfwjs's MobileNetV2
  * "mid") and a Keras model (nsfwjs's MobileNetV2). The same questions to each: layers by name, index and full node
  * name, one pass for several layers, batches, gray images, other sizes and `resize`, sizes checked before anything
- * runs, analyzeNetwork agreeing with what activations returns, classify, gradCAM (gradients through each kind),
+ * runs, analyzeNetwork agreeing with what activations returns, classify, gradCAM and gradientAttribution (gradients
+ * through each kind, guided backpropagation through each kind's ReLUs),
  * learnables, the dispose guard, no leaks.
  */
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
@@ -11,6 +12,7 @@ import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NSFW_CLASSES, thirdPartyHandler } from '../../examples/your-model/nsfwjsModels.js';
 import { gradCAM } from '../../src/interpret/gradCAM.js';
+import { gradientAttribution } from '../../src/interpret/gradientAttribution.js';
 import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
 import { activations } from '../../src/net/activations.js';
 import { analyzeNetwork } from '../../src/net/analyzeNetwork.js';
@@ -175,6 +177,30 @@ for (const kind of KINDS) {
       const max = tf.max(result.map);
       expect((await max.data())[0]).toBeGreaterThan(0);
       tf.dispose([max, result.map]);
+    });
+
+    it('runs gradientAttribution, plain and guided: maps of the image size in [0, 1] that differ, nothing leaked', async () => {
+      const [top] = await classify(net, img, 1);
+      const plain = await expectNoLeak(() => gradientAttribution(net, img, top.index), 1);
+      const guided = await expectNoLeak(
+        () => gradientAttribution(net, img, top.index, { method: 'guided-backprop' }),
+        1,
+      );
+      expect(plain.map.shape).toEqual(net.inputSize.slice(0, 2));
+      const facts = tf.tidy(() =>
+        tf.stack([
+          tf.min(plain.map),
+          tf.max(plain.map),
+          tf.max(guided.map),
+          tf.mean(tf.abs(tf.sub(plain.map, guided.map))),
+        ]),
+      );
+      const [lo, hi, guidedHi, apart] = await facts.data();
+      expect([lo, hi, guidedHi]).toEqual([0, 1, 1]);
+      // Guiding changed the map: the ReLUs of this kind of network (layers, Keras activations, fused graph nodes)
+      // took the guided rule.
+      expect(apart).toBeGreaterThan(1e-3);
+      tf.dispose([facts, plain.map, guided.map]);
     });
 
     it('says "did you mean" for a name close to several layers', async () => {

@@ -8,6 +8,7 @@ import {
   activations,
   deepDreamImage,
   gradCAM,
+  gradientAttribution,
   heatmapOverlay,
   im2double,
   im2uint8,
@@ -77,6 +78,11 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   await gradCAM(net, im, 'wig', { outputUpsampling: 'bilinear' });
   // @ts-expect-error MATLAB's capitalised option names are camelCase here
   await gradCAM(net, im, 'wig', { OutputUpsampling: 'nearest' });
+  const pixels = await gradientAttribution(net, im, 'wig', { method: 'guided-backprop', outputScaling: 'none' });
+  const pixelMap: tf.Tensor = pixels.map;
+  const pixelLayer: string = pixels.reductionLayer;
+  // @ts-expect-error the method names are the MATLAB example's: 'autodiff' or 'guided-backprop'
+  await gradientAttribution(net, im, 'wig', { method: 'guided' });
   const occlusion: tf.Tensor2D = await occlusionSensitivity(net, im, 0, { maskSize: [32, 32], stride: 'auto' });
   // @ts-expect-error maskClipping is 'on' or 'off', as MATLAB's
   await occlusionSensitivity(net, im, 0, { maskClipping: true });
@@ -112,7 +118,7 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   const labels: string[] = labelled.labels;
   return [
     ...[scores, perLayer, labels],
-    ...[camMap, camLayers, occlusion, importance, features, dream, overlay],
+    ...[camMap, camLayers, pixelMap, pixelLayer, occlusion, importance, features, dream, overlay],
     ...[occlusions, notOne, importances, limeMaps, cams, either, eitherLime],
     ...[
       one,
