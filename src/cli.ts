@@ -65,7 +65,8 @@ your own model (a TF.js Keras model or converted TensorFlow graph, as importNetw
       --std LIST           per-channel standard deviations for zscore
       --min LIST, --max LIST  the raw values that map to the ends of the rescale range (default 0 and 255)
       --input-size HxW     the size it was trained at, when its input leaves the size free, e.g. 224x224
-      --labels FILE        its class names, in the order of its outputs: a JSON array, one name per line, or
+      --labels FILE        its class names, in the order of its outputs: a JSON array, one name per line (a
+                           0-based number before each, as in Teachable Machine's labels.txt, is dropped), or
                            Teachable Machine's metadata.json
       --model-output NAME  the output to end at, when the model has several (the error lists them), or any node
                            of a converted graph

@@ -100,6 +100,23 @@ describe('importNetwork: a Teachable Machine export', () => {
     symmetric.dispose();
   });
 
+  it("reads the numbered lines of its Keras export's labels.txt as names, and other numbers as they stand", async () => {
+    const named = async (text: string) => {
+      const net = await importNetwork(dir, { ...TM_SCALING, classNames: new File([text], 'labels.txt') });
+      const names = [...net.classNames];
+      net.dispose();
+      return names;
+    };
+    // Teachable Machine's labels.txt: each line its 0-based index, a space, the class's name.
+    expect(await named(TM_LABELS.map((l, i) => `${i} ${l}`).join('\n'))).toEqual(TM_LABELS);
+    expect(await named(TM_LABELS.map((l, i) => `${i}\t${l}\r`).join('\n'))).toEqual(TM_LABELS);
+    // Numbers that are not each line's own index are part of the names.
+    expect(await named('1 a\n2 b\n3 c')).toEqual(['1 a', '2 b', '3 c']);
+    expect(await named('0 a\n2 b\n1 c')).toEqual(['0 a', '2 b', '1 c']);
+    expect(await named('0 a\nb\n2 c')).toEqual(['0 a', 'b', '2 c']);
+    expect(await named('0\n1\n2')).toEqual(['0', '1', '2']);
+  });
+
   it('says what is wrong with a JSON object that holds no labels', async () => {
     const bad = async (json: string, message: string) => {
       await expectThrowsNoLeak(
