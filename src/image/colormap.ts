@@ -7,6 +7,7 @@ import { assertElements, listArg } from '../internal/limits.js';
 import {
   assertInteger,
   assertOneOf,
+  optionOneOf,
   assertOptions,
   assertTensor,
   finiteAsFloat32,
@@ -150,7 +151,7 @@ function scaledColors(fn: string, map: tf.Tensor, options?: ImagescOptions): tf.
   if (x.rank > 2 && x.shape[x.rank - 1] !== 1) throw rangeError(fn, 'map', what, x);
   if (x.size === 0) throw rangeError(fn, 'map', `a non-empty ${what.slice(2)}`, x);
   const opts = assertOptions<ImagescOptions>(fn, options, ['colormap', 'colors', 'limits']);
-  const name = opts.colormap === undefined ? 'jet' : assertOneOf(fn, 'options.colormap', opts.colormap, COLORMAP_NAMES);
+  const name = optionOneOf(fn, 'options.colormap', opts.colormap, COLORMAP_NAMES, 'jet');
   const m = opts.colors === undefined ? 256 : assertInteger(fn, 'options.colors', opts.colors, 1, 65536);
   const limits = listArg(fn, 'options.limits', opts.limits);
   if (limits !== undefined) {

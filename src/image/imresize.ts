@@ -6,7 +6,7 @@ import { assertElements, getLimits, listArg } from '../internal/limits.js';
 import { axisPlan, type AxisPlan, type KernelName, tapCount } from './imresizeWeights.js';
 import {
   assertNotPositional,
-  assertOneOf,
+  optionOneOf,
   assertOptions,
   assertTensor,
   optionCased,
@@ -383,7 +383,7 @@ export function imresize<T extends tf.Tensor>(
     throw err;
   }
   const opts = assertOptions<ImresizeOptions>(FN, options, known);
-  const method = opts.method === undefined ? 'bicubic' : assertOneOf(FN, 'options.method', opts.method, METHODS);
+  const method = optionOneOf(FN, 'options.method', opts.method, METHODS, 'bicubic');
   let antialiasing = method !== 'nearest';
   if (opts.antialiasing !== undefined) {
     if (typeof opts.antialiasing !== 'boolean')

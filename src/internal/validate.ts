@@ -254,3 +254,14 @@ export function assertOneOf<T extends string>(fn: string, arg: string, value: un
   }
   return value as T;
 }
+
+/** An option that is one of `choices` (checked as {@link assertOneOf} checks it), or `byDefault` when not given. */
+export function optionOneOf<T extends string>(
+  fn: string,
+  arg: string,
+  value: unknown,
+  choices: readonly T[],
+  byDefault: NoInfer<T>,
+): T {
+  return value === undefined ? byDefault : assertOneOf(fn, arg, value, choices);
+}

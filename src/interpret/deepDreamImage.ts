@@ -8,7 +8,7 @@ import { assertElements, elementLimit, formatCount, oneOrList } from '../interna
 import {
   assertFinite,
   assertInteger,
-  assertOneOf,
+  optionOneOf,
   assertOptions,
   assertTensor,
   finiteAsFloat32,
@@ -176,10 +176,7 @@ export async function deepDreamImage(
   if (!(stepSize > 0 && finiteAsFloat32(stepSize))) {
     throw rangeError(FN, 'options.stepSize', 'a positive number, finite as float32', stepSize);
   }
-  const scaling =
-    opts.outputScaling === undefined
-      ? 'linear'
-      : assertOneOf(FN, 'options.outputScaling', opts.outputScaling, ['linear', 'none']);
+  const scaling = optionOneOf(FN, 'options.outputScaling', opts.outputScaling, ['linear', 'none'], 'linear');
   const seed = opts.seed === undefined ? 0 : assertInteger(FN, 'options.seed', opts.seed);
   if (opts.initialImage !== undefined) {
     const sizes = C === 1 ? `[${H}, ${W}, 1]` : `[${H}, ${W}, ${C}], [${H}, ${W}, 1]`;

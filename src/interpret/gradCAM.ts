@@ -13,7 +13,7 @@ import { assertElements } from '../internal/limits.js';
 import { readAndDispose } from '../internal/readBack.js';
 import type { ImageInput } from '../io/imageInput.js';
 import { imresize } from '../image/imresize.js';
-import { assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
+import { optionOneOf, assertOptions, rangeError } from '../internal/validate.js';
 import { inputGradient, layersMoving, segment } from '../net/differentiable.js';
 import {
   assertLargeEnough,
@@ -134,10 +134,13 @@ export async function gradCAM(
     ]);
     const red = resolveReduction(FN, t, classOrLabel, opts);
     const { target, layer: reduction } = red;
-    const upsampling =
-      opts.outputUpsampling === undefined
-        ? 'bicubic'
-        : assertOneOf(FN, 'options.outputUpsampling', opts.outputUpsampling, ['bicubic', 'nearest', 'none']);
+    const upsampling = optionOneOf(
+      FN,
+      'options.outputUpsampling',
+      opts.outputUpsampling,
+      ['bicubic', 'nearest', 'none'],
+      'bicubic',
+    );
     const layers = network.layers;
     const rIndex = network.layerNames.indexOf(reduction);
     const [h, w] = imageSize(x);

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkLongRunOptions, guardCallback, stepDone, throwIfAborted } from '../internal/abortable.js';
 import { assertElements, elementLimit } from '../internal/limits.js';
 import { readAndDispose } from '../internal/readBack.js';
-import { assertOneOf, assertOptions } from '../internal/validate.js';
+import { optionOneOf, assertOptions } from '../internal/validate.js';
 import type { ImageInput } from '../io/imageInput.js';
 import { inputValueAndGradient, segment } from '../net/differentiable.js';
 import { withGuidedReLU } from '../net/gradients.js';
@@ -121,14 +121,8 @@ export async function gradientAttribution(
       'onProgress',
     ]);
     const red = resolveReduction(FN, t, classOrLabel, opts);
-    const method =
-      opts.method === undefined
-        ? 'autodiff'
-        : assertOneOf(FN, 'options.method', opts.method, ['autodiff', 'guided-backprop']);
-    const scaling =
-      opts.outputScaling === undefined
-        ? 'linear'
-        : assertOneOf(FN, 'options.outputScaling', opts.outputScaling, ['linear', 'none']);
+    const method = optionOneOf(FN, 'options.method', opts.method, ['autodiff', 'guided-backprop'], 'autodiff');
+    const scaling = optionOneOf(FN, 'options.outputScaling', opts.outputScaling, ['linear', 'none'], 'linear');
     const signal = checkLongRunOptions(FN, opts);
     const [h, w] = imageSize(x);
     const shapes = layerShapes(network.layers, [h, w, network.inputSize[2]]);

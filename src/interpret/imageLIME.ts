@@ -6,7 +6,7 @@ import { imresize } from '../image/imresize.js';
 import type { ImageInput } from '../io/imageInput.js';
 import { checkLongRunOptions, guardCallback, pacer, stepDone, throwIfAborted } from '../internal/abortable.js';
 import { assertElements } from '../internal/limits.js';
-import { assertFinite, assertInteger, assertOneOf, assertOptions, rangeError } from '../internal/validate.js';
+import { assertFinite, assertInteger, optionOneOf, assertOptions, rangeError } from '../internal/validate.js';
 import { resolveClasses } from '../net/classes.js';
 import {
   assertInputSize,
@@ -218,15 +218,21 @@ export async function imageLIME(
     if (numSamples < numFeatures) {
       throw rangeError(FN, 'options.numSamples', `at least options.numFeatures (${numFeatures})`, numSamples);
     }
-    const segmentation =
-      opts.segmentation === undefined
-        ? 'superpixels'
-        : assertOneOf(FN, 'options.segmentation', opts.segmentation, ['superpixels', 'grid']);
-    const model = opts.model === undefined ? 'tree' : assertOneOf(FN, 'options.model', opts.model, ['tree', 'linear']);
-    const upsampling =
-      opts.outputUpsampling === undefined
-        ? 'nearest'
-        : assertOneOf(FN, 'options.outputUpsampling', opts.outputUpsampling, ['nearest', 'bicubic', 'none']);
+    const segmentation = optionOneOf(
+      FN,
+      'options.segmentation',
+      opts.segmentation,
+      ['superpixels', 'grid'],
+      'superpixels',
+    );
+    const model = optionOneOf(FN, 'options.model', opts.model, ['tree', 'linear'], 'tree');
+    const upsampling = optionOneOf(
+      FN,
+      'options.outputUpsampling',
+      opts.outputUpsampling,
+      ['nearest', 'bicubic', 'none'],
+      'nearest',
+    );
     if (upsampling !== 'nearest' && segmentation === 'superpixels') {
       throw rangeError(
         FN,

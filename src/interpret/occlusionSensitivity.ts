@@ -8,7 +8,7 @@ import { checkLongRunOptions, guardCallback, stepDone, throwIfAborted } from '..
 import { assertElements, listArg } from '../internal/limits.js';
 import {
   assertInteger,
-  assertOneOf,
+  optionOneOf,
   assertOptions,
   finiteAsFloat32,
   rangeError,
@@ -199,14 +199,14 @@ export async function occlusionSensitivity(
     if (mask[0] > H || mask[1] > W) {
       throw rangeError(FN, 'options.maskSize', `at most the image's size ${H}×${W}`, opts.maskSize);
     }
-    const clipping =
-      opts.maskClipping === undefined
-        ? 'on'
-        : assertOneOf(FN, 'options.maskClipping', opts.maskClipping, ['on', 'off']);
-    const upsampling =
-      opts.outputUpsampling === undefined
-        ? 'bicubic'
-        : assertOneOf(FN, 'options.outputUpsampling', opts.outputUpsampling, ['bicubic', 'nearest', 'none']);
+    const clipping = optionOneOf(FN, 'options.maskClipping', opts.maskClipping, ['on', 'off'], 'on');
+    const upsampling = optionOneOf(
+      FN,
+      'options.outputUpsampling',
+      opts.outputUpsampling,
+      ['bicubic', 'nearest', 'none'],
+      'bicubic',
+    );
     const miniBatch =
       opts.miniBatchSize === undefined ? undefined : assertInteger(FN, 'options.miniBatchSize', opts.miniBatchSize, 1);
     let maskValue: number[] | 'auto' = 'auto';

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageInput } from '../io/imageInput.js';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { assertInteger, assertOneOf, assertOptions, typeError } from '../internal/validate.js';
+import { assertInteger, optionOneOf, assertOptions, typeError } from '../internal/validate.js';
 import {
   assertInputSize,
   assertLargeEnough,
@@ -261,10 +261,7 @@ export function layerActivations(
     if (opts.resize !== undefined && typeof opts.resize !== 'boolean') {
       throw typeError(fn, 'options.resize', 'a boolean', opts.resize);
     }
-    const outputAs =
-      opts.outputAs === undefined
-        ? 'channels'
-        : assertOneOf(fn, 'options.outputAs', opts.outputAs, ['channels', 'rows', 'columns']);
+    const outputAs = optionOneOf(fn, 'options.outputAs', opts.outputAs, ['channels', 'rows', 'columns'], 'channels');
     const miniBatch =
       opts.miniBatchSize === undefined ? undefined : assertInteger(fn, 'options.miniBatchSize', opts.miniBatchSize, 1);
     if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {

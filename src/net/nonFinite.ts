@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readAndDispose, readAndDisposeSync } from '../internal/readBack.js';
 import { getLimits } from '../internal/limits.js';
-import { assertOneOf } from '../internal/validate.js';
+import { optionOneOf } from '../internal/validate.js';
 import { engineOf } from './network.js';
 import { applyNormalization, normalizationOverflow, normalizationValues } from './normalization.js';
 import type { InputNormalization, Network } from './types.js';
@@ -25,7 +25,7 @@ const NO_SYNC_READ_BACKENDS = ['webgpu'];
  * @throws {TypeError|RangeError} for an unknown policy, or `'error'` on a backend that cannot read back synchronously.
  */
 export function nonFiniteMode(fn: string, option: unknown, backend = tf.getBackend()): 'error' | 'nan' {
-  const policy = option === undefined ? 'auto' : assertOneOf(fn, 'options.nonFinite', option, ['auto', 'error', 'nan']);
+  const policy = optionOneOf(fn, 'options.nonFinite', option, ['auto', 'error', 'nan'], 'auto');
   const mode = policy === 'auto' ? (CPU_BACKENDS.includes(backend) ? 'error' : 'nan') : policy;
   if (mode === 'error' && NO_SYNC_READ_BACKENDS.includes(backend)) {
     throw new RangeError(

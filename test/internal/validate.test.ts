@@ -20,7 +20,7 @@ import { scores2label } from '../../src/net/scores2label.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import { expectThrowsNoLeak } from '../helpers/leaks.js';
 import { loadTinyNetwork } from '../helpers/tinyNetwork.js';
-import { assertOptions, assertTensor, describeValue, isTensor } from '../../src/internal/validate.js';
+import { assertOptions, assertTensor, describeValue, isTensor, optionOneOf } from '../../src/internal/validate.js';
 
 // The argument checks every function shares: options are read as own properties only (a polluted Object.prototype
 // never becomes an option), and only real tensors pass as tensors (TF.js's `instanceof Tensor` is duck-typed).
@@ -28,6 +28,20 @@ import { assertOptions, assertTensor, describeValue, isTensor } from '../../src/
 const polluted = Object.prototype as Record<string, unknown>;
 afterEach(() => {
   for (const key of ['gridSize', 'method', 'backgroundColor', 'backend']) delete polluted[key];
+});
+
+describe('optionOneOf: an option of named values, with its default', () => {
+  it('gives the default when the option is not given, the value when it is one of the choices, else refuses', () => {
+    const choices = ['linear', 'none'] as const;
+    expect(optionOneOf('f', 'options.scaling', undefined, choices, 'linear')).toBe('linear');
+    expect(optionOneOf('f', 'options.scaling', 'none', choices, 'linear')).toBe('none');
+    expect(() => optionOneOf('f', 'options.scaling', 'Linear', choices, 'linear')).toThrow(
+      new RangeError(
+        `f: expected 'options.scaling' to be one of 'linear', 'none', got "Linear" (string); did you mean 'linear'?`,
+      ),
+    );
+    expect(() => optionOneOf('f', 'options.scaling', null, choices, 'linear')).toThrow(TypeError);
+  });
 });
 
 describe('options are own properties only', () => {
