@@ -146,7 +146,7 @@ export async function gradientAttribution(
     const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
     const grayToRgb = (x.rank === 2 || x.shape[x.rank - 1] === 1) && network.inputSize[2] === 3;
     const batches = Math.ceil(n / batch);
-    // Per mini-batch, one map per class [b, h, w], and 0 (NaN where a gradient was not finite).
+    // Per mini-batch, one map per class [b, h, w], and 0 (NaN where a score or a gradient was not finite).
     const maps: tf.Tensor[][] = classes.map(() => []);
     const checks: tf.Tensor[] = [];
     try {

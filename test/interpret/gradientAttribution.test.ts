@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradientAttribution } from '../../src/interpret/gradientAttribution.js';
 import { squeezenet } from '../../src/models/squeezenet/squeezenet.node.js';
+import { setLimits } from '../../src/internal/limits.js';
 import { withGuidedReLU } from '../../src/net/gradients.js';
 import { toNetwork } from '../../src/net/toNetwork.js';
 import type { Network } from '../../src/net/types.js';
@@ -162,6 +163,16 @@ describe('gradientAttribution on a tiny network (float64 oracles)', () => {
     const alone = await gradientAttribution(tiny.net, other, 0);
     const second = tf.tidy(() => tf.squeeze(tf.slice(both.map, [1, 0, 0, 1], [1, -1, -1, 1]), [0, 3]));
     expect(await maxAbs(second, alone.map)).toBeLessThan(1e-5);
+    // Under an element limit that holds the layers of one image on the way (677 values) but not of two, the batch
+    // runs an image at a time (a gradient per class and image: four steps), to the same maps.
+    const before = setLimits({ maxElements: 1000 });
+    const steps: number[] = [];
+    const oneByOne = await gradientAttribution(tiny.net, batch, [2, 0], { onProgress: (f) => steps.push(f) }).finally(
+      () => setLimits(before),
+    );
+    expect(steps).toEqual([0.25, 0.5, 0.75, 1]);
+    expect(await maxAbs(oneByOne.map, both.map)).toBeLessThan(1e-6);
+    oneByOne.map.dispose();
     // Progress after each gradient, and a stop between them that leaves nothing allocated.
     const progress: number[] = [];
     const five = await gradientAttribution(tiny.net, img, [0, 1, 2, 3, 4], { onProgress: (f) => progress.push(f) });
