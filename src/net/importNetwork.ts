@@ -107,9 +107,9 @@ export function importSource(
 /**
  * Class names from a labels file's text: a JSON array of strings, a JSON object whose `labels` is one (the
  * metadata.json that Teachable Machine exports beside its model), or one name per line (blank lines dropped). Lines
- * that all begin with their own 0-based number and a space (`0 Class 1`, `1 Class 2`, ...: the labels.txt of
- * Teachable Machine's Keras and TensorFlow Lite exports) give the names after the numbers; lines numbered otherwise
- * (from 1, out of order, or only some of them) are names as they stand.
+ * that all begin with their own 0-based number and a space or tab (`0 Class 1`, `1 Class 2`, ...: the labels.txt
+ * of Teachable Machine's Keras and TensorFlow Lite exports) give the names after the numbers; lines numbered
+ * otherwise (from 1, out of order, or only some of them) are names as they stand.
  */
 export function parseLabels(fn: string, text: string, what: string): string[] {
   const trimmed = text.trim();
