@@ -15,7 +15,7 @@ import {
   rangeError,
 } from '../internal/validate.js';
 import { inputGradient, segment } from '../net/differentiable.js';
-import { type LayerRef, miniBatchFor, resolveLayer, resolveTarget } from '../net/graph.js';
+import { assertNormalizedFinite, type LayerRef, miniBatchFor, resolveLayer, resolveTarget } from '../net/graph.js';
 import { layerShapes } from '../net/layerShapes.js';
 import { assertFiniteAsync, assertFiniteLearnablesAsync, nonFiniteOutputError } from '../net/nonFinite.js';
 import type { Network } from '../net/types.js';
@@ -217,6 +217,7 @@ export async function deepDreamImage(
   // A NaN or infinite pixel would make every step, and so the whole dream, NaN.
   if (opts.initialImage !== undefined) {
     await assertFiniteAsync(FN, opts.initialImage, 'options.initialImage', network.normalization);
+    await assertNormalizedFinite(FN, t, opts.initialImage, 'options.initialImage');
   }
 
   // So would NaN in the learnables of a layer on the way (which some backends turn into finite numbers).

@@ -17,10 +17,11 @@ import { optionOneOf, assertOptions, rangeError } from '../internal/validate.js'
 import { inputGradient, layersMoving, segment } from '../net/differentiable.js';
 import {
   assertLargeEnough,
+  assertNormalizedFinite,
+  type GraphTarget,
   imageArg,
   imageRun,
   imageSize,
-  type GraphTarget,
   type LayerRef,
   resolveLayer,
   resolveTarget,
@@ -203,6 +204,7 @@ export async function gradCAM(
     throwIfAborted(FN, signal);
     await assertFiniteLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x, 'img', network.normalization);
+    await assertNormalizedFinite(FN, t, x);
 
     const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
     const run = { reduction: red, upsampling, size: [h, w] as const };

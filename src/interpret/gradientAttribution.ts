@@ -12,6 +12,7 @@ import { inputValueAndGradient, segment } from '../net/differentiable.js';
 import { withGuidedReLU } from '../net/gradients.js';
 import {
   assertLargeEnough,
+  assertNormalizedFinite,
   imageArg,
   imageRun,
   imageSize,
@@ -142,6 +143,7 @@ export async function gradientAttribution(
     throwIfAborted(FN, signal);
     await assertFiniteLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x, 'img', network.normalization);
+    await assertNormalizedFinite(FN, t, x);
 
     const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);
     const grayToRgb = (x.rank === 2 || x.shape[x.rank - 1] === 1) && network.inputSize[2] === 3;

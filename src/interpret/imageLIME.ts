@@ -11,6 +11,7 @@ import { resolveClasses } from '../net/classes.js';
 import {
   assertInputSize,
   assertLargeEnough,
+  assertNormalizedFinite,
   classScores,
   floatBatch,
   imageArg,
@@ -258,6 +259,7 @@ export async function imageLIME(
     throwIfAborted(FN, signal);
     await assertFiniteLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x, 'img', network.normalization);
+    await assertNormalizedFinite(FN, t, x);
 
     // Features, on the host.
     const channels = x.rank === 2 ? 1 : (x.shape[2] as number);

@@ -18,6 +18,7 @@ import { resolveClasses } from '../net/classes.js';
 import {
   assertInputSize,
   assertLargeEnough,
+  assertNormalizedFinite,
   classScores,
   floatBatch,
   imageArg,
@@ -250,6 +251,7 @@ export async function occlusionSensitivity(
     throwIfAborted(FN, signal);
     await assertFiniteLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x, 'img', network.normalization);
+    await assertNormalizedFinite(FN, t, x);
 
     // The image as float32 [1, H, W, C], and the fill value per channel.
     const progress = guardCallback(FN, 'options.onProgress', opts.onProgress);

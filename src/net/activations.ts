@@ -8,6 +8,7 @@ import { assertInteger, optionOneOf, assertOptions, typeError } from '../interna
 import {
   assertInputSize,
   assertLargeEnough,
+  assertNormalizedFiniteSync,
   imageArg,
   imageSize,
   type LayerRef,
@@ -70,9 +71,12 @@ export interface ActivationsOptions {
   resize?: boolean;
   /**
    * What happens when a float32 image holds NaN or ±Infinity, or a pixel that the network's normalization takes
-   * past float32's range (int32 images always hold finite values, which every normalization keeps finite):
+   * past float32's range (int32 images always hold finite values, which every declared normalization keeps finite),
+   * or when a normalization given as a function turns an image's pixels into NaN or ±Infinity (int32 images
+   * included: a function that divides by an image's own standard deviation does it for an image of one colour):
    * - `'error'`: throw a RangeError naming the first such pixel. Costs one reduction over the image and a read-back
-   *   of one number per image, which stalls a GPU pipeline (not the CPU backends).
+   *   of one number per image, which stalls a GPU pipeline (not the CPU backends); a normalization function is
+   *   evaluated once more for the check.
    * - `'nan'`: no read-back; every activation of an image with such a pixel comes back NaN (all of its values), so a
    *   result is never silently wrong (some backends' ReLU and max pooling would otherwise turn NaN into finite
    *   numbers).
@@ -288,7 +292,10 @@ export function layerActivations(
     if (resizeTo === null) assertLargeEnough(fn, t, names, x, Math.min(chunk, n), n);
 
     // 2. Non-finite pixels, then one pass through the graph, computing only what the requested layers need.
-    if (mode === 'error') assertFiniteSync(fn, x, t.net?.normalization);
+    if (mode === 'error') {
+      assertFiniteSync(fn, x, t.net?.normalization);
+      assertNormalizedFiniteSync(fn, t, x, resizeTo);
+    }
     const run = { resizeTo, poisonNonFinite: mode === 'nan' };
     let results: tf.Tensor[];
     if (n <= chunk) {

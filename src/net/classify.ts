@@ -4,7 +4,7 @@
 import type { ImageInput } from '../io/imageInput.js';
 import { assertInteger, assertOptions, typeError } from '../internal/validate.js';
 import { assertClassifier, classCount } from './classes.js';
-import { assertInputSize, imageArg, imageRun, resolveTarget, runGraph } from './graph.js';
+import { assertInputSize, assertNormalizedFinite, imageArg, imageRun, resolveTarget, runGraph } from './graph.js';
 import { engineOf } from './network.js';
 import { assertFiniteAsync, assertFiniteLearnablesAsync, countNonFinite, nonFiniteOutputError } from './nonFinite.js';
 import type { Network } from './types.js';
@@ -120,6 +120,7 @@ export async function classify(
     await assertFiniteLearnablesAsync(FN, network);
     await assertFiniteAsync(FN, x, 'img', network.normalization);
     const resizeTo = opts.resize ? t.resizeTo : null;
+    await assertNormalizedFinite(FN, t, x, 'img', resizeTo);
     const [probs] = runGraph(FN, t, x, [output], { resizeTo, poisonNonFinite: true });
     let values: Float32Array;
     try {

@@ -26,7 +26,8 @@ import {
 import { graphProblem, joinByImage } from './graphNetwork.js';
 import { isGraphModel, isLayersModel } from './modelKinds.js';
 import { outputCount, outputRef, plannedRun } from './graphPlan.js';
-import { type ImageRun, poisonPerImage } from './nonFinite.js';
+import { type ImageRun, normalizedNonFiniteMessage, poisonPerImage } from './nonFinite.js';
+import { applyNormalization } from './normalization.js';
 import { ensureWasmKernels } from './wasmKernels.js';
 import {
   batchedConstantInputs,
@@ -655,6 +656,121 @@ export function classScores(
 }
 
 /**
+ * The batch `[n, h, w, c]` that {@link runGraph} feeds the model for `x` (an image or a batch): resized to `resizeTo`
+ * when given, of the model's input dtype, a gray image repeated over an RGB model's three channels. Call inside
+ * `tf.tidy`.
+ */
+function fedBatch(t: GraphTarget, x: tf.Tensor, resizeTo?: [number, number] | null): tf.Tensor4D {
+  let input: tf.Tensor = x;
+  if (resizeTo) input = imresize(input, resizeTo);
+  if (input.rank === 2) input = tf.expandDims(input, 2);
+  if (input.rank === 3) input = tf.expandDims(input, 0);
+  if (input.dtype !== t.inputDtype) input = tf.cast(input, t.inputDtype);
+  if (input.shape[3] === 1 && t.inputChannels === 3) input = tf.tile(input, [1, 1, 1, 3]);
+  return input as tf.Tensor4D;
+}
+
+/**
+ * The images of `x` in the chunks {@link assertNormalizedFinite} checks, each chunk's normalized pixels within
+ * `maxElements`: `[start, size]` pairs.
+ */
+function normalizationChunks(t: GraphTarget, x: tf.Tensor, resizeTo: [number, number] | null): [number, number][] {
+  const n = x.rank === 4 ? (x.shape[0] as number) : 1;
+  const [h, w] = resizeTo ?? imageSize(x);
+  const perImage = h * w * Math.max(t.inputChannels ?? 1, x.rank === 2 ? 1 : (x.shape[x.rank - 1] as number));
+  const size = Math.max(1, Math.floor(elementLimit().max / Math.max(perImage, 1)));
+  const chunks: [number, number][] = [];
+  for (let start = 0; start < n; start += size) chunks.push([start, Math.min(size, n - start)]);
+  return chunks;
+}
+
+/** The normalized pixels `[1, h, w, c]` of image `i` of `x` (of `x` itself for one image). Call inside `tf.tidy`. */
+function normalizedImage(t: GraphTarget, x: tf.Tensor, resizeTo: [number, number] | null, i: number): tf.Tensor {
+  return applyNormalization(fedBatch(t, x.rank === 4 ? tf.slice(x, i, 1) : x, resizeTo), t.net!.normalization);
+}
+
+/**
+ * `sum(y - y)` of each image's normalized pixels `y` for images `start..start+size` of `x`: NaN where one is not
+ * finite. Null where the function throws or returns what the pass refuses: the pass reports that, naming its layers.
+ */
+function normalizedFlags(
+  t: GraphTarget,
+  x: tf.Tensor,
+  resizeTo: [number, number] | null,
+  [start, size]: [number, number],
+): tf.Tensor | null {
+  try {
+    return tf.tidy(() => {
+      const images = x.rank === 4 ? tf.slice(x, start, size) : x;
+      const y = applyNormalization(fedBatch(t, images, resizeTo), t.net!.normalization);
+      return tf.sum(tf.sub(y, y), [1, 2, 3]);
+    });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * For a network whose normalization is a function: throws a RangeError when that function turns the pixels of `x`
+ * (`arg`), as {@link runGraph} feeds them, into NaN or ±Infinity; some backends' kernels would carry the NaN through
+ * the network and others turn it into finite numbers without a sign (wasm's fused ReLU and pooling). Evaluates the
+ * function once more than the pass does, in chunks of images within `maxElements`, with one read-back. A declared
+ * normalization needs no such check: `toNetwork` and the image checks keep its values finite.
+ */
+export async function assertNormalizedFinite(
+  fn: string,
+  t: GraphTarget,
+  x: tf.Tensor,
+  arg = 'img',
+  resizeTo: [number, number] | null = null,
+): Promise<void> {
+  if (t.net?.normalization.type !== 'function') return;
+  const parts = normalizationChunks(t, x, resizeTo).map((c) => normalizedFlags(t, x, resizeTo, c));
+  const flags = parts.every((p) => p !== null) ? tf.concat(parts) : null;
+  tf.dispose(parts.filter((p) => p !== null));
+  if (!flags) return;
+  let values: ArrayLike<number>;
+  try {
+    values = await flags.data();
+  } finally {
+    flags.dispose();
+  }
+  const bad = Array.prototype.findIndex.call(values, Number.isNaN);
+  if (bad < 0) return;
+  const y = tf.tidy(() => normalizedImage(t, x, resizeTo, bad));
+  let normalized: ArrayLike<number>;
+  try {
+    normalized = await y.data();
+  } finally {
+    y.dispose();
+  }
+  throw new RangeError(normalizedNonFiniteMessage(fn, arg, normalized, [bad, ...y.shape.slice(1)], x.rank === 4));
+}
+
+/** {@link assertNormalizedFinite} with synchronous read-backs, for `activations` on the CPU backends. */
+export function assertNormalizedFiniteSync(
+  fn: string,
+  t: GraphTarget,
+  x: tf.Tensor,
+  resizeTo: [number, number] | null = null,
+): void {
+  if (t.net?.normalization.type !== 'function') return;
+  for (const chunk of normalizationChunks(t, x, resizeTo)) {
+    const flags = normalizedFlags(t, x, resizeTo, chunk);
+    if (!flags) return;
+    const values = flags.dataSync();
+    flags.dispose();
+    const k = values.findIndex(Number.isNaN);
+    if (k < 0) continue;
+    const y = tf.tidy(() => normalizedImage(t, x, resizeTo, chunk[0] + k));
+    const normalized = y.dataSync();
+    y.dispose();
+    const shape = [chunk[0] + k, ...y.shape.slice(1)];
+    throw new RangeError(normalizedNonFiniteMessage(fn, 'img', normalized, shape, x.rank === 4));
+  }
+}
+
+/**
  * Runs the graph on `x` (an image or a batch, checked) to the nodes `names`, computing only what they need, in one
  * pass. Returns one tensor per entry of `names` (repeats allowed), each owned by the caller: `[h', w', c]` for an
  * image, `[n, h', w', c]` for a batch.
@@ -677,12 +793,7 @@ export function runGraph(
   ensureWasmKernels();
   try {
     return tf.tidy(() => {
-      let input: tf.Tensor = x;
-      if (options.resizeTo) input = imresize(input, options.resizeTo);
-      if (input.rank === 2) input = tf.expandDims(input, 2);
-      if (input.rank === 3) input = tf.expandDims(input, 0);
-      if (input.dtype !== t.inputDtype) input = tf.cast(input, t.inputDtype);
-      if (input.shape[3] === 1 && t.inputChannels === 3) input = tf.tile(input, [1, 1, 1, 3]);
+      const input = fedBatch(t, x, options.resizeTo);
       const n = input.shape[0];
       const outs = t.run(input, unique);
       // A node of a model whose sizes are not known here can come out empty for a small image (TF.js's cpu backend
@@ -697,7 +808,7 @@ export function runGraph(
       // Never hand out the model's own tensors (a weight, the fed input) or one tensor twice.
       const protectedIds = new Set([x.id, input.id, ...t.ownTensors().map((wt) => wt.id)]);
       const poison =
-        options.poisonNonFinite && x.dtype === 'float32'
+        options.poisonNonFinite && (x.dtype === 'float32' || t.net?.normalization.type === 'function')
           ? poisonPerImage(input as tf.Tensor4D, t.net?.normalization)
           : null;
       const byName = new Map(

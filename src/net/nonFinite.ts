@@ -41,17 +41,44 @@ export function nonFiniteMode(fn: string, option: unknown, backend = tf.getBacke
  * is the argument that held the image.
  */
 export function nonFiniteMessage(fn: string, values: ArrayLike<number>, shape: readonly number[], arg = 'img'): string {
+  const { what, at } = firstNonFinite(values, shape);
+  return `${fn}: expected '${arg}' to hold finite pixel values, got ${what} at [${at.join(', ')}]`;
+}
+
+/** The first NaN or ±Infinity of `values` (row-major, of `shape`): what it is and its index. */
+function firstNonFinite(values: ArrayLike<number>, shape: readonly number[]): { what: string; at: number[] } {
   let k = 0;
   while (k < values.length && Number.isFinite(values[k])) k++;
-  const idx: number[] = [];
+  const at: number[] = [];
   let rest = k;
   for (let d = shape.length - 1; d >= 0; d--) {
-    idx.unshift(rest % shape[d]);
+    at.unshift(rest % shape[d]);
     rest = Math.floor(rest / shape[d]);
   }
   const v = values[k];
-  const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-  return `${fn}: expected '${arg}' to hold finite pixel values, got ${what} at [${idx.join(', ')}]`;
+  return { what: Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity', at };
+}
+
+/**
+ * The error message for a network whose normalization function turned finite pixels into NaN or ±Infinity:
+ * `values` are one image's normalized pixels, `shape` `[i, h, w, c]` with `i` that image's index in the batch (left
+ * out of the index for one image).
+ */
+export function normalizedNonFiniteMessage(
+  fn: string,
+  arg: string,
+  values: ArrayLike<number>,
+  shape: readonly number[],
+  batch: boolean,
+): string {
+  const { what, at } = firstNonFinite(values, [1, ...shape.slice(1)]);
+  const index = batch ? [shape[0], ...at.slice(1)] : at.slice(1);
+  return (
+    `${fn}: the network's normalization function turns the pixels of '${arg}' into ${what} at [${index.join(', ')}], ` +
+    'and the network would compute with it: some backends carry NaN through its layers, others turn it into finite ' +
+    "numbers without a sign. A function that divides by the image's own standard deviation does this for an image " +
+    'of one colour; keep its results finite (tf.maximum of the divisor and a small number)'
+  );
 }
 
 /**
@@ -140,11 +167,12 @@ export async function assertFiniteAsync(
 /**
  * For `'nan'` mode: `sum(x - x)` per image of a batch `[n, h, w, c]`, kept as `[n, 1, 1, 1]`; adding it to an
  * activation makes every value of an image with a non-finite pixel NaN, whatever the layers did to the NaN. With the
- * network's `normalization` (but a function, which may cost as much as a layer), of the normalized pixels: a finite
- * pixel that the normalization takes past float32's range poisons its image too, where no read-back checks it.
+ * network's `normalization`, of the normalized pixels: a finite pixel that the normalization takes past float32's
+ * range, or that its function turns into NaN, poisons its image too, where no read-back checks it (a function is
+ * evaluated once more for this).
  */
 export function poisonPerImage(input: tf.Tensor4D, normalization?: InputNormalization): tf.Tensor {
-  const x = normalization && normalization.type !== 'function' ? applyNormalization(input, normalization) : input;
+  const x = normalization ? applyNormalization(input, normalization) : input;
   return tf.sum(tf.sub(x, x), [1, 2, 3], true);
 }
 

@@ -334,3 +334,87 @@ describe('a network that computes NaN or Infinity from finite pixels', () => {
     net.dispose();
   });
 });
+
+describe('a normalization function that computes NaN from finite pixels', () => {
+  // Per-image standardization, as some models are trained: 0 / 0 for an image of one colour.
+  const standardize = (x: tf.Tensor4D) =>
+    tf.tidy(() => {
+      const { mean, variance } = tf.moments(x, [1, 2, 3], true);
+      return tf.div(tf.sub(x, mean), tf.sqrt(variance)) as tf.Tensor4D;
+    });
+  let net: Network;
+  let flat: tf.Tensor3D;
+  let textured: tf.Tensor3D;
+  beforeAll(async () => {
+    // conv (ReLU) → max pooling → global average → softmax: the kernels wasm turns NaN into numbers with.
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, name: 'c1', activation: 'relu' }),
+        tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool' }),
+        tfl.layers.globalAveragePooling2d({ name: 'gap' }),
+        tfl.layers.dense({ units: 3, name: 'fc', activation: 'softmax' }),
+      ],
+    });
+    net = await toNetwork(model, {
+      normalization: { type: 'function', fn: standardize },
+      classNames: ['a', 'b', 'c'],
+    });
+    flat = tf.fill([16, 16, 3], 120, 'int32') as tf.Tensor3D;
+    textured = tf.randomUniform([16, 16, 3], 0, 255, 'int32', 3) as tf.Tensor3D;
+  });
+  afterAll(() => {
+    net.dispose();
+    tf.dispose([flat, textured]);
+  });
+
+  const refusal = (fn: string, at: string, arg = 'img') =>
+    `${fn}: the network's normalization function turns the pixels of '${arg}' into NaN at [${at}], and the network ` +
+    'would compute with it: some backends carry NaN through its layers, others turn it into finite numbers without a ' +
+    "sign. A function that divides by the image's own standard deviation does this for an image of one colour; keep " +
+    'its results finite (tf.maximum of the divisor and a small number)';
+
+  it('classify and every method refuse it on every backend, rather than ranking or explaining numbers made of NaN', async () => {
+    await expectThrowsNoLeak(() => classify(net, flat), RangeError, refusal('classify', '0, 0, 0'));
+    await expectThrowsNoLeak(() => gradCAM(net, flat, 0), RangeError, refusal('gradCAM', '0, 0, 0'));
+    await expectThrowsNoLeak(
+      () => gradientAttribution(net, flat, 0),
+      RangeError,
+      refusal('gradientAttribution', '0, 0, 0'),
+    );
+    const occlusion = () => occlusionSensitivity(net, flat, 0, { maskSize: 8, stride: 8 });
+    await expectThrowsNoLeak(occlusion, RangeError, refusal('occlusionSensitivity', '0, 0, 0'));
+    const lime = () => imageLIME(net, flat, 0, { numSamples: 16, segmentation: 'grid', numFeatures: 4 });
+    await expectThrowsNoLeak(lime, RangeError, refusal('imageLIME', '0, 0, 0'));
+    const dream = () => deepDreamImage(net, 'fc', 0, { initialImage: flat, numIterations: 1, pyramidLevels: 1 });
+    await expectThrowsNoLeak(dream, RangeError, refusal('deepDreamImage', '0, 0, 0', 'options.initialImage'));
+    // The image of a batch that fails is named by its index; a float32 image is checked as an int32 one.
+    const batch = tf.tidy(() => tf.cast(tf.stack([textured, flat]), 'float32'));
+    const map = () => gradientAttribution(net, batch, 0);
+    await expectThrowsNoLeak(map, RangeError, refusal('gradientAttribution', '1, 0, 0, 0'));
+    batch.dispose();
+  });
+
+  it('activations refuse it where they check the image, and come out all NaN where they do not', async () => {
+    if (BACKEND !== 'webgpu') {
+      await expectThrowsNoLeak(() => activations(net, flat, 'gap'), RangeError, refusal('activations', '0, 0, 0'));
+    }
+    // 'nan' mode: the image's activations all NaN, also past the ReLU and the max pooling, which wasm's kernels
+    // otherwise turn into 0 and -Infinity; the textured image of the batch keeps its numbers.
+    const batch = tf.stack([flat, textured]);
+    const [pooled, scores] = await expectNoLeak(() => activations(net, batch, ['pool', 'fc'], { nonFinite: 'nan' }), 2);
+    const pool = (await pooled.data()) as Float32Array;
+    const half = pool.length / 2;
+    expect(pool.subarray(0, half).every(Number.isNaN)).toBe(true);
+    expect(pool.subarray(half).every(Number.isFinite)).toBe(true);
+    expect(Array.from(await scores.data()).map(Number.isNaN)).toEqual([true, true, true, false, false, false]);
+    tf.dispose([batch, pooled, scores]);
+  });
+
+  it('runs where the function keeps the pixels finite', async () => {
+    const top = await expectNoLeak(() => classify(net, textured, 3));
+    expect(top.every((c) => Number.isFinite(c.score))).toBe(true);
+    const a = activations(net, textured, 'gap');
+    expect(Array.from(await a.data()).every(Number.isFinite)).toBe(true);
+    a.dispose();
+  });
+});
