@@ -78,7 +78,11 @@ const DEFAULTS: Readonly<Limits> = Object.freeze({
 
 let current: Readonly<Limits> = DEFAULTS;
 
-/** The limits in force now (a frozen copy). */
+/**
+ * The limits in force now (a frozen copy).
+ * @example
+ * const { maxElements } = getLimits(); // 134217728 unless raised with setLimits
+ */
 export function getLimits(): Readonly<Limits> {
   return current;
 }

@@ -25,7 +25,19 @@ const FN = 'importNetwork';
  *   among them are left alone); or a TF.js IO handler.
  * @param options {@link ToNetworkOptions} (the normalization is required unless the file declares it), with the class
  *   names as an array or a labels file URL, plus `signal`, `timeoutMs` and `onProgress`.
- * @returns A promise of the Network.
+ * @returns A promise of the Network; `net.dispose()` frees the model.
+ * @throws {TypeError} for a bad source or options, a missing normalization, a model with several inputs left without a
+ *   value or several outputs and none chosen.
+ * @throws {RangeError} for an unknown normalization or class names that do not match the output.
+ * @throws {Error} naming the URL or file when it cannot be read or is not a TF.js model, or the model.json or a weight
+ *   file it lists when it is not among the files chosen.
+ * @example
+ * // A model the user picks on the page: its model.json and weight files, chosen together.
+ * const input = document.querySelector<HTMLInputElement>('input[type=file][multiple]')!;
+ * input.addEventListener('change', async () => {
+ *   const net = await importNetwork(input.files!, { normalization: 'rescale-symmetric' });
+ *   console.log(net.layerNames);
+ * });
  */
 export async function importNetwork(
   source: string | URL | tf.io.IOHandler | readonly File[] | FileList,
