@@ -82,6 +82,8 @@ export { imageLIME } from './interpret/imageLIME.js';
 export type { ImageLIMEClassesResult, ImageLIMEOptions, ImageLIMEResult } from './interpret/imageLIME.js';
 export { occlusionSensitivity } from './interpret/occlusionSensitivity.js';
 export type { OcclusionSensitivityOptions } from './interpret/occlusionSensitivity.js';
+export { tsne } from './interpret/tsne.js';
+export type { TsneDistance, TsneOptions, TsneResult } from './interpret/tsne.js';
 
 // Limits on what arguments may ask for.
 export { getLimits, setLimits } from './internal/limits.js';

@@ -206,6 +206,12 @@ const MATLAB_ONLY_OPTIONS: Readonly<Record<string, string>> = {
   minibatchsize:
     "MATLAB's MiniBatchSize is taken where many images run: predict and activations (a batch), occlusionSensitivity " +
     'and imageLIME (their masked images)',
+  algorithm:
+    "MATLAB's tsne Algorithm has one choice here: tsne is exact (MATLAB's default, Barnes-Hut, approximates it for " +
+    'many rows)',
+  theta: "MATLAB's tsne Theta tunes its Barnes-Hut approximation; tsne here is exact",
+  numpcacomponents: "MATLAB's tsne NumPCAComponents has no counterpart: pass fewer columns (a pooled layer's rows)",
+  options: "MATLAB's tsne Options structure: its MaxIter is options.maxIterations here",
 };
 
 /**

@@ -366,6 +366,28 @@ describe('interpretability examples: gradient attribution', () => {
   });
 });
 
+describe('interpretability examples: t-SNE', () => {
+  it('examples/interpret/tsne.ts places crops of the portrait by pool10, overlapping crops near each other', () => {
+    const out = path.join(OUT, '..', 'interpret-tsne');
+    rmSync(out, { recursive: true, force: true });
+    const r = tsx(['examples/interpret/tsne.ts', '--out', out, '--backend', 'wasm']);
+    expect(r.status, r.stderr).toBe(0);
+    const said = r.stdout.match(
+      /81 crops, pool10 rows \[81, 1000\], t-SNE in [\d.]+ s \(loss ([\d.]+)\); crops side by side lie ([\d.]+)× the median distance apart -> .*tsne-astronaut\.png 640×640×3/,
+    );
+    expect(said, r.stdout).not.toBeNull();
+    // Crops that overlap by 44 of 96 pixels share most of what the network sees: the embedding keeps them together.
+    expect(Number(said![2])).toBeLessThan(0.6);
+    expect(Number(said![1])).toBeGreaterThan(0);
+    const fig = readPng(path.join(out, 'tsne-astronaut.png'));
+    expect([fig.height, fig.width]).toEqual([640, 640]);
+    // The thumbnails cover part of the white square, not all of it.
+    const white = fig.pixels.filter((v, k) => k % 3 === 0 && v === 255).length / (640 * 640);
+    expect(white).toBeGreaterThan(0.3);
+    expect(white).toBeLessThan(0.95);
+  });
+});
+
 describe('interpretability examples: LIME', () => {
   it('examples/interpret/lime.ts runs on the built package and writes its figure', () => {
     const out = path.join(OUT, '..', 'interpret-lime');

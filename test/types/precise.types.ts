@@ -26,6 +26,7 @@ import {
   type Scores2LabelResult,
   scores2label,
   SQUEEZENET_LAYER_NAMES,
+  tsne,
   type SqueezeNet,
   type SqueezeNetLayerName,
   squeezenet,
@@ -91,6 +92,12 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   const features: tf.Tensor2D = lime.featureMap;
   // @ts-expect-error the segmentation is 'superpixels' or 'grid'
   await imageLIME(net, im, 'wig', { segmentation: 'slic' });
+  const poolRows = activations(net, im, 'pool10', { outputAs: 'rows' });
+  const embedding = await tsne(poolRows, { perplexity: 10, distance: 'cosine' });
+  const points: tf.Tensor2D = embedding.Y;
+  const divergence: number = embedding.loss;
+  // @ts-expect-error MATLAB's distances that need more arguments (mahalanobis, minkowski) are not taken
+  await tsne(poolRows, { distance: 'mahalanobis' });
   // An array of classes (MATLAB's vector label) gives a map per class: one more axis, an importance array each.
   const occlusions: tf.Tensor3D = await occlusionSensitivity(net, im, ['wig', 903]);
   // @ts-expect-error the maps of several classes are not one map
@@ -119,7 +126,7 @@ export async function preciseTypes(batch: tf.Tensor4D, anyRank: tf.Tensor, canva
   return [
     ...[scores, perLayer, labels],
     ...[camMap, camLayers, pixelMap, pixelLayer, occlusion, importance, features, dream, overlay],
-    ...[occlusions, notOne, importances, limeMaps, cams, either, eitherLime],
+    ...[occlusions, notOne, importances, limeMaps, cams, either, eitherLime, points, divergence],
     ...[
       one,
       info,
