@@ -186,12 +186,12 @@ export async function pairwiseDistances(
  * The joint probabilities `[n, n]` of t-SNE from squared distances: for each row the Gaussian whose width gives the
  * `perplexity` (found by bisection on its precision, to an entropy within 1e-10 of `ln(perplexity)`), the conditional
  * probabilities made symmetric, `(p(j|i) + p(i|j)) / 2n`, each at least 1e-12. Float32 (half the memory; the sums that
- * use them are float64).
+ * use them are float64). Writes the conditional probabilities over `d`, row by row as each is done with.
  * @internal
  */
 export function jointProbabilities(d: Float64Array, n: number, perplexity: number): Float32Array {
   const target = Math.log(perplexity);
-  const conditional = new Float64Array(n * n);
+  const conditional = d;
   const row = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     // Distances less the row's least (its nearest neighbour's), so that exp() does not underflow for far rows.
@@ -341,8 +341,9 @@ function planeGradient(p: Float32Array, y: Float64Array, n: number, exaggeration
  *
  * MATLAB's default algorithm is Barnes-Hut, an approximation of this computation for large `n`; here t-SNE is exact,
  * which costs `n²` per step (1,000 steps took 1.3 s for 500 rows on one core, 19 s for 2,000) and `n²` values of
- * memory, held to `limits.maxElements`. The starting points are random, so another seed gives another (equally good) embedding, as
- * another `rng` state does in MATLAB; the same seed gives the same numbers everywhere.
+ * memory (12 bytes a pair of rows), held to `limits.maxElements`. The starting points are random, so another seed
+ * gives another (equally good) embedding, as another `rng` state does in MATLAB; the same seed gives the same numbers
+ * everywhere.
  *
  * @param X The rows `[n, m]`, at least 2, of finite values (any dtype), e.g.
  *   `activations(net, images, 'pool10', { outputAs: 'rows' })`.
