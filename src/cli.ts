@@ -27,6 +27,7 @@ laid out as tiles of one PNG. The network is SqueezeNet (built in), or your own 
 usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
        cnn-activations <image> --explain gradcam|gradient|guided|occlusion|lime [--class LABEL|INDEX] --out <file.png>
        cnn-activations [<image>] --dream --layer <name|index> [--channels LIST] --out <file.png>
+       cnn-activations <image> <image>... --tsne [--layer <name|index>] [--perplexity N] --out <file.png>
        cnn-activations --list-layers
 
   <image>                  PNG or JPEG (RGB or gray); sizes other than 227×227 give larger/smaller activations
@@ -53,6 +54,11 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
                            of --channels (default the first 16)
       --levels N           the dream's pyramid levels (MATLAB's PyramidLevels; default 3)
       --iterations N       gradient steps at each level (MATLAB's NumIterations; default 10)
+  -t, --tsne               instead of one image: several images, each resized to the network's input size, placed
+                           by t-SNE of one layer's activations (MATLAB's tsne of activations(..., OutputAs='rows')),
+                           each drawn where it landed; --layer defaults to the last layer before the softmax
+      --perplexity N       t-SNE's effective number of neighbours (MATLAB's Perplexity; default 30, or a third of
+                           the images less one when fewer than 91)
   -b, --backend NAME       ${BACKEND_NAMES.join(' | ')} (default: the first that starts)
       --threads N          threads for the wasm backend, 1 to ${MAX_WASM_THREADS} (default: the machine's cores)
       --list-layers        print the layer table (analyzeNetwork) and exit
@@ -89,6 +95,7 @@ examples:
   cnn-activations face.png --layer conv1 --strongest --out strongest.png
   cnn-activations face.png --explain gradcam --out why.png
   cnn-activations --dream --layer fire3-squeeze1x1 --levels 1 --out dream.png
+  cnn-activations photos/*.jpg --tsne --out map.png
   cnn-activations face.png --model my_model/model.json --normalization rescale-symmetric --list-layers`;
 
 /** A bad command line: printed with a pointer to --help, exit code 2. */
@@ -255,6 +262,20 @@ interface DreamOptions {
   quiet: boolean;
 }
 
+/** What --tsne needs. */
+interface TsneOptions {
+  tsne: true;
+  images: string[];
+  /** The layer whose activations place the images; null for the last before the softmax. */
+  layer: string | number | null;
+  perplexity: number | undefined;
+  out: string;
+  model: ModelOptions | null;
+  backend: BackendName | undefined;
+  threads: number | undefined;
+  quiet: boolean;
+}
+
 /** How many channels --dream grows when --channels does not say. */
 const DREAM_CHANNELS = 16;
 
@@ -341,6 +362,8 @@ function parseCliArgs(argv: string[]) {
       dream: { type: 'boolean', short: 'd' },
       levels: { type: 'string' },
       iterations: { type: 'string' },
+      tsne: { type: 'boolean', short: 't' },
+      perplexity: { type: 'string' },
       class: { type: 'string', multiple: true },
       model: { type: 'string', short: 'm' },
       normalization: { type: 'string' },
@@ -362,7 +385,7 @@ function parseCliArgs(argv: string[]) {
 
 function parseCommandLine(
   argv: string[],
-): CliOptions | ExplainOptions | DreamOptions | ListOptions | 'help' | 'version' {
+): CliOptions | ExplainOptions | DreamOptions | TsneOptions | ListOptions | 'help' | 'version' {
   let parsed: ReturnType<typeof parseCliArgs>;
   try {
     parsed = parseCliArgs(argv);
@@ -405,9 +428,51 @@ function parseCommandLine(
       'class',
       'dream',
       ...DREAM_FLAGS,
+      'tsne',
+      'perplexity',
     ]);
     return { listLayers: true, model, backend: values.backend as BackendName | undefined, threads };
   }
+  if (values.tsne) {
+    if (positionals.length < 2) {
+      throw new UsageError(`--tsne places several images, at least 2; got ${positionals.length}`);
+    }
+    refuse('--tsne places whole images', values, [
+      ...FIGURE_FLAGS.filter((f) => f !== 'layer'),
+      'explain',
+      'class',
+      'dream',
+      ...DREAM_FLAGS,
+    ]);
+    if (values.resize)
+      throw new UsageError("--tsne resizes every image to the network's input size; it takes no --resize");
+    if (values.out === undefined) throw new UsageError('missing --out FILE.png');
+    checkOut(values.out);
+    let perplexity: number | undefined;
+    if (values.perplexity !== undefined) {
+      perplexity = Number(values.perplexity);
+      if (!/^\d+(\.\d+)?$/.test(values.perplexity) || !(perplexity > 0)) {
+        throw new UsageError(`--perplexity must be a positive number, got '${values.perplexity}'`);
+      }
+      if (perplexity > positionals.length - 1) {
+        throw new UsageError(
+          `--perplexity must be at most the number of images less one (${positionals.length - 1}), got '${values.perplexity}'`,
+        );
+      }
+    }
+    return {
+      tsne: true,
+      images: positionals,
+      layer: values.layer === undefined ? null : /^\d+$/.test(values.layer) ? Number(values.layer) : values.layer,
+      perplexity,
+      out: values.out,
+      model,
+      backend: values.backend as BackendName | undefined,
+      threads,
+      quiet: values.quiet ?? false,
+    };
+  }
+  if (values.perplexity !== undefined) throw new UsageError('--perplexity goes with --tsne');
   if (values.dream) {
     if (positionals.length > 1) {
       throw new UsageError(
@@ -924,6 +989,92 @@ async function dream(opts: DreamOptions): Promise<void> {
   }
 }
 
+/** The thumbnails' side for `n` images on a canvas of `size`: about one image's share of a side, 24 to 64 pixels. */
+function thumbnailSide(n: number, size: number): number {
+  return Math.max(24, Math.min(64, Math.round(size / (Math.sqrt(n) + 2))));
+}
+
+/**
+ * Draws `thumbs` (int32 `[t, t, 3]` pixel values, one per point) on a white RGB canvas `size`×`size`, each centred
+ * where `points` (`[y, x]`) falls once the points' extent is stretched to the canvas.
+ */
+function drawAtPoints(thumbs: Int32Array[], t: number, points: number[][], size: number): Int32Array {
+  const canvas = new Int32Array(size * size * 3).fill(255);
+  const lo = [0, 1].map((k) => Math.min(...points.map((p) => p[k])));
+  const hi = [0, 1].map((k) => Math.max(...points.map((p) => p[k])));
+  for (const [k, point] of points.entries()) {
+    const [top, left] = [0, 1].map((d) => Math.round(((point[d] - lo[d]) / (hi[d] - lo[d] || 1)) * (size - t)));
+    for (let i = 0; i < t; i++) {
+      canvas.set(thumbs[k].subarray(i * t * 3, (i + 1) * t * 3), ((top + i) * size + left) * 3);
+    }
+  }
+  return canvas;
+}
+
+/** The canvas --tsne draws on, in pixels a side. */
+const TSNE_CANVAS = 640;
+
+async function tsneMap(opts: TsneOptions): Promise<void> {
+  const { lib, say, choice, net } = await start(opts);
+  const { tf } = lib;
+  const rows: tf.Tensor[] = [];
+  try {
+    // The layer: the one given, or the last before a softmax (a classifier's scores, as MATLAB's example takes).
+    let layer = opts.layer;
+    if (layer === null) {
+      const last = net.layers.length - 1;
+      layer = net.layers[last].type === 'Softmax' && last > 0 ? net.layers[last - 1].name : net.layers[last].name;
+    }
+    const n = opts.images.length;
+    const perplexity = opts.perplexity ?? Math.min(30, Math.max(1, Math.floor((n - 1) / 3)));
+    const t = thumbnailSide(n, TSNE_CANVAS);
+    const thumbs: Int32Array[] = [];
+    const [nh, nw] = net.inputSize;
+    for (const [k, file] of opts.images.entries()) {
+      const { im } = await readImage(lib, net, file);
+      const sized = tf.tidy(() => (im.shape[0] === nh && im.shape[1] === nw ? im.clone() : lib.imresize(im, [nh, nw])));
+      im.dispose();
+      try {
+        rows.push(lib.activations(net, sized, layer, { outputAs: 'rows' }) as tf.Tensor);
+        const thumb = tf.tidy(() => {
+          const small = lib.imresize(sized, [t, t]);
+          return small.rank === 2 || small.shape[2] === 1 ? tf.tile(tf.reshape(small, [t, t, 1]), [1, 1, 3]) : small;
+        });
+        thumbs.push((await thumb.data()) as Int32Array);
+        thumb.dispose();
+      } finally {
+        sized.dispose();
+      }
+      if (!opts.quiet && process.stdout.isTTY) process.stdout.write(`\ractivations: ${k + 1}/${n}`);
+    }
+    if (!opts.quiet && process.stdout.isTTY) process.stdout.write('\n');
+    const name = typeof layer === 'number' ? net.layerNames[layer] : layer;
+    const X = tf.concat(rows);
+    tf.dispose(rows.splice(0));
+    rows.push(X);
+    say(
+      `t-SNE of ${n} images by ${name} (rows [${X.shape.join(', ')}]), perplexity ${perplexity}, on ${choice.backend}`,
+    );
+    const started = performance.now();
+    const { Y, loss } = await lib.tsne(X, { perplexity });
+    const points = (await Y.array()) as number[][];
+    Y.dispose();
+    const figure = tf.tensor3d(drawAtPoints(thumbs, t, points, TSNE_CANVAS), [TSNE_CANVAS, TSNE_CANVAS, 3], 'int32');
+    try {
+      await lib.imwrite(figure, opts.out);
+    } finally {
+      figure.dispose();
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    say(
+      `wrote ${opts.out}: ${TSNE_CANVAS}×${TSNE_CANVAS}×3, each image where t-SNE put it (loss ${loss.toFixed(3)}, in ${seconds} s)`,
+    );
+  } finally {
+    tf.dispose(rows);
+    net.dispose();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let opts: ReturnType<typeof parseCommandLine>;
   try {
@@ -947,6 +1098,7 @@ async function main(argv: string[]): Promise<number> {
     if ('listLayers' in opts) await listLayers(opts);
     else if ('explain' in opts) await explain(opts);
     else if ('dream' in opts) await dream(opts);
+    else if ('tsne' in opts) await tsneMap(opts);
     else await render(opts);
     return 0;
   } catch (err) {

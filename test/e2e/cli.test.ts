@@ -603,6 +603,66 @@ describe('cnn-activations: a model whose weights hold NaN', () => {
   });
 });
 
+describe('cnn-activations <image>... --tsne --out ...', () => {
+  it("places several images by t-SNE of the layer before the softmax, each drawn where it landed (MATLAB's tsne)", async () => {
+    const out = path.join(OUT, 'tsne.png');
+    const images = ['examples/images/astronaut.png', 'examples/images/face-eye-closed.png', FACE];
+    const r = cli(...images, '--tsne', '--out', out, '--backend', 'wasm');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      't-SNE of 3 images by pool10 (rows [3, 1000]), perplexity 1, on wasm',
+      expect.stringMatching(
+        /^wrote .*tsne\.png: 640×640×3, each image where t-SNE put it \(loss [\d.]+, in [\d.]+ s\)$/,
+      ),
+    ]);
+    const png = readPng(out);
+    expect([png.height, png.width, png.channels]).toEqual([640, 640, 3]);
+    // The face, drawn last, is whole somewhere on the canvas: its 64×64 thumbnail (MATLAB's imresize of the image at
+    // the network's input size), to within 1 of each value.
+    await initBackend({ backend: 'cpu' });
+    const { imread, imresize } = await import('../../src/index.js');
+    const face = await imread(FACE);
+    const thumb = imresize(face, [64, 64]);
+    const want = Uint8Array.from(await thumb.data());
+    face.dispose();
+    thumb.dispose();
+    let found = 0;
+    for (let y = 0; y <= 576 && !found; y++) {
+      for (let x = 0; x <= 576 && !found; x++) {
+        if (Math.abs(png.pixels[(y * 640 + x) * 3] - want[0]) > 1) continue;
+        const block = crop(png, y, x, 64, 64);
+        if (block.every((v, k) => Math.abs(v - want[k]) <= 1)) found++;
+      }
+    }
+    expect(found).toBe(1);
+    // Everything else white: two more thumbnails at most.
+    const white = png.pixels.filter((v, k) => k % 3 === 0 && v === 255).length;
+    expect(640 * 640 - white).toBeLessThanOrEqual(3 * 64 * 64);
+  });
+
+  it('refuses one image, a perplexity past the images, and --perplexity without --tsne (exit 2)', () => {
+    const out = path.join(OUT, 'tsne-bad.png');
+    for (const [args, message] of [
+      [[FACE, '--tsne', '-o', out], '--tsne places several images, at least 2; got 1'],
+      [
+        [FACE, FACE, '--tsne', '--perplexity', '2', '-o', out],
+        "--perplexity must be at most the number of images less one (1), got '2'",
+      ],
+      [[FACE, FACE, '--tsne', '--perplexity', 'x', '-o', out], "--perplexity must be a positive number, got 'x'"],
+      [
+        [FACE, FACE, '--tsne', '--resize', '-o', out],
+        "--tsne resizes every image to the network's input size; it takes no --resize",
+      ],
+      [[FACE, FACE, '--tsne', '--explain', 'gradcam', '-o', out], '--tsne places whole images; it takes no --explain'],
+      [[FACE, '--layer', 'conv1', '--perplexity', '2', '-o', out], '--perplexity goes with --tsne'],
+    ] as const) {
+      const r = cli(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toBe(`cnn-activations: ${message}\nTry 'cnn-activations --help'.`);
+    }
+  });
+});
+
 describe('cnn-activations --dream --layer ... --out ...', () => {
   /** The pixels of tile `k` of a figure of 227×227 tiles, `cols` to a row. */
   const tile = (png: ReturnType<typeof readPng>, k: number, cols: number) =>
