@@ -1,7 +1,7 @@
 // The interpretability examples in one report: Grad-CAM, gradient attribution, occlusion sensitivity (of the top
 // class, then of the top three at once) and LIME on the walkthrough's face and on the full portrait it was cropped
-// from, then deep dream (which takes no image), each as its example file runs it (a process per run), with MATLAB's
-// code beside ours and the figures, in interpret.html.
+// from, then deep dream (which takes no image) and t-SNE of crops of the portrait, each as its example file runs it
+// (a process per run), with MATLAB's code beside ours and the figures, in interpret.html.
 //
 // Run: npm run interpret [-- --out DIR] [-- --backend wasm] [-- --samples 2048] [-- --features 49]
 import { spawnSync } from 'node:child_process';
@@ -106,6 +106,17 @@ const DREAM = {
     "its channel's mean activation, one pyramid level of 10 iterations (MATLAB: deepDreamImage, PyramidLevels 1).",
 };
 
+/** The method that looks at many images: 81 crops of the portrait, run once, last. */
+const TSNE = {
+  file: 'tsne.ts',
+  name: 'tsne',
+  title: 't-SNE of 81 crops of the portrait',
+  caption:
+    "SqueezeNet's pool10 activations (its evidence for each class) for 81 overlapping crops of the portrait, placed " +
+    'in two dimensions by t-SNE so that crops the network sees alike lie together (MATLAB: "View Network Behavior ' +
+    'Using tsne").',
+};
+
 /** Runs an example file in a process of its own; what it said last, and how long it took. */
 function run(file: string, extra: string[]): { said: string[]; seconds: number } {
   const args = ['--import', 'tsx', path.join(HERE, file), '--out', out, ...extra];
@@ -171,6 +182,8 @@ for (const { image, label } of IMAGES) {
 }
 const dreamFigure = { file: 'dream.png', title: 'one image per channel, channels 1 to 16 (indices 0 to 15)' };
 steps.push(step(steps.length + 1, DREAM, DREAM.name, DREAM.title, '', dreamFigure, run(DREAM.file, [])));
+const tsneFigure = { file: 'tsne-astronaut.png', title: 'each crop of the portrait where t-SNE placed it' };
+steps.push(step(steps.length + 1, TSNE, TSNE.name, TSNE.title, '', tsneFigure, run(TSNE.file, [])));
 
 const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const html = path.join(out, 'interpret.html');

@@ -177,12 +177,12 @@ export const WALKTHROUGH_PAGE: ReportPage = {
 
 /** The interpretability examples' page. */
 export const INTERPRET_PAGE: ReportPage = {
-  title: 'Why this class? Grad-CAM, gradients, occlusion sensitivity, LIME and deep dream in TypeScript',
-  heading: 'Why this class? Grad-CAM, gradients, occlusion sensitivity, LIME and deep dream',
+  title: 'Why this class? Grad-CAM, gradients, occlusion sensitivity, LIME, deep dream and t-SNE in TypeScript',
+  heading: 'Why this class? Grad-CAM, gradients, occlusion sensitivity, LIME, deep dream and t-SNE',
   intro:
     "MATLAB's interpretability examples on SqueezeNet's top class for each image, the map over the image as MATLAB " +
     'shows it (jet, alpha 0.5; the pixel-resolution gradient maps beside it, in gray), then what some of its ' +
-    'channels respond to (deep dream),',
+    'channels respond to (deep dream) and how it sees many crops of the portrait at once (t-SNE),',
   footer:
     "Images: NASA's public-domain portrait of astronaut Eileen Collins (astronaut.png, resized to SqueezeNet's " +
     `227×227 input as MATLAB's examples do) and a crop of it around her face (face.png). ${NETWORK_CREDIT} Generated ` +
