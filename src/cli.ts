@@ -59,6 +59,8 @@ usage: cnn-activations <image> --layer <name|index> --out <file.png> [options]
                            each drawn where it landed; --layer defaults to the last layer before the softmax
       --perplexity N       t-SNE's effective number of neighbours (MATLAB's Perplexity; default 30, or a third of
                            the images less one when fewer than 91)
+      --learn-rate N       t-SNE's step size (MATLAB's LearnRate; default 500, or the number of images when fewer:
+                           a large step throws some of a few dozen images far off)
   -b, --backend NAME       ${BACKEND_NAMES.join(' | ')} (default: the first that starts)
       --threads N          threads for the wasm backend, 1 to ${MAX_WASM_THREADS} (default: the machine's cores)
       --list-layers        print the layer table (analyzeNetwork) and exit
@@ -269,6 +271,7 @@ interface TsneOptions {
   /** The layer whose activations place the images; null for the last before the softmax. */
   layer: string | number | null;
   perplexity: number | undefined;
+  learnRate: number | undefined;
   out: string;
   model: ModelOptions | null;
   backend: BackendName | undefined;
@@ -364,6 +367,7 @@ function parseCliArgs(argv: string[]) {
       iterations: { type: 'string' },
       tsne: { type: 'boolean', short: 't' },
       perplexity: { type: 'string' },
+      'learn-rate': { type: 'string' },
       class: { type: 'string', multiple: true },
       model: { type: 'string', short: 'm' },
       normalization: { type: 'string' },
@@ -430,6 +434,7 @@ function parseCommandLine(
       ...DREAM_FLAGS,
       'tsne',
       'perplexity',
+      'learn-rate',
     ]);
     return { listLayers: true, model, backend: values.backend as BackendName | undefined, threads };
   }
@@ -460,9 +465,17 @@ function parseCommandLine(
         );
       }
     }
+    let learnRate: number | undefined;
+    if (values['learn-rate'] !== undefined) {
+      learnRate = Number(values['learn-rate']);
+      if (!/^\d+(\.\d+)?$/.test(values['learn-rate']) || !(learnRate > 0)) {
+        throw new UsageError(`--learn-rate must be a positive number, got '${values['learn-rate']}'`);
+      }
+    }
     return {
       tsne: true,
       images: positionals,
+      learnRate,
       layer: values.layer === undefined ? null : /^\d+$/.test(values.layer) ? Number(values.layer) : values.layer,
       perplexity,
       out: values.out,
@@ -472,7 +485,8 @@ function parseCommandLine(
       quiet: values.quiet ?? false,
     };
   }
-  if (values.perplexity !== undefined) throw new UsageError('--perplexity goes with --tsne');
+  const tsneFlag = ['perplexity', 'learn-rate'].find((f) => values[f as keyof typeof values] !== undefined);
+  if (tsneFlag !== undefined) throw new UsageError(`--${tsneFlag} goes with --tsne`);
   if (values.dream) {
     if (positionals.length > 1) {
       throw new UsageError(
@@ -1027,6 +1041,7 @@ async function tsneMap(opts: TsneOptions): Promise<void> {
     }
     const n = opts.images.length;
     const perplexity = opts.perplexity ?? Math.min(30, Math.max(1, Math.floor((n - 1) / 3)));
+    const learnRate = opts.learnRate ?? Math.min(500, n);
     const t = thumbnailSide(n, TSNE_CANVAS);
     const thumbs: Int32Array[] = [];
     const [nh, nw] = net.inputSize;
@@ -1053,10 +1068,11 @@ async function tsneMap(opts: TsneOptions): Promise<void> {
     tf.dispose(rows.splice(0));
     rows.push(X);
     say(
-      `t-SNE of ${n} images by ${name} (rows [${X.shape.join(', ')}]), perplexity ${perplexity}, on ${choice.backend}`,
+      `t-SNE of ${n} images by ${name} (rows [${X.shape.join(', ')}]), perplexity ${perplexity}, learning rate ` +
+        `${learnRate}, on ${choice.backend}`,
     );
     const started = performance.now();
-    const { Y, loss } = await lib.tsne(X, { perplexity });
+    const { Y, loss } = await lib.tsne(X, { perplexity, learnRate });
     const points = (await Y.array()) as number[][];
     Y.dispose();
     const figure = tf.tensor3d(drawAtPoints(thumbs, t, points, TSNE_CANVAS), [TSNE_CANVAS, TSNE_CANVAS, 3], 'int32');

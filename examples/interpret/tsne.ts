@@ -2,12 +2,14 @@
 // pool10 activations (its 1000 class evidences) for 81 overlapping crops of the portrait, placed in two dimensions by
 // t-SNE, each crop drawn where it landed. Crops the network sees alike lie together.
 //
-// MATLAB (the example takes the rows of a layer for a set of images, then plots them):
+// MATLAB's example takes the rows of a layer for a set of images, then plots them.
+//
+// MATLAB:
 //   net = squeezenet;
 //   X = ...;                                            % 227×227×3×81: the crops, resized to the input size
 //   act = activations(net, X, 'pool10', OutputAs='rows');
 //   rng default
-//   Y = tsne(act, Perplexity=10);
+//   Y = tsne(act, Perplexity=10, LearnRate=100);
 //   gscatter(Y(:,1), Y(:,2), labels)
 //
 // Run: npx tsx examples/interpret/tsne.ts [--out DIR] [--backend wasm] [--perplexity 10]
@@ -30,7 +32,8 @@ const crops = tf.tidy(() => tf.stack(corners.map(([y, x]) => tf.slice(portrait, 
 const batch = imresize(crops, [227, 227]);
 const rows = activations(net, batch, 'pool10', { outputAs: 'rows', miniBatchSize: 16 }) as tf.Tensor2D;
 const started = performance.now();
-const { Y, loss } = await tsne(rows, { perplexity });
+// MATLAB's LearnRate of 500 suits thousands of rows; for 81 it throws a few crops far off: 100.
+const { Y, loss } = await tsne(rows, { perplexity, learnRate: 100 });
 const seconds = ((performance.now() - started) / 1000).toFixed(2);
 // #endregion
 

@@ -610,7 +610,7 @@ describe('cnn-activations <image>... --tsne --out ...', () => {
     const r = cli(...images, '--tsne', '--out', out, '--backend', 'wasm');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual([
-      't-SNE of 3 images by pool10 (rows [3, 1000]), perplexity 1, on wasm',
+      't-SNE of 3 images by pool10 (rows [3, 1000]), perplexity 1, learning rate 3, on wasm',
       expect.stringMatching(
         /^wrote .*tsne\.png: 640×640×3, each image where t-SNE put it \(loss [\d.]+, in [\d.]+ s\)$/,
       ),
@@ -655,6 +655,8 @@ describe('cnn-activations <image>... --tsne --out ...', () => {
       ],
       [[FACE, FACE, '--tsne', '--explain', 'gradcam', '-o', out], '--tsne places whole images; it takes no --explain'],
       [[FACE, '--layer', 'conv1', '--perplexity', '2', '-o', out], '--perplexity goes with --tsne'],
+      [[FACE, '--layer', 'conv1', '--learn-rate', '100', '-o', out], '--learn-rate goes with --tsne'],
+      [[FACE, FACE, '--tsne', '--learn-rate', '0', '-o', out], "--learn-rate must be a positive number, got '0'"],
     ] as const) {
       const r = cli(...args);
       expect(r.status, args.join(' ')).toBe(2);

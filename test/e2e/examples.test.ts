@@ -413,7 +413,7 @@ describe('interpretability examples: LIME', () => {
 });
 
 describe('interpretability examples: the report', () => {
-  it('npm run interpret runs Grad-CAM, gradients, occlusion (one class, three), LIME on two images, then deep dream', () => {
+  it('npm run interpret runs Grad-CAM, gradients, occlusion (one class, three), LIME on two images, deep dream, t-SNE', () => {
     const out = path.join(OUT, '..', 'interpret-report');
     rmSync(out, { recursive: true, force: true });
     const r = tsx([
@@ -429,7 +429,12 @@ describe('interpretability examples: the report', () => {
     ]);
     expect(r.status, r.stderr).toBe(0);
     const html = readFileSync(path.join(out, 'interpret.html'), 'utf8');
-    expect(html.match(/<section id="step-\d+">/g)).toHaveLength(11);
+    expect(html.match(/<section id="step-\d+">/g)).toHaveLength(12);
+    // t-SNE last: the crops drawn where they landed, MATLAB's call beside ours.
+    const map = readPng(path.join(out, 'tsne-astronaut.png'));
+    expect([map.height, map.width]).toEqual([640, 640]);
+    expect(html).toContain('<img src="tsne-astronaut.png"');
+    expect(html).toContain('Y = tsne(act, Perplexity=10, LearnRate=100);');
     // Deep dream last, once: 16 images of 227×227 on a 4×4 grid, MATLAB's call beside ours.
     const dream = readPng(path.join(out, 'dream.png'));
     expect([dream.height, dream.width]).toEqual([908, 908]);
