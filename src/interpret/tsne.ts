@@ -21,6 +21,9 @@ import { seededNormal } from './random.js';
 
 const FN = 'tsne';
 
+/** The rows of `X` as read back (float32 or int32), or a float64 copy where they are changed in place. */
+type Rows = Float32Array | Float64Array | Int32Array;
+
 /** The distances `tsne` takes between rows (MATLAB's `Distance`, as `pdist` computes them). */
 export type TsneDistance = 'euclidean' | 'cityblock' | 'chebychev' | 'cosine' | 'correlation';
 
@@ -109,7 +112,7 @@ const P_FLOOR = 1e-12;
  */
 function squaredDistance(
   distance: TsneDistance,
-  x: Float64Array,
+  x: Rows,
   m: number,
   i: number,
   j: number,
@@ -140,13 +143,13 @@ function squaredDistance(
 }
 
 /**
- * The squared distances `[n, n]` between the rows of `x` (`n` rows of `m` values, float64), after `standardize` and,
- * for `'correlation'`, each row centred. Throws a RangeError for a row whose cosine or correlation is undefined (all
+ * The squared distances `[n, n]` between the rows of `x` (`n` rows of `m` values), after `standardize` and, for
+ * `'correlation'`, each row centred (in place: `x` must then be float64). Throws a RangeError for a row whose cosine or correlation is undefined (all
  * zeros, or one value).
  * @internal
  */
 export async function pairwiseDistances(
-  x: Float64Array,
+  x: Rows,
   n: number,
   m: number,
   distance: TsneDistance,
@@ -155,12 +158,15 @@ export async function pairwiseDistances(
   const norms = new Float64Array(n);
   if (distance === 'cosine' || distance === 'correlation') {
     for (let i = 0; i < n; i++) {
-      const row = x.subarray(i * m, (i + 1) * m);
+      const at = i * m;
       if (distance === 'correlation') {
-        const mean = row.reduce((a, b) => a + b, 0) / m;
-        for (let k = 0; k < m; k++) row[k] -= mean;
+        let mean = 0;
+        for (let k = 0; k < m; k++) mean += x[at + k] / m;
+        for (let k = 0; k < m; k++) x[at + k] -= mean;
       }
-      norms[i] = Math.sqrt(row.reduce((a, b) => a + b * b, 0));
+      let squares = 0;
+      for (let k = 0; k < m; k++) squares += x[at + k] * x[at + k];
+      norms[i] = Math.sqrt(squares);
       if (!(norms[i] > 0)) {
         throw new RangeError(
           `${FN}: row ${i} of 'X' is ${distance === 'cosine' ? 'all zeros' : 'one value repeated'}, so its ` +
@@ -400,7 +406,9 @@ export async function tsne(X: tf.Tensor, options?: TsneOptions): Promise<TsneRes
   assertElements(FN, 'options.numDimensions', [n, dims], 'an embedding', 'host');
   throwIfAborted(FN, signal);
 
-  const values = Float64Array.from(await x.data());
+  // The rows as read (float32 or int32), copied to float64 only where they are changed in place.
+  const read = (await x.data()) as Float32Array | Int32Array;
+  const values: Rows = opts.standardize || distance === 'correlation' ? Float64Array.from(read) : read;
   const start = initialY
     ? Float64Array.from(await initialY.data())
     : Float64Array.from(seededNormal(seed, n * dims, 1e-4));
@@ -448,7 +456,7 @@ export async function tsne(X: tf.Tensor, options?: TsneOptions): Promise<TsneRes
 }
 
 /** Each column of `x` (`n` rows of `m`) less its mean, divided by its standard deviation (n - 1); 0 where that is 0. */
-function standardizeColumns(x: Float64Array, n: number, m: number): void {
+function standardizeColumns(x: Rows, n: number, m: number): void {
   for (let k = 0; k < m; k++) {
     let mean = 0;
     for (let i = 0; i < n; i++) mean += x[i * m + k] / n;
