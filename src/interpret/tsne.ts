@@ -357,7 +357,8 @@ function planeGradient(p: Float32Array, y: Float64Array, n: number, exaggeration
  * @returns A promise of `{ Y, loss }`: `Y` `[n, numDimensions]` float32 (yours to dispose), and the divergence.
  * @throws {TypeError} for a value of the wrong type.
  * @throws {RangeError} for `X` that is not 2-D, has fewer than 2 rows or a non-finite value (named), a `perplexity` of
- *   the number of rows or more, a bad option, or `n²` past `limits.maxElements`.
+ *   the number of rows or more, a bad option, `n²` past `limits.maxElements`, or steps so long (a huge `learnRate`
+ *   or `exaggeration`) that the points overflow, rather than return NaN.
  * @throws {Error} when `signal` aborts, or `onProgress` throws.
  * @example
  * const rows = activations(net, images, 'pool10', { outputAs: 'rows' }); // [n, 1000]
@@ -446,13 +447,25 @@ export async function tsne(X: tf.Tensor, options?: TsneOptions): Promise<TsneRes
       update[k] = momentum * update[k] - learnRate * gains[k] * grad[k];
       y[k] += update[k];
     }
-    centre(y, n, dims);
+    // Steps too long for the points (a huge learnRate or exaggeration) overflow them: stop there, rather than go on
+    // with NaN and hand it out.
+    if (!centre(y, n, dims)) throw divergedError(it + 1, learnRate, exaggeration);
     await pace(n * n * (dims + 2));
   }
   // The divergence of the final points, without exaggeration (also for 0 iterations).
   const loss = tsneGradient(p, y, n, dims, 1, grad, true);
+  const Y = Float32Array.from(y);
+  if (!Number.isFinite(loss) || !Y.every(Number.isFinite)) throw divergedError(iterations, learnRate, exaggeration);
   await stepDone(FN, progress, 1, signal);
-  return { Y: tf.tensor2d(Float32Array.from(y), [n, dims]), loss };
+  return { Y: tf.tensor2d(Y, [n, dims]), loss };
+}
+
+/** The error for points that went past float32's range, or to NaN, after `steps` steps. */
+function divergedError(steps: number, learnRate: number, exaggeration: number): RangeError {
+  return new RangeError(
+    `${FN}: the points went past float32's range after ${steps} step${steps === 1 ? '' : 's'}: the steps are too ` +
+      `long for them; lower 'options.learnRate' (${learnRate}) or 'options.exaggeration' (${exaggeration})`,
+  );
 }
 
 /** Each column of `x` (`n` rows of `m`) less its mean, divided by its standard deviation (n - 1); 0 where that is 0. */
@@ -467,11 +480,13 @@ function standardizeColumns(x: Rows, n: number, m: number): void {
   }
 }
 
-/** Moves the points `y` (`n` of `dims` values) so that their mean is 0. */
-function centre(y: Float64Array, n: number, dims: number): void {
+/** Moves the points `y` (`n` of `dims` values) so that their mean is 0; false where a mean is not finite. */
+function centre(y: Float64Array, n: number, dims: number): boolean {
   for (let k = 0; k < dims; k++) {
     let mean = 0;
     for (let i = 0; i < n; i++) mean += y[i * dims + k] / n;
+    if (!Number.isFinite(mean)) return false;
     for (let i = 0; i < n; i++) y[i * dims + k] -= mean;
   }
+  return true;
 }

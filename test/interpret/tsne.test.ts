@@ -290,6 +290,13 @@ describe('tsne', () => {
       RangeError,
       /^tsne: expected 'options.initialY' to be a tensor of shape \[15, 2\]/,
     );
+    // Steps so long that the points overflow: refused, where the points would have come back NaN.
+    await expectThrowsNoLeak(
+      () => tsne(X, { perplexity: 4, learnRate: 1e300 }),
+      RangeError,
+      "tsne: the points went past float32's range after 2 steps: the steps are too long for them; lower " +
+        "'options.learnRate' (1e+300) or 'options.exaggeration' (4)",
+    );
     const before = setLimits({ maxElements: 200 });
     try {
       await expectThrowsNoLeak(
